@@ -1,0 +1,314 @@
+/*
+ * Configuration parsing. The values and their ranges are documented in inflame-preload(7);
+ * this file is the one place that enforces them, so the preload and the launcher agree.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+void inflame_config_defaults(struct inflame_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->events = INFLAME_EVMASK_CPU;
+	c->cpu_timer = INFLAME_TIMER_PERF;
+	strcpy(c->perf_event, "task-clock");
+	c->frequency = 999;
+	strcpy(c->output, "inflame.%p.ifl");
+	c->dump_signal = SIGUSR2;
+	c->interval = 0;
+	c->max_depth = 128;
+	c->buffer_kb = 512;
+	c->unwind = INFLAME_UNWIND_FP;
+	c->log = INFLAME_LOG_INFO;
+	c->follow_children = 1;
+	c->alloc_rate = 524288;
+}
+
+#define FAIL(...)                                                                                  \
+	do {                                                                                       \
+		if (err && errlen)                                                                 \
+			snprintf(err, errlen, __VA_ARGS__);                                        \
+		return -EINVAL;                                                                    \
+	} while (0)
+
+int inflame_config_parse_events(const char *s, unsigned *out, char *err, size_t errlen)
+{
+	unsigned mask = 0;
+	const char *p = s;
+
+	if (!s || !*s)
+		FAIL("INFLAME_EVENTS is empty (expected a comma list of cpu, wall, alloc)");
+	while (*p) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+
+		if (n == 3 && !strncmp(p, "cpu", 3))
+			mask |= INFLAME_EVMASK_CPU;
+		else if (n == 4 && !strncmp(p, "wall", 4))
+			mask |= INFLAME_EVMASK_WALL;
+		else if (n == 5 && !strncmp(p, "alloc", 5))
+			mask |= INFLAME_EVMASK_ALLOC;
+		else
+			FAIL("INFLAME_EVENTS: unknown event '%.*s' (expected cpu, wall, alloc)",
+			     (int)(n > 32 ? 32 : n), p);
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	*out = mask;
+	return 0;
+}
+
+int inflame_config_parse_uint(const char *name, const char *s, uint64_t min, uint64_t max,
+			      uint64_t *out, char *err, size_t errlen)
+{
+	uint64_t v = 0;
+	const char *p = s;
+
+	if (!s || !*s)
+		FAIL("%s is empty (expected a number from %llu to %llu)", name,
+		     (unsigned long long)min, (unsigned long long)max);
+	for (; *p; p++) {
+		if (!isdigit((unsigned char)*p))
+			FAIL("%s: '%.32s' is not a number (expected %llu to %llu)", name, s,
+			     (unsigned long long)min, (unsigned long long)max);
+		if (v > (UINT64_MAX - 9) / 10)
+			FAIL("%s: '%.32s' is out of range (%llu to %llu)", name, s,
+			     (unsigned long long)min, (unsigned long long)max);
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (v < min || v > max)
+		FAIL("%s: %llu is out of range (%llu to %llu)", name, (unsigned long long)v,
+		     (unsigned long long)min, (unsigned long long)max);
+	*out = v;
+	return 0;
+}
+
+int inflame_config_parse_timer(const char *s, enum inflame_cpu_timer *out, char *err,
+			       size_t errlen)
+{
+	if (!strcmp(s, "perf"))
+		*out = INFLAME_TIMER_PERF;
+	else if (!strcmp(s, "thread"))
+		*out = INFLAME_TIMER_THREAD;
+	else if (!strcmp(s, "itimer"))
+		*out = INFLAME_TIMER_ITIMER;
+	else
+		FAIL("INFLAME_CPU_TIMER: unknown timer '%.32s' (expected perf, thread, itimer)", s);
+	return 0;
+}
+
+int inflame_config_parse_unwind(const char *s, enum inflame_unwind *out, char *err,
+				size_t errlen)
+{
+	if (!strcmp(s, "fp"))
+		*out = INFLAME_UNWIND_FP;
+	else if (!strcmp(s, "dwarf"))
+		*out = INFLAME_UNWIND_DWARF;
+	else
+		FAIL("INFLAME_UNWIND: unknown unwinder '%.32s' (expected fp, dwarf)", s);
+	return 0;
+}
+
+int inflame_config_parse_log(const char *s, enum inflame_log_level *out, char *err,
+			     size_t errlen)
+{
+	if (!strcmp(s, "quiet"))
+		*out = INFLAME_LOG_QUIET;
+	else if (!strcmp(s, "info"))
+		*out = INFLAME_LOG_INFO;
+	else if (!strcmp(s, "debug"))
+		*out = INFLAME_LOG_DEBUG;
+	else
+		FAIL("INFLAME_LOG: unknown level '%.32s' (expected quiet, info, debug)", s);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int sig;
+} signals[] = {
+	{"HUP", SIGHUP},   {"INT", SIGINT},       {"QUIT", SIGQUIT},     {"USR1", SIGUSR1},
+	{"USR2", SIGUSR2}, {"PIPE", SIGPIPE},     {"ALRM", SIGALRM},     {"TERM", SIGTERM},
+	{"CHLD", SIGCHLD}, {"CONT", SIGCONT},     {"TSTP", SIGTSTP},     {"TTIN", SIGTTIN},
+	{"TTOU", SIGTTOU}, {"URG", SIGURG},       {"XCPU", SIGXCPU},     {"XFSZ", SIGXFSZ},
+	{"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH},   {"IO", SIGIO},
+	{"PWR", SIGPWR},   {"SYS", SIGSYS},       {"STKFLT", SIGSTKFLT},
+};
+
+const char *inflame_config_signal_name(int sig)
+{
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		if (signals[i].sig == sig)
+			return signals[i].name;
+	return NULL;
+}
+
+int inflame_config_parse_signal(const char *s, int *out, char *err, size_t errlen)
+{
+	const char *name = s;
+	uint64_t v;
+
+	if (!strcmp(s, "none") || !strcmp(s, "0")) {
+		*out = 0;
+		return 0;
+	}
+	if (isdigit((unsigned char)*s)) {
+		if (inflame_config_parse_uint("INFLAME_SIGNAL", s, 1, (uint64_t)SIGRTMAX, &v, err,
+					      errlen) < 0)
+			return -EINVAL;
+		if (v == SIGKILL || v == SIGSTOP || v == SIGSEGV || v == SIGBUS || v == SIGFPE ||
+		    v == SIGILL)
+			FAIL("INFLAME_SIGNAL: signal %llu cannot be used", (unsigned long long)v);
+		*out = (int)v;
+		return 0;
+	}
+	if (!strncasecmp(name, "SIG", 3))
+		name += 3;
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
+		if (!strcasecmp(name, signals[i].name)) {
+			*out = signals[i].sig;
+			return 0;
+		}
+	}
+	FAIL("INFLAME_SIGNAL: unknown signal '%.32s' (expected a name such as USR2, a number, or "
+	     "none)",
+	     s);
+}
+
+int inflame_config_check_output(const char *s, char *err, size_t errlen)
+{
+	if (!s || !*s)
+		FAIL("INFLAME_OUTPUT is empty");
+	if (strlen(s) >= INFLAME_OUTPUT_MAX - 32)
+		FAIL("INFLAME_OUTPUT is too long");
+	for (const char *p = s; *p; p++) {
+		if (*p != '%')
+			continue;
+		p++;
+		if (*p != 'p' && *p != 't' && *p != 'n' && *p != '%')
+			FAIL("INFLAME_OUTPUT: unknown conversion '%%%c' (expected %%p %%t %%n %%%%)",
+			     *p ? *p : '?');
+	}
+	return 0;
+}
+
+int inflame_config_parse_perf_event(const char *s, char *out, size_t outlen, char *err,
+				    size_t errlen)
+{
+	static const char *const known[] = {"task-clock",   "cpu-clock", "cycles",
+					    "instructions", "ref-cycles"};
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		if (!strcmp(s, known[i]) && strlen(s) < outlen) {
+			strcpy(out, s);
+			return 0;
+		}
+	}
+	FAIL("INFLAME_PERF_EVENT: unknown event '%.32s' (expected task-clock, cpu-clock, cycles, "
+	     "instructions, ref-cycles)",
+	     s);
+}
+
+const char *inflame_config_timer_name(enum inflame_cpu_timer t)
+{
+	switch (t) {
+	case INFLAME_TIMER_PERF:
+		return "perf";
+	case INFLAME_TIMER_THREAD:
+		return "thread";
+	case INFLAME_TIMER_ITIMER:
+		return "itimer";
+	}
+	return "?";
+}
+
+const char *inflame_config_unwind_name(enum inflame_unwind u)
+{
+	return u == INFLAME_UNWIND_DWARF ? "dwarf" : "fp";
+}
+
+void inflame_config_events_string(unsigned mask, char *out, size_t outlen)
+{
+	static const char *const names[] = {"cpu", "wall", "alloc"};
+	size_t n = 0;
+
+	if (outlen)
+		out[0] = 0;
+	for (int i = 0; i < 3; i++) {
+		if (!(mask & (1u << i)))
+			continue;
+		n += (size_t)snprintf(out + n, n < outlen ? outlen - n : 0, "%s%s", n ? "," : "",
+				      names[i]);
+		if (n >= outlen)
+			return;
+	}
+}
+
+static int put_char(char *out, size_t outlen, size_t *n, char c)
+{
+	if (*n + 1 >= outlen)
+		return -ENAMETOOLONG;
+	out[(*n)++] = c;
+	return 0;
+}
+
+static int put_num(char *out, size_t outlen, size_t *n, uint64_t v)
+{
+	char tmp[24];
+	int k = 0;
+
+	do {
+		tmp[k++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (k--)
+		if (put_char(out, outlen, n, tmp[k]) < 0)
+			return -ENAMETOOLONG;
+	return 0;
+}
+
+int inflame_config_expand_output(const char *pattern, long pid, uint64_t start_time,
+				 unsigned seq, char *out, size_t outlen)
+{
+	size_t n = 0;
+	int has_seq = 0, rc = 0;
+
+	for (const char *p = pattern; *p && rc == 0; p++) {
+		if (*p != '%') {
+			rc = put_char(out, outlen, &n, *p);
+			continue;
+		}
+		switch (*++p) {
+		case 'p':
+			rc = put_num(out, outlen, &n, (uint64_t)pid);
+			break;
+		case 't':
+			rc = put_num(out, outlen, &n, start_time);
+			break;
+		case 'n':
+			has_seq = 1;
+			rc = put_num(out, outlen, &n, seq);
+			break;
+		case '%':
+			rc = put_char(out, outlen, &n, '%');
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (rc == 0 && !has_seq && seq > 0) {
+		rc = put_char(out, outlen, &n, '.');
+		if (rc == 0)
+			rc = put_num(out, outlen, &n, seq);
+	}
+	if (rc < 0 || n >= outlen)
+		return -ENAMETOOLONG;
+	out[n] = 0;
+	return (int)n;
+}

@@ -1,0 +1,99 @@
+/*
+ * Parsing and validating inflame's settings, shared by the preload (which reads them from the
+ * environment) and by `inflame record` (which checks its flags before starting a program).
+ *
+ * Every parser takes a string and writes the value only on success; it returns 0 or -EINVAL
+ * and, on failure, a one-line reason into the caller's buffer. Nothing here allocates, prints
+ * or reads the environment, so the preload can call it during start-up in any program.
+ * None of these functions is async-signal-safe except inflame_config_expand_output().
+ */
+#ifndef INFLAME_CONFIG_H
+#define INFLAME_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum inflame_cpu_timer {
+	INFLAME_TIMER_PERF = 0,
+	INFLAME_TIMER_THREAD = 1,
+	INFLAME_TIMER_ITIMER = 2,
+};
+
+enum inflame_unwind {
+	INFLAME_UNWIND_FP = 0,
+	INFLAME_UNWIND_DWARF = 1,
+};
+
+enum inflame_log_level {
+	INFLAME_LOG_QUIET = 0,
+	INFLAME_LOG_INFO = 1,
+	INFLAME_LOG_DEBUG = 2,
+};
+
+/* Bit mask of events (1 << INFLAME_EV_*). */
+#define INFLAME_EVMASK_CPU   (1u << 0)
+#define INFLAME_EVMASK_WALL  (1u << 1)
+#define INFLAME_EVMASK_ALLOC (1u << 2)
+
+#define INFLAME_FREQ_MIN        1
+#define INFLAME_FREQ_MAX        10000
+#define INFLAME_DEPTH_MIN       1
+#define INFLAME_DEPTH_MAX       1024
+#define INFLAME_BUFFER_KB_MIN   16
+#define INFLAME_BUFFER_KB_MAX   65536
+#define INFLAME_INTERVAL_MAX    86400
+#define INFLAME_OUTPUT_MAX      4096
+
+struct inflame_config {
+	unsigned events;
+	enum inflame_cpu_timer cpu_timer;
+	char perf_event[32]; /* "task-clock" (default), "cpu-clock", "cycles", ... */
+	unsigned frequency;
+	char output[INFLAME_OUTPUT_MAX];
+	int dump_signal; /* 0 = none */
+	unsigned interval;
+	unsigned max_depth;
+	unsigned buffer_kb;
+	enum inflame_unwind unwind;
+	enum inflame_log_level log;
+	int follow_children;
+	uint64_t alloc_rate;
+};
+
+/* Fills the defaults documented in inflame-preload(7). */
+void inflame_config_defaults(struct inflame_config *c);
+
+/* Each parser: 0 on success, or -EINVAL with a reason in err (errlen bytes). */
+int inflame_config_parse_events(const char *s, unsigned *out, char *err, size_t errlen);
+int inflame_config_parse_uint(const char *name, const char *s, uint64_t min, uint64_t max,
+			      uint64_t *out, char *err, size_t errlen);
+int inflame_config_parse_timer(const char *s, enum inflame_cpu_timer *out, char *err,
+			       size_t errlen);
+int inflame_config_parse_unwind(const char *s, enum inflame_unwind *out, char *err,
+				size_t errlen);
+int inflame_config_parse_log(const char *s, enum inflame_log_level *out, char *err,
+			     size_t errlen);
+/* Accepts "none", a number, or a name with or without the SIG prefix ("USR2", "SIGUSR2"). */
+int inflame_config_parse_signal(const char *s, int *out, char *err, size_t errlen);
+/* Checks a pattern: only %p %t %n %% are allowed, and it must not be empty. */
+int inflame_config_check_output(const char *s, char *err, size_t errlen);
+int inflame_config_parse_perf_event(const char *s, char *out, size_t outlen, char *err,
+				    size_t errlen);
+
+/* Names for display and for the dump's PROCESS chunk. */
+const char *inflame_config_timer_name(enum inflame_cpu_timer t);
+const char *inflame_config_unwind_name(enum inflame_unwind u);
+/* Writes the comma list of events in mask into out. */
+void inflame_config_events_string(unsigned mask, char *out, size_t outlen);
+/* Returns the signal's name without "SIG" ("USR2"), or NULL if it has none we know. */
+const char *inflame_config_signal_name(int sig);
+
+/*
+ * Expands an output pattern: %p pid, %t start time (seconds since the epoch), %n sequence,
+ * %% a percent sign. If the pattern has no %n and seq > 0, ".seq" is appended. Returns the
+ * length written, or -ENAMETOOLONG if it does not fit in outlen. Async-signal-safe.
+ */
+int inflame_config_expand_output(const char *pattern, long pid, uint64_t start_time,
+				 unsigned seq, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,99 @@
+/*
+ * The on-disk contract of an inflame dump file, and nothing else.
+ *
+ * A dump is a fixed 64-byte file header followed by a sequence of chunks. Every integer is
+ * little-endian, whatever the machine that wrote it. Each chunk is a 16-byte chunk header
+ * (type, payload length, CRC-32 of the payload, flags) followed by the payload. Payloads are
+ * sequences of unsigned LEB128 varints (see varint.h), strings being a varint length followed
+ * by that many bytes. A reader skips chunk types it does not know and stops at the first chunk
+ * that is cut short or fails its checksum (a torn tail left by a crash or SIGKILL). A file is
+ * complete only when its last chunk is INFLAME_CHUNK_END.
+ *
+ * The full description, chunk by chunk, is in doc/inflame-dump.5. Change both together.
+ */
+#ifndef INFLAME_DUMP_FORMAT_H
+#define INFLAME_DUMP_FORMAT_H
+
+#include <stdint.h>
+
+#define INFLAME_DUMP_MAGIC          "INFLAME\x1a"
+#define INFLAME_DUMP_MAGIC_LEN      8
+#define INFLAME_DUMP_VERSION        1
+#define INFLAME_DUMP_MIN_READER     1
+#define INFLAME_DUMP_HEADER_SIZE    64
+#define INFLAME_DUMP_CHUNK_HDR_SIZE 16
+/* The largest payload a reader accepts; writers keep chunks far smaller. */
+#define INFLAME_DUMP_MAX_CHUNK (64u << 20)
+
+/*
+ * File header, as laid out on disk (byte offsets):
+ *   0  magic[8]            INFLAME_DUMP_MAGIC
+ *   8  u16 version         format version of the writer
+ *  10  u16 min_reader      oldest reader version that can read this file
+ *  12  u16 header_size     size of this header; readers skip what they do not know
+ *  14  u8  pointer_size    4 or 8, of the profiled process
+ *  15  u8  endian          1 = little-endian (the only value written)
+ *  16  u32 machine         ELF e_machine of the profiled process (62 = x86_64, 183 = aarch64)
+ *  20  u32 features        INFLAME_FEAT_* bits
+ *  24  u32 pid
+ *  28  u32 sequence        dump number within the process, from 0
+ *  32  u64 start_realtime  CLOCK_REALTIME of profiler start, ns since the epoch
+ *  40  u64 start_monotonic CLOCK_MONOTONIC of profiler start, ns; sample times count from it
+ *  48  u64 file_realtime   CLOCK_REALTIME when this file was opened, ns
+ *  56  u64 reserved        zero
+ */
+#define INFLAME_FEAT_CPU   (1u << 0) /* cpu samples may be present */
+#define INFLAME_FEAT_WALL  (1u << 1) /* wall samples may be present */
+#define INFLAME_FEAT_ALLOC (1u << 2) /* allocation samples may be present */
+
+/* Chunk types. Values are part of the format: never renumber. */
+enum inflame_chunk_type {
+	INFLAME_CHUNK_PROCESS = 1, /* who, what, how: see below */
+	INFLAME_CHUNK_MODULES = 2, /* the loaded-object map; a later one replaces earlier ones */
+	INFLAME_CHUNK_STACKS = 3,  /* newly interned stacks */
+	INFLAME_CHUNK_SAMPLES = 4, /* samples referring to stacks */
+	INFLAME_CHUNK_THREADS = 5, /* thread names; a later name for a tid replaces the earlier */
+	INFLAME_CHUNK_STATS = 6,   /* counters: drops, totals */
+	INFLAME_CHUNK_END = 7,     /* last chunk of a complete file */
+};
+
+/* Event kinds carried by samples. Values are part of the format. */
+enum inflame_event {
+	INFLAME_EV_CPU = 0,   /* weight: samples (1 + timer overrun) */
+	INFLAME_EV_WALL = 1,  /* weight: samples */
+	INFLAME_EV_ALLOC = 2, /* weight: estimated bytes; size: real bytes; addr: pointer */
+	INFLAME_EV_FREE = 3,  /* addr: pointer of a sampled allocation freed; stack 0 */
+	INFLAME_EV_COUNT_
+};
+
+/*
+ * Payloads (all varints unless said otherwise; "str" is varint length + bytes):
+ *
+ * PROCESS: pid, ppid, str exe, varint argc, argc x str arg, str events, frequency, str cpu_timer,
+ *          str unwind, max_depth, ring_kb, alloc_rate.
+ * MODULES: generation, count, then per module: base (load bias), lo, hi (address range of its
+ *          executable segments), str path, str build_id (raw bytes, may be empty).
+ * STACKS:  count, then per stack: id, nframes, frames. The first frame is the leaf (the PC where
+ *          the sample was taken); the others are return addresses. Frames are zig-zag encoded
+ *          deltas from the previous frame of the same stack (the first from 0). Stack ids are
+ *          unique within a file and start at 1; 0 means "no stack".
+ * SAMPLES: count, then per sample: time delta (ns since the previous sample of the chunk; the
+ *          first from the file header's start_monotonic), tid, event, stack id, weight, and for
+ *          ALLOC/FREE events size and addr.
+ * THREADS: count, then per thread: tid, str name, flags (1 = exited).
+ * STATS:   count, then pairs of (key, value); keys are INFLAME_STAT_*; a later value replaces.
+ * END:     end_monotonic (ns), then the totals of samples written per event (INFLAME_EV_COUNT_
+ *          varints).
+ */
+enum inflame_stat {
+	INFLAME_STAT_DROPPED_RING = 1,    /* samples lost because a thread's ring was full */
+	INFLAME_STAT_DROPPED_STACKS = 2,  /* samples lost because the stack table was full */
+	INFLAME_STAT_DROPPED_THREADS = 3, /* threads not registered: thread table full */
+	INFLAME_STAT_TRUNCATED = 4,       /* stacks cut at max_depth */
+	INFLAME_STAT_SIGNALS = 5,         /* sampling signals handled */
+	INFLAME_STAT_FOREIGN = 6,         /* signals passed on to the program's handler */
+	INFLAME_STAT_CPU_NS = 7,          /* process CPU time (user+sys) at the chunk, ns */
+	INFLAME_STAT_COUNT_
+};
+
+#endif

@@ -1,0 +1,138 @@
+/*
+ * Reading and validating dump files.
+ *
+ * A reader maps a file (or borrows a memory block) and walks its chunks. Every length is
+ * checked against what is left, every chunk's CRC is verified, and the first damaged or cut
+ * chunk ends the walk with 'torn' set: what came before it stays usable. Chunk payloads are
+ * then decoded with the iterators below, which never read outside the payload and report a
+ * malformed payload as -EBADMSG. Nothing here prints or exits; errors are returned as negative
+ * errno values with a one-line reason in the reader's 'err' buffer.
+ */
+#ifndef INFLAME_DUMP_READ_H
+#define INFLAME_DUMP_READ_H
+
+#include "dump_format.h"
+#include "dump_write.h"
+#include "varint.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct inflame_dump_reader {
+	const uint8_t *data;
+	size_t size;
+	size_t off;
+	int mapped;
+	struct inflame_dump_header_info hdr;
+	int complete; /* an END chunk was read */
+	int torn;     /* the walk stopped at a damaged or cut chunk */
+	uint64_t chunks;
+	char err[160];
+};
+
+struct inflame_chunk {
+	uint32_t type;
+	const uint8_t *payload;
+	size_t len;
+};
+
+/* Opens and maps path, validates the file header. Returns 0, or a negative errno with r->err
+ * set to a one-line reason (not a dump, newer version, other architecture, unreadable). */
+int inflame_dump_reader_open(struct inflame_dump_reader *r, const char *path);
+/* The same over a caller-owned memory block (which must outlive the reader). */
+int inflame_dump_reader_init(struct inflame_dump_reader *r, const void *data, size_t size);
+/* Returns 1 and fills *c for the next valid chunk, 0 at the end of the usable data (check
+ * r->torn and r->complete), never a negative value after a successful open. */
+int inflame_dump_reader_next(struct inflame_dump_reader *r, struct inflame_chunk *c);
+void inflame_dump_reader_close(struct inflame_dump_reader *r);
+
+/* Quick test of a memory prefix: 1 if it starts with the dump magic. */
+int inflame_dump_is_dump(const void *data, size_t size);
+
+/* Decoded records. Strings point into the chunk payload and are not NUL-terminated. */
+struct inflame_str {
+	const char *s;
+	size_t n;
+};
+
+#define INFLAME_MAX_ARGS 4096
+struct inflame_process_rec {
+	uint64_t pid, ppid;
+	struct inflame_str exe;
+	uint64_t argc;
+	struct inflame_str events, cpu_timer, unwind;
+	uint64_t frequency, max_depth, ring_kb, alloc_rate;
+	struct inflame_cursor args; /* argc strings follow; read with inflame_cursor_str */
+};
+int inflame_dump_decode_process(const struct inflame_chunk *c, struct inflame_process_rec *p);
+
+struct inflame_module_rec {
+	uint64_t base, lo, hi;
+	struct inflame_str path;
+	struct inflame_str build_id;
+};
+struct inflame_module_iter {
+	struct inflame_cursor cur;
+	uint64_t generation;
+	uint64_t left;
+};
+int inflame_dump_modules_begin(const struct inflame_chunk *c, struct inflame_module_iter *it);
+/* 1 = record filled, 0 = done, -EBADMSG = malformed */
+int inflame_dump_modules_next(struct inflame_module_iter *it, struct inflame_module_rec *m);
+
+/* The largest stack a reader accepts; a writer never writes more than its max depth. */
+#define INFLAME_MAX_FRAMES 4096
+struct inflame_stack_rec {
+	uint64_t id;
+	uint32_t nframes;
+	uint64_t frames[INFLAME_MAX_FRAMES];
+};
+struct inflame_stack_iter {
+	struct inflame_cursor cur;
+	uint64_t left;
+};
+int inflame_dump_stacks_begin(const struct inflame_chunk *c, struct inflame_stack_iter *it);
+int inflame_dump_stacks_next(struct inflame_stack_iter *it, struct inflame_stack_rec *s);
+
+struct inflame_sample_rec {
+	uint64_t time; /* ns, CLOCK_MONOTONIC */
+	uint64_t tid;
+	uint32_t event;
+	uint64_t stack;
+	uint64_t weight;
+	uint64_t size; /* ALLOC/FREE only */
+	uint64_t addr; /* ALLOC/FREE only */
+};
+struct inflame_sample_iter {
+	struct inflame_cursor cur;
+	uint64_t left;
+	uint64_t time;
+};
+/* base_time: the header's start_monotonic. */
+int inflame_dump_samples_begin(const struct inflame_chunk *c, uint64_t base_time,
+			       struct inflame_sample_iter *it);
+int inflame_dump_samples_next(struct inflame_sample_iter *it, struct inflame_sample_rec *s);
+
+struct inflame_thread_rec {
+	uint64_t tid;
+	struct inflame_str name;
+	uint64_t flags;
+};
+struct inflame_thread_iter {
+	struct inflame_cursor cur;
+	uint64_t left;
+};
+int inflame_dump_threads_begin(const struct inflame_chunk *c, struct inflame_thread_iter *it);
+int inflame_dump_threads_next(struct inflame_thread_iter *it, struct inflame_thread_rec *t);
+
+/* STATS: calls fn(key, value) for each pair. Returns 0 or -EBADMSG. */
+int inflame_dump_decode_stats(const struct inflame_chunk *c,
+			      void (*fn)(void *arg, uint64_t key, uint64_t value), void *arg);
+
+struct inflame_end_rec {
+	uint64_t end_monotonic;
+	uint64_t totals[INFLAME_EV_COUNT_];
+};
+int inflame_dump_decode_end(const struct inflame_chunk *c, struct inflame_end_rec *e);
+
+#endif

@@ -1,0 +1,126 @@
+/*
+ * The dump writer: encodes the fixed little-endian file header and frames payloads into
+ * chunks with a CRC-32 (zlib's polynomial) so a reader can detect a torn or damaged tail.
+ * Writes go straight to the fd with write(2); partial writes and EINTR are retried, any other
+ * failure is returned to the caller, which decides whether to give up on the file.
+ */
+#include "dump_write.h"
+
+#include "dump_format.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <zlib.h>
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)v);
+	put32(p + 4, (uint32_t)(v >> 32));
+}
+
+void inflame_dump_header_defaults(struct inflame_dump_header_info *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->version = INFLAME_DUMP_VERSION;
+	h->min_reader = INFLAME_DUMP_MIN_READER;
+	h->header_size = INFLAME_DUMP_HEADER_SIZE;
+	h->pointer_size = (uint8_t)sizeof(void *);
+#if defined(__x86_64__)
+	h->machine = EM_X86_64;
+#elif defined(__aarch64__)
+	h->machine = EM_AARCH64;
+#endif
+}
+
+void inflame_dump_encode_header(uint8_t *out, const struct inflame_dump_header_info *h)
+{
+	memset(out, 0, INFLAME_DUMP_HEADER_SIZE);
+	memcpy(out, INFLAME_DUMP_MAGIC, INFLAME_DUMP_MAGIC_LEN);
+	put16(out + 8, h->version);
+	put16(out + 10, h->min_reader);
+	put16(out + 12, h->header_size);
+	out[14] = h->pointer_size;
+	out[15] = 1;
+	put32(out + 16, h->machine);
+	put32(out + 20, h->features);
+	put32(out + 24, h->pid);
+	put32(out + 28, h->sequence);
+	put64(out + 32, h->start_realtime);
+	put64(out + 40, h->start_monotonic);
+	put64(out + 48, h->file_realtime);
+}
+
+static int write_all(int fd, struct iovec *iov, int iovcnt)
+{
+	while (iovcnt > 0) {
+		ssize_t n = writev(fd, iov, iovcnt);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		while (iovcnt > 0 && (size_t)n >= iov->iov_len) {
+			n -= (ssize_t)iov->iov_len;
+			iov++;
+			iovcnt--;
+		}
+		if (iovcnt > 0) {
+			iov->iov_base = (char *)iov->iov_base + n;
+			iov->iov_len -= (size_t)n;
+		}
+	}
+	return 0;
+}
+
+int inflame_dump_write_header(int fd, const struct inflame_dump_header_info *h)
+{
+	uint8_t hdr[INFLAME_DUMP_HEADER_SIZE];
+	struct iovec iov = {hdr, sizeof(hdr)};
+
+	inflame_dump_encode_header(hdr, h);
+	return write_all(fd, &iov, 1);
+}
+
+void inflame_dump_encode_chunk_header(uint8_t *out, uint32_t type, const uint8_t *payload,
+				      size_t len)
+{
+	uLong crc = crc32(0L, Z_NULL, 0);
+
+	if (len)
+		crc = crc32(crc, payload, (uInt)len);
+	put32(out, type);
+	put32(out + 4, (uint32_t)len);
+	put32(out + 8, (uint32_t)crc);
+	put32(out + 12, 0);
+}
+
+int inflame_dump_write_chunk(int fd, uint32_t type, const uint8_t *payload, size_t len)
+{
+	uint8_t hdr[INFLAME_DUMP_CHUNK_HDR_SIZE];
+	struct iovec iov[2];
+
+	if (len > INFLAME_DUMP_MAX_CHUNK)
+		return -EMSGSIZE;
+	inflame_dump_encode_chunk_header(hdr, type, payload, len);
+	iov[0].iov_base = hdr;
+	iov[0].iov_len = sizeof(hdr);
+	iov[1].iov_base = (void *)payload;
+	iov[1].iov_len = len;
+	return write_all(fd, iov, len ? 2 : 1);
+}

@@ -1,0 +1,45 @@
+/*
+ * Writing dump files: the file header and checksummed chunks, to a file descriptor.
+ *
+ * The writer owns no state beyond what the caller passes; it never calls malloc or stdio, so
+ * the preload's writer thread can use it inside any program. It is not async-signal-safe
+ * (it calls zlib's crc32, which is pure, and write(2), which is; but callers must not share an
+ * fd between a signal handler and a thread). Each function returns 0 or a negative errno.
+ */
+#ifndef INFLAME_DUMP_WRITE_H
+#define INFLAME_DUMP_WRITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct inflame_dump_header_info {
+	uint16_t version;
+	uint16_t min_reader;
+	uint16_t header_size;
+	uint8_t pointer_size;
+	uint32_t machine;
+	uint32_t features;
+	uint32_t pid;
+	uint32_t sequence;
+	uint64_t start_realtime;
+	uint64_t start_monotonic;
+	uint64_t file_realtime;
+};
+
+/* Fills the fields this build always writes (version, sizes, machine). */
+void inflame_dump_header_defaults(struct inflame_dump_header_info *h);
+
+/* Encodes a header into exactly INFLAME_DUMP_HEADER_SIZE bytes. */
+void inflame_dump_encode_header(uint8_t *out, const struct inflame_dump_header_info *h);
+
+/* Writes the file header at the current position of fd. */
+int inflame_dump_write_header(int fd, const struct inflame_dump_header_info *h);
+
+/* Writes one chunk: its 16-byte header and the payload, retrying short writes and EINTR. */
+int inflame_dump_write_chunk(int fd, uint32_t type, const uint8_t *payload, size_t len);
+
+/* Encodes a chunk header for payload into out (INFLAME_DUMP_CHUNK_HDR_SIZE bytes). */
+void inflame_dump_encode_chunk_header(uint8_t *out, uint32_t type, const uint8_t *payload,
+				      size_t len);
+
+#endif

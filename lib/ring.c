@@ -1,0 +1,141 @@
+/*
+ * The ring buffer. head and tail are byte counters that only grow; the position of a record is
+ * the counter modulo the size. A producer claims [head, head + need) with a CAS; the consumer
+ * reads record headers from tail up to head and stops at one whose COMMITTED bit is clear.
+ * Space between tail and head that no producer has written yet must never look committed, so
+ * the consumer zeroes what it consumed before moving tail, and the ring starts zeroed.
+ */
+#include "ring.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define HDR   sizeof(struct inflame_ring_hdr)
+#define ALIGN 8u
+
+int inflame_ring_init(struct inflame_ring *r, size_t bytes)
+{
+	uint64_t size = 4096;
+	void *p;
+
+	while (size < bytes)
+		size <<= 1;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -ENOMEM;
+	atomic_init(&r->head, 0);
+	atomic_init(&r->tail, 0);
+	atomic_init(&r->dropped, 0);
+	r->data = p;
+	r->size = size;
+	return 0;
+}
+
+void inflame_ring_destroy(struct inflame_ring *r)
+{
+	if (r->data)
+		munmap(r->data, r->size);
+	r->data = NULL;
+	r->size = 0;
+}
+
+void inflame_ring_reset(struct inflame_ring *r)
+{
+	memset(r->data, 0, r->size);
+	atomic_store(&r->head, 0);
+	atomic_store(&r->tail, 0);
+}
+
+static inline uint64_t round_up(uint64_t v)
+{
+	return (v + ALIGN - 1) & ~(uint64_t)(ALIGN - 1);
+}
+
+void *inflame_ring_reserve(struct inflame_ring *r, size_t len, uint16_t kind)
+{
+	uint64_t need = round_up(HDR + len);
+	uint64_t head, tail, pos, room_to_end, total;
+	struct inflame_ring_hdr *h;
+
+	if (need > r->size / 2) {
+		atomic_fetch_add_explicit(&r->dropped, 1, memory_order_relaxed);
+		return NULL;
+	}
+	head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	for (;;) {
+		tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+		pos = head & (r->size - 1);
+		room_to_end = r->size - pos;
+		/* A record never wraps: if it does not fit before the end, pad to the end. */
+		total = need <= room_to_end ? need : room_to_end + need;
+		if (head + total - tail > r->size) {
+			atomic_fetch_add_explicit(&r->dropped, 1, memory_order_relaxed);
+			return NULL;
+		}
+		if (atomic_compare_exchange_weak_explicit(&r->head, &head, head + total,
+							  memory_order_relaxed,
+							  memory_order_relaxed))
+			break;
+	}
+	if (total != need) {
+		/* Publish the padding at once: it carries no data. */
+		h = (struct inflame_ring_hdr *)(r->data + pos);
+		atomic_store_explicit(&h->word,
+				      room_to_end | ((uint64_t)INFLAME_RING_PAD_KIND << 32) |
+					      INFLAME_RING_COMMITTED,
+				      memory_order_release);
+		pos = 0;
+	}
+	h = (struct inflame_ring_hdr *)(r->data + pos);
+	atomic_store_explicit(&h->word, need | ((uint64_t)kind << 32), memory_order_relaxed);
+	return (uint8_t *)h + HDR;
+}
+
+void inflame_ring_commit(void *payload)
+{
+	struct inflame_ring_hdr *h = (struct inflame_ring_hdr *)((uint8_t *)payload - HDR);
+	uint64_t w = atomic_load_explicit(&h->word, memory_order_relaxed);
+
+	atomic_store_explicit(&h->word, w | INFLAME_RING_COMMITTED, memory_order_release);
+}
+
+size_t inflame_ring_drain(struct inflame_ring *r,
+			  void (*fn)(void *arg, uint16_t kind, const void *payload, size_t len),
+			  void *arg)
+{
+	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+	uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire);
+	uint64_t start = tail;
+	size_t n = 0;
+
+	while (tail < head) {
+		uint64_t pos = tail & (r->size - 1);
+		struct inflame_ring_hdr *h = (struct inflame_ring_hdr *)(r->data + pos);
+		uint64_t w = atomic_load_explicit(&h->word, memory_order_acquire);
+		uint64_t size = w & 0xffffffffu;
+		uint16_t kind = (uint16_t)(w >> 32);
+
+		if (!(w & INFLAME_RING_COMMITTED))
+			break;
+		if (size < HDR || size > r->size - pos)
+			break; /* cannot happen unless memory was corrupted; stop safely */
+		if (kind != INFLAME_RING_PAD_KIND) {
+			fn(arg, kind, (uint8_t *)h + HDR, size - HDR);
+			n++;
+		}
+		tail += size;
+	}
+	/* Zero what was consumed so that unwritten space never looks committed. */
+	for (uint64_t t = start; t < tail;) {
+		uint64_t pos = t & (r->size - 1);
+		uint64_t chunk = r->size - pos;
+
+		if (chunk > tail - t)
+			chunk = tail - t;
+		memset(r->data + pos, 0, chunk);
+		t += chunk;
+	}
+	atomic_store_explicit(&r->tail, tail, memory_order_release);
+	return n;
+}

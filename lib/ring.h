@@ -1,0 +1,61 @@
+/*
+ * A per-thread ring buffer of variable-size records: one thread produces (from normal code
+ * and from signal handlers that may interrupt it), one writer thread consumes.
+ *
+ * Producing is wait-free in practice and lock-free in the strict sense: space is claimed with a
+ * compare-and-swap on the head that can only fail when a signal handler on the same thread
+ * claimed space in between, and the nested claim completes before the interrupted one resumes.
+ * A claimed record is invisible to the consumer until its producer commits it, so records
+ * committed out of order (an inner one before the outer one) are consumed in claim order once
+ * both are committed. When there is no room the record is refused and counted as dropped;
+ * the producer never waits.
+ *
+ * The memory comes from mmap; records are 8-byte aligned and never straddle the end of the
+ * ring (a padding record fills the gap).
+ */
+#ifndef INFLAME_RING_H
+#define INFLAME_RING_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct inflame_ring {
+	_Atomic uint64_t head; /* bytes claimed by producers, ever */
+	_Atomic uint64_t tail; /* bytes released by the consumer, ever */
+	_Atomic uint64_t dropped;
+	uint8_t *data;
+	uint64_t size; /* power of two */
+};
+
+/* Record header: the first 8 bytes of each record. 'word' holds the record size in its low 32
+ * bits and INFLAME_RING_COMMITTED once the payload is complete; 'kind' is the caller's. */
+#define INFLAME_RING_COMMITTED (1ull << 63)
+#define INFLAME_RING_PAD_KIND  0xffff
+struct inflame_ring_hdr {
+	_Atomic uint64_t word; /* size | kind << 32 | COMMITTED */
+};
+
+/* Allocates a ring of at least bytes (rounded up to a power of two, at least 4 KiB) with mmap.
+ * Returns 0 or -ENOMEM. Not async-signal-safe (mmap is, but callers must not publish a ring
+ * from a handler). */
+int inflame_ring_init(struct inflame_ring *r, size_t bytes);
+/* Unmaps the ring. Only when no producer or consumer can touch it any more. */
+void inflame_ring_destroy(struct inflame_ring *r);
+/* Discards everything (the child after fork). No producer may be active. */
+void inflame_ring_reset(struct inflame_ring *r);
+
+/* Claims a record with a payload of len bytes; returns the payload pointer or NULL (counted in
+ * dropped) when full. Must be followed by inflame_ring_commit(). Async-signal-safe. */
+void *inflame_ring_reserve(struct inflame_ring *r, size_t len, uint16_t kind);
+/* Makes a reserved record visible to the consumer. Async-signal-safe. */
+void inflame_ring_commit(void *payload);
+
+/* Consumer side: calls fn for each committed record in claim order, stopping at the first
+ * record not yet committed, then releases the consumed space. Returns the number consumed.
+ * Only one consumer at a time. Not async-signal-safe. */
+size_t inflame_ring_drain(struct inflame_ring *r,
+			  void (*fn)(void *arg, uint16_t kind, const void *payload, size_t len),
+			  void *arg);
+
+#endif

@@ -1,0 +1,134 @@
+/* Unit tests for lib/config.c: every parser's accepted and rejected values, and the output
+ * pattern expansion. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+
+static char err[256];
+
+/* Events: comma lists of known names; anything else is refused with the bad word named. */
+static void test_events(void **state)
+{
+	unsigned m = 0;
+
+	(void)state;
+	assert_int_equal(inflame_config_parse_events("cpu", &m, err, sizeof(err)), 0);
+	assert_int_equal(m, INFLAME_EVMASK_CPU);
+	assert_int_equal(inflame_config_parse_events("wall,cpu,alloc", &m, err, sizeof(err)), 0);
+	assert_int_equal(m, INFLAME_EVMASK_CPU | INFLAME_EVMASK_WALL | INFLAME_EVMASK_ALLOC);
+	m = 77;
+	assert_int_equal(inflame_config_parse_events("cpu,bogus", &m, err, sizeof(err)), -EINVAL);
+	assert_int_equal(m, 77);
+	assert_non_null(strstr(err, "bogus"));
+	assert_int_equal(inflame_config_parse_events("", &m, err, sizeof(err)), -EINVAL);
+	assert_int_equal(inflame_config_parse_events("cpux", &m, err, sizeof(err)), -EINVAL);
+}
+
+/* Numbers: digits only, within bounds, no overflow. */
+static void test_uint(void **state)
+{
+	uint64_t v = 5;
+
+	(void)state;
+	assert_int_equal(inflame_config_parse_uint("F", "999", 1, 10000, &v, err, sizeof(err)), 0);
+	assert_int_equal(v, 999);
+	assert_int_equal(inflame_config_parse_uint("F", "0", 1, 10000, &v, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(inflame_config_parse_uint("F", "10001", 1, 10000, &v, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "out of range"));
+	assert_int_equal(inflame_config_parse_uint("F", "-5", 1, 10000, &v, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(inflame_config_parse_uint("F", "12abc", 1, 10000, &v, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(inflame_config_parse_uint("F", "99999999999999999999999", 1, 10000, &v,
+						   err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(v, 999);
+}
+
+/* Timers, unwinders, log levels and perf events by name. */
+static void test_names(void **state)
+{
+	enum inflame_cpu_timer t;
+	enum inflame_unwind u;
+	enum inflame_log_level l;
+	char ev[32];
+
+	(void)state;
+	assert_int_equal(inflame_config_parse_timer("thread", &t, err, sizeof(err)), 0);
+	assert_int_equal(t, INFLAME_TIMER_THREAD);
+	assert_int_equal(inflame_config_parse_timer("hrtimer", &t, err, sizeof(err)), -EINVAL);
+	assert_int_equal(inflame_config_parse_unwind("dwarf", &u, err, sizeof(err)), 0);
+	assert_int_equal(u, INFLAME_UNWIND_DWARF);
+	assert_int_equal(inflame_config_parse_unwind("lbr", &u, err, sizeof(err)), -EINVAL);
+	assert_int_equal(inflame_config_parse_log("debug", &l, err, sizeof(err)), 0);
+	assert_int_equal(inflame_config_parse_log("loud", &l, err, sizeof(err)), -EINVAL);
+	assert_int_equal(inflame_config_parse_perf_event("cycles", ev, sizeof(ev), err,
+							 sizeof(err)),
+			 0);
+	assert_string_equal(ev, "cycles");
+	assert_int_equal(inflame_config_parse_perf_event("x", ev, sizeof(ev), err, sizeof(err)),
+			 -EINVAL);
+}
+
+/* Signals by name, with or without SIG, by number, and none; fatal ones refused. */
+static void test_signal(void **state)
+{
+	int s = -1;
+
+	(void)state;
+	assert_int_equal(inflame_config_parse_signal("USR2", &s, err, sizeof(err)), 0);
+	assert_int_equal(s, SIGUSR2);
+	assert_int_equal(inflame_config_parse_signal("sigusr1", &s, err, sizeof(err)), 0);
+	assert_int_equal(s, SIGUSR1);
+	assert_int_equal(inflame_config_parse_signal("none", &s, err, sizeof(err)), 0);
+	assert_int_equal(s, 0);
+	assert_int_equal(inflame_config_parse_signal("10", &s, err, sizeof(err)), 0);
+	assert_int_equal(s, 10);
+	assert_int_equal(inflame_config_parse_signal("KILL", &s, err, sizeof(err)), -EINVAL);
+	assert_int_equal(inflame_config_parse_signal("9", &s, err, sizeof(err)), -EINVAL);
+	assert_int_equal(inflame_config_parse_signal("999", &s, err, sizeof(err)), -EINVAL);
+	assert_string_equal(inflame_config_signal_name(SIGPROF), "PROF");
+}
+
+/* Output patterns: conversions, the .N suffix without %n, overflow, bad conversions. */
+static void test_output(void **state)
+{
+	char out[64];
+
+	(void)state;
+	assert_int_equal(inflame_config_check_output("inflame.%p.ifl", err, sizeof(err)), 0);
+	assert_int_equal(inflame_config_check_output("x.%q", err, sizeof(err)), -EINVAL);
+	assert_int_equal(inflame_config_check_output("x.%", err, sizeof(err)), -EINVAL);
+	assert_int_equal(inflame_config_check_output("", err, sizeof(err)), -EINVAL);
+	assert_int_equal(inflame_config_expand_output("a.%p.%t.%%", 42, 7, 0, out, sizeof(out)),
+			 (int)strlen("a.42.7.%"));
+	assert_string_equal(out, "a.42.7.%");
+	inflame_config_expand_output("a.%p", 42, 7, 0, out, sizeof(out));
+	assert_string_equal(out, "a.42");
+	inflame_config_expand_output("a.%p", 42, 7, 3, out, sizeof(out));
+	assert_string_equal(out, "a.42.3");
+	inflame_config_expand_output("a-%n.ifl", 42, 7, 3, out, sizeof(out));
+	assert_string_equal(out, "a-3.ifl");
+	assert_int_equal(inflame_config_expand_output("%p%p%p%p%p", 1234567890, 0, 0, out, 20),
+			 -ENAMETOOLONG);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_events),  cmocka_unit_test(test_uint),
+		cmocka_unit_test(test_names),   cmocka_unit_test(test_signal),
+		cmocka_unit_test(test_output),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,364 @@
+/* Unit tests for lib/dump_write.c and lib/dump_read.c: a round trip of every chunk type, and
+ * for each chunk type a corrupt or cut copy that the reader must reject cleanly. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "dump_read.h"
+#include "dump_write.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct file {
+	uint8_t data[1 << 16];
+	size_t len;
+	size_t chunk_off[16]; /* start of each chunk */
+	int nchunks;
+};
+
+static void add_chunk(struct file *f, uint32_t type, struct inflame_buf *b)
+{
+	f->chunk_off[f->nchunks++] = f->len;
+	inflame_dump_encode_chunk_header(f->data + f->len, type, b->data, b->len);
+	f->len += INFLAME_DUMP_CHUNK_HDR_SIZE;
+	memcpy(f->data + f->len, b->data, b->len);
+	f->len += b->len;
+	inflame_buf_free(b);
+}
+
+static void build(struct file *f)
+{
+	struct inflame_dump_header_info h;
+	struct inflame_buf b = {0};
+	uint64_t frames[3] = {0x401234, 0x401000, 0x7f0000001000};
+
+	memset(f, 0, sizeof(*f));
+	inflame_dump_header_defaults(&h);
+	h.pid = 4242;
+	h.sequence = 3;
+	h.start_monotonic = 1000;
+	h.features = INFLAME_FEAT_CPU;
+	inflame_dump_encode_header(f->data, &h);
+	f->len = INFLAME_DUMP_HEADER_SIZE;
+
+	/* PROCESS */
+	inflame_buf_put_varint(&b, 4242);
+	inflame_buf_put_varint(&b, 1);
+	inflame_buf_put_str(&b, "/bin/prog", 9);
+	inflame_buf_put_varint(&b, 2);
+	inflame_buf_put_str(&b, "prog", 4);
+	inflame_buf_put_str(&b, "-x", 2);
+	inflame_buf_put_str(&b, "cpu", 3);
+	inflame_buf_put_varint(&b, 999);
+	inflame_buf_put_str(&b, "perf", 4);
+	inflame_buf_put_str(&b, "fp", 2);
+	inflame_buf_put_varint(&b, 128);
+	inflame_buf_put_varint(&b, 512);
+	inflame_buf_put_varint(&b, 524288);
+	add_chunk(f, INFLAME_CHUNK_PROCESS, &b);
+	/* MODULES */
+	inflame_buf_put_varint(&b, 1);
+	inflame_buf_put_varint(&b, 1);
+	inflame_buf_put_varint(&b, 0x400000);
+	inflame_buf_put_varint(&b, 0x401000);
+	inflame_buf_put_varint(&b, 0x402000);
+	inflame_buf_put_str(&b, "/bin/prog", 9);
+	inflame_buf_put_str(&b, "\x01\x02\x03", 3);
+	add_chunk(f, INFLAME_CHUNK_MODULES, &b);
+	/* STACKS */
+	inflame_buf_put_varint(&b, 1);
+	inflame_buf_put_varint(&b, 1);
+	inflame_buf_put_varint(&b, 3);
+	for (uint64_t i = 0, prev = 0; i < 3; prev = frames[i], i++)
+		inflame_buf_put_varint(&b, inflame_zigzag((int64_t)(frames[i] - prev)));
+	add_chunk(f, INFLAME_CHUNK_STACKS, &b);
+	/* SAMPLES: one cpu, one alloc */
+	inflame_buf_put_varint(&b, 2);
+	inflame_buf_put_varint(&b, 5);
+	inflame_buf_put_varint(&b, 4243);
+	inflame_buf_put_varint(&b, INFLAME_EV_CPU);
+	inflame_buf_put_varint(&b, 1);
+	inflame_buf_put_varint(&b, 2);
+	inflame_buf_put_varint(&b, 7);
+	inflame_buf_put_varint(&b, 4243);
+	inflame_buf_put_varint(&b, INFLAME_EV_ALLOC);
+	inflame_buf_put_varint(&b, 1);
+	inflame_buf_put_varint(&b, 1000);
+	inflame_buf_put_varint(&b, 64);
+	inflame_buf_put_varint(&b, 0xdead0);
+	add_chunk(f, INFLAME_CHUNK_SAMPLES, &b);
+	/* THREADS */
+	inflame_buf_put_varint(&b, 1);
+	inflame_buf_put_varint(&b, 4243);
+	inflame_buf_put_str(&b, "worker", 6);
+	inflame_buf_put_varint(&b, 1);
+	add_chunk(f, INFLAME_CHUNK_THREADS, &b);
+	/* STATS */
+	inflame_buf_put_varint(&b, 1);
+	inflame_buf_put_varint(&b, INFLAME_STAT_DROPPED_RING);
+	inflame_buf_put_varint(&b, 17);
+	add_chunk(f, INFLAME_CHUNK_STATS, &b);
+	/* an unknown chunk type, which readers must skip */
+	inflame_buf_put_varint(&b, 12345);
+	add_chunk(f, 99, &b);
+	/* END */
+	inflame_buf_put_varint(&b, 2000);
+	inflame_buf_put_varint(&b, 1);
+	inflame_buf_put_varint(&b, 0);
+	inflame_buf_put_varint(&b, 1);
+	add_chunk(f, INFLAME_CHUNK_END, &b);
+}
+
+static void stat_cb(void *arg, uint64_t k, uint64_t v)
+{
+	uint64_t *out = arg;
+
+	if (k == INFLAME_STAT_DROPPED_RING)
+		*out = v;
+}
+
+/* Walks every chunk and checks each decoded field. Returns the number of chunks decoded. */
+static int read_all(const struct file *f, struct inflame_dump_reader *r)
+{
+	struct inflame_chunk c;
+	int n = 0;
+
+	assert_int_equal(inflame_dump_reader_init(r, f->data, f->len), 0);
+	while (inflame_dump_reader_next(r, &c) == 1) {
+		n++;
+		switch (c.type) {
+		case INFLAME_CHUNK_PROCESS: {
+			struct inflame_process_rec p;
+			const char *s;
+			size_t len;
+
+			assert_int_equal(inflame_dump_decode_process(&c, &p), 0);
+			assert_int_equal(p.pid, 4242);
+			assert_int_equal(p.argc, 2);
+			inflame_cursor_str(&p.args, &s, &len);
+			inflame_cursor_str(&p.args, &s, &len);
+			assert_memory_equal(s, "-x", 2);
+			assert_int_equal(p.frequency, 999);
+			assert_int_equal(p.alloc_rate, 524288);
+			break;
+		}
+		case INFLAME_CHUNK_MODULES: {
+			struct inflame_module_iter it;
+			struct inflame_module_rec m;
+
+			assert_int_equal(inflame_dump_modules_begin(&c, &it), 0);
+			assert_int_equal(inflame_dump_modules_next(&it, &m), 1);
+			assert_int_equal(m.lo, 0x401000);
+			assert_int_equal(m.build_id.n, 3);
+			assert_int_equal(inflame_dump_modules_next(&it, &m), 0);
+			break;
+		}
+		case INFLAME_CHUNK_STACKS: {
+			struct inflame_stack_iter it;
+			static struct inflame_stack_rec s;
+
+			assert_int_equal(inflame_dump_stacks_begin(&c, &it), 0);
+			assert_int_equal(inflame_dump_stacks_next(&it, &s), 1);
+			assert_int_equal(s.nframes, 3);
+			assert_int_equal(s.frames[0], 0x401234);
+			assert_int_equal(s.frames[2], 0x7f0000001000);
+			break;
+		}
+		case INFLAME_CHUNK_SAMPLES: {
+			struct inflame_sample_iter it;
+			struct inflame_sample_rec s;
+
+			assert_int_equal(inflame_dump_samples_begin(&c, 1000, &it), 0);
+			assert_int_equal(inflame_dump_samples_next(&it, &s), 1);
+			assert_int_equal(s.time, 1005);
+			assert_int_equal(s.event, INFLAME_EV_CPU);
+			assert_int_equal(s.weight, 2);
+			assert_int_equal(inflame_dump_samples_next(&it, &s), 1);
+			assert_int_equal(s.time, 1012);
+			assert_int_equal(s.size, 64);
+			assert_int_equal(s.addr, 0xdead0);
+			assert_int_equal(inflame_dump_samples_next(&it, &s), 0);
+			break;
+		}
+		case INFLAME_CHUNK_THREADS: {
+			struct inflame_thread_iter it;
+			struct inflame_thread_rec t;
+
+			assert_int_equal(inflame_dump_threads_begin(&c, &it), 0);
+			assert_int_equal(inflame_dump_threads_next(&it, &t), 1);
+			assert_memory_equal(t.name.s, "worker", 6);
+			break;
+		}
+		case INFLAME_CHUNK_STATS: {
+			uint64_t v = 0;
+
+			assert_int_equal(inflame_dump_decode_stats(&c, stat_cb, &v), 0);
+			assert_int_equal(v, 17);
+			break;
+		}
+		case INFLAME_CHUNK_END: {
+			struct inflame_end_rec e;
+
+			assert_int_equal(inflame_dump_decode_end(&c, &e), 0);
+			assert_int_equal(e.end_monotonic, 2000);
+			assert_int_equal(e.totals[INFLAME_EV_ALLOC], 1);
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	return n;
+}
+
+/* Every chunk type survives a round trip and an unknown type is skipped. */
+static void test_roundtrip(void **state)
+{
+	static struct file f;
+	struct inflame_dump_reader r;
+
+	(void)state;
+	build(&f);
+	assert_int_equal(read_all(&f, &r), 8);
+	assert_true(r.complete);
+	assert_false(r.torn);
+	assert_int_equal(r.hdr.pid, 4242);
+	assert_int_equal(r.hdr.sequence, 3);
+}
+
+/* Flipping a payload byte of chunk k stops the walk at k with 'torn'; earlier chunks stay. */
+static void test_corrupt_each_chunk(void **state)
+{
+	static struct file f, g;
+	struct inflame_dump_reader r;
+
+	(void)state;
+	build(&f);
+	for (int k = 0; k < f.nchunks; k++) {
+		g = f;
+		g.data[g.chunk_off[k] + INFLAME_DUMP_CHUNK_HDR_SIZE] ^= 0x40;
+		assert_int_equal(read_all(&g, &r), k);
+		assert_true(r.torn);
+		assert_false(r.complete);
+		/* cut in the middle of chunk k */
+		g = f;
+		g.len = g.chunk_off[k] + 5;
+		assert_int_equal(read_all(&g, &r), k);
+		assert_true(r.torn);
+		/* a lying length in chunk k */
+		g = f;
+		g.data[g.chunk_off[k] + 7] = 0x7f;
+		assert_int_equal(read_all(&g, &r), k);
+		assert_true(r.torn);
+	}
+}
+
+/* A payload that passes its checksum but lies about counts is rejected by the decoder. */
+static void test_lying_payload(void **state)
+{
+	struct inflame_buf b = {0};
+	struct inflame_chunk c;
+	struct inflame_sample_iter si;
+	struct inflame_stack_iter st;
+	struct inflame_module_iter mi;
+
+	(void)state;
+	inflame_buf_put_varint(&b, 1000000000);
+	inflame_buf_put_varint(&b, 1);
+	c.type = INFLAME_CHUNK_SAMPLES;
+	c.payload = b.data;
+	c.len = b.len;
+	assert_int_equal(inflame_dump_samples_begin(&c, 0, &si), -EBADMSG);
+	assert_int_equal(inflame_dump_stacks_begin(&c, &st), -EBADMSG);
+	assert_int_equal(inflame_dump_modules_begin(&c, &mi), -EBADMSG);
+	inflame_buf_free(&b);
+	/* a stack claiming more frames than any writer writes */
+	inflame_buf_put_varint(&b, 1);
+	inflame_buf_put_varint(&b, 1);
+	inflame_buf_put_varint(&b, 100000);
+	c.payload = b.data;
+	c.len = b.len;
+	{
+		static struct inflame_stack_rec s;
+
+		assert_int_equal(inflame_dump_stacks_begin(&c, &st), 0);
+		assert_int_equal(inflame_dump_stacks_next(&st, &s), -EBADMSG);
+	}
+	inflame_buf_free(&b);
+}
+
+/* Foreign files: wrong magic, newer format, other architecture, short header. */
+static void test_foreign(void **state)
+{
+	static struct file f;
+	struct inflame_dump_reader r;
+	uint8_t save;
+
+	(void)state;
+	build(&f);
+	f.data[0] = 'X';
+	assert_int_equal(inflame_dump_reader_init(&r, f.data, f.len), -EINVAL);
+	assert_non_null(strstr(r.err, "not an inflame dump"));
+	build(&f);
+	f.data[10] = 9; /* min reader 9 */
+	assert_int_equal(inflame_dump_reader_init(&r, f.data, f.len), -EPROTONOSUPPORT);
+	assert_non_null(strstr(r.err, "version"));
+	build(&f);
+	save = f.data[16];
+	f.data[16] = 40; /* EM_ARM */
+	f.data[14] = 4;
+	assert_int_equal(inflame_dump_reader_init(&r, f.data, f.len), -EPROTONOSUPPORT);
+	assert_non_null(strstr(r.err, "arm"));
+	f.data[16] = save;
+	assert_int_equal(inflame_dump_reader_init(&r, f.data, 20), -EINVAL);
+}
+
+/* Writing through an fd gives the same bytes the encoder does, and open() reads them. */
+static void test_fd_roundtrip(void **state)
+{
+	char path[] = "/tmp/inflame-dump-test-XXXXXX";
+	int fd = mkstemp(path);
+	struct inflame_dump_header_info h;
+	struct inflame_dump_reader r;
+	struct inflame_chunk c;
+	uint8_t payload[3] = {1, 2, 3};
+
+	(void)state;
+	assert_true(fd >= 0);
+	inflame_dump_header_defaults(&h);
+	assert_int_equal(inflame_dump_write_header(fd, &h), 0);
+	assert_int_equal(inflame_dump_write_chunk(fd, INFLAME_CHUNK_STATS, payload, 0), 0);
+	assert_int_equal(inflame_dump_write_chunk(fd, 77, payload, 3), 0);
+	close(fd);
+	assert_int_equal(inflame_dump_reader_open(&r, path), 0);
+	assert_int_equal(inflame_dump_reader_next(&r, &c), 1);
+	assert_int_equal(c.len, 0);
+	assert_int_equal(inflame_dump_reader_next(&r, &c), 1);
+	assert_int_equal(c.type, 77);
+	assert_memory_equal(c.payload, payload, 3);
+	assert_int_equal(inflame_dump_reader_next(&r, &c), 0);
+	assert_false(r.torn);
+	assert_false(r.complete);
+	inflame_dump_reader_close(&r);
+	unlink(path);
+	assert_true(inflame_dump_reader_open(&r, path) < 0);
+	assert_non_null(strstr(r.err, "cannot open"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_corrupt_each_chunk),
+		cmocka_unit_test(test_lying_payload),
+		cmocka_unit_test(test_foreign),
+		cmocka_unit_test(test_fd_roundtrip),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

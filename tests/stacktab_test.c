@@ -1,0 +1,76 @@
+/* Unit tests for lib/stacktab.c: interning, growth, the bound, clearing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "stacktab.h"
+
+/* Equal stacks get equal ids, different ones (even prefixes) different ids, across growth. */
+static void test_intern(void **state)
+{
+	struct inflame_stacktab t;
+	uint64_t frames[64];
+	int is_new;
+
+	(void)state;
+	assert_int_equal(inflame_stacktab_init(&t, 1000000), 0);
+	for (uint64_t i = 0; i < 50000; i++) {
+		uint32_t n = (uint32_t)(1 + i % 60);
+
+		for (uint32_t k = 0; k < n; k++)
+			frames[k] = 0x400000 + i * 16 + k;
+		assert_int_equal(inflame_stacktab_intern(&t, frames, n, &is_new), i + 1);
+		assert_true(is_new);
+	}
+	for (uint64_t i = 0; i < 50000; i += 7) {
+		uint32_t n = (uint32_t)(1 + i % 60);
+
+		for (uint32_t k = 0; k < n; k++)
+			frames[k] = 0x400000 + i * 16 + k;
+		assert_int_equal(inflame_stacktab_intern(&t, frames, n, &is_new), i + 1);
+		assert_false(is_new);
+		if (n > 1) {
+			uint64_t id = inflame_stacktab_intern(&t, frames, n - 1, &is_new);
+
+			assert_true(id != i + 1);
+		}
+	}
+	inflame_stacktab_clear(&t);
+	assert_int_equal(inflame_stacktab_intern(&t, frames, 3, &is_new), 1);
+	assert_true(is_new);
+	inflame_stacktab_destroy(&t);
+}
+
+/* Past max_stacks, new stacks are refused (id 0) and known ones still resolve. */
+static void test_bound(void **state)
+{
+	struct inflame_stacktab t;
+	uint64_t f[2] = {1, 2};
+	int is_new;
+
+	(void)state;
+	assert_int_equal(inflame_stacktab_init(&t, 10), 0);
+	for (uint64_t i = 0; i < 10; i++) {
+		f[0] = i;
+		assert_int_not_equal(inflame_stacktab_intern(&t, f, 2, &is_new), 0);
+	}
+	f[0] = 99;
+	assert_int_equal(inflame_stacktab_intern(&t, f, 2, &is_new), 0);
+	f[0] = 3;
+	assert_int_equal(inflame_stacktab_intern(&t, f, 2, &is_new), 4);
+	/* The empty stack is a valid stack. */
+	inflame_stacktab_clear(&t);
+	assert_int_equal(inflame_stacktab_intern(&t, f, 0, &is_new), 1);
+	inflame_stacktab_destroy(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_intern),
+		cmocka_unit_test(test_bound),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,16 @@
+/*
+ * Entry points of the subcommands. Each takes the arguments after "inflame" (argv[0] is the
+ * subcommand's name) and returns the exit status: 0 success, 1 failure, 2 bad usage.
+ */
+#ifndef INFLAME_COMMANDS_H
+#define INFLAME_COMMANDS_H
+
+#include "config.h"
+
+int inflame_cmd_record(int argc, char **argv);
+int inflame_cmd_info(int argc, char **argv);
+int inflame_cmd_collapse(int argc, char **argv);
+int inflame_cmd_report(int argc, char **argv);
+int inflame_cmd_flamegraph(int argc, char **argv);
+
+#endif

@@ -1,0 +1,314 @@
+/*
+ * The stack set. Frame names live in one growing character pool, found through an
+ * open-addressing table keyed by a hash of the name. Stacks live in one growing array of
+ * frame ids; each stack record holds its offset, length and count, and a second
+ * open-addressing table finds a stack by the hash of its ids. Sorting permutes the record
+ * array only. Everything grows by doubling, so adding is amortised O(length of the stack).
+ */
+#include "stackset.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct name_slot {
+	uint64_t hash;
+	uint32_t id; /* id + 1; 0 = empty */
+};
+
+struct name_info {
+	uint64_t off; /* in pool */
+	uint64_t len;
+};
+
+struct stack_rec {
+	uint64_t off;
+	uint32_t n;
+	uint32_t pad;
+	uint64_t hash;
+	uint64_t count;
+};
+
+struct inflame_stackset {
+	char *pool;
+	size_t pool_len, pool_cap;
+	struct name_info *names; /* by frame id */
+	size_t nnames, names_cap;
+	struct name_slot *ntab;
+	size_t ntab_size;
+
+	uint32_t *ids;
+	size_t ids_len, ids_cap;
+	struct stack_rec *recs;
+	size_t nrecs, recs_cap;
+	uint32_t *stab; /* rec index + 1; 0 = empty */
+	size_t stab_size;
+	uint64_t total;
+};
+
+static uint64_t hash_bytes(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	/* FNV-1a over 8-byte words where possible, then a final mix. */
+	while (n >= 8) {
+		uint64_t w;
+
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0x100000001b3ull;
+		h ^= h >> 29;
+		s += 8;
+		n -= 8;
+	}
+	while (n--)
+		h = (h ^ *s++) * 0x100000001b3ull;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return h;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	size_t n = *cap ? *cap : 64;
+	void *q;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	q = realloc(*p, n * elem);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+struct inflame_stackset *inflame_stackset_new(void)
+{
+	struct inflame_stackset *ss = calloc(1, sizeof(*ss));
+
+	if (!ss)
+		return NULL;
+	ss->ntab_size = 1024;
+	ss->ntab = calloc(ss->ntab_size, sizeof(*ss->ntab));
+	ss->stab_size = 1024;
+	ss->stab = calloc(ss->stab_size, sizeof(*ss->stab));
+	if (!ss->ntab || !ss->stab) {
+		inflame_stackset_free(ss);
+		return NULL;
+	}
+	return ss;
+}
+
+void inflame_stackset_free(struct inflame_stackset *ss)
+{
+	if (!ss)
+		return;
+	free(ss->pool);
+	free(ss->names);
+	free(ss->ntab);
+	free(ss->ids);
+	free(ss->recs);
+	free(ss->stab);
+	free(ss);
+}
+
+static int rehash_names(struct inflame_stackset *ss)
+{
+	size_t n = ss->ntab_size * 2;
+	struct name_slot *t = calloc(n, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (size_t i = 0; i < ss->ntab_size; i++) {
+		size_t j;
+
+		if (!ss->ntab[i].id)
+			continue;
+		for (j = ss->ntab[i].hash & (n - 1); t[j].id; j = (j + 1) & (n - 1))
+			;
+		t[j] = ss->ntab[i];
+	}
+	free(ss->ntab);
+	ss->ntab = t;
+	ss->ntab_size = n;
+	return 0;
+}
+
+uint32_t inflame_stackset_intern(struct inflame_stackset *ss, const char *name, size_t len)
+{
+	uint64_t h = hash_bytes(name, len);
+	size_t i, mask;
+	uint32_t id;
+
+	if (len > UINT32_MAX - 1)
+		return UINT32_MAX;
+	mask = ss->ntab_size - 1;
+	for (i = h & mask; ss->ntab[i].id; i = (i + 1) & mask) {
+		uint32_t k = ss->ntab[i].id - 1;
+
+		if (ss->ntab[i].hash == h && ss->names[k].len == len &&
+		    !memcmp(ss->pool + ss->names[k].off, name, len))
+			return k;
+	}
+	if (ss->nnames >= UINT32_MAX - 2)
+		return UINT32_MAX;
+	if ((ss->nnames + 1) * 2 > ss->ntab_size) {
+		if (rehash_names(ss) < 0)
+			return UINT32_MAX;
+		mask = ss->ntab_size - 1;
+		for (i = h & mask; ss->ntab[i].id; i = (i + 1) & mask)
+			;
+	}
+	if (grow((void **)&ss->pool, &ss->pool_cap, ss->pool_len + len + 1, 1) < 0)
+		return UINT32_MAX;
+	if (grow((void **)&ss->names, &ss->names_cap, ss->nnames + 1, sizeof(*ss->names)) < 0)
+		return UINT32_MAX;
+	id = (uint32_t)ss->nnames++;
+	memcpy(ss->pool + ss->pool_len, name, len);
+	ss->pool[ss->pool_len + len] = 0;
+	ss->names[id].off = ss->pool_len;
+	ss->names[id].len = len;
+	ss->pool_len += len + 1;
+	ss->ntab[i].hash = h;
+	ss->ntab[i].id = id + 1;
+	return id;
+}
+
+const char *inflame_stackset_name(const struct inflame_stackset *ss, uint32_t id, size_t *len)
+{
+	if (id >= ss->nnames) {
+		if (len)
+			*len = 0;
+		return "";
+	}
+	if (len)
+		*len = ss->names[id].len;
+	return ss->pool + ss->names[id].off;
+}
+
+size_t inflame_stackset_nframes_total(const struct inflame_stackset *ss)
+{
+	return ss->nnames;
+}
+
+static int rehash_stacks(struct inflame_stackset *ss)
+{
+	size_t n = ss->stab_size * 2;
+	uint32_t *t = calloc(n, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (size_t r = 0; r < ss->nrecs; r++) {
+		size_t j;
+
+		for (j = ss->recs[r].hash & (n - 1); t[j]; j = (j + 1) & (n - 1))
+			;
+		t[j] = (uint32_t)(r + 1);
+	}
+	free(ss->stab);
+	ss->stab = t;
+	ss->stab_size = n;
+	return 0;
+}
+
+int inflame_stackset_add(struct inflame_stackset *ss, const uint32_t *frames, size_t n,
+			 uint64_t count)
+{
+	uint64_t h = hash_bytes(frames, n * sizeof(uint32_t));
+	size_t i, mask = ss->stab_size - 1;
+	struct stack_rec *r;
+
+	for (i = h & mask; ss->stab[i]; i = (i + 1) & mask) {
+		r = &ss->recs[ss->stab[i] - 1];
+		if (r->hash == h && r->n == n &&
+		    !memcmp(ss->ids + r->off, frames, n * sizeof(uint32_t))) {
+			r->count += count;
+			ss->total += count;
+			return 0;
+		}
+	}
+	if (ss->nrecs >= UINT32_MAX - 2 || n > UINT32_MAX)
+		return -ENOMEM;
+	if ((ss->nrecs + 1) * 2 > ss->stab_size) {
+		if (rehash_stacks(ss) < 0)
+			return -ENOMEM;
+		mask = ss->stab_size - 1;
+		for (i = h & mask; ss->stab[i]; i = (i + 1) & mask)
+			;
+	}
+	if (grow((void **)&ss->ids, &ss->ids_cap, ss->ids_len + n, sizeof(uint32_t)) < 0 ||
+	    grow((void **)&ss->recs, &ss->recs_cap, ss->nrecs + 1, sizeof(struct stack_rec)) < 0)
+		return -ENOMEM;
+	if (n)
+		memcpy(ss->ids + ss->ids_len, frames, n * sizeof(uint32_t));
+	r = &ss->recs[ss->nrecs];
+	r->off = ss->ids_len;
+	r->n = (uint32_t)n;
+	r->hash = h;
+	r->count = count;
+	ss->ids_len += n;
+	ss->stab[i] = (uint32_t)(++ss->nrecs);
+	ss->total += count;
+	return 0;
+}
+
+size_t inflame_stackset_count(const struct inflame_stackset *ss)
+{
+	return ss->nrecs;
+}
+
+void inflame_stackset_get(const struct inflame_stackset *ss, size_t i, const uint32_t **frames,
+			  size_t *n, uint64_t *count)
+{
+	const struct stack_rec *r = &ss->recs[i];
+
+	*frames = ss->ids + r->off;
+	*n = r->n;
+	*count = r->count;
+}
+
+uint64_t inflame_stackset_total(const struct inflame_stackset *ss)
+{
+	return ss->total;
+}
+
+/* qsort has no context argument in C11; the set being sorted is kept here. Sorting is done by
+ * one thread at a time in the tools. */
+static const struct inflame_stackset *sorting;
+
+static int cmp_recs(const void *a, const void *b)
+{
+	const struct stack_rec *x = a, *y = b;
+	const uint32_t *fx = sorting->ids + x->off, *fy = sorting->ids + y->off;
+	size_t n = x->n < y->n ? x->n : y->n;
+
+	for (size_t i = 0; i < n; i++) {
+		if (fx[i] == fy[i])
+			continue;
+		return strcmp(sorting->pool + sorting->names[fx[i]].off,
+			      sorting->pool + sorting->names[fy[i]].off);
+	}
+	return (x->n > y->n) - (x->n < y->n);
+}
+
+void inflame_stackset_sort(struct inflame_stackset *ss)
+{
+	sorting = ss;
+	qsort(ss->recs, ss->nrecs, sizeof(*ss->recs), cmp_recs);
+	sorting = NULL;
+	if (ss->nrecs) {
+		/* the stack table points at record indices: rebuild it */
+		memset(ss->stab, 0, ss->stab_size * sizeof(*ss->stab));
+		for (size_t r = 0; r < ss->nrecs; r++) {
+			size_t j, mask = ss->stab_size - 1;
+
+			for (j = ss->recs[r].hash & mask; ss->stab[j]; j = (j + 1) & mask)
+				;
+			ss->stab[j] = (uint32_t)(r + 1);
+		}
+	}
+}
