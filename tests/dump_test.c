@@ -354,11 +354,9 @@ static void test_fd_roundtrip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip),
-		cmocka_unit_test(test_corrupt_each_chunk),
-		cmocka_unit_test(test_lying_payload),
-		cmocka_unit_test(test_foreign),
-		cmocka_unit_test(test_fd_roundtrip),
+	    cmocka_unit_test(test_roundtrip),	  cmocka_unit_test(test_corrupt_each_chunk),
+	    cmocka_unit_test(test_lying_payload), cmocka_unit_test(test_foreign),
+	    cmocka_unit_test(test_fd_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

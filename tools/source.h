@@ -18,11 +18,11 @@
 enum inflame_view {
 	INFLAME_VIEW_CPU = 0,
 	INFLAME_VIEW_WALL,
-	INFLAME_VIEW_ALLOC,       /* bytes allocated */
+	INFLAME_VIEW_ALLOC,	  /* bytes allocated */
 	INFLAME_VIEW_ALLOC_COUNT, /* allocations */
-	INFLAME_VIEW_LIVE,        /* bytes live at the end of the dump */
+	INFLAME_VIEW_LIVE,	  /* bytes live at the end of the dump */
 	INFLAME_VIEW_LIVE_COUNT,
-	INFLAME_VIEW_PEAK, /* the live set when live bytes were highest */
+	INFLAME_VIEW_PEAK,    /* the live set when live bytes were highest */
 	INFLAME_VIEW_DEFAULT_ /* the first event present: cpu, then wall, then alloc */
 };
 
@@ -36,23 +36,23 @@ enum inflame_input_kind {
 struct inflame_load_opts {
 	enum inflame_view view;
 	enum inflame_input_kind kind;
-	int threads;     /* add a root frame per thread ("name-tid") */
-	int pid;         /* add a root frame per process ("comm-pid") */
-	long only_pid;   /* perf script: keep only this pid (0 = all) */
-	long only_tid;   /* perf script: keep only this tid (0 = all) */
-	int keep_addrs;  /* do not strip +0x offsets from perf script symbols */
-	int no_comm;     /* perf script: no process-name root frame */
+	int threads;	/* add a root frame per thread ("name-tid") */
+	int pid;	/* add a root frame per process ("comm-pid") */
+	long only_pid;	/* perf script: keep only this pid (0 = all) */
+	long only_tid;	/* perf script: keep only this tid (0 = all) */
+	int keep_addrs; /* do not strip +0x offsets from perf script symbols */
+	int no_comm;	/* perf script: no process-name root frame */
 };
 
 struct inflame_load_stats {
-	uint64_t bad_lines;    /* text lines that did not parse */
-	uint64_t samples;      /* samples (or folded lines) read */
-	uint64_t torn_files;   /* dumps cut short (crash, kill) */
+	uint64_t bad_lines;  /* text lines that did not parse */
+	uint64_t samples;    /* samples (or folded lines) read */
+	uint64_t torn_files; /* dumps cut short (crash, kill) */
 	uint64_t incomplete_files;
 	uint64_t buildid_mismatch; /* modules whose file changed since the run */
-	uint64_t dropped;      /* samples the profiler reported lost */
+	uint64_t dropped;	   /* samples the profiler reported lost */
 	enum inflame_view view_used;
-	int is_memory;         /* the view counts bytes */
+	int is_memory; /* the view counts bytes */
 };
 
 /* Loads path (or "-" for stdin) into ss. Returns 0 or a negative errno with err set. */
