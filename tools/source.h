@@ -51,6 +51,7 @@ struct inflame_load_stats {
 	uint64_t incomplete_files;
 	uint64_t buildid_mismatch; /* modules whose file changed since the run */
 	uint64_t dropped;	   /* samples the profiler reported lost */
+	uint64_t skipped;	   /* perf script: samples of another event or filtered out */
 	enum inflame_view view_used;
 	int is_memory; /* the view counts bytes */
 };
@@ -70,6 +71,35 @@ int inflame_perfscript_load(const char *data, size_t len, const struct inflame_l
 int inflame_dumpfile_load(const char *path, const struct inflame_load_opts *o,
 			  struct inflame_stackset *ss, struct inflame_load_stats *st, char *err,
 			  size_t errlen);
+
+/*
+ * Streaming form of the perf script loader, for inputs read in pieces: each piece passed to
+ * inflame__perfscript_feed must end at a line boundary. The state carries the event being
+ * kept (the first one seen, as stackcollapse-perf does) and the sample in progress from one
+ * piece to the next; inflame__perfscript_finish adds that last sample.
+ */
+struct inflame__perfscript_state {
+	char event[64]; /* the event kept; empty until one is seen */
+	int in_sample;	/* a header was read and its sample not yet added */
+	int skip;	/* the sample in progress is filtered out */
+	int java;	/* the sample's command is "java": tidy Java class names */
+	uint64_t period;
+	uint32_t root;	  /* frame id of the process root, UINT32_MAX for none */
+	uint32_t *frames; /* leaf first, as perf prints them */
+	size_t nframes, cap;
+	char *scratch; /* for building names */
+	size_t scratch_cap;
+};
+void inflame__perfscript_init(struct inflame__perfscript_state *ps);
+int inflame__perfscript_feed(struct inflame__perfscript_state *ps, const char *data, size_t len,
+			     const struct inflame_load_opts *o, struct inflame_stackset *ss,
+			     struct inflame_load_stats *st, char *err, size_t errlen);
+int inflame__perfscript_finish(struct inflame__perfscript_state *ps, struct inflame_stackset *ss,
+			       struct inflame_load_stats *st, char *err, size_t errlen);
+void inflame__perfscript_free(struct inflame__perfscript_state *ps);
+
+/* Whether the start of a text input looks like perf script output rather than folded stacks. */
+int inflame__text_is_perfscript(const char *data, size_t len);
 
 /* Parses a --event name into a view; returns 0 or -EINVAL. */
 int inflame_view_parse(const char *s, enum inflame_view *out);

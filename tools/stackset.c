@@ -276,9 +276,43 @@ uint64_t inflame_stackset_total(const struct inflame_stackset *ss)
 	return ss->total;
 }
 
-/* qsort has no context argument in C11; the set being sorted is kept here. Sorting is done by
- * one thread at a time in the tools. */
+/*
+ * Sorting compares stacks frame by frame. Comparing names with strcmp for every frame of every
+ * comparison is slow on large sets, so the names are sorted once and each frame id is given
+ * its rank; stacks then compare as arrays of ranks, which orders them exactly as comparing the
+ * names byte-wise would. qsort has no context argument in C11, so the ranks and ids being
+ * sorted are kept in file-level variables; the tools sort from one thread at a time.
+ */
 static const struct inflame_stackset *sorting;
+static const uint32_t *sort_rank;
+
+static int cmp_names(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	const struct name_info *nx = &sorting->names[x], *ny = &sorting->names[y];
+	size_t n = nx->len < ny->len ? nx->len : ny->len;
+	int c = memcmp(sorting->pool + nx->off, sorting->pool + ny->off, n);
+
+	if (c)
+		return c;
+	return (nx->len > ny->len) - (nx->len < ny->len);
+}
+
+static int cmp_recs_names(const void *a, const void *b)
+{
+	const struct stack_rec *x = a, *y = b;
+	const uint32_t *fx = sorting->ids + x->off, *fy = sorting->ids + y->off;
+	size_t n = x->n < y->n ? x->n : y->n;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t ix = fx[i], iy = fy[i];
+
+		if (ix == iy)
+			continue;
+		return cmp_names(&ix, &iy);
+	}
+	return (x->n > y->n) - (x->n < y->n);
+}
 
 static int cmp_recs(const void *a, const void *b)
 {
@@ -287,28 +321,51 @@ static int cmp_recs(const void *a, const void *b)
 	size_t n = x->n < y->n ? x->n : y->n;
 
 	for (size_t i = 0; i < n; i++) {
+		uint32_t rx, ry;
+
 		if (fx[i] == fy[i])
 			continue;
-		return strcmp(sorting->pool + sorting->names[fx[i]].off,
-			      sorting->pool + sorting->names[fy[i]].off);
+		rx = sort_rank[fx[i]];
+		ry = sort_rank[fy[i]];
+		return (rx > ry) - (rx < ry);
 	}
 	return (x->n > y->n) - (x->n < y->n);
 }
 
 void inflame_stackset_sort(struct inflame_stackset *ss)
 {
-	sorting = ss;
-	qsort(ss->recs, ss->nrecs, sizeof(*ss->recs), cmp_recs);
-	sorting = NULL;
-	if (ss->nrecs) {
-		/* the stack table points at record indices: rebuild it */
-		memset(ss->stab, 0, ss->stab_size * sizeof(*ss->stab));
-		for (size_t r = 0; r < ss->nrecs; r++) {
-			size_t j, mask = ss->stab_size - 1;
+	uint32_t *order = NULL, *rank = NULL;
 
-			for (j = ss->recs[r].hash & mask; ss->stab[j]; j = (j + 1) & mask)
-				;
-			ss->stab[j] = (uint32_t)(r + 1);
-		}
+	if (ss->nrecs < 2)
+		return;
+	order = malloc((ss->nnames ? ss->nnames : 1) * sizeof(*order));
+	rank = malloc((ss->nnames ? ss->nnames : 1) * sizeof(*rank));
+	sorting = ss;
+	if (order && rank) {
+		for (size_t i = 0; i < ss->nnames; i++)
+			order[i] = (uint32_t)i;
+		qsort(order, ss->nnames, sizeof(*order), cmp_names);
+		for (size_t i = 0; i < ss->nnames; i++)
+			rank[order[i]] = (uint32_t)i;
+		free(order);
+		order = NULL;
+		sort_rank = rank;
+		qsort(ss->recs, ss->nrecs, sizeof(*ss->recs), cmp_recs);
+	} else {
+		/* Out of memory for the ranks: the slower comparison needs no extra memory. */
+		qsort(ss->recs, ss->nrecs, sizeof(*ss->recs), cmp_recs_names);
+	}
+	sorting = NULL;
+	sort_rank = NULL;
+	free(order);
+	free(rank);
+	/* The stack table points at record indices: rebuild it. */
+	memset(ss->stab, 0, ss->stab_size * sizeof(*ss->stab));
+	for (size_t r = 0; r < ss->nrecs; r++) {
+		size_t j, mask = ss->stab_size - 1;
+
+		for (j = ss->recs[r].hash & mask; ss->stab[j]; j = (j + 1) & mask)
+			;
+		ss->stab[j] = (uint32_t)(r + 1);
 	}
 }

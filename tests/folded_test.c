@@ -1,0 +1,158 @@
+/* Unit tests for tools/folded.c: the folded-stacks reader. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "source.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Loads text and returns the set; *st receives the statistics. */
+static struct inflame_stackset *load(const char *text, size_t len, struct inflame_load_stats *st)
+{
+	struct inflame_load_opts o = {0};
+	struct inflame_stackset *ss = inflame_stackset_new();
+	char err[128];
+
+	assert_non_null(ss);
+	memset(st, 0, sizeof(*st));
+	assert_int_equal(inflame_folded_load(text, len, &o, ss, st, err, sizeof(err)), 0);
+	return ss;
+}
+
+/* Writes stack i as "a;b;c count" into buf. */
+static const char *stack_str(struct inflame_stackset *ss, size_t i, char *buf, size_t cap)
+{
+	const uint32_t *f;
+	size_t n, o = 0;
+	uint64_t c;
+
+	inflame_stackset_get(ss, i, &f, &n, &c);
+	buf[0] = 0;
+	for (size_t k = 0; k < n; k++)
+		o += (size_t)snprintf(buf + o, cap - o, "%s%s", k ? ";" : "",
+				      inflame_stackset_name(ss, f[k], NULL));
+	snprintf(buf + o, cap - o, " %llu", (unsigned long long)c);
+	return buf;
+}
+
+static void test_basic(void **state)
+{
+	const char *t = "main;foo;bar 10\nmain;foo 5\nmain;foo;bar 2\n";
+	struct inflame_load_stats st;
+	struct inflame_stackset *ss = load(t, strlen(t), &st);
+	char buf[256];
+
+	(void)state;
+	assert_int_equal(inflame_stackset_count(ss), 2);
+	assert_int_equal(inflame_stackset_total(ss), 17);
+	assert_string_equal(stack_str(ss, 0, buf, sizeof(buf)), "main;foo;bar 12");
+	assert_string_equal(stack_str(ss, 1, buf, sizeof(buf)), "main;foo 5");
+	assert_int_equal(st.samples, 3);
+	assert_int_equal(st.bad_lines, 0);
+	inflame_stackset_free(ss);
+}
+
+/* CRLF, tabs, several blanks, no final newline, empty lines, fractional and differential. */
+static void test_forms(void **state)
+{
+	const char *t = "a;b 1\r\n\r\n\na;b\t2\na;c    3\r\na;d 1.5\na;e 4 7\na;f 9";
+	struct inflame_load_stats st;
+	struct inflame_stackset *ss = load(t, strlen(t), &st);
+	char buf[256];
+
+	(void)state;
+	assert_int_equal(st.bad_lines, 0);
+	assert_int_equal(inflame_stackset_count(ss), 5);
+	assert_string_equal(stack_str(ss, 0, buf, sizeof(buf)), "a;b 3");
+	assert_string_equal(stack_str(ss, 1, buf, sizeof(buf)), "a;c 3");
+	assert_string_equal(stack_str(ss, 2, buf, sizeof(buf)), "a;d 2");
+	assert_string_equal(stack_str(ss, 3, buf, sizeof(buf)), "a;e 7");
+	assert_string_equal(stack_str(ss, 4, buf, sizeof(buf)), "a;f 9");
+	inflame_stackset_free(ss);
+}
+
+/* Lines that do not parse are counted and skipped; the rest still loads. */
+static void test_malformed(void **state)
+{
+	const char *t = "no count here\n"
+			"a;b x12\n"
+			"42\n"
+			"   \n"
+			"a;b 99999999999999999999999\n" /* overflows */
+			"a;b -3\n"
+			"ok;line 1\n"
+			"a;b 12abc\n";
+	struct inflame_load_stats st;
+	struct inflame_stackset *ss = load(t, strlen(t), &st);
+
+	(void)state;
+	assert_int_equal(st.bad_lines, 6);
+	assert_int_equal(st.samples, 1);
+	assert_int_equal(inflame_stackset_total(ss), 1);
+	inflame_stackset_free(ss);
+}
+
+/* Empty input, and frame names with odd bytes, spaces and empty frames, kept as they are. */
+static void test_empty_and_names(void **state)
+{
+	const char *t = "x <y>;&amp \"q\";;C++::f(int, char) 3\n";
+	struct inflame_load_stats st;
+	struct inflame_stackset *ss = load("", 0, &st);
+	char buf[256];
+
+	(void)state;
+	assert_int_equal(inflame_stackset_count(ss), 0);
+	assert_int_equal(st.bad_lines, 0);
+	inflame_stackset_free(ss);
+	ss = load(t, strlen(t), &st);
+	assert_string_equal(stack_str(ss, 0, buf, sizeof(buf)),
+			    "x <y>;&amp \"q\";;C++::f(int, char) 3");
+	inflame_stackset_free(ss);
+}
+
+/* A line with 100k frames and a 1 MiB frame name. */
+static void test_huge_lines(void **state)
+{
+	size_t cap = 8 << 20, o = 0;
+	char *t = malloc(cap);
+	struct inflame_load_stats st;
+	struct inflame_stackset *ss;
+	const uint32_t *f;
+	size_t n, len;
+	uint64_t c;
+
+	(void)state;
+	assert_non_null(t);
+	for (int i = 0; i < 100000; i++)
+		o += (size_t)snprintf(t + o, cap - o, "%sf%d", i ? ";" : "", i % 1000);
+	o += (size_t)snprintf(t + o, cap - o, " 7\n");
+	memset(t + o, 'x', 1 << 20);
+	o += 1 << 20;
+	o += (size_t)snprintf(t + o, cap - o, " 1\n");
+	ss = load(t, o, &st);
+	assert_int_equal(inflame_stackset_count(ss), 2);
+	inflame_stackset_get(ss, 0, &f, &n, &c);
+	assert_int_equal(n, 100000);
+	assert_int_equal(c, 7);
+	inflame_stackset_get(ss, 1, &f, &n, &c);
+	assert_int_equal(n, 1);
+	inflame_stackset_name(ss, f[0], &len);
+	assert_int_equal(len, 1 << 20);
+	inflame_stackset_free(ss);
+	free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_basic),      cmocka_unit_test(test_forms),
+	    cmocka_unit_test(test_malformed),  cmocka_unit_test(test_empty_and_names),
+	    cmocka_unit_test(test_huge_lines),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

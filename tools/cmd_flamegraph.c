@@ -1,0 +1,412 @@
+/*
+ * `inflame flamegraph`: reads profiles (dumps, folded stacks, perf script text; several
+ * inputs are merged, none or "-" is standard input) and writes an interactive SVG flame
+ * graph. Options carry flamegraph.pl's names and meanings, so the command replaces both
+ * `stackcollapse-perf.pl` and `flamegraph.pl` in a pipeline.
+ */
+#include "commands.h"
+#include "flamegraph.h"
+#include "outfile.h"
+#include "source.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CMD "inflame flamegraph: "
+
+static void usage(FILE *f)
+{
+	fputs("usage: inflame flamegraph [options] [INPUT...] > graph.svg\n"
+	      "\n"
+	      "INPUT is an inflame dump, folded stacks or perf script text (detected); \"-\" or\n"
+	      "no input reads standard input. Several inputs are merged.\n"
+	      "\n"
+	      "input:\n"
+	      "  --event E         cpu, wall, alloc, alloc-count, live, live-count, peak\n"
+	      "  --format F        auto (default), dump, folded, perf\n"
+	      "  --threads, --tid  a root frame per thread (\"comm-pid/tid\")\n"
+	      "  --pid             a root frame per process (\"comm-pid\")\n"
+	      "  --pid=N, --tid=N  perf script: keep only this process or thread\n"
+	      "  --addrs           perf script: keep +0x offsets and addresses of unknown frames\n"
+	      "  --no-comm         perf script: no process name root frame\n"
+	      "output (flamegraph.pl's options):\n"
+	      "  -o, --output FILE write here instead of standard output\n"
+	      "  --title TEXT      --subtitle TEXT   --notes TEXT\n"
+	      "  --width PX (1200) --height PX (16, per frame)  --fontsize PT (12)\n"
+	      "  --fonttype FONT (Verdana)  --fontwidth W (0.59)\n"
+	      "  --minwidth PX|N%  prune frames narrower than this (0.1)\n"
+	      "  --countname NAME  (samples; bytes for memory events)   --nametype TEXT\n"
+	      "  --factor F        scale the counts shown\n"
+	      "  --colors PALETTE  hot mem io wakeup chain java js perl red green blue aqua\n"
+	      "                    yellow purple orange (hot; mem for memory events)\n"
+	      "  --bgcolors COLOR  yellow blue green grey #rrggbb\n"
+	      "  --hash            colours from function names (the default)\n"
+	      "  --random          random colours\n"
+	      "  --cp              consistent colours across graphs via palette.map\n"
+	      "  --palfile FILE    the palette file for --cp\n"
+	      "  --inverted        icicle graph (root at the top)\n"
+	      "  --reverse         reverse the stacks (leaf becomes root)\n"
+	      "  --flamechart      keep input order (time-ordered inputs)\n"
+	      "  --negate          swap differential hues\n",
+	      f);
+}
+
+enum {
+	OPT_EVENT = 256,
+	OPT_FORMAT,
+	OPT_THREADS,
+	OPT_TID,
+	OPT_PID,
+	OPT_ADDRS,
+	OPT_NOCOMM,
+	OPT_TITLE,
+	OPT_SUBTITLE,
+	OPT_NOTES,
+	OPT_WIDTH,
+	OPT_HEIGHT,
+	OPT_FONTSIZE,
+	OPT_FONTTYPE,
+	OPT_FONTWIDTH,
+	OPT_MINWIDTH,
+	OPT_COUNTNAME,
+	OPT_NAMETYPE,
+	OPT_FACTOR,
+	OPT_COLORS,
+	OPT_BGCOLORS,
+	OPT_HASH,
+	OPT_RANDOM,
+	OPT_CP,
+	OPT_PALFILE,
+	OPT_INVERTED,
+	OPT_REVERSE,
+	OPT_FLAMECHART,
+	OPT_NEGATE,
+	OPT_HELP,
+};
+
+static const struct option longopts[] = {
+    {"event", required_argument, NULL, OPT_EVENT},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"threads", no_argument, NULL, OPT_THREADS},
+    {"tid", optional_argument, NULL, OPT_TID},
+    {"pid", optional_argument, NULL, OPT_PID},
+    {"addrs", no_argument, NULL, OPT_ADDRS},
+    {"no-comm", no_argument, NULL, OPT_NOCOMM},
+    {"output", required_argument, NULL, 'o'},
+    {"title", required_argument, NULL, OPT_TITLE},
+    {"subtitle", required_argument, NULL, OPT_SUBTITLE},
+    {"notes", required_argument, NULL, OPT_NOTES},
+    {"width", required_argument, NULL, OPT_WIDTH},
+    {"height", required_argument, NULL, OPT_HEIGHT},
+    {"fontsize", required_argument, NULL, OPT_FONTSIZE},
+    {"fonttype", required_argument, NULL, OPT_FONTTYPE},
+    {"fontwidth", required_argument, NULL, OPT_FONTWIDTH},
+    {"minwidth", required_argument, NULL, OPT_MINWIDTH},
+    {"countname", required_argument, NULL, OPT_COUNTNAME},
+    {"nametype", required_argument, NULL, OPT_NAMETYPE},
+    {"factor", required_argument, NULL, OPT_FACTOR},
+    {"colors", required_argument, NULL, OPT_COLORS},
+    {"color", required_argument, NULL, OPT_COLORS},
+    {"bgcolors", required_argument, NULL, OPT_BGCOLORS},
+    {"hash", no_argument, NULL, OPT_HASH},
+    {"random", no_argument, NULL, OPT_RANDOM},
+    {"cp", no_argument, NULL, OPT_CP},
+    {"palfile", required_argument, NULL, OPT_PALFILE},
+    {"inverted", no_argument, NULL, OPT_INVERTED},
+    {"reverse", no_argument, NULL, OPT_REVERSE},
+    {"flamechart", no_argument, NULL, OPT_FLAMECHART},
+    {"negate", no_argument, NULL, OPT_NEGATE},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+/* Parses a positive number into *out; returns 0 or -EINVAL. */
+static int parse_number(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= 0) || v > 1e9)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_id(const char *s, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v <= 0)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_format(const char *s, enum inflame_input_kind *k)
+{
+	if (!strcmp(s, "auto"))
+		*k = INFLAME_INPUT_AUTO;
+	else if (!strcmp(s, "dump"))
+		*k = INFLAME_INPUT_DUMP;
+	else if (!strcmp(s, "folded"))
+		*k = INFLAME_INPUT_FOLDED;
+	else if (!strcmp(s, "perf") || !strcmp(s, "perf-script"))
+		*k = INFLAME_INPUT_PERF_SCRIPT;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int inflame_cmd_flamegraph(int argc, char **argv)
+{
+	struct inflame_load_opts lo = {.view = INFLAME_VIEW_DEFAULT_};
+	struct inflame_load_stats st = {0};
+	struct inflame_fg_opts fo;
+	struct inflame_stackset *ss = NULL;
+	struct inflame_outfile of = {0};
+	const char *output = NULL, *stdin_only[] = {"-"};
+	const char *const *inputs;
+	int ninputs, c, colors_set = 0, rc = 1, cp = 0;
+	char err[512];
+	double num;
+
+	inflame_flamegraph_defaults(&fo);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_EVENT:
+			if (inflame_view_parse(optarg, &lo.view) < 0) {
+				fprintf(stderr,
+					CMD
+					"unknown event '%s' (cpu, wall, alloc, alloc-count, live, "
+					"live-count, peak)\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case OPT_FORMAT:
+			if (parse_format(optarg, &lo.kind) < 0) {
+				fprintf(stderr,
+					CMD "unknown format '%s' (auto, dump, folded, perf)\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case OPT_THREADS:
+			lo.threads = 1;
+			break;
+		case OPT_TID:
+		case OPT_PID:
+			if (!optarg) {
+				if (c == OPT_TID)
+					lo.threads = 1;
+				else
+					lo.pid = 1;
+				break;
+			}
+			if (parse_id(optarg, c == OPT_TID ? &lo.only_tid : &lo.only_pid) < 0) {
+				fprintf(stderr, CMD "bad %s '%s' (a positive number)\n",
+					c == OPT_TID ? "--tid" : "--pid", optarg);
+				return 2;
+			}
+			break;
+		case OPT_ADDRS:
+			lo.keep_addrs = 1;
+			break;
+		case OPT_NOCOMM:
+			lo.no_comm = 1;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case OPT_TITLE:
+			fo.title = optarg;
+			break;
+		case OPT_SUBTITLE:
+			fo.subtitle = optarg;
+			break;
+		case OPT_NOTES:
+			fo.notes = optarg;
+			break;
+		case OPT_WIDTH:
+		case OPT_HEIGHT:
+		case OPT_FONTSIZE:
+		case OPT_FONTWIDTH:
+		case OPT_FACTOR:
+			if (parse_number(optarg, &num) < 0 || num == 0) {
+				fprintf(stderr, CMD "bad value '%s' for %s (a positive number)\n",
+					optarg, argv[optind - 1]);
+				return 2;
+			}
+			if (c == OPT_WIDTH)
+				fo.width = num;
+			else if (c == OPT_HEIGHT)
+				fo.frameheight = num;
+			else if (c == OPT_FONTSIZE)
+				fo.fontsize = num;
+			else if (c == OPT_FONTWIDTH)
+				fo.fontwidth = num;
+			else
+				fo.factor = num;
+			break;
+		case OPT_MINWIDTH: {
+			char buf[64];
+			size_t n = strlen(optarg);
+
+			fo.minwidth_percent = n > 0 && optarg[n - 1] == '%';
+			snprintf(buf, sizeof(buf), "%.*s", (int)(n - fo.minwidth_percent), optarg);
+			if (n >= sizeof(buf) || parse_number(buf, &fo.minwidth) < 0 ||
+			    (fo.minwidth_percent && fo.minwidth > 100)) {
+				fprintf(stderr,
+					CMD "bad --minwidth '%s' (pixels, or a percentage "
+					    "such as 0.5%%)\n",
+					optarg);
+				return 2;
+			}
+			break;
+		}
+		case OPT_FONTTYPE:
+			fo.fonttype = optarg;
+			break;
+		case OPT_COUNTNAME:
+			fo.countname = optarg;
+			break;
+		case OPT_NAMETYPE:
+			fo.nametype = optarg;
+			break;
+		case OPT_COLORS:
+			if (inflame_flamegraph_palette_parse(optarg, &fo.colors) < 0) {
+				fprintf(stderr,
+					CMD
+					"unknown palette '%s' (hot, mem, io, wakeup, chain, java, "
+					"js, perl, red, green, blue, aqua, yellow, purple, "
+					"orange)\n",
+					optarg);
+				return 2;
+			}
+			colors_set = 1;
+			break;
+		case OPT_BGCOLORS:
+			fo.bgcolors = optarg;
+			break;
+		case OPT_HASH:
+			fo.random = 0;
+			break;
+		case OPT_RANDOM:
+			fo.random = 1;
+			break;
+		case OPT_CP:
+			cp = 1;
+			break;
+		case OPT_PALFILE:
+			fo.palette_file = optarg;
+			break;
+		case OPT_INVERTED:
+			fo.inverted = 1;
+			break;
+		case OPT_REVERSE:
+			fo.reverse = 1;
+			break;
+		case OPT_FLAMECHART:
+			fo.flamechart = 1;
+			break;
+		case OPT_NEGATE:
+			fo.negate = 1;
+			break;
+		case OPT_HELP:
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			if (optopt == 0 || optopt >= 256)
+				fprintf(stderr,
+					CMD "unknown or incomplete option '%s' (try --help)\n",
+					argv[optind - 1]);
+			else
+				fprintf(stderr,
+					CMD "option '-%c' is unknown or needs a value (try "
+					    "--help)\n",
+					optopt);
+			return 2;
+		}
+	}
+	if (cp && !fo.palette_file)
+		fo.palette_file = "palette.map";
+	if (!cp)
+		fo.palette_file = NULL;
+	if (fo.bgcolors && !strcmp(fo.bgcolors, "")) {
+		fprintf(stderr, CMD "empty --bgcolors\n");
+		return 2;
+	}
+	inputs = optind < argc ? (const char *const *)argv + optind : stdin_only;
+	ninputs = optind < argc ? argc - optind : 1;
+
+	ss = inflame_stackset_new();
+	if (!ss) {
+		fprintf(stderr, CMD "out of memory\n");
+		return 1;
+	}
+	for (int i = 0; i < ninputs; i++) {
+		struct inflame_load_stats one = {0};
+
+		if (inflame_source_load(inputs[i], &lo, ss, &one, err, sizeof(err)) < 0) {
+			fprintf(stderr, CMD "%s\n", err);
+			goto out;
+		}
+		if (one.bad_lines)
+			fprintf(stderr,
+				CMD "warning: %llu line%s of %s did not parse and %s skipped\n",
+				(unsigned long long)one.bad_lines, one.bad_lines == 1 ? "" : "s",
+				inputs[i], one.bad_lines == 1 ? "was" : "were");
+		if (one.skipped)
+			fprintf(stderr,
+				CMD "note: %llu sample%s of %s skipped (another event, or "
+				    "filtered out)\n",
+				(unsigned long long)one.skipped, one.skipped == 1 ? "" : "s",
+				inputs[i]);
+		if (one.torn_files)
+			fprintf(stderr, CMD "warning: %s was cut short; using what it holds\n",
+				inputs[i]);
+		st.samples += one.samples;
+		st.is_memory |= one.is_memory;
+	}
+	if (st.is_memory) {
+		if (!colors_set)
+			fo.colors = INFLAME_FG_MEM;
+		if (!fo.countname)
+			fo.countname = "bytes";
+	}
+	if (inflame_outfile_open(&of, output, err, sizeof(err)) < 0) {
+		fprintf(stderr, CMD "%s\n", err);
+		goto out;
+	}
+	{
+		int wrc = inflame_flamegraph_write(ss, &fo, of.f, err, sizeof(err));
+
+		if (wrc < 0 && wrc != -ENODATA) {
+			fprintf(stderr, CMD "%s\n", err);
+			inflame_outfile_abort(&of);
+			goto out;
+		}
+		if (wrc == -ENODATA)
+			fprintf(stderr, CMD "no stack counts found in the input\n");
+		if (inflame_outfile_commit(&of, err, sizeof(err)) < 0) {
+			fprintf(stderr, CMD "%s\n", err);
+			goto out;
+		}
+		rc = wrc == 0 ? 0 : 1;
+	}
+out:
+	inflame_outfile_abort(&of);
+	inflame_stackset_free(ss);
+	return rc;
+}

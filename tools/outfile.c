@@ -1,0 +1,101 @@
+/*
+ * Atomic output files (see outfile.h). The temporary file is named after the target with a
+ * random suffix (mkstemp) in the same directory, so the final rename never crosses a file
+ * system. Standard output is used as is: it cannot be made atomic.
+ */
+#include "outfile.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int inflame_outfile_open(struct inflame_outfile *of, const char *path, char *err, size_t errlen)
+{
+	size_t n;
+	int fd, rc;
+
+	memset(of, 0, sizeof(*of));
+	if (!path || !strcmp(path, "-")) {
+		of->f = stdout;
+		return 0;
+	}
+	n = strlen(path);
+	of->path = strdup(path);
+	of->tmp = malloc(n + 16);
+	if (!of->path || !of->tmp) {
+		inflame_outfile_abort(of);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	snprintf(of->tmp, n + 16, "%s.tmp-XXXXXX", path);
+	fd = mkstemp(of->tmp);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+		free(of->tmp);
+		of->tmp = NULL;
+		inflame_outfile_abort(of);
+		return rc;
+	}
+	/* mkstemp makes the file 0600; give it the usual mode for new files. */
+	{
+		mode_t mask = umask(0);
+
+		umask(mask);
+		(void)fchmod(fd, 0666 & ~mask);
+	}
+	of->f = fdopen(fd, "w");
+	if (!of->f) {
+		rc = -errno;
+		close(fd);
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(-rc));
+		inflame_outfile_abort(of);
+		return rc;
+	}
+	return 0;
+}
+
+int inflame_outfile_commit(struct inflame_outfile *of, char *err, size_t errlen)
+{
+	int rc = 0;
+
+	if (!of->f)
+		return 0;
+	if (fflush(of->f) != 0 || ferror(of->f)) {
+		rc = errno ? -errno : -EIO;
+		snprintf(err, errlen, "cannot write %s: %s",
+			 of->path ? of->path : "standard output", strerror(-rc));
+	}
+	if (!of->path) {
+		of->f = NULL;
+		return rc;
+	}
+	if (fclose(of->f) != 0 && rc == 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot write %s: %s", of->path, strerror(errno));
+	}
+	of->f = NULL;
+	if (rc == 0 && rename(of->tmp, of->path) != 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot rename to %s: %s", of->path, strerror(errno));
+	}
+	if (rc < 0)
+		unlink(of->tmp);
+	free(of->tmp);
+	free(of->path);
+	of->tmp = of->path = NULL;
+	return rc;
+}
+
+void inflame_outfile_abort(struct inflame_outfile *of)
+{
+	if (of->f && of->path)
+		fclose(of->f);
+	if (of->tmp)
+		unlink(of->tmp);
+	free(of->tmp);
+	free(of->path);
+	memset(of, 0, sizeof(*of));
+}

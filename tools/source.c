@@ -1,0 +1,219 @@
+/*
+ * Loading any input we understand into a stack set. The first bytes decide the format: the
+ * dump magic means an inflame dump (handed to inflame_dumpfile_load), otherwise the text is
+ * perf script output when it has indented frame lines under column-0 headers, and folded
+ * stacks when it does not. Callers may force a format through o->kind.
+ *
+ * Text is read in pieces of a few MiB that end at a line boundary and parsed as it arrives, so
+ * memory follows the number of unique stacks, not the size of the input (a gigabyte of perf
+ * script text is never held at once). Standard input ("-") works for every format; a dump on
+ * standard input is first copied to an unlinked temporary file because the dump reader maps
+ * files.
+ */
+#include "source.h"
+
+#include "dump_read.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PIECE (4u << 20)
+
+static const char *const view_names[] = {
+    [INFLAME_VIEW_CPU] = "cpu",	    [INFLAME_VIEW_WALL] = "wall",
+    [INFLAME_VIEW_ALLOC] = "alloc", [INFLAME_VIEW_ALLOC_COUNT] = "alloc-count",
+    [INFLAME_VIEW_LIVE] = "live",   [INFLAME_VIEW_LIVE_COUNT] = "live-count",
+    [INFLAME_VIEW_PEAK] = "peak",   [INFLAME_VIEW_DEFAULT_] = "default",
+};
+
+int inflame_view_parse(const char *s, enum inflame_view *out)
+{
+	for (size_t i = 0; i < sizeof(view_names) / sizeof(view_names[0]); i++) {
+		if (!strcmp(s, view_names[i])) {
+			*out = (enum inflame_view)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *inflame_view_name(enum inflame_view v)
+{
+	if ((unsigned)v < sizeof(view_names) / sizeof(view_names[0]))
+		return view_names[v];
+	return "?";
+}
+
+/* Reads until buf holds want bytes or the input ends; returns the count or -errno. */
+static ssize_t read_full(int fd, char *buf, size_t want)
+{
+	size_t got = 0;
+
+	while (got < want) {
+		ssize_t r = read(fd, buf + got, want - got);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+/* Copies the already-read prefix and the rest of fd into an unlinked temporary file, and
+ * loads that as a dump. */
+static int load_dump_from_stdin(int fd, const char *head, size_t headlen,
+				const struct inflame_load_opts *o, struct inflame_stackset *ss,
+				struct inflame_load_stats *st, char *err, size_t errlen)
+{
+	const char *dir = getenv("TMPDIR");
+	char tmpl[4096], path[64], buf[65536];
+	int tfd, rc = 0;
+	ssize_t r;
+
+	snprintf(tmpl, sizeof(tmpl), "%s/inflame-stdin-XXXXXX", dir && *dir ? dir : "/tmp");
+	tfd = mkstemp(tmpl);
+	if (tfd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot create a temporary file for standard input: %s",
+			 strerror(errno));
+		return rc;
+	}
+	unlink(tmpl);
+	if (write(tfd, head, headlen) != (ssize_t)headlen)
+		rc = -EIO;
+	while (rc == 0 && (r = read_full(fd, buf, sizeof(buf))) > 0)
+		if (write(tfd, buf, (size_t)r) != r)
+			rc = -EIO;
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot copy standard input to a temporary file");
+	} else {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", tfd);
+		rc = inflame_dumpfile_load(path, o, ss, st, err, errlen);
+	}
+	close(tfd);
+	return rc;
+}
+
+int inflame_source_load(const char *path, const struct inflame_load_opts *o,
+			struct inflame_stackset *ss, struct inflame_load_stats *st, char *err,
+			size_t errlen)
+{
+	int is_stdin = !strcmp(path, "-");
+	int fd = is_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+	enum inflame_input_kind kind = o->kind;
+	struct inflame__perfscript_state ps;
+	size_t cap = PIECE, len = 0;
+	char *buf = NULL;
+	ssize_t r;
+	int rc = 0, eof = 0;
+
+	inflame__perfscript_init(&ps);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return rc;
+	}
+	buf = malloc(cap);
+	if (!buf) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	r = read_full(fd, buf, cap);
+	if (r < 0) {
+		rc = (int)r;
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror((int)-r));
+		goto out;
+	}
+	len = (size_t)r;
+	eof = len < cap;
+	if (kind == INFLAME_INPUT_AUTO || kind == INFLAME_INPUT_DUMP) {
+		if (inflame_dump_is_dump(buf, len)) {
+			if (is_stdin) {
+				rc = load_dump_from_stdin(fd, buf, len, o, ss, st, err, errlen);
+			} else {
+				close(fd);
+				fd = -1;
+				rc = inflame_dumpfile_load(path, o, ss, st, err, errlen);
+			}
+			goto out;
+		}
+		if (kind == INFLAME_INPUT_DUMP) {
+			rc = -EINVAL;
+			snprintf(err, errlen, "%s is not an inflame dump", path);
+			goto out;
+		}
+	}
+	if (memchr(buf, 0, len < 65536 ? len : 65536)) {
+		rc = -EINVAL;
+		snprintf(err, errlen,
+			 "%s is not a profile (binary data; expected an inflame dump, folded "
+			 "stacks or perf script text)",
+			 path);
+		goto out;
+	}
+	if (kind == INFLAME_INPUT_AUTO)
+		kind = inflame__text_is_perfscript(buf, len) ? INFLAME_INPUT_PERF_SCRIPT
+							     : INFLAME_INPUT_FOLDED;
+	for (;;) {
+		size_t take = len;
+
+		if (!eof) {
+			/* Parse up to the last complete line; keep the rest for the next piece. */
+			const char *nl = memrchr(buf, '\n', len);
+
+			take = nl ? (size_t)(nl - buf) + 1 : 0;
+		}
+		if (take > 0) {
+			if (kind == INFLAME_INPUT_FOLDED)
+				rc = inflame_folded_load(buf, take, o, ss, st, err, errlen);
+			else
+				rc = inflame__perfscript_feed(&ps, buf, take, o, ss, st, err,
+							      errlen);
+			if (rc < 0)
+				goto out;
+			memmove(buf, buf + take, len - take);
+			len -= take;
+		}
+		if (eof)
+			break;
+		if (len == cap) {
+			/* One line longer than the buffer: make room for it. */
+			char *q = realloc(buf, cap * 2);
+
+			if (!q) {
+				rc = -ENOMEM;
+				snprintf(err, errlen, "out of memory");
+				goto out;
+			}
+			buf = q;
+			cap *= 2;
+		}
+		r = read_full(fd, buf + len, cap - len);
+		if (r < 0) {
+			rc = (int)r;
+			snprintf(err, errlen, "cannot read %s: %s", path, strerror((int)-r));
+			goto out;
+		}
+		eof = (size_t)r < cap - len;
+		len += (size_t)r;
+	}
+	if (kind == INFLAME_INPUT_PERF_SCRIPT)
+		rc = inflame__perfscript_finish(&ps, ss, st, err, errlen);
+	st->view_used = o->view;
+out:
+	inflame__perfscript_free(&ps);
+	free(buf);
+	if (fd > 0)
+		close(fd);
+	return rc;
+}
