@@ -53,6 +53,8 @@ struct inflame_load_stats {
 	uint64_t dropped;      /* samples the profiler reported lost */
 	enum inflame_view view_used;
 	int is_memory;         /* the view counts bytes */
+	uint64_t missing_stacks; /* dump samples whose stack id was never defined */
+	uint64_t damaged_chunks; /* dump chunks that did not decode (their data is ignored) */
 };
 
 /* Loads path (or "-" for stdin) into ss. Returns 0 or a negative errno with err set. */
