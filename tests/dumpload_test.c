@@ -164,6 +164,43 @@ static void test_root_frames(void **state)
 	unlink(path);
 }
 
+/* --tid and --pid filters. */
+static void test_filters(void **state)
+{
+	struct inflame_load_opts o;
+	struct inflame_load_stats st;
+	struct inflame_stackset *ss = inflame_stackset_new();
+	char path[64], out[2048], err[256];
+
+	(void)state;
+	build_full(path);
+	memset(&o, 0, sizeof(o));
+	memset(&st, 0, sizeof(st));
+	o.view = INFLAME_VIEW_CPU;
+	o.only_tid = TID_WORKER;
+	assert_int_equal(inflame_dumpfile_load(path, &o, ss, &st, err, sizeof(err)), 0);
+	render(ss, out, sizeof(out));
+	assert_string_equal(out, S1 " 1|" S2 " 1");
+	inflame_stackset_free(ss);
+
+	/* Live allocations of the main thread; frees by any thread still count. */
+	ss = inflame_stackset_new();
+	o.view = INFLAME_VIEW_LIVE;
+	o.only_tid = TID_MAIN;
+	assert_int_equal(inflame_dumpfile_load(path, &o, ss, &st, err, sizeof(err)), 0);
+	render(ss, out, sizeof(out));
+	assert_string_equal(out, S1 " 30");
+	inflame_stackset_free(ss);
+
+	ss = inflame_stackset_new();
+	o.only_tid = 0;
+	o.only_pid = 1;
+	assert_int_equal(inflame_dumpfile_load(path, &o, ss, &st, err, sizeof(err)), 0);
+	assert_int_equal(inflame_stackset_total(ss), 0);
+	inflame_stackset_free(ss);
+	unlink(path);
+}
+
 static void test_memory_views(void **state)
 {
 	struct inflame_load_stats st;
@@ -364,10 +401,11 @@ static void test_real_symbols(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_cpu_wall),	  cmocka_unit_test(test_root_frames),
-	    cmocka_unit_test(test_memory_views),  cmocka_unit_test(test_live_churn),
-	    cmocka_unit_test(test_missing_stack), cmocka_unit_test(test_torn_and_damaged),
-	    cmocka_unit_test(test_bad_files),	  cmocka_unit_test(test_real_symbols),
+	    cmocka_unit_test(test_cpu_wall),	     cmocka_unit_test(test_root_frames),
+	    cmocka_unit_test(test_filters),	     cmocka_unit_test(test_memory_views),
+	    cmocka_unit_test(test_live_churn),	     cmocka_unit_test(test_missing_stack),
+	    cmocka_unit_test(test_torn_and_damaged), cmocka_unit_test(test_bad_files),
+	    cmocka_unit_test(test_real_symbols),
 	};
 
 	unsetenv("DEBUGINFOD_URLS");

@@ -453,6 +453,10 @@ static int sample_walk(struct loader *l, enum inflame_view view, uint64_t limit,
 			continue;
 		inflame_dump_samples_begin(&c, r.hdr.start_monotonic, &it);
 		while (!err && inflame_dump_samples_next(&it, &s) == 1) {
+			/* --tid keeps one thread's samples; frees apply whoever made them. */
+			if (l->o->only_tid && s.event != INFLAME_EV_FREE &&
+			    s.tid != (uint64_t)l->o->only_tid)
+				continue;
 			if (!memory) {
 				if (s.event == want)
 					err = aggregate(
@@ -605,6 +609,8 @@ int inflame_dumpfile_load(const char *path, const struct inflame_load_opts *o,
 	complete = l->r.complete;
 
 	view = o->view == INFLAME_VIEW_DEFAULT_ ? pick_default(l) : o->view;
+	if (o->only_pid && l->pid != (uint64_t)o->only_pid)
+		view = INFLAME_VIEW_DEFAULT_; /* another process: nothing to add */
 	switch (view) {
 	case INFLAME_VIEW_CPU:
 	case INFLAME_VIEW_WALL:
@@ -629,6 +635,9 @@ int inflame_dumpfile_load(const char *path, const struct inflame_load_opts *o,
 		}
 		if (!rc)
 			rc = aggregate_live(l, 0, st);
+		break;
+	case INFLAME_VIEW_DEFAULT_:
+		view = pick_default(l);
 		break;
 	default:
 		snprintf(err, errlen, "unknown view %d", (int)view);
