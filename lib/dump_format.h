@@ -77,8 +77,9 @@ enum inflame_event {
  *          the sample was taken); the others are return addresses. Frames are zig-zag encoded
  *          deltas from the previous frame of the same stack (the first from 0). Stack ids are
  *          unique within a file and start at 1; 0 means "no stack".
- * SAMPLES: count, then per sample: time delta (ns since the previous sample of the chunk; the
- *          first from the file header's start_monotonic), tid, event, stack id, weight, and for
+ * SAMPLES: count, then per sample: time delta (zig-zag signed ns from the previous sample of
+ *          the chunk, the first from the file header's start_monotonic: samples of different
+ *          threads interleave, so times may step back), tid, event, stack id, weight, and for
  *          ALLOC/FREE events size and addr.
  * THREADS: count, then per thread: tid, str name, flags (1 = exited).
  * STATS:   count, then pairs of (key, value); keys are INFLAME_STAT_*; a later value replaces.

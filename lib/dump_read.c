@@ -292,7 +292,7 @@ int inflame_dump_samples_next(struct inflame_sample_iter *it, struct inflame_sam
 	if (!it->left)
 		return 0;
 	it->left--;
-	it->time += inflame_cursor_varint(&it->cur);
+	it->time += (uint64_t)inflame_unzigzag(inflame_cursor_varint(&it->cur));
 	s->time = it->time;
 	s->tid = inflame_cursor_varint(&it->cur);
 	s->event = (uint32_t)inflame_cursor_varint(&it->cur);

@@ -80,12 +80,12 @@ static void build(struct file *f)
 	add_chunk(f, INFLAME_CHUNK_STACKS, &b);
 	/* SAMPLES: one cpu, one alloc */
 	inflame_buf_put_varint(&b, 2);
-	inflame_buf_put_varint(&b, 5);
+	inflame_buf_put_varint(&b, inflame_zigzag(5));
 	inflame_buf_put_varint(&b, 4243);
 	inflame_buf_put_varint(&b, INFLAME_EV_CPU);
 	inflame_buf_put_varint(&b, 1);
 	inflame_buf_put_varint(&b, 2);
-	inflame_buf_put_varint(&b, 7);
+	inflame_buf_put_varint(&b, inflame_zigzag(7));
 	inflame_buf_put_varint(&b, 4243);
 	inflame_buf_put_varint(&b, INFLAME_EV_ALLOC);
 	inflame_buf_put_varint(&b, 1);
