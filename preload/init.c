@@ -241,7 +241,6 @@ static void atfork_child(void)
 	t = inflame_thread_self();
 	if (t)
 		inflame_timer_arm_thread(t);
-	inflame_wall_after_fork_child();
 	pthread_sigmask(SIG_SETMASK, &fork_saved_mask, NULL);
 }
 
@@ -323,8 +322,6 @@ __attribute__((constructor)) static void inflame_init(void)
 	inflame__prof.active = 1;
 	atomic_store(&inflame__prof.sampling, 1);
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
-	if (inflame_wall_start() < 0)
-		inflame_log(INFLAME_LOG_QUIET, "cannot start wall-clock sampling");
 }
 
 __attribute__((destructor)) static void inflame_fini(void)
@@ -333,7 +330,6 @@ __attribute__((destructor)) static void inflame_fini(void)
 		return;
 	atomic_store(&inflame__prof.sampling, 0);
 	inflame_timer_pause_all();
-	inflame_wall_stop();
 	inflame_writer_stop();
 	inflame__prof.active = 0;
 }

@@ -10,6 +10,7 @@
  *     away from us; its handler is kept and called for signals inflame did not send. For the
  *     dump signal the program wins.
  *   - execve and the exec family: finish the dump and quiesce sampling before the image goes.
+ *   - _exit, _Exit: finish the dump (destructors do not run), waiting a bounded time.
  *   - dlopen, dlclose, dl_iterate_phdr: mark the thread as inside the loader (the DWARF
  *     unwinder must not run then) and keep the module map honest.
  */
@@ -45,6 +46,8 @@ static int (*real_fexecve)(int, char *const[], char *const[]);
 static void *(*real_dlopen)(const char *, int);
 static int (*real_dlclose)(void *);
 static int (*real_dl_iterate_phdr)(int (*)(struct dl_phdr_info *, size_t, void *), void *);
+static void (*real__exit)(int) __attribute__((noreturn));
+static void (*real__Exit)(int) __attribute__((noreturn));
 
 #define RESOLVE(name)                                                                              \
 	do {                                                                                       \
@@ -64,6 +67,8 @@ void inflame__interpose_resolve(void)
 	RESOLVE(dlopen);
 	RESOLVE(dlclose);
 	RESOLVE(dl_iterate_phdr);
+	RESOLVE(_exit);
+	RESOLVE(_Exit);
 }
 
 int inflame__real_pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *),
@@ -457,4 +462,31 @@ INFLAME_EXPORT int dl_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void
 	rc = real_dl_iterate_phdr(cb, arg);
 	leave_dl(t);
 	return rc;
+}
+
+/* _exit: no destructors run, so finish the dump here (bounded: a program that calls _exit
+ * from a signal handler that interrupted inflame's own waiting gives up the last chunk rather
+ * than hang). */
+static void finish_before_exit(void)
+{
+	if (!inflame__prof.active || getpid() != inflame__prof.pid)
+		return;
+	atomic_store(&inflame__prof.sampling, 0);
+	inflame_timer_pause_all();
+	inflame_writer_finish_sync(1000);
+	inflame__prof.active = 0;
+}
+
+INFLAME_EXPORT void _exit(int status)
+{
+	RESOLVE(_exit);
+	finish_before_exit();
+	real__exit(status);
+}
+
+INFLAME_EXPORT void _Exit(int status)
+{
+	RESOLVE(_Exit);
+	finish_before_exit();
+	real__Exit(status);
 }

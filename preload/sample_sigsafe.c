@@ -26,25 +26,23 @@ static int classify(int sig, const siginfo_t *si, struct inflame_thread *t, uint
 		if (inflame__prof.timer_used == INFLAME_TIMER_PERF && t && si->si_fd == t->perf_fd)
 			return INFLAME_EV_CPU;
 		return -1;
-	case SI_TIMER:
-		if (si->si_value.sival_int == INFLAME_COOKIE_THREAD_TIMER) {
-			if (si->si_overrun > 0)
-				*weight += (uint64_t)si->si_overrun;
+	case SI_TIMER: {
+		uintptr_t v = (uintptr_t)si->si_value.sival_ptr;
+		uint64_t mult = v >> 32 ? v >> 32 : 1;
+
+		if (si->si_overrun > 0)
+			*weight += (uint64_t)si->si_overrun;
+		if ((uint32_t)v == INFLAME_COOKIE_THREAD_TIMER)
 			return INFLAME_EV_CPU;
+		if ((uint32_t)v == INFLAME_COOKIE_WALL) {
+			*weight *= mult;
+			return INFLAME_EV_WALL;
 		}
 		return -1;
+	}
 	case SI_KERNEL:
 		if (inflame__prof.timer_used == INFLAME_TIMER_ITIMER && sig == SIGPROF)
 			return INFLAME_EV_CPU;
-		return -1;
-	case SI_QUEUE:
-		if (si->si_pid == inflame__prof.pid &&
-		    (uint32_t)(uintptr_t)si->si_value.sival_ptr == INFLAME_COOKIE_WALL) {
-			*weight = (uint64_t)(uintptr_t)si->si_value.sival_ptr >> 32;
-			if (!*weight)
-				*weight = 1;
-			return INFLAME_EV_WALL;
-		}
 		return -1;
 	default:
 		return -1;

@@ -104,7 +104,7 @@ static int setup_slot(struct inflame_thread *t, pid_t tid)
 	atomic_store(&t->producing, 0);
 	atomic_store(&t->in_dl, 0);
 	atomic_store(&t->truncated, 0);
-	t->wall_ticks = 0;
+	t->has_wall_timer = 0;
 	if (inflame_ring_init(&t->ring, (size_t)inflame__prof.cfg.buffer_kb * 1024) < 0)
 		return -ENOMEM;
 	s = mmap(NULL, scratch_bytes(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -284,7 +284,8 @@ void inflame_thread_after_fork_child(void)
 			if (t->perf_fd >= 0)
 				close(t->perf_fd); /* the parent's event */
 			t->perf_fd = -1;
-			t->has_timer = 0;
+			t->has_timer = 0; /* POSIX timers are not inherited */
+			t->has_wall_timer = 0;
 			atomic_store(&t->producing, 0);
 			atomic_store(&t->name_dirty, 1);
 			continue;
@@ -293,6 +294,7 @@ void inflame_thread_after_fork_child(void)
 			close(t->perf_fd);
 		t->perf_fd = -1;
 		t->has_timer = 0;
+		t->has_wall_timer = 0;
 		inflame_thread_release(t);
 	}
 }

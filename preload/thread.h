@@ -44,7 +44,9 @@ struct inflame_thread {
 	char name[16];
 	_Atomic int name_dirty; /* the writer should record the name again */
 	_Atomic uint64_t truncated;
-	uint64_t wall_ticks; /* wall sampler: ticks since last signalled */
+	timer_t wall_timer; /* CLOCK_MONOTONIC timer of wall sampling */
+	int has_wall_timer;
+	long wall_ns; /* its period */
 };
 
 /* The calling thread's slot, or NULL. Async-signal-safe. */

@@ -8,8 +8,10 @@
  * unprivileged user at perf_event_paranoid=2.
  * thread: timer_create() on the thread's CPU clock with SIGEV_THREAD_ID; limited to the kernel
  * tick. itimer: setitimer(ITIMER_PROF), one per process, kept for compatibility.
- * wall: a ticker thread that queues the sampling signal to every registered thread (in batches
- * when there are many), so blocked threads are sampled where they block.
+ * wall: one CLOCK_MONOTONIC timer per thread, delivered to that thread (SIGEV_THREAD_ID), so a
+ * blocked thread is woken and sampled where it blocks, at the right moment even when the
+ * machine is busy. To bound the signal rate of programs with many threads, each thread past
+ * the first WALL_FULL_RATE ones is sampled less often, its samples weighted to match.
  */
 #include "timer.h"
 
@@ -28,7 +30,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define WALL_BATCH 64
+#define WALL_FULL_RATE 64
+
+static _Atomic int wall_timers;
+
+/* Whether the clock may also run in the kernel: then a tick during a system call is taken on
+ * the way back to user space and lands in the system call's wrapper instead of being lost.
+ * Unprivileged users (perf_event_paranoid >= 2) get user time only. */
+static int user_only;
 
 static int cpu_on(void)
 {
@@ -42,7 +51,7 @@ static void perf_attr(struct perf_event_attr *a)
 	memset(a, 0, sizeof(*a));
 	a->size = sizeof(*a);
 	a->disabled = 1;
-	a->exclude_kernel = 1;
+	a->exclude_kernel = user_only;
 	a->exclude_hv = 1;
 	a->wakeup_events = 1;
 	if (!strcmp(ev, "task-clock") || !strcmp(ev, "cpu-clock")) {
@@ -86,30 +95,56 @@ static int perf_open(pid_t tid)
 	return fd;
 }
 
-static int posix_timer_create(struct inflame_thread *t)
+static void timespec_of(long ns, struct itimerspec *its)
+{
+	its->it_interval.tv_sec = ns / 1000000000L;
+	its->it_interval.tv_nsec = ns % 1000000000L;
+	its->it_value = its->it_interval;
+}
+
+/* A POSIX timer on clock clk that signals thread t with cookie (and a weight multiplier in
+ * the upper half of the value) every ns. */
+static int posix_timer_create(struct inflame_thread *t, clockid_t clk, uint32_t cookie,
+			      uint32_t mult, long ns, timer_t *out)
 {
 	struct sigevent sev;
 	struct itimerspec its;
-	clockid_t clk = (clockid_t)((~(unsigned)t->tid << 3) | 6); /* the thread's CPU clock */
-	long ns = 1000000000L / (long)inflame__prof.cfg.frequency;
 
 	memset(&sev, 0, sizeof(sev));
 	sev.sigev_notify = SIGEV_THREAD_ID;
 	sev.sigev_signo = inflame__prof.sample_sig;
-	sev.sigev_value.sival_int = INFLAME_COOKIE_THREAD_TIMER;
+	sev.sigev_value.sival_ptr = (void *)(((uintptr_t)mult << 32) | cookie);
 	sev._sigev_un._tid = t->tid;
-	if (timer_create(clk, &sev, &t->timer) < 0)
+	if (timer_create(clk, &sev, out) < 0)
 		return -errno;
-	its.it_interval.tv_sec = ns / 1000000000L;
-	its.it_interval.tv_nsec = ns % 1000000000L;
-	its.it_value = its.it_interval;
-	if (timer_settime(t->timer, 0, &its, NULL) < 0) {
+	timespec_of(ns, &its);
+	if (timer_settime(*out, 0, &its, NULL) < 0) {
 		int err = -errno;
 
-		timer_delete(t->timer);
+		timer_delete(*out);
 		return err;
 	}
-	t->has_timer = 1;
+	return 0;
+}
+
+static long period_ns(void)
+{
+	return 1000000000L / (long)inflame__prof.cfg.frequency;
+}
+
+static int wall_arm(struct inflame_thread *t)
+{
+	int n = atomic_fetch_add(&wall_timers, 1);
+	uint32_t mult = 1 + (uint32_t)(n / WALL_FULL_RATE);
+	int rc = posix_timer_create(t, CLOCK_MONOTONIC, INFLAME_COOKIE_WALL, mult,
+				    period_ns() * (long)mult, &t->wall_timer);
+
+	if (rc < 0) {
+		atomic_fetch_sub(&wall_timers, 1);
+		return rc;
+	}
+	t->has_wall_timer = 1;
+	t->wall_ns = period_ns() * (long)mult;
 	return 0;
 }
 
@@ -135,7 +170,12 @@ int inflame_timer_setup(void)
 		return 0;
 	inflame__prof.timer_used = inflame__prof.cfg.cpu_timer;
 	if (inflame__prof.timer_used == INFLAME_TIMER_PERF) {
+		user_only = 0;
 		fd = perf_open(inflame__gettid());
+		if (fd < 0) {
+			user_only = 1;
+			fd = perf_open(inflame__gettid());
+		}
 		if (fd >= 0) {
 			close(fd);
 			return 0;
@@ -153,10 +193,13 @@ int inflame_timer_setup(void)
 
 int inflame_timer_arm_thread(struct inflame_thread *t)
 {
-	int fd, rc;
+	clockid_t clk = (clockid_t)((~(unsigned)t->tid << 3) | 6); /* the thread's CPU clock */
+	int fd, rc = 0;
 
+	if ((inflame__prof.cfg.events & INFLAME_EVMASK_WALL) && !t->has_wall_timer)
+		rc = wall_arm(t);
 	if (!cpu_on())
-		return 0;
+		return rc;
 	switch (inflame__prof.timer_used) {
 	case INFLAME_TIMER_PERF:
 		fd = perf_open(t->tid);
@@ -165,14 +208,17 @@ int inflame_timer_arm_thread(struct inflame_thread *t)
 		t->perf_fd = fd;
 		ioctl(fd, PERF_EVENT_IOC_RESET, 0);
 		ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
-		return 0;
+		break;
 	case INFLAME_TIMER_THREAD:
-		rc = posix_timer_create(t);
-		return rc;
+		rc = posix_timer_create(t, clk, INFLAME_COOKIE_THREAD_TIMER, 1, period_ns(),
+					&t->timer);
+		if (rc == 0)
+			t->has_timer = 1;
+		break;
 	case INFLAME_TIMER_ITIMER:
-		return 0;
+		break;
 	}
-	return 0;
+	return rc;
 }
 
 void inflame_timer_disarm_thread(struct inflame_thread *t)
@@ -185,6 +231,11 @@ void inflame_timer_disarm_thread(struct inflame_thread *t)
 	if (t->has_timer) {
 		timer_delete(t->timer);
 		t->has_timer = 0;
+	}
+	if (t->has_wall_timer) {
+		timer_delete(t->wall_timer);
+		t->has_wall_timer = 0;
+		atomic_fetch_sub(&wall_timers, 1);
 	}
 }
 
@@ -200,28 +251,28 @@ static void for_each_active(void (*fn)(struct inflame_thread *t, int on), int on
 	}
 }
 
+static void switch_timer(timer_t timer, long ns, int on)
+{
+	struct itimerspec its;
+
+	memset(&its, 0, sizeof(its));
+	if (on)
+		timespec_of(ns, &its);
+	timer_settime(timer, 0, &its, NULL);
+}
+
 static void switch_thread(struct inflame_thread *t, int on)
 {
 	if (t->perf_fd >= 0)
 		ioctl(t->perf_fd, on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0);
-	if (t->has_timer) {
-		struct itimerspec its;
-		long ns = 1000000000L / (long)inflame__prof.cfg.frequency;
-
-		memset(&its, 0, sizeof(its));
-		if (on) {
-			its.it_interval.tv_sec = ns / 1000000000L;
-			its.it_interval.tv_nsec = ns % 1000000000L;
-			its.it_value = its.it_interval;
-		}
-		timer_settime(t->timer, 0, &its, NULL);
-	}
+	if (t->has_timer)
+		switch_timer(t->timer, period_ns(), on);
+	if (t->has_wall_timer)
+		switch_timer(t->wall_timer, t->wall_ns, on);
 }
 
 void inflame_timer_pause_all(void)
 {
-	if (!cpu_on())
-		return;
 	if (inflame__prof.timer_used == INFLAME_TIMER_ITIMER)
 		set_itimer(0);
 	for_each_active(switch_thread, 0);
@@ -229,110 +280,7 @@ void inflame_timer_pause_all(void)
 
 void inflame_timer_resume_all(void)
 {
-	if (!cpu_on())
-		return;
 	if (inflame__prof.timer_used == INFLAME_TIMER_ITIMER)
 		set_itimer(1);
 	for_each_active(switch_thread, 1);
-}
-
-/* The wall ticker. */
-static struct {
-	pthread_t thread;
-	int running;
-	_Atomic int stop;
-	int cursor;
-} wall;
-
-static void wall_signal(struct inflame_thread *t)
-{
-	siginfo_t si;
-	uint64_t weight = t->wall_ticks ? t->wall_ticks : 1;
-
-	memset(&si, 0, sizeof(si));
-	si.si_signo = inflame__prof.sample_sig;
-	si.si_code = SI_QUEUE;
-	si.si_pid = inflame__prof.pid;
-	si.si_uid = getuid();
-	si.si_value.sival_ptr = (void *)(uintptr_t)((weight << 32) | INFLAME_COOKIE_WALL);
-	t->wall_ticks = 0;
-	syscall(SYS_rt_tgsigqueueinfo, inflame__prof.pid, t->tid, inflame__prof.sample_sig, &si);
-}
-
-static void *wall_main(void *arg)
-{
-	struct timespec next;
-	long period = 1000000000L / (long)inflame__prof.cfg.frequency;
-
-	(void)arg;
-	prctl(PR_SET_NAME, "inflame-wall", 0, 0, 0);
-	clock_gettime(CLOCK_MONOTONIC, &next);
-	while (!atomic_load(&wall.stop)) {
-		int n = inflame_thread_high_water(), active = 0, sent = 0;
-
-		next.tv_nsec += period;
-		while (next.tv_nsec >= 1000000000L) {
-			next.tv_nsec -= 1000000000L;
-			next.tv_sec++;
-		}
-		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
-			;
-		if (!atomic_load(&inflame__prof.sampling))
-			continue;
-		for (int i = 0; i < n; i++) {
-			struct inflame_thread *t = inflame_thread_at(i);
-
-			if (atomic_load(&t->state) == INFLAME_SLOT_ACTIVE) {
-				t->wall_ticks++;
-				active++;
-			}
-		}
-		/* Round robin: at most WALL_BATCH threads a tick, each weighted by the ticks
-		 * it waited. */
-		for (int k = 0; k < n && sent < WALL_BATCH && active; k++) {
-			struct inflame_thread *t = inflame_thread_at((wall.cursor + k) % n);
-
-			if (atomic_load(&t->state) != INFLAME_SLOT_ACTIVE)
-				continue;
-			wall_signal(t);
-			sent++;
-			if (sent == WALL_BATCH)
-				wall.cursor = (wall.cursor + k + 1) % n;
-		}
-	}
-	return NULL;
-}
-
-int inflame_wall_start(void)
-{
-	sigset_t all, old;
-	int rc;
-
-	if (!(inflame__prof.cfg.events & INFLAME_EVMASK_WALL))
-		return 0;
-	atomic_store(&wall.stop, 0);
-	wall.cursor = 0;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rc = inflame__real_pthread_create(&wall.thread, NULL, wall_main, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0)
-		return -rc;
-	wall.running = 1;
-	return 0;
-}
-
-void inflame_wall_stop(void)
-{
-	if (!wall.running)
-		return;
-	atomic_store(&wall.stop, 1);
-	pthread_join(wall.thread, NULL);
-	wall.running = 0;
-}
-
-void inflame_wall_after_fork_child(void)
-{
-	wall.running = 0;
-	inflame_wall_start();
 }

@@ -20,9 +20,11 @@ static inline int in_stack(const struct inflame_thread *t, uintptr_t lo, uintptr
 
 #if defined(__x86_64__)
 /* Does a call instruction end at ra, and could it have called the function containing pc?
- * A direct call must target an address at or below pc and not too far from it (the leaf is
- * small) or a PLT-style stub; an indirect call through memory or a register is accepted. */
-static int follows_call(uintptr_t ra, uintptr_t pc)
+ * A direct call must target an address at or below pc and not too far from it, or a PLT
+ * stub. When 'loose' (the word right at the stack pointer, where a leaf's return address is),
+ * any direct call into code is accepted, since the callee may have tail-called the function
+ * that is running now, and so is an indirect call through memory or a register. */
+static int follows_call(uintptr_t ra, uintptr_t pc, int loose)
 {
 	const uint8_t *p = (const uint8_t *)ra;
 
@@ -36,6 +38,8 @@ static int follows_call(uintptr_t ra, uintptr_t pc)
 		target = ra + (uintptr_t)(intptr_t)rel;
 		if (target <= pc && pc - target < 65536)
 			return 1;
+		if (loose && inflame_modules_is_code(target))
+			return 1; /* the callee may have tail-called the interrupted function */
 		if (inflame_modules_is_code(target) && inflame_modules_is_code(target + 7)) {
 			const uint8_t *s = (const uint8_t *)target;
 
@@ -48,12 +52,39 @@ static int follows_call(uintptr_t ra, uintptr_t pc)
 		}
 		return 0;
 	}
+	if (!loose)
+		return 0;
 	if (p[-6] == 0xff && p[-5] == 0x15)
 		return 1; /* call *disp32(%rip) */
 	if (p[-2] == 0xff && p[-1] >= 0xd0 && p[-1] <= 0xd7)
 		return 1; /* call *%reg */
 	if (p[-3] == 0x41 && p[-2] == 0xff && p[-1] >= 0xd0 && p[-1] <= 0xd7)
 		return 1; /* call *%r8-r15 */
+	return 0;
+}
+
+/* The interrupted function may have no frame of its own (a leaf, or a library function built
+ * without frame pointers): then fp is its caller's frame pointer and its caller's return
+ * address lies between sp and fp. Looks for the first word there that follows a call to
+ * the interrupted function; returns 0 when none does. */
+static uintptr_t frameless_caller(const struct inflame_thread *t, uintptr_t pc, uintptr_t sp,
+				  uintptr_t fp)
+{
+	uintptr_t limit = sp + 512, fp_ret = 0;
+
+	if (in_stack(t, sp, fp, 16)) {
+		fp_ret = ((const uintptr_t *)fp)[1];
+		if (fp < limit)
+			limit = fp;
+	}
+	if (limit > t->stack_hi)
+		limit = t->stack_hi;
+	for (uintptr_t a = sp; a + 8 <= limit; a += 8) {
+		uintptr_t ra = *(const uintptr_t *)a;
+
+		if (ra >= 4096 && ra != fp_ret && follows_call(ra, pc, a == sp))
+			return ra;
+	}
 	return 0;
 }
 #endif
@@ -106,12 +137,11 @@ size_t inflame_unwind_fp_context(const ucontext_t *uc, const struct inflame_thre
 	if (!t->stack_hi || sp < t->stack_lo || sp >= t->stack_hi)
 		return n; /* not on the stack we know: leaf only */
 #if defined(__x86_64__)
-	/* A leaf that set up no frame: its return address is at sp, and fp is its caller's. */
-	if (n < max && in_stack(t, sp, sp, 8)) {
-		uintptr_t ra = *(const uintptr_t *)sp;
-		uintptr_t fp_ret = in_stack(t, sp, fp, 16) ? ((const uintptr_t *)fp)[1] : 0;
+	/* A function that set up no frame: recover its caller. */
+	if (n < max && (sp & 7) == 0) {
+		uintptr_t ra = frameless_caller(t, pc, sp, fp);
 
-		if (ra != fp_ret && ra >= 4096 && follows_call(ra, pc))
+		if (ra)
 			out[n++] = ra;
 	}
 #elif defined(__aarch64__)

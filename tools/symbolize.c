@@ -309,6 +309,10 @@ static int resolve(struct inflame_symbolizer *s, uint64_t addr)
 		len = snprintf(buf, sizeof(buf), "0x%" PRIx64, addr);
 		return pool_add(s, buf, (size_t)len) < 0 ? -ENOMEM : 1;
 	}
+	/* The profiler's own frames (the thread start trampoline, allocation hooks) are not the
+	 * program's: they are left out, and their time goes to the caller. */
+	if (!strncmp(m->basename, "libinflame", 10))
+		return 0;
 	if (m->state == MOD_PSEUDO) {
 		if (!strcmp(m->path, "[vdso]") || !strncmp(m->path, "linux-", 6))
 			return pool_add(s, "[vdso]", 6) < 0 ? -ENOMEM : 1;

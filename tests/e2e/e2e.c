@@ -115,7 +115,8 @@ void e2e_rmdir(char *dir)
 	while (d && (e = readdir(d)) != NULL) {
 		char p[4096];
 
-		if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+		if (e->d_name[0] == '.' &&
+		    (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
 			continue;
 		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
 		unlink(p);

@@ -1,8 +1,8 @@
 /* e2e workload: one thread whose time splits between three leaf functions at a known ratio.
  * Each leaf is called from its own caller; the leaves are built without a frame of their own
  * (-momit-leaf-frame-pointer) so the profile must still find their real callers. The program
- * measures its own truth (thread CPU time spent in each leaf) and prints it to stderr as
- * "truth leaf_a NS" lines. Usage: leafratio [seconds] */
+ * measures its own truth (the thread CPU time of the calls of each leaf) and prints it to
+ * stderr as "truth leaf_a NS" lines. Usage: leafratio [seconds] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -44,44 +44,45 @@ __attribute__((noinline)) void leaf_c(long n)
 	sink = s;
 }
 
-static unsigned long long t_a, t_b, t_c;
-
 __attribute__((noinline)) void caller_a(long n)
 {
-	unsigned long long t0 = cpu_ns();
-
 	leaf_a(n);
-	t_a += cpu_ns() - t0;
+	__asm__ volatile("" ::: "memory"); /* not a tail call: keep this frame */
 }
 
 __attribute__((noinline)) void caller_b(long n)
 {
-	unsigned long long t0 = cpu_ns();
-
 	leaf_b(n);
-	t_b += cpu_ns() - t0;
+	__asm__ volatile("" ::: "memory"); /* not a tail call: keep this frame */
 }
 
 __attribute__((noinline)) void caller_c(long n)
 {
-	unsigned long long t0 = cpu_ns();
-
 	leaf_c(n);
-	t_c += cpu_ns() - t0;
+	__asm__ volatile("" ::: "memory"); /* not a tail call: keep this frame */
 }
 
 int main(int argc, char **argv)
 {
 	double secs = argc > 1 ? atof(argv[1]) : 3.0;
-	unsigned long long end = cpu_ns() + (unsigned long long)(secs * 1e9);
-	const long unit = 60000; /* roughly 60-100 us per call */
+	/* Long calls: the CPU clock samples every 1/999 s of this thread's CPU time exactly, so
+	 * a phase of T seconds gets T * 999 samples, give or take one at each end. */
+	const long unit = 4000000;
+	unsigned long long t[3] = {0, 0, 0}, start = cpu_ns(), t0;
 
-	while (cpu_ns() < end) {
+	while (cpu_ns() - start < (unsigned long long)(secs * 1e9)) {
+		t0 = cpu_ns();
 		caller_a(5 * unit);
+		t[0] += cpu_ns() - t0;
+		t0 = cpu_ns();
 		caller_b(3 * unit);
+		t[1] += cpu_ns() - t0;
+		t0 = cpu_ns();
 		caller_c(2 * unit);
+		t[2] += cpu_ns() - t0;
 	}
-	fprintf(stderr, "truth leaf_a %llu\ntruth leaf_b %llu\ntruth leaf_c %llu\n", t_a, t_b, t_c);
+	fprintf(stderr, "truth leaf_a %llu\ntruth leaf_b %llu\ntruth leaf_c %llu\n", t[0], t[1],
+		t[2]);
 	printf("leafratio done\n");
 	return 0;
 }

@@ -42,11 +42,13 @@ __attribute__((noinline)) void burn_cpu(double secs)
 __attribute__((noinline)) void parent_work(void)
 {
 	burn_cpu(0.6);
+	__asm__ volatile("" ::: "memory"); /* not a tail call: keep this frame */
 }
 
 __attribute__((noinline)) void child_work(void)
 {
 	burn_cpu(0.6);
+	__asm__ volatile("" ::: "memory"); /* not a tail call: keep this frame */
 }
 
 static void *short_thread(void *p)

@@ -1,0 +1,175 @@
+/* End-to-end accuracy tests: real programs with known time distributions run under
+ * `inflame record`; their profiles must match the truth the programs measure themselves.
+ * Tolerances: leaf and per-thread shares within 0.5 percentage points (cpu, perf task clock at
+ * 999 Hz, a few seconds of CPU), wall shares within 2 points. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "e2e/e2e.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static char *record(const char *dir, char *const prog_argv[], char *const env[],
+		    struct e2e_result *r)
+{
+	char *argv[32];
+	char out[4200];
+	int a = 0;
+
+	snprintf(out, sizeof(out), "%s/prof.%%p.ifl", dir);
+	argv[a++] = (char *)e2e_build("inflame");
+	argv[a++] = "record";
+	argv[a++] = "-o";
+	argv[a++] = out;
+	argv[a++] = "--";
+	for (int i = 0; prog_argv[i] && a < 31; i++)
+		argv[a++] = prog_argv[i];
+	argv[a] = NULL;
+	assert_int_equal(e2e_run(argv, env, dir, 120, r), 0);
+	return r->err;
+}
+
+static double pct(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+/* One thread, three frameless leaves at 5:3:2: each leaf's share of the leaf samples matches
+ * its share of measured CPU time, and each leaf appears under its own caller. */
+static void test_leaf_ratio(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {(char *)e2e_build("tests/progs/leafratio"), "3", NULL};
+	const char *leaves[] = {"leaf_a", "leaf_b", "leaf_c"};
+	const char *pairs[] = {"caller_a;leaf_a", "caller_b;leaf_b", "caller_c;leaf_c"};
+	struct e2e_result r;
+	struct e2e_folded f;
+	char **files;
+	size_t n;
+	uint64_t truth[3], tt = 0, got[3], tg = 0;
+
+	(void)state;
+	record(dir, prog, NULL, &r);
+	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	assert_string_equal(r.out, "leafratio done\n");
+	n = e2e_list(dir, "prof.", &files);
+	assert_int_equal(n, 1);
+	assert_int_equal(e2e_collapse(NULL, files, n, &f), 0);
+	for (int i = 0; i < 3; i++) {
+		truth[i] = e2e_truth(r.err, leaves[i]);
+		got[i] = e2e_contains_sum(&f, pairs[i]);
+		tt += truth[i];
+		tg += got[i];
+	}
+	assert_true(tg > 2500); /* ~3 s at 999 Hz */
+	for (int i = 0; i < 3; i++) {
+		double want = pct(truth[i], tt), have = pct(got[i], tg);
+		uint64_t all = e2e_leaf_sum(&f, leaves[i]);
+
+		fprintf(stderr,
+			"%s: truth %.2f%% profile %.2f%% (%.2f%% of its samples under its "
+			"caller)\n",
+			leaves[i], want, have, pct(got[i], all));
+		assert_true(have > want - 0.5 && have < want + 0.5);
+		/* The leaf has no frame of its own: its caller must still be found. */
+		assert_true(pct(got[i], all) > 99.0);
+	}
+	e2e_folded_free(&f);
+	e2e_list_free(files, n);
+	e2e_result_free(&r);
+	e2e_rmdir(dir);
+}
+
+/* Three named threads with 1:2:3 work: per-thread shares match their measured CPU time. */
+static void test_thread_shares(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {(char *)e2e_build("tests/progs/threads"), "2", NULL};
+	const char *names[] = {"work1", "work2", "work3"};
+	const char *threads_opt[] = {"--threads", NULL};
+	struct e2e_result r;
+	struct e2e_folded f;
+	char **files;
+	size_t n;
+	uint64_t truth[3], tt = 0, got[3], tg = 0;
+
+	(void)state;
+	record(dir, prog, NULL, &r);
+	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	n = e2e_list(dir, "prof.", &files);
+	assert_int_equal(n, 1);
+	assert_int_equal(e2e_collapse(threads_opt, files, n, &f), 0);
+	for (int i = 0; i < 3; i++) {
+		char prefix[32];
+
+		snprintf(prefix, sizeof(prefix), "%s-", names[i]);
+		truth[i] = e2e_truth(r.err, names[i]);
+		got[i] = e2e_root_sum(&f, prefix);
+		tt += truth[i];
+		tg += got[i];
+	}
+	assert_true(tg > 3000);
+	for (int i = 0; i < 3; i++) {
+		double want = pct(truth[i], tt), have = pct(got[i], tg);
+
+		fprintf(stderr, "%s: truth %.2f%% profile %.2f%%\n", names[i], want, have);
+		assert_true(have > want - 0.5 && have < want + 0.5);
+	}
+	e2e_folded_free(&f);
+	e2e_list_free(files, n);
+	e2e_result_free(&r);
+	e2e_rmdir(dir);
+}
+
+/* Wall-clock sampling sees a thread that sleeps half the time: about half of its wall samples
+ * are in the sleep, whatever CPU profiling would say. */
+static void test_wall_half_asleep(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {(char *)e2e_build("tests/progs/wallhalf"), "2", NULL};
+	char *env[] = {"INFLAME_EVENTS=wall", NULL};
+	const char *opts[] = {"--event", "wall", NULL};
+	struct e2e_result r;
+	struct e2e_folded f;
+	char **files;
+	size_t n;
+	uint64_t spin, sleep, t_spin, t_sleep;
+	double want, have;
+
+	(void)state;
+	record(dir, prog, env, &r);
+	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	n = e2e_list(dir, "prof.", &files);
+	assert_int_equal(n, 1);
+	assert_int_equal(e2e_collapse(opts, files, n, &f), 0);
+	spin = e2e_contains_sum(&f, "spin_for");
+	sleep = e2e_contains_sum(&f, "sleep_for");
+	t_spin = e2e_truth(r.err, "spin");
+	t_sleep = e2e_truth(r.err, "sleep");
+	want = pct(t_sleep, t_spin + t_sleep);
+	have = pct(sleep, spin + sleep);
+	fprintf(stderr, "asleep: truth %.2f%% profile %.2f%% (%llu samples)\n", want, have,
+		(unsigned long long)(spin + sleep));
+	assert_true(spin + sleep > 1000);
+	assert_true(have > want - 2 && have < want + 2);
+	e2e_folded_free(&f);
+	e2e_list_free(files, n);
+	e2e_result_free(&r);
+	e2e_rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_leaf_ratio),
+	    cmocka_unit_test(test_thread_shares),
+	    cmocka_unit_test(test_wall_half_asleep),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,412 @@
+/* End-to-end tests of the preload in process and thread life cycles: fork, fork+exec, thread
+ * churn, dumps on a signal and on a timer, a program with its own SIGPROF timer, a SIGKILLed
+ * program, bad settings, a hostile symlink, and an unprivileged user. Each checks that the
+ * program behaves exactly as without inflame and that every process left a readable dump. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "e2e/e2e.h"
+
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LIFE(mode) (char *)e2e_build("tests/progs/lifecycle"), mode
+
+/* Runs lifecycle MODE [ARG] under the preload (plain LD_PRELOAD, as a user would) in dir. */
+static void run_preloaded(const char *dir, char *const prog[], char *const extra_env[],
+			  struct e2e_result *r)
+{
+	char preload[4200], output[4200];
+	char *env[16];
+	int n = 0;
+
+	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s",
+		 e2e_build("preload/.libs/libinflame.so"));
+	snprintf(output, sizeof(output), "INFLAME_OUTPUT=%s/prof.%%p.ifl", dir);
+	env[n++] = preload;
+	env[n++] = output;
+	for (int i = 0; extra_env && extra_env[i] && n < 15; i++)
+		env[n++] = extra_env[i];
+	env[n] = NULL;
+	assert_int_equal(e2e_run(prog, env, dir, 120, r), 0);
+}
+
+static void run_plain(char *const prog[], struct e2e_result *r)
+{
+	assert_int_equal(e2e_run(prog, NULL, "/tmp", 120, r), 0);
+}
+
+/* `inflame info` on one file; returns its stdout (caller frees) or NULL when it failed. */
+static char *info(const char *file)
+{
+	char *argv[] = {(char *)e2e_build("inflame"), "info", (char *)file, NULL};
+	struct e2e_result r;
+	char *out;
+
+	assert_int_equal(e2e_run(argv, NULL, NULL, 60, &r), 0);
+	out = WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0 ? r.out : NULL;
+	if (!out)
+		fprintf(stderr, "info %s failed: %s\n", file, r.err);
+	else
+		r.out = NULL;
+	e2e_result_free(&r);
+	return out;
+}
+
+/* Every dump in dir is readable and complete; returns how many there are. */
+static size_t check_dumps_complete(const char *dir)
+{
+	char **files;
+	size_t n = e2e_list(dir, "prof.", &files);
+
+	for (size_t i = 0; i < n; i++) {
+		char *text = info(files[i]);
+
+		assert_non_null(text);
+		if (!strstr(text, "status:      complete"))
+			fprintf(stderr, "%s: %s\n", files[i], text);
+		assert_non_null(strstr(text, "status:      complete"));
+		free(text);
+	}
+	e2e_list_free(files, n);
+	return n;
+}
+
+/* Output and status are the same with and without the preload. */
+static void same_behaviour(const struct e2e_result *a, const struct e2e_result *b)
+{
+	assert_int_equal(a->status, b->status);
+	assert_string_equal(a->out, b->out);
+}
+
+/* fork: parent and child each get their own dump; the child's has the child's work only. */
+static void test_fork(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {LIFE("fork"), NULL};
+	struct e2e_result r, plain;
+	struct e2e_folded f;
+	char **files;
+	size_t n;
+	int child_only = 0, parent_only = 0;
+
+	(void)state;
+	run_preloaded(dir, prog, NULL, &r);
+	run_plain(prog, &plain);
+	same_behaviour(&r, &plain);
+	assert_int_equal(check_dumps_complete(dir), 2);
+	n = e2e_list(dir, "prof.", &files);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(e2e_collapse(NULL, &files[i], 1, &f), 0);
+		if (e2e_contains_sum(&f, "child_work") && !e2e_contains_sum(&f, "parent_work"))
+			child_only++;
+		if (e2e_contains_sum(&f, "parent_work") && !e2e_contains_sum(&f, "child_work"))
+			parent_only++;
+		e2e_folded_free(&f);
+	}
+	assert_int_equal(child_only, 1);
+	assert_int_equal(parent_only, 1);
+	e2e_list_free(files, n);
+	e2e_result_free(&r);
+	e2e_result_free(&plain);
+	e2e_rmdir(dir);
+}
+
+/* fork + exec: the exec'd program is profiled into its own file, nobody dies of a pending
+ * sampling signal. */
+static void test_fork_exec(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {LIFE("forkexec"), NULL};
+	struct e2e_result r, plain;
+	struct e2e_folded f;
+	char **files;
+	size_t n;
+
+	(void)state;
+	run_preloaded(dir, prog, NULL, &r);
+	run_plain(prog, &plain);
+	same_behaviour(&r, &plain);
+	/* parent, the forked child before exec, and the exec'd image (same pid as the child) */
+	n = check_dumps_complete(dir);
+	assert_true(n >= 2);
+	n = e2e_list(dir, "prof.", &files);
+	assert_int_equal(e2e_collapse(NULL, files, n, &f), 0);
+	assert_true(e2e_contains_sum(&f, "burn_cpu") > 300);
+	e2e_folded_free(&f);
+	e2e_list_free(files, n);
+	e2e_result_free(&r);
+	e2e_result_free(&plain);
+	e2e_rmdir(dir);
+}
+
+/* Thread churn: a thousand short threads; the program is unchanged, no thread is lost. */
+static void test_thread_churn(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {LIFE("churn"), "1000", NULL};
+	struct e2e_result r, plain;
+	char **files;
+	size_t n;
+	char *text;
+
+	(void)state;
+	run_preloaded(dir, prog, NULL, &r);
+	run_plain(prog, &plain);
+	same_behaviour(&r, &plain);
+	assert_int_equal(check_dumps_complete(dir), 1);
+	n = e2e_list(dir, "prof.", &files);
+	text = info(files[0]);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "drops:       ring 0, stack table 0, threads 0"));
+	free(text);
+	e2e_list_free(files, n);
+	e2e_result_free(&r);
+	e2e_result_free(&plain);
+	e2e_rmdir(dir);
+}
+
+/* SIGUSR2 closes the current dump and opens the next; both are complete. */
+static void test_dump_on_signal(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {LIFE("dumpsig"), NULL};
+	struct e2e_result r;
+	char **files;
+	size_t n;
+
+	(void)state;
+	run_preloaded(dir, prog, NULL, &r);
+	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	assert_int_equal(check_dumps_complete(dir), 2);
+	n = e2e_list(dir, "prof.", &files);
+	assert_non_null(strstr(files[1], ".ifl.1"));
+	e2e_list_free(files, n);
+	e2e_result_free(&r);
+	e2e_rmdir(dir);
+}
+
+/* INFLAME_INTERVAL=1 on a 2.5 s program: at least three complete files with samples. */
+static void test_periodic_dumps(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {LIFE("burn"), "2.5", NULL};
+	char *env[] = {"INFLAME_INTERVAL=1", NULL};
+	struct e2e_result r;
+
+	(void)state;
+	run_preloaded(dir, prog, env, &r);
+	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	assert_true(check_dumps_complete(dir) >= 3);
+	e2e_result_free(&r);
+	e2e_rmdir(dir);
+}
+
+/* A program with its own SIGPROF handler and ITIMER_PROF: its handler still runs (the
+ * program checks it), and it is profiled. */
+static void test_program_sigprof(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {LIFE("sigprof"), NULL};
+	struct e2e_result r, plain;
+
+	(void)state;
+	run_preloaded(dir, prog, NULL, &r);
+	run_plain(prog, &plain);
+	same_behaviour(&r, &plain);
+	assert_int_equal(check_dumps_complete(dir), 1);
+	e2e_result_free(&r);
+	e2e_result_free(&plain);
+	e2e_rmdir(dir);
+}
+
+/* fork in a loop while sampling: every fork completes and every child exits normally. */
+static void test_fork_loop(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {LIFE("forkloop"), "100", NULL};
+	struct e2e_result r;
+
+	(void)state;
+	run_preloaded(dir, prog, NULL, &r);
+	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	assert_int_equal(check_dumps_complete(dir), 101);
+	e2e_result_free(&r);
+	e2e_rmdir(dir);
+}
+
+/* SIGKILL: what was written before the kill is readable (marked incomplete). */
+static void test_sigkill(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char preload[4200], output[4200];
+	char **files;
+	size_t n;
+	pid_t pid;
+	char *text;
+
+	(void)state;
+	snprintf(preload, sizeof(preload), "%s", e2e_build("preload/.libs/libinflame.so"));
+	snprintf(output, sizeof(output), "%s/prof.%%p.ifl", dir);
+	pid = fork();
+	if (pid == 0) {
+		setenv("LD_PRELOAD", preload, 1);
+		setenv("INFLAME_OUTPUT", output, 1);
+		execl(e2e_build("tests/progs/lifecycle"), "lifecycle", "burn", "30", (char *)NULL);
+		_exit(127);
+	}
+	usleep(1500000);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	n = e2e_list(dir, "prof.", &files);
+	assert_int_equal(n, 1);
+	text = info(files[0]);
+	assert_non_null(text);
+	assert_null(strstr(text, "status:      complete"));
+	{
+		const char *p = strstr(text, "samples:     cpu ");
+
+		assert_non_null(p);
+		assert_true(atoi(p + strlen("samples:     cpu ")) > 500);
+	}
+	free(text);
+	e2e_list_free(files, n);
+	e2e_rmdir(dir);
+}
+
+/* Bad settings: one line on stderr, no dump, the program unchanged. */
+static void test_bad_environment(void **state)
+{
+	const char *bad[] = {"INFLAME_FREQUENCY=fast", "INFLAME_EVENTS=cpu,gpu",
+			     "INFLAME_OUTPUT=x.%q",    "INFLAME_MAX_DEPTH=0",
+			     "INFLAME_CPU_TIMER=tsc",  "INFLAME_SIGNAL=KILL"};
+	char *prog[] = {LIFE("burn"), "0.05", NULL};
+	struct e2e_result plain;
+
+	(void)state;
+	run_plain(prog, &plain);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *dir = e2e_tmpdir();
+		char *env[] = {(char *)bad[i], NULL};
+		struct e2e_result r;
+		char **files;
+		size_t n;
+
+		run_preloaded(dir, prog, env, &r);
+		same_behaviour(&r, &plain);
+		assert_non_null(strstr(r.err, "inflame: "));
+		assert_non_null(strstr(r.err, "runs unprofiled"));
+		n = e2e_list(dir, "prof.", &files);
+		assert_int_equal(n, 0);
+		e2e_list_free(files, n);
+		e2e_result_free(&r);
+		e2e_rmdir(dir);
+	}
+	e2e_result_free(&plain);
+}
+
+/* A symlink planted where the dump would go is neither followed nor replaced. */
+static void test_hostile_symlink(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char target[4200], link[4200], output[4200];
+	char *prog[] = {LIFE("burn"), "0.2", NULL};
+	char *env[2];
+	struct e2e_result r;
+	struct stat st;
+	char **files;
+	size_t n;
+
+	(void)state;
+	snprintf(target, sizeof(target), "%s/victim", dir);
+	snprintf(link, sizeof(link), "%s/prof.fixed.ifl", dir);
+	assert_int_equal(symlink(target, link), 0);
+	snprintf(output, sizeof(output), "INFLAME_OUTPUT=%s/prof.fixed.ifl", dir);
+	env[0] = output;
+	env[1] = NULL;
+	run_preloaded(dir, prog, env, &r);
+	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	assert_int_not_equal(stat(target, &st), 0); /* nothing was written through the link */
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	n = e2e_list(dir, "prof.fixed.ifl.", &files);
+	assert_int_equal(n, 1); /* the next name was used instead */
+	assert_int_equal(stat(files[0], &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	e2e_list_free(files, n);
+	e2e_result_free(&r);
+	e2e_rmdir(dir);
+}
+
+/* An unprivileged user (perf_event_paranoid as it is) gets a full-rate CPU profile. */
+static void test_unprivileged(void **state)
+{
+	struct passwd *pw = getpwnam("nobody");
+	char *dir = e2e_tmpdir();
+	char **files;
+	size_t n;
+	pid_t pid;
+	int status;
+	char *text;
+	const char *p;
+
+	(void)state;
+	if (getuid() != 0 || !pw) {
+		e2e_rmdir(dir);
+		skip();
+	}
+	chmod(dir, 0777);
+	pid = fork();
+	if (pid == 0) {
+		char out[4200];
+
+		snprintf(out, sizeof(out), "%s/prof.%%p.ifl", dir);
+		if (setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
+			_exit(126);
+		setenv("LD_PRELOAD", e2e_build("preload/.libs/libinflame.so"), 1);
+		setenv("INFLAME_OUTPUT", out, 1);
+		execl(e2e_build("tests/progs/lifecycle"), "lifecycle", "burn", "1", (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, &status, 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	n = e2e_list(dir, "prof.", &files);
+	assert_int_equal(n, 1);
+	text = info(files[0]);
+	assert_non_null(text);
+	p = strstr(text, "Hz asked, ");
+	assert_non_null(p);
+	fprintf(stderr, "unprivileged: %.60s\n", p);
+	assert_true(atof(p + strlen("Hz asked, ")) > 900); /* beyond the 250 Hz tick */
+	free(text);
+	e2e_list_free(files, n);
+	e2e_rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_fork),
+	    cmocka_unit_test(test_fork_exec),
+	    cmocka_unit_test(test_thread_churn),
+	    cmocka_unit_test(test_dump_on_signal),
+	    cmocka_unit_test(test_periodic_dumps),
+	    cmocka_unit_test(test_program_sigprof),
+	    cmocka_unit_test(test_fork_loop),
+	    cmocka_unit_test(test_sigkill),
+	    cmocka_unit_test(test_bad_environment),
+	    cmocka_unit_test(test_hostile_symlink),
+	    cmocka_unit_test(test_unprivileged),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
