@@ -89,8 +89,7 @@ int inflame_config_parse_uint(const char *name, const char *s, uint64_t min, uin
 	return 0;
 }
 
-int inflame_config_parse_timer(const char *s, enum inflame_cpu_timer *out, char *err,
-			       size_t errlen)
+int inflame_config_parse_timer(const char *s, enum inflame_cpu_timer *out, char *err, size_t errlen)
 {
 	if (!strcmp(s, "perf"))
 		*out = INFLAME_TIMER_PERF;
@@ -103,8 +102,7 @@ int inflame_config_parse_timer(const char *s, enum inflame_cpu_timer *out, char 
 	return 0;
 }
 
-int inflame_config_parse_unwind(const char *s, enum inflame_unwind *out, char *err,
-				size_t errlen)
+int inflame_config_parse_unwind(const char *s, enum inflame_unwind *out, char *err, size_t errlen)
 {
 	if (!strcmp(s, "fp"))
 		*out = INFLAME_UNWIND_FP;
@@ -115,8 +113,7 @@ int inflame_config_parse_unwind(const char *s, enum inflame_unwind *out, char *e
 	return 0;
 }
 
-int inflame_config_parse_log(const char *s, enum inflame_log_level *out, char *err,
-			     size_t errlen)
+int inflame_config_parse_log(const char *s, enum inflame_log_level *out, char *err, size_t errlen)
 {
 	if (!strcmp(s, "quiet"))
 		*out = INFLAME_LOG_QUIET;
@@ -133,12 +130,12 @@ static const struct {
 	const char *name;
 	int sig;
 } signals[] = {
-	{"HUP", SIGHUP},   {"INT", SIGINT},       {"QUIT", SIGQUIT},     {"USR1", SIGUSR1},
-	{"USR2", SIGUSR2}, {"PIPE", SIGPIPE},     {"ALRM", SIGALRM},     {"TERM", SIGTERM},
-	{"CHLD", SIGCHLD}, {"CONT", SIGCONT},     {"TSTP", SIGTSTP},     {"TTIN", SIGTTIN},
-	{"TTOU", SIGTTOU}, {"URG", SIGURG},       {"XCPU", SIGXCPU},     {"XFSZ", SIGXFSZ},
-	{"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH},   {"IO", SIGIO},
-	{"PWR", SIGPWR},   {"SYS", SIGSYS},       {"STKFLT", SIGSTKFLT},
+    {"HUP", SIGHUP},	   {"INT", SIGINT},   {"QUIT", SIGQUIT},     {"USR1", SIGUSR1},
+    {"USR2", SIGUSR2},	   {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},     {"TERM", SIGTERM},
+    {"CHLD", SIGCHLD},	   {"CONT", SIGCONT}, {"TSTP", SIGTSTP},     {"TTIN", SIGTTIN},
+    {"TTOU", SIGTTOU},	   {"URG", SIGURG},   {"XCPU", SIGXCPU},     {"XFSZ", SIGXFSZ},
+    {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH},   {"IO", SIGIO},
+    {"PWR", SIGPWR},	   {"SYS", SIGSYS},   {"STKFLT", SIGSTKFLT},
 };
 
 const char *inflame_config_signal_name(int sig)
@@ -192,8 +189,9 @@ int inflame_config_check_output(const char *s, char *err, size_t errlen)
 			continue;
 		p++;
 		if (*p != 'p' && *p != 't' && *p != 'n' && *p != '%')
-			FAIL("INFLAME_OUTPUT: unknown conversion '%%%c' (expected %%p %%t %%n %%%%)",
-			     *p ? *p : '?');
+			FAIL(
+			    "INFLAME_OUTPUT: unknown conversion '%%%c' (expected %%p %%t %%n %%%%)",
+			    *p ? *p : '?');
 	}
 	return 0;
 }
@@ -201,8 +199,8 @@ int inflame_config_check_output(const char *s, char *err, size_t errlen)
 int inflame_config_parse_perf_event(const char *s, char *out, size_t outlen, char *err,
 				    size_t errlen)
 {
-	static const char *const known[] = {"task-clock",   "cpu-clock", "cycles",
-					    "instructions", "ref-cycles"};
+	static const char *const known[] = {"task-clock", "cpu-clock", "cycles", "instructions",
+					    "ref-cycles"};
 
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
 		if (!strcmp(s, known[i]) && strlen(s) < outlen) {
@@ -273,8 +271,8 @@ static int put_num(char *out, size_t outlen, size_t *n, uint64_t v)
 	return 0;
 }
 
-int inflame_config_expand_output(const char *pattern, long pid, uint64_t start_time,
-				 unsigned seq, char *out, size_t outlen)
+int inflame_config_expand_output(const char *pattern, long pid, uint64_t start_time, unsigned seq,
+				 char *out, size_t outlen)
 {
 	size_t n = 0;
 	int has_seq = 0, rc = 0;

@@ -35,14 +35,15 @@ enum inflame_log_level {
 #define INFLAME_EVMASK_WALL  (1u << 1)
 #define INFLAME_EVMASK_ALLOC (1u << 2)
 
-#define INFLAME_FREQ_MIN        1
-#define INFLAME_FREQ_MAX        10000
-#define INFLAME_DEPTH_MIN       1
-#define INFLAME_DEPTH_MAX       1024
-#define INFLAME_BUFFER_KB_MIN   16
-#define INFLAME_BUFFER_KB_MAX   65536
-#define INFLAME_INTERVAL_MAX    86400
-#define INFLAME_OUTPUT_MAX      4096
+#define INFLAME_FREQ_MIN       1
+#define INFLAME_FREQ_MAX       10000
+#define INFLAME_DEPTH_MIN      1
+#define INFLAME_DEPTH_MAX      1024
+#define INFLAME_BUFFER_KB_MIN  16
+#define INFLAME_BUFFER_KB_MAX  65536
+#define INFLAME_INTERVAL_MAX   86400
+#define INFLAME_OUTPUT_MAX     4096
+#define INFLAME_ALLOC_RATE_MAX (1ull << 40)
 
 struct inflame_config {
 	unsigned events;
@@ -69,10 +70,8 @@ int inflame_config_parse_uint(const char *name, const char *s, uint64_t min, uin
 			      uint64_t *out, char *err, size_t errlen);
 int inflame_config_parse_timer(const char *s, enum inflame_cpu_timer *out, char *err,
 			       size_t errlen);
-int inflame_config_parse_unwind(const char *s, enum inflame_unwind *out, char *err,
-				size_t errlen);
-int inflame_config_parse_log(const char *s, enum inflame_log_level *out, char *err,
-			     size_t errlen);
+int inflame_config_parse_unwind(const char *s, enum inflame_unwind *out, char *err, size_t errlen);
+int inflame_config_parse_log(const char *s, enum inflame_log_level *out, char *err, size_t errlen);
 /* Accepts "none", a number, or a name with or without the SIG prefix ("USR2", "SIGUSR2"). */
 int inflame_config_parse_signal(const char *s, int *out, char *err, size_t errlen);
 /* Checks a pattern: only %p %t %n %% are allowed, and it must not be empty. */
@@ -93,7 +92,7 @@ const char *inflame_config_signal_name(int sig);
  * %% a percent sign. If the pattern has no %n and seq > 0, ".seq" is appended. Returns the
  * length written, or -ENAMETOOLONG if it does not fit in outlen. Async-signal-safe.
  */
-int inflame_config_expand_output(const char *pattern, long pid, uint64_t start_time,
-				 unsigned seq, char *out, size_t outlen);
+int inflame_config_expand_output(const char *pattern, long pid, uint64_t start_time, unsigned seq,
+				 char *out, size_t outlen);
 
 #endif

@@ -16,10 +16,10 @@
 
 #include <stdint.h>
 
-#define INFLAME_DUMP_MAGIC          "INFLAME\x1a"
-#define INFLAME_DUMP_MAGIC_LEN      8
-#define INFLAME_DUMP_VERSION        1
-#define INFLAME_DUMP_MIN_READER     1
+#define INFLAME_DUMP_MAGIC	    "INFLAME\x1a"
+#define INFLAME_DUMP_MAGIC_LEN	    8
+#define INFLAME_DUMP_VERSION	    1
+#define INFLAME_DUMP_MIN_READER	    1
 #define INFLAME_DUMP_HEADER_SIZE    64
 #define INFLAME_DUMP_CHUNK_HDR_SIZE 16
 /* The largest payload a reader accepts; writers keep chunks far smaller. */
@@ -54,7 +54,7 @@ enum inflame_chunk_type {
 	INFLAME_CHUNK_SAMPLES = 4, /* samples referring to stacks */
 	INFLAME_CHUNK_THREADS = 5, /* thread names; a later name for a tid replaces the earlier */
 	INFLAME_CHUNK_STATS = 6,   /* counters: drops, totals */
-	INFLAME_CHUNK_END = 7,     /* last chunk of a complete file */
+	INFLAME_CHUNK_END = 7,	   /* last chunk of a complete file */
 };
 
 /* Event kinds carried by samples. Values are part of the format. */
@@ -77,8 +77,9 @@ enum inflame_event {
  *          the sample was taken); the others are return addresses. Frames are zig-zag encoded
  *          deltas from the previous frame of the same stack (the first from 0). Stack ids are
  *          unique within a file and start at 1; 0 means "no stack".
- * SAMPLES: count, then per sample: time delta (ns since the previous sample of the chunk; the
- *          first from the file header's start_monotonic), tid, event, stack id, weight, and for
+ * SAMPLES: count, then per sample: time delta (zig-zag signed ns from the previous sample of
+ *          the chunk, the first from the file header's start_monotonic: samples of different
+ *          threads interleave, so times may step back), tid, event, stack id, weight, and for
  *          ALLOC/FREE events size and addr.
  * THREADS: count, then per thread: tid, str name, flags (1 = exited).
  * STATS:   count, then pairs of (key, value); keys are INFLAME_STAT_*; a later value replaces.
@@ -86,13 +87,13 @@ enum inflame_event {
  *          varints).
  */
 enum inflame_stat {
-	INFLAME_STAT_DROPPED_RING = 1,    /* samples lost because a thread's ring was full */
+	INFLAME_STAT_DROPPED_RING = 1,	  /* samples lost because a thread's ring was full */
 	INFLAME_STAT_DROPPED_STACKS = 2,  /* samples lost because the stack table was full */
 	INFLAME_STAT_DROPPED_THREADS = 3, /* threads not registered: thread table full */
-	INFLAME_STAT_TRUNCATED = 4,       /* stacks cut at max_depth */
-	INFLAME_STAT_SIGNALS = 5,         /* sampling signals handled */
-	INFLAME_STAT_FOREIGN = 6,         /* signals passed on to the program's handler */
-	INFLAME_STAT_CPU_NS = 7,          /* process CPU time (user+sys) at the chunk, ns */
+	INFLAME_STAT_TRUNCATED = 4,	  /* stacks cut at max_depth */
+	INFLAME_STAT_SIGNALS = 5,	  /* sampling signals handled */
+	INFLAME_STAT_FOREIGN = 6,	  /* signals passed on to the program's handler */
+	INFLAME_STAT_CPU_NS = 7,	  /* process CPU time (user+sys) at the chunk, ns */
 	INFLAME_STAT_COUNT_
 };
 

@@ -61,9 +61,10 @@ int inflame_dump_reader_init(struct inflame_dump_reader *r, const void *data, si
 	h->header_size = inflame_le16(p + 12);
 	h->pointer_size = p[14];
 	if (h->min_reader > INFLAME_DUMP_VERSION) {
-		snprintf(r->err, sizeof(r->err),
-			 "dump format version %u needs a reader of version %u or newer (this is %u)",
-			 h->version, h->min_reader, INFLAME_DUMP_VERSION);
+		snprintf(
+		    r->err, sizeof(r->err),
+		    "dump format version %u needs a reader of version %u or newer (this is %u)",
+		    h->version, h->min_reader, INFLAME_DUMP_VERSION);
 		return -EPROTONOSUPPORT;
 	}
 	if (h->header_size < INFLAME_DUMP_HEADER_SIZE || h->header_size > size) {
@@ -166,8 +167,7 @@ int inflame_dump_reader_next(struct inflame_dump_reader *r, struct inflame_chunk
 	p = r->data + r->off;
 	len = inflame_le32(p + 4);
 	crc = inflame_le32(p + 8);
-	if (len > INFLAME_DUMP_MAX_CHUNK ||
-	    len > r->size - r->off - INFLAME_DUMP_CHUNK_HDR_SIZE) {
+	if (len > INFLAME_DUMP_MAX_CHUNK || len > r->size - r->off - INFLAME_DUMP_CHUNK_HDR_SIZE) {
 		r->torn = 1;
 		snprintf(r->err, sizeof(r->err), "chunk at offset %zu is cut short (%u bytes)",
 			 r->off, len);
@@ -292,7 +292,7 @@ int inflame_dump_samples_next(struct inflame_sample_iter *it, struct inflame_sam
 	if (!it->left)
 		return 0;
 	it->left--;
-	it->time += inflame_cursor_varint(&it->cur);
+	it->time += (uint64_t)inflame_unzigzag(inflame_cursor_varint(&it->cur));
 	s->time = it->time;
 	s->tid = inflame_cursor_varint(&it->cur);
 	s->event = (uint32_t)inflame_cursor_varint(&it->cur);

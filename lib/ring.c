@@ -45,6 +45,7 @@ void inflame_ring_reset(struct inflame_ring *r)
 	memset(r->data, 0, r->size);
 	atomic_store(&r->head, 0);
 	atomic_store(&r->tail, 0);
+	atomic_store(&r->dropped, 0);
 }
 
 static inline uint64_t round_up(uint64_t v)
@@ -73,9 +74,8 @@ void *inflame_ring_reserve(struct inflame_ring *r, size_t len, uint16_t kind)
 			atomic_fetch_add_explicit(&r->dropped, 1, memory_order_relaxed);
 			return NULL;
 		}
-		if (atomic_compare_exchange_weak_explicit(&r->head, &head, head + total,
-							  memory_order_relaxed,
-							  memory_order_relaxed))
+		if (atomic_compare_exchange_weak_explicit(
+			&r->head, &head, head + total, memory_order_relaxed, memory_order_relaxed))
 			break;
 	}
 	if (total != need) {
@@ -83,7 +83,7 @@ void *inflame_ring_reserve(struct inflame_ring *r, size_t len, uint16_t kind)
 		h = (struct inflame_ring_hdr *)(r->data + pos);
 		atomic_store_explicit(&h->word,
 				      room_to_end | ((uint64_t)INFLAME_RING_PAD_KIND << 32) |
-					      INFLAME_RING_COMMITTED,
+					  INFLAME_RING_COMMITTED,
 				      memory_order_release);
 		pos = 0;
 	}

@@ -72,9 +72,8 @@ static void test_names(void **state)
 	assert_int_equal(inflame_config_parse_unwind("lbr", &u, err, sizeof(err)), -EINVAL);
 	assert_int_equal(inflame_config_parse_log("debug", &l, err, sizeof(err)), 0);
 	assert_int_equal(inflame_config_parse_log("loud", &l, err, sizeof(err)), -EINVAL);
-	assert_int_equal(inflame_config_parse_perf_event("cycles", ev, sizeof(ev), err,
-							 sizeof(err)),
-			 0);
+	assert_int_equal(
+	    inflame_config_parse_perf_event("cycles", ev, sizeof(ev), err, sizeof(err)), 0);
 	assert_string_equal(ev, "cycles");
 	assert_int_equal(inflame_config_parse_perf_event("x", ev, sizeof(ev), err, sizeof(err)),
 			 -EINVAL);
@@ -126,9 +125,9 @@ static void test_output(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_events),  cmocka_unit_test(test_uint),
-		cmocka_unit_test(test_names),   cmocka_unit_test(test_signal),
-		cmocka_unit_test(test_output),
+	    cmocka_unit_test(test_events), cmocka_unit_test(test_uint),
+	    cmocka_unit_test(test_names),  cmocka_unit_test(test_signal),
+	    cmocka_unit_test(test_output),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

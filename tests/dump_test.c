@@ -80,12 +80,12 @@ static void build(struct file *f)
 	add_chunk(f, INFLAME_CHUNK_STACKS, &b);
 	/* SAMPLES: one cpu, one alloc */
 	inflame_buf_put_varint(&b, 2);
-	inflame_buf_put_varint(&b, 5);
+	inflame_buf_put_varint(&b, inflame_zigzag(5));
 	inflame_buf_put_varint(&b, 4243);
 	inflame_buf_put_varint(&b, INFLAME_EV_CPU);
 	inflame_buf_put_varint(&b, 1);
 	inflame_buf_put_varint(&b, 2);
-	inflame_buf_put_varint(&b, 7);
+	inflame_buf_put_varint(&b, inflame_zigzag(7));
 	inflame_buf_put_varint(&b, 4243);
 	inflame_buf_put_varint(&b, INFLAME_EV_ALLOC);
 	inflame_buf_put_varint(&b, 1);
@@ -354,11 +354,9 @@ static void test_fd_roundtrip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip),
-		cmocka_unit_test(test_corrupt_each_chunk),
-		cmocka_unit_test(test_lying_payload),
-		cmocka_unit_test(test_foreign),
-		cmocka_unit_test(test_fd_roundtrip),
+	    cmocka_unit_test(test_roundtrip),	  cmocka_unit_test(test_corrupt_each_chunk),
+	    cmocka_unit_test(test_lying_payload), cmocka_unit_test(test_foreign),
+	    cmocka_unit_test(test_fd_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

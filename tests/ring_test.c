@@ -175,10 +175,10 @@ static void test_concurrent(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_order_and_wrap),
-		cmocka_unit_test(test_full_drops),
-		cmocka_unit_test(test_nested_producer),
-		cmocka_unit_test(test_concurrent),
+	    cmocka_unit_test(test_order_and_wrap),
+	    cmocka_unit_test(test_full_drops),
+	    cmocka_unit_test(test_nested_producer),
+	    cmocka_unit_test(test_concurrent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

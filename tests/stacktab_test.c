@@ -69,8 +69,8 @@ static void test_bound(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_intern),
-		cmocka_unit_test(test_bound),
+	    cmocka_unit_test(test_intern),
+	    cmocka_unit_test(test_bound),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,8 +12,8 @@
 /* Values at every 7-bit boundary survive a round trip and use the expected byte counts. */
 static void test_roundtrip(void **state)
 {
-	const uint64_t vals[] = {0, 1, 127, 128, 16383, 16384, UINT32_MAX, (1ull << 56) - 1,
-				 1ull << 63, UINT64_MAX};
+	const uint64_t vals[] = {
+	    0, 1, 127, 128, 16383, 16384, UINT32_MAX, (1ull << 56) - 1, 1ull << 63, UINT64_MAX};
 	const size_t lens[] = {1, 1, 1, 2, 2, 3, 5, 8, 10, 10};
 	uint8_t buf[16];
 
@@ -94,10 +94,10 @@ static void test_buf(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip),
-		cmocka_unit_test(test_zigzag),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_buf),
+	    cmocka_unit_test(test_roundtrip),
+	    cmocka_unit_test(test_zigzag),
+	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_buf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

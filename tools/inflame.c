@@ -15,7 +15,7 @@ static const struct {
 } commands[] = {
 	{"record", inflame_cmd_record, "run a command under the profiler"},
 	{"info", inflame_cmd_info, "describe dump files"},
-	{"collapse", inflame_cmd_collapse, "write folded stacks from dumps, folded or perf script text"},
+	{"collapse", inflame_cmd_collapse, "write folded stacks (dumps, folded, perf script)"},
 	{"report", inflame_cmd_report, "print functions by self and total share"},
 	{"flamegraph", inflame_cmd_flamegraph, "write an interactive SVG flame graph"},
 };

@@ -36,12 +36,12 @@ enum inflame_input_kind {
 struct inflame_load_opts {
 	enum inflame_view view;
 	enum inflame_input_kind kind;
-	int threads;	/* add a root frame per thread ("name-tid") */
-	int pid;	/* add a root frame per process ("comm-pid") */
-	long only_pid;	/* perf script: keep only this pid (0 = all) */
-	long only_tid;	/* perf script: keep only this tid (0 = all) */
-	int keep_addrs; /* do not strip +0x offsets from perf script symbols */
-	int no_comm;	/* perf script: no process-name root frame */
+	int threads;     /* add a root frame per thread ("name-tid") */
+	int pid;         /* add a root frame per process ("comm-pid") */
+	long only_pid;   /* perf script, dumps: keep only this pid (0 = all) */
+	long only_tid;   /* perf script, dumps: keep only this tid (0 = all) */
+	int keep_addrs;  /* do not strip +0x offsets from perf script symbols */
+	int no_comm;     /* perf script: no process-name root frame */
 };
 
 struct inflame_load_stats {
@@ -53,7 +53,9 @@ struct inflame_load_stats {
 	uint64_t dropped;	   /* samples the profiler reported lost */
 	uint64_t skipped;	   /* perf script: samples of another event or filtered out */
 	enum inflame_view view_used;
-	int is_memory; /* the view counts bytes */
+	int is_memory;         /* the view counts bytes */
+	uint64_t missing_stacks; /* dump samples whose stack id was never defined */
+	uint64_t damaged_chunks; /* dump chunks that did not decode (their data is ignored) */
 };
 
 /* Loads path (or "-" for stdin) into ss. Returns 0 or a negative errno with err set. */

@@ -1,0 +1,339 @@
+/*
+ * Start-up and shutdown of the profiler in a process image. The constructor reads the
+ * configuration from the environment (secure_getenv, and nothing at all in a setuid or
+ * otherwise AT_SECURE process), picks and installs the sampling signal, registers the threads
+ * that already exist, starts the writer and the clocks, and sets up fork handling. Any failure
+ * leaves the profiler inert with one line on stderr; the program runs on unchanged. The
+ * destructor stops the clocks and has the writer write everything that is left.
+ */
+#include "interpose.h"
+#include "log.h"
+#include "modules.h"
+#include "profiler.h"
+#include "sample.h"
+#include "thread.h"
+#include "timer.h"
+#include "writer.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+struct inflame_profiler inflame__prof;
+
+uint64_t inflame__now_monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t inflame__now_realtime(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+pid_t inflame__gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+/* Reads one variable; on a bad value logs the reason and returns -EINVAL. */
+static int read_env(struct inflame_config *c)
+{
+	char err[256];
+	const char *v;
+	uint64_t n;
+	int rc = 0;
+
+#define NUM(var, min, max, field)                                                                  \
+	if ((v = secure_getenv(var)) != NULL) {                                                    \
+		if (inflame_config_parse_uint(var, v, min, max, &n, err, sizeof(err)) < 0) {       \
+			inflame_log(INFLAME_LOG_QUIET, "%s", err);                                 \
+			rc = -EINVAL;                                                              \
+		} else {                                                                           \
+			c->field = n;                                                              \
+		}                                                                                  \
+	}
+	if ((v = secure_getenv("INFLAME_LOG")) != NULL &&
+	    inflame_config_parse_log(v, &c->log, err, sizeof(err)) < 0) {
+		inflame_log(INFLAME_LOG_QUIET, "%s", err);
+		rc = -EINVAL;
+	}
+	inflame__log_level = c->log;
+	if ((v = secure_getenv("INFLAME_EVENTS")) != NULL &&
+	    inflame_config_parse_events(v, &c->events, err, sizeof(err)) < 0) {
+		inflame_log(INFLAME_LOG_QUIET, "%s", err);
+		rc = -EINVAL;
+	}
+	if ((v = secure_getenv("INFLAME_CPU_TIMER")) != NULL &&
+	    inflame_config_parse_timer(v, &c->cpu_timer, err, sizeof(err)) < 0) {
+		inflame_log(INFLAME_LOG_QUIET, "%s", err);
+		rc = -EINVAL;
+	}
+	if ((v = secure_getenv("INFLAME_PERF_EVENT")) != NULL &&
+	    inflame_config_parse_perf_event(v, c->perf_event, sizeof(c->perf_event), err,
+					    sizeof(err)) < 0) {
+		inflame_log(INFLAME_LOG_QUIET, "%s", err);
+		rc = -EINVAL;
+	}
+	NUM("INFLAME_FREQUENCY", INFLAME_FREQ_MIN, INFLAME_FREQ_MAX, frequency);
+	if ((v = secure_getenv("INFLAME_OUTPUT")) != NULL) {
+		if (inflame_config_check_output(v, err, sizeof(err)) < 0) {
+			inflame_log(INFLAME_LOG_QUIET, "%s", err);
+			rc = -EINVAL;
+		} else {
+			strcpy(c->output, v);
+		}
+	}
+	if ((v = secure_getenv("INFLAME_SIGNAL")) != NULL &&
+	    inflame_config_parse_signal(v, &c->dump_signal, err, sizeof(err)) < 0) {
+		inflame_log(INFLAME_LOG_QUIET, "%s", err);
+		rc = -EINVAL;
+	}
+	NUM("INFLAME_INTERVAL", 0, INFLAME_INTERVAL_MAX, interval);
+	NUM("INFLAME_MAX_DEPTH", INFLAME_DEPTH_MIN, INFLAME_DEPTH_MAX, max_depth);
+	NUM("INFLAME_BUFFER_KB", INFLAME_BUFFER_KB_MIN, INFLAME_BUFFER_KB_MAX, buffer_kb);
+	if ((v = secure_getenv("INFLAME_UNWIND")) != NULL &&
+	    inflame_config_parse_unwind(v, &c->unwind, err, sizeof(err)) < 0) {
+		inflame_log(INFLAME_LOG_QUIET, "%s", err);
+		rc = -EINVAL;
+	}
+	NUM("INFLAME_FOLLOW_CHILDREN", 0, 1, follow_children);
+	NUM("INFLAME_ALLOC_RATE", 1, INFLAME_ALLOC_RATE_MAX, alloc_rate);
+#undef NUM
+	return rc;
+}
+
+static int handler_is_free(int sig)
+{
+	struct sigaction old;
+
+	if (inflame__real_sigaction(sig, NULL, &old) < 0)
+		return 0;
+	return !(old.sa_flags & SA_SIGINFO) &&
+	       (old.sa_handler == SIG_DFL || old.sa_handler == SIG_IGN);
+}
+
+/* SIGPROF unless the program already uses it; then the first free of a few others. Standard
+ * signals first: real-time ones queue, and a backlog of samples is worse than a lost one. */
+static int choose_sample_signal(void)
+{
+	int candidates[] = {SIGPROF, SIGVTALRM, SIGSTKFLT, SIGPWR, SIGRTMIN + 4, SIGRTMIN + 5};
+
+	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
+		int s = candidates[i];
+
+		if (s == inflame__prof.cfg.dump_signal || !handler_is_free(s))
+			continue;
+		if (i > 0)
+			inflame_log(INFLAME_LOG_INFO,
+				    "the program already handles SIGPROF; sampling with signal %d",
+				    s);
+		return s;
+	}
+	return -1;
+}
+
+static int install_handlers(void)
+{
+	struct sigaction act;
+	sigset_t s;
+
+	memset(&act, 0, sizeof(act));
+	act.sa_sigaction = inflame_sample_signal;
+	act.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
+	sigemptyset(&act.sa_mask);
+	if (inflame__real_sigaction(inflame__prof.sample_sig, &act, NULL) < 0)
+		return -errno;
+	/* An exec from an earlier image left it blocked so nothing pending could kill us. */
+	sigemptyset(&s);
+	sigaddset(&s, inflame__prof.sample_sig);
+	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+
+	if (inflame__prof.cfg.dump_signal) {
+		if (!handler_is_free(inflame__prof.cfg.dump_signal)) {
+			inflame_log(INFLAME_LOG_INFO,
+				    "the program handles SIG%s itself; dumps on that signal are "
+				    "off",
+				    inflame_config_signal_name(inflame__prof.cfg.dump_signal)
+					? inflame_config_signal_name(inflame__prof.cfg.dump_signal)
+					: "?");
+		} else {
+			act.sa_sigaction = inflame_sample_dump_signal;
+			if (inflame__real_sigaction(inflame__prof.cfg.dump_signal, &act, NULL) == 0)
+				inflame__prof.dump_sig_owned = 1;
+		}
+	}
+	return 0;
+}
+
+static void register_existing_threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	pid_t me = inflame__gettid();
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		pid_t tid = (pid_t)atoi(e->d_name);
+
+		if (tid > 0 && tid != me)
+			inflame_thread_register_tid(tid);
+	}
+	closedir(d);
+}
+
+/* fork */
+
+static sigset_t fork_saved_mask;
+
+static void atfork_prepare(void)
+{
+	sigset_t s;
+
+	if (!inflame__prof.active)
+		return;
+	/* A profiling signal that interrupts fork makes the kernel restart it; at high rates
+	 * and with a large address space that can repeat forever. */
+	sigemptyset(&s);
+	sigaddset(&s, inflame__prof.sample_sig);
+	pthread_sigmask(SIG_BLOCK, &s, &fork_saved_mask);
+	inflame_writer_prefork();
+}
+
+static void atfork_parent(void)
+{
+	if (!inflame__prof.active)
+		return;
+	inflame_writer_postfork_parent();
+	pthread_sigmask(SIG_SETMASK, &fork_saved_mask, NULL);
+}
+
+static void atfork_child(void)
+{
+	struct inflame_thread *t;
+
+	if (!inflame__prof.active)
+		return;
+	inflame__prof.pid = getpid();
+	inflame__prof.start_realtime = inflame__now_realtime();
+	inflame__prof.start_monotonic = inflame__now_monotonic();
+	atomic_store(&inflame__prof.signals, 0);
+	atomic_store(&inflame__prof.foreign, 0);
+	atomic_store(&inflame__prof.threads_dropped, 0);
+	inflame_thread_after_fork_child();
+	inflame_writer_postfork_child();
+	if (inflame__prof.timer_used == INFLAME_TIMER_ITIMER)
+		inflame_timer_resume_all(); /* itimers are not inherited */
+	t = inflame_thread_self();
+	if (t)
+		inflame_timer_arm_thread(t);
+	inflame_wall_after_fork_child();
+	pthread_sigmask(SIG_SETMASK, &fork_saved_mask, NULL);
+}
+
+static void strip_preload_from_env(void)
+{
+	const char *v = getenv("LD_PRELOAD");
+	char *copy, *out, *tok, *save = NULL;
+
+	if (!v)
+		return;
+	copy = strdup(v);
+	out = calloc(1, strlen(v) + 1);
+	if (!copy || !out) {
+		free(copy);
+		free(out);
+		return;
+	}
+	for (tok = strtok_r(copy, ": ", &save); tok; tok = strtok_r(NULL, ": ", &save)) {
+		const char *base = strrchr(tok, '/');
+
+		base = base ? base + 1 : tok;
+		if (!strncmp(base, "libinflame", 10))
+			continue;
+		if (*out)
+			strcat(out, ":");
+		strcat(out, tok);
+	}
+	if (*out)
+		setenv("LD_PRELOAD", out, 1);
+	else
+		unsetenv("LD_PRELOAD");
+	free(copy);
+	free(out);
+}
+
+__attribute__((constructor)) static void inflame_init(void)
+{
+	struct inflame_config *c = &inflame__prof.cfg;
+	struct inflame_thread *t;
+
+	inflame__interpose_resolve();
+	if (getauxval(AT_SECURE))
+		return; /* setuid and friends: stay inert */
+	inflame_config_defaults(c);
+	if (read_env(c) < 0) {
+		inflame_log(INFLAME_LOG_QUIET, "bad configuration; this program runs unprofiled");
+		return;
+	}
+	if (!c->follow_children)
+		strip_preload_from_env();
+	inflame__prof.pid = getpid();
+	inflame__prof.start_realtime = inflame__now_realtime();
+	inflame__prof.start_monotonic = inflame__now_monotonic();
+	inflame__prof.sample_sig = choose_sample_signal();
+	if (inflame__prof.sample_sig < 0) {
+		inflame_log(INFLAME_LOG_QUIET, "no free signal to sample with; this program runs "
+					       "unprofiled");
+		return;
+	}
+	if (inflame_thread_table_init() < 0 || inflame_timer_setup() < 0) {
+		inflame_log(INFLAME_LOG_QUIET, "cannot set up sampling; this program runs "
+					       "unprofiled");
+		return;
+	}
+	if (install_handlers() < 0) {
+		inflame_log(INFLAME_LOG_QUIET, "cannot install the sampling signal handler; this "
+					       "program runs unprofiled");
+		return;
+	}
+	/* Threads first, so that our own writer and ticker threads are not among them. */
+	t = inflame_thread_register_current();
+	if (!t)
+		inflame_log(INFLAME_LOG_INFO, "cannot register the main thread");
+	register_existing_threads();
+	if (inflame_writer_start() < 0) {
+		inflame_timer_pause_all();
+		return; /* the writer said why */
+	}
+	inflame__prof.active = 1;
+	atomic_store(&inflame__prof.sampling, 1);
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+	if (inflame_wall_start() < 0)
+		inflame_log(INFLAME_LOG_QUIET, "cannot start wall-clock sampling");
+}
+
+__attribute__((destructor)) static void inflame_fini(void)
+{
+	if (!inflame__prof.active || getpid() != inflame__prof.pid)
+		return;
+	atomic_store(&inflame__prof.sampling, 0);
+	inflame_timer_pause_all();
+	inflame_wall_stop();
+	inflame_writer_stop();
+	inflame__prof.active = 0;
+}

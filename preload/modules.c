@@ -1,0 +1,265 @@
+/*
+ * The loaded-object map. The writer thread owns the module list (an mmap'd array and a
+ * string buffer for paths); it rebuilds the list with dl_iterate_phdr when the loader's
+ * dlpi_adds/dlpi_subs counters moved. The executable ranges derived from it are published to
+ * signal handlers in a sorted array under a sequence counter (odd while being rewritten), so a
+ * handler reads a consistent table or none.
+ */
+#include "modules.h"
+
+#include "profiler.h"
+#include "writer.h"
+
+#include <elf.h>
+#include <limits.h>
+#include <link.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define MAX_MODULES 4096
+#define MAX_RANGES  4096
+
+struct module {
+	uintptr_t base, lo, hi;
+	size_t path_off, path_len;
+	uint8_t build_id[64];
+	size_t build_id_len;
+};
+
+struct range {
+	uintptr_t lo, hi;
+};
+
+static struct module *mods;
+static size_t nmods;
+static struct inflame_buf paths;
+static unsigned long long last_adds, last_subs;
+static int have_counts;
+static uint64_t generation;
+
+static struct range *ranges;
+static _Atomic size_t nranges;
+static _Atomic unsigned ranges_seq;
+static _Atomic int closing; /* dlcloses in flight */
+static _Atomic int stale;   /* an object was closed since the last refresh */
+
+int inflame__real_dl_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void *), void *arg);
+
+struct counts {
+	unsigned long long adds, subs;
+	int ok;
+};
+
+static int counts_cb(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct counts *c = arg;
+
+	if (size >= offsetof(struct dl_phdr_info, dlpi_subs) + sizeof(info->dlpi_subs)) {
+		c->adds = info->dlpi_adds;
+		c->subs = info->dlpi_subs;
+		c->ok = 1;
+	}
+	return 1;
+}
+
+static void note_build_id(const struct dl_phdr_info *info, const ElfW(Phdr) * ph, struct module *m)
+{
+	const uint8_t *p = (const uint8_t *)(info->dlpi_addr + ph->p_vaddr);
+	const uint8_t *end = p + ph->p_memsz;
+
+	while (p + sizeof(ElfW(Nhdr)) <= end) {
+		const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)p;
+		size_t name = (n->n_namesz + 3) & ~3u, desc = (n->n_descsz + 3) & ~3u;
+		const uint8_t *d = p + sizeof(*n) + name;
+
+		if (d + desc > end)
+			return;
+		if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
+		    !memcmp(p + sizeof(*n), "GNU", 4) && n->n_descsz <= sizeof(m->build_id)) {
+			memcpy(m->build_id, d, n->n_descsz);
+			m->build_id_len = n->n_descsz;
+			return;
+		}
+		p = d + desc;
+	}
+}
+
+/* Is [addr, addr + len) inside one of the object's loaded segments? */
+static int in_load(const struct dl_phdr_info *info, uintptr_t vaddr, size_t len)
+{
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type == PT_LOAD && vaddr >= ph->p_vaddr &&
+		    vaddr + len <= ph->p_vaddr + ph->p_filesz)
+			return 1;
+	}
+	return 0;
+}
+
+static int list_cb(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct module *m;
+	const char *name = info->dlpi_name;
+	char exe[PATH_MAX];
+	uintptr_t lo = UINTPTR_MAX, hi = 0;
+
+	(void)size;
+	(void)arg;
+	if (nmods >= MAX_MODULES)
+		return 1;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
+			uintptr_t a = info->dlpi_addr + ph->p_vaddr;
+
+			if (a < lo)
+				lo = a;
+			if (a + ph->p_memsz > hi)
+				hi = a + ph->p_memsz;
+		}
+	}
+	if (hi == 0)
+		return 0; /* nothing executable */
+	m = &mods[nmods];
+	memset(m, 0, sizeof(*m));
+	m->base = info->dlpi_addr;
+	m->lo = lo;
+	m->hi = hi;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type == PT_NOTE && in_load(info, ph->p_vaddr, ph->p_memsz)) {
+			note_build_id(info, ph, m);
+			if (m->build_id_len)
+				break;
+		}
+	}
+	if (!name || !*name) {
+		ssize_t n = nmods == 0 ? readlink("/proc/self/exe", exe, sizeof(exe) - 1) : -1;
+
+		exe[n > 0 ? n : 0] = 0;
+		name = exe;
+	}
+	m->path_off = paths.len;
+	m->path_len = strlen(name);
+	inflame_buf_put(&paths, name, m->path_len);
+	nmods++;
+	return 0;
+}
+
+static void publish_ranges(void)
+{
+	size_t n = 0;
+
+	atomic_fetch_add_explicit(&ranges_seq, 1, memory_order_acq_rel); /* odd: writing */
+	atomic_thread_fence(memory_order_seq_cst);
+	for (size_t i = 0; i < nmods && n < MAX_RANGES; i++) {
+		size_t j = n++;
+
+		/* insertion sort by lo: the lists are short and mostly sorted */
+		while (j > 0 && ranges[j - 1].lo > mods[i].lo) {
+			ranges[j] = ranges[j - 1];
+			j--;
+		}
+		ranges[j].lo = mods[i].lo;
+		ranges[j].hi = mods[i].hi;
+	}
+	atomic_store_explicit(&nranges, n, memory_order_relaxed);
+	atomic_thread_fence(memory_order_seq_cst);
+	atomic_fetch_add_explicit(&ranges_seq, 1, memory_order_acq_rel); /* even: done */
+}
+
+int inflame_modules_refresh(int force)
+{
+	struct counts c = {0, 0, 0};
+
+	if (!mods) {
+		void *p = mmap(NULL, sizeof(struct module) * MAX_MODULES, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		void *q = mmap(NULL, sizeof(struct range) * MAX_RANGES, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED || q == MAP_FAILED)
+			return 0;
+		mods = p;
+		ranges = q;
+		force = 1;
+	}
+	inflame__real_dl_iterate_phdr(counts_cb, &c);
+	if (!force && have_counts && c.ok && c.adds == last_adds && c.subs == last_subs &&
+	    !atomic_load(&stale))
+		return 0;
+	atomic_store(&stale, 0);
+	last_adds = c.adds;
+	last_subs = c.subs;
+	have_counts = c.ok;
+	nmods = 0;
+	paths.len = 0;
+	inflame__real_dl_iterate_phdr(list_cb, NULL);
+	publish_ranges();
+	generation++;
+	return 1;
+}
+
+void inflame_modules_encode(struct inflame_buf *b)
+{
+	inflame_buf_put_varint(b, generation);
+	inflame_buf_put_varint(b, nmods);
+	for (size_t i = 0; i < nmods; i++) {
+		const struct module *m = &mods[i];
+
+		inflame_buf_put_varint(b, m->base);
+		inflame_buf_put_varint(b, m->lo);
+		inflame_buf_put_varint(b, m->hi);
+		inflame_buf_put_str(b, (const char *)paths.data + m->path_off, m->path_len);
+		inflame_buf_put_str(b, (const char *)m->build_id, m->build_id_len);
+	}
+}
+
+int inflame_modules_is_code(uintptr_t addr)
+{
+	unsigned seq = atomic_load_explicit(&ranges_seq, memory_order_acquire);
+	size_t lo = 0, hi, n;
+	int found = 0;
+
+	if ((seq & 1) || atomic_load_explicit(&closing, memory_order_acquire) ||
+	    atomic_load_explicit(&stale, memory_order_acquire) || !ranges)
+		return 0;
+	n = atomic_load_explicit(&nranges, memory_order_relaxed);
+	hi = n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (addr < ranges[mid].lo)
+			hi = mid;
+		else if (addr >= ranges[mid].hi)
+			lo = mid + 1;
+		else {
+			found = 1;
+			break;
+		}
+	}
+	atomic_thread_fence(memory_order_acquire);
+	if (atomic_load_explicit(&ranges_seq, memory_order_relaxed) != seq)
+		return 0;
+	return found;
+}
+
+void inflame_modules_close_begin(void)
+{
+	atomic_fetch_add(&closing, 1);
+}
+
+void inflame_modules_close_end(void)
+{
+	/* The table may still name the closed object until the writer's next refresh; it is
+	 * not trusted until then. */
+	atomic_store(&stale, 1);
+	atomic_fetch_sub(&closing, 1);
+	inflame_writer_request(INFLAME_WRITER_WAKE);
+}

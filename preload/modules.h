@@ -1,0 +1,27 @@
+/*
+ * The loaded-object map: which ELF objects are mapped where, with their build-ids. The writer
+ * rebuilds it with dl_iterate_phdr whenever the loader's add/remove counters move and writes it
+ * to the dump. From it, a small table of executable address ranges is published for the
+ * signal handler (which must not call into the loader) under a sequence counter: a reader that
+ * sees the counter change, or odd, ignores the table.
+ */
+#ifndef INFLAME_MODULES_H
+#define INFLAME_MODULES_H
+
+#include "varint.h"
+
+#include <stdint.h>
+
+/* Re-reads the map if it changed since the last call (or force). Returns 1 when it changed.
+ * Writer thread only; not async-signal-safe. */
+int inflame_modules_refresh(int force);
+/* Appends a MODULES payload for the current map to b. Writer thread only. */
+void inflame_modules_encode(struct inflame_buf *b);
+/* Is addr inside an executable segment of a loaded object? Async-signal-safe; answers 0 when
+ * unsure (the map is being changed). */
+int inflame_modules_is_code(uintptr_t addr);
+/* Called around dlclose: while a close is in flight the table is not trusted. */
+void inflame_modules_close_begin(void);
+void inflame_modules_close_end(void);
+
+#endif

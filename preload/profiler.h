@@ -1,0 +1,64 @@
+/*
+ * The preload's global state and the records its producers put in the per-thread rings.
+ *
+ * There is one profiler per process image. It is set up by the constructor in init.c and is
+ * either active (sampling, a writer thread running) or inert (setuid, bad configuration, or a
+ * failure at start-up). Fields written after start-up are atomics; the rest are written once
+ * before any signal can arrive, or only in the child after fork while single-threaded.
+ */
+#ifndef INFLAME_PROFILER_H
+#define INFLAME_PROFILER_H
+
+#include "config.h"
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define INFLAME_EXPORT __attribute__((visibility("default")))
+
+/* One sample as it travels through a ring (kind = event). Frames are leaf first. */
+struct inflame_rec {
+	uint64_t time;	 /* CLOCK_MONOTONIC, ns */
+	uint64_t weight; /* samples (cpu, wall) or estimated bytes (alloc) */
+	uint64_t size;	 /* alloc: real size */
+	uint64_t addr;	 /* alloc/free: pointer */
+	uint32_t nframes;
+	uint32_t flags; /* INFLAME_REC_* */
+	uint64_t frames[];
+};
+#define INFLAME_REC_TRUNCATED 1u
+
+/* si_value cookies that mark signals we sent ourselves. */
+#define INFLAME_COOKIE_THREAD_TIMER 0x1f1a3e01
+#define INFLAME_COOKIE_WALL	    0x1f1a3e02
+
+struct inflame_profiler {
+	struct inflame_config cfg;
+	int active;	      /* profiler set up; interposers do their extra work */
+	_Atomic int sampling; /* signals are turned into samples */
+	pid_t pid;	      /* getpid() of this image (updated in a fork child) */
+	int sample_sig;	      /* the sampling signal */
+	int perf_ok;	      /* cpu timer actually in use is perf */
+	enum inflame_cpu_timer timer_used;
+	uint64_t start_realtime;	    /* ns */
+	uint64_t start_monotonic;	    /* ns */
+	struct sigaction app_sample_action; /* the program's handler for sample_sig, if any */
+	_Atomic int app_has_sample_action;
+	struct sigaction app_dump_action;
+	int dump_sig_owned;	  /* we installed our handler for cfg.dump_signal */
+	_Atomic uint64_t signals; /* sampling signals turned into samples */
+	_Atomic uint64_t foreign; /* signals for the program's handler */
+	_Atomic uint64_t threads_dropped;
+};
+
+extern struct inflame_profiler inflame__prof;
+
+/* Monotonic and realtime clocks in ns. Async-signal-safe. */
+uint64_t inflame__now_monotonic(void);
+uint64_t inflame__now_realtime(void);
+/* gettid() through the raw syscall. Async-signal-safe. */
+pid_t inflame__gettid(void);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * Turning signals and allocation events into samples in the calling thread's ring.
+ *
+ * inflame_sample_signal() is the handler for the sampling signal: it recognises the signals
+ * inflame itself sent (perf overflow, thread CPU timer, itimer, wall tick), samples, and hands
+ * every other signal to the program's own handler for that signal, if it has one.
+ * inflame_sample_dump_signal() is the handler for INFLAME_SIGNAL and only wakes the writer.
+ * All functions here are async-signal-safe.
+ */
+#ifndef INFLAME_SAMPLE_H
+#define INFLAME_SAMPLE_H
+
+#include "thread.h"
+
+#include <signal.h>
+#include <stdint.h>
+
+void inflame_sample_signal(int sig, siginfo_t *si, void *uc);
+void inflame_sample_dump_signal(int sig, siginfo_t *si, void *uc);
+
+/* Records one sample of event for thread t, unwinding from uc (a signal context) or, when uc
+ * is NULL, from the caller of this function. Returns 0, or -ENOSPC when the sample was
+ * dropped (ring full or too deeply nested). Async-signal-safe. */
+int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, uint64_t size,
+			uint64_t addr, void *uc);
+/* Records an event without a stack (a free of a sampled pointer). Async-signal-safe. */
+int inflame_sample_put_nostack(struct inflame_thread *t, int event, uint64_t size, uint64_t addr);
+
+#endif

@@ -1,0 +1,166 @@
+/*
+ * The sampling signal handler and the sample producer. Everything in this file runs in signal
+ * context or in allocation hooks and is async-signal-safe: it touches only the thread's own
+ * slot, its ring (wait-free claim) and its scratch frames (one level per nesting depth, so a
+ * signal that interrupts an allocation hook does not overwrite the hook's frames), saves and
+ * restores errno, takes no locks and allocates nothing.
+ */
+#include "sample.h"
+
+#include "dump_format.h"
+#include "profiler.h"
+#include "unwind.h"
+#include "writer.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* Classifies a signal: returns the event for signals we sent, -1 for foreign ones. */
+static int classify(int sig, const siginfo_t *si, struct inflame_thread *t, uint64_t *weight)
+{
+	*weight = 1;
+	if (sig != inflame__prof.sample_sig)
+		return -1;
+	switch (si->si_code) {
+	case POLL_IN: /* perf overflow via F_SETSIG */
+		if (inflame__prof.timer_used == INFLAME_TIMER_PERF && t && si->si_fd == t->perf_fd)
+			return INFLAME_EV_CPU;
+		return -1;
+	case SI_TIMER:
+		if (si->si_value.sival_int == INFLAME_COOKIE_THREAD_TIMER) {
+			if (si->si_overrun > 0)
+				*weight += (uint64_t)si->si_overrun;
+			return INFLAME_EV_CPU;
+		}
+		return -1;
+	case SI_KERNEL:
+		if (inflame__prof.timer_used == INFLAME_TIMER_ITIMER && sig == SIGPROF)
+			return INFLAME_EV_CPU;
+		return -1;
+	case SI_QUEUE:
+		if (si->si_pid == inflame__prof.pid &&
+		    (uint32_t)(uintptr_t)si->si_value.sival_ptr == INFLAME_COOKIE_WALL) {
+			*weight = (uint64_t)(uintptr_t)si->si_value.sival_ptr >> 32;
+			if (!*weight)
+				*weight = 1;
+			return INFLAME_EV_WALL;
+		}
+		return -1;
+	default:
+		return -1;
+	}
+}
+
+static void chain(int sig, siginfo_t *si, void *uc)
+{
+	struct sigaction *a = &inflame__prof.app_sample_action;
+	sigset_t old;
+
+	if (!atomic_load_explicit(&inflame__prof.app_has_sample_action, memory_order_acquire))
+		return; /* nobody else wants it: ignore rather than die */
+	if (!(a->sa_flags & SA_SIGINFO) && (a->sa_handler == SIG_IGN || a->sa_handler == SIG_DFL))
+		return;
+	atomic_fetch_add_explicit(&inflame__prof.foreign, 1, memory_order_relaxed);
+	pthread_sigmask(SIG_BLOCK, &a->sa_mask, &old);
+	if (a->sa_flags & SA_SIGINFO)
+		a->sa_sigaction(sig, si, uc);
+	else
+		a->sa_handler(sig);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (a->sa_flags & SA_RESETHAND)
+		atomic_store(&inflame__prof.app_has_sample_action, 0);
+}
+
+void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
+{
+	int saved = errno;
+	struct inflame_thread *t = inflame_thread_self();
+	uint64_t weight;
+	int ev;
+
+	if (!t && atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed)) {
+		/* a thread registered from outside (it existed before us): bind it now */
+		t = inflame_thread_find(inflame__gettid());
+		if (t)
+			inflame_thread_bind(t);
+	}
+	ev = classify(sig, si, t, &weight);
+	if (ev == -1) {
+		chain(sig, si, uc);
+	} else if (ev >= 0 && t &&
+		   atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed)) {
+		atomic_fetch_add_explicit(&inflame__prof.signals, 1, memory_order_relaxed);
+		inflame_sample_take(t, ev, weight, 0, 0, uc);
+	}
+	errno = saved;
+}
+
+void inflame_sample_dump_signal(int sig, siginfo_t *si, void *uc)
+{
+	int saved = errno;
+
+	(void)sig;
+	(void)si;
+	(void)uc;
+	inflame_writer_request(INFLAME_WRITER_DUMP);
+	errno = saved;
+}
+
+int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, uint64_t size,
+			uint64_t addr, void *uc)
+{
+	unsigned max = inflame__prof.cfg.max_depth;
+	int level = atomic_fetch_add_explicit(&t->producing, 1, memory_order_relaxed);
+	uint64_t *frames;
+	struct inflame_rec *rec;
+	size_t n = 0;
+	int truncated = 0, rc = -ENOSPC;
+
+	atomic_signal_fence(memory_order_seq_cst);
+	if (level >= INFLAME_SCRATCH_LEVELS || !t->scratch) {
+		atomic_fetch_add_explicit(&t->ring.dropped, 1, memory_order_relaxed);
+		goto out;
+	}
+	frames = t->scratch + (size_t)level * max;
+	if (inflame__prof.cfg.unwind == INFLAME_UNWIND_DWARF &&
+	    !atomic_load_explicit(&t->in_dl, memory_order_relaxed)) {
+		n = uc ? inflame_unwind_dwarf_context(uc, frames, max, &truncated)
+		       : inflame_unwind_dwarf_here(frames, max, &truncated);
+	}
+	if (n == 0) {
+		n = uc ? inflame_unwind_fp_context(uc, t, frames, max, &truncated)
+		       : inflame_unwind_fp_here(t, frames, max, &truncated);
+	}
+	rec = inflame_ring_reserve(&t->ring, sizeof(*rec) + n * sizeof(uint64_t), (uint16_t)event);
+	if (!rec)
+		goto out;
+	rec->time = inflame__now_monotonic();
+	rec->weight = weight;
+	rec->size = size;
+	rec->addr = addr;
+	rec->nframes = (uint32_t)n;
+	rec->flags = truncated ? INFLAME_REC_TRUNCATED : 0;
+	memcpy(rec->frames, frames, n * sizeof(uint64_t));
+	inflame_ring_commit(rec);
+	rc = 0;
+out:
+	atomic_signal_fence(memory_order_seq_cst);
+	atomic_fetch_sub_explicit(&t->producing, 1, memory_order_relaxed);
+	return rc;
+}
+
+int inflame_sample_put_nostack(struct inflame_thread *t, int event, uint64_t size, uint64_t addr)
+{
+	struct inflame_rec *rec = inflame_ring_reserve(&t->ring, sizeof(*rec), (uint16_t)event);
+
+	if (!rec)
+		return -ENOSPC;
+	rec->time = inflame__now_monotonic();
+	rec->weight = 0;
+	rec->size = size;
+	rec->addr = addr;
+	rec->nframes = 0;
+	rec->flags = 0;
+	inflame_ring_commit(rec);
+	return 0;
+}

@@ -1,0 +1,321 @@
+/*
+ * The thread registry. The slot table is one mmap'd array; a slot is claimed with a CAS from
+ * FREE to INIT, so registering threads never take a lock, and the signal handler can scan the
+ * table (up to the high-water mark) without one. Rings and scratch frame buffers are mapped
+ * per thread when it registers, outside signal context, and unmapped by the writer after the
+ * thread exited and its last records were drained.
+ */
+#include "thread.h"
+
+#include "log.h"
+#include "profiler.h"
+#include "timer.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+static struct inflame_thread *table;
+static _Atomic int high_water;
+static __thread struct inflame_thread *self __attribute__((tls_model("initial-exec")));
+
+struct inflame_thread *inflame_thread_self(void)
+{
+	return self;
+}
+
+void inflame_thread_bind(struct inflame_thread *t)
+{
+	self = t;
+}
+
+int inflame_thread_high_water(void)
+{
+	return atomic_load_explicit(&high_water, memory_order_acquire);
+}
+
+struct inflame_thread *inflame_thread_at(int i)
+{
+	return &table[i];
+}
+
+struct inflame_thread *inflame_thread_find(pid_t tid)
+{
+	int n = inflame_thread_high_water();
+
+	if (!table)
+		return NULL;
+	for (int i = 0; i < n; i++)
+		if (table[i].tid == tid &&
+		    atomic_load_explicit(&table[i].state, memory_order_acquire) ==
+			INFLAME_SLOT_ACTIVE)
+			return &table[i];
+	return NULL;
+}
+
+int inflame_thread_table_init(void)
+{
+	void *p = mmap(NULL, sizeof(struct inflame_thread) * INFLAME_MAX_THREADS,
+		       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return -ENOMEM;
+	table = p;
+	return 0;
+}
+
+static struct inflame_thread *claim(void)
+{
+	for (int i = 0; i < INFLAME_MAX_THREADS; i++) {
+		int expect = INFLAME_SLOT_FREE;
+
+		if (atomic_compare_exchange_strong(&table[i].state, &expect, INFLAME_SLOT_INIT)) {
+			int hw = atomic_load(&high_water);
+
+			while (hw < i + 1 && !atomic_compare_exchange_weak(&high_water, &hw, i + 1))
+				;
+			return &table[i];
+		}
+	}
+	atomic_fetch_add(&inflame__prof.threads_dropped, 1);
+	return NULL;
+}
+
+static size_t scratch_bytes(void)
+{
+	return (size_t)INFLAME_SCRATCH_LEVELS * inflame__prof.cfg.max_depth * sizeof(uint64_t);
+}
+
+static int setup_slot(struct inflame_thread *t, pid_t tid)
+{
+	void *s;
+
+	t->tid = tid;
+	t->perf_fd = -1;
+	t->has_timer = 0;
+	t->has_pthread = 0;
+	t->stack_lo = t->stack_hi = 0;
+	t->name[0] = 0;
+	atomic_store(&t->producing, 0);
+	atomic_store(&t->in_dl, 0);
+	atomic_store(&t->truncated, 0);
+	t->wall_ticks = 0;
+	if (inflame_ring_init(&t->ring, (size_t)inflame__prof.cfg.buffer_kb * 1024) < 0)
+		return -ENOMEM;
+	s = mmap(NULL, scratch_bytes(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (s == MAP_FAILED) {
+		inflame_ring_destroy(&t->ring);
+		return -ENOMEM;
+	}
+	t->scratch = s;
+	return 0;
+}
+
+static void read_comm(pid_t tid, char name[16])
+{
+	char path[64];
+	int fd;
+	ssize_t n;
+
+	inflame_log_format(path, sizeof(path), "/proc/self/task/%d/comm", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, name, 15);
+	close(fd);
+	if (n <= 0)
+		return;
+	if (name[n - 1] == '\n')
+		n--;
+	name[n] = 0;
+}
+
+struct inflame_thread *inflame_thread_register_current(void)
+{
+	struct inflame_thread *t;
+	pthread_attr_t attr;
+
+	if (!table)
+		return NULL;
+	t = claim();
+	if (!t)
+		return NULL;
+	if (setup_slot(t, inflame__gettid()) < 0) {
+		atomic_store(&t->state, INFLAME_SLOT_FREE);
+		atomic_fetch_add(&inflame__prof.threads_dropped, 1);
+		return NULL;
+	}
+	t->pthread = pthread_self();
+	t->has_pthread = 1;
+	if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+		void *addr;
+		size_t size;
+
+		if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
+			t->stack_lo = (uintptr_t)addr;
+			t->stack_hi = (uintptr_t)addr + size;
+		}
+		pthread_attr_destroy(&attr);
+	}
+	prctl(PR_GET_NAME, t->name, 0, 0, 0);
+	t->name[15] = 0;
+	atomic_store(&t->name_dirty, 1);
+	self = t;
+	atomic_store_explicit(&t->state, INFLAME_SLOT_ACTIVE, memory_order_release);
+	inflame_timer_arm_thread(t);
+	return t;
+}
+
+/* Finds the stack of a thread we did not start from the stack pointer the kernel reports while
+ * it sits in a system call, and the mapping that holds it. Leaves the bounds at 0 (leaf-only
+ * stacks) when either is unknown. */
+static void foreign_stack_bounds(struct inflame_thread *t)
+{
+	char path[64], buf[512];
+	unsigned long long sp = 0;
+	int fd;
+	ssize_t n;
+	FILE *f;
+
+	inflame_log_format(path, sizeof(path), "/proc/self/task/%d/syscall", (int)t->tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	{
+		/* "nr a1 a2 a3 a4 a5 a6 sp pc" */
+		char *p = buf;
+		int field = 0;
+
+		while (*p && field < 7) {
+			if (*p == ' ')
+				field++;
+			p++;
+		}
+		if (field != 7 || sscanf(p, "%llx", &sp) != 1)
+			return;
+	}
+	f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return;
+	while (fgets(buf, sizeof(buf), f)) {
+		unsigned long long lo, hi;
+
+		if (sscanf(buf, "%llx-%llx", &lo, &hi) == 2 && sp >= lo && sp < hi) {
+			t->stack_lo = (uintptr_t)lo;
+			t->stack_hi = (uintptr_t)hi;
+			break;
+		}
+	}
+	fclose(f);
+}
+
+struct inflame_thread *inflame_thread_register_tid(pid_t tid)
+{
+	struct inflame_thread *t;
+
+	if (!table)
+		return NULL;
+	t = claim();
+	if (!t)
+		return NULL;
+	if (setup_slot(t, tid) < 0) {
+		atomic_store(&t->state, INFLAME_SLOT_FREE);
+		atomic_fetch_add(&inflame__prof.threads_dropped, 1);
+		return NULL;
+	}
+	read_comm(tid, t->name);
+	foreign_stack_bounds(t);
+	atomic_store(&t->name_dirty, 1);
+	atomic_store_explicit(&t->state, INFLAME_SLOT_ACTIVE, memory_order_release);
+	inflame_timer_arm_thread(t);
+	return t;
+}
+
+void inflame_thread_unregister_current(void)
+{
+	struct inflame_thread *t = self;
+
+	if (!t)
+		return;
+	inflame_timer_disarm_thread(t);
+	prctl(PR_GET_NAME, t->name, 0, 0, 0);
+	t->name[15] = 0;
+	/* Unbind first: a signal arriving from here on finds no slot and does nothing, so the
+	 * writer may unmap the ring as soon as it sees EXITED. */
+	self = NULL;
+	atomic_signal_fence(memory_order_seq_cst);
+	atomic_store(&t->name_dirty, 1);
+	atomic_store_explicit(&t->state, INFLAME_SLOT_EXITED, memory_order_release);
+}
+
+void inflame_thread_release(struct inflame_thread *t)
+{
+	inflame_ring_destroy(&t->ring);
+	if (t->scratch)
+		munmap(t->scratch, scratch_bytes());
+	t->scratch = NULL;
+	t->tid = 0;
+	atomic_store_explicit(&t->state, INFLAME_SLOT_FREE, memory_order_release);
+}
+
+void inflame_thread_after_fork_child(void)
+{
+	int n = inflame_thread_high_water();
+
+	for (int i = 0; i < n; i++) {
+		struct inflame_thread *t = &table[i];
+
+		if (atomic_load(&t->state) == INFLAME_SLOT_FREE)
+			continue;
+		if (t == self) {
+			inflame_ring_reset(&t->ring);
+			t->tid = inflame__gettid();
+			t->pthread = pthread_self();
+			if (t->perf_fd >= 0)
+				close(t->perf_fd); /* the parent's event */
+			t->perf_fd = -1;
+			t->has_timer = 0;
+			atomic_store(&t->producing, 0);
+			atomic_store(&t->name_dirty, 1);
+			continue;
+		}
+		if (t->perf_fd >= 0)
+			close(t->perf_fd);
+		t->perf_fd = -1;
+		t->has_timer = 0;
+		inflame_thread_release(t);
+	}
+}
+
+void inflame_thread_note_rename(pthread_t p, int is_self)
+{
+	int n = inflame_thread_high_water();
+
+	if (!table)
+		return;
+	for (int i = 0; i < n; i++) {
+		struct inflame_thread *t = &table[i];
+
+		if (atomic_load(&t->state) != INFLAME_SLOT_ACTIVE)
+			continue;
+		if (is_self ? t == self : (t->has_pthread && pthread_equal(t->pthread, p))) {
+			if (is_self)
+				prctl(PR_GET_NAME, t->name, 0, 0, 0);
+			else
+				read_comm(t->tid, t->name);
+			t->name[15] = 0;
+			atomic_store(&t->name_dirty, 1);
+			return;
+		}
+	}
+}

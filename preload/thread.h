@@ -1,0 +1,78 @@
+/*
+ * The thread registry: one slot per live (or recently exited) thread of the process, in a
+ * table mapped once at start-up. A slot owns the thread's ring, its CPU timer, its stack bounds
+ * (for bounds-checked unwinding) and its name.
+ *
+ * Life of a slot: FREE -> (claimed by the registering thread) INIT -> ACTIVE -> EXITED (the
+ * thread is gone; the writer drains what is left, records the name, unmaps the ring) -> FREE.
+ * The thread's own pointer to its slot lives in initial-exec TLS, so the signal handler and
+ * allocation hooks find it with one load.
+ */
+#ifndef INFLAME_THREAD_H
+#define INFLAME_THREAD_H
+
+#include "ring.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <time.h>
+
+#define INFLAME_MAX_THREADS    8192
+#define INFLAME_SCRATCH_LEVELS 4
+
+enum inflame_slot_state {
+	INFLAME_SLOT_FREE = 0,
+	INFLAME_SLOT_INIT,
+	INFLAME_SLOT_ACTIVE,
+	INFLAME_SLOT_EXITED,
+};
+
+struct inflame_thread {
+	_Atomic int state;
+	pid_t tid;
+	pthread_t pthread;
+	int has_pthread;
+	uintptr_t stack_lo, stack_hi; /* [lo, hi): 0, 0 when unknown */
+	struct inflame_ring ring;
+	uint64_t *scratch;     /* INFLAME_SCRATCH_LEVELS x max_depth frames */
+	_Atomic int producing; /* nesting depth of producers on this thread */
+	_Atomic int in_dl;     /* inside dlopen/dlclose/dl_iterate_phdr */
+	int perf_fd;	       /* -1 when none */
+	timer_t timer;
+	int has_timer;
+	char name[16];
+	_Atomic int name_dirty; /* the writer should record the name again */
+	_Atomic uint64_t truncated;
+	uint64_t wall_ticks; /* wall sampler: ticks since last signalled */
+};
+
+/* The calling thread's slot, or NULL. Async-signal-safe. */
+struct inflame_thread *inflame_thread_self(void);
+/* Finds an ACTIVE slot by tid (threads registered from outside). Async-signal-safe. */
+struct inflame_thread *inflame_thread_find(pid_t tid);
+/* Binds the calling thread to slot t (TLS). Async-signal-safe. */
+void inflame_thread_bind(struct inflame_thread *t);
+
+/* Allocates the table. Returns 0 or -ENOMEM. Not async-signal-safe. */
+int inflame_thread_table_init(void);
+/* Registers the calling thread: ring, bounds, name, timer. Returns the slot or NULL (counted
+ * as a dropped thread). Not async-signal-safe. */
+struct inflame_thread *inflame_thread_register_current(void);
+/* Registers another existing thread of the process by tid (found in /proc/self/task at
+ * start-up). Its TLS is bound lazily by the signal handler. Not async-signal-safe. */
+struct inflame_thread *inflame_thread_register_tid(pid_t tid);
+/* Marks the calling thread as gone: disarms its timer, records its final name, unbinds TLS.
+ * Not async-signal-safe. */
+void inflame_thread_unregister_current(void);
+/* Releases an EXITED slot after its ring was drained (writer only). */
+void inflame_thread_release(struct inflame_thread *t);
+/* Highest slot index ever used + 1 (iteration bound). */
+int inflame_thread_high_water(void);
+struct inflame_thread *inflame_thread_at(int i);
+/* In a fork child: drop every slot but the calling thread's, resetting its ring. */
+void inflame_thread_after_fork_child(void);
+/* Updates the name of the slot of pthread p (pthread_setname_np), or of the calling thread. */
+void inflame_thread_note_rename(pthread_t p, int self);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * Sampling clocks: per-thread CPU timers (perf task clock, or POSIX thread CPU timers), the
+ * process-wide itimer, and the wall-clock ticker thread. None of these functions is
+ * async-signal-safe.
+ */
+#ifndef INFLAME_TIMER_H
+#define INFLAME_TIMER_H
+
+#include "thread.h"
+
+#include <pthread.h>
+
+/* Decides which CPU timer to use (probing perf_event_open on the calling thread, falling back
+ * to thread timers with a notice) and arms the itimer when that is the choice. Returns 0 or a
+ * negative errno when no CPU timer works. */
+int inflame_timer_setup(void);
+/* Creates and starts thread t's CPU timer (if cpu events are on and timers are per thread). */
+int inflame_timer_arm_thread(struct inflame_thread *t);
+/* Stops and frees thread t's CPU timer. */
+void inflame_timer_disarm_thread(struct inflame_thread *t);
+/* Stops every timer (exec, exit) / starts them again (exec failed). */
+void inflame_timer_pause_all(void);
+void inflame_timer_resume_all(void);
+/* The wall ticker thread. */
+int inflame_wall_start(void);
+void inflame_wall_stop(void);
+void inflame_wall_after_fork_child(void);
+
+/* The real pthread_create (interpose.c), so our own threads are not registered. */
+int inflame__real_pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *),
+				 void *arg);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * Stack unwinding inside the target, from a signal's ucontext or from the current frame.
+ *
+ * The frame-pointer walker reads only memory inside the thread's known stack, each frame
+ * pointer aligned and strictly above the last, so a corrupt or frameless stack ends the walk
+ * instead of faulting. It also recovers the caller of a leaf function that set up no frame
+ * (its return address is still at the stack pointer) after checking that the word there
+ * really follows a call instruction in mapped code. The DWARF walker uses libunwind and is
+ * only used when the interrupted thread is not inside the dynamic loader.
+ *
+ * All functions here are async-signal-safe.
+ */
+#ifndef INFLAME_UNWIND_H
+#define INFLAME_UNWIND_H
+
+#include "thread.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <ucontext.h>
+
+/* Fills out[0..max) leaf first from the interrupted context; returns the number of frames and
+ * sets *truncated when max was reached with frames left. */
+size_t inflame_unwind_fp_context(const ucontext_t *uc, const struct inflame_thread *t,
+				 uint64_t *out, size_t max, int *truncated);
+/* The same starting from the caller of the function that calls it (skip more with skip). */
+size_t inflame_unwind_fp_here(const struct inflame_thread *t, uint64_t *out, size_t max,
+			      int *truncated) __attribute__((noinline));
+/* libunwind from a signal context; returns 0 when it could not start (caller falls back). */
+size_t inflame_unwind_dwarf_context(ucontext_t *uc, uint64_t *out, size_t max, int *truncated);
+/* libunwind from the current frame (allocation hooks). */
+size_t inflame_unwind_dwarf_here(uint64_t *out, size_t max, int *truncated);
+
+#endif

@@ -1,0 +1,139 @@
+/*
+ * The frame-pointer unwinder. On x86_64 a frame is [fp] = caller's fp, [fp + 8] = return
+ * address; on aarch64 the same with x29/x30. The walk accepts a frame pointer only if it is
+ * 8-aligned, strictly above the previous one (stacks grow down, callers live higher) and the
+ * two words it names lie inside [sp, stack_hi) of the interrupted thread, so it never reads
+ * outside the thread's stack. Code bytes are read only inside executable segments of loaded
+ * objects (modules.h). Everything here is async-signal-safe.
+ */
+#include "unwind.h"
+
+#include "modules.h"
+
+#include <stdint.h>
+#include <string.h>
+
+static inline int in_stack(const struct inflame_thread *t, uintptr_t lo, uintptr_t addr, size_t len)
+{
+	return addr >= lo && addr + len > addr && addr + len <= t->stack_hi && (addr & 7) == 0;
+}
+
+#if defined(__x86_64__)
+/* Does a call instruction end at ra, and could it have called the function containing pc?
+ * A direct call must target an address at or below pc and not too far from it (the leaf is
+ * small) or a PLT-style stub; an indirect call through memory or a register is accepted. */
+static int follows_call(uintptr_t ra, uintptr_t pc)
+{
+	const uint8_t *p = (const uint8_t *)ra;
+
+	if (!inflame_modules_is_code(ra - 7) || !inflame_modules_is_code(ra - 1))
+		return 0;
+	if (p[-5] == 0xe8) {
+		int32_t rel;
+		uintptr_t target;
+
+		memcpy(&rel, p - 4, 4);
+		target = ra + (uintptr_t)(intptr_t)rel;
+		if (target <= pc && pc - target < 65536)
+			return 1;
+		if (inflame_modules_is_code(target) && inflame_modules_is_code(target + 7)) {
+			const uint8_t *s = (const uint8_t *)target;
+
+			if (s[0] == 0xf3 && s[1] == 0x0f && s[2] == 0x1e && s[3] == 0xfa)
+				s += 4; /* endbr64 */
+			if (s[0] == 0xf2)
+				s++; /* bnd prefix */
+			if (s[0] == 0xff && s[1] == 0x25)
+				return 1; /* jmp *GOT(%rip): a PLT stub */
+		}
+		return 0;
+	}
+	if (p[-6] == 0xff && p[-5] == 0x15)
+		return 1; /* call *disp32(%rip) */
+	if (p[-2] == 0xff && p[-1] >= 0xd0 && p[-1] <= 0xd7)
+		return 1; /* call *%reg */
+	if (p[-3] == 0x41 && p[-2] == 0xff && p[-1] >= 0xd0 && p[-1] <= 0xd7)
+		return 1; /* call *%r8-r15 */
+	return 0;
+}
+#endif
+
+static size_t walk(const struct inflame_thread *t, uintptr_t sp, uintptr_t fp, uint64_t *out,
+		   size_t n, size_t max, int *truncated)
+{
+	uintptr_t lo = sp;
+
+	while (n < max) {
+		uintptr_t next, ret;
+
+		if (!in_stack(t, lo, fp, 16))
+			return n;
+		next = ((const uintptr_t *)fp)[0];
+		ret = ((const uintptr_t *)fp)[1];
+		if (ret < 4096)
+			return n;
+		out[n++] = ret;
+		if (next <= fp)
+			return n;
+		lo = fp + 16;
+		fp = next;
+	}
+	/* max reached: say so only if another valid frame follows */
+	if (in_stack(t, lo, fp, 16) && ((const uintptr_t *)fp)[1] >= 4096)
+		*truncated = 1;
+	return n;
+}
+
+size_t inflame_unwind_fp_context(const ucontext_t *uc, const struct inflame_thread *t,
+				 uint64_t *out, size_t max, int *truncated)
+{
+	uintptr_t pc, sp, fp;
+	size_t n = 0;
+
+	*truncated = 0;
+#if defined(__x86_64__)
+	pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+	sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+	fp = (uintptr_t)uc->uc_mcontext.gregs[REG_RBP];
+#elif defined(__aarch64__)
+	pc = (uintptr_t)uc->uc_mcontext.pc;
+	sp = (uintptr_t)uc->uc_mcontext.sp;
+	fp = (uintptr_t)uc->uc_mcontext.regs[29];
+#endif
+	if (max == 0)
+		return 0;
+	out[n++] = pc;
+	if (!t->stack_hi || sp < t->stack_lo || sp >= t->stack_hi)
+		return n; /* not on the stack we know: leaf only */
+#if defined(__x86_64__)
+	/* A leaf that set up no frame: its return address is at sp, and fp is its caller's. */
+	if (n < max && in_stack(t, sp, sp, 8)) {
+		uintptr_t ra = *(const uintptr_t *)sp;
+		uintptr_t fp_ret = in_stack(t, sp, fp, 16) ? ((const uintptr_t *)fp)[1] : 0;
+
+		if (ra != fp_ret && ra >= 4096 && follows_call(ra, pc))
+			out[n++] = ra;
+	}
+#elif defined(__aarch64__)
+	{
+		uintptr_t lr = (uintptr_t)uc->uc_mcontext.regs[30];
+		uintptr_t fp_ret = in_stack(t, sp, fp, 16) ? ((const uintptr_t *)fp)[1] : 0;
+
+		if (n < max && lr != fp_ret && inflame_modules_is_code(lr))
+			out[n++] = lr;
+	}
+#endif
+	return walk(t, sp, fp, out, n, max, truncated);
+}
+
+size_t inflame_unwind_fp_here(const struct inflame_thread *t, uint64_t *out, size_t max,
+			      int *truncated)
+{
+	uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
+
+	*truncated = 0;
+	if (!t->stack_hi || fp < t->stack_lo || fp >= t->stack_hi)
+		return 0;
+	/* Our own frame is skipped: the walk starts with our caller's return address. */
+	return walk(t, fp, fp, out, 0, max, truncated);
+}

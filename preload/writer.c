@@ -1,0 +1,601 @@
+/*
+ * The writer thread and the dump files it writes.
+ *
+ * Data model: for the current file the writer keeps a stack table (stack -> id, cleared for
+ * each new file so every file stands alone), two chunk builders (new stacks, and samples that
+ * refer to them) and per-file counters. One cycle drains every ring, appending each record's
+ * stack (if new) and the sample, then writes STACKS before SAMPLES so a reader always knows a
+ * stack before a sample uses it, then THREADS for renamed or exited threads and a STATS chunk.
+ * The cycle runs under cycle_lock, which fork's prepare handler takes so that a child never
+ * inherits a half-done cycle.
+ *
+ * Files are created with O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600: an existing name (a file of an
+ * earlier image of this pid, or a planted symlink) is never opened; the next sequence number is
+ * tried instead.
+ */
+#include "writer.h"
+
+#include "dump_format.h"
+#include "dump_write.h"
+#include "log.h"
+#include "modules.h"
+#include "profiler.h"
+#include "stacktab.h"
+#include "thread.h"
+#include "timer.h"
+#include "varint.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LIST_HEAD	  INFLAME_VARINT_MAX
+#define CHUNK_FLUSH_BYTES (1u << 20)
+#define MAX_STACKS	  (4u << 20)
+
+static struct {
+	pthread_t thread;
+	int running;
+	int efd;
+	_Atomic int requests;
+	pthread_mutex_t cycle_lock;
+	pthread_mutex_t done_lock;
+	pthread_cond_t done_cond;
+	unsigned finished; /* FINISH requests served */
+
+	int fd;	      /* current file, -1 when none */
+	int failed;   /* could not open or write: stay quiet, keep draining */
+	unsigned seq; /* sequence number of the current (or next) file */
+	char path[INFLAME_OUTPUT_MAX];
+	struct inflame_stacktab stacks;
+	struct inflame_buf stack_buf, sample_buf, misc_buf;
+	uint64_t nstacks, nsamples;
+	uint64_t last_time;
+	uint64_t totals[INFLAME_EV_COUNT_];
+	uint64_t dropped_released, dropped_base;
+	uint64_t dropped_stacks, truncated;
+	uint64_t cpu_base;
+	uint64_t last_stats;
+	uint64_t next_rotation;
+	int write_err_logged;
+	int open_err_logged;
+} w = {.fd = -1, .efd = -1};
+
+static uint64_t process_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void list_begin(struct inflame_buf *b)
+{
+	b->len = 0;
+	inflame_buf_reserve(b, LIST_HEAD);
+	if (!b->failed)
+		b->len = LIST_HEAD;
+}
+
+/* Puts the count in front of the list and writes it as one chunk. */
+static void list_write(uint32_t type, struct inflame_buf *b, uint64_t count)
+{
+	uint8_t head[INFLAME_VARINT_MAX];
+	size_t k;
+	int rc;
+
+	if (w.fd < 0 || b->failed)
+		goto out;
+	k = inflame_varint_encode(head, count);
+	memcpy(b->data + LIST_HEAD - k, head, k);
+	rc = inflame_dump_write_chunk(w.fd, type, b->data + LIST_HEAD - k, b->len - LIST_HEAD + k);
+	if (rc < 0 && !w.write_err_logged) {
+		w.write_err_logged = 1;
+		inflame_log(INFLAME_LOG_QUIET, "cannot write %s: %s; profiling data is lost",
+			    w.path, strerror(-rc));
+	}
+out:
+	b->failed = 0;
+	list_begin(b);
+}
+
+static void write_payload(uint32_t type, struct inflame_buf *b)
+{
+	if (w.fd >= 0 && !b->failed && inflame_dump_write_chunk(w.fd, type, b->data, b->len) < 0 &&
+	    !w.write_err_logged) {
+		w.write_err_logged = 1;
+		inflame_log(INFLAME_LOG_QUIET, "cannot write %s; profiling data is lost", w.path);
+	}
+	b->len = 0;
+	b->failed = 0;
+}
+
+static void put_cstr(struct inflame_buf *b, const char *s)
+{
+	inflame_buf_put_str(b, s, strlen(s));
+}
+
+/* PROCESS: who we are and how we were configured. Reads /proc/self/cmdline. */
+static void write_process(void)
+{
+	struct inflame_buf *b = &w.misc_buf;
+	char exe[PATH_MAX], args[8192], events[32];
+	ssize_t n;
+	int fd, argc = 0;
+	const struct inflame_config *c = &inflame__prof.cfg;
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = 0;
+	n = 0;
+	fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, args, sizeof(args) - 1);
+		close(fd);
+		if (n < 0)
+			n = 0;
+	}
+	args[n] = 0;
+	for (ssize_t i = 0; i < n; i++)
+		argc += args[i] == 0;
+	if (n > 0 && args[n - 1] != 0)
+		argc++;
+	b->len = 0;
+	inflame_buf_put_varint(b, (uint64_t)inflame__prof.pid);
+	inflame_buf_put_varint(b, (uint64_t)getppid());
+	put_cstr(b, exe);
+	inflame_buf_put_varint(b, (uint64_t)argc);
+	for (ssize_t i = 0; i < n;) {
+		size_t len = strlen(args + i);
+
+		inflame_buf_put_str(b, args + i, len);
+		i += (ssize_t)len + 1;
+	}
+	inflame_config_events_string(c->events, events, sizeof(events));
+	put_cstr(b, events);
+	inflame_buf_put_varint(b, c->frequency);
+	put_cstr(b, (c->events & (INFLAME_EVMASK_CPU))
+			? inflame_config_timer_name(inflame__prof.timer_used)
+			: "none");
+	put_cstr(b, inflame_config_unwind_name(c->unwind));
+	inflame_buf_put_varint(b, c->max_depth);
+	inflame_buf_put_varint(b, c->buffer_kb);
+	inflame_buf_put_varint(b, c->alloc_rate);
+	write_payload(INFLAME_CHUNK_PROCESS, b);
+}
+
+static void write_modules(void)
+{
+	w.misc_buf.len = 0;
+	inflame_modules_encode(&w.misc_buf);
+	write_payload(INFLAME_CHUNK_MODULES, &w.misc_buf);
+}
+
+/* THREADS: every thread whose name is new to this file (all = 1: every live thread). */
+static void write_threads(int all)
+{
+	struct inflame_buf *b = &w.misc_buf;
+	int n = inflame_thread_high_water();
+	uint64_t count = 0;
+
+	list_begin(b);
+	for (int i = 0; i < n; i++) {
+		struct inflame_thread *t = inflame_thread_at(i);
+		int st = atomic_load(&t->state);
+
+		if (st != INFLAME_SLOT_ACTIVE && st != INFLAME_SLOT_EXITED)
+			continue;
+		if (!atomic_exchange(&t->name_dirty, 0) && !all)
+			continue;
+		inflame_buf_put_varint(b, (uint64_t)t->tid);
+		put_cstr(b, t->name);
+		inflame_buf_put_varint(b, st == INFLAME_SLOT_EXITED ? 1 : 0);
+		count++;
+	}
+	if (count)
+		list_write(INFLAME_CHUNK_THREADS, b, count);
+}
+
+/* Samples refused by full rings since start, over live and released threads. */
+static uint64_t total_dropped(void)
+{
+	uint64_t sum = w.dropped_released;
+	int n = inflame_thread_high_water();
+
+	for (int i = 0; i < n; i++) {
+		struct inflame_thread *t = inflame_thread_at(i);
+		int st = atomic_load(&t->state);
+
+		if (st == INFLAME_SLOT_ACTIVE || st == INFLAME_SLOT_EXITED)
+			sum += atomic_load(&t->ring.dropped);
+	}
+	return sum;
+}
+
+static void write_stats(void)
+{
+	struct inflame_buf *b = &w.misc_buf;
+	uint64_t cpu = process_cpu_ns() - w.cpu_base;
+
+	list_begin(b);
+	inflame_buf_put_varint(b, INFLAME_STAT_DROPPED_RING);
+	inflame_buf_put_varint(b, total_dropped() - w.dropped_base);
+	inflame_buf_put_varint(b, INFLAME_STAT_DROPPED_STACKS);
+	inflame_buf_put_varint(b, w.dropped_stacks);
+	inflame_buf_put_varint(b, INFLAME_STAT_DROPPED_THREADS);
+	inflame_buf_put_varint(b, atomic_load(&inflame__prof.threads_dropped));
+	inflame_buf_put_varint(b, INFLAME_STAT_TRUNCATED);
+	inflame_buf_put_varint(b, w.truncated);
+	inflame_buf_put_varint(b, INFLAME_STAT_SIGNALS);
+	inflame_buf_put_varint(b, atomic_load(&inflame__prof.signals));
+	inflame_buf_put_varint(b, INFLAME_STAT_FOREIGN);
+	inflame_buf_put_varint(b, atomic_load(&inflame__prof.foreign));
+	inflame_buf_put_varint(b, INFLAME_STAT_CPU_NS);
+	inflame_buf_put_varint(b, cpu);
+	list_write(INFLAME_CHUNK_STATS, b, 7);
+	w.last_stats = inflame__now_monotonic();
+}
+
+static void flush_samples(void)
+{
+	if (w.nstacks)
+		list_write(INFLAME_CHUNK_STACKS, &w.stack_buf, w.nstacks);
+	if (w.nsamples)
+		list_write(INFLAME_CHUNK_SAMPLES, &w.sample_buf, w.nsamples);
+	w.nstacks = w.nsamples = 0;
+	w.last_time = inflame__prof.start_monotonic;
+}
+
+struct drain_ctx {
+	struct inflame_thread *t;
+};
+
+static void on_record(void *arg, uint16_t kind, const void *payload, size_t len)
+{
+	struct drain_ctx *d = arg;
+	const struct inflame_rec *r = payload;
+	uint64_t id = 0;
+	int is_new = 0;
+
+	if (len < sizeof(*r) || kind >= INFLAME_EV_COUNT_ ||
+	    len < sizeof(*r) + r->nframes * sizeof(uint64_t))
+		return;
+	if (r->flags & INFLAME_REC_TRUNCATED)
+		w.truncated++;
+	if (r->nframes || kind != INFLAME_EV_FREE) {
+		id = inflame_stacktab_intern(&w.stacks, r->frames, r->nframes, &is_new);
+		if (!id) {
+			w.dropped_stacks++;
+			return;
+		}
+	}
+	if (is_new) {
+		uint64_t prev = 0;
+
+		inflame_buf_put_varint(&w.stack_buf, id);
+		inflame_buf_put_varint(&w.stack_buf, r->nframes);
+		for (uint32_t i = 0; i < r->nframes; i++) {
+			inflame_buf_put_varint(&w.stack_buf,
+					       inflame_zigzag((int64_t)(r->frames[i] - prev)));
+			prev = r->frames[i];
+		}
+		w.nstacks++;
+	}
+	inflame_buf_put_varint(&w.sample_buf, inflame_zigzag((int64_t)(r->time - w.last_time)));
+	w.last_time = r->time;
+	inflame_buf_put_varint(&w.sample_buf, (uint64_t)d->t->tid);
+	inflame_buf_put_varint(&w.sample_buf, kind);
+	inflame_buf_put_varint(&w.sample_buf, id);
+	inflame_buf_put_varint(&w.sample_buf, r->weight);
+	if (kind == INFLAME_EV_ALLOC || kind == INFLAME_EV_FREE) {
+		inflame_buf_put_varint(&w.sample_buf, r->size);
+		inflame_buf_put_varint(&w.sample_buf, r->addr);
+	}
+	w.nsamples++;
+	w.totals[kind]++;
+	if (w.sample_buf.len + w.stack_buf.len > CHUNK_FLUSH_BYTES)
+		flush_samples();
+}
+
+/* One pass over every ring; exited threads are drained completely and released. */
+static void drain_all(void)
+{
+	int n = inflame_thread_high_water();
+
+	for (int i = 0; i < n; i++) {
+		struct inflame_thread *t = inflame_thread_at(i);
+		int st = atomic_load_explicit(&t->state, memory_order_acquire);
+		struct drain_ctx d = {t};
+
+		if (st == INFLAME_SLOT_ACTIVE || st == INFLAME_SLOT_EXITED)
+			inflame_ring_drain(&t->ring, on_record, &d);
+	}
+	flush_samples();
+}
+
+static void release_exited(void)
+{
+	int n = inflame_thread_high_water();
+
+	for (int i = 0; i < n; i++) {
+		struct inflame_thread *t = inflame_thread_at(i);
+
+		if (atomic_load(&t->state) == INFLAME_SLOT_EXITED) {
+			w.dropped_released += atomic_load(&t->ring.dropped);
+			inflame_thread_release(t);
+		}
+	}
+}
+
+static int open_next(void)
+{
+	struct inflame_dump_header_info h;
+	char path[INFLAME_OUTPUT_MAX];
+	int fd = -1, err = 0;
+
+	for (int tries = 0; tries < 1000; tries++, w.seq++) {
+		if (inflame_config_expand_output(inflame__prof.cfg.output, inflame__prof.pid,
+						 inflame__prof.start_realtime / 1000000000ull,
+						 w.seq, path, sizeof(path)) < 0) {
+			err = ENAMETOOLONG;
+			break;
+		}
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			break;
+		err = errno;
+		if (err != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		if (!w.open_err_logged) {
+			w.open_err_logged = 1;
+			inflame_log(INFLAME_LOG_QUIET, "cannot create dump file %s: %s", path,
+				    strerror(err));
+		}
+		w.failed = 1;
+		return -err;
+	}
+	memcpy(w.path, path, sizeof(path));
+	w.fd = fd;
+	w.failed = 0;
+	inflame_dump_header_defaults(&h);
+	h.features = ((inflame__prof.cfg.events & INFLAME_EVMASK_CPU) ? INFLAME_FEAT_CPU : 0) |
+		     ((inflame__prof.cfg.events & INFLAME_EVMASK_WALL) ? INFLAME_FEAT_WALL : 0) |
+		     ((inflame__prof.cfg.events & INFLAME_EVMASK_ALLOC) ? INFLAME_FEAT_ALLOC : 0);
+	h.pid = (uint32_t)inflame__prof.pid;
+	h.sequence = w.seq;
+	h.start_realtime = inflame__prof.start_realtime;
+	h.start_monotonic = inflame__prof.start_monotonic;
+	h.file_realtime = inflame__now_realtime();
+	inflame_dump_write_header(fd, &h);
+	inflame_stacktab_clear(&w.stacks);
+	memset(w.totals, 0, sizeof(w.totals));
+	w.dropped_stacks = w.truncated = 0;
+	w.dropped_base = total_dropped();
+	w.cpu_base = process_cpu_ns();
+	w.last_time = inflame__prof.start_monotonic;
+	write_process();
+	inflame_modules_refresh(1);
+	write_modules();
+	write_threads(1);
+	inflame_log(INFLAME_LOG_DEBUG, "writing %s", w.path);
+	return 0;
+}
+
+static void close_current(void)
+{
+	struct inflame_buf *b = &w.misc_buf;
+
+	if (w.fd < 0)
+		return;
+	write_stats();
+	b->len = 0;
+	inflame_buf_put_varint(b, inflame__now_monotonic());
+	for (int i = 0; i < INFLAME_EV_COUNT_; i++)
+		inflame_buf_put_varint(b, w.totals[i]);
+	write_payload(INFLAME_CHUNK_END, b);
+	close(w.fd);
+	w.fd = -1;
+	w.seq++;
+	inflame_log(INFLAME_LOG_DEBUG, "wrote %s", w.path);
+}
+
+/* One cycle: modules, rings, names, stats. Called with cycle_lock held. */
+static void cycle(void)
+{
+	if (w.fd < 0 && !w.failed)
+		open_next();
+	if (inflame_modules_refresh(0))
+		write_modules();
+	drain_all();
+	write_threads(0);
+	release_exited();
+	if (inflame__now_monotonic() - w.last_stats > 1000000000ull)
+		write_stats();
+}
+
+static void serve(int req)
+{
+	uint64_t now = inflame__now_monotonic();
+
+	if (inflame__prof.cfg.interval && now >= w.next_rotation) {
+		req |= INFLAME_WRITER_DUMP;
+		w.next_rotation = now + (uint64_t)inflame__prof.cfg.interval * 1000000000ull;
+	}
+	pthread_mutex_lock(&w.cycle_lock);
+	cycle();
+	if (req & (INFLAME_WRITER_DUMP | INFLAME_WRITER_FINISH | INFLAME_WRITER_STOP))
+		close_current();
+	if ((req & INFLAME_WRITER_DUMP) && !(req & (INFLAME_WRITER_FINISH | INFLAME_WRITER_STOP)))
+		open_next();
+	pthread_mutex_unlock(&w.cycle_lock);
+	if (req & INFLAME_WRITER_FINISH) {
+		pthread_mutex_lock(&w.done_lock);
+		w.finished++;
+		pthread_cond_broadcast(&w.done_cond);
+		pthread_mutex_unlock(&w.done_lock);
+	}
+}
+
+static void *writer_main(void *arg)
+{
+	(void)arg;
+	prctl(PR_SET_NAME, "inflame-writer", 0, 0, 0);
+	for (;;) {
+		struct pollfd p = {w.efd, POLLIN, 0};
+		uint64_t v;
+		int req;
+
+		if (poll(&p, 1, 100) > 0)
+			(void)!read(w.efd, &v, sizeof(v));
+		req = atomic_exchange(&w.requests, 0);
+		serve(req);
+		if (req & INFLAME_WRITER_STOP)
+			break;
+	}
+	return NULL;
+}
+
+static int spawn(void)
+{
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = inflame__real_pthread_create(&w.thread, NULL, writer_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0)
+		return -rc;
+	w.running = 1;
+	return 0;
+}
+
+static int init_state(void)
+{
+	pthread_mutex_init(&w.cycle_lock, NULL);
+	pthread_mutex_init(&w.done_lock, NULL);
+	pthread_cond_init(&w.done_cond, NULL);
+	atomic_store(&w.requests, 0);
+	w.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w.efd < 0)
+		return -errno;
+	list_begin(&w.stack_buf);
+	list_begin(&w.sample_buf);
+	w.next_rotation =
+	    inflame__now_monotonic() + (uint64_t)inflame__prof.cfg.interval * 1000000000ull;
+	return 0;
+}
+
+int inflame_writer_start(void)
+{
+	int rc;
+
+	if (inflame_stacktab_init(&w.stacks, MAX_STACKS) < 0)
+		return -ENOMEM;
+	rc = init_state();
+	if (rc < 0)
+		return rc;
+	rc = open_next();
+	if (rc < 0)
+		return rc;
+	return spawn();
+}
+
+void inflame_writer_request(int what)
+{
+	uint64_t one = 1;
+	int saved = errno;
+
+	atomic_fetch_or(&w.requests, what);
+	if (w.efd >= 0)
+		(void)!write(w.efd, &one, sizeof(one));
+	errno = saved;
+}
+
+int inflame_writer_finish_sync(int timeout_ms)
+{
+	struct timespec ts;
+	unsigned target;
+	int rc = 0;
+
+	if (!w.running)
+		return -ESRCH;
+	pthread_mutex_lock(&w.done_lock);
+	target = w.finished + 1;
+	pthread_mutex_unlock(&w.done_lock);
+	inflame_writer_request(INFLAME_WRITER_FINISH);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&w.done_lock);
+	while ((int)(w.finished - target) < 0 && rc == 0)
+		rc = pthread_cond_timedwait(&w.done_cond, &w.done_lock, &ts);
+	pthread_mutex_unlock(&w.done_lock);
+	return rc ? -rc : 0;
+}
+
+void inflame_writer_stop(void)
+{
+	struct timespec ts;
+
+	if (!w.running) {
+		/* no thread (it could not start, or we are in a fork child before it did) */
+		pthread_mutex_lock(&w.cycle_lock);
+		cycle();
+		close_current();
+		pthread_mutex_unlock(&w.cycle_lock);
+		return;
+	}
+	inflame_writer_request(INFLAME_WRITER_STOP);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 5;
+	if (pthread_timedjoin_np(w.thread, NULL, &ts) != 0)
+		inflame_log(INFLAME_LOG_QUIET,
+			    "the writer did not finish in time; %s may be cut "
+			    "short",
+			    w.path);
+	w.running = 0;
+}
+
+void inflame_writer_prefork(void)
+{
+	pthread_mutex_lock(&w.cycle_lock);
+}
+
+void inflame_writer_postfork_parent(void)
+{
+	pthread_mutex_unlock(&w.cycle_lock);
+}
+
+void inflame_writer_postfork_child(void)
+{
+	/* The parent's file is the parent's: close our copy without writing to it. */
+	if (w.fd >= 0)
+		close(w.fd);
+	if (w.efd >= 0)
+		close(w.efd);
+	w.fd = -1;
+	w.efd = -1;
+	w.running = 0;
+	w.seq = 0;
+	w.failed = 0;
+	w.open_err_logged = w.write_err_logged = 0;
+	w.nstacks = w.nsamples = 0;
+	w.dropped_released = w.dropped_base = 0;
+	if (init_state() < 0 || open_next() < 0 || spawn() < 0)
+		inflame_log(INFLAME_LOG_QUIET, "cannot start profiling in child %d",
+			    (int)inflame__prof.pid);
+}

@@ -1,0 +1,34 @@
+/*
+ * The writer thread: drains every thread's ring about every 100 ms, interns stacks, and
+ * streams checksummed chunks to the current dump file, so that a file cut off by a crash is
+ * readable up to its last chunk. It also rotates to the next file on INFLAME_SIGNAL or every
+ * INFLAME_INTERVAL seconds, finishes the file before an exec, and writes everything that is
+ * left at exit. It runs with every signal blocked and is never sampled.
+ */
+#ifndef INFLAME_WRITER_H
+#define INFLAME_WRITER_H
+
+enum inflame_writer_request {
+	INFLAME_WRITER_WAKE = 1,
+	INFLAME_WRITER_DUMP = 2,   /* close the current file, open the next */
+	INFLAME_WRITER_FINISH = 4, /* close the current file (exec follows) */
+	INFLAME_WRITER_STOP = 8,   /* final write, then exit the thread */
+};
+
+/* Opens the first dump file and starts the thread. Returns 0 or a negative errno (the caller
+ * then stays inert). Not async-signal-safe. */
+int inflame_writer_start(void);
+/* Asks the writer for something (bits of enum inflame_writer_request). Async-signal-safe. */
+void inflame_writer_request(int what);
+/* Asks the writer to finish the current file and waits up to timeout_ms for it. Returns 0 when
+ * done. Not async-signal-safe. */
+int inflame_writer_finish_sync(int timeout_ms);
+/* Final write and stop (exit). Waits up to a few seconds. Not async-signal-safe. */
+void inflame_writer_stop(void);
+/* fork: the prepare handler waits for the writer to be between cycles and holds it there. */
+void inflame_writer_prefork(void);
+void inflame_writer_postfork_parent(void);
+/* In the child: forget the parent's file, start a new writer on a file of our own. */
+void inflame_writer_postfork_child(void);
+
+#endif

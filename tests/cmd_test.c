@@ -1,0 +1,225 @@
+/* Tests of `inflame info` and `inflame report`, run as separate processes on synthetic dumps:
+ * their output lines, one-line errors and exit statuses. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "dumpgen.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+struct result {
+	int status;
+	char out[16384];
+	char err[4096];
+};
+
+static void slurp(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, len - 1, f) : 0;
+
+	buf[n] = '\0';
+	if (f)
+		fclose(f);
+	unlink(path);
+}
+
+/* Runs the driver with args (NULL-terminated), capturing stdout and stderr. */
+static void run(struct result *r, const char *const *args)
+{
+	const char *bd = getenv("INFLAME_BUILDDIR");
+	char prog[4096], outp[] = "/tmp/inflame-out-XXXXXX", errp[] = "/tmp/inflame-err-XXXXXX";
+	char *argv[32];
+	posix_spawn_file_actions_t fa;
+	int ofd = mkstemp(outp), efd = mkstemp(errp), n = 1;
+	pid_t pid;
+
+	assert_true(ofd >= 0 && efd >= 0);
+	snprintf(prog, sizeof(prog), "%s/inflame", bd ? bd : ".");
+	argv[0] = prog;
+	for (; args[n - 1] && n < 31; n++)
+		argv[n] = (char *)args[n - 1];
+	argv[n] = NULL;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, ofd, 1);
+	posix_spawn_file_actions_adddup2(&fa, efd, 2);
+	assert_int_equal(posix_spawn(&pid, prog, &fa, NULL, argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	assert_int_equal(waitpid(pid, &r->status, 0), pid);
+	close(ofd);
+	close(efd);
+	slurp(outp, r->out, sizeof(r->out));
+	slurp(errp, r->err, sizeof(r->err));
+	assert_true(WIFEXITED(r->status)); /* never a crash */
+	r->status = WEXITSTATUS(r->status);
+}
+
+static void build(char *path, int complete)
+{
+	static const char *const argv[] = {"./prog", "-n", "3"};
+	static const uint64_t s1[] = {0x1100, 0x1201}, s2[] = {0x1300, 0x1201};
+	struct dumpgen g;
+
+	dg_begin(&g, 4242, INFLAME_FEAT_CPU | INFLAME_FEAT_ALLOC);
+	dg_process(&g, 4242, "/usr/bin/prog", 3, argv, "cpu,alloc", 100);
+	dg_module(&g, 1, 0x1000, 0x1000, 0x2000, "/nonexistent/libfoo.so", NULL, 0);
+	dg_count(&g, 2);
+	dg_stack(&g, 1, 2, s1);
+	dg_stack(&g, 2, 2, s2);
+	dg_chunk(&g, INFLAME_CHUNK_STACKS);
+	dg_count(&g, 2);
+	dg_thread(&g, 10, "main", 0);
+	dg_thread(&g, 11, "worker", 1);
+	dg_chunk(&g, INFLAME_CHUNK_THREADS);
+	dg_count(&g, 6);
+	dg_sample(&g, 100, 10, INFLAME_EV_CPU, 1, 3, 0, 0);
+	dg_sample(&g, 200, 11, INFLAME_EV_CPU, 1, 3, 0, 0);
+	dg_sample(&g, 300, 11, INFLAME_EV_CPU, 2, 2, 0, 0);
+	dg_sample(&g, 400, 10, INFLAME_EV_CPU, 2, 2, 0, 0);
+	dg_sample(&g, 500, 10, INFLAME_EV_ALLOC, 1, 3 << 20, 64, 0xa000);
+	dg_sample(&g, 600, 10, INFLAME_EV_ALLOC, 2, 1 << 20, 64, 0xb000);
+	dg_chunk(&g, INFLAME_CHUNK_SAMPLES);
+	inflame_buf_put_varint(&g.b, 3);
+	inflame_buf_put_varint(&g.b, INFLAME_STAT_CPU_NS);
+	inflame_buf_put_varint(&g.b, 100000000); /* 0.1 s of CPU for 10 samples: 100/s */
+	inflame_buf_put_varint(&g.b, INFLAME_STAT_DROPPED_RING);
+	inflame_buf_put_varint(&g.b, 4);
+	inflame_buf_put_varint(&g.b, INFLAME_STAT_TRUNCATED);
+	inflame_buf_put_varint(&g.b, 2);
+	dg_chunk(&g, INFLAME_CHUNK_STATS);
+	if (complete) {
+		dg_end(&g, 1500);
+	} else {
+		dg_end(&g, 1500);
+		g.file.len -= 3;
+	}
+	assert_int_equal(dg_write(&g, path), 0);
+}
+
+static void test_info(void **state)
+{
+	struct result r;
+	char path[64];
+
+	(void)state;
+	build(path, 1);
+	run(&r, (const char *[]){"info", "-v", path, NULL});
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.err, "");
+	assert_non_null(strstr(r.out, "pid:         4242 (parent 1)\n"));
+	assert_non_null(strstr(r.out, "command:     ./prog -n 3\n"));
+	assert_non_null(strstr(r.out, "started:     2023-11-14T22:13:20.123Z\n"));
+	assert_non_null(strstr(r.out, "duration:    1.500 s\n"));
+	assert_non_null(strstr(r.out, "sequence:    2\n"));
+	assert_non_null(strstr(r.out, "events:      cpu,alloc\n"));
+	assert_non_null(
+	    strstr(r.out, "frequency:   100 Hz asked, 100.0 samples per CPU-second achieved"));
+	assert_non_null(strstr(r.out, "samples:     cpu 4, wall 0, alloc 2, free 0\n"));
+	assert_non_null(strstr(r.out, "threads:     2\n"));
+	assert_non_null(strstr(r.out, "worker"));
+	assert_non_null(strstr(r.out, "(exited)"));
+	assert_non_null(strstr(r.out, "drops:       ring 4, stack table 0, threads 0\n"));
+	assert_non_null(strstr(r.out, "truncated:   2 stacks\n"));
+	assert_non_null(strstr(r.out, "modules:     1 (1 maps)\n"));
+	assert_non_null(strstr(r.out, "status:      complete\n"));
+	unlink(path);
+
+	build(path, 0);
+	run(&r, (const char *[]){"info", path, NULL});
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "status:      torn at offset"));
+	assert_non_null(strstr(r.out, "duration:    0.600 s (up to the last sample)\n"));
+	unlink(path);
+}
+
+static void test_info_errors(void **state)
+{
+	struct result r;
+	char path[64], bad[] = "/tmp/inflame-bad-XXXXXX";
+	int fd = mkstemp(bad);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "hello, this is not a dump\n", 26), 26);
+	close(fd);
+	build(path, 1);
+	run(&r, (const char *[]){"info", bad, path, "/nonexistent/x", NULL});
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.err, "inflame info: "));
+	assert_non_null(strstr(r.err, ": not an inflame dump"));
+	assert_non_null(strstr(r.err, "inflame info: /nonexistent/x: cannot open"));
+	assert_non_null(strstr(r.out, "status:      complete\n")); /* the good one still shown */
+	run(&r, (const char *[]){"info", NULL});
+	assert_int_equal(r.status, 2);
+	run(&r, (const char *[]){"info", "--bogus", path, NULL});
+	assert_int_equal(r.status, 2);
+	unlink(bad);
+	unlink(path);
+}
+
+static void test_report(void **state)
+{
+	struct result r;
+	char path[64];
+
+	(void)state;
+	build(path, 1);
+	run(&r, (const char *[]){"report", path, NULL});
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "# cpu: 10 in 2 stacks, 3 functions\n"));
+	/* Leaf 0x100 is self 6 of 10; 0x200 is in every stack; 0x300 self 4. */
+	assert_non_null(
+	    strstr(r.out, " 60.00%            6  60.00%            6  [libfoo.so+0x100]\n"));
+	assert_non_null(
+	    strstr(r.out, " 40.00%            4  40.00%            4  [libfoo.so+0x300]\n"));
+	assert_non_null(
+	    strstr(r.out, "  0.00%            0 100.00%           10  [libfoo.so+0x200]\n"));
+	assert_true(strstr(r.out, "0x100]") < strstr(r.out, "0x300]"));
+	assert_non_null(strstr(r.err, "lost 4 samples"));
+
+	run(&r, (const char *[]){"report", "--event", "alloc", "--top", "1", path, NULL});
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "# alloc: 4.0 MiB in 2 stacks"));
+	assert_non_null(strstr(r.out, "3.0 MiB"));
+	assert_null(strstr(r.out, "0x300]"));
+
+	run(&r, (const char *[]){"report", "--threads", path, NULL});
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "main-10\n"));
+	assert_non_null(strstr(r.out, "worker-11\n"));
+
+	run(&r, (const char *[]){"report", "--event", "wall", path, NULL});
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.err, "inflame report: no wall samples"));
+	run(&r, (const char *[]){"report", "--event", "nope", path, NULL});
+	assert_int_equal(r.status, 2);
+	run(&r, (const char *[]){"report", "--top", "x", path, NULL});
+	assert_int_equal(r.status, 2);
+	run(&r, (const char *[]){"report", path, "/nonexistent/y", NULL});
+	assert_int_equal(r.status, 1);
+	assert_string_equal(r.out, ""); /* no partial table */
+	assert_non_null(strstr(r.err, "inflame report: /nonexistent/y: cannot open"));
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_info),
+	    cmocka_unit_test(test_info_errors),
+	    cmocka_unit_test(test_report),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

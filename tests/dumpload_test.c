@@ -1,0 +1,413 @@
+/* Unit tests for tools/dumpload.c: synthetic dumps written with lib/dump_write, loaded with
+ * every view, with exact expected stacks and weights; root frames; missing stacks; torn and
+ * damaged files. Frames live in a module whose file does not exist, so their names are
+ * "[libfoo.so+0xoffset]" and do not depend on the machine. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "dumpgen.h"
+#include "source.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TID_MAIN   100
+#define TID_WORKER 101
+
+/* Stack 1: leaf 0x1100 in f, called from 0x1201 (return address) in g.
+ * Stack 2: leaf 0x1300, called from 0x1201.
+ * Names: "[libfoo.so+0x100]", "[libfoo.so+0x200]" (0x1201 - 1 - base), "[libfoo.so+0x300]". */
+static void common(struct dumpgen *g)
+{
+	static const char *const argv[] = {"./prog", "--fast"};
+	static const uint64_t s1[] = {0x1100, 0x1201}, s2[] = {0x1300, 0x1201};
+
+	dg_process(g, 4242, "/usr/bin/prog", 2, argv, "cpu,wall,alloc", 99);
+	dg_module(g, 1, 0x1000, 0x1000, 0x2000, "/nonexistent/libfoo.so", NULL, 0);
+	dg_count(g, 2);
+	dg_stack(g, 1, 2, s1);
+	dg_stack(g, 2, 2, s2);
+	dg_chunk(g, INFLAME_CHUNK_STACKS);
+	dg_count(g, 1);
+	dg_thread(g, TID_WORKER, "worker", 0);
+	dg_chunk(g, INFLAME_CHUNK_THREADS);
+}
+
+/* cpu: s1 x3 (weights 2 + 1), s2 x1; wall: s1 5; alloc/free as in test_memory_views. */
+static void build_full(char *path)
+{
+	struct dumpgen g;
+
+	dg_begin(&g, 4242, INFLAME_FEAT_CPU | INFLAME_FEAT_WALL | INFLAME_FEAT_ALLOC);
+	common(&g);
+	dg_count(&g, 4);
+	dg_sample(&g, 10, TID_MAIN, INFLAME_EV_CPU, 1, 2, 0, 0);
+	dg_sample(&g, 5, TID_WORKER, INFLAME_EV_CPU, 1, 1, 0, 0); /* time steps back */
+	dg_sample(&g, 20, TID_WORKER, INFLAME_EV_CPU, 2, 1, 0, 0);
+	dg_sample(&g, 20, TID_MAIN, INFLAME_EV_WALL, 1, 5, 0, 0);
+	dg_chunk(&g, INFLAME_CHUNK_SAMPLES);
+	/* Live: 100, 150 (peak), 50, 80, 30, 40. */
+	dg_count(&g, 6);
+	dg_sample(&g, 30, TID_MAIN, INFLAME_EV_ALLOC, 1, 100, 64, 0xa000);
+	dg_sample(&g, 31, TID_MAIN, INFLAME_EV_ALLOC, 2, 50, 32, 0xb000);
+	dg_sample(&g, 32, TID_MAIN, INFLAME_EV_FREE, 0, 0, 64, 0xa000);
+	dg_sample(&g, 33, TID_MAIN, INFLAME_EV_ALLOC, 1, 30, 16, 0xc000);
+	dg_sample(&g, 34, TID_MAIN, INFLAME_EV_FREE, 0, 0, 32, 0xb000);
+	dg_sample(&g, 35, TID_WORKER, INFLAME_EV_ALLOC, 2, 10, 8, 0xd000);
+	dg_chunk(&g, INFLAME_CHUNK_SAMPLES);
+	inflame_buf_put_varint(&g.b, 2);
+	inflame_buf_put_varint(&g.b, INFLAME_STAT_DROPPED_RING);
+	inflame_buf_put_varint(&g.b, 7);
+	inflame_buf_put_varint(&g.b, INFLAME_STAT_DROPPED_STACKS);
+	inflame_buf_put_varint(&g.b, 1);
+	dg_chunk(&g, INFLAME_CHUNK_STATS);
+	dg_end(&g, 40);
+	assert_int_equal(dg_write(&g, path), 0);
+}
+
+/* Renders the set as sorted "a;b;c count" lines joined by '|'. */
+static void render(struct inflame_stackset *ss, char *out, size_t outlen)
+{
+	size_t len = 0;
+
+	inflame_stackset_sort(ss);
+	out[0] = '\0';
+	for (size_t i = 0; i < inflame_stackset_count(ss); i++) {
+		const uint32_t *f;
+		size_t n;
+		uint64_t count;
+
+		inflame_stackset_get(ss, i, &f, &n, &count);
+		if (i)
+			len += (size_t)snprintf(out + len, outlen - len, "|");
+		for (size_t k = 0; k < n; k++)
+			len += (size_t)snprintf(out + len, outlen - len, "%s%s", k ? ";" : "",
+						inflame_stackset_name(ss, f[k], NULL));
+		len +=
+		    (size_t)snprintf(out + len, outlen - len, " %llu", (unsigned long long)count);
+	}
+}
+
+/* Loads path with a view and options; returns the rendering, fills st. */
+static int load(const char *path, enum inflame_view view, int threads, int pid, char *out,
+		size_t outlen, struct inflame_load_stats *st)
+{
+	struct inflame_load_opts o;
+	struct inflame_stackset *ss = inflame_stackset_new();
+	char err[256] = "";
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	memset(st, 0, sizeof(*st));
+	o.view = view;
+	o.threads = threads;
+	o.pid = pid;
+	rc = inflame_dumpfile_load(path, &o, ss, st, err, sizeof(err));
+	if (rc == 0)
+		render(ss, out, outlen);
+	else
+		snprintf(out, outlen, "error: %s", err);
+	inflame_stackset_free(ss);
+	return rc;
+}
+
+#define S1 "[libfoo.so+0x200];[libfoo.so+0x100]"
+#define S2 "[libfoo.so+0x200];[libfoo.so+0x300]"
+
+static void test_cpu_wall(void **state)
+{
+	struct inflame_load_stats st;
+	char path[64], out[2048];
+
+	(void)state;
+	build_full(path);
+	assert_int_equal(load(path, INFLAME_VIEW_CPU, 0, 0, out, sizeof(out), &st), 0);
+	assert_string_equal(out, S1 " 3|" S2 " 1");
+	assert_int_equal(st.samples, 3);
+	assert_int_equal(st.view_used, INFLAME_VIEW_CPU);
+	assert_int_equal(st.is_memory, 0);
+	assert_int_equal(st.dropped, 8);
+	assert_int_equal(st.torn_files, 0);
+	assert_int_equal(st.incomplete_files, 0);
+	assert_int_equal(st.missing_stacks, 0);
+
+	assert_int_equal(load(path, INFLAME_VIEW_DEFAULT_, 0, 0, out, sizeof(out), &st), 0);
+	assert_string_equal(out, S1 " 3|" S2 " 1");
+	assert_int_equal(st.view_used, INFLAME_VIEW_CPU);
+
+	assert_int_equal(load(path, INFLAME_VIEW_WALL, 0, 0, out, sizeof(out), &st), 0);
+	assert_string_equal(out, S1 " 5");
+	assert_int_equal(st.samples, 1);
+	unlink(path);
+}
+
+static void test_root_frames(void **state)
+{
+	struct inflame_load_stats st;
+	char path[64], out[2048];
+
+	(void)state;
+	build_full(path);
+	assert_int_equal(load(path, INFLAME_VIEW_CPU, 1, 1, out, sizeof(out), &st), 0);
+	/* The main thread has no THREADS record: it is named after the command. */
+	assert_string_equal(out, "prog-4242;prog-100;" S1 " 2|"
+				 "prog-4242;worker-101;" S1 " 1|"
+				 "prog-4242;worker-101;" S2 " 1");
+	assert_int_equal(load(path, INFLAME_VIEW_CPU, 0, 1, out, sizeof(out), &st), 0);
+	assert_string_equal(out, "prog-4242;" S1 " 3|prog-4242;" S2 " 1");
+	unlink(path);
+}
+
+/* --tid and --pid filters. */
+static void test_filters(void **state)
+{
+	struct inflame_load_opts o;
+	struct inflame_load_stats st;
+	struct inflame_stackset *ss = inflame_stackset_new();
+	char path[64], out[2048], err[256];
+
+	(void)state;
+	build_full(path);
+	memset(&o, 0, sizeof(o));
+	memset(&st, 0, sizeof(st));
+	o.view = INFLAME_VIEW_CPU;
+	o.only_tid = TID_WORKER;
+	assert_int_equal(inflame_dumpfile_load(path, &o, ss, &st, err, sizeof(err)), 0);
+	render(ss, out, sizeof(out));
+	assert_string_equal(out, S1 " 1|" S2 " 1");
+	inflame_stackset_free(ss);
+
+	/* Live allocations of the main thread; frees by any thread still count. */
+	ss = inflame_stackset_new();
+	o.view = INFLAME_VIEW_LIVE;
+	o.only_tid = TID_MAIN;
+	assert_int_equal(inflame_dumpfile_load(path, &o, ss, &st, err, sizeof(err)), 0);
+	render(ss, out, sizeof(out));
+	assert_string_equal(out, S1 " 30");
+	inflame_stackset_free(ss);
+
+	ss = inflame_stackset_new();
+	o.only_tid = 0;
+	o.only_pid = 1;
+	assert_int_equal(inflame_dumpfile_load(path, &o, ss, &st, err, sizeof(err)), 0);
+	assert_int_equal(inflame_stackset_total(ss), 0);
+	inflame_stackset_free(ss);
+	unlink(path);
+}
+
+static void test_memory_views(void **state)
+{
+	struct inflame_load_stats st;
+	char path[64], out[2048];
+
+	(void)state;
+	build_full(path);
+	assert_int_equal(load(path, INFLAME_VIEW_ALLOC, 0, 0, out, sizeof(out), &st), 0);
+	assert_string_equal(out, S1 " 130|" S2 " 60");
+	assert_int_equal(st.is_memory, 1);
+	assert_int_equal(st.samples, 4);
+	assert_int_equal(load(path, INFLAME_VIEW_ALLOC_COUNT, 0, 0, out, sizeof(out), &st), 0);
+	assert_string_equal(out, S1 " 2|" S2 " 2");
+	assert_int_equal(st.is_memory, 0);
+	assert_int_equal(load(path, INFLAME_VIEW_LIVE, 0, 0, out, sizeof(out), &st), 0);
+	assert_string_equal(out, S1 " 30|" S2 " 10");
+	assert_int_equal(st.is_memory, 1);
+	assert_int_equal(load(path, INFLAME_VIEW_LIVE_COUNT, 0, 0, out, sizeof(out), &st), 0);
+	assert_string_equal(out, S1 " 1|" S2 " 1");
+	assert_int_equal(load(path, INFLAME_VIEW_PEAK, 0, 0, out, sizeof(out), &st), 0);
+	assert_string_equal(out, S1 " 100|" S2 " 50");
+	assert_int_equal(st.view_used, INFLAME_VIEW_PEAK);
+	assert_int_equal(load(path, INFLAME_VIEW_LIVE, 1, 0, out, sizeof(out), &st), 0);
+	assert_string_equal(out, "prog-100;" S1 " 30|worker-101;" S2 " 10");
+	unlink(path);
+}
+
+/* Many allocations and frees in one table: exercises growth and deletion of the live set. */
+static void test_live_churn(void **state)
+{
+	struct inflame_load_stats st;
+	struct dumpgen g;
+	char path[64], out[2048];
+
+	(void)state;
+	dg_begin(&g, 1, INFLAME_FEAT_ALLOC);
+	common(&g);
+	dg_count(&g, 3000);
+	for (uint64_t i = 0; i < 2000; i++)
+		dg_sample(&g, 1, 1, INFLAME_EV_ALLOC, 1 + (i & 1), 1, 1, 0x100000 + i * 16);
+	for (uint64_t i = 0; i < 1000; i++) /* frees every odd-indexed one (stack 2) and more */
+		dg_sample(&g, 2, 1, INFLAME_EV_FREE, 0, 0, 1, 0x100000 + (i * 2 + 1) * 16);
+	dg_chunk(&g, INFLAME_CHUNK_SAMPLES);
+	dg_end(&g, 3);
+	assert_int_equal(dg_write(&g, path), 0);
+	assert_int_equal(load(path, INFLAME_VIEW_LIVE, 0, 0, out, sizeof(out), &st), 0);
+	assert_string_equal(out, S1 " 1000");
+	assert_int_equal(load(path, INFLAME_VIEW_PEAK, 0, 0, out, sizeof(out), &st), 0);
+	assert_string_equal(out, S1 " 1000|" S2 " 1000");
+	/* A cpu view of an alloc-only dump is empty; the default picks alloc. */
+	assert_int_equal(load(path, INFLAME_VIEW_CPU, 0, 0, out, sizeof(out), &st), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(load(path, INFLAME_VIEW_DEFAULT_, 0, 0, out, sizeof(out), &st), 0);
+	assert_int_equal(st.view_used, INFLAME_VIEW_ALLOC);
+	unlink(path);
+}
+
+static void test_missing_stack(void **state)
+{
+	struct inflame_load_stats st;
+	struct dumpgen g;
+	char path[64], out[2048];
+
+	(void)state;
+	dg_begin(&g, 7, INFLAME_FEAT_CPU);
+	common(&g);
+	dg_count(&g, 3);
+	dg_sample(&g, 1, 1, INFLAME_EV_CPU, 99, 1, 0, 0);
+	dg_sample(&g, 1, 1, INFLAME_EV_CPU, UINT64_MAX, 2, 0, 0);
+	dg_sample(&g, 1, 1, INFLAME_EV_CPU, 1, 1, 0, 0);
+	dg_chunk(&g, INFLAME_CHUNK_SAMPLES);
+	assert_int_equal(dg_write(&g, path), 0);
+	assert_int_equal(load(path, INFLAME_VIEW_CPU, 0, 0, out, sizeof(out), &st), 0);
+	assert_string_equal(out, S1 " 1|[missing stack] 3");
+	assert_int_equal(st.missing_stacks, 2);
+	/* No END chunk, but nothing cut: incomplete, not torn. */
+	assert_int_equal(st.incomplete_files, 1);
+	assert_int_equal(st.torn_files, 0);
+	unlink(path);
+}
+
+/* A torn tail keeps what came before; a damaged chunk (good checksum, bad payload) is
+ * ignored as a whole. */
+static void test_torn_and_damaged(void **state)
+{
+	struct inflame_load_stats st;
+	struct dumpgen g;
+	char path[64], out[2048];
+	size_t keep;
+
+	(void)state;
+	dg_begin(&g, 7, INFLAME_FEAT_CPU);
+	common(&g);
+	dg_count(&g, 1);
+	dg_sample(&g, 1, 1, INFLAME_EV_CPU, 1, 4, 0, 0);
+	dg_chunk(&g, INFLAME_CHUNK_SAMPLES);
+	/* Claims 3 samples, holds 2 and then garbage that does not decode as a third. */
+	dg_count(&g, 3);
+	dg_sample(&g, 1, 1, INFLAME_EV_CPU, 2, 1, 0, 0);
+	dg_sample(&g, 1, 1, INFLAME_EV_CPU, 2, 1, 0, 0);
+	inflame_buf_put(&g.b, "\x01\x02\x03\x04\xff", 5);
+	dg_chunk(&g, INFLAME_CHUNK_SAMPLES);
+	/* A stacks chunk with a lying count. */
+	dg_count(&g, 1u << 30);
+	dg_chunk(&g, INFLAME_CHUNK_STACKS);
+	dg_count(&g, 1);
+	dg_sample(&g, 1, 1, INFLAME_EV_CPU, 2, 8, 0, 0);
+	keep = g.file.len;
+	dg_chunk(&g, INFLAME_CHUNK_SAMPLES);
+	g.file.len = keep + 10; /* cut in the middle of the last chunk */
+	assert_int_equal(dg_write(&g, path), 0);
+	assert_int_equal(load(path, INFLAME_VIEW_CPU, 0, 0, out, sizeof(out), &st), 0);
+	assert_string_equal(out, S1 " 4");
+	assert_int_equal(st.torn_files, 1);
+	assert_int_equal(st.incomplete_files, 1);
+	assert_int_equal(st.damaged_chunks, 2);
+	unlink(path);
+}
+
+static void test_bad_files(void **state)
+{
+	struct inflame_load_stats st;
+	char path[64] = "/tmp/inflame-test-XXXXXX", out[512];
+	int fd;
+
+	(void)state;
+	assert_int_not_equal(
+	    load("/nonexistent/dump", INFLAME_VIEW_CPU, 0, 0, out, sizeof(out), &st), 0);
+	assert_non_null(strstr(out, "cannot open"));
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd,
+			       "# not a dump at all, just some text, long enough to map it\n"
+			       "more text here to pass the header size.....\n",
+			       104),
+			 104);
+	close(fd);
+	assert_int_not_equal(load(path, INFLAME_VIEW_CPU, 0, 0, out, sizeof(out), &st), 0);
+	assert_non_null(strstr(out, "not an inflame dump"));
+	unlink(path);
+}
+
+/* Real symbols: a dump whose module is the symtest program, with addresses it reports. */
+static void test_real_symbols(void **state)
+{
+	struct inflame_load_stats st;
+	struct dumpgen g;
+	char path[64], out[4096], prog[4096], cmd[4200], line[256], key[64], val[160];
+	uint64_t bias = 0, lo = 0, hi = 0, alpha = 0, beta = 0, frames[2];
+	const char *bd = getenv("INFLAME_BUILDDIR");
+	uint8_t bid[20];
+	FILE *f;
+
+	(void)state;
+	snprintf(prog, sizeof(prog), "%s/tests/progs/symtest", bd ? bd : ".");
+	snprintf(cmd, sizeof(cmd), "'%s'", prog);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		uint64_t v;
+
+		if (sscanf(line, "%63s %159s", key, val) != 2)
+			continue;
+		v = strtoull(val, NULL, 16);
+		if (!strcmp(key, "bias"))
+			bias = v;
+		else if (!strcmp(key, "lo"))
+			lo = v;
+		else if (!strcmp(key, "hi"))
+			hi = v;
+		else if (!strcmp(key, "alpha"))
+			alpha = v;
+		else if (!strcmp(key, "beta"))
+			beta = v;
+	}
+	assert_int_equal(pclose(f), 0);
+	frames[0] = alpha + 2; /* leaf inside alpha */
+	frames[1] = beta + 5;  /* return address inside beta */
+	dg_begin(&g, 9, INFLAME_FEAT_CPU);
+	dg_module(&g, 1, bias, lo, hi, prog, NULL, 0);
+	dg_count(&g, 1);
+	dg_stack(&g, 1, 2, frames);
+	dg_chunk(&g, INFLAME_CHUNK_STACKS);
+	/* A second generation with a build-id that does not match the file. */
+	memset(bid, 0x5a, sizeof(bid));
+	dg_module(&g, 2, bias, lo, hi, prog, bid, sizeof(bid));
+	dg_count(&g, 1);
+	dg_sample(&g, 1, 1, INFLAME_EV_CPU, 1, 1, 0, 0);
+	dg_chunk(&g, INFLAME_CHUNK_SAMPLES);
+	dg_end(&g, 2);
+	assert_int_equal(dg_write(&g, path), 0);
+	assert_int_equal(load(path, INFLAME_VIEW_DEFAULT_, 0, 0, out, sizeof(out), &st), 0);
+	assert_string_equal(out, "symtest_beta;symtest_alpha 1");
+	assert_int_equal(st.buildid_mismatch, 1);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_cpu_wall),	     cmocka_unit_test(test_root_frames),
+	    cmocka_unit_test(test_filters),	     cmocka_unit_test(test_memory_views),
+	    cmocka_unit_test(test_live_churn),	     cmocka_unit_test(test_missing_stack),
+	    cmocka_unit_test(test_torn_and_damaged), cmocka_unit_test(test_bad_files),
+	    cmocka_unit_test(test_real_symbols),
+	};
+
+	unsetenv("DEBUGINFOD_URLS");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,135 @@
+/* e2e workload for process and thread life cycles. Modes:
+ *   fork       parent and child both burn CPU in different functions
+ *   forkexec   the child execs this program again in mode "burn"
+ *   churn N    creates and joins N short threads, a few at a time
+ *   dumpsig    burns, sends itself SIGUSR2 half way, burns again
+ *   burn S     burns S seconds of CPU in burn_cpu()
+ *   sigprof    installs its own SIGPROF handler and ITIMER_PROF timer, burns, prints how
+ *              often its handler ran
+ *   forkloop N forks N children in a loop (each exits at once) while burning
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+volatile unsigned long sink;
+
+static unsigned long long cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+}
+
+__attribute__((noinline)) void burn_cpu(double secs)
+{
+	unsigned long long end = cpu_ns() + (unsigned long long)(secs * 1e9);
+	unsigned long s = sink;
+
+	while (cpu_ns() < end)
+		for (int i = 0; i < 10000; i++)
+			s = s * 31 + (unsigned long)i;
+	sink = s;
+}
+
+__attribute__((noinline)) void parent_work(void)
+{
+	burn_cpu(0.6);
+}
+
+__attribute__((noinline)) void child_work(void)
+{
+	burn_cpu(0.6);
+}
+
+static void *short_thread(void *p)
+{
+	(void)p;
+	burn_cpu(0.002);
+	return NULL;
+}
+
+static volatile sig_atomic_t app_ticks;
+
+static void app_handler(int sig)
+{
+	(void)sig;
+	app_ticks++;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "burn";
+
+	if (!strcmp(mode, "burn")) {
+		burn_cpu(argc > 2 ? atof(argv[2]) : 0.5);
+	} else if (!strcmp(mode, "fork") || !strcmp(mode, "forkexec")) {
+		pid_t pid = fork();
+		int st;
+
+		if (pid == 0) {
+			if (!strcmp(mode, "forkexec")) {
+				execl(argv[0], argv[0], "burn", "0.6", (char *)NULL);
+				_exit(127);
+			}
+			child_work();
+			_exit(0);
+		}
+		parent_work();
+		waitpid(pid, &st, 0);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			return 1;
+	} else if (!strcmp(mode, "churn")) {
+		int n = argc > 2 ? atoi(argv[2]) : 1000;
+
+		for (int i = 0; i < n; i += 4) {
+			pthread_t t[4];
+
+			for (int k = 0; k < 4; k++)
+				pthread_create(&t[k], NULL, short_thread, NULL);
+			for (int k = 0; k < 4; k++)
+				pthread_join(t[k], NULL);
+		}
+	} else if (!strcmp(mode, "dumpsig")) {
+		burn_cpu(0.5);
+		kill(getpid(), SIGUSR2);
+		burn_cpu(0.5);
+	} else if (!strcmp(mode, "sigprof")) {
+		struct itimerval it = {{0, 10000}, {0, 10000}};
+
+		signal(SIGPROF, app_handler);
+		setitimer(ITIMER_PROF, &it, NULL);
+		burn_cpu(1.0);
+		memset(&it, 0, sizeof(it));
+		setitimer(ITIMER_PROF, &it, NULL);
+		fprintf(stderr, "app handler ran %d times\n", (int)app_ticks);
+		if (app_ticks < 20)
+			return 1;
+	} else if (!strcmp(mode, "forkloop")) {
+		int n = argc > 2 ? atoi(argv[2]) : 200;
+
+		for (int i = 0; i < n; i++) {
+			pid_t pid = fork();
+			int st;
+
+			if (pid == 0)
+				_exit(7);
+			burn_cpu(0.002);
+			waitpid(pid, &st, 0);
+			if (!WIFEXITED(st) || WEXITSTATUS(st) != 7)
+				return 1;
+		}
+	} else {
+		fprintf(stderr, "unknown mode %s\n", mode);
+		return 2;
+	}
+	printf("%s done\n", mode);
+	return 0;
+}

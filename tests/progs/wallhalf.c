@@ -1,0 +1,59 @@
+/* e2e workload for wall-clock sampling: one thread alternates 5 ms of spinning and 5 ms of
+ * sleeping; it reports the wall time it spent in each as "truth spin NS" / "truth sleep NS".
+ * Sleeps restart after EINTR so wall sampling cannot shorten them. Usage: wallhalf [seconds] */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+volatile unsigned long sink;
+
+static unsigned long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+}
+
+__attribute__((noinline)) void spin_for(unsigned long long ns)
+{
+	unsigned long long end = now_ns() + ns;
+	unsigned long s = sink;
+
+	while (now_ns() < end)
+		for (int i = 0; i < 1000; i++)
+			s = s * 31 + (unsigned long)i;
+	sink = s;
+}
+
+__attribute__((noinline)) void sleep_for(unsigned long long ns)
+{
+	struct timespec ts;
+	unsigned long long end = now_ns() + ns;
+
+	ts.tv_sec = (time_t)(end / 1000000000ull);
+	ts.tv_nsec = (long)(end % 1000000000ull);
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+int main(int argc, char **argv)
+{
+	double secs = argc > 1 ? atof(argv[1]) : 2.0;
+	unsigned long long end = now_ns() + (unsigned long long)(secs * 1e9);
+	unsigned long long spin = 0, sleep = 0;
+
+	while (now_ns() < end) {
+		unsigned long long t0 = now_ns();
+
+		spin_for(5000000);
+		spin += now_ns() - t0;
+		t0 = now_ns();
+		sleep_for(5000000);
+		sleep += now_ns() - t0;
+	}
+	fprintf(stderr, "truth spin %llu\ntruth sleep %llu\n", spin, sleep);
+	printf("wallhalf done\n");
+	return 0;
+}

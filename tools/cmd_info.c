@@ -1,0 +1,372 @@
+/*
+ * `inflame info DUMP...`: describes dump files without symbolizing them.
+ *
+ * Each file is walked once with the validating reader; a summary record collects the
+ * PROCESS chunk (copied out of the mapping), the counts of samples per event and per thread,
+ * the last values of the counters, the module count of the latest map, the END chunk, and
+ * whether the walk ended on a torn chunk. The summary is then printed as "key: value" lines.
+ * A file that is not a readable dump gets one error line and makes the exit status 1; the
+ * other files are still described.
+ */
+#include "commands.h"
+#include "dump_read.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct thread_info {
+	uint64_t tid;
+	uint64_t samples[INFLAME_EV_COUNT_];
+	char name[64];
+	int exited;
+};
+
+struct info {
+	int have_process;
+	struct inflame_process_rec p;
+	uint64_t samples[INFLAME_EV_COUNT_];
+	uint64_t weight[INFLAME_EV_COUNT_];
+	uint64_t stat[INFLAME_STAT_COUNT_];
+	int have_stat[INFLAME_STAT_COUNT_];
+	uint64_t modules, module_maps, stacks, damaged, other_events;
+	uint64_t last_time;
+	int have_end;
+	struct inflame_end_rec end;
+	struct thread_info *threads;
+	size_t nthreads, threads_cap;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: inflame info [-v] DUMP...\n"
+		   "  -v, --verbose  list threads with their sample counts\n");
+}
+
+/* Finds or adds a thread (linear: dumps hold at most a few thousand threads, and this is
+ * only a summary). Returns NULL when out of memory. */
+static struct thread_info *thread_get(struct info *in, uint64_t tid)
+{
+	struct thread_info *t;
+
+	for (size_t i = in->nthreads; i-- > 0;)
+		if (in->threads[i].tid == tid)
+			return &in->threads[i];
+	if (in->nthreads == in->threads_cap) {
+		size_t ncap = in->threads_cap ? in->threads_cap * 2 : 16;
+
+		t = realloc(in->threads, ncap * sizeof(*t));
+		if (!t)
+			return NULL;
+		in->threads = t;
+		in->threads_cap = ncap;
+	}
+	t = &in->threads[in->nthreads++];
+	memset(t, 0, sizeof(*t));
+	t->tid = tid;
+	return t;
+}
+
+static void stat_fn(void *arg, uint64_t key, uint64_t value)
+{
+	struct info *in = arg;
+
+	if (key < INFLAME_STAT_COUNT_) {
+		in->stat[key] = value;
+		in->have_stat[key] = 1;
+	}
+}
+
+static int walk(struct inflame_dump_reader *r, struct info *in)
+{
+	struct inflame_chunk c;
+
+	while (inflame_dump_reader_next(r, &c) == 1) {
+		switch (c.type) {
+		case INFLAME_CHUNK_PROCESS:
+			if (inflame_dump_decode_process(&c, &in->p) < 0)
+				in->damaged++;
+			else
+				in->have_process = 1;
+			break;
+		case INFLAME_CHUNK_MODULES: {
+			struct inflame_module_iter it;
+			struct inflame_module_rec m;
+			uint64_t n = 0;
+			int rc;
+
+			if (inflame_dump_modules_begin(&c, &it) < 0) {
+				in->damaged++;
+				break;
+			}
+			while ((rc = inflame_dump_modules_next(&it, &m)) == 1)
+				n++;
+			if (rc < 0) {
+				in->damaged++;
+				break;
+			}
+			in->modules = n;
+			in->module_maps++;
+			break;
+		}
+		case INFLAME_CHUNK_STACKS: {
+			struct inflame_stack_iter it;
+
+			if (inflame_dump_stacks_begin(&c, &it) < 0)
+				in->damaged++;
+			else
+				in->stacks += it.left;
+			break;
+		}
+		case INFLAME_CHUNK_SAMPLES: {
+			struct inflame_sample_iter it;
+			struct inflame_sample_rec s;
+			int rc;
+
+			if (inflame_dump_samples_begin(&c, r->hdr.start_monotonic, &it) < 0) {
+				in->damaged++;
+				break;
+			}
+			while ((rc = inflame_dump_samples_next(&it, &s)) == 1) {
+				struct thread_info *t;
+
+				if (s.event >= INFLAME_EV_COUNT_) {
+					in->other_events++;
+					continue;
+				}
+				in->samples[s.event]++;
+				in->weight[s.event] += s.weight;
+				if (s.time > in->last_time)
+					in->last_time = s.time;
+				t = thread_get(in, s.tid);
+				if (!t)
+					return -ENOMEM;
+				t->samples[s.event]++;
+			}
+			if (rc < 0)
+				in->damaged++;
+			break;
+		}
+		case INFLAME_CHUNK_THREADS: {
+			struct inflame_thread_iter it;
+			struct inflame_thread_rec tr;
+			int rc;
+
+			if (inflame_dump_threads_begin(&c, &it) < 0) {
+				in->damaged++;
+				break;
+			}
+			while ((rc = inflame_dump_threads_next(&it, &tr)) == 1) {
+				struct thread_info *t = thread_get(in, tr.tid);
+				size_t n =
+				    tr.name.n < sizeof(t->name) ? tr.name.n : sizeof(t->name) - 1;
+
+				if (!t)
+					return -ENOMEM;
+				memcpy(t->name, tr.name.s, n);
+				t->name[n] = '\0';
+				t->exited = (tr.flags & 1) != 0;
+			}
+			if (rc < 0)
+				in->damaged++;
+			break;
+		}
+		case INFLAME_CHUNK_STATS:
+			if (inflame_dump_decode_stats(&c, stat_fn, in) < 0)
+				in->damaged++;
+			break;
+		case INFLAME_CHUNK_END:
+			if (inflame_dump_decode_end(&c, &in->end) < 0)
+				in->damaged++;
+			else
+				in->have_end = 1;
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Prints a string from the dump with control characters escaped, so a hostile file cannot
+ * drive the terminal. */
+static void put_safe(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch < 0x20 || ch == 0x7f)
+			printf("\\x%02x", ch);
+		else
+			putchar(ch);
+	}
+}
+
+static void print_time(uint64_t ns)
+{
+	time_t t = (time_t)(ns / 1000000000u);
+	struct tm tm;
+	char buf[64];
+
+	if (!gmtime_r(&t, &tm) || !strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm)) {
+		printf("(invalid)");
+		return;
+	}
+	printf("%s.%03" PRIu64 "Z", buf, (ns / 1000000u) % 1000u);
+}
+
+static const char *event_names[INFLAME_EV_COUNT_] = {"cpu", "wall", "alloc", "free"};
+
+static void print_info(const char *path, const struct inflame_dump_reader *r, const struct info *in,
+		       int verbose)
+{
+	const struct inflame_dump_header_info *h = &r->hdr;
+	uint64_t end = in->have_end ? in->end.end_monotonic : in->last_time;
+	uint64_t nthreads = 0;
+
+	printf("file:        %s\n", path);
+	if (in->have_process) {
+		struct inflame_cursor cur = in->p.args;
+
+		printf("pid:         %" PRIu64 " (parent %" PRIu64 ")\n", in->p.pid, in->p.ppid);
+		printf("command:     ");
+		for (uint64_t i = 0; i < in->p.argc; i++) {
+			const char *s;
+			size_t n;
+
+			inflame_cursor_str(&cur, &s, &n);
+			if (cur.err)
+				break;
+			if (i)
+				putchar(' ');
+			put_safe(s, n);
+		}
+		printf("\nexecutable:  ");
+		put_safe(in->p.exe.s, in->p.exe.n);
+		putchar('\n');
+	} else {
+		printf("pid:         %" PRIu32 "\n", h->pid);
+	}
+	printf("started:     ");
+	print_time(h->start_realtime);
+	putchar('\n');
+	if (end >= h->start_monotonic)
+		printf("duration:    %.3f s%s\n", (double)(end - h->start_monotonic) / 1e9,
+		       in->have_end ? "" : " (up to the last sample)");
+	printf("sequence:    %" PRIu32 "\n", h->sequence);
+	if (in->have_process) {
+		printf("events:      ");
+		put_safe(in->p.events.s, in->p.events.n);
+		printf("\ncpu timer:   ");
+		put_safe(in->p.cpu_timer.s, in->p.cpu_timer.n);
+		printf("\nunwind:      ");
+		put_safe(in->p.unwind.s, in->p.unwind.n);
+		printf(" (max depth %" PRIu64 ")\n", in->p.max_depth);
+		printf("frequency:   %" PRIu64 " Hz asked", in->p.frequency);
+		if (in->samples[INFLAME_EV_CPU] && in->have_stat[INFLAME_STAT_CPU_NS] &&
+		    in->stat[INFLAME_STAT_CPU_NS])
+			printf(", %.1f samples per CPU-second achieved (%.3f s of CPU)",
+			       (double)in->weight[INFLAME_EV_CPU] /
+				   ((double)in->stat[INFLAME_STAT_CPU_NS] / 1e9),
+			       (double)in->stat[INFLAME_STAT_CPU_NS] / 1e9);
+		putchar('\n');
+	}
+	printf("samples:    ");
+	for (int e = 0; e < INFLAME_EV_COUNT_; e++)
+		printf(" %s %" PRIu64 "%s", event_names[e], in->samples[e],
+		       e + 1 < INFLAME_EV_COUNT_ ? "," : "\n");
+	for (size_t i = 0; i < in->nthreads; i++) {
+		uint64_t n = 0;
+
+		for (int e = 0; e < INFLAME_EV_COUNT_; e++)
+			n += in->threads[i].samples[e];
+		nthreads += n > 0 || in->threads[i].name[0];
+	}
+	printf("threads:     %" PRIu64 "\n", nthreads);
+	if (verbose) {
+		for (size_t i = 0; i < in->nthreads; i++) {
+			const struct thread_info *t = &in->threads[i];
+
+			printf("  %-16s tid %-8" PRIu64, t->name[0] ? t->name : "?", t->tid);
+			for (int e = 0; e < INFLAME_EV_COUNT_; e++)
+				if (in->samples[e])
+					printf(" %s %" PRIu64, event_names[e], t->samples[e]);
+			printf("%s\n", t->exited ? " (exited)" : "");
+		}
+	}
+	printf("drops:       ring %" PRIu64 ", stack table %" PRIu64 ", threads %" PRIu64 "\n",
+	       in->stat[INFLAME_STAT_DROPPED_RING], in->stat[INFLAME_STAT_DROPPED_STACKS],
+	       in->stat[INFLAME_STAT_DROPPED_THREADS]);
+	printf("truncated:   %" PRIu64 " stacks\n", in->stat[INFLAME_STAT_TRUNCATED]);
+	printf("stacks:      %" PRIu64 "\n", in->stacks);
+	printf("modules:     %" PRIu64 " (%" PRIu64 " maps)\n", in->modules, in->module_maps);
+	if (in->damaged)
+		printf("damaged:     %" PRIu64 " chunks ignored\n", in->damaged);
+	if (r->complete)
+		printf("status:      complete\n");
+	else if (r->torn)
+		printf("status:      torn at offset %zu (%s)\n", r->off, r->err);
+	else
+		printf(
+		    "status:      incomplete (no END chunk; the process may still be running)\n");
+}
+
+int inflame_cmd_info(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int verbose = 0, status = 0, ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'v':
+			verbose = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "inflame info: no dump file given\n");
+		usage(stderr);
+		return 2;
+	}
+	for (int i = optind; i < argc; i++) {
+		struct inflame_dump_reader r;
+		struct info in;
+
+		memset(&in, 0, sizeof(in));
+		if (inflame_dump_reader_open(&r, argv[i]) < 0) {
+			fprintf(stderr, "inflame info: %s: %s\n", argv[i], r.err);
+			status = 1;
+			continue;
+		}
+		if (walk(&r, &in) < 0) {
+			fprintf(stderr, "inflame info: %s: out of memory\n", argv[i]);
+			status = 1;
+		} else {
+			if (i > optind)
+				putchar('\n');
+			print_info(argv[i], &r, &in, verbose);
+		}
+		free(in.threads);
+		inflame_dump_reader_close(&r);
+	}
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "inflame info: cannot write output\n");
+		return 1;
+	}
+	return status;
+}

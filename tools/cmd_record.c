@@ -1,0 +1,380 @@
+/*
+ * `inflame record`: the launcher. It checks its flags with the same parsers the preload uses,
+ * refuses targets LD_PRELOAD cannot reach (static or setuid executables) with a clear message,
+ * finds libinflame.so next to itself (build tree) or where it was installed, prepends it to
+ * LD_PRELOAD, runs the command and waits for it. The program's stdout is left alone; the
+ * launcher speaks on stderr only, and exits with the program's status (re-raising the signal
+ * that killed it). Afterwards it lists the dump files the run wrote: the files matching the
+ * output pattern (with %p, %t, %n as wildcards) that were created during the run.
+ */
+#include "commands.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <glob.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ERR(...) fprintf(stderr, "inflame record: " __VA_ARGS__)
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: inflame record [options] [--] COMMAND [ARGS...]\n"
+		"  -e, --events LIST     cpu, wall, alloc (comma list; default cpu)\n"
+		"  -F, --frequency HZ    samples per second per thread (default 999)\n"
+		"  -o, --output PATTERN  dump file pattern: %%p pid, %%t time, %%n sequence\n"
+		"                        (default inflame.%%p.ifl)\n"
+		"      --unwind fp|dwarf stack unwinder (default fp)\n"
+		"      --cpu-timer perf|thread|itimer  CPU clock (default perf)\n"
+		"      --signal SIG      signal that triggers a dump (default USR2, or none)\n"
+		"      --interval S      write a new dump file every S seconds (default 0: off)\n"
+		"      --max-depth N     deepest stack recorded (default 128)\n"
+		"      --alloc-rate B    mean bytes between allocation samples (1 = all)\n"
+		"      --no-children     do not profile programs the command executes\n"
+		"  -q, --quiet           do not list the dump files written\n");
+}
+
+/* Where is libinflame.so? Next to the binary in a build tree, or the installed one. */
+static int find_preload(char *out, size_t len)
+{
+	char self[PATH_MAX], *slash;
+	const char *env = getenv("INFLAME_PRELOAD_LIB");
+	const char *rel[] = {"/preload/.libs/libinflame.so", "/../lib/inflame/libinflame.so"};
+	ssize_t n;
+
+	if (env && *env) {
+		if (access(env, R_OK) != 0)
+			return -errno;
+		snprintf(out, len, "%s", env);
+		return 0;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = 0;
+		slash = strrchr(self, '/');
+		if (slash)
+			*slash = 0;
+		for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+			char cand[PATH_MAX * 2], real[PATH_MAX];
+
+			snprintf(cand, sizeof(cand), "%s%s", self, rel[i]);
+			if (access(cand, R_OK) == 0 && realpath(cand, real)) {
+				snprintf(out, len, "%s", real);
+				return 0;
+			}
+		}
+	}
+	snprintf(out, len, "%s/libinflame.so", PKGLIBDIR);
+	return access(out, R_OK) == 0 ? 0 : -ENOENT;
+}
+
+/* Finds cmd in PATH like execvp would. */
+static int resolve(const char *cmd, char *out, size_t len)
+{
+	const char *path = getenv("PATH");
+	char *copy, *dir, *save = NULL;
+
+	if (strchr(cmd, '/')) {
+		snprintf(out, len, "%s", cmd);
+		return access(out, X_OK) == 0 ? 0 : -errno;
+	}
+	copy = strdup(path ? path : "/usr/local/bin:/usr/bin:/bin");
+	if (!copy)
+		return -ENOMEM;
+	for (dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		snprintf(out, len, "%s/%s", *dir ? dir : ".", cmd);
+		if (access(out, X_OK) == 0) {
+			free(copy);
+			return 0;
+		}
+	}
+	free(copy);
+	return -ENOENT;
+}
+
+/* 0: fine; 1: statically linked; 2: setuid/setgid; 3: not an executable we know */
+static int check_target(const char *path)
+{
+	unsigned char buf[4096];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (stat(path, &st) < 0)
+		return 3;
+	if ((st.st_mode & (S_ISUID | S_ISGID)) && (st.st_uid != getuid() || st.st_gid != getgid()))
+		return 2;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0; /* let exec report it */
+	n = read(fd, buf, sizeof(buf));
+	if (n >= 2 && buf[0] == '#' && buf[1] == '!') {
+		close(fd);
+		return 0; /* a script: its interpreter is what runs */
+	}
+	if (n < (ssize_t)sizeof(Elf64_Ehdr) || memcmp(buf, ELFMAG, SELFMAG) ||
+	    buf[EI_CLASS] != ELFCLASS64) {
+		close(fd);
+		return 0;
+	}
+	{
+		Elf64_Ehdr eh;
+
+		memcpy(&eh, buf, sizeof(eh));
+		for (int i = 0; i < eh.e_phnum; i++) {
+			Elf64_Phdr ph;
+
+			if (pread(fd, &ph, sizeof(ph),
+				  (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize)) !=
+			    (ssize_t)sizeof(ph))
+				break;
+			if (ph.p_type == PT_INTERP) {
+				close(fd);
+				return 0;
+			}
+		}
+	}
+	close(fd);
+	return 1;
+}
+
+static int set_env_checked(const char *name, const char *value)
+{
+	if (setenv(name, value, 1) < 0) {
+		ERR("cannot set %s: %s\n", name, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The pattern as a glob: each conversion becomes '*'. */
+static void pattern_glob(const char *pattern, char *out, size_t len)
+{
+	size_t n = 0;
+
+	for (const char *p = pattern; *p && n + 2 < len; p++) {
+		if (*p == '%' && p[1]) {
+			p++;
+			out[n++] = *p == '%' ? '%' : '*';
+		} else if (*p == '*' || *p == '?' || *p == '[' || *p == '\\') {
+			out[n++] = '\\';
+			out[n++] = *p;
+		} else {
+			out[n++] = *p;
+		}
+	}
+	out[n] = 0;
+}
+
+static void list_dumps(const char *pattern, time_t since)
+{
+	char g[INFLAME_OUTPUT_MAX * 2 + 8];
+	glob_t gl;
+
+	pattern_glob(pattern, g, sizeof(g) - 4);
+	strcat(g, "*"); /* .N suffixes */
+	if (glob(g, 0, NULL, &gl) != 0) {
+		fprintf(stderr, "inflame record: no dump file was written\n");
+		return;
+	}
+	for (size_t i = 0; i < gl.gl_pathc; i++) {
+		struct stat st;
+
+		if (lstat(gl.gl_pathv[i], &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_uid == getuid() && st.st_mtime >= since)
+			fprintf(stderr, "inflame record: wrote %s (%lld bytes)\n", gl.gl_pathv[i],
+				(long long)st.st_size);
+	}
+	globfree(&gl);
+}
+
+int inflame_cmd_record(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"events", required_argument, NULL, 'e'},
+	    {"frequency", required_argument, NULL, 'F'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"unwind", required_argument, NULL, 'u'},
+	    {"cpu-timer", required_argument, NULL, 'T'},
+	    {"signal", required_argument, NULL, 's'},
+	    {"interval", required_argument, NULL, 'i'},
+	    {"max-depth", required_argument, NULL, 'd'},
+	    {"alloc-rate", required_argument, NULL, 'a'},
+	    {"no-children", no_argument, NULL, 'n'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct inflame_config cfg;
+	char err[256], lib[PATH_MAX], target[PATH_MAX], *preload;
+	const char *old_preload, *output;
+	int c, quiet = 0, status;
+	time_t started;
+	pid_t pid;
+	uint64_t v;
+
+	inflame_config_defaults(&cfg);
+	output = getenv("INFLAME_OUTPUT") ? getenv("INFLAME_OUTPUT") : cfg.output;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+e:F:o:qh", opts, NULL)) != -1) {
+		const char *var = NULL;
+
+		err[0] = 0;
+		switch (c) {
+		case 'e':
+			if (inflame_config_parse_events(optarg, &cfg.events, err, sizeof(err)) < 0)
+				goto bad;
+			var = "INFLAME_EVENTS";
+			break;
+		case 'F':
+			if (inflame_config_parse_uint("--frequency", optarg, INFLAME_FREQ_MIN,
+						      INFLAME_FREQ_MAX, &v, err, sizeof(err)) < 0)
+				goto bad;
+			var = "INFLAME_FREQUENCY";
+			break;
+		case 'o':
+			if (inflame_config_check_output(optarg, err, sizeof(err)) < 0)
+				goto bad;
+			var = "INFLAME_OUTPUT";
+			output = optarg;
+			break;
+		case 'u':
+			if (inflame_config_parse_unwind(optarg, &cfg.unwind, err, sizeof(err)) < 0)
+				goto bad;
+			var = "INFLAME_UNWIND";
+			break;
+		case 'T':
+			if (inflame_config_parse_timer(optarg, &cfg.cpu_timer, err, sizeof(err)) <
+			    0)
+				goto bad;
+			var = "INFLAME_CPU_TIMER";
+			break;
+		case 's':
+			if (inflame_config_parse_signal(optarg, &cfg.dump_signal, err,
+							sizeof(err)) < 0)
+				goto bad;
+			var = "INFLAME_SIGNAL";
+			break;
+		case 'i':
+			if (inflame_config_parse_uint("--interval", optarg, 0, INFLAME_INTERVAL_MAX,
+						      &v, err, sizeof(err)) < 0)
+				goto bad;
+			var = "INFLAME_INTERVAL";
+			break;
+		case 'd':
+			if (inflame_config_parse_uint("--max-depth", optarg, INFLAME_DEPTH_MIN,
+						      INFLAME_DEPTH_MAX, &v, err, sizeof(err)) < 0)
+				goto bad;
+			var = "INFLAME_MAX_DEPTH";
+			break;
+		case 'a':
+			if (inflame_config_parse_uint("--alloc-rate", optarg, 1,
+						      INFLAME_ALLOC_RATE_MAX, &v, err,
+						      sizeof(err)) < 0)
+				goto bad;
+			var = "INFLAME_ALLOC_RATE";
+			break;
+		case 'n':
+			if (set_env_checked("INFLAME_FOLLOW_CHILDREN", "0") < 0)
+				return 1;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+		if (var && set_env_checked(var, optarg) < 0)
+			return 1;
+		continue;
+	bad:
+		ERR("%s\n", err);
+		return 2;
+	}
+	if (optind >= argc) {
+		ERR("no command given (usage: inflame record [options] -- COMMAND [ARGS...])\n");
+		return 2;
+	}
+	if (resolve(argv[optind], target, sizeof(target)) < 0) {
+		ERR("%s: command not found\n", argv[optind]);
+		return 127;
+	}
+	switch (check_target(target)) {
+	case 1:
+		ERR("%s is statically linked: LD_PRELOAD cannot load the profiler into it, so no "
+		    "profile would be written\n",
+		    target);
+		return 1;
+	case 2:
+		ERR("%s is setuid or setgid: the dynamic loader ignores LD_PRELOAD for it, so no "
+		    "profile would be written\n",
+		    target);
+		return 1;
+	default:
+		break;
+	}
+	if (find_preload(lib, sizeof(lib)) < 0) {
+		ERR("cannot find libinflame.so (looked next to this program and in %s); set "
+		    "INFLAME_PRELOAD_LIB\n",
+		    PKGLIBDIR);
+		return 1;
+	}
+	old_preload = getenv("LD_PRELOAD");
+	if (old_preload && *old_preload) {
+		if (asprintf(&preload, "%s:%s", lib, old_preload) < 0)
+			return 1;
+	} else {
+		preload = strdup(lib);
+	}
+	if (!preload || set_env_checked("LD_PRELOAD", preload) < 0)
+		return 1;
+	free(preload);
+
+	started = time(NULL);
+	pid = fork();
+	if (pid < 0) {
+		ERR("fork: %s\n", strerror(errno));
+		return 1;
+	}
+	if (pid == 0) {
+		execv(target, argv + optind);
+		fprintf(stderr, "inflame record: %s: %s\n", target, strerror(errno));
+		_exit(127);
+	}
+	/* Like system(): the terminal's interrupt goes to the program; we wait for it. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			ERR("waitpid: %s\n", strerror(errno));
+			return 1;
+		}
+	}
+	if (!quiet)
+		list_dumps(output, started);
+	if (WIFSIGNALED(status)) {
+		struct rlimit no_core = {0, 0};
+		int sig = WTERMSIG(status);
+
+		setrlimit(RLIMIT_CORE, &no_core);
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return 128 + sig;
+	}
+	return WEXITSTATUS(status);
+}

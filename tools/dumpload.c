@@ -1,0 +1,675 @@
+/*
+ * Loading an inflame dump into a stack set: inflame_dumpfile_load() of source.h.
+ *
+ * The file is walked twice (it is mapped, so this is cheap). The first walk gathers what
+ * samples refer to: the process (its command name for the "comm-pid" root frame), every
+ * generation of the module map (fed to the symbolizer in file order, so that later ones win
+ * where they overlap), the stacks (id -> frames, leaf first, kept in one array of addresses),
+ * the thread names (last one wins), the counters, and which events have samples. The second
+ * walk applies the chosen view to the SAMPLES chunks and aggregates weights per (stack id,
+ * tid) in first-seen order; live and peak views instead keep a table of the sampled
+ * allocations still live (address -> stack, tid, weight), and peak replays the samples up to
+ * the point where the live weight was highest. Only then are the aggregated stacks
+ * symbolized, reversed to root-first and added to the stack set, so each distinct stack is
+ * symbolized once per thread and each distinct address once.
+ *
+ * A chunk that fails to decode is ignored as a whole (it is decoded once to check before its
+ * records are used); a torn tail ends the walk with what came before. All tables grow with
+ * records actually present in the file, which the reader bounds by the file's size.
+ */
+#include "dump_read.h"
+#include "source.h"
+#include "symbolize.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A hash map from a pair of 64-bit keys to three 64-bit values, with deletion. */
+struct map_entry {
+	uint64_t k1, k2;
+	uint64_t v1, v2, v3;
+	uint64_t used;
+};
+
+struct map {
+	struct map_entry *e;
+	size_t size, used;
+};
+
+static uint64_t mix(uint64_t k1, uint64_t k2)
+{
+	uint64_t h = k1 * 0x9e3779b97f4a7c15ULL ^ (k2 + 0x632be59bd9b4e019ULL);
+
+	h ^= h >> 31;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 29;
+	return h;
+}
+
+static void map_free(struct map *m)
+{
+	free(m->e);
+	memset(m, 0, sizeof(*m));
+}
+
+static struct map_entry *map_find(const struct map *m, uint64_t k1, uint64_t k2)
+{
+	if (!m->size)
+		return NULL;
+	for (size_t j = mix(k1, k2) & (m->size - 1);; j = (j + 1) & (m->size - 1)) {
+		if (!m->e[j].used)
+			return NULL;
+		if (m->e[j].k1 == k1 && m->e[j].k2 == k2)
+			return &m->e[j];
+	}
+}
+
+static struct map_entry *insert_slot(struct map_entry *tab, size_t size, uint64_t k1, uint64_t k2)
+{
+	size_t j = mix(k1, k2) & (size - 1);
+
+	while (tab[j].used && !(tab[j].k1 == k1 && tab[j].k2 == k2))
+		j = (j + 1) & (size - 1);
+	return &tab[j];
+}
+
+/* Returns the entry for (k1, k2), adding a zeroed one if needed; *added tells which. NULL
+ * when out of memory. */
+static struct map_entry *map_get(struct map *m, uint64_t k1, uint64_t k2, int *added)
+{
+	struct map_entry *e;
+
+	if ((m->used + 1) * 2 > m->size) {
+		size_t nsize = m->size ? m->size * 2 : 64;
+		struct map_entry *ntab = calloc(nsize, sizeof(*ntab));
+
+		if (!ntab)
+			return NULL;
+		for (size_t i = 0; i < m->size; i++)
+			if (m->e[i].used)
+				*insert_slot(ntab, nsize, m->e[i].k1, m->e[i].k2) = m->e[i];
+		free(m->e);
+		m->e = ntab;
+		m->size = nsize;
+	}
+	e = insert_slot(m->e, m->size, k1, k2);
+	*added = !e->used;
+	if (!e->used) {
+		memset(e, 0, sizeof(*e));
+		e->k1 = k1;
+		e->k2 = k2;
+		e->used = 1;
+		m->used++;
+	}
+	return e;
+}
+
+/* Removes an entry found by map_find, shifting later entries of its run back. */
+static void map_del(struct map *m, struct map_entry *e)
+{
+	size_t i = (size_t)(e - m->e), j = i;
+
+	m->e[i].used = 0;
+	m->used--;
+	for (;;) {
+		size_t home;
+
+		j = (j + 1) & (m->size - 1);
+		if (!m->e[j].used)
+			return;
+		home = mix(m->e[j].k1, m->e[j].k2) & (m->size - 1);
+		/* The entry at j may move to i only if its home is not within (i, j]. */
+		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
+			m->e[i] = m->e[j];
+			m->e[j].used = 0;
+			i = j;
+		}
+	}
+}
+
+/* One aggregated stack, in first-seen order. */
+struct agg {
+	uint64_t stack, tid, weight;
+};
+
+struct loader {
+	struct inflame_dump_reader r;
+	const struct inflame_load_opts *o;
+	struct inflame_symbolizer *sym;
+	struct inflame_stack_rec *srec; /* scratch for decoding one stack */
+
+	/* PROCESS */
+	char comm[256];
+	uint64_t pid;
+
+	/* STACKS: id -> (v1 = offset in addrs, v2 = frame count) */
+	struct map stacks;
+	uint64_t *addrs;
+	size_t naddrs, addrs_cap;
+
+	/* THREADS: tid -> (v1 = offset in names, v2 = length) */
+	struct map threads;
+	char *names;
+	size_t names_len, names_cap;
+
+	uint64_t event_samples[INFLAME_EV_COUNT_];
+	uint64_t stat[INFLAME_STAT_COUNT_];
+	uint64_t damaged;
+
+	/* Aggregation: (stack, tid) -> v1 = index in aggs */
+	struct map aggmap;
+	struct agg *aggs;
+	size_t naggs, aggs_cap;
+
+	/* Live allocations: addr -> (v1 = stack, v2 = tid, v3 = weight) */
+	struct map live;
+	uint64_t live_weight, peak_weight, peak_index, alloc_index;
+};
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	size_t ncap = *cap ? *cap : 64;
+	void *np;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	np = realloc(*p, ncap * elem);
+	if (!np)
+		return -ENOMEM;
+	*p = np;
+	*cap = ncap;
+	return 0;
+}
+
+static void set_comm(struct loader *l, const char *s, size_t n)
+{
+	const char *base = s;
+
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '/')
+			base = s + i + 1;
+	n -= (size_t)(base - s);
+	if (n >= sizeof(l->comm))
+		n = sizeof(l->comm) - 1;
+	memcpy(l->comm, base, n);
+	l->comm[n] = '\0';
+}
+
+static void load_process(struct loader *l, const struct inflame_chunk *c)
+{
+	struct inflame_process_rec p;
+
+	if (inflame_dump_decode_process(c, &p) < 0) {
+		l->damaged++;
+		return;
+	}
+	l->pid = p.pid;
+	if (p.exe.n) {
+		set_comm(l, p.exe.s, p.exe.n);
+	} else if (p.argc) {
+		struct inflame_cursor cur = p.args;
+		const char *s;
+		size_t n;
+
+		inflame_cursor_str(&cur, &s, &n);
+		if (!cur.err)
+			set_comm(l, s, n);
+	}
+}
+
+static int load_modules(struct loader *l, const struct inflame_chunk *c)
+{
+	struct inflame_module_iter it;
+	struct inflame_module_rec m;
+	int rc;
+
+	if (inflame_dump_modules_begin(c, &it) < 0)
+		goto damaged;
+	while ((rc = inflame_dump_modules_next(&it, &m)) == 1)
+		;
+	if (rc < 0)
+		goto damaged;
+	inflame_dump_modules_begin(c, &it);
+	while (inflame_dump_modules_next(&it, &m) == 1)
+		if (inflame_symbolize_add_module(l->sym, m.base, m.lo, m.hi, m.path.s, m.path.n,
+						 (const uint8_t *)m.build_id.s, m.build_id.n) < 0)
+			return -ENOMEM;
+	return 0;
+damaged:
+	l->damaged++;
+	return 0;
+}
+
+static int load_stacks(struct loader *l, const struct inflame_chunk *c)
+{
+	struct inflame_stack_iter it;
+	int rc, added;
+
+	if (inflame_dump_stacks_begin(c, &it) < 0)
+		goto damaged;
+	while ((rc = inflame_dump_stacks_next(&it, l->srec)) == 1)
+		;
+	if (rc < 0)
+		goto damaged;
+	inflame_dump_stacks_begin(c, &it);
+	while (inflame_dump_stacks_next(&it, l->srec) == 1) {
+		struct map_entry *e = map_get(&l->stacks, l->srec->id, 0, &added);
+
+		if (!e)
+			return -ENOMEM;
+		if (!added)
+			continue; /* ids are unique in a valid file; the first definition wins */
+		if (grow((void **)&l->addrs, &l->addrs_cap, l->naddrs + l->srec->nframes,
+			 sizeof(*l->addrs)) < 0)
+			return -ENOMEM;
+		memcpy(l->addrs + l->naddrs, l->srec->frames, l->srec->nframes * sizeof(*l->addrs));
+		e->v1 = l->naddrs;
+		e->v2 = l->srec->nframes;
+		l->naddrs += l->srec->nframes;
+	}
+	return 0;
+damaged:
+	l->damaged++;
+	return 0;
+}
+
+static int load_threads(struct loader *l, const struct inflame_chunk *c)
+{
+	struct inflame_thread_iter it;
+	struct inflame_thread_rec t;
+	int rc, added;
+
+	if (inflame_dump_threads_begin(c, &it) < 0)
+		goto damaged;
+	while ((rc = inflame_dump_threads_next(&it, &t)) == 1)
+		;
+	if (rc < 0)
+		goto damaged;
+	inflame_dump_threads_begin(c, &it);
+	while (inflame_dump_threads_next(&it, &t) == 1) {
+		struct map_entry *e = map_get(&l->threads, t.tid, 0, &added);
+
+		if (!e ||
+		    grow((void **)&l->names, &l->names_cap, l->names_len + t.name.n + 1, 1) < 0)
+			return -ENOMEM;
+		memcpy(l->names + l->names_len, t.name.s, t.name.n);
+		l->names[l->names_len + t.name.n] = '\0';
+		e->v1 = l->names_len;
+		e->v2 = t.name.n;
+		l->names_len += t.name.n + 1;
+	}
+	return 0;
+damaged:
+	l->damaged++;
+	return 0;
+}
+
+static void stat_fn(void *arg, uint64_t key, uint64_t value)
+{
+	struct loader *l = arg;
+
+	if (key < INFLAME_STAT_COUNT_)
+		l->stat[key] = value;
+}
+
+/* Checks that a SAMPLES chunk decodes completely. */
+static int samples_ok(const struct loader *l, const struct inflame_chunk *c)
+{
+	struct inflame_sample_iter it;
+	struct inflame_sample_rec s;
+	int rc;
+
+	if (inflame_dump_samples_begin(c, l->r.hdr.start_monotonic, &it) < 0)
+		return 0;
+	while ((rc = inflame_dump_samples_next(&it, &s)) == 1)
+		;
+	return rc == 0;
+}
+
+/* The first walk: everything but the samples' weights. */
+static int first_walk(struct loader *l)
+{
+	struct inflame_chunk c;
+	int err = 0;
+
+	while (!err && inflame_dump_reader_next(&l->r, &c) == 1) {
+		switch (c.type) {
+		case INFLAME_CHUNK_PROCESS:
+			load_process(l, &c);
+			break;
+		case INFLAME_CHUNK_MODULES:
+			err = load_modules(l, &c);
+			break;
+		case INFLAME_CHUNK_STACKS:
+			err = load_stacks(l, &c);
+			break;
+		case INFLAME_CHUNK_THREADS:
+			err = load_threads(l, &c);
+			break;
+		case INFLAME_CHUNK_STATS:
+			if (inflame_dump_decode_stats(&c, stat_fn, l) < 0)
+				l->damaged++;
+			break;
+		case INFLAME_CHUNK_SAMPLES: {
+			struct inflame_sample_iter it;
+			struct inflame_sample_rec s;
+
+			if (!samples_ok(l, &c)) {
+				l->damaged++;
+				break;
+			}
+			inflame_dump_samples_begin(&c, l->r.hdr.start_monotonic, &it);
+			while (inflame_dump_samples_next(&it, &s) == 1)
+				if (s.event < INFLAME_EV_COUNT_)
+					l->event_samples[s.event]++;
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	return err;
+}
+
+/* Adds weight to the aggregate of (stack, tid); counts the sample, and counts it as missing
+ * when its stack was never defined. */
+static int aggregate(struct loader *l, uint64_t stack, uint64_t tid, uint64_t weight,
+		     struct inflame_load_stats *st)
+{
+	struct map_entry *e;
+	int added;
+
+	if (!l->o->threads)
+		tid = 0;
+	e = map_get(&l->aggmap, stack, tid, &added);
+	if (!e)
+		return -ENOMEM;
+	if (added) {
+		if (grow((void **)&l->aggs, &l->aggs_cap, l->naggs + 1, sizeof(*l->aggs)) < 0)
+			return -ENOMEM;
+		e->v1 = l->naggs;
+		e->v2 = !stack || !map_find(&l->stacks, stack, 0);
+		l->aggs[l->naggs++] = (struct agg){stack, tid, 0};
+	}
+	l->aggs[e->v1].weight += weight;
+	st->samples++;
+	st->missing_stacks += e->v2;
+	return 0;
+}
+
+/* Applies one ALLOC or FREE sample to the live table. */
+static int live_apply(struct loader *l, const struct inflame_sample_rec *s)
+{
+	struct map_entry *e = map_find(&l->live, s->addr, 0);
+	int added;
+
+	if (e) {
+		l->live_weight -= e->v3;
+		map_del(&l->live, e);
+	}
+	if (s->event == INFLAME_EV_ALLOC) {
+		e = map_get(&l->live, s->addr, 0, &added);
+		if (!e)
+			return -ENOMEM;
+		e->v1 = s->stack;
+		e->v2 = s->tid;
+		e->v3 = s->weight;
+		l->live_weight += s->weight;
+	}
+	return 0;
+}
+
+/*
+ * The second walk: applies the view to every sample. For live and peak views, replays
+ * ALLOC/FREE samples into the live table, stopping after 'limit' of them (UINT64_MAX = all),
+ * and records where the live weight peaked.
+ */
+static int sample_walk(struct loader *l, enum inflame_view view, uint64_t limit,
+		       struct inflame_load_stats *st)
+{
+	struct inflame_dump_reader r;
+	struct inflame_chunk c;
+	int memory = view == INFLAME_VIEW_LIVE || view == INFLAME_VIEW_LIVE_COUNT ||
+		     view == INFLAME_VIEW_PEAK;
+	uint32_t want = view == INFLAME_VIEW_CPU    ? INFLAME_EV_CPU
+			: view == INFLAME_VIEW_WALL ? INFLAME_EV_WALL
+						    : INFLAME_EV_ALLOC;
+	int err = 0;
+
+	/* A second reader over the same mapping: the first one keeps ownership of it. */
+	if (inflame_dump_reader_init(&r, l->r.data, l->r.size) < 0)
+		return -EINVAL;
+	l->alloc_index = 0;
+	while (!err && inflame_dump_reader_next(&r, &c) == 1) {
+		struct inflame_sample_iter it;
+		struct inflame_sample_rec s;
+
+		if (c.type != INFLAME_CHUNK_SAMPLES || !samples_ok(l, &c))
+			continue;
+		inflame_dump_samples_begin(&c, r.hdr.start_monotonic, &it);
+		while (!err && inflame_dump_samples_next(&it, &s) == 1) {
+			/* --tid keeps one thread's samples; frees apply whoever made them. */
+			if (l->o->only_tid && s.event != INFLAME_EV_FREE &&
+			    s.tid != (uint64_t)l->o->only_tid)
+				continue;
+			if (!memory) {
+				if (s.event == want)
+					err = aggregate(
+					    l, s.stack, s.tid,
+					    view == INFLAME_VIEW_ALLOC_COUNT ? 1 : s.weight, st);
+				continue;
+			}
+			if (s.event != INFLAME_EV_ALLOC && s.event != INFLAME_EV_FREE)
+				continue;
+			if (l->alloc_index >= limit)
+				return 0;
+			err = live_apply(l, &s);
+			l->alloc_index++;
+			if (l->live_weight > l->peak_weight) {
+				l->peak_weight = l->live_weight;
+				l->peak_index = l->alloc_index;
+			}
+		}
+	}
+	return err;
+}
+
+/* Aggregates what is left in the live table, in table order. */
+static int aggregate_live(struct loader *l, int count_only, struct inflame_load_stats *st)
+{
+	for (size_t i = 0; i < l->live.size; i++) {
+		const struct map_entry *e = &l->live.e[i];
+		int err;
+
+		if (!e->used)
+			continue;
+		err = aggregate(l, e->v1, e->v2, count_only ? 1 : e->v3, st);
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
+/* Adds "name-number" as a frame; returns its id or UINT32_MAX. */
+static uint32_t intern_tagged(struct inflame_stackset *ss, const char *name, size_t n, uint64_t num)
+{
+	char buf[320];
+	int len = snprintf(buf, sizeof(buf), "%.*s-%" PRIu64, (int)(n > 256 ? 256 : n), name, num);
+
+	return inflame_stackset_intern(ss, buf, (size_t)len);
+}
+
+/* Symbolizes the aggregated stacks and adds them to ss, root first. */
+static int emit(struct loader *l, struct inflame_stackset *ss, struct inflame_load_stats *st)
+{
+	uint32_t *frames;
+	size_t cap = 2 + (size_t)INFLAME_MAX_FRAMES * INFLAME_SYMBOLIZE_MAX_NAMES;
+	int err = 0;
+
+	frames = malloc(cap * sizeof(*frames));
+	if (!frames)
+		return -ENOMEM;
+	for (size_t i = 0; i < l->naggs && !err; i++) {
+		const struct agg *a = &l->aggs[i];
+		const struct map_entry *se = a->stack ? map_find(&l->stacks, a->stack, 0) : NULL;
+		size_t n = 0, nf = se ? (size_t)se->v2 : 0;
+		const char *comm = l->comm[0] ? l->comm : "[unknown]";
+
+		if (!a->weight)
+			continue;
+		if (l->o->pid)
+			frames[n++] = intern_tagged(ss, comm, strlen(comm), l->pid);
+		if (l->o->threads) {
+			const struct map_entry *te = map_find(&l->threads, a->tid, 0);
+
+			if (te && te->v2)
+				frames[n++] = intern_tagged(ss, l->names + te->v1, te->v2, a->tid);
+			else
+				frames[n++] = intern_tagged(ss, comm, strlen(comm), a->tid);
+		}
+		if (!se)
+			frames[n++] = inflame_stackset_intern(ss, "[missing stack]", 15);
+		/* Frames are leaf first in the dump: walk them from the root. */
+		for (size_t k = nf; k-- > 0;) {
+			const char *names[INFLAME_SYMBOLIZE_MAX_NAMES];
+			int nn =
+			    inflame_symbolize_addr(l->sym, l->addrs[se->v1 + k], k != 0, names);
+
+			if (nn < 0) {
+				err = nn;
+				break;
+			}
+			/* Names come innermost first: the outermost (the real function) is the
+			 * caller of the inlined ones. */
+			for (int j = nn; j-- > 0;)
+				frames[n++] =
+				    inflame_stackset_intern(ss, names[j], strlen(names[j]));
+		}
+		for (size_t k = 0; k < n && !err; k++)
+			if (frames[k] == UINT32_MAX)
+				err = -ENOMEM;
+		if (!err)
+			err = inflame_stackset_add(ss, frames, n, a->weight);
+	}
+	free(frames);
+	return err;
+}
+
+static enum inflame_view pick_default(const struct loader *l)
+{
+	if (l->event_samples[INFLAME_EV_CPU])
+		return INFLAME_VIEW_CPU;
+	if (l->event_samples[INFLAME_EV_WALL])
+		return INFLAME_VIEW_WALL;
+	if (l->event_samples[INFLAME_EV_ALLOC])
+		return INFLAME_VIEW_ALLOC;
+	if (l->r.hdr.features & INFLAME_FEAT_WALL && !(l->r.hdr.features & INFLAME_FEAT_CPU))
+		return INFLAME_VIEW_WALL;
+	if (l->r.hdr.features & INFLAME_FEAT_ALLOC && !(l->r.hdr.features & INFLAME_FEAT_CPU))
+		return INFLAME_VIEW_ALLOC;
+	return INFLAME_VIEW_CPU;
+}
+
+int inflame_dumpfile_load(const char *path, const struct inflame_load_opts *o,
+			  struct inflame_stackset *ss, struct inflame_load_stats *st, char *err,
+			  size_t errlen)
+{
+	struct loader *l;
+	enum inflame_view view;
+	int rc, torn, complete;
+
+	l = calloc(1, sizeof(*l));
+	if (!l) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	l->o = o;
+	rc = inflame_dump_reader_open(&l->r, path);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", l->r.err);
+		free(l);
+		return rc;
+	}
+	l->pid = l->r.hdr.pid;
+	l->sym = inflame_symbolize_new(1);
+	l->srec = malloc(sizeof(*l->srec));
+	if (!l->sym || !l->srec) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = first_walk(l);
+	if (rc < 0)
+		goto out;
+	torn = l->r.torn;
+	complete = l->r.complete;
+
+	view = o->view == INFLAME_VIEW_DEFAULT_ ? pick_default(l) : o->view;
+	if (o->only_pid && l->pid != (uint64_t)o->only_pid)
+		view = INFLAME_VIEW_DEFAULT_; /* another process: nothing to add */
+	switch (view) {
+	case INFLAME_VIEW_CPU:
+	case INFLAME_VIEW_WALL:
+	case INFLAME_VIEW_ALLOC:
+	case INFLAME_VIEW_ALLOC_COUNT:
+		rc = sample_walk(l, view, UINT64_MAX, st);
+		break;
+	case INFLAME_VIEW_LIVE:
+	case INFLAME_VIEW_LIVE_COUNT:
+		rc = sample_walk(l, view, UINT64_MAX, st);
+		if (!rc)
+			rc = aggregate_live(l, view == INFLAME_VIEW_LIVE_COUNT, st);
+		break;
+	case INFLAME_VIEW_PEAK:
+		rc = sample_walk(l, view, UINT64_MAX, st);
+		if (!rc) {
+			uint64_t peak = l->peak_index;
+
+			map_free(&l->live);
+			l->live_weight = l->peak_weight = 0;
+			rc = sample_walk(l, view, peak, st);
+		}
+		if (!rc)
+			rc = aggregate_live(l, 0, st);
+		break;
+	case INFLAME_VIEW_DEFAULT_:
+		view = pick_default(l);
+		break;
+	default:
+		snprintf(err, errlen, "unknown view %d", (int)view);
+		rc = -EINVAL;
+		goto out;
+	}
+	if (rc < 0)
+		goto out;
+	rc = emit(l, ss, st);
+	if (rc < 0)
+		goto out;
+	st->view_used = view;
+	st->is_memory =
+	    view == INFLAME_VIEW_ALLOC || view == INFLAME_VIEW_LIVE || view == INFLAME_VIEW_PEAK;
+	st->torn_files += torn ? 1 : 0;
+	st->incomplete_files += complete ? 0 : 1;
+	st->dropped += l->stat[INFLAME_STAT_DROPPED_RING] + l->stat[INFLAME_STAT_DROPPED_STACKS];
+	st->damaged_chunks += l->damaged;
+	st->buildid_mismatch += inflame_symbolize_mismatches(l->sym);
+out:
+	if (rc == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	inflame_symbolize_free(l->sym);
+	free(l->srec);
+	map_free(&l->stacks);
+	map_free(&l->threads);
+	map_free(&l->aggmap);
+	map_free(&l->live);
+	free(l->addrs);
+	free(l->names);
+	free(l->aggs);
+	inflame_dump_reader_close(&l->r);
+	free(l);
+	return rc;
+}

@@ -1,0 +1,56 @@
+/*
+ * Offline symbolization: turning the addresses of a dump's stacks into function names, with
+ * libdw, from the module map the dump recorded (load bias, executable range, path, build-id).
+ *
+ * A symbolizer is filled with every module the dump ever reported (all generations: stacks may
+ * refer to objects unloaded since), then queried address by address. Each query yields one or
+ * more names, innermost first: the function containing the address and, when inlined-frame
+ * expansion is on and the debug information says so, the functions inlined into it. Where
+ * nothing is known the name is "[module+0xoffset]" (offset from the module's load bias), and
+ * an address in no module is "0x..." alone. Results are cached per address. Nothing here
+ * prints.
+ */
+#ifndef INFLAME_SYMBOLIZE_H
+#define INFLAME_SYMBOLIZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct inflame_symbolizer;
+
+/* The most names one address can expand to (an address inlined this deep is cut). */
+#define INFLAME_SYMBOLIZE_MAX_NAMES 16
+
+/* Returns a new symbolizer, or NULL when out of memory. With inlines set, addresses whose
+ * debug information records inlined calls expand to one name per inlined function. */
+struct inflame_symbolizer *inflame_symbolize_new(int inlines);
+/* Frees the symbolizer; accepts NULL. */
+void inflame_symbolize_free(struct inflame_symbolizer *s);
+
+/*
+ * Adds a module: base is its load bias, [lo, hi) the range of its executable segments, path
+ * (plen bytes, need not be NUL-terminated) the file it was loaded from, build_id the raw
+ * build-id bytes recorded at run time (may be empty). A module identical to one already added
+ * is ignored; where modules overlap, the one added last wins. Returns 0 or -ENOMEM. The ELF
+ * file is opened lazily, on the first address that falls in the module.
+ */
+int inflame_symbolize_add_module(struct inflame_symbolizer *s, uint64_t base, uint64_t lo,
+				 uint64_t hi, const char *path, size_t plen,
+				 const uint8_t *build_id, size_t build_id_len);
+
+/*
+ * Symbolizes addr. When is_return is set, addr is a return address and the call site
+ * (addr - 1) is looked up instead. Fills names[0..n) innermost first (at most
+ * INFLAME_SYMBOLIZE_MAX_NAMES) and returns n >= 1, or -ENOMEM. The strings stay valid until
+ * the next call on s.
+ */
+int inflame_symbolize_addr(struct inflame_symbolizer *s, uint64_t addr, int is_return,
+			   const char **names);
+
+/* Modules whose file on disk has a build-id other than the one recorded (counted once each,
+ * among the modules opened so far). */
+uint64_t inflame_symbolize_mismatches(const struct inflame_symbolizer *s);
+/* The path of the i-th mismatching module (0 <= i < mismatches), for messages. */
+const char *inflame_symbolize_mismatch_path(const struct inflame_symbolizer *s, uint64_t i);
+
+#endif
