@@ -14,7 +14,7 @@ S=${INFLAME_SRCDIR:-.}
 SIZES=${BENCH_SIZES:-"10000 100000 1000000"}
 PERF_MB=${BENCH_PERF_MB:-1178}
 OUT=${BENCH_DIR:-$B/bench-out}
-if [ -x "$B/inflame" ]; then prog="$B/inflame"; else prog="$B/tests/fgcli"; fi
+prog="$B/inflame"
 mkdir -p "$OUT"
 
 # Published figures (seconds, GiB) measured with the Perl scripts on this class of machine.

@@ -1,15 +1,10 @@
 #!/bin/sh
 # End-to-end tests of `inflame collapse` and `inflame flamegraph`: formats, merging, standard
-# input, options, error messages and exit codes, atomic output files. Runs the real `inflame`
-# program when it is built, else the tests/fgcli driver (text inputs only).
+# input, options, error messages and exit codes, atomic output files.
 set -u
 B=${INFLAME_BUILDDIR:-.}
 S=${INFLAME_SRCDIR:-.}
-if [ -x "$B/inflame" ]; then
-	run() { "$B/inflame" "$@"; }
-else
-	run() { "$B/tests/fgcli" "$@"; }
-fi
+run() { "$B/inflame" "$@"; }
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fails=0

@@ -11,7 +11,7 @@ if [ $rc != 0 ]; then
 	echo "SKIP: the browser test needs chromium and playwright-core (see messages above)"
 	exit 77
 fi
-if [ -x "$B/inflame" ]; then prog="$B/inflame"; else prog="$B/tests/fgcli"; fi
+prog="$B/inflame"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 cat >"$T/in.folded" <<'X'
