@@ -135,6 +135,7 @@ int inflame_cmd_collapse(int argc, char **argv)
 	struct inflame_stackset *ss = NULL;
 	struct inflame_outfile of = {0};
 	struct wbuf *w = NULL;
+	unsigned char *clean = NULL; /* by frame id: 0 unknown, 1 clean, 2 needs replacing */
 	const char *output = NULL, *stdin_only[] = {"-"};
 	const char *const *inputs;
 	int ninputs, c, rc = 1, keep = 0;
@@ -254,6 +255,11 @@ int inflame_cmd_collapse(int argc, char **argv)
 		fprintf(stderr, CMD "%s\n", err);
 		goto out;
 	}
+	clean = calloc(inflame_stackset_nframes_total(ss) + 1, 1);
+	if (!clean) {
+		fprintf(stderr, CMD "out of memory\n");
+		goto out;
+	}
 	w->f = of.f;
 	w->len = 0;
 	w->failed = 0;
@@ -271,10 +277,26 @@ int inflame_cmd_collapse(int argc, char **argv)
 
 			if (k)
 				wput(w, ";", 1);
-			wname(w, nm, len);
+			/* Names are checked for characters to replace once, on first use. */
+			if (!clean[f[k]])
+				clean[f[k]] = memchr(nm, ';', len) || memchr(nm, '\n', len) ||
+						      memchr(nm, '\r', len)
+						  ? 2
+						  : 1;
+			if (clean[f[k]] == 1)
+				wput(w, nm, len);
+			else
+				wname(w, nm, len);
 		}
-		len = (size_t)snprintf(num, sizeof(num), " %llu\n", (unsigned long long)count);
-		wput(w, num, len);
+		/* The count, formatted backwards into the end of num. */
+		len = 0;
+		num[sizeof(num) - 1] = '\n';
+		do {
+			num[sizeof(num) - 2 - len++] = (char)('0' + count % 10);
+			count /= 10;
+		} while (count);
+		num[sizeof(num) - 2 - len++] = ' ';
+		wput(w, num + sizeof(num) - 1 - len, len + 1);
 	}
 	wflush(w);
 	if (w->failed) {
@@ -290,5 +312,6 @@ out:
 	inflame_outfile_abort(&of);
 	inflame_stackset_free(ss);
 	free(w);
+	free(clean);
 	return rc;
 }

@@ -397,8 +397,15 @@ int inflame_cmd_flamegraph(int argc, char **argv)
 			inflame_outfile_abort(&of);
 			goto out;
 		}
-		if (wrc == -ENODATA)
+		if (wrc == -ENODATA) {
 			fprintf(stderr, CMD "no stack counts found in the input\n");
+			/* Like flamegraph.pl, a pipeline gets an SVG that says so; a named output
+			 * file is not created. */
+			if (output && strcmp(output, "-")) {
+				inflame_outfile_abort(&of);
+				goto out;
+			}
+		}
 		if (inflame_outfile_commit(&of, err, sizeof(err)) < 0) {
 			fprintf(stderr, CMD "%s\n", err);
 			goto out;

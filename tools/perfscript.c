@@ -32,9 +32,16 @@ static int is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+/* Hexadecimal digits, by byte value: a table lookup keeps the address scans cheap. */
+static const unsigned char hex_digit[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+};
+
 static int is_hex(char c)
 {
-	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+	return hex_digit[(unsigned char)c];
 }
 
 void inflame__perfscript_init(struct inflame__perfscript_state *ps)
@@ -277,11 +284,11 @@ static int parse_frame(struct inflame__perfscript_state *ps, const char *l, size
 	symlen = n - i;
 	/* The module is in the last parentheses when they hold no blank and follow a blank. */
 	if (symlen >= 2 && sym[symlen - 1] == ')') {
-		size_t j = symlen - 1;
+		const char *open = memrchr(sym, '(', symlen - 1);
+		size_t j = open ? (size_t)(open - sym) + 1 : 0;
 
-		while (j > 0 && sym[j - 1] != '(' && !is_blank(sym[j - 1]))
-			j--;
-		if (j > 0 && sym[j - 1] == '(' && (j == 1 || is_blank(sym[j - 2]))) {
+		if (j > 0 && !memchr(sym + j, ' ', symlen - 1 - j) &&
+		    !memchr(sym + j, '\t', symlen - 1 - j) && (j == 1 || is_blank(sym[j - 2]))) {
 			mod = sym + j;
 			modlen = symlen - 1 - j;
 			symlen = j - 1;
@@ -333,9 +340,11 @@ static int parse_frame(struct inflame__perfscript_state *ps, const char *l, size
 		size_t cut = symlen;
 
 		/* Argument lists go, except "(anonymous namespace)" and Java-like ".(...)." names.
-		 */
-		if (!has_dotted_parens(sym, symlen)) {
-			for (size_t j = 0; j < symlen; j++) {
+		 * Most symbols have no parenthesis at all, so look for one first. */
+		const char *paren = memchr(sym, '(', symlen);
+
+		if (paren && !has_dotted_parens(sym, symlen)) {
+			for (size_t j = (size_t)(paren - sym); j < symlen; j++) {
 				if (sym[j] != '(')
 					continue;
 				if (symlen - j >= sizeof(anon_ns) - 1 &&
@@ -349,12 +358,17 @@ static int parse_frame(struct inflame__perfscript_state *ps, const char *l, size
 		}
 		if (is_java && cut > 1 && sym[0] == 'L' && memchr(sym, '/', cut))
 			sym++, cut--;
-		for (size_t j = 0; j < cut; j++) {
-			char c = sym[j];
+		if (!memchr(sym, '"', cut) && !memchr(sym, '\'', cut) && !memchr(sym, ';', cut)) {
+			memcpy(ps->scratch, sym, cut);
+			out = cut;
+		} else {
+			for (size_t j = 0; j < cut; j++) {
+				char c = sym[j];
 
-			if (c == '"' || c == '\'')
-				continue;
-			ps->scratch[out++] = c == ';' ? ':' : c;
+				if (c == '"' || c == '\'')
+					continue;
+				ps->scratch[out++] = c == ';' ? ':' : c;
+			}
 		}
 	}
 	if (ps->nframes == ps->cap) {
