@@ -23,7 +23,7 @@ void inflame_config_defaults(struct inflame_config *c)
 	c->interval = 0;
 	c->max_depth = 128;
 	c->buffer_kb = 512;
-	c->unwind = INFLAME_UNWIND_FP;
+	c->unwind = INFLAME_UNWIND_AUTO;
 	c->log = INFLAME_LOG_INFO;
 	c->follow_children = 1;
 	c->alloc_rate = 524288;
@@ -108,8 +108,10 @@ int inflame_config_parse_unwind(const char *s, enum inflame_unwind *out, char *e
 		*out = INFLAME_UNWIND_FP;
 	else if (!strcmp(s, "dwarf"))
 		*out = INFLAME_UNWIND_DWARF;
+	else if (!strcmp(s, "auto"))
+		*out = INFLAME_UNWIND_AUTO;
 	else
-		FAIL("INFLAME_UNWIND: unknown unwinder '%.32s' (expected fp, dwarf)", s);
+		FAIL("INFLAME_UNWIND: unknown unwinder '%.32s' (expected auto, fp, dwarf)", s);
 	return 0;
 }
 
@@ -228,7 +230,7 @@ const char *inflame_config_timer_name(enum inflame_cpu_timer t)
 
 const char *inflame_config_unwind_name(enum inflame_unwind u)
 {
-	return u == INFLAME_UNWIND_DWARF ? "dwarf" : "fp";
+	return u == INFLAME_UNWIND_DWARF ? "dwarf" : u == INFLAME_UNWIND_AUTO ? "auto" : "fp";
 }
 
 void inflame_config_events_string(unsigned mask, char *out, size_t outlen)

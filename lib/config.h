@@ -22,6 +22,8 @@ enum inflame_cpu_timer {
 enum inflame_unwind {
 	INFLAME_UNWIND_FP = 0,
 	INFLAME_UNWIND_DWARF = 1,
+	INFLAME_UNWIND_AUTO =
+	    2, /* fp or dwarf per sample, by the leaf's module (preload/modules.h) */
 };
 
 enum inflame_log_level {

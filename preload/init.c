@@ -12,6 +12,7 @@
 #include "profiler.h"
 #include "sample.h"
 #include "thread.h"
+#include "unwind.h"
 #include "timer.h"
 #include "writer.h"
 
@@ -304,6 +305,11 @@ __attribute__((constructor)) static void inflame_init(void)
 		inflame_log(INFLAME_LOG_QUIET, "cannot set up sampling; this program runs "
 					       "unprofiled");
 		return;
+	}
+	if (c->unwind != INFLAME_UNWIND_FP && inflame_unwind_dwarf_init() < 0) {
+		inflame_log(INFLAME_LOG_INFO, "cannot load libunwind; stacks are walked with frame "
+					      "pointers only");
+		c->unwind = INFLAME_UNWIND_FP;
 	}
 	if (install_handlers() < 0) {
 		inflame_log(INFLAME_LOG_QUIET, "cannot install the sampling signal handler; this "

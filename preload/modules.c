@@ -3,10 +3,14 @@
  * string buffer for paths); it rebuilds the list with dl_iterate_phdr when the loader's
  * dlpi_adds/dlpi_subs counters moved. The executable ranges derived from it are published to
  * signal handlers in a sorted array under a sequence counter (odd while being rewritten), so a
- * handler reads a consistent table or none.
+ * handler reads a consistent table or none. Each range carries what INFLAME_UNWIND=auto needs
+ * to know about its object, decided here in the writer thread when the object is first seen:
+ * whether its code was built with frame pointers (fpscan.h) and whether it is the dynamic
+ * loader (where the DWARF unwinder must never start).
  */
 #include "modules.h"
 
+#include "fpscan.h"
 #include "profiler.h"
 #include "writer.h"
 
@@ -16,6 +20,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -27,10 +32,12 @@ struct module {
 	size_t path_off, path_len;
 	uint8_t build_id[64];
 	size_t build_id_len;
+	unsigned flags; /* INFLAME_MOD_* */
 };
 
 struct range {
 	uintptr_t lo, hi;
+	unsigned flags;
 };
 
 static struct module *mods;
@@ -145,6 +152,16 @@ static int list_cb(struct dl_phdr_info *info, size_t size, void *arg)
 		exe[n > 0 ? n : 0] = 0;
 		name = exe;
 	}
+	{
+		unsigned fp, total;
+
+		/* Unknown (too little code or no search table) counts as frame pointers: the
+		 * cheap walk, which is also what a DWARF walk without tables would fall back to. */
+		if (inflame_fpscan(info, &fp, &total) != 0)
+			m->flags |= INFLAME_MOD_FP;
+	}
+	if (getauxval(AT_BASE) && info->dlpi_addr == getauxval(AT_BASE))
+		m->flags |= INFLAME_MOD_LOADER;
 	m->path_off = paths.len;
 	m->path_len = strlen(name);
 	inflame_buf_put(&paths, name, m->path_len);
@@ -168,6 +185,7 @@ static void publish_ranges(void)
 		}
 		ranges[j].lo = mods[i].lo;
 		ranges[j].hi = mods[i].hi;
+		ranges[j].flags = mods[i].flags;
 	}
 	atomic_store_explicit(&nranges, n, memory_order_relaxed);
 	atomic_thread_fence(memory_order_seq_cst);
@@ -223,13 +241,18 @@ void inflame_modules_encode(struct inflame_buf *b)
 
 int inflame_modules_is_code(uintptr_t addr)
 {
+	return inflame_modules_code_flags(addr) >= 0;
+}
+
+int inflame_modules_code_flags(uintptr_t addr)
+{
 	unsigned seq = atomic_load_explicit(&ranges_seq, memory_order_acquire);
 	size_t lo = 0, hi, n;
-	int found = 0;
+	int found = -1;
 
 	if ((seq & 1) || atomic_load_explicit(&closing, memory_order_acquire) ||
 	    atomic_load_explicit(&stale, memory_order_acquire) || !ranges)
-		return 0;
+		return -1;
 	n = atomic_load_explicit(&nranges, memory_order_relaxed);
 	hi = n;
 	while (lo < hi) {
@@ -240,13 +263,13 @@ int inflame_modules_is_code(uintptr_t addr)
 		else if (addr >= ranges[mid].hi)
 			lo = mid + 1;
 		else {
-			found = 1;
+			found = (int)ranges[mid].flags;
 			break;
 		}
 	}
 	atomic_thread_fence(memory_order_acquire);
 	if (atomic_load_explicit(&ranges_seq, memory_order_relaxed) != seq)
-		return 0;
+		return -1;
 	return found;
 }
 

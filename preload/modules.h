@@ -20,6 +20,13 @@ void inflame_modules_encode(struct inflame_buf *b);
 /* Is addr inside an executable segment of a loaded object? Async-signal-safe; answers 0 when
  * unsure (the map is being changed). */
 int inflame_modules_is_code(uintptr_t addr);
+
+/* What is known about the object whose code holds an address. */
+#define INFLAME_MOD_FP	   1u /* built with frame pointers, or unknown (fpscan.h) */
+#define INFLAME_MOD_LOADER 2u /* the dynamic loader: no DWARF unwinding from here */
+/* INFLAME_MOD_* flags of the object whose executable segment holds addr, or -1 when addr is
+ * not known code or the table is being changed. Async-signal-safe. */
+int inflame_modules_code_flags(uintptr_t addr);
 /* Called around dlclose: while a close is in flight the table is not trusted. */
 void inflame_modules_close_begin(void);
 void inflame_modules_close_end(void);

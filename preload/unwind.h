@@ -15,6 +15,7 @@
 
 #include "thread.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <ucontext.h>
@@ -26,6 +27,9 @@ size_t inflame_unwind_fp_context(const ucontext_t *uc, const struct inflame_thre
 /* The same starting from the caller of the function that calls it (skip more with skip). */
 size_t inflame_unwind_fp_here(const struct inflame_thread *t, uint64_t *out, size_t max,
 			      int *truncated) __attribute__((noinline));
+/* Loads libunwind (dlopen, RTLD_LOCAL) and finds its entry points. Returns 0 or -ENOENT, after
+ * which the DWARF functions below return 0 frames. Not async-signal-safe: call at start-up. */
+int inflame_unwind_dwarf_init(void);
 /* libunwind from a signal context; returns 0 when it could not start (caller falls back). */
 size_t inflame_unwind_dwarf_context(ucontext_t *uc, uint64_t *out, size_t max, int *truncated);
 /* libunwind from the current frame (allocation hooks). */

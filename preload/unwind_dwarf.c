@@ -2,14 +2,65 @@
  * The DWARF unwinder: libunwind's local unwinding, started from a signal's ucontext or from
  * the current frame. libunwind finds unwind tables through dl_iterate_phdr, which takes the
  * loader's lock; the caller must therefore not use this while the interrupted thread is inside
- * the loader (thread.h's in_dl flag), and falls back to frame pointers then. libunwind's own
- * caches block signals while they hold their locks, and it allocates from its own mmap pools,
- * which makes local unwinding from a signal handler safe in the sense used here.
+ * the loader (thread.h's in_dl flag, or a program counter inside ld.so), and falls back to
+ * frame pointers then. libunwind's caches block signals while they hold their locks, and it
+ * allocates from its own mmap pools, which makes local unwinding from a signal handler safe in
+ * the sense used here.
+ *
+ * libunwind is loaded with dlopen(RTLD_LOCAL) by inflame_unwind_dwarf_init() rather than
+ * linked: libunwind.so also defines the _Unwind_* functions of the C++ exception ABI, and as a
+ * dependency of a preloaded library it would come before libgcc_s in the global scope, so
+ * every exception the program throws would be unwound by libunwind instead of libgcc - a
+ * different program, with libunwind's locks taken in the program's own threads. Loaded locally,
+ * its symbols are visible to us only.
  */
 #define UNW_LOCAL_ONLY
 #include "unwind.h"
 
+#include <dlfcn.h>
 #include <libunwind.h>
+#include <stdatomic.h>
+
+#define STR2(x) #x
+#define STR(x)	STR2(x)
+
+static int (*p_init_local2)(unw_cursor_t *, unw_context_t *, int);
+static int (*p_init_local)(unw_cursor_t *, unw_context_t *);
+static int (*p_step)(unw_cursor_t *);
+static int (*p_get_reg)(unw_cursor_t *, unw_regnum_t, unw_word_t *);
+static int (*p_getcontext)(unw_context_t *);
+static _Atomic int ready;
+
+int inflame_unwind_dwarf_init(void)
+{
+	static const char *const names[] = {"libunwind.so.8", "libunwind.so"};
+	int (*set_policy)(unw_addr_space_t, unw_caching_policy_t);
+	unw_addr_space_t *as;
+	void *h = NULL;
+
+	if (atomic_load(&ready))
+		return 0;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !h; i++)
+		h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return -ENOENT;
+	*(void **)&p_init_local2 = dlsym(h, STR(unw_init_local2));
+	*(void **)&p_init_local = dlsym(h, STR(unw_init_local));
+	*(void **)&p_step = dlsym(h, STR(unw_step));
+	*(void **)&p_get_reg = dlsym(h, STR(unw_get_reg));
+	*(void **)&p_getcontext = dlsym(h, STR(unw_tdep_getcontext));
+	*(void **)&set_policy = dlsym(h, STR(unw_set_caching_policy));
+	as = dlsym(h, STR(unw_local_addr_space));
+	if (!p_init_local2 || !p_init_local || !p_step || !p_get_reg || !p_getcontext)
+		return -ENOENT;
+	/* The global cache: its lock is taken with all signals blocked, so a handler can never
+	 * interrupt its holder on the same thread. (The per-thread cache lives in libunwind's
+	 * dynamic TLS, whose first touch in a thread may call malloc.) */
+	if (set_policy && as)
+		set_policy(*as, UNW_CACHE_GLOBAL);
+	atomic_store(&ready, 1);
+	return 0;
+}
 
 static size_t steps(unw_cursor_t *c, uint64_t *out, size_t max, int *truncated)
 {
@@ -19,14 +70,14 @@ static size_t steps(unw_cursor_t *c, uint64_t *out, size_t max, int *truncated)
 	for (;;) {
 		unw_word_t ip;
 
-		if (unw_get_reg(c, UNW_REG_IP, &ip) < 0 || ip == 0)
+		if (p_get_reg(c, UNW_REG_IP, &ip) < 0 || ip == 0)
 			break;
 		if (n == max) {
 			*truncated = 1;
 			break;
 		}
 		out[n++] = ip;
-		if (unw_step(c) <= 0)
+		if (p_step(c) <= 0)
 			break;
 	}
 	return n;
@@ -37,7 +88,9 @@ size_t inflame_unwind_dwarf_context(ucontext_t *uc, uint64_t *out, size_t max, i
 	unw_cursor_t c;
 
 	*truncated = 0;
-	if (unw_init_local2(&c, (unw_context_t *)uc, UNW_INIT_SIGNAL_FRAME) < 0)
+	if (!atomic_load_explicit(&ready, memory_order_acquire))
+		return 0;
+	if (p_init_local2(&c, (unw_context_t *)uc, UNW_INIT_SIGNAL_FRAME) < 0)
 		return 0;
 	return steps(&c, out, max, truncated);
 }
@@ -48,9 +101,11 @@ size_t inflame_unwind_dwarf_here(uint64_t *out, size_t max, int *truncated)
 	unw_cursor_t c;
 
 	*truncated = 0;
-	if (unw_getcontext(&ctx) < 0 || unw_init_local(&c, &ctx) < 0)
+	if (!atomic_load_explicit(&ready, memory_order_acquire))
 		return 0;
-	if (unw_step(&c) <= 0) /* skip this function */
+	if (p_getcontext(&ctx) < 0 || p_init_local(&c, &ctx) < 0)
+		return 0;
+	if (p_step(&c) <= 0) /* skip this function */
 		return 0;
 	return steps(&c, out, max, truncated);
 }

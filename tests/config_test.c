@@ -70,6 +70,18 @@ static void test_names(void **state)
 	assert_int_equal(inflame_config_parse_unwind("dwarf", &u, err, sizeof(err)), 0);
 	assert_int_equal(u, INFLAME_UNWIND_DWARF);
 	assert_int_equal(inflame_config_parse_unwind("lbr", &u, err, sizeof(err)), -EINVAL);
+	assert_int_equal(inflame_config_parse_unwind("auto", &u, err, sizeof(err)), 0);
+	assert_int_equal(u, INFLAME_UNWIND_AUTO);
+	assert_string_equal(inflame_config_unwind_name(u), "auto");
+	assert_int_equal(inflame_config_parse_unwind("fp", &u, err, sizeof(err)), 0);
+	assert_int_equal(u, INFLAME_UNWIND_FP);
+	assert_string_equal(inflame_config_unwind_name(INFLAME_UNWIND_DWARF), "dwarf");
+	{
+		struct inflame_config c;
+
+		inflame_config_defaults(&c);
+		assert_int_equal(c.unwind, INFLAME_UNWIND_AUTO);
+	}
 	assert_int_equal(inflame_config_parse_log("debug", &l, err, sizeof(err)), 0);
 	assert_int_equal(inflame_config_parse_log("loud", &l, err, sizeof(err)), -EINVAL);
 	assert_int_equal(

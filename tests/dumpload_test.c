@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define TID_MAIN   100
@@ -398,14 +399,95 @@ static void test_real_symbols(void **state)
 	unlink(path);
 }
 
+/* Module paths from a hostile dump: a FIFO and a device must not block the symbolizer. */
+static void test_hostile_module_paths(void **state)
+{
+	static const char *const paths[] = {"fifo", "/dev/zero", "/dev/tty"};
+	struct inflame_load_stats st;
+	char dir[] = "/tmp/inflame-test-XXXXXX", fifo[64], path[64], out[2048];
+	uint64_t frames[2] = {0x401000, 0x401100};
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	alarm(20); /* a hang fails the test */
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		struct dumpgen g;
+
+		dg_begin(&g, 7, INFLAME_FEAT_CPU);
+		dg_module(&g, 1, 0, 0x400000, 0x402000, i == 0 ? fifo : paths[i], NULL, 0);
+		dg_count(&g, 1);
+		dg_stack(&g, 1, 2, frames);
+		dg_chunk(&g, INFLAME_CHUNK_STACKS);
+		dg_count(&g, 1);
+		dg_sample(&g, 1, 1, INFLAME_EV_CPU, 1, 1, 0, 0);
+		dg_chunk(&g, INFLAME_CHUNK_SAMPLES);
+		dg_end(&g, 2);
+		assert_int_equal(dg_write(&g, path), 0);
+		assert_int_equal(load(path, INFLAME_VIEW_CPU, 0, 0, out, sizeof(out), &st), 0);
+		assert_non_null(strstr(out, "+0x401000]"));
+		unlink(path);
+	}
+	alarm(0);
+	unlink(fifo);
+	rmdir(dir);
+}
+
+/* A million threads (real records) load in bounded time and memory; a count that lies
+ * (more records than bytes) is a damaged chunk, not an allocation. */
+static void test_many_threads_and_lying_counts(void **state)
+{
+	struct inflame_load_stats st;
+	struct dumpgen g;
+	char path[64], out[2048];
+	uint64_t frames[1] = {0x401000};
+
+	(void)state;
+	alarm(60);
+	dg_begin(&g, 7, INFLAME_FEAT_CPU);
+	dg_count(&g, 1);
+	dg_stack(&g, 1, 1, frames);
+	dg_chunk(&g, INFLAME_CHUNK_STACKS);
+	dg_count(&g, 1000000);
+	for (uint64_t i = 0; i < 1000000; i++)
+		dg_thread(&g, i + 1, "t", 0);
+	dg_chunk(&g, INFLAME_CHUNK_THREADS);
+	dg_count(&g, 1000000);
+	for (uint64_t i = 0; i < 1000000; i++)
+		dg_sample(&g, 1, i + 1, INFLAME_EV_CPU, 1, 1, 0, 0);
+	dg_chunk(&g, INFLAME_CHUNK_SAMPLES);
+	inflame_buf_put_varint(&g.b, UINT64_MAX / 2); /* lying count: 2^63 threads */
+	dg_thread(&g, 1, "x", 0);
+	dg_chunk(&g, INFLAME_CHUNK_THREADS);
+	inflame_buf_put_varint(&g.b, UINT64_MAX / 2); /* and 2^63 stacks */
+	dg_stack(&g, 2, 1, frames);
+	dg_chunk(&g, INFLAME_CHUNK_STACKS);
+	dg_end(&g, 2);
+	assert_int_equal(dg_write(&g, path), 0);
+	/* (one root frame per thread would render a million stacks: the test's buffer) */
+	assert_int_equal(load(path, INFLAME_VIEW_CPU, 0, 0, out, sizeof(out), &st), 0);
+	assert_string_equal(out, "0x401000 1000000");
+	assert_int_equal(st.samples, 1000000);
+	assert_int_equal(st.damaged_chunks, 2);
+	alarm(0);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_cpu_wall),	     cmocka_unit_test(test_root_frames),
-	    cmocka_unit_test(test_filters),	     cmocka_unit_test(test_memory_views),
-	    cmocka_unit_test(test_live_churn),	     cmocka_unit_test(test_missing_stack),
-	    cmocka_unit_test(test_torn_and_damaged), cmocka_unit_test(test_bad_files),
+	    cmocka_unit_test(test_cpu_wall),
+	    cmocka_unit_test(test_root_frames),
+	    cmocka_unit_test(test_filters),
+	    cmocka_unit_test(test_memory_views),
+	    cmocka_unit_test(test_live_churn),
+	    cmocka_unit_test(test_missing_stack),
+	    cmocka_unit_test(test_torn_and_damaged),
+	    cmocka_unit_test(test_bad_files),
 	    cmocka_unit_test(test_real_symbols),
+	    cmocka_unit_test(test_hostile_module_paths),
+	    cmocka_unit_test(test_many_threads_and_lying_counts),
 	};
 
 	unsetenv("DEBUGINFOD_URLS");

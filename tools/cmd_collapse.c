@@ -3,7 +3,8 @@
  * are merged) and writes folded stacks, the portable subset every flame graph tool reads:
  * frames root first separated by ';', one space, an integer count, '\n'. Stacks are sorted
  * by name as stackcollapse-perf.pl sorts them (--keep-order keeps first-seen order). ';' in a
- * frame name becomes ':' and line breaks become spaces, so every line parses back.
+ * frame name becomes ':', line breaks become spaces and other control characters '?', so every
+ * line parses back and a hostile name cannot drive a terminal.
  */
 #include "commands.h"
 #include "outfile.h"
@@ -95,6 +96,15 @@ static void wput(struct wbuf *w, const char *s, size_t n)
 	}
 }
 
+/* Does a frame name hold a character wname() replaces? */
+static int needs_clean(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == ';' || (unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 1;
+	return 0;
+}
+
 /* Writes a frame name with the characters that would break the format replaced. */
 static void wname(struct wbuf *w, const char *s, size_t n)
 {
@@ -107,6 +117,8 @@ static void wname(struct wbuf *w, const char *s, size_t n)
 			r = ':';
 		else if (s[i] == '\n' || s[i] == '\r')
 			r = ' ';
+		else if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			r = '?';
 		else
 			continue;
 		wput(w, s + start, i - start);
@@ -279,10 +291,7 @@ int inflame_cmd_collapse(int argc, char **argv)
 				wput(w, ";", 1);
 			/* Names are checked for characters to replace once, on first use. */
 			if (!clean[f[k]])
-				clean[f[k]] = memchr(nm, ';', len) || memchr(nm, '\n', len) ||
-						      memchr(nm, '\r', len)
-						  ? 2
-						  : 1;
+				clean[f[k]] = needs_clean(nm, len) ? 2 : 1;
 			if (clean[f[k]] == 1)
 				wput(w, nm, len);
 			else

@@ -575,9 +575,10 @@ static enum inflame_view pick_default(const struct loader *l)
 	return INFLAME_VIEW_CPU;
 }
 
-int inflame_dumpfile_load(const char *path, const struct inflame_load_opts *o,
-			  struct inflame_stackset *ss, struct inflame_load_stats *st, char *err,
-			  size_t errlen)
+/* path names a file, or is NULL to read the memory block data[0..size). */
+static int load(const char *path, const void *data, size_t size, const struct inflame_load_opts *o,
+		struct inflame_stackset *ss, struct inflame_load_stats *st, char *err,
+		size_t errlen)
 {
 	struct loader *l;
 	enum inflame_view view;
@@ -589,7 +590,8 @@ int inflame_dumpfile_load(const char *path, const struct inflame_load_opts *o,
 		return -ENOMEM;
 	}
 	l->o = o;
-	rc = inflame_dump_reader_open(&l->r, path);
+	rc = path ? inflame_dump_reader_open(&l->r, path)
+		  : inflame_dump_reader_init(&l->r, data, size);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s", l->r.err);
 		free(l);
@@ -672,4 +674,18 @@ out:
 	inflame_dump_reader_close(&l->r);
 	free(l);
 	return rc;
+}
+
+int inflame_dumpfile_load(const char *path, const struct inflame_load_opts *o,
+			  struct inflame_stackset *ss, struct inflame_load_stats *st, char *err,
+			  size_t errlen)
+{
+	return load(path, NULL, 0, o, ss, st, err, errlen);
+}
+
+int inflame_dumpmem_load(const void *data, size_t size, const struct inflame_load_opts *o,
+			 struct inflame_stackset *ss, struct inflame_load_stats *st, char *err,
+			 size_t errlen)
+{
+	return load(NULL, data, size, o, ss, st, err, errlen);
 }

@@ -36,12 +36,12 @@ enum inflame_input_kind {
 struct inflame_load_opts {
 	enum inflame_view view;
 	enum inflame_input_kind kind;
-	int threads;     /* add a root frame per thread ("name-tid") */
-	int pid;         /* add a root frame per process ("comm-pid") */
-	long only_pid;   /* perf script, dumps: keep only this pid (0 = all) */
-	long only_tid;   /* perf script, dumps: keep only this tid (0 = all) */
-	int keep_addrs;  /* do not strip +0x offsets from perf script symbols */
-	int no_comm;     /* perf script: no process-name root frame */
+	int threads;	/* add a root frame per thread ("name-tid") */
+	int pid;	/* add a root frame per process ("comm-pid") */
+	long only_pid;	/* perf script, dumps: keep only this pid (0 = all) */
+	long only_tid;	/* perf script, dumps: keep only this tid (0 = all) */
+	int keep_addrs; /* do not strip +0x offsets from perf script symbols */
+	int no_comm;	/* perf script: no process-name root frame */
 };
 
 struct inflame_load_stats {
@@ -53,7 +53,7 @@ struct inflame_load_stats {
 	uint64_t dropped;	   /* samples the profiler reported lost */
 	uint64_t skipped;	   /* perf script: samples of another event or filtered out */
 	enum inflame_view view_used;
-	int is_memory;         /* the view counts bytes */
+	int is_memory;		 /* the view counts bytes */
 	uint64_t missing_stacks; /* dump samples whose stack id was never defined */
 	uint64_t damaged_chunks; /* dump chunks that did not decode (their data is ignored) */
 };
@@ -73,6 +73,10 @@ int inflame_perfscript_load(const char *data, size_t len, const struct inflame_l
 int inflame_dumpfile_load(const char *path, const struct inflame_load_opts *o,
 			  struct inflame_stackset *ss, struct inflame_load_stats *st, char *err,
 			  size_t errlen);
+/* The same over a dump held in memory (data must outlive the call). */
+int inflame_dumpmem_load(const void *data, size_t size, const struct inflame_load_opts *o,
+			 struct inflame_stackset *ss, struct inflame_load_stats *st, char *err,
+			 size_t errlen);
 
 /*
  * Streaming form of the perf script loader, for inputs read in pieces: each piece passed to

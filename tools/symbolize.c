@@ -21,10 +21,13 @@
 #include <elfutils/libdwfl.h>
 #include <dwarf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* From the C++ runtime (libstdc++), declared here to keep this file C. */
 extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
@@ -194,6 +197,21 @@ static void note_mismatch(struct inflame_symbolizer *s, const char *path)
 	s->mismatch[s->nmismatch++] = copy;
 }
 
+/* Is path a regular file? The path comes from the dump, which may be hostile: opening a FIFO or
+ * a device for reading would block or never end (found by a crafted dump naming a FIFO). */
+static int is_regular_file(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	int ok;
+
+	if (fd < 0)
+		return 0;
+	ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	close(fd);
+	return ok;
+}
+
 /* Opens the module's ELF file in its own libdw session and checks its build-id. */
 static void open_module(struct inflame_symbolizer *s, struct module *m)
 {
@@ -202,6 +220,8 @@ static void open_module(struct inflame_symbolizer *s, struct module *m)
 	int n;
 
 	m->state = MOD_FAILED;
+	if (!is_regular_file(m->path))
+		return;
 	m->dwfl = dwfl_begin(&offline_callbacks);
 	if (!m->dwfl)
 		return;
