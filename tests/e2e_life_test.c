@@ -393,6 +393,24 @@ static void test_unprivileged(void **state)
 	e2e_rmdir(dir);
 }
 
+/* A plugin found only through the program's DT_RUNPATH still loads under the preload, whose
+ * dlopen wrapper is what the loader sees as the caller. */
+static void test_dlopen_runpath(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {(char *)e2e_build("tests/progs/dlopen_runpath"), NULL};
+	struct e2e_result r, plain;
+
+	(void)state;
+	run_plain(prog, &plain);
+	assert_string_equal(plain.out, "plugin says 42\n");
+	run_preloaded(dir, prog, NULL, &r);
+	same_behaviour(&r, &plain);
+	e2e_result_free(&r);
+	e2e_result_free(&plain);
+	e2e_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -407,6 +425,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_environment),
 	    cmocka_unit_test(test_hostile_symlink),
 	    cmocka_unit_test(test_unprivileged),
+	    cmocka_unit_test(test_dlopen_runpath),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
