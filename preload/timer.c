@@ -33,6 +33,7 @@
 #define WALL_FULL_RATE 64
 
 static _Atomic int wall_timers;
+static _Atomic int lost_fds; /* perf events re-created by check_thread */
 
 /* Whether the clock may also run in the kernel: then a tick during a system call is taken on
  * the way back to user space and lands in the system call's wrapper instead of being lost.
@@ -221,12 +222,23 @@ int inflame_timer_arm_thread(struct inflame_thread *t)
 	return rc;
 }
 
+/* Is fd still the perf event we opened for thread tid? The program may have closed it
+ * (closefrom) or put one of its own files at its number (dup2). */
+static int perf_fd_is_ours(int fd, pid_t tid)
+{
+	struct f_owner_ex owner;
+
+	return fd >= 0 && fcntl(fd, F_GETSIG) == inflame__prof.sample_sig &&
+	       fcntl(fd, F_GETOWN_EX, &owner) == 0 && owner.type == F_OWNER_TID && owner.pid == tid;
+}
+
 void inflame_timer_disarm_thread(struct inflame_thread *t)
 {
-	if (t->perf_fd >= 0) {
-		ioctl(t->perf_fd, PERF_EVENT_IOC_DISABLE, 0);
-		close(t->perf_fd);
-		t->perf_fd = -1;
+	int fd = __atomic_exchange_n(&t->perf_fd, -1, __ATOMIC_ACQ_REL);
+
+	if (perf_fd_is_ours(fd, t->tid)) {
+		ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
+		close(fd);
 	}
 	if (t->has_timer) {
 		timer_delete(t->timer);
@@ -263,12 +275,44 @@ static void switch_timer(timer_t timer, long ns, int on)
 
 static void switch_thread(struct inflame_thread *t, int on)
 {
-	if (t->perf_fd >= 0)
-		ioctl(t->perf_fd, on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0);
+	int fd = __atomic_load_n(&t->perf_fd, __ATOMIC_ACQUIRE);
+
+	if (perf_fd_is_ours(fd, t->tid))
+		ioctl(fd, on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0);
 	if (t->has_timer)
 		switch_timer(t->timer, period_ns(), on);
 	if (t->has_wall_timer)
 		switch_timer(t->wall_timer, t->wall_ns, on);
+}
+
+static void check_thread(struct inflame_thread *t, int on)
+{
+	int fd = __atomic_load_n(&t->perf_fd, __ATOMIC_ACQUIRE), nfd;
+
+	if (fd < 0 || perf_fd_is_ours(fd, t->tid))
+		return;
+	/* Lost: forget the number without closing it (it may be the program's now) and open a
+	 * new event. The thread may be exiting meanwhile: the exchange decides who owns it. */
+	nfd = perf_open(t->tid);
+	if (!__atomic_compare_exchange_n(&t->perf_fd, &fd, nfd >= 0 ? nfd : -1, 0, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		if (nfd >= 0)
+			close(nfd);
+		return;
+	}
+	if (nfd >= 0 && on) {
+		ioctl(nfd, PERF_EVENT_IOC_RESET, 0);
+		ioctl(nfd, PERF_EVENT_IOC_ENABLE, 0);
+	}
+	atomic_fetch_add(&lost_fds, 1);
+}
+
+int inflame_timer_check_all(void)
+{
+	if (inflame__prof.timer_used != INFLAME_TIMER_PERF || !cpu_on())
+		return 0;
+	for_each_active(check_thread, atomic_load(&inflame__prof.sampling));
+	return atomic_exchange(&lost_fds, 0);
 }
 
 void inflame_timer_pause_all(void)

@@ -19,6 +19,10 @@ int inflame_timer_setup(void);
 int inflame_timer_arm_thread(struct inflame_thread *t);
 /* Stops and frees thread t's CPU timer. */
 void inflame_timer_disarm_thread(struct inflame_thread *t);
+/* Re-creates the perf events of threads whose descriptor the program closed or replaced
+ * (closefrom, dup2); never closes a descriptor that is no longer ours. Writer thread. Returns
+ * how many were re-created. */
+int inflame_timer_check_all(void);
 /* Stops every timer (exec, exit) / starts them again (exec failed). */
 void inflame_timer_pause_all(void);
 void inflame_timer_resume_all(void);

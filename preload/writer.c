@@ -12,6 +12,13 @@
  * Files are created with O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600: an existing name (a file of an
  * earlier image of this pid, or a planted symlink) is never opened; the next sequence number is
  * tried instead.
+ *
+ * The program may close every descriptor it did not open (closefrom, a daemon's close loop) or
+ * dup2() one of its own over ours. Both descriptors of the writer (the dump file and the
+ * eventfd) are moved to numbers >= 512 and remembered by device and inode; before each chunk
+ * is written the dump descriptor is checked with fstat, and one that is gone or now names
+ * another file is forgotten, never written to or closed (it may be the program's), and the
+ * next cycle continues in a new file of the next sequence number. A lost eventfd is replaced.
  */
 #include "writer.h"
 
@@ -34,6 +41,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,6 +60,13 @@ static struct {
 	unsigned finished; /* FINISH requests served */
 
 	int fd;	      /* current file, -1 when none */
+	dev_t fd_dev; /* what fd and efd were opened as (fd_is_ours) */
+	ino_t fd_ino;
+	dev_t efd_dev;
+	ino_t efd_ino;
+	int fd_lost_logged;
+	int perf_lost_logged;
+	uint64_t last_fd_check;
 	int failed;   /* could not open or write: stay quiet, keep draining */
 	unsigned seq; /* sequence number of the current (or next) file */
 	char path[INFLAME_OUTPUT_MAX];
@@ -85,6 +100,56 @@ static void list_begin(struct inflame_buf *b)
 		b->len = LIST_HEAD;
 }
 
+/* Moves fd to a number >= 512 (away from the low numbers programs dup2() onto). */
+static int move_high(int fd)
+{
+	int hi = fcntl(fd, F_DUPFD_CLOEXEC, 512);
+
+	if (hi < 0)
+		return fd;
+	close(fd);
+	return hi;
+}
+
+static void remember(int fd, dev_t *dev, ino_t *ino)
+{
+	struct stat st;
+
+	*dev = 0;
+	*ino = 0;
+	if (fstat(fd, &st) == 0) {
+		*dev = st.st_dev;
+		*ino = st.st_ino;
+	}
+}
+
+static int is_same(int fd, dev_t dev, ino_t ino)
+{
+	struct stat st;
+
+	return fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
+}
+
+/* Is the dump descriptor still the file we opened? If not, forget it (without closing: the
+ * number may belong to the program now); the next cycle opens a new file. */
+static int fd_is_ours(void)
+{
+	if (w.fd < 0)
+		return 0;
+	if (is_same(w.fd, w.fd_dev, w.fd_ino))
+		return 1;
+	if (!w.fd_lost_logged) {
+		w.fd_lost_logged = 1;
+		inflame_log(INFLAME_LOG_INFO,
+			    "the program closed or replaced the descriptor of %s; continuing in a "
+			    "new file",
+			    w.path);
+	}
+	w.fd = -1;
+	w.seq++;
+	return 0;
+}
+
 /* Puts the count in front of the list and writes it as one chunk. */
 static void list_write(uint32_t type, struct inflame_buf *b, uint64_t count)
 {
@@ -92,7 +157,7 @@ static void list_write(uint32_t type, struct inflame_buf *b, uint64_t count)
 	size_t k;
 	int rc;
 
-	if (w.fd < 0 || b->failed)
+	if (w.fd < 0 || b->failed || !fd_is_ours())
 		goto out;
 	k = inflame_varint_encode(head, count);
 	memcpy(b->data + LIST_HEAD - k, head, k);
@@ -109,8 +174,8 @@ out:
 
 static void write_payload(uint32_t type, struct inflame_buf *b)
 {
-	if (w.fd >= 0 && !b->failed && inflame_dump_write_chunk(w.fd, type, b->data, b->len) < 0 &&
-	    !w.write_err_logged) {
+	if (w.fd >= 0 && !b->failed && fd_is_ours() &&
+	    inflame_dump_write_chunk(w.fd, type, b->data, b->len) < 0 && !w.write_err_logged) {
 		w.write_err_logged = 1;
 		inflame_log(INFLAME_LOG_QUIET, "cannot write %s; profiling data is lost", w.path);
 	}
@@ -364,6 +429,8 @@ static int open_next(void)
 		return -err;
 	}
 	memcpy(w.path, path, sizeof(path));
+	fd = move_high(fd);
+	remember(fd, &w.fd_dev, &w.fd_ino);
 	w.fd = fd;
 	w.failed = 0;
 	inflame_dump_header_defaults(&h);
@@ -402,7 +469,8 @@ static void close_current(void)
 	for (int i = 0; i < INFLAME_EV_COUNT_; i++)
 		inflame_buf_put_varint(b, w.totals[i]);
 	write_payload(INFLAME_CHUNK_END, b);
-	close(w.fd);
+	if (w.fd >= 0 && fd_is_ours())
+		close(w.fd);
 	w.fd = -1;
 	w.seq++;
 	inflame_log(INFLAME_LOG_DEBUG, "wrote %s", w.path);
@@ -411,6 +479,8 @@ static void close_current(void)
 /* One cycle: modules, rings, names, stats. Called with cycle_lock held. */
 static void cycle(void)
 {
+	if (w.fd >= 0)
+		fd_is_ours();
 	if (w.fd < 0 && !w.failed)
 		open_next();
 	if (inflame_modules_refresh(0))
@@ -418,6 +488,15 @@ static void cycle(void)
 	drain_all();
 	write_threads(0);
 	release_exited();
+	if (inflame__now_monotonic() - w.last_fd_check > 250000000ull) {
+		w.last_fd_check = inflame__now_monotonic();
+		if (inflame_timer_check_all() > 0 && !w.perf_lost_logged) {
+			w.perf_lost_logged = 1;
+			inflame_log(INFLAME_LOG_INFO,
+				    "the program closed or replaced inflame's perf "
+				    "event descriptors; they were opened again");
+		}
+	}
 	if (inflame__now_monotonic() - w.last_stats > 1000000000ull)
 		write_stats();
 }
@@ -454,7 +533,19 @@ static void *writer_main(void *arg)
 		uint64_t v;
 		int req;
 
-		if (poll(&p, 1, 100) > 0)
+		if (!is_same(w.efd, w.efd_dev, w.efd_ino)) {
+			/* closed or replaced by the program: make a new one (the old number is
+			 * not ours to close) */
+			int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+			w.efd = fd >= 0 ? move_high(fd) : -1;
+			if (w.efd >= 0)
+				remember(w.efd, &w.efd_dev, &w.efd_ino);
+			p.fd = w.efd;
+		}
+		if (w.efd < 0)
+			poll(NULL, 0, 100);
+		else if (poll(&p, 1, 100) > 0 && !(p.revents & POLLNVAL))
 			(void)!read(w.efd, &v, sizeof(v));
 		req = atomic_exchange(&w.requests, 0);
 		serve(req);
@@ -488,6 +579,8 @@ static int init_state(void)
 	w.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (w.efd < 0)
 		return -errno;
+	w.efd = move_high(w.efd);
+	remember(w.efd, &w.efd_dev, &w.efd_ino);
 	list_begin(&w.stack_buf);
 	list_begin(&w.sample_buf);
 	w.next_rotation =
@@ -516,7 +609,8 @@ void inflame_writer_request(int what)
 	int saved = errno;
 
 	atomic_fetch_or(&w.requests, what);
-	if (w.efd >= 0)
+	/* (fstat is async-signal-safe; the writer polls every 100 ms anyway) */
+	if (w.efd >= 0 && is_same(w.efd, w.efd_dev, w.efd_ino))
 		(void)!write(w.efd, &one, sizeof(one));
 	errno = saved;
 }

@@ -1,0 +1,278 @@
+/* End-to-end tests of the preload in programs that fight back (tests/progs/hostile.c): one
+ * that closes or dup2()s over every descriptor it did not open, blocks every signal in some
+ * threads, installs its own SIGPROF/SIGUSR2 handlers, forks from a multithreaded state,
+ * vforks and posix_spawns, execs itself, runs 1000 threads, recurses 10000 frames deep, or
+ * dies of abort, SIGSEGV or a stack overflow; and stress tests of the DWARF unwinder (C++
+ * exceptions, dlopen/dlclose and thread churn in a loop at 999 Hz). Each checks that the program
+ * behaves exactly as without inflame and that every dump it left is readable. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "e2e/e2e.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define HOSTILE(mode) (char *)e2e_build("tests/progs/hostile"), mode
+
+/* Runs prog under the preload (plain LD_PRELOAD, as a user would) in dir. */
+static void run_preloaded(const char *dir, char *const prog[], char *const extra_env[],
+			  struct e2e_result *r)
+{
+	char preload[4200], output[4200];
+	char *env[16];
+	int n = 0;
+
+	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s",
+		 e2e_build("preload/.libs/libinflame.so"));
+	snprintf(output, sizeof(output), "INFLAME_OUTPUT=%s/prof.%%p.ifl", dir);
+	env[n++] = preload;
+	env[n++] = output;
+	for (int i = 0; extra_env && extra_env[i] && n < 15; i++)
+		env[n++] = extra_env[i];
+	env[n] = NULL;
+	assert_int_equal(e2e_run(prog, env, dir, 120, r), 0);
+}
+
+static void run_plain(char *const prog[], struct e2e_result *r)
+{
+	char *dir = e2e_tmpdir();
+
+	assert_int_equal(e2e_run(prog, NULL, dir, 120, r), 0);
+	e2e_rmdir(dir);
+}
+
+/* `inflame info` on one file; returns its stdout (caller frees) or NULL when it failed. */
+static char *info(const char *file)
+{
+	char *argv[] = {(char *)e2e_build("inflame"), "info", (char *)file, NULL};
+	struct e2e_result r;
+	char *out;
+
+	assert_int_equal(e2e_run(argv, NULL, NULL, 60, &r), 0);
+	out = WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0 ? r.out : NULL;
+	if (!out)
+		fprintf(stderr, "info %s failed: %s\n", file, r.err);
+	else
+		r.out = NULL;
+	e2e_result_free(&r);
+	return out;
+}
+
+/* Every dump in dir is readable; returns how many there are, and how many are complete in
+ * *complete. Sums their cpu samples into *samples and checks nothing was dropped. */
+static size_t check_dumps(const char *dir, size_t *complete, long *samples)
+{
+	char **files;
+	size_t n = e2e_list(dir, "prof.", &files);
+
+	*complete = 0;
+	*samples = 0;
+	for (size_t i = 0; i < n; i++) {
+		char *text = info(files[i]);
+		const char *p;
+
+		assert_non_null(text);
+		if (strstr(text, "status:      complete"))
+			(*complete)++;
+		p = strstr(text, "samples:     cpu ");
+		assert_non_null(p);
+		*samples += atol(p + strlen("samples:     cpu "));
+		if (!strstr(text, "drops:       ring 0, stack table 0, threads 0"))
+			fprintf(stderr, "%s: %s\n", files[i], text);
+		assert_non_null(strstr(text, "drops:       ring 0, stack table 0, threads 0"));
+		free(text);
+	}
+	e2e_list_free(files, n);
+	return n;
+}
+
+/* Runs prog plainly and preloaded; output and status must be the same. Returns the number of
+ * dumps; every one must be complete when all_complete. */
+static size_t same_run(char *const prog[], char *const env[], int all_complete, long *samples)
+{
+	char *dir = e2e_tmpdir();
+	struct e2e_result r, plain;
+	size_t n, complete;
+	long s;
+
+	run_preloaded(dir, prog, env, &r);
+	run_plain(prog, &plain);
+	if (r.status != plain.status || strcmp(r.out, plain.out))
+		fprintf(stderr, "%s %s: profiled status %d out '%s' err '%s'; plain %d '%s'\n",
+			prog[0], prog[1], r.status, r.out, r.err, plain.status, plain.out);
+	assert_int_equal(r.status, plain.status);
+	assert_string_equal(r.out, plain.out);
+	n = check_dumps(dir, &complete, &s);
+	assert_true(n >= 1);
+	if (all_complete)
+		assert_int_equal(complete, n);
+	if (samples)
+		*samples = s;
+	e2e_result_free(&r);
+	e2e_result_free(&plain);
+	e2e_rmdir(dir);
+	return n;
+}
+
+/* closefrom(3) and descriptors taken at inflame's numbers: the program's files hold only the
+ * program's bytes, and profiling goes on in a new file. */
+static void test_closefrom(void **state)
+{
+	char *prog[] = {HOSTILE("closefrom"), NULL};
+	long samples;
+
+	(void)state;
+	assert_true(same_run(prog, NULL, 0, &samples) >= 2);
+	assert_true(samples > 400);
+}
+
+static void test_dup2_over_ours(void **state)
+{
+	char *prog[] = {HOSTILE("dup2"), NULL};
+	long samples;
+
+	(void)state;
+	assert_true(same_run(prog, NULL, 0, &samples) >= 2);
+	assert_true(samples > 400);
+}
+
+/* Threads that block every signal are simply not sampled; the rest is. */
+static void test_signals_blocked(void **state)
+{
+	char *prog[] = {HOSTILE("sigblock"), NULL};
+	long samples;
+
+	(void)state;
+	assert_int_equal(same_run(prog, NULL, 1, &samples), 1);
+	assert_true(samples > 200);
+}
+
+/* Handlers for SIGPROF and SIGUSR2 installed early (a constructor) and late (main) run
+ * exactly as often as without inflame. */
+static void test_own_handlers(void **state)
+{
+	char *prog[] = {HOSTILE("handlers"), NULL};
+
+	(void)state;
+	same_run(prog, NULL, 1, NULL);
+}
+
+static void test_fork_multithreaded(void **state)
+{
+	char *prog[] = {HOSTILE("forkmt"), NULL};
+
+	(void)state;
+	assert_int_equal(same_run(prog, NULL, 1, NULL), 2);
+}
+
+static void test_vfork_spawn(void **state)
+{
+	char *prog[] = {HOSTILE("spawn"), NULL};
+
+	(void)state;
+	assert_int_equal(same_run(prog, NULL, 1, NULL), 3);
+}
+
+/* An image that execs itself 5 times: six images, six complete files (same pid). */
+static void test_exec_self(void **state)
+{
+	char *prog[] = {HOSTILE("execself"), "5", NULL};
+
+	(void)state;
+	assert_int_equal(same_run(prog, NULL, 1, NULL), 6);
+}
+
+static void test_1000_threads(void **state)
+{
+	char *prog[] = {HOSTILE("threads"), "1000", NULL};
+
+	(void)state;
+	assert_int_equal(same_run(prog, NULL, 1, NULL), 1);
+}
+
+/* 10000 frames in a program built without frame pointers: dwarf and auto cut the stacks at the
+ * maximum depth and mark them truncated; every unwinder leaves a readable dump. */
+static void test_deep_recursion(void **state)
+{
+	static const char *const unwinders[] = {"INFLAME_UNWIND=fp", "INFLAME_UNWIND=dwarf",
+						"INFLAME_UNWIND=auto"};
+
+	(void)state;
+	for (size_t u = 0; u < 3; u++) {
+		char *prog[] = {HOSTILE("deep"), "10000", NULL};
+		char *env[] = {(char *)unwinders[u], NULL};
+		char *dir = e2e_tmpdir();
+		struct e2e_result r;
+		char **files;
+		size_t n;
+		char *text;
+
+		run_preloaded(dir, prog, env, &r);
+		assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+		n = e2e_list(dir, "prof.", &files);
+		assert_int_equal(n, 1);
+		text = info(files[0]);
+		assert_non_null(text);
+		if (u > 0)
+			assert_null(strstr(text, "truncated:   0 stacks"));
+		free(text);
+		e2e_list_free(files, n);
+		e2e_result_free(&r);
+		e2e_rmdir(dir);
+	}
+}
+
+/* abort, SIGSEGV, stack overflow: the program dies of the same signal, the dump is readable. */
+static void test_crashes(void **state)
+{
+	static const char *const modes[] = {"abort", "segv", "overflow"};
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		char *prog[] = {HOSTILE((char *)modes[i]), NULL};
+
+		assert_int_equal(same_run(prog, NULL, 0, NULL), 1);
+	}
+}
+
+/* The DWARF unwinder at 999 Hz while the program throws C++ exceptions in 4 threads,
+ * dlopens and dlcloses in a loop, and creates and joins threads: no deadlock, no crash, no
+ * drop, the same output. */
+static void test_dwarf_stress(void **state)
+{
+	char *env[] = {"INFLAME_UNWIND=dwarf", "INFLAME_FREQUENCY=999", NULL};
+	char *env_auto[] = {"INFLAME_UNWIND=auto", "INFLAME_FREQUENCY=999", NULL};
+	char *throws[] = {(char *)e2e_build("tests/progs/throwloop"), "100000", NULL};
+	char *dl[] = {HOSTILE("dlloop"), "300", NULL};
+	char *churn[] = {(char *)e2e_build("tests/progs/lifecycle"), "churn", "1000", NULL};
+	long samples;
+
+	(void)state;
+	assert_int_equal(same_run(throws, env, 1, &samples), 1);
+	assert_true(samples > 100);
+	assert_int_equal(same_run(throws, env_auto, 1, NULL), 1);
+	assert_int_equal(same_run(dl, env, 1, NULL), 1);
+	assert_int_equal(same_run(churn, env, 1, NULL), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_closefrom),	       cmocka_unit_test(test_dup2_over_ours),
+	    cmocka_unit_test(test_signals_blocked),    cmocka_unit_test(test_own_handlers),
+	    cmocka_unit_test(test_fork_multithreaded), cmocka_unit_test(test_vfork_spawn),
+	    cmocka_unit_test(test_exec_self),	       cmocka_unit_test(test_1000_threads),
+	    cmocka_unit_test(test_deep_recursion),     cmocka_unit_test(test_crashes),
+	    cmocka_unit_test(test_dwarf_stress),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,368 @@
+/* e2e workload: programs that fight back. Each mode prints what it observed, so a test can
+ * compare a profiled run with a plain one. Modes:
+ *   closefrom    closes every descriptor >= 3, then takes the numbers inflame used (>= 512)
+ *                for its own files and checks they hold only what it wrote
+ *   dup2         dup2()s its own file over every open descriptor >= 3, writes, checks
+ *   sigblock     2 threads block every signal and burn, main burns
+ *   handlers     SIGPROF and SIGUSR2 handlers installed in a constructor and again in main,
+ *                raised by the program; prints how often each ran
+ *   forkmt       4 burning threads, then fork without exec; the child burns and exits 7
+ *   spawn        vfork+exec and posix_spawn of /bin/echo
+ *   execself N   execs itself N times, burning a little in each image
+ *   threads N    N threads alive at once, each burns a little, all joined
+ *   deep N       recursion N frames deep, burning at the bottom
+ *   overflow     recursion until the stack overflows (killed by SIGSEGV)
+ *   abort        burns, then abort()
+ *   segv         burns, then writes through a null pointer
+ *   dlloop N     dlopen/dlclose a library N times while burning
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+volatile unsigned long sink;
+
+static unsigned long long cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+}
+
+__attribute__((noinline)) void hostile_burn(double secs)
+{
+	unsigned long long end = cpu_ns() + (unsigned long long)(secs * 1e9);
+	unsigned long s = sink;
+
+	while (cpu_ns() < end)
+		for (int i = 0; i < 10000; i++)
+			s = s * 31 + (unsigned long)i;
+	sink = s;
+}
+
+static const char msg[] = "the program's own data\n";
+
+/* Writes msg to fd, later checks that the file holds exactly what was written. */
+static int check_file(const char *path, int times)
+{
+	char buf[4096];
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf)) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n != (ssize_t)(times * (int)(sizeof(msg) - 1))) {
+		printf("%s: %zd bytes, expected %d\n", path, n, times * (int)(sizeof(msg) - 1));
+		return 1;
+	}
+	for (int i = 0; i < times; i++)
+		if (memcmp(buf + i * (int)(sizeof(msg) - 1), msg, sizeof(msg) - 1)) {
+			printf("%s: foreign bytes\n", path);
+			return 1;
+		}
+	return 0;
+}
+
+static int mode_closefrom(void)
+{
+	int bad = 0, fds[4];
+
+	hostile_burn(0.3);
+	closefrom(3);
+	for (int i = 0; i < 4; i++) {
+		char path[32];
+		int fd;
+
+		snprintf(path, sizeof(path), "own%d.txt", i);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		/* the lowest numbers >= 512: where inflame keeps its descriptors */
+		fds[i] = fcntl(fd, F_DUPFD, 512);
+		close(fd);
+		(void)!write(fds[i], msg, sizeof(msg) - 1);
+	}
+	hostile_burn(0.5);
+	for (int i = 0; i < 4; i++) {
+		char path[32];
+
+		(void)!write(fds[i], msg, sizeof(msg) - 1);
+		close(fds[i]);
+		snprintf(path, sizeof(path), "own%d.txt", i);
+		bad |= check_file(path, 2);
+	}
+	printf("closefrom %s\n", bad ? "FAILED" : "ok");
+	return bad;
+}
+
+static int mode_dup2(void)
+{
+	int fd = open("own.txt", O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
+	int replaced = 0, bad;
+
+	hostile_burn(0.3);
+	for (int i = 3; i < 1024; i++)
+		if (i != fd && fcntl(i, F_GETFD) >= 0 && dup2(fd, i) == i)
+			replaced++;
+	(void)!write(fd, msg, sizeof(msg) - 1);
+	hostile_burn(0.5);
+	(void)!write(fd, msg, sizeof(msg) - 1);
+	bad = check_file("own.txt", 2);
+	printf("dup2 %s\n", bad ? "FAILED" : "ok");
+	(void)replaced;
+	return bad;
+}
+
+static void *blocked_burner(void *p)
+{
+	sigset_t all;
+
+	(void)p;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	hostile_burn(0.4);
+	return NULL;
+}
+
+static int mode_sigblock(void)
+{
+	pthread_t t[2];
+
+	for (int i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, blocked_burner, NULL);
+	hostile_burn(0.4);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	printf("sigblock ok\n");
+	return 0;
+}
+
+static volatile sig_atomic_t prof_runs, usr2_runs;
+
+static void on_prof(int sig)
+{
+	(void)sig;
+	prof_runs++;
+}
+
+static void on_usr2(int sig)
+{
+	(void)sig;
+	usr2_runs++;
+}
+
+__attribute__((constructor)) static void early_handlers(void)
+{
+	signal(SIGPROF, on_prof);
+	signal(SIGUSR2, on_usr2);
+}
+
+static int mode_handlers(void)
+{
+	struct sigaction sa;
+
+	raise(SIGPROF);
+	raise(SIGUSR2);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_prof;
+	sigaction(SIGPROF, &sa, NULL);
+	sa.sa_handler = on_usr2;
+	sigaction(SIGUSR2, &sa, NULL);
+	hostile_burn(0.3);
+	raise(SIGPROF);
+	raise(SIGUSR2);
+	printf("handlers prof %d usr2 %d\n", (int)prof_runs, (int)usr2_runs);
+	return 0;
+}
+
+static void *burner(void *p)
+{
+	hostile_burn(*(double *)p);
+	return NULL;
+}
+
+static int mode_forkmt(void)
+{
+	static double secs = 0.6;
+	pthread_t t[4];
+	int st;
+	pid_t pid;
+
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, burner, &secs);
+	hostile_burn(0.1);
+	pid = fork();
+	if (pid == 0) {
+		hostile_burn(0.3);
+		exit(7);
+	}
+	waitpid(pid, &st, 0);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	printf("forkmt child %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	return 0;
+}
+
+static int mode_spawn(void)
+{
+	char *argv1[] = {"echo", "from-vfork", NULL}, *argv2[] = {"echo", "from-spawn", NULL};
+	pid_t pid;
+	int st;
+
+	hostile_burn(0.2);
+	fflush(stdout);
+	pid = vfork();
+	if (pid == 0) {
+		execve("/bin/echo", argv1, environ);
+		_exit(127);
+	}
+	waitpid(pid, &st, 0);
+	if (posix_spawn(&pid, "/bin/echo", NULL, NULL, argv2, environ) == 0)
+		waitpid(pid, &st, 0);
+	hostile_burn(0.2);
+	printf("spawn done\n");
+	return 0;
+}
+
+static int mode_execself(const char *self, int n)
+{
+	char num[16];
+
+	hostile_burn(0.05);
+	printf("image %d\n", n);
+	fflush(stdout);
+	if (n <= 0)
+		return 0;
+	snprintf(num, sizeof(num), "%d", n - 1);
+	execl(self, self, "execself", num, (char *)NULL);
+	return 1;
+}
+
+static pthread_barrier_t barrier;
+
+static void *barrier_thread(void *p)
+{
+	(void)p;
+	pthread_barrier_wait(&barrier);
+	hostile_burn(0.002);
+	return NULL;
+}
+
+static int mode_threads(int n)
+{
+	pthread_t *t = calloc((size_t)n, sizeof(*t));
+	pthread_attr_t a;
+	int made = 0;
+
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, 64 * 1024);
+	pthread_barrier_init(&barrier, NULL, (unsigned)n + 1);
+	for (int i = 0; i < n; i++)
+		if (pthread_create(&t[i], &a, barrier_thread, NULL) == 0)
+			made++;
+	if (made != n) {
+		printf("threads: only %d created\n", made);
+		return 1;
+	}
+	pthread_barrier_wait(&barrier);
+	for (int i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	printf("threads %d joined\n", made);
+	free(t);
+	return 0;
+}
+
+__attribute__((noinline)) static unsigned long deep(int n)
+{
+	volatile unsigned char pad[32];
+
+	pad[0] = (unsigned char)n;
+	if (n <= 0) {
+		hostile_burn(0.5);
+		return sink;
+	}
+	return deep(n - 1) + pad[0];
+}
+
+__attribute__((noinline)) static unsigned long overflow(unsigned long n)
+{
+	volatile char pad[256];
+
+	pad[0] = (char)n;
+	if (n % 256 == 0)
+		hostile_burn(0.001);
+	return overflow(n + 1) + pad[0];
+}
+
+static int mode_dlloop(int n)
+{
+	for (int i = 0; i < n; i++) {
+		void *h = dlopen("libz.so.1", RTLD_NOW | RTLD_LOCAL);
+		void *h2 = dlopen("libbz2.so.1.0", RTLD_NOW | RTLD_LOCAL);
+
+		hostile_burn(0.001);
+		if (h2)
+			dlclose(h2);
+		if (h)
+			dlclose(h);
+	}
+	printf("dlloop %d done\n", n);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *m = argc > 1 ? argv[1] : "";
+	int n = argc > 2 ? atoi(argv[2]) : 0;
+
+	struct rlimit nocore = {0, 0};
+
+	setrlimit(RLIMIT_CORE, &nocore); /* the crash modes: no core dump to wait for */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(m, "closefrom"))
+		return mode_closefrom();
+	if (!strcmp(m, "dup2"))
+		return mode_dup2();
+	if (!strcmp(m, "sigblock"))
+		return mode_sigblock();
+	if (!strcmp(m, "handlers"))
+		return mode_handlers();
+	if (!strcmp(m, "forkmt"))
+		return mode_forkmt();
+	if (!strcmp(m, "spawn"))
+		return mode_spawn();
+	if (!strcmp(m, "execself"))
+		return mode_execself(argv[0], n);
+	if (!strcmp(m, "threads"))
+		return mode_threads(n);
+	if (!strcmp(m, "deep"))
+		printf("deep %d\n", deep(n) > 0);
+	else if (!strcmp(m, "overflow"))
+		return (int)overflow(1);
+	else if (!strcmp(m, "abort")) {
+		hostile_burn(0.4);
+		abort();
+	} else if (!strcmp(m, "segv")) {
+		hostile_burn(0.4);
+		*(volatile int *)(sink * 0) = 1;
+	} else if (!strcmp(m, "dlloop"))
+		return mode_dlloop(n);
+	else {
+		fprintf(stderr, "unknown mode\n");
+		return 2;
+	}
+	return 0;
+}
