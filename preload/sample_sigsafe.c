@@ -8,7 +8,6 @@
 #include "sample.h"
 
 #include "dump_format.h"
-#include "modules.h"
 #include "profiler.h"
 #include "unwind.h"
 #include "writer.h"
@@ -105,81 +104,6 @@ void inflame_sample_dump_signal(int sig, siginfo_t *si, void *uc)
 	errno = saved;
 }
 
-static size_t unwind_fp(struct inflame_thread *t, void *uc, uint64_t *frames, size_t max,
-			int *truncated)
-{
-	return uc ? inflame_unwind_fp_context(uc, t, frames, max, truncated)
-		  : inflame_unwind_fp_here(t, frames, max, truncated);
-}
-
-/* The program counter a signal interrupted, or 0. */
-static uintptr_t context_pc(const void *uc)
-{
-	const ucontext_t *u = uc;
-
-	if (!u)
-		return 0;
-#if defined(__x86_64__)
-	return (uintptr_t)u->uc_mcontext.gregs[REG_RIP];
-#elif defined(__aarch64__)
-	return (uintptr_t)u->uc_mcontext.pc;
-#else
-	return 0;
-#endif
-}
-
-/* How many frames of a frame-pointer walk INFLAME_UNWIND=auto looks at: a frame-pointer
- * walk leaves code built without frame pointers within a frame or two (it loses the chain
- * there), so its first frames tell whether the walk can be trusted. */
-#define AUTO_LOOK 8
-
-/* Picks the unwinder for one sample and walks the stack into frames[0..max).
- *   fp:    frame pointers.
- *   dwarf: libunwind, unless the thread is inside the loader (in_dl) or the interrupted code
- *          is ld.so itself, where libunwind's dl_iterate_phdr could deadlock or read a link
- *          map being changed.
- *   auto:  a frame-pointer walk first (cheap, safe); if any of its first AUTO_LOOK frames lies
- *          in an object built without frame pointers (modules.h, decided when the object was
- *          loaded) and none in the loader, libunwind instead. Either DWARF case falls back to
- *          frame pointers when libunwind gives nothing. */
-static size_t unwind(struct inflame_thread *t, void *uc, uint64_t *frames, size_t max,
-		     int *truncated)
-{
-	enum inflame_unwind mode = inflame__prof.cfg.unwind;
-	size_t n = 0;
-
-	*truncated = 0;
-	if (mode == INFLAME_UNWIND_FP || atomic_load_explicit(&t->in_dl, memory_order_relaxed))
-		return unwind_fp(t, uc, frames, max, truncated);
-	if (mode == INFLAME_UNWIND_AUTO) {
-		int nofp = 0;
-
-		n = unwind_fp(t, uc, frames, max, truncated);
-		for (size_t i = 0; i < n && i < AUTO_LOOK; i++) {
-			int f = inflame_modules_code_flags((uintptr_t)frames[i]);
-
-			if (f < 0)
-				continue;
-			if (f & INFLAME_MOD_LOADER)
-				return n;
-			if (!(f & INFLAME_MOD_FP))
-				nofp = 1;
-		}
-		if (!nofp)
-			return n;
-	} else {
-		int f = inflame_modules_code_flags(context_pc(uc));
-
-		if (f >= 0 && (f & INFLAME_MOD_LOADER))
-			return unwind_fp(t, uc, frames, max, truncated);
-	}
-	n = uc ? inflame_unwind_dwarf_context(uc, frames, max, truncated)
-	       : inflame_unwind_dwarf_here(frames, max, truncated);
-	if (n == 0)
-		n = unwind_fp(t, uc, frames, max, truncated);
-	return n;
-}
-
 int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, uint64_t size,
 			uint64_t addr, void *uc)
 {
@@ -196,7 +120,7 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 		goto out;
 	}
 	frames = t->scratch + (size_t)level * max;
-	n = unwind(t, uc, frames, max, &truncated);
+	n = inflame_unwind_pick(inflame__prof.cfg.unwind, t, uc, frames, max, &truncated);
 	rec = inflame_ring_reserve(&t->ring, sizeof(*rec) + n * sizeof(uint64_t), (uint16_t)event);
 	if (!rec)
 		goto out;

@@ -13,6 +13,7 @@
 #ifndef INFLAME_UNWIND_H
 #define INFLAME_UNWIND_H
 
+#include "config.h"
 #include "thread.h"
 
 #include <errno.h>
@@ -27,6 +28,11 @@ size_t inflame_unwind_fp_context(const ucontext_t *uc, const struct inflame_thre
 /* The same starting from the caller of the function that calls it (skip more with skip). */
 size_t inflame_unwind_fp_here(const struct inflame_thread *t, uint64_t *out, size_t max,
 			      int *truncated) __attribute__((noinline));
+/* Walks the stack of a sample (from the signal context uc, or from the caller when uc is NULL)
+ * with the unwinder mode asks for: INFLAME_UNWIND_AUTO chooses per sample by the objects the
+ * stack runs through (unwind_sigsafe.c says how). */
+size_t inflame_unwind_pick(enum inflame_unwind mode, const struct inflame_thread *t, void *uc,
+			   uint64_t *frames, size_t max, int *truncated);
 /* Loads libunwind (dlopen, RTLD_LOCAL) and finds its entry points. Returns 0 or -ENOENT, after
  * which the DWARF functions below return 0 frames. Not async-signal-safe: call at start-up. */
 int inflame_unwind_dwarf_init(void);

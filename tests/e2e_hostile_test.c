@@ -250,7 +250,7 @@ static void test_dwarf_stress(void **state)
 {
 	char *env[] = {"INFLAME_UNWIND=dwarf", "INFLAME_FREQUENCY=999", NULL};
 	char *env_auto[] = {"INFLAME_UNWIND=auto", "INFLAME_FREQUENCY=999", NULL};
-	char *throws[] = {(char *)e2e_build("tests/progs/throwloop"), "100000", NULL};
+	char *throws[] = {(char *)e2e_build("tests/progs/throwloop"), "50000", NULL};
 	char *dl[] = {HOSTILE("dlloop"), "300", NULL};
 	char *churn[] = {(char *)e2e_build("tests/progs/lifecycle"), "churn", "1000", NULL};
 	long samples;
