@@ -1,0 +1,161 @@
+#!/bin/sh
+# Real programs from Debian's packages, profiled unchanged (`make check-real`; `make check`
+# runs the fast subset). Usage: real.sh [fast|full]
+#
+# For each workload (xz, zstd, gzip, python3, sqlite3, a shell pipeline that forks and execs)
+# it runs the command plainly and under `inflame record -e cpu,wall,alloc` at the default
+# settings, and checks:
+#   - standard output and exit status are identical;
+#   - every dump is readable, complete, and reports no drops;
+#   - there is a dump for every program image (execve counted by strace on a plain run,
+#     skipped with a message when strace is missing);
+#   - the hottest functions agree with `perf record` on the same command (the top one of each
+#     is among the top five of the other; skipped with a message when perf cannot run).
+# In full mode it also reports stack quality per unwinder: the share of cpu samples whose stack
+# reaches the program's start (main, _start, __libc_start_main, __libc_start_call_main) or a
+# thread's (start_thread, clone3, clone).
+# Missing programs are skipped with a message. Exit status 0 = pass, 77 = nothing ran, 1 = fail.
+set -u
+B=${INFLAME_BUILDDIR:-.}
+MODE=${1:-full}
+INFLAME="$B/inflame"
+work=$(mktemp -d /tmp/inflame-real.XXXXXX)
+trap 'rm -rf "$work"' EXIT INT TERM
+failed=0
+ran=0
+say() { printf '%s\n' "$*"; }
+fail() { say "FAIL: $*"; failed=1; }
+
+# Inputs: compressible text and incompressible bytes, the same for every run.
+seq 1 400000 > "$work/text"
+head -c 3000000 /dev/urandom > "$work/rand"
+cat "$work/text" "$work/rand" > "$work/mixed"
+py=/usr/bin/python3
+[ -x "$py" ] || py=$(command -v python3 || true)
+
+perf_ok=0
+if command -v perf >/dev/null 2>&1 && perf record -q -o "$work/probe.data" -- true \
+	>/dev/null 2>&1; then
+	perf_ok=1
+else
+	say "note: perf cannot run here; hottest-function comparison skipped"
+fi
+command -v strace >/dev/null 2>&1 || say "note: strace missing; dump-per-image count skipped"
+
+# Normalizes a frame name: "[liblzma.so.5+0x15a50]" and perf's "liblzma.so.5.4.1 0x...15a50"
+# both become "liblzma.so+0x15a50"; symbol versions are dropped.
+norm_inflame() {
+	sed -e 's/^\[\(.*\.so\)[.0-9]*+\(0x[0-9a-f]*\)\]$/\1+\2/' \
+		-e 's/^\[\([^]+]*\)+\(0x[0-9a-f]*\)\]$/\1+\2/' -e 's/@.*//'
+}
+# inflame's top N self functions of the dumps given.
+top_inflame() {
+	n=$1
+	shift
+	"$INFLAME" report --event cpu -n "$n" "$@" 2>/dev/null | awk 'NR > 2 && $2 > 0 { print $5 }' |
+		norm_inflame
+}
+top_perf() {
+	perf report -i "$2" --stdio --no-children --sort dso,sym -q -g none 2>/dev/null |
+		awk -v n="$1" 'NF >= 4 && $3 == "[.]" && c < n {
+			dso = $2; sub(/\.so[.0-9]*$/, ".so", dso); sym = $4
+			if (sym ~ /^0x/) { sub(/^0x0*/, "", sym); sym = dso "+0x" sym }
+			sub(/@.*/, "", sym); print sym; c++ }'
+}
+
+# quality FOLDED: "good total" samples reaching a start routine near the root.
+quality() {
+	awk '{ c = $NF; sub(/ [0-9]+$/, ""); n = split($0, f, ";"); ok = 0
+		for (i = 1; i <= n && i <= 4; i++) {
+			x = f[i]; sub(/@.*/, "", x)
+			if (x == "main" || x == "_start" || x == "__libc_start_main" ||
+			    x == "__libc_start_call_main" || x == "start_thread" || x == "clone3" ||
+			    x == "__clone3" || x == "clone" || x == "__clone") ok = 1 }
+		tot += c; if (ok) good += c }
+		END { printf "%d %d\n", good, tot }' "$1"
+}
+
+# run NAME HOT COMMAND: HOT=1 for a cpu-bound workload (perf comparison, quality).
+run() {
+	name=$1 hot=$2 cmd=$3
+	d="$work/$name"
+	mkdir -p "$d/dumps"
+	ran=$((ran + 1))
+	(cd "$work" && sh -c "$cmd" > "$d/plain.out" 2> "$d/plain.err")
+	plain_rc=$?
+	(cd "$work" && "$INFLAME" record -q -e cpu,wall,alloc -o "$d/dumps/p.%p.ifl" -- \
+		sh -c "$cmd" > "$d/prof.out" 2> "$d/prof.err")
+	prof_rc=$?
+	[ "$plain_rc" = "$prof_rc" ] || fail "$name: exit status $prof_rc profiled, $plain_rc plain"
+	cmp -s "$d/plain.out" "$d/prof.out" || fail "$name: standard output differs"
+	ndumps=0
+	for f in "$d"/dumps/p.*; do
+		[ -e "$f" ] || continue
+		ndumps=$((ndumps + 1))
+		if ! "$INFLAME" info "$f" > "$d/info" 2>&1; then
+			fail "$name: $f unreadable: $(head -1 "$d/info")"
+			continue
+		fi
+		grep -q '^status: *complete' "$d/info" || fail "$name: $f not complete"
+		grep -q '^drops: *ring 0, stack table 0, threads 0' "$d/info" ||
+			fail "$name: $f: $(grep '^drops' "$d/info")"
+	done
+	[ "$ndumps" -gt 0 ] || fail "$name: no dump"
+	if command -v strace >/dev/null 2>&1; then
+		(cd "$work" && strace -f -qq -e trace=execve -o "$d/strace" sh -c "$cmd" \
+			> /dev/null 2>&1)
+		images=$(grep -c 'execve(.*) = 0' "$d/strace")
+		[ "$ndumps" -ge "$images" ] ||
+			fail "$name: $ndumps dumps for $images program images"
+	fi
+	msg="$name: same output and status, $ndumps readable dumps, no drops"
+	if [ "$hot" = 1 ] && [ "$perf_ok" = 1 ]; then
+		(cd "$work" && perf record -q -F 999 -o "$d/perf.data" -- sh -c "$cmd" \
+			> /dev/null 2>&1)
+		top_inflame 5 "$d"/dumps/p.* > "$d/itop"
+		top_perf 5 "$d/perf.data" > "$d/ptop"
+		i1=$(head -1 "$d/itop") p1=$(head -1 "$d/ptop")
+		if grep -qxF "$p1" "$d/itop" && grep -qxF "$i1" "$d/ptop"; then
+			msg="$msg, hottest agrees with perf ($i1 / $p1)"
+		else
+			fail "$name: hottest functions differ: inflame $(tr '\n' ' ' < "$d/itop")/ perf $(tr '\n' ' ' < "$d/ptop")"
+		fi
+	fi
+	say "$msg"
+	if [ "$hot" = 1 ] && [ "$MODE" = full ]; then
+		line="$name quality:"
+		for u in fp dwarf auto; do
+			rm -f "$d"/q.*
+			(cd "$work" && "$INFLAME" record -q --unwind "$u" -o "$d/q.%p.ifl" -- \
+				sh -c "$cmd" > /dev/null 2>&1)
+			"$INFLAME" collapse "$d"/q.* > "$d/q.folded" 2> /dev/null
+			set -- $(quality "$d/q.folded")
+			line="$line $u $(awk -v g="$1" -v t="$2" 'BEGIN { printf "%.1f%%", t ? 100 * g / t : 0 }') ($1/$2)"
+		done
+		say "$line"
+	fi
+}
+
+have() { command -v "$1" >/dev/null 2>&1 || { say "skip: $1 not installed"; return 1; }; }
+
+if have xz; then run xz 1 'xz -T1 -6 -c mixed'; fi
+if have gzip && have sort; then
+	run pipeline 0 'seq 1 200000 | gzip -c | gzip -dc | sort -r | md5sum; sh -c "echo child; exit 3"; echo $?'
+fi
+if [ "$MODE" = full ]; then
+	if have zstd; then run zstd 1 'zstd -q -T1 -15 -c mixed'; fi
+	if have gzip; then run gzip 1 'gzip -9 -c mixed'; fi
+	if [ -n "$py" ]; then
+		run python3 1 "$py -c 'import hashlib,json
+d = {str(i): [i * j % 97 for j in range(40)] for i in range(40000)}
+s = json.dumps(d, sort_keys=True)
+print(hashlib.sha256(s.encode()).hexdigest(), sum(len(v) for v in json.loads(s).values()))'"
+	else
+		say "skip: python3 not installed"
+	fi
+	if have sqlite3; then
+		run sqlite3 1 "sqlite3 :memory: 'CREATE TABLE t(a, b); WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 300000) INSERT INTO t SELECT x, x * 7919 % 1000 FROM c; CREATE INDEX i ON t(b); SELECT b, count(*), sum(a) FROM t GROUP BY b ORDER BY 3 DESC LIMIT 3;'"
+	fi
+fi
+[ "$ran" -gt 0 ] || exit 77
+exit $failed
