@@ -176,66 +176,42 @@ static size_t unwind_fp(const struct inflame_thread *t, void *uc, uint64_t *fram
 		  : inflame_unwind_fp_here(t, frames, max, truncated);
 }
 
-/* The program counter a signal interrupted, or 0. */
-static uintptr_t context_pc(const void *uc)
-{
-	const ucontext_t *u = uc;
-
-	if (!u)
-		return 0;
-#if defined(__x86_64__)
-	return (uintptr_t)u->uc_mcontext.gregs[REG_RIP];
-#elif defined(__aarch64__)
-	return (uintptr_t)u->uc_mcontext.pc;
-#else
-	return 0;
-#endif
-}
-
-/* How many frames of a frame-pointer walk INFLAME_UNWIND=auto looks at: a frame-pointer
- * walk leaves code built without frame pointers within a frame or two (it loses the chain
- * there), so its first frames tell whether the walk can be trusted. */
+/* How many frames of the first frame-pointer walk are looked at: a frame-pointer walk leaves
+ * code built without frame pointers within a frame or two (it loses the chain there), so its
+ * first frames tell whether the walk can be trusted, and whether the loader is on the stack. */
 #define AUTO_LOOK 8
 
 /* The policy of inflame_unwind_pick (unwind.h):
  *   fp:    frame pointers.
- *   dwarf: libunwind, unless the thread is inside the loader (in_dl) or the interrupted code
- *          is ld.so itself, where libunwind's dl_iterate_phdr could deadlock or read a link
- *          map being changed.
- *   auto:  a frame-pointer walk first (cheap, safe); if any of its first AUTO_LOOK frames lies
- *          in an object built without frame pointers (modules.h, decided when the object was
- *          loaded) and none in the loader, libunwind instead. Either DWARF case falls back to
- *          frame pointers when libunwind gives nothing. */
+ *   dwarf: libunwind, unless the thread is inside the loader: in_dl is set (our dlopen,
+ *          dlclose, dl_iterate_phdr), or a frame-pointer walk (cheap, safe) finds ld.so among
+ *          its first AUTO_LOOK frames (glibc's own dlopen for iconv or NSS modules, lazy
+ *          binding), where libunwind's dl_iterate_phdr could read a link map being changed.
+ *   auto:  the same, and libunwind only if one of those first frames lies in an object built
+ *          without frame pointers (modules.h, decided when the object was loaded).
+ * Either DWARF case falls back to frame pointers when libunwind gives nothing. */
 size_t inflame_unwind_pick(enum inflame_unwind mode, const struct inflame_thread *t, void *uc,
 			   uint64_t *frames, size_t max, int *truncated)
 {
-	size_t n = 0;
+	size_t n;
+	int nofp = 0;
 
 	*truncated = 0;
+	n = unwind_fp(t, uc, frames, max, truncated);
 	if (mode == INFLAME_UNWIND_FP || atomic_load_explicit(&t->in_dl, memory_order_relaxed))
-		return unwind_fp(t, uc, frames, max, truncated);
-	if (mode == INFLAME_UNWIND_AUTO) {
-		int nofp = 0;
+		return n;
+	for (size_t i = 0; i < n && i < AUTO_LOOK; i++) {
+		int f = inflame_modules_code_flags((uintptr_t)frames[i]);
 
-		n = unwind_fp(t, uc, frames, max, truncated);
-		for (size_t i = 0; i < n && i < AUTO_LOOK; i++) {
-			int f = inflame_modules_code_flags((uintptr_t)frames[i]);
-
-			if (f < 0)
-				continue;
-			if (f & INFLAME_MOD_LOADER)
-				return n;
-			if (!(f & INFLAME_MOD_FP))
-				nofp = 1;
-		}
-		if (!nofp)
+		if (f < 0)
+			continue;
+		if (f & INFLAME_MOD_LOADER)
 			return n;
-	} else {
-		int f = inflame_modules_code_flags(context_pc(uc));
-
-		if (f >= 0 && (f & INFLAME_MOD_LOADER))
-			return unwind_fp(t, uc, frames, max, truncated);
+		if (!(f & INFLAME_MOD_FP))
+			nofp = 1;
 	}
+	if (mode == INFLAME_UNWIND_AUTO && !nofp)
+		return n;
 	n = uc ? inflame_unwind_dwarf_context(uc, frames, max, truncated)
 	       : inflame_unwind_dwarf_here(frames, max, truncated);
 	if (n == 0)

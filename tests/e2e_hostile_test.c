@@ -3,8 +3,9 @@
  * threads, installs its own SIGPROF/SIGUSR2 handlers, forks from a multithreaded state,
  * vforks and posix_spawns, execs itself, runs 1000 threads, recurses 10000 frames deep, or
  * dies of abort, SIGSEGV or a stack overflow; and stress tests of the DWARF unwinder (C++
- * exceptions, dlopen/dlclose and thread churn in a loop at 999 Hz). Each checks that the program
- * behaves exactly as without inflame and that every dump it left is readable. */
+ * exceptions, dlopen/dlclose, glibc's own module loading and thread churn in a loop at 999 Hz).
+ * Each checks that the program behaves exactly as without inflame and that every dump it left is
+ * readable. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,7 +21,24 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define HOSTILE(mode) (char *)e2e_build("tests/progs/hostile"), mode
+/* A path that stays valid (e2e_build's buffers are reused after 8 calls). */
+static char *build_path(const char *rel)
+{
+	static char paths[4][4096];
+	static const char *rels[4];
+
+	for (int i = 0; i < 4; i++) {
+		if (!rels[i]) {
+			rels[i] = rel;
+			snprintf(paths[i], sizeof(paths[i]), "%s", e2e_build(rel));
+		}
+		if (!strcmp(rels[i], rel))
+			return paths[i];
+	}
+	return (char *)e2e_build(rel);
+}
+
+#define HOSTILE(mode) build_path("tests/progs/hostile"), mode
 
 /* Runs prog under the preload (plain LD_PRELOAD, as a user would) in dir. */
 static void run_preloaded(const char *dir, char *const prog[], char *const extra_env[],
@@ -111,6 +129,8 @@ static size_t same_run(char *const prog[], char *const env[], int all_complete, 
 	assert_int_equal(r.status, plain.status);
 	assert_string_equal(r.out, plain.out);
 	n = check_dumps(dir, &complete, &s);
+	if (n == 0)
+		fprintf(stderr, "%s %s: no dump; stderr: %s\n", prog[0], prog[1], r.err);
 	assert_true(n >= 1);
 	if (all_complete)
 		assert_int_equal(complete, n);
@@ -250,9 +270,10 @@ static void test_dwarf_stress(void **state)
 {
 	char *env[] = {"INFLAME_UNWIND=dwarf", "INFLAME_FREQUENCY=999", NULL};
 	char *env_auto[] = {"INFLAME_UNWIND=auto", "INFLAME_FREQUENCY=999", NULL};
-	char *throws[] = {(char *)e2e_build("tests/progs/throwloop"), "50000", NULL};
+	char *throws[] = {build_path("tests/progs/throwloop"), "50000", NULL};
 	char *dl[] = {HOSTILE("dlloop"), "300", NULL};
-	char *churn[] = {(char *)e2e_build("tests/progs/lifecycle"), "churn", "1000", NULL};
+	char *libcdl[] = {HOSTILE("libcdl"), "2000", NULL};
+	char *churn[] = {build_path("tests/progs/lifecycle"), "churn", "1000", NULL};
 	long samples;
 
 	(void)state;
@@ -260,6 +281,7 @@ static void test_dwarf_stress(void **state)
 	assert_true(samples > 100);
 	assert_int_equal(same_run(throws, env_auto, 1, NULL), 1);
 	assert_int_equal(same_run(dl, env, 1, NULL), 1);
+	assert_int_equal(same_run(libcdl, env, 1, NULL), 1);
 	assert_int_equal(same_run(churn, env, 1, NULL), 1);
 }
 

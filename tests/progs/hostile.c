@@ -15,6 +15,8 @@
  *   abort        burns, then abort()
  *   segv         burns, then writes through a null pointer
  *   dlloop N     dlopen/dlclose a library N times while burning
+ *   libcdl N     N rounds of iconv_open/iconv_close and getpwnam, which make glibc load and
+ *                unload its gconv and NSS modules with its own dlopen (not the interposed one)
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -22,6 +24,8 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <iconv.h>
+#include <pwd.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -323,6 +327,27 @@ static int mode_dlloop(int n)
 	return 0;
 }
 
+static int mode_libcdl(int n)
+{
+	static const char *const sets[] = {"UTF-16", "ISO-8859-15", "EBCDIC-US", "KOI8-R",
+					   "SHIFT_JIS"};
+	int ok = 0;
+
+	for (int i = 0; i < n; i++) {
+		iconv_t cd = iconv_open(sets[i % 5], "UTF-8");
+
+		if (cd != (iconv_t)-1) {
+			iconv_close(cd);
+			ok++;
+		}
+		if (getpwnam("root"))
+			ok++;
+		hostile_burn(0.0005);
+	}
+	printf("libcdl %d\n", ok);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *m = argc > 1 ? argv[1] : "";
@@ -360,6 +385,8 @@ int main(int argc, char **argv)
 		*(volatile int *)(sink * 0) = 1;
 	} else if (!strcmp(m, "dlloop"))
 		return mode_dlloop(n);
+	else if (!strcmp(m, "libcdl"))
+		return mode_libcdl(n);
 	else {
 		fprintf(stderr, "unknown mode\n");
 		return 2;
