@@ -1,7 +1,7 @@
 #!/bin/sh
 # CPU-overhead benchmark of `inflame record -e cpu` (issue #2), run by `make bench-cpu`.
 #
-# The workload is bench/cpu-work, a fixed amount of CPU-bound work with stacks 20 to 30 frames
+# The workload is bench/cpu-work, a fixed amount of CPU-bound work with stacks about 25 frames
 # deep, run once on one thread and once split over BENCH_THREADS threads (default 16). Each
 # configuration runs BENCH_ROUNDS times (default 5), interleaved with the others: a round runs
 # every configuration once, in an order rotated from round to round, and each run's CPU time
@@ -23,7 +23,7 @@ set -eu
 B=${INFLAME_BUILDDIR:-.}
 ROUNDS=${BENCH_ROUNDS:-5}
 THREADS=${BENCH_THREADS:-16}
-UNITS=${BENCH_UNITS:-45000}
+UNITS=${BENCH_UNITS:-90000}
 OUT=${BENCH_DIR:-$B/bench-out}/cpu
 inflame="$B/inflame"
 work="$B/bench/cpu-work"

@@ -4,9 +4,10 @@
  * The work is a fixed number of units; a unit evaluates a pseudo-random expression tree that
  * is never stored: each node derives its operator and its children's seeds from its own seed,
  * so the walk touches no memory beyond the stack. Operators are separate functions calling back
- * into eval(), which gives stacks of 20 to 30 frame-pointer frames (main, run, worker, unit,
- * then eval and an operator per level) and a flame graph with a few distinct shapes. Leaves do
- * a short arithmetic loop so that calls are not the whole cost.
+ * into eval(), which gives frame-pointer stacks about 25 frames deep on average (main, run,
+ * worker, unit, then eval and an operator per level; chains of op_neg reach 40) and a flame
+ * graph with a few distinct shapes. Leaves do a short arithmetic loop so that calls are not the
+ * whole cost. About 2.7 s of CPU by default on a 2024 x86-64 server core.
  *
  * usage: cpu-work [-t THREADS] [-u UNITS]
  * With -t the units are dealt round-robin to THREADS threads (same total work, same result).
@@ -21,9 +22,9 @@
 #include <unistd.h>
 
 #define NOINLINE __attribute__((noinline))
-#define DEPTH	 11 /* levels of operators below a unit */
+#define DEPTH	 10 /* levels of operators below a unit */
 
-static long units = 45000;
+static long units = 90000;
 static int nthreads = 1;
 
 static uint64_t mix(uint64_t x)
@@ -70,23 +71,32 @@ static NOINLINE uint64_t op_neg(uint64_t seed, int depth)
 	return ~eval(mix(seed + 7), depth) + leaf(seed);
 }
 
+/* The result is adjusted after the call so that the compiler cannot turn the calls into jumps:
+ * eval keeps its frame in every stack, like an interpreter's dispatch function. */
 static NOINLINE uint64_t eval(uint64_t seed, int depth)
 {
+	uint64_t v;
+
 	if (depth <= 0)
 		return leaf(seed);
 	switch (seed % 7) {
 	case 0:
 	case 1:
 	case 2:
-		return op_add(seed, depth);
+		v = op_add(seed, depth);
+		break;
 	case 3:
 	case 4:
-		return op_mul(seed, depth);
+		v = op_mul(seed, depth);
+		break;
 	case 5:
-		return op_xor(seed, depth);
+		v = op_xor(seed, depth);
+		break;
 	default:
-		return op_neg(seed, depth);
+		v = op_neg(seed, depth);
+		break;
 	}
+	return v + (uint64_t)depth;
 }
 
 static NOINLINE uint64_t unit(long i)
