@@ -25,7 +25,9 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <link.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -342,62 +344,58 @@ INFLAME_EXPORT int execvp(const char *file, char *const argv[])
 
 #define MAX_EXECL_ARGS 4096
 
-/* The execl family: collect the variadic arguments into an array on the stack. */
-#define COLLECT_ARGS(first, ap, argv, n)                                                           \
-	do {                                                                                       \
-		argv[0] = (char *)(first);                                                         \
-		for (n = 1; argv[n - 1] && n < MAX_EXECL_ARGS; n++)                                \
-			argv[n] = va_arg(ap, char *);                                              \
-	} while (0)
+/* The execl family: collects the variadic arguments (up to the NULL) into argv. Returns 0, or
+ * -1 with errno E2BIG when there are more than argv can hold. */
+static int collect_args(const char *first, va_list *ap, char **argv)
+{
+	argv[0] = (char *)first;
+	for (int n = 1; argv[n - 1]; n++) {
+		if (n == MAX_EXECL_ARGS) {
+			errno = E2BIG;
+			return -1;
+		}
+		argv[n] = va_arg(*ap, char *);
+	}
+	return 0;
+}
 
 INFLAME_EXPORT int execl(const char *path, const char *arg, ...)
 {
 	char *argv[MAX_EXECL_ARGS];
 	va_list ap;
-	int n;
+	int rc;
 
 	va_start(ap, arg);
-	COLLECT_ARGS(arg, ap, argv, n);
+	rc = collect_args(arg, &ap, argv);
 	va_end(ap);
-	if (argv[n - 1]) {
-		errno = E2BIG;
-		return -1;
-	}
-	return execve(path, argv, environ);
+	return rc < 0 ? -1 : execve(path, argv, environ);
 }
 
 INFLAME_EXPORT int execlp(const char *file, const char *arg, ...)
 {
 	char *argv[MAX_EXECL_ARGS];
 	va_list ap;
-	int n;
+	int rc;
 
 	va_start(ap, arg);
-	COLLECT_ARGS(arg, ap, argv, n);
+	rc = collect_args(arg, &ap, argv);
 	va_end(ap);
-	if (argv[n - 1]) {
-		errno = E2BIG;
-		return -1;
-	}
-	return execvpe(file, argv, environ);
+	return rc < 0 ? -1 : execvpe(file, argv, environ);
 }
 
 INFLAME_EXPORT int execle(const char *path, const char *arg, ...)
 {
 	char *argv[MAX_EXECL_ARGS];
-	char *const *envp;
+	char *const *envp = NULL;
 	va_list ap;
-	int n;
+	int rc;
 
 	va_start(ap, arg);
-	COLLECT_ARGS(arg, ap, argv, n);
-	envp = va_arg(ap, char *const *);
+	rc = collect_args(arg, &ap, argv);
+	if (rc == 0)
+		envp = va_arg(ap, char *const *);
 	va_end(ap);
-	if (argv[n - 1]) {
-		errno = E2BIG;
-		return -1;
-	}
-	return execve(path, argv, envp);
+	return rc < 0 ? -1 : execve(path, argv, envp);
 }
 
 /* The loader. */
@@ -416,9 +414,69 @@ static void leave_dl(struct inflame_thread *t)
 
 static int once_deepbind;
 
+/* dlopen searches the calling object's DT_RUNPATH (or DT_RPATH) for a bare name, and the
+ * caller it sees is now this wrapper. When the real dlopen fails for a name without a slash,
+ * search the true caller's paths (with $ORIGIN expanded) the way the loader would have. */
+static void *dlopen_caller_paths(const char *file, int mode, const void *caller)
+{
+	struct link_map *lm = NULL;
+	const ElfW(Dyn) * d;
+	const char *strtab = NULL, *paths = NULL, *rpath = NULL;
+	char origin[PATH_MAX], path[2 * PATH_MAX + 16];
+	Dl_info info;
+
+	if (!dladdr1(caller, &info, (void **)&lm, RTLD_DL_LINKMAP) || !lm || !lm->l_ld)
+		return NULL;
+	for (d = lm->l_ld; d->d_tag != DT_NULL; d++)
+		if (d->d_tag == DT_STRTAB)
+			strtab = (const char *)d->d_un.d_ptr;
+	if (!strtab)
+		return NULL;
+	for (d = lm->l_ld; d->d_tag != DT_NULL; d++) {
+		if (d->d_tag == DT_RUNPATH)
+			paths = strtab + d->d_un.d_val;
+		else if (d->d_tag == DT_RPATH)
+			rpath = strtab + d->d_un.d_val;
+	}
+	if (!paths)
+		paths = rpath;
+	if (!paths)
+		return NULL;
+	if (lm->l_name && lm->l_name[0]) {
+		snprintf(origin, sizeof(origin), "%s", lm->l_name);
+	} else {
+		ssize_t n = readlink("/proc/self/exe", origin, sizeof(origin) - 1);
+
+		origin[n > 0 ? n : 0] = 0;
+	}
+	if (strrchr(origin, '/'))
+		*strrchr(origin, '/') = 0;
+	while (*paths) {
+		size_t len = strcspn(paths, ":");
+		void *h;
+
+		if (len >= 7 && !strncmp(paths, "$ORIGIN", 7))
+			snprintf(path, sizeof(path), "%s%.*s/%s", origin, (int)(len - 7), paths + 7,
+				 file);
+		else if (len >= 9 && !strncmp(paths, "${ORIGIN}", 9))
+			snprintf(path, sizeof(path), "%s%.*s/%s", origin, (int)(len - 9), paths + 9,
+				 file);
+		else
+			snprintf(path, sizeof(path), "%.*s/%s", (int)len, paths, file);
+		h = real_dlopen(path, mode);
+		if (h)
+			return h;
+		paths += len;
+		if (*paths == ':')
+			paths++;
+	}
+	return NULL;
+}
+
 INFLAME_EXPORT void *dlopen(const char *file, int mode)
 {
 	struct inflame_thread *t = inflame_thread_self();
+	const void *caller = __builtin_return_address(0);
 	void *h;
 
 	RESOLVE(dlopen);
@@ -432,6 +490,11 @@ INFLAME_EXPORT void *dlopen(const char *file, int mode)
 	}
 	enter_dl(t);
 	h = real_dlopen(file, mode);
+	if (!h && file && !strchr(file, '/')) {
+		h = dlopen_caller_paths(file, mode, caller);
+		if (!h)
+			real_dlopen(file, mode); /* leave the loader's own error for dlerror() */
+	}
 	leave_dl(t);
 	if (inflame__prof.active)
 		inflame_writer_request(INFLAME_WRITER_WAKE);
