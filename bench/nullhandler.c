@@ -2,9 +2,9 @@
  * bench/libnullhandler.so: the floor of the overhead benchmark (bench/cpu.sh). Loaded with
  * LD_PRELOAD, it arms the same kind of clock as inflame's default CPU timer (preload/timer.c):
  * one perf_event_open() per thread on the software task clock at INFLAME_NULL_HZ (default 999),
- * kernel time included when allowed and user time only otherwise, its overflow delivered as
- * SIGPROF to that very thread (O_ASYNC, F_SETSIG, F_SETOWN_EX/F_OWNER_TID). pthread_create is
- * interposed so that each new thread arms its own timer before running its start routine.
+ * user time only (exclude_kernel, as inflame), its overflow delivered as SIGPROF to that very
+ * thread (O_ASYNC, F_SETSIG, F_SETOWN_EX/F_OWNER_TID). pthread_create is interposed so that each
+ * new thread arms its own timer before running its start routine.
  * The handler only counts: whatever a profiled run costs beyond this is the profiler's own work
  * (unwinding, recording, writing), the rest is the price of the signals themselves.
  *
@@ -35,7 +35,6 @@
 
 static _Atomic unsigned long signals;
 static unsigned long hz = 999;
-static int exclude_kernel;
 static int sigtrap_mode;
 static int (*real_pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 
@@ -60,7 +59,7 @@ static int arm(pid_t tid)
 	a.config = PERF_COUNT_SW_TASK_CLOCK;
 	a.sample_period = 1000000000ull / hz;
 	a.disabled = 1;
-	a.exclude_kernel = exclude_kernel;
+	a.exclude_kernel = 1;
 	a.exclude_hv = 1;
 	a.wakeup_events = 1;
 #ifdef PERF_ATTR_SIZE_VER7
@@ -149,12 +148,7 @@ __attribute__((constructor)) static void init(void)
 	act.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
 	sigemptyset(&act.sa_mask);
 	sigaction(sigtrap_mode ? SIGTRAP : SIGPROF, &act, NULL);
-	/* Kernel time too when allowed, as inflame does; user time only otherwise. */
 	fd = arm(gettid_());
-	if (fd < 0) {
-		exclude_kernel = 1;
-		fd = arm(gettid_());
-	}
 	if (fd < 0)
 		fprintf(stderr, "nullhandler: perf_event_open: %s\n", strerror(-fd));
 }
