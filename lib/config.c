@@ -29,10 +29,21 @@ void inflame_config_defaults(struct inflame_config *c)
 	c->alloc_rate = 524288;
 }
 
+/* Replaces control characters in a message that quotes a value from the environment, so the
+ * reason stays one line and cannot drive a terminal (found by tests/fuzz/fuzz_config.c). */
+static void clean_message(char *m)
+{
+	for (; *m; m++)
+		if ((unsigned char)*m < 0x20 || *m == 0x7f)
+			*m = '?';
+}
+
 #define FAIL(...)                                                                                  \
 	do {                                                                                       \
-		if (err && errlen)                                                                 \
+		if (err && errlen) {                                                               \
 			snprintf(err, errlen, __VA_ARGS__);                                        \
+			clean_message(err);                                                        \
+		}                                                                                  \
 		return -EINVAL;                                                                    \
 	} while (0)
 

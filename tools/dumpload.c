@@ -267,7 +267,9 @@ static int load_stacks(struct loader *l, const struct inflame_chunk *c)
 		if (grow((void **)&l->addrs, &l->addrs_cap, l->naddrs + l->srec->nframes,
 			 sizeof(*l->addrs)) < 0)
 			return -ENOMEM;
-		memcpy(l->addrs + l->naddrs, l->srec->frames, l->srec->nframes * sizeof(*l->addrs));
+		if (l->srec->nframes) /* (addrs is still NULL before the first frame) */
+			memcpy(l->addrs + l->naddrs, l->srec->frames,
+			       l->srec->nframes * sizeof(*l->addrs));
 		e->v1 = l->naddrs;
 		e->v2 = l->srec->nframes;
 		l->naddrs += l->srec->nframes;

@@ -266,7 +266,7 @@ void inflame_stackset_get(const struct inflame_stackset *ss, size_t i, const uin
 {
 	const struct stack_rec *r = &ss->recs[i];
 
-	*frames = ss->ids + r->off;
+	*frames = r->n ? ss->ids + r->off : ss->ids; /* no arithmetic on a NULL table */
 	*n = r->n;
 	*count = r->count;
 }

@@ -87,7 +87,12 @@ static int mode_closefrom(void)
 	int bad = 0, fds[4];
 
 	hostile_burn(0.3);
+#ifdef HAVE_CLOSEFROM
 	closefrom(3);
+#else
+	for (int fd = 3; fd < 65536; fd++)
+		close(fd);
+#endif
 	for (int i = 0; i < 4; i++) {
 		char path[32];
 		int fd;
