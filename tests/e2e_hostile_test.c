@@ -2,10 +2,10 @@
  * that closes or dup2()s over every descriptor it did not open, blocks every signal in some
  * threads, installs its own SIGPROF/SIGUSR2 handlers, forks from a multithreaded state,
  * vforks and posix_spawns, execs itself, runs 1000 threads, recurses 10000 frames deep, or
- * dies of abort, SIGSEGV or a stack overflow; and stress tests of the DWARF unwinder (C++
- * exceptions, dlopen/dlclose, glibc's own module loading and thread churn in a loop at 999 Hz).
- * Each checks that the program behaves exactly as without inflame and that every dump it left is
- * readable. */
+ * dies of abort, SIGSEGV or a stack overflow, or runs with a corrupt stack; and stress tests of the
+ * DWARF unwinder (C++ exceptions, malloc, dlopen/dlclose, glibc's own module loading and thread
+ * churn in a loop at 999 Hz). Each checks that the program behaves exactly as without inflame and
+ * that every dump it left is readable. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -263,6 +263,24 @@ static void test_crashes(void **state)
 	}
 }
 
+/* A function running with its return address and saved frame pointer overwritten: no
+ * unwinder crashes or loops, with every unwinder. */
+static void test_corrupt_stack(void **state)
+{
+	static const char *const unwinders[] = {"INFLAME_UNWIND=fp", "INFLAME_UNWIND=dwarf",
+						"INFLAME_UNWIND=auto"};
+
+	(void)state;
+	for (size_t u = 0; u < 3; u++) {
+		char *prog[] = {HOSTILE("corrupt"), NULL};
+		char *env[] = {(char *)unwinders[u], NULL};
+		long samples;
+
+		assert_int_equal(same_run(prog, env, 1, &samples), 1);
+		assert_true(samples > 200);
+	}
+}
+
 /* The DWARF unwinder at 999 Hz while the program throws C++ exceptions in 4 threads,
  * dlopens and dlcloses in a loop, and creates and joins threads: no deadlock, no crash, no
  * drop, the same output. */
@@ -273,6 +291,7 @@ static void test_dwarf_stress(void **state)
 	char *throws[] = {build_path("tests/progs/throwloop"), "50000", NULL};
 	char *dl[] = {HOSTILE("dlloop"), "300", NULL};
 	char *libcdl[] = {HOSTILE("libcdl"), "2000", NULL};
+	char *mallocs[] = {HOSTILE("mallocloop"), "2000000", NULL};
 	char *churn[] = {build_path("tests/progs/lifecycle"), "churn", "1000", NULL};
 	long samples;
 
@@ -282,6 +301,7 @@ static void test_dwarf_stress(void **state)
 	assert_int_equal(same_run(throws, env_auto, 1, NULL), 1);
 	assert_int_equal(same_run(dl, env, 1, NULL), 1);
 	assert_int_equal(same_run(libcdl, env, 1, NULL), 1);
+	assert_int_equal(same_run(mallocs, env, 1, NULL), 1);
 	assert_int_equal(same_run(churn, env, 1, NULL), 1);
 }
 
@@ -293,7 +313,7 @@ int main(void)
 	    cmocka_unit_test(test_fork_multithreaded), cmocka_unit_test(test_vfork_spawn),
 	    cmocka_unit_test(test_exec_self),	       cmocka_unit_test(test_1000_threads),
 	    cmocka_unit_test(test_deep_recursion),     cmocka_unit_test(test_crashes),
-	    cmocka_unit_test(test_dwarf_stress),
+	    cmocka_unit_test(test_corrupt_stack),      cmocka_unit_test(test_dwarf_stress),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

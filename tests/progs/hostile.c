@@ -15,6 +15,9 @@
  *   abort        burns, then abort()
  *   segv         burns, then writes through a null pointer
  *   dlloop N     dlopen/dlclose a library N times while burning
+ *   mallocloop N 4 threads malloc and free N blocks each (samples land inside malloc)
+ *   corrupt      burns with its own return address and saved frame pointer overwritten
+ *                (pointing at unmapped memory), then puts them back and returns
  *   libcdl N     N rounds of iconv_open/iconv_close and getpwnam, which make glibc load and
  *                unload its gconv and NSS modules with its own dlopen (not the interposed one)
  */
@@ -29,6 +32,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,6 +336,50 @@ static int mode_dlloop(int n)
 	return 0;
 }
 
+static void *malloc_thread(void *p)
+{
+	long n = (long)p;
+	void *keep[64] = {0};
+
+	for (long i = 0; i < n; i++) {
+		size_t k = (size_t)i % 64;
+
+		free(keep[k]);
+		keep[k] = malloc(16 + (size_t)(i * 7919) % 4000);
+	}
+	for (int k = 0; k < 64; k++)
+		free(keep[k]);
+	return NULL;
+}
+
+static int mode_mallocloop(long n)
+{
+	pthread_t t[4];
+
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, malloc_thread, (void *)n);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	printf("mallocloop done\n");
+	return 0;
+}
+
+/* Built with a frame pointer whatever the flags, so that the slots are known. */
+__attribute__((noinline, optimize("no-omit-frame-pointer"))) static int corrupt(void)
+{
+	uintptr_t *fp = __builtin_frame_address(0);
+	uintptr_t saved_fp = fp[0], saved_ra = fp[1];
+
+	fp[0] = (uintptr_t)0xdead0000000ull; /* unmapped */
+	fp[1] = (uintptr_t)0x1000;	     /* unmapped, below any code */
+	__asm__ volatile("" ::: "memory");
+	hostile_burn(0.5);
+	fp[0] = saved_fp;
+	fp[1] = saved_ra;
+	__asm__ volatile("" ::: "memory");
+	return 1;
+}
+
 static int mode_libcdl(int n)
 {
 	static const char *const sets[] = {"UTF-16", "ISO-8859-15", "EBCDIC-US", "KOI8-R",
@@ -392,6 +440,10 @@ int main(int argc, char **argv)
 		return mode_dlloop(n);
 	else if (!strcmp(m, "libcdl"))
 		return mode_libcdl(n);
+	else if (!strcmp(m, "mallocloop"))
+		return mode_mallocloop(n);
+	else if (!strcmp(m, "corrupt"))
+		printf("corrupt %d\n", corrupt());
 	else {
 		fprintf(stderr, "unknown mode\n");
 		return 2;
