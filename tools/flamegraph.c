@@ -17,6 +17,15 @@
  *
  * Colours come from a hash of the function name by default, so the same function has the
  * same colour in every graph.
+ *
+ * Differential graphs (stack sets with baseline counts, from "stack base count" lines) are
+ * drawn as flamegraph.pl draws them: widths from the counts, each frame coloured by its self
+ * delta (count - baseline of the stacks ending there) on a white-to-red scale for growth and
+ * white-to-blue for reduction, saturated at the largest |delta|, and the delta shown in the
+ * title as a share of the total ("; +1.23%"). --negate swaps the hues and the sign. Unlike
+ * flamegraph.pl, a stack that ends at a frame another stack already opened (possible in flame
+ * charts) still adds its delta there rather than losing it, and the delta's share is of the
+ * total without --factor's scaling.
  */
 #include "flamegraph.h"
 
@@ -71,10 +80,14 @@ struct builder {
 	double minw; /* in count units */
 };
 
-static int emit(struct builder *b, uint32_t name, uint32_t depth, uint64_t start, uint64_t end)
+static int emit(struct builder *b, uint32_t name, uint32_t depth, uint64_t start, uint64_t end,
+		int64_t delta)
 {
 	struct inflame_fg_layout *lay = b->lay;
+	uint64_t mag = delta < 0 ? 0 - (uint64_t)delta : (uint64_t)delta;
 
+	if (mag > lay->maxdelta)
+		lay->maxdelta = mag;
 	if ((double)(end - start) < b->minw || end == start)
 		return 0;
 	if (lay->n == b->cap) {
@@ -90,6 +103,7 @@ static int emit(struct builder *b, uint32_t name, uint32_t depth, uint64_t start
 	lay->frames[lay->n].depth = depth;
 	lay->frames[lay->n].start = start;
 	lay->frames[lay->n].end = end;
+	lay->frames[lay->n].delta = delta;
 	lay->n++;
 	if (depth > lay->maxdepth)
 		lay->maxdepth = depth;
@@ -105,10 +119,14 @@ static int cmp_frames(const void *a, const void *b)
 	return (x->start > y->start) - (x->start < y->start);
 }
 
-/* Builds a copy of ss with every stack reversed (for --reverse). */
+/* Builds a copy of ss with every stack reversed (for --reverse), ordered and differential
+ * when ss is. */
 static struct inflame_stackset *reversed_copy(const struct inflame_stackset *ss)
 {
-	struct inflame_stackset *r = inflame_stackset_new();
+	struct inflame_stackset *r = inflame_stackset_is_ordered(ss)
+					 ? inflame_stackset_new_ordered()
+					 : inflame_stackset_new();
+	int diff = inflame_stackset_is_diff(ss);
 	uint32_t *buf = NULL;
 	size_t cap = 0;
 
@@ -138,7 +156,8 @@ static struct inflame_stackset *reversed_copy(const struct inflame_stackset *ss)
 		}
 		for (size_t k = 0; k < n; k++)
 			buf[k] = f[n - 1 - k];
-		if (inflame_stackset_add(r, buf, n, c) < 0)
+		if ((diff ? inflame_stackset_add_diff(r, buf, n, inflame_stackset_base(ss, i), c)
+			  : inflame_stackset_add(r, buf, n, c)) < 0)
 			goto fail;
 	}
 	free(buf);
@@ -149,15 +168,24 @@ fail:
 	return NULL;
 }
 
+/* count - base, clamped to the range of int64_t. */
+static int64_t stack_delta(uint64_t count, uint64_t base)
+{
+	if (count >= base)
+		return count - base > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)(count - base);
+	return base - count > (uint64_t)INT64_MAX ? -INT64_MAX : -(int64_t)(base - count);
+}
+
 int inflame_flamegraph_layout(struct inflame_stackset *ss, const struct inflame_fg_opts *o,
 			      struct inflame_fg_layout *lay)
 {
 	struct builder b = {.lay = lay};
 	uint32_t *path = NULL;
 	uint64_t *pstart = NULL, x = 0;
+	int64_t *pdelta = NULL, rootdelta = 0;
 	size_t pcap = 0, depth = 0, nst;
 	double usable = o->width - 2 * XPAD;
-	int rc = 0;
+	int rc = 0, diff;
 
 	memset(lay, 0, sizeof(*lay));
 	if (o->reverse) {
@@ -169,6 +197,8 @@ int inflame_flamegraph_layout(struct inflame_stackset *ss, const struct inflame_
 	lay->names = ss;
 	if (!o->flamechart)
 		inflame_stackset_sort(ss);
+	diff = lay->diff = inflame_stackset_is_diff(ss);
+	lay->maxdelta = 1;
 	lay->total = inflame_stackset_total(ss);
 	if (o->minwidth_percent)
 		b.minw = (double)lay->total * o->minwidth / 100.0;
@@ -178,15 +208,17 @@ int inflame_flamegraph_layout(struct inflame_stackset *ss, const struct inflame_
 	for (size_t i = 0; i < nst; i++) {
 		const uint32_t *f;
 		size_t n, p = 0;
-		uint64_t c;
+		uint64_t c, base;
 
 		inflame_stackset_get(ss, i, &f, &n, &c);
-		if (c == 0)
+		base = diff ? inflame_stackset_base(ss, i) : c;
+		/* A differential stack that vanished (count 0) still has a delta to give. */
+		if (c == 0 && base == 0)
 			continue;
 		while (p < depth && p < n && path[p] == f[p])
 			p++;
 		for (size_t d = depth; d > p; d--) {
-			rc = emit(&b, path[d - 1], (uint32_t)d, pstart[d - 1], x);
+			rc = emit(&b, path[d - 1], (uint32_t)d, pstart[d - 1], x, pdelta[d - 1]);
 			if (rc < 0)
 				goto out;
 		}
@@ -194,6 +226,7 @@ int inflame_flamegraph_layout(struct inflame_stackset *ss, const struct inflame_
 			size_t ncap = pcap ? pcap : 64;
 			uint32_t *q;
 			uint64_t *q2;
+			int64_t *q3;
 
 			while (ncap < n)
 				ncap *= 2;
@@ -209,23 +242,38 @@ int inflame_flamegraph_layout(struct inflame_stackset *ss, const struct inflame_
 				goto out;
 			}
 			pstart = q2;
+			q3 = realloc(pdelta, ncap * sizeof(*q3));
+			if (!q3) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			pdelta = q3;
 			pcap = ncap;
 		}
 		for (size_t d = p; d < n; d++) {
 			path[d] = f[d];
 			pstart[d] = x;
+			pdelta[d] = 0;
 		}
 		depth = n;
+		if (diff) {
+			int64_t d = stack_delta(c, base);
+
+			if (n)
+				pdelta[n - 1] += d;
+			else
+				rootdelta += d;
+		}
 		x += c;
 	}
 	for (size_t d = depth; d > 0; d--) {
-		rc = emit(&b, path[d - 1], (uint32_t)d, pstart[d - 1], x);
+		rc = emit(&b, path[d - 1], (uint32_t)d, pstart[d - 1], x, pdelta[d - 1]);
 		if (rc < 0)
 			goto out;
 	}
 	if (x > 0) {
 		b.minw = 0;
-		rc = emit(&b, UINT32_MAX, 0, 0, x);
+		rc = emit(&b, UINT32_MAX, 0, 0, x, rootdelta);
 		if (rc < 0)
 			goto out;
 	}
@@ -233,6 +281,7 @@ int inflame_flamegraph_layout(struct inflame_stackset *ss, const struct inflame_
 out:
 	free(path);
 	free(pstart);
+	free(pdelta);
 	if (rc < 0)
 		inflame_flamegraph_layout_free(lay);
 	return rc;
@@ -418,6 +467,28 @@ static struct rgb frame_color(enum inflame_fg_palette p, const char *s, size_t n
 		break;
 	}
 	return basic(hue, v);
+}
+
+/*
+ * The colour of a differential frame: white for no change, towards red for growth and towards
+ * blue for reduction (the other way round with negate), by |delta| / maxdelta, on the same
+ * scale as flamegraph.pl so that graphs made by either look alike.
+ */
+static struct rgb delta_color(int64_t delta, uint64_t maxdelta, int negate)
+{
+	struct rgb c = {255, 255, 255};
+	double mag, max = (double)maxdelta;
+
+	if (negate)
+		delta = -delta;
+	mag = delta < 0 ? -(double)delta : (double)delta;
+	if (mag > max)
+		mag = max;
+	if (delta > 0)
+		c.g = c.b = (int)(210 * (max - mag) / max);
+	else if (delta < 0)
+		c.r = c.g = (int)(210 * (max - mag) / max);
+	return c;
 }
 
 /* ---- Consistent palette file (--cp) ---------------------------------------------------- */
@@ -842,7 +913,11 @@ int inflame_flamegraph_write(struct inflame_stackset *ss, const struct inflame_f
 			y1 = height - ypad2 - (f->depth + 1) * fh + FRAMEPAD;
 			y2 = height - ypad2 - f->depth * fh;
 		}
-		if (pm.names) {
+		if (lay.diff && !(nlen == 2 && !memcmp(name, "--", 2)) &&
+		    !(nlen == 1 && name[0] == '-')) {
+			/* Separator frames keep their greys, as in flamegraph.pl. */
+			c = delta_color(f->delta, lay.maxdelta, o->negate);
+		} else if (pm.names) {
 			uint32_t id = inflame_stackset_intern(pm.names, name, nlen);
 
 			if (id == UINT32_MAX) {
@@ -867,8 +942,16 @@ int inflame_flamegraph_write(struct inflame_stackset *ss, const struct inflame_f
 		fprintf(out, "<g fg:x=\"%llu\" fg:w=\"%llu\"><title>", (unsigned long long)f->start,
 			(unsigned long long)count);
 		put_escaped(out, name, nlen, SIZE_MAX);
-		fprintf(out, " (%s %s, %.2f%%)</title>", cbuf, countname,
+		fprintf(out, " (%s %s, %.2f%%", cbuf, countname,
 			100.0 * (double)count / (double)lay.total);
+		if (lay.diff && f->name != UINT32_MAX) {
+			/* The change as a share of the total, signed ("+1.23%", "-0.50%"). */
+			int64_t d = o->negate ? -f->delta : f->delta;
+
+			fprintf(out, "; %s%.2f%%", d > 0 ? "+" : "",
+				(double)d * 100.0 / (double)lay.total);
+		}
+		fputs(")</title>", out);
 		fprintf(out,
 			"<rect x=\"%.2f\" y=\"%g\" width=\"%.2f\" height=\"%g\" "
 			"fill=\"rgb(%d,%d,%d)\" rx=\"2\" ry=\"2\"/>",
