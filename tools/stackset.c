@@ -299,7 +299,9 @@ static int add(struct inflame_stackset *ss, const uint32_t *frames, size_t n, ui
 {
 	uint64_t h = hash_bytes(frames, n * sizeof(uint32_t));
 	size_t i, mask = ss->stab_size - 1;
-	struct stack_rec *r, *found = NULL;
+	struct stack_rec *r;
+	uint64_t shared = 0; /* the offset of frames stored before, when found */
+	int found = 0;
 
 	/* A flame chart's input repeats the last stack most of the time: check it first. */
 	if (ss->ordered && ss->nrecs && same_frames(ss, &ss->recs[ss->nrecs - 1], h, frames, n)) {
@@ -313,7 +315,9 @@ static int add(struct inflame_stackset *ss, const uint32_t *frames, size_t n, ui
 				add_to(ss, r, count, base);
 				return 0;
 			}
-			found = r; /* a new run of a stack seen before: share its frames */
+			/* A new run of a stack seen before: share its frames. */
+			shared = r->off;
+			found = 1;
 			break;
 		}
 	}
@@ -334,7 +338,7 @@ static int add(struct inflame_stackset *ss, const uint32_t *frames, size_t n, ui
 		return -ENOMEM;
 	r = &ss->recs[ss->nrecs];
 	if (found) {
-		r->off = found->off;
+		r->off = shared;
 	} else {
 		if (n)
 			memcpy(ss->ids + ss->ids_len, frames, n * sizeof(uint32_t));
