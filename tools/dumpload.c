@@ -629,6 +629,8 @@ static int emit_chart(struct loader *l, struct inflame_stackset *ss)
 	struct map lanes = {0};
 	int err = 0;
 
+	if (!l->ntevs)
+		return 0;
 	qsort(l->tevs, l->ntevs, sizeof(*l->tevs), cmp_tevs);
 	if (l->o->threads) {
 		/* The time field becomes the lane: the rank of the event's thread. */

@@ -277,7 +277,8 @@ int inflame_flamegraph_layout(struct inflame_stackset *ss, const struct inflame_
 		if (rc < 0)
 			goto out;
 	}
-	qsort(lay->frames, lay->n, sizeof(*lay->frames), cmp_frames);
+	if (lay->n) /* qsort may not be given NULL, even for no elements */
+		qsort(lay->frames, lay->n, sizeof(*lay->frames), cmp_frames);
 out:
 	free(path);
 	free(pstart);
