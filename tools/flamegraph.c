@@ -80,16 +80,12 @@ struct builder {
 	double minw; /* in count units */
 };
 
-static int emit(struct builder *b, uint32_t name, uint32_t depth, uint64_t start, uint64_t end,
-		int64_t delta)
+/* Stores a frame that is wide enough. */
+static int store(struct builder *b, uint32_t name, uint32_t depth, uint64_t start, uint64_t end,
+		 int64_t delta)
 {
 	struct inflame_fg_layout *lay = b->lay;
-	uint64_t mag = delta < 0 ? 0 - (uint64_t)delta : (uint64_t)delta;
 
-	if (mag > lay->maxdelta)
-		lay->maxdelta = mag;
-	if ((double)(end - start) < b->minw || end == start)
-		return 0;
 	if (lay->n == b->cap) {
 		size_t ncap = b->cap ? b->cap * 2 : 1024;
 		struct inflame_fg_frame *q = realloc(lay->frames, ncap * sizeof(*q));
@@ -108,6 +104,23 @@ static int emit(struct builder *b, uint32_t name, uint32_t depth, uint64_t start
 	if (depth > lay->maxdepth)
 		lay->maxdepth = depth;
 	return 0;
+}
+
+/* A frame closes: it is kept when wide enough. Most frames of a large profile are pruned
+ * here, so this check is inlined into the walk. */
+static inline __attribute__((always_inline)) int
+emit(struct builder *b, uint32_t name, uint32_t depth, uint64_t start, uint64_t end, int64_t delta)
+{
+	/* The scale counts pruned frames too, as flamegraph.pl's does. */
+	if (delta) {
+		uint64_t mag = delta < 0 ? 0 - (uint64_t)delta : (uint64_t)delta;
+
+		if (mag > b->lay->maxdelta)
+			b->lay->maxdelta = mag;
+	}
+	if ((double)(end - start) < b->minw || end == start)
+		return 0;
+	return store(b, name, depth, start, end, delta);
 }
 
 static int cmp_frames(const void *a, const void *b)
@@ -176,16 +189,105 @@ static int64_t stack_delta(uint64_t count, uint64_t base)
 	return base - count > (uint64_t)INT64_MAX ? -INT64_MAX : -(int64_t)(base - count);
 }
 
+/* The frames open while walking the stacks: the current path, where each frame started and,
+ * for differential sets, the delta of the stacks that ended at it so far. */
+struct walk {
+	uint32_t *path;
+	uint64_t *pstart;
+	int64_t *pdelta;
+	size_t cap, depth;
+	uint64_t x;
+	int64_t rootdelta;
+};
+
+static int walk_grow(struct walk *w, size_t n)
+{
+	size_t ncap = w->cap ? w->cap : 64;
+	uint32_t *q;
+	uint64_t *q2;
+	int64_t *q3;
+
+	while (ncap < n)
+		ncap *= 2;
+	q = realloc(w->path, ncap * sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	w->path = q;
+	q2 = realloc(w->pstart, ncap * sizeof(*q2));
+	if (!q2)
+		return -ENOMEM;
+	w->pstart = q2;
+	q3 = realloc(w->pdelta, ncap * sizeof(*q3));
+	if (!q3)
+		return -ENOMEM;
+	w->pdelta = q3;
+	w->cap = ncap;
+	return 0;
+}
+
+/*
+ * Walks the stacks in order, closing and opening frames. diff is a constant at each call, so
+ * the compiler makes one copy without any delta bookkeeping for the usual, single-count sets.
+ */
+static inline __attribute__((always_inline)) int
+walk_stacks(struct builder *b, struct walk *w, const struct inflame_stackset *ss, const int diff)
+{
+	size_t nst = inflame_stackset_count(ss);
+	int rc;
+
+	for (size_t i = 0; i < nst; i++) {
+		const uint32_t *f;
+		size_t n, p = 0;
+		uint64_t c, base;
+
+		inflame_stackset_get(ss, i, &f, &n, &c);
+		base = diff ? inflame_stackset_base(ss, i) : c;
+		/* A differential stack that vanished (count 0) still has a delta to give. */
+		if (c == 0 && base == 0)
+			continue;
+		while (p < w->depth && p < n && w->path[p] == f[p])
+			p++;
+		for (size_t d = w->depth; d > p; d--) {
+			rc = emit(b, w->path[d - 1], (uint32_t)d, w->pstart[d - 1], w->x,
+				  diff ? w->pdelta[d - 1] : 0);
+			if (rc < 0)
+				return rc;
+		}
+		if (n > w->cap && walk_grow(w, n) < 0)
+			return -ENOMEM;
+		for (size_t d = p; d < n; d++) {
+			w->path[d] = f[d];
+			w->pstart[d] = w->x;
+		}
+		w->depth = n;
+		if (diff) {
+			int64_t d = stack_delta(c, base);
+
+			for (size_t k = p; k < n; k++)
+				w->pdelta[k] = 0;
+			if (n)
+				w->pdelta[n - 1] += d;
+			else
+				w->rootdelta += d;
+		}
+		w->x += c;
+	}
+	for (size_t d = w->depth; d > 0; d--) {
+		rc = emit(b, w->path[d - 1], (uint32_t)d, w->pstart[d - 1], w->x,
+			  diff ? w->pdelta[d - 1] : 0);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 int inflame_flamegraph_layout(struct inflame_stackset *ss, const struct inflame_fg_opts *o,
 			      struct inflame_fg_layout *lay)
 {
 	struct builder b = {.lay = lay};
-	uint32_t *path = NULL;
-	uint64_t *pstart = NULL, x = 0;
-	int64_t *pdelta = NULL, rootdelta = 0;
-	size_t pcap = 0, depth = 0, nst;
+	struct walk w = {0};
 	double usable = o->width - 2 * XPAD;
-	int rc = 0, diff;
+	int rc = 0;
 
 	memset(lay, 0, sizeof(*lay));
 	if (o->reverse) {
@@ -197,92 +299,28 @@ int inflame_flamegraph_layout(struct inflame_stackset *ss, const struct inflame_
 	lay->names = ss;
 	if (!o->flamechart)
 		inflame_stackset_sort(ss);
-	diff = lay->diff = inflame_stackset_is_diff(ss);
+	lay->diff = inflame_stackset_is_diff(ss);
 	lay->maxdelta = 1;
 	lay->total = inflame_stackset_total(ss);
 	if (o->minwidth_percent)
 		b.minw = (double)lay->total * o->minwidth / 100.0;
 	else
 		b.minw = usable > 0 && lay->total ? o->minwidth * (double)lay->total / usable : 0;
-	nst = inflame_stackset_count(ss);
-	for (size_t i = 0; i < nst; i++) {
-		const uint32_t *f;
-		size_t n, p = 0;
-		uint64_t c, base;
-
-		inflame_stackset_get(ss, i, &f, &n, &c);
-		base = diff ? inflame_stackset_base(ss, i) : c;
-		/* A differential stack that vanished (count 0) still has a delta to give. */
-		if (c == 0 && base == 0)
-			continue;
-		while (p < depth && p < n && path[p] == f[p])
-			p++;
-		for (size_t d = depth; d > p; d--) {
-			rc = emit(&b, path[d - 1], (uint32_t)d, pstart[d - 1], x, pdelta[d - 1]);
-			if (rc < 0)
-				goto out;
-		}
-		if (n > pcap) {
-			size_t ncap = pcap ? pcap : 64;
-			uint32_t *q;
-			uint64_t *q2;
-			int64_t *q3;
-
-			while (ncap < n)
-				ncap *= 2;
-			q = realloc(path, ncap * sizeof(*q));
-			if (!q) {
-				rc = -ENOMEM;
-				goto out;
-			}
-			path = q;
-			q2 = realloc(pstart, ncap * sizeof(*q2));
-			if (!q2) {
-				rc = -ENOMEM;
-				goto out;
-			}
-			pstart = q2;
-			q3 = realloc(pdelta, ncap * sizeof(*q3));
-			if (!q3) {
-				rc = -ENOMEM;
-				goto out;
-			}
-			pdelta = q3;
-			pcap = ncap;
-		}
-		for (size_t d = p; d < n; d++) {
-			path[d] = f[d];
-			pstart[d] = x;
-			pdelta[d] = 0;
-		}
-		depth = n;
-		if (diff) {
-			int64_t d = stack_delta(c, base);
-
-			if (n)
-				pdelta[n - 1] += d;
-			else
-				rootdelta += d;
-		}
-		x += c;
-	}
-	for (size_t d = depth; d > 0; d--) {
-		rc = emit(&b, path[d - 1], (uint32_t)d, pstart[d - 1], x, pdelta[d - 1]);
-		if (rc < 0)
-			goto out;
-	}
-	if (x > 0) {
+	rc = lay->diff ? walk_stacks(&b, &w, ss, 1) : walk_stacks(&b, &w, ss, 0);
+	if (rc < 0)
+		goto out;
+	if (w.x > 0) {
 		b.minw = 0;
-		rc = emit(&b, UINT32_MAX, 0, 0, x, rootdelta);
+		rc = emit(&b, UINT32_MAX, 0, 0, w.x, w.rootdelta);
 		if (rc < 0)
 			goto out;
 	}
 	if (lay->n) /* qsort may not be given NULL, even for no elements */
 		qsort(lay->frames, lay->n, sizeof(*lay->frames), cmp_frames);
 out:
-	free(path);
-	free(pstart);
-	free(pdelta);
+	free(w.path);
+	free(w.pstart);
+	free(w.pdelta);
 	if (rc < 0)
 		inflame_flamegraph_layout_free(lay);
 	return rc;

@@ -294,8 +294,8 @@ static void add_to(struct inflame_stackset *ss, struct stack_rec *r, uint64_t co
 	}
 }
 
-static int add(struct inflame_stackset *ss, const uint32_t *frames, size_t n, uint64_t count,
-	       uint64_t base)
+static inline __attribute__((always_inline)) int
+add(struct inflame_stackset *ss, const uint32_t *frames, size_t n, uint64_t count, uint64_t base)
 {
 	uint64_t h = hash_bytes(frames, n * sizeof(uint32_t));
 	size_t i, mask = ss->stab_size - 1;
