@@ -213,12 +213,77 @@ static void test_report(void **state)
 	unlink(path);
 }
 
+/* Is every byte of s printable, a tab or a line break (no escape sequence, no NUL, no CR)? */
+static int clean_text(const char *s)
+{
+	for (; *s; s++)
+		if (((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t') || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Names with markup and control characters (thread names and a module path from a hostile
+ * dump) break no output format: folded lines still parse, text has no control characters,
+ * and the SVG has no markup of the name's own. */
+static void test_hostile_names(void **state)
+{
+	static const uint64_t s1[] = {0x1100, 0x1201};
+	struct result r;
+	struct dumpgen g;
+	char path[64];
+	const char *line;
+
+	(void)state;
+	dg_begin(&g, 7, INFLAME_FEAT_CPU);
+	dg_module(&g, 1, 0x1000, 0x1000, 0x2000, "/x/<script>lib\x1b[2J;\n.so", NULL, 0);
+	dg_count(&g, 1);
+	dg_stack(&g, 1, 2, s1);
+	dg_chunk(&g, INFLAME_CHUNK_STACKS);
+	dg_count(&g, 2);
+	dg_thread(&g, 10, "a\x1b]0;t\x07<b>&", 0);
+	dg_thread(&g, 11, "x;y\nz 9\r", 0);
+	dg_chunk(&g, INFLAME_CHUNK_THREADS);
+	dg_count(&g, 2);
+	dg_sample(&g, 100, 10, INFLAME_EV_CPU, 1, 3, 0, 0);
+	dg_sample(&g, 200, 11, INFLAME_EV_CPU, 1, 2, 0, 0);
+	dg_chunk(&g, INFLAME_CHUNK_SAMPLES);
+	dg_end(&g, 300);
+	assert_int_equal(dg_write(&g, path), 0);
+
+	run(&r, (const char *[]){"collapse", "--threads", path, NULL});
+	assert_int_equal(r.status, 0);
+	assert_true(clean_text(r.out));
+	for (line = r.out; *line; line = strchr(line, '\n') + 1) {
+		const char *end = strchr(line, '\n'), *sp;
+
+		assert_non_null(end);
+		sp = end;
+		while (sp > line && sp[-1] >= '0' && sp[-1] <= '9')
+			sp--;
+		assert_true(sp < end && sp > line && sp[-1] == ' '); /* "... count" */
+	}
+	assert_non_null(strstr(r.out, "x:y z 9 -11;")); /* ';' and line breaks replaced */
+	run(&r, (const char *[]){"report", "--threads", path, NULL});
+	assert_int_equal(r.status, 0);
+	assert_true(clean_text(r.out));
+	run(&r, (const char *[]){"info", path, NULL});
+	assert_int_equal(r.status, 0);
+	assert_true(clean_text(r.out));
+	run(&r, (const char *[]){"flamegraph", "--threads", path, NULL});
+	assert_int_equal(r.status, 0);
+	assert_true(clean_text(r.out));
+	assert_null(strstr(r.out, "<b>"));
+	assert_null(strstr(r.out, "<script>"));
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_info),
 	    cmocka_unit_test(test_info_errors),
 	    cmocka_unit_test(test_report),
+	    cmocka_unit_test(test_hostile_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
