@@ -279,20 +279,16 @@ void inflame_thread_after_fork_child(void)
 			continue;
 		if (t == self) {
 			inflame_ring_reset(&t->ring);
+			inflame_timer_drop_perf(t); /* the parent's event */
 			t->tid = inflame__gettid();
 			t->pthread = pthread_self();
-			if (t->perf_fd >= 0)
-				close(t->perf_fd); /* the parent's event */
-			t->perf_fd = -1;
 			t->has_timer = 0; /* POSIX timers are not inherited */
 			t->has_wall_timer = 0;
 			atomic_store(&t->producing, 0);
 			atomic_store(&t->name_dirty, 1);
 			continue;
 		}
-		if (t->perf_fd >= 0)
-			close(t->perf_fd);
-		t->perf_fd = -1;
+		inflame_timer_drop_perf(t);
 		t->has_timer = 0;
 		t->has_wall_timer = 0;
 		inflame_thread_release(t);

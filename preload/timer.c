@@ -278,6 +278,14 @@ static void switch_thread(struct inflame_thread *t, int on)
 		switch_timer(t->wall_timer, t->wall_ns, on);
 }
 
+void inflame_timer_drop_perf(struct inflame_thread *t)
+{
+	int fd = __atomic_exchange_n(&t->perf_fd, -1, __ATOMIC_ACQ_REL);
+
+	if (perf_fd_is_ours(fd, t->tid))
+		close(fd);
+}
+
 static void check_thread(struct inflame_thread *t, int on)
 {
 	int fd = __atomic_load_n(&t->perf_fd, __ATOMIC_ACQUIRE), nfd;

@@ -23,6 +23,9 @@ void inflame_timer_disarm_thread(struct inflame_thread *t);
  * (closefrom, dup2); never closes a descriptor that is no longer ours. Writer thread. Returns
  * how many were re-created. */
 int inflame_timer_check_all(void);
+/* Forgets thread t's perf event without disabling it (a fork child's copy of the parent's),
+ * closing the descriptor only if it is still that event. */
+void inflame_timer_drop_perf(struct inflame_thread *t);
 /* Stops every timer (exec, exit) / starts them again (exec failed). */
 void inflame_timer_pause_all(void);
 void inflame_timer_resume_all(void);

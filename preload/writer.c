@@ -677,9 +677,9 @@ void inflame_writer_postfork_parent(void)
 void inflame_writer_postfork_child(void)
 {
 	/* The parent's file is the parent's: close our copy without writing to it. */
-	if (w.fd >= 0)
+	if (w.fd >= 0 && is_same(w.fd, w.fd_dev, w.fd_ino))
 		close(w.fd);
-	if (w.efd >= 0)
+	if (w.efd >= 0 && is_same(w.efd, w.efd_dev, w.efd_ino))
 		close(w.efd);
 	w.fd = -1;
 	w.efd = -1;
