@@ -4,9 +4,10 @@
  * dlpi_adds/dlpi_subs counters moved. The executable ranges derived from it are published to
  * signal handlers in a sorted array under a sequence counter (odd while being rewritten), so a
  * handler reads a consistent table or none. Each range carries what INFLAME_UNWIND=auto needs
- * to know about its object, decided here in the writer thread when the object is first seen:
- * whether its code was built with frame pointers (fpscan.h) and whether it is the dynamic
- * loader (where the DWARF unwinder must never start).
+ * to know about its object, decided here in the writer thread whenever the map is rebuilt (an
+ * object was loaded or unloaded), never per sample: whether its code was built with frame
+ * pointers (fpscan.h, a few hundred reads of the object's mapped memory) and whether it is the
+ * dynamic loader (where the DWARF unwinder must never start).
  */
 #include "modules.h"
 

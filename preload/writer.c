@@ -14,11 +14,13 @@
  * tried instead.
  *
  * The program may close every descriptor it did not open (closefrom, a daemon's close loop) or
- * dup2() one of its own over ours. Both descriptors of the writer (the dump file and the
- * eventfd) are moved to numbers >= 512 and remembered by device and inode; before each chunk
- * is written the dump descriptor is checked with fstat, and one that is gone or now names
- * another file is forgotten, never written to or closed (it may be the program's), and the
- * next cycle continues in a new file of the next sequence number. A lost eventfd is replaced.
+ * dup2() one of its own over ours. The writer's descriptors (the dump file and its wake-up
+ * pipe) are moved to numbers >= 512 and remembered by device and inode; before each chunk is
+ * written the dump descriptor is checked with fstat, and one that is gone or now names another
+ * file is forgotten, never written to or closed (it may be the program's), and the next cycle
+ * continues in a new file of the next sequence number. A lost wake-up pipe is replaced. (A
+ * pipe rather than an eventfd: every eventfd shares one anonymous inode, so a program's own
+ * eventfd put at our number could not be told from ours.)
  */
 #include "writer.h"
 
@@ -39,7 +41,6 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -52,7 +53,7 @@
 static struct {
 	pthread_t thread;
 	int running;
-	int efd;
+	int wake_rd, wake_wr; /* the wake-up pipe */
 	_Atomic int requests;
 	pthread_mutex_t cycle_lock;
 	pthread_mutex_t done_lock;
@@ -60,10 +61,10 @@ static struct {
 	unsigned finished; /* FINISH requests served */
 
 	int fd;	      /* current file, -1 when none */
-	dev_t fd_dev; /* what fd and efd were opened as (fd_is_ours) */
+	dev_t fd_dev; /* what fd and the pipe were opened as (fd_is_ours) */
 	ino_t fd_ino;
-	dev_t efd_dev;
-	ino_t efd_ino;
+	dev_t wake_dev;
+	ino_t wake_ino;
 	int fd_lost_logged;
 	int perf_lost_logged;
 	uint64_t last_fd_check;
@@ -82,7 +83,7 @@ static struct {
 	uint64_t next_rotation;
 	int write_err_logged;
 	int open_err_logged;
-} w = {.fd = -1, .efd = -1};
+} w = {.fd = -1, .wake_rd = -1, .wake_wr = -1};
 
 static uint64_t process_cpu_ns(void)
 {
@@ -128,6 +129,27 @@ static int is_same(int fd, dev_t dev, ino_t ino)
 	struct stat st;
 
 	return fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
+}
+
+/* Are both ends of the wake-up pipe still ours? (Both ends share the pipe's inode.) */
+static int wake_ours(void)
+{
+	return is_same(w.wake_rd, w.wake_dev, w.wake_ino) &&
+	       is_same(w.wake_wr, w.wake_dev, w.wake_ino);
+}
+
+/* Makes a new wake-up pipe (the old numbers, if any, are not ours to close). */
+static int wake_open(void)
+{
+	int p[2];
+
+	w.wake_rd = w.wake_wr = -1;
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -errno;
+	w.wake_rd = move_high(p[0]);
+	w.wake_wr = move_high(p[1]);
+	remember(w.wake_rd, &w.wake_dev, &w.wake_ino);
+	return 0;
 }
 
 /* Is the dump descriptor still the file we opened? If not, forget it (without closing: the
@@ -529,24 +551,20 @@ static void *writer_main(void *arg)
 	(void)arg;
 	prctl(PR_SET_NAME, "inflame-writer", 0, 0, 0);
 	for (;;) {
-		struct pollfd p = {w.efd, POLLIN, 0};
-		uint64_t v;
+		struct pollfd p;
+		char buf[64];
 		int req;
 
-		if (!is_same(w.efd, w.efd_dev, w.efd_ino)) {
-			/* closed or replaced by the program: make a new one (the old number is
-			 * not ours to close) */
-			int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-
-			w.efd = fd >= 0 ? move_high(fd) : -1;
-			if (w.efd >= 0)
-				remember(w.efd, &w.efd_dev, &w.efd_ino);
-			p.fd = w.efd;
-		}
-		if (w.efd < 0)
+		if (!wake_ours())
+			wake_open(); /* closed or replaced by the program */
+		p.fd = w.wake_rd;
+		p.events = POLLIN;
+		p.revents = 0;
+		if (w.wake_rd < 0)
 			poll(NULL, 0, 100);
 		else if (poll(&p, 1, 100) > 0 && !(p.revents & POLLNVAL))
-			(void)!read(w.efd, &v, sizeof(v));
+			while (read(w.wake_rd, buf, sizeof(buf)) == (ssize_t)sizeof(buf))
+				;
 		req = atomic_exchange(&w.requests, 0);
 		serve(req);
 		if (req & INFLAME_WRITER_STOP)
@@ -576,11 +594,12 @@ static int init_state(void)
 	pthread_mutex_init(&w.done_lock, NULL);
 	pthread_cond_init(&w.done_cond, NULL);
 	atomic_store(&w.requests, 0);
-	w.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (w.efd < 0)
-		return -errno;
-	w.efd = move_high(w.efd);
-	remember(w.efd, &w.efd_dev, &w.efd_ino);
+	{
+		int rc = wake_open();
+
+		if (rc < 0)
+			return rc;
+	}
 	list_begin(&w.stack_buf);
 	list_begin(&w.sample_buf);
 	w.next_rotation =
@@ -605,13 +624,13 @@ int inflame_writer_start(void)
 
 void inflame_writer_request(int what)
 {
-	uint64_t one = 1;
+	char one = 1;
 	int saved = errno;
 
 	atomic_fetch_or(&w.requests, what);
 	/* (fstat is async-signal-safe; the writer polls every 100 ms anyway) */
-	if (w.efd >= 0 && is_same(w.efd, w.efd_dev, w.efd_ino))
-		(void)!write(w.efd, &one, sizeof(one));
+	if (w.wake_wr >= 0 && is_same(w.wake_wr, w.wake_dev, w.wake_ino))
+		(void)!write(w.wake_wr, &one, 1);
 	errno = saved;
 }
 
@@ -679,10 +698,12 @@ void inflame_writer_postfork_child(void)
 	/* The parent's file is the parent's: close our copy without writing to it. */
 	if (w.fd >= 0 && is_same(w.fd, w.fd_dev, w.fd_ino))
 		close(w.fd);
-	if (w.efd >= 0 && is_same(w.efd, w.efd_dev, w.efd_ino))
-		close(w.efd);
+	if (w.wake_rd >= 0 && is_same(w.wake_rd, w.wake_dev, w.wake_ino))
+		close(w.wake_rd);
+	if (w.wake_wr >= 0 && is_same(w.wake_wr, w.wake_dev, w.wake_ino))
+		close(w.wake_wr);
 	w.fd = -1;
-	w.efd = -1;
+	w.wake_rd = w.wake_wr = -1;
 	w.running = 0;
 	w.seq = 0;
 	w.failed = 0;
