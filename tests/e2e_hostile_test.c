@@ -185,6 +185,17 @@ static void test_own_handlers(void **state)
 	same_run(prog, NULL, 1, NULL);
 }
 
+/* The C++ exception ABI the process sees is the same as without inflame: libunwind (which
+ * inflame uses) also defines _Unwind_RaiseException and must not enter the global scope. */
+static void test_exception_abi(void **state)
+{
+	char *prog[] = {HOSTILE("unwindabi"), NULL};
+	char *env[] = {"INFLAME_UNWIND=dwarf", NULL};
+
+	(void)state;
+	same_run(prog, env, 1, NULL);
+}
+
 static void test_fork_multithreaded(void **state)
 {
 	char *prog[] = {HOSTILE("forkmt"), NULL};
@@ -308,12 +319,13 @@ static void test_dwarf_stress(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_closefrom),	       cmocka_unit_test(test_dup2_over_ours),
-	    cmocka_unit_test(test_signals_blocked),    cmocka_unit_test(test_own_handlers),
-	    cmocka_unit_test(test_fork_multithreaded), cmocka_unit_test(test_vfork_spawn),
-	    cmocka_unit_test(test_exec_self),	       cmocka_unit_test(test_1000_threads),
-	    cmocka_unit_test(test_deep_recursion),     cmocka_unit_test(test_crashes),
-	    cmocka_unit_test(test_corrupt_stack),      cmocka_unit_test(test_dwarf_stress),
+	    cmocka_unit_test(test_closefrom),	    cmocka_unit_test(test_dup2_over_ours),
+	    cmocka_unit_test(test_signals_blocked), cmocka_unit_test(test_own_handlers),
+	    cmocka_unit_test(test_exception_abi),   cmocka_unit_test(test_fork_multithreaded),
+	    cmocka_unit_test(test_vfork_spawn),	    cmocka_unit_test(test_exec_self),
+	    cmocka_unit_test(test_1000_threads),    cmocka_unit_test(test_deep_recursion),
+	    cmocka_unit_test(test_crashes),	    cmocka_unit_test(test_corrupt_stack),
+	    cmocka_unit_test(test_dwarf_stress),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,8 @@
  *   mallocloop N 4 threads malloc and free N blocks each (samples land inside malloc)
  *   corrupt      burns with its own return address and saved frame pointer overwritten
  *                (pointing at unmapped memory), then puts them back and returns
+ *   unwindabi    loads libstdc++ like a C program's C++ plugin would and prints which library
+ *                gives the process its _Unwind_RaiseException (the profiler must not change it)
  *   libcdl N     N rounds of iconv_open/iconv_close and getpwnam, which make glibc load and
  *                unload its gconv and NSS modules with its own dlopen (not the interposed one)
  */
@@ -394,6 +396,21 @@ __attribute__((noinline, optimize("no-omit-frame-pointer"))) static int corrupt(
 	return 1;
 }
 
+static int mode_unwindabi(void)
+{
+	void *h = dlopen("libstdc++.so.6", RTLD_NOW);
+	void *f = dlsym(RTLD_DEFAULT, "_Unwind_RaiseException");
+	Dl_info info;
+	const char *lib = "none";
+
+	if (f && dladdr(f, &info) && info.dli_fname) {
+		lib = strrchr(info.dli_fname, '/');
+		lib = lib ? lib + 1 : info.dli_fname;
+	}
+	printf("libstdc++ %s, _Unwind_RaiseException from %s\n", h ? "loaded" : "missing", lib);
+	return 0;
+}
+
 static int mode_libcdl(int n)
 {
 	static const char *const sets[] = {"UTF-16", "ISO-8859-15", "EBCDIC-US", "KOI8-R",
@@ -454,6 +471,8 @@ int main(int argc, char **argv)
 		return mode_dlloop(n);
 	else if (!strcmp(m, "libcdl"))
 		return mode_libcdl(n);
+	else if (!strcmp(m, "unwindabi"))
+		return mode_unwindabi();
 	else if (!strcmp(m, "mallocloop"))
 		return mode_mallocloop(n);
 	else if (!strcmp(m, "corrupt"))
