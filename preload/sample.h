@@ -23,7 +23,12 @@ void inflame_sample_dump_signal(int sig, siginfo_t *si, void *uc);
  * dropped (ring full or too deeply nested). Async-signal-safe. */
 int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, uint64_t size,
 			uint64_t addr, void *uc);
-/* Records an event without a stack (a free of a sampled pointer). Async-signal-safe. */
-int inflame_sample_put_nostack(struct inflame_thread *t, int event, uint64_t size, uint64_t addr);
+/* Records an event without a stack (a free of a sampled pointer) that happened at time
+ * (CLOCK_MONOTONIC ns; 0 = now). Returns 0 or -ENOSPC. Async-signal-safe. */
+int inflame_sample_put_nostack(struct inflame_thread *t, int event, uint64_t size, uint64_t addr,
+			       uint64_t time);
+/* Wakes the writer when a ring has just passed half full (used > size/2, before = used bytes
+ * before the record was claimed). Async-signal-safe. */
+void inflame_sample_maybe_wake(const struct inflame_ring *r, uint64_t before);
 
 #endif

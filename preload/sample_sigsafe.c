@@ -104,6 +104,18 @@ void inflame_sample_dump_signal(int sig, siginfo_t *si, void *uc)
 	errno = saved;
 }
 
+static uint64_t ring_used(const struct inflame_ring *r)
+{
+	return atomic_load_explicit(&r->head, memory_order_relaxed) -
+	       atomic_load_explicit(&r->tail, memory_order_relaxed);
+}
+
+void inflame_sample_maybe_wake(const struct inflame_ring *r, uint64_t before)
+{
+	if (before <= r->size / 2 && ring_used(r) > r->size / 2)
+		inflame_writer_request(INFLAME_WRITER_WAKE);
+}
+
 int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, uint64_t size,
 			uint64_t addr, void *uc)
 {
@@ -112,6 +124,7 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	uint64_t *frames;
 	struct inflame_rec *rec;
 	size_t n = 0;
+	uint64_t before;
 	int truncated = 0, rc = -ENOSPC;
 
 	atomic_signal_fence(memory_order_seq_cst);
@@ -129,6 +142,7 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 		n = uc ? inflame_unwind_fp_context(uc, t, frames, max, &truncated)
 		       : inflame_unwind_fp_here(t, frames, max, &truncated);
 	}
+	before = ring_used(&t->ring);
 	rec = inflame_ring_reserve(&t->ring, sizeof(*rec) + n * sizeof(uint64_t), (uint16_t)event);
 	if (!rec)
 		goto out;
@@ -140,6 +154,7 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	rec->flags = truncated ? INFLAME_REC_TRUNCATED : 0;
 	memcpy(rec->frames, frames, n * sizeof(uint64_t));
 	inflame_ring_commit(rec);
+	inflame_sample_maybe_wake(&t->ring, before);
 	rc = 0;
 out:
 	atomic_signal_fence(memory_order_seq_cst);
@@ -147,18 +162,21 @@ out:
 	return rc;
 }
 
-int inflame_sample_put_nostack(struct inflame_thread *t, int event, uint64_t size, uint64_t addr)
+int inflame_sample_put_nostack(struct inflame_thread *t, int event, uint64_t size, uint64_t addr,
+			       uint64_t time)
 {
+	uint64_t before = ring_used(&t->ring);
 	struct inflame_rec *rec = inflame_ring_reserve(&t->ring, sizeof(*rec), (uint16_t)event);
 
 	if (!rec)
 		return -ENOSPC;
-	rec->time = inflame__now_monotonic();
+	rec->time = time ? time : inflame__now_monotonic();
 	rec->weight = 0;
 	rec->size = size;
 	rec->addr = addr;
 	rec->nframes = 0;
 	rec->flags = 0;
 	inflame_ring_commit(rec);
+	inflame_sample_maybe_wake(&t->ring, before);
 	return 0;
 }

@@ -15,6 +15,7 @@
  */
 #include "writer.h"
 
+#include "alloc.h"
 #include "dump_format.h"
 #include "dump_write.h"
 #include "log.h"
@@ -448,6 +449,7 @@ static void serve(int req)
 static void *writer_main(void *arg)
 {
 	(void)arg;
+	inflame__alloc_tls.guard = 1; /* the writer's own allocations are not the program's */
 	prctl(PR_SET_NAME, "inflame-writer", 0, 0, 0);
 	for (;;) {
 		struct pollfd p = {w.efd, POLLIN, 0};

@@ -1,0 +1,263 @@
+/*
+ * Allocation sampling (see alloc.h for the model). This file owns the per-thread sampling
+ * state (countdown, generator, recursion guard: initial-exec TLS, so reading it never calls
+ * into the loader), the decision and the weight of each sample, and the bookkeeping of
+ * sampled pointers in the table of ptrtab.h. Samples go to the calling thread's ring through
+ * sample.h, like CPU samples, with the stack unwound from here (inflame's own frames are
+ * hidden by the tools).
+ *
+ * Everything but inflame_alloc_setup() is async-signal-safe: a program may allocate from a
+ * signal handler, including one that interrupted this code. Such a nested call sees the guard
+ * raised and is passed through unsampled. Nothing here allocates, locks or calls into the
+ * loader; errno is preserved.
+ *
+ * In full-tracing mode (rate 1) a producer whose ring lacks room for one more record wakes
+ * the writer and waits for it, a bounded time (then the record is dropped and counted), so
+ * that exact results are exact. It never waits inside the loader or in a nested producer.
+ */
+#include "alloc.h"
+
+#include "log.h"
+#include "profiler.h"
+#include "ptrtab.h"
+#include "sample.h"
+#include "thread.h"
+#include "writer.h"
+
+#include "dump_format.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#define FULL_WAIT_NS	 (50 * 1000)
+#define FULL_WAIT_ROUNDS 400 /* 20 ms in all */
+
+__thread struct inflame_alloc_tls inflame__alloc_tls __attribute__((tls_model("initial-exec")));
+int inflame__alloc_on;
+
+static double rate; /* mean bytes between sample points */
+static int full;    /* rate 1: every allocation, exactly */
+static _Atomic uint64_t untracked;
+static _Atomic uint64_t seed_counter;
+
+int inflame_alloc_setup(void)
+{
+	uint64_t r = inflame__prof.cfg.alloc_rate ? inflame__prof.cfg.alloc_rate : 1;
+	/* Live sampled pointers are roughly live bytes / rate: size for 64 GiB live (at least
+	 * 128 Ki slots, at most 16 Mi: 128 MiB of address space, touched as used). */
+	uint64_t slots = (64ull << 30) / r;
+	int rc;
+
+	if (slots < (1u << 17))
+		slots = 1u << 17;
+	if (slots > (1u << 24))
+		slots = 1u << 24;
+	rc = inflame_ptrtab_init((size_t)slots);
+	if (rc < 0)
+		return rc;
+	rate = (double)r;
+	full = r == 1;
+	__atomic_store_n(&inflame__alloc_on, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+void inflame_alloc_after_fork_child(void)
+{
+	inflame_ptrtab_clear();
+	atomic_store(&untracked, 0);
+}
+
+uint64_t inflame_alloc_untracked(void)
+{
+	return atomic_load_explicit(&untracked, memory_order_relaxed);
+}
+
+static uint64_t next_random(struct inflame_alloc_tls *s)
+{
+	uint64_t x = s->rng;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	s->rng = x;
+	return x * 0x2545f4914f6cdd1dull;
+}
+
+/* Bytes to the next sample point: exponential with mean rate. */
+static int64_t draw(struct inflame_alloc_tls *s)
+{
+	/* 53 random bits give u in (0, 1]. */
+	double u = (double)((next_random(s) >> 11) + 1) * (1.0 / 9007199254740992.0);
+	double d = -log(u) * rate;
+
+	if (d < 1)
+		return 1;
+	if (d > 9e18)
+		return INT64_MAX;
+	return (int64_t)d;
+}
+
+int inflame__alloc_crossed(size_t size)
+{
+	struct inflame_alloc_tls *s = &inflame__alloc_tls;
+	int first = 0;
+
+	(void)size;
+	if (s->guard || s->resolving)
+		return 0; /* our own work: the countdown stays due, the next call decides */
+	if (full) {
+		s->countdown = 0;
+		return 1;
+	}
+	if (!s->rng) {
+		/* The thread's first slow path: seed, then place its first sample point. */
+		uint64_t x = (uint64_t)(uintptr_t)s ^ inflame__now_monotonic() ^
+			     (atomic_fetch_add(&seed_counter, 1) * 0x9e3779b97f4a7c15ull);
+
+		s->rng = x ? x : 1;
+		first = 1;
+	}
+	if (first) {
+		s->countdown = draw(s) - (int64_t)size;
+		if (s->countdown > 0)
+			return 0;
+	}
+	s->countdown = draw(s);
+	return 1;
+}
+
+static uint64_t weight_of(size_t size)
+{
+	double p;
+
+	if (full)
+		return size;
+	p = -expm1(-(double)size / rate);
+	if (p <= 0)
+		return size;
+	return (uint64_t)((double)size / p + 0.5);
+}
+
+/* The calling thread's slot, binding one registered from outside on first use. */
+static struct inflame_thread *self_slot(void)
+{
+	struct inflame_thread *t = inflame_thread_self();
+
+	if (!t && atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed)) {
+		t = inflame_thread_find(inflame__gettid());
+		if (t)
+			inflame_thread_bind(t);
+	}
+	return t;
+}
+
+/* Full tracing: waits (bounded) until t's ring has room for a record of bytes bytes. */
+static void wait_for_room(struct inflame_thread *t, uint64_t bytes)
+{
+	struct inflame_ring *r = &t->ring;
+
+	if (!full || atomic_load_explicit(&t->producing, memory_order_relaxed) ||
+	    atomic_load_explicit(&t->in_dl, memory_order_relaxed))
+		return;
+	for (int i = 0; i < FULL_WAIT_ROUNDS; i++) {
+		uint64_t used = atomic_load_explicit(&r->head, memory_order_relaxed) -
+				atomic_load_explicit(&r->tail, memory_order_acquire);
+		struct timespec ts = {0, FULL_WAIT_NS};
+
+		if (used + bytes + 64 <= r->size)
+			return;
+		inflame_writer_request(INFLAME_WRITER_WAKE);
+		nanosleep(&ts, NULL);
+	}
+}
+
+void inflame_alloc_record(void *p, size_t size)
+{
+	struct inflame_alloc_tls *s = &inflame__alloc_tls;
+	struct inflame_thread *t;
+	int saved = errno;
+
+	s->guard = 1;
+	atomic_signal_fence(memory_order_seq_cst);
+	if (!atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed))
+		goto out;
+	t = self_slot();
+	if (!t || inflame_ptrtab_insert(p) < 0) {
+		atomic_fetch_add_explicit(&untracked, 1, memory_order_relaxed);
+		goto out;
+	}
+	wait_for_room(t, sizeof(struct inflame_rec) +
+			     (uint64_t)inflame__prof.cfg.max_depth * sizeof(uint64_t));
+	if (inflame_sample_take(t, INFLAME_EV_ALLOC, weight_of(size), size, (uint64_t)(uintptr_t)p,
+				NULL) < 0)
+		inflame_ptrtab_remove(p); /* not recorded: its free must not be either */
+out:
+	atomic_signal_fence(memory_order_seq_cst);
+	s->guard = 0;
+	errno = saved;
+}
+
+static void record_free(void *p, uint64_t time)
+{
+	struct inflame_thread *t = self_slot();
+
+	if (!t) {
+		atomic_fetch_add_explicit(&untracked, 1, memory_order_relaxed);
+		return;
+	}
+	wait_for_room(t, sizeof(struct inflame_rec));
+	inflame_sample_put_nostack(t, INFLAME_EV_FREE, 0, (uint64_t)(uintptr_t)p, time);
+}
+
+void inflame__alloc_free_slow(void *p)
+{
+	struct inflame_alloc_tls *s = &inflame__alloc_tls;
+	int saved = errno;
+
+	if (s->guard)
+		return;
+	s->guard = 1;
+	atomic_signal_fence(memory_order_seq_cst);
+	if (inflame_ptrtab_remove(p))
+		record_free(p, 0);
+	atomic_signal_fence(memory_order_seq_cst);
+	s->guard = 0;
+	errno = saved;
+}
+
+int inflame_alloc_take_out(void *old, uint64_t *time)
+{
+	struct inflame_alloc_tls *s = &inflame__alloc_tls;
+	int was = 0, saved = errno;
+
+	if (!inflame__alloc_on || !old || s->guard || !inflame_ptrtab_maybe(old))
+		return 0;
+	s->guard = 1;
+	atomic_signal_fence(memory_order_seq_cst);
+	if (inflame_ptrtab_remove(old)) {
+		*time = inflame__now_monotonic();
+		was = 1;
+	}
+	atomic_signal_fence(memory_order_seq_cst);
+	s->guard = 0;
+	errno = saved;
+	return was;
+}
+
+void inflame_alloc_realloc_done(void *old, uint64_t time, int released)
+{
+	struct inflame_alloc_tls *s = &inflame__alloc_tls;
+	int saved = errno;
+
+	s->guard = 1;
+	atomic_signal_fence(memory_order_seq_cst);
+	if (released)
+		record_free(old, time);
+	else if (inflame_ptrtab_insert(old) < 0)
+		atomic_fetch_add_explicit(&untracked, 1, memory_order_relaxed);
+	atomic_signal_fence(memory_order_seq_cst);
+	s->guard = 0;
+	errno = saved;
+}
