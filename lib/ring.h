@@ -22,10 +22,13 @@
 
 struct inflame_ring {
 	_Atomic uint64_t head; /* bytes claimed by producers, ever */
-	_Atomic uint64_t tail; /* bytes released by the consumer, ever */
 	_Atomic uint64_t dropped;
 	uint8_t *data;
 	uint64_t size; /* power of two */
+	/* Written by the consumer: on a cache line of its own, so that releasing space does not
+	 * take the producer's line away at every record. */
+	_Alignas(64) _Atomic uint64_t tail; /* bytes released by the consumer, ever */
+	char pad_[56];
 };
 
 /* Record header: the first 8 bytes of each record. 'word' holds the record size in its low 32

@@ -77,10 +77,24 @@ static inline void inflame_alloc_note_free(void *p)
 		inflame__alloc_free_slow(p);
 }
 
-/* realloc: before the real call, takes old out of the table (returns 1 when it was sampled,
- * with *time set to now); after it, inflame_alloc_realloc_done() records the FREE of old with
- * that time when the call released it, or puts old back when it failed. Async-signal-safe. */
-int inflame_alloc_take_out(void *old, uint64_t *time);
-void inflame_alloc_realloc_done(void *old, uint64_t time, int released);
+/* realloc: before the real call, inflame_alloc_take_out() takes old out of the table and
+ * records its FREE, as for free (returns 1 when old was sampled); when the call then fails and
+ * old stays allocated, inflame_alloc_put_back() records it again (its usable size, the
+ * caller's stack) so that it stays live in the profile. Async-signal-safe. */
+int inflame_alloc_take_out(void *old);
+void inflame_alloc_put_back(void *old, size_t size) __attribute__((noinline));
+
+/* The order of allocation events: a process-wide counter taken by every ALLOC record after
+ * the allocator returned and by every FREE record before the pointer goes back to it, so
+ * events on the same address are numbered in the order they happened (the writer emits
+ * them in this order). Async-signal-safe. */
+extern _Atomic uint64_t inflame__alloc_seq __attribute__((visibility("hidden")));
+static inline uint64_t inflame_alloc_next_seq(void)
+{
+	return __atomic_add_fetch((uint64_t *)&inflame__alloc_seq, 1, __ATOMIC_ACQ_REL);
+}
+/* The time of allocation events: CLOCK_MONOTONIC_COARSE in ns (a few ns to read, instead of
+ * tens for the precise clock; resolution one kernel tick). Async-signal-safe. */
+uint64_t inflame_alloc_now(void);
 
 #endif

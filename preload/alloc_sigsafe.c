@@ -40,6 +40,7 @@ int inflame__alloc_on;
 static double rate; /* mean bytes between sample points */
 static int full;    /* rate 1: every allocation, exactly */
 static _Atomic uint64_t untracked;
+_Atomic uint64_t inflame__alloc_seq;
 static _Atomic uint64_t seed_counter;
 
 int inflame_alloc_setup(void)
@@ -54,7 +55,7 @@ int inflame_alloc_setup(void)
 		slots = 1u << 17;
 	if (slots > (1u << 24))
 		slots = 1u << 24;
-	rc = inflame_ptrtab_init((size_t)slots);
+	rc = inflame_ptrtab_init((size_t)slots, r != 1);
 	if (rc < 0)
 		return rc;
 	rate = (double)r;
@@ -199,7 +200,7 @@ out:
 	errno = saved;
 }
 
-static void record_free(void *p, uint64_t time)
+static void record_free(void *p)
 {
 	struct inflame_thread *t = self_slot();
 
@@ -208,7 +209,7 @@ static void record_free(void *p, uint64_t time)
 		return;
 	}
 	wait_for_room(t, sizeof(struct inflame_rec));
-	inflame_sample_put_nostack(t, INFLAME_EV_FREE, 0, (uint64_t)(uintptr_t)p, time);
+	inflame_sample_put_nostack(t, INFLAME_EV_FREE, 0, (uint64_t)(uintptr_t)p);
 }
 
 void inflame__alloc_free_slow(void *p)
@@ -221,13 +222,13 @@ void inflame__alloc_free_slow(void *p)
 	s->guard = 1;
 	atomic_signal_fence(memory_order_seq_cst);
 	if (inflame_ptrtab_remove(p))
-		record_free(p, 0);
+		record_free(p);
 	atomic_signal_fence(memory_order_seq_cst);
 	s->guard = 0;
 	errno = saved;
 }
 
-int inflame_alloc_take_out(void *old, uint64_t *time)
+int inflame_alloc_take_out(void *old)
 {
 	struct inflame_alloc_tls *s = &inflame__alloc_tls;
 	int was = 0, saved = errno;
@@ -237,7 +238,7 @@ int inflame_alloc_take_out(void *old, uint64_t *time)
 	s->guard = 1;
 	atomic_signal_fence(memory_order_seq_cst);
 	if (inflame_ptrtab_remove(old)) {
-		*time = inflame__now_monotonic();
+		record_free(old);
 		was = 1;
 	}
 	atomic_signal_fence(memory_order_seq_cst);
@@ -246,18 +247,15 @@ int inflame_alloc_take_out(void *old, uint64_t *time)
 	return was;
 }
 
-void inflame_alloc_realloc_done(void *old, uint64_t time, int released)
+void inflame_alloc_put_back(void *old, size_t size)
 {
-	struct inflame_alloc_tls *s = &inflame__alloc_tls;
-	int saved = errno;
+	inflame_alloc_record(old, size);
+}
 
-	s->guard = 1;
-	atomic_signal_fence(memory_order_seq_cst);
-	if (released)
-		record_free(old, time);
-	else if (inflame_ptrtab_insert(old) < 0)
-		atomic_fetch_add_explicit(&untracked, 1, memory_order_relaxed);
-	atomic_signal_fence(memory_order_seq_cst);
-	s->guard = 0;
-	errno = saved;
+uint64_t inflame_alloc_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }

@@ -196,9 +196,13 @@ static void *realloc_arena(void *old, size_t size)
 	return p;
 }
 
+static size_t usable(void *p)
+{
+	return READY(malloc_usable_size) ? real_malloc_usable_size(p) : 0;
+}
+
 static void *do_realloc(void *old, size_t size)
 {
-	uint64_t time = 0;
 	int taken;
 	void *p;
 
@@ -206,11 +210,11 @@ static void *do_realloc(void *old, size_t size)
 		return realloc_arena(old, size);
 	if (!READY(realloc))
 		return old ? NULL : arena_or_enomem(size, 16);
-	taken = inflame_alloc_take_out(old, &time);
+	taken = inflame_alloc_take_out(old);
 	p = real_realloc(old, size);
 	/* NULL with size 0 means old was freed (glibc); NULL otherwise means it was kept. */
-	if (taken)
-		inflame_alloc_realloc_done(old, time, p != NULL || size == 0);
+	if (taken && !p && size)
+		inflame_alloc_put_back(old, usable(old));
 	return sampled(p, size);
 }
 
@@ -323,33 +327,28 @@ INFLAME_EXPORT void *mallocx(size_t size, int flags)
 
 INFLAME_EXPORT void *rallocx(void *old, size_t size, int flags)
 {
-	uint64_t time = 0;
 	int taken;
 	void *p;
 
 	if (!READY(rallocx))
 		return NULL;
-	taken = inflame_alloc_take_out(old, &time);
+	taken = inflame_alloc_take_out(old);
 	p = real_rallocx(old, size, flags);
-	if (taken)
-		inflame_alloc_realloc_done(old, time, p != NULL);
+	if (taken && !p)
+		inflame_alloc_put_back(old, usable(old));
 	return sampled(p, size);
 }
 
 INFLAME_EXPORT size_t xallocx(void *p, size_t size, size_t extra, int flags)
 {
-	uint64_t time = 0;
-	int taken;
 	size_t got;
 
 	if (!READY(xallocx))
 		return 0;
 	/* Resized in place: accounted as the old block freed and a block of the new usable
 	 * size allocated at the same address. */
-	taken = inflame_alloc_take_out(p, &time);
+	inflame_alloc_take_out(p);
 	got = real_xallocx(p, size, extra, flags);
-	if (taken)
-		inflame_alloc_realloc_done(p, time, 1);
 	sampled(p, got);
 	return got;
 }

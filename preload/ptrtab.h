@@ -17,21 +17,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Maps a table of at least slots entries (rounded up to a power of two). Returns 0 or
- * -ENOMEM. Not async-signal-safe. */
-int inflame_ptrtab_init(size_t slots);
+/* Maps a table of at least slots entries (rounded up to a power of two), and the filter when
+ * filter is set (without it every pointer goes to the table). Returns 0 or -ENOMEM. Not
+ * async-signal-safe. */
+int inflame_ptrtab_init(size_t slots, int filter);
 /* Whether the table exists. Async-signal-safe. */
 int inflame_ptrtab_ready(void);
 /* Adds p. Returns 0, or -ENOSPC when no slot was free within the probe limit. Async-signal-safe. */
 int inflame_ptrtab_insert(const void *p);
 /* Removes p if present. Returns 1 when it was there, 0 when not. Async-signal-safe. */
 int inflame_ptrtab_remove(const void *p);
-/* Whether p may be in the table (no false negatives). One load. Async-signal-safe. */
+/* Whether p may be in the table (no false negatives; always 1 without a filter). One load.
+ * Only meaningful after inflame_ptrtab_init(). Async-signal-safe. */
 static inline int inflame_ptrtab_maybe(const void *p);
 /* Forgets everything (the child after fork, single-threaded). */
 void inflame_ptrtab_clear(void);
-/* Entries currently in the table (approximate under concurrency). */
-size_t inflame_ptrtab_count(void);
 
 /* The filter: one byte counter per hash bucket of addresses. Exposed for the inline test. */
 #define INFLAME_PTRTAB_FILTER_BITS 20
@@ -47,8 +47,8 @@ static inline int inflame_ptrtab_maybe(const void *p)
 {
 	_Atomic(unsigned char) *f = inflame__ptrtab_filter;
 
-	return f && __atomic_load_n((unsigned char *)&f[inflame__ptrtab_bucket(p)],
-				    __ATOMIC_RELAXED) != 0;
+	return !f || __atomic_load_n((unsigned char *)&f[inflame__ptrtab_bucket(p)],
+				     __ATOMIC_RELAXED) != 0;
 }
 
 #endif

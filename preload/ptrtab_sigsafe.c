@@ -12,7 +12,8 @@
  * In front of it, a filter of 2^INFLAME_PTRTAB_FILTER_BITS byte counters indexed by a hash of
  * the address: incremented before a key goes in, decremented after it came out. A zero counter
  * proves the pointer is not in the table. A counter that reaches 255 sticks there (its bucket
- * then always goes to the table), so it can never wrap to a false zero.
+ * then always goes to the table), so it can never wrap to a false zero. Full tracing, where
+ * every pointer is in the table, goes without the filter.
  */
 #include "ptrtab.h"
 
@@ -28,14 +29,13 @@
 _Atomic(unsigned char) *inflame__ptrtab_filter;
 static _Atomic uintptr_t *keys;
 static size_t mask;
-static _Atomic size_t count;
 
 static size_t filter_bytes(void)
 {
 	return (size_t)1 << INFLAME_PTRTAB_FILTER_BITS;
 }
 
-int inflame_ptrtab_init(size_t slots)
+int inflame_ptrtab_init(size_t slots, int filter)
 {
 	size_t n = 1024;
 	void *k, *f;
@@ -46,15 +46,18 @@ int inflame_ptrtab_init(size_t slots)
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (k == MAP_FAILED)
 		return -ENOMEM;
+	keys = k;
+	mask = n - 1;
+	if (!filter)
+		return 0;
 	f = mmap(NULL, filter_bytes(), PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (f == MAP_FAILED) {
 		munmap(k, n * sizeof(uintptr_t));
+		keys = NULL;
 		return -ENOMEM;
 	}
-	keys = k;
-	mask = n - 1;
-	atomic_store(&inflame__ptrtab_filter, f);
+	inflame__ptrtab_filter = f;
 	return 0;
 }
 
@@ -72,9 +75,14 @@ static size_t home(uintptr_t p)
 
 static void filter_inc(const void *p)
 {
-	_Atomic(unsigned char) *c = &inflame__ptrtab_filter[inflame__ptrtab_bucket(p)];
-	unsigned char v = atomic_load_explicit(c, memory_order_relaxed);
+	_Atomic(unsigned char) *c;
 
+	if (!inflame__ptrtab_filter)
+		return;
+	c = &inflame__ptrtab_filter[inflame__ptrtab_bucket(p)];
+	unsigned char v;
+
+	v = atomic_load_explicit(c, memory_order_relaxed);
 	while (v != STICKY &&
 	       !atomic_compare_exchange_weak_explicit(c, &v, (unsigned char)(v + 1),
 						      memory_order_relaxed, memory_order_relaxed))
@@ -83,8 +91,13 @@ static void filter_inc(const void *p)
 
 static void filter_dec(const void *p)
 {
-	_Atomic(unsigned char) *c = &inflame__ptrtab_filter[inflame__ptrtab_bucket(p)];
-	unsigned char v = atomic_load_explicit(c, memory_order_relaxed);
+	_Atomic(unsigned char) *c;
+	unsigned char v;
+
+	if (!inflame__ptrtab_filter)
+		return;
+	c = &inflame__ptrtab_filter[inflame__ptrtab_bucket(p)];
+	v = atomic_load_explicit(c, memory_order_relaxed);
 
 	while (v != STICKY && v != 0 &&
 	       !atomic_compare_exchange_weak_explicit(c, &v, (unsigned char)(v - 1),
@@ -105,13 +118,10 @@ int inflame_ptrtab_insert(const void *p)
 		_Atomic uintptr_t *slot = &keys[(h + i) & mask];
 		uintptr_t v = atomic_load_explicit(slot, memory_order_relaxed);
 
-		while (v == EMPTY || v == TOMB) {
+		while (v == EMPTY || v == TOMB)
 			if (atomic_compare_exchange_weak_explicit(
-				slot, &v, key, memory_order_release, memory_order_relaxed)) {
-				atomic_fetch_add_explicit(&count, 1, memory_order_relaxed);
+				slot, &v, key, memory_order_release, memory_order_relaxed))
 				return 0;
-			}
-		}
 	}
 	filter_dec(p);
 	return -ENOSPC;
@@ -131,9 +141,10 @@ int inflame_ptrtab_remove(const void *p)
 
 		if (v == EMPTY)
 			return 0;
-		if (v == key && atomic_compare_exchange_strong_explicit(
-				    slot, &v, TOMB, memory_order_acq_rel, memory_order_relaxed)) {
-			atomic_fetch_sub_explicit(&count, 1, memory_order_relaxed);
+		if (v == key) {
+			/* Only the thread freeing p removes p, and no other thread writes a slot
+			 * that holds a live key: a plain store is enough. */
+			atomic_store_explicit(slot, TOMB, memory_order_release);
 			filter_dec(p);
 			return 1;
 		}
@@ -147,11 +158,6 @@ void inflame_ptrtab_clear(void)
 		return;
 	/* Private anonymous pages read back as zeros after this. */
 	madvise((void *)keys, (mask + 1) * sizeof(uintptr_t), MADV_DONTNEED);
-	madvise((void *)inflame__ptrtab_filter, filter_bytes(), MADV_DONTNEED);
-	atomic_store(&count, 0);
-}
-
-size_t inflame_ptrtab_count(void)
-{
-	return atomic_load_explicit(&count, memory_order_relaxed);
+	if (inflame__ptrtab_filter)
+		madvise((void *)inflame__ptrtab_filter, filter_bytes(), MADV_DONTNEED);
 }

@@ -7,6 +7,7 @@
  */
 #include "sample.h"
 
+#include "alloc.h"
 #include "dump_format.h"
 #include "profiler.h"
 #include "unwind.h"
@@ -120,13 +121,16 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 			uint64_t addr, void *uc)
 {
 	unsigned max = inflame__prof.cfg.max_depth;
-	int level = atomic_fetch_add_explicit(&t->producing, 1, memory_order_relaxed);
+	/* Only this thread and its signal handlers touch the nesting depth, and a handler leaves
+	 * it as it found it: a plain load and store suffice (no locked instruction). */
+	int level = atomic_load_explicit(&t->producing, memory_order_relaxed);
 	uint64_t *frames;
 	struct inflame_rec *rec;
 	size_t n = 0;
 	uint64_t before;
 	int truncated = 0, rc = -ENOSPC;
 
+	atomic_store_explicit(&t->producing, level + 1, memory_order_relaxed);
 	atomic_signal_fence(memory_order_seq_cst);
 	if (level >= INFLAME_SCRATCH_LEVELS || !t->scratch) {
 		atomic_fetch_add_explicit(&t->ring.dropped, 1, memory_order_relaxed);
@@ -146,7 +150,13 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	rec = inflame_ring_reserve(&t->ring, sizeof(*rec) + n * sizeof(uint64_t), (uint16_t)event);
 	if (!rec)
 		goto out;
-	rec->time = inflame__now_monotonic();
+	if (event == INFLAME_EV_ALLOC) {
+		rec->seq = inflame_alloc_next_seq();
+		rec->time = inflame_alloc_now();
+	} else {
+		rec->seq = 0;
+		rec->time = inflame__now_monotonic();
+	}
 	rec->weight = weight;
 	rec->size = size;
 	rec->addr = addr;
@@ -158,19 +168,19 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	rc = 0;
 out:
 	atomic_signal_fence(memory_order_seq_cst);
-	atomic_fetch_sub_explicit(&t->producing, 1, memory_order_relaxed);
+	atomic_store_explicit(&t->producing, level, memory_order_relaxed);
 	return rc;
 }
 
-int inflame_sample_put_nostack(struct inflame_thread *t, int event, uint64_t size, uint64_t addr,
-			       uint64_t time)
+int inflame_sample_put_nostack(struct inflame_thread *t, int event, uint64_t size, uint64_t addr)
 {
 	uint64_t before = ring_used(&t->ring);
 	struct inflame_rec *rec = inflame_ring_reserve(&t->ring, sizeof(*rec), (uint16_t)event);
 
 	if (!rec)
 		return -ENOSPC;
-	rec->time = time ? time : inflame__now_monotonic();
+	rec->seq = inflame_alloc_next_seq();
+	rec->time = inflame_alloc_now();
 	rec->weight = 0;
 	rec->size = size;
 	rec->addr = addr;
