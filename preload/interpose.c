@@ -27,7 +27,9 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <link.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -421,9 +423,69 @@ static void leave_dl(struct inflame_thread *t)
 
 static int once_deepbind;
 
+/* dlopen searches the calling object's DT_RUNPATH (or DT_RPATH) for a bare name, and the
+ * caller it sees is now this wrapper. When the real dlopen fails for a name without a slash,
+ * search the true caller's paths (with $ORIGIN expanded) the way the loader would have. */
+static void *dlopen_caller_paths(const char *file, int mode, const void *caller)
+{
+	struct link_map *lm = NULL;
+	const ElfW(Dyn) * d;
+	const char *strtab = NULL, *paths = NULL, *rpath = NULL;
+	char origin[PATH_MAX], path[2 * PATH_MAX + 16];
+	Dl_info info;
+
+	if (!dladdr1(caller, &info, (void **)&lm, RTLD_DL_LINKMAP) || !lm || !lm->l_ld)
+		return NULL;
+	for (d = lm->l_ld; d->d_tag != DT_NULL; d++)
+		if (d->d_tag == DT_STRTAB)
+			strtab = (const char *)d->d_un.d_ptr;
+	if (!strtab)
+		return NULL;
+	for (d = lm->l_ld; d->d_tag != DT_NULL; d++) {
+		if (d->d_tag == DT_RUNPATH)
+			paths = strtab + d->d_un.d_val;
+		else if (d->d_tag == DT_RPATH)
+			rpath = strtab + d->d_un.d_val;
+	}
+	if (!paths)
+		paths = rpath;
+	if (!paths)
+		return NULL;
+	if (lm->l_name && lm->l_name[0]) {
+		snprintf(origin, sizeof(origin), "%s", lm->l_name);
+	} else {
+		ssize_t n = readlink("/proc/self/exe", origin, sizeof(origin) - 1);
+
+		origin[n > 0 ? n : 0] = 0;
+	}
+	if (strrchr(origin, '/'))
+		*strrchr(origin, '/') = 0;
+	while (*paths) {
+		size_t len = strcspn(paths, ":");
+		void *h;
+
+		if (len >= 7 && !strncmp(paths, "$ORIGIN", 7))
+			snprintf(path, sizeof(path), "%s%.*s/%s", origin, (int)(len - 7), paths + 7,
+				 file);
+		else if (len >= 9 && !strncmp(paths, "${ORIGIN}", 9))
+			snprintf(path, sizeof(path), "%s%.*s/%s", origin, (int)(len - 9), paths + 9,
+				 file);
+		else
+			snprintf(path, sizeof(path), "%.*s/%s", (int)len, paths, file);
+		h = real_dlopen(path, mode);
+		if (h)
+			return h;
+		paths += len;
+		if (*paths == ':')
+			paths++;
+	}
+	return NULL;
+}
+
 INFLAME_EXPORT void *dlopen(const char *file, int mode)
 {
 	struct inflame_thread *t = inflame_thread_self();
+	const void *caller = __builtin_return_address(0);
 	void *h;
 
 	RESOLVE(dlopen);
@@ -437,6 +499,11 @@ INFLAME_EXPORT void *dlopen(const char *file, int mode)
 	}
 	enter_dl(t);
 	h = real_dlopen(file, mode);
+	if (!h && file && !strchr(file, '/')) {
+		h = dlopen_caller_paths(file, mode, caller);
+		if (!h)
+			real_dlopen(file, mode); /* leave the loader's own error for dlerror() */
+	}
 	leave_dl(t);
 	if (inflame__prof.active)
 		inflame_writer_request(INFLAME_WRITER_WAKE);

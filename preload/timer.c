@@ -34,11 +34,6 @@
 
 static _Atomic int wall_timers;
 
-/* Whether the clock may also run in the kernel: then a tick during a system call is taken on
- * the way back to user space and lands in the system call's wrapper instead of being lost.
- * Unprivileged users (perf_event_paranoid >= 2) get user time only. */
-static int user_only;
-
 static int cpu_on(void)
 {
 	return (inflame__prof.cfg.events & INFLAME_EVMASK_CPU) != 0;
@@ -51,7 +46,10 @@ static void perf_attr(struct perf_event_attr *a)
 	memset(a, 0, sizeof(*a));
 	a->size = sizeof(*a);
 	a->disabled = 1;
-	a->exclude_kernel = user_only;
+	/* User time only. Counting kernel time too would let an overflow that happens while
+	 * the thread enters a blocking call leave a signal pending, and poll() or nanosleep()
+	 * would then fail with EINTR; it would also need privileges at paranoid >= 2. */
+	a->exclude_kernel = 1;
 	a->exclude_hv = 1;
 	a->wakeup_events = 1;
 	if (!strcmp(ev, "task-clock") || !strcmp(ev, "cpu-clock")) {
@@ -170,12 +168,7 @@ int inflame_timer_setup(void)
 		return 0;
 	inflame__prof.timer_used = inflame__prof.cfg.cpu_timer;
 	if (inflame__prof.timer_used == INFLAME_TIMER_PERF) {
-		user_only = 0;
 		fd = perf_open(inflame__gettid());
-		if (fd < 0) {
-			user_only = 1;
-			fd = perf_open(inflame__gettid());
-		}
 		if (fd >= 0) {
 			close(fd);
 			return 0;

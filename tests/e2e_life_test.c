@@ -393,6 +393,121 @@ static void test_unprivileged(void **state)
 	e2e_rmdir(dir);
 }
 
+/* A plugin found only through the program's DT_RUNPATH still loads under the preload, whose
+ * dlopen wrapper is what the loader sees as the caller. */
+static void test_dlopen_runpath(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {(char *)e2e_build("tests/progs/dlopen_runpath"), NULL};
+	struct e2e_result r, plain;
+
+	(void)state;
+	run_plain(prog, &plain);
+	assert_string_equal(plain.out, "plugin says 42\n");
+	run_preloaded(dir, prog, NULL, &r);
+	same_behaviour(&r, &plain);
+	e2e_result_free(&r);
+	e2e_result_free(&plain);
+	e2e_rmdir(dir);
+}
+
+/* Where perf events are refused (seccomp, perf_event_paranoid=3) the CPU clock falls back to
+ * per-thread POSIX timers, with one line saying so, and the program is still profiled. */
+static void test_perf_refused(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {(char *)e2e_build("tests/progs/noperf"), LIFE("burn"), "1", NULL};
+	struct e2e_result r;
+	char **files;
+	size_t n;
+	char *text;
+
+	(void)state;
+	run_preloaded(dir, prog, NULL, &r);
+	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	assert_non_null(strstr(r.err, "perf events are not available"));
+	/* noperf itself is profiled too (with perf: it forbids perf only for what it runs);
+	 * the program it execs has the same pid and writes the second file */
+	n = e2e_list(dir, "prof.", &files);
+	assert_int_equal(n, 2);
+	text = info(files[1]);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "cpu timer:   thread"));
+	assert_non_null(strstr(text, "status:      complete"));
+	free(text);
+	e2e_list_free(files, n);
+	e2e_result_free(&r);
+	e2e_rmdir(dir);
+}
+
+/* INFLAME_FOLLOW_CHILDREN=0: a program exec'd by the profiled one is not profiled. */
+static void test_no_follow(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {LIFE("forkexec"), NULL};
+	char *env[] = {"INFLAME_FOLLOW_CHILDREN=0", NULL};
+	struct e2e_result r;
+	struct e2e_folded f;
+	char **files;
+	size_t n;
+
+	(void)state;
+	run_preloaded(dir, prog, env, &r);
+	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	/* the parent, and the forked child up to its exec; nothing of the exec'd image */
+	assert_int_equal(check_dumps_complete(dir), 2);
+	n = e2e_list(dir, "prof.", &files);
+	assert_int_equal(e2e_collapse(NULL, files, n, &f), 0);
+	/* The exec'd image would burn outside parent_work; nothing may. */
+	for (size_t i = 0; i < f.n; i++)
+		assert_true(!strstr(f.stacks[i], "burn_cpu") || strstr(f.stacks[i], "parent_work"));
+	assert_true(e2e_contains_sum(&f, "parent_work") > 300);
+	e2e_folded_free(&f);
+	e2e_list_free(files, n);
+	e2e_result_free(&r);
+	e2e_rmdir(dir);
+}
+
+/* CPU sampling with the default clock never makes a system call fail with EINTR: the perf
+ * clock counts user time only, so its signals arrive while the thread runs user code. (The
+ * tick-based POSIX clocks can fire while a thread is in the kernel entering poll(); see
+ * inflame-preload(7).) */
+static void test_no_eintr(void **state)
+{
+	const char *timers[] = {"INFLAME_CPU_TIMER=perf"};
+	char *prog[] = {LIFE("eintr"), NULL};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(timers) / sizeof(timers[0]); i++) {
+		char *dir = e2e_tmpdir();
+		char *env[] = {(char *)timers[i], NULL};
+		struct e2e_result r;
+
+		run_preloaded(dir, prog, env, &r);
+		if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0)
+			fprintf(stderr, "%s: %s\n", timers[i], r.err);
+		assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+		assert_int_equal(check_dumps_complete(dir), 1);
+		e2e_result_free(&r);
+		e2e_rmdir(dir);
+	}
+}
+
+/* `inflame record` refuses a statically linked program with a clear message. */
+static void test_record_static(void **state)
+{
+	char *argv[] = {(char *)e2e_build("inflame"), "record", "--",
+			(char *)e2e_build("tests/progs/static_prog"), NULL};
+	struct e2e_result r;
+
+	(void)state;
+	assert_int_equal(e2e_run(argv, NULL, "/tmp", 60, &r), 0);
+	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 1);
+	assert_non_null(strstr(r.err, "statically linked"));
+	assert_string_equal(r.out, "");
+	e2e_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -407,6 +522,11 @@ int main(void)
 	    cmocka_unit_test(test_bad_environment),
 	    cmocka_unit_test(test_hostile_symlink),
 	    cmocka_unit_test(test_unprivileged),
+	    cmocka_unit_test(test_dlopen_runpath),
+	    cmocka_unit_test(test_perf_refused),
+	    cmocka_unit_test(test_no_follow),
+	    cmocka_unit_test(test_no_eintr),
+	    cmocka_unit_test(test_record_static),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

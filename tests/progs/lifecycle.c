@@ -7,7 +7,11 @@
  *   sigprof    installs its own SIGPROF handler and ITIMER_PROF timer, burns, prints how
  *              often its handler ran
  *   forkloop N forks N children in a loop (each exits at once) while burning
+ *   eintr      alternates CPU work with poll() and nanosleep(), which are never restarted
+ *              after a signal handler, and fails if any of them returned EINTR
  */
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -127,6 +131,22 @@ int main(int argc, char **argv)
 			waitpid(pid, &st, 0);
 			if (!WIFEXITED(st) || WEXITSTATUS(st) != 7)
 				return 1;
+		}
+	} else if (!strcmp(mode, "eintr")) {
+		int interrupted = 0;
+
+		for (int i = 0; i < 1500; i++) {
+			struct timespec ts = {0, 200000};
+
+			burn_cpu(0.0005);
+			if (poll(NULL, 0, 1) < 0 && errno == EINTR)
+				interrupted++;
+			if (nanosleep(&ts, NULL) < 0 && errno == EINTR)
+				interrupted++;
+		}
+		if (interrupted) {
+			fprintf(stderr, "%d calls failed with EINTR\n", interrupted);
+			return 1;
 		}
 	} else {
 		fprintf(stderr, "unknown mode %s\n", mode);
