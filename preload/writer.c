@@ -262,7 +262,9 @@ static void write_stats(void)
 	inflame_buf_put_varint(b, atomic_load(&inflame__prof.foreign));
 	inflame_buf_put_varint(b, INFLAME_STAT_CPU_NS);
 	inflame_buf_put_varint(b, cpu);
-	list_write(INFLAME_CHUNK_STATS, b, 7);
+	inflame_buf_put_varint(b, INFLAME_STAT_ALLOC_UNTRACKED);
+	inflame_buf_put_varint(b, inflame_alloc_untracked());
+	list_write(INFLAME_CHUNK_STATS, b, 8);
 	w.last_stats = inflame__now_monotonic();
 }
 
@@ -433,7 +435,11 @@ static void release_exited(void)
 	for (int i = 0; i < n; i++) {
 		struct inflame_thread *t = inflame_thread_at(i);
 
-		if (atomic_load(&t->state) == INFLAME_SLOT_EXITED) {
+		if (atomic_load_explicit(&t->state, memory_order_acquire) == INFLAME_SLOT_EXITED) {
+			struct drain_ctx d = {t};
+
+			/* The thread may have written more between drain_all() and its exit. */
+			inflame_ring_drain(&t->ring, on_record, &d);
 			w.dropped_released += atomic_load(&t->ring.dropped);
 			inflame_thread_release(t);
 		}

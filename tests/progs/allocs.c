@@ -12,6 +12,9 @@
  *   fork N       forks N children, each allocating and exiting.
  *   churn N      N short threads each allocating and freeing.
  *   dlopen N     dlopen/dlclose libm while a thread allocates and frees.
+ *   peak         phase one (peak_one) holds 10 x 100000 B at once and frees them; phase two
+ *                keeps 5 x 100000 B (peak_two) and 3 x 100000 B (peak_three) to the end. The
+ *                peak is phase one's 1000000 B; at exit 800000 B are live.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -60,8 +63,9 @@ NOINLINE static void *site_b(size_t n)
 
 NOINLINE static void *site_c(size_t n)
 {
-	void *p = calloc(1, n);
+	char *p = calloc(1, n);
 
+	p[n - 1] = 3; /* not a tail call: site_c stays on the stack */
 	return p;
 }
 
@@ -385,6 +389,38 @@ static int mode_dlopen(long n)
 	return 0;
 }
 
+NOINLINE static void *peak_one(void)
+{
+	return memset(malloc(100000), 1, 100000);
+}
+
+NOINLINE static void *peak_two(void)
+{
+	return memset(malloc(100000), 2, 100000);
+}
+
+NOINLINE static void *peak_three(void)
+{
+	return memset(malloc(100000), 3, 100000);
+}
+
+static int mode_peak(void)
+{
+	void *p[10];
+
+	for (int i = 0; i < 10; i++)
+		p[i] = peak_one();
+	for (int i = 0; i < 10; i++)
+		free(p[i]);
+	for (int i = 0; i < 5; i++)
+		p[i] = peak_two();
+	for (int i = 5; i < 8; i++)
+		p[i] = peak_three();
+	sink = p;
+	printf("truth peak 1000000\ntruth end 800000\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	long n = argc > 2 ? atol(argv[2]) : 100;
@@ -405,5 +441,7 @@ int main(int argc, char **argv)
 		return mode_churn(n);
 	if (!strcmp(argv[1], "dlopen"))
 		return mode_dlopen(n);
+	if (!strcmp(argv[1], "peak"))
+		return mode_peak();
 	return 2;
 }
