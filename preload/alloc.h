@@ -78,11 +78,12 @@ static inline void inflame_alloc_note_free(void *p)
 }
 
 /* realloc: before the real call, inflame_alloc_take_out() takes old out of the table and
- * records its FREE, as for free (returns 1 when old was sampled); when the call then fails and
- * old stays allocated, inflame_alloc_put_back() records it again (its usable size, the
- * caller's stack) so that it stays live in the profile. Async-signal-safe. */
-int inflame_alloc_take_out(void *old);
-void inflame_alloc_put_back(void *old, size_t size) __attribute__((noinline));
+ * records its FREE, as for free; it returns 0 when old was not sampled, else its size + 1.
+ * When the call then fails and old stays allocated, inflame_alloc_put_back(old, that value)
+ * records it again (same size and weight, the caller's stack) so that it stays live in the
+ * profile. Async-signal-safe. */
+size_t inflame_alloc_take_out(void *old);
+void inflame_alloc_put_back(void *old, size_t taken) __attribute__((noinline));
 
 /* The order of allocation events: a process-wide counter taken by every ALLOC record after
  * the allocator returned and by every FREE record before the pointer goes back to it, so

@@ -185,22 +185,25 @@ void inflame_alloc_record(void *p, size_t size)
 	if (!atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed))
 		goto out;
 	t = self_slot();
-	if (!t || inflame_ptrtab_insert(p) < 0) {
+	if (!t || inflame_ptrtab_insert(p, size) < 0) {
 		atomic_fetch_add_explicit(&untracked, 1, memory_order_relaxed);
 		goto out;
 	}
 	wait_for_room(t, sizeof(struct inflame_rec) +
 			     (uint64_t)inflame__prof.cfg.max_depth * sizeof(uint64_t));
 	if (inflame_sample_take(t, INFLAME_EV_ALLOC, weight_of(size), size, (uint64_t)(uintptr_t)p,
-				NULL) < 0)
-		inflame_ptrtab_remove(p); /* not recorded: its free must not be either */
+				NULL) < 0) {
+		uint64_t ignored;
+
+		inflame_ptrtab_remove(p, &ignored); /* not recorded: its free must not be either */
+	}
 out:
 	atomic_signal_fence(memory_order_seq_cst);
 	s->guard = 0;
 	errno = saved;
 }
 
-static void record_free(void *p)
+static void record_free(void *p, uint64_t size)
 {
 	struct inflame_thread *t = self_slot();
 
@@ -209,7 +212,7 @@ static void record_free(void *p)
 		return;
 	}
 	wait_for_room(t, sizeof(struct inflame_rec));
-	inflame_sample_put_nostack(t, INFLAME_EV_FREE, 0, (uint64_t)(uintptr_t)p);
+	inflame_sample_put_nostack(t, INFLAME_EV_FREE, size, (uint64_t)(uintptr_t)p);
 }
 
 void inflame__alloc_free_slow(void *p)
@@ -221,25 +224,29 @@ void inflame__alloc_free_slow(void *p)
 		return;
 	s->guard = 1;
 	atomic_signal_fence(memory_order_seq_cst);
-	if (inflame_ptrtab_remove(p))
-		record_free(p);
+	uint64_t size;
+
+	if (inflame_ptrtab_remove(p, &size))
+		record_free(p, size);
 	atomic_signal_fence(memory_order_seq_cst);
 	s->guard = 0;
 	errno = saved;
 }
 
-int inflame_alloc_take_out(void *old)
+size_t inflame_alloc_take_out(void *old)
 {
 	struct inflame_alloc_tls *s = &inflame__alloc_tls;
-	int was = 0, saved = errno;
+	int saved = errno;
+	uint64_t size;
+	size_t was = 0;
 
 	if (!inflame__alloc_on || !old || s->guard || !inflame_ptrtab_maybe(old))
 		return 0;
 	s->guard = 1;
 	atomic_signal_fence(memory_order_seq_cst);
-	if (inflame_ptrtab_remove(old)) {
-		record_free(old);
-		was = 1;
+	if (inflame_ptrtab_remove(old, &size)) {
+		record_free(old, size);
+		was = (size_t)size + 1;
 	}
 	atomic_signal_fence(memory_order_seq_cst);
 	s->guard = 0;
@@ -247,9 +254,9 @@ int inflame_alloc_take_out(void *old)
 	return was;
 }
 
-void inflame_alloc_put_back(void *old, size_t size)
+void inflame_alloc_put_back(void *old, size_t taken)
 {
-	inflame_alloc_record(old, size);
+	inflame_alloc_record(old, taken - 1);
 }
 
 uint64_t inflame_alloc_now(void)

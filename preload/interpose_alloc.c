@@ -196,14 +196,9 @@ static void *realloc_arena(void *old, size_t size)
 	return p;
 }
 
-static size_t usable(void *p)
-{
-	return READY(malloc_usable_size) ? real_malloc_usable_size(p) : 0;
-}
-
 static void *do_realloc(void *old, size_t size)
 {
-	int taken;
+	size_t taken;
 	void *p;
 
 	if (old && inflame_arena_owns(old))
@@ -214,7 +209,7 @@ static void *do_realloc(void *old, size_t size)
 	p = real_realloc(old, size);
 	/* NULL with size 0 means old was freed (glibc); NULL otherwise means it was kept. */
 	if (taken && !p && size)
-		inflame_alloc_put_back(old, usable(old));
+		inflame_alloc_put_back(old, taken);
 	return sampled(p, size);
 }
 
@@ -327,7 +322,7 @@ INFLAME_EXPORT void *mallocx(size_t size, int flags)
 
 INFLAME_EXPORT void *rallocx(void *old, size_t size, int flags)
 {
-	int taken;
+	size_t taken;
 	void *p;
 
 	if (!READY(rallocx))
@@ -335,7 +330,7 @@ INFLAME_EXPORT void *rallocx(void *old, size_t size, int flags)
 	taken = inflame_alloc_take_out(old);
 	p = real_rallocx(old, size, flags);
 	if (taken && !p)
-		inflame_alloc_put_back(old, usable(old));
+		inflame_alloc_put_back(old, taken);
 	return sampled(p, size);
 }
 

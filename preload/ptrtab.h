@@ -23,10 +23,12 @@
 int inflame_ptrtab_init(size_t slots, int filter);
 /* Whether the table exists. Async-signal-safe. */
 int inflame_ptrtab_ready(void);
-/* Adds p. Returns 0, or -ENOSPC when no slot was free within the probe limit. Async-signal-safe. */
-int inflame_ptrtab_insert(const void *p);
-/* Removes p if present. Returns 1 when it was there, 0 when not. Async-signal-safe. */
-int inflame_ptrtab_remove(const void *p);
+/* Adds p, allocated with size bytes. Returns 0, or -ENOSPC when no slot was free within the
+ * probe limit. Async-signal-safe. */
+int inflame_ptrtab_insert(const void *p, uint64_t size);
+/* Removes p if present. Returns 1 (with *size set) when it was there, 0 when not.
+ * Async-signal-safe. */
+int inflame_ptrtab_remove(const void *p, uint64_t *size);
 /* Whether p may be in the table (no false negatives; always 1 without a filter). One load.
  * Only meaningful after inflame_ptrtab_init(). Async-signal-safe. */
 static inline int inflame_ptrtab_maybe(const void *p);

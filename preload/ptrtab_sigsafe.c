@@ -1,13 +1,14 @@
 /*
  * The sampled-pointer table and its filter.
  *
- * Data model: an open-addressing array of pointer-sized keys (0 = empty, 1 = tombstone, any
- * other value = a sampled pointer), probed linearly from a hash of the address for at most
- * MAX_PROBE slots. Insertion claims the first empty or tombstone slot in that window with a
- * CAS; removal finds the key and turns it into a tombstone with a CAS. A pointer is inserted
- * only by the thread that got it from the allocator and removed only by the thread freeing
- * it, so the same key is never inserted twice concurrently; reusing tombstones keeps every
- * key within MAX_PROBE slots of its home, so lookups stop there (or at an empty slot).
+ * Data model: an open-addressing array of slots, each a pointer-sized key (0 = empty,
+ * 1 = tombstone, any other value = a sampled pointer) and the size that was allocated there, probed
+ * linearly from a hash of the address for at most MAX_PROBE slots. Insertion claims the first empty
+ * or tombstone slot in that window with a CAS; removal finds the key and turns it into a tombstone
+ * with a CAS. A pointer is inserted only by the thread that got it from the allocator and removed
+ * only by the thread freeing it, so the same key is never inserted twice concurrently; reusing
+ * tombstones keeps every key within MAX_PROBE slots of its home, so lookups stop there (or at an
+ * empty slot).
  *
  * In front of it, a filter of 2^INFLAME_PTRTAB_FILTER_BITS byte counters indexed by a hash of
  * the address: incremented before a key goes in, decremented after it came out. A zero counter
@@ -27,7 +28,12 @@
 #define STICKY	  255u
 
 _Atomic(unsigned char) *inflame__ptrtab_filter;
-static _Atomic uintptr_t *keys;
+struct slot {
+	_Atomic uintptr_t key;
+	uint64_t size; /* written by the inserting thread after it claimed the key */
+};
+
+static struct slot *keys;
 static size_t mask;
 
 static size_t filter_bytes(void)
@@ -42,7 +48,7 @@ int inflame_ptrtab_init(size_t slots, int filter)
 
 	while (n < slots)
 		n <<= 1;
-	k = mmap(NULL, n * sizeof(uintptr_t), PROT_READ | PROT_WRITE,
+	k = mmap(NULL, n * sizeof(struct slot), PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (k == MAP_FAILED)
 		return -ENOMEM;
@@ -53,7 +59,7 @@ int inflame_ptrtab_init(size_t slots, int filter)
 	f = mmap(NULL, filter_bytes(), PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (f == MAP_FAILED) {
-		munmap(k, n * sizeof(uintptr_t));
+		munmap(k, n * sizeof(struct slot));
 		keys = NULL;
 		return -ENOMEM;
 	}
@@ -105,7 +111,7 @@ static void filter_dec(const void *p)
 		;
 }
 
-int inflame_ptrtab_insert(const void *p)
+int inflame_ptrtab_insert(const void *p, uint64_t size)
 {
 	uintptr_t key = (uintptr_t)p;
 	size_t h;
@@ -115,19 +121,23 @@ int inflame_ptrtab_insert(const void *p)
 	filter_inc(p);
 	h = home(key);
 	for (size_t i = 0; i < MAX_PROBE; i++) {
-		_Atomic uintptr_t *slot = &keys[(h + i) & mask];
-		uintptr_t v = atomic_load_explicit(slot, memory_order_relaxed);
+		struct slot *e = &keys[(h + i) & mask];
+		uintptr_t v = atomic_load_explicit(&e->key, memory_order_relaxed);
 
-		while (v == EMPTY || v == TOMB)
+		while (v == EMPTY || v == TOMB) {
 			if (atomic_compare_exchange_weak_explicit(
-				slot, &v, key, memory_order_release, memory_order_relaxed))
+				&e->key, &v, key, memory_order_release, memory_order_relaxed)) {
+				/* Nobody looks p up before the allocator returned it. */
+				e->size = size;
 				return 0;
+			}
+		}
 	}
 	filter_dec(p);
 	return -ENOSPC;
 }
 
-int inflame_ptrtab_remove(const void *p)
+int inflame_ptrtab_remove(const void *p, uint64_t *size)
 {
 	uintptr_t key = (uintptr_t)p;
 	size_t h;
@@ -136,15 +146,16 @@ int inflame_ptrtab_remove(const void *p)
 		return 0;
 	h = home(key);
 	for (size_t i = 0; i < MAX_PROBE; i++) {
-		_Atomic uintptr_t *slot = &keys[(h + i) & mask];
-		uintptr_t v = atomic_load_explicit(slot, memory_order_acquire);
+		struct slot *e = &keys[(h + i) & mask];
+		uintptr_t v = atomic_load_explicit(&e->key, memory_order_acquire);
 
 		if (v == EMPTY)
 			return 0;
 		if (v == key) {
+			*size = e->size;
 			/* Only the thread freeing p removes p, and no other thread writes a slot
 			 * that holds a live key: a plain store is enough. */
-			atomic_store_explicit(slot, TOMB, memory_order_release);
+			atomic_store_explicit(&e->key, TOMB, memory_order_release);
 			filter_dec(p);
 			return 1;
 		}
@@ -157,7 +168,7 @@ void inflame_ptrtab_clear(void)
 	if (!keys)
 		return;
 	/* Private anonymous pages read back as zeros after this. */
-	madvise((void *)keys, (mask + 1) * sizeof(uintptr_t), MADV_DONTNEED);
+	madvise((void *)keys, (mask + 1) * sizeof(struct slot), MADV_DONTNEED);
 	if (inflame__ptrtab_filter)
 		madvise((void *)inflame__ptrtab_filter, filter_bytes(), MADV_DONTNEED);
 }

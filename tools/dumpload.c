@@ -27,10 +27,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A hash map from a pair of 64-bit keys to three 64-bit values, with deletion. */
+/* A hash map from a pair of 64-bit keys to four 64-bit values, with deletion. */
 struct map_entry {
 	uint64_t k1, k2;
-	uint64_t v1, v2, v3;
+	uint64_t v1, v2, v3, v4;
 	uint64_t used;
 };
 
@@ -135,6 +135,18 @@ struct agg {
 	uint64_t stack, tid, weight;
 };
 
+/* Count views add up, per sample, the number of allocations it stands for: weight / size
+ * (1 in full tracing, about rate / size for small sampled ones), in units of 1/COUNT_UNIT so
+ * that fractions are not lost before the sum is rounded. */
+#define COUNT_UNIT 1024u
+
+static uint64_t count_units(const struct inflame_sample_rec *s)
+{
+	if (!s->size || s->weight <= s->size)
+		return COUNT_UNIT;
+	return (uint64_t)((double)s->weight / (double)s->size * COUNT_UNIT + 0.5);
+}
+
 struct loader {
 	struct inflame_dump_reader r;
 	const struct inflame_load_opts *o;
@@ -164,7 +176,7 @@ struct loader {
 	struct agg *aggs;
 	size_t naggs, aggs_cap;
 
-	/* Live allocations: addr -> (v1 = stack, v2 = tid, v3 = weight) */
+	/* Live allocations: addr -> (v1 = stack, v2 = tid, v3 = weight, v4 = count units) */
 	struct map live;
 	uint64_t live_weight, peak_weight, peak_index, alloc_index;
 };
@@ -419,6 +431,7 @@ static int live_apply(struct loader *l, const struct inflame_sample_rec *s)
 		e->v1 = s->stack;
 		e->v2 = s->tid;
 		e->v3 = s->weight;
+		e->v4 = count_units(s);
 		l->live_weight += s->weight;
 	}
 	return 0;
@@ -459,9 +472,11 @@ static int sample_walk(struct loader *l, enum inflame_view view, uint64_t limit,
 				continue;
 			if (!memory) {
 				if (s.event == want)
-					err = aggregate(
-					    l, s.stack, s.tid,
-					    view == INFLAME_VIEW_ALLOC_COUNT ? 1 : s.weight, st);
+					err = aggregate(l, s.stack, s.tid,
+							view == INFLAME_VIEW_ALLOC_COUNT
+							    ? count_units(&s)
+							    : s.weight,
+							st);
 				continue;
 			}
 			if (s.event != INFLAME_EV_ALLOC && s.event != INFLAME_EV_FREE)
@@ -488,7 +503,7 @@ static int aggregate_live(struct loader *l, int count_only, struct inflame_load_
 
 		if (!e->used)
 			continue;
-		err = aggregate(l, e->v1, e->v2, count_only ? 1 : e->v3, st);
+		err = aggregate(l, e->v1, e->v2, count_only ? e->v4 : e->v3, st);
 		if (err < 0)
 			return err;
 	}
@@ -504,8 +519,10 @@ static uint32_t intern_tagged(struct inflame_stackset *ss, const char *name, siz
 	return inflame_stackset_intern(ss, buf, (size_t)len);
 }
 
-/* Symbolizes the aggregated stacks and adds them to ss, root first. */
-static int emit(struct loader *l, struct inflame_stackset *ss, struct inflame_load_stats *st)
+/* Symbolizes the aggregated stacks and adds them to ss, root first. Count views' sums are in
+ * 1/COUNT_UNIT and rounded here (count != 0). */
+static int emit(struct loader *l, struct inflame_stackset *ss, struct inflame_load_stats *st,
+		int count)
 {
 	uint32_t *frames;
 	size_t cap = 2 + (size_t)INFLAME_MAX_FRAMES * INFLAME_SYMBOLIZE_MAX_NAMES;
@@ -520,7 +537,9 @@ static int emit(struct loader *l, struct inflame_stackset *ss, struct inflame_lo
 		size_t n = 0, nf = se ? (size_t)se->v2 : 0;
 		const char *comm = l->comm[0] ? l->comm : "[unknown]";
 
-		if (!a->weight)
+		uint64_t weight = count ? (a->weight + COUNT_UNIT / 2) / COUNT_UNIT : a->weight;
+
+		if (!weight)
 			continue;
 		if (l->o->pid)
 			frames[n++] = intern_tagged(ss, comm, strlen(comm), l->pid);
@@ -554,7 +573,7 @@ static int emit(struct loader *l, struct inflame_stackset *ss, struct inflame_lo
 			if (frames[k] == UINT32_MAX)
 				err = -ENOMEM;
 		if (!err)
-			err = inflame_stackset_add(ss, frames, n, a->weight);
+			err = inflame_stackset_add(ss, frames, n, weight);
 	}
 	free(frames);
 	return err;
@@ -646,7 +665,7 @@ int inflame_dumpfile_load(const char *path, const struct inflame_load_opts *o,
 	}
 	if (rc < 0)
 		goto out;
-	rc = emit(l, ss, st);
+	rc = emit(l, ss, st, view == INFLAME_VIEW_ALLOC_COUNT || view == INFLAME_VIEW_LIVE_COUNT);
 	if (rc < 0)
 		goto out;
 	st->view_used = view;

@@ -110,6 +110,15 @@ static int mode_sites(int rounds)
 	return 0;
 }
 
+/* Writes to p after the call that returned it, so that the call is not a tail call and the
+ * site stays on the stack. */
+static void *touch(void *p)
+{
+	if (p)
+		*(volatile char *)p = 1;
+	return p;
+}
+
 NOINLINE static void *chain_site(void)
 {
 	void *p = NULL;
@@ -119,7 +128,7 @@ NOINLINE static void *chain_site(void)
 	p = realloc(p, 1000);
 	p = realloc(p, 10000);
 	p = realloc(p, 50);
-	return p;
+	return touch(p);
 }
 
 NOINLINE static void zero_site(void)
@@ -140,24 +149,24 @@ NOINLINE static void *fail_site(void)
 		printf("unexpected realloc success\n");
 		return q;
 	}
-	return p;
+	return touch(p);
 }
 
 NOINLINE static void *array_site(void)
 {
 	void *p = reallocarray(NULL, 10, 12);
 
-	return reallocarray(p, 20, 12); /* 240 live */
+	return touch(reallocarray(p, 20, 12)); /* 240 live */
 }
 
 NOINLINE static void *memalign_site(void)
 {
-	return memalign(256, 1234);
+	return touch(memalign(256, 1234));
 }
 
 NOINLINE static void *aligned_site(void)
 {
-	return aligned_alloc(64, 640);
+	return touch(aligned_alloc(64, 640));
 }
 
 NOINLINE static void *posix_site(void)
@@ -166,17 +175,17 @@ NOINLINE static void *posix_site(void)
 
 	if (posix_memalign(&p, 128, 4321))
 		return NULL;
-	return p;
+	return touch(p);
 }
 
 NOINLINE static void *valloc_site(void)
 {
-	return valloc(5000);
+	return touch(valloc(5000));
 }
 
 NOINLINE static void *pvalloc_site(void)
 {
-	return pvalloc(3000);
+	return touch(pvalloc(3000));
 }
 
 static int mode_family(void)
