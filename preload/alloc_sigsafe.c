@@ -7,9 +7,10 @@
  * hidden by the tools).
  *
  * Everything but inflame_alloc_setup() is async-signal-safe: a program may allocate from a
- * signal handler, including one that interrupted this code. Such a nested call sees the guard
- * raised and is passed through unsampled. Nothing here allocates, locks or calls into the
- * loader; errno is preserved.
+ * signal handler, including one that interrupted this code. Such a nested call is sampled
+ * like any other, except while the DWARF unwinder runs (it may allocate, so the recursion
+ * guard is raised around it and nested allocations pass through unsampled). Nothing here allocates,
+ * locks or calls into the loader; errno is preserved.
  *
  * In full-tracing mode (rate 1) a producer whose ring lacks room for one more record wakes
  * the writer and waits for it, a bounded time (then the record is dropped and counted), so
@@ -179,8 +180,12 @@ void inflame_alloc_record(void *p, size_t size)
 	struct inflame_alloc_tls *s = &inflame__alloc_tls;
 	struct inflame_thread *t;
 	int saved = errno;
+	/* Only the DWARF unwinder may allocate on our behalf; with frame pointers nothing here
+	 * does, so a signal handler that interrupts us and allocates is sampled too. */
+	int guard = inflame__prof.cfg.unwind == INFLAME_UNWIND_DWARF;
 
-	s->guard = 1;
+	if (guard)
+		s->guard = 1;
 	atomic_signal_fence(memory_order_seq_cst);
 	if (!atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed))
 		goto out;
@@ -199,7 +204,8 @@ void inflame_alloc_record(void *p, size_t size)
 	}
 out:
 	atomic_signal_fence(memory_order_seq_cst);
-	s->guard = 0;
+	if (guard)
+		s->guard = 0;
 	errno = saved;
 }
 
@@ -215,41 +221,30 @@ static void record_free(void *p, uint64_t size)
 	inflame_sample_put_nostack(t, INFLAME_EV_FREE, size, (uint64_t)(uintptr_t)p);
 }
 
+/* Frees need no recursion guard: inflame never frees a pointer it sampled, so its own frees
+ * are never found in the table, and everything here may be re-entered from a handler. */
 void inflame__alloc_free_slow(void *p)
 {
-	struct inflame_alloc_tls *s = &inflame__alloc_tls;
 	int saved = errno;
-
-	if (s->guard)
-		return;
-	s->guard = 1;
-	atomic_signal_fence(memory_order_seq_cst);
 	uint64_t size;
 
 	if (inflame_ptrtab_remove(p, &size))
 		record_free(p, size);
-	atomic_signal_fence(memory_order_seq_cst);
-	s->guard = 0;
 	errno = saved;
 }
 
 size_t inflame_alloc_take_out(void *old)
 {
-	struct inflame_alloc_tls *s = &inflame__alloc_tls;
 	int saved = errno;
 	uint64_t size;
 	size_t was = 0;
 
-	if (!inflame__alloc_on || !old || s->guard || !inflame_ptrtab_maybe(old))
+	if (!inflame__alloc_on || !old || !inflame_ptrtab_maybe(old))
 		return 0;
-	s->guard = 1;
-	atomic_signal_fence(memory_order_seq_cst);
 	if (inflame_ptrtab_remove(old, &size)) {
 		record_free(old, size);
 		was = (size_t)size + 1;
 	}
-	atomic_signal_fence(memory_order_seq_cst);
-	s->guard = 0;
 	errno = saved;
 	return was;
 }

@@ -8,7 +8,6 @@
  *                reallocarray, calloc, posix_memalign, aligned_alloc, memalign, valloc,
  *                pvalloc; leaks one block from each with a known size.
  *   threads N    producer threads allocate, a consumer thread frees them all.
- *   signal N     allocates from a signal handler while the main thread allocates.
  *   fork N       forks N children, each allocating and exiting.
  *   churn N      N short threads each allocating and freeing.
  *   dlopen N     dlopen/dlclose libm while a thread allocates and frees.
@@ -25,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <errno.h>
@@ -33,6 +31,14 @@
 #define NOINLINE __attribute__((noinline))
 
 static void *volatile sink;
+
+/* Passes p through a volatile store, so that the compiler cannot remove a malloc whose block
+ * is only freed. */
+static void *kept(void *p)
+{
+	sink = p;
+	return sink;
+}
 
 /* Deterministic sizes from 16 B to 64 KiB: a log-uniform spread. */
 static size_t size_at(unsigned i)
@@ -285,46 +291,6 @@ static int mode_threads(long n)
 	return 0;
 }
 
-/* Signals: the handler allocates and frees while the main thread does too. */
-static volatile sig_atomic_t handled;
-
-NOINLINE static void handler_site(void)
-{
-	void *p = malloc(100 + (size_t)(handled % 50));
-
-	free(realloc(p, 300));
-}
-
-static void on_alarm(int sig)
-{
-	(void)sig;
-	handler_site();
-	handled++;
-}
-
-static int mode_signal(long n)
-{
-	struct sigaction sa;
-	struct itimerval it = {{0, 200}, {0, 200}};
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_alarm;
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGALRM, &sa, NULL);
-	setitimer(ITIMER_REAL, &it, NULL);
-	for (long i = 0; i < n; i++) {
-		void *p = malloc((size_t)(i % 2000) + 1);
-
-		p = realloc(p, (size_t)(i % 3000) + 1);
-		free(p);
-	}
-	memset(&it, 0, sizeof(it));
-	setitimer(ITIMER_REAL, &it, NULL);
-	printf("done\n");
-	fprintf(stderr, "handled %d\n", (int)handled);
-	return 0;
-}
-
 static int mode_fork(long n)
 {
 	for (long i = 0; i < n; i++) {
@@ -332,10 +298,10 @@ static int mode_fork(long n)
 
 		if (pid == 0) {
 			for (int k = 0; k < 1000; k++)
-				free(malloc((size_t)k + 1));
+				free(kept(malloc((size_t)k + 1)));
 			_exit(0);
 		}
-		free(malloc(100));
+		free(kept(malloc(100)));
 		if (pid < 0)
 			return 1;
 		waitpid(pid, NULL, 0);
@@ -348,7 +314,7 @@ static void *churn_thread(void *arg)
 {
 	(void)arg;
 	for (int k = 0; k < 200; k++)
-		free(malloc((size_t)k * 16 + 1));
+		free(kept(malloc((size_t)k * 16 + 1)));
 	return NULL;
 }
 
@@ -373,7 +339,7 @@ static void *alloc_loop(void *arg)
 {
 	(void)arg;
 	while (!stop_alloc)
-		free(malloc(64));
+		free(kept(malloc(64)));
 	return NULL;
 }
 
@@ -442,8 +408,6 @@ int main(int argc, char **argv)
 		return mode_family();
 	if (!strcmp(argv[1], "threads"))
 		return mode_threads(n);
-	if (!strcmp(argv[1], "signal"))
-		return mode_signal(n);
 	if (!strcmp(argv[1], "fork"))
 		return mode_fork(n);
 	if (!strcmp(argv[1], "churn"))
