@@ -349,62 +349,58 @@ INFLAME_EXPORT int execvp(const char *file, char *const argv[])
 
 #define MAX_EXECL_ARGS 4096
 
-/* The execl family: collect the variadic arguments into an array on the stack. */
-#define COLLECT_ARGS(first, ap, argv, n)                                                           \
-	do {                                                                                       \
-		argv[0] = (char *)(first);                                                         \
-		for (n = 1; argv[n - 1] && n < MAX_EXECL_ARGS; n++)                                \
-			argv[n] = va_arg(ap, char *);                                              \
-	} while (0)
+/* The execl family: collects the variadic arguments (up to the NULL) into argv. Returns 0, or
+ * -1 with errno E2BIG when there are more than argv can hold. */
+static int collect_args(const char *first, va_list *ap, char **argv)
+{
+	argv[0] = (char *)first;
+	for (int n = 1; argv[n - 1]; n++) {
+		if (n == MAX_EXECL_ARGS) {
+			errno = E2BIG;
+			return -1;
+		}
+		argv[n] = va_arg(*ap, char *);
+	}
+	return 0;
+}
 
 INFLAME_EXPORT int execl(const char *path, const char *arg, ...)
 {
 	char *argv[MAX_EXECL_ARGS];
 	va_list ap;
-	int n;
+	int rc;
 
 	va_start(ap, arg);
-	COLLECT_ARGS(arg, ap, argv, n);
+	rc = collect_args(arg, &ap, argv);
 	va_end(ap);
-	if (argv[n - 1]) {
-		errno = E2BIG;
-		return -1;
-	}
-	return execve(path, argv, environ);
+	return rc < 0 ? -1 : execve(path, argv, environ);
 }
 
 INFLAME_EXPORT int execlp(const char *file, const char *arg, ...)
 {
 	char *argv[MAX_EXECL_ARGS];
 	va_list ap;
-	int n;
+	int rc;
 
 	va_start(ap, arg);
-	COLLECT_ARGS(arg, ap, argv, n);
+	rc = collect_args(arg, &ap, argv);
 	va_end(ap);
-	if (argv[n - 1]) {
-		errno = E2BIG;
-		return -1;
-	}
-	return execvpe(file, argv, environ);
+	return rc < 0 ? -1 : execvpe(file, argv, environ);
 }
 
 INFLAME_EXPORT int execle(const char *path, const char *arg, ...)
 {
 	char *argv[MAX_EXECL_ARGS];
-	char *const *envp;
+	char *const *envp = NULL;
 	va_list ap;
-	int n;
+	int rc;
 
 	va_start(ap, arg);
-	COLLECT_ARGS(arg, ap, argv, n);
-	envp = va_arg(ap, char *const *);
+	rc = collect_args(arg, &ap, argv);
+	if (rc == 0)
+		envp = va_arg(ap, char *const *);
 	va_end(ap);
-	if (argv[n - 1]) {
-		errno = E2BIG;
-		return -1;
-	}
-	return execve(path, argv, envp);
+	return rc < 0 ? -1 : execve(path, argv, envp);
 }
 
 /* The loader. */

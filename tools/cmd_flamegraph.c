@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "flamegraph.h"
 #include "outfile.h"
+#include "inputopts.h"
 #include "source.h"
 
 #include <errno.h>
@@ -24,15 +25,7 @@ static void usage(FILE *f)
 	      "INPUT is an inflame dump, folded stacks or perf script text (detected); \"-\" or\n"
 	      "no input reads standard input. Several inputs are merged.\n"
 	      "\n"
-	      "input:\n"
-	      "  --event E         cpu, wall, alloc, alloc-count, live, live-count, peak\n"
-	      "  --format F        auto (default), dump, folded, perf\n"
-	      "  --threads, --tid  a root frame per thread (\"comm-pid/tid\")\n"
-	      "  --pid             a root frame per process (\"comm-pid\")\n"
-	      "  --pid=N, --tid=N  perf script: keep only this process or thread\n"
-	      "  --addrs           perf script: keep +0x offsets and addresses of unknown frames\n"
-	      "  --no-comm         perf script: no process name root frame\n"
-	      "output (flamegraph.pl's options):\n"
+	      "input:\n" INFLAME_INPUT_USAGE "output (flamegraph.pl's options):\n"
 	      "  -o, --output FILE write here instead of standard output\n"
 	      "  --title TEXT      --subtitle TEXT   --notes TEXT\n"
 	      "  --width PX (1200) --height PX (16, per frame)  --fontsize PT (12)\n"
@@ -55,13 +48,7 @@ static void usage(FILE *f)
 }
 
 enum {
-	OPT_EVENT = 256,
-	OPT_FORMAT,
-	OPT_THREADS,
-	OPT_TID,
-	OPT_PID,
-	OPT_ADDRS,
-	OPT_NOCOMM,
+	OPT_FIRST_ = 256,
 	OPT_TITLE,
 	OPT_SUBTITLE,
 	OPT_NOTES,
@@ -88,13 +75,7 @@ enum {
 };
 
 static const struct option longopts[] = {
-    {"event", required_argument, NULL, OPT_EVENT},
-    {"format", required_argument, NULL, OPT_FORMAT},
-    {"threads", no_argument, NULL, OPT_THREADS},
-    {"tid", optional_argument, NULL, OPT_TID},
-    {"pid", optional_argument, NULL, OPT_PID},
-    {"addrs", no_argument, NULL, OPT_ADDRS},
-    {"no-comm", no_argument, NULL, OPT_NOCOMM},
+    INFLAME_INPUT_LONGOPTS,
     {"output", required_argument, NULL, 'o'},
     {"title", required_argument, NULL, OPT_TITLE},
     {"subtitle", required_argument, NULL, OPT_SUBTITLE},
@@ -137,34 +118,6 @@ static int parse_number(const char *s, double *out)
 	return 0;
 }
 
-static int parse_id(const char *s, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v <= 0)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-static int parse_format(const char *s, enum inflame_input_kind *k)
-{
-	if (!strcmp(s, "auto"))
-		*k = INFLAME_INPUT_AUTO;
-	else if (!strcmp(s, "dump"))
-		*k = INFLAME_INPUT_DUMP;
-	else if (!strcmp(s, "folded"))
-		*k = INFLAME_INPUT_FOLDED;
-	else if (!strcmp(s, "perf") || !strcmp(s, "perf-script"))
-		*k = INFLAME_INPUT_PERF_SCRIPT;
-	else
-		return -EINVAL;
-	return 0;
-}
-
 int inflame_cmd_flamegraph(int argc, char **argv)
 {
 	struct inflame_load_opts lo = {.view = INFLAME_VIEW_DEFAULT_};
@@ -183,48 +136,6 @@ int inflame_cmd_flamegraph(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+o:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case OPT_EVENT:
-			if (inflame_view_parse(optarg, &lo.view) < 0) {
-				fprintf(stderr,
-					CMD
-					"unknown event '%s' (cpu, wall, alloc, alloc-count, live, "
-					"live-count, peak)\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case OPT_FORMAT:
-			if (parse_format(optarg, &lo.kind) < 0) {
-				fprintf(stderr,
-					CMD "unknown format '%s' (auto, dump, folded, perf)\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case OPT_THREADS:
-			lo.threads = 1;
-			break;
-		case OPT_TID:
-		case OPT_PID:
-			if (!optarg) {
-				if (c == OPT_TID)
-					lo.threads = 1;
-				else
-					lo.pid = 1;
-				break;
-			}
-			if (parse_id(optarg, c == OPT_TID ? &lo.only_tid : &lo.only_pid) < 0) {
-				fprintf(stderr, CMD "bad %s '%s' (a positive number)\n",
-					c == OPT_TID ? "--tid" : "--pid", optarg);
-				return 2;
-			}
-			break;
-		case OPT_ADDRS:
-			lo.keep_addrs = 1;
-			break;
-		case OPT_NOCOMM:
-			lo.no_comm = 1;
-			break;
 		case 'o':
 			output = optarg;
 			break;
@@ -327,15 +238,12 @@ int inflame_cmd_flamegraph(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			if (optopt == 0 || optopt >= 256)
-				fprintf(stderr,
-					CMD "unknown or incomplete option '%s' (try --help)\n",
-					argv[optind - 1]);
-			else
-				fprintf(stderr,
-					CMD "option '-%c' is unknown or needs a value (try "
-					    "--help)\n",
-					optopt);
+			if (inflame_inputopts_owns(c)) {
+				if (inflame_inputopts_handle(c, optarg, &lo, CMD) < 0)
+					return 2;
+				break;
+			}
+			inflame_inputopts_bad_option(CMD, argv);
 			return 2;
 		}
 	}

@@ -10,6 +10,7 @@
  * Nothing is printed before every input has loaded, so a bad input leaves no partial table.
  */
 #include "commands.h"
+#include "inputopts.h"
 #include "source.h"
 
 #include <errno.h>
@@ -40,11 +41,13 @@ static int row_cmp(const void *pa, const void *pb)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: inflame report [options] INPUT...\n"
-		   "  -e, --event E   cpu, wall, alloc, alloc-count, live, live-count, peak\n"
-		   "                  (default: the first present of cpu, wall, alloc)\n"
-		   "  -n, --top N     print the N first functions (default 40, 0 = all)\n"
-		   "  -t, --threads   add a root frame per thread\n");
+	fputs("usage: inflame report [options] INPUT...\n"
+	      "\n"
+	      "INPUT is an inflame dump, folded stacks or perf script text (detected); several\n"
+	      "inputs are added up. The event defaults to the first present of cpu, wall, alloc.\n"
+	      "\n" INFLAME_INPUT_USAGE
+	      "  -n, --top N       print the N first functions (default 40, 0 = all)\n",
+	      f);
 }
 
 /* Formats a count, as bytes with binary units for memory views. */
@@ -141,9 +144,8 @@ static int print_table(const struct inflame_stackset *ss, const struct inflame_l
 int inflame_cmd_report(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"event", required_argument, NULL, 'e'},
+	    INFLAME_INPUT_LONGOPTS,
 	    {"top", required_argument, NULL, 'n'},
-	    {"threads", no_argument, NULL, 't'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -158,13 +160,22 @@ int inflame_cmd_report(int argc, char **argv)
 	memset(&st, 0, sizeof(st));
 	o.view = INFLAME_VIEW_DEFAULT_;
 	optind = 1;
+	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "e:n:th", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'e':
-			if (inflame_view_parse(optarg, &o.view) < 0) {
-				fprintf(stderr, "inflame report: unknown event '%s'\n", optarg);
+		case 't':
+			ch = ch == 'e' ? INFLAME_INOPT_EVENT : INFLAME_INOPT_THREADS;
+			/* fall through */
+		case INFLAME_INOPT_EVENT:
+		case INFLAME_INOPT_FORMAT:
+		case INFLAME_INOPT_THREADS:
+		case INFLAME_INOPT_TID:
+		case INFLAME_INOPT_PID:
+		case INFLAME_INOPT_ADDRS:
+		case INFLAME_INOPT_NOCOMM:
+			if (inflame_inputopts_handle(ch, optarg, &o, "inflame report: ") < 0)
 				return 2;
-			}
 			break;
 		case 'n':
 			errno = 0;
@@ -175,14 +186,11 @@ int inflame_cmd_report(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 't':
-			o.threads = 1;
-			break;
 		case 'h':
 			usage(stdout);
 			return 0;
 		default:
-			usage(stderr);
+			inflame_inputopts_bad_option("inflame report: ", argv);
 			return 2;
 		}
 	}

@@ -1,0 +1,98 @@
+/*
+ * Parsing of the input options shared by the commands that read profiles. Each command keeps
+ * its own options; these are the ones about what to read and how to group it, parsed the same
+ * way everywhere so a flag means the same thing in collapse, report and flamegraph.
+ */
+#include "inputopts.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int parse_id(const char *s, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v <= 0)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_format(const char *s, enum inflame_input_kind *k)
+{
+	if (!strcmp(s, "auto"))
+		*k = INFLAME_INPUT_AUTO;
+	else if (!strcmp(s, "dump"))
+		*k = INFLAME_INPUT_DUMP;
+	else if (!strcmp(s, "folded"))
+		*k = INFLAME_INPUT_FOLDED;
+	else if (!strcmp(s, "perf") || !strcmp(s, "perf-script"))
+		*k = INFLAME_INPUT_PERF_SCRIPT;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int inflame_inputopts_handle(int c, const char *arg, struct inflame_load_opts *lo, const char *cmd)
+{
+	switch (c) {
+	case INFLAME_INOPT_EVENT:
+		if (inflame_view_parse(arg, &lo->view) < 0) {
+			fprintf(stderr,
+				"%sunknown event '%s' (cpu, wall, alloc, alloc-count, live, "
+				"live-count, peak)\n",
+				cmd, arg);
+			return -EINVAL;
+		}
+		return 0;
+	case INFLAME_INOPT_FORMAT:
+		if (parse_format(arg, &lo->kind) < 0) {
+			fprintf(stderr, "%sunknown format '%s' (auto, dump, folded, perf)\n", cmd,
+				arg);
+			return -EINVAL;
+		}
+		return 0;
+	case INFLAME_INOPT_THREADS:
+		lo->threads = 1;
+		return 0;
+	case INFLAME_INOPT_TID:
+	case INFLAME_INOPT_PID:
+		if (!arg) {
+			if (c == INFLAME_INOPT_TID)
+				lo->threads = 1;
+			else
+				lo->pid = 1;
+			return 0;
+		}
+		if (parse_id(arg, c == INFLAME_INOPT_TID ? &lo->only_tid : &lo->only_pid) < 0) {
+			fprintf(stderr, "%sbad %s '%s' (a positive number)\n", cmd,
+				c == INFLAME_INOPT_TID ? "--tid" : "--pid", arg);
+			return -EINVAL;
+		}
+		return 0;
+	case INFLAME_INOPT_ADDRS:
+		lo->keep_addrs = 1;
+		return 0;
+	case INFLAME_INOPT_NOCOMM:
+		lo->no_comm = 1;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+void inflame_inputopts_bad_option(const char *cmd, char **argv)
+{
+	if (optopt == 0 || optopt >= 256)
+		fprintf(stderr, "%sunknown or incomplete option '%s' (try --help)\n", cmd,
+			argv[optind - 1]);
+	else
+		fprintf(stderr, "%soption '-%c' is unknown or needs a value (try --help)\n", cmd,
+			optopt);
+}

@@ -1,0 +1,60 @@
+/*
+ * The input options shared by every command that reads profiles (collapse, report,
+ * flamegraph): --event, --format, --threads, --tid[=N], --pid[=N], --addrs, --no-comm. A
+ * command lists INFLAME_INPUT_LONGOPTS in its getopt_long table and passes the codes it does
+ * not know itself to inflame_inputopts_handle().
+ */
+#ifndef INFLAME_INPUTOPTS_H
+#define INFLAME_INPUTOPTS_H
+
+#include "source.h"
+
+#include <getopt.h>
+
+enum {
+	INFLAME_INOPT_EVENT = 0x1000,
+	INFLAME_INOPT_FORMAT,
+	INFLAME_INOPT_THREADS,
+	INFLAME_INOPT_TID,
+	INFLAME_INOPT_PID,
+	INFLAME_INOPT_ADDRS,
+	INFLAME_INOPT_NOCOMM,
+	INFLAME_INOPT_END_
+};
+
+#define INFLAME_INPUT_LONGOPTS                                                                     \
+	{"event", required_argument, NULL, INFLAME_INOPT_EVENT},                                   \
+	    {"format", required_argument, NULL, INFLAME_INOPT_FORMAT},                             \
+	    {"threads", no_argument, NULL, INFLAME_INOPT_THREADS},                                 \
+	    {"tid", optional_argument, NULL, INFLAME_INOPT_TID},                                   \
+	    {"pid", optional_argument, NULL, INFLAME_INOPT_PID},                                   \
+	    {"addrs", no_argument, NULL, INFLAME_INOPT_ADDRS},                                     \
+	{                                                                                          \
+		"no-comm", no_argument, NULL, INFLAME_INOPT_NOCOMM                                 \
+	}
+
+/* The usage lines describing them. */
+#define INFLAME_INPUT_USAGE                                                                        \
+	"  --event E         cpu, wall, alloc, alloc-count, live, live-count, peak\n"              \
+	"  --format F        auto (default), dump, folded, perf\n"                                 \
+	"  --threads, --tid  a root frame per thread\n"                                            \
+	"  --pid             a root frame per process (\"comm-pid\")\n"                            \
+	"  --pid=N, --tid=N  keep only this process or thread\n"                                   \
+	"  --addrs           perf script: keep +0x offsets and addresses of unknown frames\n"      \
+	"  --no-comm         perf script: no process name root frame\n"
+
+/* Is c one of the shared codes? */
+static inline int inflame_inputopts_owns(int c)
+{
+	return c >= INFLAME_INOPT_EVENT && c < INFLAME_INOPT_END_;
+}
+
+/* Applies option c (with its argument, or NULL) to *lo. On a bad value prints one line
+ * prefixed with cmd ("inflame report: ") and returns -EINVAL. */
+int inflame_inputopts_handle(int c, const char *arg, struct inflame_load_opts *lo, const char *cmd);
+
+/* Says, in one line prefixed with cmd, that the option getopt_long just refused is unknown or
+ * lacks its value. */
+void inflame_inputopts_bad_option(const char *cmd, char **argv);
+
+#endif
