@@ -47,15 +47,16 @@ static _Atomic uint64_t seed_counter;
 int inflame_alloc_setup(void)
 {
 	uint64_t r = inflame__prof.cfg.alloc_rate ? inflame__prof.cfg.alloc_rate : 1;
-	/* Live sampled pointers are roughly live bytes / rate: size for 64 GiB live (at least
-	 * 128 Ki slots, at most 16 Mi: 128 MiB of address space, touched as used). */
+	/* Live sampled pointers are roughly live bytes / rate: size for 64 GiB live, at least
+	 * 128 Ki slots (2 MiB) and at most 4 Mi (64 MiB, what full tracing gets; pages are
+	 * touched as slots are used, and over time that is all of them). */
 	uint64_t slots = (64ull << 30) / r;
 	int rc;
 
 	if (slots < (1u << 17))
 		slots = 1u << 17;
-	if (slots > (1u << 24))
-		slots = 1u << 24;
+	if (slots > (1u << 22))
+		slots = 1u << 22;
 	rc = inflame_ptrtab_init((size_t)slots, r != 1);
 	if (rc < 0)
 		return rc;

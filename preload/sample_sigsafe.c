@@ -127,7 +127,7 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	uint64_t *frames;
 	struct inflame_rec *rec;
 	size_t n = 0;
-	uint64_t before;
+	uint64_t before, seq;
 	int truncated = 0, rc = -ENOSPC;
 
 	atomic_store_explicit(&t->producing, level + 1, memory_order_relaxed);
@@ -146,17 +146,14 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 		n = uc ? inflame_unwind_fp_context(uc, t, frames, max, &truncated)
 		       : inflame_unwind_fp_here(t, frames, max, &truncated);
 	}
+	/* The order first: a locked instruction is cheapest before the record's stores. */
+	seq = event == INFLAME_EV_ALLOC ? inflame_alloc_next_seq() : 0;
 	before = ring_used(&t->ring);
 	rec = inflame_ring_reserve(&t->ring, sizeof(*rec) + n * sizeof(uint64_t), (uint16_t)event);
 	if (!rec)
 		goto out;
-	if (event == INFLAME_EV_ALLOC) {
-		rec->seq = inflame_alloc_next_seq();
-		rec->time = inflame_alloc_now();
-	} else {
-		rec->seq = 0;
-		rec->time = inflame__now_monotonic();
-	}
+	rec->seq = seq;
+	rec->time = seq ? inflame_alloc_now() : inflame__now_monotonic();
 	rec->weight = weight;
 	rec->size = size;
 	rec->addr = addr;
@@ -174,12 +171,14 @@ out:
 
 int inflame_sample_put_nostack(struct inflame_thread *t, int event, uint64_t size, uint64_t addr)
 {
+	/* The order first: a locked instruction is cheapest before the record's stores. */
+	uint64_t seq = inflame_alloc_next_seq();
 	uint64_t before = ring_used(&t->ring);
 	struct inflame_rec *rec = inflame_ring_reserve(&t->ring, sizeof(*rec), (uint16_t)event);
 
 	if (!rec)
 		return -ENOSPC;
-	rec->seq = inflame_alloc_next_seq();
+	rec->seq = seq;
 	rec->time = inflame_alloc_now();
 	rec->weight = 0;
 	rec->size = size;

@@ -338,6 +338,15 @@ static void put_sample(uint64_t time, uint64_t tid, uint32_t kind, uint64_t id, 
 		flush_samples();
 }
 
+/* The last stack interned and its id: allocation hot spots repeat the same stack many times
+ * in a row. Forgotten (n = 0) when the stack table is cleared. */
+#define LAST_MAX 64
+static struct {
+	uint32_t n;
+	uint64_t id;
+	uint64_t frames[LAST_MAX];
+} last;
+
 struct drain_ctx {
 	struct inflame_thread *t;
 };
@@ -354,11 +363,19 @@ static void on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 		return;
 	if (r->flags & INFLAME_REC_TRUNCATED)
 		w.truncated++;
-	if (r->nframes || kind != INFLAME_EV_FREE) {
+	if (r->nframes && r->nframes == last.n &&
+	    !memcmp(last.frames, r->frames, r->nframes * sizeof(uint64_t))) {
+		id = last.id; /* the thread's previous stack again: no hashing */
+	} else if (r->nframes || kind != INFLAME_EV_FREE) {
 		id = inflame_stacktab_intern(&w.stacks, r->frames, r->nframes, &is_new);
 		if (!id) {
 			w.dropped_stacks++;
 			return;
+		}
+		if (r->nframes <= LAST_MAX) {
+			last.n = r->nframes;
+			last.id = id;
+			memcpy(last.frames, r->frames, r->nframes * sizeof(uint64_t));
 		}
 	}
 	if (is_new) {
@@ -489,6 +506,7 @@ static int open_next(void)
 	h.file_realtime = inflame__now_realtime();
 	inflame_dump_write_header(fd, &h);
 	inflame_stacktab_clear(&w.stacks);
+	last.n = 0;
 	memset(w.totals, 0, sizeof(w.totals));
 	w.dropped_stacks = w.truncated = 0;
 	w.dropped_base = total_dropped();
