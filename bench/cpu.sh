@@ -1,0 +1,261 @@
+#!/bin/sh
+# CPU-overhead benchmark of `inflame record -e cpu` (issue #2), run by `make bench-cpu`.
+#
+# The workload is bench/cpu-work, a fixed amount of CPU-bound work with stacks about 25 frames
+# deep, run once on one thread and once split over BENCH_THREADS threads (default 16). Each
+# configuration runs BENCH_ROUNDS times (default 5), interleaved with the others: a round runs
+# every configuration once, in an order rotated from round to round, and each run's CPU time
+# (user + system of the whole command, from wait4 by bench/cpu-run) and wall time are divided
+# by those of the unprofiled run of the same round. The table gives the median ratio with its
+# minimum and maximum, the sampling rate achieved per CPU-second and the peak resident memory.
+#
+# Configurations: unprofiled; the null handler (bench/libnullhandler.so: inflame's clock with
+# an empty handler, the floor cost of the signals) at 99 and 999 Hz, and at 999 Hz delivered as
+# a perf sigtrap instead of F_SETSIG (when the kernel has it); inflame at 99 and 999 Hz;
+# gperftools' libprofiler at CPUPROFILE_FREQUENCY=999; `perf record -F 999 -g`. Missing peers
+# are installed with apt-get when running as root, and reported "not installed" otherwise.
+# The cost per sample is the extra CPU time of the run over its samples, in microseconds.
+#
+# Achieved rates: inflame's from `inflame info`, the null handler's from its own count of
+# signals over its own CPU time; gperftools' (samples summed from the profile) and perf's
+# (`perf report --stats`) over the CPU time of the unprofiled run of the same round.
+set -eu
+B=${INFLAME_BUILDDIR:-.}
+ROUNDS=${BENCH_ROUNDS:-5}
+THREADS=${BENCH_THREADS:-16}
+UNITS=${BENCH_UNITS:-90000}
+OUT=${BENCH_DIR:-$B/bench-out}/cpu
+inflame="$B/inflame"
+work="$B/bench/cpu-work"
+run="$B/bench/cpu-run"
+nullso="$B/bench/.libs/libnullhandler.so"
+mkdir -p "$OUT"
+rm -f "$OUT"/runs.txt
+
+root=0
+[ "$(id -u)" = 0 ] && root=1
+apt_install() {
+	[ $root = 1 ] && command -v apt-get >/dev/null 2>&1 || return 0
+	echo "installing $* with apt-get..." >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y "$@" >"$OUT/apt.log" 2>&1 || true
+}
+find_profiler() {
+	for f in ${BENCH_LIBPROFILER:-} /usr/lib/x86_64-linux-gnu/libprofiler.so \
+		/usr/lib/*/libprofiler.so /usr/lib/*/libprofiler.so.0 /usr/local/lib/libprofiler.so; do
+		[ -e "$f" ] && echo "$f" && return 0
+	done
+	return 0
+}
+
+# Peers.
+gperf=$(find_profiler)
+if [ -z "$gperf" ]; then
+	apt_install libgoogle-perftools-dev google-perftools
+	gperf=$(find_profiler)
+fi
+perf=$(command -v perf || true)
+if [ -z "$perf" ]; then
+	apt_install linux-perf
+	perf=$(command -v perf || true)
+fi
+perf_note="not installed"
+if [ -n "$perf" ]; then
+	if "$perf" record -q -F 999 -g -o "$OUT/probe.data" -- true >"$OUT/probe.log" 2>&1; then
+		perf_note=""
+	else
+		perf_note="unavailable: perf record failed (perf_event_paranoid=$(cat \
+			/proc/sys/kernel/perf_event_paranoid 2>/dev/null || echo ?); see $OUT/probe.log)"
+		perf=""
+	fi
+fi
+
+configs="base null99 null999"
+if env LD_PRELOAD="$nullso" INFLAME_NULL_SIGTRAP=1 "$work" -u 1 >/dev/null 2>"$OUT/probe.log" &&
+	[ ! -s "$OUT/probe.log" ]; then
+	configs="$configs trap999"
+fi
+configs="$configs inflame99 inflame999"
+[ -n "$gperf" ] && configs="$configs gperf999"
+[ -n "$perf" ] && configs="$configs perf999"
+
+label() {
+	case $1 in
+	base) echo "unprofiled" ;;
+	null*) echo "null handler ${1#null} Hz" ;;
+	trap*) echo "null handler ${1#trap} Hz, sigtrap" ;;
+	inflame*) echo "inflame ${1#inflame} Hz" ;;
+	gperf*) echo "gperftools ${1#gperf} Hz" ;;
+	perf*) echo "perf -g ${1#perf} Hz" ;;
+	esac
+}
+
+# Sum of the sample counts of a gperftools CPU profile (64-bit words: a 5-word header, then
+# records "count, depth, pc..." up to the trailer "0, 1, 0").
+gperf_samples() {
+	od -An -v -t u8 -w8 "$1" | awk '
+		{ w[n++] = $1 }
+		END {
+			i = 5; s = 0
+			while (i + 1 < n) {
+				if (w[i] == 0 && w[i + 1] == 1) break
+				s += w[i]; i += 2 + w[i + 1]
+			}
+			print s
+		}'
+}
+
+# one WORKLOAD CONFIG ROUND ARGS...: runs the workload under CONFIG, appends a line
+# "WORKLOAD CONFIG ROUND CPU WALL MAXRSS_KIB SAMPLES SAMPLE_CPU" to runs.txt, where the achieved
+# rate is SAMPLES / SAMPLE_CPU (SAMPLE_CPU 0: divide by the unprofiled run's CPU time).
+one() {
+	wl=$1 cfg=$2 rnd=$3
+	shift 3
+	rm -f "$OUT"/x.* "$OUT"/null.txt "$OUT"/gperf.prof "$OUT"/perf.data
+	case $cfg in
+	base) set -- "$work" "$@" ;;
+	null*)
+		set -- env LD_PRELOAD="$nullso" INFLAME_NULL_HZ="${cfg#null}" \
+			INFLAME_NULL_OUT="$OUT/null.txt" "$work" "$@"
+		;;
+	trap*)
+		set -- env LD_PRELOAD="$nullso" INFLAME_NULL_HZ="${cfg#trap}" INFLAME_NULL_SIGTRAP=1 \
+			INFLAME_NULL_OUT="$OUT/null.txt" "$work" "$@"
+		;;
+	inflame*)
+		set -- "$inflame" record -q -F "${cfg#inflame}" -e cpu -o "$OUT/x.%p.ifl" -- \
+			"$work" "$@"
+		;;
+	gperf*)
+		set -- env LD_PRELOAD="$gperf" CPUPROFILE="$OUT/gperf.prof" \
+			CPUPROFILE_FREQUENCY="${cfg#gperf}" "$work" "$@"
+		;;
+	perf*) set -- "$perf" record -q -F "${cfg#perf}" -g -o "$OUT/perf.data" -- "$work" "$@" ;;
+	esac
+	if ! "$run" "$OUT/time.txt" "$@" >"$OUT/stdout.txt" 2>"$OUT/stderr.txt"; then
+		echo "$(label "$cfg") failed:" >&2
+		cat "$OUT/stderr.txt" >&2
+		exit 1
+	fi
+	if [ "$(cat "$OUT/stdout.txt")" != "$(cat "$OUT/expected.$wl")" ]; then
+		echo "$(label "$cfg"): wrong output: $(cat "$OUT/stdout.txt")" >&2
+		exit 1
+	fi
+	samples=0 scpu=0
+	case $cfg in
+	null* | trap*) read -r samples scpu <"$OUT/null.txt" ;;
+	inflame*)
+		# shellcheck disable=SC2046 # two fields, split on purpose
+		set -- $("$inflame" info "$OUT"/x.*.ifl | sed -n \
+			's/.*asked, \([0-9.]*\) samples per CPU-second achieved (\([0-9.]*\) s.*/\1 \2/p')
+		samples=$(awk -v r="${1:-0}" -v c="${2:-0}" 'BEGIN { printf "%.0f", r * c }')
+		scpu=${2:-0}
+		;;
+	gperf*) samples=$(gperf_samples "$OUT/gperf.prof") ;;
+	perf*)
+		samples=$("$perf" report -i "$OUT/perf.data" --stats 2>/dev/null |
+			awk '/SAMPLE events:/ { print $3; exit }')
+		;;
+	esac
+	read -r u s w rss _ <"$OUT/time.txt"
+	echo "$wl $cfg $rnd $(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }') $w $rss" \
+		"${samples:-0} $scpu" >>"$OUT/runs.txt"
+}
+
+# workload NAME ARGS...: all rounds of all configurations on one workload.
+workload() {
+	wl=$1
+	shift
+	"$work" "$@" >"$OUT/expected.$wl"
+	nconfigs=$(echo "$configs" | wc -w)
+	r=1
+	while [ "$r" -le "$ROUNDS" ]; do
+		# rotate the order by one configuration per round
+		order="" rest="" k=0
+		for c in $configs; do
+			if [ $k -lt $(((r - 1) % nconfigs)) ]; then
+				rest="$rest $c"
+			else
+				order="$order $c"
+			fi
+			k=$((k + 1))
+		done
+		for c in $order $rest; do
+			one "$wl" "$c" "$r" "$@"
+		done
+		printf '.' >&2
+		r=$((r + 1))
+	done
+	echo >&2
+}
+
+# table NAME: the table of one workload from runs.txt.
+table() {
+	awk -v wl="$1" -v configs="$configs" -v gperf_note="${gperf:+x}" \
+		-v perf_note="$perf_note" '
+	function median(a, n,   i, j, t) {
+		for (i = 1; i < n; i++)
+			for (j = i; j > 0 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+		return n % 2 ? a[int(n / 2)] : (a[n / 2 - 1] + a[n / 2]) / 2
+	}
+	function minmax(a, n,   i) {
+		lo = hi = a[0]
+		for (i = 1; i < n; i++) { if (a[i] < lo) lo = a[i]; if (a[i] > hi) hi = a[i] }
+	}
+	function label(c) {
+		if (c == "base") return "unprofiled"
+		if (c ~ /^null/) return "null handler " substr(c, 5) " Hz"
+		if (c ~ /^trap/) return "null, sigtrap " substr(c, 5) " Hz"
+		if (c ~ /^inflame/) return "inflame " substr(c, 8) " Hz"
+		if (c ~ /^gperf/) return "gperftools " substr(c, 6) " Hz"
+		if (c ~ /^perf/) return "perf record -g " substr(c, 5) " Hz"
+	}
+	$1 == wl { cpu[$2, $3] = $4; wall[$2, $3] = $5; rss[$2, $3] = $6; smp[$2, $3] = $7
+		scpu[$2, $3] = $8; if ($3 > rounds) rounds = $3 }
+	END {
+		nc = split(configs, cl, " ")
+		for (r = 1; r <= rounds; r++) { bc[r - 1] = cpu["base", r]; bw[r - 1] = wall["base", r] }
+		printf "  unprofiled: %.3f s CPU, %.3f s wall (median of %d)\n", median(bc, rounds),
+			median(bw, rounds), rounds
+		printf "  %-22s %-26s %-7s %-13s %-10s %s\n", "config", "CPU ratio median (min-max)",
+			"wall", "samples/CPU-s", "us/sample", "max RSS"
+		for (i = 1; i <= nc; i++) {
+			c = cl[i]
+			for (r = 1; r <= rounds; r++) {
+				rc[r - 1] = cpu[c, r] / cpu["base", r]
+				rw[r - 1] = wall[c, r] / wall["base", r]
+				m[r - 1] = rss[c, r]
+				d = scpu[c, r] > 0 ? scpu[c, r] : cpu["base", r]
+				ra[r - 1] = smp[c, r] / d
+				us[r - 1] = smp[c, r] > 0 ? (cpu[c, r] - cpu["base", r]) / smp[c, r] * 1e6 : 0
+			}
+			mc = median(rc, rounds); minmax(rc, rounds)
+			rate = c == "base" ? "-" : sprintf("%.0f", median(ra, rounds))
+			if (c != "base") rate = rate " of " substr(c, match(c, /[0-9]/))
+			mr = median(m, rounds)
+			if (c == "base") { base_rss = mr; mem = sprintf("%.1f MiB", mr / 1024) }
+			else mem = sprintf("%.1f MiB (%+.1f)", mr / 1024, (mr - base_rss) / 1024)
+			cost = c == "base" ? "-" : sprintf("%.1f", median(us, rounds))
+			printf "  %-22s %-26s %-7.3f %-13s %-10s %s\n", label(c),
+				sprintf("%.4f (%.4f-%.4f)", mc, lo, hi), median(rw, rounds), rate, cost, mem
+		}
+		if (gperf_note == "") printf "  %-22s not installed\n", "gperftools 999 Hz"
+		if (perf_note != "") printf "  %-22s %s\n", "perf record -g 999 Hz", perf_note
+	}' "$OUT/runs.txt"
+}
+
+echo "inflame CPU-overhead benchmark: $(nproc) CPUs, $(uname -r), $ROUNDS interleaved rounds"
+echo "peers: gperftools ${gperf:-not installed}; perf ${perf:-$perf_note}"
+workload single -u "$UNITS"
+workload threads -u "$UNITS" -t "$THREADS"
+echo
+echo "workload: bench/cpu-work -u $UNITS (1 thread)"
+table single
+echo
+echo "workload: bench/cpu-work -u $UNITS -t $THREADS ($THREADS threads)"
+table threads
+echo
+echo "CPU and wall: whole command (profiler processes included) over the unprofiled run of the"
+echo "same round. samples/CPU-s: inflame from 'inflame info', null handler from its own count;"
+echo "gperftools and perf over the unprofiled CPU time. us/sample: extra CPU time over samples."
+echo "max RSS: the largest process of the run (for perf, perf itself)."
+echo "Raw runs: $OUT/runs.txt"
