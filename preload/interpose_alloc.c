@@ -130,26 +130,29 @@ static __attribute__((noinline)) void *chosen(void *p, size_t size)
 	return p;
 }
 
-static __attribute__((noinline)) void *malloc_slow(size_t size, int pick)
+/* picked: the countdown already chose this allocation (so the real malloc is known). */
+static __attribute__((noinline)) void *malloc_slow(size_t size, int picked)
 {
-	if (!pick)
+	if (picked)
+		return chosen(real_malloc(size), size);
+	if (!READY(malloc))
 		return arena_or_enomem(size, 16);
-	return chosen(real_malloc(size), size);
+	return sampled(real_malloc(size), size);
 }
 
 /* The hottest wrappers decide before calling the allocator, so that the common case is a
- * tail call with nothing of ours left on the stack. They set up no frame of their own (FAST):
- * their slow paths are tail calls too, so the unwinder still goes from inflame's frames
- * straight to the program's. */
+ * tail call with nothing of ours left on the stack. They set up no frame of their own (FAST),
+ * and everything else is in a slow path reached by a tail call too, so the unwinder still
+ * goes from inflame's frames straight to the program's. */
 #define FAST __attribute__((optimize("omit-frame-pointer")))
 
 INFLAME_EXPORT FAST void *malloc(size_t size)
 {
-	if (!READY(malloc))
-		return malloc_slow(size, 0);
-	if (__builtin_expect(!inflame_alloc_pick(size), 1))
-		return real_malloc(size);
-	return malloc_slow(size, 1);
+	void *(*fn)(size_t) = real_malloc;
+
+	if (__builtin_expect(fn != NULL, 1) && __builtin_expect(!inflame_alloc_pick(size), 1))
+		return fn(size);
+	return malloc_slow(size, fn != NULL);
 }
 
 INFLAME_EXPORT void *calloc(size_t n, size_t m)
