@@ -169,7 +169,8 @@ static void wait_for_room(struct inflame_thread *t, uint64_t bytes)
 				atomic_load_explicit(&r->tail, memory_order_acquire);
 		struct timespec ts = {0, FULL_WAIT_NS};
 
-		if (used + bytes + 64 <= r->size)
+		if (used + bytes + 64 <= r->size ||
+		    !atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed))
 			return;
 		inflame_writer_request(INFLAME_WRITER_WAKE);
 		nanosleep(&ts, NULL);
@@ -212,8 +213,12 @@ out:
 
 static void record_free(void *p, uint64_t size)
 {
-	struct inflame_thread *t = self_slot();
+	struct inflame_thread *t;
 
+	/* Not after the final dump (exit, exec): nobody drains the rings any more. */
+	if (!atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed))
+		return;
+	t = self_slot();
 	if (!t) {
 		atomic_fetch_add_explicit(&untracked, 1, memory_order_relaxed);
 		return;

@@ -321,6 +321,8 @@ static void put_sample(uint64_t time, uint64_t tid, uint32_t kind, uint64_t id, 
 	if (inflame_buf_reserve(b, 7 * INFLAME_VARINT_MAX) < 0)
 		return;
 	o = b->data + b->len;
+	if (!time)
+		time = w.last_time; /* a FREE: the time of the sample before it */
 	o += venc(o, inflame_zigzag((int64_t)(time - w.last_time)));
 	w.last_time = time;
 	o += venc(o, tid);
