@@ -85,14 +85,24 @@ static inline void inflame_alloc_note_free(void *p)
 size_t inflame_alloc_take_out(void *old);
 void inflame_alloc_put_back(void *old, size_t taken) __attribute__((noinline));
 
-/* The order of allocation events: a process-wide counter taken by every ALLOC record after
- * the allocator returned and by every FREE record before the pointer goes back to it, so
- * events on the same address are numbered in the order they happened (the writer emits
- * them in this order). Async-signal-safe. */
+/*
+ * The order of allocation events: a process-wide counter. Every ALLOC record increments it
+ * after the allocator returned the block and takes the new value; every FREE record reads it
+ * (no locked instruction) before the block goes back to the allocator. So for the events on
+ * one address, which alternate ALLOC, FREE, ALLOC... across threads, each FREE's number is at
+ * least its ALLOC's, and each later ALLOC's is above the FREE's: sorting by (number, ALLOC
+ * before FREE) gives the order they happened in (the writer emits them so). The counter's
+ * operations are sequentially consistent, which x86 gives for free on loads.
+ * Async-signal-safe.
+ */
 extern _Atomic uint64_t inflame__alloc_seq __attribute__((visibility("hidden")));
 static inline uint64_t inflame_alloc_next_seq(void)
 {
-	return __atomic_add_fetch((uint64_t *)&inflame__alloc_seq, 1, __ATOMIC_ACQ_REL);
+	return __atomic_add_fetch((uint64_t *)&inflame__alloc_seq, 1, __ATOMIC_SEQ_CST);
+}
+static inline uint64_t inflame_alloc_peek_seq(void)
+{
+	return __atomic_load_n((uint64_t *)&inflame__alloc_seq, __ATOMIC_SEQ_CST);
 }
 /* The time of allocation events: CLOCK_MONOTONIC_COARSE in ns (a few ns to read, instead of
  * tens for the precise clock; resolution one kernel tick). Async-signal-safe. */

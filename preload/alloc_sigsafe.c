@@ -9,8 +9,8 @@
  * Everything but inflame_alloc_setup() is async-signal-safe: a program may allocate from a
  * signal handler, including one that interrupted this code. Such a nested call is sampled
  * like any other, except while the DWARF unwinder runs (it may allocate, so the recursion
- * guard is raised around it and nested allocations pass through unsampled). Nothing here allocates,
- * locks or calls into the loader; errno is preserved.
+ * guard is raised around it and nested allocations pass through unsampled). Nothing here
+ * allocates, locks or calls into the loader; errno is preserved.
  *
  * In full-tracing mode (rate 1) a producer whose ring lacks room for one more record wakes
  * the writer and waits for it, a bounded time (then the record is dropped and counted), so
@@ -105,9 +105,7 @@ static int64_t draw(struct inflame_alloc_tls *s)
 int inflame__alloc_crossed(size_t size)
 {
 	struct inflame_alloc_tls *s = &inflame__alloc_tls;
-	int first = 0;
 
-	(void)size;
 	if (s->guard || s->resolving)
 		return 0; /* our own work: the countdown stays due, the next call decides */
 	if (full) {
@@ -120,9 +118,6 @@ int inflame__alloc_crossed(size_t size)
 			     (atomic_fetch_add(&seed_counter, 1) * 0x9e3779b97f4a7c15ull);
 
 		s->rng = x ? x : 1;
-		first = 1;
-	}
-	if (first) {
 		s->countdown = draw(s) - (int64_t)size;
 		if (s->countdown > 0)
 			return 0;

@@ -171,8 +171,7 @@ out:
 
 int inflame_sample_put_nostack(struct inflame_thread *t, int event, uint64_t size, uint64_t addr)
 {
-	/* The order first: a locked instruction is cheapest before the record's stores. */
-	uint64_t seq = inflame_alloc_next_seq();
+	uint64_t seq = inflame_alloc_peek_seq(); /* before the block is given back */
 	uint64_t before = ring_used(&t->ring);
 	struct inflame_rec *rec = inflame_ring_reserve(&t->ring, sizeof(*rec), (uint16_t)event);
 

@@ -302,6 +302,11 @@ static inline size_t venc(uint8_t *out, uint64_t v)
 {
 	size_t n = 0;
 
+	if (v < 0x80) { /* most fields of most samples */
+		out[0] = (uint8_t)v;
+		return 1;
+	}
+
 	while (v >= 0x80) {
 		out[n++] = (uint8_t)(v | 0x80);
 		v >>= 7;
@@ -402,11 +407,15 @@ static void on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 	put_sample(r->time, (uint64_t)d->t->tid, kind, id, r->weight, 0, 0);
 }
 
+/* The order of allocation events (alloc.h): by number, an ALLOC before a FREE of the same
+ * number (the FREE read the number the ALLOC made). */
 static int by_seq(const void *a, const void *b)
 {
 	const struct pending *x = a, *y = b;
 
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->kind < y->kind ? -1 : x->kind > y->kind;
 }
 
 /* Writes the pending allocation events numbered below limit, in order; keeps the rest. */
@@ -416,7 +425,7 @@ static void write_pending(uint64_t limit)
 	int sorted = 1;
 
 	for (i = 1; i < pend.n && sorted; i++)
-		sorted = pend.e[i - 1].seq <= pend.e[i].seq;
+		sorted = by_seq(&pend.e[i - 1], &pend.e[i]) <= 0;
 	if (!sorted)
 		qsort(pend.e, pend.n, sizeof(*pend.e), by_seq);
 	for (i = 0; i < pend.n && pend.e[i].seq < limit; i++) {
@@ -433,7 +442,9 @@ static void write_pending(uint64_t limit)
 static void drain_all(void)
 {
 	int n = inflame_thread_high_water();
-	uint64_t limit = atomic_load(&inflame__alloc_seq) + 1;
+	/* Strictly below the value read now: a FREE may still read this value after the read
+	 * (and must come after the ALLOC that made it, which may not be drained yet). */
+	uint64_t limit = atomic_load(&inflame__alloc_seq);
 
 	for (int i = 0; i < n; i++) {
 		struct inflame_thread *t = inflame_thread_at(i);
