@@ -12,9 +12,10 @@
  * guard is raised around it and nested allocations pass through unsampled). Nothing here
  * allocates, locks or calls into the loader; errno is preserved.
  *
- * In full-tracing mode (rate 1) a producer whose ring lacks room for one more record wakes
- * the writer and waits for it, a bounded time (then the record is dropped and counted), so
- * that exact results are exact. It never waits inside the loader or in a nested producer.
+ * A producer whose ring lacks room for one more record wakes the writer and waits for it, a
+ * bounded time (then the record is dropped and counted): in full tracing for every record, so
+ * that exact results are exact, and otherwise for frees. It never waits inside the loader or
+ * in a nested producer.
  */
 #include "alloc.h"
 
@@ -32,8 +33,8 @@
 #include <stdatomic.h>
 #include <time.h>
 
-#define FULL_WAIT_NS	 (50 * 1000)
-#define FULL_WAIT_ROUNDS 400 /* 20 ms in all */
+#define WAIT_NS	    (50 * 1000)
+#define WAIT_ROUNDS 20000 /* 1 s in all */
 
 __thread struct inflame_alloc_tls inflame__alloc_tls __attribute__((tls_model("initial-exec")));
 int inflame__alloc_on;
@@ -151,18 +152,24 @@ static struct inflame_thread *self_slot(void)
 	return t;
 }
 
-/* Full tracing: waits (bounded) until t's ring has room for a record of bytes bytes. */
-static void wait_for_room(struct inflame_thread *t, uint64_t bytes)
+/*
+ * Waits (at most WAIT_ROUNDS times WAIT_NS) until t's ring has room for a record of bytes
+ * bytes, waking the writer: for every record in full tracing, and for FREE records always (a
+ * lost FREE would show its block as live for ever; a lost sampled ALLOC only loses a sample,
+ * and the block is then not tracked). Not in a nested producer, not inside the loader (the
+ * writer may need the loader's lock), not once sampling stopped.
+ */
+static void wait_for_room(struct inflame_thread *t, uint64_t bytes, int always)
 {
 	struct inflame_ring *r = &t->ring;
 
-	if (!full || atomic_load_explicit(&t->producing, memory_order_relaxed) ||
+	if (!(full || always) || atomic_load_explicit(&t->producing, memory_order_relaxed) ||
 	    atomic_load_explicit(&t->in_dl, memory_order_relaxed))
 		return;
-	for (int i = 0; i < FULL_WAIT_ROUNDS; i++) {
+	for (int i = 0; i < WAIT_ROUNDS; i++) {
 		uint64_t used = atomic_load_explicit(&r->head, memory_order_relaxed) -
 				atomic_load_explicit(&r->tail, memory_order_acquire);
-		struct timespec ts = {0, FULL_WAIT_NS};
+		struct timespec ts = {0, WAIT_NS};
 
 		if (used + bytes + 64 <= r->size ||
 		    !atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed))
@@ -191,8 +198,10 @@ void inflame_alloc_record(void *p, size_t size)
 		atomic_fetch_add_explicit(&untracked, 1, memory_order_relaxed);
 		goto out;
 	}
-	wait_for_room(t, sizeof(struct inflame_rec) +
-			     (uint64_t)inflame__prof.cfg.max_depth * sizeof(uint64_t));
+	wait_for_room(t,
+		      sizeof(struct inflame_rec) +
+			  (uint64_t)inflame__prof.cfg.max_depth * sizeof(uint64_t),
+		      0);
 	if (inflame_sample_take(t, INFLAME_EV_ALLOC, weight_of(size), size, (uint64_t)(uintptr_t)p,
 				NULL) < 0) {
 		uint64_t ignored;
@@ -218,7 +227,7 @@ static void record_free(void *p, uint64_t size)
 		atomic_fetch_add_explicit(&untracked, 1, memory_order_relaxed);
 		return;
 	}
-	wait_for_room(t, sizeof(struct inflame_rec));
+	wait_for_room(t, sizeof(struct inflame_rec), 1);
 	inflame_sample_put_nostack(t, INFLAME_EV_FREE, size, (uint64_t)(uintptr_t)p);
 }
 

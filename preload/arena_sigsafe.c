@@ -23,7 +23,10 @@ void *inflame_arena_alloc(size_t size, size_t align)
 	if (size > INFLAME_ARENA_BYTES || align > INFLAME_ARENA_BYTES / 4)
 		return NULL;
 	do {
-		start = (off + HDR + align - 1) & ~(align - 1);
+		/* Align the address, not the offset: the array itself is only 64-aligned. */
+		start = (((uintptr_t)inflame__arena + off + HDR + align - 1) &
+			 ~(uintptr_t)(align - 1)) -
+			(uintptr_t)inflame__arena;
 		end = start + ((size + HDR - 1) & ~(size_t)(HDR - 1));
 		if (end > INFLAME_ARENA_BYTES)
 			return NULL;

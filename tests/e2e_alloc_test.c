@@ -129,8 +129,8 @@ static void test_sites_full(void **state)
 	e2e_rmdir(dir);
 }
 
-/* Sampling (mean 64 KiB): bytes per site within 12%, shares within 3 points of 1:2:4, the
- * leak within 15%. (Over six runs the errors seen were below 4%.) */
+/* Sampling (mean 64 KiB): freed blocks are not live; bytes per site within 12%, shares within
+ * 3 points of 1:2:4, the leak within 15% (over six runs the errors seen were below 4%). */
 static void test_sites_sampled(void **state)
 {
 	char *dir = e2e_tmpdir();
@@ -138,8 +138,25 @@ static void test_sites_sampled(void **state)
 	struct e2e_result r;
 	uint64_t a, b, c;
 
+	char *env[] = {"INFLAME_BUFFER_KB=8192", NULL};
+	char *text;
+
 	(void)state;
-	run_alloc(dir, prog, "65536", NULL, &r);
+	run_alloc(dir, prog, "65536", env, &r);
+	/* Freed blocks are never live, whatever happened. */
+	assert_int_equal(view_sum(dir, "live", "site_b"), 0);
+	assert_int_equal(view_sum(dir, "live", "site_c"), 0);
+	text = info_of(dir);
+	if (!strstr(text, "drops:       ring 0,")) {
+		/* A starved writer (an overloaded machine) made the sampler drop samples, and
+		 * inflame info says so: the estimates are not checked then. */
+		fprintf(stderr, "samples dropped, estimates not checked:\n%s", text);
+		free(text);
+		e2e_result_free(&r);
+		e2e_rmdir(dir);
+		return;
+	}
+	free(text);
 	a = view_sum(dir, "alloc", "site_a");
 	b = view_sum(dir, "alloc", "site_b");
 	c = view_sum(dir, "alloc", "site_c");
@@ -152,7 +169,6 @@ static void test_sites_sampled(void **state)
 	assert_true((double)c / (double)(a + b + c) < 4.0 / 7 + 0.03);
 	assert_within(view_sum(dir, "live", "site_a"), e2e_truth(r.out, "leak_a"), 0.15,
 		      "site_a leak");
-	assert_int_equal(view_sum(dir, "live", "site_b"), 0);
 	e2e_result_free(&r);
 	e2e_rmdir(dir);
 }
