@@ -71,12 +71,13 @@ static void build_full(char *path)
 	assert_int_equal(dg_write(&g, path), 0);
 }
 
-/* Renders the set as sorted "a;b;c count" lines joined by '|'. */
+/* Renders the set as "a;b;c count" lines joined by '|', sorted unless the set is ordered. */
 static void render(struct inflame_stackset *ss, char *out, size_t outlen)
 {
 	size_t len = 0;
 
-	inflame_stackset_sort(ss);
+	if (!inflame_stackset_is_ordered(ss))
+		inflame_stackset_sort(ss);
 	out[0] = '\0';
 	for (size_t i = 0; i < inflame_stackset_count(ss); i++) {
 		const uint32_t *f;
@@ -94,12 +95,14 @@ static void render(struct inflame_stackset *ss, char *out, size_t outlen)
 	}
 }
 
-/* Loads path with a view and options; returns the rendering, fills st. */
-static int load(const char *path, enum inflame_view view, int threads, int pid, char *out,
-		size_t outlen, struct inflame_load_stats *st)
+/* Loads path with a view and options into a set (ordered when ordered is set); returns the
+ * rendering, fills st. */
+static int load_into(const char *path, enum inflame_view view, int threads, int pid, int ordered,
+		     char *out, size_t outlen, struct inflame_load_stats *st)
 {
 	struct inflame_load_opts o;
-	struct inflame_stackset *ss = inflame_stackset_new();
+	struct inflame_stackset *ss =
+	    ordered ? inflame_stackset_new_ordered() : inflame_stackset_new();
 	char err[256] = "";
 	int rc;
 
@@ -115,6 +118,12 @@ static int load(const char *path, enum inflame_view view, int threads, int pid, 
 		snprintf(out, outlen, "error: %s", err);
 	inflame_stackset_free(ss);
 	return rc;
+}
+
+static int load(const char *path, enum inflame_view view, int threads, int pid, char *out,
+		size_t outlen, struct inflame_load_stats *st)
+{
+	return load_into(path, view, threads, pid, 0, out, outlen, st);
 }
 
 #define S1 "[libfoo.so+0x200];[libfoo.so+0x100]"
@@ -227,6 +236,52 @@ static void test_memory_views(void **state)
 	assert_int_equal(st.view_used, INFLAME_VIEW_PEAK);
 	assert_int_equal(load(path, INFLAME_VIEW_LIVE, 1, 0, out, sizeof(out), &st), 0);
 	assert_string_equal(out, "prog-100;" S1 " 30|worker-101;" S2 " 10");
+	unlink(path);
+}
+
+/* Flame charts: an ordered set gets the samples in time order (they are not in the file),
+ * consecutive identical stacks merged; with --threads, one lane per thread in the order of
+ * their first samples; live views order the live allocations by when they were made. */
+static void test_chart_order(void **state)
+{
+	struct inflame_load_stats st;
+	struct dumpgen g;
+	char path[64], out[2048];
+
+	(void)state;
+	dg_begin(&g, 4242, INFLAME_FEAT_CPU);
+	common(&g);
+	dg_count(&g, 4);
+	dg_sample(&g, 10, TID_MAIN, INFLAME_EV_CPU, 1, 1, 0, 0);
+	dg_sample(&g, 5, TID_WORKER, INFLAME_EV_CPU, 1, 1, 0, 0);
+	dg_sample(&g, 20, TID_WORKER, INFLAME_EV_CPU, 2, 1, 0, 0);
+	dg_sample(&g, 30, TID_MAIN, INFLAME_EV_CPU, 1, 2, 0, 0);
+	dg_chunk(&g, INFLAME_CHUNK_SAMPLES);
+	dg_count(&g, 3);
+	dg_sample(&g, 15, TID_MAIN, INFLAME_EV_CPU, 2, 1, 0, 0);
+	dg_sample(&g, 25, TID_MAIN, INFLAME_EV_CPU, 2, 1, 0, 0);
+	dg_sample(&g, 30, TID_MAIN, INFLAME_EV_WALL, 2, 1, 0, 0); /* another event */
+	dg_chunk(&g, INFLAME_CHUNK_SAMPLES);
+	dg_end(&g, 40);
+	assert_int_equal(dg_write(&g, path), 0);
+
+	/* 5 S1, 10 S1 | 15 S2, 20 S2, 25 S2 | 30 S1 (2). */
+	assert_int_equal(load_into(path, INFLAME_VIEW_CPU, 0, 0, 1, out, sizeof(out), &st), 0);
+	assert_string_equal(out, S1 " 2|" S2 " 3|" S1 " 2");
+	assert_int_equal(st.samples, 6);
+	assert_int_equal(load_into(path, INFLAME_VIEW_CPU, 1, 0, 1, out, sizeof(out), &st), 0);
+	assert_string_equal(out, "worker-101;" S1 " 1|worker-101;" S2 " 1|"
+				 "prog-100;" S1 " 1|prog-100;" S2 " 2|prog-100;" S1 " 2");
+	/* Flame graphs still aggregate. */
+	assert_int_equal(load_into(path, INFLAME_VIEW_CPU, 0, 0, 0, out, sizeof(out), &st), 0);
+	assert_string_equal(out, S1 " 4|" S2 " 3");
+	unlink(path);
+
+	build_full(path);
+	assert_int_equal(load_into(path, INFLAME_VIEW_LIVE, 0, 0, 1, out, sizeof(out), &st), 0);
+	assert_string_equal(out, S1 " 30|" S2 " 10");
+	assert_int_equal(load_into(path, INFLAME_VIEW_PEAK, 0, 0, 1, out, sizeof(out), &st), 0);
+	assert_string_equal(out, S1 " 100|" S2 " 50");
 	unlink(path);
 }
 
@@ -407,7 +462,7 @@ int main(void)
 	    cmocka_unit_test(test_filters),	     cmocka_unit_test(test_memory_views),
 	    cmocka_unit_test(test_live_churn),	     cmocka_unit_test(test_missing_stack),
 	    cmocka_unit_test(test_torn_and_damaged), cmocka_unit_test(test_bad_files),
-	    cmocka_unit_test(test_real_symbols),
+	    cmocka_unit_test(test_real_symbols),     cmocka_unit_test(test_chart_order),
 	};
 
 	unsetenv("DEBUGINFOD_URLS");

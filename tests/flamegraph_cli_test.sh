@@ -71,6 +71,32 @@ if wellformed "$T/h.svg" && grep -q 'My &lt;graph&gt;' "$T/h.svg" && grep -q 'wi
 run flamegraph --flamechart --minwidth=0 --cp --palfile "$T/pal.map" "$T/a.folded" >"$T/i.svg" &&
 	grep -q '^main->rgb(' "$T/pal.map" && ok "--cp writes the palette" || fail "--cp writes the palette"
 
+# Differential input ("stack base count"): collapse keeps both counts, merging and sorting;
+# flamegraph colours by delta, and --negate swaps the hues and the sign.
+printf 'main;b 5 1\nmain;a 2 4\nmain;b 1 1\n' >"$T/d.folded"
+run collapse "$T/d.folded" >"$T/out" 2>"$T/err"
+printf 'main;a 2 4\nmain;b 6 2\n' >"$T/want"
+cmp -s "$T/out" "$T/want" && ok "collapse keeps two counts" ||
+	{ fail "collapse keeps two counts"; diff "$T/want" "$T/out"; }
+run flamegraph "$T/d.folded" >"$T/d.svg" 2>"$T/err" &&
+	grep -q '<title>a (4 samples, 66.67%; +33.33%)</title><rect [^>]*fill="rgb(255,105,105)"' "$T/d.svg" &&
+	grep -q '<title>b (2 samples, 33.33%; -66.67%)</title><rect [^>]*fill="rgb(0,0,255)"' "$T/d.svg" &&
+	ok "differential flame graph" || fail "differential flame graph: $(cat "$T/err")"
+run flamegraph --negate "$T/d.folded" >"$T/d.svg" 2>"$T/err" &&
+	grep -q '<title>a (4 samples, 66.67%; -33.33%)</title><rect [^>]*fill="rgb(105,105,255)"' "$T/d.svg" &&
+	grep -q '<title>b (2 samples, 33.33%; +66.67%)</title><rect [^>]*fill="rgb(255,0,0)"' "$T/d.svg" &&
+	ok "--negate" || fail "--negate: $(cat "$T/err")"
+
+# --flamechart keeps input order: a stack seen again later is a new box.
+printf 'a;b 1\na;c 1\na;b 1\n' >"$T/fc.folded"
+boxes() { grep -o '<title>[bc] ([0-9]*' "$1" | sed 's/<title>//; s/ (/:/' | tr '\n' ' '; }
+run flamegraph --flamechart "$T/fc.folded" >"$T/fc.svg" && [ "$(boxes "$T/fc.svg")" = "b:1 c:1 b:1 " ] &&
+	ok "--flamechart keeps time order" || fail "--flamechart keeps time order: $(boxes "$T/fc.svg")"
+run flamegraph "$T/fc.folded" >"$T/fc.svg" && [ "$(boxes "$T/fc.svg")" = "b:2 c:1 " ] &&
+	ok "without --flamechart stacks merge" || fail "without --flamechart: $(boxes "$T/fc.svg")"
+run flamegraph --flamechart - <"$T/perf.txt" >"$T/fc.svg" 2>/dev/null && wellformed "$T/fc.svg" &&
+	ok "--flamechart from perf script" || fail "--flamechart from perf script"
+
 # Errors: one line prefixed with the command, non-zero exit, no output file left behind.
 check_err() {
 	want_rc=$1

@@ -1,9 +1,9 @@
 /*
  * Unit tests for tools/flamegraph.c: the layout (widths, merging, pruning, inverted, reverse,
- * flame charts) and golden tests of the SVG, one per option family. The golden files in
- * tests/data/golden/ list the frame rectangles ("name x y width height fill") of the SVG made
- * from tests/data/golden/input.folded with that family's options; INFLAME_GOLDEN_UPDATE=1
- * rewrites them.
+ * flame charts, differential deltas) and golden tests of the SVG, one per option family. The
+ * golden files in tests/data/golden/ list the frame rectangles ("name x y width height fill")
+ * of the SVG made from tests/data/golden/input.folded (diff.folded for differential graphs)
+ * with that family's options; INFLAME_GOLDEN_UPDATE=1 rewrites them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,11 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static struct inflame_stackset *folded(const char *text)
+/* Loads folded text into a new set, ordered for flame charts as `inflame flamegraph` does. */
+static struct inflame_stackset *folded(const char *text, int ordered)
 {
 	struct inflame_load_opts o = {0};
 	struct inflame_load_stats st = {0};
-	struct inflame_stackset *ss = inflame_stackset_new();
+	struct inflame_stackset *ss =
+	    ordered ? inflame_stackset_new_ordered() : inflame_stackset_new();
 	char err[128];
 
 	assert_non_null(ss);
@@ -31,10 +33,11 @@ static struct inflame_stackset *folded(const char *text)
 	return ss;
 }
 
-/* The layout as "depth:name:start-end" items joined by spaces. */
+/* The layout as "depth:name:start-end" items joined by spaces, with ":delta" after each
+ * frame of a differential layout. */
 static char *layout_str(const char *text, const struct inflame_fg_opts *o)
 {
-	struct inflame_stackset *ss = folded(text);
+	struct inflame_stackset *ss = folded(text, o->flamechart);
 	struct inflame_fg_layout lay;
 	size_t cap = 1 << 16, n = 0;
 	char *buf = malloc(cap);
@@ -49,6 +52,8 @@ static char *layout_str(const char *text, const struct inflame_fg_opts *o)
 		    buf + n, cap - n, "%s%u:%s:%llu-%llu", i ? " " : "", f->depth,
 		    f->name == UINT32_MAX ? "all" : inflame_stackset_name(lay.names, f->name, NULL),
 		    (unsigned long long)f->start, (unsigned long long)f->end);
+		if (lay.diff)
+			n += (size_t)snprintf(buf + n, cap - n, ":%+lld", (long long)f->delta);
 	}
 	inflame_flamegraph_layout_free(&lay);
 	inflame_stackset_free(ss);
@@ -83,11 +88,66 @@ static void test_flamechart(void **state)
 	(void)state;
 	inflame_flamegraph_defaults(&o);
 	o.flamechart = 1;
-	/* First-seen order (a stack seen again adds to its first occurrence); adjacent equal
-	 * prefixes merge, others do not. */
+	/* Input order; only adjacent identical stacks merge, and adjacent equal prefixes. */
 	s = layout_str("m;b 1\nm;a 1\nm;a;z 1\nm;b;y 1\nm;a 1\n", &o);
-	assert_string_equal(s, "0:all:0-5 1:m:0-5 2:b:0-1 2:a:1-4 2:b:4-5 3:z:3-4 3:y:4-5");
+	assert_string_equal(s, "0:all:0-5 1:m:0-5 2:b:0-1 2:a:1-3 2:b:3-4 2:a:4-5 3:z:2-3 3:y:3-4");
 	free(s);
+	/* A stack seen again later is a new box; a repeated one merges with the one before. */
+	s = layout_str("a;b 1\na;c 1\na;b 1\n", &o);
+	assert_string_equal(s, "0:all:0-3 1:a:0-3 2:b:0-1 2:c:1-2 2:b:2-3");
+	free(s);
+	s = layout_str("a;b 1\na;b 1\na;c 1\n", &o);
+	assert_string_equal(s, "0:all:0-3 1:a:0-3 2:b:0-2 2:c:2-3");
+	free(s);
+	/* Without --flamechart, the same input merges by name. */
+	o.flamechart = 0;
+	s = layout_str("a;b 1\na;c 1\na;b 1\n", &o);
+	assert_string_equal(s, "0:all:0-3 1:a:0-3 2:b:0-2 2:c:2-3");
+	free(s);
+}
+
+/* Differential layouts: widths from the second counts, each frame's delta the sum of the
+ * deltas of the stacks ending there, vanished stacks (second count 0) still give theirs, and
+ * the largest |delta| is kept even when its frame is pruned. */
+static void test_diff_layout(void **state)
+{
+	struct inflame_fg_opts o;
+	struct inflame_stackset *ss;
+	struct inflame_fg_layout lay;
+	char *s;
+
+	(void)state;
+	inflame_flamegraph_defaults(&o);
+	s = layout_str("m;a 2 5\nm;a;x 4 1\nm;b 3 3\nm;a;gone 6 0\nm 1 2\n", &o);
+	/* Sorted: m (+1), m;a (+3), m;a;gone (-6, no width), m;a;x (-3), m;b (0). */
+	assert_string_equal(s, "0:all:0-11:+0 1:m:0-11:+1 2:a:2-8:+3 2:b:8-11:+0 3:x:7-8:-3");
+	free(s);
+	ss = folded("m;a 2 5\nm;a;x 4 1\nm;a;gone 6 0\n", 0);
+	assert_int_equal(inflame_flamegraph_layout(ss, &o, &lay), 0);
+	assert_int_equal(lay.diff, 1);
+	assert_int_equal(lay.maxdelta, 6);
+	assert_int_equal(lay.total, 6);
+	inflame_flamegraph_layout_free(&lay);
+	inflame_stackset_free(ss);
+	/* A stack that ends at a frame a longer stack opened still counts (flame charts). */
+	o.flamechart = 1;
+	s = layout_str("m;a;x 1 2\nm;a 1 4\nm;b 2 2\n", &o);
+	assert_string_equal(s, "0:all:0-8:+0 1:m:0-8:+0 2:a:0-6:+3 2:b:6-8:+0 3:x:0-2:+1");
+	free(s);
+	/* --reverse keeps the baselines: the delta goes to the new leaf (the old root). */
+	o.flamechart = 0;
+	o.reverse = 1;
+	s = layout_str("m;a 1 3\nm;b 2 1\n", &o);
+	assert_string_equal(s, "0:all:0-4:+0 1:a:0-3:+0 1:b:3-4:+0 2:m:0-3:+2 2:m:3-4:-1");
+	free(s);
+	/* Single-count input has no deltas. */
+	o.reverse = 0;
+	ss = folded("m;a 1\n", 0);
+	assert_int_equal(inflame_flamegraph_layout(ss, &o, &lay), 0);
+	assert_int_equal(lay.diff, 0);
+	assert_int_equal(lay.frames[1].delta, 0);
+	inflame_flamegraph_layout_free(&lay);
+	inflame_stackset_free(ss);
 }
 
 static void test_reverse(void **state)
@@ -154,7 +214,7 @@ static void test_degenerate(void **state)
 
 static char *render(const char *text, const struct inflame_fg_opts *o, int expect_rc)
 {
-	struct inflame_stackset *ss = folded(text);
+	struct inflame_stackset *ss = folded(text, o->flamechart);
 	char *buf = NULL, err[256];
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -214,24 +274,26 @@ static char *read_file(const char *path)
 	return buf;
 }
 
-static char *golden_input(void)
+static char *golden_input(const char *file)
 {
 	const char *src = getenv("INFLAME_SRCDIR");
 	char path[4096];
 	char *text;
 
-	snprintf(path, sizeof(path), "%s/tests/data/golden/input.folded", src ? src : ".");
+	snprintf(path, sizeof(path), "%s/tests/data/golden/%s", src ? src : ".", file);
 	text = read_file(path);
 	assert_non_null(text);
 	return text;
 }
 
-/* Renders the golden input with o and compares the rectangles with tests/data/golden/NAME. */
-static char *check_golden(const char *name, const struct inflame_fg_opts *o)
+/* Renders the golden input (tests/data/golden/INPUT) with o and compares the rectangles with
+ * tests/data/golden/NAME.rects. */
+static char *check_golden_input(const char *infile, const char *name,
+				const struct inflame_fg_opts *o)
 {
 	const char *src = getenv("INFLAME_SRCDIR");
 	char path[4096];
-	char *text = golden_input(), *svg = render(text, o, 0), *got = rects(svg), *want;
+	char *text = golden_input(infile), *svg = render(text, o, 0), *got = rects(svg), *want;
 
 	snprintf(path, sizeof(path), "%s/tests/data/golden/%s.rects", src ? src : ".", name);
 	if (getenv("INFLAME_GOLDEN_UPDATE")) {
@@ -248,6 +310,11 @@ static char *check_golden(const char *name, const struct inflame_fg_opts *o)
 	free(got);
 	free(want);
 	return svg;
+}
+
+static char *check_golden(const char *name, const struct inflame_fg_opts *o)
+{
+	return check_golden_input("input.folded", name, o);
 }
 
 static void test_golden_default(void **state)
@@ -298,6 +365,30 @@ static void test_golden_flamechart(void **state)
 	o.flamechart = 1;
 	svg = check_golden("flamechart", &o);
 	assert_non_null(strstr(svg, ">Flame Chart</text>"));
+	free(svg);
+}
+
+/* Differential graphs: white for no change, red for growth, blue for reduction, by |delta|
+ * over the largest |delta|; the delta's share in the title; --negate swaps both. */
+static void test_golden_diff(void **state)
+{
+	struct inflame_fg_opts o;
+	char *svg;
+
+	(void)state;
+	inflame_flamegraph_defaults(&o);
+	svg = check_golden_input("diff.folded", "diff", &o);
+	/* main;run;parse: 40 -> 90 samples of 500, +10.00% (the frame spans 250 samples with
+	 * its callees); main;run;eval: 200 -> 120, -16.00%. */
+	assert_non_null(strstr(svg, "<title>parse (250 samples, 50.00%; +10.00%)</title>"));
+	assert_non_null(strstr(svg, "<title>eval (165 samples, 33.00%; -16.00%)</title>"));
+	assert_non_null(strstr(svg, "<title>main (445 samples, 89.00%; 0.00%)</title>"));
+	assert_non_null(strstr(svg, "<title>all (500 samples, 100.00%)</title>"));
+	free(svg);
+	o.negate = 1;
+	svg = check_golden_input("diff.folded", "diff_negate", &o);
+	assert_non_null(strstr(svg, "<title>parse (250 samples, 50.00%; -10.00%)</title>"));
+	assert_non_null(strstr(svg, "<title>eval (165 samples, 33.00%; +16.00%)</title>"));
 	free(svg);
 }
 
@@ -448,22 +539,15 @@ static void test_stable_colors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_merge_sort),
-	    cmocka_unit_test(test_flamechart),
-	    cmocka_unit_test(test_reverse),
-	    cmocka_unit_test(test_prune),
-	    cmocka_unit_test(test_degenerate),
-	    cmocka_unit_test(test_golden_default),
-	    cmocka_unit_test(test_golden_inverted),
-	    cmocka_unit_test(test_golden_reverse),
-	    cmocka_unit_test(test_golden_flamechart),
-	    cmocka_unit_test(test_golden_size),
-	    cmocka_unit_test(test_golden_colors),
-	    cmocka_unit_test(test_texts),
-	    cmocka_unit_test(test_escaping),
-	    cmocka_unit_test(test_labels),
-	    cmocka_unit_test(test_empty),
-	    cmocka_unit_test(test_stable_colors),
+	    cmocka_unit_test(test_merge_sort),	   cmocka_unit_test(test_flamechart),
+	    cmocka_unit_test(test_diff_layout),	   cmocka_unit_test(test_reverse),
+	    cmocka_unit_test(test_prune),	   cmocka_unit_test(test_degenerate),
+	    cmocka_unit_test(test_golden_default), cmocka_unit_test(test_golden_inverted),
+	    cmocka_unit_test(test_golden_reverse), cmocka_unit_test(test_golden_flamechart),
+	    cmocka_unit_test(test_golden_diff),	   cmocka_unit_test(test_golden_size),
+	    cmocka_unit_test(test_golden_colors),  cmocka_unit_test(test_texts),
+	    cmocka_unit_test(test_escaping),	   cmocka_unit_test(test_labels),
+	    cmocka_unit_test(test_empty),	   cmocka_unit_test(test_stable_colors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

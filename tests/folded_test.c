@@ -24,7 +24,7 @@ static struct inflame_stackset *load(const char *text, size_t len, struct inflam
 	return ss;
 }
 
-/* Writes stack i as "a;b;c count" into buf. */
+/* Writes stack i as "a;b;c count", or "a;b;c base count" for a differential set, into buf. */
 static const char *stack_str(struct inflame_stackset *ss, size_t i, char *buf, size_t cap)
 {
 	const uint32_t *f;
@@ -36,6 +36,9 @@ static const char *stack_str(struct inflame_stackset *ss, size_t i, char *buf, s
 	for (size_t k = 0; k < n; k++)
 		o += (size_t)snprintf(buf + o, cap - o, "%s%s", k ? ";" : "",
 				      inflame_stackset_name(ss, f[k], NULL));
+	if (inflame_stackset_is_diff(ss))
+		o += (size_t)snprintf(buf + o, cap - o, " %llu",
+				      (unsigned long long)inflame_stackset_base(ss, i));
 	snprintf(buf + o, cap - o, " %llu", (unsigned long long)c);
 	return buf;
 }
@@ -68,11 +71,11 @@ static void test_forms(void **state)
 	(void)state;
 	assert_int_equal(st.bad_lines, 0);
 	assert_int_equal(inflame_stackset_count(ss), 5);
-	assert_string_equal(stack_str(ss, 0, buf, sizeof(buf)), "a;b 3");
-	assert_string_equal(stack_str(ss, 1, buf, sizeof(buf)), "a;c 3");
-	assert_string_equal(stack_str(ss, 2, buf, sizeof(buf)), "a;d 2");
-	assert_string_equal(stack_str(ss, 3, buf, sizeof(buf)), "a;e 7");
-	assert_string_equal(stack_str(ss, 4, buf, sizeof(buf)), "a;f 9");
+	assert_string_equal(stack_str(ss, 0, buf, sizeof(buf)), "a;b 3 3");
+	assert_string_equal(stack_str(ss, 1, buf, sizeof(buf)), "a;c 3 3");
+	assert_string_equal(stack_str(ss, 2, buf, sizeof(buf)), "a;d 2 2");
+	assert_string_equal(stack_str(ss, 3, buf, sizeof(buf)), "a;e 4 7");
+	assert_string_equal(stack_str(ss, 4, buf, sizeof(buf)), "a;f 9 9");
 	inflame_stackset_free(ss);
 }
 
@@ -147,12 +150,67 @@ static void test_huge_lines(void **state)
 	free(t);
 }
 
+/* Differential lines ("stack base count"): both counts are kept, the second as the count;
+ * blanks, fractions and a zero on either side; single-count lines in the same input count as
+ * unchanged; an input without them stays non-differential. */
+static void test_two_counts(void **state)
+{
+	const char *t = "a;b 4 7\na;c\t10   2\r\na;d 0 5\na;e 6 0\na;f 1.5 2.4\na;b 1 1\na;g 3\n";
+	struct inflame_load_stats st;
+	struct inflame_stackset *ss = load(t, strlen(t), &st);
+	char buf[256];
+
+	(void)state;
+	assert_int_equal(st.bad_lines, 0);
+	assert_int_equal(st.samples, 7);
+	assert_true(inflame_stackset_is_diff(ss));
+	assert_int_equal(inflame_stackset_count(ss), 6);
+	assert_string_equal(stack_str(ss, 0, buf, sizeof(buf)), "a;b 5 8");
+	assert_string_equal(stack_str(ss, 1, buf, sizeof(buf)), "a;c 10 2");
+	assert_string_equal(stack_str(ss, 2, buf, sizeof(buf)), "a;d 0 5");
+	assert_string_equal(stack_str(ss, 3, buf, sizeof(buf)), "a;e 6 0");
+	assert_string_equal(stack_str(ss, 4, buf, sizeof(buf)), "a;f 2 2");
+	assert_string_equal(stack_str(ss, 5, buf, sizeof(buf)), "a;g 3 3");
+	assert_int_equal(inflame_stackset_total(ss), 20);
+	assert_int_equal(inflame_stackset_base_total(ss), 26);
+	inflame_stackset_free(ss);
+
+	/* The first number needs a blank before it: "a;b7 9" is the stack "a;b7", and "5 6" the
+	 * stack "5". */
+	t = "a;b7 9\n5 6\n";
+	ss = load(t, strlen(t), &st);
+	assert_false(inflame_stackset_is_diff(ss));
+	assert_string_equal(stack_str(ss, 0, buf, sizeof(buf)), "a;b7 9");
+	assert_string_equal(stack_str(ss, 1, buf, sizeof(buf)), "5 6"); /* as flamegraph.pl */
+	assert_int_equal(st.bad_lines, 0);
+	inflame_stackset_free(ss);
+}
+
+/* An ordered set gets the lines in order, consecutive identical stacks merged. */
+static void test_ordered(void **state)
+{
+	const char *t = "a;b 1\na;c 1\na;b 1\na;b 2\n";
+	struct inflame_load_opts o = {0};
+	struct inflame_load_stats st = {0};
+	struct inflame_stackset *ss = inflame_stackset_new_ordered();
+	char buf[256], err[128];
+
+	(void)state;
+	assert_int_equal(inflame_folded_load(t, strlen(t), &o, ss, &st, err, sizeof(err)), 0);
+	assert_int_equal(inflame_stackset_count(ss), 3);
+	assert_string_equal(stack_str(ss, 0, buf, sizeof(buf)), "a;b 1");
+	assert_string_equal(stack_str(ss, 1, buf, sizeof(buf)), "a;c 1");
+	assert_string_equal(stack_str(ss, 2, buf, sizeof(buf)), "a;b 3");
+	inflame_stackset_free(ss);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_basic),      cmocka_unit_test(test_forms),
 	    cmocka_unit_test(test_malformed),  cmocka_unit_test(test_empty_and_names),
-	    cmocka_unit_test(test_huge_lines),
+	    cmocka_unit_test(test_huge_lines), cmocka_unit_test(test_two_counts),
+	    cmocka_unit_test(test_ordered),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

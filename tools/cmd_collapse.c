@@ -3,7 +3,9 @@
  * are merged) and writes folded stacks, the portable subset every flame graph tool reads:
  * frames root first separated by ';', one space, an integer count, '\n'. Stacks are sorted
  * by name as stackcollapse-perf.pl sorts them (--keep-order keeps first-seen order). ';' in a
- * frame name becomes ':' and line breaks become spaces, so every line parses back.
+ * frame name becomes ':' and line breaks become spaces, so every line parses back. When the
+ * input had differential lines ("stack base count", as difffolded.pl writes), every line is
+ * written with both counts, so that the difference survives the trip.
  */
 #include "commands.h"
 #include "outfile.h"
@@ -107,7 +109,7 @@ int inflame_cmd_collapse(int argc, char **argv)
 	unsigned char *clean = NULL; /* by frame id: 0 unknown, 1 clean, 2 needs replacing */
 	const char *output = NULL, *stdin_only[] = {"-"};
 	const char *const *inputs;
-	int ninputs, c, rc = 1, keep = 0;
+	int ninputs, c, rc = 1, keep = 0, diff;
 	char err[512];
 
 	optind = 1;
@@ -179,14 +181,16 @@ int inflame_cmd_collapse(int argc, char **argv)
 	w->f = of.f;
 	w->len = 0;
 	w->failed = 0;
+	diff = inflame_stackset_is_diff(ss);
 	for (size_t i = 0; i < inflame_stackset_count(ss); i++) {
 		const uint32_t *f;
 		size_t n, len;
-		uint64_t count;
-		char num[24];
+		uint64_t count, base;
+		char num[48];
 
 		inflame_stackset_get(ss, i, &f, &n, &count);
-		if (n == 0 || count == 0)
+		base = diff ? inflame_stackset_base(ss, i) : 0;
+		if (n == 0 || (count == 0 && base == 0))
 			continue;
 		for (size_t k = 0; k < n; k++) {
 			const char *nm = inflame_stackset_name(ss, f[k], &len);
@@ -204,7 +208,8 @@ int inflame_cmd_collapse(int argc, char **argv)
 			else
 				wname(w, nm, len);
 		}
-		/* The count, formatted backwards into the end of num. */
+		/* The count (after the baseline count, for differential sets), formatted
+		 * backwards into the end of num. */
 		len = 0;
 		num[sizeof(num) - 1] = '\n';
 		do {
@@ -212,6 +217,13 @@ int inflame_cmd_collapse(int argc, char **argv)
 			count /= 10;
 		} while (count);
 		num[sizeof(num) - 2 - len++] = ' ';
+		if (diff) {
+			do {
+				num[sizeof(num) - 2 - len++] = (char)('0' + base % 10);
+				base /= 10;
+			} while (base);
+			num[sizeof(num) - 2 - len++] = ' ';
+		}
 		wput(w, num + sizeof(num) - 1 - len, len + 1);
 	}
 	wflush(w);

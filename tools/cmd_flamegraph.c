@@ -2,7 +2,9 @@
  * `inflame flamegraph`: reads profiles (dumps, folded stacks, perf script text; several
  * inputs are merged, none or "-" is standard input) and writes an interactive SVG flame
  * graph. Options carry flamegraph.pl's names and meanings, so the command replaces both
- * `stackcollapse-perf.pl` and `flamegraph.pl` in a pipeline.
+ * `stackcollapse-perf.pl` and `flamegraph.pl` in a pipeline: differential folded input
+ * ("stack base count") gives a differential graph, and --flamechart reads the inputs into an
+ * ordered stack set so that only adjacent identical stacks merge.
  */
 #include "commands.h"
 #include "flamegraph.h"
@@ -42,8 +44,10 @@ static void usage(FILE *f)
 	      "  --palfile FILE    the palette file for --cp\n"
 	      "  --inverted        icicle graph (root at the top)\n"
 	      "  --reverse         reverse the stacks (leaf becomes root)\n"
-	      "  --flamechart      keep input order (time-ordered inputs)\n"
-	      "  --negate          swap differential hues\n",
+	      "  --flamechart      flame chart: input (time) order, only adjacent identical\n"
+	      "                    stacks merged\n"
+	      "  --negate          differential input (\"stack base count\"): swap the hues\n"
+	      "                    (red = reduction) and the sign of the deltas shown\n",
 	      f);
 }
 
@@ -258,7 +262,7 @@ int inflame_cmd_flamegraph(int argc, char **argv)
 	inputs = optind < argc ? (const char *const *)argv + optind : stdin_only;
 	ninputs = optind < argc ? argc - optind : 1;
 
-	ss = inflame_stackset_new();
+	ss = fo.flamechart ? inflame_stackset_new_ordered() : inflame_stackset_new();
 	if (!ss) {
 		fprintf(stderr, CMD "out of memory\n");
 		return 1;

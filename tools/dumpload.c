@@ -13,6 +13,17 @@
  * symbolized, reversed to root-first and added to the stack set, so each distinct stack is
  * symbolized once per thread and each distinct address once.
  *
+ * Flame charts need time order instead: when the stack set is ordered (see stackset.h), the
+ * second walk also records each kept sample as a time-stamped event naming its aggregate, and
+ * the events are sorted by time (ties keep file order) before being added one by one, so the
+ * set merges only consecutive identical stacks. The samples of a chunk come from several
+ * threads' buffers and are not in time order (inflame-dump(5)), hence the sort. With --threads
+ * each thread becomes one lane: the events are grouped by thread, threads in the order of their
+ * first sample, each in time order, so that a thread's root frame spans one block. Live and
+ * peak views order the allocations still live by the time they were made. The events take 24
+ * bytes per kept sample, and a sample takes at least five bytes of the file, so this memory
+ * is bounded by a few times the file's size.
+ *
  * A chunk that fails to decode is ignored as a whole (it is decoded once to check before its
  * records are used); a torn tail ends the walk with what came before. All tables grow with
  * records actually present in the file, which the reader bounds by the file's size.
@@ -27,10 +38,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A hash map from a pair of 64-bit keys to four 64-bit values, with deletion. */
+/* A hash map from a pair of 64-bit keys to five 64-bit values, with deletion. */
 struct map_entry {
 	uint64_t k1, k2;
-	uint64_t v1, v2, v3, v4;
+	uint64_t v1, v2, v3, v4, v5;
 	uint64_t used;
 };
 
@@ -137,7 +148,7 @@ struct agg {
 
 /* Count views add up, per sample, the number of allocations it stands for: weight / size
  * (1 in full tracing, about rate / size for small sampled ones), in units of 1/COUNT_UNIT so
- * that fractions are not lost before the sum is rounded. */
+ * that fractions are not lost before the sums are rounded (scale_counts()). */
 #define COUNT_UNIT 1024u
 
 static uint64_t count_units(const struct inflame_sample_rec *s)
@@ -146,6 +157,14 @@ static uint64_t count_units(const struct inflame_sample_rec *s)
 		return COUNT_UNIT;
 	return (uint64_t)((double)s->weight / (double)s->size * COUNT_UNIT + 0.5);
 }
+
+/* One kept sample of a flame chart: its time (then its lane), weight and aggregate. */
+struct tev {
+	uint64_t time;
+	uint64_t weight;
+	uint32_t agg;
+	uint32_t seq; /* file order, for ties */
+};
 
 struct loader {
 	struct inflame_dump_reader r;
@@ -176,9 +195,15 @@ struct loader {
 	struct agg *aggs;
 	size_t naggs, aggs_cap;
 
-	/* Live allocations: addr -> (v1 = stack, v2 = tid, v3 = weight, v4 = count units) */
+	/* Live allocations: addr -> (v1 = stack, v2 = tid, v3 = weight, v4 = time, v5 = count
+	 * units) */
 	struct map live;
 	uint64_t live_weight, peak_weight, peak_index, alloc_index;
+
+	/* Flame charts (ordered stack sets): the kept samples in time order. */
+	int chart;
+	struct tev *tevs;
+	size_t ntevs, tevs_cap;
 };
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -389,8 +414,9 @@ static int first_walk(struct loader *l)
 }
 
 /* Adds weight to the aggregate of (stack, tid); counts the sample, and counts it as missing
- * when its stack was never defined. */
-static int aggregate(struct loader *l, uint64_t stack, uint64_t tid, uint64_t weight,
+ * when its stack was never defined. For flame charts, also records the sample as an event at
+ * the given time. */
+static int aggregate(struct loader *l, uint64_t stack, uint64_t tid, uint64_t weight, uint64_t time,
 		     struct inflame_load_stats *st)
 {
 	struct map_entry *e;
@@ -411,6 +437,13 @@ static int aggregate(struct loader *l, uint64_t stack, uint64_t tid, uint64_t we
 	l->aggs[e->v1].weight += weight;
 	st->samples++;
 	st->missing_stacks += e->v2;
+	if (l->chart) {
+		if (l->ntevs >= UINT32_MAX ||
+		    grow((void **)&l->tevs, &l->tevs_cap, l->ntevs + 1, sizeof(*l->tevs)) < 0)
+			return -ENOMEM;
+		l->tevs[l->ntevs] = (struct tev){time, weight, (uint32_t)e->v1, (uint32_t)l->ntevs};
+		l->ntevs++;
+	}
 	return 0;
 }
 
@@ -431,7 +464,8 @@ static int live_apply(struct loader *l, const struct inflame_sample_rec *s)
 		e->v1 = s->stack;
 		e->v2 = s->tid;
 		e->v3 = s->weight;
-		e->v4 = count_units(s);
+		e->v4 = s->time;
+		e->v5 = count_units(s);
 		l->live_weight += s->weight;
 	}
 	return 0;
@@ -476,7 +510,7 @@ static int sample_walk(struct loader *l, enum inflame_view view, uint64_t limit,
 							view == INFLAME_VIEW_ALLOC_COUNT
 							    ? count_units(&s)
 							    : s.weight,
-							st);
+							s.time, st);
 				continue;
 			}
 			if (s.event != INFLAME_EV_ALLOC && s.event != INFLAME_EV_FREE)
@@ -503,7 +537,7 @@ static int aggregate_live(struct loader *l, int count_only, struct inflame_load_
 
 		if (!e->used)
 			continue;
-		err = aggregate(l, e->v1, e->v2, count_only ? e->v4 : e->v3, st);
+		err = aggregate(l, e->v1, e->v2, count_only ? e->v5 : e->v3, e->v4, st);
 		if (err < 0)
 			return err;
 	}
@@ -519,63 +553,159 @@ static uint32_t intern_tagged(struct inflame_stackset *ss, const char *name, siz
 	return inflame_stackset_intern(ss, buf, (size_t)len);
 }
 
-/* Symbolizes the aggregated stacks and adds them to ss, root first. Count views' sums are in
- * 1/COUNT_UNIT and rounded here (count != 0). */
-static int emit(struct loader *l, struct inflame_stackset *ss, struct inflame_load_stats *st,
-		int count)
+/* The most frames one aggregate can have: process and thread roots, "[missing stack]", and
+ * every address's names. */
+#define MAX_AGG_FRAMES (3 + (size_t)INFLAME_MAX_FRAMES * INFLAME_SYMBOLIZE_MAX_NAMES)
+
+/* Symbolizes aggregate a into frames (root first); *n receives the count. Returns 0 or a
+ * negative errno. */
+static int agg_frames(struct loader *l, struct inflame_stackset *ss, const struct agg *a,
+		      uint32_t *frames, size_t *np)
 {
-	uint32_t *frames;
-	size_t cap = 2 + (size_t)INFLAME_MAX_FRAMES * INFLAME_SYMBOLIZE_MAX_NAMES;
+	const struct map_entry *se = a->stack ? map_find(&l->stacks, a->stack, 0) : NULL;
+	size_t n = 0, nf = se ? (size_t)se->v2 : 0;
+	const char *comm = l->comm[0] ? l->comm : "[unknown]";
+
+	if (l->o->pid)
+		frames[n++] = intern_tagged(ss, comm, strlen(comm), l->pid);
+	if (l->o->threads) {
+		const struct map_entry *te = map_find(&l->threads, a->tid, 0);
+
+		if (te && te->v2)
+			frames[n++] = intern_tagged(ss, l->names + te->v1, te->v2, a->tid);
+		else
+			frames[n++] = intern_tagged(ss, comm, strlen(comm), a->tid);
+	}
+	if (!se)
+		frames[n++] = inflame_stackset_intern(ss, "[missing stack]", 15);
+	/* Frames are leaf first in the dump: walk them from the root. */
+	for (size_t k = nf; k-- > 0;) {
+		const char *names[INFLAME_SYMBOLIZE_MAX_NAMES];
+		int nn = inflame_symbolize_addr(l->sym, l->addrs[se->v1 + k], k != 0, names);
+
+		if (nn < 0)
+			return nn;
+		/* Names come innermost first: the outermost (the real function) is the caller of
+		 * the inlined ones. */
+		for (int j = nn; j-- > 0;)
+			frames[n++] = inflame_stackset_intern(ss, names[j], strlen(names[j]));
+	}
+	for (size_t k = 0; k < n; k++)
+		if (frames[k] == UINT32_MAX)
+			return -ENOMEM;
+	*np = n;
+	return 0;
+}
+
+/* Count views: from 1/COUNT_UNIT to allocations, rounding each sum (and, in a flame chart,
+ * each event). */
+static void scale_counts(struct loader *l)
+{
+	for (size_t i = 0; i < l->naggs; i++)
+		l->aggs[i].weight = (l->aggs[i].weight + COUNT_UNIT / 2) / COUNT_UNIT;
+	for (size_t i = 0; i < l->ntevs; i++)
+		l->tevs[i].weight = (l->tevs[i].weight + COUNT_UNIT / 2) / COUNT_UNIT;
+}
+
+/* Symbolizes the aggregated stacks and adds them to ss, root first. */
+static int emit(struct loader *l, struct inflame_stackset *ss)
+{
+	uint32_t *frames = malloc(MAX_AGG_FRAMES * sizeof(*frames));
 	int err = 0;
 
-	frames = malloc(cap * sizeof(*frames));
 	if (!frames)
 		return -ENOMEM;
 	for (size_t i = 0; i < l->naggs && !err; i++) {
-		const struct agg *a = &l->aggs[i];
-		const struct map_entry *se = a->stack ? map_find(&l->stacks, a->stack, 0) : NULL;
-		size_t n = 0, nf = se ? (size_t)se->v2 : 0;
-		const char *comm = l->comm[0] ? l->comm : "[unknown]";
+		size_t n;
 
-		uint64_t weight = count ? (a->weight + COUNT_UNIT / 2) / COUNT_UNIT : a->weight;
-
-		if (!weight)
+		if (!l->aggs[i].weight)
 			continue;
-		if (l->o->pid)
-			frames[n++] = intern_tagged(ss, comm, strlen(comm), l->pid);
-		if (l->o->threads) {
-			const struct map_entry *te = map_find(&l->threads, a->tid, 0);
-
-			if (te && te->v2)
-				frames[n++] = intern_tagged(ss, l->names + te->v1, te->v2, a->tid);
-			else
-				frames[n++] = intern_tagged(ss, comm, strlen(comm), a->tid);
-		}
-		if (!se)
-			frames[n++] = inflame_stackset_intern(ss, "[missing stack]", 15);
-		/* Frames are leaf first in the dump: walk them from the root. */
-		for (size_t k = nf; k-- > 0;) {
-			const char *names[INFLAME_SYMBOLIZE_MAX_NAMES];
-			int nn =
-			    inflame_symbolize_addr(l->sym, l->addrs[se->v1 + k], k != 0, names);
-
-			if (nn < 0) {
-				err = nn;
-				break;
-			}
-			/* Names come innermost first: the outermost (the real function) is the
-			 * caller of the inlined ones. */
-			for (int j = nn; j-- > 0;)
-				frames[n++] =
-				    inflame_stackset_intern(ss, names[j], strlen(names[j]));
-		}
-		for (size_t k = 0; k < n && !err; k++)
-			if (frames[k] == UINT32_MAX)
-				err = -ENOMEM;
+		err = agg_frames(l, ss, &l->aggs[i], frames, &n);
 		if (!err)
-			err = inflame_stackset_add(ss, frames, n, weight);
+			err = inflame_stackset_add(ss, frames, n, l->aggs[i].weight);
 	}
 	free(frames);
+	return err;
+}
+
+static int cmp_tevs(const void *a, const void *b)
+{
+	const struct tev *x = a, *y = b;
+
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/*
+ * Flame charts: sorts the events by time (and, with --threads, groups them by thread, threads
+ * in the order of their first event), then adds them in that order. Each aggregate is
+ * symbolized once; its frames are kept in one array for the events that repeat it.
+ */
+static int emit_chart(struct loader *l, struct inflame_stackset *ss)
+{
+	struct span {
+		uint64_t off; /* in frames */
+		uint32_t n;
+		uint32_t done; /* symbolized */
+	} *where = NULL;       /* by aggregate */
+	uint32_t *frames = NULL, *buf = NULL;
+	size_t len = 0, cap = 0;
+	struct map lanes = {0};
+	int err = 0;
+
+	if (!l->ntevs)
+		return 0;
+	qsort(l->tevs, l->ntevs, sizeof(*l->tevs), cmp_tevs);
+	if (l->o->threads) {
+		/* The time field becomes the lane: the rank of the event's thread. */
+		for (size_t i = 0; i < l->ntevs; i++) {
+			int added;
+			struct map_entry *e =
+			    map_get(&lanes, l->aggs[l->tevs[i].agg].tid, 0, &added);
+
+			if (!e) {
+				err = -ENOMEM;
+				goto out;
+			}
+			if (added)
+				e->v1 = lanes.used - 1;
+			l->tevs[i].time = e->v1;
+			l->tevs[i].seq = (uint32_t)i;
+		}
+		qsort(l->tevs, l->ntevs, sizeof(*l->tevs), cmp_tevs);
+	}
+	buf = malloc(MAX_AGG_FRAMES * sizeof(*buf));
+	where = calloc(l->naggs ? l->naggs : 1, sizeof(*where));
+	if (!buf || !where) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < l->ntevs && !err; i++) {
+		const struct tev *t = &l->tevs[i];
+		size_t n;
+
+		if (!t->weight)
+			continue;
+		if (!where[t->agg].done) {
+			err = agg_frames(l, ss, &l->aggs[t->agg], buf, &n);
+			if (err)
+				break;
+			err = grow((void **)&frames, &cap, len + n + 1, sizeof(*frames));
+			if (err)
+				break;
+			memcpy(frames + len, buf, n * sizeof(*buf));
+			where[t->agg] = (struct span){len, (uint32_t)n, 1};
+			len += n;
+		}
+		err = inflame_stackset_add(ss, frames + where[t->agg].off, where[t->agg].n,
+					   t->weight);
+	}
+out:
+	map_free(&lanes);
+	free(frames);
+	free(buf);
+	free(where);
 	return err;
 }
 
@@ -608,6 +738,7 @@ int inflame_dumpfile_load(const char *path, const struct inflame_load_opts *o,
 		return -ENOMEM;
 	}
 	l->o = o;
+	l->chart = inflame_stackset_is_ordered(ss);
 	rc = inflame_dump_reader_open(&l->r, path);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s", l->r.err);
@@ -665,7 +796,9 @@ int inflame_dumpfile_load(const char *path, const struct inflame_load_opts *o,
 	}
 	if (rc < 0)
 		goto out;
-	rc = emit(l, ss, st, view == INFLAME_VIEW_ALLOC_COUNT || view == INFLAME_VIEW_LIVE_COUNT);
+	if (view == INFLAME_VIEW_ALLOC_COUNT || view == INFLAME_VIEW_LIVE_COUNT)
+		scale_counts(l);
+	rc = l->chart ? emit_chart(l, ss) : emit(l, ss);
 	if (rc < 0)
 		goto out;
 	st->view_used = view;
@@ -688,6 +821,7 @@ out:
 	free(l->addrs);
 	free(l->names);
 	free(l->aggs);
+	free(l->tevs);
 	inflame_dump_reader_close(&l->r);
 	free(l);
 	return rc;

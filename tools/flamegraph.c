@@ -17,6 +17,15 @@
  *
  * Colours come from a hash of the function name by default, so the same function has the
  * same colour in every graph.
+ *
+ * Differential graphs (stack sets with baseline counts, from "stack base count" lines) are
+ * drawn as flamegraph.pl draws them: widths from the counts, each frame coloured by its self
+ * delta (count - baseline of the stacks ending there) on a white-to-red scale for growth and
+ * white-to-blue for reduction, saturated at the largest |delta|, and the delta shown in the
+ * title as a share of the total ("; +1.23%"). --negate swaps the hues and the sign. Unlike
+ * flamegraph.pl, a stack that ends at a frame another stack already opened (possible in flame
+ * charts) still adds its delta there rather than losing it, and the delta's share is of the
+ * total without --factor's scaling.
  */
 #include "flamegraph.h"
 
@@ -71,12 +80,12 @@ struct builder {
 	double minw; /* in count units */
 };
 
-static int emit(struct builder *b, uint32_t name, uint32_t depth, uint64_t start, uint64_t end)
+/* Stores a frame that is wide enough. */
+static int store(struct builder *b, uint32_t name, uint32_t depth, uint64_t start, uint64_t end,
+		 int64_t delta)
 {
 	struct inflame_fg_layout *lay = b->lay;
 
-	if ((double)(end - start) < b->minw || end == start)
-		return 0;
 	if (lay->n == b->cap) {
 		size_t ncap = b->cap ? b->cap * 2 : 1024;
 		struct inflame_fg_frame *q = realloc(lay->frames, ncap * sizeof(*q));
@@ -90,10 +99,28 @@ static int emit(struct builder *b, uint32_t name, uint32_t depth, uint64_t start
 	lay->frames[lay->n].depth = depth;
 	lay->frames[lay->n].start = start;
 	lay->frames[lay->n].end = end;
+	lay->frames[lay->n].delta = delta;
 	lay->n++;
 	if (depth > lay->maxdepth)
 		lay->maxdepth = depth;
 	return 0;
+}
+
+/* A frame closes: it is kept when wide enough. Most frames of a large profile are pruned
+ * here, so this check is inlined into the walk. */
+static inline __attribute__((always_inline)) int
+emit(struct builder *b, uint32_t name, uint32_t depth, uint64_t start, uint64_t end, int64_t delta)
+{
+	/* The scale counts pruned frames too, as flamegraph.pl's does. */
+	if (delta) {
+		uint64_t mag = delta < 0 ? 0 - (uint64_t)delta : (uint64_t)delta;
+
+		if (mag > b->lay->maxdelta)
+			b->lay->maxdelta = mag;
+	}
+	if ((double)(end - start) < b->minw || end == start)
+		return 0;
+	return store(b, name, depth, start, end, delta);
 }
 
 static int cmp_frames(const void *a, const void *b)
@@ -105,10 +132,14 @@ static int cmp_frames(const void *a, const void *b)
 	return (x->start > y->start) - (x->start < y->start);
 }
 
-/* Builds a copy of ss with every stack reversed (for --reverse). */
+/* Builds a copy of ss with every stack reversed (for --reverse), ordered and differential
+ * when ss is. */
 static struct inflame_stackset *reversed_copy(const struct inflame_stackset *ss)
 {
-	struct inflame_stackset *r = inflame_stackset_new();
+	struct inflame_stackset *r = inflame_stackset_is_ordered(ss)
+					 ? inflame_stackset_new_ordered()
+					 : inflame_stackset_new();
+	int diff = inflame_stackset_is_diff(ss);
 	uint32_t *buf = NULL;
 	size_t cap = 0;
 
@@ -138,7 +169,8 @@ static struct inflame_stackset *reversed_copy(const struct inflame_stackset *ss)
 		}
 		for (size_t k = 0; k < n; k++)
 			buf[k] = f[n - 1 - k];
-		if (inflame_stackset_add(r, buf, n, c) < 0)
+		if ((diff ? inflame_stackset_add_diff(r, buf, n, inflame_stackset_base(ss, i), c)
+			  : inflame_stackset_add(r, buf, n, c)) < 0)
 			goto fail;
 	}
 	free(buf);
@@ -149,13 +181,111 @@ fail:
 	return NULL;
 }
 
+/* count - base, clamped to the range of int64_t. */
+static int64_t stack_delta(uint64_t count, uint64_t base)
+{
+	if (count >= base)
+		return count - base > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)(count - base);
+	return base - count > (uint64_t)INT64_MAX ? -INT64_MAX : -(int64_t)(base - count);
+}
+
+/* The frames open while walking the stacks: the current path, where each frame started and,
+ * for differential sets, the delta of the stacks that ended at it so far. */
+struct walk {
+	uint32_t *path;
+	uint64_t *pstart;
+	int64_t *pdelta;
+	size_t cap, depth;
+	uint64_t x;
+	int64_t rootdelta;
+};
+
+static int walk_grow(struct walk *w, size_t n)
+{
+	size_t ncap = w->cap ? w->cap : 64;
+	uint32_t *q;
+	uint64_t *q2;
+	int64_t *q3;
+
+	while (ncap < n)
+		ncap *= 2;
+	q = realloc(w->path, ncap * sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	w->path = q;
+	q2 = realloc(w->pstart, ncap * sizeof(*q2));
+	if (!q2)
+		return -ENOMEM;
+	w->pstart = q2;
+	q3 = realloc(w->pdelta, ncap * sizeof(*q3));
+	if (!q3)
+		return -ENOMEM;
+	w->pdelta = q3;
+	w->cap = ncap;
+	return 0;
+}
+
+/*
+ * Walks the stacks in order, closing and opening frames. diff is a constant at each call, so
+ * the compiler makes one copy without any delta bookkeeping for the usual, single-count sets.
+ */
+static inline __attribute__((always_inline)) int
+walk_stacks(struct builder *b, struct walk *w, const struct inflame_stackset *ss, const int diff)
+{
+	size_t nst = inflame_stackset_count(ss);
+	int rc;
+
+	for (size_t i = 0; i < nst; i++) {
+		const uint32_t *f;
+		size_t n, p = 0;
+		uint64_t c, base;
+
+		inflame_stackset_get(ss, i, &f, &n, &c);
+		base = diff ? inflame_stackset_base(ss, i) : c;
+		/* A differential stack that vanished (count 0) still has a delta to give. */
+		if (c == 0 && base == 0)
+			continue;
+		while (p < w->depth && p < n && w->path[p] == f[p])
+			p++;
+		for (size_t d = w->depth; d > p; d--) {
+			rc = emit(b, w->path[d - 1], (uint32_t)d, w->pstart[d - 1], w->x,
+				  diff ? w->pdelta[d - 1] : 0);
+			if (rc < 0)
+				return rc;
+		}
+		if (n > w->cap && walk_grow(w, n) < 0)
+			return -ENOMEM;
+		for (size_t d = p; d < n; d++) {
+			w->path[d] = f[d];
+			w->pstart[d] = w->x;
+		}
+		w->depth = n;
+		if (diff) {
+			int64_t d = stack_delta(c, base);
+
+			for (size_t k = p; k < n; k++)
+				w->pdelta[k] = 0;
+			if (n)
+				w->pdelta[n - 1] += d;
+			else
+				w->rootdelta += d;
+		}
+		w->x += c;
+	}
+	for (size_t d = w->depth; d > 0; d--) {
+		rc = emit(b, w->path[d - 1], (uint32_t)d, w->pstart[d - 1], w->x,
+			  diff ? w->pdelta[d - 1] : 0);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 int inflame_flamegraph_layout(struct inflame_stackset *ss, const struct inflame_fg_opts *o,
 			      struct inflame_fg_layout *lay)
 {
 	struct builder b = {.lay = lay};
-	uint32_t *path = NULL;
-	uint64_t *pstart = NULL, x = 0;
-	size_t pcap = 0, depth = 0, nst;
+	struct walk w = {0};
 	double usable = o->width - 2 * XPAD;
 	int rc = 0;
 
@@ -169,70 +299,28 @@ int inflame_flamegraph_layout(struct inflame_stackset *ss, const struct inflame_
 	lay->names = ss;
 	if (!o->flamechart)
 		inflame_stackset_sort(ss);
+	lay->diff = inflame_stackset_is_diff(ss);
+	lay->maxdelta = 1;
 	lay->total = inflame_stackset_total(ss);
 	if (o->minwidth_percent)
 		b.minw = (double)lay->total * o->minwidth / 100.0;
 	else
 		b.minw = usable > 0 && lay->total ? o->minwidth * (double)lay->total / usable : 0;
-	nst = inflame_stackset_count(ss);
-	for (size_t i = 0; i < nst; i++) {
-		const uint32_t *f;
-		size_t n, p = 0;
-		uint64_t c;
-
-		inflame_stackset_get(ss, i, &f, &n, &c);
-		if (c == 0)
-			continue;
-		while (p < depth && p < n && path[p] == f[p])
-			p++;
-		for (size_t d = depth; d > p; d--) {
-			rc = emit(&b, path[d - 1], (uint32_t)d, pstart[d - 1], x);
-			if (rc < 0)
-				goto out;
-		}
-		if (n > pcap) {
-			size_t ncap = pcap ? pcap : 64;
-			uint32_t *q;
-			uint64_t *q2;
-
-			while (ncap < n)
-				ncap *= 2;
-			q = realloc(path, ncap * sizeof(*q));
-			if (!q) {
-				rc = -ENOMEM;
-				goto out;
-			}
-			path = q;
-			q2 = realloc(pstart, ncap * sizeof(*q2));
-			if (!q2) {
-				rc = -ENOMEM;
-				goto out;
-			}
-			pstart = q2;
-			pcap = ncap;
-		}
-		for (size_t d = p; d < n; d++) {
-			path[d] = f[d];
-			pstart[d] = x;
-		}
-		depth = n;
-		x += c;
-	}
-	for (size_t d = depth; d > 0; d--) {
-		rc = emit(&b, path[d - 1], (uint32_t)d, pstart[d - 1], x);
-		if (rc < 0)
-			goto out;
-	}
-	if (x > 0) {
+	rc = lay->diff ? walk_stacks(&b, &w, ss, 1) : walk_stacks(&b, &w, ss, 0);
+	if (rc < 0)
+		goto out;
+	if (w.x > 0) {
 		b.minw = 0;
-		rc = emit(&b, UINT32_MAX, 0, 0, x);
+		rc = emit(&b, UINT32_MAX, 0, 0, w.x, w.rootdelta);
 		if (rc < 0)
 			goto out;
 	}
-	qsort(lay->frames, lay->n, sizeof(*lay->frames), cmp_frames);
+	if (lay->n) /* qsort may not be given NULL, even for no elements */
+		qsort(lay->frames, lay->n, sizeof(*lay->frames), cmp_frames);
 out:
-	free(path);
-	free(pstart);
+	free(w.path);
+	free(w.pstart);
+	free(w.pdelta);
 	if (rc < 0)
 		inflame_flamegraph_layout_free(lay);
 	return rc;
@@ -418,6 +506,28 @@ static struct rgb frame_color(enum inflame_fg_palette p, const char *s, size_t n
 		break;
 	}
 	return basic(hue, v);
+}
+
+/*
+ * The colour of a differential frame: white for no change, towards red for growth and towards
+ * blue for reduction (the other way round with negate), by |delta| / maxdelta, on the same
+ * scale as flamegraph.pl so that graphs made by either look alike.
+ */
+static struct rgb delta_color(int64_t delta, uint64_t maxdelta, int negate)
+{
+	struct rgb c = {255, 255, 255};
+	double mag, max = (double)maxdelta;
+
+	if (negate)
+		delta = -delta;
+	mag = delta < 0 ? -(double)delta : (double)delta;
+	if (mag > max)
+		mag = max;
+	if (delta > 0)
+		c.g = c.b = (int)(210 * (max - mag) / max);
+	else if (delta < 0)
+		c.r = c.g = (int)(210 * (max - mag) / max);
+	return c;
 }
 
 /* ---- Consistent palette file (--cp) ---------------------------------------------------- */
@@ -842,7 +952,11 @@ int inflame_flamegraph_write(struct inflame_stackset *ss, const struct inflame_f
 			y1 = height - ypad2 - (f->depth + 1) * fh + FRAMEPAD;
 			y2 = height - ypad2 - f->depth * fh;
 		}
-		if (pm.names) {
+		if (lay.diff && !(nlen == 2 && !memcmp(name, "--", 2)) &&
+		    !(nlen == 1 && name[0] == '-')) {
+			/* Separator frames keep their greys, as in flamegraph.pl. */
+			c = delta_color(f->delta, lay.maxdelta, o->negate);
+		} else if (pm.names) {
 			uint32_t id = inflame_stackset_intern(pm.names, name, nlen);
 
 			if (id == UINT32_MAX) {
@@ -867,8 +981,16 @@ int inflame_flamegraph_write(struct inflame_stackset *ss, const struct inflame_f
 		fprintf(out, "<g fg:x=\"%llu\" fg:w=\"%llu\"><title>", (unsigned long long)f->start,
 			(unsigned long long)count);
 		put_escaped(out, name, nlen, SIZE_MAX);
-		fprintf(out, " (%s %s, %.2f%%)</title>", cbuf, countname,
+		fprintf(out, " (%s %s, %.2f%%", cbuf, countname,
 			100.0 * (double)count / (double)lay.total);
+		if (lay.diff && f->name != UINT32_MAX) {
+			/* The change as a share of the total, signed ("+1.23%", "-0.50%"). */
+			int64_t d = o->negate ? -f->delta : f->delta;
+
+			fprintf(out, "; %s%.2f%%", d > 0 ? "+" : "",
+				(double)d * 100.0 / (double)lay.total);
+		}
+		fputs(")</title>", out);
 		fprintf(out,
 			"<rect x=\"%.2f\" y=\"%g\" width=\"%.2f\" height=\"%g\" "
 			"fill=\"rgb(%d,%d,%d)\" rx=\"2\" ry=\"2\"/>",

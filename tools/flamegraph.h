@@ -54,17 +54,24 @@ struct inflame_fg_opts {
 	enum inflame_fg_palette colors;
 	int inverted;	/* icicle graph: root at the top */
 	int reverse;	/* reverse every stack before merging (leaf becomes root) */
-	int flamechart; /* keep the input order instead of sorting by name */
-	int negate;	/* differential graphs: swap the red and blue hues */
+	int flamechart; /* keep the input order instead of sorting by name; the set should be
+			 * ordered (inflame_stackset_new_ordered) so that only adjacent identical
+			 * stacks merge */
+	int negate;	/* differential graphs: red for a reduction, blue for growth, and the
+			 * deltas shown with the opposite sign (widths are unchanged) */
 	int random;	/* random colours instead of colours derived from names */
 };
 
 /* One laid-out frame. name is a frame id of layout.names, UINT32_MAX for the root ("all");
- * [start, end) is in count units; depth 0 is the root. */
+ * [start, end) is in count units (the stacks' counts; in a differential graph the second,
+ * "after" counts); depth 0 is the root. In a differential graph, delta is the frame's self
+ * delta: the sum of count - baseline over the stacks that end at this frame, as flamegraph.pl
+ * attributes a differential line's delta to its leaf. It is 0 otherwise. */
 struct inflame_fg_frame {
 	uint64_t start, end;
 	uint32_t name;
 	uint32_t depth;
+	int64_t delta;
 };
 
 struct inflame_fg_layout {
@@ -72,6 +79,8 @@ struct inflame_fg_layout {
 	size_t n;
 	uint64_t total;
 	uint32_t maxdepth;
+	int diff;	   /* the set was differential: colour by delta */
+	uint64_t maxdelta; /* the largest |delta| of any frame, pruned ones included; >= 1 */
 	const struct inflame_stackset *names; /* the set frame ids refer to */
 	struct inflame_stackset *owned;	      /* a reversed copy, when reverse was asked */
 };

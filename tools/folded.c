@@ -6,8 +6,9 @@
  * The reader is line-oriented and keeps no state between lines, so callers may feed a large
  * input in pieces that end at line boundaries. It accepts what flamegraph.pl accepts: CRLF line
  * ends, any run of blanks before the count, a fractional count (rounded to the nearest
- * integer), and the differential form "stack before after" (the second count is kept, as
- * flamegraph.pl draws widths from it). Empty lines are ignored; any other line without a
+ * integer), and the differential form "stack base count" written by difffolded.pl (both counts
+ * are kept: the stack set's count is the second one, from which flamegraph.pl draws widths,
+ * and the first is its baseline). Empty lines are ignored; any other line without a
  * trailing count is counted in bad_lines and skipped. Frame names are taken byte for byte,
  * empty ones included, so that a folded file survives a round trip through `inflame collapse`.
  */
@@ -78,7 +79,8 @@ int inflame_folded_load(const char *data, size_t len, const struct inflame_load_
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *line = p;
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p), nf = 0;
-		uint64_t count, before;
+		uint64_t count, base;
+		int diff;
 		const char *f;
 
 		p = nl ? nl + 1 : end;
@@ -90,8 +92,8 @@ int inflame_folded_load(const char *data, size_t len, const struct inflame_load_
 			st->bad_lines++;
 			continue;
 		}
-		/* A second number makes it a differential line; the first one is dropped. */
-		(void)take_count(line, &n, &before);
+		/* A second number makes it a differential line: "stack base count". */
+		diff = take_count(line, &n, &base);
 		if (n == 0) {
 			st->bad_lines++;
 			continue;
@@ -123,7 +125,10 @@ int inflame_folded_load(const char *data, size_t len, const struct inflame_load_
 				break;
 			f = semi + 1;
 		}
-		rc = inflame_stackset_add(ss, frames, nf, count);
+		if (diff)
+			rc = inflame_stackset_add_diff(ss, frames, nf, base, count);
+		else
+			rc = inflame_stackset_add(ss, frames, nf, count);
 		if (rc < 0)
 			goto out;
 		st->samples++;

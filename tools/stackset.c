@@ -4,6 +4,15 @@
  * frame ids; each stack record holds its offset, length and count, and a second
  * open-addressing table finds a stack by the hash of its ids. Sorting permutes the record
  * array only. Everything grows by doubling, so adding is amortised O(length of the stack).
+ *
+ * In an ordered set a record is a run: the stack table finds the first record of a distinct
+ * stack, whose frames the later runs of the same stack share (same offset), and only the last
+ * record can absorb a new sample. The table then holds one entry per distinct stack, which is
+ * why rebuilding it skips records whose frames an entry already points at.
+ *
+ * Baseline counts of differential sets live in a separate array indexed by the order in which
+ * records were made (kept in each record, so that sorting needs not move them), allocated on
+ * the first differential add.
  */
 #include "stackset.h"
 
@@ -24,7 +33,7 @@ struct name_info {
 struct stack_rec {
 	uint64_t off;
 	uint32_t n;
-	uint32_t pad;
+	uint32_t idx; /* creation order: the index of the baseline count */
 	uint64_t hash;
 	uint64_t count;
 };
@@ -43,7 +52,13 @@ struct inflame_stackset {
 	size_t nrecs, recs_cap;
 	uint32_t *stab; /* rec index + 1; 0 = empty */
 	size_t stab_size;
+	size_t nuniq; /* entries in stab: distinct stacks */
 	uint64_t total;
+	int ordered;
+
+	uint64_t *bases; /* by rec idx; NULL until the first differential add */
+	size_t bases_cap;
+	uint64_t base_total;
 };
 
 static uint64_t hash_bytes(const void *p, size_t n)
@@ -103,6 +118,25 @@ struct inflame_stackset *inflame_stackset_new(void)
 	return ss;
 }
 
+struct inflame_stackset *inflame_stackset_new_ordered(void)
+{
+	struct inflame_stackset *ss = inflame_stackset_new();
+
+	if (ss)
+		ss->ordered = 1;
+	return ss;
+}
+
+int inflame_stackset_is_ordered(const struct inflame_stackset *ss)
+{
+	return ss->ordered;
+}
+
+int inflame_stackset_is_diff(const struct inflame_stackset *ss)
+{
+	return ss->bases != NULL;
+}
+
 void inflame_stackset_free(struct inflame_stackset *ss)
 {
 	if (!ss)
@@ -113,6 +147,7 @@ void inflame_stackset_free(struct inflame_stackset *ss)
 	free(ss->ids);
 	free(ss->recs);
 	free(ss->stab);
+	free(ss->bases);
 	free(ss);
 }
 
@@ -195,6 +230,24 @@ size_t inflame_stackset_nframes_total(const struct inflame_stackset *ss)
 	return ss->nnames;
 }
 
+/*
+ * Puts record r into the stack table t of size entries. In an ordered set, a record whose
+ * frames an entry already points at (a later run of the same stack) is left out.
+ */
+static void stab_put(const struct inflame_stackset *ss, uint32_t *t, size_t size, size_t r)
+{
+	const struct stack_rec *rec = &ss->recs[r];
+	size_t j, mask = size - 1;
+
+	for (j = rec->hash & mask; t[j]; j = (j + 1) & mask) {
+		const struct stack_rec *o = &ss->recs[t[j] - 1];
+
+		if (ss->ordered && o->hash == rec->hash && o->n == rec->n && o->off == rec->off)
+			return;
+	}
+	t[j] = (uint32_t)(r + 1);
+}
+
 static int rehash_stacks(struct inflame_stackset *ss)
 {
 	size_t n = ss->stab_size * 2;
@@ -202,58 +255,121 @@ static int rehash_stacks(struct inflame_stackset *ss)
 
 	if (!t)
 		return -ENOMEM;
-	for (size_t r = 0; r < ss->nrecs; r++) {
-		size_t j;
-
-		for (j = ss->recs[r].hash & (n - 1); t[j]; j = (j + 1) & (n - 1))
-			;
-		t[j] = (uint32_t)(r + 1);
-	}
+	for (size_t r = 0; r < ss->nrecs; r++)
+		stab_put(ss, t, n, r);
 	free(ss->stab);
 	ss->stab = t;
 	ss->stab_size = n;
 	return 0;
 }
 
-int inflame_stackset_add(struct inflame_stackset *ss, const uint32_t *frames, size_t n,
-			 uint64_t count)
+/* Makes the set differential: every record so far gets its count as its baseline. */
+static int make_diff(struct inflame_stackset *ss)
+{
+	size_t cap = ss->recs_cap ? ss->recs_cap : 64;
+
+	ss->bases = malloc(cap * sizeof(*ss->bases));
+	if (!ss->bases)
+		return -ENOMEM;
+	ss->bases_cap = cap;
+	for (size_t r = 0; r < ss->nrecs; r++)
+		ss->bases[ss->recs[r].idx] = ss->recs[r].count;
+	ss->base_total = ss->total;
+	return 0;
+}
+
+static int same_frames(const struct inflame_stackset *ss, const struct stack_rec *r, uint64_t h,
+		       const uint32_t *frames, size_t n)
+{
+	return r->hash == h && r->n == n && !memcmp(ss->ids + r->off, frames, n * sizeof(uint32_t));
+}
+
+static void add_to(struct inflame_stackset *ss, struct stack_rec *r, uint64_t count, uint64_t base)
+{
+	r->count += count;
+	ss->total += count;
+	if (ss->bases) {
+		ss->bases[r->idx] += base;
+		ss->base_total += base;
+	}
+}
+
+static inline __attribute__((always_inline)) int
+add(struct inflame_stackset *ss, const uint32_t *frames, size_t n, uint64_t count, uint64_t base)
 {
 	uint64_t h = hash_bytes(frames, n * sizeof(uint32_t));
 	size_t i, mask = ss->stab_size - 1;
 	struct stack_rec *r;
+	uint64_t shared = 0; /* the offset of frames stored before, when found */
+	int found = 0;
 
+	/* A flame chart's input repeats the last stack most of the time: check it first. */
+	if (ss->ordered && ss->nrecs && same_frames(ss, &ss->recs[ss->nrecs - 1], h, frames, n)) {
+		add_to(ss, &ss->recs[ss->nrecs - 1], count, base);
+		return 0;
+	}
 	for (i = h & mask; ss->stab[i]; i = (i + 1) & mask) {
 		r = &ss->recs[ss->stab[i] - 1];
-		if (r->hash == h && r->n == n &&
-		    !memcmp(ss->ids + r->off, frames, n * sizeof(uint32_t))) {
-			r->count += count;
-			ss->total += count;
-			return 0;
+		if (same_frames(ss, r, h, frames, n)) {
+			if (!ss->ordered) {
+				add_to(ss, r, count, base);
+				return 0;
+			}
+			/* A new run of a stack seen before: share its frames. */
+			shared = r->off;
+			found = 1;
+			break;
 		}
 	}
 	if (ss->nrecs >= UINT32_MAX - 2 || n > UINT32_MAX)
 		return -ENOMEM;
-	if ((ss->nrecs + 1) * 2 > ss->stab_size) {
+	if (!found && (ss->nuniq + 1) * 2 > ss->stab_size) {
 		if (rehash_stacks(ss) < 0)
 			return -ENOMEM;
 		mask = ss->stab_size - 1;
 		for (i = h & mask; ss->stab[i]; i = (i + 1) & mask)
 			;
 	}
-	if (grow((void **)&ss->ids, &ss->ids_cap, ss->ids_len + n, sizeof(uint32_t)) < 0 ||
-	    grow((void **)&ss->recs, &ss->recs_cap, ss->nrecs + 1, sizeof(struct stack_rec)) < 0)
+	if ((!found &&
+	     grow((void **)&ss->ids, &ss->ids_cap, ss->ids_len + n, sizeof(uint32_t)) < 0) ||
+	    grow((void **)&ss->recs, &ss->recs_cap, ss->nrecs + 1, sizeof(struct stack_rec)) < 0 ||
+	    (ss->bases &&
+	     grow((void **)&ss->bases, &ss->bases_cap, ss->nrecs + 1, sizeof(*ss->bases)) < 0))
 		return -ENOMEM;
-	if (n)
-		memcpy(ss->ids + ss->ids_len, frames, n * sizeof(uint32_t));
 	r = &ss->recs[ss->nrecs];
-	r->off = ss->ids_len;
+	if (found) {
+		r->off = shared;
+	} else {
+		if (n)
+			memcpy(ss->ids + ss->ids_len, frames, n * sizeof(uint32_t));
+		r->off = ss->ids_len;
+		ss->ids_len += n;
+		ss->stab[i] = (uint32_t)(ss->nrecs + 1);
+		ss->nuniq++;
+	}
 	r->n = (uint32_t)n;
+	r->idx = (uint32_t)ss->nrecs;
 	r->hash = h;
-	r->count = count;
-	ss->ids_len += n;
-	ss->stab[i] = (uint32_t)(++ss->nrecs);
-	ss->total += count;
+	r->count = 0;
+	if (ss->bases)
+		ss->bases[r->idx] = 0;
+	ss->nrecs++;
+	add_to(ss, r, count, base);
 	return 0;
+}
+
+int inflame_stackset_add(struct inflame_stackset *ss, const uint32_t *frames, size_t n,
+			 uint64_t count)
+{
+	return add(ss, frames, n, count, count);
+}
+
+int inflame_stackset_add_diff(struct inflame_stackset *ss, const uint32_t *frames, size_t n,
+			      uint64_t base, uint64_t count)
+{
+	if (!ss->bases && make_diff(ss) < 0)
+		return -ENOMEM;
+	return add(ss, frames, n, count, base);
 }
 
 size_t inflame_stackset_count(const struct inflame_stackset *ss)
@@ -271,9 +387,19 @@ void inflame_stackset_get(const struct inflame_stackset *ss, size_t i, const uin
 	*count = r->count;
 }
 
+uint64_t inflame_stackset_base(const struct inflame_stackset *ss, size_t i)
+{
+	return ss->bases ? ss->bases[ss->recs[i].idx] : ss->recs[i].count;
+}
+
 uint64_t inflame_stackset_total(const struct inflame_stackset *ss)
 {
 	return ss->total;
+}
+
+uint64_t inflame_stackset_base_total(const struct inflame_stackset *ss)
+{
+	return ss->bases ? ss->base_total : ss->total;
 }
 
 /*
@@ -361,11 +487,6 @@ void inflame_stackset_sort(struct inflame_stackset *ss)
 	free(rank);
 	/* The stack table points at record indices: rebuild it. */
 	memset(ss->stab, 0, ss->stab_size * sizeof(*ss->stab));
-	for (size_t r = 0; r < ss->nrecs; r++) {
-		size_t j, mask = ss->stab_size - 1;
-
-		for (j = ss->recs[r].hash & mask; ss->stab[j]; j = (j + 1) & mask)
-			;
-		ss->stab[j] = (uint32_t)(r + 1);
-	}
+	for (size_t r = 0; r < ss->nrecs; r++)
+		stab_put(ss, ss->stab, ss->stab_size, r);
 }

@@ -1,14 +1,15 @@
 // Browser test of the flame graph's script in real headless Chromium, driven by
 // playwright-core: load a generated SVG, hover, click a frame and check the zoom, search with
 // a regular expression and check the matched share (nested matches counted once), toggle case,
-// reset. Usage: node flamegraph.test.mjs NODE_DIR SVG
+// reset; on a differential graph, hover shows the delta and a search reset restores the delta
+// colours. Usage: node flamegraph.test.mjs NODE_DIR SVG [DIFF_SVG]
 import { createRequire } from "node:module";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
-const [nodeDir, svgPath] = process.argv.slice(2);
+const [nodeDir, svgPath, diffPath] = process.argv.slice(2);
 const require = createRequire(path.join(path.resolve(nodeDir), "node_modules", "x.js"));
 const { chromium } = require("playwright-core");
 
@@ -97,6 +98,27 @@ try {
 	check(await text("matched") === "Matched: 55.0%", "ic toggles case", await text("matched"));
 	await page.keyboard.press("Escape");
 	check(await text("matched") === "", "Escape resets the search");
+
+	if (diffPath) {
+		// Differential graph: 100 samples after; grows +20, shrinks -20 (the largest |delta|).
+		await page.goto(pathToFileURL(path.resolve(diffPath)).href);
+		const fill = async (name) => await frame(name).locator("rect").getAttribute("fill");
+		check(await fill("shrinks") === "rgb(0,0,255)", "reduction is blue", await fill("shrinks"));
+		check(await fill("grows") === "rgb(255,0,0)", "growth is red", await fill("grows"));
+		check(await fill("same") === "rgb(255,255,255)", "no change is white", await fill("same"));
+		await frame("grows").locator("rect").hover();
+		check((await text("details")) === "Function: grows (30 samples, 30.00%; +20.00%)",
+			"hover shows the delta", await text("details"));
+		answer = "^grows$";
+		await page.locator("#search").click();
+		check(await fill("grows") === "rgb(230,0,230)", "diff match highlighted");
+		await page.locator("#search").click();
+		check(await fill("grows") === "rgb(255,0,0)", "search reset restores the delta colour",
+			await fill("grows"));
+		await frame("shrinks").locator("rect").click();
+		check(Math.abs(await width("shrinks") - usable) < 0.02, "diff frames zoom",
+			await width("shrinks"));
+	}
 	check(errors.length === 0, "no script errors", errors.join("; "));
 } finally {
 	await browser.close();
