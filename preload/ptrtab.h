@@ -35,14 +35,16 @@ static inline int inflame_ptrtab_maybe(const void *p);
 /* Forgets everything (the child after fork, single-threaded). */
 void inflame_ptrtab_clear(void);
 
-/* The filter: one byte counter per hash bucket of addresses. Exposed for the inline test. */
-#define INFLAME_PTRTAB_FILTER_BITS 20
+/* The filter: one byte counter per hash bucket of addresses, half as many buckets as the
+ * table has slots, at least 2^12 and at most 2^20. It is read on every free, so it has to stay
+ * in cache: 64 KiB at the default rate. Exposed for the inline test. */
 extern _Atomic(unsigned char) *inflame__ptrtab_filter __attribute__((visibility("hidden")));
+extern unsigned inflame__ptrtab_filter_shift __attribute__((visibility("hidden")));
 
 static inline size_t inflame__ptrtab_bucket(const void *p)
 {
 	return (size_t)((((uint64_t)(uintptr_t)p >> 4) * 0x9e3779b97f4a7c15ull) >>
-			(64 - INFLAME_PTRTAB_FILTER_BITS));
+			inflame__ptrtab_filter_shift);
 }
 
 static inline int inflame_ptrtab_maybe(const void *p)

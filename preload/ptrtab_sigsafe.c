@@ -10,7 +10,7 @@
  * tombstones keeps every key within MAX_PROBE slots of its home, so lookups stop there (or at an
  * empty slot).
  *
- * In front of it, a filter of 2^INFLAME_PTRTAB_FILTER_BITS byte counters indexed by a hash of
+ * In front of it, a filter of byte counters (half as many as slots) indexed by a hash of
  * the address: incremented before a key goes in, decremented after it came out. A zero counter
  * proves the pointer is not in the table. A counter that reaches 255 sticks there (its bucket
  * then always goes to the table), so it can never wrap to a false zero. Full tracing, where
@@ -28,6 +28,7 @@
 #define STICKY	  255u
 
 _Atomic(unsigned char) *inflame__ptrtab_filter;
+unsigned inflame__ptrtab_filter_shift = 64 - 12;
 struct slot {
 	_Atomic uintptr_t key;
 	uint64_t size; /* written by the inserting thread after it claimed the key */
@@ -38,7 +39,7 @@ static size_t mask;
 
 static size_t filter_bytes(void)
 {
-	return (size_t)1 << INFLAME_PTRTAB_FILTER_BITS;
+	return (size_t)1 << (64 - inflame__ptrtab_filter_shift);
 }
 
 int inflame_ptrtab_init(size_t slots, int filter)
@@ -56,6 +57,13 @@ int inflame_ptrtab_init(size_t slots, int filter)
 	mask = n - 1;
 	if (!filter)
 		return 0;
+	{
+		unsigned bits = 12;
+
+		while (bits < 20 && ((size_t)2 << bits) < n)
+			bits++;
+		inflame__ptrtab_filter_shift = 64 - bits;
+	}
 	f = mmap(NULL, filter_bytes(), PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (f == MAP_FAILED) {

@@ -48,8 +48,8 @@ static void test_insert_remove(void **state)
 		if (there)
 			assert_int_equal(size, i);
 	}
-	/* Never inserted: not found, and the filter says so for almost all of them (500 keys in
-	 * 2^20 counters: about 5 false positives expected). */
+	/* Never inserted: not found, and the filter says so for most of them (500 keys in 2^12
+	 * counters for this small table: about 12% false positives expected). */
 	{
 		int maybe = 0;
 
@@ -58,7 +58,7 @@ static void test_insert_remove(void **state)
 			    inflame_ptrtab_remove((void *)(i * 16 + 0x7f0000000000), &size), 0);
 			maybe += inflame_ptrtab_maybe((void *)(i * 16 + 0x7f0000000000));
 		}
-		assert_true(maybe < 100);
+		assert_true(maybe < 2000);
 	}
 }
 
