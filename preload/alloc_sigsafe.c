@@ -166,12 +166,15 @@ static void wait_for_room(struct inflame_thread *t, uint64_t bytes, int always)
 	if (!(full || always) || atomic_load_explicit(&t->producing, memory_order_relaxed) ||
 	    atomic_load_explicit(&t->in_dl, memory_order_relaxed))
 		return;
+	/* A record that does not fit before the end of the ring is preceded by padding shorter
+	 * than itself: room for twice the record is always enough. */
+	bytes = 2 * (bytes + 16);
+	if (inflame_ring_used(r, 0) + bytes <= r->size)
+		return; /* the last view of the consumer's progress suffices */
 	for (int i = 0; i < WAIT_ROUNDS; i++) {
-		uint64_t used = atomic_load_explicit(&r->head, memory_order_relaxed) -
-				atomic_load_explicit(&r->tail, memory_order_acquire);
 		struct timespec ts = {0, WAIT_NS};
 
-		if (used + bytes + 64 <= r->size ||
+		if (inflame_ring_used(r, 1) + bytes <= r->size ||
 		    !atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed))
 			return;
 		inflame_writer_request(INFLAME_WRITER_WAKE);

@@ -30,6 +30,6 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 int inflame_sample_put_nostack(struct inflame_thread *t, int event, uint64_t size, uint64_t addr);
 /* Wakes the writer when a ring has just passed half full (used > size/2, before = used bytes
  * before the record was claimed). Async-signal-safe. */
-void inflame_sample_maybe_wake(const struct inflame_ring *r, uint64_t before);
+void inflame_sample_maybe_wake(struct inflame_ring *r, uint64_t before);
 
 #endif

@@ -105,13 +105,14 @@ void inflame_sample_dump_signal(int sig, siginfo_t *si, void *uc)
 	errno = saved;
 }
 
-static uint64_t ring_used(const struct inflame_ring *r)
+/* The producer's view of the bytes in use (from its last look at the consumer's tail: at
+ * least the real figure, so the writer may be woken early, never late). */
+static uint64_t ring_used(struct inflame_ring *r)
 {
-	return atomic_load_explicit(&r->head, memory_order_relaxed) -
-	       atomic_load_explicit(&r->tail, memory_order_relaxed);
+	return inflame_ring_used(r, 0);
 }
 
-void inflame_sample_maybe_wake(const struct inflame_ring *r, uint64_t before)
+void inflame_sample_maybe_wake(struct inflame_ring *r, uint64_t before)
 {
 	if (before <= r->size / 2 && ring_used(r) > r->size / 2)
 		inflame_writer_request(INFLAME_WRITER_WAKE);
