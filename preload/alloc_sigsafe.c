@@ -12,10 +12,11 @@
  * guard is raised around it and nested allocations pass through unsampled). Nothing here
  * allocates, locks or calls into the loader; errno is preserved.
  *
- * A producer whose ring lacks room for one more record wakes the writer and waits for it, a
- * bounded time (then the record is dropped and counted): in full tracing for every record, so
- * that exact results are exact, and otherwise for frees. It never waits inside the loader or
- * in a nested producer.
+ * In full tracing (INFLAME_ALLOC_RATE=1, asked for exact results) a producer whose ring lacks
+ * room for one more record wakes the writer and waits for it, a bounded time (then the record
+ * is dropped and counted). It never waits inside the loader or in a nested producer. In
+ * sampling mode nothing ever waits: a record that finds the ring full is dropped and counted
+ * (a lost FREE is counted as untracked, and its block then stays in the live view).
  */
 #include "alloc.h"
 
@@ -154,16 +155,15 @@ static struct inflame_thread *self_slot(void)
 
 /*
  * Waits (at most WAIT_ROUNDS times WAIT_NS) until t's ring has room for a record of bytes
- * bytes, waking the writer: for every record in full tracing, and for FREE records always (a
- * lost FREE would show its block as live for ever; a lost sampled ALLOC only loses a sample,
- * and the block is then not tracked). Not in a nested producer, not inside the loader (the
- * writer may need the loader's lock), not once sampling stopped.
+ * bytes, waking the writer: in full tracing only, where the user asked for exact results.
+ * Not in a nested producer, not inside the loader (the writer may need the loader's lock),
+ * not once sampling stopped.
  */
-static void wait_for_room(struct inflame_thread *t, uint64_t bytes, int always)
+static void wait_for_room(struct inflame_thread *t, uint64_t bytes)
 {
 	struct inflame_ring *r = &t->ring;
 
-	if (!(full || always) || atomic_load_explicit(&t->producing, memory_order_relaxed) ||
+	if (!full || atomic_load_explicit(&t->producing, memory_order_relaxed) ||
 	    atomic_load_explicit(&t->in_dl, memory_order_relaxed))
 		return;
 	/* A record that does not fit before the end of the ring is preceded by padding shorter
@@ -201,10 +201,8 @@ void inflame_alloc_record(void *p, size_t size)
 		atomic_fetch_add_explicit(&untracked, 1, memory_order_relaxed);
 		goto out;
 	}
-	wait_for_room(t,
-		      sizeof(struct inflame_rec) +
-			  (uint64_t)inflame__prof.cfg.max_depth * sizeof(uint64_t),
-		      0);
+	wait_for_room(t, sizeof(struct inflame_rec) +
+			     (uint64_t)inflame__prof.cfg.max_depth * sizeof(uint64_t));
 	if (inflame_sample_take(t, INFLAME_EV_ALLOC, weight_of(size), size, (uint64_t)(uintptr_t)p,
 				NULL) < 0) {
 		uint64_t ignored;
@@ -230,8 +228,9 @@ static void record_free(void *p, uint64_t size)
 		atomic_fetch_add_explicit(&untracked, 1, memory_order_relaxed);
 		return;
 	}
-	wait_for_room(t, sizeof(struct inflame_rec), 1);
-	inflame_sample_put_nostack(t, INFLAME_EV_FREE, size, (uint64_t)(uintptr_t)p);
+	wait_for_room(t, sizeof(struct inflame_rec));
+	if (inflame_sample_put_nostack(t, INFLAME_EV_FREE, size, (uint64_t)(uintptr_t)p) < 0)
+		atomic_fetch_add_explicit(&untracked, 1, memory_order_relaxed);
 }
 
 /* Frees need no recursion guard: inflame never frees a pointer it sampled, so its own frees
