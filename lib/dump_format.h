@@ -94,6 +94,9 @@ enum inflame_stat {
 	INFLAME_STAT_SIGNALS = 5,	  /* sampling signals handled */
 	INFLAME_STAT_FOREIGN = 6,	  /* signals passed on to the program's handler */
 	INFLAME_STAT_CPU_NS = 7,	  /* process CPU time (user+sys) at the chunk, ns */
+	INFLAME_STAT_ALLOC_UNTRACKED = 8, /* sampled allocations or frees not recorded: table
+					     of sampled pointers full, or a thread without a
+					     slot (since the process started) */
 	INFLAME_STAT_COUNT_
 };
 

@@ -26,6 +26,7 @@ int inflame_ring_init(struct inflame_ring *r, size_t bytes)
 		return -ENOMEM;
 	atomic_init(&r->head, 0);
 	atomic_init(&r->tail, 0);
+	atomic_init(&r->tail_seen, 0);
 	atomic_init(&r->dropped, 0);
 	r->data = p;
 	r->size = size;
@@ -45,12 +46,56 @@ void inflame_ring_reset(struct inflame_ring *r)
 	memset(r->data, 0, r->size);
 	atomic_store(&r->head, 0);
 	atomic_store(&r->tail, 0);
+	atomic_store(&r->tail_seen, 0);
 	atomic_store(&r->dropped, 0);
+}
+
+/* Reads the consumer's tail (acquire: what it released is no longer read) into tail_seen.
+ * A nested producer may store a newer value in between; either is a valid lower bound. */
+static uint64_t refresh_tail(struct inflame_ring *r)
+{
+	uint64_t t = atomic_load_explicit(&r->tail, memory_order_acquire);
+
+	atomic_store_explicit(&r->tail_seen, t, memory_order_relaxed);
+	return t;
+}
+
+uint64_t inflame_ring_used(struct inflame_ring *r, int fresh)
+{
+	uint64_t tail =
+	    fresh ? refresh_tail(r) : atomic_load_explicit(&r->tail_seen, memory_order_relaxed);
+
+	return atomic_load_explicit(&r->head, memory_order_relaxed) - tail;
 }
 
 static inline uint64_t round_up(uint64_t v)
 {
 	return (v + ALIGN - 1) & ~(uint64_t)(ALIGN - 1);
+}
+
+/*
+ * Compare-and-swap of the head against the ring's own producers only: the thread and signal
+ * handlers that interrupt it, never another CPU. On x86 one cmpxchg without the lock prefix
+ * is atomic with respect to signals (they arrive between instructions), and it does not
+ * drain the store buffer as a locked instruction does, which made the locked form the most
+ * expensive step of a record. Elsewhere the ordinary atomic CAS.
+ */
+static inline int cas_local(_Atomic uint64_t *p, uint64_t *expected, uint64_t desired)
+{
+#if defined(__x86_64__)
+	uint64_t prev = *expected;
+	unsigned char ok;
+
+	__asm__ __volatile__("cmpxchgq %3, %1\n\tsete %0"
+			     : "=q"(ok), "+m"(*(uint64_t *)p), "+a"(prev)
+			     : "r"(desired)
+			     : "memory", "cc");
+	*expected = prev;
+	return ok;
+#else
+	return atomic_compare_exchange_weak_explicit(p, expected, desired, memory_order_relaxed,
+						     memory_order_relaxed);
+#endif
 }
 
 void *inflame_ring_reserve(struct inflame_ring *r, size_t len, uint16_t kind)
@@ -65,17 +110,17 @@ void *inflame_ring_reserve(struct inflame_ring *r, size_t len, uint16_t kind)
 	}
 	head = atomic_load_explicit(&r->head, memory_order_relaxed);
 	for (;;) {
-		tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+		tail = atomic_load_explicit(&r->tail_seen, memory_order_relaxed);
 		pos = head & (r->size - 1);
 		room_to_end = r->size - pos;
 		/* A record never wraps: if it does not fit before the end, pad to the end. */
 		total = need <= room_to_end ? need : room_to_end + need;
-		if (head + total - tail > r->size) {
+		/* The consumer's line is read only when the last view of it says full. */
+		if (head + total - tail > r->size && head + total - refresh_tail(r) > r->size) {
 			atomic_fetch_add_explicit(&r->dropped, 1, memory_order_relaxed);
 			return NULL;
 		}
-		if (atomic_compare_exchange_weak_explicit(
-			&r->head, &head, head + total, memory_order_relaxed, memory_order_relaxed))
+		if (cas_local(&r->head, &head, head + total))
 			break;
 	}
 	if (total != need) {

@@ -22,10 +22,16 @@
 
 struct inflame_ring {
 	_Atomic uint64_t head; /* bytes claimed by producers, ever */
-	_Atomic uint64_t tail; /* bytes released by the consumer, ever */
 	_Atomic uint64_t dropped;
 	uint8_t *data;
 	uint64_t size; /* power of two */
+	/* The producers' last view of tail (never ahead of it): they read the consumer's line
+	 * only when this says the ring is full. */
+	_Atomic uint64_t tail_seen;
+	/* Written by the consumer: on a cache line of its own, so that releasing space does not
+	 * take the producer's line away at every record. */
+	_Alignas(64) _Atomic uint64_t tail; /* bytes released by the consumer, ever */
+	char pad_[56];
 };
 
 /* Record header: the first 8 bytes of each record. 'word' holds the record size in its low 32
@@ -50,6 +56,9 @@ void inflame_ring_reset(struct inflame_ring *r);
 void *inflame_ring_reserve(struct inflame_ring *r, size_t len, uint16_t kind);
 /* Makes a reserved record visible to the consumer. Async-signal-safe. */
 void inflame_ring_commit(void *payload);
+/* Bytes claimed and not yet released as the producer sees it (an upper bound); with fresh = 1
+ * the consumer's current tail is read first. Producer side only. Async-signal-safe. */
+uint64_t inflame_ring_used(struct inflame_ring *r, int fresh);
 
 /* Consumer side: calls fn for each committed record in claim order, stopping at the first
  * record not yet committed, then releases the consumed space. Returns the number consumed.

@@ -6,6 +6,7 @@
  * leaves the profiler inert with one line on stderr; the program runs on unchanged. The
  * destructor stops the clocks and has the writer write everything that is left.
  */
+#include "alloc.h"
 #include "interpose.h"
 #include "log.h"
 #include "modules.h"
@@ -236,6 +237,7 @@ static void atfork_child(void)
 	atomic_store(&inflame__prof.foreign, 0);
 	atomic_store(&inflame__prof.threads_dropped, 0);
 	inflame_thread_after_fork_child();
+	inflame_alloc_after_fork_child();
 	inflame_writer_postfork_child();
 	if (inflame__prof.timer_used == INFLAME_TIMER_ITIMER)
 		inflame_timer_resume_all(); /* itimers are not inherited */
@@ -292,6 +294,11 @@ __attribute__((constructor)) static void inflame_init(void)
 	}
 	if (!c->follow_children)
 		strip_preload_from_env();
+	/* Full tracing produces a record per allocation: give the rings room to absorb bursts
+	 * between two writer cycles unless the user sized them. */
+	if ((c->events & INFLAME_EVMASK_ALLOC) && c->alloc_rate <= 64 &&
+	    !secure_getenv("INFLAME_BUFFER_KB"))
+		c->buffer_kb = 4096;
 	inflame__prof.pid = getpid();
 	inflame__prof.start_realtime = inflame__now_realtime();
 	inflame__prof.start_monotonic = inflame__now_monotonic();
@@ -328,6 +335,10 @@ __attribute__((constructor)) static void inflame_init(void)
 	inflame__prof.active = 1;
 	atomic_store(&inflame__prof.sampling, 1);
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+	if ((c->events & INFLAME_EVMASK_ALLOC) && inflame_alloc_setup() < 0)
+		inflame_log(INFLAME_LOG_QUIET,
+			    "cannot set up allocation profiling (out of memory); "
+			    "allocations are not profiled");
 }
 
 __attribute__((destructor)) static void inflame_fini(void)

@@ -13,9 +13,11 @@
  *   - _exit, _Exit: finish the dump (destructors do not run), waiting a bounded time.
  *   - dlopen, dlclose, dl_iterate_phdr: mark the thread as inside the loader (the DWARF
  *     unwinder must not run then) and keep the module map honest.
+ * The allocator's wrappers are in interpose_alloc.c.
  */
 #include "interpose.h"
 
+#include "alloc.h"
 #include "log.h"
 #include "modules.h"
 #include "profiler.h"
@@ -59,6 +61,7 @@ static void (*real__Exit)(int) __attribute__((noreturn));
 
 void inflame__interpose_resolve(void)
 {
+	inflame__interpose_alloc_resolve();
 	RESOLVE(pthread_create);
 	RESOLVE(pthread_setname_np);
 	RESOLVE(prctl);
@@ -127,7 +130,9 @@ INFLAME_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void
 	RESOLVE(pthread_create);
 	if (!inflame__prof.active)
 		return real_pthread_create(t, attr, fn, arg);
+	inflame__alloc_tls.guard++; /* our own record: not the program's allocation */
 	s = malloc(sizeof(*s));
+	inflame__alloc_tls.guard--;
 	if (!s)
 		return real_pthread_create(t, attr, fn, arg);
 	s->fn = fn;

@@ -24,6 +24,7 @@ struct inflame_rec {
 	uint64_t weight; /* samples (cpu, wall) or estimated bytes (alloc) */
 	uint64_t size;	 /* alloc: real size */
 	uint64_t addr;	 /* alloc/free: pointer */
+	uint64_t seq;	 /* alloc/free: position in the process-wide order of these events */
 	uint32_t nframes;
 	uint32_t flags; /* INFLAME_REC_* */
 	uint64_t frames[];

@@ -19,11 +19,17 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc);
 void inflame_sample_dump_signal(int sig, siginfo_t *si, void *uc);
 
 /* Records one sample of event for thread t, unwinding from uc (a signal context) or, when uc
- * is NULL, from the caller of this function. Returns 0, or -ENOSPC when the sample was
- * dropped (ring full or too deeply nested). Async-signal-safe. */
+ * is NULL, from the caller of this function. ALLOC samples get their place in the process-wide
+ * order of allocation events (alloc.h) and a coarse time; others the precise time. Returns 0, or
+ * -ENOSPC when the sample was dropped (ring full or too deeply nested). Async-signal-safe. */
 int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, uint64_t size,
 			uint64_t addr, void *uc);
-/* Records an event without a stack (a free of a sampled pointer). Async-signal-safe. */
+/* Records an event without a stack (the free of a sampled pointer), with its place in the
+ * order of allocation events and no time of its own (the writer uses the time of the sample
+ * written before it). Returns 0 or -ENOSPC. Async-signal-safe. */
 int inflame_sample_put_nostack(struct inflame_thread *t, int event, uint64_t size, uint64_t addr);
+/* Wakes the writer when a ring has just passed half full (used > size/2, before = used bytes
+ * before the record was claimed). Async-signal-safe. */
+void inflame_sample_maybe_wake(struct inflame_ring *r, uint64_t before);
 
 #endif

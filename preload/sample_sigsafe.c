@@ -7,6 +7,7 @@
  */
 #include "sample.h"
 
+#include "alloc.h"
 #include "dump_format.h"
 #include "profiler.h"
 #include "unwind.h"
@@ -104,16 +105,33 @@ void inflame_sample_dump_signal(int sig, siginfo_t *si, void *uc)
 	errno = saved;
 }
 
+/* The producer's view of the bytes in use (from its last look at the consumer's tail: at
+ * least the real figure, so the writer may be woken early, never late). */
+static uint64_t ring_used(struct inflame_ring *r)
+{
+	return inflame_ring_used(r, 0);
+}
+
+void inflame_sample_maybe_wake(struct inflame_ring *r, uint64_t before)
+{
+	if (before <= r->size / 2 && ring_used(r) > r->size / 2)
+		inflame_writer_request(INFLAME_WRITER_WAKE);
+}
+
 int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, uint64_t size,
 			uint64_t addr, void *uc)
 {
 	unsigned max = inflame__prof.cfg.max_depth;
-	int level = atomic_fetch_add_explicit(&t->producing, 1, memory_order_relaxed);
+	/* Only this thread and its signal handlers touch the nesting depth, and a handler leaves
+	 * it as it found it: a plain load and store suffice (no locked instruction). */
+	int level = atomic_load_explicit(&t->producing, memory_order_relaxed);
 	uint64_t *frames;
 	struct inflame_rec *rec;
 	size_t n = 0;
+	uint64_t before, seq;
 	int truncated = 0, rc = -ENOSPC;
 
+	atomic_store_explicit(&t->producing, level + 1, memory_order_relaxed);
 	atomic_signal_fence(memory_order_seq_cst);
 	if (level >= INFLAME_SCRATCH_LEVELS || !t->scratch) {
 		atomic_fetch_add_explicit(&t->ring.dropped, 1, memory_order_relaxed);
@@ -121,10 +139,14 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	}
 	frames = t->scratch + (size_t)level * max;
 	n = inflame_unwind_pick(inflame__prof.cfg.unwind, t, uc, frames, max, &truncated);
+	/* The order first: a locked instruction is cheapest before the record's stores. */
+	seq = event == INFLAME_EV_ALLOC ? inflame_alloc_next_seq() : 0;
+	before = ring_used(&t->ring);
 	rec = inflame_ring_reserve(&t->ring, sizeof(*rec) + n * sizeof(uint64_t), (uint16_t)event);
 	if (!rec)
 		goto out;
-	rec->time = inflame__now_monotonic();
+	rec->seq = seq;
+	rec->time = seq ? inflame_alloc_now() : inflame__now_monotonic();
 	rec->weight = weight;
 	rec->size = size;
 	rec->addr = addr;
@@ -132,25 +154,30 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	rec->flags = truncated ? INFLAME_REC_TRUNCATED : 0;
 	memcpy(rec->frames, frames, n * sizeof(uint64_t));
 	inflame_ring_commit(rec);
+	inflame_sample_maybe_wake(&t->ring, before);
 	rc = 0;
 out:
 	atomic_signal_fence(memory_order_seq_cst);
-	atomic_fetch_sub_explicit(&t->producing, 1, memory_order_relaxed);
+	atomic_store_explicit(&t->producing, level, memory_order_relaxed);
 	return rc;
 }
 
 int inflame_sample_put_nostack(struct inflame_thread *t, int event, uint64_t size, uint64_t addr)
 {
+	uint64_t seq = inflame_alloc_peek_seq(); /* before the block is given back */
+	uint64_t before = ring_used(&t->ring);
 	struct inflame_rec *rec = inflame_ring_reserve(&t->ring, sizeof(*rec), (uint16_t)event);
 
 	if (!rec)
 		return -ENOSPC;
-	rec->time = inflame__now_monotonic();
+	rec->seq = seq;
+	rec->time = 0; /* no clock read: the writer gives it the time of the sample before it */
 	rec->weight = 0;
 	rec->size = size;
 	rec->addr = addr;
 	rec->nframes = 0;
 	rec->flags = 0;
 	inflame_ring_commit(rec);
+	inflame_sample_maybe_wake(&t->ring, before);
 	return 0;
 }

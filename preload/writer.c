@@ -9,6 +9,13 @@
  * The cycle runs under cycle_lock, which fork's prepare handler takes so that a child never
  * inherits a half-done cycle.
  *
+ * Allocation events (ALLOC, FREE) are written in the order of their sequence numbers (alloc.h)
+ * rather than ring by ring, so that a reader replaying them sees the events on each address in
+ * the order they happened, across threads. A cycle keeps them aside (pending), sorts them, and
+ * writes those numbered below the counter's value read before the cycle drained anything: any
+ * event that must come before one of those was committed before that read, so it was drained
+ * in this cycle or an earlier one. The rest wait for the next cycle; closing a file writes all.
+ *
  * Files are created with O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600: an existing name (a file of an
  * earlier image of this pid, or a planted symlink) is never opened; the next sequence number is
  * tried instead.
@@ -24,6 +31,7 @@
  */
 #include "writer.h"
 
+#include "alloc.h"
 #include "dump_format.h"
 #include "dump_write.h"
 #include "log.h"
@@ -40,7 +48,9 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -84,6 +94,19 @@ static struct {
 	int write_err_logged;
 	int open_err_logged;
 } w = {.fd = -1, .wake_rd = -1, .wake_wr = -1};
+
+/* An allocation event waiting for its turn. */
+struct pending {
+	uint64_t seq, time, tid, id, weight, size, addr;
+	uint32_t kind;
+};
+
+static struct {
+	struct pending *e;
+	size_t n, cap; /* entries, capacity (entries; the mapping is cap * sizeof) */
+	uint64_t watermark;
+	uint64_t lost;
+} pend;
 
 static uint64_t process_cpu_ns(void)
 {
@@ -315,7 +338,7 @@ static void write_stats(void)
 	inflame_buf_put_varint(b, INFLAME_STAT_DROPPED_RING);
 	inflame_buf_put_varint(b, total_dropped() - w.dropped_base);
 	inflame_buf_put_varint(b, INFLAME_STAT_DROPPED_STACKS);
-	inflame_buf_put_varint(b, w.dropped_stacks);
+	inflame_buf_put_varint(b, w.dropped_stacks + pend.lost);
 	inflame_buf_put_varint(b, INFLAME_STAT_DROPPED_THREADS);
 	inflame_buf_put_varint(b, atomic_load(&inflame__prof.threads_dropped));
 	inflame_buf_put_varint(b, INFLAME_STAT_TRUNCATED);
@@ -326,8 +349,30 @@ static void write_stats(void)
 	inflame_buf_put_varint(b, atomic_load(&inflame__prof.foreign));
 	inflame_buf_put_varint(b, INFLAME_STAT_CPU_NS);
 	inflame_buf_put_varint(b, cpu);
-	list_write(INFLAME_CHUNK_STATS, b, 7);
+	inflame_buf_put_varint(b, INFLAME_STAT_ALLOC_UNTRACKED);
+	inflame_buf_put_varint(b, inflame_alloc_untracked());
+	list_write(INFLAME_CHUNK_STATS, b, 8);
 	w.last_stats = inflame__now_monotonic();
+}
+
+static int pending_push(const struct pending *p)
+{
+	if (pend.n == pend.cap) {
+		size_t ncap = pend.cap ? pend.cap * 2 : 65536;
+		void *m = pend.e ? mremap(pend.e, pend.cap * sizeof(*pend.e),
+					  ncap * sizeof(*pend.e), MREMAP_MAYMOVE)
+				 : mmap(NULL, ncap * sizeof(*pend.e), PROT_READ | PROT_WRITE,
+					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (m == MAP_FAILED) {
+			pend.lost++;
+			return -ENOMEM;
+		}
+		pend.e = m;
+		pend.cap = ncap;
+	}
+	pend.e[pend.n++] = *p;
+	return 0;
 }
 
 static void flush_samples(void)
@@ -339,6 +384,62 @@ static void flush_samples(void)
 	w.nstacks = w.nsamples = 0;
 	w.last_time = inflame__prof.start_monotonic;
 }
+
+static inline size_t venc(uint8_t *out, uint64_t v)
+{
+	size_t n = 0;
+
+	if (v < 0x80) { /* most fields of most samples */
+		out[0] = (uint8_t)v;
+		return 1;
+	}
+
+	while (v >= 0x80) {
+		out[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	out[n++] = (uint8_t)v;
+	return n;
+}
+
+static void put_sample(uint64_t time, uint64_t tid, uint32_t kind, uint64_t id, uint64_t weight,
+		       uint64_t size, uint64_t addr)
+{
+	struct inflame_buf *b = &w.sample_buf;
+	uint8_t *o;
+
+	/* One reservation for the whole record, then inline encoding: this runs once per
+	 * allocation event in full tracing. */
+	if (inflame_buf_reserve(b, 7 * INFLAME_VARINT_MAX) < 0)
+		return;
+	o = b->data + b->len;
+	if (!time)
+		time = w.last_time; /* a FREE: the time of the sample before it */
+	o += venc(o, inflame_zigzag((int64_t)(time - w.last_time)));
+	w.last_time = time;
+	o += venc(o, tid);
+	o += venc(o, kind);
+	o += venc(o, id);
+	o += venc(o, weight);
+	if (kind == INFLAME_EV_ALLOC || kind == INFLAME_EV_FREE) {
+		o += venc(o, size);
+		o += venc(o, addr);
+	}
+	b->len = (size_t)(o - b->data);
+	w.nsamples++;
+	w.totals[kind]++;
+	if (w.sample_buf.len + w.stack_buf.len > CHUNK_FLUSH_BYTES)
+		flush_samples();
+}
+
+/* The last stack interned and its id: allocation hot spots repeat the same stack many times
+ * in a row. Forgotten (n = 0) when the stack table is cleared. */
+#define LAST_MAX 64
+static struct {
+	uint32_t n;
+	uint64_t id;
+	uint64_t frames[LAST_MAX];
+} last;
 
 struct drain_ctx {
 	struct inflame_thread *t;
@@ -356,11 +457,19 @@ static void on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 		return;
 	if (r->flags & INFLAME_REC_TRUNCATED)
 		w.truncated++;
-	if (r->nframes || kind != INFLAME_EV_FREE) {
+	if (r->nframes && r->nframes == last.n &&
+	    !memcmp(last.frames, r->frames, r->nframes * sizeof(uint64_t))) {
+		id = last.id; /* the thread's previous stack again: no hashing */
+	} else if (r->nframes || kind != INFLAME_EV_FREE) {
 		id = inflame_stacktab_intern(&w.stacks, r->frames, r->nframes, &is_new);
 		if (!id) {
 			w.dropped_stacks++;
 			return;
+		}
+		if (r->nframes <= LAST_MAX) {
+			last.n = r->nframes;
+			last.id = id;
+			memcpy(last.frames, r->frames, r->nframes * sizeof(uint64_t));
 		}
 	}
 	if (is_new) {
@@ -375,26 +484,54 @@ static void on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 		}
 		w.nstacks++;
 	}
-	inflame_buf_put_varint(&w.sample_buf, inflame_zigzag((int64_t)(r->time - w.last_time)));
-	w.last_time = r->time;
-	inflame_buf_put_varint(&w.sample_buf, (uint64_t)d->t->tid);
-	inflame_buf_put_varint(&w.sample_buf, kind);
-	inflame_buf_put_varint(&w.sample_buf, id);
-	inflame_buf_put_varint(&w.sample_buf, r->weight);
 	if (kind == INFLAME_EV_ALLOC || kind == INFLAME_EV_FREE) {
-		inflame_buf_put_varint(&w.sample_buf, r->size);
-		inflame_buf_put_varint(&w.sample_buf, r->addr);
+		struct pending p = {r->seq,  r->time, (uint64_t)d->t->tid, id, r->weight, r->size,
+				    r->addr, kind};
+
+		pending_push(&p);
+		return;
 	}
-	w.nsamples++;
-	w.totals[kind]++;
-	if (w.sample_buf.len + w.stack_buf.len > CHUNK_FLUSH_BYTES)
-		flush_samples();
+	put_sample(r->time, (uint64_t)d->t->tid, kind, id, r->weight, 0, 0);
+}
+
+/* The order of allocation events (alloc.h): by number, an ALLOC before a FREE of the same
+ * number (the FREE read the number the ALLOC made). */
+static int by_seq(const void *a, const void *b)
+{
+	const struct pending *x = a, *y = b;
+
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->kind < y->kind ? -1 : x->kind > y->kind;
+}
+
+/* Writes the pending allocation events numbered below limit, in order; keeps the rest. */
+static void write_pending(uint64_t limit)
+{
+	size_t i, k = 0;
+	int sorted = 1;
+
+	for (i = 1; i < pend.n && sorted; i++)
+		sorted = by_seq(&pend.e[i - 1], &pend.e[i]) <= 0;
+	if (!sorted)
+		qsort(pend.e, pend.n, sizeof(*pend.e), by_seq);
+	for (i = 0; i < pend.n && pend.e[i].seq < limit; i++) {
+		const struct pending *p = &pend.e[i];
+
+		put_sample(p->time, p->tid, p->kind, p->id, p->weight, p->size, p->addr);
+	}
+	for (; i < pend.n; i++)
+		pend.e[k++] = pend.e[i];
+	pend.n = k;
 }
 
 /* One pass over every ring; exited threads are drained completely and released. */
 static void drain_all(void)
 {
 	int n = inflame_thread_high_water();
+	/* Strictly below the value read now: a FREE may still read this value after the read
+	 * (and must come after the ALLOC that made it, which may not be drained yet). */
+	uint64_t limit = atomic_load(&inflame__alloc_seq);
 
 	for (int i = 0; i < n; i++) {
 		struct inflame_thread *t = inflame_thread_at(i);
@@ -404,6 +541,7 @@ static void drain_all(void)
 		if (st == INFLAME_SLOT_ACTIVE || st == INFLAME_SLOT_EXITED)
 			inflame_ring_drain(&t->ring, on_record, &d);
 	}
+	write_pending(limit);
 	flush_samples();
 }
 
@@ -414,7 +552,11 @@ static void release_exited(void)
 	for (int i = 0; i < n; i++) {
 		struct inflame_thread *t = inflame_thread_at(i);
 
-		if (atomic_load(&t->state) == INFLAME_SLOT_EXITED) {
+		if (atomic_load_explicit(&t->state, memory_order_acquire) == INFLAME_SLOT_EXITED) {
+			struct drain_ctx d = {t};
+
+			/* The thread may have written more between drain_all() and its exit. */
+			inflame_ring_drain(&t->ring, on_record, &d);
 			w.dropped_released += atomic_load(&t->ring.dropped);
 			inflame_thread_release(t);
 		}
@@ -466,6 +608,7 @@ static int open_next(void)
 	h.file_realtime = inflame__now_realtime();
 	inflame_dump_write_header(fd, &h);
 	inflame_stacktab_clear(&w.stacks);
+	last.n = 0;
 	memset(w.totals, 0, sizeof(w.totals));
 	w.dropped_stacks = w.truncated = 0;
 	w.dropped_base = total_dropped();
@@ -485,6 +628,8 @@ static void close_current(void)
 
 	if (w.fd < 0)
 		return;
+	write_pending(UINT64_MAX);
+	flush_samples();
 	write_stats();
 	b->len = 0;
 	inflame_buf_put_varint(b, inflame__now_monotonic());
@@ -549,6 +694,7 @@ static void serve(int req)
 static void *writer_main(void *arg)
 {
 	(void)arg;
+	inflame__alloc_tls.guard = 1; /* the writer's own allocations are not the program's */
 	prctl(PR_SET_NAME, "inflame-writer", 0, 0, 0);
 	for (;;) {
 		struct pollfd p;
@@ -710,6 +856,7 @@ void inflame_writer_postfork_child(void)
 	w.open_err_logged = w.write_err_logged = 0;
 	w.nstacks = w.nsamples = 0;
 	w.dropped_released = w.dropped_base = 0;
+	pend.n = 0; /* the parent's */
 	if (init_state() < 0 || open_next() < 0 || spawn() < 0)
 		inflame_log(INFLAME_LOG_QUIET, "cannot start profiling in child %d",
 			    (int)inflame__prof.pid);

@@ -301,6 +301,9 @@ static void print_info(const char *path, const struct inflame_dump_reader *r, co
 	printf("drops:       ring %" PRIu64 ", stack table %" PRIu64 ", threads %" PRIu64 "\n",
 	       in->stat[INFLAME_STAT_DROPPED_RING], in->stat[INFLAME_STAT_DROPPED_STACKS],
 	       in->stat[INFLAME_STAT_DROPPED_THREADS]);
+	if (in->stat[INFLAME_STAT_ALLOC_UNTRACKED])
+		printf("untracked:   %" PRIu64 " sampled allocations or frees not recorded\n",
+		       in->stat[INFLAME_STAT_ALLOC_UNTRACKED]);
 	printf("truncated:   %" PRIu64 " stacks\n", in->stat[INFLAME_STAT_TRUNCATED]);
 	printf("stacks:      %" PRIu64 "\n", in->stacks);
 	printf("modules:     %" PRIu64 " (%" PRIu64 " maps)\n", in->modules, in->module_maps);

@@ -38,10 +38,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A hash map from a pair of 64-bit keys to four 64-bit values, with deletion. */
+/* A hash map from a pair of 64-bit keys to five 64-bit values, with deletion. */
 struct map_entry {
 	uint64_t k1, k2;
-	uint64_t v1, v2, v3, v4;
+	uint64_t v1, v2, v3, v4, v5;
 	uint64_t used;
 };
 
@@ -146,6 +146,18 @@ struct agg {
 	uint64_t stack, tid, weight;
 };
 
+/* Count views add up, per sample, the number of allocations it stands for: weight / size
+ * (1 in full tracing, about rate / size for small sampled ones), in units of 1/COUNT_UNIT so
+ * that fractions are not lost before the sums are rounded (scale_counts()). */
+#define COUNT_UNIT 1024u
+
+static uint64_t count_units(const struct inflame_sample_rec *s)
+{
+	if (!s->size || s->weight <= s->size)
+		return COUNT_UNIT;
+	return (uint64_t)((double)s->weight / (double)s->size * COUNT_UNIT + 0.5);
+}
+
 /* One kept sample of a flame chart: its time (then its lane), weight and aggregate. */
 struct tev {
 	uint64_t time;
@@ -183,7 +195,8 @@ struct loader {
 	struct agg *aggs;
 	size_t naggs, aggs_cap;
 
-	/* Live allocations: addr -> (v1 = stack, v2 = tid, v3 = weight, v4 = time) */
+	/* Live allocations: addr -> (v1 = stack, v2 = tid, v3 = weight, v4 = time, v5 = count
+	 * units) */
 	struct map live;
 	uint64_t live_weight, peak_weight, peak_index, alloc_index;
 
@@ -454,6 +467,7 @@ static int live_apply(struct loader *l, const struct inflame_sample_rec *s)
 		e->v2 = s->tid;
 		e->v3 = s->weight;
 		e->v4 = s->time;
+		e->v5 = count_units(s);
 		l->live_weight += s->weight;
 	}
 	return 0;
@@ -495,8 +509,9 @@ static int sample_walk(struct loader *l, enum inflame_view view, uint64_t limit,
 			if (!memory) {
 				if (s.event == want)
 					err = aggregate(l, s.stack, s.tid,
-							view == INFLAME_VIEW_ALLOC_COUNT ? 1
-											 : s.weight,
+							view == INFLAME_VIEW_ALLOC_COUNT
+							    ? count_units(&s)
+							    : s.weight,
 							s.time, st);
 				continue;
 			}
@@ -524,7 +539,7 @@ static int aggregate_live(struct loader *l, int count_only, struct inflame_load_
 
 		if (!e->used)
 			continue;
-		err = aggregate(l, e->v1, e->v2, count_only ? 1 : e->v3, e->v4, st);
+		err = aggregate(l, e->v1, e->v2, count_only ? e->v5 : e->v3, e->v4, st);
 		if (err < 0)
 			return err;
 	}
@@ -582,6 +597,16 @@ static int agg_frames(struct loader *l, struct inflame_stackset *ss, const struc
 			return -ENOMEM;
 	*np = n;
 	return 0;
+}
+
+/* Count views: from 1/COUNT_UNIT to allocations, rounding each sum (and, in a flame chart,
+ * each event). */
+static void scale_counts(struct loader *l)
+{
+	for (size_t i = 0; i < l->naggs; i++)
+		l->aggs[i].weight = (l->aggs[i].weight + COUNT_UNIT / 2) / COUNT_UNIT;
+	for (size_t i = 0; i < l->ntevs; i++)
+		l->tevs[i].weight = (l->tevs[i].weight + COUNT_UNIT / 2) / COUNT_UNIT;
 }
 
 /* Symbolizes the aggregated stacks and adds them to ss, root first. */
@@ -775,6 +800,8 @@ static int load(const char *path, const void *data, size_t size, const struct in
 	}
 	if (rc < 0)
 		goto out;
+	if (view == INFLAME_VIEW_ALLOC_COUNT || view == INFLAME_VIEW_LIVE_COUNT)
+		scale_counts(l);
 	rc = l->chart ? emit_chart(l, ss) : emit(l, ss);
 	if (rc < 0)
 		goto out;

@@ -1,0 +1,111 @@
+/*
+ * Allocation sampling: which allocations become ALLOC samples, what each one stands for, and
+ * which frees become FREE samples.
+ *
+ * Sampling is Poisson by bytes: every byte allocated is a sample point with probability
+ * 1/rate, so each thread keeps a countdown of the bytes to its next sample point (drawn from
+ * an exponential distribution of mean rate with a per-thread xorshift generator). An
+ * allocation of s bytes that contains at least one point is sampled; that happens with
+ * probability 1 - exp(-s/rate), so its weight is s / (1 - exp(-s/rate)) bytes, which makes the
+ * sum of weights an unbiased estimate of the bytes allocated. rate 1 records every
+ * allocation with weight = size (full tracing).
+ *
+ * The unsampled path is inline: one load of a global flag, a subtraction and a branch.
+ * The per-thread state lives in initial-exec TLS and also holds the recursion guard that keeps
+ * inflame's own allocations (and those made while resolving the real allocator) out of the
+ * profile.
+ *
+ * Everything here is async-signal-safe except inflame_alloc_setup().
+ */
+#ifndef INFLAME_ALLOC_H
+#define INFLAME_ALLOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ptrtab.h"
+
+struct inflame_alloc_tls {
+	int64_t countdown; /* bytes to the next sample point; <= 0: take the slow path */
+	uint64_t rng;	   /* xorshift state; 0 until the thread's first slow path */
+	int guard;	   /* inside inflame's own work on this thread */
+	int resolving;	   /* looking up the real allocator (serve from the arena) */
+};
+
+extern __thread struct inflame_alloc_tls inflame__alloc_tls
+    __attribute__((tls_model("initial-exec")));
+/* Allocation profiling is on: set once by the constructor, cleared for good on failure. */
+extern int inflame__alloc_on __attribute__((visibility("hidden")));
+
+/* Sets up the sampled-pointer table for the configured rate. Returns 0 or -ENOMEM (the caller
+ * then leaves allocation profiling off). Not async-signal-safe. */
+int inflame_alloc_setup(void);
+/* In a fork child (single-threaded): forget the parent's sampled pointers. */
+void inflame_alloc_after_fork_child(void);
+/* Allocations seen but not recorded (table full, no thread slot) since start. */
+uint64_t inflame_alloc_untracked(void);
+
+/* The slow path of inflame_alloc_pick(). Async-signal-safe. */
+int inflame__alloc_crossed(size_t size);
+
+/* Whether an allocation of size bytes is to be sampled. Async-signal-safe. */
+static inline int inflame_alloc_pick(size_t size)
+{
+	struct inflame_alloc_tls *s;
+
+	if (__builtin_expect(!inflame__alloc_on, 1))
+		return 0;
+	s = &inflame__alloc_tls;
+	s->countdown -= (int64_t)size;
+	if (__builtin_expect(s->countdown > 0, 1))
+		return 0;
+	return inflame__alloc_crossed(size);
+}
+
+/* Records a sampled allocation p of size bytes (p != NULL) with the caller's stack. Saves and
+ * restores errno. Async-signal-safe. */
+void inflame_alloc_record(void *p, size_t size) __attribute__((noinline));
+
+/* Before p is given back to the allocator: if p was sampled, removes it from the table and
+ * records its FREE. Async-signal-safe. */
+void inflame__alloc_free_slow(void *p);
+static inline void inflame_alloc_note_free(void *p)
+{
+	if (__builtin_expect(!inflame__alloc_on, 1) || !p)
+		return;
+	if (inflame_ptrtab_maybe(p))
+		inflame__alloc_free_slow(p);
+}
+
+/* realloc: before the real call, inflame_alloc_take_out() takes old out of the table and
+ * records its FREE, as for free; it returns 0 when old was not sampled, else its size + 1.
+ * When the call then fails and old stays allocated, inflame_alloc_put_back(old, that value)
+ * records it again (same size and weight, the caller's stack) so that it stays live in the
+ * profile. Async-signal-safe. */
+size_t inflame_alloc_take_out(void *old);
+void inflame_alloc_put_back(void *old, size_t taken) __attribute__((noinline));
+
+/*
+ * The order of allocation events: a process-wide counter. Every ALLOC record increments it
+ * after the allocator returned the block and takes the new value; every FREE record reads it
+ * (no locked instruction) before the block goes back to the allocator. So for the events on
+ * one address, which alternate ALLOC, FREE, ALLOC... across threads, each FREE's number is at
+ * least its ALLOC's, and each later ALLOC's is above the FREE's: sorting by (number, ALLOC
+ * before FREE) gives the order they happened in (the writer emits them so). The counter's
+ * operations are sequentially consistent, which x86 gives for free on loads.
+ * Async-signal-safe.
+ */
+extern _Atomic uint64_t inflame__alloc_seq __attribute__((visibility("hidden")));
+static inline uint64_t inflame_alloc_next_seq(void)
+{
+	return __atomic_add_fetch((uint64_t *)&inflame__alloc_seq, 1, __ATOMIC_SEQ_CST);
+}
+static inline uint64_t inflame_alloc_peek_seq(void)
+{
+	return __atomic_load_n((uint64_t *)&inflame__alloc_seq, __ATOMIC_SEQ_CST);
+}
+/* The time of allocation events: CLOCK_MONOTONIC_COARSE in ns (a few ns to read, instead of
+ * tens for the precise clock; resolution one kernel tick). Async-signal-safe. */
+uint64_t inflame_alloc_now(void);
+
+#endif

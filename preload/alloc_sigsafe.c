@@ -1,0 +1,275 @@
+/*
+ * Allocation sampling (see alloc.h for the model). This file owns the per-thread sampling
+ * state (countdown, generator, recursion guard: initial-exec TLS, so reading it never calls
+ * into the loader), the decision and the weight of each sample, and the bookkeeping of
+ * sampled pointers in the table of ptrtab.h. Samples go to the calling thread's ring through
+ * sample.h, like CPU samples, with the stack unwound from here (inflame's own frames are
+ * hidden by the tools).
+ *
+ * Everything but inflame_alloc_setup() is async-signal-safe: a program may allocate from a
+ * signal handler, including one that interrupted this code. Such a nested call is sampled
+ * like any other, except while the DWARF unwinder runs (it may allocate, so the recursion
+ * guard is raised around it and nested allocations pass through unsampled). Nothing here
+ * allocates, locks or calls into the loader; errno is preserved.
+ *
+ * In full tracing (INFLAME_ALLOC_RATE=1, asked for exact results) a producer whose ring lacks
+ * room for one more record wakes the writer and waits for it, a bounded time (then the record
+ * is dropped and counted). It never waits inside the loader or in a nested producer. In
+ * sampling mode nothing ever waits: a record that finds the ring full is dropped and counted
+ * (a lost FREE is counted as untracked, and its block then stays in the live view).
+ */
+#include "alloc.h"
+
+#include "log.h"
+#include "profiler.h"
+#include "ptrtab.h"
+#include "sample.h"
+#include "thread.h"
+#include "writer.h"
+
+#include "dump_format.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#define WAIT_NS	    (50 * 1000)
+#define WAIT_ROUNDS 20000 /* 1 s in all */
+
+__thread struct inflame_alloc_tls inflame__alloc_tls __attribute__((tls_model("initial-exec")));
+int inflame__alloc_on;
+
+static double rate; /* mean bytes between sample points */
+static int full;    /* rate 1: every allocation, exactly */
+static _Atomic uint64_t untracked;
+_Atomic uint64_t inflame__alloc_seq;
+static _Atomic uint64_t seed_counter;
+
+int inflame_alloc_setup(void)
+{
+	uint64_t r = inflame__prof.cfg.alloc_rate ? inflame__prof.cfg.alloc_rate : 1;
+	/* Live sampled pointers are roughly live bytes / rate: size for 64 GiB live, at least
+	 * 128 Ki slots (2 MiB) and at most 4 Mi (64 MiB, what full tracing gets; pages are
+	 * touched as slots are used, and over time that is all of them). */
+	uint64_t slots = (64ull << 30) / r;
+	int rc;
+
+	if (slots < (1u << 17))
+		slots = 1u << 17;
+	if (slots > (1u << 22))
+		slots = 1u << 22;
+	rc = inflame_ptrtab_init((size_t)slots, r != 1);
+	if (rc < 0)
+		return rc;
+	rate = (double)r;
+	full = r == 1;
+	__atomic_store_n(&inflame__alloc_on, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+void inflame_alloc_after_fork_child(void)
+{
+	inflame_ptrtab_clear();
+	atomic_store(&untracked, 0);
+}
+
+uint64_t inflame_alloc_untracked(void)
+{
+	return atomic_load_explicit(&untracked, memory_order_relaxed);
+}
+
+static uint64_t next_random(struct inflame_alloc_tls *s)
+{
+	uint64_t x = s->rng;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	s->rng = x;
+	return x * 0x2545f4914f6cdd1dull;
+}
+
+/* Bytes to the next sample point: exponential with mean rate. */
+static int64_t draw(struct inflame_alloc_tls *s)
+{
+	/* 53 random bits give u in (0, 1]. */
+	double u = (double)((next_random(s) >> 11) + 1) * (1.0 / 9007199254740992.0);
+	double d = -log(u) * rate;
+
+	if (d < 1)
+		return 1;
+	if (d > 9e18)
+		return INT64_MAX;
+	return (int64_t)d;
+}
+
+int inflame__alloc_crossed(size_t size)
+{
+	struct inflame_alloc_tls *s = &inflame__alloc_tls;
+
+	if (s->guard || s->resolving)
+		return 0; /* our own work: the countdown stays due, the next call decides */
+	if (full) {
+		s->countdown = 0;
+		return 1;
+	}
+	if (!s->rng) {
+		/* The thread's first slow path: seed, then place its first sample point. */
+		uint64_t x = (uint64_t)(uintptr_t)s ^ inflame__now_monotonic() ^
+			     (atomic_fetch_add(&seed_counter, 1) * 0x9e3779b97f4a7c15ull);
+
+		s->rng = x ? x : 1;
+		s->countdown = draw(s) - (int64_t)size;
+		if (s->countdown > 0)
+			return 0;
+	}
+	s->countdown = draw(s);
+	return 1;
+}
+
+static uint64_t weight_of(size_t size)
+{
+	double p;
+
+	if (full)
+		return size;
+	p = -expm1(-(double)size / rate);
+	if (p <= 0)
+		return size;
+	return (uint64_t)((double)size / p + 0.5);
+}
+
+/* The calling thread's slot, binding one registered from outside on first use. */
+static struct inflame_thread *self_slot(void)
+{
+	struct inflame_thread *t = inflame_thread_self();
+
+	if (!t && atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed)) {
+		t = inflame_thread_find(inflame__gettid());
+		if (t)
+			inflame_thread_bind(t);
+	}
+	return t;
+}
+
+/*
+ * Waits (at most WAIT_ROUNDS times WAIT_NS) until t's ring has room for a record of bytes
+ * bytes, waking the writer: in full tracing only, where the user asked for exact results.
+ * Not in a nested producer, not inside the loader (the writer may need the loader's lock),
+ * not once sampling stopped.
+ */
+static void wait_for_room(struct inflame_thread *t, uint64_t bytes)
+{
+	struct inflame_ring *r = &t->ring;
+
+	if (!full || atomic_load_explicit(&t->producing, memory_order_relaxed) ||
+	    atomic_load_explicit(&t->in_dl, memory_order_relaxed))
+		return;
+	/* A record that does not fit before the end of the ring is preceded by padding shorter
+	 * than itself: room for twice the record is always enough. */
+	bytes = 2 * (bytes + 16);
+	if (inflame_ring_used(r, 0) + bytes <= r->size)
+		return; /* the last view of the consumer's progress suffices */
+	for (int i = 0; i < WAIT_ROUNDS; i++) {
+		struct timespec ts = {0, WAIT_NS};
+
+		if (inflame_ring_used(r, 1) + bytes <= r->size ||
+		    !atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed))
+			return;
+		inflame_writer_request(INFLAME_WRITER_WAKE);
+		nanosleep(&ts, NULL);
+	}
+}
+
+void inflame_alloc_record(void *p, size_t size)
+{
+	struct inflame_alloc_tls *s = &inflame__alloc_tls;
+	struct inflame_thread *t;
+	int saved = errno;
+	/* Only the DWARF unwinder may allocate on our behalf; with frame pointers nothing here
+	 * does, so a signal handler that interrupts us and allocates is sampled too. */
+	int guard = inflame__prof.cfg.unwind == INFLAME_UNWIND_DWARF;
+
+	if (guard)
+		s->guard = 1;
+	atomic_signal_fence(memory_order_seq_cst);
+	if (!atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed))
+		goto out;
+	t = self_slot();
+	if (!t || inflame_ptrtab_insert(p, size) < 0) {
+		atomic_fetch_add_explicit(&untracked, 1, memory_order_relaxed);
+		goto out;
+	}
+	wait_for_room(t, sizeof(struct inflame_rec) +
+			     (uint64_t)inflame__prof.cfg.max_depth * sizeof(uint64_t));
+	if (inflame_sample_take(t, INFLAME_EV_ALLOC, weight_of(size), size, (uint64_t)(uintptr_t)p,
+				NULL) < 0) {
+		uint64_t ignored;
+
+		inflame_ptrtab_remove(p, &ignored); /* not recorded: its free must not be either */
+	}
+out:
+	atomic_signal_fence(memory_order_seq_cst);
+	if (guard)
+		s->guard = 0;
+	errno = saved;
+}
+
+static void record_free(void *p, uint64_t size)
+{
+	struct inflame_thread *t;
+
+	/* Not after the final dump (exit, exec): nobody drains the rings any more. */
+	if (!atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed))
+		return;
+	t = self_slot();
+	if (!t) {
+		atomic_fetch_add_explicit(&untracked, 1, memory_order_relaxed);
+		return;
+	}
+	wait_for_room(t, sizeof(struct inflame_rec));
+	if (inflame_sample_put_nostack(t, INFLAME_EV_FREE, size, (uint64_t)(uintptr_t)p) < 0)
+		atomic_fetch_add_explicit(&untracked, 1, memory_order_relaxed);
+}
+
+/* Frees need no recursion guard: inflame never frees a pointer it sampled, so its own frees
+ * are never found in the table, and everything here may be re-entered from a handler. */
+void inflame__alloc_free_slow(void *p)
+{
+	int saved = errno;
+	uint64_t size;
+
+	if (inflame_ptrtab_remove(p, &size))
+		record_free(p, size);
+	errno = saved;
+}
+
+size_t inflame_alloc_take_out(void *old)
+{
+	int saved = errno;
+	uint64_t size;
+	size_t was = 0;
+
+	if (!inflame__alloc_on || !old || !inflame_ptrtab_maybe(old))
+		return 0;
+	if (inflame_ptrtab_remove(old, &size)) {
+		record_free(old, size);
+		was = (size_t)size + 1;
+	}
+	errno = saved;
+	return was;
+}
+
+void inflame_alloc_put_back(void *old, size_t taken)
+{
+	inflame_alloc_record(old, taken - 1);
+}
+
+uint64_t inflame_alloc_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}

@@ -1,0 +1,369 @@
+/*
+ * Interposition of the allocator: the malloc family, the C23 sized frees and, when built
+ * with jemalloc, jemalloc's non-standard API. C++ operators new and delete reach these
+ * through libstdc++.
+ *
+ * Each wrapper forwards to the next definition (real_<fn>, from dlsym(RTLD_NEXT)) and adds only
+ * the sampling of alloc.h: allocations test the per-thread countdown after the real call
+ * returned, frees take a sampled pointer out of the table (and record its FREE) before the real
+ * call, so that an address the allocator hands to another thread at once is never confused.
+ * realloc does the same with the old pointer and puts it back when the call fails.
+ *
+ * Start-up: the real functions are looked up on the first call (or by the constructor,
+ * whichever comes first). While a thread looks them up, dlsym may itself allocate: those
+ * allocations are served from the static arena of arena.h, and frees and reallocs of arena
+ * memory are recognised by address and never reach the real allocator. With allocation
+ * profiling off (the default, or an inactive profiler) every wrapper only forwards.
+ *
+ * The wrappers are async-signal-safe to the extent the real allocator is: what they add takes
+ * no lock, allocates nothing and preserves errno. The one exception is the very first call of
+ * a process, which resolves the real functions with dlsym.
+ */
+#include "alloc.h"
+#include "arena.h"
+#include "interpose.h"
+#include "profiler.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <malloc.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void *(*real_malloc)(size_t);
+static void *(*real_calloc)(size_t, size_t);
+static void *(*real_realloc)(void *, size_t);
+static void (*real_free)(void *);
+static int (*real_posix_memalign)(void **, size_t, size_t);
+static void *(*real_aligned_alloc)(size_t, size_t);
+static void *(*real_memalign)(size_t, size_t);
+static void *(*real_valloc)(size_t);
+static void *(*real_pvalloc)(size_t);
+static size_t (*real_malloc_usable_size)(void *);
+static void (*real_free_sized)(void *, size_t);
+static void (*real_free_aligned_sized)(void *, size_t, size_t);
+#ifdef HAVE_JEMALLOC
+static void *(*real_mallocx)(size_t, int);
+static void *(*real_rallocx)(void *, size_t, int);
+static size_t (*real_xallocx)(void *, size_t, size_t, int);
+static void (*real_sdallocx)(void *, size_t, int);
+static void (*real_dallocx)(void *, int);
+#endif
+
+#define LOOK(name)                                                                                 \
+	do {                                                                                       \
+		if (!real_##name)                                                                  \
+			*(void **)&real_##name = dlsym(RTLD_NEXT, #name);                          \
+	} while (0)
+
+/* Looks every real function up. Allocations the lookup itself makes on this thread are served
+ * from the arena. Another thread racing us does the same lookups (the stores are idempotent). */
+static void resolve(void)
+{
+	int saved = errno;
+
+	inflame__alloc_tls.resolving++;
+	LOOK(malloc);
+	LOOK(calloc);
+	LOOK(realloc);
+	LOOK(free);
+	LOOK(posix_memalign);
+	LOOK(aligned_alloc);
+	LOOK(memalign);
+	LOOK(valloc);
+	LOOK(pvalloc);
+	LOOK(malloc_usable_size);
+	LOOK(free_sized);
+	LOOK(free_aligned_sized);
+#ifdef HAVE_JEMALLOC
+	LOOK(mallocx);
+	LOOK(rallocx);
+	LOOK(xallocx);
+	LOOK(sdallocx);
+	LOOK(dallocx);
+#endif
+	inflame__alloc_tls.resolving--;
+	errno = saved;
+}
+
+void inflame__interpose_alloc_resolve(void)
+{
+	resolve();
+}
+
+/* Makes sure real_<fn> is known; evaluates to 0 when the arena must serve this call. */
+#define READY(fn) (__builtin_expect(real_##fn != NULL, 1) || ready_slow((void **)&real_##fn))
+
+static int ready_slow(void **fn)
+{
+	if (inflame__alloc_tls.resolving)
+		return 0;
+	resolve();
+	return *fn != NULL;
+}
+
+static void *arena_or_enomem(size_t size, size_t align)
+{
+	void *p = inflame_arena_alloc(size, align);
+
+	if (!p)
+		errno = ENOMEM;
+	return p;
+}
+
+/* Records p (size bytes) when the countdown says so. */
+static inline void *sampled(void *p, size_t size)
+{
+	if (inflame_alloc_pick(size) && p)
+		inflame_alloc_record(p, size);
+	return p;
+}
+
+/* Records p, which the countdown already chose. A tail call from the wrapper, so the stack
+ * unwound from here goes straight from inflame's frames to the program's. */
+static __attribute__((noinline)) void *chosen(void *p, size_t size)
+{
+	if (p)
+		inflame_alloc_record(p, size);
+	return p;
+}
+
+/* picked: the countdown already chose this allocation (so the real malloc is known). */
+static __attribute__((noinline)) void *malloc_slow(size_t size, int picked)
+{
+	if (picked)
+		return chosen(real_malloc(size), size);
+	if (!READY(malloc))
+		return arena_or_enomem(size, 16);
+	return sampled(real_malloc(size), size);
+}
+
+/* The hottest wrappers decide before calling the allocator, so that the common case is a
+ * tail call with nothing of ours left on the stack. They set up no frame of their own (FAST),
+ * and everything else is in a slow path reached by a tail call too, so the unwinder still
+ * goes from inflame's frames straight to the program's. */
+#define FAST __attribute__((optimize("omit-frame-pointer")))
+
+INFLAME_EXPORT FAST void *malloc(size_t size)
+{
+	void *(*fn)(size_t) = real_malloc;
+
+	if (__builtin_expect(fn != NULL, 1) && __builtin_expect(!inflame_alloc_pick(size), 1))
+		return fn(size);
+	return malloc_slow(size, fn != NULL);
+}
+
+INFLAME_EXPORT void *calloc(size_t n, size_t m)
+{
+	size_t size;
+
+	if (__builtin_mul_overflow(n, m, &size)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (!READY(calloc))
+		return arena_or_enomem(size, 16); /* arena memory is never reused: zeroed */
+	if (__builtin_expect(!inflame_alloc_pick(size), 1))
+		return real_calloc(n, m);
+	return chosen(real_calloc(n, m), size);
+}
+
+static __attribute__((noinline)) void free_slow(void *p)
+{
+	if (!READY(free))
+		return; /* cannot happen for memory the real allocator gave out */
+	inflame_alloc_note_free(p);
+	real_free(p);
+}
+
+INFLAME_EXPORT FAST void free(void *p)
+{
+	if (inflame_arena_owns(p))
+		return;
+	if (__builtin_expect(real_free != NULL, 1) &&
+	    (__builtin_expect(!inflame__alloc_on, 1) || !inflame_ptrtab_maybe(p)))
+		return real_free(p);
+	free_slow(p);
+}
+
+/* realloc of an arena block: a new block of the real allocator (or the arena), copied. */
+static void *realloc_arena(void *old, size_t size)
+{
+	size_t have = inflame_arena_size(old);
+	void *p = malloc(size ? size : 1);
+
+	if (p)
+		memcpy(p, old, have < size ? have : size);
+	return p;
+}
+
+static void *do_realloc(void *old, size_t size)
+{
+	size_t taken;
+	void *p;
+
+	if (old && inflame_arena_owns(old))
+		return realloc_arena(old, size);
+	if (!READY(realloc))
+		return old ? NULL : arena_or_enomem(size, 16);
+	taken = inflame_alloc_take_out(old);
+	p = real_realloc(old, size);
+	/* NULL with size 0 means old was freed (glibc); NULL otherwise means it was kept. */
+	if (taken && !p && size)
+		inflame_alloc_put_back(old, taken);
+	return sampled(p, size);
+}
+
+INFLAME_EXPORT void *realloc(void *old, size_t size)
+{
+	return do_realloc(old, size);
+}
+
+INFLAME_EXPORT void *reallocarray(void *old, size_t n, size_t m)
+{
+	size_t size;
+
+	if (__builtin_mul_overflow(n, m, &size)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return do_realloc(old, size);
+}
+
+INFLAME_EXPORT int posix_memalign(void **out, size_t align, size_t size)
+{
+	int rc;
+
+	if (!READY(posix_memalign)) {
+		*out = inflame_arena_alloc(size, align);
+		return *out ? 0 : ENOMEM;
+	}
+	rc = real_posix_memalign(out, align, size);
+	if (rc == 0)
+		sampled(*out, size);
+	return rc;
+}
+
+INFLAME_EXPORT void *aligned_alloc(size_t align, size_t size)
+{
+	if (!READY(aligned_alloc))
+		return arena_or_enomem(size, align);
+	return sampled(real_aligned_alloc(align, size), size);
+}
+
+INFLAME_EXPORT void *memalign(size_t align, size_t size)
+{
+	if (!READY(memalign))
+		return arena_or_enomem(size, align);
+	return sampled(real_memalign(align, size), size);
+}
+
+INFLAME_EXPORT void *valloc(size_t size)
+{
+	if (!READY(valloc))
+		return arena_or_enomem(size, 4096);
+	return sampled(real_valloc(size), size);
+}
+
+INFLAME_EXPORT void *pvalloc(size_t size)
+{
+	if (!READY(pvalloc))
+		return arena_or_enomem(size, 4096);
+	return sampled(real_pvalloc(size), size);
+}
+
+INFLAME_EXPORT size_t malloc_usable_size(void *p)
+{
+	if (!p)
+		return 0;
+	if (inflame_arena_owns(p))
+		return inflame_arena_size(p);
+	if (!READY(malloc_usable_size))
+		return 0;
+	return real_malloc_usable_size(p);
+}
+
+INFLAME_EXPORT void free_sized(void *p, size_t size)
+{
+	if (!p || inflame_arena_owns(p))
+		return;
+	if (!READY(free))
+		return;
+	inflame_alloc_note_free(p);
+	if (real_free_sized)
+		real_free_sized(p, size);
+	else
+		real_free(p);
+}
+
+INFLAME_EXPORT void free_aligned_sized(void *p, size_t align, size_t size)
+{
+	if (!p || inflame_arena_owns(p))
+		return;
+	if (!READY(free))
+		return;
+	inflame_alloc_note_free(p);
+	if (real_free_aligned_sized)
+		real_free_aligned_sized(p, align, size);
+	else
+		real_free(p);
+}
+
+#ifdef HAVE_JEMALLOC
+/* jemalloc's API. These are only called by programs that have jemalloc loaded, by which time
+ * the lookup has found its definitions; a missing one fails the call as jemalloc would on
+ * exhaustion. */
+
+INFLAME_EXPORT void *mallocx(size_t size, int flags)
+{
+	if (!READY(mallocx))
+		return NULL;
+	return sampled(real_mallocx(size, flags), size);
+}
+
+INFLAME_EXPORT void *rallocx(void *old, size_t size, int flags)
+{
+	size_t taken;
+	void *p;
+
+	if (!READY(rallocx))
+		return NULL;
+	taken = inflame_alloc_take_out(old);
+	p = real_rallocx(old, size, flags);
+	if (taken && !p)
+		inflame_alloc_put_back(old, taken);
+	return sampled(p, size);
+}
+
+INFLAME_EXPORT size_t xallocx(void *p, size_t size, size_t extra, int flags)
+{
+	size_t got;
+
+	if (!READY(xallocx))
+		return 0;
+	/* Resized in place: accounted as the old block freed and a block of the new usable
+	 * size allocated at the same address. */
+	inflame_alloc_take_out(p);
+	got = real_xallocx(p, size, extra, flags);
+	sampled(p, got);
+	return got;
+}
+
+INFLAME_EXPORT void sdallocx(void *p, size_t size, int flags)
+{
+	if (!READY(sdallocx))
+		return;
+	inflame_alloc_note_free(p);
+	real_sdallocx(p, size, flags);
+}
+
+INFLAME_EXPORT void dallocx(void *p, int flags)
+{
+	if (!READY(dallocx))
+		return;
+	inflame_alloc_note_free(p);
+	real_dallocx(p, flags);
+}
+#endif

@@ -1,0 +1,58 @@
+/*
+ * The table of sampled pointers: which live allocations were recorded as ALLOC samples, so
+ * that their frees (and only theirs) become FREE samples. A counting filter in front of it
+ * answers "certainly not sampled" for almost every free with one load.
+ *
+ * Both are mapped once at start-up (MAP_NORESERVE: only pages touched cost memory) and never
+ * grow. When the table is full an insertion fails; the caller then does not record the
+ * allocation at all (a recorded allocation whose free cannot be recognised would be a
+ * phantom leak) and counts it.
+ *
+ * All functions but inflame_ptrtab_init() are async-signal-safe and lock-free: keys are
+ * claimed with a CAS, removed ones become tombstones, and filter counters are atomic.
+ */
+#ifndef INFLAME_PTRTAB_H
+#define INFLAME_PTRTAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Maps a table of at least slots entries (rounded up to a power of two), and the filter when
+ * filter is set (without it every pointer goes to the table). Returns 0 or -ENOMEM. Not
+ * async-signal-safe. */
+int inflame_ptrtab_init(size_t slots, int filter);
+/* Whether the table exists. Async-signal-safe. */
+int inflame_ptrtab_ready(void);
+/* Adds p, allocated with size bytes. Returns 0, or -ENOSPC when no slot was free within the
+ * probe limit. Async-signal-safe. */
+int inflame_ptrtab_insert(const void *p, uint64_t size);
+/* Removes p if present. Returns 1 (with *size set) when it was there, 0 when not.
+ * Async-signal-safe. */
+int inflame_ptrtab_remove(const void *p, uint64_t *size);
+/* Whether p may be in the table (no false negatives; always 1 without a filter). One load.
+ * Only meaningful after inflame_ptrtab_init(). Async-signal-safe. */
+static inline int inflame_ptrtab_maybe(const void *p);
+/* Forgets everything (the child after fork, single-threaded). */
+void inflame_ptrtab_clear(void);
+
+/* The filter: one byte counter per hash bucket of addresses, half as many buckets as the
+ * table has slots, at least 2^12 and at most 2^20. It is read on every free, so it has to stay
+ * in cache: 64 KiB at the default rate. Exposed for the inline test. */
+extern _Atomic(unsigned char) *inflame__ptrtab_filter __attribute__((visibility("hidden")));
+extern unsigned inflame__ptrtab_filter_shift __attribute__((visibility("hidden")));
+
+static inline size_t inflame__ptrtab_bucket(const void *p)
+{
+	return (size_t)((((uint64_t)(uintptr_t)p >> 4) * 0x9e3779b97f4a7c15ull) >>
+			inflame__ptrtab_filter_shift);
+}
+
+static inline int inflame_ptrtab_maybe(const void *p)
+{
+	_Atomic(unsigned char) *f = inflame__ptrtab_filter;
+
+	return !f || __atomic_load_n((unsigned char *)&f[inflame__ptrtab_bucket(p)],
+				     __ATOMIC_RELAXED) != 0;
+}
+
+#endif

@@ -1,0 +1,182 @@
+/*
+ * The sampled-pointer table and its filter.
+ *
+ * Data model: an open-addressing array of slots, each a pointer-sized key (0 = empty,
+ * 1 = tombstone, any other value = a sampled pointer) and the size that was allocated there, probed
+ * linearly from a hash of the address for at most MAX_PROBE slots. Insertion claims the first empty
+ * or tombstone slot in that window with a CAS; removal finds the key and turns it into a tombstone
+ * with a CAS. A pointer is inserted only by the thread that got it from the allocator and removed
+ * only by the thread freeing it, so the same key is never inserted twice concurrently; reusing
+ * tombstones keeps every key within MAX_PROBE slots of its home, so lookups stop there (or at an
+ * empty slot).
+ *
+ * In front of it, a filter of byte counters (half as many as slots) indexed by a hash of
+ * the address: incremented before a key goes in, decremented after it came out. A zero counter
+ * proves the pointer is not in the table. A counter that reaches 255 sticks there (its bucket
+ * then always goes to the table), so it can never wrap to a false zero. Full tracing, where
+ * every pointer is in the table, goes without the filter.
+ */
+#include "ptrtab.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
+
+#define EMPTY	  0u
+#define TOMB	  1u
+#define MAX_PROBE 64u
+#define STICKY	  255u
+
+_Atomic(unsigned char) *inflame__ptrtab_filter;
+unsigned inflame__ptrtab_filter_shift = 64 - 12;
+struct slot {
+	_Atomic uintptr_t key;
+	uint64_t size; /* written by the inserting thread after it claimed the key */
+};
+
+static struct slot *keys;
+static size_t mask;
+
+static size_t filter_bytes(void)
+{
+	return (size_t)1 << (64 - inflame__ptrtab_filter_shift);
+}
+
+int inflame_ptrtab_init(size_t slots, int filter)
+{
+	size_t n = 1024;
+	void *k, *f;
+
+	while (n < slots)
+		n <<= 1;
+	k = mmap(NULL, n * sizeof(struct slot), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (k == MAP_FAILED)
+		return -ENOMEM;
+	keys = k;
+	mask = n - 1;
+	if (!filter)
+		return 0;
+	{
+		unsigned bits = 12;
+
+		while (bits < 20 && ((size_t)2 << bits) < n)
+			bits++;
+		inflame__ptrtab_filter_shift = 64 - bits;
+	}
+	f = mmap(NULL, filter_bytes(), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (f == MAP_FAILED) {
+		munmap(k, n * sizeof(struct slot));
+		keys = NULL;
+		return -ENOMEM;
+	}
+	inflame__ptrtab_filter = f;
+	return 0;
+}
+
+int inflame_ptrtab_ready(void)
+{
+	return keys != NULL;
+}
+
+static size_t home(uintptr_t p)
+{
+	uint64_t h = (uint64_t)p * 0xff51afd7ed558ccdull;
+
+	return (size_t)(h ^ (h >> 29)) & mask;
+}
+
+static void filter_inc(const void *p)
+{
+	_Atomic(unsigned char) *c;
+
+	if (!inflame__ptrtab_filter)
+		return;
+	c = &inflame__ptrtab_filter[inflame__ptrtab_bucket(p)];
+	unsigned char v;
+
+	v = atomic_load_explicit(c, memory_order_relaxed);
+	while (v != STICKY &&
+	       !atomic_compare_exchange_weak_explicit(c, &v, (unsigned char)(v + 1),
+						      memory_order_relaxed, memory_order_relaxed))
+		;
+}
+
+static void filter_dec(const void *p)
+{
+	_Atomic(unsigned char) *c;
+	unsigned char v;
+
+	if (!inflame__ptrtab_filter)
+		return;
+	c = &inflame__ptrtab_filter[inflame__ptrtab_bucket(p)];
+	v = atomic_load_explicit(c, memory_order_relaxed);
+
+	while (v != STICKY && v != 0 &&
+	       !atomic_compare_exchange_weak_explicit(c, &v, (unsigned char)(v - 1),
+						      memory_order_relaxed, memory_order_relaxed))
+		;
+}
+
+int inflame_ptrtab_insert(const void *p, uint64_t size)
+{
+	uintptr_t key = (uintptr_t)p;
+	size_t h;
+
+	if (!keys || key <= TOMB)
+		return -ENOSPC;
+	filter_inc(p);
+	h = home(key);
+	for (size_t i = 0; i < MAX_PROBE; i++) {
+		struct slot *e = &keys[(h + i) & mask];
+		uintptr_t v = atomic_load_explicit(&e->key, memory_order_relaxed);
+
+		while (v == EMPTY || v == TOMB) {
+			if (atomic_compare_exchange_weak_explicit(
+				&e->key, &v, key, memory_order_release, memory_order_relaxed)) {
+				/* Nobody looks p up before the allocator returned it. */
+				e->size = size;
+				return 0;
+			}
+		}
+	}
+	filter_dec(p);
+	return -ENOSPC;
+}
+
+int inflame_ptrtab_remove(const void *p, uint64_t *size)
+{
+	uintptr_t key = (uintptr_t)p;
+	size_t h;
+
+	if (!keys || key <= TOMB)
+		return 0;
+	h = home(key);
+	for (size_t i = 0; i < MAX_PROBE; i++) {
+		struct slot *e = &keys[(h + i) & mask];
+		uintptr_t v = atomic_load_explicit(&e->key, memory_order_acquire);
+
+		if (v == EMPTY)
+			return 0;
+		if (v == key) {
+			*size = e->size;
+			/* Only the thread freeing p removes p, and no other thread writes a slot
+			 * that holds a live key: a plain store is enough. */
+			atomic_store_explicit(&e->key, TOMB, memory_order_release);
+			filter_dec(p);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void inflame_ptrtab_clear(void)
+{
+	if (!keys)
+		return;
+	/* Private anonymous pages read back as zeros after this. */
+	madvise((void *)keys, (mask + 1) * sizeof(struct slot), MADV_DONTNEED);
+	if (inflame__ptrtab_filter)
+		madvise((void *)inflame__ptrtab_filter, filter_bytes(), MADV_DONTNEED);
+}

@@ -1,0 +1,187 @@
+/* Unit tests for the preload's sampled-pointer table (preload/ptrtab_sigsafe.c) and bootstrap
+ * arena (preload/arena_sigsafe.c): insert, find and remove with sizes, the filter's answers,
+ * a full probe window, clearing, concurrent use by several threads; arena alignment, ownership,
+ * sizes and exhaustion. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "arena.h"
+#include "ptrtab.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+static int setup(void **state)
+{
+	static int done;
+
+	(void)state;
+	if (!done)
+		assert_int_equal(inflame_ptrtab_init(1 << 12, 1), 0);
+	done = 1;
+	inflame_ptrtab_clear();
+	return 0;
+}
+
+static void test_insert_remove(void **state)
+{
+	uint64_t size = 0;
+
+	(void)state;
+	for (uintptr_t i = 1; i <= 1000; i++)
+		assert_int_equal(inflame_ptrtab_insert((void *)(i * 16 + 0x10000), i), 0);
+	for (uintptr_t i = 1; i <= 1000; i++)
+		assert_true(inflame_ptrtab_maybe((void *)(i * 16 + 0x10000)));
+	for (uintptr_t i = 1; i <= 1000; i += 2) {
+		assert_int_equal(inflame_ptrtab_remove((void *)(i * 16 + 0x10000), &size), 1);
+		assert_int_equal(size, i);
+	}
+	/* Removed ones are gone; the others are still there with their sizes. */
+	for (uintptr_t i = 1; i <= 1000; i++) {
+		int there = inflame_ptrtab_remove((void *)(i * 16 + 0x10000), &size);
+
+		assert_int_equal(there, i % 2 == 0);
+		if (there)
+			assert_int_equal(size, i);
+	}
+	/* Never inserted: not found, and the filter says so for most of them (500 keys in 2^12
+	 * counters for this small table: about 12% false positives expected). */
+	{
+		int maybe = 0;
+
+		for (uintptr_t i = 0; i < 10000; i++) {
+			assert_int_equal(
+			    inflame_ptrtab_remove((void *)(i * 16 + 0x7f0000000000), &size), 0);
+			maybe += inflame_ptrtab_maybe((void *)(i * 16 + 0x7f0000000000));
+		}
+		assert_true(maybe < 2000);
+	}
+}
+
+/* Reusing an address after its removal (tombstones are reused). */
+static void test_reuse(void **state)
+{
+	uint64_t size;
+	void *p = (void *)0x123450;
+
+	(void)state;
+	for (int i = 0; i < 100000; i++) {
+		assert_int_equal(inflame_ptrtab_insert(p, (uint64_t)i), 0);
+		assert_int_equal(inflame_ptrtab_remove(p, &size), 1);
+		assert_int_equal(size, (uint64_t)i);
+	}
+	assert_false(inflame_ptrtab_maybe(p));
+}
+
+/* More keys than the table has slots: insertions fail with ENOSPC, never overwrite, and every
+ * inserted key is still found. */
+static void test_full(void **state)
+{
+	static int ok[8192];
+	uint64_t size;
+	int failed = 0;
+
+	(void)state;
+	for (uintptr_t i = 0; i < 8192; i++) {
+		int rc = inflame_ptrtab_insert((void *)(i * 48 + 0x200000), i);
+
+		assert_true(rc == 0 || rc == -ENOSPC);
+		ok[i] = rc == 0;
+		failed += rc != 0;
+	}
+	assert_true(failed >= 8192 - 4096);
+	for (uintptr_t i = 0; i < 8192; i++) {
+		assert_int_equal(inflame_ptrtab_remove((void *)(i * 48 + 0x200000), &size), ok[i]);
+		if (ok[i])
+			assert_int_equal(size, i);
+	}
+}
+
+static void test_clear(void **state)
+{
+	uint64_t size;
+
+	(void)state;
+	assert_int_equal(inflame_ptrtab_insert((void *)0x5550, 7), 0);
+	inflame_ptrtab_clear();
+	assert_false(inflame_ptrtab_maybe((void *)0x5550));
+	assert_int_equal(inflame_ptrtab_remove((void *)0x5550, &size), 0);
+}
+
+/* Threads insert and remove disjoint keys at once; every key is found once. */
+static void *churn(void *arg)
+{
+	uintptr_t base = (uintptr_t)arg;
+	uint64_t size;
+
+	for (int round = 0; round < 2000; round++) {
+		for (uintptr_t i = 0; i < 200; i++)
+			if (inflame_ptrtab_insert((void *)(base + i * 16), i) != 0)
+				return (void *)1;
+		for (uintptr_t i = 0; i < 200; i++)
+			if (inflame_ptrtab_remove((void *)(base + i * 16), &size) != 1 || size != i)
+				return (void *)2;
+	}
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	pthread_t t[4];
+
+	(void)state;
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(
+		    pthread_create(&t[i], NULL, churn, (void *)(0x1000000ul * (i + 1))), 0);
+	for (int i = 0; i < 4; i++) {
+		void *ret;
+
+		pthread_join(t[i], &ret);
+		assert_null(ret);
+	}
+}
+
+static void test_arena(void **state)
+{
+	size_t used = 0;
+	void *p;
+
+	(void)state;
+	p = inflame_arena_alloc(10, 16);
+	assert_non_null(p);
+	assert_true(inflame_arena_owns(p));
+	assert_int_equal(inflame_arena_size(p), 10);
+	assert_int_equal((uintptr_t)p % 16, 0);
+	p = inflame_arena_alloc(100, 4096);
+	assert_non_null(p);
+	assert_int_equal((uintptr_t)p % 4096, 0);
+	assert_int_equal(inflame_arena_size(p), 100);
+	assert_false(inflame_arena_owns(&used));
+	assert_false(inflame_arena_owns(NULL));
+	/* Exhaustion: NULL, never memory outside the arena. */
+	while ((p = inflame_arena_alloc(1000, 16)) != NULL) {
+		assert_true(inflame_arena_owns(p));
+		assert_true(inflame_arena_owns((char *)p + 999));
+		used += 1000;
+	}
+	assert_true(used > INFLAME_ARENA_BYTES / 2);
+	assert_null(inflame_arena_alloc(INFLAME_ARENA_BYTES * 2, 16));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup(test_insert_remove, setup),
+	    cmocka_unit_test_setup(test_reuse, setup),
+	    cmocka_unit_test_setup(test_full, setup),
+	    cmocka_unit_test_setup(test_clear, setup),
+	    cmocka_unit_test_setup(test_threads, setup),
+	    cmocka_unit_test(test_arena),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
