@@ -37,7 +37,9 @@ static void *volatile sink;
 static void *kept(void *p)
 {
 	sink = p;
-	return sink;
+	/* p itself, not sink read back: another thread may have stored its own block there. */
+	__asm__ volatile("" : : "r"(p) : "memory");
+	return p;
 }
 
 /* Deterministic sizes from 16 B to 64 KiB: a log-uniform spread. */
