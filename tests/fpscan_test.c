@@ -103,7 +103,8 @@ static void test_lying_table(void **state)
 		return v + n;                                                                      \
 	}
 F(1)
-F(2) F(3) F(4) F(5) F(6) F(7) F(8)
+F(2)
+F(3) F(4) F(5) F(6) F(7) F(8)
 
     int main(void)
 {
