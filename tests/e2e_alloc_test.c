@@ -26,15 +26,10 @@
 static void run_alloc(const char *dir, char *const prog[], const char *rate,
 		      char *const extra_env[], struct e2e_result *r)
 {
-	char preload[4200], output[4200], rate_env[64];
+	char rate_env[64];
 	char *env[16];
 	int n = 0;
 
-	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s",
-		 e2e_build("preload/.libs/libinflame.so"));
-	snprintf(output, sizeof(output), "INFLAME_OUTPUT=%s/prof.%%p.ifl", dir);
-	env[n++] = preload;
-	env[n++] = output;
 	env[n++] = "INFLAME_EVENTS=alloc";
 	if (rate) {
 		snprintf(rate_env, sizeof(rate_env), "INFLAME_ALLOC_RATE=%s", rate);
@@ -43,7 +38,7 @@ static void run_alloc(const char *dir, char *const prog[], const char *rate,
 	for (int i = 0; extra_env && extra_env[i] && n < 15; i++)
 		env[n++] = extra_env[i];
 	env[n] = NULL;
-	assert_int_equal(e2e_run(prog, env, dir, 120, r), 0);
+	assert_int_equal(e2e_run_preloaded(dir, prog, env, 120, r), 0);
 	if (!WIFEXITED(r->status) || WEXITSTATUS(r->status) != 0)
 		fprintf(stderr, "%s exited with %d: %s\n", prog[0], r->status, r->err);
 	assert_true(WIFEXITED(r->status));
@@ -78,16 +73,11 @@ static char *info_of(const char *dir)
 {
 	char **files;
 	size_t n = e2e_list(dir, "prof.", &files);
-	char *argv[] = {(char *)e2e_build("inflame"), "info", n ? files[0] : "", NULL};
-	struct e2e_result r;
 	char *out;
 
 	assert_int_equal(n, 1);
-	assert_int_equal(e2e_run(argv, NULL, NULL, 60, &r), 0);
-	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
-	out = r.out;
-	r.out = NULL;
-	e2e_result_free(&r);
+	out = e2e_info(files[0]);
+	assert_non_null(out);
 	e2e_list_free(files, n);
 	return out;
 }

@@ -44,19 +44,7 @@ static char *build_path(const char *rel)
 static void run_preloaded(const char *dir, char *const prog[], char *const extra_env[],
 			  struct e2e_result *r)
 {
-	char preload[4200], output[4200];
-	char *env[16];
-	int n = 0;
-
-	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s",
-		 e2e_build("preload/.libs/libinflame.so"));
-	snprintf(output, sizeof(output), "INFLAME_OUTPUT=%s/prof.%%p.ifl", dir);
-	env[n++] = preload;
-	env[n++] = output;
-	for (int i = 0; extra_env && extra_env[i] && n < 15; i++)
-		env[n++] = extra_env[i];
-	env[n] = NULL;
-	assert_int_equal(e2e_run(prog, env, dir, 120, r), 0);
+	assert_int_equal(e2e_run_preloaded(dir, prog, extra_env, 120, r), 0);
 }
 
 static void run_plain(char *const prog[], struct e2e_result *r)
@@ -65,23 +53,6 @@ static void run_plain(char *const prog[], struct e2e_result *r)
 
 	assert_int_equal(e2e_run(prog, NULL, dir, 120, r), 0);
 	e2e_rmdir(dir);
-}
-
-/* `inflame info` on one file; returns its stdout (caller frees) or NULL when it failed. */
-static char *info(const char *file)
-{
-	char *argv[] = {(char *)e2e_build("inflame"), "info", (char *)file, NULL};
-	struct e2e_result r;
-	char *out;
-
-	assert_int_equal(e2e_run(argv, NULL, NULL, 60, &r), 0);
-	out = WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0 ? r.out : NULL;
-	if (!out)
-		fprintf(stderr, "info %s failed: %s\n", file, r.err);
-	else
-		r.out = NULL;
-	e2e_result_free(&r);
-	return out;
 }
 
 /* Every dump in dir is readable; returns how many there are, and how many are complete in
@@ -94,7 +65,7 @@ static size_t check_dumps(const char *dir, size_t *complete, long *samples)
 	*complete = 0;
 	*samples = 0;
 	for (size_t i = 0; i < n; i++) {
-		char *text = info(files[i]);
+		char *text = e2e_info(files[i]);
 		const char *p;
 
 		assert_non_null(text);
@@ -250,7 +221,7 @@ static void test_deep_recursion(void **state)
 		assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
 		n = e2e_list(dir, "prof.", &files);
 		assert_int_equal(n, 1);
-		text = info(files[0]);
+		text = e2e_info(files[0]);
 		assert_non_null(text);
 		if (u > 0)
 			assert_null(strstr(text, "truncated:   0 stacks"));

@@ -22,45 +22,16 @@
 
 #define LIFE(mode) (char *)e2e_build("tests/progs/lifecycle"), mode
 
-/* Runs lifecycle MODE [ARG] under the preload (plain LD_PRELOAD, as a user would) in dir. */
+/* Runs prog under the preload (plain LD_PRELOAD, as a user would) in dir. */
 static void run_preloaded(const char *dir, char *const prog[], char *const extra_env[],
 			  struct e2e_result *r)
 {
-	char preload[4200], output[4200];
-	char *env[16];
-	int n = 0;
-
-	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s",
-		 e2e_build("preload/.libs/libinflame.so"));
-	snprintf(output, sizeof(output), "INFLAME_OUTPUT=%s/prof.%%p.ifl", dir);
-	env[n++] = preload;
-	env[n++] = output;
-	for (int i = 0; extra_env && extra_env[i] && n < 15; i++)
-		env[n++] = extra_env[i];
-	env[n] = NULL;
-	assert_int_equal(e2e_run(prog, env, dir, 120, r), 0);
+	assert_int_equal(e2e_run_preloaded(dir, prog, extra_env, 120, r), 0);
 }
 
 static void run_plain(char *const prog[], struct e2e_result *r)
 {
 	assert_int_equal(e2e_run(prog, NULL, "/tmp", 120, r), 0);
-}
-
-/* `inflame info` on one file; returns its stdout (caller frees) or NULL when it failed. */
-static char *info(const char *file)
-{
-	char *argv[] = {(char *)e2e_build("inflame"), "info", (char *)file, NULL};
-	struct e2e_result r;
-	char *out;
-
-	assert_int_equal(e2e_run(argv, NULL, NULL, 60, &r), 0);
-	out = WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0 ? r.out : NULL;
-	if (!out)
-		fprintf(stderr, "info %s failed: %s\n", file, r.err);
-	else
-		r.out = NULL;
-	e2e_result_free(&r);
-	return out;
 }
 
 /* Every dump in dir is readable and complete; returns how many there are. */
@@ -70,7 +41,7 @@ static size_t check_dumps_complete(const char *dir)
 	size_t n = e2e_list(dir, "prof.", &files);
 
 	for (size_t i = 0; i < n; i++) {
-		char *text = info(files[i]);
+		char *text = e2e_info(files[i]);
 
 		assert_non_null(text);
 		if (!strstr(text, "status:      complete"))
@@ -166,7 +137,7 @@ static void test_thread_churn(void **state)
 	same_behaviour(&r, &plain);
 	assert_int_equal(check_dumps_complete(dir), 1);
 	n = e2e_list(dir, "prof.", &files);
-	text = info(files[0]);
+	text = e2e_info(files[0]);
 	assert_non_null(text);
 	assert_non_null(strstr(text, "drops:       ring 0, stack table 0, threads 0"));
 	free(text);
@@ -291,7 +262,7 @@ static void test_sigkill(void **state)
 	waitpid(pid, NULL, 0);
 	n = e2e_list(dir, "prof.", &files);
 	assert_int_equal(n, 1);
-	text = info(files[0]);
+	text = e2e_info(files[0]);
 	assert_non_null(text);
 	assert_null(strstr(text, "status:      complete"));
 	{
@@ -403,7 +374,7 @@ static void test_unprivileged(void **state)
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	n = e2e_list(dir, "prof.", &files);
 	assert_int_equal(n, 1);
-	text = info(files[0]);
+	text = e2e_info(files[0]);
 	assert_non_null(text);
 	p = strstr(text, "Hz asked, ");
 	assert_non_null(p);
@@ -451,7 +422,7 @@ static void test_perf_refused(void **state)
 	 * the program it execs has the same pid and writes the second file */
 	n = e2e_list(dir, "prof.", &files);
 	assert_int_equal(n, 2);
-	text = info(files[1]);
+	text = e2e_info(files[1]);
 	assert_non_null(text);
 	assert_non_null(strstr(text, "cpu timer:   thread"));
 	assert_non_null(strstr(text, "status:      complete"));

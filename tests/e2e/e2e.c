@@ -89,6 +89,42 @@ int e2e_run(char *const argv[], char *const env[], const char *dir, int timeout_
 	return 0;
 }
 
+int e2e_run_preloaded(const char *dir, char *const prog[], char *const extra_env[], int timeout_s,
+		      struct e2e_result *r)
+{
+	char preload[4200], output[4200];
+	char *env[16];
+	int n = 0;
+
+	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s",
+		 e2e_build("preload/.libs/libinflame.so"));
+	snprintf(output, sizeof(output), "INFLAME_OUTPUT=%s/prof.%%p.ifl", dir);
+	env[n++] = preload;
+	env[n++] = output;
+	for (int i = 0; extra_env && extra_env[i] && n < 15; i++)
+		env[n++] = extra_env[i];
+	env[n] = NULL;
+	return e2e_run(prog, env, dir, timeout_s, r);
+}
+
+char *e2e_info(const char *file)
+{
+	char *argv[] = {(char *)e2e_build("inflame"), "info", (char *)file, NULL};
+	struct e2e_result r;
+	char *out = NULL;
+
+	if (e2e_run(argv, NULL, NULL, 60, &r) < 0)
+		return NULL;
+	if (WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0) {
+		out = r.out;
+		r.out = NULL;
+	} else {
+		fprintf(stderr, "e2e: inflame info %s failed: %s\n", file, r.err ? r.err : "");
+	}
+	e2e_result_free(&r);
+	return out;
+}
+
 void e2e_result_free(struct e2e_result *r)
 {
 	free(r->out);

@@ -21,6 +21,14 @@ int e2e_run(char *const argv[], char *const env[], const char *dir, int timeout_
 	    struct e2e_result *r);
 void e2e_result_free(struct e2e_result *r);
 
+/* e2e_run with the preload in LD_PRELOAD (as a user would set it) and INFLAME_OUTPUT set to
+ * DIR/prof.%p.ifl, plus extra_env; runs in dir. Returns what e2e_run returns. */
+int e2e_run_preloaded(const char *dir, char *const prog[], char *const extra_env[], int timeout_s,
+		      struct e2e_result *r);
+/* `inflame info FILE`: its standard output (the caller frees it), or NULL when it failed (the
+ * reason is printed). */
+char *e2e_info(const char *file);
+
 /* A fresh temporary directory (removed by e2e_rmdir). */
 char *e2e_tmpdir(void);
 void e2e_rmdir(char *dir);
