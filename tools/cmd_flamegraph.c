@@ -268,26 +268,10 @@ int inflame_cmd_flamegraph(int argc, char **argv)
 		return 1;
 	}
 	for (int i = 0; i < ninputs; i++) {
-		struct inflame_load_stats one = {0};
+		struct inflame_load_stats one;
 
-		if (inflame_source_load(inputs[i], &lo, ss, &one, err, sizeof(err)) < 0) {
-			fprintf(stderr, CMD "%s\n", err);
+		if (inflame_inputopts_load(inputs[i], &lo, ss, &one, CMD) < 0)
 			goto out;
-		}
-		if (one.bad_lines)
-			fprintf(stderr,
-				CMD "warning: %llu line%s of %s did not parse and %s skipped\n",
-				(unsigned long long)one.bad_lines, one.bad_lines == 1 ? "" : "s",
-				inputs[i], one.bad_lines == 1 ? "was" : "were");
-		if (one.skipped)
-			fprintf(stderr,
-				CMD "note: %llu sample%s of %s skipped (another event, or "
-				    "filtered out)\n",
-				(unsigned long long)one.skipped, one.skipped == 1 ? "" : "s",
-				inputs[i]);
-		if (one.torn_files)
-			fprintf(stderr, CMD "warning: %s was cut short; using what it holds\n",
-				inputs[i]);
 		st.samples += one.samples;
 		st.is_memory |= one.is_memory;
 	}

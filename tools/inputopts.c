@@ -96,3 +96,29 @@ void inflame_inputopts_bad_option(const char *cmd, char **argv)
 		fprintf(stderr, "%soption '-%c' is unknown or needs a value (try --help)\n", cmd,
 			optopt);
 }
+
+int inflame_inputopts_load(const char *input, const struct inflame_load_opts *lo,
+			   struct inflame_stackset *ss, struct inflame_load_stats *one,
+			   const char *cmd)
+{
+	char err[512];
+	int rc;
+
+	memset(one, 0, sizeof(*one));
+	rc = inflame_source_load(input, lo, ss, one, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "%s%s\n", cmd, err);
+		return rc;
+	}
+	if (one->bad_lines)
+		fprintf(stderr, "%swarning: %llu line%s of %s did not parse and %s skipped\n", cmd,
+			(unsigned long long)one->bad_lines, one->bad_lines == 1 ? "" : "s", input,
+			one->bad_lines == 1 ? "was" : "were");
+	if (one->skipped)
+		fprintf(stderr,
+			"%snote: %llu sample%s of %s skipped (another event, or filtered out)\n",
+			cmd, (unsigned long long)one->skipped, one->skipped == 1 ? "" : "s", input);
+	if (one->torn_files)
+		fprintf(stderr, "%swarning: %s was cut short; using what it holds\n", cmd, input);
+	return 0;
+}

@@ -57,4 +57,11 @@ int inflame_inputopts_handle(int c, const char *arg, struct inflame_load_opts *l
  * lacks its value. */
 void inflame_inputopts_bad_option(const char *cmd, char **argv);
 
+/* Loads one input into ss with inflame_source_load(), printing (prefixed with cmd) the error
+ * or the warnings about it: lines that did not parse, samples skipped, a file cut short.
+ * Returns 0 or the loader's negative errno; *one receives the input's statistics. */
+int inflame_inputopts_load(const char *input, const struct inflame_load_opts *lo,
+			   struct inflame_stackset *ss, struct inflame_load_stats *one,
+			   const char *cmd);
+
 #endif
