@@ -187,8 +187,12 @@ static size_t unwind_fp(const struct inflame_thread *t, void *uc, uint64_t *fram
  *          dlclose, dl_iterate_phdr), or a frame-pointer walk (cheap, safe) finds ld.so among
  *          its first AUTO_LOOK frames (glibc's own dlopen for iconv or NSS modules, lazy
  *          binding), where libunwind's dl_iterate_phdr could read a link map being changed.
- *   auto:  the same, and libunwind only if one of those first frames lies in an object built
- *          without frame pointers (modules.h, decided when the object was loaded).
+ *   auto:  the same, and libunwind only if the walk cannot be trusted: one of those first
+ *          frames that is not the walk's last lies in an object built without frame pointers
+ *          (modules.h, decided when the object was loaded), so frames above it may be missing
+ *          or invented; or the walk gave a leaf alone, in such an object. A walk whose only
+ *          frame without frame pointers is its last (main called from libc's start code, a
+ *          thread routine from start_thread) is whole: it keeps the cheap frame pointers.
  * Either DWARF case falls back to frame pointers when libunwind gives nothing. */
 size_t inflame_unwind_pick(enum inflame_unwind mode, const struct inflame_thread *t, void *uc,
 			   uint64_t *frames, size_t max, int *truncated)
@@ -207,7 +211,7 @@ size_t inflame_unwind_pick(enum inflame_unwind mode, const struct inflame_thread
 			continue;
 		if (f & INFLAME_MOD_LOADER)
 			return n;
-		if (!(f & INFLAME_MOD_FP))
+		if (!(f & INFLAME_MOD_FP) && (i + 1 < n || n == 1))
 			nofp = 1;
 	}
 	if (mode == INFLAME_UNWIND_AUTO && !nofp)
