@@ -102,11 +102,11 @@ static void test_lying_table(void **state)
 		volatile int v = x;                                                                \
 		return v + n;                                                                      \
 	}
-F(1)
-F(2)
-F(3) F(4) F(5) F(6) F(7) F(8)
+/* clang-format off */
+F(1) F(2) F(3) F(4) F(5) F(6) F(7) F(8)
+/* clang-format on */
 
-    int main(void)
+int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_this_process),
