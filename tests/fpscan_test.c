@@ -101,10 +101,16 @@ static void test_lying_table(void **state)
 	{                                                                                          \
 		volatile int v = x;                                                                \
 		return v + n;                                                                      \
-	}
-/* clang-format off */
-F(1) F(2) F(3) F(4) F(5) F(6) F(7) F(8)
-/* clang-format on */
+	}                                                                                          \
+	int f##n(int x) /* a declaration, so that each use ends with a semicolon */
+F(1);
+F(2);
+F(3);
+F(4);
+F(5);
+F(6);
+F(7);
+F(8);
 
 int main(void)
 {
