@@ -242,13 +242,9 @@ int inflame_cmd_flamegraph(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			if (inflame_inputopts_owns(c)) {
-				if (inflame_inputopts_handle(c, optarg, &lo, CMD) < 0)
-					return 2;
-				break;
-			}
-			inflame_inputopts_bad_option(CMD, argv);
-			return 2;
+			if (inflame_inputopts_other(c, optarg, &lo, CMD, argv) < 0)
+				return 2;
+			break;
 		}
 	}
 	if (cp && !fo.palette_file)

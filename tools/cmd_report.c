@@ -166,14 +166,6 @@ int inflame_cmd_report(int argc, char **argv)
 		case 'e':
 		case 't':
 			ch = ch == 'e' ? INFLAME_INOPT_EVENT : INFLAME_INOPT_THREADS;
-			/* fall through */
-		case INFLAME_INOPT_EVENT:
-		case INFLAME_INOPT_FORMAT:
-		case INFLAME_INOPT_THREADS:
-		case INFLAME_INOPT_TID:
-		case INFLAME_INOPT_PID:
-		case INFLAME_INOPT_ADDRS:
-		case INFLAME_INOPT_NOCOMM:
 			if (inflame_inputopts_handle(ch, optarg, &o, "inflame report: ") < 0)
 				return 2;
 			break;
@@ -190,8 +182,9 @@ int inflame_cmd_report(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			inflame_inputopts_bad_option("inflame report: ", argv);
-			return 2;
+			if (inflame_inputopts_other(ch, optarg, &o, "inflame report: ", argv) < 0)
+				return 2;
+			break;
 		}
 	}
 	if (optind >= argc) {

@@ -87,14 +87,18 @@ int inflame_inputopts_handle(int c, const char *arg, struct inflame_load_opts *l
 	}
 }
 
-void inflame_inputopts_bad_option(const char *cmd, char **argv)
+int inflame_inputopts_other(int c, const char *arg, struct inflame_load_opts *lo, const char *cmd,
+			    char **argv)
 {
+	if (inflame_inputopts_owns(c))
+		return inflame_inputopts_handle(c, arg, lo, cmd);
 	if (optopt == 0 || optopt >= 256)
 		fprintf(stderr, "%sunknown or incomplete option '%s' (try --help)\n", cmd,
 			argv[optind - 1]);
 	else
 		fprintf(stderr, "%soption '-%c' is unknown or needs a value (try --help)\n", cmd,
 			optopt);
+	return -EINVAL;
 }
 
 int inflame_inputopts_load(const char *input, const struct inflame_load_opts *lo,

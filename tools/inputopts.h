@@ -53,9 +53,11 @@ static inline int inflame_inputopts_owns(int c)
  * prefixed with cmd ("inflame report: ") and returns -EINVAL. */
 int inflame_inputopts_handle(int c, const char *arg, struct inflame_load_opts *lo, const char *cmd);
 
-/* Says, in one line prefixed with cmd, that the option getopt_long just refused is unknown or
- * lacks its value. */
-void inflame_inputopts_bad_option(const char *cmd, char **argv);
+/* For a command's `default:` case: applies a shared option, or says (one line prefixed with
+ * cmd) that the option getopt_long returned is unknown or lacks its value. Returns 0 when the
+ * option was applied, -EINVAL when the command must exit with status 2. */
+int inflame_inputopts_other(int c, const char *arg, struct inflame_load_opts *lo, const char *cmd,
+			    char **argv);
 
 /* Loads one input into ss with inflame_source_load(), printing (prefixed with cmd) the error
  * or the warnings about it: lines that did not parse, samples skipped, a file cut short.
