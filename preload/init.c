@@ -46,6 +46,21 @@ uint64_t inflame__now_realtime(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+int inflame__pause(void)
+{
+	if (!inflame__prof.active || getpid() != inflame__prof.pid)
+		return 0;
+	atomic_store(&inflame__prof.sampling, 0);
+	inflame_timer_pause_all();
+	return 1;
+}
+
+void inflame__resume(void)
+{
+	inflame_timer_resume_all();
+	atomic_store(&inflame__prof.sampling, 1);
+}
+
 pid_t inflame__gettid(void)
 {
 	return (pid_t)syscall(SYS_gettid);
@@ -343,10 +358,8 @@ __attribute__((constructor)) static void inflame_init(void)
 
 __attribute__((destructor)) static void inflame_fini(void)
 {
-	if (!inflame__prof.active || getpid() != inflame__prof.pid)
+	if (!inflame__pause())
 		return;
-	atomic_store(&inflame__prof.sampling, 0);
-	inflame_timer_pause_all();
 	inflame_writer_stop();
 	inflame__prof.active = 0;
 }

@@ -279,8 +279,7 @@ static int before_exec(sigset_t *saved)
 	sigemptyset(&s);
 	sigaddset(&s, inflame__prof.sample_sig);
 	pthread_sigmask(SIG_BLOCK, &s, saved);
-	atomic_store(&inflame__prof.sampling, 0);
-	inflame_timer_pause_all();
+	inflame__pause();
 	inflame_writer_finish_sync(2000);
 	while (sigtimedwait(&s, NULL, &zero) > 0)
 		;
@@ -291,8 +290,7 @@ static void after_failed_exec(const sigset_t *saved)
 {
 	int saved_errno = errno;
 
-	inflame_timer_resume_all();
-	atomic_store(&inflame__prof.sampling, 1);
+	inflame__resume();
 	inflame_writer_request(INFLAME_WRITER_WAKE);
 	pthread_sigmask(SIG_SETMASK, saved, NULL);
 	errno = saved_errno;
@@ -537,10 +535,8 @@ INFLAME_EXPORT int dl_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void
  * than hang). */
 static void finish_before_exit(void)
 {
-	if (!inflame__prof.active || getpid() != inflame__prof.pid)
+	if (!inflame__pause())
 		return;
-	atomic_store(&inflame__prof.sampling, 0);
-	inflame_timer_pause_all();
 	inflame_writer_finish_sync(1000);
 	inflame__prof.active = 0;
 }

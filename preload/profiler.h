@@ -56,6 +56,13 @@ struct inflame_profiler {
 
 extern struct inflame_profiler inflame__prof;
 
+/* Stops sampling in this process image before it goes away (exit, _exit, exec): no more
+ * samples are taken and every clock is paused. Returns 1 when the profiler is active here,
+ * 0 when it is not set up or the caller is a vfork child sharing our memory (then nothing
+ * is touched). Not async-signal-safe. inflame__resume() undoes it (a failed exec). */
+int inflame__pause(void);
+void inflame__resume(void);
+
 /* Monotonic and realtime clocks in ns. Async-signal-safe. */
 uint64_t inflame__now_monotonic(void);
 uint64_t inflame__now_realtime(void);

@@ -105,16 +105,9 @@ void inflame_sample_dump_signal(int sig, siginfo_t *si, void *uc)
 	errno = saved;
 }
 
-/* The producer's view of the bytes in use (from its last look at the consumer's tail: at
- * least the real figure, so the writer may be woken early, never late). */
-static uint64_t ring_used(struct inflame_ring *r)
-{
-	return inflame_ring_used(r, 0);
-}
-
 void inflame_sample_maybe_wake(struct inflame_ring *r, uint64_t before)
 {
-	if (before <= r->size / 2 && ring_used(r) > r->size / 2)
+	if (before <= r->size / 2 && inflame_ring_used(r, 0) > r->size / 2)
 		inflame_writer_request(INFLAME_WRITER_WAKE);
 }
 
@@ -141,7 +134,7 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	n = inflame_unwind_pick(inflame__prof.cfg.unwind, t, uc, frames, max, &truncated);
 	/* The order first: a locked instruction is cheapest before the record's stores. */
 	seq = event == INFLAME_EV_ALLOC ? inflame_alloc_next_seq() : 0;
-	before = ring_used(&t->ring);
+	before = inflame_ring_used(&t->ring, 0);
 	rec = inflame_ring_reserve(&t->ring, sizeof(*rec) + n * sizeof(uint64_t), (uint16_t)event);
 	if (!rec)
 		goto out;
@@ -165,7 +158,7 @@ out:
 int inflame_sample_put_nostack(struct inflame_thread *t, int event, uint64_t size, uint64_t addr)
 {
 	uint64_t seq = inflame_alloc_peek_seq(); /* before the block is given back */
-	uint64_t before = ring_used(&t->ring);
+	uint64_t before = inflame_ring_used(&t->ring, 0);
 	struct inflame_rec *rec = inflame_ring_reserve(&t->ring, sizeof(*rec), (uint16_t)event);
 
 	if (!rec)
