@@ -36,7 +36,12 @@ extern __thread struct inflame_alloc_tls inflame__alloc_tls
     __attribute__((tls_model("initial-exec")));
 /* Allocation profiling is on: set once by the constructor, cleared for good on failure. */
 extern int inflame__alloc_on __attribute__((visibility("hidden")));
+/* Whether allocation profiling is on is settled (the constructor ran): from then on, a thread
+ * that finds it off sets its countdown so far away that it never takes the slow path again. */
+extern int inflame__alloc_decided __attribute__((visibility("hidden")));
 
+/* Called once at the end of the constructor, whatever it did. */
+void inflame_alloc_decided(void);
 /* Sets up the sampled-pointer table for the configured rate. Returns 0 or -ENOMEM (the caller
  * then leaves allocation profiling off). Not async-signal-safe. */
 int inflame_alloc_setup(void);
@@ -48,16 +53,16 @@ uint64_t inflame_alloc_untracked(void);
 /* The slow path of inflame_alloc_pick(). Async-signal-safe. */
 int inflame__alloc_crossed(size_t size);
 
-/* Whether an allocation of size bytes is to be sampled. Async-signal-safe. */
+/* Whether an allocation of size bytes is to be sampled: a subtraction and a branch. With
+ * allocation profiling off the countdown starts at 0 and is set out of reach by the first slow
+ * path after the constructor (so nothing else needs testing here). Async-signal-safe. */
 static inline int inflame_alloc_pick(size_t size)
 {
-	struct inflame_alloc_tls *s;
+	struct inflame_alloc_tls *s = &inflame__alloc_tls;
+	int64_t c = (int64_t)((uint64_t)s->countdown - (uint64_t)size);
 
-	if (__builtin_expect(!inflame__alloc_on, 1))
-		return 0;
-	s = &inflame__alloc_tls;
-	s->countdown -= (int64_t)size;
-	if (__builtin_expect(s->countdown > 0, 1))
+	s->countdown = c;
+	if (__builtin_expect(c > 0, 1))
 		return 0;
 	return inflame__alloc_crossed(size);
 }

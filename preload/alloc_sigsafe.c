@@ -39,6 +39,7 @@
 
 __thread struct inflame_alloc_tls inflame__alloc_tls __attribute__((tls_model("initial-exec")));
 int inflame__alloc_on;
+int inflame__alloc_decided;
 
 static double rate; /* mean bytes between sample points */
 static int full;    /* rate 1: every allocation, exactly */
@@ -66,6 +67,11 @@ int inflame_alloc_setup(void)
 	full = r == 1;
 	__atomic_store_n(&inflame__alloc_on, 1, __ATOMIC_RELEASE);
 	return 0;
+}
+
+void inflame_alloc_decided(void)
+{
+	__atomic_store_n(&inflame__alloc_decided, 1, __ATOMIC_RELEASE);
 }
 
 void inflame_alloc_after_fork_child(void)
@@ -108,6 +114,13 @@ int inflame__alloc_crossed(size_t size)
 {
 	struct inflame_alloc_tls *s = &inflame__alloc_tls;
 
+	if (!__atomic_load_n(&inflame__alloc_on, __ATOMIC_ACQUIRE)) {
+		/* Off: for good once the constructor settled it (no sample point ever again),
+		 * else ask again at the next call. */
+		s->countdown =
+		    __atomic_load_n(&inflame__alloc_decided, __ATOMIC_ACQUIRE) ? INT64_MAX : 0;
+		return 0;
+	}
 	if (s->guard || s->resolving)
 		return 0; /* our own work: the countdown stays due, the next call decides */
 	if (full) {

@@ -294,7 +294,7 @@ static void strip_preload_from_env(void)
 	free(out);
 }
 
-__attribute__((constructor)) static void inflame_init(void)
+static void setup(void)
 {
 	struct inflame_config *c = &inflame__prof.cfg;
 	struct inflame_thread *t;
@@ -354,6 +354,13 @@ __attribute__((constructor)) static void inflame_init(void)
 		inflame_log(INFLAME_LOG_QUIET,
 			    "cannot set up allocation profiling (out of memory); "
 			    "allocations are not profiled");
+}
+
+__attribute__((constructor)) static void inflame_init(void)
+{
+	setup();
+	/* From here on a thread whose allocations are not profiled stops looking. */
+	inflame_alloc_decided();
 }
 
 __attribute__((destructor)) static void inflame_fini(void)

@@ -52,6 +52,14 @@ static void (*real_sdallocx)(void *, size_t, int);
 static void (*real_dallocx)(void *, int);
 #endif
 
+/* What the two hottest wrappers call when they add nothing: the real function once known,
+ * until then a stub that resolves it (or serves the call from the arena). Never NULL, so that
+ * their fast paths test nothing but the countdown or the filter. */
+static void *boot_malloc(size_t size);
+static void boot_free(void *p);
+static void *(*fast_malloc)(size_t) = boot_malloc;
+static void (*fast_free)(void *) = boot_free;
+
 #define LOOK(name)                                                                                 \
 	do {                                                                                       \
 		if (!real_##name)                                                                  \
@@ -85,6 +93,10 @@ static void resolve(void)
 	LOOK(dallocx);
 #endif
 	inflame__alloc_tls.resolving--;
+	if (real_malloc)
+		__atomic_store_n(&fast_malloc, real_malloc, __ATOMIC_RELAXED);
+	if (real_free)
+		__atomic_store_n(&fast_free, real_free, __ATOMIC_RELAXED);
 	errno = saved;
 }
 
@@ -130,29 +142,40 @@ static __attribute__((noinline)) void *chosen(void *p, size_t size)
 	return p;
 }
 
-/* picked: the countdown already chose this allocation (so the real malloc is known). */
-static __attribute__((noinline)) void *malloc_slow(size_t size, int picked)
+/* The countdown said this allocation is to be sampled (or allocation profiling is not set up
+ * yet: then inflame_alloc_pick says no again). */
+static __attribute__((noinline)) void *malloc_slow(size_t size)
 {
-	if (picked)
-		return chosen(real_malloc(size), size);
 	if (!READY(malloc))
 		return arena_or_enomem(size, 16);
-	return sampled(real_malloc(size), size);
+	if (!inflame__alloc_crossed(size))
+		return real_malloc(size);
+	return chosen(real_malloc(size), size);
+}
+
+static void *boot_malloc(size_t size)
+{
+	if (!READY(malloc))
+		return arena_or_enomem(size, 16);
+	return real_malloc(size);
 }
 
 /* The hottest wrappers decide before calling the allocator, so that the common case is a
- * tail call with nothing of ours left on the stack. They set up no frame of their own (FAST),
+ * tail call with nothing of ours left on the stack: malloc tests the countdown, free the
+ * filter (and whether the block is the arena's). They set up no frame of their own (FAST),
  * and everything else is in a slow path reached by a tail call too, so the unwinder still
  * goes from inflame's frames straight to the program's. */
 #define FAST __attribute__((optimize("omit-frame-pointer")))
 
 INFLAME_EXPORT FAST void *malloc(size_t size)
 {
-	void *(*fn)(size_t) = real_malloc;
+	struct inflame_alloc_tls *s = &inflame__alloc_tls;
+	int64_t c = (int64_t)((uint64_t)s->countdown - (uint64_t)size);
 
-	if (__builtin_expect(fn != NULL, 1) && __builtin_expect(!inflame_alloc_pick(size), 1))
-		return fn(size);
-	return malloc_slow(size, fn != NULL);
+	s->countdown = c;
+	if (__builtin_expect(c > 0, 1))
+		return fast_malloc(size);
+	return malloc_slow(size);
 }
 
 INFLAME_EXPORT void *calloc(size_t n, size_t m)
@@ -172,19 +195,24 @@ INFLAME_EXPORT void *calloc(size_t n, size_t m)
 
 static __attribute__((noinline)) void free_slow(void *p)
 {
+	if (inflame_arena_owns(p))
+		return;
 	if (!READY(free))
 		return; /* cannot happen for memory the real allocator gave out */
 	inflame_alloc_note_free(p);
 	real_free(p);
 }
 
+static void boot_free(void *p)
+{
+	free_slow(p);
+}
+
 INFLAME_EXPORT FAST void free(void *p)
 {
-	if (inflame_arena_owns(p))
-		return;
-	if (__builtin_expect(real_free != NULL, 1) &&
-	    (__builtin_expect(!inflame__alloc_on, 1) || !inflame_ptrtab_maybe(p)))
-		return real_free(p);
+	if (__builtin_expect(!inflame_ptrtab_maybe(p), 1) &&
+	    __builtin_expect(!inflame_arena_owns(p), 1))
+		return fast_free(p);
 	free_slow(p);
 }
 

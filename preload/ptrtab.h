@@ -30,15 +30,19 @@ int inflame_ptrtab_insert(const void *p, uint64_t size);
  * Async-signal-safe. */
 int inflame_ptrtab_remove(const void *p, uint64_t *size);
 /* Whether p may be in the table (no false negatives; always 1 without a filter). One load.
- * Only meaningful after inflame_ptrtab_init(). Async-signal-safe. */
+ * Async-signal-safe. */
 static inline int inflame_ptrtab_maybe(const void *p);
 /* Forgets everything (the child after fork, single-threaded). */
 void inflame_ptrtab_clear(void);
 
 /* The filter: one byte counter per hash bucket of addresses, half as many buckets as the
  * table has slots, at least 2^12 and at most 2^20. It is read on every free, so it has to stay
- * in cache: 64 KiB at the default rate. Exposed for the inline test. */
-extern _Atomic(unsigned char) *inflame__ptrtab_filter __attribute__((visibility("hidden")));
+ * in cache: 64 KiB at the default rate. A static array (zero until a pointer is sampled, so a
+ * free before start-up needs no test of its own); full tracing, which has no filter, sets every
+ * counter in use to its sticky maximum. Exposed for the inline test. */
+#define INFLAME_PTRTAB_FILTER_MAX_BITS 20
+extern _Atomic(unsigned char) inflame__ptrtab_filter[1u << INFLAME_PTRTAB_FILTER_MAX_BITS]
+    __attribute__((visibility("hidden")));
 extern unsigned inflame__ptrtab_filter_shift __attribute__((visibility("hidden")));
 
 static inline size_t inflame__ptrtab_bucket(const void *p)
@@ -49,10 +53,8 @@ static inline size_t inflame__ptrtab_bucket(const void *p)
 
 static inline int inflame_ptrtab_maybe(const void *p)
 {
-	_Atomic(unsigned char) *f = inflame__ptrtab_filter;
-
-	return !f || __atomic_load_n((unsigned char *)&f[inflame__ptrtab_bucket(p)],
-				     __ATOMIC_RELAXED) != 0;
+	return __atomic_load_n((unsigned char *)&inflame__ptrtab_filter[inflame__ptrtab_bucket(p)],
+			       __ATOMIC_RELAXED) != 0;
 }
 
 #endif

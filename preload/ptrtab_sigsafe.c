@@ -14,12 +14,13 @@
  * the address: incremented before a key goes in, decremented after it came out. A zero counter
  * proves the pointer is not in the table. A counter that reaches 255 sticks there (its bucket
  * then always goes to the table), so it can never wrap to a false zero. Full tracing, where
- * every pointer is in the table, goes without the filter.
+ * every pointer is in the table, sets every counter sticky.
  */
 #include "ptrtab.h"
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #define EMPTY	  0u
@@ -27,8 +28,9 @@
 #define MAX_PROBE 64u
 #define STICKY	  255u
 
-_Atomic(unsigned char) *inflame__ptrtab_filter;
+_Alignas(64) _Atomic(unsigned char) inflame__ptrtab_filter[1u << INFLAME_PTRTAB_FILTER_MAX_BITS];
 unsigned inflame__ptrtab_filter_shift = 64 - 12;
+static int all_sticky; /* no filter: every counter in use is STICKY */
 struct slot {
 	_Atomic uintptr_t key;
 	uint64_t size; /* written by the inserting thread after it claimed the key */
@@ -42,10 +44,17 @@ static size_t filter_bytes(void)
 	return (size_t)1 << (64 - inflame__ptrtab_filter_shift);
 }
 
+/* Sets every counter in use to STICKY (no filter) or 0. Single-threaded (init, fork child). */
+static void filter_reset(void)
+{
+	memset((void *)inflame__ptrtab_filter, all_sticky ? STICKY : 0, filter_bytes());
+}
+
 int inflame_ptrtab_init(size_t slots, int filter)
 {
 	size_t n = 1024;
-	void *k, *f;
+	unsigned bits = 12;
+	void *k;
 
 	while (n < slots)
 		n <<= 1;
@@ -55,23 +64,15 @@ int inflame_ptrtab_init(size_t slots, int filter)
 		return -ENOMEM;
 	keys = k;
 	mask = n - 1;
+	while (bits < INFLAME_PTRTAB_FILTER_MAX_BITS && ((size_t)2 << bits) < n)
+		bits++;
 	if (!filter)
-		return 0;
-	{
-		unsigned bits = 12;
-
-		while (bits < 20 && ((size_t)2 << bits) < n)
-			bits++;
-		inflame__ptrtab_filter_shift = 64 - bits;
-	}
-	f = mmap(NULL, filter_bytes(), PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (f == MAP_FAILED) {
-		munmap(k, n * sizeof(struct slot));
-		keys = NULL;
-		return -ENOMEM;
-	}
-	inflame__ptrtab_filter = f;
+		bits = 12; /* every counter sticky: the fewer the better */
+	all_sticky = !filter;
+	filter_reset();
+	/* Published last: a free racing with this (a thread started by an earlier constructor)
+	 * reads a bucket of either size, and every counter is still 0 or already sticky. */
+	__atomic_store_n(&inflame__ptrtab_filter_shift, 64 - bits, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -90,12 +91,9 @@ static size_t home(uintptr_t p)
 static void filter_inc(const void *p)
 {
 	_Atomic(unsigned char) *c;
-
-	if (!inflame__ptrtab_filter)
-		return;
-	c = &inflame__ptrtab_filter[inflame__ptrtab_bucket(p)];
 	unsigned char v;
 
+	c = &inflame__ptrtab_filter[inflame__ptrtab_bucket(p)];
 	v = atomic_load_explicit(c, memory_order_relaxed);
 	while (v != STICKY &&
 	       !atomic_compare_exchange_weak_explicit(c, &v, (unsigned char)(v + 1),
@@ -108,8 +106,6 @@ static void filter_dec(const void *p)
 	_Atomic(unsigned char) *c;
 	unsigned char v;
 
-	if (!inflame__ptrtab_filter)
-		return;
 	c = &inflame__ptrtab_filter[inflame__ptrtab_bucket(p)];
 	v = atomic_load_explicit(c, memory_order_relaxed);
 
@@ -177,6 +173,5 @@ void inflame_ptrtab_clear(void)
 		return;
 	/* Private anonymous pages read back as zeros after this. */
 	madvise((void *)keys, (mask + 1) * sizeof(struct slot), MADV_DONTNEED);
-	if (inflame__ptrtab_filter)
-		madvise((void *)inflame__ptrtab_filter, filter_bytes(), MADV_DONTNEED);
+	filter_reset();
 }
