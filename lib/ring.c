@@ -60,14 +60,6 @@ static uint64_t refresh_tail(struct inflame_ring *r)
 	return t;
 }
 
-uint64_t inflame_ring_used(struct inflame_ring *r, int fresh)
-{
-	uint64_t tail =
-	    fresh ? refresh_tail(r) : atomic_load_explicit(&r->tail_seen, memory_order_relaxed);
-
-	return atomic_load_explicit(&r->head, memory_order_relaxed) - tail;
-}
-
 static inline uint64_t round_up(uint64_t v)
 {
 	return (v + ALIGN - 1) & ~(uint64_t)(ALIGN - 1);
@@ -135,14 +127,6 @@ void *inflame_ring_reserve(struct inflame_ring *r, size_t len, uint16_t kind)
 	h = (struct inflame_ring_hdr *)(r->data + pos);
 	atomic_store_explicit(&h->word, need | ((uint64_t)kind << 32), memory_order_relaxed);
 	return (uint8_t *)h + HDR;
-}
-
-void inflame_ring_commit(void *payload)
-{
-	struct inflame_ring_hdr *h = (struct inflame_ring_hdr *)((uint8_t *)payload - HDR);
-	uint64_t w = atomic_load_explicit(&h->word, memory_order_relaxed);
-
-	atomic_store_explicit(&h->word, w | INFLAME_RING_COMMITTED, memory_order_release);
 }
 
 size_t inflame_ring_drain(struct inflame_ring *r,

@@ -54,11 +54,31 @@ void inflame_ring_reset(struct inflame_ring *r);
 /* Claims a record with a payload of len bytes; returns the payload pointer or NULL (counted in
  * dropped) when full. Must be followed by inflame_ring_commit(). Async-signal-safe. */
 void *inflame_ring_reserve(struct inflame_ring *r, size_t len, uint16_t kind);
-/* Makes a reserved record visible to the consumer. Async-signal-safe. */
-void inflame_ring_commit(void *payload);
+/* Makes a reserved record visible to the consumer. Async-signal-safe. Inline: it runs once per
+ * record. */
+static inline void inflame_ring_commit(void *payload)
+{
+	struct inflame_ring_hdr *h = (struct inflame_ring_hdr *)((uint8_t *)payload - sizeof(*h));
+	uint64_t w = atomic_load_explicit(&h->word, memory_order_relaxed);
+
+	atomic_store_explicit(&h->word, w | INFLAME_RING_COMMITTED, memory_order_release);
+}
 /* Bytes claimed and not yet released as the producer sees it (an upper bound); with fresh = 1
- * the consumer's current tail is read first. Producer side only. Async-signal-safe. */
-uint64_t inflame_ring_used(struct inflame_ring *r, int fresh);
+ * the consumer's current tail is read first (and remembered). Producer side only.
+ * Async-signal-safe. Inline: producers ask before and after each record. */
+static inline uint64_t inflame_ring_used(struct inflame_ring *r, int fresh)
+{
+	uint64_t tail;
+
+	if (fresh) {
+		/* A nested producer may store a newer view in between: either is a lower bound. */
+		tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+		atomic_store_explicit(&r->tail_seen, tail, memory_order_relaxed);
+	} else {
+		tail = atomic_load_explicit(&r->tail_seen, memory_order_relaxed);
+	}
+	return atomic_load_explicit(&r->head, memory_order_relaxed) - tail;
+}
 
 /* Consumer side: calls fn for each committed record in claim order, stopping at the first
  * record not yet committed, then releases the consumed space. Returns the number consumed.

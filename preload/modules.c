@@ -247,6 +247,13 @@ int inflame_modules_is_code(uintptr_t addr)
 
 int inflame_modules_code_flags(uintptr_t addr)
 {
+	uintptr_t lo, hi;
+
+	return inflame_modules_code_range(addr, &lo, &hi);
+}
+
+int inflame_modules_code_range(uintptr_t addr, uintptr_t *range_lo, uintptr_t *range_hi)
+{
 	unsigned seq = atomic_load_explicit(&ranges_seq, memory_order_acquire);
 	size_t lo = 0, hi, n;
 	int found = -1;
@@ -265,6 +272,8 @@ int inflame_modules_code_flags(uintptr_t addr)
 			lo = mid + 1;
 		else {
 			found = (int)ranges[mid].flags;
+			*range_lo = ranges[mid].lo;
+			*range_hi = ranges[mid].hi;
 			break;
 		}
 	}
@@ -272,6 +281,35 @@ int inflame_modules_code_flags(uintptr_t addr)
 	if (atomic_load_explicit(&ranges_seq, memory_order_relaxed) != seq)
 		return -1;
 	return found;
+}
+
+int inflame_modules_cache_begin(struct inflame_code_cache *c)
+{
+	unsigned seq = atomic_load_explicit(&ranges_seq, memory_order_acquire);
+
+	if ((seq & 1) || atomic_load_explicit(&closing, memory_order_acquire) ||
+	    atomic_load_explicit(&stale, memory_order_acquire))
+		return -1;
+	if (c->seq != seq) {
+		c->seq = seq;
+		c->n = 0;
+	}
+	return 0;
+}
+
+int inflame__modules_cache_fill(struct inflame_code_cache *c, uintptr_t addr)
+{
+	uintptr_t lo, hi;
+	int f = inflame_modules_code_range(addr, &lo, &hi);
+
+	if (f >= 0) {
+		unsigned i = c->n < INFLAME_CODE_CACHE ? c->n++ : c->next++ % INFLAME_CODE_CACHE;
+
+		c->e[i].lo = lo;
+		c->e[i].hi = hi;
+		c->e[i].flags = f;
+	}
+	return f;
 }
 
 void inflame_modules_close_begin(void)

@@ -11,6 +11,7 @@
 #ifndef INFLAME_THREAD_H
 #define INFLAME_THREAD_H
 
+#include "modules.h"
 #include "ring.h"
 
 #include <pthread.h>
@@ -47,6 +48,8 @@ struct inflame_thread {
 	timer_t wall_timer; /* CLOCK_MONOTONIC timer of wall sampling */
 	int has_wall_timer;
 	long wall_ns; /* its period */
+	/* Ranges of code the outermost producer looked up last (unwind auto). */
+	struct inflame_code_cache code_cache;
 };
 
 /* The calling thread's slot, or NULL. Async-signal-safe. */

@@ -31,7 +31,7 @@ size_t inflame_unwind_fp_here(const struct inflame_thread *t, uint64_t *out, siz
 /* Walks the stack of a sample (from the signal context uc, or from the caller when uc is NULL)
  * with the unwinder mode asks for: INFLAME_UNWIND_AUTO chooses per sample by the objects the
  * stack runs through (unwind_sigsafe.c says how). */
-size_t inflame_unwind_pick(enum inflame_unwind mode, const struct inflame_thread *t, void *uc,
+size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, void *uc,
 			   uint64_t *frames, size_t max, int *truncated);
 /* Loads libunwind (dlopen, RTLD_LOCAL) and finds its entry points. Returns 0 or -ENOENT, after
  * which the DWARF functions below return 0 frames. Not async-signal-safe: call at start-up. */

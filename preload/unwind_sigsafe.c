@@ -194,21 +194,42 @@ static size_t unwind_fp(const struct inflame_thread *t, void *uc, uint64_t *fram
  *          frame without frame pointers is its last (main called from libc's start code, a
  *          thread routine from start_thread) is whole: it keeps the cheap frame pointers.
  * Either DWARF case falls back to frame pointers when libunwind gives nothing. */
-size_t inflame_unwind_pick(enum inflame_unwind mode, const struct inflame_thread *t, void *uc,
+size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, void *uc,
 			   uint64_t *frames, size_t max, int *truncated)
 {
 	size_t n;
 	int nofp = 0;
+	/* The thread's cache of code ranges, for the outermost producer only (a nested one, in a
+	 * signal handler, could find it half updated). */
+	struct inflame_code_cache *cache =
+	    atomic_load_explicit(&t->producing, memory_order_relaxed) == 1 &&
+		    inflame_modules_cache_begin(&t->code_cache) == 0
+		? &t->code_cache
+		: NULL;
+	uintptr_t lo = 1, hi = 0;
+	int f = -1;
 
 	*truncated = 0;
 	n = unwind_fp(t, uc, frames, max, truncated);
 	if (mode == INFLAME_UNWIND_FP || atomic_load_explicit(&t->in_dl, memory_order_relaxed))
 		return n;
+	/* Without the cache: consecutive frames are mostly in the same object, so the last
+	 * range found answers for them without another search. */
 	for (size_t i = 0; i < n && i < AUTO_LOOK; i++) {
-		int f = inflame_modules_code_flags((uintptr_t)frames[i]);
+		uintptr_t pc = (uintptr_t)frames[i];
 
-		if (f < 0)
-			continue;
+		if (cache) {
+			f = inflame_modules_cache_flags(cache, pc);
+			if (f < 0)
+				continue;
+		} else if (pc < lo || pc >= hi) {
+			f = inflame_modules_code_range(pc, &lo, &hi);
+			if (f < 0) {
+				lo = 1;
+				hi = 0;
+				continue;
+			}
+		}
 		if (f & INFLAME_MOD_LOADER)
 			return n;
 		if (!(f & INFLAME_MOD_FP) && (i + 1 < n || n == 1))
