@@ -16,12 +16,15 @@
 
 #include <stdint.h>
 
-#define INFLAME_DUMP_MAGIC	    "INFLAME\x1a"
-#define INFLAME_DUMP_MAGIC_LEN	    8
-#define INFLAME_DUMP_VERSION	    1
-#define INFLAME_DUMP_MIN_READER	    1
-#define INFLAME_DUMP_HEADER_SIZE    64
-#define INFLAME_DUMP_CHUNK_HDR_SIZE 16
+#define INFLAME_DUMP_MAGIC	"INFLAME\x1a"
+#define INFLAME_DUMP_MAGIC_LEN	8
+#define INFLAME_DUMP_VERSION	2
+#define INFLAME_DUMP_MIN_READER 1
+/* The min_reader of a file that may hold ALLOCS chunks (which version 1 readers would skip,
+ * losing every allocation event without a word). */
+#define INFLAME_DUMP_MIN_READER_ALLOCS 2
+#define INFLAME_DUMP_HEADER_SIZE       64
+#define INFLAME_DUMP_CHUNK_HDR_SIZE    16
 /* The largest payload a reader accepts; writers keep chunks far smaller. */
 #define INFLAME_DUMP_MAX_CHUNK (64u << 20)
 
@@ -55,6 +58,7 @@ enum inflame_chunk_type {
 	INFLAME_CHUNK_THREADS = 5, /* thread names; a later name for a tid replaces the earlier */
 	INFLAME_CHUNK_STATS = 6,   /* counters: drops, totals */
 	INFLAME_CHUNK_END = 7,	   /* last chunk of a complete file */
+	INFLAME_CHUNK_ALLOCS = 8,  /* allocation events, compactly (format version 2) */
 };
 
 /* Event kinds carried by samples. Values are part of the format. */
@@ -81,11 +85,27 @@ enum inflame_event {
  *          the chunk, the first from the file header's start_monotonic: samples of different
  *          threads interleave, so times may step back), tid, event, stack id, weight, and for
  *          ALLOC/FREE events size and addr.
+ * ALLOCS:  count, then per event (ALLOC or FREE only, in the order they happened): flags
+ *          (INFLAME_ALLOCS_*), then tid if FLAG_TID, time delta (zig-zag, from the previous
+ *          event of the chunk) if TIME, stack id if STACK, size (ALLOC), weight if WEIGHT,
+ *          and always the address as a zig-zag delta from the previous event's address. What
+ *          a flag leaves out is the previous event's value: tid and time of the previous event
+ *          (a FREE always has the previous event's time), stack of the previous ALLOC, and
+ *          weight = size. The chunk starts from tid 0, stack 0, address 0 and the header's
+ *          start_monotonic. A FREE has stack 0, weight 0 and size 0.
  * THREADS: count, then per thread: tid, str name, flags (1 = exited).
  * STATS:   count, then pairs of (key, value); keys are INFLAME_STAT_*; a later value replaces.
  * END:     end_monotonic (ns), then the totals of samples written per event (INFLAME_EV_COUNT_
  *          varints).
  */
+/* Flags of an ALLOCS event. Values are part of the format; other bits make the chunk invalid. */
+#define INFLAME_ALLOCS_FREE   (1u << 0) /* a FREE (else an ALLOC) */
+#define INFLAME_ALLOCS_TID    (1u << 1) /* tid follows (else the previous event's) */
+#define INFLAME_ALLOCS_TIME   (1u << 2) /* ALLOC: a time delta follows (else 0) */
+#define INFLAME_ALLOCS_STACK  (1u << 3) /* ALLOC: stack follows (else the previous ALLOC's) */
+#define INFLAME_ALLOCS_WEIGHT (1u << 4) /* ALLOC: weight follows (else weight = size) */
+#define INFLAME_ALLOCS_KNOWN_ 0x1fu
+
 enum inflame_stat {
 	INFLAME_STAT_DROPPED_RING = 1,	  /* samples lost because a thread's ring was full */
 	INFLAME_STAT_DROPPED_STACKS = 2,  /* samples lost because the stack table was full */

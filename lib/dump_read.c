@@ -283,8 +283,45 @@ int inflame_dump_samples_begin(const struct inflame_chunk *c, uint64_t base_time
 {
 	cursor_init(&it->cur, c);
 	it->time = base_time;
+	it->allocs = c->type == INFLAME_CHUNK_ALLOCS;
+	it->tid = it->stack = it->addr = 0;
 	it->left = inflame_cursor_varint(&it->cur);
-	return count_ok(&it->cur, it->left, 5) ? 0 : -EBADMSG;
+	if (!inflame_dump_has_samples(c->type))
+		return -EBADMSG;
+	/* The shortest record: 5 one-byte fields, or an ALLOCS FREE's flags and address. */
+	return count_ok(&it->cur, it->left, it->allocs ? 2 : 5) ? 0 : -EBADMSG;
+}
+
+/* One event of an ALLOCS chunk (dump_format.h). */
+static int next_alloc_event(struct inflame_sample_iter *it, struct inflame_sample_rec *s)
+{
+	uint64_t flags = inflame_cursor_varint(&it->cur);
+
+	if (flags & ~(uint64_t)INFLAME_ALLOCS_KNOWN_)
+		return -EBADMSG;
+	if (flags & INFLAME_ALLOCS_TID)
+		it->tid = inflame_cursor_varint(&it->cur);
+	s->tid = it->tid;
+	if (flags & INFLAME_ALLOCS_FREE) {
+		if (flags & (INFLAME_ALLOCS_TIME | INFLAME_ALLOCS_STACK | INFLAME_ALLOCS_WEIGHT))
+			return -EBADMSG;
+		s->event = INFLAME_EV_FREE;
+		s->stack = s->weight = s->size = 0;
+	} else {
+		s->event = INFLAME_EV_ALLOC;
+		if (flags & INFLAME_ALLOCS_TIME)
+			it->time += (uint64_t)inflame_unzigzag(inflame_cursor_varint(&it->cur));
+		if (flags & INFLAME_ALLOCS_STACK)
+			it->stack = inflame_cursor_varint(&it->cur);
+		s->stack = it->stack;
+		s->size = inflame_cursor_varint(&it->cur);
+		s->weight =
+		    flags & INFLAME_ALLOCS_WEIGHT ? inflame_cursor_varint(&it->cur) : s->size;
+	}
+	s->time = it->time;
+	it->addr += (uint64_t)inflame_unzigzag(inflame_cursor_varint(&it->cur));
+	s->addr = it->addr;
+	return it->cur.err ? -EBADMSG : 1;
 }
 
 int inflame_dump_samples_next(struct inflame_sample_iter *it, struct inflame_sample_rec *s)
@@ -292,6 +329,8 @@ int inflame_dump_samples_next(struct inflame_sample_iter *it, struct inflame_sam
 	if (!it->left)
 		return 0;
 	it->left--;
+	if (it->allocs)
+		return next_alloc_event(it, s);
 	it->time += (uint64_t)inflame_unzigzag(inflame_cursor_varint(&it->cur));
 	s->time = it->time;
 	s->tid = inflame_cursor_varint(&it->cur);

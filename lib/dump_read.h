@@ -107,8 +107,17 @@ struct inflame_sample_iter {
 	struct inflame_cursor cur;
 	uint64_t left;
 	uint64_t time;
+	int allocs;		   /* an ALLOCS chunk */
+	uint64_t tid, stack, addr; /* ALLOCS: the previous events' values */
 };
-/* base_time: the header's start_monotonic. */
+/* Whether chunks of this type hold samples: SAMPLES, and ALLOCS (allocation events only). */
+static inline int inflame_dump_has_samples(uint32_t type)
+{
+	return type == INFLAME_CHUNK_SAMPLES || type == INFLAME_CHUNK_ALLOCS;
+}
+/* Iterates the samples of a SAMPLES or ALLOCS chunk alike. base_time: the header's
+ * start_monotonic. Returns -EBADMSG when the count cannot be right (or for another type);
+ * next returns 1 with *s, 0 at the end, -EBADMSG for a malformed record. */
 int inflame_dump_samples_begin(const struct inflame_chunk *c, uint64_t base_time,
 			       struct inflame_sample_iter *it);
 int inflame_dump_samples_next(struct inflame_sample_iter *it, struct inflame_sample_rec *s);

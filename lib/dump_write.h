@@ -26,6 +26,23 @@ struct inflame_dump_header_info {
 	uint64_t file_realtime;
 };
 
+/* One allocation event for an ALLOCS payload, and the encoder's memory of the events before it
+ * in the same chunk (zeroed, time = the header's start_monotonic, at each new chunk). */
+struct inflame_alloc_event {
+	uint32_t event; /* INFLAME_EV_ALLOC or INFLAME_EV_FREE */
+	uint64_t time;	/* ALLOC only: a FREE gets the previous event's */
+	uint64_t tid, stack, weight, size, addr;
+};
+struct inflame_allocs_state {
+	uint64_t time, tid, stack, addr;
+};
+#define INFLAME_ALLOCS_EVENT_MAX (1 + 6 * 10)
+/* Encodes e after the events st remembers into out (room for INFLAME_ALLOCS_EVENT_MAX bytes),
+ * updating st; returns the bytes written. A FREE's time, stack, weight and size are not
+ * written. */
+size_t inflame_dump_encode_alloc_event(uint8_t *out, struct inflame_allocs_state *st,
+				       const struct inflame_alloc_event *e);
+
 /* Fills the fields this build always writes (version, sizes, machine). */
 void inflame_dump_header_defaults(struct inflame_dump_header_info *h);
 

@@ -18,6 +18,22 @@
 /* Writes v as LEB128 into out (at least INFLAME_VARINT_MAX bytes); returns bytes written.
  * Async-signal-safe. */
 size_t inflame_varint_encode(uint8_t *out, uint64_t v);
+/* The same, inline, for encoders that write millions of mostly small values. */
+static inline size_t inflame_varint_put(uint8_t *out, uint64_t v)
+{
+	size_t n = 0;
+
+	if (v < 0x80) {
+		out[0] = (uint8_t)v;
+		return 1;
+	}
+	while (v >= 0x80) {
+		out[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	out[n++] = (uint8_t)v;
+	return n;
+}
 
 static inline uint64_t inflame_zigzag(int64_t v)
 {

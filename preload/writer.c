@@ -82,9 +82,10 @@ static struct {
 	unsigned seq; /* sequence number of the current (or next) file */
 	char path[INFLAME_OUTPUT_MAX];
 	struct inflame_stacktab stacks;
-	struct inflame_buf stack_buf, sample_buf, misc_buf;
-	uint64_t nstacks, nsamples;
-	uint64_t last_time;
+	struct inflame_buf stack_buf, sample_buf, alloc_buf, misc_buf;
+	uint64_t nstacks, nsamples, nallocs;
+	uint64_t last_time;		      /* of the SAMPLES chunk being built */
+	struct inflame_allocs_state alloc_st; /* of the ALLOCS chunk being built */
 	uint64_t totals[INFLAME_EV_COUNT_];
 	uint64_t dropped_released, dropped_base;
 	uint64_t dropped_stacks, truncated;
@@ -97,8 +98,8 @@ static struct {
 
 /* An allocation event waiting for its turn. */
 struct pending {
-	uint64_t seq, time, tid, id, weight, size, addr;
-	uint32_t kind;
+	uint64_t seq;
+	struct inflame_alloc_event e;
 };
 
 static struct {
@@ -375,60 +376,63 @@ static int pending_push(const struct pending *p)
 	return 0;
 }
 
+static void chunk_starts(void)
+{
+	w.last_time = inflame__prof.start_monotonic;
+	w.alloc_st = (struct inflame_allocs_state){.time = inflame__prof.start_monotonic};
+}
+
 static void flush_samples(void)
 {
 	if (w.nstacks)
 		list_write(INFLAME_CHUNK_STACKS, &w.stack_buf, w.nstacks);
 	if (w.nsamples)
 		list_write(INFLAME_CHUNK_SAMPLES, &w.sample_buf, w.nsamples);
-	w.nstacks = w.nsamples = 0;
-	w.last_time = inflame__prof.start_monotonic;
+	if (w.nallocs)
+		list_write(INFLAME_CHUNK_ALLOCS, &w.alloc_buf, w.nallocs);
+	w.nstacks = w.nsamples = w.nallocs = 0;
+	chunk_starts();
 }
 
-static inline size_t venc(uint8_t *out, uint64_t v)
+static int chunks_full(void)
 {
-	size_t n = 0;
-
-	if (v < 0x80) { /* most fields of most samples */
-		out[0] = (uint8_t)v;
-		return 1;
-	}
-
-	while (v >= 0x80) {
-		out[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	out[n++] = (uint8_t)v;
-	return n;
+	return w.sample_buf.len + w.stack_buf.len + w.alloc_buf.len > CHUNK_FLUSH_BYTES;
 }
 
-static void put_sample(uint64_t time, uint64_t tid, uint32_t kind, uint64_t id, uint64_t weight,
-		       uint64_t size, uint64_t addr)
+/* A CPU or wall sample. */
+static void put_sample(uint64_t time, uint64_t tid, uint32_t kind, uint64_t id, uint64_t weight)
 {
 	struct inflame_buf *b = &w.sample_buf;
 	uint8_t *o;
 
-	/* One reservation for the whole record, then inline encoding: this runs once per
-	 * allocation event in full tracing. */
-	if (inflame_buf_reserve(b, 7 * INFLAME_VARINT_MAX) < 0)
+	if (inflame_buf_reserve(b, 5 * INFLAME_VARINT_MAX) < 0)
 		return;
 	o = b->data + b->len;
-	if (!time)
-		time = w.last_time; /* a FREE: the time of the sample before it */
-	o += venc(o, inflame_zigzag((int64_t)(time - w.last_time)));
+	o += inflame_varint_put(o, inflame_zigzag((int64_t)(time - w.last_time)));
 	w.last_time = time;
-	o += venc(o, tid);
-	o += venc(o, kind);
-	o += venc(o, id);
-	o += venc(o, weight);
-	if (kind == INFLAME_EV_ALLOC || kind == INFLAME_EV_FREE) {
-		o += venc(o, size);
-		o += venc(o, addr);
-	}
+	o += inflame_varint_put(o, tid);
+	o += inflame_varint_put(o, kind);
+	o += inflame_varint_put(o, id);
+	o += inflame_varint_put(o, weight);
 	b->len = (size_t)(o - b->data);
 	w.nsamples++;
 	w.totals[kind]++;
-	if (w.sample_buf.len + w.stack_buf.len > CHUNK_FLUSH_BYTES)
+	if (chunks_full())
+		flush_samples();
+}
+
+/* An allocation event, in its turn: runs once per allocation and once per free in full
+ * tracing, so the encoding (dump_write.h) mostly writes a few bytes. */
+static void put_alloc(const struct inflame_alloc_event *e)
+{
+	struct inflame_buf *b = &w.alloc_buf;
+
+	if (inflame_buf_reserve(b, INFLAME_ALLOCS_EVENT_MAX) < 0)
+		return;
+	b->len += inflame_dump_encode_alloc_event(b->data + b->len, &w.alloc_st, e);
+	w.nallocs++;
+	w.totals[e->event]++;
+	if (chunks_full())
 		flush_samples();
 }
 
@@ -485,13 +489,13 @@ static void on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 		w.nstacks++;
 	}
 	if (kind == INFLAME_EV_ALLOC || kind == INFLAME_EV_FREE) {
-		struct pending p = {r->seq,  r->time, (uint64_t)d->t->tid, id, r->weight, r->size,
-				    r->addr, kind};
+		struct pending p = {
+		    r->seq, {kind, r->time, (uint64_t)d->t->tid, id, r->weight, r->size, r->addr}};
 
 		pending_push(&p);
 		return;
 	}
-	put_sample(r->time, (uint64_t)d->t->tid, kind, id, r->weight, 0, 0);
+	put_sample(r->time, (uint64_t)d->t->tid, kind, id, r->weight);
 }
 
 /* The order of allocation events (alloc.h): by number, an ALLOC before a FREE of the same
@@ -502,7 +506,7 @@ static int by_seq(const void *a, const void *b)
 
 	if (x->seq != y->seq)
 		return x->seq < y->seq ? -1 : 1;
-	return x->kind < y->kind ? -1 : x->kind > y->kind;
+	return x->e.event < y->e.event ? -1 : x->e.event > y->e.event;
 }
 
 /* Writes the pending allocation events numbered below limit, in order; keeps the rest. */
@@ -515,11 +519,8 @@ static void write_pending(uint64_t limit)
 		sorted = by_seq(&pend.e[i - 1], &pend.e[i]) <= 0;
 	if (!sorted)
 		qsort(pend.e, pend.n, sizeof(*pend.e), by_seq);
-	for (i = 0; i < pend.n && pend.e[i].seq < limit; i++) {
-		const struct pending *p = &pend.e[i];
-
-		put_sample(p->time, p->tid, p->kind, p->id, p->weight, p->size, p->addr);
-	}
+	for (i = 0; i < pend.n && pend.e[i].seq < limit; i++)
+		put_alloc(&pend.e[i].e);
 	for (; i < pend.n; i++)
 		pend.e[k++] = pend.e[i];
 	pend.n = k;
@@ -601,6 +602,8 @@ static int open_next(void)
 	h.features = ((inflame__prof.cfg.events & INFLAME_EVMASK_CPU) ? INFLAME_FEAT_CPU : 0) |
 		     ((inflame__prof.cfg.events & INFLAME_EVMASK_WALL) ? INFLAME_FEAT_WALL : 0) |
 		     ((inflame__prof.cfg.events & INFLAME_EVMASK_ALLOC) ? INFLAME_FEAT_ALLOC : 0);
+	if (h.features & INFLAME_FEAT_ALLOC)
+		h.min_reader = INFLAME_DUMP_MIN_READER_ALLOCS;
 	h.pid = (uint32_t)inflame__prof.pid;
 	h.sequence = w.seq;
 	h.start_realtime = inflame__prof.start_realtime;
@@ -613,7 +616,7 @@ static int open_next(void)
 	w.dropped_stacks = w.truncated = 0;
 	w.dropped_base = total_dropped();
 	w.cpu_base = process_cpu_ns();
-	w.last_time = inflame__prof.start_monotonic;
+	chunk_starts();
 	write_process();
 	inflame_modules_refresh(1);
 	write_modules();
@@ -748,6 +751,7 @@ static int init_state(void)
 	}
 	list_begin(&w.stack_buf);
 	list_begin(&w.sample_buf);
+	list_begin(&w.alloc_buf);
 	w.next_rotation =
 	    inflame__now_monotonic() + (uint64_t)inflame__prof.cfg.interval * 1000000000ull;
 	return 0;
@@ -854,7 +858,7 @@ void inflame_writer_postfork_child(void)
 	w.seq = 0;
 	w.failed = 0;
 	w.open_err_logged = w.write_err_logged = 0;
-	w.nstacks = w.nsamples = 0;
+	w.nstacks = w.nsamples = w.nallocs = 0;
 	w.dropped_released = w.dropped_base = 0;
 	pend.n = 0; /* the parent's */
 	if (init_state() < 0 || open_next() < 0 || spawn() < 0)

@@ -1,5 +1,6 @@
 /* Unit tests for lib/dump_write.c and lib/dump_read.c: a round trip of every chunk type, and
- * for each chunk type a corrupt or cut copy that the reader must reject cleanly. */
+ * for each chunk type a corrupt or cut copy that the reader must reject cleanly; the ALLOCS
+ * encoder against the reader over many events, and its malformed records. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -93,6 +94,18 @@ static void build(struct file *f)
 	inflame_buf_put_varint(&b, 64);
 	inflame_buf_put_varint(&b, 0xdead0);
 	add_chunk(f, INFLAME_CHUNK_SAMPLES, &b);
+	/* ALLOCS: an alloc and its free, through the encoder */
+	{
+		struct inflame_allocs_state st = {.time = 1000};
+		struct inflame_alloc_event a = {INFLAME_EV_ALLOC, 1020, 4243, 1, 96, 32, 0xbeef0};
+		struct inflame_alloc_event fr = {INFLAME_EV_FREE, 0, 4244, 0, 0, 0, 0xbeef0};
+
+		inflame_buf_put_varint(&b, 2);
+		inflame_buf_reserve(&b, 2 * INFLAME_ALLOCS_EVENT_MAX);
+		b.len += inflame_dump_encode_alloc_event(b.data + b.len, &st, &a);
+		b.len += inflame_dump_encode_alloc_event(b.data + b.len, &st, &fr);
+	}
+	add_chunk(f, INFLAME_CHUNK_ALLOCS, &b);
 	/* THREADS */
 	inflame_buf_put_varint(&b, 1);
 	inflame_buf_put_varint(&b, 4243);
@@ -186,6 +199,28 @@ static int read_all(const struct file *f, struct inflame_dump_reader *r)
 			assert_int_equal(inflame_dump_samples_next(&it, &s), 0);
 			break;
 		}
+		case INFLAME_CHUNK_ALLOCS: {
+			struct inflame_sample_iter it;
+			struct inflame_sample_rec s;
+
+			assert_int_equal(inflame_dump_samples_begin(&c, 1000, &it), 0);
+			assert_int_equal(inflame_dump_samples_next(&it, &s), 1);
+			assert_int_equal(s.event, INFLAME_EV_ALLOC);
+			assert_int_equal(s.time, 1020);
+			assert_int_equal(s.tid, 4243);
+			assert_int_equal(s.stack, 1);
+			assert_int_equal(s.weight, 96);
+			assert_int_equal(s.size, 32);
+			assert_int_equal(s.addr, 0xbeef0);
+			assert_int_equal(inflame_dump_samples_next(&it, &s), 1);
+			assert_int_equal(s.event, INFLAME_EV_FREE);
+			assert_int_equal(s.time, 1020);
+			assert_int_equal(s.tid, 4244);
+			assert_int_equal(s.stack, 0);
+			assert_int_equal(s.addr, 0xbeef0);
+			assert_int_equal(inflame_dump_samples_next(&it, &s), 0);
+			break;
+		}
 		case INFLAME_CHUNK_THREADS: {
 			struct inflame_thread_iter it;
 			struct inflame_thread_rec t;
@@ -225,7 +260,7 @@ static void test_roundtrip(void **state)
 
 	(void)state;
 	build(&f);
-	assert_int_equal(read_all(&f, &r), 8);
+	assert_int_equal(read_all(&f, &r), 9);
 	assert_true(r.complete);
 	assert_false(r.torn);
 	assert_int_equal(r.hdr.pid, 4242);
@@ -293,6 +328,104 @@ static void test_lying_payload(void **state)
 	inflame_buf_free(&b);
 }
 
+/* Decodes an ALLOCS payload of n events into out; returns the last next() result. */
+static int decode_allocs(const struct inflame_buf *b, uint64_t base, struct inflame_sample_rec *out,
+			 size_t n)
+{
+	struct inflame_chunk c = {.type = INFLAME_CHUNK_ALLOCS, .payload = b->data, .len = b->len};
+	struct inflame_sample_iter it;
+	int rc = 0;
+
+	if (inflame_dump_samples_begin(&c, base, &it) < 0)
+		return -EBADMSG;
+	for (size_t i = 0; i < n; i++)
+		if ((rc = inflame_dump_samples_next(&it, &out[i])) != 1)
+			return rc;
+	return inflame_dump_samples_next(&it, &out[0]) == 0 ? 1 : -1;
+}
+
+/* Many events with every field changing or not (tids, stacks, weights, addresses going down as
+ * well as up, times stepping back): what the encoder leaves out, the reader restores. */
+static void test_allocs_roundtrip(void **state)
+{
+	enum { N = 5000 };
+	static struct inflame_alloc_event ev[N];
+	static struct inflame_sample_rec got[N];
+	struct inflame_allocs_state st = {.time = 777};
+	struct inflame_buf b = {0};
+	uint64_t x = 12345, time = 777;
+
+	(void)state;
+	inflame_buf_put_varint(&b, N);
+	for (int i = 0; i < N; i++) {
+		struct inflame_alloc_event *e = &ev[i];
+
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		e->event = (x >> 60) & 1 ? INFLAME_EV_FREE : INFLAME_EV_ALLOC;
+		e->tid = 100 + ((x >> 50) & 3);
+		e->addr = (x >> 52) & 1 ? 0x7f0000000000ull - (x >> 40) : (x >> 20);
+		if (e->event == INFLAME_EV_ALLOC) {
+			if ((x >> 40) & 1)
+				time += (x >> 30) & 0xfff;
+			else if ((x >> 41) & 1)
+				time -= (x >> 30) & 0xff;
+			e->time = time;
+			e->stack = 1 + ((x >> 44) & 7);
+			e->size = 1 + ((x >> 10) & 0xffff);
+			e->weight = (x >> 45) & 1 ? e->size : e->size * 3 + 1;
+		}
+		inflame_buf_reserve(&b, INFLAME_ALLOCS_EVENT_MAX);
+		b.len += inflame_dump_encode_alloc_event(b.data + b.len, &st, e);
+	}
+	assert_int_equal(decode_allocs(&b, 777, got, N), 1);
+	time = 777;
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(got[i].event, ev[i].event);
+		assert_int_equal(got[i].tid, ev[i].tid);
+		assert_int_equal(got[i].addr, ev[i].addr);
+		if (ev[i].event == INFLAME_EV_ALLOC) {
+			time = ev[i].time;
+			assert_int_equal(got[i].stack, ev[i].stack);
+			assert_int_equal(got[i].size, ev[i].size);
+			assert_int_equal(got[i].weight, ev[i].weight);
+		} else {
+			assert_int_equal(got[i].stack, 0);
+			assert_int_equal(got[i].weight, 0);
+		}
+		assert_int_equal(got[i].time, time); /* a FREE has the time before it */
+	}
+	/* Every cut of the payload fails cleanly, never reading past it. */
+	for (size_t cut = 1; cut < 200; cut++) {
+		struct inflame_buf t = {0};
+
+		inflame_buf_put(&t, b.data, b.len - cut);
+		assert_true(decode_allocs(&t, 777, got, N) < 0);
+		inflame_buf_free(&t);
+	}
+	inflame_buf_free(&b);
+}
+
+/* Records the encoder never writes are malformed: unknown flags, a FREE with ALLOC fields. */
+static void test_allocs_malformed(void **state)
+{
+	static const uint8_t bad[][4] = {
+	    {1, 0x20, 0x00},					  /* unknown flag */
+	    {1, INFLAME_ALLOCS_FREE | INFLAME_ALLOCS_TIME, 2, 0}, /* a FREE with a time */
+	    {1, INFLAME_ALLOCS_FREE | INFLAME_ALLOCS_WEIGHT, 0},  /* a FREE with a weight */
+	    {1, 0x80, 0x80, 0x80},				  /* a varint that never ends */
+	};
+	struct inflame_sample_rec s;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct inflame_buf b = {0};
+
+		inflame_buf_put(&b, bad[i], sizeof(bad[i]));
+		assert_int_equal(decode_allocs(&b, 0, &s, 1), -EBADMSG);
+		inflame_buf_free(&b);
+	}
+}
+
 /* Foreign files: wrong magic, newer format, other architecture, short header. */
 static void test_foreign(void **state)
 {
@@ -354,9 +487,10 @@ static void test_fd_roundtrip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_roundtrip),	  cmocka_unit_test(test_corrupt_each_chunk),
-	    cmocka_unit_test(test_lying_payload), cmocka_unit_test(test_foreign),
-	    cmocka_unit_test(test_fd_roundtrip),
+	    cmocka_unit_test(test_roundtrip),	     cmocka_unit_test(test_corrupt_each_chunk),
+	    cmocka_unit_test(test_lying_payload),    cmocka_unit_test(test_foreign),
+	    cmocka_unit_test(test_fd_roundtrip),     cmocka_unit_test(test_allocs_roundtrip),
+	    cmocka_unit_test(test_allocs_malformed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

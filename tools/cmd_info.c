@@ -122,7 +122,8 @@ static int walk(struct inflame_dump_reader *r, struct info *in)
 				in->stacks += it.left;
 			break;
 		}
-		case INFLAME_CHUNK_SAMPLES: {
+		case INFLAME_CHUNK_SAMPLES:
+		case INFLAME_CHUNK_ALLOCS: {
 			struct inflame_sample_iter it;
 			struct inflame_sample_rec s;
 			int rc;

@@ -394,7 +394,8 @@ static int first_walk(struct loader *l)
 			if (inflame_dump_decode_stats(&c, stat_fn, l) < 0)
 				l->damaged++;
 			break;
-		case INFLAME_CHUNK_SAMPLES: {
+		case INFLAME_CHUNK_SAMPLES:
+		case INFLAME_CHUNK_ALLOCS: {
 			struct inflame_sample_iter it;
 			struct inflame_sample_rec s;
 
@@ -498,7 +499,7 @@ static int sample_walk(struct loader *l, enum inflame_view view, uint64_t limit,
 		struct inflame_sample_iter it;
 		struct inflame_sample_rec s;
 
-		if (c.type != INFLAME_CHUNK_SAMPLES || !samples_ok(l, &c))
+		if (!inflame_dump_has_samples(c.type) || !samples_ok(l, &c))
 			continue;
 		inflame_dump_samples_begin(&c, r.hdr.start_monotonic, &it);
 		while (!err && inflame_dump_samples_next(&it, &s) == 1) {
