@@ -302,6 +302,12 @@ static void setup(void)
 	inflame__interpose_resolve();
 	if (getauxval(AT_SECURE))
 		return; /* setuid and friends: stay inert */
+	{
+		uintptr_t lo, hi;
+
+		if (inflame_modules_self(&lo, &hi) == 0)
+			inflame_unwind_hide(lo, hi);
+	}
 	inflame_config_defaults(c);
 	if (read_env(c) < 0) {
 		inflame_log(INFLAME_LOG_QUIET, "bad configuration; this program runs unprofiled");

@@ -16,6 +16,7 @@
 #include "writer.h"
 
 #include <elf.h>
+#include <errno.h>
 #include <limits.h>
 #include <link.h>
 #include <stdatomic.h>
@@ -191,6 +192,39 @@ static void publish_ranges(void)
 	atomic_store_explicit(&nranges, n, memory_order_relaxed);
 	atomic_thread_fence(memory_order_seq_cst);
 	atomic_fetch_add_explicit(&ranges_seq, 1, memory_order_acq_rel); /* even: done */
+}
+
+struct self_search {
+	uintptr_t addr, lo, hi;
+};
+
+static int self_cb(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct self_search *q = arg;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && q->addr >= lo &&
+		    q->addr - lo < ph->p_memsz) {
+			q->lo = lo;
+			q->hi = lo + ph->p_memsz;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int inflame_modules_self(uintptr_t *lo, uintptr_t *hi)
+{
+	struct self_search q = {(uintptr_t)&inflame_modules_self, 0, 0};
+
+	inflame__real_dl_iterate_phdr(self_cb, &q);
+	*lo = q.lo;
+	*hi = q.hi;
+	return q.hi ? 0 : -ENOENT;
 }
 
 int inflame_modules_refresh(int force)

@@ -55,6 +55,9 @@ static inline int inflame_modules_cache_flags(struct inflame_code_cache *c, uint
 			return c->e[i].flags;
 	return inflame__modules_cache_fill(c, addr);
 }
+/* The executable range [*lo, *hi) of the object holding inflame itself. Returns 0, or -ENOENT
+ * (then *lo = *hi = 0). Calls into the loader: start-up only, not async-signal-safe. */
+int inflame_modules_self(uintptr_t *lo, uintptr_t *hi);
 /* Called around dlclose: while a close is in flight the table is not trusted. */
 void inflame_modules_close_begin(void);
 void inflame_modules_close_end(void);

@@ -25,7 +25,9 @@
  * sets *truncated when max was reached with frames left. */
 size_t inflame_unwind_fp_context(const ucontext_t *uc, const struct inflame_thread *t,
 				 uint64_t *out, size_t max, int *truncated);
-/* The same starting from the caller of the function that calls it (skip more with skip). */
+/* The same starting from the caller of the function that calls it, leaving out inflame's own
+ * frames before the first frame of the program but the last, which stays as the leaf (see
+ * inflame_unwind_hide). */
 size_t inflame_unwind_fp_here(const struct inflame_thread *t, uint64_t *out, size_t max,
 			      int *truncated) __attribute__((noinline));
 /* Walks the stack of a sample (from the signal context uc, or from the caller when uc is NULL)
@@ -33,6 +35,11 @@ size_t inflame_unwind_fp_here(const struct inflame_thread *t, uint64_t *out, siz
  * stack runs through (unwind_sigsafe.c says how). */
 size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, void *uc,
 			   uint64_t *frames, size_t max, int *truncated);
+/* The code range of inflame itself, whose frames a walk from an allocation hook (uc NULL) leaves
+ * out, all but the innermost, until it reaches the program's: they would only take room in
+ * the ring and the dump, and the tools hide them anyway. Call once at start-up, before any
+ * hook records. */
+void inflame_unwind_hide(uintptr_t lo, uintptr_t hi);
 /* Loads libunwind (dlopen, RTLD_LOCAL) and finds its entry points. Returns 0 or -ENOENT, after
  * which the DWARF functions below return 0 frames. Not async-signal-safe: call at start-up. */
 int inflame_unwind_dwarf_init(void);

@@ -14,6 +14,20 @@
 #include <stdint.h>
 #include <string.h>
 
+/* inflame's own code (inflame_unwind_hide): [hide_lo, hide_lo + hide_len). */
+static uintptr_t hide_lo, hide_len;
+
+void inflame_unwind_hide(uintptr_t lo, uintptr_t hi)
+{
+	hide_lo = lo;
+	hide_len = hi > lo ? hi - lo : 0;
+}
+
+static inline int hidden(uintptr_t pc)
+{
+	return pc - hide_lo < hide_len;
+}
+
 static inline int in_stack(const struct inflame_thread *t, uintptr_t lo, uintptr_t addr, size_t len)
 {
 	return addr >= lo && addr + len > addr && addr + len <= t->stack_hi && (addr & 7) == 0;
@@ -90,8 +104,11 @@ static uintptr_t frameless_caller(const struct inflame_thread *t, uintptr_t pc, 
 }
 #endif
 
+/* skip: leave out return addresses into inflame's code before the first one that is not,
+ * but the last of them: it stays as the leaf, so that the tools (which hide inflame's frames)
+ * read every frame of the program as a return address, the call site one byte before. */
 static size_t walk(const struct inflame_thread *t, uintptr_t sp, uintptr_t fp, uint64_t *out,
-		   size_t n, size_t max, int *truncated)
+		   size_t n, size_t max, int *truncated, int skip)
 {
 	uintptr_t lo = sp;
 
@@ -104,7 +121,13 @@ static size_t walk(const struct inflame_thread *t, uintptr_t sp, uintptr_t fp, u
 		ret = ((const uintptr_t *)fp)[1];
 		if (ret < 4096)
 			return n;
-		out[n++] = ret;
+		if (skip && hidden(ret)) {
+			out[0] = ret; /* the last of inflame's frames stays, as the leaf */
+			n = 1;
+		} else {
+			out[n++] = ret;
+			skip = 0;
+		}
 		if (next <= fp)
 			return n;
 		lo = fp + 16;
@@ -154,7 +177,7 @@ size_t inflame_unwind_fp_context(const ucontext_t *uc, const struct inflame_thre
 			out[n++] = lr;
 	}
 #endif
-	return walk(t, sp, fp, out, n, max, truncated);
+	return walk(t, sp, fp, out, n, max, truncated, 0);
 }
 
 size_t inflame_unwind_fp_here(const struct inflame_thread *t, uint64_t *out, size_t max,
@@ -166,7 +189,7 @@ size_t inflame_unwind_fp_here(const struct inflame_thread *t, uint64_t *out, siz
 	if (!t->stack_hi || fp < t->stack_lo || fp >= t->stack_hi)
 		return 0;
 	/* Our own frame is skipped: the walk starts with our caller's return address. */
-	return walk(t, fp, fp, out, 0, max, truncated);
+	return walk(t, fp, fp, out, 0, max, truncated, 1);
 }
 
 static size_t unwind_fp(const struct inflame_thread *t, void *uc, uint64_t *frames, size_t max,
@@ -237,8 +260,22 @@ size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, v
 	}
 	if (mode == INFLAME_UNWIND_AUTO && !nofp)
 		return n;
-	n = uc ? inflame_unwind_dwarf_context(uc, frames, max, truncated)
-	       : inflame_unwind_dwarf_here(frames, max, truncated);
+	if (uc) {
+		n = inflame_unwind_dwarf_context(uc, frames, max, truncated);
+	} else {
+		size_t k = 0;
+
+		n = inflame_unwind_dwarf_here(frames, max, truncated);
+		while (k + 1 < n && hidden((uintptr_t)frames[k]) &&
+		       hidden((uintptr_t)frames[k + 1]))
+			k++; /* the last hidden frame stays, as the leaf (see walk) */
+		if (k < n) {
+			memmove(frames, frames + k, (n - k) * sizeof(*frames));
+			n -= k;
+		} else {
+			n = 0;
+		}
+	}
 	if (n == 0)
 		n = unwind_fp(t, uc, frames, max, truncated);
 	return n;
