@@ -92,7 +92,9 @@ enum inflame_event {
  *          a flag leaves out is the previous event's value: tid and time of the previous event
  *          (a FREE always has the previous event's time), stack of the previous ALLOC, and
  *          weight = size. The chunk starts from tid 0, stack 0, address 0 and the header's
- *          start_monotonic. A FREE has stack 0, weight 0 and size 0.
+ *          start_monotonic. A FREE has stack 0, weight 0 and size 0. A RESTORE (an ALLOC
+ *          flagged so) has no stack, size or weight fields and reads as stack 0, weight 0,
+ *          size 0 with INFLAME_SAMPLE_RESTORE.
  * THREADS: count, then per thread: tid, str name, flags (1 = exited).
  * STATS:   count, then pairs of (key, value); keys are INFLAME_STAT_*; a later value replaces.
  * END:     end_monotonic (ns), then the totals of samples written per event (INFLAME_EV_COUNT_
@@ -104,7 +106,10 @@ enum inflame_event {
 #define INFLAME_ALLOCS_TIME   (1u << 2) /* ALLOC: a time delta follows (else 0) */
 #define INFLAME_ALLOCS_STACK  (1u << 3) /* ALLOC: stack follows (else the previous ALLOC's) */
 #define INFLAME_ALLOCS_WEIGHT (1u << 4) /* ALLOC: weight follows (else weight = size) */
-#define INFLAME_ALLOCS_KNOWN_ 0x1fu
+/* ALLOC: restores the block this thread freed last at addr (a failed realloc): only tid, time
+ * and addr, never STACK or WEIGHT, no size. */
+#define INFLAME_ALLOCS_RESTORE (1u << 5)
+#define INFLAME_ALLOCS_KNOWN_  0x3fu
 
 enum inflame_stat {
 	INFLAME_STAT_DROPPED_RING = 1,	  /* samples lost because a thread's ring was full */

@@ -302,10 +302,20 @@ static int next_alloc_event(struct inflame_sample_iter *it, struct inflame_sampl
 	if (flags & INFLAME_ALLOCS_TID)
 		it->tid = inflame_cursor_varint(&it->cur);
 	s->tid = it->tid;
+	s->flags = 0;
 	if (flags & INFLAME_ALLOCS_FREE) {
-		if (flags & (INFLAME_ALLOCS_TIME | INFLAME_ALLOCS_STACK | INFLAME_ALLOCS_WEIGHT))
+		if (flags & (INFLAME_ALLOCS_TIME | INFLAME_ALLOCS_STACK | INFLAME_ALLOCS_WEIGHT |
+			     INFLAME_ALLOCS_RESTORE))
 			return -EBADMSG;
 		s->event = INFLAME_EV_FREE;
+		s->stack = s->weight = s->size = 0;
+	} else if (flags & INFLAME_ALLOCS_RESTORE) {
+		if (flags & (INFLAME_ALLOCS_STACK | INFLAME_ALLOCS_WEIGHT))
+			return -EBADMSG;
+		s->event = INFLAME_EV_ALLOC;
+		s->flags = INFLAME_SAMPLE_RESTORE;
+		if (flags & INFLAME_ALLOCS_TIME)
+			it->time += (uint64_t)inflame_unzigzag(inflame_cursor_varint(&it->cur));
 		s->stack = s->weight = s->size = 0;
 	} else {
 		s->event = INFLAME_EV_ALLOC;
@@ -335,6 +345,7 @@ int inflame_dump_samples_next(struct inflame_sample_iter *it, struct inflame_sam
 	s->time = it->time;
 	s->tid = inflame_cursor_varint(&it->cur);
 	s->event = (uint32_t)inflame_cursor_varint(&it->cur);
+	s->flags = 0;
 	s->stack = inflame_cursor_varint(&it->cur);
 	s->weight = inflame_cursor_varint(&it->cur);
 	s->size = s->addr = 0;

@@ -98,11 +98,15 @@ struct inflame_sample_rec {
 	uint64_t time; /* ns, CLOCK_MONOTONIC */
 	uint64_t tid;
 	uint32_t event;
+	uint32_t flags; /* INFLAME_SAMPLE_* */
 	uint64_t stack;
 	uint64_t weight;
 	uint64_t size; /* ALLOC/FREE only */
 	uint64_t addr; /* ALLOC/FREE only */
 };
+/* An ALLOC that allocates nothing: it restores the block its thread freed last at addr (ALLOCS
+ * chunks only); stack, weight and size are 0. */
+#define INFLAME_SAMPLE_RESTORE 1u
 struct inflame_sample_iter {
 	struct inflame_cursor cur;
 	uint64_t left;

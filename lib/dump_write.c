@@ -48,6 +48,13 @@ size_t inflame_dump_encode_alloc_event(uint8_t *out, struct inflame_allocs_state
 	}
 	if (e->event == INFLAME_EV_FREE) {
 		flags |= INFLAME_ALLOCS_FREE;
+	} else if (e->restore) {
+		flags |= INFLAME_ALLOCS_RESTORE;
+		if (e->time != st->time) {
+			flags |= INFLAME_ALLOCS_TIME;
+			o += inflame_varint_put(o, inflame_zigzag((int64_t)(e->time - st->time)));
+			st->time = e->time;
+		}
 	} else {
 		if (e->time != st->time) {
 			flags |= INFLAME_ALLOCS_TIME;

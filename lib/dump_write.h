@@ -29,8 +29,9 @@ struct inflame_dump_header_info {
 /* One allocation event for an ALLOCS payload, and the encoder's memory of the events before it
  * in the same chunk (zeroed, time = the header's start_monotonic, at each new chunk). */
 struct inflame_alloc_event {
-	uint32_t event; /* INFLAME_EV_ALLOC or INFLAME_EV_FREE */
-	uint64_t time;	/* ALLOC only: a FREE gets the previous event's */
+	uint32_t event;	  /* INFLAME_EV_ALLOC or INFLAME_EV_FREE */
+	uint32_t restore; /* an ALLOC that restores the block freed last here: addr, tid, time */
+	uint64_t time;	  /* ALLOC only: a FREE gets the previous event's */
 	uint64_t tid, stack, weight, size, addr;
 };
 struct inflame_allocs_state {

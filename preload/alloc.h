@@ -10,7 +10,15 @@
  * sum of weights an unbiased estimate of the bytes allocated. rate 1 records every
  * allocation with weight = size (full tracing).
  *
- * The unsampled path is inline: one load of a global flag, a subtraction and a branch.
+ * The unsampled path is inline: a subtraction and a branch.
+ *
+ * Sampled pointers are kept in the table of ptrtab.h (with their sizes) so that their frees,
+ * and only theirs, become FREE samples. Full tracing keeps no table: every free becomes a FREE
+ * (one of a block allocated before profiling started names an address the dump never
+ * allocated, and readers ignore it), which saves a locked instruction and a cache miss on every
+ * allocation and free. The one thing the table's sizes were needed for there, a realloc that
+ * fails after its old block was recorded as freed, is then recorded as a RESTORE of that
+ * block, which the reader undoes.
  * The per-thread state lives in initial-exec TLS and also holds the recursion guard that keeps
  * inflame's own allocations (and those made while resolving the real allocator) out of the
  * profile.
@@ -83,10 +91,12 @@ static inline void inflame_alloc_note_free(void *p)
 }
 
 /* realloc: before the real call, inflame_alloc_take_out() takes old out of the table and
- * records its FREE, as for free; it returns 0 when old was not sampled, else its size + 1.
- * When the call then fails and old stays allocated, inflame_alloc_put_back(old, that value)
- * records it again (same size and weight, the caller's stack) so that it stays live in the
- * profile. Async-signal-safe. */
+ * records its FREE, as for free; it returns 0 when old was not sampled, else its size + 1
+ * (INFLAME_ALLOC_UNSIZED in full tracing, which keeps no sizes). When the call then fails and
+ * old stays allocated, inflame_alloc_put_back(old, that value) records it again (same size
+ * and weight, the caller's stack; in full tracing a RESTORE of the block as it was) so that it
+ * stays live in the profile. Async-signal-safe. */
+#define INFLAME_ALLOC_UNSIZED SIZE_MAX
 size_t inflame_alloc_take_out(void *old);
 void inflame_alloc_put_back(void *old, size_t taken) __attribute__((noinline));
 

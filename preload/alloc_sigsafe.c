@@ -60,7 +60,9 @@ int inflame_alloc_setup(void)
 		slots = 1u << 17;
 	if (slots > (1u << 22))
 		slots = 1u << 22;
-	rc = inflame_ptrtab_init((size_t)slots, r != 1);
+	/* Full tracing keeps no table (alloc.h): the smallest one, with every filter counter
+	 * sticky, sends each free to the slow path, which records it. */
+	rc = inflame_ptrtab_init(r == 1 ? 0 : (size_t)slots, r != 1);
 	if (rc < 0)
 		return rc;
 	rate = (double)r;
@@ -210,14 +212,15 @@ void inflame_alloc_record(void *p, size_t size)
 	if (!atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed))
 		goto out;
 	t = self_slot();
-	if (!t || inflame_ptrtab_insert(p, size) < 0) {
+	if (!t || (!full && inflame_ptrtab_insert(p, size) < 0)) {
 		atomic_fetch_add_explicit(&untracked, 1, memory_order_relaxed);
 		goto out;
 	}
 	wait_for_room(t, sizeof(struct inflame_rec) +
 			     (uint64_t)inflame__prof.cfg.max_depth * sizeof(uint64_t));
 	if (inflame_sample_take(t, INFLAME_EV_ALLOC, weight_of(size), size, (uint64_t)(uintptr_t)p,
-				NULL) < 0) {
+				NULL) < 0 &&
+	    !full) {
 		uint64_t ignored;
 
 		inflame_ptrtab_remove(p, &ignored); /* not recorded: its free must not be either */
@@ -229,7 +232,7 @@ out:
 	errno = saved;
 }
 
-static void record_free(void *p, uint64_t size)
+static void record_free(void *p)
 {
 	struct inflame_thread *t;
 
@@ -241,8 +244,8 @@ static void record_free(void *p, uint64_t size)
 		atomic_fetch_add_explicit(&untracked, 1, memory_order_relaxed);
 		return;
 	}
-	wait_for_room(t, sizeof(struct inflame_rec));
-	if (inflame_sample_put_nostack(t, INFLAME_EV_FREE, size, (uint64_t)(uintptr_t)p) < 0)
+	wait_for_room(t, sizeof(struct inflame_free_rec));
+	if (inflame_sample_put_free(t, (uint64_t)(uintptr_t)p) < 0)
 		atomic_fetch_add_explicit(&untracked, 1, memory_order_relaxed);
 }
 
@@ -253,8 +256,8 @@ void inflame__alloc_free_slow(void *p)
 	int saved = errno;
 	uint64_t size;
 
-	if (inflame_ptrtab_remove(p, &size))
-		record_free(p, size);
+	if (full || inflame_ptrtab_remove(p, &size))
+		record_free(p);
 	errno = saved;
 }
 
@@ -266,8 +269,11 @@ size_t inflame_alloc_take_out(void *old)
 
 	if (!inflame__alloc_on || !old || !inflame_ptrtab_maybe(old))
 		return 0;
-	if (inflame_ptrtab_remove(old, &size)) {
-		record_free(old, size);
+	if (full) {
+		record_free(old);
+		was = INFLAME_ALLOC_UNSIZED;
+	} else if (inflame_ptrtab_remove(old, &size)) {
+		record_free(old);
 		was = (size_t)size + 1;
 	}
 	errno = saved;
@@ -276,7 +282,22 @@ size_t inflame_alloc_take_out(void *old)
 
 void inflame_alloc_put_back(void *old, size_t taken)
 {
-	inflame_alloc_record(old, taken - 1);
+	struct inflame_thread *t;
+	int saved = errno;
+
+	if (taken != INFLAME_ALLOC_UNSIZED) {
+		inflame_alloc_record(old, taken - 1);
+		return;
+	}
+	if (!atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed))
+		return;
+	t = self_slot();
+	if (t) {
+		wait_for_room(t, sizeof(struct inflame_rec));
+		if (inflame_sample_put_restore(t, (uint64_t)(uintptr_t)old) < 0)
+			atomic_fetch_add_explicit(&untracked, 1, memory_order_relaxed);
+	}
+	errno = saved;
 }
 
 uint64_t inflame_alloc_now(void)

@@ -29,7 +29,16 @@ struct inflame_rec {
 	uint32_t flags; /* INFLAME_REC_* */
 	uint64_t frames[];
 };
+/* A FREE as it travels through a ring (kind = INFLAME_EV_FREE): what the order and the address
+ * need, nothing more, since full tracing writes one for every free. */
+struct inflame_free_rec {
+	uint64_t seq; /* read before the block went back to the allocator */
+	uint64_t addr;
+};
 #define INFLAME_REC_TRUNCATED 1u
+/* An ALLOC that restores the block this thread freed last at addr (a realloc that failed in
+ * full tracing, which keeps no sizes): no stack, size or weight of its own. */
+#define INFLAME_REC_RESTORE 2u
 
 /* si_value cookies that mark signals we sent ourselves. */
 #define INFLAME_COOKIE_THREAD_TIMER 0x1f1a3e01

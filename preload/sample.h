@@ -24,10 +24,13 @@ void inflame_sample_dump_signal(int sig, siginfo_t *si, void *uc);
  * -ENOSPC when the sample was dropped (ring full or too deeply nested). Async-signal-safe. */
 int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, uint64_t size,
 			uint64_t addr, void *uc);
-/* Records an event without a stack (the free of a sampled pointer), with its place in the
- * order of allocation events and no time of its own (the writer uses the time of the sample
- * written before it). Returns 0 or -ENOSPC. Async-signal-safe. */
-int inflame_sample_put_nostack(struct inflame_thread *t, int event, uint64_t size, uint64_t addr);
+/* Records the FREE of addr (struct inflame_free_rec), with its place in the order of allocation
+ * events and no time of its own (the writer uses the time of the event written before it).
+ * Returns 0 or -ENOSPC. Async-signal-safe. */
+int inflame_sample_put_free(struct inflame_thread *t, uint64_t addr);
+/* Records a RESTORE of the block at addr (INFLAME_REC_RESTORE), numbered as an ALLOC. Returns 0
+ * or -ENOSPC. Async-signal-safe. */
+int inflame_sample_put_restore(struct inflame_thread *t, uint64_t addr);
 /* Wakes the writer when a ring has just passed half full (used > size/2, before = used bytes
  * before the record was claimed). Async-signal-safe. */
 void inflame_sample_maybe_wake(struct inflame_ring *r, uint64_t before);

@@ -155,22 +155,55 @@ out:
 	return rc;
 }
 
-int inflame_sample_put_nostack(struct inflame_thread *t, int event, uint64_t size, uint64_t addr)
+/* Claims a stackless record of len bytes for event as a producer (t->producing raised, as in
+ * inflame_sample_take, so that a handler interrupting us before the commit does not wait for
+ * room that only our commit can make); *level receives the depth to restore in put_done(). */
+static void *put_begin(struct inflame_thread *t, int event, size_t len, int *level,
+		       uint64_t *before)
 {
-	uint64_t seq = inflame_alloc_peek_seq(); /* before the block is given back */
-	uint64_t before = inflame_ring_used(&t->ring, 0);
-	struct inflame_rec *rec = inflame_ring_reserve(&t->ring, sizeof(*rec), (uint16_t)event);
+	*level = atomic_load_explicit(&t->producing, memory_order_relaxed);
+	atomic_store_explicit(&t->producing, *level + 1, memory_order_relaxed);
+	atomic_signal_fence(memory_order_seq_cst);
+	*before = inflame_ring_used(&t->ring, 0);
+	return inflame_ring_reserve(&t->ring, len, (uint16_t)event);
+}
 
-	if (!rec)
-		return -ENOSPC;
-	rec->seq = seq;
-	rec->time = 0; /* no clock read: the writer gives it the time of the sample before it */
-	rec->weight = 0;
-	rec->size = size;
-	rec->addr = addr;
-	rec->nframes = 0;
-	rec->flags = 0;
-	inflame_ring_commit(rec);
-	inflame_sample_maybe_wake(&t->ring, before);
-	return 0;
+static int put_done(struct inflame_thread *t, void *rec, int level, uint64_t before)
+{
+	if (rec) {
+		inflame_ring_commit(rec);
+		inflame_sample_maybe_wake(&t->ring, before);
+	}
+	atomic_signal_fence(memory_order_seq_cst);
+	atomic_store_explicit(&t->producing, level, memory_order_relaxed);
+	return rec ? 0 : -ENOSPC;
+}
+
+int inflame_sample_put_restore(struct inflame_thread *t, uint64_t addr)
+{
+	/* An ALLOC, numbered after the FREE it undoes. */
+	uint64_t seq = inflame_alloc_next_seq(), before;
+	int level;
+	struct inflame_rec *rec = put_begin(t, INFLAME_EV_ALLOC, sizeof(*rec), &level, &before);
+
+	if (rec)
+		*rec = (struct inflame_rec){.seq = seq,
+					    .time = inflame_alloc_now(),
+					    .addr = addr,
+					    .flags = INFLAME_REC_RESTORE};
+	return put_done(t, rec, level, before);
+}
+
+int inflame_sample_put_free(struct inflame_thread *t, uint64_t addr)
+{
+	/* Numbered before the block is given back. */
+	uint64_t seq = inflame_alloc_peek_seq(), before;
+	int level;
+	struct inflame_free_rec *rec = put_begin(t, INFLAME_EV_FREE, sizeof(*rec), &level, &before);
+
+	if (rec) {
+		rec->seq = seq;
+		rec->addr = addr;
+	}
+	return put_done(t, rec, level, before);
 }

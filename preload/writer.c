@@ -456,6 +456,17 @@ static void on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 	uint64_t id = 0;
 	int is_new = 0;
 
+	if (kind == INFLAME_EV_FREE) {
+		const struct inflame_free_rec *f = payload;
+		struct pending p = {0, {.event = INFLAME_EV_FREE, .tid = (uint64_t)d->t->tid}};
+
+		if (len < sizeof(*f))
+			return;
+		p.seq = f->seq;
+		p.e.addr = f->addr;
+		pending_push(&p);
+		return;
+	}
 	if (len < sizeof(*r) || kind >= INFLAME_EV_COUNT_ ||
 	    len < sizeof(*r) + r->nframes * sizeof(uint64_t))
 		return;
@@ -464,7 +475,7 @@ static void on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 	if (r->nframes && r->nframes == last.n &&
 	    !memcmp(last.frames, r->frames, r->nframes * sizeof(uint64_t))) {
 		id = last.id; /* the thread's previous stack again: no hashing */
-	} else if (r->nframes || kind != INFLAME_EV_FREE) {
+	} else if (r->nframes || !(r->flags & INFLAME_REC_RESTORE)) {
 		id = inflame_stacktab_intern(&w.stacks, r->frames, r->nframes, &is_new);
 		if (!id) {
 			w.dropped_stacks++;
@@ -488,9 +499,16 @@ static void on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 		}
 		w.nstacks++;
 	}
-	if (kind == INFLAME_EV_ALLOC || kind == INFLAME_EV_FREE) {
-		struct pending p = {
-		    r->seq, {kind, r->time, (uint64_t)d->t->tid, id, r->weight, r->size, r->addr}};
+	if (kind == INFLAME_EV_ALLOC) {
+		struct pending p = {r->seq,
+				    {.event = kind,
+				     .restore = (r->flags & INFLAME_REC_RESTORE) != 0,
+				     .time = r->time,
+				     .tid = (uint64_t)d->t->tid,
+				     .stack = id,
+				     .weight = r->weight,
+				     .size = r->size,
+				     .addr = r->addr}};
 
 		pending_push(&p);
 		return;

@@ -97,8 +97,15 @@ static void build(struct file *f)
 	/* ALLOCS: an alloc and its free, through the encoder */
 	{
 		struct inflame_allocs_state st = {.time = 1000};
-		struct inflame_alloc_event a = {INFLAME_EV_ALLOC, 1020, 4243, 1, 96, 32, 0xbeef0};
-		struct inflame_alloc_event fr = {INFLAME_EV_FREE, 0, 4244, 0, 0, 0, 0xbeef0};
+		struct inflame_alloc_event a = {.event = INFLAME_EV_ALLOC,
+						.time = 1020,
+						.tid = 4243,
+						.stack = 1,
+						.weight = 96,
+						.size = 32,
+						.addr = 0xbeef0};
+		struct inflame_alloc_event fr = {
+		    .event = INFLAME_EV_FREE, .tid = 4244, .addr = 0xbeef0};
 
 		inflame_buf_put_varint(&b, 2);
 		inflame_buf_reserve(&b, 2 * INFLAME_ALLOCS_EVENT_MAX);
@@ -362,6 +369,7 @@ static void test_allocs_roundtrip(void **state)
 
 		x = x * 6364136223846793005ull + 1442695040888963407ull;
 		e->event = (x >> 60) & 1 ? INFLAME_EV_FREE : INFLAME_EV_ALLOC;
+		e->restore = e->event == INFLAME_EV_ALLOC && (x >> 61) % 5 == 0;
 		e->tid = 100 + ((x >> 50) & 3);
 		e->addr = (x >> 52) & 1 ? 0x7f0000000000ull - (x >> 40) : (x >> 20);
 		if (e->event == INFLAME_EV_ALLOC) {
@@ -370,6 +378,8 @@ static void test_allocs_roundtrip(void **state)
 			else if ((x >> 41) & 1)
 				time -= (x >> 30) & 0xff;
 			e->time = time;
+		}
+		if (e->event == INFLAME_EV_ALLOC && !e->restore) {
 			e->stack = 1 + ((x >> 44) & 7);
 			e->size = 1 + ((x >> 10) & 0xffff);
 			e->weight = (x >> 45) & 1 ? e->size : e->size * 3 + 1;
@@ -383,9 +393,10 @@ static void test_allocs_roundtrip(void **state)
 		assert_int_equal(got[i].event, ev[i].event);
 		assert_int_equal(got[i].tid, ev[i].tid);
 		assert_int_equal(got[i].addr, ev[i].addr);
+		assert_int_equal(got[i].flags, ev[i].restore ? INFLAME_SAMPLE_RESTORE : 0);
 		if (ev[i].event == INFLAME_EV_ALLOC) {
 			time = ev[i].time;
-			assert_int_equal(got[i].stack, ev[i].stack);
+			assert_int_equal(got[i].stack, ev[i].stack); /* 0 for a restore */
 			assert_int_equal(got[i].size, ev[i].size);
 			assert_int_equal(got[i].weight, ev[i].weight);
 		} else {
@@ -405,14 +416,17 @@ static void test_allocs_roundtrip(void **state)
 	inflame_buf_free(&b);
 }
 
-/* Records the encoder never writes are malformed: unknown flags, a FREE with ALLOC fields. */
+/* Records the encoder never writes are malformed: unknown flags, a FREE with ALLOC fields, a
+ * RESTORE with a stack. */
 static void test_allocs_malformed(void **state)
 {
 	static const uint8_t bad[][4] = {
-	    {1, 0x20, 0x00},					  /* unknown flag */
-	    {1, INFLAME_ALLOCS_FREE | INFLAME_ALLOCS_TIME, 2, 0}, /* a FREE with a time */
-	    {1, INFLAME_ALLOCS_FREE | INFLAME_ALLOCS_WEIGHT, 0},  /* a FREE with a weight */
-	    {1, 0x80, 0x80, 0x80},				  /* a varint that never ends */
+	    {1, 0x40, 0x00},					      /* unknown flag */
+	    {1, INFLAME_ALLOCS_FREE | INFLAME_ALLOCS_TIME, 2, 0},     /* a FREE with a time */
+	    {1, INFLAME_ALLOCS_FREE | INFLAME_ALLOCS_WEIGHT, 0},      /* a FREE with a weight */
+	    {1, INFLAME_ALLOCS_FREE | INFLAME_ALLOCS_RESTORE, 0},     /* a FREE that restores */
+	    {1, INFLAME_ALLOCS_RESTORE | INFLAME_ALLOCS_STACK, 1, 0}, /* a RESTORE with a stack */
+	    {1, 0x80, 0x80, 0x80},				      /* a varint that never ends */
 	};
 	struct inflame_sample_rec s;
 

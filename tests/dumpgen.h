@@ -125,6 +125,16 @@ static inline void dg_sample(struct dumpgen *g, uint64_t time_ms, uint64_t tid, 
 	}
 }
 
+/* Adds an event to an ALLOCS payload, with the encoder's state st (zeroed, time = g->start,
+ * at each chunk); time_ms as for dg_sample. */
+static inline void dg_alloc_event(struct dumpgen *g, struct inflame_allocs_state *st,
+				  uint64_t time_ms, struct inflame_alloc_event e)
+{
+	e.time = g->start + time_ms * 1000000ull;
+	inflame_buf_reserve(&g->b, INFLAME_ALLOCS_EVENT_MAX);
+	g->b.len += inflame_dump_encode_alloc_event(g->b.data + g->b.len, st, &e);
+}
+
 static inline void dg_thread(struct dumpgen *g, uint64_t tid, const char *name, uint64_t flags)
 {
 	inflame_buf_put_varint(&g->b, tid);

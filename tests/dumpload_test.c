@@ -316,6 +316,87 @@ static void test_live_churn(void **state)
 	unlink(path);
 }
 
+/* ALLOCS chunks: events decode as in SAMPLES; a RESTORE brings back the block its thread freed
+ * last at that address (a failed realloc) with its stack, size and allocating thread, and is
+ * no allocation of its own; one from another thread, or for another address, does nothing. */
+static void test_allocs_restore(void **state)
+{
+	struct inflame_load_stats st;
+	struct dumpgen g;
+	struct inflame_allocs_state a;
+	char path[64], out[2048];
+
+	(void)state;
+	dg_begin(&g, 4242, INFLAME_FEAT_ALLOC);
+	common(&g);
+	a = (struct inflame_allocs_state){.time = g.start};
+	dg_count(&g, 7);
+	dg_alloc_event(&g, &a, 1,
+		       (struct inflame_alloc_event){.event = INFLAME_EV_ALLOC,
+						    .tid = TID_WORKER,
+						    .stack = 1,
+						    .weight = 100,
+						    .size = 100,
+						    .addr = 0xa000});
+	dg_alloc_event(&g, &a, 2,
+		       (struct inflame_alloc_event){.event = INFLAME_EV_ALLOC,
+						    .tid = TID_MAIN,
+						    .stack = 2,
+						    .weight = 40,
+						    .size = 40,
+						    .addr = 0xb000});
+	/* main reallocs the worker's block and fails: FREE, then RESTORE */
+	dg_alloc_event(&g, &a, 3,
+		       (struct inflame_alloc_event){
+			   .event = INFLAME_EV_FREE, .tid = TID_MAIN, .addr = 0xa000});
+	dg_alloc_event(
+	    &g, &a, 4,
+	    (struct inflame_alloc_event){
+		.event = INFLAME_EV_ALLOC, .restore = 1, .tid = TID_MAIN, .addr = 0xa000});
+	/* the worker frees main's block; a RESTORE of it by main does nothing */
+	dg_alloc_event(&g, &a, 5,
+		       (struct inflame_alloc_event){
+			   .event = INFLAME_EV_FREE, .tid = TID_WORKER, .addr = 0xb000});
+	dg_alloc_event(
+	    &g, &a, 6,
+	    (struct inflame_alloc_event){
+		.event = INFLAME_EV_ALLOC, .restore = 1, .tid = TID_MAIN, .addr = 0xb000});
+	/* a restore of an address its thread did not free last does nothing either */
+	dg_alloc_event(
+	    &g, &a, 7,
+	    (struct inflame_alloc_event){
+		.event = INFLAME_EV_ALLOC, .restore = 1, .tid = TID_WORKER, .addr = 0xc000});
+	dg_chunk(&g, INFLAME_CHUNK_ALLOCS);
+	dg_end(&g, 8);
+	assert_int_equal(dg_write(&g, path), 0);
+	assert_int_equal(load(path, INFLAME_VIEW_ALLOC, 0, 0, out, sizeof(out), &st), 0);
+	assert_string_equal(out, S1 " 100|" S2 " 40");
+	assert_int_equal(st.samples, 2);
+	assert_int_equal(load(path, INFLAME_VIEW_LIVE, 1, 0, out, sizeof(out), &st), 0);
+	assert_string_equal(out, "worker-101;" S1 " 100");
+	assert_int_equal(load(path, INFLAME_VIEW_PEAK, 0, 0, out, sizeof(out), &st), 0);
+	assert_string_equal(out, S1 " 100|" S2 " 40");
+	/* --tid=worker: its block, freed and restored by main (frees and restores apply whoever
+	 * made them); --tid=main: nothing (main's block was freed by the worker) */
+	{
+		struct inflame_load_opts o = {.view = INFLAME_VIEW_LIVE, .only_tid = TID_WORKER};
+		struct inflame_stackset *ss = inflame_stackset_new();
+		char err[256];
+
+		assert_int_equal(inflame_dumpfile_load(path, &o, ss, &st, err, sizeof(err)), 0);
+		render(ss, out, sizeof(out));
+		assert_string_equal(out, S1 " 100");
+		inflame_stackset_free(ss);
+		ss = inflame_stackset_new();
+		o.only_tid = TID_MAIN;
+		assert_int_equal(inflame_dumpfile_load(path, &o, ss, &st, err, sizeof(err)), 0);
+		render(ss, out, sizeof(out));
+		assert_string_equal(out, "");
+		inflame_stackset_free(ss);
+	}
+	unlink(path);
+}
+
 static void test_missing_stack(void **state)
 {
 	struct inflame_load_stats st;
@@ -539,6 +620,7 @@ int main(void)
 	    cmocka_unit_test(test_filters),
 	    cmocka_unit_test(test_memory_views),
 	    cmocka_unit_test(test_live_churn),
+	    cmocka_unit_test(test_allocs_restore),
 	    cmocka_unit_test(test_missing_stack),
 	    cmocka_unit_test(test_torn_and_damaged),
 	    cmocka_unit_test(test_bad_files),

@@ -139,6 +139,8 @@ static int walk(struct inflame_dump_reader *r, struct info *in)
 					in->other_events++;
 					continue;
 				}
+				if (s.flags & INFLAME_SAMPLE_RESTORE)
+					continue; /* a failed realloc undone: no allocation */
 				in->samples[s.event]++;
 				in->weight[s.event] += s.weight;
 				if (s.time > in->last_time)

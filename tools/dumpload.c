@@ -166,6 +166,12 @@ struct tev {
 	uint32_t seq; /* file order, for ties */
 };
 
+/* A freed block, as its live entry held it (see struct loader). */
+struct freed {
+	int valid;
+	uint64_t addr, stack, tid, weight, time, units;
+};
+
 struct loader {
 	struct inflame_dump_reader r;
 	const struct inflame_load_opts *o;
@@ -199,6 +205,11 @@ struct loader {
 	 * units) */
 	struct map live;
 	uint64_t live_weight, peak_weight, peak_index, alloc_index;
+	/* The block each thread freed last (tid -> v1 = index in freed), which a RESTORE of the
+	 * same thread brings back (a realloc that failed in full tracing). */
+	struct map freed_by;
+	struct freed *freed;
+	size_t nfreed, freed_cap;
 
 	/* Flame charts (ordered stack sets): the kept samples in time order. */
 	int chart;
@@ -405,7 +416,8 @@ static int first_walk(struct loader *l)
 			}
 			inflame_dump_samples_begin(&c, l->r.hdr.start_monotonic, &it);
 			while (inflame_dump_samples_next(&it, &s) == 1)
-				if (s.event < INFLAME_EV_COUNT_)
+				if (s.event < INFLAME_EV_COUNT_ &&
+				    !(s.flags & INFLAME_SAMPLE_RESTORE))
 					l->event_samples[s.event]++;
 			break;
 		}
@@ -450,13 +462,60 @@ static int aggregate(struct loader *l, uint64_t stack, uint64_t tid, uint64_t we
 	return 0;
 }
 
-/* Applies one ALLOC or FREE sample to the live table. */
-static int live_apply(struct loader *l, const struct inflame_sample_rec *s)
+/* Remembers what the live entry e held as the block thread tid freed last. */
+static int remember_freed(struct loader *l, uint64_t tid, const struct map_entry *e)
 {
-	struct map_entry *e = map_find(&l->live, s->addr, 0);
+	int added;
+	struct map_entry *f = map_get(&l->freed_by, tid, 0, &added);
+
+	if (!f)
+		return -ENOMEM;
+	if (added) {
+		if (grow((void **)&l->freed, &l->freed_cap, l->nfreed + 1, sizeof(*l->freed)) < 0)
+			return -ENOMEM;
+		f->v1 = l->nfreed++;
+	}
+	l->freed[f->v1] = (struct freed){1, e->k1, e->v1, e->v2, e->v3, e->v4, e->v5};
+	return 0;
+}
+
+/* A RESTORE: the block its thread freed last at this address is live again. */
+static int live_restore(struct loader *l, const struct inflame_sample_rec *s)
+{
+	struct map_entry *f = map_find(&l->freed_by, s->tid, 0);
+	struct freed *b = f ? &l->freed[f->v1] : NULL;
+	struct map_entry *e;
 	int added;
 
+	if (!b || !b->valid || b->addr != s->addr)
+		return 0; /* its FREE is not in this file */
+	b->valid = 0;
+	e = map_get(&l->live, s->addr, 0, &added);
+	if (!e)
+		return -ENOMEM;
+	if (!added)
+		l->live_weight -= e->v3;
+	e->v1 = b->stack;
+	e->v2 = b->tid;
+	e->v3 = b->weight;
+	e->v4 = b->time;
+	e->v5 = b->units;
+	l->live_weight += b->weight;
+	return 0;
+}
+
+/* Applies one ALLOC, FREE or RESTORE sample to the live table. */
+static int live_apply(struct loader *l, const struct inflame_sample_rec *s)
+{
+	struct map_entry *e;
+	int added;
+
+	if (s->flags & INFLAME_SAMPLE_RESTORE)
+		return live_restore(l, s);
+	e = map_find(&l->live, s->addr, 0);
 	if (e) {
+		if (s->event == INFLAME_EV_FREE && remember_freed(l, s->tid, e) < 0)
+			return -ENOMEM;
 		l->live_weight -= e->v3;
 		map_del(&l->live, e);
 	}
@@ -503,12 +562,15 @@ static int sample_walk(struct loader *l, enum inflame_view view, uint64_t limit,
 			continue;
 		inflame_dump_samples_begin(&c, r.hdr.start_monotonic, &it);
 		while (!err && inflame_dump_samples_next(&it, &s) == 1) {
-			/* --tid keeps one thread's samples; frees apply whoever made them. */
+			/* --tid keeps one thread's samples; frees (and restores) apply whoever
+			 * made them. */
 			if (l->o->only_tid && s.event != INFLAME_EV_FREE &&
+			    !(s.flags & INFLAME_SAMPLE_RESTORE) &&
 			    s.tid != (uint64_t)l->o->only_tid)
 				continue;
 			if (!memory) {
-				if (s.event == want)
+				/* A restore allocates nothing. */
+				if (s.event == want && !(s.flags & INFLAME_SAMPLE_RESTORE))
 					err = aggregate(l, s.stack, s.tid,
 							view == INFLAME_VIEW_ALLOC_COUNT
 							    ? count_units(&s)
@@ -785,6 +847,8 @@ static int load(const char *path, const void *data, size_t size, const struct in
 			uint64_t peak = l->peak_index;
 
 			map_free(&l->live);
+			map_free(&l->freed_by);
+			l->nfreed = 0;
 			l->live_weight = l->peak_weight = 0;
 			rc = sample_walk(l, view, peak, st);
 		}
@@ -823,6 +887,8 @@ out:
 	map_free(&l->threads);
 	map_free(&l->aggmap);
 	map_free(&l->live);
+	map_free(&l->freed_by);
+	free(l->freed);
 	free(l->addrs);
 	free(l->names);
 	free(l->aggs);
