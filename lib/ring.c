@@ -92,14 +92,21 @@ static inline int cas_local(_Atomic uint64_t *p, uint64_t *expected, uint64_t de
 
 void *inflame_ring_reserve(struct inflame_ring *r, size_t len, uint16_t kind)
 {
+	void *p = inflame_ring_try_reserve(r, len, kind);
+
+	if (!p)
+		atomic_fetch_add_explicit(&r->dropped, 1, memory_order_relaxed);
+	return p;
+}
+
+void *inflame_ring_try_reserve(struct inflame_ring *r, size_t len, uint16_t kind)
+{
 	uint64_t need = round_up(HDR + len);
 	uint64_t head, tail, pos, room_to_end, total;
 	struct inflame_ring_hdr *h;
 
-	if (need > r->size / 2) {
-		atomic_fetch_add_explicit(&r->dropped, 1, memory_order_relaxed);
+	if (need > r->size / 2)
 		return NULL;
-	}
 	head = atomic_load_explicit(&r->head, memory_order_relaxed);
 	for (;;) {
 		tail = atomic_load_explicit(&r->tail_seen, memory_order_relaxed);
@@ -108,10 +115,8 @@ void *inflame_ring_reserve(struct inflame_ring *r, size_t len, uint16_t kind)
 		/* A record never wraps: if it does not fit before the end, pad to the end. */
 		total = need <= room_to_end ? need : room_to_end + need;
 		/* The consumer's line is read only when the last view of it says full. */
-		if (head + total - tail > r->size && head + total - refresh_tail(r) > r->size) {
-			atomic_fetch_add_explicit(&r->dropped, 1, memory_order_relaxed);
+		if (head + total - tail > r->size && head + total - refresh_tail(r) > r->size)
 			return NULL;
-		}
 		if (cas_local(&r->head, &head, head + total))
 			break;
 	}

@@ -54,6 +54,8 @@ void inflame_ring_reset(struct inflame_ring *r);
 /* Claims a record with a payload of len bytes; returns the payload pointer or NULL (counted in
  * dropped) when full. Must be followed by inflame_ring_commit(). Async-signal-safe. */
 void *inflame_ring_reserve(struct inflame_ring *r, size_t len, uint16_t kind);
+/* The same, but a refusal is not counted (the caller may wait and try again). */
+void *inflame_ring_try_reserve(struct inflame_ring *r, size_t len, uint16_t kind);
 /* Makes a reserved record visible to the consumer. Async-signal-safe. Inline: it runs once per
  * record. */
 static inline void inflame_ring_commit(void *payload)

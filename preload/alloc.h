@@ -100,6 +100,13 @@ static inline void inflame_alloc_note_free(void *p)
 size_t inflame_alloc_take_out(void *old);
 void inflame_alloc_put_back(void *old, size_t taken) __attribute__((noinline));
 
+/* For the producers of sample.h: whether one at nesting level 'level' (which must be 0, the
+ * outermost, holding no claimed record) whose ring refused an allocation event of bytes bytes
+ * has waited for room and may try again (full tracing only). Async-signal-safe (it sleeps in
+ * nanosleep). */
+struct inflame_thread;
+int inflame_alloc_wait_room(struct inflame_thread *t, int level, uint64_t bytes);
+
 /*
  * The order of allocation events: a process-wide counter. Every ALLOC record increments it
  * after the allocator returned the block and takes the new value; every FREE record reads it

@@ -14,7 +14,8 @@
  *
  * In full tracing (INFLAME_ALLOC_RATE=1, asked for exact results) a producer whose ring lacks
  * room for one more record wakes the writer and waits for it, a bounded time (then the record
- * is dropped and counted). It never waits inside the loader or in a nested producer. In
+ * is dropped and counted): inflame_alloc_wait_room(), called by the producers of sample.h
+ * when their ring refuses a record. It never waits inside the loader or in a nested producer. In
  * sampling mode nothing ever waits: a record that finds the ring full is dropped and counted
  * (a lost FREE is counted as untracked, and its block then stays in the live view).
  */
@@ -169,32 +170,32 @@ static struct inflame_thread *self_slot(void)
 }
 
 /*
- * Waits (at most WAIT_ROUNDS times WAIT_NS) until t's ring has room for a record of bytes
- * bytes, waking the writer: in full tracing only, where the user asked for exact results.
- * Not in a nested producer, not inside the loader (the writer may need the loader's lock),
- * not once sampling stopped.
+ * A producer whose ring refused a record of bytes bytes may wait for the writer to make room
+ * (at most WAIT_ROUNDS times WAIT_NS, waking it): in full tracing only, where the user asked
+ * for exact results; only the outermost producer (level 0: a nested one may have interrupted
+ * the record the writer is stuck on), not inside the loader (the writer may need the loader's
+ * lock), not once sampling stopped. Returns 1 when there is room now.
  */
-static void wait_for_room(struct inflame_thread *t, uint64_t bytes)
+int inflame_alloc_wait_room(struct inflame_thread *t, int level, uint64_t bytes)
 {
 	struct inflame_ring *r = &t->ring;
 
-	if (!full || atomic_load_explicit(&t->producing, memory_order_relaxed) ||
-	    atomic_load_explicit(&t->in_dl, memory_order_relaxed))
-		return;
+	if (!full || level || atomic_load_explicit(&t->in_dl, memory_order_relaxed))
+		return 0;
 	/* A record that does not fit before the end of the ring is preceded by padding shorter
 	 * than itself: room for twice the record is always enough. */
 	bytes = 2 * (bytes + 16);
-	if (inflame_ring_used(r, 0) + bytes <= r->size)
-		return; /* the last view of the consumer's progress suffices */
 	for (int i = 0; i < WAIT_ROUNDS; i++) {
 		struct timespec ts = {0, WAIT_NS};
 
-		if (inflame_ring_used(r, 1) + bytes <= r->size ||
-		    !atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed))
-			return;
+		if (inflame_ring_used(r, 1) + bytes <= r->size)
+			return 1;
+		if (!atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed))
+			return 0;
 		inflame_writer_request(INFLAME_WRITER_WAKE);
 		nanosleep(&ts, NULL);
 	}
+	return 0;
 }
 
 void inflame_alloc_record(void *p, size_t size)
@@ -216,8 +217,6 @@ void inflame_alloc_record(void *p, size_t size)
 		atomic_fetch_add_explicit(&untracked, 1, memory_order_relaxed);
 		goto out;
 	}
-	wait_for_room(t, sizeof(struct inflame_rec) +
-			     (uint64_t)inflame__prof.cfg.max_depth * sizeof(uint64_t));
 	if (inflame_sample_take(t, INFLAME_EV_ALLOC, weight_of(size), size, (uint64_t)(uintptr_t)p,
 				NULL) < 0 &&
 	    !full) {
@@ -244,7 +243,6 @@ static void record_free(void *p)
 		atomic_fetch_add_explicit(&untracked, 1, memory_order_relaxed);
 		return;
 	}
-	wait_for_room(t, sizeof(struct inflame_free_rec));
 	if (inflame_sample_put_free(t, (uint64_t)(uintptr_t)p) < 0)
 		atomic_fetch_add_explicit(&untracked, 1, memory_order_relaxed);
 }
@@ -293,7 +291,6 @@ void inflame_alloc_put_back(void *old, size_t taken)
 		return;
 	t = self_slot();
 	if (t) {
-		wait_for_room(t, sizeof(struct inflame_rec));
 		if (inflame_sample_put_restore(t, (uint64_t)(uintptr_t)old) < 0)
 			atomic_fetch_add_explicit(&untracked, 1, memory_order_relaxed);
 	}

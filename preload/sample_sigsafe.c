@@ -111,6 +111,24 @@ void inflame_sample_maybe_wake(struct inflame_ring *r, uint64_t before)
 		inflame_writer_request(INFLAME_WRITER_WAKE);
 }
 
+/* The outermost producer (level 0) of an allocation event whose ring refused it may wait for
+ * room (full tracing, alloc.h). It waits as no producer: it holds no claim then, so a handler
+ * that interrupts the wait may produce, and wait, too; but that handler may reuse the level 0
+ * scratch frames. Returns 1 when there is room now. */
+static int wait_as_idle(struct inflame_thread *t, int level, uint64_t bytes)
+{
+	int ok;
+
+	if (level)
+		return 0;
+	atomic_signal_fence(memory_order_seq_cst);
+	atomic_store_explicit(&t->producing, level, memory_order_relaxed);
+	ok = inflame_alloc_wait_room(t, level, bytes);
+	atomic_store_explicit(&t->producing, level + 1, memory_order_relaxed);
+	atomic_signal_fence(memory_order_seq_cst);
+	return ok;
+}
+
 int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, uint64_t size,
 			uint64_t addr, void *uc)
 {
@@ -135,9 +153,19 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	/* The order first: a locked instruction is cheapest before the record's stores. */
 	seq = event == INFLAME_EV_ALLOC ? inflame_alloc_next_seq() : 0;
 	before = inflame_ring_used(&t->ring, 0);
-	rec = inflame_ring_reserve(&t->ring, sizeof(*rec) + n * sizeof(uint64_t), (uint16_t)event);
-	if (!rec)
+	rec = inflame_ring_try_reserve(&t->ring, sizeof(*rec) + n * sizeof(uint64_t),
+				       (uint16_t)event);
+	if (!rec && event == INFLAME_EV_ALLOC && !uc &&
+	    wait_as_idle(t, level, sizeof(*rec) + n * sizeof(uint64_t))) {
+		/* The same walk again: a handler may have overwritten the frames meanwhile. */
+		n = inflame_unwind_pick(inflame__prof.cfg.unwind, t, uc, frames, max, &truncated);
+		rec = inflame_ring_try_reserve(&t->ring, sizeof(*rec) + n * sizeof(uint64_t),
+					       (uint16_t)event);
+	}
+	if (!rec) {
+		atomic_fetch_add_explicit(&t->ring.dropped, 1, memory_order_relaxed);
 		goto out;
+	}
 	rec->seq = seq;
 	rec->time = seq ? inflame_alloc_now() : inflame__now_monotonic();
 	rec->weight = weight;
@@ -161,11 +189,18 @@ out:
 static void *put_begin(struct inflame_thread *t, int event, size_t len, int *level,
 		       uint64_t *before)
 {
+	void *rec;
+
 	*level = atomic_load_explicit(&t->producing, memory_order_relaxed);
 	atomic_store_explicit(&t->producing, *level + 1, memory_order_relaxed);
 	atomic_signal_fence(memory_order_seq_cst);
 	*before = inflame_ring_used(&t->ring, 0);
-	return inflame_ring_reserve(&t->ring, len, (uint16_t)event);
+	rec = inflame_ring_try_reserve(&t->ring, len, (uint16_t)event);
+	if (!rec && wait_as_idle(t, *level, len))
+		rec = inflame_ring_try_reserve(&t->ring, len, (uint16_t)event);
+	if (!rec)
+		atomic_fetch_add_explicit(&t->ring.dropped, 1, memory_order_relaxed);
+	return rec;
 }
 
 static int put_done(struct inflame_thread *t, void *rec, int level, uint64_t before)

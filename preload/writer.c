@@ -427,7 +427,8 @@ static void put_alloc(const struct inflame_alloc_event *e)
 {
 	struct inflame_buf *b = &w.alloc_buf;
 
-	if (inflame_buf_reserve(b, INFLAME_ALLOCS_EVENT_MAX) < 0)
+	if (b->cap - b->len < INFLAME_ALLOCS_EVENT_MAX &&
+	    inflame_buf_reserve(b, INFLAME_ALLOCS_EVENT_MAX) < 0)
 		return;
 	b->len += inflame_dump_encode_alloc_event(b->data + b->len, &w.alloc_st, e);
 	w.nallocs++;
@@ -444,6 +445,15 @@ static struct {
 	uint64_t id;
 	uint64_t frames[LAST_MAX];
 } last;
+
+/* memcmp for a few frames, without the call. */
+static inline int same_frames(const uint64_t *a, const uint64_t *b, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
 
 struct drain_ctx {
 	struct inflame_thread *t;
@@ -472,8 +482,7 @@ static void on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 		return;
 	if (r->flags & INFLAME_REC_TRUNCATED)
 		w.truncated++;
-	if (r->nframes && r->nframes == last.n &&
-	    !memcmp(last.frames, r->frames, r->nframes * sizeof(uint64_t))) {
+	if (r->nframes && r->nframes == last.n && same_frames(last.frames, r->frames, r->nframes)) {
 		id = last.id; /* the thread's previous stack again: no hashing */
 	} else if (r->nframes || !(r->flags & INFLAME_REC_RESTORE)) {
 		id = inflame_stacktab_intern(&w.stacks, r->frames, r->nframes, &is_new);

@@ -379,7 +379,9 @@ static void test_unprivileged(void **state)
 	p = strstr(text, "Hz asked, ");
 	assert_non_null(p);
 	fprintf(stderr, "unprivileged: %.60s\n", p);
-	assert_true(atof(p + strlen("Hz asked, ")) > 900); /* beyond the 250 Hz tick */
+	/* The perf clock, beyond the 250 Hz tick of the POSIX CPU timers. Not much higher: on a
+	 * host whose other guests steal much of the CPU, the achieved rate fell below 900/s. */
+	assert_true(atof(p + strlen("Hz asked, ")) > 500);
 	free(text);
 	e2e_list_free(files, n);
 	e2e_rmdir(dir);
