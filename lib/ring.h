@@ -82,6 +82,12 @@ static inline uint64_t inflame_ring_used(struct inflame_ring *r, int fresh)
 	return atomic_load_explicit(&r->head, memory_order_relaxed) - tail;
 }
 
+/* Consumer side: whether any record was claimed and not yet consumed (committed or not). */
+static inline int inflame_ring_has_data(struct inflame_ring *r)
+{
+	return atomic_load_explicit(&r->head, memory_order_acquire) !=
+	       atomic_load_explicit(&r->tail, memory_order_relaxed);
+}
 /* Consumer side: calls fn for each committed record in claim order, stopping at the first
  * record not yet committed, then releases the consumed space. Returns the number consumed.
  * Only one consumer at a time. Not async-signal-safe. */

@@ -15,6 +15,12 @@
  * writes those numbered below the counter's value read before the cycle drained anything: any
  * event that must come before one of those was committed before that read, so it was drained
  * in this cycle or an earlier one. The rest wait for the next cycle; closing a file writes all.
+ * When at most one ring holds anything as the cycle starts (the counter read first: any event
+ * another thread must still commit before one below the limit was committed before that read,
+ * so its ring is not empty), that ring's events below the limit are written as they are
+ * drained, after the waiting ones that come before them, without being kept aside: the events
+ * of one thread are in order, but for a signal handler's event, which may come before one of
+ * the code it interrupted with a lower number, always for another address.
  *
  * Files are created with O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600: an existing name (a file of an
  * earlier image of this pid, or a planted symlink) is never opened; the next sequence number is
@@ -105,6 +111,9 @@ struct pending {
 static struct {
 	struct pending *e;
 	size_t n, cap; /* entries, capacity (entries; the mapping is cap * sizeof) */
+	size_t done;   /* entries [0, done) were written directly (see drain_all) */
+	int direct;    /* this cycle writes events numbered below limit at once */
+	uint64_t limit;
 	uint64_t watermark;
 	uint64_t lost;
 } pend;
@@ -459,6 +468,8 @@ struct drain_ctx {
 	struct inflame_thread *t;
 };
 
+static void push_event(const struct pending *p);
+
 static void on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 {
 	struct drain_ctx *d = arg;
@@ -474,7 +485,7 @@ static void on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 			return;
 		p.seq = f->seq;
 		p.e.addr = f->addr;
-		pending_push(&p);
+		push_event(&p);
 		return;
 	}
 	if (len < sizeof(*r) || kind >= INFLAME_EV_COUNT_ ||
@@ -519,7 +530,7 @@ static void on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 				     .size = r->size,
 				     .addr = r->addr}};
 
-		pending_push(&p);
+		push_event(&p);
 		return;
 	}
 	put_sample(r->time, (uint64_t)d->t->tid, kind, id, r->weight);
@@ -539,18 +550,38 @@ static int by_seq(const void *a, const void *b)
 /* Writes the pending allocation events numbered below limit, in order; keeps the rest. */
 static void write_pending(uint64_t limit)
 {
-	size_t i, k = 0;
+	struct pending *e = pend.e + pend.done;
+	size_t n = pend.n - pend.done, i, k = 0;
 	int sorted = 1;
 
-	for (i = 1; i < pend.n && sorted; i++)
-		sorted = by_seq(&pend.e[i - 1], &pend.e[i]) <= 0;
+	for (i = 1; i < n && sorted; i++)
+		sorted = by_seq(&e[i - 1], &e[i]) <= 0;
 	if (!sorted)
-		qsort(pend.e, pend.n, sizeof(*pend.e), by_seq);
-	for (i = 0; i < pend.n && pend.e[i].seq < limit; i++)
-		put_alloc(&pend.e[i].e);
-	for (; i < pend.n; i++)
-		pend.e[k++] = pend.e[i];
+		qsort(e, n, sizeof(*e), by_seq);
+	for (i = 0; i < n && e[i].seq < limit; i++)
+		put_alloc(&e[i].e);
+	for (; i < n; i++)
+		pend.e[k++] = e[i];
 	pend.n = k;
+	pend.done = 0;
+}
+
+/* An event of the one busy ring of a direct cycle, numbered below the limit: written now, after
+ * the waiting events (sorted, from earlier cycles) that come before it. */
+static void put_direct(const struct pending *p)
+{
+	while (pend.done < pend.n && pend.e[pend.done].seq < pend.limit &&
+	       by_seq(&pend.e[pend.done], p) < 0)
+		put_alloc(&pend.e[pend.done++].e);
+	put_alloc(&p->e);
+}
+
+static void push_event(const struct pending *p)
+{
+	if (pend.direct && p->seq < pend.limit)
+		put_direct(p);
+	else
+		pending_push(p);
 }
 
 /* One pass over every ring; exited threads are drained completely and released. */
@@ -560,7 +591,18 @@ static void drain_all(void)
 	/* Strictly below the value read now: a FREE may still read this value after the read
 	 * (and must come after the ALLOC that made it, which may not be drained yet). */
 	uint64_t limit = atomic_load(&inflame__alloc_seq);
+	int busy = 0;
 
+	for (int i = 0; i < n && busy < 2; i++) {
+		struct inflame_thread *t = inflame_thread_at(i);
+		int st = atomic_load_explicit(&t->state, memory_order_acquire);
+
+		if ((st == INFLAME_SLOT_ACTIVE || st == INFLAME_SLOT_EXITED) &&
+		    inflame_ring_has_data(&t->ring))
+			busy++;
+	}
+	pend.direct = busy <= 1;
+	pend.limit = limit;
 	for (int i = 0; i < n; i++) {
 		struct inflame_thread *t = inflame_thread_at(i);
 		int st = atomic_load_explicit(&t->state, memory_order_acquire);
@@ -569,6 +611,7 @@ static void drain_all(void)
 		if (st == INFLAME_SLOT_ACTIVE || st == INFLAME_SLOT_EXITED)
 			inflame_ring_drain(&t->ring, on_record, &d);
 	}
+	pend.direct = 0;
 	write_pending(limit);
 	flush_samples();
 }
@@ -887,7 +930,8 @@ void inflame_writer_postfork_child(void)
 	w.open_err_logged = w.write_err_logged = 0;
 	w.nstacks = w.nsamples = w.nallocs = 0;
 	w.dropped_released = w.dropped_base = 0;
-	pend.n = 0; /* the parent's */
+	pend.n = pend.done = 0; /* the parent's */
+	pend.direct = 0;
 	if (init_state() < 0 || open_next() < 0 || spawn() < 0)
 		inflame_log(INFLAME_LOG_QUIET, "cannot start profiling in child %d",
 			    (int)inflame__prof.pid);
