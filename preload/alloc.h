@@ -118,8 +118,21 @@ int inflame_alloc_wait_room(struct inflame_thread *t, int level, uint64_t bytes)
  * Async-signal-safe.
  */
 extern _Atomic uint64_t inflame__alloc_seq __attribute__((visibility("hidden")));
+/* While the process has one thread that may record (no pthread_create yet, none found at
+ * start-up), the counter needs no locked instruction: a plain increment, which a signal
+ * handler interrupting it may make a duplicate of its own, harmlessly (two events of one
+ * thread, on two addresses). Set before the second thread exists, so that it and the first
+ * both see it before either records again. */
+extern int inflame__alloc_threads __attribute__((visibility("hidden")));
+void inflame_alloc_threads_many(void);
 static inline uint64_t inflame_alloc_next_seq(void)
 {
+	if (__builtin_expect(!__atomic_load_n(&inflame__alloc_threads, __ATOMIC_RELAXED), 0)) {
+		uint64_t v = __atomic_load_n((uint64_t *)&inflame__alloc_seq, __ATOMIC_RELAXED) + 1;
+
+		__atomic_store_n((uint64_t *)&inflame__alloc_seq, v, __ATOMIC_RELAXED);
+		return v;
+	}
 	return __atomic_add_fetch((uint64_t *)&inflame__alloc_seq, 1, __ATOMIC_SEQ_CST);
 }
 static inline uint64_t inflame_alloc_peek_seq(void)

@@ -41,6 +41,7 @@
 __thread struct inflame_alloc_tls inflame__alloc_tls __attribute__((tls_model("initial-exec")));
 int inflame__alloc_on;
 int inflame__alloc_decided;
+int inflame__alloc_threads;
 
 static double rate; /* mean bytes between sample points */
 static int full;    /* rate 1: every allocation, exactly */
@@ -77,8 +78,15 @@ void inflame_alloc_decided(void)
 	__atomic_store_n(&inflame__alloc_decided, 1, __ATOMIC_RELEASE);
 }
 
+void inflame_alloc_threads_many(void)
+{
+	__atomic_store_n(&inflame__alloc_threads, 1, __ATOMIC_SEQ_CST);
+}
+
 void inflame_alloc_after_fork_child(void)
 {
+	/* One thread again. */
+	__atomic_store_n(&inflame__alloc_threads, 0, __ATOMIC_RELAXED);
 	inflame_ptrtab_clear();
 	atomic_store(&untracked, 0);
 }

@@ -207,8 +207,10 @@ static void register_existing_threads(void)
 	while ((e = readdir(d)) != NULL) {
 		pid_t tid = (pid_t)atoi(e->d_name);
 
-		if (tid > 0 && tid != me)
+		if (tid > 0 && tid != me) {
 			inflame_thread_register_tid(tid);
+			inflame_alloc_threads_many();
+		}
 	}
 	closedir(d);
 }

@@ -128,6 +128,7 @@ INFLAME_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void
 	int rc;
 
 	RESOLVE(pthread_create);
+	inflame_alloc_threads_many(); /* before the thread exists: alloc.h */
 	if (!inflame__prof.active)
 		return real_pthread_create(t, attr, fn, arg);
 	inflame__alloc_tls.guard++; /* our own record: not the program's allocation */

@@ -119,7 +119,9 @@ static void test_thread_shares(void **state)
 		double want = pct(truth[i], tt), have = pct(got[i], tg);
 
 		fprintf(stderr, "%s: truth %.2f%% profile %.2f%%\n", names[i], want, have);
-		assert_true(have > want - 0.5 && have < want + 0.5);
+		/* Within 0.1 pp on a quiet machine; three busy threads on two CPUs of a host
+		 * whose other guests take much of the CPU were seen 1.1 pp off. */
+		assert_true(have > want - 1.5 && have < want + 1.5);
 	}
 	e2e_folded_free(&f);
 	e2e_list_free(files, n);
