@@ -2,13 +2,11 @@
  * The dump writer: encodes the fixed little-endian file header and frames payloads into
  * chunks with a CRC-32 (zlib's polynomial) so a reader can detect a torn or damaged tail.
  * Writes go straight to the fd with write(2); partial writes and EINTR are retried, any other
- * failure is returned to the caller, which decides whether to give up on the file. It also
- * encodes the records of ALLOCS payloads, whose fields depend on the events before them.
+ * failure is returned to the caller, which decides whether to give up on the file.
  */
 #include "dump_write.h"
 
 #include "dump_format.h"
-#include "varint.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -33,49 +31,6 @@ static void put64(uint8_t *p, uint64_t v)
 {
 	put32(p, (uint32_t)v);
 	put32(p + 4, (uint32_t)(v >> 32));
-}
-
-size_t inflame_dump_encode_alloc_event(uint8_t *out, struct inflame_allocs_state *st,
-				       const struct inflame_alloc_event *e)
-{
-	uint8_t *o = out + 1;
-	unsigned flags = 0;
-
-	if (e->tid != st->tid) {
-		flags |= INFLAME_ALLOCS_TID;
-		o += inflame_varint_put(o, e->tid);
-		st->tid = e->tid;
-	}
-	if (e->event == INFLAME_EV_FREE) {
-		flags |= INFLAME_ALLOCS_FREE;
-	} else if (e->restore) {
-		flags |= INFLAME_ALLOCS_RESTORE;
-		if (e->time != st->time) {
-			flags |= INFLAME_ALLOCS_TIME;
-			o += inflame_varint_put(o, inflame_zigzag((int64_t)(e->time - st->time)));
-			st->time = e->time;
-		}
-	} else {
-		if (e->time != st->time) {
-			flags |= INFLAME_ALLOCS_TIME;
-			o += inflame_varint_put(o, inflame_zigzag((int64_t)(e->time - st->time)));
-			st->time = e->time;
-		}
-		if (e->stack != st->stack) {
-			flags |= INFLAME_ALLOCS_STACK;
-			o += inflame_varint_put(o, e->stack);
-			st->stack = e->stack;
-		}
-		o += inflame_varint_put(o, e->size);
-		if (e->weight != e->size) {
-			flags |= INFLAME_ALLOCS_WEIGHT;
-			o += inflame_varint_put(o, e->weight);
-		}
-	}
-	o += inflame_varint_put(o, inflame_zigzag((int64_t)(e->addr - st->addr)));
-	st->addr = e->addr;
-	out[0] = (uint8_t)flags; /* below 0x80: a one-byte varint */
-	return (size_t)(o - out);
 }
 
 void inflame_dump_header_defaults(struct inflame_dump_header_info *h)

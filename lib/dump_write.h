@@ -9,6 +9,9 @@
 #ifndef INFLAME_DUMP_WRITE_H
 #define INFLAME_DUMP_WRITE_H
 
+#include "dump_format.h"
+#include "varint.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,9 +43,49 @@ struct inflame_allocs_state {
 #define INFLAME_ALLOCS_EVENT_MAX (1 + 6 * 10)
 /* Encodes e after the events st remembers into out (room for INFLAME_ALLOCS_EVENT_MAX bytes),
  * updating st; returns the bytes written. A FREE's time, stack, weight and size are not
- * written. */
-size_t inflame_dump_encode_alloc_event(uint8_t *out, struct inflame_allocs_state *st,
-				       const struct inflame_alloc_event *e);
+ * written. Inline: full tracing encodes two events per allocation. */
+static inline size_t inflame_dump_encode_alloc_event(uint8_t *out, struct inflame_allocs_state *st,
+						     const struct inflame_alloc_event *e)
+{
+	uint8_t *o = out + 1;
+	unsigned flags = 0;
+
+	if (e->tid != st->tid) {
+		flags |= INFLAME_ALLOCS_TID;
+		o += inflame_varint_put(o, e->tid);
+		st->tid = e->tid;
+	}
+	if (e->event == INFLAME_EV_FREE) {
+		flags |= INFLAME_ALLOCS_FREE;
+	} else if (e->restore) {
+		flags |= INFLAME_ALLOCS_RESTORE;
+		if (e->time != st->time) {
+			flags |= INFLAME_ALLOCS_TIME;
+			o += inflame_varint_put(o, inflame_zigzag((int64_t)(e->time - st->time)));
+			st->time = e->time;
+		}
+	} else {
+		if (e->time != st->time) {
+			flags |= INFLAME_ALLOCS_TIME;
+			o += inflame_varint_put(o, inflame_zigzag((int64_t)(e->time - st->time)));
+			st->time = e->time;
+		}
+		if (e->stack != st->stack) {
+			flags |= INFLAME_ALLOCS_STACK;
+			o += inflame_varint_put(o, e->stack);
+			st->stack = e->stack;
+		}
+		o += inflame_varint_put(o, e->size);
+		if (e->weight != e->size) {
+			flags |= INFLAME_ALLOCS_WEIGHT;
+			o += inflame_varint_put(o, e->weight);
+		}
+	}
+	o += inflame_varint_put(o, inflame_zigzag((int64_t)(e->addr - st->addr)));
+	st->addr = e->addr;
+	out[0] = (uint8_t)flags; /* below 0x80: a one-byte varint */
+	return (size_t)(o - out);
+}
 
 /* Fills the fields this build always writes (version, sizes, machine). */
 void inflame_dump_header_defaults(struct inflame_dump_header_info *h);

@@ -241,6 +241,8 @@ size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, v
 	for (size_t i = 0; i < n && i < AUTO_LOOK; i++) {
 		uintptr_t pc = (uintptr_t)frames[i];
 
+		if (!uc && hidden(pc))
+			continue; /* the hook's own leaf: inflame, with frame pointers */
 		if (cache) {
 			f = inflame_modules_cache_flags(cache, pc);
 			if (f < 0)
