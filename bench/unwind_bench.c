@@ -60,7 +60,7 @@ static void handler(int sig, siginfo_t *si, void *uc)
 	(void)sig;
 	(void)si;
 	t0 = now_ns();
-	nframes = inflame_unwind_pick(mode, &th, uc, frames, MAXFR, &truncated);
+	nframes = inflame_unwind_pick(mode, &th, uc, 0, frames, MAXFR, &truncated);
 	t1 = now_ns();
 	if (nsamples < RUNS)
 		samples[nsamples++] = t1 - t0;

@@ -225,8 +225,9 @@ void inflame_alloc_record(void *p, size_t size)
 		atomic_fetch_add_explicit(&untracked, 1, memory_order_relaxed);
 		goto out;
 	}
+	/* The walk starts from this frame: the functions below need not be walked through. */
 	if (inflame_sample_take(t, INFLAME_EV_ALLOC, weight_of(size), size, (uint64_t)(uintptr_t)p,
-				NULL) < 0 &&
+				NULL, (uintptr_t)__builtin_frame_address(0)) < 0 &&
 	    !full) {
 		uint64_t ignored;
 

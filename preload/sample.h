@@ -19,11 +19,12 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc);
 void inflame_sample_dump_signal(int sig, siginfo_t *si, void *uc);
 
 /* Records one sample of event for thread t, unwinding from uc (a signal context) or, when uc
- * is NULL, from the caller of this function. ALLOC samples get their place in the process-wide
- * order of allocation events (alloc.h) and a coarse time; others the precise time. Returns 0, or
- * -ENOSPC when the sample was dropped (ring full or too deeply nested). Async-signal-safe. */
+ * is NULL, from fp, the frame of the inflame function that calls this (0: from the caller of
+ * this function). ALLOC samples get their place in the process-wide order of allocation events
+ * (alloc.h) and a coarse time; others the precise time. Returns 0, or -ENOSPC when the sample
+ * was dropped (ring full or too deeply nested). Async-signal-safe. */
 int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, uint64_t size,
-			uint64_t addr, void *uc);
+			uint64_t addr, void *uc, uintptr_t fp);
 /* Records the FREE of addr (struct inflame_free_rec), with its place in the order of allocation
  * events and no time of its own (the writer uses the time of the event written before it).
  * Returns 0 or -ENOSPC. Async-signal-safe. */

@@ -89,7 +89,7 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 	} else if (ev >= 0 && t &&
 		   atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed)) {
 		atomic_fetch_add_explicit(&inflame__prof.signals, 1, memory_order_relaxed);
-		inflame_sample_take(t, ev, weight, 0, 0, uc);
+		inflame_sample_take(t, ev, weight, 0, 0, uc, 0);
 	}
 	errno = saved;
 }
@@ -130,7 +130,7 @@ static int wait_as_idle(struct inflame_thread *t, int level, uint64_t bytes)
 }
 
 int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, uint64_t size,
-			uint64_t addr, void *uc)
+			uint64_t addr, void *uc, uintptr_t fp)
 {
 	unsigned max = inflame__prof.cfg.max_depth;
 	/* Only this thread and its signal handlers touch the nesting depth, and a handler leaves
@@ -149,7 +149,7 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 		goto out;
 	}
 	frames = t->scratch + (size_t)level * max;
-	n = inflame_unwind_pick(inflame__prof.cfg.unwind, t, uc, frames, max, &truncated);
+	n = inflame_unwind_pick(inflame__prof.cfg.unwind, t, uc, fp, frames, max, &truncated);
 	/* The order first: a locked instruction is cheapest before the record's stores. */
 	seq = event == INFLAME_EV_ALLOC ? inflame_alloc_next_seq() : 0;
 	before = inflame_ring_used(&t->ring, 0);
@@ -158,7 +158,8 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	if (!rec && event == INFLAME_EV_ALLOC && !uc &&
 	    wait_as_idle(t, level, sizeof(*rec) + n * sizeof(uint64_t))) {
 		/* The same walk again: a handler may have overwritten the frames meanwhile. */
-		n = inflame_unwind_pick(inflame__prof.cfg.unwind, t, uc, frames, max, &truncated);
+		n = inflame_unwind_pick(inflame__prof.cfg.unwind, t, uc, fp, frames, max,
+					&truncated);
 		rec = inflame_ring_try_reserve(&t->ring, sizeof(*rec) + n * sizeof(uint64_t),
 					       (uint16_t)event);
 	}

@@ -30,11 +30,16 @@ size_t inflame_unwind_fp_context(const ucontext_t *uc, const struct inflame_thre
  * inflame_unwind_hide). */
 size_t inflame_unwind_fp_here(const struct inflame_thread *t, uint64_t *out, size_t max,
 			      int *truncated) __attribute__((noinline));
-/* Walks the stack of a sample (from the signal context uc, or from the caller when uc is NULL)
- * with the unwinder mode asks for: INFLAME_UNWIND_AUTO chooses per sample by the objects the
- * stack runs through (unwind_sigsafe.c says how). */
+/* The same from fp, the frame of one of inflame's functions still running (an allocation hook
+ * passes its own, which spares walking the frames of the functions it called). */
+size_t inflame_unwind_fp_from(const struct inflame_thread *t, uintptr_t fp, uint64_t *out,
+			      size_t max, int *truncated);
+/* Walks the stack of a sample (from the signal context uc; when uc is NULL, from the frame fp
+ * of one of inflame's functions, or from the caller when fp is 0) with the unwinder mode asks for:
+ * INFLAME_UNWIND_AUTO chooses per sample by the objects the stack runs through (unwind_sigsafe.c
+ * says how). */
 size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, void *uc,
-			   uint64_t *frames, size_t max, int *truncated);
+			   uintptr_t fp, uint64_t *frames, size_t max, int *truncated);
 /* The code range of inflame itself, whose frames a walk from an allocation hook (uc NULL) leaves
  * out, all but the innermost, until it reaches the program's: they would only take room in
  * the ring and the dump, and the tools hide them anyway. Call once at start-up, before any

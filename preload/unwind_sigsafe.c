@@ -192,11 +192,23 @@ size_t inflame_unwind_fp_here(const struct inflame_thread *t, uint64_t *out, siz
 	return walk(t, fp, fp, out, 0, max, truncated, 1);
 }
 
-static size_t unwind_fp(const struct inflame_thread *t, void *uc, uint64_t *frames, size_t max,
-			int *truncated)
+size_t inflame_unwind_fp_from(const struct inflame_thread *t, uintptr_t fp, uint64_t *out,
+			      size_t max, int *truncated)
 {
-	return uc ? inflame_unwind_fp_context(uc, t, frames, max, truncated)
-		  : inflame_unwind_fp_here(t, frames, max, truncated);
+	*truncated = 0;
+	if (!t->stack_hi || fp < t->stack_lo || fp >= t->stack_hi)
+		return 0;
+	return walk(t, fp, fp, out, 0, max, truncated, 1);
+}
+
+static size_t unwind_fp(const struct inflame_thread *t, void *uc, uintptr_t fp, uint64_t *frames,
+			size_t max, int *truncated)
+{
+	if (uc)
+		return inflame_unwind_fp_context(uc, t, frames, max, truncated);
+	if (fp)
+		return inflame_unwind_fp_from(t, fp, frames, max, truncated);
+	return inflame_unwind_fp_here(t, frames, max, truncated);
 }
 
 /* How many frames of the first frame-pointer walk are looked at: a frame-pointer walk leaves
@@ -218,7 +230,7 @@ static size_t unwind_fp(const struct inflame_thread *t, void *uc, uint64_t *fram
  *          thread routine from start_thread) is whole: it keeps the cheap frame pointers.
  * Either DWARF case falls back to frame pointers when libunwind gives nothing. */
 size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, void *uc,
-			   uint64_t *frames, size_t max, int *truncated)
+			   uintptr_t fp, uint64_t *frames, size_t max, int *truncated)
 {
 	size_t n;
 	int nofp = 0;
@@ -233,7 +245,7 @@ size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, v
 	int f = -1;
 
 	*truncated = 0;
-	n = unwind_fp(t, uc, frames, max, truncated);
+	n = unwind_fp(t, uc, fp, frames, max, truncated);
 	if (mode == INFLAME_UNWIND_FP || atomic_load_explicit(&t->in_dl, memory_order_relaxed))
 		return n;
 	/* Without the cache: consecutive frames are mostly in the same object, so the last
@@ -279,6 +291,6 @@ size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, v
 		}
 	}
 	if (n == 0)
-		n = unwind_fp(t, uc, frames, max, truncated);
+		n = unwind_fp(t, uc, fp, frames, max, truncated);
 	return n;
 }
