@@ -39,6 +39,11 @@ struct inflame_free_rec {
 /* An ALLOC that restores the block this thread freed last at addr (a realloc that failed in
  * full tracing, which keeps no sizes): no stack, size or weight of its own. */
 #define INFLAME_REC_RESTORE 2u
+/* An ALLOC recorded by the outermost producer of its thread (not by a signal handler that
+ * interrupted another record): the writer remembers its stack for the next SAME_STACK. */
+#define INFLAME_REC_OUTER 4u
+/* An ALLOC without frames: its stack is that of the thread's previous OUTER record. */
+#define INFLAME_REC_SAME_STACK 8u
 
 /* si_value cookies that mark signals we sent ourselves. */
 #define INFLAME_COOKIE_THREAD_TIMER 0x1f1a3e01

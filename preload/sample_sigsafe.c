@@ -129,6 +129,18 @@ static int wait_as_idle(struct inflame_thread *t, int level, uint64_t bytes)
 	return ok;
 }
 
+/* Whether frames[0..n) are the stack of the thread's last OUTER allocation record (thread.h). */
+static int stack_repeats(const struct inflame_thread *t, const uint64_t *frames, size_t n,
+			 int truncated)
+{
+	if (truncated || n == 0 || n != t->last_n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (frames[i] != t->last_frames[i])
+			return 0;
+	return 1;
+}
+
 int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, uint64_t size,
 			uint64_t addr, void *uc, uintptr_t fp)
 {
@@ -138,9 +150,12 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	int level = atomic_load_explicit(&t->producing, memory_order_relaxed);
 	uint64_t *frames;
 	struct inflame_rec *rec;
-	size_t n = 0;
+	size_t n = 0, kept;
 	uint64_t before, seq;
 	int truncated = 0, rc = -ENOSPC;
+	/* An allocation hook's outermost record may refer to the stack of the thread's previous
+	 * one instead of repeating it: a handler that interrupts it is never outermost. */
+	int outer = event == INFLAME_EV_ALLOC && !uc && level == 0, same;
 
 	atomic_store_explicit(&t->producing, level + 1, memory_order_relaxed);
 	atomic_signal_fence(memory_order_seq_cst);
@@ -150,21 +165,28 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	}
 	frames = t->scratch + (size_t)level * max;
 	n = inflame_unwind_pick(inflame__prof.cfg.unwind, t, uc, fp, frames, max, &truncated);
+	same = outer && stack_repeats(t, frames, n, truncated);
+	kept = same ? 0 : n;
 	/* The order first: a locked instruction is cheapest before the record's stores. */
 	seq = event == INFLAME_EV_ALLOC ? inflame_alloc_next_seq() : 0;
 	before = inflame_ring_used(&t->ring, 0);
-	rec = inflame_ring_try_reserve(&t->ring, sizeof(*rec) + n * sizeof(uint64_t),
+	rec = inflame_ring_try_reserve(&t->ring, sizeof(*rec) + kept * sizeof(uint64_t),
 				       (uint16_t)event);
 	if (!rec && event == INFLAME_EV_ALLOC && !uc &&
-	    wait_as_idle(t, level, sizeof(*rec) + n * sizeof(uint64_t))) {
-		/* The same walk again: a handler may have overwritten the frames meanwhile. */
+	    wait_as_idle(t, level, sizeof(*rec) + kept * sizeof(uint64_t))) {
+		/* The same walk again: a handler may have overwritten the frames meanwhile, and
+		 * recorded (as the outermost producer then) a stack of its own. */
 		n = inflame_unwind_pick(inflame__prof.cfg.unwind, t, uc, fp, frames, max,
 					&truncated);
-		rec = inflame_ring_try_reserve(&t->ring, sizeof(*rec) + n * sizeof(uint64_t),
+		same = outer && stack_repeats(t, frames, n, truncated);
+		kept = same ? 0 : n;
+		rec = inflame_ring_try_reserve(&t->ring, sizeof(*rec) + kept * sizeof(uint64_t),
 					       (uint16_t)event);
 	}
 	if (!rec) {
 		atomic_fetch_add_explicit(&t->ring.dropped, 1, memory_order_relaxed);
+		if (outer)
+			t->last_n = 0; /* the writer will not see this one */
 		goto out;
 	}
 	rec->seq = seq;
@@ -172,9 +194,19 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	rec->weight = weight;
 	rec->size = size;
 	rec->addr = addr;
-	rec->nframes = (uint32_t)n;
-	rec->flags = truncated ? INFLAME_REC_TRUNCATED : 0;
-	memcpy(rec->frames, frames, n * sizeof(uint64_t));
+	rec->nframes = (uint32_t)kept;
+	rec->flags = (truncated ? INFLAME_REC_TRUNCATED : 0) | (outer ? INFLAME_REC_OUTER : 0) |
+		     (same ? INFLAME_REC_SAME_STACK : 0);
+	memcpy(rec->frames, frames, kept * sizeof(uint64_t));
+	if (outer && !same) {
+		/* What the writer will remember too (thread.h). */
+		if (!truncated && n <= INFLAME_SAME_MAX) {
+			memcpy(t->last_frames, frames, n * sizeof(uint64_t));
+			t->last_n = (uint32_t)n;
+		} else {
+			t->last_n = 0;
+		}
+	}
 	inflame_ring_commit(rec);
 	inflame_sample_maybe_wake(&t->ring, before);
 	rc = 0;

@@ -86,9 +86,12 @@ static struct inflame_thread *claim(void)
 	return NULL;
 }
 
+/* The frames of each nesting level, then last_frames and w_last_frames. */
 static size_t scratch_bytes(void)
 {
-	return (size_t)INFLAME_SCRATCH_LEVELS * inflame__prof.cfg.max_depth * sizeof(uint64_t);
+	return ((size_t)INFLAME_SCRATCH_LEVELS * inflame__prof.cfg.max_depth +
+		2 * INFLAME_SAME_MAX) *
+	       sizeof(uint64_t);
 }
 
 static int setup_slot(struct inflame_thread *t, pid_t tid)
@@ -113,6 +116,9 @@ static int setup_slot(struct inflame_thread *t, pid_t tid)
 		return -ENOMEM;
 	}
 	t->scratch = s;
+	t->last_frames = t->scratch + (size_t)INFLAME_SCRATCH_LEVELS * inflame__prof.cfg.max_depth;
+	t->w_last_frames = t->last_frames + INFLAME_SAME_MAX;
+	t->last_n = t->w_last_n = 0;
 	return 0;
 }
 
@@ -286,6 +292,7 @@ void inflame_thread_after_fork_child(void)
 			t->has_wall_timer = 0;
 			atomic_store(&t->producing, 0);
 			atomic_store(&t->name_dirty, 1);
+			t->last_n = t->w_last_n = 0; /* the ring was emptied */
 			continue;
 		}
 		inflame_timer_drop_perf(t);

@@ -21,6 +21,8 @@
 
 #define INFLAME_MAX_THREADS    8192
 #define INFLAME_SCRATCH_LEVELS 4
+/* The deepest stack an allocation record may refer to instead of repeating it (see last_n). */
+#define INFLAME_SAME_MAX 64
 
 enum inflame_slot_state {
 	INFLAME_SLOT_FREE = 0,
@@ -50,6 +52,16 @@ struct inflame_thread {
 	long wall_ns; /* its period */
 	/* Ranges of code the outermost producer looked up last (unwind auto). */
 	struct inflame_code_cache code_cache;
+	/* The stack of the thread's last allocation recorded by an outermost producer: the next
+	 * one with the same stack is recorded with INFLAME_REC_SAME_STACK instead of its frames.
+	 * The producer's copy (only an outermost producer reads or writes it; 0 frames = none)
+	 * and the writer's (with the id it got in the stack table of generation w_last_gen).
+	 * Both live in the scratch mapping. */
+	uint32_t last_n;
+	uint64_t *last_frames;
+	uint32_t w_last_n;
+	uint64_t w_last_id, w_last_gen;
+	uint64_t *w_last_frames;
 };
 
 /* The calling thread's slot, or NULL. Async-signal-safe. */

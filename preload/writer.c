@@ -91,6 +91,7 @@ static struct {
 	struct inflame_buf stack_buf, sample_buf, alloc_buf, misc_buf;
 	uint64_t nstacks, nsamples, nallocs;
 	uint64_t last_time;		      /* of the SAMPLES chunk being built */
+	uint64_t stack_gen;		      /* bumped whenever the stack table is cleared */
 	struct inflame_allocs_state alloc_st; /* of the ALLOCS chunk being built */
 	uint64_t totals[INFLAME_EV_COUNT_];
 	uint64_t dropped_released, dropped_base;
@@ -470,12 +471,41 @@ struct drain_ctx {
 
 static void push_event(const struct pending *p);
 
+/* The id of a stack in the current file's table, writing it to the STACKS chunk being built
+ * when it is new; 0 when the table is full. */
+static uint64_t stack_id(const uint64_t *frames, uint32_t n)
+{
+	uint64_t id, prev = 0;
+	int is_new = 0;
+
+	if (n && n == last.n && same_frames(last.frames, frames, n))
+		return last.id; /* the previous stack again: no hashing */
+	id = inflame_stacktab_intern(&w.stacks, frames, n, &is_new);
+	if (!id)
+		return 0;
+	if (n <= LAST_MAX) {
+		last.n = n;
+		last.id = id;
+		memcpy(last.frames, frames, n * sizeof(uint64_t));
+	}
+	if (is_new) {
+		inflame_buf_put_varint(&w.stack_buf, id);
+		inflame_buf_put_varint(&w.stack_buf, n);
+		for (uint32_t i = 0; i < n; i++) {
+			inflame_buf_put_varint(&w.stack_buf,
+					       inflame_zigzag((int64_t)(frames[i] - prev)));
+			prev = frames[i];
+		}
+		w.nstacks++;
+	}
+	return id;
+}
+
 static void on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 {
 	struct drain_ctx *d = arg;
 	const struct inflame_rec *r = payload;
 	uint64_t id = 0;
-	int is_new = 0;
 
 	if (kind == INFLAME_EV_FREE) {
 		const struct inflame_free_rec *f = payload;
@@ -493,31 +523,33 @@ static void on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 		return;
 	if (r->flags & INFLAME_REC_TRUNCATED)
 		w.truncated++;
-	if (r->nframes && r->nframes == last.n && same_frames(last.frames, r->frames, r->nframes)) {
-		id = last.id; /* the thread's previous stack again: no hashing */
-	} else if (r->nframes || !(r->flags & INFLAME_REC_RESTORE)) {
-		id = inflame_stacktab_intern(&w.stacks, r->frames, r->nframes, &is_new);
-		if (!id) {
-			w.dropped_stacks++;
+	if (r->flags & INFLAME_REC_SAME_STACK) {
+		struct inflame_thread *t = d->t;
+
+		/* The stack of the thread's previous OUTER record (thread.h). */
+		if (!t->w_last_n) {
+			w.dropped_stacks++; /* cannot happen: the producer saw that record */
 			return;
 		}
-		if (r->nframes <= LAST_MAX) {
-			last.n = r->nframes;
-			last.id = id;
-			memcpy(last.frames, r->frames, r->nframes * sizeof(uint64_t));
+		if (t->w_last_gen != w.stack_gen) {
+			t->w_last_id = stack_id(t->w_last_frames, t->w_last_n);
+			t->w_last_gen = w.stack_gen;
+		}
+		id = t->w_last_id;
+	} else if (r->nframes || !(r->flags & INFLAME_REC_RESTORE)) {
+		id = stack_id(r->frames, r->nframes);
+		if (r->flags & INFLAME_REC_OUTER) {
+			struct inflame_thread *t = d->t;
+
+			t->w_last_n = id && r->nframes <= INFLAME_SAME_MAX ? r->nframes : 0;
+			memcpy(t->w_last_frames, r->frames, t->w_last_n * sizeof(uint64_t));
+			t->w_last_id = id;
+			t->w_last_gen = w.stack_gen;
 		}
 	}
-	if (is_new) {
-		uint64_t prev = 0;
-
-		inflame_buf_put_varint(&w.stack_buf, id);
-		inflame_buf_put_varint(&w.stack_buf, r->nframes);
-		for (uint32_t i = 0; i < r->nframes; i++) {
-			inflame_buf_put_varint(&w.stack_buf,
-					       inflame_zigzag((int64_t)(r->frames[i] - prev)));
-			prev = r->frames[i];
-		}
-		w.nstacks++;
+	if (!id && !(r->flags & INFLAME_REC_RESTORE)) {
+		w.dropped_stacks++;
+		return;
 	}
 	if (kind == INFLAME_EV_ALLOC) {
 		struct pending p = {r->seq,
@@ -682,6 +714,7 @@ static int open_next(void)
 	inflame_dump_write_header(fd, &h);
 	inflame_stacktab_clear(&w.stacks);
 	last.n = 0;
+	w.stack_gen++;
 	memset(w.totals, 0, sizeof(w.totals));
 	w.dropped_stacks = w.truncated = 0;
 	w.dropped_base = total_dropped();
