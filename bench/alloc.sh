@@ -7,7 +7,9 @@
 # 512 B (default 20 million: the malloc-heavy case); "mixed" replaces blocks of 16 B to 64 KiB
 # in a working set of 4096 and reads them, BENCH_ALLOC_MIXED times (default 2 million).
 #
-# Profilers: inflame's pass-through floor (allocation profiling on, sampling never fires),
+# Profilers: a forwarding shim (bench/forward_shim.c: malloc, calloc, realloc and free that only
+# call the next definition, what any LD_PRELOAD interposer costs at least), inflame's
+# pass-through floor (allocation profiling on, sampling never fires),
 # default sampling (512 KiB), full tracing (INFLAME_ALLOC_RATE=1); and when installed (or
 # installable from Debian, as root): heaptrack, jemalloc with MALLOC_CONF=prof:true (against
 # plain jemalloc), tcmalloc's heap profiler (HEAPPROFILE, against plain tcmalloc; it is so
@@ -91,6 +93,8 @@ for w in "pairs $PAIRS" "mixed $MIXED"; do
 	printf "  %-34s %10s %9s %12s\n" "" "cpu" "ratio" "max rss"
 	plain=$(run "$REPEAT" "$work" "$1" "$2")
 	row "unprofiled (glibc)" "$plain" "$plain"
+	r=$(run "$REPEAT" LD_PRELOAD="$B/bench/.libs/libforwardshim.so" "$work" "$1" "$2")
+	row "forwarding shim (any interposer)" "$r" "$plain"
 	r=$(inflame 1099511627776 "$work" "$1" "$2")
 	row "inflame pass-through floor" "$r" "$plain"
 	r=$(inflame 524288 "$work" "$1" "$2")
