@@ -1,7 +1,8 @@
 #!/bin/sh
 # Overhead of allocation profiling, measured side by side in one run: CPU time (user+sys of
 # the program and every process the tool runs, from bench/cputime), best of BENCH_REPEAT runs
-# (default 3), as a ratio to the unprofiled run of the same workload; and peak memory.
+# (default 3) taken in interleaved rounds, as a ratio to the unprofiled run of the same
+# workload; and peak memory.
 #
 # Workloads (bench/alloc-work): "pairs" does BENCH_ALLOC_PAIRS malloc/free pairs of 16 to
 # 512 B (default 20 million: the malloc-heavy case); "mixed" replaces blocks of 16 B to 64 KiB
@@ -45,85 +46,97 @@ tcmalloc=$libdir/libtcmalloc.so.4
 [ -e "$tcmalloc" ] || tcmalloc=""
 heaptrack=$(command -v heaptrack || true)
 
-# run N ENV... -- CMD...: best (lowest CPU) of N runs; prints "cpu_seconds maxrss_kib".
-run() {
-	n=$1
+# once NAME ENV... CMD...: one run of configuration NAME; its best (lowest CPU) result so far,
+# "cpu_seconds maxrss_kib", is kept in $OUT/NAME.best and the files of that run in $OUT/NAME.dir
+# (commands write their files to $OUT/run, which is fresh for each run).
+once() {
+	name=$1
 	shift
-	best=""
-	i=0
-	while [ $i -lt "$n" ]; do
-		rm -rf "$OUT/run"
-		mkdir -p "$OUT/run"
-		"$B/bench/cputime" "$OUT/time.txt" env "$@" >"$OUT/stdout.txt" \
-			2>"$OUT/stderr.txt" || {
-			echo "command failed: $*" >&2
-			tail -3 "$OUT/stderr.txt" >&2
-		}
-		t=$(awk '{ printf "%.4f %d", $1, $2 }' "$OUT/time.txt")
-		if [ -z "$best" ] || awk -v a="${t%% *}" -v b="${best%% *}" 'BEGIN { exit !(a < b) }'; then
-			best=$t
-			rm -rf "$OUT/best"
-			mv "$OUT/run" "$OUT/best"
-		fi
-		i=$((i + 1))
-	done
-	echo "$best"
+	rm -rf "$OUT/run"
+	mkdir -p "$OUT/run"
+	"$B/bench/cputime" "$OUT/time.txt" env "$@" >"$OUT/stdout.txt" 2>"$OUT/stderr.txt" || {
+		echo "command failed: $*" >&2
+		tail -3 "$OUT/stderr.txt" >&2
+	}
+	t=$(awk '{ printf "%.4f %d", $1, $2 }' "$OUT/time.txt")
+	best=$(cat "$OUT/$name.best" 2>/dev/null)
+	if [ -z "$best" ] || awk -v a="${t%% *}" -v b="${best%% *}" 'BEGIN { exit !(a < b) }'; then
+		echo "$t" >"$OUT/$name.best"
+		rm -rf "$OUT/$name.dir"
+		mv "$OUT/run" "$OUT/$name.dir"
+	fi
 }
+best() { cat "$OUT/$1.best"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
 row() { # name result base_result
 	printf "  %-34s %8.4f s %8s %8d KiB\n" "$1" "${2%% *}" "$(ratio "${2%% *}" "${3%% *}")" \
 		"${2##* }"
 }
-allocs_in() { # the alloc count of the one dump in the best run
-	"$B/inflame" info "$OUT"/best/*.ifl 2>/dev/null | sed -n 's/^samples: .*alloc \([0-9]*\),.*/\1/p'
+
+# One round: every configuration once, in turn, so that a slow spell of the machine falls on
+# all of them alike rather than on one.
+round() { # workload args...
+	once plain "$@"
+	once shim LD_PRELOAD="$B/bench/.libs/libforwardshim.so" "$@"
+	for c in "floor 1099511627776" "sampling 524288" "full 1"; do
+		set -- $c "$@"
+		once "$1" LD_PRELOAD="$lib" INFLAME_EVENTS=alloc INFLAME_ALLOC_RATE="$2" \
+			INFLAME_OUTPUT="$OUT/run/p.%p.ifl" "$3" "$4" "$5"
+		shift 2
+	done
+	[ -n "$heaptrack" ] && once heaptrack "$heaptrack" -o "$OUT/run/ht" "$@"
+	if [ -n "$jemalloc" ]; then
+		once jemalloc LD_PRELOAD="$jemalloc" "$@"
+		once jeprof LD_PRELOAD="$jemalloc" MALLOC_CONF=prof:true,prof_prefix:"$OUT/run/jeprof" "$@"
+	fi
 }
 
-inflame() { # rate workload args...
-	rate=$1
-	shift
-	run "$REPEAT" LD_PRELOAD="$lib" INFLAME_EVENTS=alloc INFLAME_ALLOC_RATE="$rate" \
-		INFLAME_OUTPUT="$OUT/run/p.%p.ifl" "$@"
-}
-
-echo "inflame allocation profiling overhead ($(nproc) CPUs; CPU time user+sys, best of $REPEAT)"
+echo "inflame allocation profiling overhead ($(nproc) CPUs; CPU time user+sys, best of $REPEAT" \
+	"interleaved rounds)"
 for w in "pairs $PAIRS" "mixed $MIXED"; do
 	set -- $w
+	rm -rf "$OUT"/*.best "$OUT"/*.dir
+	i=0
+	while [ $i -lt "$REPEAT" ]; do
+		round "$work" "$1" "$2"
+		i=$((i + 1))
+	done
 	echo
 	echo "workload: $1 $2"
 	printf "  %-34s %10s %9s %12s\n" "" "cpu" "ratio" "max rss"
-	plain=$(run "$REPEAT" "$work" "$1" "$2")
+	plain=$(best plain)
 	row "unprofiled (glibc)" "$plain" "$plain"
-	r=$(run "$REPEAT" LD_PRELOAD="$B/bench/.libs/libforwardshim.so" "$work" "$1" "$2")
-	row "forwarding shim (any interposer)" "$r" "$plain"
-	r=$(inflame 1099511627776 "$work" "$1" "$2")
-	row "inflame pass-through floor" "$r" "$plain"
-	r=$(inflame 524288 "$work" "$1" "$2")
-	row "inflame default sampling (512 KiB)" "$r" "$plain"
-	r=$(inflame 1 "$work" "$1" "$2")
-	row "inflame full tracing" "$r" "$plain"
-	full=$r
-	full_allocs=$(allocs_in)
-	echo "    recorded $full_allocs allocations; dump $(du -k "$OUT"/best/*.ifl | awk '{ s += $1 } END { print s }') KiB"
+	row "forwarding shim (any interposer)" "$(best shim)" "$plain"
+	row "inflame pass-through floor" "$(best floor)" "$plain"
+	row "inflame default sampling (512 KiB)" "$(best sampling)" "$plain"
+	full=$(best full)
+	row "inflame full tracing" "$full" "$plain"
+	full_allocs=$("$B/inflame" info "$OUT"/full.dir/*.ifl 2>/dev/null |
+		sed -n 's/^samples: .*alloc \([0-9]*\),.*/\1/p')
+	echo "    recorded $full_allocs allocations; dump" \
+		"$(du -k "$OUT"/full.dir/*.ifl | awk '{ s += $1 } END { print s }') KiB"
 	if [ -n "$heaptrack" ]; then
-		r=$(run "$REPEAT" "$heaptrack" -o "$OUT/run/ht" "$work" "$1" "$2")
+		r=$(best heaptrack)
 		row "heaptrack" "$r" "$plain"
-		calls=$(heaptrack_print "$OUT"/best/ht.* 2>/dev/null | sed -n 's/^calls to allocation functions: \([0-9]*\).*/\1/p')
-		echo "    recorded $calls allocations; inflame full tracing is $(ratio "${r%% *}" "${full%% *}") cheaper"
+		calls=$(heaptrack_print "$OUT"/heaptrack.dir/ht.* 2>/dev/null |
+			sed -n 's/^calls to allocation functions: \([0-9]*\).*/\1/p')
+		echo "    recorded $calls allocations; inflame full tracing is" \
+			"$(ratio "${r%% *}" "${full%% *}") cheaper"
 	else
 		echo "  heaptrack: not installed"
 	fi
 	if [ -n "$jemalloc" ]; then
-		jp=$(run "$REPEAT" LD_PRELOAD="$jemalloc" "$work" "$1" "$2")
+		jp=$(best jemalloc)
 		row "jemalloc" "$jp" "$plain"
-		r=$(run "$REPEAT" LD_PRELOAD="$jemalloc" MALLOC_CONF=prof:true,prof_prefix:"$OUT/run/jeprof" \
-			"$work" "$1" "$2")
-		row "jemalloc prof:true (vs jemalloc)" "$r" "$jp"
+		row "jemalloc prof:true (vs jemalloc)" "$(best jeprof)" "$jp"
 	else
 		echo "  jemalloc: not installed"
 	fi
 	if [ -n "$tcmalloc" ] && [ "$1" = pairs ]; then
-		tp=$(run 1 LD_PRELOAD="$tcmalloc" "$work" pairs "$TC_PAIRS")
-		r=$(run 1 LD_PRELOAD="$tcmalloc" HEAPPROFILE="$OUT/run/tc" "$work" pairs "$TC_PAIRS")
+		once tcplain LD_PRELOAD="$tcmalloc" "$work" pairs "$TC_PAIRS"
+		once tcprof LD_PRELOAD="$tcmalloc" HEAPPROFILE="$OUT/run/tc" "$work" pairs "$TC_PAIRS"
+		tp=$(best tcplain)
+		r=$(best tcprof)
 		echo "  tcmalloc heap profiler, $TC_PAIRS pairs: $(ratio "${r%% *}" "${tp%% *}") of plain tcmalloc" \
 			"(${r%% *} s against ${tp%% *} s)"
 	fi
