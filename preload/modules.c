@@ -54,6 +54,8 @@ static _Atomic size_t nranges;
 static _Atomic unsigned ranges_seq;
 static _Atomic int closing; /* dlcloses in flight */
 static _Atomic int stale;   /* an object was closed since the last refresh */
+/* The dynamic loader's executable range, once known (it is never unloaded). */
+static _Atomic uintptr_t loader_lo, loader_hi;
 
 int inflame__real_dl_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void *), void *arg);
 
@@ -162,8 +164,12 @@ static int list_cb(struct dl_phdr_info *info, size_t size, void *arg)
 		if (inflame_fpscan(info, &fp, &total) != 0)
 			m->flags |= INFLAME_MOD_FP;
 	}
-	if (getauxval(AT_BASE) && info->dlpi_addr == getauxval(AT_BASE))
+	if (getauxval(AT_BASE) && info->dlpi_addr == getauxval(AT_BASE)) {
 		m->flags |= INFLAME_MOD_LOADER;
+		atomic_store_explicit(&loader_hi, 0, memory_order_relaxed);
+		atomic_store_explicit(&loader_lo, m->lo, memory_order_relaxed);
+		atomic_store_explicit(&loader_hi, m->hi, memory_order_release);
+	}
 	m->path_off = paths.len;
 	m->path_len = strlen(name);
 	inflame_buf_put(&paths, name, m->path_len);
@@ -272,6 +278,13 @@ void inflame_modules_encode(struct inflame_buf *b)
 		inflame_buf_put_str(b, (const char *)paths.data + m->path_off, m->path_len);
 		inflame_buf_put_str(b, (const char *)m->build_id, m->build_id_len);
 	}
+}
+
+int inflame_modules_loader(uintptr_t *lo, uintptr_t *hi)
+{
+	*hi = atomic_load_explicit(&loader_hi, memory_order_acquire);
+	*lo = atomic_load_explicit(&loader_lo, memory_order_relaxed);
+	return *hi > *lo ? 0 : -1;
 }
 
 int inflame_modules_is_code(uintptr_t addr)

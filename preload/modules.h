@@ -55,6 +55,9 @@ static inline int inflame_modules_cache_flags(struct inflame_code_cache *c, uint
 			return c->e[i].flags;
 	return inflame__modules_cache_fill(c, addr);
 }
+/* The executable range [*lo, *hi) of the dynamic loader. Returns 0, or -1 while it is not
+ * known yet. Async-signal-safe. */
+int inflame_modules_loader(uintptr_t *lo, uintptr_t *hi);
 /* The executable range [*lo, *hi) of the object holding inflame itself. Returns 0, or -ENOENT
  * (then *lo = *hi = 0). Calls into the loader: start-up only, not async-signal-safe. */
 int inflame_modules_self(uintptr_t *lo, uintptr_t *hi);

@@ -2,7 +2,7 @@
  * The DWARF unwinder: libunwind's local unwinding, started from a signal's ucontext or from
  * the current frame. libunwind finds unwind tables through dl_iterate_phdr, which takes the
  * loader's lock; the caller must therefore not use this while the interrupted thread is inside
- * the loader (thread.h's in_dl flag, or a program counter inside ld.so), and falls back to
+ * the loader (thread.h's in_dl flag, or ld.so on the stack: unwind_sigsafe.c), and falls back to
  * frame pointers then. libunwind's caches block signals while they hold their locks, and it
  * allocates from its own mmap pools, which makes local unwinding from a signal handler safe in
  * the sense used here.

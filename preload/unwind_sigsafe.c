@@ -211,6 +211,50 @@ static size_t unwind_fp(const struct inflame_thread *t, void *uc, uintptr_t fp, 
 	return inflame_unwind_fp_here(t, frames, max, truncated);
 }
 
+static uintptr_t stack_pointer(void *uc)
+{
+	const ucontext_t *u = uc;
+
+#if defined(__x86_64__)
+	return (uintptr_t)u->uc_mcontext.gregs[REG_RSP];
+#elif defined(__aarch64__)
+	return (uintptr_t)u->uc_mcontext.sp;
+#endif
+}
+
+#if defined(__x86_64__)
+/* How far above the stack pointer loader_on_stack() looks. */
+#define LOADER_SCAN_BYTES 4096
+
+/* Whether a return address into the dynamic loader lies in the first LOADER_SCAN_BYTES of the
+ * stack above sp: a thread inside the loader (glibc's own dlopen of an iconv or NSS module,
+ * lazy binding) whose frame-pointer walk lost the chain in libc code before reaching the
+ * loader's frames. libunwind must not run then (it reads the loader's lists, which may be half
+ * changed). A stale word that merely looks like such an address only costs this sample its
+ * DWARF walk. */
+static int loader_on_stack(const struct inflame_thread *t, uintptr_t sp)
+{
+	uintptr_t lo, hi, end;
+
+	if (inflame_modules_loader(&lo, &hi) < 0 || !t->stack_hi || sp < t->stack_lo ||
+	    sp >= t->stack_hi)
+		return 0;
+	sp &= ~(uintptr_t)7;
+	end = t->stack_hi - sp > LOADER_SCAN_BYTES ? sp + LOADER_SCAN_BYTES : t->stack_hi;
+	for (const uintptr_t *w = (const uintptr_t *)sp; (uintptr_t)(w + 1) <= end; w++)
+		if (*w - lo < hi - lo && follows_call(*w, 0, 1))
+			return 1;
+	return 0;
+}
+#else
+static int loader_on_stack(const struct inflame_thread *t, uintptr_t sp)
+{
+	(void)t;
+	(void)sp;
+	return 0;
+}
+#endif
+
 /* How many frames of the first frame-pointer walk are looked at: a frame-pointer walk leaves
  * code built without frame pointers within a frame or two (it loses the chain there), so its
  * first frames tell whether the walk can be trusted, and whether the loader is on the stack. */
@@ -221,7 +265,9 @@ static size_t unwind_fp(const struct inflame_thread *t, void *uc, uintptr_t fp, 
  *   dwarf: libunwind, unless the thread is inside the loader: in_dl is set (our dlopen,
  *          dlclose, dl_iterate_phdr), or a frame-pointer walk (cheap, safe) finds ld.so among
  *          its first AUTO_LOOK frames (glibc's own dlopen for iconv or NSS modules, lazy
- *          binding), where libunwind's dl_iterate_phdr could read a link map being changed.
+ *          binding), or a return address into ld.so lies just above the stack pointer (a walk
+ *          that lost the chain in libc before the loader's frames: loader_on_stack), where
+ *          libunwind's dl_iterate_phdr could read a link map being changed.
  *   auto:  the same, and libunwind only if the walk cannot be trusted: one of those first
  *          frames that is not the walk's last lies in an object built without frame pointers
  *          (modules.h, decided when the object was loaded), so frames above it may be missing
@@ -273,6 +319,8 @@ size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, v
 			nofp = 1;
 	}
 	if (mode == INFLAME_UNWIND_AUTO && !nofp)
+		return n;
+	if (loader_on_stack(t, uc ? stack_pointer(uc) : (uintptr_t)__builtin_frame_address(0)))
 		return n;
 	if (uc) {
 		n = inflame_unwind_dwarf_context(uc, frames, max, truncated);
