@@ -23,7 +23,9 @@ struct dumpgen {
 	uint64_t start;
 };
 
-static inline void dg_begin(struct dumpgen *g, uint32_t pid, uint32_t features)
+/* Starts a dump of process pid, the sequence-th file of its run. */
+static inline void dg_begin_seq(struct dumpgen *g, uint32_t pid, uint32_t features,
+				uint32_t sequence)
 {
 	struct inflame_dump_header_info h;
 	uint8_t hdr[INFLAME_DUMP_HEADER_SIZE];
@@ -31,13 +33,18 @@ static inline void dg_begin(struct dumpgen *g, uint32_t pid, uint32_t features)
 	memset(g, 0, sizeof(*g));
 	inflame_dump_header_defaults(&h);
 	h.pid = pid;
-	h.sequence = 2;
+	h.sequence = sequence;
 	h.features = features;
 	h.start_realtime = 1700000000123456789ull;
 	h.start_monotonic = g->start = 5000000000ull;
 	h.file_realtime = h.start_realtime;
 	inflame_dump_encode_header(hdr, &h);
 	inflame_buf_put(&g->file, hdr, sizeof(hdr));
+}
+
+static inline void dg_begin(struct dumpgen *g, uint32_t pid, uint32_t features)
+{
+	dg_begin_seq(g, pid, features, 2);
 }
 
 static inline void dg_chunk(struct dumpgen *g, uint32_t type)

@@ -397,6 +397,120 @@ static void test_allocs_restore(void **state)
 	unlink(path);
 }
 
+/* Loads paths[0..n) into one set with the view, chaining the dumps of each run as the commands
+ * do for the live views; returns the rendering. */
+static int load_chained(char **paths, int n, enum inflame_view view, int threads, char *out,
+			size_t outlen)
+{
+	struct inflame_load_opts o = {.view = view, .threads = threads};
+	struct inflame_stackset *ss = inflame_stackset_new();
+	struct inflame_load_stats st = {0};
+	char err[256] = "";
+	int rc = inflame_live_chain_new((const char *const *)paths, (size_t)n, &o, &o.chain, err,
+					sizeof(err));
+
+	for (int i = 0; rc == 0 && i < n; i++)
+		rc = inflame_dumpfile_load(paths[i], &o, ss, &st, err, sizeof(err));
+	if (rc == 0)
+		render(ss, out, outlen);
+	else
+		snprintf(out, outlen, "error: %s", err);
+	inflame_live_chain_free(o.chain);
+	inflame_stackset_free(ss);
+	return rc;
+}
+
+/* One allocation event for an ALLOCS chunk. */
+static struct inflame_alloc_event ev(uint32_t event, uint64_t tid, uint64_t stack, uint64_t size,
+				     uint64_t addr)
+{
+	return (struct inflame_alloc_event){
+	    .event = event, .tid = tid, .stack = stack, .weight = size, .size = size, .addr = addr};
+}
+
+/* A run written to two dumps (INFLAME_INTERVAL): the live views of both together replay them
+ * in sequence order, whatever order they are given in, so a block allocated in the first and
+ * freed in the second is not live, and one restored in the second (a failed realloc) keeps the
+ * stack it had in the first, whose stack ids mean other stacks. A dump of another process is
+ * not chained with them, and each dump alone still shows its own view. */
+static void test_live_across_dumps(void **state)
+{
+	static const uint64_t s1[] = {0x1100, 0x1201}, s2[] = {0x1300, 0x1201};
+	static const char *const argv[] = {"./prog"};
+	struct inflame_allocs_state a;
+	struct dumpgen g;
+	char first[64], second[64], other[64], out[2048];
+	char *paths[3];
+
+	(void)state;
+	/* The first dump: stacks 1 = S1 and 2 = S2 (common()). */
+	dg_begin_seq(&g, 4242, INFLAME_FEAT_ALLOC, 0);
+	common(&g);
+	a = (struct inflame_allocs_state){.time = g.start};
+	dg_count(&g, 3);
+	dg_alloc_event(&g, &a, 1, ev(INFLAME_EV_ALLOC, TID_MAIN, 1, 100, 0xa000));
+	dg_alloc_event(&g, &a, 2, ev(INFLAME_EV_ALLOC, TID_MAIN, 2, 50, 0xb000));
+	dg_alloc_event(&g, &a, 3, ev(INFLAME_EV_ALLOC, TID_WORKER, 1, 7, 0xc000));
+	dg_chunk(&g, INFLAME_CHUNK_ALLOCS);
+	dg_end(&g, 4);
+	assert_int_equal(dg_write(&g, first), 0);
+	/* The second: its own table, where 1 = S2 and 2 = S1. */
+	dg_begin_seq(&g, 4242, INFLAME_FEAT_ALLOC, 1);
+	dg_process(&g, 4242, "/usr/bin/prog", 1, argv, "alloc", 99);
+	dg_module(&g, 1, 0x1000, 0x1000, 0x2000, "/nonexistent/libfoo.so", NULL, 0);
+	dg_count(&g, 2);
+	dg_stack(&g, 1, 2, s2);
+	dg_stack(&g, 2, 2, s1);
+	dg_chunk(&g, INFLAME_CHUNK_STACKS);
+	a = (struct inflame_allocs_state){.time = g.start};
+	dg_count(&g, 4);
+	dg_alloc_event(&g, &a, 5, ev(INFLAME_EV_FREE, TID_WORKER, 0, 0, 0xa000));
+	dg_alloc_event(&g, &a, 6, ev(INFLAME_EV_ALLOC, TID_MAIN, 1, 30, 0xd000));
+	dg_alloc_event(&g, &a, 7, ev(INFLAME_EV_FREE, TID_MAIN, 0, 0, 0xc000));
+	{
+		struct inflame_alloc_event r = ev(INFLAME_EV_ALLOC, TID_MAIN, 0, 0, 0xc000);
+
+		r.restore = 1;
+		dg_alloc_event(&g, &a, 8, r);
+	}
+	dg_chunk(&g, INFLAME_CHUNK_ALLOCS);
+	dg_end(&g, 9);
+	assert_int_equal(dg_write(&g, second), 0);
+	/* Another process, at the same addresses. */
+	dg_begin_seq(&g, 777, INFLAME_FEAT_ALLOC, 1);
+	common(&g);
+	a = (struct inflame_allocs_state){.time = g.start};
+	dg_count(&g, 1);
+	dg_alloc_event(&g, &a, 1, ev(INFLAME_EV_ALLOC, TID_MAIN, 1, 1000, 0xa000));
+	dg_chunk(&g, INFLAME_CHUNK_ALLOCS);
+	dg_end(&g, 2);
+	assert_int_equal(dg_write(&g, other), 0);
+
+	/* Live at the end of the run: 0xb000 (S2, 50) and the restored 0xc000 (S1, 7) from the
+	 * first dump, 0xd000 (S2, 30) from the second. */
+	paths[0] = second;
+	paths[1] = first;
+	assert_int_equal(load_chained(paths, 2, INFLAME_VIEW_LIVE, 0, out, sizeof(out)), 0);
+	assert_string_equal(out, S1 " 7|" S2 " 80");
+	assert_int_equal(load_chained(paths, 2, INFLAME_VIEW_LIVE, 1, out, sizeof(out)), 0);
+	assert_string_equal(out, "prog-100;" S2 " 80|worker-101;" S1 " 7");
+	assert_int_equal(load_chained(paths, 2, INFLAME_VIEW_LIVE_COUNT, 0, out, sizeof(out)), 0);
+	assert_string_equal(out, S1 " 1|" S2 " 2");
+	paths[2] = other;
+	assert_int_equal(load_chained(paths, 3, INFLAME_VIEW_LIVE, 0, out, sizeof(out)), 0);
+	assert_string_equal(out, S1 " 1007|" S2 " 80");
+	/* Bytes allocated are not chained: every dump counts its own. */
+	assert_int_equal(load_chained(paths, 2, INFLAME_VIEW_ALLOC, 0, out, sizeof(out)), 0);
+	assert_string_equal(out, S1 " 107|" S2 " 80");
+	/* Alone, the first dump's live view is its own end. */
+	paths[0] = first;
+	assert_int_equal(load_chained(paths, 1, INFLAME_VIEW_LIVE, 0, out, sizeof(out)), 0);
+	assert_string_equal(out, S1 " 107|" S2 " 50");
+	unlink(first);
+	unlink(second);
+	unlink(other);
+}
+
 static void test_missing_stack(void **state)
 {
 	struct inflame_load_stats st;
@@ -621,6 +735,7 @@ int main(void)
 	    cmocka_unit_test(test_memory_views),
 	    cmocka_unit_test(test_live_churn),
 	    cmocka_unit_test(test_allocs_restore),
+	    cmocka_unit_test(test_live_across_dumps),
 	    cmocka_unit_test(test_missing_stack),
 	    cmocka_unit_test(test_torn_and_damaged),
 	    cmocka_unit_test(test_bad_files),

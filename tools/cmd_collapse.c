@@ -153,6 +153,8 @@ int inflame_cmd_collapse(int argc, char **argv)
 		fprintf(stderr, CMD "out of memory\n");
 		goto out;
 	}
+	if (inflame_inputopts_chain(inputs, ninputs, &lo, CMD) < 0)
+		goto out;
 	for (int i = 0; i < ninputs; i++) {
 		struct inflame_load_stats one;
 
@@ -227,6 +229,7 @@ int inflame_cmd_collapse(int argc, char **argv)
 	rc = 0;
 out:
 	inflame_outfile_abort(&of);
+	inflame_live_chain_free(lo.chain);
 	inflame_stackset_free(ss);
 	free(w);
 	free(clean);

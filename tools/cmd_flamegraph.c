@@ -263,6 +263,8 @@ int inflame_cmd_flamegraph(int argc, char **argv)
 		fprintf(stderr, CMD "out of memory\n");
 		return 1;
 	}
+	if (inflame_inputopts_chain(inputs, ninputs, &lo, CMD) < 0)
+		goto out;
 	for (int i = 0; i < ninputs; i++) {
 		struct inflame_load_stats one;
 
@@ -306,6 +308,7 @@ int inflame_cmd_flamegraph(int argc, char **argv)
 	}
 out:
 	inflame_outfile_abort(&of);
+	inflame_live_chain_free(lo.chain);
 	inflame_stackset_free(ss);
 	return rc;
 }

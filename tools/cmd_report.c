@@ -197,6 +197,11 @@ int inflame_cmd_report(int argc, char **argv)
 		fprintf(stderr, "inflame report: out of memory\n");
 		return 1;
 	}
+	if (inflame_inputopts_chain((const char *const *)argv + optind, argc - optind, &o,
+				    "inflame report: ") < 0) {
+		status = 1;
+		goto out;
+	}
 	for (int i = optind; i < argc; i++) {
 		struct inflame_load_stats one;
 
@@ -263,6 +268,7 @@ int inflame_cmd_report(int argc, char **argv)
 		status = 1;
 	}
 out:
+	inflame_live_chain_free(o.chain);
 	inflame_stackset_free(ss);
 	return status;
 }

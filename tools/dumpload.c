@@ -201,9 +201,12 @@ struct loader {
 	struct agg *aggs;
 	size_t naggs, aggs_cap;
 
-	/* Live allocations: addr -> (v1 = stack, v2 = tid, v3 = weight, v4 = time, v5 = count
-	 * units) */
+	/* Live allocations: (addr, group) -> (v1 = stack, v2 = tid | tag << 32, v3 = weight,
+	 * v4 = time, v5 = count units). The group and tag are 0 but for dumps replayed in a live
+	 * chain: there the group is the process, the tag the dump the block was allocated in. */
 	struct map live;
+	uint64_t group;
+	uint32_t tag;
 	uint64_t live_weight, peak_weight, peak_index, alloc_index;
 	/* The block each thread freed last (tid -> v1 = index in freed), which a RESTORE of the
 	 * same thread brings back (a realloc that failed in full tracing). */
@@ -466,7 +469,7 @@ static int aggregate(struct loader *l, uint64_t stack, uint64_t tid, uint64_t we
 static int remember_freed(struct loader *l, uint64_t tid, const struct map_entry *e)
 {
 	int added;
-	struct map_entry *f = map_get(&l->freed_by, tid, 0, &added);
+	struct map_entry *f = map_get(&l->freed_by, tid, l->group, &added);
 
 	if (!f)
 		return -ENOMEM;
@@ -482,7 +485,7 @@ static int remember_freed(struct loader *l, uint64_t tid, const struct map_entry
 /* A RESTORE: the block its thread freed last at this address is live again. */
 static int live_restore(struct loader *l, const struct inflame_sample_rec *s)
 {
-	struct map_entry *f = map_find(&l->freed_by, s->tid, 0);
+	struct map_entry *f = map_find(&l->freed_by, s->tid, l->group);
 	struct freed *b = f ? &l->freed[f->v1] : NULL;
 	struct map_entry *e;
 	int added;
@@ -490,7 +493,7 @@ static int live_restore(struct loader *l, const struct inflame_sample_rec *s)
 	if (!b || !b->valid || b->addr != s->addr)
 		return 0; /* its FREE is not in this file */
 	b->valid = 0;
-	e = map_get(&l->live, s->addr, 0, &added);
+	e = map_get(&l->live, s->addr, l->group, &added);
 	if (!e)
 		return -ENOMEM;
 	if (!added)
@@ -512,7 +515,7 @@ static int live_apply(struct loader *l, const struct inflame_sample_rec *s)
 
 	if (s->flags & INFLAME_SAMPLE_RESTORE)
 		return live_restore(l, s);
-	e = map_find(&l->live, s->addr, 0);
+	e = map_find(&l->live, s->addr, l->group);
 	if (e) {
 		if (s->event == INFLAME_EV_FREE && remember_freed(l, s->tid, e) < 0)
 			return -ENOMEM;
@@ -520,11 +523,11 @@ static int live_apply(struct loader *l, const struct inflame_sample_rec *s)
 		map_del(&l->live, e);
 	}
 	if (s->event == INFLAME_EV_ALLOC) {
-		e = map_get(&l->live, s->addr, 0, &added);
+		e = map_get(&l->live, s->addr, l->group, &added);
 		if (!e)
 			return -ENOMEM;
 		e->v1 = s->stack;
-		e->v2 = s->tid;
+		e->v2 = (s->tid & 0xffffffffu) | (uint64_t)l->tag << 32;
 		e->v3 = s->weight;
 		e->v4 = s->time;
 		e->v5 = count_units(s);
@@ -593,16 +596,19 @@ static int sample_walk(struct loader *l, enum inflame_view view, uint64_t limit,
 	return err;
 }
 
-/* Aggregates what is left in the live table, in table order. */
-static int aggregate_live(struct loader *l, int count_only, struct inflame_load_stats *st)
+/* Aggregates what is left in the live table, in table order: the blocks allocated in the dump
+ * tagged tag. */
+static int aggregate_live(struct loader *l, int count_only, uint32_t tag,
+			  struct inflame_load_stats *st)
 {
 	for (size_t i = 0; i < l->live.size; i++) {
 		const struct map_entry *e = &l->live.e[i];
 		int err;
 
-		if (!e->used)
+		if (!e->used || e->v2 >> 32 != tag)
 			continue;
-		err = aggregate(l, e->v1, e->v2, count_only ? e->v5 : e->v3, e->v4, st);
+		err =
+		    aggregate(l, e->v1, e->v2 & 0xffffffffu, count_only ? e->v5 : e->v3, e->v4, st);
 		if (err < 0)
 			return err;
 	}
@@ -790,6 +796,170 @@ static enum inflame_view pick_default(const struct loader *l)
 }
 
 /* path names a file, or is NULL to read the memory block data[0..size). */
+/* A live chain (source.h): one live table (and the freed blocks RESTOREs need) for every dump
+ * it replayed, each entry tagged with its dump and keyed by its process's group. */
+struct chained {
+	uint32_t pid, sequence;
+	uint64_t start_realtime;
+	uint32_t tag;
+};
+
+struct inflame_live_chain {
+	struct map live, freed_by;
+	struct freed *freed;
+	size_t nfreed, freed_cap;
+	struct chained *files;
+	size_t nfiles;
+};
+
+static const struct chained *chained_file(const struct inflame_live_chain *c,
+					  const struct inflame_dump_header_info *h)
+{
+	for (size_t i = 0; c && i < c->nfiles; i++)
+		if (c->files[i].pid == h->pid && c->files[i].start_realtime == h->start_realtime &&
+		    c->files[i].sequence == h->sequence)
+			return &c->files[i];
+	return NULL;
+}
+
+static int by_run(const void *a, const void *b)
+{
+	const struct chained *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->start_realtime != y->start_realtime)
+		return x->start_realtime < y->start_realtime ? -1 : 1;
+	return x->sequence < y->sequence ? -1 : x->sequence > y->sequence;
+}
+
+/* Replays the allocation events of the dump at path into the chain's tables. */
+static int chain_replay(struct inflame_live_chain *c, const char *path,
+			const struct inflame_load_opts *o, uint64_t group, uint32_t tag, char *err,
+			size_t errlen)
+{
+	struct loader *l = calloc(1, sizeof(*l));
+	struct inflame_load_stats st = {0};
+	int rc;
+
+	if (!l) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	l->o = o;
+	rc = inflame_dump_reader_open(&l->r, path);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", l->r.err);
+		free(l);
+		return rc;
+	}
+	l->live = c->live;
+	l->freed_by = c->freed_by;
+	l->freed = c->freed;
+	l->nfreed = c->nfreed;
+	l->freed_cap = c->freed_cap;
+	l->group = group;
+	l->tag = tag;
+	rc = sample_walk(l, INFLAME_VIEW_LIVE, UINT64_MAX, &st);
+	c->live = l->live;
+	c->freed_by = l->freed_by;
+	c->freed = l->freed;
+	c->nfreed = l->nfreed;
+	c->freed_cap = l->freed_cap;
+	if (rc == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	inflame_dump_reader_close(&l->r);
+	free(l);
+	return rc;
+}
+
+int inflame_live_chain_new(const char *const *inputs, size_t n, const struct inflame_load_opts *o,
+			   struct inflame_live_chain **out, char *err, size_t errlen)
+{
+	struct inflame_live_chain *c = calloc(1, sizeof(*c));
+	struct chained *all = calloc(n ? n : 1, sizeof(*all));
+	size_t *where = calloc(n ? n : 1, sizeof(*where)), nall = 0;
+	int rc = 0;
+
+	*out = NULL;
+	if (!c || !all || !where) {
+		snprintf(err, errlen, "out of memory");
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* Which inputs are dumps, of which run, in which place; the rest is not chained. */
+	for (size_t i = 0; i < n; i++) {
+		struct inflame_dump_reader r;
+
+		if (!strcmp(inputs[i], "-") || inflame_dump_reader_open(&r, inputs[i]) < 0)
+			continue;
+		if (!o->only_pid || r.hdr.pid == (uint32_t)o->only_pid) {
+			all[nall] = (struct chained){r.hdr.pid, r.hdr.sequence,
+						     r.hdr.start_realtime, (uint32_t)i};
+			nall++;
+		}
+		inflame_dump_reader_close(&r);
+	}
+	qsort(all, nall, sizeof(*all), by_run);
+	/* The same dump given twice is replayed once (and its blocks, loaded twice, count twice
+	 * as they would without the chain). */
+	{
+		size_t k = nall ? 1 : 0;
+
+		for (size_t i = 1; i < nall; i++)
+			if (by_run(&all[i], &all[k - 1]) != 0)
+				all[k++] = all[i];
+		nall = k;
+	}
+	c->files = calloc(nall ? nall : 1, sizeof(*c->files));
+	if (!c->files) {
+		snprintf(err, errlen, "out of memory");
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* Runs with two dumps or more, replayed in order (where[] keeps each one's input). */
+	for (size_t i = 0, group = 1; i < nall; group++) {
+		size_t j = i;
+
+		while (j < nall && all[j].pid == all[i].pid &&
+		       all[j].start_realtime == all[i].start_realtime)
+			j++;
+		for (size_t k = i; j - i >= 2 && k < j; k++) {
+			/* Tags start at 1: 0 marks the blocks of dumps loaded alone. */
+			struct chained f = all[k];
+
+			where[c->nfiles] = f.tag;
+			f.tag = (uint32_t)c->nfiles + 1;
+			c->files[c->nfiles++] = f;
+			rc = chain_replay(c, inputs[where[c->nfiles - 1]], o, group, f.tag, err,
+					  errlen);
+			if (rc < 0)
+				goto out;
+		}
+		i = j;
+	}
+	if (c->nfiles) {
+		*out = c;
+		c = NULL;
+	}
+out:
+	inflame_live_chain_free(c);
+	free(all);
+	free(where);
+	return rc;
+}
+
+void inflame_live_chain_free(struct inflame_live_chain *c)
+{
+	if (!c)
+		return;
+	map_free(&c->live);
+	map_free(&c->freed_by);
+	free(c->freed);
+	free(c->files);
+	free(c);
+}
+
 static int load(const char *path, const void *data, size_t size, const struct inflame_load_opts *o,
 		struct inflame_stackset *ss, struct inflame_load_stats *st, char *err,
 		size_t errlen)
@@ -836,11 +1006,22 @@ static int load(const char *path, const void *data, size_t size, const struct in
 		rc = sample_walk(l, view, UINT64_MAX, st);
 		break;
 	case INFLAME_VIEW_LIVE:
-	case INFLAME_VIEW_LIVE_COUNT:
+	case INFLAME_VIEW_LIVE_COUNT: {
+		const struct chained *f = chained_file(o->chain, &l->r.hdr);
+
+		if (f) {
+			/* Replayed with the other dumps of its run already: the blocks it
+			 * allocated that are live at the end of the last one. */
+			l->live = o->chain->live; /* borrowed, read only */
+			rc = aggregate_live(l, view == INFLAME_VIEW_LIVE_COUNT, f->tag, st);
+			l->live = (struct map){0};
+			break;
+		}
 		rc = sample_walk(l, view, UINT64_MAX, st);
 		if (!rc)
-			rc = aggregate_live(l, view == INFLAME_VIEW_LIVE_COUNT, st);
+			rc = aggregate_live(l, view == INFLAME_VIEW_LIVE_COUNT, 0, st);
 		break;
+	}
 	case INFLAME_VIEW_PEAK:
 		rc = sample_walk(l, view, UINT64_MAX, st);
 		if (!rc) {
@@ -853,7 +1034,7 @@ static int load(const char *path, const void *data, size_t size, const struct in
 			rc = sample_walk(l, view, peak, st);
 		}
 		if (!rc)
-			rc = aggregate_live(l, 0, st);
+			rc = aggregate_live(l, 0, 0, st);
 		break;
 	case INFLAME_VIEW_DEFAULT_:
 		view = pick_default(l);

@@ -126,3 +126,18 @@ int inflame_inputopts_load(const char *input, const struct inflame_load_opts *lo
 		fprintf(stderr, "%swarning: %s was cut short; using what it holds\n", cmd, input);
 	return 0;
 }
+
+int inflame_inputopts_chain(const char *const *inputs, int n, struct inflame_load_opts *lo,
+			    const char *cmd)
+{
+	char err[512];
+	int rc;
+
+	lo->chain = NULL;
+	if (n < 2 || (lo->view != INFLAME_VIEW_LIVE && lo->view != INFLAME_VIEW_LIVE_COUNT))
+		return 0;
+	rc = inflame_live_chain_new(inputs, (size_t)n, lo, &lo->chain, err, sizeof(err));
+	if (rc < 0)
+		fprintf(stderr, "%s%s\n", cmd, err);
+	return rc;
+}

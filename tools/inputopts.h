@@ -59,6 +59,13 @@ int inflame_inputopts_handle(int c, const char *arg, struct inflame_load_opts *l
 int inflame_inputopts_other(int c, const char *arg, struct inflame_load_opts *lo, const char *cmd,
 			    char **argv);
 
+/* For the live views (not for one input): replays the dumps of each run among the inputs
+ * together (inflame_live_chain_new, source.h) and sets lo->chain, which the caller frees with
+ * inflame_live_chain_free() after loading. Returns 0, or a negative errno after printing the
+ * reason (one line prefixed with cmd). */
+int inflame_inputopts_chain(const char *const *inputs, int n, struct inflame_load_opts *lo,
+			    const char *cmd);
+
 /* Loads one input into ss with inflame_source_load(), printing (prefixed with cmd) the error
  * or the warnings about it: lines that did not parse, samples skipped, a file cut short.
  * Returns 0 or the loader's negative errno; *one receives the input's statistics. */

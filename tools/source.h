@@ -33,6 +33,8 @@ enum inflame_input_kind {
 	INFLAME_INPUT_PERF_SCRIPT,
 };
 
+struct inflame_live_chain;
+
 struct inflame_load_opts {
 	enum inflame_view view;
 	enum inflame_input_kind kind;
@@ -42,6 +44,8 @@ struct inflame_load_opts {
 	long only_tid;	/* perf script, dumps: keep only this tid (0 = all) */
 	int keep_addrs; /* do not strip +0x offsets from perf script symbols */
 	int no_comm;	/* perf script: no process-name root frame */
+	/* live, live-count: dumps of one process replayed together (inflame_live_chain_new) */
+	struct inflame_live_chain *chain;
 };
 
 struct inflame_load_stats {
@@ -70,6 +74,22 @@ int inflame_folded_load(const char *data, size_t len, const struct inflame_load_
 int inflame_perfscript_load(const char *data, size_t len, const struct inflame_load_opts *o,
 			    struct inflame_stackset *ss, struct inflame_load_stats *st, char *err,
 			    size_t errlen);
+/*
+ * The live views of a run written to several dump files (INFLAME_INTERVAL, the dump signal):
+ * each file alone only knows its own allocations, so a block allocated in one file and freed
+ * in a later one would look live in the first. inflame_live_chain_new() looks at the inputs,
+ * and for every process with two or more dumps among them (same pid and start time), replays
+ * their allocation events in the order of their sequence numbers into one live table. Loading
+ * one of those dumps with the chain in its options then adds the blocks that are still live at
+ * the end of the run and were allocated in that dump (so loading them all gives the live set
+ * at the end of the last one: at exit, the leaks of the whole run). Inputs that are not dumps,
+ * or the only dump of their process, load as without it. *out is NULL when there is nothing to
+ * chain. Returns 0, or a negative errno with a one-line reason (a dump that cannot be read).
+ */
+int inflame_live_chain_new(const char *const *inputs, size_t n, const struct inflame_load_opts *o,
+			   struct inflame_live_chain **out, char *err, size_t errlen);
+void inflame_live_chain_free(struct inflame_live_chain *c);
+
 int inflame_dumpfile_load(const char *path, const struct inflame_load_opts *o,
 			  struct inflame_stackset *ss, struct inflame_load_stats *st, char *err,
 			  size_t errlen);
