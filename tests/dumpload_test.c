@@ -431,8 +431,8 @@ static struct inflame_alloc_event ev(uint32_t event, uint64_t tid, uint64_t stac
 /* A run written to two dumps (INFLAME_INTERVAL): the live views of both together replay them
  * in sequence order, whatever order they are given in, so a block allocated in the first and
  * freed in the second is not live, and one restored in the second (a failed realloc) keeps the
- * stack it had in the first, whose stack ids mean other stacks. A dump of another process is
- * not chained with them, and each dump alone still shows its own view. */
+ * stack it had in the first, whose stack ids mean other stacks; the peak is the run's. A dump
+ * of another process is not chained with them, and each dump alone still shows its own view. */
 static void test_live_across_dumps(void **state)
 {
 	static const uint64_t s1[] = {0x1100, 0x1201}, s2[] = {0x1300, 0x1201};
@@ -463,9 +463,12 @@ static void test_live_across_dumps(void **state)
 	dg_stack(&g, 2, 2, s1);
 	dg_chunk(&g, INFLAME_CHUNK_STACKS);
 	a = (struct inflame_allocs_state){.time = g.start};
-	dg_count(&g, 4);
+	/* Live bytes of the run: 157 after the first dump; here 57, 87, 287 (the peak), 280,
+	 * 287 again, 87. */
+	dg_count(&g, 6);
 	dg_alloc_event(&g, &a, 5, ev(INFLAME_EV_FREE, TID_WORKER, 0, 0, 0xa000));
 	dg_alloc_event(&g, &a, 6, ev(INFLAME_EV_ALLOC, TID_MAIN, 1, 30, 0xd000));
+	dg_alloc_event(&g, &a, 6, ev(INFLAME_EV_ALLOC, TID_MAIN, 1, 200, 0xe000));
 	dg_alloc_event(&g, &a, 7, ev(INFLAME_EV_FREE, TID_MAIN, 0, 0, 0xc000));
 	{
 		struct inflame_alloc_event r = ev(INFLAME_EV_ALLOC, TID_MAIN, 0, 0, 0xc000);
@@ -473,6 +476,7 @@ static void test_live_across_dumps(void **state)
 		r.restore = 1;
 		dg_alloc_event(&g, &a, 8, r);
 	}
+	dg_alloc_event(&g, &a, 8, ev(INFLAME_EV_FREE, TID_MAIN, 0, 0, 0xe000));
 	dg_chunk(&g, INFLAME_CHUNK_ALLOCS);
 	dg_end(&g, 9);
 	assert_int_equal(dg_write(&g, second), 0);
@@ -499,12 +503,17 @@ static void test_live_across_dumps(void **state)
 	paths[2] = other;
 	assert_int_equal(load_chained(paths, 3, INFLAME_VIEW_LIVE, 0, out, sizeof(out)), 0);
 	assert_string_equal(out, S1 " 1007|" S2 " 80");
+	/* The peak of the run is in the second dump: b, c, d and e then. */
+	assert_int_equal(load_chained(paths, 2, INFLAME_VIEW_PEAK, 0, out, sizeof(out)), 0);
+	assert_string_equal(out, S1 " 7|" S2 " 280");
 	/* Bytes allocated are not chained: every dump counts its own. */
 	assert_int_equal(load_chained(paths, 2, INFLAME_VIEW_ALLOC, 0, out, sizeof(out)), 0);
-	assert_string_equal(out, S1 " 107|" S2 " 80");
-	/* Alone, the first dump's live view is its own end. */
+	assert_string_equal(out, S1 " 107|" S2 " 280");
+	/* Alone, the first dump's live view is its own end, and its peak too. */
 	paths[0] = first;
 	assert_int_equal(load_chained(paths, 1, INFLAME_VIEW_LIVE, 0, out, sizeof(out)), 0);
+	assert_string_equal(out, S1 " 107|" S2 " 50");
+	assert_int_equal(load_chained(paths, 1, INFLAME_VIEW_PEAK, 0, out, sizeof(out)), 0);
 	assert_string_equal(out, S1 " 107|" S2 " 50");
 	unlink(first);
 	unlink(second);

@@ -556,7 +556,6 @@ static int sample_walk(struct loader *l, enum inflame_view view, uint64_t limit,
 	/* A second reader over the same mapping: the first one keeps ownership of it. */
 	if (inflame_dump_reader_init(&r, l->r.data, l->r.size) < 0)
 		return -EINVAL;
-	l->alloc_index = 0;
 	while (!err && inflame_dump_reader_next(&r, &c) == 1) {
 		struct inflame_sample_iter it;
 		struct inflame_sample_rec s;
@@ -808,6 +807,7 @@ struct inflame_live_chain {
 	struct map live, freed_by;
 	struct freed *freed;
 	size_t nfreed, freed_cap;
+	uint64_t live_weight, peak_weight, peak_index, alloc_index; /* of the run being replayed */
 	struct chained *files;
 	size_t nfiles;
 };
@@ -833,10 +833,11 @@ static int by_run(const void *a, const void *b)
 	return x->sequence < y->sequence ? -1 : x->sequence > y->sequence;
 }
 
-/* Replays the allocation events of the dump at path into the chain's tables. */
+/* Replays the allocation events of the dump at path into the chain's tables, going on from
+ * where the run's previous dump left off, and stopping after event number limit of the run. */
 static int chain_replay(struct inflame_live_chain *c, const char *path,
-			const struct inflame_load_opts *o, uint64_t group, uint32_t tag, char *err,
-			size_t errlen)
+			const struct inflame_load_opts *o, uint64_t group, uint32_t tag,
+			uint64_t limit, char *err, size_t errlen)
 {
 	struct loader *l = calloc(1, sizeof(*l));
 	struct inflame_load_stats st = {0};
@@ -860,12 +861,20 @@ static int chain_replay(struct inflame_live_chain *c, const char *path,
 	l->freed_cap = c->freed_cap;
 	l->group = group;
 	l->tag = tag;
-	rc = sample_walk(l, INFLAME_VIEW_LIVE, UINT64_MAX, &st);
+	l->live_weight = c->live_weight;
+	l->peak_weight = c->peak_weight;
+	l->peak_index = c->peak_index;
+	l->alloc_index = c->alloc_index;
+	rc = sample_walk(l, INFLAME_VIEW_LIVE, limit, &st);
 	c->live = l->live;
 	c->freed_by = l->freed_by;
 	c->freed = l->freed;
 	c->nfreed = l->nfreed;
 	c->freed_cap = l->freed_cap;
+	c->live_weight = l->live_weight;
+	c->peak_weight = l->peak_weight;
+	c->peak_index = l->peak_index;
+	c->alloc_index = l->alloc_index;
 	if (rc == -ENOMEM)
 		snprintf(err, errlen, "out of memory");
 	inflame_dump_reader_close(&l->r);
@@ -924,15 +933,35 @@ int inflame_live_chain_new(const char *const *inputs, size_t n, const struct inf
 		while (j < nall && all[j].pid == all[i].pid &&
 		       all[j].start_realtime == all[i].start_realtime)
 			j++;
+		size_t first = c->nfiles;
+		uint64_t limit = UINT64_MAX;
+
+		c->live_weight = c->peak_weight = c->peak_index = c->alloc_index = 0;
+		if (j - i >= 2 && o->view == INFLAME_VIEW_PEAK) {
+			/* The run's peak first, over all its dumps, in a table of its own. */
+			struct inflame_live_chain t = {0};
+
+			for (size_t k = i; rc == 0 && k < j; k++)
+				rc = chain_replay(&t, inputs[all[k].tag], o, group, 0, UINT64_MAX,
+						  err, errlen);
+			limit = t.peak_index;
+			map_free(&t.live);
+			map_free(&t.freed_by);
+			free(t.freed);
+			if (rc < 0)
+				goto out;
+		}
 		for (size_t k = i; j - i >= 2 && k < j; k++) {
 			/* Tags start at 1: 0 marks the blocks of dumps loaded alone. */
 			struct chained f = all[k];
 
 			where[c->nfiles] = f.tag;
-			f.tag = (uint32_t)c->nfiles + 1;
+			f.tag = (uint32_t)(c->nfiles + 1);
 			c->files[c->nfiles++] = f;
-			rc = chain_replay(c, inputs[where[c->nfiles - 1]], o, group, f.tag, err,
-					  errlen);
+		}
+		for (size_t k = first; k < c->nfiles; k++) {
+			rc = chain_replay(c, inputs[where[k]], o, group, c->files[k].tag, limit,
+					  err, errlen);
 			if (rc < 0)
 				goto out;
 		}
@@ -1023,6 +1052,13 @@ static int load(const char *path, const void *data, size_t size, const struct in
 		break;
 	}
 	case INFLAME_VIEW_PEAK:
+		if (chained_file(o->chain, &l->r.hdr)) {
+			/* The run's live set at its peak, the blocks this dump allocated. */
+			l->live = o->chain->live; /* borrowed, read only */
+			rc = aggregate_live(l, 0, chained_file(o->chain, &l->r.hdr)->tag, st);
+			l->live = (struct map){0};
+			break;
+		}
 		rc = sample_walk(l, view, UINT64_MAX, st);
 		if (!rc) {
 			uint64_t peak = l->peak_index;
@@ -1030,7 +1066,7 @@ static int load(const char *path, const void *data, size_t size, const struct in
 			map_free(&l->live);
 			map_free(&l->freed_by);
 			l->nfreed = 0;
-			l->live_weight = l->peak_weight = 0;
+			l->live_weight = l->peak_weight = l->alloc_index = 0;
 			rc = sample_walk(l, view, peak, st);
 		}
 		if (!rc)

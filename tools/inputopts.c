@@ -134,7 +134,8 @@ int inflame_inputopts_chain(const char *const *inputs, int n, struct inflame_loa
 	int rc;
 
 	lo->chain = NULL;
-	if (n < 2 || (lo->view != INFLAME_VIEW_LIVE && lo->view != INFLAME_VIEW_LIVE_COUNT))
+	if (n < 2 || (lo->view != INFLAME_VIEW_LIVE && lo->view != INFLAME_VIEW_LIVE_COUNT &&
+		      lo->view != INFLAME_VIEW_PEAK))
 		return 0;
 	rc = inflame_live_chain_new(inputs, (size_t)n, lo, &lo->chain, err, sizeof(err));
 	if (rc < 0)
