@@ -229,6 +229,36 @@ static void test_peak(void **state)
 	e2e_rmdir(dir);
 }
 
+/* The same run written to three dump files (the dump signal at the peak and after the frees):
+ * given all of them, the live and peak views are the run's, not the sums of each file's. */
+static void test_peak_rotated(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {ALLOCS("peak"), "rotate", NULL};
+	struct e2e_result r;
+	struct e2e_folded f;
+	char **files;
+	size_t n;
+	const char *peak[] = {"--event", "peak", NULL}, *live[] = {"--event", "live", NULL};
+
+	(void)state;
+	run_alloc(dir, prog, "1", NULL, &r);
+	n = e2e_list(dir, "prof.", &files);
+	assert_true(n >= 2);
+	assert_int_equal(e2e_collapse(peak, files, n, &f), 0);
+	assert_int_equal(e2e_contains_sum(&f, "peak_one"), e2e_truth(r.out, "peak"));
+	assert_int_equal(e2e_contains_sum(&f, "peak_two"), 0);
+	e2e_folded_free(&f);
+	assert_int_equal(e2e_collapse(live, files, n, &f), 0);
+	assert_int_equal(e2e_contains_sum(&f, "peak_one"), 0);
+	assert_int_equal(e2e_contains_sum(&f, "peak_two") + e2e_contains_sum(&f, "peak_three"),
+			 e2e_truth(r.out, "end"));
+	e2e_folded_free(&f);
+	e2e_list_free(files, n);
+	e2e_result_free(&r);
+	e2e_rmdir(dir);
+}
+
 /* C++: new, new[], aligned new, nothrow new and their deletes reach the wrappers. libstdc++
  * has no frame pointers, so the DWARF unwinder finds the calling functions. */
 static void test_cxx(void **state)
@@ -400,7 +430,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_sites_full), cmocka_unit_test(test_sites_sampled),
 	    cmocka_unit_test(test_family),     cmocka_unit_test(test_threads),
-	    cmocka_unit_test(test_peak),       cmocka_unit_test(test_cxx),
+	    cmocka_unit_test(test_peak),       cmocka_unit_test(test_peak_rotated),
+	    cmocka_unit_test(test_cxx),
 #ifdef HAVE_JEMALLOC
 	    cmocka_unit_test(test_jemalloc),
 #endif

@@ -13,7 +13,9 @@
  *   dlopen N     dlopen/dlclose libm while a thread allocates and frees.
  *   peak         phase one (peak_one) holds 10 x 100000 B at once and frees them; phase two
  *                keeps 5 x 100000 B (peak_two) and 3 x 100000 B (peak_three) to the end. The
- *                peak is phase one's 1000000 B; at exit 800000 B are live.
+ *                peak is phase one's 1000000 B; at exit 800000 B are live. "peak rotate"
+ *                asks inflame for a new dump file (SIGUSR2) at the peak and after the frees,
+ *                so that the three steps land in three files.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -25,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <errno.h>
 
@@ -381,14 +384,27 @@ NOINLINE static void *peak_three(void)
 	return memset(malloc(100000), 3, 100000);
 }
 
-static int mode_peak(void)
+/* Asks inflame for a new dump file and gives its writer the time to start it. */
+static void rotate(int on)
+{
+	struct timespec ts = {0, 500 * 1000 * 1000};
+
+	if (!on)
+		return;
+	kill(getpid(), SIGUSR2);
+	nanosleep(&ts, NULL);
+}
+
+static int mode_peak(int rotating)
 {
 	void *p[10];
 
 	for (int i = 0; i < 10; i++)
 		p[i] = peak_one();
+	rotate(rotating);
 	for (int i = 0; i < 10; i++)
 		free(p[i]);
+	rotate(rotating);
 	for (int i = 0; i < 5; i++)
 		p[i] = peak_two();
 	for (int i = 5; i < 8; i++)
@@ -417,6 +433,6 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "dlopen"))
 		return mode_dlopen(n);
 	if (!strcmp(argv[1], "peak"))
-		return mode_peak();
+		return mode_peak(argc > 2 && !strcmp(argv[2], "rotate"));
 	return 2;
 }
