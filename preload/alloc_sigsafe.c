@@ -53,8 +53,8 @@ int inflame_alloc_setup(void)
 {
 	uint64_t r = inflame__prof.cfg.alloc_rate ? inflame__prof.cfg.alloc_rate : 1;
 	/* Live sampled pointers are roughly live bytes / rate: size for 64 GiB live, at least
-	 * 128 Ki slots (2 MiB) and at most 4 Mi (64 MiB, what full tracing gets; pages are
-	 * touched as slots are used, and over time that is all of them). */
+	 * 128 Ki slots (2 MiB) and at most 4 Mi (64 MiB, at rates of 16 KiB and below; pages
+	 * are touched as slots are used, and over time that is all of them). */
 	uint64_t slots = (64ull << 30) / r;
 	int rc;
 
