@@ -111,9 +111,11 @@ struct pending {
 
 static struct {
 	struct pending *e;
-	size_t n, cap; /* entries, capacity (entries; the mapping is cap * sizeof) */
-	size_t done;   /* entries [0, done) were written directly (see drain_all) */
-	int direct;    /* this cycle writes events numbered below limit at once */
+	size_t n, cap;	     /* entries, capacity (entries; the mapping is cap * sizeof) */
+	struct pending *tmp; /* for sorting: as many entries as e */
+	size_t tmp_cap;
+	size_t done; /* entries [0, done) were written directly (see drain_all) */
+	int direct;  /* this cycle writes events numbered below limit at once */
 	uint64_t limit;
 	uint64_t watermark;
 	uint64_t lost;
@@ -579,6 +581,72 @@ static int by_seq(const void *a, const void *b)
 	return x->e.event < y->e.event ? -1 : x->e.event > y->e.event;
 }
 
+static inline int before(const struct pending *x, const struct pending *y)
+{
+	return x->seq < y->seq || (x->seq == y->seq && x->e.event < y->e.event);
+}
+
+/* The end of the sorted run of e[0..n) that starts at i. */
+static size_t run_end(const struct pending *e, size_t i, size_t n)
+{
+	while (++i < n && !before(&e[i], &e[i - 1]))
+		;
+	return i;
+}
+
+/* Sorts e[0..n) by by_seq. A cycle's events are a few sorted runs (one per ring, in the order
+ * the rings were drained, where a signal handler's events can break one): merging the runs two
+ * at a time, through a buffer as big as e, takes one or two passes where qsort took a
+ * comparison call per step of n log n. qsort when the buffer cannot be had. */
+static void sort_events(struct pending *e, size_t n)
+{
+	struct pending *src = e, *dst;
+	size_t runs;
+
+	if (pend.tmp_cap < n) {
+		void *m = pend.tmp
+			      ? mremap(pend.tmp, pend.tmp_cap * sizeof(*pend.tmp),
+				       pend.cap * sizeof(*pend.tmp), MREMAP_MAYMOVE)
+			      : mmap(NULL, pend.cap * sizeof(*pend.tmp), PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (m == MAP_FAILED) {
+			qsort(e, n, sizeof(*e), by_seq);
+			return;
+		}
+		pend.tmp = m;
+		pend.tmp_cap = pend.cap;
+	}
+	dst = pend.tmp;
+	do {
+		size_t i = 0, o = 0;
+
+		runs = 0;
+		while (i < n) {
+			size_t mid = run_end(src, i, n), end = mid < n ? run_end(src, mid, n) : n;
+			size_t a = i, b = mid;
+
+			while (a < mid && b < end)
+				dst[o++] = before(&src[b], &src[a]) ? src[b++] : src[a++];
+			while (a < mid)
+				dst[o++] = src[a++];
+			while (b < end)
+				dst[o++] = src[b++];
+			i = end;
+			runs++;
+		}
+		/* The output of this pass is the input of the next. */
+		{
+			struct pending *t = src;
+
+			src = dst;
+			dst = t;
+		}
+	} while (runs > 1);
+	if (src != e)
+		memcpy(e, src, n * sizeof(*e));
+}
+
 /* Writes the pending allocation events numbered below limit, in order; keeps the rest. */
 static void write_pending(uint64_t limit)
 {
@@ -587,9 +655,9 @@ static void write_pending(uint64_t limit)
 	int sorted = 1;
 
 	for (i = 1; i < n && sorted; i++)
-		sorted = by_seq(&e[i - 1], &e[i]) <= 0;
+		sorted = !before(&e[i], &e[i - 1]);
 	if (!sorted)
-		qsort(e, n, sizeof(*e), by_seq);
+		sort_events(e, n);
 	for (i = 0; i < n && e[i].seq < limit; i++)
 		put_alloc(&e[i].e);
 	for (; i < n; i++)
