@@ -5,7 +5,8 @@
 # workload; and peak memory.
 #
 # Workloads (bench/alloc-work): "pairs" does BENCH_ALLOC_PAIRS malloc/free pairs of 16 to
-# 512 B (default 20 million: the malloc-heavy case); "mixed" replaces blocks of 16 B to 64 KiB
+# 512 B (default 20 million: the malloc-heavy case); "threads" the same pairs, half in each of
+# two threads; "mixed" replaces blocks of 16 B to 64 KiB
 # in a working set of 4096 and reads them, BENCH_ALLOC_MIXED times (default 2 million).
 #
 # Profilers: a forwarding shim (bench/forward_shim.c: malloc, calloc, realloc and free that only
@@ -93,7 +94,7 @@ round() { # workload args...
 
 echo "inflame allocation profiling overhead ($(nproc) CPUs; CPU time user+sys, best of $REPEAT" \
 	"interleaved rounds)"
-for w in "pairs $PAIRS" "mixed $MIXED"; do
+for w in "pairs $PAIRS" "threads $PAIRS" "mixed $MIXED"; do
 	set -- $w
 	rm -rf "$OUT"/*.best "$OUT"/*.dir
 	i=0

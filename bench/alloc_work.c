@@ -1,9 +1,11 @@
 /* Workloads for bench/alloc.sh.
  *
  *   pairs N      N malloc/free pairs of sizes 16..512 B (the malloc-heavy case).
+ *   threads N    the same N pairs, half in each of two threads.
  *   mixed N      a "realistic" mix: a working set of 4096 live blocks of 16 B..64 KiB replaced
  *                at random, with some computation on each block, N replacements.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +36,25 @@ static int pairs(long n)
 
 		free(p);
 	}
+	return 0;
+}
+
+static void *pairs_thread(void *arg)
+{
+	pairs(*(const long *)arg);
+	return NULL;
+}
+
+static int two_threads(long n)
+{
+	long half = n / 2;
+	pthread_t t[2];
+
+	for (int i = 0; i < 2; i++)
+		if (pthread_create(&t[i], NULL, pairs_thread, &half) != 0)
+			return 1;
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
 	return 0;
 }
 
@@ -75,5 +96,7 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "mixed"))
 		return mixed(n);
+	if (argc > 1 && !strcmp(argv[1], "threads"))
+		return two_threads(n);
 	return pairs(n);
 }
