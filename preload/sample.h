@@ -11,6 +11,7 @@
 #define INFLAME_SAMPLE_H
 
 #include "thread.h"
+#include "writer.h"
 
 #include <signal.h>
 #include <stdint.h>
@@ -34,6 +35,10 @@ int inflame_sample_put_free(struct inflame_thread *t, uint64_t addr);
 int inflame_sample_put_restore(struct inflame_thread *t, uint64_t addr);
 /* Wakes the writer when a ring has just passed half full (used > size/2, before = used bytes
  * before the record was claimed). Async-signal-safe. */
-void inflame_sample_maybe_wake(struct inflame_ring *r, uint64_t before);
+static inline void inflame_sample_maybe_wake(struct inflame_ring *r, uint64_t before)
+{
+	if (before <= r->size / 2 && inflame_ring_used(r, 0) > r->size / 2)
+		inflame_writer_request(INFLAME_WRITER_WAKE);
+}
 
 #endif

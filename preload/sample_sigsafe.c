@@ -105,12 +105,6 @@ void inflame_sample_dump_signal(int sig, siginfo_t *si, void *uc)
 	errno = saved;
 }
 
-void inflame_sample_maybe_wake(struct inflame_ring *r, uint64_t before)
-{
-	if (before <= r->size / 2 && inflame_ring_used(r, 0) > r->size / 2)
-		inflame_writer_request(INFLAME_WRITER_WAKE);
-}
-
 /* The outermost producer (level 0) of an allocation event whose ring refused it may wait for
  * room (full tracing, alloc.h). It waits as no producer: it holds no claim then, so a handler
  * that interrupts the wait may produce, and wait, too; but that handler may reuse the level 0

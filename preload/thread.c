@@ -22,12 +22,8 @@
 
 static struct inflame_thread *table;
 static _Atomic int high_water;
-static __thread struct inflame_thread *self __attribute__((tls_model("initial-exec")));
-
-struct inflame_thread *inflame_thread_self(void)
-{
-	return self;
-}
+__thread struct inflame_thread *inflame__self __attribute__((tls_model("initial-exec")));
+#define self inflame__self
 
 void inflame_thread_bind(struct inflame_thread *t)
 {

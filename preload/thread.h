@@ -64,8 +64,13 @@ struct inflame_thread {
 	uint64_t *w_last_frames;
 };
 
-/* The calling thread's slot, or NULL. Async-signal-safe. */
-struct inflame_thread *inflame_thread_self(void);
+/* The calling thread's slot, or NULL. Async-signal-safe. Inline: every record asks. */
+extern __thread struct inflame_thread *inflame__self
+    __attribute__((tls_model("initial-exec"), visibility("hidden")));
+static inline struct inflame_thread *inflame_thread_self(void)
+{
+	return inflame__self;
+}
 /* Finds an ACTIVE slot by tid (threads registered from outside). Async-signal-safe. */
 struct inflame_thread *inflame_thread_find(pid_t tid);
 /* Binds the calling thread to slot t (TLS). Async-signal-safe. */
