@@ -15,6 +15,29 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
+
+/*
+ * The periods of the perf clock one overflow signal stands for. Signals of one descriptor do
+ * not queue: when the thread's clock moves by several periods before the signal is handled
+ * (a virtual CPU that the host stopped, whose stolen time is then charged to the running
+ * thread at once), the kernel sends one. The event's count tells how many periods passed; the
+ * remainder is kept for the next sample. 1 when the count cannot be read.
+ */
+static uint64_t perf_periods(struct inflame_thread *t)
+{
+	uint64_t count, period = inflame__prof.perf_period, n;
+
+	if (!period || read(t->perf_fd, &count, sizeof(count)) != (ssize_t)sizeof(count))
+		return 1;
+	if (count < t->perf_seen)
+		t->perf_seen = 0; /* a new event (the old one was lost, or a fork child's) */
+	n = (count - t->perf_seen) / period;
+	if (n == 0)
+		n = 1; /* not a whole period since the last one: charge it all the same */
+	t->perf_seen += n * period;
+	return n;
+}
 
 /* Classifies a signal: returns the event for signals we sent, -1 for foreign ones. */
 static int classify(int sig, const siginfo_t *si, struct inflame_thread *t, uint64_t *weight)
@@ -24,8 +47,11 @@ static int classify(int sig, const siginfo_t *si, struct inflame_thread *t, uint
 		return -1;
 	switch (si->si_code) {
 	case POLL_IN: /* perf overflow via F_SETSIG */
-		if (inflame__prof.timer_used == INFLAME_TIMER_PERF && t && si->si_fd == t->perf_fd)
+		if (inflame__prof.timer_used == INFLAME_TIMER_PERF && t &&
+		    si->si_fd == t->perf_fd) {
+			*weight = perf_periods(t);
 			return INFLAME_EV_CPU;
+		}
 		return -1;
 	case SI_TIMER: {
 		uintptr_t v = (uintptr_t)si->si_value.sival_ptr;
@@ -123,18 +149,6 @@ static int wait_as_idle(struct inflame_thread *t, int level, uint64_t bytes)
 	return ok;
 }
 
-/* Whether frames[0..n) are the stack of the thread's last OUTER allocation record (thread.h). */
-static int stack_repeats(const struct inflame_thread *t, const uint64_t *frames, size_t n,
-			 int truncated)
-{
-	if (truncated || n == 0 || n != t->last_n)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (frames[i] != t->last_frames[i])
-			return 0;
-	return 1;
-}
-
 int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, uint64_t size,
 			uint64_t addr, void *uc, uintptr_t fp)
 {
@@ -159,7 +173,7 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	}
 	frames = t->scratch + (size_t)level * max;
 	n = inflame_unwind_pick(inflame__prof.cfg.unwind, t, uc, fp, frames, max, &truncated);
-	same = outer && stack_repeats(t, frames, n, truncated);
+	same = outer && !truncated && inflame_thread_same_stack(t, frames, n);
 	kept = same ? 0 : n;
 	/* The order first: a locked instruction is cheapest before the record's stores. */
 	seq = event == INFLAME_EV_ALLOC ? inflame_alloc_next_seq() : 0;
@@ -172,7 +186,7 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 		 * recorded (as the outermost producer then) a stack of its own. */
 		n = inflame_unwind_pick(inflame__prof.cfg.unwind, t, uc, fp, frames, max,
 					&truncated);
-		same = outer && stack_repeats(t, frames, n, truncated);
+		same = outer && !truncated && inflame_thread_same_stack(t, frames, n);
 		kept = same ? 0 : n;
 		rec = inflame_ring_try_reserve(&t->ring, sizeof(*rec) + kept * sizeof(uint64_t),
 					       (uint16_t)event);

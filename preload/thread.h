@@ -42,6 +42,7 @@ struct inflame_thread {
 	_Atomic int producing; /* nesting depth of producers on this thread */
 	_Atomic int in_dl;     /* inside dlopen/dlclose/dl_iterate_phdr */
 	int perf_fd;	       /* -1 when none */
+	uint64_t perf_seen;    /* its count the samples so far stand for (signal handler only) */
 	timer_t timer;
 	int has_timer;
 	char name[16];
@@ -63,6 +64,19 @@ struct inflame_thread {
 	uint64_t w_last_id, w_last_gen;
 	uint64_t *w_last_frames;
 };
+
+/* Whether frames[0..n) are the stack of t's last allocation record by an outermost producer
+ * (last_frames), which only an outermost producer may ask. Async-signal-safe. */
+static inline int inflame_thread_same_stack(const struct inflame_thread *t, const uint64_t *frames,
+					    size_t n)
+{
+	if (n == 0 || n != t->last_n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (frames[i] != t->last_frames[i])
+			return 0;
+	return 1;
+}
 
 /* The calling thread's slot, or NULL. Async-signal-safe. Inline: every record asks. */
 extern __thread struct inflame_thread *inflame__self

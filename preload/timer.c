@@ -58,6 +58,7 @@ static void perf_attr(struct perf_event_attr *a)
 		a->config =
 		    !strcmp(ev, "task-clock") ? PERF_COUNT_SW_TASK_CLOCK : PERF_COUNT_SW_CPU_CLOCK;
 		a->sample_period = 1000000000ull / inflame__prof.cfg.frequency;
+		inflame__prof.perf_period = a->sample_period;
 	} else {
 		a->type = PERF_TYPE_HARDWARE;
 		a->config = !strcmp(ev, "cycles")	  ? PERF_COUNT_HW_CPU_CYCLES

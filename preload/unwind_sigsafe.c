@@ -294,6 +294,10 @@ size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, v
 	n = unwind_fp(t, uc, fp, frames, max, truncated);
 	if (mode == INFLAME_UNWIND_FP || atomic_load_explicit(&t->in_dl, memory_order_relaxed))
 		return n;
+	/* The walk of the thread's last allocation again: that record kept these very frames, so
+	 * the policy below chose them (or libunwind found the same). */
+	if (cache && !uc && inflame_thread_same_stack(t, frames, n))
+		return n;
 	/* Without the cache: consecutive frames are mostly in the same object, so the last
 	 * range found answers for them without another search. */
 	for (size_t i = 0; i < n && i < AUTO_LOOK; i++) {

@@ -157,7 +157,9 @@ static void test_sites_sampled(void **state)
 	assert_true((double)a / (double)(a + b + c) < 1.0 / 7 + 0.03);
 	assert_true((double)c / (double)(a + b + c) > 4.0 / 7 - 0.03);
 	assert_true((double)c / (double)(a + b + c) < 4.0 / 7 + 0.03);
-	assert_within(view_sum(dir, "live", "site_a"), e2e_truth(r.out, "leak_a"), 0.15,
+	/* About 215 sample points fall in the leaked 14 MB: one standard deviation of the
+	 * estimate is about 7%, and 15% failed about one run in twenty (seen once here). */
+	assert_within(view_sum(dir, "live", "site_a"), e2e_truth(r.out, "leak_a"), 0.25,
 		      "site_a leak");
 	e2e_result_free(&r);
 	e2e_rmdir(dir);

@@ -119,9 +119,10 @@ static void test_thread_shares(void **state)
 		double want = pct(truth[i], tt), have = pct(got[i], tg);
 
 		fprintf(stderr, "%s: truth %.2f%% profile %.2f%%\n", names[i], want, have);
-		/* Within 0.1 pp on a quiet machine; three busy threads on two CPUs of a host
-		 * whose other guests take much of the CPU were seen 1.1 pp off. */
-		assert_true(have > want - 1.5 && have < want + 1.5);
+		/* Within 0.1 pp on a quiet machine and 0.4 pp on a host whose other guests take
+		 * much of the CPU (before each perf signal was weighted by the periods it stands
+		 * for, 3 pp there). */
+		assert_true(have > want - 1.0 && have < want + 1.0);
 	}
 	e2e_folded_free(&f);
 	e2e_list_free(files, n);
