@@ -22,7 +22,10 @@
  * not queue: when the thread's clock moves by several periods before the signal is handled
  * (a virtual CPU that the host stopped, whose stolen time is then charged to the running
  * thread at once), the kernel sends one. The event's count tells how many periods passed; the
- * remainder is kept for the next sample. 1 when the count cannot be read.
+ * remainder is kept for the next sample. 1 when the count cannot be read. At most 4: a longer
+ * run of periods is mostly stolen time charged at once, which would put that whole stretch on
+ * the one function that happened to be running (it made the hottest function of a 1-second xz
+ * run differ from perf's under a busy host).
  */
 static uint64_t perf_periods(struct inflame_thread *t)
 {
@@ -36,7 +39,7 @@ static uint64_t perf_periods(struct inflame_thread *t)
 	if (n == 0)
 		n = 1; /* not a whole period since the last one: charge it all the same */
 	t->perf_seen += n * period;
-	return n;
+	return n > 4 ? 4 : n;
 }
 
 /* Classifies a signal: returns the event for signals we sent, -1 for foreign ones. */
