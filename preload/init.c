@@ -253,6 +253,12 @@ static void atfork_child(void)
 	atomic_store(&inflame__prof.signals, 0);
 	atomic_store(&inflame__prof.foreign, 0);
 	atomic_store(&inflame__prof.threads_dropped, 0);
+	/* Another thread may have been inside libunwind, holding its lock, when the process
+	 * forked: in the child that lock is never released, and a DWARF walk would wait for it
+	 * forever. The child of a process with threads walks with frame pointers only. (The
+	 * flag is read before inflame_alloc_after_fork_child() resets it.) */
+	if (__atomic_load_n(&inflame__alloc_threads, __ATOMIC_RELAXED))
+		inflame__prof.cfg.unwind = INFLAME_UNWIND_FP;
 	inflame_thread_after_fork_child();
 	inflame_alloc_after_fork_child();
 	inflame_writer_postfork_child();
