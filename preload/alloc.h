@@ -61,18 +61,24 @@ uint64_t inflame_alloc_untracked(void);
 /* The slow path of inflame_alloc_pick(). Async-signal-safe. */
 int inflame__alloc_crossed(size_t size);
 
-/* Whether an allocation of size bytes is to be sampled: a subtraction and a branch. With
- * allocation profiling off the countdown starts at 0 and is set out of reach by the first slow
- * path after the constructor (so nothing else needs testing here). Async-signal-safe. */
-static inline int inflame_alloc_pick(size_t size)
+/* Counts an allocation of size bytes down: 1 when it reached a sample point, and then
+ * inflame__alloc_crossed() decides. With allocation profiling off the countdown starts at 0
+ * and is set out of reach by the first slow path after the constructor (so nothing else needs
+ * testing here). Async-signal-safe. */
+static inline int inflame_alloc_countdown(size_t size)
 {
 	struct inflame_alloc_tls *s = &inflame__alloc_tls;
 	int64_t c = (int64_t)((uint64_t)s->countdown - (uint64_t)size);
 
 	s->countdown = c;
-	if (__builtin_expect(c > 0, 1))
-		return 0;
-	return inflame__alloc_crossed(size);
+	return __builtin_expect(c <= 0, 0);
+}
+
+/* Whether an allocation of size bytes is to be sampled: a subtraction and a branch.
+ * Async-signal-safe. */
+static inline int inflame_alloc_pick(size_t size)
+{
+	return inflame_alloc_countdown(size) && inflame__alloc_crossed(size);
 }
 
 /* Records a sampled allocation p of size bytes (p != NULL) with the caller's stack. Saves and
@@ -100,12 +106,11 @@ static inline void inflame_alloc_note_free(void *p)
 size_t inflame_alloc_take_out(void *old);
 void inflame_alloc_put_back(void *old, size_t taken) __attribute__((noinline));
 
-/* For the producers of sample.h: whether one at nesting level 'level' (which must be 0, the
- * outermost, holding no claimed record) whose ring refused an allocation event of bytes bytes
- * has waited for room and may try again (full tracing only). Async-signal-safe (it sleeps in
- * nanosleep). */
+/* For the producers of sample.h: whether the outermost producer of its thread (holding no
+ * claimed record), whose ring refused an allocation event of bytes bytes, has waited for room
+ * and may try again (full tracing only). Async-signal-safe (it sleeps in nanosleep). */
 struct inflame_thread;
-int inflame_alloc_wait_room(struct inflame_thread *t, int level, uint64_t bytes);
+int inflame_alloc_wait_room(struct inflame_thread *t, uint64_t bytes);
 
 /*
  * The order of allocation events: a process-wide counter. Every ALLOC record increments it

@@ -184,11 +184,11 @@ static struct inflame_thread *self_slot(void)
  * the record the writer is stuck on), not inside the loader (the writer may need the loader's
  * lock), not once sampling stopped. Returns 1 when there is room now.
  */
-int inflame_alloc_wait_room(struct inflame_thread *t, int level, uint64_t bytes)
+int inflame_alloc_wait_room(struct inflame_thread *t, uint64_t bytes)
 {
 	struct inflame_ring *r = &t->ring;
 
-	if (!full || level || atomic_load_explicit(&t->in_dl, memory_order_relaxed))
+	if (!full || atomic_load_explicit(&t->in_dl, memory_order_relaxed))
 		return 0;
 	/* A record that does not fit before the end of the ring is preceded by padding shorter
 	 * than itself: room for twice the record is always enough. */

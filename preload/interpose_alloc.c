@@ -169,11 +169,7 @@ static void *boot_malloc(size_t size)
 
 INFLAME_EXPORT FAST void *malloc(size_t size)
 {
-	struct inflame_alloc_tls *s = &inflame__alloc_tls;
-	int64_t c = (int64_t)((uint64_t)s->countdown - (uint64_t)size);
-
-	s->countdown = c;
-	if (__builtin_expect(c > 0, 1))
+	if (!inflame_alloc_countdown(size))
 		return fast_malloc(size);
 	return malloc_slow(size);
 }

@@ -146,7 +146,7 @@ static int wait_as_idle(struct inflame_thread *t, int level, uint64_t bytes)
 		return 0;
 	atomic_signal_fence(memory_order_seq_cst);
 	atomic_store_explicit(&t->producing, level, memory_order_relaxed);
-	ok = inflame_alloc_wait_room(t, level, bytes);
+	ok = inflame_alloc_wait_room(t, bytes);
 	atomic_store_explicit(&t->producing, level + 1, memory_order_relaxed);
 	atomic_signal_fence(memory_order_seq_cst);
 	return ok;

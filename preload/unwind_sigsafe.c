@@ -188,7 +188,8 @@ size_t inflame_unwind_fp_here(const struct inflame_thread *t, uint64_t *out, siz
 	*truncated = 0;
 	if (!t->stack_hi || fp < t->stack_lo || fp >= t->stack_hi)
 		return 0;
-	/* Our own frame is skipped: the walk starts with our caller's return address. */
+	/* Our own frame is skipped: the walk starts with our caller's return address. (Not a
+	 * call to inflame_unwind_fp_from: as a tail call it would walk from a popped frame.) */
 	return walk(t, fp, fp, out, 0, max, truncated, 1);
 }
 
@@ -287,8 +288,6 @@ size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, v
 		    inflame_modules_cache_begin(&t->code_cache) == 0
 		? &t->code_cache
 		: NULL;
-	uintptr_t lo = 1, hi = 0;
-	int f = -1;
 
 	*truncated = 0;
 	n = unwind_fp(t, uc, fp, frames, max, truncated);
@@ -298,25 +297,17 @@ size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, v
 	 * the policy below chose them (or libunwind found the same). */
 	if (cache && !uc && inflame_thread_same_stack(t, frames, n))
 		return n;
-	/* Without the cache: consecutive frames are mostly in the same object, so the last
-	 * range found answers for them without another search. */
 	for (size_t i = 0; i < n && i < AUTO_LOOK; i++) {
 		uintptr_t pc = (uintptr_t)frames[i];
+		int f;
 
 		if (!uc && hidden(pc))
 			continue; /* the hook's own leaf: inflame, with frame pointers */
-		if (cache) {
-			f = inflame_modules_cache_flags(cache, pc);
-			if (f < 0)
-				continue;
-		} else if (pc < lo || pc >= hi) {
-			f = inflame_modules_code_range(pc, &lo, &hi);
-			if (f < 0) {
-				lo = 1;
-				hi = 0;
-				continue;
-			}
-		}
+		/* Through the thread's cache; without it in a nested producer or while the
+		 * table changes. */
+		f = cache ? inflame_modules_cache_flags(cache, pc) : inflame_modules_code_flags(pc);
+		if (f < 0)
+			continue;
 		if (f & INFLAME_MOD_LOADER)
 			return n;
 		if (!(f & INFLAME_MOD_FP) && (i + 1 < n || n == 1))

@@ -572,18 +572,14 @@ static void on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 
 /* The order of allocation events (alloc.h): by number, an ALLOC before a FREE of the same
  * number (the FREE read the number the ALLOC made). */
-static int by_seq(const void *a, const void *b)
-{
-	const struct pending *x = a, *y = b;
-
-	if (x->seq != y->seq)
-		return x->seq < y->seq ? -1 : 1;
-	return x->e.event < y->e.event ? -1 : x->e.event > y->e.event;
-}
-
 static inline int before(const struct pending *x, const struct pending *y)
 {
 	return x->seq < y->seq || (x->seq == y->seq && x->e.event < y->e.event);
+}
+
+static int by_seq(const void *a, const void *b)
+{
+	return before(a, b) ? -1 : before(b, a);
 }
 
 /* The end of the sorted run of e[0..n) that starts at i. */
@@ -671,7 +667,7 @@ static void write_pending(uint64_t limit)
 static void put_direct(const struct pending *p)
 {
 	while (pend.done < pend.n && pend.e[pend.done].seq < pend.limit &&
-	       by_seq(&pend.e[pend.done], p) < 0)
+	       before(&pend.e[pend.done], p))
 		put_alloc(&pend.e[pend.done++].e);
 	put_alloc(&p->e);
 }
