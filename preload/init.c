@@ -166,7 +166,6 @@ static int choose_sample_signal(void)
 static int install_handlers(void)
 {
 	struct sigaction act;
-	sigset_t s;
 
 	memset(&act, 0, sizeof(act));
 	act.sa_sigaction = inflame_sample_signal;
@@ -174,10 +173,9 @@ static int install_handlers(void)
 	sigemptyset(&act.sa_mask);
 	if (inflame__real_sigaction(inflame__prof.sample_sig, &act, NULL) < 0)
 		return -errno;
-	/* An exec from an earlier image left it blocked so nothing pending could kill us. */
-	sigemptyset(&s);
-	sigaddset(&s, inflame__prof.sample_sig);
-	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+	/* The mask this image started with is the program's (an exec keeps it): remember
+	 * whether the program blocked the signal, and unblock it for real. */
+	inflame_sig_adopt_mask();
 
 	if (inflame__prof.cfg.dump_signal) {
 		if (!handler_is_free(inflame__prof.cfg.dump_signal)) {
@@ -229,7 +227,7 @@ static void atfork_prepare(void)
 	 * and with a large address space that can repeat forever. */
 	sigemptyset(&s);
 	sigaddset(&s, inflame__prof.sample_sig);
-	pthread_sigmask(SIG_BLOCK, &s, &fork_saved_mask);
+	inflame__real_pthread_sigmask(SIG_BLOCK, &s, &fork_saved_mask);
 	inflame_writer_prefork();
 }
 
@@ -238,7 +236,7 @@ static void atfork_parent(void)
 	if (!inflame__prof.active)
 		return;
 	inflame_writer_postfork_parent();
-	pthread_sigmask(SIG_SETMASK, &fork_saved_mask, NULL);
+	inflame__real_pthread_sigmask(SIG_SETMASK, &fork_saved_mask, NULL);
 }
 
 static void atfork_child(void)
@@ -267,7 +265,7 @@ static void atfork_child(void)
 	t = inflame_thread_self();
 	if (t)
 		inflame_timer_arm_thread(t);
-	pthread_sigmask(SIG_SETMASK, &fork_saved_mask, NULL);
+	inflame__real_pthread_sigmask(SIG_SETMASK, &fork_saved_mask, NULL);
 }
 
 static void strip_preload_from_env(void)

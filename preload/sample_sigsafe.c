@@ -9,6 +9,7 @@
 
 #include "alloc.h"
 #include "dump_format.h"
+#include "interpose.h"
 #include "profiler.h"
 #include "unwind.h"
 #include "writer.h"
@@ -82,19 +83,20 @@ static int classify(int sig, const siginfo_t *si, struct inflame_thread *t, uint
 static void chain(int sig, siginfo_t *si, void *uc)
 {
 	struct sigaction *a = &inflame__prof.app_sample_action;
-	sigset_t old;
+	sigset_t old, filtered;
 
 	if (!atomic_load_explicit(&inflame__prof.app_has_sample_action, memory_order_acquire))
 		return; /* nobody else wants it: ignore rather than die */
 	if (!(a->sa_flags & SA_SIGINFO) && (a->sa_handler == SIG_IGN || a->sa_handler == SIG_DFL))
 		return;
 	atomic_fetch_add_explicit(&inflame__prof.foreign, 1, memory_order_relaxed);
-	pthread_sigmask(SIG_BLOCK, &a->sa_mask, &old);
+	__atomic_add_fetch(&inflame__sig_tls.app_runs, 1, __ATOMIC_RELAXED);
+	inflame__real_pthread_sigmask(SIG_BLOCK, inflame_sig_filter(&a->sa_mask, &filtered), &old);
 	if (a->sa_flags & SA_SIGINFO)
 		a->sa_sigaction(sig, si, uc);
 	else
 		a->sa_handler(sig);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	inflame__real_pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (a->sa_flags & SA_RESETHAND)
 		atomic_store(&inflame__prof.app_has_sample_action, 0);
 }
@@ -105,6 +107,8 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 	struct inflame_thread *t = inflame_thread_self();
 	uint64_t weight;
 	int ev;
+
+	__atomic_add_fetch(&inflame__sig_tls.own_runs, 1, __ATOMIC_RELAXED);
 
 	if (!t && atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed)) {
 		/* a thread registered from outside (it existed before us): bind it now */
@@ -130,6 +134,7 @@ void inflame_sample_dump_signal(int sig, siginfo_t *si, void *uc)
 	(void)sig;
 	(void)si;
 	(void)uc;
+	__atomic_add_fetch(&inflame__sig_tls.own_runs, 1, __ATOMIC_RELAXED);
 	inflame_writer_request(INFLAME_WRITER_DUMP);
 	errno = saved;
 }

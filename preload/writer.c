@@ -40,6 +40,7 @@
 #include "alloc.h"
 #include "dump_format.h"
 #include "dump_write.h"
+#include "interpose.h"
 #include "log.h"
 #include "modules.h"
 #include "profiler.h"
@@ -895,9 +896,9 @@ static int spawn(void)
 	int rc;
 
 	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
+	inflame__real_pthread_sigmask(SIG_BLOCK, &all, &old);
 	rc = inflame__real_pthread_create(&w.thread, NULL, writer_main, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	inflame__real_pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0)
 		return -rc;
 	w.running = 1;

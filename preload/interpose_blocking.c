@@ -1,0 +1,438 @@
+/*
+ * The EINTR shield: wrappers of the blocking calls that the kernel does not restart after a
+ * signal handler ran, whatever the handler's flags (signal(7)).
+ *
+ * Each wrapper calls the real function and, when it fails with EINTR because only inflame's
+ * handler ran during it (shield.h), calls it again with what is left of its timeout. When one
+ * of the program's handlers ran, the program gets its EINTR as it would unprofiled. A timeout
+ * that expires across a restart ends the call as a timeout would: poll-like calls are made once
+ * more with a zero timeout, so that they report what is ready then.
+ *
+ * Covered: nanosleep, clock_nanosleep, sleep, usleep, thrd_sleep and pause; poll, ppoll, select,
+ * pselect, epoll_wait, epoll_pwait, epoll_pwait2; sem_wait, sem_timedwait, sem_clockwait;
+ * msgrcv, msgsnd, semop, semtimedop; and the socket calls that fail with EINTR when the socket
+ * has a receive or send timeout (recv, recvfrom, recvmsg, send, sendto, sendmsg, accept,
+ * accept4), which wait for the socket with what is left of its timeout (see below).
+ * Not covered (inflame-preload(7)): system calls made without libc's exported functions (raw
+ * syscall(), inline system calls, glibc's internal calls), io_getevents, read on an inotify
+ * descriptor, read and write on sockets with timeouts, and connect, which cannot be restarted.
+ *
+ * These wrappers are as async-signal-safe as the calls they wrap.
+ */
+#include "interpose.h"
+
+#include "profiler.h"
+#include "shield.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <semaphore.h>
+#include <sys/epoll.h>
+#include <sys/msg.h>
+#include <sys/select.h>
+#include <sys/sem.h>
+#include <sys/socket.h>
+#include <threads.h>
+#include <time.h>
+#include <unistd.h>
+
+static int (*real_nanosleep)(const struct timespec *, struct timespec *);
+static int (*real_clock_nanosleep)(clockid_t, int, const struct timespec *, struct timespec *);
+static int (*real_thrd_sleep)(const struct timespec *, struct timespec *);
+static int (*real_pause)(void);
+static int (*real_poll)(struct pollfd *, nfds_t, int);
+static int (*real_ppoll)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *);
+static int (*real_select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
+static int (*real_pselect)(int, fd_set *, fd_set *, fd_set *, const struct timespec *,
+			   const sigset_t *);
+static int (*real_epoll_wait)(int, struct epoll_event *, int, int);
+static int (*real_epoll_pwait)(int, struct epoll_event *, int, int, const sigset_t *);
+static int (*real_epoll_pwait2)(int, struct epoll_event *, int, const struct timespec *,
+				const sigset_t *);
+static int (*real_sem_wait)(sem_t *);
+static int (*real_sem_timedwait)(sem_t *, const struct timespec *);
+static int (*real_sem_clockwait)(sem_t *, clockid_t, const struct timespec *);
+static ssize_t (*real_msgrcv)(int, void *, size_t, long, int);
+static int (*real_msgsnd)(int, const void *, size_t, int);
+static int (*real_semop)(int, struct sembuf *, size_t);
+static int (*real_semtimedop)(int, struct sembuf *, size_t, const struct timespec *);
+static ssize_t (*real_recv)(int, void *, size_t, int);
+static ssize_t (*real_recvfrom)(int, void *, size_t, int, struct sockaddr *, socklen_t *);
+static ssize_t (*real_recvmsg)(int, struct msghdr *, int);
+static ssize_t (*real_send)(int, const void *, size_t, int);
+static ssize_t (*real_sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
+static ssize_t (*real_sendmsg)(int, const struct msghdr *, int);
+static int (*real_accept)(int, struct sockaddr *, socklen_t *);
+static int (*real_accept4)(int, struct sockaddr *, socklen_t *, int);
+
+void inflame__interpose_blocking_resolve(void)
+{
+	INFLAME_RESOLVE(nanosleep);
+	INFLAME_RESOLVE(clock_nanosleep);
+	INFLAME_RESOLVE(thrd_sleep);
+	INFLAME_RESOLVE(pause);
+	INFLAME_RESOLVE(poll);
+	INFLAME_RESOLVE(ppoll);
+	INFLAME_RESOLVE(select);
+	INFLAME_RESOLVE(pselect);
+	INFLAME_RESOLVE(epoll_wait);
+	INFLAME_RESOLVE(epoll_pwait);
+	INFLAME_RESOLVE(epoll_pwait2);
+	INFLAME_RESOLVE(sem_wait);
+	INFLAME_RESOLVE(sem_timedwait);
+	INFLAME_RESOLVE(sem_clockwait);
+	INFLAME_RESOLVE(msgrcv);
+	INFLAME_RESOLVE(msgsnd);
+	INFLAME_RESOLVE(semop);
+	INFLAME_RESOLVE(semtimedop);
+	INFLAME_RESOLVE(recv);
+	INFLAME_RESOLVE(recvfrom);
+	INFLAME_RESOLVE(recvmsg);
+	INFLAME_RESOLVE(send);
+	INFLAME_RESOLVE(sendto);
+	INFLAME_RESOLVE(sendmsg);
+	INFLAME_RESOLVE(accept);
+	INFLAME_RESOLVE(accept4);
+}
+
+/* A deadline timeout ms from now (0: none, a negative timeout waits forever). */
+static uint64_t ms_deadline(int timeout)
+{
+	return timeout > 0 ? inflame_shield_now(CLOCK_MONOTONIC) + (uint64_t)timeout * 1000000ull
+			   : 0;
+}
+
+/* What is left until deadline in whole milliseconds, rounded up so that a restarted call never
+ * ends before the program's timeout. */
+static int ms_left(uint64_t deadline)
+{
+	struct timespec l = inflame_shield_left(deadline, CLOCK_MONOTONIC);
+	uint64_t ns = inflame_shield_ns(&l);
+
+	return (int)((ns + 999999) / 1000000);
+}
+
+/* The same as INFLAME_SHIELDED_TIMESPEC for a timeout in milliseconds (negative: none), read by
+ * expr as t. */
+#define SHIELDED_MS(timeout, t, expr)                                                              \
+	do {                                                                                       \
+		struct inflame_shield s_;                                                          \
+		uint64_t deadline_ = ms_deadline(timeout);                                         \
+		int rc_, t = (timeout);                                                            \
+		inflame_shield_begin(&s_);                                                         \
+		while ((rc_ = (expr)) < 0 && errno == EINTR && inflame_shield_retry(&s_))          \
+			if ((timeout) > 0)                                                         \
+				t = ms_left(deadline_);                                            \
+		return rc_;                                                                        \
+	} while (0)
+
+/* Sleeps. */
+
+/* nanosleep with the remainder always asked for: the restart sleeps what is left. */
+static int sleep_rel(const struct timespec *req, struct timespec *rem)
+{
+	struct inflame_shield s;
+	struct timespec left, *out = rem ? rem : &left;
+	int rc;
+
+	INFLAME_RESOLVE(nanosleep);
+	inflame_shield_begin(&s);
+	rc = real_nanosleep(req, out);
+	while (rc < 0 && errno == EINTR && inflame_shield_retry(&s)) {
+		left = *out;
+		rc = real_nanosleep(&left, out);
+	}
+	return rc;
+}
+
+INFLAME_EXPORT int nanosleep(const struct timespec *req, struct timespec *rem)
+{
+	return sleep_rel(req, rem);
+}
+
+INFLAME_EXPORT int clock_nanosleep(clockid_t clk, int flags, const struct timespec *req,
+				   struct timespec *rem)
+{
+	struct inflame_shield s;
+	struct timespec left, out;
+	int rc;
+
+	INFLAME_RESOLVE(clock_nanosleep);
+	inflame_shield_begin(&s);
+	if (flags & TIMER_ABSTIME) {
+		do
+			rc = real_clock_nanosleep(clk, flags, req, rem);
+		while (rc == EINTR && inflame_shield_retry(&s));
+		return rc;
+	}
+	rc = real_clock_nanosleep(clk, flags, req, &out);
+	while (rc == EINTR && inflame_shield_retry(&s)) {
+		left = out;
+		rc = real_clock_nanosleep(clk, flags, &left, &out);
+	}
+	if (rc == EINTR && rem)
+		*rem = out;
+	return rc;
+}
+
+/* glibc's sleep and usleep reach the kernel through its internal clock_nanosleep, which no
+ * wrapper sees: both are written again here on the shielded nanosleep, with glibc's results
+ * (sleep: the whole seconds left when interrupted, errno EINTR). */
+INFLAME_EXPORT unsigned int sleep(unsigned int seconds)
+{
+	struct timespec ts = {(time_t)seconds, 0};
+
+	if (sleep_rel(&ts, &ts) < 0)
+		return (unsigned int)ts.tv_sec;
+	return 0;
+}
+
+INFLAME_EXPORT int usleep(useconds_t us)
+{
+	struct timespec ts = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000};
+
+	return sleep_rel(&ts, NULL);
+}
+
+INFLAME_EXPORT int thrd_sleep(const struct timespec *req, struct timespec *rem)
+{
+	struct inflame_shield s;
+	struct timespec left, out;
+	int rc;
+
+	INFLAME_RESOLVE(thrd_sleep);
+	inflame_shield_begin(&s);
+	rc = real_thrd_sleep(req, &out);
+	while (rc == -1 && inflame_shield_retry(&s)) {
+		left = out;
+		rc = real_thrd_sleep(&left, &out);
+	}
+	if (rc == -1 && rem)
+		*rem = out;
+	return rc;
+}
+
+INFLAME_EXPORT int pause(void)
+{
+	INFLAME_RESOLVE(pause);
+	INFLAME_SHIELDED(int, real_pause());
+}
+
+/* Polling. */
+
+INFLAME_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	INFLAME_RESOLVE(poll);
+	SHIELDED_MS(timeout, t, real_poll(fds, n, t));
+}
+
+INFLAME_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *t,
+			 const sigset_t *mask)
+{
+	sigset_t f;
+	const sigset_t *m = inflame_sig_filter(mask, &f);
+
+	INFLAME_RESOLVE(ppoll);
+	INFLAME_SHIELDED_TIMESPEC(t, tp, real_ppoll(fds, n, tp, m));
+}
+
+/* Linux's select leaves the sets alone when it fails and writes what is left of the timeout
+ * into it: the restart passes both as they are. */
+INFLAME_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *t)
+{
+	INFLAME_RESOLVE(select);
+	INFLAME_SHIELDED(int, real_select(n, r, w, e, t));
+}
+
+INFLAME_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct timespec *t,
+			   const sigset_t *mask)
+{
+	sigset_t f;
+	const sigset_t *m = inflame_sig_filter(mask, &f);
+
+	INFLAME_RESOLVE(pselect);
+	INFLAME_SHIELDED_TIMESPEC(t, tp, real_pselect(n, r, w, e, tp, m));
+}
+
+INFLAME_EXPORT int epoll_wait(int ep, struct epoll_event *ev, int max, int timeout)
+{
+	INFLAME_RESOLVE(epoll_wait);
+	SHIELDED_MS(timeout, t, real_epoll_wait(ep, ev, max, t));
+}
+
+INFLAME_EXPORT int epoll_pwait(int ep, struct epoll_event *ev, int max, int timeout,
+			       const sigset_t *mask)
+{
+	sigset_t f;
+	const sigset_t *m = inflame_sig_filter(mask, &f);
+
+	INFLAME_RESOLVE(epoll_pwait);
+	SHIELDED_MS(timeout, t, real_epoll_pwait(ep, ev, max, t, m));
+}
+
+INFLAME_EXPORT int epoll_pwait2(int ep, struct epoll_event *ev, int max, const struct timespec *t,
+				const sigset_t *mask)
+{
+	sigset_t f;
+	const sigset_t *m = inflame_sig_filter(mask, &f);
+
+	INFLAME_RESOLVE(epoll_pwait2);
+	if (!real_epoll_pwait2) {
+		errno = ENOSYS;
+		return -1;
+	}
+	INFLAME_SHIELDED_TIMESPEC(t, tp, real_epoll_pwait2(ep, ev, max, tp, m));
+}
+
+/* Semaphores and System V IPC (absolute timeouts restart as they are). */
+
+INFLAME_EXPORT int sem_wait(sem_t *sem)
+{
+	INFLAME_RESOLVE(sem_wait);
+	INFLAME_SHIELDED(int, real_sem_wait(sem));
+}
+
+INFLAME_EXPORT int sem_timedwait(sem_t *sem, const struct timespec *abs)
+{
+	INFLAME_RESOLVE(sem_timedwait);
+	INFLAME_SHIELDED(int, real_sem_timedwait(sem, abs));
+}
+
+INFLAME_EXPORT int sem_clockwait(sem_t *sem, clockid_t clk, const struct timespec *abs)
+{
+	INFLAME_RESOLVE(sem_clockwait);
+	INFLAME_SHIELDED(int, real_sem_clockwait(sem, clk, abs));
+}
+
+INFLAME_EXPORT ssize_t msgrcv(int id, void *msg, size_t size, long type, int flags)
+{
+	INFLAME_RESOLVE(msgrcv);
+	INFLAME_SHIELDED(ssize_t, real_msgrcv(id, msg, size, type, flags));
+}
+
+INFLAME_EXPORT int msgsnd(int id, const void *msg, size_t size, int flags)
+{
+	INFLAME_RESOLVE(msgsnd);
+	INFLAME_SHIELDED(int, real_msgsnd(id, msg, size, flags));
+}
+
+INFLAME_EXPORT int semop(int id, struct sembuf *ops, size_t n)
+{
+	INFLAME_RESOLVE(semop);
+	INFLAME_SHIELDED(int, real_semop(id, ops, n));
+}
+
+INFLAME_EXPORT int semtimedop(int id, struct sembuf *ops, size_t n, const struct timespec *t)
+{
+	INFLAME_RESOLVE(semtimedop);
+	INFLAME_SHIELDED_TIMESPEC(t, tp, real_semtimedop(id, ops, n, tp));
+}
+
+/* Sockets with SO_RCVTIMEO or SO_SNDTIMEO. The kernel starts the socket's timeout again on
+ * every call, and a blocked thread may be interrupted again and again: so after the first
+ * interruption the wrapper waits for the socket itself with poll() until what is left of the
+ * timeout (counted from that interruption: the time before it is at most about one sampling
+ * period), then makes the call again. A timeout that runs out fails with EAGAIN, as it would. */
+
+/* When the socket's timeout (opt) runs out, counted from now; UINT64_MAX when it has none. */
+static uint64_t sock_deadline(int fd, int opt)
+{
+	struct timeval tv;
+	socklen_t len = sizeof(tv);
+
+	if (getsockopt(fd, SOL_SOCKET, opt, &tv, &len) < 0 || (tv.tv_sec == 0 && tv.tv_usec == 0))
+		return UINT64_MAX;
+	return inflame_shield_now(CLOCK_MONOTONIC) + (uint64_t)tv.tv_sec * 1000000000ull +
+	       (uint64_t)tv.tv_usec * 1000ull;
+}
+
+/* Waits until fd is ready for events or deadline passes. Returns 1 (ready), 0 (timed out) or
+ * -1 with errno (EINTR when the program's handler ran). */
+static int sock_wait(int fd, short events, uint64_t deadline, struct inflame_shield *s)
+{
+	struct pollfd p = {fd, events, 0};
+	int rc;
+
+	INFLAME_RESOLVE(poll);
+	for (;;) {
+		rc = real_poll(&p, 1, deadline == UINT64_MAX ? -1 : ms_left(deadline));
+		if (rc > 0)
+			return 1;
+		if (rc == 0)
+			return 0;
+		if (errno != EINTR || !inflame_shield_retry(s))
+			return -1;
+	}
+}
+
+#define SOCKET_SHIELDED(fd, opt, events, expr)                                                     \
+	do {                                                                                       \
+		struct inflame_shield s_;                                                          \
+		uint64_t deadline_ = 0;                                                            \
+		ssize_t rc_;                                                                       \
+		int w_;                                                                            \
+		inflame_shield_begin(&s_);                                                         \
+		while ((rc_ = (expr)) < 0 && errno == EINTR && inflame_shield_retry(&s_)) {        \
+			if (!deadline_)                                                            \
+				deadline_ = sock_deadline(fd, opt);                                \
+			w_ = sock_wait(fd, events, deadline_, &s_);                                \
+			if (w_ <= 0) {                                                             \
+				if (w_ == 0)                                                       \
+					errno = EAGAIN;                                            \
+				return -1;                                                         \
+			}                                                                          \
+		}                                                                                  \
+		return rc_;                                                                        \
+	} while (0)
+
+INFLAME_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
+{
+	INFLAME_RESOLVE(recv);
+	SOCKET_SHIELDED(fd, SO_RCVTIMEO, POLLIN, real_recv(fd, buf, len, flags));
+}
+
+INFLAME_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags, __SOCKADDR_ARG addr,
+				socklen_t *alen)
+{
+	INFLAME_RESOLVE(recvfrom);
+	SOCKET_SHIELDED(fd, SO_RCVTIMEO, POLLIN,
+			real_recvfrom(fd, buf, len, flags, addr.__sockaddr__, alen));
+}
+
+INFLAME_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	INFLAME_RESOLVE(recvmsg);
+	SOCKET_SHIELDED(fd, SO_RCVTIMEO, POLLIN, real_recvmsg(fd, msg, flags));
+}
+
+INFLAME_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
+{
+	INFLAME_RESOLVE(send);
+	SOCKET_SHIELDED(fd, SO_SNDTIMEO, POLLOUT, real_send(fd, buf, len, flags));
+}
+
+INFLAME_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
+			      __CONST_SOCKADDR_ARG addr, socklen_t alen)
+{
+	INFLAME_RESOLVE(sendto);
+	SOCKET_SHIELDED(fd, SO_SNDTIMEO, POLLOUT,
+			real_sendto(fd, buf, len, flags, addr.__sockaddr__, alen));
+}
+
+INFLAME_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	INFLAME_RESOLVE(sendmsg);
+	SOCKET_SHIELDED(fd, SO_SNDTIMEO, POLLOUT, real_sendmsg(fd, msg, flags));
+}
+
+INFLAME_EXPORT int accept(int fd, __SOCKADDR_ARG addr, socklen_t *alen)
+{
+	INFLAME_RESOLVE(accept);
+	SOCKET_SHIELDED(fd, SO_RCVTIMEO, POLLIN, real_accept(fd, addr.__sockaddr__, alen));
+}
+
+INFLAME_EXPORT int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *alen, int flags)
+{
+	INFLAME_RESOLVE(accept4);
+	SOCKET_SHIELDED(fd, SO_RCVTIMEO, POLLIN, real_accept4(fd, addr.__sockaddr__, alen, flags));
+}

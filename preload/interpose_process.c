@@ -1,0 +1,201 @@
+/*
+ * Interposition of the calls that end a process image: the exec family finishes the dump and
+ * quiesces sampling before the image goes (and undoes that when exec fails), and gives the new
+ * image the signal mask the program believes it has; _exit and _Exit finish the dump, since no
+ * destructors run.
+ */
+#include "interpose.h"
+
+#include "profiler.h"
+#include "writer.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <unistd.h>
+
+static int (*real_execve)(const char *, char *const[], char *const[]);
+static int (*real_execvpe)(const char *, char *const[], char *const[]);
+static int (*real_fexecve)(int, char *const[], char *const[]);
+static void (*real__exit)(int) __attribute__((noreturn));
+static void (*real__Exit)(int) __attribute__((noreturn));
+
+void inflame__interpose_process_resolve(void)
+{
+	INFLAME_RESOLVE(execve);
+	INFLAME_RESOLVE(execvpe);
+	INFLAME_RESOLVE(fexecve);
+	INFLAME_RESOLVE(_exit);
+	INFLAME_RESOLVE(_Exit);
+}
+
+/* Before an exec: write out what we have, stop the clocks, block the sampling signal and take
+ * any instance already pending, so nothing can reach the new image before its own inflame (or
+ * nothing) is ready. Then nothing sends it any more, and the new image gets the mask the
+ * program believes it has. Returns 1 when the caller must call after_failed_exec(). */
+static int before_exec(sigset_t *saved)
+{
+	sigset_t s;
+	struct timespec zero = {0, 0};
+	int sig = inflame__prof.sample_sig;
+
+	if (!inflame__prof.active || sig <= 0)
+		return 0;
+	sigemptyset(&s);
+	sigaddset(&s, sig);
+	if (getpid() != inflame__prof.pid) {
+		/* A vfork child sharing our memory: touch nothing of the profiler's, but its mask
+		 * is its own. */
+		if (inflame__sig_tls.app_blocks)
+			inflame__real_pthread_sigmask(SIG_BLOCK, &s, NULL);
+		return 0;
+	}
+	inflame__real_pthread_sigmask(SIG_BLOCK, &s, saved);
+	inflame__pause();
+	inflame_writer_finish_sync(2000);
+	while (inflame__real_sigtimedwait(&s, NULL, &zero) > 0)
+		;
+	if (!inflame__sig_tls.app_blocks)
+		inflame__real_pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+	return 1;
+}
+
+static void after_failed_exec(const sigset_t *saved)
+{
+	int saved_errno = errno;
+
+	inflame__resume();
+	inflame_writer_request(INFLAME_WRITER_WAKE);
+	inflame__real_pthread_sigmask(SIG_SETMASK, saved, NULL);
+	errno = saved_errno;
+}
+
+INFLAME_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	sigset_t saved;
+	int armed, rc;
+
+	INFLAME_RESOLVE(execve);
+	armed = before_exec(&saved);
+	rc = real_execve(path, argv, envp);
+	if (armed)
+		after_failed_exec(&saved);
+	return rc;
+}
+
+INFLAME_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	sigset_t saved;
+	int armed, rc;
+
+	INFLAME_RESOLVE(execvpe);
+	armed = before_exec(&saved);
+	rc = real_execvpe(file, argv, envp);
+	if (armed)
+		after_failed_exec(&saved);
+	return rc;
+}
+
+INFLAME_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
+{
+	sigset_t saved;
+	int armed, rc;
+
+	INFLAME_RESOLVE(fexecve);
+	armed = before_exec(&saved);
+	rc = real_fexecve(fd, argv, envp);
+	if (armed)
+		after_failed_exec(&saved);
+	return rc;
+}
+
+INFLAME_EXPORT int execv(const char *path, char *const argv[])
+{
+	return execve(path, argv, environ);
+}
+
+INFLAME_EXPORT int execvp(const char *file, char *const argv[])
+{
+	return execvpe(file, argv, environ);
+}
+
+#define MAX_EXECL_ARGS 4096
+
+/* The execl family: collects the variadic arguments (up to the NULL) into argv. Returns 0, or
+ * -1 with errno E2BIG when there are more than argv can hold. */
+static int collect_args(const char *first, va_list *ap, char **argv)
+{
+	argv[0] = (char *)first;
+	for (int n = 1; argv[n - 1]; n++) {
+		if (n == MAX_EXECL_ARGS) {
+			errno = E2BIG;
+			return -1;
+		}
+		argv[n] = va_arg(*ap, char *);
+	}
+	return 0;
+}
+
+INFLAME_EXPORT int execl(const char *path, const char *arg, ...)
+{
+	char *argv[MAX_EXECL_ARGS];
+	va_list ap;
+	int rc;
+
+	va_start(ap, arg);
+	rc = collect_args(arg, &ap, argv);
+	va_end(ap);
+	return rc < 0 ? -1 : execve(path, argv, environ);
+}
+
+INFLAME_EXPORT int execlp(const char *file, const char *arg, ...)
+{
+	char *argv[MAX_EXECL_ARGS];
+	va_list ap;
+	int rc;
+
+	va_start(ap, arg);
+	rc = collect_args(arg, &ap, argv);
+	va_end(ap);
+	return rc < 0 ? -1 : execvpe(file, argv, environ);
+}
+
+INFLAME_EXPORT int execle(const char *path, const char *arg, ...)
+{
+	char *argv[MAX_EXECL_ARGS];
+	char *const *envp = NULL;
+	va_list ap;
+	int rc;
+
+	va_start(ap, arg);
+	rc = collect_args(arg, &ap, argv);
+	if (rc == 0)
+		envp = va_arg(ap, char *const *);
+	va_end(ap);
+	return rc < 0 ? -1 : execve(path, argv, envp);
+}
+
+/* _exit: no destructors run, so finish the dump here (bounded: a program that calls _exit
+ * from a signal handler that interrupted inflame's own waiting gives up the last chunk rather
+ * than hang). */
+static void finish_before_exit(void)
+{
+	if (!inflame__pause())
+		return;
+	inflame_writer_finish_sync(1000);
+	inflame__prof.active = 0;
+}
+
+INFLAME_EXPORT void _exit(int status)
+{
+	INFLAME_RESOLVE(_exit);
+	finish_before_exit();
+	real__exit(status);
+}
+
+INFLAME_EXPORT void _Exit(int status)
+{
+	INFLAME_RESOLVE(_Exit);
+	finish_before_exit();
+	real__Exit(status);
+}
