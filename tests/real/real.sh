@@ -138,9 +138,62 @@ run() {
 
 have() { command -v "$1" >/dev/null 2>&1 || { say "skip: $1 not installed"; return 1; }; }
 
+now() { date +%s.%N; }
+# behave NAME SECONDS COMMAND: a program whose timing and signals must not change. Runs it
+# plainly and under `inflame record` with wall, cpu and all events: the same output and exit
+# status, and an elapsed time not shorter than SECONDS (what the command asks for), and not
+# much longer (start-up and the last dump cost each process some milliseconds, and this machine
+# is shared: 1.5 times the plain run's plus half a second).
+behave() {
+	name=$1 want=$2 cmd=$3
+	d="$work/$name"
+	mkdir -p "$d"
+	ran=$((ran + 1))
+	t0=$(now)
+	(cd "$work" && sh -c "$cmd" > "$d/plain.out" 2> "$d/plain.err")
+	plain_rc=$?
+	plain_t=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }')
+	msg="$name: plain ${plain_t}s"
+	for ev in wall cpu cpu,wall,alloc; do
+		rm -rf "$d/dumps"
+		mkdir -p "$d/dumps"
+		t0=$(now)
+		(cd "$work" && "$INFLAME" record -q -e "$ev" -o "$d/dumps/p.%p.ifl" -- \
+			sh -c "$cmd" > "$d/prof.out" 2> "$d/prof.err")
+		prof_rc=$?
+		prof_t=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }')
+		[ "$plain_rc" = "$prof_rc" ] ||
+			fail "$name ($ev): exit status $prof_rc profiled, $plain_rc plain"
+		cmp -s "$d/plain.out" "$d/prof.out" ||
+			fail "$name ($ev): standard output differs: $(head -c 200 "$d/prof.out")"
+		awk -v p="$plain_t" -v q="$prof_t" -v w="$want" \
+			'BEGIN { exit !(q >= w && p >= w && q <= p * 1.5 + 0.5) }' ||
+			fail "$name ($ev): took ${prof_t}s profiled, ${plain_t}s plain (asked ${want}s)"
+		msg="$msg, $ev ${prof_t}s"
+	done
+	say "$msg"
+}
+
 if have xz; then run xz 1 'xz -T1 -6 -c mixed'; fi
 if have gzip && have sort; then
 	run pipeline 0 'seq 1 200000 | gzip -c | gzip -dc | sort -r | md5sum; sh -c "echo child; exit 3"; echo $?'
+fi
+# Sleeps and signal waits: inflame's signals must not cut a sleep short or reach a thread that
+# waits for any signal.
+behave shell-sleeps 0.9 'for i in 1 2 3; do sleep 0.3; done; echo slept'
+if have perl; then
+	behave perl-sleep 2 'perl -e '\''my ($n, $t) = (0, time); while (time - $t < 2) { sleep 1; $n++ } print $n <= 3 ? "few\n" : "many: $n\n"; select(undef, undef, undef, 0.25) for 1 .. 2; print "ok\n"'\'''
+fi
+if [ -n "$py" ]; then
+	behave python-sigwait 0.6 "$py -c 'import os, signal, threading, time
+signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+def work():
+    t0 = time.time()
+    while time.time() - t0 < 0.6:
+        pass
+    os.kill(os.getpid(), signal.SIGTERM)
+threading.Thread(target=work).start()
+print(\"shutting down on\", signal.Signals(signal.sigwait(signal.valid_signals())).name)'"
 fi
 if [ "$MODE" = full ]; then
 	if have zstd; then run zstd 1 'zstd -q -T1 -15 -c mixed'; fi
