@@ -1,8 +1,8 @@
 /*
  * Interposition of the calls that end a process image: the exec family finishes the dump and
  * quiesces sampling before the image goes (and undoes that when exec fails), and gives the new
- * image the signal mask the program believes it has; _exit and _Exit finish the dump, since no
- * destructors run.
+ * image the signal mask the program believes it has (so does posix_spawn); _exit and _Exit finish
+ * the dump, since no destructors run.
  */
 #include "interpose.h"
 
@@ -11,12 +11,17 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <unistd.h>
 
 static int (*real_execve)(const char *, char *const[], char *const[]);
 static int (*real_execvpe)(const char *, char *const[], char *const[]);
 static int (*real_fexecve)(int, char *const[], char *const[]);
+static int (*real_posix_spawn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+			       const posix_spawnattr_t *, char *const[], char *const[]);
+static int (*real_posix_spawnp)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+				const posix_spawnattr_t *, char *const[], char *const[]);
 static void (*real__exit)(int) __attribute__((noreturn));
 static void (*real__Exit)(int) __attribute__((noreturn));
 
@@ -25,6 +30,8 @@ void inflame__interpose_process_resolve(void)
 	INFLAME_RESOLVE(execve);
 	INFLAME_RESOLVE(execvpe);
 	INFLAME_RESOLVE(fexecve);
+	INFLAME_RESOLVE(posix_spawn);
+	INFLAME_RESOLVE(posix_spawnp);
 	INFLAME_RESOLVE(_exit);
 	INFLAME_RESOLVE(_Exit);
 }
@@ -173,6 +180,49 @@ INFLAME_EXPORT int execle(const char *path, const char *arg, ...)
 		envp = va_arg(ap, char *const *);
 	va_end(ap);
 	return rc < 0 ? -1 : execve(path, argv, envp);
+}
+
+/* posix_spawn gives the new image the parent's real mask unless the attributes name one: when
+ * the program believes it blocked the sampling signal, a copy of its attributes names the mask
+ * it believes it has. Returns the attributes to use. */
+static const posix_spawnattr_t *spawn_attr(const posix_spawnattr_t *attr, posix_spawnattr_t *copy)
+{
+	short flags = 0;
+	sigset_t mask;
+
+	if (!inflame__prof.active || inflame__prof.sample_sig <= 0 || !inflame__sig_tls.app_blocks)
+		return attr;
+	if (attr &&
+	    (posix_spawnattr_getflags(attr, &flags) != 0 || (flags & POSIX_SPAWN_SETSIGMASK)))
+		return attr;
+	if (attr)
+		*copy = *attr;
+	else if (posix_spawnattr_init(copy) != 0)
+		return attr;
+	inflame_sig_program_mask(&mask);
+	posix_spawnattr_setsigmask(copy, &mask);
+	posix_spawnattr_setflags(copy, (short)(flags | POSIX_SPAWN_SETSIGMASK));
+	return copy;
+}
+
+INFLAME_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+			       const posix_spawnattr_t *attr, char *const argv[],
+			       char *const envp[])
+{
+	posix_spawnattr_t copy;
+
+	INFLAME_RESOLVE(posix_spawn);
+	return real_posix_spawn(pid, path, fa, spawn_attr(attr, &copy), argv, envp);
+}
+
+INFLAME_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+				const posix_spawnattr_t *attr, char *const argv[],
+				char *const envp[])
+{
+	posix_spawnattr_t copy;
+
+	INFLAME_RESOLVE(posix_spawnp);
+	return real_posix_spawnp(pid, file, fa, spawn_attr(attr, &copy), argv, envp);
 }
 
 /* _exit: no destructors run, so finish the dump here (bounded: a program that calls _exit

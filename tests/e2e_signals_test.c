@@ -5,7 +5,7 @@
  * the program's own handlers still interrupt them; sigsuspend and pause wait for the program's
  * handler; masks and handlers read back as the program set them. Each runs unprofiled and under
  * the preload with each event set and unwinder, and its output and exit status must be the
- * same, byte for byte. */
+ * same, byte for byte; so must the masks of the children it starts. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,7 +42,7 @@ static const char *const configs[][2] = {
 
 /* Runs sigworld with args plainly, then under each of the first nconf configurations, and
  * checks stdout, stderr and the exit status are the same. */
-static void same_as_unprofiled(const char *a1, const char *a2, size_t nconf)
+static void same_as_unprofiled_env(const char *a1, const char *a2, size_t nconf, const char *extra)
 {
 	char *argv[] = {(char *)prog(), (char *)a1, (char *)a2, NULL};
 	struct e2e_result plain, prof;
@@ -53,7 +53,7 @@ static void same_as_unprofiled(const char *a1, const char *a2, size_t nconf)
 	for (size_t i = 0; i < nconf; i++) {
 		/* Notices stay off stderr here; their default is issue of its own. */
 		char *env[] = {(char *)configs[i][0], (char *)configs[i][1], "INFLAME_LOG=quiet",
-			       NULL};
+			       (char *)extra, NULL};
 
 		assert_int_equal(e2e_run_preloaded(dir, argv, env, 120, &prof), 0);
 		if (strcmp(plain.out, prof.out) || strcmp(plain.err, prof.err) ||
@@ -69,6 +69,11 @@ static void same_as_unprofiled(const char *a1, const char *a2, size_t nconf)
 	}
 	e2e_result_free(&plain);
 	e2e_rmdir(dir);
+}
+
+static void same_as_unprofiled(const char *a1, const char *a2, size_t nconf)
+{
+	same_as_unprofiled_env(a1, a2, nconf, NULL);
 }
 
 /* A thread that blocks every signal and waits for any: it must get the program's SIGTERM. */
@@ -115,6 +120,14 @@ static void test_masks(void **state)
 	same_as_unprofiled("masks", NULL, 4);
 }
 
+/* Children started while the program blocks SIGPROF start with it blocked, profiled or not. */
+static void test_children(void **state)
+{
+	(void)state;
+	same_as_unprofiled("children", NULL, 4);
+	same_as_unprofiled_env("children", NULL, 4, "INFLAME_FOLLOW_CHILDREN=0");
+}
+
 /* A worker created while every signal was blocked burns 1 s of CPU: its samples must be there
  * (about 999; before, it had none), and the program sees the mask it set. */
 static void test_blocked_worker_sampled(void **state)
@@ -147,10 +160,15 @@ static void test_blocked_worker_sampled(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sigwait),	 cmocka_unit_test(test_sigwaitinfo),
-	    cmocka_unit_test(test_sigtimedwait), cmocka_unit_test(test_signalfd),
-	    cmocka_unit_test(test_sleeps),	 cmocka_unit_test(test_suspend),
-	    cmocka_unit_test(test_masks),	 cmocka_unit_test(test_blocked_worker_sampled),
+	    cmocka_unit_test(test_sigwait),
+	    cmocka_unit_test(test_sigwaitinfo),
+	    cmocka_unit_test(test_sigtimedwait),
+	    cmocka_unit_test(test_signalfd),
+	    cmocka_unit_test(test_sleeps),
+	    cmocka_unit_test(test_suspend),
+	    cmocka_unit_test(test_masks),
+	    cmocka_unit_test(test_children),
+	    cmocka_unit_test(test_blocked_worker_sampled),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,12 +13,16 @@
  *                        them fail with EINTR.
  *   sigworld suspend     sigsuspend and pause return only once the program's handler ran.
  *   sigworld masks       the masks the program reads back are the ones it set.
+ *   sigworld children    with SIGPROF and SIGUSR1 blocked, a posix_spawn'd and a fork+exec'd
+ *                        `sigworld showmask` print the mask they started with.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -367,6 +371,28 @@ static int mode_masks(void)
 	return 0;
 }
 
+static int mode_children(char *self)
+{
+	char *argv[] = {self, "showmask", NULL};
+	sigset_t s;
+	pid_t pid;
+	int st;
+
+	sigemptyset(&s);
+	sigaddset(&s, SIGPROF);
+	sigaddset(&s, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &s, NULL);
+	if (posix_spawn(&pid, self, NULL, NULL, argv, environ) == 0)
+		waitpid(pid, &st, 0);
+	pid = fork();
+	if (pid == 0) {
+		execv(self, argv);
+		_exit(127);
+	}
+	waitpid(pid, &st, 0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -380,6 +406,16 @@ int main(int argc, char **argv)
 		return mode_suspend();
 	if (argc >= 2 && !strcmp(argv[1], "masks"))
 		return mode_masks();
-	fprintf(stderr, "usage: sigworld wait MODE | blocked | sleeps | suspend | masks\n");
+	if (argc >= 2 && !strcmp(argv[1], "children"))
+		return mode_children(argv[0]);
+	if (argc >= 2 && !strcmp(argv[1], "showmask")) {
+		sigset_t m;
+
+		sigprocmask(SIG_BLOCK, NULL, &m);
+		print_mask("child starts with", &m);
+		return 0;
+	}
+	fprintf(stderr,
+		"usage: sigworld wait MODE | blocked | sleeps | suspend | masks | children\n");
 	return 2;
 }
