@@ -340,11 +340,39 @@ static void test_hostile_symlink(void **state)
 	e2e_rmdir(dir);
 }
 
-/* An unprivileged user (perf_event_paranoid as it is) gets a full-rate CPU profile. */
+/* Copies file src to dir/name with mode; returns 0 or -1. */
+static int copy_file(const char *src, const char *dir, const char *name, mode_t mode)
+{
+	char dst[4200], buf[65536];
+	FILE *in = fopen(src, "rb"), *out;
+	size_t n;
+	int rc = 0;
+
+	if (!in)
+		return -1;
+	snprintf(dst, sizeof(dst), "%s/%s", dir, name);
+	out = fopen(dst, "wb");
+	if (!out) {
+		fclose(in);
+		return -1;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			rc = -1;
+	if (ferror(in) || fclose(out) != 0)
+		rc = -1;
+	fclose(in);
+	return rc == 0 ? chmod(dst, mode) : -1;
+}
+
+/* An unprivileged user (perf_event_paranoid as it is) gets a full-rate CPU profile. The build
+ * tree may be where that user cannot go (a clone in /root or a 0700 home directory), so the
+ * library and the program run from copies in a directory of their own that anyone can read. */
 static void test_unprivileged(void **state)
 {
 	struct passwd *pw = getpwnam("nobody");
-	char *dir = e2e_tmpdir();
+	char *dir = e2e_tmpdir(), *stage = e2e_tmpdir();
+	char lib[4200], prog[4200];
 	char **files;
 	size_t n;
 	pid_t pid;
@@ -355,9 +383,17 @@ static void test_unprivileged(void **state)
 	(void)state;
 	if (getuid() != 0 || !pw) {
 		e2e_rmdir(dir);
+		e2e_rmdir(stage);
 		skip();
 	}
 	chmod(dir, 0777);
+	assert_int_equal(chmod(stage, 0755), 0);
+	assert_int_equal(
+	    copy_file(e2e_build("preload/.libs/libinflame.so"), stage, "libinflame.so", 0755), 0);
+	assert_int_equal(copy_file(e2e_build("tests/progs/lifecycle"), stage, "lifecycle", 0755),
+			 0);
+	snprintf(lib, sizeof(lib), "%s/libinflame.so", stage);
+	snprintf(prog, sizeof(prog), "%s/lifecycle", stage);
 	pid = fork();
 	if (pid == 0) {
 		char out[4200];
@@ -365,12 +401,14 @@ static void test_unprivileged(void **state)
 		snprintf(out, sizeof(out), "%s/prof.%%p.ifl", dir);
 		if (setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
 			_exit(126);
-		setenv("LD_PRELOAD", e2e_build("preload/.libs/libinflame.so"), 1);
+		setenv("LD_PRELOAD", lib, 1);
 		setenv("INFLAME_OUTPUT", out, 1);
-		execl(e2e_build("tests/progs/lifecycle"), "lifecycle", "burn", "1", (char *)NULL);
+		execl(prog, "lifecycle", "burn", "1", (char *)NULL);
 		_exit(127);
 	}
 	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fprintf(stderr, "unprivileged: the program as nobody: status 0x%x\n", status);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	n = e2e_list(dir, "prof.", &files);
 	assert_int_equal(n, 1);
@@ -385,6 +423,7 @@ static void test_unprivileged(void **state)
 	free(text);
 	e2e_list_free(files, n);
 	e2e_rmdir(dir);
+	e2e_rmdir(stage);
 }
 
 /* A plugin found only through the program's DT_RUNPATH still loads under the preload, whose

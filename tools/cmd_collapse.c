@@ -122,11 +122,12 @@ int inflame_cmd_collapse(int argc, char **argv)
 	const char *output = NULL, *stdin_only[] = {"-"};
 	const char *const *inputs;
 	int ninputs, c, rc = 1, keep = 0, diff;
+	enum inflame_view view_used = INFLAME_VIEW_DEFAULT_;
 	char err[512];
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_KEEP:
 			keep = 1;
@@ -160,7 +161,10 @@ int inflame_cmd_collapse(int argc, char **argv)
 
 		if (inflame_inputopts_load(inputs[i], &lo, ss, &one, CMD) < 0)
 			goto out;
+		view_used = one.view_used;
 	}
+	if (inflame_inputopts_nonempty(ss, &lo, view_used, inputs, ninputs, CMD) < 0)
+		goto out;
 	if (!keep)
 		inflame_stackset_sort(ss);
 	if (inflame_outfile_open(&of, output, err, sizeof(err)) < 0) {

@@ -132,13 +132,14 @@ int inflame_cmd_flamegraph(int argc, char **argv)
 	const char *output = NULL, *stdin_only[] = {"-"};
 	const char *const *inputs;
 	int ninputs, c, colors_set = 0, rc = 1, cp = 0;
-	char err[512];
+	char err[512], oname[64];
+	enum inflame_view view_used = INFLAME_VIEW_DEFAULT_;
 	double num;
 
 	inflame_flamegraph_defaults(&fo);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			output = optarg;
@@ -158,8 +159,9 @@ int inflame_cmd_flamegraph(int argc, char **argv)
 		case OPT_FONTWIDTH:
 		case OPT_FACTOR:
 			if (parse_number(optarg, &num) < 0 || num == 0) {
-				fprintf(stderr, CMD "bad value '%s' for %s (a positive number)\n",
-					optarg, argv[optind - 1]);
+				inflame_cli_bad_value(
+				    CMD, inflame_cli_opt_name(argv, oname, sizeof(oname)), optarg,
+				    "a positive number");
 				return 2;
 			}
 			if (c == OPT_WIDTH)
@@ -181,10 +183,9 @@ int inflame_cmd_flamegraph(int argc, char **argv)
 			snprintf(buf, sizeof(buf), "%.*s", (int)(n - fo.minwidth_percent), optarg);
 			if (n >= sizeof(buf) || parse_number(buf, &fo.minwidth) < 0 ||
 			    (fo.minwidth_percent && fo.minwidth > 100)) {
-				fprintf(stderr,
-					CMD "bad --minwidth '%s' (pixels, or a percentage "
-					    "such as 0.5%%)\n",
-					optarg);
+				inflame_cli_bad_value(
+				    CMD, "--minwidth", optarg,
+				    "a number of pixels, or a percentage such as 0.5%");
 				return 2;
 			}
 			break;
@@ -272,7 +273,10 @@ int inflame_cmd_flamegraph(int argc, char **argv)
 			goto out;
 		st.samples += one.samples;
 		st.is_memory |= one.is_memory;
+		view_used = one.view_used;
 	}
+	if (inflame_inputopts_nonempty(ss, &lo, view_used, inputs, ninputs, CMD) < 0)
+		goto out;
 	if (st.is_memory) {
 		if (!colors_set)
 			fo.colors = INFLAME_FG_MEM;
@@ -286,25 +290,21 @@ int inflame_cmd_flamegraph(int argc, char **argv)
 	{
 		int wrc = inflame_flamegraph_write(ss, &fo, of.f, err, sizeof(err));
 
-		if (wrc < 0 && wrc != -ENODATA) {
-			fprintf(stderr, CMD "%s\n", err);
+		if (wrc < 0) {
+			/* Not even flamegraph.pl's "no stack counts" SVG: a failed run writes
+			 * nothing, on standard output as in a named file. */
+			if (wrc == -ENODATA)
+				fprintf(stderr, CMD "no stack counts found in the input\n");
+			else
+				fprintf(stderr, CMD "%s\n", err);
 			inflame_outfile_abort(&of);
 			goto out;
-		}
-		if (wrc == -ENODATA) {
-			fprintf(stderr, CMD "no stack counts found in the input\n");
-			/* Like flamegraph.pl, a pipeline gets an SVG that says so; a named output
-			 * file is not created. */
-			if (output && strcmp(output, "-")) {
-				inflame_outfile_abort(&of);
-				goto out;
-			}
 		}
 		if (inflame_outfile_commit(&of, err, sizeof(err)) < 0) {
 			fprintf(stderr, CMD "%s\n", err);
 			goto out;
 		}
-		rc = wrc == 0 ? 0 : 1;
+		rc = 0;
 	}
 out:
 	inflame_outfile_abort(&of);

@@ -10,6 +10,7 @@
  */
 #include "commands.h"
 #include "dump_read.h"
+#include "inputopts.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -331,7 +332,8 @@ int inflame_cmd_info(int argc, char **argv)
 	int verbose = 0, status = 0, ch;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'v':
 			verbose = 1;
@@ -340,13 +342,13 @@ int inflame_cmd_info(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			usage(stderr);
+			inflame_cli_bad_option(ch, "inflame info: ", argv);
 			return 2;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "inflame info: no dump file given\n");
-		usage(stderr);
+		fprintf(stderr,
+			"inflame info: no dump file given (usage: inflame info [-v] DUMP...)\n");
 		return 2;
 	}
 	for (int i = optind; i < argc; i++) {

@@ -161,7 +161,7 @@ int inflame_cmd_report(int argc, char **argv)
 	o.view = INFLAME_VIEW_DEFAULT_;
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "e:n:th", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":e:n:th", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'e':
 		case 't':
@@ -173,8 +173,12 @@ int inflame_cmd_report(int argc, char **argv)
 			errno = 0;
 			top = strtoul(optarg, &end, 10);
 			if (errno || end == optarg || *end || optarg[0] == '-') {
-				fprintf(stderr, "inflame report: --top wants a number, not '%s'\n",
-					optarg);
+				char oname[16];
+
+				inflame_cli_bad_value(
+				    "inflame report: ",
+				    inflame_cli_opt_name(argv, oname, sizeof(oname)), optarg,
+				    "a number of functions (0 for all)");
 				return 2;
 			}
 			break;
@@ -188,8 +192,8 @@ int inflame_cmd_report(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "inflame report: no input given\n");
-		usage(stderr);
+		fprintf(stderr, "inflame report: no input given (usage: inflame report [options] "
+				"INPUT...)\n");
 		return 2;
 	}
 	ss = inflame_stackset_new();
@@ -208,7 +212,7 @@ int inflame_cmd_report(int argc, char **argv)
 		memset(&one, 0, sizeof(one));
 		err[0] = '\0';
 		if (inflame_source_load(argv[i], &o, ss, &one, err, sizeof(err)) < 0) {
-			fprintf(stderr, "inflame report: %s: %s\n", argv[i], err);
+			fprintf(stderr, "inflame report: %s\n", err);
 			status = 1;
 			goto out;
 		}
@@ -252,9 +256,14 @@ int inflame_cmd_report(int argc, char **argv)
 		st.is_memory = one.is_memory;
 		st.samples += one.samples;
 	}
+	if (inflame_inputopts_nonempty(ss, &o, st.view_used, (const char *const *)argv + optind,
+				       argc - optind, "inflame report: ") < 0) {
+		status = 1;
+		goto out;
+	}
 	if (!inflame_stackset_total(ss)) {
-		fprintf(stderr, "inflame report: no %s samples in the input\n",
-			inflame_view_name(st.view_used));
+		fprintf(stderr, "inflame report: the second counts of the differential input are "
+				"all 0\n");
 		status = 1;
 		goto out;
 	}

@@ -11,6 +11,10 @@
  * and the first is its baseline). Empty lines are ignored; any other line without a
  * trailing count is counted in bad_lines and skipped. Frame names are taken byte for byte,
  * empty ones included, so that a folded file survives a round trip through `inflame collapse`.
+ *
+ * Whether a text is folded stacks at all is decided on its first lines, with a stricter form
+ * (inflame__folded_line_strict): prose, code and configuration files have lines that happen to
+ * end in a number, but few that also start with a frame and hold no tab or control character.
  */
 #include "source.h"
 
@@ -62,6 +66,24 @@ static int take_count(const char *s, size_t *len, uint64_t *out)
 		b--;
 	*len = b;
 	*out = v;
+	return 1;
+}
+
+int inflame__folded_line_strict(const char *line, size_t n)
+{
+	uint64_t v;
+	size_t k;
+
+	while (n > 0 && is_blank(line[n - 1]))
+		n--;
+	if (n == 0 || is_blank(line[0]) || !take_count(line, &n, &v))
+		return 0;
+	(void)take_count(line, &n, &v); /* difffolded.pl's "stack base count" */
+	if (n == 0)
+		return 0;
+	for (k = 0; k < n; k++)
+		if ((unsigned char)line[k] < 0x20 || line[k] == 0x7f)
+			return 0;
 	return 1;
 }
 

@@ -71,8 +71,9 @@ int inflame_inputopts_handle(int c, const char *arg, struct inflame_load_opts *l
 			return 0;
 		}
 		if (parse_id(arg, c == INFLAME_INOPT_TID ? &lo->only_tid : &lo->only_pid) < 0) {
-			fprintf(stderr, "%sbad %s '%s' (a positive number)\n", cmd,
-				c == INFLAME_INOPT_TID ? "--tid" : "--pid", arg);
+			fprintf(stderr, "%s%s=%s: expects a positive number (a %s id)\n", cmd,
+				c == INFLAME_INOPT_TID ? "--tid" : "--pid", arg,
+				c == INFLAME_INOPT_TID ? "thread" : "process");
 			return -EINVAL;
 		}
 		return 0;
@@ -92,13 +93,95 @@ int inflame_inputopts_other(int c, const char *arg, struct inflame_load_opts *lo
 {
 	if (inflame_inputopts_owns(c))
 		return inflame_inputopts_handle(c, arg, lo, cmd);
-	if (optopt == 0 || optopt >= 256)
-		fprintf(stderr, "%sunknown or incomplete option '%s' (try --help)\n", cmd,
-			argv[optind - 1]);
-	else
-		fprintf(stderr, "%soption '-%c' is unknown or needs a value (try --help)\n", cmd,
-			optopt);
+	inflame_cli_bad_option(c, cmd, argv);
 	return -EINVAL;
+}
+
+/* The length of cmd without its ": " ending, for "(try inflame report --help)". */
+static int cmd_len(const char *cmd)
+{
+	size_t n = strlen(cmd);
+
+	while (n > 0 && (cmd[n - 1] == ' ' || cmd[n - 1] == ':'))
+		n--;
+	return (int)n;
+}
+
+void inflame_cli_bad_option(int c, const char *cmd, char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "?";
+	int is_long = arg && arg[0] == '-' && arg[1] == '-';
+	char name[64];
+
+	if (!is_long && optopt > 0 && optopt < 127 && optopt > ' ')
+		snprintf(name, sizeof(name), "-%c", optopt);
+	else
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg, "="), arg);
+	if (c == ':')
+		fprintf(stderr, "%soption '%s' needs a value (try %.*s --help)\n", cmd, name,
+			cmd_len(cmd), cmd);
+	else if (is_long && optopt != 0 && strchr(arg, '='))
+		fprintf(stderr, "%soption '%s' takes no value (try %.*s --help)\n", cmd, name,
+			cmd_len(cmd), cmd);
+	else
+		fprintf(stderr, "%sunknown option '%s' (try %.*s --help)\n", cmd, name,
+			cmd_len(cmd), cmd);
+}
+
+const char *inflame_cli_opt_name(char **argv, char *buf, size_t len)
+{
+	const char *a = optind > 0 ? argv[optind - 1] : "?";
+
+	/* "--width -5": the value is its own word, the option the word before. */
+	if (optarg && a == optarg && optind > 1)
+		a = argv[optind - 2];
+	if (a[0] == '-' && a[1] == '-')
+		snprintf(buf, len, "%.*s", (int)strcspn(a, "="), a);
+	else if (a[0] == '-' && a[1])
+		snprintf(buf, len, "-%c",
+			 optarg && optarg > a && optarg <= a + strlen(a) ? optarg[-1] : a[1]);
+	else
+		snprintf(buf, len, "%s", a);
+	return buf;
+}
+
+void inflame_cli_bad_value(const char *cmd, const char *opt, const char *arg, const char *expects)
+{
+	fprintf(stderr, "%s%s %s: expects %s\n", cmd, opt, arg && *arg ? arg : "''", expects);
+}
+
+int inflame_inputopts_nonempty(const struct inflame_stackset *ss,
+			       const struct inflame_load_opts *lo, enum inflame_view view_used,
+			       const char *const *inputs, int n, const char *cmd)
+{
+	char where[300], what[64] = "";
+
+	for (size_t i = 0; i < inflame_stackset_count(ss); i++) {
+		const uint32_t *f;
+		size_t nf;
+		uint64_t count;
+
+		inflame_stackset_get(ss, i, &f, &nf, &count);
+		if (nf > 0 && (count > 0 ||
+			       (inflame_stackset_is_diff(ss) && inflame_stackset_base(ss, i) > 0)))
+			return 0;
+	}
+	if (n == 1)
+		snprintf(where, sizeof(where), "%s",
+			 strcmp(inputs[0], "-") ? inputs[0] : "standard input");
+	else
+		snprintf(where, sizeof(where), "the %d inputs", n);
+	if (view_used != INFLAME_VIEW_DEFAULT_)
+		snprintf(what, sizeof(what), "%s ", inflame_view_name(view_used));
+	if (lo->only_tid)
+		fprintf(stderr, "%sno %ssamples of thread %ld in %s\n", cmd, what, lo->only_tid,
+			where);
+	else if (lo->only_pid)
+		fprintf(stderr, "%sno %ssamples of process %ld in %s\n", cmd, what, lo->only_pid,
+			where);
+	else
+		fprintf(stderr, "%sno %ssamples in %s\n", cmd, what, where);
+	return -ENODATA;
 }
 
 int inflame_inputopts_load(const char *input, const struct inflame_load_opts *lo,

@@ -59,6 +59,27 @@ int inflame_inputopts_handle(int c, const char *arg, struct inflame_load_opts *l
 int inflame_inputopts_other(int c, const char *arg, struct inflame_load_opts *lo, const char *cmd,
 			    char **argv);
 
+/*
+ * The command line contract every command follows. Options may come before or after the
+ * inputs (getopt_long's permutation; "--" ends the options), so option strings start with ':'
+ * (no '+') and getopt_long runs with opterr = 0. When it returns '?' or ':',
+ * inflame_cli_bad_option() prints one line prefixed with cmd: the unknown option, or the one
+ * that lacks its value. The caller then exits with status 2.
+ */
+void inflame_cli_bad_option(int c, const char *cmd, char **argv);
+/* For an option whose value is not what it expects: "--width -5: expects a positive number".
+ * opt is the option as typed (argv[optind - 1] up to any '='). */
+void inflame_cli_bad_value(const char *cmd, const char *opt, const char *arg, const char *expects);
+/* The option that getopt_long just returned, as the user typed it ("--width", "-o"), in buf. */
+const char *inflame_cli_opt_name(char **argv, char *buf, size_t len);
+
+/* After every input has loaded: when the stack set holds nothing to draw, says why in one line
+ * prefixed with cmd (no samples of the event, of the thread or process asked for) and returns
+ * -ENODATA; otherwise returns 0. */
+int inflame_inputopts_nonempty(const struct inflame_stackset *ss,
+			       const struct inflame_load_opts *lo, enum inflame_view view_used,
+			       const char *const *inputs, int n, const char *cmd);
+
 /* For the live views (not for one input): replays the dumps of each run among the inputs
  * together (inflame_live_chain_new, source.h) and sets lo->chain, which the caller frees with
  * inflame_live_chain_free() after loading. Returns 0, or a negative errno after printing the

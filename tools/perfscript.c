@@ -498,3 +498,88 @@ int inflame__text_is_perfscript(const char *data, size_t len)
 	}
 	return 0;
 }
+
+/* Does a column-0 line look like a perf script sample header: a command name followed by a
+ * "pid/tid" or "tid" number, or a line that ends in "event:"? */
+static int header_like(const char *l, size_t n)
+{
+	while (n > 0 && is_blank(l[n - 1]))
+		n--;
+	if (n > 1 && l[n - 1] == ':' && memchr(l, ' ', n))
+		return 1;
+	for (size_t i = 1; i < n; i++) {
+		size_t k;
+
+		if (!is_blank(l[i]) || is_blank(l[i - 1]))
+			continue;
+		k = i;
+		while (k < n && is_blank(l[k]))
+			k++;
+		if (k == n || !is_digit(l[k]))
+			continue;
+		while (k < n && is_digit(l[k]))
+			k++;
+		if (k < n && l[k] == '/') {
+			k++;
+			if (k == n || !is_digit(l[k]))
+				continue;
+			while (k < n && is_digit(l[k]))
+				k++;
+		}
+		if (k == n || is_blank(l[k]))
+			return 1;
+	}
+	return 0;
+}
+
+/* Is an indented line a frame: blanks, a hexadecimal address, then a blank or the end? */
+static int frame_like(const char *l, size_t n)
+{
+	size_t i = 0, k;
+
+	while (i < n && is_blank(l[i]))
+		i++;
+	for (k = i; k < n && is_hex(l[k]); k++)
+		;
+	return i > 0 && k > i && (k == n || is_blank(l[k]));
+}
+
+void inflame__text_sniff(const char *data, size_t len, struct inflame__text_sniff *out)
+{
+	const char *p = data, *end = data + len, *prev = NULL;
+	size_t prevlen = 0;
+	unsigned lineno = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->perf_header = len >= 10 && !memcmp(data, "# ========", 10);
+	while (p < end && lineno < 4000) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *l = p;
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		p = nl ? nl + 1 : end;
+		lineno++;
+		while (n > 0 && is_blank(l[n - 1]))
+			n--;
+		if (n == 0 || l[0] == '#') {
+			prev = NULL;
+			continue;
+		}
+		out->lines++;
+		if (inflame__folded_line_strict(l, n))
+			out->folded++;
+		else if (!out->first_bad)
+			out->first_bad = lineno;
+		if (!is_blank(l[0])) {
+			prev = l;
+			prevlen = n;
+			continue;
+		}
+		if (prev) {
+			out->blocks++;
+			if (header_like(prev, prevlen) && frame_like(l, n))
+				out->samples++;
+		}
+		prev = NULL;
+	}
+}

@@ -1,8 +1,11 @@
 /*
  * Loading any input we understand into a stack set. The first bytes decide the format: the
- * dump magic means an inflame dump (handed to inflame_dumpfile_load), otherwise the text is
- * perf script output when it has indented frame lines under column-0 headers, and folded
- * stacks when it does not. Callers may force a format through o->kind.
+ * dump magic means an inflame dump (handed to inflame_dumpfile_load); otherwise the first
+ * lines of the text are looked at (inflame__text_sniff): perf script output when most of its
+ * paragraphs are samples (a header, then frames with addresses), folded stacks when most of
+ * its lines are, and anything else (prose, source code, a configuration file) is refused with
+ * the first line that fits neither. An input with nothing but blanks is refused as empty.
+ * Callers may force a format through o->kind; the empty check still applies.
  *
  * Text is read in pieces of a few MiB that end at a line boundary and parsed as it arrives, so
  * memory follows the number of unique stacks, not the size of the input (a gigabyte of perf
@@ -103,11 +106,51 @@ static int load_dump_from_stdin(int fd, const char *head, size_t headlen,
 	return rc;
 }
 
+/* Decides whether the start of a text input is perf script or folded stacks, or refuses it. */
+static int detect_text(const char *buf, size_t len, const char *name, enum inflame_input_kind *kind,
+		       char *err, size_t errlen)
+{
+	struct inflame__text_sniff sn;
+
+	inflame__text_sniff(buf, len, &sn);
+	if ((sn.samples > 0 && sn.samples * 2 > sn.blocks) || (sn.perf_header && !sn.folded)) {
+		*kind = INFLAME_INPUT_PERF_SCRIPT;
+		return 0;
+	}
+	if (sn.folded > 0 && sn.folded * 2 >= sn.lines) {
+		*kind = INFLAME_INPUT_FOLDED;
+		return 0;
+	}
+	if (sn.lines == 0)
+		snprintf(err, errlen, "%s is not a profile: it holds only comment lines", name);
+	else if (sn.folded > 0)
+		snprintf(err, errlen,
+			 "%s is not a profile: %u of its first %u lines are not folded stacks "
+			 "(\"frame;frame COUNT\") and it holds no perf script sample",
+			 name, sn.lines - sn.folded, sn.lines);
+	else
+		snprintf(err, errlen,
+			 "%s is not a profile: line %u is neither folded stacks (\"frame;frame "
+			 "COUNT\") nor a perf script sample",
+			 name, sn.first_bad);
+	return -EINVAL;
+}
+
+/* Is buf nothing but blanks and line ends? */
+static int all_blank(const char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\n' && buf[i] != '\r')
+			return 0;
+	return 1;
+}
+
 int inflame_source_load(const char *path, const struct inflame_load_opts *o,
 			struct inflame_stackset *ss, struct inflame_load_stats *st, char *err,
 			size_t errlen)
 {
 	int is_stdin = !strcmp(path, "-");
+	const char *name = is_stdin ? "standard input" : path;
 	int fd = is_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC);
 	enum inflame_input_kind kind = o->kind;
 	struct inflame__perfscript_state ps;
@@ -131,7 +174,7 @@ int inflame_source_load(const char *path, const struct inflame_load_opts *o,
 	r = read_full(fd, buf, cap);
 	if (r < 0) {
 		rc = (int)r;
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror((int)-r));
+		snprintf(err, errlen, "cannot read %s: %s", name, strerror((int)-r));
 		goto out;
 	}
 	len = (size_t)r;
@@ -145,11 +188,18 @@ int inflame_source_load(const char *path, const struct inflame_load_opts *o,
 				fd = -1;
 				rc = inflame_dumpfile_load(path, o, ss, st, err, errlen);
 			}
+			if (rc < 0 && strncmp(err, name, strlen(name))) {
+				/* The dump reader's reasons do not name the file. */
+				char why[256];
+
+				snprintf(why, sizeof(why), "%s", err);
+				snprintf(err, errlen, "%s: %s", name, why);
+			}
 			goto out;
 		}
 		if (kind == INFLAME_INPUT_DUMP) {
 			rc = -EINVAL;
-			snprintf(err, errlen, "%s is not an inflame dump", path);
+			snprintf(err, errlen, "%s is not an inflame dump", name);
 			goto out;
 		}
 	}
@@ -158,12 +208,19 @@ int inflame_source_load(const char *path, const struct inflame_load_opts *o,
 		snprintf(err, errlen,
 			 "%s is not a profile (binary data; expected an inflame dump, folded "
 			 "stacks or perf script text)",
-			 path);
+			 name);
 		goto out;
 	}
-	if (kind == INFLAME_INPUT_AUTO)
-		kind = inflame__text_is_perfscript(buf, len) ? INFLAME_INPUT_PERF_SCRIPT
-							     : INFLAME_INPUT_FOLDED;
+	if (eof && all_blank(buf, len)) {
+		rc = -ENODATA;
+		snprintf(err, errlen, "%s is empty", name);
+		goto out;
+	}
+	if (kind == INFLAME_INPUT_AUTO) {
+		rc = detect_text(buf, len, name, &kind, err, errlen);
+		if (rc < 0)
+			goto out;
+	}
 	for (;;) {
 		size_t take = len;
 
@@ -201,7 +258,7 @@ int inflame_source_load(const char *path, const struct inflame_load_opts *o,
 		r = read_full(fd, buf + len, cap - len);
 		if (r < 0) {
 			rc = (int)r;
-			snprintf(err, errlen, "cannot read %s: %s", path, strerror((int)-r));
+			snprintf(err, errlen, "cannot read %s: %s", name, strerror((int)-r));
 			goto out;
 		}
 		eof = (size_t)r < cap - len;

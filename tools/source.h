@@ -127,6 +127,27 @@ void inflame__perfscript_free(struct inflame__perfscript_state *ps);
 /* Whether the start of a text input looks like perf script output rather than folded stacks. */
 int inflame__text_is_perfscript(const char *data, size_t len);
 
+/*
+ * What a text input must look like to be read as a profile. A folded line, in its strict form:
+ * it starts with a frame (no blank), ends with a blank and a count (digits, an optional
+ * fraction; difffolded.pl's two counts too), and holds no tab or other control character
+ * before the counts. Frames may contain blanks and any punctuation ("operator new(unsigned
+ * long)", "<module> (a.py:3)"). A perf script sample: a header in column 0 (a command name
+ * followed by a "pid/tid" or "tid" number, or a line ending in "event:") followed at once by
+ * an indented frame line that starts with a hexadecimal address.
+ */
+int inflame__folded_line_strict(const char *line, size_t n);
+struct inflame__text_sniff {
+	unsigned lines;	    /* non-empty lines looked at, '#' comments aside */
+	unsigned folded;    /* of those, strict folded lines */
+	unsigned first_bad; /* the first line (1-based) that is not a strict folded line */
+	unsigned blocks;    /* column-0 lines followed by an indented line */
+	unsigned samples;   /* of those, perf script samples */
+	int perf_header;    /* starts with perf script's "# ========" header */
+};
+/* Looks at the first lines (at most a few thousand) of data. */
+void inflame__text_sniff(const char *data, size_t len, struct inflame__text_sniff *out);
+
 /* Parses a --event name into a view; returns 0 or -EINVAL. */
 int inflame_view_parse(const char *s, enum inflame_view *out);
 const char *inflame_view_name(enum inflame_view v);
