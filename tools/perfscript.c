@@ -566,9 +566,10 @@ void inflame__text_sniff(const char *data, size_t len, struct inflame__text_snif
 			continue;
 		}
 		out->lines++;
-		if (inflame__folded_line_strict(l, n))
+		if (inflame__folded_line_strict(l, n)) {
 			out->folded++;
-		else if (!out->first_bad)
+			out->deep += memchr(l, ';', n) != NULL;
+		} else if (!out->first_bad)
 			out->first_bad = lineno;
 		if (!is_blank(l[0])) {
 			prev = l;

@@ -117,7 +117,7 @@ static int detect_text(const char *buf, size_t len, const char *name, enum infla
 		*kind = INFLAME_INPUT_PERF_SCRIPT;
 		return 0;
 	}
-	if (sn.folded > 0 && sn.folded * 2 >= sn.lines) {
+	if (sn.folded > 0 && sn.folded * 2 >= sn.lines && (sn.deep > 0 || sn.folded == sn.lines)) {
 		*kind = INFLAME_INPUT_FOLDED;
 		return 0;
 	}

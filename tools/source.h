@@ -132,14 +132,17 @@ int inflame__text_is_perfscript(const char *data, size_t len);
  * it starts with a frame (no blank), ends with a blank and a count (digits, an optional
  * fraction; difffolded.pl's two counts too), and holds no tab or other control character
  * before the counts. Frames may contain blanks and any punctuation ("operator new(unsigned
- * long)", "<module> (a.py:3)"). A perf script sample: a header in column 0 (a command name
- * followed by a "pid/tid" or "tid" number, or a line ending in "event:") followed at once by
- * an indented frame line that starts with a hexadecimal address.
+ * long)", "<module> (a.py:3)"). A text is folded stacks when at least half of its first lines
+ * are, and either one of them has two frames or more or all of them are: prose has lines that
+ * end in a number, but rarely a ';' before it. A perf script sample: a header in column 0 (a
+ * command name followed by a "pid/tid" or "tid" number, or a line ending in "event:") followed at
+ * once by an indented frame line that starts with a hexadecimal address.
  */
 int inflame__folded_line_strict(const char *line, size_t n);
 struct inflame__text_sniff {
 	unsigned lines;	    /* non-empty lines looked at, '#' comments aside */
 	unsigned folded;    /* of those, strict folded lines */
+	unsigned deep;	    /* of those, lines with two frames or more (a ';') */
 	unsigned first_bad; /* the first line (1-based) that is not a strict folded line */
 	unsigned blocks;    /* column-0 lines followed by an indented line */
 	unsigned samples;   /* of those, perf script samples */

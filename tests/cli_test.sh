@@ -1,0 +1,200 @@
+#!/bin/sh
+# The command line contract of every `inflame` command (inflame(1), EXIT STATUS): options may
+# follow the inputs and "--" ends them; a text that is not a profile, an empty input, a dump
+# without the event asked for and a filter that keeps nothing are refused with exit status 1;
+# an unknown option or a bad value with 2. Each refusal is exactly one line on stderr that
+# starts with "inflame <command>: ", and leaves no output file behind.
+set -u
+B=${INFLAME_BUILDDIR:-.}
+S=${INFLAME_SRCDIR:-.}
+I="$(cd "$B" && pwd)/inflame"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+
+# expect RC FIRST-WORDS-OF-STDERR -- COMMAND...: the exit status, exactly one line on stderr
+# starting with the given text, and nothing in $T/out.d (where outputs are asked to go).
+expect() {
+	want_rc=$1
+	want_err=$2
+	shift 3
+	rm -rf "$T/out.d"
+	mkdir "$T/out.d"
+	"$I" "$@" >"$T/stdout" 2>"$T/stderr"
+	rc=$?
+	lines=$(wc -l <"$T/stderr")
+	left=$(ls -A "$T/out.d")
+	case "$(cat "$T/stderr")" in
+	"$want_err"*) msg_ok=1 ;;
+	*) msg_ok=0 ;;
+	esac
+	if [ "$rc" = "$want_rc" ] && [ "$lines" = 1 ] && [ $msg_ok = 1 ] && [ -z "$left" ]; then
+		ok "$* -> $rc: $(cat "$T/stderr")"
+	else
+		fail "$*: want $want_rc '$want_err...', got $rc, $lines line(s): $(cat "$T/stderr")${left:+; left behind: $left}"
+	fi
+}
+
+# Inputs: folded stacks, a dump, and texts that are not profiles.
+printf 'main;run;parse 10\nmain;run;eval 20\nmain;init 5\n' >"$T/a.folded"
+cat >"$T/prose.txt" <<'X'
+# Notes
+
+The profiler writes one dump per process. Run it as
+often as you like: each run takes about 2
+seconds and costs nothing when it is off.
+
+See inflame(1) for the options, version 0.1
+X
+cat >"$T/code.c" <<'X'
+#include <stdio.h>
+
+int main(void)
+{
+	int answer = 42;
+
+	printf("%d\n", answer);
+	return 0;
+}
+X
+printf 'ftp\t\t21/tcp\nssh\t\t22/tcp\t\t\t# SSH Remote Login Protocol\ntelnet\t\t23/tcp\nsmtp\t\t25/tcp\t\tmail\ntime\t\t37/tcp\t\ttimserver 1\n' >"$T/services"
+: >"$T/empty"
+printf '\n  \n\n' >"$T/blank"
+"$I" record -q -e cpu -o "$T/prof.ifl" -- /bin/true 2>"$T/rec.err"
+[ -f "$T/prof.ifl" ] && ok "a dump to work on" || fail "a dump to work on: $(cat "$T/rec.err")"
+
+for cmd in collapse flamegraph report; do
+	# Where the output goes (report prints to standard output only).
+	o="-o" x="$T/out.d/x"
+	[ $cmd = report ] && o="--top" x=5
+	# Options after the inputs, as GNU getopt permutes them.
+	case $cmd in
+	report) "$I" report "$T/a.folded" --top 1 >"$T/stdout" 2>"$T/stderr" &&
+		[ "$(grep -c '%' "$T/stdout")" = 2 ] && ok "report INPUT --top 1" ||
+		fail "report INPUT --top 1: $(cat "$T/stderr")" ;;
+	*) rm -f "$T/o"
+		"$I" $cmd "$T/a.folded" -o "$T/o" --keep-order 2>"$T/stderr" ||
+			[ $cmd = flamegraph ] && "$I" $cmd "$T/a.folded" -o "$T/o" --width 600 2>"$T/stderr"
+		[ -s "$T/o" ] && ok "$cmd INPUT -o OUT" || fail "$cmd INPUT -o OUT: $(cat "$T/stderr")" ;;
+	esac
+	# Texts that are not profiles, named once with the reason.
+	expect 1 "inflame $cmd: $T/prose.txt is not a profile: " -- $cmd $o "$x" "$T/prose.txt"
+	expect 1 "inflame $cmd: $T/code.c is not a profile: line 3 is neither folded" -- \
+		$cmd $o "$x" "$T/code.c"
+	expect 1 "inflame $cmd: $T/services is not a profile: line 1 " -- $cmd $o "$x" "$T/services"
+	# A profile followed by a text that is not one: nothing written.
+	expect 1 "inflame $cmd: $T/code.c is not a profile" -- $cmd "$T/a.folded" "$T/code.c" $o "$x"
+	# Empty inputs.
+	expect 1 "inflame $cmd: $T/empty is empty" -- $cmd $o "$x" "$T/empty"
+	expect 1 "inflame $cmd: $T/blank is empty" -- $cmd $o "$x" "$T/blank"
+	expect 1 "inflame $cmd: standard input is empty" -- $cmd $o "$x" - </dev/null
+	# A dump without the event asked for; a filter that keeps nothing.
+	expect 1 "inflame $cmd: no alloc samples in $T/prof.ifl" -- $cmd --event alloc "$T/prof.ifl" $o "$x"
+	expect 1 "inflame $cmd: no cpu samples of thread 99999 in $T/prof.ifl" -- \
+		$cmd --event cpu --tid=99999 "$T/prof.ifl" $o "$x"
+	expect 1 "inflame $cmd: cannot open $T/nothere: No such file" -- $cmd $o "$x" "$T/nothere"
+	# Bad usage.
+	expect 2 "inflame $cmd: unknown option '--bogus' (try inflame $cmd --help)" -- \
+		$cmd "$T/a.folded" --bogus $o "$x"
+	expect 2 "inflame $cmd: option '--event' needs a value" -- $cmd "$T/a.folded" $o "$x" --event
+	expect 2 "inflame $cmd: --tid=x: expects a positive number" -- $cmd --tid=x "$T/a.folded" $o "$x"
+done
+expect 2 "inflame flamegraph: --width -5: expects a positive number" -- flamegraph --width -5 "$T/a.folded" -o "$T/out.d/x"
+expect 2 "inflame flamegraph: --height 0: expects a positive number" -- flamegraph "$T/a.folded" --height=0 -o "$T/out.d/x"
+expect 2 "inflame report: --top -3: expects a number" -- report "$T/a.folded" --top -3
+expect 2 "inflame report: no input given" -- report --top 3
+
+# "--" ends the options: a file named like an option.
+cp "$T/a.folded" "$T/-o"
+"$I" collapse "$T/a.folded" >"$T/want"
+(cd "$T" && "$I" collapse -- -o >"$T/stdout" 2>"$T/stderr") && cmp -s "$T/stdout" "$T/want" &&
+	ok "collapse -- -o reads the file '-o'" || fail "collapse -- -o: $(cat "$T/stderr")"
+
+# info: options after the dumps; errors.
+"$I" info "$T/prof.ifl" -v >"$T/stdout" 2>"$T/stderr" && grep -q '^file:' "$T/stdout" &&
+	ok "info DUMP -v" || fail "info DUMP -v: $(cat "$T/stderr")"
+expect 1 "inflame info: $T/code.c: not an inflame dump" -- info "$T/code.c"
+expect 2 "inflame info: unknown option '--bogus'" -- info "$T/prof.ifl" --bogus
+expect 2 "inflame info: unknown option '-x'" -- info -x "$T/prof.ifl"
+expect 2 "inflame info: no dump file given" -- info -v
+
+# record: options end at the program's name ("--" optional); checked before it runs.
+"$I" record -q -o "$T/r1.ifl" /bin/echo -o x >"$T/stdout" 2>"$T/stderr" &&
+	[ "$(cat "$T/stdout")" = "-o x" ] && [ -f "$T/r1.ifl" ] && ok "record PROG -o x: -o is the program's" ||
+	fail "record PROG -o x: $(cat "$T/stderr")"
+"$I" record -q -o "$T/r2.ifl" -- /bin/echo --bogus >"$T/stdout" 2>"$T/stderr" &&
+	[ "$(cat "$T/stdout")" = "--bogus" ] && [ -f "$T/r2.ifl" ] && ok "record -- PROG --bogus" ||
+	fail "record -- PROG --bogus: $(cat "$T/stderr")"
+expect 1 "inflame record: cannot write dumps to $T/out.d/missing/x.ifl: No such file or directory" -- \
+	record -o "$T/out.d/missing/x.ifl" -- /bin/sh -c "touch $T/out.d/ran"
+expect 2 "inflame record: unknown option '--bogus' (try inflame record --help)" -- \
+	record --bogus -o "$T/out.d/x.ifl" /bin/true
+expect 2 "inflame record: -F -5: expects a number from 1 to 10000" -- record -F -5 -o "$T/out.d/x.ifl" /bin/true
+expect 2 "inflame record: --max-depth 0: expects a number from" -- record --max-depth 0 -o "$T/out.d/x.ifl" /bin/true
+expect 2 "inflame record: -e: unknown event 'nope'" -- record -e nope -o "$T/out.d/x.ifl" /bin/true
+expect 2 "inflame record: option '-o' needs a value" -- record -o
+expect 2 "inflame record: no command given" -- record -q
+
+# A hardware event on a machine without a PMU: one line, and the run goes on with the task
+# clock. Only checked where there is no PMU (perf stat would count cycles otherwise).
+if [ ! -e /sys/bus/event_source/devices/cpu/events/cpu-cycles ] &&
+	[ ! -e /sys/bus/event_source/devices/cpu_core ]; then
+	"$I" record -q --perf-event cycles -o "$T/c.ifl" -- /bin/true 2>"$T/stderr"
+	if [ $? = 0 ] && [ "$(cat "$T/stderr")" = "inflame record: perf event cycles: this machine has no hardware PMU; using the task clock" ] &&
+		[ -f "$T/c.ifl" ]; then ok "no PMU: one line, task clock"; else
+		fail "no PMU: $(cat "$T/stderr")"; fi
+else
+	echo "skip: this machine has a PMU"
+fi
+
+# What is accepted as folded stacks: frames with blanks and punctuation, the count as the last
+# field, fractional counts, difffolded.pl's two counts, CRLF.
+cat >"$T/real.folded" <<'X'
+main;std::vector<int, std::allocator<int> >::push_back(int const&);operator new(unsigned long) 7
+java/lang/Thread.run_[j];com/example/Worker$1.call_[j];java/util/HashMap.get_[j] 3
+<module> (app.py:1);main (app.py:12);parse (lib/p.py:40) 4
+[unknown];__libc_start_main@@GLIBC_2.34;main 2.6
+X
+printf 'a;b 1 4\r\na;c 5 1\r\n' >"$T/diff.folded"
+"$I" collapse "$T/real.folded" >"$T/stdout" 2>"$T/stderr" && [ ! -s "$T/stderr" ] &&
+	grep -qx 'main;std::vector<int, std::allocator<int> >::push_back(int const&);operator new(unsigned long) 7' "$T/stdout" &&
+	grep -qx '<module> (app.py:1);main (app.py:12);parse (lib/p.py:40) 4' "$T/stdout" &&
+	grep -qx '\[unknown\];__libc_start_main@@GLIBC_2.34;main 3' "$T/stdout" &&
+	ok "real folded lines accepted" || fail "real folded lines: $(cat "$T/stderr") $(cat "$T/stdout")"
+"$I" collapse "$T/diff.folded" >"$T/stdout" 2>"$T/stderr" &&
+	[ "$(cat "$T/stdout")" = "$(printf 'a;b 1 4\na;c 5 1')" ] && ok "differential folded accepted" ||
+	fail "differential folded: $(cat "$T/stderr")"
+printf 'single 5\n' | "$I" collapse >"$T/stdout" 2>"$T/stderr" && [ "$(cat "$T/stdout")" = "single 5" ] &&
+	ok "a one-frame stack" || fail "a one-frame stack: $(cat "$T/stderr")"
+
+# perf script: each sample weighs its period (perf prints it before the event name), or 1
+# when it printed none.
+cat >"$T/perf.txt" <<'X'
+prog 100/100 [000] 10.000001:     250000 cpu-clock:u:
+	          401136 work+0x6 (/tmp/prog)
+	          401150 main+0x10 (/tmp/prog)
+
+prog 100/100 [000] 10.004001: cpu-clock:u:
+	          401136 work+0x6 (/tmp/prog)
+	          401150 main+0x10 (/tmp/prog)
+X
+"$I" collapse "$T/perf.txt" >"$T/stdout" 2>"$T/stderr" && [ "$(cat "$T/stdout")" = "prog;main;work 250001" ] &&
+	ok "perf script weighs the period" || fail "perf script weights: $(cat "$T/stdout") $(cat "$T/stderr")"
+
+# --help of each command lists only options its man page describes.
+sed 's/\\-/-/g' "$S/doc/inflame.1" >"$T/man"
+for cmd in record info collapse report flamegraph; do
+	"$I" $cmd --help >"$T/help" 2>&1 || fail "$cmd --help exits 0"
+	for o in $(grep -o -- '--[a-z][a-z-]*' "$T/help" | sort -u); do
+		grep -qF -- "$o" "$T/man" || fail "$cmd --help: $o is not in inflame(1)"
+	done
+done
+ok "--help options are documented"
+
+if [ $fails -gt 0 ]; then
+	echo "$fails failure(s)"
+	exit 1
+fi
+echo "all passed"
