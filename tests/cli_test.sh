@@ -15,14 +15,20 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 ok() { echo "ok: $*"; }
 
 # expect RC FIRST-WORDS-OF-STDERR -- COMMAND...: the exit status, exactly one line on stderr
-# starting with the given text, and nothing in $T/out.d (where outputs are asked to go).
+# starting with the given text, and nothing in $T/out.d (where outputs are asked to go). The
+# command runs with a file size limit of $FSIZE blocks when FSIZE is set.
+FSIZE=
 expect() {
 	want_rc=$1
 	want_err=$2
 	shift 3
 	rm -rf "$T/out.d"
 	mkdir "$T/out.d"
-	"$I" "$@" >"$T/stdout" 2>"$T/stderr"
+	if [ -n "$FSIZE" ]; then
+		(ulimit -f "$FSIZE" && exec "$I" "$@") >"$T/stdout" 2>"$T/stderr"
+	else
+		"$I" "$@" >"$T/stdout" 2>"$T/stderr"
+	fi
 	rc=$?
 	lines=$(wc -l <"$T/stderr")
 	left=$(ls -A "$T/out.d")
@@ -105,6 +111,15 @@ expect 2 "inflame flamegraph: --width -5: expects a positive number" -- flamegra
 expect 2 "inflame flamegraph: --height 0: expects a positive number" -- flamegraph "$T/a.folded" --height=0 -o "$T/out.d/x"
 expect 2 "inflame report: --top -3: expects a number" -- report "$T/a.folded" --top -3
 expect 2 "inflame report: no input given" -- report --top 3
+
+# An output that cannot be written whole (it outgrows the file size limit): one line, status 1,
+# and neither the file nor its temporary copy left behind.
+awk 'BEGIN { for (i = 0; i < 3000; i++) printf "main;f%d;g%d %d\n", i, i, i + 1 }' >"$T/big.folded"
+FSIZE=8
+for cmd in collapse flamegraph; do
+	expect 1 "inflame $cmd: cannot write $T/out.d/x: File too large" -- $cmd "$T/big.folded" -o "$T/out.d/x"
+done
+FSIZE=
 
 # "--" ends the options: a file named like an option.
 cp "$T/a.folded" "$T/-o"

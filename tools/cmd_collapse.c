@@ -223,7 +223,9 @@ int inflame_cmd_collapse(int argc, char **argv)
 	}
 	wflush(w);
 	if (w->failed) {
-		fprintf(stderr, CMD "cannot write %s\n", output ? output : "standard output");
+		fprintf(stderr, CMD "cannot write %s: %s\n",
+			output && strcmp(output, "-") ? output : "standard output",
+			strerror(errno));
 		goto out;
 	}
 	if (inflame_outfile_commit(&of, err, sizeof(err)) < 0) {

@@ -295,6 +295,10 @@ int inflame_cmd_flamegraph(int argc, char **argv)
 			 * nothing, on standard output as in a named file. */
 			if (wrc == -ENODATA)
 				fprintf(stderr, CMD "no stack counts found in the input\n");
+			else if (ferror(of.f))
+				fprintf(stderr, CMD "cannot write %s: %s\n",
+					output && strcmp(output, "-") ? output : "standard output",
+					strerror(errno));
 			else
 				fprintf(stderr, CMD "%s\n", err);
 			inflame_outfile_abort(&of);

@@ -1,15 +1,53 @@
 /*
  * Atomic output files (see outfile.h). The temporary file is named after the target with a
  * random suffix (mkstemp) in the same directory, so the final rename never crosses a file
- * system. Standard output is used as is: it cannot be made atomic.
+ * system. Standard output is used as is: it cannot be made atomic. While a temporary file
+ * exists, a signal that ends the process (SIGINT, SIGTERM, SIGHUP, SIGQUIT) removes it first,
+ * then ends the process as it would have. SIGXFSZ is ignored, so that a file that outgrows its
+ * size limit (ulimit -f) is a write error (EFBIG) like any other.
  */
 #include "outfile.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* The temporary file to remove if a signal ends the process (one output at a time). */
+static const char *volatile pending_tmp;
+
+static void on_fatal_signal(int sig)
+{
+	const char *p = pending_tmp;
+
+	if (p)
+		unlink(p);
+	/* SA_RESETHAND restored the default action: the signal ends the process on return. */
+	raise(sig);
+}
+
+static void guard_signals(void)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+	static int done;
+	struct sigaction sa, old;
+
+	if (done)
+		return;
+	done = 1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fatal_signal;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		/* A signal the caller ignores (nohup) stays ignored. */
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL)
+			sigaction(sigs[i], &sa, NULL);
+	}
+	signal(SIGXFSZ, SIG_IGN);
+}
 
 int inflame_outfile_open(struct inflame_outfile *of, const char *path, char *err, size_t errlen)
 {
@@ -39,6 +77,8 @@ int inflame_outfile_open(struct inflame_outfile *of, const char *path, char *err
 		inflame_outfile_abort(of);
 		return rc;
 	}
+	guard_signals();
+	pending_tmp = of->tmp;
 	/* mkstemp makes the file 0600; give it the usual mode for new files. */
 	{
 		mode_t mask = umask(0);
@@ -83,6 +123,7 @@ int inflame_outfile_commit(struct inflame_outfile *of, char *err, size_t errlen)
 	}
 	if (rc < 0)
 		unlink(of->tmp);
+	pending_tmp = NULL;
 	free(of->tmp);
 	free(of->path);
 	of->tmp = of->path = NULL;
@@ -95,6 +136,8 @@ void inflame_outfile_abort(struct inflame_outfile *of)
 		fclose(of->f);
 	if (of->tmp)
 		unlink(of->tmp);
+	if (pending_tmp == of->tmp)
+		pending_tmp = NULL;
 	free(of->tmp);
 	free(of->path);
 	memset(of, 0, sizeof(*of));
