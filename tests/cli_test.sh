@@ -181,6 +181,15 @@ printf 'a;b 1 4\r\na;c 5 1\r\n' >"$T/diff.folded"
 "$I" collapse "$T/diff.folded" >"$T/stdout" 2>"$T/stderr" &&
 	[ "$(cat "$T/stdout")" = "$(printf 'a;b 1 4\na;c 5 1')" ] && ok "differential folded accepted" ||
 	fail "differential folded: $(cat "$T/stderr")"
+# Text whose every line ends in numbers, but with one frame holding blanks: refused unless the
+# format is forced.
+printf 'Debian GNU/Linux 12\n' >"$T/issue"
+printf 'proc /proc proc rw,relatime 0 0\nsysfs /sys sysfs rw,relatime 0 0\n' >"$T/mtab"
+expect 1 "inflame collapse: $T/issue is not a profile: line 1 reads as text" -- collapse -o "$T/out.d/x" "$T/issue"
+expect 1 "inflame report: $T/mtab is not a profile: line 1 reads as text" -- report "$T/mtab"
+"$I" collapse --format folded "$T/issue" >"$T/stdout" 2>"$T/stderr" &&
+	[ "$(cat "$T/stdout")" = "Debian GNU/Linux 12" ] && ok "--format folded forces it" ||
+	fail "--format folded: $(cat "$T/stderr")"
 printf 'single 5\n' | "$I" collapse >"$T/stdout" 2>"$T/stderr" && [ "$(cat "$T/stdout")" = "single 5" ] &&
 	ok "a one-frame stack" || fail "a one-frame stack: $(cat "$T/stderr")"
 
@@ -197,6 +206,14 @@ prog 100/100 [000] 10.004001: cpu-clock:u:
 X
 "$I" collapse "$T/perf.txt" >"$T/stdout" 2>"$T/stderr" && [ "$(cat "$T/stdout")" = "prog;main;work 250001" ] &&
 	ok "perf script weighs the period" || fail "perf script weights: $(cat "$T/stdout") $(cat "$T/stderr")"
+
+# perf script of a recording without call stacks: said so.
+cat >"$T/flat.txt" <<'X'
+        cli-loop 20015  2682.466278:    1001001 cpu-clock:ppp:  ffffffff81babd58 _copy_to_user+0x28 ([kernel.kallsyms])
+        cli-loop 20015  2682.467239:    1001001 cpu-clock:ppp:      7f80134d650b _dl_map_object+0x65b (/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2)
+X
+expect 1 "inflame flamegraph: $T/flat.txt is perf script output without call stacks: record with \"perf record -g\"" -- \
+	flamegraph "$T/flat.txt" -o "$T/out.d/x"
 
 # --help of each command lists only options its man page describes.
 sed 's/\\-/-/g' "$S/doc/inflame.1" >"$T/man"

@@ -204,13 +204,60 @@ static void test_ordered(void **state)
 	inflame_stackset_free(ss);
 }
 
+/* What detection takes for folded stacks and for perf script, line by line and over a text. */
+static void test_detection(void **state)
+{
+	static const char *const good[] = {
+	    "main;run 3",
+	    "main;operator new(unsigned long) 7",
+	    "<module> (app.py:1);main (app.py:12) 4",
+	    "java/lang/Thread.run_[j];Foo$1.call_[j] 2",
+	    "a;b 1.5",
+	    "a;b 1 4",
+	    "a;b\t\t5\r",
+	    "single 5",
+	};
+	static const char *const bad[] = {
+	    "\treturn 0;", "int x = 5;x", "ftp\t\t21/tcp 3", " main;a 3", "main;a",
+	    "main;a x3",   "5",
+	};
+	struct inflame__text_sniff sn;
+	const char *t;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_true(inflame__folded_line_strict(good[i], strlen(good[i])));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(inflame__folded_line_strict(bad[i], strlen(bad[i])));
+
+	t = "# comment\nmain;a 1\n\nmain;b 2\nbad line\n";
+	inflame__text_sniff(t, strlen(t), &sn);
+	assert_int_equal(sn.lines, 3);
+	assert_int_equal(sn.folded, 2);
+	assert_int_equal(sn.deep, 2);
+	assert_int_equal(sn.first_bad, 5);
+	assert_int_equal(sn.samples, 0);
+
+	t = "Debian GNU/Linux 12\n";
+	inflame__text_sniff(t, strlen(t), &sn);
+	assert_int_equal(sn.folded, 1);
+	assert_int_equal(sn.deep, 0);
+	assert_int_equal(sn.first_spaced, 1);
+
+	t = "prog 1/2 [000] 1.5: 100 cycles:\n\t  401136 work+0x6 (/tmp/p)\n\n"
+	    "int main(void)\n{\n\treturn 0;\n}\n";
+	inflame__text_sniff(t, strlen(t), &sn);
+	assert_int_equal(sn.blocks, 2);
+	assert_int_equal(sn.samples, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_basic),      cmocka_unit_test(test_forms),
 	    cmocka_unit_test(test_malformed),  cmocka_unit_test(test_empty_and_names),
 	    cmocka_unit_test(test_huge_lines), cmocka_unit_test(test_two_counts),
-	    cmocka_unit_test(test_ordered),
+	    cmocka_unit_test(test_ordered),    cmocka_unit_test(test_detection),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -544,6 +544,27 @@ static int frame_like(const char *l, size_t n)
 	return i > 0 && k > i && (k == n || is_blank(l[k]));
 }
 
+/* Does the one frame of a strict folded line hold a blank before its count(s)? */
+static int folded_frame_has_blank(const char *l, size_t n)
+{
+	int counts = 0;
+
+	/* Drop up to two trailing counts, then look for a blank in what is left. */
+	while (n > 0 && is_blank(l[n - 1]))
+		n--;
+	while (counts < 2 && n > 0 && (is_digit(l[n - 1]) || l[n - 1] == '.')) {
+		while (n > 0 && (is_digit(l[n - 1]) || l[n - 1] == '.'))
+			n--;
+		while (n > 0 && is_blank(l[n - 1]))
+			n--;
+		counts++;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (is_blank(l[i]))
+			return 1;
+	return 0;
+}
+
 void inflame__text_sniff(const char *data, size_t len, struct inflame__text_sniff *out)
 {
 	const char *p = data, *end = data + len, *prev = NULL;
@@ -568,13 +589,27 @@ void inflame__text_sniff(const char *data, size_t len, struct inflame__text_snif
 		out->lines++;
 		if (inflame__folded_line_strict(l, n)) {
 			out->folded++;
-			out->deep += memchr(l, ';', n) != NULL;
+			if (memchr(l, ';', n))
+				out->deep++;
+			else if (!out->first_spaced && folded_frame_has_blank(l, n))
+				out->first_spaced = lineno;
 		} else if (!out->first_bad)
 			out->first_bad = lineno;
 		if (!is_blank(l[0])) {
 			prev = l;
 			prevlen = n;
 			continue;
+		}
+		{
+			/* perf script of a recording without -g: "  comm pid time: period event:
+			 * addr sym (dso)" on one line, the command name right-aligned. */
+			size_t k = 0;
+
+			while (k < n && is_blank(l[k]))
+				k++;
+			if (!prev && l[n - 1] == ')' && header_like(l + k, n - k) &&
+			    memchr(l + k, ':', n - k))
+				out->flat++;
 		}
 		if (prev) {
 			out->blocks++;

@@ -117,12 +117,23 @@ static int detect_text(const char *buf, size_t len, const char *name, enum infla
 		*kind = INFLAME_INPUT_PERF_SCRIPT;
 		return 0;
 	}
-	if (sn.folded > 0 && sn.folded * 2 >= sn.lines && (sn.deep > 0 || sn.folded == sn.lines)) {
+	if (sn.folded > 0 && sn.folded * 2 >= sn.lines &&
+	    (sn.deep > 0 || (sn.folded == sn.lines && !sn.first_spaced))) {
 		*kind = INFLAME_INPUT_FOLDED;
 		return 0;
 	}
 	if (sn.lines == 0)
 		snprintf(err, errlen, "%s is not a profile: it holds only comment lines", name);
+	else if (sn.flat * 2 > sn.lines)
+		snprintf(err, errlen,
+			 "%s is perf script output without call stacks: record with "
+			 "\"perf record -g\"",
+			 name);
+	else if (sn.folded == sn.lines)
+		snprintf(err, errlen,
+			 "%s is not a profile: line %u reads as text, not folded stacks (one frame "
+			 "with blanks in it, and no line has two frames; --format folded reads it)",
+			 name, sn.first_spaced);
 	else if (sn.folded > 0)
 		snprintf(err, errlen,
 			 "%s is not a profile: %u of its first %u lines are not folded stacks "

@@ -133,20 +133,22 @@ int inflame__text_is_perfscript(const char *data, size_t len);
  * fraction; difffolded.pl's two counts too), and holds no tab or other control character
  * before the counts. Frames may contain blanks and any punctuation ("operator new(unsigned
  * long)", "<module> (a.py:3)"). A text is folded stacks when at least half of its first lines
- * are, and either one of them has two frames or more or all of them are: prose has lines that
- * end in a number, but rarely a ';' before it. A perf script sample: a header in column 0 (a
- * command name followed by a "pid/tid" or "tid" number, or a line ending in "event:") followed at
- * once by an indented frame line that starts with a hexadecimal address.
+ * are, and either one of them has two frames or more, or all of them are and no frame holds a
+ * blank: prose has lines that end in a number, but rarely a ';' before it. A perf script sample: a
+ * header in column 0 (a command name followed by a "pid/tid" or "tid" number, or a line ending in
+ * "event:") followed at once by an indented frame line that starts with a hexadecimal address.
  */
 int inflame__folded_line_strict(const char *line, size_t n);
 struct inflame__text_sniff {
-	unsigned lines;	    /* non-empty lines looked at, '#' comments aside */
-	unsigned folded;    /* of those, strict folded lines */
-	unsigned deep;	    /* of those, lines with two frames or more (a ';') */
-	unsigned first_bad; /* the first line (1-based) that is not a strict folded line */
-	unsigned blocks;    /* column-0 lines followed by an indented line */
-	unsigned samples;   /* of those, perf script samples */
-	int perf_header;    /* starts with perf script's "# ========" header */
+	unsigned lines;	       /* non-empty lines looked at, '#' comments aside */
+	unsigned folded;       /* of those, strict folded lines */
+	unsigned deep;	       /* of those, lines with two frames or more (a ';') */
+	unsigned first_spaced; /* the first strict line with one frame that holds a blank */
+	unsigned first_bad;    /* the first line (1-based) that is not a strict folded line */
+	unsigned blocks;       /* column-0 lines followed by an indented line */
+	unsigned samples;      /* of those, perf script samples */
+	int perf_header;       /* starts with perf script's "# ========" header */
+	unsigned flat;	       /* perf script samples without a call stack (one line each) */
 };
 /* Looks at the first lines (at most a few thousand) of data. */
 void inflame__text_sniff(const char *data, size_t len, struct inflame__text_sniff *out);
