@@ -96,6 +96,7 @@ static int check_output_dir(const char *pattern)
 	const char *slash = strrchr(pattern, '/');
 	char dir[INFLAME_OUTPUT_MAX];
 	struct stat st;
+	int e = 0;
 
 	if (!slash)
 		snprintf(dir, sizeof(dir), ".");
@@ -105,11 +106,13 @@ static int check_output_dir(const char *pattern)
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - pattern), pattern);
 	if (strchr(dir, '%'))
 		return 0;
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK) < 0) {
-		int e = errno ? errno : ENOTDIR;
-
-		if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
-			e = ENOTDIR;
+	if (stat(dir, &st) < 0)
+		e = errno;
+	else if (!S_ISDIR(st.st_mode))
+		e = ENOTDIR;
+	else if (access(dir, W_OK | X_OK) < 0)
+		e = errno;
+	if (e) {
 		ERR("cannot write dumps to %s: %s\n", pattern, strerror(e));
 		return -e;
 	}
