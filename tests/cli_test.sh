@@ -215,12 +215,18 @@ X
 expect 1 "inflame flamegraph: $T/flat.txt is perf script output without call stacks: record with \"perf record -g\"" -- \
 	flamegraph "$T/flat.txt" -o "$T/out.d/x"
 
-# --help of each command lists only options its man page describes.
-sed 's/\\-/-/g' "$S/doc/inflame.1" >"$T/man"
+# --help of each command lists the options its section of the man page describes, and only
+# those.
+sed 's/\\-/-/g; s/\\f[BIRP]//g' "$S/doc/inflame.1" >"$T/man"
 for cmd in record info collapse report flamegraph; do
 	"$I" $cmd --help >"$T/help" 2>&1 || fail "$cmd --help exits 0"
+	awk -v c="$cmd" '/^\.SS /{ on = ($0 ~ "^\\.SS inflame " c " ") } /^\.SH/{ on = 0 } on' "$T/man" >"$T/section"
+	[ -s "$T/section" ] || fail "no section for $cmd in inflame(1)"
 	for o in $(grep -o -- '--[a-z][a-z-]*' "$T/help" | sort -u); do
-		grep -qF -- "$o" "$T/man" || fail "$cmd --help: $o is not in inflame(1)"
+		grep -qF -- "$o" "$T/section" || fail "$cmd --help: $o is not in its section of inflame(1)"
+	done
+	for o in $(grep -o -- '--[a-z][a-z-]*' "$T/section" | sort -u); do
+		grep -qF -- "$o" "$T/help" || fail "inflame(1) $cmd: $o is not in its --help"
 	done
 done
 ok "--help options are documented"
