@@ -134,9 +134,10 @@ void *inflame_ring_try_reserve(struct inflame_ring *r, size_t len, uint16_t kind
 	return (uint8_t *)h + HDR;
 }
 
-size_t inflame_ring_drain(struct inflame_ring *r,
-			  void (*fn)(void *arg, uint16_t kind, const void *payload, size_t len),
-			  void *arg)
+size_t inflame_ring_drain_until(struct inflame_ring *r,
+				int (*fn)(void *arg, uint16_t kind, const void *payload,
+					  size_t len),
+				void *arg)
 {
 	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
 	uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire);
@@ -155,7 +156,8 @@ size_t inflame_ring_drain(struct inflame_ring *r,
 		if (size < HDR || size > r->size - pos)
 			break; /* cannot happen unless memory was corrupted; stop safely */
 		if (kind != INFLAME_RING_PAD_KIND) {
-			fn(arg, kind, (uint8_t *)h + HDR, size - HDR);
+			if (fn(arg, kind, (uint8_t *)h + HDR, size - HDR))
+				break;
 			n++;
 		}
 		tail += size;
@@ -172,4 +174,26 @@ size_t inflame_ring_drain(struct inflame_ring *r,
 	}
 	atomic_store_explicit(&r->tail, tail, memory_order_release);
 	return n;
+}
+
+struct drain_all_ctx {
+	void (*fn)(void *arg, uint16_t kind, const void *payload, size_t len);
+	void *arg;
+};
+
+static int take_all(void *arg, uint16_t kind, const void *payload, size_t len)
+{
+	struct drain_all_ctx *c = arg;
+
+	c->fn(c->arg, kind, payload, len);
+	return 0;
+}
+
+size_t inflame_ring_drain(struct inflame_ring *r,
+			  void (*fn)(void *arg, uint16_t kind, const void *payload, size_t len),
+			  void *arg)
+{
+	struct drain_all_ctx c = {fn, arg};
+
+	return inflame_ring_drain_until(r, take_all, &c);
 }

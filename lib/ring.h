@@ -94,5 +94,11 @@ static inline int inflame_ring_has_data(struct inflame_ring *r)
 size_t inflame_ring_drain(struct inflame_ring *r,
 			  void (*fn)(void *arg, uint16_t kind, const void *payload, size_t len),
 			  void *arg);
+/* The same, but fn may also refuse a record (return nonzero): the drain stops there, and that
+ * record and those after it stay in the ring for a later drain. */
+size_t inflame_ring_drain_until(struct inflame_ring *r,
+				int (*fn)(void *arg, uint16_t kind, const void *payload,
+					  size_t len),
+				void *arg);
 
 #endif

@@ -35,8 +35,8 @@
 #include <stdatomic.h>
 #include <time.h>
 
-#define WAIT_NS	    (50 * 1000)
-#define WAIT_ROUNDS 20000 /* 1 s in all */
+#define WAIT_STEP_NS 10000000LL	   /* a futex wait for the writer's next pass: 10 ms at most */
+#define WAIT_IDLE_NS 1000000000ULL /* give up after 1 s without a pass */
 
 __thread struct inflame_alloc_tls inflame__alloc_tls __attribute__((tls_model("initial-exec")));
 int inflame__alloc_on;
@@ -178,32 +178,44 @@ static struct inflame_thread *self_slot(void)
 }
 
 /*
- * A producer whose ring refused a record of bytes bytes may wait for the writer to make room
- * (at most WAIT_ROUNDS times WAIT_NS, waking it): in full tracing only, where the user asked
- * for exact results; only the outermost producer (level 0: a nested one may have interrupted
- * the record the writer is stuck on), not inside the loader (the writer may need the loader's
- * lock), not once sampling stopped. Returns 1 when there is room now.
+ * A producer whose ring refused a record of bytes bytes may wait for the writer to make room,
+ * asleep on the writer's pass counter (no spinning: hundreds of waiting threads must leave the
+ * CPU to the writer), for as long as the writer completes passes and at most 1 s without one:
+ * in full tracing only, where the user asked for exact results; only the outermost producer
+ * (level 0: a nested one may have interrupted the record the writer is stuck on), not inside
+ * the loader (the writer may need the loader's lock), not once sampling stopped. Returns 1
+ * when there is room now; the caller counts a drop otherwise.
  */
 int inflame_alloc_wait_room(struct inflame_thread *t, uint64_t bytes)
 {
 	struct inflame_ring *r = &t->ring;
+	unsigned gen;
+	uint64_t idle_since;
 
 	if (!full || atomic_load_explicit(&t->in_dl, memory_order_relaxed))
 		return 0;
 	/* A record that does not fit before the end of the ring is preceded by padding shorter
 	 * than itself: room for twice the record is always enough. */
 	bytes = 2 * (bytes + 16);
-	for (int i = 0; i < WAIT_ROUNDS; i++) {
-		struct timespec ts = {0, WAIT_NS};
+	gen = inflame_writer_drains();
+	idle_since = inflame__now_monotonic();
+	for (;;) {
+		unsigned g;
 
 		if (inflame_ring_used(r, 1) + bytes <= r->size)
 			return 1;
 		if (!atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed))
 			return 0;
 		inflame_writer_request(INFLAME_WRITER_WAKE);
-		nanosleep(&ts, NULL);
+		inflame_writer_wait_drain(gen, WAIT_STEP_NS);
+		g = inflame_writer_drains();
+		if (g != gen) {
+			gen = g;
+			idle_since = inflame__now_monotonic();
+		} else if (inflame__now_monotonic() - idle_since > WAIT_IDLE_NS) {
+			return 0;
+		}
 	}
-	return 0;
 }
 
 void inflame_alloc_record(void *p, size_t size)

@@ -52,6 +52,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/futex.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -60,6 +61,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -504,7 +506,10 @@ static uint64_t stack_id(const uint64_t *frames, uint32_t n)
 	return id;
 }
 
-static void on_record(void *arg, uint16_t kind, const void *payload, size_t len)
+/* Takes one record. Allocation events numbered from the cycle's limit on are refused (left in
+ * the ring for a later cycle): the writer holds only what it can write, however far the
+ * producers run ahead of it. */
+static int on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 {
 	struct drain_ctx *d = arg;
 	const struct inflame_rec *r = payload;
@@ -515,15 +520,19 @@ static void on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 		struct pending p = {0, {.event = INFLAME_EV_FREE, .tid = (uint64_t)d->t->tid}};
 
 		if (len < sizeof(*f))
-			return;
+			return 0;
+		if (f->seq >= pend.limit)
+			return 1;
 		p.seq = f->seq;
 		p.e.addr = f->addr;
 		push_event(&p);
-		return;
+		return 0;
 	}
 	if (len < sizeof(*r) || kind >= INFLAME_EV_COUNT_ ||
 	    len < sizeof(*r) + r->nframes * sizeof(uint64_t))
-		return;
+		return 0;
+	if (kind == INFLAME_EV_ALLOC && r->seq >= pend.limit)
+		return 1;
 	if (r->flags & INFLAME_REC_TRUNCATED)
 		w.truncated++;
 	if (r->flags & INFLAME_REC_SAME_STACK) {
@@ -532,7 +541,7 @@ static void on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 		/* The stack of the thread's previous OUTER record (thread.h). */
 		if (!t->w_last_n) {
 			w.dropped_stacks++; /* cannot happen: the producer saw that record */
-			return;
+			return 0;
 		}
 		if (t->w_last_gen != w.stack_gen) {
 			t->w_last_id = stack_id(t->w_last_frames, t->w_last_n);
@@ -552,7 +561,7 @@ static void on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 	}
 	if (!id && !(r->flags & INFLAME_REC_RESTORE)) {
 		w.dropped_stacks++;
-		return;
+		return 0;
 	}
 	if (kind == INFLAME_EV_ALLOC) {
 		struct pending p = {r->seq,
@@ -566,9 +575,10 @@ static void on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 				     .addr = r->addr}};
 
 		push_event(&p);
-		return;
+		return 0;
 	}
 	put_sample(r->time, (uint64_t)d->t->tid, kind, id, r->weight);
+	return 0;
 }
 
 /* The order of allocation events (alloc.h): by number, an ALLOC before a FREE of the same
@@ -681,13 +691,44 @@ static void push_event(const struct pending *p)
 		pending_push(p);
 }
 
-/* One pass over every ring; exited threads are drained completely and released. */
-static void drain_all(void)
+/* Passes over the rings, for producers that wait for room (a futex word), and a heartbeat of
+ * the writer's work, for the exit path that waits for it. */
+static _Atomic unsigned drains;
+static _Atomic int drain_waiters;
+static _Atomic uint64_t heartbeat;
+
+unsigned inflame_writer_drains(void)
+{
+	return atomic_load_explicit(&drains, memory_order_acquire);
+}
+
+void inflame_writer_wait_drain(unsigned gen, long timeout_ns)
+{
+	struct timespec ts = {timeout_ns / 1000000000L, timeout_ns % 1000000000L};
+	int saved = errno;
+
+	atomic_fetch_add(&drain_waiters, 1);
+	if (atomic_load(&drains) == gen)
+		syscall(SYS_futex, &drains, FUTEX_WAIT_PRIVATE, gen, &ts, NULL, 0);
+	atomic_fetch_sub(&drain_waiters, 1);
+	errno = saved;
+}
+
+static void drained(void)
+{
+	atomic_fetch_add_explicit(&drains, 1, memory_order_release);
+	if (atomic_load(&drain_waiters))
+		syscall(SYS_futex, &drains, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+/* One pass over every ring. The last pass before a file is closed for good (final) takes
+ * everything. */
+static void drain_all(int final)
 {
 	int n = inflame_thread_high_water();
 	/* Strictly below the value read now: a FREE may still read this value after the read
 	 * (and must come after the ALLOC that made it, which may not be drained yet). */
-	uint64_t limit = atomic_load(&inflame__alloc_seq);
+	uint64_t limit = final ? UINT64_MAX : atomic_load(&inflame__alloc_seq);
 	int busy = 0;
 
 	for (int i = 0; i < n && busy < 2; i++) {
@@ -706,11 +747,13 @@ static void drain_all(void)
 		struct drain_ctx d = {t};
 
 		if (st == INFLAME_SLOT_ACTIVE || st == INFLAME_SLOT_EXITED)
-			inflame_ring_drain(&t->ring, on_record, &d);
+			inflame_ring_drain_until(&t->ring, on_record, &d);
+		atomic_fetch_add_explicit(&heartbeat, 1, memory_order_relaxed);
 	}
 	pend.direct = 0;
 	write_pending(limit);
 	flush_samples();
+	drained();
 }
 
 static void release_exited(void)
@@ -723,8 +766,11 @@ static void release_exited(void)
 		if (atomic_load_explicit(&t->state, memory_order_acquire) == INFLAME_SLOT_EXITED) {
 			struct drain_ctx d = {t};
 
-			/* The thread may have written more between drain_all() and its exit. */
-			inflame_ring_drain(&t->ring, on_record, &d);
+			/* The thread may have written more between drain_all() and its exit; what
+			 * is numbered past this cycle's limit waits for the next one. */
+			inflame_ring_drain_until(&t->ring, on_record, &d);
+			if (inflame_ring_has_data(&t->ring))
+				continue;
 			w.dropped_released += atomic_load(&t->ring.dropped);
 			inflame_thread_release(t);
 		}
@@ -814,8 +860,9 @@ static void close_current(void)
 	inflame_log(INFLAME_LOG_DEBUG, "wrote %s", w.path);
 }
 
-/* One cycle: modules, rings, names, stats. Called with cycle_lock held. */
-static void cycle(void)
+/* One cycle: modules, rings, names, stats; final before a file is closed for good (exit,
+ * exec). Called with cycle_lock held. */
+static void cycle(int final)
 {
 	if (w.fd >= 0)
 		fd_is_ours();
@@ -823,7 +870,7 @@ static void cycle(void)
 		open_next();
 	if (inflame_modules_refresh(0))
 		write_modules();
-	drain_all();
+	drain_all(final);
 	write_threads(0);
 	release_exited();
 	if (inflame__now_monotonic() - w.last_fd_check > 250000000ull) {
@@ -848,7 +895,7 @@ static void serve(int req)
 		w.next_rotation = now + (uint64_t)inflame__prof.cfg.interval * 1000000000ull;
 	}
 	pthread_mutex_lock(&w.cycle_lock);
-	cycle();
+	cycle((req & (INFLAME_WRITER_FINISH | INFLAME_WRITER_STOP)) != 0);
 	if (req & (INFLAME_WRITER_DUMP | INFLAME_WRITER_FINISH | INFLAME_WRITER_STOP))
 		close_current();
 	if ((req & INFLAME_WRITER_DUMP) && !(req & (INFLAME_WRITER_FINISH | INFLAME_WRITER_STOP)))
@@ -985,19 +1032,30 @@ void inflame_writer_stop(void)
 	if (!w.running) {
 		/* no thread (it could not start, or we are in a fork child before it did) */
 		pthread_mutex_lock(&w.cycle_lock);
-		cycle();
+		cycle(1);
 		close_current();
 		pthread_mutex_unlock(&w.cycle_lock);
 		return;
 	}
 	inflame_writer_request(INFLAME_WRITER_STOP);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += 5;
-	if (pthread_timedjoin_np(w.thread, NULL, &ts) != 0)
-		inflame_log(INFLAME_LOG_QUIET,
-			    "the writer did not finish in time; %s may be cut "
-			    "short",
-			    w.path);
+	/* Full tracing can leave a lot in the rings: wait while the writer works through it. */
+	for (uint64_t seen = atomic_load(&heartbeat), idle = 0;;) {
+		uint64_t beat;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		if (pthread_timedjoin_np(w.thread, NULL, &ts) == 0)
+			break;
+		beat = atomic_load(&heartbeat);
+		idle = beat == seen ? idle + 1 : 0;
+		seen = beat;
+		if (idle == 5) {
+			inflame_log(INFLAME_LOG_QUIET,
+				    "the writer made no progress for 5 s; %s may be cut short",
+				    w.path);
+			break;
+		}
+	}
 	w.running = 0;
 }
 

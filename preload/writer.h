@@ -23,8 +23,15 @@ void inflame_writer_request(int what);
 /* Asks the writer to finish the current file and waits up to timeout_ms for it. Returns 0 when
  * done. Not async-signal-safe. */
 int inflame_writer_finish_sync(int timeout_ms);
-/* Final write and stop (exit). Waits up to a few seconds. Not async-signal-safe. */
+/* Final write and stop (exit). Waits for as long as the writer makes progress, and gives up
+ * after 5 s without any. Not async-signal-safe. */
 void inflame_writer_stop(void);
+/* How many passes over the rings the writer has completed (it only grows). Async-signal-safe. */
+unsigned inflame_writer_drains(void);
+/* Waits until the writer completes a pass after the one numbered gen (inflame_writer_drains),
+ * or timeout_ns passes, without spinning: a futex wait. Async-signal-safe. */
+void inflame_writer_wait_drain(unsigned gen, long timeout_ns);
+
 /* fork: the prepare handler waits for the writer to be between cycles and holds it there. */
 void inflame_writer_prefork(void);
 void inflame_writer_postfork_parent(void);

@@ -172,12 +172,50 @@ static void test_concurrent(void **state)
 	inflame_ring_destroy(&r);
 }
 
+/* Refuses values from 5 on: the drain stops there. */
+static int below_five(void *arg, uint16_t kind, const void *payload, size_t len)
+{
+	uint64_t v;
+
+	memcpy(&v, payload, sizeof(v));
+	if (v >= 5)
+		return 1;
+	collect(arg, kind, payload, len);
+	return 0;
+}
+
+/* A drain that refuses a record leaves it and those after it for the next drain, across
+ * wrap-arounds, and frees only the space of what it took. */
+static void test_drain_until(void **state)
+{
+	static struct seen s;
+	struct inflame_ring r;
+
+	(void)state;
+	assert_int_equal(inflame_ring_init(&r, 4096), 0);
+	for (int round = 0; round < 50; round++) {
+		for (uint64_t v = 0; v < 10; v++)
+			put(&r, v, 8 + (size_t)(round * 11 + (int)v * 5) % 200);
+		s.n = 0;
+		assert_int_equal(inflame_ring_drain_until(&r, below_five, &s), 5);
+		assert_int_equal(s.n, 5);
+		assert_int_equal(s.vals[4], 4);
+		assert_true(inflame_ring_has_data(&r));
+		assert_int_equal(inflame_ring_drain_until(&r, below_five, &s), 0);
+		s.n = 0;
+		assert_int_equal(inflame_ring_drain(&r, collect, &s), 5);
+		assert_int_equal(s.vals[0], 5);
+		assert_int_equal(s.vals[4], 9);
+		assert_false(inflame_ring_has_data(&r));
+	}
+	inflame_ring_destroy(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_order_and_wrap),
-	    cmocka_unit_test(test_full_drops),
-	    cmocka_unit_test(test_nested_producer),
+	    cmocka_unit_test(test_order_and_wrap), cmocka_unit_test(test_drain_until),
+	    cmocka_unit_test(test_full_drops),	   cmocka_unit_test(test_nested_producer),
 	    cmocka_unit_test(test_concurrent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
