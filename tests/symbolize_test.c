@@ -87,7 +87,7 @@ static const char *sym1(struct inflame_symbolizer *s, uint64_t addr, int is_retu
 static void test_known_functions(void **state)
 {
 	struct prog p;
-	struct inflame_symbolizer *s = inflame_symbolize_new(0);
+	struct inflame_symbolizer *s = inflame_symbolize_new(0, NULL);
 
 	(void)state;
 	run_prog("symtest", &p);
@@ -116,7 +116,7 @@ static void test_inlines(void **state)
 {
 	const char *names[INFLAME_SYMBOLIZE_MAX_NAMES];
 	struct prog p;
-	struct inflame_symbolizer *s = inflame_symbolize_new(1);
+	struct inflame_symbolizer *s = inflame_symbolize_new(1, NULL);
 	int n;
 
 	(void)state;
@@ -129,7 +129,7 @@ static void test_inlines(void **state)
 	assert_string_equal(names[1], "symtest_outer");
 	/* Without expansion, only the containing function. */
 	inflame_symbolize_free(s);
-	s = inflame_symbolize_new(0);
+	s = inflame_symbolize_new(0, NULL);
 	inflame_symbolize_add_module(s, p.bias, p.lo, p.hi, p.path, strlen(p.path), p.bid,
 				     p.bidlen);
 	n = inflame_symbolize_addr(s, p.inlined_ret, 1, names);
@@ -142,7 +142,7 @@ static void test_inlines(void **state)
 static void test_stripped(void **state)
 {
 	struct prog p;
-	struct inflame_symbolizer *s = inflame_symbolize_new(1);
+	struct inflame_symbolizer *s = inflame_symbolize_new(1, NULL);
 	char path[4200], want[128];
 
 	(void)state;
@@ -156,21 +156,26 @@ static void test_stripped(void **state)
 	inflame_symbolize_free(s);
 }
 
-/* A build-id other than the file's is detected, and symbols still resolve. */
+/* A build-id other than the file's is detected: the file is another build, so its symbols
+ * would name the wrong functions; the frames are offsets, and the module is reported once. */
 static void test_buildid_mismatch(void **state)
 {
 	struct prog p;
-	struct inflame_symbolizer *s = inflame_symbolize_new(1);
+	struct inflame_symbolizer *s = inflame_symbolize_new(1, "/nonexistent");
 	uint8_t other[20];
+	char want[128];
 
 	(void)state;
 	run_prog("symtest", &p);
 	memset(other, 0xab, sizeof(other));
 	inflame_symbolize_add_module(s, p.bias, p.lo, p.hi, p.path, strlen(p.path), other,
 				     sizeof(other));
-	assert_string_equal(sym1(s, p.alpha, 0), "symtest_alpha");
+	snprintf(want, sizeof(want), "[symtest+0x%llx]", (unsigned long long)(p.alpha - p.bias));
+	assert_string_equal(sym1(s, p.alpha, 0), want);
 	assert_int_equal(inflame_symbolize_mismatches(s), 1);
 	assert_string_equal(inflame_symbolize_mismatch_path(s, 0), p.path);
+	assert_string_equal(inflame_symbolize_mismatch_build_id(s, 0),
+			    "abababababababababababababababababababab");
 	inflame_symbolize_free(s);
 }
 
@@ -178,7 +183,7 @@ static void test_buildid_mismatch(void **state)
 static void test_demangle(void **state)
 {
 	struct prog p;
-	struct inflame_symbolizer *s = inflame_symbolize_new(1);
+	struct inflame_symbolizer *s = inflame_symbolize_new(1, NULL);
 
 	(void)state;
 	run_prog("symtest_cxx", &p);
@@ -192,7 +197,7 @@ static void test_demangle(void **state)
 /* Missing files, vdso, addresses in no module, overlapping generations. */
 static void test_unknowns(void **state)
 {
-	struct inflame_symbolizer *s = inflame_symbolize_new(1);
+	struct inflame_symbolizer *s = inflame_symbolize_new(1, NULL);
 
 	(void)state;
 	assert_int_equal(inflame_symbolize_add_module(s, 0x10000, 0x11000, 0x20000,
@@ -217,7 +222,7 @@ static void test_unknowns(void **state)
 /* Many distinct addresses: the cache grows and keeps answers. */
 static void test_cache_growth(void **state)
 {
-	struct inflame_symbolizer *s = inflame_symbolize_new(1);
+	struct inflame_symbolizer *s = inflame_symbolize_new(1, NULL);
 	char want[64];
 
 	(void)state;
