@@ -193,6 +193,66 @@ static void test_buildid_mismatch(void **state)
 	inflame_symbolize_free(s);
 }
 
+/* Runs a shell command; returns its exit status. */
+static int sh(const char *fmt, const char *a, const char *b)
+{
+	char cmd[9000];
+
+	snprintf(cmd, sizeof(cmd), fmt, a, b);
+	return system(cmd);
+}
+
+/* The file at the recorded path is another build: the build that ran is found in a debug
+ * directory, as DIR/.build-id/xx/rest.debug (a real debug file, made with objcopy
+ * --only-keep-debug when binutils is installed) or as DIR/path.debug, with several
+ * directories in the list. */
+static void test_debug_dirs(void **state)
+{
+	struct prog p, other;
+	struct inflame_symbolizer *s;
+	char dir[] = "/tmp/inflame-symdbg-XXXXXX", id[129], sub[4200], dirs[4300];
+	char fake[4200];
+
+	(void)state;
+	run_prog("symtest", &p);
+	run_prog("symtest_cxx", &other);
+	assert_non_null(mkdtemp(dir));
+	for (size_t i = 0; i < p.bidlen; i++)
+		sprintf(id + 2 * i, "%02x", p.bid[i]);
+	snprintf(sub, sizeof(sub), "%s/.build-id/%.2s", dir, id);
+	assert_int_equal(sh("mkdir -p '%s'%s", sub, ""), 0);
+	snprintf(sub + strlen(sub), sizeof(sub) - strlen(sub), "/%s.debug", id + 2);
+	if (sh("objcopy --only-keep-debug '%s' '%s' 2>/dev/null", p.path, sub) != 0)
+		assert_int_equal(sh("cp '%s' '%s'", p.path, sub), 0);
+	/* The recorded path holds another program; the list has a missing directory first
+	 * and a trailing slash. */
+	snprintf(dirs, sizeof(dirs), "/nonexistent/debug:%s/", dir);
+	s = inflame_symbolize_new(0, dirs);
+	inflame_symbolize_add_module(s, p.bias, p.lo, p.hi, other.path, strlen(other.path), p.bid,
+				     p.bidlen);
+	assert_string_equal(sym1(s, p.alpha, 0), "symtest_alpha");
+	assert_string_equal(sym1(s, p.beta + 1, 1), "symtest_beta");
+	assert_int_equal(inflame_symbolize_mismatches(s), 0);
+	inflame_symbolize_free(s);
+
+	/* DIR/path.debug, for a path that no longer exists. */
+	assert_int_equal(sh("rm -rf '%s/.build-id'%s", dir, ""), 0);
+	snprintf(fake, sizeof(fake), "/gone/bin/symtest");
+	snprintf(sub, sizeof(sub), "%s/gone/bin", dir);
+	assert_int_equal(sh("mkdir -p '%s'%s", sub, ""), 0);
+	assert_int_equal(sh("cp '%s' '%s/symtest.debug'", p.path, sub), 0);
+	s = inflame_symbolize_new(0, dir);
+	inflame_symbolize_add_module(s, p.bias, p.lo, p.hi, fake, strlen(fake), p.bid, p.bidlen);
+	assert_string_equal(sym1(s, p.alpha, 0), "symtest_alpha");
+	inflame_symbolize_free(s);
+	/* Not in the list: offsets. */
+	s = inflame_symbolize_new(0, "/nonexistent");
+	inflame_symbolize_add_module(s, p.bias, p.lo, p.hi, fake, strlen(fake), p.bid, p.bidlen);
+	assert_string_not_equal(sym1(s, p.alpha, 0), "symtest_alpha");
+	inflame_symbolize_free(s);
+	assert_int_equal(sh("rm -rf '%s'%s", dir, ""), 0);
+}
+
 /* C++ names come out demangled. */
 static void test_demangle(void **state)
 {
@@ -419,6 +479,7 @@ int main(void)
 	    cmocka_unit_test(test_other_languages_and_aliases),
 	    cmocka_unit_test(test_libc_names),
 	    cmocka_unit_test(test_stripped_entry_and_plt),
+	    cmocka_unit_test(test_debug_dirs),
 	};
 
 	unsetenv("DEBUGINFOD_URLS");

@@ -147,7 +147,7 @@ static int set_debug_dirs(struct inflame_symbolizer *s, const char *list)
 	plen = (size_t)sprintf(s->debuginfo_path, ":.debug");
 	while (*p) {
 		const char *colon = strchr(p, ':');
-		size_t n = colon ? (size_t)(colon - p) : strlen(p);
+		size_t full = colon ? (size_t)(colon - p) : strlen(p), n = full;
 
 		while (n > 1 && p[n - 1] == '/')
 			n--;
@@ -160,8 +160,8 @@ static int set_debug_dirs(struct inflame_symbolizer *s, const char *list)
 			memcpy(s->debuginfo_path + plen, p, n);
 			plen += n;
 		}
-		p += n;
-		while (*p == '/' || *p == ':')
+		p += full;
+		if (*p == ':')
 			p++;
 	}
 	s->debuginfo_path[plen] = '\0';
