@@ -426,15 +426,22 @@ static int own_vdso(const struct module *m)
 	return fd;
 }
 
-/* Better aliases rank lower: a symbol with a size, then global over weak over local, then
- * fewer leading underscores; ties go to the shorter name, then the first in byte order. */
+/*
+ * Better aliases rank lower. The rule is perf's, so that both name a function alike, with one
+ * change: a symbol of a non-default version ("cfree@GLIBC_2.2.5", kept for programs linked
+ * long ago; only a full symbol table shows versions) loses to the others. Then: a symbol with
+ * a size, a non-weak one, a global one, the fewest leading underscores; ties go to the
+ * longest name (versions left out), then the first in byte order.
+ */
 static int alias_rank(const GElf_Sym *sym, const char *name)
 {
 	int bind = GELF_ST_BIND(sym->st_info);
-	int r = sym->st_size ? 0 : 1000;
+	const char *at = strchr(name, '@');
+	int r = at && at[1] != '@' ? 10000 : 0;
 	int u = 0;
 
-	r += bind == STB_GLOBAL ? 0 : bind == STB_WEAK ? 100 : 200;
+	r += sym->st_size ? 0 : 1000;
+	r += bind == STB_GLOBAL ? 0 : bind == STB_WEAK ? 200 : 100;
 	while (name[u] == '_' && u < 9)
 		u++;
 	return r + 10 * u;
@@ -443,6 +450,7 @@ static int alias_rank(const GElf_Sym *sym, const char *name)
 static int cmp_alias(const void *a, const void *b)
 {
 	const struct alias *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
 	int c;
 
 	if (x->addr != y->addr)
@@ -450,8 +458,8 @@ static int cmp_alias(const void *a, const void *b)
 	if (x->rank != y->rank)
 		return x->rank - y->rank;
 	if (x->len != y->len)
-		return x->len < y->len ? -1 : 1;
-	c = strncmp(x->name, y->name, x->len);
+		return x->len > y->len ? -1 : 1;
+	c = strncmp(x->name, y->name, n);
 	return c;
 }
 

@@ -69,15 +69,16 @@ __attribute__((noinline)) int symtest_c_llvm(int x)
 	return x + 8;
 }
 
-/* One function, four names: the reader shows the global one with the fewest leading
- * underscores and, among those, the shortest ("symtest_gamma"). */
+/* One function, five names: the reader shows, as perf does, the global one with the fewest
+ * leading underscores and, among those, the longest ("symtest_gamma"). */
 __attribute__((noinline)) int symtest_gamma(int x)
 {
 	return x * 5;
 }
 int __symtest_gamma(int x) __attribute__((alias("symtest_gamma")));
-int symtest_gamma_long_alias(int x) __attribute__((alias("symtest_gamma")));
+int symtest_g(int x) __attribute__((alias("symtest_gamma")));
 int gamma_w(int x) __attribute__((weak, alias("symtest_gamma")));
+static int symtest_gamma_local(int x) __attribute__((alias("symtest_gamma"), used));
 
 static int phdr_cb(struct dl_phdr_info *info, size_t size, void *arg)
 {
