@@ -344,12 +344,13 @@ static int self_cb(struct dl_phdr_info *info, size_t size, void *arg)
 /* Debian's libc: its symbol table (in libc6-dbg's debug file when installed) names functions
  * with their versions ("__libc_start_main@@GLIBC_2.34") and exports aliases (malloc and
  * __libc_malloc; free and the compat cfree@GLIBC_2.2.5, whose version only that table
- * shows): frames show the plain, public name. */
+ * shows; the weak wait4 and the local __GI___wait4): frames show the plain, public name. */
 static void test_libc_names(void **state)
 {
 	struct {
 		const char *name;
-	} cases[] = {{"__libc_start_main"}, {"malloc"}, {"free"}, {"clock_gettime"}, {"memcpy"}};
+	} cases[] = {{"__libc_start_main"}, {"malloc"}, {"free"},
+		     {"clock_gettime"},	    {"memcpy"}, {"wait4"}};
 	int dbg = access("/usr/lib/debug/.build-id", F_OK) == 0;
 	struct inflame_symbolizer *s = inflame_symbolize_new(0, NULL);
 

@@ -427,11 +427,13 @@ static int own_vdso(const struct module *m)
 }
 
 /*
- * Better aliases rank lower. The rule is perf's, so that both name a function alike, with one
- * change: a symbol of a non-default version ("cfree@GLIBC_2.2.5", kept for programs linked
- * long ago; only a full symbol table shows versions) loses to the others. Then: a symbol with
- * a size, a non-weak one, a global one, the fewest leading underscores; ties go to the
- * longest name (versions left out), then the first in byte order.
+ * Better aliases rank lower. The rule is perf's, so that both name a function alike, with two
+ * changes. A symbol of a non-default version ("cfree@GLIBC_2.2.5", kept for programs linked
+ * long ago; only a full symbol table shows versions) loses to the others. And global beats
+ * weak beats local, where perf puts local before weak: a library's local aliases are its
+ * internal names (glibc's "__GI___wait4" for the public, weak "wait4"). Then: a symbol with a
+ * size, the fewest leading underscores; ties go to the longest name (versions left out), then
+ * the first in byte order.
  */
 static int alias_rank(const GElf_Sym *sym, const char *name)
 {
@@ -441,7 +443,7 @@ static int alias_rank(const GElf_Sym *sym, const char *name)
 	int u = 0;
 
 	r += sym->st_size ? 0 : 1000;
-	r += bind == STB_GLOBAL ? 0 : bind == STB_WEAK ? 200 : 100;
+	r += bind == STB_GLOBAL ? 0 : bind == STB_WEAK ? 100 : 200;
 	while (name[u] == '_' && u < 9)
 		u++;
 	return r + 10 * u;
