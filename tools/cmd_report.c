@@ -157,6 +157,8 @@ int inflame_cmd_report(int argc, char **argv)
 	int ch, status = 0;
 
 	memset(&o, 0, sizeof(o));
+	o.on_stale = inflame_inputopts_warn_stale;
+	o.on_stale_arg = (void *)"inflame report: ";
 	memset(&st, 0, sizeof(st));
 	o.view = INFLAME_VIEW_DEFAULT_;
 	optind = 1;
@@ -221,11 +223,6 @@ int inflame_cmd_report(int argc, char **argv)
 				"inflame report: warning: %s: dump cut short (crash or "
 				"kill); using what was written\n",
 				argv[i]);
-		if (one.buildid_mismatch)
-			fprintf(stderr,
-				"inflame report: warning: %s: %" PRIu64 " binaries changed since "
-				"the run; their symbols may be wrong\n",
-				argv[i], one.buildid_mismatch);
 		if (one.missing_stacks)
 			fprintf(stderr,
 				"inflame report: warning: %s: %" PRIu64

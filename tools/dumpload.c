@@ -1012,7 +1012,8 @@ static int load(const char *path, const void *data, size_t size, const struct in
 		return rc;
 	}
 	l->pid = l->r.hdr.pid;
-	l->sym = inflame_symbolize_new(1);
+	l->sym = inflame_symbolize_new(!o->no_inline, o->debug_dirs ? o->debug_dirs
+								    : getenv("INFLAME_DEBUG_DIRS"));
 	l->srec = malloc(sizeof(*l->srec));
 	if (!l->sym || !l->srec) {
 		rc = -ENOMEM;
@@ -1095,6 +1096,9 @@ static int load(const char *path, const void *data, size_t size, const struct in
 	st->dropped += l->stat[INFLAME_STAT_DROPPED_RING] + l->stat[INFLAME_STAT_DROPPED_STACKS];
 	st->damaged_chunks += l->damaged;
 	st->buildid_mismatch += inflame_symbolize_mismatches(l->sym);
+	for (uint64_t i = 0; o->on_stale && i < inflame_symbolize_mismatches(l->sym); i++)
+		o->on_stale(o->on_stale_arg, inflame_symbolize_mismatch_path(l->sym, i),
+			    inflame_symbolize_mismatch_build_id(l->sym, i));
 out:
 	if (rc == -ENOMEM)
 		snprintf(err, errlen, "out of memory");

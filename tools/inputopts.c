@@ -83,6 +83,17 @@ int inflame_inputopts_handle(int c, const char *arg, struct inflame_load_opts *l
 	case INFLAME_INOPT_NOCOMM:
 		lo->no_comm = 1;
 		return 0;
+	case INFLAME_INOPT_NOINLINE:
+		lo->no_inline = 1;
+		return 0;
+	case INFLAME_INOPT_DEBUGDIR:
+		if (!arg[0] || (arg[0] != '/' && arg[0] != ':')) {
+			fprintf(stderr, "%s--debug-dir expects absolute directories, got '%s'\n",
+				cmd, arg);
+			return -EINVAL;
+		}
+		lo->debug_dirs = arg;
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -184,15 +195,51 @@ int inflame_inputopts_nonempty(const struct inflame_stackset *ss,
 	return -ENODATA;
 }
 
+/* The modules already warned about as changed since the run ("path\0build-id\0" each): one
+ * warning per module over all the inputs of a command. */
+static char *stale_seen;
+static size_t stale_len;
+
+void inflame_inputopts_warn_stale(void *arg, const char *path, const char *build_id)
+{
+	const char *cmd = arg;
+	size_t pl = strlen(path) + 1, bl = strlen(build_id) + 1;
+	char *n;
+
+	for (size_t i = 0; i < stale_len;) {
+		size_t a = strlen(stale_seen + i) + 1, b = strlen(stale_seen + i + a) + 1;
+
+		if (!strcmp(stale_seen + i, path) && !strcmp(stale_seen + i + a, build_id))
+			return;
+		i += a + b;
+	}
+	fprintf(stderr,
+		"%s%s changed since it was profiled (build-id %s); its frames are shown as "
+		"offsets\n",
+		cmd, path, build_id);
+	n = realloc(stale_seen, stale_len + pl + bl);
+	if (!n)
+		return;
+	stale_seen = n;
+	memcpy(stale_seen + stale_len, path, pl);
+	memcpy(stale_seen + stale_len + pl, build_id, bl);
+	stale_len += pl + bl;
+}
+
 int inflame_inputopts_load(const char *input, const struct inflame_load_opts *lo,
 			   struct inflame_stackset *ss, struct inflame_load_stats *one,
 			   const char *cmd)
 {
+	struct inflame_load_opts o = *lo;
 	char err[512];
 	int rc;
 
 	memset(one, 0, sizeof(*one));
-	rc = inflame_source_load(input, lo, ss, one, err, sizeof(err));
+	if (!o.on_stale) {
+		o.on_stale = inflame_inputopts_warn_stale;
+		o.on_stale_arg = (void *)cmd;
+	}
+	rc = inflame_source_load(input, &o, ss, one, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "%s%s\n", cmd, err);
 		return rc;

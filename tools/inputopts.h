@@ -1,6 +1,7 @@
 /*
  * The input options shared by every command that reads profiles (collapse, report,
- * flamegraph): --event, --format, --threads, --tid[=N], --pid[=N], --addrs, --no-comm. A
+ * flamegraph): --event, --format, --threads, --tid[=N], --pid[=N], --addrs, --no-comm,
+ * --no-inline, --debug-dir. A
  * command lists INFLAME_INPUT_LONGOPTS in its getopt_long table and passes the codes it does
  * not know itself to inflame_inputopts_handle().
  */
@@ -19,6 +20,8 @@ enum {
 	INFLAME_INOPT_PID,
 	INFLAME_INOPT_ADDRS,
 	INFLAME_INOPT_NOCOMM,
+	INFLAME_INOPT_NOINLINE,
+	INFLAME_INOPT_DEBUGDIR,
 	INFLAME_INOPT_END_
 };
 
@@ -29,8 +32,10 @@ enum {
 	    {"tid", optional_argument, NULL, INFLAME_INOPT_TID},                                   \
 	    {"pid", optional_argument, NULL, INFLAME_INOPT_PID},                                   \
 	    {"addrs", no_argument, NULL, INFLAME_INOPT_ADDRS},                                     \
+	    {"no-comm", no_argument, NULL, INFLAME_INOPT_NOCOMM},                                  \
+	    {"no-inline", no_argument, NULL, INFLAME_INOPT_NOINLINE},                              \
 	{                                                                                          \
-		"no-comm", no_argument, NULL, INFLAME_INOPT_NOCOMM                                 \
+		"debug-dir", required_argument, NULL, INFLAME_INOPT_DEBUGDIR                       \
 	}
 
 /* The usage lines describing them. */
@@ -41,7 +46,10 @@ enum {
 	"  --pid             a root frame per process (\"comm-pid\")\n"                            \
 	"  --pid=N, --tid=N  keep only this process or thread\n"                                   \
 	"  --addrs           perf script: keep +0x offsets and addresses of unknown frames\n"      \
-	"  --no-comm         perf script: no process name root frame\n"
+	"  --no-comm         perf script: no process name root frame\n"                            \
+	"  --no-inline       dumps: no frames for inlined functions\n"                             \
+	"  --debug-dir DIRS  dumps: debug directories, colon-separated (default\n"                 \
+	"                    $INFLAME_DEBUG_DIRS, else /usr/lib/debug)\n"
 
 /* Is c one of the shared codes? */
 static inline int inflame_inputopts_owns(int c)
@@ -80,6 +88,11 @@ int inflame_inputopts_nonempty(const struct inflame_stackset *ss,
 			       const struct inflame_load_opts *lo, enum inflame_view view_used,
 			       const char *const *inputs, int n, const char *cmd);
 
+/* The on_stale callback of struct inflame_load_opts that inflame_inputopts_load() uses: prints
+ * that path changed since it was profiled, once per module and build-id over the whole
+ * command, prefixed with arg (the command's prefix, a string). */
+void inflame_inputopts_warn_stale(void *arg, const char *path, const char *build_id);
+
 /* For the live views (not for one input): replays the dumps of each run among the inputs
  * together (inflame_live_chain_new, source.h) and sets lo->chain, which the caller frees with
  * inflame_live_chain_free() after loading. Returns 0, or a negative errno after printing the
@@ -88,7 +101,8 @@ int inflame_inputopts_chain(const char *const *inputs, int n, struct inflame_loa
 			    const char *cmd);
 
 /* Loads one input into ss with inflame_source_load(), printing (prefixed with cmd) the error
- * or the warnings about it: lines that did not parse, samples skipped, a file cut short.
+ * or the warnings about it: lines that did not parse, samples skipped, a file cut short, a
+ * binary changed since the run (once per module and build-id over the whole command).
  * Returns 0 or the loader's negative errno; *one receives the input's statistics. */
 int inflame_inputopts_load(const char *input, const struct inflame_load_opts *lo,
 			   struct inflame_stackset *ss, struct inflame_load_stats *one,

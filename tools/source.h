@@ -46,6 +46,13 @@ struct inflame_load_opts {
 	int no_comm;	/* perf script: no process-name root frame */
 	/* live, live-count: dumps of one process replayed together (inflame_live_chain_new) */
 	struct inflame_live_chain *chain;
+	int no_inline;		/* dumps: no frames for inlined functions */
+	const char *debug_dirs; /* dumps: colon-separated debug directories (NULL:
+				 * $INFLAME_DEBUG_DIRS, else /usr/lib/debug) */
+	/* dumps: called once per module whose recorded build-id matches no file found (its
+	 * frames are then "[module+0xoffset]"), with its path and the build-id in hex */
+	void (*on_stale)(void *arg, const char *path, const char *build_id);
+	void *on_stale_arg;
 };
 
 struct inflame_load_stats {

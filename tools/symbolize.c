@@ -1,15 +1,29 @@
 /*
- * The symbolizer. It owns three things: the module table, the address cache and a pool of
- * names.
+ * The symbolizer. It owns four things: the module table, the per-module name tables, the
+ * address cache and a pool of names.
  *
  * The module table is an array in the order modules were added; a lookup scans it from the
  * end so that, where modules of different generations overlap (an object unloaded and another
  * loaded at its place), the later one wins. Each module gets its own libdw session (Dwfl),
  * opened on first use with dwfl_report_elf() at the recorded load bias and the standard
- * offline callbacks (build-id directories, .gnu_debuglink, MiniDebugInfo); a module that
- * cannot be opened is remembered as such and its addresses are named "[module+0xoffset]".
- * Keeping one session per module means overlapping generations never confuse libdw's own
- * address lookup.
+ * offline callbacks (build-id directories, .gnu_debuglink, MiniDebugInfo) over the debug
+ * directories; a module that cannot be opened is remembered as such and its addresses are
+ * named "[module+0xoffset]". Keeping one session per module means overlapping generations
+ * never confuse libdw's own address lookup.
+ *
+ * Which file a module is read from is decided by the build-id the dump recorded: the file at
+ * the recorded path when its build-id matches, else a file with that build-id in a debug
+ * directory (DIR/.build-id/xx/rest.debug, DIR/.build-id/xx/rest, DIR/path.debug, DIR/path),
+ * else none: a program rebuilt since the run is "stale", counted, and its frames are offsets
+ * rather than the names of another build's functions. The vDSO has no file: it is read from
+ * this process's own vDSO when the build-ids match (same kernel build), else named "[vdso]".
+ *
+ * Names are made readable once per module and address (see clean_name() and best_alias()):
+ * symbol versions dropped, one name per address where a library exports aliases, C++ and Rust
+ * demangled (libiberty's cplus_demangle), LLVM's ".llvm.N" suffixes dropped. Stripped
+ * executables keep two things a reader can still name: PLT stubs ("func@plt", from the
+ * relocations of the GOT slots they jump through, x86-64 only) and the entry point ("_start",
+ * from e_entry and the range of its unwind entry).
  *
  * The cache is an open-addressing table keyed by the looked-up address (the call site for
  * return addresses), holding an offset into the name pool and a name count; a cached entry's
@@ -18,25 +32,41 @@
 #include "symbolize.h"
 
 #include <elfutils/libdw.h>
+#include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
 #include <dwarf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <gelf.h>
 #include <inttypes.h>
+#include <libiberty/demangle.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* From the C++ runtime (libstdc++), declared here to keep this file C. */
-extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
 
 enum mod_state {
 	MOD_UNOPENED = 0,
 	MOD_OPEN,
 	MOD_FAILED, /* no usable ELF file: names are [module+0xoffset] */
-	MOD_PSEUDO, /* [vdso] and the like: never opened */
+	MOD_PSEUDO, /* [anon] and the like: never opened */
+};
+
+/* The preferred name of one address (see best_alias()). */
+struct alias {
+	uint64_t addr;
+	const char *name; /* in libdw's string table, version suffix included */
+	size_t len;	  /* without the version suffix */
+	int rank;	  /* lower is better: see alias_rank() */
+};
+
+/* One PLT stub: [lo, hi) run-time addresses, the name ("func@plt"). */
+struct plt {
+	uint64_t lo, hi;
+	char *name;
 };
 
 struct module {
@@ -46,8 +76,14 @@ struct module {
 	uint8_t *build_id;
 	size_t build_id_len;
 	enum mod_state state;
+	int vdso; /* the vDSO: read from our own when its build-id matches */
 	Dwfl *dwfl;
 	Dwfl_Module *mod;
+	struct alias *aliases; /* by address, one per address */
+	size_t naliases;
+	struct plt *plts; /* by address */
+	size_t nplts;
+	uint64_t start_lo, start_hi; /* _start: the entry point's range, run-time */
 };
 
 struct cache_slot {
@@ -56,25 +92,27 @@ struct cache_slot {
 	uint32_t n;
 };
 
+struct stale {
+	char *path;
+	char *build_id; /* hex */
+};
+
 struct inflame_symbolizer {
 	int inlines;
+	char **debug_dirs; /* absolute directories */
+	size_t ndebug_dirs;
+	char *debuginfo_path; /* libdw's form: ":.debug:DIR:DIR..." */
+	Dwfl_Callbacks callbacks;
 	struct module *mods;
 	size_t nmods, mods_cap;
 	struct cache_slot *tab;
 	size_t tab_size, tab_used;
 	char *pool;
 	size_t pool_len, pool_cap;
-	char **mismatch; /* paths of modules whose build-id changed */
-	size_t nmismatch, mismatch_cap;
-};
-
-static char *debuginfo_path;
-
-static const Dwfl_Callbacks offline_callbacks = {
-    .find_elf = dwfl_build_id_find_elf,
-    .find_debuginfo = dwfl_standard_find_debuginfo,
-    .section_address = dwfl_offline_section_address,
-    .debuginfo_path = &debuginfo_path,
+	struct stale *stale; /* modules whose build-id matches no file */
+	size_t nstale, stale_cap;
+	char *scratch; /* for cleaning names */
+	size_t scratch_cap;
 };
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -94,19 +132,63 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
-struct inflame_symbolizer *inflame_symbolize_new(int inlines)
+/* Splits a colon-separated list into absolute directories (others are ignored: a relative
+ * directory would depend on where the reader runs) and builds libdw's search path. */
+static int set_debug_dirs(struct inflame_symbolizer *s, const char *list)
+{
+	size_t len = strlen(list), plen = 0;
+	const char *p = list;
+
+	s->debug_dirs = calloc(len / 2 + 1, sizeof(char *));
+	s->debuginfo_path = malloc(len + 16);
+	if (!s->debug_dirs || !s->debuginfo_path)
+		return -ENOMEM;
+	/* "" = the file's own directory, ".debug" = its .debug subdirectory (debuglink). */
+	plen = (size_t)sprintf(s->debuginfo_path, ":.debug");
+	while (*p) {
+		const char *colon = strchr(p, ':');
+		size_t full = colon ? (size_t)(colon - p) : strlen(p), n = full;
+
+		while (n > 1 && p[n - 1] == '/')
+			n--;
+		if (n && p[0] == '/') {
+			s->debug_dirs[s->ndebug_dirs] = strndup(p, n);
+			if (!s->debug_dirs[s->ndebug_dirs])
+				return -ENOMEM;
+			s->ndebug_dirs++;
+			s->debuginfo_path[plen++] = ':';
+			memcpy(s->debuginfo_path + plen, p, n);
+			plen += n;
+		}
+		p += full;
+		if (*p == ':')
+			p++;
+	}
+	s->debuginfo_path[plen] = '\0';
+	return 0;
+}
+
+struct inflame_symbolizer *inflame_symbolize_new(int inlines, const char *debug_dirs)
 {
 	struct inflame_symbolizer *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return NULL;
+	elf_version(EV_CURRENT);
 	s->inlines = inlines;
 	s->tab_size = 1024;
 	s->tab = calloc(s->tab_size, sizeof(*s->tab));
-	if (!s->tab) {
-		free(s);
+	if (!s->tab ||
+	    set_debug_dirs(s, debug_dirs ? debug_dirs : INFLAME_SYMBOLIZE_DEBUG_DIRS) < 0) {
+		inflame_symbolize_free(s);
 		return NULL;
 	}
+	s->callbacks = (Dwfl_Callbacks){
+	    .find_elf = dwfl_build_id_find_elf,
+	    .find_debuginfo = dwfl_standard_find_debuginfo,
+	    .section_address = dwfl_offline_section_address,
+	    .debuginfo_path = &s->debuginfo_path,
+	};
 	return s;
 }
 
@@ -115,24 +197,42 @@ void inflame_symbolize_free(struct inflame_symbolizer *s)
 	if (!s)
 		return;
 	for (size_t i = 0; i < s->nmods; i++) {
-		if (s->mods[i].dwfl)
-			dwfl_end(s->mods[i].dwfl);
-		free(s->mods[i].path);
-		free(s->mods[i].build_id);
+		struct module *m = &s->mods[i];
+
+		for (size_t j = 0; j < m->nplts; j++)
+			free(m->plts[j].name);
+		free(m->plts);
+		free(m->aliases);
+		if (m->dwfl)
+			dwfl_end(m->dwfl);
+		free(m->path);
+		free(m->build_id);
 	}
-	for (size_t i = 0; i < s->nmismatch; i++)
-		free(s->mismatch[i]);
-	free(s->mismatch);
+	for (size_t i = 0; i < s->nstale; i++) {
+		free(s->stale[i].path);
+		free(s->stale[i].build_id);
+	}
+	for (size_t i = 0; i < s->ndebug_dirs; i++)
+		free(s->debug_dirs[i]);
+	free(s->debug_dirs);
+	free(s->debuginfo_path);
+	free(s->stale);
 	free(s->mods);
 	free(s->tab);
 	free(s->pool);
+	free(s->scratch);
 	free(s);
+}
+
+static int is_vdso(const char *path)
+{
+	return !strcmp(path, "[vdso]") || !strncmp(path, "linux-vdso", 10) ||
+	       !strncmp(path, "linux-gate", 10);
 }
 
 static int is_pseudo(const char *path)
 {
-	return path[0] == '[' || path[0] == '\0' || !strncmp(path, "linux-vdso", 10) ||
-	       !strncmp(path, "linux-gate", 10);
+	return path[0] == '[' || path[0] == '\0' || is_vdso(path);
 }
 
 int inflame_symbolize_add_module(struct inflame_symbolizer *s, uint64_t base, uint64_t lo,
@@ -171,7 +271,8 @@ int inflame_symbolize_add_module(struct inflame_symbolizer *s, uint64_t base, ui
 	m->hi = hi;
 	slash = strrchr(m->path, '/');
 	m->basename = slash && slash[1] ? slash + 1 : m->path;
-	if (is_pseudo(m->path))
+	m->vdso = is_vdso(m->path);
+	if (is_pseudo(m->path) && !m->vdso)
 		m->state = MOD_PSEUDO;
 	s->nmods++;
 	return 0;
@@ -185,16 +286,25 @@ static struct module *find_module(struct inflame_symbolizer *s, uint64_t addr)
 	return NULL;
 }
 
-static void note_mismatch(struct inflame_symbolizer *s, const char *path)
+static void hex(char *out, const uint8_t *b, size_t n)
 {
-	char *copy = strdup(path);
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+	out[2 * n] = '\0';
+}
 
-	if (!copy ||
-	    grow((void **)&s->mismatch, &s->mismatch_cap, s->nmismatch + 1, sizeof(char *)) < 0) {
-		free(copy);
+static void note_stale(struct inflame_symbolizer *s, const struct module *m)
+{
+	char *path = strdup(m->path), *bid = malloc(2 * m->build_id_len + 1);
+
+	if (!path || !bid ||
+	    grow((void **)&s->stale, &s->stale_cap, s->nstale + 1, sizeof(*s->stale)) < 0) {
+		free(path);
+		free(bid);
 		return;
 	}
-	s->mismatch[s->nmismatch++] = copy;
+	hex(bid, m->build_id, m->build_id_len);
+	s->stale[s->nstale++] = (struct stale){path, bid};
 }
 
 /* Is path a regular file? The path comes from the dump, which may be hostile: opening a FIFO or
@@ -212,33 +322,428 @@ static int is_regular_file(const char *path)
 	return ok;
 }
 
-/* Opens the module's ELF file in its own libdw session and checks its build-id. */
+/* Does the ELF file at path carry the module's build-id? */
+static int has_build_id(const struct module *m, const char *path)
+{
+	const void *bits;
+	ssize_t n = -1;
+	int fd;
+	Elf *elf;
+
+	if (!is_regular_file(path))
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (elf)
+		n = dwelf_elf_gnu_build_id(elf, &bits);
+	if (n != (ssize_t)m->build_id_len || memcmp(bits, m->build_id, m->build_id_len) != 0)
+		n = -1;
+	elf_end(elf);
+	close(fd);
+	return n > 0;
+}
+
+/*
+ * Finds the file to read module m from: its recorded path when the build-ids agree (or none
+ * was recorded), else a file with its build-id in a debug directory. Writes it to out and
+ * returns 1, or returns 0 when there is none (and the recorded file is another build: stale
+ * set) or -1 when the recorded path names no file at all.
+ */
+static int find_file(const struct inflame_symbolizer *s, const struct module *m, char *out,
+		     size_t outlen, int *stale)
+{
+	char id[2 * 64 + 1];
+	int exists = is_regular_file(m->path);
+
+	*stale = 0;
+	if (exists && (!m->build_id_len || has_build_id(m, m->path))) {
+		snprintf(out, outlen, "%s", m->path);
+		return 1;
+	}
+	if (!m->build_id_len || m->build_id_len > 64)
+		return exists ? 1 : -1;
+	hex(id, m->build_id, m->build_id_len);
+	for (size_t i = 0; i < s->ndebug_dirs; i++) {
+		const char *d = s->debug_dirs[i];
+		const char *rel = m->path[0] == '/' ? m->path : NULL;
+		char cand[4][4096];
+		int nc = 0;
+
+		snprintf(cand[nc++], sizeof(cand[0]), "%s/.build-id/%.2s/%s.debug", d, id, id + 2);
+		snprintf(cand[nc++], sizeof(cand[0]), "%s/.build-id/%.2s/%s", d, id, id + 2);
+		if (rel) {
+			snprintf(cand[nc++], sizeof(cand[0]), "%s%s.debug", d, rel);
+			snprintf(cand[nc++], sizeof(cand[0]), "%s%s", d, rel);
+		}
+		for (int k = 0; k < nc; k++) {
+			size_t cl = strlen(cand[k]);
+
+			if (cl < outlen && has_build_id(m, cand[k])) {
+				memcpy(out, cand[k], cl + 1);
+				return 1;
+			}
+		}
+	}
+	*stale = exists;
+	return exists ? 0 : -1;
+}
+
+/* Writes this process's vDSO image to an anonymous file when its build-id is the module's
+ * (the same kernel build); returns the descriptor or -1. */
+static int own_vdso(const struct module *m)
+{
+	const unsigned char *img = (const unsigned char *)getauxval(AT_SYSINFO_EHDR);
+	const GElf_Ehdr *eh = (const GElf_Ehdr *)img;
+	const void *bits;
+	size_t size;
+	ssize_t n;
+	Elf *elf;
+	int fd;
+
+	if (!img || !m->build_id_len || memcmp(img, ELFMAG, SELFMAG) != 0 ||
+	    img[EI_CLASS] != ELFCLASS64)
+		return -1;
+	/* The image ends with its section headers (they are mapped: the vDSO is one blob). */
+	size = eh->e_shoff + (size_t)eh->e_shnum * eh->e_shentsize;
+	if (eh->e_shoff == 0 || size > (1u << 20))
+		return -1;
+	elf = elf_memory((char *)img, size);
+	n = elf ? dwelf_elf_gnu_build_id(elf, &bits) : -1;
+	if (n != (ssize_t)m->build_id_len || memcmp(bits, m->build_id, m->build_id_len) != 0)
+		n = -1;
+	elf_end(elf);
+	if (n < 0)
+		return -1;
+	fd = memfd_create("inflame-vdso", MFD_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (write(fd, img, size) != (ssize_t)size) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Better aliases rank lower. The rule is perf's, so that both name a function alike, with two
+ * changes. A symbol of a non-default version ("cfree@GLIBC_2.2.5", kept for programs linked
+ * long ago; only a full symbol table shows versions) loses to the others. And global beats
+ * weak beats local, where perf puts local before weak: a library's local aliases are its
+ * internal names (glibc's "__GI___wait4" for the public, weak "wait4"). Then: a symbol with a
+ * size, the fewest leading underscores; ties go to the longest name (versions left out), then
+ * the first in byte order.
+ */
+static int alias_rank(const GElf_Sym *sym, const char *name)
+{
+	int bind = GELF_ST_BIND(sym->st_info);
+	const char *at = strchr(name, '@');
+	int r = at && at[1] != '@' ? 10000 : 0;
+	int u = 0;
+
+	r += sym->st_size ? 0 : 1000;
+	r += bind == STB_GLOBAL ? 0 : bind == STB_WEAK ? 100 : 200;
+	while (name[u] == '_' && u < 9)
+		u++;
+	return r + 10 * u;
+}
+
+static int cmp_alias(const void *a, const void *b)
+{
+	const struct alias *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	if (x->rank != y->rank)
+		return x->rank - y->rank;
+	if (x->len != y->len)
+		return x->len > y->len ? -1 : 1;
+	c = strncmp(x->name, y->name, n);
+	return c;
+}
+
+/* Builds the module's alias table: its function symbols by address, the best name of each
+ * address kept. Out of memory leaves it empty (names then come from libdw's own choice). */
+static void load_aliases(struct module *m)
+{
+	int nsyms = dwfl_module_getsymtab(m->mod);
+	size_t n = 0;
+
+	if (nsyms <= 0)
+		return;
+	m->aliases = malloc((size_t)nsyms * sizeof(*m->aliases));
+	if (!m->aliases)
+		return;
+	for (int i = 1; i < nsyms; i++) {
+		GElf_Sym sym;
+		GElf_Addr addr;
+		const char *name =
+		    dwfl_module_getsym_info(m->mod, i, &sym, &addr, NULL, NULL, NULL);
+		int type = GELF_ST_TYPE(sym.st_info);
+
+		if (!name || !name[0] || !addr || sym.st_shndx == SHN_UNDEF ||
+		    (type != STT_FUNC && type != STT_GNU_IFUNC))
+			continue;
+		m->aliases[n++] =
+		    (struct alias){addr, name, strcspn(name, "@"), alias_rank(&sym, name)};
+	}
+	qsort(m->aliases, n, sizeof(*m->aliases), cmp_alias);
+	/* One per address: the first of each run is the best. */
+	m->naliases = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!m->naliases || m->aliases[m->naliases - 1].addr != m->aliases[i].addr)
+			m->aliases[m->naliases++] = m->aliases[i];
+}
+
+/* The best name of the function symbol at addr, or NULL when the table has none. */
+static const struct alias *best_alias(const struct module *m, uint64_t addr)
+{
+	size_t lo = 0, hi = m->naliases;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->aliases[mid].addr < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < m->naliases && m->aliases[lo].addr == addr ? &m->aliases[lo] : NULL;
+}
+
+/* A GOT slot and the symbol it is relocated to. */
+struct slot {
+	uint64_t addr;
+	const char *name;
+};
+
+static int cmp_slot(const void *a, const void *b)
+{
+	const struct slot *x = a, *y = b;
+
+	return (x->addr > y->addr) - (x->addr < y->addr);
+}
+
+static int cmp_plt(const void *a, const void *b)
+{
+	const struct plt *x = a, *y = b;
+
+	return (x->lo > y->lo) - (x->lo < y->lo);
+}
+
+/* The GOT slots named by the dynamic relocations (JUMP_SLOT and GLOB_DAT) of elf. */
+static struct slot *got_slots(Elf *elf, size_t *np)
+{
+	struct slot *v = NULL;
+	size_t n = 0, cap = 0;
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh, symsh;
+		Elf_Scn *symscn;
+		Elf_Data *data, *symdata;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA || !sh.sh_entsize)
+			continue;
+		symscn = elf_getscn(elf, sh.sh_link);
+		if (!symscn || !gelf_getshdr(symscn, &symsh) || symsh.sh_type != SHT_DYNSYM)
+			continue;
+		data = elf_getdata(scn, NULL);
+		symdata = elf_getdata(symscn, NULL);
+		if (!data || !symdata)
+			continue;
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Rela r;
+			GElf_Sym sym;
+			const char *name;
+			int type;
+
+			if (!gelf_getrela(data, (int)i, &r))
+				break;
+			type = (int)GELF_R_TYPE(r.r_info);
+			if ((type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT) ||
+			    !GELF_R_SYM(r.r_info) ||
+			    !gelf_getsym(symdata, (int)GELF_R_SYM(r.r_info), &sym))
+				continue;
+			name = elf_strptr(elf, symsh.sh_link, sym.st_name);
+			if (!name || !name[0])
+				continue;
+			if (grow((void **)&v, &cap, n + 1, sizeof(*v)) < 0)
+				goto out;
+			v[n++] = (struct slot){r.r_offset, name};
+		}
+	}
+out:
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_slot);
+	*np = n;
+	return v;
+}
+
+static const char *slot_name(const struct slot *v, size_t n, uint64_t addr)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].addr < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && v[lo].addr == addr ? v[lo].name : NULL;
+}
+
+/*
+ * Names the PLT stubs of an x86-64 module: each entry of .plt, .plt.sec and .plt.got that
+ * jumps through a GOT slot (jmp *disp32(%rip), opcode ff 25, possibly after endbr64 or a bnd
+ * prefix) is named after the symbol that slot is relocated to. Entries that do not (PLT0, the
+ * lazy-binding halves of .plt with .plt.sec beside it) stay unnamed. Out of memory leaves the
+ * table as far as it got.
+ */
+static void load_plts(struct module *m, Elf *elf, GElf_Addr bias)
+{
+	size_t nslots, cap = 0, shstrndx;
+	struct slot *slots;
+	Elf_Scn *scn = NULL;
+	GElf_Ehdr eh;
+
+	if (!gelf_getehdr(elf, &eh) || eh.e_machine != EM_X86_64 ||
+	    elf_getshdrstrndx(elf, &shstrndx) < 0)
+		return;
+	slots = got_slots(elf, &nslots);
+	if (!nslots)
+		goto out;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *sname;
+		Elf_Data *data;
+		size_t es;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
+		    !(sh.sh_flags & SHF_EXECINSTR))
+			continue;
+		sname = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (!sname || strncmp(sname, ".plt", 4) != 0)
+			continue;
+		data = elf_getdata(scn, NULL);
+		es = sh.sh_entsize ? sh.sh_entsize : 16;
+		if (!data || !data->d_buf || data->d_size < es || es > 64)
+			continue;
+		for (size_t off = 0; off + es <= data->d_size; off += es) {
+			const unsigned char *e = (const unsigned char *)data->d_buf + off;
+
+			for (size_t p = 0; p + 6 <= es; p++) {
+				int32_t disp;
+				const char *name;
+				char *full;
+
+				if (e[p] != 0xff || e[p + 1] != 0x25)
+					continue;
+				memcpy(&disp, e + p + 2, 4);
+				name = slot_name(slots, nslots,
+						 sh.sh_addr + off + p + 6 + (int64_t)disp);
+				if (!name)
+					break;
+				if (grow((void **)&m->plts, &cap, m->nplts + 1, sizeof(*m->plts)) <
+					0 ||
+				    !(full = malloc(strcspn(name, "@") + 5)))
+					goto out;
+				sprintf(full, "%.*s@plt", (int)strcspn(name, "@"), name);
+				m->plts[m->nplts++] = (struct plt){
+				    sh.sh_addr + off + bias, sh.sh_addr + off + es + bias, full};
+				break;
+			}
+		}
+	}
+	qsort(m->plts, m->nplts, sizeof(*m->plts), cmp_plt);
+out:
+	free(slots);
+}
+
+static const char *plt_name(const struct module *m, uint64_t addr)
+{
+	size_t lo = 0, hi = m->nplts;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->plts[mid].hi <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < m->nplts && m->plts[lo].lo <= addr ? m->plts[lo].name : NULL;
+}
+
+/* The entry point's range, for naming "_start" where no symbol does (stripped programs): from
+ * the unwind entry (FDE) that covers e_entry, or the entry address alone without one. */
+static void load_entry(struct module *m, Elf *elf, GElf_Addr bias)
+{
+	GElf_Ehdr eh;
+	Dwarf_Addr cbias, start, end;
+	Dwarf_CFI *cfi;
+	Dwarf_Frame *frame = NULL;
+
+	if (!gelf_getehdr(elf, &eh) || (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) || !eh.e_entry)
+		return;
+	m->start_lo = eh.e_entry + bias;
+	m->start_hi = m->start_lo + 1;
+	cfi = dwfl_module_eh_cfi(m->mod, &cbias);
+	if (cfi && dwarf_cfi_addrframe(cfi, eh.e_entry + bias - cbias, &frame) == 0 &&
+	    dwarf_frame_info(frame, &start, &end, NULL) >= 0 && start + cbias == m->start_lo &&
+	    end > start)
+		m->start_hi = end + cbias;
+	free(frame);
+}
+
+/* Opens the module's ELF file (see find_file()) in its own libdw session, and the tables
+ * built from it. */
 static void open_module(struct inflame_symbolizer *s, struct module *m)
 {
-	const unsigned char *bits;
-	GElf_Addr vaddr;
-	int n;
+	char file[4096];
+	int stale, fd = -1;
+	GElf_Addr bias;
+	Elf *elf;
 
 	m->state = MOD_FAILED;
-	if (!is_regular_file(m->path))
+	if (m->vdso) {
+		fd = own_vdso(m);
+		if (fd < 0)
+			return;
+		snprintf(file, sizeof(file), "[vdso]");
+	} else if (find_file(s, m, file, sizeof(file), &stale) != 1) {
+		if (stale)
+			note_stale(s, m);
 		return;
-	m->dwfl = dwfl_begin(&offline_callbacks);
-	if (!m->dwfl)
+	}
+	m->dwfl = dwfl_begin(&s->callbacks);
+	if (!m->dwfl) {
+		if (fd >= 0)
+			close(fd);
 		return;
+	}
 	dwfl_report_begin(m->dwfl);
-	m->mod = dwfl_report_elf(m->dwfl, m->basename, m->path, -1, m->base, false);
+	m->mod = dwfl_report_elf(m->dwfl, m->basename, file, fd, m->base, false);
 	dwfl_report_end(m->dwfl, NULL, NULL);
 	if (!m->mod) {
+		if (fd >= 0)
+			close(fd);
 		dwfl_end(m->dwfl);
 		m->dwfl = NULL;
 		return;
 	}
 	m->state = MOD_OPEN;
-	if (!m->build_id_len)
-		return;
-	n = dwfl_module_build_id(m->mod, &bits, &vaddr);
-	if (n != (int)m->build_id_len || memcmp(bits, m->build_id, m->build_id_len) != 0)
-		note_mismatch(s, m->path);
+	load_aliases(m);
+	elf = dwfl_module_getelf(m->mod, &bias);
+	if (elf) {
+		load_plts(m, elf, bias);
+		load_entry(m, elf, bias);
+	}
 }
 
 /* Appends a NUL-terminated name to the pool; returns 0 or -ENOMEM. */
@@ -254,18 +759,51 @@ static int pool_add(struct inflame_symbolizer *s, const char *name, size_t len)
 	return 0;
 }
 
-/* Appends a symbol name, demangled when it is a C++ name. */
+/*
+ * The length of name once made readable, before demangling: a symbol version ("@GLIBC_2.2.5",
+ * "@@GLIBC_2.34") and LLVM's ".llvm.<digits>" suffix (a hash ThinLTO adds to promoted local
+ * names) are not part of the function's name. GCC's ".cold", ".part.N", ".isra.N" and
+ * ".constprop.N" are kept: they name separate code, as perf shows them.
+ */
+static size_t clean_len(const char *name)
+{
+	size_t n = strcspn(name, "@");
+	const char *llvm;
+
+	if (n == 0)
+		n = strlen(name);
+	for (llvm = name; (llvm = strstr(llvm, ".llvm.")) && (size_t)(llvm - name) < n; llvm++) {
+		const char *d = llvm + 6;
+
+		while (*d >= '0' && *d <= '9')
+			d++;
+		if (d > llvm + 6 && (size_t)(d - name) == n) {
+			n = (size_t)(llvm - name);
+			break;
+		}
+	}
+	return n;
+}
+
+/* Appends a symbol name as users read it: cleaned (clean_len()), then demangled when it is a
+ * C++ or Rust (legacy or v0) name. Rust's legacy hash ("::h0123456789abcdef") is dropped. */
 static int pool_add_symbol(struct inflame_symbolizer *s, const char *name)
 {
+	size_t n = clean_len(name);
 	char *dem = NULL;
-	int status = -1, err;
+	int err;
 
-	if (name[0] == '_' && name[1] == 'Z')
-		dem = __cxa_demangle(name, NULL, NULL, &status);
-	if (dem && status == 0)
+	if (n > 2 && name[0] == '_' && (name[1] == 'Z' || name[1] == 'R')) {
+		if (grow((void **)&s->scratch, &s->scratch_cap, n + 1, 1) < 0)
+			return -ENOMEM;
+		memcpy(s->scratch, name, n);
+		s->scratch[n] = '\0';
+		dem = cplus_demangle(s->scratch, DMGL_PARAMS | DMGL_ANSI | DMGL_AUTO);
+	}
+	if (dem)
 		err = pool_add(s, dem, strlen(dem));
 	else
-		err = pool_add(s, name, strlen(name));
+		err = pool_add(s, name, n);
 	free(dem);
 	return err;
 }
@@ -318,12 +856,43 @@ static int add_inlines(struct inflame_symbolizer *s, struct module *m, uint64_t 
 	return added;
 }
 
+/* Names addr from the module's symbols (the best alias of the function containing it, with
+ * the functions inlined there first), its PLT stubs or its entry point. Returns the number of
+ * names added, 0 when none applies, or -ENOMEM. */
+static int resolve_in(struct inflame_symbolizer *s, struct module *m, uint64_t addr)
+{
+	const struct alias *best;
+	const char *name;
+	GElf_Off off;
+	GElf_Sym sym;
+	int n = 0;
+
+	name = plt_name(m, addr);
+	if (name)
+		return pool_add(s, name, strlen(name)) < 0 ? -ENOMEM : 1;
+	name = dwfl_module_addrinfo(m->mod, addr, &off, &sym, NULL, NULL, NULL);
+	if (!name || !name[0]) {
+		if (addr >= m->start_lo && addr < m->start_hi)
+			return pool_add(s, "_start", 6) < 0 ? -ENOMEM : 1;
+		return 0;
+	}
+	best = best_alias(m, addr - off);
+	if (best)
+		name = best->name;
+	if (s->inlines) {
+		n = add_inlines(s, m, addr);
+		if (n < 0)
+			return n;
+	}
+	return pool_add_symbol(s, name) < 0 ? -ENOMEM : n + 1;
+}
+
 /* Resolves addr into the pool; returns the number of names added, or -ENOMEM. */
 static int resolve(struct inflame_symbolizer *s, uint64_t addr)
 {
 	struct module *m = find_module(s, addr);
 	char buf[64];
-	int n = 0, len;
+	int n, len;
 
 	if (!m) {
 		len = snprintf(buf, sizeof(buf), "0x%" PRIx64, addr);
@@ -333,27 +902,16 @@ static int resolve(struct inflame_symbolizer *s, uint64_t addr)
 	 * program's: they are left out, and their time goes to the caller. */
 	if (!strncmp(m->basename, "libinflame", 10))
 		return 0;
-	if (m->state == MOD_PSEUDO) {
-		if (!strcmp(m->path, "[vdso]") || !strncmp(m->path, "linux-", 6))
-			return pool_add(s, "[vdso]", 6) < 0 ? -ENOMEM : 1;
-	}
 	if (m->state == MOD_UNOPENED)
 		open_module(s, m);
 	if (m->state == MOD_OPEN) {
-		GElf_Off off;
-		GElf_Sym sym;
-		const char *name;
-
-		name = dwfl_module_addrinfo(m->mod, addr, &off, &sym, NULL, NULL, NULL);
-		if (name && name[0]) {
-			if (s->inlines) {
-				n = add_inlines(s, m, addr);
-				if (n < 0)
-					return n;
-			}
-			return pool_add_symbol(s, name) < 0 ? -ENOMEM : n + 1;
-		}
+		n = resolve_in(s, m, addr);
+		if (n != 0)
+			return n;
 	}
+	/* The vDSO of another kernel: its functions are unknown here. */
+	if (m->vdso)
+		return pool_add(s, "[vdso]", 6) < 0 ? -ENOMEM : 1;
 	/* A pseudo path like "[anon]" is kept as it is, without another pair of brackets. */
 	if (m->basename[0] == '[') {
 		size_t bl = strlen(m->basename);
@@ -440,10 +998,15 @@ int inflame_symbolize_addr(struct inflame_symbolizer *s, uint64_t addr, int is_r
 
 uint64_t inflame_symbolize_mismatches(const struct inflame_symbolizer *s)
 {
-	return s->nmismatch;
+	return s->nstale;
 }
 
 const char *inflame_symbolize_mismatch_path(const struct inflame_symbolizer *s, uint64_t i)
 {
-	return i < s->nmismatch ? s->mismatch[i] : NULL;
+	return i < s->nstale ? s->stale[i].path : NULL;
+}
+
+const char *inflame_symbolize_mismatch_build_id(const struct inflame_symbolizer *s, uint64_t i)
+{
+	return i < s->nstale ? s->stale[i].build_id : NULL;
 }

@@ -21,9 +21,17 @@ struct inflame_symbolizer;
 /* The most names one address can expand to (an address inlined this deep is cut). */
 #define INFLAME_SYMBOLIZE_MAX_NAMES 16
 
-/* Returns a new symbolizer, or NULL when out of memory. With inlines set, addresses whose
- * debug information records inlined calls expand to one name per inlined function. */
-struct inflame_symbolizer *inflame_symbolize_new(int inlines);
+/* The debug directories used when none are given (INFLAME_DEBUG_DIRS, --debug-dir). */
+#define INFLAME_SYMBOLIZE_DEBUG_DIRS "/usr/lib/debug"
+
+/*
+ * Returns a new symbolizer, or NULL when out of memory. With inlines set, addresses whose
+ * debug information records inlined calls expand to one name per inlined function.
+ * debug_dirs is a colon-separated list of directories holding separate debug files
+ * (DIR/.build-id/xx/rest.debug, DIR/path/of/file.debug, and the .gnu_debuglink places under
+ * DIR), or NULL for INFLAME_SYMBOLIZE_DEBUG_DIRS.
+ */
+struct inflame_symbolizer *inflame_symbolize_new(int inlines, const char *debug_dirs);
 /* Frees the symbolizer; accepts NULL. */
 void inflame_symbolize_free(struct inflame_symbolizer *s);
 
@@ -47,10 +55,16 @@ int inflame_symbolize_add_module(struct inflame_symbolizer *s, uint64_t base, ui
 int inflame_symbolize_addr(struct inflame_symbolizer *s, uint64_t addr, int is_return,
 			   const char **names);
 
-/* Modules whose file on disk has a build-id other than the one recorded (counted once each,
- * among the modules opened so far). */
+/*
+ * Stale modules: those whose file at the recorded path has a build-id other than the one
+ * recorded, and for which no file with the recorded build-id was found in the debug
+ * directories either. Their addresses are named "[module+0xoffset]" rather than after
+ * functions of another build. Counted once each, among the modules opened so far.
+ */
 uint64_t inflame_symbolize_mismatches(const struct inflame_symbolizer *s);
-/* The path of the i-th mismatching module (0 <= i < mismatches), for messages. */
+/* The path of the i-th stale module (0 <= i < mismatches), for messages. */
 const char *inflame_symbolize_mismatch_path(const struct inflame_symbolizer *s, uint64_t i);
+/* The recorded build-id of the i-th stale module, in hex. */
+const char *inflame_symbolize_mismatch_build_id(const struct inflame_symbolizer *s, uint64_t i);
 
 #endif

@@ -2,6 +2,8 @@
  * A program with known functions for the symbolizer tests. It prints, one per line, the load
  * bias of the main program, the range of its executable segments, its build-id, the address
  * of each known function, and a return address inside an inlined function, then exits.
+ * Some functions carry the names other compilers give (Rust's legacy and v0 manglings, LLVM's
+ * ".llvm.N" suffix), and one has aliases, for the reader's naming rules.
  */
 
 #include <elf.h>
@@ -39,6 +41,44 @@ __attribute__((noinline, noclone)) static int symtest_beta(int x)
 {
 	return symtest_alpha(x) + 2;
 }
+
+/* As rustc names symtest::rust::legacy, symtest::rust::v0 and a ThinLTO-promoted
+ * symtest::rust::llvm; a C function promoted by ThinLTO. */
+int symtest_rust_legacy(int x) __asm__("_ZN7symtest4rust6legacy17h0123456789abcdefE");
+int symtest_rust_v0(int x) __asm__("_RNvNtCs1234_7symtest4rust2v0");
+int symtest_rust_llvm(int x) __asm__("_ZN7symtest4rust4llvm17h0123456789abcdefE.llvm.4242");
+int symtest_c_llvm(int x) __asm__("symtest_c_llvm.llvm.1234567");
+
+__attribute__((noinline)) int symtest_rust_legacy(int x)
+{
+	return x + 5;
+}
+
+__attribute__((noinline)) int symtest_rust_v0(int x)
+{
+	return x + 6;
+}
+
+__attribute__((noinline)) int symtest_rust_llvm(int x)
+{
+	return x + 7;
+}
+
+__attribute__((noinline)) int symtest_c_llvm(int x)
+{
+	return x + 8;
+}
+
+/* One function, five names: the reader shows, as perf does, the global one with the fewest
+ * leading underscores and, among those, the longest ("symtest_gamma"). */
+__attribute__((noinline)) int symtest_gamma(int x)
+{
+	return x * 5;
+}
+int __symtest_gamma(int x) __attribute__((alias("symtest_gamma")));
+int symtest_g(int x) __attribute__((alias("symtest_gamma")));
+int gamma_w(int x) __attribute__((weak, alias("symtest_gamma")));
+static int symtest_gamma_local(int x) __attribute__((alias("symtest_gamma"), used));
 
 static int phdr_cb(struct dl_phdr_info *info, size_t size, void *arg)
 {
@@ -90,5 +130,8 @@ int main(void)
 	dl_iterate_phdr(phdr_cb, NULL);
 	printf("alpha %p\nbeta %p\nouter %p\ninlined_ret %p\n", (void *)symtest_alpha,
 	       (void *)symtest_beta, (void *)symtest_outer, inlined_ret);
+	printf("rust_legacy %p\nrust_v0 %p\nrust_llvm %p\nc_llvm %p\ngamma %p\n",
+	       (void *)symtest_rust_legacy, (void *)symtest_rust_v0, (void *)symtest_rust_llvm,
+	       (void *)symtest_c_llvm, (void *)symtest_gamma);
 	return symtest_beta(0) == 3 ? 0 : 1;
 }
