@@ -48,6 +48,7 @@
 #include "thread.h"
 #include "timer.h"
 #include "varint.h"
+#include "wall.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -332,7 +333,10 @@ static uint64_t total_dropped(void)
 {
 	uint64_t sum = w.dropped_released;
 	int n = inflame_thread_high_water();
+	struct inflame_ring *wall = inflame_wall_ring();
 
+	if (wall)
+		sum += atomic_load(&wall->dropped);
 	for (int i = 0; i < n; i++) {
 		struct inflame_thread *t = inflame_thread_at(i);
 		int st = atomic_load(&t->state);
@@ -468,6 +472,8 @@ static inline int same_frames(const uint64_t *a, const uint64_t *b, uint32_t n)
 	return 1;
 }
 
+/* The ring being drained: a thread's (t), or the wall ticker's (t NULL, each record names its
+ * thread). */
 struct drain_ctx {
 	struct inflame_thread *t;
 };
@@ -508,11 +514,28 @@ static void on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 {
 	struct drain_ctx *d = arg;
 	const struct inflame_rec *r = payload;
-	uint64_t id = 0;
+	uint64_t id = 0, tid;
 
+	if (!d->t) {
+		/* The wall ticker's: wall samples of blocked threads, with their stacks. */
+		if (kind != INFLAME_EV_WALL || len < sizeof(*r) ||
+		    len < sizeof(*r) + r->nframes * sizeof(uint64_t) ||
+		    !(r->flags & INFLAME_REC_TID))
+			return;
+		if (r->flags & INFLAME_REC_TRUNCATED)
+			w.truncated++;
+		id = stack_id(r->frames, r->nframes);
+		if (!id) {
+			w.dropped_stacks++;
+			return;
+		}
+		put_sample(r->time, r->addr, kind, id, r->weight);
+		return;
+	}
+	tid = (uint64_t)d->t->tid;
 	if (kind == INFLAME_EV_FREE) {
 		const struct inflame_free_rec *f = payload;
-		struct pending p = {0, {.event = INFLAME_EV_FREE, .tid = (uint64_t)d->t->tid}};
+		struct pending p = {0, {.event = INFLAME_EV_FREE, .tid = tid}};
 
 		if (len < sizeof(*f))
 			return;
@@ -559,7 +582,7 @@ static void on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 				    {.event = kind,
 				     .restore = (r->flags & INFLAME_REC_RESTORE) != 0,
 				     .time = r->time,
-				     .tid = (uint64_t)d->t->tid,
+				     .tid = tid,
 				     .stack = id,
 				     .weight = r->weight,
 				     .size = r->size,
@@ -568,7 +591,7 @@ static void on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 		push_event(&p);
 		return;
 	}
-	put_sample(r->time, (uint64_t)d->t->tid, kind, id, r->weight);
+	put_sample(r->time, tid, kind, id, r->weight);
 }
 
 /* The order of allocation events (alloc.h): by number, an ALLOC before a FREE of the same
@@ -708,6 +731,13 @@ static void drain_all(void)
 		if (st == INFLAME_SLOT_ACTIVE || st == INFLAME_SLOT_EXITED)
 			inflame_ring_drain(&t->ring, on_record, &d);
 	}
+	{
+		struct inflame_ring *wall = inflame_wall_ring();
+		struct drain_ctx d = {NULL};
+
+		if (wall)
+			inflame_ring_drain(wall, on_record, &d);
+	}
 	pend.direct = 0;
 	write_pending(limit);
 	flush_samples();
@@ -720,7 +750,9 @@ static void release_exited(void)
 	for (int i = 0; i < n; i++) {
 		struct inflame_thread *t = inflame_thread_at(i);
 
-		if (atomic_load_explicit(&t->state, memory_order_acquire) == INFLAME_SLOT_EXITED) {
+		/* (The wall ticker may still have to write the thread's last blocked periods.) */
+		if (atomic_load_explicit(&t->state, memory_order_acquire) == INFLAME_SLOT_EXITED &&
+		    inflame_wall_done_with(t)) {
 			struct drain_ctx d = {t};
 
 			/* The thread may have written more between drain_all() and its exit. */
