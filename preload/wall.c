@@ -22,8 +22,12 @@
  * thread's samples add up to its wall time whatever the ticker's own delays on a busy machine;
  * a sample stands for the periods that end at its time.
  *
- * The handler and the return into the blocking call move a thread's CPU clock a little after
- * the handler read it: the first look after a signal allows MOVE_SLACK_NS.
+ * Only a sample whose signal interrupted a system call is repeated: a thread the handler found
+ * running may have been about to block elsewhere (a pending signal is handled when a thread
+ * that waited for a CPU runs again, often just before it blocks), so it is signalled again at
+ * the next look. The handler's end and the return into the blocking call move the thread's
+ * CPU clock a little after the handler read it: the first look after a signal allows
+ * MOVE_SLACK_NS.
  *
  * Cost bounds. A thread blocked for k periods in a row is looked at every 1 + min(k / 64, 15)
  * periods: when it runs again its next sample comes at most 1/64 of the time it was blocked
@@ -65,7 +69,8 @@ static struct {
 	int have_ring;
 	uint64_t period; /* ns */
 	uint64_t tick;	 /* looks so far */
-	int cursor;	 /* the slot to start at when a tick could not look at every thread */
+	uid_t uid;
+	int cursor; /* the slot to start at when a tick could not look at every thread */
 } k;
 
 static int wall_on(void)
@@ -92,7 +97,7 @@ static int queue_signal(pid_t tid)
 	si.si_signo = inflame__prof.sample_sig;
 	si.si_code = SI_QUEUE;
 	si.si_pid = inflame__prof.pid;
-	si.si_uid = getuid();
+	si.si_uid = k.uid;
 	si.si_value.sival_ptr = (void *)(uintptr_t)INFLAME_COOKIE_WALL;
 	return syscall(SYS_rt_tgsigqueueinfo, inflame__prof.pid, tid, si.si_signo, &si) < 0 ? -errno
 											    : 0;
@@ -150,7 +155,8 @@ static void send_sample(struct inflame_thread *t, uint64_t periods, uint64_t now
 	}
 }
 
-/* One look at thread t at time now. Returns 1 when it read the thread's CPU clock. */
+/* One look at thread t at time now. Returns 1 when it looked (read its CPU clock or signalled
+ * it), 0 when it was not due. */
 static int look(struct inflame_thread *t, uint64_t now, int sampling)
 {
 	uint64_t periods, left, cpu = 0;
@@ -177,18 +183,23 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 	}
 	/* Periods counted while the last handler was ending, after it took what was due. */
 	left = atomic_exchange(&t->wall_due, 0);
-	if (thread_cpu_ns(t->tid, &cpu) < 0)
-		return 1; /* gone without unregistering */
-	/* Just after a signal: blocked only if the handler found the thread in a system call
-	 * (else it may have been about to block, or waiting for a CPU: look again) and the
-	 * thread ran no more than the end of the handler and the return into the call since. */
-	if (t->tk.sent)
-		moved =
-		    !(t->wall_flags & INFLAME_WALL_SYSCALL) || cpu > t->wall_cpu + MOVE_SLACK_NS;
-	else
-		moved = cpu != t->tk.base;
+	if (t->tk.sent && !(t->wall_flags & INFLAME_WALL_SYSCALL)) {
+		/* The last sample found the thread running (or about to block, or waiting for a
+		 * CPU): it is not known to be blocked anywhere, look again. */
+		moved = 1;
+	} else {
+		if (thread_cpu_ns(t->tid, &cpu) < 0) {
+			/* Gone without unregistering (a thread that existed before us). */
+			t->tk.next_tick = k.tick + 1 + BACKOFF_MAX;
+			return 1;
+		}
+		/* Just after a signal that found the thread in a system call, it counts as
+		 * blocked there if it ran no more than the end of the handler and the return
+		 * into the call since. */
+		moved = t->tk.sent ? cpu > t->wall_cpu + MOVE_SLACK_NS : cpu != t->tk.base;
+		t->tk.base = cpu;
+	}
 	t->tk.sent = 0;
-	t->tk.base = cpu;
 	if (t->wall_flags & INFLAME_WALL_HAVE) {
 		add_idle(t, left, now);
 		if (!moved) {
@@ -312,6 +323,7 @@ int inflame_wall_start(void)
 		k.have_ring = 1;
 	}
 	k.period = 1000000000ull / inflame__prof.cfg.frequency;
+	k.uid = getuid();
 	atomic_store(&k.stop, 0);
 	sigfillset(&all);
 	inflame__real_pthread_sigmask(SIG_BLOCK, &all, &old);
