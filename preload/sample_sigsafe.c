@@ -126,23 +126,63 @@ static int interrupted_syscall(const void *ucv)
 #endif
 }
 
+/* A wall sample of weight periods at the given stack (not the interrupted one). */
+static void put_wall(struct inflame_thread *t, const uint64_t *frames, uint32_t n, uint32_t flags,
+		     uint64_t weight)
+{
+	int level = atomic_load_explicit(&t->producing, memory_order_relaxed);
+	struct inflame_rec *rec;
+	uint64_t before;
+
+	atomic_store_explicit(&t->producing, level + 1, memory_order_relaxed);
+	atomic_signal_fence(memory_order_seq_cst);
+	before = inflame_ring_used(&t->ring, 0);
+	rec = inflame_ring_reserve(&t->ring, sizeof(*rec) + n * sizeof(uint64_t), INFLAME_EV_WALL);
+	if (rec) {
+		rec->time = inflame__now_monotonic();
+		rec->weight = weight;
+		rec->size = rec->addr = rec->seq = 0;
+		rec->nframes = n;
+		rec->flags = (flags & INFLAME_WALL_TRUNCATED) ? INFLAME_REC_TRUNCATED : 0;
+		memcpy(rec->frames, frames, n * sizeof(uint64_t));
+		inflame_ring_commit(rec);
+		inflame_sample_maybe_wake(&t->ring, before);
+	}
+	atomic_signal_fence(memory_order_seq_cst);
+	atomic_store_explicit(&t->producing, level, memory_order_relaxed);
+}
+
 /* A signal of the wall ticker: one sample for the periods the ticker counted (wall_due), whose
  * stack the ticker will repeat while the thread stays blocked, then the thread's CPU clock as
- * the handler ends, so that the ticker can tell whether the thread ran since (thread.h). A
- * signal with nothing due is a duplicate (wall.c resends a standard signal that may have been
- * merged with the program's) and leaves everything alone. */
+ * the handler ends, so that the ticker can tell whether the thread ran since (thread.h). When
+ * the signal finds the thread blocked, the periods it ran unseen before (wall_due_run) go to
+ * the stack where it was last found running instead. A signal with nothing due is a duplicate
+ * (wall.c resends a standard signal that may have been merged with the program's) and leaves
+ * everything alone. */
 static void wall_signal(struct inflame_thread *t, void *uc)
 {
 	uint64_t due = atomic_exchange_explicit(&t->wall_due, 0, memory_order_acq_rel);
+	uint64_t run = atomic_exchange_explicit(&t->wall_due_run, 0, memory_order_acq_rel);
+	int blocked;
 
 	if (!due)
 		return;
+	blocked = uc && interrupted_syscall(uc);
 	t->wall_flags = 0;
 	if (atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed)) {
 		atomic_fetch_add_explicit(&inflame__prof.signals, 1, memory_order_relaxed);
+		if (blocked && run && run < due && (t->wall_run_flags & INFLAME_WALL_HAVE)) {
+			put_wall(t, t->wall_run_frames, t->wall_run_n, t->wall_run_flags, run);
+			due -= run;
+		}
 		inflame_sample_take(t, INFLAME_EV_WALL, due, 0, 0, uc, 0);
-		if ((t->wall_flags & INFLAME_WALL_HAVE) && uc && interrupted_syscall(uc))
+		if ((t->wall_flags & INFLAME_WALL_HAVE) && blocked) {
 			t->wall_flags |= INFLAME_WALL_SYSCALL;
+		} else if (t->wall_flags & INFLAME_WALL_HAVE) {
+			memcpy(t->wall_run_frames, t->wall_frames, t->wall_n * sizeof(uint64_t));
+			t->wall_run_n = t->wall_n;
+			t->wall_run_flags = t->wall_flags;
+		}
 	}
 	t->wall_cpu = own_cpu_ns();
 	atomic_store_explicit(&t->wall_pending, 0, memory_order_release);

@@ -83,10 +83,11 @@ static struct inflame_thread *claim(void)
 	return NULL;
 }
 
-/* The frames of each nesting level, then last_frames and w_last_frames, then wall_frames. */
+/* The frames of each nesting level, then last_frames and w_last_frames, then wall_frames and
+ * wall_run_frames. */
 static size_t scratch_bytes(void)
 {
-	return ((size_t)(INFLAME_SCRATCH_LEVELS + 1) * inflame__prof.cfg.max_depth +
+	return ((size_t)(INFLAME_SCRATCH_LEVELS + 2) * inflame__prof.cfg.max_depth +
 		2 * INFLAME_SAME_MAX) *
 	       sizeof(uint64_t);
 }
@@ -96,9 +97,12 @@ static void wall_reset(struct inflame_thread *t)
 {
 	atomic_store(&t->wall_pending, 0);
 	atomic_store(&t->wall_due, 0);
+	atomic_store(&t->wall_due_run, 0);
 	t->wall_cpu = 0;
 	t->wall_n = 0;
 	t->wall_flags = 0;
+	t->wall_run_n = 0;
+	t->wall_run_flags = 0;
 	memset(&t->tk, 0, sizeof(t->tk));
 	t->tk.acct = inflame__now_monotonic();
 }
@@ -128,6 +132,7 @@ static int setup_slot(struct inflame_thread *t, pid_t tid)
 	t->last_frames = t->scratch + (size_t)INFLAME_SCRATCH_LEVELS * inflame__prof.cfg.max_depth;
 	t->w_last_frames = t->last_frames + INFLAME_SAME_MAX;
 	t->wall_frames = t->w_last_frames + INFLAME_SAME_MAX;
+	t->wall_run_frames = t->wall_frames + inflame__prof.cfg.max_depth;
 	t->last_n = t->w_last_n = 0;
 	return 0;
 }
@@ -291,7 +296,7 @@ void inflame_thread_release(struct inflame_thread *t)
 	if (t->scratch)
 		munmap(t->scratch, scratch_bytes());
 	t->scratch = NULL;
-	t->wall_frames = NULL;
+	t->wall_frames = t->wall_run_frames = NULL;
 	t->tid = 0;
 	atomic_store_explicit(&t->state, INFLAME_SLOT_FREE, memory_order_release);
 	pthread_mutex_unlock(&hold_lock);

@@ -60,10 +60,18 @@ struct inflame_thread {
 	 * while wall_pending is 0, when no handler writes them. */
 	_Atomic int wall_pending;
 	_Atomic uint64_t wall_due; /* periods the next wall sample stands for */
-	uint64_t wall_cpu;	   /* the thread's CPU clock (ns) as its last wall handler ended */
+	/* Of those, the periods the thread spent running since its last sample (by its CPU
+	 * clock): the sample's if it finds the thread running, else its last running stack's. */
+	_Atomic uint64_t wall_due_run;
+	uint64_t wall_cpu; /* the thread's CPU clock (ns) as its last wall handler ended */
 	uint32_t wall_n;
 	uint32_t wall_flags;   /* INFLAME_WALL_* */
 	uint64_t *wall_frames; /* max_depth frames, in the scratch mapping */
+	/* The last wall sample that found the thread running (not in a system call): where the
+	 * time it ran goes when a sample finds it blocked after it ran unseen. */
+	uint32_t wall_run_n;
+	uint32_t wall_run_flags; /* INFLAME_WALL_HAVE, INFLAME_WALL_TRUNCATED */
+	uint64_t *wall_run_frames;
 	/* The ticker's own view of the thread (only the ticker reads or writes these; reset when
 	 * the slot is set up, before it turns ACTIVE). */
 	struct {

@@ -22,6 +22,12 @@
  * thread's samples add up to its wall time whatever the ticker's own delays on a busy machine;
  * a sample stands for the periods that end at its time.
  *
+ * A thread that ran unseen between two looks (the ticker itself waits for a CPU on a busy
+ * machine) and is then found blocked did not spend those periods where it blocked: the ones
+ * its CPU clock says it ran go to the stack where it was last found running (wall_due_run),
+ * rather than all to the blocked one, which made wall shares wander by several points when
+ * the ticker ran late more often while the program computed than while it waited.
+ *
  * Only a sample whose signal interrupted a system call is repeated: a thread the handler found
  * running may have been about to block elsewhere (a pending signal is handled when a thread
  * that waited for a CPU runs again, often just before it blocks), so it is signalled again at
@@ -140,16 +146,19 @@ static void add_idle(struct inflame_thread *t, uint64_t periods, uint64_t now)
 	t->tk.idle_time = now;
 }
 
-/* Asks thread t for a wall sample standing for periods (thread.h has the order). */
-static void send_sample(struct inflame_thread *t, uint64_t periods, uint64_t now)
+/* Asks thread t for a wall sample standing for periods, run of which it spent running since its
+ * last sample (thread.h has the order). */
+static void send_sample(struct inflame_thread *t, uint64_t periods, uint64_t run, uint64_t now)
 {
 	atomic_store(&t->wall_pending, 1);
+	atomic_fetch_add(&t->wall_due_run, run);
 	atomic_fetch_add(&t->wall_due, periods);
 	t->tk.sent = 1;
 	t->tk.sent_at = t->tk.written = now;
 	if (queue_signal(t->tid) < 0) {
 		/* Gone, or the queue of real-time signals is full: no handler will run. */
 		atomic_store(&t->wall_due, 0);
+		atomic_store(&t->wall_due_run, 0);
 		atomic_store(&t->wall_pending, 0);
 		t->tk.sent = 0;
 	}
@@ -159,7 +168,7 @@ static void send_sample(struct inflame_thread *t, uint64_t periods, uint64_t now
  * it), 0 when it was not due. */
 static int look(struct inflame_thread *t, uint64_t now, int sampling)
 {
-	uint64_t periods, left, cpu = 0;
+	uint64_t periods, left, cpu = 0, since, ran = 0;
 	int moved;
 
 	if (k.tick < t->tk.next_tick || now <= t->tk.acct)
@@ -183,7 +192,8 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 	}
 	/* Periods counted while the last handler was ending, after it took what was due. */
 	left = atomic_exchange(&t->wall_due, 0);
-	if (t->tk.sent && !(t->wall_flags & INFLAME_WALL_SYSCALL)) {
+	atomic_store(&t->wall_due_run, 0);
+	if (t->tk.sent && !(t->wall_flags & INFLAME_WALL_SYSCALL) && periods == 1) {
 		/* The last sample found the thread running (or about to block, or waiting for a
 		 * CPU): it is not known to be blocked anywhere, look again. */
 		moved = 1;
@@ -196,7 +206,10 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 		/* Just after a signal that found the thread in a system call, it counts as
 		 * blocked there if it ran no more than the end of the handler and the return
 		 * into the call since. */
-		moved = t->tk.sent ? cpu > t->wall_cpu + MOVE_SLACK_NS : cpu != t->tk.base;
+		since = t->tk.sent ? t->wall_cpu : t->tk.base;
+		ran = cpu > since ? cpu - since : 0;
+		moved = t->tk.sent ? !(t->wall_flags & INFLAME_WALL_SYSCALL) || ran > MOVE_SLACK_NS
+				   : cpu != t->tk.base;
 		t->tk.base = cpu;
 	}
 	t->tk.sent = 0;
@@ -219,8 +232,12 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 	}
 	t->tk.stretch = 0;
 	t->tk.next_tick = k.tick + 1;
-	if (sampling)
-		send_sample(t, periods, now);
+	if (sampling) {
+		/* How many of these periods it ran (its CPU clock says how long, not where). */
+		uint64_t run = (ran + k.period / 2) / k.period;
+
+		send_sample(t, periods, run < periods ? run : periods, now);
+	}
 	return 1;
 }
 
