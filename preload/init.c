@@ -15,6 +15,7 @@
 #include "thread.h"
 #include "unwind.h"
 #include "timer.h"
+#include "wall.h"
 #include "writer.h"
 
 #include <dirent.h>
@@ -52,12 +53,14 @@ int inflame__pause(void)
 		return 0;
 	atomic_store(&inflame__prof.sampling, 0);
 	inflame_timer_pause_all();
+	inflame_wall_stop();
 	return 1;
 }
 
 void inflame__resume(void)
 {
 	inflame_timer_resume_all();
+	inflame_wall_start();
 	atomic_store(&inflame__prof.sampling, 1);
 }
 
@@ -257,6 +260,7 @@ static void atfork_child(void)
 	 * flag is read before inflame_alloc_after_fork_child() resets it.) */
 	if (__atomic_load_n(&inflame__alloc_threads, __ATOMIC_RELAXED))
 		inflame__prof.cfg.unwind = INFLAME_UNWIND_FP;
+	inflame_wall_after_fork_child();
 	inflame_thread_after_fork_child();
 	inflame_alloc_after_fork_child();
 	inflame_writer_postfork_child();
@@ -265,6 +269,7 @@ static void atfork_child(void)
 	t = inflame_thread_self();
 	if (t)
 		inflame_timer_arm_thread(t);
+	inflame_wall_start(); /* threads are not inherited either */
 	inflame__real_pthread_sigmask(SIG_SETMASK, &fork_saved_mask, NULL);
 }
 
@@ -361,6 +366,7 @@ static void setup(void)
 	}
 	inflame__prof.active = 1;
 	atomic_store(&inflame__prof.sampling, 1);
+	inflame_wall_start(); /* (it says why when it cannot) */
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	if ((c->events & INFLAME_EVMASK_ALLOC) && inflame_alloc_setup() < 0)
 		inflame_log(INFLAME_LOG_QUIET,

@@ -21,9 +21,9 @@
 /* One sample as it travels through a ring (kind = event). Frames are leaf first. */
 struct inflame_rec {
 	uint64_t time;	 /* CLOCK_MONOTONIC, ns */
-	uint64_t weight; /* samples (cpu, wall) or estimated bytes (alloc) */
+	uint64_t weight; /* sampling periods (cpu, wall) or estimated bytes (alloc) */
 	uint64_t size;	 /* alloc: real size */
-	uint64_t addr;	 /* alloc/free: pointer */
+	uint64_t addr;	 /* alloc/free: pointer; a wall record with INFLAME_REC_TID: the tid */
 	uint64_t seq;	 /* alloc/free: position in the process-wide order of these events */
 	uint32_t nframes;
 	uint32_t flags; /* INFLAME_REC_* */
@@ -44,8 +44,11 @@ struct inflame_free_rec {
 #define INFLAME_REC_OUTER 4u
 /* An ALLOC without frames: its stack is that of the thread's previous OUTER record. */
 #define INFLAME_REC_SAME_STACK 8u
+/* A record of the wall ticker's ring (wall.c) for the thread whose tid is in addr. */
+#define INFLAME_REC_TID 16u
 
-/* si_value cookies that mark signals we sent ourselves. */
+/* si_value cookies that mark signals we sent ourselves (the thread CPU timer's, and the wall
+ * ticker's, sent with rt_tgsigqueueinfo as SI_QUEUE). */
 #define INFLAME_COOKIE_THREAD_TIMER 0x1f1a3e01
 #define INFLAME_COOKIE_WALL	    0x1f1a3e02
 

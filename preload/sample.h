@@ -2,7 +2,7 @@
  * Turning signals and allocation events into samples in the calling thread's ring.
  *
  * inflame_sample_signal() is the handler for the sampling signal: it recognises the signals
- * inflame itself sent (perf overflow, thread CPU timer, itimer, wall tick), samples, and hands
+ * inflame itself sent (perf overflow, thread CPU timer, itimer, wall ticker), samples, and hands
  * every other signal to the program's own handler for that signal, if it has one.
  * inflame_sample_dump_signal() is the handler for INFLAME_SIGNAL and only wakes the writer.
  * All functions here are async-signal-safe.

@@ -16,6 +16,8 @@
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 /*
@@ -57,20 +59,17 @@ static int classify(int sig, const siginfo_t *si, struct inflame_thread *t, uint
 			return INFLAME_EV_CPU;
 		}
 		return -1;
-	case SI_TIMER: {
-		uintptr_t v = (uintptr_t)si->si_value.sival_ptr;
-		uint64_t mult = v >> 32 ? v >> 32 : 1;
-
+	case SI_TIMER:
 		if (si->si_overrun > 0)
 			*weight += (uint64_t)si->si_overrun;
-		if ((uint32_t)v == INFLAME_COOKIE_THREAD_TIMER)
+		if ((uintptr_t)si->si_value.sival_ptr == INFLAME_COOKIE_THREAD_TIMER)
 			return INFLAME_EV_CPU;
-		if ((uint32_t)v == INFLAME_COOKIE_WALL) {
-			*weight *= mult;
-			return INFLAME_EV_WALL;
-		}
 		return -1;
-	}
+	case SI_QUEUE: /* the wall ticker (wall.c); the weight is in the thread's slot */
+		if (si->si_pid == inflame__prof.pid &&
+		    (uintptr_t)si->si_value.sival_ptr == INFLAME_COOKIE_WALL)
+			return INFLAME_EV_WALL;
+		return -1;
 	case SI_KERNEL:
 		if (inflame__prof.timer_used == INFLAME_TIMER_ITIMER && sig == SIGPROF)
 			return INFLAME_EV_CPU;
@@ -78,6 +77,115 @@ static int classify(int sig, const siginfo_t *si, struct inflame_thread *t, uint
 	default:
 		return -1;
 	}
+}
+
+/* The thread's CPU clock in ns. Async-signal-safe. */
+static uint64_t own_cpu_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Whether the signal context uc interrupted a system call (one the kernel will restart, or one
+ * that returns EINTR): the thread was blocked there, or about to be. 0 when it was running
+ * code of its own, or when the architecture is not known here. Reads the code around the
+ * interrupted instruction, never across the edge of its page. */
+static int interrupted_syscall(const void *ucv)
+{
+	const ucontext_t *uc = ucv;
+	uintptr_t off;
+#if defined(__x86_64__)
+	uintptr_t ip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+	long ax = (long)uc->uc_mcontext.gregs[REG_RAX];
+	const uint16_t op = 0x050f; /* syscall */
+
+	off = ip & 4095;
+	if (ax == -EINTR && off >= 2) /* returns EINTR: ip is past the instruction */
+		return *(const uint16_t *)(ip - 2) == op;
+	if (ax >= 0 && ax < 1024 && off <= 4094) /* restarted: ip is at it, ax its number */
+		return *(const uint16_t *)ip == op;
+	return 0;
+#elif defined(__aarch64__)
+	uintptr_t pc = (uintptr_t)uc->uc_mcontext.pc;
+	long x0 = (long)uc->uc_mcontext.regs[0];
+	const uint32_t op = 0xd4000001; /* svc #0 */
+
+	off = pc & 4095;
+	if (x0 == -EINTR && off >= 4)
+		return *(const uint32_t *)(pc - 4) == op;
+	if (off <= 4092)
+		return *(const uint32_t *)pc == op;
+	return 0;
+#else
+	(void)uc;
+	(void)off;
+	return 0;
+#endif
+}
+
+/* A wall sample of weight periods at the given stack (not the interrupted one). */
+static void put_wall(struct inflame_thread *t, const uint64_t *frames, uint32_t n, uint32_t flags,
+		     uint64_t weight)
+{
+	int level = atomic_load_explicit(&t->producing, memory_order_relaxed);
+	struct inflame_rec *rec;
+	uint64_t before;
+
+	atomic_store_explicit(&t->producing, level + 1, memory_order_relaxed);
+	atomic_signal_fence(memory_order_seq_cst);
+	before = inflame_ring_used(&t->ring, 0);
+	rec = inflame_ring_reserve(&t->ring, sizeof(*rec) + n * sizeof(uint64_t), INFLAME_EV_WALL);
+	if (rec) {
+		rec->time = inflame__now_monotonic();
+		rec->weight = weight;
+		rec->size = rec->addr = rec->seq = 0;
+		rec->nframes = n;
+		rec->flags = (flags & INFLAME_WALL_TRUNCATED) ? INFLAME_REC_TRUNCATED : 0;
+		memcpy(rec->frames, frames, n * sizeof(uint64_t));
+		inflame_ring_commit(rec);
+		inflame_sample_maybe_wake(&t->ring, before);
+	}
+	atomic_signal_fence(memory_order_seq_cst);
+	atomic_store_explicit(&t->producing, level, memory_order_relaxed);
+}
+
+/* A signal of the wall ticker: one sample for the periods the ticker counted (wall_due), whose
+ * stack the ticker will repeat while the thread stays blocked, then the thread's CPU clock as
+ * the handler ends, so that the ticker can tell whether the thread ran since (thread.h). When
+ * the signal finds the thread blocked, the periods it ran unseen before (wall_due_run) go to
+ * the stack where it was last found running instead. A signal with nothing due is a duplicate
+ * (wall.c resends a standard signal that may have been merged with the program's) and leaves
+ * everything alone. */
+static void wall_signal(struct inflame_thread *t, void *uc)
+{
+	uint64_t due = atomic_exchange_explicit(&t->wall_due, 0, memory_order_acq_rel);
+	uint64_t run = atomic_exchange_explicit(&t->wall_due_run, 0, memory_order_acq_rel);
+	int blocked;
+
+	if (!due)
+		return;
+	blocked = uc && interrupted_syscall(uc);
+	t->wall_flags = 0;
+	if (atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed)) {
+		atomic_fetch_add_explicit(&inflame__prof.signals, 1, memory_order_relaxed);
+		if (blocked && run && run < due && (t->wall_run_flags & INFLAME_WALL_HAVE)) {
+			put_wall(t, t->wall_run_frames, t->wall_run_n, t->wall_run_flags, run);
+			due -= run;
+		}
+		inflame_sample_take(t, INFLAME_EV_WALL, due, 0, 0, uc, 0);
+		if ((t->wall_flags & INFLAME_WALL_HAVE) && blocked) {
+			t->wall_flags |= INFLAME_WALL_SYSCALL;
+		} else if (t->wall_flags & INFLAME_WALL_HAVE) {
+			memcpy(t->wall_run_frames, t->wall_frames, t->wall_n * sizeof(uint64_t));
+			t->wall_run_n = t->wall_n;
+			t->wall_run_flags = t->wall_flags;
+		}
+	}
+	t->wall_cpu = own_cpu_ns();
+	atomic_store_explicit(&t->wall_pending, 0, memory_order_release);
 }
 
 static void chain(int sig, siginfo_t *si, void *uc)
@@ -119,6 +227,9 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 	ev = classify(sig, si, t, &weight);
 	if (ev == -1) {
 		chain(sig, si, uc);
+	} else if (ev == INFLAME_EV_WALL) {
+		if (t)
+			wall_signal(t, uc);
 	} else if (ev >= 0 && t &&
 		   atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed)) {
 		atomic_fetch_add_explicit(&inflame__prof.signals, 1, memory_order_relaxed);
@@ -181,6 +292,12 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	}
 	frames = t->scratch + (size_t)level * max;
 	n = inflame_unwind_pick(inflame__prof.cfg.unwind, t, uc, fp, frames, max, &truncated);
+	if (event == INFLAME_EV_WALL && t->wall_frames) {
+		/* The stack the ticker repeats while the thread stays blocked (wall_signal). */
+		memcpy(t->wall_frames, frames, n * sizeof(uint64_t));
+		t->wall_n = (uint32_t)n;
+		t->wall_flags = INFLAME_WALL_HAVE | (truncated ? INFLAME_WALL_TRUNCATED : 0);
+	}
 	same = outer && !truncated && inflame_thread_same_stack(t, frames, n);
 	kept = same ? 0 : n;
 	/* The order first: a locked instruction is cheapest before the record's stores. */

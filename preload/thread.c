@@ -22,6 +22,7 @@
 
 static struct inflame_thread *table;
 static _Atomic int high_water;
+static pthread_mutex_t hold_lock = PTHREAD_MUTEX_INITIALIZER;
 __thread struct inflame_thread *inflame__self __attribute__((tls_model("initial-exec")));
 #define self inflame__self
 
@@ -82,12 +83,28 @@ static struct inflame_thread *claim(void)
 	return NULL;
 }
 
-/* The frames of each nesting level, then last_frames and w_last_frames. */
+/* The frames of each nesting level, then last_frames and w_last_frames, then wall_frames and
+ * wall_run_frames. */
 static size_t scratch_bytes(void)
 {
-	return ((size_t)INFLAME_SCRATCH_LEVELS * inflame__prof.cfg.max_depth +
+	return ((size_t)(INFLAME_SCRATCH_LEVELS + 2) * inflame__prof.cfg.max_depth +
 		2 * INFLAME_SAME_MAX) *
 	       sizeof(uint64_t);
+}
+
+/* The wall fields of a slot whose thread starts now (or starts over in a fork child). */
+static void wall_reset(struct inflame_thread *t)
+{
+	atomic_store(&t->wall_pending, 0);
+	atomic_store(&t->wall_due, 0);
+	atomic_store(&t->wall_due_run, 0);
+	t->wall_cpu = 0;
+	t->wall_n = 0;
+	t->wall_flags = 0;
+	t->wall_run_n = 0;
+	t->wall_run_flags = 0;
+	memset(&t->tk, 0, sizeof(t->tk));
+	t->tk.acct = inflame__now_monotonic();
 }
 
 static int setup_slot(struct inflame_thread *t, pid_t tid)
@@ -103,7 +120,7 @@ static int setup_slot(struct inflame_thread *t, pid_t tid)
 	atomic_store(&t->producing, 0);
 	atomic_store(&t->in_dl, 0);
 	atomic_store(&t->truncated, 0);
-	t->has_wall_timer = 0;
+	wall_reset(t);
 	if (inflame_ring_init(&t->ring, (size_t)inflame__prof.cfg.buffer_kb * 1024) < 0)
 		return -ENOMEM;
 	s = mmap(NULL, scratch_bytes(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -114,6 +131,8 @@ static int setup_slot(struct inflame_thread *t, pid_t tid)
 	t->scratch = s;
 	t->last_frames = t->scratch + (size_t)INFLAME_SCRATCH_LEVELS * inflame__prof.cfg.max_depth;
 	t->w_last_frames = t->last_frames + INFLAME_SAME_MAX;
+	t->wall_frames = t->w_last_frames + INFLAME_SAME_MAX;
+	t->wall_run_frames = t->wall_frames + inflame__prof.cfg.max_depth;
 	t->last_n = t->w_last_n = 0;
 	return 0;
 }
@@ -260,20 +279,35 @@ void inflame_thread_unregister_current(void)
 	atomic_store_explicit(&t->state, INFLAME_SLOT_EXITED, memory_order_release);
 }
 
+void inflame_thread_hold(void)
+{
+	pthread_mutex_lock(&hold_lock);
+}
+
+void inflame_thread_unhold(void)
+{
+	pthread_mutex_unlock(&hold_lock);
+}
+
 void inflame_thread_release(struct inflame_thread *t)
 {
+	pthread_mutex_lock(&hold_lock);
 	inflame_ring_destroy(&t->ring);
 	if (t->scratch)
 		munmap(t->scratch, scratch_bytes());
 	t->scratch = NULL;
+	t->wall_frames = t->wall_run_frames = NULL;
 	t->tid = 0;
 	atomic_store_explicit(&t->state, INFLAME_SLOT_FREE, memory_order_release);
+	pthread_mutex_unlock(&hold_lock);
 }
 
 void inflame_thread_after_fork_child(void)
 {
 	int n = inflame_thread_high_water();
 
+	/* The parent's ticker may have held it as the process forked: it is not here. */
+	pthread_mutex_init(&hold_lock, NULL);
 	for (int i = 0; i < n; i++) {
 		struct inflame_thread *t = &table[i];
 
@@ -285,7 +319,7 @@ void inflame_thread_after_fork_child(void)
 			t->tid = inflame__gettid();
 			t->pthread = pthread_self();
 			t->has_timer = 0; /* POSIX timers are not inherited */
-			t->has_wall_timer = 0;
+			wall_reset(t);	  /* nor pending signals */
 			atomic_store(&t->producing, 0);
 			atomic_store(&t->name_dirty, 1);
 			t->last_n = t->w_last_n = 0; /* the ring was emptied */
@@ -293,7 +327,6 @@ void inflame_thread_after_fork_child(void)
 		}
 		inflame_timer_drop_perf(t);
 		t->has_timer = 0;
-		t->has_wall_timer = 0;
 		inflame_thread_release(t);
 	}
 }

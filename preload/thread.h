@@ -23,6 +23,11 @@
 #define INFLAME_SCRATCH_LEVELS 4
 /* The deepest stack an allocation record may refer to instead of repeating it (see last_n). */
 #define INFLAME_SAME_MAX 64
+/* wall_flags: the handler kept a stack (wall_frames); it was cut at max_depth; the handler
+ * interrupted a system call (the thread was blocked there). */
+#define INFLAME_WALL_HAVE      1u
+#define INFLAME_WALL_TRUNCATED 2u
+#define INFLAME_WALL_SYSCALL   4u
 
 enum inflame_slot_state {
 	INFLAME_SLOT_FREE = 0,
@@ -48,9 +53,39 @@ struct inflame_thread {
 	char name[16];
 	_Atomic int name_dirty; /* the writer should record the name again */
 	_Atomic uint64_t truncated;
-	timer_t wall_timer; /* CLOCK_MONOTONIC timer of wall sampling */
-	int has_wall_timer;
-	long wall_ns; /* its period */
+	/* Wall sampling (wall.c). The ticker sets wall_pending, then wall_due, then signals the
+	 * thread; the thread's handler takes wall_due as its sample's weight, keeps the stack in
+	 * wall_frames (wall_n frames, wall_flags), reads the thread's CPU clock into wall_cpu and
+	 * clears wall_pending last (release). The ticker reads wall_frames and wall_cpu only
+	 * while wall_pending is 0, when no handler writes them. */
+	_Atomic int wall_pending;
+	_Atomic uint64_t wall_due; /* periods the next wall sample stands for */
+	/* Of those, the periods the thread spent running since its last sample (by its CPU
+	 * clock): the sample's if it finds the thread running, else its last running stack's. */
+	_Atomic uint64_t wall_due_run;
+	uint64_t wall_cpu; /* the thread's CPU clock (ns) as its last wall handler ended */
+	uint32_t wall_n;
+	uint32_t wall_flags;   /* INFLAME_WALL_* */
+	uint64_t *wall_frames; /* max_depth frames, in the scratch mapping */
+	/* The last wall sample that found the thread running (not in a system call): where the
+	 * time it ran goes when a sample finds it blocked after it ran unseen. */
+	uint32_t wall_run_n;
+	uint32_t wall_run_flags; /* INFLAME_WALL_HAVE, INFLAME_WALL_TRUNCATED */
+	uint64_t *wall_run_frames;
+	/* The ticker's own view of the thread (only the ticker reads or writes these; reset when
+	 * the slot is set up, before it turns ACTIVE). */
+	struct {
+		uint64_t acct; /* wall time up to here (ns) is accounted for */
+		uint64_t base; /* the CPU clock at the last check */
+		uint64_t idle; /* periods spent blocked at the last wall stack, not yet written */
+		uint64_t idle_time; /* the end of those periods (ns) */
+		uint64_t written;   /* when the last idle record or signal was (ns) */
+		uint64_t sent_at;   /* when wall_pending was set (ns) */
+		uint64_t stretch;   /* periods blocked in a row */
+		uint64_t next_tick; /* the ticker's tick at which to look again */
+		int sent;	    /* a signal was sent since the last check */
+		int gone;	    /* EXITED and dealt with */
+	} tk;
 	/* Ranges of code the outermost producer looked up last (unwind auto). */
 	struct inflame_code_cache code_cache;
 	/* The stack of the thread's last allocation recorded by an outermost producer: the next
@@ -108,6 +143,11 @@ int inflame_thread_high_water(void);
 struct inflame_thread *inflame_thread_at(int i);
 /* In a fork child: drop every slot but the calling thread's, resetting its ring. */
 void inflame_thread_after_fork_child(void);
+/* Keeps EXITED slots from being released (their memory unmapped) until inflame_thread_unhold:
+ * the wall ticker holds it while it looks at other threads' slots. inflame_thread_release
+ * takes it. Not async-signal-safe. */
+void inflame_thread_hold(void);
+void inflame_thread_unhold(void);
 /* Updates the name of the slot of pthread p (pthread_setname_np), or of the calling thread. */
 void inflame_thread_note_rename(pthread_t p, int self);
 

@@ -1,5 +1,5 @@
 /*
- * Sampling clocks.
+ * CPU sampling clocks.
  *
  * perf: one perf_event_open() per thread on the software task clock (or the event named by
  * INFLAME_PERF_EVENT), user space only, whose overflow is delivered as the sampling signal to
@@ -8,10 +8,7 @@
  * unprivileged user at perf_event_paranoid=2.
  * thread: timer_create() on the thread's CPU clock with SIGEV_THREAD_ID; limited to the kernel
  * tick. itimer: setitimer(ITIMER_PROF), one per process, kept for compatibility.
- * wall: one CLOCK_MONOTONIC timer per thread, delivered to that thread (SIGEV_THREAD_ID), so a
- * blocked thread is woken and sampled where it blocks, at the right moment even when the
- * machine is busy. To bound the signal rate of programs with many threads, each thread past
- * the first WALL_FULL_RATE ones is sampled less often, its samples weighted to match.
+ * Wall-clock sampling has no timer per thread: see wall.c.
  */
 #include "timer.h"
 
@@ -30,9 +27,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define WALL_FULL_RATE 64
-
-static _Atomic int wall_timers;
 static _Atomic int lost_fds; /* perf events re-created by check_thread */
 
 static int cpu_on(void)
@@ -102,10 +96,9 @@ static void timespec_of(long ns, struct itimerspec *its)
 	its->it_value = its->it_interval;
 }
 
-/* A POSIX timer on clock clk that signals thread t with cookie (and a weight multiplier in
- * the upper half of the value) every ns. */
-static int posix_timer_create(struct inflame_thread *t, clockid_t clk, uint32_t cookie,
-			      uint32_t mult, long ns, timer_t *out)
+/* A POSIX timer on clock clk that signals thread t with cookie every ns. */
+static int posix_timer_create(struct inflame_thread *t, clockid_t clk, uint32_t cookie, long ns,
+			      timer_t *out)
 {
 	struct sigevent sev;
 	struct itimerspec its;
@@ -113,7 +106,7 @@ static int posix_timer_create(struct inflame_thread *t, clockid_t clk, uint32_t 
 	memset(&sev, 0, sizeof(sev));
 	sev.sigev_notify = SIGEV_THREAD_ID;
 	sev.sigev_signo = inflame__prof.sample_sig;
-	sev.sigev_value.sival_ptr = (void *)(((uintptr_t)mult << 32) | cookie);
+	sev.sigev_value.sival_ptr = (void *)(uintptr_t)cookie;
 	sev._sigev_un._tid = t->tid;
 	if (timer_create(clk, &sev, out) < 0)
 		return -errno;
@@ -130,22 +123,6 @@ static int posix_timer_create(struct inflame_thread *t, clockid_t clk, uint32_t 
 static long period_ns(void)
 {
 	return 1000000000L / (long)inflame__prof.cfg.frequency;
-}
-
-static int wall_arm(struct inflame_thread *t)
-{
-	int n = atomic_fetch_add(&wall_timers, 1);
-	uint32_t mult = 1 + (uint32_t)(n / WALL_FULL_RATE);
-	int rc = posix_timer_create(t, CLOCK_MONOTONIC, INFLAME_COOKIE_WALL, mult,
-				    period_ns() * (long)mult, &t->wall_timer);
-
-	if (rc < 0) {
-		atomic_fetch_sub(&wall_timers, 1);
-		return rc;
-	}
-	t->has_wall_timer = 1;
-	t->wall_ns = period_ns() * (long)mult;
-	return 0;
 }
 
 static int set_itimer(int on)
@@ -191,10 +168,8 @@ int inflame_timer_arm_thread(struct inflame_thread *t)
 	clockid_t clk = (clockid_t)((~(unsigned)t->tid << 3) | 6); /* the thread's CPU clock */
 	int fd, rc = 0;
 
-	if ((inflame__prof.cfg.events & INFLAME_EVMASK_WALL) && !t->has_wall_timer)
-		rc = wall_arm(t);
 	if (!cpu_on())
-		return rc;
+		return 0;
 	switch (inflame__prof.timer_used) {
 	case INFLAME_TIMER_PERF:
 		fd = perf_open(t->tid);
@@ -205,8 +180,8 @@ int inflame_timer_arm_thread(struct inflame_thread *t)
 		ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
 		break;
 	case INFLAME_TIMER_THREAD:
-		rc = posix_timer_create(t, clk, INFLAME_COOKIE_THREAD_TIMER, 1, period_ns(),
-					&t->timer);
+		rc =
+		    posix_timer_create(t, clk, INFLAME_COOKIE_THREAD_TIMER, period_ns(), &t->timer);
 		if (rc == 0)
 			t->has_timer = 1;
 		break;
@@ -237,11 +212,6 @@ void inflame_timer_disarm_thread(struct inflame_thread *t)
 	if (t->has_timer) {
 		timer_delete(t->timer);
 		t->has_timer = 0;
-	}
-	if (t->has_wall_timer) {
-		timer_delete(t->wall_timer);
-		t->has_wall_timer = 0;
-		atomic_fetch_sub(&wall_timers, 1);
 	}
 }
 
@@ -275,8 +245,6 @@ static void switch_thread(struct inflame_thread *t, int on)
 		ioctl(fd, on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0);
 	if (t->has_timer)
 		switch_timer(t->timer, period_ns(), on);
-	if (t->has_wall_timer)
-		switch_timer(t->wall_timer, t->wall_ns, on);
 }
 
 void inflame_timer_drop_perf(struct inflame_thread *t)

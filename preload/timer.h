@@ -1,6 +1,6 @@
 /*
- * Sampling clocks: per-thread CPU timers (perf task clock, or POSIX thread CPU timers), the
- * process-wide itimer, and per-thread wall-clock timers. None of these functions is
+ * CPU sampling clocks: per-thread CPU timers (perf task clock, or POSIX thread CPU timers) and
+ * the process-wide itimer (wall-clock sampling is wall.h's). None of these functions is
  * async-signal-safe.
  */
 #ifndef INFLAME_TIMER_H
@@ -14,8 +14,8 @@
  * to thread timers with a notice) and arms the itimer when that is the choice. Returns 0 or a
  * negative errno when no CPU timer works. */
 int inflame_timer_setup(void);
-/* Creates and starts thread t's timers: its CPU timer (if cpu events are on and CPU timers are
- * per thread) and its wall timer (if wall events are on). */
+/* Creates and starts thread t's CPU timer (if cpu events are on and CPU timers are per
+ * thread). */
 int inflame_timer_arm_thread(struct inflame_thread *t);
 /* Stops and frees thread t's CPU timer. */
 void inflame_timer_disarm_thread(struct inflame_thread *t);
@@ -26,7 +26,7 @@ int inflame_timer_check_all(void);
 /* Forgets thread t's perf event without disabling it (a fork child's copy of the parent's),
  * closing the descriptor only if it is still that event. */
 void inflame_timer_drop_perf(struct inflame_thread *t);
-/* Stops every timer (exec, exit) / starts them again (exec failed). */
+/* Stops every CPU timer (exec, exit) / starts them again (exec failed). */
 void inflame_timer_pause_all(void);
 void inflame_timer_resume_all(void);
 

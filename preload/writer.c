@@ -48,6 +48,7 @@
 #include "thread.h"
 #include "timer.h"
 #include "varint.h"
+#include "wall.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -334,7 +335,10 @@ static uint64_t total_dropped(void)
 {
 	uint64_t sum = w.dropped_released;
 	int n = inflame_thread_high_water();
+	struct inflame_ring *wall = inflame_wall_ring();
 
+	if (wall)
+		sum += atomic_load(&wall->dropped);
 	for (int i = 0; i < n; i++) {
 		struct inflame_thread *t = inflame_thread_at(i);
 		int st = atomic_load(&t->state);
@@ -470,6 +474,8 @@ static inline int same_frames(const uint64_t *a, const uint64_t *b, uint32_t n)
 	return 1;
 }
 
+/* The ring being drained: a thread's (t), or the wall ticker's (t NULL, each record names its
+ * thread). */
 struct drain_ctx {
 	struct inflame_thread *t;
 };
@@ -513,11 +519,28 @@ static int on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 {
 	struct drain_ctx *d = arg;
 	const struct inflame_rec *r = payload;
-	uint64_t id = 0;
+	uint64_t id = 0, tid;
 
+	if (!d->t) {
+		/* The wall ticker's: wall samples of blocked threads, with their stacks. */
+		if (kind != INFLAME_EV_WALL || len < sizeof(*r) ||
+		    len < sizeof(*r) + r->nframes * sizeof(uint64_t) ||
+		    !(r->flags & INFLAME_REC_TID))
+			return 0;
+		if (r->flags & INFLAME_REC_TRUNCATED)
+			w.truncated++;
+		id = stack_id(r->frames, r->nframes);
+		if (!id) {
+			w.dropped_stacks++;
+			return 0;
+		}
+		put_sample(r->time, r->addr, kind, id, r->weight);
+		return 0;
+	}
+	tid = (uint64_t)d->t->tid;
 	if (kind == INFLAME_EV_FREE) {
 		const struct inflame_free_rec *f = payload;
-		struct pending p = {0, {.event = INFLAME_EV_FREE, .tid = (uint64_t)d->t->tid}};
+		struct pending p = {0, {.event = INFLAME_EV_FREE, .tid = tid}};
 
 		if (len < sizeof(*f))
 			return 0;
@@ -568,7 +591,7 @@ static int on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 				    {.event = kind,
 				     .restore = (r->flags & INFLAME_REC_RESTORE) != 0,
 				     .time = r->time,
-				     .tid = (uint64_t)d->t->tid,
+				     .tid = tid,
 				     .stack = id,
 				     .weight = r->weight,
 				     .size = r->size,
@@ -577,7 +600,7 @@ static int on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 		push_event(&p);
 		return 0;
 	}
-	put_sample(r->time, (uint64_t)d->t->tid, kind, id, r->weight);
+	put_sample(r->time, tid, kind, id, r->weight);
 	return 0;
 }
 
@@ -750,6 +773,13 @@ static void drain_all(int final)
 			inflame_ring_drain_until(&t->ring, on_record, &d);
 		atomic_fetch_add_explicit(&heartbeat, 1, memory_order_relaxed);
 	}
+	{
+		struct inflame_ring *wall = inflame_wall_ring();
+		struct drain_ctx d = {NULL};
+
+		if (wall)
+			inflame_ring_drain_until(wall, on_record, &d);
+	}
 	pend.direct = 0;
 	write_pending(limit);
 	flush_samples();
@@ -763,7 +793,9 @@ static void release_exited(void)
 	for (int i = 0; i < n; i++) {
 		struct inflame_thread *t = inflame_thread_at(i);
 
-		if (atomic_load_explicit(&t->state, memory_order_acquire) == INFLAME_SLOT_EXITED) {
+		/* (The wall ticker may still have to write the thread's last blocked periods.) */
+		if (atomic_load_explicit(&t->state, memory_order_acquire) == INFLAME_SLOT_EXITED &&
+		    inflame_wall_done_with(t)) {
 			struct drain_ctx d = {t};
 
 			/* The thread may have written more between drain_all() and its exit; what

@@ -167,12 +167,66 @@ static void test_wall_half_asleep(void **state)
 	e2e_rmdir(dir);
 }
 
+/* Wall-clock sampling of 32 threads blocked on a condition variable next to one busy thread: the
+ * blocked threads get their share of the wall time, but are not woken to get it (each signal
+ * that reaches a thread blocked in a futex wakes it: the program counts its threads' voluntary
+ * context switches; per-thread wall timers woke each one about 1000 times a second). */
+static void test_wall_idle_threads(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {(char *)e2e_build("tests/progs/wallidle"), "2", "32", NULL};
+	char *env[] = {"INFLAME_EVENTS=wall", NULL};
+	const char *opts[] = {"--event", "wall", NULL};
+	const char *fns[] = {"idle_wait", "busy_spin", "main_wait"};
+	const char *names[] = {"idle", "busy", "main"};
+	struct e2e_result r;
+	struct e2e_folded f;
+	char **files;
+	size_t n;
+	uint64_t truth[3], tt = 0, got[3], tg = 0, wakeups, idle_ms;
+	double rate;
+
+	(void)state;
+	record(dir, prog, env, &r);
+	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	assert_string_equal(r.out, "wallidle done\n");
+	n = e2e_list(dir, "prof.", &files);
+	assert_int_equal(n, 1);
+	assert_int_equal(e2e_collapse(opts, files, n, &f), 0);
+	for (int i = 0; i < 3; i++) {
+		truth[i] = e2e_truth(r.err, names[i]);
+		got[i] = e2e_contains_sum(&f, fns[i]);
+		tt += truth[i];
+		tg += got[i];
+	}
+	/* 34 threads for 2 s at 999 Hz */
+	assert_true(tg > 50000);
+	for (int i = 0; i < 3; i++) {
+		double want = pct(truth[i], tt), have = pct(got[i], tg);
+
+		fprintf(stderr, "%s: truth %.2f%% profile %.2f%%\n", fns[i], want, have);
+		assert_true(have > want - 2 && have < want + 2);
+	}
+	wakeups = e2e_truth(r.err, "wakeups");
+	idle_ms = e2e_truth(r.err, "idle_ms");
+	assert_true(idle_ms > 0);
+	rate = (double)wakeups * 1000.0 / (double)idle_ms;
+	fprintf(stderr, "idle threads woken %llu times, %.2f per thread-second\n",
+		(unsigned long long)wakeups, rate);
+	assert_true(rate < 5.0);
+	e2e_folded_free(&f);
+	e2e_list_free(files, n);
+	e2e_result_free(&r);
+	e2e_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_leaf_ratio),
 	    cmocka_unit_test(test_thread_shares),
 	    cmocka_unit_test(test_wall_half_asleep),
+	    cmocka_unit_test(test_wall_idle_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,393 @@
+/*
+ * Wall-clock sampling by one ticker thread.
+ *
+ * The ticker is a thread of inflame's own: never registered, never sampled, every signal
+ * blocked. Once per sampling period it looks at the threads of the table and reads each one's
+ * CPU clock, which any thread of the process may read without disturbing the owner.
+ *
+ * A thread whose CPU clock has not moved since its last wall sample has not run: it is still
+ * blocked where that sample found it. The ticker counts the periods it spends there without
+ * signalling it, and writes them to a ring of its own as one record (the thread's tid, its last
+ * wall stack, the periods, and the time they end) when the thread runs again, at least every
+ * IDLE_FLUSH_NS, and when it exits. A thread that ran since its last wall sample, or has none
+ * yet, is sent the sampling signal (rt_tgsigqueueinfo, SI_QUEUE, INFLAME_COOKIE_WALL); its
+ * handler (sample_sigsafe.c) records a sample weighted by the periods the ticker counted for
+ * it, keeps that stack in the thread's slot, and reads the thread's CPU clock as it ends. The
+ * protocol between the two is in thread.h (wall_pending, wall_due). So a blocked thread is
+ * woken once per blocking call rather than once per period, and only the ticker's clock reads
+ * cost anything while it waits.
+ *
+ * Weights are sampling periods (1 / INFLAME_FREQUENCY s). Each thread's wall time is
+ * accounted for in whole periods from the moment it registered (tk.acct), so the weights of a
+ * thread's samples add up to its wall time whatever the ticker's own delays on a busy machine;
+ * a sample stands for the periods that end at its time.
+ *
+ * A thread that ran unseen between two looks (the ticker itself waits for a CPU on a busy
+ * machine) and is then found blocked did not spend those periods where it blocked: the ones
+ * its CPU clock says it ran go to the stack where it was last found running (wall_due_run),
+ * rather than all to the blocked one, which made wall shares wander by several points when
+ * the ticker ran late more often while the program computed than while it waited.
+ *
+ * Only a sample whose signal interrupted a system call is repeated: a thread the handler found
+ * running may have been about to block elsewhere (a pending signal is handled when a thread
+ * that waited for a CPU runs again, often just before it blocks), so it is signalled again at
+ * the next look. The handler's end and the return into the blocking call move the thread's
+ * CPU clock a little after the handler read it: the first look after a signal allows
+ * MOVE_SLACK_NS.
+ *
+ * Cost bounds. A thread blocked for k periods in a row is looked at every 1 + min(k / 64, 15)
+ * periods: when it runs again its next sample comes at most 1/64 of the time it was blocked
+ * (and at most 16 periods) late. At most VISITS_MAX clock reads are made per period, in turn
+ * over the table; with more threads due than that, each is looked at less often, its weights
+ * growing to match. Signals go only to threads that ran, at most one per look.
+ */
+#include "wall.h"
+
+#include "alloc.h"
+#include "dump_format.h"
+#include "interpose.h"
+#include "log.h"
+#include "profiler.h"
+#include "sample.h"
+#include "timer.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define IDLE_FLUSH_NS 100000000ull
+#define MOVE_SLACK_NS 50000ull
+#define RESEND_NS     100000000ull
+#define VISITS_MAX    128
+#define BACKOFF_SHIFT 6
+#define BACKOFF_MAX   15
+
+static struct {
+	pthread_t thread;
+	_Atomic int running;
+	_Atomic int stop;
+	struct inflame_ring ring;
+	int have_ring;
+	uint64_t period; /* ns */
+	uint64_t tick;	 /* looks so far */
+	uid_t uid;
+	int cursor; /* the slot to start at when a tick could not look at every thread */
+} k;
+
+static int wall_on(void)
+{
+	return (inflame__prof.cfg.events & INFLAME_EVMASK_WALL) != 0;
+}
+
+static int thread_cpu_ns(pid_t tid, uint64_t *out)
+{
+	clockid_t clk = (clockid_t)((~(unsigned)tid << 3) | 6); /* the thread's CPU clock */
+	struct timespec ts;
+
+	if (clock_gettime(clk, &ts) < 0)
+		return -errno;
+	*out = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return 0;
+}
+
+static int queue_signal(pid_t tid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	si.si_signo = inflame__prof.sample_sig;
+	si.si_code = SI_QUEUE;
+	si.si_pid = inflame__prof.pid;
+	si.si_uid = k.uid;
+	si.si_value.sival_ptr = (void *)(uintptr_t)INFLAME_COOKIE_WALL;
+	return syscall(SYS_rt_tgsigqueueinfo, inflame__prof.pid, tid, si.si_signo, &si) < 0 ? -errno
+											    : 0;
+}
+
+/* Writes the periods t spent blocked at its last wall stack, if any. Only while wall_pending
+ * is 0 (its handler does not write the stack then). */
+static void write_idle(struct inflame_thread *t, uint64_t now)
+{
+	uint32_t n = (t->wall_flags & INFLAME_WALL_HAVE) ? t->wall_n : 0;
+	struct inflame_rec *rec;
+	uint64_t before;
+
+	t->tk.written = now;
+	if (!t->tk.idle)
+		return;
+	before = inflame_ring_used(&k.ring, 0);
+	rec = inflame_ring_reserve(&k.ring, sizeof(*rec) + n * sizeof(uint64_t), INFLAME_EV_WALL);
+	if (rec) {
+		rec->time = t->tk.idle_time;
+		rec->weight = t->tk.idle;
+		rec->size = 0;
+		rec->addr = (uint64_t)t->tid;
+		rec->seq = 0;
+		rec->nframes = n;
+		rec->flags = INFLAME_REC_TID |
+			     ((t->wall_flags & INFLAME_WALL_TRUNCATED) ? INFLAME_REC_TRUNCATED : 0);
+		memcpy(rec->frames, t->wall_frames, n * sizeof(uint64_t));
+		inflame_ring_commit(rec);
+		inflame_sample_maybe_wake(&k.ring, before);
+	}
+	t->tk.idle = 0;
+}
+
+static void add_idle(struct inflame_thread *t, uint64_t periods, uint64_t now)
+{
+	if (!periods)
+		return;
+	t->tk.idle += periods;
+	t->tk.idle_time = now;
+}
+
+/* Asks thread t for a wall sample standing for periods, run of which it spent running since its
+ * last sample (thread.h has the order). */
+static void send_sample(struct inflame_thread *t, uint64_t periods, uint64_t run, uint64_t now)
+{
+	atomic_store(&t->wall_pending, 1);
+	atomic_fetch_add(&t->wall_due_run, run);
+	atomic_fetch_add(&t->wall_due, periods);
+	t->tk.sent = 1;
+	t->tk.sent_at = t->tk.written = now;
+	if (queue_signal(t->tid) < 0) {
+		/* Gone, or the queue of real-time signals is full: no handler will run. */
+		atomic_store(&t->wall_due, 0);
+		atomic_store(&t->wall_due_run, 0);
+		atomic_store(&t->wall_pending, 0);
+		t->tk.sent = 0;
+	}
+}
+
+/* One look at thread t at time now. Returns 1 when it looked (read its CPU clock or signalled
+ * it), 0 when it was not due. */
+static int look(struct inflame_thread *t, uint64_t now, int sampling)
+{
+	uint64_t periods, left, cpu = 0, since, ran = 0;
+	int moved;
+
+	if (k.tick < t->tk.next_tick || now <= t->tk.acct)
+		return 0;
+	periods = (now - t->tk.acct) / k.period;
+	if (!periods)
+		return 0;
+	t->tk.acct += periods * k.period;
+	if (atomic_load_explicit(&t->wall_pending, memory_order_acquire)) {
+		/* Not handled yet (the thread waits for a CPU, or blocks the signal): the sample
+		 * to come stands for these periods too. A standard signal may have been merged
+		 * with one of the program's: send it again now and then (a duplicate finds
+		 * nothing due and does nothing). */
+		atomic_fetch_add(&t->wall_due, periods);
+		if (sampling && inflame__prof.sample_sig < SIGRTMIN &&
+		    now - t->tk.sent_at >= RESEND_NS) {
+			t->tk.sent_at = now;
+			queue_signal(t->tid);
+		}
+		return 0;
+	}
+	/* Periods counted while the last handler was ending, after it took what was due. */
+	left = atomic_exchange(&t->wall_due, 0);
+	atomic_store(&t->wall_due_run, 0);
+	if (t->tk.sent && !(t->wall_flags & INFLAME_WALL_SYSCALL) && periods == 1) {
+		/* The last sample found the thread running (or about to block, or waiting for a
+		 * CPU): it is not known to be blocked anywhere, look again. */
+		moved = 1;
+	} else {
+		if (thread_cpu_ns(t->tid, &cpu) < 0) {
+			/* Gone without unregistering (a thread that existed before us). */
+			t->tk.next_tick = k.tick + 1 + BACKOFF_MAX;
+			return 1;
+		}
+		/* Just after a signal that found the thread in a system call, it counts as
+		 * blocked there if it ran no more than the end of the handler and the return
+		 * into the call since. */
+		since = t->tk.sent ? t->wall_cpu : t->tk.base;
+		ran = cpu > since ? cpu - since : 0;
+		moved = t->tk.sent ? !(t->wall_flags & INFLAME_WALL_SYSCALL) || ran > MOVE_SLACK_NS
+				   : cpu != t->tk.base;
+		t->tk.base = cpu;
+	}
+	t->tk.sent = 0;
+	if (t->wall_flags & INFLAME_WALL_HAVE) {
+		add_idle(t, left, now);
+		if (!moved) {
+			uint64_t skip;
+
+			add_idle(t, periods, now);
+			t->tk.stretch += periods;
+			skip = t->tk.stretch >> BACKOFF_SHIFT;
+			t->tk.next_tick = k.tick + 1 + (skip > BACKOFF_MAX ? BACKOFF_MAX : skip);
+			if (now - t->tk.written >= IDLE_FLUSH_NS)
+				write_idle(t, now);
+			return 1;
+		}
+		write_idle(t, now);
+	} else {
+		periods += left;
+	}
+	t->tk.stretch = 0;
+	t->tk.next_tick = k.tick + 1;
+	if (sampling) {
+		/* How many of these periods it ran (its CPU clock says how long, not where). */
+		uint64_t run = (ran + k.period / 2) / k.period;
+
+		send_sample(t, periods, run < periods ? run : periods, now);
+	}
+	return 1;
+}
+
+/* One tick: a look at every thread that is due (up to VISITS_MAX of them). With last set,
+ * the final one: nothing is signalled and every blocked thread's periods are written. */
+static void tick(uint64_t now, int last)
+{
+	int n = inflame_thread_high_water(), visits = 0, sampling = !last;
+
+	if (sampling)
+		sampling = atomic_load(&inflame__prof.sampling);
+	inflame_thread_hold();
+	for (int j = 0; j < n; j++) {
+		int i = (k.cursor + j) % n;
+		struct inflame_thread *t = inflame_thread_at(i);
+		int st = atomic_load_explicit(&t->state, memory_order_acquire);
+
+		if (st == INFLAME_SLOT_EXITED && !t->tk.gone) {
+			/* It ran (to exit): the periods since its last look are not known. */
+			if (!atomic_load_explicit(&t->wall_pending, memory_order_acquire))
+				write_idle(t, now);
+			t->tk.gone = 1;
+			continue;
+		}
+		if (st != INFLAME_SLOT_ACTIVE)
+			continue;
+		if (visits == VISITS_MAX) {
+			if (!last) {
+				k.cursor = i;
+				break;
+			}
+		} else {
+			visits += look(t, now, sampling);
+		}
+		if (last && !atomic_load_explicit(&t->wall_pending, memory_order_acquire))
+			write_idle(t, now);
+	}
+	if (visits < VISITS_MAX)
+		k.cursor = 0;
+	inflame_thread_unhold();
+	k.tick++;
+}
+
+/* Every thread's account starts now (a start, or a restart after a pause). */
+static void start_accounts(uint64_t now)
+{
+	int n = inflame_thread_high_water();
+
+	inflame_thread_hold();
+	for (int i = 0; i < n; i++) {
+		struct inflame_thread *t = inflame_thread_at(i);
+
+		if (atomic_load_explicit(&t->state, memory_order_acquire) != INFLAME_SLOT_ACTIVE)
+			continue;
+		if (t->tk.acct < now)
+			t->tk.acct = now;
+		t->tk.idle = 0;
+		t->tk.next_tick = 0;
+		t->tk.stretch = 0;
+	}
+	inflame_thread_unhold();
+}
+
+static void *ticker_main(void *arg)
+{
+	uint64_t next = inflame__now_monotonic();
+
+	(void)arg;
+	inflame__alloc_tls.guard = 1; /* nothing here is the program's */
+	prctl(PR_SET_NAME, "inflame-wall", 0, 0, 0);
+	start_accounts(next);
+	while (!atomic_load(&k.stop)) {
+		uint64_t now = inflame__now_monotonic();
+		struct timespec ts;
+
+		next += k.period;
+		if (next < now)
+			next = now; /* late (a busy machine): no burst of ticks to catch up */
+		ts.tv_sec = (time_t)(next / 1000000000ull);
+		ts.tv_nsec = (long)(next % 1000000000ull);
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+		if (atomic_load(&k.stop))
+			break;
+		tick(inflame__now_monotonic(), 0);
+	}
+	tick(inflame__now_monotonic(), 1);
+	return NULL;
+}
+
+int inflame_wall_start(void)
+{
+	sigset_t all, old;
+	int rc;
+
+	if (!wall_on() || k.running)
+		return 0;
+	if (!k.have_ring) {
+		if (inflame_ring_init(&k.ring, (size_t)inflame__prof.cfg.buffer_kb * 1024) < 0)
+			return -ENOMEM;
+		k.have_ring = 1;
+	}
+	k.period = 1000000000ull / inflame__prof.cfg.frequency;
+	k.uid = getuid();
+	atomic_store(&k.stop, 0);
+	sigfillset(&all);
+	inflame__real_pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = inflame__real_pthread_create(&k.thread, NULL, ticker_main, NULL);
+	inflame__real_pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		inflame_log(INFLAME_LOG_QUIET,
+			    "cannot start the wall-clock ticker: %s; wall-clock "
+			    "sampling is off",
+			    strerror(rc));
+		return -rc;
+	}
+	k.running = 1;
+	return 0;
+}
+
+void inflame_wall_stop(void)
+{
+	if (!k.running)
+		return;
+	atomic_store(&k.stop, 1);
+	pthread_join(k.thread, NULL);
+	k.running = 0;
+}
+
+struct inflame_ring *inflame_wall_ring(void)
+{
+	return k.have_ring ? &k.ring : NULL;
+}
+
+int inflame_wall_done_with(struct inflame_thread *t)
+{
+	int done;
+
+	if (!k.running)
+		return 1;
+	inflame_thread_hold();
+	done = t->tk.gone;
+	inflame_thread_unhold();
+	return done;
+}
+
+void inflame_wall_after_fork_child(void)
+{
+	k.running = 0;
+	atomic_store(&k.stop, 0);
+	k.cursor = 0;
+	if (k.have_ring)
+		inflame_ring_reset(&k.ring);
+}

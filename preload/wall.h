@@ -1,0 +1,26 @@
+/*
+ * Wall-clock sampling: one ticker thread of inflame's own that signals only the threads that ran
+ * and counts the periods of the blocked ones without waking them (wall.c). None of these
+ * functions is async-signal-safe.
+ */
+#ifndef INFLAME_WALL_H
+#define INFLAME_WALL_H
+
+#include "ring.h"
+#include "thread.h"
+
+/* Starts the ticker when wall events are on and it is not running. Returns 0 or a negative
+ * errno (wall sampling is then off). */
+int inflame_wall_start(void);
+/* Stops the ticker: a last look at every thread, every blocked thread's periods written to the
+ * ticker's ring; no wall signal is sent after it returns. */
+void inflame_wall_stop(void);
+/* The ticker's ring (for the writer to drain), or NULL when there is none. */
+struct inflame_ring *inflame_wall_ring(void);
+/* Whether the ticker is done with the EXITED slot t (it wrote the thread's last blocked
+ * periods), so that the writer may release it. */
+int inflame_wall_done_with(struct inflame_thread *t);
+/* In a fork child: the parent's ticker is not here; forget it and empty its ring. */
+void inflame_wall_after_fork_child(void);
+
+#endif
