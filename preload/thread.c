@@ -84,11 +84,11 @@ static struct inflame_thread *claim(void)
 }
 
 /* The frames of each nesting level, then last_frames and w_last_frames, then wall_frames and
- * wall_run_frames. */
+ * wall_run_frames, then tail_frames and tail_slots. */
 static size_t scratch_bytes(void)
 {
 	return ((size_t)(INFLAME_SCRATCH_LEVELS + 2) * inflame__prof.cfg.max_depth +
-		2 * INFLAME_SAME_MAX) *
+		2 * INFLAME_SAME_MAX + 2 * INFLAME_TAIL_MAX) *
 	       sizeof(uint64_t);
 }
 
@@ -133,7 +133,9 @@ static int setup_slot(struct inflame_thread *t, pid_t tid)
 	t->w_last_frames = t->last_frames + INFLAME_SAME_MAX;
 	t->wall_frames = t->w_last_frames + INFLAME_SAME_MAX;
 	t->wall_run_frames = t->wall_frames + inflame__prof.cfg.max_depth;
-	t->last_n = t->w_last_n = 0;
+	t->tail_frames = t->wall_run_frames + inflame__prof.cfg.max_depth;
+	t->tail_slots = t->tail_frames + INFLAME_TAIL_MAX;
+	t->last_n = t->w_last_n = t->tail_n = 0;
 	return 0;
 }
 

@@ -23,6 +23,8 @@
 #define INFLAME_SCRATCH_LEVELS 4
 /* The deepest stack an allocation record may refer to instead of repeating it (see last_n). */
 #define INFLAME_SAME_MAX 64
+/* The most frames the tail cache (tail_frames) keeps. */
+#define INFLAME_TAIL_MAX 32
 /* wall_flags: the handler kept a stack (wall_frames); it was cut at max_depth; the handler
  * interrupted a system call (the thread was blocked there). */
 #define INFLAME_WALL_HAVE      1u
@@ -88,6 +90,14 @@ struct inflame_thread {
 	} tk;
 	/* Ranges of code the outermost producer looked up last (unwind auto). */
 	struct inflame_code_cache code_cache;
+	/* The frames libunwind found above the last frame-pointer frame of the thread's last
+	 * walk that needed them (unwind_sigsafe.c's finish_walk), with the stack slots that held
+	 * their return addresses: a later walk that reaches the same frame, with the same words
+	 * still in those slots, takes them from here. In the scratch mapping; outermost producer
+	 * only. tail_n 0 = none. */
+	uintptr_t tail_ret, tail_sp;
+	uint32_t tail_n;
+	uint64_t *tail_frames, *tail_slots;
 	/* The stack of the thread's last allocation recorded by an outermost producer: the next
 	 * one with the same stack is recorded with INFLAME_REC_SAME_STACK instead of its frames.
 	 * The producer's copy (only an outermost producer reads or writes it; 0 frames = none)

@@ -52,5 +52,11 @@ int inflame_unwind_dwarf_init(void);
 size_t inflame_unwind_dwarf_context(ucontext_t *uc, uint64_t *out, size_t max, int *truncated);
 /* libunwind from the current frame (allocation hooks). */
 size_t inflame_unwind_dwarf_here(uint64_t *out, size_t max, int *truncated);
+/* libunwind from the frame of a function that ret returns into, whose stack pointer was sp
+ * and frame pointer register fp (as a frame-pointer walk recovers them): the frames of its
+ * callers, not ret itself. slots (NULL: not asked) receives, for each frame, the stack address
+ * its return address was read from. 0 when it could not start. */
+size_t inflame_unwind_dwarf_from(uintptr_t ret, uintptr_t sp, uintptr_t fp, uint64_t *out,
+				 uint64_t *slots, size_t max, int *truncated);
 
 #endif

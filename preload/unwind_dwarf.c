@@ -18,6 +18,7 @@
 #include "unwind.h"
 
 #include <dlfcn.h>
+#include <string.h>
 #include <libunwind.h>
 #include <stdatomic.h>
 
@@ -62,7 +63,10 @@ int inflame_unwind_dwarf_init(void)
 	return 0;
 }
 
-static size_t steps(unw_cursor_t *c, uint64_t *out, size_t max, int *truncated)
+/* slots (or NULL): for each frame, the stack address its return address was read from (the
+ * frame's stack pointer - 8 on x86_64; meaningless for a frame that is not a return address,
+ * which only a walk from a signal context starts with). */
+static size_t steps(unw_cursor_t *c, uint64_t *out, uint64_t *slots, size_t max, int *truncated)
 {
 	size_t n = 0;
 
@@ -75,6 +79,11 @@ static size_t steps(unw_cursor_t *c, uint64_t *out, size_t max, int *truncated)
 		if (n == max) {
 			*truncated = 1;
 			break;
+		}
+		if (slots) {
+			unw_word_t sp = 0;
+
+			slots[n] = p_get_reg(c, UNW_REG_SP, &sp) == 0 ? sp - 8 : 0;
 		}
 		out[n++] = ip;
 		if (p_step(c) <= 0)
@@ -92,7 +101,7 @@ size_t inflame_unwind_dwarf_context(ucontext_t *uc, uint64_t *out, size_t max, i
 		return 0;
 	if (p_init_local2(&c, (unw_context_t *)uc, UNW_INIT_SIGNAL_FRAME) < 0)
 		return 0;
-	return steps(&c, out, max, truncated);
+	return steps(&c, out, NULL, max, truncated);
 }
 
 size_t inflame_unwind_dwarf_here(uint64_t *out, size_t max, int *truncated)
@@ -107,5 +116,35 @@ size_t inflame_unwind_dwarf_here(uint64_t *out, size_t max, int *truncated)
 		return 0;
 	if (p_step(&c) <= 0) /* skip this function */
 		return 0;
-	return steps(&c, out, max, truncated);
+	return steps(&c, out, NULL, max, truncated);
+}
+
+size_t inflame_unwind_dwarf_from(uintptr_t ret, uintptr_t sp, uintptr_t fp, uint64_t *out,
+				 uint64_t *slots, size_t max, int *truncated)
+{
+	ucontext_t uc;
+	unw_cursor_t c;
+
+	*truncated = 0;
+	if (!atomic_load_explicit(&ready, memory_order_acquire))
+		return 0;
+	/* libunwind's local context is a ucontext: only the registers the frames above need to
+	 * find their CFA (the stack pointer, and the frame pointer for code that keeps one) are
+	 * known. x86_64 only: there the caller's stack pointer is the frame's address + 16. */
+	memset(&uc, 0, sizeof(uc));
+#if defined(__x86_64__)
+	uc.uc_mcontext.gregs[REG_RIP] = (greg_t)ret;
+	uc.uc_mcontext.gregs[REG_RSP] = (greg_t)sp;
+	uc.uc_mcontext.gregs[REG_RBP] = (greg_t)fp;
+#else
+	/* (aarch64's frame records say nothing of the caller's stack pointer.) */
+	(void)ret;
+	(void)sp;
+	(void)fp;
+	return 0;
+#endif
+	/* Not a signal frame: ret is a return address, looked up one byte before. */
+	if (p_init_local2(&c, (unw_context_t *)&uc, 0) < 0 || p_step(&c) <= 0)
+		return 0;
+	return steps(&c, out, slots, max, truncated);
 }

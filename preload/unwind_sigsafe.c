@@ -107,11 +107,14 @@ static uintptr_t frameless_caller(const struct inflame_thread *t, uintptr_t pc, 
 /* skip: leave out return addresses into inflame's code before the first one that is not,
  * but the last of them: it stays as the leaf, so that the tools (which hide inflame's frames)
  * read every frame of the program as a return address, the call site one byte before. */
+/* *tail: the frame (the frame pointer value) whose return address is the last of out, or 0
+ * when that last frame came from elsewhere (the leaf, or a frameless function's caller). */
 static size_t walk(const struct inflame_thread *t, uintptr_t sp, uintptr_t fp, uint64_t *out,
-		   size_t n, size_t max, int *truncated, int skip)
+		   size_t n, size_t max, int *truncated, int skip, uintptr_t *tail)
 {
 	uintptr_t lo = sp;
 
+	*tail = 0;
 	while (n < max) {
 		uintptr_t next, ret;
 
@@ -128,6 +131,7 @@ static size_t walk(const struct inflame_thread *t, uintptr_t sp, uintptr_t fp, u
 			out[n++] = ret;
 			skip = 0;
 		}
+		*tail = fp;
 		if (next <= fp)
 			return n;
 		lo = fp + 16;
@@ -139,13 +143,14 @@ static size_t walk(const struct inflame_thread *t, uintptr_t sp, uintptr_t fp, u
 	return n;
 }
 
-size_t inflame_unwind_fp_context(const ucontext_t *uc, const struct inflame_thread *t,
-				 uint64_t *out, size_t max, int *truncated)
+static size_t fp_context(const ucontext_t *uc, const struct inflame_thread *t, uint64_t *out,
+			 size_t max, int *truncated, uintptr_t *tail)
 {
 	uintptr_t pc, sp, fp;
 	size_t n = 0;
 
 	*truncated = 0;
+	*tail = 0;
 #if defined(__x86_64__)
 	pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
 	sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
@@ -177,38 +182,57 @@ size_t inflame_unwind_fp_context(const ucontext_t *uc, const struct inflame_thre
 			out[n++] = lr;
 	}
 #endif
-	return walk(t, sp, fp, out, n, max, truncated, 0);
+	return walk(t, sp, fp, out, n, max, truncated, 0, tail);
+}
+
+size_t inflame_unwind_fp_context(const ucontext_t *uc, const struct inflame_thread *t,
+				 uint64_t *out, size_t max, int *truncated)
+{
+	uintptr_t tail;
+
+	return fp_context(uc, t, out, max, truncated, &tail);
 }
 
 size_t inflame_unwind_fp_here(const struct inflame_thread *t, uint64_t *out, size_t max,
 			      int *truncated)
 {
-	uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
+	uintptr_t fp = (uintptr_t)__builtin_frame_address(0), tail;
 
 	*truncated = 0;
 	if (!t->stack_hi || fp < t->stack_lo || fp >= t->stack_hi)
 		return 0;
 	/* Our own frame is skipped: the walk starts with our caller's return address. (Not a
 	 * call to inflame_unwind_fp_from: as a tail call it would walk from a popped frame.) */
-	return walk(t, fp, fp, out, 0, max, truncated, 1);
+	return walk(t, fp, fp, out, 0, max, truncated, 1, &tail);
+}
+
+static size_t fp_from(const struct inflame_thread *t, uintptr_t fp, uint64_t *out, size_t max,
+		      int *truncated, uintptr_t *tail)
+{
+	*truncated = 0;
+	*tail = 0;
+	if (!t->stack_hi || fp < t->stack_lo || fp >= t->stack_hi)
+		return 0;
+	return walk(t, fp, fp, out, 0, max, truncated, 1, tail);
 }
 
 size_t inflame_unwind_fp_from(const struct inflame_thread *t, uintptr_t fp, uint64_t *out,
 			      size_t max, int *truncated)
 {
-	*truncated = 0;
-	if (!t->stack_hi || fp < t->stack_lo || fp >= t->stack_hi)
-		return 0;
-	return walk(t, fp, fp, out, 0, max, truncated, 1);
+	uintptr_t tail;
+
+	return fp_from(t, fp, out, max, truncated, &tail);
 }
 
+/* *tail as walk() gives it (0 for a walk from the caller of this function). */
 static size_t unwind_fp(const struct inflame_thread *t, void *uc, uintptr_t fp, uint64_t *frames,
-			size_t max, int *truncated)
+			size_t max, int *truncated, uintptr_t *tail)
 {
+	*tail = 0;
 	if (uc)
-		return inflame_unwind_fp_context(uc, t, frames, max, truncated);
+		return fp_context(uc, t, frames, max, truncated, tail);
 	if (fp)
-		return inflame_unwind_fp_from(t, fp, frames, max, truncated);
+		return fp_from(t, fp, frames, max, truncated, tail);
 	return inflame_unwind_fp_here(t, frames, max, truncated);
 }
 
@@ -274,13 +298,99 @@ static int loader_on_stack(const struct inflame_thread *t, uintptr_t sp)
  *          (modules.h, decided when the object was loaded), so frames above it may be missing
  *          or invented; or the walk gave a leaf alone, in such an object. A walk whose only
  *          frame without frame pointers is its last (main called from libc's start code, a
- *          thread routine from start_thread) is whole: it keeps the cheap frame pointers.
+ *          thread routine from start_thread) is whole: it keeps the cheap frame pointers, and
+ *          libunwind carries on from that last frame (finish_walk), so that every stack of a
+ *          thread ends at the same root (_start, clone3) whichever unwinder walked its leaf.
  * Either DWARF case falls back to frame pointers when libunwind gives nothing. */
+/* Whether t's tail cache holds the frames above the frame of ret at sp: the same frame, and
+ * every return address the cache took from the stack still in its slot (so the same calls
+ * are still on the stack). */
+static int tail_cached(const struct inflame_thread *t, uintptr_t ret, uintptr_t sp)
+{
+	if (!t->tail_n || t->tail_ret != ret || t->tail_sp != sp)
+		return 0;
+	for (uint32_t i = 0; i < t->tail_n; i++) {
+		uintptr_t slot = (uintptr_t)t->tail_slots[i];
+
+		if (!in_stack(t, sp, slot, 8) || *(const uint64_t *)slot != t->tail_frames[i])
+			return 0;
+	}
+	return 1;
+}
+
+/* Whether code at pc is the kernel's way back from a signal handler (x86_64's rt_sigreturn
+ * trampoline: mov $15, %rax; syscall). */
+static int is_sigreturn(uintptr_t pc)
+{
+#if defined(__x86_64__)
+	static const uint8_t code[] = {0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05};
+
+	return inflame_modules_is_code(pc) && inflame_modules_is_code(pc + sizeof(code) - 1) &&
+	       memcmp((const void *)pc, code, sizeof(code)) == 0;
+#else
+	(void)pc;
+	return 0;
+#endif
+}
+
+/* A frame-pointer walk that ended at a frame of code built without frame pointers (its return
+ * address read from the frame at tail) lost the chain there: libunwind goes on from that
+ * frame, whose stack pointer and frame pointer register the frame at tail gives. The frames
+ * above are nearly always the same (a thread's start routines), so the outermost producer
+ * keeps them in the thread's tail cache. A walk that ended at a signal handler's return into
+ * the kernel stays as it is: going on would walk the interrupted code (libunwind, often), a
+ * different stack every time, at a cost a program with a fast timer cannot afford. flags:
+ * the last frame's module flags. Returns the new number of frames. */
+static size_t finish_walk(struct inflame_thread *t, void *uc, uint64_t *frames, size_t n,
+			  size_t max, int *truncated, uintptr_t tail, int flags)
+{
+	int more_truncated = 0,
+	    outer = atomic_load_explicit(&t->producing, memory_order_relaxed) == 1;
+	uintptr_t ret, sp;
+	uint64_t slots[INFLAME_TAIL_MAX];
+	size_t m;
+
+	if (*truncated || !tail || n == 0 || n >= max || flags < 0 ||
+	    (flags & (INFLAME_MOD_FP | INFLAME_MOD_LOADER)))
+		return n;
+	ret = (uintptr_t)frames[n - 1];
+	sp = tail + 16;
+	if (is_sigreturn(ret))
+		return n;
+	if (outer && tail_cached(t, ret, sp) && n + t->tail_n <= max) {
+		memcpy(frames + n, t->tail_frames, t->tail_n * sizeof(uint64_t));
+		return n + t->tail_n;
+	}
+	if (loader_on_stack(t, uc ? stack_pointer(uc) : (uintptr_t)__builtin_frame_address(0)))
+		return n;
+	m = inflame_unwind_dwarf_from(
+	    ret, sp, ((const uintptr_t *)tail)[0], frames + n,
+	    outer && max - n >= INFLAME_TAIL_MAX ? slots : NULL,
+	    outer && max - n >= INFLAME_TAIL_MAX ? INFLAME_TAIL_MAX : max - n, &more_truncated);
+	if (outer && max - n >= INFLAME_TAIL_MAX) {
+		t->tail_n = 0;
+		if (m && !more_truncated) {
+			memcpy(t->tail_frames, frames + n, m * sizeof(uint64_t));
+			memcpy(t->tail_slots, slots, m * sizeof(uint64_t));
+			t->tail_ret = ret;
+			t->tail_sp = sp;
+			t->tail_n = (uint32_t)m;
+		} else if (more_truncated) {
+			/* deeper than the cache: walk it all */
+			m = inflame_unwind_dwarf_from(ret, sp, ((const uintptr_t *)tail)[0],
+						      frames + n, NULL, max - n, &more_truncated);
+		}
+	}
+	*truncated = more_truncated;
+	return n + m;
+}
+
 size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, void *uc,
 			   uintptr_t fp, uint64_t *frames, size_t max, int *truncated)
 {
 	size_t n;
-	int nofp = 0;
+	int nofp = 0, last_flags = -1;
+	uintptr_t tail;
 	/* The thread's cache of code ranges, for the outermost producer only (a nested one, in a
 	 * signal handler, could find it half updated). */
 	struct inflame_code_cache *cache =
@@ -290,7 +400,7 @@ size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, v
 		: NULL;
 
 	*truncated = 0;
-	n = unwind_fp(t, uc, fp, frames, max, truncated);
+	n = unwind_fp(t, uc, fp, frames, max, truncated, &tail);
 	if (mode == INFLAME_UNWIND_FP || atomic_load_explicit(&t->in_dl, memory_order_relaxed))
 		return n;
 	/* The walk of the thread's last allocation again: that record kept these very frames, so
@@ -312,9 +422,15 @@ size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, v
 			return n;
 		if (!(f & INFLAME_MOD_FP) && (i + 1 < n || n == 1))
 			nofp = 1;
+		if (i + 1 == n)
+			last_flags = f;
 	}
-	if (mode == INFLAME_UNWIND_AUTO && !nofp)
-		return n;
+	if (mode == INFLAME_UNWIND_AUTO && !nofp) {
+		if (n > AUTO_LOOK)
+			last_flags = cache ? inflame_modules_cache_flags(cache, frames[n - 1])
+					   : inflame_modules_code_flags(frames[n - 1]);
+		return finish_walk(t, uc, frames, n, max, truncated, tail, last_flags);
+	}
 	if (loader_on_stack(t, uc ? stack_pointer(uc) : (uintptr_t)__builtin_frame_address(0)))
 		return n;
 	if (uc) {
@@ -334,6 +450,6 @@ size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, v
 		}
 	}
 	if (n == 0)
-		n = unwind_fp(t, uc, fp, frames, max, truncated);
+		n = unwind_fp(t, uc, fp, frames, max, truncated, &tail);
 	return n;
 }

@@ -125,6 +125,12 @@ static struct {
 	uint64_t lost;
 } pend;
 
+/* Passes over the rings, for producers that wait for room (a futex word), and a heartbeat of
+ * the writer's work, for the exit path that waits for it. */
+static _Atomic unsigned drains;
+static _Atomic int drain_waiters;
+static _Atomic uint64_t heartbeat;
+
 static uint64_t process_cpu_ns(void)
 {
 	struct timespec ts;
@@ -512,9 +518,19 @@ static uint64_t stack_id(const uint64_t *frames, uint32_t n)
 	return id;
 }
 
-/* Takes one record. Allocation events numbered from the cycle's limit on are refused (left in
- * the ring for a later cycle): the writer holds only what it can write, however far the
- * producers run ahead of it. */
+/* Whether an allocation event numbered seq must wait in its ring: once PENDING_MAX events wait
+ * for their turn, those numbered from the cycle's limit on (which this cycle cannot write) are
+ * left in the rings for a later cycle, so the writer holds and sorts a bounded number however
+ * far the producers run ahead of it. Below that they are taken, so that a ring never waits
+ * behind the newest allocation of a program that has stopped allocating. */
+#define PENDING_MAX (1u << 20)
+
+static int must_wait(uint64_t seq)
+{
+	return seq >= pend.limit && pend.n - pend.done >= PENDING_MAX;
+}
+
+/* Takes one record, or refuses it (must_wait): 1 leaves it and the rest of the ring. */
 static int on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 {
 	struct drain_ctx *d = arg;
@@ -544,7 +560,7 @@ static int on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 
 		if (len < sizeof(*f))
 			return 0;
-		if (f->seq >= pend.limit)
+		if (must_wait(f->seq))
 			return 1;
 		p.seq = f->seq;
 		p.e.addr = f->addr;
@@ -554,7 +570,7 @@ static int on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 	if (len < sizeof(*r) || kind >= INFLAME_EV_COUNT_ ||
 	    len < sizeof(*r) + r->nframes * sizeof(uint64_t))
 		return 0;
-	if (kind == INFLAME_EV_ALLOC && r->seq >= pend.limit)
+	if (kind == INFLAME_EV_ALLOC && must_wait(r->seq))
 		return 1;
 	if (r->flags & INFLAME_REC_TRUNCATED)
 		w.truncated++;
@@ -665,6 +681,7 @@ static void sort_events(struct pending *e, size_t n)
 			i = end;
 			runs++;
 		}
+		atomic_fetch_add_explicit(&heartbeat, 1, memory_order_relaxed);
 		/* The output of this pass is the input of the next. */
 		{
 			struct pending *t = src;
@@ -714,12 +731,6 @@ static void push_event(const struct pending *p)
 		pending_push(p);
 }
 
-/* Passes over the rings, for producers that wait for room (a futex word), and a heartbeat of
- * the writer's work, for the exit path that waits for it. */
-static _Atomic unsigned drains;
-static _Atomic int drain_waiters;
-static _Atomic uint64_t heartbeat;
-
 unsigned inflame_writer_drains(void)
 {
 	return atomic_load_explicit(&drains, memory_order_acquire);
@@ -744,15 +755,15 @@ static void drained(void)
 		syscall(SYS_futex, &drains, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }
 
-/* One pass over every ring. The last pass before a file is closed for good (final) takes
- * everything. */
-static void drain_all(int final)
+/* One pass over every ring, taking everything when final. Returns how many records it took. */
+static size_t drain_pass(int final)
 {
 	int n = inflame_thread_high_water();
 	/* Strictly below the value read now: a FREE may still read this value after the read
 	 * (and must come after the ALLOC that made it, which may not be drained yet). */
 	uint64_t limit = final ? UINT64_MAX : atomic_load(&inflame__alloc_seq);
 	int busy = 0;
+	size_t taken = 0;
 
 	for (int i = 0; i < n && busy < 2; i++) {
 		struct inflame_thread *t = inflame_thread_at(i);
@@ -770,7 +781,7 @@ static void drain_all(int final)
 		struct drain_ctx d = {t};
 
 		if (st == INFLAME_SLOT_ACTIVE || st == INFLAME_SLOT_EXITED)
-			inflame_ring_drain_until(&t->ring, on_record, &d);
+			taken += inflame_ring_drain_until(&t->ring, on_record, &d);
 		atomic_fetch_add_explicit(&heartbeat, 1, memory_order_relaxed);
 	}
 	{
@@ -778,12 +789,25 @@ static void drain_all(int final)
 		struct drain_ctx d = {NULL};
 
 		if (wall)
-			inflame_ring_drain_until(wall, on_record, &d);
+			taken += inflame_ring_drain_until(wall, on_record, &d);
 	}
 	pend.direct = 0;
 	write_pending(limit);
 	flush_samples();
 	drained();
+	return taken;
+}
+
+/* Drains every ring. The last drain before a file is closed for good (final) takes everything:
+ * first pass after pass in bounded steps while they take something (the threads have stopped
+ * producing, so this ends), then whatever is left. */
+static void drain_all(int final)
+{
+	if (drain_pass(0) && final)
+		while (drain_pass(0))
+			;
+	if (final)
+		drain_pass(1);
 }
 
 static void release_exited(void)
@@ -799,7 +823,7 @@ static void release_exited(void)
 			struct drain_ctx d = {t};
 
 			/* The thread may have written more between drain_all() and its exit; what
-			 * is numbered past this cycle's limit waits for the next one. */
+			 * must wait stays for the next cycle. */
 			inflame_ring_drain_until(&t->ring, on_record, &d);
 			if (inflame_ring_has_data(&t->ring))
 				continue;
