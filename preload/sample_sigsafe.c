@@ -83,7 +83,7 @@ static int classify(int sig, const siginfo_t *si, struct inflame_thread *t, uint
 static void chain(int sig, siginfo_t *si, void *uc)
 {
 	struct sigaction *a = &inflame__prof.app_sample_action;
-	sigset_t old, filtered;
+	sigset_t old, filtered, block;
 
 	if (!atomic_load_explicit(&inflame__prof.app_has_sample_action, memory_order_acquire))
 		return; /* nobody else wants it: ignore rather than die */
@@ -91,7 +91,12 @@ static void chain(int sig, siginfo_t *si, void *uc)
 		return;
 	atomic_fetch_add_explicit(&inflame__prof.foreign, 1, memory_order_relaxed);
 	__atomic_add_fetch(&inflame__sig_tls.app_runs, 1, __ATOMIC_RELAXED);
-	inflame__real_pthread_sigmask(SIG_BLOCK, inflame_sig_filter(&a->sa_mask, &filtered), &old);
+	block = *inflame_sig_filter(&a->sa_mask, &filtered);
+	/* What the kernel would have blocked for the program's handler: ours is installed with
+	 * SA_NODEFER, the program's may not be. */
+	if (!(a->sa_flags & SA_NODEFER))
+		sigaddset(&block, sig);
+	inflame__real_pthread_sigmask(SIG_BLOCK, &block, &old);
 	if (a->sa_flags & SA_SIGINFO)
 		a->sa_sigaction(sig, si, uc);
 	else
@@ -101,12 +106,31 @@ static void chain(int sig, siginfo_t *si, void *uc)
 		atomic_store(&inflame__prof.app_has_sample_action, 0);
 }
 
+/*
+ * Whether a sample of event ev interrupted inflame rather than the program: this handler
+ * itself (nested is 1: the handler is installed with SA_NODEFER, so a CPU clock overflow that
+ * happens while it runs interrupts it right there, instead of waiting until it returns and
+ * landing on the program's blocked system call), a producer (an allocation hook recording, the
+ * unwinder), or any other code of inflame's. Only the CPU clock is charged that way: a wall
+ * sample stands for time, where the thread was is the program's business, unless it interrupts
+ * our own handler.
+ */
+static int in_profiler(const struct inflame_thread *t, int ev, int nested, const void *uc)
+{
+	if (nested)
+		return 1;
+	if (ev != INFLAME_EV_CPU)
+		return 0;
+	return atomic_load_explicit(&t->producing, memory_order_relaxed) > 0 ||
+	       (uc && inflame_unwind_in_inflame(uc));
+}
+
 void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 {
 	int saved = errno;
 	struct inflame_thread *t = inflame_thread_self();
 	uint64_t weight;
-	int ev;
+	int ev, nested = 0;
 
 	__atomic_add_fetch(&inflame__sig_tls.own_runs, 1, __ATOMIC_RELAXED);
 
@@ -116,13 +140,34 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 		if (t)
 			inflame_thread_bind(t);
 	}
+	if (t) {
+		/* Only this thread and its handlers touch the depth, each restoring it. */
+		nested = t->in_handler;
+		t->in_handler = nested + 1;
+		atomic_signal_fence(memory_order_seq_cst);
+	}
 	ev = classify(sig, si, t, &weight);
 	if (ev == -1) {
+		if (t) {
+			atomic_signal_fence(memory_order_seq_cst);
+			t->in_handler = nested; /* the program's handler is the program's time */
+		}
 		chain(sig, si, uc);
-	} else if (ev >= 0 && t &&
-		   atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed)) {
-		atomic_fetch_add_explicit(&inflame__prof.signals, 1, memory_order_relaxed);
-		inflame_sample_take(t, ev, weight, 0, 0, uc, 0);
+		errno = saved;
+		return;
+	}
+	if (ev >= 0 && t && atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed)) {
+		if (in_profiler(t, ev, nested, uc)) {
+			atomic_fetch_add_explicit(ev == INFLAME_EV_CPU ? &t->self_cpu : &t->self_wall,
+						  weight, memory_order_relaxed);
+		} else {
+			atomic_fetch_add_explicit(&inflame__prof.signals, 1, memory_order_relaxed);
+			inflame_sample_take(t, ev, weight, 0, 0, uc, 0);
+		}
+	}
+	if (t) {
+		atomic_signal_fence(memory_order_seq_cst);
+		t->in_handler = nested;
 	}
 	errno = saved;
 }
