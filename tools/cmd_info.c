@@ -311,6 +311,9 @@ static void print_coverage(const struct info *in, int verbose)
 			if (m)
 				printf(", %.1f%%",
 				       100.0 * (double)inflame_coverage_sampled(c, t) / (double)m);
+			if (t->self_cpu)
+				printf(" (%.3f s of it in inflame)",
+				       secs(t->self_cpu * c->period_ns));
 			if (t->flags & INFLAME_TCPU_T_UNMEASURED)
 				printf(" (not measured)");
 			printf("%s\n", (t->flags & INFLAME_TCPU_T_EXITED) ? " (exited)" : "");

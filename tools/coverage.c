@@ -73,7 +73,7 @@ uint64_t inflame_coverage_measured(const struct inflame_coverage *c,
 uint64_t inflame_coverage_sampled(const struct inflame_coverage *c,
 				  const struct inflame_coverage_thread *t)
 {
-	return t->weight * c->period_ns;
+	return (t->weight + t->self_cpu) * c->period_ns;
 }
 
 int inflame_coverage_low(const struct inflame_coverage *c, const struct inflame_coverage_thread *t)

@@ -40,7 +40,8 @@ int inflame_coverage_add(struct inflame_coverage *c, const struct inflame_chunk 
 void inflame_coverage_free(struct inflame_coverage *c);
 
 /* The CPU time the clock samples for thread t (user time, plus system time when the clock
- * counts it), and the CPU its samples stand for, in ns. */
+ * counts it), and the CPU its samples stand for (those in inflame's own code included: they
+ * were taken, just not charged to the program), in ns. */
 uint64_t inflame_coverage_measured(const struct inflame_coverage *c,
 				   const struct inflame_coverage_thread *t);
 uint64_t inflame_coverage_sampled(const struct inflame_coverage *c,

@@ -19,6 +19,7 @@ enum {
 	INFLAME_INOPT_PID,
 	INFLAME_INOPT_ADDRS,
 	INFLAME_INOPT_NOCOMM,
+	INFLAME_INOPT_SHOW_PROFILER,
 	INFLAME_INOPT_END_
 };
 
@@ -29,6 +30,7 @@ enum {
 	    {"tid", optional_argument, NULL, INFLAME_INOPT_TID},                                   \
 	    {"pid", optional_argument, NULL, INFLAME_INOPT_PID},                                   \
 	    {"addrs", no_argument, NULL, INFLAME_INOPT_ADDRS},                                     \
+	    {"show-profiler", no_argument, NULL, INFLAME_INOPT_SHOW_PROFILER},                     \
 	{                                                                                          \
 		"no-comm", no_argument, NULL, INFLAME_INOPT_NOCOMM                                 \
 	}
@@ -41,7 +43,8 @@ enum {
 	"  --pid             a root frame per process (\"comm-pid\")\n"                            \
 	"  --pid=N, --tid=N  keep only this process or thread\n"                                   \
 	"  --addrs           perf script: keep +0x offsets and addresses of unknown frames\n"      \
-	"  --no-comm         perf script: no process name root frame\n"
+	"  --no-comm         perf script: no process name root frame\n"                           \
+	"  --show-profiler   dumps: inflame's own CPU as an [inflame] frame\n"
 
 /* Is c one of the shared codes? */
 static inline int inflame_inputopts_owns(int c)
@@ -88,7 +91,8 @@ int inflame_inputopts_chain(const char *const *inputs, int n, struct inflame_loa
 			    const char *cmd);
 
 /* Loads one input into ss with inflame_source_load(), printing (prefixed with cmd) the error
- * or the warnings about it: lines that did not parse, samples skipped, a file cut short.
+ * or the warnings about it: lines that did not parse, samples skipped, a file cut short,
+ * threads sampled for much less than their CPU time.
  * Returns 0 or the loader's negative errno; *one receives the input's statistics. */
 int inflame_inputopts_load(const char *input, const struct inflame_load_opts *lo,
 			   struct inflame_stackset *ss, struct inflame_load_stats *one,

@@ -44,6 +44,7 @@ struct inflame_load_opts {
 	long only_tid;	/* perf script, dumps: keep only this tid (0 = all) */
 	int keep_addrs; /* do not strip +0x offsets from perf script symbols */
 	int no_comm;	/* perf script: no process-name root frame */
+	int show_profiler; /* dumps: inflame's own samples as an "[inflame]" frame per thread */
 	/* live, live-count: dumps of one process replayed together (inflame_live_chain_new) */
 	struct inflame_live_chain *chain;
 };
@@ -60,6 +61,10 @@ struct inflame_load_stats {
 	int is_memory;		 /* the view counts bytes */
 	uint64_t missing_stacks; /* dump samples whose stack id was never defined */
 	uint64_t damaged_chunks; /* dump chunks that did not decode (their data is ignored) */
+	/* dumps: threads sampled for much less than their CPU time (coverage.h), and the
+	 * names of those of the last dump with any, "name (tid N) 12%, ..." */
+	uint64_t low_coverage;
+	char low_coverage_names[400];
 };
 
 /* Loads path (or "-" for stdin) into ss. Returns 0 or a negative errno with err set. */
