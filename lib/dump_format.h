@@ -117,7 +117,7 @@ enum inflame_event {
 #define INFLAME_TCPU_KERNEL_ASKED (1u << 1) /* INFLAME_CPU_KERNEL=1 asked for kernel time */
 #define INFLAME_TCPU_IN_KERNEL	  (1u << 2) /* the clock also fires while in the kernel */
 /* Flags of a THREAD_CPU entry. */
-#define INFLAME_TCPU_T_EXITED	(1u << 0) /* the thread is gone: these are its final figures */
+#define INFLAME_TCPU_T_EXITED	  (1u << 0) /* the thread is gone: these are its final figures */
 #define INFLAME_TCPU_T_UNMEASURED (1u << 1) /* its CPU time could not be read */
 
 /* Flags of an ALLOCS event. Values are part of the format; other bits make the chunk invalid. */

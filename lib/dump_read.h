@@ -151,7 +151,8 @@ struct inflame_thread_cpu_iter {
 };
 /* Returns 0 or -EBADMSG (the count cannot be right); next returns 1 with *t, 0 at the end,
  * -EBADMSG for a malformed entry. */
-int inflame_dump_thread_cpu_begin(const struct inflame_chunk *c, struct inflame_thread_cpu_iter *it);
+int inflame_dump_thread_cpu_begin(const struct inflame_chunk *c,
+				  struct inflame_thread_cpu_iter *it);
 int inflame_dump_thread_cpu_next(struct inflame_thread_cpu_iter *it,
 				 struct inflame_thread_cpu_rec *t);
 

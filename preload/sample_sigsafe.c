@@ -158,7 +158,8 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 	}
 	if (ev >= 0 && t && atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed)) {
 		if (in_profiler(t, ev, nested, uc)) {
-			atomic_fetch_add_explicit(ev == INFLAME_EV_CPU ? &t->self_cpu : &t->self_wall,
+			atomic_fetch_add_explicit(ev == INFLAME_EV_CPU ? &t->self_cpu
+								       : &t->self_wall,
 						  weight, memory_order_relaxed);
 		} else {
 			atomic_fetch_add_explicit(&inflame__prof.signals, 1, memory_order_relaxed);

@@ -179,13 +179,15 @@ int inflame_timer_setup(void)
 			return 0;
 		}
 		inflame__prof.perf_kernel = 0;
-		inflame_log(INFLAME_LOG_INFO,
-			    "INFLAME_CPU_KERNEL=1: the perf clock cannot count kernel time here (%s); "
-			    "it counts user time only",
-			    strerror(-fd));
+		inflame_log(
+		    INFLAME_LOG_INFO,
+		    "INFLAME_CPU_KERNEL=1: the perf clock cannot count kernel time here (%s); "
+		    "it counts user time only",
+		    strerror(-fd));
 	} else if (inflame__prof.cfg.cpu_kernel) {
-		inflame_log(INFLAME_LOG_INFO, "INFLAME_CPU_KERNEL=1 applies to the perf clock only; "
-					      "this clock counts user and system time anyway");
+		inflame_log(INFLAME_LOG_INFO,
+			    "INFLAME_CPU_KERNEL=1 applies to the perf clock only; "
+			    "this clock counts user and system time anyway");
 	}
 	if (inflame__prof.timer_used == INFLAME_TIMER_PERF) {
 		fd = perf_open(inflame__gettid());

@@ -280,7 +280,8 @@ static void print_coverage(const struct info *in, int verbose)
 			   ? "counts user and system time"
 			   : "counts user and system time, fires in user code only (system time "
 			     "is charged to the code that runs after it)",
-		       (c->flags & INFLAME_TCPU_KERNEL_ASKED) && !(c->flags & INFLAME_TCPU_IN_KERNEL)
+		       (c->flags & INFLAME_TCPU_KERNEL_ASKED) &&
+			       !(c->flags & INFLAME_TCPU_IN_KERNEL)
 			   ? " (INFLAME_CPU_KERNEL=1 was refused by the system)"
 			   : "",
 		       (double)c->period_ns / 1e6);

@@ -119,6 +119,12 @@ size_t inflame_coverage_warning(const struct inflame_coverage *c,
 			     nm && *nm ? nm : "?", (unsigned long long)t->tid,
 			     100.0 * (double)inflame_coverage_sampled(c, t) /
 				 (double)inflame_coverage_measured(c, t));
+		if (k > 0) {
+			/* Names come from the dump: no control characters on a terminal. */
+			for (size_t j = off; j < off + (size_t)k && j < len; j++)
+				if ((unsigned char)buf[j] < 0x20 || buf[j] == 0x7f)
+					buf[j] = '?';
+		}
 		if (k < 0 || (size_t)k >= len - off) {
 			/* Cut: end with an ellipsis that fits. */
 			if (len >= 4)

@@ -1147,7 +1147,8 @@ static int load(const char *path, const void *data, size_t size, const struct in
 		goto out;
 	if (view == INFLAME_VIEW_CPU || view == INFLAME_VIEW_WALL) {
 		char names[sizeof(st->low_coverage_names)];
-		size_t low = inflame_coverage_warning(&l->cov, thread_name, l, names, sizeof(names));
+		size_t low =
+		    inflame_coverage_warning(&l->cov, thread_name, l, names, sizeof(names));
 
 		if (low) {
 			st->low_coverage += low;

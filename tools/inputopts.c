@@ -211,7 +211,8 @@ int inflame_inputopts_load(const char *input, const struct inflame_load_opts *lo
 	if (one->torn_files)
 		fprintf(stderr, "%swarning: %s was cut short; using what it holds\n", cmd, input);
 	if (one->low_coverage)
-		fprintf(stderr, "%swarning: %s: threads sampled for less than 80%% of their CPU time: %s\n",
+		fprintf(stderr,
+			"%swarning: %s: threads sampled for less than 80%% of their CPU time: %s\n",
 			cmd, input, one->low_coverage_names);
 	return 0;
 }

@@ -43,7 +43,7 @@ enum {
 	"  --pid             a root frame per process (\"comm-pid\")\n"                            \
 	"  --pid=N, --tid=N  keep only this process or thread\n"                                   \
 	"  --addrs           perf script: keep +0x offsets and addresses of unknown frames\n"      \
-	"  --no-comm         perf script: no process name root frame\n"                           \
+	"  --no-comm         perf script: no process name root frame\n"                            \
 	"  --show-profiler   dumps: inflame's own CPU as an [inflame] frame\n"
 
 /* Is c one of the shared codes? */
