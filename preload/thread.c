@@ -111,7 +111,6 @@ static int setup_slot(struct inflame_thread *t, pid_t tid)
 	t->reg = (struct inflame_cpu_times){0, 0};
 	t->fin_ok = 0;
 	t->w_base_file = 0;
-	t->w_measured = 0;
 	if (inflame_ring_init(&t->ring, (size_t)inflame__prof.cfg.buffer_kb * 1024) < 0)
 		return -ENOMEM;
 	s = mmap(NULL, scratch_bytes(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -82,7 +82,6 @@ struct inflame_thread {
 	struct inflame_cpu_times w_base, w_last;
 	uint64_t w_base_self_cpu, w_base_self_wall, w_weight;
 	uint64_t w_base_file;
-	int w_measured;
 };
 
 /* Whether frames[0..n) are the stack of t's last allocation record by an outermost producer

@@ -181,8 +181,8 @@ int inflame_timer_setup(void)
 		inflame__prof.perf_kernel = 0;
 		inflame_log(
 		    INFLAME_LOG_INFO,
-		    "INFLAME_CPU_KERNEL=1: the perf clock cannot count kernel time here (%s); "
-		    "it counts user time only",
+		    "INFLAME_CPU_KERNEL=1: the perf clock cannot sample in the kernel here (%s); "
+		    "it samples user code only",
 		    strerror(-fd));
 	} else if (inflame__prof.cfg.cpu_kernel) {
 		inflame_log(INFLAME_LOG_INFO,

@@ -361,7 +361,6 @@ static void adopt(struct inflame_thread *t)
 		return;
 	t->w_base = t->reg;
 	t->w_last = t->reg;
-	t->w_measured = 1;
 	t->w_base_self_cpu = 0;
 	t->w_base_self_wall = 0;
 	t->w_weight = 0;
@@ -380,7 +379,6 @@ static void rebase(struct inflame_thread *t)
 		m = t->w_base_file ? t->w_last : t->reg;
 	t->w_base = m;
 	t->w_last = m;
-	t->w_measured = 1;
 	t->w_base_self_cpu = atomic_load(&t->self_cpu);
 	t->w_base_self_wall = atomic_load(&t->self_wall);
 	t->w_weight = 0;
@@ -412,8 +410,10 @@ static void put_thread_cpu(struct inflame_buf *b, struct inflame_thread *t, int 
 	adopt(t);
 	if (exited && t->fin_ok)
 		m = t->fin;
-	else if (inflame_thread_cpu_times(t, &m) < 0)
+	else if (inflame_thread_cpu_times(t, &m) < 0) {
 		m = t->w_last; /* gone without unregistering (a raw exit): the last reading */
+		flags |= INFLAME_TCPU_T_UNMEASURED;
+	}
 	if (m.cpu < t->w_last.cpu)
 		m = t->w_last; /* never backwards */
 	t->w_last = m;

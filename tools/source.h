@@ -38,15 +38,16 @@ struct inflame_live_chain;
 struct inflame_load_opts {
 	enum inflame_view view;
 	enum inflame_input_kind kind;
-	int threads;	   /* add a root frame per thread ("name-tid") */
-	int pid;	   /* add a root frame per process ("comm-pid") */
-	long only_pid;	   /* perf script, dumps: keep only this pid (0 = all) */
-	long only_tid;	   /* perf script, dumps: keep only this tid (0 = all) */
-	int keep_addrs;	   /* do not strip +0x offsets from perf script symbols */
-	int no_comm;	   /* perf script: no process-name root frame */
-	int show_profiler; /* dumps: inflame's own samples as an "[inflame]" frame per thread */
+	int threads;	/* add a root frame per thread ("name-tid") */
+	int pid;	/* add a root frame per process ("comm-pid") */
+	long only_pid;	/* perf script, dumps: keep only this pid (0 = all) */
+	long only_tid;	/* perf script, dumps: keep only this tid (0 = all) */
+	int keep_addrs; /* do not strip +0x offsets from perf script symbols */
+	int no_comm;	/* perf script: no process-name root frame */
 	/* live, live-count: dumps of one process replayed together (inflame_live_chain_new) */
 	struct inflame_live_chain *chain;
+	/* dumps: inflame's own samples as an "[inflame]" frame per thread */
+	int show_profiler;
 };
 
 struct inflame_load_stats {
