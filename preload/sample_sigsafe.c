@@ -26,12 +26,18 @@
  * remainder is kept for the next sample. 1 when the count cannot be read. At most 4: a longer
  * run of periods is mostly stolen time charged at once, which would put that whole stretch on
  * the one function that happened to be running (it made the hottest function of a 1-second xz
- * run differ from perf's under a busy host).
+ * run differ from perf's under a busy host). *own receives the same up to SELF_MAX periods: a
+ * sample that lands in inflame's own code is charged to no function of the program, and the
+ * periods a thread woken by wall samples spent in the kernel since its last sample (the
+ * clock fires in user mode only, and the signal deliveries are inflame's doing) are mostly
+ * more than 4.
  */
-static uint64_t perf_periods(struct inflame_thread *t)
+#define SELF_MAX 32
+static uint64_t perf_periods(struct inflame_thread *t, uint64_t *own)
 {
 	uint64_t count, period = inflame__prof.perf_period, n;
 
+	*own = 1;
 	if (!period || read(t->perf_fd, &count, sizeof(count)) != (ssize_t)sizeof(count))
 		return 1;
 	if (count < t->perf_seen)
@@ -40,20 +46,24 @@ static uint64_t perf_periods(struct inflame_thread *t)
 	if (n == 0)
 		n = 1; /* not a whole period since the last one: charge it all the same */
 	t->perf_seen += n * period;
+	*own = n > SELF_MAX ? SELF_MAX : n;
 	return n > 4 ? 4 : n;
 }
 
-/* Classifies a signal: returns the event for signals we sent, -1 for foreign ones. */
-static int classify(int sig, const siginfo_t *si, struct inflame_thread *t, uint64_t *weight)
+/* Classifies a signal: returns the event for signals we sent, -1 for foreign ones. *own is the
+ * weight for a sample that lands in inflame's own code (see perf_periods). */
+static int classify(int sig, const siginfo_t *si, struct inflame_thread *t, uint64_t *weight,
+		    uint64_t *own)
 {
 	*weight = 1;
+	*own = 0;
 	if (sig != inflame__prof.sample_sig)
 		return -1;
 	switch (si->si_code) {
 	case POLL_IN: /* perf overflow via F_SETSIG */
 		if (inflame__prof.timer_used == INFLAME_TIMER_PERF && t &&
 		    si->si_fd == t->perf_fd) {
-			*weight = perf_periods(t);
+			*weight = perf_periods(t, own);
 			return INFLAME_EV_CPU;
 		}
 		return -1;
@@ -129,7 +139,7 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 {
 	int saved = errno;
 	struct inflame_thread *t = inflame_thread_self();
-	uint64_t weight;
+	uint64_t weight, own;
 	int ev, nested = 0;
 
 	__atomic_add_fetch(&inflame__sig_tls.own_runs, 1, __ATOMIC_RELAXED);
@@ -146,7 +156,7 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 		t->in_handler = nested + 1;
 		atomic_signal_fence(memory_order_seq_cst);
 	}
-	ev = classify(sig, si, t, &weight);
+	ev = classify(sig, si, t, &weight, &own);
 	if (ev == -1) {
 		if (t) {
 			atomic_signal_fence(memory_order_seq_cst);
@@ -160,7 +170,7 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 		if (in_profiler(t, ev, nested, uc)) {
 			atomic_fetch_add_explicit(ev == INFLAME_EV_CPU ? &t->self_cpu
 								       : &t->self_wall,
-						  weight, memory_order_relaxed);
+						  own ? own : weight, memory_order_relaxed);
 		} else {
 			atomic_fetch_add_explicit(&inflame__prof.signals, 1, memory_order_relaxed);
 			inflame_sample_take(t, ev, weight, 0, 0, uc, 0);

@@ -84,6 +84,11 @@ int inflame_coverage_low(const struct inflame_coverage *c, const struct inflame_
 		return 0;
 	if (m < INFLAME_COVERAGE_MIN_NS || m < 20 * c->period_ns)
 		return 0;
+	/* Most of what was sampled is inflame's own (a thread woken only by wall samples): what
+	 * its samples miss is the cost of being sampled, mostly the kernel's work switching to
+	 * and from the thread, which the perf clock does not see. */
+	if (t->self_cpu > t->weight)
+		return 0;
 	return (double)inflame_coverage_sampled(c, t) < INFLAME_COVERAGE_WARN * (double)m;
 }
 

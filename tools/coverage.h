@@ -14,7 +14,8 @@
 
 /* Below this share of its CPU time a thread's coverage is worth a warning, and only for a
  * thread with at least INFLAME_COVERAGE_MIN_NS of CPU (below that, the kernel's split of
- * user and system time, in clock ticks, is too coarse). */
+ * user and system time, in clock ticks, is too coarse) whose samples are mostly the
+ * program's (not inflame's own: coverage.c). */
 #define INFLAME_COVERAGE_WARN	0.80
 #define INFLAME_COVERAGE_MIN_NS 100000000ull
 
