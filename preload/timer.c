@@ -50,7 +50,7 @@ static void perf_attr(struct perf_event_attr *a)
 	/* User time only, unless INFLAME_CPU_KERNEL=1 asks for kernel time too (and the system
 	 * allows it: it needs privileges at perf_event_paranoid >= 2). Counting kernel time lets
 	 * an overflow that happens while the thread enters a blocking call leave a signal pending,
-	 * which interrupts that call. */
+	 * which interrupts that call (the EINTR shield, shield.h, restarts the calls it covers). */
 	a->exclude_kernel = !inflame__prof.perf_kernel;
 	a->exclude_hv = 1;
 	a->wakeup_events = 1;
