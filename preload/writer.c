@@ -6,6 +6,9 @@
  * refer to them) and per-file counters. One cycle drains every ring, appending each record's
  * stack (if new) and the sample, then writes STACKS before SAMPLES so a reader always knows a
  * stack before a sample uses it, then THREADS for renamed or exited threads and a STATS chunk.
+ * Coverage: THREAD_CPU chunks give each thread's measured CPU time next to the weights of its
+ * cpu samples, for the threads that exited in the cycle and, with each STATS chunk, for every
+ * live one (see the section below).
  * The cycle runs under cycle_lock, which fork's prepare handler takes so that a child never
  * inherits a half-done cycle.
  *
