@@ -51,6 +51,7 @@ struct inflame_config {
 	unsigned events;
 	enum inflame_cpu_timer cpu_timer;
 	char perf_event[32]; /* "task-clock" (default), "cpu-clock", "cycles", ... */
+	int cpu_kernel;	     /* the perf clock should count kernel time too */
 	unsigned frequency;
 	char output[INFLAME_OUTPUT_MAX];
 	int dump_signal; /* 0 = none */

@@ -43,7 +43,8 @@
  *  32  u64 start_realtime  CLOCK_REALTIME of profiler start, ns since the epoch
  *  40  u64 start_monotonic CLOCK_MONOTONIC of profiler start, ns; sample times count from it
  *  48  u64 file_realtime   CLOCK_REALTIME when this file was opened, ns
- *  56  u64 reserved        zero
+ *  56  u64 file_monotonic  CLOCK_MONOTONIC when this file was opened, ns (0 in files of
+ *                          writers before it: then file_realtime tells, less exactly)
  */
 #define INFLAME_FEAT_CPU   (1u << 0) /* cpu samples may be present */
 #define INFLAME_FEAT_WALL  (1u << 1) /* wall samples may be present */
@@ -59,6 +60,7 @@ enum inflame_chunk_type {
 	INFLAME_CHUNK_STATS = 6,   /* counters: drops, totals */
 	INFLAME_CHUNK_END = 7,	   /* last chunk of a complete file */
 	INFLAME_CHUNK_ALLOCS = 8,  /* allocation events, compactly (format version 2) */
+	INFLAME_CHUNK_THREAD_CPU = 9, /* per thread: measured CPU next to what its samples cover */
 };
 
 /* Event kinds carried by samples. Values are part of the format. */
@@ -97,9 +99,27 @@ enum inflame_event {
  *          size 0 with INFLAME_SAMPLE_RESTORE.
  * THREADS: count, then per thread: tid, str name, flags (1 = exited).
  * STATS:   count, then pairs of (key, value); keys are INFLAME_STAT_*; a later value replaces.
+ * THREAD_CPU: period (ns of CPU one unit of cpu sample weight stands for; 0 when there is no
+ *          cpu clock), flags (INFLAME_TCPU_*), writer_ns (CPU time of inflame's writer thread in
+ *          this file), count, then per thread: tid, flags (INFLAME_TCPU_T_*), cpu_ns (its CPU
+ *          clock, user + system), user_ns, sys_ns (the kernel's split of that time), weight (the
+ *          weights of its cpu samples in this file), self_cpu (weights of cpu samples that
+ *          landed in inflame's own code and are not in the file), self_wall (the same for wall
+ *          samples). Every figure counts from the moment this file was opened or the thread was
+ *          registered, whichever is later. A later entry for a tid replaces an earlier one,
+ *          except after an entry flagged EXITED: a new thread then reuses the tid. Exited
+ *          threads are written once, with their final figures.
  * END:     end_monotonic (ns), then the totals of samples written per event (INFLAME_EV_COUNT_
  *          varints).
  */
+/* Flags of a THREAD_CPU chunk. Values are part of the format. */
+#define INFLAME_TCPU_CLOCK_SYSTEM (1u << 0) /* cpu sample weights stand for system time too */
+#define INFLAME_TCPU_KERNEL_ASKED (1u << 1) /* INFLAME_CPU_KERNEL=1 asked for kernel time */
+#define INFLAME_TCPU_IN_KERNEL	  (1u << 2) /* the clock also fires while in the kernel */
+/* Flags of a THREAD_CPU entry. */
+#define INFLAME_TCPU_T_EXITED	  (1u << 0) /* the thread is gone: these are its final figures */
+#define INFLAME_TCPU_T_UNMEASURED (1u << 1) /* its CPU time could not be read */
+
 /* Flags of an ALLOCS event. Values are part of the format; other bits make the chunk invalid. */
 #define INFLAME_ALLOCS_FREE   (1u << 0) /* a FREE (else an ALLOC) */
 #define INFLAME_ALLOCS_TID    (1u << 1) /* tid follows (else the previous event's) */

@@ -83,6 +83,7 @@ int inflame_dump_reader_init(struct inflame_dump_reader *r, const void *data, si
 	h->start_realtime = inflame_le64(p + 32);
 	h->start_monotonic = inflame_le64(p + 40);
 	h->file_realtime = inflame_le64(p + 48);
+	h->file_monotonic = inflame_le64(p + 56);
 	inflame_dump_header_defaults(&self);
 	if (h->pointer_size != self.pointer_size || h->machine != self.machine) {
 		snprintf(r->err, sizeof(r->err),
@@ -371,6 +372,33 @@ int inflame_dump_threads_next(struct inflame_thread_iter *it, struct inflame_thr
 	t->tid = inflame_cursor_varint(&it->cur);
 	inflame_cursor_str(&it->cur, &t->name.s, &t->name.n);
 	t->flags = inflame_cursor_varint(&it->cur);
+	return it->cur.err ? -EBADMSG : 1;
+}
+
+int inflame_dump_thread_cpu_begin(const struct inflame_chunk *c, struct inflame_thread_cpu_iter *it)
+{
+	cursor_init(&it->cur, c);
+	it->period_ns = inflame_cursor_varint(&it->cur);
+	it->flags = inflame_cursor_varint(&it->cur);
+	it->writer_ns = inflame_cursor_varint(&it->cur);
+	it->left = inflame_cursor_varint(&it->cur);
+	return count_ok(&it->cur, it->left, 8) ? 0 : -EBADMSG;
+}
+
+int inflame_dump_thread_cpu_next(struct inflame_thread_cpu_iter *it,
+				 struct inflame_thread_cpu_rec *t)
+{
+	if (!it->left)
+		return 0;
+	it->left--;
+	t->tid = inflame_cursor_varint(&it->cur);
+	t->flags = inflame_cursor_varint(&it->cur);
+	t->cpu_ns = inflame_cursor_varint(&it->cur);
+	t->user_ns = inflame_cursor_varint(&it->cur);
+	t->sys_ns = inflame_cursor_varint(&it->cur);
+	t->weight = inflame_cursor_varint(&it->cur);
+	t->self_cpu = inflame_cursor_varint(&it->cur);
+	t->self_wall = inflame_cursor_varint(&it->cur);
 	return it->cur.err ? -EBADMSG : 1;
 }
 

@@ -138,6 +138,24 @@ struct inflame_thread_iter {
 int inflame_dump_threads_begin(const struct inflame_chunk *c, struct inflame_thread_iter *it);
 int inflame_dump_threads_next(struct inflame_thread_iter *it, struct inflame_thread_rec *t);
 
+/* THREAD_CPU: the chunk's head, then its entries. */
+struct inflame_thread_cpu_rec {
+	uint64_t tid, flags; /* INFLAME_TCPU_T_* */
+	uint64_t cpu_ns, user_ns, sys_ns;
+	uint64_t weight, self_cpu, self_wall;
+};
+struct inflame_thread_cpu_iter {
+	struct inflame_cursor cur;
+	uint64_t left;
+	uint64_t period_ns, flags, writer_ns; /* the head (flags: INFLAME_TCPU_*) */
+};
+/* Returns 0 or -EBADMSG (the count cannot be right); next returns 1 with *t, 0 at the end,
+ * -EBADMSG for a malformed entry. */
+int inflame_dump_thread_cpu_begin(const struct inflame_chunk *c,
+				  struct inflame_thread_cpu_iter *it);
+int inflame_dump_thread_cpu_next(struct inflame_thread_cpu_iter *it,
+				 struct inflame_thread_cpu_rec *t);
+
 /* STATS: calls fn(key, value) for each pair. Returns 0 or -EBADMSG. */
 int inflame_dump_decode_stats(const struct inflame_chunk *c,
 			      void (*fn)(void *arg, uint64_t key, uint64_t value), void *arg);

@@ -63,6 +63,7 @@ void inflame_dump_encode_header(uint8_t *out, const struct inflame_dump_header_i
 	put64(out + 32, h->start_realtime);
 	put64(out + 40, h->start_monotonic);
 	put64(out + 48, h->file_realtime);
+	put64(out + 56, h->file_monotonic);
 }
 
 static int write_all(int fd, struct iovec *iov, int iovcnt)

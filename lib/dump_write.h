@@ -27,6 +27,7 @@ struct inflame_dump_header_info {
 	uint64_t start_realtime;
 	uint64_t start_monotonic;
 	uint64_t file_realtime;
+	uint64_t file_monotonic; /* 0: unknown (older writers) */
 };
 
 /* One allocation event for an ALLOCS payload, and the encoder's memory of the events before it

@@ -131,6 +131,7 @@ static int read_env(struct inflame_config *c)
 		rc = -EINVAL;
 	}
 	NUM("INFLAME_FOLLOW_CHILDREN", 0, 1, follow_children);
+	NUM("INFLAME_CPU_KERNEL", 0, 1, cpu_kernel);
 	NUM("INFLAME_ALLOC_RATE", 1, INFLAME_ALLOC_RATE_MAX, alloc_rate);
 #undef NUM
 	return rc;
@@ -172,7 +173,11 @@ static int install_handlers(void)
 
 	memset(&act, 0, sizeof(act));
 	act.sa_sigaction = inflame_sample_signal;
-	act.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
+	/* SA_NODEFER: a CPU clock overflow while the handler runs (after a wall signal woke a
+	 * blocked thread, say) interrupts the handler itself, and is counted as inflame's own
+	 * time (sample_sigsafe.c); blocked, it would land on the program's system call the
+	 * moment the handler returned. */
+	act.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK | SA_NODEFER;
 	sigemptyset(&act.sa_mask);
 	if (inflame__real_sigaction(inflame__prof.sample_sig, &act, NULL) < 0)
 		return -errno;
@@ -190,6 +195,7 @@ static int install_handlers(void)
 					: "?");
 		} else {
 			act.sa_sigaction = inflame_sample_dump_signal;
+			act.sa_flags &= ~SA_NODEFER;
 			if (inflame__real_sigaction(inflame__prof.cfg.dump_signal, &act, NULL) == 0)
 				inflame__prof.dump_sig_owned = 1;
 		}

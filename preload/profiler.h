@@ -61,6 +61,7 @@ struct inflame_profiler {
 	int perf_ok;	      /* cpu timer actually in use is perf */
 	enum inflame_cpu_timer timer_used;
 	uint64_t perf_period; /* the perf clock's fixed period in ns; 0 with a sampling frequency */
+	int perf_kernel;      /* the perf clock counts kernel time too (INFLAME_CPU_KERNEL=1) */
 	uint64_t start_realtime;	    /* ns */
 	uint64_t start_monotonic;	    /* ns */
 	struct sigaction app_sample_action; /* the program's handler for sample_sig, if any */

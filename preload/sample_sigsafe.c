@@ -28,12 +28,18 @@
  * remainder is kept for the next sample. 1 when the count cannot be read. At most 4: a longer
  * run of periods is mostly stolen time charged at once, which would put that whole stretch on
  * the one function that happened to be running (it made the hottest function of a 1-second xz
- * run differ from perf's under a busy host).
+ * run differ from perf's under a busy host). *own receives the same up to SELF_MAX periods: a
+ * sample that lands in inflame's own code is charged to no function of the program, and the
+ * periods a thread woken by wall samples spent in the kernel since its last sample (the
+ * clock fires in user mode only, and the signal deliveries are inflame's doing) are mostly
+ * more than 4.
  */
-static uint64_t perf_periods(struct inflame_thread *t)
+#define SELF_MAX 32
+static uint64_t perf_periods(struct inflame_thread *t, uint64_t *own)
 {
 	uint64_t count, period = inflame__prof.perf_period, n;
 
+	*own = 1;
 	if (!period || read(t->perf_fd, &count, sizeof(count)) != (ssize_t)sizeof(count))
 		return 1;
 	if (count < t->perf_seen)
@@ -42,20 +48,24 @@ static uint64_t perf_periods(struct inflame_thread *t)
 	if (n == 0)
 		n = 1; /* not a whole period since the last one: charge it all the same */
 	t->perf_seen += n * period;
+	*own = n > SELF_MAX ? SELF_MAX : n;
 	return n > 4 ? 4 : n;
 }
 
-/* Classifies a signal: returns the event for signals we sent, -1 for foreign ones. */
-static int classify(int sig, const siginfo_t *si, struct inflame_thread *t, uint64_t *weight)
+/* Classifies a signal: returns the event for signals we sent, -1 for foreign ones. *own is the
+ * weight for a sample that lands in inflame's own code (see perf_periods). */
+static int classify(int sig, const siginfo_t *si, struct inflame_thread *t, uint64_t *weight,
+		    uint64_t *own)
 {
 	*weight = 1;
+	*own = 0;
 	if (sig != inflame__prof.sample_sig)
 		return -1;
 	switch (si->si_code) {
 	case POLL_IN: /* perf overflow via F_SETSIG */
 		if (inflame__prof.timer_used == INFLAME_TIMER_PERF && t &&
 		    si->si_fd == t->perf_fd) {
-			*weight = perf_periods(t);
+			*weight = perf_periods(t, own);
 			return INFLAME_EV_CPU;
 		}
 		return -1;
@@ -191,7 +201,7 @@ static void wall_signal(struct inflame_thread *t, void *uc)
 static void chain(int sig, siginfo_t *si, void *uc)
 {
 	struct sigaction *a = &inflame__prof.app_sample_action;
-	sigset_t old, filtered;
+	sigset_t old, filtered, block;
 
 	if (!atomic_load_explicit(&inflame__prof.app_has_sample_action, memory_order_acquire))
 		return; /* nobody else wants it: ignore rather than die */
@@ -199,7 +209,12 @@ static void chain(int sig, siginfo_t *si, void *uc)
 		return;
 	atomic_fetch_add_explicit(&inflame__prof.foreign, 1, memory_order_relaxed);
 	__atomic_add_fetch(&inflame__sig_tls.app_runs, 1, __ATOMIC_RELAXED);
-	inflame__real_pthread_sigmask(SIG_BLOCK, inflame_sig_filter(&a->sa_mask, &filtered), &old);
+	block = *inflame_sig_filter(&a->sa_mask, &filtered);
+	/* What the kernel would have blocked for the program's handler: ours is installed with
+	 * SA_NODEFER, the program's may not be. */
+	if (!(a->sa_flags & SA_NODEFER))
+		sigaddset(&block, sig);
+	inflame__real_pthread_sigmask(SIG_BLOCK, &block, &old);
 	if (a->sa_flags & SA_SIGINFO)
 		a->sa_sigaction(sig, si, uc);
 	else
@@ -209,12 +224,31 @@ static void chain(int sig, siginfo_t *si, void *uc)
 		atomic_store(&inflame__prof.app_has_sample_action, 0);
 }
 
+/*
+ * Whether a sample of event ev interrupted inflame rather than the program: this handler
+ * itself (nested is 1: the handler is installed with SA_NODEFER, so a CPU clock overflow that
+ * happens while it runs interrupts it right there, instead of waiting until it returns and
+ * landing on the program's blocked system call), a producer (an allocation hook recording, the
+ * unwinder), or any other code of inflame's. Only the CPU clock is charged that way: a wall
+ * sample stands for time, where the thread was is the program's business, unless it interrupts
+ * our own handler.
+ */
+static int in_profiler(const struct inflame_thread *t, int ev, int nested, const void *uc)
+{
+	if (nested)
+		return 1;
+	if (ev != INFLAME_EV_CPU)
+		return 0;
+	return atomic_load_explicit(&t->producing, memory_order_relaxed) > 0 ||
+	       (uc && inflame_unwind_in_inflame(uc));
+}
+
 void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 {
 	int saved = errno;
 	struct inflame_thread *t = inflame_thread_self();
-	uint64_t weight;
-	int ev;
+	uint64_t weight, own;
+	int ev, nested = 0;
 
 	__atomic_add_fetch(&inflame__sig_tls.own_runs, 1, __ATOMIC_RELAXED);
 
@@ -224,16 +258,40 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 		if (t)
 			inflame_thread_bind(t);
 	}
-	ev = classify(sig, si, t, &weight);
+	if (t) {
+		/* Only this thread and its handlers touch the depth, each restoring it. */
+		nested = t->in_handler;
+		t->in_handler = nested + 1;
+		atomic_signal_fence(memory_order_seq_cst);
+	}
+	ev = classify(sig, si, t, &weight, &own);
 	if (ev == -1) {
+		if (t) {
+			atomic_signal_fence(memory_order_seq_cst);
+			t->in_handler = nested; /* the program's handler is the program's time */
+		}
 		chain(sig, si, uc);
-	} else if (ev == INFLAME_EV_WALL) {
+		errno = saved;
+		return;
+	}
+	if (ev == INFLAME_EV_WALL) {
+		/* The ticker's signal (wall.c), which keeps its own books. */
 		if (t)
 			wall_signal(t, uc);
 	} else if (ev >= 0 && t &&
 		   atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed)) {
-		atomic_fetch_add_explicit(&inflame__prof.signals, 1, memory_order_relaxed);
-		inflame_sample_take(t, ev, weight, 0, 0, uc, 0);
+		if (in_profiler(t, ev, nested, uc)) {
+			atomic_fetch_add_explicit(ev == INFLAME_EV_CPU ? &t->self_cpu
+								       : &t->self_wall,
+						  own ? own : weight, memory_order_relaxed);
+		} else {
+			atomic_fetch_add_explicit(&inflame__prof.signals, 1, memory_order_relaxed);
+			inflame_sample_take(t, ev, weight, 0, 0, uc, 0);
+		}
+	}
+	if (t) {
+		atomic_signal_fence(memory_order_seq_cst);
+		t->in_handler = nested;
 	}
 	errno = saved;
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 static struct inflame_thread *table;
@@ -121,6 +122,12 @@ static int setup_slot(struct inflame_thread *t, pid_t tid)
 	atomic_store(&t->in_dl, 0);
 	atomic_store(&t->truncated, 0);
 	wall_reset(t);
+	t->in_handler = 0;
+	atomic_store(&t->self_cpu, 0);
+	atomic_store(&t->self_wall, 0);
+	t->reg = (struct inflame_cpu_times){0, 0};
+	t->fin_ok = 0;
+	t->w_base_file = 0;
 	if (inflame_ring_init(&t->ring, (size_t)inflame__prof.cfg.buffer_kb * 1024) < 0)
 		return -ENOMEM;
 	s = mmap(NULL, scratch_bytes(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -136,6 +143,67 @@ static int setup_slot(struct inflame_thread *t, pid_t tid)
 	t->tail_frames = t->wall_run_frames + inflame__prof.cfg.max_depth;
 	t->tail_slots = t->tail_frames + INFLAME_TAIL_MAX;
 	t->last_n = t->w_last_n = t->tail_n = 0;
+	return 0;
+}
+
+static uint64_t ts_ns(const struct timespec *ts)
+{
+	return (uint64_t)ts->tv_sec * 1000000000ull + (uint64_t)ts->tv_nsec;
+}
+
+/* The calling thread's CPU time: two system calls, no file. */
+static void own_cpu_times(struct inflame_cpu_times *out)
+{
+	struct timespec ts;
+	struct rusage ru;
+
+	out->cpu = out->sys = 0;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
+		out->cpu = ts_ns(&ts);
+	if (getrusage(RUSAGE_THREAD, &ru) == 0)
+		out->sys = (uint64_t)ru.ru_stime.tv_sec * 1000000000ull +
+			   (uint64_t)ru.ru_stime.tv_usec * 1000u;
+	if (out->sys > out->cpu)
+		out->sys = out->cpu;
+}
+
+int inflame_thread_cpu_times(const struct inflame_thread *t, struct inflame_cpu_times *out)
+{
+	/* The CPU clock of any thread of the process, by tid (what pthread_getcpuclockid()
+	 * returns, without needing the pthread_t). */
+	clockid_t clk = (clockid_t)((~(unsigned)t->tid << 3) | 6);
+	static long hz;
+	struct timespec ts;
+	char path[64], buf[1024], *p;
+	unsigned long long utime, stime;
+	int fd;
+	ssize_t n;
+
+	if (clock_gettime(clk, &ts) < 0)
+		return -errno;
+	out->cpu = ts_ns(&ts);
+	out->sys = 0;
+	if (!hz)
+		hz = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;
+	inflame_log_format(path, sizeof(path), "/proc/self/task/%d/stat", (int)t->tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0; /* the clock alone: all user time */
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	/* "pid (comm) state ppid ..." where comm may hold anything: fields 14 and 15 (utime,
+	 * stime) are the 11th and 12th after the last ')'. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
+			 &stime) != 2)
+		return 0;
+	out->sys = (uint64_t)stime * (1000000000ull / (uint64_t)hz);
+	if (out->sys > out->cpu)
+		out->sys = out->cpu;
+	(void)utime;
 	return 0;
 }
 
@@ -175,6 +243,7 @@ struct inflame_thread *inflame_thread_register_current(void)
 	}
 	t->pthread = pthread_self();
 	t->has_pthread = 1;
+	own_cpu_times(&t->reg);
 	if (pthread_getattr_np(pthread_self(), &attr) == 0) {
 		void *addr;
 		size_t size;
@@ -258,6 +327,7 @@ struct inflame_thread *inflame_thread_register_tid(pid_t tid)
 	}
 	read_comm(tid, t->name);
 	foreign_stack_bounds(t);
+	inflame_thread_cpu_times(t, &t->reg);
 	atomic_store(&t->name_dirty, 1);
 	atomic_store_explicit(&t->state, INFLAME_SLOT_ACTIVE, memory_order_release);
 	inflame_timer_arm_thread(t);
@@ -271,6 +341,8 @@ void inflame_thread_unregister_current(void)
 	if (!t)
 		return;
 	inflame_timer_disarm_thread(t);
+	own_cpu_times(&t->fin);
+	t->fin_ok = 1;
 	prctl(PR_GET_NAME, t->name, 0, 0, 0);
 	t->name[15] = 0;
 	/* Unbind first: a signal arriving from here on finds no slot and does nothing, so the
@@ -323,6 +395,11 @@ void inflame_thread_after_fork_child(void)
 			t->has_timer = 0; /* POSIX timers are not inherited */
 			wall_reset(t);	  /* nor pending signals */
 			atomic_store(&t->producing, 0);
+			t->in_handler = 0;
+			atomic_store(&t->self_cpu, 0);
+			atomic_store(&t->self_wall, 0);
+			t->reg = (struct inflame_cpu_times){0, 0}; /* a new process: from 0 */
+			t->w_base_file = 0;
 			atomic_store(&t->name_dirty, 1);
 			t->last_n = t->w_last_n = 0; /* the ring was emptied */
 			continue;

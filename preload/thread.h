@@ -38,6 +38,11 @@ enum inflame_slot_state {
 	INFLAME_SLOT_EXITED,
 };
 
+/* A thread's CPU time: its CPU clock (user + system) and the system part of it, ns. */
+struct inflame_cpu_times {
+	uint64_t cpu, sys;
+};
+
 struct inflame_thread {
 	_Atomic int state;
 	pid_t tid;
@@ -108,6 +113,20 @@ struct inflame_thread {
 	uint32_t w_last_n;
 	uint64_t w_last_id, w_last_gen;
 	uint64_t *w_last_frames;
+	/* Coverage (writer.c). The sampling handler's nesting depth on this thread (only the
+	 * thread and its handlers touch it, each leaving it as it found it), and the weights of
+	 * the samples that landed in inflame's own code instead of the program's. */
+	int in_handler;
+	_Atomic uint64_t self_cpu, self_wall;
+	/* The thread's CPU time when it registered, and when it unregistered (fin_ok). */
+	struct inflame_cpu_times reg, fin;
+	int fin_ok;
+	/* The writer's: the figures when the current file was opened (or the thread registered,
+	 * w_base_file is then not the writer's file count), the last measured ones, and the
+	 * weights of the cpu samples written to the current file. */
+	struct inflame_cpu_times w_base, w_last;
+	uint64_t w_base_self_cpu, w_base_self_wall, w_weight;
+	uint64_t w_base_file;
 };
 
 /* Whether frames[0..n) are the stack of t's last allocation record by an outermost producer
@@ -158,6 +177,9 @@ void inflame_thread_after_fork_child(void);
  * takes it. Not async-signal-safe. */
 void inflame_thread_hold(void);
 void inflame_thread_unhold(void);
+/* Reads the CPU time of thread t (its CPU clock and /proc/self/task/TID/stat). Returns 0 or
+ * -errno (the thread is gone). Not async-signal-safe; cheap enough for once a second. */
+int inflame_thread_cpu_times(const struct inflame_thread *t, struct inflame_cpu_times *out);
 /* Updates the name of the slot of pthread p (pthread_setname_np), or of the calling thread. */
 void inflame_thread_note_rename(pthread_t p, int self);
 

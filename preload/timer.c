@@ -41,10 +41,11 @@ static void perf_attr(struct perf_event_attr *a)
 	memset(a, 0, sizeof(*a));
 	a->size = sizeof(*a);
 	a->disabled = 1;
-	/* User time only. Counting kernel time too would let an overflow that happens while
-	 * the thread enters a blocking call leave a signal pending, and poll() or nanosleep()
-	 * would then fail with EINTR; it would also need privileges at paranoid >= 2. */
-	a->exclude_kernel = 1;
+	/* User time only, unless INFLAME_CPU_KERNEL=1 asks for kernel time too (and the system
+	 * allows it: it needs privileges at perf_event_paranoid >= 2). Counting kernel time lets
+	 * an overflow that happens while the thread enters a blocking call leave a signal pending,
+	 * which interrupts that call (the EINTR shield, shield.h, restarts the calls it covers). */
+	a->exclude_kernel = !inflame__prof.perf_kernel;
 	a->exclude_hv = 1;
 	a->wakeup_events = 1;
 	if (!strcmp(ev, "task-clock") || !strcmp(ev, "cpu-clock")) {
@@ -146,6 +147,25 @@ int inflame_timer_setup(void)
 	if (!cpu_on())
 		return 0;
 	inflame__prof.timer_used = inflame__prof.cfg.cpu_timer;
+	inflame__prof.perf_kernel = 0;
+	if (inflame__prof.timer_used == INFLAME_TIMER_PERF && inflame__prof.cfg.cpu_kernel) {
+		inflame__prof.perf_kernel = 1;
+		fd = perf_open(inflame__gettid());
+		if (fd >= 0) {
+			close(fd);
+			return 0;
+		}
+		inflame__prof.perf_kernel = 0;
+		inflame_log(
+		    INFLAME_LOG_INFO,
+		    "INFLAME_CPU_KERNEL=1: the perf clock cannot sample in the kernel here (%s); "
+		    "it samples user code only",
+		    strerror(-fd));
+	} else if (inflame__prof.cfg.cpu_kernel) {
+		inflame_log(INFLAME_LOG_INFO,
+			    "INFLAME_CPU_KERNEL=1 applies to the perf clock only; "
+			    "this clock counts user and system time anyway");
+	}
 	if (inflame__prof.timer_used == INFLAME_TIMER_PERF) {
 		fd = perf_open(inflame__gettid());
 		if (fd >= 0) {

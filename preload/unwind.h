@@ -45,6 +45,8 @@ size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, v
  * the ring and the dump, and the tools hide them anyway. Call once at start-up, before any
  * hook records. */
 void inflame_unwind_hide(uintptr_t lo, uintptr_t hi);
+/* Whether the program counter of signal context uc lies in inflame's own code. */
+int inflame_unwind_in_inflame(const void *uc);
 /* Loads libunwind (dlopen, RTLD_LOCAL) and finds its entry points. Returns 0 or -ENOENT, after
  * which the DWARF functions below return 0 frames. Not async-signal-safe: call at start-up. */
 int inflame_unwind_dwarf_init(void);

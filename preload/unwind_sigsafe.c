@@ -236,6 +236,17 @@ static size_t unwind_fp(const struct inflame_thread *t, void *uc, uintptr_t fp, 
 	return inflame_unwind_fp_here(t, frames, max, truncated);
 }
 
+int inflame_unwind_in_inflame(const void *uc)
+{
+	const ucontext_t *u = uc;
+
+#if defined(__x86_64__)
+	return hidden((uintptr_t)u->uc_mcontext.gregs[REG_RIP]);
+#elif defined(__aarch64__)
+	return hidden((uintptr_t)u->uc_mcontext.pc);
+#endif
+}
+
 static uintptr_t stack_pointer(void *uc)
 {
 	const ucontext_t *u = uc;

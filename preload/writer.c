@@ -6,6 +6,9 @@
  * refer to them) and per-file counters. One cycle drains every ring, appending each record's
  * stack (if new) and the sample, then writes STACKS before SAMPLES so a reader always knows a
  * stack before a sample uses it, then THREADS for renamed or exited threads and a STATS chunk.
+ * Coverage: THREAD_CPU chunks give each thread's measured CPU time next to the weights of its
+ * cpu samples, for the threads that exited in the cycle and, with each STATS chunk, for every
+ * live one (see the section below).
  * The cycle runs under cycle_lock, which fork's prepare handler takes so that a child never
  * inherits a half-done cycle.
  *
@@ -101,6 +104,9 @@ static struct {
 	uint64_t dropped_released, dropped_base;
 	uint64_t dropped_stacks, truncated;
 	uint64_t cpu_base;
+	uint64_t file_no;     /* files opened by this image, from 1 (thread.h's w_base_file) */
+	uint64_t writer_base; /* the writer thread's CPU time when the file was opened */
+	struct inflame_buf tcpu_buf; /* THREAD_CPU entries being gathered */
 	uint64_t last_stats;
 	uint64_t next_rotation;
 	int write_err_logged;
@@ -355,11 +361,161 @@ static uint64_t total_dropped(void)
 	return sum;
 }
 
+/*
+ * Coverage: THREAD_CPU (dump_format.h). The writer measures every thread's CPU time when a
+ * file is opened and at each STATS write (once a second, and at the end of the file), and an
+ * exiting thread its own final figures; each entry holds the differences since the file was
+ * opened, or since the thread registered if that was later.
+ */
+
+/* Makes the current file the base of t's figures if it is not yet: t registered after the
+ * file was opened, so its base is what it measured when it registered. */
+static void adopt(struct inflame_thread *t)
+{
+	if (t->w_base_file == w.file_no)
+		return;
+	t->w_base = t->reg;
+	t->w_last = t->reg;
+	t->w_base_self_cpu = 0;
+	t->w_base_self_wall = 0;
+	t->w_weight = 0;
+	t->w_base_file = w.file_no;
+}
+
+/* Makes now the base of t's figures for a new file. */
+static void rebase(struct inflame_thread *t)
+{
+	struct inflame_cpu_times m;
+	int st = atomic_load_explicit(&t->state, memory_order_acquire);
+
+	if (st == INFLAME_SLOT_EXITED && t->fin_ok)
+		m = t->fin;
+	else if (inflame_thread_cpu_times(t, &m) < 0)
+		m = t->w_base_file ? t->w_last : t->reg;
+	t->w_base = m;
+	t->w_last = m;
+	t->w_base_self_cpu = atomic_load(&t->self_cpu);
+	t->w_base_self_wall = atomic_load(&t->self_wall);
+	t->w_weight = 0;
+	t->w_base_file = w.file_no;
+}
+
+static uint64_t writer_cpu_ns(void)
+{
+	clockid_t clk;
+	struct timespec ts;
+
+	if (!w.running || pthread_getcpuclockid(w.thread, &clk) != 0 ||
+	    clock_gettime(clk, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t minus(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
+/* Appends t's entry: now (the final figures of an exited thread), or measured now. */
+static void put_thread_cpu(struct inflame_buf *b, struct inflame_thread *t, int exited)
+{
+	struct inflame_cpu_times m;
+	uint64_t flags = exited ? INFLAME_TCPU_T_EXITED : 0, cpu, sys;
+
+	adopt(t);
+	if (exited && t->fin_ok)
+		m = t->fin;
+	else if (inflame_thread_cpu_times(t, &m) < 0) {
+		m = t->w_last; /* gone without unregistering (a raw exit): the last reading */
+		flags |= INFLAME_TCPU_T_UNMEASURED;
+	}
+	if (m.cpu < t->w_last.cpu)
+		m = t->w_last; /* never backwards */
+	t->w_last = m;
+	cpu = minus(m.cpu, t->w_base.cpu);
+	sys = minus(m.sys, t->w_base.sys);
+	if (sys > cpu)
+		sys = cpu;
+	inflame_buf_put_varint(b, (uint64_t)t->tid);
+	inflame_buf_put_varint(b, flags);
+	inflame_buf_put_varint(b, cpu);
+	inflame_buf_put_varint(b, cpu - sys);
+	inflame_buf_put_varint(b, sys);
+	inflame_buf_put_varint(b, t->w_weight);
+	inflame_buf_put_varint(b, minus(atomic_load(&t->self_cpu), t->w_base_self_cpu));
+	inflame_buf_put_varint(b, minus(atomic_load(&t->self_wall), t->w_base_self_wall));
+}
+
+/* The ns of CPU one unit of cpu sample weight stands for; 0 without a cpu clock. */
+static uint64_t sample_period_ns(void)
+{
+	if (!(inflame__prof.cfg.events & INFLAME_EVMASK_CPU))
+		return 0;
+	if (inflame__prof.timer_used == INFLAME_TIMER_PERF && inflame__prof.perf_period)
+		return inflame__prof.perf_period;
+	return 1000000000ull / inflame__prof.cfg.frequency;
+}
+
+static uint64_t clock_flags(void)
+{
+	uint64_t f = 0;
+
+	/* Thread timers and the itimer run on clocks of user and system time. The perf clock
+	 * fires in user code only unless it counts kernel time, but a software clock's count
+	 * moves in the kernel too and the sample weights catch up on it (sample_sigsafe.c). */
+	if (inflame__prof.timer_used != INFLAME_TIMER_PERF || inflame__prof.perf_kernel)
+		f |= INFLAME_TCPU_CLOCK_SYSTEM | INFLAME_TCPU_IN_KERNEL;
+	else if (inflame__prof.perf_period)
+		f |= INFLAME_TCPU_CLOCK_SYSTEM;
+	if (inflame__prof.cfg.cpu_kernel)
+		f |= INFLAME_TCPU_KERNEL_ASKED;
+	return f;
+}
+
+/* Writes one THREAD_CPU chunk: the head, then count entries from list (list_begin'd). */
+static void write_thread_cpu_list(struct inflame_buf *list, uint64_t count)
+{
+	struct inflame_buf *b = &w.misc_buf;
+
+	b->len = 0;
+	b->failed = 0;
+	inflame_buf_put_varint(b, sample_period_ns());
+	inflame_buf_put_varint(b, clock_flags());
+	inflame_buf_put_varint(b, minus(writer_cpu_ns(), w.writer_base));
+	inflame_buf_put_varint(b, count);
+	if (list->failed)
+		b->failed = 1;
+	else
+		inflame_buf_put(b, list->data + LIST_HEAD, list->len - LIST_HEAD);
+	write_payload(INFLAME_CHUNK_THREAD_CPU, b);
+	list->failed = 0;
+	list_begin(list);
+}
+
+/* THREAD_CPU for every live thread. */
+static void write_thread_cpu(void)
+{
+	int n = inflame_thread_high_water();
+	uint64_t count = 0;
+
+	list_begin(&w.tcpu_buf);
+	for (int i = 0; i < n; i++) {
+		struct inflame_thread *t = inflame_thread_at(i);
+
+		if (atomic_load_explicit(&t->state, memory_order_acquire) != INFLAME_SLOT_ACTIVE)
+			continue;
+		put_thread_cpu(&w.tcpu_buf, t, 0);
+		count++;
+	}
+	write_thread_cpu_list(&w.tcpu_buf, count);
+}
+
 static void write_stats(void)
 {
 	struct inflame_buf *b = &w.misc_buf;
 	uint64_t cpu = process_cpu_ns() - w.cpu_base;
 
+	write_thread_cpu();
 	list_begin(b);
 	inflame_buf_put_varint(b, INFLAME_STAT_DROPPED_RING);
 	inflame_buf_put_varint(b, total_dropped() - w.dropped_base);
@@ -617,6 +773,10 @@ static int on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 		return 0;
 	}
 	put_sample(r->time, tid, kind, id, r->weight);
+	if (kind == INFLAME_EV_CPU) {
+		adopt(d->t);
+		d->t->w_weight += r->weight;
+	}
 	return 0;
 }
 
@@ -813,6 +973,7 @@ static void drain_all(int final)
 static void release_exited(void)
 {
 	int n = inflame_thread_high_water();
+	uint64_t exits = 0;
 
 	for (int i = 0; i < n; i++) {
 		struct inflame_thread *t = inflame_thread_at(i);
@@ -828,8 +989,16 @@ static void release_exited(void)
 			if (inflame_ring_has_data(&t->ring))
 				continue;
 			w.dropped_released += atomic_load(&t->ring.dropped);
+			if (!exits++)
+				list_begin(&w.tcpu_buf);
+			put_thread_cpu(&w.tcpu_buf, t, 1);
 			inflame_thread_release(t);
 		}
+	}
+	if (exits) {
+		/* Their samples are in the chunks written before this one. */
+		flush_samples();
+		write_thread_cpu_list(&w.tcpu_buf, exits);
 	}
 }
 
@@ -878,6 +1047,7 @@ static int open_next(void)
 	h.start_realtime = inflame__prof.start_realtime;
 	h.start_monotonic = inflame__prof.start_monotonic;
 	h.file_realtime = inflame__now_realtime();
+	h.file_monotonic = inflame__now_monotonic();
 	inflame_dump_write_header(fd, &h);
 	inflame_stacktab_clear(&w.stacks);
 	last.n = 0;
@@ -886,6 +1056,15 @@ static int open_next(void)
 	w.dropped_stacks = w.truncated = 0;
 	w.dropped_base = total_dropped();
 	w.cpu_base = process_cpu_ns();
+	w.file_no++;
+	w.writer_base = writer_cpu_ns();
+	for (int i = 0, n = inflame_thread_high_water(); i < n; i++) {
+		struct inflame_thread *t = inflame_thread_at(i);
+		int st = atomic_load_explicit(&t->state, memory_order_acquire);
+
+		if (st == INFLAME_SLOT_ACTIVE || st == INFLAME_SLOT_EXITED)
+			rebase(t);
+	}
 	chunk_starts();
 	write_process();
 	inflame_modules_refresh(1);

@@ -90,9 +90,26 @@ static void build(char *path, int complete)
 	dg_sample(&g, 500, 10, INFLAME_EV_ALLOC, 1, 3 << 20, 64, 0xa000);
 	dg_sample(&g, 600, 10, INFLAME_EV_ALLOC, 2, 1 << 20, 64, 0xb000);
 	dg_chunk(&g, INFLAME_CHUNK_SAMPLES);
+	/* THREAD_CPU: 10 ms a unit of weight; main's 5 units stand for its 50 ms of user time,
+	 * the worker's 5 for 50 ms of its 400 (12%); 2 units of main's landed in inflame. */
+	inflame_buf_put_varint(&g.b, 10000000);
+	inflame_buf_put_varint(&g.b, INFLAME_TCPU_CLOCK_SYSTEM | INFLAME_TCPU_IN_KERNEL);
+	inflame_buf_put_varint(&g.b, 10000000); /* the writer's 10 ms */
+	inflame_buf_put_varint(&g.b, 2);
+	{
+		static const uint64_t e[2][8] = {
+		    {10, 0, 70000000, 65000000, 5000000, 5, 2, 0},
+		    {11, INFLAME_TCPU_T_EXITED, 400000000, 400000000, 0, 5, 0, 0},
+		};
+
+		for (int i = 0; i < 2; i++)
+			for (int k = 0; k < 8; k++)
+				inflame_buf_put_varint(&g.b, e[i][k]);
+	}
+	dg_chunk(&g, INFLAME_CHUNK_THREAD_CPU);
 	inflame_buf_put_varint(&g.b, 3);
 	inflame_buf_put_varint(&g.b, INFLAME_STAT_CPU_NS);
-	inflame_buf_put_varint(&g.b, 100000000); /* 0.1 s of CPU for 10 samples: 100/s */
+	inflame_buf_put_varint(&g.b, 100000000); /* 0.1 s of CPU for 4 samples: 40/s */
 	inflame_buf_put_varint(&g.b, INFLAME_STAT_DROPPED_RING);
 	inflame_buf_put_varint(&g.b, 4);
 	inflame_buf_put_varint(&g.b, INFLAME_STAT_TRUNCATED);
@@ -123,8 +140,20 @@ static void test_info(void **state)
 	assert_non_null(strstr(r.out, "duration:    1.500 s\n"));
 	assert_non_null(strstr(r.out, "sequence:    2\n"));
 	assert_non_null(strstr(r.out, "events:      cpu,alloc\n"));
-	assert_non_null(
-	    strstr(r.out, "frequency:   100 Hz asked, 100.0 samples per CPU-second achieved"));
+	/* Samples, not their weights (10): a timer held back by the kernel tick weights each
+	 * sample by the periods it missed. */
+	assert_non_null(strstr(r.out, "frequency:   100 Hz asked, 40.0 samples per CPU-second "
+				      "achieved (4 samples in 0.100 s of CPU)\n"));
+	assert_non_null(strstr(r.out, "cpu clock:   counts user and system time, 10.000 ms a "
+				      "sample\n"));
+	assert_non_null(strstr(r.out, "coverage:    samples stand for 0.120 s of 0.470 s of user "
+				      "and system CPU (25.5%)\n"));
+	assert_non_null(strstr(r.out, "  worker           tid 11       user 0.400 s, sys 0.000 s, "
+				      "samples 0.050 s, 12.5% (exited)\n"));
+	assert_non_null(strstr(r.out, "warning:     sampled for less than 80% of their CPU time: "
+				      "worker (tid 11) 12%\n"));
+	assert_non_null(strstr(r.out, "profiler:    profiler's own CPU: 0.030 s, 30.0% (in the "
+				      "program's threads 0.020 s, writer thread 0.010 s)\n"));
 	assert_non_null(strstr(r.out, "samples:     cpu 4, wall 0, alloc 2, free 0\n"));
 	assert_non_null(strstr(r.out, "threads:     2\n"));
 	assert_non_null(strstr(r.out, "worker"));
@@ -187,6 +216,9 @@ static void test_report(void **state)
 	    strstr(r.out, "  0.00%            0 100.00%           10  [libfoo.so+0x200]\n"));
 	assert_true(strstr(r.out, "0x100]") < strstr(r.out, "0x300]"));
 	assert_non_null(strstr(r.err, "lost 4 samples"));
+	assert_non_null(strstr(r.err, "threads sampled for less than 80% of their CPU time: "
+				      "worker (tid 11) 12%\n"));
+	assert_null(strstr(r.err, "main (tid"));
 
 	run(&r, (const char *[]){"report", "--event", "alloc", "--top", "1", path, NULL});
 	assert_int_equal(r.status, 0);

@@ -44,6 +44,7 @@ static void build(struct file *f)
 	h.pid = 4242;
 	h.sequence = 3;
 	h.start_monotonic = 1000;
+	h.file_monotonic = 5000;
 	h.features = INFLAME_FEAT_CPU;
 	inflame_dump_encode_header(f->data, &h);
 	f->len = INFLAME_DUMP_HEADER_SIZE;
@@ -272,6 +273,56 @@ static void test_roundtrip(void **state)
 	assert_false(r.torn);
 	assert_int_equal(r.hdr.pid, 4242);
 	assert_int_equal(r.hdr.sequence, 3);
+	assert_int_equal(r.hdr.file_monotonic, 5000);
+}
+
+/* THREAD_CPU: the head and each entry decode as written; a payload cut inside an entry, or a
+ * count larger than the payload can hold, is malformed. */
+static void test_thread_cpu(void **state)
+{
+	static const uint64_t head[4] = {1001000, INFLAME_TCPU_CLOCK_SYSTEM, 3000000, 2};
+	static const uint64_t e[2][8] = {{7, 0, 900, 800, 100, 5, 1, 2},
+					 {8, INFLAME_TCPU_T_EXITED, 300, 300, 0, 0, 0, 0}};
+	struct inflame_buf b = {0};
+	struct inflame_thread_cpu_iter it;
+	struct inflame_thread_cpu_rec t;
+	struct inflame_chunk c;
+
+	(void)state;
+	for (int i = 0; i < 4; i++)
+		inflame_buf_put_varint(&b, head[i]);
+	for (int i = 0; i < 2; i++)
+		for (int k = 0; k < 8; k++)
+			inflame_buf_put_varint(&b, e[i][k]);
+	c = (struct inflame_chunk){INFLAME_CHUNK_THREAD_CPU, b.data, b.len};
+	assert_int_equal(inflame_dump_thread_cpu_begin(&c, &it), 0);
+	assert_int_equal(it.period_ns, 1001000);
+	assert_int_equal(it.flags, INFLAME_TCPU_CLOCK_SYSTEM);
+	assert_int_equal(it.writer_ns, 3000000);
+	assert_int_equal(inflame_dump_thread_cpu_next(&it, &t), 1);
+	assert_int_equal(t.tid, 7);
+	assert_int_equal(t.cpu_ns, 900);
+	assert_int_equal(t.user_ns, 800);
+	assert_int_equal(t.sys_ns, 100);
+	assert_int_equal(t.weight, 5);
+	assert_int_equal(t.self_cpu, 1);
+	assert_int_equal(t.self_wall, 2);
+	assert_int_equal(inflame_dump_thread_cpu_next(&it, &t), 1);
+	assert_int_equal(t.tid, 8);
+	assert_int_equal(t.flags, INFLAME_TCPU_T_EXITED);
+	assert_int_equal(inflame_dump_thread_cpu_next(&it, &t), 0);
+	/* cut inside the second entry */
+	c.len -= 3;
+	assert_int_equal(inflame_dump_thread_cpu_begin(&c, &it), 0);
+	assert_int_equal(inflame_dump_thread_cpu_next(&it, &t), 1);
+	assert_int_equal(inflame_dump_thread_cpu_next(&it, &t), -EBADMSG);
+	/* a count the payload cannot hold (the count is the byte after the 3-byte period, the
+	 * flags byte and the 4-byte writer_ns) */
+	assert_int_equal(b.data[8], 2);
+	b.data[8] = 100;
+	c.len = b.len;
+	assert_int_equal(inflame_dump_thread_cpu_begin(&c, &it), -EBADMSG);
+	inflame_buf_free(&b);
 }
 
 /* Flipping a payload byte of chunk k stops the walk at k with 'torn'; earlier chunks stay. */
@@ -504,7 +555,7 @@ int main(void)
 	    cmocka_unit_test(test_roundtrip),	     cmocka_unit_test(test_corrupt_each_chunk),
 	    cmocka_unit_test(test_lying_payload),    cmocka_unit_test(test_foreign),
 	    cmocka_unit_test(test_fd_roundtrip),     cmocka_unit_test(test_allocs_roundtrip),
-	    cmocka_unit_test(test_allocs_malformed),
+	    cmocka_unit_test(test_allocs_malformed), cmocka_unit_test(test_thread_cpu),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

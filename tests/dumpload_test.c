@@ -739,6 +739,92 @@ static void test_many_threads_and_lying_counts(void **state)
 	unlink(path);
 }
 
+/* One THREAD_CPU entry (dump_format.h). */
+static void tcpu_entry(struct dumpgen *g, uint64_t tid, uint64_t flags, uint64_t user_ms,
+		       uint64_t weight, uint64_t self_cpu, uint64_t self_wall)
+{
+	inflame_buf_put_varint(&g->b, tid);
+	inflame_buf_put_varint(&g->b, flags);
+	inflame_buf_put_varint(&g->b, user_ms * 1000000);
+	inflame_buf_put_varint(&g->b, user_ms * 1000000);
+	inflame_buf_put_varint(&g->b, 0);
+	inflame_buf_put_varint(&g->b, weight);
+	inflame_buf_put_varint(&g->b, self_cpu);
+	inflame_buf_put_varint(&g->b, self_wall);
+}
+
+static void tcpu_head(struct dumpgen *g, uint64_t count)
+{
+	inflame_buf_put_varint(&g->b, 1000000); /* 1 ms a unit of weight */
+	inflame_buf_put_varint(&g->b, INFLAME_TCPU_CLOCK_SYSTEM);
+	inflame_buf_put_varint(&g->b, 0);
+	inflame_buf_put_varint(&g->b, count);
+}
+
+/* THREAD_CPU: the worker's samples stand for 2 ms of its 500 and it is named in the warning;
+ * main is covered. A later entry replaces an earlier one of the same thread, but a tid that
+ * exited and comes back is a new thread (here the second one is covered). A malformed chunk
+ * is counted as damaged and changes nothing. --show-profiler adds [inflame] per thread. */
+static void test_coverage(void **state)
+{
+	struct inflame_load_opts o;
+	struct inflame_load_stats st;
+	struct inflame_stackset *ss;
+	struct dumpgen g;
+	char path[64], out[2048], err[256];
+
+	(void)state;
+	dg_begin(&g, 4242, INFLAME_FEAT_CPU | INFLAME_FEAT_WALL);
+	common(&g);
+	dg_count(&g, 3);
+	dg_sample(&g, 10, TID_MAIN, INFLAME_EV_CPU, 1, 2, 0, 0);
+	dg_sample(&g, 11, TID_WORKER, INFLAME_EV_CPU, 2, 2, 0, 0);
+	dg_sample(&g, 12, TID_MAIN, INFLAME_EV_WALL, 1, 1, 0, 0);
+	dg_chunk(&g, INFLAME_CHUNK_SAMPLES);
+	tcpu_head(&g, 2);
+	tcpu_entry(&g, TID_MAIN, 0, 100, 90, 0, 0);
+	tcpu_entry(&g, TID_WORKER, 0, 100, 2, 0, 0);
+	dg_chunk(&g, INFLAME_CHUNK_THREAD_CPU);
+	tcpu_head(&g, 3);
+	tcpu_entry(&g, TID_MAIN, 0, 400, 390, 7, 3);
+	tcpu_entry(&g, TID_WORKER, INFLAME_TCPU_T_EXITED, 500, 2, 0, 0);
+	tcpu_entry(&g, TID_WORKER, 0, 300, 300, 0, 0); /* a new thread with the same tid */
+	dg_chunk(&g, INFLAME_CHUNK_THREAD_CPU);
+	tcpu_head(&g, 5); /* says 5, holds 1 */
+	tcpu_entry(&g, TID_MAIN, 0, 900, 0, 0, 0);
+	dg_chunk(&g, INFLAME_CHUNK_THREAD_CPU);
+	dg_end(&g, 40);
+	assert_int_equal(dg_write(&g, path), 0);
+
+	assert_int_equal(load(path, INFLAME_VIEW_CPU, 0, 0, out, sizeof(out), &st), 0);
+	assert_string_equal(out, S1 " 2|" S2 " 2");
+	assert_int_equal(st.low_coverage, 1);
+	assert_string_equal(st.low_coverage_names, "worker (tid 101) 0%");
+	assert_int_equal(st.damaged_chunks, 1);
+	/* the wall view misses the same threads: it warns too */
+	assert_int_equal(load(path, INFLAME_VIEW_WALL, 0, 0, out, sizeof(out), &st), 0);
+	assert_int_equal(st.low_coverage, 1);
+
+	memset(&o, 0, sizeof(o));
+	o.view = INFLAME_VIEW_CPU;
+	o.threads = 1;
+	o.show_profiler = 1;
+	ss = inflame_stackset_new();
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(inflame_dumpfile_load(path, &o, ss, &st, err, sizeof(err)), 0);
+	render(ss, out, sizeof(out));
+	assert_string_equal(out, "prog-100;[inflame] 7|prog-100;" S1 " 2|worker-101;" S2 " 2");
+	inflame_stackset_free(ss);
+	o.view = INFLAME_VIEW_WALL;
+	o.threads = 0;
+	ss = inflame_stackset_new();
+	assert_int_equal(inflame_dumpfile_load(path, &o, ss, &st, err, sizeof(err)), 0);
+	render(ss, out, sizeof(out));
+	assert_string_equal(out, "[inflame] 3|" S1 " 1");
+	inflame_stackset_free(ss);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -756,6 +842,7 @@ int main(void)
 	    cmocka_unit_test(test_chart_order),
 	    cmocka_unit_test(test_hostile_module_paths),
 	    cmocka_unit_test(test_many_threads_and_lying_counts),
+	    cmocka_unit_test(test_coverage),
 	};
 
 	unsetenv("DEBUGINFOD_URLS");

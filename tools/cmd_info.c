@@ -9,6 +9,7 @@
  * other files are still described.
  */
 #include "commands.h"
+#include "coverage.h"
 #include "dump_read.h"
 #include "inputopts.h"
 
@@ -40,6 +41,7 @@ struct info {
 	struct inflame_end_rec end;
 	struct thread_info *threads;
 	size_t nthreads, threads_cap;
+	struct inflame_coverage cov;
 };
 
 static void usage(FILE *f)
@@ -183,6 +185,15 @@ static int walk(struct inflame_dump_reader *r, struct info *in)
 			if (inflame_dump_decode_stats(&c, stat_fn, in) < 0)
 				in->damaged++;
 			break;
+		case INFLAME_CHUNK_THREAD_CPU: {
+			int rc = inflame_coverage_add(&in->cov, &c);
+
+			if (rc == -ENOMEM)
+				return rc;
+			if (rc < 0)
+				in->damaged++;
+			break;
+		}
 		case INFLAME_CHUNK_END:
 			if (inflame_dump_decode_end(&c, &in->end) < 0)
 				in->damaged++;
@@ -225,11 +236,107 @@ static void print_time(uint64_t ns)
 
 static const char *event_names[INFLAME_EV_COUNT_] = {"cpu", "wall", "alloc", "free"};
 
+/* When this file was opened (CLOCK_MONOTONIC, ns): from the header, or for files of older
+ * writers, from the realtime clock's step since the profiler started. A later file of a
+ * rotated run starts there, not when the profiler did. */
+static uint64_t file_start(const struct inflame_dump_header_info *h)
+{
+	if (h->file_monotonic >= h->start_monotonic && h->file_monotonic)
+		return h->file_monotonic;
+	if (h->file_realtime > h->start_realtime)
+		return h->start_monotonic + (h->file_realtime - h->start_realtime);
+	return h->start_monotonic;
+}
+
+static const char *thread_name(void *arg, uint64_t tid)
+{
+	const struct info *in = arg;
+
+	for (size_t i = in->nthreads; i-- > 0;)
+		if (in->threads[i].tid == tid)
+			return in->threads[i].name;
+	return NULL;
+}
+
+static double secs(uint64_t ns)
+{
+	return (double)ns / 1e9;
+}
+
+/* Coverage per thread, system time not sampled, the profiler's own CPU. */
+static void print_coverage(const struct info *in, int verbose)
+{
+	const struct inflame_coverage *c = &in->cov;
+	uint64_t measured = 0, sampled = 0, sys = 0, self;
+	int with_sys = (c->flags & INFLAME_TCPU_CLOCK_SYSTEM) != 0;
+	char warn[512];
+
+	if (!c->present)
+		return;
+	if (c->period_ns) {
+		printf("cpu clock:   %s%s, %.3f ms a sample\n",
+		       !with_sys ? "counts user time only"
+		       : (c->flags & INFLAME_TCPU_IN_KERNEL)
+			   ? "counts user and system time"
+			   : "counts user and system time, fires in user code only (system time "
+			     "is charged to the code that runs after it)",
+		       (c->flags & INFLAME_TCPU_KERNEL_ASKED) &&
+			       !(c->flags & INFLAME_TCPU_IN_KERNEL)
+			   ? " (INFLAME_CPU_KERNEL=1 was refused by the system)"
+			   : "",
+		       (double)c->period_ns / 1e6);
+		for (size_t i = 0; i < c->n; i++) {
+			measured += inflame_coverage_measured(c, &c->t[i]);
+			sampled += inflame_coverage_sampled(c, &c->t[i]);
+			sys += c->t[i].sys_ns;
+		}
+		printf("coverage:    samples stand for %.3f s of %.3f s of %s CPU", secs(sampled),
+		       secs(measured), with_sys ? "user and system" : "user");
+		if (measured)
+			printf(" (%.1f%%)", 100.0 * (double)sampled / (double)measured);
+		if (!with_sys)
+			printf("; system time, not sampled: %.3f s", secs(sys));
+		else if (!(c->flags & INFLAME_TCPU_IN_KERNEL))
+			printf("; system time %.3f s, sampled only after it", secs(sys));
+		putchar('\n');
+		for (size_t i = 0; i < c->n; i++) {
+			const struct inflame_coverage_thread *t = &c->t[i];
+			const char *nm = thread_name((void *)in, t->tid);
+			uint64_t m = inflame_coverage_measured(c, t);
+
+			if (!verbose && t->cpu_ns < 1000000 && !inflame_coverage_low(c, t))
+				continue; /* under a millisecond of CPU */
+			printf("  %-16s tid %-8llu user %.3f s, sys %.3f s, samples %.3f s",
+			       nm && *nm ? nm : "?", (unsigned long long)t->tid, secs(t->user_ns),
+			       secs(t->sys_ns), secs(inflame_coverage_sampled(c, t)));
+			if (m)
+				printf(", %.1f%%",
+				       100.0 * (double)inflame_coverage_sampled(c, t) / (double)m);
+			if (t->self_cpu)
+				printf(" (%.3f s of it in inflame)",
+				       secs(t->self_cpu * c->period_ns));
+			if (t->flags & INFLAME_TCPU_T_UNMEASURED)
+				printf(" (not measured)");
+			printf("%s\n", (t->flags & INFLAME_TCPU_T_EXITED) ? " (exited)" : "");
+		}
+		if (inflame_coverage_warning(c, thread_name, (void *)in, warn, sizeof(warn)))
+			printf("warning:     sampled for less than %.0f%% of their CPU time: %s\n",
+			       100 * INFLAME_COVERAGE_WARN, warn);
+	}
+	self = inflame_coverage_self_ns(c);
+	printf("profiler:    profiler's own CPU: %.3f s", secs(self));
+	if (in->have_stat[INFLAME_STAT_CPU_NS] && in->stat[INFLAME_STAT_CPU_NS])
+		printf(", %.1f%%", 100.0 * (double)self / (double)in->stat[INFLAME_STAT_CPU_NS]);
+	printf(" (in the program's threads %.3f s, writer thread %.3f s)\n",
+	       secs(self - c->writer_ns), secs(c->writer_ns));
+}
+
 static void print_info(const char *path, const struct inflame_dump_reader *r, const struct info *in,
 		       int verbose)
 {
 	const struct inflame_dump_header_info *h = &r->hdr;
 	uint64_t end = in->have_end ? in->end.end_monotonic : in->last_time;
+	uint64_t start = file_start(h);
 	uint64_t nthreads = 0;
 
 	printf("file:        %s\n", path);
@@ -258,8 +365,8 @@ static void print_info(const char *path, const struct inflame_dump_reader *r, co
 	printf("started:     ");
 	print_time(h->start_realtime);
 	putchar('\n');
-	if (end >= h->start_monotonic)
-		printf("duration:    %.3f s%s\n", (double)(end - h->start_monotonic) / 1e9,
+	if (end >= start)
+		printf("duration:    %.3f s%s\n", (double)(end - start) / 1e9,
 		       in->have_end ? "" : " (up to the last sample)");
 	printf("sequence:    %" PRIu32 "\n", h->sequence);
 	if (in->have_process) {
@@ -273,9 +380,13 @@ static void print_info(const char *path, const struct inflame_dump_reader *r, co
 		printf("frequency:   %" PRIu64 " Hz asked", in->p.frequency);
 		if (in->samples[INFLAME_EV_CPU] && in->have_stat[INFLAME_STAT_CPU_NS] &&
 		    in->stat[INFLAME_STAT_CPU_NS])
-			printf(", %.1f samples per CPU-second achieved (%.3f s of CPU)",
-			       (double)in->weight[INFLAME_EV_CPU] /
+			/* Samples taken, not their weights: a timer that could not keep up
+			 * weights each of its few samples by the periods it missed. */
+			printf(", %.1f samples per CPU-second achieved (%" PRIu64
+			       " samples in %.3f s of CPU)",
+			       (double)in->samples[INFLAME_EV_CPU] /
 				   ((double)in->stat[INFLAME_STAT_CPU_NS] / 1e9),
+			       in->samples[INFLAME_EV_CPU],
 			       (double)in->stat[INFLAME_STAT_CPU_NS] / 1e9);
 		putchar('\n');
 	}
@@ -302,6 +413,7 @@ static void print_info(const char *path, const struct inflame_dump_reader *r, co
 			printf("%s\n", t->exited ? " (exited)" : "");
 		}
 	}
+	print_coverage(in, verbose);
 	printf("drops:       ring %" PRIu64 ", stack table %" PRIu64 ", threads %" PRIu64 "\n",
 	       in->stat[INFLAME_STAT_DROPPED_RING], in->stat[INFLAME_STAT_DROPPED_STACKS],
 	       in->stat[INFLAME_STAT_DROPPED_THREADS]);
@@ -370,6 +482,7 @@ int inflame_cmd_info(int argc, char **argv)
 			print_info(argv[i], &r, &in, verbose);
 		}
 		free(in.threads);
+		inflame_coverage_free(&in.cov);
 		inflame_dump_reader_close(&r);
 	}
 	if (fflush(stdout) != 0) {

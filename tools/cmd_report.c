@@ -240,6 +240,12 @@ int inflame_cmd_report(int argc, char **argv)
 				"inflame report: warning: %s: the profiler lost %" PRIu64
 				" samples\n",
 				argv[i], one.dropped);
+		if (one.low_coverage)
+			fprintf(
+			    stderr,
+			    "inflame report: warning: %s: threads sampled for less than 80%% of "
+			    "their CPU time: %s\n",
+			    argv[i], one.low_coverage_names);
 		if (i > optind && one.is_memory != st.is_memory) {
 			fprintf(stderr,
 				"inflame report: %s: its event (%s) cannot be added to the "

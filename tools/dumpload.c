@@ -24,10 +24,15 @@
  * bytes per kept sample, and a sample takes at least five bytes of the file, so this memory
  * is bounded by a few times the file's size.
  *
+ * THREAD_CPU chunks give each thread's coverage (coverage.h): the threads under the warning
+ * threshold are named in the statistics for the caller's warning, and with show_profiler the
+ * samples that landed in inflame's own code are added as an "[inflame]" stack per thread.
+ *
  * A chunk that fails to decode is ignored as a whole (it is decoded once to check before its
  * records are used); a torn tail ends the walk with what came before. All tables grow with
  * records actually present in the file, which the reader bounds by the file's size.
  */
+#include "coverage.h"
 #include "dump_read.h"
 #include "source.h"
 #include "symbolize.h"
@@ -195,6 +200,7 @@ struct loader {
 	uint64_t event_samples[INFLAME_EV_COUNT_];
 	uint64_t stat[INFLAME_STAT_COUNT_];
 	uint64_t damaged;
+	struct inflame_coverage cov;
 
 	/* Aggregation: (stack, tid) -> v1 = index in aggs */
 	struct map aggmap;
@@ -407,6 +413,13 @@ static int first_walk(struct loader *l)
 		case INFLAME_CHUNK_STATS:
 			if (inflame_dump_decode_stats(&c, stat_fn, l) < 0)
 				l->damaged++;
+			break;
+		case INFLAME_CHUNK_THREAD_CPU:
+			err = inflame_coverage_add(&l->cov, &c);
+			if (err == -EBADMSG) {
+				l->damaged++;
+				err = 0;
+			}
 			break;
 		case INFLAME_CHUNK_SAMPLES:
 		case INFLAME_CHUNK_ALLOCS: {
@@ -675,6 +688,49 @@ static void scale_counts(struct loader *l)
 		l->aggs[i].weight = (l->aggs[i].weight + COUNT_UNIT / 2) / COUNT_UNIT;
 	for (size_t i = 0; i < l->ntevs; i++)
 		l->tevs[i].weight = (l->tevs[i].weight + COUNT_UNIT / 2) / COUNT_UNIT;
+}
+
+/* The name of thread tid from the THREADS chunks, or NULL. */
+static const char *thread_name(void *arg, uint64_t tid)
+{
+	struct loader *l = arg;
+	const struct map_entry *te = map_find(&l->threads, tid, 0);
+
+	return te && te->v2 ? l->names + te->v1 : NULL;
+}
+
+/* show_profiler: the weights of the cpu (or wall) samples that landed in inflame's own code,
+ * as an "[inflame]" frame under each thread's roots. */
+static int emit_profiler(struct loader *l, struct inflame_stackset *ss, enum inflame_view view)
+{
+	const char *comm = l->comm[0] ? l->comm : "[unknown]";
+
+	if (!l->o->show_profiler || (view != INFLAME_VIEW_CPU && view != INFLAME_VIEW_WALL))
+		return 0;
+	for (size_t i = 0; i < l->cov.n; i++) {
+		const struct inflame_coverage_thread *t = &l->cov.t[i];
+		uint64_t w = view == INFLAME_VIEW_CPU ? t->self_cpu : t->self_wall;
+		uint32_t frames[3];
+		size_t n = 0;
+
+		if (!w || (l->o->only_tid && t->tid != (uint64_t)l->o->only_tid))
+			continue;
+		if (l->o->pid)
+			frames[n++] = intern_tagged(ss, comm, strlen(comm), l->pid);
+		if (l->o->threads) {
+			const char *nm = thread_name(l, t->tid);
+
+			frames[n++] = nm ? intern_tagged(ss, nm, strlen(nm), t->tid)
+					 : intern_tagged(ss, comm, strlen(comm), t->tid);
+		}
+		frames[n++] = inflame_stackset_intern(ss, "[inflame]", 9);
+		for (size_t k = 0; k < n; k++)
+			if (frames[k] == UINT32_MAX)
+				return -ENOMEM;
+		if (inflame_stackset_add(ss, frames, n, w) < 0)
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 /* Symbolizes the aggregated stacks and adds them to ss, root first. */
@@ -1086,8 +1142,20 @@ static int load(const char *path, const void *data, size_t size, const struct in
 	if (view == INFLAME_VIEW_ALLOC_COUNT || view == INFLAME_VIEW_LIVE_COUNT)
 		scale_counts(l);
 	rc = l->chart ? emit_chart(l, ss) : emit(l, ss);
+	if (rc == 0 && !l->chart)
+		rc = emit_profiler(l, ss, view);
 	if (rc < 0)
 		goto out;
+	if (view == INFLAME_VIEW_CPU || view == INFLAME_VIEW_WALL) {
+		char names[sizeof(st->low_coverage_names)];
+		size_t low =
+		    inflame_coverage_warning(&l->cov, thread_name, l, names, sizeof(names));
+
+		if (low) {
+			st->low_coverage += low;
+			memcpy(st->low_coverage_names, names, sizeof(names));
+		}
+	}
 	st->view_used = view;
 	st->is_memory =
 	    view == INFLAME_VIEW_ALLOC || view == INFLAME_VIEW_LIVE || view == INFLAME_VIEW_PEAK;
@@ -1109,6 +1177,7 @@ out:
 	map_free(&l->aggmap);
 	map_free(&l->live);
 	map_free(&l->freed_by);
+	inflame_coverage_free(&l->cov);
 	free(l->freed);
 	free(l->addrs);
 	free(l->names);

@@ -94,6 +94,9 @@ int inflame_inputopts_handle(int c, const char *arg, struct inflame_load_opts *l
 		}
 		lo->debug_dirs = arg;
 		return 0;
+	case INFLAME_INOPT_SHOW_PROFILER:
+		lo->show_profiler = 1;
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -254,6 +257,10 @@ int inflame_inputopts_load(const char *input, const struct inflame_load_opts *lo
 			cmd, (unsigned long long)one->skipped, one->skipped == 1 ? "" : "s", input);
 	if (one->torn_files)
 		fprintf(stderr, "%swarning: %s was cut short; using what it holds\n", cmd, input);
+	if (one->low_coverage)
+		fprintf(stderr,
+			"%swarning: %s: threads sampled for less than 80%% of their CPU time: %s\n",
+			cmd, input, one->low_coverage_names);
 	return 0;
 }
 

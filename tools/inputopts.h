@@ -22,6 +22,7 @@ enum {
 	INFLAME_INOPT_NOCOMM,
 	INFLAME_INOPT_NOINLINE,
 	INFLAME_INOPT_DEBUGDIR,
+	INFLAME_INOPT_SHOW_PROFILER,
 	INFLAME_INOPT_END_
 };
 
@@ -34,6 +35,7 @@ enum {
 	    {"addrs", no_argument, NULL, INFLAME_INOPT_ADDRS},                                     \
 	    {"no-comm", no_argument, NULL, INFLAME_INOPT_NOCOMM},                                  \
 	    {"no-inline", no_argument, NULL, INFLAME_INOPT_NOINLINE},                              \
+	    {"show-profiler", no_argument, NULL, INFLAME_INOPT_SHOW_PROFILER},                     \
 	{                                                                                          \
 		"debug-dir", required_argument, NULL, INFLAME_INOPT_DEBUGDIR                       \
 	}
@@ -49,7 +51,8 @@ enum {
 	"  --no-comm         perf script: no process name root frame\n"                            \
 	"  --no-inline       dumps: no frames for inlined functions\n"                             \
 	"  --debug-dir DIRS  dumps: debug directories, colon-separated (default\n"                 \
-	"                    $INFLAME_DEBUG_DIRS, else /usr/lib/debug)\n"
+	"                    $INFLAME_DEBUG_DIRS, else /usr/lib/debug)\n" \
+	"  --show-profiler   dumps: inflame's own CPU as an [inflame] frame\n"
 
 /* Is c one of the shared codes? */
 static inline int inflame_inputopts_owns(int c)
@@ -102,7 +105,8 @@ int inflame_inputopts_chain(const char *const *inputs, int n, struct inflame_loa
 
 /* Loads one input into ss with inflame_source_load(), printing (prefixed with cmd) the error
  * or the warnings about it: lines that did not parse, samples skipped, a file cut short, a
- * binary changed since the run (once per module and build-id over the whole command).
+ * binary changed since the run (once per module and build-id over the whole command),
+ * threads sampled for much less than their CPU time.
  * Returns 0 or the loader's negative errno; *one receives the input's statistics. */
 int inflame_inputopts_load(const char *input, const struct inflame_load_opts *lo,
 			   struct inflame_stackset *ss, struct inflame_load_stats *one,

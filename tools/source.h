@@ -53,6 +53,8 @@ struct inflame_load_opts {
 	 * frames are then "[module+0xoffset]"), with its path and the build-id in hex */
 	void (*on_stale)(void *arg, const char *path, const char *build_id);
 	void *on_stale_arg;
+	/* dumps: inflame's own samples as an "[inflame]" frame per thread */
+	int show_profiler;
 };
 
 struct inflame_load_stats {
@@ -67,6 +69,10 @@ struct inflame_load_stats {
 	int is_memory;		 /* the view counts bytes */
 	uint64_t missing_stacks; /* dump samples whose stack id was never defined */
 	uint64_t damaged_chunks; /* dump chunks that did not decode (their data is ignored) */
+	/* dumps: threads sampled for much less than their CPU time (coverage.h), and the
+	 * names of those of the last dump with any, "name (tid N) 12%, ..." */
+	uint64_t low_coverage;
+	char low_coverage_names[400];
 };
 
 /* Loads path (or "-" for stdin) into ss. Returns 0 or a negative errno with err set. */

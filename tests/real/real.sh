@@ -7,6 +7,9 @@
 # settings, and checks:
 #   - standard output and exit status are identical;
 #   - every dump is readable, complete, and reports no drops;
+#   - the coverage of its threads (samples' CPU against measured CPU, from `inflame info`) is
+#     reported, and must reach COVMIN% for every thread with 0.1 s of CPU or more (0 but for
+#     the threaded compression run of full mode, which needs 95%);
 #   - there is a dump for every program image (execve counted by strace on a plain run,
 #     skipped with a message when strace is missing);
 #   - the hottest functions agree with `perf record` on the same command (the top one of each
@@ -75,6 +78,20 @@ quality() {
 		END { printf "%d %d\n", good, tot }' "$1"
 }
 
+# coverage INFO-FILES...: "min n", the lowest coverage (percent) among the threads with at
+# least 0.1 s of CPU whose samples are mostly the program's (as for info's warning), and how
+# many there are.
+coverage() {
+	awk 'match($0, /user [0-9.]+ s, sys [0-9.]+ s, samples [0-9.]+ s, [0-9.]+%/) {
+		split(substr($0, RSTART, RLENGTH), f, /[ ,%]+/)
+		own = 0
+		if (match($0, /\([0-9.]+ s of it in inflame\)/))
+			own = substr($0, RSTART + 1, RLENGTH - 1) + 0
+		if (f[2] + f[5] < 0.1 || 2 * own > f[8]) next
+		n++; if (n == 1 || f[10] < min) min = f[10] }
+		END { printf "%s %d\n", n ? min : 100, n }' "$@"
+}
+
 # run NAME HOT COMMAND: HOT=1 for a cpu-bound workload (perf comparison, quality).
 run() {
 	name=$1 hot=$2 cmd=$3
@@ -89,6 +106,7 @@ run() {
 	[ "$plain_rc" = "$prof_rc" ] || fail "$name: exit status $prof_rc profiled, $plain_rc plain"
 	cmp -s "$d/plain.out" "$d/prof.out" || fail "$name: standard output differs"
 	ndumps=0
+	: > "$d/infos"
 	for f in "$d"/dumps/p.*; do
 		[ -e "$f" ] || continue
 		ndumps=$((ndumps + 1))
@@ -96,11 +114,16 @@ run() {
 			fail "$name: $f unreadable: $(head -1 "$d/info")"
 			continue
 		fi
+		cat "$d/info" >> "$d/infos"
 		grep -q '^status: *complete' "$d/info" || fail "$name: $f not complete"
 		grep -q '^drops: *ring 0, stack table 0, threads 0' "$d/info" ||
 			fail "$name: $f: $(grep '^drops' "$d/info")"
 	done
 	[ "$ndumps" -gt 0 ] || fail "$name: no dump"
+	set -- $(coverage "$d/infos")
+	covmsg="coverage $1% or more ($2 threads with 0.1 s of CPU)"
+	awk -v c="$1" -v m="${COVMIN:-0}" 'BEGIN { exit !(c < m) }' &&
+		fail "$name: a thread's coverage is $1%, under ${COVMIN:-0}%: $(grep -h '^warning:' "$d/infos" | head -1)"
 	if command -v strace >/dev/null 2>&1; then
 		(cd "$work" && strace -f -qq -e trace=execve -o "$d/strace" sh -c "$cmd" \
 			> /dev/null 2>&1)
@@ -108,7 +131,7 @@ run() {
 		[ "$ndumps" -ge "$images" ] ||
 			fail "$name: $ndumps dumps for $images program images"
 	fi
-	msg="$name: same output and status, $ndumps readable dumps, no drops"
+	msg="$name: same output and status, $ndumps readable dumps, no drops, $covmsg"
 	if [ "$hot" = 1 ] && [ "$perf_ok" = 1 ]; then
 		(cd "$work" && perf record -q -F 999 -o "$d/perf.data" -- sh -c "$cmd" \
 			> /dev/null 2>&1)
@@ -197,6 +220,8 @@ print(\"shutting down on\", signal.Signals(signal.sigwait(signal.valid_signals()
 fi
 if [ "$MODE" = full ]; then
 	if have zstd; then run zstd 1 'zstd -q -T1 -15 -c mixed'; fi
+	# Threads that a library starts with every signal blocked must be sampled all the same.
+	if have xz; then COVMIN=95 run xz-T2 0 'exec xz -T2 -6 -c mixed mixed mixed'; fi
 	if have gzip; then run gzip 1 'gzip -9 -c mixed'; fi
 	if [ -n "$py" ]; then
 		run python3 1 "$py -c 'import hashlib,json

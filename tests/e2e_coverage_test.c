@@ -1,0 +1,373 @@
+/* End-to-end tests of what the dump tells about its own coverage: each thread's measured CPU
+ * time next to what its samples stand for (a thread that blocks the sampling signal must be
+ * named in a warning by info, collapse, report and flamegraph), the profiler's own CPU kept
+ * apart from the program's, info's achieved rate and each file's own duration, and the perf
+ * clock counting kernel time with INFLAME_CPU_KERNEL=1. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "e2e/e2e.h"
+
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Runs `inflame record [opts...] -o DIR/prof.%p.ifl -- prog...` in dir; asserts exit 0. */
+static void record(const char *dir, const char *const opts[], char *const prog[], char *const env[],
+		   struct e2e_result *r)
+{
+	char *argv[40];
+	char out[4200];
+	int a = 0;
+
+	snprintf(out, sizeof(out), "%s/prof.%%p.ifl", dir);
+	argv[a++] = (char *)e2e_build("inflame");
+	argv[a++] = "record";
+	argv[a++] = "-q";
+	for (int i = 0; opts && opts[i] && a < 20; i++)
+		argv[a++] = (char *)opts[i];
+	argv[a++] = "-o";
+	argv[a++] = out;
+	argv[a++] = "--";
+	for (int i = 0; prog[i] && a < 39; i++)
+		argv[a++] = prog[i];
+	argv[a] = NULL;
+	assert_int_equal(e2e_run(argv, env, dir, 120, r), 0);
+	if (!WIFEXITED(r->status) || WEXITSTATUS(r->status) != 0)
+		fprintf(stderr, "record failed: %s\n", r->err);
+	assert_true(WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0);
+}
+
+/* Runs `inflame CMD FILE` (with -o for flamegraph) and returns its stderr (caller frees). */
+static char *tool_stderr(const char *cmd, const char *file, const char *dir)
+{
+	char out[4200];
+	char *argv[8];
+	struct e2e_result r;
+	char *err;
+	int a = 0;
+
+	argv[a++] = (char *)e2e_build("inflame");
+	argv[a++] = (char *)cmd;
+	if (!strcmp(cmd, "flamegraph")) {
+		snprintf(out, sizeof(out), "%s/out.svg", dir);
+		argv[a++] = "-o";
+		argv[a++] = out;
+	}
+	argv[a++] = (char *)file;
+	argv[a] = NULL;
+	assert_int_equal(e2e_run(argv, NULL, dir, 120, &r), 0);
+	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	err = strdup(r.err);
+	e2e_result_free(&r);
+	return err;
+}
+
+/* The value after "label" in text (as a double), asserting it is there. */
+static double number_after(const char *text, const char *label)
+{
+	const char *p = strstr(text, label);
+
+	if (!p)
+		fprintf(stderr, "no '%s' in:\n%s\n", label, text);
+	assert_non_null(p);
+	return atof(p + strlen(label));
+}
+
+/* The line of info that starts with prefix, asserting it is there. */
+static const char *line_of(const char *text, const char *prefix)
+{
+	const char *p = strstr(text, prefix);
+
+	if (!p)
+		fprintf(stderr, "no '%s' in:\n%s\n", prefix, text);
+	assert_non_null(p);
+	return p;
+}
+
+/* text from its first prefix on, or "" (for printing). */
+static const char *from(const char *text, const char *prefix)
+{
+	const char *p = text ? strstr(text, prefix) : NULL;
+
+	return p ? p : "";
+}
+
+/* Sum of the counts of stacks with a frame whose name contains name (symbol versions such as
+ * "@GLIBC_2.2.5" may follow it). */
+static uint64_t frames_sum(const struct e2e_folded *f, const char *name)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < f->n; i++)
+		if (strstr(f->stacks[i], name))
+			sum += f->counts[i];
+	return sum;
+}
+
+/* The coverage percentage of the coverage: line: "... (97.6%)". */
+static double total_coverage(const char *info)
+{
+	const char *p = strstr(info, "coverage:    ");
+	const char *q = p ? strchr(p, '(') : NULL;
+
+	if (!q)
+		fprintf(stderr, "no coverage in:\n%s\n", info);
+	assert_non_null(q);
+	return atof(q + 1);
+}
+
+/* A worker that blocks every signal with the raw system call (which no interposer can undo)
+ * and burns a second of CPU gets no samples: info, collapse, report and flamegraph name it in
+ * a warning, and only it: the main thread, burning as much, is covered. */
+static void test_blocked_thread_warned(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {(char *)e2e_build("tests/progs/covprog"), "blocked", "1", NULL};
+	const char *cmds[] = {"collapse", "report", "flamegraph"};
+	struct e2e_result r;
+	char **files, *info, *w;
+	size_t n;
+
+	(void)state;
+	record(dir, NULL, prog, NULL, &r);
+	assert_true(e2e_truth(r.err, "blocked") > 900000000ull);
+	n = e2e_list(dir, "prof.", &files);
+	assert_int_equal(n, 1);
+	info = e2e_info(files[0]);
+	assert_non_null(info);
+	fprintf(stderr, "%s", from(info, "cpu clock:"));
+	w = strstr(info, "warning:     sampled for less than 80% of their CPU time: ");
+	assert_non_null(w);
+	assert_non_null(strstr(w, "blocked (tid "));
+	assert_null(strstr(w, "covprog (tid "));
+	/* The main thread's samples stand for its CPU time, within a few percent. */
+	assert_true(number_after(line_of(info, "  covprog "), "samples ") > 0.85);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		char *err = tool_stderr(cmds[i], files[0], dir);
+		char *line = strstr(err, "threads sampled for less than 80% of their CPU time: ");
+
+		fprintf(stderr, "%s: %s", cmds[i], err);
+		assert_non_null(line);
+		assert_non_null(strstr(line, "blocked (tid "));
+		assert_null(strstr(line, "covprog (tid "));
+		free(err);
+	}
+	free(info);
+	e2e_list_free(files, n);
+	e2e_result_free(&r);
+	e2e_rmdir(dir);
+}
+
+/* A program asleep in clock_nanosleep under cpu,wall: the CPU clock's samples taken while
+ * inflame's wall handler ran are inflame's, not the program's blocking call (they were 3% of
+ * the wall samples, all in clock_nanosleep); --show-profiler shows them as [inflame]. */
+static void test_sleep_cpu_is_profiler(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {(char *)e2e_build("tests/progs/covprog"), "sleep", "2", NULL};
+	const char *opts[] = {"-e", "cpu,wall", NULL};
+	const char *cpu[] = {"--event", "cpu", NULL};
+	const char *shown[] = {"--event", "cpu", "--show-profiler", NULL};
+	struct e2e_result r;
+	struct e2e_folded f, g;
+	char **files, *info;
+	size_t n;
+	uint64_t in_sleep;
+
+	(void)state;
+	record(dir, opts, prog, NULL, &r);
+	n = e2e_list(dir, "prof.", &files);
+	assert_int_equal(n, 1);
+	assert_int_equal(e2e_collapse(cpu, files, n, &f), 0);
+	in_sleep = frames_sum(&f, "nanosleep");
+	fprintf(stderr, "cpu samples %llu, in clock_nanosleep %llu\n", (unsigned long long)f.total,
+		(unsigned long long)in_sleep);
+	assert_true(in_sleep <= 15);
+	assert_int_equal(e2e_leaf_sum(&f, "[inflame]"), 0);
+	assert_int_equal(e2e_collapse(shown, files, n, &g), 0);
+	fprintf(stderr, "with --show-profiler: [inflame] %llu\n",
+		(unsigned long long)e2e_leaf_sum(&g, "[inflame]"));
+	assert_true(e2e_leaf_sum(&g, "[inflame]") > 0);
+	assert_int_equal(g.total, f.total + e2e_leaf_sum(&g, "[inflame]"));
+	info = e2e_info(files[0]);
+	assert_non_null(info);
+	fprintf(stderr, "%s", from(info, "profiler:"));
+	assert_true(number_after(info, "profiler's own CPU: ") > 0.0);
+	free(info);
+	e2e_folded_free(&f);
+	e2e_folded_free(&g);
+	e2e_list_free(files, n);
+	e2e_result_free(&r);
+	e2e_rmdir(dir);
+}
+
+/* The POSIX thread timer at 999 Hz is held to the 250 Hz kernel tick, its samples weighted by
+ * the periods they missed: info's achieved rate counts samples (about 250 per CPU-second),
+ * not weights (which made it 989). */
+static void test_info_rate_counts_samples(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {(char *)e2e_build("tests/progs/covprog"), "blocked", "0.5", NULL};
+	const char *opts[] = {"--cpu-timer", "thread", NULL};
+	struct e2e_result r;
+	char **files, *info;
+	size_t n;
+	double rate;
+
+	(void)state;
+	record(dir, opts, prog, NULL, &r);
+	n = e2e_list(dir, "prof.", &files);
+	assert_int_equal(n, 1);
+	info = e2e_info(files[0]);
+	assert_non_null(info);
+	rate = number_after(info, "Hz asked, ");
+	fprintf(stderr, "thread timer: %.1f samples per CPU-second\n", rate);
+	/* Half the CPU (the blocked worker's) takes no samples: about 125 per CPU-second. */
+	assert_true(rate > 50 && rate < 300);
+	free(info);
+	e2e_list_free(files, n);
+	e2e_result_free(&r);
+	e2e_rmdir(dir);
+}
+
+/* A run rotated every second: each later file's duration is its own slice, not the time
+ * since the profiler started. */
+static void test_info_slice_duration(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {(char *)e2e_build("tests/progs/covprog"), "sleep", "3.2", NULL};
+	const char *opts[] = {"--interval", "1", NULL};
+	struct e2e_result r;
+	char **files;
+	size_t n;
+
+	(void)state;
+	record(dir, opts, prog, NULL, &r);
+	n = e2e_list(dir, "prof.", &files);
+	assert_true(n >= 3);
+	for (size_t i = 1; i < n; i++) {
+		char *info = e2e_info(files[i]);
+		double d;
+
+		assert_non_null(info);
+		d = number_after(info, "duration:    ");
+		fprintf(stderr, "%s: %.3f s\n", files[i], d);
+		assert_true(d < 1.6);
+		free(info);
+	}
+	e2e_list_free(files, n);
+	e2e_result_free(&r);
+	e2e_rmdir(dir);
+}
+
+/* INFLAME_CPU_KERNEL=1 as root: the perf clock fires in the kernel too, and the samples of a
+ * program that spends most of its time in system calls cover its user and system time. */
+static void test_kernel_clock(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {(char *)e2e_build("tests/progs/covprog"), "syscalls", "1", NULL};
+	char *env[] = {"INFLAME_CPU_KERNEL=1", NULL};
+	struct e2e_result r;
+	char **files, *info;
+	size_t n;
+	double cov;
+
+	(void)state;
+	if (getuid() != 0) {
+		e2e_rmdir(dir);
+		skip();
+	}
+	record(dir, NULL, prog, env, &r);
+	n = e2e_list(dir, "prof.", &files);
+	assert_int_equal(n, 1);
+	info = e2e_info(files[0]);
+	assert_non_null(info);
+	fprintf(stderr, "%s", from(info, "cpu clock:"));
+	assert_non_null(strstr(info, "cpu clock:   counts user and system time, "));
+	/* Most of its CPU time is system time. */
+	assert_true(number_after(line_of(info, "  covprog "), ", sys ") > 0.3);
+	cov = total_coverage(info);
+	assert_true(cov > 90.0 && cov < 110.0);
+	free(info);
+	e2e_list_free(files, n);
+	e2e_result_free(&r);
+	e2e_rmdir(dir);
+}
+
+/* The same asked by an unprivileged user at perf_event_paranoid 2: the clock falls back to
+ * user time, and info says that the request was refused. */
+static void test_kernel_clock_refused(void **state)
+{
+	struct passwd *pw = getpwnam("nobody");
+	char *dir = e2e_tmpdir();
+	char **files, *info;
+	size_t n;
+	pid_t pid;
+	int status;
+	FILE *f = fopen("/proc/sys/kernel/perf_event_paranoid", "r");
+	int paranoid = 0;
+
+	(void)state;
+	if (f) {
+		if (fscanf(f, "%d", &paranoid) != 1)
+			paranoid = 0;
+		fclose(f);
+	}
+	if (getuid() != 0 || !pw || paranoid < 2 ||
+	    access(e2e_build("tests/progs/covprog"), R_OK) < 0) {
+		e2e_rmdir(dir);
+		skip();
+	}
+	chmod(dir, 0777);
+	pid = fork();
+	if (pid == 0) {
+		char out[4200];
+
+		snprintf(out, sizeof(out), "%s/prof.%%p.ifl", dir);
+		if (setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
+			_exit(126);
+		if (access(e2e_build("preload/.libs/libinflame.so"), R_OK) < 0)
+			_exit(125); /* the build tree is out of its reach */
+		setenv("LD_PRELOAD", e2e_build("preload/.libs/libinflame.so"), 1);
+		setenv("INFLAME_OUTPUT", out, 1);
+		setenv("INFLAME_CPU_KERNEL", "1", 1);
+		execl(e2e_build("tests/progs/covprog"), "covprog", "syscalls", "0.3", (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, &status, 0);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 125) {
+		e2e_rmdir(dir);
+		skip();
+	}
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	n = e2e_list(dir, "prof.", &files);
+	assert_int_equal(n, 1);
+	info = e2e_info(files[0]);
+	assert_non_null(info);
+	fprintf(stderr, "%s", from(info, "cpu clock:"));
+	assert_non_null(strstr(info, "(INFLAME_CPU_KERNEL=1 was refused by the system)"));
+	free(info);
+	e2e_list_free(files, n);
+	e2e_rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_blocked_thread_warned),
+	    cmocka_unit_test(test_sleep_cpu_is_profiler),
+	    cmocka_unit_test(test_info_rate_counts_samples),
+	    cmocka_unit_test(test_info_slice_duration),
+	    cmocka_unit_test(test_kernel_clock),
+	    cmocka_unit_test(test_kernel_clock_refused),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

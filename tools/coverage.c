@@ -1,0 +1,143 @@
+/*
+ * Coverage figures from THREAD_CPU chunks. Entries are kept per thread in the order threads
+ * first appear; a later entry for a tid replaces the earlier one unless that one was the
+ * thread's last (flagged exited): then the tid is a new thread's. The tables are small (one
+ * entry per thread of the process), so lookups are linear from the end.
+ */
+#include "coverage.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct inflame_coverage_thread *find(struct inflame_coverage *c, uint64_t tid)
+{
+	for (size_t i = c->n; i-- > 0;)
+		if (c->t[i].tid == tid)
+			return (c->t[i].flags & INFLAME_TCPU_T_EXITED) ? NULL : &c->t[i];
+	return NULL;
+}
+
+int inflame_coverage_add(struct inflame_coverage *c, const struct inflame_chunk *ch)
+{
+	struct inflame_thread_cpu_iter it;
+	struct inflame_thread_cpu_rec r;
+	int rc;
+
+	/* Validate the whole chunk first: a malformed one changes nothing. */
+	if (inflame_dump_thread_cpu_begin(ch, &it) < 0)
+		return -EBADMSG;
+	while ((rc = inflame_dump_thread_cpu_next(&it, &r)) == 1)
+		;
+	if (rc < 0)
+		return -EBADMSG;
+	inflame_dump_thread_cpu_begin(ch, &it);
+	c->present = 1;
+	c->period_ns = it.period_ns;
+	c->flags = it.flags;
+	c->writer_ns = it.writer_ns;
+	while (inflame_dump_thread_cpu_next(&it, &r) == 1) {
+		struct inflame_coverage_thread *t = find(c, r.tid);
+
+		if (!t) {
+			if (c->n == c->cap) {
+				size_t ncap = c->cap ? c->cap * 2 : 16;
+				void *p = realloc(c->t, ncap * sizeof(*c->t));
+
+				if (!p)
+					return -ENOMEM;
+				c->t = p;
+				c->cap = ncap;
+			}
+			t = &c->t[c->n++];
+		}
+		*t = (struct inflame_coverage_thread){r.tid,	r.flags,  r.cpu_ns,   r.user_ns,
+						      r.sys_ns, r.weight, r.self_cpu, r.self_wall};
+	}
+	return 0;
+}
+
+void inflame_coverage_free(struct inflame_coverage *c)
+{
+	free(c->t);
+	memset(c, 0, sizeof(*c));
+}
+
+uint64_t inflame_coverage_measured(const struct inflame_coverage *c,
+				   const struct inflame_coverage_thread *t)
+{
+	return (c->flags & INFLAME_TCPU_CLOCK_SYSTEM) ? t->user_ns + t->sys_ns : t->user_ns;
+}
+
+uint64_t inflame_coverage_sampled(const struct inflame_coverage *c,
+				  const struct inflame_coverage_thread *t)
+{
+	return (t->weight + t->self_cpu) * c->period_ns;
+}
+
+int inflame_coverage_low(const struct inflame_coverage *c, const struct inflame_coverage_thread *t)
+{
+	uint64_t m = inflame_coverage_measured(c, t);
+
+	if (!c->period_ns || (t->flags & INFLAME_TCPU_T_UNMEASURED))
+		return 0;
+	if (m < INFLAME_COVERAGE_MIN_NS || m < 20 * c->period_ns)
+		return 0;
+	/* Most of what was sampled is inflame's own (a thread woken only by wall samples): what
+	 * its samples miss is the cost of being sampled, mostly the kernel's work switching to
+	 * and from the thread, which the perf clock does not see. */
+	if (t->self_cpu > t->weight)
+		return 0;
+	return (double)inflame_coverage_sampled(c, t) < INFLAME_COVERAGE_WARN * (double)m;
+}
+
+uint64_t inflame_coverage_self_ns(const struct inflame_coverage *c)
+{
+	uint64_t w = 0;
+
+	for (size_t i = 0; i < c->n; i++)
+		w += c->t[i].self_cpu;
+	return w * c->period_ns + c->writer_ns;
+}
+
+size_t inflame_coverage_warning(const struct inflame_coverage *c,
+				const char *(*name)(void *arg, uint64_t tid), void *arg, char *buf,
+				size_t len)
+{
+	size_t count = 0, off = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (size_t i = 0; i < c->n; i++) {
+		const struct inflame_coverage_thread *t = &c->t[i];
+		const char *nm;
+		int k;
+
+		if (!inflame_coverage_low(c, t))
+			continue;
+		count++;
+		if (off >= len)
+			continue;
+		nm = name ? name(arg, t->tid) : NULL;
+		k = snprintf(buf + off, len - off, "%s%s (tid %llu) %.0f%%", count > 1 ? ", " : "",
+			     nm && *nm ? nm : "?", (unsigned long long)t->tid,
+			     100.0 * (double)inflame_coverage_sampled(c, t) /
+				 (double)inflame_coverage_measured(c, t));
+		if (k > 0) {
+			/* Names come from the dump: no control characters on a terminal. */
+			for (size_t j = off; j < off + (size_t)k && j < len; j++)
+				if ((unsigned char)buf[j] < 0x20 || buf[j] == 0x7f)
+					buf[j] = '?';
+		}
+		if (k < 0 || (size_t)k >= len - off) {
+			/* Cut: end with an ellipsis that fits. */
+			if (len >= 4)
+				memcpy(buf + len - 4, "...", 4);
+			off = len;
+		} else {
+			off += (size_t)k;
+		}
+	}
+	return count;
+}

@@ -1,0 +1,61 @@
+/*
+ * Coverage: how much of each thread's measured CPU time its samples stand for, from a dump's
+ * THREAD_CPU chunks (dump_format.h). A thread whose samples cover much less than its CPU time
+ * was not sampled while it ran (it blocked the sampling signal, say): its share of the profile
+ * is understated, and the readers say so.
+ */
+#ifndef INFLAME_COVERAGE_H
+#define INFLAME_COVERAGE_H
+
+#include "dump_read.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Below this share of its CPU time a thread's coverage is worth a warning, and only for a
+ * thread with at least INFLAME_COVERAGE_MIN_NS of CPU (below that, the kernel's split of
+ * user and system time, in clock ticks, is too coarse) whose samples are mostly the
+ * program's (not inflame's own: coverage.c). */
+#define INFLAME_COVERAGE_WARN	0.80
+#define INFLAME_COVERAGE_MIN_NS 100000000ull
+
+struct inflame_coverage_thread {
+	uint64_t tid;
+	uint64_t flags; /* INFLAME_TCPU_T_* of its last entry */
+	uint64_t cpu_ns, user_ns, sys_ns;
+	uint64_t weight, self_cpu, self_wall;
+};
+
+struct inflame_coverage {
+	int present;	    /* the dump has THREAD_CPU chunks */
+	uint64_t period_ns; /* of the last chunk */
+	uint64_t flags;	    /* INFLAME_TCPU_* of the last chunk */
+	uint64_t writer_ns;
+	struct inflame_coverage_thread *t;
+	size_t n, cap;
+};
+
+/* Takes in one THREAD_CPU chunk. Returns 0, -EBADMSG (the chunk is malformed: nothing of it
+ * is kept) or -ENOMEM. */
+int inflame_coverage_add(struct inflame_coverage *c, const struct inflame_chunk *ch);
+void inflame_coverage_free(struct inflame_coverage *c);
+
+/* The CPU time the clock samples for thread t (user time, plus system time when the clock
+ * counts it), and the CPU its samples stand for (those in inflame's own code included: they
+ * were taken, just not charged to the program), in ns. */
+uint64_t inflame_coverage_measured(const struct inflame_coverage *c,
+				   const struct inflame_coverage_thread *t);
+uint64_t inflame_coverage_sampled(const struct inflame_coverage *c,
+				  const struct inflame_coverage_thread *t);
+/* Whether thread t deserves the low-coverage warning. */
+int inflame_coverage_low(const struct inflame_coverage *c, const struct inflame_coverage_thread *t);
+/* The CPU of inflame itself: samples that landed in its code, and its writer thread (ns). */
+uint64_t inflame_coverage_self_ns(const struct inflame_coverage *c);
+
+/* Writes into buf (size len) the low-coverage threads, "name (tid N) 12%, ...", naming each
+ * with name(arg, tid) (NULL or "" when unknown); returns how many there are. */
+size_t inflame_coverage_warning(const struct inflame_coverage *c,
+				const char *(*name)(void *arg, uint64_t tid), void *arg, char *buf,
+				size_t len);
+
+#endif
