@@ -510,12 +510,13 @@ static void write_thread_cpu(void)
 	write_thread_cpu_list(&w.tcpu_buf, count);
 }
 
-static void write_stats(void)
+/* The counters, written every cycle: a process that ends without inflame's exit path (a raw
+ * exit_group system call, as Go's runtime makes; SIGKILL) leaves totals at most a cycle old. */
+static void write_counters(void)
 {
 	struct inflame_buf *b = &w.misc_buf;
 	uint64_t cpu = process_cpu_ns() - w.cpu_base;
 
-	write_thread_cpu();
 	list_begin(b);
 	inflame_buf_put_varint(b, INFLAME_STAT_DROPPED_RING);
 	inflame_buf_put_varint(b, total_dropped() - w.dropped_base);
@@ -534,6 +535,14 @@ static void write_stats(void)
 	inflame_buf_put_varint(b, INFLAME_STAT_ALLOC_UNTRACKED);
 	inflame_buf_put_varint(b, inflame_alloc_untracked());
 	list_write(INFLAME_CHUNK_STATS, b, 8);
+}
+
+/* The counters and each thread's CPU time (which costs a /proc read per thread: once a
+ * second). */
+static void write_stats(void)
+{
+	write_thread_cpu();
+	write_counters();
 	w.last_stats = inflame__now_monotonic();
 }
 
@@ -1119,6 +1128,8 @@ static void cycle(int final)
 	}
 	if (inflame__now_monotonic() - w.last_stats > 1000000000ull)
 		write_stats();
+	else if (w.fd >= 0)
+		write_counters();
 }
 
 static void serve(int req)

@@ -431,7 +431,9 @@ static void print_info(const char *path, const struct inflame_dump_reader *r, co
 		printf("status:      torn at offset %zu (%s)\n", r->off, r->err);
 	else
 		printf(
-		    "status:      incomplete (no END chunk; the process may still be running)\n");
+		    "status:      incomplete (no END chunk: the process may still be running, or "
+		    "it ended without inflame's exit path, killed or through a raw exit_group "
+		    "system call; its totals are those of its last 100 ms)\n");
 }
 
 int inflame_cmd_info(int argc, char **argv)

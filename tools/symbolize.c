@@ -988,6 +988,8 @@ int inflame_symbolize_addr(struct inflame_symbolizer *s, uint64_t addr, int is_r
 		slot->n = (uint32_t)n;
 		s->tab_used++;
 	}
+	if (slot->n == 0)
+		return 0; /* (the pool may not exist yet) */
 	p = s->pool + slot->off - 1;
 	for (uint32_t i = 0; i < slot->n; i++) {
 		names[i] = p;
