@@ -305,6 +305,10 @@ static void write_process(void)
 	exe[n > 0 ? n : 0] = 0;
 	n = read_cmdline(w.cmdline, sizeof(w.cmdline));
 	w.cmdline_len = (size_t)n;
+	/* A program that rewrote its command line (setproctitle) pads it with NULs: those are not
+	 * arguments (an empty last argument of a program not renamed goes with them). */
+	while (n > 1 && args[n - 1] == 0 && args[n - 2] == 0)
+		n--;
 	for (ssize_t i = 0; i < n; i++)
 		argc += args[i] == 0;
 	if (n > 0 && args[n - 1] != 0)
