@@ -273,5 +273,20 @@ unsigned inflame_log_notes_own(void)
 
 void inflame_log_after_fork_child(void)
 {
-	notes.own_base = inflame_log_notes_claimed();
+	unsigned n = inflame_log_notes_claimed();
+
+	/* A slot another thread of the parent was filling as it forked is never finished here:
+	 * say so rather than let the writer wait for it. */
+	for (unsigned i = 0; i < n && i < INFLAME_NOTES_MAX; i++) {
+		struct inflame_note *note = &notes.note[i];
+
+		if (!atomic_load_explicit(&note->ready, memory_order_acquire)) {
+			note->level = INFLAME_LOG_INFO;
+			note->time = 0;
+			note->len = (uint32_t)inflame_log_format(note->text, sizeof(note->text),
+								 "(a notice cut short by fork)");
+			atomic_store_explicit(&note->ready, 1, memory_order_release);
+		}
+	}
+	notes.own_base = n;
 }
