@@ -1201,8 +1201,12 @@ static void cycle(int final)
 		if (!worth_a_file())
 			return; /* nothing drained: nothing can be lost */
 		w.deferred = 0;
-		if (open_next() == 0)
-			w.cpu_base = 0; /* the child's CPU clock started at the fork */
+		if (open_next() == 0) {
+			/* Everything since the fork is this file's: the child's CPU clock and
+			 * its rings' drop counters started from zero there. */
+			w.cpu_base = 0;
+			w.dropped_base = 0;
+		}
 	}
 	if (w.fd < 0 && !w.failed)
 		open_next();
