@@ -32,6 +32,8 @@
  * of that (the usual fork+exec, a helper that only waits) leaves no dump behind; its exec'd
  * image writes its own. Once a file is open, the child's dumps (the dump signal, intervals)
  * are written as any process's. Every image started by exec writes its dump, samples or not.
+Once an image has written its last file (exit, exec), a wake-up of the writer before the image
+is gone opens no new one unless there is something to write.
  *
  * Files are created with O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600: an existing name (a file of an
  * earlier image of this pid, or a planted symlink) is never opened; the next sequence number is
@@ -1173,12 +1175,17 @@ static void close_current(void)
 	inflame_log(INFLAME_LOG_DEBUG, "wrote %s", w.path);
 }
 
-/* Has this fork child anything to write yet? (see the top of the file) */
+/* Is there anything to write to a new file? In a fork child that has none yet (see the top of
+ * the file), a notice of its own counts; after a file, a notice it does not have yet. */
 static int worth_a_file(void)
 {
 	int n = inflame_thread_high_water();
+	unsigned notes = inflame_log_notes_claimed();
 
-	if (inflame_log_notes_own() || pend.n)
+	if (w.deferred ? inflame_log_notes_own() > 0
+		       : (notes < INFLAME_NOTES_MAX ? notes : INFLAME_NOTES_MAX) > w.notes_done)
+		return 1;
+	if (pend.n)
 		return 1;
 	for (int i = 0; i < n; i++) {
 		struct inflame_thread *t = inflame_thread_at(i);
@@ -1208,6 +1215,10 @@ static void cycle(int final)
 			w.dropped_base = 0;
 		}
 	}
+	/* The image is going (exit, exec: sampling is paused) and its last file is written: a
+	 * wake-up before it is gone must not leave an empty file behind. */
+	if (w.fd < 0 && !atomic_load(&inflame__prof.sampling) && !worth_a_file())
+		return;
 	if (w.fd < 0 && !w.failed)
 		open_next();
 	if (inflame_modules_refresh(0))
