@@ -192,6 +192,8 @@ behave() {
 			fail "$name ($ev): exit status $prof_rc profiled, $plain_rc plain"
 		cmp -s "$d/plain.out" "$d/prof.out" ||
 			fail "$name ($ev): standard output differs: $(head -c 200 "$d/prof.out")"
+		cmp -s "$d/plain.err" "$d/prof.err" ||
+			fail "$name ($ev): standard error differs: $(diff "$d/plain.err" "$d/prof.err" | head -5 | tr '\n' ' ')"
 		awk -v p="$plain_t" -v q="$prof_t" -v w="$want" \
 			'BEGIN { exit !(q >= w && p >= w && q <= p * 1.5 + 0.5) }' ||
 			fail "$name ($ev): took ${prof_t}s profiled, ${plain_t}s plain (asked ${want}s)"
