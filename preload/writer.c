@@ -1185,7 +1185,12 @@ static int worth_a_file(void)
 	if (w.deferred ? inflame_log_notes_own() > 0
 		       : (notes < INFLAME_NOTES_MAX ? notes : INFLAME_NOTES_MAX) > w.notes_done)
 		return 1;
+	struct inflame_ring *wall = inflame_wall_ring();
+
 	if (pend.n)
+		return 1;
+	/* the wall ticker's samples of blocked threads are in a ring of its own */
+	if (wall && (inflame_ring_has_data(wall) || atomic_load(&wall->dropped)))
 		return 1;
 	for (int i = 0; i < n; i++) {
 		struct inflame_thread *t = inflame_thread_at(i);
