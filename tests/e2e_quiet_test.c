@@ -208,6 +208,36 @@ static void test_fork_child_notice(void **state)
 	e2e_rmdir(dir);
 }
 
+/* fork under wall sampling: a child that only sleeps took wall samples (kept by the ticker,
+ * not by the thread) and gets its dump with them. */
+static void test_fork_child_wall(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {NOTICES("forksleep"), NULL};
+	char *env[] = {"INFLAME_EVENTS=wall", NULL};
+	struct e2e_result r;
+	char **files;
+	size_t n;
+	int with_wall = 0;
+
+	(void)state;
+	assert_int_equal(e2e_run_preloaded(dir, prog, env, 60, &r), 0);
+	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	n = e2e_list(dir, "prof.", &files);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		char *text = e2e_info(files[i]);
+
+		assert_non_null(text);
+		with_wall += strstr(text, "wall 0,") == NULL;
+		free(text);
+	}
+	assert_int_equal(with_wall, 2);
+	e2e_list_free(files, n);
+	e2e_result_free(&r);
+	e2e_rmdir(dir);
+}
+
 /* The command line and main thread name a dump reports are those the program set last: in a
  * process that renames itself while its dump is open, and in a fork child (a server's worker). */
 static void test_renamed(void **state)
@@ -253,6 +283,7 @@ int main(void)
 	    cmocka_unit_test(test_log_file),
 	    cmocka_unit_test(test_record_prints_notices),
 	    cmocka_unit_test(test_fork_child_notice),
+	    cmocka_unit_test(test_fork_child_wall),
 	    cmocka_unit_test(test_renamed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,7 @@
  *               main thread T with prctl(PR_SET_NAME), then burns
  *   forktitle T forks; the child rewrites its command line to T and burns, the parent burns
  *   forknotice  forks; the child installs a SIGPROF handler and _exits at once
+ *   forksleep   forks; the child sleeps 0.3 s (blocked, no CPU) and _exits
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -118,6 +119,18 @@ int main(int argc, char **argv)
 			_exit(0);
 		}
 		burn_cpu(0.3);
+		if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			return 1;
+	} else if (!strcmp(mode, "forksleep")) {
+		pid_t pid = fork();
+		int st;
+
+		if (pid == 0) {
+			struct timespec ts = {0, 300000000};
+
+			nanosleep(&ts, NULL);
+			_exit(0);
+		}
 		if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
 			return 1;
 	} else {
