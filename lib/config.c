@@ -24,7 +24,7 @@ void inflame_config_defaults(struct inflame_config *c)
 	c->max_depth = 128;
 	c->buffer_kb = 512;
 	c->unwind = INFLAME_UNWIND_AUTO;
-	c->log = INFLAME_LOG_INFO;
+	c->log = INFLAME_LOG_QUIET;
 	c->follow_children = 1;
 	c->alloc_rate = 524288;
 }
@@ -126,16 +126,47 @@ int inflame_config_parse_unwind(const char *s, enum inflame_unwind *out, char *e
 	return 0;
 }
 
-int inflame_config_parse_log(const char *s, enum inflame_log_level *out, char *err, size_t errlen)
+static int log_level_name(const char *s, size_t n, enum inflame_log_level *out)
 {
-	if (!strcmp(s, "quiet"))
+	if (n == 5 && !strncmp(s, "quiet", n))
 		*out = INFLAME_LOG_QUIET;
-	else if (!strcmp(s, "info"))
+	else if (n == 4 && !strncmp(s, "info", n))
 		*out = INFLAME_LOG_INFO;
-	else if (!strcmp(s, "debug"))
+	else if (n == 5 && !strncmp(s, "debug", n))
 		*out = INFLAME_LOG_DEBUG;
 	else
-		FAIL("INFLAME_LOG: unknown level '%.32s' (expected quiet, info, debug)", s);
+		return -EINVAL;
+	return 0;
+}
+
+int inflame_config_parse_log(const char *s, enum inflame_log_level *out, char *path, size_t pathlen,
+			     char *err, size_t errlen)
+{
+	enum inflame_log_level level = INFLAME_LOG_INFO;
+	const char *colon = strchr(s, ':'), *file = NULL;
+
+	if (*s == '/') {
+		file = s;
+	} else if (colon && (size_t)(colon - s) == 4 && !strncmp(s, "file", 4)) {
+		file = colon + 1;
+	} else if (colon) {
+		if (log_level_name(s, (size_t)(colon - s), &level) < 0 ||
+		    level == INFLAME_LOG_QUIET)
+			FAIL("INFLAME_LOG: unknown level '%.*s' before ':' (expected info, debug, "
+			     "file)",
+			     (int)((size_t)(colon - s) > 32 ? 32 : colon - s), s);
+		file = colon + 1;
+	} else if (log_level_name(s, strlen(s), &level) < 0) {
+		FAIL("INFLAME_LOG: unknown value '%.32s' (expected quiet, info, debug, file:PATH)",
+		     s);
+	}
+	if (file && !*file)
+		FAIL("INFLAME_LOG: no file name after ':'");
+	if (file && strlen(file) >= pathlen)
+		FAIL("INFLAME_LOG: the file name is too long");
+	if (path && pathlen)
+		strcpy(path, file ? file : "");
+	*out = level;
 	return 0;
 }
 

@@ -26,10 +26,13 @@ enum inflame_unwind {
 	    2, /* fp or dwarf per sample, by the leaf's module (preload/modules.h) */
 };
 
+/* How much of what the preload has to say is written out as it happens (INFLAME_LOG).
+ * Notices always go into the dump (NOTES chunk) whatever the level; the level only decides
+ * what is also written to stderr or to the log file. */
 enum inflame_log_level {
-	INFLAME_LOG_QUIET = 0,
-	INFLAME_LOG_INFO = 1,
-	INFLAME_LOG_DEBUG = 2,
+	INFLAME_LOG_QUIET = 0, /* nothing but a configuration error that leaves us unprofiled */
+	INFLAME_LOG_INFO = 1,  /* every notice */
+	INFLAME_LOG_DEBUG = 2, /* notices and the writer's progress */
 };
 
 /* Bit mask of events (1 << INFLAME_EV_*). */
@@ -60,6 +63,7 @@ struct inflame_config {
 	unsigned buffer_kb;
 	enum inflame_unwind unwind;
 	enum inflame_log_level log;
+	char log_path[INFLAME_OUTPUT_MAX]; /* "" = stderr; else the file the log is appended to */
 	int follow_children;
 	uint64_t alloc_rate;
 };
@@ -74,7 +78,11 @@ int inflame_config_parse_uint(const char *name, const char *s, uint64_t min, uin
 int inflame_config_parse_timer(const char *s, enum inflame_cpu_timer *out, char *err,
 			       size_t errlen);
 int inflame_config_parse_unwind(const char *s, enum inflame_unwind *out, char *err, size_t errlen);
-int inflame_config_parse_log(const char *s, enum inflame_log_level *out, char *err, size_t errlen);
+/* INFLAME_LOG: "quiet", "info" or "debug" (stderr), "LEVEL:PATH" (info or debug, appended
+ * to PATH), "file:PATH" (info to PATH) or a path starting with '/' (info to it). path gets ""
+ * for stderr; it must hold pathlen bytes (INFLAME_OUTPUT_MAX fits any accepted path). */
+int inflame_config_parse_log(const char *s, enum inflame_log_level *out, char *path, size_t pathlen,
+			     char *err, size_t errlen);
 /* Accepts "none", a number, or a name with or without the SIG prefix ("USR2", "SIGUSR2"). */
 int inflame_config_parse_signal(const char *s, int *out, char *err, size_t errlen);
 /* Checks a pattern: only %p %t %n %% are allowed, and it must not be empty. */

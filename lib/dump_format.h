@@ -61,6 +61,7 @@ enum inflame_chunk_type {
 	INFLAME_CHUNK_END = 7,	   /* last chunk of a complete file */
 	INFLAME_CHUNK_ALLOCS = 8,  /* allocation events, compactly (format version 2) */
 	INFLAME_CHUNK_THREAD_CPU = 9, /* per thread: measured CPU next to what its samples cover */
+	INFLAME_CHUNK_NOTES = 10,     /* the profiler's notices (fallbacks, parts turned off) */
 };
 
 /* Event kinds carried by samples. Values are part of the format. */
@@ -98,6 +99,14 @@ enum inflame_event {
  *          flagged so) has no stack, size or weight fields and reads as stack 0, weight 0,
  *          size 0 with INFLAME_SAMPLE_RESTORE.
  * THREADS: count, then per thread: tid, str name, flags (1 = exited).
+ * NOTES:   count, lost, then per notice: time (ns from the header's start_monotonic, 0 for one
+ *          from before it), level (INFLAME_NOTE_*), str text (one line, no "inflame: " prefix).
+ *          lost counts the notices of the process image that did not fit in the profiler's
+ *          table, so far (a later value replaces). Every file carries every notice of its
+ *          process image (those of a fork child include its parent's from before the fork);
+ *          a later NOTES chunk adds the notices logged since the previous one. Readers that
+ *          predate it skip the chunk.
+ * PROCESS may be written again (the program rewrote its command line): a later one replaces.
  * STATS:   count, then pairs of (key, value); keys are INFLAME_STAT_*; a later value replaces.
  * THREAD_CPU: period (ns of CPU one unit of cpu sample weight stands for; 0 when there is no
  *          cpu clock), flags (INFLAME_TCPU_*), writer_ns (CPU time of inflame's writer thread in
@@ -130,6 +139,10 @@ enum inflame_event {
  * and addr, never STACK or WEIGHT, no size. */
 #define INFLAME_ALLOCS_RESTORE (1u << 5)
 #define INFLAME_ALLOCS_KNOWN_  0x3fu
+
+/* Levels of a notice. Values are part of the format. */
+#define INFLAME_NOTE_UNPROFILED 0 /* a failure that leaves the program (or output) unprofiled */
+#define INFLAME_NOTE_NOTICE	1 /* a fallback taken or a part turned off */
 
 enum inflame_stat {
 	INFLAME_STAT_DROPPED_RING = 1,	  /* samples lost because a thread's ring was full */

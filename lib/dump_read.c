@@ -402,6 +402,25 @@ int inflame_dump_thread_cpu_next(struct inflame_thread_cpu_iter *it,
 	return it->cur.err ? -EBADMSG : 1;
 }
 
+int inflame_dump_notes_begin(const struct inflame_chunk *c, struct inflame_note_iter *it)
+{
+	cursor_init(&it->cur, c);
+	it->left = inflame_cursor_varint(&it->cur);
+	it->lost = inflame_cursor_varint(&it->cur);
+	return count_ok(&it->cur, it->left, 3) ? 0 : -EBADMSG;
+}
+
+int inflame_dump_notes_next(struct inflame_note_iter *it, struct inflame_note_rec *n)
+{
+	if (!it->left)
+		return 0;
+	it->left--;
+	n->time = inflame_cursor_varint(&it->cur);
+	n->level = inflame_cursor_varint(&it->cur);
+	inflame_cursor_str(&it->cur, &n->text.s, &n->text.n);
+	return it->cur.err ? -EBADMSG : 1;
+}
+
 int inflame_dump_decode_stats(const struct inflame_chunk *c,
 			      void (*fn)(void *arg, uint64_t key, uint64_t value), void *arg)
 {

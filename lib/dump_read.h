@@ -155,6 +155,20 @@ int inflame_dump_thread_cpu_begin(const struct inflame_chunk *c,
 				  struct inflame_thread_cpu_iter *it);
 int inflame_dump_thread_cpu_next(struct inflame_thread_cpu_iter *it,
 				 struct inflame_thread_cpu_rec *t);
+/* NOTES: the profiler's notices. lost is the chunk's count of notices that did not fit. */
+struct inflame_note_rec {
+	uint64_t time;	/* ns from the header's start_monotonic */
+	uint64_t level; /* INFLAME_NOTE_* (others may come: show them as notices) */
+	struct inflame_str text;
+};
+struct inflame_note_iter {
+	struct inflame_cursor cur;
+	uint64_t left;
+	uint64_t lost;
+};
+int inflame_dump_notes_begin(const struct inflame_chunk *c, struct inflame_note_iter *it);
+/* 1 = record filled, 0 = done, -EBADMSG = malformed */
+int inflame_dump_notes_next(struct inflame_note_iter *it, struct inflame_note_rec *n);
 
 /* STATS: calls fn(key, value) for each pair. Returns 0 or -EBADMSG. */
 int inflame_dump_decode_stats(const struct inflame_chunk *c,

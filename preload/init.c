@@ -3,7 +3,8 @@
  * configuration from the environment (secure_getenv, and nothing at all in a setuid or
  * otherwise AT_SECURE process), picks and installs the sampling signal, registers the threads
  * that already exist, starts the writer and the clocks, and sets up fork handling. Any failure
- * leaves the profiler inert with one line on stderr; the program runs on unchanged. The
+ * leaves the profiler inert with one line on stderr (the one thing inflame writes there unless
+ * INFLAME_LOG asks for more: log.h); the program runs on unchanged. The
  * destructor stops the clocks and has the writer write everything that is left.
  */
 #include "alloc.h"
@@ -80,38 +81,39 @@ static int read_env(struct inflame_config *c)
 #define NUM(var, min, max, field)                                                                  \
 	if ((v = secure_getenv(var)) != NULL) {                                                    \
 		if (inflame_config_parse_uint(var, v, min, max, &n, err, sizeof(err)) < 0) {       \
-			inflame_log(INFLAME_LOG_QUIET, "%s", err);                                 \
+			inflame_log_unprofiled("%s", err);                                         \
 			rc = -EINVAL;                                                              \
 		} else {                                                                           \
 			c->field = n;                                                              \
 		}                                                                                  \
 	}
 	if ((v = secure_getenv("INFLAME_LOG")) != NULL &&
-	    inflame_config_parse_log(v, &c->log, err, sizeof(err)) < 0) {
-		inflame_log(INFLAME_LOG_QUIET, "%s", err);
+	    inflame_config_parse_log(v, &c->log, c->log_path, sizeof(c->log_path), err,
+				     sizeof(err)) < 0) {
+		inflame_log_unprofiled("%s", err);
 		rc = -EINVAL;
 	}
-	inflame__log_level = c->log;
+	inflame_log_configure(c->log, c->log_path);
 	if ((v = secure_getenv("INFLAME_EVENTS")) != NULL &&
 	    inflame_config_parse_events(v, &c->events, err, sizeof(err)) < 0) {
-		inflame_log(INFLAME_LOG_QUIET, "%s", err);
+		inflame_log_unprofiled("%s", err);
 		rc = -EINVAL;
 	}
 	if ((v = secure_getenv("INFLAME_CPU_TIMER")) != NULL &&
 	    inflame_config_parse_timer(v, &c->cpu_timer, err, sizeof(err)) < 0) {
-		inflame_log(INFLAME_LOG_QUIET, "%s", err);
+		inflame_log_unprofiled("%s", err);
 		rc = -EINVAL;
 	}
 	if ((v = secure_getenv("INFLAME_PERF_EVENT")) != NULL &&
 	    inflame_config_parse_perf_event(v, c->perf_event, sizeof(c->perf_event), err,
 					    sizeof(err)) < 0) {
-		inflame_log(INFLAME_LOG_QUIET, "%s", err);
+		inflame_log_unprofiled("%s", err);
 		rc = -EINVAL;
 	}
 	NUM("INFLAME_FREQUENCY", INFLAME_FREQ_MIN, INFLAME_FREQ_MAX, frequency);
 	if ((v = secure_getenv("INFLAME_OUTPUT")) != NULL) {
 		if (inflame_config_check_output(v, err, sizeof(err)) < 0) {
-			inflame_log(INFLAME_LOG_QUIET, "%s", err);
+			inflame_log_unprofiled("%s", err);
 			rc = -EINVAL;
 		} else {
 			strcpy(c->output, v);
@@ -119,7 +121,7 @@ static int read_env(struct inflame_config *c)
 	}
 	if ((v = secure_getenv("INFLAME_SIGNAL")) != NULL &&
 	    inflame_config_parse_signal(v, &c->dump_signal, err, sizeof(err)) < 0) {
-		inflame_log(INFLAME_LOG_QUIET, "%s", err);
+		inflame_log_unprofiled("%s", err);
 		rc = -EINVAL;
 	}
 	NUM("INFLAME_INTERVAL", 0, INFLAME_INTERVAL_MAX, interval);
@@ -127,7 +129,7 @@ static int read_env(struct inflame_config *c)
 	NUM("INFLAME_BUFFER_KB", INFLAME_BUFFER_KB_MIN, INFLAME_BUFFER_KB_MAX, buffer_kb);
 	if ((v = secure_getenv("INFLAME_UNWIND")) != NULL &&
 	    inflame_config_parse_unwind(v, &c->unwind, err, sizeof(err)) < 0) {
-		inflame_log(INFLAME_LOG_QUIET, "%s", err);
+		inflame_log_unprofiled("%s", err);
 		rc = -EINVAL;
 	}
 	NUM("INFLAME_FOLLOW_CHILDREN", 0, 1, follow_children);
@@ -327,7 +329,7 @@ static void setup(void)
 	}
 	inflame_config_defaults(c);
 	if (read_env(c) < 0) {
-		inflame_log(INFLAME_LOG_QUIET, "bad configuration; this program runs unprofiled");
+		inflame_log_unprofiled("bad configuration; this program runs unprofiled");
 		return;
 	}
 	if (!c->follow_children)
@@ -342,13 +344,12 @@ static void setup(void)
 	inflame__prof.start_monotonic = inflame__now_monotonic();
 	inflame__prof.sample_sig = choose_sample_signal();
 	if (inflame__prof.sample_sig < 0) {
-		inflame_log(INFLAME_LOG_QUIET, "no free signal to sample with; this program runs "
-					       "unprofiled");
+		inflame_log_unprofiled(
+		    "no free signal to sample with; this program runs unprofiled");
 		return;
 	}
 	if (inflame_thread_table_init() < 0 || inflame_timer_setup() < 0) {
-		inflame_log(INFLAME_LOG_QUIET, "cannot set up sampling; this program runs "
-					       "unprofiled");
+		inflame_log_unprofiled("cannot set up sampling; this program runs unprofiled");
 		return;
 	}
 	if (c->unwind != INFLAME_UNWIND_FP && inflame_unwind_dwarf_init() < 0) {
@@ -357,8 +358,8 @@ static void setup(void)
 		c->unwind = INFLAME_UNWIND_FP;
 	}
 	if (install_handlers() < 0) {
-		inflame_log(INFLAME_LOG_QUIET, "cannot install the sampling signal handler; this "
-					       "program runs unprofiled");
+		inflame_log_unprofiled("cannot install the sampling signal handler; this program "
+				       "runs unprofiled");
 		return;
 	}
 	/* Threads first, so that our own writer and ticker threads are not among them. */
@@ -375,9 +376,8 @@ static void setup(void)
 	inflame_wall_start(); /* (it says why when it cannot) */
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	if ((c->events & INFLAME_EVMASK_ALLOC) && inflame_alloc_setup() < 0)
-		inflame_log(INFLAME_LOG_QUIET,
-			    "cannot set up allocation profiling (out of memory); "
-			    "allocations are not profiled");
+		inflame_log(INFLAME_LOG_INFO, "cannot set up allocation profiling (out of memory); "
+					      "allocations are not profiled");
 }
 
 __attribute__((constructor)) static void inflame_init(void)

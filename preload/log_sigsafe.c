@@ -1,16 +1,32 @@
 /*
- * The preload's logger. A message is formatted into a stack buffer and written with a single
- * write(2) so that lines from different threads do not interleave. Everything in this file is
- * async-signal-safe: no locks, no allocation, errno preserved.
+ * The preload's logger and its table of notices. A message is formatted into a stack buffer.
+ * A notice claims the next slot of a static table with one atomic increment, fills it and
+ * marks it ready; the writer copies ready slots into the dump, and a claim past the end only
+ * counts a lost notice. A line that is written out goes with a single write(2) (to stderr, or
+ * to the log file opened in append mode for that one line, so the program closing or reusing
+ * descriptors never matters), so lines from different threads or processes do not interleave.
+ * Everything in this file but inflame_log_configure() is async-signal-safe: no locks, no
+ * allocation, errno preserved.
  */
 #include "log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-enum inflame_log_level inflame__log_level = INFLAME_LOG_INFO;
+enum inflame_log_level inflame__log_level = INFLAME_LOG_QUIET;
+
+static char log_path[INFLAME_OUTPUT_MAX]; /* "" = stderr */
+
+static struct {
+	struct inflame_note note[INFLAME_NOTES_MAX];
+	_Atomic unsigned claimed;
+	_Atomic uint64_t lost;
+	unsigned own_base; /* claimed when this image began (a fork child: its parent's) */
+} notes;
 
 struct out {
 	char *buf;
@@ -134,19 +150,72 @@ size_t inflame_log_format(char *buf, size_t len, const char *fmt, ...)
 	return n;
 }
 
-static void vlog(enum inflame_log_level level, const char *fmt, va_list ap)
+void inflame_log_configure(enum inflame_log_level level, const char *path)
+{
+	inflame__log_level = level;
+	log_path[0] = 0;
+	if (path && strlen(path) < sizeof(log_path))
+		strcpy(log_path, path);
+}
+
+static void keep_note(enum inflame_log_level level, const char *text, size_t len)
+{
+	unsigned i = atomic_fetch_add_explicit(&notes.claimed, 1, memory_order_relaxed);
+	struct inflame_note *n;
+	struct timespec ts;
+
+	if (i >= INFLAME_NOTES_MAX) {
+		atomic_fetch_add_explicit(&notes.lost, 1, memory_order_relaxed);
+		return;
+	}
+	n = &notes.note[i];
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	n->time = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	n->level = (int)level;
+	if (len > sizeof(n->text))
+		len = sizeof(n->text);
+	memcpy(n->text, text, len);
+	n->len = (uint32_t)len;
+	atomic_store_explicit(&n->ready, 1, memory_order_release);
+}
+
+/* Writes "inflame: text\n" (or "inflame[pid]: " to the log file) with one write(2). */
+static void write_out(const char *text, size_t len)
+{
+	char buf[600];
+	size_t n;
+	int fd = STDERR_FILENO;
+
+	if (log_path[0]) {
+		n = inflame_log_format(buf, sizeof(buf) - 2, "inflame[%d]: ", (int)getpid());
+		fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+		if (fd < 0)
+			return;
+	} else {
+		n = inflame_log_format(buf, sizeof(buf) - 2, "inflame: ");
+	}
+	if (len > sizeof(buf) - 1 - n)
+		len = sizeof(buf) - 1 - n;
+	memcpy(buf + n, text, len);
+	n += len;
+	buf[n++] = '\n';
+	while (write(fd, buf, n) < 0 && errno == EINTR)
+		;
+	if (fd != STDERR_FILENO)
+		close(fd);
+}
+
+static void vlog(enum inflame_log_level level, int always, const char *fmt, va_list ap)
 {
 	char buf[512];
 	size_t n;
 	int saved = errno;
 
-	if (level > inflame__log_level)
-		return;
-	memcpy(buf, "inflame: ", 9);
-	n = 9 + inflame_log_vformat(buf + 9, sizeof(buf) - 10, fmt, ap);
-	buf[n++] = '\n';
-	while (write(STDERR_FILENO, buf, n) < 0 && errno == EINTR)
-		;
+	n = inflame_log_vformat(buf, sizeof(buf), fmt, ap);
+	if (level <= INFLAME_LOG_INFO)
+		keep_note(level, buf, n);
+	if (always || (inflame__log_level != INFLAME_LOG_QUIET && level <= inflame__log_level))
+		write_out(buf, n);
 	errno = saved;
 }
 
@@ -155,7 +224,7 @@ void inflame_log(enum inflame_log_level level, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(level, fmt, ap);
+	vlog(level, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -166,6 +235,58 @@ void inflame_log_once(int *once, enum inflame_log_level level, const char *fmt, 
 	if (__atomic_exchange_n(once, 1, __ATOMIC_RELAXED))
 		return;
 	va_start(ap, fmt);
-	vlog(level, fmt, ap);
+	vlog(level, 0, fmt, ap);
 	va_end(ap);
+}
+
+void inflame_log_unprofiled(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(INFLAME_LOG_QUIET, 1, fmt, ap);
+	va_end(ap);
+}
+
+unsigned inflame_log_notes_claimed(void)
+{
+	return atomic_load_explicit(&notes.claimed, memory_order_acquire);
+}
+
+const struct inflame_note *inflame_log_note(unsigned i)
+{
+	if (i >= INFLAME_NOTES_MAX ||
+	    !atomic_load_explicit(&notes.note[i].ready, memory_order_acquire))
+		return NULL;
+	return &notes.note[i];
+}
+
+uint64_t inflame_log_notes_lost(void)
+{
+	return atomic_load_explicit(&notes.lost, memory_order_relaxed);
+}
+
+unsigned inflame_log_notes_own(void)
+{
+	return inflame_log_notes_claimed() - notes.own_base;
+}
+
+void inflame_log_after_fork_child(void)
+{
+	unsigned n = inflame_log_notes_claimed();
+
+	/* A slot another thread of the parent was filling as it forked is never finished here:
+	 * say so rather than let the writer wait for it. */
+	for (unsigned i = 0; i < n && i < INFLAME_NOTES_MAX; i++) {
+		struct inflame_note *note = &notes.note[i];
+
+		if (!atomic_load_explicit(&note->ready, memory_order_acquire)) {
+			note->level = INFLAME_LOG_INFO;
+			note->time = 0;
+			note->len = (uint32_t)inflame_log_format(note->text, sizeof(note->text),
+								 "(a notice cut short by fork)");
+			atomic_store_explicit(&note->ready, 1, memory_order_release);
+		}
+	}
+	notes.own_base = n;
 }

@@ -347,7 +347,7 @@ int inflame_wall_start(void)
 	rc = inflame__real_pthread_create(&k.thread, NULL, ticker_main, NULL);
 	inflame__real_pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
-		inflame_log(INFLAME_LOG_QUIET,
+		inflame_log(INFLAME_LOG_INFO,
 			    "cannot start the wall-clock ticker: %s; wall-clock "
 			    "sampling is off",
 			    strerror(rc));

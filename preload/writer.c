@@ -5,7 +5,9 @@
  * each new file so every file stands alone), two chunk builders (new stacks, and samples that
  * refer to them) and per-file counters. One cycle drains every ring, appending each record's
  * stack (if new) and the sample, then writes STACKS before SAMPLES so a reader always knows a
- * stack before a sample uses it, then THREADS for renamed or exited threads and a STATS chunk.
+ * stack before a sample uses it, then THREADS for renamed or exited threads, NOTES for the
+ * notices logged since (log.h), and every second a STATS chunk and, when the program rewrote
+ * its command line (a server labelling its workers), a new PROCESS chunk.
  * Coverage: THREAD_CPU chunks give each thread's measured CPU time next to the weights of its
  * cpu samples, for the threads that exited in the cycle and, with each STATS chunk, for every
  * live one (see the section below).
@@ -24,6 +26,14 @@
  * drained, after the waiting ones that come before them, without being kept aside: the events
  * of one thread are in order, but for a signal handler's event, which may come before one of
  * the code it interrupted with a lower number, always for another address.
+ *
+ * A process image made by fork writes no file until it has something to write: a sample, an
+ * allocation event, a drop or a notice of its own. A fork child that execs or exits before any
+ * of that (the usual fork+exec, a helper that only waits) leaves no dump behind; its exec'd
+ * image writes its own. Once a file is open, the child's dumps (the dump signal, intervals)
+ * are written as any process's. Every image started by exec writes its dump, samples or not.
+Once an image has written its last file (exit, exec), a wake-up of the writer before the image
+is gone opens no new one unless there is something to write.
  *
  * Files are created with O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600: an existing name (a file of an
  * earlier image of this pid, or a planted symlink) is never opened; the next sequence number is
@@ -111,6 +121,11 @@ static struct {
 	uint64_t next_rotation;
 	int write_err_logged;
 	int open_err_logged;
+	int deferred;	     /* a fork child that has not opened a file yet (see above) */
+	unsigned notes_done; /* notices written to the current file */
+	uint64_t notes_lost; /* the lost count the current file has */
+	char cmdline[8192];  /* /proc/self/cmdline as the current file's PROCESS has it */
+	size_t cmdline_len;
 } w = {.fd = -1, .wake_rd = -1, .wake_wr = -1};
 
 /* An allocation event waiting for its turn. */
@@ -238,8 +253,8 @@ static void list_write(uint32_t type, struct inflame_buf *b, uint64_t count)
 	rc = inflame_dump_write_chunk(w.fd, type, b->data + LIST_HEAD - k, b->len - LIST_HEAD + k);
 	if (rc < 0 && !w.write_err_logged) {
 		w.write_err_logged = 1;
-		inflame_log(INFLAME_LOG_QUIET, "cannot write %s: %s; profiling data is lost",
-			    w.path, strerror(-rc));
+		inflame_log_unprofiled("cannot write %s: %s; profiling data is lost", w.path,
+				       strerror(-rc));
 	}
 out:
 	b->failed = 0;
@@ -251,7 +266,7 @@ static void write_payload(uint32_t type, struct inflame_buf *b)
 	if (w.fd >= 0 && !b->failed && fd_is_ours() &&
 	    inflame_dump_write_chunk(w.fd, type, b->data, b->len) < 0 && !w.write_err_logged) {
 		w.write_err_logged = 1;
-		inflame_log(INFLAME_LOG_QUIET, "cannot write %s; profiling data is lost", w.path);
+		inflame_log_unprofiled("cannot write %s; profiling data is lost", w.path);
 	}
 	b->len = 0;
 	b->failed = 0;
@@ -262,26 +277,40 @@ static void put_cstr(struct inflame_buf *b, const char *s)
 	inflame_buf_put_str(b, s, strlen(s));
 }
 
-/* PROCESS: who we are and how we were configured. Reads /proc/self/cmdline. */
-static void write_process(void)
+/* Reads /proc/self/cmdline (as the program may have rewritten it) into buf, NUL-terminated;
+ * returns its length. */
+static ssize_t read_cmdline(char *buf, size_t size)
 {
-	struct inflame_buf *b = &w.misc_buf;
-	char exe[PATH_MAX], args[8192], events[32];
-	ssize_t n;
-	int fd, argc = 0;
-	const struct inflame_config *c = &inflame__prof.cfg;
+	ssize_t n = 0;
+	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
 
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	exe[n > 0 ? n : 0] = 0;
-	n = 0;
-	fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
-		n = read(fd, args, sizeof(args) - 1);
+		n = read(fd, buf, size - 1);
 		close(fd);
 		if (n < 0)
 			n = 0;
 	}
-	args[n] = 0;
+	buf[n] = 0;
+	return n;
+}
+
+/* PROCESS: who we are and how we were configured. */
+static void write_process(void)
+{
+	struct inflame_buf *b = &w.misc_buf;
+	char exe[PATH_MAX], *args = w.cmdline, events[32];
+	ssize_t n;
+	int argc = 0;
+	const struct inflame_config *c = &inflame__prof.cfg;
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = 0;
+	n = read_cmdline(w.cmdline, sizeof(w.cmdline));
+	w.cmdline_len = (size_t)n;
+	/* A program that rewrote its command line (setproctitle) pads it with NULs: those are not
+	 * arguments (an empty last argument of a program not renamed goes with them). */
+	while (n > 1 && args[n - 1] == 0 && args[n - 2] == 0)
+		n--;
 	for (ssize_t i = 0; i < n; i++)
 		argc += args[i] == 0;
 	if (n > 0 && args[n - 1] != 0)
@@ -308,6 +337,52 @@ static void write_process(void)
 	inflame_buf_put_varint(b, c->buffer_kb);
 	inflame_buf_put_varint(b, c->alloc_rate);
 	write_payload(INFLAME_CHUNK_PROCESS, b);
+}
+
+/* A new PROCESS chunk when the command line is not what the file says any more (setproctitle:
+ * the program wrote over its argv). */
+static void process_renamed(void)
+{
+	char now[sizeof(w.cmdline)];
+	ssize_t n = read_cmdline(now, sizeof(now));
+
+	if ((size_t)n != w.cmdline_len || memcmp(now, w.cmdline, (size_t)n))
+		write_process();
+}
+
+/* NOTES: the notices logged since the file's last NOTES chunk (all of them in a new file),
+ * up to the first one still being filled in. */
+static void write_notes(void)
+{
+	struct inflame_buf *b = &w.misc_buf;
+	unsigned end = w.notes_done, claimed = inflame_log_notes_claimed();
+	uint64_t lost = inflame_log_notes_lost();
+
+	if (w.fd < 0)
+		return;
+	if (claimed > INFLAME_NOTES_MAX)
+		claimed = INFLAME_NOTES_MAX;
+	while (end < claimed && inflame_log_note(end))
+		end++;
+	if (end == w.notes_done && lost == w.notes_lost)
+		return;
+	b->len = 0;
+	inflame_buf_put_varint(b, end - w.notes_done);
+	inflame_buf_put_varint(b, lost);
+	for (unsigned i = w.notes_done; i < end; i++) {
+		const struct inflame_note *n = inflame_log_note(i);
+		uint64_t t = n->time > inflame__prof.start_monotonic
+				 ? n->time - inflame__prof.start_monotonic
+				 : 0;
+
+		inflame_buf_put_varint(b, t);
+		inflame_buf_put_varint(b, n->level == INFLAME_LOG_QUIET ? INFLAME_NOTE_UNPROFILED
+									: INFLAME_NOTE_NOTICE);
+		inflame_buf_put_str(b, n->text, n->len);
+	}
+	write_payload(INFLAME_CHUNK_NOTES, b);
+	w.notes_done = end;
+	w.notes_lost = lost;
 }
 
 static void write_modules(void)
@@ -1034,8 +1109,8 @@ static int open_next(void)
 	if (fd < 0) {
 		if (!w.open_err_logged) {
 			w.open_err_logged = 1;
-			inflame_log(INFLAME_LOG_QUIET, "cannot create dump file %s: %s", path,
-				    strerror(err));
+			inflame_log_unprofiled("cannot create dump file %s: %s", path,
+					       strerror(err));
 		}
 		w.failed = 1;
 		return -err;
@@ -1079,6 +1154,9 @@ static int open_next(void)
 	inflame_modules_refresh(1);
 	write_modules();
 	write_threads(1);
+	w.notes_done = 0;
+	w.notes_lost = 0;
+	write_notes();
 	inflame_log(INFLAME_LOG_DEBUG, "writing %s", w.path);
 	return 0;
 }
@@ -1091,6 +1169,8 @@ static void close_current(void)
 		return;
 	write_pending(UINT64_MAX);
 	flush_samples();
+	write_notes();
+	process_renamed();
 	write_stats();
 	b->len = 0;
 	inflame_buf_put_varint(b, inflame__now_monotonic());
@@ -1104,18 +1184,62 @@ static void close_current(void)
 	inflame_log(INFLAME_LOG_DEBUG, "wrote %s", w.path);
 }
 
-/* One cycle: modules, rings, names, stats; final before a file is closed for good (exit,
- * exec). Called with cycle_lock held. */
+/* Is there anything to write to a new file? In a fork child that has none yet (see the top of
+ * the file), a notice of its own counts; after a file, a notice it does not have yet. */
+static int worth_a_file(void)
+{
+	int n = inflame_thread_high_water();
+	unsigned notes = inflame_log_notes_claimed();
+
+	if (w.deferred ? inflame_log_notes_own() > 0
+		       : (notes < INFLAME_NOTES_MAX ? notes : INFLAME_NOTES_MAX) > w.notes_done)
+		return 1;
+	struct inflame_ring *wall = inflame_wall_ring();
+
+	if (pend.n)
+		return 1;
+	/* the wall ticker's samples of blocked threads are in a ring of its own */
+	if (wall && (inflame_ring_has_data(wall) || atomic_load(&wall->dropped)))
+		return 1;
+	for (int i = 0; i < n; i++) {
+		struct inflame_thread *t = inflame_thread_at(i);
+		int st = atomic_load_explicit(&t->state, memory_order_acquire);
+
+		if ((st == INFLAME_SLOT_ACTIVE || st == INFLAME_SLOT_EXITED) &&
+		    (inflame_ring_has_data(&t->ring) || atomic_load(&t->ring.dropped)))
+			return 1;
+	}
+	return 0;
+}
+
+/* One cycle: modules, rings, names, notices, stats; final before a file is closed for good
+ * (exit, exec). Called with cycle_lock held. */
 static void cycle(int final)
 {
 	if (w.fd >= 0)
 		fd_is_ours();
+	if (w.deferred) {
+		if (!worth_a_file())
+			return; /* nothing drained: nothing can be lost */
+		w.deferred = 0;
+		if (open_next() == 0) {
+			/* Everything since the fork is this file's: the child's CPU clock and
+			 * its rings' drop counters started from zero there. */
+			w.cpu_base = 0;
+			w.dropped_base = 0;
+		}
+	}
+	/* The image is going (exit, exec: sampling is paused) and its last file is written: a
+	 * wake-up before it is gone must not leave an empty file behind. */
+	if (w.fd < 0 && !atomic_load(&inflame__prof.sampling) && !worth_a_file())
+		return;
 	if (w.fd < 0 && !w.failed)
 		open_next();
 	if (inflame_modules_refresh(0))
 		write_modules();
 	drain_all(final);
 	write_threads(0);
+	write_notes();
 	release_exited();
 	if (inflame__now_monotonic() - w.last_fd_check > 250000000ull) {
 		w.last_fd_check = inflame__now_monotonic();
@@ -1126,10 +1250,12 @@ static void cycle(int final)
 				    "event descriptors; they were opened again");
 		}
 	}
-	if (inflame__now_monotonic() - w.last_stats > 1000000000ull)
+	if (inflame__now_monotonic() - w.last_stats > 1000000000ull) {
+		process_renamed();
 		write_stats();
-	else if (w.fd >= 0)
+	} else if (w.fd >= 0) {
 		write_counters();
+	}
 }
 
 static void serve(int req)
@@ -1144,7 +1270,8 @@ static void serve(int req)
 	cycle((req & (INFLAME_WRITER_FINISH | INFLAME_WRITER_STOP)) != 0);
 	if (req & (INFLAME_WRITER_DUMP | INFLAME_WRITER_FINISH | INFLAME_WRITER_STOP))
 		close_current();
-	if ((req & INFLAME_WRITER_DUMP) && !(req & (INFLAME_WRITER_FINISH | INFLAME_WRITER_STOP)))
+	if ((req & INFLAME_WRITER_DUMP) && !(req & (INFLAME_WRITER_FINISH | INFLAME_WRITER_STOP)) &&
+	    !w.deferred)
 		open_next();
 	pthread_mutex_unlock(&w.cycle_lock);
 	if (req & INFLAME_WRITER_FINISH) {
@@ -1296,7 +1423,7 @@ void inflame_writer_stop(void)
 		idle = beat == seen ? idle + 1 : 0;
 		seen = beat;
 		if (idle == 5) {
-			inflame_log(INFLAME_LOG_QUIET,
+			inflame_log(INFLAME_LOG_INFO,
 				    "the writer made no progress for 5 s; %s may be cut short",
 				    w.path);
 			break;
@@ -1334,7 +1461,9 @@ void inflame_writer_postfork_child(void)
 	w.dropped_released = w.dropped_base = 0;
 	pend.n = pend.done = 0; /* the parent's */
 	pend.direct = 0;
-	if (init_state() < 0 || open_next() < 0 || spawn() < 0)
-		inflame_log(INFLAME_LOG_QUIET, "cannot start profiling in child %d",
-			    (int)inflame__prof.pid);
+	w.deferred = 1; /* the first file when there is something to write */
+	inflame_log_after_fork_child();
+	if (init_state() < 0 || spawn() < 0)
+		inflame_log_unprofiled("cannot start profiling in child %d",
+				       (int)inflame__prof.pid);
 }

@@ -172,6 +172,59 @@ static void test_info(void **state)
 	unlink(path);
 }
 
+/* Notices: every NOTES chunk's notices in order with their times, the lost count, control
+ * characters escaped, a malformed chunk counted as damaged; a later PROCESS chunk (the program
+ * renamed itself) replaces the first; a dump without NOTES prints no notices line. */
+static void test_info_notes(void **state)
+{
+	static const char *const argv[] = {"./server", "-d"};
+	static const char *const renamed[] = {"server: worker process"};
+	struct result r;
+	struct dumpgen g;
+	char path[64];
+	const char *a, *b;
+
+	(void)state;
+	dg_begin(&g, 77, INFLAME_FEAT_CPU);
+	dg_process(&g, 77, "/usr/sbin/server", 2, argv, "cpu", 999);
+	dg_count(&g, 1);
+	dg_count(&g, 0);
+	dg_note(&g, 0, INFLAME_NOTE_NOTICE, "perf events are not available; using thread timers");
+	dg_chunk(&g, INFLAME_CHUNK_NOTES);
+	dg_process(&g, 77, "/usr/sbin/server", 1, renamed, "cpu", 999);
+	dg_count(&g, 2);
+	dg_count(&g, 3);
+	dg_note(&g, 1250, INFLAME_NOTE_NOTICE, "the program handles SIGUSR2\x1b[31m itself");
+	dg_note(&g, 1500, INFLAME_NOTE_UNPROFILED, "cannot write x.ifl; profiling data is lost");
+	dg_chunk(&g, INFLAME_CHUNK_NOTES);
+	dg_count(&g, 5); /* says 5 notices, holds none: damaged */
+	dg_count(&g, 0);
+	dg_chunk(&g, INFLAME_CHUNK_NOTES);
+	dg_end(&g, 2000);
+	assert_int_equal(dg_write(&g, path), 0);
+	run(&r, (const char *[]){"info", path, NULL});
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.err, "");
+	assert_non_null(strstr(r.out, "command:     server: worker process\n"));
+	assert_non_null(strstr(r.out, "notices:     3 (and 3 more that did not fit)\n"));
+	a = strstr(r.out, "     0.000 s  perf events are not available; using thread timers\n");
+	b = strstr(r.out, "     1.250 s  the program handles SIGUSR2\\x1b[31m itself\n");
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_true(a < b);
+	assert_non_null(
+	    strstr(r.out, "     1.500 s  error: cannot write x.ifl; profiling data is lost\n"));
+	assert_non_null(strstr(r.out, "damaged:     1 chunks ignored\n"));
+	assert_non_null(strstr(r.out, "status:      complete\n"));
+	unlink(path);
+
+	build(path, 1);
+	run(&r, (const char *[]){"info", path, NULL});
+	assert_int_equal(r.status, 0);
+	assert_null(strstr(r.out, "notices:"));
+	unlink(path);
+}
+
 static void test_info_errors(void **state)
 {
 	struct result r;
@@ -320,9 +373,8 @@ static void test_hostile_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_info),
-	    cmocka_unit_test(test_info_errors),
-	    cmocka_unit_test(test_report),
+	    cmocka_unit_test(test_info),	  cmocka_unit_test(test_info_notes),
+	    cmocka_unit_test(test_info_errors),	  cmocka_unit_test(test_report),
 	    cmocka_unit_test(test_hostile_names),
 	};
 

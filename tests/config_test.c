@@ -82,13 +82,91 @@ static void test_names(void **state)
 		inflame_config_defaults(&c);
 		assert_int_equal(c.unwind, INFLAME_UNWIND_AUTO);
 	}
-	assert_int_equal(inflame_config_parse_log("debug", &l, err, sizeof(err)), 0);
-	assert_int_equal(inflame_config_parse_log("loud", &l, err, sizeof(err)), -EINVAL);
+	{
+		char path[INFLAME_OUTPUT_MAX] = "x";
+
+		assert_int_equal(
+		    inflame_config_parse_log("debug", &l, path, sizeof(path), err, sizeof(err)), 0);
+		assert_int_equal(l, INFLAME_LOG_DEBUG);
+		assert_string_equal(path, "");
+		assert_int_equal(
+		    inflame_config_parse_log("loud", &l, path, sizeof(path), err, sizeof(err)),
+		    -EINVAL);
+	}
 	assert_int_equal(
 	    inflame_config_parse_perf_event("cycles", ev, sizeof(ev), err, sizeof(err)), 0);
 	assert_string_equal(ev, "cycles");
 	assert_int_equal(inflame_config_parse_perf_event("x", ev, sizeof(ev), err, sizeof(err)),
 			 -EINVAL);
+}
+
+/* INFLAME_LOG: quiet by default; levels to stderr; a file by file:PATH, LEVEL:PATH or an
+ * absolute path; nonsense refused with the value named. */
+static void test_log(void **state)
+{
+	struct inflame_config c;
+	enum inflame_log_level l = INFLAME_LOG_DEBUG;
+	char path[INFLAME_OUTPUT_MAX];
+	char longname[INFLAME_OUTPUT_MAX + 8];
+
+	(void)state;
+	inflame_config_defaults(&c);
+	assert_int_equal(c.log, INFLAME_LOG_QUIET);
+	assert_string_equal(c.log_path, "");
+	assert_int_equal(
+	    inflame_config_parse_log("quiet", &l, path, sizeof(path), err, sizeof(err)), 0);
+	assert_int_equal(l, INFLAME_LOG_QUIET);
+	assert_string_equal(path, "");
+	assert_int_equal(inflame_config_parse_log("info", &l, path, sizeof(path), err, sizeof(err)),
+			 0);
+	assert_int_equal(l, INFLAME_LOG_INFO);
+	assert_string_equal(path, "");
+	assert_int_equal(
+	    inflame_config_parse_log("file:/tmp/x.log", &l, path, sizeof(path), err, sizeof(err)),
+	    0);
+	assert_int_equal(l, INFLAME_LOG_INFO);
+	assert_string_equal(path, "/tmp/x.log");
+	assert_int_equal(
+	    inflame_config_parse_log("file:rel/x.log", &l, path, sizeof(path), err, sizeof(err)),
+	    0);
+	assert_string_equal(path, "rel/x.log");
+	assert_int_equal(
+	    inflame_config_parse_log("debug:/tmp/d.log", &l, path, sizeof(path), err, sizeof(err)),
+	    0);
+	assert_int_equal(l, INFLAME_LOG_DEBUG);
+	assert_string_equal(path, "/tmp/d.log");
+	assert_int_equal(
+	    inflame_config_parse_log("info:/tmp/i.log", &l, path, sizeof(path), err, sizeof(err)),
+	    0);
+	assert_int_equal(l, INFLAME_LOG_INFO);
+	assert_string_equal(path, "/tmp/i.log");
+	/* a path with a colon in it stays whole */
+	assert_int_equal(
+	    inflame_config_parse_log("/var/log/a:b", &l, path, sizeof(path), err, sizeof(err)), 0);
+	assert_int_equal(l, INFLAME_LOG_INFO);
+	assert_string_equal(path, "/var/log/a:b");
+	/* refused: the value named, nothing written */
+	strcpy(path, "keep");
+	l = INFLAME_LOG_DEBUG;
+	assert_int_equal(
+	    inflame_config_parse_log("verbose", &l, path, sizeof(path), err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "'verbose'"));
+	assert_int_equal(
+	    inflame_config_parse_log("quiet:/tmp/x", &l, path, sizeof(path), err, sizeof(err)),
+	    -EINVAL);
+	assert_int_equal(
+	    inflame_config_parse_log("file:", &l, path, sizeof(path), err, sizeof(err)), -EINVAL);
+	assert_int_equal(inflame_config_parse_log("", &l, path, sizeof(path), err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(inflame_config_parse_log("Info", &l, path, sizeof(path), err, sizeof(err)),
+			 -EINVAL);
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[0] = '/';
+	longname[sizeof(longname) - 1] = 0;
+	assert_int_equal(
+	    inflame_config_parse_log(longname, &l, path, sizeof(path), err, sizeof(err)), -EINVAL);
+	assert_string_equal(path, "keep");
+	assert_int_equal(l, INFLAME_LOG_DEBUG);
 }
 
 /* Signals by name, with or without SIG, by number, and none; fatal ones refused. */
@@ -138,8 +216,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_events), cmocka_unit_test(test_uint),
-	    cmocka_unit_test(test_names),  cmocka_unit_test(test_signal),
-	    cmocka_unit_test(test_output),
+	    cmocka_unit_test(test_names),  cmocka_unit_test(test_log),
+	    cmocka_unit_test(test_signal), cmocka_unit_test(test_output),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

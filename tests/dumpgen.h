@@ -149,6 +149,14 @@ static inline void dg_thread(struct dumpgen *g, uint64_t tid, const char *name, 
 	inflame_buf_put_varint(&g->b, flags);
 }
 
+/* Adds a notice to a NOTES payload (started with dg_count(count) and the lost count). */
+static inline void dg_note(struct dumpgen *g, uint64_t time_ms, uint64_t level, const char *text)
+{
+	inflame_buf_put_varint(&g->b, time_ms * 1000000ull);
+	inflame_buf_put_varint(&g->b, level);
+	dg_str(g, text);
+}
+
 static inline void dg_end(struct dumpgen *g, uint64_t end_ms)
 {
 	inflame_buf_put_varint(&g->b, g->start + end_ms * 1000000ull);

@@ -157,6 +157,45 @@ static void test_cpu_wall(void **state)
 	unlink(path);
 }
 
+/* NOTES chunks are read beside the samples: counted (with the ones lost) for the caller's
+ * warnings, a malformed one counted as damaged, the samples unchanged. */
+static void test_notes(void **state)
+{
+	struct inflame_load_stats st;
+	struct dumpgen g;
+	char path[64], out[2048];
+
+	(void)state;
+	dg_begin(&g, 4242, INFLAME_FEAT_CPU);
+	common(&g);
+	dg_count(&g, 2);
+	dg_count(&g, 0);
+	dg_note(&g, 0, INFLAME_NOTE_NOTICE, "first");
+	dg_note(&g, 5, INFLAME_NOTE_NOTICE, "second");
+	dg_chunk(&g, INFLAME_CHUNK_NOTES);
+	dg_count(&g, 2);
+	dg_sample(&g, 10, TID_MAIN, INFLAME_EV_CPU, 1, 2, 0, 0);
+	dg_sample(&g, 20, TID_WORKER, INFLAME_EV_CPU, 2, 1, 0, 0);
+	dg_chunk(&g, INFLAME_CHUNK_SAMPLES);
+	dg_count(&g, 1);
+	dg_count(&g, 1); /* one more did not fit */
+	dg_note(&g, 30, INFLAME_NOTE_NOTICE, "third");
+	dg_chunk(&g, INFLAME_CHUNK_NOTES);
+	dg_count(&g, 9); /* nine notices announced, none there */
+	dg_chunk(&g, INFLAME_CHUNK_NOTES);
+	dg_end(&g, 40);
+	assert_int_equal(dg_write(&g, path), 0);
+	assert_int_equal(load(path, INFLAME_VIEW_CPU, 0, 0, out, sizeof(out), &st), 0);
+	assert_string_equal(out, S1 " 2|" S2 " 1");
+	assert_int_equal(st.notices, 4);
+	assert_int_equal(st.damaged_chunks, 1);
+	unlink(path);
+	build_full(path);
+	assert_int_equal(load(path, INFLAME_VIEW_CPU, 0, 0, out, sizeof(out), &st), 0);
+	assert_int_equal(st.notices, 0);
+	unlink(path);
+}
+
 static void test_root_frames(void **state)
 {
 	struct inflame_load_stats st;
@@ -830,6 +869,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cpu_wall),
 	    cmocka_unit_test(test_root_frames),
+	    cmocka_unit_test(test_notes),
 	    cmocka_unit_test(test_filters),
 	    cmocka_unit_test(test_memory_views),
 	    cmocka_unit_test(test_live_churn),

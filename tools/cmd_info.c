@@ -3,10 +3,10 @@
  *
  * Each file is walked once with the validating reader; a summary record collects the
  * PROCESS chunk (copied out of the mapping), the counts of samples per event and per thread,
- * the last values of the counters, the module count of the latest map, the END chunk, and
- * whether the walk ended on a torn chunk. The summary is then printed as "key: value" lines.
- * A file that is not a readable dump gets one error line and makes the exit status 1; the
- * other files are still described.
+ * the last values of the counters, the module count of the latest map, the profiler's notices
+ * (pointing into the mapping), the END chunk, and whether the walk ended on a torn chunk. The
+ * summary is then printed as "key: value" lines. A file that is not a readable dump gets one error
+ * line and makes the exit status 1; the other files are still described.
  */
 #include "commands.h"
 #include "coverage.h"
@@ -42,6 +42,9 @@ struct info {
 	struct thread_info *threads;
 	size_t nthreads, threads_cap;
 	struct inflame_coverage cov;
+	struct inflame_note_rec *notes;
+	size_t nnotes, notes_cap;
+	uint64_t notes_lost;
 };
 
 static void usage(FILE *f)
@@ -192,6 +195,33 @@ static int walk(struct inflame_dump_reader *r, struct info *in)
 				return rc;
 			if (rc < 0)
 				in->damaged++;
+			break;
+		}
+		case INFLAME_CHUNK_NOTES: {
+			struct inflame_note_iter it;
+			struct inflame_note_rec n;
+			int rc;
+
+			if (inflame_dump_notes_begin(&c, &it) < 0) {
+				in->damaged++;
+				break;
+			}
+			while ((rc = inflame_dump_notes_next(&it, &n)) == 1) {
+				if (in->nnotes == in->notes_cap) {
+					size_t ncap = in->notes_cap ? in->notes_cap * 2 : 8;
+					void *p = realloc(in->notes, ncap * sizeof(*in->notes));
+
+					if (!p)
+						return -ENOMEM;
+					in->notes = p;
+					in->notes_cap = ncap;
+				}
+				in->notes[in->nnotes++] = n;
+			}
+			if (rc < 0)
+				in->damaged++;
+			else
+				in->notes_lost = it.lost;
 			break;
 		}
 		case INFLAME_CHUNK_END:
@@ -423,6 +453,18 @@ static void print_info(const char *path, const struct inflame_dump_reader *r, co
 	printf("truncated:   %" PRIu64 " stacks\n", in->stat[INFLAME_STAT_TRUNCATED]);
 	printf("stacks:      %" PRIu64 "\n", in->stacks);
 	printf("modules:     %" PRIu64 " (%" PRIu64 " maps)\n", in->modules, in->module_maps);
+	if (in->nnotes || in->notes_lost) {
+		printf("notices:     %zu", in->nnotes);
+		if (in->notes_lost)
+			printf(" (and %" PRIu64 " more that did not fit)", in->notes_lost);
+		putchar('\n');
+		for (size_t i = 0; i < in->nnotes; i++) {
+			printf("  %8.3f s  %s", (double)in->notes[i].time / 1e9,
+			       in->notes[i].level == INFLAME_NOTE_UNPROFILED ? "error: " : "");
+			put_safe(in->notes[i].text.s, in->notes[i].text.n);
+			putchar('\n');
+		}
+	}
 	if (in->damaged)
 		printf("damaged:     %" PRIu64 " chunks ignored\n", in->damaged);
 	if (r->complete)
@@ -485,6 +527,7 @@ int inflame_cmd_info(int argc, char **argv)
 		}
 		free(in.threads);
 		inflame_coverage_free(&in.cov);
+		free(in.notes);
 		inflame_dump_reader_close(&r);
 	}
 	if (fflush(stdout) != 0) {

@@ -5,7 +5,8 @@
  * samples refer to: the process (its command name for the "comm-pid" root frame), every
  * generation of the module map (fed to the symbolizer in file order, so that later ones win
  * where they overlap), the stacks (id -> frames, leaf first, kept in one array of addresses),
- * the thread names (last one wins), the counters, and which events have samples. The second
+ * the thread names (last one wins), the counters, the profiler's notices (counted, for the
+ * caller's warnings; `inflame info` prints them), and which events have samples. The second
  * walk applies the chosen view to the SAMPLES chunks and aggregates weights per (stack id,
  * tid) in first-seen order; live and peak views instead keep a table of the sampled
  * allocations still live (address -> stack, tid, weight), and peak replays the samples up to
@@ -201,6 +202,7 @@ struct loader {
 	uint64_t stat[INFLAME_STAT_COUNT_];
 	uint64_t damaged;
 	struct inflame_coverage cov;
+	uint64_t notices, notices_lost; /* the profiler's notices (NOTES chunks), and lost ones */
 
 	/* Aggregation: (stack, tid) -> v1 = index in aggs */
 	struct map aggmap;
@@ -421,6 +423,26 @@ static int first_walk(struct loader *l)
 				err = 0;
 			}
 			break;
+		case INFLAME_CHUNK_NOTES: {
+			struct inflame_note_iter it;
+			struct inflame_note_rec n;
+			uint64_t k = 0;
+			int rc;
+
+			if (inflame_dump_notes_begin(&c, &it) < 0) {
+				l->damaged++;
+				break;
+			}
+			while ((rc = inflame_dump_notes_next(&it, &n)) == 1)
+				k++;
+			if (rc < 0) {
+				l->damaged++;
+				break;
+			}
+			l->notices += k;
+			l->notices_lost = it.lost;
+			break;
+		}
 		case INFLAME_CHUNK_SAMPLES:
 		case INFLAME_CHUNK_ALLOCS: {
 			struct inflame_sample_iter it;
@@ -1163,6 +1185,7 @@ static int load(const char *path, const void *data, size_t size, const struct in
 	st->incomplete_files += complete ? 0 : 1;
 	st->dropped += l->stat[INFLAME_STAT_DROPPED_RING] + l->stat[INFLAME_STAT_DROPPED_STACKS];
 	st->damaged_chunks += l->damaged;
+	st->notices += l->notices + l->notices_lost;
 	st->buildid_mismatch += inflame_symbolize_mismatches(l->sym);
 	for (uint64_t i = 0; o->on_stale && i < inflame_symbolize_mismatches(l->sym); i++)
 		o->on_stale(o->on_stale_arg, inflame_symbolize_mismatch_path(l->sym, i),

@@ -73,6 +73,7 @@ struct inflame_load_stats {
 	 * names of those of the last dump with any, "name (tid N) 12%, ..." */
 	uint64_t low_coverage;
 	char low_coverage_names[400];
+	uint64_t notices; /* the profiler's notices in dumps (`inflame info` shows them) */
 };
 
 /* Loads path (or "-" for stdin) into ss. Returns 0 or a negative errno with err set. */

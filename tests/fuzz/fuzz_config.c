@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	one_line(inflame_config_parse_uint("X", s, 1, 1000000, &u, err, sizeof(err)), err);
 	one_line(inflame_config_parse_timer(s, &t, err, sizeof(err)), err);
 	one_line(inflame_config_parse_unwind(s, &w, err, sizeof(err)), err);
-	one_line(inflame_config_parse_log(s, &l, err, sizeof(err)), err);
+	one_line(inflame_config_parse_log(s, &l, out, sizeof(out), err, sizeof(err)), err);
 	rc = inflame_config_parse_signal(s, &sig, err, sizeof(err));
 	one_line(rc, err);
 	if (rc == 0)

@@ -5,7 +5,8 @@
 # For each workload (xz, zstd, gzip, python3, sqlite3, a shell pipeline that forks and execs)
 # it runs the command plainly and under `inflame record -e cpu,wall,alloc` at the default
 # settings, and checks:
-#   - standard output and exit status are identical;
+#   - standard output, standard error and exit status are identical (inflame keeps its notices
+#     in the dump unless INFLAME_LOG asks for them; one workload makes a notice on purpose);
 #   - every dump is readable, complete, and reports no drops;
 #   - the coverage of its threads (samples' CPU against measured CPU, from `inflame info`) is
 #     reported, and must reach COVMIN% for every thread with 0.1 s of CPU or more (0 but for
@@ -105,6 +106,8 @@ run() {
 	prof_rc=$?
 	[ "$plain_rc" = "$prof_rc" ] || fail "$name: exit status $prof_rc profiled, $plain_rc plain"
 	cmp -s "$d/plain.out" "$d/prof.out" || fail "$name: standard output differs"
+	cmp -s "$d/plain.err" "$d/prof.err" ||
+		fail "$name: standard error differs: $(diff "$d/plain.err" "$d/prof.err" | head -5 | tr '\n' ' ')"
 	ndumps=0
 	: > "$d/infos"
 	for f in "$d"/dumps/p.*; do
@@ -131,7 +134,7 @@ run() {
 		[ "$ndumps" -ge "$images" ] ||
 			fail "$name: $ndumps dumps for $images program images"
 	fi
-	msg="$name: same output and status, $ndumps readable dumps, no drops, $covmsg"
+	msg="$name: same output, errors and status, $ndumps readable dumps, no drops, $covmsg"
 	if [ "$hot" = 1 ] && [ "$perf_ok" = 1 ]; then
 		(cd "$work" && perf record -q -F 999 -o "$d/perf.data" -- sh -c "$cmd" \
 			> /dev/null 2>&1)
@@ -189,6 +192,8 @@ behave() {
 			fail "$name ($ev): exit status $prof_rc profiled, $plain_rc plain"
 		cmp -s "$d/plain.out" "$d/prof.out" ||
 			fail "$name ($ev): standard output differs: $(head -c 200 "$d/prof.out")"
+		cmp -s "$d/plain.err" "$d/prof.err" ||
+			fail "$name ($ev): standard error differs: $(diff "$d/plain.err" "$d/prof.err" | head -5 | tr '\n' ' ')"
 		awk -v p="$plain_t" -v q="$prof_t" -v w="$want" \
 			'BEGIN { exit !(q >= w && p >= w && q <= p * 1.5 + 0.5) }' ||
 			fail "$name ($ev): took ${prof_t}s profiled, ${plain_t}s plain (asked ${want}s)"
@@ -217,6 +222,17 @@ def work():
     os.kill(os.getpid(), signal.SIGTERM)
 threading.Thread(target=work).start()
 print(\"shutting down on\", signal.Signals(signal.sigwait(signal.valid_signals())).name)'"
+fi
+# Programs that write to standard error, one of them (python3 with a SIGPROF handler of its own)
+# making inflame take a notice: the stderr of each is the same as unprofiled.
+if have sort && [ -n "$py" ]; then
+	run stderr 0 "sort -rn text | md5sum; sort no-such-file; $py -c 'import signal, sys
+signal.signal(signal.SIGPROF, lambda *a: None)
+print(\"python3: to stderr\", file=sys.stderr)
+sys.exit(sum(range(300000)) % 7)'"
+	for f in "$work"/stderr/dumps/p.*; do "$INFLAME" info "$f"; done 2>&1 |
+		grep -q 'installed a handler for SIGPROF' ||
+		fail "stderr: python3's notice is not in its dump"
 fi
 if [ "$MODE" = full ]; then
 	if have zstd; then run zstd 1 'zstd -q -T1 -15 -c mixed'; fi
