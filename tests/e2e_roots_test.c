@@ -1,7 +1,8 @@
 /* End-to-end test of one root per thread with the default unwinder (auto): a program built with
  * frame pointers that spends its time in libc and the vDSO (whose samples libunwind walks) as
  * well as in its own code (frame pointers), a program with threads, and C++ allocations made
- * through libstdc++ (no frame pointers): every stack must end at _start (the main thread) or
+ * through libstdc++ (no frame pointers), std::string and std::vector growth among them: every
+ * stack must end at _start (the main thread) or
  * clone3 (the others), not at __libc_start_call_main, start_thread or operator new. Samples
  * taken inside the dynamic loader, whose walks stop there by design, may be at most 1%. */
 #include <setjmp.h>
@@ -17,8 +18,9 @@
 #include <string.h>
 #include <sys/wait.h>
 
-static void roots(const char *prog, const char *arg1, const char *arg2, const char *events,
-		  const char *event)
+/* Returns the folded stacks too (the caller frees them) when f is not NULL. */
+static void roots_of(const char *prog, const char *arg1, const char *arg2, const char *events,
+		     const char *event, struct e2e_folded *keep)
 {
 	char *argv[] = {(char *)e2e_build(prog), (char *)arg1, (char *)arg2, NULL};
 	char ev[64];
@@ -48,10 +50,19 @@ static void roots(const char *prog, const char *arg1, const char *arg2, const ch
 				       (unsigned long long)f.counts[i]);
 		fail();
 	}
-	e2e_folded_free(&f);
+	if (keep)
+		*keep = f;
+	else
+		e2e_folded_free(&f);
 	e2e_list_free(names, n);
 	e2e_result_free(&r);
 	e2e_rmdir(dir);
+}
+
+static void roots(const char *prog, const char *arg1, const char *arg2, const char *events,
+		  const char *event)
+{
+	roots_of(prog, arg1, arg2, events, event, NULL);
 }
 
 /* Frame-pointer code calling into libc and the vDSO: leaves in both kinds of code. */
@@ -74,12 +85,31 @@ static void test_cxx_allocations(void **state)
 	roots("tests/progs/allocs_cxx", NULL, NULL, "alloc", "alloc");
 }
 
+/* std::string and std::vector growth: the allocations libstdc++ makes reach the functions
+ * that asked for them, each all of its bytes. */
+static void test_cxx_std(void **state)
+{
+	struct e2e_folded f;
+	uint64_t strings, vectors;
+
+	(void)state;
+	roots_of("tests/progs/cxxstd", NULL, NULL, "alloc", "alloc", &f);
+	strings = e2e_contains_sum(&f, "main;build_strings");
+	vectors = e2e_contains_sum(&f, "main;build_vectors");
+	printf("# std::string %llu B, std::vector %llu B of %llu B\n", (unsigned long long)strings,
+	       (unsigned long long)vectors, (unsigned long long)f.total);
+	assert_true(strings > 1000000 && vectors > 1000000);
+	assert_true((strings + vectors) * 100 >= f.total * 99);
+	e2e_folded_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_main_thread),
 	    cmocka_unit_test(test_threads),
 	    cmocka_unit_test(test_cxx_allocations),
+	    cmocka_unit_test(test_cxx_std),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
