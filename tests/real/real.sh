@@ -147,6 +147,19 @@ run() {
 			fail "$name: hottest functions differ: inflame $(tr '\n' ' ' < "$d/itop")/ perf $(tr '\n' ' ' < "$d/ptop")"
 		fi
 	fi
+	if [ "$hot" = 1 ]; then
+		# One root per thread: every stack ends at _start (main threads) or clone3 (others),
+		# whichever unwinder walked its leaf.
+		"$INFLAME" collapse --event cpu "$d"/dumps/p.* 2> /dev/null |
+			awk '{ c = $NF; t += c; split($0, f, ";"); if (f[1] == "_start" || f[1] == "clone3") g += c }
+				END { printf "%d %d\n", g, t }' > "$d/roots"
+		set -- $(cat "$d/roots")
+		if [ "${2:-0}" -gt 0 ] && [ $(($1 * 100)) -lt $(($2 * 98)) ]; then
+			fail "$name: only $1 of $2 cpu samples end at _start or clone3"
+		else
+			msg="$msg, roots ${1:-0}/${2:-0} at _start or clone3"
+		fi
+	fi
 	say "$msg"
 	if [ "$hot" = 1 ] && [ "$MODE" = full ]; then
 		line="$name quality:"
