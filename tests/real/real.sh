@@ -48,9 +48,16 @@ command -v strace >/dev/null 2>&1 || say "note: strace missing; dump-per-image c
 
 # Normalizes a frame name: "[liblzma.so.5+0x15a50]" and perf's "liblzma.so.5.4.1 0x...15a50"
 # both become "liblzma.so+0x15a50"; symbol versions are dropped.
+# Offsets keep their last five hex digits: inflame counts them from the load address (for a
+# non-PIE executable, the address itself), perf from the file, and the two differ by the
+# segment's placement, a multiple of 0x100000 (0x400000 for python3.11).
 norm_inflame() {
 	sed -e 's/^\[\(.*\.so\)[.0-9]*+\(0x[0-9a-f]*\)\]$/\1+\2/' \
-		-e 's/^\[\([^]+]*\)+\(0x[0-9a-f]*\)\]$/\1+\2/' -e 's/@.*//'
+		-e 's/^\[\([^]+]*\)+\(0x[0-9a-f]*\)\]$/\1+\2/' -e 's/@.*//' |
+		norm_offset
+}
+norm_offset() {
+	sed -e 's/+0x[0-9a-f]*\([0-9a-f]\{5\}\)$/+0x\1/'
 }
 # inflame's top N self functions of the dumps given.
 top_inflame() {
@@ -64,7 +71,7 @@ top_perf() {
 		awk -v n="$1" 'NF >= 4 && $3 == "[.]" && c < n {
 			dso = $2; sub(/\.so[.0-9]*$/, ".so", dso); sym = $4
 			if (sym ~ /^0x/) { sub(/^0x0*/, "", sym); sym = dso "+0x" sym }
-			sub(/@.*/, "", sym); print sym; c++ }'
+			sub(/@.*/, "", sym); print sym; c++ }' | norm_offset
 }
 
 # quality FOLDED: "good total" samples reaching a start routine near the root.
