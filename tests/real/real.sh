@@ -189,7 +189,7 @@ now() { date +%s.%N; }
 # plainly and under `inflame record` with wall, cpu and all events: the same output and exit
 # status, and an elapsed time not shorter than SECONDS (what the command asks for), and not
 # much longer (start-up and the last dump cost each process some milliseconds, and this machine
-# is shared: 1.5 times the plain run's plus half a second).
+# is shared: twice the plain run's plus a second).
 behave() {
 	name=$1 want=$2 cmd=$3
 	d="$work/$name"
@@ -215,7 +215,7 @@ behave() {
 		cmp -s "$d/plain.err" "$d/prof.err" ||
 			fail "$name ($ev): standard error differs: $(diff "$d/plain.err" "$d/prof.err" | head -5 | tr '\n' ' ')"
 		awk -v p="$plain_t" -v q="$prof_t" -v w="$want" \
-			'BEGIN { exit !(q >= w && p >= w && q <= p * 1.5 + 0.5) }' ||
+			'BEGIN { exit !(q >= w && p >= w && q <= p * 2 + 1) }' ||
 			fail "$name ($ev): took ${prof_t}s profiled, ${plain_t}s plain (asked ${want}s)"
 		msg="$msg, $ev ${prof_t}s"
 	done
