@@ -88,8 +88,9 @@ static size_t count(const char *hay, const char *needle)
 }
 
 /* A program rebuilt since the run: its frames are offsets, never the new build's functions,
- * with one warning naming it and the build-id that ran (and no other module). With the build that ran in a debug directory (--debug-dir or INFLAME_DEBUG_DIRS, as
- * DIR/.build-id/xx/rest.debug), the frames are its functions again and there is no warning. */
+ * with one warning naming it and the build-id that ran (and no other module). With the build that
+ * ran in a debug directory (--debug-dir or INFLAME_DEBUG_DIRS, as DIR/.build-id/xx/rest.debug), the
+ * frames are its functions again and there is no warning. */
 static void test_rebuilt_binary(void **state)
 {
 	char *dir = e2e_tmpdir(), *dump;

@@ -51,7 +51,7 @@ enum {
 	"  --no-comm         perf script: no process name root frame\n"                            \
 	"  --no-inline       dumps: no frames for inlined functions\n"                             \
 	"  --debug-dir DIRS  dumps: debug directories, colon-separated (default\n"                 \
-	"                    $INFLAME_DEBUG_DIRS, else /usr/lib/debug)\n" \
+	"                    $INFLAME_DEBUG_DIRS, else /usr/lib/debug)\n"                          \
 	"  --show-profiler   dumps: inflame's own CPU as an [inflame] frame\n"
 
 /* Is c one of the shared codes? */
