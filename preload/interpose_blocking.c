@@ -98,15 +98,14 @@ void inflame__interpose_blocking_resolve(void)
 /* A deadline timeout ms from now (0: none, a negative timeout waits forever). */
 static uint64_t ms_deadline(int timeout)
 {
-	return timeout > 0 ? inflame_shield_now(CLOCK_MONOTONIC) + (uint64_t)timeout * 1000000ull
-			   : 0;
+	return timeout > 0 ? inflame__now_monotonic() + (uint64_t)timeout * 1000000ull : 0;
 }
 
 /* What is left until deadline in whole milliseconds, rounded up so that a restarted call never
  * ends before the program's timeout. */
 static int ms_left(uint64_t deadline)
 {
-	struct timespec l = inflame_shield_left(deadline, CLOCK_MONOTONIC);
+	struct timespec l = inflame_shield_left(deadline);
 	uint64_t ns = inflame_shield_ns(&l);
 
 	return (int)((ns + 999999) / 1000000);
@@ -342,7 +341,7 @@ static uint64_t sock_deadline(int fd, int opt)
 
 	if (getsockopt(fd, SOL_SOCKET, opt, &tv, &len) < 0 || (tv.tv_sec == 0 && tv.tv_usec == 0))
 		return UINT64_MAX;
-	return inflame_shield_now(CLOCK_MONOTONIC) + (uint64_t)tv.tv_sec * 1000000000ull +
+	return inflame__now_monotonic() + (uint64_t)tv.tv_sec * 1000000000ull +
 	       (uint64_t)tv.tv_usec * 1000ull;
 }
 

@@ -16,6 +16,7 @@
 #define INFLAME_SHIELD_H
 
 #include "interpose.h"
+#include "profiler.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -52,15 +53,7 @@ static inline int inflame_shield_retry(struct inflame_shield *s)
 	return 1;
 }
 
-/* Deadlines for the calls whose timeout is relative. */
-static inline uint64_t inflame_shield_now(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
+/* Deadlines for the calls whose timeout is relative, on inflame__now_monotonic(). */
 static inline uint64_t inflame_shield_ns(const struct timespec *t)
 {
 	if (t->tv_sec < 0 || t->tv_nsec < 0)
@@ -71,9 +64,9 @@ static inline uint64_t inflame_shield_ns(const struct timespec *t)
 }
 
 /* What is left of a timeout that ends at deadline (0 when it has passed). */
-static inline struct timespec inflame_shield_left(uint64_t deadline, clockid_t clk)
+static inline struct timespec inflame_shield_left(uint64_t deadline)
 {
-	uint64_t now = inflame_shield_now(clk), left = deadline > now ? deadline - now : 0;
+	uint64_t now = inflame__now_monotonic(), left = deadline > now ? deadline - now : 0;
 	struct timespec ts = {(time_t)(left / 1000000000ull), (long)(left % 1000000000ull)};
 
 	return ts;
@@ -82,7 +75,7 @@ static inline struct timespec inflame_shield_left(uint64_t deadline, clockid_t c
 /* When a relative timeout t (NULL: none) that starts now ends. */
 static inline uint64_t inflame_shield_deadline(const struct timespec *t)
 {
-	return t ? inflame_shield_now(CLOCK_MONOTONIC) + inflame_shield_ns(t) : 0;
+	return t ? inflame__now_monotonic() + inflame_shield_ns(t) : 0;
 }
 
 /* Returns expr, a call that fails with -1 and errno, made again while only inflame's handlers
@@ -110,7 +103,7 @@ static inline uint64_t inflame_shield_deadline(const struct timespec *t)
 		inflame_shield_begin(&s_);                                                         \
 		while ((rc_ = (expr)) < 0 && errno == EINTR && inflame_shield_retry(&s_))          \
 			if (t) {                                                                   \
-				left_ = inflame_shield_left(deadline_, CLOCK_MONOTONIC);           \
+				left_ = inflame_shield_left(deadline_);                            \
 				tp = &left_;                                                       \
 			}                                                                          \
 		return rc_;                                                                        \
