@@ -3,6 +3,7 @@
  *   covprog blocked [seconds]  a main thread and a worker that blocks every signal with the
  *                              raw system call (no interposer sees it), both burning CPU
  *   covprog sleep [seconds]    sleeps in clock_nanosleep until the time is up, using no CPU
+ *   covprog naps [seconds]     the same in naps of 1 ms, waking a thousand times a second
  *   covprog syscalls [seconds] burns CPU mostly in the kernel (getppid, small writes)
  * Each thread reports its own CPU time as "truth NAME NS" on stderr. */
 #include <errno.h>
@@ -81,6 +82,14 @@ __attribute__((noinline)) void sleep_until(unsigned long long end)
 	}
 }
 
+__attribute__((noinline)) void nap_until(unsigned long long end)
+{
+	struct timespec ts = {0, 1000000};
+
+	while (clock_ns(CLOCK_MONOTONIC) < end)
+		clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+}
+
 __attribute__((noinline)) void syscall_until(unsigned long long end)
 {
 	int fd = open("/dev/null", O_WRONLY);
@@ -105,11 +114,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "truth main %llu\n", clock_ns(CLOCK_THREAD_CPUTIME_ID));
 		return 0;
 	}
+	if (argc > 1 && !strcmp(argv[1], "naps")) {
+		nap_until(clock_ns(CLOCK_MONOTONIC) + (unsigned long long)(secs * 1e9));
+		fprintf(stderr, "truth main %llu\n", clock_ns(CLOCK_THREAD_CPUTIME_ID));
+		return 0;
+	}
 	if (argc > 1 && !strcmp(argv[1], "syscalls")) {
 		syscall_until(clock_ns(CLOCK_THREAD_CPUTIME_ID) + (unsigned long long)(secs * 1e9));
 		fprintf(stderr, "truth main %llu\n", clock_ns(CLOCK_THREAD_CPUTIME_ID));
 		return 0;
 	}
-	fprintf(stderr, "usage: covprog blocked|sleep|syscalls [seconds]\n");
+	fprintf(stderr, "usage: covprog blocked|sleep|naps|syscalls [seconds]\n");
 	return 2;
 }
