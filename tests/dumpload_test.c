@@ -1,4 +1,4 @@
-/* Unit tests for tools/dumpload.c: synthetic dumps written with lib/dump_write, loaded with
+/* Unit tests for tools/input/dumpload.c: synthetic dumps written with lib/dump_write, loaded with
  * every view, with exact expected stacks and weights; root frames; missing stacks; torn and
  * damaged files. Frames live in a module whose file does not exist, so their names are
  * "[libfoo.so+0xoffset]" and do not depend on the machine. */
@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "dumpgen.h"
-#include "source.h"
+#include "input/source.h"
 
 #include <errno.h>
 #include <stdio.h>

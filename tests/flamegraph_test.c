@@ -1,5 +1,5 @@
 /*
- * Unit tests for tools/flamegraph.c: the layout (widths, merging, pruning, inverted, reverse,
+ * Unit tests for tools/output/flamegraph.c: the layout (widths, merging, pruning, inverted, reverse,
  * flame charts, differential deltas) and golden tests of the SVG, one per option family. The
  * golden files in tests/data/golden/ list the frame rectangles ("name x y width height fill")
  * of the SVG made from tests/data/golden/input.folded (diff.folded for differential graphs)
@@ -11,8 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "flamegraph.h"
-#include "source.h"
+#include "output/flamegraph.h"
+#include "input/source.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,11 +1,11 @@
-/* Unit tests for tools/folded.c: the folded-stacks reader. */
+/* Unit tests for tools/input/folded.c: the folded-stacks reader. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "source.h"
+#include "input/source.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,11 +1,11 @@
-/* Unit tests for tools/perfscript.c: collapsing `perf script` text like stackcollapse-perf. */
+/* Unit tests for tools/input/perfscript.c: collapsing `perf script` text like stackcollapse-perf. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "source.h"
+#include "input/source.h"
 
 #include <stdio.h>
 #include <stdlib.h>

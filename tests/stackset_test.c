@@ -1,4 +1,4 @@
-/* Unit tests for tools/stackset.c: interning names, merging stacks, order and sorting, ordered
+/* Unit tests for tools/view/stackset.c: interning names, merging stacks, order and sorting, ordered
  * (flame chart) sets and differential baseline counts. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "stackset.h"
+#include "view/stackset.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* Unit tests for tools/symbolize.c, on the test programs in tests/progs: each is run once to
+/* Unit tests for tools/symbols/symbolize.c, on the test programs in tests/progs: each is run once to
  * learn its load bias, executable range, build-id and function addresses, then those
  * addresses are symbolized offline against the file (or a stripped copy of it). */
 #include <setjmp.h>
@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "symbolize.h"
+#include "symbols/symbolize.h"
 
 #include <dlfcn.h>
 #include <elf.h>

@@ -7,10 +7,10 @@
  * ordered stack set so that only adjacent identical stacks merge.
  */
 #include "commands.h"
-#include "flamegraph.h"
-#include "outfile.h"
-#include "inputopts.h"
-#include "source.h"
+#include "output/flamegraph.h"
+#include "output/outfile.h"
+#include "input/inputopts.h"
+#include "input/source.h"
 
 #include <errno.h>
 #include <getopt.h>

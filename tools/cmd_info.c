@@ -1,17 +1,13 @@
 /*
  * `inflame info DUMP...`: describes dump files without symbolizing them.
  *
- * Each file is walked once with the validating reader; a summary record collects the
- * PROCESS chunk (copied out of the mapping), the counts of samples per event and per thread,
- * the last values of the counters, the module count of the latest map, the profiler's notices
- * (pointing into the mapping), the END chunk, and whether the walk ended on a torn chunk. The
- * summary is then printed as "key: value" lines. A file that is not a readable dump gets one error
- * line and makes the exit status 1; the other files are still described.
+ * Each file is summarised once (input/summary.h) and printed as "key: value" lines. A file that
+ * is not a readable dump gets one error line and makes the exit status 1; the other files are
+ * still described.
  */
 #include "commands.h"
-#include "coverage.h"
-#include "dump_read.h"
-#include "inputopts.h"
+#include "input/summary.h"
+#include "input/inputopts.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -21,220 +17,10 @@
 #include <string.h>
 #include <time.h>
 
-struct thread_info {
-	uint64_t tid;
-	uint64_t samples[INFLAME_EV_COUNT_];
-	char name[64];
-	int exited;
-};
-
-struct info {
-	int have_process;
-	struct inflame_process_rec p;
-	uint64_t samples[INFLAME_EV_COUNT_];
-	uint64_t weight[INFLAME_EV_COUNT_];
-	uint64_t stat[INFLAME_STAT_COUNT_];
-	int have_stat[INFLAME_STAT_COUNT_];
-	uint64_t modules, module_maps, stacks, damaged, other_events;
-	uint64_t last_time;
-	int have_end;
-	struct inflame_end_rec end;
-	struct thread_info *threads;
-	size_t nthreads, threads_cap;
-	struct inflame_coverage cov;
-	struct inflame_note_rec *notes;
-	size_t nnotes, notes_cap;
-	uint64_t notes_lost;
-};
-
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: inflame info [-v] DUMP...\n"
 		   "  -v, --verbose  list threads with their sample counts\n");
-}
-
-/* Finds or adds a thread (linear: dumps hold at most a few thousand threads, and this is
- * only a summary). Returns NULL when out of memory. */
-static struct thread_info *thread_get(struct info *in, uint64_t tid)
-{
-	struct thread_info *t;
-
-	for (size_t i = in->nthreads; i-- > 0;)
-		if (in->threads[i].tid == tid)
-			return &in->threads[i];
-	if (in->nthreads == in->threads_cap) {
-		size_t ncap = in->threads_cap ? in->threads_cap * 2 : 16;
-
-		t = realloc(in->threads, ncap * sizeof(*t));
-		if (!t)
-			return NULL;
-		in->threads = t;
-		in->threads_cap = ncap;
-	}
-	t = &in->threads[in->nthreads++];
-	memset(t, 0, sizeof(*t));
-	t->tid = tid;
-	return t;
-}
-
-static void stat_fn(void *arg, uint64_t key, uint64_t value)
-{
-	struct info *in = arg;
-
-	if (key < INFLAME_STAT_COUNT_) {
-		in->stat[key] = value;
-		in->have_stat[key] = 1;
-	}
-}
-
-static int walk(struct inflame_dump_reader *r, struct info *in)
-{
-	struct inflame_chunk c;
-
-	while (inflame_dump_reader_next(r, &c) == 1) {
-		switch (c.type) {
-		case INFLAME_CHUNK_PROCESS:
-			if (inflame_dump_decode_process(&c, &in->p) < 0)
-				in->damaged++;
-			else
-				in->have_process = 1;
-			break;
-		case INFLAME_CHUNK_MODULES: {
-			struct inflame_module_iter it;
-			struct inflame_module_rec m;
-			uint64_t n = 0;
-			int rc;
-
-			if (inflame_dump_modules_begin(&c, &it) < 0) {
-				in->damaged++;
-				break;
-			}
-			while ((rc = inflame_dump_modules_next(&it, &m)) == 1)
-				n++;
-			if (rc < 0) {
-				in->damaged++;
-				break;
-			}
-			in->modules = n;
-			in->module_maps++;
-			break;
-		}
-		case INFLAME_CHUNK_STACKS: {
-			struct inflame_stack_iter it;
-
-			if (inflame_dump_stacks_begin(&c, &it) < 0)
-				in->damaged++;
-			else
-				in->stacks += it.left;
-			break;
-		}
-		case INFLAME_CHUNK_SAMPLES:
-		case INFLAME_CHUNK_ALLOCS: {
-			struct inflame_sample_iter it;
-			struct inflame_sample_rec s;
-			int rc;
-
-			if (inflame_dump_samples_begin(&c, r->hdr.start_monotonic, &it) < 0) {
-				in->damaged++;
-				break;
-			}
-			while ((rc = inflame_dump_samples_next(&it, &s)) == 1) {
-				struct thread_info *t;
-
-				if (s.event >= INFLAME_EV_COUNT_) {
-					in->other_events++;
-					continue;
-				}
-				if (s.flags & INFLAME_SAMPLE_RESTORE)
-					continue; /* a failed realloc undone: no allocation */
-				in->samples[s.event]++;
-				in->weight[s.event] += s.weight;
-				if (s.time > in->last_time)
-					in->last_time = s.time;
-				t = thread_get(in, s.tid);
-				if (!t)
-					return -ENOMEM;
-				t->samples[s.event]++;
-			}
-			if (rc < 0)
-				in->damaged++;
-			break;
-		}
-		case INFLAME_CHUNK_THREADS: {
-			struct inflame_thread_iter it;
-			struct inflame_thread_rec tr;
-			int rc;
-
-			if (inflame_dump_threads_begin(&c, &it) < 0) {
-				in->damaged++;
-				break;
-			}
-			while ((rc = inflame_dump_threads_next(&it, &tr)) == 1) {
-				struct thread_info *t = thread_get(in, tr.tid);
-				size_t n =
-				    tr.name.n < sizeof(t->name) ? tr.name.n : sizeof(t->name) - 1;
-
-				if (!t)
-					return -ENOMEM;
-				memcpy(t->name, tr.name.s, n);
-				t->name[n] = '\0';
-				t->exited = (tr.flags & 1) != 0;
-			}
-			if (rc < 0)
-				in->damaged++;
-			break;
-		}
-		case INFLAME_CHUNK_STATS:
-			if (inflame_dump_decode_stats(&c, stat_fn, in) < 0)
-				in->damaged++;
-			break;
-		case INFLAME_CHUNK_THREAD_CPU: {
-			int rc = inflame_coverage_add(&in->cov, &c);
-
-			if (rc == -ENOMEM)
-				return rc;
-			if (rc < 0)
-				in->damaged++;
-			break;
-		}
-		case INFLAME_CHUNK_NOTES: {
-			struct inflame_note_iter it;
-			struct inflame_note_rec n;
-			int rc;
-
-			if (inflame_dump_notes_begin(&c, &it) < 0) {
-				in->damaged++;
-				break;
-			}
-			while ((rc = inflame_dump_notes_next(&it, &n)) == 1) {
-				if (in->nnotes == in->notes_cap) {
-					size_t ncap = in->notes_cap ? in->notes_cap * 2 : 8;
-					void *p = realloc(in->notes, ncap * sizeof(*in->notes));
-
-					if (!p)
-						return -ENOMEM;
-					in->notes = p;
-					in->notes_cap = ncap;
-				}
-				in->notes[in->nnotes++] = n;
-			}
-			if (rc < 0)
-				in->damaged++;
-			else
-				in->notes_lost = it.lost;
-			break;
-		}
-		case INFLAME_CHUNK_END:
-			if (inflame_dump_decode_end(&c, &in->end) < 0)
-				in->damaged++;
-			else
-				in->have_end = 1;
-			break;
-		default:
-			break;
-		}
-	}
-	return 0;
 }
 
 /* Prints a string from the dump with control characters escaped, so a hostile file cannot
@@ -280,7 +66,7 @@ static uint64_t file_start(const struct inflame_dump_header_info *h)
 
 static const char *thread_name(void *arg, uint64_t tid)
 {
-	const struct info *in = arg;
+	const struct inflame_summary *in = arg;
 
 	for (size_t i = in->nthreads; i-- > 0;)
 		if (in->threads[i].tid == tid)
@@ -294,7 +80,7 @@ static double secs(uint64_t ns)
 }
 
 /* Coverage per thread, system time not sampled, the profiler's own CPU. */
-static void print_coverage(const struct info *in, int verbose)
+static void print_coverage(const struct inflame_summary *in, int verbose)
 {
 	const struct inflame_coverage *c = &in->cov;
 	uint64_t measured = 0, sampled = 0, sys = 0, self;
@@ -361,8 +147,8 @@ static void print_coverage(const struct info *in, int verbose)
 	       secs(self - c->writer_ns), secs(c->writer_ns));
 }
 
-static void print_info(const char *path, const struct inflame_dump_reader *r, const struct info *in,
-		       int verbose)
+static void print_info(const char *path, const struct inflame_dump_reader *r,
+		       const struct inflame_summary *in, int verbose)
 {
 	const struct inflame_dump_header_info *h = &r->hdr;
 	uint64_t end = in->have_end ? in->end.end_monotonic : in->last_time;
@@ -434,7 +220,7 @@ static void print_info(const char *path, const struct inflame_dump_reader *r, co
 	printf("threads:     %" PRIu64 "\n", nthreads);
 	if (verbose) {
 		for (size_t i = 0; i < in->nthreads; i++) {
-			const struct thread_info *t = &in->threads[i];
+			const struct inflame_summary_thread *t = &in->threads[i];
 
 			printf("  %-16s tid %-8" PRIu64, t->name[0] ? t->name : "?", t->tid);
 			for (int e = 0; e < INFLAME_EV_COUNT_; e++)
@@ -509,7 +295,7 @@ int inflame_cmd_info(int argc, char **argv)
 	}
 	for (int i = optind; i < argc; i++) {
 		struct inflame_dump_reader r;
-		struct info in;
+		struct inflame_summary in;
 
 		memset(&in, 0, sizeof(in));
 		if (inflame_dump_reader_open(&r, argv[i]) < 0) {
@@ -517,7 +303,7 @@ int inflame_cmd_info(int argc, char **argv)
 			status = 1;
 			continue;
 		}
-		if (walk(&r, &in) < 0) {
+		if (inflame_summary_read(&r, &in) < 0) {
 			fprintf(stderr, "inflame info: %s: out of memory\n", argv[i]);
 			status = 1;
 		} else {
@@ -525,9 +311,7 @@ int inflame_cmd_info(int argc, char **argv)
 				putchar('\n');
 			print_info(argv[i], &r, &in, verbose);
 		}
-		free(in.threads);
-		inflame_coverage_free(&in.cov);
-		free(in.notes);
+		inflame_summary_free(&in);
 		inflame_dump_reader_close(&r);
 	}
 	if (fflush(stdout) != 0) {

@@ -16,7 +16,9 @@
  */
 #include "commands.h"
 #include "dump_read.h"
-#include "inputopts.h"
+#include "input/inputopts.h"
+#include "record/dumps.h"
+#include "record/target.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -153,110 +155,6 @@ static int check_perf_event(const char *ev)
 	return set_env_checked("INFLAME_PERF_EVENT", "task-clock");
 }
 
-/* Where is libinflame.so? Next to the binary in a build tree, or the installed one. */
-static int find_preload(char *out, size_t len)
-{
-	char self[PATH_MAX], *slash;
-	const char *env = getenv("INFLAME_PRELOAD_LIB");
-	const char *rel[] = {"/preload/.libs/libinflame.so", "/../lib/inflame/libinflame.so"};
-	ssize_t n;
-
-	if (env && *env) {
-		if (access(env, R_OK) != 0)
-			return -errno;
-		snprintf(out, len, "%s", env);
-		return 0;
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = 0;
-		slash = strrchr(self, '/');
-		if (slash)
-			*slash = 0;
-		for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-			char cand[PATH_MAX * 2], real[PATH_MAX];
-
-			snprintf(cand, sizeof(cand), "%s%s", self, rel[i]);
-			if (access(cand, R_OK) == 0 && realpath(cand, real)) {
-				snprintf(out, len, "%s", real);
-				return 0;
-			}
-		}
-	}
-	snprintf(out, len, "%s/libinflame.so", PKGLIBDIR);
-	return access(out, R_OK) == 0 ? 0 : -ENOENT;
-}
-
-/* Finds cmd in PATH like execvp would. */
-static int resolve(const char *cmd, char *out, size_t len)
-{
-	const char *path = getenv("PATH");
-	char *copy, *dir, *save = NULL;
-
-	if (strchr(cmd, '/')) {
-		snprintf(out, len, "%s", cmd);
-		return access(out, X_OK) == 0 ? 0 : -errno;
-	}
-	copy = strdup(path ? path : "/usr/local/bin:/usr/bin:/bin");
-	if (!copy)
-		return -ENOMEM;
-	for (dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-		snprintf(out, len, "%s/%s", *dir ? dir : ".", cmd);
-		if (access(out, X_OK) == 0) {
-			free(copy);
-			return 0;
-		}
-	}
-	free(copy);
-	return -ENOENT;
-}
-
-/* 0: fine; 1: statically linked; 2: setuid/setgid; 3: not an executable we know */
-static int check_target(const char *path)
-{
-	unsigned char buf[4096];
-	struct stat st;
-	ssize_t n;
-	int fd;
-
-	if (stat(path, &st) < 0)
-		return 3;
-	if ((st.st_mode & (S_ISUID | S_ISGID)) && (st.st_uid != getuid() || st.st_gid != getgid()))
-		return 2;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0; /* let exec report it */
-	n = read(fd, buf, sizeof(buf));
-	if (n >= 2 && buf[0] == '#' && buf[1] == '!') {
-		close(fd);
-		return 0; /* a script: its interpreter is what runs */
-	}
-	if (n < (ssize_t)sizeof(Elf64_Ehdr) || memcmp(buf, ELFMAG, SELFMAG) ||
-	    buf[EI_CLASS] != ELFCLASS64) {
-		close(fd);
-		return 0;
-	}
-	{
-		Elf64_Ehdr eh;
-
-		memcpy(&eh, buf, sizeof(eh));
-		for (int i = 0; i < eh.e_phnum; i++) {
-			Elf64_Phdr ph;
-
-			if (pread(fd, &ph, sizeof(ph),
-				  (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize)) !=
-			    (ssize_t)sizeof(ph))
-				break;
-			if (ph.p_type == PT_INTERP) {
-				close(fd);
-				return 0;
-			}
-		}
-	}
-	close(fd);
-	return 1;
-}
-
 static int set_env_checked(const char *name, const char *value)
 {
 	if (setenv(name, value, 1) < 0) {
@@ -264,121 +162,6 @@ static int set_env_checked(const char *name, const char *value)
 		return -1;
 	}
 	return 0;
-}
-
-/* The pattern as a glob: each conversion becomes '*'. */
-static void pattern_glob(const char *pattern, char *out, size_t len)
-{
-	size_t n = 0;
-
-	for (const char *p = pattern; *p && n + 2 < len; p++) {
-		if (*p == '%' && p[1]) {
-			p++;
-			out[n++] = *p == '%' ? '%' : '*';
-		} else if (*p == '*' || *p == '?' || *p == '[' || *p == '\\') {
-			out[n++] = '\\';
-			out[n++] = *p;
-		} else {
-			out[n++] = *p;
-		}
-	}
-	out[n] = 0;
-}
-
-/* The notices of the process images whose files have been seen: how many were printed. */
-struct image_notes {
-	uint32_t pid;
-	uint64_t start_realtime;
-	uint64_t printed;
-};
-
-/* Prints the notices of the dump at path that were not printed yet for its image (errors
- * excepted: those were written to stderr when they happened). */
-static void print_notices(const char *path, struct image_notes **seen, size_t *nseen)
-{
-	struct inflame_dump_reader r;
-	struct inflame_chunk c;
-	struct image_notes *img = NULL;
-	uint64_t index = 0;
-
-	if (inflame_dump_reader_open(&r, path) < 0)
-		return;
-	for (size_t i = 0; i < *nseen; i++)
-		if ((*seen)[i].pid == r.hdr.pid &&
-		    (*seen)[i].start_realtime == r.hdr.start_realtime)
-			img = &(*seen)[i];
-	if (!img) {
-		struct image_notes *p = realloc(*seen, (*nseen + 1) * sizeof(**seen));
-
-		if (!p) {
-			inflame_dump_reader_close(&r);
-			return;
-		}
-		*seen = p;
-		img = &p[(*nseen)++];
-		*img = (struct image_notes){r.hdr.pid, r.hdr.start_realtime, 0};
-	}
-	while (inflame_dump_reader_next(&r, &c) == 1) {
-		struct inflame_note_iter it;
-		struct inflame_note_rec n;
-
-		if (c.type != INFLAME_CHUNK_NOTES || inflame_dump_notes_begin(&c, &it) < 0)
-			continue;
-		while (inflame_dump_notes_next(&it, &n) == 1) {
-			if (index++ < img->printed || n.level == INFLAME_NOTE_UNPROFILED)
-				continue;
-			fprintf(stderr, "inflame record: pid %" PRIu32 ": ", r.hdr.pid);
-			for (size_t k = 0; k < n.text.n; k++) {
-				unsigned char ch = (unsigned char)n.text.s[k];
-
-				fputc(ch < 0x20 || ch == 0x7f ? '?' : ch, stderr);
-			}
-			fputc('\n', stderr);
-		}
-	}
-	if (index > img->printed)
-		img->printed = index;
-	inflame_dump_reader_close(&r);
-}
-
-/* Did the program already write its notices to stderr (INFLAME_LOG=info or debug)? */
-static int notices_on_stderr(void)
-{
-	const char *v = getenv("INFLAME_LOG");
-	enum inflame_log_level level;
-	char path[INFLAME_OUTPUT_MAX];
-
-	return v && inflame_config_parse_log(v, &level, path, sizeof(path), NULL, 0) == 0 &&
-	       level != INFLAME_LOG_QUIET && !path[0];
-}
-
-static void list_dumps(const char *pattern, time_t since)
-{
-	char g[INFLAME_OUTPUT_MAX * 2 + 8];
-	glob_t gl;
-	struct image_notes *seen = NULL;
-	size_t nseen = 0;
-	int notices = !notices_on_stderr();
-
-	pattern_glob(pattern, g, sizeof(g) - 4);
-	strcat(g, "*"); /* .N suffixes */
-	if (glob(g, 0, NULL, &gl) != 0) {
-		fprintf(stderr, "inflame record: no dump file was written\n");
-		return;
-	}
-	for (size_t i = 0; i < gl.gl_pathc; i++) {
-		struct stat st;
-
-		if (lstat(gl.gl_pathv[i], &st) == 0 && S_ISREG(st.st_mode) &&
-		    st.st_uid == getuid() && st.st_mtime >= since) {
-			fprintf(stderr, "inflame record: wrote %s (%lld bytes)\n", gl.gl_pathv[i],
-				(long long)st.st_size);
-			if (notices)
-				print_notices(gl.gl_pathv[i], &seen, &nseen);
-		}
-	}
-	globfree(&gl);
-	free(seen);
 }
 
 int inflame_cmd_record(int argc, char **argv)
@@ -497,17 +280,17 @@ int inflame_cmd_record(int argc, char **argv)
 		ERR("no command given (usage: inflame record [options] -- COMMAND [ARGS...])\n");
 		return 2;
 	}
-	if (resolve(argv[optind], target, sizeof(target)) < 0) {
+	if (inflame_record_resolve(argv[optind], target, sizeof(target)) < 0) {
 		ERR("%s: command not found\n", argv[optind]);
 		return 127;
 	}
-	switch (check_target(target)) {
-	case 1:
+	switch (inflame_record_check_target(target)) {
+	case INFLAME_TARGET_STATIC:
 		ERR("%s is statically linked: LD_PRELOAD cannot load the profiler into it, so no "
 		    "profile would be written\n",
 		    target);
 		return 1;
-	case 2:
+	case INFLAME_TARGET_SETID:
 		ERR("%s is setuid or setgid: the dynamic loader ignores LD_PRELOAD for it, so no "
 		    "profile would be written\n",
 		    target);
@@ -532,7 +315,7 @@ int inflame_cmd_record(int argc, char **argv)
 					    sizeof(err)) == 0 &&
 	    check_perf_event(cfg.perf_event) < 0)
 		return 1;
-	if (find_preload(lib, sizeof(lib)) < 0) {
+	if (inflame_record_find_preload(lib, sizeof(lib)) < 0) {
 		ERR("cannot find libinflame.so (looked next to this program and in %s); set "
 		    "INFLAME_PRELOAD_LIB\n",
 		    PKGLIBDIR);
@@ -570,7 +353,7 @@ int inflame_cmd_record(int argc, char **argv)
 		}
 	}
 	if (!quiet)
-		list_dumps(output, started);
+		inflame_record_list_dumps(output, started);
 	if (WIFSIGNALED(status)) {
 		struct rlimit no_core = {0, 0};
 		int sig = WTERMSIG(status);

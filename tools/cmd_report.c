@@ -10,8 +10,8 @@
  * Nothing is printed before every input has loaded, so a bad input leaves no partial table.
  */
 #include "commands.h"
-#include "inputopts.h"
-#include "source.h"
+#include "input/inputopts.h"
+#include "input/source.h"
 
 #include <errno.h>
 #include <getopt.h>

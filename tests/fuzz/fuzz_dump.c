@@ -1,11 +1,11 @@
 /* libFuzzer target for the dump reader (lib/dump_read.c) and every view of the dump loader
- * (tools/dumpload.c): any input must load or fail with a one-line error, without crashing,
+ * (tools/input/dumpload.c): any input must load or fail with a one-line error, without crashing,
  * hanging or leaking, and a loaded set must stay consistent. Chunk checksums are recomputed
  * on a copy of the input first, so the fuzzer reaches the payload decoders instead of stopping
  * at the CRC; the untouched input is loaded too. */
 #include "dump_format.h"
-#include "source.h"
-#include "stackset.h"
+#include "input/source.h"
+#include "view/stackset.h"
 
 #include <assert.h>
 #include <stddef.h>

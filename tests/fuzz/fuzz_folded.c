@@ -1,6 +1,6 @@
 /* libFuzzer target for the folded-stacks reader: any input must load without crashing or
  * leaking, and the set must stay consistent (the total is the sum of the stacks). */
-#include "source.h"
+#include "input/source.h"
 
 #include <assert.h>
 #include <stddef.h>

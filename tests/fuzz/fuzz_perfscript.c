@@ -1,6 +1,6 @@
 /* libFuzzer target for the perf script reader: any input, with and without the per-thread
  * and address options, must load without crashing or leaking, into a consistent set. */
-#include "source.h"
+#include "input/source.h"
 
 #include <assert.h>
 #include <stddef.h>

@@ -8,7 +8,7 @@
 #ifndef INFLAME_INPUTOPTS_H
 #define INFLAME_INPUTOPTS_H
 
-#include "source.h"
+#include "input/source.h"
 
 #include <getopt.h>
 

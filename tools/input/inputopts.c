@@ -3,7 +3,7 @@
  * its own options; these are the ones about what to read and how to group it, parsed the same
  * way everywhere so a flag means the same thing in collapse, report and flamegraph.
  */
-#include "inputopts.h"
+#include "input/inputopts.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -16,7 +16,7 @@
  * (inflame__folded_line_strict): prose, code and configuration files have lines that happen to
  * end in a number, but few that also start with a frame and hold no tab or control character.
  */
-#include "source.h"
+#include "input/source.h"
 
 #include <errno.h>
 #include <stdio.h>

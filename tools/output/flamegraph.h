@@ -11,7 +11,7 @@
 #ifndef INFLAME_FLAMEGRAPH_H
 #define INFLAME_FLAMEGRAPH_H
 
-#include "stackset.h"
+#include "view/stackset.h"
 
 #include <stddef.h>
 #include <stdint.h>

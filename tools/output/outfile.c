@@ -6,7 +6,7 @@
  * then ends the process as it would have. SIGXFSZ is ignored, so that a file that outgrows its
  * size limit (ulimit -f) is a write error (EFBIG) like any other.
  */
-#include "outfile.h"
+#include "output/outfile.h"
 
 #include <errno.h>
 #include <signal.h>

@@ -13,7 +13,7 @@
  * standard input is first copied to an unlinked temporary file because the dump reader maps
  * files.
  */
-#include "source.h"
+#include "input/source.h"
 
 #include "dump_read.h"
 

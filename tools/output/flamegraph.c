@@ -27,9 +27,9 @@
  * charts) still adds its delta there rather than losing it, and the delta's share is of the
  * total without --factor's scaling.
  */
-#include "flamegraph.h"
+#include "output/flamegraph.h"
 
-#include "flamegraph_js.h"
+#include "output/flamegraph_js.h"
 
 #include <errno.h>
 #include <math.h>

@@ -33,10 +33,10 @@
  * records are used); a torn tail ends the walk with what came before. All tables grow with
  * records actually present in the file, which the reader bounds by the file's size.
  */
-#include "coverage.h"
+#include "view/coverage.h"
 #include "dump_read.h"
-#include "source.h"
-#include "symbolize.h"
+#include "input/source.h"
+#include "symbols/symbolize.h"
 
 #include <errno.h>
 #include <inttypes.h>

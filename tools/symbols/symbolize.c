@@ -29,7 +29,7 @@
  * return addresses), holding an offset into the name pool and a name count; a cached entry's
  * names are stored consecutively in the pool, NUL-terminated, innermost first.
  */
-#include "symbolize.h"
+#include "symbols/symbolize.h"
 
 #include <elfutils/libdw.h>
 #include <elfutils/libdwelf.h>

@@ -15,7 +15,7 @@
  * in pieces that end at line boundaries; a sample in progress when a piece ends continues
  * with the next one.
  */
-#include "source.h"
+#include "input/source.h"
 
 #include <errno.h>
 #include <stdio.h>

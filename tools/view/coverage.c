@@ -4,7 +4,7 @@
  * thread's last (flagged exited): then the tid is a new thread's. The tables are small (one
  * entry per thread of the process), so lookups are linear from the end.
  */
-#include "coverage.h"
+#include "view/coverage.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -10,7 +10,7 @@
 #ifndef INFLAME_SOURCE_H
 #define INFLAME_SOURCE_H
 
-#include "stackset.h"
+#include "view/stackset.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -14,7 +14,7 @@
  * records were made (kept in each record, so that sorting needs not move them), allocated on
  * the first differential add.
  */
-#include "stackset.h"
+#include "view/stackset.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,0 +1,131 @@
+/*
+ * The run's dump files and their notices (dumps.h). Notices are read with the validating
+ * reader; a file that does not open is listed without them.
+ */
+#include "record/dumps.h"
+#include "config.h"
+#include "dump_read.h"
+
+#include <glob.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The pattern as a glob: each conversion becomes '*'. */
+static void pattern_glob(const char *pattern, char *out, size_t len)
+{
+	size_t n = 0;
+
+	for (const char *p = pattern; *p && n + 2 < len; p++) {
+		if (*p == '%' && p[1]) {
+			p++;
+			out[n++] = *p == '%' ? '%' : '*';
+		} else if (*p == '*' || *p == '?' || *p == '[' || *p == '\\') {
+			out[n++] = '\\';
+			out[n++] = *p;
+		} else {
+			out[n++] = *p;
+		}
+	}
+	out[n] = 0;
+}
+
+/* The notices of the process images whose files have been seen: how many were printed. */
+struct image_notes {
+	uint32_t pid;
+	uint64_t start_realtime;
+	uint64_t printed;
+};
+
+/* Prints the notices of the dump at path that were not printed yet for its image (errors
+ * excepted: those were written to stderr when they happened). */
+static void print_notices(const char *path, struct image_notes **seen, size_t *nseen)
+{
+	struct inflame_dump_reader r;
+	struct inflame_chunk c;
+	struct image_notes *img = NULL;
+	uint64_t index = 0;
+
+	if (inflame_dump_reader_open(&r, path) < 0)
+		return;
+	for (size_t i = 0; i < *nseen; i++)
+		if ((*seen)[i].pid == r.hdr.pid &&
+		    (*seen)[i].start_realtime == r.hdr.start_realtime)
+			img = &(*seen)[i];
+	if (!img) {
+		struct image_notes *p = realloc(*seen, (*nseen + 1) * sizeof(**seen));
+
+		if (!p) {
+			inflame_dump_reader_close(&r);
+			return;
+		}
+		*seen = p;
+		img = &p[(*nseen)++];
+		*img = (struct image_notes){r.hdr.pid, r.hdr.start_realtime, 0};
+	}
+	while (inflame_dump_reader_next(&r, &c) == 1) {
+		struct inflame_note_iter it;
+		struct inflame_note_rec n;
+
+		if (c.type != INFLAME_CHUNK_NOTES || inflame_dump_notes_begin(&c, &it) < 0)
+			continue;
+		while (inflame_dump_notes_next(&it, &n) == 1) {
+			if (index++ < img->printed || n.level == INFLAME_NOTE_UNPROFILED)
+				continue;
+			fprintf(stderr, "inflame record: pid %" PRIu32 ": ", r.hdr.pid);
+			for (size_t k = 0; k < n.text.n; k++) {
+				unsigned char ch = (unsigned char)n.text.s[k];
+
+				fputc(ch < 0x20 || ch == 0x7f ? '?' : ch, stderr);
+			}
+			fputc('\n', stderr);
+		}
+	}
+	if (index > img->printed)
+		img->printed = index;
+	inflame_dump_reader_close(&r);
+}
+
+/* Did the program already write its notices to stderr (INFLAME_LOG=info or debug)? */
+static int notices_on_stderr(void)
+{
+	const char *v = getenv("INFLAME_LOG");
+	enum inflame_log_level level;
+	char path[INFLAME_OUTPUT_MAX];
+
+	return v && inflame_config_parse_log(v, &level, path, sizeof(path), NULL, 0) == 0 &&
+	       level != INFLAME_LOG_QUIET && !path[0];
+}
+
+void inflame_record_list_dumps(const char *pattern, time_t since)
+{
+	char g[INFLAME_OUTPUT_MAX * 2 + 8];
+	glob_t gl;
+	struct image_notes *seen = NULL;
+	size_t nseen = 0;
+	int notices = !notices_on_stderr();
+
+	pattern_glob(pattern, g, sizeof(g) - 4);
+	strcat(g, "*"); /* .N suffixes */
+	if (glob(g, 0, NULL, &gl) != 0) {
+		fprintf(stderr, "inflame record: no dump file was written\n");
+		return;
+	}
+	for (size_t i = 0; i < gl.gl_pathc; i++) {
+		struct stat st;
+
+		if (lstat(gl.gl_pathv[i], &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_uid == getuid() && st.st_mtime >= since) {
+			fprintf(stderr, "inflame record: wrote %s (%lld bytes)\n", gl.gl_pathv[i],
+				(long long)st.st_size);
+			if (notices)
+				print_notices(gl.gl_pathv[i], &seen, &nseen);
+		}
+	}
+	globfree(&gl);
+	free(seen);
+}
