@@ -71,7 +71,7 @@ printf '\n  \n\n' >"$T/blank"
 "$I" record -q -e cpu -o "$T/prof.ifl" -- /bin/true 2>"$T/rec.err"
 [ -f "$T/prof.ifl" ] && ok "a dump to work on" || fail "a dump to work on: $(cat "$T/rec.err")"
 
-for cmd in collapse flamegraph report; do
+for cmd in collapse flamegraph report pprof; do
 	# Where the output goes (report prints to standard output only).
 	o="-o" x="$T/out.d/x"
 	[ $cmd = report ] && o="--top" x=5
@@ -80,6 +80,9 @@ for cmd in collapse flamegraph report; do
 	report) "$I" report "$T/a.folded" --top 1 >"$T/stdout" 2>"$T/stderr" &&
 		[ "$(grep -c '%' "$T/stdout")" = 2 ] && ok "report INPUT --top 1" ||
 		fail "report INPUT --top 1: $(cat "$T/stderr")" ;;
+	pprof) rm -f "$T/o"
+		"$I" pprof "$T/a.folded" -o "$T/o" --no-comm 2>"$T/stderr"
+		[ -s "$T/o" ] && ok "pprof INPUT -o OUT" || fail "pprof INPUT -o OUT: $(cat "$T/stderr")" ;;
 	*) rm -f "$T/o"
 		"$I" $cmd "$T/a.folded" -o "$T/o" --keep-order 2>"$T/stderr" ||
 			[ $cmd = flamegraph ] && "$I" $cmd "$T/a.folded" -o "$T/o" --width 600 2>"$T/stderr"
@@ -218,7 +221,7 @@ expect 1 "inflame flamegraph: $T/flat.txt is perf script output without call sta
 # --help of each command lists the options its section of the man page describes, and only
 # those.
 sed 's/\\-/-/g; s/\\f[BIRP]//g' "$S/doc/inflame.1" >"$T/man"
-for cmd in record info collapse report flamegraph; do
+for cmd in record info collapse report flamegraph pprof; do
 	"$I" $cmd --help >"$T/help" 2>&1 || fail "$cmd --help exits 0"
 	awk -v c="$cmd" '/^\.SS /{ on = ($0 ~ "^\\.SS inflame " c " ") } /^\.SH/{ on = 0 } on' "$T/man" >"$T/section"
 	[ -s "$T/section" ] || fail "no section for $cmd in inflame(1)"

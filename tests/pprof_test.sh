@@ -1,0 +1,126 @@
+#!/bin/sh
+# inflame pprof: the profile.proto it writes, read by two readers that share no code with the
+# encoder: tests/pprof_decode.py (the wire format by hand: structure, ids, strings, labels,
+# totals) and Go's own `go tool pprof` (Debian's golang-go, installed by ./bootstrap; the
+# comparisons with it are skipped with a message only when it is missing). For every event
+# (cpu, wall, alloc, alloc-count, live, live-count) both must agree with inflame collapse on
+# the total and with inflame report on the top function; threads and the process must be
+# labels; hostile names must come out as valid UTF-8 without control characters.
+set -u
+B=${INFLAME_BUILDDIR:-.}
+S=${INFLAME_SRCDIR:-.}
+I="$(cd "$B" && pwd)/inflame"
+D="python3 $S/tests/pprof_decode.py"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+
+GO=
+if command -v go >/dev/null 2>&1; then GO=go
+elif [ -x /usr/lib/go/bin/go ]; then GO=/usr/lib/go/bin/go
+else echo "note: go (Debian's golang-go) is not installed: the go tool pprof checks are skipped; ./bootstrap installs it"
+fi
+export HOME="$T" PPROF_TMPDIR="$T" GOCACHE="$T/gocache"
+
+"$I" record -q -e cpu,wall -F 499 -o "$T/threads.ifl" -- "$B/tests/progs/threads" 0.4 >/dev/null 2>"$T/rec.err" ||
+	fail "record threads: $(cat "$T/rec.err")"
+"$I" record -q -e cpu,alloc --alloc-rate 1 -o "$T/allocs.ifl" -- "$B/tests/progs/allocs" sites 300 \
+	>/dev/null 2>"$T/rec.err" || fail "record allocs: $(cat "$T/rec.err")"
+
+"$I" pprof "$T/threads.ifl" -o "$T/threads.pb.gz" 2>"$T/err" || fail "pprof threads: $(cat "$T/err")"
+"$I" pprof "$T/allocs.ifl" -o "$T/allocs.pb.gz" 2>"$T/err" || fail "pprof allocs: $(cat "$T/err")"
+for p in threads allocs; do
+	$D "$T/$p.pb.gz" >"$T/$p.dec" 2>&1 && ok "$p: decoded: $(tail -1 "$T/$p.dec")" ||
+		fail "$p: decoder: $(cat "$T/$p.dec")"
+done
+
+# Sample types and period.
+grep -q '^samples/count ' "$T/threads.dec" && grep -q '^cpu/nanoseconds ' "$T/threads.dec" &&
+	grep -q '^wall/nanoseconds ' "$T/threads.dec" && grep -q '^period cpu/nanoseconds 2004008$' "$T/threads.dec" &&
+	ok "threads: samples, cpu, wall; period 1/499 s" || fail "threads: types: $(cat "$T/threads.dec")"
+for t in alloc_objects/count alloc_space/bytes inuse_objects/count inuse_space/bytes; do
+	grep -q "^$t " "$T/allocs.dec" || fail "allocs: no $t: $(cat "$T/allocs.dec")"
+done
+# Labels: every thread of the program by name and id, and the process.
+grep -q '^label thread_name threads,work1,work2,work3$' "$T/threads.dec" &&
+	[ "$(grep '^label thread_id ' "$T/threads.dec" | tr ',' '\n' | wc -l)" = 4 ] &&
+	grep -q '^label pid [0-9][0-9]*$' "$T/threads.dec" && ok "threads: thread and pid labels" ||
+	fail "threads: labels: $(grep label "$T/threads.dec")"
+
+# check EVENT DUMP TYPE MUL: totals and top function of one view against collapse and report.
+check() {
+	ev=$1 f=$2 type=$3 mul=$4
+	want=$("$I" collapse --event "$ev" "$T/$f.ifl" | awk '{ s += $NF } END { printf "%.0f", s * '"$mul"' }')
+	got=$($D "$T/$f.pb.gz" | awk -v t="$type" '$1 ~ "^" t "/" { print $2 }')
+	[ -n "$want" ] && [ "$want" = "$got" ] && ok "$ev: decoder total $got = collapse's" ||
+		fail "$ev: decoder total $got, collapse $want"
+	"$I" report --event "$ev" -n 2 "$T/$f.ifl" | sed -n '3,4p' >"$T/rep"
+	top=$(sed -n 1p "$T/rep" | sed 's/.*%  *[0-9.]* *[KMGTiB]*  //')
+	ties=$(awk '{ print $1 }' "$T/rep" | uniq -d)
+	dtop=$($D "$T/$f.pb.gz" --self 1 --column "$type" | awk '/^function /{ sub(/^function /, ""); sub(/ [0-9]+$/, ""); print }')
+	if [ -n "$ties" ]; then
+		ok "$ev: top functions tie in report; not compared"
+	else
+		[ "$top" = "$dtop" ] && ok "$ev: decoder's top function $dtop = report's" ||
+			fail "$ev: decoder's top function '$dtop', report's '$top'"
+	fi
+	[ -n "$GO" ] || return 0
+	$GO tool pprof -sample_index="$type" -raw "$T/$f.pb.gz" >"$T/raw" 2>"$T/goerr" ||
+		{ fail "$ev: go tool pprof -raw: $(cat "$T/goerr")"; return 0; }
+	# -raw: a header of the types, then one line per sample "v1 v2 ...: locations".
+	col=$(awk '/^Samples:/{ getline; for (i = 1; i <= NF; i++) { t = $i; sub(/\/.*/, "", t); if (t == "'"$type"'") print i } exit }' "$T/raw")
+	gtot=$(awk -v c="$col" '/^Samples:/{ on = 1; getline; next } /^Locations/{ on = 0 } on && /:/{ split($0, a, ":"); split(a[1], v, " "); s += v[c] } END { printf "%.0f", s }' "$T/raw")
+	[ "$gtot" = "$want" ] && ok "$ev: go tool pprof -raw total $gtot" ||
+		fail "$ev: go tool pprof -raw total $gtot, collapse $want"
+	$GO tool pprof -sample_index="$type" -top -nodecount=1 "$T/$f.pb.gz" >"$T/top" 2>"$T/goerr" ||
+		{ fail "$ev: go tool pprof -top: $(cat "$T/goerr")"; return 0; }
+	gtop=$(tail -1 "$T/top" | awk '{ print $NF }')
+	if [ -z "$ties" ]; then
+		[ "$gtop" = "$top" ] && ok "$ev: go tool pprof -top: $gtop first, as in report" ||
+			fail "$ev: go tool pprof -top: '$gtop' first, report '$top' ($(cat "$T/top"))"
+	fi
+}
+check cpu threads samples 1
+check cpu threads cpu 2004008
+check wall threads wall 2004008
+check alloc allocs alloc_space 1
+check alloc-count allocs alloc_objects 1
+check live allocs inuse_space 1
+check live-count allocs inuse_objects 1
+
+# --event keeps that event's types only.
+"$I" pprof --event wall "$T/threads.ifl" -o "$T/w.pb.gz" && $D "$T/w.pb.gz" >"$T/w.dec" &&
+	[ "$(grep -c '/' "$T/w.dec")" = 2 ] && grep -q '^wall/nanoseconds ' "$T/w.dec" &&
+	ok "--event wall: wall only" || fail "--event wall: $(cat "$T/w.dec")"
+"$I" pprof --event cpu --tid=999999 "$T/threads.ifl" -o "$T/x.pb.gz" 2>"$T/err"
+[ $? = 1 ] && [ ! -e "$T/x.pb.gz" ] && grep -q "no cpu samples of thread 999999" "$T/err" &&
+	ok "a filter that keeps nothing: refused, no file" || fail "empty filter: $(cat "$T/err")"
+
+# Hostile names: invalid UTF-8, control characters, quotes and markup, a long name, Unicode.
+long=$(head -c 3000 /dev/zero | tr '\0' 'x')
+printf 'main;bad\377\376utf8 5\nmain;ctl\001\033[31mred 7\nmain;"q"<tag>&amp;\\ 3\nmain;%s 2\nmain;h\303\251llo\342\202\254 4\nmain;over\300\257long 1\n' \
+	"$long" >"$T/hostile.folded"
+"$I" pprof "$T/hostile.folded" -o "$T/h.pb.gz" 2>"$T/err" || fail "pprof hostile: $(cat "$T/err")"
+$D "$T/h.pb.gz" --self 10 >"$T/h.dec" 2>&1 && ok "hostile names: decoded, valid UTF-8" ||
+	fail "hostile names: $(cat "$T/h.dec")"
+grep -q '^samples/count 22$' "$T/h.dec" && grep -q '^function héllo€ 4$' "$T/h.dec" &&
+	grep -q '^function bad??utf8 5$' "$T/h.dec" && grep -q '^function over??long 1$' "$T/h.dec" &&
+	grep -q "^function x\{3000\} 2\$" "$T/h.dec" && ok "hostile names: kept or replaced by ?" ||
+	fail "hostile names: $(cut -c1-100 "$T/h.dec")"
+if [ -n "$GO" ]; then
+	$GO tool pprof -top "$T/h.pb.gz" >"$T/top" 2>"$T/goerr" && grep -q 'héllo€' "$T/top" &&
+		ok "hostile names: go tool pprof reads them" || fail "hostile: go: $(cat "$T/goerr")"
+fi
+
+# Several inputs: one profile.
+"$I" pprof "$T/threads.ifl" "$T/allocs.ifl" -o "$T/both.pb.gz" 2>"$T/err" && $D "$T/both.pb.gz" >"$T/both.dec" &&
+	[ "$(grep -c '^label pid' "$T/both.dec")" = 1 ] && [ "$(grep '^label pid' "$T/both.dec" | tr ',' '\n' | wc -l)" = 2 ] &&
+	ok "two dumps: one profile, two pids" || fail "two dumps: $(cat "$T/err" "$T/both.dec")"
+
+if [ $fails -gt 0 ]; then
+	echo "$fails failure(s)"
+	exit 1
+fi
+echo "all passed"
