@@ -13,5 +13,6 @@ int inflame_cmd_collapse(int argc, char **argv);
 int inflame_cmd_report(int argc, char **argv);
 int inflame_cmd_flamegraph(int argc, char **argv);
 int inflame_cmd_pprof(int argc, char **argv);
+int inflame_cmd_diff(int argc, char **argv);
 
 #endif

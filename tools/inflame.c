@@ -18,6 +18,7 @@ static const struct {
     {"collapse", inflame_cmd_collapse, "write folded stacks (dumps, folded, perf script)"},
     {"report", inflame_cmd_report, "print functions by self and total share"},
     {"flamegraph", inflame_cmd_flamegraph, "write an interactive SVG flame graph"},
+    {"diff", inflame_cmd_diff, "compare two profiles; a CI gate on share growth"},
     {"pprof", inflame_cmd_pprof, "write a pprof profile (gzip profile.proto)"},
 };
 
