@@ -221,7 +221,7 @@ expect 1 "inflame flamegraph: $T/flat.txt is perf script output without call sta
 # --help of each command lists the options its section of the man page describes, and only
 # those.
 sed 's/\\-/-/g; s/\\f[BIRP]//g' "$S/doc/inflame.1" >"$T/man"
-for cmd in record info collapse report flamegraph pprof diff; do
+for cmd in record info collapse report flamegraph pprof diff push; do
 	"$I" $cmd --help >"$T/help" 2>&1 || fail "$cmd --help exits 0"
 	awk -v c="$cmd" '/^\.SS /{ on = ($0 ~ "^\\.SS inflame " c " ") } /^\.SH/{ on = 0 } on' "$T/man" >"$T/section"
 	[ -s "$T/section" ] || fail "no section for $cmd in inflame(1)"

@@ -14,5 +14,6 @@ int inflame_cmd_report(int argc, char **argv);
 int inflame_cmd_flamegraph(int argc, char **argv);
 int inflame_cmd_pprof(int argc, char **argv);
 int inflame_cmd_diff(int argc, char **argv);
+int inflame_cmd_push(int argc, char **argv);
 
 #endif

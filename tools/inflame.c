@@ -20,6 +20,7 @@ static const struct {
     {"flamegraph", inflame_cmd_flamegraph, "write an interactive SVG flame graph"},
     {"diff", inflame_cmd_diff, "compare two profiles; a CI gate on share growth"},
     {"pprof", inflame_cmd_pprof, "write a pprof profile (gzip profile.proto)"},
+    {"push", inflame_cmd_push, "send dumps to Pyroscope's ingest API (--watch DIR)"},
 };
 
 static void usage(FILE *f)
