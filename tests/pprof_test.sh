@@ -7,6 +7,8 @@
 # the total and with inflame report on the top function; threads and the process must be
 # labels; hostile names must come out as valid UTF-8 without control characters.
 set -u
+command -v python3 >/dev/null 2>&1 ||
+	{ echo "SKIP: python3 (installed by ./bootstrap) is missing: the readers of these tests need it"; exit 77; }
 B=${INFLAME_BUILDDIR:-.}
 S=${INFLAME_SRCDIR:-.}
 I="$(cd "$B" && pwd)/inflame"

@@ -5,6 +5,8 @@
 # Also: refusals (a 500, no server, bad usage), and --watch sending each complete dump once,
 # skipping incomplete ones and other files, keeping or deleting what it sent.
 set -u
+command -v python3 >/dev/null 2>&1 ||
+	{ echo "SKIP: python3 (installed by ./bootstrap) is missing: the readers of these tests need it"; exit 77; }
 B=${INFLAME_BUILDDIR:-.}
 S=${INFLAME_SRCDIR:-.}
 I="$(cd "$B" && pwd)/inflame"
