@@ -10,7 +10,7 @@ secs=${FUZZ_CHECK_SECONDS:-2}
 work=$(mktemp -d /tmp/inflame-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT INT TERM
 ran=0
-for t in folded perfscript dump config; do
+for t in folded perfscript dump config ehframe; do
 	f="$B/tests/fuzz/fuzz-$t"
 	[ -x "$f" ] || continue
 	mkdir -p "$work/$t"
