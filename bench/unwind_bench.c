@@ -4,12 +4,16 @@
  * interrupts the benchmark's own code, not libc); its handler walks the stack from the signal
  * context with one of the preload's unwinders (compiled in from preload/: the same code and
  * the same policy as in libinflame.so) and times the walk with CLOCK_MONOTONIC. Prints one
- * line per unwinder and depth: frames found, median and 99th percentile in ns.
+ * line per unwinder and depth: frames found, median and 99th percentile in ns, and the same
+ * per frame. The unwinders are the three modes (fp, dwarf: inflame's own tables with libunwind
+ * as fallback, auto), and the two DWARF walkers alone: inflame's tables ("tables") and
+ * libunwind ("libunwind"), side by side, with their ratio per frame.
  *
  * Built twice: with frame pointers (bench/unwind-bench-fp), where auto should pick frame
  * pointers, and without (bench/unwind-bench-nofp), where auto must pick DWARF and the
  * frame-pointer walk finds almost nothing.
  */
+#include "log.h"
 #include "modules.h"
 #include "unwind.h"
 #include "writer.h"
@@ -33,13 +37,21 @@ void inflame_writer_request(int what)
 	(void)what;
 }
 
+void inflame_log(enum inflame_log_level level, const char *fmt, ...)
+{
+	(void)level;
+	(void)fmt;
+}
+
 int inflame__real_dl_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void *), void *arg)
 {
 	return dl_iterate_phdr(cb, arg);
 }
 
 static struct inflame_thread th;
-static enum inflame_unwind mode;
+/* The walker timed: one of the modes, or one DWARF walker alone. */
+enum walker { W_FP, W_DWARF, W_AUTO, W_TABLES, W_LIBUNWIND, NWALKERS };
+static enum walker walker;
 static uint64_t samples[RUNS], frames[MAXFR];
 static volatile size_t nsamples, nframes; /* written by the handler */
 volatile unsigned long sink;
@@ -60,7 +72,26 @@ static void handler(int sig, siginfo_t *si, void *uc)
 	(void)sig;
 	(void)si;
 	t0 = now_ns();
-	nframes = inflame_unwind_pick(mode, &th, uc, 0, frames, MAXFR, &truncated);
+	switch (walker) {
+	case W_FP:
+		nframes =
+		    inflame_unwind_pick(INFLAME_UNWIND_FP, &th, uc, 0, frames, MAXFR, &truncated);
+		break;
+	case W_DWARF:
+		nframes = inflame_unwind_pick(INFLAME_UNWIND_DWARF, &th, uc, 0, frames, MAXFR,
+					      &truncated);
+		break;
+	case W_AUTO:
+		nframes =
+		    inflame_unwind_pick(INFLAME_UNWIND_AUTO, &th, uc, 0, frames, MAXFR, &truncated);
+		break;
+	case W_TABLES:
+		nframes = inflame_unwind_table_context(uc, &th, frames, MAXFR, &truncated);
+		break;
+	default:
+		nframes = inflame_unwind_dwarf_context(uc, frames, MAXFR, &truncated);
+		break;
+	}
 	t1 = now_ns();
 	if (nsamples < RUNS)
 		samples[nsamples++] = t1 - t0;
@@ -103,10 +134,9 @@ static int cmp(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	static const int depths[] = {8, 32, 128};
-	static const enum inflame_unwind modes[] = {INFLAME_UNWIND_FP, INFLAME_UNWIND_DWARF,
-						    INFLAME_UNWIND_AUTO};
-	static const char *const names[] = {"fp", "dwarf", "auto"};
+	static const char *const names[] = {"fp", "dwarf", "auto", "tables", "libunwind"};
 	const char *variant = argc > 1 ? argv[1] : "?";
+	double per_frame[NWALKERS][3];
 	struct sigaction sa;
 	pthread_attr_t a;
 	void *lo;
@@ -116,6 +146,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "unwind-bench: cannot load libunwind\n");
 		return 1;
 	}
+	inflame_modules_want_tables(INFLAME_UNWIND_DWARF);
 	inflame_modules_refresh(1);
 	printf("%-9s this program %s frame pointers (as auto sees it)\n", variant,
 	       inflame_modules_code_flags((uintptr_t)recurse) & INFLAME_MOD_FP ? "has" : "has no");
@@ -127,17 +158,27 @@ int main(int argc, char **argv)
 	sa.sa_sigaction = handler;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigaction(SIGPROF, &sa, NULL);
-	for (size_t m = 0; m < 3; m++) {
+	for (int w = 0; w < NWALKERS; w++) {
 		for (size_t d = 0; d < 3; d++) {
-			mode = modes[m];
+			size_t nf;
+
+			walker = (enum walker)w;
 			nsamples = 0;
 			sink += recurse(depths[d]);
+			nf = nframes ? nframes : 1;
 			qsort(samples, RUNS, sizeof(samples[0]), cmp);
-			printf("%-9s %-6s depth %3d: %3zu frames, median %6llu ns, p99 %6llu ns\n",
-			       variant, names[m], depths[d], nframes,
+			per_frame[w][d] = (double)samples[nsamples / 2] / (double)nf;
+			printf("%-9s %-9s depth %3d: %3zu frames, median %6llu ns, p99 %6llu ns; "
+			       "per frame median %6.1f ns, p99 %6.1f ns\n",
+			       variant, names[w], depths[d], nframes,
 			       (unsigned long long)samples[nsamples / 2],
-			       (unsigned long long)samples[nsamples * 99 / 100]);
+			       (unsigned long long)samples[nsamples * 99 / 100], per_frame[w][d],
+			       (double)samples[nsamples * 99 / 100] / (double)nf);
 		}
 	}
+	for (size_t d = 0; d < 3; d++)
+		printf("%-9s depth %3d: libunwind / tables per frame %.1fx (target: tables <= 30 "
+		       "ns median)\n",
+		       variant, depths[d], per_frame[W_LIBUNWIND][d] / per_frame[W_TABLES][d]);
 	return 0;
 }

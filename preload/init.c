@@ -264,10 +264,10 @@ static void atfork_child(void)
 	atomic_store(&inflame__prof.threads_dropped, 0);
 	/* Another thread may have been inside libunwind, holding its lock, when the process
 	 * forked: in the child that lock is never released, and a DWARF walk would wait for it
-	 * forever. The child of a process with threads walks with frame pointers only. (The
+	 * forever. The child of a process with threads walks without libunwind. (The
 	 * flag is read before inflame_alloc_after_fork_child() resets it.) */
 	if (__atomic_load_n(&inflame__alloc_threads, __ATOMIC_RELAXED))
-		inflame__prof.cfg.unwind = INFLAME_UNWIND_FP;
+		inflame_unwind_dwarf_off(); /* the tables, which take no lock, still walk */
 	inflame_wall_after_fork_child();
 	inflame_thread_after_fork_child();
 	inflame_alloc_after_fork_child();
@@ -352,11 +352,11 @@ static void setup(void)
 		inflame_log_unprofiled("cannot set up sampling; this program runs unprofiled");
 		return;
 	}
-	if (c->unwind != INFLAME_UNWIND_FP && inflame_unwind_dwarf_init() < 0) {
-		inflame_log(INFLAME_LOG_INFO, "cannot load libunwind; stacks are walked with frame "
-					      "pointers only");
-		c->unwind = INFLAME_UNWIND_FP;
-	}
+	if (c->unwind != INFLAME_UNWIND_FP && inflame_unwind_dwarf_init() < 0)
+		inflame_log(INFLAME_LOG_INFO,
+			    "cannot load libunwind; where inflame's unwind tables "
+			    "have no rule, stacks go on by frame pointers");
+	inflame_modules_want_tables(c->unwind);
 	if (install_handlers() < 0) {
 		inflame_log_unprofiled("cannot install the sampling signal handler; this program "
 				       "runs unprofiled");

@@ -7,16 +7,25 @@
  * to know about its object, decided here in the writer thread whenever the map is rebuilt (an
  * object was loaded or unloaded), never per sample: whether its code was built with frame
  * pointers (fpscan.h, a few hundred reads of the object's mapped memory) and whether it is the
- * dynamic loader (where the DWARF unwinder must never start).
+ * dynamic loader (where libunwind must never start).
+ *
+ * The same map answers the unwinder's one question per frame (inflame_modules_lookup): which
+ * object holds this address, and its unwind table (ehframe.h), built here from the object's
+ * .eh_frame (or its file's .debug_frame) when the mode asks for one. Tables are kept in a
+ * cache by build-id and never unmapped, so a walk that read a pointer to one before its object
+ * was closed still reads a table, and an object loaded again costs nothing.
  */
 #include "modules.h"
 
 #include "fpscan.h"
+#include "log.h"
 #include "profiler.h"
 #include "writer.h"
 
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <limits.h>
 #include <link.h>
 #include <stdatomic.h>
@@ -35,12 +44,28 @@ struct module {
 	uint8_t build_id[64];
 	size_t build_id_len;
 	unsigned flags; /* INFLAME_MOD_* */
+	const struct inflame_eh_table *tab;
 };
 
 struct range {
-	uintptr_t lo, hi;
+	uintptr_t lo, hi, base;
+	const struct inflame_eh_table *tab;
 	unsigned flags;
 };
+
+/* Unwind tables by object: build-id (or path) and where its unwind information lies. */
+#define MAX_TABLES	 1024
+#define TABLES_MAX_BYTES ((uint64_t)256 << 20)
+#define TABLE_NOTES_MAX	 16 /* notices about tables with refused rows, per process */
+struct tabent {
+	uint64_t key, where;
+	const struct inflame_eh_table *tab; /* NULL: none could be built */
+};
+static struct tabent *tabents;
+static size_t ntabents;
+static enum inflame_unwind tables_mode = INFLAME_UNWIND_FP;
+static struct inflame_tables_stats tstats;
+static unsigned table_notes;
 
 static struct module *mods;
 static size_t nmods;
@@ -111,6 +136,157 @@ static int in_load(const struct dl_phdr_info *info, uintptr_t vaddr, size_t len)
 	return 0;
 }
 
+void inflame_modules_want_tables(enum inflame_unwind mode)
+{
+	tables_mode = mode;
+}
+
+void inflame_modules_tables_stats(struct inflame_tables_stats *st)
+{
+	*st = tstats;
+}
+
+static uint64_t hash(const void *p, size_t n, uint64_t h)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* The table of .eh_frame as mapped: found through PT_GNU_EH_FRAME, read up to the end of the
+ * loaded segment holding it (the section ends with a zero terminator). *where: its address. */
+static int table_mapped(const struct dl_phdr_info *info, struct inflame_eh_table **out,
+			uint64_t *where)
+{
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uint64_t ev;
+
+		if (ph->p_type != PT_GNU_EH_FRAME || !in_load(info, ph->p_vaddr, ph->p_memsz))
+			continue;
+		if (inflame_ehframe_hdr((const uint8_t *)(info->dlpi_addr + ph->p_vaddr),
+					ph->p_memsz, ph->p_vaddr, &ev) < 0)
+			return -EINVAL;
+		*where = ev;
+		for (int j = 0; j < info->dlpi_phnum; j++) {
+			const ElfW(Phdr) *q = &info->dlpi_phdr[j];
+
+			if (q->p_type == PT_LOAD && ev >= q->p_vaddr &&
+			    ev < q->p_vaddr + q->p_filesz) {
+				struct inflame_eh_src src = {
+				    (const uint8_t *)(info->dlpi_addr + ev),
+				    (size_t)(q->p_vaddr + q->p_filesz - ev), ev, 0,
+				    INFLAME_EH_NATIVE};
+
+				return inflame_ehframe_build(&src, out);
+			}
+		}
+		return -EINVAL;
+	}
+	return -ENOENT;
+}
+
+/* The table of the file's .debug_frame (an object without .eh_frame). */
+static int table_file(const char *path, struct inflame_eh_table **out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret = -ENOENT;
+	struct stat st;
+	const uint8_t *f = MAP_FAILED;
+	const ElfW(Ehdr) * eh;
+	const ElfW(Shdr) * sh;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || st.st_size < (off_t)sizeof(*eh))
+		goto done;
+	f = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (f == MAP_FAILED)
+		goto done;
+	eh = (const ElfW(Ehdr) *)f;
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_shentsize != sizeof(ElfW(Shdr)) || eh->e_shoff > (uint64_t)st.st_size ||
+	    (uint64_t)eh->e_shnum * sizeof(ElfW(Shdr)) > (uint64_t)st.st_size - eh->e_shoff ||
+	    eh->e_shstrndx >= eh->e_shnum)
+		goto done;
+	sh = (const ElfW(Shdr) *)(f + eh->e_shoff);
+	for (unsigned i = 0; i < eh->e_shnum; i++) {
+		const ElfW(Shdr) *names = &sh[eh->e_shstrndx];
+
+		if (sh[i].sh_type != SHT_PROGBITS || (sh[i].sh_flags & SHF_COMPRESSED) ||
+		    names->sh_offset > (uint64_t)st.st_size || sh[i].sh_name >= names->sh_size ||
+		    names->sh_size > (uint64_t)st.st_size - names->sh_offset ||
+		    sh[i].sh_offset > (uint64_t)st.st_size ||
+		    sh[i].sh_size > (uint64_t)st.st_size - sh[i].sh_offset)
+			continue;
+		if (strncmp((const char *)f + names->sh_offset + sh[i].sh_name, ".debug_frame",
+			    names->sh_size - sh[i].sh_name) == 0) {
+			struct inflame_eh_src src = {f + sh[i].sh_offset, (size_t)sh[i].sh_size, 0,
+						     1, INFLAME_EH_NATIVE};
+
+			ret = inflame_ehframe_build(&src, out);
+			break;
+		}
+	}
+done:
+	if (f != MAP_FAILED)
+		munmap((void *)f, (size_t)st.st_size);
+	close(fd);
+	return ret;
+}
+
+/* The unwind table of m (loaded as info, named name): from the cache, or built now. */
+static const struct inflame_eh_table *table_for(const struct dl_phdr_info *info,
+						const struct module *m, const char *name)
+{
+	/* without a build-id: the path and the code's size */
+	uint64_t key = m->build_id_len ? hash(m->build_id, m->build_id_len, 0xcbf29ce484222325ull)
+				       : hash(name, strlen(name), 0x84222325cbf29ce4ull) ^
+					     (uint64_t)(m->hi - m->lo);
+	uint64_t where = 0;
+	struct inflame_eh_table *t = NULL;
+	int ret;
+
+	for (size_t i = 0; i < ntabents; i++)
+		if (tabents[i].key == key)
+			return tabents[i].tab;
+	if (!tabents) {
+		void *p = mmap(NULL, sizeof(struct tabent) * MAX_TABLES, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			return NULL;
+		tabents = p;
+	}
+	if (ntabents == MAX_TABLES || tstats.bytes > TABLES_MAX_BYTES) {
+		tstats.without++;
+		return NULL;
+	}
+	ret = table_mapped(info, &t, &where);
+	if (ret == -ENOENT && name[0] == '/')
+		ret = table_file(name, &t);
+	tabents[ntabents].key = key;
+	tabents[ntabents].where = where;
+	tabents[ntabents].tab = ret == 0 ? t : NULL;
+	ntabents++;
+	if (ret < 0) {
+		tstats.without++;
+		return NULL;
+	}
+	tstats.with++;
+	tstats.refused += t->st.refused;
+	tstats.bytes += t->map_len;
+	if ((t->st.refused || t->st.bad) && table_notes < TABLE_NOTES_MAX) {
+		table_notes++;
+		inflame_log(INFLAME_LOG_INFO,
+			    "unwind table of %s: %u functions, %u rows, %u refused rows (the walk "
+			    "falls back there), %u unreadable entries",
+			    name, t->st.fdes, t->st.rows, t->st.refused, t->st.bad);
+	}
+	return t;
+}
+
 static int list_cb(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	struct module *m;
@@ -164,6 +340,9 @@ static int list_cb(struct dl_phdr_info *info, size_t size, void *arg)
 		if (inflame_fpscan(info, &fp, &total) != 0)
 			m->flags |= INFLAME_MOD_FP;
 	}
+	if (tables_mode == INFLAME_UNWIND_DWARF ||
+	    (tables_mode == INFLAME_UNWIND_AUTO && !(m->flags & INFLAME_MOD_FP)))
+		m->tab = table_for(info, m, name);
 	if (getauxval(AT_BASE) && info->dlpi_addr == getauxval(AT_BASE)) {
 		m->flags |= INFLAME_MOD_LOADER;
 		atomic_store_explicit(&loader_hi, 0, memory_order_relaxed);
@@ -193,6 +372,8 @@ static void publish_ranges(void)
 		}
 		ranges[j].lo = mods[i].lo;
 		ranges[j].hi = mods[i].hi;
+		ranges[j].base = mods[i].base;
+		ranges[j].tab = mods[i].tab;
 		ranges[j].flags = mods[i].flags;
 	}
 	atomic_store_explicit(&nranges, n, memory_order_relaxed);
@@ -294,12 +475,24 @@ int inflame_modules_is_code(uintptr_t addr)
 
 int inflame_modules_code_flags(uintptr_t addr)
 {
-	uintptr_t lo, hi;
+	struct inflame_code c;
 
-	return inflame_modules_code_range(addr, &lo, &hi);
+	return inflame_modules_lookup(addr, &c);
 }
 
 int inflame_modules_code_range(uintptr_t addr, uintptr_t *range_lo, uintptr_t *range_hi)
+{
+	struct inflame_code c;
+	int f = inflame_modules_lookup(addr, &c);
+
+	if (f >= 0) {
+		*range_lo = c.lo;
+		*range_hi = c.hi;
+	}
+	return f;
+}
+
+int inflame_modules_lookup(uintptr_t addr, struct inflame_code *out)
 {
 	unsigned seq = atomic_load_explicit(&ranges_seq, memory_order_acquire);
 	size_t lo = 0, hi, n;
@@ -319,8 +512,11 @@ int inflame_modules_code_range(uintptr_t addr, uintptr_t *range_lo, uintptr_t *r
 			lo = mid + 1;
 		else {
 			found = (int)ranges[mid].flags;
-			*range_lo = ranges[mid].lo;
-			*range_hi = ranges[mid].hi;
+			out->lo = ranges[mid].lo;
+			out->hi = ranges[mid].hi;
+			out->base = ranges[mid].base;
+			out->tab = ranges[mid].tab;
+			out->flags = found;
 			break;
 		}
 	}
@@ -344,17 +540,15 @@ int inflame_modules_cache_begin(struct inflame_code_cache *c)
 	return 0;
 }
 
-int inflame__modules_cache_fill(struct inflame_code_cache *c, uintptr_t addr)
+int inflame__modules_cache_fill(struct inflame_code_cache *c, uintptr_t addr,
+				struct inflame_code *out)
 {
-	uintptr_t lo, hi;
-	int f = inflame_modules_code_range(addr, &lo, &hi);
+	int f = inflame_modules_lookup(addr, out);
 
 	if (f >= 0) {
 		unsigned i = c->n < INFLAME_CODE_CACHE ? c->n++ : c->next++ % INFLAME_CODE_CACHE;
 
-		c->e[i].lo = lo;
-		c->e[i].hi = hi;
-		c->e[i].flags = f;
+		c->e[i] = *out;
 	}
 	return f;
 }

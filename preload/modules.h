@@ -8,6 +8,8 @@
 #ifndef INFLAME_MODULES_H
 #define INFLAME_MODULES_H
 
+#include "config.h"
+#include "ehframe.h"
 #include "varint.h"
 
 #include <stdint.h>
@@ -23,7 +25,7 @@ int inflame_modules_is_code(uintptr_t addr);
 
 /* What is known about the object whose code holds an address. */
 #define INFLAME_MOD_FP	   1u /* built with frame pointers, or unknown (fpscan.h) */
-#define INFLAME_MOD_LOADER 2u /* the dynamic loader: no DWARF unwinding from here */
+#define INFLAME_MOD_LOADER 2u /* the dynamic loader: no libunwind from here */
 /* INFLAME_MOD_* flags of the object whose executable segment holds addr, or -1 when addr is
  * not known code or the table is being changed. Async-signal-safe. */
 int inflame_modules_code_flags(uintptr_t addr);
@@ -31,29 +33,49 @@ int inflame_modules_code_flags(uintptr_t addr);
  * (every address in it has the same flags), so a caller looking up many addresses can skip
  * those in a range it already knows. Async-signal-safe. */
 int inflame_modules_code_range(uintptr_t addr, uintptr_t *lo, uintptr_t *hi);
+/* The code map's answer for an address: everything a walk needs to take one frame. */
+struct inflame_code {
+	uintptr_t lo, hi; /* the executable range holding the address (same answer throughout) */
+	uintptr_t base;	  /* the object's load bias: link-time address = address - base */
+	const struct inflame_eh_table *tab; /* its unwind table (ehframe.h), or NULL */
+	int flags;			    /* INFLAME_MOD_* */
+};
+/* The one lookup per frame: INFLAME_MOD_* flags of the object whose executable segment holds
+ * addr and *out filled in, or -1 when addr is not known code or the map is being changed.
+ * A table, once published, stays mapped until the process ends (also after its object is
+ * unloaded), so a walk holding one can never read freed memory. Async-signal-safe. */
+int inflame_modules_lookup(uintptr_t addr, struct inflame_code *out);
 /* A per-thread memory of the last few ranges looked up, valid while the table is unchanged:
  * the frames of one stack, and of the next, mostly lie in the same few objects. */
 #define INFLAME_CODE_CACHE 4
 struct inflame_code_cache {
 	unsigned seq; /* the table's sequence number the entries came from */
 	unsigned n, next;
-	struct {
-		uintptr_t lo, hi;
-		int flags;
-	} e[INFLAME_CODE_CACHE];
+	struct inflame_code e[INFLAME_CODE_CACHE];
 };
 /* Lookups through a cache, which only one producer at a time may use (the outermost one on its
  * thread): inflame_modules_cache_begin() returns 0 when the table can be used now (forgetting
  * the entries of an older table) or -1; then inflame_modules_cache_flags() answers as
  * inflame_modules_code_flags() would. Async-signal-safe. */
 int inflame_modules_cache_begin(struct inflame_code_cache *c);
-int inflame__modules_cache_fill(struct inflame_code_cache *c, uintptr_t addr);
-static inline int inflame_modules_cache_flags(struct inflame_code_cache *c, uintptr_t addr)
+int inflame__modules_cache_fill(struct inflame_code_cache *c, uintptr_t addr,
+				struct inflame_code *out);
+/* inflame_modules_lookup() through the cache. */
+static inline int inflame_modules_cache_lookup(struct inflame_code_cache *c, uintptr_t addr,
+					       struct inflame_code *out)
 {
 	for (unsigned i = 0; i < c->n; i++)
-		if (addr - c->e[i].lo < c->e[i].hi - c->e[i].lo)
+		if (addr - c->e[i].lo < c->e[i].hi - c->e[i].lo) {
+			*out = c->e[i];
 			return c->e[i].flags;
-	return inflame__modules_cache_fill(c, addr);
+		}
+	return inflame__modules_cache_fill(c, addr, out);
+}
+static inline int inflame_modules_cache_flags(struct inflame_code_cache *c, uintptr_t addr)
+{
+	struct inflame_code code;
+
+	return inflame_modules_cache_lookup(c, addr, &code);
 }
 /* The executable range [*lo, *hi) of the dynamic loader. Returns 0, or -1 while it is not
  * known yet. Async-signal-safe. */
@@ -61,6 +83,19 @@ int inflame_modules_loader(uintptr_t *lo, uintptr_t *hi);
 /* The executable range [*lo, *hi) of the object holding inflame itself. Returns 0, or -ENOENT
  * (then *lo = *hi = 0). Calls into the loader: start-up only, not async-signal-safe. */
 int inflame_modules_self(uintptr_t *lo, uintptr_t *hi);
+/* Unwind tables (ehframe.h): which objects get one (INFLAME_UNWIND=dwarf: every object;
+ * auto: those built without frame pointers; fp: none), read from .eh_frame, or .debug_frame of
+ * the file when there is no .eh_frame, by the writer thread when the map is rebuilt (never in
+ * a signal handler), kept per build-id so an object loaded again reuses its table. Call before
+ * the first refresh. Not async-signal-safe. */
+void inflame_modules_want_tables(enum inflame_unwind mode);
+/* Totals over the tables built so far: objects with a table, objects without one (no or
+ * unreadable unwind information, or over the memory bound), refused rows, bytes. */
+struct inflame_tables_stats {
+	unsigned with, without;
+	uint64_t refused, bytes;
+};
+void inflame_modules_tables_stats(struct inflame_tables_stats *st);
 /* Called around dlclose: while a close is in flight the table is not trusted. */
 void inflame_modules_close_begin(void);
 void inflame_modules_close_end(void);

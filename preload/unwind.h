@@ -5,8 +5,10 @@
  * pointer aligned and strictly above the last, so a corrupt or frameless stack ends the walk
  * instead of faulting. It also recovers the caller of a leaf function that set up no frame
  * (its return address is still at the stack pointer) after checking that the word there
- * really follows a call instruction in mapped code. The DWARF walker uses libunwind and is
- * only used when the interrupted thread is not inside the dynamic loader.
+ * really follows a call instruction in mapped code. The table walker uses inflame's own
+ * unwind tables (ehframe.h) through the code map (modules.h), one lookup per frame, with the
+ * same bounds on every read. libunwind is only the fallback where the tables have no rule,
+ * and only when the interrupted thread is not inside the dynamic loader.
  *
  * All functions here are async-signal-safe.
  */
@@ -34,6 +36,15 @@ size_t inflame_unwind_fp_here(const struct inflame_thread *t, uint64_t *out, siz
  * passes its own, which spares walking the frames of the functions it called). */
 size_t inflame_unwind_fp_from(const struct inflame_thread *t, uintptr_t fp, uint64_t *out,
 			      size_t max, int *truncated);
+/* Walks from a signal context with inflame's own unwind tables (modules.h, ehframe.h) only:
+ * a frame-pointer step where they have no rule. For tests and benchmarks. */
+size_t inflame_unwind_table_context(const ucontext_t *uc, const struct inflame_thread *t,
+				    uint64_t *out, size_t max, int *truncated);
+/* The same from registers pc, sp, fp (exact: pc is an interrupted instruction rather than a
+ * return address); out[0] is pc. */
+size_t inflame_unwind_table_from(const struct inflame_thread *t, uintptr_t pc, uintptr_t sp,
+				 uintptr_t fp, int exact, uint64_t *out, size_t max,
+				 int *truncated);
 /* Walks the stack of a sample (from the signal context uc; when uc is NULL, from the frame fp
  * of one of inflame's functions, or from the caller when fp is 0) with the unwinder mode asks for:
  * INFLAME_UNWIND_AUTO chooses per sample by the objects the stack runs through (unwind_sigsafe.c
@@ -50,6 +61,11 @@ int inflame_unwind_in_inflame(const void *uc);
 /* Loads libunwind (dlopen, RTLD_LOCAL) and finds its entry points. Returns 0 or -ENOENT, after
  * which the DWARF functions below return 0 frames. Not async-signal-safe: call at start-up. */
 int inflame_unwind_dwarf_init(void);
+/* Whether libunwind is loaded and may run (not after inflame_unwind_dwarf_off()). */
+int inflame_unwind_dwarf_ready(void);
+/* libunwind may not run any more (a fork child of a threaded parent, where its lock may be
+ * held forever): the table walks take frame-pointer steps where they would have fallen back. */
+void inflame_unwind_dwarf_off(void);
 /* libunwind from a signal context; returns 0 when it could not start (caller falls back). */
 size_t inflame_unwind_dwarf_context(ucontext_t *uc, uint64_t *out, size_t max, int *truncated);
 /* libunwind from the current frame (allocation hooks). */

@@ -63,6 +63,16 @@ int inflame_unwind_dwarf_init(void)
 	return 0;
 }
 
+int inflame_unwind_dwarf_ready(void)
+{
+	return atomic_load_explicit(&ready, memory_order_acquire);
+}
+
+void inflame_unwind_dwarf_off(void)
+{
+	atomic_store(&ready, 0);
+}
+
 /* slots (or NULL): for each frame, the stack address its return address was read from (the
  * frame's stack pointer - 8 on x86_64; meaningless for a frame that is not a return address,
  * which only a walk from a signal context starts with). */

@@ -291,6 +291,285 @@ static int loader_on_stack(const struct inflame_thread *t, uintptr_t sp)
 }
 #endif
 
+/* The registers a walk carries from frame to frame. lr: aarch64's link register, known only
+ * in the interrupted frame (0 after). */
+struct regs {
+	uintptr_t pc, sp, fp, lr;
+};
+
+/* What a table step found. */
+enum step {
+	STEP_OK = 0,	   /* regs now describe the caller */
+	STEP_END = 1,	   /* the outermost frame, or nothing readable: the walk ends here */
+	STEP_FALLBACK = 2, /* no rule here that the table walk trusts; libunwind might pass */
+};
+
+/* One frame by frame pointers: the caller of the frame at r->fp. */
+static enum step fp_step(const struct inflame_thread *t, struct regs *r)
+{
+	uintptr_t next, ret;
+
+	if (!in_stack(t, r->sp, r->fp, 16))
+		return STEP_END;
+	next = ((const uintptr_t *)r->fp)[0];
+	ret = ((const uintptr_t *)r->fp)[1];
+	if (ret < 4096)
+		return STEP_END;
+	r->sp = r->fp + 16;
+	r->fp = next;
+	r->pc = ret;
+	r->lr = 0;
+	return STEP_OK;
+}
+
+/* The kernel's signal frame at sp: the interrupted registers. */
+static enum step signal_step(const struct inflame_thread *t, struct regs *r)
+{
+#if defined(__x86_64__)
+	/* On return from the handler, sp points at the ucontext of struct rt_sigframe. */
+	const size_t g = offsetof(ucontext_t, uc_mcontext.gregs);
+	uintptr_t uc = r->sp, pc, sp, fp;
+
+	if (!in_stack(t, r->sp, uc + g, sizeof(greg_t) * (REG_RIP + 1)))
+		return STEP_END;
+	pc = ((const uintptr_t *)(uc + g))[REG_RIP];
+	sp = ((const uintptr_t *)(uc + g))[REG_RSP];
+	fp = ((const uintptr_t *)(uc + g))[REG_RBP];
+	r->lr = 0;
+#elif defined(__aarch64__)
+	/* struct rt_sigframe: siginfo, then the ucontext. */
+	uintptr_t uc = r->sp + sizeof(siginfo_t), pc, sp, fp;
+	const size_t m = offsetof(ucontext_t, uc_mcontext);
+
+	if (!in_stack(t, r->sp, uc + m, sizeof(mcontext_t) > 300 ? 300 : sizeof(mcontext_t)))
+		return STEP_END;
+	pc = (uintptr_t)((const ucontext_t *)uc)->uc_mcontext.pc;
+	sp = (uintptr_t)((const ucontext_t *)uc)->uc_mcontext.sp;
+	fp = (uintptr_t)((const ucontext_t *)uc)->uc_mcontext.regs[29];
+	r->lr = (uintptr_t)((const ucontext_t *)uc)->uc_mcontext.regs[30];
+#endif
+	if (pc < 4096 || sp <= r->sp || sp >= t->stack_hi)
+		return STEP_END;
+	r->pc = pc;
+	r->sp = sp;
+	r->fp = fp;
+	return STEP_OK;
+}
+
+/* What one walk remembers of its last frame: the object (a stack mostly stays in a few) and
+ * the row with the addresses it covers (a recursion, or a loop of calls, comes back to it). */
+struct walk_memo {
+	int have;
+	struct inflame_code code;
+	const struct inflame_eh_row *row; /* NULL: none */
+	uint64_t row_lo, row_hi;	  /* link-time addresses the row covers */
+};
+
+/* One frame by the code map and its tables. exact: r->pc is an interrupted instruction (the
+ * leaf, or the frame a signal interrupted), not a return address, and is looked up as it is
+ * rather than one byte before. fallback: a frame the table cannot pass, in code built without
+ * frame pointers or unknown, ends the walk with STEP_FALLBACK (else: a frame-pointer step). */
+static enum step table_step(const struct inflame_thread *t, struct inflame_code_cache *cache,
+			    struct walk_memo *m, struct regs *r, int *exact, int fallback)
+{
+	uintptr_t look = *exact ? r->pc : r->pc - 1, cfa, ra, fp;
+	const struct inflame_eh_row *row;
+	uint64_t rel;
+	int f;
+
+	*exact = 0;
+	if (m->have && look - m->code.lo < m->code.hi - m->code.lo) {
+		f = m->code.flags;
+	} else {
+		f = cache ? inflame_modules_cache_lookup(cache, look, &m->code)
+			  : inflame_modules_lookup(look, &m->code);
+		m->have = f >= 0;
+		m->row = NULL;
+	}
+	if (f < 0 || !m->code.tab) {
+		/* unknown code (not mapped yet, JIT) or an object without a table: its frame
+		 * pointer if it keeps one */
+		if (fallback && (f < 0 || !(f & INFLAME_MOD_FP)))
+			return STEP_FALLBACK;
+		return fp_step(t, r);
+	}
+	rel = look - m->code.base;
+	if (m->row && rel - m->row_lo < m->row_hi - m->row_lo) {
+		row = m->row;
+	} else {
+		const struct inflame_eh_table *tab = m->code.tab;
+
+		row = inflame_ehframe_find(tab, rel);
+		if (!row)
+			return fallback && !(f & INFLAME_MOD_FP) ? STEP_FALLBACK : fp_step(t, r);
+		m->row = row;
+		m->row_lo = tab->lo + row->pc;
+		m->row_hi = (size_t)(row - tab->rows) + 1 < tab->n ? tab->lo + row[1].pc : tab->hi;
+	}
+	switch (row->kind) {
+	case INFLAME_EH_CFA_SP:
+		cfa = r->sp + (uintptr_t)(intptr_t)row->cfa_off;
+		break;
+	case INFLAME_EH_CFA_FP:
+		cfa = r->fp + (uintptr_t)(intptr_t)row->cfa_off;
+		break;
+	case INFLAME_EH_PLT:
+		cfa =
+		    r->sp + (uintptr_t)(intptr_t)row->cfa_off + ((r->pc & 15) >= row->aux ? 8 : 0);
+		break;
+	case INFLAME_EH_ROOT:
+		return STEP_END;
+	case INFLAME_EH_SIGNAL:
+		*exact = 1;
+		return signal_step(t, r);
+	default: /* refused, or a gap between functions */
+		return fallback && !(f & INFLAME_MOD_FP) ? STEP_FALLBACK : fp_step(t, r);
+	}
+	if (cfa <= r->sp)
+		return STEP_END;
+	if (row->ra_off) {
+		uintptr_t a = cfa + (uintptr_t)(intptr_t)row->ra_off;
+
+		if (!in_stack(t, r->sp, a, 8))
+			return STEP_END;
+		ra = *(const uintptr_t *)a;
+	} else {
+		ra = r->lr; /* aarch64: still in the link register */
+	}
+#if defined(__aarch64__)
+	if (row->flags & INFLAME_EH_RA_SIGNED)
+		ra &= 0x0000ffffffffffffull; /* the pointer signature */
+#endif
+	fp = r->fp;
+	if (row->fp_off) {
+		uintptr_t a = cfa + (uintptr_t)(intptr_t)row->fp_off;
+
+		if (!in_stack(t, r->sp, a, 8))
+			return STEP_END;
+		fp = *(const uintptr_t *)a;
+	}
+	if (ra < 4096)
+		return STEP_END;
+	r->pc = ra;
+	r->sp = cfa;
+	r->fp = fp;
+	r->lr = 0;
+	return STEP_OK;
+}
+
+/* The table walk from r, appending to out[n..max). *fell: it stopped at a frame only
+ * libunwind could pass (when fallback is set). */
+static size_t table_walk(const struct inflame_thread *t, struct inflame_code_cache *cache,
+			 struct regs *r, int exact, uint64_t *out, size_t n, size_t max,
+			 int *truncated, int fallback, int *fell)
+{
+	struct walk_memo m;
+
+	*fell = 0;
+	m.have = 0;
+	m.row = NULL;
+	if (!t->stack_hi || r->sp < t->stack_lo || r->sp >= t->stack_hi)
+		return n;
+	for (;;) {
+		enum step s = table_step(t, cache, &m, r, &exact, fallback);
+
+		if (s == STEP_FALLBACK)
+			*fell = 1;
+		if (s != STEP_OK)
+			return n;
+		if (n == max) {
+			*truncated = 1;
+			return n;
+		}
+		out[n++] = r->pc;
+	}
+}
+
+/* The table walk of a sample: from signal context uc, or (uc NULL) from the frame fp of one of
+ * inflame's functions (0: the caller of this one), passing inflame's own frames by their frame
+ * pointers and keeping the last of them as the leaf (as walk() does). */
+static size_t table_start(const struct inflame_thread *t, struct inflame_code_cache *cache,
+			  void *uc, uintptr_t fp, uint64_t *out, size_t max, int *truncated,
+			  int fallback, int *fell)
+{
+	struct regs r = {0, 0, 0, 0};
+	size_t n = 0;
+	int exact = 0;
+
+	*truncated = 0;
+	*fell = 0;
+	if (max == 0)
+		return 0;
+	if (uc) {
+		const ucontext_t *u = uc;
+
+#if defined(__x86_64__)
+		r.pc = (uintptr_t)u->uc_mcontext.gregs[REG_RIP];
+		r.sp = (uintptr_t)u->uc_mcontext.gregs[REG_RSP];
+		r.fp = (uintptr_t)u->uc_mcontext.gregs[REG_RBP];
+#elif defined(__aarch64__)
+		r.pc = (uintptr_t)u->uc_mcontext.pc;
+		r.sp = (uintptr_t)u->uc_mcontext.sp;
+		r.fp = (uintptr_t)u->uc_mcontext.regs[29];
+		r.lr = (uintptr_t)u->uc_mcontext.regs[30];
+#endif
+		out[n++] = r.pc;
+		exact = 1;
+	} else {
+		uintptr_t f = fp ? fp : (uintptr_t)__builtin_frame_address(0);
+
+		if (!t->stack_hi || f < t->stack_lo || f >= t->stack_hi)
+			return 0;
+		for (uintptr_t lo = f;;) {
+			uintptr_t ret;
+
+			if (!in_stack(t, lo, f, 16))
+				return n;
+			ret = ((const uintptr_t *)f)[1];
+			if (ret < 4096)
+				return n;
+			r.pc = ret;
+			r.sp = f + 16;
+			r.fp = ((const uintptr_t *)f)[0];
+			if (!hidden(ret))
+				break;
+			out[0] = ret; /* the last of inflame's frames stays, as the leaf */
+			n = 1;
+			if (r.fp <= f)
+				return n;
+			lo = f + 16;
+			f = r.fp;
+		}
+		if (n == max) {
+			*truncated = 1;
+			return n;
+		}
+		out[n++] = r.pc;
+	}
+	return table_walk(t, cache, &r, exact, out, n, max, truncated, fallback, fell);
+}
+
+size_t inflame_unwind_table_context(const ucontext_t *uc, const struct inflame_thread *t,
+				    uint64_t *out, size_t max, int *truncated)
+{
+	int fell;
+
+	return table_start(t, NULL, (void *)uc, 0, out, max, truncated, 0, &fell);
+}
+
+size_t inflame_unwind_table_from(const struct inflame_thread *t, uintptr_t pc, uintptr_t sp,
+				 uintptr_t fp, int exact, uint64_t *out, size_t max, int *truncated)
+{
+	struct regs r = {pc, sp, fp, 0};
+	int fell;
+
+	*truncated = 0;
+	if (max == 0)
+		return 0;
+	out[0] = pc;
+	return table_walk(t, NULL, &r, exact, out, 1, max, truncated, 0, &fell);
+}
+
 /* How many frames of the first frame-pointer walk are looked at: a frame-pointer walk leaves
  * code built without frame pointers within a frame or two (it loses the chain there), so its
  * first frames tell whether the walk can be trusted, and whether the loader is on the stack. */
@@ -298,21 +577,25 @@ static int loader_on_stack(const struct inflame_thread *t, uintptr_t sp)
 
 /* The policy of inflame_unwind_pick (unwind.h):
  *   fp:    frame pointers.
- *   dwarf: libunwind, unless the thread is inside the loader: in_dl is set (our dlopen,
- *          dlclose, dl_iterate_phdr), or a frame-pointer walk (cheap, safe) finds ld.so among
- *          its first AUTO_LOOK frames (glibc's own dlopen for iconv or NSS modules, lazy
- *          binding), or a return address into ld.so lies just above the stack pointer (a walk
- *          that lost the chain in libc before the loader's frames: loader_on_stack), where
- *          libunwind's dl_iterate_phdr could read a link map being changed.
- *   auto:  the same, and libunwind only if the walk cannot be trusted: one of those first
- *          frames that is not the walk's last lies in an object built without frame pointers
- *          (modules.h, decided when the object was loaded), so frames above it may be missing
- *          or invented; or the walk gave a leaf alone, in such an object. A walk whose only
- *          frame without frame pointers is its last (main called from libc's start code, a
- *          thread routine from start_thread) is whole: it keeps the cheap frame pointers, and
- *          libunwind carries on from that last frame (finish_walk), so that every stack of a
- *          thread ends at the same root (_start, clone3) whichever unwinder walked its leaf.
- * Either DWARF case falls back to frame pointers when libunwind gives nothing. */
+ *   dwarf: inflame's own tables (ehframe.h) from the first frame: one code map lookup and one
+ *          table row per frame (table_step). Code the tables cannot pass (refused rows, code
+ *          without unwind information that keeps no frame pointers, code not in the map yet)
+ *          falls back to libunwind for the whole stack, unless the thread is inside the loader:
+ *          in_dl is set (our dlopen, dlclose, dl_iterate_phdr), or ld.so is among the first
+ *          frames, or a return address into ld.so lies just above the stack pointer
+ *          (loader_on_stack), where libunwind's dl_iterate_phdr could read a link map being
+ *          changed; or libunwind is not loaded (a fork child of a threaded parent). The table
+ *          walk then takes a frame-pointer step there instead.
+ *   auto:  a frame-pointer walk first, and the tables as above only if it cannot be trusted:
+ *          one of its first AUTO_LOOK frames that is not its last lies in an object built
+ *          without frame pointers, or in code the map does not know yet (an object whose
+ *          verdict is not there yet counts as one without frame pointers); or the walk gave a
+ *          leaf alone, in such code. A walk whose only frame without frame pointers is its
+ *          last (main called from libc's start code, a thread routine from start_thread) is
+ *          whole: it keeps the cheap frame pointers, and the tables (or libunwind, for an
+ *          object without one) carry on from that last frame (finish_walk), so that every
+ *          stack of a thread ends at the same root (_start, clone3) whichever unwinder
+ *          walked its leaf. */
 /* Whether t's tail cache holds the frames above the frame of ret at sp: the same frame, and
  * every return address the cache took from the stack still in its slot (so the same calls
  * are still on the stack). */
@@ -361,12 +644,21 @@ static size_t finish_walk(struct inflame_thread *t, void *uc, uint64_t *frames, 
 	uint64_t slots[INFLAME_TAIL_MAX];
 	size_t m;
 
-	if (*truncated || !tail || n == 0 || n >= max || flags < 0 ||
-	    (flags & (INFLAME_MOD_FP | INFLAME_MOD_LOADER)))
+	struct inflame_code code;
+
+	if (*truncated || !tail || n == 0 || n >= max || flags < 0 || (flags & INFLAME_MOD_FP))
 		return n;
 	ret = (uintptr_t)frames[n - 1];
 	sp = tail + 16;
 	if (is_sigreturn(ret))
+		return n;
+	if (inflame_modules_lookup(ret - 1, &code) >= 0 && code.tab) {
+		struct regs r = {ret, sp, ((const uintptr_t *)tail)[0], 0};
+		int fell;
+
+		return table_walk(t, NULL, &r, 0, frames, n, max, truncated, 0, &fell);
+	}
+	if (flags & INFLAME_MOD_LOADER)
 		return n;
 	if (outer && tail_cached(t, ret, sp) && n + t->tail_n <= max) {
 		memcpy(frames + n, t->tail_frames, t->tail_n * sizeof(uint64_t));
@@ -396,11 +688,44 @@ static size_t finish_walk(struct inflame_thread *t, void *uc, uint64_t *frames, 
 	return n + m;
 }
 
+/* libunwind for the whole stack (the tables' fallback), or when it cannot run or gives
+ * nothing, the table walk with frame-pointer steps where it stopped. */
+static size_t dwarf_walk(struct inflame_thread *t, struct inflame_code_cache *cache, void *uc,
+			 uintptr_t fp, uint64_t *frames, size_t max, int *truncated)
+{
+	size_t n = 0;
+	int fell;
+
+	if (!loader_on_stack(t, uc ? stack_pointer(uc) : (uintptr_t)__builtin_frame_address(0))) {
+		if (uc) {
+			n = inflame_unwind_dwarf_context(uc, frames, max, truncated);
+		} else {
+			size_t k = 0;
+
+			n = inflame_unwind_dwarf_here(frames, max, truncated);
+			while (k + 1 < n && hidden((uintptr_t)frames[k]) &&
+			       hidden((uintptr_t)frames[k + 1]))
+				k++; /* the last hidden frame stays, as the leaf (see walk) */
+			if (k < n) {
+				memmove(frames, frames + k, (n - k) * sizeof(*frames));
+				n -= k;
+			} else {
+				n = 0;
+			}
+		}
+	}
+	if (n == 0)
+		n = table_start(t, cache, uc, fp, frames, max, truncated, 0, &fell);
+	return n;
+}
+
 size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, void *uc,
 			   uintptr_t fp, uint64_t *frames, size_t max, int *truncated)
 {
 	size_t n;
-	int nofp = 0, last_flags = -1;
+	int nofp = 0, last_flags = -1, fell,
+	    lu = !atomic_load_explicit(&t->in_dl, memory_order_relaxed) &&
+		 inflame_unwind_dwarf_ready();
 	uintptr_t tail;
 	/* The thread's cache of code ranges, for the outermost producer only (a nested one, in a
 	 * signal handler, could find it half updated). */
@@ -411,11 +736,17 @@ size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, v
 		: NULL;
 
 	*truncated = 0;
+	if (mode == INFLAME_UNWIND_DWARF) {
+		n = table_start(t, cache, uc, fp, frames, max, truncated, lu, &fell);
+		if (!fell)
+			return n;
+		return dwarf_walk(t, cache, uc, fp, frames, max, truncated);
+	}
 	n = unwind_fp(t, uc, fp, frames, max, truncated, &tail);
-	if (mode == INFLAME_UNWIND_FP || atomic_load_explicit(&t->in_dl, memory_order_relaxed))
+	if (mode == INFLAME_UNWIND_FP)
 		return n;
 	/* The walk of the thread's last allocation again: that record kept these very frames, so
-	 * the policy below chose them (or libunwind found the same). */
+	 * the policy below chose them (or the tables found the same). */
 	if (cache && !uc && inflame_thread_same_stack(t, frames, n))
 		return n;
 	for (size_t i = 0; i < n && i < AUTO_LOOK; i++) {
@@ -427,40 +758,24 @@ size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, v
 		/* Through the thread's cache; without it in a nested producer or while the
 		 * table changes. */
 		f = cache ? inflame_modules_cache_flags(cache, pc) : inflame_modules_code_flags(pc);
-		if (f < 0)
-			continue;
-		if (f & INFLAME_MOD_LOADER)
-			return n;
-		if (!(f & INFLAME_MOD_FP) && (i + 1 < n || n == 1))
+		if (f >= 0 && (f & INFLAME_MOD_LOADER))
+			lu = 0;
+		/* code the map does not know (yet) counts as code without frame pointers */
+		if ((f < 0 || !(f & INFLAME_MOD_FP)) && (i + 1 < n || n == 1))
 			nofp = 1;
 		if (i + 1 == n)
 			last_flags = f;
 	}
-	if (mode == INFLAME_UNWIND_AUTO && !nofp) {
+	if (!nofp) {
+		if (!lu)
+			return n;
 		if (n > AUTO_LOOK)
 			last_flags = cache ? inflame_modules_cache_flags(cache, frames[n - 1])
 					   : inflame_modules_code_flags(frames[n - 1]);
 		return finish_walk(t, uc, frames, n, max, truncated, tail, last_flags);
 	}
-	if (loader_on_stack(t, uc ? stack_pointer(uc) : (uintptr_t)__builtin_frame_address(0)))
+	n = table_start(t, cache, uc, fp, frames, max, truncated, lu, &fell);
+	if (!fell)
 		return n;
-	if (uc) {
-		n = inflame_unwind_dwarf_context(uc, frames, max, truncated);
-	} else {
-		size_t k = 0;
-
-		n = inflame_unwind_dwarf_here(frames, max, truncated);
-		while (k + 1 < n && hidden((uintptr_t)frames[k]) &&
-		       hidden((uintptr_t)frames[k + 1]))
-			k++; /* the last hidden frame stays, as the leaf (see walk) */
-		if (k < n) {
-			memmove(frames, frames + k, (n - k) * sizeof(*frames));
-			n -= k;
-		} else {
-			n = 0;
-		}
-	}
-	if (n == 0)
-		n = unwind_fp(t, uc, fp, frames, max, truncated, &tail);
-	return n;
+	return dwarf_walk(t, cache, uc, fp, frames, max, truncated);
 }
