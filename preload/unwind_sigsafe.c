@@ -297,6 +297,13 @@ struct regs {
 	uintptr_t pc, sp, fp, lr;
 };
 
+/* The bytes below the stack pointer that a signal does not overwrite (x86_64's red zone). */
+#if defined(__x86_64__)
+#define RED_ZONE 128
+#else
+#define RED_ZONE 0
+#endif
+
 /* What a table step found. */
 enum step {
 	STEP_OK = 0,	   /* regs now describe the caller */
@@ -444,7 +451,10 @@ static enum step table_step(const struct inflame_thread *t, struct inflame_code_
 	if (row->fp_off) {
 		uintptr_t a = cfa + (uintptr_t)(intptr_t)row->fp_off;
 
-		if (!in_stack(t, r->sp, a, 8))
+		/* In an epilogue the saved frame pointer may already be popped: its slot lies
+		 * just below the stack pointer, in the red zone, which a signal leaves alone. */
+		if (!in_stack(t, r->sp - RED_ZONE < t->stack_lo ? t->stack_lo : r->sp - RED_ZONE, a,
+			      8))
 			return STEP_END;
 		fp = *(const uintptr_t *)a;
 	}

@@ -1,0 +1,219 @@
+/* The table walk (preload/unwind_sigsafe.c with preload/ehframe.c) against libunwind on the
+ * same captured contexts: a worker thread of this program (built without frame pointers) runs
+ * code through libc (qsort calling back into the program, snprintf, strtod, malloc and free,
+ * memcpy), another thread interrupts it with signals, and the handler walks the interrupted
+ * context with both unwinders, one after the other. The stacks must be the same frame by frame
+ * (the leaf, every return address, the root) for nearly every sample; each one that differs
+ * is printed. The tables are built as INFLAME_UNWIND=dwarf builds them, for every object. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "log.h"
+#include "modules.h"
+#include "unwind.h"
+#include "writer.h"
+
+#include <link.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+/* What the preload's modules.c needs from the rest of the preload. */
+void inflame_writer_request(int what)
+{
+	(void)what;
+}
+
+void inflame_log(enum inflame_log_level level, const char *fmt, ...)
+{
+	(void)level;
+	(void)fmt;
+}
+
+int inflame__real_dl_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void *), void *arg)
+{
+	return dl_iterate_phdr(cb, arg);
+}
+
+#define SAMPLES 600
+#define DEPTH	64
+
+struct sample {
+	size_t na, nb;
+	uint64_t a[DEPTH], b[DEPTH]; /* tables, libunwind */
+};
+
+static struct sample *samples;
+static _Atomic size_t nsamples;
+static struct inflame_thread worker_t;
+static _Atomic pid_t worker_tid;
+static _Atomic int stop;
+volatile unsigned long sink;
+
+static void handler(int sig, siginfo_t *si, void *uc)
+{
+	size_t i = atomic_load(&nsamples);
+	int truncated;
+
+	(void)sig;
+	(void)si;
+	if (i >= SAMPLES || syscall(SYS_gettid) != atomic_load(&worker_tid))
+		return;
+	samples[i].na = inflame_unwind_table_context(uc, &worker_t, samples[i].a, DEPTH,
+						     &truncated);
+	samples[i].nb = inflame_unwind_dwarf_context(uc, samples[i].b, DEPTH, &truncated);
+	atomic_store(&nsamples, i + 1);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	sink++;
+	return x < y ? -1 : x > y;
+}
+
+__attribute__((noinline)) static void work_sort(int n)
+{
+	int *v = malloc(sizeof(int) * (size_t)n);
+
+	for (int i = 0; i < n; i++)
+		v[i] = (i * 7919) % n;
+	qsort(v, (size_t)n, sizeof(int), cmp_int);
+	sink += (unsigned long)v[n / 2];
+	free(v);
+}
+
+__attribute__((noinline)) static void work_format(int n)
+{
+	char buf[128];
+
+	for (int i = 0; i < n; i++) {
+		snprintf(buf, sizeof(buf), "%d %f %s", i, i * 1.5, "x");
+		sink += (unsigned long)strtod(buf + 2, NULL);
+	}
+}
+
+__attribute__((noinline)) static void work_copy(int n)
+{
+	static char a[1 << 16], b[1 << 16];
+
+	for (int i = 0; i < n; i++) {
+		memcpy(a, b, sizeof(a));
+		b[i & 0xffff] = (char)i;
+	}
+	sink += (unsigned long)a[5];
+}
+
+__attribute__((noinline)) static void recurse(int depth)
+{
+	volatile char pad[32];
+
+	pad[0] = (char)depth;
+	if (depth > 0) {
+		recurse(depth - 1);
+	} else {
+		work_sort(20000);
+		work_format(200);
+		work_copy(20);
+	}
+	sink += (unsigned long)pad[0];
+}
+
+static void *worker(void *arg)
+{
+	pthread_attr_t a;
+	void *lo;
+	size_t size;
+
+	(void)arg;
+	pthread_getattr_np(pthread_self(), &a);
+	pthread_attr_getstack(&a, &lo, &size);
+	pthread_attr_destroy(&a);
+	worker_t.stack_lo = (uintptr_t)lo;
+	worker_t.stack_hi = (uintptr_t)lo + size;
+	atomic_store(&worker_tid, (pid_t)syscall(SYS_gettid));
+	while (!atomic_load(&stop))
+		recurse((int)(sink % 5) + 3);
+	return NULL;
+}
+
+static void test_same_stacks(void **state)
+{
+	struct sigaction sa;
+	pthread_t th;
+	size_t same = 0, n, shown = 0;
+	struct timespec gap = {0, 300000};
+
+	(void)state;
+	assert_int_equal(inflame_unwind_dwarf_init(), 0);
+	inflame_modules_want_tables(INFLAME_UNWIND_DWARF);
+	inflame_modules_refresh(1);
+	samples = calloc(SAMPLES, sizeof(*samples));
+	assert_non_null(samples);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = handler;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigaction(SIGPROF, &sa, NULL);
+	assert_int_equal(pthread_create(&th, NULL, worker, NULL), 0);
+	while (!atomic_load(&worker_tid))
+		nanosleep(&gap, NULL);
+	for (int tries = 0; atomic_load(&nsamples) < SAMPLES && tries < 200000; tries++) {
+		syscall(SYS_tgkill, getpid(), atomic_load(&worker_tid), SIGPROF);
+		nanosleep(&gap, NULL);
+	}
+	atomic_store(&stop, 1);
+	pthread_join(th, NULL);
+	n = atomic_load(&nsamples);
+	assert_true(n >= SAMPLES / 2);
+	for (size_t i = 0; i < n; i++) {
+		const struct sample *s = &samples[i];
+
+		if (s->na == s->nb && !memcmp(s->a, s->b, s->na * sizeof(s->a[0]))) {
+			same++;
+			continue;
+		}
+		if (shown++ < 8) {
+			print_message("sample %zu: tables %zu frames, libunwind %zu\n", i, s->na,
+				      s->nb);
+			for (size_t k = 0; k < s->na || k < s->nb; k++) {
+				Dl_info da, db;
+				uint64_t fa = k < s->na ? s->a[k] : 0, fb = k < s->nb ? s->b[k] : 0;
+				int ha = fa && dladdr((void *)(fa - (k ? 1 : 0)), &da) && da.dli_sname,
+				    hb = fb && dladdr((void *)(fb - (k ? 1 : 0)), &db) && db.dli_sname;
+
+				print_message("  %2zu %c %#18llx %-28s %#18llx %s+%#llx\n", k,
+					      fa == fb ? ' ' : '*', (unsigned long long)fa,
+					      ha ? da.dli_sname : "", (unsigned long long)fb,
+					      hb ? db.dli_sname : "",
+					      fb && dladdr((void *)fb, &db)
+						  ? (unsigned long long)(fb - (uintptr_t)db.dli_fbase)
+						  : 0ull);
+			}
+		}
+	}
+	print_message("%zu of %zu samples: the same stack from both walks\n", same, n);
+	/* The only differences allowed are samples that land where the two cannot agree by
+	 * design (libunwind's own guesses where a signal hit the first or last instruction of a
+	 * function); they are rare. */
+	assert_true(same * 100 >= n * 98);
+	free(samples);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_same_stacks),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
