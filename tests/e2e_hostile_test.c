@@ -175,6 +175,59 @@ static void test_fork_multithreaded(void **state)
 	assert_int_equal(same_run(prog, NULL, 1, NULL), 2);
 }
 
+/* The fork child of a threaded parent may not use libunwind (another thread may have held its
+ * lock at the fork): its stacks come from inflame's own tables, whole, in this program built
+ * without frame pointers (a frame-pointer walk would lose them after the first frame or two). */
+static void test_fork_child_whole_stacks(void **state)
+{
+	char *prog[] = {HOSTILE("forkmt"), NULL};
+	const char *opts[] = {"--event", "cpu", NULL};
+	char *dir = e2e_tmpdir();
+	struct e2e_result r;
+	char **files;
+	size_t n;
+	long pids[2] = {0, 0}, parents[2] = {0, 0};
+	int child = -1;
+
+	(void)state;
+	run_preloaded(dir, prog, NULL, &r);
+	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	n = e2e_list(dir, "prof.", &files);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		char *text = e2e_info(files[i]);
+		const char *p;
+
+		assert_non_null(text);
+		p = strstr(text, "pid:");
+		assert_non_null(p);
+		assert_int_equal(sscanf(p, "pid: %ld (parent %ld)", &pids[i], &parents[i]), 2);
+		free(text);
+	}
+	child = parents[0] == pids[1] ? 0 : parents[1] == pids[0] ? 1 : -1;
+	assert_true(child >= 0);
+	{
+		struct e2e_folded f;
+		uint64_t whole, burn;
+
+		assert_int_equal(e2e_collapse(opts, &files[child], 1, &f), 0);
+		whole = e2e_root_sum(&f, "_start;");
+		burn = e2e_contains_sum(&f, "main;mode_forkmt;hostile_burn");
+		fprintf(stderr,
+			"fork child: %llu of %llu cpu samples reach _start, %llu through "
+			"main;mode_forkmt;hostile_burn\n",
+			(unsigned long long)whole, (unsigned long long)f.total,
+			(unsigned long long)burn);
+		assert_true(f.total >= 100);
+		assert_true(whole * 100 >= f.total * 95);
+		assert_true(burn * 100 >= f.total * 90);
+		e2e_folded_free(&f);
+	}
+	e2e_list_free(files, n);
+	e2e_result_free(&r);
+	e2e_rmdir(dir);
+}
+
 static void test_vfork_spawn(void **state)
 {
 	char *prog[] = {HOSTILE("spawn"), NULL};
@@ -290,12 +343,19 @@ static void test_dwarf_stress(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_closefrom),	    cmocka_unit_test(test_dup2_over_ours),
-	    cmocka_unit_test(test_signals_blocked), cmocka_unit_test(test_own_handlers),
-	    cmocka_unit_test(test_exception_abi),   cmocka_unit_test(test_fork_multithreaded),
-	    cmocka_unit_test(test_vfork_spawn),	    cmocka_unit_test(test_exec_self),
-	    cmocka_unit_test(test_1000_threads),    cmocka_unit_test(test_deep_recursion),
-	    cmocka_unit_test(test_crashes),	    cmocka_unit_test(test_corrupt_stack),
+	    cmocka_unit_test(test_closefrom),
+	    cmocka_unit_test(test_dup2_over_ours),
+	    cmocka_unit_test(test_signals_blocked),
+	    cmocka_unit_test(test_own_handlers),
+	    cmocka_unit_test(test_exception_abi),
+	    cmocka_unit_test(test_fork_multithreaded),
+	    cmocka_unit_test(test_fork_child_whole_stacks),
+	    cmocka_unit_test(test_vfork_spawn),
+	    cmocka_unit_test(test_exec_self),
+	    cmocka_unit_test(test_1000_threads),
+	    cmocka_unit_test(test_deep_recursion),
+	    cmocka_unit_test(test_crashes),
+	    cmocka_unit_test(test_corrupt_stack),
 	    cmocka_unit_test(test_dwarf_stress),
 	};
 
