@@ -159,6 +159,8 @@ int main(int argc, char **argv)
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigaction(SIGPROF, &sa, NULL);
 	for (int w = 0; w < NWALKERS; w++) {
+		if (argc > 2 && strcmp(argv[2], names[w]))
+			continue; /* only the walker named (for a profile of it) */
 		for (size_t d = 0; d < 3; d++) {
 			size_t nf;
 
@@ -176,7 +178,7 @@ int main(int argc, char **argv)
 			       (double)samples[nsamples * 99 / 100] / (double)nf);
 		}
 	}
-	for (size_t d = 0; d < 3; d++)
+	for (size_t d = 0; d < 3 && argc <= 2; d++)
 		printf("%-9s depth %3d: libunwind / tables per frame %.1fx (target: tables <= 30 "
 		       "ns median)\n",
 		       variant, depths[d], per_frame[W_LIBUNWIND][d] / per_frame[W_TABLES][d]);

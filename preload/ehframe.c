@@ -799,7 +799,7 @@ int inflame_ehframe_build(const struct inflame_eh_src *src, struct inflame_eh_ta
 	struct coll c = {NULL, 0, 0, 0, 0};
 	struct inflame_eh_stats st;
 	struct inflame_eh_table *t = NULL;
-	size_t m = 0, bytes;
+	size_t m = 0, bytes, nindex;
 	uint64_t lo, hi;
 	int ret;
 
@@ -830,7 +830,8 @@ int inflame_ehframe_build(const struct inflame_eh_src *src, struct inflame_eh_ta
 	ret = -EOVERFLOW;
 	if (hi - lo > UINT32_MAX)
 		goto done;
-	bytes = sizeof(*t) + m * sizeof(t->rows[0]);
+	nindex = (size_t)((hi - lo) >> INFLAME_EH_INDEX_SHIFT) + 1;
+	bytes = sizeof(*t) + m * sizeof(t->rows[0]) + nindex * sizeof(uint32_t);
 	t = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ret = -ENOMEM;
 	if (t == MAP_FAILED) {
@@ -854,6 +855,20 @@ int inflame_ehframe_build(const struct inflame_eh_src *src, struct inflame_eh_ta
 		else if (t->rows[i].kind == INFLAME_EH_SIGNAL)
 			t->st.signal++;
 	}
+	{
+		uint32_t *index = (uint32_t *)(void *)&t->rows[m];
+		size_t r = 0;
+
+		for (size_t b = 0; b < nindex; b++) {
+			uint64_t start = (uint64_t)b << INFLAME_EH_INDEX_SHIFT;
+
+			while (r + 1 < m && t->rows[r + 1].pc <= start)
+				r++;
+			index[b] = (uint32_t)r;
+		}
+		t->index = index;
+		t->nindex = nindex;
+	}
 	*out = t;
 	ret = 0;
 done:
@@ -876,8 +891,15 @@ const struct inflame_eh_row *inflame_ehframe_find(const struct inflame_eh_table 
 	if (pc < t->lo || pc >= t->hi)
 		return NULL;
 	off = (uint32_t)(pc - t->lo);
-	hi = t->n;
-	/* the last row whose pc <= off (rows[0].pc is 0) */
+	{
+		size_t b = off >> INFLAME_EH_INDEX_SHIFT;
+
+		if (b >= t->nindex)
+			return NULL;
+		lo = t->index[b];
+		hi = b + 1 < t->nindex ? (size_t)t->index[b + 1] + 1 : t->n;
+	}
+	/* the last row whose pc <= off in [lo, hi) (rows[lo].pc <= off) */
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
 

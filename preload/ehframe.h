@@ -87,11 +87,18 @@ typedef int (*inflame_eh_sink)(void *arg, uint64_t pc, const struct inflame_eh_r
 int inflame_ehframe_parse(const struct inflame_eh_src *src, inflame_eh_sink sink, void *arg,
 			  struct inflame_eh_stats *st);
 
-/* A built table: rows sorted by pc, each differing from the one before. */
+/* The code bytes one index entry of a table covers (log2). */
+#define INFLAME_EH_INDEX_SHIFT 8
+
+/* A built table: rows sorted by pc, each differing from the one before, and an index: for each
+ * block of 1 << INFLAME_EH_INDEX_SHIFT bytes from lo, the row that covers its first byte, so a
+ * lookup searches only the rows of one block. */
 struct inflame_eh_table {
 	uint64_t lo, hi; /* link-time addresses covered by rows: [lo, hi) */
 	size_t n;
 	size_t map_len; /* of the mmap holding this table */
+	const uint32_t *index;
+	size_t nindex;
 	struct inflame_eh_stats st;
 	struct inflame_eh_row rows[];
 };
@@ -102,8 +109,8 @@ struct inflame_eh_table {
 int inflame_ehframe_build(const struct inflame_eh_src *src, struct inflame_eh_table **out);
 /* Unmaps a table built above. */
 void inflame_ehframe_free(struct inflame_eh_table *t);
-/* The row covering link-time address pc, or NULL when pc is outside [lo, hi). A binary search
- * over the rows; async-signal-safe. */
+/* The row covering link-time address pc, or NULL when pc is outside [lo, hi). One index entry
+ * and a binary search over the rows of one block; async-signal-safe. */
 const struct inflame_eh_row *inflame_ehframe_find(const struct inflame_eh_table *t, uint64_t pc);
 
 /* Finds .eh_frame from the .eh_frame_hdr at hdr (link-time address hdr_vaddr, hdr_len bytes
