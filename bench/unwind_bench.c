@@ -146,7 +146,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "unwind-bench: cannot load libunwind\n");
 		return 1;
 	}
-	inflame_modules_want_tables(INFLAME_UNWIND_DWARF);
+	inflame_modules_want_tables(INFLAME_UNWIND_DWARF, 1);
 	inflame_modules_refresh(1);
 	printf("%-9s this program %s frame pointers (as auto sees it)\n", variant,
 	       inflame_modules_code_flags((uintptr_t)recurse) & INFLAME_MOD_FP ? "has" : "has no");

@@ -716,7 +716,7 @@ struct item {
 
 struct coll {
 	struct item *v;
-	size_t n, cap, bytes;
+	size_t n, cap, bytes, hint;
 	int err;
 };
 
@@ -725,7 +725,9 @@ static int collect(void *arg, uint64_t pc, const struct inflame_eh_row *row)
 	struct coll *c = arg;
 
 	if (c->n == c->cap) {
-		size_t nb = c->bytes ? c->bytes * 2 : 1 << 16;
+		/* first a guess from the size of the section (about one row per 5 bytes of
+		 * call frame information): memory not written to costs nothing */
+		size_t nb = c->bytes ? c->bytes * 2 : c->hint;
 		void *p = c->v ? mremap(c->v, c->bytes, nb, MREMAP_MAYMOVE)
 			       : mmap(NULL, nb, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 				      -1, 0);
@@ -756,36 +758,60 @@ static int before(const struct item *a, const struct item *b)
 	return a->seq < b->seq;
 }
 
-static void sift(struct item *v, size_t i, size_t n)
+/* Merges the sorted runs [a, m) and [m, b) of v through tmp. */
+static void merge(struct item *v, struct item *tmp, size_t a, size_t m, size_t b)
 {
-	for (;;) {
-		size_t c = 2 * i + 1;
-		struct item t;
+	size_t i = a, j = m, k = a;
 
-		if (c >= n)
-			return;
-		if (c + 1 < n && before(&v[c], &v[c + 1]))
-			c++;
-		if (!before(&v[i], &v[c]))
-			return;
-		t = v[i];
-		v[i] = v[c];
-		v[c] = t;
-		i = c;
-	}
+	while (i < m && j < b)
+		tmp[k++] = before(&v[j], &v[i]) ? v[j++] : v[i++];
+	while (i < m)
+		tmp[k++] = v[i++];
+	while (j < b)
+		tmp[k++] = v[j++];
+	memcpy(v + a, tmp + a, (b - a) * sizeof(*v));
 }
 
-static void sort_items(struct item *v, size_t n)
+/* The end of the ascending run of v starting at a. */
+static size_t run_end(const struct coll *c, size_t a)
 {
-	for (size_t i = n / 2; i-- > 0;)
-		sift(v, i, n);
-	for (size_t k = n; k-- > 1;) {
-		struct item t = v[0];
+	size_t m = a + 1;
 
-		v[0] = v[k];
-		v[k] = t;
-		sift(v, 0, k);
-	}
+	while (m < c->n && !before(&c->v[m], &c->v[m - 1]))
+		m++;
+	return m;
+}
+
+/* Sorts the collection: a natural merge sort, since the rows come in long ascending runs (each
+ * function's rows, and the functions mostly in address order but for the cold parts the
+ * compiler split off). Returns 0 or -ENOMEM. */
+static int sort_items(struct coll *c)
+{
+	size_t bytes = c->n * sizeof(struct item), merged;
+	struct item *tmp;
+
+	if (c->n == 0 || run_end(c, 0) == c->n)
+		return 0;
+	tmp = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (tmp == MAP_FAILED)
+		return -ENOMEM;
+	do {
+		size_t a = 0;
+
+		merged = 0;
+		while (a < c->n) {
+			size_t m = run_end(c, a), b;
+
+			if (m == c->n)
+				break;
+			b = run_end(c, m);
+			merge(c->v, tmp, a, m, b);
+			merged++;
+			a = b;
+		}
+	} while (merged);
+	munmap(tmp, bytes);
+	return 0;
 }
 
 static int same_rule(const struct inflame_eh_row *a, const struct inflame_eh_row *b)
@@ -796,21 +822,25 @@ static int same_rule(const struct inflame_eh_row *a, const struct inflame_eh_row
 
 int inflame_ehframe_build(const struct inflame_eh_src *src, struct inflame_eh_table **out)
 {
-	struct coll c = {NULL, 0, 0, 0, 0};
+	struct coll c = {NULL, 0, 0, 0, 0, 0};
 	struct inflame_eh_stats st;
 	struct inflame_eh_table *t = NULL;
 	size_t m = 0, bytes, nindex;
+	unsigned shift;
 	uint64_t lo, hi;
 	int ret;
 
 	*out = NULL;
+	c.hint = ((src->len / 4 + 64) * sizeof(struct item) + 4095) & ~(size_t)4095;
 	ret = inflame_ehframe_parse(src, collect, &c, &st);
 	if (ret)
 		goto done;
 	ret = -ENOENT;
 	if (c.n == 0)
 		goto done;
-	sort_items(c.v, c.n);
+	ret = sort_items(&c);
+	if (ret)
+		goto done;
 	/* one row per address (the last of each run of equal addresses), none repeating the
 	 * rule before it, no leading end markers */
 	for (size_t i = 0; i < c.n; i++) {
@@ -830,7 +860,10 @@ int inflame_ehframe_build(const struct inflame_eh_src *src, struct inflame_eh_ta
 	ret = -EOVERFLOW;
 	if (hi - lo > UINT32_MAX)
 		goto done;
-	nindex = (size_t)((hi - lo) >> INFLAME_EH_INDEX_SHIFT) + 1;
+	shift = INFLAME_EH_INDEX_SHIFT;
+	while (((hi - lo) >> shift) > 2 * (uint64_t)m + 64)
+		shift++;
+	nindex = (size_t)((hi - lo) >> shift) + 1;
 	bytes = sizeof(*t) + m * sizeof(t->rows[0]) + nindex * sizeof(uint32_t);
 	t = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ret = -ENOMEM;
@@ -860,7 +893,7 @@ int inflame_ehframe_build(const struct inflame_eh_src *src, struct inflame_eh_ta
 		size_t r = 0;
 
 		for (size_t b = 0; b < nindex; b++) {
-			uint64_t start = (uint64_t)b << INFLAME_EH_INDEX_SHIFT;
+			uint64_t start = (uint64_t)b << shift;
 
 			while (r + 1 < m && t->rows[r + 1].pc <= start)
 				r++;
@@ -868,6 +901,7 @@ int inflame_ehframe_build(const struct inflame_eh_src *src, struct inflame_eh_ta
 		}
 		t->index = index;
 		t->nindex = nindex;
+		t->shift = shift;
 	}
 	*out = t;
 	ret = 0;
@@ -892,7 +926,7 @@ const struct inflame_eh_row *inflame_ehframe_find(const struct inflame_eh_table 
 		return NULL;
 	off = (uint32_t)(pc - t->lo);
 	{
-		size_t b = off >> INFLAME_EH_INDEX_SHIFT;
+		size_t b = off >> t->shift;
 
 		if (b >= t->nindex)
 			return NULL;

@@ -87,18 +87,20 @@ typedef int (*inflame_eh_sink)(void *arg, uint64_t pc, const struct inflame_eh_r
 int inflame_ehframe_parse(const struct inflame_eh_src *src, inflame_eh_sink sink, void *arg,
 			  struct inflame_eh_stats *st);
 
-/* The code bytes one index entry of a table covers (log2). */
+/* The code bytes one index entry of a table covers (log2), at least: more for a table whose
+ * rows are sparse over a wide range, so the index has at most about two entries per row. */
 #define INFLAME_EH_INDEX_SHIFT 8
 
 /* A built table: rows sorted by pc, each differing from the one before, and an index: for each
- * block of 1 << INFLAME_EH_INDEX_SHIFT bytes from lo, the row that covers its first byte, so a
- * lookup searches only the rows of one block. */
+ * block of 1 << shift bytes from lo, the row that covers its first byte, so a lookup searches
+ * only the rows of one block. */
 struct inflame_eh_table {
 	uint64_t lo, hi; /* link-time addresses covered by rows: [lo, hi) */
 	size_t n;
 	size_t map_len; /* of the mmap holding this table */
 	const uint32_t *index;
 	size_t nindex;
+	unsigned shift;
 	struct inflame_eh_stats st;
 	struct inflame_eh_row rows[];
 };

@@ -356,7 +356,7 @@ static void setup(void)
 		inflame_log(INFLAME_LOG_INFO,
 			    "cannot load libunwind; where inflame's unwind tables "
 			    "have no rule, stacks go on by frame pointers");
-	inflame_modules_want_tables(c->unwind);
+	inflame_modules_want_tables(c->unwind, 0);
 	if (install_handlers() < 0) {
 		inflame_log_unprofiled("cannot install the sampling signal handler; this program "
 				       "runs unprofiled");

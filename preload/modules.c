@@ -45,12 +45,13 @@ struct module {
 	size_t build_id_len;
 	unsigned flags; /* INFLAME_MOD_* */
 	const struct inflame_eh_table *tab;
+	_Atomic int asked; /* a walk needed its table (INFLAME_MOD_WANT) */
 };
 
 struct range {
 	uintptr_t lo, hi, base;
 	const struct inflame_eh_table *tab;
-	unsigned flags;
+	unsigned flags, mod; /* mod: index in mods */
 };
 
 /* Unwind tables by object: build-id (or path) and where its unwind information lies. */
@@ -64,6 +65,8 @@ struct tabent {
 static struct tabent *tabents;
 static size_t ntabents;
 static enum inflame_unwind tables_mode = INFLAME_UNWIND_FP;
+static int tables_eager;	 /* build at load rather than when a walk asks */
+static _Atomic int tables_asked; /* some module's asked is set */
 static struct inflame_tables_stats tstats;
 static unsigned table_notes;
 
@@ -136,9 +139,10 @@ static int in_load(const struct dl_phdr_info *info, uintptr_t vaddr, size_t len)
 	return 0;
 }
 
-void inflame_modules_want_tables(enum inflame_unwind mode)
+void inflame_modules_want_tables(enum inflame_unwind mode, int eager)
 {
 	tables_mode = mode;
+	tables_eager = eager;
 }
 
 void inflame_modules_tables_stats(struct inflame_tables_stats *st)
@@ -236,9 +240,11 @@ done:
 	return ret;
 }
 
-/* The unwind table of m (loaded as info, named name): from the cache, or built now. */
+/* The unwind table of m (loaded as info, named name): from the cache, or (build) built now.
+ * *known: the cache had an answer (a table, or that none can be built). */
 static const struct inflame_eh_table *table_for(const struct dl_phdr_info *info,
-						const struct module *m, const char *name)
+						const struct module *m, const char *name, int build,
+						int *known)
 {
 	/* without a build-id: the path and the code's size */
 	uint64_t key = m->build_id_len ? hash(m->build_id, m->build_id_len, 0xcbf29ce484222325ull)
@@ -248,9 +254,13 @@ static const struct inflame_eh_table *table_for(const struct dl_phdr_info *info,
 	struct inflame_eh_table *t = NULL;
 	int ret;
 
+	*known = 1;
 	for (size_t i = 0; i < ntabents; i++)
 		if (tabents[i].key == key)
 			return tabents[i].tab;
+	*known = build;
+	if (!build)
+		return NULL;
 	if (!tabents) {
 		void *p = mmap(NULL, sizeof(struct tabent) * MAX_TABLES, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -341,8 +351,14 @@ static int list_cb(struct dl_phdr_info *info, size_t size, void *arg)
 			m->flags |= INFLAME_MOD_FP;
 	}
 	if (tables_mode == INFLAME_UNWIND_DWARF ||
-	    (tables_mode == INFLAME_UNWIND_AUTO && !(m->flags & INFLAME_MOD_FP)))
-		m->tab = table_for(info, m, name);
+	    (tables_mode == INFLAME_UNWIND_AUTO && !(m->flags & INFLAME_MOD_FP))) {
+		int known;
+
+		/* built when a walk first needs it (inflame_modules_ask_table), unless eager */
+		m->tab = table_for(info, m, name, tables_eager, &known);
+		if (!known)
+			m->flags |= INFLAME_MOD_WANT;
+	}
 	if (getauxval(AT_BASE) && info->dlpi_addr == getauxval(AT_BASE)) {
 		m->flags |= INFLAME_MOD_LOADER;
 		atomic_store_explicit(&loader_hi, 0, memory_order_relaxed);
@@ -354,6 +370,37 @@ static int list_cb(struct dl_phdr_info *info, size_t size, void *arg)
 	inflame_buf_put(&paths, name, m->path_len);
 	nmods++;
 	return 0;
+}
+
+/* Builds the tables walks asked for (the objects still loaded as they were listed). */
+static int asked_cb(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	(void)arg;
+	for (size_t i = 0; i < nmods; i++) {
+		struct module *m = &mods[i];
+		int known;
+
+		if (m->base != info->dlpi_addr || !(m->flags & INFLAME_MOD_WANT) ||
+		    !atomic_load_explicit(&m->asked, memory_order_relaxed))
+			continue;
+		m->tab = table_for(info, m, (const char *)paths.data + m->path_off, 1, &known);
+		m->flags &= ~INFLAME_MOD_WANT;
+	}
+	return 0;
+}
+
+void inflame_modules_ask_table(const struct inflame_code *c)
+{
+	struct module *m;
+
+	if (!(c->flags & INFLAME_MOD_WANT) || !mods || c->mod >= MAX_MODULES)
+		return;
+	m = &mods[c->mod];
+	if (atomic_exchange_explicit(&m->asked, 1, memory_order_relaxed) == 0) {
+		atomic_store(&tables_asked, 1);
+		inflame_writer_request(INFLAME_WRITER_WAKE);
+	}
 }
 
 static void publish_ranges(void)
@@ -375,6 +422,7 @@ static void publish_ranges(void)
 		ranges[j].base = mods[i].base;
 		ranges[j].tab = mods[i].tab;
 		ranges[j].flags = mods[i].flags;
+		ranges[j].mod = (unsigned)i;
 	}
 	atomic_store_explicit(&nranges, n, memory_order_relaxed);
 	atomic_thread_fence(memory_order_seq_cst);
@@ -432,8 +480,14 @@ int inflame_modules_refresh(int force)
 	}
 	inflame__real_dl_iterate_phdr(counts_cb, &c);
 	if (!force && have_counts && c.ok && c.adds == last_adds && c.subs == last_subs &&
-	    !atomic_load(&stale))
+	    !atomic_load(&stale)) {
+		if (atomic_exchange(&tables_asked, 0)) {
+			/* inside the loader's lock: no object can go while its table is read */
+			inflame__real_dl_iterate_phdr(asked_cb, NULL);
+			publish_ranges();
+		}
 		return 0;
+	}
 	atomic_store(&stale, 0);
 	last_adds = c.adds;
 	last_subs = c.subs;
@@ -517,6 +571,7 @@ int inflame_modules_lookup(uintptr_t addr, struct inflame_code *out)
 			out->base = ranges[mid].base;
 			out->tab = ranges[mid].tab;
 			out->flags = found;
+			out->mod = ranges[mid].mod;
 			break;
 		}
 	}

@@ -26,6 +26,7 @@ int inflame_modules_is_code(uintptr_t addr);
 /* What is known about the object whose code holds an address. */
 #define INFLAME_MOD_FP	   1u /* built with frame pointers, or unknown (fpscan.h) */
 #define INFLAME_MOD_LOADER 2u /* the dynamic loader: no libunwind from here */
+#define INFLAME_MOD_WANT   4u /* an unwind table is wanted but not built yet */
 /* INFLAME_MOD_* flags of the object whose executable segment holds addr, or -1 when addr is
  * not known code or the table is being changed. Async-signal-safe. */
 int inflame_modules_code_flags(uintptr_t addr);
@@ -39,6 +40,7 @@ struct inflame_code {
 	uintptr_t base;	  /* the object's load bias: link-time address = address - base */
 	const struct inflame_eh_table *tab; /* its unwind table (ehframe.h), or NULL */
 	int flags;			    /* INFLAME_MOD_* */
+	unsigned mod;			    /* which object (for inflame_modules_ask_table) */
 };
 /* The one lookup per frame: INFLAME_MOD_* flags of the object whose executable segment holds
  * addr and *out filled in, or -1 when addr is not known code or the map is being changed.
@@ -85,10 +87,15 @@ int inflame_modules_loader(uintptr_t *lo, uintptr_t *hi);
 int inflame_modules_self(uintptr_t *lo, uintptr_t *hi);
 /* Unwind tables (ehframe.h): which objects get one (INFLAME_UNWIND=dwarf: every object;
  * auto: those built without frame pointers; fp: none), read from .eh_frame, or .debug_frame of
- * the file when there is no .eh_frame, by the writer thread when the map is rebuilt (never in
- * a signal handler), kept per build-id so an object loaded again reuses its table. Call before
- * the first refresh. Not async-signal-safe. */
-void inflame_modules_want_tables(enum inflame_unwind mode);
+ * the file when there is no .eh_frame, by the writer thread (never in a signal handler), kept
+ * per build-id so an object loaded again reuses its table. eager: built when the map is
+ * rebuilt; else only for the objects a walk asked for (INFLAME_MOD_WANT until then), so a
+ * short process pays for none it does not walk through. Call before the first refresh. Not
+ * async-signal-safe. */
+void inflame_modules_want_tables(enum inflame_unwind mode, int eager);
+/* A walk met code c whose table is wanted (INFLAME_MOD_WANT): the writer builds it at its next
+ * refresh, woken now the first time. Async-signal-safe. */
+void inflame_modules_ask_table(const struct inflame_code *c);
 /* Totals over the tables built so far: objects with a table, objects without one (no or
  * unreadable unwind information, or over the memory bound), refused rows, bytes. */
 struct inflame_tables_stats {

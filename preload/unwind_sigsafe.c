@@ -394,8 +394,10 @@ static enum step table_step(const struct inflame_thread *t, struct inflame_code_
 		m->row = NULL;
 	}
 	if (f < 0 || !m->code.tab) {
-		/* unknown code (not mapped yet, JIT) or an object without a table: its frame
-		 * pointer if it keeps one */
+		/* unknown code (not mapped yet, JIT) or an object without a table (yet: the
+		 * writer builds it when asked): its frame pointer if it keeps one */
+		if (f >= 0)
+			inflame_modules_ask_table(&m->code);
 		if (fallback && (f < 0 || !(f & INFLAME_MOD_FP)))
 			return STEP_FALLBACK;
 		return fp_step(t, r);
@@ -653,8 +655,8 @@ static size_t finish_walk(struct inflame_thread *t, void *uc, uint64_t *frames, 
 	uintptr_t ret, sp;
 	uint64_t slots[INFLAME_TAIL_MAX];
 	size_t m;
-
 	struct inflame_code code;
+	int cf;
 
 	if (*truncated || !tail || n == 0 || n >= max || flags < 0 || (flags & INFLAME_MOD_FP))
 		return n;
@@ -662,7 +664,10 @@ static size_t finish_walk(struct inflame_thread *t, void *uc, uint64_t *frames, 
 	sp = tail + 16;
 	if (is_sigreturn(ret))
 		return n;
-	if (inflame_modules_lookup(ret - 1, &code) >= 0 && code.tab) {
+	cf = inflame_modules_lookup(ret - 1, &code);
+	if (cf >= 0 && !code.tab)
+		inflame_modules_ask_table(&code);
+	if (cf >= 0 && code.tab) {
 		struct regs r = {ret, sp, ((const uintptr_t *)tail)[0], 0};
 		int fell;
 

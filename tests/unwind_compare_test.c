@@ -156,7 +156,7 @@ static void test_same_stacks(void **state)
 
 	(void)state;
 	assert_int_equal(inflame_unwind_dwarf_init(), 0);
-	inflame_modules_want_tables(INFLAME_UNWIND_DWARF);
+	inflame_modules_want_tables(INFLAME_UNWIND_DWARF, 1);
 	inflame_modules_refresh(1);
 	samples = calloc(SAMPLES, sizeof(*samples));
 	assert_non_null(samples);
