@@ -379,12 +379,16 @@ static int asked_cb(struct dl_phdr_info *info, size_t size, void *arg)
 	(void)arg;
 	for (size_t i = 0; i < nmods; i++) {
 		struct module *m = &mods[i];
+		char name[PATH_MAX];
+		size_t len = m->path_len < sizeof(name) - 1 ? m->path_len : sizeof(name) - 1;
 		int known;
 
 		if (m->base != info->dlpi_addr || !(m->flags & INFLAME_MOD_WANT) ||
 		    !atomic_load_explicit(&m->asked, memory_order_relaxed))
 			continue;
-		m->tab = table_for(info, m, (const char *)paths.data + m->path_off, 1, &known);
+		memcpy(name, (const char *)paths.data + m->path_off, len); /* (not terminated) */
+		name[len] = 0;
+		m->tab = table_for(info, m, name, 1, &known);
 		m->flags &= ~INFLAME_MOD_WANT;
 	}
 	return 0;
