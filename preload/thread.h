@@ -96,6 +96,8 @@ struct inflame_thread {
 		uint32_t seq;	     /* the page's counter at the last clock read */
 		int page_failed;     /* no page could be mapped: clock reads only */
 		uint64_t check_tick; /* with a page, the tick at which to read the clock again */
+		uint64_t held;	     /* the stretch before the thread last ran */
+		uint64_t stack_sum;  /* a hash of the stack it was last found blocked at */
 		int sent;	     /* a signal was sent since the last check */
 		int gone;	     /* EXITED and dealt with */
 	} tk;

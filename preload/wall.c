@@ -44,14 +44,17 @@
  * yielded or been preempted since the last clock read, and the ticker looks at it each period
  * with one load; when it moves, the clock is read at once. A thread woken that has run without
  * a pause since is only seen by a clock read, made every PAGE_CHECK + 1 periods anyway (its
- * periods go where it runs: its CPU clock says it ran them). The ticker's own page proves at
- * start that the kernel updates pages that way; without a page (no perf events, or the locked
- * memory limit), a thread blocked for k periods in a row is looked at every 1 + min(k / 64, 15)
- * periods: when it runs again its next sample comes at most 1/64 of the time it was blocked
- * (and at most 16 periods) late. Either way, during its first 64 periods blocked a thread's
- * clock is read each period. At most VISITS_MAX system calls are made per period, in turn over
- * the table; with more threads due than that, each is looked at less often, its weights growing
- * to match. Signals go only to threads that ran, at most one per look.
+ * periods go where it runs: its CPU clock says it ran them, but a burst shorter than that
+ * between two long waits goes to the last stack a sample found it running at). The ticker's
+ * own page proves at start that the kernel updates pages that way; without a page (no perf
+ * events, or the locked memory limit), a thread blocked for k periods in a row is looked at
+ * every 1 + min(k / 64, 15) periods: when it runs again its next sample comes at most 1/64 of
+ * the time it was blocked (and at most 16 periods) late. Either way, during its first 64
+ * periods blocked a thread's clock is read each period, unless a thread with a page went back
+ * to the very stack it had been blocked at for longer than that (an idle worker whose timed
+ * wait timed out): its stretch goes on. At most VISITS_MAX system calls are made per period, in
+ * turn over the table; with more threads due than that, each is looked at less often, its weights
+ * growing to match. Signals go only to threads that ran, at most one per look.
  */
 #include "wall.h"
 
@@ -165,6 +168,16 @@ static uint32_t page_seq(const void *p)
 	return __atomic_load_n(&((const struct perf_event_mmap_page *)p)->lock, __ATOMIC_ACQUIRE);
 }
 
+/* A hash of t's last wall stack (only while wall_pending is 0). */
+static uint64_t stack_sum(const struct inflame_thread *t)
+{
+	uint64_t h = 14695981039346656037ull ^ t->wall_n;
+
+	for (uint32_t i = 0; i < t->wall_n; i++)
+		h = (h ^ t->wall_frames[i]) * 1099511628211ull;
+	return h;
+}
+
 /* Writes the periods t spent blocked at its last wall stack, if any. Only while wall_pending
  * is 0 (its handler does not write the stack then). */
 static void write_idle(struct inflame_thread *t, uint64_t now)
@@ -225,7 +238,7 @@ static void send_sample(struct inflame_thread *t, uint64_t periods, uint64_t run
 static int look(struct inflame_thread *t, uint64_t now, int sampling)
 {
 	uint64_t periods, left, cpu = 0, since, ran = 0;
-	int moved, cheap = 0;
+	int moved, cheap = 0, was_sent = t->tk.sent;
 	uint32_t seq = 0;
 
 	if (k.tick < t->tk.next_tick || now <= t->tk.acct)
@@ -284,6 +297,15 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 			uint64_t skip;
 
 			add_idle(t, periods, now);
+			if (was_sent && t->tk.page) {
+				/* Back where it blocked for long before it woke: the same stretch
+				 * goes on (an idle worker's timed wait). */
+				uint64_t sum = stack_sum(t);
+
+				if (sum == t->tk.stack_sum && t->tk.held >> BACKOFF_SHIFT)
+					t->tk.stretch = t->tk.held;
+				t->tk.stack_sum = sum;
+			}
 			t->tk.stretch += periods;
 			skip = t->tk.stretch >> BACKOFF_SHIFT;
 			if (t->tk.page) {
@@ -311,6 +333,7 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 	} else {
 		periods += left;
 	}
+	t->tk.held = t->tk.stretch;
 	t->tk.stretch = 0;
 	t->tk.next_tick = t->tk.check_tick = k.tick + 1;
 	if (sampling) {
