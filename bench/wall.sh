@@ -12,8 +12,9 @@
 # idle thread was woken per second (the workload's count of its idle threads' voluntary context
 # switches; unprofiled, about once a second by the timeout), and the CPU time of inflame's own
 # threads (the wall ticker, the writer) until the work ends, per second of wall time (median)
-# and in per cent of the unprofiled run's CPU: unlike the ratios, that figure hardly depends on
-# what else the machine runs.
+# and in per cent of the unprofiled run's CPU of the same round. On a shared machine that figure
+# is steadier than the ratios, which other programs' load moves by several points, but a loaded
+# machine still makes each of the ticker's wakeups dearer.
 #
 # Configurations: unprofiled; `inflame record -e cpu -F 999` (the cost of sampling the busy
 # threads, a floor for wall-clock sampling); `inflame record -e wall -F 999`; and with
