@@ -8,9 +8,13 @@
 # and each run's CPU time (user + system of the whole command, from wait4 by bench/cpu-run) and
 # wall time are divided by those of the unprofiled run of the same round. The table gives the
 # median ratios (CPU with its minimum and maximum), the wall samples' total weight per second
-# of wall time and thread (about the frequency when every thread is covered), and how often each
+# of wall time and thread (about the frequency when every thread is covered), how often each
 # idle thread was woken per second (the workload's count of its idle threads' voluntary context
-# switches; unprofiled, about once a second by the timeout).
+# switches; unprofiled, about once a second by the timeout), and the CPU time of inflame's own
+# threads (the wall ticker, the writer) until the work ends, per second of wall time (median)
+# and in per cent of the unprofiled run's CPU of the same round. On a shared machine that figure
+# is steadier than the ratios, which other programs' load moves by several points, but a loaded
+# machine still makes each of the ticker's wakeups dearer.
 #
 # Configurations: unprofiled; `inflame record -e cpu -F 999` (the cost of sampling the busy
 # threads, a floor for wall-clock sampling); `inflame record -e wall -F 999`; and with
@@ -70,13 +74,14 @@ one() {
 		exit 1
 	fi
 	wakeups=$(sed -n 's/^wakeups \([0-9]*\)$/\1/p' "$OUT/stderr.txt")
+	helpers=$(sed -n 's/^helpers \([0-9]*\)$/\1/p' "$OUT/stderr.txt")
 	weight=0
 	if [ "$cfg" != base ] && [ "$cfg" != cpu ]; then
 		weight=$("$B/inflame" collapse --event wall "$OUT"/x.*.ifl |
 			awk '{ s += $NF } END { print s + 0 }')
 	fi
 	read -r u s w _ <"$OUT/time.txt"
-	echo "$cfg $rnd $(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }') $w ${wakeups:-0} $weight" \
+	echo "$cfg $rnd $(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }') $w ${wakeups:-0} $weight ${helpers:-0}" \
 		>>"$OUT/runs.txt"
 }
 
@@ -114,21 +119,25 @@ function minmax(a, n,   i) {
 	lo = hi = a[0]
 	for (i = 1; i < n; i++) { if (a[i] < lo) lo = a[i]; if (a[i] > hi) hi = a[i] }
 }
+function hcol(c) {
+	if (c == "base") return "-"
+	return sprintf("%.1f (%.2f%%)", median(hs, rounds), median(hc, rounds))
+}
 function label(c) {
 	if (c == "base") return "unprofiled"
 	if (c == "cpu") return "inflame cpu 999 Hz"
 	if (c == "wall") return "inflame wall 999 Hz"
 	if (c == "old") return "baseline wall 999 Hz"
 }
-{ cpu[$1, $2] = $3; wall[$1, $2] = $4; wk[$1, $2] = $5; wt[$1, $2] = $6
+{ cpu[$1, $2] = $3; wall[$1, $2] = $4; wk[$1, $2] = $5; wt[$1, $2] = $6; hp[$1, $2] = $7
 	if ($2 > rounds) rounds = $2 }
 END {
 	nc = split(configs, cl, " ")
 	for (r = 1; r <= rounds; r++) { bc[r - 1] = cpu["base", r]; bw[r - 1] = wall["base", r] }
 	printf "  unprofiled: %.3f s CPU, %.3f s wall (median of %d)\n", median(bc, rounds),
 		median(bw, rounds), rounds
-	printf "  %-22s %-26s %-7s %-16s %s\n", "config", "CPU ratio median (min-max)",
-		"wall", "weight/thread-s", "idle wakeups/thread-s"
+	printf "  %-22s %-26s %-7s %-16s %-12s %s\n", "config", "CPU ratio median (min-max)",
+		"wall", "weight/thread-s", "idle wakeups", "inflame threads ms/s (% of CPU)"
 	for (i = 1; i <= nc; i++) {
 		c = cl[i]
 		for (r = 1; r <= rounds; r++) {
@@ -136,12 +145,14 @@ END {
 			rw[r - 1] = wall[c, r] / wall["base", r]
 			ww[r - 1] = wt[c, r] / (wall[c, r] * threads)
 			wu[r - 1] = wk[c, r] / (wall[c, r] * idle)
+			hs[r - 1] = hp[c, r] / 1e6 / wall[c, r]
+			hc[r - 1] = 100 * hp[c, r] / 1e9 / cpu["base", r]
 		}
 		mc = median(rc, rounds); minmax(rc, rounds)
-		printf "  %-22s %-26s %-7.3f %-16s %.1f\n", label(c),
+		printf "  %-22s %-26s %-7.3f %-16s %-12.1f %s\n", label(c),
 			sprintf("%.4f (%.4f-%.4f)", mc, lo, hi), median(rw, rounds),
 			c == "base" || c == "cpu" ? "-" : sprintf("%.0f", median(ww, rounds)),
-			median(wu, rounds)
+			median(wu, rounds), hcol(c)
 	}
 	if (base_dir != "") printf "  (baseline: %s)\n", base_dir
 }' "$OUT/runs.txt"

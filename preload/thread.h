@@ -90,8 +90,16 @@ struct inflame_thread {
 		uint64_t sent_at;   /* when wall_pending was set (ns) */
 		uint64_t stretch;   /* periods blocked in a row */
 		uint64_t next_tick; /* the ticker's tick at which to look again */
-		int sent;	    /* a signal was sent since the last check */
-		int gone;	    /* EXITED and dealt with */
+		/* The thread's switch-out counter (wall.c): a counting perf event's user page,
+		 * which the kernel updates each time the thread leaves its CPU, NULL when none. */
+		const void *page;
+		uint32_t seq;	     /* the page's counter at the last clock read */
+		int page_failed;     /* no page could be mapped: clock reads only */
+		uint64_t check_tick; /* with a page, the tick at which to read the clock again */
+		uint64_t held;	     /* the stretch before the thread last ran */
+		uint64_t stack_sum;  /* a hash of the stack it was last found blocked at */
+		int sent;	     /* a signal was sent since the last check */
+		int gone;	     /* EXITED and dealt with */
 	} tk;
 	/* Ranges of code the outermost producer looked up last (unwind auto). */
 	struct inflame_code_cache code_cache;

@@ -35,10 +35,25 @@
  * CPU clock a little after the handler read it: the first look after a signal allows
  * MOVE_SLACK_NS.
  *
- * Cost bounds. A thread blocked for k periods in a row is looked at every 1 + min(k / 64, 15)
- * periods: when it runs again its next sample comes at most 1/64 of the time it was blocked
- * (and at most 16 periods) late. At most VISITS_MAX clock reads are made per period, in turn
- * over the table; with more threads due than that, each is looked at less often, its weights
+ * Cost bounds. A clock read is a system call that looks the thread up by its id, about a
+ * microsecond on a virtual machine: with 64 threads that wake once a second, re-checking each
+ * of them as closely as below cost the ticker more than the program's own sampling signals.
+ * So a thread blocked for 64 periods in a row gets a switch-out page: the user page of a
+ * counting perf event on its task clock, mapped read-only, whose counter the kernel moves each
+ * time the thread leaves its CPU. While the counter stands still the thread has not blocked,
+ * yielded or been preempted since the last clock read, and the ticker looks at it each period
+ * with one load; when it moves, the clock is read at once. A thread woken that has run without
+ * a pause since is only seen by a clock read, made every PAGE_CHECK + 1 periods anyway (its
+ * periods go where it runs: its CPU clock says it ran them, but a burst shorter than that
+ * between two long waits goes to the last stack a sample found it running at). The ticker's
+ * own page proves at start that the kernel updates pages that way; without a page (no perf
+ * events, or the locked memory limit), a thread blocked for k periods in a row is looked at
+ * every 1 + min(k / 64, 15) periods: when it runs again its next sample comes at most 1/64 of
+ * the time it was blocked (and at most 16 periods) late. Either way, during its first 64
+ * periods blocked a thread's clock is read each period, unless a thread with a page went back
+ * to the very stack it had been blocked at for longer than that (an idle worker whose timed
+ * wait timed out): its stretch goes on. At most VISITS_MAX system calls are made per period, in
+ * turn over the table; with more threads due than that, each is looked at less often, its weights
  * growing to match. Signals go only to threads that ran, at most one per look.
  */
 #include "wall.h"
@@ -52,9 +67,11 @@
 #include "timer.h"
 
 #include <errno.h>
+#include <linux/perf_event.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -66,6 +83,8 @@
 #define VISITS_MAX    128
 #define BACKOFF_SHIFT 6
 #define BACKOFF_MAX   15
+#define PAGE_CHECK    63  /* periods between clock reads of a thread long blocked, with a page */
+#define PAGE_TEST     100 /* ticks for the ticker's own page to prove that it works */
 
 static struct {
 	pthread_t thread;
@@ -76,7 +95,10 @@ static struct {
 	uint64_t period; /* ns */
 	uint64_t tick;	 /* looks so far */
 	uid_t uid;
-	int cursor; /* the slot to start at when a tick could not look at every thread */
+	int cursor;	       /* the slot to start at when a tick could not look at every thread */
+	int pages;	       /* switch-out pages: 1 they work, 0 not known yet, -1 not used */
+	const void *self_page; /* the ticker's own, while pages is 0 */
+	uint32_t self_seq;
 } k;
 
 static int wall_on(void)
@@ -107,6 +129,53 @@ static int queue_signal(pid_t tid)
 	si.si_value.sival_ptr = (void *)(uintptr_t)INFLAME_COOKIE_WALL;
 	return syscall(SYS_rt_tgsigqueueinfo, inflame__prof.pid, tid, si.si_signo, &si) < 0 ? -errno
 											    : 0;
+}
+
+/* A read-only mapping of the user page of a counting perf event (the task clock) on thread tid,
+ * or NULL. The kernel updates the page each time the thread leaves its CPU, so its counter
+ * tells whether the thread ran since it was last read, with no system call. The mapping keeps
+ * the event alive: the descriptor is closed at once. */
+static const void *page_open(pid_t tid)
+{
+	struct perf_event_attr a;
+	void *p;
+	int fd;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.type = PERF_TYPE_SOFTWARE;
+	a.config = PERF_COUNT_SW_TASK_CLOCK;
+	a.exclude_kernel = 1;
+	a.exclude_hv = 1;
+	fd = (int)syscall(SYS_perf_event_open, &a, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	p = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void page_close(const void **p)
+{
+	if (*p)
+		munmap((void *)*p, (size_t)sysconf(_SC_PAGESIZE));
+	*p = NULL;
+}
+
+/* The page's update counter (it moves by 2 at each update). */
+static uint32_t page_seq(const void *p)
+{
+	return __atomic_load_n(&((const struct perf_event_mmap_page *)p)->lock, __ATOMIC_ACQUIRE);
+}
+
+/* A hash of t's last wall stack (only while wall_pending is 0). */
+static uint64_t stack_sum(const struct inflame_thread *t)
+{
+	uint64_t h = 14695981039346656037ull ^ t->wall_n;
+
+	for (uint32_t i = 0; i < t->wall_n; i++)
+		h = (h ^ t->wall_frames[i]) * 1099511628211ull;
+	return h;
 }
 
 /* Writes the periods t spent blocked at its last wall stack, if any. Only while wall_pending
@@ -164,12 +233,13 @@ static void send_sample(struct inflame_thread *t, uint64_t periods, uint64_t run
 	}
 }
 
-/* One look at thread t at time now. Returns 1 when it looked (read its CPU clock or signalled
- * it), 0 when it was not due. */
+/* One look at thread t at time now. Returns 1 when it made a system call (read t's CPU clock
+ * or signalled it), 0 when it was not due or its page said enough. */
 static int look(struct inflame_thread *t, uint64_t now, int sampling)
 {
 	uint64_t periods, left, cpu = 0, since, ran = 0;
-	int moved;
+	int moved, cheap = 0, was_sent = t->tk.sent;
+	uint32_t seq = 0;
 
 	if (k.tick < t->tk.next_tick || now <= t->tk.acct)
 		return 0;
@@ -197,7 +267,14 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 		/* The last sample found the thread running (or about to block, or waiting for a
 		 * CPU): it is not known to be blocked anywhere, look again. */
 		moved = 1;
+	} else if (!t->tk.sent && t->tk.page && k.tick < t->tk.check_tick &&
+		   page_seq(t->tk.page) == t->tk.seq) {
+		/* Not switched out since the last clock read: it still has not run. */
+		moved = 0;
+		cheap = 1;
 	} else {
+		if (t->tk.page)
+			seq = page_seq(t->tk.page); /* before the clock: a later switch-out shows */
 		if (thread_cpu_ns(t->tid, &cpu) < 0) {
 			/* Gone without unregistering (a thread that existed before us). */
 			t->tk.next_tick = k.tick + 1 + BACKOFF_MAX;
@@ -211,6 +288,7 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 		moved = t->tk.sent ? !(t->wall_flags & INFLAME_WALL_SYSCALL) || ran > MOVE_SLACK_NS
 				   : cpu != t->tk.base;
 		t->tk.base = cpu;
+		t->tk.seq = seq;
 	}
 	t->tk.sent = 0;
 	if (t->wall_flags & INFLAME_WALL_HAVE) {
@@ -219,19 +297,45 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 			uint64_t skip;
 
 			add_idle(t, periods, now);
+			if (was_sent && t->tk.page) {
+				/* Back where it blocked for long before it woke: the same stretch
+				 * goes on (an idle worker's timed wait). */
+				uint64_t sum = stack_sum(t);
+
+				if (sum == t->tk.stack_sum && t->tk.held >> BACKOFF_SHIFT)
+					t->tk.stretch = t->tk.held;
+				t->tk.stack_sum = sum;
+			}
 			t->tk.stretch += periods;
 			skip = t->tk.stretch >> BACKOFF_SHIFT;
-			t->tk.next_tick = k.tick + 1 + (skip > BACKOFF_MAX ? BACKOFF_MAX : skip);
+			if (t->tk.page) {
+				/* A look each period, a clock read now and then. */
+				t->tk.next_tick = k.tick + 1;
+				if (!cheap)
+					t->tk.check_tick = k.tick + 1 + (skip ? PAGE_CHECK : 0);
+			} else {
+				t->tk.next_tick =
+				    k.tick + 1 + (skip > BACKOFF_MAX ? BACKOFF_MAX : skip);
+			}
+			if (skip && k.pages == 1 && !t->tk.page && !t->tk.page_failed) {
+				/* Blocked long: worth a page. The next look reads the clock, and
+				 * the page's counter before it. */
+				t->tk.page = page_open(t->tid);
+				t->tk.page_failed = !t->tk.page;
+				if (t->tk.page)
+					t->tk.next_tick = t->tk.check_tick = k.tick + 1;
+			}
 			if (now - t->tk.written >= IDLE_FLUSH_NS)
 				write_idle(t, now);
-			return 1;
+			return !cheap;
 		}
 		write_idle(t, now);
 	} else {
 		periods += left;
 	}
+	t->tk.held = t->tk.stretch;
 	t->tk.stretch = 0;
-	t->tk.next_tick = k.tick + 1;
+	t->tk.next_tick = t->tk.check_tick = k.tick + 1;
 	if (sampling) {
 		/* How many of these periods it ran (its CPU clock says how long, not where). */
 		uint64_t run = (ran + k.period / 2) / k.period;
@@ -259,6 +363,7 @@ static void tick(uint64_t now, int last)
 			/* It ran (to exit): the periods since its last look are not known. */
 			if (!atomic_load_explicit(&t->wall_pending, memory_order_acquire))
 				write_idle(t, now);
+			page_close(&t->tk.page);
 			t->tk.gone = 1;
 			continue;
 		}
@@ -274,6 +379,8 @@ static void tick(uint64_t now, int last)
 		}
 		if (last && !atomic_load_explicit(&t->wall_pending, memory_order_acquire))
 			write_idle(t, now);
+		if (last)
+			page_close(&t->tk.page);
 	}
 	if (visits < VISITS_MAX)
 		k.cursor = 0;
@@ -308,6 +415,12 @@ static void *ticker_main(void *arg)
 	(void)arg;
 	inflame__alloc_tls.guard = 1; /* nothing here is the program's */
 	prctl(PR_SET_NAME, "inflame-wall", 0, 0, 0);
+	/* Whether the kernel updates a page at each switch-out: the ticker's own must move as
+	 * it sleeps. Until it does, every look reads the clock. */
+	k.self_page = page_open(inflame__gettid());
+	k.pages = k.self_page ? 0 : -1;
+	if (k.self_page)
+		k.self_seq = page_seq(k.self_page);
 	start_accounts(next);
 	while (!atomic_load(&k.stop)) {
 		uint64_t now = inflame__now_monotonic();
@@ -321,9 +434,14 @@ static void *ticker_main(void *arg)
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 		if (atomic_load(&k.stop))
 			break;
+		if (k.pages == 0 && (page_seq(k.self_page) != k.self_seq || k.tick >= PAGE_TEST)) {
+			k.pages = page_seq(k.self_page) != k.self_seq ? 1 : -1;
+			page_close(&k.self_page);
+		}
 		tick(inflame__now_monotonic(), 0);
 	}
 	tick(inflame__now_monotonic(), 1);
+	page_close(&k.self_page);
 	return NULL;
 }
 
@@ -385,6 +503,16 @@ int inflame_wall_done_with(struct inflame_thread *t)
 
 void inflame_wall_after_fork_child(void)
 {
+	int n = inflame_thread_high_water();
+
+	/* The pages are the parent's threads'. */
+	for (int i = 0; i < n; i++) {
+		struct inflame_thread *t = inflame_thread_at(i);
+
+		if (atomic_load(&t->state) != INFLAME_SLOT_FREE)
+			page_close(&t->tk.page);
+	}
+	page_close(&k.self_page);
 	k.running = 0;
 	atomic_store(&k.stop, 0);
 	k.cursor = 0;
