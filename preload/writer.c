@@ -35,6 +35,11 @@
 Once an image has written its last file (exit, exec), a wake-up of the writer before the image
 is gone opens no new one unless there is something to write.
  *
+ * Generated code (perfmap.h): each cycle copies the new lines of the program's perf map into a
+ * PERFMAP chunk, a bounded number of buffers at a time, and all of them before a file ends;
+ * a new file gets the whole map again. A new stack whose leaf is in no known object makes
+ * the next cycle record the anonymous executable mappings.
+ *
  * Files are created with O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600: an existing name (a file of an
  * earlier image of this pid, or a planted symlink) is never opened; the next sequence number is
  * tried instead.
@@ -56,6 +61,7 @@ is gone opens no new one unless there is something to write.
 #include "interpose.h"
 #include "log.h"
 #include "modules.h"
+#include "perfmap.h"
 #include "profiler.h"
 #include "stacktab.h"
 #include "thread.h"
@@ -383,6 +389,33 @@ static void write_notes(void)
 	write_payload(INFLAME_CHUNK_NOTES, b);
 	w.notes_done = end;
 	w.notes_lost = lost;
+}
+
+/* PERFMAP: anonymous code regions and new perf map lines; final: the whole rest of the map
+ * (bounded all the same: a program that keeps writing cannot hold the writer). */
+#define PERFMAP_READS_PER_CYCLE 16
+#define PERFMAP_READS_FINAL	1024
+
+static void write_perfmap(int final)
+{
+	struct inflame_buf *b = &w.misc_buf;
+	uint64_t now = inflame__now_monotonic() - inflame__prof.start_monotonic, n;
+
+	if (w.fd < 0)
+		return;
+	list_begin(b);
+	n = inflame_perfmap_regions(b, now);
+	if (n)
+		list_write(INFLAME_CHUNK_PERFMAP, b, n);
+	for (int i = 0; i < (final ? PERFMAP_READS_FINAL : PERFMAP_READS_PER_CYCLE); i++) {
+		int more = inflame_perfmap_read(b, now, &n);
+
+		if (n)
+			list_write(INFLAME_CHUNK_PERFMAP, b, n);
+		if (!more)
+			break;
+	}
+	b->len = 0;
 }
 
 static void write_modules(void)
@@ -746,6 +779,8 @@ static uint64_t stack_id(const uint64_t *frames, uint32_t n)
 		memcpy(last.frames, frames, n * sizeof(uint64_t));
 	}
 	if (is_new) {
+		if (n && !inflame_modules_is_code((uintptr_t)frames[0]))
+			inflame_perfmap_want_regions(); /* generated code? */
 		inflame_buf_put_varint(&w.stack_buf, id);
 		inflame_buf_put_varint(&w.stack_buf, n);
 		for (uint32_t i = 0; i < n; i++) {
@@ -1157,6 +1192,8 @@ static int open_next(void)
 	w.notes_done = 0;
 	w.notes_lost = 0;
 	write_notes();
+	inflame_perfmap_restart();
+	write_perfmap(0);
 	inflame_log(INFLAME_LOG_DEBUG, "writing %s", w.path);
 	return 0;
 }
@@ -1169,6 +1206,7 @@ static void close_current(void)
 		return;
 	write_pending(UINT64_MAX);
 	flush_samples();
+	write_perfmap(1);
 	write_notes();
 	process_renamed();
 	write_stats();
@@ -1238,6 +1276,7 @@ static void cycle(int final)
 	if (inflame_modules_refresh(0))
 		write_modules();
 	drain_all(final);
+	write_perfmap(final);
 	write_threads(0);
 	write_notes();
 	release_exited();
@@ -1462,6 +1501,7 @@ void inflame_writer_postfork_child(void)
 	pend.n = pend.done = 0; /* the parent's */
 	pend.direct = 0;
 	w.deferred = 1; /* the first file when there is something to write */
+	inflame_perfmap_after_fork();
 	inflame_log_after_fork_child();
 	if (init_state() < 0 || spawn() < 0)
 		inflame_log_unprofiled("cannot start profiling in child %d",

@@ -6,7 +6,9 @@
  * generation of the module map (fed to the symbolizer in file order, so that later ones win
  * where they overlap), the stacks (id -> frames, leaf first, kept in one array of addresses),
  * the thread names (last one wins), the counters, the profiler's notices (counted, for the
- * caller's warnings; `inflame info` prints them), and which events have samples. The second
+ * caller's warnings; `inflame info` prints them), the names of generated code (PERFMAP: perf
+ * map lines and anonymous code regions, for addresses in no module), and which events have
+ * samples. The second
  * walk applies the chosen view to the SAMPLES chunks and aggregates weights per (stack id,
  * tid) in first-seen order; live and peak views instead keep a table of the sampled
  * allocations still live (address -> stack, tid, weight), and peak replays the samples up to
@@ -304,6 +306,29 @@ damaged:
 	return 0;
 }
 
+/* PERFMAP: names of generated code, for addresses in no module. */
+static int load_perfmap(struct loader *l, const struct inflame_chunk *c)
+{
+	struct inflame_perfmap_iter it;
+	struct inflame_perfmap_rec m;
+	int rc;
+
+	if (inflame_dump_perfmap_begin(c, &it) < 0)
+		goto damaged;
+	while ((rc = inflame_dump_perfmap_next(&it, &m)) == 1)
+		;
+	if (rc < 0)
+		goto damaged;
+	inflame_dump_perfmap_begin(c, &it);
+	while (inflame_dump_perfmap_next(&it, &m) == 1)
+		if (inflame_symbolize_add_jit(l->sym, m.start, m.size, m.name.s, m.name.n) < 0)
+			return -ENOMEM;
+	return 0;
+damaged:
+	l->damaged++;
+	return 0;
+}
+
 static int load_stacks(struct loader *l, const struct inflame_chunk *c)
 {
 	struct inflame_stack_iter it;
@@ -408,6 +433,9 @@ static int first_walk(struct loader *l)
 			break;
 		case INFLAME_CHUNK_STACKS:
 			err = load_stacks(l, &c);
+			break;
+		case INFLAME_CHUNK_PERFMAP:
+			err = load_perfmap(l, &c);
 			break;
 		case INFLAME_CHUNK_THREADS:
 			err = load_threads(l, &c);
