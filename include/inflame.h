@@ -45,7 +45,8 @@ static inline int inflame_start(const char *events)
 	return inflame_api_start ? inflame_api_start(events) : -ENOSYS;
 }
 
-/* Pauses sampling in the whole process: samples already taken stay. Not async-signal-safe. */
+/* Pauses CPU and wall-clock sampling in the whole process (allocation sampling goes on);
+ * samples already taken stay. Not async-signal-safe. */
 static inline int inflame_stop(void)
 {
 	return inflame_api_stop ? inflame_api_stop() : -ENOSYS;
