@@ -1455,6 +1455,8 @@ static int request_sync(int what, int timeout_ms, char *path, size_t n)
 		return -ESRCH;
 	pthread_mutex_lock(&w.done_lock);
 	target = w.finished + 1;
+	if (path)
+		w.last_path[0] = 0; /* only a file closed from now on answers */
 	pthread_mutex_unlock(&w.done_lock);
 	inflame_writer_request(what);
 	clock_gettime(CLOCK_REALTIME, &ts);
