@@ -2,7 +2,7 @@
 # Generated code named from the program's /tmp/perf-PID.map (the PERFMAP chunk): a C program
 # that copies a function into anonymous executable memory and names it in its own map (written
 # before the run and removed before the reader runs; written only at exit; not written at all,
-# which leaves [anon:jit] frames), and Node.js running a JavaScript hot loop under
+# which leaves [anon:jit] frames; owned by another user, which is not read), and Node.js running a JavaScript hot loop under
 # --perf-basic-prof (skipped with a message when nodejs is not installed).
 set -u
 B=${INFLAME_BUILDDIR:-.}
@@ -48,6 +48,15 @@ jit late jit_spin_loop 60
 jit nomap '[anon:jit]' 60
 if grep -q jit_spin_loop "$T/folded"; then
 	fail "jitprog nomap: a name without a map"
+fi
+# A map that is not the user's is not read: anyone may create /tmp/perf-PID.map first.
+if [ "$(id -u)" = 0 ]; then
+	jit foreign '[anon:jit]' 60
+	if grep -q jit_spin_loop "$T/folded"; then
+		fail "jitprog foreign: a name from another user's map"
+	fi
+else
+	echo "SKIP: not root: no map owned by another user"
 fi
 
 if command -v node >/dev/null 2>&1; then

@@ -6,6 +6,7 @@
  *   map    write the map line before running the code, remove the map before exiting
  *   late   write the map line only after the run, just before exiting (and keep it)
  *   nomap  write no map: the code is anonymous
+ *   foreign write the map line, then give the map to user nobody (root only): not to be read
  * Prints the map line it wrote (or would have written) on standard output.
  */
 #include <stdint.h>
@@ -82,14 +83,19 @@ int main(int argc, char **argv)
 	snprintf(line, sizeof(line), "%lx %zx jit_spin_loop\n", (unsigned long)(uintptr_t)code,
 		 size);
 	snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
-	if (!strcmp(argv[1], "map"))
+	if (!strcmp(argv[1], "map") || !strcmp(argv[1], "foreign"))
 		write_map(line);
+	if (!strcmp(argv[1], "foreign") && chown(path, 65534, 65534) < 0) {
+		perror("chown");
+		unlink(path);
+		return 1;
+	}
 	end = now() + seconds;
 	while (now() < end)
 		sink += fn(200000);
 	if (!strcmp(argv[1], "late"))
 		write_map(line);
-	else if (!strcmp(argv[1], "map"))
+	else if (!strcmp(argv[1], "map") || !strcmp(argv[1], "foreign"))
 		unlink(path);
 	fputs(line, stdout);
 	return sink == 42; /* (never: keeps the calls) */
