@@ -169,7 +169,7 @@ void inflame_labels_restart(void)
 
 uint64_t inflame_labels_take(struct inflame_buf *b)
 {
-	uint64_t n = nout;
+	uint64_t n = out.failed ? 0 : nout; /* (out of memory: the entries are lost) */
 
 	if (n)
 		inflame_buf_put(b, out.data, out.len);

@@ -12,9 +12,9 @@
  * entries go to the caller's chunk builder, one buffer at a time, so a chunk stays small.
  *
  * Generated code without a map line still deserves a name better than a bare address: when a
- * new stack's leaf is in no known object, /proc/self/maps is read once for its anonymous
- * executable mappings (a small table, PERFMAP_REGIONS), and the new ones are written as
- * entries with an empty name, which readers show as [anon:jit].
+ * new stack's leaf is in no known object, /proc/self/maps is read (at most once a second) for
+ * its anonymous executable mappings (a small table, PERFMAP_REGIONS), and the new ones are written
+ * as entries with an empty name, which readers show as [anon:jit].
  */
 #include "perfmap.h"
 
@@ -34,6 +34,8 @@ static struct {
 	ino_t ino;
 	int skipping;		  /* inside a line longer than the buffer */
 	int want;		  /* look at /proc/self/maps on the next regions call */
+	int scanned;		  /* it was looked at, at last_scan */
+	uint64_t last_scan;	  /* (ns from the profiler's start) */
 	size_t nregions, written; /* regions known; of those, written to this file */
 	struct {
 		uint64_t lo, hi;
@@ -56,6 +58,7 @@ void inflame_perfmap_after_fork(void)
 	pm.skipping = 0;
 	pm.nregions = pm.written = 0;
 	pm.want = 0;
+	pm.scanned = 0;
 }
 
 void inflame_perfmap_want_regions(void)
@@ -226,15 +229,18 @@ static void maps_line(const char *s, const char *end)
 	pm.nregions++;
 }
 
-uint64_t inflame_perfmap_regions(struct inflame_buf *b, uint64_t now)
+uint64_t inflame_perfmap_regions(struct inflame_buf *b, uint64_t now, int final)
 {
 	uint64_t count = 0;
 
-	if (pm.want) {
+	/* at most once a second: new JIT leaves keep coming while a runtime warms up */
+	if (pm.want && (final || !pm.scanned || now - pm.last_scan >= 1000000000ull)) {
 		int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 		size_t have = 0;
 
 		pm.want = 0;
+		pm.scanned = 1;
+		pm.last_scan = now;
 		while (fd >= 0) {
 			ssize_t n = read(fd, pm.buf + have, sizeof(pm.buf) - have);
 			const char *p = pm.buf, *nl;

@@ -19,12 +19,13 @@ void inflame_perfmap_restart(void);
  * entries appended. Returns 1 when it consumed part of the map (call again for more), 0 when
  * the map has nothing new (or is not there, or is not the user's). */
 int inflame_perfmap_read(struct inflame_buf *b, uint64_t now, uint64_t *count);
-/* A new stack's leaf lies outside every known object: the next inflame_perfmap_regions()
- * looks at /proc/self/maps. */
+/* A new stack's leaf lies outside every known object: inflame_perfmap_regions() looks at
+ * /proc/self/maps (at most once a second, but for the final call). */
 void inflame_perfmap_want_regions(void);
 /* Appends an entry with an empty name for each anonymous executable mapping not yet written to
- * this file, when asked for since the last call; returns the number appended. */
-uint64_t inflame_perfmap_regions(struct inflame_buf *b, uint64_t now);
+ * this file, looking for new ones when asked to (final: the file's last call); returns the
+ * number appended. */
+uint64_t inflame_perfmap_regions(struct inflame_buf *b, uint64_t now, int final);
 /* A fork child: the map of the new pid is another file. */
 void inflame_perfmap_after_fork(void);
 

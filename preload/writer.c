@@ -410,7 +410,7 @@ static void write_perfmap(int final)
 	if (w.fd < 0)
 		return;
 	list_begin(b);
-	n = inflame_perfmap_regions(b, now);
+	n = inflame_perfmap_regions(b, now, final);
 	if (n)
 		list_write(INFLAME_CHUNK_PERFMAP, b, n);
 	for (int i = 0; i < (final ? PERFMAP_READS_FINAL : PERFMAP_READS_PER_CYCLE); i++) {
