@@ -62,6 +62,8 @@ enum inflame_chunk_type {
 	INFLAME_CHUNK_ALLOCS = 8,  /* allocation events, compactly (format version 2) */
 	INFLAME_CHUNK_THREAD_CPU = 9, /* per thread: measured CPU next to what its samples cover */
 	INFLAME_CHUNK_NOTES = 10,     /* the profiler's notices (fallbacks, parts turned off) */
+	INFLAME_CHUNK_PERFMAP = 11,   /* names of generated code (/tmp/perf-PID.map lines) */
+	INFLAME_CHUNK_LABELS = 12,    /* a thread's labels from a time on (inflame_label(3)) */
 };
 
 /* Event kinds carried by samples. Values are part of the format. */
@@ -106,6 +108,19 @@ enum inflame_event {
  *          process image (those of a fork child include its parent's from before the fork);
  *          a later NOTES chunk adds the notices logged since the previous one. Readers that
  *          predate it skip the chunk.
+ * PERFMAP: count, then per entry: time (ns from the header's start_monotonic when the writer
+ *          read it), start, size, str name. Named entries are the lines of the program's
+ *          /tmp/perf-PID.map (JIT compilers write "START SIZE name" for the code they make),
+ *          copied as they appear; every file carries the whole map read so far. An entry
+ *          with an empty name is an anonymous executable mapping [start, start + size) seen
+ *          in /proc/self/maps, for naming code that no map line covers. Where entries
+ *          overlap, the last one in the file wins (code moved or replaced). Readers that
+ *          predate it skip the chunk.
+ * LABELS:  count, then per entry: tid, time (ns from the header's start_monotonic), npairs, then
+ *          npairs x (str key, str value): the whole label set of thread tid from that time
+ *          on, until its next entry (npairs 0: none). A sample of the thread carries the set
+ *          of its latest entry at or before the sample's time. Every file starts with the
+ *          sets in force when it was opened (time 0). Readers that predate it skip it.
  * PROCESS may be written again (the program rewrote its command line): a later one replaces.
  * STATS:   count, then pairs of (key, value); keys are INFLAME_STAT_*; a later value replaces.
  * THREAD_CPU: period (ns of CPU one unit of cpu sample weight stands for; 0 when there is no

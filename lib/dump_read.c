@@ -421,6 +421,53 @@ int inflame_dump_notes_next(struct inflame_note_iter *it, struct inflame_note_re
 	return it->cur.err ? -EBADMSG : 1;
 }
 
+int inflame_dump_perfmap_begin(const struct inflame_chunk *c, struct inflame_perfmap_iter *it)
+{
+	cursor_init(&it->cur, c);
+	it->left = inflame_cursor_varint(&it->cur);
+	return count_ok(&it->cur, it->left, 4) ? 0 : -EBADMSG;
+}
+
+int inflame_dump_perfmap_next(struct inflame_perfmap_iter *it, struct inflame_perfmap_rec *m)
+{
+	if (!it->left)
+		return 0;
+	it->left--;
+	m->time = inflame_cursor_varint(&it->cur);
+	m->start = inflame_cursor_varint(&it->cur);
+	m->size = inflame_cursor_varint(&it->cur);
+	inflame_cursor_str(&it->cur, &m->name.s, &m->name.n);
+	if (it->cur.err || m->start + m->size < m->start)
+		return -EBADMSG;
+	return 1;
+}
+
+int inflame_dump_labels_begin(const struct inflame_chunk *c, struct inflame_labels_iter *it)
+{
+	cursor_init(&it->cur, c);
+	it->left = inflame_cursor_varint(&it->cur);
+	return count_ok(&it->cur, it->left, 3) ? 0 : -EBADMSG;
+}
+
+int inflame_dump_labels_next(struct inflame_labels_iter *it, struct inflame_labels_rec *l)
+{
+	const char *s;
+	size_t n;
+
+	if (!it->left)
+		return 0;
+	it->left--;
+	l->tid = inflame_cursor_varint(&it->cur);
+	l->time = inflame_cursor_varint(&it->cur);
+	l->npairs = inflame_cursor_varint(&it->cur);
+	if (it->cur.err || l->npairs > INFLAME_MAX_LABELS)
+		return -EBADMSG;
+	l->pairs = it->cur;
+	for (uint64_t i = 0; i < 2 * l->npairs; i++)
+		inflame_cursor_str(&it->cur, &s, &n);
+	return it->cur.err ? -EBADMSG : 1;
+}
+
 int inflame_dump_decode_stats(const struct inflame_chunk *c,
 			      void (*fn)(void *arg, uint64_t key, uint64_t value), void *arg)
 {

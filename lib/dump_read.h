@@ -170,6 +170,35 @@ int inflame_dump_notes_begin(const struct inflame_chunk *c, struct inflame_note_
 /* 1 = record filled, 0 = done, -EBADMSG = malformed */
 int inflame_dump_notes_next(struct inflame_note_iter *it, struct inflame_note_rec *n);
 
+/* PERFMAP: names of generated code, and anonymous executable regions (empty name). */
+struct inflame_perfmap_rec {
+	uint64_t time; /* ns from the header's start_monotonic */
+	uint64_t start, size;
+	struct inflame_str name;
+};
+struct inflame_perfmap_iter {
+	struct inflame_cursor cur;
+	uint64_t left;
+};
+int inflame_dump_perfmap_begin(const struct inflame_chunk *c, struct inflame_perfmap_iter *it);
+/* 1 = record filled, 0 = done, -EBADMSG = malformed (an entry that wraps the address space) */
+int inflame_dump_perfmap_next(struct inflame_perfmap_iter *it, struct inflame_perfmap_rec *m);
+
+/* LABELS: a thread's label set from a time on. The pairs follow in pairs (npairs x key, value
+ * strings: read with inflame_cursor_str). */
+#define INFLAME_MAX_LABELS 64
+struct inflame_labels_rec {
+	uint64_t tid, time, npairs;
+	struct inflame_cursor pairs;
+};
+struct inflame_labels_iter {
+	struct inflame_cursor cur;
+	uint64_t left;
+};
+int inflame_dump_labels_begin(const struct inflame_chunk *c, struct inflame_labels_iter *it);
+/* 1 = record filled, 0 = done, -EBADMSG = malformed (more than INFLAME_MAX_LABELS pairs) */
+int inflame_dump_labels_next(struct inflame_labels_iter *it, struct inflame_labels_rec *l);
+
 /* STATS: calls fn(key, value) for each pair. Returns 0 or -EBADMSG. */
 int inflame_dump_decode_stats(const struct inflame_chunk *c,
 			      void (*fn)(void *arg, uint64_t key, uint64_t value), void *arg);

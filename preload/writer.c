@@ -35,6 +35,15 @@
 Once an image has written its last file (exit, exec), a wake-up of the writer before the image
 is gone opens no new one unless there is something to write.
  *
+ * Generated code (perfmap.h): each cycle copies the new lines of the program's perf map into a
+ * PERFMAP chunk, a bounded number of buffers at a time, and all of them before a file ends;
+ * a new file gets the whole map again. A new stack whose leaf is in no known object makes
+ * the next cycle record the anonymous executable mappings.
+ *
+ * Thread labels (labels.h) come as records in the threads' rings: the writer keeps each
+ * thread's set and writes a LABELS chunk of the changes after each pass, and every current set
+ * again at the start of a file.
+ *
  * Files are created with O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600: an existing name (a file of an
  * earlier image of this pid, or a planted symlink) is never opened; the next sequence number is
  * tried instead.
@@ -54,8 +63,10 @@ is gone opens no new one unless there is something to write.
 #include "dump_format.h"
 #include "dump_write.h"
 #include "interpose.h"
+#include "labels.h"
 #include "log.h"
 #include "modules.h"
+#include "perfmap.h"
 #include "profiler.h"
 #include "stacktab.h"
 #include "thread.h"
@@ -104,6 +115,7 @@ static struct {
 	int failed;   /* could not open or write: stay quiet, keep draining */
 	unsigned seq; /* sequence number of the current (or next) file */
 	char path[INFLAME_OUTPUT_MAX];
+	char last_path[INFLAME_OUTPUT_MAX]; /* the file closed last (under done_lock) */
 	struct inflame_stacktab stacks;
 	struct inflame_buf stack_buf, sample_buf, alloc_buf, misc_buf;
 	uint64_t nstacks, nsamples, nallocs;
@@ -383,6 +395,48 @@ static void write_notes(void)
 	write_payload(INFLAME_CHUNK_NOTES, b);
 	w.notes_done = end;
 	w.notes_lost = lost;
+}
+
+/* PERFMAP: anonymous code regions and new perf map lines; final: the whole rest of the map
+ * (bounded all the same: a program that keeps writing cannot hold the writer). */
+#define PERFMAP_READS_PER_CYCLE 16
+#define PERFMAP_READS_FINAL	1024
+
+static void write_perfmap(int final)
+{
+	struct inflame_buf *b = &w.misc_buf;
+	uint64_t now = inflame__now_monotonic() - inflame__prof.start_monotonic, n;
+
+	if (w.fd < 0)
+		return;
+	list_begin(b);
+	n = inflame_perfmap_regions(b, now, final);
+	if (n)
+		list_write(INFLAME_CHUNK_PERFMAP, b, n);
+	for (int i = 0; i < (final ? PERFMAP_READS_FINAL : PERFMAP_READS_PER_CYCLE); i++) {
+		int more = inflame_perfmap_read(b, now, &n);
+
+		if (n)
+			list_write(INFLAME_CHUNK_PERFMAP, b, n);
+		if (!more)
+			break;
+	}
+	b->len = 0;
+}
+
+/* LABELS: the label changes drained (labels.h); taken even without a file, which has no
+ * use for them. */
+static void write_labels(void)
+{
+	struct inflame_buf *b = &w.misc_buf;
+	uint64_t n;
+
+	list_begin(b);
+	n = inflame_labels_take(b);
+	if (n && w.fd >= 0)
+		list_write(INFLAME_CHUNK_LABELS, b, n);
+	b->len = 0;
+	b->failed = 0;
 }
 
 static void write_modules(void)
@@ -746,6 +800,8 @@ static uint64_t stack_id(const uint64_t *frames, uint32_t n)
 		memcpy(last.frames, frames, n * sizeof(uint64_t));
 	}
 	if (is_new) {
+		if (n && !inflame_modules_is_code((uintptr_t)frames[0]))
+			inflame_perfmap_want_regions(); /* generated code? */
 		inflame_buf_put_varint(&w.stack_buf, id);
 		inflame_buf_put_varint(&w.stack_buf, n);
 		for (uint32_t i = 0; i < n; i++) {
@@ -794,6 +850,10 @@ static int on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 		return 0;
 	}
 	tid = (uint64_t)d->t->tid;
+	if (kind == INFLAME_REC_KIND_LABEL) {
+		inflame_labels_apply(tid, payload, len);
+		return 0;
+	}
 	if (kind == INFLAME_EV_FREE) {
 		const struct inflame_free_rec *f = payload;
 		struct pending p = {0, {.event = INFLAME_EV_FREE, .tid = tid}};
@@ -1038,6 +1098,7 @@ static size_t drain_pass(int final)
 	pend.direct = 0;
 	write_pending(limit);
 	flush_samples();
+	write_labels();
 	drained();
 	return taken;
 }
@@ -1073,6 +1134,7 @@ static void release_exited(void)
 			if (inflame_ring_has_data(&t->ring))
 				continue;
 			w.dropped_released += atomic_load(&t->ring.dropped);
+			inflame_labels_forget((uint64_t)t->tid);
 			if (!exits++)
 				list_begin(&w.tcpu_buf);
 			put_thread_cpu(&w.tcpu_buf, t, 1);
@@ -1157,6 +1219,10 @@ static int open_next(void)
 	w.notes_done = 0;
 	w.notes_lost = 0;
 	write_notes();
+	inflame_perfmap_restart();
+	write_perfmap(0);
+	inflame_labels_restart();
+	write_labels();
 	inflame_log(INFLAME_LOG_DEBUG, "writing %s", w.path);
 	return 0;
 }
@@ -1169,6 +1235,7 @@ static void close_current(void)
 		return;
 	write_pending(UINT64_MAX);
 	flush_samples();
+	write_perfmap(1);
 	write_notes();
 	process_renamed();
 	write_stats();
@@ -1181,6 +1248,9 @@ static void close_current(void)
 		close(w.fd);
 	w.fd = -1;
 	w.seq++;
+	pthread_mutex_lock(&w.done_lock);
+	memcpy(w.last_path, w.path, sizeof(w.path));
+	pthread_mutex_unlock(&w.done_lock);
 	inflame_log(INFLAME_LOG_DEBUG, "wrote %s", w.path);
 }
 
@@ -1238,6 +1308,7 @@ static void cycle(int final)
 	if (inflame_modules_refresh(0))
 		write_modules();
 	drain_all(final);
+	write_perfmap(final);
 	write_threads(0);
 	write_notes();
 	release_exited();
@@ -1274,7 +1345,7 @@ static void serve(int req)
 	    !w.deferred)
 		open_next();
 	pthread_mutex_unlock(&w.cycle_lock);
-	if (req & INFLAME_WRITER_FINISH) {
+	if (req & (INFLAME_WRITER_FINISH | INFLAME_WRITER_SYNC)) {
 		pthread_mutex_lock(&w.done_lock);
 		w.finished++;
 		pthread_cond_broadcast(&w.done_cond);
@@ -1372,7 +1443,9 @@ void inflame_writer_request(int what)
 	errno = saved;
 }
 
-int inflame_writer_finish_sync(int timeout_ms)
+/* Asks for what (with SYNC or FINISH, which the writer answers) and waits up to timeout_ms for
+ * the answer; path, if not NULL, receives the file closed last. */
+static int request_sync(int what, int timeout_ms, char *path, size_t n)
 {
 	struct timespec ts;
 	unsigned target;
@@ -1382,8 +1455,10 @@ int inflame_writer_finish_sync(int timeout_ms)
 		return -ESRCH;
 	pthread_mutex_lock(&w.done_lock);
 	target = w.finished + 1;
+	if (path)
+		w.last_path[0] = 0; /* only a file closed from now on answers */
 	pthread_mutex_unlock(&w.done_lock);
-	inflame_writer_request(INFLAME_WRITER_FINISH);
+	inflame_writer_request(what);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_sec += timeout_ms / 1000;
 	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
@@ -1394,8 +1469,26 @@ int inflame_writer_finish_sync(int timeout_ms)
 	pthread_mutex_lock(&w.done_lock);
 	while ((int)(w.finished - target) < 0 && rc == 0)
 		rc = pthread_cond_timedwait(&w.done_cond, &w.done_lock, &ts);
+	if (path && n) {
+		size_t len = strnlen(w.last_path, sizeof(w.last_path));
+
+		if (len >= n)
+			len = n - 1;
+		memcpy(path, w.last_path, len);
+		path[len] = 0;
+	}
 	pthread_mutex_unlock(&w.done_lock);
 	return rc ? -rc : 0;
+}
+
+int inflame_writer_finish_sync(int timeout_ms)
+{
+	return request_sync(INFLAME_WRITER_FINISH, timeout_ms, NULL, 0);
+}
+
+int inflame_writer_dump_sync(char *path, size_t n, int timeout_ms)
+{
+	return request_sync(INFLAME_WRITER_DUMP | INFLAME_WRITER_SYNC, timeout_ms, path, n);
 }
 
 void inflame_writer_stop(void)
@@ -1462,6 +1555,8 @@ void inflame_writer_postfork_child(void)
 	pend.n = pend.done = 0; /* the parent's */
 	pend.direct = 0;
 	w.deferred = 1; /* the first file when there is something to write */
+	inflame_perfmap_after_fork();
+	inflame_labels_after_fork();
 	inflame_log_after_fork_child();
 	if (init_state() < 0 || spawn() < 0)
 		inflame_log_unprofiled("cannot start profiling in child %d",

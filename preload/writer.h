@@ -8,11 +8,14 @@
 #ifndef INFLAME_WRITER_H
 #define INFLAME_WRITER_H
 
+#include <stddef.h>
+
 enum inflame_writer_request {
 	INFLAME_WRITER_WAKE = 1,
 	INFLAME_WRITER_DUMP = 2,   /* close the current file, open the next */
 	INFLAME_WRITER_FINISH = 4, /* close the current file (exec follows) */
 	INFLAME_WRITER_STOP = 8,   /* final write, then exit the thread */
+	INFLAME_WRITER_SYNC = 16,  /* answer the waiting caller when done (dump_sync) */
 };
 
 /* Opens the first dump file and starts the thread. Returns 0 or a negative errno (the caller
@@ -23,6 +26,10 @@ void inflame_writer_request(int what);
 /* Asks the writer to finish the current file and waits up to timeout_ms for it. Returns 0 when
  * done. Not async-signal-safe. */
 int inflame_writer_finish_sync(int timeout_ms);
+/* Closes the current file now (opening the next), waits up to timeout_ms for it and puts the
+ * name of the file closed in path (n bytes). Returns 0, -ESRCH without a writer, or -ETIMEDOUT.
+ * Not async-signal-safe. */
+int inflame_writer_dump_sync(char *path, size_t n, int timeout_ms);
 /* Final write and stop (exit). Waits for as long as the writer makes progress, and gives up
  * after 5 s without any. Not async-signal-safe. */
 void inflame_writer_stop(void);

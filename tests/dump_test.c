@@ -491,6 +491,105 @@ static void test_allocs_malformed(void **state)
 	}
 }
 
+/* PERFMAP and LABELS: a good chunk reads back; a wrapping entry, too many pairs, a cut string
+ * or a lying count is -EBADMSG. */
+static void test_perfmap_labels(void **state)
+{
+	struct inflame_buf b = {0};
+	struct inflame_chunk c;
+	struct inflame_perfmap_iter pit;
+	struct inflame_perfmap_rec m;
+	struct inflame_labels_iter lit;
+	struct inflame_labels_rec l;
+	const char *k, *v;
+	size_t kn, vn;
+
+	(void)state;
+	inflame_buf_put_varint(&b, 2);
+	inflame_buf_put_varint(&b, 5);
+	inflame_buf_put_varint(&b, 0x7f0000001000);
+	inflame_buf_put_varint(&b, 0x40);
+	inflame_buf_put_str(&b, "JS:*hot", 7);
+	inflame_buf_put_varint(&b, 6);
+	inflame_buf_put_varint(&b, 0x7f0000000000);
+	inflame_buf_put_varint(&b, 0x10000);
+	inflame_buf_put_str(&b, "", 0);
+	c = (struct inflame_chunk){INFLAME_CHUNK_PERFMAP, b.data, b.len};
+	assert_int_equal(inflame_dump_perfmap_begin(&c, &pit), 0);
+	assert_int_equal(inflame_dump_perfmap_next(&pit, &m), 1);
+	assert_int_equal(m.start, 0x7f0000001000);
+	assert_int_equal(m.size, 0x40);
+	assert_int_equal(m.name.n, 7);
+	assert_memory_equal(m.name.s, "JS:*hot", 7);
+	assert_int_equal(inflame_dump_perfmap_next(&pit, &m), 1);
+	assert_int_equal(m.name.n, 0);
+	assert_int_equal(inflame_dump_perfmap_next(&pit, &m), 0);
+	/* cut before the second entry's name */
+	c.len = b.len - 1;
+	assert_int_equal(inflame_dump_perfmap_begin(&c, &pit), 0);
+	assert_int_equal(inflame_dump_perfmap_next(&pit, &m), 1);
+	assert_int_equal(inflame_dump_perfmap_next(&pit, &m), -EBADMSG);
+	inflame_buf_free(&b);
+	/* an entry that wraps the address space */
+	inflame_buf_put_varint(&b, 1);
+	inflame_buf_put_varint(&b, 0);
+	inflame_buf_put_varint(&b, UINT64_MAX - 8);
+	inflame_buf_put_varint(&b, 0x10);
+	inflame_buf_put_str(&b, "x", 1);
+	c = (struct inflame_chunk){INFLAME_CHUNK_PERFMAP, b.data, b.len};
+	assert_int_equal(inflame_dump_perfmap_begin(&c, &pit), 0);
+	assert_int_equal(inflame_dump_perfmap_next(&pit, &m), -EBADMSG);
+	inflame_buf_free(&b);
+	/* a count the bytes cannot hold */
+	inflame_buf_put_varint(&b, 1000);
+	inflame_buf_put_varint(&b, 1);
+	c = (struct inflame_chunk){INFLAME_CHUNK_PERFMAP, b.data, b.len};
+	assert_int_equal(inflame_dump_perfmap_begin(&c, &pit), -EBADMSG);
+	c.type = INFLAME_CHUNK_LABELS;
+	assert_int_equal(inflame_dump_labels_begin(&c, &lit), -EBADMSG);
+	inflame_buf_free(&b);
+
+	/* LABELS: one set of two pairs, then an empty set */
+	inflame_buf_put_varint(&b, 2);
+	inflame_buf_put_varint(&b, 4242);
+	inflame_buf_put_varint(&b, 1000);
+	inflame_buf_put_varint(&b, 2);
+	inflame_buf_put_str(&b, "phase", 5);
+	inflame_buf_put_str(&b, "parse", 5);
+	inflame_buf_put_str(&b, "request", 7);
+	inflame_buf_put_str(&b, "42", 2);
+	inflame_buf_put_varint(&b, 4242);
+	inflame_buf_put_varint(&b, 2000);
+	inflame_buf_put_varint(&b, 0);
+	c = (struct inflame_chunk){INFLAME_CHUNK_LABELS, b.data, b.len};
+	assert_int_equal(inflame_dump_labels_begin(&c, &lit), 0);
+	assert_int_equal(inflame_dump_labels_next(&lit, &l), 1);
+	assert_int_equal(l.tid, 4242);
+	assert_int_equal(l.time, 1000);
+	assert_int_equal(l.npairs, 2);
+	inflame_cursor_str(&l.pairs, &k, &kn);
+	inflame_cursor_str(&l.pairs, &v, &vn);
+	assert_memory_equal(k, "phase", 5);
+	assert_memory_equal(v, "parse", 5);
+	assert_int_equal(inflame_dump_labels_next(&lit, &l), 1);
+	assert_int_equal(l.npairs, 0);
+	assert_int_equal(inflame_dump_labels_next(&lit, &l), 0);
+	inflame_buf_free(&b);
+	/* more pairs than a reader accepts */
+	inflame_buf_put_varint(&b, 1);
+	inflame_buf_put_varint(&b, 1);
+	inflame_buf_put_varint(&b, 0);
+	inflame_buf_put_varint(&b, INFLAME_MAX_LABELS + 1);
+	for (int i = 0; i <= INFLAME_MAX_LABELS; i++) {
+		inflame_buf_put_str(&b, "k", 1);
+		inflame_buf_put_str(&b, "v", 1);
+	}
+	c = (struct inflame_chunk){INFLAME_CHUNK_LABELS, b.data, b.len};
+	assert_int_equal(inflame_dump_labels_begin(&c, &lit), 0);
+	assert_int_equal(inflame_dump_labels_next(&lit, &l), -EBADMSG);
+	inflame_buf_free(&b);
+}
+
 /* Foreign files: wrong magic, newer format, other architecture, short header. */
 static void test_foreign(void **state)
 {
@@ -556,6 +655,7 @@ int main(void)
 	    cmocka_unit_test(test_lying_payload),    cmocka_unit_test(test_foreign),
 	    cmocka_unit_test(test_fd_roundtrip),     cmocka_unit_test(test_allocs_roundtrip),
 	    cmocka_unit_test(test_allocs_malformed), cmocka_unit_test(test_thread_cpu),
+	    cmocka_unit_test(test_perfmap_labels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

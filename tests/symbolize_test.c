@@ -1,6 +1,6 @@
-/* Unit tests for tools/symbols/symbolize.c, on the test programs in tests/progs: each is run once to
- * learn its load bias, executable range, build-id and function addresses, then those
- * addresses are symbolized offline against the file (or a stripped copy of it). */
+/* Unit tests for tools/symbols/symbolize.c, on the test programs in tests/progs: each is run once
+ * to learn its load bias, executable range, build-id and function addresses, then those addresses
+ * are symbolized offline against the file (or a stripped copy of it). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -456,6 +456,40 @@ static void test_unknowns(void **state)
 	inflame_symbolize_free(s);
 }
 
+/* Generated code (PERFMAP entries): addresses in no module are named from the entries, the
+ * last one added winning an overlap; anonymous regions give [anon:jit]; modules come first. */
+static void test_jit(void **state)
+{
+	struct inflame_symbolizer *s = inflame_symbolize_new(1, NULL);
+
+	(void)state;
+	inflame_symbolize_add_module(s, 0x10000, 0x11000, 0x20000, "/nonexistent/libgone.so", 23,
+				     NULL, 0);
+	assert_int_equal(inflame_symbolize_add_jit(s, 0x7000000, 0x10000, "", 0), 0);
+	assert_int_equal(inflame_symbolize_add_jit(s, 0x7001000, 0x100, "JS:*hot a.js:1", 14), 0);
+	assert_int_equal(inflame_symbolize_add_jit(s, 0x7002000, 0x40, "first", 5), 0);
+	/* moved code: a later, larger entry over the earlier one */
+	assert_int_equal(inflame_symbolize_add_jit(s, 0x7001f00, 0x200, "second", 6), 0);
+	/* a name with a NUL in it, an empty range, a range that wraps: kept, ignored, ignored */
+	assert_int_equal(inflame_symbolize_add_jit(s, 0x7003000, 0x10, "a\0b", 3), 0);
+	assert_int_equal(inflame_symbolize_add_jit(s, 0x7004000, 0, "empty", 5), 0);
+	assert_int_equal(inflame_symbolize_add_jit(s, UINT64_MAX - 4, 0x10, "wraps", 5), 0);
+	/* an entry over a module does not rename the module's code */
+	assert_int_equal(inflame_symbolize_add_jit(s, 0x11000, 0x100, "over", 4), 0);
+
+	assert_string_equal(sym1(s, 0x7001010, 0), "JS:*hot a.js:1");
+	assert_string_equal(sym1(s, 0x70010ff, 0), "JS:*hot a.js:1");
+	assert_string_equal(sym1(s, 0x7001100, 0), "[anon:jit]");
+	assert_string_equal(sym1(s, 0x7002010, 0), "second");
+	assert_string_equal(sym1(s, 0x7001f10, 0), "second");
+	assert_string_equal(sym1(s, 0x7003001, 0), "a?b");
+	assert_string_equal(sym1(s, 0x7004000, 0), "[anon:jit]");
+	assert_string_equal(sym1(s, 0x7010000, 0), "0x7010000");
+	assert_string_equal(sym1(s, UINT64_MAX - 2, 0), "0xfffffffffffffffd");
+	assert_string_equal(sym1(s, 0x11010, 0), "[libgone.so+0x1010]");
+	inflame_symbolize_free(s);
+}
+
 /* Many distinct addresses: the cache grows and keeps answers. */
 static void test_cache_growth(void **state)
 {
@@ -483,6 +517,7 @@ int main(void)
 	    cmocka_unit_test(test_demangle),
 	    cmocka_unit_test(test_unknowns),
 	    cmocka_unit_test(test_cache_growth),
+	    cmocka_unit_test(test_jit),
 	    cmocka_unit_test(test_other_languages_and_aliases),
 	    cmocka_unit_test(test_libc_names),
 	    cmocka_unit_test(test_stripped_entry_and_plt),

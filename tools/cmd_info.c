@@ -239,6 +239,12 @@ static void print_info(const char *path, const struct inflame_dump_reader *r,
 	printf("truncated:   %" PRIu64 " stacks\n", in->stat[INFLAME_STAT_TRUNCATED]);
 	printf("stacks:      %" PRIu64 "\n", in->stacks);
 	printf("modules:     %" PRIu64 " (%" PRIu64 " maps)\n", in->modules, in->module_maps);
+	if (in->jit_names || in->jit_regions)
+		printf("jit:         %" PRIu64 " perf map entries, %" PRIu64
+		       " anonymous code regions\n",
+		       in->jit_names, in->jit_regions);
+	if (in->label_changes)
+		printf("labels:      %" PRIu64 " label changes\n", in->label_changes);
 	if (in->nnotes || in->notes_lost) {
 		printf("notices:     %zu", in->nnotes);
 		if (in->notes_lost)

@@ -6,7 +6,9 @@
  * generation of the module map (fed to the symbolizer in file order, so that later ones win
  * where they overlap), the stacks (id -> frames, leaf first, kept in one array of addresses),
  * the thread names (last one wins), the counters, the profiler's notices (counted, for the
- * caller's warnings; `inflame info` prints them), and which events have samples. The second
+ * caller's warnings; `inflame info` prints them), the names of generated code (PERFMAP: perf
+ * map lines and anonymous code regions, for addresses in no module), and which events have
+ * samples. The second
  * walk applies the chosen view to the SAMPLES chunks and aggregates weights per (stack id,
  * tid) in first-seen order; live and peak views instead keep a table of the sampled
  * allocations still live (address -> stack, tid, weight), and peak replays the samples up to
@@ -178,6 +180,12 @@ struct freed {
 	uint64_t addr, stack, tid, weight, time, units;
 };
 
+/* One LABELS entry: thread tid carries the set at [off, off + len) of lpool from time on. */
+struct label_entry {
+	uint64_t tid, time, seq;
+	size_t off, len;
+};
+
 struct loader {
 	struct inflame_dump_reader r;
 	const struct inflame_load_opts *o;
@@ -221,6 +229,14 @@ struct loader {
 	struct map freed_by;
 	struct freed *freed;
 	size_t nfreed, freed_cap;
+
+	/* LABELS: each thread's label sets by time (sorted by tid, then time, then file
+	 * order once the first walk is done); a set is its pairs as "key=value" strings, each
+	 * NUL-terminated, in lpool. */
+	struct label_entry *lents;
+	size_t nlents, lents_cap;
+	char *lpool;
+	size_t lpool_len, lpool_cap;
 
 	/* Flame charts (ordered stack sets): the kept samples in time order. */
 	int chart;
@@ -302,6 +318,132 @@ static int load_modules(struct loader *l, const struct inflame_chunk *c)
 damaged:
 	l->damaged++;
 	return 0;
+}
+
+/* PERFMAP: names of generated code, for addresses in no module. */
+static int load_perfmap(struct loader *l, const struct inflame_chunk *c)
+{
+	struct inflame_perfmap_iter it;
+	struct inflame_perfmap_rec m;
+	int rc;
+
+	if (inflame_dump_perfmap_begin(c, &it) < 0)
+		goto damaged;
+	while ((rc = inflame_dump_perfmap_next(&it, &m)) == 1)
+		;
+	if (rc < 0)
+		goto damaged;
+	inflame_dump_perfmap_begin(c, &it);
+	while (inflame_dump_perfmap_next(&it, &m) == 1)
+		if (inflame_symbolize_add_jit(l->sym, m.start, m.size, m.name.s, m.name.n) < 0)
+			return -ENOMEM;
+	return 0;
+damaged:
+	l->damaged++;
+	return 0;
+}
+
+/* LABELS: each entry's set, as "key=value" strings. */
+static int load_labels(struct loader *l, const struct inflame_chunk *c)
+{
+	struct inflame_labels_iter it;
+	struct inflame_labels_rec r;
+	int rc;
+
+	if (inflame_dump_labels_begin(c, &it) < 0)
+		goto damaged;
+	while ((rc = inflame_dump_labels_next(&it, &r)) == 1)
+		;
+	if (rc < 0)
+		goto damaged;
+	inflame_dump_labels_begin(c, &it);
+	while (inflame_dump_labels_next(&it, &r) == 1) {
+		struct label_entry *e;
+
+		if (grow((void **)&l->lents, &l->lents_cap, l->nlents + 1, sizeof(*l->lents)) < 0)
+			return -ENOMEM;
+		e = &l->lents[l->nlents];
+		e->tid = r.tid;
+		e->time = r.time;
+		e->seq = l->nlents;
+		e->off = l->lpool_len;
+		for (uint64_t i = 0; i < r.npairs; i++) {
+			const char *k, *v;
+			size_t kn, vn;
+
+			inflame_cursor_str(&r.pairs, &k, &kn);
+			inflame_cursor_str(&r.pairs, &v, &vn);
+			if (grow((void **)&l->lpool, &l->lpool_cap, l->lpool_len + kn + vn + 2, 1) <
+			    0)
+				return -ENOMEM;
+			memcpy(l->lpool + l->lpool_len, k, kn);
+			l->lpool[l->lpool_len + kn] = '=';
+			memcpy(l->lpool + l->lpool_len + kn + 1, v, vn);
+			l->lpool_len += kn + vn + 1;
+			l->lpool[l->lpool_len++] = '\0';
+		}
+		e->len = l->lpool_len - e->off;
+		l->nlents++;
+	}
+	return 0;
+damaged:
+	l->damaged++;
+	return 0;
+}
+
+static int by_tid_time(const void *a, const void *b)
+{
+	const struct label_entry *x = a, *y = b;
+
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The label set of thread tid at time (ns from the header's start_monotonic): the pairs as
+ * consecutive NUL-terminated "key=value" strings in *len bytes, or NULL for none. */
+static const char *labels_at(const struct loader *l, uint64_t tid, uint64_t time, size_t *len)
+{
+	size_t lo = 0, hi = l->nlents;
+
+	/* the first entry after (tid, time) */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct label_entry *e = &l->lents[mid];
+
+		if (e->tid < tid || (e->tid == tid && e->time <= time))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || l->lents[lo - 1].tid != tid || !l->lents[lo - 1].len)
+		return NULL;
+	*len = l->lents[lo - 1].len;
+	return l->lpool + l->lents[lo - 1].off;
+}
+
+/* Whether the sample of tid at time (CLOCK_MONOTONIC) carries every label asked for. */
+static int labels_match(const struct loader *l, uint64_t tid, uint64_t time)
+{
+	uint64_t base = l->r.hdr.start_monotonic;
+	size_t len = 0;
+	const char *set = labels_at(l, tid, time > base ? time - base : 0, &len);
+
+	for (int i = 0; i < l->o->nlabels; i++) {
+		const char *p = set;
+		int found = 0;
+
+		for (; p && p < set + len; p += strlen(p) + 1)
+			if (!strcmp(p, l->o->labels[i])) {
+				found = 1;
+				break;
+			}
+		if (!found)
+			return 0;
+	}
+	return 1;
 }
 
 static int load_stacks(struct loader *l, const struct inflame_chunk *c)
@@ -408,6 +550,12 @@ static int first_walk(struct loader *l)
 			break;
 		case INFLAME_CHUNK_STACKS:
 			err = load_stacks(l, &c);
+			break;
+		case INFLAME_CHUNK_PERFMAP:
+			err = load_perfmap(l, &c);
+			break;
+		case INFLAME_CHUNK_LABELS:
+			err = load_labels(l, &c);
 			break;
 		case INFLAME_CHUNK_THREADS:
 			err = load_threads(l, &c);
@@ -604,6 +752,10 @@ static int sample_walk(struct loader *l, enum inflame_view view, uint64_t limit,
 			if (l->o->only_tid && s.event != INFLAME_EV_FREE &&
 			    !(s.flags & INFLAME_SAMPLE_RESTORE) &&
 			    s.tid != (uint64_t)l->o->only_tid)
+				continue;
+			/* --label: the same, for the threads' labels at the sample's time */
+			if (l->o->nlabels && s.event != INFLAME_EV_FREE &&
+			    !(s.flags & INFLAME_SAMPLE_RESTORE) && !labels_match(l, s.tid, s.time))
 				continue;
 			if (!memory) {
 				/* A restore allocates nothing. */
@@ -1098,6 +1250,8 @@ static int load(const char *path, const void *data, size_t size, const struct in
 		goto out;
 	}
 	rc = first_walk(l);
+	if (l->nlents)
+		qsort(l->lents, l->nlents, sizeof(*l->lents), by_tid_time);
 	if (rc < 0)
 		goto out;
 	torn = l->r.torn;
@@ -1206,6 +1360,8 @@ out:
 	free(l->names);
 	free(l->aggs);
 	free(l->tevs);
+	free(l->lents);
+	free(l->lpool);
 	inflame_dump_reader_close(&l->r);
 	free(l);
 	return rc;

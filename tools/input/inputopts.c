@@ -97,6 +97,21 @@ int inflame_inputopts_handle(int c, const char *arg, struct inflame_load_opts *l
 	case INFLAME_INOPT_SHOW_PROFILER:
 		lo->show_profiler = 1;
 		return 0;
+	case INFLAME_INOPT_LABEL: {
+		const char *eq = strchr(arg, '=');
+
+		if (!eq || eq == arg) {
+			fprintf(stderr, "%s--label %s: expects KEY=VALUE\n", cmd, arg);
+			return -EINVAL;
+		}
+		if (lo->nlabels == INFLAME_LOAD_LABELS_MAX) {
+			fprintf(stderr, "%s--label: at most %d labels\n", cmd,
+				INFLAME_LOAD_LABELS_MAX);
+			return -EINVAL;
+		}
+		lo->labels[lo->nlabels++] = arg;
+		return 0;
+	}
 	default:
 		return -EINVAL;
 	}
@@ -187,7 +202,10 @@ int inflame_inputopts_nonempty(const struct inflame_stackset *ss,
 		snprintf(where, sizeof(where), "the %d inputs", n);
 	if (view_used != INFLAME_VIEW_DEFAULT_)
 		snprintf(what, sizeof(what), "%s ", inflame_view_name(view_used));
-	if (lo->only_tid)
+	if (lo->nlabels)
+		fprintf(stderr, "%sno %ssamples labelled %s%s in %s\n", cmd, what, lo->labels[0],
+			lo->nlabels > 1 ? " (and the other labels)" : "", where);
+	else if (lo->only_tid)
 		fprintf(stderr, "%sno %ssamples of thread %ld in %s\n", cmd, what, lo->only_tid,
 			where);
 	else if (lo->only_pid)

@@ -1,7 +1,7 @@
 /*
  * The input options shared by every command that reads profiles (collapse, report,
  * flamegraph): --event, --format, --threads, --tid[=N], --pid[=N], --addrs, --no-comm,
- * --no-inline, --debug-dir. A
+ * --no-inline, --debug-dir, --show-profiler, --label. A
  * command lists INFLAME_INPUT_LONGOPTS in its getopt_long table and passes the codes it does
  * not know itself to inflame_inputopts_handle().
  */
@@ -23,6 +23,7 @@ enum {
 	INFLAME_INOPT_NOINLINE,
 	INFLAME_INOPT_DEBUGDIR,
 	INFLAME_INOPT_SHOW_PROFILER,
+	INFLAME_INOPT_LABEL,
 	INFLAME_INOPT_END_
 };
 
@@ -36,6 +37,7 @@ enum {
 	    {"no-comm", no_argument, NULL, INFLAME_INOPT_NOCOMM},                                  \
 	    {"no-inline", no_argument, NULL, INFLAME_INOPT_NOINLINE},                              \
 	    {"show-profiler", no_argument, NULL, INFLAME_INOPT_SHOW_PROFILER},                     \
+	    {"label", required_argument, NULL, INFLAME_INOPT_LABEL},                               \
 	{                                                                                          \
 		"debug-dir", required_argument, NULL, INFLAME_INOPT_DEBUGDIR                       \
 	}
@@ -52,7 +54,8 @@ enum {
 	"  --no-inline       dumps: no frames for inlined functions\n"                             \
 	"  --debug-dir DIRS  dumps: debug directories, colon-separated (default\n"                 \
 	"                    $INFLAME_DEBUG_DIRS, else /usr/lib/debug)\n"                          \
-	"  --show-profiler   dumps: inflame's own CPU as an [inflame] frame\n"
+	"  --show-profiler   dumps: inflame's own CPU as an [inflame] frame\n"                     \
+	"  --label K=V       dumps: only samples of threads labelled K=V (inflame_label(3))\n"
 
 /* Is c one of the shared codes? */
 static inline int inflame_inputopts_owns(int c)

@@ -242,7 +242,10 @@ int inflame_source_load(const char *path, const struct inflame_load_opts *o,
 			take = nl ? (size_t)(nl - buf) + 1 : 0;
 		}
 		if (take > 0) {
-			if (kind == INFLAME_INPUT_FOLDED)
+			/* Text has no labels: --label keeps none of it. */
+			if (o->nlabels)
+				rc = 0;
+			else if (kind == INFLAME_INPUT_FOLDED)
 				rc = inflame_folded_load(buf, take, o, ss, st, err, errlen);
 			else
 				rc = inflame__perfscript_feed(&ps, buf, take, o, ss, st, err,

@@ -35,6 +35,8 @@ enum inflame_input_kind {
 
 struct inflame_live_chain;
 
+#define INFLAME_LOAD_LABELS_MAX 8
+
 struct inflame_load_opts {
 	enum inflame_view view;
 	enum inflame_input_kind kind;
@@ -55,6 +57,10 @@ struct inflame_load_opts {
 	void *on_stale_arg;
 	/* dumps: inflame's own samples as an "[inflame]" frame per thread */
 	int show_profiler;
+	/* dumps: keep only the samples of threads labelled so at the time (inflame_label(3)):
+	 * each a "KEY=VALUE" string, all must hold; other inputs have no labels */
+	const char *labels[INFLAME_LOAD_LABELS_MAX];
+	int nlabels;
 };
 
 struct inflame_load_stats {

@@ -75,6 +75,47 @@ int inflame_summary_read(struct inflame_dump_reader *r, struct inflame_summary *
 			in->module_maps++;
 			break;
 		}
+		case INFLAME_CHUNK_PERFMAP: {
+			struct inflame_perfmap_iter it;
+			struct inflame_perfmap_rec m;
+			uint64_t named = 0, anon = 0;
+			int rc;
+
+			if (inflame_dump_perfmap_begin(&c, &it) < 0) {
+				in->damaged++;
+				break;
+			}
+			while ((rc = inflame_dump_perfmap_next(&it, &m)) == 1) {
+				named += m.name.n != 0;
+				anon += m.name.n == 0;
+			}
+			if (rc < 0) {
+				in->damaged++;
+				break;
+			}
+			in->jit_names += named;
+			in->jit_regions += anon;
+			break;
+		}
+		case INFLAME_CHUNK_LABELS: {
+			struct inflame_labels_iter it;
+			struct inflame_labels_rec l;
+			uint64_t n = 0;
+			int rc;
+
+			if (inflame_dump_labels_begin(&c, &it) < 0) {
+				in->damaged++;
+				break;
+			}
+			while ((rc = inflame_dump_labels_next(&it, &l)) == 1)
+				n++;
+			if (rc < 0) {
+				in->damaged++;
+				break;
+			}
+			in->label_changes += n;
+			break;
+		}
 		case INFLAME_CHUNK_STACKS: {
 			struct inflame_stack_iter it;
 

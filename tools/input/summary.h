@@ -2,7 +2,8 @@
  * A dump file's summary, without symbols: what `inflame info` prints and what a tool can check
  * before loading stacks. One walk with the validating reader collects the PROCESS chunk, the
  * samples and their weight per event and per thread, thread names, the last values of the
- * counters, the module count of the latest map, the profiler's notices, the threads' CPU
+ * counters, the module count of the latest map, the profiler's notices, the perf map entries
+ * and label changes, the threads' CPU
  * coverage, the END chunk, and how many chunks were damaged.
  *
  * Strings (notices, the process record's command line) point into the reader's mapping: they
@@ -41,6 +42,8 @@ struct inflame_summary {
 	struct inflame_note_rec *notes;
 	size_t nnotes, notes_cap;
 	uint64_t notes_lost;
+	uint64_t jit_names, jit_regions; /* PERFMAP entries: named, anonymous regions */
+	uint64_t label_changes;		 /* LABELS entries */
 };
 
 /* Walks the reader's chunks into in, which the caller zeroes first. Returns 0, or -ENOMEM. A

@@ -30,6 +30,7 @@
  * names are stored consecutively in the pool, NUL-terminated, innermost first.
  */
 #include "symbols/symbolize.h"
+#include "symbols/jitmap.h"
 
 #include <elfutils/libdw.h>
 #include <elfutils/libdwelf.h>
@@ -113,6 +114,7 @@ struct inflame_symbolizer {
 	size_t nstale, stale_cap;
 	char *scratch; /* for cleaning names */
 	size_t scratch_cap;
+	struct inflame_jitmap *jit; /* generated code, created on the first entry */
 };
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -216,6 +218,7 @@ void inflame_symbolize_free(struct inflame_symbolizer *s)
 		free(s->debug_dirs[i]);
 	free(s->debug_dirs);
 	free(s->debuginfo_path);
+	inflame_jitmap_free(s->jit);
 	free(s->stale);
 	free(s->mods);
 	free(s->tab);
@@ -892,9 +895,14 @@ static int resolve(struct inflame_symbolizer *s, uint64_t addr)
 {
 	struct module *m = find_module(s, addr);
 	char buf[64];
+	size_t jlen;
 	int n, len;
 
 	if (!m) {
+		const char *jit = s->jit ? inflame_jitmap_lookup(s->jit, addr, &jlen) : NULL;
+
+		if (jit)
+			return pool_add(s, jit, jlen) < 0 ? -ENOMEM : 1;
 		len = snprintf(buf, sizeof(buf), "0x%" PRIx64, addr);
 		return pool_add(s, buf, (size_t)len) < 0 ? -ENOMEM : 1;
 	}
@@ -954,6 +962,14 @@ static int rehash(struct inflame_symbolizer *s)
 	s->tab = ntab;
 	s->tab_size = nsize;
 	return 0;
+}
+
+int inflame_symbolize_add_jit(struct inflame_symbolizer *s, uint64_t start, uint64_t size,
+			      const char *name, size_t n)
+{
+	if (!s->jit && !(s->jit = inflame_jitmap_new()))
+		return -ENOMEM;
+	return inflame_jitmap_add(s->jit, start, size, name, n);
 }
 
 int inflame_symbolize_addr(struct inflame_symbolizer *s, uint64_t addr, int is_return,

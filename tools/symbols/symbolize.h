@@ -47,6 +47,15 @@ int inflame_symbolize_add_module(struct inflame_symbolizer *s, uint64_t base, ui
 				 const uint8_t *build_id, size_t build_id_len);
 
 /*
+ * Adds generated code from a dump's PERFMAP chunk (jitmap.h): [start, start + size) named name
+ * (n bytes), or with n = 0 an anonymous executable region. An address in no module is named
+ * after the last named entry covering it, else "[anon:jit]" in an anonymous region. Returns 0
+ * or -ENOMEM.
+ */
+int inflame_symbolize_add_jit(struct inflame_symbolizer *s, uint64_t start, uint64_t size,
+			      const char *name, size_t n);
+
+/*
  * Symbolizes addr. When is_return is set, addr is a return address and the call site
  * (addr - 1) is looked up instead. Fills names[0..n) innermost first (at most
  * INFLAME_SYMBOLIZE_MAX_NAMES) and returns n >= 1, or -ENOMEM. The strings stay valid until
