@@ -108,12 +108,59 @@ for cmd in collapse flamegraph report pprof; do
 	expect 2 "inflame $cmd: unknown option '--bogus' (try inflame $cmd --help)" -- \
 		$cmd "$T/a.folded" --bogus $o "$x"
 	expect 2 "inflame $cmd: option '--event' needs a value" -- $cmd "$T/a.folded" $o "$x" --event
-	expect 2 "inflame $cmd: --tid=x: expects a positive number" -- $cmd --tid=x "$T/a.folded" $o "$x"
+	expect 2 "inflame $cmd: --tid=x: expects positive numbers" -- $cmd --tid=x "$T/a.folded" $o "$x"
+	expect 2 "inflame $cmd: --tid=1,: expects positive numbers" -- $cmd --tid=1, "$T/a.folded" $o "$x"
+	expect 2 "inflame $cmd: --from 1.5.2: expects seconds from the start" -- $cmd --from 1.5.2 "$T/a.folded" $o "$x"
+	expect 2 "inflame $cmd: --to 25:00:00: expects seconds" -- $cmd --to 25:00:00 "$T/a.folded" $o "$x"
+	expect 1 "inflame $cmd: $T/a.folded has no sample times (folded stacks): --from and --to need inflame dumps" -- \
+		$cmd --from 1 "$T/a.folded" $o "$x"
+	expect 1 "inflame $cmd: no cpu samples in the time range asked for in $T/prof.ifl" -- \
+		$cmd --event cpu --from 3600 "$T/prof.ifl" $o "$x"
 done
 expect 2 "inflame flamegraph: --width -5: expects a positive number" -- flamegraph --width -5 "$T/a.folded" -o "$T/out.d/x"
 expect 2 "inflame flamegraph: --height 0: expects a positive number" -- flamegraph "$T/a.folded" --height=0 -o "$T/out.d/x"
 expect 2 "inflame report: --top -3: expects a number" -- report "$T/a.folded" --top -3
 expect 2 "inflame report: no input given" -- report --top 3
+
+# --from/--to: a run cut anywhere in two gives two halves that add up to the whole, in seconds
+# and in wall-clock time; --tid lists.
+"$I" record -q -e cpu -F 999 -o "$T/busy.ifl" -- /bin/sh -c 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done' 2>"$T/rec.err"
+sum() { awk '{ s += $NF } END { print s + 0 }' "$@"; }
+"$I" collapse "$T/busy.ifl" >"$T/all" 2>"$T/stderr" || fail "collapse busy.ifl: $(cat "$T/stderr")"
+total=$(sum "$T/all")
+[ "$total" -gt 20 ] && ok "busy run: $total samples" || fail "busy run has $total samples"
+for cut in 0.05 0.1 0.2 0.35; do
+	"$I" collapse --to $cut "$T/busy.ifl" >"$T/a1" 2>/dev/null
+	"$I" collapse --from $cut "$T/busy.ifl" >"$T/a2" 2>/dev/null
+	a1=$(sum "$T/a1") a2=$(sum "$T/a2")
+	[ $((a1 + a2)) = "$total" ] && ok "--to $cut ($a1) + --from $cut ($a2) = $total" ||
+		fail "--to $cut ($a1) + --from $cut ($a2) != $total"
+done
+"$I" collapse --from 0.05 --to 0.15 "$T/busy.ifl" >"$T/mid" 2>/dev/null
+"$I" collapse --to 0.05 "$T/busy.ifl" >"$T/a1" 2>/dev/null
+"$I" collapse --from 0.15 "$T/busy.ifl" >"$T/a2" 2>/dev/null
+[ $(($(sum "$T/a1") + $(sum "$T/mid") + $(sum "$T/a2"))) = "$total" ] &&
+	ok "three ranges add up to the whole" || fail "three ranges: $(sum "$T/a1") $(sum "$T/mid") $(sum "$T/a2") != $total"
+# The same cut as a wall-clock time: the run's start plus 0.1 s, local time.
+start=$("$I" info "$T/busy.ifl" | sed -n 's/^started: *//p' | head -1)
+at=$(date -u -d "$start" +%s.%N 2>/dev/null)
+if [ -n "$at" ]; then
+	cut=$(awk -v t="$at" 'BEGIN { printf "%.3f", t + 0.1 }')
+	iso=$(date -u -d "@$cut" +%Y-%m-%dT%H:%M:%S.%3NZ)
+	tod=$(date -u -d "@$cut" +%H:%M:%S.%3N)
+	"$I" collapse --to "$iso" "$T/busy.ifl" >"$T/a1" 2>/dev/null
+	TZ=UTC "$I" collapse --from "$tod" "$T/busy.ifl" >"$T/a2" 2>/dev/null
+	a1=$(sum "$T/a1") a2=$(sum "$T/a2")
+	[ $((a1 + a2)) = "$total" ] && [ "$a1" -gt 0 ] && ok "--to $iso ($a1) + --from $tod ($a2) = $total" ||
+		fail "--to $iso ($a1) + --from $tod ($a2) != $total"
+else
+	fail "info shows no start: $start"
+fi
+pid=$("$I" info "$T/busy.ifl" | sed -n 's/^pid: *\([0-9]*\).*/\1/p' | head -1)
+if [ -n "$pid" ]; then
+	"$I" collapse --tid=$pid,999999 "$T/busy.ifl" >"$T/t" 2>"$T/stderr" && cmp -s "$T/t" "$T/all" &&
+		ok "--tid=$pid,999999 keeps the main thread" || fail "--tid list: $(cat "$T/stderr")"
+fi
 
 # An output that cannot be written whole (it outgrows the file size limit): one line, status 1,
 # and neither the file nor its temporary copy left behind.
