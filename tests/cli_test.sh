@@ -71,7 +71,7 @@ printf '\n  \n\n' >"$T/blank"
 "$I" record -q -e cpu -o "$T/prof.ifl" -- /bin/true 2>"$T/rec.err"
 [ -f "$T/prof.ifl" ] && ok "a dump to work on" || fail "a dump to work on: $(cat "$T/rec.err")"
 
-for cmd in collapse flamegraph report pprof; do
+for cmd in collapse flamegraph report pprof html speedscope; do
 	# Where the output goes (report prints to standard output only).
 	o="-o" x="$T/out.d/x"
 	[ $cmd = report ] && o="--top" x=5
@@ -84,8 +84,12 @@ for cmd in collapse flamegraph report pprof; do
 		"$I" pprof "$T/a.folded" -o "$T/o" --no-comm 2>"$T/stderr"
 		[ -s "$T/o" ] && ok "pprof INPUT -o OUT" || fail "pprof INPUT -o OUT: $(cat "$T/stderr")" ;;
 	*) rm -f "$T/o"
-		"$I" $cmd "$T/a.folded" -o "$T/o" --keep-order 2>"$T/stderr" ||
-			[ $cmd = flamegraph ] && "$I" $cmd "$T/a.folded" -o "$T/o" --width 600 2>"$T/stderr"
+		case $cmd in
+		collapse) extra=--keep-order ;;
+		flamegraph) extra="--width 600" ;;
+		*) extra= ;;
+		esac
+		"$I" $cmd "$T/a.folded" -o "$T/o" $extra 2>"$T/stderr"
 		[ -s "$T/o" ] && ok "$cmd INPUT -o OUT" || fail "$cmd INPUT -o OUT: $(cat "$T/stderr")" ;;
 	esac
 	# Texts that are not profiles, named once with the reason.
@@ -121,6 +125,7 @@ expect 2 "inflame flamegraph: --width -5: expects a positive number" -- flamegra
 expect 2 "inflame flamegraph: --height 0: expects a positive number" -- flamegraph "$T/a.folded" --height=0 -o "$T/out.d/x"
 expect 2 "inflame report: --top -3: expects a number" -- report "$T/a.folded" --top -3
 expect 2 "inflame report: no input given" -- report --top 3
+expect 2 "inflame html: --diff needs two inputs, BEFORE and AFTER (got 1)" -- html --diff "$T/a.folded" -o "$T/out.d/x"
 
 # --from/--to: a run cut anywhere in two gives two halves that add up to the whole, in seconds
 # and in wall-clock time; --tid lists.
@@ -166,7 +171,7 @@ fi
 # and neither the file nor its temporary copy left behind.
 awk 'BEGIN { for (i = 0; i < 3000; i++) printf "main;f%d;g%d %d\n", i, i, i + 1 }' >"$T/big.folded"
 FSIZE=8
-for cmd in collapse flamegraph; do
+for cmd in collapse flamegraph html speedscope; do
 	expect 1 "inflame $cmd: cannot write $T/out.d/x: File too large" -- $cmd "$T/big.folded" -o "$T/out.d/x"
 done
 FSIZE=
@@ -268,7 +273,7 @@ expect 1 "inflame flamegraph: $T/flat.txt is perf script output without call sta
 # --help of each command lists the options its section of the man page describes, and only
 # those.
 sed 's/\\-/-/g; s/\\f[BIRP]//g' "$S/doc/inflame.1" >"$T/man"
-for cmd in record info collapse report flamegraph pprof diff push; do
+for cmd in record info collapse report flamegraph pprof diff push html speedscope; do
 	"$I" $cmd --help >"$T/help" 2>&1 || fail "$cmd --help exits 0"
 	awk -v c="$cmd" '/^\.SS /{ on = ($0 ~ "^\\.SS inflame " c " ") } /^\.SH/{ on = 0 } on' "$T/man" >"$T/section"
 	[ -s "$T/section" ] || fail "no section for $cmd in inflame(1)"

@@ -202,6 +202,7 @@ struct loader {
 	/* PROCESS */
 	char comm[256];
 	uint64_t pid;
+	uint64_t frequency; /* Hz asked, 0 unknown */
 
 	/* STACKS: id -> (v1 = offset in addrs, v2 = frame count) */
 	struct map stacks;
@@ -294,6 +295,7 @@ static void load_process(struct loader *l, const struct inflame_chunk *c)
 		return;
 	}
 	l->pid = p.pid;
+	l->frequency = p.frequency;
 	if (p.exe.n) {
 		set_comm(l, p.exe.s, p.exe.n);
 	} else if (p.argc) {
@@ -786,8 +788,24 @@ static void scale_counts(struct loader *l)
 		l->aggs[i].weight = (l->aggs[i].weight + COUNT_UNIT / 2) / COUNT_UNIT;
 	for (size_t i = 0; i < l->ntevs; i++)
 		l->tevs[i].weight = (l->tevs[i].weight + COUNT_UNIT / 2) / COUNT_UNIT;
-	for (size_t i = 0; i < l->npends; i++)
-		l->pends[i].weight = (l->pends[i].weight + COUNT_UNIT / 2) / COUNT_UNIT;
+	/* A timeline's samples: each gets what its aggregate's rounded running sum grows by, so
+	 * that the samples of an aggregate add up to its rounded sum exactly. */
+	if (l->npends) {
+		uint64_t *cum = calloc(l->naggs ? l->naggs : 1, sizeof(*cum));
+
+		for (size_t i = 0; cum && i < l->npends; i++) {
+			uint64_t before = (cum[l->pends[i].agg] + COUNT_UNIT / 2) / COUNT_UNIT;
+
+			cum[l->pends[i].agg] += l->pends[i].weight;
+			l->pends[i].weight =
+			    (cum[l->pends[i].agg] + COUNT_UNIT / 2) / COUNT_UNIT - before;
+		}
+		if (!cum) /* no memory for the running sums: round each sample */
+			for (size_t i = 0; i < l->npends; i++)
+				l->pends[i].weight =
+				    (l->pends[i].weight + COUNT_UNIT / 2) / COUNT_UNIT;
+		free(cum);
+	}
 }
 
 /* The name of thread tid from the THREADS chunks, or NULL. */
@@ -1317,6 +1335,10 @@ static int load(const char *path, const void *data, size_t size, const struct in
 			memcpy(st->low_coverage_names, names, sizeof(names));
 		}
 	}
+	if (view == INFLAME_VIEW_CPU && l->cov.period_ns)
+		st->sample_ns = l->cov.period_ns;
+	else if ((view == INFLAME_VIEW_CPU || view == INFLAME_VIEW_WALL) && l->frequency)
+		st->sample_ns = 1000000000ull / l->frequency;
 	st->view_used = view;
 	st->is_memory =
 	    view == INFLAME_VIEW_ALLOC || view == INFLAME_VIEW_LIVE || view == INFLAME_VIEW_PEAK;

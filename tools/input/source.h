@@ -102,6 +102,8 @@ struct inflame_load_stats {
 	uint64_t low_coverage;
 	char low_coverage_names[400];
 	uint64_t notices; /* the profiler's notices in dumps (`inflame info` shows them) */
+	/* dumps, cpu and wall views: the time one unit of weight stands for, in ns (0 unknown) */
+	uint64_t sample_ns;
 };
 
 /* Loads path (or "-" for stdin) into ss. Returns 0 or a negative errno with err set. */
