@@ -54,9 +54,14 @@ static uint64_t hash_bytes(const char *s, size_t n)
 
 static uint64_t hash_pair(uint32_t a, uint32_t b)
 {
-	uint64_t h = ((uint64_t)a << 32 | b) * 0x9e3779b97f4a7c15ull;
+	/* A full mix (murmur3's finaliser): the table uses the low bits. */
+	uint64_t h = (uint64_t)a << 32 | b;
 
-	return h ^ h >> 29;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ h >> 33;
 }
 
 struct page {
@@ -77,7 +82,9 @@ struct page {
 	int32_t *parent;
 	int32_t *frame;
 	size_t nnodes, parent_cap, frame_cap2;
-	uint32_t *node_hash; /* index + 1 */
+	struct node_slot {
+		uint32_t parent, frame, node; /* node + 1; 0 for a free slot */
+	} * node_hash;
 	size_t node_hash_size;
 
 	/* Threads of all timelines: (timeline index, thread index) via per-view maps. */
@@ -157,16 +164,17 @@ static uint32_t frame_of(struct page *p, const char *s, size_t n)
 static int node_rehash(struct page *p)
 {
 	size_t size = p->node_hash_size ? p->node_hash_size * 2 : 4096;
-	uint32_t *h = calloc(size, sizeof(*h));
+	struct node_slot *h = calloc(size, sizeof(*h));
 
 	if (!h)
 		return -ENOMEM;
 	for (size_t i = 1; i < p->nnodes; i++) {
 		size_t k = hash_pair((uint32_t)p->parent[i], (uint32_t)p->frame[i]) & (size - 1);
 
-		while (h[k])
+		while (h[k].node)
 			k = (k + 1) & (size - 1);
-		h[k] = (uint32_t)(i + 1);
+		h[k] = (struct node_slot){(uint32_t)p->parent[i], (uint32_t)p->frame[i],
+					  (uint32_t)(i + 1)};
 	}
 	free(p->node_hash);
 	p->node_hash = h;
@@ -181,12 +189,10 @@ static int64_t child(struct page *p, uint32_t parent, uint32_t f)
 
 	if ((p->nnodes + 1) * 2 > p->node_hash_size && node_rehash(p) < 0)
 		return -1;
-	for (k = hash_pair(parent, f) & (p->node_hash_size - 1); p->node_hash[k];
+	for (k = hash_pair(parent, f) & (p->node_hash_size - 1); p->node_hash[k].node;
 	     k = (k + 1) & (p->node_hash_size - 1)) {
-		uint32_t i = p->node_hash[k] - 1;
-
-		if ((uint32_t)p->parent[i] == parent && (uint32_t)p->frame[i] == f)
-			return i;
+		if (p->node_hash[k].parent == parent && p->node_hash[k].frame == f)
+			return p->node_hash[k].node - 1;
 	}
 	if (p->nnodes >= INT32_MAX ||
 	    grow((void **)&p->parent, &p->parent_cap, p->nnodes + 1, sizeof(*p->parent)) < 0 ||
@@ -194,16 +200,20 @@ static int64_t child(struct page *p, uint32_t parent, uint32_t f)
 		return -1;
 	p->parent[p->nnodes] = (int32_t)parent;
 	p->frame[p->nnodes] = (int32_t)f;
-	p->node_hash[k] = (uint32_t)(p->nnodes + 1);
+	p->node_hash[k] = (struct node_slot){parent, f, (uint32_t)(p->nnodes + 1)};
 	return (int64_t)p->nnodes++;
 }
 
-/* Maps every stack of ss to its leaf node (*out, one per stack). */
+/* Maps every stack of ss to its leaf node (*out, one per stack). The path of the previous
+ * stack is kept: the frames a stack shares with it from the root need no lookup. */
 static int stack_nodes(struct page *p, const struct inflame_stackset *ss, uint32_t **out)
 {
 	size_t nnames = inflame_stackset_nframes_total(ss), count = inflame_stackset_count(ss);
 	uint32_t *fmap = malloc((nnames ? nnames : 1) * sizeof(*fmap));
 	uint32_t *nodes = malloc((count ? count : 1) * sizeof(*nodes));
+	uint32_t *path = NULL; /* path[k]: the node of the previous stack's frame k */
+	const uint32_t *prev = NULL;
+	size_t prev_n = 0, path_cap = 0;
 
 	if (!fmap || !nodes)
 		goto nomem;
@@ -221,22 +231,34 @@ static int stack_nodes(struct page *p, const struct inflame_stackset *ss, uint32
 		uint64_t c;
 		uint32_t node = 0;
 
+		size_t k = 0;
+
 		inflame_stackset_get(ss, i, &f, &n, &c);
-		for (size_t k = 0; k < n; k++) {
+		if (grow((void **)&path, &path_cap, n + 1, sizeof(*path)) < 0)
+			goto nomem;
+		while (k < n && k < prev_n && f[k] == prev[k])
+			k++;
+		node = k ? path[k - 1] : 0;
+		for (; k < n; k++) {
 			int64_t ch = child(p, node, fmap[f[k]]);
 
 			if (ch < 0)
 				goto nomem;
 			node = (uint32_t)ch;
+			path[k] = node;
 		}
+		prev = f;
+		prev_n = n;
 		nodes[i] = node;
 	}
 	free(fmap);
+	free(path);
 	*out = nodes;
 	return 0;
 nomem:
 	free(fmap);
 	free(nodes);
+	free(path);
 	return -ENOMEM;
 }
 
