@@ -70,6 +70,27 @@ if cmd == "contract":
     raw, text, d = data(sys.argv[2])
     contract(d)
     print(" ".join(v["name"] + ("+samples" if "samples" in v else "") for v in d["views"]))
+elif cmd == "paths":
+    # The page's view V, as folded stacks rebuilt from the tree, against a folded file.
+    raw, text, d = data(sys.argv[2])
+    st, fn = d["strings"], d["frames"]["name"]
+    par, fr = d["nodes"]["parent"], d["nodes"]["frame"]
+    def path(n):
+        out = []
+        while n > 0:
+            out.append(st[fn[fr[n]]])
+            n = par[n]
+        return ";".join(reversed(out))
+    v = [v for v in d["views"] if v["name"] == sys.argv[3]][0]
+    got = {}
+    for n, w in zip(v["stack_node"], v["stack_weight"]):
+        got[path(n)] = got.get(path(n), 0) + w
+    want = {}
+    for line in open(sys.argv[4], encoding="utf-8"):
+        stack, _, w = line.rstrip("\n").rpartition(" ")
+        want[stack] = want.get(stack, 0) + int(w)
+    assert got == want, "%d stacks differ" % len(set(got.items()) ^ set(want.items()))
+    print(len(got), "stacks")
 elif cmd == "range":
     # The weight of view V's samples with from <= time < to (seconds).
     raw, text, d = data(sys.argv[2])
@@ -136,6 +157,17 @@ case "$views" in
 *cpu+samples*wall+samples*) ok "html DUMP: views $views" ;;
 *) fail "html DUMP: views '$views' $(cat "$T/stderr")" ;;
 esac
+# The tree rebuilt into stacks is collapse's output: a dump, and stacks sharing prefixes in a
+# scrambled order.
+"$I" collapse --event cpu "$T/busy.ifl" >"$T/busy.folded"
+got=$(py paths "$T/busy.html" cpu "$T/busy.folded" 2>&1) && ok "cpu view's tree: $got" || fail "cpu view's tree: $got"
+awk 'BEGIN { srand(7); for (i = 0; i < 3000; i++) { n = 1 + int(rand() * 12); s = "r" int(rand() * 3);
+	for (k = 1; k < n; k++) s = s ";f" int(rand() * 4); print s, 1 + int(rand() * 9) } }' >"$T/scrambled.folded"
+"$I" collapse "$T/scrambled.folded" >"$T/scrambled.want"
+"$I" html -o "$T/scrambled.html" "$T/scrambled.folded" 2>"$T/stderr" &&
+	got=$(py paths "$T/scrambled.html" samples "$T/scrambled.want" 2>&1) && ok "folded tree: $got" ||
+	fail "folded tree: $got $(cat "$T/stderr")"
+
 # Ranges: the samples of a range are collapse's --from/--to.
 for r in "0 0.1" "0.1 0.25" "0.05 100"; do
 	set -- $r

@@ -10,8 +10,9 @@
  * allocations. Threads are those of all timelines, merged by process and thread id. Dumps
  * carry no module, file or line per frame name yet: those arrays are all "" and 0.
  *
- * Memory: two hash tables (names to frames, (parent, frame) to node) and the node arrays,
- * growing with distinct frames and call paths; a per-view array maps each stack to its node.
+ * Memory: a hash table of names, the node arrays (two integers per call path), and per view
+ * an array that maps each stack to its node; the tree is built by sorting the stacks
+ * (build_tree), without a table of nodes.
  *
  * The viewer's script is compiled in (viewer_js.h from tools/output/viewer.js). Text that
  * could end the script element early ("</script" in any case) is written as "<\/script".
@@ -52,18 +53,6 @@ static uint64_t hash_bytes(const char *s, size_t n)
 	return h ^ h >> 32;
 }
 
-static uint64_t hash_pair(uint32_t a, uint32_t b)
-{
-	/* A full mix (murmur3's finaliser): the table uses the low bits. */
-	uint64_t h = (uint64_t)a << 32 | b;
-
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	return h ^ h >> 33;
-}
-
 struct page {
 	/* Strings: the names (pointers into the stack sets and timelines). */
 	const char **str;
@@ -82,10 +71,6 @@ struct page {
 	int32_t *parent;
 	int32_t *frame;
 	size_t nnodes, parent_cap, frame_cap2;
-	struct node_slot {
-		uint32_t parent, frame, node; /* node + 1; 0 for a free slot */
-	} * node_hash;
-	size_t node_hash_size;
 
 	/* Threads of all timelines: (timeline index, thread index) via per-view maps. */
 	struct {
@@ -161,105 +146,118 @@ static uint32_t frame_of(struct page *p, const char *s, size_t n)
 	return p->frame_of_str[si] - 1;
 }
 
-static int node_rehash(struct page *p)
-{
-	size_t size = p->node_hash_size ? p->node_hash_size * 2 : 4096;
-	struct node_slot *h = calloc(size, sizeof(*h));
+/* The sets whose stacks make the tree, with each one's names as frames (for the sort). */
+static const struct inflame_stackset *const *sort_sets;
+static uint32_t *const *sort_fmaps;
 
-	if (!h)
+struct item {
+	uint32_t set, idx;
+};
+
+/* Orders stacks by their frames from the root (frame indexes, a prefix first). */
+static int cmp_items(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+	const uint32_t *fx, *fy, *mx = sort_fmaps[x->set], *my = sort_fmaps[y->set];
+	size_t nx, ny;
+	uint64_t c;
+
+	inflame_stackset_get(sort_sets[x->set], x->idx, &fx, &nx, &c);
+	inflame_stackset_get(sort_sets[y->set], y->idx, &fy, &ny, &c);
+	for (size_t k = 0; k < nx && k < ny; k++) {
+		uint32_t u = mx[fx[k]], v = my[fy[k]];
+
+		if (u != v)
+			return u < v ? -1 : 1;
+	}
+	return (nx > ny) - (nx < ny);
+}
+
+/*
+ * Builds the call tree of the stacks of sets[0..n) and gives each stack its leaf node
+ * (nodes[s][i]). The stacks of all sets are sorted by their frames from the root; then each
+ * shares with the one before it exactly the nodes of their common prefix (in sorted order no
+ * earlier stack shares more), and its other frames are new nodes. So the tree is built with
+ * no hash table, in depth-first order, and memory is two integers per node.
+ */
+static int build_tree(struct page *p, const struct inflame_stackset *const *sets, size_t n,
+		      uint32_t **nodes)
+{
+	uint32_t **fmaps = calloc(n ? n : 1, sizeof(*fmaps));
+	struct item *items = NULL;
+	uint32_t *path = NULL;
+	size_t nitems = 0, path_cap = 0, k;
+	const uint32_t *prev = NULL, *prev_map = NULL;
+	size_t prev_n = 0;
+	int rc = -ENOMEM;
+
+	if (!fmaps)
 		return -ENOMEM;
-	for (size_t i = 1; i < p->nnodes; i++) {
-		size_t k = hash_pair((uint32_t)p->parent[i], (uint32_t)p->frame[i]) & (size - 1);
+	for (size_t s = 0; s < n; s++) {
+		size_t nnames = inflame_stackset_nframes_total(sets[s]);
+		size_t count = inflame_stackset_count(sets[s]);
 
-		while (h[k].node)
-			k = (k + 1) & (size - 1);
-		h[k] = (struct node_slot){(uint32_t)p->parent[i], (uint32_t)p->frame[i],
-					  (uint32_t)(i + 1)};
+		fmaps[s] = malloc((nnames ? nnames : 1) * sizeof(**fmaps));
+		nodes[s] = malloc((count ? count : 1) * sizeof(**nodes));
+		if (!fmaps[s] || !nodes[s])
+			goto out;
+		for (size_t i = 0; i < nnames; i++) {
+			size_t len;
+			const char *name = inflame_stackset_name(sets[s], (uint32_t)i, &len);
+
+			fmaps[s][i] = frame_of(p, name, len);
+			if (fmaps[s][i] == UINT32_MAX)
+				goto out;
+		}
+		nitems += count;
 	}
-	free(p->node_hash);
-	p->node_hash = h;
-	p->node_hash_size = size;
-	return 0;
-}
-
-/* The child of node parent for frame f, added if new; -1 when out of memory. */
-static int64_t child(struct page *p, uint32_t parent, uint32_t f)
-{
-	size_t k;
-
-	if ((p->nnodes + 1) * 2 > p->node_hash_size && node_rehash(p) < 0)
-		return -1;
-	for (k = hash_pair(parent, f) & (p->node_hash_size - 1); p->node_hash[k].node;
-	     k = (k + 1) & (p->node_hash_size - 1)) {
-		if (p->node_hash[k].parent == parent && p->node_hash[k].frame == f)
-			return p->node_hash[k].node - 1;
-	}
-	if (p->nnodes >= INT32_MAX ||
-	    grow((void **)&p->parent, &p->parent_cap, p->nnodes + 1, sizeof(*p->parent)) < 0 ||
-	    grow((void **)&p->frame, &p->frame_cap2, p->nnodes + 1, sizeof(*p->frame)) < 0)
-		return -1;
-	p->parent[p->nnodes] = (int32_t)parent;
-	p->frame[p->nnodes] = (int32_t)f;
-	p->node_hash[k] = (struct node_slot){parent, f, (uint32_t)(p->nnodes + 1)};
-	return (int64_t)p->nnodes++;
-}
-
-/* Maps every stack of ss to its leaf node (*out, one per stack). The path of the previous
- * stack is kept: the frames a stack shares with it from the root need no lookup. */
-static int stack_nodes(struct page *p, const struct inflame_stackset *ss, uint32_t **out)
-{
-	size_t nnames = inflame_stackset_nframes_total(ss), count = inflame_stackset_count(ss);
-	uint32_t *fmap = malloc((nnames ? nnames : 1) * sizeof(*fmap));
-	uint32_t *nodes = malloc((count ? count : 1) * sizeof(*nodes));
-	uint32_t *path = NULL; /* path[k]: the node of the previous stack's frame k */
-	const uint32_t *prev = NULL;
-	size_t prev_n = 0, path_cap = 0;
-
-	if (!fmap || !nodes)
-		goto nomem;
-	for (size_t i = 0; i < nnames; i++) {
-		size_t len;
-		const char *s = inflame_stackset_name(ss, (uint32_t)i, &len);
-
-		fmap[i] = frame_of(p, s, len);
-		if (fmap[i] == UINT32_MAX)
-			goto nomem;
-	}
-	for (size_t i = 0; i < count; i++) {
-		const uint32_t *f;
-		size_t n;
+	items = malloc((nitems ? nitems : 1) * sizeof(*items));
+	if (!items)
+		goto out;
+	nitems = 0;
+	for (size_t s = 0; s < n; s++)
+		for (size_t i = 0; i < inflame_stackset_count(sets[s]); i++)
+			items[nitems++] = (struct item){(uint32_t)s, (uint32_t)i};
+	sort_sets = sets;
+	sort_fmaps = fmaps;
+	qsort(items, nitems, sizeof(*items), cmp_items);
+	for (size_t i = 0; i < nitems; i++) {
+		const uint32_t *f, *map = fmaps[items[i].set];
+		size_t nf;
 		uint64_t c;
-		uint32_t node = 0;
+		uint32_t node;
 
-		size_t k = 0;
-
-		inflame_stackset_get(ss, i, &f, &n, &c);
-		if (grow((void **)&path, &path_cap, n + 1, sizeof(*path)) < 0)
-			goto nomem;
-		while (k < n && k < prev_n && f[k] == prev[k])
-			k++;
+		inflame_stackset_get(sets[items[i].set], items[i].idx, &f, &nf, &c);
+		if (grow((void **)&path, &path_cap, nf + 1, sizeof(*path)) < 0)
+			goto out;
+		for (k = 0; k < nf && k < prev_n && map[f[k]] == prev_map[prev[k]]; k++)
+			;
 		node = k ? path[k - 1] : 0;
-		for (; k < n; k++) {
-			int64_t ch = child(p, node, fmap[f[k]]);
-
-			if (ch < 0)
-				goto nomem;
-			node = (uint32_t)ch;
+		for (; k < nf; k++) {
+			if (p->nnodes >= INT32_MAX ||
+			    grow((void **)&p->parent, &p->parent_cap, p->nnodes + 1,
+				 sizeof(*p->parent)) < 0 ||
+			    grow((void **)&p->frame, &p->frame_cap2, p->nnodes + 1,
+				 sizeof(*p->frame)) < 0)
+				goto out;
+			p->parent[p->nnodes] = (int32_t)node;
+			p->frame[p->nnodes] = (int32_t)map[f[k]];
+			node = (uint32_t)p->nnodes++;
 			path[k] = node;
 		}
+		nodes[items[i].set][items[i].idx] = node;
 		prev = f;
-		prev_n = n;
-		nodes[i] = node;
+		prev_n = nf;
+		prev_map = map;
 	}
-	free(fmap);
+	rc = 0;
+out:
+	for (size_t s = 0; s < n; s++)
+		free(fmaps[s]);
+	free(fmaps);
+	free(items);
 	free(path);
-	*out = nodes;
-	return 0;
-nomem:
-	free(fmap);
-	free(nodes);
-	free(path);
-	return -ENOMEM;
+	return rc;
 }
 
 /* Maps every thread of tl to its index in the page's threads (*out). */
@@ -306,7 +304,6 @@ static void page_free(struct page *p)
 	free(p->frame_of_str);
 	free(p->parent);
 	free(p->frame);
-	free(p->node_hash);
 	free(p->threads);
 }
 
@@ -423,13 +420,26 @@ static int write_data(struct inflame_json *j, const struct inflame_html_page *pg
 	uint64_t start = UINT64_MAX, end = 0;
 	int rc = -ENOMEM;
 
-	if (!nodes || !tmaps || intern(&p, "", 0) != 0)
+	const struct inflame_stackset **sets = calloc(pg->nviews + 1, sizeof(*sets));
+
+	if (!nodes || !tmaps || !sets || intern(&p, "", 0) != 0)
 		goto out;
+	/* Node 0, the root. */
+	if (grow((void **)&p.parent, &p.parent_cap, 1, sizeof(*p.parent)) < 0 ||
+	    grow((void **)&p.frame, &p.frame_cap2, 1, sizeof(*p.frame)) < 0)
+		goto out;
+	p.parent[0] = p.frame[0] = -1;
+	p.nnodes = 1;
+	for (size_t v = 0; v < pg->nviews; v++)
+		sets[v] = pg->views[v].ss;
+	if (pg->base)
+		sets[pg->nviews] = pg->base;
+	if (build_tree(&p, sets, pg->nviews + (pg->base ? 1 : 0), nodes) < 0)
+		goto out;
+	base_nodes = pg->base ? nodes[pg->nviews] : NULL;
 	for (size_t v = 0; v < pg->nviews; v++) {
 		const struct inflame_timeline *tl = pg->views[v].tl;
 
-		if (stack_nodes(&p, pg->views[v].ss, &nodes[v]) < 0)
-			goto out;
 		if (tl && tl->nsamples) {
 			if (thread_map(&p, tl, &tmaps[v]) < 0)
 				goto out;
@@ -437,8 +447,6 @@ static int write_data(struct inflame_json *j, const struct inflame_html_page *pg
 				start = tl->start_realtime;
 		}
 	}
-	if (pg->base && stack_nodes(&p, pg->base, &base_nodes) < 0)
-		goto out;
 	for (size_t v = 0; v < pg->nviews; v++) {
 		const struct inflame_timeline *tl = pg->views[v].tl;
 
@@ -528,13 +536,13 @@ static int write_data(struct inflame_json *j, const struct inflame_html_page *pg
 	inflame_json_raw(j, "}", 1);
 	rc = 0;
 out:
-	for (size_t v = 0; nodes && v < pg->nviews; v++)
+	for (size_t v = 0; nodes && v <= pg->nviews; v++)
 		free(nodes[v]);
+	free(sets);
 	for (size_t v = 0; tmaps && v < pg->nviews; v++)
 		free(tmaps[v]);
 	free(nodes);
 	free(tmaps);
-	free(base_nodes);
 	page_free(&p);
 	return rc;
 }
