@@ -1,6 +1,6 @@
 #!/bin/sh
 # Profiles the demo workload with CPU, wall-clock and allocation sampling and writes its
-# folded stacks and flame graphs. Usage: run.sh BUILDDIR OUTDIR
+# folded stacks, flame graphs and the viewer's page (profile.html). Usage: run.sh BUILDDIR OUTDIR
 set -eu
 build=$1
 out=$2
@@ -17,8 +17,10 @@ dump=$(ls "$out"/demo.*.ifl)
 "$inflame" collapse --event alloc "$dump" > "$out/alloc.folded"
 "$inflame" flamegraph --event alloc --title "inflame demo: bytes allocated" -o "$out/alloc.svg" \
 	"$dump"
+"$inflame" html --title "inflame demo" -o "$out/profile.html" "$dump"
 "$inflame" report --event cpu --top 10 "$dump"
 echo
 echo "profile:       $dump"
 echo "folded stacks: $out/cpu.folded $out/wall.folded $out/alloc.folded"
 echo "flame graphs:  $out/cpu.svg $out/wall.svg $out/alloc.svg"
+echo "viewer:        $out/profile.html (every view, timeline, tables; open it in a browser)"

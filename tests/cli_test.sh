@@ -71,7 +71,7 @@ printf '\n  \n\n' >"$T/blank"
 "$I" record -q -e cpu -o "$T/prof.ifl" -- /bin/true 2>"$T/rec.err"
 [ -f "$T/prof.ifl" ] && ok "a dump to work on" || fail "a dump to work on: $(cat "$T/rec.err")"
 
-for cmd in collapse flamegraph report pprof; do
+for cmd in collapse flamegraph report pprof html speedscope; do
 	# Where the output goes (report prints to standard output only).
 	o="-o" x="$T/out.d/x"
 	[ $cmd = report ] && o="--top" x=5
@@ -84,8 +84,12 @@ for cmd in collapse flamegraph report pprof; do
 		"$I" pprof "$T/a.folded" -o "$T/o" --no-comm 2>"$T/stderr"
 		[ -s "$T/o" ] && ok "pprof INPUT -o OUT" || fail "pprof INPUT -o OUT: $(cat "$T/stderr")" ;;
 	*) rm -f "$T/o"
-		"$I" $cmd "$T/a.folded" -o "$T/o" --keep-order 2>"$T/stderr" ||
-			[ $cmd = flamegraph ] && "$I" $cmd "$T/a.folded" -o "$T/o" --width 600 2>"$T/stderr"
+		case $cmd in
+		collapse) extra=--keep-order ;;
+		flamegraph) extra="--width 600" ;;
+		*) extra= ;;
+		esac
+		"$I" $cmd "$T/a.folded" -o "$T/o" $extra 2>"$T/stderr"
 		[ -s "$T/o" ] && ok "$cmd INPUT -o OUT" || fail "$cmd INPUT -o OUT: $(cat "$T/stderr")" ;;
 	esac
 	# Texts that are not profiles, named once with the reason.
@@ -108,18 +112,66 @@ for cmd in collapse flamegraph report pprof; do
 	expect 2 "inflame $cmd: unknown option '--bogus' (try inflame $cmd --help)" -- \
 		$cmd "$T/a.folded" --bogus $o "$x"
 	expect 2 "inflame $cmd: option '--event' needs a value" -- $cmd "$T/a.folded" $o "$x" --event
-	expect 2 "inflame $cmd: --tid=x: expects a positive number" -- $cmd --tid=x "$T/a.folded" $o "$x"
+	expect 2 "inflame $cmd: --tid=x: expects positive numbers" -- $cmd --tid=x "$T/a.folded" $o "$x"
+	expect 2 "inflame $cmd: --tid=1,: expects positive numbers" -- $cmd --tid=1, "$T/a.folded" $o "$x"
+	expect 2 "inflame $cmd: --from 1.5.2: expects seconds from the start" -- $cmd --from 1.5.2 "$T/a.folded" $o "$x"
+	expect 2 "inflame $cmd: --to 25:00:00: expects seconds" -- $cmd --to 25:00:00 "$T/a.folded" $o "$x"
+	expect 1 "inflame $cmd: $T/a.folded has no sample times (folded stacks): --from and --to need inflame dumps" -- \
+		$cmd --from 1 "$T/a.folded" $o "$x"
+	expect 1 "inflame $cmd: no cpu samples in the time range asked for in $T/prof.ifl" -- \
+		$cmd --event cpu --from 3600 "$T/prof.ifl" $o "$x"
 done
 expect 2 "inflame flamegraph: --width -5: expects a positive number" -- flamegraph --width -5 "$T/a.folded" -o "$T/out.d/x"
 expect 2 "inflame flamegraph: --height 0: expects a positive number" -- flamegraph "$T/a.folded" --height=0 -o "$T/out.d/x"
 expect 2 "inflame report: --top -3: expects a number" -- report "$T/a.folded" --top -3
 expect 2 "inflame report: no input given" -- report --top 3
+expect 2 "inflame html: --diff needs two inputs, BEFORE and AFTER (got 1)" -- html --diff "$T/a.folded" -o "$T/out.d/x"
+
+# --from/--to: a run cut anywhere in two gives two halves that add up to the whole, in seconds
+# and in wall-clock time; --tid lists.
+"$I" record -q -e cpu -F 999 -o "$T/busy.ifl" -- /bin/sh -c 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done' 2>"$T/rec.err"
+sum() { awk '{ s += $NF } END { print s + 0 }' "$@"; }
+"$I" collapse "$T/busy.ifl" >"$T/all" 2>"$T/stderr" || fail "collapse busy.ifl: $(cat "$T/stderr")"
+total=$(sum "$T/all")
+[ "$total" -gt 20 ] && ok "busy run: $total samples" || fail "busy run has $total samples"
+for cut in 0.05 0.1 0.2 0.35; do
+	"$I" collapse --to $cut "$T/busy.ifl" >"$T/a1" 2>/dev/null
+	"$I" collapse --from $cut "$T/busy.ifl" >"$T/a2" 2>/dev/null
+	a1=$(sum "$T/a1") a2=$(sum "$T/a2")
+	[ $((a1 + a2)) = "$total" ] && ok "--to $cut ($a1) + --from $cut ($a2) = $total" ||
+		fail "--to $cut ($a1) + --from $cut ($a2) != $total"
+done
+"$I" collapse --from 0.05 --to 0.15 "$T/busy.ifl" >"$T/mid" 2>/dev/null
+"$I" collapse --to 0.05 "$T/busy.ifl" >"$T/a1" 2>/dev/null
+"$I" collapse --from 0.15 "$T/busy.ifl" >"$T/a2" 2>/dev/null
+[ $(($(sum "$T/a1") + $(sum "$T/mid") + $(sum "$T/a2"))) = "$total" ] &&
+	ok "three ranges add up to the whole" || fail "three ranges: $(sum "$T/a1") $(sum "$T/mid") $(sum "$T/a2") != $total"
+# The same cut as a wall-clock time: the run's start plus 0.1 s, local time.
+start=$("$I" info "$T/busy.ifl" | sed -n 's/^started: *//p' | head -1)
+at=$(date -u -d "$start" +%s.%N 2>/dev/null)
+if [ -n "$at" ]; then
+	cut=$(awk -v t="$at" 'BEGIN { printf "%.3f", t + 0.1 }')
+	iso=$(date -u -d "@$cut" +%Y-%m-%dT%H:%M:%S.%3NZ)
+	tod=$(date -u -d "@$cut" +%H:%M:%S.%3N)
+	"$I" collapse --to "$iso" "$T/busy.ifl" >"$T/a1" 2>/dev/null
+	TZ=UTC "$I" collapse --from "$tod" "$T/busy.ifl" >"$T/a2" 2>/dev/null
+	a1=$(sum "$T/a1") a2=$(sum "$T/a2")
+	[ $((a1 + a2)) = "$total" ] && [ "$a1" -gt 0 ] && ok "--to $iso ($a1) + --from $tod ($a2) = $total" ||
+		fail "--to $iso ($a1) + --from $tod ($a2) != $total"
+else
+	fail "info shows no start: $start"
+fi
+pid=$("$I" info "$T/busy.ifl" | sed -n 's/^pid: *\([0-9]*\).*/\1/p' | head -1)
+if [ -n "$pid" ]; then
+	"$I" collapse --tid=$pid,999999 "$T/busy.ifl" >"$T/t" 2>"$T/stderr" && cmp -s "$T/t" "$T/all" &&
+		ok "--tid=$pid,999999 keeps the main thread" || fail "--tid list: $(cat "$T/stderr")"
+fi
 
 # An output that cannot be written whole (it outgrows the file size limit): one line, status 1,
 # and neither the file nor its temporary copy left behind.
 awk 'BEGIN { for (i = 0; i < 3000; i++) printf "main;f%d;g%d %d\n", i, i, i + 1 }' >"$T/big.folded"
 FSIZE=8
-for cmd in collapse flamegraph; do
+for cmd in collapse flamegraph html speedscope; do
 	expect 1 "inflame $cmd: cannot write $T/out.d/x: File too large" -- $cmd "$T/big.folded" -o "$T/out.d/x"
 done
 FSIZE=
@@ -221,7 +273,7 @@ expect 1 "inflame flamegraph: $T/flat.txt is perf script output without call sta
 # --help of each command lists the options its section of the man page describes, and only
 # those.
 sed 's/\\-/-/g; s/\\f[BIRP]//g' "$S/doc/inflame.1" >"$T/man"
-for cmd in record info collapse report flamegraph pprof diff push; do
+for cmd in record info collapse report flamegraph pprof diff push html speedscope; do
 	"$I" $cmd --help >"$T/help" 2>&1 || fail "$cmd --help exits 0"
 	awk -v c="$cmd" '/^\.SS /{ on = ($0 ~ "^\\.SS inflame " c " ") } /^\.SH/{ on = 0 } on' "$T/man" >"$T/section"
 	[ -s "$T/section" ] || fail "no section for $cmd in inflame(1)"

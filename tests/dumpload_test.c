@@ -864,6 +864,171 @@ static void test_coverage(void **state)
 	unlink(path);
 }
 
+/* --from/--to: the samples of a range, split anywhere, add up to the whole; a list of threads. */
+static void test_time_range(void **state)
+{
+	struct inflame_load_opts o;
+	struct inflame_load_stats st;
+	struct inflame_stackset *ss;
+	char path[64], out[2048], err[256];
+	static const long both[] = {TID_MAIN, TID_WORKER}, worker[] = {TID_WORKER, 7};
+	static const char *const cuts[] = {"0",	    "0.005", "0.0050001", "0.01",
+					   "0.015", "0.02",  "0.021",	  "1"};
+
+	(void)state;
+	build_full(path);
+	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		uint64_t sum = 0;
+
+		for (int half = 0; half < 2; half++) {
+			memset(&o, 0, sizeof(o));
+			memset(&st, 0, sizeof(st));
+			o.view = INFLAME_VIEW_CPU;
+			assert_int_equal(inflame_time_point_parse(cuts[i], half ? &o.from : &o.to),
+					 0);
+			ss = inflame_stackset_new();
+			assert_int_equal(inflame_dumpfile_load(path, &o, ss, &st, err, sizeof(err)),
+					 0);
+			sum += inflame_stackset_total(ss);
+			inflame_stackset_free(ss);
+		}
+		assert_int_equal(sum, 4);
+	}
+	/* [5 ms, 10 ms): the worker's sample at 5 ms only. */
+	memset(&o, 0, sizeof(o));
+	o.view = INFLAME_VIEW_CPU;
+	assert_int_equal(inflame_time_point_parse("0.005", &o.from), 0);
+	assert_int_equal(inflame_time_point_parse("0.01", &o.to), 0);
+	ss = inflame_stackset_new();
+	assert_int_equal(inflame_dumpfile_load(path, &o, ss, &st, err, sizeof(err)), 0);
+	render(ss, out, sizeof(out));
+	assert_string_equal(out, S1 " 1");
+	inflame_stackset_free(ss);
+	/* The same as wall-clock times (the run starts at 1700000000.123456789, UTC). */
+	assert_int_equal(inflame_time_point_parse("2023-11-14T22:13:20.128Z", &o.from), 0);
+	assert_int_equal(inflame_time_point_parse("2023-11-14T22:13:20.133Z", &o.to), 0);
+	ss = inflame_stackset_new();
+	assert_int_equal(inflame_dumpfile_load(path, &o, ss, &st, err, sizeof(err)), 0);
+	render(ss, out, sizeof(out));
+	assert_string_equal(out, S1 " 1");
+	inflame_stackset_free(ss);
+
+	/* Live: events after the end do not happen (0xb000 is not freed), blocks allocated
+	 * before the start are not shown. */
+	memset(&o, 0, sizeof(o));
+	o.view = INFLAME_VIEW_LIVE;
+	assert_int_equal(inflame_time_point_parse("0.0335", &o.to), 0);
+	ss = inflame_stackset_new();
+	assert_int_equal(inflame_dumpfile_load(path, &o, ss, &st, err, sizeof(err)), 0);
+	render(ss, out, sizeof(out));
+	assert_string_equal(out, S1 " 30|" S2 " 50");
+	inflame_stackset_free(ss);
+	assert_int_equal(inflame_time_point_parse("0.032", &o.from), 0);
+	ss = inflame_stackset_new();
+	assert_int_equal(inflame_dumpfile_load(path, &o, ss, &st, err, sizeof(err)), 0);
+	render(ss, out, sizeof(out));
+	assert_string_equal(out, S1 " 30");
+	inflame_stackset_free(ss);
+
+	/* Alloc in a range: the allocations made in it. */
+	memset(&o, 0, sizeof(o));
+	o.view = INFLAME_VIEW_ALLOC;
+	assert_int_equal(inflame_time_point_parse("0.031", &o.from), 0);
+	assert_int_equal(inflame_time_point_parse("0.034", &o.to), 0);
+	ss = inflame_stackset_new();
+	assert_int_equal(inflame_dumpfile_load(path, &o, ss, &st, err, sizeof(err)), 0);
+	render(ss, out, sizeof(out));
+	assert_string_equal(out, S1 " 30|" S2 " 50");
+	inflame_stackset_free(ss);
+
+	/* Thread lists. */
+	memset(&o, 0, sizeof(o));
+	o.view = INFLAME_VIEW_CPU;
+	o.tids = both;
+	o.ntids = 2;
+	ss = inflame_stackset_new();
+	assert_int_equal(inflame_dumpfile_load(path, &o, ss, &st, err, sizeof(err)), 0);
+	assert_int_equal(inflame_stackset_total(ss), 4);
+	inflame_stackset_free(ss);
+	o.tids = worker;
+	ss = inflame_stackset_new();
+	assert_int_equal(inflame_dumpfile_load(path, &o, ss, &st, err, sizeof(err)), 0);
+	render(ss, out, sizeof(out));
+	assert_string_equal(out, S1 " 1|" S2 " 1");
+	inflame_stackset_free(ss);
+	unlink(path);
+}
+
+/* The timeline: every sample with its stack in the set, thread, time and weight, in time
+ * order; allocations with the time they were freed. */
+static void test_timeline(void **state)
+{
+	struct inflame_load_opts o;
+	struct inflame_load_stats st;
+	struct inflame_timeline tl = {0};
+	struct inflame_stackset *ss = inflame_stackset_new();
+	char path[64], err[256];
+	const uint32_t *f;
+	size_t n;
+	uint64_t count;
+
+	(void)state;
+	build_full(path);
+	memset(&o, 0, sizeof(o));
+	memset(&st, 0, sizeof(st));
+	o.view = INFLAME_VIEW_CPU;
+	o.timeline = &tl;
+	assert_int_equal(inflame_dumpfile_load(path, &o, ss, &st, err, sizeof(err)), 0);
+	inflame_timeline_finish(&tl);
+	assert_int_equal(tl.nsamples, 3);
+	assert_int_equal(tl.start_realtime, 1700000000123456789ull);
+	assert_int_equal(tl.end, 40000000);
+	assert_int_equal(tl.samples[0].time, 5000000);
+	assert_int_equal(tl.samples[1].time, 10000000);
+	assert_int_equal(tl.samples[2].time, 20000000);
+	assert_int_equal(tl.samples[0].weight, 1);
+	assert_int_equal(tl.samples[1].weight, 2);
+	assert_int_equal(tl.samples[0].stack, tl.samples[1].stack);
+	assert_int_not_equal(tl.samples[0].stack, tl.samples[2].stack);
+	inflame_stackset_get(ss, tl.samples[2].stack, &f, &n, &count);
+	assert_int_equal(count, 1);
+	assert_string_equal(inflame_stackset_name(ss, f[n - 1], NULL), "[libfoo.so+0x300]");
+	assert_int_equal(tl.nthreads, 2);
+	assert_int_equal(tl.threads[tl.samples[0].thread].tid, TID_WORKER);
+	assert_string_equal(tl.threads[tl.samples[0].thread].name, "worker");
+	assert_int_equal(tl.threads[tl.samples[0].thread].pid, 4242);
+	assert_int_equal(tl.threads[tl.samples[1].thread].tid, TID_MAIN);
+	assert_string_equal(tl.threads[tl.samples[1].thread].name, "");
+	for (size_t i = 0; i < tl.nsamples; i++)
+		assert_int_equal(tl.samples[i].freed, -1);
+	inflame_timeline_free(&tl);
+	inflame_stackset_free(ss);
+
+	/* Alloc: 0xa000 freed at 32 ms, 0xb000 at 34 ms, the others never. */
+	ss = inflame_stackset_new();
+	o.view = INFLAME_VIEW_ALLOC;
+	assert_int_equal(inflame_dumpfile_load(path, &o, ss, &st, err, sizeof(err)), 0);
+	inflame_timeline_finish(&tl);
+	assert_int_equal(tl.nsamples, 4);
+	assert_int_equal(tl.samples[0].weight, 100);
+	assert_int_equal(tl.samples[0].freed, 32000000);
+	assert_int_equal(tl.samples[1].weight, 50);
+	assert_int_equal(tl.samples[1].freed, 34000000);
+	assert_int_equal(tl.samples[2].freed, -1);
+	assert_int_equal(tl.samples[3].time, 35000000);
+	assert_int_equal(tl.samples[3].freed, -1);
+	{
+		uint64_t sum = 0;
+
+		for (size_t i = 0; i < tl.nsamples; i++)
+			sum += tl.samples[i].weight;
+		assert_int_equal(sum, inflame_stackset_total(ss));
+	}
+	inflame_timeline_free(&tl);
+	inflame_stackset_free(ss);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -883,6 +1048,8 @@ int main(void)
 	    cmocka_unit_test(test_hostile_module_paths),
 	    cmocka_unit_test(test_many_threads_and_lying_counts),
 	    cmocka_unit_test(test_coverage),
+	    cmocka_unit_test(test_time_range),
+	    cmocka_unit_test(test_timeline),
 	};
 
 	unsetenv("DEBUGINFOD_URLS");

@@ -15,5 +15,7 @@ int inflame_cmd_flamegraph(int argc, char **argv);
 int inflame_cmd_pprof(int argc, char **argv);
 int inflame_cmd_diff(int argc, char **argv);
 int inflame_cmd_push(int argc, char **argv);
+int inflame_cmd_html(int argc, char **argv);
+int inflame_cmd_speedscope(int argc, char **argv);
 
 #endif

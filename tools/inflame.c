@@ -21,6 +21,8 @@ static const struct {
     {"diff", inflame_cmd_diff, "compare two profiles; a CI gate on share growth"},
     {"pprof", inflame_cmd_pprof, "write a pprof profile (gzip profile.proto)"},
     {"push", inflame_cmd_push, "send dumps to Pyroscope's ingest API (--watch DIR)"},
+    {"html", inflame_cmd_html, "write the profile viewer: one HTML page with every view"},
+    {"speedscope", inflame_cmd_speedscope, "write speedscope's JSON file format"},
 };
 
 static void usage(FILE *f)

@@ -27,6 +27,14 @@
  * bytes per kept sample, and a sample takes at least five bytes of the file, so this memory
  * is bounded by a few times the file's size.
  *
+ * With a timeline in the options (timeline.h) and a set that is not ordered, every kept sample
+ * is also remembered (24 bytes plus its aggregate) and, once the aggregates are in the set,
+ * handed to the timeline with the index of its stack there, its thread and its time on the
+ * timeline's axis. In the alloc views, a FREE of a block whose ALLOC was kept gives that
+ * sample its free time. --from and --to (the range) are resolved against the dump's start:
+ * samples outside it are skipped, and the live views replay only the events before its end
+ * and keep the blocks allocated within it.
+ *
  * THREAD_CPU chunks give each thread's coverage (coverage.h): the threads under the warning
  * threshold are named in the statistics for the caller's warning, and with show_profiler the
  * samples that landed in inflame's own code are added as an "[inflame]" stack per thread.
@@ -174,6 +182,13 @@ struct tev {
 	uint32_t seq; /* file order, for ties */
 };
 
+/* One kept sample waiting for its aggregate's place in the stack set (timelines). */
+struct pend {
+	uint64_t time, tid, weight;
+	int64_t freed; /* monotonic ns, -1 never */
+	uint32_t agg;
+};
+
 /* A freed block, as its live entry held it (see struct loader). */
 struct freed {
 	int valid;
@@ -195,6 +210,7 @@ struct loader {
 	/* PROCESS */
 	char comm[256];
 	uint64_t pid;
+	uint64_t frequency; /* Hz asked, 0 unknown */
 
 	/* STACKS: id -> (v1 = offset in addrs, v2 = frame count) */
 	struct map stacks;
@@ -242,6 +258,17 @@ struct loader {
 	int chart;
 	struct tev *tevs;
 	size_t ntevs, tevs_cap;
+
+	/* The range as monotonic times: samples from <= time < to are kept. */
+	uint64_t from, to;
+	uint64_t end_monotonic; /* END chunk, 0 when none */
+
+	/* Timelines: the kept samples, and the alloc samples whose block is still allocated
+	 * (addr -> v1 = index in pends). */
+	struct inflame_timeline *tl;
+	struct pend *pends;
+	size_t npends, pends_cap;
+	struct map pend_by_addr;
 };
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -284,6 +311,7 @@ static void load_process(struct loader *l, const struct inflame_chunk *c)
 		return;
 	}
 	l->pid = p.pid;
+	l->frequency = p.frequency;
 	if (p.exe.n) {
 		set_comm(l, p.exe.s, p.exe.n);
 	} else if (p.argc) {
@@ -504,6 +532,7 @@ static int load_threads(struct loader *l, const struct inflame_chunk *c)
 		l->names[l->names_len + t.name.n] = '\0';
 		e->v1 = l->names_len;
 		e->v2 = t.name.n;
+		e->v3 |= t.flags & 1; /* exited */
 		l->names_len += t.name.n + 1;
 	}
 	return 0;
@@ -564,6 +593,13 @@ static int first_walk(struct loader *l)
 			if (inflame_dump_decode_stats(&c, stat_fn, l) < 0)
 				l->damaged++;
 			break;
+		case INFLAME_CHUNK_END: {
+			struct inflame_end_rec e;
+
+			if (inflame_dump_decode_end(&c, &e) == 0)
+				l->end_monotonic = e.end_monotonic;
+			break;
+		}
 		case INFLAME_CHUNK_THREAD_CPU:
 			err = inflame_coverage_add(&l->cov, &c);
 			if (err == -EBADMSG) {
@@ -621,6 +657,7 @@ static int aggregate(struct loader *l, uint64_t stack, uint64_t tid, uint64_t we
 		     struct inflame_load_stats *st)
 {
 	struct map_entry *e;
+	uint64_t sample_tid = tid;
 	int added;
 
 	if (!l->o->threads)
@@ -638,6 +675,12 @@ static int aggregate(struct loader *l, uint64_t stack, uint64_t tid, uint64_t we
 	l->aggs[e->v1].weight += weight;
 	st->samples++;
 	st->missing_stacks += e->v2;
+	if (l->tl) {
+		if (grow((void **)&l->pends, &l->pends_cap, l->npends + 1, sizeof(*l->pends)) < 0)
+			return -ENOMEM;
+		l->pends[l->npends++] =
+		    (struct pend){time, sample_tid, weight, -1, (uint32_t)e->v1};
+	}
 	if (l->chart) {
 		if (l->ntevs >= UINT32_MAX ||
 		    grow((void **)&l->tevs, &l->tevs_cap, l->ntevs + 1, sizeof(*l->tevs)) < 0)
@@ -719,6 +762,30 @@ static int live_apply(struct loader *l, const struct inflame_sample_rec *s)
 	return 0;
 }
 
+/* Timelines, alloc views: the kept sample just added is the block at s->addr. */
+static int timeline_alloc(struct loader *l, const struct inflame_sample_rec *s)
+{
+	int added;
+	struct map_entry *e = map_get(&l->pend_by_addr, s->addr, 0, &added);
+
+	if (!e)
+		return -ENOMEM;
+	e->v1 = l->npends - 1;
+	return 0;
+}
+
+/* Timelines, alloc views: a FREE gives the kept sample of its block its free time. */
+static int timeline_free(struct loader *l, const struct inflame_sample_rec *s)
+{
+	struct map_entry *e = map_find(&l->pend_by_addr, s->addr, 0);
+
+	if (e) {
+		l->pends[e->v1].freed = (int64_t)s->time;
+		map_del(&l->pend_by_addr, e);
+	}
+	return 0;
+}
+
 /*
  * The second walk: applies the view to every sample. For live and peak views, replays
  * ALLOC/FREE samples into the live table, stopping after 'limit' of them (UINT64_MAX = all),
@@ -747,11 +814,18 @@ static int sample_walk(struct loader *l, enum inflame_view view, uint64_t limit,
 			continue;
 		inflame_dump_samples_begin(&c, r.hdr.start_monotonic, &it);
 		while (!err && inflame_dump_samples_next(&it, &s) == 1) {
-			/* --tid keeps one thread's samples; frees (and restores) apply whoever
+			/* The range's end: nothing after it happened yet (frees neither). */
+			if (s.time >= l->to)
+				continue;
+			if (!memory && l->tl && s.event == INFLAME_EV_FREE &&
+			    want == INFLAME_EV_ALLOC) {
+				err = timeline_free(l, &s);
+				continue;
+			}
+			/* --tid keeps some threads' samples; frees (and restores) apply whoever
 			 * made them. */
-			if (l->o->only_tid && s.event != INFLAME_EV_FREE &&
-			    !(s.flags & INFLAME_SAMPLE_RESTORE) &&
-			    s.tid != (uint64_t)l->o->only_tid)
+			if (s.event != INFLAME_EV_FREE && !(s.flags & INFLAME_SAMPLE_RESTORE) &&
+			    !inflame_load_keeps_tid(l->o, (long)s.tid))
 				continue;
 			/* --label: the same, for the threads' labels at the sample's time */
 			if (l->o->nlabels && s.event != INFLAME_EV_FREE &&
@@ -759,12 +833,16 @@ static int sample_walk(struct loader *l, enum inflame_view view, uint64_t limit,
 				continue;
 			if (!memory) {
 				/* A restore allocates nothing. */
-				if (s.event == want && !(s.flags & INFLAME_SAMPLE_RESTORE))
+				if (s.event == want && !(s.flags & INFLAME_SAMPLE_RESTORE) &&
+				    s.time >= l->from) {
 					err = aggregate(l, s.stack, s.tid,
 							view == INFLAME_VIEW_ALLOC_COUNT
 							    ? count_units(&s)
 							    : s.weight,
 							s.time, st);
+					if (!err && l->tl && want == INFLAME_EV_ALLOC)
+						err = timeline_alloc(l, &s);
+				}
 				continue;
 			}
 			if (s.event != INFLAME_EV_ALLOC && s.event != INFLAME_EV_FREE)
@@ -791,7 +869,7 @@ static int aggregate_live(struct loader *l, int count_only, uint32_t tag,
 		const struct map_entry *e = &l->live.e[i];
 		int err;
 
-		if (!e->used || e->v2 >> 32 != tag)
+		if (!e->used || e->v2 >> 32 != tag || e->v4 < l->from)
 			continue;
 		err =
 		    aggregate(l, e->v1, e->v2 & 0xffffffffu, count_only ? e->v5 : e->v3, e->v4, st);
@@ -862,6 +940,24 @@ static void scale_counts(struct loader *l)
 		l->aggs[i].weight = (l->aggs[i].weight + COUNT_UNIT / 2) / COUNT_UNIT;
 	for (size_t i = 0; i < l->ntevs; i++)
 		l->tevs[i].weight = (l->tevs[i].weight + COUNT_UNIT / 2) / COUNT_UNIT;
+	/* A timeline's samples: each gets what its aggregate's rounded running sum grows by, so
+	 * that the samples of an aggregate add up to its rounded sum exactly. */
+	if (l->npends) {
+		uint64_t *cum = calloc(l->naggs ? l->naggs : 1, sizeof(*cum));
+
+		for (size_t i = 0; cum && i < l->npends; i++) {
+			uint64_t before = (cum[l->pends[i].agg] + COUNT_UNIT / 2) / COUNT_UNIT;
+
+			cum[l->pends[i].agg] += l->pends[i].weight;
+			l->pends[i].weight =
+			    (cum[l->pends[i].agg] + COUNT_UNIT / 2) / COUNT_UNIT - before;
+		}
+		if (!cum) /* no memory for the running sums: round each sample */
+			for (size_t i = 0; i < l->npends; i++)
+				l->pends[i].weight =
+				    (l->pends[i].weight + COUNT_UNIT / 2) / COUNT_UNIT;
+		free(cum);
+	}
 }
 
 /* The name of thread tid from the THREADS chunks, or NULL. */
@@ -887,7 +983,7 @@ static int emit_profiler(struct loader *l, struct inflame_stackset *ss, enum inf
 		uint32_t frames[3];
 		size_t n = 0;
 
-		if (!w || (l->o->only_tid && t->tid != (uint64_t)l->o->only_tid))
+		if (!w || !inflame_load_keeps_tid(l->o, (long)t->tid))
 			continue;
 		if (l->o->pid)
 			frames[n++] = intern_tagged(ss, comm, strlen(comm), l->pid);
@@ -907,24 +1003,71 @@ static int emit_profiler(struct loader *l, struct inflame_stackset *ss, enum inf
 	return 0;
 }
 
+/* Timelines: hands the kept samples over, with the index in the set of each aggregate
+ * (at[agg], UINT32_MAX for one not added). */
+static int emit_timeline(struct loader *l, const uint32_t *at)
+{
+	uint64_t base = l->r.hdr.start_monotonic;
+	uint64_t off = inflame_timeline_begin_run(l->tl, l->r.hdr.start_realtime);
+
+	for (size_t i = 0; i < l->npends; i++) {
+		const struct pend *p = &l->pends[i];
+		const struct map_entry *te = map_find(&l->threads, p->tid, 0);
+		struct inflame_timeline_sample s;
+		int err;
+
+		if (at[p->agg] == UINT32_MAX || !p->weight)
+			continue;
+		err = inflame_timeline_thread(l->tl, l->pid, p->tid, te ? l->names + te->v1 : "",
+					      te ? (size_t)te->v2 : 0, te ? (int)te->v3 : 0,
+					      &s.thread);
+		if (err < 0)
+			return err;
+		s.time = off + (p->time > base ? p->time - base : 0);
+		s.weight = p->weight;
+		s.freed =
+		    p->freed < 0
+			? -1
+			: (int64_t)(off +
+				    ((uint64_t)p->freed > base ? (uint64_t)p->freed - base : 0));
+		s.stack = at[p->agg];
+		if (inflame_timeline_add(l->tl, &s) < 0)
+			return -ENOMEM;
+	}
+	if (l->end_monotonic > base && off + (l->end_monotonic - base) > l->tl->end)
+		l->tl->end = off + (l->end_monotonic - base);
+	return 0;
+}
+
 /* Symbolizes the aggregated stacks and adds them to ss, root first. */
 static int emit(struct loader *l, struct inflame_stackset *ss)
 {
 	uint32_t *frames = malloc(MAX_AGG_FRAMES * sizeof(*frames));
+	uint32_t *at = l->tl ? malloc((l->naggs ? l->naggs : 1) * sizeof(*at)) : NULL;
 	int err = 0;
 
-	if (!frames)
+	if (!frames || (l->tl && !at)) {
+		free(frames);
+		free(at);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < l->naggs && !err; i++) {
-		size_t n;
+		size_t n, index = UINT32_MAX;
 
+		if (at)
+			at[i] = UINT32_MAX;
 		if (!l->aggs[i].weight)
 			continue;
 		err = agg_frames(l, ss, &l->aggs[i], frames, &n);
 		if (!err)
-			err = inflame_stackset_add(ss, frames, n, l->aggs[i].weight);
+			err = inflame_stackset_add_at(ss, frames, n, l->aggs[i].weight, &index);
+		if (at && !err)
+			at[i] = index < UINT32_MAX ? (uint32_t)index : UINT32_MAX;
 	}
+	if (!err && at)
+		err = emit_timeline(l, at);
 	free(frames);
+	free(at);
 	return err;
 }
 
@@ -1024,6 +1167,17 @@ static enum inflame_view pick_default(const struct loader *l)
 	return INFLAME_VIEW_CPU;
 }
 
+/* Resolves --from and --to against the dump's start, as monotonic times. */
+static void set_range(struct loader *l)
+{
+	uint64_t base = l->r.hdr.start_monotonic, rt = l->r.hdr.start_realtime;
+	uint64_t from = inflame_time_point_resolve(&l->o->from, rt, 0);
+	uint64_t to = inflame_time_point_resolve(&l->o->to, rt, UINT64_MAX);
+
+	l->from = from > UINT64_MAX - base ? UINT64_MAX : base + from;
+	l->to = to > UINT64_MAX - base ? UINT64_MAX : base + to;
+}
+
 /* path names a file, or is NULL to read the memory block data[0..size). */
 /* A live chain (source.h): one live table (and the freed blocks RESTOREs need) for every dump
  * it replayed, each entry tagged with its dump and keyed by its process's group. */
@@ -1084,6 +1238,7 @@ static int chain_replay(struct inflame_live_chain *c, const char *path,
 		free(l);
 		return rc;
 	}
+	set_range(l);
 	l->live = c->live;
 	l->freed_by = c->freed_by;
 	l->freed = c->freed;
@@ -1234,6 +1389,7 @@ static int load(const char *path, const void *data, size_t size, const struct in
 	}
 	l->o = o;
 	l->chart = inflame_stackset_is_ordered(ss);
+	l->tl = l->chart ? NULL : o->timeline;
 	rc = path ? inflame_dump_reader_open(&l->r, path)
 		  : inflame_dump_reader_init(&l->r, data, size);
 	if (rc < 0) {
@@ -1242,6 +1398,7 @@ static int load(const char *path, const void *data, size_t size, const struct in
 		return rc;
 	}
 	l->pid = l->r.hdr.pid;
+	set_range(l);
 	l->sym = inflame_symbolize_new(!o->no_inline, o->debug_dirs ? o->debug_dirs
 								    : getenv("INFLAME_DEBUG_DIRS"));
 	l->srec = malloc(sizeof(*l->srec));
@@ -1332,6 +1489,10 @@ static int load(const char *path, const void *data, size_t size, const struct in
 			memcpy(st->low_coverage_names, names, sizeof(names));
 		}
 	}
+	if (view == INFLAME_VIEW_CPU && l->cov.period_ns)
+		st->sample_ns = l->cov.period_ns;
+	else if ((view == INFLAME_VIEW_CPU || view == INFLAME_VIEW_WALL) && l->frequency)
+		st->sample_ns = 1000000000ull / l->frequency;
 	st->view_used = view;
 	st->is_memory =
 	    view == INFLAME_VIEW_ALLOC || view == INFLAME_VIEW_LIVE || view == INFLAME_VIEW_PEAK;
@@ -1362,6 +1523,8 @@ out:
 	free(l->tevs);
 	free(l->lents);
 	free(l->lpool);
+	free(l->pends);
+	map_free(&l->pend_by_addr);
 	inflame_dump_reader_close(&l->r);
 	free(l);
 	return rc;

@@ -24,6 +24,38 @@ static int parse_id(const char *s, long *out)
 	return 0;
 }
 
+/* The threads of --tid=N,N,...: kept for the life of the command. */
+#define MAX_TIDS 256
+static long tid_list[MAX_TIDS];
+
+static int parse_tids(const char *s, struct inflame_load_opts *lo)
+{
+	size_t n = 0;
+	char buf[32];
+
+	while (*s) {
+		size_t len = strcspn(s, ",");
+		long v;
+
+		if (len == 0 || len >= sizeof(buf) || n == MAX_TIDS)
+			return -EINVAL;
+		memcpy(buf, s, len);
+		buf[len] = '\0';
+		if (parse_id(buf, &v) < 0)
+			return -EINVAL;
+		tid_list[n++] = v;
+		s += len;
+		if (*s == ',' && !*++s)
+			return -EINVAL;
+	}
+	if (n == 0)
+		return -EINVAL;
+	lo->only_tid = n == 1 ? tid_list[0] : 0;
+	lo->tids = n == 1 ? NULL : tid_list;
+	lo->ntids = n == 1 ? 0 : n;
+	return 0;
+}
+
 static int parse_format(const char *s, enum inflame_input_kind *k)
 {
 	if (!strcmp(s, "auto"))
@@ -70,10 +102,24 @@ int inflame_inputopts_handle(int c, const char *arg, struct inflame_load_opts *l
 				lo->pid = 1;
 			return 0;
 		}
-		if (parse_id(arg, c == INFLAME_INOPT_TID ? &lo->only_tid : &lo->only_pid) < 0) {
-			fprintf(stderr, "%s%s=%s: expects a positive number (a %s id)\n", cmd,
+		if (c == INFLAME_INOPT_TID ? parse_tids(arg, lo) < 0
+					   : parse_id(arg, &lo->only_pid) < 0) {
+			fprintf(stderr, "%s%s=%s: expects %s\n", cmd,
 				c == INFLAME_INOPT_TID ? "--tid" : "--pid", arg,
-				c == INFLAME_INOPT_TID ? "thread" : "process");
+				c == INFLAME_INOPT_TID
+				    ? "positive numbers separated by commas (thread ids)"
+				    : "a positive number (a process id)");
+			return -EINVAL;
+		}
+		return 0;
+	case INFLAME_INOPT_FROM:
+	case INFLAME_INOPT_TO:
+		if (inflame_time_point_parse(arg, c == INFLAME_INOPT_FROM ? &lo->from : &lo->to) <
+		    0) {
+			fprintf(stderr,
+				"%s%s %s: expects seconds from the start (1.5), a date and time "
+				"(2026-12-04T10:00:00) or a time of day (10:00:00)\n",
+				cmd, c == INFLAME_INOPT_FROM ? "--from" : "--to", arg);
 			return -EINVAL;
 		}
 		return 0;
@@ -202,9 +248,15 @@ int inflame_inputopts_nonempty(const struct inflame_stackset *ss,
 		snprintf(where, sizeof(where), "the %d inputs", n);
 	if (view_used != INFLAME_VIEW_DEFAULT_)
 		snprintf(what, sizeof(what), "%s ", inflame_view_name(view_used));
-	if (lo->nlabels)
+	if (inflame_load_has_range(lo))
+		fprintf(stderr, "%sno %ssamples in the time range asked for in %s\n", cmd, what,
+			where);
+	else if (lo->nlabels)
 		fprintf(stderr, "%sno %ssamples labelled %s%s in %s\n", cmd, what, lo->labels[0],
 			lo->nlabels > 1 ? " (and the other labels)" : "", where);
+	else if (lo->ntids)
+		fprintf(stderr, "%sno %ssamples of threads %ld,... in %s\n", cmd, what, lo->tids[0],
+			where);
 	else if (lo->only_tid)
 		fprintf(stderr, "%sno %ssamples of thread %ld in %s\n", cmd, what, lo->only_tid,
 			where);

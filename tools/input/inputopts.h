@@ -1,7 +1,8 @@
 /*
  * The input options shared by every command that reads profiles (collapse, report,
- * flamegraph): --event, --format, --threads, --tid[=N], --pid[=N], --addrs, --no-comm,
- * --no-inline, --debug-dir, --show-profiler, --label. A
+ * flamegraph, html, speedscope, pprof, diff): --event, --format, --threads, --tid[=N,...],
+ * --pid[=N], --addrs, --no-comm, --no-inline, --debug-dir, --show-profiler, --label, --from,
+ * --to. A
  * command lists INFLAME_INPUT_LONGOPTS in its getopt_long table and passes the codes it does
  * not know itself to inflame_inputopts_handle().
  */
@@ -24,6 +25,8 @@ enum {
 	INFLAME_INOPT_DEBUGDIR,
 	INFLAME_INOPT_SHOW_PROFILER,
 	INFLAME_INOPT_LABEL,
+	INFLAME_INOPT_FROM,
+	INFLAME_INOPT_TO,
 	INFLAME_INOPT_END_
 };
 
@@ -38,6 +41,8 @@ enum {
 	    {"no-inline", no_argument, NULL, INFLAME_INOPT_NOINLINE},                              \
 	    {"show-profiler", no_argument, NULL, INFLAME_INOPT_SHOW_PROFILER},                     \
 	    {"label", required_argument, NULL, INFLAME_INOPT_LABEL},                               \
+	    {"from", required_argument, NULL, INFLAME_INOPT_FROM},                                 \
+	    {"to", required_argument, NULL, INFLAME_INOPT_TO},                                     \
 	{                                                                                          \
 		"debug-dir", required_argument, NULL, INFLAME_INOPT_DEBUGDIR                       \
 	}
@@ -48,7 +53,10 @@ enum {
 	"  --format F        auto (default), dump, folded, perf\n"                                 \
 	"  --threads, --tid  a root frame per thread\n"                                            \
 	"  --pid             a root frame per process (\"comm-pid\")\n"                            \
-	"  --pid=N, --tid=N  keep only this process or thread\n"                                   \
+	"  --pid=N           keep only this process\n"                                             \
+	"  --tid=N[,N...]    keep only these threads\n"                                            \
+	"  --from T, --to T  dumps: keep only samples from T up to T (seconds from the start,\n"   \
+	"                    e.g. 1.5, or wall-clock 2026-12-04T10:00:00 or 10:00:00)\n"           \
 	"  --addrs           perf script: keep +0x offsets and addresses of unknown frames\n"      \
 	"  --no-comm         perf script: no process name root frame\n"                            \
 	"  --no-inline       dumps: no frames for inlined functions\n"                             \

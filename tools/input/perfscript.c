@@ -216,7 +216,7 @@ static int parse_header(struct inflame__perfscript_state *ps, const char *l, siz
 	}
 	if (o && o->only_pid > 0 && (pid >= 0 ? pid : tid) != o->only_pid)
 		ps->skip = 1;
-	if (o && o->only_tid > 0 && tid != o->only_tid)
+	if (o && !inflame_load_keeps_tid(o, tid))
 		ps->skip = 1;
 
 	ps->in_sample = 1;

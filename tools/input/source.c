@@ -232,6 +232,13 @@ int inflame_source_load(const char *path, const struct inflame_load_opts *o,
 		if (rc < 0)
 			goto out;
 	}
+	if (inflame_load_has_range(o)) {
+		rc = -EINVAL;
+		snprintf(err, errlen,
+			 "%s has no sample times (%s): --from and --to need inflame dumps", name,
+			 kind == INFLAME_INPUT_FOLDED ? "folded stacks" : "perf script text");
+		goto out;
+	}
 	for (;;) {
 		size_t take = len;
 

@@ -11,6 +11,7 @@
 #define INFLAME_SOURCE_H
 
 #include "view/stackset.h"
+#include "view/timeline.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -40,10 +41,13 @@ struct inflame_live_chain;
 struct inflame_load_opts {
 	enum inflame_view view;
 	enum inflame_input_kind kind;
-	int threads;	/* add a root frame per thread ("name-tid") */
-	int pid;	/* add a root frame per process ("comm-pid") */
-	long only_pid;	/* perf script, dumps: keep only this pid (0 = all) */
-	long only_tid;	/* perf script, dumps: keep only this tid (0 = all) */
+	int threads;   /* add a root frame per thread ("name-tid") */
+	int pid;       /* add a root frame per process ("comm-pid") */
+	long only_pid; /* perf script, dumps: keep only this pid (0 = all) */
+	long only_tid; /* perf script, dumps: keep only this tid (0 = all) */
+	/* perf script, dumps: keep only these tids (a list; with ntids 0, only_tid decides) */
+	const long *tids;
+	size_t ntids;
 	int keep_addrs; /* do not strip +0x offsets from perf script symbols */
 	int no_comm;	/* perf script: no process-name root frame */
 	/* live, live-count: dumps of one process replayed together (inflame_live_chain_new) */
@@ -61,7 +65,31 @@ struct inflame_load_opts {
 	 * each a "KEY=VALUE" string, all must hold; other inputs have no labels */
 	const char *labels[INFLAME_LOAD_LABELS_MAX];
 	int nlabels;
+	/* dumps: keep only samples from..to (to excluded), resolved against each dump's start
+	 * (timeline.h); live views keep the blocks allocated in the range and still live at its
+	 * end. Text inputs have no time: a range makes their loading fail. */
+	struct inflame_time_point from, to;
+	/* dumps, into a stack set that is not ordered: every sample kept (timeline.h), with the
+	 * index of its stack in the set */
+	struct inflame_timeline *timeline;
 };
+
+/* Whether the options keep the samples of thread tid (--tid). */
+static inline int inflame_load_keeps_tid(const struct inflame_load_opts *o, long tid)
+{
+	if (o->ntids) {
+		for (size_t i = 0; i < o->ntids; i++)
+			if (o->tids[i] == tid)
+				return 1;
+		return 0;
+	}
+	return !o->only_tid || o->only_tid == tid;
+}
+/* Whether the options ask for a time range (--from, --to). */
+static inline int inflame_load_has_range(const struct inflame_load_opts *o)
+{
+	return o->from.kind != INFLAME_TIME_NONE || o->to.kind != INFLAME_TIME_NONE;
+}
 
 struct inflame_load_stats {
 	uint64_t bad_lines;  /* text lines that did not parse */
@@ -80,6 +108,8 @@ struct inflame_load_stats {
 	uint64_t low_coverage;
 	char low_coverage_names[400];
 	uint64_t notices; /* the profiler's notices in dumps (`inflame info` shows them) */
+	/* dumps, cpu and wall views: the time one unit of weight stands for, in ns (0 unknown) */
+	uint64_t sample_ns;
 };
 
 /* Loads path (or "-" for stdin) into ss. Returns 0 or a negative errno with err set. */

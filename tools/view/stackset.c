@@ -294,8 +294,9 @@ static void add_to(struct inflame_stackset *ss, struct stack_rec *r, uint64_t co
 	}
 }
 
-static inline __attribute__((always_inline)) int
-add(struct inflame_stackset *ss, const uint32_t *frames, size_t n, uint64_t count, uint64_t base)
+static inline __attribute__((always_inline)) int add(struct inflame_stackset *ss,
+						     const uint32_t *frames, size_t n,
+						     uint64_t count, uint64_t base, size_t *at)
 {
 	uint64_t h = hash_bytes(frames, n * sizeof(uint32_t));
 	size_t i, mask = ss->stab_size - 1;
@@ -306,6 +307,8 @@ add(struct inflame_stackset *ss, const uint32_t *frames, size_t n, uint64_t coun
 	/* A flame chart's input repeats the last stack most of the time: check it first. */
 	if (ss->ordered && ss->nrecs && same_frames(ss, &ss->recs[ss->nrecs - 1], h, frames, n)) {
 		add_to(ss, &ss->recs[ss->nrecs - 1], count, base);
+		if (at)
+			*at = ss->nrecs - 1;
 		return 0;
 	}
 	for (i = h & mask; ss->stab[i]; i = (i + 1) & mask) {
@@ -313,6 +316,8 @@ add(struct inflame_stackset *ss, const uint32_t *frames, size_t n, uint64_t coun
 		if (same_frames(ss, r, h, frames, n)) {
 			if (!ss->ordered) {
 				add_to(ss, r, count, base);
+				if (at)
+					*at = ss->stab[i] - 1;
 				return 0;
 			}
 			/* A new run of a stack seen before: share its frames. */
@@ -355,13 +360,21 @@ add(struct inflame_stackset *ss, const uint32_t *frames, size_t n, uint64_t coun
 		ss->bases[r->idx] = 0;
 	ss->nrecs++;
 	add_to(ss, r, count, base);
+	if (at)
+		*at = ss->nrecs - 1;
 	return 0;
 }
 
 int inflame_stackset_add(struct inflame_stackset *ss, const uint32_t *frames, size_t n,
 			 uint64_t count)
 {
-	return add(ss, frames, n, count, count);
+	return add(ss, frames, n, count, count, NULL);
+}
+
+int inflame_stackset_add_at(struct inflame_stackset *ss, const uint32_t *frames, size_t n,
+			    uint64_t count, size_t *index)
+{
+	return add(ss, frames, n, count, count, index);
 }
 
 int inflame_stackset_add_diff(struct inflame_stackset *ss, const uint32_t *frames, size_t n,
@@ -369,7 +382,7 @@ int inflame_stackset_add_diff(struct inflame_stackset *ss, const uint32_t *frame
 {
 	if (!ss->bases && make_diff(ss) < 0)
 		return -ENOMEM;
-	return add(ss, frames, n, count, base);
+	return add(ss, frames, n, count, base, NULL);
 }
 
 size_t inflame_stackset_count(const struct inflame_stackset *ss)

@@ -48,6 +48,10 @@ size_t inflame_stackset_nframes_total(const struct inflame_stackset *ss); /* dis
 /* Adds count to the stack frames[0..n) (root first). Returns 0 or -ENOMEM. n may be 0. */
 int inflame_stackset_add(struct inflame_stackset *ss, const uint32_t *frames, size_t n,
 			 uint64_t count);
+/* The same, also giving the index of the stack's record (*index; for an unordered set, valid
+ * until the set is sorted). */
+int inflame_stackset_add_at(struct inflame_stackset *ss, const uint32_t *frames, size_t n,
+			    uint64_t count, size_t *index);
 /* Adds count and a baseline count to the stack frames[0..n), making the set differential.
  * Returns 0 or -ENOMEM. */
 int inflame_stackset_add_diff(struct inflame_stackset *ss, const uint32_t *frames, size_t n,

@@ -1,0 +1,233 @@
+#!/bin/sh
+# inflame html and inflame speedscope from the command line, checked with Python's json module
+# (written independently of the generators): the page's data block follows the viewer's data
+# contract (strings, frames, nodes, threads, views, per-sample arrays); each view's samples
+# add up to its stacks, and the samples of a time range to what `inflame collapse --from --to`
+# gives for it; hostile names (markup, "</script>", U+2028, control characters, bytes that are
+# not UTF-8) stay inert text; a diff page carries the baseline; speedscope files have the
+# schema's required fields, frame indexes in range and the same totals as collapse.
+set -u
+B=${INFLAME_BUILDDIR:-.}
+I="$(cd "$B" && pwd)/inflame"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+if ! command -v python3 >/dev/null 2>&1; then
+	echo "skip: python3 is not installed"
+	exit 77
+fi
+
+# Extracts the data block of a page as JSON (the text between the data element's tags).
+cat >"$T/check.py" <<'X'
+import json, re, sys
+
+def data(path):
+    raw = open(path, "rb").read()
+    text = raw.decode("utf-8")  # must be valid UTF-8
+    m = re.search(r'<script type="application/json" id="inflame-data">(.*?)</script>', text, re.S)
+    assert m, "no data block"
+    return raw, text, json.loads(m.group(1))
+
+def contract(d):
+    assert d["version"] == 1
+    assert d["strings"][0] == ""
+    nf = len(d["frames"]["name"])
+    for k in ("module", "file", "line"):
+        assert len(d["frames"][k]) == nf, k
+    for s in d["frames"]["name"]:
+        assert 0 <= s < len(d["strings"])
+    par, fr = d["nodes"]["parent"], d["nodes"]["frame"]
+    assert len(par) == len(fr) and par[0] == -1 and fr[0] == -1
+    for i in range(1, len(par)):
+        assert 0 <= par[i] < i and 0 <= fr[i] < nf
+    for t in d["threads"]:
+        assert 0 <= t["name"] < len(d["strings"]) and isinstance(t["exited"], bool)
+    for v in d["views"]:
+        assert len(v["stack_node"]) == len(v["stack_weight"])
+        for n in v["stack_node"]:
+            assert 0 <= n < len(par)
+        s = v.get("samples")
+        if s:
+            m = len(s["node"])
+            for k in ("weight", "time", "thread"):
+                assert len(s[k]) == m, k
+            assert all(dt >= 0 for dt in s["time"])
+            assert all(0 <= t < len(d["threads"]) for t in s["thread"])
+            if "freed" in s:
+                assert len(s["freed"]) == m
+            # The samples add up to the stacks, node by node.
+            a, b = {}, {}
+            for n, w in zip(v["stack_node"], v["stack_weight"]):
+                a[n] = a.get(n, 0) + w
+            for n, w in zip(s["node"], s["weight"]):
+                b[n] = b.get(n, 0) + w
+            assert a == b, v["name"]
+
+cmd = sys.argv[1]
+if cmd == "contract":
+    raw, text, d = data(sys.argv[2])
+    contract(d)
+    print(" ".join(v["name"] + ("+samples" if "samples" in v else "") for v in d["views"]))
+elif cmd == "paths":
+    # The page's view V, as folded stacks rebuilt from the tree, against a folded file.
+    raw, text, d = data(sys.argv[2])
+    st, fn = d["strings"], d["frames"]["name"]
+    par, fr = d["nodes"]["parent"], d["nodes"]["frame"]
+    def path(n):
+        out = []
+        while n > 0:
+            out.append(st[fn[fr[n]]])
+            n = par[n]
+        return ";".join(reversed(out))
+    v = [v for v in d["views"] if v["name"] == sys.argv[3]][0]
+    got = {}
+    for n, w in zip(v["stack_node"], v["stack_weight"]):
+        got[path(n)] = got.get(path(n), 0) + w
+    want = {}
+    for line in open(sys.argv[4], encoding="utf-8"):
+        stack, _, w = line.rstrip("\n").rpartition(" ")
+        want[stack] = want.get(stack, 0) + int(w)
+    assert got == want, "%d stacks differ" % len(set(got.items()) ^ set(want.items()))
+    print(len(got), "stacks")
+elif cmd == "range":
+    # The weight of view V's samples with from <= time < to (seconds).
+    raw, text, d = data(sys.argv[2])
+    v = [v for v in d["views"] if v["name"] == sys.argv[3]][0]
+    lo, hi = float(sys.argv[4]) * 1e9, float(sys.argv[5]) * 1e9
+    t, total = 0, 0
+    for dt, w in zip(v["samples"]["time"], v["samples"]["weight"]):
+        t += dt
+        if lo <= t < hi:
+            total += w
+    print(total)
+elif cmd == "hostile":
+    raw, text, d = data(sys.argv[2])
+    contract(d)
+    # Exactly two script elements end: the data's and the viewer's.
+    assert len(re.findall(rb"</script", raw, re.I)) == 2, "a name closed the script"
+    assert b"<img" not in raw.lower() and b"<svg" not in raw.lower(), "markup got through"
+    assert "\u2028" not in text and "\u2029" not in text
+    body = raw[raw.index(b'id="inflame-data">'):]
+    assert not any(c < 0x20 and c not in (0x0a,) for c in body[:body.index(b"</script")]), \
+        "a control character in the data"
+    names = set(d["strings"])
+    for want in sys.argv[3:]:
+        assert want in names, "lost: %r" % want
+    print("inert")
+elif cmd == "diff":
+    raw, text, d = data(sys.argv[2])
+    contract(d)
+    df = d["diff"]
+    assert df and 0 <= df["view"] < len(d["views"])
+    assert len(df["base_stack_node"]) == len(df["base_stack_weight"])
+    print(sum(df["base_stack_weight"]), sum(d["views"][df["view"]]["stack_weight"]))
+elif cmd == "speedscope":
+    s = json.load(open(sys.argv[2], encoding="utf-8"))
+    # The required fields of https://www.speedscope.app/file-format-schema.json.
+    assert s["$schema"] == "https://www.speedscope.app/file-format-schema.json"
+    frames = s["shared"]["frames"]
+    assert all(isinstance(f["name"], str) for f in frames)
+    totals = {}
+    for p in s["profiles"]:
+        for k in ("type", "name", "unit", "startValue", "endValue", "samples", "weights"):
+            assert k in p, k
+        assert p["type"] == "sampled"
+        assert p["unit"] in ("none", "nanoseconds", "microseconds", "milliseconds", "seconds", "bytes")
+        assert len(p["samples"]) == len(p["weights"]) and p["startValue"] <= p["endValue"]
+        for st in p["samples"]:
+            assert all(0 <= i < len(frames) for i in st)
+        view = p["name"].split(":")[0]
+        totals[view] = totals.get(view, 0) + sum(p["weights"])
+    names = set(f["name"] for f in frames)
+    for want in sys.argv[3:]:
+        assert want in names, "lost: %r" % want
+    print(" ".join("%s=%d" % kv for kv in sorted(totals.items())))
+X
+py() { python3 "$T/check.py" "$@"; }
+sum() { awk '{ s += $NF } END { print s + 0 }' "$@"; }
+
+# A dump with cpu samples over a few tenths of a second, in two threads' worth of processes.
+"$I" record -q -e cpu,wall -F 999 -o "$T/busy.ifl" -- /bin/sh -c 'i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done' 2>"$T/rec.err" ||
+	fail "record: $(cat "$T/rec.err")"
+"$I" html -o "$T/busy.html" "$T/busy.ifl" 2>"$T/stderr" || fail "html DUMP: $(cat "$T/stderr")"
+views=$(py contract "$T/busy.html" 2>"$T/stderr")
+case "$views" in
+*cpu+samples*wall+samples*) ok "html DUMP: views $views" ;;
+*) fail "html DUMP: views '$views' $(cat "$T/stderr")" ;;
+esac
+# The tree rebuilt into stacks is collapse's output: a dump, and stacks sharing prefixes in a
+# scrambled order.
+"$I" collapse --event cpu "$T/busy.ifl" >"$T/busy.folded"
+got=$(py paths "$T/busy.html" cpu "$T/busy.folded" 2>&1) && ok "cpu view's tree: $got" || fail "cpu view's tree: $got"
+awk 'BEGIN { srand(7); for (i = 0; i < 3000; i++) { n = 1 + int(rand() * 12); s = "r" int(rand() * 3);
+	for (k = 1; k < n; k++) s = s ";f" int(rand() * 4); print s, 1 + int(rand() * 9) } }' >"$T/scrambled.folded"
+"$I" collapse "$T/scrambled.folded" >"$T/scrambled.want"
+"$I" html -o "$T/scrambled.html" "$T/scrambled.folded" 2>"$T/stderr" &&
+	got=$(py paths "$T/scrambled.html" samples "$T/scrambled.want" 2>&1) && ok "folded tree: $got" ||
+	fail "folded tree: $got $(cat "$T/stderr")"
+
+# Ranges: the samples of a range are collapse's --from/--to.
+for r in "0 0.1" "0.1 0.25" "0.05 100"; do
+	set -- $r
+	want=$("$I" collapse --event cpu --from "$1" --to "$2" "$T/busy.ifl" 2>/dev/null | sum)
+	got=$(py range "$T/busy.html" cpu "$1" "$2")
+	[ "$got" = "$want" ] && ok "cpu samples in [$1, $2): $got" || fail "cpu [$1, $2): page $got, collapse $want"
+done
+want=$("$I" collapse --event cpu "$T/busy.ifl" | sum)
+"$I" html --event cpu --from 0.1 -o "$T/r.html" "$T/busy.ifl" 2>"$T/stderr" &&
+	[ "$(py range "$T/r.html" cpu 0 1000)" = "$("$I" collapse --event cpu --from 0.1 "$T/busy.ifl" | sum)" ] &&
+	ok "html --from" || fail "html --from: $(cat "$T/stderr")"
+
+# Hostile names in folded input.
+printf 'main;</script><script>alert(1)</script> 5\nmain;<img src=x onerror=alert(2)>;x 3\n' >"$T/hostile.folded"
+printf 'main;line\342\200\250sep\342\200\251para 2\nmain;ctl\001\002\033[31m 1\nmain;bad\377\376utf8;&amp;"quote"\\ 4\n' >>"$T/hostile.folded"
+printf 'main;<!--;-->;<![CDATA[ 1\n' >>"$T/hostile.folded"
+"$I" html -o "$T/hostile.html" --format folded "$T/hostile.folded" 2>"$T/stderr" ||
+	fail "html hostile: $(cat "$T/stderr")"
+py hostile "$T/hostile.html" '</script><script>alert(1)</script>' '<img src=x onerror=alert(2)>' \
+	"$(printf 'line\342\200\250sep\342\200\251para')" '"quote"\' '&amp' '<!--' >"$T/out" 2>&1 &&
+	ok "hostile names stay text: $(cat "$T/out")" || fail "hostile names: $(cat "$T/out")"
+"$I" html --title '</title><script>alert(3)</script>' -o "$T/title.html" "$T/hostile.folded" 2>/dev/null &&
+	py hostile "$T/title.html" >/dev/null 2>&1 && ! grep -qi '<script>alert' "$T/title.html" &&
+	ok "a hostile title stays text" || fail "hostile title"
+
+# Diff: BEFORE and AFTER; a differential folded file is its own baseline.
+printf 'main;a 10\nmain;b 10\n' >"$T/before.folded"
+printf 'main;a 10\nmain;b 30\n' >"$T/after.folded"
+got=$("$I" html --diff "$T/before.folded" "$T/after.folded" -o "$T/diff.html" 2>&1 && py diff "$T/diff.html")
+[ "$got" = "20 40" ] && ok "diff page: base 20, after 40" || fail "diff page: $got"
+printf 'main;a 10 10\nmain;b 10 30\n' >"$T/d.folded"
+got=$("$I" html "$T/d.folded" -o "$T/d.html" 2>&1 && py diff "$T/d.html")
+[ "$got" = "20 40" ] && ok "differential folded page" || fail "differential folded page: $got"
+
+# Errors: one line, no file.
+mkdir "$T/out.d"
+printf 'not a profile at all\n' >"$T/prose"
+"$I" html -o "$T/out.d/x.html" "$T/prose" 2>"$T/stderr"
+[ $? = 1 ] && [ "$(wc -l <"$T/stderr")" = 1 ] && [ -z "$(ls -A "$T/out.d")" ] &&
+	ok "html of a text that is not a profile: $(cat "$T/stderr")" || fail "html bad input: $(cat "$T/stderr")"
+
+# speedscope.
+"$I" speedscope -o "$T/busy.speedscope.json" "$T/busy.ifl" 2>"$T/stderr" || fail "speedscope DUMP: $(cat "$T/stderr")"
+got=$(py speedscope "$T/busy.speedscope.json" 2>&1)
+ns=$("$I" info "$T/busy.ifl" | sed -n 's/.* \([0-9.]*\) ms a sample.*/\1/p' | head -1)
+cpu=$(echo "$got" | sed -n 's/.*cpu=\([0-9]*\).*/\1/p')
+if [ -n "$cpu" ] && [ -n "$ns" ] && [ "$cpu" -gt 0 ]; then
+	per=$((cpu / want))
+	[ $((per * want)) = "$cpu" ] && ok "speedscope: $got; cpu = $want samples x $per ns ($ns ms)" ||
+		fail "speedscope cpu $cpu is not a multiple of $want samples"
+else
+	fail "speedscope: $got (info: $ns)"
+fi
+"$I" speedscope -o "$T/h.json" "$T/hostile.folded" 2>"$T/stderr" &&
+	got=$(py speedscope "$T/h.json" '</script><script>alert(1)</script>' \
+		"$(printf 'line\342\200\250sep\342\200\251para')" '"quote"\' '&amp' 2>&1) &&
+	[ "$got" = "samples=16" ] && ok "speedscope of hostile folded: $got" || fail "speedscope hostile: $got $(cat "$T/stderr")"
+
+if [ $fails -gt 0 ]; then
+	echo "$fails failure(s)"
+	exit 1
+fi
+echo "all passed"
