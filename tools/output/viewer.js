@@ -20,7 +20,7 @@ body{margin:0;font:12px sans-serif;color:#222;background:#fafafa}
 #ifl-timeline-box{position:relative;border:1px solid #ccc;background:#fff;margin:4px 0}
 #ifl-timeline,#ifl-heat,#ifl-flame,#ifl-callers,#ifl-callees{display:block}
 #ifl-flame-box{position:relative;border:1px solid #ccc;background:#fff;overflow:auto;max-height:70vh}
-#ifl-details{min-height:16px;white-space:pre;font-family:monospace;margin:3px 0;overflow:hidden}
+#ifl-details{height:45px;line-height:15px;white-space:pre;font-family:monospace;margin:3px 0;overflow:hidden}
 #ifl-crumbs button{border:none;background:none;color:#036;cursor:pointer;padding:0 2px;text-decoration:underline}
 #ifl-status{color:#555}
 .ifl-hidden{display:none!important}
