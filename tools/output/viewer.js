@@ -77,11 +77,19 @@ table.ifl-table tr:hover{background:#eef}
 		for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 16777619); }
 		return h >>> 0;
 	}
+	// Colours are 0xRRGGBB numbers; their CSS strings are made once.
 	function warm(name) {
 		const h = hashName(name);
 		const r = 205 + (h % 50), g = 80 + ((h >>> 8) % 130), b = 40 + ((h >>> 16) % 40);
-		return "rgb(" + r + "," + g + "," + b + ")";
+		return (r << 16) | (g << 8) | b;
 	}
+	const cssOf = new Map();
+	function css(c) {
+		let v = cssOf.get(c);
+		if (v === undefined) { v = "rgb(" + (c >>> 16) + "," + ((c >>> 8) & 255) + "," + (c & 255) + ")"; cssOf.set(c, v); }
+		return v;
+	}
+	const MATCH = 0xe600e6;
 
 	// ---- trees ------------------------------------------------------------------------------
 	// A tree: parent (parent < self, node 0 the root), frame per node, and derived children
@@ -95,27 +103,55 @@ table.ifl-table tr:hover{background:#eef}
 			depth[i] = d;
 			if (d > maxDepth) maxDepth = d;
 		}
-		// Children ordered by name rank: counting sort by rank, then stable counting by parent.
-		let maxRank = 0;
-		for (let i = 1; i < n; i++) { const r = nameRank[frame[i]]; if (r > maxRank) maxRank = r; }
-		const cnt = new Int32Array(maxRank + 2);
-		for (let i = 1; i < n; i++) cnt[nameRank[frame[i]] + 1]++;
-		for (let r = 1; r < cnt.length; r++) cnt[r] += cnt[r - 1];
-		const byRank = new Int32Array(Math.max(n - 1, 0));
-		for (let i = 1; i < n; i++) byRank[cnt[nameRank[frame[i]]]++] = i;
+		// Children lists in node order, then each list ordered by name rank (insertion sort:
+		// most lists are short, and a generator that writes siblings in name order costs one
+		// comparison per child).
 		const first = new Int32Array(n + 1);
 		for (let i = 1; i < n; i++) first[parent[i] + 1]++;
 		for (let i = 0; i < n; i++) first[i + 1] += first[i];
 		const fill = first.slice(0, n);
 		const kids = new Int32Array(Math.max(n - 1, 0));
-		for (let k = 0; k < byRank.length; k++) { const c = byRank[k]; kids[fill[parent[c]]++] = c; }
+		for (let i = 1; i < n; i++) kids[fill[parent[i]]++] = i;
+		for (let p = 0; p < n; p++) {
+			const lo = first[p], hi = first[p + 1];
+			if (hi - lo < 2) continue;
+			if (hi - lo > 64) {
+				const sub = Array.from(kids.subarray(lo, hi));
+				sub.sort((x, y) => nameRank[frame[x]] - nameRank[frame[y]] || x - y);
+				kids.set(sub, lo);
+				continue;
+			}
+			for (let k = lo + 1; k < hi; k++) {
+				const c = kids[k], r = nameRank[frame[c]];
+				let j = k - 1;
+				while (j >= lo && nameRank[frame[kids[j]]] > r) { kids[j + 1] = kids[j]; j--; }
+				kids[j + 1] = c;
+			}
+		}
 		return { n, parent, frame, depth, maxDepth, first, kids };
 	}
 	// Totals from self weights (children after parents, so one backward pass).
 	function totalsOf(tree, self) {
-		const total = Float64Array.from(self);
+		const total = new Float64Array(self);
 		for (let i = tree.n - 1; i > 0; i--) total[tree.parent[i]] += total[i];
 		return total;
+	}
+	// Nodes grouped by function name (string index), built once per tree on first use:
+	// nodes[first[s] .. first[s+1]) have name s; frameOf[s] is one frame with that name.
+	function byNameIndex(tree, frameNameIdx) {
+		if (tree.byName) return tree.byName;
+		let ns = 0;
+		for (let f = 0; f < frameNameIdx.length; f++) if (frameNameIdx[f] + 1 > ns) ns = frameNameIdx[f] + 1;
+		const first = new Int32Array(ns + 1), frameOf = new Int32Array(ns);
+		for (let i = 1; i < tree.n; i++) first[frameNameIdx[tree.frame[i]] + 1]++;
+		for (let s = 0; s < ns; s++) first[s + 1] += first[s];
+		const fill = first.slice(0, ns), nodes = new Int32Array(Math.max(tree.n - 1, 0));
+		for (let i = 1; i < tree.n; i++) {
+			const s = frameNameIdx[tree.frame[i]];
+			frameOf[s] = tree.frame[i];
+			nodes[fill[s]++] = i;
+		}
+		return (tree.byName = { first, nodes, frameOf });
 	}
 	// x of each node's left edge in weight units, children laid left to right by name.
 	function layoutOf(tree, total) {
@@ -151,7 +187,7 @@ table.ifl-table tr:hover{background:#eef}
 			canvas.addEventListener("mouseleave", () => this.onHover(-1));
 			canvas.addEventListener("click", (e) => {
 				const n = this.at(e);
-				if (n >= 0) { this.focus = n; this.zoomTo(n); }
+				if (n >= 0) { this.focus = n; this.zoomTo(n); this.onHover(n); }
 			});
 		}
 		set(tree, self, extra) {
@@ -159,6 +195,7 @@ table.ifl-table tr:hover{background:#eef}
 			this.self = self;
 			this.total = totalsOf(tree, self);
 			this.x = layoutOf(tree, this.total);
+			if (window.inflameTimings) window.inflameTimings.layout = performance.now();
 			this.colour = (extra && extra.colour) || null;
 			if (this.zoom >= tree.n || this.total[this.zoom] <= 0) this.zoom = 0;
 			if (this.focus >= tree.n) this.focus = -1;
@@ -198,17 +235,26 @@ table.ifl-table tr:hover{background:#eef}
 			// Ancestors of the zoomed frame, full width.
 			for (let a = z; a > 0; a = t.parent[a]) { push(a, 0, cssW, t.depth[a] - 1); }
 			if (zt > 0) {
-				const stack = [];
-				for (let k = t.first[z]; k < t.first[z + 1]; k++) stack.push(t.kids[k]);
-				if (z === 0) { /* root itself is not drawn */ }
-				while (stack.length) {
-					const c = stack.pop();
-					const w = this.total[c] * scale;
+				// Depth-first over frames at least half a pixel wide (their children are
+				// narrower, so a narrow frame ends its branch).
+				let stack = this.stackBuf || (this.stackBuf = new Int32Array(1024));
+				let sp = 0;
+				const total = this.total, xs = this.x, first = t.first, kids = t.kids, depth = t.depth;
+				for (let k = first[z]; k < first[z + 1]; k++) {
+					if (sp === stack.length) { const b = new Int32Array(sp * 2); b.set(stack); stack = this.stackBuf = b; }
+					stack[sp++] = kids[k];
+				}
+				while (sp > 0) {
+					const c = stack[--sp];
+					const w = total[c] * scale;
 					if (w < 0.5) continue;
-					const d = t.depth[c] - 1;
+					const d = depth[c] - 1;
 					if (d > maxD) maxD = d;
-					push(c, (this.x[c] - x0) * scale, w, d);
-					for (let k = t.first[c]; k < t.first[c + 1]; k++) stack.push(t.kids[k]);
+					push(c, (xs[c] - x0) * scale, w, d);
+					for (let k = first[c]; k < first[c + 1]; k++) {
+						if (sp === stack.length) { const b = new Int32Array(sp * 2); b.set(stack); stack = this.stackBuf = b; }
+						stack[sp++] = kids[k];
+					}
 				}
 			}
 			for (let a = z; a > 0; a = t.parent[a]) if (t.depth[a] - 1 > maxD) maxD = t.depth[a] - 1;
@@ -221,38 +267,70 @@ table.ifl-table tr:hover{background:#eef}
 				cv.style.width = cssW + "px"; cv.style.height = cssH + "px";
 			}
 			this.cssW = cssW; this.cssH = cssH; this.rows = rows;
-			ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-			ctx.fillStyle = "#fff";
-			ctx.fillRect(0, 0, cssW, cssH);
-			ctx.font = "11px sans-serif";
-			ctx.textBaseline = "middle";
-			const charW = this.charW || (this.charW = ctx.measureText("abcdefghijklmnopqrstuvwxyz").width / 26);
+			ctx.setTransform(1, 0, 0, 1, 0, 0);
 			const names = this.app.names, nameIdx = this.app.frameNameIdx;
 			const fr = t.frame;
 			const m = this.match;
 			const nAnc = this.ancestorsCount();
+			const colours = this.app.colours || (this.app.colours = new Map());
+			const colourOf = (node) => {
+				if (m && m[fr[node]]) return MATCH;
+				if (this.colour) return this.colour(node);
+				const si = nameIdx[fr[node]];
+				let c = colours.get(si);
+				if (c === undefined) { c = warm(names[si]); colours.set(si, c); }
+				return c;
+			};
+			// Frames under 2 px wide are written straight into the pixels (one fillRect each
+			// costs more than the frame is worth), the wider ones drawn over them with labels.
+			const PW = cv.width, PH = cv.height;
+			const direct = PW * PH <= 16e6;
+			if (direct) {
+				const img = ctx.createImageData(PW, PH);
+				const px32 = new Uint32Array(img.data.buffer);
+				px32.fill(0xffffffff);
+				const rowPx = Math.max(1, Math.round((ROW - 1) * dpr));
+				for (let i = 0; i < dr.n; i++) {
+					const pw = dr.w[i], d = dr.d[i];
+					if (pw >= 2 || d >= rows) continue;
+					const c = colourOf(dr.node[i]);
+					const abgr = (0xff000000 | ((c & 255) << 16) | (c & 0xff00) | (c >>> 16)) >>> 0;
+					const x0 = Math.floor(dr.x[i] * dpr);
+					const x1 = Math.max(x0 + 1, Math.floor((dr.x[i] + pw - 0.5) * dpr));
+					const y0 = Math.round(this.yOf(d) * dpr);
+					for (let y = y0; y < y0 + rowPx && y < PH; y++) {
+						const o = y * PW;
+						for (let x = x0; x < x1 && x < PW; x++) px32[o + x] = abgr;
+					}
+				}
+				ctx.putImageData(img, 0, 0);
+			}
+			ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+			if (!direct) { ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, cssW, cssH); }
+			ctx.font = "11px sans-serif";
+			ctx.textBaseline = "middle";
+			const charW = this.charW || (this.charW = ctx.measureText("abcdefghijklmnopqrstuvwxyz").width / 26);
+			let lastFill = null, lastAlpha = 1;
 			for (let i = 0; i < dr.n; i++) {
 				const node = dr.node[i], d = dr.d[i];
-				if (d >= rows) continue;
-				const y = this.yOf(d);
 				const px = dr.x[i], pw = dr.w[i];
-				const nm = names[nameIdx[fr[node]]];
+				if (d >= rows || (direct && pw < 2 && node !== this.focus)) continue;
+				const y = this.yOf(d);
 				const faded = i > 0 && i < nAnc;
-				let fill;
-				if (m && m[fr[node]]) fill = "rgb(230,0,230)";
-				else if (this.colour) fill = this.colour(node);
-				else fill = warm(nm);
-				ctx.fillStyle = fill;
-				ctx.globalAlpha = faded ? 0.6 : 1;
+				const fill = css(colourOf(node));
+				if (fill !== lastFill) { ctx.fillStyle = fill; lastFill = fill; }
+				const alpha = faded ? 0.6 : 1;
+				if (alpha !== lastAlpha) { ctx.globalAlpha = alpha; lastAlpha = alpha; }
 				ctx.fillRect(px, y, Math.max(pw - 0.5, 0.5), ROW - 1);
 				if (node === this.focus) {
 					ctx.strokeStyle = "#000"; ctx.lineWidth = 2;
 					ctx.strokeRect(px + 1, y + 1, Math.max(pw - 2.5, 1), ROW - 3);
 				}
 				if (pw > charW * 3 + 6) {
+					const nm = names[nameIdx[fr[node]]];
 					const maxc = Math.floor((pw - 6) / charW);
 					const label = nm.length <= maxc ? nm : nm.slice(0, Math.max(maxc - 2, 1)) + "..";
-					ctx.fillStyle = "#000";
+					ctx.fillStyle = lastFill = "#000";
 					ctx.fillText(label, px + 3, y + ROW / 2);
 				}
 			}
@@ -301,24 +379,48 @@ table.ifl-table tr:hover{background:#eef}
 			return share;
 		}
 		// Matched weight within the zoomed frame: topmost matches only (nested counted once).
+		// With few matching nodes they are found from the tree's index by name and checked by
+		// walking up their ancestors; otherwise one pass over the nodes under the zoom.
 		computeMatch() {
-			const t = this.tree, m = this.match, z = this.zoom;
-			const inside = new Uint8Array(t.n); // 1 under z, 2 under z and under a match
-			inside[z] = (z > 0 && m[t.frame[z]]) ? 2 : 1;
-			let sum = 0;
+			const t = this.tree, m = this.match, z = this.zoom, total = this.total;
 			const nodes = [];
-			for (let i = z + 1; i < t.n; i++) {
-				const p = inside[t.parent[i]];
-				if (!p) continue;
-				if (p === 2) { inside[i] = 2; continue; }
-				if (m[t.frame[i]] && this.total[i] > 0) { inside[i] = 2; sum += this.total[i]; nodes.push(i); }
-				else inside[i] = 1;
+			let sum = 0;
+			const idx = byNameIndex(t, this.app.frameNameIdx);
+			let cand = 0;
+			const names = [];
+			for (let si = 0; si + 1 < idx.first.length; si++) {
+				const k = idx.first[si + 1] - idx.first[si];
+				if (k && m[idx.frameOf[si]]) { cand += k; names.push(si); }
 			}
-			if (inside[z] === 2) { sum = this.total[z]; nodes.length = 0; nodes.push(z); }
+			if (z > 0 && m[t.frame[z]]) { sum = total[z]; nodes.push(z); }
+			else if (cand * (t.maxDepth + 1) < t.n) {
+				for (const si of names) {
+					for (let k = idx.first[si]; k < idx.first[si + 1]; k++) {
+						const c = idx.nodes[k];
+						if (total[c] <= 0) continue;
+						let top = true, under = z === 0;
+						for (let a = t.parent[c]; a > 0; a = t.parent[a]) {
+							if (m[t.frame[a]]) { top = false; break; }
+							if (a === z) under = true;
+						}
+						if (top && under) { sum += total[c]; nodes.push(c); }
+					}
+				}
+			} else {
+				const inside = new Uint8Array(t.n); // 1 under z, 2 under z and under a match
+				inside[z] = 1;
+				for (let i = z + 1; i < t.n; i++) {
+					const p = inside[t.parent[i]];
+					if (!p) continue;
+					if (p === 2) { inside[i] = 2; continue; }
+					if (m[t.frame[i]] && total[i] > 0) { inside[i] = 2; sum += total[i]; nodes.push(i); }
+					else inside[i] = 1;
+				}
+			}
 			nodes.sort((a, b) => this.x[a] - this.x[b] || t.depth[a] - t.depth[b]);
 			this.matchNodes = nodes;
 			this.matchSum = sum;
-			return this.total[z] > 0 ? sum / this.total[z] : 0;
+			return total[z] > 0 ? sum / total[z] : 0;
 		}
 		stepMatch(dir) {
 			const l = this.matchNodes;
@@ -372,7 +474,7 @@ table.ifl-table tr:hover{background:#eef}
 			this.data = data;
 			this.names = data.strings;
 			const F = data.frames;
-			this.frameNameIdx = Int32Array.from(F.name);
+			this.frameNameIdx = new Int32Array(F.name);
 			this.frameModule = F.module; this.frameFile = F.file; this.frameLine = F.line;
 			// Name ranks: frames ordered by name so that siblings are laid out alphabetically.
 			const used = Array.from(new Set(F.name));
@@ -383,13 +485,24 @@ table.ifl-table tr:hover{background:#eef}
 			for (let f = 0; f < F.name.length; f++) rank[f] = rankOfString.get(F.name[f]);
 			this.nameRank = rank;
 			// The root's frame is -1; point it to an extra slot so typed lookups stay in range.
-			const parent = Int32Array.from(data.nodes.parent);
-			const frame = Int32Array.from(data.nodes.frame);
+			// "parent" (absolute) or, more compact, "parent_delta" (node index minus parent index).
+			let parent;
+			if (data.nodes.parent_delta) {
+				const d = data.nodes.parent_delta;
+				parent = new Int32Array(d.length);
+				parent[0] = -1;
+				for (let i = 1; i < d.length; i++) parent[i] = i - d[i];
+			} else parent = new Int32Array(data.nodes.parent);
+			const frame = new Int32Array(data.nodes.frame);
 			frame[0] = F.name.length;
-			this.frameNameIdx = Int32Array.from([...F.name, 0]);
+			this.frameNameIdx = new Int32Array([...F.name, 0]);
+			const T = window.inflameTimings || {};
+			T.ranks = performance.now();
 			this.tree = makeTree(parent, frame, rank);
+			T.tree = performance.now();
 			this.threads = data.threads || [];
 			this.views = data.views.map((v, i) => this.prepareView(v, i));
+			T.views = performance.now();
 			this.viewIndex = data.diff ? (data.diff.view | 0) : 0;
 			this.range = null; // [t0, t1] ns since start
 			this.threadSel = null; // Set of thread indexes
@@ -408,9 +521,9 @@ table.ifl-table tr:hover{background:#eef}
 				let acc = 0;
 				for (let i = 0; i < m; i++) { acc += s.time[i]; time[i] = acc; }
 				pv.samples = {
-					m, node: Int32Array.from(s.node), weight: Float64Array.from(s.weight), time,
-					thread: Int32Array.from(s.thread),
-					freed: s.freed ? Float64Array.from(s.freed) : null,
+					m, node: new Int32Array(s.node), weight: new Float64Array(s.weight), time,
+					thread: new Int32Array(s.thread),
+					freed: s.freed ? new Float64Array(s.freed) : null,
 				};
 			}
 			return pv;
@@ -562,6 +675,7 @@ table.ifl-table tr:hover{background:#eef}
 			let extra = null;
 			if (this.data.diff && this.viewIndex === (this.data.diff.view | 0)) extra = { colour: this.diffColour(self) };
 			this.flame.set(this.tree, self, extra);
+			if (first && window.inflameTimings) window.inflameTimings.set = performance.now();
 			if (first) { this.firstPaint = performance.now(); performance.mark("inflame-painted"); }
 			this.updateCrumbs();
 			this.updateSelectionText();
@@ -572,7 +686,9 @@ table.ifl-table tr:hover{background:#eef}
 				if (this.pane !== "flame") this.setPane(this.pane);
 				else if (first) this.setPane("flame");
 			};
-			if (first) requestAnimationFrame(() => setTimeout(later, 0)); else later();
+			// After the first paint: the timeline, then the index that makes searches fast.
+			if (first) requestAnimationFrame(() => setTimeout(() => { later(); setTimeout(() => byNameIndex(this.tree, this.frameNameIdx), 0); }, 0));
+			else later();
 		}
 		updateStatus() {
 			const v = this.view, tot = this.flame.total[0];
@@ -601,10 +717,11 @@ table.ifl-table tr:hover{background:#eef}
 			return (node) => {
 				const v = maxAbs > 0 ? delta[node] / maxAbs : 0;
 				const k = Math.round(255 * (1 - Math.min(Math.abs(v), 1)));
-				return v > 0 ? "rgb(255," + k + "," + k + ")" : v < 0 ? "rgb(" + k + "," + k + ",255)" : "rgb(255,255,255)";
+				return v > 0 ? 0xff0000 | (k << 8) | k : v < 0 ? (k << 16) | (k << 8) | 0xff : 0xffffff;
 			};
 		}
 		showDetails(n) {
+			if (n < 0 && this.flame.focus > 0) n = this.flame.focus;
 			if (n < 0) { this.details.textContent = " "; return; }
 			const f = this.flame, t = this.tree, fr = t.frame[n], v = this.view;
 			const mod = this.names[this.frameModule[fr]] || "";
@@ -1068,11 +1185,11 @@ table.ifl-table tr:hover{background:#eef}
 			this.sandTitle.textContent = "Sandwich of " + this.names[nameIdx] + ": " + fmtValue(this.view, sum) + " (" + pct(sum, f.total[0]) + ")";
 			this.sandTitle.dataset.total = String(sum);
 			const mkFlame = (canvas, b, icicle) => {
-				const tree = makeTree(Int32Array.from(b.parent), Int32Array.from(b.frame), this.nameRank);
+				const tree = makeTree(new Int32Array(b.parent), new Int32Array(b.frame), this.nameRank);
 				let fl = canvas.ifl_flame;
 				if (!fl) fl = canvas.ifl_flame = new Flame(this, canvas, { icicle, onHover: (n) => { if (n >= 0) this.details.textContent = this.frameName(tree.frame[n]) + "  total " + fmtValue(this.view, fl.total[n]); } });
 				fl.zoom = 0; fl.focus = -1;
-				fl.set(tree, Float64Array.from(b.self));
+				fl.set(tree, new Float64Array(b.self));
 				return fl;
 			};
 			this.sandCallers = mkFlame(this.callersCanvas, callers, false);
@@ -1081,16 +1198,19 @@ table.ifl-table tr:hover{background:#eef}
 	}
 
 	function start() {
+		const T = (window.inflameTimings = { start: performance.now() });
 		const node = document.getElementById("inflame-data");
 		let root = document.getElementById("inflame");
 		if (!root) { root = el("div", { id: "inflame" }); document.body.appendChild(root); }
 		if (!node) { root.textContent = "inflame: this page holds no profile data"; return; }
 		let data;
-		try { data = JSON.parse(node.textContent); } catch (e) { root.textContent = "inflame: the profile data is not valid JSON: " + e.message; return; }
+		try { const txt = node.textContent; T.text = performance.now(); data = JSON.parse(txt); T.parsed = performance.now(); } catch (e) { root.textContent = "inflame: the profile data is not valid JSON: " + e.message; return; }
 		if (!data || data.version !== 1 || !data.views || !data.views.length) { root.textContent = "inflame: no views in this profile (or an unknown data version)"; return; }
 		const app = new App(data);
+		T.built = performance.now();
 		window.inflameViewer = app;
 		app.mount(root);
+		T.mounted = performance.now();
 	}
 	if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
 })();
