@@ -3,15 +3,18 @@
 // independently, from the inputs: the folded text of a real dump, or the JSON of a profile
 // with per-sample times.
 // Usage: node viewer.test.mjs NODE_DIR SHOTS_DIR REAL_HTML CPU.folded WALL.folded ALLOC.folded
-//                              TIMED_HTML TIMED_JSON DIFF_HTML HOSTILE_HTML
+//                              TIMED_HTML TIMED_JSON DIFF_HTML HOSTILE_HTML [INFLAME DUMP HTML_PAGE]
+// With the last three, the page `inflame html` made of DUMP is checked too: its ranges and
+// threads against `inflame collapse --from --to --tid` on the same dump.
 import { createRequire } from "node:module";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
 const [nodeDir, shots, realHtml, cpuFolded, wallFolded, allocFolded, timedHtml, timedJson, diffHtml,
-	hostileHtml] = process.argv.slice(2);
+	hostileHtml, inflame, dump, htmlPage] = process.argv.slice(2);
 const require = createRequire(path.join(path.resolve(nodeDir), "node_modules", "x.js"));
 const { chromium } = require("playwright-core");
 fs.mkdirSync(shots, { recursive: true });
@@ -355,6 +358,56 @@ try {
 	check(await page.evaluate(() => window.pwned) === undefined, "a hostile folded file runs no script");
 	check(await page.locator("script").count() === 2, "it adds no script element");
 	await shot("13-hostile");
+
+	// ---- 5. the page `inflame html` writes of the real dump ----
+	if (htmlPage) {
+		const collapse = (...args) => foldedTotal(execFileSync(inflame, ["collapse", ...args, dump], { encoding: "utf8" })
+			.split("\n").filter((l) => l).map((l) => ({ count: Number(l.slice(l.lastIndexOf(" ") + 1)) })));
+		await open(htmlPage);
+		for (const v of ["cpu", "wall", "alloc"]) {
+			await page.locator(".ifl-tab[data-view=" + v + "]").click();
+			const want = collapse("--event", v);
+			check(await total() === want, "inflame html: " + v + " total is collapse's", await total() + " vs " + want);
+		}
+		await page.locator(".ifl-tab[data-view=cpu]").click();
+		check(await page.locator("#ifl-timeline").isVisible(), "inflame html: the timeline is shown");
+		const g = await page.evaluate(() => {
+			const a = window.inflameViewer, cv = document.getElementById("ifl-timeline");
+			cv.scrollIntoView();
+			const b = cv.getBoundingClientRect();
+			return { left: b.left + a.tlLeft, w: a.tlW, top: b.top + a.tlTop, laneH: a.laneH,
+				threads: a.threads.map((t) => ({ tid: t.tid, name: a.names[t.name] })) };
+		});
+		await page.mouse.move(g.left + 0.3 * g.w, g.top + 3);
+		await page.mouse.down();
+		await page.mouse.move(g.left + 0.7 * g.w, g.top + 3, { steps: 4 });
+		await page.mouse.up();
+		const r = await page.evaluate(() => window.inflameViewer.range);
+		const from = (r[0] / 1e9).toFixed(9), to = (r[1] / 1e9).toFixed(9);
+		const inR = collapse("--event", "cpu", "--from", from, "--to", to);
+		check(await total() === inR && inR > 0, "inflame html: a range's total is collapse --from --to's", await total() + " vs " + inR + " in " + from + ".." + to);
+		await shot("14-html-range");
+		const busy = g.threads.findIndex((t) => t.name === "hasher");
+		check(busy >= 0, "inflame html: the hasher thread has a lane", JSON.stringify(g.threads));
+		await page.mouse.click(g.left - 50, g.top + busy * g.laneH + g.laneH / 2);
+		const inT = collapse("--event", "cpu", "--from", from, "--to", to, "--tid=" + g.threads[busy].tid);
+		check(await total() === inT && inT > 0, "inflame html: one thread in the range is collapse --tid's", await total() + " vs " + inT);
+		await shot("15-html-thread");
+		await page.locator("#ifl-clear-selection").click();
+		await page.locator(".ifl-tab[data-view=alloc]").click();
+		await page.mouse.move(g.left + 0.2 * g.w, g.top + 3);
+		await page.mouse.down();
+		await page.mouse.move(g.left + 0.6 * g.w, g.top + 3, { steps: 4 });
+		await page.mouse.up();
+		const ra = await page.evaluate(() => window.inflameViewer.range);
+		const af = (ra[0] / 1e9).toFixed(9), at = (ra[1] / 1e9).toFixed(9);
+		const aIn = collapse("--event", "alloc", "--from", af, "--to", at);
+		check(await total() === aIn, "inflame html: bytes allocated in a range", await total() + " vs " + aIn);
+		await page.locator("#ifl-live").check();
+		const aLive = collapse("--event", "live", "--from", af, "--to", at);
+		check(await total() === aLive, "inflame html: of those, still live at its end (collapse --event live)", await total() + " vs " + aLive);
+		await shot("16-html-alloc");
+	}
 
 	check(errors.length === 0, "no script errors", errors.join("; "));
 } finally {

@@ -40,6 +40,13 @@ printf 'main;grows 30\nmain;shrinks 20\nmain;same 50\n' >"$T/after.folded"
 node "$mk" diff "$js" "$T/diff.html" "$T/before.folded" "$T/after.folded" || exit 1
 printf 'main;</script><script>window.pwned=3</script> 5\nmain;<!--<script>window.pwned=4</script> 3\nmain;\342\200\250x\001y]]> 2\n' >"$T/hostile.folded"
 node "$mk" folded "$js" "$T/hostile.html" "</title><script>window.pwned=5</script>" "cpu:samples:0:$T/hostile.folded" || exit 1
-cp "$T/real.html" "$T/timed.html" "$shots/"
+# The page of the real command, when this build has it.
+html=""
+if "$prog" html --help >/dev/null 2>&1; then
+	"$prog" html -o "$T/html.html" "$dump" || exit 1
+	html="$T/html.html"
+fi
+cp "$T/real.html" "$T/timed.html" $html "$shots/"
 node "$S/tests/browser/viewer.test.mjs" "$dir" "$shots" "$T/real.html" "$T/cpu.folded" "$T/wall.folded" \
-	"$T/alloc.folded" "$T/timed.html" "$T/timed.json" "$T/diff.html" "$T/hostile.html"
+	"$T/alloc.folded" "$T/timed.html" "$T/timed.json" "$T/diff.html" "$T/hostile.html" \
+	${html:+"$prog" "$dump" "$html"}

@@ -840,7 +840,7 @@ table.ifl-table tr:hover{background:#eef}
 				down = null;
 				this.dragRange = null;
 				if (Math.abs(p.x - d0.x) > 3) {
-					this.range = [Math.min(d0.t, p.t), Math.max(d0.t, p.t)];
+					this.range = [Math.round(Math.min(d0.t, p.t)), Math.round(Math.max(d0.t, p.t))];
 					this.refresh();
 				} else {
 					const lane = Math.floor((d0.y - this.tlTop) / this.laneH);
