@@ -3,9 +3,11 @@
 // independently, from the inputs: the folded text of a real dump, or the JSON of a profile
 // with per-sample times.
 // Usage: node viewer.test.mjs NODE_DIR SHOTS_DIR REAL_HTML CPU.folded WALL.folded ALLOC.folded
-//                              TIMED_HTML TIMED_JSON DIFF_HTML HOSTILE_HTML [INFLAME DUMP HTML_PAGE]
-// With the last three, the page `inflame html` made of DUMP is checked too: its ranges and
-// threads against `inflame collapse --from --to --tid` on the same dump.
+//                              TIMED_HTML TIMED_JSON DIFF_HTML HOSTILE_HTML
+//                              [INFLAME DUMP HTML_PAGE HTML_DIFF_PAGE]
+// With the last four, the pages `inflame html` made of DUMP and of a differential folded file
+// are checked too: ranges and threads against `inflame collapse --from --to --tid` on the same
+// dump, and the differential page's colours.
 import { createRequire } from "node:module";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -14,7 +16,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 
 const [nodeDir, shots, realHtml, cpuFolded, wallFolded, allocFolded, timedHtml, timedJson, diffHtml,
-	hostileHtml, inflame, dump, htmlPage] = process.argv.slice(2);
+	hostileHtml, inflame, dump, htmlPage, htmlDiff] = process.argv.slice(2);
 const require = createRequire(path.join(path.resolve(nodeDir), "node_modules", "x.js"));
 const { chromium } = require("playwright-core");
 fs.mkdirSync(shots, { recursive: true });
@@ -370,14 +372,18 @@ try {
 			check(await total() === want, "inflame html: " + v + " total is collapse's", await total() + " vs " + want);
 		}
 		await page.locator(".ifl-tab[data-view=cpu]").click();
+		const firstStack = execFileSync(inflame, ["collapse", "--event", "cpu", dump], { encoding: "utf8" }).split("\n")[0];
+		const fsFrames = firstStack.slice(0, firstStack.lastIndexOf(" ")).split(";");
+		check(await nodeOf(fsFrames) > 0, "inflame html: a stack of collapse's is in the tree, root to leaf", firstStack);
 		check(await page.locator("#ifl-timeline").isVisible(), "inflame html: the timeline is shown");
-		const g = await page.evaluate(() => {
+		const geometry = () => page.evaluate(() => {
 			const a = window.inflameViewer, cv = document.getElementById("ifl-timeline");
 			cv.scrollIntoView();
 			const b = cv.getBoundingClientRect();
 			return { left: b.left + a.tlLeft, w: a.tlW, top: b.top + a.tlTop, laneH: a.laneH,
 				threads: a.threads.map((t) => ({ tid: t.tid, name: a.names[t.name] })) };
 		});
+		let g = await geometry();
 		await page.mouse.move(g.left + 0.3 * g.w, g.top + 3);
 		await page.mouse.down();
 		await page.mouse.move(g.left + 0.7 * g.w, g.top + 3, { steps: 4 });
@@ -389,17 +395,22 @@ try {
 		await shot("14-html-range");
 		const busy = g.threads.findIndex((t) => t.name === "hasher");
 		check(busy >= 0, "inflame html: the hasher thread has a lane", JSON.stringify(g.threads));
+		g = await geometry();
 		await page.mouse.click(g.left - 50, g.top + busy * g.laneH + g.laneH / 2);
+		check((await text("#ifl-selection")).includes("threads hasher " + g.threads[busy].tid), "inflame html: the lane click selects the hasher",
+			await text("#ifl-selection"));
 		const inT = collapse("--event", "cpu", "--from", from, "--to", to, "--tid=" + g.threads[busy].tid);
 		check(await total() === inT && inT > 0, "inflame html: one thread in the range is collapse --tid's", await total() + " vs " + inT);
 		await shot("15-html-thread");
 		await page.locator("#ifl-clear-selection").click();
 		await page.locator(".ifl-tab[data-view=alloc]").click();
+		g = await geometry();
 		await page.mouse.move(g.left + 0.2 * g.w, g.top + 3);
 		await page.mouse.down();
 		await page.mouse.move(g.left + 0.6 * g.w, g.top + 3, { steps: 4 });
 		await page.mouse.up();
 		const ra = await page.evaluate(() => window.inflameViewer.range);
+		check(ra !== null, "inflame html: a range on the alloc view");
 		const af = (ra[0] / 1e9).toFixed(9), at = (ra[1] / 1e9).toFixed(9);
 		const aIn = collapse("--event", "alloc", "--from", af, "--to", at);
 		check(await total() === aIn, "inflame html: bytes allocated in a range", await total() + " vs " + aIn);
@@ -407,6 +418,17 @@ try {
 		const aLive = collapse("--event", "live", "--from", af, "--to", at);
 		check(await total() === aLive, "inflame html: of those, still live at its end (collapse --event live)", await total() + " vs " + aLive);
 		await shot("16-html-alloc");
+
+		await open(htmlDiff);
+		const gr = await nodeOf(["main", "grows"]), sh = await nodeOf(["main", "shrinks"]);
+		check(gr > 0 && sh > 0, "inflame html: the diff page's tree holds main;grows and main;shrinks",
+			await page.evaluate(() => JSON.stringify(window.inflameViewer.data.nodes)));
+		if (gr > 0 && sh > 0) {
+			const cg = await pixel(gr), csh = await pixel(sh);
+			check(cg[0] === 255 && cg[1] < 100 && cg[2] < 100, "inflame html: a grown function is red", cg);
+			check(csh[2] === 255 && csh[0] < 100, "inflame html: a shrunk function is blue", csh);
+		}
+		await shot("17-html-diff");
 	}
 
 	check(errors.length === 0, "no script errors", errors.join("; "));

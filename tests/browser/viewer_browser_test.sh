@@ -44,9 +44,11 @@ node "$mk" folded "$js" "$T/hostile.html" "</title><script>window.pwned=5</scrip
 html=""
 if "$prog" html --help >/dev/null 2>&1; then
 	"$prog" html -o "$T/html.html" "$dump" || exit 1
+	printf 'main;grows 10 30\nmain;shrinks 40 20\nmain;same 50 50\n' >"$T/diff2.folded"
+	"$prog" html -o "$T/html-diff.html" "$T/diff2.folded" || exit 1
 	html="$T/html.html"
 fi
 cp "$T/real.html" "$T/timed.html" $html "$shots/"
 node "$S/tests/browser/viewer.test.mjs" "$dir" "$shots" "$T/real.html" "$T/cpu.folded" "$T/wall.folded" \
 	"$T/alloc.folded" "$T/timed.html" "$T/timed.json" "$T/diff.html" "$T/hostile.html" \
-	${html:+"$prog" "$dump" "$html"}
+	${html:+"$prog" "$dump" "$html" "$T/html-diff.html"}
