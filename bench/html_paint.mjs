@@ -112,10 +112,9 @@ try {
 		const errors = [];
 		const timeout = Number(process.env.BENCH_TIMEOUT || 180) * 1000;
 		page.on("crash", () => errors.push("the page crashed"));
+		const paints = [], zoom = [], reset = [], search = [], clear = [];
+		page.on("pageerror", (e) => errors.push(String(e)));
 		try {
-			page.on("pageerror", (e) => errors.push(String(e)));
-			const paints = [];
-			let zoom = [], reset = [], search = [], clear = [];
 			for (let rep = 0; rep < 2; rep++) {
 				await page.goto(pathToFileURL(path.resolve(file)).href, { timeout });
 				await page.waitForFunction(() => window.inflameViewer && window.inflameViewer.firstPaint, null, { timeout });
