@@ -209,10 +209,6 @@ table.ifl-table tr:hover{background:#eef}
 			this.paint();
 			this.onChange();
 		}
-		visibleDepth() {
-			// Deepest frame under the zoomed one that is drawn (cheap walk over what is visible).
-			return this.lastDepth || this.tree.maxDepth;
-		}
 		paint() {
 			const t = this.tree, ctx = this.ctx, cv = this.canvas;
 			const cssW = Math.max(200, cv.parentElement.clientWidth - 2);
@@ -945,7 +941,6 @@ table.ifl-table tr:hover{background:#eef}
 		}
 		// The live heap over time from the allocation and free times, peak marked.
 		paintHeap(ctx, s, span, left, y0, h) {
-			const ev = [];
 			const frees = [];
 			for (let i = 0; i < s.m; i++) if (s.freed[i] >= 0) frees.push(i);
 			frees.sort((a, b) => s.freed[a] - s.freed[b]);
@@ -965,7 +960,6 @@ table.ifl-table tr:hover{background:#eef}
 				}
 				level[b] = colMax;
 			}
-			ev.length = 0;
 			this.heapPeak = peak; this.heapPeakT = peakT;
 			ctx.fillStyle = "#000"; ctx.fillText("live heap", 3, y0 + h / 2);
 			ctx.strokeStyle = "#2a6"; ctx.lineWidth = 1.5; ctx.beginPath();
