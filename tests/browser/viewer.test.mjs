@@ -325,6 +325,12 @@ try {
 	check(near(ks, hbTotal / cs.length), "/ starts a search", ks);
 	await page.keyboard.press("Enter");
 	check(await page.evaluate(() => window.inflameViewer.flame.focus) === hb, "Enter in the search goes to the first match");
+	// Zoomed under a match (worker_main), a search for it and mix_bits counts mix_bits only.
+	await page.locator("#ifl-search").fill("");
+	await clickFrame(hb);
+	const under = await search("worker_main|mix_bits");
+	check(near(under, mix / hbTotal), "search share when zoomed below a matching frame", under + " vs " + mix / hbTotal);
+	await page.locator("#ifl-reset").click();
 
 	// Hostile names: nothing ran, and the names are shown as text.
 	check(await page.evaluate(() => window.pwned) === undefined, "names with markup run no script");

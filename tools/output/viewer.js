@@ -394,10 +394,11 @@ table.ifl-table tr:hover{background:#eef}
 					for (let k = idx.first[si]; k < idx.first[si + 1]; k++) {
 						const c = idx.nodes[k];
 						if (total[c] <= 0) continue;
+						// Up to the zoomed frame: a match on the way hides this one.
 						let top = true, under = z === 0;
 						for (let a = t.parent[c]; a > 0; a = t.parent[a]) {
+							if (a === z) { under = true; break; }
 							if (m[t.frame[a]]) { top = false; break; }
-							if (a === z) under = true;
 						}
 						if (top && under) { sum += total[c]; nodes.push(c); }
 					}
@@ -413,14 +414,18 @@ table.ifl-table tr:hover{background:#eef}
 					else inside[i] = 1;
 				}
 			}
-			nodes.sort((a, b) => this.x[a] - this.x[b] || t.depth[a] - t.depth[b]);
-			this.matchNodes = nodes;
+			this.matchNodes = nodes; // put in left-to-right order when first stepped through
+			this.matchSorted = false;
 			this.matchSum = sum;
 			return total[z] > 0 ? sum / total[z] : 0;
 		}
 		stepMatch(dir) {
-			const l = this.matchNodes;
+			const l = this.matchNodes, t = this.tree;
 			if (!l.length) return;
+			if (!this.matchSorted) {
+				l.sort((a, b) => this.x[a] - this.x[b] || t.depth[a] - t.depth[b]);
+				this.matchSorted = true;
+			}
 			let i = l.indexOf(this.focus);
 			i = i < 0 ? (dir > 0 ? 0 : l.length - 1) : (i + dir + l.length) % l.length;
 			this.focus = l[i];
