@@ -1,22 +1,1230 @@
 // inflame's profile viewer: the script of the page `inflame html` writes.
-// A placeholder until the viewer's script (helper viewerjs's work) lands: it reads the data
-// block and lists the views with their totals, putting names into the page only as text.
+// It reads the page's data block (the contract is in tools/output/html.c's comment and the
+// notes on the viewer's data), draws the flame graph of the chosen view on a canvas, the
+// threads' timeline and a sub-second heat map, the live heap of allocation views, top-down and
+// bottom-up tables and the sandwich of one function, and colours a differential page by delta.
+// Names reach the page only through textContent and fillText, never as markup.
+// Speed: every per-node quantity is a typed array indexed by node; a selection recomputes the
+// weights in one pass over the samples and the layout in one pass over the nodes, and painting
+// walks only frames wider than half a pixel.
 "use strict";
 (function () {
-	const node = document.getElementById("inflame-data");
-	if (!node) return;
-	const data = JSON.parse(node.textContent);
-	const add = (tag, text) => {
+	const CSS = `
+body{margin:0;font:12px sans-serif;color:#222;background:#fafafa}
+#inflame-app{padding:6px 10px}
+#ifl-title{font-size:15px;font-weight:bold;margin:2px 0 6px}
+.ifl-bar{display:flex;flex-wrap:wrap;gap:4px;align-items:center;margin:4px 0}
+.ifl-bar button,.ifl-bar label{font:12px sans-serif}
+.ifl-tab{border:1px solid #bbb;background:#eee;padding:3px 9px;cursor:pointer;border-radius:3px}
+.ifl-tab.on{background:#fff;border-color:#666;font-weight:bold}
+#ifl-timeline-box{position:relative;border:1px solid #ccc;background:#fff;margin:4px 0}
+#ifl-timeline,#ifl-heat,#ifl-flame,#ifl-callers,#ifl-callees{display:block}
+#ifl-flame-box{position:relative;border:1px solid #ccc;background:#fff;overflow:auto;max-height:70vh}
+#ifl-details{height:45px;line-height:15px;white-space:pre;font-family:monospace;margin:3px 0;overflow:hidden}
+#ifl-crumbs button{border:none;background:none;color:#036;cursor:pointer;padding:0 2px;text-decoration:underline}
+#ifl-status{color:#555}
+.ifl-hidden{display:none!important}
+table.ifl-table{border-collapse:collapse;width:100%;background:#fff;font-family:monospace}
+table.ifl-table th{position:sticky;top:0;background:#eee;cursor:pointer;text-align:right;padding:2px 6px}
+table.ifl-table th:first-child,table.ifl-table td:first-child{text-align:left}
+table.ifl-table td{padding:1px 6px;text-align:right;white-space:nowrap}
+table.ifl-table tr:hover{background:#eef}
+.ifl-tog{display:inline-block;width:14px;cursor:pointer;color:#555}
+#ifl-table-box{max-height:70vh;overflow:auto;border:1px solid #ccc}
+#ifl-help{position:fixed;left:20%;top:15%;width:60%;background:#fff;border:2px solid #444;padding:12px;white-space:pre;font-family:monospace;z-index:10}
+.ifl-sandwich-title{font-weight:bold;margin:4px 0}
+`;
+	const el = (tag, attrs, text) => {
 		const e = document.createElement(tag);
-		e.textContent = text;
-		document.body.appendChild(e);
+		if (attrs) for (const k in attrs) e.setAttribute(k, attrs[k]);
+		if (text !== undefined) e.textContent = text;
 		return e;
 	};
-	add("h1", data.title || "inflame");
-	for (const v of data.views) {
-		let total = 0;
-		for (const w of v.stack_weight) total += w;
-		add("p", v.name + ": " + total + " " + v.unit + " in " + v.stack_node.length +
-			" stacks" + (v.samples ? ", " + v.samples.node.length + " samples" : ""));
+
+	// ---- units -----------------------------------------------------------------------------
+	function fmtNum(v) {
+		return Math.round(v).toLocaleString("en-US");
 	}
+	function fmtBytes(v) {
+		const u = ["B", "KiB", "MiB", "GiB", "TiB"];
+		let i = 0;
+		while (Math.abs(v) >= 1024 && i < u.length - 1) { v /= 1024; i++; }
+		return (i ? v.toFixed(1) : String(Math.round(v))) + " " + u[i];
+	}
+	function fmtNs(v) {
+		if (Math.abs(v) >= 1e9) return (v / 1e9).toFixed(3) + " s";
+		if (Math.abs(v) >= 1e6) return (v / 1e6).toFixed(2) + " ms";
+		if (Math.abs(v) >= 1e3) return (v / 1e3).toFixed(1) + " us";
+		return Math.round(v) + " ns";
+	}
+	function fmtValue(view, v) {
+		switch (view.unit) {
+		case "bytes": return fmtBytes(v);
+		case "ns": return fmtNs(v);
+		case "count": return fmtNum(v) + " allocations";
+		default: {
+			let s = fmtNum(v) + " samples";
+			if (view.seconds_per_sample > 0) s += ", " + (v * view.seconds_per_sample).toFixed(3) + " s";
+			return s;
+		}
+		}
+	}
+	const pct = (a, b) => (b > 0 ? (100 * a / b) : 0).toFixed(2) + "%";
+
+	// ---- colours: stable by name (a hash of the name picks the shade) -----------------------
+	function hashName(s) {
+		let h = 2166136261;
+		for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 16777619); }
+		return h >>> 0;
+	}
+	// Colours are 0xRRGGBB numbers; their CSS strings are made once.
+	function warm(name) {
+		const h = hashName(name);
+		const r = 205 + (h % 50), g = 80 + ((h >>> 8) % 130), b = 40 + ((h >>> 16) % 40);
+		return (r << 16) | (g << 8) | b;
+	}
+	const cssOf = new Map();
+	function css(c) {
+		let v = cssOf.get(c);
+		if (v === undefined) { v = "rgb(" + (c >>> 16) + "," + ((c >>> 8) & 255) + "," + (c & 255) + ")"; cssOf.set(c, v); }
+		return v;
+	}
+	const MATCH = 0xe600e6;
+
+	// ---- trees ------------------------------------------------------------------------------
+	// A tree: parent (parent < self, node 0 the root), frame per node, and derived children
+	// lists (CSR, ordered by name), depth and the maximum depth.
+	function makeTree(parent, frame, nameRank) {
+		const n = parent.length;
+		const depth = new Int32Array(n);
+		let maxDepth = 0;
+		for (let i = 1; i < n; i++) {
+			const d = depth[parent[i]] + 1;
+			depth[i] = d;
+			if (d > maxDepth) maxDepth = d;
+		}
+		// Children lists in node order, then each list ordered by name rank (insertion sort:
+		// most lists are short, and a generator that writes siblings in name order costs one
+		// comparison per child).
+		const first = new Int32Array(n + 1);
+		for (let i = 1; i < n; i++) first[parent[i] + 1]++;
+		for (let i = 0; i < n; i++) first[i + 1] += first[i];
+		const fill = first.slice(0, n);
+		const kids = new Int32Array(Math.max(n - 1, 0));
+		for (let i = 1; i < n; i++) kids[fill[parent[i]]++] = i;
+		for (let p = 0; p < n; p++) {
+			const lo = first[p], hi = first[p + 1];
+			if (hi - lo < 2) continue;
+			if (hi - lo > 64) {
+				const sub = Array.from(kids.subarray(lo, hi));
+				sub.sort((x, y) => nameRank[frame[x]] - nameRank[frame[y]] || x - y);
+				kids.set(sub, lo);
+				continue;
+			}
+			for (let k = lo + 1; k < hi; k++) {
+				const c = kids[k], r = nameRank[frame[c]];
+				let j = k - 1;
+				while (j >= lo && nameRank[frame[kids[j]]] > r) { kids[j + 1] = kids[j]; j--; }
+				kids[j + 1] = c;
+			}
+		}
+		return { n, parent, frame, depth, maxDepth, first, kids };
+	}
+	// Totals from self weights (children after parents, so one backward pass).
+	function totalsOf(tree, self) {
+		const total = new Float64Array(self);
+		for (let i = tree.n - 1; i > 0; i--) total[tree.parent[i]] += total[i];
+		return total;
+	}
+	// Nodes grouped by function name (string index), built once per tree on first use:
+	// nodes[first[s] .. first[s+1]) have name s; frameOf[s] is one frame with that name.
+	function byNameIndex(tree, frameNameIdx) {
+		if (tree.byName) return tree.byName;
+		let ns = 0;
+		for (let f = 0; f < frameNameIdx.length; f++) if (frameNameIdx[f] + 1 > ns) ns = frameNameIdx[f] + 1;
+		const first = new Int32Array(ns + 1), frameOf = new Int32Array(ns);
+		for (let i = 1; i < tree.n; i++) first[frameNameIdx[tree.frame[i]] + 1]++;
+		for (let s = 0; s < ns; s++) first[s + 1] += first[s];
+		const fill = first.slice(0, ns), nodes = new Int32Array(Math.max(tree.n - 1, 0));
+		for (let i = 1; i < tree.n; i++) {
+			const s = frameNameIdx[tree.frame[i]];
+			frameOf[s] = tree.frame[i];
+			nodes[fill[s]++] = i;
+		}
+		return (tree.byName = { first, nodes, frameOf });
+	}
+	// x of each node's left edge in weight units, children laid left to right by name.
+	function layoutOf(tree, total) {
+		const x = new Float64Array(tree.n);
+		for (let p = 0; p < tree.n; p++) {
+			let off = x[p];
+			for (let k = tree.first[p]; k < tree.first[p + 1]; k++) {
+				const c = tree.kids[k];
+				x[c] = off;
+				off += total[c];
+			}
+		}
+		return x;
+	}
+
+	// ---- the flame graph component -----------------------------------------------------------
+	const ROW = 16;
+	class Flame {
+		constructor(app, canvas, opts) {
+			this.app = app;
+			this.canvas = canvas;
+			this.ctx = canvas.getContext("2d");
+			this.icicle = !!opts.icicle;
+			this.onHover = opts.onHover || (() => {});
+			this.onChange = opts.onChange || (() => {});
+			this.tree = null;
+			this.zoom = 0;
+			this.focus = -1;
+			this.match = null; // Uint8Array per frame, or null
+			this.matchNodes = [];
+			this.drawn = { n: 0, node: new Int32Array(4096), x: new Float64Array(4096), w: new Float64Array(4096), d: new Int32Array(4096) };
+			canvas.addEventListener("mousemove", (e) => this.hover(e));
+			canvas.addEventListener("mouseleave", () => this.onHover(-1));
+			canvas.addEventListener("click", (e) => {
+				const n = this.at(e);
+				if (n >= 0) { this.focus = n; this.zoomTo(n); this.onHover(n); }
+			});
+		}
+		set(tree, self, extra) {
+			this.tree = tree;
+			this.self = self;
+			this.total = totalsOf(tree, self);
+			this.x = layoutOf(tree, this.total);
+			if (window.inflameTimings) window.inflameTimings.layout = performance.now();
+			this.colour = (extra && extra.colour) || null;
+			if (this.zoom >= tree.n || this.total[this.zoom] <= 0) this.zoom = 0;
+			if (this.focus >= tree.n) this.focus = -1;
+			if (this.match) this.computeMatch();
+			this.paint();
+		}
+		name(n) { return this.app.frameName(this.tree.frame[n]); }
+		zoomTo(n) {
+			this.zoom = n;
+			if (this.match) this.computeMatch();
+			this.paint();
+			this.onChange();
+		}
+		paint() {
+			const t = this.tree, ctx = this.ctx, cv = this.canvas;
+			const cssW = Math.max(200, cv.parentElement.clientWidth - 2);
+			const z = this.zoom, zt = this.total[z];
+			// First pass: collect the frames to draw (wider than half a pixel).
+			const dr = this.drawn;
+			dr.n = 0;
+			const scale = zt > 0 ? cssW / zt : 0;
+			const x0 = this.x[z];
+			const push = (node, px, pw, d) => {
+				if (dr.n === dr.node.length) {
+					const m = dr.n * 2;
+					const grow = (a, C) => { const b = new C(m); b.set(a); return b; };
+					dr.node = grow(dr.node, Int32Array); dr.x = grow(dr.x, Float64Array);
+					dr.w = grow(dr.w, Float64Array); dr.d = grow(dr.d, Int32Array);
+				}
+				dr.node[dr.n] = node; dr.x[dr.n] = px; dr.w[dr.n] = pw; dr.d[dr.n] = d; dr.n++;
+			};
+			let maxD = 0;
+			// Ancestors of the zoomed frame, full width.
+			for (let a = z; a > 0; a = t.parent[a]) { push(a, 0, cssW, t.depth[a] - 1); }
+			if (zt > 0) {
+				// Depth-first over frames at least half a pixel wide (their children are
+				// narrower, so a narrow frame ends its branch).
+				let stack = this.stackBuf || (this.stackBuf = new Int32Array(1024));
+				let sp = 0;
+				const total = this.total, xs = this.x, first = t.first, kids = t.kids, depth = t.depth;
+				for (let k = first[z]; k < first[z + 1]; k++) {
+					if (sp === stack.length) { const b = new Int32Array(sp * 2); b.set(stack); stack = this.stackBuf = b; }
+					stack[sp++] = kids[k];
+				}
+				while (sp > 0) {
+					const c = stack[--sp];
+					const w = total[c] * scale;
+					if (w < 0.5) continue;
+					const d = depth[c] - 1;
+					if (d > maxD) maxD = d;
+					push(c, (xs[c] - x0) * scale, w, d);
+					for (let k = first[c]; k < first[c + 1]; k++) {
+						if (sp === stack.length) { const b = new Int32Array(sp * 2); b.set(stack); stack = this.stackBuf = b; }
+						stack[sp++] = kids[k];
+					}
+				}
+			}
+			for (let a = z; a > 0; a = t.parent[a]) if (t.depth[a] - 1 > maxD) maxD = t.depth[a] - 1;
+			this.lastDepth = maxD;
+			const rows = Math.min(maxD + 2, Math.floor(30000 / ROW));
+			const cssH = rows * ROW;
+			const dpr = window.devicePixelRatio || 1;
+			if (cv.width !== Math.round(cssW * dpr) || cv.height !== Math.round(cssH * dpr)) {
+				cv.width = Math.round(cssW * dpr); cv.height = Math.round(cssH * dpr);
+				cv.style.width = cssW + "px"; cv.style.height = cssH + "px";
+			}
+			this.cssW = cssW; this.cssH = cssH; this.rows = rows;
+			ctx.setTransform(1, 0, 0, 1, 0, 0);
+			const names = this.app.names, nameIdx = this.app.frameNameIdx;
+			const fr = t.frame;
+			const m = this.match;
+			const nAnc = this.ancestorsCount();
+			const colours = this.app.colours || (this.app.colours = new Map());
+			const colourOf = (node) => {
+				if (m && m[fr[node]]) return MATCH;
+				if (this.colour) return this.colour(node);
+				const si = nameIdx[fr[node]];
+				let c = colours.get(si);
+				if (c === undefined) { c = warm(names[si]); colours.set(si, c); }
+				return c;
+			};
+			// Frames under 2 px wide are written straight into the pixels (one fillRect each
+			// costs more than the frame is worth), the wider ones drawn over them with labels.
+			const PW = cv.width, PH = cv.height;
+			const direct = PW * PH <= 16e6;
+			if (direct) {
+				const img = ctx.createImageData(PW, PH);
+				const px32 = new Uint32Array(img.data.buffer);
+				px32.fill(0xffffffff);
+				const rowPx = Math.max(1, Math.round((ROW - 1) * dpr));
+				for (let i = 0; i < dr.n; i++) {
+					const pw = dr.w[i], d = dr.d[i];
+					if (pw >= 2 || d >= rows) continue;
+					const c = colourOf(dr.node[i]);
+					const abgr = (0xff000000 | ((c & 255) << 16) | (c & 0xff00) | (c >>> 16)) >>> 0;
+					const x0 = Math.floor(dr.x[i] * dpr);
+					const x1 = Math.max(x0 + 1, Math.floor((dr.x[i] + pw - 0.5) * dpr));
+					const y0 = Math.round(this.yOf(d) * dpr);
+					for (let y = y0; y < y0 + rowPx && y < PH; y++) {
+						const o = y * PW;
+						for (let x = x0; x < x1 && x < PW; x++) px32[o + x] = abgr;
+					}
+				}
+				ctx.putImageData(img, 0, 0);
+			}
+			ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+			if (!direct) { ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, cssW, cssH); }
+			ctx.font = "11px sans-serif";
+			ctx.textBaseline = "middle";
+			const charW = this.charW || (this.charW = ctx.measureText("abcdefghijklmnopqrstuvwxyz").width / 26);
+			let lastFill = null, lastAlpha = 1;
+			for (let i = 0; i < dr.n; i++) {
+				const node = dr.node[i], d = dr.d[i];
+				const px = dr.x[i], pw = dr.w[i];
+				if (d >= rows || (direct && pw < 2 && node !== this.focus)) continue;
+				const y = this.yOf(d);
+				const faded = i > 0 && i < nAnc;
+				const fill = css(colourOf(node));
+				if (fill !== lastFill) { ctx.fillStyle = fill; lastFill = fill; }
+				const alpha = faded ? 0.6 : 1;
+				if (alpha !== lastAlpha) { ctx.globalAlpha = alpha; lastAlpha = alpha; }
+				ctx.fillRect(px, y, Math.max(pw - 0.5, 0.5), ROW - 1);
+				if (node === this.focus) {
+					ctx.strokeStyle = "#000"; ctx.lineWidth = 2;
+					ctx.strokeRect(px + 1, y + 1, Math.max(pw - 2.5, 1), ROW - 3);
+				}
+				if (pw > charW * 3 + 6) {
+					const nm = names[nameIdx[fr[node]]];
+					const maxc = Math.floor((pw - 6) / charW);
+					const label = nm.length <= maxc ? nm : nm.slice(0, Math.max(maxc - 2, 1)) + "..";
+					ctx.fillStyle = lastFill = "#000";
+					ctx.fillText(label, px + 3, y + ROW / 2);
+				}
+			}
+			ctx.globalAlpha = 1;
+			this.painted = performance.now();
+		}
+		ancestorsCount() {
+			let c = 0;
+			for (let a = this.zoom; a > 0; a = this.tree.parent[a]) c++;
+			return c;
+		}
+		yOf(d) { return this.icicle ? d * ROW : (this.rows - 1 - d) * ROW; }
+		at(e) {
+			const r = this.canvas.getBoundingClientRect();
+			const px = e.clientX - r.left, py = e.clientY - r.top;
+			const d = this.icicle ? Math.floor(py / ROW) : this.rows - 1 - Math.floor(py / ROW);
+			const dr = this.drawn;
+			for (let i = 0; i < dr.n; i++) {
+				if (dr.d[i] === d && px >= dr.x[i] && px < dr.x[i] + dr.w[i]) return dr.node[i];
+			}
+			return -1;
+		}
+		hover(e) { this.onHover(this.at(e)); }
+		// Drawn position of a node (for tests and keyboard), or null.
+		rectOf(n) {
+			const dr = this.drawn;
+			for (let i = 0; i < dr.n; i++) if (dr.node[i] === n) {
+				return { x: dr.x[i], y: this.yOf(dr.d[i]), w: dr.w[i], h: ROW };
+			}
+			return null;
+		}
+		setSearch(re) {
+			if (!re) { this.match = null; this.matchNodes = []; this.paint(); return null; }
+			const names = this.app.names, fr = this.app.frameNameIdx;
+			const byName = new Map();
+			const m = new Uint8Array(fr.length);
+			for (let f = 0; f < fr.length; f++) {
+				const si = fr[f];
+				let v = byName.get(si);
+				if (v === undefined) { re.lastIndex = 0; v = re.test(names[si]) ? 1 : 0; byName.set(si, v); }
+				m[f] = v;
+			}
+			this.match = m;
+			const share = this.computeMatch();
+			this.paint();
+			return share;
+		}
+		// Matched weight within the zoomed frame: topmost matches only (nested counted once).
+		// With few matching nodes they are found from the tree's index by name and checked by
+		// walking up their ancestors; otherwise one pass over the nodes under the zoom.
+		computeMatch() {
+			const t = this.tree, m = this.match, z = this.zoom, total = this.total;
+			const nodes = [];
+			let sum = 0;
+			const idx = byNameIndex(t, this.app.frameNameIdx);
+			let cand = 0;
+			const names = [];
+			for (let si = 0; si + 1 < idx.first.length; si++) {
+				const k = idx.first[si + 1] - idx.first[si];
+				if (k && m[idx.frameOf[si]]) { cand += k; names.push(si); }
+			}
+			if (z > 0 && m[t.frame[z]]) { sum = total[z]; nodes.push(z); }
+			else if (cand * (t.maxDepth + 1) < t.n) {
+				for (const si of names) {
+					for (let k = idx.first[si]; k < idx.first[si + 1]; k++) {
+						const c = idx.nodes[k];
+						if (total[c] <= 0) continue;
+						// Up to the zoomed frame: a match on the way hides this one.
+						let top = true, under = z === 0;
+						for (let a = t.parent[c]; a > 0; a = t.parent[a]) {
+							if (a === z) { under = true; break; }
+							if (m[t.frame[a]]) { top = false; break; }
+						}
+						if (top && under) { sum += total[c]; nodes.push(c); }
+					}
+				}
+			} else {
+				const inside = new Uint8Array(t.n); // 1 under z, 2 under z and under a match
+				inside[z] = 1;
+				for (let i = z + 1; i < t.n; i++) {
+					const p = inside[t.parent[i]];
+					if (!p) continue;
+					if (p === 2) { inside[i] = 2; continue; }
+					if (m[t.frame[i]] && total[i] > 0) { inside[i] = 2; sum += total[i]; nodes.push(i); }
+					else inside[i] = 1;
+				}
+			}
+			this.matchNodes = nodes; // put in left-to-right order when first stepped through
+			this.matchSorted = false;
+			this.matchSum = sum;
+			return total[z] > 0 ? sum / total[z] : 0;
+		}
+		stepMatch(dir) {
+			const l = this.matchNodes, t = this.tree;
+			if (!l.length) return;
+			if (!this.matchSorted) {
+				l.sort((a, b) => this.x[a] - this.x[b] || t.depth[a] - t.depth[b]);
+				this.matchSorted = true;
+			}
+			let i = l.indexOf(this.focus);
+			i = i < 0 ? (dir > 0 ? 0 : l.length - 1) : (i + dir + l.length) % l.length;
+			this.focus = l[i];
+			this.paint();
+			this.onHover(this.focus);
+		}
+		// Arrow keys: up/down to the parent or the widest child, left/right to the neighbour
+		// frame of the same depth.
+		move(key) {
+			const t = this.tree;
+			let f = this.focus;
+			if (f <= 0) f = this.zoom > 0 ? this.zoom : this.widestChild(0);
+			else {
+				const towardRoot = this.icicle ? "ArrowUp" : "ArrowDown";
+				const towardLeaf = this.icicle ? "ArrowDown" : "ArrowUp";
+				if (key === towardRoot && t.parent[f] > 0) f = t.parent[f];
+				else if (key === towardLeaf) { const c = this.widestChild(f); if (c >= 0) f = c; }
+				else if (key === "ArrowLeft" || key === "ArrowRight") {
+					const dr = this.drawn, d = t.depth[f] - 1;
+					let best = -1, bx = key === "ArrowLeft" ? -Infinity : Infinity;
+					const fx = this.x[f];
+					for (let i = 0; i < dr.n; i++) {
+						if (dr.d[i] !== d) continue;
+						const nx = this.x[dr.node[i]];
+						if (key === "ArrowLeft" && nx < fx && nx > bx) { bx = nx; best = dr.node[i]; }
+						if (key === "ArrowRight" && nx > fx && nx < bx) { bx = nx; best = dr.node[i]; }
+					}
+					if (best >= 0) f = best;
+				}
+			}
+			if (f > 0) { this.focus = f; this.paint(); this.onHover(f); }
+		}
+		widestChild(p) {
+			const t = this.tree;
+			let best = -1, bw = 0;
+			for (let k = t.first[p]; k < t.first[p + 1]; k++) {
+				const c = t.kids[k];
+				if (this.total[c] > bw) { bw = this.total[c]; best = c; }
+			}
+			return best;
+		}
+	}
+
+	// ---- the application ---------------------------------------------------------------------
+	class App {
+		constructor(data) {
+			this.data = data;
+			this.names = data.strings;
+			const F = data.frames;
+			this.frameNameIdx = new Int32Array(F.name);
+			this.frameModule = F.module; this.frameFile = F.file; this.frameLine = F.line;
+			// Name ranks: frames ordered by name so that siblings are laid out alphabetically.
+			const used = Array.from(new Set(F.name));
+			used.sort((a, b) => (this.names[a] < this.names[b] ? -1 : this.names[a] > this.names[b] ? 1 : 0));
+			const rankOfString = new Map();
+			used.forEach((s, i) => rankOfString.set(s, i));
+			const rank = new Int32Array(F.name.length + 1);
+			for (let f = 0; f < F.name.length; f++) rank[f] = rankOfString.get(F.name[f]);
+			this.nameRank = rank;
+			// The root's frame is -1; point it to an extra slot so typed lookups stay in range.
+			// "parent" (absolute) or, more compact, "parent_delta" (node index minus parent index).
+			let parent;
+			if (data.nodes.parent_delta) {
+				const d = data.nodes.parent_delta;
+				parent = new Int32Array(d.length);
+				parent[0] = -1;
+				for (let i = 1; i < d.length; i++) parent[i] = i - d[i];
+			} else parent = new Int32Array(data.nodes.parent);
+			const frame = new Int32Array(data.nodes.frame);
+			frame[0] = F.name.length;
+			this.frameNameIdx = new Int32Array([...F.name, 0]);
+			const T = window.inflameTimings || {};
+			T.ranks = performance.now();
+			this.tree = makeTree(parent, frame, rank);
+			T.tree = performance.now();
+			this.threads = data.threads || [];
+			this.views = data.views.map((v, i) => this.prepareView(v, i));
+			T.views = performance.now();
+			this.viewIndex = data.diff ? (data.diff.view | 0) : 0;
+			this.range = null; // [t0, t1] ns since start
+			this.threadSel = null; // Set of thread indexes
+			this.liveAtEnd = false;
+			this.pane = "flame";
+		}
+		frameName(f) { return this.names[this.frameNameIdx[f]]; }
+		prepareView(v, index) {
+			const n = this.tree.n;
+			const self = new Float64Array(n);
+			for (let i = 0; i < v.stack_node.length; i++) self[v.stack_node[i]] += v.stack_weight[i];
+			const pv = { src: v, index, name: v.name, unit: v.unit, seconds_per_sample: v.seconds_per_sample || 0, self };
+			if (v.samples && v.samples.node && v.samples.node.length) {
+				const s = v.samples, m = s.node.length;
+				const time = new Float64Array(m);
+				let acc = 0;
+				for (let i = 0; i < m; i++) { acc += s.time[i]; time[i] = acc; }
+				pv.samples = {
+					m, node: new Int32Array(s.node), weight: new Float64Array(s.weight), time,
+					thread: new Int32Array(s.thread),
+					freed: s.freed ? new Float64Array(s.freed) : null,
+				};
+			}
+			return pv;
+		}
+		get view() { return this.views[this.viewIndex]; }
+		// Self weights of the current view under the current selection.
+		selectedSelf() {
+			const v = this.view;
+			if (!v.samples || (!this.range && !this.threadSel)) return v.self;
+			const s = v.samples, self = new Float64Array(this.tree.n);
+			const r = this.range, ts = this.threadSel;
+			const t0 = r ? r[0] : -Infinity, t1 = r ? r[1] : Infinity;
+			const live = this.liveAtEnd && s.freed;
+			const end = r ? r[1] : Infinity;
+			for (let i = 0; i < s.m; i++) {
+				const t = s.time[i];
+				if (t < t0 || t >= t1) continue;
+				if (ts && !ts.has(s.thread[i])) continue;
+				if (live && s.freed[i] >= 0 && s.freed[i] < end) continue;
+				self[s.node[i]] += s.weight[i];
+			}
+			return self;
+		}
+		mount(root) {
+			root.textContent = "";
+			const style = el("style");
+			style.textContent = CSS;
+			document.head.appendChild(style);
+			const app = el("div", { id: "inflame-app" });
+			root.appendChild(app);
+			app.appendChild(el("div", { id: "ifl-title" }, this.data.title || "inflame"));
+			// View tabs.
+			const tabs = el("div", { class: "ifl-bar", id: "ifl-views" });
+			this.views.forEach((v, i) => {
+				const b = el("button", { class: "ifl-tab", "data-view": v.name }, v.name + (this.data.diff && i === (this.data.diff.view | 0) ? " (diff)" : ""));
+				b.addEventListener("click", () => this.setView(i));
+				tabs.appendChild(b);
+			});
+			app.appendChild(tabs);
+			// Timeline.
+			const tl = el("div", { id: "ifl-timeline-box" });
+			this.tlCanvas = el("canvas", { id: "ifl-timeline" });
+			this.heatCanvas = el("canvas", { id: "ifl-heat" });
+			tl.appendChild(this.tlCanvas);
+			tl.appendChild(el("div", { id: "ifl-heat-title" }, "Sub-second heat map: a column per second, a row per 20 ms (drag to select)"));
+			tl.appendChild(this.heatCanvas);
+			app.appendChild(tl);
+			this.tlBox = tl;
+			const selbar = el("div", { class: "ifl-bar", id: "ifl-selbar" });
+			this.selText = el("span", { id: "ifl-selection" }, "");
+			const clearSel = el("button", { id: "ifl-clear-selection" }, "Clear selection");
+			clearSel.addEventListener("click", () => { this.range = null; this.threadSel = null; this.refresh(); });
+			const liveLab = el("label", { id: "ifl-live-label" });
+			this.liveBox = el("input", { type: "checkbox", id: "ifl-live" });
+			this.liveBox.addEventListener("change", () => { this.liveAtEnd = this.liveBox.checked; this.refresh(); });
+			liveLab.appendChild(this.liveBox);
+			liveLab.appendChild(document.createTextNode(" only what is still live at the range's end"));
+			selbar.append(this.selText, clearSel, liveLab);
+			app.appendChild(selbar);
+			// Pane tabs and tools.
+			const bar = el("div", { class: "ifl-bar" });
+			for (const [id, label] of [["flame", "Flame graph"], ["topdown", "Top-down"], ["bottomup", "Bottom-up"], ["sandwich", "Sandwich"]]) {
+				const b = el("button", { class: "ifl-tab ifl-pane-tab", "data-pane": id }, label);
+				b.addEventListener("click", () => this.setPane(id));
+				bar.appendChild(b);
+			}
+			const mk = (id, label, fn) => { const b = el("button", { id }, label); b.addEventListener("click", fn); bar.appendChild(b); return b; };
+			mk("ifl-reset", "Reset zoom", () => { this.flame.focus = -1; this.flame.zoomTo(0); });
+			mk("ifl-toggle", "Flame / icicle", () => { this.flame.icicle = !this.flame.icicle; this.flame.paint(); });
+			this.search = el("input", { id: "ifl-search", placeholder: "search (regex)", size: 24 });
+			this.search.addEventListener("input", () => this.runSearch());
+			bar.appendChild(this.search);
+			const icLab = el("label");
+			this.ic = el("input", { type: "checkbox", id: "ifl-ic" });
+			this.ic.addEventListener("change", () => this.runSearch());
+			icLab.append(this.ic, document.createTextNode(" ignore case"));
+			bar.appendChild(icLab);
+			mk("ifl-prev", "Prev", () => this.flame.stepMatch(-1));
+			mk("ifl-next", "Next", () => this.flame.stepMatch(1));
+			this.matched = el("span", { id: "ifl-matched" }, "");
+			bar.appendChild(this.matched);
+			mk("ifl-copy", "Copy stack", () => this.copyStack());
+			mk("ifl-open-sandwich", "Sandwich of frame", () => { if (this.flame.focus > 0) this.openSandwich(this.tree.frame[this.flame.focus]); });
+			app.appendChild(bar);
+			this.crumbs = el("div", { id: "ifl-crumbs", class: "ifl-bar" });
+			app.appendChild(this.crumbs);
+			this.details = el("div", { id: "ifl-details" }, " ");
+			app.appendChild(this.details);
+			this.status = el("div", { id: "ifl-status" }, "");
+			app.appendChild(this.status);
+			// Flame graph.
+			const fb = el("div", { id: "ifl-flame-box" });
+			this.flameCanvas = el("canvas", { id: "ifl-flame" });
+			fb.appendChild(this.flameCanvas);
+			app.appendChild(fb);
+			this.flameBox = fb;
+			// Tables and sandwich.
+			this.tableBox = el("div", { id: "ifl-table-box", class: "ifl-hidden" });
+			app.appendChild(this.tableBox);
+			this.sandBox = el("div", { id: "ifl-sandwich", class: "ifl-hidden" });
+			this.sandTitle = el("div", { class: "ifl-sandwich-title", id: "ifl-sandwich-title" }, "Pick a frame in the flame graph or a row of a table, then Sandwich.");
+			this.sandBox.appendChild(this.sandTitle);
+			this.sandBox.appendChild(el("div", {}, "Callers (merged, the function at the bottom)"));
+			this.callersCanvas = el("canvas", { id: "ifl-callers" });
+			this.sandBox.appendChild(el("div", { class: "ifl-cv-box" })).appendChild(this.callersCanvas);
+			this.sandBox.appendChild(el("div", {}, "Callees (merged, the function at the top)"));
+			this.calleesCanvas = el("canvas", { id: "ifl-callees" });
+			this.sandBox.appendChild(el("div", { class: "ifl-cv-box" })).appendChild(this.calleesCanvas);
+			app.appendChild(this.sandBox);
+			this.help = el("div", { id: "ifl-help", class: "ifl-hidden" },
+				"Keys\n  /        search\n  n, N     next / previous match\n  Esc      clear the search, then the zoom, then the selection\n" +
+				"  arrows   move between frames (up/down: parent/child, left/right: neighbours)\n  Enter    zoom into the focused frame\n" +
+				"  s        sandwich of the focused frame\n  c        copy the focused frame's stack\n  ?        this help\n\n" +
+				"Mouse\n  click a frame to zoom; the breadcrumb goes back up\n  drag on the timeline or heat map to select a time range\n" +
+				"  click a thread's lane to select it (shift-click adds threads)");
+			app.appendChild(this.help);
+
+			this.flame = new Flame(this, this.flameCanvas, {
+				onHover: (n) => this.showDetails(n),
+				onChange: () => { this.updateCrumbs(); this.updateMatched(); },
+			});
+			this.setupTimeline();
+			document.addEventListener("keydown", (e) => this.key(e));
+			window.addEventListener("resize", () => { this.flame.paint(); this.paintTimeline(); });
+			this.setView(this.viewIndex, true);
+		}
+		setView(i, first) {
+			this.viewIndex = i;
+			document.querySelectorAll(".ifl-tab[data-view]").forEach((b, k) => b.classList.toggle("on", k === i));
+			const v = this.view;
+			this.tlBox.classList.toggle("ifl-hidden", !v.samples);
+			document.getElementById("ifl-live-label").classList.toggle("ifl-hidden", !(v.samples && v.samples.freed));
+			this.refresh(first);
+		}
+		setPane(id) {
+			this.pane = id;
+			document.querySelectorAll(".ifl-pane-tab").forEach((b) => b.classList.toggle("on", b.dataset.pane === id));
+			this.flameBox.classList.toggle("ifl-hidden", id !== "flame");
+			this.tableBox.classList.toggle("ifl-hidden", id !== "topdown" && id !== "bottomup");
+			this.sandBox.classList.toggle("ifl-hidden", id !== "sandwich");
+			if (id === "flame") this.flame.paint();
+			else if (id === "topdown" || id === "bottomup") this.renderTable();
+			else if (id === "sandwich") this.renderSandwich();
+		}
+		// Recompute the selection's weights and everything drawn from them.
+		refresh(first) {
+			const self = this.selectedSelf();
+			this.curSelf = self;
+			let extra = null;
+			if (this.data.diff && this.viewIndex === (this.data.diff.view | 0)) extra = { colour: this.diffColour(self) };
+			this.flame.set(this.tree, self, extra);
+			if (first && window.inflameTimings) window.inflameTimings.set = performance.now();
+			if (first) { this.firstPaint = performance.now(); performance.mark("inflame-painted"); }
+			this.updateCrumbs();
+			this.updateSelectionText();
+			if (this.search.value) this.runSearch();
+			this.updateStatus();
+			const later = () => {
+				this.paintTimeline();
+				if (this.pane !== "flame") this.setPane(this.pane);
+				else if (first) this.setPane("flame");
+			};
+			// After the first paint: the timeline, then the index that makes searches fast.
+			if (first) requestAnimationFrame(() => setTimeout(() => { later(); setTimeout(() => byNameIndex(this.tree, this.frameNameIdx), 0); }, 0));
+			else later();
+		}
+		updateStatus() {
+			const v = this.view, tot = this.flame.total[0];
+			let s = "Total: " + fmtValue(v, tot);
+			if (this.data.diff && this.viewIndex === (this.data.diff.view | 0)) {
+				s += "; base " + fmtValue(v, this.diffBaseTotal[0]) + " (" + (this.data.diff.base_name || "before") + " -> " + (this.data.diff.after_name || "after") + "; red grew, blue shrank)";
+			}
+			this.status.textContent = s;
+			this.status.dataset.total = String(tot);
+		}
+		// Differential colours: red where the share grew, blue where it shrank, by normalised share.
+		diffColour(self) {
+			const d = this.data.diff, n = this.tree.n;
+			const bself = new Float64Array(n);
+			for (let i = 0; i < d.base_stack_node.length; i++) bself[d.base_stack_node[i]] += d.base_stack_weight[i];
+			const btot = totalsOf(this.tree, bself), atot = totalsOf(this.tree, self);
+			this.diffBaseTotal = btot;
+			const bt = btot[0] || 1, at = atot[0] || 1;
+			const delta = new Float64Array(n);
+			let maxAbs = 0;
+			for (let i = 1; i < n; i++) {
+				delta[i] = atot[i] / at - btot[i] / bt;
+				if (Math.abs(delta[i]) > maxAbs) maxAbs = Math.abs(delta[i]);
+			}
+			this.diffDelta = delta;
+			return (node) => {
+				const v = maxAbs > 0 ? delta[node] / maxAbs : 0;
+				const k = Math.round(255 * (1 - Math.min(Math.abs(v), 1)));
+				return v > 0 ? 0xff0000 | (k << 8) | k : v < 0 ? (k << 16) | (k << 8) | 0xff : 0xffffff;
+			};
+		}
+		showDetails(n) {
+			if (n < 0 && this.flame.focus > 0) n = this.flame.focus;
+			if (n < 0) { this.details.textContent = " "; return; }
+			const f = this.flame, t = this.tree, fr = t.frame[n], v = this.view;
+			const mod = this.names[this.frameModule[fr]] || "";
+			const file = this.names[this.frameFile[fr]] || "";
+			const line = this.frameLine[fr] || 0;
+			const all = f.total[0];
+			let s = this.frameName(fr) + (mod ? "  [" + mod + "]" : "") +
+				"\nself " + fmtValue(v, f.self[n]) + " (" + pct(f.self[n], all) + ")" +
+				"  total " + fmtValue(v, f.total[n]) + " (" + pct(f.total[n], all) + ")";
+			if (this.diffDelta && this.data.diff && this.viewIndex === (this.data.diff.view | 0)) {
+				const d = this.diffDelta[n] * 100;
+				s += "  base " + fmtValue(v, this.diffBaseTotal[n]) + "  delta " + (d >= 0 ? "+" : "") + d.toFixed(2) + "%";
+			}
+			if (file) s += "\n" + file + (line ? ":" + line : "");
+			this.details.textContent = s;
+			this.details.dataset.node = String(n);
+		}
+		updateCrumbs() {
+			const c = this.crumbs;
+			c.textContent = "";
+			const path = [];
+			for (let a = this.flame.zoom; a > 0; a = this.tree.parent[a]) path.push(a);
+			const all = el("button", { "data-node": "0" }, "all");
+			all.addEventListener("click", () => this.flame.zoomTo(0));
+			c.appendChild(all);
+			for (let i = path.length - 1; i >= 0; i--) {
+				const a = path[i];
+				c.appendChild(document.createTextNode(" > "));
+				const b = el("button", { "data-node": String(a) }, this.frameName(this.tree.frame[a]));
+				b.addEventListener("click", () => this.flame.zoomTo(a));
+				c.appendChild(b);
+			}
+		}
+		runSearch() {
+			const q = this.search.value;
+			if (!q) { this.flame.setSearch(null); this.matched.textContent = ""; return; }
+			let re;
+			try { re = new RegExp(q, this.ic.checked ? "i" : ""); } catch (e) { this.matched.textContent = "bad regex"; return; }
+			this.flame.setSearch(re);
+			this.updateMatched();
+		}
+		updateMatched() {
+			if (!this.flame.match) { this.matched.textContent = ""; return; }
+			const f = this.flame;
+			const share = f.total[f.zoom] > 0 ? f.matchSum / f.total[f.zoom] : 0;
+			this.matched.textContent = "Matched: " + (100 * share).toFixed(1) + "% (" + fmtValue(this.view, f.matchSum) + ", " + f.matchNodes.length + " frames)";
+			this.matched.dataset.share = String(share);
+		}
+		stackText(n) {
+			const lines = [];
+			for (let a = n; a > 0; a = this.tree.parent[a]) lines.push(this.frameName(this.tree.frame[a]));
+			return lines.join("\n");
+		}
+		copyStack() {
+			const n = this.flame.focus;
+			if (n <= 0) return;
+			const text = this.stackText(n);
+			this.lastCopied = text;
+			if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(text).catch(() => this.copyFallback(text));
+			else this.copyFallback(text);
+		}
+		copyFallback(text) {
+			const ta = el("textarea");
+			ta.value = text;
+			document.body.appendChild(ta);
+			ta.select();
+			try { document.execCommand("copy"); } catch (e) { /* nothing more to try */ }
+			ta.remove();
+		}
+		key(e) {
+			if (e.target && (e.target.tagName === "INPUT" || e.target.tagName === "TEXTAREA")) {
+				if (e.key === "Escape") { e.target.value = ""; this.runSearch(); e.target.blur(); }
+				else if (e.key === "Enter" && e.target === this.search) this.flame.stepMatch(e.shiftKey ? -1 : 1);
+				return;
+			}
+			const f = this.flame;
+			switch (e.key) {
+			case "/": e.preventDefault(); this.setPane(this.pane === "flame" ? "flame" : this.pane); this.search.focus(); break;
+			case "?": this.help.classList.toggle("ifl-hidden"); break;
+			case "Escape":
+				if (!this.help.classList.contains("ifl-hidden")) this.help.classList.add("ifl-hidden");
+				else if (this.search.value) { this.search.value = ""; this.runSearch(); }
+				else if (f.zoom !== 0 || f.focus > 0) { f.focus = -1; f.zoomTo(0); }
+				else if (this.range || this.threadSel) { this.range = null; this.threadSel = null; this.refresh(); }
+				break;
+			case "n": f.stepMatch(1); break;
+			case "N": f.stepMatch(-1); break;
+			case "Enter": if (f.focus > 0) f.zoomTo(f.focus); break;
+			case "c": this.copyStack(); break;
+			case "s": if (f.focus > 0) this.openSandwich(this.tree.frame[f.focus]); break;
+			case "ArrowUp": case "ArrowDown": case "ArrowLeft": case "ArrowRight":
+				if (this.pane === "flame") { e.preventDefault(); f.move(e.key); }
+				break;
+			default: break;
+			}
+		}
+
+		// ---- timeline, heat map, live heap ----
+		setupTimeline() {
+			const tc = this.tlCanvas;
+			let down = null;
+			const timeAt = (e) => {
+				const r = tc.getBoundingClientRect();
+				const x = e.clientX - r.left;
+				return { x, y: e.clientY - r.top, t: Math.max(0, Math.min(1, (x - this.tlLeft) / this.tlW)) * this.span() };
+			};
+			tc.addEventListener("mousedown", (e) => { down = timeAt(e); down.shift = e.shiftKey; e.preventDefault(); });
+			tc.addEventListener("mousemove", (e) => {
+				if (!down) return;
+				const p = timeAt(e);
+				if (Math.abs(p.x - down.x) > 3) { this.dragRange = [Math.min(down.t, p.t), Math.max(down.t, p.t)]; this.paintTimeline(); }
+			});
+			window.addEventListener("mouseup", (e) => {
+				if (!down) return;
+				const p = timeAt(e), d0 = down;
+				down = null;
+				this.dragRange = null;
+				if (Math.abs(p.x - d0.x) > 3) {
+					this.range = [Math.round(Math.min(d0.t, p.t)), Math.round(Math.max(d0.t, p.t))];
+					this.refresh();
+				} else {
+					const lane = Math.floor((d0.y - this.tlTop) / this.laneH);
+					if (lane >= 0 && lane < this.threads.length) {
+						if (d0.shift && this.threadSel) {
+							const s = new Set(this.threadSel);
+							if (s.has(lane)) s.delete(lane); else s.add(lane);
+							this.threadSel = s.size ? s : null;
+						} else if (this.threadSel && this.threadSel.size === 1 && this.threadSel.has(lane)) this.threadSel = null;
+						else this.threadSel = new Set([lane]);
+						this.refresh();
+					}
+				}
+			});
+			// Heat map: drag from one cell to another selects the slices between them.
+			const hc = this.heatCanvas;
+			let hdown = null;
+			const cellAt = (e) => {
+				const r = hc.getBoundingClientRect();
+				const col = Math.floor((e.clientX - r.left - this.heatLeft) / this.heatCellW);
+				const row = Math.floor((e.clientY - r.top) / this.heatCellH);
+				const c = Math.max(0, Math.min(this.heatCols - 1, col)), w = Math.max(0, Math.min(this.heatRows - 1, row));
+				return c * 1e9 + w * 2e7;
+			};
+			hc.addEventListener("mousedown", (e) => { hdown = cellAt(e); e.preventDefault(); });
+			hc.addEventListener("mouseup", (e) => {
+				if (hdown === null) return;
+				const a = hdown, b = cellAt(e);
+				hdown = null;
+				this.range = [Math.min(a, b), Math.min(Math.max(a, b) + 2e7, this.span())];
+				this.refresh();
+			});
+		}
+		span() {
+			const v = this.view;
+			let d = this.data.duration_ns || 0;
+			if (v.samples && v.samples.m) d = Math.max(d, v.samples.time[v.samples.m - 1] + 1);
+			return d || 1;
+		}
+		paintTimeline() {
+			const v = this.view;
+			if (!v.samples) return;
+			const s = v.samples, span = this.span();
+			const cssW = Math.max(300, this.tlBox.clientWidth - 2);
+			const left = 150, right = 8, laneH = 14, top = 18;
+			const nt = this.threads.length;
+			const heap = s.freed ? 70 : 0;
+			const cssH = top + nt * laneH + heap + 6;
+			const dpr = window.devicePixelRatio || 1;
+			const tc = this.tlCanvas, ctx = tc.getContext("2d");
+			tc.width = Math.round(cssW * dpr); tc.height = Math.round(cssH * dpr);
+			tc.style.width = cssW + "px"; tc.style.height = cssH + "px";
+			ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+			this.tlLeft = left; this.tlW = cssW - left - right; this.tlTop = top; this.laneH = laneH;
+			ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, cssW, cssH);
+			ctx.font = "11px sans-serif"; ctx.textBaseline = "middle"; ctx.fillStyle = "#000";
+			// Time axis: a tick per second (or a tenth when short).
+			const secs = span / 1e9;
+			const step = secs > 20 ? Math.ceil(secs / 20) : secs > 2 ? 1 : 0.1;
+			ctx.strokeStyle = "#ddd";
+			for (let t = 0; t <= secs + 1e-9; t += step) {
+				const x = left + (t * 1e9 / span) * this.tlW;
+				ctx.beginPath(); ctx.moveTo(x, top - 4); ctx.lineTo(x, cssH); ctx.stroke();
+				ctx.fillStyle = "#555"; ctx.fillText(t.toFixed(step < 1 ? 1 : 0) + "s", x + 2, 8);
+			}
+			// Lanes: samples per pixel column, shade by density.
+			const W = Math.max(1, Math.floor(this.tlW));
+			const bins = new Float64Array(nt * W);
+			let maxBin = 0;
+			for (let i = 0; i < s.m; i++) {
+				const b = Math.min(W - 1, Math.floor(s.time[i] / span * W));
+				const k = s.thread[i] * W + b;
+				const c = (bins[k] += (v.unit === "bytes" ? 1 : s.weight[i]));
+				if (c > maxBin) maxBin = c;
+			}
+			for (let l = 0; l < nt; l++) {
+				const y = top + l * laneH;
+				const th = this.threads[l];
+				const sel = !this.threadSel || this.threadSel.has(l);
+				ctx.fillStyle = sel ? (l % 2 ? "#f4f4f4" : "#fff") : "#e0e0e0";
+				ctx.fillRect(0, y, cssW, laneH);
+				ctx.fillStyle = sel ? "#000" : "#999";
+				const label = (this.names[th.name] || "?") + " " + th.tid + (th.exited ? " (exited)" : "");
+				ctx.fillText(label.length > 24 ? label.slice(0, 23) + ".." : label, 3, y + laneH / 2);
+				for (let b = 0; b < W; b++) {
+					const c = bins[l * W + b];
+					if (!c) continue;
+					const a = 0.25 + 0.75 * c / maxBin;
+					ctx.fillStyle = sel ? "rgba(200,60,20," + a + ")" : "rgba(120,120,120," + a + ")";
+					ctx.fillRect(left + b * this.tlW / W, y + 2, Math.max(1, this.tlW / W), laneH - 4);
+				}
+			}
+			if (heap) this.paintHeap(ctx, s, span, left, top + nt * laneH + 4, heap - 8);
+			// Selected range (or the one being dragged).
+			const r = this.dragRange || this.range;
+			if (r) {
+				const x0 = left + r[0] / span * this.tlW, x1 = left + r[1] / span * this.tlW;
+				ctx.fillStyle = "rgba(40,90,220,0.18)"; ctx.fillRect(x0, top - 4, Math.max(1, x1 - x0), cssH - top + 4);
+				ctx.strokeStyle = "rgba(40,90,220,0.9)"; ctx.strokeRect(x0, top - 4, Math.max(1, x1 - x0), cssH - top + 4);
+			}
+			this.paintHeat(s, span);
+		}
+		// The live heap over time from the allocation and free times, peak marked.
+		paintHeap(ctx, s, span, left, y0, h) {
+			const frees = [];
+			for (let i = 0; i < s.m; i++) if (s.freed[i] >= 0) frees.push(i);
+			frees.sort((a, b) => s.freed[a] - s.freed[b]);
+			const W = Math.max(1, Math.floor(this.tlW));
+			const level = new Float64Array(W);
+			let live = 0, peak = 0, peakT = 0, i = 0, j = 0;
+			// Merge allocations (in time order) and frees (sorted) into a level per column.
+			for (let b = 0; b < W; b++) {
+				const tEnd = (b + 1) / W * span;
+				let colMax = live;
+				while (i < s.m || j < frees.length) {
+					const ta = i < s.m ? s.time[i] : Infinity;
+					const tf = j < frees.length ? s.freed[frees[j]] : Infinity;
+					if (Math.min(ta, tf) >= tEnd) break;
+					if (ta <= tf) { live += s.weight[i]; if (live > peak) { peak = live; peakT = ta; } i++; } else { live -= s.weight[frees[j]]; j++; }
+					if (live > colMax) colMax = live;
+				}
+				level[b] = colMax;
+			}
+			this.heapPeak = peak; this.heapPeakT = peakT;
+			ctx.fillStyle = "#000"; ctx.fillText("live heap", 3, y0 + h / 2);
+			ctx.strokeStyle = "#2a6"; ctx.lineWidth = 1.5; ctx.beginPath();
+			for (let b = 0; b < W; b++) {
+				const x = left + b * this.tlW / W, y = y0 + h - (peak > 0 ? level[b] / peak * h : 0);
+				if (b) ctx.lineTo(x, y); else ctx.moveTo(x, y);
+			}
+			ctx.stroke(); ctx.lineWidth = 1;
+			const px = left + peakT / span * this.tlW;
+			ctx.fillStyle = "#c00"; ctx.beginPath(); ctx.arc(px, y0, 3, 0, 7); ctx.fill();
+			ctx.fillText("peak " + fmtBytes(peak), Math.min(px + 5, left + this.tlW - 90), y0 + 6);
+		}
+		paintHeat(s, span) {
+			const cols = Math.max(1, Math.ceil(span / 1e9)), rows = 50;
+			const hc = this.heatCanvas, ctx = hc.getContext("2d");
+			const cssW = Math.max(300, this.tlBox.clientWidth - 2);
+			const left = 150, cellW = Math.max(2, Math.min(40, (cssW - left - 8) / cols)), cellH = 3;
+			const cssH = rows * cellH;
+			const dpr = window.devicePixelRatio || 1;
+			hc.width = Math.round(cssW * dpr); hc.height = Math.round(cssH * dpr);
+			hc.style.width = cssW + "px"; hc.style.height = cssH + "px";
+			ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+			this.heatLeft = left; this.heatCellW = cellW; this.heatCellH = cellH; this.heatCols = cols; this.heatRows = rows;
+			const cnt = new Float64Array(cols * rows);
+			let max = 0;
+			const ts = this.threadSel;
+			for (let i = 0; i < s.m; i++) {
+				if (ts && !ts.has(s.thread[i])) continue;
+				const t = s.time[i];
+				const c = Math.floor(t / 1e9), r = Math.min(rows - 1, Math.floor((t - c * 1e9) / 2e7));
+				const k = c * rows + r;
+				if (++cnt[k] > max) max = cnt[k];
+			}
+			ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, cssW, cssH);
+			ctx.fillStyle = "#000"; ctx.font = "11px sans-serif"; ctx.textBaseline = "top";
+			ctx.fillText("0 ms", 3, 0); ctx.fillText("1000 ms", 3, cssH - 11);
+			for (let c = 0; c < cols; c++) for (let r = 0; r < rows; r++) {
+				const v = cnt[c * rows + r];
+				const t0 = c * 1e9 + r * 2e7;
+				const inR = this.range && t0 + 2e7 > this.range[0] && t0 < this.range[1];
+				if (v) {
+					const a = v / max;
+					ctx.fillStyle = "rgb(255," + Math.round(235 - 190 * a) + "," + Math.round(200 - 190 * a) + ")";
+				} else ctx.fillStyle = "#f6f6f6";
+				ctx.fillRect(left + c * cellW, r * cellH, cellW - 0.5, cellH - 0.3);
+				if (inR) { ctx.fillStyle = "rgba(40,90,220,0.35)"; ctx.fillRect(left + c * cellW, r * cellH, cellW - 0.5, cellH - 0.3); }
+			}
+		}
+		updateSelectionText() {
+			const parts = [];
+			if (this.range) parts.push("time " + (this.range[0] / 1e9).toFixed(3) + " s to " + (this.range[1] / 1e9).toFixed(3) + " s");
+			if (this.threadSel) parts.push("threads " + Array.from(this.threadSel).map((l) => (this.names[this.threads[l].name] || "?") + " " + this.threads[l].tid).join(", "));
+			this.selText.textContent = parts.length ? "Selection: " + parts.join("; ") : "Selection: everything (drag on the timeline for a range, click a lane for a thread)";
+		}
+
+		// ---- tables ----
+		renderTable() {
+			const box = this.tableBox;
+			box.textContent = "";
+			const bottomUp = this.pane === "bottomup";
+			const f = this.flame, all = f.total[0], v = this.view;
+			const diff = this.diffBaseTotal && this.data.diff && this.viewIndex === (this.data.diff.view | 0);
+			const table = el("table", { class: "ifl-table", id: "ifl-table" });
+			const head = el("tr");
+			const cols = [["name", bottomUp ? "Function (callers below)" : "Function (callees below)"], ["self", "Self"], ["selfp", "Self %"], ["total", "Total"], ["totalp", "Total %"]];
+			if (diff) cols.push(["base", "Base total"], ["delta", "Delta share"]);
+			this.sortKey = this.sortKey || "total";
+			for (const [k, label] of cols) {
+				const th = el("th", { "data-sort": k }, label + (this.sortKey === k ? " v" : ""));
+				th.addEventListener("click", () => { this.sortKey = k === "selfp" ? "self" : k === "totalp" ? "total" : k; this.renderTable(); });
+				head.appendChild(th);
+			}
+			table.appendChild(head);
+			box.appendChild(table);
+			// A row: {label, self, total, base, delta, kids(): rows}.
+			const sortRows = (rows) => {
+				const k = this.sortKey;
+				if (k === "name") rows.sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+				else rows.sort((a, b) => (b[k] || 0) - (a[k] || 0));
+				return rows;
+			};
+			// Rows are inserted after `after`; each remembers the rows it opened, so closing
+			// removes them with everything they opened in turn.
+			const closeRow = (tr) => { for (const c of tr.ifl_open || []) { closeRow(c); c.remove(); } tr.ifl_open = null; };
+			const addRows = (rows, after, depth) => {
+				sortRows(rows);
+				const LIMIT = 300;
+				let anchor = after;
+				const made = [];
+				const place = (tr) => { if (anchor === table) table.appendChild(tr); else anchor.after(tr); anchor = tr; made.push(tr); };
+				for (const r of rows.slice(0, LIMIT)) {
+					const tr = el("tr", { class: "ifl-row" });
+					tr.dataset.name = r.label;
+					tr.dataset.depth = String(depth);
+					const td = el("td");
+					td.style.paddingLeft = (4 + depth * 14) + "px";
+					const tog = el("span", { class: "ifl-tog" }, r.hasKids ? "+" : " ");
+					td.append(tog, document.createTextNode(r.label));
+					tr.appendChild(td);
+					tr.append(el("td", {}, fmtValue(v, r.self)), el("td", {}, pct(r.self, all)), el("td", {}, fmtValue(v, r.total)), el("td", {}, pct(r.total, all)));
+					if (diff) tr.append(el("td", {}, fmtValue(v, r.base || 0)), el("td", {}, ((r.delta || 0) >= 0 ? "+" : "") + (100 * (r.delta || 0)).toFixed(2) + "%"));
+					tr.dataset.self = String(r.self);
+					tr.dataset.total = String(r.total);
+					const toggle = () => {
+						if (!r.hasKids) return;
+						if (tr.ifl_open) { closeRow(tr); tog.textContent = "+"; return; }
+						tr.ifl_open = addRows(r.kids(), tr, depth + 1);
+						tog.textContent = "-";
+					};
+					tog.addEventListener("click", toggle);
+					tr.addEventListener("dblclick", toggle);
+					tr.addEventListener("click", () => { if (r.frame !== undefined) this.sandFrame = r.frame; });
+					place(tr);
+				}
+				if (rows.length > LIMIT) place(el("tr", {}, "... " + (rows.length - LIMIT) + " more"));
+				return made;
+			};
+			const t = this.tree;
+			const base = diff ? this.diffBaseTotal : null;
+			const bt = base ? base[0] || 1 : 1;
+			if (!bottomUp) {
+				const rowOf = (n) => ({
+					label: this.frameName(t.frame[n]), frame: t.frame[n], self: f.self[n], total: f.total[n],
+					base: base ? base[n] : 0, delta: base ? f.total[n] / (all || 1) - base[n] / bt : 0,
+					hasKids: t.first[n + 1] > t.first[n],
+					kids: () => { const r = []; for (let k = t.first[n]; k < t.first[n + 1]; k++) { const c = t.kids[k]; if (f.total[c] > 0 || (base && base[c] > 0)) r.push(rowOf(c)); } return r; },
+				});
+				const top = rowOf(0).kids();
+				addRowsTree(top);
+			} else {
+				// Bottom-up: each function with the self weight of its frames, then its callers.
+				const groups = new Map();
+				for (let n = 1; n < t.n; n++) {
+					if (f.self[n] <= 0) continue;
+					const key = this.frameNameIdx[t.frame[n]];
+					let g = groups.get(key);
+					if (!g) groups.set(key, (g = []));
+					g.push(n);
+				}
+				const rowOfGroup = (label, frame, entries) => {
+					let w = 0;
+					for (const e of entries) w += f.self[e.leaf];
+					return {
+						label, frame, self: entries.depth0 ? w : 0, total: w,
+						hasKids: entries.some((e) => t.parent[e.at] > 0),
+						kids: () => {
+							const g2 = new Map();
+							for (const e of entries) {
+								const p = t.parent[e.at];
+								if (p <= 0) continue;
+								const key = this.frameNameIdx[t.frame[p]];
+								let g = g2.get(key);
+								if (!g) g2.set(key, (g = []));
+								g.push({ leaf: e.leaf, at: p });
+							}
+							return Array.from(g2, ([k, es]) => rowOfGroup(this.names[k], t.frame[es[0].at], es));
+						},
+					};
+				};
+				const rows = [];
+				for (const [k, ns] of groups) {
+					const es = ns.map((n) => ({ leaf: n, at: n }));
+					es.depth0 = true;
+					rows.push(rowOfGroup(this.names[k], t.frame[ns[0]], es));
+				}
+				addRowsTree(rows);
+			}
+			function addRowsTree(rows) { addRows(rows, table, 0); }
+		}
+
+		// ---- sandwich ----
+		openSandwich(frame) {
+			this.sandFrame = frame;
+			this.setPane("sandwich");
+		}
+		renderSandwich() {
+			if (this.sandFrame === undefined) { if (this.flame.focus > 0) this.sandFrame = this.tree.frame[this.flame.focus]; else return; }
+			const t = this.tree, f = this.flame, nameIdx = this.frameNameIdx[this.sandFrame];
+			const isF = (n) => n > 0 && this.frameNameIdx[t.frame[n]] === nameIdx;
+			// Topmost occurrences: nodes of the function with no ancestor of it.
+			const under = new Uint8Array(t.n), tops = [];
+			for (let n = 1; n < t.n; n++) {
+				if (under[t.parent[n]]) { under[n] = 1; continue; }
+				if (isF(n)) { under[n] = 1; if (f.total[n] > 0) tops.push(n); }
+			}
+			// Merged trees built as (parent, frame, self) with children keyed by frame name.
+			const build = () => {
+				const parent = [-1], frame = [this.frameNameIdx.length - 1], self = [0], kidsMap = [new Map()];
+				const child = (p, fr) => {
+					const key = this.frameNameIdx[fr];
+					let c = kidsMap[p].get(key);
+					if (c === undefined) { c = parent.length; parent.push(p); frame.push(fr); self.push(0); kidsMap.push(new Map()); kidsMap[p].set(key, c); }
+					return c;
+				};
+				return { parent, frame, self, child };
+			};
+			const callees = build(), callers = build();
+			let sum = 0;
+			for (const top of tops) {
+				sum += f.total[top];
+				// Callees: the subtree below the occurrence, merged by path.
+				const croot = callees.child(0, this.sandFrame);
+				const st = [[top, croot]];
+				while (st.length) {
+					const [n, m] = st.pop();
+					callees.self[m] += f.self[n];
+					for (let k = t.first[n]; k < t.first[n + 1]; k++) {
+						const c = t.kids[k];
+						if (f.total[c] > 0) st.push([c, callees.child(m, t.frame[c])]);
+					}
+				}
+				// Callers: the path up from the occurrence, inverted, carrying its total.
+				let m = callers.child(0, this.sandFrame);
+				for (let a = t.parent[top]; a > 0; a = t.parent[a]) m = callers.child(m, t.frame[a]);
+				callers.self[m] += f.total[top];
+			}
+			this.sandTitle.textContent = "Sandwich of " + this.names[nameIdx] + ": " + fmtValue(this.view, sum) + " (" + pct(sum, f.total[0]) + ")";
+			this.sandTitle.dataset.total = String(sum);
+			const mkFlame = (canvas, b, icicle) => {
+				const tree = makeTree(new Int32Array(b.parent), new Int32Array(b.frame), this.nameRank);
+				let fl = canvas.ifl_flame;
+				if (!fl) fl = canvas.ifl_flame = new Flame(this, canvas, { icicle, onHover: (n) => { if (n >= 0) this.details.textContent = this.frameName(tree.frame[n]) + "  total " + fmtValue(this.view, fl.total[n]); } });
+				fl.zoom = 0; fl.focus = -1;
+				fl.set(tree, new Float64Array(b.self));
+				return fl;
+			};
+			this.sandCallers = mkFlame(this.callersCanvas, callers, false);
+			this.sandCallees = mkFlame(this.calleesCanvas, callees, true);
+		}
+	}
+
+	// Reads the data block and mounts the viewer. window.inflameTimings records when each
+	// stage ended (performance.now(), from navigation start) for bench/html_paint.mjs;
+	// window.inflameViewer is the viewer, for tests.
+	function start() {
+		const T = (window.inflameTimings = { start: performance.now() });
+		const node = document.getElementById("inflame-data");
+		let root = document.getElementById("inflame");
+		if (!root) { root = el("div", { id: "inflame" }); document.body.appendChild(root); }
+		if (!node) { root.textContent = "inflame: this page holds no profile data"; return; }
+		let data;
+		try {
+			const txt = node.textContent;
+			T.text = performance.now();
+			data = JSON.parse(txt);
+			T.parsed = performance.now();
+		} catch (e) {
+			root.textContent = "inflame: the profile data is not valid JSON: " + e.message;
+			return;
+		}
+		if (!data || data.version !== 1 || !data.views || !data.views.length) {
+			root.textContent = "inflame: no views in this profile (or an unknown data version)";
+			return;
+		}
+		if (!document.title && data.title) document.title = String(data.title);
+		const app = new App(data);
+		T.built = performance.now();
+		window.inflameViewer = app;
+		app.mount(root);
+		T.mounted = performance.now();
+	}
+	if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
 })();

@@ -1,0 +1,170 @@
+// Paint benchmark of the profile viewer (tools/output/viewer.js) in headless Chromium.
+// For each size it writes a page with N unique stacks (depth 10 to 60, shaped like
+// bench/gen-stacks: narrow near the root, a vocabulary of 4000 names deeper down) in the
+// viewer's data format, opens it, and reports the page's size, the time from navigation to
+// the flame graph's first paint (the page's own performance.now() when it has drawn, which
+// counts from navigation start), then the script time of a zoom (a click on a frame), a reset,
+// a regex search and clearing it, best of 3 each.
+// Usage: node html_paint.mjs NODE_DIR VIEWER_JS OUT_DIR N...
+import { createRequire } from "node:module";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+
+const [nodeDir, viewerJs, outDir, ...sizes] = process.argv.slice(2);
+const require = createRequire(path.join(path.resolve(nodeDir), "node_modules", "x.js"));
+const { chromium } = require("playwright-core");
+
+function rng(seed) {
+	let x = seed >>> 0 || 1;
+	return () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x / 4294967296; };
+}
+
+// Writes the page without holding the JSON in one string: stacks are generated, sorted, and
+// turned into the call tree by shared prefixes.
+function writePage(file, n, seed) {
+	const r = rng(seed);
+	const parts = ["parse", "eval", "read", "write", "alloc", "hash", "lookup", "insert", "sort", "merge", "encode", "decode", "send", "recv", "lock", "wait", "compute", "render"];
+	const V = 4000;
+	const stacks = new Array(n);
+	for (let i = 0; i < n; i++) {
+		const depth = 10 + Math.floor(r() * 51);
+		const s = new Uint16Array(depth);
+		for (let k = 0; k < depth; k++) s[k] = Math.floor(r() * (k < 2 ? 3 : k < 5 ? 16 : k < 9 ? 200 : V));
+		stacks[i] = s;
+	}
+	stacks.sort((a, b) => {
+		const m = Math.min(a.length, b.length);
+		for (let i = 0; i < m; i++) if (a[i] !== b[i]) return a[i] - b[i];
+		return a.length - b.length;
+	});
+	let cap = 1 << 20, count = 1;
+	let parent = new Int32Array(cap), frame = new Int32Array(cap);
+	parent[0] = -1; frame[0] = -1;
+	const leaf = [], weight = [];
+	let prev = new Uint16Array(0);
+	const path = new Int32Array(64);
+	for (const s of stacks) {
+		let l = 0;
+		while (l < s.length && l < prev.length && s[l] === prev[l]) l++;
+		if (l === s.length) continue; // a duplicate (or a prefix ending at an inner node)
+		for (let k = l; k < s.length; k++) {
+			if (count === cap) {
+				cap *= 2;
+				const p2 = new Int32Array(cap); p2.set(parent); parent = p2;
+				const f2 = new Int32Array(cap); f2.set(frame); frame = f2;
+			}
+			parent[count] = k ? path[k - 1] : 0;
+			frame[count] = s[k];
+			path[k] = count++;
+		}
+		leaf.push(path[s.length - 1]);
+		weight.push(1 + Math.floor(r() * 100));
+		prev = s;
+	}
+	const fd = fs.openSync(file, "w");
+	const w = (t) => fs.writeSync(fd, t);
+	w("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>bench</title></head><body>\n<div id=\"inflame\"></div>\n");
+	w("<script type=\"application/json\" id=\"inflame-data\">");
+	const names = [""];
+	for (let i = 0; i < V; i++) names.push(parts[i % parts.length] + "_" + parts[Math.floor(i / 7) % parts.length] + "_" + i);
+	w("{\"version\":1,\"title\":\"bench: " + leaf.length + " unique stacks\",\"strings\":" + JSON.stringify(names) + ",\"frames\":{");
+	const seq = (f) => { const a = []; for (let i = 0; i < V; i++) a.push(f(i)); return a.join(","); };
+	w("\"name\":[" + seq((i) => i + 1) + "],\"module\":[" + seq(() => 0) + "],\"file\":[" + seq(() => 0) + "],\"line\":[" + seq(() => 0) + "]},");
+	const arr = (name, a, len) => {
+		w("\"" + name + "\":[");
+		for (let i = 0; i < len; i += 65536) {
+			const part = Array.from(a.subarray ? a.subarray(i, Math.min(len, i + 65536)) : a.slice(i, i + 65536));
+			w((i ? "," : "") + part.join(","));
+		}
+		w("]");
+	};
+	if (process.env.BENCH_PARENT === "delta") {
+		for (let i = count - 1; i > 0; i--) parent[i] = i - parent[i];
+		w("\"nodes\":{"); arr("parent_delta", parent, count);
+	} else { w("\"nodes\":{"); arr("parent", parent, count); } w(","); arr("frame", frame, count); w("},");
+	w("\"threads\":[],\"start_ns\":0,\"duration_ns\":0,\"views\":[{\"name\":\"cpu\",\"unit\":\"samples\",\"seconds_per_sample\":0.001,");
+	arr("stack_node", leaf, leaf.length); w(","); arr("stack_weight", weight, weight.length);
+	w("}],\"diff\":null}</script>\n<script>\n" + fs.readFileSync(viewerJs, "utf8") + "\n</script>\n</body></html>\n");
+	fs.closeSync(fd);
+	return { stacks: leaf.length, nodes: count };
+}
+
+fs.mkdirSync(outDir, { recursive: true });
+const profile = fs.mkdtempSync(path.join(os.tmpdir(), "inflame-chromium-"));
+const browser = await chromium.launchPersistentContext(profile, {
+	executablePath: process.env.INFLAME_CHROMIUM || "/usr/bin/chromium",
+	headless: true,
+	viewport: { width: 1280, height: 900 },
+	args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+		"--disable-component-update", "--disable-sync", "--js-flags=--max-old-space-size=8192"],
+});
+const best = (a) => Math.min(...a);
+console.log("stacks    nodes      page MB   first paint   zoom     reset    search   clear");
+try {
+	for (const s of sizes) {
+		const n = Number(s);
+		const file = path.join(outDir, "paint-" + n + ".html");
+		const g = writePage(file, n, 1);
+		const mb = fs.statSync(file).size / 1048576;
+		const page = await browser.newPage();
+		const errors = [];
+		const timeout = Number(process.env.BENCH_TIMEOUT || 180) * 1000;
+		page.on("crash", () => errors.push("the page crashed"));
+		const paints = [], zoom = [], reset = [], search = [], clear = [];
+		page.on("pageerror", (e) => errors.push(String(e)));
+		try {
+			for (let rep = 0; rep < 2; rep++) {
+				await page.goto(pathToFileURL(path.resolve(file)).href, { timeout });
+				await page.waitForFunction(() => window.inflameViewer && window.inflameViewer.firstPaint, null, { timeout });
+				paints.push(await page.evaluate(() => window.inflameViewer.firstPaint));
+			}
+			for (let rep = 0; rep < 3; rep++) {
+				const t = await page.evaluate(() => {
+					const a = window.inflameViewer, f = a.flame, cv = document.getElementById("ifl-flame");
+					// The widest child of the root's widest child: a click on it.
+					const target = f.widestChild(f.widestChild(0));
+					const r = f.rectOf(target), b = cv.getBoundingClientRect();
+					const ev = new MouseEvent("click", { clientX: b.left + r.x + r.w / 2, clientY: b.top + r.y + r.h / 2, bubbles: true });
+					let t0 = performance.now();
+					cv.dispatchEvent(ev);
+					const zoom = performance.now() - t0;
+					const ok = f.zoom === target;
+					t0 = performance.now();
+					document.getElementById("ifl-reset").click();
+					const reset = performance.now() - t0;
+					const box = document.getElementById("ifl-search");
+					box.value = "^hash_(sort|lock)_";
+					t0 = performance.now();
+					box.dispatchEvent(new Event("input"));
+					const search = performance.now() - t0;
+					const share = document.getElementById("ifl-matched").textContent;
+					box.value = "";
+					t0 = performance.now();
+					box.dispatchEvent(new Event("input"));
+					const clear = performance.now() - t0;
+					return { zoom, reset, search, clear, ok, share };
+				});
+				if (!t.ok) errors.push("the click did not zoom");
+				zoom.push(t.zoom); reset.push(t.reset); search.push(t.search); clear.push(t.clear);
+			}
+		} catch (e) {
+			console.log(String(g.stacks).padEnd(10) + String(g.nodes).padEnd(11) + mb.toFixed(1).padStart(7) +
+				"   no first paint: " + String(e.message || e).split("\n")[0] + (errors.length ? "; " + errors.join("; ") : ""));
+			await page.close().catch(() => {});
+			if (!process.env.BENCH_KEEP) fs.rmSync(file);
+			continue;
+		}
+		await page.close();
+		const ms = (v) => (v.toFixed(0) + " ms").padStart(8);
+		console.log(String(g.stacks).padEnd(10) + String(g.nodes).padEnd(11) + mb.toFixed(1).padStart(7) + "   " +
+			ms(best(paints)).padStart(11) + " " + ms(best(zoom)) + " " + ms(best(reset)) + " " + ms(best(search)) + " " + ms(best(clear)) +
+			(errors.length ? "   ERRORS: " + errors.join("; ") : ""));
+		if (!process.env.BENCH_KEEP) fs.rmSync(file);
+	}
+} finally {
+	await browser.close();
+	fs.rmSync(profile, { recursive: true, force: true });
+}
+console.log("targets: first paint <= 1 s at 100k stacks, <= 3 s at 1M; zoom and search <= 100 ms at 1M");
