@@ -752,6 +752,8 @@ static uint64_t stack_id(const uint64_t *frames, uint32_t n)
 			inflame_buf_put_varint(&w.stack_buf,
 					       inflame_zigzag((int64_t)(frames[i] - prev)));
 			prev = frames[i];
+			/* the objects the stacks pass through get their verdicts (modules.h) */
+			inflame_modules_want(frames[i]);
 		}
 		w.nstacks++;
 	}
@@ -1238,6 +1240,7 @@ static void cycle(int final)
 	if (inflame_modules_refresh(0))
 		write_modules();
 	drain_all(final);
+	inflame_modules_decide();
 	write_threads(0);
 	write_notes();
 	release_exited();
