@@ -64,6 +64,14 @@ static void perf_attr(struct perf_event_attr *a)
 	}
 }
 
+/* Whether the event INFLAME_PERF_EVENT names is a hardware counter. */
+static int is_hardware_event(void)
+{
+	const char *ev = inflame__prof.cfg.perf_event;
+
+	return strcmp(ev, "task-clock") && strcmp(ev, "cpu-clock");
+}
+
 static int perf_open(pid_t tid)
 {
 	struct perf_event_attr a;
@@ -171,6 +179,26 @@ int inflame_timer_setup(void)
 		if (fd >= 0) {
 			close(fd);
 			return 0;
+		}
+		if (is_hardware_event() && (fd == -ENOENT || fd == -ENODEV || fd == -EOPNOTSUPP)) {
+			/* The kernel has perf events, but no counter for this one (a virtual
+			 * machine without a PMU): the task clock still works. */
+			char asked[sizeof(inflame__prof.cfg.perf_event)];
+			int err = -fd;
+
+			memcpy(asked, inflame__prof.cfg.perf_event, sizeof(asked));
+			strcpy(inflame__prof.cfg.perf_event, "task-clock");
+			fd = perf_open(inflame__gettid());
+			if (fd >= 0) {
+				close(fd);
+				inflame_log(INFLAME_LOG_INFO,
+					    "INFLAME_PERF_EVENT=%s: this machine has no hardware "
+					    "counter for it (%s); the perf clock counts task-clock "
+					    "instead",
+					    asked, strerror(err));
+				return 0;
+			}
+			memcpy(inflame__prof.cfg.perf_event, asked, sizeof(asked));
 		}
 		inflame_log(INFLAME_LOG_INFO,
 			    "perf events are not available (%s); using per-thread CPU timers, "
