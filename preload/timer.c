@@ -28,6 +28,24 @@
 #include <unistd.h>
 
 static _Atomic int lost_fds; /* perf events re-created by check_thread */
+/* The event inflame_timer_setup() opened to see whether perf works, kept for the thread that
+ * opened it (the first to be armed, normally): one perf_event_open() and its fcntl()s fewer at
+ * every process's start. -1 once used or given up. */
+static int probe_fd = -1;
+static pid_t probe_tid;
+
+/* The probe's event for thread tid, or -1; anything else closes it. */
+static int take_probe(pid_t tid)
+{
+	int fd = probe_fd;
+
+	probe_fd = -1;
+	if (fd >= 0 && tid != probe_tid) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
 
 static int cpu_on(void)
 {
@@ -175,9 +193,10 @@ int inflame_timer_setup(void)
 			    "this clock counts user and system time anyway");
 	}
 	if (inflame__prof.timer_used == INFLAME_TIMER_PERF) {
-		fd = perf_open(inflame__gettid());
+		probe_tid = inflame__gettid();
+		fd = perf_open(probe_tid);
 		if (fd >= 0) {
-			close(fd);
+			probe_fd = fd;
 			return 0;
 		}
 		if (is_hardware_event() && (fd == -ENOENT || fd == -ENODEV || fd == -EOPNOTSUPP)) {
@@ -188,9 +207,9 @@ int inflame_timer_setup(void)
 
 			memcpy(asked, inflame__prof.cfg.perf_event, sizeof(asked));
 			strcpy(inflame__prof.cfg.perf_event, "task-clock");
-			fd = perf_open(inflame__gettid());
+			fd = perf_open(probe_tid);
 			if (fd >= 0) {
-				close(fd);
+				probe_fd = fd;
 				inflame_log(INFLAME_LOG_INFO,
 					    "INFLAME_PERF_EVENT=%s: this machine has no hardware "
 					    "counter for it (%s); the perf clock counts task-clock "
@@ -220,7 +239,9 @@ int inflame_timer_arm_thread(struct inflame_thread *t)
 		return 0;
 	switch (inflame__prof.timer_used) {
 	case INFLAME_TIMER_PERF:
-		fd = perf_open(t->tid);
+		fd = take_probe(t->tid);
+		if (fd < 0)
+			fd = perf_open(t->tid);
 		if (fd < 0)
 			return fd;
 		/* a new event counts from 0: the next sample reads it (sample_sigsafe.c) */
