@@ -131,7 +131,7 @@ int main(int argc, char **argv)
 	sink += recurse(8);
 	for (size_t i = 0; i < nframes; i++)
 		inflame_modules_want(frames[i]);
-	inflame_modules_decide();
+	inflame_modules_decide(0);
 	printf("%-9s this program %s frame pointers (as auto sees it)\n", variant,
 	       inflame_modules_code_flags((uintptr_t)recurse) & INFLAME_MOD_FP ? "has" : "has no");
 	for (size_t m = 0; m < 3; m++) {

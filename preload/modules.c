@@ -8,8 +8,10 @@
  * the dynamic loader (where the DWARF unwinder must never start), known when the map is
  * rebuilt, and whether its code was built with frame pointers (fpscan.h, a few hundred reads of
  * the object's mapped memory). That verdict is decided lazily, only for the objects that the
- * stacks the writer drains pass through (inflame_modules_want): a short process whose few
- * stacks touch three objects scans three, not the fifty a program may have loaded. Until an
+ * stacks the writer drains pass through (inflame_modules_want), and for every other object once
+ * the process has lived a little while (a walk may pass through an object without any stack
+ * recorded to show it, when the DWARF walk it causes fails): a short process whose few stacks
+ * touch three objects scans three, not the fifty a program may have loaded. Until an
  * object's verdict is decided its range says INFLAME_MOD_UNDECIDED, without INFLAME_MOD_FP: a
  * walk treats it as code without frame pointers, never trusting a frame-pointer chain through
  * it. A verdict, once decided, stays with the object across rebuilds of the map (matched by
@@ -349,10 +351,15 @@ static int decide_cb(struct dl_phdr_info *info, size_t size, void *arg)
 	return 0;
 }
 
-int inflame_modules_decide(void)
+int inflame_modules_decide(int all)
 {
 	int decided = 0;
 
+	for (size_t i = 0; all && i < nmods; i++)
+		if ((mods[i].flags & INFLAME_MOD_UNDECIDED) && !mods[i].want) {
+			mods[i].want = 1;
+			wanted++;
+		}
 	if (!wanted)
 		return 0;
 	wanted = 0;

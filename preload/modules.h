@@ -21,9 +21,10 @@ int inflame_modules_refresh(int force);
  * the writer drained), if it is not decided yet. Returns 1 when that is a new request. Writer
  * thread only. */
 int inflame_modules_want(uintptr_t addr);
-/* Decides the verdicts asked for since the last call and publishes them. Returns how many were
- * decided. Writer thread only; not async-signal-safe. */
-int inflame_modules_decide(void);
+/* Decides the verdicts asked for since the last call (all: those of every object not decided
+ * yet) and publishes them. Returns how many were decided. Writer thread only; not
+ * async-signal-safe. */
+int inflame_modules_decide(int all);
 /* Appends a MODULES payload for the current map to b. Writer thread only. */
 void inflame_modules_encode(struct inflame_buf *b);
 /* Is addr inside an executable segment of a loaded object? Async-signal-safe; answers 0 when
