@@ -15,7 +15,8 @@
 # and maximum, the median extra CPU time and page faults per process (the processes counted
 # as inflame's dump files: one per program image) and the wall ratio.
 # Target (issue #11): at most 1 ms of CPU per process above the unprofiled run, and a CPU
-# ratio of at most 1.15 on the make workload.
+# ratio of at most 1.15 on the make workload. With BENCH_STARTUP_BASELINE=DIR, the inflame built
+# in DIR (an older commit, say) runs too, side by side.
 set -eu
 B=${INFLAME_BUILDDIR:-.}
 ROUNDS=${BENCH_ROUNDS:-5}
@@ -37,7 +38,9 @@ if [ -n "$perf" ]; then
 		perf=""
 	fi
 fi
+baseline=${BENCH_STARTUP_BASELINE:-}
 configs="base inflame"
+[ -n "$baseline" ] && configs="$configs baseline"
 [ -n "$perf" ] && configs="$configs perf"
 
 # The make workload: one target per small pipeline, nothing written but the dumps.
@@ -66,6 +69,7 @@ one() {
 	case $cfg in
 	base) ;;
 	inflame) set -- "$inflame" record -q -e cpu -o "$OUT/dumps/x.%p.ifl" -- "$@" ;;
+	baseline) set -- "$baseline/inflame" record -q -e cpu -o "$OUT/dumps/x.%p.ifl" -- "$@" ;;
 	perf) set -- "$perf" record -q -g -o "$OUT/perf.data" -- "$@" ;;
 	esac
 	if ! "$run" "$OUT/time.txt" "$@" >"$OUT/stdout.txt" 2>"$OUT/stderr.txt"; then
@@ -118,6 +122,7 @@ table() {
 		if (c == "base") return "unprofiled"
 		if (c == "inflame") return "inflame record"
 		if (c == "perf") return "perf record -g"
+		if (c == "baseline") return "inflame baseline"
 	}
 	$1 == wl { cpu[$2, $3] = $4; wall[$2, $3] = $5; flt[$2, $3] = $6; dumps[$2, $3] = $7
 		if ($3 > rounds) rounds = $3 }
@@ -152,6 +157,7 @@ table() {
 }
 
 echo "inflame start-up benchmark: $(nproc) CPUs, $(uname -r), $ROUNDS interleaved rounds"
+[ -n "$baseline" ] && echo "inflame baseline: $baseline/inflame"
 workload true
 workload make
 echo
