@@ -117,6 +117,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	inflame_modules_refresh(1);
+	printf("%-9s this program %s frame pointers (as auto sees it)\n", variant,
+	       inflame_modules_code_flags((uintptr_t)recurse) & INFLAME_MOD_FP ? "has" : "has no");
 	pthread_getattr_np(pthread_self(), &a);
 	pthread_attr_getstack(&a, &lo, &size);
 	th.stack_lo = (uintptr_t)lo;
@@ -125,15 +127,6 @@ int main(int argc, char **argv)
 	sa.sa_sigaction = handler;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigaction(SIGPROF, &sa, NULL);
-	/* As the writer would: the objects of a stack it drained get their frame-pointer verdicts
-	 * (modules.h), before any walk is timed. */
-	mode = INFLAME_UNWIND_DWARF;
-	sink += recurse(8);
-	for (size_t i = 0; i < nframes; i++)
-		inflame_modules_want(frames[i]);
-	inflame_modules_decide(0);
-	printf("%-9s this program %s frame pointers (as auto sees it)\n", variant,
-	       inflame_modules_code_flags((uintptr_t)recurse) & INFLAME_MOD_FP ? "has" : "has no");
 	for (size_t m = 0; m < 3; m++) {
 		for (size_t d = 0; d < 3; d++) {
 			mode = modes[m];

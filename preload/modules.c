@@ -4,18 +4,10 @@
  * dlpi_adds/dlpi_subs counters moved. The executable ranges derived from it are published to
  * signal handlers in a sorted array under a sequence counter (odd while being rewritten), so a
  * handler reads a consistent table or none. Each range carries what INFLAME_UNWIND=auto needs
- * to know about its object, decided here in the writer thread, never per sample: whether it is
- * the dynamic loader (where the DWARF unwinder must never start), known when the map is
- * rebuilt, and whether its code was built with frame pointers (fpscan.h, a few hundred reads of
- * the object's mapped memory). That verdict is decided lazily, only for the objects that the
- * stacks the writer drains pass through (inflame_modules_want), and for every other object once
- * the process has lived a little while (a walk may pass through an object without any stack
- * recorded to show it, when the DWARF walk it causes fails): a short process whose few stacks
- * touch three objects scans three, not the fifty a program may have loaded. Until an
- * object's verdict is decided its range says INFLAME_MOD_UNDECIDED, without INFLAME_MOD_FP: a
- * walk treats it as code without frame pointers, never trusting a frame-pointer chain through
- * it. A verdict, once decided, stays with the object across rebuilds of the map (matched by
- * load address and build-id) until the object is unloaded.
+ * to know about its object, decided here in the writer thread whenever the map is rebuilt (an
+ * object was loaded or unloaded), never per sample: whether its code was built with frame
+ * pointers (fpscan.h, a few hundred reads of the object's mapped memory) and whether it is the
+ * dynamic loader (where the DWARF unwinder must never start).
  */
 #include "modules.h"
 
@@ -43,7 +35,6 @@ struct module {
 	uint8_t build_id[64];
 	size_t build_id_len;
 	unsigned flags; /* INFLAME_MOD_* */
-	int want;	/* a drained stack passed through it while undecided */
 };
 
 struct range {
@@ -53,7 +44,6 @@ struct range {
 
 static struct module *mods;
 static size_t nmods;
-static size_t wanted; /* modules asked for a verdict since the last inflame_modules_decide() */
 static struct inflame_buf paths;
 static unsigned long long last_adds, last_subs;
 static int have_counts;
@@ -121,26 +111,6 @@ static int in_load(const struct dl_phdr_info *info, uintptr_t vaddr, size_t len)
 	return 0;
 }
 
-/* The verdicts of the map before a rebuild, so that an object still loaded at the same address
- * with the same build-id keeps its verdict instead of being scanned again. */
-static struct module *prev_mods;
-static size_t nprev;
-
-static void keep_verdict(struct module *m)
-{
-	for (size_t i = 0; i < nprev; i++) {
-		const struct module *o = &prev_mods[i];
-
-		if (o->base == m->base && o->lo == m->lo && o->hi == m->hi &&
-		    o->build_id_len == m->build_id_len &&
-		    !memcmp(o->build_id, m->build_id, m->build_id_len)) {
-			m->flags = o->flags & (INFLAME_MOD_FP | INFLAME_MOD_UNDECIDED);
-			m->want = o->want;
-			return;
-		}
-	}
-}
-
 static int list_cb(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	struct module *m;
@@ -186,8 +156,14 @@ static int list_cb(struct dl_phdr_info *info, size_t size, void *arg)
 		exe[n > 0 ? n : 0] = 0;
 		name = exe;
 	}
-	m->flags = INFLAME_MOD_UNDECIDED;
-	keep_verdict(m);
+	{
+		unsigned fp, total;
+
+		/* Unknown (too little code or no search table) counts as frame pointers: the
+		 * cheap walk, which is also what a DWARF walk without tables would fall back to. */
+		if (inflame_fpscan(info, &fp, &total) != 0)
+			m->flags |= INFLAME_MOD_FP;
+	}
 	if (getauxval(AT_BASE) && info->dlpi_addr == getauxval(AT_BASE)) {
 		m->flags |= INFLAME_MOD_LOADER;
 		atomic_store_explicit(&loader_hi, 0, memory_order_relaxed);
@@ -262,21 +238,14 @@ int inflame_modules_refresh(int force)
 	struct counts c = {0, 0, 0};
 
 	if (!mods) {
-		/* Untouched pages cost nothing: a process uses the first few. */
-		void *p = mmap(NULL, sizeof(struct module) * MAX_MODULES * 2,
-			       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		void *p = mmap(NULL, sizeof(struct module) * MAX_MODULES, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		void *q = mmap(NULL, sizeof(struct range) * MAX_RANGES, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-		if (p == MAP_FAILED || q == MAP_FAILED) {
-			if (p != MAP_FAILED)
-				munmap(p, sizeof(struct module) * MAX_MODULES * 2);
-			if (q != MAP_FAILED)
-				munmap(q, sizeof(struct range) * MAX_RANGES);
+		if (p == MAP_FAILED || q == MAP_FAILED)
 			return 0;
-		}
 		mods = p;
-		prev_mods = mods + MAX_MODULES;
 		ranges = q;
 		force = 1;
 	}
@@ -288,86 +257,12 @@ int inflame_modules_refresh(int force)
 	last_adds = c.adds;
 	last_subs = c.subs;
 	have_counts = c.ok;
-	{
-		struct module *tmp = prev_mods;
-
-		prev_mods = mods;
-		nprev = nmods;
-		mods = tmp;
-	}
 	nmods = 0;
 	paths.len = 0;
 	inflame__real_dl_iterate_phdr(list_cb, NULL);
 	publish_ranges();
 	generation++;
 	return 1;
-}
-
-/* The index of the module whose executable range holds addr, or -1. Writer thread. */
-static long module_of(uintptr_t addr)
-{
-	static size_t hint;
-
-	if (hint < nmods && addr - mods[hint].lo < mods[hint].hi - mods[hint].lo)
-		return (long)hint;
-	for (size_t i = 0; i < nmods; i++)
-		if (addr - mods[i].lo < mods[i].hi - mods[i].lo) {
-			hint = i;
-			return (long)i;
-		}
-	return -1;
-}
-
-int inflame_modules_want(uintptr_t addr)
-{
-	long i = module_of(addr);
-
-	if (i < 0 || !(mods[i].flags & INFLAME_MOD_UNDECIDED) || mods[i].want)
-		return 0;
-	mods[i].want = 1;
-	wanted++;
-	return 1;
-}
-
-static int decide_cb(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	unsigned fp, total;
-	int *decided = arg;
-
-	(void)size;
-	for (size_t i = 0; i < nmods; i++) {
-		struct module *m = &mods[i];
-
-		if (!m->want || !(m->flags & INFLAME_MOD_UNDECIDED) || m->base != info->dlpi_addr)
-			continue;
-		/* Unknown (too little code or no search table) counts as frame pointers: the
-		 * cheap walk, which is also what a DWARF walk without tables would fall back to. */
-		if (inflame_fpscan(info, &fp, &total) != 0)
-			m->flags |= INFLAME_MOD_FP;
-		m->flags &= ~INFLAME_MOD_UNDECIDED;
-		m->want = 0;
-		(*decided)++;
-	}
-	return 0;
-}
-
-int inflame_modules_decide(int all)
-{
-	int decided = 0;
-
-	for (size_t i = 0; all && i < nmods; i++)
-		if ((mods[i].flags & INFLAME_MOD_UNDECIDED) && !mods[i].want) {
-			mods[i].want = 1;
-			wanted++;
-		}
-	if (!wanted)
-		return 0;
-	wanted = 0;
-	/* Inside the loader's iteration the objects cannot go away while they are read. */
-	inflame__real_dl_iterate_phdr(decide_cb, &decided);
-	if (decided)
-		publish_ranges();
-	return decided;
 }
 
 void inflame_modules_encode(struct inflame_buf *b)

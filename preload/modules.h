@@ -1,11 +1,9 @@
 /*
  * The loaded-object map: which ELF objects are mapped where, with their build-ids. The writer
  * rebuilds it with dl_iterate_phdr whenever the loader's add/remove counters move and writes it
- * to the dump. Whether an object has frame pointers is decided later, only for the objects the
- * profiled stacks pass through (INFLAME_MOD_UNDECIDED until then). From it, a small table of
- * executable address ranges is published for the signal handler (which must not call into the
- * loader) under a sequence counter: a reader that sees the counter change, or odd, ignores the
- * table.
+ * to the dump. From it, a small table of executable address ranges is published for the
+ * signal handler (which must not call into the loader) under a sequence counter: a reader that
+ * sees the counter change, or odd, ignores the table.
  */
 #ifndef INFLAME_MODULES_H
 #define INFLAME_MODULES_H
@@ -17,14 +15,6 @@
 /* Re-reads the map if it changed since the last call (or force). Returns 1 when it changed.
  * Writer thread only; not async-signal-safe. */
 int inflame_modules_refresh(int force);
-/* Asks for the frame-pointer verdict of the object whose code holds addr (a frame of a stack
- * the writer drained), if it is not decided yet. Returns 1 when that is a new request. Writer
- * thread only. */
-int inflame_modules_want(uintptr_t addr);
-/* Decides the verdicts asked for since the last call (all: those of every object not decided
- * yet) and publishes them. Returns how many were decided. Writer thread only; not
- * async-signal-safe. */
-int inflame_modules_decide(int all);
 /* Appends a MODULES payload for the current map to b. Writer thread only. */
 void inflame_modules_encode(struct inflame_buf *b);
 /* Is addr inside an executable segment of a loaded object? Async-signal-safe; answers 0 when
@@ -32,11 +22,8 @@ void inflame_modules_encode(struct inflame_buf *b);
 int inflame_modules_is_code(uintptr_t addr);
 
 /* What is known about the object whose code holds an address. */
-#define INFLAME_MOD_FP	   1u /* built with frame pointers, or fpscan.h cannot tell */
+#define INFLAME_MOD_FP	   1u /* built with frame pointers, or unknown (fpscan.h) */
 #define INFLAME_MOD_LOADER 2u /* the dynamic loader: no DWARF unwinding from here */
-/* Not decided yet whether it has frame pointers (INFLAME_MOD_FP is clear): a walk must treat
- * it as code without frame pointers. */
-#define INFLAME_MOD_UNDECIDED 4u
 /* INFLAME_MOD_* flags of the object whose executable segment holds addr, or -1 when addr is
  * not known code or the table is being changed. Async-signal-safe. */
 int inflame_modules_code_flags(uintptr_t addr);

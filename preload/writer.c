@@ -82,10 +82,6 @@ is gone opens no new one unless there is something to write.
 #define LIST_HEAD	  INFLAME_VARINT_MAX
 #define CHUNK_FLUSH_BYTES (1u << 20)
 #define MAX_STACKS	  (4u << 20)
-/* When every loaded object gets its frame-pointer verdict, drained stacks through it or not
- * (modules.h): a process that lives longer than this pays for the scans that a short one
- * never makes. */
-#define VERDICTS_ALL_AFTER_NS 200000000ull
 
 static struct {
 	pthread_t thread;
@@ -756,8 +752,6 @@ static uint64_t stack_id(const uint64_t *frames, uint32_t n)
 			inflame_buf_put_varint(&w.stack_buf,
 					       inflame_zigzag((int64_t)(frames[i] - prev)));
 			prev = frames[i];
-			/* the objects the stacks pass through get their verdicts (modules.h) */
-			inflame_modules_want(frames[i]);
 		}
 		w.nstacks++;
 	}
@@ -1244,11 +1238,6 @@ static void cycle(int final)
 	if (inflame_modules_refresh(0))
 		write_modules();
 	drain_all(final);
-	/* Verdicts for the objects the new stacks pass through, and after a while for all: not
-	 * for an image that is ending, which walks no more. */
-	if (!final)
-		inflame_modules_decide(inflame__now_monotonic() - inflame__prof.start_monotonic >
-				       VERDICTS_ALL_AFTER_NS);
 	write_threads(0);
 	write_notes();
 	release_exited();
