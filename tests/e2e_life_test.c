@@ -129,8 +129,9 @@ static void test_fork_exec(void **state)
 
 /* Short children, forked or forked and exec'd, each living 30 ms of CPU: every one leaves a
  * complete dump whose stacks are whole (from _start through main to the burning function:
- * the objects the walks pass through are decided lazily, and an object not decided yet must
- * never cut a stack short), and whose module map names the program (the frames resolve). */
+ * a fork child's ring, reset without clearing the parts never used, and its stack table, remapped
+ * rather than cleared, must not lose or invent a frame), and whose module map names the
+ * program (the frames resolve). */
 static void test_short_children(void **state)
 {
 	char *dir = e2e_tmpdir();
