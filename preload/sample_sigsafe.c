@@ -33,50 +33,21 @@
  * periods a thread woken by wall samples spent in the kernel since its last sample (the
  * clock fires in user mode only, and the signal deliveries are inflame's doing) are mostly
  * more than 4.
- *
- * Reading the count is a system call, which costs as much as the rest of a shallow sample on a
- * virtual machine. It is skipped when the answer is known to be 1: a thread's CPU clock cannot
- * move faster than the monotonic clock, so if the count was at most perf_slack past perf_seen
- * at the last sample, it is now at most perf_slack plus the wall time since then past it; below
- * two periods, the signal stands for exactly one. The bound grows by what each sample takes
- * beyond a period (the handler, the signal's way in and out) and a read resets it: a thread
- * that runs all the time reads the count about once in every few dozen samples, one that
- * sleeps in between or was stopped by the host at every one.
  */
 #define SELF_MAX 32
 static uint64_t perf_periods(struct inflame_thread *t, uint64_t *own)
 {
-	uint64_t count, period = inflame__prof.perf_period, n, now = inflame__now_monotonic();
-	/* (the writer clears it when it replaces a lost event: timer.c) */
-	uint64_t last = __atomic_load_n(&t->perf_last, __ATOMIC_RELAXED);
+	uint64_t count, period = inflame__prof.perf_period, n;
 
 	*own = 1;
-	if (!period)
+	if (!period || read(t->perf_fd, &count, sizeof(count)) != (ssize_t)sizeof(count))
 		return 1;
-	if (last && now >= last) {
-		uint64_t dw = now - last;
-		/* (plus a margin for the two clocks' rates, which may differ by a few ppm) */
-		uint64_t bound = t->perf_slack + dw + dw / 1024 + 2000;
-
-		if (bound < 2 * period) {
-			t->perf_seen += period;
-			t->perf_slack = bound - period;
-			__atomic_store_n(&t->perf_last, now, __ATOMIC_RELAXED);
-			return 1;
-		}
-	}
-	if (read(t->perf_fd, &count, sizeof(count)) != (ssize_t)sizeof(count)) {
-		__atomic_store_n(&t->perf_last, 0, __ATOMIC_RELAXED);
-		return 1;
-	}
 	if (count < t->perf_seen)
 		t->perf_seen = 0; /* a new event (the old one was lost, or a fork child's) */
 	n = (count - t->perf_seen) / period;
 	if (n == 0)
 		n = 1; /* not a whole period since the last one: charge it all the same */
 	t->perf_seen += n * period;
-	t->perf_slack = count > t->perf_seen ? count - t->perf_seen : 0;
-	__atomic_store_n(&t->perf_last, now, __ATOMIC_RELAXED);
 	*own = n > SELF_MAX ? SELF_MAX : n;
 	return n > 4 ? 4 : n;
 }

@@ -114,7 +114,6 @@ static int setup_slot(struct inflame_thread *t, pid_t tid)
 
 	t->tid = tid;
 	t->perf_fd = -1;
-	t->perf_seen = t->perf_last = t->perf_slack = 0;
 	t->has_timer = 0;
 	t->has_pthread = 0;
 	t->stack_lo = t->stack_hi = 0;

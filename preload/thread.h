@@ -55,10 +55,6 @@ struct inflame_thread {
 	_Atomic int in_dl;     /* inside dlopen/dlclose/dl_iterate_phdr */
 	int perf_fd;	       /* -1 when none */
 	uint64_t perf_seen;    /* its count the samples so far stand for (signal handler only) */
-	/* CLOCK_MONOTONIC at its last perf sample (0: read the count at the next one), and how
-	 * far the count may then have been past perf_seen, at most, in ns (signal handler only;
-	 * see perf_periods in sample_sigsafe.c). */
-	uint64_t perf_last, perf_slack;
 	timer_t timer;
 	int has_timer;
 	char name[16];

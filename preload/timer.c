@@ -244,9 +244,6 @@ int inflame_timer_arm_thread(struct inflame_thread *t)
 			fd = perf_open(t->tid);
 		if (fd < 0)
 			return fd;
-		/* a new event counts from 0: the next sample reads it (sample_sigsafe.c) */
-		t->perf_seen = 0;
-		__atomic_store_n(&t->perf_last, 0, __ATOMIC_RELAXED);
 		t->perf_fd = fd;
 		ioctl(fd, PERF_EVENT_IOC_RESET, 0);
 		ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
@@ -336,8 +333,6 @@ static void check_thread(struct inflame_thread *t, int on)
 	/* Lost: forget the number without closing it (it may be the program's now) and open a
 	 * new event. The thread may be exiting meanwhile: the exchange decides who owns it. */
 	nfd = perf_open(t->tid);
-	/* the thread's next sample reads the new event's count */
-	__atomic_store_n(&t->perf_last, 0, __ATOMIC_RELAXED);
 	if (!__atomic_compare_exchange_n(&t->perf_fd, &fd, nfd >= 0 ? nfd : -1, 0, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE)) {
 		if (nfd >= 0)
