@@ -2,7 +2,8 @@
 # CPU-overhead benchmark of `inflame record -e cpu` (issue #2), run by `make bench-cpu`.
 #
 # The workload is bench/cpu-work, a fixed amount of CPU-bound work with stacks about 25 frames
-# deep, run once on one thread and once split over BENCH_THREADS threads (default 16). Each
+# deep, run once on one thread, once split over BENCH_THREADS threads (default 16) and once on
+# one thread BENCH_DEEP (default 90) calls deeper (stacks of about 115 frames). Each
 # configuration runs BENCH_ROUNDS times (default 5), interleaved with the others: a round runs
 # every configuration once, in an order rotated from round to round, and each run's CPU time
 # (user + system of the whole command, from wait4 by bench/cpu-run) and wall time are divided
@@ -15,6 +16,10 @@
 # gperftools' libprofiler at CPUPROFILE_FREQUENCY=999; `perf record -F 999 -g`. Missing peers
 # are installed with apt-get when running as root, and reported "not installed" otherwise.
 # The cost per sample is the extra CPU time of the run over its samples, in microseconds.
+# Below each table, inflame's excess over the null-handler floor at 999 Hz: the median over the
+# rounds of the difference of the two CPU ratios, and per sample (issue #11: at most 0.3%).
+# BENCH_CPU_ONLY="base null999 inflame999" runs only the configurations named; with
+# BENCH_CPU_BASELINE=DIR the inflame built in DIR runs at 999 Hz too ("baseline 999 Hz").
 #
 # Achieved rates: inflame's from `inflame info`, the null handler's from its own count of
 # signals over its own CPU time; gperftools' (samples summed from the profile) and perf's
@@ -23,6 +28,8 @@ set -eu
 B=${INFLAME_BUILDDIR:-.}
 ROUNDS=${BENCH_ROUNDS:-5}
 THREADS=${BENCH_THREADS:-16}
+DEEP=${BENCH_DEEP:-90}
+BASELINE=${BENCH_CPU_BASELINE:-}
 UNITS=${BENCH_UNITS:-90000}
 OUT=${BENCH_DIR:-$B/bench-out}/cpu
 inflame="$B/inflame"
@@ -75,8 +82,17 @@ if env LD_PRELOAD="$nullso" INFLAME_NULL_SIGTRAP=1 "$work" -u 1 >/dev/null 2>"$O
 	configs="$configs trap999"
 fi
 configs="$configs inflame99 inflame999"
+[ -n "$BASELINE" ] && configs="$configs baseline999"
 [ -n "$gperf" ] && configs="$configs gperf999"
 [ -n "$perf" ] && configs="$configs perf999"
+if [ -n "${BENCH_CPU_ONLY:-}" ]; then
+	keep=""
+	for c in $configs; do
+		case " $BENCH_CPU_ONLY " in *" $c "*) keep="$keep $c" ;; esac
+	done
+	configs="base${keep# base}"
+	case " $configs " in *" base "*) ;; *) configs="base $configs" ;; esac
+fi
 
 label() {
 	case $1 in
@@ -84,6 +100,7 @@ label() {
 	null*) echo "null handler ${1#null} Hz" ;;
 	trap*) echo "null handler ${1#trap} Hz, sigtrap" ;;
 	inflame*) echo "inflame ${1#inflame} Hz" ;;
+	baseline*) echo "baseline ${1#baseline} Hz" ;;
 	gperf*) echo "gperftools ${1#gperf} Hz" ;;
 	perf*) echo "perf -g ${1#perf} Hz" ;;
 	esac
@@ -125,6 +142,10 @@ one() {
 		set -- "$inflame" record -q -F "${cfg#inflame}" -e cpu -o "$OUT/x.%p.ifl" -- \
 			"$work" "$@"
 		;;
+	baseline*)
+		set -- "$BASELINE/inflame" record -q -F "${cfg#baseline}" -e cpu \
+			-o "$OUT/x.%p.ifl" -- "$work" "$@"
+		;;
 	gperf*)
 		set -- env LD_PRELOAD="$gperf" CPUPROFILE="$OUT/gperf.prof" \
 			CPUPROFILE_FREQUENCY="${cfg#gperf}" "$work" "$@"
@@ -143,7 +164,7 @@ one() {
 	samples=0 scpu=0
 	case $cfg in
 	null* | trap*) read -r samples scpu <"$OUT/null.txt" ;;
-	inflame*)
+	inflame* | baseline*)
 		# shellcheck disable=SC2046 # two fields, split on purpose
 		set -- $("$inflame" info "$OUT"/x.*.ifl | sed -n \
 			's/.*asked, \([0-9.]*\) samples per CPU-second achieved (\([0-9.]*\) s.*/\1 \2/p')
@@ -206,6 +227,7 @@ table() {
 		if (c ~ /^null/) return "null handler " substr(c, 5) " Hz"
 		if (c ~ /^trap/) return "null, sigtrap " substr(c, 5) " Hz"
 		if (c ~ /^inflame/) return "inflame " substr(c, 8) " Hz"
+		if (c ~ /^baseline/) return "baseline " substr(c, 9) " Hz"
 		if (c ~ /^gperf/) return "gperftools " substr(c, 6) " Hz"
 		if (c ~ /^perf/) return "perf record -g " substr(c, 5) " Hz"
 	}
@@ -238,6 +260,17 @@ table() {
 			printf "  %-22s %-26s %-7.3f %-13s %-10s %s\n", label(c),
 				sprintf("%.4f (%.4f-%.4f)", mc, lo, hi), median(rw, rounds), rate, cost, mem
 		}
+		for (i = 1; i <= nc; i++) {
+			c = cl[i]
+			if (c !~ /^(inflame|baseline)999$/ || !(("null999", 1) in cpu)) continue
+			for (r = 1; r <= rounds; r++) {
+				ex[r - 1] = (cpu[c, r] - cpu["null999", r]) / cpu["base", r] * 100
+				eu[r - 1] = smp[c, r] > 0 ? (cpu[c, r] - cpu["null999", r]) / smp[c, r] * 1e6 : 0
+			}
+			me = median(ex, rounds); minmax(ex, rounds)
+			printf "  %s over the null floor: %+.2f%% of the unprofiled CPU (%+.2f to %+.2f), " \
+				"%+.1f us per sample\n", label(c), me, lo, hi, median(eu, rounds)
+		}
 		if (gperf_note == "") printf "  %-22s not installed\n", "gperftools 999 Hz"
 		if (perf_note != "") printf "  %-22s %s\n", "perf record -g 999 Hz", perf_note
 	}' "$OUT/runs.txt"
@@ -247,12 +280,16 @@ echo "inflame CPU-overhead benchmark: $(nproc) CPUs, $(uname -r), $ROUNDS interl
 echo "peers: gperftools ${gperf:-not installed}; perf ${perf:-$perf_note}"
 workload single -u "$UNITS"
 workload threads -u "$UNITS" -t "$THREADS"
+workload deep -u "$UNITS" -d "$DEEP"
 echo
 echo "workload: bench/cpu-work -u $UNITS (1 thread)"
 table single
 echo
 echo "workload: bench/cpu-work -u $UNITS -t $THREADS ($THREADS threads)"
 table threads
+echo
+echo "workload: bench/cpu-work -u $UNITS -d $DEEP (1 thread, stacks about $((25 + DEEP)) frames)"
+table deep
 echo
 echo "CPU and wall: whole command (profiler processes included) over the unprofiled run of the"
 echo "same round. samples/CPU-s: inflame from 'inflame info', null handler from its own count;"

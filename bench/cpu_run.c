@@ -3,11 +3,11 @@
  *
  * usage: cpu-run OUTFILE COMMAND [ARGS...]
  * Forks, executes COMMAND, waits for it with wait4() and writes one line to OUTFILE:
- * "USER SYS WALL MAXRSS STATUS": user and system CPU seconds of the command and of the
- * descendants it waited for (microsecond resolution, unlike GNU time's centiseconds), wall
+ * "USER SYS WALL MAXRSS STATUS MINFLT": user and system CPU seconds of the command and of
+ * the descendants it waited for (microsecond resolution, unlike GNU time's centiseconds), wall
  * seconds from fork to exit (CLOCK_MONOTONIC), the largest resident set of any of those
- * processes in KiB, and the exit status (128 + N for a signal N). The command's own output is
- * left alone. Exits with the command's status.
+ * processes in KiB, the exit status (128 + N for a signal N) and their minor page faults. The
+ * command's own output is left alone. Exits with the command's status.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -59,9 +59,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cpu-run: %s: %s\n", argv[1], strerror(errno));
 		return 2;
 	}
-	fprintf(out, "%.6f %.6f %.6f %ld %d\n", secs(ru.ru_utime), secs(ru.ru_stime),
+	fprintf(out, "%.6f %.6f %.6f %ld %d %ld\n", secs(ru.ru_utime), secs(ru.ru_stime),
 		(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-		ru.ru_maxrss, code);
+		ru.ru_maxrss, code, ru.ru_minflt);
 	fclose(out);
 	return code;
 }

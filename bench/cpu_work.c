@@ -9,8 +9,10 @@
  * graph with a few distinct shapes. Leaves do a short arithmetic loop so that calls are not the
  * whole cost. About 2.7 s of CPU by default on a 2024 x86-64 server core.
  *
- * usage: cpu-work [-t THREADS] [-u UNITS]
+ * usage: cpu-work [-t THREADS] [-u UNITS] [-d FRAMES]
  * With -t the units are dealt round-robin to THREADS threads (same total work, same result).
+ * With -d each worker runs its units FRAMES calls deeper (nest()), for stacks of about
+ * 25 + FRAMES frames; the result is the same.
  * The checksum printed at the end is the wrapping sum of the units' values, independent of the
  * thread count, so runs can be checked against each other.
  */
@@ -26,6 +28,7 @@
 
 static long units = 90000;
 static int nthreads = 1;
+static int nest_frames;
 
 static uint64_t mix(uint64_t x)
 {
@@ -110,12 +113,29 @@ struct worker {
 	uint64_t sum;
 };
 
+static NOINLINE void work_units(struct worker *w)
+{
+	for (long i = w->index; i < units; i += nthreads)
+		w->sum += unit(i);
+}
+
+/* frames more calls between the worker and its units. */
+static NOINLINE void nest(struct worker *w, int frames)
+{
+	volatile int keep = frames; /* used after the call: not a tail call */
+
+	if (frames <= 0)
+		work_units(w);
+	else
+		nest(w, frames - 1);
+	w->sum += (uint64_t)(keep - frames);
+}
+
 static NOINLINE void *worker(void *arg)
 {
 	struct worker *w = arg;
 
-	for (long i = w->index; i < units; i += nthreads)
-		w->sum += unit(i);
+	nest(w, nest_frames);
 	return NULL;
 }
 
@@ -154,8 +174,11 @@ int main(int argc, char **argv)
 {
 	int ch;
 
-	while ((ch = getopt(argc, argv, "t:u:")) != -1) {
+	while ((ch = getopt(argc, argv, "t:u:d:")) != -1) {
 		switch (ch) {
+		case 'd':
+			nest_frames = atoi(optarg);
+			break;
 		case 't':
 			nthreads = atoi(optarg);
 			break;
@@ -163,12 +186,13 @@ int main(int argc, char **argv)
 			units = atol(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: cpu-work [-t THREADS] [-u UNITS]\n");
+			fprintf(stderr, "usage: cpu-work [-t THREADS] [-u UNITS] [-d FRAMES]\n");
 			return 2;
 		}
 	}
-	if (nthreads < 1 || nthreads > 1024 || units < 1) {
-		fprintf(stderr, "cpu-work: bad thread or unit count\n");
+	if (nthreads < 1 || nthreads > 1024 || units < 1 || nest_frames < 0 ||
+	    nest_frames > 100000) {
+		fprintf(stderr, "cpu-work: bad thread, unit or frame count\n");
 		return 2;
 	}
 	printf("checksum %016llx (%ld units, %d threads)\n", (unsigned long long)run(), units,

@@ -7,6 +7,8 @@
  */
 #include "dump_read.h"
 
+#include "crc32.h"
+
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +17,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 int inflame_dump_is_dump(const void *data, size_t size)
 {
@@ -156,7 +157,7 @@ int inflame_dump_reader_next(struct inflame_dump_reader *r, struct inflame_chunk
 {
 	const uint8_t *p;
 	uint32_t len, crc;
-	uLong actual;
+	uint32_t actual;
 
 	if (r->torn || r->complete || r->off >= r->size)
 		return 0;
@@ -174,8 +175,8 @@ int inflame_dump_reader_next(struct inflame_dump_reader *r, struct inflame_chunk
 			 r->off, len);
 		return 0;
 	}
-	actual = crc32(crc32(0L, Z_NULL, 0), p + INFLAME_DUMP_CHUNK_HDR_SIZE, len);
-	if ((uint32_t)actual != crc) {
+	actual = inflame_crc32(0, p + INFLAME_DUMP_CHUNK_HDR_SIZE, len);
+	if (actual != crc) {
 		r->torn = 1;
 		snprintf(r->err, sizeof(r->err), "chunk at offset %zu fails its checksum", r->off);
 		return 0;

@@ -1,19 +1,19 @@
 /*
  * The dump writer: encodes the fixed little-endian file header and frames payloads into
- * chunks with a CRC-32 (zlib's polynomial) so a reader can detect a torn or damaged tail.
+ * chunks with a CRC-32 (crc32.h) so a reader can detect a torn or damaged tail.
  * Writes go straight to the fd with write(2); partial writes and EINTR are retried, any other
  * failure is returned to the caller, which decides whether to give up on the file.
  */
 #include "dump_write.h"
 
 #include "dump_format.h"
+#include "crc32.h"
 
 #include <elf.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
-#include <zlib.h>
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -101,13 +101,11 @@ int inflame_dump_write_header(int fd, const struct inflame_dump_header_info *h)
 void inflame_dump_encode_chunk_header(uint8_t *out, uint32_t type, const uint8_t *payload,
 				      size_t len)
 {
-	uLong crc = crc32(0L, Z_NULL, 0);
+	uint32_t crc = inflame_crc32(0, payload, len);
 
-	if (len)
-		crc = crc32(crc, payload, (uInt)len);
 	put32(out, type);
 	put32(out + 4, (uint32_t)len);
-	put32(out + 8, (uint32_t)crc);
+	put32(out + 8, crc);
 	put32(out + 12, 0);
 }
 

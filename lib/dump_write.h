@@ -3,8 +3,8 @@
  *
  * The writer owns no state beyond what the caller passes; it never calls malloc or stdio, so
  * the preload's writer thread can use it inside any program. It is not async-signal-safe
- * (it calls zlib's crc32, which is pure, and write(2), which is; but callers must not share an
- * fd between a signal handler and a thread). Each function returns 0 or a negative errno.
+ * (crc32.h builds its table on its first call, and callers must not share an fd between a
+ * signal handler and a thread). Each function returns 0 or a negative errno.
  */
 #ifndef INFLAME_DUMP_WRITE_H
 #define INFLAME_DUMP_WRITE_H

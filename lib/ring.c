@@ -43,7 +43,23 @@ void inflame_ring_destroy(struct inflame_ring *r)
 
 void inflame_ring_reset(struct inflame_ring *r)
 {
-	memset(r->data, 0, r->size);
+	uint64_t tail = atomic_load(&r->tail), head = atomic_load(&r->head);
+
+	/* Only [tail, head) can hold anything but zeros (the consumer zeroes what it consumed):
+	 * the rest stays untouched, so a fork child does not copy, nor fault in, pages of the
+	 * parent's ring it never uses. */
+	if (head - tail >= r->size) {
+		memset(r->data, 0, r->size);
+	} else {
+		for (uint64_t t = tail; t < head;) {
+			uint64_t pos = t & (r->size - 1), chunk = r->size - pos;
+
+			if (chunk > head - t)
+				chunk = head - t;
+			memset(r->data + pos, 0, chunk);
+			t += chunk;
+		}
+	}
 	atomic_store(&r->head, 0);
 	atomic_store(&r->tail, 0);
 	atomic_store(&r->tail_seen, 0);

@@ -66,7 +66,19 @@ void inflame_stacktab_destroy(struct inflame_stacktab *t)
 
 void inflame_stacktab_clear(struct inflame_stacktab *t)
 {
-	memset(t->slots, 0, t->nslots * sizeof(*t->slots));
+	/* An empty table is all zero already. A used one gets fresh zero pages rather than a
+	 * memset: a fork child (whose table is the parent's, shared until written) and a short
+	 * process (whose table was never touched) should not write pages they never use. */
+	if (t->count) {
+		struct inflame_stacktab_entry *s = map(t->nslots * sizeof(*s));
+
+		if (s) {
+			munmap(t->slots, t->nslots * sizeof(*t->slots));
+			t->slots = s;
+		} else {
+			memset(t->slots, 0, t->nslots * sizeof(*t->slots));
+		}
+	}
 	t->frames_len = 0;
 	t->count = 0;
 }

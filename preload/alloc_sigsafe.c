@@ -31,7 +31,8 @@
 #include "dump_format.h"
 
 #include <errno.h>
-#include <math.h>
+#include <stdint.h>
+#include <string.h>
 #include <stdatomic.h>
 #include <time.h>
 
@@ -107,12 +108,65 @@ static uint64_t next_random(struct inflame_alloc_tls *s)
 	return x * 0x2545f4914f6cdd1dull;
 }
 
+/*
+ * The two functions of libm the sampling needs, computed here so that libm is not loaded into
+ * every profiled process (a library costs page faults at every start). Both are accurate to
+ * about 1e-13, far finer than the sampling's own randomness.
+ */
+#define LN2 0.69314718055994530942
+
+/* ln(u) for a normal u > 0: u = m * 2^e with m in [sqrt(1/2), sqrt(2)), and
+ * ln(m) = 2 atanh(s) = 2 (s + s^3/3 + s^5/5 + ...) with s = (m - 1) / (m + 1), |s| < 0.172. */
+static double ln(double u)
+{
+	uint64_t bits;
+	double m, s, s2, sum = 0;
+	int e;
+
+	memcpy(&bits, &u, sizeof(bits));
+	e = (int)((bits >> 52) & 0x7ff) - 1023;
+	bits = (bits & 0x000fffffffffffffull) | 0x3ff0000000000000ull;
+	memcpy(&m, &bits, sizeof(m));
+	if (m > 1.41421356237309504880) {
+		m /= 2;
+		e++;
+	}
+	s = (m - 1) / (m + 1);
+	s2 = s * s;
+	for (int k = 17; k >= 1; k -= 2)
+		sum = sum * s2 + 1.0 / k;
+	return (double)e * LN2 + 2 * s * sum;
+}
+
+/* 1 - e^(-x) for x >= 0 (-expm1(-x)): a series where it is small, else through e^(-x) =
+ * 2^k e^r with |r| <= ln(2)/2 and e^r from its Taylor series. */
+static double one_minus_exp_neg(double x)
+{
+	double r, term = 1, er = 1;
+	int k;
+	uint64_t bits;
+
+	if (x < 1e-3)
+		return x * (1 - x / 2 * (1 - x / 3 * (1 - x / 4 * (1 - x / 5))));
+	if (x > 700)
+		return 1;
+	k = (int)(-x / LN2 - 0.5); /* rounded (-x < 0) */
+	r = -x - k * LN2;
+	for (int i = 1; i <= 14; i++) {
+		term *= r / i;
+		er += term;
+	}
+	bits = (uint64_t)(1023 + k) << 52; /* 2^k, k >= -1010 here */
+	memcpy(&term, &bits, sizeof(term));
+	return 1 - er * term;
+}
+
 /* Bytes to the next sample point: exponential with mean rate. */
 static int64_t draw(struct inflame_alloc_tls *s)
 {
 	/* 53 random bits give u in (0, 1]. */
 	double u = (double)((next_random(s) >> 11) + 1) * (1.0 / 9007199254740992.0);
-	double d = -log(u) * rate;
+	double d = -ln(u) * rate;
 
 	if (d < 1)
 		return 1;
@@ -158,7 +212,7 @@ static uint64_t weight_of(size_t size)
 
 	if (full)
 		return size;
-	p = -expm1(-(double)size / rate);
+	p = one_minus_exp_neg((double)size / rate);
 	if (p <= 0)
 		return size;
 	return (uint64_t)((double)size / p + 0.5);

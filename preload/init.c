@@ -21,6 +21,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -205,23 +206,31 @@ static int install_handlers(void)
 	return 0;
 }
 
+/* Registers the threads that exist already (started by another library's constructor). The
+ * directory is read with getdents64 into a buffer on the stack: opendir() would be the
+ * process's first malloc, and a page fault or two, in most programs that have no other thread. */
 static void register_existing_threads(void)
 {
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *e;
+	char buf[4096];
+	int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	pid_t me = inflame__gettid();
+	long n;
 
-	if (!d)
+	if (fd < 0)
 		return;
-	while ((e = readdir(d)) != NULL) {
-		pid_t tid = (pid_t)atoi(e->d_name);
+	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n;) {
+			const struct dirent64 *e = (const struct dirent64 *)(buf + off);
+			pid_t tid = (pid_t)atoi(e->d_name);
 
-		if (tid > 0 && tid != me) {
-			inflame_thread_register_tid(tid);
-			inflame_alloc_threads_many();
+			if (tid > 0 && tid != me) {
+				inflame_thread_register_tid(tid);
+				inflame_alloc_threads_many();
+			}
+			off += e->d_reclen;
 		}
 	}
-	closedir(d);
+	close(fd);
 }
 
 /* fork */

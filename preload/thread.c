@@ -226,6 +226,36 @@ static void read_comm(pid_t tid, char name[16])
 	name[n] = 0;
 }
 
+extern void *__libc_stack_end; /* the loader's: the main thread's stack at its start */
+
+/* The main thread's stack as pthread_getattr_np() gives it, without the read of
+ * /proc/self/maps it makes for the main thread (a few hundred microseconds at a process's
+ * start, when its stdio and malloc are still cold): the stack ends with the page holding
+ * __libc_stack_end (what lies above, the arguments and environment, is not the stack) and may
+ * grow down to the limit of RLIMIT_STACK. Returns 0, or -1 when the calling thread does not run
+ * on the main thread's stack. */
+static int main_stack_bounds(uintptr_t *lo, uintptr_t *hi)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uintptr_t end, start;
+	struct rlimit rl;
+
+	if (inflame__gettid() != getpid() || !__libc_stack_end || page <= 0)
+		return -1;
+	end = ((uintptr_t)__libc_stack_end + (uintptr_t)page) & -(uintptr_t)page;
+	if (getrlimit(RLIMIT_STACK, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur > end - (uintptr_t)page)
+		start = (uintptr_t)page; /* unbounded: a walk reads from the stack pointer up */
+	else
+		start = end - (uintptr_t)rl.rlim_cur;
+	/* (a fork child of another thread has the main thread's id, but not its stack) */
+	if ((uintptr_t)__builtin_frame_address(0) - start >= end - start)
+		return -1;
+	*lo = start;
+	*hi = end;
+	return 0;
+}
+
 struct inflame_thread *inflame_thread_register_current(void)
 {
 	struct inflame_thread *t;
@@ -244,7 +274,9 @@ struct inflame_thread *inflame_thread_register_current(void)
 	t->pthread = pthread_self();
 	t->has_pthread = 1;
 	own_cpu_times(&t->reg);
-	if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+	if (main_stack_bounds(&t->stack_lo, &t->stack_hi) == 0) {
+		/* (the main thread's, without pthread_getattr_np's read of /proc/self/maps) */
+	} else if (pthread_getattr_np(pthread_self(), &attr) == 0) {
 		void *addr;
 		size_t size;
 

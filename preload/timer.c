@@ -28,6 +28,24 @@
 #include <unistd.h>
 
 static _Atomic int lost_fds; /* perf events re-created by check_thread */
+/* The event inflame_timer_setup() opened to see whether perf works, kept for the thread that
+ * opened it (the first to be armed, normally): one perf_event_open() and its fcntl()s fewer at
+ * every process's start. -1 once used or given up. */
+static int probe_fd = -1;
+static pid_t probe_tid;
+
+/* The probe's event for thread tid, or -1; anything else closes it. */
+static int take_probe(pid_t tid)
+{
+	int fd = probe_fd;
+
+	probe_fd = -1;
+	if (fd >= 0 && tid != probe_tid) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
 
 static int cpu_on(void)
 {
@@ -62,6 +80,14 @@ static void perf_attr(struct perf_event_attr *a)
 		a->freq = 1;
 		a->sample_freq = inflame__prof.cfg.frequency;
 	}
+}
+
+/* Whether the event INFLAME_PERF_EVENT names is a hardware counter. */
+static int is_hardware_event(void)
+{
+	const char *ev = inflame__prof.cfg.perf_event;
+
+	return strcmp(ev, "task-clock") && strcmp(ev, "cpu-clock");
 }
 
 static int perf_open(pid_t tid)
@@ -167,10 +193,31 @@ int inflame_timer_setup(void)
 			    "this clock counts user and system time anyway");
 	}
 	if (inflame__prof.timer_used == INFLAME_TIMER_PERF) {
-		fd = perf_open(inflame__gettid());
+		probe_tid = inflame__gettid();
+		fd = perf_open(probe_tid);
 		if (fd >= 0) {
-			close(fd);
+			probe_fd = fd;
 			return 0;
+		}
+		if (is_hardware_event() && (fd == -ENOENT || fd == -ENODEV || fd == -EOPNOTSUPP)) {
+			/* The kernel has perf events, but no counter for this one (a virtual
+			 * machine without a PMU): the task clock still works. */
+			char asked[sizeof(inflame__prof.cfg.perf_event)];
+			int err = -fd;
+
+			memcpy(asked, inflame__prof.cfg.perf_event, sizeof(asked));
+			strcpy(inflame__prof.cfg.perf_event, "task-clock");
+			fd = perf_open(probe_tid);
+			if (fd >= 0) {
+				probe_fd = fd;
+				inflame_log(INFLAME_LOG_INFO,
+					    "INFLAME_PERF_EVENT=%s: this machine has no hardware "
+					    "counter for it (%s); the perf clock counts task-clock "
+					    "instead",
+					    asked, strerror(err));
+				return 0;
+			}
+			memcpy(inflame__prof.cfg.perf_event, asked, sizeof(asked));
 		}
 		inflame_log(INFLAME_LOG_INFO,
 			    "perf events are not available (%s); using per-thread CPU timers, "
@@ -192,7 +239,9 @@ int inflame_timer_arm_thread(struct inflame_thread *t)
 		return 0;
 	switch (inflame__prof.timer_used) {
 	case INFLAME_TIMER_PERF:
-		fd = perf_open(t->tid);
+		fd = take_probe(t->tid);
+		if (fd < 0)
+			fd = perf_open(t->tid);
 		if (fd < 0)
 			return fd;
 		t->perf_fd = fd;

@@ -1321,7 +1321,9 @@ static void cycle(int final)
 				    "event descriptors; they were opened again");
 		}
 	}
-	if (inflame__now_monotonic() - w.last_stats > 1000000000ull) {
+	if (final) {
+		/* the file is closed next (close_current), which writes them once */
+	} else if (inflame__now_monotonic() - w.last_stats > 1000000000ull) {
 		process_renamed();
 		write_stats();
 	} else if (w.fd >= 0) {

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "crc32.h"
 #include "dump_read.h"
 #include "dump_write.h"
 
@@ -648,13 +649,30 @@ static void test_fd_roundtrip(void **state)
 	assert_non_null(strstr(r.err, "cannot open"));
 }
 
+/* The chunks' CRC-32 is zlib's (the check value of the standard CRC-32 catalogue), and a
+ * checksum can be continued over a second part. */
+static void test_crc32(void **state)
+{
+	static const char check[] = "123456789";
+
+	(void)state;
+	assert_int_equal(inflame_crc32(0, check, 9), 0xcbf43926u);
+	assert_int_equal(inflame_crc32(inflame_crc32(0, check, 4), check + 4, 5), 0xcbf43926u);
+	assert_int_equal(inflame_crc32(0, "", 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_roundtrip),	     cmocka_unit_test(test_corrupt_each_chunk),
-	    cmocka_unit_test(test_lying_payload),    cmocka_unit_test(test_foreign),
-	    cmocka_unit_test(test_fd_roundtrip),     cmocka_unit_test(test_allocs_roundtrip),
-	    cmocka_unit_test(test_allocs_malformed), cmocka_unit_test(test_thread_cpu),
+	    cmocka_unit_test(test_roundtrip),
+	    cmocka_unit_test(test_corrupt_each_chunk),
+	    cmocka_unit_test(test_lying_payload),
+	    cmocka_unit_test(test_foreign),
+	    cmocka_unit_test(test_fd_roundtrip),
+	    cmocka_unit_test(test_allocs_roundtrip),
+	    cmocka_unit_test(test_allocs_malformed),
+	    cmocka_unit_test(test_thread_cpu),
+	    cmocka_unit_test(test_crc32),
 	    cmocka_unit_test(test_perfmap_labels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

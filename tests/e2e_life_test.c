@@ -127,6 +127,63 @@ static void test_fork_exec(void **state)
 	e2e_rmdir(dir);
 }
 
+/* Short children, forked or forked and exec'd, each living 30 ms of CPU: every one leaves a
+ * complete dump whose stacks are whole (from _start through main to the burning function:
+ * a fork child's ring, reset without clearing the parts never used, and its stack table, remapped
+ * rather than cleared, must not lose or invent a frame), and whose module map names the
+ * program (the frames resolve). */
+static void test_short_children(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {LIFE("shortkids"), "6", NULL};
+	struct e2e_result r, plain;
+	struct e2e_folded f;
+	char **files;
+	size_t n;
+	int forked = 0, others = 0;
+
+	(void)state;
+	run_preloaded(dir, prog, NULL, &r);
+	run_plain(prog, &plain);
+	same_behaviour(&r, &plain);
+	/* the parent, three forked children, three exec'd images (their forked children took no
+	 * sample before the exec) */
+	n = check_dumps_complete(dir);
+	assert_int_equal(n, 7);
+	n = e2e_list(dir, "prof.", &files);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t burn, whole = 0;
+		char *text = e2e_info(files[i]);
+
+		assert_non_null(text);
+		assert_null(strstr(text, "modules:     0"));
+		free(text);
+		assert_int_equal(e2e_collapse(NULL, &files[i], 1, &f), 0);
+		burn = e2e_contains_sum(&f, "burn_cpu");
+		for (size_t k = 0; k < f.n; k++)
+			if (strstr(f.stacks[k], "burn_cpu") &&
+			    !strncmp(f.stacks[k], "_start;", 7) &&
+			    (strstr(f.stacks[k], ";main;short_child_work;burn_cpu") ||
+			     strstr(f.stacks[k], ";main;burn_cpu")))
+				whole += f.counts[k];
+		if (burn != whole)
+			fprintf(stderr, "%s: %llu of %llu burn_cpu samples in whole stacks\n",
+				files[i], (unsigned long long)whole, (unsigned long long)burn);
+		assert_int_equal(burn, whole);
+		if (e2e_contains_sum(&f, "short_child_work") > 5)
+			forked++;
+		else if (burn > 5)
+			others++; /* the parent or an exec'd image: main;burn_cpu */
+		e2e_folded_free(&f);
+	}
+	assert_int_equal(forked, 3);
+	assert_int_equal(others, 4);
+	e2e_list_free(files, n);
+	e2e_result_free(&r);
+	e2e_result_free(&plain);
+	e2e_rmdir(dir);
+}
+
 /* Thread churn: a thousand short threads; the program is unchanged, no thread is lost. */
 static void test_thread_churn(void **state)
 {
@@ -570,6 +627,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_fork),
 	    cmocka_unit_test(test_fork_exec),
+	    cmocka_unit_test(test_short_children),
 	    cmocka_unit_test(test_thread_churn),
 	    cmocka_unit_test(test_dump_on_signal),
 	    cmocka_unit_test(test_periodic_dumps),

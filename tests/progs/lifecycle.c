@@ -9,6 +9,9 @@
  *   forkloop N forks N children in a loop (each exits at once) while burning
  *   eintr      alternates CPU work with poll() and nanosleep(), which are never restarted
  *              after a signal handler, and fails if any of them returned EINTR
+ *   shortkids N  runs N short children one after the other, each burning 30 ms of CPU: the
+ *              even ones forked only (in short_child_work()), the odd ones exec'd again in
+ *              mode "burn 0.03"; then burns 30 ms itself
  */
 #include <errno.h>
 #include <poll.h>
@@ -52,6 +55,12 @@ __attribute__((noinline)) void parent_work(void)
 __attribute__((noinline)) void child_work(void)
 {
 	burn_cpu(0.6);
+	__asm__ volatile("" ::: "memory"); /* not a tail call: keep this frame */
+}
+
+__attribute__((noinline)) void short_child_work(void)
+{
+	burn_cpu(0.03);
 	__asm__ volatile("" ::: "memory"); /* not a tail call: keep this frame */
 }
 
@@ -132,6 +141,26 @@ int main(int argc, char **argv)
 			if (!WIFEXITED(st) || WEXITSTATUS(st) != 7)
 				return 1;
 		}
+	} else if (!strcmp(mode, "shortkids")) {
+		int n = argc > 2 ? atoi(argv[2]) : 6;
+
+		for (int i = 0; i < n; i++) {
+			pid_t pid = fork();
+			int st;
+
+			if (pid == 0) {
+				if (i % 2) {
+					execl(argv[0], argv[0], "burn", "0.03", (char *)NULL);
+					_exit(127);
+				}
+				short_child_work();
+				_exit(0);
+			}
+			waitpid(pid, &st, 0);
+			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+				return 1;
+		}
+		burn_cpu(0.03);
 	} else if (!strcmp(mode, "eintr")) {
 		int interrupted = 0;
 
