@@ -9,7 +9,7 @@
 // are checked too: ranges and threads against `inflame collapse --from --to --tid` on the same
 // dump, and the differential page's colours.
 import { createRequire } from "node:module";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -369,8 +369,14 @@ try {
 
 	// ---- 5. the page `inflame html` writes of the real dump ----
 	if (htmlPage) {
-		const collapse = (...args) => foldedTotal(execFileSync(inflame, ["collapse", ...args, dump], { encoding: "utf8" })
-			.split("\n").filter((l) => l).map((l) => ({ count: Number(l.slice(l.lastIndexOf(" ") + 1)) })));
+		// collapse exits 1 with "no ... samples" when a range or thread holds none: a total of 0.
+		const collapse = (...args) => {
+			const r = spawnSync(inflame, ["collapse", ...args, dump], { encoding: "utf8" });
+			if (r.status === 1 && / no .*samples /.test(r.stderr)) return 0;
+			if (r.status !== 0) throw new Error("inflame collapse " + args.join(" ") + ": " + r.stderr);
+			return foldedTotal(r.stdout.split("\n").filter((l) => l)
+				.map((l) => ({ count: Number(l.slice(l.lastIndexOf(" ") + 1)) })));
+		};
 		await open(htmlPage);
 		for (const v of ["cpu", "wall", "alloc"]) {
 			await page.locator(".ifl-tab[data-view=" + v + "]").click();

@@ -1174,8 +1174,14 @@ static void set_range(struct loader *l)
 	uint64_t from = inflame_time_point_resolve(&l->o->from, rt, 0);
 	uint64_t to = inflame_time_point_resolve(&l->o->to, rt, UINT64_MAX);
 
-	l->from = from > UINT64_MAX - base ? UINT64_MAX : base + from;
-	l->to = to > UINT64_MAX - base ? UINT64_MAX : base + to;
+	/* Without --from there is no lower bound: a fork child's samples can come before its
+	 * file's start (its file is opened when it first has something to write). */
+	l->from = l->o->from.kind == INFLAME_TIME_NONE ? 0
+		  : from > UINT64_MAX - base	       ? UINT64_MAX
+						       : base + from;
+	l->to = l->o->to.kind == INFLAME_TIME_NONE ? UINT64_MAX
+		: to > UINT64_MAX - base	   ? UINT64_MAX
+						   : base + to;
 }
 
 /* path names a file, or is NULL to read the memory block data[0..size). */
