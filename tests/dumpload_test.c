@@ -583,6 +583,42 @@ static void test_missing_stack(void **state)
 	unlink(path);
 }
 
+/* A stack without frames (the unwinder found none): an "[empty stack]" frame, with or without
+ * root frames; one whose frames are all in libinflame (a wall sample that found the thread in
+ * the profiler's code): an "[inflame]" frame. So outputs that skip empty stacks (folded) and
+ * those that count them at the root (the viewer) total the same. */
+static void test_empty_stack(void **state)
+{
+	static const uint64_t own[] = {0x3100, 0x3201};
+	struct inflame_load_stats st;
+	struct dumpgen g;
+	char path[64], out[2048];
+
+	(void)state;
+	dg_begin(&g, 7, INFLAME_FEAT_CPU | INFLAME_FEAT_WALL);
+	common(&g);
+	dg_module(&g, 2, 0x3000, 0x3000, 0x4000, "/nonexistent/libinflame.so", NULL, 0);
+	dg_count(&g, 2);
+	dg_stack(&g, 3, 0, NULL);
+	dg_stack(&g, 4, 2, own);
+	dg_chunk(&g, INFLAME_CHUNK_STACKS);
+	dg_count(&g, 4);
+	dg_sample(&g, 1, TID_MAIN, INFLAME_EV_WALL, 1, 5, 0, 0);
+	dg_sample(&g, 2, TID_MAIN, INFLAME_EV_WALL, 3, 91, 0, 0);
+	dg_sample(&g, 3, TID_WORKER, INFLAME_EV_WALL, 3, 2, 0, 0);
+	dg_sample(&g, 4, TID_MAIN, INFLAME_EV_WALL, 4, 7, 0, 0);
+	dg_chunk(&g, INFLAME_CHUNK_SAMPLES);
+	dg_end(&g, 10);
+	assert_int_equal(dg_write(&g, path), 0);
+	assert_int_equal(load(path, INFLAME_VIEW_WALL, 0, 0, out, sizeof(out), &st), 0);
+	assert_string_equal(out, "[empty stack] 93|[inflame] 7|" S1 " 5");
+	assert_int_equal(st.missing_stacks, 0);
+	assert_int_equal(load(path, INFLAME_VIEW_WALL, 1, 0, out, sizeof(out), &st), 0);
+	assert_string_equal(out, "prog-100;[empty stack] 91|prog-100;[inflame] 7|prog-100;" S1
+				 " 5|worker-101;[empty stack] 2");
+	unlink(path);
+}
+
 /* A torn tail keeps what came before; a damaged chunk (good checksum, bad payload) is
  * ignored as a whole. */
 static void test_torn_and_damaged(void **state)
@@ -1041,6 +1077,7 @@ int main(void)
 	    cmocka_unit_test(test_allocs_restore),
 	    cmocka_unit_test(test_live_across_dumps),
 	    cmocka_unit_test(test_missing_stack),
+	    cmocka_unit_test(test_empty_stack),
 	    cmocka_unit_test(test_torn_and_damaged),
 	    cmocka_unit_test(test_bad_files),
 	    cmocka_unit_test(test_real_symbols),

@@ -35,6 +35,12 @@
  * samples outside it are skipped, and the live views replay only the events before its end
  * and keep the blocks allocated within it.
  *
+ * A sample whose stack was never defined goes to a "[missing stack]" frame, one whose stack
+ * has no frames (the unwinder found none) to an "[empty stack]" frame, and one whose frames
+ * are all the profiler's own (left out by the symbolizer) to an "[inflame]" frame: without a
+ * root frame such a stack would be empty, which the folded writer and the reports skip while
+ * the viewer counts it at the root, so the outputs would total differently.
+ *
  * THREAD_CPU chunks give each thread's coverage (coverage.h): the threads under the warning
  * threshold are named in the statistics for the caller's warning, and with show_profiler the
  * samples that landed in inflame's own code are added as an "[inflame]" stack per thread.
@@ -888,8 +894,8 @@ static uint32_t intern_tagged(struct inflame_stackset *ss, const char *name, siz
 	return inflame_stackset_intern(ss, buf, (size_t)len);
 }
 
-/* The most frames one aggregate can have: process and thread roots, "[missing stack]", and
- * every address's names. */
+/* The most frames one aggregate can have: process and thread roots, "[missing stack]" (or
+ * "[empty stack]", "[inflame]"), and every address's names. */
 #define MAX_AGG_FRAMES (3 + (size_t)INFLAME_MAX_FRAMES * INFLAME_SYMBOLIZE_MAX_NAMES)
 
 /* Symbolizes aggregate a into frames (root first); *n receives the count. Returns 0 or a
@@ -898,7 +904,7 @@ static int agg_frames(struct loader *l, struct inflame_stackset *ss, const struc
 		      uint32_t *frames, size_t *np)
 {
 	const struct map_entry *se = a->stack ? map_find(&l->stacks, a->stack, 0) : NULL;
-	size_t n = 0, nf = se ? (size_t)se->v2 : 0;
+	size_t n = 0, nf = se ? (size_t)se->v2 : 0, roots;
 	const char *comm = l->comm[0] ? l->comm : "[unknown]";
 
 	if (l->o->pid)
@@ -913,6 +919,7 @@ static int agg_frames(struct loader *l, struct inflame_stackset *ss, const struc
 	}
 	if (!se)
 		frames[n++] = inflame_stackset_intern(ss, "[missing stack]", 15);
+	roots = n;
 	/* Frames are leaf first in the dump: walk them from the root. */
 	for (size_t k = nf; k-- > 0;) {
 		const char *names[INFLAME_SYMBOLIZE_MAX_NAMES];
@@ -925,6 +932,11 @@ static int agg_frames(struct loader *l, struct inflame_stackset *ss, const struc
 		for (int j = nn; j-- > 0;)
 			frames[n++] = inflame_stackset_intern(ss, names[j], strlen(names[j]));
 	}
+	/* No frame of the program's: none recorded, or only the profiler's own (a wall sample
+	 * that found the thread in inflame's code), which the symbolizer leaves out. */
+	if (se && n == roots)
+		frames[n++] = nf ? inflame_stackset_intern(ss, "[inflame]", 9)
+				 : inflame_stackset_intern(ss, "[empty stack]", 13);
 	for (size_t k = 0; k < n; k++)
 		if (frames[k] == UINT32_MAX)
 			return -ENOMEM;
