@@ -8,6 +8,7 @@
 # schema's required fields, frame indexes in range and the same totals as collapse.
 set -u
 B=${INFLAME_BUILDDIR:-.}
+S=${INFLAME_SRCDIR:-.}
 I="$(cd "$B" && pwd)/inflame"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -91,6 +92,11 @@ elif cmd == "paths":
         want[stack] = want.get(stack, 0) + int(w)
     assert got == want, "%d stacks differ" % len(set(got.items()) ^ set(want.items()))
     print(len(got), "stacks")
+elif cmd == "totals":
+    # Each view's name and total, as the page shows them without a selection.
+    raw, text, d = data(sys.argv[2])
+    for v in d["views"]:
+        print(v["name"], sum(v["stack_weight"]))
 elif cmd == "range":
     # The weight of view V's samples with from <= time < to (seconds).
     raw, text, d = data(sys.argv[2])
@@ -225,6 +231,18 @@ fi
 	got=$(py speedscope "$T/h.json" '</script><script>alert(1)</script>' \
 		"$(printf 'line\342\200\250sep\342\200\251para')" '"quote"\' '&amp' 2>&1) &&
 	[ "$got" = "samples=16" ] && ok "speedscope of hostile folded: $got" || fail "speedscope hostile: $got $(cat "$T/stderr")"
+
+# A recorded dump (tests/data/wall-inflame-stack.ifl, the demo on a loaded machine) with wall
+# samples whose frames are all inflame's own: every view's page total is collapse's.
+"$I" html -o "$T/wis.html" "$S/tests/data/wall-inflame-stack.ifl" 2>"$T/stderr" ||
+	fail "html of the wall fixture: $(cat "$T/stderr")"
+py totals "$T/wis.html" >"$T/wis.totals" 2>"$T/stderr" || fail "totals: $(cat "$T/stderr")"
+grep -q '^wall ' "$T/wis.totals" || fail "the wall fixture's page has no wall view"
+while read -r v total; do
+	want=$("$I" collapse --event "$v" "$S/tests/data/wall-inflame-stack.ifl" 2>/dev/null | sum)
+	[ "$total" = "$want" ] && ok "fixture: $v total $total is collapse's" ||
+		fail "fixture: $v total: page $total, collapse $want"
+done <"$T/wis.totals"
 
 if [ $fails -gt 0 ]; then
 	echo "$fails failure(s)"
