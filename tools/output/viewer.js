@@ -1196,6 +1196,38 @@ table.ifl-table tr:hover{background:#eef}
 		}
 	}
 
+	// Integer arrays may come compact: {"n": N, "zv": base64 of N zigzag LEB128 varints} (see
+	// doc/viewer-data.md). decodeArrays replaces each such object by an Int32Array (a
+	// Float64Array when a value does not fit 32 bits); plain JSON arrays are left as they are.
+	function zvDecode(o) {
+		const n = o.n, bin = atob(o.zv), len = bin.length;
+		let out = new Int32Array(n), p = 0;
+		for (let i = 0; i < n; i++) {
+			let b = bin.charCodeAt(p++), u;
+			if (b < 128) u = b;
+			else {
+				u = b & 127;
+				let mul = 128;
+				do { b = bin.charCodeAt(p++); u += (b & 127) * mul; mul *= 128; } while (b >= 128);
+			}
+			const v = u % 2 ? -(u + 1) / 2 : u / 2;
+			if ((v | 0) !== v && out instanceof Int32Array) out = Float64Array.from(out);
+			out[i] = v;
+		}
+		if (p !== len || !(n >= 0)) throw new Error("an encoded array's length does not match its data");
+		return out;
+	}
+	function decodeArrays(o) {
+		for (const k of Object.keys(o)) {
+			const v = o[k];
+			if (!v || typeof v !== "object") continue;
+			if (typeof v.zv === "string") o[k] = zvDecode(v);
+			else if (Array.isArray(v)) { if (v.length && v[0] && typeof v[0] === "object") v.forEach(decodeArrays); }
+			else decodeArrays(v);
+		}
+		return o;
+	}
+
 	// Reads the data block and mounts the viewer. window.inflameTimings records when each
 	// stage ended (performance.now(), from navigation start) for bench/html_paint.mjs;
 	// window.inflameViewer is the viewer, for tests.
@@ -1213,6 +1245,13 @@ table.ifl-table tr:hover{background:#eef}
 			T.parsed = performance.now();
 		} catch (e) {
 			root.textContent = "inflame: the profile data is not valid JSON: " + e.message;
+			return;
+		}
+		try {
+			if (data && typeof data === "object") decodeArrays(data);
+			T.decoded = performance.now();
+		} catch (e) {
+			root.textContent = "inflame: the profile data is not valid: " + e.message;
 			return;
 		}
 		if (!data || data.version !== 1 || !data.views || !data.views.length) {
