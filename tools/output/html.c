@@ -1,14 +1,16 @@
 /*
  * The viewer's page (html.h): the HTML around the viewer's script, and the JSON data block.
  *
- * The data follow /work/notes/viewer-data.md (version 1). Every frame name of every view is
- * one entry of the frame table, its name one entry of the string table (index 0 is ""); the
- * call tree merges the stacks of all views (and of the baseline of a differential page), so
- * a node means the same call path in every view. Each view lists its distinct stacks as leaf
+ * The data follow doc/viewer-data.md (version 1; the contract with viewer.js). Every frame name of
+ * every view is one entry of the frame table, its name one entry of the string table (index 0 is
+ * ""); the call tree merges the stacks of all views (and of the baseline of a differential page),
+ * so a node means the same call path in every view. Each view lists its distinct stacks as leaf
  * nodes with weights and, when it has a timeline, every sample in time order: leaf node,
  * weight, time (delta-encoded from the previous sample), thread, and the free time of
  * allocations. Threads are those of all timelines, merged by process and thread id. Dumps
- * carry no module, file or line per frame name yet: those arrays are all "" and 0.
+ * carry no module, file or line per frame name yet: those arrays are all "" and 0. Every
+ * integer array is written compact ({"n":N,"zv":base64 of zigzag varints}, see the doc),
+ * and the tree's parents as parent_delta (node minus parent, mostly 1).
  *
  * Memory: a hash table of names, the node arrays (two integers per call path), and per view
  * an array that maps each stack to its node; the tree is built by sorting the stacks
