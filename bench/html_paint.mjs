@@ -7,6 +7,7 @@
 // a regex search and clearing it, best of 3 each.
 // Usage: node html_paint.mjs NODE_DIR VIEWER_JS OUT_DIR N...
 import { createRequire } from "node:module";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -91,6 +92,17 @@ function writePage(file, n, seed) {
 	return { stacks: leaf.length, nodes: count };
 }
 
+// The page `inflame html` writes for n unique stacks of bench/gen-stacks (next to inflame).
+function inflamePage(file, n) {
+	const prog = process.env.BENCH_INFLAME;
+	const gen = process.env.BENCH_GEN_STACKS || path.join(path.dirname(prog), "bench", "gen-stacks");
+	const folded = path.join(outDir, "stacks-" + n + ".folded");
+	if (!fs.existsSync(folded) || !fs.statSync(folded).size)
+		fs.writeFileSync(folded, execFileSync(gen, ["folded", String(n), "1"], { maxBuffer: 1 << 30 }));
+	execFileSync(prog, ["html", folded, "-o", file]);
+	return { stacks: n, nodes: "-" };
+}
+
 fs.mkdirSync(outDir, { recursive: true });
 const profile = fs.mkdtempSync(path.join(os.tmpdir(), "inflame-chromium-"));
 const browser = await chromium.launchPersistentContext(profile, {
@@ -106,7 +118,8 @@ try {
 	for (const s of sizes) {
 		const n = Number(s);
 		const file = path.join(outDir, "paint-" + n + ".html");
-		const g = writePage(file, n, 1);
+		// BENCH_INFLAME=path/to/inflame: the page of `inflame html` on bench/gen-stacks' stacks.
+		const g = process.env.BENCH_INFLAME && process.env.BENCH_INFLAME !== "none" ? inflamePage(file, n) : writePage(file, n, 1);
 		const mb = fs.statSync(file).size / 1048576;
 		const page = await browser.newPage();
 		const errors = [];

@@ -22,14 +22,42 @@ fi
 
 # Extracts the data block of a page as JSON (the text between the data element's tags).
 cat >"$T/check.py" <<'X'
-import json, re, sys
+import base64, json, re, sys
+
+# An encoded integer array {"n": N, "zv": base64 of N zigzag LEB128 varints} as a list; the
+# text must be exactly the encoding of the N values (no trailing or missing bytes).
+def zv(o):
+    assert set(o) == {"n", "zv"}, o.keys()
+    assert re.fullmatch(r"[A-Za-z0-9+/]*={0,2}", o["zv"]), "not base64"
+    out, u, sh = [], 0, 0
+    for c in base64.b64decode(o["zv"], validate=True):
+        u |= (c & 127) << sh
+        sh += 7
+        if c < 128:
+            out.append(-(u + 1) // 2 if u & 1 else u // 2)
+            u, sh = 0, 0
+    assert sh == 0 and len(out) == o["n"], "encoded array's length"
+    return out
+
+# Decodes every encoded array in place, and turns nodes.parent_delta into nodes.parent.
+def decode(o):
+    for k, v in list(o.items()) if isinstance(o, dict) else enumerate(o):
+        if isinstance(v, dict) and "zv" in v:
+            o[k] = zv(v)
+        elif isinstance(v, (dict, list)):
+            decode(v)
+    if isinstance(o, dict) and isinstance(o.get("nodes"), dict) and "parent_delta" in o["nodes"]:
+        pd = o["nodes"].pop("parent_delta")
+        assert pd[0] == 0
+        o["nodes"]["parent"] = [-1] + [i - pd[i] for i in range(1, len(pd))]
+    return o
 
 def data(path):
     raw = open(path, "rb").read()
     text = raw.decode("utf-8")  # must be valid UTF-8
     m = re.search(r'<script type="application/json" id="inflame-data">(.*?)</script>', text, re.S)
     assert m, "no data block"
-    return raw, text, json.loads(m.group(1))
+    return raw, text, decode(json.loads(m.group(1)))
 
 def contract(d):
     assert d["version"] == 1

@@ -1,14 +1,16 @@
 /*
  * The viewer's page (html.h): the HTML around the viewer's script, and the JSON data block.
  *
- * The data follow /work/notes/viewer-data.md (version 1). Every frame name of every view is
- * one entry of the frame table, its name one entry of the string table (index 0 is ""); the
- * call tree merges the stacks of all views (and of the baseline of a differential page), so
- * a node means the same call path in every view. Each view lists its distinct stacks as leaf
+ * The data follow doc/viewer-data.md (version 1; the contract with viewer.js). Every frame name of
+ * every view is one entry of the frame table, its name one entry of the string table (index 0 is
+ * ""); the call tree merges the stacks of all views (and of the baseline of a differential page),
+ * so a node means the same call path in every view. Each view lists its distinct stacks as leaf
  * nodes with weights and, when it has a timeline, every sample in time order: leaf node,
  * weight, time (delta-encoded from the previous sample), thread, and the free time of
  * allocations. Threads are those of all timelines, merged by process and thread id. Dumps
- * carry no module, file or line per frame name yet: those arrays are all "" and 0.
+ * carry no module, file or line per frame name yet: those arrays are all "" and 0. Every
+ * integer array is written compact ({"n":N,"zv":base64 of zigzag varints}, see the doc),
+ * and the tree's parents as parent_delta (node minus parent, mostly 1).
  *
  * Memory: a hash table of names, the node arrays (two integers per call path), and per view
  * an array that maps each stack to its node; the tree is built by sorting the stacks
@@ -23,6 +25,7 @@
 #include "output/viewer_js.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -295,6 +298,81 @@ static int thread_map(struct page *p, const struct inflame_timeline *tl, uint32_
 	return 0;
 }
 
+/*
+ * Compact integer arrays: {"n":N,"zv":"..."}, N integers as zigzag LEB128 varints (7 bits a
+ * byte, low group first, the high bit set on all bytes but the last; zigzag maps v >= 0 to 2v
+ * and v < 0 to -2v-1), the bytes in base64 (standard alphabet, '=' padded). The text holds
+ * only [A-Za-z0-9+/=], so it needs no escaping inside the script element.
+ */
+struct zv {
+	struct inflame_json *j;
+	unsigned char in[3];
+	int nin;
+	size_t nout;
+	char out[4096];
+};
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static void zv_begin(struct zv *z, struct inflame_json *j, const char *key, size_t n)
+{
+	z->j = j;
+	z->nin = 0;
+	z->nout = 0;
+	inflame_json_lit(j, "\"");
+	inflame_json_lit(j, key);
+	inflame_json_lit(j, "\":{\"n\":");
+	inflame_json_u64(j, n);
+	inflame_json_lit(j, ",\"zv\":\"");
+}
+
+static void zv_flush(struct zv *z)
+{
+	inflame_json_raw(z->j, z->out, z->nout);
+	z->nout = 0;
+}
+
+static void zv_byte(struct zv *z, unsigned char b)
+{
+	z->in[z->nin++] = b;
+	if (z->nin < 3)
+		return;
+	if (z->nout + 4 > sizeof(z->out))
+		zv_flush(z);
+	z->out[z->nout++] = b64[z->in[0] >> 2];
+	z->out[z->nout++] = b64[(z->in[0] & 3) << 4 | z->in[1] >> 4];
+	z->out[z->nout++] = b64[(z->in[1] & 15) << 2 | z->in[2] >> 6];
+	z->out[z->nout++] = b64[z->in[2] & 63];
+	z->nin = 0;
+}
+
+static void zv_put(struct zv *z, int64_t v)
+{
+	uint64_t u = v < 0 ? ((uint64_t) - (v + 1)) * 2 + 1 : (uint64_t)v * 2;
+
+	while (u >= 0x80) {
+		zv_byte(z, (unsigned char)(u | 0x80));
+		u >>= 7;
+	}
+	zv_byte(z, (unsigned char)u);
+}
+
+static void zv_end(struct zv *z)
+{
+	if (z->nin) {
+		unsigned char a = z->in[0], b = z->nin > 1 ? z->in[1] : 0;
+
+		if (z->nout + 4 > sizeof(z->out))
+			zv_flush(z);
+		z->out[z->nout++] = b64[a >> 2];
+		z->out[z->nout++] = b64[(a & 3) << 4 | b >> 4];
+		z->out[z->nout++] = z->nin > 1 ? b64[(b & 15) << 2] : '=';
+		z->out[z->nout++] = '=';
+	}
+	zv_flush(z);
+	inflame_json_lit(z->j, "\"}");
+}
+
 static void page_free(struct page *p)
 {
 	free(p->str);
@@ -307,60 +385,50 @@ static void page_free(struct page *p)
 	free(p->threads);
 }
 
-static void u32_array(struct inflame_json *j, const uint32_t *a, size_t n)
+static void u32_array(struct inflame_json *j, const char *key, const uint32_t *a, size_t n)
 {
-	inflame_json_raw(j, "[", 1);
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			inflame_json_raw(j, ",", 1);
-		inflame_json_u64(j, a[i]);
-	}
-	inflame_json_raw(j, "]", 1);
+	struct zv z;
+
+	zv_begin(&z, j, key, n);
+	for (size_t i = 0; i < n; i++)
+		zv_put(&z, a[i]);
+	zv_end(&z);
 }
 
-/* "stack_node":[...],"stack_weight":[...] of a set, with base counts when base is set. */
+/* "stack_node":{...},"stack_weight":{...} of a set, with base counts when base is set. */
 static void stacks(struct inflame_json *j, const char *prefix, const struct inflame_stackset *ss,
 		   const uint32_t *nodes, int base)
 {
-	size_t n = inflame_stackset_count(ss);
-	int first = 1;
+	size_t n = inflame_stackset_count(ss), m = 0;
+	char key[32];
+	struct zv z;
 
-	inflame_json_lit(j, "\"");
-	inflame_json_lit(j, prefix);
-	inflame_json_lit(j, "stack_node\":[");
-	for (size_t i = 0; i < n; i++) {
-		const uint32_t *f;
-		size_t nf;
-		uint64_t c;
+	for (int pass = 0; pass < 3; pass++) {
+		if (pass) {
+			snprintf(key, sizeof(key), "%s%s", prefix,
+				 pass == 1 ? "stack_node" : "stack_weight");
+			if (pass == 2)
+				inflame_json_raw(j, ",", 1);
+			zv_begin(&z, j, key, m);
+		}
+		for (size_t i = 0; i < n; i++) {
+			const uint32_t *f;
+			size_t nf;
+			uint64_t c;
 
-		inflame_stackset_get(ss, i, &f, &nf, &c);
-		if (!(base ? inflame_stackset_base(ss, i) : c))
-			continue;
-		if (!first)
-			inflame_json_raw(j, ",", 1);
-		first = 0;
-		inflame_json_u64(j, nodes[i]);
+			inflame_stackset_get(ss, i, &f, &nf, &c);
+			if (base)
+				c = inflame_stackset_base(ss, i);
+			if (!c)
+				continue;
+			if (pass == 0)
+				m++;
+			else
+				zv_put(&z, pass == 1 ? (int64_t)nodes[i] : (int64_t)c);
+		}
+		if (pass)
+			zv_end(&z);
 	}
-	inflame_json_lit(j, "],\"");
-	inflame_json_lit(j, prefix);
-	inflame_json_lit(j, "stack_weight\":[");
-	first = 1;
-	for (size_t i = 0; i < n; i++) {
-		const uint32_t *f;
-		size_t nf;
-		uint64_t c;
-
-		inflame_stackset_get(ss, i, &f, &nf, &c);
-		if (base)
-			c = inflame_stackset_base(ss, i);
-		if (!c)
-			continue;
-		if (!first)
-			inflame_json_raw(j, ",", 1);
-		first = 0;
-		inflame_json_u64(j, c);
-	}
-	inflame_json_raw(j, "]", 1);
 }
 
 /* The "samples" member of a view. shift: ns from the page's start to the timeline's. */
@@ -368,45 +436,42 @@ static void samples(struct inflame_json *j, const struct inflame_timeline *tl,
 		    const uint32_t *nodes, const uint32_t *tmap, uint64_t shift, int has_freed)
 {
 	uint64_t prev = 0;
+	size_t n = tl->nsamples;
+	struct zv z;
 
-	inflame_json_lit(j, ",\"samples\":{\"node\":[");
-	for (size_t i = 0; i < tl->nsamples; i++) {
-		if (i)
-			inflame_json_raw(j, ",", 1);
-		inflame_json_u64(j, nodes[tl->samples[i].stack]);
-	}
-	inflame_json_lit(j, "],\"weight\":[");
-	for (size_t i = 0; i < tl->nsamples; i++) {
-		if (i)
-			inflame_json_raw(j, ",", 1);
-		inflame_json_u64(j, tl->samples[i].weight);
-	}
-	inflame_json_lit(j, "],\"time\":[");
-	for (size_t i = 0; i < tl->nsamples; i++) {
+	inflame_json_lit(j, ",\"samples\":{");
+	zv_begin(&z, j, "node", n);
+	for (size_t i = 0; i < n; i++)
+		zv_put(&z, nodes[tl->samples[i].stack]);
+	zv_end(&z);
+	inflame_json_raw(j, ",", 1);
+	zv_begin(&z, j, "weight", n);
+	for (size_t i = 0; i < n; i++)
+		zv_put(&z, (int64_t)tl->samples[i].weight);
+	zv_end(&z);
+	inflame_json_raw(j, ",", 1);
+	zv_begin(&z, j, "time", n);
+	for (size_t i = 0; i < n; i++) {
 		uint64_t t = tl->samples[i].time + shift;
 
-		if (i)
-			inflame_json_raw(j, ",", 1);
-		inflame_json_u64(j, t - prev); /* time order: never negative */
+		zv_put(&z, (int64_t)(t - prev)); /* time order: never negative */
 		prev = t;
 	}
-	inflame_json_lit(j, "],\"thread\":[");
-	for (size_t i = 0; i < tl->nsamples; i++) {
-		if (i)
-			inflame_json_raw(j, ",", 1);
-		inflame_json_u64(j, tmap[tl->samples[i].thread]);
-	}
-	inflame_json_raw(j, "]", 1);
+	zv_end(&z);
+	inflame_json_raw(j, ",", 1);
+	zv_begin(&z, j, "thread", n);
+	for (size_t i = 0; i < n; i++)
+		zv_put(&z, tmap[tl->samples[i].thread]);
+	zv_end(&z);
 	if (has_freed) {
-		inflame_json_lit(j, ",\"freed\":[");
-		for (size_t i = 0; i < tl->nsamples; i++) {
+		inflame_json_raw(j, ",", 1);
+		zv_begin(&z, j, "freed", n);
+		for (size_t i = 0; i < n; i++) {
 			int64_t fr = tl->samples[i].freed;
 
-			if (i)
-				inflame_json_raw(j, ",", 1);
-			inflame_json_i64(j, fr < 0 ? -1 : fr + (int64_t)shift);
+			zv_put(&z, fr < 0 ? -1 : fr + (int64_t)shift);
 		}
-		inflame_json_raw(j, "]", 1);
+		zv_end(&z);
 	}
 	inflame_json_raw(j, "}", 1);
 }
@@ -463,28 +528,36 @@ static int write_data(struct inflame_json *j, const struct inflame_html_page *pg
 			inflame_json_raw(j, ",", 1);
 		inflame_json_str(j, p.str[i], p.str_len[i]);
 	}
-	inflame_json_lit(j, "],\"frames\":{\"name\":");
-	u32_array(j, p.frame_str, p.nframes);
+	inflame_json_lit(j, "],\"frames\":{");
+	u32_array(j, "name", p.frame_str, p.nframes);
 	/* No module, file or line per name yet: "" and 0 for all. */
 	for (int k = 0; k < 3; k++) {
-		inflame_json_lit(j, k == 0   ? ",\"module\":["
-				    : k == 1 ? ",\"file\":["
-					     : ",\"line\":[");
+		struct zv z;
+
+		inflame_json_raw(j, ",", 1);
+		zv_begin(&z, j, k == 0 ? "module" : k == 1 ? "file" : "line", p.nframes);
 		for (size_t i = 0; i < p.nframes; i++)
-			inflame_json_raw(j, i ? ",0" : "0", i ? 2 : 1);
-		inflame_json_raw(j, "]", 1);
+			zv_put(&z, 0);
+		zv_end(&z);
 	}
-	inflame_json_lit(j, "},\"nodes\":{\"parent\":[-1");
-	for (size_t i = 1; i < p.nnodes; i++) {
+	/* Parents as node index minus parent index (mostly 1 in depth-first order); root: 0. */
+	inflame_json_lit(j, "},\"nodes\":{");
+	{
+		struct zv z;
+
+		zv_begin(&z, j, "parent_delta", p.nnodes);
+		zv_put(&z, 0);
+		for (size_t i = 1; i < p.nnodes; i++)
+			zv_put(&z, (int64_t)i - p.parent[i]);
+		zv_end(&z);
 		inflame_json_raw(j, ",", 1);
-		inflame_json_u64(j, (uint64_t)p.parent[i]);
+		zv_begin(&z, j, "frame", p.nnodes);
+		zv_put(&z, -1);
+		for (size_t i = 1; i < p.nnodes; i++)
+			zv_put(&z, p.frame[i]);
+		zv_end(&z);
 	}
-	inflame_json_lit(j, "],\"frame\":[-1");
-	for (size_t i = 1; i < p.nnodes; i++) {
-		inflame_json_raw(j, ",", 1);
-		inflame_json_u64(j, (uint64_t)p.frame[i]);
-	}
-	inflame_json_lit(j, "]},\"threads\":[");
+	inflame_json_lit(j, "},\"threads\":[");
 	for (size_t i = 0; i < p.nthreads; i++) {
 		inflame_json_lit(j, i ? ",{\"tid\":" : "{\"tid\":");
 		inflame_json_u64(j, p.threads[i].tid);
@@ -510,7 +583,7 @@ static int write_data(struct inflame_json *j, const struct inflame_html_page *pg
 		inflame_json_str(j, hv->unit, strlen(hv->unit));
 		inflame_json_lit(j, ",\"seconds_per_sample\":");
 		inflame_json_double(j, hv->seconds_per_sample);
-		inflame_json_lit(j, ",");
+		inflame_json_raw(j, ",", 1);
 		stacks(j, "", hv->ss, nodes[v], 0);
 		if (tmaps[v])
 			samples(j, hv->tl, nodes[v], tmaps[v], hv->tl->start_realtime - start,

@@ -1196,6 +1196,59 @@ table.ifl-table tr:hover{background:#eef}
 		}
 	}
 
+	// Integer arrays may come compact: {"n": N, "zv": base64 of N zigzag LEB128 varints} (see
+	// doc/viewer-data.md). decodeArrays replaces each such object by an Int32Array (a
+	// Float64Array when a value does not fit 32 bits); plain JSON arrays are left as they are.
+	const B64 = new Int16Array(128).fill(-1);
+	for (let i = 0; i < 64; i++) B64["ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".charCodeAt(i)] = i;
+	// Base64 text to bytes (no atob: one table look-up per character, straight into a Uint8Array).
+	function b64Bytes(s) {
+		let len = s.length;
+		while (len && s.charCodeAt(len - 1) === 61) len--; // '=' padding
+		const out = new Uint8Array((len * 3) >> 2);
+		let o = 0, i = 0, bad = 0;
+		for (; i + 4 <= len; i += 4) {
+			const a = B64[s.charCodeAt(i)], b = B64[s.charCodeAt(i + 1)], c = B64[s.charCodeAt(i + 2)], d = B64[s.charCodeAt(i + 3)];
+			bad |= a | b | c | d;
+			const v = (a << 18) | (b << 12) | (c << 6) | d;
+			out[o++] = v >> 16; out[o++] = (v >> 8) & 255; out[o++] = v & 255;
+		}
+		if (len - i >= 2) {
+			const a = B64[s.charCodeAt(i)], b = B64[s.charCodeAt(i + 1)], c = len - i > 2 ? B64[s.charCodeAt(i + 2)] : 0;
+			bad |= a | b | c;
+			out[o++] = (a << 2) | (b >> 4);
+			if (len - i > 2) out[o++] = ((b & 15) << 4) | (c >> 2);
+		} else if (len - i === 1) bad = -1;
+		if (bad < 0 || o !== out.length) throw new Error("an encoded array is not base64");
+		return out;
+	}
+	function zvDecode(o) {
+		const n = o.n, bin = b64Bytes(o.zv), len = bin.length;
+		if (!(n >= 0 && n <= len)) throw new Error("an encoded array's length does not match its data");
+		let out = new Int32Array(n), p = 0;
+		for (let i = 0; i < n; i++) {
+			let b = bin[p++];
+			if (b < 128) { out[i] = (b >>> 1) ^ -(b & 1); continue; }
+			let u = b & 127, mul = 128;
+			do { b = bin[p++]; u += (b & 127) * mul; mul *= 128; } while (b >= 128);
+			const v = u % 2 ? -(u + 1) / 2 : u / 2;
+			if ((v | 0) !== v && out instanceof Int32Array) out = Float64Array.from(out);
+			out[i] = v;
+		}
+		if (p !== len) throw new Error("an encoded array's length does not match its data");
+		return out;
+	}
+	function decodeArrays(o) {
+		for (const k of Object.keys(o)) {
+			const v = o[k];
+			if (!v || typeof v !== "object") continue;
+			if (typeof v.zv === "string") o[k] = zvDecode(v);
+			else if (Array.isArray(v)) { if (v.length && v[0] && typeof v[0] === "object") v.forEach(decodeArrays); }
+			else decodeArrays(v);
+		}
+		return o;
+	}
+
 	// Reads the data block and mounts the viewer. window.inflameTimings records when each
 	// stage ended (performance.now(), from navigation start) for bench/html_paint.mjs;
 	// window.inflameViewer is the viewer, for tests.
@@ -1213,6 +1266,13 @@ table.ifl-table tr:hover{background:#eef}
 			T.parsed = performance.now();
 		} catch (e) {
 			root.textContent = "inflame: the profile data is not valid JSON: " + e.message;
+			return;
+		}
+		try {
+			if (data && typeof data === "object") decodeArrays(data);
+			T.decoded = performance.now();
+		} catch (e) {
+			root.textContent = "inflame: the profile data is not valid: " + e.message;
 			return;
 		}
 		if (!data || data.version !== 1 || !data.views || !data.views.length) {
