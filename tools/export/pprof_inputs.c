@@ -207,6 +207,7 @@ int inflame_pprof_build(const char *const *inputs, int n, const struct inflame_l
 			struct inflame_load_opts o = *lo;
 
 			o.view = cl->view;
+			o.frame_meta = 1;
 			o.chain = NULL;
 			if (cl->view == INFLAME_VIEW_LIVE || cl->view == INFLAME_VIEW_LIVE_COUNT) {
 				if (!chain_lo.chain) {

@@ -892,6 +892,37 @@ static uint32_t intern_tagged(struct inflame_stackset *ss, const char *name, siz
  * every address's names. */
 #define MAX_AGG_FRAMES (3 + (size_t)INFLAME_MAX_FRAMES * INFLAME_SYMBOLIZE_MAX_NAMES)
 
+/* Records where the frame names[idx] of addr come from, once per frame id (frame_meta). */
+static int frame_meta(struct loader *l, struct inflame_stackset *ss, uint32_t id, uint64_t addr,
+		      int is_return, int idx)
+{
+	struct inflame_symbolize_where w;
+	struct inflame_frame_meta m;
+	char bid[2 * 64 + 1];
+	size_t nb;
+
+	if (id == UINT32_MAX || inflame_stackset_meta(ss, id))
+		return 0;
+	if (inflame_symbolize_where(l->sym, addr, is_return, idx, &w) < 0)
+		return 0;
+	nb = w.build_id_len > 64 ? 64 : w.build_id_len;
+	for (size_t i = 0; i < nb; i++)
+		snprintf(bid + 2 * i, 3, "%02x", w.build_id[i]);
+	bid[2 * nb] = '\0';
+	m = (struct inflame_frame_meta){
+	    .module = w.module,
+	    .build_id = bid,
+	    .map_lo = w.lo,
+	    .map_hi = w.hi,
+	    .map_off = w.lo >= w.base ? w.lo - w.base : 0,
+	    .addr = is_return && addr > 0 ? addr - 1 : addr,
+	    .file = w.file,
+	    .line = w.line,
+	    .inlined = w.inlined,
+	};
+	return inflame_stackset_set_meta(ss, id, &m);
+}
+
 /* Symbolizes aggregate a into frames (root first); *n receives the count. Returns 0 or a
  * negative errno. */
 static int agg_frames(struct loader *l, struct inflame_stackset *ss, const struct agg *a,
@@ -922,8 +953,21 @@ static int agg_frames(struct loader *l, struct inflame_stackset *ss, const struc
 			return nn;
 		/* Names come innermost first: the outermost (the real function) is the caller of
 		 * the inlined ones. */
-		for (int j = nn; j-- > 0;)
+		for (int j = nn; j-- > 0;) {
 			frames[n++] = inflame_stackset_intern(ss, names[j], strlen(names[j]));
+			if (l->o->frame_meta) {
+				int err = frame_meta(l, ss, frames[n - 1], l->addrs[se->v1 + k],
+						     k != 0, j);
+
+				if (err < 0)
+					return err;
+				/* (names[] may have moved: the lookup runs the cache again) */
+				nn = inflame_symbolize_addr(l->sym, l->addrs[se->v1 + k], k != 0,
+							    names);
+				if (nn < 0)
+					return nn;
+			}
+		}
 	}
 	for (size_t k = 0; k < n; k++)
 		if (frames[k] == UINT32_MAX)
