@@ -6,7 +6,7 @@ Pyroscope and Parca rely on, and prints a summary.
 Checks: the string table starts with ""; every string is valid UTF-8 without control
 characters; ids of functions, locations and mappings run 1..N in order; every reference
 (location -> function, sample -> location, string indexes) resolves; every sample has one
-value per sample type; labels are pid/thread_id (numbers) and thread_name (a string); a
+value per sample type; labels are pid/thread_id (numbers), thread_name and the program's own (strings); a
 location's mapping exists and holds its address.
 
 Prints "type/unit total" per sample type, "label KEY VALUES" and "function NAME SELF" for the
@@ -214,7 +214,10 @@ def main():
             elif key == "thread_name":
                 val = st(lab.get(2, 0))
             else:
-                bad("unexpected label " + key)
+                # the program's own labels (inflame_label(3)): strings
+                if 2 not in lab or 3 in lab:
+                    bad("label %s is not a string" % key)
+                val = st(lab.get(2, 0))
             labels.setdefault(key, set()).add(val)
     for n, t in zip(names, totals):
         print("%s %d" % (n, t))

@@ -499,23 +499,15 @@ static size_t meta_locations(struct inflame_pprof *p, const struct inflame_stack
 		/* The group: f[start..k) where every frame but f[start] (the outermost, the
 		 * real function) is inlined; walking down from the leaf, frames k-1, k-2... */
 		size_t ng = 0, start = k;
-		const struct inflame_frame_meta *outer = NULL;
 
 		while (start > nroots) {
 			const struct inflame_frame_meta *m =
 			    inflame_stackset_meta(ss, f[start - 1]);
 
 			start--;
-			outer = m;
 			if (!m || !m->inlined || k - start >= 63 || start == nroots)
 				break;
 			/* an inlined frame: its caller is part of the same location */
-			{
-				const struct inflame_frame_meta *c =
-				    inflame_stackset_meta(ss, f[start - 1]);
-				if (!c || c->addr != m->addr)
-					break;
-			}
 		}
 		for (size_t i = k; i-- > start;) {
 			size_t len;
@@ -540,14 +532,16 @@ static size_t meta_locations(struct inflame_pprof *p, const struct inflame_stack
 			lines[ng++] = m ? m->line : 0;
 		}
 		{
-			uint64_t mapping = outer ? mapping_of(p, outer) : 0;
+			/* the address the innermost frame's metadata comes from, and its module */
+			const struct inflame_frame_meta *in = inflame_stackset_meta(ss, f[k - 1]);
+			uint64_t mapping = in ? mapping_of(p, in) : 0;
 			uint64_t id;
 
 			if (mapping == UINT64_MAX) {
 				p->oom = 1;
 				return 0;
 			}
-			id = location_of(p, fns, lines, ng, outer ? outer->addr : 0, mapping);
+			id = location_of(p, fns, lines, ng, in ? in->addr : 0, mapping);
 			if (!id) {
 				p->oom = 1;
 				return 0;
@@ -608,10 +602,26 @@ static void label_str(struct inflame_pprof *p, struct inflame_pb *lab, struct in
 	inflame_pb_msg(sample, SAMPLE_LABEL, lab);
 }
 
+static void label_kv(struct inflame_pprof *p, struct inflame_pb *lab, struct inflame_pb *sample,
+		     const char *key, size_t kn, const char *v, size_t vn)
+{
+	uint64_t k = intern_safe(p, key, kn), s = intern_safe(p, v, vn);
+
+	if (k == UINT64_MAX || s == UINT64_MAX) {
+		p->oom = 1;
+		return;
+	}
+	inflame_pb_reset(lab);
+	inflame_pb_uint(lab, LABEL_KEY, k);
+	inflame_pb_uint(lab, LABEL_STR, s);
+	inflame_pb_msg(sample, SAMPLE_LABEL, lab);
+}
+
 int inflame_pprof_add(struct inflame_pprof *p, const struct inflame_stackset *ss,
 		      const struct inflame_pprof_fill *fill)
 {
-	size_t nroots = (fill->pid_root ? 1 : 0) + (fill->thread_root ? 1 : 0);
+	size_t nroots =
+	    (fill->pid_root ? 1 : 0) + (fill->thread_root ? 1 : 0) + (fill->labels_root ? 1 : 0);
 	struct inflame_pb sample = {0}, lab = {0};
 	uint64_t *locs = NULL, values[INFLAME_PPROF_MAX_TYPES];
 	size_t caplocs = 0;
@@ -670,6 +680,23 @@ int inflame_pprof_add(struct inflame_pprof *p, const struct inflame_stackset *ss
 			uint64_t num;
 			int is_pid = fill->pid_root && r == 0;
 
+			if (fill->labels_root && r == nroots - 1) {
+				/* "[labels]\nk=v\nk=v": a string label per pair */
+				const char *p0 = memchr(name, '\n', len), *end = name + len;
+
+				while (p0 && p0 < end) {
+					const char *kv = p0 + 1,
+						   *nx = memchr(kv, '\n', (size_t)(end - kv));
+					const char *e = nx ? nx : end,
+						   *eq = memchr(kv, '=', (size_t)(e - kv));
+
+					if (eq && eq > kv)
+						label_kv(p, &lab, &sample, kv, (size_t)(eq - kv),
+							 eq + 1, (size_t)(e - eq - 1));
+					p0 = nx;
+				}
+				continue;
+			}
 			if (split_tagged(name, len, &tl, &num) < 0)
 				continue;
 			if (is_pid) {

@@ -160,6 +160,8 @@ static void map_del(struct map *m, struct map_entry *e)
 /* One aggregated stack, in first-seen order. */
 struct agg {
 	uint64_t stack, tid, weight;
+	uint64_t labels; /* label_root: the label set's offset in lpool + 1, 0 for none */
+	uint64_t labels_len;
 };
 
 /* Count views add up, per sample, the number of allocations it stands for: weight / size
@@ -660,9 +662,20 @@ static int aggregate(struct loader *l, uint64_t stack, uint64_t tid, uint64_t we
 	uint64_t sample_tid = tid;
 	int added;
 
+	uint64_t labels = 0;
+	size_t len = 0;
+
 	if (!l->o->threads)
 		tid = 0;
-	e = map_get(&l->aggmap, stack, tid, &added);
+	if (l->o->label_root) {
+		uint64_t base = l->r.hdr.start_monotonic;
+		const char *set = labels_at(l, sample_tid, time > base ? time - base : 0, &len);
+
+		if (set)
+			labels = (uint64_t)(set - l->lpool) + 1;
+	}
+	/* (thread ids are below 2^32: the label set goes above them in the key) */
+	e = map_get(&l->aggmap, stack, tid | labels << 32, &added);
 	if (!e)
 		return -ENOMEM;
 	if (added) {
@@ -670,7 +683,7 @@ static int aggregate(struct loader *l, uint64_t stack, uint64_t tid, uint64_t we
 			return -ENOMEM;
 		e->v1 = l->naggs;
 		e->v2 = !stack || !map_find(&l->stacks, stack, 0);
-		l->aggs[l->naggs++] = (struct agg){stack, tid, 0};
+		l->aggs[l->naggs++] = (struct agg){stack, tid, 0, labels, len};
 	}
 	l->aggs[e->v1].weight += weight;
 	st->samples++;
@@ -890,7 +903,7 @@ static uint32_t intern_tagged(struct inflame_stackset *ss, const char *name, siz
 
 /* The most frames one aggregate can have: process and thread roots, "[missing stack]", and
  * every address's names. */
-#define MAX_AGG_FRAMES (3 + (size_t)INFLAME_MAX_FRAMES * INFLAME_SYMBOLIZE_MAX_NAMES)
+#define MAX_AGG_FRAMES (4 + (size_t)INFLAME_MAX_FRAMES * INFLAME_SYMBOLIZE_MAX_NAMES)
 
 /* Records where the frame names[idx] of addr come from, once per frame id (frame_meta). */
 static int frame_meta(struct loader *l, struct inflame_stackset *ss, uint32_t id, uint64_t addr,
@@ -941,6 +954,25 @@ static int agg_frames(struct loader *l, struct inflame_stackset *ss, const struc
 			frames[n++] = intern_tagged(ss, l->names + te->v1, te->v2, a->tid);
 		else
 			frames[n++] = intern_tagged(ss, comm, strlen(comm), a->tid);
+	}
+	if (l->o->label_root) {
+		char buf[1024];
+		size_t bl = 8;
+
+		memcpy(buf, "[labels]", 8);
+		if (a->labels) {
+			const char *set = l->lpool + a->labels - 1, *p = set;
+			for (; p < set + a->labels_len; p += strlen(p) + 1) {
+				size_t pl = strlen(p);
+
+				if (bl + 1 + pl > sizeof(buf))
+					break;
+				buf[bl++] = '\n';
+				memcpy(buf + bl, p, pl);
+				bl += pl;
+			}
+		}
+		frames[n++] = inflame_stackset_intern(ss, buf, bl);
 	}
 	if (!se)
 		frames[n++] = inflame_stackset_intern(ss, "[missing stack]", 15);
@@ -1024,7 +1056,7 @@ static int emit_profiler(struct loader *l, struct inflame_stackset *ss, enum inf
 	for (size_t i = 0; i < l->cov.n; i++) {
 		const struct inflame_coverage_thread *t = &l->cov.t[i];
 		uint64_t w = view == INFLAME_VIEW_CPU ? t->self_cpu : t->self_wall;
-		uint32_t frames[3];
+		uint32_t frames[4];
 		size_t n = 0;
 
 		if (!w || !inflame_load_keeps_tid(l->o, (long)t->tid))
@@ -1037,6 +1069,8 @@ static int emit_profiler(struct loader *l, struct inflame_stackset *ss, enum inf
 			frames[n++] = nm ? intern_tagged(ss, nm, strlen(nm), t->tid)
 					 : intern_tagged(ss, comm, strlen(comm), t->tid);
 		}
+		if (l->o->label_root)
+			frames[n++] = inflame_stackset_intern(ss, "[labels]", 8);
 		frames[n++] = inflame_stackset_intern(ss, "[inflame]", 9);
 		for (size_t k = 0; k < n; k++)
 			if (frames[k] == UINT32_MAX)
