@@ -111,6 +111,32 @@ rm -f "$T"/*.ifl* "$T"/rest.*
 	fail "linked: $(cat "$T/err")"
 check_run "-linflame"
 
+# pprof: the program's labels are sample labels (read by tests/pprof_decode.py and, when
+# Debian's golang-go is installed, go tool pprof -tags and -tagfocus).
+S=${INFLAME_SRCDIR:-.}
+if "$I" pprof --event cpu -o "$T/mid.pb.gz" "$T/mid.ifl" 2>"$T/err" &&
+	python3 "$S/tests/pprof_decode.py" "$T/mid.pb.gz" >"$T/mid.dec" 2>&1; then
+	grep -q '^label phase eval,parse$' "$T/mid.dec" && grep -q '^label request 42$' "$T/mid.dec" &&
+		ok "pprof: labels phase=parse,eval and request=42" ||
+		fail "pprof labels: $(grep '^label' "$T/mid.dec" | tr '\n' ' ')"
+else
+	fail "pprof of the API's dump: $(cat "$T/err" "$T/mid.dec")"
+fi
+GO=
+if command -v go >/dev/null 2>&1; then GO=go; elif [ -x /usr/lib/go/bin/go ]; then GO=/usr/lib/go/bin/go; fi
+if [ -n "$GO" ] && [ -s "$T/mid.pb.gz" ]; then
+	export HOME="$T" PPROF_TMPDIR="$T" GOCACHE="$T/gocache"
+	$GO tool pprof -tags "$T/mid.pb.gz" >"$T/tags" 2>"$T/goerr" && grep -q ' phase: Total' "$T/tags" &&
+		grep -q ' parse$' "$T/tags" && grep -q ' 42$' "$T/tags" &&
+		ok "go tool pprof -tags: phase and request" || fail "go tool pprof -tags: $(cat "$T/goerr" "$T/tags")"
+	$GO tool pprof -tagfocus=phase=parse -top -nodecount=1 "$T/mid.pb.gz" >"$T/top" 2>"$T/goerr" &&
+		grep -q 'parse_work$' "$T/top" && ! grep -q 'eval_work\|worker_work' "$T/top" &&
+		ok "go tool pprof -tagfocus=phase=parse: parse_work" ||
+		fail "go tool pprof -tagfocus: $(cat "$T/goerr" "$T/top")"
+else
+	echo "note: go (Debian's golang-go) is not installed: go tool pprof -tags is not checked"
+fi
+
 # --label's refusals: a value without '=', and inputs that have no labels.
 printf 'main;parse_work 10\n' >"$T/a.folded"
 "$I" collapse --label phase "$T/mid.ifl" >/dev/null 2>"$T/err"

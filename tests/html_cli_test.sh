@@ -150,6 +150,15 @@ elif cmd == "hostile":
     for want in sys.argv[3:]:
         assert want in names, "lost: %r" % want
     print("inert")
+elif cmd == "where":
+    # A frame's module, file and line (the viewer's hover), by frame name.
+    raw, text, d = data(sys.argv[2])
+    contract(d)
+    st, f = d["strings"], d["frames"]
+    for k in ("module", "file"):
+        assert all(0 <= i < len(st) for i in f[k]), k
+    i = [st[n] for n in f["name"]].index(sys.argv[3])
+    print(st[f["module"][i]], st[f["file"][i]], f["line"][i])
 elif cmd == "diff":
     raw, text, d = data(sys.argv[2])
     contract(d)
@@ -213,6 +222,18 @@ want=$("$I" collapse --event cpu "$T/busy.ifl" | sum)
 "$I" html --event cpu --from 0.1 -o "$T/r.html" "$T/busy.ifl" 2>"$T/stderr" &&
 	[ "$(py range "$T/r.html" cpu 0 1000)" = "$("$I" collapse --event cpu --from 0.1 "$T/busy.ifl" | sum)" ] &&
 	ok "html --from" || fail "html --from: $(cat "$T/stderr")"
+
+# Frames of a dump carry their module, source file and line (tests/progs/threads has -g).
+"$I" record -q -e cpu -F 499 -o "$T/threads.ifl" -- "$B/tests/progs/threads" 0.2 >/dev/null 2>"$T/rec.err" ||
+	fail "record threads: $(cat "$T/rec.err")"
+"$I" html -o "$T/threads.html" "$T/threads.ifl" 2>"$T/stderr" || fail "html threads: $(cat "$T/stderr")"
+got=$(py where "$T/threads.html" spin_until 2>&1)
+case "$got" in
+*/tests/progs/threads\ *tests/progs/threads.c\ [1-9]*) ok "spin_until: module, file, line: $got" ;;
+*) fail "spin_until's module, file, line: $got" ;;
+esac
+got=$(py where "$T/busy.html" "$(sed -n '1s/;.*//p' "$T/busy.folded")" 2>&1) && ok "a root frame: '$got'" ||
+	fail "a root frame: $got"
 
 # Hostile names in folded input.
 printf 'main;</script><script>alert(1)</script> 5\nmain;<img src=x onerror=alert(2)>;x 3\n' >"$T/hostile.folded"

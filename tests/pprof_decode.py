@@ -6,11 +6,14 @@ Pyroscope and Parca rely on, and prints a summary.
 Checks: the string table starts with ""; every string is valid UTF-8 without control
 characters; ids of functions, locations and mappings run 1..N in order; every reference
 (location -> function, sample -> location, string indexes) resolves; every sample has one
-value per sample type; labels are pid/thread_id (numbers) and thread_name (a string).
+value per sample type; labels are pid/thread_id (numbers), thread_name and the program's own (strings); a
+location's mapping exists and holds its address.
 
 Prints "type/unit total" per sample type, "label KEY VALUES" and "function NAME SELF" for the
-first column with --self N, then "ok". Exits 1 with "bad: why" on the first failure.
-usage: pprof_decode.py FILE [--self N] [--column TYPE]
+first column with --self N, then "ok". With --lines, also "mapping FILE BUILD_ID" per mapping
+and per location line with a line number "line FUNCTION FILE:LINE" ("inline ..." for the
+frames inlined into the location's last line). Exits 1 with "bad: why" on the first failure.
+usage: pprof_decode.py FILE [--self N] [--column TYPE] [--lines]
 """
 import gzip
 import sys
@@ -80,8 +83,13 @@ def main():
     path = sys.argv[1]
     selfn = 0
     column = None
+    show_lines = False
     args = sys.argv[2:]
     while args:
+        if args[0] == "--lines":
+            show_lines = True
+            args = args[1:]
+            continue
         if args[0] == "--self":
             selfn = int(args[1])
             args = args[2:]
@@ -119,6 +127,8 @@ def main():
             for ff, _, vv in fields(v):
                 if ff == 1:
                     loc["id"] = vv
+                elif ff in (2, 3):
+                    loc[ff] = vv
                 elif ff == 4:
                     loc["lines"].append(dict((a, c) for a, _, c in fields(vv)))
             locations.append(loc)
@@ -157,6 +167,25 @@ def main():
         for ln in loc["lines"]:
             if not 1 <= ln.get(1, 0) <= len(functions):
                 bad("location %d names function %s" % (n, ln.get(1)))
+        m = loc.get(2, 0)
+        if m:
+            if not 1 <= m <= len(mappings):
+                bad("location %d names mapping %d" % (n, m))
+            mp = mappings[m - 1]
+            if not mp.get(2, 0) <= loc.get(3, 0) < mp.get(3, 0):
+                bad("location %d: address %#x outside its mapping" % (n, loc.get(3, 0)))
+    for mp in mappings:
+        if mp.get(3, 0) <= mp.get(2, 0):
+            bad("mapping %d: limit not above start" % mp.get(1))
+        if show_lines:
+            print("mapping %s %s" % (st(mp.get(5, 0)), st(mp.get(6, 0))))
+    # Source lines: "line FUNCTION FILE:LINE", the lines of inlined frames prefixed "inline".
+    for loc in locations if show_lines else []:
+        for k, ln in enumerate(loc["lines"]):
+            fn = functions[ln.get(1, 1) - 1]
+            if ln.get(2, 0):
+                print("%s %s %s:%d" % ("inline" if k + 1 < len(loc["lines"]) else "line",
+                                       st(fn.get(2, 0)), st(fn.get(4, 0)), ln[2]))
     for fn in functions:
         if not st(fn.get(2, 0)):
             bad("function %d has no name" % fn[1])
@@ -185,7 +214,10 @@ def main():
             elif key == "thread_name":
                 val = st(lab.get(2, 0))
             else:
-                bad("unexpected label " + key)
+                # the program's own labels (inflame_label(3)): strings
+                if 2 not in lab or 3 in lab:
+                    bad("label %s is not a string" % key)
+                val = st(lab.get(2, 0))
             labels.setdefault(key, set()).add(val)
     for n, t in zip(names, totals):
         print("%s %d" % (n, t))

@@ -92,6 +92,38 @@ check alloc-count allocs alloc_objects 1
 check live allocs inuse_space 1
 check live-count allocs inuse_objects 1
 
+# Frame metadata (tests/progs/threads is built with -g): the program's mapping with its
+# build-id, locations with source lines, and cpu_ns() inlined into spin_until() as two lines of
+# one location.
+$D "$T/threads.pb.gz" --lines >"$T/threads.lines" 2>&1 || fail "threads: --lines: $(cat "$T/threads.lines")"
+bid=$(readelf -n "$B/tests/progs/threads" 2>/dev/null | awk '/Build ID:/ { print $3 }')
+if [ -n "$bid" ]; then
+	grep -q "^mapping .*/tests/progs/threads $bid\$" "$T/threads.lines" &&
+		ok "threads: the program's mapping with its build-id" ||
+		fail "threads: no mapping with build-id $bid: $(grep '^mapping' "$T/threads.lines")"
+else
+	echo "note: readelf is missing: the build-id of the mapping is not compared"
+fi
+grep -q '^line spin_until .*tests/progs/threads\.c:[0-9][0-9]*$' "$T/threads.lines" &&
+	grep -q '^line worker .*tests/progs/threads\.c:[0-9][0-9]*$' "$T/threads.lines" &&
+	ok "threads: source lines of spin_until and worker" ||
+	fail "threads: source lines: $(cat "$T/threads.lines")"
+grep -q '^inline cpu_ns .*tests/progs/threads\.c:[0-9][0-9]*$' "$T/threads.lines" &&
+	ok "threads: cpu_ns inlined into spin_until, one location" ||
+	fail "threads: inline lines: $(cat "$T/threads.lines")"
+if [ -n "$GO" ]; then
+	$GO tool pprof -raw "$T/threads.pb.gz" >"$T/raw" 2>"$T/goerr" &&
+		grep -q "^ *[0-9]*: 0x[0-9a-f]* M=[0-9]* spin_until .*tests/progs/threads\.c:[0-9]" "$T/raw" &&
+		awk '/^Mappings/ { on = 1 } on' "$T/raw" | grep -q "/tests/progs/threads $bid" &&
+		grep -A1 ' cpu_ns .*threads\.c:' "$T/raw" | grep -q '^  *spin_until .*threads\.c:' &&
+		ok "go tool pprof -raw: addresses, mappings, build-id, file:line, inline frames" ||
+		fail "go tool pprof -raw: $(cat "$T/goerr" "$T/raw")"
+	$GO tool pprof -lines -top -nodecount=3 "$T/threads.pb.gz" >"$T/top" 2>"$T/goerr" &&
+		grep -q 'spin_until .*tests/progs/threads\.c:[0-9]' "$T/top" &&
+		ok "go tool pprof -lines: spin_until by file:line" ||
+		fail "go tool pprof -lines: $(cat "$T/goerr" "$T/top")"
+fi
+
 # --event keeps that event's types only.
 "$I" pprof --event wall "$T/threads.ifl" -o "$T/w.pb.gz" && $D "$T/w.pb.gz" >"$T/w.dec" &&
 	[ "$(grep -c '/' "$T/w.dec")" = 2 ] && grep -q '^wall/nanoseconds ' "$T/w.dec" &&

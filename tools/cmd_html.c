@@ -69,7 +69,7 @@ static char *default_title(const char *const *inputs, int n)
 
 int inflame_cmd_html(int argc, char **argv)
 {
-	struct inflame_load_opts lo = {.view = INFLAME_VIEW_DEFAULT_};
+	struct inflame_load_opts lo = {.view = INFLAME_VIEW_DEFAULT_, .frame_meta = 1};
 	struct inflame_loaded views = {0}, before = {0};
 	struct inflame_html_view hv[INFLAME_VIEW_DEFAULT_ + 1];
 	struct inflame_html_page page = {0};

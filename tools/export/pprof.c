@@ -3,8 +3,14 @@
  * index 0 being ""), the functions (one per distinct name, in order of first use), and the
  * samples, which are encoded as Profile.sample fields as soon as they are added, so memory
  * follows the encoded size rather than a tree of objects. Encoding then writes the declared
- * types, the buffered samples, one location per function, the functions, the string table
+ * types, the buffered samples, the mappings, the locations, the functions, the string table
  * and the scalars. Field numbers are those of profile.proto.
+ *
+ * Where the stack set carries frame metadata (inflame_stackset_meta()), a location is a
+ * frame together with the frames inlined into it at the same address (several lines, leaf
+ * first), found in a hash keyed by their function ids, with the address, a mapping (one per
+ * module and range) and line numbers; functions get their source file. Without metadata a
+ * location is one function, with no address.
  */
 #include "export/pprof.h"
 #include "export/protobuf.h"
@@ -34,12 +40,40 @@ enum {
 	LABEL_KEY = 1,
 	LABEL_STR = 2,
 	LABEL_NUM = 3,
+	PROFILE_MAPPING = 3,
+	MAPPING_ID = 1,
+	MAPPING_START = 2,
+	MAPPING_LIMIT = 3,
+	MAPPING_OFFSET = 4,
+	MAPPING_FILENAME = 5,
+	MAPPING_BUILD_ID = 6,
+	MAPPING_HAS_FUNCTIONS = 7,
+	MAPPING_HAS_FILENAMES = 8,
+	MAPPING_HAS_LINE_NUMBERS = 9,
+	MAPPING_HAS_INLINE_FRAMES = 10,
 	LOCATION_ID = 1,
+	LOCATION_MAPPING_ID = 2,
+	LOCATION_ADDRESS = 3,
 	LOCATION_LINE = 4,
 	LINE_FUNCTION_ID = 1,
+	LINE_LINE = 2,
 	FUNCTION_ID = 1,
 	FUNCTION_NAME = 2,
 	FUNCTION_SYSTEM_NAME = 3,
+	FUNCTION_FILENAME = 4,
+	FUNCTION_START_LINE = 5,
+};
+
+struct mapping {
+	uint64_t lo, hi, off;
+	uint64_t file, build_id; /* string indexes */
+	int has_lines;
+};
+
+/* A location: lines lines[first..first+n) of the line arrays, leaf first. */
+struct location {
+	uint64_t addr, mapping, hash;
+	size_t first, n;
 };
 
 struct inflame_pprof {
@@ -53,6 +87,16 @@ struct inflame_pprof {
 	uint64_t *fn_name;
 	size_t nfn, capfn;
 	uint64_t *fn_of_str; /* by string index: function id, 0 = none (capstr entries) */
+	uint64_t *fn_file;   /* by function: the source file's string index, 0 = none */
+	struct mapping *maps;
+	size_t nmaps, capmaps;
+	struct location *locs; /* id = position + 1 (1..N after the function-only ones) */
+	size_t nlocs, caplocs;
+	uint64_t *line_fn, *line_no; /* the lines of all locations */
+	size_t nlines, caplines;
+	uint32_t *loctab; /* open addressing: location index + 1 */
+	size_t loctab_size;
+	int has_meta; /* locations are those of locs[], not one per function */
 	/* declared types, as string indexes */
 	uint64_t type[INFLAME_PPROF_MAX_TYPES], unit[INFLAME_PPROF_MAX_TYPES];
 	size_t ntypes;
@@ -170,6 +214,12 @@ void inflame_pprof_free(struct inflame_pprof *p)
 	free(p->hash);
 	free(p->fn_name);
 	free(p->fn_of_str);
+	free(p->fn_file);
+	free(p->maps);
+	free(p->locs);
+	free(p->line_fn);
+	free(p->line_no);
+	free(p->loctab);
 	inflame_pb_free(&p->samples);
 	free(p);
 }
@@ -313,11 +363,194 @@ static uint64_t function_of(struct inflame_pprof *p, const char *name, size_t n)
 		if (!nf)
 			return 0;
 		p->fn_name = nf;
+		nf = realloc(p->fn_file, cap * sizeof(*nf));
+		if (!nf)
+			return 0;
+		p->fn_file = nf;
 		p->capfn = cap;
 	}
+	p->fn_file[p->nfn] = 0;
 	p->fn_name[p->nfn++] = s;
 	p->fn_of_str[s] = p->nfn;
 	return p->nfn;
+}
+
+static int grow_arr(void **a, size_t *cap, size_t need, size_t elem)
+{
+	size_t nc = *cap ? *cap : 64;
+	void *n;
+
+	if (need <= *cap)
+		return 0;
+	while (nc < need)
+		nc *= 2;
+	n = realloc(*a, nc * elem);
+	if (!n)
+		return -ENOMEM;
+	*a = n;
+	*cap = nc;
+	return 0;
+}
+
+/* The mapping id of a frame's module, 0 when it has none; UINT64_MAX when out of memory. */
+static uint64_t mapping_of(struct inflame_pprof *p, const struct inflame_frame_meta *m)
+{
+	struct mapping *mp;
+	uint64_t file;
+
+	if (!m->module[0] || m->map_hi <= m->map_lo)
+		return 0;
+	for (size_t i = 0; i < p->nmaps; i++)
+		if (p->maps[i].lo == m->map_lo && p->maps[i].hi == m->map_hi) {
+			if (m->line)
+				p->maps[i].has_lines = 1;
+			return i + 1;
+		}
+	file = intern_safe(p, m->module, strlen(m->module));
+	if (file == UINT64_MAX ||
+	    grow_arr((void **)&p->maps, &p->capmaps, p->nmaps + 1, sizeof(*p->maps)) < 0)
+		return UINT64_MAX;
+	mp = &p->maps[p->nmaps++];
+	mp->lo = m->map_lo;
+	mp->hi = m->map_hi;
+	mp->off = m->map_off;
+	mp->file = file;
+	mp->build_id = intern_safe(p, m->build_id, strlen(m->build_id));
+	mp->has_lines = m->line != 0;
+	if (mp->build_id == UINT64_MAX)
+		return UINT64_MAX;
+	return p->nmaps;
+}
+
+static uint64_t hash_ids(const uint64_t *v, size_t n, uint64_t addr)
+{
+	uint64_t h = addr * 0x9e3779b97f4a7c15ull + n;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ v[i]) * 0x100000001b3ull;
+	return h ^ (h >> 31);
+}
+
+/*
+ * The location of frames f[from..to) (root first: f[to - 1] the leaf-most, the others
+ * inlined callers... see below) with metadata. fns/lines: their function ids and line
+ * numbers, leaf first. Returns the location id, 0 when out of memory.
+ */
+static uint64_t location_of(struct inflame_pprof *p, const uint64_t *fns, const uint64_t *lines,
+			    size_t n, uint64_t addr, uint64_t mapping)
+{
+	uint64_t h = hash_ids(fns, n, addr);
+	size_t j;
+
+	if ((p->nlocs + 1) * 2 > p->loctab_size) {
+		size_t size = p->loctab_size ? p->loctab_size * 2 : 1024;
+		uint32_t *t = calloc(size, sizeof(*t));
+
+		if (!t)
+			return 0;
+		for (size_t i = 0; i < p->nlocs; i++) {
+			for (j = p->locs[i].hash & (size - 1); t[j]; j = (j + 1) & (size - 1))
+				;
+			t[j] = (uint32_t)i + 1;
+		}
+		free(p->loctab);
+		p->loctab = t;
+		p->loctab_size = size;
+	}
+	for (j = h & (p->loctab_size - 1); p->loctab[j]; j = (j + 1) & (p->loctab_size - 1)) {
+		const struct location *l = &p->locs[p->loctab[j] - 1];
+
+		if (l->hash == h && l->n == n && l->addr == addr &&
+		    !memcmp(p->line_fn + l->first, fns, n * sizeof(*fns)))
+			return p->loctab[j];
+	}
+	if (grow_arr((void **)&p->locs, &p->caplocs, p->nlocs + 1, sizeof(*p->locs)) < 0 ||
+	    grow_arr((void **)&p->line_fn, &p->caplines, p->nlines + n, sizeof(*p->line_fn)) < 0)
+		return 0;
+	{
+		size_t cap = p->caplines;
+		uint64_t *nl = realloc(p->line_no, cap * sizeof(*nl));
+
+		if (!nl)
+			return 0;
+		p->line_no = nl;
+	}
+	memcpy(p->line_fn + p->nlines, fns, n * sizeof(*fns));
+	memcpy(p->line_no + p->nlines, lines, n * sizeof(*lines));
+	p->locs[p->nlocs] = (struct location){
+	    .addr = addr, .mapping = mapping, .hash = h, .first = p->nlines, .n = n};
+	p->nlines += n;
+	p->loctab[j] = (uint32_t)++p->nlocs;
+	return p->nlocs;
+}
+
+/*
+ * Fills locs with the location ids of frames f[nroots..n) of a set with metadata, leaf first,
+ * and returns how many (0 with p->oom set when out of memory). A frame marked inlined joins
+ * the location of the frame after it (its caller); the location's lines are leaf first.
+ */
+static size_t meta_locations(struct inflame_pprof *p, const struct inflame_stackset *ss,
+			     const uint32_t *f, size_t n, size_t nroots, uint64_t *locs)
+{
+	uint64_t fns[64], lines[64];
+	size_t nl = 0, k = n;
+
+	while (k > nroots) {
+		/* The group: f[start..k) where every frame but f[start] (the outermost, the
+		 * real function) is inlined; walking down from the leaf, frames k-1, k-2... */
+		size_t ng = 0, start = k;
+
+		while (start > nroots) {
+			const struct inflame_frame_meta *m =
+			    inflame_stackset_meta(ss, f[start - 1]);
+
+			start--;
+			if (!m || !m->inlined || k - start >= 63 || start == nroots)
+				break;
+			/* an inlined frame: its caller is part of the same location */
+		}
+		for (size_t i = k; i-- > start;) {
+			size_t len;
+			const char *name = inflame_stackset_name(ss, f[i], &len);
+			const struct inflame_frame_meta *m = inflame_stackset_meta(ss, f[i]);
+			uint64_t fn = function_of(p, name, len);
+
+			if (!fn) {
+				p->oom = 1;
+				return 0;
+			}
+			if (m && m->file[0] && !p->fn_file[fn - 1]) {
+				uint64_t fs = intern_safe(p, m->file, strlen(m->file));
+
+				if (fs == UINT64_MAX) {
+					p->oom = 1;
+					return 0;
+				}
+				p->fn_file[fn - 1] = fs;
+			}
+			fns[ng] = fn;
+			lines[ng++] = m ? m->line : 0;
+		}
+		{
+			/* the address the innermost frame's metadata comes from, and its module */
+			const struct inflame_frame_meta *in = inflame_stackset_meta(ss, f[k - 1]);
+			uint64_t mapping = in ? mapping_of(p, in) : 0;
+			uint64_t id;
+
+			if (mapping == UINT64_MAX) {
+				p->oom = 1;
+				return 0;
+			}
+			id = location_of(p, fns, lines, ng, in ? in->addr : 0, mapping);
+			if (!id) {
+				p->oom = 1;
+				return 0;
+			}
+			locs[nl++] = id;
+		}
+		k = start;
+	}
+	return nl;
 }
 
 /* Splits a root frame "text-number" into its text and number; 0, or -1 when it has none. */
@@ -369,10 +602,26 @@ static void label_str(struct inflame_pprof *p, struct inflame_pb *lab, struct in
 	inflame_pb_msg(sample, SAMPLE_LABEL, lab);
 }
 
+static void label_kv(struct inflame_pprof *p, struct inflame_pb *lab, struct inflame_pb *sample,
+		     const char *key, size_t kn, const char *v, size_t vn)
+{
+	uint64_t k = intern_safe(p, key, kn), s = intern_safe(p, v, vn);
+
+	if (k == UINT64_MAX || s == UINT64_MAX) {
+		p->oom = 1;
+		return;
+	}
+	inflame_pb_reset(lab);
+	inflame_pb_uint(lab, LABEL_KEY, k);
+	inflame_pb_uint(lab, LABEL_STR, s);
+	inflame_pb_msg(sample, SAMPLE_LABEL, lab);
+}
+
 int inflame_pprof_add(struct inflame_pprof *p, const struct inflame_stackset *ss,
 		      const struct inflame_pprof_fill *fill)
 {
-	size_t nroots = (fill->pid_root ? 1 : 0) + (fill->thread_root ? 1 : 0);
+	size_t nroots =
+	    (fill->pid_root ? 1 : 0) + (fill->thread_root ? 1 : 0) + (fill->labels_root ? 1 : 0);
 	struct inflame_pb sample = {0}, lab = {0};
 	uint64_t *locs = NULL, values[INFLAME_PPROF_MAX_TYPES];
 	size_t caplocs = 0;
@@ -380,6 +629,11 @@ int inflame_pprof_add(struct inflame_pprof *p, const struct inflame_stackset *ss
 
 	if (fill->ncols > INFLAME_PPROF_MAX_TYPES)
 		return -EINVAL;
+	/* The first set decides how locations are made (sets of one export are loaded alike). */
+	if (!p->nsamples && inflame_stackset_count(ss) > 0)
+		for (uint32_t id = 0; id < inflame_stackset_nframes_total(ss) && !p->has_meta; id++)
+			if (inflame_stackset_meta(ss, id))
+				p->has_meta = 1;
 	for (size_t c = 0; c < fill->ncols; c++)
 		if (fill->col[c] < 0 || (size_t)fill->col[c] >= p->ntypes)
 			return -EINVAL;
@@ -402,7 +656,9 @@ int inflame_pprof_add(struct inflame_pprof *p, const struct inflame_stackset *ss
 			caplocs = n;
 		}
 		/* Leaf first, as profile.proto wants. */
-		for (size_t k = n; k-- > nroots;) {
+		if (p->has_meta)
+			nl = meta_locations(p, ss, f, n, nroots, locs);
+		for (size_t k = n; !p->has_meta && k-- > nroots;) {
 			size_t len;
 			const char *name = inflame_stackset_name(ss, f[k], &len);
 
@@ -424,6 +680,23 @@ int inflame_pprof_add(struct inflame_pprof *p, const struct inflame_stackset *ss
 			uint64_t num;
 			int is_pid = fill->pid_root && r == 0;
 
+			if (fill->labels_root && r == nroots - 1) {
+				/* "[labels]\nk=v\nk=v": a string label per pair */
+				const char *p0 = memchr(name, '\n', len), *end = name + len;
+
+				while (p0 && p0 < end) {
+					const char *kv = p0 + 1,
+						   *nx = memchr(kv, '\n', (size_t)(end - kv));
+					const char *e = nx ? nx : end,
+						   *eq = memchr(kv, '=', (size_t)(e - kv));
+
+					if (eq && eq > kv)
+						label_kv(p, &lab, &sample, kv, (size_t)(eq - kv),
+							 eq + 1, (size_t)(e - eq - 1));
+					p0 = nx;
+				}
+				continue;
+			}
 			if (split_tagged(name, len, &tl, &num) < 0)
 				continue;
 			if (is_pid) {
@@ -463,7 +736,38 @@ int inflame_pprof_encode(const struct inflame_pprof *p, uint8_t **out, size_t *l
 		value_type(&b, &m, PROFILE_SAMPLE_TYPE, p->type[i], p->unit[i]);
 	/* The buffered samples are whole fields already. */
 	inflame_pb_raw(&b, p->samples.d, p->samples.n);
-	for (size_t i = 0; i < p->nfn; i++) {
+	for (size_t i = 0; i < p->nmaps; i++) {
+		const struct mapping *mp = &p->maps[i];
+
+		inflame_pb_reset(&m);
+		inflame_pb_uint(&m, MAPPING_ID, i + 1);
+		inflame_pb_uint(&m, MAPPING_START, mp->lo);
+		inflame_pb_uint(&m, MAPPING_LIMIT, mp->hi);
+		inflame_pb_uint(&m, MAPPING_OFFSET, mp->off);
+		inflame_pb_uint(&m, MAPPING_FILENAME, mp->file);
+		inflame_pb_uint(&m, MAPPING_BUILD_ID, mp->build_id);
+		inflame_pb_uint(&m, MAPPING_HAS_FUNCTIONS, 1);
+		inflame_pb_uint(&m, MAPPING_HAS_FILENAMES, mp->has_lines);
+		inflame_pb_uint(&m, MAPPING_HAS_LINE_NUMBERS, mp->has_lines);
+		inflame_pb_uint(&m, MAPPING_HAS_INLINE_FRAMES, mp->has_lines);
+		inflame_pb_msg(&b, PROFILE_MAPPING, &m);
+	}
+	for (size_t i = 0; p->has_meta && i < p->nlocs; i++) {
+		const struct location *l = &p->locs[i];
+
+		inflame_pb_reset(&m);
+		inflame_pb_uint(&m, LOCATION_ID, i + 1);
+		inflame_pb_uint(&m, LOCATION_MAPPING_ID, l->mapping);
+		inflame_pb_uint(&m, LOCATION_ADDRESS, l->addr);
+		for (size_t k = 0; k < l->n; k++) {
+			inflame_pb_reset(&line);
+			inflame_pb_uint(&line, LINE_FUNCTION_ID, p->line_fn[l->first + k]);
+			inflame_pb_int(&line, LINE_LINE, (int64_t)p->line_no[l->first + k]);
+			inflame_pb_msg(&m, LOCATION_LINE, &line);
+		}
+		inflame_pb_msg(&b, PROFILE_LOCATION, &m);
+	}
+	for (size_t i = 0; !p->has_meta && i < p->nfn; i++) {
 		inflame_pb_reset(&line);
 		inflame_pb_uint(&line, LINE_FUNCTION_ID, i + 1);
 		inflame_pb_reset(&m);
@@ -476,6 +780,7 @@ int inflame_pprof_encode(const struct inflame_pprof *p, uint8_t **out, size_t *l
 		inflame_pb_uint(&m, FUNCTION_ID, i + 1);
 		inflame_pb_uint(&m, FUNCTION_NAME, p->fn_name[i]);
 		inflame_pb_uint(&m, FUNCTION_SYSTEM_NAME, p->fn_name[i]);
+		inflame_pb_uint(&m, FUNCTION_FILENAME, p->fn_file[i]);
 		inflame_pb_msg(&b, PROFILE_FUNCTION, &m);
 	}
 	for (size_t i = 0; i < p->nstr; i++)

@@ -6,10 +6,16 @@
  * value columns of its samples (a cpu view fills "samples" with its counts and "cpu" with its
  * counts times the period). Root frames that the loader added for the process ("comm-pid")
  * and the thread ("name-tid") become the labels pid, thread_id and thread_name instead of
- * frames. Every distinct function name is one function and one location (location id equals
- * function id), ids run 1..N in order of first use, and the string table starts with "".
- * Names are made valid UTF-8 without control characters (an invalid byte or a control
- * character becomes '?'), since Pyroscope's and Parca's decoders reject invalid UTF-8.
+ * frames, and the program's own labels (a "[labels]" root frame) become string labels.
+ *
+ * Every distinct function name is one function. Without frame metadata in the set, it is also
+ * one location (location id equals function id); with it (inflame_stackset_meta()), a
+ * location is a frame and the frames inlined into it (several lines, leaf first), with an
+ * address, a mapping (module, range, build-id) and line numbers. Since the stack set keys
+ * frames by name, a frame's address and line are those of the first address its name was
+ * seen at, not of each sample. Ids run 1..N in order of first use, and the string table
+ * starts with "". Names are made valid UTF-8 without control characters (an invalid byte or a
+ * control character becomes '?'), since Pyroscope's and Parca's decoders reject invalid UTF-8.
  */
 #ifndef INFLAME_PPROF_H
 #define INFLAME_PPROF_H
@@ -45,6 +51,7 @@ void inflame_pprof_time(struct inflame_pprof *p, int64_t time_nanos, int64_t dur
 struct inflame_pprof_fill {
 	int pid_root;	 /* the first frame of every stack is "comm-pid" */
 	int thread_root; /* the next one is "name-tid" */
+	int labels_root; /* the next one is "[labels]" then "\nKEY=VALUE" per label (label_root) */
 	size_t ncols;
 	int col[INFLAME_PPROF_MAX_TYPES];     /* the columns it fills */
 	int64_t mul[INFLAME_PPROF_MAX_TYPES]; /* each with count * mul */

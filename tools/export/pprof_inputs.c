@@ -207,6 +207,7 @@ int inflame_pprof_build(const char *const *inputs, int n, const struct inflame_l
 			struct inflame_load_opts o = *lo;
 
 			o.view = cl->view;
+			o.frame_meta = 1;
 			o.chain = NULL;
 			if (cl->view == INFLAME_VIEW_LIVE || cl->view == INFLAME_VIEW_LIVE_COUNT) {
 				if (!chain_lo.chain) {
@@ -227,9 +228,10 @@ int inflame_pprof_build(const char *const *inputs, int n, const struct inflame_l
 				if (is_dump[i] == (gr->bit == INFLAME_PPROF_G_TEXT))
 					continue;
 				if (is_dump[i]) {
-					o.pid = o.threads = 1;
-					fill.pid_root = fill.thread_root = 1;
+					o.pid = o.threads = o.label_root = 1;
+					fill.pid_root = fill.thread_root = fill.labels_root = 1;
 				} else {
+					o.label_root = 0;
 					o.pid = lo->pid;
 					o.threads = lo->threads;
 				}

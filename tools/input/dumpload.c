@@ -166,6 +166,8 @@ static void map_del(struct map *m, struct map_entry *e)
 /* One aggregated stack, in first-seen order. */
 struct agg {
 	uint64_t stack, tid, weight;
+	uint64_t labels; /* label_root: the label set's offset in lpool + 1, 0 for none */
+	uint64_t labels_len;
 };
 
 /* Count views add up, per sample, the number of allocations it stands for: weight / size
@@ -666,9 +668,20 @@ static int aggregate(struct loader *l, uint64_t stack, uint64_t tid, uint64_t we
 	uint64_t sample_tid = tid;
 	int added;
 
+	uint64_t labels = 0;
+	size_t len = 0;
+
 	if (!l->o->threads)
 		tid = 0;
-	e = map_get(&l->aggmap, stack, tid, &added);
+	if (l->o->label_root) {
+		uint64_t base = l->r.hdr.start_monotonic;
+		const char *set = labels_at(l, sample_tid, time > base ? time - base : 0, &len);
+
+		if (set)
+			labels = (uint64_t)(set - l->lpool) + 1;
+	}
+	/* (thread ids are below 2^32: the label set goes above them in the key) */
+	e = map_get(&l->aggmap, stack, tid | labels << 32, &added);
 	if (!e)
 		return -ENOMEM;
 	if (added) {
@@ -676,7 +689,7 @@ static int aggregate(struct loader *l, uint64_t stack, uint64_t tid, uint64_t we
 			return -ENOMEM;
 		e->v1 = l->naggs;
 		e->v2 = !stack || !map_find(&l->stacks, stack, 0);
-		l->aggs[l->naggs++] = (struct agg){stack, tid, 0};
+		l->aggs[l->naggs++] = (struct agg){stack, tid, 0, labels, len};
 	}
 	l->aggs[e->v1].weight += weight;
 	st->samples++;
@@ -894,9 +907,40 @@ static uint32_t intern_tagged(struct inflame_stackset *ss, const char *name, siz
 	return inflame_stackset_intern(ss, buf, (size_t)len);
 }
 
-/* The most frames one aggregate can have: process and thread roots, "[missing stack]" (or
- * "[empty stack]", "[inflame]"), and every address's names. */
-#define MAX_AGG_FRAMES (3 + (size_t)INFLAME_MAX_FRAMES * INFLAME_SYMBOLIZE_MAX_NAMES)
+/* The most frames one aggregate can have: process and thread roots, "[labels]", "[missing
+ * stack]" (or "[empty stack]", "[inflame]"), and every address's names. */
+#define MAX_AGG_FRAMES (4 + (size_t)INFLAME_MAX_FRAMES * INFLAME_SYMBOLIZE_MAX_NAMES)
+
+/* Records where the frame names[idx] of addr come from, once per frame id (frame_meta). */
+static int frame_meta(struct loader *l, struct inflame_stackset *ss, uint32_t id, uint64_t addr,
+		      int is_return, int idx)
+{
+	struct inflame_symbolize_where w;
+	struct inflame_frame_meta m;
+	char bid[2 * 64 + 1];
+	size_t nb;
+
+	if (id == UINT32_MAX || inflame_stackset_meta(ss, id))
+		return 0;
+	if (inflame_symbolize_where(l->sym, addr, is_return, idx, &w) < 0)
+		return 0;
+	nb = w.build_id_len > 64 ? 64 : w.build_id_len;
+	for (size_t i = 0; i < nb; i++)
+		snprintf(bid + 2 * i, 3, "%02x", w.build_id[i]);
+	bid[2 * nb] = '\0';
+	m = (struct inflame_frame_meta){
+	    .module = w.module,
+	    .build_id = bid,
+	    .map_lo = w.lo,
+	    .map_hi = w.hi,
+	    .map_off = w.lo >= w.base ? w.lo - w.base : 0,
+	    .addr = is_return && addr > 0 ? addr - 1 : addr,
+	    .file = w.file,
+	    .line = w.line,
+	    .inlined = w.inlined,
+	};
+	return inflame_stackset_set_meta(ss, id, &m);
+}
 
 /* Symbolizes aggregate a into frames (root first); *n receives the count. Returns 0 or a
  * negative errno. */
@@ -917,6 +961,25 @@ static int agg_frames(struct loader *l, struct inflame_stackset *ss, const struc
 		else
 			frames[n++] = intern_tagged(ss, comm, strlen(comm), a->tid);
 	}
+	if (l->o->label_root) {
+		char buf[1024];
+		size_t bl = 8;
+
+		memcpy(buf, "[labels]", 8);
+		if (a->labels) {
+			const char *set = l->lpool + a->labels - 1, *p = set;
+			for (; p < set + a->labels_len; p += strlen(p) + 1) {
+				size_t pl = strlen(p);
+
+				if (bl + 1 + pl > sizeof(buf))
+					break;
+				buf[bl++] = '\n';
+				memcpy(buf + bl, p, pl);
+				bl += pl;
+			}
+		}
+		frames[n++] = inflame_stackset_intern(ss, buf, bl);
+	}
 	if (!se)
 		frames[n++] = inflame_stackset_intern(ss, "[missing stack]", 15);
 	roots = n;
@@ -929,8 +992,21 @@ static int agg_frames(struct loader *l, struct inflame_stackset *ss, const struc
 			return nn;
 		/* Names come innermost first: the outermost (the real function) is the caller of
 		 * the inlined ones. */
-		for (int j = nn; j-- > 0;)
+		for (int j = nn; j-- > 0;) {
 			frames[n++] = inflame_stackset_intern(ss, names[j], strlen(names[j]));
+			if (l->o->frame_meta) {
+				int err = frame_meta(l, ss, frames[n - 1], l->addrs[se->v1 + k],
+						     k != 0, j);
+
+				if (err < 0)
+					return err;
+				/* (names[] may have moved: the lookup runs the cache again) */
+				nn = inflame_symbolize_addr(l->sym, l->addrs[se->v1 + k], k != 0,
+							    names);
+				if (nn < 0)
+					return nn;
+			}
+		}
 	}
 	/* No frame of the program's: none recorded, or only the profiler's own (a wall sample
 	 * that found the thread in inflame's code), which the symbolizer leaves out. */
@@ -992,7 +1068,7 @@ static int emit_profiler(struct loader *l, struct inflame_stackset *ss, enum inf
 	for (size_t i = 0; i < l->cov.n; i++) {
 		const struct inflame_coverage_thread *t = &l->cov.t[i];
 		uint64_t w = view == INFLAME_VIEW_CPU ? t->self_cpu : t->self_wall;
-		uint32_t frames[3];
+		uint32_t frames[4];
 		size_t n = 0;
 
 		if (!w || !inflame_load_keeps_tid(l->o, (long)t->tid))
@@ -1005,6 +1081,8 @@ static int emit_profiler(struct loader *l, struct inflame_stackset *ss, enum inf
 			frames[n++] = nm ? intern_tagged(ss, nm, strlen(nm), t->tid)
 					 : intern_tagged(ss, comm, strlen(comm), t->tid);
 		}
+		if (l->o->label_root)
+			frames[n++] = inflame_stackset_intern(ss, "[labels]", 8);
 		frames[n++] = inflame_stackset_intern(ss, "[inflame]", 9);
 		for (size_t k = 0; k < n; k++)
 			if (frames[k] == UINT32_MAX)

@@ -72,6 +72,13 @@ struct inflame_load_opts {
 	/* dumps, into a stack set that is not ordered: every sample kept (timeline.h), with the
 	 * index of its stack in the set */
 	struct inflame_timeline *timeline;
+	/* dumps: record each frame's module, address and source line in the stack set
+	 * (inflame_stackset_meta()); off by default, as it costs a debug lookup per frame */
+	int frame_meta;
+	/* dumps, cpu/wall/alloc views: a root frame after the thread's, "[labels]" followed by
+	 * "\nKEY=VALUE" for each label the thread had at the sample's time (inflame_label(3));
+	 * for pprof's sample labels */
+	int label_root;
 };
 
 /* Whether the options keep the samples of thread tid (--tid). */

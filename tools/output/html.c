@@ -7,10 +7,11 @@
  * so a node means the same call path in every view. Each view lists its distinct stacks as leaf
  * nodes with weights and, when it has a timeline, every sample in time order: leaf node,
  * weight, time (delta-encoded from the previous sample), thread, and the free time of
- * allocations. Threads are those of all timelines, merged by process and thread id. Dumps
- * carry no module, file or line per frame name yet: those arrays are all "" and 0. Every
- * integer array is written compact ({"n":N,"zv":base64 of zigzag varints}, see the doc),
- * and the tree's parents as parent_delta (node minus parent, mostly 1).
+ * allocations. Threads are those of all timelines, merged by process and thread id. A frame's
+ * module, file and line come from the stack sets' frame metadata (inflame_stackset_meta(), the
+ * first set that has any for the name), else "" and 0. Every integer array is written compact
+ * ({"n":N,"zv":base64 of zigzag varints}, see the doc), and the tree's parents as parent_delta
+ * (node minus parent, mostly 1).
  *
  * Memory: a hash table of names, the node arrays (two integers per call path), and per view
  * an array that maps each stack to its node; the tree is built by sorting the stacks
@@ -67,7 +68,10 @@ struct page {
 	/* Frames: string index of each (frames are distinct names). */
 	uint32_t *frame_str;
 	size_t nframes, frame_cap;
-	uint32_t *frame_of_str; /* string index -> frame + 1 */
+	uint32_t *frame_of_str;			      /* string index -> frame + 1 */
+	const struct inflame_frame_meta **frame_meta; /* by frame, NULL when unknown */
+	size_t frame_meta_cap;
+	uint32_t *frame_module, *frame_file; /* string indexes, made before writing */
 	size_t frame_of_str_cap;
 
 	/* Nodes. */
@@ -129,7 +133,8 @@ static uint32_t intern(struct page *p, const char *s, size_t n)
 }
 
 /* The frame of name s; UINT32_MAX when out of memory. */
-static uint32_t frame_of(struct page *p, const char *s, size_t n)
+static uint32_t frame_of(struct page *p, const char *s, size_t n,
+			 const struct inflame_frame_meta *m)
 {
 	uint32_t si = intern(p, s, n);
 	size_t old = p->frame_of_str_cap;
@@ -143,9 +148,15 @@ static uint32_t frame_of(struct page *p, const char *s, size_t n)
 		if (grow((void **)&p->frame_str, &p->frame_cap, p->nframes + 1,
 			 sizeof(*p->frame_str)) < 0)
 			return UINT32_MAX;
+		if (grow((void **)&p->frame_meta, &p->frame_meta_cap, p->nframes + 1,
+			 sizeof(*p->frame_meta)) < 0)
+			return UINT32_MAX;
+		p->frame_meta[p->nframes] = NULL;
 		p->frame_str[p->nframes++] = si;
 		p->frame_of_str[si] = (uint32_t)p->nframes;
 	}
+	if (m && !p->frame_meta[p->frame_of_str[si] - 1])
+		p->frame_meta[p->frame_of_str[si] - 1] = m;
 	return p->frame_of_str[si] - 1;
 }
 
@@ -208,7 +219,8 @@ static int build_tree(struct page *p, const struct inflame_stackset *const *sets
 			size_t len;
 			const char *name = inflame_stackset_name(sets[s], (uint32_t)i, &len);
 
-			fmaps[s][i] = frame_of(p, name, len);
+			fmaps[s][i] =
+			    frame_of(p, name, len, inflame_stackset_meta(sets[s], (uint32_t)i));
 			if (fmaps[s][i] == UINT32_MAX)
 				goto out;
 		}
@@ -379,6 +391,9 @@ static void page_free(struct page *p)
 	free(p->str_len);
 	free(p->str_hash);
 	free(p->frame_str);
+	free(p->frame_meta);
+	free(p->frame_module);
+	free(p->frame_file);
 	free(p->frame_of_str);
 	free(p->parent);
 	free(p->frame);
@@ -502,6 +517,20 @@ static int write_data(struct inflame_json *j, const struct inflame_html_page *pg
 	if (build_tree(&p, sets, pg->nviews + (pg->base ? 1 : 0), nodes) < 0)
 		goto out;
 	base_nodes = pg->base ? nodes[pg->nviews] : NULL;
+	p.frame_module = calloc(p.nframes + 1, sizeof(*p.frame_module));
+	p.frame_file = calloc(p.nframes + 1, sizeof(*p.frame_file));
+	if (!p.frame_module || !p.frame_file)
+		goto out;
+	for (size_t i = 0; i < p.nframes; i++) {
+		const struct inflame_frame_meta *m = p.frame_meta[i];
+
+		if (!m)
+			continue;
+		p.frame_module[i] = intern(&p, m->module, strlen(m->module));
+		p.frame_file[i] = intern(&p, m->file, strlen(m->file));
+		if (p.frame_module[i] == UINT32_MAX || p.frame_file[i] == UINT32_MAX)
+			goto out;
+	}
 	for (size_t v = 0; v < pg->nviews; v++) {
 		const struct inflame_timeline *tl = pg->views[v].tl;
 
@@ -530,14 +559,18 @@ static int write_data(struct inflame_json *j, const struct inflame_html_page *pg
 	}
 	inflame_json_lit(j, "],\"frames\":{");
 	u32_array(j, "name", p.frame_str, p.nframes);
-	/* No module, file or line per name yet: "" and 0 for all. */
 	for (int k = 0; k < 3; k++) {
 		struct zv z;
 
 		inflame_json_raw(j, ",", 1);
 		zv_begin(&z, j, k == 0 ? "module" : k == 1 ? "file" : "line", p.nframes);
-		for (size_t i = 0; i < p.nframes; i++)
-			zv_put(&z, 0);
+		for (size_t i = 0; i < p.nframes; i++) {
+			const struct inflame_frame_meta *m = p.frame_meta[i];
+
+			zv_put(&z, k == 0   ? p.frame_module[i]
+				   : k == 1 ? p.frame_file[i]
+					    : (m ? m->line : 0));
+		}
 		zv_end(&z);
 	}
 	/* Parents as node index minus parent index (mostly 1 in depth-first order); root: 0. */

@@ -1014,6 +1014,92 @@ int inflame_symbolize_addr(struct inflame_symbolizer *s, uint64_t addr, int is_r
 	return (int)slot->n;
 }
 
+/* The file and line of a line-table entry, or of a DIE's call site attributes. */
+static void src_of_line(Dwfl_Line *ln, struct inflame_symbolize_where *out)
+{
+	int line = 0;
+	const char *f = ln ? dwfl_lineinfo(ln, NULL, &line, NULL, NULL, NULL) : NULL;
+
+	if (f && line > 0) {
+		out->file = f;
+		out->line = (uint64_t)line;
+	}
+}
+
+static void src_of_call(Dwarf_Die *cu, Dwarf_Die *die, struct inflame_symbolize_where *out)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Word fileno = 0, line = 0;
+	Dwarf_Files *files;
+	size_t nfiles;
+	const char *f;
+
+	if (dwarf_formudata(dwarf_attr(die, DW_AT_call_file, &attr), &fileno) != 0 ||
+	    dwarf_formudata(dwarf_attr(die, DW_AT_call_line, &attr), &line) != 0 || !line)
+		return;
+	if (dwarf_getsrcfiles(cu, &files, &nfiles) != 0 || fileno >= nfiles)
+		return;
+	f = dwarf_filesrc(files, fileno, NULL, NULL);
+	if (f) {
+		out->file = f;
+		out->line = line;
+	}
+}
+
+int inflame_symbolize_where(struct inflame_symbolizer *s, uint64_t addr, int is_return, int idx,
+			    struct inflame_symbolize_where *out)
+{
+	const char *names[INFLAME_SYMBOLIZE_MAX_NAMES];
+	int n = inflame_symbolize_addr(s, addr, is_return, names);
+	struct module *m;
+
+	memset(out, 0, sizeof(*out));
+	out->module = out->file = "";
+	if (n < 0)
+		return n;
+	if (idx < 0 || idx >= n)
+		return -ENOENT;
+	if (is_return && addr > 0)
+		addr--;
+	out->inlined = idx < n - 1;
+	m = find_module(s, addr);
+	if (!m)
+		return 0;
+	out->module = m->path;
+	out->base = m->base;
+	out->lo = m->lo;
+	out->hi = m->hi;
+	out->build_id = m->build_id;
+	out->build_id_len = m->build_id_len;
+	if (m->state != MOD_OPEN)
+		return 0;
+	if (idx == 0) {
+		src_of_line(dwfl_module_getsrc(m->mod, addr), out);
+	} else if (s->inlines) {
+		/* names[idx] is the caller of names[idx - 1]: the call site of the idx-th
+		 * inlined scope, innermost first (as add_inlines() counted them). */
+		Dwarf_Die *cudie, *scopes = NULL;
+		Dwarf_Addr bias;
+		int nscopes, seen = 0;
+
+		cudie = dwfl_module_addrdie(m->mod, addr, &bias);
+		if (!cudie)
+			return 0;
+		nscopes = dwarf_getscopes(cudie, addr - bias, &scopes);
+		for (int i = 0; i < nscopes; i++) {
+			if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine ||
+			    !inline_name(&scopes[i]))
+				continue;
+			if (++seen == idx) {
+				src_of_call(cudie, &scopes[i], out);
+				break;
+			}
+		}
+		free(scopes);
+	}
+	return 0;
+}
+
 uint64_t inflame_symbolize_mismatches(const struct inflame_symbolizer *s)
 {
 	return s->nstale;

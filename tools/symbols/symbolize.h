@@ -64,6 +64,27 @@ int inflame_symbolize_add_jit(struct inflame_symbolizer *s, uint64_t start, uint
 int inflame_symbolize_addr(struct inflame_symbolizer *s, uint64_t addr, int is_return,
 			   const char **names);
 
+/* Where one name of an address comes from (inflame_symbolize_where()). Strings point into the
+ * symbolizer (valid until it is freed) or are "". */
+struct inflame_symbolize_where {
+	const char *module;	 /* the module's recorded path, "" when in none */
+	uint64_t base, lo, hi;	 /* its load bias and executable range */
+	const uint8_t *build_id; /* recorded build-id bytes */
+	size_t build_id_len;
+	const char *file; /* the source file of the line, "" when unknown */
+	uint64_t line;	  /* 0 when unknown */
+	int inlined;	  /* this name is inlined into the next (outer) one at that address */
+};
+
+/*
+ * Describes names[idx] of inflame_symbolize_addr(s, addr, is_return, names) (same addr and
+ * is_return): its module and, from the debug information, the source line executing in that
+ * function (for an inlined function's caller, the line of the call). Not cached: meant for once
+ * per distinct frame. Returns 0, or -ENOENT when idx is out of range.
+ */
+int inflame_symbolize_where(struct inflame_symbolizer *s, uint64_t addr, int is_return, int idx,
+			    struct inflame_symbolize_where *out);
+
 /*
  * Stale modules: those whose file at the recorded path has a build-id other than the one
  * recorded, and for which no file with the recorded build-id was found in the debug

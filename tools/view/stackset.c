@@ -12,7 +12,8 @@
  *
  * Baseline counts of differential sets live in a separate array indexed by the order in which
  * records were made (kept in each record, so that sorting needs not move them), allocated on
- * the first differential add.
+ * the first differential add. Frame metadata (module, address, source line) lives in another
+ * array by frame id, also made on first use, its strings each malloc'ed.
  */
 #include "view/stackset.h"
 
@@ -59,6 +60,10 @@ struct inflame_stackset {
 	uint64_t *bases; /* by rec idx; NULL until the first differential add */
 	size_t bases_cap;
 	uint64_t base_total;
+
+	struct inflame_frame_meta *meta; /* by frame id; NULL until the first set_meta */
+	unsigned char *has_meta;
+	size_t meta_cap;
 };
 
 static uint64_t hash_bytes(const void *p, size_t n)
@@ -141,6 +146,15 @@ void inflame_stackset_free(struct inflame_stackset *ss)
 {
 	if (!ss)
 		return;
+	for (size_t i = 0; i < ss->meta_cap; i++) {
+		if (!ss->has_meta[i])
+			continue;
+		free((char *)ss->meta[i].module);
+		free((char *)ss->meta[i].build_id);
+		free((char *)ss->meta[i].file);
+	}
+	free(ss->meta);
+	free(ss->has_meta);
 	free(ss->pool);
 	free(ss->names);
 	free(ss->ntab);
@@ -502,4 +516,52 @@ void inflame_stackset_sort(struct inflame_stackset *ss)
 	memset(ss->stab, 0, ss->stab_size * sizeof(*ss->stab));
 	for (size_t r = 0; r < ss->nrecs; r++)
 		stab_put(ss, ss->stab, ss->stab_size, r);
+}
+
+int inflame_stackset_set_meta(struct inflame_stackset *ss, uint32_t id,
+			      const struct inflame_frame_meta *m)
+{
+	struct inflame_frame_meta *d;
+
+	if (id >= ss->nnames)
+		return -EINVAL;
+	if (id >= ss->meta_cap) {
+		size_t cap = ss->meta_cap ? ss->meta_cap : 256;
+		struct inflame_frame_meta *nm;
+		unsigned char *nh;
+
+		while (cap <= id)
+			cap *= 2;
+		nm = realloc(ss->meta, cap * sizeof(*nm));
+		if (!nm)
+			return -ENOMEM;
+		ss->meta = nm;
+		nh = realloc(ss->has_meta, cap);
+		if (!nh)
+			return -ENOMEM;
+		memset(nh + ss->meta_cap, 0, cap - ss->meta_cap);
+		ss->has_meta = nh;
+		ss->meta_cap = cap;
+	}
+	if (ss->has_meta[id])
+		return 0;
+	d = &ss->meta[id];
+	*d = *m;
+	d->module = strdup(m->module ? m->module : "");
+	d->build_id = strdup(m->build_id ? m->build_id : "");
+	d->file = strdup(m->file ? m->file : "");
+	if (!d->module || !d->build_id || !d->file) {
+		free((char *)d->module);
+		free((char *)d->build_id);
+		free((char *)d->file);
+		return -ENOMEM;
+	}
+	ss->has_meta[id] = 1;
+	return 0;
+}
+
+const struct inflame_frame_meta *inflame_stackset_meta(const struct inflame_stackset *ss,
+						       uint32_t id)
+{
+	return id < ss->meta_cap && ss->has_meta[id] ? &ss->meta[id] : NULL;
 }

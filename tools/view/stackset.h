@@ -45,6 +45,28 @@ uint32_t inflame_stackset_intern(struct inflame_stackset *ss, const char *name, 
 const char *inflame_stackset_name(const struct inflame_stackset *ss, uint32_t id, size_t *len);
 size_t inflame_stackset_nframes_total(const struct inflame_stackset *ss); /* distinct names */
 
+/*
+ * Optional metadata of a frame id, where a loader knows it (dumps, when asked with
+ * inflame_load_opts.frame_meta): the module, the address the name was first seen at, and
+ * the source line. Kept in a side array made on the first inflame_stackset_set_meta(), so a
+ * set that never gets any uses no memory for it. Strings are copied.
+ */
+struct inflame_frame_meta {
+	const char *module;		  /* path of the module, "" when unknown */
+	const char *build_id;		  /* hex, "" when unknown */
+	uint64_t map_lo, map_hi, map_off; /* the module's executable range, file offset of lo */
+	uint64_t addr;	  /* run-time address (call site for callers), 0 when unknown */
+	const char *file; /* source file, "" when unknown */
+	uint64_t line;	  /* 0 when unknown */
+	int inlined;	  /* inlined into the frame after it (its caller) at the same address */
+};
+/* Sets the metadata of frame id (first set wins). Returns 0, -ENOMEM or -EINVAL. */
+int inflame_stackset_set_meta(struct inflame_stackset *ss, uint32_t id,
+			      const struct inflame_frame_meta *m);
+/* The metadata of frame id, or NULL when none was set. */
+const struct inflame_frame_meta *inflame_stackset_meta(const struct inflame_stackset *ss,
+						       uint32_t id);
+
 /* Adds count to the stack frames[0..n) (root first). Returns 0 or -ENOMEM. n may be 0. */
 int inflame_stackset_add(struct inflame_stackset *ss, const uint32_t *frames, size_t n,
 			 uint64_t count);
