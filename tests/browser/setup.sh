@@ -2,7 +2,8 @@
 # Installs what the browser test needs and prints the directory holding node_modules:
 # Debian's chromium (when missing and we are root) and playwright-core from npm, into
 # $INFLAME_BROWSER_DIR (default: tests/browser/node in the build tree). Quick when both are
-# already there. Exits 77 with a reason on stderr when something cannot be installed.
+# already there. Several may run at once. Exits 77 with a reason on stderr when something
+# cannot be installed.
 set -u
 B=${INFLAME_BUILDDIR:-.}
 DIR=${INFLAME_BROWSER_DIR:-$B/tests/browser/node}
@@ -23,12 +24,21 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 	echo "setup: node and npm are needed to drive the browser" >&2
 	exit 77
 fi
-if [ ! -f "$DIR/node_modules/playwright-core/package.json" ]; then
-	mkdir -p "$DIR" || exit 77
+# The browser tests run at once under `make -j2 check`: one installs while the others wait for
+# it (a lock on the directory), and the install counts as done once npm has finished (a marker
+# written after it, not the package.json npm writes first).
+mkdir -p "$DIR" || exit 77
+exec 9> "$DIR/.install-lock" || exit 77
+if command -v flock >/dev/null 2>&1; then
+	flock 9 || exit 77
+fi
+if [ ! -f "$DIR/.installed" ] || [ ! -f "$DIR/node_modules/playwright-core/package.json" ]; then
 	echo "setup: installing playwright-core into $DIR" >&2
 	if ! npm install --prefix "$DIR" --no-audit --no-fund --loglevel=error playwright-core >&2; then
 		echo "setup: npm install playwright-core failed" >&2
 		exit 77
 	fi
+	: > "$DIR/.installed"
 fi
+exec 9>&-
 echo "$DIR"

@@ -18,6 +18,10 @@
 # In full mode it also reports stack quality per unwinder: the share of cpu samples whose stack
 # reaches the program's start (main, _start, __libc_start_main, __libc_start_call_main) or a
 # thread's (start_thread, clone3, clone).
+# Full mode adds perl, node with its JIT perf map (JS frames must be named), gcc, make -j2 of a
+# small tree, python3 run by the user nobody (the unprivileged path, when run as root), and the
+# outputs of one dump: pprof (read back by `go tool pprof` when go is installed), speedscope
+# JSON (every frame index in range) and the html page.
 # Missing programs are skipped with a message. Exit status 0 = pass, 77 = nothing ran, 1 = fail.
 set -u
 B=${INFLAME_BUILDDIR:-.}
@@ -182,6 +186,86 @@ run() {
 	fi
 }
 
+# outputs DIR: the dumps in DIR become a pprof profile (read back by go tool pprof when go is
+# installed), speedscope JSON (parsed; every sample's frames in range) and an html page.
+outputs() {
+	o="$work/outputs"
+	mkdir -p "$o"
+	ran=$((ran + 1))
+	msg="outputs:"
+	if "$INFLAME" pprof "$1"/p.* > "$o/p.pb.gz" 2> "$o/err"; then
+		if command -v go >/dev/null 2>&1; then
+			if HOME=$o GOCACHE=$o/gocache go tool pprof -top "$o/p.pb.gz" \
+				> "$o/top" 2>&1 && grep -q 'flat%' "$o/top"; then
+				msg="$msg pprof read by go tool pprof,"
+			else
+				fail "outputs: go tool pprof cannot read the profile: $(head -2 "$o/top" | tr '\n' ' ')"
+			fi
+		else
+			msg="$msg pprof written (go missing),"
+		fi
+	else
+		fail "outputs: inflame pprof failed: $(head -1 "$o/err")"
+	fi
+	if "$INFLAME" speedscope -o "$o/s.json" "$1"/p.* 2> "$o/err"; then
+		if [ -n "$py" ] && ! "$py" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+n = len(d["shared"]["frames"])
+assert d["profiles"], "no profiles"
+for p in d["profiles"]:
+    assert len(p["samples"]) == len(p["weights"]), "samples and weights differ in length"
+    assert all(0 <= i < n for s in p["samples"] for i in s), "frame index out of range"' \
+			"$o/s.json" 2> "$o/err"; then
+			fail "outputs: speedscope JSON invalid: $(tail -1 "$o/err")"
+		else
+			msg="$msg speedscope JSON valid,"
+		fi
+	else
+		fail "outputs: inflame speedscope failed: $(head -1 "$o/err")"
+	fi
+	if "$INFLAME" html -o "$o/p.html" "$1"/p.* 2> "$o/err" &&
+		grep -q 'id="inflame-data"' "$o/p.html"; then
+		say "$msg html written"
+	else
+		fail "outputs: inflame html failed: $(head -1 "$o/err")"
+	fi
+}
+
+# nobody: as the user nobody (when run as root), python3 under `inflame record` gives the
+# plain run's output and a complete dump with no drops and its thread's coverage reported.
+nobody() {
+	if [ "$(id -u)" != 0 ] || ! command -v runuser >/dev/null 2>&1 ||
+		! runuser -u nobody -- test -x "$INFLAME" 2>/dev/null; then
+		say "skip: nobody (needs root, runuser and a build tree nobody can read)"
+		return
+	fi
+	d="$work/nobody"
+	mkdir -p "$d"
+	chmod 711 "$work" # mktemp made it private: nobody may pass through it
+	chmod 777 "$d"
+	ran=$((ran + 1))
+	c="$py -c 'print(sum(i * i % 7 for i in range(3000000)))'"
+	(cd "$d" && runuser -u nobody -- sh -c "$c" > "$d/plain.out" 2> "$d/plain.err")
+	plain_rc=$?
+	(cd "$d" && runuser -u nobody -- "$INFLAME" record -q -o "$d/p.%p.ifl" -- sh -c "$c" \
+		> "$d/prof.out" 2> "$d/prof.err")
+	prof_rc=$?
+	[ "$plain_rc" = "$prof_rc" ] || fail "nobody: exit status $prof_rc profiled, $plain_rc plain"
+	cmp -s "$d/plain.out" "$d/prof.out" || fail "nobody: standard output differs"
+	cmp -s "$d/plain.err" "$d/prof.err" || fail "nobody: standard error differs"
+	: > "$d/infos"
+	for f in "$d"/p.*; do
+		[ -e "$f" ] || { fail "nobody: no dump"; return; }
+		"$INFLAME" info "$f" >> "$d/infos" 2>&1 || fail "nobody: $f unreadable"
+	done
+	grep -q '^status: *complete' "$d/infos" || fail "nobody: a dump is not complete"
+	grep '^drops' "$d/infos" | grep -qv 'ring 0, stack table 0, threads 0' &&
+		fail "nobody: $(grep '^drops' "$d/infos" | head -1)"
+	set -- $(coverage "$d/infos")
+	awk -v c="$1" 'BEGIN { exit !(c < 90) }' && fail "nobody: coverage $1%"
+	say "nobody: same output and status, complete dumps, no drops, coverage $1% or more ($2 threads)"
+}
+
 have() { command -v "$1" >/dev/null 2>&1 || { say "skip: $1 not installed"; return 1; }; }
 
 now() { date +%s.%N; }
@@ -269,6 +353,36 @@ print(hashlib.sha256(s.encode()).hexdigest(), sum(len(v) for v in json.loads(s).
 	fi
 	if have sqlite3; then
 		run sqlite3 1 "sqlite3 :memory: 'CREATE TABLE t(a, b); WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 300000) INSERT INTO t SELECT x, x * 7919 % 1000 FROM c; CREATE INDEX i ON t(b); SELECT b, count(*), sum(a) FROM t GROUP BY b ORDER BY 3 DESC LIMIT 3;'"
+	fi
+	if have perl; then
+		run perl 1 "perl -e 'my (\$s, %h) = (0); for my \$i (1 .. 1500000) { \$s += \$i % 7; \$h{\$i % 1000} .= \"x\" if \$i % 3 == 0 } print \"\$s \", length(\$h{5}), \"\\n\"'"
+	fi
+	# node writes /tmp/perf-PID.map (--perf-basic-prof): inflame names its JIT code from it.
+	if have node; then
+		cat > "$work/fib.js" <<'EOF'
+function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+let s = 0;
+for (let i = 0; i < 3; i++) s += fib(27);
+console.log(s);
+EOF
+		run node 0 'node --perf-basic-prof fib.js & p=$!; wait $p; r=$?; rm -f /tmp/perf-$p.map; exit $r'
+		grep -q '^jit: *[1-9][0-9]* perf map entries' "$work/node/infos" ||
+			fail "node: no perf map entries in the dump: $(grep -h '^jit' "$work/node/infos")"
+		"$INFLAME" report --event cpu -n 5 "$work"/node/dumps/p.* 2>/dev/null |
+			grep -q ' JS:[*~^]*fib ' || fail "node: fib is not among the hottest JS functions"
+	fi
+	if have gcc && have make; then
+		mkdir -p "$work/tree"
+		for i in 1 2 3 4 5 6; do
+			printf '#include <stdio.h>\n#include <stdlib.h>\nstatic int c%d(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }\nint f%d(int *v, int n) { qsort(v, n, sizeof *v, c%d); printf("%%d\\n", v[0]); return v[n - 1]; }\n' \
+				"$i" "$i" "$i" > "$work/tree/f$i.c"
+		done
+		printf 'OBJS = f1.o f2.o f3.o f4.o f5.o f6.o\nall: $(OBJS)\n%%.o: %%.c\n\tgcc -O2 -c $< -o $@\n' > "$work/tree/Makefile"
+		run make 0 'rm -f tree/*.o; make -s -j2 -C tree; echo made $(ls tree/*.o | wc -l)'
+	fi
+	if [ -n "$py" ]; then
+		outputs "$work/python3/dumps"
+		nobody
 	fi
 fi
 [ "$ran" -gt 0 ] || exit 77
