@@ -19,6 +19,7 @@
  * sampling mode nothing ever waits: a record that finds the ring full is dropped and counted
  * (a lost FREE is counted as untracked, and its block then stays in the live view).
  */
+#include "clock.h"
 #include "alloc.h"
 
 #include "log.h"

@@ -14,6 +14,7 @@
  * or the program's own fork child before the writer is back).
  */
 #define INFLAME_BUILDING_LIBRARY 1
+#include "clock.h"
 #include "inflame.h"
 
 #include "labels.h"

@@ -7,6 +7,7 @@
  * INFLAME_LOG asks for more: log.h); the program runs on unchanged. The
  * destructor stops the clocks and has the writer write everything that is left.
  */
+#include "clock.h"
 #include "alloc.h"
 #include "interpose.h"
 #include "log.h"
@@ -33,22 +34,6 @@
 
 struct inflame_profiler inflame__prof;
 
-uint64_t inflame__now_monotonic(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t inflame__now_realtime(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 int inflame__pause(void)
 {
 	if (!inflame__prof.active || getpid() != inflame__prof.pid)
@@ -64,11 +49,6 @@ void inflame__resume(void)
 	inflame_timer_resume_all();
 	inflame_wall_start();
 	atomic_store(&inflame__prof.sampling, 1);
-}
-
-pid_t inflame__gettid(void)
-{
-	return (pid_t)syscall(SYS_gettid);
 }
 
 /* Reads one variable; on a bad value logs the reason and returns -EINVAL. */

@@ -19,6 +19,7 @@
  *
  * These wrappers are as async-signal-safe as the calls they wrap.
  */
+#include "clock.h"
 #include "interpose.h"
 
 #include "profiler.h"

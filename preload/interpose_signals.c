@@ -25,6 +25,7 @@
  * The dump signal (SIGUSR2 by default) is left alone in masks and waits: a program that blocks
  * it or waits for it keeps it, as it would unprofiled.
  */
+#include "clock.h"
 #include "interpose.h"
 
 #include "log.h"

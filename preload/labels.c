@@ -10,6 +10,7 @@
  * buffer of their own until the writer takes them after each pass over the rings; the
  * entry's time is the time of the call, so a reader matches it with samples by time.
  */
+#include "clock.h"
 #include "labels.h"
 
 #include "log.h"

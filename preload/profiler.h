@@ -82,10 +82,5 @@ extern struct inflame_profiler inflame__prof;
 int inflame__pause(void);
 void inflame__resume(void);
 
-/* Monotonic and realtime clocks in ns. Async-signal-safe. */
-uint64_t inflame__now_monotonic(void);
-uint64_t inflame__now_realtime(void);
-/* gettid() through the raw syscall. Async-signal-safe. */
-pid_t inflame__gettid(void);
 
 #endif

@@ -5,6 +5,7 @@
  * signal that interrupts an allocation hook does not overwrite the hook's frames), saves and
  * restores errno, takes no locks and allocates nothing.
  */
+#include "clock.h"
 #include "sample.h"
 
 #include "alloc.h"

@@ -15,6 +15,7 @@
 #ifndef INFLAME_SHIELD_H
 #define INFLAME_SHIELD_H
 
+#include "clock.h"
 #include "interpose.h"
 #include "profiler.h"
 

@@ -5,6 +5,7 @@
  * per thread when it registers, outside signal context, and unmapped by the writer after the
  * thread exited and its last records were drained.
  */
+#include "clock.h"
 #include "thread.h"
 
 #include "log.h"

@@ -10,6 +10,7 @@
  * tick. itimer: setitimer(ITIMER_PROF), one per process, kept for compatibility.
  * Wall-clock sampling has no timer per thread: see wall.c.
  */
+#include "clock.h"
 #include "timer.h"
 
 #include "log.h"

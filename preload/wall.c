@@ -56,6 +56,7 @@
  * turn over the table; with more threads due than that, each is looked at less often, its weights
  * growing to match. Signals go only to threads that ran, at most one per look.
  */
+#include "clock.h"
 #include "wall.h"
 
 #include "alloc.h"

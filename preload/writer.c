@@ -57,6 +57,7 @@ is gone opens no new one unless there is something to write.
  * pipe rather than an eventfd: every eventfd shares one anonymous inode, so a program's own
  * eventfd put at our number could not be told from ours.)
  */
+#include "clock.h"
 #include "writer.h"
 
 #include "alloc.h"

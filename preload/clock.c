@@ -1,0 +1,32 @@
+/*
+ * The clocks and the thread id (clock.h). They live here, apart from start-up, because every
+ * file of the preload reads them: the handler, the writer, the shields and the interposers.
+ */
+#include "clock.h"
+
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static uint64_t read_clock(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t inflame__now_monotonic(void)
+{
+	return read_clock(CLOCK_MONOTONIC);
+}
+
+uint64_t inflame__now_realtime(void)
+{
+	return read_clock(CLOCK_REALTIME);
+}
+
+pid_t inflame__gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}

@@ -1,0 +1,19 @@
+/*
+ * Clocks and thread ids every part of the preload reads: the monotonic and realtime clocks in
+ * nanoseconds, and the kernel's id of the calling thread. Each is one system call (or a vDSO
+ * read) with nothing kept between calls, so each is async-signal-safe and lock-free.
+ */
+#ifndef INFLAME_PRELOAD_CLOCK_H
+#define INFLAME_PRELOAD_CLOCK_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/* CLOCK_MONOTONIC in ns: dump times, deadlines of shielded calls. Async-signal-safe. */
+uint64_t inflame__now_monotonic(void);
+/* CLOCK_REALTIME in ns: the dump's wall-clock anchor. Async-signal-safe. */
+uint64_t inflame__now_realtime(void);
+/* gettid() through the raw system call (glibc before 2.30 has no wrapper). Async-signal-safe. */
+pid_t inflame__gettid(void);
+
+#endif
