@@ -137,6 +137,8 @@ static int interrupted_syscall(const void *ucv)
 #endif
 }
 
+static int in_profiler(const struct inflame_thread *t, int nested, const void *uc);
+
 /* A wall sample of weight periods at the given stack (not the interrupted one). */
 static void put_wall(struct inflame_thread *t, const uint64_t *frames, uint32_t n, uint32_t flags,
 		     uint64_t weight)
@@ -167,10 +169,13 @@ static void put_wall(struct inflame_thread *t, const uint64_t *frames, uint32_t 
  * stack the ticker will repeat while the thread stays blocked, then the thread's CPU clock as
  * the handler ends, so that the ticker can tell whether the thread ran since (thread.h). When
  * the signal finds the thread blocked, the periods it ran unseen before (wall_due_run) go to
- * the stack where it was last found running instead. A signal with nothing due is a duplicate
- * (wall.c resends a standard signal that may have been merged with the program's) and leaves
+ * the stack where it was last found running instead. A signal that finds the thread in
+ * inflame's own code (nested in our handler, in a producer, in any code of the preload) charges
+ * all of them to the profiler's own wall time (self_wall) and keeps no stack, so the ticker
+ * signals the thread again at its next look. A signal with nothing due is a duplicate (wall.c
+ * resends a standard signal that may have been merged with the program's) and leaves
  * everything alone. */
-static void wall_signal(struct inflame_thread *t, void *uc)
+static void wall_signal(struct inflame_thread *t, void *uc, int nested)
 {
 	uint64_t due = atomic_exchange_explicit(&t->wall_due, 0, memory_order_acq_rel);
 	uint64_t run = atomic_exchange_explicit(&t->wall_due_run, 0, memory_order_acq_rel);
@@ -181,6 +186,10 @@ static void wall_signal(struct inflame_thread *t, void *uc)
 	blocked = uc && interrupted_syscall(uc);
 	t->wall_flags = 0;
 	if (atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed)) {
+		if (in_profiler(t, nested, uc)) {
+			atomic_fetch_add_explicit(&t->self_wall, due, memory_order_relaxed);
+			goto out;
+		}
 		atomic_fetch_add_explicit(&inflame__prof.signals, 1, memory_order_relaxed);
 		if (blocked && run && run < due && (t->wall_run_flags & INFLAME_WALL_HAVE)) {
 			put_wall(t, t->wall_run_frames, t->wall_run_n, t->wall_run_flags, run);
@@ -195,6 +204,7 @@ static void wall_signal(struct inflame_thread *t, void *uc)
 			t->wall_run_flags = t->wall_flags;
 		}
 	}
+out:
 	t->wall_cpu = own_cpu_ns();
 	atomic_store_explicit(&t->wall_pending, 0, memory_order_release);
 }
@@ -226,20 +236,17 @@ static void chain(int sig, siginfo_t *si, void *uc)
 }
 
 /*
- * Whether a sample of event ev interrupted inflame rather than the program: this handler
- * itself (nested is 1: the handler is installed with SA_NODEFER, so a CPU clock overflow that
- * happens while it runs interrupts it right there, instead of waiting until it returns and
+ * Whether a sample interrupted inflame rather than the program: this handler itself (nested is
+ * 1: the handler is installed with SA_NODEFER, so a CPU clock overflow or a wall signal that
+ * comes while it runs interrupts it right there, instead of waiting until it returns and
  * landing on the program's blocked system call), a producer (an allocation hook recording, the
- * unwinder), or any other code of inflame's. Only the CPU clock is charged that way: a wall
- * sample stands for time, where the thread was is the program's business, unless it interrupts
- * our own handler.
+ * unwinder), or any other code of inflame's. Such a sample's weight is the profiler's own
+ * (self_cpu, self_wall): its stack would have no frame of the program's.
  */
-static int in_profiler(const struct inflame_thread *t, int ev, int nested, const void *uc)
+static int in_profiler(const struct inflame_thread *t, int nested, const void *uc)
 {
 	if (nested)
 		return 1;
-	if (ev != INFLAME_EV_CPU)
-		return 0;
 	return atomic_load_explicit(&t->producing, memory_order_relaxed) > 0 ||
 	       (uc && inflame_unwind_in_inflame(uc));
 }
@@ -278,13 +285,12 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 	if (ev == INFLAME_EV_WALL) {
 		/* The ticker's signal (wall.c), which keeps its own books. */
 		if (t)
-			wall_signal(t, uc);
+			wall_signal(t, uc, nested);
 	} else if (ev >= 0 && t &&
 		   atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed)) {
-		if (in_profiler(t, ev, nested, uc)) {
-			atomic_fetch_add_explicit(ev == INFLAME_EV_CPU ? &t->self_cpu
-								       : &t->self_wall,
-						  own ? own : weight, memory_order_relaxed);
+		if (in_profiler(t, nested, uc)) {
+			atomic_fetch_add_explicit(&t->self_cpu, own ? own : weight,
+						  memory_order_relaxed);
 		} else {
 			atomic_fetch_add_explicit(&inflame__prof.signals, 1, memory_order_relaxed);
 			inflame_sample_take(t, ev, weight, 0, 0, uc, 0);

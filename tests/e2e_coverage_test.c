@@ -211,6 +211,46 @@ static void test_sleep_cpu_is_profiler(void **state)
 	e2e_rmdir(dir);
 }
 
+/* Wall samples that find a thread in inflame's own code (here the allocation hook of full
+ * tracing, which two threads call millions of times) are the profiler's wall time, not the
+ * program's: without --show-profiler no wall stack is "[inflame]" (one with no frame of the
+ * program's), with it they make an "[inflame]" frame, and the totals add up. They were charged
+ * to the program (to malloc's caller, or to an "[inflame]" stack when the walk found no frame of
+ * the program's), and --show-profiler showed none. */
+static void test_wall_in_profiler(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {(char *)e2e_build("tests/progs/allocstorm"), "2", "1000000", NULL};
+	const char *opts[] = {"-e", "wall,alloc", "--alloc-rate", "1", NULL};
+	const char *wall[] = {"--event", "wall", NULL};
+	const char *shown[] = {"--event", "wall", "--show-profiler", NULL};
+	struct e2e_result r;
+	struct e2e_folded f, g;
+	char **files;
+	size_t n;
+	uint64_t own;
+
+	(void)state;
+	record(dir, opts, prog, NULL, &r);
+	n = e2e_list(dir, "prof.", &files);
+	assert_int_equal(n, 1);
+	assert_int_equal(e2e_collapse(wall, files, n, &f), 0);
+	assert_int_equal(e2e_collapse(shown, files, n, &g), 0);
+	own = e2e_leaf_sum(&g, "[inflame]");
+	fprintf(stderr,
+		"wall %llu, in [inflame] stacks %llu; with --show-profiler [inflame] %llu\n",
+		(unsigned long long)f.total, (unsigned long long)e2e_leaf_sum(&f, "[inflame]"),
+		(unsigned long long)own);
+	assert_int_equal(e2e_leaf_sum(&f, "[inflame]"), 0);
+	assert_true(own * 20 > g.total);
+	assert_int_equal(g.total, f.total + own);
+	e2e_folded_free(&f);
+	e2e_folded_free(&g);
+	e2e_list_free(files, n);
+	e2e_result_free(&r);
+	e2e_rmdir(dir);
+}
+
 /* The POSIX thread timer at 999 Hz is held to the 250 Hz kernel tick, its samples weighted by
  * the periods they missed: info's achieved rate counts samples (about 250 per CPU-second),
  * not weights (which made it 989). */
@@ -366,6 +406,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_blocked_thread_warned),
 	    cmocka_unit_test(test_sleep_cpu_is_profiler),
+	    cmocka_unit_test(test_wall_in_profiler),
 	    cmocka_unit_test(test_info_rate_counts_samples),
 	    cmocka_unit_test(test_info_slice_duration),
 	    cmocka_unit_test(test_kernel_clock),
