@@ -119,10 +119,11 @@ static int ms_left(uint64_t deadline)
 		struct inflame_shield s_;                                                          \
 		uint64_t deadline_ = ms_deadline(timeout);                                         \
 		int rc_, t = (timeout);                                                            \
-		inflame_shield_begin(&s_);                                                         \
+		inflame_shield_begin_marked(&s_);                                                  \
 		while ((rc_ = (expr)) < 0 && errno == EINTR && inflame_shield_retry(&s_))          \
 			if ((timeout) > 0)                                                         \
 				t = ms_left(deadline_);                                            \
+		inflame_shield_end();                                                              \
 		return rc_;                                                                        \
 	} while (0)
 
@@ -136,12 +137,13 @@ static int sleep_rel(const struct timespec *req, struct timespec *rem)
 	int rc;
 
 	INFLAME_RESOLVE(nanosleep);
-	inflame_shield_begin(&s);
+	inflame_shield_begin_marked(&s);
 	rc = real_nanosleep(req, out);
 	while (rc < 0 && errno == EINTR && inflame_shield_retry(&s)) {
 		left = *out;
 		rc = real_nanosleep(&left, out);
 	}
+	inflame_shield_end();
 	return rc;
 }
 
@@ -158,11 +160,12 @@ INFLAME_EXPORT int clock_nanosleep(clockid_t clk, int flags, const struct timesp
 	int rc;
 
 	INFLAME_RESOLVE(clock_nanosleep);
-	inflame_shield_begin(&s);
+	inflame_shield_begin_marked(&s);
 	if (flags & TIMER_ABSTIME) {
 		do
 			rc = real_clock_nanosleep(clk, flags, req, rem);
 		while (rc == EINTR && inflame_shield_retry(&s));
+		inflame_shield_end();
 		return rc;
 	}
 	rc = real_clock_nanosleep(clk, flags, req, &out);
@@ -170,6 +173,7 @@ INFLAME_EXPORT int clock_nanosleep(clockid_t clk, int flags, const struct timesp
 		left = out;
 		rc = real_clock_nanosleep(clk, flags, &left, &out);
 	}
+	inflame_shield_end();
 	if (rc == EINTR && rem)
 		*rem = out;
 	return rc;
@@ -201,12 +205,13 @@ INFLAME_EXPORT int thrd_sleep(const struct timespec *req, struct timespec *rem)
 	int rc;
 
 	INFLAME_RESOLVE(thrd_sleep);
-	inflame_shield_begin(&s);
+	inflame_shield_begin_marked(&s);
 	rc = real_thrd_sleep(req, &out);
 	while (rc == -1 && inflame_shield_retry(&s)) {
 		left = out;
 		rc = real_thrd_sleep(&left, &out);
 	}
+	inflame_shield_end();
 	if (rc == -1 && rem)
 		*rem = out;
 	return rc;

@@ -191,7 +191,10 @@ static void wall_signal(struct inflame_thread *t, void *uc, int nested)
 			goto out;
 		}
 		atomic_fetch_add_explicit(&inflame__prof.signals, 1, memory_order_relaxed);
-		if (blocked && run && run < due && (t->wall_run_flags & INFLAME_WALL_HAVE)) {
+		if (blocked && run && (t->wall_run_flags & INFLAME_WALL_HAVE)) {
+			/* All of them when it blocked only as the periods ended: the walk below
+			 * then records nothing, it only keeps the stack it blocked at. */
+			run = run < due ? run : due;
 			put_wall(t, t->wall_run_frames, t->wall_run_n, t->wall_run_flags, run);
 			due -= run;
 		}
@@ -362,6 +365,8 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 		memcpy(t->wall_frames, frames, n * sizeof(uint64_t));
 		t->wall_n = (uint32_t)n;
 		t->wall_flags = INFLAME_WALL_HAVE | (truncated ? INFLAME_WALL_TRUNCATED : 0);
+		if (!weight)
+			goto out; /* only the stack was asked for (wall_signal) */
 	}
 	same = outer && !truncated && inflame_thread_same_stack(t, frames, n);
 	kept = same ? 0 : n;

@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "interpose.h"
 #include "profiler.h"
+#include "thread.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -35,6 +36,35 @@ static inline void inflame_shield_begin(struct inflame_shield *s)
 	s->app = __atomic_load_n(&inflame__sig_tls.app_runs, __ATOMIC_RELAXED);
 	s->saved_errno = errno;
 	atomic_signal_fence(memory_order_seq_cst);
+}
+
+/* The wall ticker's marks (thread.h, wall.c): when the calling thread enters a blocking call
+ * and when it comes back from it to the program (not at a restart). Only with wall sampling on:
+ * a clock read each. */
+static inline void inflame_shield_mark(int out)
+{
+	struct inflame_thread *t;
+
+	if (!(inflame__prof.cfg.events & INFLAME_EVMASK_WALL) || !(t = inflame_thread_self()))
+		return;
+	atomic_store_explicit(out ? &t->wall_block_out : &t->wall_block_in,
+			      inflame__now_monotonic(), memory_order_release);
+}
+
+/* inflame_shield_begin for a call the wall ticker's marks cover; inflame_shield_end after it. */
+static inline void inflame_shield_begin_marked(struct inflame_shield *s)
+{
+	inflame_shield_begin(s);
+	inflame_shield_mark(0);
+	s->saved_errno = errno;
+}
+
+static inline void inflame_shield_end(void)
+{
+	int e = errno;
+
+	inflame_shield_mark(1);
+	errno = e;
 }
 
 /* After a call failed with EINTR (as errno or as its result): whether only inflame's handlers
@@ -85,10 +115,11 @@ static inline uint64_t inflame_shield_deadline(const struct timespec *t)
 	do {                                                                                       \
 		struct inflame_shield s_;                                                          \
 		type rc_;                                                                          \
-		inflame_shield_begin(&s_);                                                         \
+		inflame_shield_begin_marked(&s_);                                                  \
 		do                                                                                 \
 			rc_ = (expr);                                                              \
 		while (rc_ < 0 && errno == EINTR && inflame_shield_retry(&s_));                    \
+		inflame_shield_end();                                                              \
 		return rc_;                                                                        \
 	} while (0)
 
@@ -101,12 +132,13 @@ static inline uint64_t inflame_shield_deadline(const struct timespec *t)
 		struct timespec left_;                                                             \
 		const struct timespec *tp = (t);                                                   \
 		int rc_;                                                                           \
-		inflame_shield_begin(&s_);                                                         \
+		inflame_shield_begin_marked(&s_);                                                  \
 		while ((rc_ = (expr)) < 0 && errno == EINTR && inflame_shield_retry(&s_))          \
 			if (t) {                                                                   \
 				left_ = inflame_shield_left(deadline_);                            \
 				tp = &left_;                                                       \
 			}                                                                          \
+		inflame_shield_end();                                                              \
 		return rc_;                                                                        \
 	} while (0)
 

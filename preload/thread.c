@@ -101,6 +101,8 @@ static void wall_reset(struct inflame_thread *t)
 	atomic_store(&t->wall_due, 0);
 	atomic_store(&t->wall_due_run, 0);
 	t->wall_cpu = 0;
+	atomic_store(&t->wall_block_in, 0);
+	atomic_store(&t->wall_block_out, 0);
 	t->wall_n = 0;
 	t->wall_flags = 0;
 	t->wall_run_n = 0;

@@ -71,6 +71,10 @@ struct inflame_thread {
 	 * clock): the sample's if it finds the thread running, else its last running stack's. */
 	_Atomic uint64_t wall_due_run;
 	uint64_t wall_cpu; /* the thread's CPU clock (ns) as its last wall handler ended */
+	/* When the thread last entered a blocking call of the EINTR shield (shield.h) and when it
+	 * last came back from one to the program (monotonic ns, 0: never; written by the thread,
+	 * only with wall sampling on): the wall ticker splits the periods of a look at them. */
+	_Atomic uint64_t wall_block_in, wall_block_out;
 	uint32_t wall_n;
 	uint32_t wall_flags;   /* INFLAME_WALL_* */
 	uint64_t *wall_frames; /* max_depth frames, in the scratch mapping */
