@@ -208,6 +208,10 @@ static void wall_signal(struct inflame_thread *t, void *uc, int nested)
 		}
 	}
 out:
+	/* The signal's delivery, this handler and the return into the call cost the thread CPU
+	 * time, kernel time mostly, which the CPU clock charges to the next sample in user mode:
+	 * at the call, until the thread is back in the program (shield.h, cpu_cost). */
+	atomic_store_explicit(&t->wall_cost, blocked, memory_order_relaxed);
 	t->wall_cpu = own_cpu_ns();
 	atomic_store_explicit(&t->wall_pending, 0, memory_order_release);
 }
@@ -254,6 +258,20 @@ static int in_profiler(const struct inflame_thread *t, int nested, const void *u
 	       (uc && inflame_unwind_in_inflame(uc));
 }
 
+/* Whether a CPU sample that is not in inflame's code stands for the cost of the last wall signal
+ * (wall_cost): it interrupts a system call before the thread came back to the program (the
+ * call that signal interrupted, as the handler returns or once restarted). One that comes as
+ * the call returns of itself is the call's own cost, the program's. The thread's next CPU
+ * sample outside inflame's code ends that. */
+static int cpu_cost(struct inflame_thread *t, const void *uc)
+{
+	int cost = atomic_load_explicit(&t->wall_cost, memory_order_relaxed) && uc &&
+		   interrupted_syscall(uc);
+
+	atomic_store_explicit(&t->wall_cost, 0, memory_order_relaxed);
+	return cost;
+}
+
 void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 {
 	int saved = errno;
@@ -291,7 +309,7 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 			wall_signal(t, uc, nested);
 	} else if (ev >= 0 && t &&
 		   atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed)) {
-		if (in_profiler(t, nested, uc)) {
+		if (in_profiler(t, nested, uc) || cpu_cost(t, uc)) {
 			atomic_fetch_add_explicit(&t->self_cpu, own ? own : weight,
 						  memory_order_relaxed);
 		} else {

@@ -61,9 +61,12 @@ static inline void inflame_shield_begin_marked(struct inflame_shield *s)
 
 static inline void inflame_shield_end(void)
 {
+	struct inflame_thread *t;
 	int e = errno;
 
 	inflame_shield_mark(1);
+	if ((t = inflame_thread_self()))
+		atomic_store_explicit(&t->wall_cost, 0, memory_order_relaxed);
 	errno = e;
 }
 

@@ -83,6 +83,10 @@ struct inflame_thread {
 	uint32_t wall_run_n;
 	uint32_t wall_run_flags; /* INFLAME_WALL_HAVE, INFLAME_WALL_TRUNCATED */
 	uint64_t *wall_run_frames;
+	/* The last wall signal interrupted a system call, and the thread has not come back to the
+	 * program since (the thread and its handlers only): a CPU sample at a system call until
+	 * then stands for the signal's cost, not the program's (sample_sigsafe.c). */
+	_Atomic int wall_cost;
 	/* The ticker's own view of the thread (only the ticker reads or writes these; reset when
 	 * the slot is set up, before it turns ACTIVE). */
 	struct {
