@@ -146,11 +146,13 @@ done
 "$I" collapse --from 0.15 "$T/busy.ifl" >"$T/a2" 2>/dev/null
 [ $(($(sum "$T/a1") + $(sum "$T/mid") + $(sum "$T/a2"))) = "$total" ] &&
 	ok "three ranges add up to the whole" || fail "three ranges: $(sum "$T/a1") $(sum "$T/mid") $(sum "$T/a2") != $total"
-# The same cut as a wall-clock time: the run's start plus 0.1 s, local time.
+# The same cut as a wall-clock time: the middle of the run (its start plus half its duration;
+# a fixed offset can fall before the first sample on a loaded machine), local time.
 start=$("$I" info "$T/busy.ifl" | sed -n 's/^started: *//p' | head -1)
+dur=$("$I" info "$T/busy.ifl" | sed -n 's/^duration: *\([0-9.]*\) s$/\1/p' | head -1)
 at=$(date -u -d "$start" +%s.%N 2>/dev/null)
-if [ -n "$at" ]; then
-	cut=$(awk -v t="$at" 'BEGIN { printf "%.3f", t + 0.1 }')
+if [ -n "$at" ] && [ -n "$dur" ]; then
+	cut=$(awk -v t="$at" -v d="$dur" 'BEGIN { printf "%.3f", t + d / 2 }')
 	iso=$(date -u -d "@$cut" +%Y-%m-%dT%H:%M:%S.%3NZ)
 	tod=$(date -u -d "@$cut" +%H:%M:%S.%3N)
 	"$I" collapse --to "$iso" "$T/busy.ifl" >"$T/a1" 2>/dev/null
