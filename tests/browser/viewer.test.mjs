@@ -400,6 +400,24 @@ try {
 			return p.drawn.n === wide && wide > 0 ? "ok " + wide : "drew " + p.drawn.n + " frames, the full tree has " + wide;
 		});
 		check(pv.startsWith("ok"), "inflame html: the preview draws the first view's frames, paths and totals", pv);
+		// Searches on a depth-first tree (inflame html's) go by subtree ranges: the matched
+		// share is collapse's, nested matches once, with few candidates (sorted) and many
+		// (one pass), over the whole view and within a zoom.
+		await page.locator(".ifl-tab[data-view=cpu]").click();
+		await page.waitForFunction(() => window.inflameViewer.tree.byName);
+		check(await page.evaluate(() => !!window.inflameViewer.tree.byName.end), "inflame html: the tree is depth first");
+		for (const q of ["snprintf|memcpy|qsort|hash", "main", ".", "^_?_?libc|clone"]) {
+			const got = await search(q), want = foldedMatch(cpu, new RegExp(q)) / foldedTotal(cpu);
+			check(near(got, want), "inflame html: search share of /" + q + "/", got + " vs " + want);
+		}
+		await page.locator("#ifl-search").fill("");
+		const hz = await nodeOf([...mainPath, hotName]);
+		if (hz > 0 && await clickFrame(hz)) {
+			const got = await search("snprintf|memcpy|qsort|hash");
+			check(near(got, want), "inflame html: search share within a zoom", got + " vs " + want);
+			await page.locator("#ifl-search").fill("");
+			await page.locator("#ifl-reset").click();
+		} else check(false, "inflame html: the zoomed frame is drawn");
 		for (const v of ["cpu", "wall", "alloc"]) {
 			await page.locator(".ifl-tab[data-view=" + v + "]").click();
 			const want = collapse("--event", v);

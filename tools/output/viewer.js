@@ -154,7 +154,17 @@ table.ifl-table tr:hover{background:#eef}
 			frameOf[s] = tree.frame[i];
 			nodes[fill[s]++] = i;
 		}
-		return (tree.byName = { first, nodes, frameOf });
+		// When the nodes are in depth-first order (inflame html's are), a node's subtree is the
+		// nodes from it up to end[it]: searches then skip a match's subtree instead of walking
+		// up from every candidate. Checked: each node's range lies within its parent's.
+		let end = new Int32Array(tree.n).fill(1);
+		for (let i = tree.n - 1; i > 0; i--) end[tree.parent[i]] += end[i];
+		for (let i = 0; i < tree.n; i++) end[i] += i;
+		for (let i = 1; i < tree.n; i++) {
+			const p = tree.parent[i];
+			if (!(p < i && end[i] <= end[p])) { end = null; break; }
+		}
+		return (tree.byName = { first, nodes, frameOf, end });
 	}
 	// x of each node's left edge in weight units, children laid left to right by name.
 	function layoutOf(tree, total) {
@@ -378,8 +388,9 @@ table.ifl-table tr:hover{background:#eef}
 			return share;
 		}
 		// Matched weight within the zoomed frame: topmost matches only (nested counted once).
-		// With few matching nodes they are found from the tree's index by name and checked by
-		// walking up their ancestors; otherwise one pass over the nodes under the zoom.
+		// In a depth-first tree, by subtree ranges (see byNameIndex). Otherwise: with few
+		// matching nodes they are found from the tree's index by name and checked by walking up
+		// their ancestors; with many, one pass over the nodes under the zoom.
 		computeMatch() {
 			const t = this.tree, m = this.match, z = this.zoom, total = this.total;
 			const nodes = [];
@@ -392,7 +403,34 @@ table.ifl-table tr:hover{background:#eef}
 				if (k && m[idx.frameOf[si]]) { cand += k; names.push(si); }
 			}
 			if (z > 0 && m[t.frame[z]]) { sum = total[z]; nodes.push(z); }
-			else if (cand * (t.maxDepth + 1) < t.n) {
+			else if (idx.end) {
+				// Topmost matches in index order, each one's subtree skipped: from the few
+				// candidates of the index by name, sorted, or by one pass over the zoomed
+				// frame's nodes when candidates are many.
+				const end = idx.end, lo = z + 1, hi = end[z];
+				if (cand * 16 < hi - lo) {
+					const c = new Int32Array(cand);
+					let k = 0;
+					for (const si of names) {
+						for (let j = idx.first[si]; j < idx.first[si + 1]; j++) {
+							const v = idx.nodes[j];
+							if (v >= lo && v < hi && total[v] > 0) c[k++] = v;
+						}
+					}
+					const cs = c.subarray(0, k).sort();
+					let covered = lo;
+					for (let j = 0; j < k; j++) {
+						const v = cs[j];
+						if (v < covered) continue;
+						sum += total[v]; nodes.push(v); covered = end[v];
+					}
+				} else {
+					const fr = t.frame;
+					for (let i = lo; i < hi;) {
+						if (m[fr[i]] && total[i] > 0) { sum += total[i]; nodes.push(i); i = end[i]; } else i++;
+					}
+				}
+			} else if (cand * (t.maxDepth + 1) < t.n) {
 				for (const si of names) {
 					for (let k = idx.first[si]; k < idx.first[si + 1]; k++) {
 						const c = idx.nodes[k];
