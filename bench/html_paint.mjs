@@ -93,10 +93,18 @@ function writePage(file, n, seed) {
 	return { stacks: leaf.length, nodes: count };
 }
 
-// The page `inflame html` writes for n unique stacks of bench/gen-stacks (next to inflame).
+// The page `inflame html` writes for n unique stacks of bench/gen-stacks (next to inflame), or
+// for "dump": a dump of a 10-minute run of 8 threads at 999 Hz (gen-stacks dump, made once).
 function inflamePage(file, n) {
 	const prog = process.env.BENCH_INFLAME;
 	const gen = process.env.BENCH_GEN_STACKS || path.join(path.dirname(prog), "bench", "gen-stacks");
+	if (n === "dump") {
+		const dump = path.join(outDir, "dump-600s-999hz-8t.ifl");
+		if (!fs.existsSync(dump) || !fs.statSync(dump).size)
+			fs.writeFileSync(dump, execFileSync(gen, ["dump", "600", "999", "8", "1"], { maxBuffer: 1 << 30 }));
+		execFileSync(prog, ["html", dump, "-o", file]);
+		return { stacks: "dump 600s", nodes: "-" };
+	}
 	const folded = path.join(outDir, "stacks-" + n + ".folded");
 	if (!fs.existsSync(folded) || !fs.statSync(folded).size)
 		fs.writeFileSync(folded, execFileSync(gen, ["folded", String(n), "1"], { maxBuffer: 1 << 30 }));
@@ -124,7 +132,8 @@ function stageText(t) {
 console.log("stacks    nodes      page MB   first paint     ready   zoom     reset    search   clear");
 try {
 	for (const s of sizes) {
-		const n = Number(s);
+		const n = s === "dump" ? s : Number(s);
+		if (n === "dump" && !(process.env.BENCH_INFLAME && process.env.BENCH_INFLAME !== "none")) continue;
 		const file = path.join(outDir, "paint-" + n + ".html");
 		// BENCH_INFLAME=path/to/inflame: the page of `inflame html` on bench/gen-stacks' stacks.
 		const g = process.env.BENCH_INFLAME && process.env.BENCH_INFLAME !== "none" ? inflamePage(file, n) : writePage(file, n, 1);
