@@ -563,20 +563,19 @@ static void samples(struct inflame_json *j, const struct inflame_timeline *tl,
 static int write_preview(struct inflame_json *j, const struct page *p,
 			 const struct inflame_stackset *ss, const uint32_t *nodes, size_t v)
 {
-	size_t n = p->nnodes, m = 0, nnames = 0, count = inflame_stackset_count(ss);
+	size_t n = p->nnodes, m = 1, nnames = 0, count = inflame_stackset_count(ss), depth = 0;
+	size_t path_cap = 0;
 	uint64_t *total = calloc(n, sizeof(*total)), thr;
-	int32_t *keep = malloc(n * sizeof(*keep));
 	uint32_t *name_of = calloc(p->nstr, sizeof(*name_of)); /* string -> preview name + 1 */
 	uint32_t *names = malloc((p->nstr ? p->nstr : 1) * sizeof(*names));
+	struct {
+		uint32_t node, index;
+	} *path = NULL; /* the kept nodes from the root to the last one: node, preview index */
 	struct zv z;
+	int rc = -ENOMEM;
 
-	if (!total || !keep || !name_of || !names) {
-		free(total);
-		free(keep);
-		free(name_of);
-		free(names);
-		return -ENOMEM;
-	}
+	if (!total || !name_of || !names)
+		goto out;
 	for (size_t i = 0; i < count; i++) {
 		const uint32_t *f;
 		size_t nf;
@@ -587,12 +586,13 @@ static int write_preview(struct inflame_json *j, const struct page *p,
 	}
 	for (size_t i = n - 1; i > 0; i--)
 		total[p->parent[i]] += total[i];
+	/* A node's total is at most its parent's: the kept nodes are a subtree, depth first. */
 	thr = total[0] / PREVIEW_CUT ? total[0] / PREVIEW_CUT : 1;
-	keep[0] = 0;
-	m = 1;
 	for (size_t i = 1; i < n; i++) {
-		keep[i] = keep[p->parent[i]] >= 0 && total[i] >= thr ? (int32_t)m++ : -1;
-		if (keep[i] >= 0 && !name_of[p->frame_str[p->frame[i]]]) {
+		if (total[i] < thr)
+			continue;
+		m++;
+		if (!name_of[p->frame_str[p->frame[i]]]) {
 			names[nnames++] = p->frame_str[p->frame[i]];
 			name_of[names[nnames - 1]] = (uint32_t)nnames;
 		}
@@ -609,29 +609,43 @@ static int write_preview(struct inflame_json *j, const struct page *p,
 	/* Parents as in nodes.parent_delta, within the preview; name: index into "names". */
 	zv_begin(&z, j, "parent_delta", m);
 	zv_put(&z, 0);
-	for (size_t i = 1; i < n; i++)
-		if (keep[i] >= 0)
-			zv_put(&z, keep[i] - keep[p->parent[i]]);
+	if (grow((void **)&path, &path_cap, 1, sizeof(*path)) < 0)
+		goto out;
+	path[0].node = path[0].index = 0;
+	depth = 1;
+	for (size_t i = 1, k = 1; i < n; i++) {
+		if (total[i] < thr)
+			continue;
+		while (depth > 1 && path[depth - 1].node != (uint32_t)p->parent[i])
+			depth--;
+		zv_put(&z, (int64_t)(k - path[depth - 1].index));
+		if (grow((void **)&path, &path_cap, depth + 1, sizeof(*path)) < 0)
+			goto out;
+		path[depth].node = (uint32_t)i;
+		path[depth++].index = (uint32_t)k++;
+	}
 	zv_end(&z);
 	inflame_json_raw(j, ",", 1);
 	zv_begin(&z, j, "name", m);
 	zv_put(&z, -1);
 	for (size_t i = 1; i < n; i++)
-		if (keep[i] >= 0)
+		if (total[i] >= thr)
 			zv_put(&z, name_of[p->frame_str[p->frame[i]]] - 1);
 	zv_end(&z);
 	inflame_json_raw(j, ",", 1);
 	zv_begin(&z, j, "total", m);
 	for (size_t i = 0; i < n; i++)
-		if (keep[i] >= 0)
+		if (!i || total[i] >= thr)
 			zv_put(&z, (int64_t)total[i]);
 	zv_end(&z);
 	inflame_json_raw(j, "}", 1);
+	rc = 0;
+out:
 	free(total);
-	free(keep);
 	free(name_of);
 	free(names);
-	return 0;
+	free(path);
+	return rc;
 }
 
 /* The viewer's script, with every "</script" written as "<\/script". */
