@@ -5,12 +5,14 @@
 # clearing the search (script time, best of 3). BENCH_PARENT=delta writes the call tree's
 # parents as nodes.parent_delta (node minus parent) instead of absolute indexes.
 # BENCH_INFLAME=path/to/inflame opens the pages that `inflame html` writes for bench/gen-stacks'
-# stacks instead (bench-html-paint sets it to the build's inflame unless BENCH_INFLAME=none).
+# stacks instead (bench-html-paint sets it to the build's inflame unless BENCH_INFLAME=none);
+# with it, the size "dump" (one of the defaults) is the page of a generated dump of a 10-minute,
+# 999 Hz, 8-thread run.
 # The machine's load average is printed with the figures: on a shared machine they vary a lot.
 set -u
 B=${INFLAME_BUILDDIR:-.}
 S=${INFLAME_SRCDIR:-.}
-SIZES=${BENCH_SIZES:-"10000 100000 1000000"}
+SIZES=${BENCH_SIZES:-"10000 100000 1000000 dump"}
 OUT=${BENCH_DIR:-$B/bench-out}
 [ "${BENCH_INFLAME:-}" = none ] || export BENCH_INFLAME="${BENCH_INFLAME:-$B/inflame}"
 dir=$(INFLAME_BUILDDIR=$B sh "$S/tests/browser/setup.sh") || {

@@ -4,7 +4,9 @@
 # contract (strings, frames, nodes, threads, views, per-sample arrays); each view's samples
 # add up to its stacks, and the samples of a time range to what `inflame collapse --from --to`
 # gives for it; hostile names (markup, "</script>", U+2028, control characters, bytes that are
-# not UTF-8) stay inert text; a diff page carries the baseline; speedscope files have the
+# not UTF-8) stay inert text; the preview (view 0's tree cut to what can be drawn, before the
+# viewer's script) holds the paths and totals the data block gives; a diff page carries the
+# baseline; speedscope files have the
 # schema's required fields, frame indexes in range and the same totals as collapse.
 set -u
 B=${INFLAME_BUILDDIR:-.}
@@ -94,14 +96,56 @@ def contract(d):
                 b[n] = b.get(n, 0) + w
             assert a == b, v["name"]
 
+# The preview: view 0's tree cut to the paths of at least 1/8192 of its total, each with its
+# total, checked against the same computed from the data block; None when the page has none.
+def preview(text, d, order=False):
+    m = re.search(r'<script type="application/json" id="inflame-preview">(.*?)</script>', text, re.S)
+    if not m:
+        assert d["diff"] or not sum(d["views"][0]["stack_weight"]), "no preview"
+        return None
+    p = decode(json.loads(m.group(1)))
+    assert p["view"] == 0
+    par, fr, st, fn = d["nodes"]["parent"], d["nodes"]["frame"], d["strings"], d["frames"]["name"]
+    v = d["views"][0]
+    total = [0] * len(par)
+    for n, w in zip(v["stack_node"], v["stack_weight"]):
+        total[n] += w
+    for i in range(len(par) - 1, 0, -1):
+        total[par[i]] += total[i]
+    thr = max(1, total[0] // 8192)
+    def key(n, parent, name):
+        out = []
+        while n > 0:
+            out.append(name(n))
+            n = parent[n]
+        return tuple(reversed(out))
+    want = {key(i, par, lambda n: st[fn[fr[n]]]): total[i] for i in range(len(par)) if total[i] >= thr}
+    pp = [-1] + [i - p["parent_delta"][i] for i in range(1, len(p["parent_delta"]))]
+    assert len(p["name"]) == len(pp) == len(p["total"]) and p["name"][0] == -1
+    for i in range(1, len(pp)):
+        assert 0 <= pp[i] < i and 0 <= p["name"][i] < len(p["names"])
+    got = {key(i, pp, lambda n: p["names"][p["name"][n]]): p["total"][i] for i in range(len(pp))}
+    assert got == want, "preview: %d paths differ" % len(set(got.items()) ^ set(want.items()))
+    # Siblings in name order (UTF-8 bytes), as the data's tree (names that were not UTF-8
+    # are written with replacement characters, so only for valid names).
+    for t, name in ((pp, lambda n: p["names"][p["name"][n]]), (par, lambda n: st[fn[fr[n]]])) if order else ():
+        last = {}
+        for i in range(1, len(t)):
+            b = name(i).encode("utf-8", "surrogatepass")
+            assert t[i] not in last or last[t[i]] < b, "siblings out of name order"
+            last[t[i]] = b
+    return p
+
 cmd = sys.argv[1]
 if cmd == "contract":
     raw, text, d = data(sys.argv[2])
     contract(d)
+    preview(text, d)
     print(" ".join(v["name"] + ("+samples" if "samples" in v else "") for v in d["views"]))
 elif cmd == "paths":
     # The page's view V, as folded stacks rebuilt from the tree, against a folded file.
     raw, text, d = data(sys.argv[2])
+    preview(text, d, order=True)
     st, fn = d["strings"], d["frames"]["name"]
     par, fr = d["nodes"]["parent"], d["nodes"]["frame"]
     def path(n):
@@ -139,16 +183,22 @@ elif cmd == "range":
 elif cmd == "hostile":
     raw, text, d = data(sys.argv[2])
     contract(d)
-    # Exactly two script elements end: the data's and the viewer's.
-    assert len(re.findall(rb"</script", raw, re.I)) == 2, "a name closed the script"
+    # Only the page's own script elements: the preview's, the viewer's and the data's.
+    opened = re.findall(rb"<script[^>]*>", raw, re.I)
+    assert opened == [b'<script type="application/json" id="inflame-preview">', b"<script>",
+                      b'<script type="application/json" id="inflame-data">'], opened
+    assert len(re.findall(rb"</script", raw, re.I)) == 3, "a name closed the script"
     assert b"<img" not in raw.lower() and b"<svg" not in raw.lower(), "markup got through"
     assert "\u2028" not in text and "\u2029" not in text
-    body = raw[raw.index(b'id="inflame-data">'):]
-    assert not any(c < 0x20 and c not in (0x0a,) for c in body[:body.index(b"</script")]), \
-        "a control character in the data"
+    for block in (b'id="inflame-data">', b'id="inflame-preview">'):
+        body = raw[raw.index(block):]
+        assert not any(c < 0x20 and c not in (0x0a,) for c in body[:body.index(b"</script")]), \
+            "a control character in the data"
     names = set(d["strings"])
+    pnames = set(preview(text, d)["names"])
     for want in sys.argv[3:]:
         assert want in names, "lost: %r" % want
+        assert want in pnames, "lost in the preview: %r" % want
     print("inert")
 elif cmd == "where":
     # A frame's module, file and line (the viewer's hover), by frame name.

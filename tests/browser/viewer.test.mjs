@@ -378,6 +378,46 @@ try {
 				.map((l) => ({ count: Number(l.slice(l.lastIndexOf(" ") + 1)) })));
 		};
 		await open(htmlPage);
+		// The preview, drawn before the page's data were read: every frame it drew is the
+		// frame of the same path in the full viewer's first view, with the same total, and it
+		// drew as many as the full tree has frames that wide at its width.
+		const pv = await page.evaluate(() => {
+			const p = window.inflamePreview, a = window.inflameViewer, f = a.flame;
+			if (!p || !window.inflameTimings.preview) return "no preview";
+			if (a.viewIndex !== 0) return "the viewer opened on view " + a.viewIndex;
+			const pathOf = (fl, n) => { const o = []; for (let x = n; x > 0; x = fl.tree.parent[x]) o.push(fl.name(x)); return o.reverse().join(";"); };
+			const full = new Map();
+			let wide = 0;
+			for (let n = 1; n < a.tree.n; n++) {
+				full.set(pathOf(f, n), f.total[n]);
+				if (f.total[n] / f.total[0] * p.cssW >= 0.5) wide++;
+			}
+			if (p.total[0] !== f.total[0]) return "root total " + p.total[0] + " vs " + f.total[0];
+			for (let i = 0; i < p.drawn.n; i++) {
+				const n = p.drawn.node[i], path = pathOf(p, n);
+				if (full.get(path) !== p.total[n]) return path + ": " + p.total[n] + " vs " + full.get(path);
+			}
+			return p.drawn.n === wide && wide > 0 ? "ok " + wide : "drew " + p.drawn.n + " frames, the full tree has " + wide;
+		});
+		check(pv.startsWith("ok"), "inflame html: the preview draws the first view's frames, paths and totals", pv);
+		// Searches on a depth-first tree (inflame html's) go by subtree ranges: the matched
+		// share is collapse's, nested matches once, with few candidates (sorted) and many
+		// (one pass), over the whole view and within a zoom.
+		await page.locator(".ifl-tab[data-view=cpu]").click();
+		await page.waitForFunction(() => window.inflameViewer.tree.byName);
+		check(await page.evaluate(() => !!window.inflameViewer.tree.byName.end), "inflame html: the tree is depth first");
+		for (const q of ["snprintf|memcpy|qsort|hash", "main", ".", "^_?_?libc|clone"]) {
+			const got = await search(q), want = foldedMatch(cpu, new RegExp(q)) / foldedTotal(cpu);
+			check(near(got, want), "inflame html: search share of /" + q + "/", got + " vs " + want);
+		}
+		await page.locator("#ifl-search").fill("");
+		const hz = await nodeOf([...mainPath, hotName]);
+		if (hz > 0 && await clickFrame(hz)) {
+			const got = await search("snprintf|memcpy|qsort|hash");
+			check(near(got, want), "inflame html: search share within a zoom", got + " vs " + want);
+			await page.locator("#ifl-search").fill("");
+			await page.locator("#ifl-reset").click();
+		} else check(false, "inflame html: the zoomed frame is drawn");
 		for (const v of ["cpu", "wall", "alloc"]) {
 			await page.locator(".ifl-tab[data-view=" + v + "]").click();
 			const want = collapse("--event", v);

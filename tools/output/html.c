@@ -187,12 +187,70 @@ static int cmp_items(const void *a, const void *b)
 	return (nx > ny) - (nx < ny);
 }
 
+/* Orders frames by name (bytes, a prefix first), for number_frames_by_name. */
+static const struct page *sort_page;
+
+static int cmp_frames(const void *a, const void *b)
+{
+	uint32_t x = sort_page->frame_str[*(const uint32_t *)a];
+	uint32_t y = sort_page->frame_str[*(const uint32_t *)b];
+	size_t nx = sort_page->str_len[x], ny = sort_page->str_len[y];
+	int c = memcmp(sort_page->str[x], sort_page->str[y], nx < ny ? nx : ny);
+
+	return c ? c : (nx > ny) - (nx < ny);
+}
+
+/*
+ * Numbers the frames in the order of their names and renames them so in the sets' maps: the
+ * tree, built in frame order, then has every node's children in name order, the order the
+ * viewer lays them out in, so it has nothing to sort.
+ */
+static int number_frames_by_name(struct page *p, uint32_t *const *fmaps,
+				 const struct inflame_stackset *const *sets, size_t n)
+{
+	uint32_t *order = malloc((p->nframes ? p->nframes : 1) * sizeof(*order));
+	uint32_t *renum = malloc((p->nframes ? p->nframes : 1) * sizeof(*renum));
+	uint32_t *str = malloc((p->nframes ? p->nframes : 1) * sizeof(*str));
+	const struct inflame_frame_meta **meta =
+	    malloc((p->nframes ? p->nframes : 1) * sizeof(*meta));
+
+	if (!order || !renum || !str || !meta) {
+		free(order);
+		free(renum);
+		free(str);
+		free(meta);
+		return -ENOMEM;
+	}
+	for (size_t f = 0; f < p->nframes; f++)
+		order[f] = (uint32_t)f;
+	sort_page = p;
+	qsort(order, p->nframes, sizeof(*order), cmp_frames);
+	for (size_t r = 0; r < p->nframes; r++) {
+		renum[order[r]] = (uint32_t)r;
+		str[r] = p->frame_str[order[r]];
+		meta[r] = p->frame_meta[order[r]];
+	}
+	memcpy(p->frame_str, str, p->nframes * sizeof(*str));
+	memcpy(p->frame_meta, meta, p->nframes * sizeof(*meta));
+	for (size_t r = 0; r < p->nframes; r++)
+		p->frame_of_str[p->frame_str[r]] = (uint32_t)r + 1;
+	for (size_t s = 0; s < n; s++)
+		for (size_t i = 0; i < inflame_stackset_nframes_total(sets[s]); i++)
+			fmaps[s][i] = renum[fmaps[s][i]];
+	free(order);
+	free(renum);
+	free(str);
+	free(meta);
+	return 0;
+}
+
 /*
  * Builds the call tree of the stacks of sets[0..n) and gives each stack its leaf node
  * (nodes[s][i]). The stacks of all sets are sorted by their frames from the root; then each
  * shares with the one before it exactly the nodes of their common prefix (in sorted order no
  * earlier stack shares more), and its other frames are new nodes. So the tree is built with
- * no hash table, in depth-first order, and memory is two integers per node.
+ * no hash table, in depth-first order, and memory is two integers per node. Frames are
+ * numbered by name first, so siblings come in name order.
  */
 static int build_tree(struct page *p, const struct inflame_stackset *const *sets, size_t n,
 		      uint32_t **nodes)
@@ -226,6 +284,8 @@ static int build_tree(struct page *p, const struct inflame_stackset *const *sets
 		}
 		nitems += count;
 	}
+	if (number_frames_by_name(p, fmaps, sets, n) < 0)
+		goto out;
 	items = malloc((nitems ? nitems : 1) * sizeof(*items));
 	if (!items)
 		goto out;
@@ -491,7 +551,112 @@ static void samples(struct inflame_json *j, const struct inflame_timeline *tl,
 	inflame_json_raw(j, "}", 1);
 }
 
-static int write_data(struct inflame_json *j, const struct inflame_html_page *pg)
+/*
+ * The preview (doc/viewer-data.md): the flame graph of view v, the first one the page shows, cut
+ * to the call paths at least 1/PREVIEW_CUT of its total, with their totals and their own small
+ * table of names. The page holds it before the viewer's script and the full data after, so the
+ * viewer draws it while the browser still reads the rest: a frame the viewer would draw on a
+ * canvas up to PREVIEW_CUT / 2 pixels wide is in it.
+ */
+#define PREVIEW_CUT 8192
+
+static int write_preview(struct inflame_json *j, const struct page *p,
+			 const struct inflame_stackset *ss, const uint32_t *nodes, size_t v)
+{
+	size_t n = p->nnodes, m = 1, nnames = 0, count = inflame_stackset_count(ss), depth = 0;
+	size_t path_cap = 0;
+	uint64_t *total = calloc(n, sizeof(*total)), thr;
+	uint32_t *name_of = calloc(p->nstr, sizeof(*name_of)); /* string -> preview name + 1 */
+	uint32_t *names = malloc((p->nstr ? p->nstr : 1) * sizeof(*names));
+	struct {
+		uint32_t node, index;
+	} *path = NULL; /* the kept nodes from the root to the last one: node, preview index */
+	struct zv z;
+	int rc = -ENOMEM;
+
+	if (!total || !name_of || !names)
+		goto out;
+	for (size_t i = 0; i < count; i++) {
+		const uint32_t *f;
+		size_t nf;
+		uint64_t c;
+
+		inflame_stackset_get(ss, i, &f, &nf, &c);
+		total[nodes[i]] += c;
+	}
+	for (size_t i = n - 1; i > 0; i--)
+		total[p->parent[i]] += total[i];
+	/* A node's total is at most its parent's: the kept nodes are a subtree, depth first. */
+	thr = total[0] / PREVIEW_CUT ? total[0] / PREVIEW_CUT : 1;
+	for (size_t i = 1; i < n; i++) {
+		if (total[i] < thr)
+			continue;
+		m++;
+		if (!name_of[p->frame_str[p->frame[i]]]) {
+			names[nnames++] = p->frame_str[p->frame[i]];
+			name_of[names[nnames - 1]] = (uint32_t)nnames;
+		}
+	}
+	inflame_json_lit(j, "{\"view\":");
+	inflame_json_u64(j, v);
+	inflame_json_lit(j, ",\"names\":[");
+	for (size_t i = 0; i < nnames; i++) {
+		if (i)
+			inflame_json_raw(j, ",", 1);
+		inflame_json_str(j, p->str[names[i]], p->str_len[names[i]]);
+	}
+	inflame_json_lit(j, "],");
+	/* Parents as in nodes.parent_delta, within the preview; name: index into "names". */
+	zv_begin(&z, j, "parent_delta", m);
+	zv_put(&z, 0);
+	if (grow((void **)&path, &path_cap, 1, sizeof(*path)) < 0)
+		goto out;
+	path[0].node = path[0].index = 0;
+	depth = 1;
+	for (size_t i = 1, k = 1; i < n; i++) {
+		if (total[i] < thr)
+			continue;
+		while (depth > 1 && path[depth - 1].node != (uint32_t)p->parent[i])
+			depth--;
+		zv_put(&z, (int64_t)(k - path[depth - 1].index));
+		if (grow((void **)&path, &path_cap, depth + 1, sizeof(*path)) < 0)
+			goto out;
+		path[depth].node = (uint32_t)i;
+		path[depth++].index = (uint32_t)k++;
+	}
+	zv_end(&z);
+	inflame_json_raw(j, ",", 1);
+	zv_begin(&z, j, "name", m);
+	zv_put(&z, -1);
+	for (size_t i = 1; i < n; i++)
+		if (total[i] >= thr)
+			zv_put(&z, name_of[p->frame_str[p->frame[i]]] - 1);
+	zv_end(&z);
+	inflame_json_raw(j, ",", 1);
+	zv_begin(&z, j, "total", m);
+	for (size_t i = 0; i < n; i++)
+		if (!i || total[i] >= thr)
+			zv_put(&z, (int64_t)total[i]);
+	zv_end(&z);
+	inflame_json_raw(j, "}", 1);
+	rc = 0;
+out:
+	free(total);
+	free(name_of);
+	free(names);
+	free(path);
+	return rc;
+}
+
+/* The viewer's script, with every "</script" written as "<\/script". */
+static void script_text(struct inflame_json *j, const char *s, size_t n);
+
+/*
+ * Writes the data object; with page set, first the preview's element (when the page opens on a
+ * view that has one: no differential page, a total above 0), the viewer's script, and the start
+ * of the data element, so that the data object follows there.
+ */
+static int write_data(struct inflame_json *j, const struct inflame_html_page *pg, int page)
 {
 	struct page p = {0};
 	uint32_t **nodes = calloc(pg->nviews + 1, sizeof(*nodes));
@@ -548,6 +713,29 @@ static int write_data(struct inflame_json *j, const struct inflame_html_page *pg
 			end = tl->start_realtime - start + tl->end;
 	}
 
+	if (page) {
+		uint64_t first_total = 0;
+
+		for (size_t i = 0; pg->nviews && i < inflame_stackset_count(pg->views[0].ss); i++) {
+			const uint32_t *f;
+			size_t nf;
+			uint64_t c;
+
+			inflame_stackset_get(pg->views[0].ss, i, &f, &nf, &c);
+			first_total += c;
+		}
+		if (!pg->base && first_total) {
+			inflame_json_lit(
+			    j, "<script type=\"application/json\" id=\"inflame-preview\">");
+			if (write_preview(j, &p, pg->views[0].ss, nodes[0], 0) < 0)
+				goto out;
+			inflame_json_lit(j, "</script>\n");
+		}
+		inflame_json_lit(j, "<script>\n");
+		script_text(j, inflame_viewer_js, sizeof(inflame_viewer_js) - 1);
+		inflame_json_lit(
+		    j, "\n</script>\n<script type=\"application/json\" id=\"inflame-data\">");
+	}
 	inflame_json_lit(j, "{\"version\":1,\"title\":");
 	inflame_json_str(j, pg->title ? pg->title : "inflame",
 			 strlen(pg->title ? pg->title : "inflame"));
@@ -661,7 +849,7 @@ int inflame_html_write_data(FILE *f, const struct inflame_html_page *p)
 	if (!j)
 		return -ENOMEM;
 	inflame_json_init(j, f);
-	rc = write_data(j, p);
+	rc = write_data(j, p, 0);
 	if (rc == 0)
 		rc = inflame_json_finish(j);
 	free(j);
@@ -683,7 +871,6 @@ static void html_text(struct inflame_json *j, const char *s)
 	}
 }
 
-/* The script's text, with every "</script" written as "<\/script". */
 static void script_text(struct inflame_json *j, const char *s, size_t n)
 {
 	size_t from = 0;
@@ -711,12 +898,9 @@ int inflame_html_write(FILE *f, const struct inflame_html_page *p)
 	       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	       "<title>");
 	html_text(j, p->title ? p->title : "inflame");
-	inflame_json_lit(j, "</title>\n</head>\n<body>\n"
-			    "<script type=\"application/json\" id=\"inflame-data\">");
-	rc = write_data(j, p);
-	inflame_json_lit(j, "</script>\n<script>\n");
-	script_text(j, inflame_viewer_js, sizeof(inflame_viewer_js) - 1);
-	inflame_json_lit(j, "\n</script>\n</body>\n</html>\n");
+	inflame_json_lit(j, "</title>\n</head>\n<body>\n");
+	rc = write_data(j, p, 1);
+	inflame_json_lit(j, "</script>\n</body>\n</html>\n");
 	if (rc == 0)
 		rc = inflame_json_finish(j);
 	free(j);

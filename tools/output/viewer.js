@@ -103,9 +103,9 @@ table.ifl-table tr:hover{background:#eef}
 			depth[i] = d;
 			if (d > maxDepth) maxDepth = d;
 		}
-		// Children lists in node order, then each list ordered by name rank (insertion sort:
-		// most lists are short, and a generator that writes siblings in name order costs one
-		// comparison per child).
+		// Children lists in node order, then each list ordered by name rank (inflame html
+		// writes siblings in name order: then one comparison per child finds them sorted;
+		// otherwise an insertion sort for short lists, a sort for long ones).
 		const first = new Int32Array(n + 1);
 		for (let i = 1; i < n; i++) first[parent[i] + 1]++;
 		for (let i = 0; i < n; i++) first[i + 1] += first[i];
@@ -115,6 +115,9 @@ table.ifl-table tr:hover{background:#eef}
 		for (let p = 0; p < n; p++) {
 			const lo = first[p], hi = first[p + 1];
 			if (hi - lo < 2) continue;
+			let sorted = true;
+			for (let k = lo + 1; k < hi && sorted; k++) sorted = nameRank[frame[kids[k - 1]]] <= nameRank[frame[kids[k]]];
+			if (sorted) continue;
 			if (hi - lo > 64) {
 				const sub = Array.from(kids.subarray(lo, hi));
 				sub.sort((x, y) => nameRank[frame[x]] - nameRank[frame[y]] || x - y);
@@ -151,7 +154,17 @@ table.ifl-table tr:hover{background:#eef}
 			frameOf[s] = tree.frame[i];
 			nodes[fill[s]++] = i;
 		}
-		return (tree.byName = { first, nodes, frameOf });
+		// When the nodes are in depth-first order (inflame html's are), a node's subtree is the
+		// nodes from it up to end[it]: searches then skip a match's subtree instead of walking
+		// up from every candidate. Checked: each node's range lies within its parent's.
+		let end = new Int32Array(tree.n).fill(1);
+		for (let i = tree.n - 1; i > 0; i--) end[tree.parent[i]] += end[i];
+		for (let i = 0; i < tree.n; i++) end[i] += i;
+		for (let i = 1; i < tree.n; i++) {
+			const p = tree.parent[i];
+			if (!(p < i && end[i] <= end[p])) { end = null; break; }
+		}
+		return (tree.byName = { first, nodes, frameOf, end });
 	}
 	// x of each node's left edge in weight units, children laid left to right by name.
 	function layoutOf(tree, total) {
@@ -375,8 +388,9 @@ table.ifl-table tr:hover{background:#eef}
 			return share;
 		}
 		// Matched weight within the zoomed frame: topmost matches only (nested counted once).
-		// With few matching nodes they are found from the tree's index by name and checked by
-		// walking up their ancestors; otherwise one pass over the nodes under the zoom.
+		// In a depth-first tree, by subtree ranges (see byNameIndex). Otherwise: with few
+		// matching nodes they are found from the tree's index by name and checked by walking up
+		// their ancestors; with many, one pass over the nodes under the zoom.
 		computeMatch() {
 			const t = this.tree, m = this.match, z = this.zoom, total = this.total;
 			const nodes = [];
@@ -389,7 +403,34 @@ table.ifl-table tr:hover{background:#eef}
 				if (k && m[idx.frameOf[si]]) { cand += k; names.push(si); }
 			}
 			if (z > 0 && m[t.frame[z]]) { sum = total[z]; nodes.push(z); }
-			else if (cand * (t.maxDepth + 1) < t.n) {
+			else if (idx.end) {
+				// Topmost matches in index order, each one's subtree skipped: from the few
+				// candidates of the index by name, sorted, or by one pass over the zoomed
+				// frame's nodes when candidates are many.
+				const end = idx.end, lo = z + 1, hi = end[z];
+				if (cand * 16 < hi - lo) {
+					const c = new Int32Array(cand);
+					let k = 0;
+					for (const si of names) {
+						for (let j = idx.first[si]; j < idx.first[si + 1]; j++) {
+							const v = idx.nodes[j];
+							if (v >= lo && v < hi && total[v] > 0) c[k++] = v;
+						}
+					}
+					const cs = c.subarray(0, k).sort();
+					let covered = lo;
+					for (let j = 0; j < k; j++) {
+						const v = cs[j];
+						if (v < covered) continue;
+						sum += total[v]; nodes.push(v); covered = end[v];
+					}
+				} else {
+					const fr = t.frame;
+					for (let i = lo; i < hi;) {
+						if (m[fr[i]] && total[i] > 0) { sum += total[i]; nodes.push(i); i = end[i]; } else i++;
+					}
+				}
+			} else if (cand * (t.maxDepth + 1) < t.n) {
 				for (const si of names) {
 					for (let k = idx.first[si]; k < idx.first[si + 1]; k++) {
 						const c = idx.nodes[k];
@@ -487,14 +528,15 @@ table.ifl-table tr:hover{background:#eef}
 			this.nameRank = rank;
 			// The root's frame is -1; point it to an extra slot so typed lookups stay in range.
 			// "parent" (absolute) or, more compact, "parent_delta" (node index minus parent index).
+			// Decoded arrays are typed already: they are converted in place, not copied.
 			let parent;
 			if (data.nodes.parent_delta) {
 				const d = data.nodes.parent_delta;
-				parent = new Int32Array(d.length);
+				parent = d instanceof Int32Array ? d : new Int32Array(d.length);
+				for (let i = d.length - 1; i > 0; i--) parent[i] = i - d[i];
 				parent[0] = -1;
-				for (let i = 1; i < d.length; i++) parent[i] = i - d[i];
 			} else parent = new Int32Array(data.nodes.parent);
-			const frame = new Int32Array(data.nodes.frame);
+			const frame = data.nodes.frame instanceof Int32Array ? data.nodes.frame : new Int32Array(data.nodes.frame);
 			frame[0] = F.name.length;
 			this.frameNameIdx = new Int32Array([...F.name, 0]);
 			const T = window.inflameTimings || {};
@@ -521,10 +563,11 @@ table.ifl-table tr:hover{background:#eef}
 				const time = new Float64Array(m);
 				let acc = 0;
 				for (let i = 0; i < m; i++) { acc += s.time[i]; time[i] = acc; }
+				const typed = (a, C) => (a instanceof C || a instanceof Float64Array || a instanceof Int32Array ? a : new C(a));
 				pv.samples = {
-					m, node: new Int32Array(s.node), weight: new Float64Array(s.weight), time,
-					thread: new Int32Array(s.thread),
-					freed: s.freed ? new Float64Array(s.freed) : null,
+					m, node: typed(s.node, Int32Array), weight: typed(s.weight, Float64Array), time,
+					thread: typed(s.thread, Int32Array),
+					freed: s.freed ? typed(s.freed, Float64Array) : null,
 				};
 			}
 			return pv;
@@ -550,9 +593,11 @@ table.ifl-table tr:hover{background:#eef}
 		}
 		mount(root) {
 			root.textContent = "";
-			const style = el("style");
-			style.textContent = CSS;
-			document.head.appendChild(style);
+			if (!document.getElementById("ifl-style")) {
+				const style = el("style", { id: "ifl-style" });
+				style.textContent = CSS;
+				document.head.appendChild(style);
+			}
 			const app = el("div", { id: "inflame-app" });
 			root.appendChild(app);
 			app.appendChild(el("div", { id: "ifl-title" }, this.data.title || "inflame"));
@@ -1249,14 +1294,65 @@ table.ifl-table tr:hover{background:#eef}
 		return o;
 	}
 
+	// The preview (doc/viewer-data.md): the first view's flame graph cut to the frames wide
+	// enough to be drawn, with totals and its own names, held before this script while the full
+	// data follow it. Drawn at once, in a box the full viewer replaces, so that a big page shows
+	// its flame graph while the browser still reads the rest.
+	function showPreview(root, T) {
+		const node = document.getElementById("inflame-preview");
+		if (!node) return;
+		const pv = decodeArrays(JSON.parse(node.textContent));
+		const names = pv.names, n = pv.parent_delta.length;
+		if (!Array.isArray(names) || pv.name.length !== n || pv.total.length !== n || !n) return;
+		const parent = new Int32Array(n), frame = new Int32Array(n);
+		parent[0] = -1;
+		frame[0] = names.length;
+		for (let i = 1; i < n; i++) {
+			const p = i - pv.parent_delta[i], f = pv.name[i];
+			if (!(p >= 0 && p < i) || !(f >= 0 && f < names.length)) return;
+			parent[i] = p; frame[i] = f;
+		}
+		// Names are frames here: rank them for the layout as the viewer does.
+		const order = names.map((_, i) => i).sort((a, b) => (names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : 0));
+		const rank = new Int32Array(names.length + 1);
+		order.forEach((f, r) => { rank[f] = r; });
+		const tree = makeTree(parent, frame, rank);
+		const self = new Float64Array(pv.total);
+		for (let i = 1; i < n; i++) self[parent[i]] -= pv.total[i];
+		const nameIdx = new Int32Array(names.length + 1);
+		for (let i = 0; i < names.length; i++) nameIdx[i] = i;
+		const app = { names: names.concat([""]), frameNameIdx: nameIdx, colours: null, frameName(f) { return this.names[f]; } };
+		const style = el("style", { id: "ifl-style" });
+		style.textContent = CSS;
+		document.head.appendChild(style);
+		const box = el("div", { id: "inflame-app" });
+		box.appendChild(el("div", { id: "ifl-title" }, document.title || "inflame"));
+		box.appendChild(el("div", { id: "ifl-preview-status" }, "Reading the whole profile: this flame graph shows its first view; the rest comes in a moment."));
+		const fb = el("div", { id: "ifl-flame-box" });
+		const cv = el("canvas", { id: "ifl-preview" });
+		fb.appendChild(cv);
+		box.appendChild(fb);
+		root.appendChild(box);
+		const flame = new Flame(app, cv, {});
+		flame.set(tree, self);
+		T.preview = performance.now();
+		window.inflamePreview = flame;
+		// When the browser next shows a frame: the preview is on the screen.
+		requestAnimationFrame(() => setTimeout(() => { T.previewShown = performance.now(); }, 0));
+	}
+
 	// Reads the data block and mounts the viewer. window.inflameTimings records when each
 	// stage ended (performance.now(), from navigation start) for bench/html_paint.mjs;
 	// window.inflameViewer is the viewer, for tests.
-	function start() {
-		const T = (window.inflameTimings = { start: performance.now() });
-		const node = document.getElementById("inflame-data");
+	function rootElement() {
 		let root = document.getElementById("inflame");
 		if (!root) { root = el("div", { id: "inflame" }); document.body.appendChild(root); }
+		return root;
+	}
+	function start() {
+		const T = window.inflameTimings || (window.inflameTimings = { start: performance.now() });
+		const node = document.getElementById("inflame-data");
+		const root = rootElement();
 		if (!node) { root.textContent = "inflame: this page holds no profile data"; return; }
 		let data;
 		try {
@@ -1286,5 +1382,12 @@ table.ifl-table tr:hover{background:#eef}
 		app.mount(root);
 		T.mounted = performance.now();
 	}
-	if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
+	if (document.readyState === "loading") {
+		// inflame html writes the data after this script: show the preview while they load.
+		if (document.body && !document.getElementById("inflame-data")) {
+			const T = (window.inflameTimings = { start: performance.now() });
+			try { showPreview(rootElement(), T); } catch (e) { /* the full viewer follows */ }
+		}
+		document.addEventListener("DOMContentLoaded", start);
+	} else start();
 })();
