@@ -114,6 +114,8 @@ struct inflame_symbolizer {
 	size_t nstale, stale_cap;
 	char *scratch; /* for cleaning names */
 	size_t scratch_cap;
+	char *sysname; /* inflame_symbolize_where()'s system name */
+	size_t sysname_cap;
 	struct inflame_jitmap *jit; /* generated code, created on the first entry */
 };
 
@@ -224,6 +226,7 @@ void inflame_symbolize_free(struct inflame_symbolizer *s)
 	free(s->tab);
 	free(s->pool);
 	free(s->scratch);
+	free(s->sysname);
 	free(s);
 }
 
@@ -1046,15 +1049,49 @@ static void src_of_call(Dwarf_Die *cu, Dwarf_Die *die, struct inflame_symbolize_
 	}
 }
 
+/*
+ * The system name of a symbol shown as shown: the symbol cleaned (clean_len()) when that is a
+ * mangled name the pool holds demangled, else "" (the name is the symbol's own). Kept in
+ * s->sysname until the next call.
+ */
+static const char *system_name(struct inflame_symbolizer *s, const char *symbol, const char *shown)
+{
+	size_t n;
+
+	if (!symbol)
+		return "";
+	n = clean_len(symbol);
+	if (n <= 2 || symbol[0] != '_' || (symbol[1] != 'Z' && symbol[1] != 'R') ||
+	    (strlen(shown) == n && !memcmp(shown, symbol, n)))
+		return "";
+	if (grow((void **)&s->sysname, &s->sysname_cap, n + 1, 1) < 0)
+		return "";
+	memcpy(s->sysname, symbol, n);
+	s->sysname[n] = '\0';
+	return s->sysname;
+}
+
+/* The line its declaration starts at, of a subprogram or (through its abstract origin) of an
+ * inlined subroutine; 0 when the debug information does not say. */
+static uint64_t decl_line(Dwarf_Die *die)
+{
+	int line = 0;
+
+	return dwarf_decl_line(die, &line) == 0 && line > 0 ? (uint64_t)line : 0;
+}
+
 int inflame_symbolize_where(struct inflame_symbolizer *s, uint64_t addr, int is_return, int idx,
 			    struct inflame_symbolize_where *out)
 {
 	const char *names[INFLAME_SYMBOLIZE_MAX_NAMES];
 	int n = inflame_symbolize_addr(s, addr, is_return, names);
+	Dwarf_Die *cudie, *scopes = NULL;
+	Dwarf_Addr bias;
 	struct module *m;
+	int nscopes, seen = 0;
 
 	memset(out, 0, sizeof(*out));
-	out->module = out->file = "";
+	out->module = out->file = out->system_name = "";
 	if (n < 0)
 		return n;
 	if (idx < 0 || idx >= n)
@@ -1073,30 +1110,51 @@ int inflame_symbolize_where(struct inflame_symbolizer *s, uint64_t addr, int is_
 	out->build_id_len = m->build_id_len;
 	if (m->state != MOD_OPEN)
 		return 0;
-	if (idx == 0) {
+	if (idx == 0)
 		src_of_line(dwfl_module_getsrc(m->mod, addr), out);
-	} else if (s->inlines) {
-		/* names[idx] is the caller of names[idx - 1]: the call site of the idx-th
-		 * inlined scope, innermost first (as add_inlines() counted them). */
-		Dwarf_Die *cudie, *scopes = NULL;
-		Dwarf_Addr bias;
-		int nscopes, seen = 0;
+	if (idx == n - 1 && !plt_name(m, addr)) {
+		/* The containing function: the symbol its name came from (resolve_in()). */
+		GElf_Off off;
+		GElf_Sym sym;
+		const char *symbol =
+		    dwfl_module_addrinfo(m->mod, addr, &off, &sym, NULL, NULL, NULL);
+		const struct alias *best = symbol && symbol[0] ? best_alias(m, addr - off) : NULL;
 
-		cudie = dwfl_module_addrdie(m->mod, addr, &bias);
-		if (!cudie)
+		if (!symbol || !symbol[0])
 			return 0;
-		nscopes = dwarf_getscopes(cudie, addr - bias, &scopes);
-		for (int i = 0; i < nscopes; i++) {
-			if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine ||
-			    !inline_name(&scopes[i]))
-				continue;
-			if (++seen == idx) {
-				src_of_call(cudie, &scopes[i], out);
-				break;
-			}
-		}
-		free(scopes);
+		out->system_name = system_name(s, best ? best->name : symbol, names[idx]);
 	}
+	cudie = dwfl_module_addrdie(m->mod, addr, &bias);
+	if (!cudie)
+		return 0;
+	nscopes = dwarf_getscopes(cudie, addr - bias, &scopes);
+	for (int i = 0; i < nscopes; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+
+		if (idx == n - 1 && tag == DW_TAG_subprogram) {
+			out->start_line = decl_line(&scopes[i]);
+			break;
+		}
+		if (!s->inlines || tag != DW_TAG_inlined_subroutine || !inline_name(&scopes[i]))
+			continue;
+		/* The inlined scopes, innermost first, as add_inlines() counted them: the
+		 * (idx + 1)-th is names[idx], called from names[idx + 1] at its call site. */
+		if (++seen == idx)
+			src_of_call(cudie, &scopes[i], out);
+		if (seen == idx + 1) {
+			Dwarf_Attribute attr;
+			const char *linkage = dwarf_formstring(
+			    dwarf_attr_integrate(&scopes[i], DW_AT_linkage_name, &attr));
+
+			if (!linkage)
+				linkage = dwarf_formstring(dwarf_attr_integrate(
+				    &scopes[i], DW_AT_MIPS_linkage_name, &attr));
+			out->start_line = decl_line(&scopes[i]);
+			out->system_name = system_name(s, linkage, names[idx]);
+			break;
+		}
+	}
+	free(scopes);
 	return 0;
 }
 
