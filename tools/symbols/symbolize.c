@@ -27,7 +27,8 @@
  *
  * The cache is an open-addressing table keyed by the looked-up address (the call site for
  * return addresses), holding an offset into the name pool and a name count; a cached entry's
- * names are stored consecutively in the pool, NUL-terminated, innermost first.
+ * names are stored consecutively in the pool, NUL-terminated, innermost first, followed by the
+ * outermost one's symbol when that was demangled (its system name, which the slot points at).
  */
 #include "symbols/symbolize.h"
 #include "symbols/jitmap.h"
@@ -91,6 +92,7 @@ struct cache_slot {
 	uint64_t addr;
 	uint32_t off; /* offset into the pool + 1; 0 = empty slot */
 	uint32_t n;
+	uint32_t sys; /* the outermost name's mangled symbol: pool offset + 1, 0 = none */
 };
 
 struct stale {
@@ -114,8 +116,7 @@ struct inflame_symbolizer {
 	size_t nstale, stale_cap;
 	char *scratch; /* for cleaning names */
 	size_t scratch_cap;
-	char *sysname; /* inflame_symbolize_where()'s system name */
-	size_t sysname_cap;
+	uint32_t resolved_sys; /* resolve()'s mangled symbol of its last name (cache_slot.sys) */
 	struct inflame_jitmap *jit; /* generated code, created on the first entry */
 };
 
@@ -226,7 +227,6 @@ void inflame_symbolize_free(struct inflame_symbolizer *s)
 	free(s->tab);
 	free(s->pool);
 	free(s->scratch);
-	free(s->sysname);
 	free(s);
 }
 
@@ -814,6 +814,20 @@ static int pool_add_symbol(struct inflame_symbolizer *s, const char *name)
 	return err;
 }
 
+/* pool_add_symbol(), then the symbol itself (cleaned) after it when it was demangled, as
+ * s->resolved_sys: the system name inflame_symbolize_where() reports. */
+static int pool_add_symbol_sys(struct inflame_symbolizer *s, const char *name)
+{
+	size_t start = s->pool_len, n = clean_len(name);
+
+	if (pool_add_symbol(s, name) < 0)
+		return -ENOMEM;
+	if (s->pool_len - start - 1 == n && !memcmp(s->pool + start, name, n))
+		return 0;
+	s->resolved_sys = (uint32_t)s->pool_len + 1;
+	return pool_add(s, name, n);
+}
+
 /* The name of an inlined subroutine's DIE: its linkage name if any (demangled), else its
  * plain name, following the abstract origin. NULL when it has none. */
 static const char *inline_name(Dwarf_Die *die)
@@ -890,7 +904,7 @@ static int resolve_in(struct inflame_symbolizer *s, struct module *m, uint64_t a
 		if (n < 0)
 			return n;
 	}
-	return pool_add_symbol(s, name) < 0 ? -ENOMEM : n + 1;
+	return pool_add_symbol_sys(s, name) < 0 ? -ENOMEM : n + 1;
 }
 
 /* Resolves addr into the pool; returns the number of names added, or -ENOMEM. */
@@ -997,6 +1011,7 @@ int inflame_symbolize_addr(struct inflame_symbolizer *s, uint64_t addr, int is_r
 			return inflame_symbolize_addr(s, addr, 0, names);
 		}
 		off = s->pool_len;
+		s->resolved_sys = 0;
 		n = resolve(s, addr);
 		if (n < 0) {
 			s->pool_len = off;
@@ -1005,6 +1020,7 @@ int inflame_symbolize_addr(struct inflame_symbolizer *s, uint64_t addr, int is_r
 		slot->addr = addr;
 		slot->off = (uint32_t)off + 1;
 		slot->n = (uint32_t)n;
+		slot->sys = n > 0 ? s->resolved_sys : 0;
 		s->tab_used++;
 	}
 	if (slot->n == 0)
@@ -1050,11 +1066,10 @@ static void src_of_call(Dwarf_Die *cu, Dwarf_Die *die, struct inflame_symbolize_
 }
 
 /*
- * The system name of a symbol shown as shown: the symbol cleaned (clean_len()) when that is a
- * mangled name the pool holds demangled, else "" (the name is the symbol's own). Kept in
- * s->sysname until the next call.
+ * The system name of an inlined function shown as shown: its linkage name when that is a
+ * mangled name the pool holds demangled, else "" (the name is the symbol's own).
  */
-static const char *system_name(struct inflame_symbolizer *s, const char *symbol, const char *shown)
+static const char *system_name(const char *symbol, const char *shown)
 {
 	size_t n;
 
@@ -1062,13 +1077,21 @@ static const char *system_name(struct inflame_symbolizer *s, const char *symbol,
 		return "";
 	n = clean_len(symbol);
 	if (n <= 2 || symbol[0] != '_' || (symbol[1] != 'Z' && symbol[1] != 'R') ||
-	    (strlen(shown) == n && !memcmp(shown, symbol, n)))
+	    (strlen(shown) == n && !memcmp(shown, symbol, n)) || symbol[n] != '\0')
 		return "";
-	if (grow((void **)&s->sysname, &s->sysname_cap, n + 1, 1) < 0)
-		return "";
-	memcpy(s->sysname, symbol, n);
-	s->sysname[n] = '\0';
-	return s->sysname;
+	return symbol;
+}
+
+/* The mangled symbol of addr's outermost name (cache_slot.sys), or "". */
+static const char *cached_system_name(const struct inflame_symbolizer *s, uint64_t addr)
+{
+	size_t j;
+
+	for (j = hash_addr(addr) & (s->tab_size - 1); s->tab[j].off;
+	     j = (j + 1) & (s->tab_size - 1))
+		if (s->tab[j].addr == addr)
+			return s->tab[j].sys ? s->pool + s->tab[j].sys - 1 : "";
+	return "";
 }
 
 /* The line its declaration starts at, of a subprogram or (through its abstract origin) of an
@@ -1112,18 +1135,8 @@ int inflame_symbolize_where(struct inflame_symbolizer *s, uint64_t addr, int is_
 		return 0;
 	if (idx == 0)
 		src_of_line(dwfl_module_getsrc(m->mod, addr), out);
-	if (idx == n - 1 && !plt_name(m, addr)) {
-		/* The containing function: the symbol its name came from (resolve_in()). */
-		GElf_Off off;
-		GElf_Sym sym;
-		const char *symbol =
-		    dwfl_module_addrinfo(m->mod, addr, &off, &sym, NULL, NULL, NULL);
-		const struct alias *best = symbol && symbol[0] ? best_alias(m, addr - off) : NULL;
-
-		if (!symbol || !symbol[0])
-			return 0;
-		out->system_name = system_name(s, best ? best->name : symbol, names[idx]);
-	}
+	if (idx == n - 1)
+		out->system_name = cached_system_name(s, addr);
 	cudie = dwfl_module_addrdie(m->mod, addr, &bias);
 	if (!cudie)
 		return 0;
@@ -1150,7 +1163,7 @@ int inflame_symbolize_where(struct inflame_symbolizer *s, uint64_t addr, int is_
 				linkage = dwarf_formstring(dwarf_attr_integrate(
 				    &scopes[i], DW_AT_MIPS_linkage_name, &attr));
 			out->start_line = decl_line(&scopes[i]);
-			out->system_name = system_name(s, linkage, names[idx]);
+			out->system_name = system_name(linkage, names[idx]);
 			break;
 		}
 	}
