@@ -209,6 +209,12 @@ elif cmd == "where":
         assert all(0 <= i < len(st) for i in f[k]), k
     i = [st[n] for n in f["name"]].index(sys.argv[3])
     print(st[f["module"][i]], st[f["file"][i]], f["line"][i])
+elif cmd == "sswhere":
+    # A speedscope frame's file and line, by frame name.
+    s = json.load(open(sys.argv[2], encoding="utf-8"))
+    f = [f for f in s["shared"]["frames"] if f["name"] == sys.argv[3]][0]
+    assert isinstance(f.get("file", ""), str) and isinstance(f.get("line", 0), int)
+    print(f.get("file", "-"), f.get("line", 0))
 elif cmd == "diff":
     raw, text, d = data(sys.argv[2])
     contract(d)
@@ -282,6 +288,12 @@ case "$got" in
 */tests/progs/threads\ *tests/progs/threads.c\ [1-9]*) ok "spin_until: module, file, line: $got" ;;
 *) fail "spin_until's module, file, line: $got" ;;
 esac
+# speedscope: a frame's file and, as line, where its function starts.
+"$I" speedscope -o "$T/threads.json" "$T/threads.ifl" 2>"$T/stderr" || fail "speedscope threads: $(cat "$T/stderr")"
+sswant="tests/progs/threads.c $(grep -n '^__attribute__((noinline)) void spin_until' "$S/tests/progs/threads.c" | cut -d: -f1)"
+got=$(py speedscope "$T/threads.json" spin_until >/dev/null && py sswhere "$T/threads.json" spin_until 2>&1)
+[ "$got" = "$sswant" ] && ok "speedscope: spin_until's file and start line: $got" ||
+	fail "speedscope: spin_until's file and line: '$got', want '$sswant'"
 got=$(py where "$T/busy.html" "$(sed -n '1s/;.*//p' "$T/busy.folded")" 2>&1) && ok "a root frame: '$got'" ||
 	fail "a root frame: $got"
 

@@ -12,7 +12,10 @@ location's mapping exists and holds its address.
 Prints "type/unit total" per sample type, "label KEY VALUES" and "function NAME SELF" for the
 first column with --self N, then "ok". With --lines, also "mapping FILE BUILD_ID" per mapping
 and per location line with a line number "line FUNCTION FILE:LINE" ("inline ..." for the
-frames inlined into the location's last line). Exits 1 with "bad: why" on the first failure.
+frames inlined into the location's last line). With --lines, also "function NAME | SYSTEM_NAME |
+START_LINE" per function with a start line or a system name other than its name. Mappings are
+printed in id order: "mapping 1" is the one pprof takes for the main binary. Exits 1 with "bad:
+why" on the first failure.
 usage: pprof_decode.py FILE [--self N] [--column TYPE] [--lines]
 """
 import gzip
@@ -190,6 +193,11 @@ def main():
         if not st(fn.get(2, 0)):
             bad("function %d has no name" % fn[1])
         st(fn.get(3, 0))
+        start = signed(fn.get(5, 0))
+        if start < 0:
+            bad("function %d has start line %d" % (fn[1], start))
+        if show_lines and (start or st(fn.get(3, 0)) != st(fn.get(2, 0))):
+            print("function %s | %s | %d" % (st(fn.get(2, 0)), st(fn.get(3, 0)), start))
     if not types:
         bad("no sample type")
     names = ["%s/%s" % (st(t), st(u)) for t, u in types]

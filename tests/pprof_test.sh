@@ -5,7 +5,8 @@
 # comparisons with it are skipped with a message only when it is missing). For every event
 # (cpu, wall, alloc, alloc-count, live, live-count) both must agree with inflame collapse on
 # the total and with inflame report on the top function; threads and the process must be
-# labels; hostile names must come out as valid UTF-8 without control characters.
+# labels; hostile names must come out as valid UTF-8 without control characters. Functions
+# carry start lines and (C++) mangled system names; the program is mapping 1.
 set -u
 command -v python3 >/dev/null 2>&1 ||
 	{ echo "SKIP: python3 (installed by ./bootstrap) is missing: the readers of these tests need it"; exit 77; }
@@ -122,6 +123,38 @@ if [ -n "$GO" ]; then
 		grep -q 'spin_until .*tests/progs/threads\.c:[0-9]' "$T/top" &&
 		ok "go tool pprof -lines: spin_until by file:line" ||
 		fail "go tool pprof -lines: $(cat "$T/goerr" "$T/top")"
+fi
+
+# Functions: the line their declaration starts at (DW_AT_decl_line; an inlined function's
+# too) and, for C++, the mangled symbol as system name; mapping 1 is the program (pprof's
+# main binary), even when the first stack met ends in libc (the main thread's wall samples
+# wait in pthread_join).
+line_of() { grep -n "$1" "$S/tests/progs/$2" | head -n 1 | cut -d: -f1; }
+grep -q "^function spin_until | spin_until | $(line_of '^__attribute__((noinline)) void spin_until' threads.c)\$" "$T/threads.lines" &&
+	grep -q "^function cpu_ns | cpu_ns | $(line_of '^static unsigned long long cpu_ns' threads.c)\$" "$T/threads.lines" &&
+	ok "threads: start lines of spin_until and of the inlined cpu_ns" ||
+	fail "threads: start lines: $(grep '^function' "$T/threads.lines")"
+"$I" record -q -o "$T/cxx.ifl" -- "$B/tests/progs/cxxhot" 0.3 2>"$T/rec.err" || fail "record cxxhot: $(cat "$T/rec.err")"
+"$I" pprof "$T/cxx.ifl" -o "$T/cxx.pb.gz" 2>"$T/err" && $D "$T/cxx.pb.gz" --lines >"$T/cxx.lines" 2>&1 ||
+	fail "pprof cxxhot: $(cat "$T/err" "$T/cxx.lines")"
+mixl=$(line_of 'double mix(double x, int n)' cxxhot.cc)
+runl=$(line_of '^double Burner::run' cxxhot.cc)
+grep -q "^function hot::mix(double, int) | _ZN3hot3mixEdi | $mixl\$" "$T/cxx.lines" &&
+	grep -q "^function hot::Burner::run(double) | _ZN3hot6Burner3runEd | $runl\$" "$T/cxx.lines" &&
+	ok "cxxhot: demangled names with their mangled system names and start lines" ||
+	fail "cxxhot: functions: $(grep '^function' "$T/cxx.lines")"
+"$I" pprof --event wall "$T/threads.ifl" -o "$T/wall.pb.gz" 2>"$T/err" && $D "$T/wall.pb.gz" --lines >"$T/wall.lines" 2>&1 &&
+	grep '^mapping' "$T/wall.lines" | head -n 1 | grep -q "/tests/progs/threads " &&
+	ok "wall: mapping 1 is the program" || fail "wall: first mapping: $(cat "$T/err"; grep '^mapping' "$T/wall.lines")"
+if [ -n "$GO" ]; then
+	$GO tool pprof -raw "$T/cxx.pb.gz" >"$T/raw" 2>"$T/goerr" &&
+		grep -q " hot::mix(double, int) .*cxxhot\.cc:[0-9]* s=$mixl(_ZN3hot3mixEdi)\$" "$T/raw" &&
+		ok "go tool pprof -raw: start line and system name of hot::mix" ||
+		fail "go tool pprof -raw cxxhot: $(cat "$T/goerr" "$T/raw")"
+	$GO tool pprof -top "$T/wall.pb.gz" >"$T/top" 2>"$T/goerr" &&
+		grep -q '^File: threads$' "$T/top" && { [ -z "$bid" ] || grep -q "^Build ID: $bid\$" "$T/top"; } &&
+		ok "go tool pprof -top: the main binary is the program" ||
+		fail "go tool pprof -top wall: $(cat "$T/goerr" "$T/top")"
 fi
 
 # --event keeps that event's types only.

@@ -2,12 +2,13 @@
  * `inflame record`: the launcher. It checks its flags with the same parsers the preload uses,
  * refuses targets LD_PRELOAD cannot reach (static or setuid executables) with a clear message,
  * finds libinflame.so next to itself (build tree) or where it was installed, prepends it to
- * LD_PRELOAD, runs the command and waits for it. The program's stdout is left alone; the
- * launcher speaks on stderr only, and exits with the program's status (re-raising the signal
- * that killed it). Afterwards it lists the dump files the run wrote: the files matching the
- * output pattern (with %p, %t, %n as wildcards) that were created during the run, and prints
- * the profiler's notices they hold (which the profiled programs kept off their own stderr),
- * each once per process image: every file of an image repeats the image's notices.
+ * LD_PRELOAD, runs the command and waits for it, passing on the signals sent to the launcher
+ * (record/child.h). The program's stdout is left alone; the launcher speaks on stderr only, and
+ * exits with the program's status (re-raising the signal that killed it). Afterwards it lists the
+ * dump files the run wrote: the files matching the output pattern (with %p, %t, %n as wildcards)
+ * that were created during the run, and prints the profiler's notices they hold (which the profiled
+ * programs kept off their own stderr), each once per process image: every file of an image repeats
+ * the image's notices.
  *
  * Everything that would make the run useless is checked before the command starts: option
  * values, a dump directory that does not exist or cannot be written, and a hardware perf event
@@ -17,6 +18,7 @@
 #include "commands.h"
 #include "dump_read.h"
 #include "input/inputopts.h"
+#include "record/child.h"
 #include "record/dumps.h"
 #include "record/target.h"
 
@@ -185,9 +187,8 @@ int inflame_cmd_record(int argc, char **argv)
 	struct inflame_config cfg;
 	char err[256], lib[PATH_MAX], target[PATH_MAX], *preload;
 	const char *old_preload, *output, *ev;
-	int c, quiet = 0, status, events_set = 0, timer_set = 0;
+	int c, quiet = 0, status = 0, events_set = 0, timer_set = 0, rc, exec_failed;
 	time_t started;
-	pid_t pid;
 
 	inflame_config_defaults(&cfg);
 	output = getenv("INFLAME_OUTPUT") ? getenv("INFLAME_OUTPUT") : cfg.output;
@@ -333,24 +334,12 @@ int inflame_cmd_record(int argc, char **argv)
 	free(preload);
 
 	started = time(NULL);
-	pid = fork();
-	if (pid < 0) {
-		ERR("fork: %s\n", strerror(errno));
+	rc = inflame_record_run(target, argv + optind, &status, &exec_failed);
+	if (rc < 0 && exec_failed) {
+		ERR("%s: %s\n", target, strerror(-rc));
+	} else if (rc < 0) {
+		ERR("cannot run %s: %s\n", target, strerror(-rc));
 		return 1;
-	}
-	if (pid == 0) {
-		execv(target, argv + optind);
-		fprintf(stderr, "inflame record: %s: %s\n", target, strerror(errno));
-		_exit(127);
-	}
-	/* Like system(): the terminal's interrupt goes to the program; we wait for it. */
-	signal(SIGINT, SIG_IGN);
-	signal(SIGQUIT, SIG_IGN);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			ERR("waitpid: %s\n", strerror(errno));
-			return 1;
-		}
 	}
 	if (!quiet)
 		inflame_record_list_dumps(output, started);

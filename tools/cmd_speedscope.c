@@ -42,7 +42,7 @@ static const struct option longopts[] = {
 
 int inflame_cmd_speedscope(int argc, char **argv)
 {
-	struct inflame_load_opts lo = {.view = INFLAME_VIEW_DEFAULT_};
+	struct inflame_load_opts lo = {.view = INFLAME_VIEW_DEFAULT_, .frame_meta = 1};
 	struct inflame_loaded views = {0};
 	struct inflame_speedscope_view sv[INFLAME_VIEW_DEFAULT_ + 1];
 	struct inflame_outfile of = {0};

@@ -9,8 +9,10 @@
  * Where the stack set carries frame metadata (inflame_stackset_meta()), a location is a
  * frame together with the frames inlined into it at the same address (several lines, leaf
  * first), found in a hash keyed by their function ids, with the address, a mapping (one per
- * module and range) and line numbers; functions get their source file. Without metadata a
- * location is one function, with no address.
+ * module and range) and line numbers; functions get their source file, the line their
+ * declaration starts at and, where the name was demangled, the mangled symbol as system
+ * name. Mappings are written with the process's executable first (pprof's main binary).
+ * Without metadata a location is one function, with no address.
  */
 #include "export/pprof.h"
 #include "export/protobuf.h"
@@ -68,6 +70,7 @@ struct mapping {
 	uint64_t lo, hi, off;
 	uint64_t file, build_id; /* string indexes */
 	int has_lines;
+	int main_exe; /* the process's executable: listed first */
 };
 
 /* A location: lines lines[first..first+n) of the line arrays, leaf first. */
@@ -88,6 +91,8 @@ struct inflame_pprof {
 	size_t nfn, capfn;
 	uint64_t *fn_of_str; /* by string index: function id, 0 = none (capstr entries) */
 	uint64_t *fn_file;   /* by function: the source file's string index, 0 = none */
+	uint64_t *fn_sys;    /* by function: the system name's string index, 0 = the name */
+	uint64_t *fn_start;  /* by function: the declaration's line, 0 = unknown */
 	struct mapping *maps;
 	size_t nmaps, capmaps;
 	struct location *locs; /* id = position + 1 (1..N after the function-only ones) */
@@ -215,6 +220,8 @@ void inflame_pprof_free(struct inflame_pprof *p)
 	free(p->fn_name);
 	free(p->fn_of_str);
 	free(p->fn_file);
+	free(p->fn_sys);
+	free(p->fn_start);
 	free(p->maps);
 	free(p->locs);
 	free(p->line_fn);
@@ -367,9 +374,19 @@ static uint64_t function_of(struct inflame_pprof *p, const char *name, size_t n)
 		if (!nf)
 			return 0;
 		p->fn_file = nf;
+		nf = realloc(p->fn_sys, cap * sizeof(*nf));
+		if (!nf)
+			return 0;
+		p->fn_sys = nf;
+		nf = realloc(p->fn_start, cap * sizeof(*nf));
+		if (!nf)
+			return 0;
+		p->fn_start = nf;
 		p->capfn = cap;
 	}
 	p->fn_file[p->nfn] = 0;
+	p->fn_sys[p->nfn] = 0;
+	p->fn_start[p->nfn] = 0;
 	p->fn_name[p->nfn++] = s;
 	p->fn_of_str[s] = p->nfn;
 	return p->nfn;
@@ -417,6 +434,7 @@ static uint64_t mapping_of(struct inflame_pprof *p, const struct inflame_frame_m
 	mp->file = file;
 	mp->build_id = intern_safe(p, m->build_id, strlen(m->build_id));
 	mp->has_lines = m->line != 0;
+	mp->main_exe = m->main_exe;
 	if (mp->build_id == UINT64_MAX)
 		return UINT64_MAX;
 	return p->nmaps;
@@ -528,6 +546,18 @@ static size_t meta_locations(struct inflame_pprof *p, const struct inflame_stack
 				}
 				p->fn_file[fn - 1] = fs;
 			}
+			if (m && m->system_name && m->system_name[0] && !p->fn_sys[fn - 1]) {
+				uint64_t sys =
+				    intern_safe(p, m->system_name, strlen(m->system_name));
+
+				if (sys == UINT64_MAX) {
+					p->oom = 1;
+					return 0;
+				}
+				p->fn_sys[fn - 1] = sys;
+			}
+			if (m && m->start_line && !p->fn_start[fn - 1])
+				p->fn_start[fn - 1] = m->start_line;
 			fns[ng] = fn;
 			lines[ng++] = m ? m->line : 0;
 		}
@@ -729,15 +759,30 @@ static void value_type(struct inflame_pb *out, struct inflame_pb *vt, uint32_t f
 int inflame_pprof_encode(const struct inflame_pprof *p, uint8_t **out, size_t *len)
 {
 	struct inflame_pb b = {0}, m = {0}, line = {0};
+	/* Mapping ids as written: the executables first (pprof takes the first mapping for the
+	 * main binary), then the others, each in order of first use. order[k] is the k-th mapping
+	 * written, newid[i] the id mapping i gets. */
+	size_t *order = calloc(p->nmaps + 1, sizeof(*order));
+	uint64_t *newid = calloc(p->nmaps + 1, sizeof(*newid));
+	size_t nw = 0;
 
-	if (p->oom || p->samples.oom)
+	if (p->oom || p->samples.oom || !order || !newid) {
+		free(order);
+		free(newid);
 		return -ENOMEM;
+	}
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < p->nmaps; i++)
+			if (p->maps[i].main_exe == !pass) {
+				order[nw] = i;
+				newid[i] = ++nw;
+			}
 	for (size_t i = 0; i < p->ntypes; i++)
 		value_type(&b, &m, PROFILE_SAMPLE_TYPE, p->type[i], p->unit[i]);
 	/* The buffered samples are whole fields already. */
 	inflame_pb_raw(&b, p->samples.d, p->samples.n);
 	for (size_t i = 0; i < p->nmaps; i++) {
-		const struct mapping *mp = &p->maps[i];
+		const struct mapping *mp = &p->maps[order[i]];
 
 		inflame_pb_reset(&m);
 		inflame_pb_uint(&m, MAPPING_ID, i + 1);
@@ -757,7 +802,7 @@ int inflame_pprof_encode(const struct inflame_pprof *p, uint8_t **out, size_t *l
 
 		inflame_pb_reset(&m);
 		inflame_pb_uint(&m, LOCATION_ID, i + 1);
-		inflame_pb_uint(&m, LOCATION_MAPPING_ID, l->mapping);
+		inflame_pb_uint(&m, LOCATION_MAPPING_ID, l->mapping ? newid[l->mapping - 1] : 0);
 		inflame_pb_uint(&m, LOCATION_ADDRESS, l->addr);
 		for (size_t k = 0; k < l->n; k++) {
 			inflame_pb_reset(&line);
@@ -779,8 +824,11 @@ int inflame_pprof_encode(const struct inflame_pprof *p, uint8_t **out, size_t *l
 		inflame_pb_reset(&m);
 		inflame_pb_uint(&m, FUNCTION_ID, i + 1);
 		inflame_pb_uint(&m, FUNCTION_NAME, p->fn_name[i]);
-		inflame_pb_uint(&m, FUNCTION_SYSTEM_NAME, p->fn_name[i]);
+		inflame_pb_uint(&m, FUNCTION_SYSTEM_NAME,
+				p->fn_sys[i] ? p->fn_sys[i] : p->fn_name[i]);
 		inflame_pb_uint(&m, FUNCTION_FILENAME, p->fn_file[i]);
+		if (p->fn_start[i])
+			inflame_pb_int(&m, FUNCTION_START_LINE, (int64_t)p->fn_start[i]);
 		inflame_pb_msg(&b, PROFILE_FUNCTION, &m);
 	}
 	for (size_t i = 0; i < p->nstr; i++)
@@ -797,6 +845,8 @@ int inflame_pprof_encode(const struct inflame_pprof *p, uint8_t **out, size_t *l
 		inflame_pb_uint(&b, PROFILE_DEFAULT_SAMPLE_TYPE, p->default_type);
 	inflame_pb_free(&m);
 	inflame_pb_free(&line);
+	free(order);
+	free(newid);
 	if (b.oom) {
 		inflame_pb_free(&b);
 		return -ENOMEM;

@@ -13,7 +13,10 @@
  * location is a frame and the frames inlined into it (several lines, leaf first), with an
  * address, a mapping (module, range, build-id) and line numbers. Since the stack set keys
  * frames by name, a frame's address and line are those of the first address its name was
- * seen at, not of each sample. Ids run 1..N in order of first use, and the string table
+ * seen at, not of each sample. Functions carry their source file, start line (where the
+ * declaration starts) and system name (the mangled symbol of a demangled name; the name
+ * itself otherwise). The process's executable is mapping 1, as pprof expects of the main
+ * binary. Ids run 1..N in order of first use (mappings: executables first), and the string table
  * starts with "". Names are made valid UTF-8 without control characters (an invalid byte or a
  * control character becomes '?'), since Pyroscope's and Parca's decoders reject invalid UTF-8.
  */

@@ -4,7 +4,9 @@
  * timeline becomes one profile per thread that has samples in it, named "view: thread (tid
  * N)", its samples in time order; its startValue and endValue are the first sample's time and
  * the last's plus its weight when the unit is time, 0 and the sum of the weights otherwise.
- * Names go through the JSON writer's escaping (output/json.h).
+ * Names go through the JSON writer's escaping (output/json.h). A frame whose stack set has
+ * metadata (a dump loaded with frame_meta) gets its source file and, as speedscope's line, the
+ * line its function starts at (the line executing where that is unknown).
  */
 #include "export/speedscope.h"
 
@@ -27,8 +29,10 @@ static int map_names(struct inflame_stackset *names, const struct inflame_stacks
 		size_t len;
 		const char *s = inflame_stackset_name(ss, (uint32_t)i, &len);
 
+		const struct inflame_frame_meta *fm = inflame_stackset_meta(ss, (uint32_t)i);
+
 		m[i] = inflame_stackset_intern(names, s, len);
-		if (m[i] == UINT32_MAX) {
+		if (m[i] == UINT32_MAX || (fm && inflame_stackset_set_meta(names, m[i], fm) < 0)) {
 			free(m);
 			return -ENOMEM;
 		}
@@ -200,9 +204,20 @@ int inflame_speedscope_write(FILE *f, const char *name, const struct inflame_spe
 	for (size_t i = 0; i < inflame_stackset_nframes_total(names); i++) {
 		size_t len;
 		const char *s = inflame_stackset_name(names, (uint32_t)i, &len);
+		const struct inflame_frame_meta *fm = inflame_stackset_meta(names, (uint32_t)i);
 
 		inflame_json_lit(j, i ? ",{\"name\":" : "{\"name\":");
 		inflame_json_str(j, s, len);
+		if (fm && fm->file[0]) {
+			uint64_t line = fm->start_line ? fm->start_line : fm->line;
+
+			inflame_json_lit(j, ",\"file\":");
+			inflame_json_str(j, fm->file, strlen(fm->file));
+			if (line) {
+				inflame_json_lit(j, ",\"line\":");
+				inflame_json_u64(j, line);
+			}
+		}
 		inflame_json_raw(j, "}", 1);
 	}
 	inflame_json_lit(j, "]},\"profiles\":[");

@@ -217,6 +217,7 @@ struct loader {
 
 	/* PROCESS */
 	char comm[256];
+	char exe[4096]; /* the executable's path, "" when not recorded */
 	uint64_t pid;
 	uint64_t frequency; /* Hz asked, 0 unknown */
 
@@ -321,6 +322,10 @@ static void load_process(struct loader *l, const struct inflame_chunk *c)
 	l->pid = p.pid;
 	l->frequency = p.frequency;
 	if (p.exe.n) {
+		size_t n = p.exe.n < sizeof(l->exe) ? p.exe.n : 0;
+
+		memcpy(l->exe, p.exe.s, n);
+		l->exe[n] = '\0';
 		set_comm(l, p.exe.s, p.exe.n);
 	} else if (p.argc) {
 		struct inflame_cursor cur = p.args;
@@ -938,6 +943,9 @@ static int frame_meta(struct loader *l, struct inflame_stackset *ss, uint32_t id
 	    .file = w.file,
 	    .line = w.line,
 	    .inlined = w.inlined,
+	    .system_name = w.system_name,
+	    .start_line = w.start_line,
+	    .main_exe = l->exe[0] && !strcmp(w.module, l->exe),
 	};
 	return inflame_stackset_set_meta(ss, id, &m);
 }

@@ -27,7 +27,8 @@
  *
  * The cache is an open-addressing table keyed by the looked-up address (the call site for
  * return addresses), holding an offset into the name pool and a name count; a cached entry's
- * names are stored consecutively in the pool, NUL-terminated, innermost first.
+ * names are stored consecutively in the pool, NUL-terminated, innermost first, followed by the
+ * outermost one's symbol when that was demangled (its system name, which the slot points at).
  */
 #include "symbols/symbolize.h"
 #include "symbols/jitmap.h"
@@ -91,6 +92,7 @@ struct cache_slot {
 	uint64_t addr;
 	uint32_t off; /* offset into the pool + 1; 0 = empty slot */
 	uint32_t n;
+	uint32_t sys; /* the outermost name's mangled symbol: pool offset + 1, 0 = none */
 };
 
 struct stale {
@@ -114,6 +116,7 @@ struct inflame_symbolizer {
 	size_t nstale, stale_cap;
 	char *scratch; /* for cleaning names */
 	size_t scratch_cap;
+	uint32_t resolved_sys; /* resolve()'s mangled symbol of its last name (cache_slot.sys) */
 	struct inflame_jitmap *jit; /* generated code, created on the first entry */
 };
 
@@ -811,6 +814,20 @@ static int pool_add_symbol(struct inflame_symbolizer *s, const char *name)
 	return err;
 }
 
+/* pool_add_symbol(), then the symbol itself (cleaned) after it when it was demangled, as
+ * s->resolved_sys: the system name inflame_symbolize_where() reports. */
+static int pool_add_symbol_sys(struct inflame_symbolizer *s, const char *name)
+{
+	size_t start = s->pool_len, n = clean_len(name);
+
+	if (pool_add_symbol(s, name) < 0)
+		return -ENOMEM;
+	if (s->pool_len - start - 1 == n && !memcmp(s->pool + start, name, n))
+		return 0;
+	s->resolved_sys = (uint32_t)s->pool_len + 1;
+	return pool_add(s, name, n);
+}
+
 /* The name of an inlined subroutine's DIE: its linkage name if any (demangled), else its
  * plain name, following the abstract origin. NULL when it has none. */
 static const char *inline_name(Dwarf_Die *die)
@@ -887,7 +904,7 @@ static int resolve_in(struct inflame_symbolizer *s, struct module *m, uint64_t a
 		if (n < 0)
 			return n;
 	}
-	return pool_add_symbol(s, name) < 0 ? -ENOMEM : n + 1;
+	return pool_add_symbol_sys(s, name) < 0 ? -ENOMEM : n + 1;
 }
 
 /* Resolves addr into the pool; returns the number of names added, or -ENOMEM. */
@@ -994,6 +1011,7 @@ int inflame_symbolize_addr(struct inflame_symbolizer *s, uint64_t addr, int is_r
 			return inflame_symbolize_addr(s, addr, 0, names);
 		}
 		off = s->pool_len;
+		s->resolved_sys = 0;
 		n = resolve(s, addr);
 		if (n < 0) {
 			s->pool_len = off;
@@ -1002,6 +1020,7 @@ int inflame_symbolize_addr(struct inflame_symbolizer *s, uint64_t addr, int is_r
 		slot->addr = addr;
 		slot->off = (uint32_t)off + 1;
 		slot->n = (uint32_t)n;
+		slot->sys = n > 0 ? s->resolved_sys : 0;
 		s->tab_used++;
 	}
 	if (slot->n == 0)
@@ -1046,15 +1065,56 @@ static void src_of_call(Dwarf_Die *cu, Dwarf_Die *die, struct inflame_symbolize_
 	}
 }
 
+/*
+ * The system name of an inlined function shown as shown: its linkage name when that is a
+ * mangled name the pool holds demangled, else "" (the name is the symbol's own).
+ */
+static const char *system_name(const char *symbol, const char *shown)
+{
+	size_t n;
+
+	if (!symbol)
+		return "";
+	n = clean_len(symbol);
+	if (n <= 2 || symbol[0] != '_' || (symbol[1] != 'Z' && symbol[1] != 'R') ||
+	    (strlen(shown) == n && !memcmp(shown, symbol, n)) || symbol[n] != '\0')
+		return "";
+	return symbol;
+}
+
+/* The mangled symbol of addr's outermost name (cache_slot.sys), or "". */
+static const char *cached_system_name(const struct inflame_symbolizer *s, uint64_t addr)
+{
+	size_t j;
+
+	for (j = hash_addr(addr) & (s->tab_size - 1); s->tab[j].off;
+	     j = (j + 1) & (s->tab_size - 1))
+		if (s->tab[j].addr == addr)
+			return s->tab[j].sys ? s->pool + s->tab[j].sys - 1 : "";
+	return "";
+}
+
+/* The line its declaration starts at, of a subprogram or (through its abstract origin) of an
+ * inlined subroutine; 0 when the debug information does not say. */
+static uint64_t decl_line(Dwarf_Die *die)
+{
+	int line = 0;
+
+	return dwarf_decl_line(die, &line) == 0 && line > 0 ? (uint64_t)line : 0;
+}
+
 int inflame_symbolize_where(struct inflame_symbolizer *s, uint64_t addr, int is_return, int idx,
 			    struct inflame_symbolize_where *out)
 {
 	const char *names[INFLAME_SYMBOLIZE_MAX_NAMES];
 	int n = inflame_symbolize_addr(s, addr, is_return, names);
+	Dwarf_Die *cudie, *scopes = NULL;
+	Dwarf_Addr bias;
 	struct module *m;
+	int nscopes, seen = 0;
 
 	memset(out, 0, sizeof(*out));
-	out->module = out->file = "";
+	out->module = out->file = out->system_name = "";
 	if (n < 0)
 		return n;
 	if (idx < 0 || idx >= n)
@@ -1073,30 +1133,41 @@ int inflame_symbolize_where(struct inflame_symbolizer *s, uint64_t addr, int is_
 	out->build_id_len = m->build_id_len;
 	if (m->state != MOD_OPEN)
 		return 0;
-	if (idx == 0) {
+	if (idx == 0)
 		src_of_line(dwfl_module_getsrc(m->mod, addr), out);
-	} else if (s->inlines) {
-		/* names[idx] is the caller of names[idx - 1]: the call site of the idx-th
-		 * inlined scope, innermost first (as add_inlines() counted them). */
-		Dwarf_Die *cudie, *scopes = NULL;
-		Dwarf_Addr bias;
-		int nscopes, seen = 0;
+	if (idx == n - 1)
+		out->system_name = cached_system_name(s, addr);
+	cudie = dwfl_module_addrdie(m->mod, addr, &bias);
+	if (!cudie)
+		return 0;
+	nscopes = dwarf_getscopes(cudie, addr - bias, &scopes);
+	for (int i = 0; i < nscopes; i++) {
+		int tag = dwarf_tag(&scopes[i]);
 
-		cudie = dwfl_module_addrdie(m->mod, addr, &bias);
-		if (!cudie)
-			return 0;
-		nscopes = dwarf_getscopes(cudie, addr - bias, &scopes);
-		for (int i = 0; i < nscopes; i++) {
-			if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine ||
-			    !inline_name(&scopes[i]))
-				continue;
-			if (++seen == idx) {
-				src_of_call(cudie, &scopes[i], out);
-				break;
-			}
+		if (idx == n - 1 && tag == DW_TAG_subprogram) {
+			out->start_line = decl_line(&scopes[i]);
+			break;
 		}
-		free(scopes);
+		if (!s->inlines || tag != DW_TAG_inlined_subroutine || !inline_name(&scopes[i]))
+			continue;
+		/* The inlined scopes, innermost first, as add_inlines() counted them: the
+		 * (idx + 1)-th is names[idx], called from names[idx + 1] at its call site. */
+		if (++seen == idx)
+			src_of_call(cudie, &scopes[i], out);
+		if (seen == idx + 1) {
+			Dwarf_Attribute attr;
+			const char *linkage = dwarf_formstring(
+			    dwarf_attr_integrate(&scopes[i], DW_AT_linkage_name, &attr));
+
+			if (!linkage)
+				linkage = dwarf_formstring(dwarf_attr_integrate(
+				    &scopes[i], DW_AT_MIPS_linkage_name, &attr));
+			out->start_line = decl_line(&scopes[i]);
+			out->system_name = system_name(linkage, names[idx]);
+			break;
+		}
 	}
+	free(scopes);
 	return 0;
 }
 

@@ -74,12 +74,18 @@ struct inflame_symbolize_where {
 	const char *file; /* the source file of the line, "" when unknown */
 	uint64_t line;	  /* 0 when unknown */
 	int inlined;	  /* this name is inlined into the next (outer) one at that address */
+	/* The function's own symbol where the name shown is its demangled form (a C++ or Rust
+	 * mangled name), else "". Valid until the next call. */
+	const char *system_name;
+	uint64_t start_line; /* the line the function's declaration starts at, 0 when unknown */
 };
 
 /*
  * Describes names[idx] of inflame_symbolize_addr(s, addr, is_return, names) (same addr and
  * is_return): its module and, from the debug information, the source line executing in that
- * function (for an inlined function's caller, the line of the call). Not cached: meant for once
+ * function (for an inlined function's caller, the line of the call), the line the function is
+ * declared at (DW_AT_decl_line of its subprogram, or of an inlined one's abstract origin) and
+ * its mangled name where the name shown was demangled. Not cached: meant for once
  * per distinct frame. Returns 0, or -ENOENT when idx is out of range.
  */
 int inflame_symbolize_where(struct inflame_symbolizer *s, uint64_t addr, int is_return, int idx,

@@ -152,6 +152,7 @@ void inflame_stackset_free(struct inflame_stackset *ss)
 		free((char *)ss->meta[i].module);
 		free((char *)ss->meta[i].build_id);
 		free((char *)ss->meta[i].file);
+		free((char *)ss->meta[i].system_name);
 	}
 	free(ss->meta);
 	free(ss->has_meta);
@@ -550,10 +551,12 @@ int inflame_stackset_set_meta(struct inflame_stackset *ss, uint32_t id,
 	d->module = strdup(m->module ? m->module : "");
 	d->build_id = strdup(m->build_id ? m->build_id : "");
 	d->file = strdup(m->file ? m->file : "");
-	if (!d->module || !d->build_id || !d->file) {
+	d->system_name = strdup(m->system_name ? m->system_name : "");
+	if (!d->module || !d->build_id || !d->file || !d->system_name) {
 		free((char *)d->module);
 		free((char *)d->build_id);
 		free((char *)d->file);
+		free((char *)d->system_name);
 		return -ENOMEM;
 	}
 	ss->has_meta[id] = 1;

@@ -47,9 +47,10 @@ size_t inflame_stackset_nframes_total(const struct inflame_stackset *ss); /* dis
 
 /*
  * Optional metadata of a frame id, where a loader knows it (dumps, when asked with
- * inflame_load_opts.frame_meta): the module, the address the name was first seen at, and
- * the source line. Kept in a side array made on the first inflame_stackset_set_meta(), so a
- * set that never gets any uses no memory for it. Strings are copied.
+ * inflame_load_opts.frame_meta): the module, the address the name was first seen at, the
+ * source line, and the function's declaration line and mangled name. Kept in a side array made on
+ * the first inflame_stackset_set_meta(), so a set that never gets any uses no memory for it.
+ * Strings are copied.
  */
 struct inflame_frame_meta {
 	const char *module;		  /* path of the module, "" when unknown */
@@ -59,6 +60,9 @@ struct inflame_frame_meta {
 	const char *file; /* source file, "" when unknown */
 	uint64_t line;	  /* 0 when unknown */
 	int inlined;	  /* inlined into the frame after it (its caller) at the same address */
+	const char *system_name; /* the mangled symbol where the name is demangled, else "" */
+	uint64_t start_line;	 /* where the function's declaration starts, 0 when unknown */
+	int main_exe;		 /* the module is the process's executable */
 };
 /* Sets the metadata of frame id (first set wins). Returns 0, -ENOMEM or -EINVAL. */
 int inflame_stackset_set_meta(struct inflame_stackset *ss, uint32_t id,
