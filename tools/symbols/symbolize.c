@@ -63,6 +63,8 @@ struct alias {
 	const char *name; /* in libdw's string table, version suffix included */
 	size_t len;	  /* without the version suffix */
 	int rank;	  /* lower is better: see alias_rank() */
+	uint64_t size;	  /* the largest st_size of the symbols at addr */
+	uint64_t reach;	  /* the highest end of this and every lower alias's range */
 };
 
 /* One PLT stub: [lo, hi) run-time addresses, the name ("func@plt"). */
@@ -83,7 +85,8 @@ struct module {
 	Dwfl_Module *mod;
 	struct alias *aliases; /* by address, one per address */
 	size_t naliases;
-	struct plt *plts; /* by address */
+	int aliases_whole; /* every symbol libdw could name code by is in aliases, sized */
+	struct plt *plts;  /* by address */
 	size_t nplts;
 	uint64_t start_lo, start_hi; /* _start: the entry point's range, run-time */
 };
@@ -471,6 +474,23 @@ static int cmp_alias(const void *a, const void *b)
 	return c;
 }
 
+/* Whether a symbol that is not a sized function lies in code, where libdw's search could name
+ * an address by it (a label, a sizeless symbol): section, file and TLS symbols never do. */
+static int in_code(Elf *elf, GElf_Word shndx, int type)
+{
+	GElf_Shdr shdr;
+	Elf_Scn *scn;
+
+	if (type == STT_SECTION || type == STT_FILE || type == STT_TLS)
+		return 0;
+	if (shndx == SHN_UNDEF || shndx == SHN_ABS)
+		return 0;
+	scn = elf ? elf_getscn(elf, shndx) : NULL;
+	if (!scn || !gelf_getshdr(scn, &shdr))
+		return 1;
+	return (shdr.sh_flags & SHF_EXECINSTR) != 0;
+}
+
 /* Builds the module's alias table: its function symbols by address, the best name of each
  * address kept. Out of memory leaves it empty (names then come from libdw's own choice). */
 static void load_aliases(struct module *m)
@@ -483,25 +503,78 @@ static void load_aliases(struct module *m)
 	m->aliases = malloc((size_t)nsyms * sizeof(*m->aliases));
 	if (!m->aliases)
 		return;
+	m->aliases_whole = 1;
 	for (int i = 1; i < nsyms; i++) {
 		GElf_Sym sym;
 		GElf_Addr addr;
+		GElf_Word shndx = SHN_UNDEF;
+		Elf *elf = NULL;
 		const char *name =
-		    dwfl_module_getsym_info(m->mod, i, &sym, &addr, NULL, NULL, NULL);
+		    dwfl_module_getsym_info(m->mod, i, &sym, &addr, &shndx, &elf, NULL);
 		int type = GELF_ST_TYPE(sym.st_info);
 
-		if (!name || !name[0] || !addr || sym.st_shndx == SHN_UNDEF ||
-		    (type != STT_FUNC && type != STT_GNU_IFUNC))
+		if (!name || !name[0] || !addr || sym.st_shndx == SHN_UNDEF)
 			continue;
-		m->aliases[n++] =
-		    (struct alias){addr, name, strcspn(name, "@"), alias_rank(&sym, name)};
+		if (type != STT_FUNC && type != STT_GNU_IFUNC) {
+			if (in_code(elf, shndx, type))
+				m->aliases_whole = 0;
+			continue;
+		}
+		if (!sym.st_size)
+			m->aliases_whole = 0;
+		m->aliases[n++] = (struct alias){
+		    addr, name, strcspn(name, "@"), alias_rank(&sym, name), sym.st_size, 0};
 	}
 	qsort(m->aliases, n, sizeof(*m->aliases), cmp_alias);
 	/* One per address: the first of each run is the best. */
 	m->naliases = 0;
-	for (size_t i = 0; i < n; i++)
-		if (!m->naliases || m->aliases[m->naliases - 1].addr != m->aliases[i].addr)
-			m->aliases[m->naliases++] = m->aliases[i];
+	for (size_t i = 0; i < n; i++) {
+		struct alias *last = m->naliases ? &m->aliases[m->naliases - 1] : NULL;
+
+		if (last && last->addr == m->aliases[i].addr) {
+			if (m->aliases[i].size > last->size)
+				last->size = m->aliases[i].size;
+			continue;
+		}
+		m->aliases[m->naliases++] = m->aliases[i];
+	}
+	for (size_t i = 0; i < m->naliases; i++) {
+		struct alias *a = &m->aliases[i];
+		uint64_t end = a->addr + a->size;
+
+		a->reach = i && a[-1].reach > end ? a[-1].reach : end;
+	}
+}
+
+/* The function whose sized symbol contains addr, by binary search of the alias table, or NULL
+ * when the nearest symbol below addr has no size or ends before it: then libdw's own search
+ * (dwfl_module_addrinfo, a linear scan of the symbol table per call, which took most of the
+ * reader's time on big C++ programs) decides, as it always did. *unsure is 0 when libdw would
+ * find nothing either: the table holds every symbol that could name code (aliases_whole) and
+ * no range of a lower function reaches addr. */
+static const struct alias *containing_alias(const struct module *m, uint64_t addr, int *unsure)
+{
+	size_t lo = 0, hi = m->naliases;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->aliases[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*unsure = !m->aliases_whole;
+	if (!lo)
+		return NULL;
+	const struct alias *a = &m->aliases[lo - 1];
+
+	if (a->size && addr - a->addr < a->size)
+		return a;
+	/* A lower function's range reaches past addr: nested ranges, libdw decides. */
+	if (a->reach > addr)
+		*unsure = 1;
+	return NULL;
 }
 
 /* The best name of the function symbol at addr, or NULL when the table has none. */
@@ -885,12 +958,21 @@ static int resolve_in(struct inflame_symbolizer *s, struct module *m, uint64_t a
 	const char *name;
 	GElf_Off off;
 	GElf_Sym sym;
-	int n = 0;
+	int n = 0, unsure;
 
 	name = plt_name(m, addr);
 	if (name)
 		return pool_add(s, name, strlen(name)) < 0 ? -ENOMEM : 1;
-	name = dwfl_module_addrinfo(m->mod, addr, &off, &sym, NULL, NULL, NULL);
+	best = containing_alias(m, addr, &unsure);
+	if (best) {
+		name = best->name;
+		goto named;
+	}
+	/* No sized function holds addr, and no other symbol could: libdw would find none. */
+	if (!unsure && m->naliases)
+		name = NULL;
+	else
+		name = dwfl_module_addrinfo(m->mod, addr, &off, &sym, NULL, NULL, NULL);
 	if (!name || !name[0]) {
 		if (addr >= m->start_lo && addr < m->start_hi)
 			return pool_add(s, "_start", 6) < 0 ? -ENOMEM : 1;
@@ -899,6 +981,7 @@ static int resolve_in(struct inflame_symbolizer *s, struct module *m, uint64_t a
 	best = best_alias(m, addr - off);
 	if (best)
 		name = best->name;
+named:
 	if (s->inlines) {
 		n = add_inlines(s, m, addr);
 		if (n < 0)
