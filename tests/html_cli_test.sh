@@ -294,7 +294,7 @@ sswant="tests/progs/threads.c $(grep -n '^__attribute__((noinline)) void spin_un
 got=$(py speedscope "$T/threads.json" spin_until >/dev/null && py sswhere "$T/threads.json" spin_until 2>&1)
 [ "$got" = "$sswant" ] && ok "speedscope: spin_until's file and start line: $got" ||
 	fail "speedscope: spin_until's file and line: '$got', want '$sswant'"
-got=$(py where "$T/busy.html" "$(sed -n '1s/;.*//p' "$T/busy.folded")" 2>&1) && ok "a root frame: '$got'" ||
+got=$(py where "$T/busy.html" "$(sed -n '1{s/ [0-9]*$//;s/;.*//;p;}' "$T/busy.folded")" 2>&1) && ok "a root frame: '$got'" ||
 	fail "a root frame: $got"
 
 # Hostile names in folded input.
