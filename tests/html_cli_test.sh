@@ -310,6 +310,18 @@ py hostile "$T/hostile.html" '</script><script>alert(1)</script>' '<img src=x on
 	py hostile "$T/title.html" >/dev/null 2>&1 && ! grep -qi '<script>alert' "$T/title.html" &&
 	ok "a hostile title stays text" || fail "hostile title"
 
+# The default title names the inputs, the first three of a run's many dumps.
+for i in 1 2 3 4 5; do printf 'main;f%d %d\n' "$i" "$i" >"$T/in$i.folded"; done
+"$I" html -o "$T/many.html" "$T"/in1.folded "$T"/in2.folded "$T"/in3.folded "$T"/in4.folded \
+	"$T"/in5.folded 2>"$T/stderr" || fail "html 5 inputs: $(cat "$T/stderr")"
+wtitle="<title>inflame: $T/in1.folded $T/in2.folded $T/in3.folded and 2 more</title>"
+grep -qF "$wtitle" "$T/many.html" && ok "the title of 5 inputs names 3 and the count" ||
+	fail "title of 5 inputs: $(grep -o '<title>.*</title>' "$T/many.html")"
+"$I" html -o "$T/two.html" "$T"/in1.folded "$T"/in2.folded 2>"$T/stderr" &&
+	grep -qF "<title>inflame: $T/in1.folded $T/in2.folded</title>" "$T/two.html" &&
+	ok "the title of 2 inputs names both" ||
+	fail "title of 2 inputs: $(grep -o '<title>.*</title>' "$T/two.html")"
+
 # Diff: BEFORE and AFTER; a differential folded file is its own baseline.
 printf 'main;a 10\nmain;b 10\n' >"$T/before.folded"
 printf 'main;a 10\nmain;b 30\n' >"$T/after.folded"

@@ -153,7 +153,8 @@ static void test_inlines(void **state)
 	inflame_symbolize_free(s);
 }
 
-/* A stripped copy knows no local symbols: [module+0xoffset], offset from the load bias. */
+/* A stripped copy knows no local symbols: [module+0xoffset], offset from the load bias, of
+ * the function's start (its unwind entry's), wherever in the function the address is. */
 static void test_stripped(void **state)
 {
 	struct prog p;
@@ -167,6 +168,14 @@ static void test_stripped(void **state)
 	snprintf(want, sizeof(want), "[symtest-stripped+0x%llx]",
 		 (unsigned long long)(p.beta - p.bias));
 	assert_string_equal(sym1(s, p.beta, 0), want);
+	/* A leaf inside beta and a call site in it (a return address past its start) are one
+	 * frame, not one per address. */
+	assert_string_equal(sym1(s, p.beta + 3, 0), want);
+	assert_string_equal(sym1(s, p.beta + 5, 1), want);
+	/* Another function is another frame. */
+	snprintf(want, sizeof(want), "[symtest-stripped+0x%llx]",
+		 (unsigned long long)(p.alpha - p.bias));
+	assert_string_equal(sym1(s, p.alpha + 2, 0), want);
 	assert_int_equal(inflame_symbolize_mismatches(s), 0);
 	inflame_symbolize_free(s);
 }

@@ -27,7 +27,7 @@ static void usage(FILE *f)
 	      "\"-\" or no input reads standard input.\n"
 	      "\n" INFLAME_INPUT_USAGE
 	      "  --diff            two inputs, BEFORE and AFTER: colour by what changed\n"
-	      "  --title TEXT      the page's title (default: \"inflame: \" and the inputs)\n"
+	      "  --title TEXT      the page's title (default: \"inflame: \" and the first inputs)\n"
 	      "  -o, --output FILE write here instead of standard output\n",
 	      f);
 }
@@ -48,22 +48,29 @@ static const struct option longopts[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* "inflame: a b c", the inputs named. */
+/* The most inputs the default title names; a run that followed its children has a dump per
+ * process, and a title naming every one of them filled the page's first screen. */
+#define TITLE_INPUTS 3
+
+/* "inflame: a b c", the inputs named; "inflame: a b c and N more" past TITLE_INPUTS. */
 static char *default_title(const char *const *inputs, int n)
 {
-	size_t len = 16;
+	int named = n > TITLE_INPUTS ? TITLE_INPUTS : n;
+	size_t len = 48;
 	char *t;
 
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < named; i++)
 		len += strlen(inputs[i]) + 1;
 	t = malloc(len);
 	if (!t)
 		return NULL;
 	strcpy(t, "inflame:");
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < named; i++) {
 		strcat(t, " ");
 		strcat(t, inputs[i]);
 	}
+	if (n > named)
+		snprintf(t + strlen(t), len - strlen(t), " and %d more", n - named);
 	return t;
 }
 

@@ -70,12 +70,36 @@ top_inflame() {
 	"$INFLAME" report --event cpu -n "$n" "$@" 2>/dev/null | awk 'NR > 2 && $2 > 0 { print $5 }' |
 		norm_inflame
 }
+# h(x): the value of hex x ("0x" optional), for awks without strtonum.
+hexfn='function h(x,  i, n) { sub(/^0x/, "", x); n = 0
+	for (i = 1; i <= length(x); i++) n = n * 16 + index("0123456789abcdef", tolower(substr(x, i, 1))) - 1
+	return n }'
+# fn_start FILE OFFSET: the start of the function holding file offset OFFSET (hex, no 0x) of
+# FILE, as a link-time address in hex: inflame names a stripped function "[module+0xstart]"
+# (the start from its unwind entry), perf names each address. OFFSET itself without readelf.
+fn_start() {
+	command -v readelf >/dev/null 2>&1 || { printf '%s\n' "$2"; return; }
+	v=$(readelf -lW "$1" 2>/dev/null | awk -v o="$2" "$hexfn"'
+		$1 == "LOAD" && h($2) <= h(o) && h(o) < h($2) + h($5) {
+			printf "%x\n", h(o) - h($2) + h($3); exit }')
+	readelf --debug-dump=frames "$1" 2>/dev/null | awk -v v="${v:-$2}" "$hexfn"'
+		/ FDE / { split($NF, r, /[=.]+/); if (h(r[2]) <= h(v) && h(v) < h(r[3])) {
+			s = r[2]; sub(/^0+/, "", s); print s; f = 1; exit } }
+		END { if (!f) print v }'
+}
 top_perf() {
+	perf buildid-list -i "$2" --with-hits 2>/dev/null | awk '{ print $2 }' > "$2.paths"
 	perf report -i "$2" --stdio --no-children --sort dso,sym -q -g none 2>/dev/null |
-		awk -v n="$1" 'NF >= 4 && $3 == "[.]" && c < n {
-			dso = $2; sub(/\.so[.0-9]*$/, ".so", dso); sym = $4
-			if (sym ~ /^0x/) { sub(/^0x0*/, "", sym); sym = dso "+0x" sym }
-			sub(/@.*/, "", sym); print sym; c++ }' | norm_offset
+		awk -v n="$1" 'NF >= 4 && $3 == "[.]" && c < n { print $2, $4; c++ }' |
+		while read -r dso sym; do
+			if [ "${sym#0x}" != "$sym" ]; then
+				off=$(printf '%s' "${sym#0x}" | sed 's/^0*//')
+				path=$(grep -m1 "/$dso\$" "$2.paths")
+				[ -n "$path" ] && off=$(fn_start "$path" "$off")
+				sym="$dso+0x$off"
+			fi
+			printf '%s\n' "$sym"
+		done | sed -e 's/^\([^+]*\.so\)[.0-9]*+/\1+/' -e 's/@.*//' | norm_offset
 }
 
 # quality FOLDED: "good total" samples reaching a start routine near the root.

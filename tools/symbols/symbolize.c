@@ -9,7 +9,8 @@
  * offline callbacks (build-id directories, .gnu_debuglink, MiniDebugInfo) over the debug
  * directories; a module that cannot be opened is remembered as such and its addresses are
  * named "[module+0xoffset]". Keeping one session per module means overlapping generations
- * never confuse libdw's own address lookup.
+ * never confuse libdw's own address lookup. An address that no symbol of an opened file names
+ * is "[module+0xstart]", start being its function's from the unwind entry covering it.
  *
  * Which file a module is read from is decided by the build-id the dump recorded: the file at
  * the recorded path when its build-id matches, else a file with that build-id in a debug
@@ -89,6 +90,8 @@ struct module {
 	struct plt *plts;  /* by address */
 	size_t nplts;
 	uint64_t start_lo, start_hi; /* _start: the entry point's range, run-time */
+	uint64_t *fstarts;	     /* functions' starts from .eh_frame_hdr, run-time, sorted */
+	size_t nfstarts;
 };
 
 struct cache_slot {
@@ -210,6 +213,7 @@ void inflame_symbolize_free(struct inflame_symbolizer *s)
 		for (size_t j = 0; j < m->nplts; j++)
 			free(m->plts[j].name);
 		free(m->plts);
+		free(m->fstarts);
 		free(m->aliases);
 		if (m->dwfl)
 			dwfl_end(m->dwfl);
@@ -780,6 +784,55 @@ static void load_entry(struct module *m, Elf *elf, GElf_Addr bias)
 	free(frame);
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The functions' starts, from the binary search table of .eh_frame_hdr (PT_GNU_EH_FRAME):
+ * version 1, the table as pairs of 4-byte signed offsets from the header's own address
+ * (DW_EH_PE_datarel | DW_EH_PE_sdata4), as GNU ld and lld write it. Any other layout leaves
+ * the table empty, and unnamed addresses keep their own offsets.
+ */
+static void load_fstarts(struct module *m, Elf *elf, GElf_Addr bias)
+{
+	size_t nph;
+	GElf_Phdr ph;
+	Elf_Data *d = NULL;
+	const uint8_t *p;
+	uint32_t count;
+	int32_t v;
+
+	if (elf_getphdrnum(elf, &nph) < 0)
+		return;
+	for (size_t i = 0; i < nph && !d; i++)
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_GNU_EH_FRAME)
+			d = elf_getdata_rawchunk(elf, (int64_t)ph.p_offset, ph.p_filesz,
+						 ELF_T_BYTE);
+	/* version, eh_frame_ptr encoding (4 bytes: pcrel or absolute sdata4/udata4), count
+	 * encoding udata4, table encoding datarel sdata4 */
+	if (!d || d->d_size < 12)
+		return;
+	p = d->d_buf;
+	if (p[0] != 1 || (p[1] & 0x0f) != 0x0b || p[2] != 0x03 || p[3] != 0x3b)
+		return;
+	memcpy(&count, p + 8, 4);
+	if (count == 0 || count > (d->d_size - 12) / 8)
+		return;
+	m->fstarts = malloc(count * sizeof(*m->fstarts));
+	if (!m->fstarts)
+		return;
+	for (uint32_t i = 0; i < count; i++) {
+		memcpy(&v, p + 12 + 8 * (size_t)i, 4);
+		m->fstarts[i] = ph.p_vaddr + (uint64_t)(int64_t)v + bias;
+	}
+	m->nfstarts = count;
+	qsort(m->fstarts, m->nfstarts, sizeof(*m->fstarts), cmp_u64);
+}
+
 /* Opens the module's ELF file (see find_file()) in its own libdw session, and the tables
  * built from it. */
 static void open_module(struct inflame_symbolizer *s, struct module *m)
@@ -822,6 +875,7 @@ static void open_module(struct inflame_symbolizer *s, struct module *m)
 	if (elf) {
 		load_plts(m, elf, bias);
 		load_entry(m, elf, bias);
+		load_fstarts(m, elf, bias);
 	}
 }
 
@@ -990,6 +1044,37 @@ named:
 	return pool_add_symbol_sys(s, name) < 0 ? -ENOMEM : n + 1;
 }
 
+/*
+ * The start of the function containing addr: the last function start at or below it in the
+ * search table of .eh_frame_hdr, when an unwind entry (FDE) covers addr at all. addr itself
+ * otherwise. A stripped program's samples in one function then share one frame,
+ * "[module+0xstart]", as they would share its name, instead of one frame per instruction and
+ * per call site.
+ */
+static uint64_t function_start(struct module *m, uint64_t addr)
+{
+	size_t lo = 0, hi = m->nfstarts;
+	Dwarf_Frame *frame = NULL;
+	Dwarf_Addr cbias;
+	Dwarf_CFI *cfi;
+	int covered;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->fstarts[mid] <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return addr;
+	cfi = dwfl_module_eh_cfi(m->mod, &cbias);
+	covered = cfi && addr >= cbias && dwarf_cfi_addrframe(cfi, addr - cbias, &frame) == 0;
+	free(frame);
+	return covered ? m->fstarts[lo - 1] : addr;
+}
+
 /* Resolves addr into the pool; returns the number of names added, or -ENOMEM. */
 static int resolve(struct inflame_symbolizer *s, uint64_t addr)
 {
@@ -1020,6 +1105,9 @@ static int resolve(struct inflame_symbolizer *s, uint64_t addr)
 	/* The vDSO of another kernel: its functions are unknown here. */
 	if (m->vdso)
 		return pool_add(s, "[vdso]", 6) < 0 ? -ENOMEM : 1;
+	/* An unnamed address of a file that was read is named by the start of its function. */
+	if (m->state == MOD_OPEN)
+		addr = function_start(m, addr);
 	/* A pseudo path like "[anon]" is kept as it is, without another pair of brackets. */
 	if (m->basename[0] == '[') {
 		size_t bl = strlen(m->basename);
