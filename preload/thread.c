@@ -86,12 +86,13 @@ static struct inflame_thread *claim(void)
 }
 
 /* The frames of each nesting level, then last_frames and w_last_frames, then wall_frames and
- * wall_run_frames, then tail_frames and tail_slots. */
+ * wall_run_frames, then tail_frames and tail_slots, then the walk cache. */
 static size_t scratch_bytes(void)
 {
 	return ((size_t)(INFLAME_SCRATCH_LEVELS + 2) * inflame__prof.cfg.max_depth +
 		2 * INFLAME_SAME_MAX + 2 * INFLAME_TAIL_MAX) *
-	       sizeof(uint64_t);
+		   sizeof(uint64_t) +
+	       sizeof(struct inflame_walk_cache);
 }
 
 /* The wall fields of a slot whose thread starts now (or starts over in a fork child). */
@@ -146,6 +147,7 @@ static int setup_slot(struct inflame_thread *t, pid_t tid)
 	t->wall_run_frames = t->wall_frames + inflame__prof.cfg.max_depth;
 	t->tail_frames = t->wall_run_frames + inflame__prof.cfg.max_depth;
 	t->tail_slots = t->tail_frames + INFLAME_TAIL_MAX;
+	t->walk_cache = (struct inflame_walk_cache *)(t->tail_slots + INFLAME_TAIL_MAX);
 	t->last_n = t->w_last_n = t->tail_n = 0;
 	return 0;
 }

@@ -25,6 +25,8 @@
 #define INFLAME_SAME_MAX 64
 /* The most frames the tail cache (tail_frames) keeps. */
 #define INFLAME_TAIL_MAX 32
+/* The most frames the walk cache (struct inflame_walk_cache) keeps. */
+#define INFLAME_WALK_CACHE_MAX 128
 /* wall_flags: the handler kept a stack (wall_frames); it was cut at max_depth; the handler
  * interrupted a system call (the thread was blocked there). */
 #define INFLAME_WALL_HAVE      1u
@@ -41,6 +43,28 @@ enum inflame_slot_state {
 /* A thread's CPU time: its CPU clock (user + system) and the system part of it, ns. */
 struct inflame_cpu_times {
 	uint64_t cpu, sys;
+};
+
+/*
+ * The table walk of the thread's last allocation (unwind_sigsafe.c), from its outermost frame
+ * (e[0], the step that ended it) to its leaf: for each frame the registers the walk had there
+ * (pc, sp, fp), the stack slots the step to it read the return address and the frame pointer
+ * from (0: none), and whether the rest of the walk from there needs the frame pointer
+ * register's value (a frame pointer based rule before the register is restored from a slot).
+ * A later walk that reaches a frame with the same registers, while every slot above it still
+ * holds what the walk read there, would walk the same frames above it: it takes them from
+ * here. Outermost producer only; n 0 = none.
+ */
+struct inflame_walk_entry {
+	uint64_t pc, sp, fp, slot_ra, slot_fp;
+	uint32_t need_fp, used_fp;
+};
+
+struct inflame_walk_cache {
+	uint32_t n;
+	uint64_t hits; /* walks that took their outer frames from here */
+	struct inflame_walk_entry e[INFLAME_WALK_CACHE_MAX];
+	struct inflame_walk_entry leaf[INFLAME_WALK_CACHE_MAX]; /* the walk under way, leaf first */
 };
 
 struct inflame_thread {
@@ -119,6 +143,7 @@ struct inflame_thread {
 	uintptr_t tail_ret, tail_sp;
 	uint32_t tail_n;
 	uint64_t *tail_frames, *tail_slots;
+	struct inflame_walk_cache *walk_cache; /* in the scratch mapping */
 	/* The stack of the thread's last allocation recorded by an outermost producer: the next
 	 * one with the same stack is recorded with INFLAME_REC_SAME_STACK instead of its frames.
 	 * The producer's copy (only an outermost producer reads or writes it; 0 frames = none)

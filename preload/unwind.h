@@ -40,6 +40,10 @@ size_t inflame_unwind_fp_from(const struct inflame_thread *t, uintptr_t fp, uint
  * a frame-pointer step where they have no rule. For tests and benchmarks. */
 size_t inflame_unwind_table_context(const ucontext_t *uc, const struct inflame_thread *t,
 				    uint64_t *out, size_t max, int *truncated);
+/* The same through the thread's walk cache (thread.h), which the caller must own: only the
+ * thread's outermost producer may use it. The frames are those of the walk without it. */
+size_t inflame_unwind_table_context_cached(const ucontext_t *uc, struct inflame_thread *t,
+					   uint64_t *out, size_t max, int *truncated);
 /* The same from registers pc, sp, fp (exact: pc is an interrupted instruction rather than a
  * return address); out[0] is pc. */
 size_t inflame_unwind_table_from(const struct inflame_thread *t, uintptr_t pc, uintptr_t sp,

@@ -363,6 +363,15 @@ static enum step signal_step(const struct inflame_thread *t, struct regs *r)
 	return STEP_OK;
 }
 
+/* What a table step did, for the walk cache (thread.h): whether it was decided by a table row
+ * alone (then it depends on nothing but the registers, the row and the words it read), whether
+ * the row read the frame pointer register, and the stack slots it read (0: none) with the
+ * return address it found. */
+struct step_note {
+	int table, used_fp;
+	uintptr_t slot_ra, slot_fp, ra;
+};
+
 /* What one walk remembers of its last frame: the object (a stack mostly stays in a few) and
  * the row with the addresses it covers (a recursion, or a loop of calls, comes back to it). */
 struct walk_memo {
@@ -377,7 +386,8 @@ struct walk_memo {
  * rather than one byte before. fallback: a frame the table cannot pass, in code built without
  * frame pointers or unknown, ends the walk with STEP_FALLBACK (else: a frame-pointer step). */
 static enum step table_step(const struct inflame_thread *t, struct inflame_code_cache *cache,
-			    struct walk_memo *m, struct regs *r, int *exact, int fallback)
+			    struct walk_memo *m, struct regs *r, int *exact, int fallback,
+			    struct step_note *note)
 {
 	uintptr_t look = *exact ? r->pc : r->pc - 1, cfa, ra, fp;
 	const struct inflame_eh_row *row;
@@ -385,6 +395,10 @@ static enum step table_step(const struct inflame_thread *t, struct inflame_code_
 	int f;
 
 	*exact = 0;
+	note->table = 0;
+	note->slot_ra = note->slot_fp = 0;
+	note->ra = 0;
+	note->used_fp = 0;
 	if (m->have && look - m->code.lo < m->code.hi - m->code.lo) {
 		f = m->code.flags;
 	} else {
@@ -421,12 +435,14 @@ static enum step table_step(const struct inflame_thread *t, struct inflame_code_
 		break;
 	case INFLAME_EH_CFA_FP:
 		cfa = r->fp + (uintptr_t)(intptr_t)row->cfa_off;
+		note->used_fp = 1;
 		break;
 	case INFLAME_EH_PLT:
 		cfa =
 		    r->sp + (uintptr_t)(intptr_t)row->cfa_off + ((r->pc & 15) >= row->aux ? 8 : 0);
 		break;
 	case INFLAME_EH_ROOT:
+		note->table = 1;
 		return STEP_END;
 	case INFLAME_EH_SIGNAL:
 		*exact = 1;
@@ -434,6 +450,9 @@ static enum step table_step(const struct inflame_thread *t, struct inflame_code_
 	default: /* refused, or a gap between functions */
 		return fallback && !(f & INFLAME_MOD_FP) ? STEP_FALLBACK : fp_step(t, r);
 	}
+	/* From here on the step depends only on the registers, the row and the words it reads
+	 * (the walk cache's premise). */
+	note->table = 1;
 	if (cfa <= r->sp)
 		return STEP_END;
 	if (row->ra_off) {
@@ -442,8 +461,11 @@ static enum step table_step(const struct inflame_thread *t, struct inflame_code_
 		if (!in_stack(t, r->sp, a, 8))
 			return STEP_END;
 		ra = *(const uintptr_t *)a;
+		note->slot_ra = a;
+		note->ra = ra;
 	} else {
-		ra = r->lr; /* aarch64: still in the link register */
+		note->table = 0; /* the link register: not a stack slot */
+		ra = r->lr;	 /* aarch64: still in the link register */
 	}
 #if defined(__aarch64__)
 	if (row->flags & INFLAME_EH_RA_SIGNED)
@@ -459,6 +481,7 @@ static enum step table_step(const struct inflame_thread *t, struct inflame_code_
 			      8))
 			return STEP_END;
 		fp = *(const uintptr_t *)a;
+		note->slot_fp = a;
 	}
 	if (ra < 4096)
 		return STEP_END;
@@ -469,13 +492,52 @@ static enum step table_step(const struct inflame_thread *t, struct inflame_code_
 	return STEP_OK;
 }
 
+/* Whether every slot the walk cache's steps from its frame c to its root read still holds
+ * the word read there. */
+static int walk_cache_holds(const struct inflame_walk_cache *wc, uint32_t c)
+{
+	for (uint32_t i = 0; i < c; i++) {
+		const struct inflame_walk_entry *e = &wc->e[i];
+
+		if (e->slot_ra && *(const uint64_t *)e->slot_ra != e->pc)
+			return 0;
+		if (e->slot_fp && *(const uint64_t *)e->slot_fp != e->fp)
+			return 0;
+	}
+	return 1;
+}
+
+/* Puts the k entries of the walk under way (leaf first) in the cache above its frame c, whose
+ * frame the last of them is, and works out need_fp from c up. */
+static void walk_cache_store(struct inflame_walk_cache *wc, uint32_t c, uint32_t k)
+{
+	uint32_t need = c ? wc->e[c].need_fp : 0;
+
+	if (k == 0 || c + k > INFLAME_WALK_CACHE_MAX)
+		return;
+	for (uint32_t j = 0; j < k; j++) {
+		struct inflame_walk_entry *e = &wc->e[c + j];
+
+		*e = wc->leaf[k - 1 - j];
+		if (j > 0)
+			need = e[-1].used_fp || (!e[-1].slot_fp && need);
+		e->need_fp = need;
+	}
+	wc->n = c + k;
+}
+
 /* The table walk from r, appending to out[n..max). *fell: it stopped at a frame only
- * libunwind could pass (when fallback is set). */
+ * libunwind could pass (when fallback is set). wc: the thread's walk cache (thread.h), for the
+ * outermost producer, else NULL. After each step the walk looks for the frame it reached in
+ * the cache (by its stack pointer: both go up the stack); there, if the slots above still hold
+ * what the cached walk read, the cached frames above are the frames this walk would find. */
 static size_t table_walk(const struct inflame_thread *t, struct inflame_code_cache *cache,
-			 struct regs *r, int exact, uint64_t *out, size_t n, size_t max,
-			 int *truncated, int fallback, int *fell)
+			 struct inflame_walk_cache *wc, struct regs *r, int exact, uint64_t *out,
+			 size_t n, size_t max, int *truncated, int fallback, int *fell)
 {
 	struct walk_memo m;
+	struct step_note note;
+	uint32_t k = 0, c = wc && wc->n ? wc->n - 1 : 0;
 
 	*fell = 0;
 	m.have = 0;
@@ -483,17 +545,51 @@ static size_t table_walk(const struct inflame_thread *t, struct inflame_code_cac
 	if (!t->stack_hi || r->sp < t->stack_lo || r->sp >= t->stack_hi)
 		return n;
 	for (;;) {
-		enum step s = table_step(t, cache, &m, r, &exact, fallback);
+		enum step s = table_step(t, cache, &m, r, &exact, fallback, &note);
 
 		if (s == STEP_FALLBACK)
 			*fell = 1;
-		if (s != STEP_OK)
+		if (s != STEP_OK) {
+			if (wc && s == STEP_END && note.table && k < INFLAME_WALK_CACHE_MAX) {
+				/* the end: the step's return address slot, and the word in it */
+				wc->leaf[k] = (struct inflame_walk_entry){.pc = note.ra,
+									  .slot_ra = note.slot_ra,
+									  .used_fp = note.used_fp};
+				walk_cache_store(wc, 0, k + 1);
+			}
 			return n;
+		}
 		if (n == max) {
 			*truncated = 1;
 			return n;
 		}
 		out[n++] = r->pc;
+		if (!wc)
+			continue;
+		if (!note.table) {
+			k = 0; /* the frames below this one cannot be cached */
+			continue;
+		}
+		if (k < INFLAME_WALK_CACHE_MAX)
+			wc->leaf[k++] = (struct inflame_walk_entry){.pc = r->pc,
+								    .sp = r->sp,
+								    .fp = r->fp,
+								    .slot_ra = note.slot_ra,
+								    .slot_fp = note.slot_fp,
+								    .used_fp = note.used_fp};
+		else
+			wc = NULL; /* deeper than the cache */
+		while (c > 0 && wc && wc->e[c].sp < r->sp)
+			c--;
+		if (c > 0 && wc && wc->e[c].sp == r->sp && wc->e[c].pc == r->pc &&
+		    (!wc->e[c].need_fp || wc->e[c].fp == r->fp) && n + (c - 1) <= max &&
+		    walk_cache_holds(wc, c)) {
+			for (uint32_t i = c - 1; i >= 1; i--)
+				out[n++] = wc->e[i].pc;
+			walk_cache_store(wc, c, k);
+			wc->hits++;
+			return n;
+		}
 	}
 }
 
@@ -558,7 +654,8 @@ static size_t table_start(const struct inflame_thread *t, struct inflame_code_ca
 		}
 		out[n++] = r.pc;
 	}
-	return table_walk(t, cache, &r, exact, out, n, max, truncated, fallback, fell);
+	return table_walk(t, cache, cache ? t->walk_cache : NULL, &r, exact, out, n, max, truncated,
+			  fallback, fell);
 }
 
 size_t inflame_unwind_table_context(const ucontext_t *uc, const struct inflame_thread *t,
@@ -567,6 +664,29 @@ size_t inflame_unwind_table_context(const ucontext_t *uc, const struct inflame_t
 	int fell;
 
 	return table_start(t, NULL, (void *)uc, 0, out, max, truncated, 0, &fell);
+}
+
+size_t inflame_unwind_table_context_cached(const ucontext_t *uc, struct inflame_thread *t,
+					   uint64_t *out, size_t max, int *truncated)
+{
+	struct regs r = {0, 0, 0, 0};
+	int fell;
+
+	*truncated = 0;
+	if (max == 0)
+		return 0;
+#if defined(__x86_64__)
+	r.pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+	r.sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+	r.fp = (uintptr_t)uc->uc_mcontext.gregs[REG_RBP];
+#elif defined(__aarch64__)
+	r.pc = (uintptr_t)uc->uc_mcontext.pc;
+	r.sp = (uintptr_t)uc->uc_mcontext.sp;
+	r.fp = (uintptr_t)uc->uc_mcontext.regs[29];
+	r.lr = (uintptr_t)uc->uc_mcontext.regs[30];
+#endif
+	out[0] = r.pc;
+	return table_walk(t, NULL, t->walk_cache, &r, 1, out, 1, max, truncated, 0, &fell);
 }
 
 size_t inflame_unwind_table_from(const struct inflame_thread *t, uintptr_t pc, uintptr_t sp,
@@ -579,7 +699,7 @@ size_t inflame_unwind_table_from(const struct inflame_thread *t, uintptr_t pc, u
 	if (max == 0)
 		return 0;
 	out[0] = pc;
-	return table_walk(t, NULL, &r, exact, out, 1, max, truncated, 0, &fell);
+	return table_walk(t, NULL, NULL, &r, exact, out, 1, max, truncated, 0, &fell);
 }
 
 /* How many frames of the first frame-pointer walk are looked at: a frame-pointer walk leaves
@@ -647,8 +767,9 @@ static int is_sigreturn(uintptr_t pc)
  * the kernel stays as it is: going on would walk the interrupted code (libunwind, often), a
  * different stack every time, at a cost a program with a fast timer cannot afford. flags:
  * the last frame's module flags. Returns the new number of frames. */
-static size_t finish_walk(struct inflame_thread *t, void *uc, uint64_t *frames, size_t n,
-			  size_t max, int *truncated, uintptr_t tail, int flags)
+static size_t finish_walk(struct inflame_thread *t, struct inflame_code_cache *cache, void *uc,
+			  uint64_t *frames, size_t n, size_t max, int *truncated, uintptr_t tail,
+			  int flags)
 {
 	int more_truncated = 0,
 	    outer = atomic_load_explicit(&t->producing, memory_order_relaxed) == 1;
@@ -671,7 +792,9 @@ static size_t finish_walk(struct inflame_thread *t, void *uc, uint64_t *frames, 
 		struct regs r = {ret, sp, ((const uintptr_t *)tail)[0], 0};
 		int fell;
 
-		return table_walk(t, NULL, &r, 0, frames, n, max, truncated, 0, &fell);
+		/* The walk cache when outermost; the code map looked up directly, as before. */
+		return table_walk(t, NULL, cache ? t->walk_cache : NULL, &r, 0, frames, n, max,
+				  truncated, 0, &fell);
 	}
 	if (flags & INFLAME_MOD_LOADER)
 		return n;
@@ -787,7 +910,7 @@ size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, v
 		if (n > AUTO_LOOK)
 			last_flags = cache ? inflame_modules_cache_flags(cache, frames[n - 1])
 					   : inflame_modules_code_flags(frames[n - 1]);
-		return finish_walk(t, uc, frames, n, max, truncated, tail, last_flags);
+		return finish_walk(t, cache, uc, frames, n, max, truncated, tail, last_flags);
 	}
 	n = table_start(t, cache, uc, fp, frames, max, truncated, lu, &fell);
 	if (!fell)

@@ -4,7 +4,13 @@
  * memcpy), another thread interrupts it with signals, and the handler walks the interrupted
  * context with both unwinders, one after the other. The stacks must be the same frame by frame
  * (the leaf, every return address, the root) for nearly every sample; each one that differs
- * is printed. The tables are built as INFLAME_UNWIND=dwarf builds them, for every object. */
+ * is printed. The tables are built as INFLAME_UNWIND=dwarf builds them, for every object.
+ *
+ * The table walk through the thread's walk cache (the outermost producer's) must give exactly
+ * the frames of the walk without it, on every sample, and take frames from the cache on most;
+ * test_walk_cache_callers walks the same frame reached from two different callers (the same
+ * return address at the same stack pointer, different frames above it), where only the cache's
+ * check of the slots above tells the two apart. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +31,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 /* What the preload's modules.c needs from the rest of the preload. */
@@ -48,13 +55,14 @@ int inflame__real_dl_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void 
 #define DEPTH	64
 
 struct sample {
-	size_t na, nb;
-	uint64_t a[DEPTH], b[DEPTH]; /* tables, libunwind */
+	size_t na, nb, nc;
+	uint64_t a[DEPTH], b[DEPTH], c[DEPTH]; /* tables, libunwind, tables with the walk cache */
 };
 
 static struct sample *samples;
 static _Atomic size_t nsamples;
 static struct inflame_thread worker_t;
+static struct inflame_walk_cache worker_cache, main_cache;
 static _Atomic pid_t worker_tid;
 static _Atomic int stop;
 volatile unsigned long sink;
@@ -68,9 +76,11 @@ static void handler(int sig, siginfo_t *si, void *uc)
 	(void)si;
 	if (i >= SAMPLES || syscall(SYS_gettid) != atomic_load(&worker_tid))
 		return;
-	samples[i].na = inflame_unwind_table_context(uc, &worker_t, samples[i].a, DEPTH,
-						     &truncated);
+	samples[i].na =
+	    inflame_unwind_table_context(uc, &worker_t, samples[i].a, DEPTH, &truncated);
 	samples[i].nb = inflame_unwind_dwarf_context(uc, samples[i].b, DEPTH, &truncated);
+	samples[i].nc =
+	    inflame_unwind_table_context_cached(uc, &worker_t, samples[i].c, DEPTH, &truncated);
 	atomic_store(&nsamples, i + 1);
 }
 
@@ -141,6 +151,7 @@ static void *worker(void *arg)
 	pthread_attr_destroy(&a);
 	worker_t.stack_lo = (uintptr_t)lo;
 	worker_t.stack_hi = (uintptr_t)lo + size;
+	worker_t.walk_cache = &worker_cache;
 	atomic_store(&worker_tid, (pid_t)syscall(SYS_gettid));
 	while (!atomic_load(&stop))
 		recurse((int)(sink % 5) + 3);
@@ -151,7 +162,7 @@ static void test_same_stacks(void **state)
 {
 	struct sigaction sa;
 	pthread_t th;
-	size_t same = 0, n, shown = 0;
+	size_t same = 0, n, shown = 0, cached_same = 0;
 	struct timespec gap = {0, 300000};
 
 	(void)state;
@@ -178,6 +189,12 @@ static void test_same_stacks(void **state)
 	for (size_t i = 0; i < n; i++) {
 		const struct sample *s = &samples[i];
 
+		if (s->na == s->nc && !memcmp(s->a, s->c, s->na * sizeof(s->a[0])))
+			cached_same++;
+		else
+			print_message(
+			    "sample %zu: %zu frames by the tables, %zu through the cache\n", i,
+			    s->na, s->nc);
 		if (s->na == s->nb && !memcmp(s->a, s->b, s->na * sizeof(s->a[0]))) {
 			same++;
 			continue;
@@ -188,16 +205,19 @@ static void test_same_stacks(void **state)
 			for (size_t k = 0; k < s->na || k < s->nb; k++) {
 				Dl_info da, db;
 				uint64_t fa = k < s->na ? s->a[k] : 0, fb = k < s->nb ? s->b[k] : 0;
-				int ha = fa && dladdr((void *)(fa - (k ? 1 : 0)), &da) && da.dli_sname,
-				    hb = fb && dladdr((void *)(fb - (k ? 1 : 0)), &db) && db.dli_sname;
+				int ha = fa && dladdr((void *)(fa - (k ? 1 : 0)), &da) &&
+					 da.dli_sname,
+				    hb = fb && dladdr((void *)(fb - (k ? 1 : 0)), &db) &&
+					 db.dli_sname;
 
-				print_message("  %2zu %c %#18llx %-28s %#18llx %s+%#llx\n", k,
-					      fa == fb ? ' ' : '*', (unsigned long long)fa,
-					      ha ? da.dli_sname : "", (unsigned long long)fb,
-					      hb ? db.dli_sname : "",
-					      fb && dladdr((void *)fb, &db)
-						  ? (unsigned long long)(fb - (uintptr_t)db.dli_fbase)
-						  : 0ull);
+				print_message(
+				    "  %2zu %c %#18llx %-28s %#18llx %s+%#llx\n", k,
+				    fa == fb ? ' ' : '*', (unsigned long long)fa,
+				    ha ? da.dli_sname : "", (unsigned long long)fb,
+				    hb ? db.dli_sname : "",
+				    fb && dladdr((void *)fb, &db)
+					? (unsigned long long)(fb - (uintptr_t)db.dli_fbase)
+					: 0ull);
 			}
 		}
 	}
@@ -206,13 +226,109 @@ static void test_same_stacks(void **state)
 	 * design (libunwind's own guesses where a signal hit the first or last instruction of a
 	 * function); they are rare. */
 	assert_true(same * 100 >= n * 98);
+	print_message(
+	    "walk cache: the same stack on %zu of %zu samples, %llu took frames from it\n",
+	    cached_same, n, (unsigned long long)worker_cache.hits);
+	assert_int_equal(cached_same, n);
+	assert_true(worker_cache.hits * 2 >= n);
 	free(samples);
+}
+
+/* test_walk_cache_callers: leaf() captures its context and walks it both ways; mid() is
+ * called by top_a() and top_b(), which have the same frame size, from the same place in
+ * callers(), so mid's frame has the same registers under both. */
+static struct inflame_thread main_t;
+static size_t n_plain, n_cached;
+static uint64_t f_plain[DEPTH], f_cached[DEPTH];
+
+__attribute__((noinline)) static void leaf(void)
+{
+	ucontext_t uc;
+	int truncated;
+
+	getcontext(&uc);
+	n_plain = inflame_unwind_table_context(&uc, &main_t, f_plain, DEPTH, &truncated);
+	n_cached = inflame_unwind_table_context_cached(&uc, &main_t, f_cached, DEPTH, &truncated);
+	sink++;
+}
+
+__attribute__((noinline)) static void mid(int x)
+{
+	volatile char pad[48];
+
+	pad[0] = (char)x;
+	leaf();
+	sink += (unsigned long)pad[0];
+}
+
+__attribute__((noinline)) static void top_a(int x)
+{
+	volatile char pad[80];
+
+	pad[0] = (char)x;
+	mid(x);
+	sink += (unsigned long)pad[0];
+}
+
+__attribute__((noinline)) static void top_b(int x)
+{
+	volatile char pad[80];
+
+	pad[0] = (char)x;
+	mid(x + 1);
+	sink += (unsigned long)pad[0] * 3;
+}
+
+__attribute__((noinline)) static void callers(void (*top)(int), int x)
+{
+	top(x);
+	sink++;
+}
+
+static int same_walk(void)
+{
+	return n_plain > 4 && n_plain == n_cached &&
+	       !memcmp(f_plain, f_cached, n_plain * sizeof(f_plain[0]));
+}
+
+static void test_walk_cache_callers(void **state)
+{
+	pthread_attr_t a;
+	void *lo;
+	size_t size;
+	uint64_t hits;
+	uint64_t via_a[DEPTH];
+	size_t n_a;
+
+	(void)state;
+	pthread_getattr_np(pthread_self(), &a);
+	pthread_attr_getstack(&a, &lo, &size);
+	pthread_attr_destroy(&a);
+	main_t.stack_lo = (uintptr_t)lo;
+	main_t.stack_hi = (uintptr_t)lo + size;
+	main_t.walk_cache = &main_cache;
+	callers(top_a, 1);
+	assert_true(same_walk());
+	n_a = n_plain;
+	memcpy(via_a, f_plain, sizeof(via_a));
+	hits = main_cache.hits;
+	callers(top_a, 1); /* the same stack: from the cache */
+	assert_true(same_walk());
+	assert_true(main_cache.hits > hits);
+	callers(top_b, 1); /* mid at the same place, under another caller */
+	assert_true(same_walk());
+	assert_true(n_plain == n_a && memcmp(via_a, f_plain, n_a * sizeof(via_a[0])) != 0);
+	for (int i = 0; i < 50; i++) {
+		callers(i & 1 ? top_b : top_a, i);
+		assert_true(same_walk());
+	}
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_same_stacks),
+	    cmocka_unit_test(test_walk_cache_callers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
