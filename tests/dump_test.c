@@ -661,6 +661,44 @@ static void test_crc32(void **state)
 	assert_int_equal(inflame_crc32(0, "", 0), 0);
 }
 
+/* The CRC-32 bit by bit, as its definition reads. */
+static uint32_t crc32_bits(uint32_t crc, const uint8_t *p, size_t len)
+{
+	crc = ~crc;
+	while (len--) {
+		crc ^= *p++;
+		for (int k = 0; k < 8; k++)
+			crc = (crc & 1) ? 0xedb88320u ^ (crc >> 1) : crc >> 1;
+	}
+	return ~crc;
+}
+
+/* Eight bytes at a time and a byte at a time agree, from every alignment, at every length
+ * around a multiple of eight, and continued over a split at any point. */
+static void test_crc32_long(void **state)
+{
+	static uint8_t buf[4096 + 16];
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		buf[i] = (uint8_t)x;
+	}
+	for (size_t off = 0; off < 16; off++)
+		for (size_t len = 0; len < 40; len++)
+			assert_int_equal(inflame_crc32(0, buf + off, len),
+					 crc32_bits(0, buf + off, len));
+	for (size_t off = 0; off < 9; off++)
+		assert_int_equal(inflame_crc32(0, buf + off, 4096), crc32_bits(0, buf + off, 4096));
+	for (size_t cut = 0; cut < 64; cut += 3)
+		assert_int_equal(
+		    inflame_crc32(inflame_crc32(0, buf + 1, cut), buf + 1 + cut, 3000 - cut),
+		    crc32_bits(0, buf + 1, 3000));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -673,6 +711,7 @@ int main(void)
 	    cmocka_unit_test(test_allocs_malformed),
 	    cmocka_unit_test(test_thread_cpu),
 	    cmocka_unit_test(test_crc32),
+	    cmocka_unit_test(test_crc32_long),
 	    cmocka_unit_test(test_perfmap_labels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
