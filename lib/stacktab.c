@@ -20,13 +20,25 @@ struct inflame_stacktab_entry {
 
 uint64_t inflame_stacktab_hash(const uint64_t *frames, uint32_t n)
 {
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+	/* Two independent chains, the even frames and the odd ones: half the latency of one
+	 * chain of multiplications on the writer's path. */
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, g = 0xc2b2ae3d27d4eb4full;
+	uint32_t i;
 
-	for (uint32_t i = 0; i < n; i++) {
+	for (i = 0; i + 1 < n; i += 2) {
+		h ^= frames[i];
+		g ^= frames[i + 1];
+		h *= 0xff51afd7ed558ccdull;
+		g *= 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+		g ^= g >> 32;
+	}
+	if (i < n) {
 		h ^= frames[i];
 		h *= 0xff51afd7ed558ccdull;
 		h ^= h >> 32;
 	}
+	h ^= g * 0xc4ceb9fe1a85ec53ull;
 	h ^= h >> 29;
 	h *= 0xc4ceb9fe1a85ec53ull;
 	h ^= h >> 32;
