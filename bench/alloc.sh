@@ -7,7 +7,15 @@
 # Workloads (bench/alloc-work): "pairs" does BENCH_ALLOC_PAIRS malloc/free pairs of 16 to
 # 512 B (default 20 million: the malloc-heavy case); "threads" the same pairs, half in each of
 # two threads; "mixed" replaces blocks of 16 B to 64 KiB
-# in a working set of 4096 and reads them, BENCH_ALLOC_MIXED times (default 2 million).
+# in a working set of 4096 and reads them, BENCH_ALLOC_MIXED times (default 2 million);
+# "python" runs Debian's python3 (BENCH_PYTHON, default /usr/bin/python3: a binary built without
+# frame pointers, so every stack is a walk of unwind tables) with PYTHONMALLOC=malloc on
+# bench/alloc_work.py, BENCH_ALLOC_PY iterations (default 1 million, about 5.8 million
+# allocations: every object is a malloc), with the forwarding shim, inflame and heaptrack only.
+# For python the summary gives heaptrack's added CPU time over inflame full tracing's (the
+# issue's target: 5 or more), the share of full tracing's allocations whose stacks reach
+# _start (or clone3), and the peak heap of both profilers (heaptrack_print's "peak heap memory
+# consumption" against the sum of inflame's peak view).
 #
 # Profilers: a forwarding shim (bench/forward_shim.c: malloc, calloc, realloc and free that only
 # call the next definition, what any LD_PRELOAD interposer costs at least), inflame's
@@ -24,6 +32,9 @@ OUT=${BENCH_DIR:-$B/bench-out}/alloc
 PAIRS=${BENCH_ALLOC_PAIRS:-20000000}
 MIXED=${BENCH_ALLOC_MIXED:-2000000}
 TC_PAIRS=${BENCH_ALLOC_TC_PAIRS:-2000000}
+PY_ITER=${BENCH_ALLOC_PY:-1000000}
+PYTHON=${BENCH_PYTHON:-/usr/bin/python3}
+SRC=${INFLAME_SRCDIR:-$(dirname "$0")/..}
 REPEAT=${BENCH_REPEAT:-3}
 work="$B/bench/alloc-work"
 lib="$B/preload/.libs/libinflame.so"
@@ -75,18 +86,22 @@ row() { # name result base_result
 }
 
 # One round: every configuration once, in turn, so that a slow spell of the machine falls on
-# all of them alike rather than on one.
-round() { # workload args...
+# all of them alike rather than on one. The command is the rest of the arguments; "python"
+# before it asks for the interposers and heaptrack only.
+round() { # [python] command...
+	only_interposers=0
+	if [ "$1" = python ]; then
+		only_interposers=1
+		shift
+	fi
 	once plain "$@"
 	once shim LD_PRELOAD="$B/bench/.libs/libforwardshim.so" "$@"
 	for c in "floor 1099511627776" "sampling 524288" "full 1"; do
-		set -- $c "$@"
-		once "$1" LD_PRELOAD="$lib" INFLAME_EVENTS=alloc INFLAME_ALLOC_RATE="$2" \
-			INFLAME_OUTPUT="$OUT/run/p.%p.ifl" "$3" "$4" "$5"
-		shift 2
+		once "${c% *}" LD_PRELOAD="$lib" INFLAME_EVENTS=alloc INFLAME_ALLOC_RATE="${c#* }" \
+			INFLAME_OUTPUT="$OUT/run/p.%p.ifl" "$@"
 	done
 	[ -n "$heaptrack" ] && once heaptrack "$heaptrack" -o "$OUT/run/ht" "$@"
-	if [ -n "$jemalloc" ]; then
+	if [ -n "$jemalloc" ] && [ $only_interposers = 0 ]; then
 		once jemalloc LD_PRELOAD="$jemalloc" "$@"
 		once jeprof LD_PRELOAD="$jemalloc" MALLOC_CONF=prof:true,prof_prefix:"$OUT/run/jeprof" "$@"
 	fi
@@ -94,16 +109,37 @@ round() { # workload args...
 
 echo "inflame allocation profiling overhead ($(nproc) CPUs; CPU time user+sys, best of $REPEAT" \
 	"interleaved rounds)"
-for w in "pairs $PAIRS" "threads $PAIRS" "mixed $MIXED"; do
-	set -- $w
+workloads="pairs threads mixed"
+if [ -x "$PYTHON" ]; then
+	workloads="$workloads python"
+else
+	echo "($PYTHON not found: no python workload)"
+fi
+for w in $workloads; do
 	rm -rf "$OUT"/*.best "$OUT"/*.dir
+	case $w in
+	pairs | threads) set -- "$w" "$PAIRS" ;;
+	mixed) set -- mixed "$MIXED" ;;
+	python) set -- python "$PY_ITER" ;;
+	esac
 	i=0
 	while [ $i -lt "$REPEAT" ]; do
-		round "$work" "$1" "$2"
+		if [ "$w" = python ]; then
+			(
+				export PYTHONMALLOC=malloc
+				round python "$PYTHON" "$SRC/bench/alloc_work.py" "$2"
+			)
+		else
+			round "$work" "$1" "$2"
+		fi
 		i=$((i + 1))
 	done
 	echo
-	echo "workload: $1 $2"
+	if [ "$w" = python ]; then
+		echo "workload: python $2 ($PYTHON with PYTHONMALLOC=malloc, bench/alloc_work.py)"
+	else
+		echo "workload: $1 $2"
+	fi
 	printf "  %-34s %10s %9s %12s\n" "" "cpu" "ratio" "max rss"
 	plain=$(best plain)
 	row "unprofiled (glibc)" "$plain" "$plain"
@@ -123,8 +159,27 @@ for w in "pairs $PAIRS" "threads $PAIRS" "mixed $MIXED"; do
 			sed -n 's/^calls to allocation functions: \([0-9]*\).*/\1/p')
 		echo "    recorded $calls allocations; inflame full tracing is" \
 			"$(ratio "${r%% *}" "${full%% *}") cheaper"
+		echo "    added CPU time, heaptrack over inflame full tracing:" \
+			"$(awk -v h="${r%% *}" -v f="${full%% *}" -v p="${plain%% *}" \
+				'BEGIN { if (f > p) printf "%.2fx", (h - p) / (f - p); else print "-" }')" \
+			"$([ "$w" = python ] && echo "(target: 5x or more)")"
 	else
 		echo "  heaptrack: not installed"
+	fi
+	if [ "$w" = python ]; then
+		# Stack quality and the peak, from the runs kept above.
+		"$B/inflame" collapse --event alloc-count "$OUT"/full.dir/*.ifl >"$OUT/folded" 2>/dev/null
+		awk '{ t += $NF } /^(_start|clone3);/ { g += $NF }
+			END { if (t) printf "    stacks of full tracing reaching _start or clone3: %.2f%% of %d allocations\n", 100 * g / t, t }' \
+			"$OUT/folded"
+		ipeak=$("$B/inflame" collapse --event peak "$OUT"/full.dir/*.ifl 2>/dev/null |
+			awk '{ s += $NF } END { print s + 0 }')
+		heaptrack_print -f "$OUT"/heaptrack.dir/ht.* --flamegraph-cost-type peak \
+			-F "$OUT/ht-peak.txt" >/dev/null 2>&1
+		hpeak=$(awk '{ s += $NF } END { print s + 0 }' "$OUT/ht-peak.txt" 2>/dev/null)
+		echo "    peak heap: inflame full tracing $ipeak B, heaptrack $hpeak B" \
+			"(inflame/heaptrack $(ratio "$ipeak" "$hpeak"))"
+		continue
 	fi
 	if [ -n "$jemalloc" ]; then
 		jp=$(best jemalloc)
