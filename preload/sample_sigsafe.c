@@ -40,7 +40,9 @@
 
 /* The count's drift against the monotonic raw clock that the skip below allows for: both tick
  * from the same clock on Linux, bar rounding; a wide margin (1/1024 of the time since the
- * read, plus 20 us) costs only a read() now and then. */
+ * read, plus 20 us) costs only a read() now and then. Were a skipped sample ever to stand for
+ * two periods, the next read would still find the period (seen lags it): the books stay
+ * exact, only that period lands on the next sample read. */
 #define DRIFT_NS(dt) ((dt) / 1024 + 20000)
 
 /*
