@@ -174,8 +174,8 @@ one() {
 	inflame* | baseline*)
 		# shellcheck disable=SC2046 # two fields, split on purpose
 		set -- $("$inflame" info "$OUT"/x.*.ifl | sed -n \
-			's/.*asked, \([0-9.]*\) samples per CPU-second achieved (\([0-9.]*\) s.*/\1 \2/p')
-		samples=$(awk -v r="${1:-0}" -v c="${2:-0}" 'BEGIN { printf "%.0f", r * c }')
+			's/.*achieved (\([0-9]*\) samples in \([0-9.]*\) s of CPU).*/\1 \2/p')
+		samples=${1:-0}
 		scpu=${2:-0}
 		;;
 	gperf*) samples=$(gperf_samples "$OUT/gperf.prof") ;;
