@@ -3,7 +3,9 @@
 #
 # The workload is bench/cpu-work, a fixed amount of CPU-bound work with stacks about 25 frames
 # deep, run once on one thread, once split over BENCH_THREADS threads (default 16) and once on
-# one thread BENCH_DEEP (default 90) calls deeper (stacks of about 115 frames). Each
+# one thread BENCH_DEEP (default 90) calls deeper (stacks of about 115 frames), with frame
+# pointers and then without (bench/cpu-work-nofp, the same program built with
+# -fomit-frame-pointer: inflame walks it with its unwind tables, issue #11: at most 0.5%). Each
 # configuration runs BENCH_ROUNDS times (default 5), interleaved with the others: a round runs
 # every configuration once, in an order rotated from round to round, and each run's CPU time
 # (user + system of the whole command, from wait4 by bench/cpu-run) and wall time are divided
@@ -18,6 +20,8 @@
 # The cost per sample is the extra CPU time of the run over its samples, in microseconds.
 # Below each table, inflame's excess over the null-handler floor at 999 Hz: the median over the
 # rounds of the difference of the two CPU ratios, and per sample (issue #11: at most 0.3%).
+# BENCH_CPU_WORKLOADS="single nofp" runs only the workloads named (of single, threads, deep,
+# nofp).
 # BENCH_CPU_ONLY="base null999 inflame999" runs only the configurations named; with
 # BENCH_CPU_BASELINE=DIR the inflame built in DIR runs at 999 Hz too ("baseline 999 Hz").
 #
@@ -31,9 +35,12 @@ THREADS=${BENCH_THREADS:-16}
 DEEP=${BENCH_DEEP:-90}
 BASELINE=${BENCH_CPU_BASELINE:-}
 UNITS=${BENCH_UNITS:-90000}
+WORKLOADS=${BENCH_CPU_WORKLOADS:-single threads deep nofp}
 OUT=${BENCH_DIR:-$B/bench-out}/cpu
 inflame="$B/inflame"
 work="$B/bench/cpu-work"
+work_fp=$work
+work_nofp="$B/bench/cpu-work-nofp"
 run="$B/bench/cpu-run"
 nullso="$B/bench/.libs/libnullhandler.so"
 mkdir -p "$OUT"
@@ -167,8 +174,8 @@ one() {
 	inflame* | baseline*)
 		# shellcheck disable=SC2046 # two fields, split on purpose
 		set -- $("$inflame" info "$OUT"/x.*.ifl | sed -n \
-			's/.*asked, \([0-9.]*\) samples per CPU-second achieved (\([0-9.]*\) s.*/\1 \2/p')
-		samples=$(awk -v r="${1:-0}" -v c="${2:-0}" 'BEGIN { printf "%.0f", r * c }')
+			's/.*achieved (\([0-9]*\) samples in \([0-9.]*\) s of CPU).*/\1 \2/p')
+		samples=${1:-0}
 		scpu=${2:-0}
 		;;
 	gperf*) samples=$(gperf_samples "$OUT/gperf.prof") ;;
@@ -278,18 +285,37 @@ table() {
 
 echo "inflame CPU-overhead benchmark: $(nproc) CPUs, $(uname -r), $ROUNDS interleaved rounds"
 echo "peers: gperftools ${gperf:-not installed}; perf ${perf:-$perf_note}"
-workload single -u "$UNITS"
-workload threads -u "$UNITS" -t "$THREADS"
-workload deep -u "$UNITS" -d "$DEEP"
-echo
-echo "workload: bench/cpu-work -u $UNITS (1 thread)"
-table single
-echo
-echo "workload: bench/cpu-work -u $UNITS -t $THREADS ($THREADS threads)"
-table threads
-echo
-echo "workload: bench/cpu-work -u $UNITS -d $DEEP (1 thread, stacks about $((25 + DEEP)) frames)"
-table deep
+wanted() {
+	case " $WORKLOADS " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+! wanted single || workload single -u "$UNITS"
+! wanted threads || workload threads -u "$UNITS" -t "$THREADS"
+! wanted deep || workload deep -u "$UNITS" -d "$DEEP"
+work=$work_nofp
+! wanted nofp || workload nofp -u "$UNITS" -d "$DEEP"
+work=$work_fp
+if wanted single; then
+	echo
+	echo "workload: bench/cpu-work -u $UNITS (1 thread)"
+	table single
+fi
+if wanted threads; then
+	echo
+	echo "workload: bench/cpu-work -u $UNITS -t $THREADS ($THREADS threads)"
+	table threads
+fi
+if wanted deep; then
+	echo
+	echo "workload: bench/cpu-work -u $UNITS -d $DEEP (1 thread, stacks about $((25 + DEEP))" \
+		"frames)"
+	table deep
+fi
+if wanted nofp; then
+	echo
+	echo "workload: bench/cpu-work-nofp -u $UNITS -d $DEEP (as deep, without frame pointers)"
+	table nofp
+fi
 echo
 echo "CPU and wall: whole command (profiler processes included) over the unprofiled run of the"
 echo "same round. samples/CPU-s: inflame from 'inflame info', null handler from its own count;"

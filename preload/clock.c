@@ -21,6 +21,11 @@ uint64_t inflame__now_monotonic(void)
 	return read_clock(CLOCK_MONOTONIC);
 }
 
+uint64_t inflame__now_raw(void)
+{
+	return read_clock(CLOCK_MONOTONIC_RAW);
+}
+
 uint64_t inflame__now_realtime(void)
 {
 	return read_clock(CLOCK_REALTIME);

@@ -1,7 +1,8 @@
 /*
- * Clocks and thread ids every part of the preload reads: the monotonic and realtime clocks in
- * nanoseconds, and the kernel's id of the calling thread. Each is one system call (or a vDSO
- * read) with nothing kept between calls, so each is async-signal-safe and lock-free.
+ * Clocks and thread ids every part of the preload reads: the monotonic, monotonic raw and
+ * realtime clocks in nanoseconds, and the kernel's id of the calling thread. Each is one system
+ * call (or a vDSO read) with nothing kept between calls, so each is async-signal-safe and
+ * lock-free.
  */
 #ifndef INFLAME_PRELOAD_CLOCK_H
 #define INFLAME_PRELOAD_CLOCK_H
@@ -11,6 +12,9 @@
 
 /* CLOCK_MONOTONIC in ns: dump times, deadlines of shielded calls. Async-signal-safe. */
 uint64_t inflame__now_monotonic(void);
+/* CLOCK_MONOTONIC_RAW in ns: the rate of the perf task clock, which no NTP slewing touches
+ * (the handler's bound on the clock's count). Async-signal-safe. */
+uint64_t inflame__now_raw(void);
 /* CLOCK_REALTIME in ns: the dump's wall-clock anchor. Async-signal-safe. */
 uint64_t inflame__now_realtime(void);
 /* gettid() through the raw system call (glibc before 2.30 has no wrapper). Async-signal-safe. */

@@ -25,32 +25,79 @@
  * The periods of the perf clock one overflow signal stands for. Signals of one descriptor do
  * not queue: when the thread's clock moves by several periods before the signal is handled
  * (a virtual CPU that the host stopped, whose stolen time is then charged to the running
- * thread at once), the kernel sends one. The event's count tells how many periods passed; the
- * remainder is kept for the next sample. 1 when the count cannot be read. At most 4: a longer
- * run of periods is mostly stolen time charged at once, which would put that whole stretch on
- * the one function that happened to be running (it made the hottest function of a 1-second xz
- * run differ from perf's under a busy host). *own receives the same up to SELF_MAX periods: a
- * sample that lands in inflame's own code is charged to no function of the program, and the
- * periods a thread woken by wall samples spent in the kernel since its last sample (the
- * clock fires in user mode only, and the signal deliveries are inflame's doing) are mostly
- * more than 4.
+ * thread at once; periods that ended in the kernel, whose overflow the event drops as it
+ * counts user time only), the kernel sends one. The event's count tells how many periods
+ * passed; the remainder is kept for the next sample. 1 when the count cannot be read. At most
+ * 4: a longer run of periods is mostly stolen time charged at once, which would put that whole
+ * stretch on the one function that happened to be running (it made the hottest function of a
+ * 1-second xz run differ from perf's under a busy host). *own receives the same up to SELF_MAX
+ * periods: a sample that lands in inflame's own code is charged to no function of the
+ * program, and the periods a thread woken by wall samples spent in the kernel since its last
+ * sample (the clock fires in user mode only, and the signal deliveries are inflame's doing)
+ * are mostly more than 4.
  */
 #define SELF_MAX 32
-static uint64_t perf_periods(struct inflame_thread *t, uint64_t *own)
-{
-	uint64_t count, period = inflame__prof.perf_period, n;
 
-	*own = 1;
-	if (!period || read(t->perf_fd, &count, sizeof(count)) != (ssize_t)sizeof(count))
+/* The count's drift against the monotonic raw clock that the skip below allows for: both tick
+ * from the same clock on Linux, bar rounding; a wide margin (1/1024 of the time since the
+ * read, plus 20 us) costs only a read() now and then. Were a skipped sample ever to stand for
+ * two periods, the next read would still find the period (seen lags it): the books stay
+ * exact, only that period lands on the next sample read. */
+#define DRIFT_NS(dt) ((dt) / 1024 + 20000)
+
+/*
+ * The count is read() from the event: a system call, 4 us on a virtual machine, most of a
+ * sample's cost. It is read only when it could change the answer. The task clock counts the
+ * thread's CPU time, which grows no faster than the monotonic clock: since the last read (count
+ * c at a time no earlier than anchor_ns), the count is at most c + (now - anchor_ns). A read
+ * would give n = (count - seen) / period, 1 when that is below 2 (or when the count is below
+ * seen); so while c + (now - anchor_ns) stays below seen + 2 periods, the answer is 1, read or
+ * not, and the books (seen) move on exactly as a read would move them. A thread that ran
+ * without a break from one sample to the next passes that test for about a second after each
+ * read; one that blocked, was preempted or lost periods in the kernel fails it and reads.
+ */
+static uint64_t perf_count_periods(struct inflame_thread *t, uint64_t period, uint64_t *own)
+{
+	unsigned gen = atomic_load_explicit(&t->perf_gen, memory_order_acquire);
+	uint64_t count, n, now = inflame__now_raw();
+
+	if (gen != t->perf_seen_gen) {
+		/* A new event (arm, re-created after it was lost, a fork child's): from 0. */
+		t->perf_seen_gen = gen;
+		t->perf_seen = 0;
+		t->perf_anchor_ns = 0;
+	} else if (t->perf_anchor_ns && now >= t->perf_anchor_ns &&
+		   t->perf_anchor_count + (now - t->perf_anchor_ns) +
+			   DRIFT_NS(now - t->perf_anchor_ns) <
+		       t->perf_seen + 2 * period) {
+		t->perf_seen += period;
+		*own = 1;
 		return 1;
-	if (count < t->perf_seen)
-		t->perf_seen = 0; /* a new event (the old one was lost, or a fork child's) */
-	n = (count - t->perf_seen) / period;
+	}
+	if (read(t->perf_fd, &count, sizeof(count)) != (ssize_t)sizeof(count)) {
+		t->perf_anchor_ns = 0;
+		return 1;
+	}
+	t->perf_anchor_count = count;
+	t->perf_anchor_ns = now;
+	/* Below seen: the clock fired just before the count reached the period's end (a
+	 * sample charged as one before counts the same way): one period, no reset. */
+	n = count >= t->perf_seen ? (count - t->perf_seen) / period : 0;
 	if (n == 0)
 		n = 1; /* not a whole period since the last one: charge it all the same */
 	t->perf_seen += n * period;
 	*own = n > SELF_MAX ? SELF_MAX : n;
 	return n > 4 ? 4 : n;
+}
+
+static uint64_t perf_periods(struct inflame_thread *t, uint64_t *own)
+{
+	uint64_t period = inflame__prof.perf_period;
+
+	*own = 1;
+	if (!period)
+		return 1;
+	return perf_count_periods(t, period, own);
 }
 
 /* Classifies a signal: returns the event for signals we sent, -1 for foreign ones. *own is the

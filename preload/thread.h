@@ -78,7 +78,16 @@ struct inflame_thread {
 	_Atomic int producing; /* nesting depth of producers on this thread */
 	_Atomic int in_dl;     /* inside dlopen/dlclose/dl_iterate_phdr */
 	int perf_fd;	       /* -1 when none */
-	uint64_t perf_seen;    /* its count the samples so far stand for (signal handler only) */
+	/* Bumped by whoever installs a new perf event in perf_fd, before enabling it: the
+	 * handler then counts from 0 (a reset only when the event is really new). */
+	_Atomic unsigned perf_gen;
+	/* The perf clock's books, kept by the signal handler only (sample_sigsafe.c): the count
+	 * the samples so far stand for; the event (perf_gen) they belong to; the count read at
+	 * the last read() and the monotonic raw clock just before that read (perf_anchor_ns 0:
+	 * no read yet). */
+	uint64_t perf_seen;
+	unsigned perf_seen_gen;
+	uint64_t perf_anchor_count, perf_anchor_ns;
 	timer_t timer;
 	int has_timer;
 	char name[16];

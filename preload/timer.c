@@ -246,6 +246,7 @@ int inflame_timer_arm_thread(struct inflame_thread *t)
 		if (fd < 0)
 			return fd;
 		t->perf_fd = fd;
+		atomic_fetch_add_explicit(&t->perf_gen, 1, memory_order_release); /* a new count */
 		ioctl(fd, PERF_EVENT_IOC_RESET, 0);
 		ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
 		break;
@@ -340,6 +341,8 @@ static void check_thread(struct inflame_thread *t, int on)
 			close(nfd);
 		return;
 	}
+	if (nfd >= 0)
+		atomic_fetch_add_explicit(&t->perf_gen, 1, memory_order_release); /* a new count */
 	if (nfd >= 0 && on) {
 		ioctl(nfd, PERF_EVENT_IOC_RESET, 0);
 		ioctl(nfd, PERF_EVENT_IOC_ENABLE, 0);

@@ -166,6 +166,45 @@ static void test_blocked_thread_warned(void **state)
 	e2e_rmdir(dir);
 }
 
+/* What each thread's samples stand for (periods x the clock's period) against its measured CPU
+ * time: a main thread burning CPU in user code, and a worker mixing user code, bursts of system
+ * calls (whose periods end in the kernel, where the clock drops its overflow: the next sample
+ * stands for them, by the event's count) and short naps (the clock stops). The samples' weights
+ * must neither lose those periods (about a third of the worker's time: a weight of 1 per
+ * signal loses them) nor charge more periods than the thread ran. */
+static void test_weights_match_cpu(void **state)
+{
+	const char *names[] = {"  covprog ", "  mixer "};
+	char *dir = e2e_tmpdir();
+	char *prog[] = {(char *)e2e_build("tests/progs/covprog"), "mixed", "1", NULL};
+	struct e2e_result r;
+	char **files, *info;
+	size_t n;
+
+	(void)state;
+	record(dir, NULL, prog, NULL, &r);
+	n = e2e_list(dir, "prof.", &files);
+	assert_int_equal(n, 1);
+	info = e2e_info(files[0]);
+	assert_non_null(info);
+	fprintf(stderr, "%s", from(info, "coverage:"));
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *line = line_of(info, names[i]);
+		double cpu = number_after(line, "user ") + number_after(line, ", sys ");
+		double samples = number_after(line, "samples ");
+
+		fprintf(stderr, "%s: samples %.3f s of %.3f s of CPU\n", names[i] + 2, samples,
+			cpu);
+		assert_true(cpu > 0.9);
+		assert_true(samples >= 0.90 * cpu);
+		assert_true(samples <= 1.03 * cpu + 0.005);
+	}
+	free(info);
+	e2e_list_free(files, n);
+	e2e_result_free(&r);
+	e2e_rmdir(dir);
+}
+
 /* A program asleep in clock_nanosleep under cpu,wall, in naps of 1 ms so that the wall ticker
  * signals it every time it wakes: the CPU that the wall signals cost it (their delivery, inflame's
  * handler, the restart of the call they interrupt) is inflame's, not the program's blocking call
@@ -424,6 +463,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_blocked_thread_warned),
+	    cmocka_unit_test(test_weights_match_cpu),
 	    cmocka_unit_test(test_sleep_cpu_is_profiler),
 	    cmocka_unit_test(test_wall_in_profiler),
 	    cmocka_unit_test(test_info_rate_counts_samples),

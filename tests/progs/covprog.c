@@ -5,6 +5,9 @@
  *   covprog sleep [seconds]    sleeps in clock_nanosleep until the time is up, using no CPU
  *   covprog naps [seconds]     the same in naps of 1 ms, waking a thousand times a second
  *   covprog syscalls [seconds] burns CPU mostly in the kernel (getppid, small writes)
+ *   covprog mixed [seconds]    a main thread burning CPU in user code and a worker "mixer"
+ *                              that burns as much in turns of 1 ms of user code, a burst of
+ *                              system calls and a nap of 0.3 ms
  * Each thread reports its own CPU time as "truth NAME NS" on stderr. */
 #include <errno.h>
 #include <fcntl.h>
@@ -103,6 +106,46 @@ __attribute__((noinline)) void syscall_until(unsigned long long end)
 	close(fd);
 }
 
+static void *mixer(void *arg)
+{
+	unsigned long long end =
+	    clock_ns(CLOCK_THREAD_CPUTIME_ID) + (unsigned long long)(secs * 1e9);
+	struct timespec nap = {0, 300000};
+	int fd = open("/dev/null", O_WRONLY);
+	char b[64] = {0};
+
+	(void)arg;
+	pthread_setname_np(pthread_self(), "mixer");
+	for (unsigned long long now; (now = clock_ns(CLOCK_THREAD_CPUTIME_ID)) < end;) {
+		unsigned long s = sink;
+
+		while (clock_ns(CLOCK_THREAD_CPUTIME_ID) < now + 1000000)
+			for (int i = 0; i < 20000; i++)
+				s = s * 31 + (unsigned long)i;
+		sink = s;
+		for (int i = 0; i < 300; i++) {
+			(void)!write(fd, b, sizeof(b));
+			syscall(SYS_getppid);
+		}
+		clock_nanosleep(CLOCK_MONOTONIC, 0, &nap, NULL);
+	}
+	close(fd);
+	fprintf(stderr, "truth mixer %llu\n", clock_ns(CLOCK_THREAD_CPUTIME_ID));
+	return NULL;
+}
+
+static int mixed(void)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, mixer, NULL) != 0)
+		return 2;
+	spin_until(clock_ns(CLOCK_THREAD_CPUTIME_ID) + (unsigned long long)(secs * 1e9));
+	fprintf(stderr, "truth main %llu\n", clock_ns(CLOCK_THREAD_CPUTIME_ID));
+	pthread_join(t, NULL);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 2)
@@ -124,6 +167,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "truth main %llu\n", clock_ns(CLOCK_THREAD_CPUTIME_ID));
 		return 0;
 	}
-	fprintf(stderr, "usage: covprog blocked|sleep|naps|syscalls [seconds]\n");
+	if (argc > 1 && !strcmp(argv[1], "mixed"))
+		return mixed();
+	fprintf(stderr, "usage: covprog blocked|sleep|naps|syscalls|mixed [seconds]\n");
 	return 2;
 }
