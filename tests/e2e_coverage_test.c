@@ -210,9 +210,11 @@ static void test_weights_match_cpu(void **state)
  * handler, the restart of the call they interrupt) is inflame's, not the program's blocking call
  * (it was 3% of the wall samples, all in clock_nanosleep); --show-profiler shows it as
  * [inflame]. The naps cost the program CPU of their own, in the kernel mostly, which the CPU
- * clock charges to clock_nanosleep: on a loaded machine up to 30 samples in 2 s. So the same
+ * clock charges to clock_nanosleep: on a loaded machine up to 30 samples in 2 s of naps. So the same
  * program is profiled for its CPU alone first, and the wall signals may not add more than half
- * of that, and 10 samples, to its clock_nanosleep. */
+ * of that, and 10 samples, to its clock_nanosleep. With the handler's cheaper samples inflame's
+ * own CPU is 0 to 20 samples in 2 s: the test checks that every one of them is shown apart, not
+ * that there are some. */
 static void test_sleep_cpu_is_profiler(void **state)
 {
 	char *dir = e2e_tmpdir();
@@ -255,7 +257,6 @@ static void test_sleep_cpu_is_profiler(void **state)
 	assert_int_equal(e2e_collapse(shown, files, n, &g), 0);
 	fprintf(stderr, "with --show-profiler: [inflame] %llu\n",
 		(unsigned long long)e2e_leaf_sum(&g, "[inflame]"));
-	assert_true(e2e_leaf_sum(&g, "[inflame]") > 0);
 	assert_int_equal(g.total, f.total + e2e_leaf_sum(&g, "[inflame]"));
 	info = e2e_info(files[0]);
 	assert_non_null(info);
