@@ -39,14 +39,32 @@ struct inflame_code {
 	uintptr_t lo, hi; /* the executable range holding the address (same answer throughout) */
 	uintptr_t base;	  /* the object's load bias: link-time address = address - base */
 	const struct inflame_eh_table *tab; /* its unwind table (ehframe.h), or NULL */
-	int flags;			    /* INFLAME_MOD_* */
-	unsigned mod;			    /* which object (for inflame_modules_ask_table) */
+	/* Its mapped .eh_frame_hdr and .eh_frame (hdr NULL: none), for a walk that needs a
+	 * rule of an object whose table is not built yet (inflame_modules_index). */
+	const uint8_t *hdr, *eh;
+	uint32_t hdr_len;
+	size_t eh_len;
+	int flags;    /* INFLAME_MOD_* */
+	unsigned mod; /* which object (for inflame_modules_ask_table) */
 };
 /* The one lookup per frame: INFLAME_MOD_* flags of the object whose executable segment holds
  * addr and *out filled in, or -1 when addr is not known code or the map is being changed.
  * A table, once published, stays mapped until the process ends (also after its object is
  * unloaded), so a walk holding one can never read freed memory. Async-signal-safe. */
 int inflame_modules_lookup(uintptr_t addr, struct inflame_code *out);
+/* The search index of c's object (c from inflame_modules_lookup, c->hdr not NULL), for
+ * inflame_ehframe_lookup(). Async-signal-safe. */
+static inline void inflame_modules_index(const struct inflame_code *c, struct inflame_eh_index *ix)
+{
+	ix->hdr = c->hdr;
+	ix->hdr_len = c->hdr_len;
+	ix->hdr_vaddr = (uint64_t)((uintptr_t)c->hdr - c->base);
+	ix->eh.data = c->eh;
+	ix->eh.len = c->eh_len;
+	ix->eh.vaddr = (uint64_t)((uintptr_t)c->eh - c->base);
+	ix->eh.debug_frame = 0;
+	ix->eh.arch = INFLAME_EH_NATIVE;
+}
 /* A per-thread memory of the last few ranges looked up, valid while the table is unchanged:
  * the frames of one stack, and of the next, mostly lie in the same few objects. */
 #define INFLAME_CODE_CACHE 4

@@ -58,6 +58,10 @@ size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, v
 void inflame_unwind_hide(uintptr_t lo, uintptr_t hi);
 /* Whether the program counter of signal context uc lies in inflame's own code. */
 int inflame_unwind_in_inflame(const void *uc);
+/* How many frames so far were stepped by one function's entry of .eh_frame, read in place
+ * because their object's unwind table was not built yet (the first moments of an object).
+ * Async-signal-safe. */
+unsigned long inflame_unwind_gap_steps(void);
 /* Loads libunwind (dlopen, RTLD_LOCAL) and finds its entry points. Returns 0 or -ENOENT, after
  * which the DWARF functions below return 0 frames. Not async-signal-safe: call at start-up. */
 int inflame_unwind_dwarf_init(void);

@@ -370,7 +370,37 @@ struct walk_memo {
 	struct inflame_code code;
 	const struct inflame_eh_row *row; /* NULL: none */
 	uint64_t row_lo, row_hi;	  /* link-time addresses the row covers */
+	struct inflame_eh_row one;	  /* a row found without a table (row = &one) */
 };
+
+/* Frames stepped by one function's entry because their object's table was not built yet. */
+static _Atomic unsigned long gap_steps;
+
+unsigned long inflame_unwind_gap_steps(void)
+{
+	return atomic_load_explicit(&gap_steps, memory_order_relaxed);
+}
+
+/* The row for rel in m's object, which has no table (yet) but a search index: its one
+ * function's entry, read in place (ehframe.h). NULL when it has none for rel. */
+static const struct inflame_eh_row *row_without_table(struct walk_memo *m, uint64_t rel)
+{
+	struct inflame_eh_index ix;
+	uint64_t lo, hi;
+
+	if (m->row == &m->one && rel - m->row_lo < m->row_hi - m->row_lo)
+		return m->row;
+	inflame_modules_index(&m->code, &ix);
+	atomic_fetch_add_explicit(&gap_steps, 1, memory_order_relaxed);
+	if (inflame_ehframe_lookup(&ix, rel, &m->one, &lo, &hi) < 0) {
+		m->row = NULL;
+		return NULL;
+	}
+	m->row = &m->one;
+	m->row_lo = lo;
+	m->row_hi = hi;
+	return m->row;
+}
 
 /* One frame by the code map and its tables. exact: r->pc is an interrupted instruction (the
  * leaf, or the frame a signal interrupted), not a return address, and is looked up as it is
@@ -393,17 +423,23 @@ static enum step table_step(const struct inflame_thread *t, struct inflame_code_
 		m->have = f >= 0;
 		m->row = NULL;
 	}
-	if (f < 0 || !m->code.tab) {
-		/* unknown code (not mapped yet, JIT) or an object without a table (yet: the
-		 * writer builds it when asked): its frame pointer if it keeps one */
+	rel = look - m->code.base;
+	if (f >= 0 && !m->code.tab && m->code.hdr) {
+		/* an object whose table is not built yet (the writer builds it when asked): the
+		 * one function's entry, from its search index */
+		inflame_modules_ask_table(&m->code);
+		row = row_without_table(m, rel);
+		if (!row)
+			return fallback && !(f & INFLAME_MOD_FP) ? STEP_FALLBACK : fp_step(t, r);
+	} else if (f < 0 || !m->code.tab) {
+		/* unknown code (not mapped yet, JIT) or an object without a table: its frame
+		 * pointer if it keeps one */
 		if (f >= 0)
 			inflame_modules_ask_table(&m->code);
 		if (fallback && (f < 0 || !(f & INFLAME_MOD_FP)))
 			return STEP_FALLBACK;
 		return fp_step(t, r);
-	}
-	rel = look - m->code.base;
-	if (m->row && rel - m->row_lo < m->row_hi - m->row_lo) {
+	} else if (m->row && m->row != &m->one && rel - m->row_lo < m->row_hi - m->row_lo) {
 		row = m->row;
 	} else {
 		const struct inflame_eh_table *tab = m->code.tab;
@@ -667,7 +703,7 @@ static size_t finish_walk(struct inflame_thread *t, void *uc, uint64_t *frames, 
 	cf = inflame_modules_lookup(ret - 1, &code);
 	if (cf >= 0 && !code.tab)
 		inflame_modules_ask_table(&code);
-	if (cf >= 0 && code.tab) {
+	if (cf >= 0 && (code.tab || code.hdr)) { /* (without a table yet: by its index) */
 		struct regs r = {ret, sp, ((const uintptr_t *)tail)[0], 0};
 		int fell;
 
