@@ -508,9 +508,10 @@ int inflame_modules_self(uintptr_t *lo, uintptr_t *hi)
 	return q.hi ? 0 : -ENOENT;
 }
 
-int inflame_modules_refresh(int force)
+int inflame_modules_refresh(int how)
 {
 	struct counts c = {0, 0, 0};
+	int force = how & INFLAME_MODULES_FORCE;
 
 	if (!mods) {
 		void *p = mmap(NULL, sizeof(struct module) * MAX_MODULES, PROT_READ | PROT_WRITE,
@@ -527,7 +528,10 @@ int inflame_modules_refresh(int force)
 	inflame__real_dl_iterate_phdr(counts_cb, &c);
 	if (!force && have_counts && c.ok && c.adds == last_adds && c.subs == last_subs &&
 	    !atomic_load(&stale)) {
-		if (atomic_exchange(&tables_asked, 0)) {
+		/* Not once sampling is over (exit, exec): no walk can use a table any more, the
+		 * samples taken were walked already (a short process would spend more on its
+		 * libc's table than on its whole life). Left asked for a resume. */
+		if (!(how & INFLAME_MODULES_NO_BUILD) && atomic_exchange(&tables_asked, 0)) {
 			/* inside the loader's lock: no object can go while its table is read */
 			inflame__real_dl_iterate_phdr(asked_cb, NULL);
 			publish_ranges();

@@ -14,9 +14,13 @@
 
 #include <stdint.h>
 
-/* Re-reads the map if it changed since the last call (or force). Returns 1 when it changed.
- * Writer thread only; not async-signal-safe. */
-int inflame_modules_refresh(int force);
+/* Re-reads the map if it changed since the last call (or with INFLAME_MODULES_FORCE), and
+ * builds the unwind tables walks asked for unless INFLAME_MODULES_NO_BUILD (sampling is over:
+ * no walk can use them). Returns 1 when the map changed. Writer thread only; not
+ * async-signal-safe. */
+#define INFLAME_MODULES_FORCE	 1
+#define INFLAME_MODULES_NO_BUILD 2
+int inflame_modules_refresh(int how);
 /* Appends a MODULES payload for the current map to b. Writer thread only. */
 void inflame_modules_encode(struct inflame_buf *b);
 /* Is addr inside an executable segment of a loaded object? Async-signal-safe; answers 0 when

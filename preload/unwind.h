@@ -70,6 +70,20 @@ int inflame_unwind_dwarf_ready(void);
 /* libunwind may not run any more (a fork child of a threaded parent, where its lock may be
  * held forever): the table walks take frame-pointer steps where they would have fallen back. */
 void inflame_unwind_dwarf_off(void);
+/* Allows the lazy load (a profiled process, at start-up): until it is asked for, libunwind is
+ * not loaded and the walks take frame-pointer steps where they would fall back to it. Not
+ * async-signal-safe. */
+void inflame_unwind_dwarf_lazy(void);
+/* A walk met code only libunwind could pass: asks the writer to load it (once; nothing unless
+ * inflame_unwind_dwarf_lazy() allowed it and it is not loaded or off). Async-signal-safe. */
+void inflame_unwind_dwarf_want(void);
+/* Whether libunwind was asked for and is not loaded yet: walks meanwhile take frame-pointer
+ * steps where they would have fallen back to it, and are not repeated as a thread's last
+ * stack. Async-signal-safe. */
+int inflame_unwind_dwarf_coming(void);
+/* The writer's part: loads libunwind if a walk asked for it (and logs when it cannot). Not
+ * async-signal-safe: the writer thread only, outside any signal handler. */
+void inflame_unwind_dwarf_load_asked(void);
 /* libunwind from a signal context; returns 0 when it could not start (caller falls back). */
 size_t inflame_unwind_dwarf_context(ucontext_t *uc, uint64_t *out, size_t max, int *truncated);
 /* libunwind from the current frame (allocation hooks). */
