@@ -116,7 +116,7 @@ int inflame_modules_self(uintptr_t *lo, uintptr_t *hi);
  * async-signal-safe. */
 void inflame_modules_want_tables(enum inflame_unwind mode, int eager);
 /* A walk met code c whose table is wanted (INFLAME_MOD_WANT): the writer builds it at its next
- * refresh, woken now the first time. Async-signal-safe. */
+ * cycle (not woken for it). Async-signal-safe. */
 void inflame_modules_ask_table(const struct inflame_code *c);
 /* Totals over the tables built so far: objects with a table, objects without one (no or
  * unreadable unwind information, or over the memory bound), refused rows, bytes. */

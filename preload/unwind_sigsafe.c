@@ -9,6 +9,7 @@
 #include "unwind.h"
 
 #include "modules.h"
+#include "writer.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -373,6 +374,11 @@ struct walk_memo {
 	struct inflame_eh_row one;	  /* a row found without a table (row = &one) */
 };
 
+/* Every GAP_WAKE_MASK + 1 frames stepped without a table (from the GAP_WAKE_AT-th on), the
+ * writer is woken to build the tables walks asked for. */
+#define GAP_WAKE_MASK 1023u
+#define GAP_WAKE_AT   255u
+
 /* Frames stepped by one function's entry because their object's table was not built yet. */
 static _Atomic unsigned long gap_steps;
 
@@ -391,7 +397,11 @@ static const struct inflame_eh_row *row_without_table(struct walk_memo *m, uint6
 	if (m->row == &m->one && rel - m->row_lo < m->row_hi - m->row_lo)
 		return m->row;
 	inflame_modules_index(&m->code, &ix);
-	atomic_fetch_add_explicit(&gap_steps, 1, memory_order_relaxed);
+	/* A process that walks through objects without a table this often lives long enough
+	 * for the tables to pay: the writer builds those asked for now, not at its next cycle. */
+	if ((atomic_fetch_add_explicit(&gap_steps, 1, memory_order_relaxed) & GAP_WAKE_MASK) ==
+	    GAP_WAKE_AT)
+		inflame_writer_request(INFLAME_WRITER_WAKE);
 	if (inflame_ehframe_lookup(&ix, rel, &m->one, &lo, &hi) < 0) {
 		m->row = NULL;
 		return NULL;
