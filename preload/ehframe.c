@@ -622,22 +622,71 @@ static int cie_at(const struct inflame_eh_src *src, size_t off, struct cie *c)
 	return read_cie(r.p, r.end, c);
 }
 
+/* The FDE whose entry is [body - length, end), its id (already read, ids bytes) at body: its
+ * CIE into c, the code it covers [*pc, *pc + *range), its program from *insns to end. Returns
+ * 0, 1 for an entry that covers no code (an empty or discarded function), -1 for one that
+ * cannot be read. */
+static int fde_read(const struct inflame_eh_src *src, const uint8_t *body, size_t ids, uint64_t id,
+		    const uint8_t *end, struct cie *c, uint64_t *pc, uint64_t *range,
+		    const uint8_t **insns)
+{
+	struct rd r = {body + ids, end, 0};
+	size_t cie_off;
+
+	if (src->debug_frame)
+		cie_off = (size_t)id;
+	else
+		cie_off =
+		    id <= (uint64_t)(body - src->data) ? (size_t)(body - src->data) - id : src->len;
+	if (cie_at(src, cie_off, c) < 0)
+		return -1;
+	*pc = rd_ptr(&r, c->fde_enc, src->data, src->vaddr);
+	*range = rd_ptr(&r, c->fde_enc & 0x0f, src->data, src->vaddr);
+	if (c->has_z) {
+		uint64_t alen = rd_uleb(&r);
+
+		if (!r.err && alen <= (uint64_t)(r.end - r.p))
+			r.p += alen;
+		else
+			r.err = 1;
+	}
+	if (r.err || *pc + *range < *pc)
+		return -1;
+	if (*range == 0 || *pc == 0)
+		return 1;
+	*insns = r.p;
+	return 0;
+}
+
+/* Runs the CIE's initial program and then the FDE's [insns, end) for [pc, pc + range),
+ * giving the rows to e. *bad: a program could not be read to its end. */
+static int fde_run(const struct inflame_eh_src *src, const struct cie *c, const uint8_t *insns,
+		   const uint8_t *end, uint64_t pc, uint64_t range, struct emitter *e, int *bad)
+{
+	const struct regs *rg = &arch_regs[src->arch == INFLAME_EH_AARCH64];
+	struct state init, s;
+
+	memset(&s, 0, sizeof(s));
+	s.cfa_reg = rg->sp;
+	run(c->insns, c->insns_end, c, rg, src->arch, &s, NULL, 0, 0, 0, e, bad);
+	init = s;
+	e->have_last = 0;
+	return run(insns, end, c, rg, src->arch, &s, &init, 1, pc, pc + range, e, bad);
+}
+
 int inflame_ehframe_parse(const struct inflame_eh_src *src, inflame_eh_sink sink, void *arg,
 			  struct inflame_eh_stats *st)
 {
-	const struct regs *rg = &arch_regs[src->arch == INFLAME_EH_AARCH64];
 	struct emitter e = {sink, arg, st, 0, {0}};
 	size_t off = 0;
 
 	memset(st, 0, sizeof(*st));
 	while (off + 4 <= src->len) {
 		size_t len, ids;
-		const uint8_t *body;
+		const uint8_t *body, *insns = NULL;
 		struct rd r;
 		uint64_t id;
-		size_t cie_off;
 		struct cie c;
-		struct state init, s;
 		uint64_t pc, range;
 		int bad = 0, ret;
 
@@ -660,50 +709,120 @@ int inflame_ehframe_parse(const struct inflame_eh_src *src, inflame_eh_sink sink
 			off += len; /* a CIE: read when an FDE names it */
 			continue;
 		}
-		/* an FDE: its CIE */
-		if (src->debug_frame)
-			cie_off = (size_t)id;
-		else
-			cie_off = id <= (uint64_t)(body - src->data)
-				      ? (size_t)(body - src->data) - id
-				      : src->len;
 		st->fdes++;
-		if (cie_at(src, cie_off, &c) < 0) {
-			st->bad++;
+		ret = fde_read(src, body, ids, id, r.end, &c, &pc, &range, &insns);
+		if (ret) {
+			if (ret < 0)
+				st->bad++;
 			off += len;
 			continue;
 		}
-		pc = rd_ptr(&r, c.fde_enc, src->data, src->vaddr);
-		range = rd_ptr(&r, c.fde_enc & 0x0f, src->data, src->vaddr);
-		if (c.has_z) {
-			uint64_t alen = rd_uleb(&r);
-
-			if (!r.err && alen <= (uint64_t)(r.end - r.p))
-				r.p += alen;
-			else
-				r.err = 1;
-		}
-		if (r.err || pc + range < pc) {
-			st->bad++;
-			off += len;
-			continue;
-		}
-		if (range == 0 || pc == 0) {
-			off += len; /* an empty or discarded function */
-			continue;
-		}
-		memset(&s, 0, sizeof(s));
-		s.cfa_reg = rg->sp;
-		run(c.insns, c.insns_end, &c, rg, src->arch, &s, NULL, 0, 0, 0, &e, &bad);
-		init = s;
-		e.have_last = 0;
-		ret = run(r.p, r.end, &c, rg, src->arch, &s, &init, 1, pc, pc + range, &e, &bad);
+		ret = fde_run(src, &c, insns, r.end, pc, range, &e, &bad);
 		if (ret)
 			return ret;
 		if (bad)
 			st->bad++;
 		off += len;
 	}
+	return 0;
+}
+
+/* The one-function lookup: the row covering pc, and where it starts and ends. */
+struct at {
+	uint64_t pc, lo, hi;
+	int have;
+	struct inflame_eh_row row;
+};
+
+static int at_sink(void *arg, uint64_t loc, const struct inflame_eh_row *row)
+{
+	struct at *a = arg;
+
+	if (loc > a->pc) {
+		a->hi = loc;
+		return 1; /* past pc: the row before is the answer */
+	}
+	a->have = 1;
+	a->lo = loc;
+	a->row = *row;
+	return 0;
+}
+
+int inflame_ehframe_lookup(const struct inflame_eh_index *ix, uint64_t pc,
+			   struct inflame_eh_row *row, uint64_t *lo, uint64_t *hi)
+{
+	const struct inflame_eh_src *src = &ix->eh;
+	struct rd r = {ix->hdr, ix->hdr + ix->hdr_len, 0};
+	uint8_t version = (uint8_t)rd_fixed(&r, 1), enc = (uint8_t)rd_fixed(&r, 1),
+		count_enc = (uint8_t)rd_fixed(&r, 1), table_enc = (uint8_t)rd_fixed(&r, 1);
+	uint64_t count, fde, fpc, range, id;
+	size_t a = 0, b, off, len, ids;
+	const uint8_t *tab, *body, *insns = NULL;
+	struct inflame_eh_stats st;
+	struct emitter e = {at_sink, NULL, &st, 0, {0}};
+	struct at at = {pc, 0, 0, 0, {0}};
+	struct cie c;
+	int bad = 0;
+
+	/* the search table as linkers write it: sorted pairs of 4-byte offsets from the header */
+	if (r.err || version != 1 || table_enc != (PE_DATAREL | PE_SDATA4) ||
+	    (count_enc != PE_UDATA4 && count_enc != PE_SDATA4) || src->debug_frame)
+		return -EINVAL;
+	rd_ptr(&r, enc, ix->hdr, ix->hdr_vaddr);
+	count = rd_fixed(&r, 4);
+	if (r.err || count == 0 || count > (uint64_t)(r.end - r.p) / 8)
+		return r.err ? -EINVAL : -ENOENT;
+	tab = r.p;
+	b = (size_t)count;
+	/* the last entry whose function starts at or before pc */
+	while (b - a > 1) {
+		size_t mid = a + (b - a) / 2;
+		int32_t v;
+
+		memcpy(&v, tab + 8 * mid, 4);
+		if (ix->hdr_vaddr + (uint64_t)(int64_t)v <= pc)
+			a = mid;
+		else
+			b = mid;
+	}
+	{
+		int32_t v[2];
+
+		memcpy(v, tab + 8 * a, 8);
+		if (ix->hdr_vaddr + (uint64_t)(int64_t)v[0] > pc)
+			return -ENOENT;
+		fde = ix->hdr_vaddr + (uint64_t)(int64_t)v[1];
+	}
+	if (fde < src->vaddr || fde - src->vaddr >= src->len)
+		return -EINVAL;
+	off = (size_t)(fde - src->vaddr);
+	if (entry_at(src, off, &len, &body, &ids) < 0 || len <= ids)
+		return -EINVAL;
+	r.p = body;
+	r.end = src->data + off + len;
+	r.err = 0;
+	id = rd_fixed(&r, ids);
+	if (r.err || id == 0)
+		return -EINVAL;
+	switch (fde_read(src, body, ids, id, r.end, &c, &fpc, &range, &insns)) {
+	case 0:
+		break;
+	case 1:
+		return -ENOENT;
+	default:
+		return -EINVAL;
+	}
+	if (pc < fpc || pc - fpc >= range)
+		return -ENOENT; /* between functions */
+	e.arg = &at;
+	at.hi = fpc + range;
+	fde_run(src, &c, insns, r.end, fpc, range, &e, &bad);
+	if (!at.have)
+		return -ENOENT;
+	*row = at.row;
+	row->pc = 0;
+	*lo = at.lo;
+	*hi = at.hi;
 	return 0;
 }
 

@@ -119,4 +119,22 @@ const struct inflame_eh_row *inflame_ehframe_find(const struct inflame_eh_table 
  * readable): sets *vaddr to the link-time address of .eh_frame. Returns 0 or -EINVAL. */
 int inflame_ehframe_hdr(const uint8_t *hdr, size_t hdr_len, uint64_t hdr_vaddr, uint64_t *vaddr);
 
+/* An object's .eh_frame_hdr (its search table: each function's start and its FDE) and the
+ * .eh_frame it indexes, as mapped. */
+struct inflame_eh_index {
+	const uint8_t *hdr;
+	size_t hdr_len;
+	uint64_t hdr_vaddr; /* the link-time address of hdr[0] */
+	struct inflame_eh_src eh;
+};
+
+/* The row for link-time address pc without a built table: the search table of ix names the
+ * one FDE that can cover pc, and its program (after its CIE's) is run up to pc. Sets *row (its
+ * pc field 0) and [*lo, *hi), the link-time addresses the same row covers in that function.
+ * Returns 0, -ENOENT when no function covers pc, -EINVAL when the index or the entry cannot be
+ * read (a search table not of the linkers' sdata4 form included). Reads only inside ix's bytes,
+ * allocates nothing, takes no lock: async-signal-safe (about 1 KiB of stack). */
+int inflame_ehframe_lookup(const struct inflame_eh_index *ix, uint64_t pc,
+			   struct inflame_eh_row *row, uint64_t *lo, uint64_t *hi);
+
 #endif

@@ -341,10 +341,9 @@ static void setup(void)
 		inflame_log_unprofiled("cannot set up sampling; this program runs unprofiled");
 		return;
 	}
-	if (c->unwind != INFLAME_UNWIND_FP && inflame_unwind_dwarf_init() < 0)
-		inflame_log(INFLAME_LOG_INFO,
-			    "cannot load libunwind; where inflame's unwind tables "
-			    "have no rule, stacks go on by frame pointers");
+	/* libunwind is loaded by the writer when a walk first needs it (unwind_dwarf.c) */
+	if (c->unwind != INFLAME_UNWIND_FP)
+		inflame_unwind_dwarf_lazy();
 	inflame_modules_want_tables(c->unwind, 0);
 	if (install_handlers() < 0) {
 		inflame_log_unprofiled("cannot install the sampling signal handler; this program "

@@ -45,12 +45,18 @@ struct module {
 	size_t build_id_len;
 	unsigned flags; /* INFLAME_MOD_* */
 	const struct inflame_eh_table *tab;
+	const uint8_t *hdr, *eh; /* mapped .eh_frame_hdr and .eh_frame, or NULL */
+	uint32_t hdr_len;
+	size_t eh_len;
 	_Atomic int asked; /* a walk needed its table (INFLAME_MOD_WANT) */
 };
 
 struct range {
 	uintptr_t lo, hi, base;
 	const struct inflame_eh_table *tab;
+	const uint8_t *hdr, *eh;
+	uint32_t hdr_len;
+	size_t eh_len;
 	unsigned flags, mod; /* mod: index in mods */
 };
 
@@ -157,6 +163,35 @@ static uint64_t hash(const void *p, size_t n, uint64_t h)
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ b[i]) * 0x100000001b3ull;
 	return h;
+}
+
+/* Where the object's .eh_frame_hdr and .eh_frame are mapped (for walks before its table is
+ * built): through PT_GNU_EH_FRAME, .eh_frame read up to the end of the loaded segment holding
+ * it. Leaves m->hdr NULL when there is none or it cannot be read. */
+static void note_index(const struct dl_phdr_info *info, struct module *m)
+{
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uint64_t ev;
+
+		if (ph->p_type != PT_GNU_EH_FRAME || !in_load(info, ph->p_vaddr, ph->p_memsz) ||
+		    ph->p_memsz > UINT32_MAX ||
+		    inflame_ehframe_hdr((const uint8_t *)(info->dlpi_addr + ph->p_vaddr),
+					ph->p_memsz, ph->p_vaddr, &ev) < 0)
+			continue;
+		for (int j = 0; j < info->dlpi_phnum; j++) {
+			const ElfW(Phdr) *q = &info->dlpi_phdr[j];
+
+			if (q->p_type == PT_LOAD && ev >= q->p_vaddr &&
+			    ev < q->p_vaddr + q->p_filesz) {
+				m->hdr = (const uint8_t *)(info->dlpi_addr + ph->p_vaddr);
+				m->hdr_len = (uint32_t)ph->p_memsz;
+				m->eh = (const uint8_t *)(info->dlpi_addr + ev);
+				m->eh_len = (size_t)(q->p_vaddr + q->p_filesz - ev);
+				return;
+			}
+		}
+	}
 }
 
 /* The table of .eh_frame as mapped: found through PT_GNU_EH_FRAME, read up to the end of the
@@ -356,8 +391,10 @@ static int list_cb(struct dl_phdr_info *info, size_t size, void *arg)
 
 		/* built when a walk first needs it (inflame_modules_ask_table), unless eager */
 		m->tab = table_for(info, m, name, tables_eager, &known);
-		if (!known)
+		if (!known) {
 			m->flags |= INFLAME_MOD_WANT;
+			note_index(info, m);
+		}
 	}
 	if (getauxval(AT_BASE) && info->dlpi_addr == getauxval(AT_BASE)) {
 		m->flags |= INFLAME_MOD_LOADER;
@@ -401,10 +438,13 @@ void inflame_modules_ask_table(const struct inflame_code *c)
 	if (!(c->flags & INFLAME_MOD_WANT) || !mods || c->mod >= MAX_MODULES)
 		return;
 	m = &mods[c->mod];
-	if (atomic_exchange_explicit(&m->asked, 1, memory_order_relaxed) == 0) {
+	/* The writer is not woken for it: until its next cycle (at most 100 ms) the walks read
+	 * the object's unwind entries in place (inflame_ehframe_lookup), so a short process never
+	 * pays for a table (libc's: about 10 ms of CPU). Walks that do that often wake it
+	 * (unwind_sigsafe.c). */
+	if (!atomic_load_explicit(&m->asked, memory_order_relaxed) &&
+	    atomic_exchange_explicit(&m->asked, 1, memory_order_relaxed) == 0)
 		atomic_store(&tables_asked, 1);
-		inflame_writer_request(INFLAME_WRITER_WAKE);
-	}
 }
 
 static void publish_ranges(void)
@@ -425,6 +465,10 @@ static void publish_ranges(void)
 		ranges[j].hi = mods[i].hi;
 		ranges[j].base = mods[i].base;
 		ranges[j].tab = mods[i].tab;
+		ranges[j].hdr = mods[i].hdr;
+		ranges[j].eh = mods[i].eh;
+		ranges[j].hdr_len = mods[i].hdr_len;
+		ranges[j].eh_len = mods[i].eh_len;
 		ranges[j].flags = mods[i].flags;
 		ranges[j].mod = (unsigned)i;
 	}
@@ -466,9 +510,10 @@ int inflame_modules_self(uintptr_t *lo, uintptr_t *hi)
 	return q.hi ? 0 : -ENOENT;
 }
 
-int inflame_modules_refresh(int force)
+int inflame_modules_refresh(int how)
 {
 	struct counts c = {0, 0, 0};
+	int force = how & INFLAME_MODULES_FORCE;
 
 	if (!mods) {
 		void *p = mmap(NULL, sizeof(struct module) * MAX_MODULES, PROT_READ | PROT_WRITE,
@@ -485,7 +530,10 @@ int inflame_modules_refresh(int force)
 	inflame__real_dl_iterate_phdr(counts_cb, &c);
 	if (!force && have_counts && c.ok && c.adds == last_adds && c.subs == last_subs &&
 	    !atomic_load(&stale)) {
-		if (atomic_exchange(&tables_asked, 0)) {
+		/* Not once sampling is over (exit, exec): no walk can use a table any more, the
+		 * samples taken were walked already (a short process would spend more on its
+		 * libc's table than on its whole life). Left asked for a resume. */
+		if (!(how & INFLAME_MODULES_NO_BUILD) && atomic_exchange(&tables_asked, 0)) {
 			/* inside the loader's lock: no object can go while its table is read */
 			inflame__real_dl_iterate_phdr(asked_cb, NULL);
 			publish_ranges();
@@ -574,6 +622,10 @@ int inflame_modules_lookup(uintptr_t addr, struct inflame_code *out)
 			out->hi = ranges[mid].hi;
 			out->base = ranges[mid].base;
 			out->tab = ranges[mid].tab;
+			out->hdr = ranges[mid].hdr;
+			out->eh = ranges[mid].eh;
+			out->hdr_len = ranges[mid].hdr_len;
+			out->eh_len = ranges[mid].eh_len;
 			out->flags = found;
 			out->mod = ranges[mid].mod;
 			break;

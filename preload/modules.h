@@ -14,9 +14,13 @@
 
 #include <stdint.h>
 
-/* Re-reads the map if it changed since the last call (or force). Returns 1 when it changed.
- * Writer thread only; not async-signal-safe. */
-int inflame_modules_refresh(int force);
+/* Re-reads the map if it changed since the last call (or with INFLAME_MODULES_FORCE), and
+ * builds the unwind tables walks asked for unless INFLAME_MODULES_NO_BUILD (sampling is over:
+ * no walk can use them). Returns 1 when the map changed. Writer thread only; not
+ * async-signal-safe. */
+#define INFLAME_MODULES_FORCE	 1
+#define INFLAME_MODULES_NO_BUILD 2
+int inflame_modules_refresh(int how);
 /* Appends a MODULES payload for the current map to b. Writer thread only. */
 void inflame_modules_encode(struct inflame_buf *b);
 /* Is addr inside an executable segment of a loaded object? Async-signal-safe; answers 0 when
@@ -39,14 +43,32 @@ struct inflame_code {
 	uintptr_t lo, hi; /* the executable range holding the address (same answer throughout) */
 	uintptr_t base;	  /* the object's load bias: link-time address = address - base */
 	const struct inflame_eh_table *tab; /* its unwind table (ehframe.h), or NULL */
-	int flags;			    /* INFLAME_MOD_* */
-	unsigned mod;			    /* which object (for inflame_modules_ask_table) */
+	/* Its mapped .eh_frame_hdr and .eh_frame (hdr NULL: none), for a walk that needs a
+	 * rule of an object whose table is not built yet (inflame_modules_index). */
+	const uint8_t *hdr, *eh;
+	uint32_t hdr_len;
+	size_t eh_len;
+	int flags;    /* INFLAME_MOD_* */
+	unsigned mod; /* which object (for inflame_modules_ask_table) */
 };
 /* The one lookup per frame: INFLAME_MOD_* flags of the object whose executable segment holds
  * addr and *out filled in, or -1 when addr is not known code or the map is being changed.
  * A table, once published, stays mapped until the process ends (also after its object is
  * unloaded), so a walk holding one can never read freed memory. Async-signal-safe. */
 int inflame_modules_lookup(uintptr_t addr, struct inflame_code *out);
+/* The search index of c's object (c from inflame_modules_lookup, c->hdr not NULL), for
+ * inflame_ehframe_lookup(). Async-signal-safe. */
+static inline void inflame_modules_index(const struct inflame_code *c, struct inflame_eh_index *ix)
+{
+	ix->hdr = c->hdr;
+	ix->hdr_len = c->hdr_len;
+	ix->hdr_vaddr = (uint64_t)((uintptr_t)c->hdr - c->base);
+	ix->eh.data = c->eh;
+	ix->eh.len = c->eh_len;
+	ix->eh.vaddr = (uint64_t)((uintptr_t)c->eh - c->base);
+	ix->eh.debug_frame = 0;
+	ix->eh.arch = INFLAME_EH_NATIVE;
+}
 /* A per-thread memory of the last few ranges looked up, valid while the table is unchanged:
  * the frames of one stack, and of the next, mostly lie in the same few objects. */
 #define INFLAME_CODE_CACHE 4
@@ -94,7 +116,7 @@ int inflame_modules_self(uintptr_t *lo, uintptr_t *hi);
  * async-signal-safe. */
 void inflame_modules_want_tables(enum inflame_unwind mode, int eager);
 /* A walk met code c whose table is wanted (INFLAME_MOD_WANT): the writer builds it at its next
- * refresh, woken now the first time. Async-signal-safe. */
+ * cycle (not woken for it). Async-signal-safe. */
 void inflame_modules_ask_table(const struct inflame_code *c);
 /* Totals over the tables built so far: objects with a table, objects without one (no or
  * unreadable unwind information, or over the memory bound), refused rows, bytes. */

@@ -468,7 +468,8 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	memcpy(rec->frames, frames, kept * sizeof(uint64_t));
 	if (outer && !same) {
 		/* What the writer will remember too (thread.h). */
-		if (!truncated && n <= INFLAME_SAME_MAX) {
+		/* (not a walk that went on by frame pointers while libunwind was on its way) */
+		if (!truncated && n <= INFLAME_SAME_MAX && !inflame_unwind_dwarf_coming()) {
 			memcpy(t->last_frames, frames, n * sizeof(uint64_t));
 			t->last_n = (uint32_t)n;
 		} else {

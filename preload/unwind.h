@@ -62,6 +62,10 @@ size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, v
 void inflame_unwind_hide(uintptr_t lo, uintptr_t hi);
 /* Whether the program counter of signal context uc lies in inflame's own code. */
 int inflame_unwind_in_inflame(const void *uc);
+/* How many frames so far were stepped by one function's entry of .eh_frame, read in place
+ * because their object's unwind table was not built yet (the first moments of an object).
+ * Async-signal-safe. */
+unsigned long inflame_unwind_gap_steps(void);
 /* Loads libunwind (dlopen, RTLD_LOCAL) and finds its entry points. Returns 0 or -ENOENT, after
  * which the DWARF functions below return 0 frames. Not async-signal-safe: call at start-up. */
 int inflame_unwind_dwarf_init(void);
@@ -70,6 +74,20 @@ int inflame_unwind_dwarf_ready(void);
 /* libunwind may not run any more (a fork child of a threaded parent, where its lock may be
  * held forever): the table walks take frame-pointer steps where they would have fallen back. */
 void inflame_unwind_dwarf_off(void);
+/* Allows the lazy load (a profiled process, at start-up): until it is asked for, libunwind is
+ * not loaded and the walks take frame-pointer steps where they would fall back to it. Not
+ * async-signal-safe. */
+void inflame_unwind_dwarf_lazy(void);
+/* A walk met code only libunwind could pass: asks the writer to load it (once; nothing unless
+ * inflame_unwind_dwarf_lazy() allowed it and it is not loaded or off). Async-signal-safe. */
+void inflame_unwind_dwarf_want(void);
+/* Whether libunwind was asked for and is not loaded yet: walks meanwhile take frame-pointer
+ * steps where they would have fallen back to it, and are not repeated as a thread's last
+ * stack. Async-signal-safe. */
+int inflame_unwind_dwarf_coming(void);
+/* The writer's part: loads libunwind if a walk asked for it (and logs when it cannot). Not
+ * async-signal-safe: the writer thread only, outside any signal handler. */
+void inflame_unwind_dwarf_load_asked(void);
 /* libunwind from a signal context; returns 0 when it could not start (caller falls back). */
 size_t inflame_unwind_dwarf_context(ucontext_t *uc, uint64_t *out, size_t max, int *truncated);
 /* libunwind from the current frame (allocation hooks). */

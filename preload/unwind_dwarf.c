@@ -13,9 +13,17 @@
  * every exception the program throws would be unwound by libunwind instead of libgcc - a
  * different program, with libunwind's locks taken in the program's own threads. Loaded locally,
  * its symbols are visible to us only.
+ *
+ * A profiled process loads it lazily: inflame_unwind_dwarf_lazy() at start-up only allows it,
+ * a walk that meets code its tables cannot pass asks for it (inflame_unwind_dwarf_want, from
+ * the signal handler), and the writer thread loads it on its next cycle. A short process whose
+ * walks the tables carry, or that takes no sample at all, never pays for the dlopen.
  */
 #define UNW_LOCAL_ONLY
 #include "unwind.h"
+
+#include "log.h"
+#include "writer.h"
 
 #include <dlfcn.h>
 #include <string.h>
@@ -31,6 +39,15 @@ static int (*p_step)(unw_cursor_t *);
 static int (*p_get_reg)(unw_cursor_t *, unw_regnum_t, unw_word_t *);
 static int (*p_getcontext)(unw_context_t *);
 static _Atomic int ready;
+
+/* The lazy load: whether it may happen, was asked for, or will not happen any more. */
+enum lazy {
+	LAZY_NO = 0,  /* not allowed (no profiled process: tests, benchmarks) */
+	LAZY_ALLOWED, /* a walk may ask */
+	LAZY_ASKED,   /* the writer loads it next cycle */
+	LAZY_DONE,    /* loaded, failed, or off */
+};
+static _Atomic int lazy;
 
 int inflame_unwind_dwarf_init(void)
 {
@@ -70,7 +87,43 @@ int inflame_unwind_dwarf_ready(void)
 
 void inflame_unwind_dwarf_off(void)
 {
+	atomic_store(&lazy, LAZY_DONE);
 	atomic_store(&ready, 0);
+}
+
+void inflame_unwind_dwarf_lazy(void)
+{
+	int no = LAZY_NO;
+
+	atomic_compare_exchange_strong(&lazy, &no, LAZY_ALLOWED);
+}
+
+void inflame_unwind_dwarf_want(void)
+{
+	int allowed = LAZY_ALLOWED;
+
+	if (atomic_load_explicit(&lazy, memory_order_relaxed) == LAZY_ALLOWED &&
+	    atomic_compare_exchange_strong(&lazy, &allowed, LAZY_ASKED))
+		inflame_writer_request(INFLAME_WRITER_WAKE);
+}
+
+int inflame_unwind_dwarf_coming(void)
+{
+	return atomic_load_explicit(&lazy, memory_order_relaxed) == LAZY_ASKED;
+}
+
+void inflame_unwind_dwarf_load_asked(void)
+{
+	int rc;
+
+	if (atomic_load(&lazy) != LAZY_ASKED)
+		return;
+	rc = inflame_unwind_dwarf_init();
+	atomic_store(&lazy, LAZY_DONE); /* (after ready: walks are not repeated until then) */
+	if (rc < 0)
+		inflame_log(INFLAME_LOG_INFO,
+			    "cannot load libunwind; where inflame's unwind tables "
+			    "have no rule, stacks go on by frame pointers");
 }
 
 /* slots (or NULL): for each frame, the stack address its return address was read from (the

@@ -9,6 +9,7 @@
 #include "unwind.h"
 
 #include "modules.h"
+#include "writer.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -379,7 +380,59 @@ struct walk_memo {
 	struct inflame_code code;
 	const struct inflame_eh_row *row; /* NULL: none */
 	uint64_t row_lo, row_hi;	  /* link-time addresses the row covers */
+	struct inflame_eh_row one;	  /* a row found without a table (row = &one) */
 };
+
+/* Every GAP_WAKE_MASK + 1 frames stepped without a table (from the GAP_WAKE_AT-th on), the
+ * writer is woken to build the tables walks asked for. */
+#define GAP_WAKE_MASK 1023u
+#define GAP_WAKE_AT   255u
+
+/* Frames stepped by one function's entry because their object's table was not built yet. */
+static _Atomic unsigned long gap_steps;
+
+unsigned long inflame_unwind_gap_steps(void)
+{
+	return atomic_load_explicit(&gap_steps, memory_order_relaxed);
+}
+
+/* The row for rel in m's object, which has no table (yet) but a search index: its one
+ * function's entry, read in place (ehframe.h). NULL when it has none for rel. */
+static const struct inflame_eh_row *row_without_table(struct walk_memo *m, uint64_t rel)
+{
+	struct inflame_eh_index ix;
+	uint64_t lo, hi;
+
+	if (m->row == &m->one && rel - m->row_lo < m->row_hi - m->row_lo)
+		return m->row;
+	inflame_modules_index(&m->code, &ix);
+	/* A process that walks through objects without a table this often lives long enough
+	 * for the tables to pay: the writer builds those asked for now, not at its next cycle. */
+	if ((atomic_fetch_add_explicit(&gap_steps, 1, memory_order_relaxed) & GAP_WAKE_MASK) ==
+	    GAP_WAKE_AT)
+		inflame_writer_request(INFLAME_WRITER_WAKE);
+	if (inflame_ehframe_lookup(&ix, rel, &m->one, &lo, &hi) < 0) {
+		m->row = NULL;
+		return NULL;
+	}
+	m->row = &m->one;
+	m->row_lo = lo;
+	m->row_hi = hi;
+	return m->row;
+}
+
+/* A frame in an object with a table that has no rule for it (flags f): libunwind's when
+ * fallback is set and the object keeps no frame pointers, else a frame-pointer step (and, in
+ * such an object, a request for libunwind, which the next walks may then fall back to). */
+static enum step beyond_table(const struct inflame_thread *t, struct regs *r, int f, int fallback)
+{
+	if (!(f & INFLAME_MOD_FP)) {
+		if (fallback)
+			return STEP_FALLBACK;
+		inflame_unwind_dwarf_want();
+	}
+	return fp_step(t, r);
+}
 
 /* One frame by the code map and its tables. exact: r->pc is an interrupted instruction (the
  * leaf, or the frame a signal interrupted), not a return address, and is looked up as it is
@@ -407,24 +460,33 @@ static enum step table_step(const struct inflame_thread *t, struct inflame_code_
 		m->have = f >= 0;
 		m->row = NULL;
 	}
-	if (f < 0 || !m->code.tab) {
-		/* unknown code (not mapped yet, JIT) or an object without a table (yet: the
-		 * writer builds it when asked): its frame pointer if it keeps one */
+	rel = look - m->code.base;
+	if (f >= 0 && !m->code.tab && m->code.hdr) {
+		/* an object whose table is not built yet (the writer builds it when asked): the
+		 * one function's entry, from its search index */
+		inflame_modules_ask_table(&m->code);
+		row = row_without_table(m, rel);
+		if (!row)
+			return beyond_table(t, r, f, fallback);
+	} else if (f < 0 || !m->code.tab) {
+		/* unknown code (not mapped yet, JIT) or an object without a table: its frame
+		 * pointer if it keeps one */
 		if (f >= 0)
 			inflame_modules_ask_table(&m->code);
-		if (fallback && (f < 0 || !(f & INFLAME_MOD_FP)))
-			return STEP_FALLBACK;
+		if (f < 0 || !(f & INFLAME_MOD_FP)) {
+			if (fallback)
+				return STEP_FALLBACK;
+			inflame_unwind_dwarf_want(); /* libunwind passes here until the table */
+		}
 		return fp_step(t, r);
-	}
-	rel = look - m->code.base;
-	if (m->row && rel - m->row_lo < m->row_hi - m->row_lo) {
+	} else if (m->row && m->row != &m->one && rel - m->row_lo < m->row_hi - m->row_lo) {
 		row = m->row;
 	} else {
 		const struct inflame_eh_table *tab = m->code.tab;
 
 		row = inflame_ehframe_find(tab, rel);
 		if (!row)
-			return fallback && !(f & INFLAME_MOD_FP) ? STEP_FALLBACK : fp_step(t, r);
+			return beyond_table(t, r, f, fallback);
 		m->row = row;
 		m->row_lo = tab->lo + row->pc;
 		m->row_hi = (size_t)(row - tab->rows) + 1 < tab->n ? tab->lo + row[1].pc : tab->hi;
@@ -448,7 +510,7 @@ static enum step table_step(const struct inflame_thread *t, struct inflame_code_
 		*exact = 1;
 		return signal_step(t, r);
 	default: /* refused, or a gap between functions */
-		return fallback && !(f & INFLAME_MOD_FP) ? STEP_FALLBACK : fp_step(t, r);
+		return beyond_table(t, r, f, fallback);
 	}
 	/* From here on the step depends only on the registers, the row and the words it reads
 	 * (the walk cache's premise). */
@@ -769,7 +831,7 @@ static int is_sigreturn(uintptr_t pc)
  * the last frame's module flags. Returns the new number of frames. */
 static size_t finish_walk(struct inflame_thread *t, struct inflame_code_cache *cache, void *uc,
 			  uint64_t *frames, size_t n, size_t max, int *truncated, uintptr_t tail,
-			  int flags)
+			  int flags, int lu)
 {
 	int more_truncated = 0,
 	    outer = atomic_load_explicit(&t->producing, memory_order_relaxed) == 1;
@@ -788,7 +850,7 @@ static size_t finish_walk(struct inflame_thread *t, struct inflame_code_cache *c
 	cf = inflame_modules_lookup(ret - 1, &code);
 	if (cf >= 0 && !code.tab)
 		inflame_modules_ask_table(&code);
-	if (cf >= 0 && code.tab) {
+	if (cf >= 0 && (code.tab || code.hdr)) { /* (without a table yet: by its index) */
 		struct regs r = {ret, sp, ((const uintptr_t *)tail)[0], 0};
 		int fell;
 
@@ -798,6 +860,10 @@ static size_t finish_walk(struct inflame_thread *t, struct inflame_code_cache *c
 	}
 	if (flags & INFLAME_MOD_LOADER)
 		return n;
+	if (!lu) {
+		inflame_unwind_dwarf_want();
+		return n;
+	}
 	if (outer && tail_cached(t, ret, sp) && n + t->tail_n <= max) {
 		memcpy(frames + n, t->tail_frames, t->tail_n * sizeof(uint64_t));
 		return n + t->tail_n;
@@ -862,8 +928,8 @@ size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, v
 {
 	size_t n;
 	int nofp = 0, last_flags = -1, fell,
-	    lu = !atomic_load_explicit(&t->in_dl, memory_order_relaxed) &&
-		 inflame_unwind_dwarf_ready();
+	    in_loader = atomic_load_explicit(&t->in_dl, memory_order_relaxed),
+	    lu = !in_loader && inflame_unwind_dwarf_ready();
 	uintptr_t tail;
 	/* The thread's cache of code ranges, for the outermost producer only (a nested one, in a
 	 * signal handler, could find it half updated). */
@@ -885,7 +951,8 @@ size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, v
 		return n;
 	/* The walk of the thread's last allocation again: that record kept these very frames, so
 	 * the policy below chose them (or the tables found the same). */
-	if (cache && !uc && inflame_thread_same_stack(t, frames, n))
+	if (cache && !uc && !inflame_unwind_dwarf_coming() &&
+	    inflame_thread_same_stack(t, frames, n))
 		return n;
 	for (size_t i = 0; i < n && i < AUTO_LOOK; i++) {
 		uintptr_t pc = (uintptr_t)frames[i];
@@ -896,8 +963,10 @@ size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, v
 		/* Through the thread's cache; without it in a nested producer or while the
 		 * table changes. */
 		f = cache ? inflame_modules_cache_flags(cache, pc) : inflame_modules_code_flags(pc);
-		if (f >= 0 && (f & INFLAME_MOD_LOADER))
+		if (f >= 0 && (f & INFLAME_MOD_LOADER)) {
+			in_loader = 1;
 			lu = 0;
+		}
 		/* code the map does not know (yet) counts as code without frame pointers */
 		if ((f < 0 || !(f & INFLAME_MOD_FP)) && (i + 1 < n || n == 1))
 			nofp = 1;
@@ -905,12 +974,13 @@ size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, v
 			last_flags = f;
 	}
 	if (!nofp) {
-		if (!lu)
+		/* (libunwind not loaded, now or at all: the tables still finish the walk) */
+		if (in_loader)
 			return n;
 		if (n > AUTO_LOOK)
 			last_flags = cache ? inflame_modules_cache_flags(cache, frames[n - 1])
 					   : inflame_modules_code_flags(frames[n - 1]);
-		return finish_walk(t, cache, uc, frames, n, max, truncated, tail, last_flags);
+		return finish_walk(t, cache, uc, frames, n, max, truncated, tail, last_flags, lu);
 	}
 	n = table_start(t, cache, uc, fp, frames, max, truncated, lu, &fell);
 	if (!fell)

@@ -72,6 +72,7 @@ is gone opens no new one unless there is something to write.
 #include "stacktab.h"
 #include "thread.h"
 #include "timer.h"
+#include "unwind.h"
 #include "varint.h"
 #include "wall.h"
 
@@ -1214,7 +1215,7 @@ static int open_next(void)
 	}
 	chunk_starts();
 	write_process();
-	inflame_modules_refresh(1);
+	inflame_modules_refresh(INFLAME_MODULES_FORCE);
 	write_modules();
 	write_threads(1);
 	w.notes_done = 0;
@@ -1252,7 +1253,11 @@ static void close_current(void)
 	pthread_mutex_lock(&w.done_lock);
 	memcpy(w.last_path, w.path, sizeof(w.path));
 	pthread_mutex_unlock(&w.done_lock);
-	inflame_log(INFLAME_LOG_DEBUG, "wrote %s", w.path);
+	inflame_log(INFLAME_LOG_DEBUG,
+		    "wrote %s (so far %lu frames stepped by one .eh_frame entry before their "
+		    "object's table was built; libunwind %s)",
+		    w.path, inflame_unwind_gap_steps(),
+		    inflame_unwind_dwarf_ready() ? "loaded" : "not loaded");
 }
 
 /* Is there anything to write to a new file? In a fork child that has none yet (see the top of
@@ -1306,7 +1311,13 @@ static void cycle(int final)
 		return;
 	if (w.fd < 0 && !w.failed)
 		open_next();
-	if (inflame_modules_refresh(0))
+	/* Once sampling is over (exit, exec) no walk needs libunwind or a table any more: a
+	 * short process's last cycle would spend more on them than on its whole life. (libunwind
+	 * before the map: it is in it then.) */
+	if (atomic_load(&inflame__prof.sampling))
+		inflame_unwind_dwarf_load_asked();
+	if (inflame_modules_refresh(
+		atomic_load(&inflame__prof.sampling) ? 0 : INFLAME_MODULES_NO_BUILD))
 		write_modules();
 	drain_all(final);
 	write_perfmap(final);

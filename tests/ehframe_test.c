@@ -25,7 +25,66 @@ struct obj {
 	const char *want; /* substring of the name; "" for the executable */
 	int found;
 	unsigned fdes, checked, entry_ok, refused, rows;
+	unsigned looked, gaps; /* addresses the one-function lookup answered; between functions */
 };
+
+static int same_row(const struct inflame_eh_row *a, const struct inflame_eh_row *b)
+{
+	return a->kind == b->kind && a->cfa_off == b->cfa_off && a->ra_off == b->ra_off &&
+	       a->fp_off == b->fp_off && a->aux == b->aux && a->flags == b->flags;
+}
+
+/* The lookup of one function's entry through .eh_frame_hdr (what a walk uses before the table
+ * is built) gives the built table's rule at the first and the last address of every row, and
+ * nothing between functions. */
+static void check_lookup(const struct dl_phdr_info *info, const ElfW(Phdr) * ph,
+			 const struct inflame_eh_src *src, const struct inflame_eh_table *t,
+			 struct obj *o)
+{
+	struct inflame_eh_index ix = {(const uint8_t *)(info->dlpi_addr + ph->p_vaddr), ph->p_memsz,
+				      ph->p_vaddr, *src};
+
+	for (size_t k = 0; k + 1 < t->n; k++) { /* (the last row is the end: [hi, hi)) */
+		uint64_t start = t->lo + t->rows[k].pc, end = t->lo + t->rows[k + 1].pc;
+		uint64_t at[2] = {start, end - 1};
+
+		for (int j = 0; j < 2; j++) {
+			struct inflame_eh_row row;
+			uint64_t lo = 0, hi = 0;
+			int rc = inflame_ehframe_lookup(&ix, at[j], &row, &lo, &hi);
+
+			if (t->rows[k].kind == INFLAME_EH_NONE) {
+				if (rc != -ENOENT)
+					fail_msg("%s at %#llx (row %zu of %zu, between functions): "
+						 "lookup %d kind %d [%#llx, %#llx)",
+						 o->want, (unsigned long long)at[j], k, t->n, rc,
+						 row.kind, (unsigned long long)lo,
+						 (unsigned long long)hi);
+				o->gaps++;
+				continue;
+			}
+			if (rc != 0)
+				fail_msg("%s at %#llx (row %zu of %zu, kind %d): lookup %d",
+					 o->want, (unsigned long long)at[j], k, t->n,
+					 t->rows[k].kind, rc);
+			if (!same_row(&row, &t->rows[k]))
+				fail_msg("%s at %#llx: lookup kind %d cfa %d ra %d fp %d, table "
+					 "kind %d cfa %d ra %d fp %d",
+					 o->want, (unsigned long long)at[j], row.kind, row.cfa_off,
+					 row.ra_off, row.fp_off, t->rows[k].kind,
+					 t->rows[k].cfa_off, t->rows[k].ra_off, t->rows[k].fp_off);
+			assert_true(lo <= at[j] && at[j] < hi);
+			o->looked++;
+		}
+	}
+	/* outside every function */
+	{
+		struct inflame_eh_row row;
+		uint64_t lo, hi;
+
+		assert_int_equal(inflame_ehframe_lookup(&ix, t->lo - 1, &row, &lo, &hi), -ENOENT);
+	}
+}
 
 /* Reads .eh_frame_hdr's sorted table (udata4/sdata4 datarel only, as linkers write it): the
  * start address of every function, to check the row at each entry. */
@@ -98,6 +157,12 @@ static int obj_cb(struct dl_phdr_info *info, size_t size, void *arg)
 		o->refused = t->st.refused;
 		o->rows = (unsigned)t->n;
 		check_entries(info, ph, t, o);
+		{
+			struct inflame_eh_src src = {(const uint8_t *)(info->dlpi_addr + ev),
+						     (size_t)(end - ev), ev, 0, INFLAME_EH_NATIVE};
+
+			check_lookup(info, ph, &src, t, o);
+		}
 		inflame_ehframe_free(t);
 		return 1;
 	}
@@ -106,14 +171,15 @@ static int obj_cb(struct dl_phdr_info *info, size_t size, void *arg)
 
 static void one_object(const char *want)
 {
-	struct obj o = {want, 0, 0, 0, 0, 0, 0};
+	struct obj o = {want, 0, 0, 0, 0, 0, 0, 0, 0};
 
 	dl_iterate_phdr(obj_cb, &o);
 	assert_true(o.found);
 	print_message("%-14s %5u functions, %6u rows, %3u refused; %u of %u entries start with "
-		      "the entry rule\n",
+		      "the entry rule; lookups %u, %u between functions\n",
 		      want[0] ? want : "(this program)", o.fdes, o.rows, o.refused, o.entry_ok,
-		      o.checked);
+		      o.checked, o.looked, o.gaps);
+	assert_true(o.looked >= o.rows);
 	assert_true(o.fdes > 0 && o.checked > 0);
 	/* Nearly every function entry has the entry rule: not the PLT, the signal trampoline,
 	 * and the split-off cold parts of functions (foo.cold, whose first row is the rule of

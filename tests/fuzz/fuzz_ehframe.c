@@ -2,7 +2,9 @@
  * the layout (.eh_frame or .debug_frame) and the architecture's registers; the rest is the
  * section. Building must succeed or fail cleanly, never read outside the input, and a built
  * table must be sorted, each row a change from the one before, and answer every lookup
- * inside [lo, hi) with a row at or before the address. */
+ * inside [lo, hi) with a row at or before the address. The same bytes, read as a search index
+ * (.eh_frame_hdr) over themselves as .eh_frame, must give every one-function lookup a row
+ * inside the range it reports, or fail cleanly. */
 #include "ehframe.h"
 
 #include <assert.h>
@@ -50,6 +52,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		assert(inflame_ehframe_find(t, t->hi) == NULL);
 		inflame_ehframe_free(t);
+	}
+	if (!src.debug_frame) {
+		struct inflame_eh_index ix = {copy, size - 1, 0x400000, src};
+
+		for (uint64_t pc = 0x3fff00; pc < 0x400400; pc += 0x40) {
+			struct inflame_eh_row row;
+			uint64_t lo, hi;
+
+			r = inflame_ehframe_lookup(&ix, pc, &row, &lo, &hi);
+			assert(r == 0 || r == -ENOENT || r == -EINVAL);
+			if (r == 0)
+				assert(lo <= pc && pc < hi && row.kind < INFLAME_EH_NONE);
+		}
 	}
 	free(copy);
 	return 0;
