@@ -82,5 +82,4 @@ extern struct inflame_profiler inflame__prof;
 int inflame__pause(void);
 void inflame__resume(void);
 
-
 #endif

@@ -210,8 +210,8 @@ static void test_weights_match_cpu(void **state)
  * handler, the restart of the call they interrupt) is inflame's, not the program's blocking call
  * (it was 3% of the wall samples, all in clock_nanosleep); --show-profiler shows it as
  * [inflame]. The naps cost the program CPU of their own, in the kernel mostly, which the CPU
- * clock charges to clock_nanosleep: on a loaded machine up to 30 samples in 2 s of naps. So the same
- * program is profiled for its CPU alone first, and the wall signals may not add more than half
+ * clock charges to clock_nanosleep: on a loaded machine up to 30 samples in 2 s of naps. So the
+ * same program is profiled for its CPU alone first, and the wall signals may not add more than half
  * of that, and 10 samples, to its clock_nanosleep. With the handler's cheaper samples inflame's
  * own CPU is 0 to 20 samples in 2 s: the test checks that every one of them is shown apart, not
  * that there are some. */
