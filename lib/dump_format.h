@@ -170,6 +170,10 @@ enum inflame_stat {
 	INFLAME_STAT_ALLOC_UNTRACKED = 8, /* sampled allocations or frees not recorded: table
 					     of sampled pointers full, or a thread without a
 					     slot (since the process started) */
+	/* samples on a small alternate signal stack walked narrower (without libunwind, or
+	 * frame pointers only), or kept without a stack: not even a frame-pointer walk fit */
+	INFLAME_STAT_SIGSTACK_NARROW = 9,
+	INFLAME_STAT_SIGSTACK_NOSTACK = 10,
 	INFLAME_STAT_COUNT_
 };
 

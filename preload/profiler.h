@@ -71,6 +71,9 @@ struct inflame_profiler {
 	_Atomic uint64_t signals; /* sampling signals turned into samples */
 	_Atomic uint64_t foreign; /* signals for the program's handler */
 	_Atomic uint64_t threads_dropped;
+	/* Samples on an alternate signal stack too small for the configured walk (sigstack.h):
+	 * walked narrower (without libunwind, or frame pointers only), or kept without a stack. */
+	_Atomic uint64_t sigstack_narrow, sigstack_nostack;
 };
 
 extern struct inflame_profiler inflame__prof;

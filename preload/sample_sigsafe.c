@@ -12,10 +12,12 @@
 #include "dump_format.h"
 #include "interpose.h"
 #include "profiler.h"
+#include "sigstack.h"
 #include "unwind.h"
 #include "writer.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <time.h>
 #include <ucontext.h>
@@ -319,12 +321,48 @@ static int cpu_cost(struct inflame_thread *t, const void *uc)
 	return cost;
 }
 
+/*
+ * On an alternate signal stack (sigstack.h), which may be as small as 8 KiB with a guard page
+ * below, a second signal frame below ours would leave too little for the walk, or none at all:
+ * the handler of one of our own signals blocks every signal while it runs there. It does not
+ * unblock them itself, which would deliver a signal that came meanwhile right there, nested
+ * below its frames: the return from the handler restores the mask the kernel saved in the
+ * signal context, the program's, and the signal comes after it, at the top of the stack. The
+ * program never runs with our mask. Returns 1 when it blocked them (*old receives the mask to
+ * restore when there is no signal context), with the thread's sigstack_lo set, whose previous
+ * value *lo receives.
+ */
+static int sigstack_enter(struct inflame_thread *t, sigset_t *old, uintptr_t *lo)
+{
+	sigset_t all;
+	size_t room = inflame_sigstack_room(t, (uintptr_t)&all);
+
+	*lo = t->sigstack_lo;
+	if (room == SIZE_MAX)
+		return 0;
+	sigfillset(&all);
+	if (inflame__real_pthread_sigmask(SIG_BLOCK, &all, old) != 0)
+		return 0;
+	t->sigstack_lo = (uintptr_t)&all - room;
+	return 1;
+}
+
+static void sigstack_leave(struct inflame_thread *t, const void *uc, const sigset_t *old,
+			   uintptr_t lo)
+{
+	t->sigstack_lo = lo;
+	if (!uc)
+		inflame__real_pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
 void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 {
 	int saved = errno;
 	struct inflame_thread *t = inflame_thread_self();
 	uint64_t weight, own;
-	int ev, nested = 0;
+	int ev, nested = 0, masked = 0;
+	sigset_t old;
+	uintptr_t lo = 0;
 
 	__atomic_add_fetch(&inflame__sig_tls.own_runs, 1, __ATOMIC_RELAXED);
 
@@ -350,6 +388,8 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 		errno = saved;
 		return;
 	}
+	if (t)
+		masked = sigstack_enter(t, &old, &lo);
 	if (ev == INFLAME_EV_WALL) {
 		/* The ticker's signal (wall.c), which keeps its own books. */
 		if (t)
@@ -364,6 +404,8 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 			inflame_sample_take(t, ev, weight, 0, 0, uc, 0);
 		}
 	}
+	if (masked)
+		sigstack_leave(t, uc, &old, lo);
 	if (t) {
 		atomic_signal_fence(memory_order_seq_cst);
 		t->in_handler = nested;
@@ -401,6 +443,26 @@ static int wait_as_idle(struct inflame_thread *t, int level, uint64_t bytes)
 	return ok;
 }
 
+/* The unwinder a walk from signal context may use with the room left on the alternate signal
+ * stack the handler runs on (sigstack.h), from here down: the configured one when it fits,
+ * else one that needs less, else -1 (no walk). Counts the samples it narrows. */
+static int fit_walk(const struct inflame_thread *t, uintptr_t here)
+{
+	int mode = (int)inflame__prof.cfg.unwind;
+	size_t room = here > t->sigstack_lo ? here - t->sigstack_lo : 0;
+
+	if (room >= (mode == INFLAME_UNWIND_FP ? INFLAME_SIGSTACK_NEED_FP
+					       : INFLAME_SIGSTACK_NEED_LIBUNWIND))
+		return mode;
+	if (room < INFLAME_SIGSTACK_NEED_FP) {
+		atomic_fetch_add_explicit(&inflame__prof.sigstack_nostack, 1, memory_order_relaxed);
+		return -1;
+	}
+	atomic_fetch_add_explicit(&inflame__prof.sigstack_narrow, 1, memory_order_relaxed);
+	return room >= INFLAME_SIGSTACK_NEED_TABLE ? mode | INFLAME_UNWIND_NO_LIBUNWIND
+						   : INFLAME_UNWIND_FP;
+}
+
 int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, uint64_t size,
 			uint64_t addr, void *uc, uintptr_t fp)
 {
@@ -424,7 +486,16 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 		goto out;
 	}
 	frames = t->scratch + (size_t)level * max;
-	n = inflame_unwind_pick(inflame__prof.cfg.unwind, t, uc, fp, frames, max, &truncated);
+	if (uc && t->sigstack_lo) {
+		int mode = fit_walk(t, (uintptr_t)__builtin_frame_address(0));
+
+		if (mode >= 0)
+			n = inflame_unwind_pick((enum inflame_unwind)mode, t, uc, fp, frames, max,
+						&truncated);
+	} else {
+		n = inflame_unwind_pick(inflame__prof.cfg.unwind, t, uc, fp, frames, max,
+					&truncated);
+	}
 	if (event == INFLAME_EV_WALL && t->wall_frames) {
 		/* The stack the ticker repeats while the thread stays blocked (wall_signal). */
 		memcpy(t->wall_frames, frames, n * sizeof(uint64_t));

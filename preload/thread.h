@@ -167,6 +167,9 @@ struct inflame_thread {
 	 * thread and its handlers touch it, each leaving it as it found it), and the weights of
 	 * the samples that landed in inflame's own code instead of the program's. */
 	int in_handler;
+	/* The low end of the alternate signal stack the sampling handler runs on, 0 when it runs
+	 * on the thread's own stack (sigstack.h; signal handler only). */
+	uintptr_t sigstack_lo;
 	_Atomic uint64_t self_cpu, self_wall;
 	/* The thread's CPU time when it registered, and when it unregistered (fin_ok). */
 	struct inflame_cpu_times reg, fin;

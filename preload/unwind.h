@@ -53,6 +53,10 @@ size_t inflame_unwind_table_from(const struct inflame_thread *t, uintptr_t pc, u
  * of one of inflame's functions, or from the caller when fp is 0) with the unwinder mode asks for:
  * INFLAME_UNWIND_AUTO chooses per sample by the objects the stack runs through (unwind_sigsafe.c
  * says how). */
+/* Or'ed into the mode of inflame_unwind_pick: the walk may not call libunwind (too little stack
+ * is left for it, sigstack.h); inflame's tables take frame-pointer steps where they would fall
+ * back. */
+#define INFLAME_UNWIND_NO_LIBUNWIND 0x100
 size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, void *uc,
 			   uintptr_t fp, uint64_t *frames, size_t max, int *truncated);
 /* The code range of inflame itself, whose frames a walk from an allocation hook (uc NULL) leaves

@@ -940,6 +940,10 @@ size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, v
 		: NULL;
 
 	*truncated = 0;
+	if ((int)mode & INFLAME_UNWIND_NO_LIBUNWIND) {
+		lu = 0;
+		mode = (enum inflame_unwind)((int)mode & ~INFLAME_UNWIND_NO_LIBUNWIND);
+	}
 	if (mode == INFLAME_UNWIND_DWARF) {
 		n = table_start(t, cache, uc, fp, frames, max, truncated, lu, &fell);
 		if (!fell)

@@ -665,7 +665,11 @@ static void write_counters(void)
 	inflame_buf_put_varint(b, cpu);
 	inflame_buf_put_varint(b, INFLAME_STAT_ALLOC_UNTRACKED);
 	inflame_buf_put_varint(b, inflame_alloc_untracked());
-	list_write(INFLAME_CHUNK_STATS, b, 8);
+	inflame_buf_put_varint(b, INFLAME_STAT_SIGSTACK_NARROW);
+	inflame_buf_put_varint(b, atomic_load(&inflame__prof.sigstack_narrow));
+	inflame_buf_put_varint(b, INFLAME_STAT_SIGSTACK_NOSTACK);
+	inflame_buf_put_varint(b, atomic_load(&inflame__prof.sigstack_nostack));
+	list_write(INFLAME_CHUNK_STATS, b, 10);
 }
 
 /* The counters and each thread's CPU time (which costs a /proc read per thread: once a

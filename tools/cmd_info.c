@@ -236,6 +236,11 @@ static void print_info(const char *path, const struct inflame_dump_reader *r,
 	if (in->stat[INFLAME_STAT_ALLOC_UNTRACKED])
 		printf("untracked:   %" PRIu64 " sampled allocations or frees not recorded\n",
 		       in->stat[INFLAME_STAT_ALLOC_UNTRACKED]);
+	if (in->stat[INFLAME_STAT_SIGSTACK_NARROW] || in->stat[INFLAME_STAT_SIGSTACK_NOSTACK])
+		printf("sigstack:    %" PRIu64 " samples walked narrower, %" PRIu64
+		       " kept without a stack (small alternate signal stack)\n",
+		       in->stat[INFLAME_STAT_SIGSTACK_NARROW],
+		       in->stat[INFLAME_STAT_SIGSTACK_NOSTACK]);
 	printf("truncated:   %" PRIu64 " stacks\n", in->stat[INFLAME_STAT_TRUNCATED]);
 	printf("stacks:      %" PRIu64 "\n", in->stacks);
 	printf("modules:     %" PRIu64 " (%" PRIu64 " maps)\n", in->modules, in->module_maps);
