@@ -20,13 +20,13 @@
  * inflame_unwind_pick, the rest of the producer's work included: the frame-pointer walk,
  * inflame's table walk (without libunwind), and a walk that may call libunwind (dwarf, auto).
  * The most measured on x86_64 (tests/progs/altstack with ALTSTACK_MEASURE, a 64 KiB alternate
- * stack, every unwinder and event) was 904, 1256 and 3336 bytes; these leave a margin of half
- * as much again. On an 8 KiB alternate stack the handler reaches the producer with about
- * 4.6 KiB left (the kernel's signal frame takes about 3.4 KiB with AVX state): frame pointers
- * and the tables fit, libunwind does not. */
+ * stack, every unwinder and event) was 984, 2616 and 3336 bytes; these leave a margin of
+ * about half as much again. On an 8 KiB alternate stack the handler reaches the producer with
+ * about 4.6 KiB left (the kernel's signal frame takes about 3.4 KiB with AVX state): frame
+ * pointers and the tables fit, libunwind does not. */
 #define INFLAME_SIGSTACK_NEED_FP	1536
-#define INFLAME_SIGSTACK_NEED_TABLE	2048
-#define INFLAME_SIGSTACK_NEED_LIBUNWIND 5120
+#define INFLAME_SIGSTACK_NEED_TABLE	3840
+#define INFLAME_SIGSTACK_NEED_LIBUNWIND 5632
 
 /* The bytes of stack left below address here (a local of the caller) when the thread runs on
  * its alternate signal stack; SIZE_MAX when it runs on its own stack (here lies within t's
