@@ -188,6 +188,38 @@ static void test_record_prints_notices(void **state)
 	e2e_rmdir(dir);
 }
 
+/* Three processes with the same notice (a shell running the program three times): record prints
+ * it once, then one line that counts the repeats it left out. */
+static void test_record_notices_once(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char pattern[4200], script[4400];
+	char *rec[] = {
+	    (char *)e2e_build("inflame"), "record", "-o", pattern, "/bin/sh", "-c", script, NULL};
+	struct e2e_result r;
+	const char *first, *more;
+
+	(void)state;
+	snprintf(pattern, sizeof(pattern), "%s/prof.%%p.ifl", dir);
+	snprintf(script, sizeof(script), "p=%s; $p sigprof; $p sigprof; $p sigprof",
+		 e2e_build("tests/progs/notices"));
+	assert_int_equal(e2e_run(rec, NULL, dir, 60, &r), 0);
+	fprintf(stderr, "%s", r.err);
+	first = strstr(r.err, "installed a handler for SIGPROF");
+	assert_non_null(first);
+	assert_null(strstr(first + 1, "installed a handler for SIGPROF"));
+	more = strstr(r.err, " more notices of other processes, the same as above");
+	assert_non_null(more);
+	while (more > r.err && more[-1] != '\n')
+		more--;
+	assert_true(!strncmp(more, "inflame record: ", 16));
+	/* the handler's twice, and other notices every image may have (its unwind tables) */
+	assert_true(strtoul(more + 16, NULL, 10) >= 2);
+	assert_true(more > first);
+	e2e_result_free(&r);
+	e2e_rmdir(dir);
+}
+
 /* fork: a child that only logs a notice (and takes no sample) still gets its dump. */
 static void test_fork_child_notice(void **state)
 {
@@ -284,6 +316,7 @@ int main(void)
 	    cmocka_unit_test(test_log_stderr),
 	    cmocka_unit_test(test_log_file),
 	    cmocka_unit_test(test_record_prints_notices),
+	    cmocka_unit_test(test_record_notices_once),
 	    cmocka_unit_test(test_fork_child_notice),
 	    cmocka_unit_test(test_fork_child_wall),
 	    cmocka_unit_test(test_renamed),

@@ -41,9 +41,39 @@ struct image_notes {
 	uint64_t printed;
 };
 
+/* The texts of the notices printed so far. A run of many short processes (a build, a shell
+ * script) has the same notice in each image's dump: it is printed once, and the repeats are
+ * counted and summed up in one line at the end. */
+struct printed_texts {
+	char **text;
+	size_t n;
+	uint64_t repeats;
+};
+
+/* Whether the text was printed before (then the repeat is counted); if not, remembers it. */
+static int seen_text(struct printed_texts *pt, const char *s, size_t len)
+{
+	char **p, *copy;
+
+	for (size_t i = 0; i < pt->n; i++)
+		if (strlen(pt->text[i]) == len && !memcmp(pt->text[i], s, len)) {
+			pt->repeats++;
+			return 1;
+		}
+	p = realloc(pt->text, (pt->n + 1) * sizeof(*p));
+	if (!p)
+		return 0;
+	pt->text = p;
+	copy = strndup(s, len);
+	if (copy)
+		pt->text[pt->n++] = copy;
+	return 0;
+}
+
 /* Prints the notices of the dump at path that were not printed yet for its image (errors
- * excepted: those were written to stderr when they happened). */
-static void print_notices(const char *path, struct image_notes **seen, size_t *nseen)
+ * excepted: those were written to stderr when they happened), each text once per run. */
+static void print_notices(const char *path, struct image_notes **seen, size_t *nseen,
+			  struct printed_texts *pt)
 {
 	struct inflame_dump_reader r;
 	struct inflame_chunk c;
@@ -76,6 +106,8 @@ static void print_notices(const char *path, struct image_notes **seen, size_t *n
 		while (inflame_dump_notes_next(&it, &n) == 1) {
 			if (index++ < img->printed || n.level == INFLAME_NOTE_UNPROFILED)
 				continue;
+			if (seen_text(pt, n.text.s, n.text.n))
+				continue;
 			fprintf(stderr, "inflame record: pid %" PRIu32 ": ", r.hdr.pid);
 			for (size_t k = 0; k < n.text.n; k++) {
 				unsigned char ch = (unsigned char)n.text.s[k];
@@ -107,6 +139,7 @@ void inflame_record_list_dumps(const char *pattern, time_t since)
 	glob_t gl;
 	struct image_notes *seen = NULL;
 	size_t nseen = 0;
+	struct printed_texts pt = {NULL, 0, 0};
 	int notices = !notices_on_stderr();
 
 	pattern_glob(pattern, g, sizeof(g) - 4);
@@ -123,9 +156,17 @@ void inflame_record_list_dumps(const char *pattern, time_t since)
 			fprintf(stderr, "inflame record: wrote %s (%lld bytes)\n", gl.gl_pathv[i],
 				(long long)st.st_size);
 			if (notices)
-				print_notices(gl.gl_pathv[i], &seen, &nseen);
+				print_notices(gl.gl_pathv[i], &seen, &nseen, &pt);
 		}
 	}
+	if (pt.repeats)
+		fprintf(stderr,
+			"inflame record: %" PRIu64 " more notice%s of other processes, the same as "
+			"above, left out (inflame info FILE shows each file's)\n",
+			pt.repeats, pt.repeats == 1 ? "" : "s");
 	globfree(&gl);
 	free(seen);
+	for (size_t i = 0; i < pt.n; i++)
+		free(pt.text[i]);
+	free(pt.text);
 }
