@@ -550,6 +550,22 @@ static void load_aliases(struct module *m)
 	}
 }
 
+/* How many aliases start below addr (the aliases are sorted by address). */
+static size_t aliases_below(const struct module *m, uint64_t addr)
+{
+	size_t lo = 0, hi = m->naliases;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->aliases[mid].addr < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* The function whose sized symbol contains addr, by binary search of the alias table, or NULL
  * when the nearest symbol below addr has no size or ends before it: then libdw's own search
  * (dwfl_module_addrinfo, a linear scan of the symbol table per call, which took most of the
@@ -558,16 +574,8 @@ static void load_aliases(struct module *m)
  * no range of a lower function reaches addr. */
 static const struct alias *containing_alias(const struct module *m, uint64_t addr, int *unsure)
 {
-	size_t lo = 0, hi = m->naliases;
+	size_t lo = addr == UINT64_MAX ? m->naliases : aliases_below(m, addr + 1);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (m->aliases[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	*unsure = !m->aliases_whole;
 	if (!lo)
 		return NULL;
@@ -584,17 +592,9 @@ static const struct alias *containing_alias(const struct module *m, uint64_t add
 /* The best name of the function symbol at addr, or NULL when the table has none. */
 static const struct alias *best_alias(const struct module *m, uint64_t addr)
 {
-	size_t lo = 0, hi = m->naliases;
+	size_t i = aliases_below(m, addr);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (m->aliases[mid].addr < addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < m->naliases && m->aliases[lo].addr == addr ? &m->aliases[lo] : NULL;
+	return i < m->naliases && m->aliases[i].addr == addr ? &m->aliases[i] : NULL;
 }
 
 /* A GOT slot and the symbol it is relocated to. */
