@@ -298,6 +298,21 @@ struct regs {
 	uintptr_t pc, sp, fp, lr;
 };
 
+/* The interrupted registers a walk starts from, out of a signal context. */
+static inline void regs_of_context(struct regs *r, const ucontext_t *u)
+{
+#if defined(__x86_64__)
+	r->pc = (uintptr_t)u->uc_mcontext.gregs[REG_RIP];
+	r->sp = (uintptr_t)u->uc_mcontext.gregs[REG_RSP];
+	r->fp = (uintptr_t)u->uc_mcontext.gregs[REG_RBP];
+#elif defined(__aarch64__)
+	r->pc = (uintptr_t)u->uc_mcontext.pc;
+	r->sp = (uintptr_t)u->uc_mcontext.sp;
+	r->fp = (uintptr_t)u->uc_mcontext.regs[29];
+	r->lr = (uintptr_t)u->uc_mcontext.regs[30];
+#endif
+}
+
 /* The bytes below the stack pointer that a signal does not overwrite (x86_64's red zone). */
 #if defined(__x86_64__)
 #define RED_ZONE 128
@@ -671,18 +686,7 @@ static size_t table_start(const struct inflame_thread *t, struct inflame_code_ca
 	if (max == 0)
 		return 0;
 	if (uc) {
-		const ucontext_t *u = uc;
-
-#if defined(__x86_64__)
-		r.pc = (uintptr_t)u->uc_mcontext.gregs[REG_RIP];
-		r.sp = (uintptr_t)u->uc_mcontext.gregs[REG_RSP];
-		r.fp = (uintptr_t)u->uc_mcontext.gregs[REG_RBP];
-#elif defined(__aarch64__)
-		r.pc = (uintptr_t)u->uc_mcontext.pc;
-		r.sp = (uintptr_t)u->uc_mcontext.sp;
-		r.fp = (uintptr_t)u->uc_mcontext.regs[29];
-		r.lr = (uintptr_t)u->uc_mcontext.regs[30];
-#endif
+		regs_of_context(&r, uc);
 		out[n++] = r.pc;
 		exact = 1;
 	} else {
@@ -737,16 +741,7 @@ size_t inflame_unwind_table_context_cached(const ucontext_t *uc, struct inflame_
 	*truncated = 0;
 	if (max == 0)
 		return 0;
-#if defined(__x86_64__)
-	r.pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-	r.sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
-	r.fp = (uintptr_t)uc->uc_mcontext.gregs[REG_RBP];
-#elif defined(__aarch64__)
-	r.pc = (uintptr_t)uc->uc_mcontext.pc;
-	r.sp = (uintptr_t)uc->uc_mcontext.sp;
-	r.fp = (uintptr_t)uc->uc_mcontext.regs[29];
-	r.lr = (uintptr_t)uc->uc_mcontext.regs[30];
-#endif
+	regs_of_context(&r, uc);
 	out[0] = r.pc;
 	return table_walk(t, NULL, t->walk_cache, &r, 1, out, 1, max, truncated, 0, &fell);
 }
