@@ -58,11 +58,16 @@
  * without a break from one sample to the next passes that test for about a second after each
  * read; one that blocked, was preempted or lost periods in the kernel fails it and reads.
  */
-static uint64_t perf_count_periods(struct inflame_thread *t, uint64_t period, uint64_t *own)
+static uint64_t perf_periods(struct inflame_thread *t, uint64_t *own)
 {
+	uint64_t period = inflame__prof.perf_period;
 	unsigned gen = atomic_load_explicit(&t->perf_gen, memory_order_acquire);
-	uint64_t count, n, now = inflame__now_raw();
+	uint64_t count, n, now;
 
+	*own = 1;
+	if (!period)
+		return 1;
+	now = inflame__now_raw();
 	if (gen != t->perf_seen_gen) {
 		/* A new event (arm, re-created after it was lost, a fork child's): from 0. */
 		t->perf_seen_gen = gen;
@@ -73,7 +78,6 @@ static uint64_t perf_count_periods(struct inflame_thread *t, uint64_t period, ui
 			   DRIFT_NS(now - t->perf_anchor_ns) <
 		       t->perf_seen + 2 * period) {
 		t->perf_seen += period;
-		*own = 1;
 		return 1;
 	}
 	if (read(t->perf_fd, &count, sizeof(count)) != (ssize_t)sizeof(count)) {
@@ -90,16 +94,6 @@ static uint64_t perf_count_periods(struct inflame_thread *t, uint64_t period, ui
 	t->perf_seen += n * period;
 	*own = n > SELF_MAX ? SELF_MAX : n;
 	return n > 4 ? 4 : n;
-}
-
-static uint64_t perf_periods(struct inflame_thread *t, uint64_t *own)
-{
-	uint64_t period = inflame__prof.perf_period;
-
-	*own = 1;
-	if (!period)
-		return 1;
-	return perf_count_periods(t, period, own);
 }
 
 /* Classifies a signal: returns the event for signals we sent, -1 for foreign ones. *own is the
@@ -332,10 +326,10 @@ static int cpu_cost(struct inflame_thread *t, const void *uc)
  * restore when there is no signal context), with the thread's sigstack_lo set, whose previous
  * value *lo receives.
  */
-static int sigstack_enter(struct inflame_thread *t, sigset_t *old, uintptr_t *lo)
+static int sigstack_enter(struct inflame_thread *t, const void *uc, sigset_t *old, uintptr_t *lo)
 {
 	sigset_t all;
-	size_t room = inflame_sigstack_room(t, (uintptr_t)&all);
+	size_t room = inflame_sigstack_room(t, uc, (uintptr_t)&all);
 
 	*lo = t->sigstack_lo;
 	if (room == SIZE_MAX)
@@ -389,7 +383,7 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 		return;
 	}
 	if (t)
-		masked = sigstack_enter(t, &old, &lo);
+		masked = sigstack_enter(t, uc, &old, &lo);
 	if (ev == INFLAME_EV_WALL) {
 		/* The ticker's signal (wall.c), which keeps its own books. */
 		if (t)

@@ -30,8 +30,9 @@
 
 /* The bytes of stack left below address here (a local of the caller) when the thread runs on
  * its alternate signal stack; SIZE_MAX when it runs on its own stack (here lies within t's
- * known stack bounds, or the kernel says the thread is not on its alternate stack). Costs a
- * system call only when here is outside t's known stack. */
-size_t inflame_sigstack_room(const struct inflame_thread *t, uintptr_t here);
+ * known stack bounds, or outside the alternate stack). uc is the handler's signal context,
+ * whose uc_stack holds the thread's alternate stack; without one (NULL) it costs a system
+ * call when here is outside t's known stack. */
+size_t inflame_sigstack_room(const struct inflame_thread *t, const void *uc, uintptr_t here);
 
 #endif
