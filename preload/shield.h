@@ -41,31 +41,28 @@ static inline void inflame_shield_begin(struct inflame_shield *s)
 /* The wall ticker's marks (thread.h, wall.c): when the calling thread enters a blocking call
  * and when it comes back from it to the program (not at a restart). Only with wall sampling on:
  * a clock read each. */
-static inline void inflame_shield_mark(int out)
+static inline void inflame_shield_mark(struct inflame_thread *t, int out)
 {
-	struct inflame_thread *t;
-
-	if (!(inflame__prof.cfg.events & INFLAME_EVMASK_WALL) || !(t = inflame_thread_self()))
-		return;
-	atomic_store_explicit(out ? &t->wall_block_out : &t->wall_block_in,
-			      inflame__now_monotonic(), memory_order_release);
+	if (t && (inflame__prof.cfg.events & INFLAME_EVMASK_WALL))
+		atomic_store_explicit(out ? &t->wall_block_out : &t->wall_block_in,
+				      inflame__now_monotonic(), memory_order_release);
 }
 
 /* inflame_shield_begin for a call the wall ticker's marks cover; inflame_shield_end after it. */
 static inline void inflame_shield_begin_marked(struct inflame_shield *s)
 {
 	inflame_shield_begin(s);
-	inflame_shield_mark(0);
+	inflame_shield_mark(inflame_thread_self(), 0);
 	s->saved_errno = errno;
 }
 
 static inline void inflame_shield_end(void)
 {
-	struct inflame_thread *t;
+	struct inflame_thread *t = inflame_thread_self();
 	int e = errno;
 
-	inflame_shield_mark(1);
-	if ((t = inflame_thread_self()))
+	inflame_shield_mark(t, 1);
+	if (t)
 		atomic_store_explicit(&t->wall_cost, 0, memory_order_relaxed);
 	errno = e;
 }
