@@ -4,8 +4,12 @@
 // viewer's data format, opens it, and reports the page's size, the time from navigation to
 // the flame graph's first paint (the page's own performance.now() when it has drawn, which
 // counts from navigation start: the preview's, drawn before the full data are read, when the
-// page has one), the time until the whole viewer is drawn (ready), then the script time of a zoom (a click on a frame), a reset,
-// a regex search and clearing it, best of 3 each.
+// page has one), the time until the whole viewer is ready (its flame graph, tabs, timeline and
+// search index: time to interactive), then the script time of a zoom (a click on a frame), a
+// reset, a regex search and clearing it. Medians of BENCH_ROUNDS rounds (default 3), each on
+// a freshly opened page.
+// With BENCH_COMPARE=path/to/other/inflame (and BENCH_INFLAME), the pages of both programs are
+// measured in interleaved rounds (one of each per round) and printed side by side.
 // Usage: node html_paint.mjs NODE_DIR VIEWER_JS OUT_DIR N...
 import { createRequire } from "node:module";
 import { execFileSync } from "node:child_process";
@@ -93,11 +97,10 @@ function writePage(file, n, seed) {
 	return { stacks: leaf.length, nodes: count };
 }
 
-// The page `inflame html` writes for n unique stacks of bench/gen-stacks (next to inflame), or
+// The page program prog writes for n unique stacks of bench/gen-stacks (next to inflame), or
 // for "dump": a dump of a 10-minute run of 8 threads at 999 Hz (gen-stacks dump, made once).
-function inflamePage(file, n) {
-	const prog = process.env.BENCH_INFLAME;
-	const gen = process.env.BENCH_GEN_STACKS || path.join(path.dirname(prog), "bench", "gen-stacks");
+function inflamePage(prog, file, n) {
+	const gen = process.env.BENCH_GEN_STACKS || path.join(path.dirname(process.env.BENCH_INFLAME), "bench", "gen-stacks");
 	if (n === "dump") {
 		const dump = path.join(outDir, "dump-600s-999hz-8t.ifl");
 		if (!fs.existsSync(dump) || !fs.statSync(dump).size)
@@ -121,7 +124,7 @@ const browser = await chromium.launchPersistentContext(profile, {
 	args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
 		"--disable-component-update", "--disable-sync", "--js-flags=--max-old-space-size=8192"],
 });
-const best = (a) => Math.min(...a);
+const median = (a) => { const b = [...a].sort((x, y) => x - y); return b.length ? b[(b.length - 1) >> 1] : NaN; };
 // The viewer's own marks (window.inflameTimings, performance.now() at the end of each stage, from
 // navigation start) as the time each stage took: the first is the page's load up to the script.
 function stageText(t) {
@@ -129,80 +132,94 @@ function stageText(t) {
 	let prev = 0;
 	return keys.map((k) => { const d = t[k] - prev; prev = t[k]; return k + " " + d.toFixed(0); }).join(", ");
 }
-console.log("stacks    nodes      page MB   first paint     ready   zoom     reset    search   clear");
+const useInflame = process.env.BENCH_INFLAME && process.env.BENCH_INFLAME !== "none";
+const progs = useInflame ? [["", process.env.BENCH_INFLAME]] : [["", null]];
+if (useInflame && process.env.BENCH_COMPARE) progs.push(["compared ", process.env.BENCH_COMPARE]);
+const rounds = Number(process.env.BENCH_ROUNDS || 3);
+const timeout = Number(process.env.BENCH_TIMEOUT || 240) * 1000;
+
+// Opens the page in a new tab: first paint, ready (time to interactive), one zoom, reset,
+// search and clear, and the stages; throws when the page fails.
+async function measure(file) {
+	const page = await browser.newPage();
+	const errors = [];
+	page.on("crash", () => errors.push("the page crashed"));
+	page.on("pageerror", (e) => errors.push(String(e)));
+	try {
+		await page.goto(pathToFileURL(path.resolve(file)).href, { timeout });
+		await page.waitForFunction(() => window.inflameViewer && window.inflameViewer.firstPaint, null, { timeout, polling: 20 });
+		// Ready: the viewer's own mark; a viewer without one is ready once it has built its
+		// search index (the last of its work after the first paint).
+		const ready = await page.evaluate(() => new Promise((res) => {
+			const a = window.inflameViewer;
+			const poll = () => (a.ready ? res(a.ready) : a.tree.byName ? res(performance.now()) : setTimeout(poll, 10));
+			poll();
+		}));
+		const [first, full, stages] = await page.evaluate(() => [(window.inflameTimings && window.inflameTimings.preview) || window.inflameViewer.firstPaint,
+			window.inflameViewer.firstPaint, window.inflameTimings || {}]);
+		const t = await page.evaluate(() => {
+			const a = window.inflameViewer, f = a.flame, cv = document.getElementById("ifl-flame");
+			// The widest child of the root's widest child: a click on it.
+			const target = f.widestChild(f.widestChild(0));
+			const r = f.rectOf(target), b = cv.getBoundingClientRect();
+			const ev = new MouseEvent("click", { clientX: b.left + r.x + r.w / 2, clientY: b.top + r.y + r.h / 2, bubbles: true });
+			let t0 = performance.now();
+			cv.dispatchEvent(ev);
+			const zoom = performance.now() - t0;
+			const ok = f.zoom === target;
+			t0 = performance.now();
+			document.getElementById("ifl-reset").click();
+			const reset = performance.now() - t0;
+			const box = document.getElementById("ifl-search");
+			box.value = "^hash_(sort|lock)_";
+			t0 = performance.now();
+			box.dispatchEvent(new Event("input"));
+			const search = performance.now() - t0;
+			box.value = "";
+			t0 = performance.now();
+			box.dispatchEvent(new Event("input"));
+			const clear = performance.now() - t0;
+			return { zoom, reset, search, clear, ok };
+		});
+		if (!t.ok) errors.push("the click did not zoom");
+		if (errors.length) throw new Error(errors.join("; "));
+		return { first, full, ready, ...t, stages };
+	} finally {
+		await page.close().catch(() => {});
+	}
+}
+
+console.log("program   stacks    page MB  first paint  full paint  ready (TTI)   zoom   reset  search   clear");
 try {
 	for (const s of sizes) {
 		const n = s === "dump" ? s : Number(s);
-		if (n === "dump" && !(process.env.BENCH_INFLAME && process.env.BENCH_INFLAME !== "none")) continue;
-		const file = path.join(outDir, "paint-" + n + ".html");
-		// BENCH_INFLAME=path/to/inflame: the page of `inflame html` on bench/gen-stacks' stacks.
-		const g = process.env.BENCH_INFLAME && process.env.BENCH_INFLAME !== "none" ? inflamePage(file, n) : writePage(file, n, 1);
-		const mb = fs.statSync(file).size / 1048576;
-		const page = await browser.newPage();
-		const errors = [];
-		const timeout = Number(process.env.BENCH_TIMEOUT || 180) * 1000;
-		page.on("crash", () => errors.push("the page crashed"));
-		const paints = [], readys = [], zoom = [], reset = [], search = [], clear = [];
-		let stages = null;
-		page.on("pageerror", (e) => errors.push(String(e)));
-		try {
-			for (let rep = 0; rep < 2; rep++) {
-				await page.goto(pathToFileURL(path.resolve(file)).href, { timeout });
-				await page.waitForFunction(() => window.inflameViewer && window.inflameViewer.firstPaint, null, { timeout });
-				// First paint: the preview's when the page has one (inflame html's pages), else
-				// the viewer's; ready: the whole viewer drawn (zoom, search and the rest work).
-				const [first, ready] = await page.evaluate(() => [(window.inflameTimings && window.inflameTimings.preview) || window.inflameViewer.firstPaint, window.inflameViewer.firstPaint]);
-				paints.push(first);
-				readys.push(ready);
-				const st = await page.evaluate(() => window.inflameTimings || {});
-				if (!stages || paints[paints.length - 1] <= best(paints)) stages = st;
+		if (n === "dump" && !useInflame) continue;
+		const files = progs.map(([label, prog], i) => {
+			const file = path.join(outDir, "paint-" + n + "-" + i + ".html");
+			// BENCH_INFLAME=path/to/inflame: the page of `inflame html` on bench/gen-stacks' stacks.
+			const g = prog ? inflamePage(prog, file, n) : writePage(file, n, 1);
+			return { label, file, g, mb: fs.statSync(file).size / 1048576, runs: [], failed: null };
+		});
+		for (let r = 0; r < rounds; r++) {
+			for (const f of files) {
+				if (f.failed) continue;
+				try { f.runs.push(await measure(f.file)); } catch (e) { f.failed = String(e.message || e).split("\n")[0]; }
 			}
-			for (let rep = 0; rep < 3; rep++) {
-				const t = await page.evaluate(() => {
-					const a = window.inflameViewer, f = a.flame, cv = document.getElementById("ifl-flame");
-					// The widest child of the root's widest child: a click on it.
-					const target = f.widestChild(f.widestChild(0));
-					const r = f.rectOf(target), b = cv.getBoundingClientRect();
-					const ev = new MouseEvent("click", { clientX: b.left + r.x + r.w / 2, clientY: b.top + r.y + r.h / 2, bubbles: true });
-					let t0 = performance.now();
-					cv.dispatchEvent(ev);
-					const zoom = performance.now() - t0;
-					const ok = f.zoom === target;
-					t0 = performance.now();
-					document.getElementById("ifl-reset").click();
-					const reset = performance.now() - t0;
-					const box = document.getElementById("ifl-search");
-					box.value = "^hash_(sort|lock)_";
-					t0 = performance.now();
-					box.dispatchEvent(new Event("input"));
-					const search = performance.now() - t0;
-					const share = document.getElementById("ifl-matched").textContent;
-					box.value = "";
-					t0 = performance.now();
-					box.dispatchEvent(new Event("input"));
-					const clear = performance.now() - t0;
-					return { zoom, reset, search, clear, ok, share };
-				});
-				if (!t.ok) errors.push("the click did not zoom");
-				zoom.push(t.zoom); reset.push(t.reset); search.push(t.search); clear.push(t.clear);
-			}
-		} catch (e) {
-			console.log(String(g.stacks).padEnd(10) + String(g.nodes).padEnd(11) + mb.toFixed(1).padStart(7) +
-				"   no first paint: " + String(e.message || e).split("\n")[0] + (errors.length ? "; " + errors.join("; ") : ""));
-			await page.close().catch(() => {});
-			if (!process.env.BENCH_KEEP) fs.rmSync(file);
-			continue;
 		}
-		await page.close();
-		const ms = (v) => (v.toFixed(0) + " ms").padStart(8);
-		console.log(String(g.stacks).padEnd(10) + String(g.nodes).padEnd(11) + mb.toFixed(1).padStart(7) + "   " +
-			ms(best(paints)).padStart(11) + " " + ms(best(readys)).padStart(9) + " " + ms(best(zoom)) + " " + ms(best(reset)) + " " + ms(best(search)) + " " + ms(best(clear)) +
-			(errors.length ? "   ERRORS: " + errors.join("; ") : ""));
-		if (stages) console.log("  stages (ms, the fastest first paint's): " + stageText(stages));
-		if (!process.env.BENCH_KEEP) fs.rmSync(file);
+		for (const f of files) {
+			const head = (f.label || "this").padEnd(10) + String(f.g.stacks).padEnd(10) + f.mb.toFixed(1).padStart(7);
+			if (!f.runs.length) { console.log(head + "   no paint: " + f.failed); continue; }
+			const ms = (k, w) => (median(f.runs.map((x) => x[k])).toFixed(0) + " ms").padStart(w);
+			console.log(head + ms("first", 13) + ms("full", 12) + ms("ready", 13) + ms("zoom", 7) + ms("reset", 8) + ms("search", 8) + ms("clear", 8) +
+				(f.failed ? "   ERRORS: " + f.failed : ""));
+			const byReady = [...f.runs].sort((a, b) => a.ready - b.ready);
+			console.log("  stages (ms, the median run's): " + stageText(byReady[(byReady.length - 1) >> 1].stages));
+			if (!process.env.BENCH_KEEP) fs.rmSync(f.file);
+		}
 	}
 } finally {
 	await browser.close();
 	fs.rmSync(profile, { recursive: true, force: true });
 }
-console.log("targets: first paint <= 1 s at 100k stacks, <= 3 s at 1M; zoom and search <= 100 ms at 1M");
+console.log("(medians of " + rounds + " rounds" + (progs.length > 1 ? ", the programs interleaved" : "") + ")");
+console.log("targets: painted and ready <= 1 s at 100k stacks, <= 3 s at 1M; zoom and search <= 100 ms at 1M");

@@ -2,8 +2,10 @@
 # Benchmark of the profile viewer's page (tools/output/viewer.js) in headless Chromium: pages of
 # BENCH_SIZES unique stacks (default 10k, 100k, 1M; depth 10 to 60) in the viewer's data
 # format, time from navigation to the flame graph's first paint, then zoom, reset, search and
-# clearing the search (script time, best of 3). BENCH_PARENT=delta writes the call tree's
-# parents as nodes.parent_delta (node minus parent) instead of absolute indexes.
+# clearing the search (script time), and the time to interactive (the whole viewer ready);
+# medians of BENCH_ROUNDS rounds (3). BENCH_COMPARE=other/inflame measures its pages too, in
+# interleaved rounds. BENCH_PARENT=delta writes the call tree's parents as nodes.parent_delta
+# (node minus parent) instead of absolute indexes.
 # BENCH_INFLAME=path/to/inflame opens the pages that `inflame html` writes for bench/gen-stacks'
 # stacks instead (bench-html-paint sets it to the build's inflame unless BENCH_INFLAME=none);
 # with it, the size "dump" (one of the defaults) is the page of a generated dump of a 10-minute,

@@ -24,7 +24,7 @@ fi
 
 # Extracts the data block of a page as JSON (the text between the data element's tags).
 cat >"$T/check.py" <<'X'
-import base64, json, re, sys
+import base64, json, re, struct, sys, zlib
 
 # An encoded integer array {"n": N, "zv": base64 of N zigzag LEB128 varints} as a list; the
 # text must be exactly the encoding of the N values (no trailing or missing bytes).
@@ -41,17 +41,51 @@ def zv(o):
     assert sh == 0 and len(out) == o["n"], "encoded array's length"
     return out
 
-# Decodes every encoded array in place, and turns nodes.parent_delta into nodes.parent.
+# A blob array {"n": N, "t": type, "b": K, "z": 0|1} as a list: the base64 of the page's
+# elements <script type="application/octet-stream" data-b="K"> in order (each at most 131072
+# characters, all but the last a multiple of 4), raw deflate when z, N little-endian values.
+BLOBS = {}
+TYPES = {"u8": "B", "u16": "H", "u32": "I", "i8": "b", "i16": "h", "i32": "i", "f64": "d"}
+def blob(o):
+    assert set(o) == {"n", "t", "b", "z"}, o.keys()
+    pieces = BLOBS.pop(o["b"], [])  # each blob is used once
+    assert all(len(p) <= 131072 for p in pieces) and all(len(p) % 4 == 0 for p in pieces[:-1])
+    raw = base64.b64decode("".join(pieces), validate=True)
+    if o["z"]:
+        z = zlib.decompressobj(-15)
+        raw = z.decompress(raw) + z.flush()
+        assert z.eof and not z.unused_data, "a deflated blob's stream"
+    fmt = TYPES[o["t"]]
+    assert len(raw) == o["n"] * struct.calcsize(fmt), "blob's length"
+    vals = struct.unpack("<%d%s" % (o["n"], fmt), raw)
+    if fmt == "d":
+        assert all(v == int(v) for v in vals)
+        vals = [int(v) for v in vals]
+    return list(vals)
+
+# Decodes every encoded array in place, and turns nodes.parent_delta or nodes.depth (depth
+# first) into nodes.parent.
 def decode(o):
     for k, v in list(o.items()) if isinstance(o, dict) else enumerate(o):
         if isinstance(v, dict) and "zv" in v:
             o[k] = zv(v)
+        elif isinstance(v, dict) and "b" in v and "t" in v:
+            o[k] = blob(v)
         elif isinstance(v, (dict, list)):
             decode(v)
     if isinstance(o, dict) and isinstance(o.get("nodes"), dict) and "parent_delta" in o["nodes"]:
         pd = o["nodes"].pop("parent_delta")
         assert pd[0] == 0
         o["nodes"]["parent"] = [-1] + [i - pd[i] for i in range(1, len(pd))]
+    if isinstance(o, dict) and isinstance(o.get("nodes"), dict) and "depth" in o["nodes"]:
+        dp, par, path = o["nodes"].pop("depth"), [-1], [0]
+        assert dp[0] == 0
+        for i in range(1, len(dp)):
+            assert 1 <= dp[i] <= len(path), "depths not depth first"
+            del path[dp[i]:]
+            par.append(path[-1])
+            path.append(i)
+        o["nodes"]["parent"] = par
     return o
 
 def data(path):
@@ -59,7 +93,12 @@ def data(path):
     text = raw.decode("utf-8")  # must be valid UTF-8
     m = re.search(r'<script type="application/json" id="inflame-data">(.*?)</script>', text, re.S)
     assert m, "no data block"
-    return raw, text, decode(json.loads(m.group(1)))
+    BLOBS.clear()
+    for k, b in re.findall(r'<script type="application/octet-stream" data-b="(\d+)">([A-Za-z0-9+/=]*)</script>', text):
+        BLOBS.setdefault(int(k), []).append(b)
+    d = decode(json.loads(m.group(1)))
+    assert not BLOBS, "blobs no array uses"
+    return raw, text, d
 
 def contract(d):
     assert d["version"] == 1
@@ -185,9 +224,11 @@ elif cmd == "hostile":
     contract(d)
     # Only the page's own script elements: the preview's, the viewer's and the data's.
     opened = re.findall(rb"<script[^>]*>", raw, re.I)
-    assert opened == [b'<script type="application/json" id="inflame-preview">', b"<script>",
+    blobs = [t for t in opened if re.fullmatch(rb'<script type="application/octet-stream" data-b="\d+">', t)]
+    assert [t for t in opened if t not in blobs] == [b'<script type="application/json" id="inflame-preview">', b"<script>",
                       b'<script type="application/json" id="inflame-data">'], opened
-    assert len(re.findall(rb"</script", raw, re.I)) == 3, "a name closed the script"
+    assert len(re.findall(rb"</script", raw, re.I)) == len(opened), "a name closed the script"
+    assert len(re.findall(rb'data-b="\d+">[A-Za-z0-9+/=]*</script>', raw)) == len(blobs), "a blob is not base64"
     assert b"<img" not in raw.lower() and b"<svg" not in raw.lower(), "markup got through"
     assert "\u2028" not in text and "\u2029" not in text
     for block in (b'id="inflame-data">', b'id="inflame-preview">'):

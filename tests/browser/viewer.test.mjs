@@ -80,7 +80,7 @@ async function nodeOf(names) {
 		let n = 0;
 		for (const nm of names) {
 			let next = -1;
-			for (let k = t.first[n]; k < t.first[n + 1]; k++) if (a.frameName(t.frame[t.kids[k]]) === nm) next = t.kids[k];
+			for (let c = n + 1; c < t.end[n]; c = t.end[c]) if (a.frameName(t.frame[c]) === nm) next = c;
 			if (next < 0) return -1;
 			n = next;
 		}

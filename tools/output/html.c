@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <zlib.h>
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
 {
@@ -74,10 +75,11 @@ struct page {
 	uint32_t *frame_module, *frame_file; /* string indexes, made before writing */
 	size_t frame_of_str_cap;
 
-	/* Nodes. */
+	/* Nodes: parent, frame, depth (the root's 0). */
 	int32_t *parent;
 	int32_t *frame;
-	size_t nnodes, parent_cap, frame_cap2;
+	uint32_t *depth;
+	size_t nnodes, parent_cap, frame_cap2, depth_cap;
 
 	/* Threads of all timelines: (timeline index, thread index) via per-view maps. */
 	struct {
@@ -313,10 +315,13 @@ static int build_tree(struct page *p, const struct inflame_stackset *const *sets
 			    grow((void **)&p->parent, &p->parent_cap, p->nnodes + 1,
 				 sizeof(*p->parent)) < 0 ||
 			    grow((void **)&p->frame, &p->frame_cap2, p->nnodes + 1,
-				 sizeof(*p->frame)) < 0)
+				 sizeof(*p->frame)) < 0 ||
+			    grow((void **)&p->depth, &p->depth_cap, p->nnodes + 1,
+				 sizeof(*p->depth)) < 0)
 				goto out;
 			p->parent[p->nnodes] = (int32_t)node;
 			p->frame[p->nnodes] = (int32_t)map[f[k]];
+			p->depth[p->nnodes] = (uint32_t)k + 1;
 			node = (uint32_t)p->nnodes++;
 			path[k] = node;
 		}
@@ -371,13 +376,18 @@ static int thread_map(struct page *p, const struct inflame_timeline *tl, uint32_
 }
 
 /*
- * Compact integer arrays: {"n":N,"zv":"..."}, N integers as zigzag LEB128 varints (7 bits a
- * byte, low group first, the high bit set on all bytes but the last; zigzag maps v >= 0 to 2v
- * and v < 0 to -2v-1), the bytes in base64 (standard alphabet, '=' padded). The text holds
- * only [A-Za-z0-9+/=], so it needs no escaping inside the script element.
+ * Base64 (standard alphabet, '=' padded) of a byte stream, into the JSON text (compact arrays)
+ * or into the page's blob elements: <script type="application/octet-stream" data-b="K">,
+ * BLOB_PIECE characters each (a multiple of 4, so every piece decodes alone). The text holds
+ * only [A-Za-z0-9+/=], so it needs no escaping inside a script element.
  */
-struct zv {
+#define BLOB_PIECE 131072
+
+struct b64 {
 	struct inflame_json *j;
+	int blob;     /* 1: in blob elements, else in the JSON text */
+	unsigned id;  /* the blob's number */
+	size_t piece; /* characters written since the first element opened */
 	unsigned char in[3];
 	int nin;
 	size_t nout;
@@ -386,11 +396,237 @@ struct zv {
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-static void zv_begin(struct zv *z, struct inflame_json *j, const char *key, size_t n)
+static void b64_flush(struct b64 *b)
 {
-	z->j = j;
-	z->nin = 0;
-	z->nout = 0;
+	inflame_json_raw(b->j, b->out, b->nout);
+	b->nout = 0;
+}
+
+static void b64_quad(struct b64 *b, char c0, char c1, char c2, char c3)
+{
+	if (b->blob && b->piece % BLOB_PIECE == 0) {
+		b64_flush(b);
+		if (b->piece)
+			inflame_json_lit(b->j, "</script>\n");
+		inflame_json_lit(b->j, "<script type=\"application/octet-stream\" data-b=\"");
+		inflame_json_u64(b->j, b->id);
+		inflame_json_lit(b->j, "\">");
+	}
+	if (b->nout + 4 > sizeof(b->out))
+		b64_flush(b);
+	b->out[b->nout++] = c0;
+	b->out[b->nout++] = c1;
+	b->out[b->nout++] = c2;
+	b->out[b->nout++] = c3;
+	b->piece += 4;
+}
+
+static void b64_byte(struct b64 *b, unsigned char c)
+{
+	b->in[b->nin++] = c;
+	if (b->nin < 3)
+		return;
+	b64_quad(b, b64[b->in[0] >> 2], b64[(b->in[0] & 3) << 4 | b->in[1] >> 4],
+		 b64[(b->in[1] & 15) << 2 | b->in[2] >> 6], b64[b->in[2] & 63]);
+	b->nin = 0;
+}
+
+static void b64_end(struct b64 *b)
+{
+	if (b->nin) {
+		unsigned char x = b->in[0], y = b->nin > 1 ? b->in[1] : 0;
+
+		b64_quad(b, b64[x >> 2], b64[(x & 3) << 4 | y >> 4],
+			 b->nin > 1 ? b64[(y & 15) << 2] : '=', '=');
+		b->nin = 0;
+	}
+	b64_flush(b);
+	if (b->blob && b->piece)
+		inflame_json_lit(b->j, "</script>\n");
+}
+
+/*
+ * Where the integer arrays go. In a page (page set): each is a blob, its values little-endian
+ * in the narrowest of u8, u16, u32, i8, i16, i32 that holds them (f64 past 32 bits), the bytes
+ * deflated (raw deflate) when that saves a tenth of the first MiB; the JSON holds
+ * {"n":N,"t":"u16","b":K,"z":1}. Else (the data alone) compact text in the JSON:
+ * {"n":N,"zv":"..."}, N integers as zigzag LEB128 varints (7 bits a byte, low group first, the
+ * high bit set on all bytes but the last; zigzag maps v >= 0 to 2v and v < 0 to -2v-1) in
+ * base64. Both forms are in doc/viewer-data.md.
+ */
+struct arrays {
+	struct inflame_json *j;	   /* the data object's text */
+	struct inflame_json *page; /* the page, for the blobs; NULL: compact text */
+	unsigned nblobs;
+	int err; /* -ENOMEM when zlib had no memory */
+};
+
+/* Value i of an array (ctx: what the array is made from). */
+typedef int64_t (*value_fn)(const void *ctx, size_t i);
+
+#define BLOB_CHUNK (1u << 20)
+
+struct packer {
+	struct arrays *a;
+	struct b64 b;
+	z_stream z;
+	int decided, deflating;
+	size_t len;
+	unsigned char buf[BLOB_CHUNK], zout[1 << 16];
+};
+
+/* Deflates the first chunk alone: 1 when that saves at least a tenth. */
+static int worth_deflating(struct packer *k)
+{
+	z_stream z = {0};
+	uLong bound;
+	unsigned char *tmp;
+	int keep;
+
+	if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -ENOMEM;
+	bound = deflateBound(&z, (uLong)k->len);
+	tmp = malloc(bound);
+	if (!tmp) {
+		deflateEnd(&z);
+		return -ENOMEM;
+	}
+	z.next_in = k->buf;
+	z.avail_in = (uInt)k->len;
+	z.next_out = tmp;
+	z.avail_out = (uInt)bound;
+	keep = deflate(&z, Z_FINISH) == Z_STREAM_END && z.total_out * 10 <= (uLong)k->len * 9;
+	deflateEnd(&z);
+	free(tmp);
+	return keep;
+}
+
+/* Writes the packed bytes out (the last time: last set). */
+static int pack_flush(struct packer *k, int last)
+{
+	if (!k->decided) {
+		int d = worth_deflating(k);
+
+		if (d < 0)
+			return d;
+		k->decided = 1;
+		k->deflating = d;
+		k->z = (z_stream){0};
+		if (d && deflateInit2(&k->z, Z_BEST_SPEED, Z_DEFLATED, -15, 8,
+				      Z_DEFAULT_STRATEGY) != Z_OK) {
+			k->deflating = 0;
+			return -ENOMEM;
+		}
+	}
+	if (!k->deflating) {
+		for (size_t i = 0; i < k->len; i++)
+			b64_byte(&k->b, k->buf[i]);
+		k->len = 0;
+		return 0;
+	}
+	k->z.next_in = k->buf;
+	k->z.avail_in = (uInt)k->len;
+	do {
+		int zr;
+
+		k->z.next_out = k->zout;
+		k->z.avail_out = sizeof(k->zout);
+		zr = deflate(&k->z, last ? Z_FINISH : Z_NO_FLUSH);
+		if (zr == Z_STREAM_ERROR)
+			return -ENOMEM;
+		for (unsigned char *c = k->zout; c < k->z.next_out; c++)
+			b64_byte(&k->b, *c);
+	} while (k->z.avail_out == 0 || k->z.avail_in > 0);
+	k->len = 0;
+	return 0;
+}
+
+static const char *const type_names[] = {"u8", "u16", "u32", "i8", "i16", "i32", "f64"};
+
+/* The narrowest type for values in [lo, hi]: an index into type_names. */
+static int type_of(int64_t lo, int64_t hi)
+{
+	if (lo >= 0)
+		return hi <= UINT8_MAX ? 0 : hi <= UINT16_MAX ? 1 : hi <= UINT32_MAX ? 2 : 6;
+	if (lo >= INT8_MIN && hi <= INT8_MAX)
+		return 3;
+	if (lo >= INT16_MIN && hi <= INT16_MAX)
+		return 4;
+	return lo >= INT32_MIN && hi <= INT32_MAX ? 5 : 6;
+}
+
+static void blob_array(struct arrays *a, const char *key, size_t n, value_fn get, const void *ctx)
+{
+	static const int width[] = {1, 2, 4, 1, 2, 4, 8};
+	struct packer *k;
+	int64_t lo = 0, hi = 0;
+	int t, w, rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int64_t v = get(ctx, i);
+
+		lo = v < lo ? v : lo;
+		hi = v > hi ? v : hi;
+	}
+	t = type_of(lo, hi);
+	w = width[t];
+	k = malloc(sizeof(*k));
+	if (!k) {
+		a->err = -ENOMEM;
+		return;
+	}
+	k->a = a;
+	k->b = (struct b64){.j = a->page, .blob = 1, .id = a->nblobs};
+	k->decided = k->deflating = 0;
+	k->len = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		int64_t v = get(ctx, i);
+		uint64_t u = (uint64_t)v;
+
+		if (t == 6) {
+			double d = (double)v;
+
+			memcpy(&u, &d, sizeof(u));
+		}
+		for (int b = 0; b < w; b++)
+			k->buf[k->len++] = (unsigned char)(u >> (8 * b));
+		if (k->len + 8 > BLOB_CHUNK)
+			rc = pack_flush(k, 0);
+	}
+	if (rc == 0 && (n || k->decided))
+		rc = pack_flush(k, 1);
+	if (k->deflating)
+		deflateEnd(&k->z);
+	b64_end(&k->b);
+	inflame_json_lit(a->j, "\"");
+	inflame_json_lit(a->j, key);
+	inflame_json_lit(a->j, "\":{\"n\":");
+	inflame_json_u64(a->j, n);
+	inflame_json_lit(a->j, ",\"t\":\"");
+	inflame_json_lit(a->j, type_names[t]);
+	inflame_json_lit(a->j, "\",\"b\":");
+	inflame_json_u64(a->j, a->nblobs++);
+	inflame_json_lit(a->j, k->deflating ? ",\"z\":1}" : ",\"z\":0}");
+	if (rc < 0)
+		a->err = rc;
+	free(k);
+}
+
+/* zigzag LEB128 of v. */
+static void zv_put(struct b64 *b, int64_t v)
+{
+	uint64_t u = v < 0 ? ((uint64_t) - (v + 1)) * 2 + 1 : (uint64_t)v * 2;
+
+	while (u >= 0x80) {
+		b64_byte(b, (unsigned char)(u | 0x80));
+		u >>= 7;
+	}
+	b64_byte(b, (unsigned char)u);
+}
+
+static void zv_begin(struct b64 *b, struct inflame_json *j, const char *key, size_t n)
+{
+	*b = (struct b64){.j = j};
 	inflame_json_lit(j, "\"");
 	inflame_json_lit(j, key);
 	inflame_json_lit(j, "\":{\"n\":");
@@ -398,51 +634,25 @@ static void zv_begin(struct zv *z, struct inflame_json *j, const char *key, size
 	inflame_json_lit(j, ",\"zv\":\"");
 }
 
-static void zv_flush(struct zv *z)
+static void zv_end(struct b64 *b)
 {
-	inflame_json_raw(z->j, z->out, z->nout);
-	z->nout = 0;
+	b64_end(b);
+	inflame_json_lit(b->j, "\"}");
 }
 
-static void zv_byte(struct zv *z, unsigned char b)
+/* "key":ARRAY of n values, as a blob or as compact text (see struct arrays). */
+static void put_array(struct arrays *a, const char *key, size_t n, value_fn get, const void *ctx)
 {
-	z->in[z->nin++] = b;
-	if (z->nin < 3)
+	struct b64 b;
+
+	if (a->page) {
+		blob_array(a, key, n, get, ctx);
 		return;
-	if (z->nout + 4 > sizeof(z->out))
-		zv_flush(z);
-	z->out[z->nout++] = b64[z->in[0] >> 2];
-	z->out[z->nout++] = b64[(z->in[0] & 3) << 4 | z->in[1] >> 4];
-	z->out[z->nout++] = b64[(z->in[1] & 15) << 2 | z->in[2] >> 6];
-	z->out[z->nout++] = b64[z->in[2] & 63];
-	z->nin = 0;
-}
-
-static void zv_put(struct zv *z, int64_t v)
-{
-	uint64_t u = v < 0 ? ((uint64_t) - (v + 1)) * 2 + 1 : (uint64_t)v * 2;
-
-	while (u >= 0x80) {
-		zv_byte(z, (unsigned char)(u | 0x80));
-		u >>= 7;
 	}
-	zv_byte(z, (unsigned char)u);
-}
-
-static void zv_end(struct zv *z)
-{
-	if (z->nin) {
-		unsigned char a = z->in[0], b = z->nin > 1 ? z->in[1] : 0;
-
-		if (z->nout + 4 > sizeof(z->out))
-			zv_flush(z);
-		z->out[z->nout++] = b64[a >> 2];
-		z->out[z->nout++] = b64[(a & 3) << 4 | b >> 4];
-		z->out[z->nout++] = z->nin > 1 ? b64[(b & 15) << 2] : '=';
-		z->out[z->nout++] = '=';
-	}
-	zv_flush(z);
-	inflame_json_lit(z->j, "\"}");
+	zv_begin(&b, a->j, key, n);
+	for (size_t i = 0; i < n; i++)
+		zv_put(&b, get(ctx, i));
+	zv_end(&b);
 }
 
 static void page_free(struct page *p)
@@ -457,98 +667,145 @@ static void page_free(struct page *p)
 	free(p->frame_of_str);
 	free(p->parent);
 	free(p->frame);
+	free(p->depth);
 	free(p->threads);
 }
 
-static void u32_array(struct inflame_json *j, const char *key, const uint32_t *a, size_t n)
+static int64_t u32_at(const void *ctx, size_t i)
 {
-	struct zv z;
-
-	zv_begin(&z, j, key, n);
-	for (size_t i = 0; i < n; i++)
-		zv_put(&z, a[i]);
-	zv_end(&z);
+	return ((const uint32_t *)ctx)[i];
 }
 
-/* "stack_node":{...},"stack_weight":{...} of a set, with base counts when base is set. */
-static void stacks(struct inflame_json *j, const char *prefix, const struct inflame_stackset *ss,
-		   const uint32_t *nodes, int base)
+static int64_t i32_at(const void *ctx, size_t i)
 {
+	return ((const int32_t *)ctx)[i];
+}
+
+static int64_t frame_line_at(const void *ctx, size_t i)
+{
+	const struct inflame_frame_meta *m = ((const struct inflame_frame_meta *const *)ctx)[i];
+
+	return m ? m->line : 0;
+}
+
+/* A set's stacks with a weight (idx), their leaf nodes, and their weights or base weights. */
+struct stack_list {
+	const struct inflame_stackset *ss;
+	const uint32_t *nodes;
+	uint32_t *idx;
+	int base;
+};
+
+static int64_t stack_node_at(const void *ctx, size_t i)
+{
+	const struct stack_list *l = ctx;
+
+	return l->nodes[l->idx[i]];
+}
+
+static uint64_t stack_weight(const struct stack_list *l, size_t s)
+{
+	const uint32_t *f;
+	size_t nf;
+	uint64_t c;
+
+	inflame_stackset_get(l->ss, s, &f, &nf, &c);
+	return l->base ? inflame_stackset_base(l->ss, s) : c;
+}
+
+static int64_t stack_weight_at(const void *ctx, size_t i)
+{
+	const struct stack_list *l = ctx;
+
+	return (int64_t)stack_weight(l, l->idx[i]);
+}
+
+/* "stack_node":...,"stack_weight":... of a set, with base counts when base is set. */
+static int stacks(struct arrays *a, const char *prefix, const struct inflame_stackset *ss,
+		  const uint32_t *nodes, int base)
+{
+	struct stack_list l = {ss, nodes, NULL, base};
 	size_t n = inflame_stackset_count(ss), m = 0;
 	char key[32];
-	struct zv z;
 
-	for (int pass = 0; pass < 3; pass++) {
-		if (pass) {
-			snprintf(key, sizeof(key), "%s%s", prefix,
-				 pass == 1 ? "stack_node" : "stack_weight");
-			if (pass == 2)
-				inflame_json_raw(j, ",", 1);
-			zv_begin(&z, j, key, m);
-		}
-		for (size_t i = 0; i < n; i++) {
-			const uint32_t *f;
-			size_t nf;
-			uint64_t c;
+	l.idx = malloc((n ? n : 1) * sizeof(*l.idx));
+	if (!l.idx)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (stack_weight(&l, i))
+			l.idx[m++] = (uint32_t)i;
+	snprintf(key, sizeof(key), "%sstack_node", prefix);
+	put_array(a, key, m, stack_node_at, &l);
+	inflame_json_raw(a->j, ",", 1);
+	snprintf(key, sizeof(key), "%sstack_weight", prefix);
+	put_array(a, key, m, stack_weight_at, &l);
+	free(l.idx);
+	return 0;
+}
 
-			inflame_stackset_get(ss, i, &f, &nf, &c);
-			if (base)
-				c = inflame_stackset_base(ss, i);
-			if (!c)
-				continue;
-			if (pass == 0)
-				m++;
-			else
-				zv_put(&z, pass == 1 ? (int64_t)nodes[i] : (int64_t)c);
-		}
-		if (pass)
-			zv_end(&z);
-	}
+/* A timeline's samples, for their arrays. shift: ns from the page's start to the timeline's. */
+struct sample_list {
+	const struct inflame_timeline *tl;
+	const uint32_t *nodes, *tmap;
+	uint64_t shift;
+};
+
+static int64_t sample_node_at(const void *ctx, size_t i)
+{
+	const struct sample_list *l = ctx;
+
+	return l->nodes[l->tl->samples[i].stack];
+}
+
+static int64_t sample_weight_at(const void *ctx, size_t i)
+{
+	return (int64_t)((const struct sample_list *)ctx)->tl->samples[i].weight;
+}
+
+/* Time since the previous sample (samples are in time order: never negative). */
+static int64_t sample_dt_at(const void *ctx, size_t i)
+{
+	const struct sample_list *l = ctx;
+	uint64_t t = l->tl->samples[i].time + l->shift;
+
+	return (int64_t)(t - (i ? l->tl->samples[i - 1].time + l->shift : 0));
+}
+
+static int64_t sample_thread_at(const void *ctx, size_t i)
+{
+	const struct sample_list *l = ctx;
+
+	return l->tmap[l->tl->samples[i].thread];
+}
+
+static int64_t sample_freed_at(const void *ctx, size_t i)
+{
+	const struct sample_list *l = ctx;
+	int64_t fr = l->tl->samples[i].freed;
+
+	return fr < 0 ? -1 : fr + (int64_t)l->shift;
 }
 
 /* The "samples" member of a view. shift: ns from the page's start to the timeline's. */
-static void samples(struct inflame_json *j, const struct inflame_timeline *tl,
-		    const uint32_t *nodes, const uint32_t *tmap, uint64_t shift, int has_freed)
+static void samples(struct arrays *a, const struct inflame_timeline *tl, const uint32_t *nodes,
+		    const uint32_t *tmap, uint64_t shift, int has_freed)
 {
-	uint64_t prev = 0;
+	struct sample_list l = {tl, nodes, tmap, shift};
 	size_t n = tl->nsamples;
-	struct zv z;
 
-	inflame_json_lit(j, ",\"samples\":{");
-	zv_begin(&z, j, "node", n);
-	for (size_t i = 0; i < n; i++)
-		zv_put(&z, nodes[tl->samples[i].stack]);
-	zv_end(&z);
-	inflame_json_raw(j, ",", 1);
-	zv_begin(&z, j, "weight", n);
-	for (size_t i = 0; i < n; i++)
-		zv_put(&z, (int64_t)tl->samples[i].weight);
-	zv_end(&z);
-	inflame_json_raw(j, ",", 1);
-	zv_begin(&z, j, "time", n);
-	for (size_t i = 0; i < n; i++) {
-		uint64_t t = tl->samples[i].time + shift;
-
-		zv_put(&z, (int64_t)(t - prev)); /* time order: never negative */
-		prev = t;
-	}
-	zv_end(&z);
-	inflame_json_raw(j, ",", 1);
-	zv_begin(&z, j, "thread", n);
-	for (size_t i = 0; i < n; i++)
-		zv_put(&z, tmap[tl->samples[i].thread]);
-	zv_end(&z);
+	inflame_json_lit(a->j, ",\"samples\":{");
+	put_array(a, "node", n, sample_node_at, &l);
+	inflame_json_raw(a->j, ",", 1);
+	put_array(a, "weight", n, sample_weight_at, &l);
+	inflame_json_raw(a->j, ",", 1);
+	put_array(a, "time", n, sample_dt_at, &l);
+	inflame_json_raw(a->j, ",", 1);
+	put_array(a, "thread", n, sample_thread_at, &l);
 	if (has_freed) {
-		inflame_json_raw(j, ",", 1);
-		zv_begin(&z, j, "freed", n);
-		for (size_t i = 0; i < n; i++) {
-			int64_t fr = tl->samples[i].freed;
-
-			zv_put(&z, fr < 0 ? -1 : fr + (int64_t)shift);
-		}
-		zv_end(&z);
+		inflame_json_raw(a->j, ",", 1);
+		put_array(a, "freed", n, sample_freed_at, &l);
 	}
-	inflame_json_raw(j, "}", 1);
+	inflame_json_raw(a->j, "}", 1);
 }
 
 /*
@@ -571,7 +828,7 @@ static int write_preview(struct inflame_json *j, const struct page *p,
 	struct {
 		uint32_t node, index;
 	} *path = NULL; /* the kept nodes from the root to the last one: node, preview index */
-	struct zv z;
+	struct b64 z;
 	int rc = -ENOMEM;
 
 	if (!total || !name_of || !names)
@@ -653,11 +910,17 @@ static void script_text(struct inflame_json *j, const char *s, size_t n);
 
 /*
  * Writes the data object; with page set, first the preview's element (when the page opens on a
- * view that has one: no differential page, a total above 0), the viewer's script, and the start
- * of the data element, so that the data object follows there.
+ * view that has one: no differential page, a total above 0), the viewer's script, the blob
+ * elements of the arrays, and the start of the data element, so that the data object follows
+ * there. The object is made in memory meanwhile (mj): the blobs come before it in the page.
  */
-static int write_data(struct inflame_json *j, const struct inflame_html_page *pg, int page)
+static int write_data(struct inflame_json *out, const struct inflame_html_page *pg, int page)
 {
+	struct inflame_json *j = out, *mj = NULL;
+	struct arrays a = {out, NULL, 0, 0};
+	char *mem = NULL;
+	size_t memlen = 0;
+	FILE *mf = NULL;
 	struct page p = {0};
 	uint32_t **nodes = calloc(pg->nviews + 1, sizeof(*nodes));
 	uint32_t **tmaps = calloc(pg->nviews + 1, sizeof(*tmaps));
@@ -671,9 +934,11 @@ static int write_data(struct inflame_json *j, const struct inflame_html_page *pg
 		goto out;
 	/* Node 0, the root. */
 	if (grow((void **)&p.parent, &p.parent_cap, 1, sizeof(*p.parent)) < 0 ||
-	    grow((void **)&p.frame, &p.frame_cap2, 1, sizeof(*p.frame)) < 0)
+	    grow((void **)&p.frame, &p.frame_cap2, 1, sizeof(*p.frame)) < 0 ||
+	    grow((void **)&p.depth, &p.depth_cap, 1, sizeof(*p.depth)) < 0)
 		goto out;
 	p.parent[0] = p.frame[0] = -1;
+	p.depth[0] = 0;
 	p.nnodes = 1;
 	for (size_t v = 0; v < pg->nviews; v++)
 		sets[v] = pg->views[v].ss;
@@ -733,8 +998,14 @@ static int write_data(struct inflame_json *j, const struct inflame_html_page *pg
 		}
 		inflame_json_lit(j, "<script>\n");
 		script_text(j, inflame_viewer_js, sizeof(inflame_viewer_js) - 1);
-		inflame_json_lit(
-		    j, "\n</script>\n<script type=\"application/json\" id=\"inflame-data\">");
+		inflame_json_lit(j, "\n</script>\n");
+		mf = open_memstream(&mem, &memlen);
+		mj = malloc(sizeof(*mj));
+		if (!mf || !mj)
+			goto out;
+		inflame_json_init(mj, mf);
+		a.j = j = mj;
+		a.page = out;
 	}
 	inflame_json_lit(j, "{\"version\":1,\"title\":");
 	inflame_json_str(j, pg->title ? pg->title : "inflame",
@@ -746,38 +1017,18 @@ static int write_data(struct inflame_json *j, const struct inflame_html_page *pg
 		inflame_json_str(j, p.str[i], p.str_len[i]);
 	}
 	inflame_json_lit(j, "],\"frames\":{");
-	u32_array(j, "name", p.frame_str, p.nframes);
-	for (int k = 0; k < 3; k++) {
-		struct zv z;
-
-		inflame_json_raw(j, ",", 1);
-		zv_begin(&z, j, k == 0 ? "module" : k == 1 ? "file" : "line", p.nframes);
-		for (size_t i = 0; i < p.nframes; i++) {
-			const struct inflame_frame_meta *m = p.frame_meta[i];
-
-			zv_put(&z, k == 0   ? p.frame_module[i]
-				   : k == 1 ? p.frame_file[i]
-					    : (m ? m->line : 0));
-		}
-		zv_end(&z);
-	}
-	/* Parents as node index minus parent index (mostly 1 in depth-first order); root: 0. */
+	put_array(&a, "name", p.nframes, u32_at, p.frame_str);
+	inflame_json_raw(j, ",", 1);
+	put_array(&a, "module", p.nframes, u32_at, p.frame_module);
+	inflame_json_raw(j, ",", 1);
+	put_array(&a, "file", p.nframes, u32_at, p.frame_file);
+	inflame_json_raw(j, ",", 1);
+	put_array(&a, "line", p.nframes, frame_line_at, p.frame_meta);
+	/* The tree depth first: each node's depth (the root's 0) gives its parent. */
 	inflame_json_lit(j, "},\"nodes\":{");
-	{
-		struct zv z;
-
-		zv_begin(&z, j, "parent_delta", p.nnodes);
-		zv_put(&z, 0);
-		for (size_t i = 1; i < p.nnodes; i++)
-			zv_put(&z, (int64_t)i - p.parent[i]);
-		zv_end(&z);
-		inflame_json_raw(j, ",", 1);
-		zv_begin(&z, j, "frame", p.nnodes);
-		zv_put(&z, -1);
-		for (size_t i = 1; i < p.nnodes; i++)
-			zv_put(&z, p.frame[i]);
-		zv_end(&z);
-	}
+	put_array(&a, "depth", p.nnodes, u32_at, p.depth);
+	inflame_json_raw(j, ",", 1);
+	put_array(&a, "frame", p.nnodes, i32_at, p.frame);
 	inflame_json_lit(j, "},\"threads\":[");
 	for (size_t i = 0; i < p.nthreads; i++) {
 		inflame_json_lit(j, i ? ",{\"tid\":" : "{\"tid\":");
@@ -805,9 +1056,10 @@ static int write_data(struct inflame_json *j, const struct inflame_html_page *pg
 		inflame_json_lit(j, ",\"seconds_per_sample\":");
 		inflame_json_double(j, hv->seconds_per_sample);
 		inflame_json_raw(j, ",", 1);
-		stacks(j, "", hv->ss, nodes[v], 0);
+		if (stacks(&a, "", hv->ss, nodes[v], 0) < 0)
+			goto out;
 		if (tmaps[v])
-			samples(j, hv->tl, nodes[v], tmaps[v], hv->tl->start_realtime - start,
+			samples(&a, hv->tl, nodes[v], tmaps[v], hv->tl->start_realtime - start,
 				hv->has_freed);
 		inflame_json_raw(j, "}", 1);
 	}
@@ -822,14 +1074,28 @@ static int write_data(struct inflame_json *j, const struct inflame_html_page *pg
 		inflame_json_lit(j, ",\"view\":");
 		inflame_json_u64(j, pg->diff_view);
 		inflame_json_lit(j, ",");
-		stacks(j, "base_", pg->base, base_nodes, 1);
+		if (stacks(&a, "base_", pg->base, base_nodes, 1) < 0)
+			goto out;
 		inflame_json_raw(j, "}", 1);
 	} else {
 		inflame_json_lit(j, "null");
 	}
 	inflame_json_raw(j, "}", 1);
+	if (a.err < 0)
+		goto out;
+	if (mj) {
+		/* The object made in memory, into its element after the blobs. */
+		if (inflame_json_finish(mj) < 0 || fflush(mf) != 0)
+			goto out;
+		inflame_json_lit(out, "<script type=\"application/json\" id=\"inflame-data\">");
+		inflame_json_raw(out, mem, memlen);
+	}
 	rc = 0;
 out:
+	if (mf)
+		fclose(mf);
+	free(mem);
+	free(mj);
 	for (size_t v = 0; nodes && v <= pg->nviews; v++)
 		free(nodes[v]);
 	free(sets);

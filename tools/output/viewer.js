@@ -92,46 +92,78 @@ table.ifl-table tr:hover{background:#eef}
 	const MATCH = 0xe600e6;
 
 	// ---- trees ------------------------------------------------------------------------------
-	// A tree: parent (parent < self, node 0 the root), frame per node, and derived children
-	// lists (CSR, ordered by name), depth and the maximum depth.
+	// A tree in depth-first order with siblings in name order (the order they are laid out
+	// in): node 0 the root, parent (parent < self), frame, depth (the root's 0) and end (a
+	// node's subtree is the nodes from it up to end: its children are c = node + 1, then
+	// c = end[c], while c < end[node]). No per-node lists: 30 million nodes stay four arrays.
+	// From the depths alone (inflame html writes those): one pass with a stack of the path.
+	function treeFromDepth(depth, frame) {
+		const n = depth.length;
+		if (!n || depth[0] !== 0 || frame.length !== n) throw new Error("the call tree's depths do not start at its root");
+		const parent = new Int32Array(n), end = new Int32Array(n);
+		let path = new Int32Array(64), sp = 0, maxDepth = 0;
+		parent[0] = -1;
+		for (let i = 1; i < n; i++) {
+			const d = depth[i];
+			if (!(d >= 1 && d <= sp + 1)) throw new Error("the call tree's depths are not depth first");
+			while (sp >= d) end[path[sp--]] = i;
+			parent[i] = path[sp];
+			if (++sp === path.length) { const b = new Int32Array(sp * 2); b.set(path); path = b; }
+			path[sp] = i;
+			if (d > maxDepth) maxDepth = d;
+		}
+		while (sp >= 0) end[path[sp--]] = n;
+		return { n, parent, frame, depth, end, maxDepth, remap: null };
+	}
+	// From parents (other generators, the sandwich's merged trees): the same when they are
+	// in that order already; else renumbered into it, remap[old] giving the new node index.
 	function makeTree(parent, frame, nameRank) {
 		const n = parent.length;
 		const depth = new Int32Array(n);
-		let maxDepth = 0;
-		for (let i = 1; i < n; i++) {
-			const d = depth[parent[i]] + 1;
-			depth[i] = d;
-			if (d > maxDepth) maxDepth = d;
+		let path = new Int32Array(64), sp = 0, ordered = n > 0 && parent[0] < 0;
+		for (let i = 1; i < n && ordered; i++) {
+			const p = parent[i];
+			while (sp > 0 && path[sp] !== p) sp--;
+			// The previous node at this depth is a sibling when it came after the parent.
+			const prev = sp + 1 < path.length ? path[sp + 1] : -1;
+			if (path[sp] !== p || (prev > p && nameRank[frame[prev]] > nameRank[frame[i]])) { ordered = false; break; }
+			if (++sp === path.length) { const b = new Int32Array(sp * 2); b.set(path); path = b; }
+			path[sp] = i;
+			depth[i] = sp;
 		}
-		// Children lists in node order, then each list ordered by name rank (inflame html
-		// writes siblings in name order: then one comparison per child finds them sorted;
-		// otherwise an insertion sort for short lists, a sort for long ones).
+		if (ordered) return treeFromDepth(depth, frame);
+		// Children lists ordered by name, then a depth-first walk numbers the nodes.
 		const first = new Int32Array(n + 1);
 		for (let i = 1; i < n; i++) first[parent[i] + 1]++;
 		for (let i = 0; i < n; i++) first[i + 1] += first[i];
-		const fill = first.slice(0, n);
-		const kids = new Int32Array(Math.max(n - 1, 0));
+		const fill = first.slice(0, n), kids = new Int32Array(Math.max(n - 1, 0));
 		for (let i = 1; i < n; i++) kids[fill[parent[i]]++] = i;
 		for (let p = 0; p < n; p++) {
 			const lo = first[p], hi = first[p + 1];
 			if (hi - lo < 2) continue;
-			let sorted = true;
-			for (let k = lo + 1; k < hi && sorted; k++) sorted = nameRank[frame[kids[k - 1]]] <= nameRank[frame[kids[k]]];
-			if (sorted) continue;
-			if (hi - lo > 64) {
-				const sub = Array.from(kids.subarray(lo, hi));
-				sub.sort((x, y) => nameRank[frame[x]] - nameRank[frame[y]] || x - y);
-				kids.set(sub, lo);
-				continue;
-			}
-			for (let k = lo + 1; k < hi; k++) {
-				const c = kids[k], r = nameRank[frame[c]];
-				let j = k - 1;
-				while (j >= lo && nameRank[frame[kids[j]]] > r) { kids[j + 1] = kids[j]; j--; }
-				kids[j + 1] = c;
-			}
+			const sub = Array.from(kids.subarray(lo, hi));
+			sub.sort((x, y) => nameRank[frame[x]] - nameRank[frame[y]] || x - y);
+			kids.set(sub, lo);
 		}
-		return { n, parent, frame, depth, maxDepth, first, kids };
+		const remap = new Int32Array(n), order = new Int32Array(n), d2 = new Int32Array(n);
+		const stack = [0];
+		let k = 0;
+		while (stack.length) {
+			const v = stack.pop();
+			remap[v] = k; order[k] = v; d2[k] = v ? d2[remap[parent[v]]] + 1 : 0; k++;
+			for (let j = first[v + 1] - 1; j >= first[v]; j--) stack.push(kids[j]);
+		}
+		const f2 = new Int32Array(n);
+		for (let i = 0; i < n; i++) f2[i] = frame[order[i]];
+		const t = treeFromDepth(d2, f2);
+		t.remap = remap;
+		return t;
+	}
+	// The children of node p, in order (for the callers that are not loops over the arrays).
+	function childrenOf(tree, p) {
+		const out = [], end = tree.end;
+		for (let c = p + 1; c < end[p]; c = end[c]) out.push(c);
+		return out;
 	}
 	// Totals from self weights (children after parents, so one backward pass).
 	function totalsOf(tree, self) {
@@ -140,44 +172,23 @@ table.ifl-table tr:hover{background:#eef}
 		return total;
 	}
 	// Nodes grouped by function name (string index), built once per tree on first use:
-	// nodes[first[s] .. first[s+1]) have name s; frameOf[s] is one frame with that name.
+	// nodes[first[s] .. first[s+1]) have name s, in node order; frameOf[s] is one frame with
+	// that name. end is the tree's: searches skip a match's subtree by it.
 	function byNameIndex(tree, frameNameIdx) {
 		if (tree.byName) return tree.byName;
 		let ns = 0;
 		for (let f = 0; f < frameNameIdx.length; f++) if (frameNameIdx[f] + 1 > ns) ns = frameNameIdx[f] + 1;
 		const first = new Int32Array(ns + 1), frameOf = new Int32Array(ns);
-		for (let i = 1; i < tree.n; i++) first[frameNameIdx[tree.frame[i]] + 1]++;
+		const fr = tree.frame, n = tree.n;
+		for (let i = 1; i < n; i++) first[frameNameIdx[fr[i]] + 1]++;
 		for (let s = 0; s < ns; s++) first[s + 1] += first[s];
-		const fill = first.slice(0, ns), nodes = new Int32Array(Math.max(tree.n - 1, 0));
-		for (let i = 1; i < tree.n; i++) {
-			const s = frameNameIdx[tree.frame[i]];
-			frameOf[s] = tree.frame[i];
+		const fill = first.slice(0, ns), nodes = new Int32Array(Math.max(n - 1, 0));
+		for (let i = 1; i < n; i++) {
+			const s = frameNameIdx[fr[i]];
+			frameOf[s] = fr[i];
 			nodes[fill[s]++] = i;
 		}
-		// When the nodes are in depth-first order (inflame html's are), a node's subtree is the
-		// nodes from it up to end[it]: searches then skip a match's subtree instead of walking
-		// up from every candidate. Checked: each node's range lies within its parent's.
-		let end = new Int32Array(tree.n).fill(1);
-		for (let i = tree.n - 1; i > 0; i--) end[tree.parent[i]] += end[i];
-		for (let i = 0; i < tree.n; i++) end[i] += i;
-		for (let i = 1; i < tree.n; i++) {
-			const p = tree.parent[i];
-			if (!(p < i && end[i] <= end[p])) { end = null; break; }
-		}
-		return (tree.byName = { first, nodes, frameOf, end });
-	}
-	// x of each node's left edge in weight units, children laid left to right by name.
-	function layoutOf(tree, total) {
-		const x = new Float64Array(tree.n);
-		for (let p = 0; p < tree.n; p++) {
-			let off = x[p];
-			for (let k = tree.first[p]; k < tree.first[p + 1]; k++) {
-				const c = tree.kids[k];
-				x[c] = off;
-				off += total[c];
-			}
-		}
-		return x;
+		return (tree.byName = { first, nodes, frameOf, end: tree.end });
 	}
 
 	// ---- the flame graph component -----------------------------------------------------------
@@ -207,7 +218,6 @@ table.ifl-table tr:hover{background:#eef}
 			this.tree = tree;
 			this.self = self;
 			this.total = totalsOf(tree, self);
-			this.x = layoutOf(tree, this.total);
 			if (window.inflameTimings) window.inflameTimings.layout = performance.now();
 			this.colour = (extra && extra.colour) || null;
 			if (this.zoom >= tree.n || this.total[this.zoom] <= 0) this.zoom = 0;
@@ -230,7 +240,6 @@ table.ifl-table tr:hover{background:#eef}
 			const dr = this.drawn;
 			dr.n = 0;
 			const scale = zt > 0 ? cssW / zt : 0;
-			const x0 = this.x[z];
 			const push = (node, px, pw, d) => {
 				if (dr.n === dr.node.length) {
 					const m = dr.n * 2;
@@ -245,25 +254,32 @@ table.ifl-table tr:hover{background:#eef}
 			for (let a = z; a > 0; a = t.parent[a]) { push(a, 0, cssW, t.depth[a] - 1); }
 			if (zt > 0) {
 				// Depth-first over frames at least half a pixel wide (their children are
-				// narrower, so a narrow frame ends its branch).
+				// narrower, so a narrow frame ends its branch); x from the zoomed frame's left
+				// edge, each child right of the ones before it.
 				let stack = this.stackBuf || (this.stackBuf = new Int32Array(1024));
+				let xst = this.xBuf || (this.xBuf = new Float64Array(1024));
 				let sp = 0;
-				const total = this.total, xs = this.x, first = t.first, kids = t.kids, depth = t.depth;
-				for (let k = first[z]; k < first[z + 1]; k++) {
-					if (sp === stack.length) { const b = new Int32Array(sp * 2); b.set(stack); stack = this.stackBuf = b; }
-					stack[sp++] = kids[k];
-				}
+				const total = this.total, end = t.end, depth = t.depth;
+				const kidsOf = (p, px) => {
+					for (let c = p + 1, e = end[p]; c < e; c = end[c]) {
+						const w = total[c] * scale;
+						if (w >= 0.5) {
+							if (sp === stack.length) {
+								const b = new Int32Array(sp * 2); b.set(stack); stack = this.stackBuf = b;
+								const bx = new Float64Array(sp * 2); bx.set(xst); xst = this.xBuf = bx;
+							}
+							stack[sp] = c; xst[sp++] = px;
+						}
+						px += w;
+					}
+				};
+				kidsOf(z, 0);
 				while (sp > 0) {
-					const c = stack[--sp];
-					const w = total[c] * scale;
-					if (w < 0.5) continue;
+					const c = stack[--sp], px = xst[sp];
 					const d = depth[c] - 1;
 					if (d > maxD) maxD = d;
-					push(c, (xs[c] - x0) * scale, w, d);
-					for (let k = first[c]; k < first[c + 1]; k++) {
-						if (sp === stack.length) { const b = new Int32Array(sp * 2); b.set(stack); stack = this.stackBuf = b; }
-						stack[sp++] = kids[k];
-					}
+					push(c, px, total[c] * scale, d);
+					kidsOf(c, px);
 				}
 			}
 			for (let a = z; a > 0; a = t.parent[a]) if (t.depth[a] - 1 > maxD) maxD = t.depth[a] - 1;
@@ -387,10 +403,8 @@ table.ifl-table tr:hover{background:#eef}
 			this.paint();
 			return share;
 		}
-		// Matched weight within the zoomed frame: topmost matches only (nested counted once).
-		// In a depth-first tree, by subtree ranges (see byNameIndex). Otherwise: with few
-		// matching nodes they are found from the tree's index by name and checked by walking up
-		// their ancestors; with many, one pass over the nodes under the zoom.
+		// Matched weight within the zoomed frame: topmost matches only (nested counted once),
+		// by subtree ranges (see byNameIndex).
 		computeMatch() {
 			const t = this.tree, m = this.match, z = this.zoom, total = this.total;
 			const nodes = [];
@@ -403,7 +417,7 @@ table.ifl-table tr:hover{background:#eef}
 				if (k && m[idx.frameOf[si]]) { cand += k; names.push(si); }
 			}
 			if (z > 0 && m[t.frame[z]]) { sum = total[z]; nodes.push(z); }
-			else if (idx.end) {
+			else {
 				// Topmost matches in index order, each one's subtree skipped: from the few
 				// candidates of the index by name, sorted, or by one pass over the zoomed
 				// frame's nodes when candidates are many.
@@ -430,30 +444,6 @@ table.ifl-table tr:hover{background:#eef}
 						if (m[fr[i]] && total[i] > 0) { sum += total[i]; nodes.push(i); i = end[i]; } else i++;
 					}
 				}
-			} else if (cand * (t.maxDepth + 1) < t.n) {
-				for (const si of names) {
-					for (let k = idx.first[si]; k < idx.first[si + 1]; k++) {
-						const c = idx.nodes[k];
-						if (total[c] <= 0) continue;
-						// Up to the zoomed frame: a match on the way hides this one.
-						let top = true, under = z === 0;
-						for (let a = t.parent[c]; a > 0; a = t.parent[a]) {
-							if (a === z) { under = true; break; }
-							if (m[t.frame[a]]) { top = false; break; }
-						}
-						if (top && under) { sum += total[c]; nodes.push(c); }
-					}
-				}
-			} else {
-				const inside = new Uint8Array(t.n); // 1 under z, 2 under z and under a match
-				inside[z] = 1;
-				for (let i = z + 1; i < t.n; i++) {
-					const p = inside[t.parent[i]];
-					if (!p) continue;
-					if (p === 2) { inside[i] = 2; continue; }
-					if (m[t.frame[i]] && total[i] > 0) { inside[i] = 2; sum += total[i]; nodes.push(i); }
-					else inside[i] = 1;
-				}
 			}
 			this.matchNodes = nodes; // put in left-to-right order when first stepped through
 			this.matchSorted = false;
@@ -464,7 +454,7 @@ table.ifl-table tr:hover{background:#eef}
 			const l = this.matchNodes, t = this.tree;
 			if (!l.length) return;
 			if (!this.matchSorted) {
-				l.sort((a, b) => this.x[a] - this.x[b] || t.depth[a] - t.depth[b]);
+				l.sort((a, b) => a - b); // depth first: left to right, a frame before its callees
 				this.matchSorted = true;
 			}
 			let i = l.indexOf(this.focus);
@@ -485,12 +475,12 @@ table.ifl-table tr:hover{background:#eef}
 				if (key === towardRoot && t.parent[f] > 0) f = t.parent[f];
 				else if (key === towardLeaf) { const c = this.widestChild(f); if (c >= 0) f = c; }
 				else if (key === "ArrowLeft" || key === "ArrowRight") {
-					const dr = this.drawn, d = t.depth[f] - 1;
+					const dr = this.drawn, d = t.depth[f] - 1, r = this.rectOf(f);
 					let best = -1, bx = key === "ArrowLeft" ? -Infinity : Infinity;
-					const fx = this.x[f];
-					for (let i = 0; i < dr.n; i++) {
+					const fx = r ? r.x : 0;
+					for (let i = 0; i < dr.n && r; i++) {
 						if (dr.d[i] !== d) continue;
-						const nx = this.x[dr.node[i]];
+						const nx = dr.x[i];
 						if (key === "ArrowLeft" && nx < fx && nx > bx) { bx = nx; best = dr.node[i]; }
 						if (key === "ArrowRight" && nx > fx && nx < bx) { bx = nx; best = dr.node[i]; }
 					}
@@ -502,10 +492,7 @@ table.ifl-table tr:hover{background:#eef}
 		widestChild(p) {
 			const t = this.tree;
 			let best = -1, bw = 0;
-			for (let k = t.first[p]; k < t.first[p + 1]; k++) {
-				const c = t.kids[k];
-				if (this.total[c] > bw) { bw = this.total[c]; best = c; }
-			}
+			for (let c = p + 1; c < t.end[p]; c = t.end[c]) if (this.total[c] > bw) { bw = this.total[c]; best = c; }
 			return best;
 		}
 	}
@@ -527,21 +514,40 @@ table.ifl-table tr:hover{background:#eef}
 			for (let f = 0; f < F.name.length; f++) rank[f] = rankOfString.get(F.name[f]);
 			this.nameRank = rank;
 			// The root's frame is -1; point it to an extra slot so typed lookups stay in range.
-			// "parent" (absolute) or, more compact, "parent_delta" (node index minus parent index).
+			// The tree from "depth" (inflame html: depth first, siblings in name order), else
+			// from "parent" or "parent_delta" (node index minus parent index), put in that
+			// order when it is not (node indexes of the views then renumbered).
 			// Decoded arrays are typed already: they are converted in place, not copied.
-			let parent;
-			if (data.nodes.parent_delta) {
-				const d = data.nodes.parent_delta;
-				parent = d instanceof Int32Array ? d : new Int32Array(d.length);
-				for (let i = d.length - 1; i > 0; i--) parent[i] = i - d[i];
-				parent[0] = -1;
-			} else parent = new Int32Array(data.nodes.parent);
-			const frame = data.nodes.frame instanceof Int32Array ? data.nodes.frame : new Int32Array(data.nodes.frame);
-			frame[0] = F.name.length;
-			this.frameNameIdx = new Int32Array([...F.name, 0]);
+			const N = data.nodes, nf = F.name.length;
+			let frame = N.frame instanceof Int32Array ? N.frame : ArrayBuffer.isView(N.frame) ? N.frame : new Int32Array(N.frame);
+			frame[0] = nf;
+			if (frame[0] !== nf) { frame = Int32Array.from(frame); frame[0] = nf; } // a type too narrow for it
+			this.frameNameIdx = new Int32Array(nf + 1);
+			this.frameNameIdx.set(F.name);
 			const T = window.inflameTimings || {};
 			T.ranks = performance.now();
-			this.tree = makeTree(parent, frame, rank);
+			if (N.depth) this.tree = treeFromDepth(N.depth, frame);
+			else {
+				let parent;
+				if (N.parent_delta) {
+					const d = N.parent_delta;
+					parent = d instanceof Int32Array ? d : new Int32Array(d.length);
+					for (let i = d.length - 1; i > 0; i--) parent[i] = i - d[i];
+					parent[0] = -1;
+				} else parent = new Int32Array(N.parent);
+				if (parent.length !== frame.length) throw new Error("the call tree's arrays differ in length");
+				for (let i = 1; i < parent.length; i++) if (!(parent[i] >= 0 && parent[i] < i)) throw new Error("a node's parent is not before it");
+				this.tree = makeTree(parent, frame, rank);
+				const m = this.tree.remap;
+				if (m) {
+					const renumber = (a) => { if (!a) return a; const b = new Int32Array(a.length); for (let i = 0; i < a.length; i++) b[i] = m[a[i]]; return b; };
+					for (const v of data.views) {
+						v.stack_node = renumber(v.stack_node);
+						if (v.samples) v.samples.node = renumber(v.samples.node);
+					}
+					if (data.diff) data.diff.base_stack_node = renumber(data.diff.base_stack_node);
+				}
+			}
 			T.tree = performance.now();
 			this.threads = data.threads || [];
 			this.views = data.views.map((v, i) => this.prepareView(v, i));
@@ -553,30 +559,43 @@ table.ifl-table tr:hover{background:#eef}
 			this.pane = "flame";
 		}
 		frameName(f) { return this.names[this.frameNameIdx[f]]; }
+		// A view's self weights and samples are made when first used (the view shown, a
+		// selection): a page opens on one view and need not pay for the others.
 		prepareView(v, index) {
 			const n = this.tree.n;
-			const self = new Float64Array(n);
-			for (let i = 0; i < v.stack_node.length; i++) self[v.stack_node[i]] += v.stack_weight[i];
-			const pv = { src: v, index, name: v.name, unit: v.unit, seconds_per_sample: v.seconds_per_sample || 0, self };
-			if (v.samples && v.samples.node && v.samples.node.length) {
+			const pv = { src: v, index, name: v.name, unit: v.unit, seconds_per_sample: v.seconds_per_sample || 0 };
+			const lazy = (key, make) => Object.defineProperty(pv, key, {
+				configurable: true, enumerable: true,
+				get() { const val = make(); Object.defineProperty(pv, key, { value: val, enumerable: true }); return val; },
+			});
+			lazy("self", () => {
+				const self = new Float64Array(n), sn = v.stack_node, sw = v.stack_weight;
+				for (let i = 0; i < sn.length; i++) self[sn[i]] += sw[i];
+				return self;
+			});
+			const has = v.samples && v.samples.node && v.samples.node.length;
+			lazy("samples", () => {
+				if (!has) return null;
 				const s = v.samples, m = s.node.length;
 				const time = new Float64Array(m);
 				let acc = 0;
 				for (let i = 0; i < m; i++) { acc += s.time[i]; time[i] = acc; }
-				const typed = (a, C) => (a instanceof C || a instanceof Float64Array || a instanceof Int32Array ? a : new C(a));
-				pv.samples = {
+				const typed = (a, C) => (ArrayBuffer.isView(a) ? a : new C(a));
+				return {
 					m, node: typed(s.node, Int32Array), weight: typed(s.weight, Float64Array), time,
 					thread: typed(s.thread, Int32Array),
 					freed: s.freed ? typed(s.freed, Float64Array) : null,
 				};
-			}
+			});
+			pv.hasSamples = !!has;
+			pv.hasFreed = !!(has && v.samples.freed);
 			return pv;
 		}
 		get view() { return this.views[this.viewIndex]; }
 		// Self weights of the current view under the current selection.
 		selectedSelf() {
 			const v = this.view;
-			if (!v.samples || (!this.range && !this.threadSel)) return v.self;
+			if (!v.hasSamples || (!this.range && !this.threadSel)) return v.self;
 			const s = v.samples, self = new Float64Array(this.tree.n);
 			const r = this.range, ts = this.threadSel;
 			const t0 = r ? r[0] : -Infinity, t1 = r ? r[1] : Infinity;
@@ -700,17 +719,18 @@ table.ifl-table tr:hover{background:#eef}
 			this.viewIndex = i;
 			document.querySelectorAll(".ifl-tab[data-view]").forEach((b, k) => b.classList.toggle("on", k === i));
 			const v = this.view;
-			this.tlBox.classList.toggle("ifl-hidden", !v.samples);
-			document.getElementById("ifl-live-label").classList.toggle("ifl-hidden", !(v.samples && v.samples.freed));
+			this.tlBox.classList.toggle("ifl-hidden", !v.hasSamples);
+			document.getElementById("ifl-live-label").classList.toggle("ifl-hidden", !v.hasFreed);
 			this.refresh(first);
 		}
-		setPane(id) {
+		// Shows pane id (painted: the flame graph on it is up to date already).
+		setPane(id, painted) {
 			this.pane = id;
 			document.querySelectorAll(".ifl-pane-tab").forEach((b) => b.classList.toggle("on", b.dataset.pane === id));
 			this.flameBox.classList.toggle("ifl-hidden", id !== "flame");
 			this.tableBox.classList.toggle("ifl-hidden", id !== "topdown" && id !== "bottomup");
 			this.sandBox.classList.toggle("ifl-hidden", id !== "sandwich");
-			if (id === "flame") this.flame.paint();
+			if (id === "flame") { if (!painted) this.flame.paint(); }
 			else if (id === "topdown" || id === "bottomup") this.renderTable();
 			else if (id === "sandwich") this.renderSandwich();
 		}
@@ -730,11 +750,20 @@ table.ifl-table tr:hover{background:#eef}
 			const later = () => {
 				this.paintTimeline();
 				if (this.pane !== "flame") this.setPane(this.pane);
-				else if (first) this.setPane("flame");
+				else if (first) this.setPane("flame", true);
 			};
-			// After the first paint: the timeline, then the index that makes searches fast.
-			if (first) requestAnimationFrame(() => setTimeout(() => { later(); setTimeout(() => byNameIndex(this.tree, this.frameNameIdx), 0); }, 0));
-			else later();
+			// After the first paint: the timeline, then the index that makes searches fast;
+			// then the viewer is ready (window.inflameTimings.ready).
+			if (first) {
+				requestAnimationFrame(() => setTimeout(() => {
+					later();
+					setTimeout(() => {
+						byNameIndex(this.tree, this.frameNameIdx);
+						this.ready = performance.now();
+						if (window.inflameTimings) window.inflameTimings.ready = this.ready;
+					}, 0);
+				}, 0));
+			} else later();
 		}
 		updateStatus() {
 			const v = this.view, tot = this.flame.total[0];
@@ -923,12 +952,12 @@ table.ifl-table tr:hover{background:#eef}
 		span() {
 			const v = this.view;
 			let d = this.data.duration_ns || 0;
-			if (v.samples && v.samples.m) d = Math.max(d, v.samples.time[v.samples.m - 1] + 1);
+			if (v.hasSamples && v.samples.m) d = Math.max(d, v.samples.time[v.samples.m - 1] + 1);
 			return d || 1;
 		}
 		paintTimeline() {
 			const v = this.view;
-			if (!v.samples) return;
+			if (!v.hasSamples) return;
 			const s = v.samples, span = this.span();
 			const cssW = Math.max(300, this.tlBox.clientWidth - 2);
 			const left = 150, right = 8, laneH = 14, top = 18;
@@ -1134,8 +1163,8 @@ table.ifl-table tr:hover{background:#eef}
 				const rowOf = (n) => ({
 					label: this.frameName(t.frame[n]), frame: t.frame[n], self: f.self[n], total: f.total[n],
 					base: base ? base[n] : 0, delta: base ? f.total[n] / (all || 1) - base[n] / bt : 0,
-					hasKids: t.first[n + 1] > t.first[n],
-					kids: () => { const r = []; for (let k = t.first[n]; k < t.first[n + 1]; k++) { const c = t.kids[k]; if (f.total[c] > 0 || (base && base[c] > 0)) r.push(rowOf(c)); } return r; },
+					hasKids: t.end[n] > n + 1,
+					kids: () => { const r = []; for (let c = n + 1; c < t.end[n]; c = t.end[c]) if (f.total[c] > 0 || (base && base[c] > 0)) r.push(rowOf(c)); return r; },
 				});
 				const top = rowOf(0).kids();
 				addRowsTree(top);
@@ -1216,10 +1245,7 @@ table.ifl-table tr:hover{background:#eef}
 				while (st.length) {
 					const [n, m] = st.pop();
 					callees.self[m] += f.self[n];
-					for (let k = t.first[n]; k < t.first[n + 1]; k++) {
-						const c = t.kids[k];
-						if (f.total[c] > 0) st.push([c, callees.child(m, t.frame[c])]);
-					}
+					for (let c = n + 1; c < t.end[n]; c = t.end[c]) if (f.total[c] > 0) st.push([c, callees.child(m, t.frame[c])]);
 				}
 				// Callers: the path up from the occurrence, inverted, carrying its total.
 				let m = callers.child(0, this.sandFrame);
@@ -1230,10 +1256,12 @@ table.ifl-table tr:hover{background:#eef}
 			this.sandTitle.dataset.total = String(sum);
 			const mkFlame = (canvas, b, icicle) => {
 				const tree = makeTree(new Int32Array(b.parent), new Int32Array(b.frame), this.nameRank);
+				const self = new Float64Array(tree.n);
+				for (let i = 0; i < tree.n; i++) self[tree.remap ? tree.remap[i] : i] = b.self[i];
 				let fl = canvas.ifl_flame;
-				if (!fl) fl = canvas.ifl_flame = new Flame(this, canvas, { icicle, onHover: (n) => { if (n >= 0) this.details.textContent = this.frameName(tree.frame[n]) + "  total " + fmtValue(this.view, fl.total[n]); } });
+				if (!fl) fl = canvas.ifl_flame = new Flame(this, canvas, { icicle, onHover: (n) => { if (n >= 0) this.details.textContent = this.frameName(fl.tree.frame[n]) + "  total " + fmtValue(this.view, fl.total[n]); } });
 				fl.zoom = 0; fl.focus = -1;
-				fl.set(tree, new Float64Array(b.self));
+				fl.set(tree, self);
 				return fl;
 			};
 			this.sandCallers = mkFlame(this.callersCanvas, callers, false);
@@ -1283,15 +1311,77 @@ table.ifl-table tr:hover{background:#eef}
 		if (p !== len) throw new Error("an encoded array's length does not match its data");
 		return out;
 	}
-	function decodeArrays(o) {
+	// Blobs ({"n": N, "t": "u16", "b": K, "z": 0|1}) are listed in pending as [object, key,
+	// blob] for decodeBlobs.
+	function decodeArrays(o, pending) {
 		for (const k of Object.keys(o)) {
 			const v = o[k];
-			if (!v || typeof v !== "object") continue;
+			if (!v || typeof v !== "object" || ArrayBuffer.isView(v)) continue;
 			if (typeof v.zv === "string") o[k] = zvDecode(v);
-			else if (Array.isArray(v)) { if (v.length && v[0] && typeof v[0] === "object") v.forEach(decodeArrays); }
-			else decodeArrays(v);
+			else if (typeof v.b === "number" && typeof v.t === "string") {
+				if (!pending) throw new Error("an array refers to data outside this block");
+				pending.push([o, k, v]);
+			} else if (Array.isArray(v)) { if (v.length && v[0] && typeof v[0] === "object") v.forEach((x) => decodeArrays(x, pending)); }
+			else decodeArrays(v, pending);
 		}
 		return o;
+	}
+	// A blob's bytes are N little-endian values of type t (the viewer reads them as typed
+	// arrays: every browser runs little-endian), deflated (raw deflate) when z is 1, in base64
+	// in the page's script elements of type application/octet-stream and data-b="K", in order.
+	// Elements of at most 128 KiB each: the browser reads many small elements much faster than
+	// one big one, and each is decoded alone, straight into the array.
+	const TYPES = { u8: Uint8Array, u16: Uint16Array, u32: Uint32Array, i8: Int8Array, i16: Int16Array, i32: Int32Array, f64: Float64Array };
+	const fromB64 = (s) => (Uint8Array.fromBase64 ? Uint8Array.fromBase64(s) : b64Bytes(s));
+	function b64Into(s, out, o) {
+		if (out.setFromBase64) {
+			const r = out.subarray(o).setFromBase64(s);
+			if (r.read !== s.length) throw new Error("an array's data is longer than its length");
+			return r.written;
+		}
+		const b = b64Bytes(s);
+		if (o + b.length > out.length) throw new Error("an array's data is longer than its length");
+		out.set(b, o);
+		return b.length;
+	}
+	async function blobArray(spec, pieces) {
+		const C = TYPES[spec.t], n = spec.n;
+		if (!C || !(Number.isInteger(n) && n >= 0)) throw new Error("an array of an unknown type or length");
+		const bytes = new Uint8Array(n * C.BYTES_PER_ELEMENT);
+		let o = 0;
+		if (!spec.z) {
+			for (const e of pieces) o += b64Into(e.textContent, bytes, o);
+		} else {
+			if (typeof DecompressionStream !== "function") throw new Error("this browser cannot decompress the profile (no DecompressionStream)");
+			const ds = new DecompressionStream("deflate-raw"), w = ds.writable.getWriter();
+			const feed = (async () => {
+				for (const e of pieces) { await w.ready; w.write(fromB64(e.textContent)).catch(() => {}); }
+				await w.close();
+			})();
+			feed.catch(() => {});
+			const r = ds.readable.getReader();
+			for (;;) {
+				const { value, done } = await r.read();
+				if (done) break;
+				if (o + value.length > bytes.length) throw new Error("an array's data is longer than its length");
+				bytes.set(value, o);
+				o += value.length;
+			}
+			await feed;
+		}
+		if (o !== bytes.length) throw new Error("an array's data is shorter than its length");
+		return new C(bytes.buffer);
+	}
+	// Decodes the pending blobs of decodeArrays into their places, then drops their elements.
+	async function decodeBlobs(pending) {
+		const pieces = new Map();
+		for (const e of document.querySelectorAll("script[data-b]")) {
+			let l = pieces.get(e.dataset.b);
+			if (!l) pieces.set(e.dataset.b, (l = []));
+			l.push(e);
+		}
+		await Promise.all(pending.map(async ([o, k, v]) => { o[k] = await blobArray(v, pieces.get(String(v.b)) || []); }));
+		for (const l of pieces.values()) for (const e of l) e.remove();
 	}
 
 	// The preview (doc/viewer-data.md): the first view's flame graph cut to the frames wide
@@ -1317,8 +1407,9 @@ table.ifl-table tr:hover{background:#eef}
 		const rank = new Int32Array(names.length + 1);
 		order.forEach((f, r) => { rank[f] = r; });
 		const tree = makeTree(parent, frame, rank);
-		const self = new Float64Array(pv.total);
-		for (let i = 1; i < n; i++) self[parent[i]] -= pv.total[i];
+		const own = new Float64Array(pv.total), self = new Float64Array(n);
+		for (let i = 1; i < n; i++) own[parent[i]] -= pv.total[i];
+		for (let i = 0; i < n; i++) self[tree.remap ? tree.remap[i] : i] = own[i];
 		const nameIdx = new Int32Array(names.length + 1);
 		for (let i = 0; i < names.length; i++) nameIdx[i] = i;
 		const app = { names: names.concat([""]), frameNameIdx: nameIdx, colours: null, frameName(f) { return this.names[f]; } };
@@ -1349,7 +1440,7 @@ table.ifl-table tr:hover{background:#eef}
 		if (!root) { root = el("div", { id: "inflame" }); document.body.appendChild(root); }
 		return root;
 	}
-	function start() {
+	async function start() {
 		const T = window.inflameTimings || (window.inflameTimings = { start: performance.now() });
 		const node = document.getElementById("inflame-data");
 		const root = rootElement();
@@ -1365,7 +1456,9 @@ table.ifl-table tr:hover{background:#eef}
 			return;
 		}
 		try {
-			if (data && typeof data === "object") decodeArrays(data);
+			const pending = [];
+			if (data && typeof data === "object") decodeArrays(data, pending);
+			await decodeBlobs(pending);
 			T.decoded = performance.now();
 		} catch (e) {
 			root.textContent = "inflame: the profile data is not valid: " + e.message;
@@ -1376,7 +1469,13 @@ table.ifl-table tr:hover{background:#eef}
 			return;
 		}
 		if (!document.title && data.title) document.title = String(data.title);
-		const app = new App(data);
+		let app;
+		try {
+			app = new App(data);
+		} catch (e) {
+			root.textContent = "inflame: the profile data is not valid: " + e.message;
+			return;
+		}
 		T.built = performance.now();
 		window.inflameViewer = app;
 		app.mount(root);
