@@ -93,27 +93,50 @@ table.ifl-table tr:hover{background:#eef}
 
 	// ---- trees ------------------------------------------------------------------------------
 	// A tree in depth-first order with siblings in name order (the order they are laid out
-	// in): node 0 the root, parent (parent < self), frame, depth (the root's 0) and end (a
-	// node's subtree is the nodes from it up to end: its children are c = node + 1, then
-	// c = end[c], while c < end[node]). No per-node lists: 30 million nodes stay four arrays.
+	// in): node 0 the root, frame, depth (the root's 0) and end (a node's subtree is the nodes
+	// from it up to end: its children are c = node + 1, then c = end[c], while c < end[node]).
+	// The parent array is made on first use (tables, sandwich); the flame graph and searches
+	// need none (parentOf). Memory is what a large page's load costs: every fresh megabyte is
+	// paid in page faults, so 30 million nodes keep to these arrays and the view's totals.
 	// From the depths alone (inflame html writes those): one pass with a stack of the path.
-	function treeFromDepth(depth, frame) {
+	function treeFromDepth(depth, frame, parent) {
 		const n = depth.length;
 		if (!n || depth[0] !== 0 || frame.length !== n) throw new Error("the call tree's depths do not start at its root");
-		const parent = new Int32Array(n), end = new Int32Array(n);
+		const end = new Int32Array(n);
 		let path = new Int32Array(64), sp = 0, maxDepth = 0;
-		parent[0] = -1;
 		for (let i = 1; i < n; i++) {
 			const d = depth[i];
 			if (!(d >= 1 && d <= sp + 1)) throw new Error("the call tree's depths are not depth first");
 			while (sp >= d) end[path[sp--]] = i;
-			parent[i] = path[sp];
 			if (++sp === path.length) { const b = new Int32Array(sp * 2); b.set(path); path = b; }
 			path[sp] = i;
 			if (d > maxDepth) maxDepth = d;
 		}
 		while (sp >= 0) end[path[sp--]] = n;
-		return { n, parent, frame, depth, end, maxDepth, remap: null };
+		const t = { n, frame, depth, end, maxDepth, remap: null, parentArr: parent || null };
+		Object.defineProperty(t, "parent", { get() { return t.parentArr || (t.parentArr = parentsOf(t)); } });
+		return t;
+	}
+	function parentsOf(t) {
+		const n = t.n, depth = t.depth, parent = new Int32Array(n);
+		let path = new Int32Array(t.maxDepth + 1);
+		parent[0] = -1;
+		for (let i = 1; i < n; i++) { const d = depth[i]; parent[i] = path[d - 1]; path[d] = i; }
+		return parent;
+	}
+	// The parent of node n (-1 for the root): the node before it when that is one level up,
+	// else found down from the root by the subtree ranges.
+	function parentOf(t, n) {
+		if (t.parentArr) return t.parentArr[n];
+		if (n <= 0) return -1;
+		if (t.depth[n - 1] === t.depth[n] - 1) return n - 1;
+		const end = t.end;
+		for (let p = 0; ;) {
+			let c = p + 1;
+			while (end[c] <= n) c = end[c];
+			if (c === n) return p;
+			p = c;
+		}
 	}
 	// From parents (other generators, the sandwich's merged trees): the same when they are
 	// in that order already; else renumbered into it, remap[old] giving the new node index.
@@ -131,7 +154,7 @@ table.ifl-table tr:hover{background:#eef}
 			path[sp] = i;
 			depth[i] = sp;
 		}
-		if (ordered) return treeFromDepth(depth, frame);
+		if (ordered) return treeFromDepth(depth, frame, parent);
 		// Children lists ordered by name, then a depth-first walk numbers the nodes.
 		const first = new Int32Array(n + 1);
 		for (let i = 1; i < n; i++) first[parent[i] + 1]++;
@@ -165,10 +188,23 @@ table.ifl-table tr:hover{background:#eef}
 		for (let c = p + 1; c < end[p]; c = end[c]) out.push(c);
 		return out;
 	}
-	// Totals from self weights (children after parents, so one backward pass).
-	function totalsOf(tree, self) {
-		const total = new Float64Array(self);
-		for (let i = tree.n - 1; i > 0; i--) total[tree.parent[i]] += total[i];
+	// Totals of the nodes from weights: per node (self, node omitted) or of leaf nodes (the
+	// weight self[i] at node[i]). Whole, non-negative weights under 2^32 in all fit a
+	// Uint32Array (half the memory), else a Float64Array. One backward pass: a node's children
+	// come after it.
+	function totalsOf(tree, self, node) {
+		const n = tree.n, end = tree.end;
+		let sum = 0, whole = true;
+		for (let i = 0; i < self.length; i++) { const w = self[i]; sum += w; if (!(w >= 0 && w === Math.floor(w))) whole = false; }
+		const total = whole && sum < 4294967296 ? new Uint32Array(n) : new Float64Array(n);
+		if (node) for (let i = 0; i < node.length; i++) total[node[i]] += self[i];
+		else total.set(self);
+		for (let i = n - 1; i >= 0; i--) {
+			const e = end[i];
+			let s = total[i];
+			for (let c = i + 1; c < e; c = end[c]) s += total[c];
+			total[i] = s;
+		}
 		return total;
 	}
 	// Nodes grouped by function name (string index), built once per tree on first use:
@@ -214,10 +250,10 @@ table.ifl-table tr:hover{background:#eef}
 				if (n >= 0) { this.focus = n; this.zoomTo(n); this.onHover(n); }
 			});
 		}
-		set(tree, self, extra) {
+		// The tree and its weights: per node, or of the leaf nodes node[i] (see totalsOf).
+		set(tree, self, extra, node) {
 			this.tree = tree;
-			this.self = self;
-			this.total = totalsOf(tree, self);
+			this.total = totalsOf(tree, self, node);
 			if (window.inflameTimings) window.inflameTimings.layout = performance.now();
 			this.colour = (extra && extra.colour) || null;
 			if (this.zoom >= tree.n || this.total[this.zoom] <= 0) this.zoom = 0;
@@ -226,6 +262,13 @@ table.ifl-table tr:hover{background:#eef}
 			this.paint();
 		}
 		name(n) { return this.app.frameName(this.tree.frame[n]); }
+		// A node's own weight: its total less its children's.
+		selfOf(n) {
+			const t = this.tree, total = this.total;
+			let s = total[n];
+			for (let c = n + 1; c < t.end[n]; c = t.end[c]) s -= total[c];
+			return s;
+		}
 		zoomTo(n) {
 			this.zoom = n;
 			if (this.match) this.computeMatch();
@@ -251,7 +294,7 @@ table.ifl-table tr:hover{background:#eef}
 			};
 			let maxD = 0;
 			// Ancestors of the zoomed frame, full width.
-			for (let a = z; a > 0; a = t.parent[a]) { push(a, 0, cssW, t.depth[a] - 1); }
+			for (let a = z; a > 0; a = parentOf(t, a)) { push(a, 0, cssW, t.depth[a] - 1); }
 			if (zt > 0) {
 				// Depth-first over frames at least half a pixel wide (their children are
 				// narrower, so a narrow frame ends its branch); x from the zoomed frame's left
@@ -282,7 +325,7 @@ table.ifl-table tr:hover{background:#eef}
 					kidsOf(c, px);
 				}
 			}
-			for (let a = z; a > 0; a = t.parent[a]) if (t.depth[a] - 1 > maxD) maxD = t.depth[a] - 1;
+			if (t.depth[z] - 1 > maxD) maxD = t.depth[z] - 1;
 			this.lastDepth = maxD;
 			const rows = Math.min(maxD + 2, Math.floor(30000 / ROW));
 			const cssH = rows * ROW;
@@ -364,7 +407,7 @@ table.ifl-table tr:hover{background:#eef}
 		}
 		ancestorsCount() {
 			let c = 0;
-			for (let a = this.zoom; a > 0; a = this.tree.parent[a]) c++;
+			for (let a = this.zoom; a > 0; a = parentOf(this.tree, a)) c++;
 			return c;
 		}
 		yOf(d) { return this.icicle ? d * ROW : (this.rows - 1 - d) * ROW; }
@@ -409,10 +452,12 @@ table.ifl-table tr:hover{background:#eef}
 			const t = this.tree, m = this.match, z = this.zoom, total = this.total;
 			const nodes = [];
 			let sum = 0;
-			const idx = byNameIndex(t, this.app.frameNameIdx);
+			// The index by name is built once the viewer is ready (for the main flame graph);
+			// until then, and for the sandwich's, one pass over the zoomed frame's nodes.
+			const idx = t.byName || null;
 			let cand = 0;
 			const names = [];
-			for (let si = 0; si + 1 < idx.first.length; si++) {
+			for (let si = 0; idx && si + 1 < idx.first.length; si++) {
 				const k = idx.first[si + 1] - idx.first[si];
 				if (k && m[idx.frameOf[si]]) { cand += k; names.push(si); }
 			}
@@ -421,8 +466,8 @@ table.ifl-table tr:hover{background:#eef}
 				// Topmost matches in index order, each one's subtree skipped: from the few
 				// candidates of the index by name, sorted, or by one pass over the zoomed
 				// frame's nodes when candidates are many.
-				const end = idx.end, lo = z + 1, hi = end[z];
-				if (cand * 16 < hi - lo) {
+				const end = t.end, lo = z + 1, hi = end[z];
+				if (idx && cand * 16 < hi - lo) {
 					const c = new Int32Array(cand);
 					let k = 0;
 					for (const si of names) {
@@ -472,7 +517,7 @@ table.ifl-table tr:hover{background:#eef}
 			else {
 				const towardRoot = this.icicle ? "ArrowUp" : "ArrowDown";
 				const towardLeaf = this.icicle ? "ArrowDown" : "ArrowUp";
-				if (key === towardRoot && t.parent[f] > 0) f = t.parent[f];
+				if (key === towardRoot && parentOf(t, f) > 0) f = parentOf(t, f);
 				else if (key === towardLeaf) { const c = this.widestChild(f); if (c >= 0) f = c; }
 				else if (key === "ArrowLeft" || key === "ArrowRight") {
 					const dr = this.drawn, d = t.depth[f] - 1, r = this.rectOf(f);
@@ -568,11 +613,6 @@ table.ifl-table tr:hover{background:#eef}
 				configurable: true, enumerable: true,
 				get() { const val = make(); Object.defineProperty(pv, key, { value: val, enumerable: true }); return val; },
 			});
-			lazy("self", () => {
-				const self = new Float64Array(n), sn = v.stack_node, sw = v.stack_weight;
-				for (let i = 0; i < sn.length; i++) self[sn[i]] += sw[i];
-				return self;
-			});
 			const has = v.samples && v.samples.node && v.samples.node.length;
 			lazy("samples", () => {
 				if (!has) return null;
@@ -592,10 +632,11 @@ table.ifl-table tr:hover{background:#eef}
 			return pv;
 		}
 		get view() { return this.views[this.viewIndex]; }
-		// Self weights of the current view under the current selection.
+		// The weights of the current view under the current selection, as totalsOf takes them:
+		// [weights of the leaf nodes, the nodes] without a selection, else [self per node].
 		selectedSelf() {
 			const v = this.view;
-			if (!v.hasSamples || (!this.range && !this.threadSel)) return v.self;
+			if (!v.hasSamples || (!this.range && !this.threadSel)) return [v.src.stack_weight, v.src.stack_node];
 			const s = v.samples, self = new Float64Array(this.tree.n);
 			const r = this.range, ts = this.threadSel;
 			const t0 = r ? r[0] : -Infinity, t1 = r ? r[1] : Infinity;
@@ -608,7 +649,7 @@ table.ifl-table tr:hover{background:#eef}
 				if (live && s.freed[i] >= 0 && s.freed[i] < end) continue;
 				self[s.node[i]] += s.weight[i];
 			}
-			return self;
+			return [self, null];
 		}
 		mount(root) {
 			root.textContent = "";
@@ -736,11 +777,10 @@ table.ifl-table tr:hover{background:#eef}
 		}
 		// Recompute the selection's weights and everything drawn from them.
 		refresh(first) {
-			const self = this.selectedSelf();
-			this.curSelf = self;
+			const [self, nodes] = this.selectedSelf();
 			let extra = null;
-			if (this.data.diff && this.viewIndex === (this.data.diff.view | 0)) extra = { colour: this.diffColour(self) };
-			this.flame.set(this.tree, self, extra);
+			if (this.data.diff && this.viewIndex === (this.data.diff.view | 0)) extra = { colour: this.diffColour(self, nodes) };
+			this.flame.set(this.tree, self, extra, nodes);
 			if (first && window.inflameTimings) window.inflameTimings.set = performance.now();
 			if (first) { this.firstPaint = performance.now(); performance.mark("inflame-painted"); }
 			this.updateCrumbs();
@@ -752,15 +792,18 @@ table.ifl-table tr:hover{background:#eef}
 				if (this.pane !== "flame") this.setPane(this.pane);
 				else if (first) this.setPane("flame", true);
 			};
-			// After the first paint: the timeline, then the index that makes searches fast;
-			// then the viewer is ready (window.inflameTimings.ready).
+			// After the first paint: the timeline; then the viewer is ready (every pane, the
+			// timeline, zoom and search work: window.inflameTimings.ready), and it builds the
+			// index by name that makes searches of few frames faster (.indexed).
 			if (first) {
 				requestAnimationFrame(() => setTimeout(() => {
 					later();
+					this.ready = performance.now();
+					if (window.inflameTimings) window.inflameTimings.ready = this.ready;
 					setTimeout(() => {
 						byNameIndex(this.tree, this.frameNameIdx);
-						this.ready = performance.now();
-						if (window.inflameTimings) window.inflameTimings.ready = this.ready;
+						this.indexed = performance.now();
+						if (window.inflameTimings) window.inflameTimings.indexed = this.indexed;
 					}, 0);
 				}, 0));
 			} else later();
@@ -775,11 +818,9 @@ table.ifl-table tr:hover{background:#eef}
 			this.status.dataset.total = String(tot);
 		}
 		// Differential colours: red where the share grew, blue where it shrank, by normalised share.
-		diffColour(self) {
+		diffColour(self, nodes) {
 			const d = this.data.diff, n = this.tree.n;
-			const bself = new Float64Array(n);
-			for (let i = 0; i < d.base_stack_node.length; i++) bself[d.base_stack_node[i]] += d.base_stack_weight[i];
-			const btot = totalsOf(this.tree, bself), atot = totalsOf(this.tree, self);
+			const btot = totalsOf(this.tree, d.base_stack_weight, d.base_stack_node), atot = totalsOf(this.tree, self, nodes);
 			this.diffBaseTotal = btot;
 			const bt = btot[0] || 1, at = atot[0] || 1;
 			const delta = new Float64Array(n);
@@ -804,7 +845,7 @@ table.ifl-table tr:hover{background:#eef}
 			const line = this.frameLine[fr] || 0;
 			const all = f.total[0];
 			let s = this.frameName(fr) + (mod ? "  [" + mod + "]" : "") +
-				"\nself " + fmtValue(v, f.self[n]) + " (" + pct(f.self[n], all) + ")" +
+				"\nself " + fmtValue(v, f.selfOf(n)) + " (" + pct(f.selfOf(n), all) + ")" +
 				"  total " + fmtValue(v, f.total[n]) + " (" + pct(f.total[n], all) + ")";
 			if (this.diffDelta && this.data.diff && this.viewIndex === (this.data.diff.view | 0)) {
 				const d = this.diffDelta[n] * 100;
@@ -818,7 +859,7 @@ table.ifl-table tr:hover{background:#eef}
 			const c = this.crumbs;
 			c.textContent = "";
 			const path = [];
-			for (let a = this.flame.zoom; a > 0; a = this.tree.parent[a]) path.push(a);
+			for (let a = this.flame.zoom; a > 0; a = parentOf(this.tree, a)) path.push(a);
 			const all = el("button", { "data-node": "0" }, "all");
 			all.addEventListener("click", () => this.flame.zoomTo(0));
 			c.appendChild(all);
@@ -847,7 +888,7 @@ table.ifl-table tr:hover{background:#eef}
 		}
 		stackText(n) {
 			const lines = [];
-			for (let a = n; a > 0; a = this.tree.parent[a]) lines.push(this.frameName(this.tree.frame[a]));
+			for (let a = n; a > 0; a = parentOf(this.tree, a)) lines.push(this.frameName(this.tree.frame[a]));
 			return lines.join("\n");
 		}
 		copyStack() {
@@ -1161,7 +1202,7 @@ table.ifl-table tr:hover{background:#eef}
 			const bt = base ? base[0] || 1 : 1;
 			if (!bottomUp) {
 				const rowOf = (n) => ({
-					label: this.frameName(t.frame[n]), frame: t.frame[n], self: f.self[n], total: f.total[n],
+					label: this.frameName(t.frame[n]), frame: t.frame[n], self: f.selfOf(n), total: f.total[n],
 					base: base ? base[n] : 0, delta: base ? f.total[n] / (all || 1) - base[n] / bt : 0,
 					hasKids: t.end[n] > n + 1,
 					kids: () => { const r = []; for (let c = n + 1; c < t.end[n]; c = t.end[c]) if (f.total[c] > 0 || (base && base[c] > 0)) r.push(rowOf(c)); return r; },
@@ -1172,15 +1213,16 @@ table.ifl-table tr:hover{background:#eef}
 				// Bottom-up: each function with the self weight of its frames, then its callers.
 				const groups = new Map();
 				for (let n = 1; n < t.n; n++) {
-					if (f.self[n] <= 0) continue;
+					const w = f.selfOf(n);
+					if (w <= 0) continue;
 					const key = this.frameNameIdx[t.frame[n]];
 					let g = groups.get(key);
 					if (!g) groups.set(key, (g = []));
-					g.push(n);
+					g.push({ leaf: n, at: n, w });
 				}
 				const rowOfGroup = (label, frame, entries) => {
 					let w = 0;
-					for (const e of entries) w += f.self[e.leaf];
+					for (const e of entries) w += e.w;
 					return {
 						label, frame, self: entries.depth0 ? w : 0, total: w,
 						hasKids: entries.some((e) => t.parent[e.at] > 0),
@@ -1192,17 +1234,16 @@ table.ifl-table tr:hover{background:#eef}
 								const key = this.frameNameIdx[t.frame[p]];
 								let g = g2.get(key);
 								if (!g) g2.set(key, (g = []));
-								g.push({ leaf: e.leaf, at: p });
+								g.push({ leaf: e.leaf, at: p, w: e.w });
 							}
 							return Array.from(g2, ([k, es]) => rowOfGroup(this.names[k], t.frame[es[0].at], es));
 						},
 					};
 				};
 				const rows = [];
-				for (const [k, ns] of groups) {
-					const es = ns.map((n) => ({ leaf: n, at: n }));
+				for (const [k, es] of groups) {
 					es.depth0 = true;
-					rows.push(rowOfGroup(this.names[k], t.frame[ns[0]], es));
+					rows.push(rowOfGroup(this.names[k], t.frame[es[0].at], es));
 				}
 				addRowsTree(rows);
 			}
@@ -1244,7 +1285,7 @@ table.ifl-table tr:hover{background:#eef}
 				const st = [[top, croot]];
 				while (st.length) {
 					const [n, m] = st.pop();
-					callees.self[m] += f.self[n];
+					callees.self[m] += f.selfOf(n);
 					for (let c = n + 1; c < t.end[n]; c = t.end[c]) if (f.total[c] > 0) st.push([c, callees.child(m, t.frame[c])]);
 				}
 				// Callers: the path up from the occurrence, inverted, carrying its total.
