@@ -448,7 +448,8 @@ static void b64_end(struct b64 *b)
 /*
  * Where the integer arrays go. In a page (page set): each is a blob, its values little-endian
  * in the narrowest of u8, u16, u32, i8, i16, i32 that holds them (f64 past 32 bits), the bytes
- * deflated (raw deflate) when that saves a tenth of the first MiB; the JSON holds
+ * deflated (raw deflate) when that saves a quarter of the first MiB (inflating in the browser
+ * costs more than reading the bytes saved, below that); the JSON holds
  * {"n":N,"t":"u16","b":K,"z":1}. Else (the data alone) compact text in the JSON:
  * {"n":N,"zv":"..."}, N integers as zigzag LEB128 varints (7 bits a byte, low group first, the
  * high bit set on all bytes but the last; zigzag maps v >= 0 to 2v and v < 0 to -2v-1) in
@@ -475,7 +476,7 @@ struct packer {
 	unsigned char buf[BLOB_CHUNK], zout[1 << 16];
 };
 
-/* Deflates the first chunk alone: 1 when that saves at least a tenth. */
+/* Deflates the first chunk alone: 1 when that saves at least a quarter. */
 static int worth_deflating(struct packer *k)
 {
 	z_stream z = {0};
@@ -495,7 +496,7 @@ static int worth_deflating(struct packer *k)
 	z.avail_in = (uInt)k->len;
 	z.next_out = tmp;
 	z.avail_out = (uInt)bound;
-	keep = deflate(&z, Z_FINISH) == Z_STREAM_END && z.total_out * 10 <= (uLong)k->len * 9;
+	keep = deflate(&z, Z_FINISH) == Z_STREAM_END && z.total_out * 4 <= (uLong)k->len * 3;
 	deflateEnd(&z);
 	free(tmp);
 	return keep;
