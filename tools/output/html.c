@@ -260,7 +260,7 @@ static int build_tree(struct page *p, const struct inflame_stackset *const *sets
 	uint32_t **fmaps = calloc(n ? n : 1, sizeof(*fmaps));
 	struct item *items = NULL;
 	uint32_t *path = NULL;
-	size_t nitems = 0, path_cap = 0, k;
+	size_t nitems = 0, path_cap = 0, k, bound = 0;
 	const uint32_t *prev = NULL, *prev_map = NULL;
 	size_t prev_n = 0;
 	int rc = -ENOMEM;
@@ -292,9 +292,22 @@ static int build_tree(struct page *p, const struct inflame_stackset *const *sets
 	if (!items)
 		goto out;
 	nitems = 0;
-	for (size_t s = 0; s < n; s++)
-		for (size_t i = 0; i < inflame_stackset_count(sets[s]); i++)
+	for (size_t s = 0; s < n; s++) {
+		for (size_t i = 0; i < inflame_stackset_count(sets[s]); i++) {
+			const uint32_t *f;
+			size_t nf;
+			uint64_t c;
+
+			inflame_stackset_get(sets[s], i, &f, &nf, &c);
+			bound += nf;
 			items[nitems++] = (struct item){(uint32_t)s, (uint32_t)i};
+		}
+	}
+	/* The node arrays at their most at once: growing them copied and faulted in each twice. */
+	if (grow((void **)&p->parent, &p->parent_cap, p->nnodes + bound, sizeof(*p->parent)) < 0 ||
+	    grow((void **)&p->frame, &p->frame_cap2, p->nnodes + bound, sizeof(*p->frame)) < 0 ||
+	    grow((void **)&p->depth, &p->depth_cap, p->nnodes + bound, sizeof(*p->depth)) < 0)
+		goto out;
 	sort_sets = sets;
 	sort_fmaps = fmaps;
 	qsort(items, nitems, sizeof(*items), cmp_items);
@@ -431,6 +444,18 @@ static void b64_byte(struct b64 *b, unsigned char c)
 	b->nin = 0;
 }
 
+/* n bytes: whole groups of three straight to characters. */
+static void b64_bytes(struct b64 *b, const unsigned char *s, size_t n)
+{
+	for (; n && b->nin; n--)
+		b64_byte(b, *s++);
+	for (; n >= 3; s += 3, n -= 3)
+		b64_quad(b, b64[s[0] >> 2], b64[(s[0] & 3) << 4 | s[1] >> 4],
+			 b64[(s[1] & 15) << 2 | s[2] >> 6], b64[s[2] & 63]);
+	for (; n; n--)
+		b64_byte(b, *s++);
+}
+
 static void b64_end(struct b64 *b)
 {
 	if (b->nin) {
@@ -520,8 +545,7 @@ static int pack_flush(struct packer *k, int last)
 		}
 	}
 	if (!k->deflating) {
-		for (size_t i = 0; i < k->len; i++)
-			b64_byte(&k->b, k->buf[i]);
+		b64_bytes(&k->b, k->buf, k->len);
 		k->len = 0;
 		return 0;
 	}
@@ -535,8 +559,7 @@ static int pack_flush(struct packer *k, int last)
 		zr = deflate(&k->z, last ? Z_FINISH : Z_NO_FLUSH);
 		if (zr == Z_STREAM_ERROR)
 			return -ENOMEM;
-		for (unsigned char *c = k->zout; c < k->z.next_out; c++)
-			b64_byte(&k->b, *c);
+		b64_bytes(&k->b, k->zout, (size_t)(k->z.next_out - k->zout));
 	} while (k->z.avail_out == 0 || k->z.avail_in > 0);
 	k->len = 0;
 	return 0;
@@ -818,21 +841,90 @@ static void samples(struct arrays *a, const struct inflame_timeline *tl, const u
  */
 #define PREVIEW_CUT 8192
 
+/* A node and a weight: a stack's leaf and count, or a kept node and its total. */
+struct node_weight {
+	uint32_t node;
+	uint64_t w;
+};
+
+static int cmp_node_weight(const void *a, const void *b)
+{
+	uint32_t x = ((const struct node_weight *)a)->node,
+		 y = ((const struct node_weight *)b)->node;
+
+	return (x > y) - (x < y);
+}
+
+static int push_node_weight(struct node_weight **a, size_t *n, size_t *cap, uint32_t node,
+			    uint64_t w)
+{
+	if (grow((void **)a, cap, *n + 1, sizeof(**a)) < 0)
+		return -ENOMEM;
+	(*a)[(*n)++] = (struct node_weight){node, w};
+	return 0;
+}
+
+/*
+ * The kept nodes and their totals in node order (*out, *nout): one pass over the nodes in
+ * depth-first order with the totals of the open path on a stack, each node's total known when
+ * its subtree closes. No array per node: at 30 million nodes one of totals cost a second.
+ */
+static int preview_nodes(const struct page *p, struct node_weight *leaves, size_t nleaves,
+			 uint64_t thr, struct node_weight **out, size_t *nout)
+{
+	struct node_weight *open = NULL, *kept = NULL;
+	size_t open_cap = 0, kept_cap = 0, nkept = 0, sp = 0, l = 0;
+	int rc = -ENOMEM;
+
+	qsort(leaves, nleaves, sizeof(*leaves), cmp_node_weight);
+	if (grow((void **)&open, &open_cap, 1, sizeof(*open)) < 0)
+		goto out;
+	open[0] = (struct node_weight){0, 0};
+	for (; l < nleaves && leaves[l].node == 0; l++)
+		open[0].w += leaves[l].w;
+	for (size_t i = 1; i <= p->nnodes; i++) {
+		size_t d = i < p->nnodes ? p->depth[i] : 0;
+
+		for (; sp >= d && sp > 0; sp--) {
+			if (open[sp].w >= thr && push_node_weight(&kept, &nkept, &kept_cap,
+								  open[sp].node, open[sp].w) < 0)
+				goto out;
+			open[sp - 1].w += open[sp].w;
+		}
+		if (i == p->nnodes)
+			break;
+		if (grow((void **)&open, &open_cap, sp + 2, sizeof(*open)) < 0)
+			goto out;
+		open[++sp] = (struct node_weight){(uint32_t)i, 0};
+		for (; l < nleaves && leaves[l].node == i; l++)
+			open[sp].w += leaves[l].w;
+	}
+	if (push_node_weight(&kept, &nkept, &kept_cap, 0, open[0].w) < 0)
+		goto out;
+	qsort(kept, nkept, sizeof(*kept), cmp_node_weight);
+	*out = kept;
+	*nout = nkept;
+	kept = NULL;
+	rc = 0;
+out:
+	free(open);
+	free(kept);
+	return rc;
+}
+
 static int write_preview(struct inflame_json *j, const struct page *p,
 			 const struct inflame_stackset *ss, const uint32_t *nodes, size_t v)
 {
-	size_t n = p->nnodes, m = 1, nnames = 0, count = inflame_stackset_count(ss), depth = 0;
-	size_t path_cap = 0;
-	uint64_t *total = calloc(n, sizeof(*total)), thr;
+	size_t count = inflame_stackset_count(ss), nleaves = 0, m = 0, nnames = 0, path_cap = 0;
+	struct node_weight *leaves = malloc((count ? count : 1) * sizeof(*leaves)), *kept = NULL;
 	uint32_t *name_of = calloc(p->nstr, sizeof(*name_of)); /* string -> preview name + 1 */
 	uint32_t *names = malloc((p->nstr ? p->nstr : 1) * sizeof(*names));
-	struct {
-		uint32_t node, index;
-	} *path = NULL; /* the kept nodes from the root to the last one: node, preview index */
+	uint32_t *path = NULL; /* preview index of the last kept node at each depth */
+	uint64_t sum = 0, thr;
 	struct b64 z;
 	int rc = -ENOMEM;
 
-	if (!total || !name_of || !names)
+	if (!leaves || !name_of || !names)
 		goto out;
 	for (size_t i = 0; i < count; i++) {
 		const uint32_t *f;
@@ -840,19 +932,20 @@ static int write_preview(struct inflame_json *j, const struct page *p,
 		uint64_t c;
 
 		inflame_stackset_get(ss, i, &f, &nf, &c);
-		total[nodes[i]] += c;
+		if (c)
+			leaves[nleaves++] = (struct node_weight){nodes[i], c};
+		sum += c;
 	}
-	for (size_t i = n - 1; i > 0; i--)
-		total[p->parent[i]] += total[i];
 	/* A node's total is at most its parent's: the kept nodes are a subtree, depth first. */
-	thr = total[0] / PREVIEW_CUT ? total[0] / PREVIEW_CUT : 1;
-	for (size_t i = 1; i < n; i++) {
-		if (total[i] < thr)
-			continue;
-		m++;
-		if (!name_of[p->frame_str[p->frame[i]]]) {
-			names[nnames++] = p->frame_str[p->frame[i]];
-			name_of[names[nnames - 1]] = (uint32_t)nnames;
+	thr = sum / PREVIEW_CUT ? sum / PREVIEW_CUT : 1;
+	if (preview_nodes(p, leaves, nleaves, thr, &kept, &m) < 0)
+		goto out;
+	for (size_t k = 1; k < m; k++) {
+		uint32_t s = p->frame_str[p->frame[kept[k].node]];
+
+		if (!name_of[s]) {
+			names[nnames++] = s;
+			name_of[s] = (uint32_t)nnames;
 		}
 	}
 	inflame_json_lit(j, "{\"view\":");
@@ -869,37 +962,32 @@ static int write_preview(struct inflame_json *j, const struct page *p,
 	zv_put(&z, 0);
 	if (grow((void **)&path, &path_cap, 1, sizeof(*path)) < 0)
 		goto out;
-	path[0].node = path[0].index = 0;
-	depth = 1;
-	for (size_t i = 1, k = 1; i < n; i++) {
-		if (total[i] < thr)
-			continue;
-		while (depth > 1 && path[depth - 1].node != (uint32_t)p->parent[i])
-			depth--;
-		zv_put(&z, (int64_t)(k - path[depth - 1].index));
-		if (grow((void **)&path, &path_cap, depth + 1, sizeof(*path)) < 0)
+	path[0] = 0;
+	for (size_t k = 1; k < m; k++) {
+		uint32_t d = p->depth[kept[k].node];
+
+		if (grow((void **)&path, &path_cap, (size_t)d + 1, sizeof(*path)) < 0)
 			goto out;
-		path[depth].node = (uint32_t)i;
-		path[depth++].index = (uint32_t)k++;
+		zv_put(&z, (int64_t)(k - path[d - 1]));
+		path[d] = (uint32_t)k;
 	}
 	zv_end(&z);
 	inflame_json_raw(j, ",", 1);
 	zv_begin(&z, j, "name", m);
 	zv_put(&z, -1);
-	for (size_t i = 1; i < n; i++)
-		if (total[i] >= thr)
-			zv_put(&z, name_of[p->frame_str[p->frame[i]]] - 1);
+	for (size_t k = 1; k < m; k++)
+		zv_put(&z, name_of[p->frame_str[p->frame[kept[k].node]]] - 1);
 	zv_end(&z);
 	inflame_json_raw(j, ",", 1);
 	zv_begin(&z, j, "total", m);
-	for (size_t i = 0; i < n; i++)
-		if (!i || total[i] >= thr)
-			zv_put(&z, (int64_t)total[i]);
+	for (size_t k = 0; k < m; k++)
+		zv_put(&z, (int64_t)kept[k].w);
 	zv_end(&z);
 	inflame_json_raw(j, "}", 1);
 	rc = 0;
 out:
-	free(total);
+	free(leaves);
+	free(kept);
 	free(name_of);
 	free(names);
 	free(path);
