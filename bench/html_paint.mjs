@@ -5,8 +5,9 @@
 // the flame graph's first paint (the page's own performance.now() when it has drawn, which
 // counts from navigation start: the preview's, drawn before the full data are read, when the
 // page has one), the time until the whole viewer is ready (its flame graph, tabs, timeline and
-// search index: time to interactive), then the script time of a zoom (a click on a frame), a
-// reset, a regex search and clearing it. Medians of BENCH_ROUNDS rounds (default 3), each on
+// search: time to interactive), the script time of a search at that moment, the time its index
+// by name is built (searches of few frames are faster with it), then the script time of a zoom
+// (a click on a frame), a reset, a regex search and clearing it. Medians of BENCH_ROUNDS rounds (default 3), each on
 // a freshly opened page.
 // With BENCH_COMPARE=path/to/other/inflame (and BENCH_INFLAME), the pages of both programs are
 // measured in interleaved rounds (one of each per round) and printed side by side.
@@ -155,6 +156,23 @@ async function measure(file) {
 			const poll = () => (a.ready ? res(a.ready) : a.tree.byName ? res(performance.now()) : setTimeout(poll, 10));
 			poll();
 		}));
+		// A search at once (before the viewer's index by name is built, when it builds one)...
+		const searchAtReady = await page.evaluate(() => {
+			const box = document.getElementById("ifl-search");
+			box.value = "^hash_(sort|lock)_";
+			const t0 = performance.now();
+			box.dispatchEvent(new Event("input"));
+			const t = performance.now() - t0;
+			box.value = "";
+			box.dispatchEvent(new Event("input"));
+			return t;
+		});
+		// ... and the rest once it is (a viewer without the mark has built it before ready).
+		const indexed = await page.evaluate(() => new Promise((res) => {
+			const a = window.inflameViewer;
+			const poll = () => (a.indexed || a.ready === undefined ? res(a.indexed || 0) : setTimeout(poll, 10));
+			poll();
+		}));
 		const [first, full, stages] = await page.evaluate(() => [(window.inflameTimings && window.inflameTimings.preview) || window.inflameViewer.firstPaint,
 			window.inflameViewer.firstPaint, window.inflameTimings || {}]);
 		const t = await page.evaluate(() => {
@@ -183,13 +201,13 @@ async function measure(file) {
 		});
 		if (!t.ok) errors.push("the click did not zoom");
 		if (errors.length) throw new Error(errors.join("; "));
-		return { first, full, ready, ...t, stages };
+		return { first, full, ready, indexed: indexed || ready, searchAtReady, ...t, stages };
 	} finally {
 		await page.close().catch(() => {});
 	}
 }
 
-console.log("program   stacks    page MB  first paint  full paint  ready (TTI)   zoom   reset  search   clear");
+console.log("program   stacks    page MB  first paint  full paint  ready (TTI)  indexed  search@ready   zoom   reset  search   clear");
 try {
 	for (const s of sizes) {
 		const n = s === "dump" ? s : Number(s);
@@ -210,7 +228,7 @@ try {
 			const head = (f.label || "this").padEnd(10) + String(f.g.stacks).padEnd(10) + f.mb.toFixed(1).padStart(7);
 			if (!f.runs.length) { console.log(head + "   no paint: " + f.failed); continue; }
 			const ms = (k, w) => (median(f.runs.map((x) => x[k])).toFixed(0) + " ms").padStart(w);
-			console.log(head + ms("first", 13) + ms("full", 12) + ms("ready", 13) + ms("zoom", 7) + ms("reset", 8) + ms("search", 8) + ms("clear", 8) +
+			console.log(head + ms("first", 13) + ms("full", 12) + ms("ready", 13) + ms("indexed", 9) + ms("searchAtReady", 14) + ms("zoom", 7) + ms("reset", 8) + ms("search", 8) + ms("clear", 8) +
 				(f.failed ? "   ERRORS: " + f.failed : ""));
 			const byReady = [...f.runs].sort((a, b) => a.ready - b.ready);
 			console.log("  stages (ms, the median run's): " + stageText(byReady[(byReady.length - 1) >> 1].stages));
