@@ -9,13 +9,15 @@
  * weight, time (delta-encoded from the previous sample), thread, and the free time of
  * allocations. Threads are those of all timelines, merged by process and thread id. A frame's
  * module, file and line come from the stack sets' frame metadata (inflame_stackset_meta(), the
- * first set that has any for the name), else "" and 0. Every integer array is written compact
- * ({"n":N,"zv":base64 of zigzag varints}, see the doc), and the tree's parents as parent_delta
- * (node minus parent, mostly 1).
+ * first set that has any for the name), else "" and 0. The tree goes depth first, as each
+ * node's depth. In a page every integer array is a blob (struct arrays: typed little-endian
+ * values in base64 elements of 128 KiB before the data block, deflated when that pays); the
+ * data block alone has them compact ({"n":N,"zv":base64 of zigzag varints}, see the doc).
  *
- * Memory: a hash table of names, the node arrays (two integers per call path), and per view
+ * Memory: a hash table of names, the node arrays (three integers per call path), and per view
  * an array that maps each stack to its node; the tree is built by sorting the stacks
- * (build_tree), without a table of nodes.
+ * (build_tree), without a table of nodes. The data block is made in memory (it is small: the
+ * arrays are in the blobs) while the blobs are written.
  *
  * The viewer's script is compiled in (viewer_js.h from tools/output/viewer.js). Text that
  * could end the script element early ("</script" in any case) is written as "<\/script".

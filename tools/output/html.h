@@ -1,9 +1,9 @@
 /*
  * The profile viewer's page: one self-contained HTML file holding the viewer's script
- * (tools/output/viewer.js, compiled in) and the profile as one JSON data block, in the form
- * /work/notes/viewer-data.md and the comment of html.c describe (a string table, a frame
- * table, the call tree of every stack, the threads, and per view its stacks and, for dumps,
- * every sample's node, weight, time, thread and free time).
+ * (tools/output/viewer.js, compiled in) and the profile as a JSON data block with its arrays
+ * in blobs, in the form doc/viewer-data.md and the comment of html.c describe (a string table,
+ * a frame table, the call tree of every stack, the threads, and per view its stacks and, for
+ * dumps, every sample's node, weight, time, thread and free time).
  *
  * Every name is escaped so that nothing in it can end the script element or start markup.
  */

@@ -4,9 +4,11 @@
 // threads' timeline and a sub-second heat map, the live heap of allocation views, top-down and
 // bottom-up tables and the sandwich of one function, and colours a differential page by delta.
 // Names reach the page only through textContent and fillText, never as markup.
-// Speed: every per-node quantity is a typed array indexed by node; a selection recomputes the
-// weights in one pass over the samples and the layout in one pass over the nodes, and painting
-// walks only frames wider than half a pixel.
+// Speed: the arrays come as typed blobs (decoded natively, straight into typed arrays); the tree
+// is depth first, kept as frame, depth and subtree end per node (no child lists: at 30 million
+// nodes every fresh megabyte costs page faults); a selection recomputes the totals in one pass
+// over the samples and one over the nodes; painting walks only frames wider than half a pixel
+// and lays them out as it goes; work for other views, tables and the search index waits.
 "use strict";
 (function () {
 	const CSS = `
@@ -354,8 +356,11 @@ table.ifl-table tr:hover{background:#eef}
 			const PW = cv.width, PH = cv.height;
 			const direct = PW * PH <= 16e6;
 			if (direct) {
-				const img = ctx.createImageData(PW, PH);
-				const px32 = new Uint32Array(img.data.buffer);
+				// The pixels are kept from one paint to the next: a fresh 5 MB buffer per
+				// zoom or search cost tens of ms in page faults.
+				let img = this.img;
+				if (!img || img.width !== PW || img.height !== PH) img = this.img = ctx.createImageData(PW, PH);
+				const px32 = this.px32 && this.px32.buffer === img.data.buffer ? this.px32 : (this.px32 = new Uint32Array(img.data.buffer));
 				px32.fill(0xffffffff);
 				const rowPx = Math.max(1, Math.round((ROW - 1) * dpr));
 				for (let i = 0; i < dr.n; i++) {
