@@ -12,6 +12,7 @@
 #include "dump_format.h"
 #include "interpose.h"
 #include "profiler.h"
+#include "shield.h"
 #include "sigstack.h"
 #include "unwind.h"
 #include "writer.h"
@@ -249,6 +250,7 @@ static void wall_signal(struct inflame_thread *t, void *uc, int nested)
 			t->wall_run_n = t->wall_n;
 			t->wall_run_flags = t->wall_flags;
 		}
+		inflame_shield_keep(t); /* blocked in a marked call: its site (shield.h) */
 	}
 out:
 	/* The signal's delivery, this handler and the return into the call cost the thread CPU
