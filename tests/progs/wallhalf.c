@@ -1,9 +1,13 @@
 /* e2e workload for wall-clock sampling: one thread alternates 5 ms of spinning and 5 ms of
  * sleeping; it reports the wall time it spent in each as "truth spin NS" / "truth sleep NS".
- * Sleeps restart after EINTR so wall sampling cannot shorten them. Usage: wallhalf [seconds] */
+ * Sleeps restart after EINTR so wall sampling cannot shorten them. With "cond" the thread
+ * sleeps in a timed wait on a condition variable nobody signals (a futex wait) instead of
+ * clock_nanosleep. Usage: wallhalf [seconds] [cond] */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 volatile unsigned long sink;
@@ -27,6 +31,10 @@ __attribute__((noinline)) void spin_for(unsigned long long ns)
 	sink = s;
 }
 
+static int use_cond;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond;
+
 __attribute__((noinline)) void sleep_for(unsigned long long ns)
 {
 	struct timespec ts;
@@ -34,6 +42,13 @@ __attribute__((noinline)) void sleep_for(unsigned long long ns)
 
 	ts.tv_sec = (time_t)(end / 1000000000ull);
 	ts.tv_nsec = (long)(end % 1000000000ull);
+	if (use_cond) {
+		pthread_mutex_lock(&lock);
+		while (pthread_cond_timedwait(&cond, &lock, &ts) != ETIMEDOUT)
+			;
+		pthread_mutex_unlock(&lock);
+		return;
+	}
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 		;
 }
@@ -43,6 +58,12 @@ int main(int argc, char **argv)
 	double secs = argc > 1 ? atof(argv[1]) : 2.0;
 	unsigned long long end = now_ns() + (unsigned long long)(secs * 1e9);
 	unsigned long long spin = 0, sleep = 0;
+	pthread_condattr_t ca;
+
+	use_cond = argc > 2 && !strcmp(argv[2], "cond");
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&cond, &ca);
 
 	while (now_ns() < end) {
 		unsigned long long t0 = now_ns();
