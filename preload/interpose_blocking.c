@@ -489,13 +489,10 @@ INFLAME_EXPORT int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *alen, int fla
 /* Futex waits: marked, not shielded. expr returns an error number and leaves errno alone. */
 #define MARKED(expr)                                                                               \
 	do {                                                                                       \
-		struct inflame_thread *t_ = inflame_thread_self();                                 \
-		int rc_, e_;                                                                       \
-		inflame_shield_enter(t_, INFLAME_SHIELD_SITE);                                     \
+		int rc_;                                                                           \
+		inflame_shield_enter(inflame_thread_self(), INFLAME_SHIELD_SITE);                  \
 		rc_ = (expr);                                                                      \
-		e_ = errno;                                                                        \
-		inflame_shield_leave(t_);                                                          \
-		errno = e_;                                                                        \
+		inflame_shield_end();                                                              \
 		return rc_;                                                                        \
 	} while (0)
 
