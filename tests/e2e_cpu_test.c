@@ -172,6 +172,44 @@ static void wall_half_asleep(const char *mode)
 	e2e_rmdir(dir);
 }
 
+/* A thread that sleeps through two callers in turn, which reach the same sleep at the same depth
+ * (wallhalf sites): the wall ticker repeats the stack of a call site without signalling only
+ * while the return addresses above it are the ones its sample found (shield.h). Each caller
+ * gets its share; taking the call site and stack pointer alone for the stack gave one of them
+ * 100%. */
+static void test_wall_same_site_other_stacks(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {(char *)e2e_build("tests/progs/wallhalf"), "2", "sites", NULL};
+	char *env[] = {"INFLAME_EVENTS=wall", NULL};
+	const char *opts[] = {"--event", "wall", NULL};
+	struct e2e_result r;
+	struct e2e_folded f;
+	char **files;
+	size_t n;
+	uint64_t a, b;
+	double want, have;
+
+	(void)state;
+	record(dir, prog, env, &r);
+	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
+	n = e2e_list(dir, "prof.", &files);
+	assert_int_equal(n, 1);
+	assert_int_equal(e2e_collapse(opts, files, n, &f), 0);
+	a = e2e_contains_sum(&f, "via_a");
+	b = e2e_contains_sum(&f, "via_b");
+	want = pct(e2e_truth(r.err, "a"), e2e_truth(r.err, "a") + e2e_truth(r.err, "b"));
+	have = pct(a, a + b);
+	fprintf(stderr, "via_a: truth %.2f%% profile %.2f%% (%llu samples)\n", want, have,
+		(unsigned long long)(a + b));
+	assert_true(a + b > 1000);
+	assert_true(have > want - 2 && have < want + 2);
+	e2e_folded_free(&f);
+	e2e_list_free(files, n);
+	e2e_result_free(&r);
+	e2e_rmdir(dir);
+}
+
 static void test_wall_half_asleep(void **state)
 {
 	(void)state;
@@ -240,8 +278,11 @@ static void test_wall_idle_threads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_leaf_ratio),	      cmocka_unit_test(test_thread_shares),
-	    cmocka_unit_test(test_wall_half_asleep),  cmocka_unit_test(test_wall_half_asleep_cond),
+	    cmocka_unit_test(test_leaf_ratio),
+	    cmocka_unit_test(test_thread_shares),
+	    cmocka_unit_test(test_wall_half_asleep),
+	    cmocka_unit_test(test_wall_half_asleep_cond),
+	    cmocka_unit_test(test_wall_same_site_other_stacks),
 	    cmocka_unit_test(test_wall_idle_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

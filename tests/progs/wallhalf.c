@@ -2,7 +2,10 @@
  * sleeping; it reports the wall time it spent in each as "truth spin NS" / "truth sleep NS".
  * Sleeps restart after EINTR so wall sampling cannot shorten them. With "cond" the thread
  * sleeps in a timed wait on a condition variable nobody signals (a futex wait) instead of
- * clock_nanosleep. Usage: wallhalf [seconds] [cond] */
+ * clock_nanosleep. With "sites" it only sleeps, 5 ms at a time, through two callers in turn
+ * (via_a, via_b) that reach the same sleep at the same depth: the same call site with the same
+ * stack pointer, another stack above it ("truth a NS" / "truth b NS"). Usage: wallhalf
+ * [seconds] [cond|sites] */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -53,6 +56,35 @@ __attribute__((noinline)) void sleep_for(unsigned long long ns)
 		;
 }
 
+__attribute__((noinline)) void via_a(unsigned long long ns)
+{
+	sleep_for(ns);
+	__asm__ volatile("" ::: "memory"); /* not a tail call */
+}
+
+__attribute__((noinline)) void via_b(unsigned long long ns)
+{
+	sleep_for(ns);
+	__asm__ volatile("" ::: "memory");
+}
+
+static int two_sites(unsigned long long end)
+{
+	unsigned long long a = 0, b = 0, t0;
+
+	while (now_ns() < end) {
+		t0 = now_ns();
+		via_a(5000000);
+		a += now_ns() - t0;
+		t0 = now_ns();
+		via_b(5000000);
+		b += now_ns() - t0;
+	}
+	fprintf(stderr, "truth a %llu\ntruth b %llu\n", a, b);
+	printf("wallhalf done\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	double secs = argc > 1 ? atof(argv[1]) : 2.0;
@@ -64,6 +96,8 @@ int main(int argc, char **argv)
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&cond, &ca);
+	if (argc > 2 && !strcmp(argv[2], "sites"))
+		return two_sites(end);
 
 	while (now_ns() < end) {
 		unsigned long long t0 = now_ns();
