@@ -12,7 +12,9 @@
 # idle thread was woken per second (the workload's count of its idle threads' voluntary context
 # switches; unprofiled, about once a second by the timeout), and the CPU time of inflame's own
 # threads (the wall ticker, the writer) until the work ends, per second of wall time (median)
-# and in per cent of the unprofiled run's CPU of the same round. On a shared machine that figure
+# and in per cent of the unprofiled run's CPU of the same round. "over cpu" is the median of each
+# round's CPU of the wall run over that of the cpu run: what wall-clock sampling adds above the
+# sampling of the busy threads, which both pay. On a shared machine that figure
 # is steadier than the ratios, which other programs' load moves by several points, but a loaded
 # machine still makes each of the ticker's wakeups dearer.
 #
@@ -136,8 +138,8 @@ END {
 	for (r = 1; r <= rounds; r++) { bc[r - 1] = cpu["base", r]; bw[r - 1] = wall["base", r] }
 	printf "  unprofiled: %.3f s CPU, %.3f s wall (median of %d)\n", median(bc, rounds),
 		median(bw, rounds), rounds
-	printf "  %-22s %-26s %-7s %-16s %-12s %s\n", "config", "CPU ratio median (min-max)",
-		"wall", "weight/thread-s", "idle wakeups", "inflame threads ms/s (% of CPU)"
+	printf "  %-22s %-26s %-8s %-7s %-16s %-12s %s\n", "config", "CPU ratio median (min-max)",
+		"over cpu", "wall", "weight/thread-s", "idle wakeups", "inflame threads ms/s (% of CPU)"
 	for (i = 1; i <= nc; i++) {
 		c = cl[i]
 		for (r = 1; r <= rounds; r++) {
@@ -147,10 +149,13 @@ END {
 			wu[r - 1] = wk[c, r] / (wall[c, r] * idle)
 			hs[r - 1] = hp[c, r] / 1e6 / wall[c, r]
 			hc[r - 1] = 100 * hp[c, r] / 1e9 / cpu["base", r]
+			oc[r - 1] = cpu[c, r] / cpu["cpu", r]
 		}
+		mo = median(oc, rounds)
 		mc = median(rc, rounds); minmax(rc, rounds)
-		printf "  %-22s %-26s %-7.3f %-16s %-12.1f %s\n", label(c),
-			sprintf("%.4f (%.4f-%.4f)", mc, lo, hi), median(rw, rounds),
+		printf "  %-22s %-26s %-8s %-7.3f %-16s %-12.1f %s\n", label(c),
+			sprintf("%.4f (%.4f-%.4f)", mc, lo, hi),
+			c == "base" || c == "cpu" ? "-" : sprintf("%.4f", mo), median(rw, rounds),
 			c == "base" || c == "cpu" ? "-" : sprintf("%.0f", median(ww, rounds)),
 			median(wu, rounds), hcol(c)
 	}

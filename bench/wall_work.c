@@ -9,7 +9,8 @@
  * "wakeups N" counts the idle threads' voluntary context switches (from /proc/self/task/TID/
  * status): each time one was woken, by its timeout or by a signal, and waited again; and
  * "helpers N" the CPU time (ns, from /proc/self/task/TID/schedstat) of the threads whose name
- * starts with "inflame-" (a profiler's own threads), up to the end of the work.
+ * starts with "inflame-" (a profiler's own threads), up to the end of the work, after a line
+ * "helper NAME N" for each of them.
  *
  * usage: wall-work [-i IDLE] [-b BUSY] [-u UNITS]   (defaults 64, 2, 4000)
  */
@@ -78,8 +79,11 @@ static unsigned long long helpers_ns(void)
 		f = fopen(path, "r");
 		if (!f)
 			continue;
-		if (fscanf(f, "%llu", &ns) == 1)
+		if (fscanf(f, "%llu", &ns) == 1) {
 			sum += ns;
+			name[strcspn(name, "\n")] = 0;
+			fprintf(stderr, "helper %s %llu\n", name, ns);
+		}
 		fclose(f);
 	}
 	closedir(d);

@@ -156,12 +156,16 @@ static int install_handlers(void)
 
 	memset(&act, 0, sizeof(act));
 	act.sa_sigaction = inflame_sample_signal;
-	/* SA_NODEFER: a CPU clock overflow while the handler runs (after a wall signal woke a
-	 * blocked thread, say) interrupts the handler itself, and is counted as inflame's own
-	 * time (sample_sigsafe.c); blocked, it would land on the program's system call the
-	 * moment the handler returned. */
-	act.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK | SA_NODEFER;
-	sigemptyset(&act.sa_mask);
+	/* No signal interrupts inflame's handlers: on a small alternate signal stack (sigstack.h)
+	 * two signal frames do not fit, and the second one's push killed the program (a CPU
+	 * clock overflow as a wall signal's handler began, 2 runs in 10 on a 6 KiB stack). The
+	 * kernel blocks them all as it enters the handler, before any of it runs, and restores
+	 * the program's mask as it returns; a signal that came meanwhile is delivered then (the
+	 * handler takes a few microseconds). A CPU clock overflow after a wall signal that
+	 * interrupted a system call lands there as it returns, and is inflame's own time
+	 * (wall_cost, sample_sigsafe.c). */
+	act.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
+	sigfillset(&act.sa_mask);
 	if (inflame__real_sigaction(inflame__prof.sample_sig, &act, NULL) < 0)
 		return -errno;
 	/* The mask this image started with is the program's (an exec keeps it): remember
@@ -178,7 +182,6 @@ static int install_handlers(void)
 					: "?");
 		} else {
 			act.sa_sigaction = inflame_sample_dump_signal;
-			act.sa_flags &= ~SA_NODEFER;
 			if (inflame__real_sigaction(inflame__prof.cfg.dump_signal, &act, NULL) == 0)
 				inflame__prof.dump_sig_owned = 1;
 		}

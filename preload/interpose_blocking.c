@@ -17,6 +17,15 @@
  * syscall(), inline system calls, glibc's internal calls), io_getevents, read on an inotify
  * descriptor, read and write on sockets with timeouts, and connect, which cannot be restarted.
  *
+ * The waits that never fail with EINTR (pthread_cond_wait, pthread_cond_timedwait,
+ * pthread_cond_clockwait, pthread_join, pthread_timedjoin_np, pthread_clockjoin_np: futexes
+ * that glibc waits on again) need no shield: their wrappers only mark them for the wall ticker
+ * (shield.h), so that a thread that waits there again and again is known to be at the same
+ * stack without being signalled. Not marked: a contended pthread_mutex_lock, the rwlocks, and
+ * read and the socket calls without timeouts (a mark costs two clock reads, too much on a call
+ * that mostly does not block). The wrappers bind glibc's condition variables of version 2.3.2
+ * (dlvsym): a program built against the older ones (glibc before 2003) is not supported.
+ *
  * These wrappers are as async-signal-safe as the calls they wrap.
  */
 #include "clock.h"
@@ -27,6 +36,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <semaphore.h>
 #include <sys/epoll.h>
 #include <sys/msg.h>
@@ -65,6 +75,32 @@ static ssize_t (*real_sendto)(int, const void *, size_t, int, const struct socka
 static ssize_t (*real_sendmsg)(int, const struct msghdr *, int);
 static int (*real_accept)(int, struct sockaddr *, socklen_t *);
 static int (*real_accept4)(int, struct sockaddr *, socklen_t *, int);
+static int (*real_pthread_cond_wait)(pthread_cond_t *, pthread_mutex_t *);
+static int (*real_pthread_cond_timedwait)(pthread_cond_t *, pthread_mutex_t *,
+					  const struct timespec *);
+static int (*real_pthread_cond_clockwait)(pthread_cond_t *, pthread_mutex_t *, clockid_t,
+					  const struct timespec *);
+static int (*real_pthread_join)(pthread_t, void **);
+static int (*real_pthread_timedjoin_np)(pthread_t, void **, const struct timespec *);
+static int (*real_pthread_clockjoin_np)(pthread_t, void **, clockid_t, const struct timespec *);
+
+/* The condition variables of glibc 2.3.2 and later: dlsym would find the older ones, whose
+ * pthread_cond_t is another. */
+#if defined(__x86_64__)
+#define COND_VERSION "GLIBC_2.3.2"
+#elif defined(__aarch64__)
+#define COND_VERSION "GLIBC_2.17"
+#endif
+#ifdef COND_VERSION
+#define RESOLVE_COND(name)                                                                         \
+	do {                                                                                       \
+		if (!real_##name)                                                                  \
+			*(void **)&real_##name = dlvsym(RTLD_NEXT, #name, COND_VERSION);           \
+		INFLAME_RESOLVE(name);                                                             \
+	} while (0)
+#else
+#define RESOLVE_COND(name) INFLAME_RESOLVE(name)
+#endif
 
 void inflame__interpose_blocking_resolve(void)
 {
@@ -94,6 +130,12 @@ void inflame__interpose_blocking_resolve(void)
 	INFLAME_RESOLVE(sendmsg);
 	INFLAME_RESOLVE(accept);
 	INFLAME_RESOLVE(accept4);
+	RESOLVE_COND(pthread_cond_wait);
+	RESOLVE_COND(pthread_cond_timedwait);
+	INFLAME_RESOLVE(pthread_cond_clockwait);
+	INFLAME_RESOLVE(pthread_join);
+	INFLAME_RESOLVE(pthread_timedjoin_np);
+	INFLAME_RESOLVE(pthread_clockjoin_np);
 }
 
 /* A deadline timeout ms from now (0: none, a negative timeout waits forever). */
@@ -119,7 +161,7 @@ static int ms_left(uint64_t deadline)
 		struct inflame_shield s_;                                                          \
 		uint64_t deadline_ = ms_deadline(timeout);                                         \
 		int rc_, t = (timeout);                                                            \
-		inflame_shield_begin_marked(&s_);                                                  \
+		inflame_shield_begin_marked(&s_, INFLAME_SHIELD_SITE);                             \
 		while ((rc_ = (expr)) < 0 && errno == EINTR && inflame_shield_retry(&s_))          \
 			if ((timeout) > 0)                                                         \
 				t = ms_left(deadline_);                                            \
@@ -129,15 +171,18 @@ static int ms_left(uint64_t deadline)
 
 /* Sleeps. */
 
-/* nanosleep with the remainder always asked for: the restart sleeps what is left. */
-static int sleep_rel(const struct timespec *req, struct timespec *rem)
+/* nanosleep with the remainder always asked for: the restart sleeps what is left. ra and sp:
+ * the program's call (INFLAME_SHIELD_SITE in the exported function). Inlined, so that the
+ * exported functions that call it keep a frame of their own for the site. */
+static inline __attribute__((always_inline)) int
+sleep_rel(const struct timespec *req, struct timespec *rem, uintptr_t ra, uintptr_t sp)
 {
 	struct inflame_shield s;
 	struct timespec left, *out = rem ? rem : &left;
 	int rc;
 
 	INFLAME_RESOLVE(nanosleep);
-	inflame_shield_begin_marked(&s);
+	inflame_shield_begin_marked(&s, ra, sp);
 	rc = real_nanosleep(req, out);
 	while (rc < 0 && errno == EINTR && inflame_shield_retry(&s)) {
 		left = *out;
@@ -149,7 +194,7 @@ static int sleep_rel(const struct timespec *req, struct timespec *rem)
 
 INFLAME_EXPORT int nanosleep(const struct timespec *req, struct timespec *rem)
 {
-	return sleep_rel(req, rem);
+	return sleep_rel(req, rem, INFLAME_SHIELD_SITE);
 }
 
 INFLAME_EXPORT int clock_nanosleep(clockid_t clk, int flags, const struct timespec *req,
@@ -160,7 +205,7 @@ INFLAME_EXPORT int clock_nanosleep(clockid_t clk, int flags, const struct timesp
 	int rc;
 
 	INFLAME_RESOLVE(clock_nanosleep);
-	inflame_shield_begin_marked(&s);
+	inflame_shield_begin_marked(&s, INFLAME_SHIELD_SITE);
 	if (flags & TIMER_ABSTIME) {
 		do
 			rc = real_clock_nanosleep(clk, flags, req, rem);
@@ -186,7 +231,7 @@ INFLAME_EXPORT unsigned int sleep(unsigned int seconds)
 {
 	struct timespec ts = {(time_t)seconds, 0};
 
-	if (sleep_rel(&ts, &ts) < 0)
+	if (sleep_rel(&ts, &ts, INFLAME_SHIELD_SITE) < 0)
 		return (unsigned int)ts.tv_sec;
 	return 0;
 }
@@ -195,7 +240,7 @@ INFLAME_EXPORT int usleep(useconds_t us)
 {
 	struct timespec ts = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000};
 
-	return sleep_rel(&ts, NULL);
+	return sleep_rel(&ts, NULL, INFLAME_SHIELD_SITE);
 }
 
 INFLAME_EXPORT int thrd_sleep(const struct timespec *req, struct timespec *rem)
@@ -205,7 +250,7 @@ INFLAME_EXPORT int thrd_sleep(const struct timespec *req, struct timespec *rem)
 	int rc;
 
 	INFLAME_RESOLVE(thrd_sleep);
-	inflame_shield_begin_marked(&s);
+	inflame_shield_begin_marked(&s, INFLAME_SHIELD_SITE);
 	rc = real_thrd_sleep(req, &out);
 	while (rc == -1 && inflame_shield_retry(&s)) {
 		left = out;
@@ -440,4 +485,59 @@ INFLAME_EXPORT int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *alen, int fla
 {
 	INFLAME_RESOLVE(accept4);
 	SOCKET_SHIELDED(fd, SO_RCVTIMEO, POLLIN, real_accept4(fd, addr.__sockaddr__, alen, flags));
+}
+
+/* Futex waits: marked, not shielded. expr returns an error number and leaves errno alone. */
+#define MARKED(expr)                                                                               \
+	do {                                                                                       \
+		int rc_;                                                                           \
+		inflame_shield_enter(inflame_thread_self(), INFLAME_SHIELD_SITE);                  \
+		rc_ = (expr);                                                                      \
+		inflame_shield_end();                                                              \
+		return rc_;                                                                        \
+	} while (0)
+
+INFLAME_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+	RESOLVE_COND(pthread_cond_wait);
+	MARKED(real_pthread_cond_wait(c, m));
+}
+
+INFLAME_EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
+					  const struct timespec *abs)
+{
+	RESOLVE_COND(pthread_cond_timedwait);
+	MARKED(real_pthread_cond_timedwait(c, m, abs));
+}
+
+INFLAME_EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
+					  const struct timespec *abs)
+{
+	INFLAME_RESOLVE(pthread_cond_clockwait);
+	if (!real_pthread_cond_clockwait)
+		return ENOSYS;
+	MARKED(real_pthread_cond_clockwait(c, m, clk, abs));
+}
+
+INFLAME_EXPORT int pthread_join(pthread_t t, void **ret)
+{
+	INFLAME_RESOLVE(pthread_join);
+	MARKED(real_pthread_join(t, ret));
+}
+
+INFLAME_EXPORT int pthread_timedjoin_np(pthread_t t, void **ret, const struct timespec *abs)
+{
+	INFLAME_RESOLVE(pthread_timedjoin_np);
+	if (!real_pthread_timedjoin_np)
+		return ENOSYS;
+	MARKED(real_pthread_timedjoin_np(t, ret, abs));
+}
+
+INFLAME_EXPORT int pthread_clockjoin_np(pthread_t t, void **ret, clockid_t clk,
+					const struct timespec *abs)
+{
+	INFLAME_RESOLVE(pthread_clockjoin_np);
+	if (!real_pthread_clockjoin_np)
+		return ENOSYS;
+	MARKED(real_pthread_clockjoin_np(t, ret, clk, abs));
 }

@@ -7,7 +7,9 @@
  * reads back what it installed. For the dump signal the program wins. Every other handler the
  * program installs runs behind a trampoline that counts its runs on the thread, so the EINTR
  * shield (shield.h) knows a program handler ran; sigaction() reports the program's own handler,
- * flags and mask, never the trampoline.
+ * flags and mask, never the trampoline. A handler installed with SA_ONSTACK runs with the
+ * sampling signal blocked while it runs on the alternate signal stack, where two signal frames
+ * may not fit (see trampoline).
  *
  * Masks. The sampling signal is never blocked for real by the program: it is removed from every
  * set the program passes to sigprocmask, pthread_sigmask, sigsuspend and the handlers' sa_mask,
@@ -31,11 +33,13 @@
 #include "log.h"
 #include "profiler.h"
 #include "shield.h"
+#include "sigstack.h"
 #include "thread.h"
 
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -136,6 +140,8 @@ void inflame_sig_adopt_mask(void)
 static _Atomic(void *) app_handler[_NSIG];
 static _Atomic int app_siginfo[_NSIG];
 static _Atomic int app_mask_sample[_NSIG];
+/* Whether the program's handler was installed with SA_ONSTACK (see trampoline). */
+static _Atomic int app_onstack[_NSIG];
 
 /* Changes of one signal's action by two threads at once must not interleave their table and
  * kernel updates. A handler that interrupts its own thread's change goes ahead without the
@@ -161,11 +167,25 @@ static void action_unlock(int locked)
 		atomic_store(&action_owner, 0);
 }
 
+/* A program's handler installed with SA_ONSTACK runs with inflame's sampling signal blocked
+ * (program_action): on a small alternate signal stack, a sampling signal's frame below the
+ * program's handler's would not fit. When it does not run on the alternate stack after all (the
+ * thread has none), the signal is unblocked for it, so that its time is sampled where it is
+ * spent. The kernel restores the mask as it returns. */
 static void trampoline(int sig, siginfo_t *si, void *uc)
 {
 	void *h = atomic_load_explicit(&app_handler[sig], memory_order_acquire);
+	int s = inflame__prof.sample_sig;
 
 	__atomic_add_fetch(&inflame__sig_tls.app_runs, 1, __ATOMIC_RELAXED);
+	if (atomic_load_explicit(&app_onstack[sig], memory_order_relaxed) && s > 0 &&
+	    inflame_sigstack_room(inflame_thread_self(), uc, (uintptr_t)&s) == SIZE_MAX) {
+		sigset_t one;
+
+		sigemptyset(&one);
+		sigaddset(&one, s);
+		inflame__real_pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+	}
 	if (h) /* called with all three arguments: a one-argument handler ignores the others */
 		((sigaction_fn)h)(sig, si, uc);
 }
@@ -195,8 +215,11 @@ static int program_action(int sig, const struct sigaction *act, struct sigaction
 		if (is_function(act)) {
 			atomic_store_explicit(&app_handler[sig], (void *)act->sa_sigaction,
 					      memory_order_release);
+			atomic_store(&app_onstack[sig], (act->sa_flags & SA_ONSTACK) != 0);
 			k.sa_sigaction = trampoline;
 			k.sa_flags |= SA_SIGINFO;
+			if (act->sa_flags & SA_ONSTACK)
+				sigaddset(&k.sa_mask, inflame__prof.sample_sig);
 		}
 	}
 	rc = real_sigaction(sig, act ? &k : NULL, &kold);
@@ -217,6 +240,7 @@ static int program_action(int sig, const struct sigaction *act, struct sigaction
 		old->sa_sigaction = (sigaction_fn)prev;
 		if (!prev_info)
 			old->sa_flags &= ~SA_SIGINFO;
+		sigdelset(&old->sa_mask, inflame__prof.sample_sig); /* ours (SA_ONSTACK) */
 	}
 	if (prev_mask)
 		sigaddset(&old->sa_mask, inflame__prof.sample_sig);

@@ -12,6 +12,7 @@
 #include "dump_format.h"
 #include "interpose.h"
 #include "profiler.h"
+#include "shield.h"
 #include "sigstack.h"
 #include "unwind.h"
 #include "writer.h"
@@ -249,6 +250,7 @@ static void wall_signal(struct inflame_thread *t, void *uc, int nested)
 			t->wall_run_n = t->wall_n;
 			t->wall_run_flags = t->wall_flags;
 		}
+		inflame_shield_keep(t); /* blocked in a marked call: its site (shield.h) */
 	}
 out:
 	/* The signal's delivery, this handler and the return into the call cost the thread CPU
@@ -271,11 +273,21 @@ static void chain(int sig, siginfo_t *si, void *uc)
 	atomic_fetch_add_explicit(&inflame__prof.foreign, 1, memory_order_relaxed);
 	__atomic_add_fetch(&inflame__sig_tls.app_runs, 1, __ATOMIC_RELAXED);
 	block = *inflame_sig_filter(&a->sa_mask, &filtered);
-	/* What the kernel would have blocked for the program's handler: ours is installed with
-	 * SA_NODEFER, the program's may not be. */
-	if (!(a->sa_flags & SA_NODEFER))
-		sigaddset(&block, sig);
-	inflame__real_pthread_sigmask(SIG_BLOCK, &block, &old);
+	/* What the kernel would have blocked for the program's handler: the mask the signal
+	 * interrupted, the handler's sa_mask and the signal (ours blocks every signal while it
+	 * runs, init.c; the signal stays blocked even for an SA_NODEFER handler, which could
+	 * otherwise nest ours below it on a small alternate stack). */
+	sigaddset(&block, sig);
+	if (uc) {
+		const sigset_t *m = &((const ucontext_t *)uc)->uc_sigmask;
+
+		for (int s = 1; s < 65 && s < _NSIG; s++)
+			if (sigismember(m, s) == 1)
+				sigaddset(&block, s);
+		inflame__real_pthread_sigmask(SIG_SETMASK, &block, &old);
+	} else {
+		inflame__real_pthread_sigmask(SIG_BLOCK, &block, &old);
+	}
 	if (a->sa_flags & SA_SIGINFO)
 		a->sa_sigaction(sig, si, uc);
 	else
@@ -287,11 +299,10 @@ static void chain(int sig, siginfo_t *si, void *uc)
 
 /*
  * Whether a sample interrupted inflame rather than the program: this handler itself (nested is
- * 1: the handler is installed with SA_NODEFER, so a CPU clock overflow or a wall signal that
- * comes while it runs interrupts it right there, instead of waiting until it returns and
- * landing on the program's blocked system call), a producer (an allocation hook recording, the
- * unwinder), or any other code of inflame's. Such a sample's weight is the profiler's own
- * (self_cpu, self_wall): its stack would have no frame of the program's.
+ * 1: the program's own handler of the sampling signal, which chain() calls, was interrupted),
+ * a producer (an allocation hook recording, the unwinder), or any other code of inflame's. Such a
+ * sample's weight is the profiler's own (self_cpu, self_wall): its stack would have no frame of the
+ * program's.
  */
 static int in_profiler(const struct inflame_thread *t, int nested, const void *uc)
 {
@@ -318,13 +329,12 @@ static int cpu_cost(struct inflame_thread *t, const void *uc)
 /*
  * On an alternate signal stack (sigstack.h), which may be as small as 8 KiB with a guard page
  * below, a second signal frame below ours would leave too little for the walk, or none at all:
- * the handler of one of our own signals blocks every signal while it runs there. It does not
- * unblock them itself, which would deliver a signal that came meanwhile right there, nested
- * below its frames: the return from the handler restores the mask the kernel saved in the
- * signal context, the program's, and the signal comes after it, at the top of the stack. The
- * program never runs with our mask. Returns 1 when it blocked them (*old receives the mask to
- * restore when there is no signal context), with the thread's sigstack_lo set, whose previous
- * value *lo receives.
+ * every signal is blocked while the handler runs there. The kernel blocked them as it entered
+ * the handler (its sa_mask is full, init.c), and the return from the handler restores the mask
+ * it saved in the signal context, the program's: a signal that came meanwhile comes after it, at
+ * the top of the stack. Without a signal context (uc NULL) the handler blocks them itself (*old
+ * receives the mask to restore). Returns 1 on the alternate stack, with the thread's
+ * sigstack_lo set, whose previous value *lo receives.
  */
 static int sigstack_enter(struct inflame_thread *t, const void *uc, sigset_t *old, uintptr_t *lo)
 {
@@ -334,9 +344,11 @@ static int sigstack_enter(struct inflame_thread *t, const void *uc, sigset_t *ol
 	*lo = t->sigstack_lo;
 	if (room == SIZE_MAX)
 		return 0;
-	sigfillset(&all);
-	if (inflame__real_pthread_sigmask(SIG_BLOCK, &all, old) != 0)
-		return 0;
+	if (!uc) {
+		sigfillset(&all);
+		if (inflame__real_pthread_sigmask(SIG_BLOCK, &all, old) != 0)
+			return 0;
+	}
 	t->sigstack_lo = (uintptr_t)&all - room;
 	return 1;
 }

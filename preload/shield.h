@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 struct inflame_shield {
@@ -38,21 +39,110 @@ static inline void inflame_shield_begin(struct inflame_shield *s)
 	atomic_signal_fence(memory_order_seq_cst);
 }
 
-/* The wall ticker's marks (thread.h, wall.c): when the calling thread enters a blocking call
- * and when it comes back from it to the program (not at a restart). Only with wall sampling on:
- * a clock read each. */
-static inline void inflame_shield_mark(struct inflame_thread *t, int out)
+/* Whether a marked call from (ra, sp) is at t's kept call site (thread.h): the same caller
+ * at the same depth, the same return addresses in the slots above it. */
+static inline int inflame_shield_at_site(const struct inflame_thread *t, uintptr_t ra, uintptr_t sp)
 {
-	if (t && (inflame__prof.cfg.events & INFLAME_EVMASK_WALL))
-		atomic_store_explicit(out ? &t->wall_block_out : &t->wall_block_in,
-				      inflame__now_monotonic(), memory_order_release);
+	const struct inflame_wall_site *w = &t->site;
+
+	if (!ra || w->kept_ra != ra || w->kept_sp != sp)
+		return 0;
+	for (uint32_t i = 0; i < w->n; i++)
+		if (*(const uint64_t *)w->slot[i] != w->val[i])
+			return 0;
+	return 1;
 }
 
-/* inflame_shield_begin for a call the wall ticker's marks cover; inflame_shield_end after it. */
-static inline void inflame_shield_begin_marked(struct inflame_shield *s)
+/* The wall ticker's marks (thread.h, wall.c): when the calling thread enters a blocking call,
+ * called from ra with stack pointer sp, and when it comes back from it to the program (not at
+ * a restart). Only with wall sampling on: a clock read each. */
+static inline void inflame_shield_enter(struct inflame_thread *t, uintptr_t ra, uintptr_t sp)
+{
+	uint64_t now, out;
+	int same;
+
+	if (!t || !(inflame__prof.cfg.events & INFLAME_EVMASK_WALL))
+		return;
+	now = inflame__now_monotonic();
+	same = inflame_shield_at_site(t, ra, sp);
+	t->site.ra = ra;
+	t->site.sp = sp;
+	if (same) {
+		out = atomic_load_explicit(&t->wall_block_out, memory_order_relaxed);
+		if (out && now > out)
+			atomic_fetch_add_explicit(&t->site.gap, now - out, memory_order_relaxed);
+	} else {
+		atomic_fetch_add_explicit(&t->site.other, 1, memory_order_relaxed);
+	}
+	atomic_store_explicit(&t->site.same, same, memory_order_relaxed);
+	/* Release: a ticker that sees this mark sees the site's fields of this call. */
+	atomic_store_explicit(&t->wall_block_in, now, memory_order_release);
+}
+
+static inline void inflame_shield_leave(struct inflame_thread *t)
+{
+	if (t && (inflame__prof.cfg.events & INFLAME_EVMASK_WALL))
+		atomic_store_explicit(&t->wall_block_out, inflame__now_monotonic(),
+				      memory_order_release);
+}
+
+/* The bytes above a marked call's stack pointer the handler searches for the return addresses
+ * of the frames above it (inflame_shield_keep). */
+#define INFLAME_SHIELD_SCAN 16384
+
+/* In the wall handler, after a sample that found the thread blocked in a system call with its
+ * stack in wall_frames: when that is a marked call whose caller the walk went through, makes it
+ * the kept site (thread.h), with a copy of the stack and the stack slots that hold the return
+ * addresses of the next frames (the first word above the last one found that holds each).
+ * Otherwise the kept site stays as it was: the thread's check at each call still tells whether
+ * a call is at it. Async-signal-safe: reads only the thread's own stack, within its known
+ * bounds. */
+static inline void inflame_shield_keep(struct inflame_thread *t)
+{
+	struct inflame_wall_site *w = &t->site;
+	uint64_t in = atomic_load_explicit(&t->wall_block_in, memory_order_relaxed);
+	uint64_t out = atomic_load_explicit(&t->wall_block_out, memory_order_relaxed);
+	uintptr_t p = w->sp, end, slot[INFLAME_WALL_SITE_SLOTS];
+	uint32_t k = 0, n = 0;
+
+	if ((t->wall_flags & (INFLAME_WALL_HAVE | INFLAME_WALL_SYSCALL)) !=
+		(INFLAME_WALL_HAVE | INFLAME_WALL_SYSCALL) ||
+	    in <= out || !w->ra || !w->frames || !t->stack_hi || p < t->stack_lo ||
+	    p >= t->stack_hi || (p & 7))
+		return;
+	while (k < t->wall_n && t->wall_frames[k] != w->ra)
+		k++;
+	if (k == t->wall_n)
+		return;
+	end = t->stack_hi - p > INFLAME_SHIELD_SCAN ? p + INFLAME_SHIELD_SCAN : t->stack_hi;
+	for (uint32_t j = k + 1; j < t->wall_n && n < INFLAME_WALL_SITE_SLOTS; j++) {
+		while (p + 8 <= end && *(const uint64_t *)p != t->wall_frames[j])
+			p += 8;
+		if (p + 8 > end)
+			return; /* not found: its stack cannot be checked */
+		slot[n++] = p;
+		p += 8;
+	}
+	w->kept_ra = 0; /* the thread checks nothing half written (a nested signal) */
+	for (uint32_t i = 0; i < n; i++) {
+		w->slot[i] = slot[i];
+		w->val[i] = *(const uint64_t *)slot[i];
+	}
+	w->n = n;
+	memcpy(w->frames, t->wall_frames, t->wall_n * sizeof(uint64_t));
+	w->nframes = t->wall_n;
+	w->flags = t->wall_flags & INFLAME_WALL_TRUNCATED;
+	w->kept_sp = w->sp;
+	w->kept_ra = w->ra;
+	atomic_store_explicit(&w->same, 1, memory_order_relaxed);
+}
+
+/* inflame_shield_begin for a call the wall ticker's marks cover, made by the program from ra
+ * with stack pointer sp; inflame_shield_end after it. */
+static inline void inflame_shield_begin_marked(struct inflame_shield *s, uintptr_t ra, uintptr_t sp)
 {
 	inflame_shield_begin(s);
-	inflame_shield_mark(inflame_thread_self(), 0);
+	inflame_shield_enter(inflame_thread_self(), ra, sp);
 	s->saved_errno = errno;
 }
 
@@ -61,11 +151,15 @@ static inline void inflame_shield_end(void)
 	struct inflame_thread *t = inflame_thread_self();
 	int e = errno;
 
-	inflame_shield_mark(t, 1);
+	inflame_shield_leave(t);
 	if (t)
 		atomic_store_explicit(&t->wall_cost, 0, memory_order_relaxed);
 	errno = e;
 }
+
+/* The caller of the exported function this expands in, and its stack pointer there. */
+#define INFLAME_SHIELD_SITE                                                                        \
+	(uintptr_t) __builtin_return_address(0), (uintptr_t)__builtin_frame_address(0)
 
 /* After a call failed with EINTR (as errno or as its result): whether only inflame's handlers
  * ran since the last check, so the call must be restarted. The errno the program had before
@@ -115,7 +209,7 @@ static inline uint64_t inflame_shield_deadline(const struct timespec *t)
 	do {                                                                                       \
 		struct inflame_shield s_;                                                          \
 		type rc_;                                                                          \
-		inflame_shield_begin_marked(&s_);                                                  \
+		inflame_shield_begin_marked(&s_, INFLAME_SHIELD_SITE);                             \
 		do                                                                                 \
 			rc_ = (expr);                                                              \
 		while (rc_ < 0 && errno == EINTR && inflame_shield_retry(&s_));                    \
@@ -132,7 +226,7 @@ static inline uint64_t inflame_shield_deadline(const struct timespec *t)
 		struct timespec left_;                                                             \
 		const struct timespec *tp = (t);                                                   \
 		int rc_;                                                                           \
-		inflame_shield_begin_marked(&s_);                                                  \
+		inflame_shield_begin_marked(&s_, INFLAME_SHIELD_SITE);                             \
 		while ((rc_ = (expr)) < 0 && errno == EINTR && inflame_shield_retry(&s_))          \
 			if (t) {                                                                   \
 				left_ = inflame_shield_left(deadline_);                            \

@@ -32,6 +32,35 @@
 #define INFLAME_WALL_HAVE      1u
 #define INFLAME_WALL_TRUNCATED 2u
 #define INFLAME_WALL_SYSCALL   4u
+/* The return addresses above a kept call site that the thread checks at each marked call. */
+#define INFLAME_WALL_SITE_SLOTS 8
+
+/*
+ * The call sites of the EINTR shield's marked calls (shield.h), for the wall ticker (wall.c).
+ * At each marked call the thread notes where it was called from (ra, sp: its caller's return
+ * address and stack pointer) and whether that is the kept site, the one its last wall sample
+ * found it blocked at: the same return address and stack pointer, and the same return
+ * addresses in the stack slots above them (slot, val) as then. A thread that goes back to the
+ * kept site again and again (a loop of naps, an idle worker's timed wait) is at the same stack
+ * each time, so the ticker repeats that stack without signalling it. gap adds up the wall time
+ * between the thread's calls at the kept site (the time it ran between them); other counts the
+ * marked calls elsewhere and the program's handlers that ran.
+ */
+struct inflame_wall_site {
+	uintptr_t ra, sp; /* the current (or last) marked call's (written by the thread) */
+	_Atomic int same; /* that call is at the kept site */
+	_Atomic uint64_t gap, other;
+	/* The kept site (the thread's wall handler writes it, the thread reads it at each marked
+	 * call, the ticker reads it while wall_pending is 0): kept_ra 0 = none. Its stack (as the
+	 * handler walked it) is frames[0..nframes), INFLAME_WALL_TRUNCATED in flags when cut; in
+	 * the scratch mapping. */
+	uintptr_t kept_ra, kept_sp;
+	uint32_t n;
+	uintptr_t slot[INFLAME_WALL_SITE_SLOTS];
+	uint64_t val[INFLAME_WALL_SITE_SLOTS];
+	uint32_t nframes, flags;
+	uint64_t *frames;
+};
 
 enum inflame_slot_state {
 	INFLAME_SLOT_FREE = 0,
@@ -108,6 +137,7 @@ struct inflame_thread {
 	 * last came back from one to the program (monotonic ns, 0: never; written by the thread,
 	 * only with wall sampling on): the wall ticker splits the periods of a look at them. */
 	_Atomic uint64_t wall_block_in, wall_block_out;
+	struct inflame_wall_site site;
 	uint32_t wall_n;
 	uint32_t wall_flags;   /* INFLAME_WALL_* */
 	uint64_t *wall_frames; /* max_depth frames, in the scratch mapping */
@@ -140,7 +170,15 @@ struct inflame_thread {
 		uint64_t held;	     /* the stretch before the thread last ran */
 		uint64_t stack_sum;  /* a hash of the stack it was last found blocked at */
 		int sent;	     /* a signal was sent since the last check */
-		int gone;	     /* EXITED and dealt with */
+		/* The last look found the thread blocked at its kept call site (site.same):
+		 * with site's other and gap as they were then. */
+		int kept;
+		uint64_t other, gap;
+		/* Looks at the kept site read no clock: base is older than the last run. */
+		int stale;
+		uint64_t site_idle;	 /* periods at the kept site's stack, not yet written */
+		uint64_t site_idle_time; /* the end of those periods (ns) */
+		int gone;		 /* EXITED and dealt with */
 	} tk;
 	/* Ranges of code the outermost producer looked up last (unwind auto). */
 	struct inflame_code_cache code_cache;

@@ -43,6 +43,19 @@
  * of the marks charged the program's waits for a CPU to its sleeps, 6 to 20 points too many on
  * a loaded machine.
  *
+ * A thread that goes back to the same blocking call again and again (a loop of short naps, an
+ * idle worker's timed wait, a condition wait) ran since its last look, so the CPU clock alone
+ * would have it signalled at each look after each wake: the signal's delivery and the restart
+ * cost it more CPU in the kernel than its naps (a program napping 1 ms at a time got 1400
+ * signals a second and twice its own system time). The marked calls (shield.h) note their call
+ * site, and the handler keeps the site of the marked call a sample found the thread blocked in,
+ * with its stack (struct inflame_wall_site): a thread in a call at that site, which it checks at
+ * entry by its caller's return address, stack pointer and the return addresses above, is at
+ * that stack. Such a look reads no clock and sends no signal (look_at_site): the periods since
+ * it entered the call are the site's, and of those before, the wall time between its calls at
+ * the site (it ran then) goes to where it last ran. A look that finds it elsewhere gives the
+ * periods until it came back from the site's call to the site, and goes on as before.
+ *
  * Only a sample whose signal interrupted a system call is repeated: a thread the handler found
  * running may have been about to block elsewhere (a pending signal is handled when a thread
  * that waited for a CPU runs again, often just before it blocks), so it is signalled again at
@@ -194,32 +207,49 @@ static uint64_t stack_sum(const struct inflame_thread *t)
 	return h;
 }
 
+/* A record of t's in the ticker's ring: weight periods ending at time, at frames[0..n). */
+static void put(const struct inflame_thread *t, const uint64_t *frames, uint32_t n, uint32_t flags,
+		uint64_t weight, uint64_t time)
+{
+	uint64_t before = inflame_ring_used(&k.ring, 0);
+	struct inflame_rec *rec;
+
+	rec = inflame_ring_reserve(&k.ring, sizeof(*rec) + n * sizeof(uint64_t), INFLAME_EV_WALL);
+	if (!rec)
+		return;
+	rec->time = time;
+	rec->weight = weight;
+	rec->size = 0;
+	rec->addr = (uint64_t)t->tid;
+	rec->seq = 0;
+	rec->nframes = n;
+	rec->flags =
+	    INFLAME_REC_TID | ((flags & INFLAME_WALL_TRUNCATED) ? INFLAME_REC_TRUNCATED : 0);
+	memcpy(rec->frames, frames, n * sizeof(uint64_t));
+	inflame_ring_commit(rec);
+	inflame_sample_maybe_wake(&k.ring, before);
+}
+
+/* Writes the periods t spent blocked at its kept call site's stack (thread.h), if any. Only
+ * while wall_pending is 0 (its handler does not write the site then). */
+static void write_site_idle(struct inflame_thread *t)
+{
+	if (t->tk.site_idle)
+		put(t, t->site.frames, t->site.nframes, t->site.flags, t->tk.site_idle,
+		    t->tk.site_idle_time);
+	t->tk.site_idle = 0;
+}
+
 /* Writes the periods t spent blocked at its last wall stack, if any. Only while wall_pending
  * is 0 (its handler does not write the stack then). */
 static void write_idle(struct inflame_thread *t, uint64_t now)
 {
 	uint32_t n = (t->wall_flags & INFLAME_WALL_HAVE) ? t->wall_n : 0;
-	struct inflame_rec *rec;
-	uint64_t before;
 
+	write_site_idle(t);
 	t->tk.written = now;
-	if (!t->tk.idle)
-		return;
-	before = inflame_ring_used(&k.ring, 0);
-	rec = inflame_ring_reserve(&k.ring, sizeof(*rec) + n * sizeof(uint64_t), INFLAME_EV_WALL);
-	if (rec) {
-		rec->time = t->tk.idle_time;
-		rec->weight = t->tk.idle;
-		rec->size = 0;
-		rec->addr = (uint64_t)t->tid;
-		rec->seq = 0;
-		rec->nframes = n;
-		rec->flags = INFLAME_REC_TID |
-			     ((t->wall_flags & INFLAME_WALL_TRUNCATED) ? INFLAME_REC_TRUNCATED : 0);
-		memcpy(rec->frames, t->wall_frames, n * sizeof(uint64_t));
-		inflame_ring_commit(rec);
-		inflame_sample_maybe_wake(&k.ring, before);
-	}
+	if (t->tk.idle)
+		put(t, t->wall_frames, n, t->wall_flags, t->tk.idle, t->tk.idle_time);
 	t->tk.idle = 0;
 }
 
@@ -235,6 +265,7 @@ static void add_idle(struct inflame_thread *t, uint64_t periods, uint64_t now)
  * last sample (thread.h has the order). */
 static void send_sample(struct inflame_thread *t, uint64_t periods, uint64_t run, uint64_t now)
 {
+	write_site_idle(t); /* the handler may keep another site */
 	atomic_store(&t->wall_pending, 1);
 	atomic_fetch_add(&t->wall_due_run, run);
 	atomic_fetch_add(&t->wall_due, periods);
@@ -294,11 +325,73 @@ static int still_in_call(const struct inflame_thread *t, uint64_t start, uint64_
 	       ran * 2 < periods * k.period;
 }
 
+/* Whether t is in a marked call at its kept call site now (thread.h): 1 with the site's
+ * counts in *other and *gap, and when it entered the call in *in. Only while wall_pending is 0. */
+static int at_site(struct inflame_thread *t, uint64_t *other, uint64_t *gap, uint64_t *in)
+{
+	uint64_t out;
+
+	*in = atomic_load_explicit(&t->wall_block_in, memory_order_acquire);
+	out = atomic_load_explicit(&t->wall_block_out, memory_order_acquire);
+	if (!t->site.kept_ra || *in <= out ||
+	    !atomic_load_explicit(&t->site.same, memory_order_relaxed))
+		return 0;
+	*other = atomic_load_explicit(&t->site.other, memory_order_relaxed);
+	*gap = atomic_load_explicit(&t->site.gap, memory_order_relaxed);
+	return 1;
+}
+
+/* A look at t, which is in a marked call at its kept site (at_site): no clock read, no signal.
+ * The periods since it entered the call are the site's. Of those before, when the last look
+ * found it at the site too and it made no marked call elsewhere since, it ran for the time
+ * between its calls there (gap, the rest it spent at the site); otherwise it ran until it
+ * entered the call. The periods it ran go to the last stack a sample found it running at. */
+static void look_at_site(struct inflame_thread *t, uint64_t start, uint64_t periods, uint64_t left,
+			 uint64_t now, uint64_t other, uint64_t gap, uint64_t in)
+{
+	uint64_t run;
+
+	if (t->tk.kept && other == t->tk.other)
+		run = (gap - t->tk.gap + k.period / 2) / k.period;
+	else
+		run = in > start ? (in - start + k.period / 2) / k.period : 0;
+	if (run > periods)
+		run = periods;
+	if (left) {
+		if (t->wall_flags & INFLAME_WALL_HAVE)
+			add_idle(t, left, now);
+		else
+			run += left;
+	}
+	if (run) {
+		write_idle(t, now);
+		if (t->wall_run_flags & INFLAME_WALL_HAVE)
+			put(t, t->wall_run_frames, t->wall_run_n, t->wall_run_flags, run,
+			    start + run * k.period);
+		else
+			periods += run; /* no stack where it ran: the site's */
+		periods -= run;
+	}
+	if (periods) {
+		t->tk.site_idle += periods;
+		t->tk.site_idle_time = now;
+	}
+	t->tk.kept = 1;
+	t->tk.other = other;
+	t->tk.gap = gap;
+	t->tk.stale = 1;
+	t->tk.sent = 0;
+	t->tk.next_tick = k.tick + 1;
+	if (now - t->tk.written >= IDLE_FLUSH_NS)
+		write_idle(t, now);
+}
+
 /* One look at thread t at time now. Returns 1 when it made a system call (read t's CPU clock
  * or signalled it), 0 when it was not due or its page said enough. */
 static int look(struct inflame_thread *t, uint64_t now, int sampling)
 {
 	uint64_t periods, left, cpu = 0, since, ran = 0, start = t->tk.acct, asleep, run;
+	uint64_t other, gap, in;
 	int moved, cheap = 0, was_sent = t->tk.sent;
 	uint32_t seq = 0;
 
@@ -324,6 +417,31 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 	/* Periods counted while the last handler was ending, after it took what was due. */
 	left = atomic_exchange(&t->wall_due, 0);
 	atomic_store(&t->wall_due_run, 0);
+	if (at_site(t, &other, &gap, &in)) {
+		look_at_site(t, start, periods, left, now, other, gap, in);
+		return 0;
+	}
+	if (t->tk.kept) {
+		/* It came back from its call at the kept site since the last look: the periods
+		 * until then are the site's (when it made no marked call elsewhere since). */
+		uint64_t out = atomic_load_explicit(&t->wall_block_out, memory_order_acquire);
+
+		if (out > start && atomic_load(&t->site.other) == t->tk.other) {
+			asleep = out >= start + periods * k.period
+				     ? periods
+				     : (out - start + k.period / 2) / k.period;
+			t->tk.site_idle += asleep;
+			t->tk.site_idle_time = start + asleep * k.period;
+			start += asleep * k.period;
+			periods -= asleep;
+		}
+		t->tk.kept = 0;
+	}
+	write_site_idle(t);
+	if (!periods) {
+		t->tk.next_tick = t->tk.check_tick = k.tick + 1;
+		return 0;
+	}
 	if (t->tk.sent && !(t->wall_flags & INFLAME_WALL_SYSCALL) && periods == 1) {
 		/* The last sample found the thread running (or about to block, or waiting for a
 		 * CPU): it is not known to be blocked anywhere, look again. */
@@ -346,6 +464,16 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 		 * into the call since. */
 		since = t->tk.sent ? t->wall_cpu : t->tk.base;
 		ran = cpu > since ? cpu - since : 0;
+		if (t->tk.stale) {
+			/* Its clock was last read before it went back to its kept site: it ran
+			 * since it came back from its last call, at most. */
+			uint64_t out =
+			    atomic_load_explicit(&t->wall_block_out, memory_order_acquire);
+
+			if (out && now > out && ran > now - out)
+				ran = now - out;
+			t->tk.stale = 0;
+		}
 		moved = t->tk.sent ? !(t->wall_flags & INFLAME_WALL_SYSCALL) || ran > MOVE_SLACK_NS
 				   : cpu != t->tk.base;
 		t->tk.base = cpu;
@@ -476,6 +604,8 @@ static void start_accounts(uint64_t now)
 		if (t->tk.acct < now)
 			t->tk.acct = now;
 		t->tk.idle = 0;
+		t->tk.site_idle = 0;
+		t->tk.kept = 0;
 		t->tk.next_tick = 0;
 		t->tk.stretch = 0;
 	}

@@ -15,8 +15,12 @@ fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 ok() { echo "ok: $*"; }
 
-"$P" >"$T/want" 2>&1
-echo "status $?" >>"$T/want"
+# want: the unprofiled run's output and status (with the environment of the runs to come)
+want() {
+	"$P" >"$T/want" 2>&1
+	echo "status $?" >>"$T/want"
+}
+want
 
 # run SIZE EVENTS UNWIND N: N profiled runs with an alternate stack of SIZE bytes, each
 # exiting as unprofiled with the same output; the last one's dump is $T/last.ifl
@@ -60,12 +64,21 @@ for ev in wall cpu cpu,wall; do
 		esac
 	done
 done
-# (cpu,wall nests one signal frame in another at the handler's entry: a stack must hold two.)
 for ev in wall cpu; do
 	for uw in dwarf auto; do
 		run 6144 "$ev" "$uw" 2
 	done
 done
+run 6144 cpu,wall auto 9
+ALTSTACK_HANDLER=1 ALTSTACK_SIZE=6144 want
+grep -q "read back as set" "$T/want" && grep -q "saw its own masks" "$T/want" ||
+	fail "the program's handler unprofiled: $(cat "$T/want")"
+export ALTSTACK_HANDLER=1
+for ev in cpu,wall cpu; do
+	run 6144 "$ev" auto 4
+done
+unset ALTSTACK_HANDLER
+want
 run 4608 wall fp 2 && {
 	n=$(counted 2)
 	[ "$n" -gt 0 ] 2>/dev/null && ok "4608 bytes: $n samples kept without a stack, counted" ||

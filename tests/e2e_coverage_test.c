@@ -211,10 +211,14 @@ static void test_weights_match_cpu(void **state)
  * (it was 3% of the wall samples, all in clock_nanosleep); --show-profiler shows it as
  * [inflame]. The naps cost the program CPU of their own, in the kernel mostly, which the CPU
  * clock charges to clock_nanosleep: on a loaded machine up to 30 samples in 2 s of naps. So the
- * same program is profiled for its CPU alone first, and the wall signals may not add more than half
- * of that, and 10 samples, to its clock_nanosleep. With the handler's cheaper samples inflame's
- * own CPU is 0 to 20 samples in 2 s: the test checks that every one of them is shown apart, not
- * that there are some. */
+ * same program is profiled for its CPU alone first, and the wall signals may not add more than a
+ * quarter of that, and 8 samples, to its clock_nanosleep. The thread goes back to the same call
+ * at each nap, so the wall ticker repeats the stack its first signal found there rather than
+ * signalling it again (wall.c, kept call sites): the profile's wall records (the handler's
+ * samples and the ticker's records, one per thread every 0.1 s at most) are a few dozen, where
+ * a signal at each wake made about 1250. With the handler's cheaper samples inflame's own CPU
+ * is 0 to 20 samples in 2 s: the test checks that every one of them is shown apart, not that
+ * there are some. */
 static void test_sleep_cpu_is_profiler(void **state)
 {
 	char *dir = e2e_tmpdir();
@@ -252,7 +256,7 @@ static void test_sleep_cpu_is_profiler(void **state)
 	    "%llu\n",
 	    (unsigned long long)own_sleep, (unsigned long long)f.total,
 	    (unsigned long long)in_sleep);
-	assert_true(in_sleep <= own_sleep + own_sleep / 2 + 10);
+	assert_true(in_sleep <= own_sleep + own_sleep / 4 + 8);
 	assert_int_equal(e2e_leaf_sum(&f, "[inflame]"), 0);
 	assert_int_equal(e2e_collapse(shown, files, n, &g), 0);
 	fprintf(stderr, "with --show-profiler: [inflame] %llu\n",
@@ -262,6 +266,8 @@ static void test_sleep_cpu_is_profiler(void **state)
 	assert_non_null(info);
 	fprintf(stderr, "%s", from(info, "profiler:"));
 	assert_true(number_after(info, "profiler's own CPU: ") > 0.0);
+	fprintf(stderr, "wall records: %.0f\n", number_after(line_of(info, "samples:"), ", wall "));
+	assert_true(number_after(line_of(info, "samples:"), ", wall ") <= 100);
 	free(info);
 	e2e_folded_free(&f);
 	e2e_folded_free(&g);

@@ -1,9 +1,16 @@
 /* e2e workload for wall-clock sampling: one thread alternates 5 ms of spinning and 5 ms of
  * sleeping; it reports the wall time it spent in each as "truth spin NS" / "truth sleep NS".
- * Sleeps restart after EINTR so wall sampling cannot shorten them. Usage: wallhalf [seconds] */
+ * Sleeps restart after EINTR so wall sampling cannot shorten them. With "cond" the thread
+ * sleeps in a timed wait on a condition variable nobody signals (a futex wait) instead of
+ * clock_nanosleep. With "sites" it only sleeps, 5 ms at a time, through two callers in turn
+ * (via_a, via_b) that reach the same sleep at the same depth: the same call site with the same
+ * stack pointer, another stack above it ("truth a NS" / "truth b NS"). Usage: wallhalf
+ * [seconds] [cond|sites] */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 volatile unsigned long sink;
@@ -27,6 +34,10 @@ __attribute__((noinline)) void spin_for(unsigned long long ns)
 	sink = s;
 }
 
+static int use_cond;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond;
+
 __attribute__((noinline)) void sleep_for(unsigned long long ns)
 {
 	struct timespec ts;
@@ -34,8 +45,44 @@ __attribute__((noinline)) void sleep_for(unsigned long long ns)
 
 	ts.tv_sec = (time_t)(end / 1000000000ull);
 	ts.tv_nsec = (long)(end % 1000000000ull);
+	if (use_cond) {
+		pthread_mutex_lock(&lock);
+		while (pthread_cond_timedwait(&cond, &lock, &ts) != ETIMEDOUT)
+			;
+		pthread_mutex_unlock(&lock);
+		return;
+	}
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 		;
+}
+
+__attribute__((noinline)) void via_a(unsigned long long ns)
+{
+	sleep_for(ns);
+	__asm__ volatile("" ::: "memory"); /* not a tail call */
+}
+
+__attribute__((noinline)) void via_b(unsigned long long ns)
+{
+	sleep_for(ns);
+	__asm__ volatile("" ::: "memory");
+}
+
+static int two_sites(unsigned long long end)
+{
+	unsigned long long a = 0, b = 0, t0;
+
+	while (now_ns() < end) {
+		t0 = now_ns();
+		via_a(5000000);
+		a += now_ns() - t0;
+		t0 = now_ns();
+		via_b(5000000);
+		b += now_ns() - t0;
+	}
+	fprintf(stderr, "truth a %llu\ntruth b %llu\n", a, b);
+	printf("wallhalf done\n");
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -43,6 +90,14 @@ int main(int argc, char **argv)
 	double secs = argc > 1 ? atof(argv[1]) : 2.0;
 	unsigned long long end = now_ns() + (unsigned long long)(secs * 1e9);
 	unsigned long long spin = 0, sleep = 0;
+	pthread_condattr_t ca;
+
+	use_cond = argc > 2 && !strcmp(argv[2], "cond");
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&cond, &ca);
+	if (argc > 2 && !strcmp(argv[2], "sites"))
+		return two_sites(end);
 
 	while (now_ns() < end) {
 		unsigned long long t0 = now_ns();
