@@ -43,7 +43,7 @@ INFLAME_EXPORT int inflame_api_stop(void)
 	int saved = errno, rc = 0;
 
 	pthread_mutex_lock(&api_lock);
-	if (!inflame__prof.active || getpid() != inflame__prof.pid)
+	if (!inflame__prof.active || inflame__in_vfork_child())
 		rc = -ENODEV;
 	else if (!api_stopped && inflame__pause()) {
 		api_stopped = 1;
@@ -60,7 +60,7 @@ INFLAME_EXPORT int inflame_api_start(const char *events)
 	int saved = errno, rc = 0;
 
 	pthread_mutex_lock(&api_lock);
-	if (!inflame__prof.active || getpid() != inflame__prof.pid) {
+	if (!inflame__prof.active || inflame__in_vfork_child()) {
 		rc = -ENODEV;
 	} else if (events && *events) {
 		unsigned mask;
@@ -127,7 +127,7 @@ INFLAME_EXPORT int inflame_api_dump(const char *path)
 
 	if (!path || !*path) {
 		rc = -EINVAL;
-	} else if (!inflame__prof.active || getpid() != inflame__prof.pid) {
+	} else if (!inflame__prof.active || inflame__in_vfork_child()) {
 		rc = -ENODEV;
 	} else {
 		closed[0] = 0;

@@ -36,7 +36,7 @@ struct inflame_profiler inflame__prof;
 
 int inflame__pause(void)
 {
-	if (!inflame__prof.active || getpid() != inflame__prof.pid)
+	if (!inflame__prof.active || inflame__in_vfork_child())
 		return 0;
 	atomic_store(&inflame__prof.sampling, 0);
 	inflame_timer_pause_all();

@@ -50,7 +50,7 @@ static int before_exec(sigset_t *saved)
 		return 0;
 	sigemptyset(&s);
 	sigaddset(&s, sig);
-	if (getpid() != inflame__prof.pid) {
+	if (inflame__in_vfork_child()) {
 		/* A vfork child sharing our memory: touch nothing of the profiler's, but its mask
 		 * is its own. */
 		if (inflame__sig_tls.app_blocks)

@@ -32,6 +32,7 @@
 
 #include "log.h"
 #include "profiler.h"
+#include "sample.h"
 #include "shield.h"
 #include "sigstack.h"
 #include "thread.h"
@@ -195,6 +196,22 @@ static int is_function(const struct sigaction *a)
 	return (a->sa_flags & SA_SIGINFO) || (a->sa_handler != SIG_DFL && a->sa_handler != SIG_IGN);
 }
 
+/* The action the program believes a signal has, from the kernel's (kold) and the table's
+ * entries (prev, prev_info, prev_mask) of that signal. */
+static void program_view(const struct sigaction *kold, void *prev, int prev_info, int prev_mask,
+			 struct sigaction *old)
+{
+	*old = *kold;
+	if (kold->sa_sigaction == trampoline) {
+		old->sa_sigaction = (sigaction_fn)prev;
+		if (!prev_info)
+			old->sa_flags &= ~SA_SIGINFO;
+		sigdelset(&old->sa_mask, inflame__prof.sample_sig); /* ours (SA_ONSTACK) */
+	}
+	if (prev_mask)
+		sigaddset(&old->sa_mask, inflame__prof.sample_sig);
+}
+
 /* Any signal but the sampling and the dump signal: the program's action, behind the
  * trampoline when it is a function. */
 static int program_action(int sig, const struct sigaction *act, struct sigaction *old)
@@ -235,19 +252,44 @@ static int program_action(int sig, const struct sigaction *act, struct sigaction
 	action_unlock(locked);
 	if (rc < 0 || !old)
 		return rc;
-	*old = kold;
-	if (kold.sa_sigaction == trampoline) {
-		old->sa_sigaction = (sigaction_fn)prev;
-		if (!prev_info)
-			old->sa_flags &= ~SA_SIGINFO;
-		sigdelset(&old->sa_mask, inflame__prof.sample_sig); /* ours (SA_ONSTACK) */
-	}
-	if (prev_mask)
-		sigaddset(&old->sa_mask, inflame__prof.sample_sig);
+	program_view(&kold, prev, prev_info, prev_mask, old);
 	return 0;
 }
 
 static int once_sample_override, once_dump_override;
+
+/*
+ * A vfork child's change of a signal's action (gdb sets SIGCHLD back to SIG_DFL in the child
+ * it starts). The child has its own actions in the kernel but shares our memory, the tables
+ * above included, until it executes: the action goes to the kernel as the program gives it,
+ * and nothing of ours is written, or the parent's handler would be lost. The old action is
+ * still told as the program set it.
+ */
+static int child_action(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	struct sigaction kold;
+
+	if (real_sigaction(sig, act, &kold) < 0)
+		return -1;
+	if (!old)
+		return 0;
+	if (sig == inflame__prof.sample_sig && kold.sa_sigaction == inflame_sample_signal) {
+		if (atomic_load(&inflame__prof.app_has_sample_action)) {
+			*old = inflame__prof.app_sample_action;
+		} else {
+			memset(old, 0, sizeof(*old));
+			old->sa_handler = SIG_DFL;
+		}
+	} else if (inflame__prof.dump_sig_owned && sig == inflame__prof.cfg.dump_signal &&
+		   kold.sa_sigaction == inflame_sample_dump_signal) {
+		memset(old, 0, sizeof(*old));
+		old->sa_handler = SIG_DFL;
+	} else {
+		program_view(&kold, atomic_load(&app_handler[sig]), atomic_load(&app_siginfo[sig]),
+			     atomic_load(&app_mask_sample[sig]), old);
+	}
+	return 0;
+}
 
 static const char *sig_name(int sig)
 {
@@ -259,6 +301,8 @@ INFLAME_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigact
 	INFLAME_RESOLVE(sigaction);
 	if (!inflame__prof.active || sig <= 0 || sig >= _NSIG)
 		return real_sigaction(sig, act, old);
+	if (act && inflame__in_vfork_child())
+		return child_action(sig, act, old);
 	if (sig == inflame__prof.sample_sig) {
 		/* Keep our handler; remember the program's and report it as installed. */
 		if (old) {
@@ -359,7 +403,7 @@ INFLAME_EXPORT sighandler_fn sysv_signal(int sig, sighandler_fn h)
 static int change_mask(int (*real)(int, const sigset_t *, sigset_t *), int how, const sigset_t *set,
 		       sigset_t *old)
 {
-	int sig = owned_sig(), was = inflame__sig_tls.app_blocks, named, rc;
+	int sig = owned_sig(), was = inflame__sig_tls.app_blocks, named, now, rc;
 	struct inflame_thread *t = inflame_thread_self();
 	sigset_t f;
 
@@ -368,6 +412,20 @@ static int change_mask(int (*real)(int, const sigset_t *, sigset_t *), int how, 
 	if (sig <= 0 || (t && atomic_load_explicit(&t->producing, memory_order_relaxed) > 0))
 		return real(how, set, old);
 	named = set && sigismember(set, sig) == 1; /* before old, which may be set, is written */
+	now = was;
+	if (set && how == SIG_SETMASK)
+		now = named;
+	else if (set && named)
+		now = how == SIG_BLOCK;
+	if (now != was && inflame__in_vfork_child()) {
+		/* The thread's record of the program's view is the parent's (a vfork child runs
+		 * on the parent's memory, thread storage included): the child's mask goes to the
+		 * kernel as asked, and it executes or exits soon. */
+		rc = real(how, set, old);
+		if (rc == 0 && old && was)
+			sigaddset(old, sig);
+		return rc;
+	}
 	rc = real(how, inflame_sig_filter(set, &f), old);
 	if (rc != 0)
 		return rc;
@@ -377,12 +435,7 @@ static int change_mask(int (*real)(int, const sigset_t *, sigset_t *), int how, 
 		else
 			sigdelset(old, sig);
 	}
-	if (set) {
-		if (how == SIG_SETMASK)
-			inflame__sig_tls.app_blocks = named;
-		else if (named)
-			inflame__sig_tls.app_blocks = how == SIG_BLOCK;
-	}
+	inflame__sig_tls.app_blocks = now;
 	return 0;
 }
 

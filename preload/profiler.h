@@ -15,6 +15,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #define INFLAME_EXPORT __attribute__((visibility("default")))
 
@@ -84,5 +85,14 @@ extern struct inflame_profiler inflame__prof;
  * is touched). Not async-signal-safe. inflame__resume() undoes it (a failed exec). */
 int inflame__pause(void);
 void inflame__resume(void);
+
+/* 1 in a vfork child (or a child of clone with CLONE_VM): a process of its own that shares
+ * this image's memory, the profiler's state included, until it executes or exits. It must
+ * change nothing of that state: the parent goes on with it. getpid() is a system call; callers
+ * ask only when they are about to change shared state. Async-signal-safe. */
+static inline int inflame__in_vfork_child(void)
+{
+	return getpid() != inflame__prof.pid;
+}
 
 #endif
