@@ -802,18 +802,27 @@ static int tail_cached(const struct inflame_thread *t, uintptr_t ret, uintptr_t 
 }
 
 /* Whether code at pc is the kernel's way back from a signal handler (x86_64's rt_sigreturn
- * trampoline: mov $15, %rax; syscall). */
-static int is_sigreturn(uintptr_t pc)
-{
+ * trampoline: mov $15, %rax; syscall). is_sigreturn_code: pc and the SIGRETURN_LEN bytes
+ * from it are known to be code. */
 #if defined(__x86_64__)
-	static const uint8_t code[] = {0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05};
-
-	return inflame_modules_is_code(pc) && inflame_modules_is_code(pc + sizeof(code) - 1) &&
-	       memcmp((const void *)pc, code, sizeof(code)) == 0;
+static const uint8_t sigreturn_code[] = {0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05};
+#define SIGRETURN_LEN sizeof(sigreturn_code)
+static int is_sigreturn_code(uintptr_t pc)
+{
+	return memcmp((const void *)pc, sigreturn_code, SIGRETURN_LEN) == 0;
+}
 #else
+#define SIGRETURN_LEN 1
+static int is_sigreturn_code(uintptr_t pc)
+{
 	(void)pc;
 	return 0;
+}
 #endif
+static int is_sigreturn(uintptr_t pc)
+{
+	return inflame_modules_is_code(pc) && inflame_modules_is_code(pc + SIGRETURN_LEN - 1) &&
+	       is_sigreturn_code(pc);
 }
 
 /* A frame-pointer walk that ended at a frame of code built without frame pointers (its return
@@ -840,9 +849,15 @@ static size_t finish_walk(struct inflame_thread *t, struct inflame_code_cache *c
 		return n;
 	ret = (uintptr_t)frames[n - 1];
 	sp = tail + 16;
-	if (is_sigreturn(ret))
-		return n;
+	/* (the sigreturn test by this range: python3 and the like come here for every
+	 * allocation) */
 	cf = inflame_modules_lookup(ret - 1, &code);
+	if (cf >= 0 && ret - code.lo < code.hi - code.lo && code.hi - ret >= SIGRETURN_LEN) {
+		if (is_sigreturn_code(ret))
+			return n;
+	} else if (is_sigreturn(ret)) {
+		return n;
+	}
 	if (cf >= 0 && !code.tab)
 		inflame_modules_ask_table(&code);
 	if (cf >= 0 && (code.tab || code.hdr)) { /* (without a table yet: by its index) */
@@ -967,8 +982,14 @@ size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, v
 			lu = 0;
 		}
 		/* code the map does not know (yet) counts as code without frame pointers */
-		if ((f < 0 || !(f & INFLAME_MOD_FP)) && (i + 1 < n || n == 1))
+		if ((f < 0 || !(f & INFLAME_MOD_FP)) && (i + 1 < n || n == 1)) {
 			nofp = 1;
+			/* An allocation hook's walk: the frames above come from a frame pointer
+			 * that code did not keep (in a program built without them, words of
+			 * its stack or heap, each a look-up of the code map in vain). */
+			if (!uc)
+				break;
+		}
 		if (i + 1 == n)
 			last_flags = f;
 	}
