@@ -472,6 +472,7 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	/* An allocation hook's outermost record may refer to the stack of the thread's previous
 	 * one instead of repeating it: a handler that interrupts it is never outermost. */
 	int outer = event == INFLAME_EV_ALLOC && !uc && level == 0, same;
+	unsigned slot;
 
 	atomic_store_explicit(&t->producing, level + 1, memory_order_relaxed);
 	atomic_signal_fence(memory_order_seq_cst);
@@ -498,7 +499,8 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 		if (!weight)
 			goto out; /* only the stack was asked for (wall_signal) */
 	}
-	same = outer && !truncated && inflame_thread_same_stack(t, frames, n);
+	slot = outer ? inflame_thread_same_slot(frames, n) : 0;
+	same = outer && !truncated && inflame_thread_same_in(t, slot, frames, n);
 	kept = same ? 0 : n;
 	/* The order first: a locked instruction is cheapest before the record's stores. */
 	seq = event == INFLAME_EV_ALLOC ? inflame_alloc_next_seq() : 0;
@@ -511,7 +513,8 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 		 * recorded (as the outermost producer then) a stack of its own. */
 		n = inflame_unwind_pick(inflame__prof.cfg.unwind, t, uc, fp, frames, max,
 					&truncated);
-		same = outer && !truncated && inflame_thread_same_stack(t, frames, n);
+		slot = outer ? inflame_thread_same_slot(frames, n) : 0;
+		same = outer && !truncated && inflame_thread_same_in(t, slot, frames, n);
 		kept = same ? 0 : n;
 		rec = inflame_ring_try_reserve(&t->ring, sizeof(*rec) + kept * sizeof(uint64_t),
 					       (uint16_t)event);
@@ -519,7 +522,7 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	if (!rec) {
 		atomic_fetch_add_explicit(&t->ring.dropped, 1, memory_order_relaxed);
 		if (outer)
-			t->last_n = 0; /* the writer will not see this one */
+			t->last_n[slot] = 0; /* the writer will not see this one */
 		goto out;
 	}
 	rec->seq = seq;
@@ -529,16 +532,17 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	rec->addr = addr;
 	rec->nframes = (uint32_t)kept;
 	rec->flags = (truncated ? INFLAME_REC_TRUNCATED : 0) | (outer ? INFLAME_REC_OUTER : 0) |
-		     (same ? INFLAME_REC_SAME_STACK : 0);
+		     (same ? INFLAME_REC_SAME_STACK : 0) | INFLAME_REC_SLOT(slot);
 	memcpy(rec->frames, frames, kept * sizeof(uint64_t));
 	if (outer && !same) {
 		/* What the writer will remember too (thread.h). */
 		/* (not a walk that went on by frame pointers while libunwind was on its way) */
 		if (!truncated && n <= INFLAME_SAME_MAX && !inflame_unwind_dwarf_coming()) {
-			memcpy(t->last_frames, frames, n * sizeof(uint64_t));
-			t->last_n = (uint32_t)n;
+			memcpy(t->last_frames + (size_t)slot * INFLAME_SAME_MAX, frames,
+			       n * sizeof(uint64_t));
+			t->last_n[slot] = (uint32_t)n;
 		} else {
-			t->last_n = 0;
+			t->last_n[slot] = 0;
 		}
 	}
 	inflame_ring_commit(rec);

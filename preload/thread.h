@@ -21,8 +21,10 @@
 
 #define INFLAME_MAX_THREADS    8192
 #define INFLAME_SCRATCH_LEVELS 4
-/* The deepest stack an allocation record may refer to instead of repeating it (see last_n). */
-#define INFLAME_SAME_MAX 64
+/* The deepest stack an allocation record may refer to instead of repeating it (see last_n),
+ * and how many such stacks each thread remembers (a power of two). */
+#define INFLAME_SAME_MAX   64
+#define INFLAME_SAME_SLOTS 8
 /* The most frames the tail cache (tail_frames) keeps. */
 #define INFLAME_TAIL_MAX 32
 /* The most frames the walk cache (struct inflame_walk_cache) keeps. */
@@ -153,15 +155,17 @@ struct inflame_thread {
 	uint32_t tail_n;
 	uint64_t *tail_frames, *tail_slots;
 	struct inflame_walk_cache *walk_cache; /* in the scratch mapping */
-	/* The stack of the thread's last allocation recorded by an outermost producer: the next
-	 * one with the same stack is recorded with INFLAME_REC_SAME_STACK instead of its frames.
-	 * The producer's copy (only an outermost producer reads or writes it; 0 frames = none)
-	 * and the writer's (with the id it got in the stack table of generation w_last_gen).
-	 * Both live in the scratch mapping. */
-	uint32_t last_n;
+	/* The stacks of the thread's last allocations recorded by an outermost producer, one per
+	 * slot (inflame_thread_same_slot() of its frames: the allocation site and its first
+	 * callers, so that a loop allocating at a few sites keeps each one's stack): the next one
+	 * with the same stack is recorded with INFLAME_REC_SAME_STACK and its slot instead of its
+	 * frames. The producer's copies (only an outermost producer reads or writes them; 0
+	 * frames = none) and the writer's (with the id each got in the stack table of generation
+	 * w_last_gen). The frames of slot s are at s * INFLAME_SAME_MAX, in the scratch mapping. */
+	uint32_t last_n[INFLAME_SAME_SLOTS];
 	uint64_t *last_frames;
-	uint32_t w_last_n;
-	uint64_t w_last_id, w_last_gen;
+	uint32_t w_last_n[INFLAME_SAME_SLOTS];
+	uint64_t w_last_id[INFLAME_SAME_SLOTS], w_last_gen[INFLAME_SAME_SLOTS];
 	uint64_t *w_last_frames;
 	/* Coverage (writer.c). The sampling handler's nesting depth on this thread (only the
 	 * thread and its handlers touch it, each leaving it as it found it), and the weights of
@@ -182,17 +186,39 @@ struct inflame_thread {
 	uint64_t w_base_file;
 };
 
-/* Whether frames[0..n) are the stack of t's last allocation record by an outermost producer
- * (last_frames), which only an outermost producer may ask. Async-signal-safe. */
+/* The slot of the stack frames[0..n) among the thread's remembered ones: a hash of its depth
+ * and its first four frames (the leaf is inflame's own, the same for every allocation).
+ * Async-signal-safe. */
+static inline unsigned inflame_thread_same_slot(const uint64_t *frames, size_t n)
+{
+	uint64_t h = n;
+
+	for (size_t i = 0; i < n && i < 4; i++)
+		h = (h ^ frames[i]) * 0x9e3779b97f4a7c15ull;
+	return (unsigned)(h >> 61) & (INFLAME_SAME_SLOTS - 1);
+}
+
+/* Whether frames[0..n) are the stack remembered in slot s of t (last_frames), which only an
+ * outermost producer may ask. Async-signal-safe. */
+static inline int inflame_thread_same_in(const struct inflame_thread *t, unsigned s,
+					 const uint64_t *frames, size_t n)
+{
+	const uint64_t *last = t->last_frames + (size_t)s * INFLAME_SAME_MAX;
+
+	if (n == 0 || n != t->last_n[s])
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (frames[i] != last[i])
+			return 0;
+	return 1;
+}
+
+/* Whether frames[0..n) are one of t's remembered allocation stacks (see last_n).
+ * Async-signal-safe. */
 static inline int inflame_thread_same_stack(const struct inflame_thread *t, const uint64_t *frames,
 					    size_t n)
 {
-	if (n == 0 || n != t->last_n)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (frames[i] != t->last_frames[i])
-			return 0;
-	return 1;
+	return inflame_thread_same_in(t, inflame_thread_same_slot(frames, n), frames, n);
 }
 
 /* The calling thread's slot, or NULL. Async-signal-safe. Inline: every record asks. */
