@@ -457,6 +457,28 @@ static int fit_walk(const struct inflame_thread *t, uintptr_t here)
 						   : INFLAME_UNWIND_FP;
 }
 
+/* The slot of the stack frames[0..n) among the thread's remembered ones (thread.h): of the pair
+ * its hash names, the one that holds it (*same set), else the one used less recently (which
+ * the record then fills). The outermost producer only. */
+static unsigned pick_slot(struct inflame_thread *t, const uint64_t *frames, size_t n, int truncated,
+			  int *same)
+{
+	unsigned s = inflame_thread_same_slot(frames, n), way;
+
+	*same = 0;
+	if (!truncated && inflame_thread_same_in(t, s, frames, n)) {
+		way = 0;
+		*same = 1;
+	} else if (!truncated && inflame_thread_same_in(t, s + 1, frames, n)) {
+		way = 1;
+		*same = 1;
+	} else {
+		way = !t->last_mru[s / 2];
+	}
+	t->last_mru[s / 2] = (uint8_t)way;
+	return s + way;
+}
+
 int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, uint64_t size,
 			uint64_t addr, void *uc, uintptr_t fp)
 {
@@ -499,8 +521,8 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 		if (!weight)
 			goto out; /* only the stack was asked for (wall_signal) */
 	}
-	slot = outer ? inflame_thread_same_slot(frames, n) : 0;
-	same = outer && !truncated && inflame_thread_same_in(t, slot, frames, n);
+	slot = outer ? pick_slot(t, frames, n, truncated, &same) : 0;
+	same = outer && same;
 	kept = same ? 0 : n;
 	/* The order first: a locked instruction is cheapest before the record's stores. */
 	seq = event == INFLAME_EV_ALLOC ? inflame_alloc_next_seq() : 0;
@@ -513,8 +535,8 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 		 * recorded (as the outermost producer then) a stack of its own. */
 		n = inflame_unwind_pick(inflame__prof.cfg.unwind, t, uc, fp, frames, max,
 					&truncated);
-		slot = outer ? inflame_thread_same_slot(frames, n) : 0;
-		same = outer && !truncated && inflame_thread_same_in(t, slot, frames, n);
+		slot = outer ? pick_slot(t, frames, n, truncated, &same) : 0;
+		same = outer && same;
 		kept = same ? 0 : n;
 		rec = inflame_ring_try_reserve(&t->ring, sizeof(*rec) + kept * sizeof(uint64_t),
 					       (uint16_t)event);
