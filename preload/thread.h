@@ -64,11 +64,23 @@ struct inflame_walk_entry {
 	uint32_t need_fp, used_fp;
 };
 
+/* The rows the table walk found lately for return addresses (by the table and the address in
+ * it): a walk steps through the same few call sites again and again, and a row found here
+ * costs a comparison instead of a search of the table. Tables are never unmapped, so an entry
+ * stays true. Outermost producer only, with the walk cache; tab NULL = none. */
+#define INFLAME_ROW_MEMO 64
+struct inflame_row_memo {
+	const void *tab, *row; /* struct inflame_eh_table, struct inflame_eh_row */
+	uint64_t rel;	       /* the address looked up, link-time */
+	uint64_t lo, hi;       /* link-time addresses the row covers */
+};
+
 struct inflame_walk_cache {
 	uint32_t n;
 	uint64_t hits; /* walks that took their outer frames from here */
 	struct inflame_walk_entry e[INFLAME_WALK_CACHE_MAX];
 	struct inflame_walk_entry leaf[INFLAME_WALK_CACHE_MAX]; /* the walk under way, leaf first */
+	struct inflame_row_memo rows[INFLAME_ROW_MEMO];
 };
 
 struct inflame_thread {

@@ -396,6 +396,7 @@ struct walk_memo {
 	const struct inflame_eh_row *row; /* NULL: none */
 	uint64_t row_lo, row_hi;	  /* link-time addresses the row covers */
 	struct inflame_eh_row one;	  /* a row found without a table (row = &one) */
+	struct inflame_row_memo *rows;	  /* the walk cache's (thread.h), or NULL */
 };
 
 /* Every GAP_WAKE_MASK + 1 frames stepped without a table (from the GAP_WAKE_AT-th on), the
@@ -498,13 +499,25 @@ static enum step table_step(const struct inflame_thread *t, struct inflame_code_
 		row = m->row;
 	} else {
 		const struct inflame_eh_table *tab = m->code.tab;
+		struct inflame_row_memo *e =
+		    m->rows ? &m->rows[(rel * 0x9e3779b97f4a7c15ull) >> 58 & (INFLAME_ROW_MEMO - 1)]
+			    : NULL;
 
-		row = inflame_ehframe_find(tab, rel);
-		if (!row)
-			return beyond_table(t, r, f, fallback);
+		if (e && e->tab == tab && e->rel == rel) {
+			row = e->row;
+			m->row_lo = e->lo;
+			m->row_hi = e->hi;
+		} else {
+			row = inflame_ehframe_find(tab, rel);
+			if (!row)
+				return beyond_table(t, r, f, fallback);
+			m->row_lo = tab->lo + row->pc;
+			m->row_hi =
+			    (size_t)(row - tab->rows) + 1 < tab->n ? tab->lo + row[1].pc : tab->hi;
+			if (e)
+				*e = (struct inflame_row_memo){tab, row, rel, m->row_lo, m->row_hi};
+		}
 		m->row = row;
-		m->row_lo = tab->lo + row->pc;
-		m->row_hi = (size_t)(row - tab->rows) + 1 < tab->n ? tab->lo + row[1].pc : tab->hi;
 	}
 	switch (row->kind) {
 	case INFLAME_EH_CFA_SP:
@@ -619,6 +632,7 @@ static size_t table_walk(const struct inflame_thread *t, struct inflame_code_cac
 	*fell = 0;
 	m.have = 0;
 	m.row = NULL;
+	m.rows = wc ? wc->rows : NULL;
 	if (!t->stack_hi || r->sp < t->stack_lo || r->sp >= t->stack_hi)
 		return n;
 	for (;;) {
