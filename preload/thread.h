@@ -65,14 +65,16 @@ struct inflame_walk_entry {
 };
 
 /* The rows the table walk found lately for return addresses (by the table and the address in
- * it): a walk steps through the same few call sites again and again, and a row found here
- * costs a comparison instead of a search of the table. Tables are never unmapped, so an entry
- * stays true. Outermost producer only, with the walk cache; tab NULL = none. */
+ * it), copied: a walk steps through the same few call sites again and again, and a row found
+ * here costs a comparison instead of a search of the table and a cache miss on its row.
+ * Tables are never unmapped, so an entry stays true. Outermost producer only, with the walk
+ * cache; tab NULL = none. */
 #define INFLAME_ROW_MEMO 64
 struct inflame_row_memo {
-	const void *tab, *row; /* struct inflame_eh_table, struct inflame_eh_row */
-	uint64_t rel;	       /* the address looked up, link-time */
-	uint64_t lo, hi;       /* link-time addresses the row covers */
+	const void *tab; /* struct inflame_eh_table */
+	uint64_t rel;	 /* the address looked up, link-time */
+	uint64_t lo, hi; /* link-time addresses the row covers */
+	struct inflame_eh_row row;
 };
 
 struct inflame_walk_cache {

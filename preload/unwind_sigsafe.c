@@ -397,6 +397,7 @@ struct walk_memo {
 	uint64_t row_lo, row_hi;	  /* link-time addresses the row covers */
 	struct inflame_eh_row one;	  /* a row found without a table (row = &one) */
 	struct inflame_row_memo *rows;	  /* the walk cache's (thread.h), or NULL */
+	struct inflame_eh_row hit;	  /* a row found there (row = &hit) */
 };
 
 /* Every GAP_WAKE_MASK + 1 frames stepped without a table (from the GAP_WAKE_AT-th on), the
@@ -504,7 +505,8 @@ static enum step table_step(const struct inflame_thread *t, struct inflame_code_
 			    : NULL;
 
 		if (e && e->tab == tab && e->rel == rel) {
-			row = e->row;
+			m->hit = e->row;
+			row = &m->hit;
 			m->row_lo = e->lo;
 			m->row_hi = e->hi;
 		} else {
@@ -515,7 +517,8 @@ static enum step table_step(const struct inflame_thread *t, struct inflame_code_
 			m->row_hi =
 			    (size_t)(row - tab->rows) + 1 < tab->n ? tab->lo + row[1].pc : tab->hi;
 			if (e)
-				*e = (struct inflame_row_memo){tab, row, rel, m->row_lo, m->row_hi};
+				*e =
+				    (struct inflame_row_memo){tab, rel, m->row_lo, m->row_hi, *row};
 		}
 		m->row = row;
 	}
