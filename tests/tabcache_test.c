@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "eh_src.h"
 #include "tabcache.h"
 
 #include <dirent.h>
@@ -37,33 +38,14 @@ static int libc_cb(struct dl_phdr_info *info, size_t size, void *arg)
 		return 0;
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		uint64_t ev;
 
 		if (ph->p_type != PT_GNU_EH_FRAME)
 			continue;
-		assert_int_equal(
-		    inflame_ehframe_hdr((const uint8_t *)(info->dlpi_addr + ph->p_vaddr),
-					ph->p_memsz, ph->p_vaddr, &ev),
-		    0);
-		for (int j = 0; j < info->dlpi_phnum; j++) {
-			const ElfW(Phdr) *q = &info->dlpi_phdr[j];
-
-			if (q->p_type == PT_LOAD && ev >= q->p_vaddr &&
-			    ev < q->p_vaddr + q->p_filesz) {
-				src =
-				    (struct inflame_eh_src){(const uint8_t *)(info->dlpi_addr + ev),
-							    (size_t)(q->p_vaddr + q->p_filesz - ev),
-							    ev, 0, INFLAME_EH_NATIVE};
-				key = (struct inflame_tabcache_key){
-				    id,
-				    sizeof(id),
-				    (const uint8_t *)(info->dlpi_addr + ph->p_vaddr),
-				    ph->p_memsz,
-				    ev,
-				    src.len};
-				return 1;
-			}
-		}
+		assert_int_equal(eh_src_of(info, ph, &src), 0);
+		key = (struct inflame_tabcache_key){
+		    id,		 sizeof(id), (const uint8_t *)(info->dlpi_addr + ph->p_vaddr),
+		    ph->p_memsz, src.vaddr,  src.len};
+		return 1;
 	}
 	return 0;
 }
