@@ -26,6 +26,10 @@
 # slow that it runs once, on BENCH_ALLOC_TC_PAIRS pairs, default 2 million, and the ratio is
 # per pair). For full tracing and heaptrack the number of allocations each one recorded is
 # printed, to show that both results are exact.
+#
+# inflame's unwind tables are kept on disk (INFLAME_TABLE_CACHE) in $OUT/table-cache, empty at
+# the start: the first round builds them (as a process does the first time on a machine), the
+# later ones map them (as every later process does).
 set -u
 B=${INFLAME_BUILDDIR:-.}
 OUT=${BENCH_DIR:-$B/bench-out}/alloc
@@ -41,6 +45,8 @@ lib="$B/preload/.libs/libinflame.so"
 libdir=/usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 rm -rf "$OUT"
 mkdir -p "$OUT"
+INFLAME_TABLE_CACHE=$(cd "$OUT" && pwd)/table-cache
+export INFLAME_TABLE_CACHE
 
 # Comparison tools: install them when root and missing.
 need=""

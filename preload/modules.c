@@ -20,6 +20,7 @@
 #include "fpscan.h"
 #include "log.h"
 #include "profiler.h"
+#include "tabcache.h"
 #include "writer.h"
 
 #include <elf.h>
@@ -149,6 +150,7 @@ void inflame_modules_want_tables(enum inflame_unwind mode, int eager)
 {
 	tables_mode = mode;
 	tables_eager = eager;
+	inflame_tabcache_setup_env();
 }
 
 void inflame_modules_tables_stats(struct inflame_tables_stats *st)
@@ -195,9 +197,10 @@ static void note_index(const struct dl_phdr_info *info, struct module *m)
 }
 
 /* The table of .eh_frame as mapped: found through PT_GNU_EH_FRAME, read up to the end of the
- * loaded segment holding it (the section ends with a zero terminator). *where: its address. */
-static int table_mapped(const struct dl_phdr_info *info, struct inflame_eh_table **out,
-			uint64_t *where)
+ * loaded segment holding it (the section ends with a zero terminator); from the cache on disk
+ * when it has it (tabcache.h). *where: its address. */
+static int table_mapped(const struct dl_phdr_info *info, const struct module *m,
+			struct inflame_eh_table **out, uint64_t *where)
 {
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
@@ -218,8 +221,15 @@ static int table_mapped(const struct dl_phdr_info *info, struct inflame_eh_table
 				    (const uint8_t *)(info->dlpi_addr + ev),
 				    (size_t)(q->p_vaddr + q->p_filesz - ev), ev, 0,
 				    INFLAME_EH_NATIVE};
+				struct inflame_tabcache_key key = {
+				    m->build_id,
+				    m->build_id_len,
+				    (const uint8_t *)(info->dlpi_addr + ph->p_vaddr),
+				    ph->p_memsz,
+				    ev,
+				    src.len};
 
-				return inflame_ehframe_build(&src, out);
+				return inflame_tabcache_build(&key, &src, out);
 			}
 		}
 		return -EINVAL;
@@ -308,7 +318,7 @@ static const struct inflame_eh_table *table_for(const struct dl_phdr_info *info,
 		tstats.without++;
 		return NULL;
 	}
-	ret = table_mapped(info, &t, &where);
+	ret = table_mapped(info, m, &t, &where);
 	if (ret == -ENOENT && name[0] == '/')
 		ret = table_file(name, &t);
 	tabents[ntabents].key = key;

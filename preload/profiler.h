@@ -43,8 +43,13 @@ struct inflame_free_rec {
 /* An ALLOC recorded by the outermost producer of its thread (not by a signal handler that
  * interrupted another record): the writer remembers its stack for the next SAME_STACK. */
 #define INFLAME_REC_OUTER 4u
-/* An ALLOC without frames: its stack is that of the thread's previous OUTER record. */
+/* An ALLOC without frames: its stack is that of the thread's last OUTER record of the same
+ * slot (INFLAME_REC_SLOT). */
 #define INFLAME_REC_SAME_STACK 8u
+/* The slot (thread.h, INFLAME_SAME_SLOTS) of an OUTER record's stack: the one it refers to
+ * (SAME_STACK) or the one the writer keeps it in. */
+#define INFLAME_REC_SLOT_SHIFT 8
+#define INFLAME_REC_SLOT(s)    ((uint32_t)(s) << INFLAME_REC_SLOT_SHIFT)
 /* A record of the wall ticker's ring (wall.c) for the thread whose tid is in addr. */
 #define INFLAME_REC_TID 16u
 

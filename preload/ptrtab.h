@@ -43,12 +43,17 @@ void inflame_ptrtab_clear(void);
 #define INFLAME_PTRTAB_FILTER_MAX_BITS 20
 extern _Atomic(unsigned char) inflame__ptrtab_filter[1u << INFLAME_PTRTAB_FILTER_MAX_BITS]
     __attribute__((visibility("hidden")));
-extern unsigned inflame__ptrtab_filter_shift __attribute__((visibility("hidden")));
+/* The shift that makes a bucket of a hash: read by every free, so it has a cache line of its
+ * own (a variable of the writer thread linked beside it made each free wait for that line). */
+struct inflame_ptrtab_hot {
+	_Alignas(64) unsigned filter_shift;
+};
+extern struct inflame_ptrtab_hot inflame__ptrtab_hot __attribute__((visibility("hidden")));
 
 static inline size_t inflame__ptrtab_bucket(const void *p)
 {
 	return (size_t)((((uint64_t)(uintptr_t)p >> 4) * 0x9e3779b97f4a7c15ull) >>
-			inflame__ptrtab_filter_shift);
+			inflame__ptrtab_hot.filter_shift);
 }
 
 static inline int inflame_ptrtab_maybe(const void *p)

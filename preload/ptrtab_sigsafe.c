@@ -29,7 +29,7 @@
 #define STICKY	  255u
 
 _Alignas(64) _Atomic(unsigned char) inflame__ptrtab_filter[1u << INFLAME_PTRTAB_FILTER_MAX_BITS];
-unsigned inflame__ptrtab_filter_shift = 64 - 12;
+struct inflame_ptrtab_hot inflame__ptrtab_hot = {64 - 12};
 static int all_sticky; /* no filter: every counter in use is STICKY */
 struct slot {
 	_Atomic uintptr_t key;
@@ -41,7 +41,7 @@ static size_t mask;
 
 static size_t filter_bytes(void)
 {
-	return (size_t)1 << (64 - inflame__ptrtab_filter_shift);
+	return (size_t)1 << (64 - inflame__ptrtab_hot.filter_shift);
 }
 
 /* Sets every counter in use to STICKY (no filter) or 0. Single-threaded (init, fork child). */
@@ -72,7 +72,7 @@ int inflame_ptrtab_init(size_t slots, int filter)
 	filter_reset();
 	/* Published last: a free racing with this (a thread started by an earlier constructor)
 	 * reads a bucket of either size, and every counter is still 0 or already sticky. */
-	__atomic_store_n(&inflame__ptrtab_filter_shift, 64 - bits, __ATOMIC_RELEASE);
+	__atomic_store_n(&inflame__ptrtab_hot.filter_shift, 64 - bits, __ATOMIC_RELEASE);
 	return 0;
 }
 

@@ -469,6 +469,28 @@ static int fit_walk(const struct inflame_thread *t, uintptr_t here)
 						   : INFLAME_UNWIND_FP;
 }
 
+/* The slot of the stack frames[0..n) among the thread's remembered ones (thread.h): of the pair
+ * its hash names, the one that holds it (*same set), else the one used less recently (which
+ * the record then fills). The outermost producer only. */
+static unsigned pick_slot(struct inflame_thread *t, const uint64_t *frames, size_t n, int truncated,
+			  int *same)
+{
+	unsigned s = inflame_thread_same_slot(frames, n), way;
+
+	*same = 0;
+	if (!truncated && inflame_thread_same_in(t, s, frames, n)) {
+		way = 0;
+		*same = 1;
+	} else if (!truncated && inflame_thread_same_in(t, s + 1, frames, n)) {
+		way = 1;
+		*same = 1;
+	} else {
+		way = !t->last_mru[s / 2];
+	}
+	t->last_mru[s / 2] = (uint8_t)way;
+	return s + way;
+}
+
 int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, uint64_t size,
 			uint64_t addr, void *uc, uintptr_t fp)
 {
@@ -484,6 +506,7 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	/* An allocation hook's outermost record may refer to the stack of the thread's previous
 	 * one instead of repeating it: a handler that interrupts it is never outermost. */
 	int outer = event == INFLAME_EV_ALLOC && !uc && level == 0, same;
+	unsigned slot;
 
 	atomic_store_explicit(&t->producing, level + 1, memory_order_relaxed);
 	atomic_signal_fence(memory_order_seq_cst);
@@ -510,7 +533,8 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 		if (!weight)
 			goto out; /* only the stack was asked for (wall_signal) */
 	}
-	same = outer && !truncated && inflame_thread_same_stack(t, frames, n);
+	slot = outer ? pick_slot(t, frames, n, truncated, &same) : 0;
+	same = outer && same;
 	kept = same ? 0 : n;
 	/* The order first: a locked instruction is cheapest before the record's stores. */
 	seq = event == INFLAME_EV_ALLOC ? inflame_alloc_next_seq() : 0;
@@ -523,7 +547,8 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 		 * recorded (as the outermost producer then) a stack of its own. */
 		n = inflame_unwind_pick(inflame__prof.cfg.unwind, t, uc, fp, frames, max,
 					&truncated);
-		same = outer && !truncated && inflame_thread_same_stack(t, frames, n);
+		slot = outer ? pick_slot(t, frames, n, truncated, &same) : 0;
+		same = outer && same;
 		kept = same ? 0 : n;
 		rec = inflame_ring_try_reserve(&t->ring, sizeof(*rec) + kept * sizeof(uint64_t),
 					       (uint16_t)event);
@@ -531,7 +556,7 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	if (!rec) {
 		atomic_fetch_add_explicit(&t->ring.dropped, 1, memory_order_relaxed);
 		if (outer)
-			t->last_n = 0; /* the writer will not see this one */
+			t->last_n[slot] = 0; /* the writer will not see this one */
 		goto out;
 	}
 	rec->seq = seq;
@@ -541,16 +566,17 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	rec->addr = addr;
 	rec->nframes = (uint32_t)kept;
 	rec->flags = (truncated ? INFLAME_REC_TRUNCATED : 0) | (outer ? INFLAME_REC_OUTER : 0) |
-		     (same ? INFLAME_REC_SAME_STACK : 0);
+		     (same ? INFLAME_REC_SAME_STACK : 0) | INFLAME_REC_SLOT(slot);
 	memcpy(rec->frames, frames, kept * sizeof(uint64_t));
 	if (outer && !same) {
 		/* What the writer will remember too (thread.h). */
 		/* (not a walk that went on by frame pointers while libunwind was on its way) */
 		if (!truncated && n <= INFLAME_SAME_MAX && !inflame_unwind_dwarf_coming()) {
-			memcpy(t->last_frames, frames, n * sizeof(uint64_t));
-			t->last_n = (uint32_t)n;
+			memcpy(t->last_frames + (size_t)slot * INFLAME_SAME_MAX, frames,
+			       n * sizeof(uint64_t));
+			t->last_n[slot] = (uint32_t)n;
 		} else {
-			t->last_n = 0;
+			t->last_n[slot] = 0;
 		}
 	}
 	inflame_ring_commit(rec);

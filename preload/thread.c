@@ -90,7 +90,7 @@ static struct inflame_thread *claim(void)
 static size_t scratch_bytes(void)
 {
 	return ((size_t)(INFLAME_SCRATCH_LEVELS + 3) * inflame__prof.cfg.max_depth +
-		2 * INFLAME_SAME_MAX + 2 * INFLAME_TAIL_MAX) *
+		2 * INFLAME_SAME_SLOTS * INFLAME_SAME_MAX + 2 * INFLAME_TAIL_MAX) *
 		   sizeof(uint64_t) +
 	       sizeof(struct inflame_walk_cache);
 }
@@ -147,14 +147,16 @@ static int setup_slot(struct inflame_thread *t, pid_t tid)
 	}
 	t->scratch = s;
 	t->last_frames = t->scratch + (size_t)INFLAME_SCRATCH_LEVELS * inflame__prof.cfg.max_depth;
-	t->w_last_frames = t->last_frames + INFLAME_SAME_MAX;
-	t->wall_frames = t->w_last_frames + INFLAME_SAME_MAX;
+	t->w_last_frames = t->last_frames + INFLAME_SAME_SLOTS * INFLAME_SAME_MAX;
+	t->wall_frames = t->w_last_frames + INFLAME_SAME_SLOTS * INFLAME_SAME_MAX;
 	t->wall_run_frames = t->wall_frames + inflame__prof.cfg.max_depth;
 	t->site.frames = t->wall_run_frames + inflame__prof.cfg.max_depth;
 	t->tail_frames = t->site.frames + inflame__prof.cfg.max_depth;
 	t->tail_slots = t->tail_frames + INFLAME_TAIL_MAX;
 	t->walk_cache = (struct inflame_walk_cache *)(t->tail_slots + INFLAME_TAIL_MAX);
-	t->last_n = t->w_last_n = t->tail_n = 0;
+	memset(t->last_n, 0, sizeof(t->last_n));
+	memset(t->w_last_n, 0, sizeof(t->w_last_n));
+	t->tail_n = 0;
 	return 0;
 }
 
@@ -445,7 +447,9 @@ void inflame_thread_after_fork_child(void)
 			t->reg = (struct inflame_cpu_times){0, 0}; /* a new process: from 0 */
 			t->w_base_file = 0;
 			atomic_store(&t->name_dirty, 1);
-			t->last_n = t->w_last_n = 0; /* the ring was emptied */
+			/* the ring was emptied */
+			memset(t->last_n, 0, sizeof(t->last_n));
+			memset(t->w_last_n, 0, sizeof(t->w_last_n));
 			continue;
 		}
 		inflame_timer_drop_perf(t);

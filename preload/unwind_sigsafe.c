@@ -396,6 +396,8 @@ struct walk_memo {
 	const struct inflame_eh_row *row; /* NULL: none */
 	uint64_t row_lo, row_hi;	  /* link-time addresses the row covers */
 	struct inflame_eh_row one;	  /* a row found without a table (row = &one) */
+	struct inflame_row_memo *rows;	  /* the walk cache's (thread.h), or NULL */
+	struct inflame_eh_row hit;	  /* a row found there (row = &hit) */
 };
 
 /* Every GAP_WAKE_MASK + 1 frames stepped without a table (from the GAP_WAKE_AT-th on), the
@@ -498,13 +500,27 @@ static enum step table_step(const struct inflame_thread *t, struct inflame_code_
 		row = m->row;
 	} else {
 		const struct inflame_eh_table *tab = m->code.tab;
+		struct inflame_row_memo *e =
+		    m->rows ? &m->rows[(rel * 0x9e3779b97f4a7c15ull) >> 58 & (INFLAME_ROW_MEMO - 1)]
+			    : NULL;
 
-		row = inflame_ehframe_find(tab, rel);
-		if (!row)
-			return beyond_table(t, r, f, fallback);
+		if (e && e->tab == tab && e->rel == rel) {
+			m->hit = e->row;
+			row = &m->hit;
+			m->row_lo = e->lo;
+			m->row_hi = e->hi;
+		} else {
+			row = inflame_ehframe_find(tab, rel);
+			if (!row)
+				return beyond_table(t, r, f, fallback);
+			m->row_lo = tab->lo + row->pc;
+			m->row_hi =
+			    (size_t)(row - tab->rows) + 1 < tab->n ? tab->lo + row[1].pc : tab->hi;
+			if (e)
+				*e =
+				    (struct inflame_row_memo){tab, rel, m->row_lo, m->row_hi, *row};
+		}
 		m->row = row;
-		m->row_lo = tab->lo + row->pc;
-		m->row_hi = (size_t)(row - tab->rows) + 1 < tab->n ? tab->lo + row[1].pc : tab->hi;
 	}
 	switch (row->kind) {
 	case INFLAME_EH_CFA_SP:
@@ -619,6 +635,7 @@ static size_t table_walk(const struct inflame_thread *t, struct inflame_code_cac
 	*fell = 0;
 	m.have = 0;
 	m.row = NULL;
+	m.rows = wc ? wc->rows : NULL;
 	if (!t->stack_hi || r->sp < t->stack_lo || r->sp >= t->stack_hi)
 		return n;
 	for (;;) {
@@ -802,18 +819,27 @@ static int tail_cached(const struct inflame_thread *t, uintptr_t ret, uintptr_t 
 }
 
 /* Whether code at pc is the kernel's way back from a signal handler (x86_64's rt_sigreturn
- * trampoline: mov $15, %rax; syscall). */
-static int is_sigreturn(uintptr_t pc)
-{
+ * trampoline: mov $15, %rax; syscall). is_sigreturn_code: pc and the SIGRETURN_LEN bytes
+ * from it are known to be code. */
 #if defined(__x86_64__)
-	static const uint8_t code[] = {0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05};
-
-	return inflame_modules_is_code(pc) && inflame_modules_is_code(pc + sizeof(code) - 1) &&
-	       memcmp((const void *)pc, code, sizeof(code)) == 0;
+static const uint8_t sigreturn_code[] = {0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05};
+#define SIGRETURN_LEN sizeof(sigreturn_code)
+static int is_sigreturn_code(uintptr_t pc)
+{
+	return memcmp((const void *)pc, sigreturn_code, SIGRETURN_LEN) == 0;
+}
 #else
+#define SIGRETURN_LEN 1
+static int is_sigreturn_code(uintptr_t pc)
+{
 	(void)pc;
 	return 0;
+}
 #endif
+static int is_sigreturn(uintptr_t pc)
+{
+	return inflame_modules_is_code(pc) && inflame_modules_is_code(pc + SIGRETURN_LEN - 1) &&
+	       is_sigreturn_code(pc);
 }
 
 /* A frame-pointer walk that ended at a frame of code built without frame pointers (its return
@@ -840,9 +866,15 @@ static size_t finish_walk(struct inflame_thread *t, struct inflame_code_cache *c
 		return n;
 	ret = (uintptr_t)frames[n - 1];
 	sp = tail + 16;
-	if (is_sigreturn(ret))
-		return n;
+	/* (the sigreturn test by this range: python3 and the like come here for every
+	 * allocation) */
 	cf = inflame_modules_lookup(ret - 1, &code);
+	if (cf >= 0 && ret - code.lo < code.hi - code.lo && code.hi - ret >= SIGRETURN_LEN) {
+		if (is_sigreturn_code(ret))
+			return n;
+	} else if (is_sigreturn(ret)) {
+		return n;
+	}
 	if (cf >= 0 && !code.tab)
 		inflame_modules_ask_table(&code);
 	if (cf >= 0 && (code.tab || code.hdr)) { /* (without a table yet: by its index) */
@@ -967,8 +999,14 @@ size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, v
 			lu = 0;
 		}
 		/* code the map does not know (yet) counts as code without frame pointers */
-		if ((f < 0 || !(f & INFLAME_MOD_FP)) && (i + 1 < n || n == 1))
+		if ((f < 0 || !(f & INFLAME_MOD_FP)) && (i + 1 < n || n == 1)) {
 			nofp = 1;
+			/* An allocation hook's walk: the frames above come from a frame pointer
+			 * that code did not keep (in a program built without them, words of
+			 * its stack or heap, each a look-up of the code map in vain). */
+			if (!uc)
+				break;
+		}
 		if (i + 1 == n)
 			last_flags = f;
 	}

@@ -882,26 +882,31 @@ static int on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 		w.truncated++;
 	if (r->flags & INFLAME_REC_SAME_STACK) {
 		struct inflame_thread *t = d->t;
+		unsigned s = (r->flags >> INFLAME_REC_SLOT_SHIFT) & (INFLAME_SAME_SLOTS - 1);
 
-		/* The stack of the thread's previous OUTER record (thread.h). */
-		if (!t->w_last_n) {
+		/* The stack of the thread's last OUTER record of that slot (thread.h). */
+		if (!t->w_last_n[s]) {
 			w.dropped_stacks++; /* cannot happen: the producer saw that record */
 			return 0;
 		}
-		if (t->w_last_gen != w.stack_gen) {
-			t->w_last_id = stack_id(t->w_last_frames, t->w_last_n);
-			t->w_last_gen = w.stack_gen;
+		if (t->w_last_gen[s] != w.stack_gen) {
+			t->w_last_id[s] = stack_id(t->w_last_frames + (size_t)s * INFLAME_SAME_MAX,
+						   t->w_last_n[s]);
+			t->w_last_gen[s] = w.stack_gen;
 		}
-		id = t->w_last_id;
+		id = t->w_last_id[s];
 	} else if (r->nframes || !(r->flags & INFLAME_REC_RESTORE)) {
 		id = stack_id(r->frames, r->nframes);
 		if (r->flags & INFLAME_REC_OUTER) {
 			struct inflame_thread *t = d->t;
+			unsigned s =
+			    (r->flags >> INFLAME_REC_SLOT_SHIFT) & (INFLAME_SAME_SLOTS - 1);
 
-			t->w_last_n = id && r->nframes <= INFLAME_SAME_MAX ? r->nframes : 0;
-			memcpy(t->w_last_frames, r->frames, t->w_last_n * sizeof(uint64_t));
-			t->w_last_id = id;
-			t->w_last_gen = w.stack_gen;
+			t->w_last_n[s] = id && r->nframes <= INFLAME_SAME_MAX ? r->nframes : 0;
+			memcpy(t->w_last_frames + (size_t)s * INFLAME_SAME_MAX, r->frames,
+			       t->w_last_n[s] * sizeof(uint64_t));
+			t->w_last_id[s] = id;
+			t->w_last_gen[s] = w.stack_gen;
 		}
 	}
 	if (!id && !(r->flags & INFLAME_REC_RESTORE)) {

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "eh_src.h"
 #include "ehframe.h"
 
 #include <dlfcn.h>
@@ -125,29 +126,13 @@ static int obj_cb(struct dl_phdr_info *info, size_t size, void *arg)
 		return 0;
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		uint64_t ev, end = 0;
+		struct inflame_eh_src src;
 		struct inflame_eh_table *t;
 
 		if (ph->p_type != PT_GNU_EH_FRAME)
 			continue;
-		assert_int_equal(
-		    inflame_ehframe_hdr((const uint8_t *)(info->dlpi_addr + ph->p_vaddr),
-					ph->p_memsz, ph->p_vaddr, &ev),
-		    0);
-		for (int j = 0; j < info->dlpi_phnum; j++) {
-			const ElfW(Phdr) *q = &info->dlpi_phdr[j];
-
-			if (q->p_type == PT_LOAD && ev >= q->p_vaddr &&
-			    ev < q->p_vaddr + q->p_filesz)
-				end = q->p_vaddr + q->p_filesz;
-		}
-		assert_true(end > ev);
-		{
-			struct inflame_eh_src src = {(const uint8_t *)(info->dlpi_addr + ev),
-						     (size_t)(end - ev), ev, 0, INFLAME_EH_NATIVE};
-
-			assert_int_equal(inflame_ehframe_build(&src, &t), 0);
-		}
+		assert_int_equal(eh_src_of(info, ph, &src), 0);
+		assert_int_equal(inflame_ehframe_build(&src, &t), 0);
 		/* sorted, each row a change */
 		for (size_t k = 1; k < t->n; k++)
 			assert_true(t->rows[k - 1].pc < t->rows[k].pc);
@@ -157,12 +142,7 @@ static int obj_cb(struct dl_phdr_info *info, size_t size, void *arg)
 		o->refused = t->st.refused;
 		o->rows = (unsigned)t->n;
 		check_entries(info, ph, t, o);
-		{
-			struct inflame_eh_src src = {(const uint8_t *)(info->dlpi_addr + ev),
-						     (size_t)(end - ev), ev, 0, INFLAME_EH_NATIVE};
-
-			check_lookup(info, ph, &src, t, o);
-		}
+		check_lookup(info, ph, &src, t, o);
 		inflame_ehframe_free(t);
 		return 1;
 	}

@@ -1,0 +1,319 @@
+/*
+ * The unwind table cache on disk (tabcache.h). This file owns the cache directory's name, the
+ * file format and its checks.
+ *
+ * A file is the table's bytes as inflame_ehframe_build() laid them out (the header with its
+ * index pointer and mapping length zeroed, the rows, the index), then a trailer. The table
+ * comes first so that the mapping of the file starts with it, as a built table's does.
+ * Loading checks the trailer against the key, the table's own fields against the file's
+ * length, every index entry against the row count, and the hash of the table's bytes.
+ */
+#include "tabcache.h"
+
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAGIC	       "inflTAB"
+#define FORMAT_VERSION 1u
+/* The largest table stored (the modules' budget for all of them is 256 MiB). */
+#define MAX_BODY ((uint64_t)128 << 20)
+
+struct trailer {
+	char magic[8];
+	uint32_t version, arch, row_size, head_size;
+	uint64_t body_len; /* bytes of the table before the trailer */
+	uint64_t eh_vaddr, eh_len, hdr_len;
+	uint64_t hdr_hash;  /* of the object's .eh_frame_hdr */
+	uint64_t body_hash; /* of the table's bytes */
+	uint32_t build_id_len, pad;
+	uint8_t build_id[64];
+};
+
+static char dir[PATH_MAX];
+static struct inflame_tabcache_stats stats;
+
+void inflame_tabcache_setup(const char *d)
+{
+	dir[0] = 0;
+	if (d && d[0] == '/' && strlen(d) < sizeof(dir) - 160)
+		strcpy(dir, d);
+}
+
+void inflame_tabcache_setup_env(void)
+{
+	const char *v = getenv("INFLAME_TABLE_CACHE"), *base;
+	char d[PATH_MAX];
+
+	if (v && *v) {
+		inflame_tabcache_setup(strcmp(v, "off") == 0 ? NULL : v);
+		return;
+	}
+	base = getenv("XDG_CACHE_HOME");
+	if (base && base[0] == '/') {
+		if (snprintf(d, sizeof(d), "%s/inflame", base) < (int)sizeof(d)) {
+			inflame_tabcache_setup(d);
+			return;
+		}
+	}
+	base = getenv("HOME");
+	if (base && base[0] == '/' &&
+	    snprintf(d, sizeof(d), "%s/.cache/inflame", base) < (int)sizeof(d))
+		inflame_tabcache_setup(d);
+	else
+		inflame_tabcache_setup(NULL);
+}
+
+void inflame_tabcache_stats(struct inflame_tabcache_stats *st)
+{
+	*st = stats;
+}
+
+/* A 64-bit hash of n bytes in four independent lanes (about 1 ms for python3's table). Not
+ * cryptographic: it tells a damaged file, the owner checks keep out other users' files. */
+static uint64_t hash(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint64_t h[4] = {0x243f6a8885a308d3ull, 0x13198a2e03707344ull, 0xa4093822299f31d0ull,
+			 0x082efa98ec4e6c89ull};
+	uint64_t out = n;
+
+	for (; n >= 32; b += 32, n -= 32) {
+		for (int i = 0; i < 4; i++) {
+			uint64_t w;
+
+			memcpy(&w, b + 8 * i, 8);
+			h[i] = (h[i] ^ w) * 0x9e3779b97f4a7c15ull;
+			h[i] ^= h[i] >> 31;
+		}
+	}
+	for (; n > 0; b++, n--)
+		h[n & 3] = (h[n & 3] ^ *b) * 0x100000001b3ull;
+	for (int i = 0; i < 4; i++)
+		out = (out ^ h[i]) * 0xff51afd7ed558ccdull ^ (out >> 33);
+	return out;
+}
+
+/* The hash of a table's bytes: its header (index pointer and mapping length zeroed) and the
+ * rows and index that follow it. */
+static uint64_t body_hash(const struct inflame_eh_table *head, const void *rest, size_t len)
+{
+	return hash(head, sizeof(*head)) * 0x9e3779b97f4a7c15ull + hash(rest, len);
+}
+
+static int path_of(const struct inflame_tabcache_key *key, char *p, size_t size)
+{
+	size_t n;
+
+	if (!dir[0] || !key->build_id_len ||
+	    key->build_id_len > sizeof(((struct trailer *)0)->build_id))
+		return -ENOENT;
+	n = (size_t)snprintf(p, size, "%s/", dir);
+	for (size_t i = 0; i < key->build_id_len && n + 3 < size; i++)
+		n += (size_t)snprintf(p + n, size - n, "%02x", key->build_id[i]);
+	if (n + 5 >= size)
+		return -ENAMETOOLONG;
+	memcpy(p + n, ".tab", 5);
+	return 0;
+}
+
+/* The trailer key and t (when not NULL) must have. */
+static void trailer_of(const struct inflame_tabcache_key *key, struct trailer *tr)
+{
+	memset(tr, 0, sizeof(*tr));
+	memcpy(tr->magic, MAGIC, sizeof(MAGIC));
+	tr->version = FORMAT_VERSION;
+	tr->arch = INFLAME_EH_NATIVE;
+	tr->row_size = sizeof(struct inflame_eh_row);
+	tr->head_size = sizeof(struct inflame_eh_table);
+	tr->eh_vaddr = key->eh_vaddr;
+	tr->eh_len = key->eh_len;
+	tr->hdr_len = key->hdr_len;
+	tr->hdr_hash = hash(key->hdr, key->hdr_len);
+	tr->build_id_len = (uint32_t)key->build_id_len;
+	memcpy(tr->build_id, key->build_id, key->build_id_len);
+}
+
+/* Whether the table t of body_len bytes is whole: its counts match its length, its index
+ * names rows it has. */
+static int table_ok(const struct inflame_eh_table *t, uint64_t body_len)
+{
+	uint64_t nindex;
+	const uint32_t *index;
+
+	if (t->n == 0 || t->n > MAX_BODY || t->hi < t->lo || t->hi - t->lo > UINT32_MAX ||
+	    t->shift >= 32 || t->nindex > MAX_BODY)
+		return 0;
+	nindex = ((t->hi - t->lo) >> t->shift) + 1;
+	if (t->nindex != nindex ||
+	    body_len != sizeof(*t) + t->n * sizeof(t->rows[0]) + nindex * sizeof(uint32_t))
+		return 0;
+	index = (const uint32_t *)(const void *)&t->rows[t->n];
+	for (size_t b = 0; b < nindex; b++)
+		if (index[b] >= t->n)
+			return 0;
+	return 1;
+}
+
+int inflame_tabcache_load(const struct inflame_tabcache_key *key, struct inflame_eh_table **out)
+{
+	char p[PATH_MAX];
+	struct trailer want, tr;
+	struct stat st;
+	uint8_t *f = MAP_FAILED;
+	struct inflame_eh_table *t;
+	int fd, ret = path_of(key, p, sizeof(p));
+
+	*out = NULL;
+	if (ret < 0)
+		return ret;
+	fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		stats.misses++;
+		return -ENOENT;
+	}
+	ret = -ENOENT;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 022) || st.st_size < (off_t)(sizeof(tr) + sizeof(*t)) ||
+	    (uint64_t)st.st_size > MAX_BODY + sizeof(tr))
+		goto done;
+	f = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (f == MAP_FAILED)
+		goto done;
+	memcpy(&tr, f + st.st_size - sizeof(tr), sizeof(tr));
+	trailer_of(key, &want);
+	want.body_len = (uint64_t)st.st_size - sizeof(tr);
+	want.body_hash = tr.body_hash;
+	t = (struct inflame_eh_table *)(void *)f;
+	if (memcmp(&tr, &want, sizeof(tr)) || !table_ok(t, want.body_len) ||
+	    body_hash(t, f + sizeof(*t), want.body_len - sizeof(*t)) != tr.body_hash)
+		goto done;
+	t->index = (const uint32_t *)(const void *)&t->rows[t->n];
+	t->map_len = (size_t)st.st_size;
+	*out = t;
+	f = MAP_FAILED;
+	ret = 0;
+done:
+	if (ret < 0)
+		stats.rejected++;
+	else
+		stats.hits++;
+	if (f != MAP_FAILED)
+		munmap(f, (size_t)st.st_size);
+	close(fd);
+	return ret;
+}
+
+/* mkdir -p of dir, mode 0700 for what it creates. */
+static int make_dir(void)
+{
+	char d[PATH_MAX];
+
+	strcpy(d, dir);
+	for (char *s = d + 1;; s++) {
+		if (*s == '/' || *s == 0) {
+			char c = *s;
+
+			*s = 0;
+			if (mkdir(d, 0700) < 0 && errno != EEXIST)
+				return -errno;
+			*s = c;
+			if (!c)
+				return 0;
+		}
+	}
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, b, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int inflame_tabcache_store(const struct inflame_tabcache_key *key, const struct inflame_eh_table *t)
+{
+	char p[PATH_MAX], tmp[PATH_MAX + 32];
+	struct inflame_eh_table head = *t;
+	struct trailer tr;
+	size_t rest = t->n * sizeof(t->rows[0]) + t->nindex * sizeof(uint32_t);
+	int fd, ret = path_of(key, p, sizeof(p));
+
+	if (ret < 0)
+		return ret;
+	if (sizeof(head) + rest > MAX_BODY ||
+	    (const uint8_t *)t->index != (const uint8_t *)&t->rows[t->n])
+		return -EFBIG;
+	head.index = NULL;
+	head.map_len = 0;
+	trailer_of(key, &tr);
+	tr.body_len = sizeof(head) + rest;
+	/* the hash of the bytes as written: the zeroed header, then the rest as they are */
+	tr.body_hash = body_hash(&head, t->rows, rest);
+	ret = make_dir();
+	if (ret < 0)
+		goto out;
+	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", p, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	ret = write_all(fd, &head, sizeof(head));
+	if (!ret)
+		ret = write_all(fd, t->rows, rest);
+	if (!ret)
+		ret = write_all(fd, &tr, sizeof(tr));
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, p) < 0)
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+out:
+	if (ret)
+		stats.store_error = ret;
+	else
+		stats.stores++;
+	return ret;
+}
+
+int inflame_tabcache_build(const struct inflame_tabcache_key *key, const struct inflame_eh_src *src,
+			   struct inflame_eh_table **out)
+{
+	int ret;
+
+	if (inflame_tabcache_load(key, out) == 0)
+		return 0;
+	ret = inflame_ehframe_build(src, out);
+	if (ret == 0) {
+		int err = inflame_tabcache_store(key, *out);
+
+		if (err < 0 && err != -ENOENT && !stats.noted) {
+			stats.noted = 1;
+			inflame_log(INFLAME_LOG_DEBUG,
+				    "unwind table cache %s: cannot store a table (%s); tables are "
+				    "built in each process",
+				    dir, strerror(-err));
+		}
+	}
+	return ret;
+}
