@@ -79,6 +79,7 @@ static unsigned table_notes;
 
 static struct module *mods;
 static size_t nmods;
+static int have_main; /* mods[0] is the main program, named by /proc/self/exe */
 static struct inflame_buf paths;
 static unsigned long long last_adds, last_subs;
 static int have_counts;
@@ -392,6 +393,7 @@ static int list_cb(struct dl_phdr_info *info, size_t size, void *arg)
 
 		exe[n > 0 ? n : 0] = 0;
 		name = exe;
+		have_main = n > 0;
 	}
 	if (tables_mode == INFLAME_UNWIND_FP)
 		m->flags |= INFLAME_MOD_FP; /* (no walk looks) */
@@ -580,6 +582,7 @@ int inflame_modules_refresh(int how)
 	have_counts = c.ok;
 	nmods = 0;
 	paths.len = 0;
+	have_main = 0;
 	inflame__real_dl_iterate_phdr(list_cb, NULL);
 	publish_ranges();
 	generation++;
@@ -599,6 +602,14 @@ void inflame_modules_encode(struct inflame_buf *b)
 		inflame_buf_put_str(b, (const char *)paths.data + m->path_off, m->path_len);
 		inflame_buf_put_str(b, (const char *)m->build_id, m->build_id_len);
 	}
+}
+
+const char *inflame_modules_main_path(size_t *len)
+{
+	if (!have_main || !nmods)
+		return NULL;
+	*len = mods[0].path_len;
+	return (const char *)paths.data + mods[0].path_off;
 }
 
 int inflame_modules_loader(uintptr_t *lo, uintptr_t *hi)

@@ -23,6 +23,9 @@
 int inflame_modules_refresh(int how);
 /* Appends a MODULES payload for the current map to b. Writer thread only. */
 void inflame_modules_encode(struct inflame_buf *b);
+/* The main program's path as the last listing read it (/proc/self/exe), not NUL-terminated:
+ * its length in *len, or NULL when it is not known. Writer thread only. */
+const char *inflame_modules_main_path(size_t *len);
 /* Is addr inside an executable segment of a loaded object? Async-signal-safe; answers 0 when
  * unsure (the map is being changed). */
 int inflame_modules_is_code(uintptr_t addr);

@@ -50,9 +50,11 @@ is gone opens no new one unless there is something to write.
  *
  * The program may close every descriptor it did not open (closefrom, a daemon's close loop) or
  * dup2() one of its own over ours. The writer's descriptors (the dump file and its wake-up
- * pipe) are moved to numbers >= 512 and remembered by device and inode; before each chunk is
- * written the dump descriptor is checked with fstat, and one that is gone or now names another
- * file is forgotten, never written to or closed (it may be the program's), and the next cycle
+ * pipe) are moved to numbers >= 512 and remembered by device and inode. The chunks of a cycle
+ * (of a new file's start, of its end) are gathered in memory and written together, small ones
+ * copied, with one system call; before each write the dump descriptor is checked with fstat,
+ * and one that is gone or now names another file is forgotten, never written to or closed (it
+ * may be the program's), the chunks gathered for it are dropped, and the next cycle
  * continues in a new file of the next sequence number. A lost wake-up pipe is replaced. (A
  * pipe rather than an eventfd: every eventfd shares one anonymous inode, so a program's own
  * eventfd put at our number could not be told from ours.)
@@ -120,6 +122,7 @@ static struct {
 	char last_path[INFLAME_OUTPUT_MAX]; /* the file closed last (under done_lock) */
 	struct inflame_stacktab stacks;
 	struct inflame_buf stack_buf, sample_buf, alloc_buf, misc_buf;
+	struct inflame_buf out; /* chunks gathered for the next write (emit) */
 	uint64_t nstacks, nsamples, nallocs;
 	uint64_t last_time;		      /* of the SAMPLES chunk being built */
 	uint64_t stack_gen;		      /* bumped whenever the stack table is cleared */
@@ -250,7 +253,50 @@ static int fd_is_ours(void)
 	}
 	w.fd = -1;
 	w.seq++;
+	w.out.len = 0; /* (the gathered chunks were the lost file's) */
 	return 0;
+}
+
+/* Writes the gathered chunks and then, unless payload is NULL, one more chunk of type from
+ * where it lies, in one system call; checks first that the descriptor is still ours. */
+static void write_out(uint32_t type, const uint8_t *payload, size_t len)
+{
+	int rc;
+
+	if (w.fd >= 0 && (w.out.len || payload) && fd_is_ours()) {
+		rc = inflame_dump_write_gathered(w.fd, w.out.data, w.out.len, type, payload, len);
+		if (rc < 0 && !w.write_err_logged) {
+			w.write_err_logged = 1;
+			inflame_log_unprofiled("cannot write %s: %s; profiling data is lost",
+					       w.path, strerror(-rc));
+		}
+	}
+	w.out.len = 0;
+	w.out.failed = 0;
+}
+
+/* Writes the chunks gathered so far (the end of a cycle, of a file). */
+static void flush_out(void)
+{
+	write_out(0, NULL, 0);
+}
+
+/* One chunk for the current file. A small payload is copied and gathered with the chunks
+ * before it: a cycle writes its chunks with one system call (and one check of the
+ * descriptor) rather than two per chunk. */
+#define GATHER_COPY_MAX (16u << 10)
+#define GATHER_FLUSH	(64u << 10)
+
+static void emit(uint32_t type, const uint8_t *payload, size_t len)
+{
+	if (w.fd < 0)
+		return;
+	if (len <= GATHER_COPY_MAX && inflame_dump_put_chunk(&w.out, type, payload, len) == 0) {
+		if (w.out.len >= GATHER_FLUSH)
+			flush_out();
+		return;
+	}
+	write_out(type, payload, len); /* (also when there is no memory to gather it) */
 }
 
 /* Puts the count in front of the list and writes it as one chunk. */
@@ -258,18 +304,12 @@ static void list_write(uint32_t type, struct inflame_buf *b, uint64_t count)
 {
 	uint8_t head[INFLAME_VARINT_MAX];
 	size_t k;
-	int rc;
 
-	if (w.fd < 0 || b->failed || !fd_is_ours())
+	if (w.fd < 0 || b->failed)
 		goto out;
 	k = inflame_varint_encode(head, count);
 	memcpy(b->data + LIST_HEAD - k, head, k);
-	rc = inflame_dump_write_chunk(w.fd, type, b->data + LIST_HEAD - k, b->len - LIST_HEAD + k);
-	if (rc < 0 && !w.write_err_logged) {
-		w.write_err_logged = 1;
-		inflame_log_unprofiled("cannot write %s: %s; profiling data is lost", w.path,
-				       strerror(-rc));
-	}
+	emit(type, b->data + LIST_HEAD - k, b->len - LIST_HEAD + k);
 out:
 	b->failed = 0;
 	list_begin(b);
@@ -277,11 +317,8 @@ out:
 
 static void write_payload(uint32_t type, struct inflame_buf *b)
 {
-	if (w.fd >= 0 && !b->failed && fd_is_ours() &&
-	    inflame_dump_write_chunk(w.fd, type, b->data, b->len) < 0 && !w.write_err_logged) {
-		w.write_err_logged = 1;
-		inflame_log_unprofiled("cannot write %s; profiling data is lost", w.path);
-	}
+	if (!b->failed)
+		emit(type, b->data, b->len);
 	b->len = 0;
 	b->failed = 0;
 }
@@ -309,16 +346,35 @@ static ssize_t read_cmdline(char *buf, size_t size)
 }
 
 /* PROCESS: who we are and how we were configured. */
+static __attribute__((noinline)) void put_exe_read(struct inflame_buf *b)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	inflame_buf_put_str(b, exe, n > 0 ? (size_t)n : 0);
+}
+
+/* The program's path: as the map of loaded objects has it (read when it was listed), else
+ * read now. */
+static void put_exe(struct inflame_buf *b)
+{
+	size_t len;
+	const char *exe = inflame_modules_main_path(&len);
+
+	if (exe)
+		inflame_buf_put_str(b, exe, len);
+	else
+		put_exe_read(b);
+}
+
 static void write_process(void)
 {
 	struct inflame_buf *b = &w.misc_buf;
-	char exe[PATH_MAX], *args = w.cmdline, events[32];
+	char *args = w.cmdline, events[32];
 	ssize_t n;
 	int argc = 0;
 	const struct inflame_config *c = &inflame__prof.cfg;
 
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	exe[n > 0 ? n : 0] = 0;
 	n = read_cmdline(w.cmdline, sizeof(w.cmdline));
 	w.cmdline_len = (size_t)n;
 	/* A program that rewrote its command line (setproctitle) pads it with NULs: those are not
@@ -332,7 +388,7 @@ static void write_process(void)
 	b->len = 0;
 	inflame_buf_put_varint(b, (uint64_t)inflame__prof.pid);
 	inflame_buf_put_varint(b, (uint64_t)getppid());
-	put_cstr(b, exe);
+	put_exe(b);
 	inflame_buf_put_varint(b, (uint64_t)argc);
 	for (ssize_t i = 0; i < n;) {
 		size_t len = strlen(args + i);
@@ -1200,7 +1256,11 @@ static int open_next(void)
 	h.start_monotonic = inflame__prof.start_monotonic;
 	h.file_realtime = inflame__now_realtime();
 	h.file_monotonic = inflame__now_monotonic();
-	inflame_dump_write_header(fd, &h);
+	w.out.len = 0;
+	if (inflame_dump_put_header(&w.out, &h) < 0) {
+		w.out.failed = 0;
+		inflame_dump_write_header(fd, &h); /* (no memory to gather it in) */
+	}
 	inflame_stacktab_clear(&w.stacks);
 	last.n = 0;
 	w.stack_gen++;
@@ -1218,8 +1278,8 @@ static int open_next(void)
 			rebase(t);
 	}
 	chunk_starts();
+	inflame_modules_refresh(INFLAME_MODULES_FORCE); /* (which names the program: PROCESS) */
 	write_process();
-	inflame_modules_refresh(INFLAME_MODULES_FORCE);
 	write_modules();
 	write_threads(1);
 	w.notes_done = 0;
@@ -1229,11 +1289,14 @@ static int open_next(void)
 	write_perfmap(0);
 	inflame_labels_restart();
 	write_labels();
+	flush_out();
 	inflame_log(INFLAME_LOG_DEBUG, "writing %s", w.path);
 	return 0;
 }
 
-static void close_current(void)
+/* Ends the current file. drained: a final cycle just read the rings and the perf map to their
+ * end (exit, exec), which need not be read again. */
+static void close_current(int drained)
 {
 	struct inflame_buf *b = &w.misc_buf;
 
@@ -1241,7 +1304,8 @@ static void close_current(void)
 		return;
 	write_pending(UINT64_MAX);
 	flush_samples();
-	write_perfmap(1);
+	if (!drained)
+		write_perfmap(1);
 	write_notes();
 	process_renamed();
 	write_stats();
@@ -1250,6 +1314,7 @@ static void close_current(void)
 	for (int i = 0; i < INFLAME_EV_COUNT_; i++)
 		inflame_buf_put_varint(b, w.totals[i]);
 	write_payload(INFLAME_CHUNK_END, b);
+	flush_out();
 	if (w.fd >= 0 && fd_is_ours())
 		close(w.fd);
 	w.fd = -1;
@@ -1328,7 +1393,8 @@ static void cycle(int final)
 	write_threads(0);
 	write_notes();
 	release_exited();
-	if (inflame__now_monotonic() - w.last_fd_check > 250000000ull) {
+	/* (not once sampling is over: the clocks are paused, for good or for an exec) */
+	if (!final && inflame__now_monotonic() - w.last_fd_check > 250000000ull) {
 		w.last_fd_check = inflame__now_monotonic();
 		if (inflame_timer_check_all() > 0 && !w.perf_lost_logged) {
 			w.perf_lost_logged = 1;
@@ -1358,10 +1424,11 @@ static void serve(int req)
 	pthread_mutex_lock(&w.cycle_lock);
 	cycle((req & (INFLAME_WRITER_FINISH | INFLAME_WRITER_STOP)) != 0);
 	if (req & (INFLAME_WRITER_DUMP | INFLAME_WRITER_FINISH | INFLAME_WRITER_STOP))
-		close_current();
+		close_current((req & (INFLAME_WRITER_FINISH | INFLAME_WRITER_STOP)) != 0);
 	if ((req & INFLAME_WRITER_DUMP) && !(req & (INFLAME_WRITER_FINISH | INFLAME_WRITER_STOP)) &&
 	    !w.deferred)
 		open_next();
+	flush_out();
 	pthread_mutex_unlock(&w.cycle_lock);
 	if (req & (INFLAME_WRITER_FINISH | INFLAME_WRITER_SYNC)) {
 		pthread_mutex_lock(&w.done_lock);
@@ -1369,6 +1436,17 @@ static void serve(int req)
 		pthread_cond_broadcast(&w.done_cond);
 		pthread_mutex_unlock(&w.done_lock);
 	}
+}
+
+/* After the last write of an image that ends (exit): the thread waits here for the process
+ * to go. Returning would run a thread's exit (its stack given back, libc's per-thread
+ * cleanup), work a process about to end has no use for. */
+static __attribute__((noreturn)) void park(void)
+{
+	static int never;
+
+	for (;;)
+		syscall(SYS_futex, &never, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
 }
 
 static void *writer_main(void *arg)
@@ -1394,7 +1472,7 @@ static void *writer_main(void *arg)
 		req = atomic_exchange(&w.requests, 0);
 		serve(req);
 		if (req & INFLAME_WRITER_STOP)
-			break;
+			park();
 	}
 	return NULL;
 }
@@ -1461,12 +1539,25 @@ void inflame_writer_request(int what)
 	errno = saved;
 }
 
+static void deadline_in(struct timespec *ts, int ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
 /* Asks for what (with SYNC or FINISH, which the writer answers) and waits up to timeout_ms for
- * the answer; path, if not NULL, receives the file closed last. */
+ * the answer, or with timeout_ms < 0 for as long as the writer makes progress (5 s without
+ * any at most); path, if not NULL, receives the file closed last. */
 static int request_sync(int what, int timeout_ms, char *path, size_t n)
 {
 	struct timespec ts;
 	unsigned target;
+	uint64_t seen = atomic_load(&heartbeat), idle = 0;
 	int rc = 0;
 
 	if (!w.running)
@@ -1477,16 +1568,21 @@ static int request_sync(int what, int timeout_ms, char *path, size_t n)
 		w.last_path[0] = 0; /* only a file closed from now on answers */
 	pthread_mutex_unlock(&w.done_lock);
 	inflame_writer_request(what);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	deadline_in(&ts, timeout_ms < 0 ? 1000 : timeout_ms);
 	pthread_mutex_lock(&w.done_lock);
-	while ((int)(w.finished - target) < 0 && rc == 0)
+	while ((int)(w.finished - target) < 0 && rc == 0) {
 		rc = pthread_cond_timedwait(&w.done_cond, &w.done_lock, &ts);
+		if (rc == ETIMEDOUT && timeout_ms < 0) {
+			uint64_t beat = atomic_load(&heartbeat);
+
+			idle = beat == seen ? idle + 1 : 0;
+			seen = beat;
+			if (idle < 5) {
+				rc = 0;
+				deadline_in(&ts, 1000);
+			}
+		}
+	}
 	if (path && n) {
 		size_t len = strnlen(w.last_path, sizeof(w.last_path));
 
@@ -1511,35 +1607,18 @@ int inflame_writer_dump_sync(char *path, size_t n, int timeout_ms)
 
 void inflame_writer_stop(void)
 {
-	struct timespec ts;
-
 	if (!w.running) {
 		/* no thread (it could not start, or we are in a fork child before it did) */
 		pthread_mutex_lock(&w.cycle_lock);
 		cycle(1);
-		close_current();
+		close_current(1);
 		pthread_mutex_unlock(&w.cycle_lock);
 		return;
 	}
-	inflame_writer_request(INFLAME_WRITER_STOP);
 	/* Full tracing can leave a lot in the rings: wait while the writer works through it. */
-	for (uint64_t seen = atomic_load(&heartbeat), idle = 0;;) {
-		uint64_t beat;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 1;
-		if (pthread_timedjoin_np(w.thread, NULL, &ts) == 0)
-			break;
-		beat = atomic_load(&heartbeat);
-		idle = beat == seen ? idle + 1 : 0;
-		seen = beat;
-		if (idle == 5) {
-			inflame_log(INFLAME_LOG_INFO,
-				    "the writer made no progress for 5 s; %s may be cut short",
-				    w.path);
-			break;
-		}
-	}
+	if (request_sync(INFLAME_WRITER_STOP | INFLAME_WRITER_SYNC, -1, NULL, 0) < 0)
+		inflame_log(INFLAME_LOG_INFO,
+			    "the writer made no progress for 5 s; %s may be cut short", w.path);
 	w.running = 0;
 }
 
