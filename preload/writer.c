@@ -118,8 +118,6 @@ static struct {
 	uint64_t last_fd_check;
 	int failed;   /* could not open or write: stay quiet, keep draining */
 	unsigned seq; /* sequence number of the current (or next) file */
-	char path[INFLAME_OUTPUT_MAX];
-	char last_path[INFLAME_OUTPUT_MAX]; /* the file closed last (under done_lock) */
 	struct inflame_stacktab stacks;
 	struct inflame_buf stack_buf, sample_buf, alloc_buf, misc_buf;
 	struct inflame_buf out; /* chunks gathered for the next write (emit) */
@@ -141,8 +139,13 @@ static struct {
 	int deferred;	     /* a fork child that has not opened a file yet (see above) */
 	unsigned notes_done; /* notices written to the current file */
 	uint64_t notes_lost; /* the lost count the current file has */
-	char cmdline[8192];  /* /proc/self/cmdline as the current file's PROCESS has it */
 	size_t cmdline_len;
+	int want_last; /* a caller waits for the name of the file closed next (under done_lock) */
+	/* The long strings last: most processes use their first bytes only, and the fields above
+	 * share a page or two. */
+	char cmdline[8192]; /* /proc/self/cmdline as the current file's PROCESS has it */
+	char path[INFLAME_OUTPUT_MAX];
+	char last_path[INFLAME_OUTPUT_MAX]; /* the file closed last (under done_lock) */
 } w = {.fd = -1, .wake_rd = -1, .wake_wr = -1};
 
 /* An allocation event waiting for its turn. */
@@ -1320,7 +1323,8 @@ static void close_current(int drained)
 	w.fd = -1;
 	w.seq++;
 	pthread_mutex_lock(&w.done_lock);
-	memcpy(w.last_path, w.path, sizeof(w.path));
+	if (w.want_last)
+		memcpy(w.last_path, w.path, strnlen(w.path, sizeof(w.path) - 1) + 1);
 	pthread_mutex_unlock(&w.done_lock);
 	inflame_log(INFLAME_LOG_DEBUG,
 		    "wrote %s (so far %lu frames stepped by one .eh_frame entry before their "
@@ -1539,6 +1543,18 @@ void inflame_writer_request(int what)
 	errno = saved;
 }
 
+/* A fork child that has written nothing and has nothing to write (the usual fork and exec, a
+ * helper that only waits) has no file to finish: it ends without a word to the writer. */
+static int nothing_to_finish(void)
+{
+	int none;
+
+	pthread_mutex_lock(&w.cycle_lock);
+	none = w.deferred && !worth_a_file();
+	pthread_mutex_unlock(&w.cycle_lock);
+	return none;
+}
+
 static void deadline_in(struct timespec *ts, int ms)
 {
 	clock_gettime(CLOCK_REALTIME, ts);
@@ -1562,10 +1578,14 @@ static int request_sync(int what, int timeout_ms, char *path, size_t n)
 
 	if (!w.running)
 		return -ESRCH;
+	if ((what & (INFLAME_WRITER_FINISH | INFLAME_WRITER_STOP)) && nothing_to_finish())
+		return 0;
 	pthread_mutex_lock(&w.done_lock);
 	target = w.finished + 1;
-	if (path)
+	if (path) {
 		w.last_path[0] = 0; /* only a file closed from now on answers */
+		w.want_last++;
+	}
 	pthread_mutex_unlock(&w.done_lock);
 	inflame_writer_request(what);
 	deadline_in(&ts, timeout_ms < 0 ? 1000 : timeout_ms);
@@ -1591,6 +1611,8 @@ static int request_sync(int what, int timeout_ms, char *path, size_t n)
 		memcpy(path, w.last_path, len);
 		path[len] = 0;
 	}
+	if (path)
+		w.want_last--;
 	pthread_mutex_unlock(&w.done_lock);
 	return rc ? -rc : 0;
 }
