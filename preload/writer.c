@@ -49,15 +49,15 @@ is gone opens no new one unless there is something to write.
  * tried instead.
  *
  * The program may close every descriptor it did not open (closefrom, a daemon's close loop) or
- * dup2() one of its own over ours. The writer's descriptors (the dump file and its wake-up
- * pipe) are moved to numbers >= 512 and remembered by device and inode. The chunks of a cycle
+ * dup2() one of its own over ours. The writer's one descriptor, the dump file's, is moved to a
+ * number >= 512 and remembered by device and inode. The chunks of a cycle
  * (of a new file's start, of its end) are gathered in memory and written together, small ones
  * copied, with one system call; before each write the dump descriptor is checked with fstat,
  * and one that is gone or now names another file is forgotten, never written to or closed (it
  * may be the program's), the chunks gathered for it are dropped, and the next cycle
- * continues in a new file of the next sequence number. A lost wake-up pipe is replaced. (A
- * pipe rather than an eventfd: every eventfd shares one anonymous inode, so a program's own
- * eventfd put at our number could not be told from ours.)
+ * continues in a new file of the next sequence number. The writer is woken through a futex
+ * on its request word (a signal handler may wake it: FUTEX_WAKE is async-signal-safe), which
+ * no program can close, and which costs a process nothing to set up.
  */
 #include "clock.h"
 #include "writer.h"
@@ -82,7 +82,6 @@ is gone opens no new one unless there is something to write.
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -101,7 +100,6 @@ is gone opens no new one unless there is something to write.
 static struct {
 	pthread_t thread;
 	int running;
-	int wake_rd, wake_wr; /* the wake-up pipe */
 	_Atomic int requests;
 	pthread_mutex_t cycle_lock;
 	pthread_mutex_t done_lock;
@@ -109,10 +107,8 @@ static struct {
 	unsigned finished; /* FINISH requests served */
 
 	int fd;	      /* current file, -1 when none */
-	dev_t fd_dev; /* what fd and the pipe were opened as (fd_is_ours) */
+	dev_t fd_dev; /* what fd was opened as (fd_is_ours) */
 	ino_t fd_ino;
-	dev_t wake_dev;
-	ino_t wake_ino;
 	int fd_lost_logged;
 	int perf_lost_logged;
 	uint64_t last_fd_check;
@@ -146,7 +142,7 @@ static struct {
 	char cmdline[8192]; /* /proc/self/cmdline as the current file's PROCESS has it */
 	char path[INFLAME_OUTPUT_MAX];
 	char last_path[INFLAME_OUTPUT_MAX]; /* the file closed last (under done_lock) */
-} w = {.fd = -1, .wake_rd = -1, .wake_wr = -1};
+} w = {.fd = -1};
 
 /* An allocation event waiting for its turn. */
 struct pending {
@@ -216,27 +212,6 @@ static int is_same(int fd, dev_t dev, ino_t ino)
 	struct stat st;
 
 	return fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
-}
-
-/* Are both ends of the wake-up pipe still ours? (Both ends share the pipe's inode.) */
-static int wake_ours(void)
-{
-	return is_same(w.wake_rd, w.wake_dev, w.wake_ino) &&
-	       is_same(w.wake_wr, w.wake_dev, w.wake_ino);
-}
-
-/* Makes a new wake-up pipe (the old numbers, if any, are not ours to close). */
-static int wake_open(void)
-{
-	int p[2];
-
-	w.wake_rd = w.wake_wr = -1;
-	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
-		return -errno;
-	w.wake_rd = move_high(p[0]);
-	w.wake_wr = move_high(p[1]);
-	remember(w.wake_rd, &w.wake_dev, &w.wake_ino);
-	return 0;
 }
 
 /* Is the dump descriptor still the file we opened? If not, forget it (without closing: the
@@ -1459,21 +1434,14 @@ static void *writer_main(void *arg)
 	inflame__alloc_tls.guard = 1; /* the writer's own allocations are not the program's */
 	prctl(PR_SET_NAME, "inflame-writer", 0, 0, 0);
 	for (;;) {
-		struct pollfd p;
-		char buf[64];
-		int req;
+		struct timespec period = {0, 100000000};
+		int req = atomic_exchange(&w.requests, 0);
 
-		if (!wake_ours())
-			wake_open(); /* closed or replaced by the program */
-		p.fd = w.wake_rd;
-		p.events = POLLIN;
-		p.revents = 0;
-		if (w.wake_rd < 0)
-			poll(NULL, 0, 100);
-		else if (poll(&p, 1, 100) > 0 && !(p.revents & POLLNVAL))
-			while (read(w.wake_rd, buf, sizeof(buf)) == (ssize_t)sizeof(buf))
-				;
-		req = atomic_exchange(&w.requests, 0);
+		/* until a request comes (the word is not 0 any more), 100 ms at most */
+		if (!req) {
+			syscall(SYS_futex, &w.requests, FUTEX_WAIT_PRIVATE, 0, &period, NULL, 0);
+			req = atomic_exchange(&w.requests, 0);
+		}
 		serve(req);
 		if (req & INFLAME_WRITER_STOP)
 			park();
@@ -1502,12 +1470,6 @@ static int init_state(void)
 	pthread_mutex_init(&w.done_lock, NULL);
 	pthread_cond_init(&w.done_cond, NULL);
 	atomic_store(&w.requests, 0);
-	{
-		int rc = wake_open();
-
-		if (rc < 0)
-			return rc;
-	}
 	list_begin(&w.stack_buf);
 	list_begin(&w.sample_buf);
 	list_begin(&w.alloc_buf);
@@ -1533,13 +1495,10 @@ int inflame_writer_start(void)
 
 void inflame_writer_request(int what)
 {
-	char one = 1;
 	int saved = errno;
 
 	atomic_fetch_or(&w.requests, what);
-	/* (fstat is async-signal-safe; the writer polls every 100 ms anyway) */
-	if (w.wake_wr >= 0 && is_same(w.wake_wr, w.wake_dev, w.wake_ino))
-		(void)!write(w.wake_wr, &one, 1);
+	syscall(SYS_futex, &w.requests, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 	errno = saved;
 }
 
@@ -1659,12 +1618,7 @@ void inflame_writer_postfork_child(void)
 	/* The parent's file is the parent's: close our copy without writing to it. */
 	if (w.fd >= 0 && is_same(w.fd, w.fd_dev, w.fd_ino))
 		close(w.fd);
-	if (w.wake_rd >= 0 && is_same(w.wake_rd, w.wake_dev, w.wake_ino))
-		close(w.wake_rd);
-	if (w.wake_wr >= 0 && is_same(w.wake_wr, w.wake_dev, w.wake_ino))
-		close(w.wake_wr);
 	w.fd = -1;
-	w.wake_rd = w.wake_wr = -1;
 	w.running = 0;
 	w.seq = 0;
 	w.failed = 0;
