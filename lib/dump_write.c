@@ -1,8 +1,9 @@
 /*
  * The dump writer: encodes the fixed little-endian file header and frames payloads into
  * chunks with a CRC-32 (crc32.h) so a reader can detect a torn or damaged tail.
- * Writes go straight to the fd with write(2); partial writes and EINTR are retried, any other
- * failure is returned to the caller, which decides whether to give up on the file.
+ * Writes go straight to the fd with writev(2); partial writes and EINTR are retried, any other
+ * failure is returned to the caller, which decides whether to give up on the file. A caller
+ * that writes many small chunks gathers them in a buffer first and writes them together.
  */
 #include "dump_write.h"
 
@@ -111,15 +112,54 @@ void inflame_dump_encode_chunk_header(uint8_t *out, uint32_t type, const uint8_t
 
 int inflame_dump_write_chunk(int fd, uint32_t type, const uint8_t *payload, size_t len)
 {
-	uint8_t hdr[INFLAME_DUMP_CHUNK_HDR_SIZE];
-	struct iovec iov[2];
+	static const uint8_t none[1];
 
+	return inflame_dump_write_gathered(fd, NULL, 0, type, payload ? payload : none, len);
+}
+
+int inflame_dump_put_header(struct inflame_buf *b, const struct inflame_dump_header_info *h)
+{
+	if (inflame_buf_reserve(b, INFLAME_DUMP_HEADER_SIZE) < 0)
+		return -ENOMEM;
+	inflame_dump_encode_header(b->data + b->len, h);
+	b->len += INFLAME_DUMP_HEADER_SIZE;
+	return 0;
+}
+
+int inflame_dump_put_chunk(struct inflame_buf *b, uint32_t type, const uint8_t *payload, size_t len)
+{
 	if (len > INFLAME_DUMP_MAX_CHUNK)
 		return -EMSGSIZE;
-	inflame_dump_encode_chunk_header(hdr, type, payload, len);
-	iov[0].iov_base = hdr;
-	iov[0].iov_len = sizeof(hdr);
-	iov[1].iov_base = (void *)payload;
-	iov[1].iov_len = len;
-	return write_all(fd, iov, len ? 2 : 1);
+	if (inflame_buf_reserve(b, INFLAME_DUMP_CHUNK_HDR_SIZE + len) < 0)
+		return -ENOMEM;
+	inflame_dump_encode_chunk_header(b->data + b->len, type, payload, len);
+	if (len)
+		memcpy(b->data + b->len + INFLAME_DUMP_CHUNK_HDR_SIZE, payload, len);
+	b->len += INFLAME_DUMP_CHUNK_HDR_SIZE + len;
+	return 0;
+}
+
+int inflame_dump_write_gathered(int fd, const uint8_t *data, size_t n, uint32_t type,
+				const uint8_t *payload, size_t len)
+{
+	uint8_t hdr[INFLAME_DUMP_CHUNK_HDR_SIZE];
+	struct iovec iov[3];
+	int k = 0;
+
+	if (n) {
+		iov[k].iov_base = (void *)data;
+		iov[k++].iov_len = n;
+	}
+	if (payload) {
+		if (len > INFLAME_DUMP_MAX_CHUNK)
+			return -EMSGSIZE;
+		inflame_dump_encode_chunk_header(hdr, type, payload, len);
+		iov[k].iov_base = hdr;
+		iov[k++].iov_len = sizeof(hdr);
+		if (len) {
+			iov[k].iov_base = (void *)payload;
+			iov[k++].iov_len = len;
+		}
+	}
+	return k ? write_all(fd, iov, k) : 0;
 }

@@ -104,4 +104,20 @@ int inflame_dump_write_chunk(int fd, uint32_t type, const uint8_t *payload, size
 void inflame_dump_encode_chunk_header(uint8_t *out, uint32_t type, const uint8_t *payload,
 				      size_t len);
 
+/*
+ * Gathering: chunks (and the file header) put into a buffer in memory, written later with
+ * one system call for all of them rather than one per chunk.
+ */
+/* Appends the file header to b. Returns 0 or -ENOMEM (b->failed). */
+int inflame_dump_put_header(struct inflame_buf *b, const struct inflame_dump_header_info *h);
+/* Appends one chunk, its header and a copy of the payload, to b. Returns 0, -EMSGSIZE or
+ * -ENOMEM (b->failed). */
+int inflame_dump_put_chunk(struct inflame_buf *b, uint32_t type, const uint8_t *payload,
+			   size_t len);
+/* Writes the n gathered bytes at data and then, when payload is not NULL, one chunk of type
+ * with its len bytes taken where they lie, all in one writev (retrying as
+ * inflame_dump_write_chunk). */
+int inflame_dump_write_gathered(int fd, const uint8_t *data, size_t n, uint32_t type,
+				const uint8_t *payload, size_t len);
+
 #endif

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -190,17 +191,23 @@ static int install_handlers(void)
 }
 
 /* Registers the threads that exist already (started by another library's constructor). The
- * directory is read with getdents64 into a buffer on the stack: opendir() would be the
- * process's first malloc, and a page fault or two, in most programs that have no other thread. */
+ * directory's link count is 2 and one per thread: a process with no other thread (most of
+ * them) reads nothing more. Else it is read with getdents64 into a buffer on the stack:
+ * opendir() would be the process's first malloc, and a page fault or two. */
 static void register_existing_threads(void)
 {
 	char buf[4096];
-	int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	pid_t me = inflame__gettid();
+	struct stat st;
+	int fd;
+	pid_t me;
 	long n;
 
+	if (stat("/proc/self/task", &st) == 0 && st.st_nlink == 3)
+		return;
+	fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return;
+	me = inflame__gettid();
 	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
 		for (long off = 0; off < n;) {
 			const struct dirent64 *e = (const struct dirent64 *)(buf + off);

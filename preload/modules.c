@@ -4,10 +4,11 @@
  * dlpi_adds/dlpi_subs counters moved. The executable ranges derived from it are published to
  * signal handlers in a sorted array under a sequence counter (odd while being rewritten), so a
  * handler reads a consistent table or none. Each range carries what INFLAME_UNWIND=auto needs
- * to know about its object, decided here in the writer thread whenever the map is rebuilt (an
- * object was loaded or unloaded), never per sample: whether its code was built with frame
- * pointers (fpscan.h, a few hundred reads of the object's mapped memory) and whether it is the
- * dynamic loader (where libunwind must never start).
+ * to know about its object, decided here in the writer thread, never per sample: whether it is
+ * the dynamic loader (where libunwind must never start), when the map is rebuilt (an object
+ * was loaded or unloaded); whether its code was built with frame pointers (fpscan.h, a few
+ * hundred reads of the object's mapped memory), once a walk first passed through it (see
+ * scan()).
  *
  * The same map answers the unwinder's one question per frame (inflame_modules_lookup): which
  * object holds this address, and its unwind table (ehframe.h), built here from the object's
@@ -79,6 +80,7 @@ static unsigned table_notes;
 
 static struct module *mods;
 static size_t nmods;
+static int have_main; /* mods[0] is the main program, named by /proc/self/exe */
 static struct inflame_buf paths;
 static unsigned long long last_adds, last_subs;
 static int have_counts;
@@ -342,9 +344,23 @@ static const struct inflame_eh_table *table_for(const struct dl_phdr_info *info,
 	return t;
 }
 
+/* The verdict on m's code (fpscan.h). Unknown (too little code or no search table) counts as
+ * frame pointers: the cheap walk, which is also what a DWARF walk without tables would fall
+ * back to. It costs a few hundred reads spread over the object's code (for libc, a dozen page
+ * faults), so outside eager mode it waits until a walk first passes through the object
+ * (INFLAME_MOD_UNSCANNED, asked_cb): a short process that never walks there never pays. */
+static void scan(const struct dl_phdr_info *info, struct module *m)
+{
+	unsigned fp, total;
+
+	m->flags &= ~INFLAME_MOD_UNSCANNED;
+	if (inflame_fpscan(info, &fp, &total) != 0)
+		m->flags |= INFLAME_MOD_FP;
+}
+
 static int list_cb(struct dl_phdr_info *info, size_t size, void *arg)
 {
-	struct module *m;
+	struct module *m, prev;
 	const char *name = info->dlpi_name;
 	char exe[PATH_MAX];
 	uintptr_t lo = UINTPTR_MAX, hi = 0;
@@ -353,6 +369,7 @@ static int list_cb(struct dl_phdr_info *info, size_t size, void *arg)
 	(void)arg;
 	if (nmods >= MAX_MODULES)
 		return 1;
+	prev = mods[nmods]; /* (the previous list's entry here: mostly the same object) */
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 
@@ -386,15 +403,18 @@ static int list_cb(struct dl_phdr_info *info, size_t size, void *arg)
 
 		exe[n > 0 ? n : 0] = 0;
 		name = exe;
+		have_main = n > 0;
 	}
-	{
-		unsigned fp, total;
-
-		/* Unknown (too little code or no search table) counts as frame pointers: the
-		 * cheap walk, which is also what a DWARF walk without tables would fall back to. */
-		if (inflame_fpscan(info, &fp, &total) != 0)
-			m->flags |= INFLAME_MOD_FP;
-	}
+	if (tables_mode == INFLAME_UNWIND_FP)
+		m->flags |= INFLAME_MOD_FP; /* (no walk looks) */
+	else if (prev.build_id_len && prev.lo == m->lo && prev.hi == m->hi &&
+		 prev.base == m->base && prev.build_id_len == m->build_id_len &&
+		 !memcmp(prev.build_id, m->build_id, m->build_id_len))
+		m->flags |= prev.flags & (INFLAME_MOD_FP | INFLAME_MOD_UNSCANNED);
+	else if (tables_eager)
+		scan(info, m);
+	else
+		m->flags |= INFLAME_MOD_UNSCANNED;
 	if (tables_mode == INFLAME_UNWIND_DWARF ||
 	    (tables_mode == INFLAME_UNWIND_AUTO && !(m->flags & INFLAME_MOD_FP))) {
 		int known;
@@ -405,6 +425,13 @@ static int list_cb(struct dl_phdr_info *info, size_t size, void *arg)
 			m->flags |= INFLAME_MOD_WANT;
 			note_index(info, m);
 		}
+	}
+	if ((m->flags & INFLAME_MOD_UNSCANNED) && !m->tab && !m->hdr) {
+		/* no index to walk it by until the verdict: decide now (without a search table
+		 * the scan cannot look, and the object counts as one with frame pointers) */
+		scan(info, m);
+		if ((m->flags & INFLAME_MOD_FP) && tables_mode == INFLAME_UNWIND_AUTO)
+			m->flags &= ~INFLAME_MOD_WANT;
 	}
 	if (getauxval(AT_BASE) && info->dlpi_addr == getauxval(AT_BASE)) {
 		m->flags |= INFLAME_MOD_LOADER;
@@ -433,6 +460,15 @@ static int asked_cb(struct dl_phdr_info *info, size_t size, void *arg)
 		if (m->base != info->dlpi_addr || !(m->flags & INFLAME_MOD_WANT) ||
 		    !atomic_load_explicit(&m->asked, memory_order_relaxed))
 			continue;
+		if (m->flags & INFLAME_MOD_UNSCANNED) {
+			scan(info, m);
+			if ((m->flags & INFLAME_MOD_FP) && tables_mode == INFLAME_UNWIND_AUTO) {
+				/* frame pointers after all: walked by them, without a table */
+				m->flags &= ~INFLAME_MOD_WANT;
+				m->hdr = m->eh = NULL;
+				continue;
+			}
+		}
 		memcpy(name, (const char *)paths.data + m->path_off, len); /* (not terminated) */
 		name[len] = 0;
 		m->tab = table_for(info, m, name, 1, &known);
@@ -556,6 +592,7 @@ int inflame_modules_refresh(int how)
 	have_counts = c.ok;
 	nmods = 0;
 	paths.len = 0;
+	have_main = 0;
 	inflame__real_dl_iterate_phdr(list_cb, NULL);
 	publish_ranges();
 	generation++;
@@ -575,6 +612,14 @@ void inflame_modules_encode(struct inflame_buf *b)
 		inflame_buf_put_str(b, (const char *)paths.data + m->path_off, m->path_len);
 		inflame_buf_put_str(b, (const char *)m->build_id, m->build_id_len);
 	}
+}
+
+const char *inflame_modules_main_path(size_t *len)
+{
+	if (!have_main || !nmods)
+		return NULL;
+	*len = mods[0].path_len;
+	return (const char *)paths.data + mods[0].path_off;
 }
 
 int inflame_modules_loader(uintptr_t *lo, uintptr_t *hi)

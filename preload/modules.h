@@ -23,6 +23,9 @@
 int inflame_modules_refresh(int how);
 /* Appends a MODULES payload for the current map to b. Writer thread only. */
 void inflame_modules_encode(struct inflame_buf *b);
+/* The main program's path as the last listing read it (/proc/self/exe), not NUL-terminated:
+ * its length in *len, or NULL when it is not known. Writer thread only. */
+const char *inflame_modules_main_path(size_t *len);
 /* Is addr inside an executable segment of a loaded object? Async-signal-safe; answers 0 when
  * unsure (the map is being changed). */
 int inflame_modules_is_code(uintptr_t addr);
@@ -31,6 +34,9 @@ int inflame_modules_is_code(uintptr_t addr);
 #define INFLAME_MOD_FP	   1u /* built with frame pointers, or unknown (fpscan.h) */
 #define INFLAME_MOD_LOADER 2u /* the dynamic loader: no libunwind from here */
 #define INFLAME_MOD_WANT   4u /* an unwind table is wanted but not built yet */
+/* Not scanned for frame pointers yet (fpscan.h): counts as code without them, with
+ * INFLAME_MOD_WANT, until a walk asks for the object (inflame_modules_ask_table). */
+#define INFLAME_MOD_UNSCANNED 8u
 /* INFLAME_MOD_* flags of the object whose executable segment holds addr, or -1 when addr is
  * not known code or the table is being changed. Async-signal-safe. */
 int inflame_modules_code_flags(uintptr_t addr);

@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -181,6 +182,26 @@ static void own_cpu_times(struct inflame_cpu_times *out)
 		out->sys = out->cpu;
 }
 
+/* The system time in a /proc/.../stat line, in clock ticks: "pid (comm) state ppid ..." where
+ * comm may hold anything, so fields are counted from the last ')': stime (field 15) is the
+ * 13th word after it. Returns 0, or -1 when the line is cut short. */
+static int stat_stime(const char *buf, uint64_t *ticks)
+{
+	const char *p = strrchr(buf, ')');
+	int word = 0;
+
+	if (!p)
+		return -1;
+	for (p++; *p && word < 13; p++)
+		if (*p == ' ')
+			word++;
+	if (word < 13 || *p < '0' || *p > '9')
+		return -1;
+	for (*ticks = 0; *p >= '0' && *p <= '9'; p++)
+		*ticks = *ticks * 10 + (uint64_t)(*p - '0');
+	return 0;
+}
+
 int inflame_thread_cpu_times(const struct inflame_thread *t, struct inflame_cpu_times *out)
 {
 	/* The CPU clock of any thread of the process, by tid (what pthread_getcpuclockid()
@@ -188,17 +209,21 @@ int inflame_thread_cpu_times(const struct inflame_thread *t, struct inflame_cpu_
 	clockid_t clk = (clockid_t)((~(unsigned)t->tid << 3) | 6);
 	static long hz;
 	struct timespec ts;
-	char path[64], buf[1024], *p;
-	unsigned long long utime, stime;
+	char path[64], buf[1024];
+	uint64_t stime;
 	int fd;
 	ssize_t n;
 
+	if (t == self) {
+		own_cpu_times(out); /* (no file to read) */
+		return 0;
+	}
 	if (clock_gettime(clk, &ts) < 0)
 		return -errno;
 	out->cpu = ts_ns(&ts);
 	out->sys = 0;
 	if (!hz)
-		hz = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;
+		hz = getauxval(AT_CLKTCK) > 0 ? (long)getauxval(AT_CLKTCK) : 100;
 	inflame_log_format(path, sizeof(path), "/proc/self/task/%d/stat", (int)t->tid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -208,16 +233,11 @@ int inflame_thread_cpu_times(const struct inflame_thread *t, struct inflame_cpu_
 	if (n <= 0)
 		return 0;
 	buf[n] = 0;
-	/* "pid (comm) state ppid ..." where comm may hold anything: fields 14 and 15 (utime,
-	 * stime) are the 11th and 12th after the last ')'. */
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
-			 &stime) != 2)
+	if (stat_stime(buf, &stime) < 0)
 		return 0;
-	out->sys = (uint64_t)stime * (1000000000ull / (uint64_t)hz);
+	out->sys = stime * (1000000000ull / (uint64_t)hz);
 	if (out->sys > out->cpu)
 		out->sys = out->cpu;
-	(void)utime;
 	return 0;
 }
 
@@ -250,7 +270,7 @@ extern void *__libc_stack_end; /* the loader's: the main thread's stack at its s
  * on the main thread's stack. */
 static int main_stack_bounds(uintptr_t *lo, uintptr_t *hi)
 {
-	long page = sysconf(_SC_PAGESIZE);
+	long page = (long)getauxval(AT_PAGESZ);
 	uintptr_t end, start;
 	struct rlimit rl;
 

@@ -49,13 +49,15 @@ is gone opens no new one unless there is something to write.
  * tried instead.
  *
  * The program may close every descriptor it did not open (closefrom, a daemon's close loop) or
- * dup2() one of its own over ours. The writer's descriptors (the dump file and its wake-up
- * pipe) are moved to numbers >= 512 and remembered by device and inode; before each chunk is
- * written the dump descriptor is checked with fstat, and one that is gone or now names another
- * file is forgotten, never written to or closed (it may be the program's), and the next cycle
- * continues in a new file of the next sequence number. A lost wake-up pipe is replaced. (A
- * pipe rather than an eventfd: every eventfd shares one anonymous inode, so a program's own
- * eventfd put at our number could not be told from ours.)
+ * dup2() one of its own over ours. The writer's one descriptor, the dump file's, is moved to a
+ * number >= 512 and remembered by device and inode. The chunks of a cycle
+ * (of a new file's start, of its end) are gathered in memory and written together, small ones
+ * copied, with one system call; before each write the dump descriptor is checked with fstat,
+ * and one that is gone or now names another file is forgotten, never written to or closed (it
+ * may be the program's), the chunks gathered for it are dropped, and the next cycle
+ * continues in a new file of the next sequence number. The writer is woken through a futex
+ * on its request word (a signal handler may wake it: FUTEX_WAKE is async-signal-safe), which
+ * no program can close, and which costs a process nothing to set up.
  */
 #include "clock.h"
 #include "writer.h"
@@ -80,7 +82,6 @@ is gone opens no new one unless there is something to write.
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -99,7 +100,6 @@ is gone opens no new one unless there is something to write.
 static struct {
 	pthread_t thread;
 	int running;
-	int wake_rd, wake_wr; /* the wake-up pipe */
 	_Atomic int requests;
 	pthread_mutex_t cycle_lock;
 	pthread_mutex_t done_lock;
@@ -107,19 +107,16 @@ static struct {
 	unsigned finished; /* FINISH requests served */
 
 	int fd;	      /* current file, -1 when none */
-	dev_t fd_dev; /* what fd and the pipe were opened as (fd_is_ours) */
+	dev_t fd_dev; /* what fd was opened as (fd_is_ours) */
 	ino_t fd_ino;
-	dev_t wake_dev;
-	ino_t wake_ino;
 	int fd_lost_logged;
 	int perf_lost_logged;
 	uint64_t last_fd_check;
 	int failed;   /* could not open or write: stay quiet, keep draining */
 	unsigned seq; /* sequence number of the current (or next) file */
-	char path[INFLAME_OUTPUT_MAX];
-	char last_path[INFLAME_OUTPUT_MAX]; /* the file closed last (under done_lock) */
 	struct inflame_stacktab stacks;
 	struct inflame_buf stack_buf, sample_buf, alloc_buf, misc_buf;
+	struct inflame_buf out; /* chunks gathered for the next write (emit) */
 	uint64_t nstacks, nsamples, nallocs;
 	uint64_t last_time;		      /* of the SAMPLES chunk being built */
 	uint64_t stack_gen;		      /* bumped whenever the stack table is cleared */
@@ -138,9 +135,14 @@ static struct {
 	int deferred;	     /* a fork child that has not opened a file yet (see above) */
 	unsigned notes_done; /* notices written to the current file */
 	uint64_t notes_lost; /* the lost count the current file has */
-	char cmdline[8192];  /* /proc/self/cmdline as the current file's PROCESS has it */
 	size_t cmdline_len;
-} w = {.fd = -1, .wake_rd = -1, .wake_wr = -1};
+	int want_last; /* a caller waits for the name of the file closed next (under done_lock) */
+	/* The long strings last: most processes use their first bytes only, and the fields above
+	 * share a page or two. */
+	char cmdline[8192]; /* /proc/self/cmdline as the current file's PROCESS has it */
+	char path[INFLAME_OUTPUT_MAX];
+	char last_path[INFLAME_OUTPUT_MAX]; /* the file closed last (under done_lock) */
+} w = {.fd = -1};
 
 /* An allocation event waiting for its turn. */
 struct pending {
@@ -212,27 +214,6 @@ static int is_same(int fd, dev_t dev, ino_t ino)
 	return fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
 }
 
-/* Are both ends of the wake-up pipe still ours? (Both ends share the pipe's inode.) */
-static int wake_ours(void)
-{
-	return is_same(w.wake_rd, w.wake_dev, w.wake_ino) &&
-	       is_same(w.wake_wr, w.wake_dev, w.wake_ino);
-}
-
-/* Makes a new wake-up pipe (the old numbers, if any, are not ours to close). */
-static int wake_open(void)
-{
-	int p[2];
-
-	w.wake_rd = w.wake_wr = -1;
-	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
-		return -errno;
-	w.wake_rd = move_high(p[0]);
-	w.wake_wr = move_high(p[1]);
-	remember(w.wake_rd, &w.wake_dev, &w.wake_ino);
-	return 0;
-}
-
 /* Is the dump descriptor still the file we opened? If not, forget it (without closing: the
  * number may belong to the program now); the next cycle opens a new file. */
 static int fd_is_ours(void)
@@ -250,7 +231,50 @@ static int fd_is_ours(void)
 	}
 	w.fd = -1;
 	w.seq++;
+	w.out.len = 0; /* (the gathered chunks were the lost file's) */
 	return 0;
+}
+
+/* Writes the gathered chunks and then, unless payload is NULL, one more chunk of type from
+ * where it lies, in one system call; checks first that the descriptor is still ours. */
+static void write_out(uint32_t type, const uint8_t *payload, size_t len)
+{
+	int rc;
+
+	if (w.fd >= 0 && (w.out.len || payload) && fd_is_ours()) {
+		rc = inflame_dump_write_gathered(w.fd, w.out.data, w.out.len, type, payload, len);
+		if (rc < 0 && !w.write_err_logged) {
+			w.write_err_logged = 1;
+			inflame_log_unprofiled("cannot write %s: %s; profiling data is lost",
+					       w.path, strerror(-rc));
+		}
+	}
+	w.out.len = 0;
+	w.out.failed = 0;
+}
+
+/* Writes the chunks gathered so far (the end of a cycle, of a file). */
+static void flush_out(void)
+{
+	write_out(0, NULL, 0);
+}
+
+/* One chunk for the current file. A small payload is copied and gathered with the chunks
+ * before it: a cycle writes its chunks with one system call (and one check of the
+ * descriptor) rather than two per chunk. */
+#define GATHER_COPY_MAX (16u << 10)
+#define GATHER_FLUSH	(64u << 10)
+
+static void emit(uint32_t type, const uint8_t *payload, size_t len)
+{
+	if (w.fd < 0)
+		return;
+	if (len <= GATHER_COPY_MAX && inflame_dump_put_chunk(&w.out, type, payload, len) == 0) {
+		if (w.out.len >= GATHER_FLUSH)
+			flush_out();
+		return;
+	}
+	write_out(type, payload, len); /* (also when there is no memory to gather it) */
 }
 
 /* Puts the count in front of the list and writes it as one chunk. */
@@ -258,18 +282,12 @@ static void list_write(uint32_t type, struct inflame_buf *b, uint64_t count)
 {
 	uint8_t head[INFLAME_VARINT_MAX];
 	size_t k;
-	int rc;
 
-	if (w.fd < 0 || b->failed || !fd_is_ours())
+	if (w.fd < 0 || b->failed)
 		goto out;
 	k = inflame_varint_encode(head, count);
 	memcpy(b->data + LIST_HEAD - k, head, k);
-	rc = inflame_dump_write_chunk(w.fd, type, b->data + LIST_HEAD - k, b->len - LIST_HEAD + k);
-	if (rc < 0 && !w.write_err_logged) {
-		w.write_err_logged = 1;
-		inflame_log_unprofiled("cannot write %s: %s; profiling data is lost", w.path,
-				       strerror(-rc));
-	}
+	emit(type, b->data + LIST_HEAD - k, b->len - LIST_HEAD + k);
 out:
 	b->failed = 0;
 	list_begin(b);
@@ -277,11 +295,8 @@ out:
 
 static void write_payload(uint32_t type, struct inflame_buf *b)
 {
-	if (w.fd >= 0 && !b->failed && fd_is_ours() &&
-	    inflame_dump_write_chunk(w.fd, type, b->data, b->len) < 0 && !w.write_err_logged) {
-		w.write_err_logged = 1;
-		inflame_log_unprofiled("cannot write %s; profiling data is lost", w.path);
-	}
+	if (!b->failed)
+		emit(type, b->data, b->len);
 	b->len = 0;
 	b->failed = 0;
 }
@@ -309,16 +324,35 @@ static ssize_t read_cmdline(char *buf, size_t size)
 }
 
 /* PROCESS: who we are and how we were configured. */
+static __attribute__((noinline)) void put_exe_read(struct inflame_buf *b)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	inflame_buf_put_str(b, exe, n > 0 ? (size_t)n : 0);
+}
+
+/* The program's path: as the map of loaded objects has it (read when it was listed), else
+ * read now. */
+static void put_exe(struct inflame_buf *b)
+{
+	size_t len;
+	const char *exe = inflame_modules_main_path(&len);
+
+	if (exe)
+		inflame_buf_put_str(b, exe, len);
+	else
+		put_exe_read(b);
+}
+
 static void write_process(void)
 {
 	struct inflame_buf *b = &w.misc_buf;
-	char exe[PATH_MAX], *args = w.cmdline, events[32];
+	char *args = w.cmdline, events[32];
 	ssize_t n;
 	int argc = 0;
 	const struct inflame_config *c = &inflame__prof.cfg;
 
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	exe[n > 0 ? n : 0] = 0;
 	n = read_cmdline(w.cmdline, sizeof(w.cmdline));
 	w.cmdline_len = (size_t)n;
 	/* A program that rewrote its command line (setproctitle) pads it with NULs: those are not
@@ -332,7 +366,7 @@ static void write_process(void)
 	b->len = 0;
 	inflame_buf_put_varint(b, (uint64_t)inflame__prof.pid);
 	inflame_buf_put_varint(b, (uint64_t)getppid());
-	put_cstr(b, exe);
+	put_exe(b);
 	inflame_buf_put_varint(b, (uint64_t)argc);
 	for (ssize_t i = 0; i < n;) {
 		size_t len = strlen(args + i);
@@ -1205,7 +1239,11 @@ static int open_next(void)
 	h.start_monotonic = inflame__prof.start_monotonic;
 	h.file_realtime = inflame__now_realtime();
 	h.file_monotonic = inflame__now_monotonic();
-	inflame_dump_write_header(fd, &h);
+	w.out.len = 0;
+	if (inflame_dump_put_header(&w.out, &h) < 0) {
+		w.out.failed = 0;
+		inflame_dump_write_header(fd, &h); /* (no memory to gather it in) */
+	}
 	inflame_stacktab_clear(&w.stacks);
 	last.n = 0;
 	w.stack_gen++;
@@ -1223,8 +1261,8 @@ static int open_next(void)
 			rebase(t);
 	}
 	chunk_starts();
+	inflame_modules_refresh(INFLAME_MODULES_FORCE); /* (which names the program: PROCESS) */
 	write_process();
-	inflame_modules_refresh(INFLAME_MODULES_FORCE);
 	write_modules();
 	write_threads(1);
 	w.notes_done = 0;
@@ -1234,11 +1272,14 @@ static int open_next(void)
 	write_perfmap(0);
 	inflame_labels_restart();
 	write_labels();
+	flush_out();
 	inflame_log(INFLAME_LOG_DEBUG, "writing %s", w.path);
 	return 0;
 }
 
-static void close_current(void)
+/* Ends the current file. drained: a final cycle just read the rings and the perf map to their
+ * end (exit, exec), which need not be read again. */
+static void close_current(int drained)
 {
 	struct inflame_buf *b = &w.misc_buf;
 
@@ -1246,7 +1287,8 @@ static void close_current(void)
 		return;
 	write_pending(UINT64_MAX);
 	flush_samples();
-	write_perfmap(1);
+	if (!drained)
+		write_perfmap(1);
 	write_notes();
 	process_renamed();
 	write_stats();
@@ -1255,12 +1297,14 @@ static void close_current(void)
 	for (int i = 0; i < INFLAME_EV_COUNT_; i++)
 		inflame_buf_put_varint(b, w.totals[i]);
 	write_payload(INFLAME_CHUNK_END, b);
+	flush_out();
 	if (w.fd >= 0 && fd_is_ours())
 		close(w.fd);
 	w.fd = -1;
 	w.seq++;
 	pthread_mutex_lock(&w.done_lock);
-	memcpy(w.last_path, w.path, sizeof(w.path));
+	if (w.want_last)
+		memcpy(w.last_path, w.path, strnlen(w.path, sizeof(w.path) - 1) + 1);
 	pthread_mutex_unlock(&w.done_lock);
 	inflame_log(INFLAME_LOG_DEBUG,
 		    "wrote %s (so far %lu frames stepped by one .eh_frame entry before their "
@@ -1333,7 +1377,8 @@ static void cycle(int final)
 	write_threads(0);
 	write_notes();
 	release_exited();
-	if (inflame__now_monotonic() - w.last_fd_check > 250000000ull) {
+	/* (not once sampling is over: the clocks are paused, for good or for an exec) */
+	if (!final && inflame__now_monotonic() - w.last_fd_check > 250000000ull) {
 		w.last_fd_check = inflame__now_monotonic();
 		if (inflame_timer_check_all() > 0 && !w.perf_lost_logged) {
 			w.perf_lost_logged = 1;
@@ -1363,10 +1408,11 @@ static void serve(int req)
 	pthread_mutex_lock(&w.cycle_lock);
 	cycle((req & (INFLAME_WRITER_FINISH | INFLAME_WRITER_STOP)) != 0);
 	if (req & (INFLAME_WRITER_DUMP | INFLAME_WRITER_FINISH | INFLAME_WRITER_STOP))
-		close_current();
+		close_current((req & (INFLAME_WRITER_FINISH | INFLAME_WRITER_STOP)) != 0);
 	if ((req & INFLAME_WRITER_DUMP) && !(req & (INFLAME_WRITER_FINISH | INFLAME_WRITER_STOP)) &&
 	    !w.deferred)
 		open_next();
+	flush_out();
 	pthread_mutex_unlock(&w.cycle_lock);
 	if (req & (INFLAME_WRITER_FINISH | INFLAME_WRITER_SYNC)) {
 		pthread_mutex_lock(&w.done_lock);
@@ -1376,30 +1422,34 @@ static void serve(int req)
 	}
 }
 
+/* After the last write of an image that ends (exit): the thread waits here for the process
+ * to go. Returning would run a thread's exit (its stack given back, libc's per-thread
+ * cleanup), work a process about to end has no use for. */
+static __attribute__((noreturn)) void park(void)
+{
+	static int never;
+
+	for (;;)
+		syscall(SYS_futex, &never, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+}
+
 static void *writer_main(void *arg)
 {
 	(void)arg;
 	inflame__alloc_tls.guard = 1; /* the writer's own allocations are not the program's */
 	prctl(PR_SET_NAME, "inflame-writer", 0, 0, 0);
 	for (;;) {
-		struct pollfd p;
-		char buf[64];
-		int req;
+		struct timespec period = {0, 100000000};
+		int req = atomic_exchange(&w.requests, 0);
 
-		if (!wake_ours())
-			wake_open(); /* closed or replaced by the program */
-		p.fd = w.wake_rd;
-		p.events = POLLIN;
-		p.revents = 0;
-		if (w.wake_rd < 0)
-			poll(NULL, 0, 100);
-		else if (poll(&p, 1, 100) > 0 && !(p.revents & POLLNVAL))
-			while (read(w.wake_rd, buf, sizeof(buf)) == (ssize_t)sizeof(buf))
-				;
-		req = atomic_exchange(&w.requests, 0);
+		/* until a request comes (the word is not 0 any more), 100 ms at most */
+		if (!req) {
+			syscall(SYS_futex, &w.requests, FUTEX_WAIT_PRIVATE, 0, &period, NULL, 0);
+			req = atomic_exchange(&w.requests, 0);
+		}
 		serve(req);
 		if (req & INFLAME_WRITER_STOP)
-			break;
+			park();
 	}
 	return NULL;
 }
@@ -1425,12 +1475,6 @@ static int init_state(void)
 	pthread_mutex_init(&w.done_lock, NULL);
 	pthread_cond_init(&w.done_cond, NULL);
 	atomic_store(&w.requests, 0);
-	{
-		int rc = wake_open();
-
-		if (rc < 0)
-			return rc;
-	}
 	list_begin(&w.stack_buf);
 	list_begin(&w.sample_buf);
 	list_begin(&w.alloc_buf);
@@ -1456,42 +1500,73 @@ int inflame_writer_start(void)
 
 void inflame_writer_request(int what)
 {
-	char one = 1;
 	int saved = errno;
 
 	atomic_fetch_or(&w.requests, what);
-	/* (fstat is async-signal-safe; the writer polls every 100 ms anyway) */
-	if (w.wake_wr >= 0 && is_same(w.wake_wr, w.wake_dev, w.wake_ino))
-		(void)!write(w.wake_wr, &one, 1);
+	syscall(SYS_futex, &w.requests, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 	errno = saved;
 }
 
+/* A fork child that has written nothing and has nothing to write (the usual fork and exec, a
+ * helper that only waits) has no file to finish: it ends without a word to the writer. */
+static int nothing_to_finish(void)
+{
+	int none;
+
+	pthread_mutex_lock(&w.cycle_lock);
+	none = w.deferred && !worth_a_file();
+	pthread_mutex_unlock(&w.cycle_lock);
+	return none;
+}
+
+static void deadline_in(struct timespec *ts, int ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
 /* Asks for what (with SYNC or FINISH, which the writer answers) and waits up to timeout_ms for
- * the answer; path, if not NULL, receives the file closed last. */
+ * the answer, or with timeout_ms < 0 for as long as the writer makes progress (5 s without
+ * any at most); path, if not NULL, receives the file closed last. */
 static int request_sync(int what, int timeout_ms, char *path, size_t n)
 {
 	struct timespec ts;
 	unsigned target;
+	uint64_t seen = atomic_load(&heartbeat), idle = 0;
 	int rc = 0;
 
 	if (!w.running)
 		return -ESRCH;
+	if ((what & (INFLAME_WRITER_FINISH | INFLAME_WRITER_STOP)) && nothing_to_finish())
+		return 0;
 	pthread_mutex_lock(&w.done_lock);
 	target = w.finished + 1;
-	if (path)
+	if (path) {
 		w.last_path[0] = 0; /* only a file closed from now on answers */
+		w.want_last++;
+	}
 	pthread_mutex_unlock(&w.done_lock);
 	inflame_writer_request(what);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	deadline_in(&ts, timeout_ms < 0 ? 1000 : timeout_ms);
 	pthread_mutex_lock(&w.done_lock);
-	while ((int)(w.finished - target) < 0 && rc == 0)
+	while ((int)(w.finished - target) < 0 && rc == 0) {
 		rc = pthread_cond_timedwait(&w.done_cond, &w.done_lock, &ts);
+		if (rc == ETIMEDOUT && timeout_ms < 0) {
+			uint64_t beat = atomic_load(&heartbeat);
+
+			idle = beat == seen ? idle + 1 : 0;
+			seen = beat;
+			if (idle < 5) {
+				rc = 0;
+				deadline_in(&ts, 1000);
+			}
+		}
+	}
 	if (path && n) {
 		size_t len = strnlen(w.last_path, sizeof(w.last_path));
 
@@ -1500,6 +1575,8 @@ static int request_sync(int what, int timeout_ms, char *path, size_t n)
 		memcpy(path, w.last_path, len);
 		path[len] = 0;
 	}
+	if (path)
+		w.want_last--;
 	pthread_mutex_unlock(&w.done_lock);
 	return rc ? -rc : 0;
 }
@@ -1516,35 +1593,18 @@ int inflame_writer_dump_sync(char *path, size_t n, int timeout_ms)
 
 void inflame_writer_stop(void)
 {
-	struct timespec ts;
-
 	if (!w.running) {
 		/* no thread (it could not start, or we are in a fork child before it did) */
 		pthread_mutex_lock(&w.cycle_lock);
 		cycle(1);
-		close_current();
+		close_current(1);
 		pthread_mutex_unlock(&w.cycle_lock);
 		return;
 	}
-	inflame_writer_request(INFLAME_WRITER_STOP);
 	/* Full tracing can leave a lot in the rings: wait while the writer works through it. */
-	for (uint64_t seen = atomic_load(&heartbeat), idle = 0;;) {
-		uint64_t beat;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 1;
-		if (pthread_timedjoin_np(w.thread, NULL, &ts) == 0)
-			break;
-		beat = atomic_load(&heartbeat);
-		idle = beat == seen ? idle + 1 : 0;
-		seen = beat;
-		if (idle == 5) {
-			inflame_log(INFLAME_LOG_INFO,
-				    "the writer made no progress for 5 s; %s may be cut short",
-				    w.path);
-			break;
-		}
-	}
+	if (request_sync(INFLAME_WRITER_STOP | INFLAME_WRITER_SYNC, -1, NULL, 0) < 0)
+		inflame_log(INFLAME_LOG_INFO,
+			    "the writer made no progress for 5 s; %s may be cut short", w.path);
 	w.running = 0;
 }
 
@@ -1563,12 +1623,7 @@ void inflame_writer_postfork_child(void)
 	/* The parent's file is the parent's: close our copy without writing to it. */
 	if (w.fd >= 0 && is_same(w.fd, w.fd_dev, w.fd_ino))
 		close(w.fd);
-	if (w.wake_rd >= 0 && is_same(w.wake_rd, w.wake_dev, w.wake_ino))
-		close(w.wake_rd);
-	if (w.wake_wr >= 0 && is_same(w.wake_wr, w.wake_dev, w.wake_ino))
-		close(w.wake_wr);
 	w.fd = -1;
-	w.wake_rd = w.wake_wr = -1;
 	w.running = 0;
 	w.seq = 0;
 	w.failed = 0;

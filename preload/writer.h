@@ -14,7 +14,7 @@ enum inflame_writer_request {
 	INFLAME_WRITER_WAKE = 1,
 	INFLAME_WRITER_DUMP = 2,   /* close the current file, open the next */
 	INFLAME_WRITER_FINISH = 4, /* close the current file (exec follows) */
-	INFLAME_WRITER_STOP = 8,   /* final write, then exit the thread */
+	INFLAME_WRITER_STOP = 8,   /* final write; the thread then waits for the process's end */
 	INFLAME_WRITER_SYNC = 16,  /* answer the waiting caller when done (dump_sync) */
 };
 
