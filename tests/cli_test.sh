@@ -178,6 +178,38 @@ for cmd in collapse flamegraph html speedscope; do
 done
 FSIZE=
 
+# Targets that are not regular files are written in place, and a symbolic link keeps naming
+# its file: a rename over them turned a FIFO, a link, and (as root) /dev/null itself into
+# regular files.
+for cmd in collapse flamegraph html speedscope pprof; do
+	rm -rf "$T/o.d"
+	mkdir "$T/o.d"
+	: >"$T/o.d/target"
+	ln -s target "$T/o.d/link"
+	"$I" $cmd "$T/a.folded" -o "$T/o.d/link" 2>"$T/stderr"
+	[ $? = 0 ] && [ -L "$T/o.d/link" ] && [ -s "$T/o.d/target" ] &&
+		[ "$(ls "$T/o.d" | tr '\n' ' ')" = "link target " ] &&
+		ok "$cmd -o LINK writes the file it names" ||
+		fail "$cmd -o LINK: $(cat "$T/stderr") $(ls -l "$T/o.d")"
+	ln -s /dev/null "$T/o.d/null"
+	"$I" $cmd "$T/a.folded" -o "$T/o.d/null" 2>"$T/stderr"
+	[ $? = 0 ] && [ -L "$T/o.d/null" ] && [ -c /dev/null ] && ok "$cmd -o LINK-TO-/dev/null" ||
+		fail "$cmd -o LINK-TO-/dev/null: $(cat "$T/stderr") $(ls -l "$T/o.d/null")"
+	mkfifo "$T/o.d/fifo"
+	cat "$T/o.d/fifo" >"$T/fifo.out" &
+	reader=$!
+	timeout 60 "$I" $cmd "$T/a.folded" -o "$T/o.d/fifo" 2>"$T/stderr"
+	rc=$?
+	if [ -p "$T/o.d/fifo" ]; then
+		wait $reader
+	else
+		kill $reader 2>/dev/null
+		wait $reader 2>/dev/null
+	fi
+	[ $rc = 0 ] && [ -p "$T/o.d/fifo" ] && [ -s "$T/fifo.out" ] && ok "$cmd -o FIFO writes through it" ||
+		fail "$cmd -o FIFO: status $rc, $(cat "$T/stderr") $(ls -l "$T/o.d/fifo")"
+done
+
 # "--" ends the options: a file named like an option.
 cp "$T/a.folded" "$T/-o"
 "$I" collapse "$T/a.folded" >"$T/want"

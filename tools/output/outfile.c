@@ -1,7 +1,11 @@
 /*
  * Atomic output files (see outfile.h). The temporary file is named after the target with a
  * random suffix (mkstemp) in the same directory, so the final rename never crosses a file
- * system. Standard output is used as is: it cannot be made atomic. While a temporary file
+ * system. Standard output is used as is: it cannot be made atomic. Nor can a target that is not
+ * a regular file (a device such as /dev/null, a FIFO, a socket): it is opened and written in
+ * place, since a rename would replace it with a regular file. A symbolic link to a regular file
+ * is followed: the temporary file goes next to the file it names, which the rename replaces,
+ * and the link stays. While a temporary file
  * exists, a signal that ends the process (SIGINT, SIGTERM, SIGHUP, SIGQUIT) removes it first,
  * then ends the process as it would have. SIGXFSZ is ignored, so that a file that outgrows its
  * size limit (ulimit -f) is a write error (EFBIG) like any other.
@@ -49,8 +53,30 @@ static void guard_signals(void)
 	signal(SIGXFSZ, SIG_IGN);
 }
 
+/* Opens a target that is not a regular file for writing in place (of->tmp stays NULL). */
+static int open_in_place(struct inflame_outfile *of, const char *path, char *err, size_t errlen)
+{
+	int rc;
+
+	of->path = strdup(path);
+	if (!of->path) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	of->f = fopen(path, "w");
+	if (!of->f) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		inflame_outfile_abort(of);
+		return rc;
+	}
+	return 0;
+}
+
 int inflame_outfile_open(struct inflame_outfile *of, const char *path, char *err, size_t errlen)
 {
+	struct stat st;
+	char *real = NULL;
 	size_t n;
 	int fd, rc;
 
@@ -59,8 +85,14 @@ int inflame_outfile_open(struct inflame_outfile *of, const char *path, char *err
 		of->f = stdout;
 		return 0;
 	}
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return open_in_place(of, path, err, errlen);
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		real = realpath(path, NULL); /* NULL for a dangling link: replaced as before */
+	if (real)
+		path = real;
 	n = strlen(path);
-	of->path = strdup(path);
+	of->path = real ? real : strdup(path);
 	of->tmp = malloc(n + 16);
 	if (!of->path || !of->tmp) {
 		inflame_outfile_abort(of);
@@ -110,6 +142,16 @@ int inflame_outfile_commit(struct inflame_outfile *of, char *err, size_t errlen)
 	}
 	if (!of->path) {
 		of->f = NULL;
+		return rc;
+	}
+	if (!of->tmp) { /* written in place */
+		if (fclose(of->f) != 0 && rc == 0) {
+			rc = -errno;
+			snprintf(err, errlen, "cannot write %s: %s", of->path, strerror(errno));
+		}
+		of->f = NULL;
+		free(of->path);
+		of->path = NULL;
 		return rc;
 	}
 	if (fclose(of->f) != 0 && rc == 0) {
