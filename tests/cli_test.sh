@@ -231,6 +231,15 @@ expect 2 "inflame info: no dump file given" -- info -v
 "$I" record -q -o "$T/r2.ifl" -- /bin/echo --bogus >"$T/stdout" 2>"$T/stderr" &&
 	[ "$(cat "$T/stdout")" = "--bogus" ] && [ -f "$T/r2.ifl" ] && ok "record -- PROG --bogus" ||
 	fail "record -- PROG --bogus: $(cat "$T/stderr")"
+# A relative output pattern names the directory record ran in, also for a process that changes
+# directory before it writes its dump; a "%" in that directory's name is a plain character.
+mkdir -p "$T/50%/rel" "$T/elsewhere"
+(cd "$T/50%" && "$I" record -o "rel/p.%p.ifl" -- /bin/sh -c "cd '$T/elsewhere' && exec /bin/true") \
+	2>"$T/stderr"
+n=$(ls "$T/50%/rel" | grep -c '^p\.[0-9]*\.ifl')
+[ "$n" = 2 ] && [ -z "$(ls -A "$T/elsewhere")" ] && [ "$(grep -c '^inflame record: wrote rel/p\.' "$T/stderr")" = 2 ] &&
+	ok "record -o RELATIVE: dumps where record ran" ||
+	fail "record -o RELATIVE: $n dumps in $T/50%/rel; $(cat "$T/stderr")"
 expect 1 "inflame record: cannot write dumps to $T/out.d/missing/x.ifl: No such file or directory" -- \
 	record -o "$T/out.d/missing/x.ifl" -- /bin/sh -c "touch $T/out.d/ran"
 expect 2 "inflame record: unknown option '--bogus' (try inflame record --help)" -- \
