@@ -215,6 +215,14 @@ for cmd in collapse flamegraph html speedscope pprof; do
 		fail "$cmd -o FIFO: status $rc, $(cat "$T/stderr") $(ls -l "$T/o.d/fifo")"
 done
 
+# An output whose name is as long as a file name may be (255 bytes): its temporary copy's name
+# must fit too.
+long=$(printf '%0255d' 0)
+"$I" collapse "$T/a.folded" -o "$T/$long" 2>"$T/stderr" && [ -s "$T/$long" ] &&
+	[ "$(ls "$T" | grep -c 'tmp-')" = 0 ] && ok "collapse -o NAME-OF-255-BYTES" ||
+	fail "collapse -o NAME-OF-255-BYTES: $(cut -c1-80 "$T/stderr")"
+rm -f "$T/$long"
+
 # A dump that stops early says why: a chunk that fails its checksum (damaged) or one cut short
 # (a crash, a kill); both were reported as "cut short".
 sz=$(wc -c <"$T/prof.ifl")

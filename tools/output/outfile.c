@@ -13,6 +13,7 @@
 #include "output/outfile.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,7 +100,14 @@ int inflame_outfile_open(struct inflame_outfile *of, const char *path, char *err
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	snprintf(of->tmp, n + 16, "%s.tmp-XXXXXX", path);
+	{
+		/* The target's name, cut so that the suffix fits in a file name (NAME_MAX). */
+		const char *slash = strrchr(path, '/');
+		size_t dir = slash ? (size_t)(slash - path) + 1 : 0, base = n - dir;
+		size_t keep = base > NAME_MAX - 11 ? NAME_MAX - 11 : base;
+
+		snprintf(of->tmp, n + 16, "%.*s.tmp-XXXXXX", (int)(dir + keep), path);
+	}
 	fd = mkstemp(of->tmp);
 	if (fd < 0) {
 		rc = -errno;
