@@ -178,6 +178,67 @@ for cmd in collapse flamegraph html speedscope; do
 done
 FSIZE=
 
+# Targets that are not regular files are written in place, and a symbolic link keeps naming
+# its file: a rename over them turned a FIFO, a link, and (as root) /dev/null itself into
+# regular files.
+for cmd in collapse flamegraph html speedscope pprof; do
+	rm -rf "$T/o.d"
+	mkdir "$T/o.d"
+	: >"$T/o.d/target"
+	ln -s target "$T/o.d/link"
+	"$I" $cmd "$T/a.folded" -o "$T/o.d/link" 2>"$T/stderr"
+	[ $? = 0 ] && [ -L "$T/o.d/link" ] && [ -s "$T/o.d/target" ] &&
+		[ "$(ls "$T/o.d" | tr '\n' ' ')" = "link target " ] &&
+		ok "$cmd -o LINK writes the file it names" ||
+		fail "$cmd -o LINK: $(cat "$T/stderr") $(ls -l "$T/o.d")"
+	if [ -c /dev/null ]; then
+		ln -s /dev/null "$T/o.d/null"
+		"$I" $cmd "$T/a.folded" -o "$T/o.d/null" 2>"$T/stderr"
+		[ $? = 0 ] && [ -L "$T/o.d/null" ] && [ -c /dev/null ] &&
+			ok "$cmd -o LINK-TO-/dev/null" ||
+			fail "$cmd -o LINK-TO-/dev/null: $(cat "$T/stderr") $(ls -l "$T/o.d/null" /dev/null)"
+	else
+		echo "skip: $cmd -o LINK-TO-/dev/null: /dev/null is not a device here: $(ls -l /dev/null)"
+	fi
+	mkfifo "$T/o.d/fifo"
+	cat "$T/o.d/fifo" >"$T/fifo.out" &
+	reader=$!
+	timeout 60 "$I" $cmd "$T/a.folded" -o "$T/o.d/fifo" 2>"$T/stderr"
+	rc=$?
+	if [ -p "$T/o.d/fifo" ]; then
+		wait $reader
+	else
+		kill $reader 2>/dev/null
+		wait $reader 2>/dev/null
+	fi
+	[ $rc = 0 ] && [ -p "$T/o.d/fifo" ] && [ -s "$T/fifo.out" ] && ok "$cmd -o FIFO writes through it" ||
+		fail "$cmd -o FIFO: status $rc, $(cat "$T/stderr") $(ls -l "$T/o.d/fifo")"
+done
+
+# An output whose name is as long as a file name may be (255 bytes): its temporary copy's name
+# must fit too.
+long=$(printf '%0255d' 0)
+"$I" collapse "$T/a.folded" -o "$T/$long" 2>"$T/stderr" && [ -s "$T/$long" ] &&
+	[ "$(ls "$T" | grep -c 'tmp-')" = 0 ] && ok "collapse -o NAME-OF-255-BYTES" ||
+	fail "collapse -o NAME-OF-255-BYTES: $(cut -c1-80 "$T/stderr")"
+rm -f "$T/$long"
+
+# A dump that stops early says why: a chunk that fails its checksum (damaged) or one cut short
+# (a crash, a kill); both were reported as "cut short".
+sz=$(wc -c <"$T/prof.ifl")
+head -c $((sz - 3)) "$T/prof.ifl" >"$T/cut.ifl"
+cp "$T/prof.ifl" "$T/bad.ifl"
+printf '\377\377\377\377' | dd of="$T/bad.ifl" bs=1 seek=$((sz / 2)) conv=notrunc 2>/dev/null
+for cmd in collapse report; do
+	"$I" $cmd "$T/cut.ifl" >/dev/null 2>"$T/stderr"
+	grep -q "^inflame $cmd: warning: $T/cut.ifl is torn (chunk at offset [0-9]* is cut short" \
+		"$T/stderr" && ok "$cmd: a cut dump is named cut" || fail "$cmd cut.ifl: $(cat "$T/stderr")"
+	"$I" $cmd "$T/bad.ifl" >/dev/null 2>"$T/stderr"
+	grep -q "^inflame $cmd: warning: $T/bad.ifl is torn (chunk at offset [0-9]* fails its checksum)" \
+		"$T/stderr" && ok "$cmd: a damaged dump is named damaged" ||
+		fail "$cmd bad.ifl: $(cat "$T/stderr")"
+done
+
 # "--" ends the options: a file named like an option.
 cp "$T/a.folded" "$T/-o"
 "$I" collapse "$T/a.folded" >"$T/want"
@@ -199,6 +260,15 @@ expect 2 "inflame info: no dump file given" -- info -v
 "$I" record -q -o "$T/r2.ifl" -- /bin/echo --bogus >"$T/stdout" 2>"$T/stderr" &&
 	[ "$(cat "$T/stdout")" = "--bogus" ] && [ -f "$T/r2.ifl" ] && ok "record -- PROG --bogus" ||
 	fail "record -- PROG --bogus: $(cat "$T/stderr")"
+# A relative output pattern names the directory record ran in, also for a process that changes
+# directory before it writes its dump; a "%" in that directory's name is a plain character.
+mkdir -p "$T/50%/rel" "$T/elsewhere"
+(cd "$T/50%" && "$I" record -o "rel/p.%p.ifl" -- /bin/sh -c "cd '$T/elsewhere' && exec /bin/true") \
+	2>"$T/stderr"
+n=$(ls "$T/50%/rel" | grep -c '^p\.[0-9]*\.ifl')
+[ "$n" = 2 ] && [ -z "$(ls -A "$T/elsewhere")" ] && [ "$(grep -c '^inflame record: wrote rel/p\.' "$T/stderr")" = 2 ] &&
+	ok "record -o RELATIVE: dumps where record ran" ||
+	fail "record -o RELATIVE: $n dumps in $T/50%/rel; $(cat "$T/stderr")"
 expect 1 "inflame record: cannot write dumps to $T/out.d/missing/x.ifl: No such file or directory" -- \
 	record -o "$T/out.d/missing/x.ifl" -- /bin/sh -c "touch $T/out.d/ran"
 expect 2 "inflame record: unknown option '--bogus' (try inflame record --help)" -- \

@@ -157,6 +157,30 @@ static int check_perf_event(const char *ev)
 	return set_env_checked("INFLAME_PERF_EVENT", "task-clock");
 }
 
+/* A relative output pattern is made absolute in the environment the command gets, so that
+ * processes that change directory write their dumps where the launcher looks for them (the
+ * directory `inflame record` ran in). A "%" of the working directory's name is escaped. Returns
+ * 0 (the pattern left as it was when the directory cannot be named) or -1 with one line printed. */
+static int anchor_output(const char *pattern)
+{
+	char cwd[PATH_MAX], abs[INFLAME_OUTPUT_MAX + 1], err[256];
+	size_t n = 0;
+
+	if (pattern[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+		return 0;
+	for (const char *c = cwd; *c && n + 2 < sizeof(abs); c++) {
+		if (*c == '%')
+			abs[n++] = '%';
+		abs[n++] = *c;
+	}
+	if ((size_t)snprintf(abs + n, sizeof(abs) - n, "/%s", pattern) >= sizeof(abs) - n ||
+	    inflame_config_check_output(abs, err, sizeof(err)) < 0) {
+		ERR("the output pattern %s in %s is too long\n", pattern, cwd);
+		return -1;
+	}
+	return set_env_checked("INFLAME_OUTPUT", abs);
+}
+
 static int set_env_checked(const char *name, const char *value)
 {
 	if (setenv(name, value, 1) < 0) {
@@ -299,7 +323,7 @@ int inflame_cmd_record(int argc, char **argv)
 	default:
 		break;
 	}
-	if (check_output_dir(output) < 0)
+	if (check_output_dir(output) < 0 || anchor_output(output) < 0)
 		return 1;
 	/* The perf clock's event, where the CPU is sampled with it. */
 	if (!events_set && getenv("INFLAME_EVENTS") &&

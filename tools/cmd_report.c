@@ -219,10 +219,10 @@ int inflame_cmd_report(int argc, char **argv)
 			goto out;
 		}
 		if (one.torn_files)
-			fprintf(stderr,
-				"inflame report: warning: %s: dump cut short (crash or "
-				"kill); using what was written\n",
-				argv[i]);
+			fprintf(
+			    stderr,
+			    "inflame report: warning: %s is torn (%s); using what comes before\n",
+			    argv[i], one.torn_why);
 		if (one.missing_stacks)
 			fprintf(stderr,
 				"inflame report: warning: %s: %" PRIu64

@@ -18,10 +18,10 @@
 # In full mode it also reports stack quality per unwinder: the share of cpu samples whose stack
 # reaches the program's start (main, _start, __libc_start_main, __libc_start_call_main) or a
 # thread's (start_thread, clone3, clone).
-# Full mode adds perl, node with its JIT perf map (JS frames must be named), gcc, make -j2 of a
-# small tree, python3 run by the user nobody (the unprivileged path, when run as root), and the
-# outputs of one dump: pprof (read back by `go tool pprof` when go is installed), speedscope
-# JSON (every frame index in range) and the html page.
+# Full mode adds perl, gdb debugging a program, node with its JIT perf map (JS frames must be
+# named), gcc, make -j2 of a small tree, python3 run by the user nobody (the unprivileged path,
+# when run as root), and the outputs of one dump: pprof (read back by `go tool pprof` when go
+# is installed), speedscope JSON (every frame index in range) and the html page.
 # Missing programs are skipped with a message. Exit status 0 = pass, 77 = nothing ran, 1 = fail.
 set -u
 B=${INFLAME_BUILDDIR:-.}
@@ -380,6 +380,14 @@ print(hashlib.sha256(s.encode()).hexdigest(), sum(len(v) for v in json.loads(s).
 	fi
 	if have perl; then
 		run perl 1 "perl -e 'my (\$s, %h) = (0); for my \$i (1 .. 1500000) { \$s += \$i % 7; \$h{\$i % 1000} .= \"x\" if \$i % 3 == 0 } print \"\$s \", length(\$h{5}), \"\\n\"'"
+	fi
+	# gdb running a program to a breakpoint: gdb's SIGCHLD handler wakes its event loop, and
+	# must run under inflame though gdb resets SIGCHLD in the vfork child it starts (it hung:
+	# tests/vfork_signals_test.sh). timeout ends a hung run.
+	if have gdb && have gcc && have timeout; then
+		printf 'static double work(int n) { double s = 0; for (int i = 1; i < n; i++) s += 1.0 / i; return s; }\nint main(void) { return work(3000000) > 100; }\n' >"$work/dbg.c"
+		gcc -g -O1 -o "$work/dbg" "$work/dbg.c"
+		run gdb 0 'timeout -s KILL 60 gdb -nx -batch -ex "break work" -ex run -ex bt -ex continue ./dbg 2>&1 | sed -e "s/process [0-9]*/process N/" -e "s/0x[0-9a-f]*/ADDR/g" | grep -v "^warning: Error disabling address space"; echo gdb status $?'
 	fi
 	# node writes /tmp/perf-PID.map (--perf-basic-prof): inflame names its JIT code from it.
 	if have node; then

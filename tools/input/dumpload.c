@@ -1601,6 +1601,8 @@ static int load(const char *path, const void *data, size_t size, const struct in
 	st->is_memory =
 	    view == INFLAME_VIEW_ALLOC || view == INFLAME_VIEW_LIVE || view == INFLAME_VIEW_PEAK;
 	st->torn_files += torn ? 1 : 0;
+	if (torn)
+		snprintf(st->torn_why, sizeof(st->torn_why), "%s", l->r.err);
 	st->incomplete_files += complete ? 0 : 1;
 	st->dropped += l->stat[INFLAME_STAT_DROPPED_RING] + l->stat[INFLAME_STAT_DROPPED_STACKS];
 	st->damaged_chunks += l->damaged;

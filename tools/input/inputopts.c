@@ -326,7 +326,8 @@ int inflame_inputopts_load(const char *input, const struct inflame_load_opts *lo
 			"%snote: %llu sample%s of %s skipped (another event, or filtered out)\n",
 			cmd, (unsigned long long)one->skipped, one->skipped == 1 ? "" : "s", input);
 	if (one->torn_files)
-		fprintf(stderr, "%swarning: %s was cut short; using what it holds\n", cmd, input);
+		fprintf(stderr, "%swarning: %s is torn (%s); using what comes before\n", cmd, input,
+			one->torn_why);
 	if (one->low_coverage)
 		fprintf(stderr,
 			"%swarning: %s: threads sampled for less than 80%% of their CPU time: %s\n",

@@ -101,7 +101,10 @@ static inline int inflame_load_has_range(const struct inflame_load_opts *o)
 struct inflame_load_stats {
 	uint64_t bad_lines;  /* text lines that did not parse */
 	uint64_t samples;    /* samples (or folded lines) read */
-	uint64_t torn_files; /* dumps cut short (crash, kill) */
+	uint64_t torn_files; /* dumps cut short (crash, kill) or damaged */
+	/* where and why the last torn dump stops: "chunk at offset N fails its checksum"
+	 * (damaged) or "chunk at offset N is cut short (M bytes)" (a crash, a kill) */
+	char torn_why[200];
 	uint64_t incomplete_files;
 	uint64_t buildid_mismatch; /* modules whose file changed since the run */
 	uint64_t dropped;	   /* samples the profiler reported lost */

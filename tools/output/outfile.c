@@ -1,7 +1,11 @@
 /*
  * Atomic output files (see outfile.h). The temporary file is named after the target with a
  * random suffix (mkstemp) in the same directory, so the final rename never crosses a file
- * system. Standard output is used as is: it cannot be made atomic. While a temporary file
+ * system. Standard output is used as is: it cannot be made atomic. Nor can a target that is not
+ * a regular file (a device such as /dev/null, a FIFO, a socket): it is opened and written in
+ * place, since a rename would replace it with a regular file. A symbolic link to a regular file
+ * is followed: the temporary file goes next to the file it names, which the rename replaces,
+ * and the link stays. While a temporary file
  * exists, a signal that ends the process (SIGINT, SIGTERM, SIGHUP, SIGQUIT) removes it first,
  * then ends the process as it would have. SIGXFSZ is ignored, so that a file that outgrows its
  * size limit (ulimit -f) is a write error (EFBIG) like any other.
@@ -9,6 +13,7 @@
 #include "output/outfile.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,8 +54,30 @@ static void guard_signals(void)
 	signal(SIGXFSZ, SIG_IGN);
 }
 
+/* Opens a target that is not a regular file for writing in place (of->tmp stays NULL). */
+static int open_in_place(struct inflame_outfile *of, const char *path, char *err, size_t errlen)
+{
+	int rc;
+
+	of->path = strdup(path);
+	if (!of->path) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	of->f = fopen(path, "w");
+	if (!of->f) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		inflame_outfile_abort(of);
+		return rc;
+	}
+	return 0;
+}
+
 int inflame_outfile_open(struct inflame_outfile *of, const char *path, char *err, size_t errlen)
 {
+	struct stat st;
+	char *real = NULL;
 	size_t n;
 	int fd, rc;
 
@@ -59,15 +86,28 @@ int inflame_outfile_open(struct inflame_outfile *of, const char *path, char *err
 		of->f = stdout;
 		return 0;
 	}
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return open_in_place(of, path, err, errlen);
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		real = realpath(path, NULL); /* NULL for a dangling link: replaced as before */
+	if (real)
+		path = real;
 	n = strlen(path);
-	of->path = strdup(path);
+	of->path = real ? real : strdup(path);
 	of->tmp = malloc(n + 16);
 	if (!of->path || !of->tmp) {
 		inflame_outfile_abort(of);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	snprintf(of->tmp, n + 16, "%s.tmp-XXXXXX", path);
+	{
+		/* The target's name, cut so that the suffix fits in a file name (NAME_MAX). */
+		const char *slash = strrchr(path, '/');
+		size_t dir = slash ? (size_t)(slash - path) + 1 : 0, base = n - dir;
+		size_t keep = base > NAME_MAX - 11 ? NAME_MAX - 11 : base;
+
+		snprintf(of->tmp, n + 16, "%.*s.tmp-XXXXXX", (int)(dir + keep), path);
+	}
 	fd = mkstemp(of->tmp);
 	if (fd < 0) {
 		rc = -errno;
@@ -110,6 +150,16 @@ int inflame_outfile_commit(struct inflame_outfile *of, char *err, size_t errlen)
 	}
 	if (!of->path) {
 		of->f = NULL;
+		return rc;
+	}
+	if (!of->tmp) { /* written in place */
+		if (fclose(of->f) != 0 && rc == 0) {
+			rc = -errno;
+			snprintf(err, errlen, "cannot write %s: %s", of->path, strerror(errno));
+		}
+		of->f = NULL;
+		free(of->path);
+		of->path = NULL;
 		return rc;
 	}
 	if (fclose(of->f) != 0 && rc == 0) {

@@ -1,7 +1,9 @@
 /*
  * Output files that appear only when complete: data is written to a temporary file in the
  * target's directory and renamed over the target on success, so a failed or interrupted run
- * never leaves a partial file that looks finished. "-" (or no path) is standard output.
+ * never leaves a partial file that looks finished. "-" (or no path) is standard output. A target
+ * that is not a regular file (/dev/null, a FIFO) is written in place; a symbolic link is
+ * followed, and stays a link.
  */
 #ifndef INFLAME_OUTFILE_H
 #define INFLAME_OUTFILE_H
@@ -12,7 +14,7 @@
 struct inflame_outfile {
 	FILE *f;    /* write here */
 	char *path; /* the target, NULL for standard output */
-	char *tmp;  /* the temporary file */
+	char *tmp;  /* the temporary file, NULL when written in place */
 };
 
 /* Opens path ("-" or NULL for stdout). Returns 0 or a negative errno with err set. */
