@@ -4,9 +4,9 @@
 # SIGCHLD handler, which wakes its event loop, then never runs). tests/progs/vforksig runs with
 # the same output and status under every event set as unprofiled.
 #
-# Known to fail (XFAIL_TESTS): the sigaction wrapper (preload/interpose_signals.c) records the
-# program's handler in a table in memory, which a vfork child shares with its parent; the
-# child's SIG_DFL clears the parent's entry, and the parent's trampoline then calls nothing.
+# The sigaction wrapper (preload/interpose_signals.c) records the program's handler in a table
+# in memory, which a vfork child shares with its parent: the child's change goes to the kernel
+# only, or its SIG_DFL would clear the parent's entry and the parent's trampoline call nothing.
 set -u
 B=${INFLAME_BUILDDIR:-.}
 I="$(cd "$B" && pwd)/inflame"
