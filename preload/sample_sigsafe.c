@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <string.h>
 #include <time.h>
 #include <ucontext.h>
@@ -31,15 +32,41 @@
  * thread at once; periods that ended in the kernel, whose overflow the event drops as it
  * counts user time only), the kernel sends one. The event's count tells how many periods
  * passed; the remainder is kept for the next sample. 1 when the count cannot be read. At most
- * 4: a longer run of periods is mostly stolen time charged at once, which would put that whole
- * stretch on the one function that happened to be running (it made the hottest function of a
- * 1-second xz run differ from perf's under a busy host). *own receives the same up to SELF_MAX
+ * 4, unless the thread's system time grew by as much: a longer run of periods is otherwise
+ * stolen time charged at once, which would put that whole stretch on the one function that
+ * happened to be running (it made the hottest function of a 1-second xz run differ from perf's
+ * under a busy host). The periods of system time go to the sample after them, in the code
+ * that made the system calls; without them a thread in the kernel most of its time (a server
+ * answering requests) was sampled for a fifth of its CPU. *own receives the same up to SELF_MAX
  * periods: a sample that lands in inflame's own code is charged to no function of the
  * program, and the periods a thread woken by wall samples spent in the kernel since its last
  * sample (the clock fires in user mode only, and the signal deliveries are inflame's doing)
  * are mostly more than 4.
  */
 #define SELF_MAX 32
+
+/* The calling thread's system time, 0 when unknown. getrusage is a plain system call. */
+static uint64_t own_sys_ns(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru) != 0)
+		return 0;
+	return (uint64_t)ru.ru_stime.tv_sec * 1000000000ull + (uint64_t)ru.ru_stime.tv_usec * 1000u;
+}
+
+/* How many of n periods (more than 4) a sample stands for: 4, plus those the thread's system
+ * time since the event's start has not yet paid for. */
+static uint64_t capped_periods(struct inflame_thread *t, uint64_t n, uint64_t period)
+{
+	uint64_t sys = own_sys_ns(), room;
+
+	room = sys > t->perf_sys_charged ? (sys - t->perf_sys_charged) / period : 0;
+	if (room > n - 4)
+		room = n - 4;
+	t->perf_sys_charged += room * period;
+	return 4 + room;
+}
 
 /* The count's drift against the monotonic raw clock that the skip below allows for: both tick
  * from the same clock on Linux, bar rounding; a wide margin (1/1024 of the time since the
@@ -74,6 +101,7 @@ static uint64_t perf_periods(struct inflame_thread *t, uint64_t *own)
 		t->perf_seen_gen = gen;
 		t->perf_seen = 0;
 		t->perf_anchor_ns = 0;
+		t->perf_sys_charged = own_sys_ns();
 	} else if (t->perf_anchor_ns && now >= t->perf_anchor_ns &&
 		   t->perf_anchor_count + (now - t->perf_anchor_ns) +
 			   DRIFT_NS(now - t->perf_anchor_ns) <
@@ -94,7 +122,7 @@ static uint64_t perf_periods(struct inflame_thread *t, uint64_t *own)
 		n = 1; /* not a whole period since the last one: charge it all the same */
 	t->perf_seen += n * period;
 	*own = n > SELF_MAX ? SELF_MAX : n;
-	return n > 4 ? 4 : n;
+	return n > 4 ? capped_periods(t, n, period) : n;
 }
 
 /* Classifies a signal: returns the event for signals we sent, -1 for foreign ones. *own is the

@@ -135,6 +135,9 @@ struct inflame_thread {
 	uint64_t perf_seen;
 	unsigned perf_seen_gen;
 	uint64_t perf_anchor_count, perf_anchor_ns;
+	/* The thread's system time that samples may still charge beyond the usual cap: its
+	 * system time at the event's start plus the periods charged so far on that account. */
+	uint64_t perf_sys_charged;
 	timer_t timer;
 	int has_timer;
 	char name[16];
