@@ -5,37 +5,32 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <stddef.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-/* Clears the struct but for the tails of the two path buffers (8 KiB of its 8.6): the preload's
- * copy is in .bss, and writing all of it cost every profiled process pages it never reads. The
- * strings end at their NUL; nothing reads past it. */
 void inflame_config_defaults(struct inflame_config *c)
 {
-	memset(c, 0, offsetof(struct inflame_config, output) + 1);
-	memset(&c->dump_signal, 0,
-	       offsetof(struct inflame_config, log_path) + 1 -
-		   offsetof(struct inflame_config, dump_signal));
-	memset(&c->follow_children, 0,
-	       sizeof(*c) - offsetof(struct inflame_config, follow_children));
+	memset(c, 0, sizeof(*c));
+	inflame_config_defaults_zeroed(c);
+}
+
+void inflame_config_defaults_zeroed(struct inflame_config *c)
+{
 	c->events = INFLAME_EVMASK_CPU;
 	c->cpu_timer = INFLAME_TIMER_PERF;
-	strcpy(c->perf_event, "task-clock");
 	c->frequency = 999;
-	strcpy(c->output, "inflame.%p.ifl");
 	c->dump_signal = SIGUSR2;
-	c->interval = 0;
 	c->max_depth = 128;
 	c->buffer_kb = 512;
 	c->unwind = INFLAME_UNWIND_AUTO;
-	c->log = INFLAME_LOG_QUIET;
 	c->follow_children = 1;
 	c->alloc_rate = 524288;
+	strcpy(c->perf_event, "task-clock");
+	strcpy(c->output, "inflame.%p.ifl");
+	/* interval, cpu_kernel, log (INFLAME_LOG_QUIET) and log_path ("") are zero */
 }
 
 /* Replaces control characters in a message that quotes a value from the environment, so the

@@ -58,7 +58,8 @@ static void test_events_string(void **state)
 	assert_int_equal(s[0], 'x');
 }
 
-/* The defaults over a struct full of garbage: every field set, the strings terminated. */
+/* The defaults over a struct full of garbage: every field set, the strings terminated; and
+ * the same, byte for byte, over a zeroed struct writing only the fields that are not zero. */
 static void test_defaults(void **state)
 {
 	struct inflame_config c;
@@ -81,6 +82,12 @@ static void test_defaults(void **state)
 	assert_string_equal(c.log_path, "");
 	assert_int_equal(c.follow_children, 1);
 	assert_int_equal(c.alloc_rate, 524288);
+	{
+		static struct inflame_config z; /* all zero, as the preload's in .bss */
+
+		inflame_config_defaults_zeroed(&z);
+		assert_memory_equal(&z, &c, sizeof(c));
+	}
 }
 
 /* Numbers: digits only, within bounds, no overflow. */
