@@ -10,10 +10,11 @@
  * realloc does the same with the old pointer and puts it back when the call fails.
  *
  * Start-up: the real functions are looked up on the first call (or by the constructor,
- * whichever comes first). While a thread looks them up, dlsym may itself allocate: those
- * allocations are served from the static arena of arena.h, and frees and reallocs of arena
- * memory are recognised by address and never reach the real allocator. With allocation
- * profiling off (the default, or an inactive profiler) every wrapper only forwards.
+ * whichever comes first); the sized frees and jemalloc's API only on their own first call. While a
+ * thread looks them up, dlsym may itself allocate: those allocations are served from the static
+ * arena of arena.h, and frees and reallocs of arena memory are recognised by address and never
+ * reach the real allocator. With allocation profiling off (the default, or an inactive profiler)
+ * every wrapper only forwards.
  *
  * The wrappers are async-signal-safe to the extent the real allocator is: what they add takes
  * no lock, allocates nothing and preserves errno. The one exception is the very first call of
