@@ -14,19 +14,23 @@
 void inflame_config_defaults(struct inflame_config *c)
 {
 	memset(c, 0, sizeof(*c));
+	inflame_config_defaults_zeroed(c);
+}
+
+void inflame_config_defaults_zeroed(struct inflame_config *c)
+{
 	c->events = INFLAME_EVMASK_CPU;
 	c->cpu_timer = INFLAME_TIMER_PERF;
-	strcpy(c->perf_event, "task-clock");
 	c->frequency = 999;
-	strcpy(c->output, "inflame.%p.ifl");
 	c->dump_signal = SIGUSR2;
-	c->interval = 0;
 	c->max_depth = 128;
 	c->buffer_kb = 512;
 	c->unwind = INFLAME_UNWIND_AUTO;
-	c->log = INFLAME_LOG_QUIET;
 	c->follow_children = 1;
 	c->alloc_rate = 524288;
+	strcpy(c->perf_event, "task-clock");
+	strcpy(c->output, "inflame.%p.ifl");
+	/* interval, cpu_kernel, log (INFLAME_LOG_QUIET) and log_path ("") are zero */
 }
 
 /* Replaces control characters in a message that quotes a value from the environment, so the
@@ -280,16 +284,19 @@ void inflame_config_events_string(unsigned mask, char *out, size_t outlen)
 	static const char *const names[] = {"cpu", "wall", "alloc"};
 	size_t n = 0;
 
-	if (outlen)
-		out[0] = 0;
+	/* By hand, not with snprintf: the preload calls this in every profiled process, and
+	 * printf's machinery is pages of libc that most programs never touch. */
+	if (!outlen)
+		return;
 	for (int i = 0; i < 3; i++) {
 		if (!(mask & (1u << i)))
 			continue;
-		n += (size_t)snprintf(out + n, n < outlen ? outlen - n : 0, "%s%s", n ? "," : "",
-				      names[i]);
-		if (n >= outlen)
-			return;
+		for (const char *p = n ? "," : ""; *p && n + 1 < outlen; p++)
+			out[n++] = *p;
+		for (const char *p = names[i]; *p && n + 1 < outlen; p++)
+			out[n++] = *p;
 	}
+	out[n] = 0;
 }
 
 static int put_char(char *out, size_t outlen, size_t *n, char c)

@@ -50,26 +50,32 @@ enum inflame_log_level {
 #define INFLAME_OUTPUT_MAX     4096
 #define INFLAME_ALLOC_RATE_MAX (1ull << 40)
 
+/* The numbers first and the two path buffers last: the defaults of everything but the paths'
+ * first bytes are then on the struct's first page (inflame_config_defaults_zeroed). */
 struct inflame_config {
 	unsigned events;
 	enum inflame_cpu_timer cpu_timer;
-	char perf_event[32]; /* "task-clock" (default), "cpu-clock", "cycles", ... */
-	int cpu_kernel;	     /* the perf clock should count kernel time too */
+	int cpu_kernel; /* the perf clock should count kernel time too */
 	unsigned frequency;
-	char output[INFLAME_OUTPUT_MAX];
 	int dump_signal; /* 0 = none */
 	unsigned interval;
 	unsigned max_depth;
 	unsigned buffer_kb;
 	enum inflame_unwind unwind;
 	enum inflame_log_level log;
-	char log_path[INFLAME_OUTPUT_MAX]; /* "" = stderr; else the file the log is appended to */
 	int follow_children;
 	uint64_t alloc_rate;
+	char perf_event[32]; /* "task-clock" (default), "cpu-clock", "cycles", ... */
+	char output[INFLAME_OUTPUT_MAX];
+	char log_path[INFLAME_OUTPUT_MAX]; /* "" = stderr; else the file the log is appended to */
 };
 
 /* Fills the defaults documented in inflame-preload(7). */
 void inflame_config_defaults(struct inflame_config *c);
+/* The same for a struct that is all zero already (the preload's, in .bss): writes only the
+ * defaults that are not zero, so that a process never touches the pages of the path buffers'
+ * tails, nor log_path's first one. */
+void inflame_config_defaults_zeroed(struct inflame_config *c);
 
 /* Each parser: 0 on success, or -EINVAL with a reason in err (errlen bytes). */
 int inflame_config_parse_events(const char *s, unsigned *out, char *err, size_t errlen);

@@ -326,7 +326,7 @@ static void setup(void)
 		if (inflame_modules_self(&lo, &hi) == 0)
 			inflame_unwind_hide(lo, hi);
 	}
-	inflame_config_defaults(c);
+	inflame_config_defaults_zeroed(c); /* .bss, untouched until now */
 	if (read_env(c) < 0) {
 		inflame_log_unprofiled("bad configuration; this program runs unprofiled");
 		return;

@@ -10,10 +10,11 @@
  * realloc does the same with the old pointer and puts it back when the call fails.
  *
  * Start-up: the real functions are looked up on the first call (or by the constructor,
- * whichever comes first). While a thread looks them up, dlsym may itself allocate: those
- * allocations are served from the static arena of arena.h, and frees and reallocs of arena
- * memory are recognised by address and never reach the real allocator. With allocation
- * profiling off (the default, or an inactive profiler) every wrapper only forwards.
+ * whichever comes first); the sized frees and jemalloc's API only on their own first call. While a
+ * thread looks them up, dlsym may itself allocate: those allocations are served from the static
+ * arena of arena.h, and frees and reallocs of arena memory are recognised by address and never
+ * reach the real allocator. With allocation profiling off (the default, or an inactive profiler)
+ * every wrapper only forwards.
  *
  * The wrappers are async-signal-safe to the extent the real allocator is: what they add takes
  * no lock, allocates nothing and preserves errno. The one exception is the very first call of
@@ -87,15 +88,6 @@ static void resolve(void)
 	LOOK(valloc);
 	LOOK(pvalloc);
 	LOOK(malloc_usable_size);
-	LOOK(free_sized);
-	LOOK(free_aligned_sized);
-#ifdef HAVE_JEMALLOC
-	LOOK(mallocx);
-	LOOK(rallocx);
-	LOOK(xallocx);
-	LOOK(sdallocx);
-	LOOK(dallocx);
-#endif
 	inflame__alloc_tls.resolving--;
 	if (real_malloc)
 		__atomic_store_n(&fast.malloc, real_malloc, __ATOMIC_RELAXED);
@@ -108,6 +100,40 @@ void inflame__interpose_alloc_resolve(void)
 {
 	resolve();
 }
+
+/* The functions few programs call (the C23 sized frees, jemalloc's API) are looked up on
+ * their wrapper's first call, not by resolve(): most of them do not exist in most processes,
+ * and a failed dlsym allocates its error message, which started the real allocator (page
+ * faults, brk) in every profiled process. A slot holds the function, NULL before the lookup,
+ * or ABSENT after a lookup that found nothing. The lookup has the contract of the first call
+ * of any wrapper (the header comment): on a thread that is looking functions up already (a
+ * dlsym that called back into us) it is not attempted and the function counts as absent for
+ * this call. */
+#define ABSENT ((void *)1)
+
+static void *look_late(void **slot, const char *name, void *if_absent)
+{
+	void *f = __atomic_load_n(slot, __ATOMIC_RELAXED);
+	int saved;
+
+	if (__builtin_expect(f != NULL, 1))
+		return f == ABSENT ? NULL : f;
+	if (inflame__alloc_tls.resolving)
+		return NULL;
+	saved = errno;
+	inflame__alloc_tls.resolving++;
+	f = dlsym(RTLD_NEXT, name);
+	inflame__alloc_tls.resolving--;
+	errno = saved;
+	__atomic_store_n(slot, f ? f : if_absent, __ATOMIC_RELAXED);
+	return f;
+}
+
+/* real_<fn> of a late function, or NULL when there is none: the sized frees look once (as the
+ * constructor did before), jemalloc's functions on every call until found (jemalloc may be
+ * loaded by dlopen after the first call). */
+#define LATE(fn) ((__typeof__(real_##fn))look_late((void **)&real_##fn, #fn, ABSENT))
+#define JE(fn)	 ((__typeof__(real_##fn))look_late((void **)&real_##fn, #fn, NULL))
 
 /* Makes sure real_<fn> is known; evaluates to 0 when the arena must serve this call. */
 #define READY(fn) (__builtin_expect(real_##fn != NULL, 1) || ready_slow((void **)&real_##fn))
@@ -315,51 +341,60 @@ INFLAME_EXPORT size_t malloc_usable_size(void *p)
 
 INFLAME_EXPORT void free_sized(void *p, size_t size)
 {
+	void (*f)(void *, size_t);
+
 	if (!p || inflame_arena_owns(p))
 		return;
 	if (!READY(free))
 		return;
+	f = LATE(free_sized);
 	inflame_alloc_note_free(p);
-	if (real_free_sized)
-		real_free_sized(p, size);
+	if (f)
+		f(p, size);
 	else
 		real_free(p);
 }
 
 INFLAME_EXPORT void free_aligned_sized(void *p, size_t align, size_t size)
 {
+	void (*f)(void *, size_t, size_t);
+
 	if (!p || inflame_arena_owns(p))
 		return;
 	if (!READY(free))
 		return;
+	f = LATE(free_aligned_sized);
 	inflame_alloc_note_free(p);
-	if (real_free_aligned_sized)
-		real_free_aligned_sized(p, align, size);
+	if (f)
+		f(p, align, size);
 	else
 		real_free(p);
 }
 
 #ifdef HAVE_JEMALLOC
-/* jemalloc's API. These are only called by programs that have jemalloc loaded, by which time
- * the lookup has found its definitions; a missing one fails the call as jemalloc would on
- * exhaustion. */
+/* jemalloc's API. These are only called by programs that have jemalloc loaded; a function
+ * not found (yet: jemalloc may be loaded later) fails the call as jemalloc would on exhaustion,
+ * and is looked for again on the next call. */
 
 INFLAME_EXPORT void *mallocx(size_t size, int flags)
 {
-	if (!READY(mallocx))
+	void *(*f)(size_t, int) = JE(mallocx);
+
+	if (!f)
 		return NULL;
-	return sampled(real_mallocx(size, flags), size);
+	return sampled(f(size, flags), size);
 }
 
 INFLAME_EXPORT void *rallocx(void *old, size_t size, int flags)
 {
+	void *(*f)(void *, size_t, int) = JE(rallocx);
 	size_t taken;
 	void *p;
 
-	if (!READY(rallocx))
+	if (!f)
 		return NULL;
 	taken = inflame_alloc_take_out(old);
-	p = real_rallocx(old, size, flags);
+	p = f(old, size, flags);
 	if (taken && !p)
 		inflame_alloc_put_back(old, taken);
 	return sampled(p, size);
@@ -367,31 +402,36 @@ INFLAME_EXPORT void *rallocx(void *old, size_t size, int flags)
 
 INFLAME_EXPORT size_t xallocx(void *p, size_t size, size_t extra, int flags)
 {
+	size_t (*f)(void *, size_t, size_t, int) = JE(xallocx);
 	size_t got;
 
-	if (!READY(xallocx))
+	if (!f)
 		return 0;
 	/* Resized in place: accounted as the old block freed and a block of the new usable
 	 * size allocated at the same address. */
 	inflame_alloc_take_out(p);
-	got = real_xallocx(p, size, extra, flags);
+	got = f(p, size, extra, flags);
 	sampled(p, got);
 	return got;
 }
 
 INFLAME_EXPORT void sdallocx(void *p, size_t size, int flags)
 {
-	if (!READY(sdallocx))
+	void (*f)(void *, size_t, int) = JE(sdallocx);
+
+	if (!f)
 		return;
 	inflame_alloc_note_free(p);
-	real_sdallocx(p, size, flags);
+	f(p, size, flags);
 }
 
 INFLAME_EXPORT void dallocx(void *p, int flags)
 {
-	if (!READY(dallocx))
+	void (*f)(void *, int) = JE(dallocx);
+
+	if (!f)
 		return;
 	inflame_alloc_note_free(p);
-	real_dallocx(p, flags);
+	f(p, flags);
 }
 #endif

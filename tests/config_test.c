@@ -32,6 +32,64 @@ static void test_events(void **state)
 	assert_int_equal(inflame_config_parse_events("cpux", &m, err, sizeof(err)), -EINVAL);
 }
 
+/* The events' display string: names in a fixed order, commas between, cut to the buffer and
+ * always terminated. */
+static void test_events_string(void **state)
+{
+	char s[32];
+
+	(void)state;
+	inflame_config_events_string(INFLAME_EVMASK_CPU, s, sizeof(s));
+	assert_string_equal(s, "cpu");
+	inflame_config_events_string(INFLAME_EVMASK_ALLOC | INFLAME_EVMASK_CPU, s, sizeof(s));
+	assert_string_equal(s, "cpu,alloc");
+	inflame_config_events_string(
+	    INFLAME_EVMASK_CPU | INFLAME_EVMASK_WALL | INFLAME_EVMASK_ALLOC, s, sizeof(s));
+	assert_string_equal(s, "cpu,wall,alloc");
+	strcpy(s, "junk");
+	inflame_config_events_string(0, s, sizeof(s));
+	assert_string_equal(s, "");
+	inflame_config_events_string(INFLAME_EVMASK_CPU | INFLAME_EVMASK_WALL, s, 6);
+	assert_string_equal(s, "cpu,w");
+	inflame_config_events_string(INFLAME_EVMASK_CPU | INFLAME_EVMASK_WALL, s, 4);
+	assert_string_equal(s, "cpu");
+	s[0] = 'x';
+	inflame_config_events_string(INFLAME_EVMASK_CPU, s, 0);
+	assert_int_equal(s[0], 'x');
+}
+
+/* The defaults over a struct full of garbage: every field set, the strings terminated; and
+ * the same, byte for byte, over a zeroed struct writing only the fields that are not zero. */
+static void test_defaults(void **state)
+{
+	struct inflame_config c;
+
+	(void)state;
+	memset(&c, 0xa5, sizeof(c));
+	inflame_config_defaults(&c);
+	assert_int_equal(c.events, INFLAME_EVMASK_CPU);
+	assert_int_equal(c.cpu_timer, INFLAME_TIMER_PERF);
+	assert_string_equal(c.perf_event, "task-clock");
+	assert_int_equal(c.cpu_kernel, 0);
+	assert_int_equal(c.frequency, 999);
+	assert_string_equal(c.output, "inflame.%p.ifl");
+	assert_int_equal(c.dump_signal, SIGUSR2);
+	assert_int_equal(c.interval, 0);
+	assert_int_equal(c.max_depth, 128);
+	assert_int_equal(c.buffer_kb, 512);
+	assert_int_equal(c.unwind, INFLAME_UNWIND_AUTO);
+	assert_int_equal(c.log, INFLAME_LOG_QUIET);
+	assert_string_equal(c.log_path, "");
+	assert_int_equal(c.follow_children, 1);
+	assert_int_equal(c.alloc_rate, 524288);
+	{
+		static struct inflame_config z; /* all zero, as the preload's in .bss */
+
+		inflame_config_defaults_zeroed(&z);
+		assert_memory_equal(&z, &c, sizeof(c));
+	}
+}
+
 /* Numbers: digits only, within bounds, no overflow. */
 static void test_uint(void **state)
 {
@@ -215,9 +273,10 @@ static void test_output(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_events), cmocka_unit_test(test_uint),
-	    cmocka_unit_test(test_names),  cmocka_unit_test(test_log),
-	    cmocka_unit_test(test_signal), cmocka_unit_test(test_output),
+	    cmocka_unit_test(test_events),   cmocka_unit_test(test_events_string),
+	    cmocka_unit_test(test_defaults), cmocka_unit_test(test_uint),
+	    cmocka_unit_test(test_names),    cmocka_unit_test(test_log),
+	    cmocka_unit_test(test_signal),   cmocka_unit_test(test_output),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
