@@ -293,9 +293,14 @@ static int loader_on_stack(const struct inflame_thread *t, uintptr_t sp)
 #endif
 
 /* The registers a walk carries from frame to frame. lr: aarch64's link register, known only
- * in the interrupted frame (0 after). */
+ * in the interrupted frame (0 after). bx: x86_64's rbx when bx_ok (a CFA may be based on it,
+ * as in ld.so's lazy-binding trampoline). all: every general register of the interrupted
+ * frame (a signal context's), NULL in the frames above it. */
 struct regs {
 	uintptr_t pc, sp, fp, lr;
+	uintptr_t bx;
+	int bx_ok;
+	const void *all;
 };
 
 /* The interrupted registers a walk starts from, out of a signal context. */
@@ -305,11 +310,42 @@ static inline void regs_of_context(struct regs *r, const ucontext_t *u)
 	r->pc = (uintptr_t)u->uc_mcontext.gregs[REG_RIP];
 	r->sp = (uintptr_t)u->uc_mcontext.gregs[REG_RSP];
 	r->fp = (uintptr_t)u->uc_mcontext.gregs[REG_RBP];
+	r->bx = (uintptr_t)u->uc_mcontext.gregs[REG_RBX];
+	r->bx_ok = 1;
+	r->all = u->uc_mcontext.gregs;
 #elif defined(__aarch64__)
 	r->pc = (uintptr_t)u->uc_mcontext.pc;
 	r->sp = (uintptr_t)u->uc_mcontext.sp;
 	r->fp = (uintptr_t)u->uc_mcontext.regs[29];
 	r->lr = (uintptr_t)u->uc_mcontext.regs[30];
+	r->all = u->uc_mcontext.regs;
+#endif
+}
+
+/* General register dw (its DWARF number) of the frame r describes, if the walk knows it. */
+static int reg_value(const struct regs *r, unsigned dw, uintptr_t *v)
+{
+#if defined(__x86_64__)
+	static const uint8_t greg[16] = {REG_RAX, REG_RDX, REG_RCX, REG_RBX, REG_RSI, REG_RDI,
+					 REG_RBP, REG_RSP, REG_R8,  REG_R9,  REG_R10, REG_R11,
+					 REG_R12, REG_R13, REG_R14, REG_R15};
+
+	if (dw == 3 && r->bx_ok) {
+		*v = r->bx;
+		return 1;
+	}
+	if (!r->all || dw >= 16)
+		return 0;
+	*v = (uintptr_t)((const greg_t *)r->all)[greg[dw]];
+	return 1;
+#elif defined(__aarch64__)
+	if (!r->all || dw > 30)
+		return 0;
+	*v = (uintptr_t)((const uint64_t *)r->all)[dw];
+	return 1;
+#else
+	(void)r, (void)dw, (void)v;
+	return 0;
 #endif
 }
 
@@ -342,6 +378,8 @@ static enum step fp_step(const struct inflame_thread *t, struct regs *r)
 	r->fp = next;
 	r->pc = ret;
 	r->lr = 0;
+	r->bx_ok = 0;
+	r->all = NULL;
 	return STEP_OK;
 }
 
@@ -352,12 +390,15 @@ static enum step signal_step(const struct inflame_thread *t, struct regs *r)
 	/* On return from the handler, sp points at the ucontext of struct rt_sigframe. */
 	const size_t g = offsetof(ucontext_t, uc_mcontext.gregs);
 	uintptr_t uc = r->sp, pc, sp, fp;
+	const void *all;
 
 	if (!in_stack(t, r->sp, uc + g, sizeof(greg_t) * (REG_RIP + 1)))
 		return STEP_END;
 	pc = ((const uintptr_t *)(uc + g))[REG_RIP];
 	sp = ((const uintptr_t *)(uc + g))[REG_RSP];
 	fp = ((const uintptr_t *)(uc + g))[REG_RBP];
+	all = (const void *)(uc + g);
+	r->bx = ((const uintptr_t *)(uc + g))[REG_RBX];
 	r->lr = 0;
 #elif defined(__aarch64__)
 	/* struct rt_sigframe: siginfo, then the ucontext. */
@@ -370,12 +411,15 @@ static enum step signal_step(const struct inflame_thread *t, struct regs *r)
 	sp = (uintptr_t)((const ucontext_t *)uc)->uc_mcontext.sp;
 	fp = (uintptr_t)((const ucontext_t *)uc)->uc_mcontext.regs[29];
 	r->lr = (uintptr_t)((const ucontext_t *)uc)->uc_mcontext.regs[30];
+	all = NULL; /* the words above the 300 bytes checked are not */
 #endif
 	if (pc < 4096 || sp <= r->sp || sp >= t->stack_hi)
 		return STEP_END;
 	r->pc = pc;
 	r->sp = sp;
 	r->fp = fp;
+	r->bx_ok = all != NULL;
+	r->all = all;
 	return STEP_OK;
 }
 
@@ -462,7 +506,7 @@ static enum step table_step(const struct inflame_thread *t, struct inflame_code_
 	uintptr_t look = *exact ? r->pc : r->pc - 1, cfa, ra, fp;
 	const struct inflame_eh_row *row;
 	uint64_t rel;
-	int f;
+	int f, uncached = 0;
 
 	*exact = 0;
 	note->table = 0;
@@ -534,6 +578,13 @@ static enum step table_step(const struct inflame_thread *t, struct inflame_code_
 		cfa =
 		    r->sp + (uintptr_t)(intptr_t)row->cfa_off + ((r->pc & 15) >= row->aux ? 8 : 0);
 		break;
+	case INFLAME_EH_CFA_REG:
+		if (!reg_value(r, row->aux, &cfa))
+			return beyond_table(t, r, f, fallback);
+		cfa += (uintptr_t)(intptr_t)row->cfa_off;
+		/* a register the walk cache does not compare: this step is not cached */
+		uncached = 1;
+		break;
 	case INFLAME_EH_ROOT:
 		note->table = 1;
 		return STEP_END;
@@ -545,7 +596,7 @@ static enum step table_step(const struct inflame_thread *t, struct inflame_code_
 	}
 	/* From here on the step depends only on the registers, the row and the words it reads
 	 * (the walk cache's premise). */
-	note->table = 1;
+	note->table = !uncached;
 	if (cfa <= r->sp)
 		return STEP_END;
 	if (row->ra_off) {
@@ -578,10 +629,22 @@ static enum step table_step(const struct inflame_thread *t, struct inflame_code_
 	}
 	if (ra < 4096)
 		return STEP_END;
+	if (row->bx_off == INFLAME_EH_BX_LOST) {
+		r->bx_ok = 0;
+	} else if (row->bx_off) {
+		/* the caller's rbx, saved (like the frame pointer, maybe in the red zone) */
+		uintptr_t a = cfa + (uintptr_t)(intptr_t)row->bx_off * 8;
+
+		r->bx_ok = in_stack(
+		    t, r->sp - RED_ZONE < t->stack_lo ? t->stack_lo : r->sp - RED_ZONE, a, 8);
+		if (r->bx_ok)
+			r->bx = *(const uintptr_t *)a;
+	}
 	r->pc = ra;
 	r->sp = cfa;
 	r->fp = fp;
 	r->lr = 0;
+	r->all = NULL;
 	return STEP_OK;
 }
 
@@ -694,7 +757,7 @@ static size_t table_start(const struct inflame_thread *t, struct inflame_code_ca
 			  void *uc, uintptr_t fp, uint64_t *out, size_t max, int *truncated,
 			  int fallback, int *fell)
 {
-	struct regs r = {0, 0, 0, 0};
+	struct regs r = {.pc = 0};
 	size_t n = 0;
 	int exact = 0;
 
@@ -752,7 +815,7 @@ size_t inflame_unwind_table_context(const ucontext_t *uc, const struct inflame_t
 size_t inflame_unwind_table_context_cached(const ucontext_t *uc, struct inflame_thread *t,
 					   uint64_t *out, size_t max, int *truncated)
 {
-	struct regs r = {0, 0, 0, 0};
+	struct regs r = {.pc = 0};
 	int fell;
 
 	*truncated = 0;
@@ -766,7 +829,7 @@ size_t inflame_unwind_table_context_cached(const ucontext_t *uc, struct inflame_
 size_t inflame_unwind_table_from(const struct inflame_thread *t, uintptr_t pc, uintptr_t sp,
 				 uintptr_t fp, int exact, uint64_t *out, size_t max, int *truncated)
 {
-	struct regs r = {pc, sp, fp, 0};
+	struct regs r = {.pc = pc, .sp = sp, .fp = fp};
 	int fell;
 
 	*truncated = 0;
@@ -878,7 +941,7 @@ static size_t finish_walk(struct inflame_thread *t, struct inflame_code_cache *c
 	if (cf >= 0 && !code.tab)
 		inflame_modules_ask_table(&code);
 	if (cf >= 0 && (code.tab || code.hdr)) { /* (without a table yet: by its index) */
-		struct regs r = {ret, sp, ((const uintptr_t *)tail)[0], 0};
+		struct regs r = {.pc = ret, .sp = sp, .fp = ((const uintptr_t *)tail)[0]};
 		int fell;
 
 		/* The walk cache when outermost; the code map looked up directly, as before. */
