@@ -3,8 +3,9 @@
  * address; on aarch64 the same with x29/x30. The walk accepts a frame pointer only if it is
  * 8-aligned, strictly above the previous one (stacks grow down, callers live higher) and the
  * two words it names lie inside [sp, stack_hi) of the interrupted thread, so it never reads
- * outside the thread's stack. Code bytes are read only inside executable segments of loaded
- * objects (modules.h). Everything here is async-signal-safe.
+ * outside the thread's stack. A return address that cannot be one (junk_ret) ends the walk.
+ * Code bytes are read only inside executable segments of loaded objects (modules.h).
+ * Everything here is async-signal-safe.
  */
 #include "unwind.h"
 
@@ -32,6 +33,28 @@ static inline int hidden(uintptr_t pc)
 static inline int in_stack(const struct inflame_thread *t, uintptr_t lo, uintptr_t addr, size_t len)
 {
 	return addr >= lo && addr + len > addr && addr + len <= t->stack_hi && (addr & 7) == 0;
+}
+
+/* Can ret, read from the frame at fp whose saved frame pointer is next, be a return address?
+ * Not below 4096, not a non-canonical word (text: ".jvm/jav"), not an address in the thread's
+ * stack. A chain that ends there (next not above fp, misaligned or off the stack) gives its
+ * last word to whatever called the outermost function with a frame, often not a frame at all:
+ * that ret must lie in a known object's code. In a chain that goes on, ret may be generated
+ * code (JIT), unknown to the code map: it stays. The code map is looked up only for the last
+ * frame of a chain, so a walk's cost per frame does not grow. */
+static int junk_ret(const struct inflame_thread *t, uintptr_t fp, uintptr_t next, uintptr_t ret)
+{
+	if (ret < 4096)
+		return 1;
+#if defined(__x86_64__)
+	if (ret >> 47)
+		return 1; /* above user space: not a code address */
+#endif
+	if (ret >= t->stack_lo && ret < t->stack_hi)
+		return 1;
+	if (next > fp && (next & 7) == 0 && next + 16 > next && next + 16 <= t->stack_hi)
+		return 0;
+	return !inflame_modules_is_code(ret);
 }
 
 #if defined(__x86_64__)
@@ -123,7 +146,7 @@ static size_t walk(const struct inflame_thread *t, uintptr_t sp, uintptr_t fp, u
 			return n;
 		next = ((const uintptr_t *)fp)[0];
 		ret = ((const uintptr_t *)fp)[1];
-		if (ret < 4096)
+		if (junk_ret(t, fp, next, ret))
 			return n;
 		if (skip && hidden(ret)) {
 			out[0] = ret; /* the last of inflame's frames stays, as the leaf */
@@ -139,7 +162,8 @@ static size_t walk(const struct inflame_thread *t, uintptr_t sp, uintptr_t fp, u
 		fp = next;
 	}
 	/* max reached: say so only if another valid frame follows */
-	if (in_stack(t, lo, fp, 16) && ((const uintptr_t *)fp)[1] >= 4096)
+	if (in_stack(t, lo, fp, 16) &&
+	    !junk_ret(t, fp, ((const uintptr_t *)fp)[0], ((const uintptr_t *)fp)[1]))
 		*truncated = 1;
 	return n;
 }
@@ -372,7 +396,7 @@ static enum step fp_step(const struct inflame_thread *t, struct regs *r)
 		return STEP_END;
 	next = ((const uintptr_t *)r->fp)[0];
 	ret = ((const uintptr_t *)r->fp)[1];
-	if (ret < 4096)
+	if (junk_ret(t, r->fp, next, ret))
 		return STEP_END;
 	r->sp = r->fp + 16;
 	r->fp = next;
