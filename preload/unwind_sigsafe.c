@@ -40,8 +40,9 @@ static inline int in_stack(const struct inflame_thread *t, uintptr_t lo, uintptr
  * stack. A chain that ends there (next not above fp, misaligned or off the stack) gives its
  * last word to whatever called the outermost function with a frame, often not a frame at all:
  * that ret must lie in a known object's code. In a chain that goes on, ret may be generated
- * code (JIT), unknown to the code map: it stays. The code map is looked up only for the last
- * frame of a chain, so a walk's cost per frame does not grow. */
+ * code (JIT), unknown to the code map: it stays, unless the chain ends in such words (trim).
+ * The code map is looked up only at the outer end of a chain: a walk's cost per frame does
+ * not grow. */
 static int junk_ret(const struct inflame_thread *t, uintptr_t fp, uintptr_t next, uintptr_t ret)
 {
 	if (ret < 4096)
@@ -133,21 +134,36 @@ static uintptr_t frameless_caller(const struct inflame_thread *t, uintptr_t pc, 
  * read every frame of the program as a return address, the call site one byte before. */
 /* *tail: the frame (the frame pointer value) whose return address is the last of out, or 0
  * when that last frame came from elsewhere (the leaf, or a frameless function's caller). */
+/* The end of a chain: return addresses at its outer end that are in no known object's code
+ * were taken as generated code in a chain that seemed to go on; with nothing above them, they
+ * are not frames (the leaf and frames before first stay). */
+static size_t trim(const uint64_t *out, size_t first, size_t n, uintptr_t *tail)
+{
+	size_t m = n;
+
+	while (m > first && !inflame_modules_is_code((uintptr_t)out[m - 1]))
+		m--;
+	if (m != n)
+		*tail = 0;
+	return m;
+}
+
 static size_t walk(const struct inflame_thread *t, uintptr_t sp, uintptr_t fp, uint64_t *out,
 		   size_t n, size_t max, int *truncated, int skip, uintptr_t *tail)
 {
 	uintptr_t lo = sp;
+	size_t first = n;
 
 	*tail = 0;
 	while (n < max) {
 		uintptr_t next, ret;
 
 		if (!in_stack(t, lo, fp, 16))
-			return n;
+			return trim(out, first, n, tail);
 		next = ((const uintptr_t *)fp)[0];
 		ret = ((const uintptr_t *)fp)[1];
 		if (junk_ret(t, fp, next, ret))
-			return n;
+			return trim(out, first, n, tail);
 		if (skip && hidden(ret)) {
 			out[0] = ret; /* the last of inflame's frames stays, as the leaf */
 			n = 1;
@@ -157,7 +173,7 @@ static size_t walk(const struct inflame_thread *t, uintptr_t sp, uintptr_t fp, u
 		}
 		*tail = fp;
 		if (next <= fp)
-			return n;
+			return trim(out, first, n, tail);
 		lo = fp + 16;
 		fp = next;
 	}

@@ -401,7 +401,8 @@ static void test_lazy_binding(void **state)
 /* test_fp_junk: frame-pointer chains built by hand on this thread's stack. The outermost word
  * of a chain that ends is not taken as a return address unless it is code; text, a stack
  * address or an unknown address end the walk; an unknown address (generated code) inside a
- * chain that goes on stays. */
+ * chain that goes on stays when a code address comes above it, not when the chain ends in
+ * unknown addresses. */
 static void test_fp_junk(void **state)
 {
 	uintptr_t st[16] __attribute__((aligned(16)));
@@ -431,6 +432,11 @@ static void test_fp_junk(void **state)
 	assert_int_equal(inflame_unwind_fp_from(&main_t, (uintptr_t)st, out, DEPTH, &truncated), 3);
 	assert_int_equal(out[1], anon);
 	assert_int_equal(out[2], code + 1);
+	/* generated code, then text: nothing above the unknown address, which goes too */
+	st[9] = (uintptr_t)0x76616a2f6d766a2eull;
+	assert_int_equal(inflame_unwind_fp_from(&main_t, (uintptr_t)st, out, DEPTH, &truncated), 1);
+	st[8] = (uintptr_t)&st[12], st[9] = anon, st[12] = 0, st[13] = anon + 64;
+	assert_int_equal(inflame_unwind_fp_from(&main_t, (uintptr_t)st, out, DEPTH, &truncated), 1);
 	/* text in the middle of a chain ends it all the same */
 	st[5] = (uintptr_t)0x76616a2f6d766a2eull;
 	assert_int_equal(inflame_unwind_fp_from(&main_t, (uintptr_t)st, out, DEPTH, &truncated), 1);
