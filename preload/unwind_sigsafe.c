@@ -35,23 +35,31 @@ static inline int in_stack(const struct inflame_thread *t, uintptr_t lo, uintptr
 	return addr >= lo && addr + len > addr && addr + len <= t->stack_hi && (addr & 7) == 0;
 }
 
-/* Can ret, read from the frame at fp whose saved frame pointer is next, be a return address?
- * Not below 4096, not a non-canonical word (text: ".jvm/jav"), not an address in the thread's
- * stack. A chain that ends there (next not above fp, misaligned or off the stack) gives its
- * last word to whatever called the outermost function with a frame, often not a frame at all:
- * that ret must lie in a known object's code. In a chain that goes on, ret may be generated
- * code (JIT), unknown to the code map: it stays, unless the chain ends in such words (trim).
- * The code map is looked up only at the outer end of a chain: a walk's cost per frame does
- * not grow. */
+/* Return addresses lie in [4096, 4096 + RET_SPAN): on x86_64 not above user space (a
+ * non-canonical word is text: ".jvm/jav"). */
+#if defined(__x86_64__)
+#define RET_SPAN (((uintptr_t)1 << 47) - 4096)
+#else
+#define RET_SPAN (UINTPTR_MAX - 4096)
+#endif
+
+/* Can ret not be a return address at all: out of that span, or an address in the thread's
+ * stack? Two comparisons: this runs for every frame. */
+static inline int bad_ret(const struct inflame_thread *t, uintptr_t ret)
+{
+	return ret - 4096 >= RET_SPAN || ret - t->stack_lo < t->stack_hi - t->stack_lo;
+}
+
+/* Can ret, read from the frame at fp whose saved frame pointer is next, not be a return
+ * address? bad_ret(), or a chain that ends there (next not above fp, misaligned or off the
+ * stack): its last word is whatever called the outermost function with a frame, often not a
+ * frame at all, and must lie in a known object's code. In a chain that goes on, ret may be
+ * generated code (JIT), unknown to the code map: it stays, unless the chain ends in such
+ * words (trim). The code map is looked up only at the outer end of a chain: a walk's cost per
+ * frame does not grow. */
 static int junk_ret(const struct inflame_thread *t, uintptr_t fp, uintptr_t next, uintptr_t ret)
 {
-	if (ret < 4096)
-		return 1;
-#if defined(__x86_64__)
-	if (ret >> 47)
-		return 1; /* above user space: not a code address */
-#endif
-	if (ret >= t->stack_lo && ret < t->stack_hi)
+	if (bad_ret(t, ret))
 		return 1;
 	if (next > fp && (next & 7) == 0 && next + 16 > next && next + 16 <= t->stack_hi)
 		return 0;
@@ -136,7 +144,7 @@ static uintptr_t frameless_caller(const struct inflame_thread *t, uintptr_t pc, 
  * when that last frame came from elsewhere (the leaf, or a frameless function's caller). */
 /* The end of a chain: return addresses at its outer end that are in no known object's code
  * were taken as generated code in a chain that seemed to go on; with nothing above them, they
- * are not frames (the leaf and frames before first stay). */
+ * are not frames (the leaf and frames before first stay). One code map lookup per walk. */
 static size_t trim(const uint64_t *out, size_t first, size_t n, uintptr_t *tail)
 {
 	size_t m = n;
@@ -151,19 +159,20 @@ static size_t trim(const uint64_t *out, size_t first, size_t n, uintptr_t *tail)
 static size_t walk(const struct inflame_thread *t, uintptr_t sp, uintptr_t fp, uint64_t *out,
 		   size_t n, size_t max, int *truncated, int skip, uintptr_t *tail)
 {
-	uintptr_t lo = sp;
+	/* the bounds in locals: the stores to out could alias them */
+	const uintptr_t s_lo = t->stack_lo, s_hi = t->stack_hi;
+	uintptr_t lo = sp, last = 0;
 	size_t first = n;
 
-	*tail = 0;
 	while (n < max) {
 		uintptr_t next, ret;
 
-		if (!in_stack(t, lo, fp, 16))
-			return trim(out, first, n, tail);
+		if (fp < lo || fp + 16 < fp || fp + 16 > s_hi || (fp & 7))
+			goto end;
 		next = ((const uintptr_t *)fp)[0];
 		ret = ((const uintptr_t *)fp)[1];
-		if (junk_ret(t, fp, next, ret))
-			return trim(out, first, n, tail);
+		if (ret - 4096 >= RET_SPAN || ret - s_lo < s_hi - s_lo) /* bad_ret() */
+			goto end;
 		if (skip && hidden(ret)) {
 			out[0] = ret; /* the last of inflame's frames stays, as the leaf */
 			n = 1;
@@ -171,17 +180,21 @@ static size_t walk(const struct inflame_thread *t, uintptr_t sp, uintptr_t fp, u
 			out[n++] = ret;
 			skip = 0;
 		}
-		*tail = fp;
+		last = fp;
 		if (next <= fp)
-			return trim(out, first, n, tail);
+			goto end;
 		lo = fp + 16;
 		fp = next;
 	}
+	*tail = last;
 	/* max reached: say so only if another valid frame follows */
 	if (in_stack(t, lo, fp, 16) &&
 	    !junk_ret(t, fp, ((const uintptr_t *)fp)[0], ((const uintptr_t *)fp)[1]))
 		*truncated = 1;
 	return n;
+end:
+	*tail = last;
+	return trim(out, first, n, tail);
 }
 
 static size_t fp_context(const ucontext_t *uc, const struct inflame_thread *t, uint64_t *out,
@@ -333,13 +346,14 @@ static int loader_on_stack(const struct inflame_thread *t, uintptr_t sp)
 #endif
 
 /* The registers a walk carries from frame to frame. lr: aarch64's link register, known only
- * in the interrupted frame (0 after). bx: x86_64's rbx when bx_ok (a CFA may be based on it,
- * as in ld.so's lazy-binding trampoline). all: every general register of the interrupted
- * frame (a signal context's), NULL in the frames above it. */
+ * in the interrupted frame (0 after). bx_at says where x86_64's rbx is (a CFA may be based on
+ * it, as in ld.so's lazy-binding trampoline): 0 not known, BX_HERE in bx, else the stack slot
+ * a callee saved it in (read, after a check, only when a row needs it). all: every general
+ * register of the interrupted frame (a signal context's), NULL in the frames above it. */
+#define BX_HERE 1
 struct regs {
 	uintptr_t pc, sp, fp, lr;
-	uintptr_t bx;
-	int bx_ok;
+	uintptr_t bx, bx_at;
 	const void *all;
 };
 
@@ -351,7 +365,7 @@ static inline void regs_of_context(struct regs *r, const ucontext_t *u)
 	r->sp = (uintptr_t)u->uc_mcontext.gregs[REG_RSP];
 	r->fp = (uintptr_t)u->uc_mcontext.gregs[REG_RBP];
 	r->bx = (uintptr_t)u->uc_mcontext.gregs[REG_RBX];
-	r->bx_ok = 1;
+	r->bx_at = BX_HERE;
 	r->all = u->uc_mcontext.gregs;
 #elif defined(__aarch64__)
 	r->pc = (uintptr_t)u->uc_mcontext.pc;
@@ -363,15 +377,20 @@ static inline void regs_of_context(struct regs *r, const ucontext_t *u)
 }
 
 /* General register dw (its DWARF number) of the frame r describes, if the walk knows it. */
-static int reg_value(const struct regs *r, unsigned dw, uintptr_t *v)
+static int reg_value(const struct inflame_thread *t, const struct regs *r, unsigned dw,
+		     uintptr_t *v)
 {
 #if defined(__x86_64__)
 	static const uint8_t greg[16] = {REG_RAX, REG_RDX, REG_RCX, REG_RBX, REG_RSI, REG_RDI,
 					 REG_RBP, REG_RSP, REG_R8,  REG_R9,  REG_R10, REG_R11,
 					 REG_R12, REG_R13, REG_R14, REG_R15};
 
-	if (dw == 3 && r->bx_ok) {
+	if (dw == 3 && r->bx_at == BX_HERE) {
 		*v = r->bx;
+		return 1;
+	}
+	if (dw == 3 && r->bx_at && in_stack(t, t->stack_lo, r->bx_at, 8)) {
+		*v = *(const uintptr_t *)r->bx_at;
 		return 1;
 	}
 	if (!r->all || dw >= 16)
@@ -379,12 +398,13 @@ static int reg_value(const struct regs *r, unsigned dw, uintptr_t *v)
 	*v = (uintptr_t)((const greg_t *)r->all)[greg[dw]];
 	return 1;
 #elif defined(__aarch64__)
+	(void)t;
 	if (!r->all || dw > 30)
 		return 0;
 	*v = (uintptr_t)((const uint64_t *)r->all)[dw];
 	return 1;
 #else
-	(void)r, (void)dw, (void)v;
+	(void)t, (void)r, (void)dw, (void)v;
 	return 0;
 #endif
 }
@@ -418,7 +438,7 @@ static enum step fp_step(const struct inflame_thread *t, struct regs *r)
 	r->fp = next;
 	r->pc = ret;
 	r->lr = 0;
-	r->bx_ok = 0;
+	r->bx_at = 0;
 	r->all = NULL;
 	return STEP_OK;
 }
@@ -458,7 +478,7 @@ static enum step signal_step(const struct inflame_thread *t, struct regs *r)
 	r->pc = pc;
 	r->sp = sp;
 	r->fp = fp;
-	r->bx_ok = all != NULL;
+	r->bx_at = all ? BX_HERE : 0;
 	r->all = all;
 	return STEP_OK;
 }
@@ -619,7 +639,7 @@ static enum step table_step(const struct inflame_thread *t, struct inflame_code_
 		    r->sp + (uintptr_t)(intptr_t)row->cfa_off + ((r->pc & 15) >= row->aux ? 8 : 0);
 		break;
 	case INFLAME_EH_CFA_REG:
-		if (!reg_value(r, row->aux, &cfa))
+		if (!reg_value(t, r, row->aux, &cfa))
 			return beyond_table(t, r, f, fallback);
 		cfa += (uintptr_t)(intptr_t)row->cfa_off;
 		/* a register the walk cache does not compare: this step is not cached */
@@ -669,17 +689,10 @@ static enum step table_step(const struct inflame_thread *t, struct inflame_code_
 	}
 	if (ra < 4096)
 		return STEP_END;
-	if (row->bx_off == INFLAME_EH_BX_LOST) {
-		r->bx_ok = 0;
-	} else if (row->bx_off) {
-		/* the caller's rbx, saved (like the frame pointer, maybe in the red zone) */
-		uintptr_t a = cfa + (uintptr_t)(intptr_t)row->bx_off * 8;
-
-		r->bx_ok = in_stack(
-		    t, r->sp - RED_ZONE < t->stack_lo ? t->stack_lo : r->sp - RED_ZONE, a, 8);
-		if (r->bx_ok)
-			r->bx = *(const uintptr_t *)a;
-	}
+	if (row->bx_off) /* the caller's rbx: lost, or in a slot */
+		r->bx_at = row->bx_off == INFLAME_EH_BX_LOST
+			       ? 0
+			       : cfa + (uintptr_t)(intptr_t)row->bx_off * 8;
 	r->pc = ra;
 	r->sp = cfa;
 	r->fp = fp;
