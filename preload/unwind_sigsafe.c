@@ -63,7 +63,7 @@ static int junk_ret(const struct inflame_thread *t, uintptr_t fp, uintptr_t next
 		return 1;
 	if (next > fp && (next & 7) == 0 && next + 16 > next && next + 16 <= t->stack_hi)
 		return 0;
-	return !inflame_modules_is_code(ret);
+	return inflame_modules_code_known(ret) == 0;
 }
 
 #if defined(__x86_64__)
@@ -149,8 +149,8 @@ static size_t trim(const uint64_t *out, size_t first, size_t n, uintptr_t *tail)
 {
 	size_t m = n;
 
-	while (m > first && !inflame_modules_is_code((uintptr_t)out[m - 1]))
-		m--;
+	while (m > first && inflame_modules_code_known((uintptr_t)out[m - 1]) == 0)
+		m--; /* (a map that cannot answer now drops nothing) */
 	if (m != n)
 		*tail = 0;
 	return m;
