@@ -44,10 +44,11 @@ static inline int in_stack(const struct inflame_thread *t, uintptr_t lo, uintptr
 #endif
 
 /* Can ret not be a return address at all: out of that span, or an address in the thread's
- * stack? Two comparisons: this runs for every frame. */
-static inline int bad_ret(const struct inflame_thread *t, uintptr_t ret)
+ * stack from lo (the walk's stack pointer: stack_lo may be unknown, 0) up? Two comparisons:
+ * this runs for every frame. */
+static inline int bad_ret(const struct inflame_thread *t, uintptr_t lo, uintptr_t ret)
 {
-	return ret - 4096 >= RET_SPAN || ret - t->stack_lo < t->stack_hi - t->stack_lo;
+	return ret - 4096 >= RET_SPAN || ret - lo < t->stack_hi - lo;
 }
 
 /* Can ret, read from the frame at fp whose saved frame pointer is next, not be a return
@@ -57,9 +58,10 @@ static inline int bad_ret(const struct inflame_thread *t, uintptr_t ret)
  * generated code (JIT), unknown to the code map: it stays, unless the chain ends in such
  * words (trim). The code map is looked up only at the outer end of a chain: a walk's cost per
  * frame does not grow. */
-static int junk_ret(const struct inflame_thread *t, uintptr_t fp, uintptr_t next, uintptr_t ret)
+static int junk_ret(const struct inflame_thread *t, uintptr_t lo, uintptr_t fp, uintptr_t next,
+		    uintptr_t ret)
 {
-	if (bad_ret(t, ret))
+	if (bad_ret(t, lo, ret))
 		return 1;
 	if (next > fp && (next & 7) == 0 && next + 16 > next && next + 16 <= t->stack_hi)
 		return 0;
@@ -160,7 +162,7 @@ static size_t walk(const struct inflame_thread *t, uintptr_t sp, uintptr_t fp, u
 		   size_t n, size_t max, int *truncated, int skip, uintptr_t *tail)
 {
 	/* the bounds in locals: the stores to out could alias them */
-	const uintptr_t s_lo = t->stack_lo, s_hi = t->stack_hi;
+	const uintptr_t s_lo = sp, s_hi = t->stack_hi;
 	uintptr_t lo = sp, last = 0;
 	size_t first = n;
 
@@ -189,7 +191,7 @@ static size_t walk(const struct inflame_thread *t, uintptr_t sp, uintptr_t fp, u
 	*tail = last;
 	/* max reached: say so only if another valid frame follows */
 	if (in_stack(t, lo, fp, 16) &&
-	    !junk_ret(t, fp, ((const uintptr_t *)fp)[0], ((const uintptr_t *)fp)[1]))
+	    !junk_ret(t, s_lo, fp, ((const uintptr_t *)fp)[0], ((const uintptr_t *)fp)[1]))
 		*truncated = 1;
 	return n;
 end:
@@ -432,7 +434,7 @@ static enum step fp_step(const struct inflame_thread *t, struct regs *r)
 		return STEP_END;
 	next = ((const uintptr_t *)r->fp)[0];
 	ret = ((const uintptr_t *)r->fp)[1];
-	if (junk_ret(t, r->fp, next, ret))
+	if (junk_ret(t, r->sp, r->fp, next, ret))
 		return STEP_END;
 	r->sp = r->fp + 16;
 	r->fp = next;
