@@ -634,24 +634,6 @@ int inflame_modules_is_code(uintptr_t addr)
 	return inflame_modules_code_flags(addr) >= 0;
 }
 
-int inflame_modules_code_known(uintptr_t addr)
-{
-	struct inflame_code c;
-	unsigned seq = atomic_load_explicit(&ranges_seq, memory_order_acquire);
-
-	if ((seq & 1) || atomic_load_explicit(&closing, memory_order_acquire) ||
-	    atomic_load_explicit(&stale, memory_order_acquire) || !ranges)
-		return -1;
-	if (inflame_modules_lookup(addr, &c) >= 0)
-		return 1;
-	/* not found: an answer only if the map did not change meanwhile */
-	return atomic_load_explicit(&ranges_seq, memory_order_acquire) == seq &&
-		       !atomic_load_explicit(&closing, memory_order_acquire) &&
-		       !atomic_load_explicit(&stale, memory_order_acquire)
-		   ? 0
-		   : -1;
-}
-
 int inflame_modules_code_flags(uintptr_t addr)
 {
 	struct inflame_code c;
