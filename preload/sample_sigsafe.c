@@ -122,7 +122,13 @@ static uint64_t perf_periods(struct inflame_thread *t, uint64_t *own)
 		n = 1; /* not a whole period since the last one: charge it all the same */
 	t->perf_seen += n * period;
 	*own = n > SELF_MAX ? SELF_MAX : n;
-	return n > 4 ? capped_periods(t, n, period) : n;
+	if (n <= 4)
+		return n;
+	/* After a wall signal interrupted a blocking call, the system time is partly its
+	 * delivery and the call's restart: inflame's doing, not the program's (cpu_cost). */
+	if (atomic_load_explicit(&t->wall_cost, memory_order_relaxed))
+		return 4;
+	return capped_periods(t, n, period);
 }
 
 /* Classifies a signal: returns the event for signals we sent, -1 for foreign ones. *own is the

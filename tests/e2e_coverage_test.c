@@ -256,10 +256,10 @@ static void test_sleep_cpu_is_profiler(void **state)
 	    "%llu\n",
 	    (unsigned long long)own_sleep, (unsigned long long)f.total,
 	    (unsigned long long)in_sleep);
-	/* A quarter plus 8 failed once under load (0 alone, 9 with wall): the margin of the
-	 * earlier bound, which still fails when each wall signal's kernel cost is charged to the
-	 * nap (hundreds of samples). */
-	assert_true(in_sleep <= own_sleep + own_sleep / 2 + 10);
+	/* Under load 9 to 12 samples land in the naps with wall against 0 to 5 alone (a quarter
+	 * plus 8 failed): a margin that still fails when each wall signal's kernel cost is
+	 * charged to the nap (hundreds of samples). */
+	assert_true(in_sleep <= own_sleep + own_sleep / 2 + 20);
 	assert_int_equal(e2e_leaf_sum(&f, "[inflame]"), 0);
 	assert_int_equal(e2e_collapse(shown, files, n, &g), 0);
 	fprintf(stderr, "with --show-profiler: [inflame] %llu\n",
