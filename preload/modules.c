@@ -4,11 +4,10 @@
  * dlpi_adds/dlpi_subs counters moved. The executable ranges derived from it are published to
  * signal handlers in a sorted array under a sequence counter (odd while being rewritten), so a
  * handler reads a consistent table or none. Each range carries what INFLAME_UNWIND=auto needs
- * to know about its object, decided here in the writer thread, never per sample: whether it is
- * the dynamic loader (where libunwind must never start), when the map is rebuilt (an object
- * was loaded or unloaded); whether its code was built with frame pointers (fpscan.h, a few
- * hundred reads of the object's mapped memory), once a walk first passed through it (see
- * scan()).
+ * to know about its object, decided here in the writer thread whenever the map is rebuilt (an
+ * object was loaded or unloaded), never per sample: whether its code was built with frame
+ * pointers (fpscan.h, a few hundred reads of the object's mapped memory) and whether it is the
+ * dynamic loader (where libunwind must never start).
  *
  * The same map answers the unwinder's one question per frame (inflame_modules_lookup): which
  * object holds this address, and its unwind table (ehframe.h), built here from the object's
@@ -344,23 +343,9 @@ static const struct inflame_eh_table *table_for(const struct dl_phdr_info *info,
 	return t;
 }
 
-/* The verdict on m's code (fpscan.h). Unknown (too little code or no search table) counts as
- * frame pointers: the cheap walk, which is also what a DWARF walk without tables would fall
- * back to. It costs a few hundred reads spread over the object's code (for libc, a dozen page
- * faults), so outside eager mode it waits until a walk first passes through the object
- * (INFLAME_MOD_UNSCANNED, asked_cb): a short process that never walks there never pays. */
-static void scan(const struct dl_phdr_info *info, struct module *m)
-{
-	unsigned fp, total;
-
-	m->flags &= ~INFLAME_MOD_UNSCANNED;
-	if (inflame_fpscan(info, &fp, &total) != 0)
-		m->flags |= INFLAME_MOD_FP;
-}
-
 static int list_cb(struct dl_phdr_info *info, size_t size, void *arg)
 {
-	struct module *m, prev;
+	struct module *m;
 	const char *name = info->dlpi_name;
 	char exe[PATH_MAX];
 	uintptr_t lo = UINTPTR_MAX, hi = 0;
@@ -369,7 +354,6 @@ static int list_cb(struct dl_phdr_info *info, size_t size, void *arg)
 	(void)arg;
 	if (nmods >= MAX_MODULES)
 		return 1;
-	prev = mods[nmods]; /* (the previous list's entry here: mostly the same object) */
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 
@@ -405,16 +389,14 @@ static int list_cb(struct dl_phdr_info *info, size_t size, void *arg)
 		name = exe;
 		have_main = n > 0;
 	}
-	if (tables_mode == INFLAME_UNWIND_FP)
-		m->flags |= INFLAME_MOD_FP; /* (no walk looks) */
-	else if (prev.build_id_len && prev.lo == m->lo && prev.hi == m->hi &&
-		 prev.base == m->base && prev.build_id_len == m->build_id_len &&
-		 !memcmp(prev.build_id, m->build_id, m->build_id_len))
-		m->flags |= prev.flags & (INFLAME_MOD_FP | INFLAME_MOD_UNSCANNED);
-	else if (tables_eager)
-		scan(info, m);
-	else
-		m->flags |= INFLAME_MOD_UNSCANNED;
+	{
+		unsigned fp, total;
+
+		/* Unknown (too little code or no search table) counts as frame pointers: the
+		 * cheap walk, which is also what a DWARF walk without tables would fall back to. */
+		if (inflame_fpscan(info, &fp, &total) != 0)
+			m->flags |= INFLAME_MOD_FP;
+	}
 	if (tables_mode == INFLAME_UNWIND_DWARF ||
 	    (tables_mode == INFLAME_UNWIND_AUTO && !(m->flags & INFLAME_MOD_FP))) {
 		int known;
@@ -425,13 +407,6 @@ static int list_cb(struct dl_phdr_info *info, size_t size, void *arg)
 			m->flags |= INFLAME_MOD_WANT;
 			note_index(info, m);
 		}
-	}
-	if ((m->flags & INFLAME_MOD_UNSCANNED) && !m->tab && !m->hdr) {
-		/* no index to walk it by until the verdict: decide now (without a search table
-		 * the scan cannot look, and the object counts as one with frame pointers) */
-		scan(info, m);
-		if ((m->flags & INFLAME_MOD_FP) && tables_mode == INFLAME_UNWIND_AUTO)
-			m->flags &= ~INFLAME_MOD_WANT;
 	}
 	if (getauxval(AT_BASE) && info->dlpi_addr == getauxval(AT_BASE)) {
 		m->flags |= INFLAME_MOD_LOADER;
@@ -460,15 +435,6 @@ static int asked_cb(struct dl_phdr_info *info, size_t size, void *arg)
 		if (m->base != info->dlpi_addr || !(m->flags & INFLAME_MOD_WANT) ||
 		    !atomic_load_explicit(&m->asked, memory_order_relaxed))
 			continue;
-		if (m->flags & INFLAME_MOD_UNSCANNED) {
-			scan(info, m);
-			if ((m->flags & INFLAME_MOD_FP) && tables_mode == INFLAME_UNWIND_AUTO) {
-				/* frame pointers after all: walked by them, without a table */
-				m->flags &= ~INFLAME_MOD_WANT;
-				m->hdr = m->eh = NULL;
-				continue;
-			}
-		}
 		memcpy(name, (const char *)paths.data + m->path_off, len); /* (not terminated) */
 		name[len] = 0;
 		m->tab = table_for(info, m, name, 1, &known);

@@ -34,9 +34,6 @@ int inflame_modules_is_code(uintptr_t addr);
 #define INFLAME_MOD_FP	   1u /* built with frame pointers, or unknown (fpscan.h) */
 #define INFLAME_MOD_LOADER 2u /* the dynamic loader: no libunwind from here */
 #define INFLAME_MOD_WANT   4u /* an unwind table is wanted but not built yet */
-/* Not scanned for frame pointers yet (fpscan.h): counts as code without them, with
- * INFLAME_MOD_WANT, until a walk asks for the object (inflame_modules_ask_table). */
-#define INFLAME_MOD_UNSCANNED 8u
 /* INFLAME_MOD_* flags of the object whose executable segment holds addr, or -1 when addr is
  * not known code or the table is being changed. Async-signal-safe. */
 int inflame_modules_code_flags(uintptr_t addr);
