@@ -4,6 +4,7 @@
  */
 #include "clock.h"
 
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -12,7 +13,8 @@ static uint64_t read_clock(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(id, &ts);
+	if (clock_gettime(id, &ts) != 0)
+		return 0;
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
@@ -29,6 +31,20 @@ uint64_t inflame__now_raw(void)
 uint64_t inflame__now_realtime(void)
 {
 	return read_clock(CLOCK_REALTIME);
+}
+
+uint64_t inflame__thread_cpu_ns(void)
+{
+	return read_clock(CLOCK_THREAD_CPUTIME_ID);
+}
+
+uint64_t inflame__thread_sys_ns(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru) != 0)
+		return 0;
+	return (uint64_t)ru.ru_stime.tv_sec * 1000000000ull + (uint64_t)ru.ru_stime.tv_usec * 1000u;
 }
 
 pid_t inflame__gettid(void)

@@ -1,6 +1,7 @@
 /*
  * Clocks and thread ids every part of the preload reads: the monotonic, monotonic raw and
- * realtime clocks in nanoseconds, and the kernel's id of the calling thread. Each is one system
+ * realtime clocks in nanoseconds, the calling thread's CPU and system time, and the kernel's id
+ * of the calling thread. Each is one system
  * call (or a vDSO read) with nothing kept between calls, so each is async-signal-safe and
  * lock-free.
  */
@@ -17,6 +18,12 @@ uint64_t inflame__now_monotonic(void);
 uint64_t inflame__now_raw(void);
 /* CLOCK_REALTIME in ns: the dump's wall-clock anchor. Async-signal-safe. */
 uint64_t inflame__now_realtime(void);
+/* The calling thread's CPU clock (CLOCK_THREAD_CPUTIME_ID) in ns, 0 when it cannot be read.
+ * Async-signal-safe. */
+uint64_t inflame__thread_cpu_ns(void);
+/* The calling thread's system time (getrusage RUSAGE_THREAD, a plain system call) in ns, 0 when
+ * unknown. Async-signal-safe. */
+uint64_t inflame__thread_sys_ns(void);
 /* gettid() through the raw system call (glibc before 2.30 has no wrapper). Async-signal-safe. */
 pid_t inflame__gettid(void);
 

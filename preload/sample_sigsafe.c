@@ -45,21 +45,11 @@
  */
 #define SELF_MAX 32
 
-/* The calling thread's system time, 0 when unknown. getrusage is a plain system call. */
-static uint64_t own_sys_ns(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_THREAD, &ru) != 0)
-		return 0;
-	return (uint64_t)ru.ru_stime.tv_sec * 1000000000ull + (uint64_t)ru.ru_stime.tv_usec * 1000u;
-}
-
 /* How many of n periods (more than 4) a sample stands for: 4, plus those the thread's system
  * time since the event's start has not yet paid for. */
 static uint64_t capped_periods(struct inflame_thread *t, uint64_t n, uint64_t period)
 {
-	uint64_t sys = own_sys_ns(), room;
+	uint64_t sys = inflame__thread_sys_ns(), room;
 
 	room = sys > t->perf_sys_charged ? (sys - t->perf_sys_charged) / period : 0;
 	if (room > n - 4)
@@ -101,7 +91,7 @@ static uint64_t perf_periods(struct inflame_thread *t, uint64_t *own)
 		t->perf_seen_gen = gen;
 		t->perf_seen = 0;
 		t->perf_anchor_ns = 0;
-		t->perf_sys_charged = own_sys_ns();
+		t->perf_sys_charged = inflame__thread_sys_ns();
 	} else if (t->perf_anchor_ns && now >= t->perf_anchor_ns &&
 		   t->perf_anchor_count + (now - t->perf_anchor_ns) +
 			   DRIFT_NS(now - t->perf_anchor_ns) <
@@ -166,16 +156,6 @@ static int classify(int sig, const siginfo_t *si, struct inflame_thread *t, uint
 	default:
 		return -1;
 	}
-}
-
-/* The thread's CPU clock in ns. Async-signal-safe. */
-static uint64_t own_cpu_ns(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* Whether the signal context uc interrupted a system call (one the kernel will restart, or one
@@ -291,7 +271,7 @@ out:
 	 * time, kernel time mostly, which the CPU clock charges to the next sample in user mode:
 	 * at the call, until the thread is back in the program (shield.h, cpu_cost). */
 	atomic_store_explicit(&t->wall_cost, blocked, memory_order_relaxed);
-	t->wall_cpu = own_cpu_ns();
+	t->wall_cpu = inflame__thread_cpu_ns();
 	atomic_store_explicit(&t->wall_pending, 0, memory_order_release);
 }
 
@@ -308,10 +288,14 @@ static void chain(int sig, siginfo_t *si, void *uc)
 	__atomic_add_fetch(&inflame__sig_tls.app_runs, 1, __ATOMIC_RELAXED);
 	block = *inflame_sig_filter(&a->sa_mask, &filtered);
 	/* What the kernel would have blocked for the program's handler: the mask the signal
-	 * interrupted, the handler's sa_mask and the signal (ours blocks every signal while it
-	 * runs, init.c; the signal stays blocked even for an SA_NODEFER handler, which could
-	 * otherwise nest ours below it on a small alternate stack). */
-	sigaddset(&block, sig);
+	 * interrupted, the handler's sa_mask and the signal unless the handler asked for
+	 * SA_NODEFER (ours blocks every signal while it runs, init.c). On an alternate stack the
+	 * signal stays blocked even then: there a sample nested below the program's handler could
+	 * overflow a small stack (sigstack.h), and the program's own handler of a signal that is
+	 * inflame's too cannot tell its own sends from ours. */
+	if (!(a->sa_flags & SA_NODEFER) ||
+	    inflame_sigstack_room(inflame_thread_self(), uc, (uintptr_t)&block) != SIZE_MAX)
+		sigaddset(&block, sig);
 	if (uc) {
 		const sigset_t *m = &((const ucontext_t *)uc)->uc_sigmask;
 

@@ -169,15 +169,8 @@ static uint64_t ts_ns(const struct timespec *ts)
 /* The calling thread's CPU time: two system calls, no file. */
 static void own_cpu_times(struct inflame_cpu_times *out)
 {
-	struct timespec ts;
-	struct rusage ru;
-
-	out->cpu = out->sys = 0;
-	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
-		out->cpu = ts_ns(&ts);
-	if (getrusage(RUSAGE_THREAD, &ru) == 0)
-		out->sys = (uint64_t)ru.ru_stime.tv_sec * 1000000000ull +
-			   (uint64_t)ru.ru_stime.tv_usec * 1000u;
+	out->cpu = inflame__thread_cpu_ns();
+	out->sys = inflame__thread_sys_ns();
 	if (out->sys > out->cpu)
 		out->sys = out->cpu;
 }

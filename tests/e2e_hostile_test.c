@@ -156,6 +156,17 @@ static void test_own_handlers(void **state)
 	same_run(prog, NULL, 1, NULL);
 }
 
+/* A handler of the sampling signal installed with SA_NODEFER is entered again by its own
+ * signal, as without inflame: the program's handler runs from inflame's, which must not keep
+ * the signal blocked on the thread's own stack. */
+static void test_own_handler_nodefer(void **state)
+{
+	char *prog[] = {HOSTILE("nodefer"), NULL};
+
+	(void)state;
+	same_run(prog, NULL, 1, NULL);
+}
+
 /* The C++ exception ABI the process sees is the same as without inflame: libunwind (which
  * inflame uses) also defines _Unwind_RaiseException and must not enter the global scope. */
 static void test_exception_abi(void **state)
@@ -347,6 +358,7 @@ int main(void)
 	    cmocka_unit_test(test_dup2_over_ours),
 	    cmocka_unit_test(test_signals_blocked),
 	    cmocka_unit_test(test_own_handlers),
+	    cmocka_unit_test(test_own_handler_nodefer),
 	    cmocka_unit_test(test_exception_abi),
 	    cmocka_unit_test(test_fork_multithreaded),
 	    cmocka_unit_test(test_fork_child_whole_stacks),

@@ -6,6 +6,8 @@
  *   sigblock     2 threads block every signal and burn, main burns
  *   handlers     SIGPROF and SIGUSR2 handlers installed in a constructor and again in main,
  *                raised by the program; prints how often each ran
+ *   nodefer      a SIGPROF handler installed with SA_NODEFER raises SIGPROF again from inside
+ *                itself; prints how deep the handler nested (2 without inflame)
  *   forkmt       4 burning threads, then fork without exec; the child burns and exits 7
  *   spawn        vfork+exec and posix_spawn of /bin/echo
  *   execself N   execs itself N times, burning a little in each image
@@ -214,6 +216,34 @@ static int mode_handlers(void)
 	raise(SIGPROF);
 	raise(SIGUSR2);
 	printf("handlers prof %d usr2 %d\n", (int)prof_runs, (int)usr2_runs);
+	return 0;
+}
+
+static volatile sig_atomic_t nodefer_depth, nodefer_max, nodefer_runs;
+
+static void on_prof_nodefer(int sig)
+{
+	(void)sig;
+	nodefer_runs++;
+	if (++nodefer_depth > nodefer_max)
+		nodefer_max = nodefer_depth;
+	if (nodefer_depth == 1)
+		raise(SIGPROF); /* runs the handler again now, inside this one */
+	nodefer_depth--;
+}
+
+static int mode_nodefer(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_prof_nodefer;
+	sa.sa_flags = SA_NODEFER;
+	sigaction(SIGPROF, &sa, NULL);
+	hostile_burn(0.2);
+	raise(SIGPROF);
+	hostile_burn(0.2);
+	printf("nodefer runs %d deepest %d\n", (int)nodefer_runs, (int)nodefer_max);
 	return 0;
 }
 
@@ -449,6 +479,8 @@ int main(int argc, char **argv)
 		return mode_sigblock();
 	if (!strcmp(m, "handlers"))
 		return mode_handlers();
+	if (!strcmp(m, "nodefer"))
+		return mode_nodefer();
 	if (!strcmp(m, "forkmt"))
 		return mode_forkmt();
 	if (!strcmp(m, "spawn"))
