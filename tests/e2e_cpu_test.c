@@ -133,12 +133,11 @@ static void test_thread_shares(void **state)
 	e2e_rmdir(dir);
 }
 
-/* Wall-clock sampling sees a thread that sleeps half the time: about half of its wall samples
- * are in the sleep, whatever CPU profiling would say. mode: how it sleeps (wallhalf's second
- * argument: "sleep", clock_nanosleep; "cond", a timed condition wait, a futex, which the wall
- * ticker saw by the thread's CPU clock alone before condition waits were marked: 1 pp short on
- * average, 1.7 at worst in 5 runs on a loaded machine). */
-static void wall_half_asleep(const char *mode)
+/* Wall-clock sampling of tests/progs/wallhalf 2 <mode>, whose thread spends its time in two
+ * functions: the wall samples in function a (frame_a) against those in b, as a share, within
+ * 2 pp of the share the program measured itself (its truth lines truth_a and truth_b). */
+static void wall_share(const char *mode, const char *frame_a, const char *truth_a,
+		       const char *frame_b, const char *truth_b)
 {
 	char *dir = e2e_tmpdir();
 	char *prog[] = {(char *)e2e_build("tests/progs/wallhalf"), "2", (char *)mode, NULL};
@@ -148,7 +147,7 @@ static void wall_half_asleep(const char *mode)
 	struct e2e_folded f;
 	char **files;
 	size_t n;
-	uint64_t spin, sleep, t_spin, t_sleep;
+	uint64_t a, b, t_a, t_b;
 	double want, have;
 
 	record(dir, prog, env, &r);
@@ -156,15 +155,15 @@ static void wall_half_asleep(const char *mode)
 	n = e2e_list(dir, "prof.", &files);
 	assert_int_equal(n, 1);
 	assert_int_equal(e2e_collapse(opts, files, n, &f), 0);
-	spin = e2e_contains_sum(&f, "spin_for");
-	sleep = e2e_contains_sum(&f, "sleep_for");
-	t_spin = e2e_truth(r.err, "spin");
-	t_sleep = e2e_truth(r.err, "sleep");
-	want = pct(t_sleep, t_spin + t_sleep);
-	have = pct(sleep, spin + sleep);
-	fprintf(stderr, "asleep (%s): truth %.2f%% profile %.2f%% (%llu samples)\n", mode, want,
-		have, (unsigned long long)(spin + sleep));
-	assert_true(spin + sleep > 1000);
+	a = e2e_contains_sum(&f, frame_a);
+	b = e2e_contains_sum(&f, frame_b);
+	t_a = e2e_truth(r.err, truth_a);
+	t_b = e2e_truth(r.err, truth_b);
+	want = pct(t_a, t_a + t_b);
+	have = pct(a, a + b);
+	fprintf(stderr, "%s (%s): truth %.2f%% profile %.2f%% (%llu samples)\n", frame_a, mode,
+		want, have, (unsigned long long)(a + b));
+	assert_true(a + b > 1000);
 	assert_true(have > want - 2 && have < want + 2);
 	e2e_folded_free(&f);
 	e2e_list_free(files, n);
@@ -179,47 +178,25 @@ static void wall_half_asleep(const char *mode)
  * 100%. */
 static void test_wall_same_site_other_stacks(void **state)
 {
-	char *dir = e2e_tmpdir();
-	char *prog[] = {(char *)e2e_build("tests/progs/wallhalf"), "2", "sites", NULL};
-	char *env[] = {"INFLAME_EVENTS=wall", NULL};
-	const char *opts[] = {"--event", "wall", NULL};
-	struct e2e_result r;
-	struct e2e_folded f;
-	char **files;
-	size_t n;
-	uint64_t a, b;
-	double want, have;
-
 	(void)state;
-	record(dir, prog, env, &r);
-	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
-	n = e2e_list(dir, "prof.", &files);
-	assert_int_equal(n, 1);
-	assert_int_equal(e2e_collapse(opts, files, n, &f), 0);
-	a = e2e_contains_sum(&f, "via_a");
-	b = e2e_contains_sum(&f, "via_b");
-	want = pct(e2e_truth(r.err, "a"), e2e_truth(r.err, "a") + e2e_truth(r.err, "b"));
-	have = pct(a, a + b);
-	fprintf(stderr, "via_a: truth %.2f%% profile %.2f%% (%llu samples)\n", want, have,
-		(unsigned long long)(a + b));
-	assert_true(a + b > 1000);
-	assert_true(have > want - 2 && have < want + 2);
-	e2e_folded_free(&f);
-	e2e_list_free(files, n);
-	e2e_result_free(&r);
-	e2e_rmdir(dir);
+	wall_share("sites", "via_a", "a", "via_b", "b");
 }
 
+/* Wall-clock sampling sees a thread that sleeps half the time: about half of its wall samples
+ * are in the sleep, whatever CPU profiling would say. It sleeps in clock_nanosleep here, and in
+ * a timed condition wait (a futex) below, which the wall ticker saw by the thread's CPU clock
+ * alone before condition waits were marked: 1 pp short on average, 1.7 at worst in 5 runs on a
+ * loaded machine. */
 static void test_wall_half_asleep(void **state)
 {
 	(void)state;
-	wall_half_asleep("sleep");
+	wall_share("sleep", "sleep_for", "sleep", "spin_for", "spin");
 }
 
 static void test_wall_half_asleep_cond(void **state)
 {
 	(void)state;
-	wall_half_asleep("cond");
+	wall_share("cond", "sleep_for", "sleep", "spin_for", "spin");
 }
 
 /* Wall-clock sampling of 32 threads blocked on a condition variable next to one busy thread: the
