@@ -64,6 +64,7 @@ struct inflame_config {
 	enum inflame_unwind unwind;
 	enum inflame_log_level log;
 	int follow_children;
+	int traced; /* profile a process a debugger traces from its start (INFLAME_TRACED=1) */
 	uint64_t alloc_rate;
 	char perf_event[32]; /* "task-clock" (default), "cpu-clock", "cycles", ... */
 	char output[INFLAME_OUTPUT_MAX];

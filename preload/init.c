@@ -115,6 +115,7 @@ static int read_env(struct inflame_config *c)
 		rc = -EINVAL;
 	}
 	NUM("INFLAME_FOLLOW_CHILDREN", 0, 1, follow_children);
+	NUM("INFLAME_TRACED", 0, 1, traced);
 	NUM("INFLAME_CPU_KERNEL", 0, 1, cpu_kernel);
 	NUM("INFLAME_ALLOC_RATE", 1, INFLAME_ALLOC_RATE_MAX, alloc_rate);
 #undef NUM
@@ -280,6 +281,27 @@ static void atfork_child(void)
 	inflame__real_pthread_sigmask(SIG_SETMASK, &fork_saved_mask, NULL);
 }
 
+/* The process that traces this one (TracerPid in /proc/self/status), 0 for none or when the
+ * file cannot be read. A debugger that starts the program traces it from before its first
+ * instruction. */
+static long tracer_pid(void)
+{
+	static const char key[] = "\nTracerPid:";
+	char buf[4096], *p;
+	ssize_t n;
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strstr(buf, key);
+	return p ? strtol(p + sizeof(key) - 1, NULL, 10) : 0;
+}
+
 static void strip_preload_from_env(void)
 {
 	const char *v = getenv("LD_PRELOAD");
@@ -316,6 +338,7 @@ static void setup(void)
 {
 	struct inflame_config *c = &inflame__prof.cfg;
 	struct inflame_thread *t;
+	long tracer;
 
 	inflame__interpose_resolve();
 	if (getauxval(AT_SECURE))
@@ -333,6 +356,15 @@ static void setup(void)
 	}
 	if (!c->follow_children)
 		strip_preload_from_env();
+	/* A debugged program would show inflame's threads in the debugger, and every signal
+	 * inflame sends would stop it there: stay out unless asked. */
+	if (!c->traced && (tracer = tracer_pid()) > 0) {
+		inflame_log(INFLAME_LOG_INFO,
+			    "traced by process %ld (a debugger): not profiled (INFLAME_TRACED=1 "
+			    "profiles it)",
+			    tracer);
+		return;
+	}
 	/* Full tracing produces a record per allocation: give the rings room to absorb bursts
 	 * between two writer cycles unless the user sized them. */
 	if ((c->events & INFLAME_EVMASK_ALLOC) && c->alloc_rate <= 64 &&
