@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define MAGIC	       "inflTAB"
@@ -38,8 +39,19 @@ struct trailer {
 	uint8_t build_id[64];
 };
 
+/* The directory's budget; after a store, files are removed down to three quarters of it. */
+#define DEFAULT_BUDGET ((uint64_t)256 << 20)
+/* At most this many files removed per store: the rest go at the next. */
+#define PRUNE_MAX 64
+
 static char dir[PATH_MAX];
 static struct inflame_tabcache_stats stats;
+static uint64_t budget = DEFAULT_BUDGET;
+
+void inflame_tabcache_set_budget(uint64_t bytes)
+{
+	budget = bytes ? bytes : DEFAULT_BUDGET;
+}
 
 void inflame_tabcache_setup(const char *d)
 {
@@ -198,6 +210,7 @@ int inflame_tabcache_load(const struct inflame_tabcache_key *key, struct inflame
 		goto done;
 	t->index = (const uint32_t *)(const void *)&t->rows[t->n];
 	t->map_len = (size_t)st.st_size;
+	futimens(fd, NULL); /* used now: the last to be pruned */
 	*out = t;
 	f = MAP_FAILED;
 	ret = 0;
@@ -249,6 +262,78 @@ static int write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
+/*
+ * The cache's files, one directory read (getdents64, no allocation): their total size, and
+ * the one used least recently (modified least recently: a load marks its file), keep aside.
+ * Temporary files of stores that died are counted and removable too. Returns the number of
+ * files seen, or -errno.
+ */
+struct scan {
+	uint64_t total;
+	struct timespec oldest_time;
+	char oldest[NAME_MAX + 1];
+};
+
+static int scan_dir(int dfd, const char *keep, struct scan *sc)
+{
+	char buf[8192];
+	long n;
+	int files = 0;
+
+	sc->total = 0;
+	sc->oldest[0] = 0;
+	lseek(dfd, 0, SEEK_SET);
+	while ((n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n;) {
+			/* struct linux_dirent64: ino, off, reclen, type, name */
+			unsigned short reclen;
+			const char *name = buf + off + 19;
+			size_t len = strlen(name);
+			struct stat st;
+
+			memcpy(&reclen, buf + off + 16, sizeof(reclen));
+			off += reclen;
+			if (len < 5 ||
+			    (strcmp(name + len - 4, ".tab") && strcmp(name + len - 4, ".tmp")))
+				continue;
+			if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+			    !S_ISREG(st.st_mode))
+				continue;
+			files++;
+			sc->total += (uint64_t)st.st_size;
+			if (!strcmp(name, keep) || len > NAME_MAX)
+				continue;
+			if (!sc->oldest[0] || st.st_mtim.tv_sec < sc->oldest_time.tv_sec ||
+			    (st.st_mtim.tv_sec == sc->oldest_time.tv_sec &&
+			     st.st_mtim.tv_nsec < sc->oldest_time.tv_nsec)) {
+				sc->oldest_time = st.st_mtim;
+				memcpy(sc->oldest, name, len + 1);
+			}
+		}
+	}
+	return n < 0 ? -errno : files;
+}
+
+/* Removes the least recently used files until the directory holds three quarters of the
+ * budget, never keep (the name of the file just stored). */
+static void prune(const char *keep)
+{
+	struct scan sc;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd < 0)
+		return;
+	for (int i = 0; i < PRUNE_MAX; i++) {
+		if (scan_dir(dfd, keep, &sc) < 0 || !sc.oldest[0])
+			break;
+		if (sc.total <= (i ? budget / 4 * 3 : budget))
+			break;
+		if (unlinkat(dfd, sc.oldest, 0) == 0)
+			stats.pruned++;
+	}
+	close(dfd);
+}
+
 int inflame_tabcache_store(const struct inflame_tabcache_key *key, const struct inflame_eh_table *t)
 {
 	char p[PATH_MAX], tmp[PATH_MAX + 32];
@@ -288,6 +373,8 @@ int inflame_tabcache_store(const struct inflame_tabcache_key *key, const struct 
 		ret = -errno;
 	if (ret)
 		unlink(tmp);
+	else
+		prune(strrchr(p, '/') + 1);
 out:
 	if (ret)
 		stats.store_error = ret;

@@ -12,6 +12,10 @@
  * others is ignored (and replaced by the next store). Files are written under a temporary
  * name and renamed, so a reader sees a whole file or none.
  *
+ * The directory is kept within a budget (256 MiB by default): after each store, the files used
+ * least recently (a load marks its file used) are removed until it holds three quarters of
+ * the budget, the file just stored kept.
+ *
  * A loaded table is a private mapping of the file: its pages are the page cache's until
  * written (only the first, where the index pointer is set).
  *
@@ -45,10 +49,13 @@ void inflame_tabcache_setup(const char *dir);
 /* What the cache did in this process. */
 struct inflame_tabcache_stats {
 	unsigned hits, misses, stores, rejected; /* rejected: a file found but not valid */
-	int store_error;			 /* the last store's -errno, 0 when none failed */
-	int noted; /* a failed store was logged (once, at debug level: not in the dump) */
+	unsigned pruned; /* files removed to keep the directory within its budget */
+	int store_error; /* the last store's -errno, 0 when none failed */
+	int noted;	 /* a failed store was logged (once, at debug level: not in the dump) */
 };
 void inflame_tabcache_stats(struct inflame_tabcache_stats *st);
+/* Sets the directory's budget in bytes (tests); 0 restores the default. */
+void inflame_tabcache_set_budget(uint64_t bytes);
 
 /* The table of key from the cache: 0 and *out (a table inflame_ehframe_free() releases), or
  * -ENOENT when the cache has none valid (or is off, or key has no build-id). */

@@ -2,7 +2,7 @@
  * process has it: a stored table loads back equal, row for row and lookup for lookup; a file
  * that is damaged, cut, of another object (build-id, .eh_frame_hdr, .eh_frame), writable by
  * others or not a regular file is refused, and the next build replaces it; no cache (off, no
- * build-id) stores nothing. */
+ * build-id) stores nothing; the directory keeps within its budget. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -311,13 +311,66 @@ static void test_env(void **state)
 	inflame_ehframe_free(t);
 }
 
+/* The directory stays within its budget: a store that takes it over removes the files used least
+ * recently (a load marks its file used) down to three quarters of the budget, never the file
+ * just stored. With room for 3.5 tables, four stores (the first three dated 100, 200, 300 s
+ * after the epoch) and a load of the first: the fourth store removes the second and the
+ * third. */
+static void test_budget(void **state)
+{
+	struct inflame_eh_table *t, *u;
+	struct inflame_tabcache_stats a, b;
+	uint8_t ids[4][20];
+	char names[4][sizeof(dir) + 64];
+	struct stat st;
+
+	(void)state;
+	fresh();
+	assert_int_equal(inflame_ehframe_build(&src, &t), 0);
+	for (int i = 0; i < 4; i++) {
+		struct inflame_tabcache_key k = key;
+
+		memcpy(ids[i], id, sizeof(id));
+		ids[i][0] = (uint8_t)(0xa0 + i);
+		k.build_id = ids[i];
+		snprintf(names[i], sizeof(names[i]),
+			 "%s/sub/%02xadbeef0102030405060708090a0b0c0d0e0f10.tab", dir, ids[i][0]);
+		if (i == 3) {
+			/* the first used again: the second is now the oldest */
+			struct inflame_tabcache_key k0 = key;
+
+			k0.build_id = ids[0];
+			assert_int_equal(inflame_tabcache_load(&k0, &u), 0);
+			inflame_ehframe_free(u);
+			inflame_tabcache_stats(&a);
+		}
+		assert_int_equal(inflame_tabcache_store(&k, t), 0);
+		assert_int_equal(stat(names[i], &st), 0);
+		if (i == 0)
+			inflame_tabcache_set_budget((uint64_t)st.st_size * 7 / 2);
+		if (i < 3) {
+			struct timespec times[2] = {{100 * (i + 1), 0}, {100 * (i + 1), 0}};
+
+			assert_int_equal(utimensat(AT_FDCWD, names[i], times, 0), 0);
+		}
+	}
+	inflame_tabcache_stats(&b);
+	assert_int_equal(b.pruned, a.pruned + 2);
+	assert_int_equal(access(names[0], F_OK), 0);
+	assert_int_equal(access(names[1], F_OK), -1);
+	assert_int_equal(access(names[2], F_OK), -1);
+	assert_int_equal(access(names[3], F_OK), 0);
+	inflame_tabcache_set_budget(0);
+	inflame_ehframe_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_round_trip), cmocka_unit_test(test_build_stores),
 	    cmocka_unit_test(test_damaged),    cmocka_unit_test(test_other_object),
 	    cmocka_unit_test(test_not_ours),   cmocka_unit_test(test_off),
-	    cmocka_unit_test(test_env),
+	    cmocka_unit_test(test_env),	       cmocka_unit_test(test_budget),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
