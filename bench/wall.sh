@@ -19,10 +19,11 @@
 # machine still makes each of the ticker's wakeups dearer.
 #
 # Configurations: unprofiled; `inflame record -e cpu -F 999` (the cost of sampling the busy
-# threads, a floor for wall-clock sampling); `inflame record -e wall -F 999`; and with
-# BENCH_WALL_BASELINE=DIR, the same with the inflame built in DIR (a build of an older version,
-# e.g. the per-thread wall timers before the ticker: `git worktree add /tmp/old <commit>`, then
-# ./bootstrap there).
+# threads, a floor for wall-clock sampling); `inflame record -e wall -F 999`; `inflame record
+# -e cpu,wall -F 999` (where a busy thread's CPU sample takes its wall sample too, "over cpu"
+# is about the ticker alone); and with BENCH_WALL_BASELINE=DIR, the wall and cpu,wall runs with
+# the inflame built in DIR (a build of an older version, e.g. the per-thread wall timers before
+# the ticker: `git worktree add /tmp/old <commit>`, then ./bootstrap there).
 set -eu
 B=${INFLAME_BUILDDIR:-.}
 ROUNDS=${BENCH_ROUNDS:-5}
@@ -36,10 +37,10 @@ run="$B/bench/cpu-run"
 mkdir -p "$OUT"
 rm -f "$OUT"/runs.txt
 
-configs="base cpu wall"
+configs="base cpu wall cw"
 if [ -n "$BASE" ]; then
 	if [ -x "$BASE/inflame" ]; then
-		configs="$configs old"
+		configs="$configs old oldcw"
 	else
 		echo "bench-wall: $BASE/inflame not found; BENCH_WALL_BASELINE ignored" >&2
 		BASE=""
@@ -52,6 +53,8 @@ label() {
 	cpu) echo "inflame cpu 999 Hz" ;;
 	wall) echo "inflame wall 999 Hz" ;;
 	old) echo "baseline wall 999 Hz" ;;
+	cw) echo "inflame cpu,wall 999 Hz" ;;
+	oldcw) echo "baseline cpu,wall 999 Hz" ;;
 	esac
 }
 
@@ -64,6 +67,8 @@ one() {
 	cpu) set -- "$B/inflame" record -q -F 999 -e cpu -o "$OUT/x.%p.ifl" -- "$work" ;;
 	wall) set -- "$B/inflame" record -q -F 999 -e wall -o "$OUT/x.%p.ifl" -- "$work" ;;
 	old) set -- "$BASE/inflame" record -q -F 999 -e wall -o "$OUT/x.%p.ifl" -- "$work" ;;
+	cw) set -- "$B/inflame" record -q -F 999 -e cpu,wall -o "$OUT/x.%p.ifl" -- "$work" ;;
+	oldcw) set -- "$BASE/inflame" record -q -F 999 -e cpu,wall -o "$OUT/x.%p.ifl" -- "$work" ;;
 	esac
 	if ! "$run" "$OUT/time.txt" "$@" -i "$IDLE" -b "$BUSY" -u "$UNITS" >"$OUT/stdout.txt" \
 		2>"$OUT/stderr.txt"; then
@@ -130,6 +135,8 @@ function label(c) {
 	if (c == "cpu") return "inflame cpu 999 Hz"
 	if (c == "wall") return "inflame wall 999 Hz"
 	if (c == "old") return "baseline wall 999 Hz"
+	if (c == "cw") return "inflame cpu,wall 999 Hz"
+	if (c == "oldcw") return "baseline cpu,wall 999 Hz"
 }
 { cpu[$1, $2] = $3; wall[$1, $2] = $4; wk[$1, $2] = $5; wt[$1, $2] = $6; hp[$1, $2] = $7
 	if ($2 > rounds) rounds = $2 }

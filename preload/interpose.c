@@ -10,6 +10,7 @@ void inflame__interpose_resolve(void)
 	inflame__interpose_threads_resolve();
 	inflame__interpose_signals_resolve();
 	inflame__interpose_blocking_resolve();
+	inflame__interpose_locks_resolve();
 	inflame__interpose_loader_resolve();
 	inflame__interpose_process_resolve();
 }

@@ -7,6 +7,7 @@
  *   interpose_signals.c  handlers, masks and waits: inflame's signal stays out of the
  *                        program's signal world
  *   interpose_blocking.c the EINTR shield: calls the kernel does not restart after a handler
+ *   interpose_locks.c    marks on the lock calls that wait, for the wall ticker
  *   interpose_loader.c   dlopen, dlclose, dl_iterate_phdr
  *   interpose_process.c  the exec family, _exit
  *
@@ -37,6 +38,7 @@ void inflame__interpose_alloc_resolve(void);
 void inflame__interpose_threads_resolve(void);
 void inflame__interpose_signals_resolve(void);
 void inflame__interpose_blocking_resolve(void);
+void inflame__interpose_locks_resolve(void);
 void inflame__interpose_loader_resolve(void);
 void inflame__interpose_process_resolve(void);
 

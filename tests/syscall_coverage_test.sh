@@ -10,6 +10,15 @@
 # a sample stands for at most 4 periods unless the thread's system time pays for more
 # (preload/sample_sigsafe.c, perf_periods). With a flat cap of 4 these threads were sampled for
 # 16-22% of their CPU.
+#
+# What the perf clock misses now is not lost by our books: counting the periods of every read
+# against the capped weights, the cap dropped 6 periods of 2350 in a run covered at 65% under
+# load. The kernel's own count falls short: a task-clock event on each of pingpong's threads (no
+# inflame) counted 66-68% of the thread's CPU clock under load, with exclude_kernel or without,
+# and the threads used 1.5-1.8 s of CPU with the event against 0.34-0.48 s without. The time to
+# switch the event in and out at each context switch (a virtual machine makes it dear) is in the
+# thread's CPU time and not in the event's count, and a loaded machine adds switches. Neither
+# steal time (none reported) nor getrusage's granularity explains it.
 set -u
 B=${INFLAME_BUILDDIR:-.}
 I="$(cd "$B" && pwd)/inflame"
