@@ -205,7 +205,7 @@ static void test_wall_half_asleep_cond(void **state)
 static void test_wall_half_asleep_mutex(void **state)
 {
 	(void)state;
-	wall_half_asleep("mutex");
+	wall_share("mutex", "sleep_for", "sleep", "spin_for", "spin");
 }
 
 /* The lock wrappers that mark the waits (interpose_locks.c) give glibc's answers: tests/progs/

@@ -2,7 +2,9 @@
  * (the child asks PTRACE_TRACEME, then executes it). The tracer passes every signal on, so the
  * program runs as untraced; it exits with the program's status.
  *   tracer PROGRAM [ARGS...] */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <sys/ptrace.h>
