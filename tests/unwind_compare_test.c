@@ -10,7 +10,10 @@
  * the frames of the walk without it, on every sample, and take frames from the cache on most;
  * test_walk_cache_callers walks the same frame reached from two different callers (the same
  * return address at the same stack pointer, different frames above it), where only the cache's
- * check of the slots above tells the two apart. */
+ * check of the slots above tells the two apart.
+ *
+ * test_lookup_during_refresh: the code map answers every lookup of loaded code while the
+ * writer publishes it anew. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -324,11 +327,102 @@ static void test_walk_cache_callers(void **state)
 	}
 }
 
+/* test_lookup_during_refresh: the writer republishes the code map while walks look addresses
+ * up. A refresh of the map is single-stepped (x86_64's trap flag), and the trap's handler looks
+ * up code that stays loaded after every instruction of it, halfway through the publish too: it
+ * must be found every time. A miss made the walks take a frame-pointer step in code without
+ * frame pointers (e2e_alloc_test lost a caller; e2e_roots_test's stacks ended at operator new,
+ * remembered as the thread's stack from then on). Elsewhere: lookups from another thread during
+ * refreshes in a loop (a miss there is a matter of luck). */
+static _Atomic int stepping;
+static _Atomic unsigned long looked, missed;
+
+static void count_lookup(void)
+{
+	struct inflame_code c;
+
+	atomic_fetch_add(&looked, 1);
+	if (inflame_modules_lookup((uintptr_t)&mid, &c) < 0 ||
+	    inflame_modules_lookup((uintptr_t)&memcpy, &c) < 0)
+		atomic_fetch_add(&missed, 1);
+}
+
+#if defined(__x86_64__)
+#define TRAP_FLAG 0x100
+
+static void step_handler(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+
+	(void)si;
+	if (sig == SIGTRAP)
+		count_lookup();
+	if (atomic_load(&stepping))
+		uc->uc_mcontext.gregs[REG_EFL] |= TRAP_FLAG;
+	else
+		uc->uc_mcontext.gregs[REG_EFL] &= ~(greg_t)TRAP_FLAG;
+}
+
+static void refresh_observed(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = step_handler;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGTRAP, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	atomic_store(&stepping, 1);
+	raise(SIGUSR2); /* returns with the trap flag set */
+	inflame_modules_refresh(INFLAME_MODULES_FORCE);
+	atomic_store(&stepping, 0);
+	sink++; /* the next trap clears the flag */
+	sink++;
+}
+#else
+static _Atomic int refreshing;
+
+static void *refresher(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 3000; i++)
+		inflame_modules_refresh(INFLAME_MODULES_FORCE);
+	atomic_store(&refreshing, 0);
+	return NULL;
+}
+
+static void refresh_observed(void)
+{
+	pthread_t th;
+
+	atomic_store(&refreshing, 1);
+	assert_int_equal(pthread_create(&th, NULL, refresher, NULL), 0);
+	while (atomic_load(&refreshing))
+		count_lookup();
+	pthread_join(th, NULL);
+}
+#endif
+
+static void test_lookup_during_refresh(void **state)
+{
+	(void)state;
+	inflame_modules_want_tables(INFLAME_UNWIND_DWARF, 1);
+	inflame_modules_refresh(INFLAME_MODULES_FORCE);
+	count_lookup();
+	assert_int_equal(atomic_load(&missed), 0);
+	refresh_observed();
+	print_message("%lu of %lu lookups during a refresh of the code map missed\n",
+		      atomic_load(&missed), atomic_load(&looked));
+	assert_true(atomic_load(&looked) > 1000);
+	assert_int_equal(atomic_load(&missed), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_same_stacks),
 	    cmocka_unit_test(test_walk_cache_callers),
+	    cmocka_unit_test(test_lookup_during_refresh),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
