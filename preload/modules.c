@@ -620,30 +620,6 @@ int inflame_modules_loader(uintptr_t *lo, uintptr_t *hi)
 	return *hi > *lo ? 0 : -1;
 }
 
-int inflame_modules_is_code(uintptr_t addr)
-{
-	return inflame_modules_code_flags(addr) >= 0;
-}
-
-int inflame_modules_code_flags(uintptr_t addr)
-{
-	struct inflame_code c;
-
-	return inflame_modules_lookup(addr, &c);
-}
-
-int inflame_modules_code_range(uintptr_t addr, uintptr_t *range_lo, uintptr_t *range_hi)
-{
-	struct inflame_code c;
-	int f = inflame_modules_lookup(addr, &c);
-
-	if (f >= 0) {
-		*range_lo = c.lo;
-		*range_hi = c.hi;
-	}
-	return f;
-}
-
 /* One search of the copy that seq names: its flags and *out, or -1 when addr is in none. */
 static int search(unsigned seq, uintptr_t addr, struct inflame_code *out)
 {
@@ -674,11 +650,15 @@ static int search(unsigned seq, uintptr_t addr, struct inflame_code *out)
 	return -1;
 }
 
-int inflame_modules_lookup(uintptr_t addr, struct inflame_code *out)
+/* The flags of addr's object with *out, NOT_CODE, or UNSURE (an object is being closed, or
+ * the writer rewrote the copy read LOOKUP_TRIES times in a row). */
+#define NOT_CODE (-1)
+#define UNSURE	 (-2)
+static int lookup(uintptr_t addr, struct inflame_code *out)
 {
 	if (atomic_load_explicit(&closing, memory_order_acquire) ||
 	    atomic_load_explicit(&stale, memory_order_acquire) || !ranges[0])
-		return -1;
+		return UNSURE;
 	for (int i = 0; i < LOOKUP_TRIES; i++) {
 		unsigned seq = atomic_load_explicit(&ranges_seq, memory_order_acquire);
 		int found = search(seq, addr, out);
@@ -686,9 +666,48 @@ int inflame_modules_lookup(uintptr_t addr, struct inflame_code *out)
 		atomic_thread_fence(memory_order_acquire);
 		/* the writer moved on to the copy read meanwhile: read again */
 		if (atomic_load_explicit(&ranges_seq, memory_order_relaxed) == seq)
-			return found;
+			return found < 0 ? NOT_CODE : found;
 	}
-	return -1;
+	return UNSURE;
+}
+
+int inflame_modules_lookup(uintptr_t addr, struct inflame_code *out)
+{
+	int f = lookup(addr, out);
+
+	return f < 0 ? -1 : f;
+}
+
+int inflame_modules_is_code(uintptr_t addr)
+{
+	return inflame_modules_code_flags(addr) >= 0;
+}
+
+int inflame_modules_code_known(uintptr_t addr)
+{
+	struct inflame_code c;
+	int f = lookup(addr, &c);
+
+	return f >= 0 ? 1 : f == NOT_CODE ? 0 : -1;
+}
+
+int inflame_modules_code_flags(uintptr_t addr)
+{
+	struct inflame_code c;
+
+	return inflame_modules_lookup(addr, &c);
+}
+
+int inflame_modules_code_range(uintptr_t addr, uintptr_t *range_lo, uintptr_t *range_hi)
+{
+	struct inflame_code c;
+	int f = inflame_modules_lookup(addr, &c);
+
+	if (f >= 0) {
+		*range_lo = c.lo;
+		*range_hi = c.hi;
+	}
+	return f;
 }
 
 int inflame_modules_cache_begin(struct inflame_code_cache *c)

@@ -31,6 +31,10 @@ const char *inflame_modules_main_path(size_t *len);
 /* Is addr inside an executable segment of a loaded object? Async-signal-safe; answers 0 when
  * unsure (an object is being closed). */
 int inflame_modules_is_code(uintptr_t addr);
+/* 1 when addr is inside an executable segment of a loaded object, 0 when it is in none, -1
+ * when the map cannot say now (a dlclose in flight, or not refreshed since one).
+ * Async-signal-safe. */
+int inflame_modules_code_known(uintptr_t addr);
 
 /* What is known about the object whose code holds an address. */
 #define INFLAME_MOD_FP	   1u /* built with frame pointers, or unknown (fpscan.h) */

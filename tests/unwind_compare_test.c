@@ -25,6 +25,7 @@
 #include "unwind.h"
 #include "writer.h"
 
+#include <dlfcn.h>
 #include <link.h>
 #include <pthread.h>
 #include <signal.h>
@@ -417,12 +418,131 @@ static void test_lookup_during_refresh(void **state)
 	assert_int_equal(atomic_load(&missed), 0);
 }
 
+/* test_lazy_binding: a walk from inside ld.so's lazy-binding trampoline, whose CFA is rbx +
+ * 56 (rbx holds the stack pointer from before it aligned the stack), reached through
+ * _dl_fixup, which saved rbx: the walk must pass the trampoline and reach the function that
+ * called through the PLT (lazy_caller's return address) with every frame libunwind finds. */
+static size_t n_lazy, n_lazy_lu;
+static uint64_t f_lazy[DEPTH], f_lazy_lu[DEPTH];
+static uintptr_t lazy_ra;
+
+static void lazy_walk(void)
+{
+	ucontext_t uc;
+	int truncated;
+
+	getcontext(&uc);
+	n_lazy = inflame_unwind_table_context(&uc, &main_t, f_lazy, DEPTH, &truncated);
+	n_lazy_lu = inflame_unwind_dwarf_context(&uc, f_lazy_lu, DEPTH, &truncated);
+}
+
+__attribute__((noinline)) static int lazy_caller(int (*entry)(int))
+{
+	lazy_ra = (uintptr_t)__builtin_return_address(0);
+	int v = entry(1);
+
+	sink++; /* no tail call: this frame stays */
+	return v;
+}
+
+/* Whether frame pc (a return address) lies in code whose table row bases the CFA on a
+ * register other than the stack and frame pointers. */
+static int in_reg_cfa(uint64_t pc)
+{
+	struct inflame_code c;
+	const struct inflame_eh_row *r;
+
+	if (inflame_modules_lookup((uintptr_t)pc - 1, &c) < 0 || !c.tab)
+		return 0;
+	r = inflame_ehframe_find(c.tab, pc - 1 - c.base);
+	return r && r->kind == INFLAME_EH_CFA_REG;
+}
+
+static void test_lazy_binding(void **state)
+{
+	void *h = dlopen(LAZYRES_SO, RTLD_LAZY | RTLD_LOCAL);
+	int (*entry)(int);
+	void (**hook)(void);
+	size_t i, reg = 0;
+	int found = 0;
+
+	(void)state;
+	assert_non_null(h);
+	entry = (int (*)(int))dlsym(h, "lazy_entry");
+	hook = (void (**)(void))dlsym(h, "lazy_hook");
+	assert_non_null(entry);
+	assert_non_null(hook);
+	*hook = lazy_walk;
+	inflame_modules_want_tables(INFLAME_UNWIND_DWARF, 1);
+	inflame_modules_refresh(1);
+	assert_int_equal(lazy_caller(entry), 4);
+	assert_true(n_lazy > 4);
+	for (i = 0; i < n_lazy; i++) {
+		reg += in_reg_cfa(f_lazy[i]);
+		found |= f_lazy[i] == lazy_ra;
+	}
+	if (getenv("LD_BIND_NOW") == NULL)
+		assert_true(reg > 0); /* the walk went through the trampoline */
+	assert_true(found);
+	/* frame by frame as libunwind, but for the leaf (getcontext's return, the same place) */
+	assert_int_equal(n_lazy, n_lazy_lu);
+	for (i = 1; i < n_lazy; i++)
+		assert_int_equal(f_lazy[i], f_lazy_lu[i]);
+	dlclose(h);
+}
+
+/* test_fp_junk: frame-pointer chains built by hand on this thread's stack. The outermost word
+ * of a chain that ends is not taken as a return address unless it is code; text, a stack
+ * address or an unknown address end the walk; an unknown address (generated code) inside a
+ * chain that goes on stays when a code address comes above it, not when the chain ends in
+ * unknown addresses. */
+static void test_fp_junk(void **state)
+{
+	uintptr_t st[16] __attribute__((aligned(16)));
+	uint64_t out[DEPTH];
+	uintptr_t code = (uintptr_t)test_walk_cache_callers + 1, anon = (uintptr_t)0x10000000;
+	const uintptr_t junk[] = {(uintptr_t)0x76616a2f6d766a2eull, (uintptr_t)&st[12], anon};
+	int truncated;
+
+	(void)state;
+	inflame_modules_refresh(1);
+	assert_true(inflame_modules_is_code(code));
+	assert_false(inflame_modules_is_code(anon));
+	for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
+		st[0] = (uintptr_t)&st[4], st[1] = code;
+		st[4] = 0, st[5] = junk[i];
+		assert_int_equal(
+		    inflame_unwind_fp_from(&main_t, (uintptr_t)st, out, DEPTH, &truncated), 1);
+		assert_int_equal(out[0], code);
+		st[4] = (uintptr_t)&st[2]; /* pointing down: the chain ends just as well */
+		assert_int_equal(
+		    inflame_unwind_fp_from(&main_t, (uintptr_t)st, out, DEPTH, &truncated), 1);
+	}
+	/* generated code in the middle of a chain; then code again, where it ends */
+	st[0] = (uintptr_t)&st[4], st[1] = code;
+	st[4] = (uintptr_t)&st[8], st[5] = anon;
+	st[8] = 0, st[9] = code + 1;
+	assert_int_equal(inflame_unwind_fp_from(&main_t, (uintptr_t)st, out, DEPTH, &truncated), 3);
+	assert_int_equal(out[1], anon);
+	assert_int_equal(out[2], code + 1);
+	/* generated code, then text: nothing above the unknown address, which goes too */
+	st[9] = (uintptr_t)0x76616a2f6d766a2eull;
+	assert_int_equal(inflame_unwind_fp_from(&main_t, (uintptr_t)st, out, DEPTH, &truncated), 1);
+	st[8] = (uintptr_t)&st[12], st[9] = anon, st[12] = 0, st[13] = anon + 64;
+	assert_int_equal(inflame_unwind_fp_from(&main_t, (uintptr_t)st, out, DEPTH, &truncated), 1);
+	/* text in the middle of a chain ends it all the same */
+	st[5] = (uintptr_t)0x76616a2f6d766a2eull;
+	assert_int_equal(inflame_unwind_fp_from(&main_t, (uintptr_t)st, out, DEPTH, &truncated), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_same_stacks),
 	    cmocka_unit_test(test_walk_cache_callers),
 	    cmocka_unit_test(test_lookup_during_refresh),
+	    cmocka_unit_test(test_lazy_binding),
+	    cmocka_unit_test(test_fp_junk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
