@@ -4,9 +4,11 @@
  * table built from those rows.
  *
  * The interpreter tracks only what a walk needs: the CFA rule, and the rules of the return
- * address and of the frame pointer. Rules of other registers are read and dropped. A row whose
- * CFA is an expression, or is based on another register, or whose return address or frame
- * pointer rule is neither "saved at CFA + N" nor "unchanged", is a refused row. Two
+ * address, of the frame pointer and (x86_64) of rbx, which ld.so's lazy-binding trampoline
+ * bases its CFA on. Rules of other registers are read and dropped. A row whose CFA is an
+ * expression, or is based on a register that is not a general one, or whose return address or
+ * frame pointer rule is neither "saved at CFA + N" nor "unchanged", is a refused row; an rbx
+ * rule of another form only marks rbx as lost. Two
  * expressions are recognised because the linker and the C library emit them everywhere: the
  * lazy PLT entry's CFA and the signal trampoline (a CIE with the 'S' augmentation).
  *
@@ -158,12 +160,13 @@ static int64_t factored(int64_t v, int64_t f)
 
 /* Register numbers, per architecture. */
 struct regs {
-	unsigned sp, fp, ra;
+	unsigned sp, fp, ra, bx; /* bx: tracked for the walk; ~0u: none */
+	unsigned general;	 /* registers [0, general) are general ones */
 };
 
 static const struct regs arch_regs[] = {
-    [INFLAME_EH_X86_64] = {7, 6, 16},
-    [INFLAME_EH_AARCH64] = {31, 29, 30},
+    [INFLAME_EH_X86_64] = {7, 6, 16, 3, 16},
+    [INFLAME_EH_AARCH64] = {31, 29, 30, ~0u, 31},
 };
 
 /* A register rule, as far as the table cares. */
@@ -190,7 +193,7 @@ struct state {
 	uint8_t cfa_how, plt;
 	uint32_t cfa_reg;
 	int64_t cfa_off;
-	struct regrule ra, fp;
+	struct regrule ra, fp, bx;
 	uint8_t ra_signed;
 };
 
@@ -223,7 +226,7 @@ static void make_row(const struct state *s, const struct cie *c, const struct re
 	if (s->cfa_how == C_PLT) {
 		if (s->cfa_reg != rg->sp)
 			return;
-	} else if (s->cfa_reg != rg->sp && s->cfa_reg != rg->fp) {
+	} else if (s->cfa_reg != rg->sp && s->cfa_reg != rg->fp && s->cfa_reg >= rg->general) {
 		return;
 	}
 	if (s->ra.how == R_OFFSET && s->ra.off >= INT16_MIN && s->ra.off <= INT16_MAX &&
@@ -243,9 +246,19 @@ static void make_row(const struct state *s, const struct cie *c, const struct re
 	if (s->cfa_how == C_PLT) {
 		row->kind = INFLAME_EH_PLT;
 		row->aux = s->plt;
-	} else {
+	} else if (s->cfa_reg == rg->sp || s->cfa_reg == rg->fp) {
 		row->kind = s->cfa_reg == rg->sp ? INFLAME_EH_CFA_SP : INFLAME_EH_CFA_FP;
+	} else {
+		row->kind = INFLAME_EH_CFA_REG;
+		row->aux = (uint8_t)s->cfa_reg;
 	}
+	if (rg->bx == ~0u || s->bx.how == R_SAME)
+		row->bx_off = 0;
+	else if (s->bx.how == R_OFFSET && s->bx.off % 8 == 0 && s->bx.off / 8 > INT8_MIN &&
+		 s->bx.off / 8 <= INT8_MAX && s->bx.off != 0)
+		row->bx_off = (int8_t)(s->bx.off / 8);
+	else
+		row->bx_off = INFLAME_EH_BX_LOST;
 	row->flags = s->ra_signed ? INFLAME_EH_RA_SIGNED : 0;
 }
 
@@ -267,7 +280,10 @@ static int plt_expr(const uint8_t *p, uint64_t len, struct state *s)
 
 static void set_rule(struct state *s, const struct regs *rg, uint64_t reg, uint8_t how, int64_t off)
 {
-	struct regrule *r = reg == rg->ra ? &s->ra : reg == rg->fp ? &s->fp : NULL;
+	struct regrule *r = reg == rg->ra   ? &s->ra
+			    : reg == rg->fp ? &s->fp
+			    : reg == rg->bx ? &s->bx
+					    : NULL;
 
 	if (!r)
 		return;
@@ -275,6 +291,17 @@ static void set_rule(struct state *s, const struct regs *rg, uint64_t reg, uint8
 		how = R_OTHER;
 	r->how = how;
 	r->off = (int32_t)off;
+}
+
+/* DW_CFA_restore: reg's rule back to the CIE's. */
+static void restore(struct state *s, const struct state *init, const struct regs *rg, uint64_t reg)
+{
+	if (reg == rg->ra)
+		s->ra = init->ra;
+	else if (reg == rg->fp)
+		s->fp = init->fp;
+	else if (reg == rg->bx)
+		s->bx = init->bx;
 }
 
 struct emitter {
@@ -330,10 +357,7 @@ static int run(const uint8_t *p, const uint8_t *end, const struct cie *c, const 
 		case 3: /* DW_CFA_restore */
 			if (!init)
 				continue;
-			if (low == rg->ra)
-				s->ra = init->ra;
-			else if (low == rg->fp)
-				s->fp = init->fp;
+			restore(s, init, rg, low);
 			continue;
 		default:
 			switch (op) {
@@ -367,10 +391,8 @@ static int run(const uint8_t *p, const uint8_t *end, const struct cie *c, const 
 				continue;
 			case 0x06: /* DW_CFA_restore_extended */
 				reg = rd_uleb(&r);
-				if (init && reg == rg->ra)
-					s->ra = init->ra;
-				else if (init && reg == rg->fp)
-					s->fp = init->fp;
+				if (init)
+					restore(s, init, rg, reg);
 				continue;
 			case 0x07: /* DW_CFA_undefined */
 				set_rule(s, rg, rd_uleb(&r), R_UNDEF, 0);
@@ -496,9 +518,10 @@ static int run(const uint8_t *p, const uint8_t *end, const struct cie *c, const 
 	if (fde) {
 		if (loc < pc_end) {
 			make_row(s, c, rg, arch, &row);
-			if (*bad)
-				row.kind = INFLAME_EH_REFUSED, row.cfa_off = 0, row.ra_off = 0,
-				row.fp_off = 0, row.aux = 0, row.flags = 0;
+			if (*bad) {
+				memset(&row, 0, sizeof(row));
+				row.kind = INFLAME_EH_REFUSED;
+			}
 			if ((ret = emit(e, loc, &row)) != 0)
 				return ret;
 		}
@@ -936,7 +959,8 @@ static int sort_items(struct coll *c)
 static int same_rule(const struct inflame_eh_row *a, const struct inflame_eh_row *b)
 {
 	return a->kind == b->kind && a->cfa_off == b->cfa_off && a->ra_off == b->ra_off &&
-	       a->fp_off == b->fp_off && a->aux == b->aux && a->flags == b->flags;
+	       a->fp_off == b->fp_off && a->aux == b->aux && a->flags == b->flags &&
+	       a->bx_off == b->bx_off;
 }
 
 int inflame_ehframe_build(const struct inflame_eh_src *src, struct inflame_eh_table **out)

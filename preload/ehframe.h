@@ -2,10 +2,10 @@
  * inflame's own unwind tables: a reader of the call frame information in .eh_frame (or
  * .debug_frame) and a builder of a compact, sorted table from it. Each row of the table says,
  * from its address up to the next row's, how a walk gets from one frame to its caller: where
- * the canonical frame address (CFA) is (stack pointer or frame pointer plus an offset), where
- * the return address and the caller's frame pointer were saved. Rules the table cannot express
- * (DWARF expressions, registers other than the stack and frame pointers) are kept as refused
- * rows, so a walk knows to fall back there instead of guessing.
+ * the canonical frame address (CFA) is (a register plus an offset), where the return address,
+ * the caller's frame pointer and (x86_64) its rbx were saved. Rules the table cannot express
+ * (DWARF expressions, return address or frame pointer rules other than a slot or unchanged)
+ * are kept as refused rows, so a walk knows to fall back there instead of guessing.
  *
  * This file knows nothing of the running process: it reads the bytes it is given, checking
  * every read against their end, so it can be tested and fuzzed on its own. Building allocates
@@ -38,7 +38,12 @@ enum inflame_eh_kind {
 				   kernel's signal frame at the stack pointer */
 	INFLAME_EH_REFUSED = 5, /* a rule this table cannot express */
 	INFLAME_EH_NONE = 6,	/* no unwind information here */
+	INFLAME_EH_CFA_REG = 7, /* CFA = general register aux (DWARF number) + cfa_off: a walk
+				   knows it in the interrupted frame, and rbx in outer frames */
 };
+
+/* inflame_eh_row.bx_off: rbx (x86_64 DWARF register 3) is lost in the caller. */
+#define INFLAME_EH_BX_LOST INT8_MIN
 
 /* Flags in inflame_eh_row.flags. */
 #define INFLAME_EH_RA_SIGNED 1u /* aarch64: the return address carries a pointer signature */
@@ -51,9 +56,10 @@ struct inflame_eh_row {
 	    ra_off; /* return address at CFA + ra_off; 0: still in the link register (aarch64) */
 	int16_t fp_off; /* caller's frame pointer at CFA + fp_off; 0: the register is unchanged */
 	uint8_t kind;	/* enum inflame_eh_kind */
-	uint8_t aux;	/* INFLAME_EH_PLT: the threshold */
+	uint8_t aux;	/* INFLAME_EH_PLT: the threshold; INFLAME_EH_CFA_REG: the register */
 	uint8_t flags;	/* INFLAME_EH_RA_SIGNED */
-	uint8_t pad;
+	int8_t bx_off;	/* x86_64: caller's rbx at CFA + 8 * bx_off; 0: unchanged;
+			   INFLAME_EH_BX_LOST: not known (also: any rule not of these forms) */
 };
 
 /* The bytes to read. */

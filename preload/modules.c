@@ -2,12 +2,13 @@
  * The loaded-object map. The writer thread owns the module list (an mmap'd array and a
  * string buffer for paths); it rebuilds the list with dl_iterate_phdr when the loader's
  * dlpi_adds/dlpi_subs counters moved. The executable ranges derived from it are published to
- * signal handlers in a sorted array under a sequence counter (odd while being rewritten), so a
- * handler reads a consistent table or none. Each range carries what INFLAME_UNWIND=auto needs
- * to know about its object, decided here in the writer thread whenever the map is rebuilt (an
- * object was loaded or unloaded), never per sample: whether its code was built with frame
- * pointers (fpscan.h, a few hundred reads of the object's mapped memory) and whether it is the
- * dynamic loader (where libunwind must never start).
+ * signal handlers in two copies of a sorted array under a sequence counter (a latch: the writer
+ * rewrites the copy readers are not using), so a handler reads a consistent table, the new one
+ * or the one before, even while the writer publishes. Each range carries what
+ * INFLAME_UNWIND=auto needs to know about its object, decided here in the writer thread
+ * whenever the map is rebuilt (an object was loaded or unloaded), never per sample: whether
+ * its code was built with frame pointers (fpscan.h, a few hundred reads of the object's
+ * mapped memory) and whether it is the dynamic loader (where libunwind must never start).
  *
  * The same map answers the unwinder's one question per frame (inflame_modules_lookup): which
  * object holds this address, and its unwind table (ehframe.h), built here from the object's
@@ -85,9 +86,16 @@ static unsigned long long last_adds, last_subs;
 static int have_counts;
 static uint64_t generation;
 
-static struct range *ranges;
-static _Atomic size_t nranges;
+/* The ranges published for the walks, in two copies (a latch): readers use copy
+ * ranges_seq & 1, and the writer rewrites the other one. So a lookup during a publish reads
+ * the map as it was rather than missing (a walk that missed took a frame-pointer step in code
+ * without frame pointers, and lost frames, whenever the writer was preempted mid-publish). */
+static struct range *ranges[2];
+static _Atomic size_t nranges[2];
 static _Atomic unsigned ranges_seq;
+/* How many times a lookup reads again when the writer rewrote its copy meanwhile (two
+ * publishes during one lookup). */
+#define LOOKUP_TRIES 4
 static _Atomic int closing; /* dlcloses in flight */
 static _Atomic int stale;   /* an object was closed since the last refresh */
 /* The dynamic loader's executable range, once known (it is never unloaded). */
@@ -459,34 +467,49 @@ void inflame_modules_ask_table(const struct inflame_code *c)
 		atomic_store(&tables_asked, 1);
 }
 
-static void publish_ranges(void)
+/* Writes the ranges of the module list into r, sorted by lo; returns how many. */
+static size_t fill_ranges(struct range *r)
 {
 	size_t n = 0;
 
-	atomic_fetch_add_explicit(&ranges_seq, 1, memory_order_acq_rel); /* odd: writing */
-	atomic_thread_fence(memory_order_seq_cst);
 	for (size_t i = 0; i < nmods && n < MAX_RANGES; i++) {
 		size_t j = n++;
 
 		/* insertion sort by lo: the lists are short and mostly sorted */
-		while (j > 0 && ranges[j - 1].lo > mods[i].lo) {
-			ranges[j] = ranges[j - 1];
+		while (j > 0 && r[j - 1].lo > mods[i].lo) {
+			r[j] = r[j - 1];
 			j--;
 		}
-		ranges[j].lo = mods[i].lo;
-		ranges[j].hi = mods[i].hi;
-		ranges[j].base = mods[i].base;
-		ranges[j].tab = mods[i].tab;
-		ranges[j].hdr = mods[i].hdr;
-		ranges[j].eh = mods[i].eh;
-		ranges[j].hdr_len = mods[i].hdr_len;
-		ranges[j].eh_len = mods[i].eh_len;
-		ranges[j].flags = mods[i].flags;
-		ranges[j].mod = (unsigned)i;
+		r[j].lo = mods[i].lo;
+		r[j].hi = mods[i].hi;
+		r[j].base = mods[i].base;
+		r[j].tab = mods[i].tab;
+		r[j].hdr = mods[i].hdr;
+		r[j].eh = mods[i].eh;
+		r[j].hdr_len = mods[i].hdr_len;
+		r[j].eh_len = mods[i].eh_len;
+		r[j].flags = mods[i].flags;
+		r[j].mod = (unsigned)i;
 	}
-	atomic_store_explicit(&nranges, n, memory_order_relaxed);
+	return n;
+}
+
+/* The latch: readers move to copy 1 (odd), copy 0 is rewritten, readers move back to it
+ * (even), and copy 1 follows. */
+static void publish_ranges(void)
+{
+	size_t n;
+
 	atomic_thread_fence(memory_order_seq_cst);
-	atomic_fetch_add_explicit(&ranges_seq, 1, memory_order_acq_rel); /* even: done */
+	atomic_fetch_add_explicit(&ranges_seq, 1, memory_order_acq_rel); /* odd: copy 1 */
+	atomic_thread_fence(memory_order_seq_cst);
+	n = fill_ranges(ranges[0]);
+	atomic_store_explicit(&nranges[0], n, memory_order_relaxed);
+	atomic_thread_fence(memory_order_seq_cst);
+	atomic_fetch_add_explicit(&ranges_seq, 1, memory_order_acq_rel); /* even: copy 0 */
+	atomic_thread_fence(memory_order_seq_cst);
+	memcpy(ranges[1], ranges[0], n * sizeof(*ranges[1]));
+	atomic_store_explicit(&nranges[1], n, memory_order_relaxed);
 }
 
 struct self_search {
@@ -530,13 +553,15 @@ int inflame_modules_refresh(int how)
 	if (!mods) {
 		void *p = mmap(NULL, sizeof(struct module) * MAX_MODULES, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		void *q = mmap(NULL, sizeof(struct range) * MAX_RANGES, PROT_READ | PROT_WRITE,
+		void *q = mmap(NULL, 2 * sizeof(struct range) * MAX_RANGES, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		if (p == MAP_FAILED || q == MAP_FAILED)
 			return 0;
 		mods = p;
-		ranges = q;
+		ranges[1] = (struct range *)q + MAX_RANGES;
+		atomic_thread_fence(memory_order_seq_cst);
+		ranges[0] = q;
 		force = 1;
 	}
 	inflame__real_dl_iterate_phdr(counts_cb, &c);
@@ -595,9 +620,75 @@ int inflame_modules_loader(uintptr_t *lo, uintptr_t *hi)
 	return *hi > *lo ? 0 : -1;
 }
 
+/* One search of the copy that seq names: its flags and *out, or -1 when addr is in none. */
+static int search(unsigned seq, uintptr_t addr, struct inflame_code *out)
+{
+	const struct range *r = ranges[seq & 1];
+	size_t lo = 0, hi = atomic_load_explicit(&nranges[seq & 1], memory_order_relaxed);
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (addr < r[mid].lo) {
+			hi = mid;
+		} else if (addr >= r[mid].hi) {
+			lo = mid + 1;
+		} else {
+			out->lo = r[mid].lo;
+			out->hi = r[mid].hi;
+			out->base = r[mid].base;
+			out->tab = r[mid].tab;
+			out->hdr = r[mid].hdr;
+			out->eh = r[mid].eh;
+			out->hdr_len = r[mid].hdr_len;
+			out->eh_len = r[mid].eh_len;
+			out->flags = (int)r[mid].flags;
+			out->mod = r[mid].mod;
+			return out->flags;
+		}
+	}
+	return -1;
+}
+
+/* The flags of addr's object with *out, NOT_CODE, or UNSURE (an object is being closed, or
+ * the writer rewrote the copy read LOOKUP_TRIES times in a row). */
+#define NOT_CODE (-1)
+#define UNSURE	 (-2)
+static int lookup(uintptr_t addr, struct inflame_code *out)
+{
+	if (atomic_load_explicit(&closing, memory_order_acquire) ||
+	    atomic_load_explicit(&stale, memory_order_acquire) || !ranges[0])
+		return UNSURE;
+	for (int i = 0; i < LOOKUP_TRIES; i++) {
+		unsigned seq = atomic_load_explicit(&ranges_seq, memory_order_acquire);
+		int found = search(seq, addr, out);
+
+		atomic_thread_fence(memory_order_acquire);
+		/* the writer moved on to the copy read meanwhile: read again */
+		if (atomic_load_explicit(&ranges_seq, memory_order_relaxed) == seq)
+			return found < 0 ? NOT_CODE : found;
+	}
+	return UNSURE;
+}
+
+int inflame_modules_lookup(uintptr_t addr, struct inflame_code *out)
+{
+	int f = lookup(addr, out);
+
+	return f < 0 ? -1 : f;
+}
+
 int inflame_modules_is_code(uintptr_t addr)
 {
 	return inflame_modules_code_flags(addr) >= 0;
+}
+
+int inflame_modules_code_known(uintptr_t addr)
+{
+	struct inflame_code c;
+	int f = lookup(addr, &c);
+
+	return f >= 0 ? 1 : f == NOT_CODE ? 0 : -1;
 }
 
 int inflame_modules_code_flags(uintptr_t addr)
@@ -619,50 +710,12 @@ int inflame_modules_code_range(uintptr_t addr, uintptr_t *range_lo, uintptr_t *r
 	return f;
 }
 
-int inflame_modules_lookup(uintptr_t addr, struct inflame_code *out)
-{
-	unsigned seq = atomic_load_explicit(&ranges_seq, memory_order_acquire);
-	size_t lo = 0, hi, n;
-	int found = -1;
-
-	if ((seq & 1) || atomic_load_explicit(&closing, memory_order_acquire) ||
-	    atomic_load_explicit(&stale, memory_order_acquire) || !ranges)
-		return -1;
-	n = atomic_load_explicit(&nranges, memory_order_relaxed);
-	hi = n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (addr < ranges[mid].lo)
-			hi = mid;
-		else if (addr >= ranges[mid].hi)
-			lo = mid + 1;
-		else {
-			found = (int)ranges[mid].flags;
-			out->lo = ranges[mid].lo;
-			out->hi = ranges[mid].hi;
-			out->base = ranges[mid].base;
-			out->tab = ranges[mid].tab;
-			out->hdr = ranges[mid].hdr;
-			out->eh = ranges[mid].eh;
-			out->hdr_len = ranges[mid].hdr_len;
-			out->eh_len = ranges[mid].eh_len;
-			out->flags = found;
-			out->mod = ranges[mid].mod;
-			break;
-		}
-	}
-	atomic_thread_fence(memory_order_acquire);
-	if (atomic_load_explicit(&ranges_seq, memory_order_relaxed) != seq)
-		return -1;
-	return found;
-}
-
 int inflame_modules_cache_begin(struct inflame_code_cache *c)
 {
 	unsigned seq = atomic_load_explicit(&ranges_seq, memory_order_acquire);
 
-	if ((seq & 1) || atomic_load_explicit(&closing, memory_order_acquire) ||
+	/* (an odd seq is a copy as good as an even one: see publish_ranges) */
+	if (atomic_load_explicit(&closing, memory_order_acquire) ||
 	    atomic_load_explicit(&stale, memory_order_acquire))
 		return -1;
 	if (c->seq != seq) {

@@ -2,8 +2,10 @@
  * The loaded-object map: which ELF objects are mapped where, with their build-ids. The writer
  * rebuilds it with dl_iterate_phdr whenever the loader's add/remove counters move and writes it
  * to the dump. From it, a small table of executable address ranges is published for the
- * signal handler (which must not call into the loader) under a sequence counter: a reader that
- * sees the counter change, or odd, ignores the table.
+ * signal handler (which must not call into the loader) in two copies under a sequence counter:
+ * a reader uses the copy the writer is not rewriting, and reads again in the rare case the
+ * writer came to it meanwhile. While a dlclose is in flight, and until the next refresh after
+ * it, the table is not trusted: lookups answer -1.
  */
 #ifndef INFLAME_MODULES_H
 #define INFLAME_MODULES_H
@@ -27,15 +29,19 @@ void inflame_modules_encode(struct inflame_buf *b);
  * its length in *len, or NULL when it is not known. Writer thread only. */
 const char *inflame_modules_main_path(size_t *len);
 /* Is addr inside an executable segment of a loaded object? Async-signal-safe; answers 0 when
- * unsure (the map is being changed). */
+ * unsure (an object is being closed). */
 int inflame_modules_is_code(uintptr_t addr);
+/* 1 when addr is inside an executable segment of a loaded object, 0 when it is in none, -1
+ * when the map cannot say now (a dlclose in flight, or not refreshed since one).
+ * Async-signal-safe. */
+int inflame_modules_code_known(uintptr_t addr);
 
 /* What is known about the object whose code holds an address. */
 #define INFLAME_MOD_FP	   1u /* built with frame pointers, or unknown (fpscan.h) */
 #define INFLAME_MOD_LOADER 2u /* the dynamic loader: no libunwind from here */
 #define INFLAME_MOD_WANT   4u /* an unwind table is wanted but not built yet */
 /* INFLAME_MOD_* flags of the object whose executable segment holds addr, or -1 when addr is
- * not known code or the table is being changed. Async-signal-safe. */
+ * not known code or an object is being closed. Async-signal-safe. */
 int inflame_modules_code_flags(uintptr_t addr);
 /* The same, and when the answer is not -1, the executable range [*lo, *hi) that holds addr
  * (every address in it has the same flags), so a caller looking up many addresses can skip
@@ -55,7 +61,8 @@ struct inflame_code {
 	unsigned mod; /* which object (for inflame_modules_ask_table) */
 };
 /* The one lookup per frame: INFLAME_MOD_* flags of the object whose executable segment holds
- * addr and *out filled in, or -1 when addr is not known code or the map is being changed.
+ * addr and *out filled in, or -1 when addr is not known code or an object is being closed (a
+ * publish of the map in progress is no reason: see above).
  * A table, once published, stays mapped until the process ends (also after its object is
  * unloaded), so a walk holding one can never read freed memory. Async-signal-safe. */
 int inflame_modules_lookup(uintptr_t addr, struct inflame_code *out);

@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #define MAGIC	       "inflTAB"
-#define FORMAT_VERSION 1u
+#define FORMAT_VERSION 2u
 /* The largest table stored (the modules' budget for all of them is 256 MiB). */
 #define MAX_BODY ((uint64_t)128 << 20)
 

@@ -3,8 +3,9 @@
  * address; on aarch64 the same with x29/x30. The walk accepts a frame pointer only if it is
  * 8-aligned, strictly above the previous one (stacks grow down, callers live higher) and the
  * two words it names lie inside [sp, stack_hi) of the interrupted thread, so it never reads
- * outside the thread's stack. Code bytes are read only inside executable segments of loaded
- * objects (modules.h). Everything here is async-signal-safe.
+ * outside the thread's stack. A return address that cannot be one (junk_ret) ends the walk.
+ * Code bytes are read only inside executable segments of loaded objects (modules.h).
+ * Everything here is async-signal-safe.
  */
 #include "unwind.h"
 
@@ -32,6 +33,39 @@ static inline int hidden(uintptr_t pc)
 static inline int in_stack(const struct inflame_thread *t, uintptr_t lo, uintptr_t addr, size_t len)
 {
 	return addr >= lo && addr + len > addr && addr + len <= t->stack_hi && (addr & 7) == 0;
+}
+
+/* Return addresses lie in [4096, 4096 + RET_SPAN): on x86_64 not above user space (a
+ * non-canonical word is text: ".jvm/jav"). */
+#if defined(__x86_64__)
+#define RET_SPAN (((uintptr_t)1 << 47) - 4096)
+#else
+#define RET_SPAN (UINTPTR_MAX - 4096)
+#endif
+
+/* Can ret not be a return address at all: out of that span, or an address in the thread's
+ * stack from lo (the walk's stack pointer: stack_lo may be unknown, 0) up? Two comparisons:
+ * this runs for every frame. */
+static inline int bad_ret(const struct inflame_thread *t, uintptr_t lo, uintptr_t ret)
+{
+	return ret - 4096 >= RET_SPAN || ret - lo < t->stack_hi - lo;
+}
+
+/* Can ret, read from the frame at fp whose saved frame pointer is next, not be a return
+ * address? bad_ret(), or a chain that ends there (next not above fp, misaligned or off the
+ * stack): its last word is whatever called the outermost function with a frame, often not a
+ * frame at all, and must lie in a known object's code. In a chain that goes on, ret may be
+ * generated code (JIT), unknown to the code map: it stays, unless the chain ends in such
+ * words (trim). The code map is looked up only at the outer end of a chain: a walk's cost per
+ * frame does not grow. */
+static int junk_ret(const struct inflame_thread *t, uintptr_t lo, uintptr_t fp, uintptr_t next,
+		    uintptr_t ret)
+{
+	if (bad_ret(t, lo, ret))
+		return 1;
+	if (next > fp && (next & 7) == 0 && next + 16 > next && next + 16 <= t->stack_hi)
+		return 0;
+	return inflame_modules_code_known(ret) == 0;
 }
 
 #if defined(__x86_64__)
@@ -110,21 +144,37 @@ static uintptr_t frameless_caller(const struct inflame_thread *t, uintptr_t pc, 
  * read every frame of the program as a return address, the call site one byte before. */
 /* *tail: the frame (the frame pointer value) whose return address is the last of out, or 0
  * when that last frame came from elsewhere (the leaf, or a frameless function's caller). */
+/* The end of a chain: return addresses at its outer end that are in no known object's code
+ * were taken as generated code in a chain that seemed to go on; with nothing above them, they
+ * are not frames (the leaf and frames before first stay). One code map lookup per walk. */
+static size_t trim(const uint64_t *out, size_t first, size_t n, uintptr_t *tail)
+{
+	size_t m = n;
+
+	while (m > first && inflame_modules_code_known((uintptr_t)out[m - 1]) == 0)
+		m--; /* (a map that cannot answer now drops nothing) */
+	if (m != n)
+		*tail = 0;
+	return m;
+}
+
 static size_t walk(const struct inflame_thread *t, uintptr_t sp, uintptr_t fp, uint64_t *out,
 		   size_t n, size_t max, int *truncated, int skip, uintptr_t *tail)
 {
-	uintptr_t lo = sp;
+	/* the bounds in locals: the stores to out could alias them */
+	const uintptr_t s_lo = sp, s_hi = t->stack_hi;
+	uintptr_t lo = sp, last = 0;
+	size_t first = n;
 
-	*tail = 0;
 	while (n < max) {
 		uintptr_t next, ret;
 
-		if (!in_stack(t, lo, fp, 16))
-			return n;
+		if (fp < lo || fp + 16 < fp || fp + 16 > s_hi || (fp & 7))
+			goto end;
 		next = ((const uintptr_t *)fp)[0];
 		ret = ((const uintptr_t *)fp)[1];
-		if (ret < 4096)
-			return n;
+		if (ret - 4096 >= RET_SPAN || ret - s_lo < s_hi - s_lo) /* bad_ret() */
+			goto end;
 		if (skip && hidden(ret)) {
 			out[0] = ret; /* the last of inflame's frames stays, as the leaf */
 			n = 1;
@@ -132,16 +182,21 @@ static size_t walk(const struct inflame_thread *t, uintptr_t sp, uintptr_t fp, u
 			out[n++] = ret;
 			skip = 0;
 		}
-		*tail = fp;
+		last = fp;
 		if (next <= fp)
-			return n;
+			goto end;
 		lo = fp + 16;
 		fp = next;
 	}
+	*tail = last;
 	/* max reached: say so only if another valid frame follows */
-	if (in_stack(t, lo, fp, 16) && ((const uintptr_t *)fp)[1] >= 4096)
+	if (in_stack(t, lo, fp, 16) &&
+	    !junk_ret(t, s_lo, fp, ((const uintptr_t *)fp)[0], ((const uintptr_t *)fp)[1]))
 		*truncated = 1;
 	return n;
+end:
+	*tail = last;
+	return trim(out, first, n, tail);
 }
 
 static size_t fp_context(const ucontext_t *uc, const struct inflame_thread *t, uint64_t *out,
@@ -293,9 +348,15 @@ static int loader_on_stack(const struct inflame_thread *t, uintptr_t sp)
 #endif
 
 /* The registers a walk carries from frame to frame. lr: aarch64's link register, known only
- * in the interrupted frame (0 after). */
+ * in the interrupted frame (0 after). bx_at says where x86_64's rbx is (a CFA may be based on
+ * it, as in ld.so's lazy-binding trampoline): 0 not known, BX_HERE in bx, else the stack slot
+ * a callee saved it in (read, after a check, only when a row needs it). all: every general
+ * register of the interrupted frame (a signal context's), NULL in the frames above it. */
+#define BX_HERE 1
 struct regs {
 	uintptr_t pc, sp, fp, lr;
+	uintptr_t bx, bx_at;
+	const void *all;
 };
 
 /* The interrupted registers a walk starts from, out of a signal context. */
@@ -305,11 +366,48 @@ static inline void regs_of_context(struct regs *r, const ucontext_t *u)
 	r->pc = (uintptr_t)u->uc_mcontext.gregs[REG_RIP];
 	r->sp = (uintptr_t)u->uc_mcontext.gregs[REG_RSP];
 	r->fp = (uintptr_t)u->uc_mcontext.gregs[REG_RBP];
+	r->bx = (uintptr_t)u->uc_mcontext.gregs[REG_RBX];
+	r->bx_at = BX_HERE;
+	r->all = u->uc_mcontext.gregs;
 #elif defined(__aarch64__)
 	r->pc = (uintptr_t)u->uc_mcontext.pc;
 	r->sp = (uintptr_t)u->uc_mcontext.sp;
 	r->fp = (uintptr_t)u->uc_mcontext.regs[29];
 	r->lr = (uintptr_t)u->uc_mcontext.regs[30];
+	r->all = u->uc_mcontext.regs;
+#endif
+}
+
+/* General register dw (its DWARF number) of the frame r describes, if the walk knows it. */
+static int reg_value(const struct inflame_thread *t, const struct regs *r, unsigned dw,
+		     uintptr_t *v)
+{
+#if defined(__x86_64__)
+	static const uint8_t greg[16] = {REG_RAX, REG_RDX, REG_RCX, REG_RBX, REG_RSI, REG_RDI,
+					 REG_RBP, REG_RSP, REG_R8,  REG_R9,  REG_R10, REG_R11,
+					 REG_R12, REG_R13, REG_R14, REG_R15};
+
+	if (dw == 3 && r->bx_at == BX_HERE) {
+		*v = r->bx;
+		return 1;
+	}
+	if (dw == 3 && r->bx_at && in_stack(t, t->stack_lo, r->bx_at, 8)) {
+		*v = *(const uintptr_t *)r->bx_at;
+		return 1;
+	}
+	if (!r->all || dw >= 16)
+		return 0;
+	*v = (uintptr_t)((const greg_t *)r->all)[greg[dw]];
+	return 1;
+#elif defined(__aarch64__)
+	(void)t;
+	if (!r->all || dw > 30)
+		return 0;
+	*v = (uintptr_t)((const uint64_t *)r->all)[dw];
+	return 1;
+#else
+	(void)t, (void)r, (void)dw, (void)v;
+	return 0;
 #endif
 }
 
@@ -336,12 +434,14 @@ static enum step fp_step(const struct inflame_thread *t, struct regs *r)
 		return STEP_END;
 	next = ((const uintptr_t *)r->fp)[0];
 	ret = ((const uintptr_t *)r->fp)[1];
-	if (ret < 4096)
+	if (junk_ret(t, r->sp, r->fp, next, ret))
 		return STEP_END;
 	r->sp = r->fp + 16;
 	r->fp = next;
 	r->pc = ret;
 	r->lr = 0;
+	r->bx_at = 0;
+	r->all = NULL;
 	return STEP_OK;
 }
 
@@ -352,12 +452,15 @@ static enum step signal_step(const struct inflame_thread *t, struct regs *r)
 	/* On return from the handler, sp points at the ucontext of struct rt_sigframe. */
 	const size_t g = offsetof(ucontext_t, uc_mcontext.gregs);
 	uintptr_t uc = r->sp, pc, sp, fp;
+	const void *all;
 
 	if (!in_stack(t, r->sp, uc + g, sizeof(greg_t) * (REG_RIP + 1)))
 		return STEP_END;
 	pc = ((const uintptr_t *)(uc + g))[REG_RIP];
 	sp = ((const uintptr_t *)(uc + g))[REG_RSP];
 	fp = ((const uintptr_t *)(uc + g))[REG_RBP];
+	all = (const void *)(uc + g);
+	r->bx = ((const uintptr_t *)(uc + g))[REG_RBX];
 	r->lr = 0;
 #elif defined(__aarch64__)
 	/* struct rt_sigframe: siginfo, then the ucontext. */
@@ -370,12 +473,15 @@ static enum step signal_step(const struct inflame_thread *t, struct regs *r)
 	sp = (uintptr_t)((const ucontext_t *)uc)->uc_mcontext.sp;
 	fp = (uintptr_t)((const ucontext_t *)uc)->uc_mcontext.regs[29];
 	r->lr = (uintptr_t)((const ucontext_t *)uc)->uc_mcontext.regs[30];
+	all = NULL; /* the words above the 300 bytes checked are not */
 #endif
 	if (pc < 4096 || sp <= r->sp || sp >= t->stack_hi)
 		return STEP_END;
 	r->pc = pc;
 	r->sp = sp;
 	r->fp = fp;
+	r->bx_at = all ? BX_HERE : 0;
+	r->all = all;
 	return STEP_OK;
 }
 
@@ -462,7 +568,7 @@ static enum step table_step(const struct inflame_thread *t, struct inflame_code_
 	uintptr_t look = *exact ? r->pc : r->pc - 1, cfa, ra, fp;
 	const struct inflame_eh_row *row;
 	uint64_t rel;
-	int f;
+	int f, uncached = 0;
 
 	*exact = 0;
 	note->table = 0;
@@ -534,6 +640,13 @@ static enum step table_step(const struct inflame_thread *t, struct inflame_code_
 		cfa =
 		    r->sp + (uintptr_t)(intptr_t)row->cfa_off + ((r->pc & 15) >= row->aux ? 8 : 0);
 		break;
+	case INFLAME_EH_CFA_REG:
+		if (!reg_value(t, r, row->aux, &cfa))
+			return beyond_table(t, r, f, fallback);
+		cfa += (uintptr_t)(intptr_t)row->cfa_off;
+		/* a register the walk cache does not compare: this step is not cached */
+		uncached = 1;
+		break;
 	case INFLAME_EH_ROOT:
 		note->table = 1;
 		return STEP_END;
@@ -545,7 +658,7 @@ static enum step table_step(const struct inflame_thread *t, struct inflame_code_
 	}
 	/* From here on the step depends only on the registers, the row and the words it reads
 	 * (the walk cache's premise). */
-	note->table = 1;
+	note->table = !uncached;
 	if (cfa <= r->sp)
 		return STEP_END;
 	if (row->ra_off) {
@@ -578,10 +691,15 @@ static enum step table_step(const struct inflame_thread *t, struct inflame_code_
 	}
 	if (ra < 4096)
 		return STEP_END;
+	if (row->bx_off) /* the caller's rbx: lost, or in a slot */
+		r->bx_at = row->bx_off == INFLAME_EH_BX_LOST
+			       ? 0
+			       : cfa + (uintptr_t)(intptr_t)row->bx_off * 8;
 	r->pc = ra;
 	r->sp = cfa;
 	r->fp = fp;
 	r->lr = 0;
+	r->all = NULL;
 	return STEP_OK;
 }
 
@@ -694,7 +812,7 @@ static size_t table_start(const struct inflame_thread *t, struct inflame_code_ca
 			  void *uc, uintptr_t fp, uint64_t *out, size_t max, int *truncated,
 			  int fallback, int *fell)
 {
-	struct regs r = {0, 0, 0, 0};
+	struct regs r = {.pc = 0};
 	size_t n = 0;
 	int exact = 0;
 
@@ -752,7 +870,7 @@ size_t inflame_unwind_table_context(const ucontext_t *uc, const struct inflame_t
 size_t inflame_unwind_table_context_cached(const ucontext_t *uc, struct inflame_thread *t,
 					   uint64_t *out, size_t max, int *truncated)
 {
-	struct regs r = {0, 0, 0, 0};
+	struct regs r = {.pc = 0};
 	int fell;
 
 	*truncated = 0;
@@ -766,7 +884,7 @@ size_t inflame_unwind_table_context_cached(const ucontext_t *uc, struct inflame_
 size_t inflame_unwind_table_from(const struct inflame_thread *t, uintptr_t pc, uintptr_t sp,
 				 uintptr_t fp, int exact, uint64_t *out, size_t max, int *truncated)
 {
-	struct regs r = {pc, sp, fp, 0};
+	struct regs r = {.pc = pc, .sp = sp, .fp = fp};
 	int fell;
 
 	*truncated = 0;
@@ -878,7 +996,7 @@ static size_t finish_walk(struct inflame_thread *t, struct inflame_code_cache *c
 	if (cf >= 0 && !code.tab)
 		inflame_modules_ask_table(&code);
 	if (cf >= 0 && (code.tab || code.hdr)) { /* (without a table yet: by its index) */
-		struct regs r = {ret, sp, ((const uintptr_t *)tail)[0], 0};
+		struct regs r = {.pc = ret, .sp = sp, .fp = ((const uintptr_t *)tail)[0]};
 		int fell;
 
 		/* The walk cache when outermost; the code map looked up directly, as before. */

@@ -395,6 +395,43 @@ static void test_root(void **state)
 	inflame_ehframe_free(t);
 }
 
+/* ld.so's lazy-binding trampoline (_dl_runtime_resolve_xsavec): rbx saved at CFA - 56, then
+ * the CFA defined as rbx + 56 (the stack pointer was aligned down); a CFA based on r12; rbx
+ * moved to another register (lost in the caller, the row stays usable). */
+static void test_cfa_reg(void **state)
+{
+	struct inflame_eh_table *t =
+	    one_fde(OPS(0x44, 0x0e, 0x38, 0x83, 0x07, 0x48, 0x0d, 0x03, 0x50, 0x0c, 0x0c, 0x10,
+			0x44, 0x09, 0x03, 0x00, 0x44, 0xc3));
+	const struct inflame_eh_row *r;
+
+	(void)state;
+	expect(t, 0x1000, INFLAME_EH_CFA_SP, 8, -8, 0);
+	assert_int_equal(inflame_ehframe_find(t, 0x1000)->bx_off, 0);
+	expect(t, 0x1004, INFLAME_EH_CFA_SP, 56, -8, 0);
+	assert_int_equal(inflame_ehframe_find(t, 0x1004)->bx_off, -7);
+	r = inflame_ehframe_find(t, 0x100c);
+	assert_non_null(r);
+	assert_int_equal(r->kind, INFLAME_EH_CFA_REG);
+	assert_int_equal(r->aux, 3);
+	assert_int_equal(r->cfa_off, 56);
+	assert_int_equal(r->ra_off, -8);
+	assert_int_equal(r->bx_off, -7);
+	r = inflame_ehframe_find(t, 0x101c);
+	assert_int_equal(r->kind, INFLAME_EH_CFA_REG);
+	assert_int_equal(r->aux, 12);
+	assert_int_equal(r->cfa_off, 16);
+	assert_int_equal(r->bx_off, -7);
+	r = inflame_ehframe_find(t, 0x1020);
+	assert_int_equal(r->kind, INFLAME_EH_CFA_REG);
+	assert_int_equal(r->bx_off, INFLAME_EH_BX_LOST);
+	r = inflame_ehframe_find(t, 0x1024); /* restore: rbx unchanged again */
+	assert_int_equal(r->kind, INFLAME_EH_CFA_REG);
+	assert_int_equal(r->bx_off, 0);
+	assert_int_equal(t->st.refused, 0);
+	inflame_ehframe_free(t);
+}
+
 /* Forms the table refuses: a CFA expression, a CFA in another register, the return address
  * or frame pointer in a register, by expression, or as a value. */
 static void test_refused(void **state)
@@ -404,7 +441,7 @@ static void test_refused(void **state)
 		size_t n;
 	} cases[] = {
 	    {OPS(0x0f, 0x03, 0x77, 0x08, 0x06)}, /* def_cfa_expression */
-	    {OPS(0x0c, 0x0a, 0x00)},		 /* def_cfa r10 */
+	    {OPS(0x0c, 0x11, 0x00)},		 /* def_cfa xmm0 (not a general register) */
 	    {OPS(0x09, 0x10, 0x03)},		 /* register: ra in rbx */
 	    {OPS(0x10, 0x06, 0x02, 0x76, 0x00)}, /* expression: rbp */
 	    {OPS(0x16, 0x10, 0x02, 0x77, 0x00)}, /* val_expression: ra */
@@ -560,14 +597,23 @@ static void test_cut(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_this_program),   cmocka_unit_test(test_libc),
-	    cmocka_unit_test(test_libm),	   cmocka_unit_test(test_loader),
-	    cmocka_unit_test(test_libstdcxx),	   cmocka_unit_test(test_prologue),
-	    cmocka_unit_test(test_advances),	   cmocka_unit_test(test_remember),
-	    cmocka_unit_test(test_extended),	   cmocka_unit_test(test_root),
-	    cmocka_unit_test(test_refused),	   cmocka_unit_test(test_unknown_opcode),
-	    cmocka_unit_test(test_plt_and_signal), cmocka_unit_test(test_adjacent),
-	    cmocka_unit_test(test_debug_frame),	   cmocka_unit_test(test_cut),
+	    cmocka_unit_test(test_this_program),
+	    cmocka_unit_test(test_libc),
+	    cmocka_unit_test(test_libm),
+	    cmocka_unit_test(test_loader),
+	    cmocka_unit_test(test_libstdcxx),
+	    cmocka_unit_test(test_prologue),
+	    cmocka_unit_test(test_advances),
+	    cmocka_unit_test(test_remember),
+	    cmocka_unit_test(test_extended),
+	    cmocka_unit_test(test_root),
+	    cmocka_unit_test(test_refused),
+	    cmocka_unit_test(test_cfa_reg),
+	    cmocka_unit_test(test_unknown_opcode),
+	    cmocka_unit_test(test_plt_and_signal),
+	    cmocka_unit_test(test_adjacent),
+	    cmocka_unit_test(test_debug_frame),
+	    cmocka_unit_test(test_cut),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,7 +10,10 @@
  * the frames of the walk without it, on every sample, and take frames from the cache on most;
  * test_walk_cache_callers walks the same frame reached from two different callers (the same
  * return address at the same stack pointer, different frames above it), where only the cache's
- * check of the slots above tells the two apart. */
+ * check of the slots above tells the two apart.
+ *
+ * test_lookup_during_refresh: the code map answers every lookup of loaded code while the
+ * writer publishes it anew. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +25,7 @@
 #include "unwind.h"
 #include "writer.h"
 
+#include <dlfcn.h>
 #include <link.h>
 #include <pthread.h>
 #include <signal.h>
@@ -324,11 +328,221 @@ static void test_walk_cache_callers(void **state)
 	}
 }
 
+/* test_lookup_during_refresh: the writer republishes the code map while walks look addresses
+ * up. A refresh of the map is single-stepped (x86_64's trap flag), and the trap's handler looks
+ * up code that stays loaded after every instruction of it, halfway through the publish too: it
+ * must be found every time. A miss made the walks take a frame-pointer step in code without
+ * frame pointers (e2e_alloc_test lost a caller; e2e_roots_test's stacks ended at operator new,
+ * remembered as the thread's stack from then on). Elsewhere: lookups from another thread during
+ * refreshes in a loop (a miss there is a matter of luck). */
+static _Atomic int stepping;
+static _Atomic unsigned long looked, missed;
+
+static void count_lookup(void)
+{
+	struct inflame_code c;
+
+	atomic_fetch_add(&looked, 1);
+	if (inflame_modules_lookup((uintptr_t)&mid, &c) < 0 ||
+	    inflame_modules_lookup((uintptr_t)&memcpy, &c) < 0)
+		atomic_fetch_add(&missed, 1);
+}
+
+#if defined(__x86_64__)
+#define TRAP_FLAG 0x100
+
+static void step_handler(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+
+	(void)si;
+	if (sig == SIGTRAP)
+		count_lookup();
+	if (atomic_load(&stepping))
+		uc->uc_mcontext.gregs[REG_EFL] |= TRAP_FLAG;
+	else
+		uc->uc_mcontext.gregs[REG_EFL] &= ~(greg_t)TRAP_FLAG;
+}
+
+static void refresh_observed(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = step_handler;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGTRAP, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	atomic_store(&stepping, 1);
+	raise(SIGUSR2); /* returns with the trap flag set */
+	inflame_modules_refresh(INFLAME_MODULES_FORCE);
+	atomic_store(&stepping, 0);
+	sink++; /* the next trap clears the flag */
+	sink++;
+}
+#else
+static _Atomic int refreshing;
+
+static void *refresher(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 3000; i++)
+		inflame_modules_refresh(INFLAME_MODULES_FORCE);
+	atomic_store(&refreshing, 0);
+	return NULL;
+}
+
+static void refresh_observed(void)
+{
+	pthread_t th;
+
+	atomic_store(&refreshing, 1);
+	assert_int_equal(pthread_create(&th, NULL, refresher, NULL), 0);
+	while (atomic_load(&refreshing))
+		count_lookup();
+	pthread_join(th, NULL);
+}
+#endif
+
+static void test_lookup_during_refresh(void **state)
+{
+	(void)state;
+	inflame_modules_want_tables(INFLAME_UNWIND_DWARF, 1);
+	inflame_modules_refresh(INFLAME_MODULES_FORCE);
+	count_lookup();
+	assert_int_equal(atomic_load(&missed), 0);
+	refresh_observed();
+	print_message("%lu of %lu lookups during a refresh of the code map missed\n",
+		      atomic_load(&missed), atomic_load(&looked));
+	assert_true(atomic_load(&looked) > 1000);
+	assert_int_equal(atomic_load(&missed), 0);
+}
+
+/* test_lazy_binding: a walk from inside ld.so's lazy-binding trampoline, whose CFA is rbx +
+ * 56 (rbx holds the stack pointer from before it aligned the stack), reached through
+ * _dl_fixup, which saved rbx: the walk must pass the trampoline and reach the function that
+ * called through the PLT (lazy_caller's return address) with every frame libunwind finds. */
+static size_t n_lazy, n_lazy_lu;
+static uint64_t f_lazy[DEPTH], f_lazy_lu[DEPTH];
+static uintptr_t lazy_ra;
+
+static void lazy_walk(void)
+{
+	ucontext_t uc;
+	int truncated;
+
+	getcontext(&uc);
+	n_lazy = inflame_unwind_table_context(&uc, &main_t, f_lazy, DEPTH, &truncated);
+	n_lazy_lu = inflame_unwind_dwarf_context(&uc, f_lazy_lu, DEPTH, &truncated);
+}
+
+__attribute__((noinline)) static int lazy_caller(int (*entry)(int))
+{
+	lazy_ra = (uintptr_t)__builtin_return_address(0);
+	int v = entry(1);
+
+	sink++; /* no tail call: this frame stays */
+	return v;
+}
+
+/* Whether frame pc (a return address) lies in code whose table row bases the CFA on a
+ * register other than the stack and frame pointers. */
+static int in_reg_cfa(uint64_t pc)
+{
+	struct inflame_code c;
+	const struct inflame_eh_row *r;
+
+	if (inflame_modules_lookup((uintptr_t)pc - 1, &c) < 0 || !c.tab)
+		return 0;
+	r = inflame_ehframe_find(c.tab, pc - 1 - c.base);
+	return r && r->kind == INFLAME_EH_CFA_REG;
+}
+
+static void test_lazy_binding(void **state)
+{
+	void *h = dlopen(LAZYRES_SO, RTLD_LAZY | RTLD_LOCAL);
+	int (*entry)(int);
+	void (**hook)(void);
+	size_t i, reg = 0;
+	int found = 0;
+
+	(void)state;
+	assert_non_null(h);
+	entry = (int (*)(int))dlsym(h, "lazy_entry");
+	hook = (void (**)(void))dlsym(h, "lazy_hook");
+	assert_non_null(entry);
+	assert_non_null(hook);
+	*hook = lazy_walk;
+	inflame_modules_want_tables(INFLAME_UNWIND_DWARF, 1);
+	inflame_modules_refresh(1);
+	assert_int_equal(lazy_caller(entry), 4);
+	assert_true(n_lazy > 4);
+	for (i = 0; i < n_lazy; i++) {
+		reg += in_reg_cfa(f_lazy[i]);
+		found |= f_lazy[i] == lazy_ra;
+	}
+	if (getenv("LD_BIND_NOW") == NULL)
+		assert_true(reg > 0); /* the walk went through the trampoline */
+	assert_true(found);
+	/* frame by frame as libunwind, but for the leaf (getcontext's return, the same place) */
+	assert_int_equal(n_lazy, n_lazy_lu);
+	for (i = 1; i < n_lazy; i++)
+		assert_int_equal(f_lazy[i], f_lazy_lu[i]);
+	dlclose(h);
+}
+
+/* test_fp_junk: frame-pointer chains built by hand on this thread's stack. The outermost word
+ * of a chain that ends is not taken as a return address unless it is code; text, a stack
+ * address or an unknown address end the walk; an unknown address (generated code) inside a
+ * chain that goes on stays when a code address comes above it, not when the chain ends in
+ * unknown addresses. */
+static void test_fp_junk(void **state)
+{
+	uintptr_t st[16] __attribute__((aligned(16)));
+	uint64_t out[DEPTH];
+	uintptr_t code = (uintptr_t)test_walk_cache_callers + 1, anon = (uintptr_t)0x10000000;
+	const uintptr_t junk[] = {(uintptr_t)0x76616a2f6d766a2eull, (uintptr_t)&st[12], anon};
+	int truncated;
+
+	(void)state;
+	inflame_modules_refresh(1);
+	assert_true(inflame_modules_is_code(code));
+	assert_false(inflame_modules_is_code(anon));
+	for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
+		st[0] = (uintptr_t)&st[4], st[1] = code;
+		st[4] = 0, st[5] = junk[i];
+		assert_int_equal(
+		    inflame_unwind_fp_from(&main_t, (uintptr_t)st, out, DEPTH, &truncated), 1);
+		assert_int_equal(out[0], code);
+		st[4] = (uintptr_t)&st[2]; /* pointing down: the chain ends just as well */
+		assert_int_equal(
+		    inflame_unwind_fp_from(&main_t, (uintptr_t)st, out, DEPTH, &truncated), 1);
+	}
+	/* generated code in the middle of a chain; then code again, where it ends */
+	st[0] = (uintptr_t)&st[4], st[1] = code;
+	st[4] = (uintptr_t)&st[8], st[5] = anon;
+	st[8] = 0, st[9] = code + 1;
+	assert_int_equal(inflame_unwind_fp_from(&main_t, (uintptr_t)st, out, DEPTH, &truncated), 3);
+	assert_int_equal(out[1], anon);
+	assert_int_equal(out[2], code + 1);
+	/* generated code, then text: nothing above the unknown address, which goes too */
+	st[9] = (uintptr_t)0x76616a2f6d766a2eull;
+	assert_int_equal(inflame_unwind_fp_from(&main_t, (uintptr_t)st, out, DEPTH, &truncated), 1);
+	st[8] = (uintptr_t)&st[12], st[9] = anon, st[12] = 0, st[13] = anon + 64;
+	assert_int_equal(inflame_unwind_fp_from(&main_t, (uintptr_t)st, out, DEPTH, &truncated), 1);
+	/* text in the middle of a chain ends it all the same */
+	st[5] = (uintptr_t)0x76616a2f6d766a2eull;
+	assert_int_equal(inflame_unwind_fp_from(&main_t, (uintptr_t)st, out, DEPTH, &truncated), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_same_stacks),
 	    cmocka_unit_test(test_walk_cache_callers),
+	    cmocka_unit_test(test_lookup_during_refresh),
+	    cmocka_unit_test(test_lazy_binding),
+	    cmocka_unit_test(test_fp_junk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -48,7 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (pc < t->hi) {
 				assert(row == &t->rows[i]);
 			}
-			assert(row == NULL || row->kind <= INFLAME_EH_NONE);
+			assert(row == NULL || row->kind <= INFLAME_EH_CFA_REG);
+			assert(row == NULL || row->kind != INFLAME_EH_CFA_REG || row->aux < 31);
 		}
 		assert(inflame_ehframe_find(t, t->hi) == NULL);
 		inflame_ehframe_free(t);
@@ -63,7 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			r = inflame_ehframe_lookup(&ix, pc, &row, &lo, &hi);
 			assert(r == 0 || r == -ENOENT || r == -EINVAL);
 			if (r == 0)
-				assert(lo <= pc && pc < hi && row.kind < INFLAME_EH_NONE);
+				assert(lo <= pc && pc < hi && row.kind != INFLAME_EH_NONE &&
+				       row.kind <= INFLAME_EH_CFA_REG);
 		}
 	}
 	free(copy);
