@@ -55,10 +55,20 @@ struct inflame_ptrtab_hot {
 };
 extern struct inflame_ptrtab_hot inflame__ptrtab_hot __attribute__((visibility("hidden")));
 
+/* The filter's hash keeps the heap's locality: one bucket per 256 bytes of address space, so
+ * that the frees of neighbouring blocks, which a program makes close in time, read the same
+ * few filter lines (a hash that scattered them made python3's frees miss the cache on the
+ * filter, 7% of its run time at the default rate). Blocks in one 256-byte granule share a
+ * bucket, which only costs a table lookup for the neighbours of a live sampled block. The
+ * granules of each 16 MiB region are spread over the filter by a multiplicative hash of the
+ * region (XOR keeps whole filter lines together), so that allocator regions at aligned
+ * addresses (thread arenas, mmap'd blocks) do not all land on the same buckets. */
 static inline size_t inflame__ptrtab_hash(const void *p)
 {
-	return (size_t)((((uint64_t)(uintptr_t)p >> 4) * 0x9e3779b97f4a7c15ull) >>
-			(64 - INFLAME_PTRTAB_FILTER_MAX_BITS));
+	uint64_t a = (uint64_t)(uintptr_t)p;
+
+	return (size_t)((a >> 8) ^ ((a >> 24) * 0x9e3779b97f4a7c15ull >>
+				    (64 - INFLAME_PTRTAB_FILTER_MAX_BITS)));
 }
 
 static inline size_t inflame__ptrtab_bucket(const void *p)
