@@ -63,6 +63,9 @@ static void pin_arena(size_t m)
 
 void inflame_ptrtab_pin(const void *p)
 {
+	/* After the arena's claim of p (a relaxed CAS), before the mask: ordered against
+	 * inflame_ptrtab_init()'s publication of a new mask and its reading of the arena. */
+	atomic_thread_fence(memory_order_seq_cst);
 	pin_in(p, __atomic_load_n(&inflame__ptrtab_hot.filter_mask, __ATOMIC_SEQ_CST));
 }
 
