@@ -27,6 +27,10 @@
 # per pair). For full tracing and heaptrack the number of allocations each one recorded is
 # printed, to show that both results are exact.
 #
+# BENCH_ALLOC_BASE=PATH (another build's libinflame.so, e.g. of the main branch) runs that
+# library's pass-through floor, default sampling and full tracing too, in the same rounds, and
+# prints their rows (marked "base") beside this build's: a before/after measured side by side.
+#
 # inflame's unwind tables are kept on disk (INFLAME_TABLE_CACHE) in $OUT/table-cache, empty at
 # the start: the first round builds them (as a process does the first time on a machine), the
 # later ones map them (as every later process does).
@@ -42,6 +46,11 @@ SRC=${INFLAME_SRCDIR:-$(dirname "$0")/..}
 REPEAT=${BENCH_REPEAT:-3}
 work="$B/bench/alloc-work"
 lib="$B/preload/.libs/libinflame.so"
+base=${BENCH_ALLOC_BASE:-}
+if [ -n "$base" ] && [ ! -r "$base" ]; then
+	echo "BENCH_ALLOC_BASE: cannot read $base" >&2
+	exit 1
+fi
 libdir=/usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 rm -rf "$OUT"
 mkdir -p "$OUT"
@@ -105,6 +114,8 @@ round() { # [python] command...
 	for c in "floor 1099511627776" "sampling 524288" "full 1"; do
 		once "${c% *}" LD_PRELOAD="$lib" INFLAME_EVENTS=alloc INFLAME_ALLOC_RATE="${c#* }" \
 			INFLAME_OUTPUT="$OUT/run/p.%p.ifl" "$@"
+		[ -n "$base" ] && once "base${c% *}" LD_PRELOAD="$base" INFLAME_EVENTS=alloc \
+			INFLAME_ALLOC_RATE="${c#* }" INFLAME_OUTPUT="$OUT/run/p.%p.ifl" "$@"
 	done
 	[ -n "$heaptrack" ] && once heaptrack "$heaptrack" -o "$OUT/run/ht" "$@"
 	if [ -n "$jemalloc" ] && [ $only_interposers = 0 ]; then
@@ -151,9 +162,12 @@ for w in $workloads; do
 	row "unprofiled (glibc)" "$plain" "$plain"
 	row "forwarding shim (any interposer)" "$(best shim)" "$plain"
 	row "inflame pass-through floor" "$(best floor)" "$plain"
+	[ -n "$base" ] && row "  base: pass-through floor" "$(best basefloor)" "$plain"
 	row "inflame default sampling (512 KiB)" "$(best sampling)" "$plain"
+	[ -n "$base" ] && row "  base: default sampling" "$(best basesampling)" "$plain"
 	full=$(best full)
 	row "inflame full tracing" "$full" "$plain"
+	[ -n "$base" ] && row "  base: full tracing" "$(best basefull)" "$plain"
 	full_allocs=$("$B/inflame" info "$OUT"/full.dir/*.ifl 2>/dev/null |
 		sed -n 's/^samples: .*alloc \([0-9]*\),.*/\1/p')
 	echo "    recorded $full_allocs allocations; dump" \
@@ -169,6 +183,9 @@ for w in $workloads; do
 			"$(awk -v h="${r%% *}" -v f="${full%% *}" -v p="${plain%% *}" \
 				'BEGIN { if (f > p) printf "%.2fx", (h - p) / (f - p); else print "-" }')" \
 			"$([ "$w" = python ] && echo "(target: 5x or more)")"
+		[ -n "$base" ] && echo "    added CPU time, heaptrack over base full tracing:" \
+			"$(awk -v h="${r%% *}" -v f="$(best basefull | cut -d' ' -f1)" -v p="${plain%% *}" \
+				'BEGIN { if (f > p) printf "%.2fx", (h - p) / (f - p); else print "-" }')"
 	else
 		echo "  heaptrack: not installed"
 	fi

@@ -24,6 +24,9 @@ static inline int inflame_arena_owns(const void *p)
 {
 	return (uintptr_t)p - (uintptr_t)inflame__arena < INFLAME_ARENA_BYTES;
 }
+/* The bytes of the arena handed out so far: every block lies in [inflame__arena, + this).
+ * Async-signal-safe. */
+size_t inflame_arena_used(void);
 /* The usable size of an arena block (what was asked for). Async-signal-safe. */
 size_t inflame_arena_size(const void *p);
 

@@ -36,6 +36,11 @@ void *inflame_arena_alloc(size_t size, size_t align)
 	return inflame__arena + start;
 }
 
+size_t inflame_arena_used(void)
+{
+	return atomic_load_explicit(&used, memory_order_seq_cst);
+}
+
 size_t inflame_arena_size(const void *p)
 {
 	return *(const size_t *)((const unsigned char *)p - HDR);

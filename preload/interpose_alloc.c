@@ -146,9 +146,20 @@ static int ready_slow(void **fn)
 	return *fn != NULL;
 }
 
-static void *arena_or_enomem(size_t size, size_t align)
+/* A block of the arena, its filter bucket pinned so that the free fast path sends it to
+ * free_slow (ptrtab.h); NULL when the arena is exhausted. */
+static void *from_arena(size_t size, size_t align)
 {
 	void *p = inflame_arena_alloc(size, align);
+
+	if (p)
+		inflame_ptrtab_pin(p);
+	return p;
+}
+
+static void *arena_or_enomem(size_t size, size_t align)
+{
+	void *p = from_arena(size, align);
 
 	if (!p)
 		errno = ENOMEM;
@@ -192,7 +203,7 @@ static void *boot_malloc(size_t size)
 
 /* The hottest wrappers decide before calling the allocator, so that the common case is a
  * tail call with nothing of ours left on the stack: malloc tests the countdown, free the
- * filter (and whether the block is the arena's). They set up no frame of their own (FAST),
+ * filter (which also covers the arena's blocks). They set up no frame of their own (FAST),
  * and everything else is in a slow path reached by a tail call too, so the unwinder still
  * goes from inflame's frames straight to the program's. */
 #define FAST __attribute__((optimize("omit-frame-pointer")))
@@ -234,10 +245,10 @@ static void boot_free(void *p)
 	free_slow(p);
 }
 
+/* The filter answers for the arena's blocks too (their buckets are pinned, ptrtab.h). */
 INFLAME_EXPORT FAST void free(void *p)
 {
-	if (__builtin_expect(!inflame_ptrtab_maybe(p), 1) &&
-	    __builtin_expect(!inflame_arena_owns(p), 1))
+	if (__builtin_expect(!inflame_ptrtab_maybe(p), 1))
 		return fast.free(p);
 	free_slow(p);
 }
@@ -291,7 +302,7 @@ INFLAME_EXPORT int posix_memalign(void **out, size_t align, size_t size)
 	int rc;
 
 	if (!READY(posix_memalign)) {
-		*out = inflame_arena_alloc(size, align);
+		*out = from_arena(size, align);
 		return *out ? 0 : ENOMEM;
 	}
 	rc = real_posix_memalign(out, align, size);

@@ -14,9 +14,14 @@
  * the address: incremented before a key goes in, decremented after it came out. A zero counter
  * proves the pointer is not in the table. A counter that reaches 255 sticks there (its bucket
  * then always goes to the table), so it can never wrap to a false zero. Full tracing, where
- * every pointer is in the table, sets every counter sticky.
+ * every pointer is in the table, sets every counter sticky. The buckets of the bootstrap
+ * arena's blocks are pinned sticky too (ptrtab.h): resets clear every counter but the sticky
+ * ones (so they never open a window in which an arena block's free would look unsampled), and
+ * a new filter size pins the arena's blocks again before it is published.
  */
 #include "ptrtab.h"
+
+#include "arena.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -29,7 +34,7 @@
 #define STICKY	  255u
 
 _Alignas(64) _Atomic(unsigned char) inflame__ptrtab_filter[1u << INFLAME_PTRTAB_FILTER_MAX_BITS];
-struct inflame_ptrtab_hot inflame__ptrtab_hot = {64 - 12};
+struct inflame_ptrtab_hot inflame__ptrtab_hot = {(1u << 12) - 1};
 static int all_sticky; /* no filter: every counter in use is STICKY */
 struct slot {
 	_Atomic uintptr_t key;
@@ -39,21 +44,50 @@ struct slot {
 static struct slot *keys;
 static size_t mask;
 
-static size_t filter_bytes(void)
+/* Pins the bucket of p under mask m. */
+static void pin_in(const void *p, size_t m)
 {
-	return (size_t)1 << (64 - inflame__ptrtab_hot.filter_shift);
+	atomic_store_explicit(&inflame__ptrtab_filter[inflame__ptrtab_hash(p) & m], STICKY,
+			      memory_order_relaxed);
 }
 
-/* Sets every counter in use to STICKY (no filter) or 0. Single-threaded (init, fork child). */
-static void filter_reset(void)
+/* Pins every block the arena handed out so far under mask m: every 16-byte aligned address
+ * in its used part (blocks are at least 16-aligned; the used part is a few hundred bytes). */
+static void pin_arena(size_t m)
 {
-	memset((void *)inflame__ptrtab_filter, all_sticky ? STICKY : 0, filter_bytes());
+	size_t used = inflame_arena_used();
+
+	for (size_t off = 0; off < used; off += 16)
+		pin_in(inflame__arena + off, m);
+}
+
+void inflame_ptrtab_pin(const void *p)
+{
+	/* After the arena's claim of p (a relaxed CAS), before the mask: ordered against
+	 * inflame_ptrtab_init()'s publication of a new mask and its reading of the arena. */
+	atomic_thread_fence(memory_order_seq_cst);
+	pin_in(p, __atomic_load_n(&inflame__ptrtab_hot.filter_mask, __ATOMIC_SEQ_CST));
+}
+
+/* Sets the counters of buckets [0, n) to 0, but the sticky ones (which stay sticky: pinned, or
+ * overflowed before). Only bytes that change are written, so a fork child copies no page of
+ * the filter the parent left clear. */
+static void filter_clear(size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char v =
+		    atomic_load_explicit(&inflame__ptrtab_filter[i], memory_order_relaxed);
+
+		if (v != 0 && v != STICKY)
+			atomic_store_explicit(&inflame__ptrtab_filter[i], 0, memory_order_relaxed);
+	}
 }
 
 int inflame_ptrtab_init(size_t slots, int filter)
 {
-	size_t n = 1024;
+	size_t n = 1024, m;
 	unsigned bits = 12;
+	int was_sticky = all_sticky;
 	void *k;
 
 	while (n < slots)
@@ -69,10 +103,20 @@ int inflame_ptrtab_init(size_t slots, int filter)
 	if (!filter)
 		bits = 12; /* every counter sticky: the fewer the better */
 	all_sticky = !filter;
-	filter_reset();
+	m = ((size_t)1 << bits) - 1;
+	if (all_sticky)
+		memset((void *)inflame__ptrtab_filter, STICKY, m + 1);
+	else if (was_sticky) /* after a table without filter (tests): pins are redone below */
+		memset((void *)inflame__ptrtab_filter, 0, sizeof(inflame__ptrtab_filter));
+	else
+		filter_clear(m + 1);
 	/* Published last: a free racing with this (a thread started by an earlier constructor)
-	 * reads a bucket of either size, and every counter is still 0 or already sticky. */
-	__atomic_store_n(&inflame__ptrtab_hot.filter_shift, 64 - bits, __ATOMIC_RELEASE);
+	 * reads a bucket of either size, and every counter is still 0 or already sticky. The
+	 * arena's blocks are pinned under the new mask before, and again after (seq_cst: a block
+	 * handed out after that reads the new mask as it pins itself). */
+	pin_arena(m);
+	__atomic_store_n(&inflame__ptrtab_hot.filter_mask, m, __ATOMIC_SEQ_CST);
+	pin_arena(m);
 	return 0;
 }
 
@@ -173,5 +217,6 @@ void inflame_ptrtab_clear(void)
 		return;
 	/* Private anonymous pages read back as zeros after this. */
 	madvise((void *)keys, (mask + 1) * sizeof(struct slot), MADV_DONTNEED);
-	filter_reset();
+	if (!all_sticky)
+		filter_clear(inflame__ptrtab_hot.filter_mask + 1);
 }

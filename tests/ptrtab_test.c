@@ -1,7 +1,8 @@
 /* Unit tests for the preload's sampled-pointer table (preload/ptrtab_sigsafe.c) and bootstrap
  * arena (preload/arena_sigsafe.c): insert, find and remove with sizes, the filter's answers,
- * a full probe window, clearing, concurrent use by several threads; arena alignment, ownership,
- * sizes and exhaustion. */
+ * a full probe window, clearing, concurrent use by several threads; arena blocks pinned in the
+ * filter through clears and a new filter size; arena alignment, ownership, sizes and
+ * exhaustion. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -145,6 +146,46 @@ static void test_threads(void **state)
 	}
 }
 
+/* The free fast path asks the filter only: a pinned arena block must stay "maybe" through a
+ * clear (fork child) and a new table with another filter size (start-up), while the counters of
+ * sampled pointers are cleared. */
+static void test_arena_pinned(void **state)
+{
+	void *a = inflame_arena_alloc(24, 16), *b;
+	uint64_t size;
+	int cleared = 0;
+
+	(void)state;
+	assert_non_null(a);
+	inflame_ptrtab_pin(a);
+	assert_true(inflame_ptrtab_maybe(a));
+	for (uintptr_t i = 0; i < 64; i++)
+		assert_int_equal(inflame_ptrtab_insert((void *)(0x6660000 + i * 16), 1), 0);
+	inflame_ptrtab_clear();
+	assert_true(inflame_ptrtab_maybe(a));
+	for (uintptr_t i = 0; i < 64; i++)
+		cleared += !inflame_ptrtab_maybe((void *)(0x6660000 + i * 16));
+	assert_true(cleared >= 60); /* a few may share the pinned bucket */
+	/* A bigger table: 2^15 filter buckets instead of 2^12, so a's bucket moves. */
+	assert_int_equal(inflame_ptrtab_init(1 << 16, 1), 0);
+	assert_true(inflame_ptrtab_maybe(a));
+	assert_int_equal(inflame_ptrtab_remove(a, &size), 0);
+	/* A block handed out and pinned after the resize. */
+	b = inflame_arena_alloc(40, 16);
+	assert_non_null(b);
+	inflame_ptrtab_pin(b);
+	assert_true(inflame_ptrtab_maybe(b));
+	/* Full tracing (no filter) and back: the arena's blocks are still pinned. */
+	assert_int_equal(inflame_ptrtab_init(0, 0), 0);
+	assert_true(inflame_ptrtab_maybe((void *)0x7770000));
+	assert_int_equal(inflame_ptrtab_init(1 << 12, 1), 0);
+	assert_true(inflame_ptrtab_maybe(a));
+	assert_true(inflame_ptrtab_maybe(b));
+	assert_false(
+	    inflame_ptrtab_maybe((void *)0x7770000) && inflame_ptrtab_maybe((void *)0x7770010) &&
+	    inflame_ptrtab_maybe((void *)0x7770020) && inflame_ptrtab_maybe((void *)0x7770030));
+}
+
 static void test_arena(void **state)
 {
 	size_t used = 0;
@@ -180,6 +221,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_full, setup),
 	    cmocka_unit_test_setup(test_clear, setup),
 	    cmocka_unit_test_setup(test_threads, setup),
+	    cmocka_unit_test_setup(test_arena_pinned, setup),
 	    cmocka_unit_test(test_arena),
 	};
 
