@@ -94,10 +94,10 @@ async function framePoint(node, canvasId = "ifl-flame", which = "flame") {
 		const f = which === "flame" ? a.flame : which === "callers" ? a.sandCallers : a.sandCallees;
 		const r = f.rectOf(node);
 		if (!r) return null;
-		const cv = document.getElementById(canvasId);
-		cv.scrollIntoView({ block: "start" });
-		const box = cv.parentElement;
-		if (box.scrollHeight > box.clientHeight) box.scrollTop = Math.max(0, r.y - 40);
+		// The canvas's part above the rows drawn is hidden (f.hidden pixels, clipped by its box).
+		const cv = document.getElementById(canvasId), box = cv.parentElement;
+		box.scrollIntoView({ block: "start" });
+		if (box.scrollHeight > box.clientHeight) box.scrollTop = Math.max(0, r.y - f.hidden - 40);
 		const b = cv.getBoundingClientRect();
 		return { x: b.left + r.x + Math.min(r.w / 2, 20), y: b.top + r.y + r.h / 2, w: r.w, cssW: f.cssW };
 	}, [node, canvasId, which]);

@@ -20,7 +20,8 @@ body{margin:0;font:12px sans-serif;color:#222;background:#fafafa}
 .ifl-tab{border:1px solid #bbb;background:#eee;padding:3px 9px;cursor:pointer;border-radius:3px}
 .ifl-tab.on{background:#fff;border-color:#666;font-weight:bold}
 #ifl-timeline-box{position:relative;border:1px solid #ccc;background:#fff;margin:4px 0}
-#ifl-timeline,#ifl-heat,#ifl-flame,#ifl-callers,#ifl-callees{display:block}
+#ifl-timeline,#ifl-heat,#ifl-flame,#ifl-callers,#ifl-callees,#ifl-preview{display:block}
+.ifl-cv-box{overflow:hidden}
 #ifl-flame-box{position:relative;border:1px solid #ccc;background:#fff;overflow:auto;max-height:70vh}
 #ifl-details{height:45px;line-height:15px;white-space:pre;font-family:monospace;margin:3px 0;overflow:hidden}
 #ifl-crumbs button{border:none;background:none;color:#036;cursor:pointer;padding:0 2px;text-decoration:underline}
@@ -244,6 +245,8 @@ table.ifl-table tr:hover{background:#eef}
 			this.focus = -1;
 			this.match = null; // Uint8Array per frame, or null
 			this.matchNodes = [];
+			this.fullH = 0; // the canvas's height (CSS pixels), of which the rows drawn are the bottom
+			this.hidden = 0;
 			this.drawn = { n: 0, node: new Int32Array(4096), x: new Float64Array(4096), w: new Float64Array(4096), d: new Int32Array(4096) };
 			canvas.addEventListener("mousemove", (e) => this.hover(e));
 			canvas.addEventListener("mouseleave", () => this.onHover(-1));
@@ -332,10 +335,17 @@ table.ifl-table tr:hover{background:#eef}
 			const rows = Math.min(maxD + 2, Math.floor(30000 / ROW));
 			const cssH = rows * ROW;
 			const dpr = window.devicePixelRatio || 1;
-			if (cv.width !== Math.round(cssW * dpr) || cv.height !== Math.round(cssH * dpr)) {
-				cv.width = Math.round(cssW * dpr); cv.height = Math.round(cssH * dpr);
-				cv.style.width = cssW + "px"; cv.style.height = cssH + "px";
+			// The canvas only grows (but for a new width): a resize gives it a fresh backing
+			// store, which cost a zoom on a 10-minute dump's page 100-400 ms. The rows drawn
+			// are its bottom cssH pixels; a negative top margin hides the rest (its box clips).
+			const PW = Math.round(cssW * dpr);
+			if (cv.width !== PW || this.fullH < cssH) {
+				this.fullH = cv.width !== PW ? cssH : Math.max(cssH, this.fullH);
+				cv.width = PW; cv.height = Math.round(this.fullH * dpr);
+				cv.style.width = cssW + "px"; cv.style.height = this.fullH + "px";
 			}
+			const hidden = this.fullH - cssH;
+			if (hidden !== this.hidden) { cv.style.marginTop = hidden ? -hidden + "px" : ""; this.hidden = hidden; }
 			this.cssW = cssW; this.cssH = cssH; this.rows = rows;
 			ctx.setTransform(1, 0, 0, 1, 0, 0);
 			const names = this.app.names, nameIdx = this.app.frameNameIdx;
@@ -353,7 +363,7 @@ table.ifl-table tr:hover{background:#eef}
 			};
 			// Frames under 2 px wide are written straight into the pixels (one fillRect each
 			// costs more than the frame is worth), the wider ones drawn over them with labels.
-			const PW = cv.width, PH = cv.height;
+			const PH = cv.height, top = Math.min(PH, Math.round(hidden * dpr));
 			const direct = PW * PH <= 16e6;
 			if (direct) {
 				// The pixels are kept from one paint to the next: a fresh 5 MB buffer per
@@ -361,7 +371,7 @@ table.ifl-table tr:hover{background:#eef}
 				let img = this.img;
 				if (!img || img.width !== PW || img.height !== PH) img = this.img = ctx.createImageData(PW, PH);
 				const px32 = this.px32 && this.px32.buffer === img.data.buffer ? this.px32 : (this.px32 = new Uint32Array(img.data.buffer));
-				px32.fill(0xffffffff);
+				px32.fill(0xffffffff, top * PW, PH * PW);
 				const rowPx = Math.max(1, Math.round((ROW - 1) * dpr));
 				for (let i = 0; i < dr.n; i++) {
 					const pw = dr.w[i], d = dr.d[i];
@@ -376,10 +386,10 @@ table.ifl-table tr:hover{background:#eef}
 						for (let x = x0; x < x1 && x < PW; x++) px32[o + x] = abgr;
 					}
 				}
-				ctx.putImageData(img, 0, 0);
+				ctx.putImageData(img, 0, 0, 0, top, PW, PH - top);
 			}
 			ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-			if (!direct) { ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, cssW, cssH); }
+			if (!direct) { ctx.fillStyle = "#fff"; ctx.fillRect(0, hidden, cssW, cssH); }
 			ctx.font = "11px sans-serif";
 			ctx.textBaseline = "middle";
 			const charW = this.charW || (this.charW = ctx.measureText("abcdefghijklmnopqrstuvwxyz").width / 26);
@@ -415,11 +425,13 @@ table.ifl-table tr:hover{background:#eef}
 			for (let a = this.zoom; a > 0; a = parentOf(this.tree, a)) c++;
 			return c;
 		}
-		yOf(d) { return this.icicle ? d * ROW : (this.rows - 1 - d) * ROW; }
+		// The top of row d in the canvas (rows of the hidden part above: see paint).
+		yOf(d) { return this.hidden + (this.icicle ? d : this.rows - 1 - d) * ROW; }
 		at(e) {
 			const r = this.canvas.getBoundingClientRect();
 			const px = e.clientX - r.left, py = e.clientY - r.top;
-			const d = this.icicle ? Math.floor(py / ROW) : this.rows - 1 - Math.floor(py / ROW);
+			const r0 = Math.floor((py - this.hidden) / ROW);
+			const d = this.icicle ? r0 : this.rows - 1 - r0;
 			const dr = this.drawn;
 			for (let i = 0; i < dr.n; i++) {
 				if (dr.d[i] === d && px >= dr.x[i] && px < dr.x[i] + dr.w[i]) return dr.node[i];
