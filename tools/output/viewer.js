@@ -107,7 +107,12 @@ table.ifl-table tr:hover{background:#eef}
 	// need none (parentOf). Memory is what a large page's load costs: every fresh megabyte is
 	// paid in page faults, so 30 million nodes keep to these arrays and the view's totals.
 	// From the depths alone (inflame html writes those): one pass with a stack of the path.
-	function treeFromDepth(depth, frame, parent) {
+	// With pre ({total: a view's weights placed by weightsArray, self, node: the arguments of
+	// totalsOf they stand for}), the same pass sums each node's subtree into pre.total as the
+	// node closes (the page's first view: no second pass over the nodes before the first
+	// paint), and the tree keeps it for totalsOf (tree.pre).
+	function treeFromDepth(depth, frame, parent, pre) {
+		const total = pre ? pre.total : null;
 		const n = depth.length;
 		if (!n || depth[0] !== 0 || frame.length !== n) throw new Error("the call tree's depths do not start at its root");
 		const end = new Int32Array(n);
@@ -115,13 +120,15 @@ table.ifl-table tr:hover{background:#eef}
 		for (let i = 1; i < n; i++) {
 			const d = depth[i];
 			if (!(d >= 1 && d <= sp + 1)) throw new Error("the call tree's depths are not depth first");
-			while (sp >= d) end[path[sp--]] = i;
+			if (total) {
+				while (sp >= d) { const x = path[sp--]; end[x] = i; total[path[sp]] += total[x]; }
+			} else while (sp >= d) end[path[sp--]] = i;
 			if (++sp === path.length) { const b = new Int32Array(sp * 2); b.set(path); path = b; }
 			path[sp] = i;
 			if (d > maxDepth) maxDepth = d;
 		}
-		while (sp >= 0) end[path[sp--]] = n;
-		const t = { n, frame, depth, end, maxDepth, remap: null, parentArr: parent || null };
+		while (sp >= 0) { const x = path[sp--]; end[x] = n; if (total && sp >= 0) total[path[sp]] += total[x]; }
+		const t = { n, frame, depth, end, maxDepth, remap: null, parentArr: parent || null, pre: pre || null };
 		Object.defineProperty(t, "parent", { get() { return t.parentArr || (t.parentArr = parentsOf(t)); } });
 		return t;
 	}
@@ -197,18 +204,23 @@ table.ifl-table tr:hover{background:#eef}
 		return out;
 	}
 	// Totals of the nodes from weights: per node (self, node omitted) or of leaf nodes (the
-	// weight self[i] at node[i]). Whole, non-negative weights under 2^32 in all fit a
-	// Uint32Array (half the memory), else a Float64Array. One backward pass over the depths
-	// (sequential: hopping over the children by end cost twice as much at 3 million nodes):
-	// acc[d] sums the nodes of depth d met since the last node of depth d - 1, so a node finds
-	// its children's sum in acc[d + 1].
-	function totalsOf(tree, self, node) {
-		const n = tree.n, depth = tree.depth;
+	// weight self[i] at node[i]). weightsArray places the weights: whole, non-negative weights
+	// under 2^32 in all fit a Uint32Array (half the memory), else a Float64Array. totalsOf
+	// sums them by one backward pass over the depths (sequential: hopping over the children by
+	// end cost twice as much at 3 million nodes): acc[d] sums the nodes of depth d met since
+	// the last node of depth d - 1, so a node finds its children's sum in acc[d + 1].
+	function weightsArray(n, self, node) {
 		let sum = 0, whole = true;
 		for (let i = 0; i < self.length; i++) { const w = self[i]; sum += w; if (!(w >= 0 && w === Math.floor(w))) whole = false; }
 		const total = whole && sum < 4294967296 ? new Uint32Array(n) : new Float64Array(n);
 		if (node) for (let i = 0; i < node.length; i++) total[node[i]] += self[i];
 		else total.set(self);
+		return total;
+	}
+	function totalsOf(tree, self, node) {
+		const n = tree.n, depth = tree.depth, pre = tree.pre;
+		if (pre && pre.self === self && pre.node === node) { tree.pre = null; return pre.total; }
+		const total = weightsArray(n, self, node);
 		const acc = new Float64Array(tree.maxDepth + 2);
 		for (let i = n - 1; i >= 0; i--) {
 			const d = depth[i], s = total[i] + acc[d + 1];
@@ -596,7 +608,11 @@ table.ifl-table tr:hover{background:#eef}
 			this.frameNameIdx.set(F.name);
 			const T = window.inflameTimings || {};
 			T.ranks = performance.now();
-			if (N.depth) this.tree = treeFromDepth(N.depth, frame);
+			// The totals of the view the page opens on are summed while the tree is built.
+			const v0 = data.views[data.diff ? data.diff.view | 0 : 0];
+			const pre = v0 && v0.stack_weight && v0.stack_node && v0.stack_weight.length === v0.stack_node.length && N.depth ?
+				{ total: weightsArray(frame.length, v0.stack_weight, v0.stack_node), self: v0.stack_weight, node: v0.stack_node } : null;
+			if (N.depth) this.tree = treeFromDepth(N.depth, frame, null, pre);
 			else {
 				let parent;
 				if (N.parent_delta) {
