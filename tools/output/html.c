@@ -477,11 +477,11 @@ static void b64_end(struct b64 *b)
  * in the narrowest of u8, u16, u32, i8, i16, i32 that holds them (f64 past 32 bits), the bytes
  * deflated (raw deflate) when that saves a quarter of the first MiB (inflating in the browser
  * costs more than reading the bytes saved, below that); the JSON holds
- * {"n":N,"t":"u16","b":K,"z":1}. Unsigned values of 9 to 15 or 17 to 23 bits that deflate
- * would not shrink so are packed in that many bits instead (pack_bits, type "u12" and so on). Else
- * (the data alone) compact text in the JSON:
- * {"n":N,"zv":"..."}, N integers as zigzag LEB128 varints (7 bits a byte, low group first, the
- * high bit set on all bytes but the last; zigzag maps v >= 0 to 2v and v < 0 to -2v-1) in
+ * {"n":N,"t":"u16","b":K,"z":1}. Unsigned values of 9 to 15 or 17 to 23 bits are packed in
+ * that many bits instead (pack_bits, type "u12" and so on) unless deflate saves a quarter and
+ * more than that. Else (the data alone) compact text in the JSON: {"n":N,"zv":"..."}, N
+ * integers as zigzag LEB128 varints (7 bits a byte, low group first, the high bit set on all
+ * bytes but the last; zigzag maps v >= 0 to 2v and v < 0 to -2v-1) in
  * base64. Both forms are in doc/viewer-data.md.
  */
 struct arrays {
@@ -505,8 +505,11 @@ struct packer {
 	unsigned char buf[BLOB_CHUNK], zout[1 << 16];
 };
 
-/* Deflates the first chunk alone: 1 when that saves at least a quarter. */
-static int worth_deflating(struct packer *k)
+/*
+ * Deflates the first chunk alone: 1 when that saves at least a quarter and, with bits set,
+ * gives fewer bytes than packing its values (w bytes each) in bits bits would.
+ */
+static int worth_deflating(struct packer *k, int bits, int w)
 {
 	z_stream z = {0};
 	uLong bound;
@@ -525,7 +528,8 @@ static int worth_deflating(struct packer *k)
 	z.avail_in = (uInt)k->len;
 	z.next_out = tmp;
 	z.avail_out = (uInt)bound;
-	keep = deflate(&z, Z_FINISH) == Z_STREAM_END && z.total_out * 4 <= (uLong)k->len * 3;
+	keep = deflate(&z, Z_FINISH) == Z_STREAM_END && z.total_out * 4 <= (uLong)k->len * 3 &&
+	       (!bits || z.total_out * 8 * (uLong)w < (uLong)k->len * (uLong)bits);
 	deflateEnd(&z);
 	free(tmp);
 	return keep;
@@ -535,7 +539,7 @@ static int worth_deflating(struct packer *k)
 static int pack_flush(struct packer *k, int last)
 {
 	if (!k->decided) {
-		int d = worth_deflating(k);
+		int d = worth_deflating(k, 0, 0);
 
 		if (d < 0)
 			return d;
@@ -647,7 +651,7 @@ static void blob_array(struct arrays *a, const char *key, size_t n, value_fn get
 	k->b = (struct b64){.j = a->page, .blob = 1, .id = a->nblobs};
 	k->decided = k->deflating = 0;
 	k->len = 0;
-	/* Values of u16 or u32 that fit fewer bits, when deflate would not save a quarter. */
+	/* Values of u16 or u32 that fit fewer bits, when deflate would not save more. */
 	if (t == 1 || t == 2) {
 		while (bits < 63 && hi >> bits)
 			bits++;
@@ -656,7 +660,7 @@ static void blob_array(struct arrays *a, const char *key, size_t n, value_fn get
 	}
 	if (bits) {
 		fill_first(k, n, get, ctx, w);
-		rc = worth_deflating(k);
+		rc = worth_deflating(k, bits, w);
 		if (rc == 0)
 			rc = pack_bits(k, n, get, ctx, bits);
 		else if (rc > 0)
