@@ -55,6 +55,12 @@ def blob(o):
         z = zlib.decompressobj(-15)
         raw = z.decompress(raw) + z.flush()
         assert z.eof and not z.unused_data, "a deflated blob's stream"
+    w = int(o["t"][1:]) if o["t"] not in TYPES else 0
+    if w:
+        # "uW": N values of W bits (9 to 23 but 16), most significant bit first, zero padded.
+        assert 9 <= w <= 23 and w != 16 and not o["z"] and len(raw) == (o["n"] * w + 7) // 8
+        big = int.from_bytes(raw, "big") >> (len(raw) * 8 - o["n"] * w)
+        return [(big >> (w * (o["n"] - 1 - i))) & ((1 << w) - 1) for i in range(o["n"])]
     fmt = TYPES[o["t"]]
     assert len(raw) == o["n"] * struct.calcsize(fmt), "blob's length"
     vals = struct.unpack("<%d%s" % (o["n"], fmt), raw)
@@ -109,7 +115,8 @@ def contract(d):
     for s in d["frames"]["name"]:
         assert 0 <= s < len(d["strings"])
     par, fr = d["nodes"]["parent"], d["nodes"]["frame"]
-    assert len(par) == len(fr) and par[0] == -1 and fr[0] == -1
+    # The root's frame: -1, written 0 in a page's blob (so that the array fits unsigned types).
+    assert len(par) == len(fr) and par[0] == -1 and fr[0] in (-1, 0)
     for i in range(1, len(par)):
         assert 0 <= par[i] < i and 0 <= fr[i] < nf
     for t in d["threads"]:
@@ -307,6 +314,14 @@ awk 'BEGIN { srand(7); for (i = 0; i < 3000; i++) { n = 1 + int(rand() * 12); s 
 "$I" html -o "$T/scrambled.html" "$T/scrambled.folded" 2>"$T/stderr" &&
 	got=$(py paths "$T/scrambled.html" samples "$T/scrambled.want" 2>&1) && ok "folded tree: $got" ||
 	fail "folded tree: $got $(cat "$T/stderr")"
+# Thousands of names: the frame numbers packed in 13 bits a value (type "u13").
+awk 'BEGIN { srand(9); for (i = 0; i < 3000; i++) { n = 2 + int(rand() * 6); s = "r";
+	for (k = 1; k < n; k++) s = s ";g" int(rand() * 5000); print s, 1 + int(rand() * 9) } }' >"$T/wide.folded"
+"$I" collapse "$T/wide.folded" >"$T/wide.want"
+"$I" html -o "$T/wide.html" "$T/wide.folded" 2>"$T/stderr" &&
+	grep -q '"frame":{"n":[0-9]*,"t":"u13"' "$T/wide.html" &&
+	got=$(py paths "$T/wide.html" samples "$T/wide.want" 2>&1) && ok "packed frames (u13): $got" ||
+	fail "packed frames (u13): $got $(cat "$T/stderr") $(grep -o '"frame":{[^}]*}' "$T/wide.html")"
 
 # Ranges: the samples of a range are collapse's --from/--to.
 for r in "0 0.1" "0.1 0.25" "0.05 100"; do

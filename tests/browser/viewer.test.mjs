@@ -16,7 +16,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 
 const [nodeDir, shots, realHtml, cpuFolded, wallFolded, allocFolded, timedHtml, timedJson, diffHtml,
-	hostileHtml, inflame, dump, htmlPage, htmlDiff] = process.argv.slice(2);
+	hostileHtml, inflame, dump, htmlPage, htmlDiff, htmlWide, wideFolded] = process.argv.slice(2);
 const require = createRequire(path.join(path.resolve(nodeDir), "node_modules", "x.js"));
 const { chromium } = require("playwright-core");
 fs.mkdirSync(shots, { recursive: true });
@@ -94,10 +94,10 @@ async function framePoint(node, canvasId = "ifl-flame", which = "flame") {
 		const f = which === "flame" ? a.flame : which === "callers" ? a.sandCallers : a.sandCallees;
 		const r = f.rectOf(node);
 		if (!r) return null;
-		const cv = document.getElementById(canvasId);
-		cv.scrollIntoView({ block: "start" });
-		const box = cv.parentElement;
-		if (box.scrollHeight > box.clientHeight) box.scrollTop = Math.max(0, r.y - 40);
+		// The canvas's part above the rows drawn is hidden (f.hidden pixels, clipped by its box).
+		const cv = document.getElementById(canvasId), box = cv.parentElement;
+		box.scrollIntoView({ block: "start" });
+		if (box.scrollHeight > box.clientHeight) box.scrollTop = Math.max(0, r.y - f.hidden - 40);
 		const b = cv.getBoundingClientRect();
 		return { x: b.left + r.x + Math.min(r.w / 2, 20), y: b.top + r.y + r.h / 2, w: r.w, cssW: f.cssW };
 	}, [node, canvasId, which]);
@@ -481,6 +481,28 @@ try {
 			check(csh[2] === 255 && csh[0] < 100, "inflame html: a shrunk function is blue", csh);
 		}
 		await shot("17-html-diff");
+
+		// Thousands of names: frame numbers packed in fewer bits than 16 (doc/viewer-data.md).
+		await open(htmlWide);
+		const wl = foldedLines(wideFolded);
+		const wt = await page.evaluate(() => window.inflameViewer.data.nodes.frame.constructor.name);
+		const bad = await page.evaluate((lines) => {
+			const a = window.inflameViewer, t = a.tree, f = a.flame, want = new Map();
+			for (const l of lines) {
+				let n = 0;
+				for (const nm of l.frames) {
+					let next = -1;
+					for (let c = n + 1; c < t.end[n]; c = t.end[c]) if (a.frameName(t.frame[c]) === nm) next = c;
+					if (next < 0) return "no path " + l.frames.join(";");
+					n = next;
+				}
+				want.set(n, (want.get(n) || 0) + l.count);
+			}
+			for (const [n, w] of want) if (f.selfOf(n) !== w) return "self of node " + n + ": " + f.selfOf(n) + " vs " + w;
+			return f.total[0] + " " + want.size;
+		}, wl);
+		check(bad === foldedTotal(wl) + " " + new Set(wl.map((l) => l.frames.join(";"))).size,
+			"inflame html: packed frame numbers (" + wt + "): every stack's weight at its path", bad);
 	}
 
 	check(errors.length === 0, "no script errors", errors.join("; "));

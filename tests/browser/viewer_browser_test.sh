@@ -46,9 +46,13 @@ if "$prog" html --help >/dev/null 2>&1; then
 	"$prog" html -o "$T/html.html" "$dump" || exit 1
 	printf 'main;grows 10 30\nmain;shrinks 40 20\nmain;same 50 50\n' >"$T/diff2.folded"
 	"$prog" html -o "$T/html-diff.html" "$T/diff2.folded" || exit 1
+	# Thousands of names: the page packs frame numbers in 13 bits.
+	awk 'BEGIN { srand(9); for (i = 0; i < 3000; i++) { n = 2 + int(rand() * 6); s = "r";
+		for (k = 1; k < n; k++) s = s ";g" int(rand() * 5000); print s, 1 + int(rand() * 9) } }' >"$T/wide.folded"
+	"$prog" html -o "$T/html-wide.html" "$T/wide.folded" || exit 1
 	html="$T/html.html"
 fi
 cp "$T/real.html" "$T/timed.html" $html "$shots/"
 node "$S/tests/browser/viewer.test.mjs" "$dir" "$shots" "$T/real.html" "$T/cpu.folded" "$T/wall.folded" \
 	"$T/alloc.folded" "$T/timed.html" "$T/timed.json" "$T/diff.html" "$T/hostile.html" \
-	${html:+"$prog" "$dump" "$html" "$T/html-diff.html"}
+	${html:+"$prog" "$dump" "$html" "$T/html-diff.html" "$T/html-wide.html" "$T/wide.folded"}

@@ -477,9 +477,11 @@ static void b64_end(struct b64 *b)
  * in the narrowest of u8, u16, u32, i8, i16, i32 that holds them (f64 past 32 bits), the bytes
  * deflated (raw deflate) when that saves a quarter of the first MiB (inflating in the browser
  * costs more than reading the bytes saved, below that); the JSON holds
- * {"n":N,"t":"u16","b":K,"z":1}. Else (the data alone) compact text in the JSON:
- * {"n":N,"zv":"..."}, N integers as zigzag LEB128 varints (7 bits a byte, low group first, the
- * high bit set on all bytes but the last; zigzag maps v >= 0 to 2v and v < 0 to -2v-1) in
+ * {"n":N,"t":"u16","b":K,"z":1}. Unsigned values of 9 to 15 or 17 to 23 bits are packed in
+ * that many bits instead (pack_bits, type "u12" and so on) unless deflate saves a quarter and
+ * more than that. Else (the data alone) compact text in the JSON: {"n":N,"zv":"..."}, N
+ * integers as zigzag LEB128 varints (7 bits a byte, low group first, the high bit set on all
+ * bytes but the last; zigzag maps v >= 0 to 2v and v < 0 to -2v-1) in
  * base64. Both forms are in doc/viewer-data.md.
  */
 struct arrays {
@@ -503,8 +505,11 @@ struct packer {
 	unsigned char buf[BLOB_CHUNK], zout[1 << 16];
 };
 
-/* Deflates the first chunk alone: 1 when that saves at least a quarter. */
-static int worth_deflating(struct packer *k)
+/*
+ * Deflates the first chunk alone: 1 when that saves at least a quarter and, with bits set,
+ * gives fewer bytes than packing its values (w bytes each) in bits bits would.
+ */
+static int worth_deflating(struct packer *k, int bits, int w)
 {
 	z_stream z = {0};
 	uLong bound;
@@ -523,7 +528,8 @@ static int worth_deflating(struct packer *k)
 	z.avail_in = (uInt)k->len;
 	z.next_out = tmp;
 	z.avail_out = (uInt)bound;
-	keep = deflate(&z, Z_FINISH) == Z_STREAM_END && z.total_out * 4 <= (uLong)k->len * 3;
+	keep = deflate(&z, Z_FINISH) == Z_STREAM_END && z.total_out * 4 <= (uLong)k->len * 3 &&
+	       (!bits || z.total_out * 8 * (uLong)w < (uLong)k->len * (uLong)bits);
 	deflateEnd(&z);
 	free(tmp);
 	return keep;
@@ -533,7 +539,7 @@ static int worth_deflating(struct packer *k)
 static int pack_flush(struct packer *k, int last)
 {
 	if (!k->decided) {
-		int d = worth_deflating(k);
+		int d = worth_deflating(k, 0, 0);
 
 		if (d < 0)
 			return d;
@@ -581,12 +587,52 @@ static int type_of(int64_t lo, int64_t hi)
 	return lo >= INT32_MIN && hi <= INT32_MAX ? 5 : 6;
 }
 
+/* The first chunk of n values of get, w bytes each, into k->buf (k->len). */
+static void fill_first(struct packer *k, size_t n, value_fn get, const void *ctx, int w)
+{
+	k->len = 0;
+	for (size_t i = 0; i < n && k->len + 8 <= BLOB_CHUNK; i++) {
+		uint64_t u = (uint64_t)get(ctx, i);
+
+		for (int b = 0; b < w; b++)
+			k->buf[k->len++] = (unsigned char)(u >> (8 * b));
+	}
+}
+
+/*
+ * n values of bits bits each (9 to 23), packed most significant bit first, the last byte
+ * padded with zero bits: random frame numbers below 4096 take 12 bits of the 16 of a u16,
+ * and deflate saves them little (see blob_array).
+ */
+static int pack_bits(struct packer *k, size_t n, value_fn get, const void *ctx, int bits)
+{
+	uint64_t acc = 0;
+	int nacc = 0;
+
+	k->len = 0;
+	for (size_t i = 0; i < n; i++) {
+		acc = acc << bits | (uint64_t)get(ctx, i);
+		for (nacc += bits; nacc >= 8; nacc -= 8)
+			k->buf[k->len++] = (unsigned char)(acc >> (nacc - 8));
+		acc &= (1u << nacc) - 1;
+		if (k->len + 8 > BLOB_CHUNK) {
+			b64_bytes(&k->b, k->buf, k->len);
+			k->len = 0;
+		}
+	}
+	if (nacc)
+		k->buf[k->len++] = (unsigned char)(acc << (8 - nacc));
+	b64_bytes(&k->b, k->buf, k->len);
+	k->len = 0;
+	return 0;
+}
+
 static void blob_array(struct arrays *a, const char *key, size_t n, value_fn get, const void *ctx)
 {
 	static const int width[] = {1, 2, 4, 1, 2, 4, 8};
 	struct packer *k;
 	int64_t lo = 0, hi = 0;
-	int t, w, rc = 0;
+	int t, w, bits = 0, rc = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		int64_t v = get(ctx, i);
@@ -605,7 +651,23 @@ static void blob_array(struct arrays *a, const char *key, size_t n, value_fn get
 	k->b = (struct b64){.j = a->page, .blob = 1, .id = a->nblobs};
 	k->decided = k->deflating = 0;
 	k->len = 0;
-	for (size_t i = 0; i < n && rc == 0; i++) {
+	/* Values of u16 or u32 that fit fewer bits, when deflate would not save more. */
+	if (t == 1 || t == 2) {
+		while (bits < 63 && hi >> bits)
+			bits++;
+		if (bits == 16 || bits > 23 || bits < 9)
+			bits = 0;
+	}
+	if (bits) {
+		fill_first(k, n, get, ctx, w);
+		rc = worth_deflating(k, bits, w);
+		if (rc == 0)
+			rc = pack_bits(k, n, get, ctx, bits);
+		else if (rc > 0)
+			bits = rc = 0;
+		k->len = 0;
+	}
+	for (size_t i = 0; i < n && rc == 0 && !bits; i++) {
 		int64_t v = get(ctx, i);
 		uint64_t u = (uint64_t)v;
 
@@ -619,7 +681,7 @@ static void blob_array(struct arrays *a, const char *key, size_t n, value_fn get
 		if (k->len + 8 > BLOB_CHUNK)
 			rc = pack_flush(k, 0);
 	}
-	if (rc == 0 && (n || k->decided))
+	if (rc == 0 && !bits && (n || k->decided))
 		rc = pack_flush(k, 1);
 	if (k->deflating)
 		deflateEnd(&k->z);
@@ -629,7 +691,12 @@ static void blob_array(struct arrays *a, const char *key, size_t n, value_fn get
 	inflame_json_lit(a->j, "\":{\"n\":");
 	inflame_json_u64(a->j, n);
 	inflame_json_lit(a->j, ",\"t\":\"");
-	inflame_json_lit(a->j, type_names[t]);
+	if (bits) {
+		inflame_json_raw(a->j, "u", 1);
+		inflame_json_u64(a->j, (uint64_t)bits);
+	} else {
+		inflame_json_lit(a->j, type_names[t]);
+	}
 	inflame_json_lit(a->j, "\",\"b\":");
 	inflame_json_u64(a->j, a->nblobs++);
 	inflame_json_lit(a->j, k->deflating ? ",\"z\":1}" : ",\"z\":0}");
@@ -705,6 +772,14 @@ static int64_t u32_at(const void *ctx, size_t i)
 static int64_t i32_at(const void *ctx, size_t i)
 {
 	return ((const int32_t *)ctx)[i];
+}
+
+/* A node's frame; the root's (-1) as 0 in a page, so that a frame array fits unsigned types. */
+static int64_t node_frame_at(const void *ctx, size_t i)
+{
+	int32_t f = ((const int32_t *)ctx)[i];
+
+	return f < 0 ? 0 : f;
 }
 
 static int64_t frame_line_at(const void *ctx, size_t i)
@@ -1119,7 +1194,7 @@ static int write_data(struct inflame_json *out, const struct inflame_html_page *
 	inflame_json_lit(j, "},\"nodes\":{");
 	put_array(&a, "depth", p.nnodes, u32_at, p.depth);
 	inflame_json_raw(j, ",", 1);
-	put_array(&a, "frame", p.nnodes, i32_at, p.frame);
+	put_array(&a, "frame", p.nnodes, page ? node_frame_at : i32_at, p.frame);
 	inflame_json_lit(j, "},\"threads\":[");
 	for (size_t i = 0; i < p.nthreads; i++) {
 		inflame_json_lit(j, i ? ",{\"tid\":" : "{\"tid\":");

@@ -20,7 +20,8 @@ body{margin:0;font:12px sans-serif;color:#222;background:#fafafa}
 .ifl-tab{border:1px solid #bbb;background:#eee;padding:3px 9px;cursor:pointer;border-radius:3px}
 .ifl-tab.on{background:#fff;border-color:#666;font-weight:bold}
 #ifl-timeline-box{position:relative;border:1px solid #ccc;background:#fff;margin:4px 0}
-#ifl-timeline,#ifl-heat,#ifl-flame,#ifl-callers,#ifl-callees{display:block}
+#ifl-timeline,#ifl-heat,#ifl-flame,#ifl-callers,#ifl-callees,#ifl-preview{display:block}
+.ifl-cv-box{overflow:hidden}
 #ifl-flame-box{position:relative;border:1px solid #ccc;background:#fff;overflow:auto;max-height:70vh}
 #ifl-details{height:45px;line-height:15px;white-space:pre;font-family:monospace;margin:3px 0;overflow:hidden}
 #ifl-crumbs button{border:none;background:none;color:#036;cursor:pointer;padding:0 2px;text-decoration:underline}
@@ -44,8 +45,13 @@ table.ifl-table tr:hover{background:#eef}
 	};
 
 	// ---- units -----------------------------------------------------------------------------
+	// Thousands separated by commas (toLocaleString's first call cost 50 ms of the first paint).
 	function fmtNum(v) {
-		return Math.round(v).toLocaleString("en-US");
+		const r = Math.round(v), s = String(Math.abs(r));
+		if (!/^[0-9]+$/.test(s)) return String(r);
+		let out = s.slice(0, ((s.length - 1) % 3) + 1);
+		for (let i = out.length; i < s.length; i += 3) out += "," + s.slice(i, i + 3);
+		return (r < 0 ? "-" : "") + out;
 	}
 	function fmtBytes(v) {
 		const u = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -101,7 +107,12 @@ table.ifl-table tr:hover{background:#eef}
 	// need none (parentOf). Memory is what a large page's load costs: every fresh megabyte is
 	// paid in page faults, so 30 million nodes keep to these arrays and the view's totals.
 	// From the depths alone (inflame html writes those): one pass with a stack of the path.
-	function treeFromDepth(depth, frame, parent) {
+	// With pre ({total: a view's weights placed by weightsArray, self, node: the arguments of
+	// totalsOf they stand for}), the same pass sums each node's subtree into pre.total as the
+	// node closes (the page's first view: no second pass over the nodes before the first
+	// paint), and the tree keeps it for totalsOf (tree.pre).
+	function treeFromDepth(depth, frame, parent, pre) {
+		const total = pre ? pre.total : null;
 		const n = depth.length;
 		if (!n || depth[0] !== 0 || frame.length !== n) throw new Error("the call tree's depths do not start at its root");
 		const end = new Int32Array(n);
@@ -109,13 +120,15 @@ table.ifl-table tr:hover{background:#eef}
 		for (let i = 1; i < n; i++) {
 			const d = depth[i];
 			if (!(d >= 1 && d <= sp + 1)) throw new Error("the call tree's depths are not depth first");
-			while (sp >= d) end[path[sp--]] = i;
+			if (total) {
+				while (sp >= d) { const x = path[sp--]; end[x] = i; total[path[sp]] += total[x]; }
+			} else while (sp >= d) end[path[sp--]] = i;
 			if (++sp === path.length) { const b = new Int32Array(sp * 2); b.set(path); path = b; }
 			path[sp] = i;
 			if (d > maxDepth) maxDepth = d;
 		}
-		while (sp >= 0) end[path[sp--]] = n;
-		const t = { n, frame, depth, end, maxDepth, remap: null, parentArr: parent || null };
+		while (sp >= 0) { const x = path[sp--]; end[x] = n; if (total && sp >= 0) total[path[sp]] += total[x]; }
+		const t = { n, frame, depth, end, maxDepth, remap: null, parentArr: parent || null, pre: pre || null };
 		Object.defineProperty(t, "parent", { get() { return t.parentArr || (t.parentArr = parentsOf(t)); } });
 		return t;
 	}
@@ -191,21 +204,29 @@ table.ifl-table tr:hover{background:#eef}
 		return out;
 	}
 	// Totals of the nodes from weights: per node (self, node omitted) or of leaf nodes (the
-	// weight self[i] at node[i]). Whole, non-negative weights under 2^32 in all fit a
-	// Uint32Array (half the memory), else a Float64Array. One backward pass: a node's children
-	// come after it.
-	function totalsOf(tree, self, node) {
-		const n = tree.n, end = tree.end;
+	// weight self[i] at node[i]). weightsArray places the weights: whole, non-negative weights
+	// under 2^32 in all fit a Uint32Array (half the memory), else a Float64Array. totalsOf
+	// sums them by one backward pass over the depths (sequential: hopping over the children by
+	// end cost twice as much at 3 million nodes): acc[d] sums the nodes of depth d met since
+	// the last node of depth d - 1, so a node finds its children's sum in acc[d + 1].
+	function weightsArray(n, self, node) {
 		let sum = 0, whole = true;
 		for (let i = 0; i < self.length; i++) { const w = self[i]; sum += w; if (!(w >= 0 && w === Math.floor(w))) whole = false; }
 		const total = whole && sum < 4294967296 ? new Uint32Array(n) : new Float64Array(n);
 		if (node) for (let i = 0; i < node.length; i++) total[node[i]] += self[i];
 		else total.set(self);
+		return total;
+	}
+	function totalsOf(tree, self, node) {
+		const n = tree.n, depth = tree.depth, pre = tree.pre;
+		if (pre && pre.self === self && pre.node === node) { tree.pre = null; return pre.total; }
+		const total = weightsArray(n, self, node);
+		const acc = new Float64Array(tree.maxDepth + 2);
 		for (let i = n - 1; i >= 0; i--) {
-			const e = end[i];
-			let s = total[i];
-			for (let c = i + 1; c < e; c = end[c]) s += total[c];
+			const d = depth[i], s = total[i] + acc[d + 1];
+			acc[d + 1] = 0;
 			total[i] = s;
+			acc[d] += s;
 		}
 		return total;
 	}
@@ -244,6 +265,8 @@ table.ifl-table tr:hover{background:#eef}
 			this.focus = -1;
 			this.match = null; // Uint8Array per frame, or null
 			this.matchNodes = [];
+			this.fullH = 0; // the canvas's height (CSS pixels), of which the rows drawn are the bottom
+			this.hidden = 0;
 			this.drawn = { n: 0, node: new Int32Array(4096), x: new Float64Array(4096), w: new Float64Array(4096), d: new Int32Array(4096) };
 			canvas.addEventListener("mousemove", (e) => this.hover(e));
 			canvas.addEventListener("mouseleave", () => this.onHover(-1));
@@ -332,10 +355,17 @@ table.ifl-table tr:hover{background:#eef}
 			const rows = Math.min(maxD + 2, Math.floor(30000 / ROW));
 			const cssH = rows * ROW;
 			const dpr = window.devicePixelRatio || 1;
-			if (cv.width !== Math.round(cssW * dpr) || cv.height !== Math.round(cssH * dpr)) {
-				cv.width = Math.round(cssW * dpr); cv.height = Math.round(cssH * dpr);
-				cv.style.width = cssW + "px"; cv.style.height = cssH + "px";
+			// The canvas only grows (but for a new width): a resize gives it a fresh backing
+			// store, which cost a zoom on a 10-minute dump's page 100-400 ms. The rows drawn
+			// are its bottom cssH pixels; a negative top margin hides the rest (its box clips).
+			const PW = Math.round(cssW * dpr);
+			if (cv.width !== PW || this.fullH < cssH) {
+				this.fullH = cv.width !== PW ? cssH : Math.max(cssH, this.fullH);
+				cv.width = PW; cv.height = Math.round(this.fullH * dpr);
+				cv.style.width = cssW + "px"; cv.style.height = this.fullH + "px";
 			}
+			const hidden = this.fullH - cssH;
+			if (hidden !== this.hidden) { cv.style.marginTop = hidden ? -hidden + "px" : ""; this.hidden = hidden; }
 			this.cssW = cssW; this.cssH = cssH; this.rows = rows;
 			ctx.setTransform(1, 0, 0, 1, 0, 0);
 			const names = this.app.names, nameIdx = this.app.frameNameIdx;
@@ -353,7 +383,7 @@ table.ifl-table tr:hover{background:#eef}
 			};
 			// Frames under 2 px wide are written straight into the pixels (one fillRect each
 			// costs more than the frame is worth), the wider ones drawn over them with labels.
-			const PW = cv.width, PH = cv.height;
+			const PH = cv.height, top = Math.min(PH, Math.round(hidden * dpr));
 			const direct = PW * PH <= 16e6;
 			if (direct) {
 				// The pixels are kept from one paint to the next: a fresh 5 MB buffer per
@@ -361,7 +391,7 @@ table.ifl-table tr:hover{background:#eef}
 				let img = this.img;
 				if (!img || img.width !== PW || img.height !== PH) img = this.img = ctx.createImageData(PW, PH);
 				const px32 = this.px32 && this.px32.buffer === img.data.buffer ? this.px32 : (this.px32 = new Uint32Array(img.data.buffer));
-				px32.fill(0xffffffff);
+				px32.fill(0xffffffff, top * PW, PH * PW);
 				const rowPx = Math.max(1, Math.round((ROW - 1) * dpr));
 				for (let i = 0; i < dr.n; i++) {
 					const pw = dr.w[i], d = dr.d[i];
@@ -376,10 +406,10 @@ table.ifl-table tr:hover{background:#eef}
 						for (let x = x0; x < x1 && x < PW; x++) px32[o + x] = abgr;
 					}
 				}
-				ctx.putImageData(img, 0, 0);
+				ctx.putImageData(img, 0, 0, 0, top, PW, PH - top);
 			}
 			ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-			if (!direct) { ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, cssW, cssH); }
+			if (!direct) { ctx.fillStyle = "#fff"; ctx.fillRect(0, hidden, cssW, cssH); }
 			ctx.font = "11px sans-serif";
 			ctx.textBaseline = "middle";
 			const charW = this.charW || (this.charW = ctx.measureText("abcdefghijklmnopqrstuvwxyz").width / 26);
@@ -415,11 +445,13 @@ table.ifl-table tr:hover{background:#eef}
 			for (let a = this.zoom; a > 0; a = parentOf(this.tree, a)) c++;
 			return c;
 		}
-		yOf(d) { return this.icicle ? d * ROW : (this.rows - 1 - d) * ROW; }
+		// The top of row d in the canvas (rows of the hidden part above: see paint).
+		yOf(d) { return this.hidden + (this.icicle ? d : this.rows - 1 - d) * ROW; }
 		at(e) {
 			const r = this.canvas.getBoundingClientRect();
 			const px = e.clientX - r.left, py = e.clientY - r.top;
-			const d = this.icicle ? Math.floor(py / ROW) : this.rows - 1 - Math.floor(py / ROW);
+			const r0 = Math.floor((py - this.hidden) / ROW);
+			const d = this.icicle ? r0 : this.rows - 1 - r0;
 			const dr = this.drawn;
 			for (let i = 0; i < dr.n; i++) {
 				if (dr.d[i] === d && px >= dr.x[i] && px < dr.x[i] + dr.w[i]) return dr.node[i];
@@ -576,7 +608,11 @@ table.ifl-table tr:hover{background:#eef}
 			this.frameNameIdx.set(F.name);
 			const T = window.inflameTimings || {};
 			T.ranks = performance.now();
-			if (N.depth) this.tree = treeFromDepth(N.depth, frame);
+			// The totals of the view the page opens on are summed while the tree is built.
+			const v0 = data.views[data.diff ? data.diff.view | 0 : 0];
+			const pre = v0 && v0.stack_weight && v0.stack_node && v0.stack_weight.length === v0.stack_node.length && N.depth ?
+				{ total: weightsArray(frame.length, v0.stack_weight, v0.stack_node), self: v0.stack_weight, node: v0.stack_node } : null;
+			if (N.depth) this.tree = treeFromDepth(N.depth, frame, null, pre);
 			else {
 				let parent;
 				if (N.parent_delta) {
@@ -1390,10 +1426,37 @@ table.ifl-table tr:hover{background:#eef}
 		out.set(b, o);
 		return b.length;
 	}
+	// Type "uW" (W from 9 to 23 but 16): N values of W bits each, most significant bit first.
+	function packedBits(t) {
+		const m = /^u([0-9]+)$/.exec(t), w = m ? Number(m[1]) : 0;
+		return w >= 9 && w <= 23 && w !== 16 ? w : 0;
+	}
+	function unpackBits(b, n, w, out) {
+		if (w === 12) {
+			// Two values in three bytes.
+			let p = 0, i = 0;
+			for (; i + 1 < n; i += 2, p += 3) {
+				const m = b[p + 1];
+				out[i] = (b[p] << 4) | (m >> 4);
+				out[i + 1] = ((m & 15) << 8) | b[p + 2];
+			}
+			if (i < n) out[i] = (b[p] << 4) | (b[p + 1] >> 4);
+			return out;
+		}
+		let acc = 0, have = 0, p = 0;
+		for (let i = 0; i < n; i++) {
+			while (have < w) { acc = (acc << 8) | b[p++]; have += 8; }
+			have -= w;
+			out[i] = acc >>> have;
+			acc &= (1 << have) - 1;
+		}
+		return out;
+	}
 	async function blobArray(spec, pieces) {
-		const C = TYPES[spec.t], n = spec.n;
+		const w = packedBits(spec.t), n = spec.n;
+		const C = w ? (w < 16 ? Uint16Array : Uint32Array) : TYPES[spec.t];
 		if (!C || !(Number.isInteger(n) && n >= 0)) throw new Error("an array of an unknown type or length");
-		const bytes = new Uint8Array(n * C.BYTES_PER_ELEMENT);
+		const bytes = new Uint8Array(w ? Math.ceil(n * w / 8) : n * C.BYTES_PER_ELEMENT);
 		let o = 0;
 		if (!spec.z) {
 			for (const e of pieces) o += b64Into(e.textContent, bytes, o);
@@ -1416,7 +1479,7 @@ table.ifl-table tr:hover{background:#eef}
 			await feed;
 		}
 		if (o !== bytes.length) throw new Error("an array's data is shorter than its length");
-		return new C(bytes.buffer);
+		return w ? unpackBits(bytes, n, w, new C(n)) : new C(bytes.buffer);
 	}
 	// Decodes the pending blobs of decodeArrays into their places, then drops their elements.
 	async function decodeBlobs(pending) {
