@@ -19,8 +19,9 @@
  * compiler-generated start-up stubs). */
 #define INFLAME_FPSCAN_MIN_PERCENT 20
 
-/* Looks at up to 512 function entries, spread evenly over the object's .eh_frame_hdr search
- * table (every function with unwind information), and counts those whose first instructions
+/* Looks at up to 512 function entries, in 16 runs of neighbours spread evenly over the
+ * object's .eh_frame_hdr search table (every function with unwind information: a run's reads
+ * share a few pages of code), and counts those whose first instructions
  * set up a frame pointer: x86_64 `[endbr64;] push %rbp; mov %rsp,%rbp`, aarch64
  * `[paciasp|bti;] stp x29, x30, [sp, #-N]!` (or `sub sp; stp x29, x30, [sp, #M]`). Reads only
  * inside the object's loaded segments. Sets *fp and *total. Returns 1 when the object counts

@@ -28,6 +28,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#if __has_include(<sys/single_threaded.h>)
+#include <sys/single_threaded.h>
+#define SINGLE_THREADED() __libc_single_threaded
+#else
+#define SINGLE_THREADED() 0
+#endif
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -191,10 +197,13 @@ static int install_handlers(void)
 	return 0;
 }
 
-/* Registers the threads that exist already (started by another library's constructor). The
- * directory's link count is 2 and one per thread: a process with no other thread (most of
- * them) reads nothing more. Else it is read with getdents64 into a buffer on the stack:
- * opendir() would be the process's first malloc, and a page fault or two. */
+/* Registers the threads that exist already (started by another library's constructor). A
+ * process where libc never started a thread (__libc_single_threaded; most of them) looks no
+ * further: a stat of /proc/self/task cost a short process 0.1-0.2 ms under load (issue 11).
+ * (A thread made with a raw clone system call before our constructor is not seen then; libc
+ * would not know it either.) Else the directory's link count is 2 and one per thread, and it
+ * is read with getdents64 into a buffer on the stack: opendir() would be the process's first
+ * malloc, and a page fault or two. */
 static void register_existing_threads(void)
 {
 	char buf[4096];
@@ -203,6 +212,8 @@ static void register_existing_threads(void)
 	pid_t me;
 	long n;
 
+	if (SINGLE_THREADED())
+		return;
 	if (stat("/proc/self/task", &st) == 0 && st.st_nlink == 3)
 		return;
 	fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -2,8 +2,8 @@
  * The writer thread: drains every thread's ring about every 100 ms, interns stacks, and
  * streams checksummed chunks to the current dump file, so that a file cut off by a crash is
  * readable up to its last chunk. It also rotates to the next file on INFLAME_SIGNAL or every
- * INFLAME_INTERVAL seconds, finishes the file before an exec, and writes everything that is
- * left at exit. It runs with every signal blocked and is never sampled.
+ * INFLAME_INTERVAL seconds. The thread that execs or exits writes the last cycle and ends the
+ * file itself. The writer runs with every signal blocked and is never sampled.
  */
 #ifndef INFLAME_WRITER_H
 #define INFLAME_WRITER_H
@@ -23,15 +23,17 @@ enum inflame_writer_request {
 int inflame_writer_start(void);
 /* Asks the writer for something (bits of enum inflame_writer_request). Async-signal-safe. */
 void inflame_writer_request(int what);
-/* Asks the writer to finish the current file and waits up to timeout_ms for it. Returns 0 when
- * done. Not async-signal-safe. */
+/* Finishes the current file (exec follows) in the calling thread, after waiting up to timeout_ms
+ * for the writer thread's cycle to end. Returns 0 when done, -ETIMEDOUT. Not
+ * async-signal-safe. */
 int inflame_writer_finish_sync(int timeout_ms);
 /* Closes the current file now (opening the next), waits up to timeout_ms for it and puts the
  * name of the file closed in path (n bytes). Returns 0, -ESRCH without a writer, or -ETIMEDOUT.
  * Not async-signal-safe. */
 int inflame_writer_dump_sync(char *path, size_t n, int timeout_ms);
-/* Final write and stop (exit). Waits for as long as the writer makes progress, and gives up
- * after 5 s without any. Not async-signal-safe. */
+/* Final write (exit), in the calling thread; the writer thread does nothing more. Waits for the
+ * writer thread's cycle for as long as it makes progress, and gives up after 5 s without any.
+ * Not async-signal-safe. */
 void inflame_writer_stop(void);
 /* How many passes over the rings the writer has completed (it only grows). Async-signal-safe. */
 unsigned inflame_writer_drains(void);
