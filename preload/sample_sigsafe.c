@@ -427,11 +427,6 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 			atomic_fetch_add_explicit(&inflame__prof.signals, 1, memory_order_relaxed);
 			inflame_sample_take(t, ev, weight, 0, 0, uc, 0);
 		}
-		/* The wall ticker left this thread's wall sample to its CPU sample (wall_ride):
-		 * one signal for both. */
-		if (atomic_load_explicit(&t->wall_ride, memory_order_relaxed) &&
-		    atomic_exchange_explicit(&t->wall_ride, 0, memory_order_acq_rel))
-			wall_signal(t, uc, nested);
 	}
 	if (masked)
 		sigstack_leave(t, uc, &old, lo);

@@ -153,11 +153,6 @@ struct inflame_thread {
 	/* Of those, the periods the thread spent running since its last sample (by its CPU
 	 * clock): the sample's if it finds the thread running, else its last running stack's. */
 	_Atomic uint64_t wall_due_run;
-	/* Set by the ticker instead of a signal, after wall_due, for a thread its last wall
-	 * sample found running that has a CPU clock of its own (wall.c): the thread's next CPU
-	 * sample takes the wall sample too. Whoever exchanges it back to 0 first does the sample
-	 * (the CPU handler) or sends the signal after all (the ticker, a look later). */
-	_Atomic int wall_ride;
 	uint64_t wall_cpu; /* the thread's CPU clock (ns) as its last wall handler ended */
 	/* When the thread last entered a blocking call of the EINTR shield (shield.h) and when it
 	 * last came back from one to the program (monotonic ns, 0: never; written by the thread,

@@ -56,20 +56,6 @@
  * the site (it ran then) goes to where it last ran. A look that finds it elsewhere gives the
  * periods until it came back from the site's call to the site, and goes on as before.
  *
- * With CPU sampling on too, a thread whose last wall sample found it running has a CPU clock of
- * its own that fires in the thread itself once per period it runs. Rather than a signal of its
- * own, a look that finds it has run again leaves the wall sample to the thread's next CPU
- * sample (wall_ride): one signal serves both events, and the ticker's signal to a thread
- * running on another CPU, which costs an interrupt there, is saved. The sample's stack is one
- * of the next period instead of the look's, which is as good for a thread that keeps running.
- * When no CPU sample took it by the next look (the thread blocked, or waits for a CPU), the
- * ticker takes it back and signals the thread after all, with the periods its CPU clock says it
- * ran since its last sample (unride). On bench-wall's workload under cpu,wall, on 2 CPUs
- * loaded 20 to 50 deep, the signals delivered beyond those of cpu alone fell by about a third
- * (a busy thread that waits for a CPU often has no CPU sample within a period); the CPU cost
- * over the cpu-only run was 1.023 against 1.049 in one run of 5 rounds, 1.044 against 1.038
- * in the next: within the noise of such a machine.
- *
  * Only a sample whose signal interrupted a system call is repeated: a thread the handler found
  * running may have been about to block elsewhere (a pending signal is handled when a thread
  * that waited for a CPU runs again, often just before it blocks), so it is signalled again at
@@ -275,22 +261,9 @@ static void add_idle(struct inflame_thread *t, uint64_t periods, uint64_t now)
 	t->tk.idle_time = now;
 }
 
-/* Whether t's next CPU sample may take its wall sample (wall_ride): CPU sampling is on and the
- * thread has a CPU clock of its own, which fires in the thread itself. */
-static int can_ride(const struct inflame_thread *t)
-{
-	if (!(inflame__prof.cfg.events & INFLAME_EVMASK_CPU))
-		return 0;
-	if (inflame__prof.timer_used == INFLAME_TIMER_PERF)
-		return __atomic_load_n(&t->perf_fd, __ATOMIC_RELAXED) >= 0;
-	return inflame__prof.timer_used == INFLAME_TIMER_THREAD && t->has_timer;
-}
-
 /* Asks thread t for a wall sample standing for periods, run of which it spent running since its
- * last sample (thread.h has the order): by a signal, or with ride set, from its next CPU
- * sample. */
-static void send_sample(struct inflame_thread *t, uint64_t periods, uint64_t run, uint64_t now,
-			int ride)
+ * last sample (thread.h has the order). */
+static void send_sample(struct inflame_thread *t, uint64_t periods, uint64_t run, uint64_t now)
 {
 	write_site_idle(t); /* the handler may keep another site */
 	atomic_store(&t->wall_pending, 1);
@@ -298,10 +271,6 @@ static void send_sample(struct inflame_thread *t, uint64_t periods, uint64_t run
 	atomic_fetch_add(&t->wall_due, periods);
 	t->tk.sent = 1;
 	t->tk.sent_at = t->tk.written = now;
-	if (ride) {
-		atomic_store(&t->wall_ride, 1);
-		return;
-	}
 	if (queue_signal(t->tid) < 0) {
 		/* Gone, or the queue of real-time signals is full: no handler will run. */
 		atomic_store(&t->wall_due, 0);
@@ -417,37 +386,13 @@ static void look_at_site(struct inflame_thread *t, uint64_t start, uint64_t peri
 		write_idle(t, now);
 }
 
-/* A look found t's wall sample still left to its next CPU sample (wall_ride), which has not
- * come within a period: the thread blocked, or waits for a CPU. The ticker took the ride back,
- * so no handler touches the sample: it is signalled after all, for the periods its CPU clock
- * says it ran since its last sample too (those go where it ran if the signal finds it blocked);
- * when not sampling (a pause, the last tick), they stay at the stack its last sample found it
- * running at. */
-static void unride(struct inflame_thread *t, uint64_t now, int sampling)
-{
-	uint64_t due = atomic_load(&t->wall_due), cpu = 0, run;
-
-	if (sampling && thread_cpu_ns(t->tid, &cpu) == 0) {
-		run = cpu > t->wall_cpu ? (cpu - t->wall_cpu + k.period / 2) / k.period : 0;
-		atomic_store(&t->wall_due_run, run < due ? run : due);
-		t->tk.sent_at = now;
-		if (queue_signal(t->tid) == 0)
-			return;
-	}
-	atomic_store(&t->wall_due, 0);
-	atomic_store(&t->wall_due_run, 0);
-	atomic_store(&t->wall_pending, 0);
-	t->tk.sent = 0;
-	add_idle(t, due, now);
-}
-
 /* One look at thread t at time now. Returns 1 when it made a system call (read t's CPU clock
  * or signalled it), 0 when it was not due or its page said enough. */
 static int look(struct inflame_thread *t, uint64_t now, int sampling)
 {
 	uint64_t periods, left, cpu = 0, since, ran = 0, start = t->tk.acct, asleep, run;
 	uint64_t other, gap, in;
-	int moved, cheap = 0, was_sent = t->tk.sent, busy = 0;
+	int moved, cheap = 0, was_sent = t->tk.sent;
 	uint32_t seq = 0;
 
 	if (k.tick < t->tk.next_tick || now <= t->tk.acct)
@@ -462,10 +407,6 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 		 * with one of the program's: send it again now and then (a duplicate finds
 		 * nothing due and does nothing). */
 		atomic_fetch_add(&t->wall_due, periods);
-		if (atomic_exchange(&t->wall_ride, 0)) {
-			unride(t, now, sampling);
-			return 1;
-		}
 		if (sampling && inflame__prof.sample_sig < SIGRTMIN &&
 		    now - t->tk.sent_at >= RESEND_NS) {
 			t->tk.sent_at = now;
@@ -504,7 +445,7 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 	if (t->tk.sent && !(t->wall_flags & INFLAME_WALL_SYSCALL) && periods == 1) {
 		/* The last sample found the thread running (or about to block, or waiting for a
 		 * CPU): it is not known to be blocked anywhere, look again. */
-		moved = busy = 1;
+		moved = 1;
 	} else if (!t->tk.sent && t->tk.page && k.tick < t->tk.check_tick &&
 		   page_seq(t->tk.page) == t->tk.seq) {
 		/* Not switched out since the last clock read: it still has not run. */
@@ -602,7 +543,7 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 	t->tk.stretch = 0;
 	t->tk.next_tick = t->tk.check_tick = k.tick + 1;
 	if (sampling)
-		send_sample(t, periods, run < periods ? run : periods, now, busy && can_ride(t));
+		send_sample(t, periods, run < periods ? run : periods, now);
 	return 1;
 }
 
