@@ -136,12 +136,13 @@ static void test_thread_shares(void **state)
 /* Wall-clock sampling of tests/progs/wallhalf 2 <mode>, whose thread spends its time in two
  * functions: the wall samples in function a (frame_a) against those in b, as a share, within
  * 2 pp of the share the program measured itself (its truth lines truth_a and truth_b). */
-static void wall_share(const char *mode, const char *frame_a, const char *truth_a,
-		       const char *frame_b, const char *truth_b)
+static double share_error(const char *events, const char *mode, const char *frame_a,
+			  const char *truth_a, const char *frame_b, const char *truth_b)
 {
 	char *dir = e2e_tmpdir();
 	char *prog[] = {(char *)e2e_build("tests/progs/wallhalf"), "2", (char *)mode, NULL};
-	char *env[] = {"INFLAME_EVENTS=wall", NULL};
+	char env_events[64];
+	char *env[] = {env_events, NULL};
 	const char *opts[] = {"--event", "wall", NULL};
 	struct e2e_result r;
 	struct e2e_folded f;
@@ -150,6 +151,7 @@ static void wall_share(const char *mode, const char *frame_a, const char *truth_
 	uint64_t a, b, t_a, t_b;
 	double want, have;
 
+	snprintf(env_events, sizeof(env_events), "INFLAME_EVENTS=%s", events);
 	record(dir, prog, env, &r);
 	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
 	n = e2e_list(dir, "prof.", &files);
@@ -161,14 +163,44 @@ static void wall_share(const char *mode, const char *frame_a, const char *truth_
 	t_b = e2e_truth(r.err, truth_b);
 	want = pct(t_a, t_a + t_b);
 	have = pct(a, a + b);
-	fprintf(stderr, "%s (%s): truth %.2f%% profile %.2f%% (%llu samples)\n", frame_a, mode,
-		want, have, (unsigned long long)(a + b));
+	fprintf(stderr, "%s (%s, %s): truth %.2f%% profile %.2f%% (%llu samples)\n", frame_a, mode,
+		events, want, have, (unsigned long long)(a + b));
 	assert_true(a + b > 1000);
-	assert_true(have > want - 2 && have < want + 2);
 	e2e_folded_free(&f);
 	e2e_list_free(files, n);
 	e2e_result_free(&r);
 	e2e_rmdir(dir);
+	return have - want;
+}
+
+static void wall_share(const char *mode, const char *frame_a, const char *truth_a,
+		       const char *frame_b, const char *truth_b)
+{
+	double err = share_error("wall", mode, frame_a, truth_a, frame_b, truth_b);
+
+	assert_true(err > -2 && err < 2);
+}
+
+/* The same with CPU sampling on too, whose signals reach the thread while it runs: the median
+ * of three runs within 6 pp (-1.3 pp measured on a quiet machine, single runs -7.6 to +0.9). A
+ * wall sample taken from the thread's next CPU sample instead of a signal of the ticker's put
+ * the sleep on the running stack: -11.9 pp. */
+static void test_wall_half_asleep_with_cpu(void **state)
+{
+	double e[3], t;
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		e[i] = share_error("cpu,wall", "sleep", "sleep_for", "sleep", "spin_for", "spin");
+	for (int i = 0; i < 2; i++)
+		for (int j = 0; j < 2 - i; j++)
+			if (e[j] > e[j + 1]) {
+				t = e[j];
+				e[j] = e[j + 1];
+				e[j + 1] = t;
+			}
+	fprintf(stderr, "asleep share with cpu: errors %.2f %.2f %.2f pp\n", e[0], e[1], e[2]);
+	assert_true(e[1] > -6 && e[1] < 6);
 }
 
 /* A thread that sleeps through two callers in turn, which reach the same sleep at the same depth
@@ -290,6 +322,7 @@ int main(void)
 	    cmocka_unit_test(test_thread_shares),
 	    cmocka_unit_test(test_wall_half_asleep),
 	    cmocka_unit_test(test_wall_half_asleep_cond),
+	    cmocka_unit_test(test_wall_half_asleep_with_cpu),
 	    cmocka_unit_test(test_wall_half_asleep_mutex),
 	    cmocka_unit_test(test_wall_lock_answers),
 	    cmocka_unit_test(test_wall_same_site_other_stacks),
