@@ -570,19 +570,11 @@ static void rebase(struct inflame_thread *t)
 	t->w_base_file = w.file_no;
 }
 
-static uint64_t thread_cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static uint64_t writer_cpu_ns(void)
 {
 	clockid_t clk;
 	struct timespec ts;
-	uint64_t ns = direct_ns + (direct_start ? thread_cpu_ns() - direct_start : 0);
+	uint64_t ns = direct_ns + (direct_start ? inflame__thread_cpu_ns() - direct_start : 0);
 
 	if (!w.running || pthread_getcpuclockid(w.thread, &clk) != 0 ||
 	    clock_gettime(clk, &ts) != 0)
@@ -1614,7 +1606,7 @@ static int finish_here(int timeout_ms, int stop)
 			return -ETIMEDOUT;
 	}
 	inflame__alloc_tls.guard = 1; /* (what the writer allocates is not the program's) */
-	direct_start = thread_cpu_ns();
+	direct_start = inflame__thread_cpu_ns();
 	if (!w.stopped) {
 		cycle(1);
 		close_current(1);
@@ -1622,7 +1614,7 @@ static int finish_here(int timeout_ms, int stop)
 	}
 	if (stop)
 		w.stopped = 1;
-	direct_ns += thread_cpu_ns() - direct_start;
+	direct_ns += inflame__thread_cpu_ns() - direct_start;
 	direct_start = 0;
 	inflame__alloc_tls.guard = guard;
 	pthread_mutex_unlock(&w.cycle_lock);
