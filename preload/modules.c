@@ -96,8 +96,9 @@ static _Atomic unsigned ranges_seq;
 /* How many times a lookup reads again when the writer rewrote its copy meanwhile (two
  * publishes during one lookup). */
 #define LOOKUP_TRIES 4
-static _Atomic int closing; /* dlcloses in flight */
-static _Atomic int stale;   /* an object was closed since the last refresh */
+static _Atomic int closing;	/* dlcloses in flight */
+static _Atomic unsigned closes; /* dlcloses begun, ever (inflame_modules_trust_mark) */
+static _Atomic int stale;	/* an object was closed since the last refresh */
 /* The dynamic loader's executable range, once known (it is never unloaded). */
 static _Atomic uintptr_t loader_lo, loader_hi;
 
@@ -741,6 +742,22 @@ int inflame__modules_cache_fill(struct inflame_code_cache *c, uintptr_t addr,
 void inflame_modules_close_begin(void)
 {
 	atomic_fetch_add(&closing, 1);
+	atomic_fetch_add(&closes, 1);
+}
+
+/* The count of closes begun, doubled, plus one while the table is not trusted: a mark that
+ * only an untrusted moment or a close begun since can change. */
+unsigned inflame_modules_trust_mark(void)
+{
+	unsigned untrusted = atomic_load_explicit(&closing, memory_order_acquire) ||
+			     atomic_load_explicit(&stale, memory_order_acquire);
+
+	return atomic_load_explicit(&closes, memory_order_acquire) * 2u + untrusted;
+}
+
+int inflame_modules_trust_kept(unsigned mark)
+{
+	return !(mark & 1u) && inflame_modules_trust_mark() == mark;
 }
 
 void inflame_modules_close_end(void)

@@ -135,6 +135,12 @@ struct inflame_tables_stats {
 	uint64_t refused, bytes;
 };
 void inflame_modules_tables_stats(struct inflame_tables_stats *st);
+/* A walk's proof that the map answered every lookup it made: a mark taken before the walk,
+ * and after it whether the table was trusted all along (no dlclose in flight or unrefreshed
+ * at the mark, none begun since). A walk cut short by an untrusted map is not one to remember
+ * and repeat (thread.h, last_frames). Both async-signal-safe. */
+unsigned inflame_modules_trust_mark(void);
+int inflame_modules_trust_kept(unsigned mark);
 /* Called around dlclose: while a close is in flight the table is not trusted. */
 void inflame_modules_close_begin(void);
 void inflame_modules_close_end(void);

@@ -524,7 +524,7 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	/* An allocation hook's outermost record may refer to the stack of the thread's previous
 	 * one instead of repeating it: a handler that interrupts it is never outermost. */
 	int outer = event == INFLAME_EV_ALLOC && !uc && level == 0, same;
-	unsigned slot;
+	unsigned slot, trust = outer ? inflame_modules_trust_mark() : 1u;
 
 	atomic_store_explicit(&t->producing, level + 1, memory_order_relaxed);
 	atomic_signal_fence(memory_order_seq_cst);
@@ -588,8 +588,10 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	memcpy(rec->frames, frames, kept * sizeof(uint64_t));
 	if (outer && !same) {
 		/* What the writer will remember too (thread.h). */
-		/* (not a walk that went on by frame pointers while libunwind was on its way) */
-		if (!truncated && n <= INFLAME_SAME_MAX && !inflame_unwind_dwarf_coming()) {
+		/* (not a walk that went on by frame pointers while libunwind was on its way, nor
+		 * one that a dlclose may have cut short) */
+		if (!truncated && n <= INFLAME_SAME_MAX && !inflame_unwind_dwarf_coming() &&
+		    inflame_modules_trust_kept(trust)) {
 			memcpy(t->last_frames + (size_t)slot * INFLAME_SAME_MAX, frames,
 			       n * sizeof(uint64_t));
 			t->last_n[slot] = (uint32_t)n;

@@ -535,6 +535,37 @@ static void test_fp_junk(void **state)
 	assert_int_equal(inflame_unwind_fp_from(&main_t, (uintptr_t)st, out, DEPTH, &truncated), 1);
 }
 
+/* The map's trust mark (modules.h): a walk that a dlclose overlapped, or that began while the
+ * map was not refreshed since one, cannot prove that every lookup was answered, so its stack is
+ * not remembered for the same-stack shortcut (sample_sigsafe.c). A close that begins and ends
+ * within the walk must be seen too. */
+static void test_trust_mark(void **state)
+{
+	unsigned mark;
+
+	(void)state;
+	inflame_modules_refresh(INFLAME_MODULES_FORCE);
+	mark = inflame_modules_trust_mark();
+	assert_true(inflame_modules_trust_kept(mark));
+	/* a close within the walk */
+	inflame_modules_close_begin();
+	assert_false(inflame_modules_trust_kept(mark));
+	assert_false(inflame_modules_trust_kept(inflame_modules_trust_mark()));
+	inflame_modules_close_end();
+	assert_false(inflame_modules_trust_kept(mark));
+	/* a walk that begins after the close, before the writer's refresh */
+	assert_false(inflame_modules_trust_kept(inflame_modules_trust_mark()));
+	inflame_modules_refresh(0);
+	mark = inflame_modules_trust_mark();
+	assert_true(inflame_modules_trust_kept(mark));
+	/* a close begun and ended, then a refresh, all within the walk */
+	inflame_modules_close_begin();
+	inflame_modules_close_end();
+	inflame_modules_refresh(0);
+	assert_true(inflame_modules_trust_kept(inflame_modules_trust_mark()));
+	assert_false(inflame_modules_trust_kept(mark));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -543,6 +574,7 @@ int main(void)
 	    cmocka_unit_test(test_lookup_during_refresh),
 	    cmocka_unit_test(test_lazy_binding),
 	    cmocka_unit_test(test_fp_junk),
+	    cmocka_unit_test(test_trust_mark),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
