@@ -15,6 +15,7 @@
 #include "shield.h"
 #include "sigstack.h"
 #include "unwind.h"
+#include "wall.h"
 #include "writer.h"
 
 #include <errno.h>
@@ -379,6 +380,19 @@ static void sigstack_leave(struct inflame_thread *t, const void *uc, const sigse
 		inflame__real_pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
+/* After an instance of the sampling signal that was not the wall ticker's (a CPU clock overflow,
+ * the program's own): while the ticker waits for a wall sample of thread t, its signal may have
+ * come while this one was pending, and a standard signal is not queued twice: the kernel dropped
+ * it (wall.c). The thread sends it again to itself. It stays blocked until this handler
+ * returns, and is then delivered where the ticker's would have been; when the ticker's is still
+ * pending (it came after this one was taken), the kernel drops this one instead. A real-time
+ * signal is always queued: nothing to do. */
+static void wall_requeue(const struct inflame_thread *t, int sig)
+{
+	if (t && sig < SIGRTMIN && atomic_load_explicit(&t->wall_pending, memory_order_acquire))
+		inflame_wall_queue(t->tid);
+}
+
 void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 {
 	int saved = errno;
@@ -409,6 +423,8 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 			t->in_handler = nested; /* the program's handler is the program's time */
 		}
 		chain(sig, si, uc);
+		if (sig == inflame__prof.sample_sig)
+			wall_requeue(t, sig);
 		errno = saved;
 		return;
 	}
@@ -430,6 +446,8 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 	}
 	if (masked)
 		sigstack_leave(t, uc, &old, lo);
+	if (ev != INFLAME_EV_WALL)
+		wall_requeue(t, sig);
 	if (t) {
 		atomic_signal_fence(memory_order_seq_cst);
 		t->in_handler = nested;

@@ -56,6 +56,18 @@
  * the site (it ran then) goes to where it last ran. A look that finds it elsewhere gives the
  * periods until it came back from the site's call to the site, and goes on as before.
  *
+ * The wall signal is the CPU clock's too (inflame__prof.sample_sig), and a standard signal is
+ * not queued twice: one sent while the thread has another instance pending (a CPU clock
+ * overflow that came as the thread lost its CPU, which waits with it for a CPU: under load
+ * most of the time) is dropped by the kernel, though the send succeeds. Left to the ticker's
+ * resend (RESEND_NS), the sample then came up to 100 ms late and took all the periods since
+ * wherever the thread was then: wallhalf's asleep share under cpu,wall on a loaded CPU was off
+ * by -5.7 to +3.3 points. So the handler of every other instance of the signal sends the
+ * ticker's signal again to its own thread while wall_pending is set (sample_sigsafe.c): it is
+ * delivered as that handler returns, where the ticker's would have been, and the kernel drops
+ * it when the ticker's is still pending. The resend stays for a signal of the program's
+ * whose handler inflame does not see.
+ *
  * Only a sample whose signal interrupted a system call is repeated: a thread the handler found
  * running may have been about to block elsewhere (a pending signal is handled when a thread
  * that waited for a CPU runs again, often just before it blocks), so it is signalled again at
@@ -146,7 +158,7 @@ static int thread_cpu_ns(pid_t tid, uint64_t *out)
 	return 0;
 }
 
-static int queue_signal(pid_t tid)
+int inflame_wall_queue(pid_t tid)
 {
 	siginfo_t si;
 
@@ -271,7 +283,7 @@ static void send_sample(struct inflame_thread *t, uint64_t periods, uint64_t run
 	atomic_fetch_add(&t->wall_due, periods);
 	t->tk.sent = 1;
 	t->tk.sent_at = t->tk.written = now;
-	if (queue_signal(t->tid) < 0) {
+	if (inflame_wall_queue(t->tid) < 0) {
 		/* Gone, or the queue of real-time signals is full: no handler will run. */
 		atomic_store(&t->wall_due, 0);
 		atomic_store(&t->wall_due_run, 0);
@@ -410,7 +422,7 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 		if (sampling && inflame__prof.sample_sig < SIGRTMIN &&
 		    now - t->tk.sent_at >= RESEND_NS) {
 			t->tk.sent_at = now;
-			queue_signal(t->tid);
+			inflame_wall_queue(t->tid);
 		}
 		return 0;
 	}

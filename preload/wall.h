@@ -1,7 +1,7 @@
 /*
  * Wall-clock sampling: one ticker thread of inflame's own that signals only the threads that ran
  * and counts the periods of the blocked ones without waking them (wall.c). None of these
- * functions is async-signal-safe.
+ * functions but inflame_wall_queue is async-signal-safe.
  */
 #ifndef INFLAME_WALL_H
 #define INFLAME_WALL_H
@@ -20,6 +20,9 @@ struct inflame_ring *inflame_wall_ring(void);
 /* Whether the ticker is done with the EXITED slot t (it wrote the thread's last blocked
  * periods), so that the writer may release it. */
 int inflame_wall_done_with(struct inflame_thread *t);
+/* Sends the ticker's sampling signal (SI_QUEUE, INFLAME_COOKIE_WALL) to thread tid of this
+ * process. Returns 0 or a negative errno. Async-signal-safe: the one function here that is. */
+int inflame_wall_queue(pid_t tid);
 /* In a fork child: the parent's ticker is not here; forget it and empty its ring. */
 void inflame_wall_after_fork_child(void);
 
