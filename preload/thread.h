@@ -144,10 +144,12 @@ struct inflame_thread {
 	_Atomic int name_dirty; /* the writer should record the name again */
 	_Atomic uint64_t truncated;
 	/* Wall sampling (wall.c). The ticker sets wall_pending, then wall_due, then signals the
-	 * thread; the thread's handler takes wall_due as its sample's weight, keeps the stack in
-	 * wall_frames (wall_n frames, wall_flags), reads the thread's CPU clock into wall_cpu and
-	 * clears wall_pending last (release). The ticker reads wall_frames and wall_cpu only
-	 * while wall_pending is 0, when no handler writes them. */
+	 * thread (which signals itself again after another instance of the signal while
+	 * wall_pending is set: the kernel may have dropped the ticker's); the thread's handler
+	 * takes wall_due as its sample's weight, keeps the stack in wall_frames (wall_n frames,
+	 * wall_flags), reads the thread's CPU clock into wall_cpu and clears wall_pending last
+	 * (release). The ticker reads wall_frames and wall_cpu only while wall_pending is 0, when
+	 * no handler writes them. */
 	_Atomic int wall_pending;
 	_Atomic uint64_t wall_due; /* periods the next wall sample stands for */
 	/* Of those, the periods the thread spent running since its last sample (by its CPU

@@ -274,9 +274,9 @@ static void test_wall_half_asleep_mutex(void **state)
  * wall ticker's too, and the kernel dropped the ticker's signal when it came while the thread
  * had a CPU clock overflow pending (it lost its CPU as the overflow came, and waited for it
  * again). The wall sample then came with the ticker's resend 100 ms later, wherever the thread
- * was: single runs -14.6 to +14.3 pp, 7 in 28 within 2 (so a median of several runs often
- * passed). Now the CPU sample's handler sends the ticker's signal again (sample_sigsafe.c's
- * wall_requeue): -0.3 to +1.2 pp in 20 runs. Four runs in five within 2 pp. */
+ * was: single runs -14.6 to +14.3 pp, 16 in 46 within 2, on both sides (so a median of several
+ * runs often passed). Now the CPU sample's handler sends the ticker's signal again
+ * (sample_sigsafe.c's wall_requeue): -0.5 to +1.2 pp in 46 runs. Four runs in five within 2 pp. */
 static void test_wall_half_asleep_with_cpu_loaded(void **state)
 {
 	struct load l;
