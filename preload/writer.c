@@ -1267,7 +1267,12 @@ static int open_next(void)
 			rebase(t);
 	}
 	chunk_starts();
-	inflame_modules_refresh(INFLAME_MODULES_FORCE); /* (which names the program: PROCESS) */
+	/* (which names the program: PROCESS) Frame pointers are decided by the writer's first
+	 * cycle, not by the constructor or an image's last file: a process that ends sooner
+	 * never needs them. */
+	inflame_modules_refresh(
+	    INFLAME_MODULES_FORCE |
+	    (atomic_load(&inflame__prof.sampling) ? 0 : INFLAME_MODULES_NO_SCAN));
 	write_process();
 	write_modules();
 	write_threads(1);
