@@ -83,6 +83,7 @@ static struct module *mods;
 static size_t nmods;
 static int have_main; /* mods[0] is the main program, named by /proc/self/exe */
 static struct inflame_buf paths;
+static char paths_first[1024]; /* (inflame_buf_lend: no mapping of its own for a few paths) */
 static unsigned long long last_adds, last_subs;
 static int have_counts;
 static uint64_t generation;
@@ -590,6 +591,7 @@ int inflame_modules_refresh(int how)
 		if (p == MAP_FAILED || q == MAP_FAILED)
 			return 0;
 		mods = p;
+		inflame_buf_lend(&paths, paths_first, sizeof(paths_first));
 		ranges[1] = (struct range *)q + MAX_RANGES;
 		atomic_thread_fence(memory_order_seq_cst);
 		ranges[0] = q;
