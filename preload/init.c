@@ -75,13 +75,15 @@ static int read_env(struct inflame_config *c)
 			c->field = n;                                                              \
 		}                                                                                  \
 	}
-	if ((v = secure_getenv("INFLAME_LOG")) != NULL &&
-	    inflame_config_parse_log(v, &c->log, c->log_path, sizeof(c->log_path), err,
-				     sizeof(err)) < 0) {
-		inflame_log_unprofiled("%s", err);
-		rc = -EINVAL;
+	/* (without INFLAME_LOG the logger's defaults stand, and its pages stay untouched) */
+	if ((v = secure_getenv("INFLAME_LOG")) != NULL) {
+		if (inflame_config_parse_log(v, &c->log, c->log_path, sizeof(c->log_path), err,
+					     sizeof(err)) < 0) {
+			inflame_log_unprofiled("%s", err);
+			rc = -EINVAL;
+		}
+		inflame_log_configure(c->log, c->log_path);
 	}
-	inflame_log_configure(c->log, c->log_path);
 	if ((v = secure_getenv("INFLAME_EVENTS")) != NULL &&
 	    inflame_config_parse_events(v, &c->events, err, sizeof(err)) < 0) {
 		inflame_log_unprofiled("%s", err);

@@ -138,6 +138,9 @@ static struct {
 	uint64_t notes_lost; /* the lost count the current file has */
 	size_t cmdline_len;
 	int want_last; /* a caller waits for the name of the file closed next (under done_lock) */
+	/* The command line inflame_writer_start was given, for the first PROCESS chunk only. */
+	const char *start_args;
+	size_t start_args_len;
 	/* The long strings last: most processes use their first bytes only, and the fields above
 	 * share a page or two. */
 	char cmdline[8192]; /* /proc/self/cmdline as the current file's PROCESS has it */
@@ -350,10 +353,6 @@ static void put_exe(struct inflame_buf *b)
 		put_exe_read(b);
 }
 
-/* The command line inflame_writer_start was given, for the first PROCESS chunk only. */
-static const char *start_args;
-static size_t start_args_len;
-
 static void write_process(void)
 {
 	struct inflame_buf *b = &w.misc_buf;
@@ -362,14 +361,14 @@ static void write_process(void)
 	int argc = 0;
 	const struct inflame_config *c = &inflame__prof.cfg;
 
-	if (start_args) {
+	if (w.start_args) {
 		/* What /proc/self/cmdline reads at this point, without the file system: a
 		 * procfs read cost a short process about 0.1 ms (issue 11). */
-		n = (ssize_t)(start_args_len < sizeof(w.cmdline) - 1 ? start_args_len
-								     : sizeof(w.cmdline) - 1);
-		memcpy(w.cmdline, start_args, (size_t)n);
+		n = (ssize_t)(w.start_args_len < sizeof(w.cmdline) - 1 ? w.start_args_len
+								       : sizeof(w.cmdline) - 1);
+		memcpy(w.cmdline, w.start_args, (size_t)n);
 		w.cmdline[n] = 0;
-		start_args = NULL;
+		w.start_args = NULL;
 	} else {
 		n = read_cmdline(w.cmdline, sizeof(w.cmdline));
 	}
@@ -1242,7 +1241,7 @@ static int open_next(void)
 		w.failed = 1;
 		return -err;
 	}
-	memcpy(w.path, path, sizeof(path));
+	memcpy(w.path, path, strlen(path) + 1); /* (not the whole buffer: its pages) */
 	fd = move_high(fd);
 	remember(fd, &w.fd_dev, &w.fd_ino);
 	w.fd = fd;
@@ -1265,7 +1264,8 @@ static int open_next(void)
 		inflame_dump_write_header(fd, &h); /* (no memory to gather it in) */
 	}
 	inflame_stacktab_clear(&w.stacks);
-	last.n = 0;
+	if (last.n)
+		last.n = 0; /* (a first file leaves its page untouched) */
 	w.stack_gen++;
 	memset(w.totals, 0, sizeof(w.totals));
 	w.dropped_stacks = w.truncated = 0;
@@ -1525,8 +1525,8 @@ int inflame_writer_start(const char *args, size_t len)
 {
 	int rc;
 
-	start_args = args;
-	start_args_len = len;
+	w.start_args = args;
+	w.start_args_len = len;
 
 	if (inflame_stacktab_init(&w.stacks, MAX_STACKS) < 0)
 		return -ENOMEM;
