@@ -23,11 +23,22 @@ size_t inflame_varint_encode(uint8_t *out, uint64_t v)
 
 void inflame_buf_free(struct inflame_buf *b)
 {
-	if (b->data)
+	if (b->data && !b->lent)
 		munmap(b->data, b->cap);
 	b->data = NULL;
 	b->len = b->cap = 0;
 	b->failed = 0;
+	b->lent = 0;
+}
+
+void inflame_buf_lend(struct inflame_buf *b, void *storage, size_t n)
+{
+	if (b->data)
+		return;
+	b->data = storage;
+	b->cap = n;
+	b->len = 0;
+	b->lent = 1;
 }
 
 int inflame_buf_reserve(struct inflame_buf *b, size_t n)
@@ -40,10 +51,10 @@ int inflame_buf_reserve(struct inflame_buf *b, size_t n)
 	if (b->len + n <= b->cap)
 		return 0;
 	want = b->len + n;
-	cap = b->cap ? b->cap : 65536;
+	cap = b->cap && !b->lent ? b->cap : 65536;
 	while (cap < want)
 		cap *= 2;
-	if (b->data)
+	if (b->data && !b->lent)
 		p = mremap(b->data, b->cap, cap, MREMAP_MAYMOVE);
 	else
 		p = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -51,8 +62,11 @@ int inflame_buf_reserve(struct inflame_buf *b, size_t n)
 		b->failed = 1;
 		return -ENOMEM;
 	}
+	if (b->lent && b->len)
+		memcpy(p, b->data, b->len);
 	b->data = p;
 	b->cap = cap;
+	b->lent = 0;
 	return 0;
 }
 

@@ -52,10 +52,16 @@ struct inflame_buf {
 	size_t len;
 	size_t cap;
 	int failed;
+	int lent; /* data is the caller's storage (inflame_buf_lend), never unmapped */
 };
 
 /* Releases the buffer's memory; the buffer may be reused after. Accepts an empty buffer. */
 void inflame_buf_free(struct inflame_buf *b);
+/* Makes an empty buffer without memory start in the caller's storage (n bytes), which must
+ * outlive it: the buffer moves to a mapping of its own when it outgrows that. Several small
+ * buffers lent parts of one page cost a short process one page fault rather than one each. A
+ * buffer that has memory already is left as it is. */
+void inflame_buf_lend(struct inflame_buf *b, void *storage, size_t n);
 /* Makes room for n more bytes; returns 0 or -ENOMEM (and sets failed). */
 int inflame_buf_reserve(struct inflame_buf *b, size_t n);
 void inflame_buf_put(struct inflame_buf *b, const void *p, size_t n);

@@ -75,13 +75,15 @@ static int read_env(struct inflame_config *c)
 			c->field = n;                                                              \
 		}                                                                                  \
 	}
-	if ((v = secure_getenv("INFLAME_LOG")) != NULL &&
-	    inflame_config_parse_log(v, &c->log, c->log_path, sizeof(c->log_path), err,
-				     sizeof(err)) < 0) {
-		inflame_log_unprofiled("%s", err);
-		rc = -EINVAL;
+	/* (without INFLAME_LOG the logger's defaults stand, and its pages stay untouched) */
+	if ((v = secure_getenv("INFLAME_LOG")) != NULL) {
+		if (inflame_config_parse_log(v, &c->log, c->log_path, sizeof(c->log_path), err,
+					     sizeof(err)) < 0) {
+			inflame_log_unprofiled("%s", err);
+			rc = -EINVAL;
+		}
+		inflame_log_configure(c->log, c->log_path);
 	}
-	inflame_log_configure(c->log, c->log_path);
 	if ((v = secure_getenv("INFLAME_EVENTS")) != NULL &&
 	    inflame_config_parse_events(v, &c->events, err, sizeof(err)) < 0) {
 		inflame_log_unprofiled("%s", err);
@@ -345,11 +347,32 @@ static void strip_preload_from_env(void)
 	free(out);
 }
 
-static void setup(void)
+/* The command line as exec laid it out: argv's strings back to back from argv[0], each ended
+ * by its NUL, which is what /proc/self/cmdline reads before the program changes it. Sets
+ * *len and returns its start, or NULL when the strings do not lie that way. */
+static const char *exec_args(int argc, char **argv, size_t *len)
+{
+	const char *end;
+
+	if (argc <= 0 || !argv || !argv[0])
+		return NULL;
+	end = argv[0];
+	for (int i = 0; i < argc; i++) {
+		if (argv[i] != end)
+			return NULL;
+		end += strlen(argv[i]) + 1;
+	}
+	*len = (size_t)(end - argv[0]);
+	return argv[0];
+}
+
+static void setup(int argc, char **argv)
 {
 	struct inflame_config *c = &inflame__prof.cfg;
 	struct inflame_thread *t;
 	long tracer;
+	const char *args;
+	size_t args_len = 0;
 
 	inflame__interpose_resolve();
 	if (getauxval(AT_SECURE))
@@ -408,7 +431,8 @@ static void setup(void)
 	if (!t)
 		inflame_log(INFLAME_LOG_INFO, "cannot register the main thread");
 	register_existing_threads();
-	if (inflame_writer_start() < 0) {
+	args = exec_args(argc, argv, &args_len);
+	if (inflame_writer_start(args, args_len) < 0) {
 		inflame_timer_pause_all();
 		return; /* the writer said why */
 	}
@@ -421,9 +445,11 @@ static void setup(void)
 					      "allocations are not profiled");
 }
 
-__attribute__((constructor)) static void inflame_init(void)
+/* (glibc passes a constructor the program's argc, argv and environment) */
+__attribute__((constructor)) static void inflame_init(int argc, char **argv, char **envp)
 {
-	setup();
+	(void)envp;
+	setup(argc, argv);
 	/* From here on a thread whose allocations are not profiled stops looking. */
 	inflame_alloc_decided();
 }

@@ -161,8 +161,11 @@ void inflame_labels_forget(uint64_t tid)
 
 void inflame_labels_restart(void)
 {
-	out.len = 0;
-	nout = 0;
+	/* (not written when already so: a process without labels never touches their page) */
+	if (out.len)
+		out.len = 0;
+	if (nout)
+		nout = 0;
 	for (size_t j = 0; tab && j < LABEL_THREADS; j++)
 		if (tab[j].tid && tab[j].n)
 			put_entry(tab[j].tid, 0, &tab[j]);

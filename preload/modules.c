@@ -51,6 +51,7 @@ struct module {
 	uint32_t hdr_len;
 	size_t eh_len;
 	_Atomic int asked; /* a walk needed its table (INFLAME_MOD_WANT) */
+	int undecided;	   /* listed without its frame-pointer scan (INFLAME_MODULES_NO_SCAN) */
 };
 
 struct range {
@@ -82,9 +83,12 @@ static struct module *mods;
 static size_t nmods;
 static int have_main; /* mods[0] is the main program, named by /proc/self/exe */
 static struct inflame_buf paths;
+static char paths_first[1024]; /* (inflame_buf_lend: no mapping of its own for a few paths) */
 static unsigned long long last_adds, last_subs;
 static int have_counts;
 static uint64_t generation;
+static int scan_now;	  /* list_cb decides frame pointers (not INFLAME_MODULES_NO_SCAN) */
+static size_t nundecided; /* modules listed without that decision */
 
 /* The ranges published for the walks, in two copies (a latch): readers use copy
  * ranges_seq & 1, and the writer rewrites the other one. So a lookup during a publish reads
@@ -352,6 +356,19 @@ static const struct inflame_eh_table *table_for(const struct dl_phdr_info *info,
 	return t;
 }
 
+/* Does the object have an .eh_frame_hdr in its loaded segments? Without one, fpscan answers
+ * at once (unknown: frame pointers), and so does the walk. */
+static int has_search_table(const struct dl_phdr_info *info)
+{
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type == PT_GNU_EH_FRAME && in_load(info, ph->p_vaddr, ph->p_memsz))
+			return 1;
+	}
+	return 0;
+}
+
 static int list_cb(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	struct module *m;
@@ -398,7 +415,11 @@ static int list_cb(struct dl_phdr_info *info, size_t size, void *arg)
 		name = exe;
 		have_main = n > 0;
 	}
-	{
+	if (!scan_now && has_search_table(info)) {
+		/* Undecided: walked by its unwind entries, as code without frame pointers. */
+		m->undecided = 1;
+		nundecided++;
+	} else {
 		unsigned fp, total;
 
 		/* Unknown (too little code or no search table) counts as frame pointers: the
@@ -546,6 +567,17 @@ int inflame_modules_self(uintptr_t *lo, uintptr_t *hi)
 	return q.hi ? 0 : -ENOENT;
 }
 
+/* Lists every loaded object again and publishes their ranges. */
+static void list_all(void)
+{
+	nmods = 0;
+	nundecided = 0;
+	paths.len = 0;
+	have_main = 0;
+	inflame__real_dl_iterate_phdr(list_cb, NULL);
+	publish_ranges();
+}
+
 int inflame_modules_refresh(int how)
 {
 	struct counts c = {0, 0, 0};
@@ -560,12 +592,21 @@ int inflame_modules_refresh(int how)
 		if (p == MAP_FAILED || q == MAP_FAILED)
 			return 0;
 		mods = p;
+		inflame_buf_lend(&paths, paths_first, sizeof(paths_first));
 		ranges[1] = (struct range *)q + MAX_RANGES;
 		atomic_thread_fence(memory_order_seq_cst);
 		ranges[0] = q;
 		force = 1;
 	}
 	inflame__real_dl_iterate_phdr(counts_cb, &c);
+	scan_now = !(how & (INFLAME_MODULES_NO_SCAN | INFLAME_MODULES_NO_BUILD));
+	if (!force && have_counts && c.ok && c.adds == last_adds && c.subs == last_subs &&
+	    !atomic_load(&stale) && scan_now && nundecided) {
+		/* The same objects, listed again to decide their frame pointers: the map the
+		 * dump has is unchanged. */
+		list_all();
+		return 0;
+	}
 	if (!force && have_counts && c.ok && c.adds == last_adds && c.subs == last_subs &&
 	    !atomic_load(&stale)) {
 		/* Not once sampling is over (exit, exec): no walk can use a table any more, the
@@ -582,11 +623,7 @@ int inflame_modules_refresh(int how)
 	last_adds = c.adds;
 	last_subs = c.subs;
 	have_counts = c.ok;
-	nmods = 0;
-	paths.len = 0;
-	have_main = 0;
-	inflame__real_dl_iterate_phdr(list_cb, NULL);
-	publish_ranges();
+	list_all();
 	generation++;
 	return 1;
 }

@@ -45,6 +45,8 @@ static struct {
 
 void inflame_perfmap_restart(void)
 {
+	if (!pm.off && !pm.skipping && !pm.written)
+		return; /* (a process without a perf map never touches its page) */
 	pm.off = 0;
 	pm.skipping = 0;
 	pm.written = 0;

@@ -138,6 +138,9 @@ static struct {
 	uint64_t notes_lost; /* the lost count the current file has */
 	size_t cmdline_len;
 	int want_last; /* a caller waits for the name of the file closed next (under done_lock) */
+	/* The command line inflame_writer_start was given, for the first PROCESS chunk only. */
+	const char *start_args;
+	size_t start_args_len;
 	/* The long strings last: most processes use their first bytes only, and the fields above
 	 * share a page or two. */
 	char cmdline[8192]; /* /proc/self/cmdline as the current file's PROCESS has it */
@@ -358,7 +361,17 @@ static void write_process(void)
 	int argc = 0;
 	const struct inflame_config *c = &inflame__prof.cfg;
 
-	n = read_cmdline(w.cmdline, sizeof(w.cmdline));
+	if (w.start_args) {
+		/* What /proc/self/cmdline reads at this point, without the file system: a
+		 * procfs read cost a short process about 0.1 ms (issue 11). */
+		n = (ssize_t)(w.start_args_len < sizeof(w.cmdline) - 1 ? w.start_args_len
+								       : sizeof(w.cmdline) - 1);
+		memcpy(w.cmdline, w.start_args, (size_t)n);
+		w.cmdline[n] = 0;
+		w.start_args = NULL;
+	} else {
+		n = read_cmdline(w.cmdline, sizeof(w.cmdline));
+	}
 	w.cmdline_len = (size_t)n;
 	/* A program that rewrote its command line (setproctitle) pads it with NULs: those are not
 	 * arguments (an empty last argument of a program not renamed goes with them). */
@@ -1228,7 +1241,7 @@ static int open_next(void)
 		w.failed = 1;
 		return -err;
 	}
-	memcpy(w.path, path, sizeof(path));
+	memcpy(w.path, path, strlen(path) + 1); /* (not the whole buffer: its pages) */
 	fd = move_high(fd);
 	remember(fd, &w.fd_dev, &w.fd_ino);
 	w.fd = fd;
@@ -1251,7 +1264,8 @@ static int open_next(void)
 		inflame_dump_write_header(fd, &h); /* (no memory to gather it in) */
 	}
 	inflame_stacktab_clear(&w.stacks);
-	last.n = 0;
+	if (last.n)
+		last.n = 0; /* (a first file leaves its page untouched) */
 	w.stack_gen++;
 	memset(w.totals, 0, sizeof(w.totals));
 	w.dropped_stacks = w.truncated = 0;
@@ -1267,7 +1281,12 @@ static int open_next(void)
 			rebase(t);
 	}
 	chunk_starts();
-	inflame_modules_refresh(INFLAME_MODULES_FORCE); /* (which names the program: PROCESS) */
+	/* (which names the program: PROCESS) Frame pointers are decided by the writer's first
+	 * cycle, not by the constructor or an image's last file: a process that ends sooner
+	 * never needs them. */
+	inflame_modules_refresh(
+	    INFLAME_MODULES_FORCE |
+	    (atomic_load(&inflame__prof.sampling) ? 0 : INFLAME_MODULES_NO_SCAN));
 	write_process();
 	write_modules();
 	write_threads(1);
@@ -1477,8 +1496,19 @@ static int spawn(void)
 	return 0;
 }
 
+/* The first storage of the small buffers (inflame_buf_lend): a process that writes one file
+ * of a few chunks touches this one page, rather than a mapping of its own per buffer (a page
+ * fault each: five of them cost a short process about 0.1 ms, issue 11). */
+static _Alignas(4096) uint8_t small_bufs[4096];
+
 static int init_state(void)
 {
+	inflame_buf_lend(&w.out, small_bufs, 1536);
+	inflame_buf_lend(&w.misc_buf, small_bufs + 1536, 1024);
+	inflame_buf_lend(&w.stack_buf, small_bufs + 2560, 512);
+	inflame_buf_lend(&w.sample_buf, small_bufs + 3072, 512);
+	inflame_buf_lend(&w.alloc_buf, small_bufs + 3584, 256);
+	inflame_buf_lend(&w.tcpu_buf, small_bufs + 3840, 256);
 	pthread_mutex_init(&w.cycle_lock, NULL);
 	pthread_mutex_init(&w.done_lock, NULL);
 	pthread_cond_init(&w.done_cond, NULL);
@@ -1491,9 +1521,12 @@ static int init_state(void)
 	return 0;
 }
 
-int inflame_writer_start(void)
+int inflame_writer_start(const char *args, size_t len)
 {
 	int rc;
+
+	w.start_args = args;
+	w.start_args_len = len;
 
 	if (inflame_stacktab_init(&w.stacks, MAX_STACKS) < 0)
 		return -ENOMEM;

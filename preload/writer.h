@@ -18,9 +18,11 @@ enum inflame_writer_request {
 	INFLAME_WRITER_SYNC = 16,  /* answer the waiting caller when done (dump_sync) */
 };
 
-/* Opens the first dump file and starts the thread. Returns 0 or a negative errno (the caller
- * then stays inert). Not async-signal-safe. */
-int inflame_writer_start(void);
+/* Opens the first dump file and starts the thread. args: the command line as exec laid it out
+ * (argv's strings back to back, each with its NUL; len bytes in all), which the first file's
+ * PROCESS chunk takes instead of reading /proc/self/cmdline; NULL to read that. Returns 0 or a
+ * negative errno (the caller then stays inert). Not async-signal-safe. */
+int inflame_writer_start(const char *args, size_t len);
 /* Asks the writer for something (bits of enum inflame_writer_request). Async-signal-safe. */
 void inflame_writer_request(int what);
 /* Finishes the current file (exec follows) in the calling thread, after waiting up to timeout_ms

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "varint.h"
@@ -91,13 +92,48 @@ static void test_buf(void **state)
 	assert_null(b.data);
 }
 
+/* A buffer lent storage writes there until it outgrows it, then moves to a mapping with what
+ * it had; the storage is neither written past its end nor unmapped. */
+static void test_buf_lend(void **state)
+{
+	uint8_t storage[64 + 16];
+	struct inflame_buf b = {0};
+
+	(void)state;
+	memset(storage, 0xa5, sizeof(storage));
+	inflame_buf_lend(&b, storage, 64);
+	inflame_buf_put(&b, "0123456789", 10);
+	assert_ptr_equal(b.data, storage);
+	assert_memory_equal(storage, "0123456789", 10);
+	/* lending to a buffer with memory changes nothing */
+	inflame_buf_lend(&b, storage + 8, 8);
+	assert_ptr_equal(b.data, storage);
+	assert_int_equal(b.len, 10);
+	for (int i = 0; i < 100; i++)
+		inflame_buf_put(&b, "abcdefgh", 8);
+	assert_false(b.failed);
+	assert_ptr_not_equal(b.data, storage);
+	assert_int_equal(b.len, 810);
+	assert_memory_equal(b.data, "0123456789abcdefgh", 18);
+	assert_memory_equal(b.data + 802, "abcdefgh", 8);
+	for (size_t i = 64; i < sizeof(storage); i++)
+		assert_int_equal(storage[i], 0xa5);
+	inflame_buf_free(&b);
+	assert_null(b.data);
+	/* freed while still in the storage: nothing to unmap, and reusable */
+	inflame_buf_lend(&b, storage, 64);
+	inflame_buf_put(&b, "x", 1);
+	inflame_buf_free(&b);
+	assert_null(b.data);
+	assert_int_equal(storage[0], 'x');
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_roundtrip),
-	    cmocka_unit_test(test_zigzag),
-	    cmocka_unit_test(test_malformed),
-	    cmocka_unit_test(test_buf),
+	    cmocka_unit_test(test_roundtrip), cmocka_unit_test(test_zigzag),
+	    cmocka_unit_test(test_malformed), cmocka_unit_test(test_buf),
+	    cmocka_unit_test(test_buf_lend),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
