@@ -248,17 +248,27 @@ table.ifl-table tr:hover{background:#eef}
 		else total.set(self);
 		return total;
 	}
-	function totalsOf(tree, self, node) {
+	// totalsSteps does it a slice of nodes at a time, yielding between slices (for the work
+	// after the page is ready, which must leave it responsive); it returns the totals.
+	const SLICE = 1 << 21;
+	function* totalsSteps(tree, self, node) {
 		const n = tree.n, depth = tree.depth;
 		const total = weightsArray(n, self, node);
 		const acc = new Float64Array(tree.maxDepth + 2);
-		for (let i = n - 1; i >= 0; i--) {
-			const d = depth[i], s = total[i] + acc[d + 1];
-			acc[d + 1] = 0;
-			total[i] = s;
-			acc[d] += s;
+		for (let i = n - 1; i >= 0;) {
+			yield;
+			for (const stop = Math.max(i - SLICE, -1); i > stop; i--) {
+				const d = depth[i], s = total[i] + acc[d + 1];
+				acc[d + 1] = 0;
+				total[i] = s;
+				acc[d] += s;
+			}
 		}
 		return total;
+	}
+	function totalsOf(tree, self, node) {
+		const g = totalsSteps(tree, self, node);
+		for (;;) { const r = g.next(); if (r.done) return r.value; }
 	}
 	// The totals of a view without a selection, from its stacks alone: leaf nodes in tree
 	// order (node) and the running sums of their weights (sum, one longer), so that a node's
@@ -275,17 +285,25 @@ table.ifl-table tr:hover{background:#eef}
 			for (let i = 0; i < m; i++) order[i] = i;
 			order.sort((a, b) => node[a] - node[b] || a - b);
 		}
-		const leaf = new Int32Array(m), sum = new Float64Array(m + 1);
+		const leaf = order ? new Int32Array(m) : node, sum = new Float64Array(m + 1);
 		for (let i = 0; i < m; i++) {
 			const k = order ? order[i] : i;
-			leaf[i] = node[k];
+			if (order) leaf[i] = node[k];
 			sum[i + 1] = sum[i] + self[k];
 		}
 		return { leaf, sum };
 	}
-	// The first index of a leaf at node x or after it (leaf is sorted).
-	function leafIndex(leaf, x) {
-		let lo = 0, hi = leaf.length;
+	// The first index of a leaf at node x or after it (leaf is sorted), from index k on (the
+	// answer is known to be k or after): by steps doubling from k, then halving, so that
+	// nodes asked in increasing order cost the log of the distance between their answers.
+	function leafIndex(leaf, x, k) {
+		const m = leaf.length;
+		let lo = k || 0;
+		if (lo >= m || leaf[lo] >= x) return lo;
+		let step = 1, hi = lo + 1;
+		while (hi < m && leaf[hi] < x) { lo = hi; step *= 2; hi = lo + step; }
+		if (hi > m) hi = m;
+		lo++;
 		while (lo < hi) { const mid = (lo + hi) >>> 1; if (leaf[mid] < x) lo = mid + 1; else hi = mid; }
 		return lo;
 	}
@@ -354,8 +372,30 @@ table.ifl-table tr:hover{background:#eef}
 		get total() { return this.arr || (this.arr = totalsOf(this.tree, this.weights[0], this.weights[1])); }
 		totalAt(n) {
 			if (this.arr) return this.arr[n];
-			const leaf = this.sums.leaf, sum = this.sums.sum;
-			return sum[leafIndex(leaf, this.tree.endOf(n))] - sum[leafIndex(leaf, n)];
+			const leaf = this.sums.leaf, sum = this.sums.sum, k = leafIndex(leaf, n, 0);
+			return sum[leafIndex(leaf, this.tree.endOf(n), k)] - sum[k];
+		}
+		// The total of node n, which is after the nodes asked before it (cur.k: the index of
+		// the leaves from which to look, carried from one call to the next).
+		totalFrom(n, e, cur) {
+			if (this.arr) return this.arr[n];
+			const leaf = this.sums.leaf, sum = this.sums.sum, k = (cur.k = leafIndex(leaf, n, cur.k));
+			return sum[leafIndex(leaf, e, k)] - sum[k];
+		}
+		// Every node's total made between other tasks (so that later zooms and searches read
+		// them from the array), then done(); done at once when they are made already, or when
+		// the weights change meanwhile (the next set makes its own).
+		totalsInBackground(done) {
+			if (this.arr) { done(); return; }
+			const w = this.weights, g = totalsSteps(this.tree, w[0], w[1]);
+			const step = () => {
+				if (this.weights !== w) { done(); return; }
+				const r = g.next();
+				if (!r.done) { setTimeout(step, 0); return; }
+				this.arr = r.value;
+				done();
+			};
+			setTimeout(step, 0);
 		}
 		name(n) { return this.app.frameName(this.tree.frame[n]); }
 		// A node's own weight: its total less its children's.
@@ -403,12 +443,12 @@ table.ifl-table tr:hover{background:#eef}
 				// Each child's weight: from the totals per node, or from the running sums of
 				// the stacks between its first node and the next child's.
 				const kidsOf = (p, px) => {
-					let k = arr ? 0 : leafIndex(sums.leaf, p + 1);
+					let k = arr ? 0 : leafIndex(sums.leaf, p + 1, 0);
 					for (let c = p + 1, e = t.endOf(p); c < e;) {
 						const ce = t.endOf(c);
 						let tc;
 						if (arr) tc = arr[c];
-						else { const k2 = leafIndex(sums.leaf, ce); tc = sums.sum[k2] - sums.sum[k]; k = k2; }
+						else { const k2 = leafIndex(sums.leaf, ce, k); tc = sums.sum[k2] - sums.sum[k]; k = k2; }
 						const w = tc * scale;
 						if (w >= 0.5) {
 							if (sp === stack.length) {
@@ -594,19 +634,22 @@ table.ifl-table tr:hover{background:#eef}
 							if (v >= lo && v < hi) c[k++] = v;
 						}
 					}
-					const cs = c.subarray(0, k).sort();
+					const cs = c.subarray(0, k).sort(), cur = { k: 0 };
 					let covered = lo;
 					for (let j = 0; j < k; j++) {
 						const v = cs[j];
 						if (v < covered) continue;
-						const w = this.totalAt(v);
-						if (w > 0) { sum += w; nodes.push(v); covered = t.endOf(v); }
+						const e = t.endOf(v), w = this.totalFrom(v, e, cur);
+						if (w > 0) { sum += w; nodes.push(v); covered = e; }
 					}
 				} else {
-					const fr = t.frame;
+					const fr = t.frame, cur = { k: 0 };
 					for (let i = lo; i < hi;) {
-						let w;
-						if (m[fr[i]] && (w = this.totalAt(i)) > 0) { sum += w; nodes.push(i); i = t.endOf(i); } else i++;
+						if (m[fr[i]]) {
+							const e = t.endOf(i), w = this.totalFrom(i, e, cur);
+							if (w > 0) { sum += w; nodes.push(i); i = e; continue; }
+						}
+						i++;
 					}
 				}
 			}
@@ -918,7 +961,8 @@ table.ifl-table tr:hover{background:#eef}
 			};
 			// After the first paint: the timeline; then the viewer is ready (every pane, the
 			// timeline, zoom and search work: window.inflameTimings.ready), and it builds the
-			// index by name that makes searches of few frames faster (.indexed).
+			// index by name that makes searches of few frames faster, then every node's total
+			// in slices (.indexed once both are made).
 			if (first) {
 				requestAnimationFrame(() => setTimeout(() => {
 					later();
@@ -926,8 +970,11 @@ table.ifl-table tr:hover{background:#eef}
 					if (window.inflameTimings) window.inflameTimings.ready = this.ready;
 					setTimeout(() => {
 						byNameIndex(this.tree, this.frameNameIdx);
-						this.indexed = performance.now();
-						if (window.inflameTimings) window.inflameTimings.indexed = this.indexed;
+						if (window.inflameTimings) window.inflameTimings.byName = performance.now();
+						this.flame.totalsInBackground(() => {
+							this.indexed = performance.now();
+							if (window.inflameTimings) window.inflameTimings.indexed = this.indexed;
+						});
 					}, 0);
 				}, 0));
 			} else later();
