@@ -419,6 +419,33 @@ try {
 			await page.locator("#ifl-search").fill("");
 			await page.locator("#ifl-reset").click();
 		} else check(false, "inflame html: the zoomed frame is drawn");
+		// A view's totals from its stacks' running sums (before every node's total is made)
+		// and from the array per node agree: searches (whole and zoomed), totals and selves.
+		const sums = await page.evaluate(() => {
+			const a = window.inflameViewer, f = a.flame, box = document.getElementById("ifl-search");
+			const probe = () => {
+				const out = [];
+				for (const q of ["snprintf|memcpy|qsort|hash", "main", ".", "^_?_?libc|clone"]) {
+					box.value = q; box.dispatchEvent(new Event("input"));
+					out.push(f.matchSum + "/" + f.matchNodes.length);
+				}
+				f.zoomTo(f.widestChild(f.widestChild(0)));
+				box.value = "."; box.dispatchEvent(new Event("input"));
+				out.push(f.matchSum);
+				box.value = ""; box.dispatchEvent(new Event("input"));
+				f.zoomTo(0);
+				for (let n = 0; n < a.tree.n; n++) out.push(f.totalAt(n) + ":" + f.selfOf(n));
+				return out.join(" ");
+			};
+			const w = f.weights;
+			f.set(a.tree, w[0], null, w[1]);
+			if (f.arr) return "the totals per node were made at once";
+			const bySums = probe();
+			void f.total;
+			const byArray = probe();
+			return bySums === byArray ? "same" : bySums.slice(0, 300) + " vs " + byArray.slice(0, 300);
+		});
+		check(sums === "same", "inflame html: totals from the stacks' running sums are the totals per node", sums);
 		for (const v of ["cpu", "wall", "alloc"]) {
 			await page.locator(".ifl-tab[data-view=" + v + "]").click();
 			const want = collapse("--event", v);
