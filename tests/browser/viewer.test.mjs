@@ -16,7 +16,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 
 const [nodeDir, shots, realHtml, cpuFolded, wallFolded, allocFolded, timedHtml, timedJson, diffHtml,
-	hostileHtml, inflame, dump, htmlPage, htmlDiff, htmlWide, wideFolded] = process.argv.slice(2);
+	hostileHtml, inflame, dump, htmlPage, htmlDiff, ...widePages] = process.argv.slice(2);
 const require = createRequire(path.join(path.resolve(nodeDir), "node_modules", "x.js"));
 const { chromium } = require("playwright-core");
 fs.mkdirSync(shots, { recursive: true });
@@ -405,7 +405,8 @@ try {
 		// (one pass), over the whole view and within a zoom.
 		await page.locator(".ifl-tab[data-view=cpu]").click();
 		await page.waitForFunction(() => window.inflameViewer.tree.byName);
-		check(await page.evaluate(() => !!window.inflameViewer.tree.byName.end), "inflame html: the tree is depth first");
+		check(await page.evaluate(() => { const a = window.inflameViewer; return !!(a.tree.byName && a.data.nodes.depth && a.tree.remap === null); }),
+			"inflame html: the tree is depth first");
 		for (const q of ["snprintf|memcpy|qsort|hash", "main", ".", "^_?_?libc|clone"]) {
 			const got = await search(q), want = foldedMatch(cpu, new RegExp(q)) / foldedTotal(cpu);
 			check(near(got, want), "inflame html: search share of /" + q + "/", got + " vs " + want);
@@ -418,6 +419,33 @@ try {
 			await page.locator("#ifl-search").fill("");
 			await page.locator("#ifl-reset").click();
 		} else check(false, "inflame html: the zoomed frame is drawn");
+		// A view's totals from its stacks' running sums (before every node's total is made)
+		// and from the array per node agree: searches (whole and zoomed), totals and selves.
+		const sums = await page.evaluate(() => {
+			const a = window.inflameViewer, f = a.flame, box = document.getElementById("ifl-search");
+			const probe = () => {
+				const out = [];
+				for (const q of ["snprintf|memcpy|qsort|hash", "main", ".", "^_?_?libc|clone"]) {
+					box.value = q; box.dispatchEvent(new Event("input"));
+					out.push(f.matchSum + "/" + f.matchNodes.length);
+				}
+				f.zoomTo(f.widestChild(f.widestChild(0)));
+				box.value = "."; box.dispatchEvent(new Event("input"));
+				out.push(f.matchSum);
+				box.value = ""; box.dispatchEvent(new Event("input"));
+				f.zoomTo(0);
+				for (let n = 0; n < a.tree.n; n++) out.push(f.totalAt(n) + ":" + f.selfOf(n));
+				return out.join(" ");
+			};
+			const w = f.weights;
+			f.set(a.tree, w[0], null, w[1]);
+			if (f.arr) return "the totals per node were made at once";
+			const bySums = probe();
+			void f.total;
+			const byArray = probe();
+			return bySums === byArray ? "same" : bySums.slice(0, 300) + " vs " + byArray.slice(0, 300);
+		});
+		check(sums === "same", "inflame html: totals from the stacks' running sums are the totals per node", sums);
 		for (const v of ["cpu", "wall", "alloc"]) {
 			await page.locator(".ifl-tab[data-view=" + v + "]").click();
 			const want = collapse("--event", v);
@@ -482,27 +510,33 @@ try {
 		}
 		await shot("17-html-diff");
 
-		// Thousands of names: frame numbers packed in fewer bits than 16 (doc/viewer-data.md).
-		await open(htmlWide);
-		const wl = foldedLines(wideFolded);
-		const wt = await page.evaluate(() => window.inflameViewer.data.nodes.frame.constructor.name);
-		const bad = await page.evaluate((lines) => {
-			const a = window.inflameViewer, t = a.tree, f = a.flame, want = new Map();
-			for (const l of lines) {
-				let n = 0;
-				for (const nm of l.frames) {
-					let next = -1;
-					for (let c = n + 1; c < t.end[n]; c = t.end[c]) if (a.frameName(t.frame[c]) === nm) next = c;
-					if (next < 0) return "no path " + l.frames.join(";");
-					n = next;
+		// Thousands of names: frame numbers packed in fewer bits than 16 (doc/viewer-data.md),
+		// over several pieces of text.
+		for (let k = 0; k + 1 < widePages.length; k += 2) {
+			await open(widePages[k]);
+			const wl = foldedLines(widePages[k + 1]);
+			const wt = await page.evaluate(() => window.inflameViewer.data.nodes.frame.constructor.name);
+			const packed = fs.readFileSync(widePages[k], "utf8").match(/"frame":\{"n":([0-9]+),"t":"(u[0-9]+)"/);
+			const bad = await page.evaluate((lines) => {
+				const a = window.inflameViewer, t = a.tree, f = a.flame, want = new Map();
+				for (const l of lines) {
+					let n = 0;
+					for (const nm of l.frames) {
+						let next = -1;
+						for (let c = n + 1; c < t.end[n]; c = t.end[c]) if (a.frameName(t.frame[c]) === nm) next = c;
+						if (next < 0) return "no path " + l.frames.join(";");
+						n = next;
+					}
+					want.set(n, (want.get(n) || 0) + l.count);
 				}
-				want.set(n, (want.get(n) || 0) + l.count);
-			}
-			for (const [n, w] of want) if (f.selfOf(n) !== w) return "self of node " + n + ": " + f.selfOf(n) + " vs " + w;
-			return f.total[0] + " " + want.size;
-		}, wl);
-		check(bad === foldedTotal(wl) + " " + new Set(wl.map((l) => l.frames.join(";"))).size,
-			"inflame html: packed frame numbers (" + wt + "): every stack's weight at its path", bad);
+				for (const [n, w] of want) if (f.selfOf(n) !== w) return "self of node " + n + ": " + f.selfOf(n) + " vs " + w;
+				return f.total[0] + " " + want.size;
+			}, wl);
+			check(packed && packed[2] !== "u16" && Number(packed[1]) * Number(packed[2].slice(1)) > 131072 * 6,
+				"inflame html: the wide page's frames are packed over several pieces", packed && packed[0]);
+			check(bad === foldedTotal(wl) + " " + new Set(wl.map((l) => l.frames.join(";"))).size,
+				"inflame html: packed frame numbers (" + (packed ? packed[2] + ", " + packed[1] + " nodes" : "?") + ", " + wt + "): every stack's weight at its path", bad);
+		}
 	}
 
 	check(errors.length === 0, "no script errors", errors.join("; "));

@@ -46,13 +46,17 @@ if "$prog" html --help >/dev/null 2>&1; then
 	"$prog" html -o "$T/html.html" "$dump" || exit 1
 	printf 'main;grows 10 30\nmain;shrinks 40 20\nmain;same 50 50\n' >"$T/diff2.folded"
 	"$prog" html -o "$T/html-diff.html" "$T/diff2.folded" || exit 1
-	# Thousands of names: the page packs frame numbers in 13 bits.
-	awk 'BEGIN { srand(9); for (i = 0; i < 3000; i++) { n = 2 + int(rand() * 6); s = "r";
-		for (k = 1; k < n; k++) s = s ";g" int(rand() * 5000); print s, 1 + int(rand() * 9) } }' >"$T/wide.folded"
-	"$prog" html -o "$T/html-wide.html" "$T/wide.folded" || exit 1
+	# Thousands of names: the page packs frame numbers in 13 bits (5000 names), or 12 (4000);
+	# ~130k nodes, so the packed values run over several pieces of text (doc/viewer-data.md).
+	for w in 5000 4000; do
+		awk -v w=$w 'BEGIN { srand(9); for (i = 0; i < 20000; i++) { n = 2 + int(rand() * 11); s = "r";
+			for (k = 1; k < n; k++) s = s ";g" int(rand() * w); print s, 1 + int(rand() * 9) } }' >"$T/wide$w.folded"
+		"$prog" html -o "$T/html-wide$w.html" "$T/wide$w.folded" || exit 1
+	done
 	html="$T/html.html"
 fi
 cp "$T/real.html" "$T/timed.html" $html "$shots/"
 node "$S/tests/browser/viewer.test.mjs" "$dir" "$shots" "$T/real.html" "$T/cpu.folded" "$T/wall.folded" \
 	"$T/alloc.folded" "$T/timed.html" "$T/timed.json" "$T/diff.html" "$T/hostile.html" \
-	${html:+"$prog" "$dump" "$html" "$T/html-diff.html" "$T/html-wide.html" "$T/wide.folded"}
+	${html:+"$prog" "$dump" "$html" "$T/html-diff.html" "$T/html-wide5000.html" "$T/wide5000.folded" \
+	"$T/html-wide4000.html" "$T/wide4000.folded"}

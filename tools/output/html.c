@@ -789,6 +789,20 @@ static int64_t frame_line_at(const void *ctx, size_t i)
 	return m ? m->line : 0;
 }
 
+/* A node and a weight: a stack's leaf and count, or a kept node and its total. */
+struct node_weight {
+	uint32_t node;
+	uint64_t w;
+};
+
+static int cmp_node_weight(const void *a, const void *b)
+{
+	uint32_t x = ((const struct node_weight *)a)->node,
+		 y = ((const struct node_weight *)b)->node;
+
+	return (x > y) - (x < y);
+}
+
 /* A set's stacks with a weight (idx), their leaf nodes, and their weights or base weights. */
 struct stack_list {
 	const struct inflame_stackset *ss;
@@ -821,20 +835,33 @@ static int64_t stack_weight_at(const void *ctx, size_t i)
 	return (int64_t)stack_weight(l, l->idx[i]);
 }
 
-/* "stack_node":...,"stack_weight":... of a set, with base counts when base is set. */
+/*
+ * "stack_node":...,"stack_weight":... of a set, with base counts when base is set. The stacks
+ * come in the order of their leaf nodes: the viewer sums a view's totals from them in tree
+ * order (a million stacks sorted in the page cost it 0.6 s).
+ */
 static int stacks(struct arrays *a, const char *prefix, const struct inflame_stackset *ss,
 		  const uint32_t *nodes, int base)
 {
 	struct stack_list l = {ss, nodes, NULL, base};
 	size_t n = inflame_stackset_count(ss), m = 0;
+	struct node_weight *order;
 	char key[32];
 
 	l.idx = malloc((n ? n : 1) * sizeof(*l.idx));
-	if (!l.idx)
+	order = malloc((n ? n : 1) * sizeof(*order));
+	if (!l.idx || !order) {
+		free(l.idx);
+		free(order);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (stack_weight(&l, i))
-			l.idx[m++] = (uint32_t)i;
+			order[m++] = (struct node_weight){nodes[i], i};
+	qsort(order, m, sizeof(*order), cmp_node_weight);
+	for (size_t i = 0; i < m; i++)
+		l.idx[i] = (uint32_t)order[i].w;
+	free(order);
 	snprintf(key, sizeof(key), "%sstack_node", prefix);
 	put_array(a, key, m, stack_node_at, &l);
 	inflame_json_raw(a->j, ",", 1);
@@ -917,20 +944,6 @@ static void samples(struct arrays *a, const struct inflame_timeline *tl, const u
  * canvas up to PREVIEW_CUT / 2 pixels wide is in it.
  */
 #define PREVIEW_CUT 8192
-
-/* A node and a weight: a stack's leaf and count, or a kept node and its total. */
-struct node_weight {
-	uint32_t node;
-	uint64_t w;
-};
-
-static int cmp_node_weight(const void *a, const void *b)
-{
-	uint32_t x = ((const struct node_weight *)a)->node,
-		 y = ((const struct node_weight *)b)->node;
-
-	return (x > y) - (x < y);
-}
 
 static int push_node_weight(struct node_weight **a, size_t *n, size_t *cap, uint32_t node,
 			    uint64_t w)

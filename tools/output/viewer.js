@@ -4,11 +4,12 @@
 // threads' timeline and a sub-second heat map, the live heap of allocation views, top-down and
 // bottom-up tables and the sandwich of one function, and colours a differential page by delta.
 // Names reach the page only through textContent and fillText, never as markup.
-// Speed: the arrays come as typed blobs (decoded natively, straight into typed arrays); the tree
-// is depth first, kept as frame, depth and subtree end per node (no child lists: at 30 million
-// nodes every fresh megabyte costs page faults); a selection recomputes the totals in one pass
-// over the samples and one over the nodes; painting walks only frames wider than half a pixel
-// and lays them out as it goes; work for other views, tables and the search index waits.
+// Speed: the arrays come as typed blobs (decoded natively, straight into typed arrays; packed
+// ones a piece at a time); the tree is depth first, kept as frame and depth per node and the
+// ends of the big subtrees only (no child lists, no array of ends: at 30 million nodes every
+// fresh megabyte costs page faults); a view's totals come from its stacks' running sums until
+// something needs every node's (tables, a selection); painting walks only frames wider than
+// half a pixel and lays them out as it goes; work for other views and the search index waits.
 "use strict";
 (function () {
 	const CSS = `
@@ -101,36 +102,67 @@ table.ifl-table tr:hover{background:#eef}
 
 	// ---- trees ------------------------------------------------------------------------------
 	// A tree in depth-first order with siblings in name order (the order they are laid out
-	// in): node 0 the root, frame, depth (the root's 0) and end (a node's subtree is the nodes
-	// from it up to end: its children are c = node + 1, then c = end[c], while c < end[node]).
-	// The parent array is made on first use (tables, sandwich); the flame graph and searches
-	// need none (parentOf). Memory is what a large page's load costs: every fresh megabyte is
-	// paid in page faults, so 30 million nodes keep to these arrays and the view's totals.
-	// From the depths alone (inflame html writes those): one pass with a stack of the path.
-	// With pre ({total: a view's weights placed by weightsArray, self, node: the arguments of
-	// totalsOf they stand for}), the same pass sums each node's subtree into pre.total as the
-	// node closes (the page's first view: no second pass over the nodes before the first
-	// paint), and the tree keeps it for totalsOf (tree.pre).
-	function treeFromDepth(depth, frame, parent, pre) {
-		const total = pre ? pre.total : null;
+	// in): node 0 the root, frame and depth (the root's 0). A node's subtree is the nodes from
+	// it up to its end (endOf): its children are c = node + 1, then c = endOf(c), while c <
+	// endOf(node). The parent array is made on first use (tables, sandwich); the flame graph
+	// and searches need none (parentOf). Memory is what a large page's load costs: on the
+	// machine measured every fresh megabyte cost ~10 ms of page faults, and 30 million nodes
+	// fill 120 MB per 32-bit array. So the tree keeps no array of ends: a node whose subtree
+	// holds BIG nodes or more has its end in a map (a bit per node says which), any other
+	// finds it by scanning the depths after it (fewer than BIG of them). tree.end, the full
+	// array, is made only when something asks for it (the tests).
+	const BIG = 256;
+	class Tree {
+		constructor(n, frame, depth, maxDepth, bigBits, bigEnd, parent) {
+			this.n = n; this.frame = frame; this.depth = depth; this.maxDepth = maxDepth;
+			this.bigBits = bigBits; this.bigEnd = bigEnd;
+			this.remap = null; this.parentArr = parent || null; this.endArr = null; this.byName = null;
+		}
+		endOf(i) {
+			if (this.bigBits[i >>> 5] & (1 << (i & 31))) return this.bigEnd.get(i);
+			const depth = this.depth, d = depth[i], n = this.n;
+			let j = i + 1;
+			while (j < n && depth[j] > d) j++;
+			return j;
+		}
+		get end() {
+			if (this.endArr) return this.endArr;
+			const n = this.n, depth = this.depth, end = new Int32Array(n);
+			const path = new Int32Array(this.maxDepth + 1);
+			let sp = 0;
+			for (let i = 1; i < n; i++) {
+				const d = depth[i];
+				while (sp >= d) end[path[sp--]] = i;
+				path[++sp] = i;
+			}
+			while (sp >= 0) end[path[sp--]] = n;
+			return (this.endArr = end);
+		}
+		get parent() { return this.parentArr || (this.parentArr = parentsOf(this)); }
+	}
+	// From the depths alone (inflame html writes those): one pass with a stack of the path,
+	// which checks them and notes the ends of the big subtrees.
+	function treeFromDepth(depth, frame, parent) {
 		const n = depth.length;
 		if (!n || depth[0] !== 0 || frame.length !== n) throw new Error("the call tree's depths do not start at its root");
-		const end = new Int32Array(n);
+		const bigBits = new Int32Array((n + 31) >>> 5), bigEnd = new Map();
 		let path = new Int32Array(64), sp = 0, maxDepth = 0;
 		for (let i = 1; i < n; i++) {
 			const d = depth[i];
 			if (!(d >= 1 && d <= sp + 1)) throw new Error("the call tree's depths are not depth first");
-			if (total) {
-				while (sp >= d) { const x = path[sp--]; end[x] = i; total[path[sp]] += total[x]; }
-			} else while (sp >= d) end[path[sp--]] = i;
+			while (sp >= d) {
+				const x = path[sp--];
+				if (i - x >= BIG) { bigBits[x >>> 5] |= 1 << (x & 31); bigEnd.set(x, i); }
+			}
 			if (++sp === path.length) { const b = new Int32Array(sp * 2); b.set(path); path = b; }
 			path[sp] = i;
 			if (d > maxDepth) maxDepth = d;
 		}
-		while (sp >= 0) { const x = path[sp--]; end[x] = n; if (total && sp >= 0) total[path[sp]] += total[x]; }
-		const t = { n, frame, depth, end, maxDepth, remap: null, parentArr: parent || null, pre: pre || null };
-		Object.defineProperty(t, "parent", { get() { return t.parentArr || (t.parentArr = parentsOf(t)); } });
-		return t;
+		while (sp >= 0) {
+			const x = path[sp--];
+			if (n - x >= BIG) { bigBits[x >>> 5] |= 1 << (x & 31); bigEnd.set(x, n); }
+		}
+		return new Tree(n, frame, depth, maxDepth, bigBits, bigEnd, parent);
 	}
 	function parentsOf(t) {
 		const n = t.n, depth = t.depth, parent = new Int32Array(n);
@@ -145,10 +177,9 @@ table.ifl-table tr:hover{background:#eef}
 		if (t.parentArr) return t.parentArr[n];
 		if (n <= 0) return -1;
 		if (t.depth[n - 1] === t.depth[n] - 1) return n - 1;
-		const end = t.end;
 		for (let p = 0; ;) {
 			let c = p + 1;
-			while (end[c] <= n) c = end[c];
+			for (let e = t.endOf(c); e <= n; e = t.endOf(c)) c = e;
 			if (c === n) return p;
 			p = c;
 		}
@@ -199,8 +230,8 @@ table.ifl-table tr:hover{background:#eef}
 	}
 	// The children of node p, in order (for the callers that are not loops over the arrays).
 	function childrenOf(tree, p) {
-		const out = [], end = tree.end;
-		for (let c = p + 1; c < end[p]; c = end[c]) out.push(c);
+		const out = [];
+		for (let c = p + 1, e = tree.endOf(p); c < e; c = tree.endOf(c)) out.push(c);
 		return out;
 	}
 	// Totals of the nodes from weights: per node (self, node omitted) or of leaf nodes (the
@@ -217,22 +248,68 @@ table.ifl-table tr:hover{background:#eef}
 		else total.set(self);
 		return total;
 	}
-	function totalsOf(tree, self, node) {
-		const n = tree.n, depth = tree.depth, pre = tree.pre;
-		if (pre && pre.self === self && pre.node === node) { tree.pre = null; return pre.total; }
+	// totalsSteps does it a slice of nodes at a time, yielding between slices (for the work
+	// after the page is ready, which must leave it responsive); it returns the totals.
+	const SLICE = 1 << 21;
+	function* totalsSteps(tree, self, node) {
+		const n = tree.n, depth = tree.depth;
 		const total = weightsArray(n, self, node);
 		const acc = new Float64Array(tree.maxDepth + 2);
-		for (let i = n - 1; i >= 0; i--) {
-			const d = depth[i], s = total[i] + acc[d + 1];
-			acc[d + 1] = 0;
-			total[i] = s;
-			acc[d] += s;
+		for (let i = n - 1; i >= 0;) {
+			yield;
+			for (const stop = Math.max(i - SLICE, -1); i > stop; i--) {
+				const d = depth[i], s = total[i] + acc[d + 1];
+				acc[d + 1] = 0;
+				total[i] = s;
+				acc[d] += s;
+			}
 		}
 		return total;
 	}
+	function totalsOf(tree, self, node) {
+		const g = totalsSteps(tree, self, node);
+		for (;;) { const r = g.next(); if (r.done) return r.value; }
+	}
+	// The totals of a view without a selection, from its stacks alone: leaf nodes in tree
+	// order (node) and the running sums of their weights (sum, one longer), so that a node's
+	// total is the weight of the stacks whose leaf is in its subtree, two binary searches
+	// (totalAt). No array per node: 12 MB for a million stacks instead of 120 MB for their 30
+	// million nodes, which only the paths that walk every node (tables, sandwich) still make.
+	function leafSums(self, node) {
+		const m = node.length;
+		let sorted = true;
+		for (let i = 1; i < m && sorted; i++) if (node[i] < node[i - 1]) sorted = false;
+		let order = null;
+		if (!sorted) {
+			order = new Int32Array(m);
+			for (let i = 0; i < m; i++) order[i] = i;
+			order.sort((a, b) => node[a] - node[b] || a - b);
+		}
+		const leaf = order ? new Int32Array(m) : node, sum = new Float64Array(m + 1);
+		for (let i = 0; i < m; i++) {
+			const k = order ? order[i] : i;
+			if (order) leaf[i] = node[k];
+			sum[i + 1] = sum[i] + self[k];
+		}
+		return { leaf, sum };
+	}
+	// The first index of a leaf at node x or after it (leaf is sorted), from index k on (the
+	// answer is known to be k or after): by steps doubling from k, then halving, so that
+	// nodes asked in increasing order cost the log of the distance between their answers.
+	function leafIndex(leaf, x, k) {
+		const m = leaf.length;
+		let lo = k || 0;
+		if (lo >= m || leaf[lo] >= x) return lo;
+		let step = 1, hi = lo + 1;
+		while (hi < m && leaf[hi] < x) { lo = hi; step *= 2; hi = lo + step; }
+		if (hi > m) hi = m;
+		lo++;
+		while (lo < hi) { const mid = (lo + hi) >>> 1; if (leaf[mid] < x) lo = mid + 1; else hi = mid; }
+		return lo;
+	}
 	// Nodes grouped by function name (string index), built once per tree on first use:
 	// nodes[first[s] .. first[s+1]) have name s, in node order; frameOf[s] is one frame with
-	// that name. end is the tree's: searches skip a match's subtree by it.
+	// that name. Searches skip a match's subtree by the tree's endOf.
 	function byNameIndex(tree, frameNameIdx) {
 		if (tree.byName) return tree.byName;
 		let ns = 0;
@@ -247,7 +324,7 @@ table.ifl-table tr:hover{background:#eef}
 			frameOf[s] = fr[i];
 			nodes[fill[s]++] = i;
 		}
-		return (tree.byName = { first, nodes, frameOf, end: tree.end });
+		return (tree.byName = { first, nodes, frameOf });
 	}
 
 	// ---- the flame graph component -----------------------------------------------------------
@@ -275,23 +352,57 @@ table.ifl-table tr:hover{background:#eef}
 				if (n >= 0) { this.focus = n; this.zoomTo(n); this.onHover(n); }
 			});
 		}
-		// The tree and its weights: per node, or of the leaf nodes node[i] (see totalsOf).
+		// The tree and its weights: per node, or of the leaf nodes node[i] (see totalsOf). A
+		// node's total is totalAt(n): from the stacks' running sums (leafSums) when the
+		// weights are the leaves', else from the totals per node; .total, the array of every
+		// node's total, is made when first asked for (tables, sandwich).
 		set(tree, self, extra, node) {
 			this.tree = tree;
-			this.total = totalsOf(tree, self, node);
+			this.weights = [self, node];
+			this.arr = null; this.sums = null;
+			if (node && node.length === self.length) this.sums = leafSums(self, node);
+			else this.arr = totalsOf(tree, self, node);
 			if (window.inflameTimings) window.inflameTimings.layout = performance.now();
 			this.colour = (extra && extra.colour) || null;
-			if (this.zoom >= tree.n || this.total[this.zoom] <= 0) this.zoom = 0;
+			if (this.zoom >= tree.n || this.totalAt(this.zoom) <= 0) this.zoom = 0;
 			if (this.focus >= tree.n) this.focus = -1;
 			if (this.match) this.computeMatch();
 			this.paint();
 		}
+		get total() { return this.arr || (this.arr = totalsOf(this.tree, this.weights[0], this.weights[1])); }
+		totalAt(n) {
+			if (this.arr) return this.arr[n];
+			const leaf = this.sums.leaf, sum = this.sums.sum, k = leafIndex(leaf, n, 0);
+			return sum[leafIndex(leaf, this.tree.endOf(n), k)] - sum[k];
+		}
+		// The total of node n, which is after the nodes asked before it (cur.k: the index of
+		// the leaves from which to look, carried from one call to the next).
+		totalFrom(n, e, cur) {
+			if (this.arr) return this.arr[n];
+			const leaf = this.sums.leaf, sum = this.sums.sum, k = (cur.k = leafIndex(leaf, n, cur.k));
+			return sum[leafIndex(leaf, e, k)] - sum[k];
+		}
+		// Every node's total made between other tasks (so that later zooms and searches read
+		// them from the array), then done(); done at once when they are made already, or when
+		// the weights change meanwhile (the next set makes its own).
+		totalsInBackground(done) {
+			if (this.arr) { done(); return; }
+			const w = this.weights, g = totalsSteps(this.tree, w[0], w[1]);
+			const step = () => {
+				if (this.weights !== w) { done(); return; }
+				const r = g.next();
+				if (!r.done) { setTimeout(step, 0); return; }
+				this.arr = r.value;
+				done();
+			};
+			setTimeout(step, 0);
+		}
 		name(n) { return this.app.frameName(this.tree.frame[n]); }
 		// A node's own weight: its total less its children's.
 		selfOf(n) {
-			const t = this.tree, total = this.total;
-			let s = total[n];
-			for (let c = n + 1; c < t.end[n]; c = t.end[c]) s -= total[c];
+			const t = this.tree;
+			let s = this.totalAt(n);
+			for (let c = n + 1, e = t.endOf(n); c < e; c = t.endOf(c)) s -= this.totalAt(c);
 			return s;
 		}
 		zoomTo(n) {
@@ -303,7 +414,7 @@ table.ifl-table tr:hover{background:#eef}
 		paint() {
 			const t = this.tree, ctx = this.ctx, cv = this.canvas;
 			const cssW = Math.max(200, cv.parentElement.clientWidth - 2);
-			const z = this.zoom, zt = this.total[z];
+			const z = this.zoom, zt = this.totalAt(z);
 			// First pass: collect the frames to draw (wider than half a pixel).
 			const dr = this.drawn;
 			dr.n = 0;
@@ -326,19 +437,29 @@ table.ifl-table tr:hover{background:#eef}
 				// edge, each child right of the ones before it.
 				let stack = this.stackBuf || (this.stackBuf = new Int32Array(1024));
 				let xst = this.xBuf || (this.xBuf = new Float64Array(1024));
+				let wst = this.wBuf || (this.wBuf = new Float64Array(1024));
 				let sp = 0;
-				const total = this.total, end = t.end, depth = t.depth;
+				const depth = t.depth, arr = this.arr, sums = this.sums;
+				// Each child's weight: from the totals per node, or from the running sums of
+				// the stacks between its first node and the next child's.
 				const kidsOf = (p, px) => {
-					for (let c = p + 1, e = end[p]; c < e; c = end[c]) {
-						const w = total[c] * scale;
+					let k = arr ? 0 : leafIndex(sums.leaf, p + 1, 0);
+					for (let c = p + 1, e = t.endOf(p); c < e;) {
+						const ce = t.endOf(c);
+						let tc;
+						if (arr) tc = arr[c];
+						else { const k2 = leafIndex(sums.leaf, ce, k); tc = sums.sum[k2] - sums.sum[k]; k = k2; }
+						const w = tc * scale;
 						if (w >= 0.5) {
 							if (sp === stack.length) {
 								const b = new Int32Array(sp * 2); b.set(stack); stack = this.stackBuf = b;
 								const bx = new Float64Array(sp * 2); bx.set(xst); xst = this.xBuf = bx;
+								const bw = new Float64Array(sp * 2); bw.set(wst); wst = this.wBuf = bw;
 							}
-							stack[sp] = c; xst[sp++] = px;
+							stack[sp] = c; wst[sp] = w; xst[sp++] = px;
 						}
 						px += w;
+						c = ce;
 					}
 				};
 				kidsOf(z, 0);
@@ -346,7 +467,7 @@ table.ifl-table tr:hover{background:#eef}
 					const c = stack[--sp], px = xst[sp];
 					const d = depth[c] - 1;
 					if (d > maxD) maxD = d;
-					push(c, px, total[c] * scale, d);
+					push(c, px, wst[sp], d);
 					kidsOf(c, px);
 				}
 			}
@@ -486,7 +607,7 @@ table.ifl-table tr:hover{background:#eef}
 		// Matched weight within the zoomed frame: topmost matches only (nested counted once),
 		// by subtree ranges (see byNameIndex).
 		computeMatch() {
-			const t = this.tree, m = this.match, z = this.zoom, total = this.total;
+			const t = this.tree, m = this.match, z = this.zoom;
 			const nodes = [];
 			let sum = 0;
 			// The index by name is built once the viewer is ready (for the main flame graph);
@@ -498,39 +619,45 @@ table.ifl-table tr:hover{background:#eef}
 				const k = idx.first[si + 1] - idx.first[si];
 				if (k && m[idx.frameOf[si]]) { cand += k; names.push(si); }
 			}
-			if (z > 0 && m[t.frame[z]]) { sum = total[z]; nodes.push(z); }
+			if (z > 0 && m[t.frame[z]]) { sum = this.totalAt(z); nodes.push(z); }
 			else {
 				// Topmost matches in index order, each one's subtree skipped: from the few
 				// candidates of the index by name, sorted, or by one pass over the zoomed
 				// frame's nodes when candidates are many.
-				const end = t.end, lo = z + 1, hi = end[z];
+				const lo = z + 1, hi = t.endOf(z);
 				if (idx && cand * 16 < hi - lo) {
 					const c = new Int32Array(cand);
 					let k = 0;
 					for (const si of names) {
 						for (let j = idx.first[si]; j < idx.first[si + 1]; j++) {
 							const v = idx.nodes[j];
-							if (v >= lo && v < hi && total[v] > 0) c[k++] = v;
+							if (v >= lo && v < hi) c[k++] = v;
 						}
 					}
-					const cs = c.subarray(0, k).sort();
+					const cs = c.subarray(0, k).sort(), cur = { k: 0 };
 					let covered = lo;
 					for (let j = 0; j < k; j++) {
 						const v = cs[j];
 						if (v < covered) continue;
-						sum += total[v]; nodes.push(v); covered = end[v];
+						const e = t.endOf(v), w = this.totalFrom(v, e, cur);
+						if (w > 0) { sum += w; nodes.push(v); covered = e; }
 					}
 				} else {
-					const fr = t.frame;
+					const fr = t.frame, cur = { k: 0 };
 					for (let i = lo; i < hi;) {
-						if (m[fr[i]] && total[i] > 0) { sum += total[i]; nodes.push(i); i = end[i]; } else i++;
+						if (m[fr[i]]) {
+							const e = t.endOf(i), w = this.totalFrom(i, e, cur);
+							if (w > 0) { sum += w; nodes.push(i); i = e; continue; }
+						}
+						i++;
 					}
 				}
 			}
 			this.matchNodes = nodes; // put in left-to-right order when first stepped through
 			this.matchSorted = false;
 			this.matchSum = sum;
-			return total[z] > 0 ? sum / total[z] : 0;
+			const zt = this.totalAt(z);
+			return zt > 0 ? sum / zt : 0;
 		}
 		stepMatch(dir) {
 			const l = this.matchNodes, t = this.tree;
@@ -574,7 +701,10 @@ table.ifl-table tr:hover{background:#eef}
 		widestChild(p) {
 			const t = this.tree;
 			let best = -1, bw = 0;
-			for (let c = p + 1; c < t.end[p]; c = t.end[c]) if (this.total[c] > bw) { bw = this.total[c]; best = c; }
+			for (let c = p + 1, e = t.endOf(p); c < e; c = t.endOf(c)) {
+				const w = this.totalAt(c);
+				if (w > bw) { bw = w; best = c; }
+			}
 			return best;
 		}
 	}
@@ -608,11 +738,7 @@ table.ifl-table tr:hover{background:#eef}
 			this.frameNameIdx.set(F.name);
 			const T = window.inflameTimings || {};
 			T.ranks = performance.now();
-			// The totals of the view the page opens on are summed while the tree is built.
-			const v0 = data.views[data.diff ? data.diff.view | 0 : 0];
-			const pre = v0 && v0.stack_weight && v0.stack_node && v0.stack_weight.length === v0.stack_node.length && N.depth ?
-				{ total: weightsArray(frame.length, v0.stack_weight, v0.stack_node), self: v0.stack_weight, node: v0.stack_node } : null;
-			if (N.depth) this.tree = treeFromDepth(N.depth, frame, null, pre);
+			if (N.depth) this.tree = treeFromDepth(N.depth, frame, null);
 			else {
 				let parent;
 				if (N.parent_delta) {
@@ -835,7 +961,8 @@ table.ifl-table tr:hover{background:#eef}
 			};
 			// After the first paint: the timeline; then the viewer is ready (every pane, the
 			// timeline, zoom and search work: window.inflameTimings.ready), and it builds the
-			// index by name that makes searches of few frames faster (.indexed).
+			// index by name that makes searches of few frames faster, then every node's total
+			// in slices (.indexed once both are made).
 			if (first) {
 				requestAnimationFrame(() => setTimeout(() => {
 					later();
@@ -843,14 +970,17 @@ table.ifl-table tr:hover{background:#eef}
 					if (window.inflameTimings) window.inflameTimings.ready = this.ready;
 					setTimeout(() => {
 						byNameIndex(this.tree, this.frameNameIdx);
-						this.indexed = performance.now();
-						if (window.inflameTimings) window.inflameTimings.indexed = this.indexed;
+						if (window.inflameTimings) window.inflameTimings.byName = performance.now();
+						this.flame.totalsInBackground(() => {
+							this.indexed = performance.now();
+							if (window.inflameTimings) window.inflameTimings.indexed = this.indexed;
+						});
 					}, 0);
 				}, 0));
 			} else later();
 		}
 		updateStatus() {
-			const v = this.view, tot = this.flame.total[0];
+			const v = this.view, tot = this.flame.totalAt(0);
 			let s = "Total: " + fmtValue(v, tot);
 			if (this.data.diff && this.viewIndex === (this.data.diff.view | 0)) {
 				s += "; base " + fmtValue(v, this.diffBaseTotal[0]) + " (" + (this.data.diff.base_name || "before") + " -> " + (this.data.diff.after_name || "after") + "; red grew, blue shrank)";
@@ -884,10 +1014,10 @@ table.ifl-table tr:hover{background:#eef}
 			const mod = this.names[this.frameModule[fr]] || "";
 			const file = this.names[this.frameFile[fr]] || "";
 			const line = this.frameLine[fr] || 0;
-			const all = f.total[0];
+			const all = f.totalAt(0), tn = f.totalAt(n), self = f.selfOf(n);
 			let s = this.frameName(fr) + (mod ? "  [" + mod + "]" : "") +
-				"\nself " + fmtValue(v, f.selfOf(n)) + " (" + pct(f.selfOf(n), all) + ")" +
-				"  total " + fmtValue(v, f.total[n]) + " (" + pct(f.total[n], all) + ")";
+				"\nself " + fmtValue(v, self) + " (" + pct(self, all) + ")" +
+				"  total " + fmtValue(v, tn) + " (" + pct(tn, all) + ")";
 			if (this.diffDelta && this.data.diff && this.viewIndex === (this.data.diff.view | 0)) {
 				const d = this.diffDelta[n] * 100;
 				s += "  base " + fmtValue(v, this.diffBaseTotal[n]) + "  delta " + (d >= 0 ? "+" : "") + d.toFixed(2) + "%";
@@ -923,7 +1053,7 @@ table.ifl-table tr:hover{background:#eef}
 		updateMatched() {
 			if (!this.flame.match) { this.matched.textContent = ""; return; }
 			const f = this.flame;
-			const share = f.total[f.zoom] > 0 ? f.matchSum / f.total[f.zoom] : 0;
+			const zt = f.totalAt(f.zoom), share = zt > 0 ? f.matchSum / zt : 0;
 			this.matched.textContent = "Matched: " + (100 * share).toFixed(1) + "% (" + fmtValue(this.view, f.matchSum) + ", " + f.matchNodes.length + " frames)";
 			this.matched.dataset.share = String(share);
 		}
@@ -1181,7 +1311,7 @@ table.ifl-table tr:hover{background:#eef}
 			const box = this.tableBox;
 			box.textContent = "";
 			const bottomUp = this.pane === "bottomup";
-			const f = this.flame, all = f.total[0], v = this.view;
+			const f = this.flame, all = f.totalAt(0), v = this.view;
 			const diff = this.diffBaseTotal && this.data.diff && this.viewIndex === (this.data.diff.view | 0);
 			const table = el("table", { class: "ifl-table", id: "ifl-table" });
 			const head = el("tr");
@@ -1243,16 +1373,18 @@ table.ifl-table tr:hover{background:#eef}
 			const bt = base ? base[0] || 1 : 1;
 			if (!bottomUp) {
 				const rowOf = (n) => ({
-					label: this.frameName(t.frame[n]), frame: t.frame[n], self: f.selfOf(n), total: f.total[n],
-					base: base ? base[n] : 0, delta: base ? f.total[n] / (all || 1) - base[n] / bt : 0,
-					hasKids: t.end[n] > n + 1,
-					kids: () => { const r = []; for (let c = n + 1; c < t.end[n]; c = t.end[c]) if (f.total[c] > 0 || (base && base[c] > 0)) r.push(rowOf(c)); return r; },
+					label: this.frameName(t.frame[n]), frame: t.frame[n], self: f.selfOf(n), total: f.totalAt(n),
+					base: base ? base[n] : 0, delta: base ? f.totalAt(n) / (all || 1) - base[n] / bt : 0,
+					hasKids: t.endOf(n) > n + 1,
+					kids: () => { const r = []; for (let c = n + 1, e = t.endOf(n); c < e; c = t.endOf(c)) if (f.totalAt(c) > 0 || (base && base[c] > 0)) r.push(rowOf(c)); return r; },
 				});
 				const top = rowOf(0).kids();
 				addRowsTree(top);
 			} else {
-				// Bottom-up: each function with the self weight of its frames, then its callers.
+				// Bottom-up: each function with the self weight of its frames, then its callers
+				// (every node's self: from the totals per node, made first).
 				const groups = new Map();
+				void f.total;
 				for (let n = 1; n < t.n; n++) {
 					const w = f.selfOf(n);
 					if (w <= 0) continue;
@@ -1327,7 +1459,7 @@ table.ifl-table tr:hover{background:#eef}
 				while (st.length) {
 					const [n, m] = st.pop();
 					callees.self[m] += f.selfOf(n);
-					for (let c = n + 1; c < t.end[n]; c = t.end[c]) if (f.total[c] > 0) st.push([c, callees.child(m, t.frame[c])]);
+					for (let c = n + 1, e = t.endOf(n); c < e; c = t.endOf(c)) if (f.total[c] > 0) st.push([c, callees.child(m, t.frame[c])]);
 				}
 				// Callers: the path up from the occurrence, inverted, carrying its total.
 				let m = callers.child(0, this.sandFrame);
@@ -1354,7 +1486,8 @@ table.ifl-table tr:hover{background:#eef}
 	// Integer arrays may come compact: {"n": N, "zv": base64 of N zigzag LEB128 varints} (see
 	// doc/viewer-data.md). decodeArrays replaces each such object by an Int32Array (a
 	// Float64Array when a value does not fit 32 bits); plain JSON arrays are left as they are.
-	const B64 = new Int16Array(128).fill(-1);
+	// Indexed by any UTF-16 code unit, so that every character outside the alphabet reads -1.
+	const B64 = new Int8Array(65536).fill(-1);
 	for (let i = 0; i < 64; i++) B64["ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".charCodeAt(i)] = i;
 	// Base64 text to bytes (no atob: one table look-up per character, straight into a Uint8Array).
 	function b64Bytes(s) {
@@ -1431,32 +1564,57 @@ table.ifl-table tr:hover{background:#eef}
 		const m = /^u([0-9]+)$/.exec(t), w = m ? Number(m[1]) : 0;
 		return w >= 9 && w <= 23 && w !== 16 ? w : 0;
 	}
-	function unpackBits(b, n, w, out) {
-		if (w === 12) {
+	// Packed values from bytes b[0 .. len), a piece of the array at a time: state carries the
+	// bits left over from one piece to the next ({acc, have, i}: the bits not yet used, how
+	// many, and the next value's index). Pieces of text are decoded one by one into one small
+	// buffer (natively where the browser can), so the array's bytes are never held whole: at
+	// 1M stacks they were 45 MB, and on the machine measured every fresh megabyte cost ~10 ms
+	// of page faults. Bits past the last value must be zero.
+	function unpackInto(b, len, w, out, st) {
+		let acc = st.acc, have = st.have, i = st.i, p = 0, bad = 0;
+		const n = out.length, mask = (1 << w) - 1;
+		if (w === 12 && have === 0) {
 			// Two values in three bytes.
-			let p = 0, i = 0;
-			for (; i + 1 < n; i += 2, p += 3) {
+			const stop = Math.min(Math.floor(len / 3), (n - i) >> 1) * 3;
+			for (; p < stop; p += 3) {
 				const m = b[p + 1];
-				out[i] = (b[p] << 4) | (m >> 4);
-				out[i + 1] = ((m & 15) << 8) | b[p + 2];
+				out[i++] = (b[p] << 4) | (m >> 4);
+				out[i++] = ((m & 15) << 8) | b[p + 2];
 			}
-			if (i < n) out[i] = (b[p] << 4) | (b[p + 1] >> 4);
-			return out;
 		}
-		let acc = 0, have = 0, p = 0;
-		for (let i = 0; i < n; i++) {
-			while (have < w) { acc = (acc << 8) | b[p++]; have += 8; }
-			have -= w;
-			out[i] = acc >>> have;
-			acc &= (1 << have) - 1;
+		for (; p < len; p++) {
+			acc = (acc << 8) | b[p];
+			have += 8;
+			while (have >= w) {
+				have -= w;
+				const v = (acc >>> have) & mask;
+				if (i < n) out[i++] = v;
+				else if (v) bad = 1;
+				acc &= (1 << have) - 1;
+			}
 		}
-		return out;
+		if (bad) throw new Error("an array's data is longer than its length");
+		st.acc = acc; st.have = have; st.i = i;
 	}
 	async function blobArray(spec, pieces) {
 		const w = packedBits(spec.t), n = spec.n;
 		const C = w ? (w < 16 ? Uint16Array : Uint32Array) : TYPES[spec.t];
 		if (!C || !(Number.isInteger(n) && n >= 0)) throw new Error("an array of an unknown type or length");
-		const bytes = new Uint8Array(w ? Math.ceil(n * w / 8) : n * C.BYTES_PER_ELEMENT);
+		const nbytes = w ? Math.ceil(n * w / 8) : n * C.BYTES_PER_ELEMENT;
+		if (w && !spec.z) {
+			const out = new C(n), st = { acc: 0, have: 0, i: 0 };
+			let scratch = new Uint8Array(98304), got = 0;
+			for (const e of pieces) {
+				const s = e.textContent, room = Math.ceil(s.length / 4) * 3;
+				if (room > scratch.length) scratch = new Uint8Array(room);
+				const m = b64Into(s, scratch, 0);
+				unpackInto(scratch, m, w, out, st);
+				got += m;
+			}
+			if (st.i !== n || got !== nbytes) throw new Error("an array's data does not match its length");
+			return out;
+		}
+		const bytes = new Uint8Array(nbytes);
 		let o = 0;
 		if (!spec.z) {
 			for (const e of pieces) o += b64Into(e.textContent, bytes, o);
@@ -1479,7 +1637,11 @@ table.ifl-table tr:hover{background:#eef}
 			await feed;
 		}
 		if (o !== bytes.length) throw new Error("an array's data is shorter than its length");
-		return w ? unpackBits(bytes, n, w, new C(n)) : new C(bytes.buffer);
+		if (!w) return new C(bytes.buffer);
+		const out = new C(n), st = { acc: 0, have: 0, i: 0 };
+		unpackInto(bytes, bytes.length, w, out, st);
+		if (st.i !== n) throw new Error("an array's data is shorter than its length");
+		return out;
 	}
 	// Decodes the pending blobs of decodeArrays into their places, then drops their elements.
 	async function decodeBlobs(pending) {
