@@ -572,12 +572,15 @@ static void rebase(struct inflame_thread *t)
 	t->w_base_file = w.file_no;
 }
 
+/* The CPU time of inflame's own threads: the writer (and the final writes the exiting thread
+ * made itself) and the wall-clock ticker. */
 static uint64_t writer_cpu_ns(void)
 {
 	clockid_t clk;
 	struct timespec ts;
 	uint64_t ns = direct_ns + (direct_start ? inflame__thread_cpu_ns() - direct_start : 0);
 
+	ns += inflame_wall_ticker_cpu_ns(); /* the other thread of inflame's own */
 	if (!w.running || pthread_getcpuclockid(w.thread, &clk) != 0 ||
 	    clock_gettime(clk, &ts) != 0)
 		return ns;
