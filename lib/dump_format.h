@@ -124,9 +124,10 @@ enum inflame_event {
  * PROCESS may be written again (the program rewrote its command line): a later one replaces.
  * STATS:   count, then pairs of (key, value); keys are INFLAME_STAT_*; a later value replaces.
  * THREAD_CPU: period (ns of CPU one unit of cpu sample weight stands for; 0 when there is no
- *          cpu clock), flags (INFLAME_TCPU_*), writer_ns (CPU time of inflame's writer thread in
- *          this file), count, then per thread: tid, flags (INFLAME_TCPU_T_*), cpu_ns (its CPU
- *          clock, user + system), user_ns, sys_ns (the kernel's split of that time), weight (the
+ *          cpu clock), flags (INFLAME_TCPU_*), writer_ns (CPU time of inflame's threads, the
+ *          writer and the wall ticker, in this file), count, then per thread: tid, flags
+ *          (INFLAME_TCPU_T_*), cpu_ns (its CPU clock, user + system), user_ns, sys_ns (the
+ *          kernel's split of that time), weight (the
  *          weights of its cpu samples in this file), self_cpu (weights of cpu samples that
  *          landed in inflame's own code and are not in the file), self_wall (the same for wall
  *          samples). Every figure counts from the moment this file was opened or the thread was

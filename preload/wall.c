@@ -131,6 +131,8 @@ static struct {
 	pthread_t thread;
 	_Atomic int running;
 	_Atomic int stop;
+	_Atomic int ended;	   /* the ticker has returned: its CPU time is in ended_ns */
+	_Atomic uint64_t ended_ns; /* the CPU time of the tickers that ended in this image */
 	struct inflame_ring ring;
 	int have_ring;
 	uint64_t period; /* ns */
@@ -658,6 +660,8 @@ static void *ticker_main(void *arg)
 	}
 	tick(inflame__now_monotonic(), 1);
 	page_close(&k.self_page);
+	atomic_fetch_add(&k.ended_ns, inflame__thread_cpu_ns());
+	atomic_store_explicit(&k.ended, 1, memory_order_release);
 	return NULL;
 }
 
@@ -676,6 +680,7 @@ int inflame_wall_start(void)
 	k.period = 1000000000ull / inflame__prof.cfg.frequency;
 	k.uid = getuid();
 	atomic_store(&k.stop, 0);
+	atomic_store(&k.ended, 0);
 	sigfillset(&all);
 	inflame__real_pthread_sigmask(SIG_BLOCK, &all, &old);
 	rc = inflame__real_pthread_create(&k.thread, NULL, ticker_main, NULL);
@@ -698,6 +703,20 @@ void inflame_wall_stop(void)
 	atomic_store(&k.stop, 1);
 	pthread_join(k.thread, NULL);
 	k.running = 0;
+}
+
+uint64_t inflame_wall_ticker_cpu_ns(void)
+{
+	clockid_t clk;
+	struct timespec ts;
+	uint64_t before = atomic_load(&k.ended_ns);
+
+	/* A ticker that ended has added its time to ended_ns before it said so; one still
+	 * there (until it is joined, its clock reads) has not. */
+	if (!atomic_load(&k.running) || atomic_load_explicit(&k.ended, memory_order_acquire) ||
+	    pthread_getcpuclockid(k.thread, &clk) != 0 || clock_gettime(clk, &ts) != 0)
+		return atomic_load(&k.ended_ns);
+	return before + (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 struct inflame_ring *inflame_wall_ring(void)
@@ -730,6 +749,7 @@ void inflame_wall_after_fork_child(void)
 	}
 	page_close(&k.self_page);
 	k.running = 0;
+	atomic_store(&k.ended_ns, 0); /* the parent's ticker time is the parent's */
 	atomic_store(&k.stop, 0);
 	k.cursor = 0;
 	if (k.have_ring)

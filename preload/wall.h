@@ -17,6 +17,9 @@ int inflame_wall_start(void);
 void inflame_wall_stop(void);
 /* The ticker's ring (for the writer to drain), or NULL when there is none. */
 struct inflame_ring *inflame_wall_ring(void);
+/* The CPU time (ns) the wall-clock ticker threads of this process image have used so far:
+ * profiler time, which the writer counts with its own. */
+uint64_t inflame_wall_ticker_cpu_ns(void);
 /* Whether the ticker is done with the EXITED slot t (it wrote the thread's last blocked
  * periods), so that the writer may release it. */
 int inflame_wall_done_with(struct inflame_thread *t);

@@ -46,7 +46,9 @@ is gone opens no new one unless there is something to write.
  *
  * Files are created with O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600: an existing name (a file of an
  * earlier image of this pid, or a planted symlink) is never opened; the next sequence number is
- * tried instead.
+ * tried instead. Where the file system allows it a file is first made unnamed (O_TMPFILE), its
+ * header written, and only then linked under its name (which fails on any existing name, a
+ * symlink too): a file never shows up empty, even for a process killed as it starts one.
  *
  * The program may close every descriptor it did not open (closefrom, a daemon's close loop) or
  * dup2() one of its own over ours. The writer's one descriptor, the dump file's, is moved to a
@@ -583,12 +585,15 @@ static void rebase(struct inflame_thread *t)
 	t->w_base_file = w.file_no;
 }
 
+/* The CPU time of inflame's own threads: the writer (and the final writes the exiting thread
+ * made itself) and the wall-clock ticker. */
 static uint64_t writer_cpu_ns(void)
 {
 	clockid_t clk;
 	struct timespec ts;
 	uint64_t ns = direct_ns + (direct_start ? inflame__thread_cpu_ns() - direct_start : 0);
 
+	ns += inflame_wall_ticker_cpu_ns(); /* the other thread of inflame's own */
 	if (!w.running || pthread_getcpuclockid(w.thread, &clk) != 0 ||
 	    clock_gettime(clk, &ts) != 0)
 		return ns;
@@ -1212,6 +1217,80 @@ static void release_exited(void)
 	}
 }
 
+/* The header of a new file of sequence number seq. */
+static void header_of(struct inflame_dump_header_info *h, uint64_t seq)
+{
+	inflame_dump_header_defaults(h);
+	h->features = ((inflame__prof.cfg.events & INFLAME_EVMASK_CPU) ? INFLAME_FEAT_CPU : 0) |
+		      ((inflame__prof.cfg.events & INFLAME_EVMASK_WALL) ? INFLAME_FEAT_WALL : 0) |
+		      ((inflame__prof.cfg.events & INFLAME_EVMASK_ALLOC) ? INFLAME_FEAT_ALLOC : 0);
+	if (h->features & INFLAME_FEAT_ALLOC)
+		h->min_reader = INFLAME_DUMP_MIN_READER_ALLOCS;
+	h->pid = (uint32_t)inflame__prof.pid;
+	h->sequence = seq;
+	h->start_realtime = inflame__prof.start_realtime;
+	h->start_monotonic = inflame__prof.start_monotonic;
+	h->file_realtime = inflame__now_realtime();
+	h->file_monotonic = inflame__now_monotonic();
+}
+
+/* "/proc/self/fd/N" for descriptor fd, in link (at least 32 bytes). */
+static void fd_link(char *link, int fd)
+{
+	static const char pre[] = "/proc/self/fd/";
+	char digits[12];
+	int n = 0;
+
+	do
+		digits[n++] = (char)('0' + fd % 10);
+	while ((fd /= 10) > 0);
+	memcpy(link, pre, sizeof(pre) - 1);
+	link += sizeof(pre) - 1;
+	while (n > 0)
+		*link++ = digits[--n];
+	*link = 0;
+}
+
+/* Creates the file path with its header h already in it: an unnamed file in path's directory
+ * (O_TMPFILE), given its name once the header is written, so that no reader ever finds the
+ * file empty, not even when the process is killed while it starts the file (a pool's worker
+ * told to terminate). Where the file system or a missing /proc does not allow that, the file
+ * is created by name and the header written right after. Returns the descriptor or -errno
+ * (-EEXIST: the name is taken). */
+static int create_with_header(const char *path, const struct inflame_dump_header_info *h)
+{
+	char dir[INFLAME_OUTPUT_MAX], link[64];
+	const char *slash = strrchr(path, '/');
+	int fd = -1, err;
+
+	if (!slash) {
+		memcpy(dir, ".", 2);
+	} else {
+		size_t n = slash == path ? 1 : (size_t)(slash - path);
+
+		memcpy(dir, path, n);
+		dir[n] = 0;
+	}
+#ifdef O_TMPFILE
+	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+#endif
+	if (fd >= 0) {
+		fd_link(link, fd);
+		if (inflame_dump_write_header(fd, h) == 0 &&
+		    linkat(AT_FDCWD, link, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0)
+			return fd;
+		err = errno;
+		close(fd);
+		if (err == EEXIST)
+			return -EEXIST;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	inflame_dump_write_header(fd, h);
+	return fd;
+}
+
 static int open_next(void)
 {
 	struct inflame_dump_header_info h;
@@ -1225,10 +1304,11 @@ static int open_next(void)
 			err = ENAMETOOLONG;
 			break;
 		}
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		header_of(&h, w.seq);
+		fd = create_with_header(path, &h);
 		if (fd >= 0)
 			break;
-		err = errno;
+		err = -fd;
 		if (err != EEXIST)
 			break;
 	}
@@ -1246,23 +1326,7 @@ static int open_next(void)
 	remember(fd, &w.fd_dev, &w.fd_ino);
 	w.fd = fd;
 	w.failed = 0;
-	inflame_dump_header_defaults(&h);
-	h.features = ((inflame__prof.cfg.events & INFLAME_EVMASK_CPU) ? INFLAME_FEAT_CPU : 0) |
-		     ((inflame__prof.cfg.events & INFLAME_EVMASK_WALL) ? INFLAME_FEAT_WALL : 0) |
-		     ((inflame__prof.cfg.events & INFLAME_EVMASK_ALLOC) ? INFLAME_FEAT_ALLOC : 0);
-	if (h.features & INFLAME_FEAT_ALLOC)
-		h.min_reader = INFLAME_DUMP_MIN_READER_ALLOCS;
-	h.pid = (uint32_t)inflame__prof.pid;
-	h.sequence = w.seq;
-	h.start_realtime = inflame__prof.start_realtime;
-	h.start_monotonic = inflame__prof.start_monotonic;
-	h.file_realtime = inflame__now_realtime();
-	h.file_monotonic = inflame__now_monotonic();
 	w.out.len = 0;
-	if (inflame_dump_put_header(&w.out, &h) < 0) {
-		w.out.failed = 0;
-		inflame_dump_write_header(fd, &h); /* (no memory to gather it in) */
-	}
 	inflame_stacktab_clear(&w.stacks);
 	if (last.n)
 		last.n = 0; /* (a first file leaves its page untouched) */

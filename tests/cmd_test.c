@@ -153,7 +153,7 @@ static void test_info(void **state)
 	assert_non_null(strstr(r.out, "warning:     sampled for less than 80% of their CPU time: "
 				      "worker (tid 11) 12%\n"));
 	assert_non_null(strstr(r.out, "profiler:    profiler's own CPU: 0.030 s, 30.0% (in the "
-				      "program's threads 0.020 s, writer thread 0.010 s)\n"));
+				      "program's threads 0.020 s, inflame's threads 0.010 s)\n"));
 	assert_non_null(strstr(r.out, "samples:     cpu 4, wall 0, alloc 2, free 0\n"));
 	assert_non_null(strstr(r.out, "threads:     2\n"));
 	assert_non_null(strstr(r.out, "worker"));

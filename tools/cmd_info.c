@@ -143,7 +143,7 @@ static void print_coverage(const struct inflame_summary *in, int verbose)
 	printf("profiler:    profiler's own CPU: %.3f s", secs(self));
 	if (in->have_stat[INFLAME_STAT_CPU_NS] && in->stat[INFLAME_STAT_CPU_NS])
 		printf(", %.1f%%", 100.0 * (double)self / (double)in->stat[INFLAME_STAT_CPU_NS]);
-	printf(" (in the program's threads %.3f s, writer thread %.3f s)\n",
+	printf(" (in the program's threads %.3f s, inflame's threads %.3f s)\n",
 	       secs(self - c->writer_ns), secs(c->writer_ns));
 }
 

@@ -11,6 +11,7 @@
 #   - the coverage of its threads (samples' CPU against measured CPU, from `inflame info`) is
 #     reported, and must reach COVMIN% for every thread with 0.1 s of CPU or more (0 but for
 #     the threaded compression run of full mode, which needs 95%);
+#   - processes killed as they start their dump file leave a readable one, never an empty one;
 #   - there is a dump for every program image (execve counted by strace on a plain run,
 #     skipped with a message when strace is missing);
 #   - the hottest functions agree with `perf record` on the same command (the top one of each
@@ -352,6 +353,36 @@ def work():
     os.kill(os.getpid(), signal.SIGTERM)
 threading.Thread(target=work).start()
 print(\"shutting down on\", signal.Signals(signal.sigwait(signal.valid_signals())).name)'"
+fi
+# Processes killed as they start their dump (a multiprocessing pool's workers told to terminate,
+# here ten python3 children killed as soon as their file shows up): each file must read as a
+# dump, never be empty (an empty one made `inflame collapse` of the whole run fail: 8 of 10
+# children left one before dump files were created with their header in them).
+if [ -n "$py" ]; then
+	d="$work/killed"
+	mkdir -p "$d"
+	ran=$((ran + 1))
+	"$INFLAME" record -q -o "$d/p.%p.ifl" -- "$py" -c 'import decimal, hashlib, json, os, signal, sqlite3, ssl, sys, time
+for i in range(10):
+    p = os.fork()
+    if p == 0:
+        while True:
+            pass
+    f, t = "%s/p.%d.ifl" % (sys.argv[1], p), time.time()
+    while not os.path.exists(f) and time.time() - t < 10:
+        pass
+    os.kill(p, signal.SIGKILL)
+    os.waitpid(p, 0)' "$d" > "$d/out" 2>&1 || fail "killed: python3 failed: $(head -3 "$d/out")"
+	n=0
+	for f in "$d"/p.*; do
+		[ -e "$f" ] || continue
+		n=$((n + 1))
+		"$INFLAME" info "$f" > /dev/null 2>&1 || fail "killed: $f unreadable ($(wc -c < "$f") bytes)"
+	done
+	"$INFLAME" collapse "$d"/p.* > /dev/null 2> "$d/err" ||
+		fail "killed: inflame collapse of the run fails: $(head -1 "$d/err")"
+	[ "$n" -ge 11 ] || fail "killed: $n dumps for 11 processes"
+	say "killed: $n readable dumps of 11 processes, ten of them killed as they started one"
 fi
 # Programs that write to standard error, one of them (python3 with a SIGPROF handler of its own)
 # making inflame take a notice: the stderr of each is the same as unprofiled.

@@ -49,7 +49,7 @@ uint64_t inflame_coverage_sampled(const struct inflame_coverage *c,
 				  const struct inflame_coverage_thread *t);
 /* Whether thread t deserves the low-coverage warning. */
 int inflame_coverage_low(const struct inflame_coverage *c, const struct inflame_coverage_thread *t);
-/* The CPU of inflame itself: samples that landed in its code, and its writer thread (ns). */
+/* The CPU of inflame itself: samples that landed in its code, and its threads (ns). */
 uint64_t inflame_coverage_self_ns(const struct inflame_coverage *c);
 
 /* Writes into buf (size len) the low-coverage threads, "name (tid N) 12%, ...", naming each
