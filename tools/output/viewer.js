@@ -109,16 +109,21 @@ table.ifl-table tr:hover{background:#eef}
 	// machine measured every fresh megabyte cost ~10 ms of page faults, and 30 million nodes
 	// fill 120 MB per 32-bit array. So the tree keeps no array of ends: a node whose subtree
 	// holds BIG nodes or more has its end in a map (a bit per node says which), any other
-	// finds it by scanning the depths after it (fewer than BIG of them). tree.end, the full
-	// array, is made only when something asks for it (the tests).
+	// finds it by scanning the depths after it (fewer than BIG of them) until the viewer is
+	// ready; then tree.size, a byte per node, is made in slices (smallSizesSteps) and gives
+	// those ends at once (scans cost a 100k page's paint of its root 30 ms of 40). tree.end,
+	// the full array, is made only when something asks for it (the tests).
 	const BIG = 256;
 	class Tree {
 		constructor(n, frame, depth, maxDepth, bigBits, bigEnd, parent) {
 			this.n = n; this.frame = frame; this.depth = depth; this.maxDepth = maxDepth;
 			this.bigBits = bigBits; this.bigEnd = bigEnd;
 			this.remap = null; this.parentArr = parent || null; this.endArr = null; this.byName = null;
+			this.size = null;
 		}
 		endOf(i) {
+			const size = this.size;
+			if (size !== null) { const k = size[i]; return k ? i + k : this.bigEnd.get(i); }
 			if (this.bigBits[i >>> 5] & (1 << (i & 31))) return this.bigEnd.get(i);
 			const depth = this.depth, d = depth[i], n = this.n;
 			let j = i + 1;
@@ -307,24 +312,58 @@ table.ifl-table tr:hover{background:#eef}
 		while (lo < hi) { const mid = (lo + hi) >>> 1; if (leaf[mid] < x) lo = mid + 1; else hi = mid; }
 		return lo;
 	}
-	// Nodes grouped by function name (string index), built once per tree on first use:
-	// nodes[first[s] .. first[s+1]) have name s, in node order; frameOf[s] is one frame with
-	// that name. Searches skip a match's subtree by the tree's endOf.
-	function byNameIndex(tree, frameNameIdx) {
-		if (tree.byName) return tree.byName;
+	// The sizes of the subtrees under BIG nodes (the others' ends are in tree.bigEnd), a
+	// byte per node, by one pass with a stack of the path, a slice of nodes at a time.
+	function* smallSizesSteps(tree) {
+		const n = tree.n, depth = tree.depth, size = new Uint8Array(n);
+		const path = new Int32Array(tree.maxDepth + 1);
+		let sp = 0;
+		for (let i = 1; i < n;) {
+			yield;
+			for (const stop = Math.min(i + SLICE, n); i < stop; i++) {
+				const d = depth[i];
+				while (sp >= d) { const x = path[sp--]; if (i - x < BIG) size[x] = i - x; }
+				path[++sp] = i;
+			}
+		}
+		while (sp >= 0) { const x = path[sp--]; if (n - x < BIG) size[x] = n - x; }
+		return size;
+	}
+	// Nodes grouped by function name (string index), built once per tree after the viewer is
+	// ready, a slice of nodes at a time: nodes[first[s] .. first[s+1]) have name s, in node
+	// order; frameOf[s] is one frame with that name. Searches skip a match's subtree by the
+	// tree's endOf. Searches made before it is done pass over the nodes instead (computeMatch).
+	function* byNameSteps(tree, frameNameIdx) {
 		let ns = 0;
 		for (let f = 0; f < frameNameIdx.length; f++) if (frameNameIdx[f] + 1 > ns) ns = frameNameIdx[f] + 1;
 		const first = new Int32Array(ns + 1), frameOf = new Int32Array(ns);
 		const fr = tree.frame, n = tree.n;
-		for (let i = 1; i < n; i++) first[frameNameIdx[fr[i]] + 1]++;
+		for (let i = 1; i < n;) {
+			yield;
+			for (const stop = Math.min(i + SLICE, n); i < stop; i++) first[frameNameIdx[fr[i]] + 1]++;
+		}
 		for (let s = 0; s < ns; s++) first[s + 1] += first[s];
 		const fill = first.slice(0, ns), nodes = new Int32Array(Math.max(n - 1, 0));
-		for (let i = 1; i < n; i++) {
-			const s = frameNameIdx[fr[i]];
-			frameOf[s] = fr[i];
-			nodes[fill[s]++] = i;
+		for (let i = 1; i < n;) {
+			yield;
+			for (const stop = Math.min(i + SLICE, n); i < stop; i++) {
+				const s = frameNameIdx[fr[i]];
+				frameOf[s] = fr[i];
+				nodes[fill[s]++] = i;
+			}
 		}
-		return (tree.byName = { first, nodes, frameOf });
+		return { first, nodes, frameOf };
+	}
+	// Runs the steps of g one task at a time (so that input is served between them), then
+	// done(value); done(undefined) at once when alive() turns false meanwhile.
+	function inSlices(g, alive, done) {
+		const step = () => {
+			if (!alive()) { done(undefined); return; }
+			const r = g.next();
+			if (r.done) done(r.value);
+			else setTimeout(step, 0);
+		};
+		setTimeout(step, 0);
 	}
 
 	// ---- the flame graph component -----------------------------------------------------------
@@ -387,15 +426,11 @@ table.ifl-table tr:hover{background:#eef}
 		// the weights change meanwhile (the next set makes its own).
 		totalsInBackground(done) {
 			if (this.arr) { done(); return; }
-			const w = this.weights, g = totalsSteps(this.tree, w[0], w[1]);
-			const step = () => {
-				if (this.weights !== w) { done(); return; }
-				const r = g.next();
-				if (!r.done) { setTimeout(step, 0); return; }
-				this.arr = r.value;
+			const w = this.weights;
+			inSlices(totalsSteps(this.tree, w[0], w[1]), () => this.weights === w, (total) => {
+				if (total) this.arr = total;
 				done();
-			};
-			setTimeout(step, 0);
+			});
 		}
 		name(n) { return this.app.frameName(this.tree.frame[n]); }
 		// A node's own weight: its total less its children's.
@@ -591,13 +626,14 @@ table.ifl-table tr:hover{background:#eef}
 		setSearch(re) {
 			if (!re) { this.match = null; this.matchNodes = []; this.paint(); return null; }
 			const names = this.app.names, fr = this.app.frameNameIdx;
-			const byName = new Map();
+			// Each name tested once: byName[s] is 1 + whether name s matches, 0 untested.
+			const byName = new Uint8Array(names.length);
 			const m = new Uint8Array(fr.length);
 			for (let f = 0; f < fr.length; f++) {
 				const si = fr[f];
-				let v = byName.get(si);
-				if (v === undefined) { re.lastIndex = 0; v = re.test(names[si]) ? 1 : 0; byName.set(si, v); }
-				m[f] = v;
+				let v = byName[si];
+				if (v === 0) { re.lastIndex = 0; v = byName[si] = re.test(names[si]) ? 2 : 1; }
+				m[f] = v - 1;
 			}
 			this.match = m;
 			const share = this.computeMatch();
@@ -605,7 +641,7 @@ table.ifl-table tr:hover{background:#eef}
 			return share;
 		}
 		// Matched weight within the zoomed frame: topmost matches only (nested counted once),
-		// by subtree ranges (see byNameIndex).
+		// by subtree ranges (see byNameSteps).
 		computeMatch() {
 			const t = this.tree, m = this.match, z = this.zoom;
 			const nodes = [];
@@ -960,24 +996,35 @@ table.ifl-table tr:hover{background:#eef}
 				else if (first) this.setPane("flame", true);
 			};
 			// After the first paint: the timeline; then the viewer is ready (every pane, the
-			// timeline, zoom and search work: window.inflameTimings.ready), and it builds the
-			// index by name that makes searches of few frames faster, then every node's total
-			// in slices (.indexed once both are made).
+			// timeline, zoom and search work: window.inflameTimings.ready), and it indexes the
+			// tree in slices between other tasks (indexInBackground).
 			if (first) {
 				requestAnimationFrame(() => setTimeout(() => {
 					later();
 					this.ready = performance.now();
 					if (window.inflameTimings) window.inflameTimings.ready = this.ready;
-					setTimeout(() => {
-						byNameIndex(this.tree, this.frameNameIdx);
-						if (window.inflameTimings) window.inflameTimings.byName = performance.now();
-						this.flame.totalsInBackground(() => {
-							this.indexed = performance.now();
-							if (window.inflameTimings) window.inflameTimings.indexed = this.indexed;
-						});
-					}, 0);
+					this.indexInBackground();
 				}, 0));
 			} else later();
+		}
+		// The subtrees' sizes (ends at once), every node's total, then the index by name that
+		// makes searches of few frames faster; .indexed once all are made. Each is a slice of
+		// nodes per task, so that input is served meanwhile (a search, zoom or hover waits for
+		// one slice at most) and gives the same answer as after, from what is made so far.
+		indexInBackground() {
+			const t = this.tree, T = window.inflameTimings, alive = () => this.tree === t;
+			inSlices(smallSizesSteps(t), alive, (size) => {
+				if (size) t.size = size;
+				if (T) T.sized = performance.now();
+				this.flame.totalsInBackground(() => {
+					if (T) T.totals = performance.now();
+					inSlices(byNameSteps(t, this.frameNameIdx), alive, (idx) => {
+						if (idx) t.byName = idx;
+						this.indexed = performance.now();
+						if (T) T.byName = T.indexed = this.indexed;
+					});
+				});
+			});
 		}
 		updateStatus() {
 			const v = this.view, tot = this.flame.totalAt(0);
