@@ -223,7 +223,7 @@ async function measure(file) {
 	}
 }
 
-console.log("program   stacks    page MB  first paint  full paint  ready (TTI)  indexed  block  search@ready   zoom   reset  search   clear");
+console.log("program   stacks    page MB  first paint  full paint  ready (TTI)  indexed   block  search@ready   zoom   reset  search   clear");
 try {
 	for (const s of sizes) {
 		const n = s === "dump" ? s : Number(s);
@@ -244,7 +244,7 @@ try {
 			const head = (f.label || "this").padEnd(10) + String(f.g.stacks).padEnd(10) + f.mb.toFixed(1).padStart(7);
 			if (!f.runs.length) { console.log(head + "   no paint: " + f.failed); continue; }
 			const ms = (k, w) => (median(f.runs.map((x) => x[k])).toFixed(0) + " ms").padStart(w);
-			console.log(head + ms("first", 13) + ms("full", 12) + ms("ready", 13) + ms("indexed", 9) + ms("block", 7) + ms("searchAtReady", 14) + ms("zoom", 7) + ms("reset", 8) + ms("search", 8) + ms("clear", 8) +
+			console.log(head + ms("first", 13) + ms("full", 12) + ms("ready", 13) + ms("indexed", 9) + ms("block", 8) + ms("searchAtReady", 14) + ms("zoom", 7) + ms("reset", 8) + ms("search", 8) + ms("clear", 8) +
 				(f.failed ? "   ERRORS: " + f.failed : ""));
 			const byReady = [...f.runs].sort((a, b) => a.ready - b.ready);
 			console.log("  stages (ms, the median run's): " + stageText(byReady[(byReady.length - 1) >> 1].stages));
