@@ -6,7 +6,8 @@
 // counts from navigation start: the preview's, drawn before the full data are read, when the
 // page has one), the time until the whole viewer is ready (its flame graph, tabs, timeline and
 // search: time to interactive), the script time of a search at that moment, the time its index
-// by name is built (searches of few frames are faster with it), then the script time of a zoom
+// by name is built (searches of few frames are faster with it), the longest a task queued
+// meanwhile waited ("block": what input waits for while the page indexes), then the script time of a zoom
 // (a click on a frame), a reset, a regex search and clearing it. Medians of BENCH_ROUNDS rounds (default 3), each on
 // a freshly opened page.
 // With BENCH_COMPARE=path/to/other/inflame (and BENCH_INFLAME), the pages of both programs are
@@ -146,6 +147,21 @@ async function measure(file) {
 	const errors = [];
 	page.on("crash", () => errors.push("the page crashed"));
 	page.on("pageerror", (e) => errors.push(String(e)));
+	// The longest wait of a task queued between ready and indexed (what input waits for at most
+	// while the viewer indexes): the longest gap between the turns of a task that queues itself.
+	await page.addInitScript(() => {
+		let last = 0;
+		const poll = () => {
+			const a = window.inflameViewer, now = performance.now();
+			if (a && a.ready) {
+				if (last && now - last > (window.benchBlock || 0)) window.benchBlock = now - last;
+				if (a.indexed || a.ready === undefined) return;
+				last = now;
+			}
+			setTimeout(poll, 0);
+		};
+		setTimeout(poll, 0);
+	});
 	try {
 		await page.goto(pathToFileURL(path.resolve(file)).href, { timeout });
 		await page.waitForFunction(() => window.inflameViewer && window.inflameViewer.firstPaint, null, { timeout, polling: 20 });
@@ -168,9 +184,9 @@ async function measure(file) {
 			return t;
 		});
 		// ... and the rest once it is (a viewer without the mark has built it before ready).
-		const indexed = await page.evaluate(() => new Promise((res) => {
+		const [indexed, block] = await page.evaluate(() => new Promise((res) => {
 			const a = window.inflameViewer;
-			const poll = () => (a.indexed || a.ready === undefined ? res(a.indexed || 0) : setTimeout(poll, 10));
+			const poll = () => (a.indexed || a.ready === undefined ? res([a.indexed || 0, window.benchBlock || 0]) : setTimeout(poll, 10));
 			poll();
 		}));
 		const [first, full, stages] = await page.evaluate(() => [(window.inflameTimings && window.inflameTimings.preview) || window.inflameViewer.firstPaint,
@@ -201,13 +217,13 @@ async function measure(file) {
 		});
 		if (!t.ok) errors.push("the click did not zoom");
 		if (errors.length) throw new Error(errors.join("; "));
-		return { first, full, ready, indexed: indexed || ready, searchAtReady, ...t, stages };
+		return { first, full, ready, indexed: indexed || ready, block, searchAtReady, ...t, stages };
 	} finally {
 		await page.close().catch(() => {});
 	}
 }
 
-console.log("program   stacks    page MB  first paint  full paint  ready (TTI)  indexed  search@ready   zoom   reset  search   clear");
+console.log("program   stacks    page MB  first paint  full paint  ready (TTI)  indexed   block  search@ready   zoom   reset  search   clear");
 try {
 	for (const s of sizes) {
 		const n = s === "dump" ? s : Number(s);
@@ -228,7 +244,7 @@ try {
 			const head = (f.label || "this").padEnd(10) + String(f.g.stacks).padEnd(10) + f.mb.toFixed(1).padStart(7);
 			if (!f.runs.length) { console.log(head + "   no paint: " + f.failed); continue; }
 			const ms = (k, w) => (median(f.runs.map((x) => x[k])).toFixed(0) + " ms").padStart(w);
-			console.log(head + ms("first", 13) + ms("full", 12) + ms("ready", 13) + ms("indexed", 9) + ms("searchAtReady", 14) + ms("zoom", 7) + ms("reset", 8) + ms("search", 8) + ms("clear", 8) +
+			console.log(head + ms("first", 13) + ms("full", 12) + ms("ready", 13) + ms("indexed", 9) + ms("block", 8) + ms("searchAtReady", 14) + ms("zoom", 7) + ms("reset", 8) + ms("search", 8) + ms("clear", 8) +
 				(f.failed ? "   ERRORS: " + f.failed : ""));
 			const byReady = [...f.runs].sort((a, b) => a.ready - b.ready);
 			console.log("  stages (ms, the median run's): " + stageText(byReady[(byReady.length - 1) >> 1].stages));

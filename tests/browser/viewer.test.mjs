@@ -446,6 +446,46 @@ try {
 			return bySums === byArray ? "same" : bySums.slice(0, 300) + " vs " + byArray.slice(0, 300);
 		});
 		check(sums === "same", "inflame html: totals from the stacks' running sums are the totals per node", sums);
+		// The tree is indexed in slices after the page is ready (subtree sizes, totals per node,
+		// index by name): searches, zooms and paints made between the slices, at every stage,
+		// give what they give once all is made.
+		const staged = await page.evaluate(() => new Promise((res) => {
+			const a = window.inflameViewer, f = a.flame, t = a.tree, box = document.getElementById("ifl-search");
+			const probe = () => {
+				const out = [];
+				for (const q of ["snprintf|memcpy|qsort|hash", "main", ".", "^_?_?libc|clone"]) {
+					box.value = q; box.dispatchEvent(new Event("input"));
+					out.push(f.matchSum + "/" + [...f.matchNodes].sort((x, y) => x - y).join(","));
+				}
+				f.zoomTo(f.widestChild(f.widestChild(0)));
+				box.value = "main"; box.dispatchEvent(new Event("input"));
+				out.push(f.matchSum + "/" + f.matchNodes.length);
+				const dr = f.drawn;
+				for (let i = 0; i < dr.n; i++) out.push(dr.node[i] + "@" + dr.x[i].toFixed(3) + "+" + dr.w[i].toFixed(3));
+				box.value = ""; box.dispatchEvent(new Event("input"));
+				f.zoomTo(0);
+				for (let n = 0; n < t.n; n++) out.push(t.endOf(n) + ":" + f.totalAt(n) + ":" + f.selfOf(n));
+				return out.join(" ");
+			};
+			const w = f.weights;
+			t.size = null; t.byName = null; a.indexed = 0;
+			f.set(t, w[0], null, w[1]);
+			const got = [], stages = new Set();
+			a.indexInBackground();
+			const poll = () => {
+				const stage = (t.size ? "s" : "-") + (f.arr ? "t" : "-") + (t.byName ? "n" : "-");
+				stages.add(stage);
+				got.push(probe());
+				if (!a.indexed) { setTimeout(poll, 0); return; }
+				let endsOk = true;
+				const end = t.end;
+				for (let n = 0; n < t.n; n++) if (t.endOf(n) !== end[n]) endsOk = false;
+				const last = got[got.length - 1], bad = got.findIndex((x) => x !== last);
+				res([...stages].join(",") + (endsOk ? "" : " ends differ") + (bad >= 0 ? " probe " + bad + " differs" : ""));
+			};
+			poll();
+		}));
+		check(staged === "---,s--,st-,stn", "inflame html: searches, zooms and totals between the slices of the tree's indexing equal those after it", staged);
 		for (const v of ["cpu", "wall", "alloc"]) {
 			await page.locator(".ifl-tab[data-view=" + v + "]").click();
 			const want = collapse("--event", v);

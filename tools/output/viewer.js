@@ -109,16 +109,21 @@ table.ifl-table tr:hover{background:#eef}
 	// machine measured every fresh megabyte cost ~10 ms of page faults, and 30 million nodes
 	// fill 120 MB per 32-bit array. So the tree keeps no array of ends: a node whose subtree
 	// holds BIG nodes or more has its end in a map (a bit per node says which), any other
-	// finds it by scanning the depths after it (fewer than BIG of them). tree.end, the full
-	// array, is made only when something asks for it (the tests).
+	// finds it by scanning the depths after it (fewer than BIG of them) until the viewer is
+	// ready; then tree.size, a byte per node, is made in slices (smallSizesSteps) and gives
+	// those ends at once (scans cost a 100k page's paint of its root 30 ms of 40). tree.end,
+	// the full array, is made only when something asks for it (the tests).
 	const BIG = 256;
 	class Tree {
 		constructor(n, frame, depth, maxDepth, bigBits, bigEnd, parent) {
 			this.n = n; this.frame = frame; this.depth = depth; this.maxDepth = maxDepth;
 			this.bigBits = bigBits; this.bigEnd = bigEnd;
 			this.remap = null; this.parentArr = parent || null; this.endArr = null; this.byName = null;
+			this.size = null;
 		}
 		endOf(i) {
+			const size = this.size;
+			if (size !== null) { const k = size[i]; return k ? i + k : this.bigEnd.get(i); }
 			if (this.bigBits[i >>> 5] & (1 << (i & 31))) return this.bigEnd.get(i);
 			const depth = this.depth, d = depth[i], n = this.n;
 			let j = i + 1;
@@ -235,29 +240,26 @@ table.ifl-table tr:hover{background:#eef}
 		return out;
 	}
 	// Totals of the nodes from weights: per node (self, node omitted) or of leaf nodes (the
-	// weight self[i] at node[i]). weightsArray places the weights: whole, non-negative weights
+	// weight self[i] at node[i]). totalsSteps places the weights: whole, non-negative weights
 	// under 2^32 in all fit a Uint32Array (half the memory), else a Float64Array. totalsOf
 	// sums them by one backward pass over the depths (sequential: hopping over the children by
 	// end cost twice as much at 3 million nodes): acc[d] sums the nodes of depth d met since
 	// the last node of depth d - 1, so a node finds its children's sum in acc[d + 1].
-	function weightsArray(n, self, node) {
+	// totalsSteps does it a step of nodes at a time, yielding between steps (for the work
+	// after the page is ready, which must leave it responsive: inSlices), the array's pages
+	// touched in steps first when touch is set; it returns the totals.
+	function* totalsSteps(tree, self, node, touch) {
+		const n = tree.n, depth = tree.depth;
 		let sum = 0, whole = true;
 		for (let i = 0; i < self.length; i++) { const w = self[i]; sum += w; if (!(w >= 0 && w === Math.floor(w))) whole = false; }
 		const total = whole && sum < 4294967296 ? new Uint32Array(n) : new Float64Array(n);
+		if (touch) yield* touched(total);
 		if (node) for (let i = 0; i < node.length; i++) total[node[i]] += self[i];
 		else total.set(self);
-		return total;
-	}
-	// totalsSteps does it a slice of nodes at a time, yielding between slices (for the work
-	// after the page is ready, which must leave it responsive); it returns the totals.
-	const SLICE = 1 << 21;
-	function* totalsSteps(tree, self, node) {
-		const n = tree.n, depth = tree.depth;
-		const total = weightsArray(n, self, node);
 		const acc = new Float64Array(tree.maxDepth + 2);
 		for (let i = n - 1; i >= 0;) {
 			yield;
-			for (const stop = Math.max(i - SLICE, -1); i > stop; i--) {
+			for (const stop = Math.max(i - STEP, -1); i > stop; i--) {
 				const d = depth[i], s = total[i] + acc[d + 1];
 				acc[d + 1] = 0;
 				total[i] = s;
@@ -307,24 +309,71 @@ table.ifl-table tr:hover{background:#eef}
 		while (lo < hi) { const mid = (lo + hi) >>> 1; if (leaf[mid] < x) lo = mid + 1; else hi = mid; }
 		return lo;
 	}
-	// Nodes grouped by function name (string index), built once per tree on first use:
-	// nodes[first[s] .. first[s+1]) have name s, in node order; frameOf[s] is one frame with
-	// that name. Searches skip a match's subtree by the tree's endOf.
-	function byNameIndex(tree, frameNameIdx) {
-		if (tree.byName) return tree.byName;
+	// The work made after the page is ready yields after every STEP nodes; inSlices runs as
+	// many steps per task as fit in SLICE_MS. A fresh array's pages are touched in steps too
+	// (touched) before it is written at random: at a million stacks, with slices of 2 million
+	// nodes and no touching, a task of 540 ms was seen while the index by name (120 MB,
+	// written all over from its first slice) was made, 820 ms as the totals' array was.
+	const STEP = 1 << 16, SLICE_MS = 10;
+	function* touched(a) {
+		for (let i = 0; i < a.length; i += STEP) { a.fill(0, i, i + STEP); yield; }
+	}
+	// Runs the steps of g one slice per task (so that input is served between them), then
+	// done(value); done(undefined) at once when alive() turns false meanwhile.
+	function inSlices(g, alive, done) {
+		const step = () => {
+			if (!alive()) { done(undefined); return; }
+			const t0 = performance.now();
+			let r;
+			do r = g.next(); while (!r.done && performance.now() - t0 < SLICE_MS);
+			if (r.done) done(r.value);
+			else setTimeout(step, 0);
+		};
+		setTimeout(step, 0);
+	}
+	// The sizes of the subtrees under BIG nodes (the others' ends are in tree.bigEnd), a
+	// byte per node, by one pass with a stack of the path, a step of nodes at a time.
+	function* smallSizesSteps(tree) {
+		const n = tree.n, depth = tree.depth, size = new Uint8Array(n);
+		yield* touched(size);
+		const path = new Int32Array(tree.maxDepth + 1);
+		let sp = 0;
+		for (let i = 1; i < n;) {
+			yield;
+			for (const stop = Math.min(i + STEP, n); i < stop; i++) {
+				const d = depth[i];
+				while (sp >= d) { const x = path[sp--]; if (i - x < BIG) size[x] = i - x; }
+				path[++sp] = i;
+			}
+		}
+		while (sp >= 0) { const x = path[sp--]; if (n - x < BIG) size[x] = n - x; }
+		return size;
+	}
+	// Nodes grouped by function name (string index), built once per tree after the viewer is
+	// ready, a step of nodes at a time: nodes[first[s] .. first[s+1]) have name s, in node
+	// order; frameOf[s] is one frame with that name. Searches skip a match's subtree by the
+	// tree's endOf. Searches made before it is done pass over the nodes instead (computeMatch).
+	function* byNameSteps(tree, frameNameIdx) {
 		let ns = 0;
 		for (let f = 0; f < frameNameIdx.length; f++) if (frameNameIdx[f] + 1 > ns) ns = frameNameIdx[f] + 1;
 		const first = new Int32Array(ns + 1), frameOf = new Int32Array(ns);
 		const fr = tree.frame, n = tree.n;
-		for (let i = 1; i < n; i++) first[frameNameIdx[fr[i]] + 1]++;
+		for (let i = 1; i < n;) {
+			yield;
+			for (const stop = Math.min(i + STEP, n); i < stop; i++) first[frameNameIdx[fr[i]] + 1]++;
+		}
 		for (let s = 0; s < ns; s++) first[s + 1] += first[s];
 		const fill = first.slice(0, ns), nodes = new Int32Array(Math.max(n - 1, 0));
-		for (let i = 1; i < n; i++) {
-			const s = frameNameIdx[fr[i]];
-			frameOf[s] = fr[i];
-			nodes[fill[s]++] = i;
+		yield* touched(nodes);
+		for (let i = 1; i < n;) {
+			yield;
+			for (const stop = Math.min(i + STEP, n); i < stop; i++) {
+				const s = frameNameIdx[fr[i]];
+				frameOf[s] = fr[i];
+				nodes[fill[s]++] = i;
+			}
 		}
-		return (tree.byName = { first, nodes, frameOf });
+		return { first, nodes, frameOf };
 	}
 
 	// ---- the flame graph component -----------------------------------------------------------
@@ -387,15 +436,11 @@ table.ifl-table tr:hover{background:#eef}
 		// the weights change meanwhile (the next set makes its own).
 		totalsInBackground(done) {
 			if (this.arr) { done(); return; }
-			const w = this.weights, g = totalsSteps(this.tree, w[0], w[1]);
-			const step = () => {
-				if (this.weights !== w) { done(); return; }
-				const r = g.next();
-				if (!r.done) { setTimeout(step, 0); return; }
-				this.arr = r.value;
+			const w = this.weights;
+			inSlices(totalsSteps(this.tree, w[0], w[1], true), () => this.weights === w, (total) => {
+				if (total) this.arr = total;
 				done();
-			};
-			setTimeout(step, 0);
+			});
 		}
 		name(n) { return this.app.frameName(this.tree.frame[n]); }
 		// A node's own weight: its total less its children's.
@@ -434,7 +479,10 @@ table.ifl-table tr:hover{background:#eef}
 			if (zt > 0) {
 				// Depth-first over frames at least half a pixel wide (their children are
 				// narrower, so a narrow frame ends its branch); x from the zoomed frame's left
-				// edge, each child right of the ones before it.
+				// edge, each child right of the ones before it. The children after the last one
+				// that can be half a pixel wide (their parent's total less the children's before
+				// them) are not visited: at a million stacks a paint of the root visited 40%
+				// fewer nodes. wst holds the totals of the frames on the stack.
 				let stack = this.stackBuf || (this.stackBuf = new Int32Array(1024));
 				let xst = this.xBuf || (this.xBuf = new Float64Array(1024));
 				let wst = this.wBuf || (this.wBuf = new Float64Array(1024));
@@ -442,9 +490,9 @@ table.ifl-table tr:hover{background:#eef}
 				const depth = t.depth, arr = this.arr, sums = this.sums;
 				// Each child's weight: from the totals per node, or from the running sums of
 				// the stacks between its first node and the next child's.
-				const kidsOf = (p, px) => {
+				const kidsOf = (p, px, rest) => {
 					let k = arr ? 0 : leafIndex(sums.leaf, p + 1, 0);
-					for (let c = p + 1, e = t.endOf(p); c < e;) {
+					for (let c = p + 1, e = t.endOf(p); c < e && rest * scale >= 0.5;) {
 						const ce = t.endOf(c);
 						let tc;
 						if (arr) tc = arr[c];
@@ -456,19 +504,20 @@ table.ifl-table tr:hover{background:#eef}
 								const bx = new Float64Array(sp * 2); bx.set(xst); xst = this.xBuf = bx;
 								const bw = new Float64Array(sp * 2); bw.set(wst); wst = this.wBuf = bw;
 							}
-							stack[sp] = c; wst[sp] = w; xst[sp++] = px;
+							stack[sp] = c; wst[sp] = tc; xst[sp++] = px;
 						}
 						px += w;
+						rest -= tc;
 						c = ce;
 					}
 				};
-				kidsOf(z, 0);
+				kidsOf(z, 0, zt);
 				while (sp > 0) {
-					const c = stack[--sp], px = xst[sp];
+					const c = stack[--sp], px = xst[sp], tc = wst[sp];
 					const d = depth[c] - 1;
 					if (d > maxD) maxD = d;
-					push(c, px, wst[sp], d);
-					kidsOf(c, px);
+					push(c, px, tc * scale, d);
+					kidsOf(c, px, tc);
 				}
 			}
 			if (t.depth[z] - 1 > maxD) maxD = t.depth[z] - 1;
@@ -591,13 +640,14 @@ table.ifl-table tr:hover{background:#eef}
 		setSearch(re) {
 			if (!re) { this.match = null; this.matchNodes = []; this.paint(); return null; }
 			const names = this.app.names, fr = this.app.frameNameIdx;
-			const byName = new Map();
+			// Each name tested once: byName[s] is 1 + whether name s matches, 0 untested.
+			const byName = new Uint8Array(names.length);
 			const m = new Uint8Array(fr.length);
 			for (let f = 0; f < fr.length; f++) {
 				const si = fr[f];
-				let v = byName.get(si);
-				if (v === undefined) { re.lastIndex = 0; v = re.test(names[si]) ? 1 : 0; byName.set(si, v); }
-				m[f] = v;
+				let v = byName[si];
+				if (v === 0) { re.lastIndex = 0; v = byName[si] = re.test(names[si]) ? 2 : 1; }
+				m[f] = v - 1;
 			}
 			this.match = m;
 			const share = this.computeMatch();
@@ -605,7 +655,7 @@ table.ifl-table tr:hover{background:#eef}
 			return share;
 		}
 		// Matched weight within the zoomed frame: topmost matches only (nested counted once),
-		// by subtree ranges (see byNameIndex).
+		// by subtree ranges (see byNameSteps).
 		computeMatch() {
 			const t = this.tree, m = this.match, z = this.zoom;
 			const nodes = [];
@@ -622,25 +672,31 @@ table.ifl-table tr:hover{background:#eef}
 			if (z > 0 && m[t.frame[z]]) { sum = this.totalAt(z); nodes.push(z); }
 			else {
 				// Topmost matches in index order, each one's subtree skipped: from the few
-				// candidates of the index by name, sorted, or by one pass over the zoomed
-				// frame's nodes when candidates are many.
+				// candidates of the index by name, put in order by a bit per node (a sort of
+				// a million stacks' 250 thousand candidates cost 7-45 ms, the bits 1-2 ms),
+				// or by one pass over the zoomed frame's nodes when candidates are many.
 				const lo = z + 1, hi = t.endOf(z);
 				if (idx && cand * 16 < hi - lo) {
-					const c = new Int32Array(cand);
-					let k = 0;
+					const bits = t.candBits || (t.candBits = new Int32Array((t.n + 31) >>> 5));
 					for (const si of names) {
 						for (let j = idx.first[si]; j < idx.first[si + 1]; j++) {
 							const v = idx.nodes[j];
-							if (v >= lo && v < hi) c[k++] = v;
+							if (v >= lo && v < hi) bits[v >>> 5] |= 1 << (v & 31);
 						}
 					}
-					const cs = c.subarray(0, k).sort(), cur = { k: 0 };
+					// Each word is read and cleared (the bits are kept for the next search).
+					const cur = { k: 0 };
 					let covered = lo;
-					for (let j = 0; j < k; j++) {
-						const v = cs[j];
-						if (v < covered) continue;
-						const e = t.endOf(v), w = this.totalFrom(v, e, cur);
-						if (w > 0) { sum += w; nodes.push(v); covered = e; }
+					for (let wi = lo >>> 5, we = (hi + 31) >>> 5; wi < we; wi++) {
+						let word = bits[wi];
+						if (word === 0) continue;
+						bits[wi] = 0;
+						for (; word !== 0; word &= word - 1) {
+							const v = (wi << 5) + 31 - Math.clz32(word & -word);
+							if (v < covered) continue;
+							const e = t.endOf(v), w = this.totalFrom(v, e, cur);
+							if (w > 0) { sum += w; nodes.push(v); covered = e; }
+						}
 					}
 				} else {
 					const fr = t.frame, cur = { k: 0 };
@@ -960,24 +1016,35 @@ table.ifl-table tr:hover{background:#eef}
 				else if (first) this.setPane("flame", true);
 			};
 			// After the first paint: the timeline; then the viewer is ready (every pane, the
-			// timeline, zoom and search work: window.inflameTimings.ready), and it builds the
-			// index by name that makes searches of few frames faster, then every node's total
-			// in slices (.indexed once both are made).
+			// timeline, zoom and search work: window.inflameTimings.ready), and it indexes the
+			// tree in slices between other tasks (indexInBackground).
 			if (first) {
 				requestAnimationFrame(() => setTimeout(() => {
 					later();
 					this.ready = performance.now();
 					if (window.inflameTimings) window.inflameTimings.ready = this.ready;
-					setTimeout(() => {
-						byNameIndex(this.tree, this.frameNameIdx);
-						if (window.inflameTimings) window.inflameTimings.byName = performance.now();
-						this.flame.totalsInBackground(() => {
-							this.indexed = performance.now();
-							if (window.inflameTimings) window.inflameTimings.indexed = this.indexed;
-						});
-					}, 0);
+					this.indexInBackground();
 				}, 0));
 			} else later();
+		}
+		// The subtrees' sizes (ends at once), every node's total, then the index by name that
+		// makes searches of few frames faster; .indexed once all are made. Each is a slice of
+		// nodes per task, so that input is served meanwhile (a search, zoom or hover waits for
+		// one slice at most) and gives the same answer as after, from what is made so far.
+		indexInBackground() {
+			const t = this.tree, T = window.inflameTimings, alive = () => this.tree === t;
+			inSlices(smallSizesSteps(t), alive, (size) => {
+				if (size) t.size = size;
+				if (T) T.sized = performance.now();
+				this.flame.totalsInBackground(() => {
+					if (T) T.totals = performance.now();
+					inSlices(byNameSteps(t, this.frameNameIdx), alive, (idx) => {
+						if (idx) t.byName = idx;
+						this.indexed = performance.now();
+						if (T) T.byName = T.indexed = this.indexed;
+					});
+				});
+			});
 		}
 		updateStatus() {
 			const v = this.view, tot = this.flame.totalAt(0);
