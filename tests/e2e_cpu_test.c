@@ -200,6 +200,31 @@ struct load {
 	pid_t spin[2];
 };
 
+/* Two processes that spin on the CPUs of set, until spin_stop. */
+static void spin_start(pid_t spin[2], const cpu_set_t *set)
+{
+	for (int i = 0; i < 2; i++) {
+		spin[i] = fork();
+		assert_true(spin[i] >= 0);
+		if (spin[i] == 0) {
+			/* Never outlives the test, nor a failed one for long. */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			alarm(60);
+			sched_setaffinity(0, sizeof(*set), set);
+			for (volatile unsigned long n = 0;; n++)
+				;
+		}
+	}
+}
+
+static void spin_stop(pid_t spin[2])
+{
+	for (int i = 0; i < 2; i++) {
+		kill(spin[i], SIGKILL);
+		waitpid(spin[i], NULL, 0);
+	}
+}
+
 static void load_start(struct load *l)
 {
 	cpu_set_t one;
@@ -213,25 +238,12 @@ static void load_start(struct load *l)
 	CPU_ZERO(&one);
 	CPU_SET(cpu, &one);
 	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
-	for (int i = 0; i < 2; i++) {
-		l->spin[i] = fork();
-		assert_true(l->spin[i] >= 0);
-		if (l->spin[i] == 0) {
-			/* Never outlives the test, nor a failed one for long. */
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			alarm(60);
-			for (volatile unsigned long n = 0;; n++)
-				;
-		}
-	}
+	spin_start(l->spin, &one);
 }
 
 static void load_stop(struct load *l)
 {
-	for (int i = 0; i < 2; i++) {
-		kill(l->spin[i], SIGKILL);
-		waitpid(l->spin[i], NULL, 0);
-	}
+	spin_stop(l->spin);
 	assert_int_equal(sched_setaffinity(0, sizeof(l->saved), &l->saved), 0);
 }
 
@@ -392,17 +404,7 @@ static void starve_start(struct starve *s)
 	assert_true(first >= 0);
 	CPU_ZERO(&set);
 	CPU_SET(first, &set);
-	for (int i = 0; i < 2; i++) {
-		s->spin[i] = fork();
-		assert_true(s->spin[i] >= 0);
-		if (s->spin[i] == 0) {
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			alarm(60);
-			sched_setaffinity(0, sizeof(set), &set);
-			for (volatile unsigned long n = 0;; n++)
-				;
-		}
-	}
+	spin_start(s->spin, &set);
 	s->watcher = fork();
 	assert_true(s->watcher >= 0);
 	if (s->watcher == 0) {
@@ -426,10 +428,7 @@ static int starve_stop(struct starve *s)
 {
 	int st = -1;
 
-	for (int i = 0; i < 2; i++) {
-		kill(s->spin[i], SIGKILL);
-		waitpid(s->spin[i], NULL, 0);
-	}
+	spin_stop(s->spin);
 	kill(s->watcher, SIGKILL);
 	waitpid(s->watcher, &st, 0);
 	assert_int_equal(sched_setaffinity(0, sizeof(s->saved), &s->saved), 0);
