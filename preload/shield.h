@@ -81,9 +81,21 @@ static inline void inflame_shield_enter(struct inflame_thread *t, uintptr_t ra, 
 
 static inline void inflame_shield_leave(struct inflame_thread *t)
 {
-	if (t && (inflame__prof.cfg.events & INFLAME_EVMASK_WALL))
-		atomic_store_explicit(&t->wall_block_out, inflame__now_monotonic(),
-				      memory_order_release);
+	uint64_t now, in, out;
+
+	if (!t || !(inflame__prof.cfg.events & INFLAME_EVMASK_WALL))
+		return;
+	now = inflame__now_monotonic();
+	in = atomic_load_explicit(&t->wall_block_in, memory_order_relaxed);
+	out = atomic_load_explicit(&t->wall_block_out, memory_order_relaxed);
+	/* Only the thread writes the sum; a call nested in a handler of the program's during
+	 * another one closed it already. */
+	if (in > out && now > in)
+		atomic_store_explicit(
+		    &t->wall_block_sum,
+		    atomic_load_explicit(&t->wall_block_sum, memory_order_relaxed) + (now - in),
+		    memory_order_relaxed);
+	atomic_store_explicit(&t->wall_block_out, now, memory_order_release);
 }
 
 /* The bytes above a marked call's stack pointer the handler searches for the return addresses

@@ -106,6 +106,7 @@ static void wall_reset(struct inflame_thread *t)
 	t->wall_cpu = 0;
 	atomic_store(&t->wall_block_in, 0);
 	atomic_store(&t->wall_block_out, 0);
+	atomic_store(&t->wall_block_sum, 0);
 	t->site.ra = t->site.sp = t->site.kept_ra = t->site.kept_sp = 0;
 	atomic_store(&t->site.same, 0);
 	atomic_store(&t->site.gap, 0);

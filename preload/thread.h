@@ -160,6 +160,10 @@ struct inflame_thread {
 	 * last came back from one to the program (monotonic ns, 0: never; written by the thread,
 	 * only with wall sampling on): the wall ticker splits the periods of a look at them. */
 	_Atomic uint64_t wall_block_in, wall_block_out;
+	/* The time it spent in those calls, up to wall_block_out (ns; written by the thread
+	 * before wall_block_out): over a look that came late, the ticker tells by it how much of
+	 * the look's periods the thread spent blocked in them, however often it blocked. */
+	_Atomic uint64_t wall_block_sum;
 	struct inflame_wall_site site;
 	uint32_t wall_n;
 	uint32_t wall_flags;   /* INFLAME_WALL_* */
@@ -199,6 +203,9 @@ struct inflame_thread {
 		uint64_t other, gap;
 		/* Looks at the kept site read no clock: base is older than the last run. */
 		int stale;
+		/* The thread's time in marked calls (wall_block_sum) and its site's other at the
+		 * last look. */
+		uint64_t slept, calls;
 		uint64_t site_idle;	 /* periods at the kept site's stack, not yet written */
 		uint64_t site_idle_time; /* the end of those periods (ns) */
 		int gone;		 /* EXITED and dealt with */

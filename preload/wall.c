@@ -294,32 +294,49 @@ static void send_sample(struct inflame_thread *t, uint64_t periods, uint64_t run
 	}
 }
 
+/* The time thread t has spent in the EINTR shield's marked calls (shield.h) until now (ns): its
+ * sum of the calls it came back from, and the part of the one it is in. */
+static uint64_t blocked_ns(const struct inflame_thread *t, uint64_t now)
+{
+	uint64_t out, sum, in;
+
+	for (int i = 0;; i++) {
+		out = atomic_load_explicit(&t->wall_block_out, memory_order_acquire);
+		sum = atomic_load_explicit(&t->wall_block_sum, memory_order_acquire);
+		in = atomic_load_explicit(&t->wall_block_in, memory_order_acquire);
+		/* The sum is the one of that return unless it came back from another call since. */
+		if (atomic_load_explicit(&t->wall_block_out, memory_order_acquire) == out || i == 3)
+			break;
+	}
+	return sum + (in > out && now > in ? now - in : 0);
+}
+
 /* The periods [start, start + periods * period) of a look at thread t, which ran since the last
- * one, split at the marks of the EINTR shield's blocking calls (shield.h), when they fall in
- * them: those before t came back from the call its last wall sample found it blocked in go to
- * that stack (returned: the rest are the look's), and when t is in such a call again, those
- * before it entered the call are *run (the ones it spent running, which its CPU clock
- * undercounts when it waited for a CPU). Periods are split at the nearest boundary; ran is
- * how long its CPU clock says it ran in them (ns). */
+ * one, split by the marks of the EINTR shield's blocking calls (shield.h). Of the time slept
+ * (ns) it spent in such calls over the look, the part before the call it is in now (all of it
+ * when it is in none) is the periods returned: those go to the stack it last blocked at in such
+ * a call, however often it came back and blocked again over a look that came late (the ticker
+ * itself waited for a CPU). When t is in such a call again, the periods before it entered it
+ * that it did not sleep are *run (the ones it spent running, which its CPU clock undercounts
+ * when it waited for a CPU). Periods are split at the nearest boundary; ran is how long its CPU
+ * clock says it ran in them (ns). */
 static uint64_t split_marks(struct inflame_thread *t, uint64_t start, uint64_t periods,
-			    uint64_t ran, uint64_t *run)
+			    uint64_t ran, uint64_t slept, uint64_t *run)
 {
 	uint64_t out = atomic_load_explicit(&t->wall_block_out, memory_order_acquire);
 	uint64_t in = atomic_load_explicit(&t->wall_block_in, memory_order_acquire);
-	uint64_t end = start + periods * k.period, asleep = 0;
+	uint64_t end = start + periods * k.period, cur = 0, asleep, c;
 
-	if ((t->wall_flags & INFLAME_WALL_SYSCALL) && out > start) {
-		asleep = out >= end ? periods : (out - start + k.period / 2) / k.period;
-		/* No more than its CPU clock leaves: it may have come back from a call of another
-		 * kind (a futex) before the last of ours. */
-		if (asleep > periods - ran / k.period)
-			asleep = periods - ran / k.period;
-		start += asleep * k.period;
-	}
-	if (in > out && in > start) {
-		uint64_t r = in >= end ? periods : (in - start + k.period / 2) / k.period;
-
-		*run = r < periods - asleep ? r : periods - asleep;
+	if (in > out)
+		cur = in <= start ? end - start : in < end ? end - in : 0;
+	asleep = slept > cur ? (slept - cur + k.period / 2) / k.period : 0;
+	/* No more than its CPU clock leaves. */
+	if (asleep > periods - ran / k.period)
+		asleep = periods - ran / k.period;
+	if (in > out) {
+		c = (cur + k.period / 2) / k.period;
+		c = c < periods - asleep ? c : periods - asleep;
+		*run = periods - asleep - c;
 	}
 	return asleep;
 }
@@ -361,14 +378,14 @@ static int at_site(struct inflame_thread *t, uint64_t *other, uint64_t *gap, uin
  * between its calls there (gap, the rest it spent at the site); otherwise it ran until it
  * entered the call. The periods it ran go to the last stack a sample found it running at. */
 static void look_at_site(struct inflame_thread *t, uint64_t start, uint64_t periods, uint64_t left,
-			 uint64_t now, uint64_t other, uint64_t gap, uint64_t in)
+			 uint64_t now, uint64_t other, uint64_t gap, uint64_t before)
 {
 	uint64_t run;
 
 	if (t->tk.kept && other == t->tk.other)
 		run = (gap - t->tk.gap + k.period / 2) / k.period;
 	else
-		run = in > start ? (in - start + k.period / 2) / k.period : 0;
+		run = before;
 	if (run > periods)
 		run = periods;
 	if (left) {
@@ -405,8 +422,8 @@ static void look_at_site(struct inflame_thread *t, uint64_t start, uint64_t peri
 static int look(struct inflame_thread *t, uint64_t now, int sampling)
 {
 	uint64_t periods, left, cpu = 0, since, ran = 0, start = t->tk.acct, asleep, run;
-	uint64_t other, gap, in;
-	int moved, cheap = 0, was_sent = t->tk.sent;
+	uint64_t other, gap, in, slept, b, calls;
+	int moved, cheap = 0, was_sent = t->tk.sent, elsewhere;
 	uint32_t seq = 0;
 
 	if (k.tick < t->tk.next_tick || now <= t->tk.acct)
@@ -415,6 +432,15 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 	if (!periods)
 		return 0;
 	t->tk.acct += periods * k.period;
+	/* The time it spent in marked calls since the last look (shield.h). */
+	b = blocked_ns(t, now);
+	slept = b > t->tk.slept ? b - t->tk.slept : 0;
+	t->tk.slept = b;
+	/* Whether it made marked calls away from its kept site since (or a handler of the
+	 * program's ran). */
+	calls = atomic_load_explicit(&t->site.other, memory_order_relaxed);
+	elsewhere = calls != t->tk.calls;
+	t->tk.calls = calls;
 	if (atomic_load_explicit(&t->wall_pending, memory_order_acquire)) {
 		/* Not handled yet (the thread waits for a CPU, or blocks the signal): the sample
 		 * to come stands for these periods too. A standard signal may have been merged
@@ -432,7 +458,15 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 	left = atomic_exchange(&t->wall_due, 0);
 	atomic_store(&t->wall_due_run, 0);
 	if (at_site(t, &other, &gap, &in)) {
-		look_at_site(t, start, periods, left, now, other, gap, in);
+		/* The periods before it entered the call that it spent out of marked calls (all
+		 * of them when some of those calls were elsewhere: not this site's). */
+		if (elsewhere)
+			b = in > start ? (in - start + k.period / 2) / k.period : 0;
+		else
+			b = periods - ((slept + k.period / 2) / k.period < periods
+					   ? (slept + k.period / 2) / k.period
+					   : periods);
+		look_at_site(t, start, periods, left, now, other, gap, b);
 		return 0;
 	}
 	if (t->tk.kept) {
@@ -441,13 +475,14 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 		uint64_t out = atomic_load_explicit(&t->wall_block_out, memory_order_acquire);
 
 		if (out > start && atomic_load(&t->site.other) == t->tk.other) {
-			asleep = out >= start + periods * k.period
-				     ? periods
-				     : (out - start + k.period / 2) / k.period;
+			/* However often it came back and went there again. */
+			asleep = (slept + k.period / 2) / k.period;
+			asleep = asleep < periods ? asleep : periods;
 			t->tk.site_idle += asleep;
 			t->tk.site_idle_time = start + asleep * k.period;
 			start += asleep * k.period;
 			periods -= asleep;
+			slept = slept > asleep * k.period ? slept - asleep * k.period : 0;
 		}
 		t->tk.kept = 0;
 	}
@@ -536,8 +571,17 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 		}
 		/* How many of these periods it ran (its CPU clock says how long, not where). */
 		run = (ran + k.period / 2) / k.period;
-		asleep = split_marks(t, start, periods, ran, &run);
-		add_idle(t, asleep, start + asleep * k.period);
+		asleep = split_marks(t, start, periods, ran, slept, &run);
+		if (t->wall_flags & INFLAME_WALL_SYSCALL) {
+			add_idle(t, asleep, start + asleep * k.period);
+		} else if (asleep && !elsewhere && t->site.kept_ra && t->site.frames) {
+			/* Last found running: its sleeps since were at the last marked call a
+			 * sample found it blocked in, as far as anything tells. */
+			t->tk.site_idle += asleep;
+			t->tk.site_idle_time = start + asleep * k.period;
+		} else {
+			asleep = 0;
+		}
 		write_idle(t, now);
 		periods -= asleep;
 		if (!periods) {
@@ -617,6 +661,8 @@ static void start_accounts(uint64_t now)
 			continue;
 		if (t->tk.acct < now)
 			t->tk.acct = now;
+		t->tk.slept = blocked_ns(t, now);
+		t->tk.calls = atomic_load_explicit(&t->site.other, memory_order_relaxed);
 		t->tk.idle = 0;
 		t->tk.site_idle = 0;
 		t->tk.kept = 0;
