@@ -422,7 +422,7 @@ static void look_at_site(struct inflame_thread *t, uint64_t start, uint64_t peri
 static int look(struct inflame_thread *t, uint64_t now, int sampling)
 {
 	uint64_t periods, left, cpu = 0, since, ran = 0, start = t->tk.acct, asleep, run;
-	uint64_t other, gap, in, slept, b, calls;
+	uint64_t other, gap, in, slept, napped, b, calls;
 	int moved, cheap = 0, was_sent = t->tk.sent, elsewhere;
 	uint32_t seq = 0;
 
@@ -436,6 +436,8 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 	b = blocked_ns(t, now);
 	slept = b > t->tk.slept ? b - t->tk.slept : 0;
 	t->tk.slept = b;
+	napped = (slept + k.period / 2) / k.period; /* (in periods, at most the look's) */
+	napped = napped < periods ? napped : periods;
 	/* Whether it made marked calls away from its kept site since (or a handler of the
 	 * program's ran). */
 	calls = atomic_load_explicit(&t->site.other, memory_order_relaxed);
@@ -463,9 +465,7 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 		if (elsewhere)
 			b = in > start ? (in - start + k.period / 2) / k.period : 0;
 		else
-			b = periods - ((slept + k.period / 2) / k.period < periods
-					   ? (slept + k.period / 2) / k.period
-					   : periods);
+			b = periods - napped;
 		look_at_site(t, start, periods, left, now, other, gap, b);
 		return 0;
 	}
@@ -476,8 +476,7 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 
 		if (out > start && atomic_load(&t->site.other) == t->tk.other) {
 			/* However often it came back and went there again. */
-			asleep = (slept + k.period / 2) / k.period;
-			asleep = asleep < periods ? asleep : periods;
+			asleep = napped;
 			t->tk.site_idle += asleep;
 			t->tk.site_idle_time = start + asleep * k.period;
 			start += asleep * k.period;

@@ -1598,6 +1598,7 @@ int inflame_writer_start(const char *args, size_t len)
 	if (rc < 0)
 		return rc;
 	rc = open_next();
+	w.start_args = NULL; /* (argv's strings are the program's from now on) */
 	if (rc < 0)
 		return rc;
 	return spawn();
