@@ -19,7 +19,7 @@
 
 struct prog {
 	char path[4096];
-	uint64_t bias, lo, hi, alpha, beta, outer, inlined_ret, scaled;
+	uint64_t bias, lo, hi, alpha, beta, outer, inlined_ret, nested_ret, scaled;
 	uint64_t rust_legacy, rust_v0, rust_llvm, c_llvm, gamma;
 	uint8_t bid[64];
 	size_t bidlen;
@@ -73,6 +73,8 @@ static void run_prog(const char *name, struct prog *p)
 			p->outer = v;
 		else if (!strcmp(key, "inlined_ret"))
 			p->inlined_ret = v;
+		else if (!strcmp(key, "nested_ret"))
+			p->nested_ret = v;
 		else if (!strcmp(key, "scaled"))
 			p->scaled = v;
 		else if (!strcmp(key, "rust_legacy"))
@@ -150,6 +152,68 @@ static void test_inlines(void **state)
 	n = inflame_symbolize_addr(s, p.inlined_ret, 1, names);
 	assert_int_equal(n, 1);
 	assert_string_equal(names[0], "symtest_outer");
+	inflame_symbolize_free(s);
+}
+
+/* The line of tests/progs/symtest.c that first contains text, or 0. */
+static uint64_t src_line(const char *text)
+{
+	const char *src = getenv("INFLAME_SRCDIR");
+	char path[4096], line[512];
+	uint64_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/tests/progs/symtest.c", src ? src : ".");
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		n++;
+		if (strstr(line, text)) {
+			fclose(f);
+			return n;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+/* Checks names[idx] at a return address: its declaration line and the line executing there. */
+static void check_where(struct inflame_symbolizer *s, uint64_t addr, int idx, const char *decl,
+			const char *at)
+{
+	struct inflame_symbolize_where w;
+
+	assert_int_equal(inflame_symbolize_where(s, addr, 1, idx, &w), 0);
+	assert_int_equal(w.start_line, src_line(decl));
+	assert_int_equal(w.line, src_line(at));
+	assert_non_null(strstr(w.file, "symtest.c"));
+}
+
+/* Two levels of inlining expand to both inlined functions and then the containing one, each
+ * with its declaration line and the line executing in it (the call, for the callers). The
+ * containing function's declaration line is found at an address inside an inlined call too:
+ * libdw's innermost scopes there lead to the inlined function's abstract definition, not to
+ * the function it was inlined into. */
+static void test_nested_inlines(void **state)
+{
+	const char *names[INFLAME_SYMBOLIZE_MAX_NAMES];
+	struct prog p;
+	struct inflame_symbolizer *s = inflame_symbolize_new(1, NULL);
+	int n;
+
+	(void)state;
+	run_prog("symtest", &p);
+	inflame_symbolize_add_module(s, p.bias, p.lo, p.hi, p.path, strlen(p.path), p.bid,
+				     p.bidlen);
+	n = inflame_symbolize_addr(s, p.nested_ret, 1, names);
+	assert_int_equal(n, 3);
+	assert_string_equal(names[0], "symtest_inner");
+	assert_string_equal(names[1], "symtest_middle");
+	assert_string_equal(names[2], "symtest_nest");
+	check_where(s, p.nested_ret, 0, "void symtest_inner(void)", "\trecord_nested();");
+	check_where(s, p.nested_ret, 1, "void symtest_middle(void)", "\tsymtest_inner();");
+	check_where(s, p.nested_ret, 2, "void symtest_nest(void)", "\tsymtest_middle();");
+	check_where(s, p.inlined_ret, 1, "void symtest_outer(void)", "\tsymtest_inlined();");
 	inflame_symbolize_free(s);
 }
 
@@ -521,6 +585,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_known_functions),
 	    cmocka_unit_test(test_inlines),
+	    cmocka_unit_test(test_nested_inlines),
 	    cmocka_unit_test(test_stripped),
 	    cmocka_unit_test(test_buildid_mismatch),
 	    cmocka_unit_test(test_demangle),

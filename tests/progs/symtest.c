@@ -12,11 +12,16 @@
 #include <stdio.h>
 #include <string.h>
 
-static void *inlined_ret;
+static void *inlined_ret, *nested_ret;
 
 __attribute__((noinline)) static void record_return(void)
 {
 	inlined_ret = __builtin_return_address(0);
+}
+
+__attribute__((noinline)) static void record_nested(void)
+{
+	nested_ret = __builtin_return_address(0);
 }
 
 static inline __attribute__((always_inline)) void symtest_inlined(void)
@@ -29,6 +34,25 @@ static inline __attribute__((always_inline)) void symtest_inlined(void)
 __attribute__((noinline)) void symtest_outer(void)
 {
 	symtest_inlined();
+	__asm__ volatile("" ::: "memory");
+}
+
+/* Two levels of inlining: symtest_inner into symtest_middle into symtest_nest. */
+static inline __attribute__((always_inline)) void symtest_inner(void)
+{
+	record_nested();
+	__asm__ volatile("" ::: "memory");
+}
+
+static inline __attribute__((always_inline)) void symtest_middle(void)
+{
+	symtest_inner();
+	__asm__ volatile("" ::: "memory");
+}
+
+__attribute__((noinline)) void symtest_nest(void)
+{
+	symtest_middle();
 	__asm__ volatile("" ::: "memory");
 }
 
@@ -127,9 +151,11 @@ static int phdr_cb(struct dl_phdr_info *info, size_t size, void *arg)
 int main(void)
 {
 	symtest_outer();
+	symtest_nest();
 	dl_iterate_phdr(phdr_cb, NULL);
 	printf("alpha %p\nbeta %p\nouter %p\ninlined_ret %p\n", (void *)symtest_alpha,
 	       (void *)symtest_beta, (void *)symtest_outer, inlined_ret);
+	printf("nested_ret %p\n", nested_ret);
 	printf("rust_legacy %p\nrust_v0 %p\nrust_llvm %p\nc_llvm %p\ngamma %p\n",
 	       (void *)symtest_rust_legacy, (void *)symtest_rust_v0, (void *)symtest_rust_llvm,
 	       (void *)symtest_c_llvm, (void *)symtest_gamma);

@@ -971,6 +971,37 @@ static const char *inline_name(Dwarf_Die *die)
 }
 
 /*
+ * The scopes containing pc, innermost first: every function inlined there, the function they
+ * were inlined into, and the compile unit. dwarf_getscopes() alone goes on from the innermost
+ * inlined call to the scopes of that function's abstract definition, which skips the outer
+ * inlined calls and the containing function; dwarf_getscopes_die() on that call gives its
+ * concrete parents. Lexical blocks inside the innermost call are left out: they name nothing.
+ * Returns the count (0 when none, -1 on error) with *scopes malloc'd.
+ */
+static int concrete_scopes(Dwarf_Die *cudie, Dwarf_Addr pc, Dwarf_Die **scopes)
+{
+	Dwarf_Die *inner = NULL, *outer = NULL;
+	int n = dwarf_getscopes(cudie, pc, &inner);
+
+	for (int i = 0; i < n; i++) {
+		int m;
+
+		if (dwarf_tag(&inner[i]) != DW_TAG_inlined_subroutine)
+			continue;
+		m = dwarf_getscopes_die(&inner[i], &outer);
+		if (m > 0) {
+			free(inner);
+			*scopes = outer;
+			return m;
+		}
+		free(outer);
+		break;
+	}
+	*scopes = inner;
+	return n;
+}
+
+/*
  * Adds the names of the functions inlined at addr, innermost first, before the containing
  * function's own name. Returns how many were added (0 when there is no debug information or
  * no inlining), or -ENOMEM.
@@ -984,7 +1015,7 @@ static int add_inlines(struct inflame_symbolizer *s, struct module *m, uint64_t 
 	cudie = dwfl_module_addrdie(m->mod, addr, &bias);
 	if (!cudie)
 		return 0;
-	nscopes = dwarf_getscopes(cudie, addr - bias, &scopes);
+	nscopes = concrete_scopes(cudie, addr - bias, &scopes);
 	for (int i = 0; i < nscopes && added < INFLAME_SYMBOLIZE_MAX_NAMES - 1; i++) {
 		const char *name;
 
@@ -1311,7 +1342,7 @@ int inflame_symbolize_where(struct inflame_symbolizer *s, uint64_t addr, int is_
 	cudie = dwfl_module_addrdie(m->mod, addr, &bias);
 	if (!cudie)
 		return 0;
-	nscopes = dwarf_getscopes(cudie, addr - bias, &scopes);
+	nscopes = concrete_scopes(cudie, addr - bias, &scopes);
 	for (int i = 0; i < nscopes; i++) {
 		int tag = dwarf_tag(&scopes[i]);
 
