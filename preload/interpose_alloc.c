@@ -59,11 +59,13 @@ static void (*real_dallocx)(void *, int);
  * line of their own, which no variable written elsewhere shares (the writer thread's state,
  * linked beside them, made each free about 40% dearer). */
 static void *boot_malloc(size_t size);
+static void *boot_calloc(size_t n, size_t m);
 static void boot_free(void *p);
 static struct {
 	_Alignas(64) void *(*malloc)(size_t);
+	void *(*calloc)(size_t, size_t);
 	void (*free)(void *);
-} fast = {boot_malloc, boot_free};
+} fast = {boot_malloc, boot_calloc, boot_free};
 
 #define LOOK(name)                                                                                 \
 	do {                                                                                       \
@@ -91,6 +93,8 @@ static void resolve(void)
 	inflame__alloc_tls.resolving--;
 	if (real_malloc)
 		__atomic_store_n(&fast.malloc, real_malloc, __ATOMIC_RELAXED);
+	if (real_calloc)
+		__atomic_store_n(&fast.calloc, real_calloc, __ATOMIC_RELAXED);
 	if (real_free)
 		__atomic_store_n(&fast.free, real_free, __ATOMIC_RELAXED);
 	errno = saved;
@@ -202,10 +206,10 @@ static void *boot_malloc(size_t size)
 }
 
 /* The hottest wrappers decide before calling the allocator, so that the common case is a
- * tail call with nothing of ours left on the stack: malloc tests the countdown, free the
- * filter (which also covers the arena's blocks). They set up no frame of their own (FAST),
- * and everything else is in a slow path reached by a tail call too, so the unwinder still
- * goes from inflame's frames straight to the program's. */
+ * tail call with nothing of ours left on the stack: malloc (and calloc) test the countdown, free
+ * the filter (which also covers the arena's blocks). They set up no frame of their own (FAST), and
+ * everything else is in a slow path reached by a tail call too, so the unwinder still goes from
+ * inflame's frames straight to the program's. */
 #define FAST __attribute__((optimize("omit-frame-pointer")))
 
 INFLAME_EXPORT FAST void *malloc(size_t size)
@@ -215,7 +219,15 @@ INFLAME_EXPORT FAST void *malloc(size_t size)
 	return malloc_slow(size);
 }
 
-INFLAME_EXPORT void *calloc(size_t n, size_t m)
+static void *boot_calloc(size_t n, size_t m)
+{
+	if (!READY(calloc))
+		return arena_or_enomem(n * m, 16); /* arena memory is never reused: zeroed */
+	return real_calloc(n, m);
+}
+
+/* The product overflowed, or the countdown reached a sample point. */
+static __attribute__((noinline)) void *calloc_slow(size_t n, size_t m)
 {
 	size_t size;
 
@@ -224,10 +236,22 @@ INFLAME_EXPORT void *calloc(size_t n, size_t m)
 		return NULL;
 	}
 	if (!READY(calloc))
-		return arena_or_enomem(size, 16); /* arena memory is never reused: zeroed */
-	if (__builtin_expect(!inflame_alloc_pick(size), 1))
+		return arena_or_enomem(size, 16);
+	if (!inflame__alloc_crossed(size))
 		return real_calloc(n, m);
 	return chosen(real_calloc(n, m), size);
+}
+
+/* Like malloc: a product that does not overflow and a countdown short of a sample point go
+ * straight to the real calloc (boot_calloc never sees an overflowing product). */
+INFLAME_EXPORT FAST void *calloc(size_t n, size_t m)
+{
+	size_t size;
+
+	if (__builtin_expect(!__builtin_mul_overflow(n, m, &size), 1) &&
+	    !inflame_alloc_countdown(size))
+		return fast.calloc(n, m);
+	return calloc_slow(n, m);
 }
 
 static __attribute__((noinline)) void free_slow(void *p)
