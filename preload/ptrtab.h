@@ -3,10 +3,10 @@
  * that their frees (and only theirs) become FREE samples. A counting filter in front of it
  * answers "certainly not sampled" for almost every free with one load.
  *
- * Both are mapped once at start-up (MAP_NORESERVE: only pages touched cost memory) and never
- * grow. When the table is full an insertion fails; the caller then does not record the
- * allocation at all (a recorded allocation whose free cannot be recognised would be a
- * phantom leak) and counts it.
+ * Both are mapped once at start-up (MAP_NORESERVE: only pages touched cost memory; a table of
+ * 2 to 8 MiB asks for huge pages, so its first insertion costs 2 MiB) and never grow. When the
+ * table is full an insertion fails; the caller then does not record the allocation at all (a
+ * recorded allocation whose free cannot be recognised would be a phantom leak) and counts it.
  *
  * All functions but inflame_ptrtab_init() are async-signal-safe and lock-free: keys are
  * claimed with a CAS, removed ones become tombstones, and filter counters are atomic.
