@@ -296,12 +296,14 @@ static void atfork_child(void)
 
 /* The process that traces this one (TracerPid in /proc/self/status), 0 for none or when the
  * file cannot be read. A debugger that starts the program traces it from before its first
- * instruction. */
+ * instruction. The line is found and its number read by hand: strstr and strtol were the only
+ * users of their pages of libc in a short process, two page faults (issue 11). */
 static long tracer_pid(void)
 {
 	static const char key[] = "\nTracerPid:";
-	char buf[4096], *p;
+	char buf[4096];
 	ssize_t n;
+	long pid = 0;
 	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
@@ -310,9 +312,18 @@ static long tracer_pid(void)
 	close(fd);
 	if (n <= 0)
 		return 0;
-	buf[n] = 0;
-	p = strstr(buf, key);
-	return p ? strtol(p + sizeof(key) - 1, NULL, 10) : 0;
+	for (ssize_t i = 0; i + (ssize_t)sizeof(key) - 1 <= n; i++) {
+		const char *p;
+
+		if (buf[i] != '\n' || memcmp(buf + i, key, sizeof(key) - 1) != 0)
+			continue;
+		for (p = buf + i + sizeof(key) - 1; p < buf + n && (*p == ' ' || *p == '\t'); p++)
+			;
+		for (; p < buf + n && *p >= '0' && *p <= '9'; p++)
+			pid = pid * 10 + (*p - '0');
+		break;
+	}
+	return pid;
 }
 
 static void strip_preload_from_env(void)

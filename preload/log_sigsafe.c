@@ -21,11 +21,13 @@ enum inflame_log_level inflame__log_level = INFLAME_LOG_QUIET;
 
 static char log_path[INFLAME_OUTPUT_MAX]; /* "" = stderr */
 
+/* The counters come first: every writer cycle reads claimed, and placed after the table they
+ * had a page of their own, one more page fault for every process (issue 11). */
 static struct {
-	struct inflame_note note[INFLAME_NOTES_MAX];
 	_Atomic unsigned claimed;
 	_Atomic uint64_t lost;
 	unsigned own_base; /* claimed when this image began (a fork child: its parent's) */
+	struct inflame_note note[INFLAME_NOTES_MAX];
 } notes;
 
 struct out {
@@ -210,11 +212,16 @@ static void vlog(enum inflame_log_level level, int always, const char *fmt, va_l
 	char buf[512];
 	size_t n;
 	int saved = errno;
+	int out =
+	    always || (inflame__log_level != INFLAME_LOG_QUIET && level <= inflame__log_level);
 
+	/* (a message that is neither kept nor written out is not even formatted) */
+	if (level > INFLAME_LOG_INFO && !out)
+		return;
 	n = inflame_log_vformat(buf, sizeof(buf), fmt, ap);
 	if (level <= INFLAME_LOG_INFO)
 		keep_note(level, buf, n);
-	if (always || (inflame__log_level != INFLAME_LOG_QUIET && level <= inflame__log_level))
+	if (out)
 		write_out(buf, n);
 	errno = saved;
 }

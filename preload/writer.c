@@ -1257,22 +1257,25 @@ static void fd_link(char *link, int fd)
  * told to terminate). Where the file system or a missing /proc does not allow that, the file
  * is created by name and the header written right after. Returns the descriptor or -errno
  * (-EEXIST: the name is taken). */
-static int create_with_header(const char *path, const struct inflame_dump_header_info *h)
+static int create_with_header(char *path, const struct inflame_dump_header_info *h)
 {
-	char dir[INFLAME_OUTPUT_MAX], link[64];
-	const char *slash = strrchr(path, '/');
+	char link[64];
 	int fd = -1, err;
 
-	if (!slash) {
-		memcpy(dir, ".", 2);
-	} else {
-		size_t n = slash == path ? 1 : (size_t)(slash - path);
-
-		memcpy(dir, path, n);
-		dir[n] = 0;
-	}
 #ifdef O_TMPFILE
-	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	/* The directory's name is path cut at its last slash, for the time of the open: a copy
+	 * of it would be one more page of stack, a page fault in a short process (issue 11). */
+	char *slash = strrchr(path, '/');
+
+	if (!slash) {
+		fd = open(".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	} else if (slash == path) {
+		fd = open("/", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	} else {
+		*slash = 0;
+		fd = open(path, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+		*slash = '/';
+	}
 #endif
 	if (fd >= 0) {
 		fd_link(link, fd);
