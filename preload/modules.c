@@ -465,6 +465,27 @@ static struct alias {
 	size_t build_id_len;
 } aliases[MAX_ALIASES];
 static size_t naliases;
+static uintptr_t prev_alias[MAX_ALIASES][2]; /* the ranges listed before the current scan */
+static size_t nprev;
+
+int inflame_modules_aliases_scan(int done)
+{
+	int changed;
+
+	if (!done) {
+		for (size_t i = 0; i < naliases; i++) {
+			prev_alias[i][0] = aliases[i].lo;
+			prev_alias[i][1] = aliases[i].hi;
+		}
+		nprev = naliases;
+		naliases = 0;
+		return 0;
+	}
+	changed = naliases != nprev;
+	for (size_t i = 0; i < naliases && !changed; i++)
+		changed = aliases[i].lo != prev_alias[i][0] || aliases[i].hi != prev_alias[i][1];
+	return changed;
+}
 
 /* The load bias that maps file offset off, mapped at lo, to its link-time address: from the
  * loadable segment of the ELF file fd holding off. Returns 0, or -1 when none holds it. */

@@ -36,6 +36,11 @@ int inflame_modules_refresh(int how);
  * Writer thread only. */
 int inflame_modules_add_alias(uintptr_t lo, uintptr_t hi, uint64_t off, const char *path,
 			      size_t len);
+/* Forgets the aliases before a look at /proc/self/maps lists the mappings there again, and
+ * after it (done = 1) says whether the list differs from the one before: a mapping gone (the
+ * program unmapped it, something else may be loaded there) is no longer listed. Writer thread
+ * only. */
+int inflame_modules_aliases_scan(int done);
 /* Appends a MODULES payload for the current map to b. Writer thread only. */
 void inflame_modules_encode(struct inflame_buf *b);
 /* The main program's path as the last listing read it (/proc/self/exe), not NUL-terminated:

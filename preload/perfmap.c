@@ -237,10 +237,10 @@ static void maps_line(const char *s, const char *end)
 		static const char deleted[] = " (deleted)";
 		size_t len = (size_t)(end - f), dl = sizeof(deleted) - 1;
 
+		/* (not while an object is being closed: the map cannot say then) */
 		if (f < end && *f == '/' && !(len > dl && !memcmp(end - dl, deleted, dl)) &&
-		    !inflame_modules_is_code((uintptr_t)lo) &&
-		    inflame_modules_add_alias((uintptr_t)lo, (uintptr_t)hi, off, f, len) > 0)
-			pm.new_aliases = 1;
+		    inflame_modules_code_known((uintptr_t)lo) == 0)
+			inflame_modules_add_alias((uintptr_t)lo, (uintptr_t)hi, off, f, len);
 		return;
 	}
 	if (f < end && strncmp(f, "[anon", 5) != 0)
@@ -272,6 +272,8 @@ uint64_t inflame_perfmap_regions(struct inflame_buf *b, uint64_t now, int final)
 		pm.want = 0;
 		pm.scanned = 1;
 		pm.last_scan = now;
+		if (fd >= 0)
+			inflame_modules_aliases_scan(0);
 		while (fd >= 0) {
 			ssize_t n = read(fd, pm.buf + have, sizeof(pm.buf) - have);
 			const char *p = pm.buf, *nl;
@@ -288,8 +290,11 @@ uint64_t inflame_perfmap_regions(struct inflame_buf *b, uint64_t now, int final)
 			if (have == sizeof(pm.buf))
 				have = 0; /* a line longer than the buffer: not ours */
 		}
-		if (fd >= 0)
+		if (fd >= 0) {
 			close(fd);
+			if (inflame_modules_aliases_scan(1))
+				pm.new_aliases = 1;
+		}
 	}
 	for (; pm.written < pm.nregions; pm.written++) {
 		inflame_buf_put_varint(b, now);
