@@ -15,6 +15,10 @@
  * .eh_frame (or its file's .debug_frame) when the mode asks for one. Tables are kept in a
  * cache by build-id and never unmapped, so a walk that read a pointer to one before its object
  * was closed still reads a table, and an object loaded again costs nothing.
+ *
+ * The dump's map also lists aliases: executable mappings of an object's file that the program
+ * made itself, which no loaded object covers (inflame_modules_add_alias). Readers name their
+ * addresses from the file as they do a loaded object's; walks do not use them.
  */
 #include "modules.h"
 
@@ -39,6 +43,7 @@
 
 #define MAX_MODULES 4096
 #define MAX_RANGES  4096
+#define MAX_ALIASES 64
 
 struct module {
 	uintptr_t base, lo, hi;
@@ -451,6 +456,98 @@ static int list_cb(struct dl_phdr_info *info, size_t size, void *arg)
 	return 0;
 }
 
+/* Aliases (inflame_modules_add_alias): writer thread only. */
+static struct alias {
+	uintptr_t base, lo, hi;
+	char path[512];
+	size_t path_len;
+	uint8_t build_id[64];
+	size_t build_id_len;
+} aliases[MAX_ALIASES];
+static size_t naliases;
+static uintptr_t prev_alias[MAX_ALIASES][2]; /* the ranges listed before the current scan */
+static size_t nprev;
+
+int inflame_modules_aliases_scan(int done)
+{
+	int changed;
+
+	if (!done) {
+		for (size_t i = 0; i < naliases; i++) {
+			prev_alias[i][0] = aliases[i].lo;
+			prev_alias[i][1] = aliases[i].hi;
+		}
+		nprev = naliases;
+		naliases = 0;
+		return 0;
+	}
+	changed = naliases != nprev;
+	for (size_t i = 0; i < naliases && !changed; i++)
+		changed = aliases[i].lo != prev_alias[i][0] || aliases[i].hi != prev_alias[i][1];
+	return changed;
+}
+
+/* The load bias that maps file offset off, mapped at lo, to its link-time address: from the
+ * loadable segment of the ELF file fd holding off. Returns 0, or -1 when none holds it. */
+static int alias_bias(int fd, uintptr_t lo, uint64_t off, uintptr_t *base)
+{
+	ElfW(Ehdr) eh;
+	ElfW(Phdr) ph;
+
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_phentsize != sizeof(ph))
+		return -1;
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (uint64_t)i * sizeof(ph))) !=
+		    (ssize_t)sizeof(ph))
+			return -1;
+		if (ph.p_type == PT_LOAD && off >= ph.p_offset && off < ph.p_offset + ph.p_filesz) {
+			*base = lo - (uintptr_t)(off - ph.p_offset + ph.p_vaddr);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int inflame_modules_add_alias(uintptr_t lo, uintptr_t hi, uint64_t off, const char *path,
+			      size_t len)
+{
+	struct alias *a = &aliases[naliases];
+	uintptr_t base;
+	int fd, rc;
+
+	if (naliases == MAX_ALIASES || len == 0 || len >= sizeof(a->path) || path[0] != '/')
+		return 0;
+	for (size_t i = 0; i < naliases; i++)
+		if (aliases[i].lo == lo && aliases[i].hi == hi)
+			return 0;
+	memcpy(a->path, path, len);
+	a->path[len] = '\0';
+	fd = open(a->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return 0;
+	rc = alias_bias(fd, lo, off, &base);
+	close(fd);
+	if (rc < 0)
+		return 0;
+	a->base = base;
+	a->lo = lo;
+	a->hi = hi;
+	a->path_len = len;
+	a->build_id_len = 0;
+	/* The build-id of the loaded object read from the same file, when there is one: a reader
+	 * then finds a rebuilt file out as it does for the object. */
+	for (size_t i = 0; i < nmods; i++)
+		if (mods[i].path_len == len &&
+		    !memcmp((const char *)paths.data + mods[i].path_off, path, len)) {
+			memcpy(a->build_id, mods[i].build_id, mods[i].build_id_len);
+			a->build_id_len = mods[i].build_id_len;
+			break;
+		}
+	naliases++;
+	return 1;
+}
+
 /* Builds the tables walks asked for (the objects still loaded as they were listed). */
 static int asked_cb(struct dl_phdr_info *info, size_t size, void *arg)
 {
@@ -631,7 +728,7 @@ int inflame_modules_refresh(int how)
 void inflame_modules_encode(struct inflame_buf *b)
 {
 	inflame_buf_put_varint(b, generation);
-	inflame_buf_put_varint(b, nmods);
+	inflame_buf_put_varint(b, nmods + naliases);
 	for (size_t i = 0; i < nmods; i++) {
 		const struct module *m = &mods[i];
 
@@ -640,6 +737,15 @@ void inflame_modules_encode(struct inflame_buf *b)
 		inflame_buf_put_varint(b, m->hi);
 		inflame_buf_put_str(b, (const char *)paths.data + m->path_off, m->path_len);
 		inflame_buf_put_str(b, (const char *)m->build_id, m->build_id_len);
+	}
+	for (size_t i = 0; i < naliases; i++) {
+		const struct alias *a = &aliases[i];
+
+		inflame_buf_put_varint(b, a->base);
+		inflame_buf_put_varint(b, a->lo);
+		inflame_buf_put_varint(b, a->hi);
+		inflame_buf_put_str(b, a->path, a->path_len);
+		inflame_buf_put_str(b, (const char *)a->build_id, a->build_id_len);
 	}
 }
 

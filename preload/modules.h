@@ -28,6 +28,19 @@
 #define INFLAME_MODULES_NO_BUILD 2
 #define INFLAME_MODULES_NO_SCAN	 4
 int inflame_modules_refresh(int how);
+/* Records [lo, hi), an executable mapping of the file at path (len bytes) at file offset off
+ * that no loaded object covers: a program mapping an object's code a second time (V8 maps its
+ * embedded builtins from the node binary next to its generated code). It is listed in the
+ * MODULES payloads after the loaded objects, with the load bias that names its addresses as
+ * the file's own. Returns 1 when it is new, 0 when known or not an ELF file's loadable part.
+ * Writer thread only. */
+int inflame_modules_add_alias(uintptr_t lo, uintptr_t hi, uint64_t off, const char *path,
+			      size_t len);
+/* Forgets the aliases before a look at /proc/self/maps lists the mappings there again, and
+ * after it (done = 1) says whether the list differs from the one before: a mapping gone (the
+ * program unmapped it, something else may be loaded there) is no longer listed. Writer thread
+ * only. */
+int inflame_modules_aliases_scan(int done);
 /* Appends a MODULES payload for the current map to b. Writer thread only. */
 void inflame_modules_encode(struct inflame_buf *b);
 /* The main program's path as the last listing read it (/proc/self/exe), not NUL-terminated:

@@ -26,6 +26,9 @@ void inflame_perfmap_want_regions(void);
  * this file, looking for new ones when asked to (final: the file's last call); returns the
  * number appended. */
 uint64_t inflame_perfmap_regions(struct inflame_buf *b, uint64_t now, int final);
+/* 1 when a look at /proc/self/maps found new aliases (inflame_modules_add_alias) since the
+ * last call: the module map is to be written again. */
+int inflame_perfmap_new_aliases(void);
 /* A fork child: the map of the new pid is another file. */
 void inflame_perfmap_after_fork(void);
 

@@ -458,6 +458,8 @@ static void write_notes(void)
 #define PERFMAP_READS_PER_CYCLE 16
 #define PERFMAP_READS_FINAL	1024
 
+static void write_modules(void);
+
 static void write_perfmap(int final)
 {
 	struct inflame_buf *b = &w.misc_buf;
@@ -478,6 +480,8 @@ static void write_perfmap(int final)
 			break;
 	}
 	b->len = 0;
+	if (inflame_perfmap_new_aliases())
+		write_modules();
 }
 
 /* LABELS: the label changes drained (labels.h); taken even without a file, which has no

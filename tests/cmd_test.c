@@ -65,7 +65,9 @@ static void run(struct result *r, const char *const *args)
 	r->status = WEXITSTATUS(r->status);
 }
 
-static void build(char *path, int complete)
+/* A dump of two threads whose clock has the THREAD_CPU flags given, main with user and sys ns
+ * of CPU time (the worker: 0.4 s of user time). */
+static void build_with(char *path, int complete, uint64_t flags, uint64_t user, uint64_t sys)
 {
 	static const char *const argv[] = {"./prog", "-n", "3"};
 	static const uint64_t s1[] = {0x1100, 0x1201}, s2[] = {0x1300, 0x1201};
@@ -93,12 +95,12 @@ static void build(char *path, int complete)
 	/* THREAD_CPU: 10 ms a unit of weight; main's 5 units stand for its 50 ms of user time,
 	 * the worker's 5 for 50 ms of its 400 (12%); 2 units of main's landed in inflame. */
 	inflame_buf_put_varint(&g.b, 10000000);
-	inflame_buf_put_varint(&g.b, INFLAME_TCPU_CLOCK_SYSTEM | INFLAME_TCPU_IN_KERNEL);
+	inflame_buf_put_varint(&g.b, flags);
 	inflame_buf_put_varint(&g.b, 10000000); /* the writer's 10 ms */
 	inflame_buf_put_varint(&g.b, 2);
 	{
-		static const uint64_t e[2][8] = {
-		    {10, 0, 70000000, 65000000, 5000000, 5, 2, 0},
+		const uint64_t e[2][8] = {
+		    {10, 0, user + sys, user, sys, 5, 2, 0},
 		    {11, INFLAME_TCPU_T_EXITED, 400000000, 400000000, 0, 5, 0, 0},
 		};
 
@@ -122,6 +124,12 @@ static void build(char *path, int complete)
 		g.file.len -= 3;
 	}
 	assert_int_equal(dg_write(&g, path), 0);
+}
+
+static void build(char *path, int complete)
+{
+	build_with(path, complete, INFLAME_TCPU_CLOCK_SYSTEM | INFLAME_TCPU_IN_KERNEL, 65000000,
+		   5000000);
 }
 
 static void test_info(void **state)
@@ -306,6 +314,54 @@ static void test_report(void **state)
 	unlink(path);
 }
 
+/* System time that a clock firing in user code only charged to the code after it is named by
+ * info, report and collapse when it is 5% of the CPU time or more (and 0.1 s); a clock that
+ * fires in the kernel, or less system time, gives no warning. */
+static void test_system_time(void **state)
+{
+	static const char *const warn =
+	    "30% of the CPU time was spent in the kernel, and the clock fires in user code only: "
+	    "that time is charged to the code that ran next, not to the calls that spent it";
+	struct result r;
+	char path[64];
+
+	(void)state;
+	build_with(path, 1, INFLAME_TCPU_CLOCK_SYSTEM, 65000000, 200000000);
+	run(&r, (const char *[]){"collapse", path, NULL});
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.err, "inflame collapse: warning: "));
+	assert_non_null(strstr(r.err, warn));
+	run(&r, (const char *[]){"report", path, NULL});
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.err, "inflame report: warning: "));
+	assert_non_null(strstr(r.err, warn));
+	run(&r, (const char *[]){"info", path, NULL});
+	assert_non_null(strstr(r.out,
+			       "warning:     30% of the CPU time was spent in the kernel and "
+			       "is charged to the code that ran next"));
+	run(&r, (const char *[]){"collapse", "--event", "alloc", path, NULL});
+	assert_null(strstr(r.err, "in the kernel"));
+	unlink(path);
+
+	build_with(path, 1, INFLAME_TCPU_CLOCK_SYSTEM | INFLAME_TCPU_IN_KERNEL, 65000000,
+		   200000000);
+	run(&r, (const char *[]){"collapse", path, NULL});
+	assert_null(strstr(r.err, "in the kernel"));
+	run(&r, (const char *[]){"info", path, NULL});
+	assert_null(strstr(r.out, "in the kernel"));
+	unlink(path);
+
+	/* 0.15 s of 2.55 s (5.9%) warns; 0.1 s of 2.6 s (3.8%) does not. */
+	build_with(path, 1, INFLAME_TCPU_CLOCK_SYSTEM, 2000000000, 150000000);
+	run(&r, (const char *[]){"collapse", path, NULL});
+	assert_non_null(strstr(r.err, ": 6% of the CPU time was spent in the kernel"));
+	unlink(path);
+	build_with(path, 1, INFLAME_TCPU_CLOCK_SYSTEM, 2100000000, 100000000);
+	run(&r, (const char *[]){"report", path, NULL});
+	assert_null(strstr(r.err, "in the kernel"));
+	unlink(path);
+}
+
 /* Is every byte of s printable, a tab or a line break (no escape sequence, no NUL, no CR)? */
 static int clean_text(const char *s)
 {
@@ -373,9 +429,9 @@ static void test_hostile_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_info),	  cmocka_unit_test(test_info_notes),
-	    cmocka_unit_test(test_info_errors),	  cmocka_unit_test(test_report),
-	    cmocka_unit_test(test_hostile_names),
+	    cmocka_unit_test(test_info),	cmocka_unit_test(test_info_notes),
+	    cmocka_unit_test(test_info_errors), cmocka_unit_test(test_report),
+	    cmocka_unit_test(test_system_time), cmocka_unit_test(test_hostile_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

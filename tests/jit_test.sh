@@ -2,7 +2,8 @@
 # Generated code named from the program's /tmp/perf-PID.map (the PERFMAP chunk): a C program
 # that copies a function into anonymous executable memory and names it in its own map (written
 # before the run and removed before the reader runs; written only at exit; not written at all,
-# which leaves [anon:jit] frames; owned by another user, which is not read), and Node.js running a JavaScript hot loop under
+# which leaves [anon:jit] frames; owned by another user, which is not read), the program's
+# own code mapped a second time (named from its file), and Node.js running a JavaScript hot loop under
 # --perf-basic-prof (skipped with a message when nodejs is not installed).
 set -u
 B=${INFLAME_BUILDDIR:-.}
@@ -24,7 +25,7 @@ share() {
 # jit MODE NAME MIN: the leaf NAME takes at least MIN percent of the cpu samples
 jit() {
 	rm -f "$T"/d.*
-	"$I" record -q -o "$T/d.%p.ifl" "$P" "$1" 1 >"$T/out" 2>"$T/err" || {
+	"$I" record -q -o "$T/d.%p.ifl" "${PROG:-$P}" "$1" 1 >"$T/out" 2>"$T/err" || {
 		fail "jitprog $1: exit status $?: $(cat "$T/err")"
 		return
 	}
@@ -46,6 +47,10 @@ jit() {
 jit map jit_spin_loop 60
 jit late jit_spin_loop 60
 jit nomap '[anon:jit]' 60
+# The executable's own code mapped again by the program (as V8 maps the node binary's builtins)
+# is named from the file: it was a bare address before.
+jit remap jit_source 60
+PROG="$(cd "$B" && pwd)/tests/progs/jitprog_nopie" jit remap jit_source 60
 if grep -q jit_spin_loop "$T/folded"; then
 	fail "jitprog nomap: a name without a map"
 fi

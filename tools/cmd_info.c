@@ -138,6 +138,11 @@ static void print_coverage(const struct inflame_summary *in, int verbose)
 		if (inflame_coverage_warning(c, thread_name, (void *)in, warn, sizeof(warn)))
 			printf("warning:     sampled for less than %.0f%% of their CPU time: %s\n",
 			       100 * INFLAME_COVERAGE_WARN, warn);
+		if (inflame_coverage_misplaced_sys(c) > 0)
+			printf(
+			    "warning:     %.0f%% of the CPU time was spent in the kernel and is "
+			    "charged to the code that ran next, not to the calls that spent it\n",
+			    100 * inflame_coverage_misplaced_sys(c));
 	}
 	self = inflame_coverage_self_ns(c);
 	printf("profiler:    profiler's own CPU: %.3f s", secs(self));

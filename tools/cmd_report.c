@@ -246,6 +246,8 @@ int inflame_cmd_report(int argc, char **argv)
 			    "inflame report: warning: %s: threads sampled for less than 80%% of "
 			    "their CPU time: %s\n",
 			    argv[i], one.low_coverage_names);
+		if (one.misplaced_sys > 0)
+			inflame_inputopts_warn_sys("inflame report: ", argv[i], one.misplaced_sys);
 		if (i > optind && one.is_memory != st.is_memory) {
 			fprintf(stderr,
 				"inflame report: %s: its event (%s) cannot be added to the "

@@ -299,6 +299,16 @@ void inflame_inputopts_warn_stale(void *arg, const char *path, const char *build
 	stale_len += pl + bl;
 }
 
+void inflame_inputopts_warn_sys(const char *cmd, const char *input, double share)
+{
+	fprintf(stderr,
+		"%swarning: %s: %.0f%% of the CPU time was spent in the kernel, and the clock "
+		"fires in user code only: that time is charged to the code that ran next, not to "
+		"the calls that spent it (INFLAME_CPU_KERNEL=1 samples it where it is spent, "
+		"with privilege)\n",
+		cmd, input, 100 * share);
+}
+
 int inflame_inputopts_load(const char *input, const struct inflame_load_opts *lo,
 			   struct inflame_stackset *ss, struct inflame_load_stats *one,
 			   const char *cmd)
@@ -332,6 +342,8 @@ int inflame_inputopts_load(const char *input, const struct inflame_load_opts *lo
 		fprintf(stderr,
 			"%swarning: %s: threads sampled for less than 80%% of their CPU time: %s\n",
 			cmd, input, one->low_coverage_names);
+	if (one->misplaced_sys > 0)
+		inflame_inputopts_warn_sys(cmd, input, one->misplaced_sys);
 	return 0;
 }
 

@@ -114,10 +114,14 @@ void inflame_inputopts_warn_stale(void *arg, const char *path, const char *build
 int inflame_inputopts_chain(const char *const *inputs, int n, struct inflame_load_opts *lo,
 			    const char *cmd);
 
+/* Prints (prefixed with cmd) the warning that share (0 to 1) of input's CPU time was spent in
+ * the kernel and charged to the code that ran after it (load stats' misplaced_sys). */
+void inflame_inputopts_warn_sys(const char *cmd, const char *input, double share);
+
 /* Loads one input into ss with inflame_source_load(), printing (prefixed with cmd) the error
  * or the warnings about it: lines that did not parse, samples skipped, a file cut short, a
  * binary changed since the run (once per module and build-id over the whole command),
- * threads sampled for much less than their CPU time.
+ * threads sampled for much less than their CPU time, system time charged to other code.
  * Returns 0 or the loader's negative errno; *one receives the input's statistics. */
 int inflame_inputopts_load(const char *input, const struct inflame_load_opts *lo,
 			   struct inflame_stackset *ss, struct inflame_load_stats *one,

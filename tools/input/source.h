@@ -117,6 +117,10 @@ struct inflame_load_stats {
 	 * names of those of the last dump with any, "name (tid N) 12%, ..." */
 	uint64_t low_coverage;
 	char low_coverage_names[400];
+	/* dumps, cpu view: the share of the CPU spent in the kernel and charged to the code that
+	 * ran after it (inflame_coverage_misplaced_sys()), the largest of the dumps; 0 when small
+	 */
+	double misplaced_sys;
 	uint64_t notices; /* the profiler's notices in dumps (`inflame info` shows them) */
 	/* dumps, cpu and wall views: the time one unit of weight stands for, in ns (0 unknown) */
 	uint64_t sample_ns;

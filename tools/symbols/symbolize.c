@@ -90,8 +90,13 @@ struct module {
 	struct plt *plts;  /* by address */
 	size_t nplts;
 	uint64_t start_lo, start_hi; /* _start: the entry point's range, run-time */
-	uint64_t *fstarts;	     /* functions' starts from .eh_frame_hdr, run-time, sorted */
+	uint64_t *fstarts;	     /* functions' starts from .eh_frame_hdr, libdw's, sorted */
 	size_t nfstarts;
+	/* The recorded load bias less libdw's: libdw places an executable (ET_EXEC) at its link
+	 * addresses whatever the bias asked, so the program's own second mapping of one (V8's
+	 * builtins in the node binary, next to its generated code) is queried at addr - shift.
+	 * 0 for every object the loader loaded. */
+	uint64_t shift;
 };
 
 struct cache_slot {
@@ -872,6 +877,8 @@ static void open_module(struct inflame_symbolizer *s, struct module *m)
 	m->state = MOD_OPEN;
 	load_aliases(m);
 	elf = dwfl_module_getelf(m->mod, &bias);
+	if (elf)
+		m->shift = m->base - bias;
 	if (elf) {
 		load_plts(m, elf, bias);
 		load_entry(m, elf, bias);
@@ -1129,7 +1136,7 @@ static int resolve(struct inflame_symbolizer *s, uint64_t addr)
 	if (m->state == MOD_UNOPENED)
 		open_module(s, m);
 	if (m->state == MOD_OPEN) {
-		n = resolve_in(s, m, addr);
+		n = resolve_in(s, m, addr - m->shift);
 		if (n != 0)
 			return n;
 	}
@@ -1138,7 +1145,7 @@ static int resolve(struct inflame_symbolizer *s, uint64_t addr)
 		return pool_add(s, "[vdso]", 6) < 0 ? -ENOMEM : 1;
 	/* An unnamed address of a file that was read is named by the start of its function. */
 	if (m->state == MOD_OPEN)
-		addr = function_start(m, addr);
+		addr = function_start(m, addr - m->shift) + m->shift;
 	/* A pseudo path like "[anon]" is kept as it is, without another pair of brackets. */
 	if (m->basename[0] == '[') {
 		size_t bl = strlen(m->basename);
@@ -1335,10 +1342,11 @@ int inflame_symbolize_where(struct inflame_symbolizer *s, uint64_t addr, int is_
 	out->build_id_len = m->build_id_len;
 	if (m->state != MOD_OPEN)
 		return 0;
+	addr -= m->shift;
 	if (idx == 0)
 		src_of_line(dwfl_module_getsrc(m->mod, addr), out);
 	if (idx == n - 1)
-		out->system_name = cached_system_name(s, addr);
+		out->system_name = cached_system_name(s, addr + m->shift);
 	cudie = dwfl_module_addrdie(m->mod, addr, &bias);
 	if (!cudie)
 		return 0;

@@ -18,6 +18,9 @@
  * program's (not inflame's own: coverage.c). */
 #define INFLAME_COVERAGE_WARN	0.80
 #define INFLAME_COVERAGE_MIN_NS 100000000ull
+/* From this share of the CPU time spent in the kernel, a clock that fires in user code only
+ * is worth a warning (inflame_coverage_misplaced_sys()). */
+#define INFLAME_COVERAGE_SYS_WARN 0.05
 
 struct inflame_coverage_thread {
 	uint64_t tid;
@@ -51,6 +54,12 @@ uint64_t inflame_coverage_sampled(const struct inflame_coverage *c,
 int inflame_coverage_low(const struct inflame_coverage *c, const struct inflame_coverage_thread *t);
 /* The CPU of inflame itself: samples that landed in its code, and its threads (ns). */
 uint64_t inflame_coverage_self_ns(const struct inflame_coverage *c);
+
+/* The share of the sampled CPU time (0 to 1) that was spent in the kernel and charged to the
+ * user code that ran after it, when it deserves a warning: the clock counts system time but
+ * fires in user code only, and the threads' system time is at least INFLAME_COVERAGE_MIN_NS
+ * and INFLAME_COVERAGE_SYS_WARN of their CPU time. 0 otherwise. */
+double inflame_coverage_misplaced_sys(const struct inflame_coverage *c);
 
 /* Writes into buf (size len) the low-coverage threads, "name (tid N) 12%, ...", naming each
  * with name(arg, tid) (NULL or "" when unknown); returns how many there are. */
