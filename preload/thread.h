@@ -155,6 +155,12 @@ struct inflame_thread {
 	/* Of those, the periods the thread spent running since its last sample (by its CPU
 	 * clock): the sample's if it finds the thread running, else its last running stack's. */
 	_Atomic uint64_t wall_due_run;
+	/* When the periods of wall_due end (monotonic ns; the ticker sets it before it adds to
+	 * wall_due). A signal that finds the thread blocked in a marked call (shield.h) it entered
+	 * at wall_block_in gives the periods from then on to that call, the ones before to where
+	 * it last ran: the ticker, itself waiting for a CPU, may send its signal long after it
+	 * looked, when the thread it found running has blocked again. */
+	_Atomic uint64_t wall_due_end;
 	uint64_t wall_cpu; /* the thread's CPU clock (ns) as its last wall handler ended */
 	/* When the thread last entered a blocking call of the EINTR shield (shield.h) and when it
 	 * last came back from one to the program (monotonic ns, 0: never; written by the thread,

@@ -281,6 +281,7 @@ static void send_sample(struct inflame_thread *t, uint64_t periods, uint64_t run
 {
 	write_site_idle(t); /* the handler may keep another site */
 	atomic_store(&t->wall_pending, 1);
+	atomic_store(&t->wall_due_end, t->tk.acct);
 	atomic_fetch_add(&t->wall_due_run, run);
 	atomic_fetch_add(&t->wall_due, periods);
 	t->tk.sent = 1;
@@ -448,6 +449,7 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 		 * to come stands for these periods too. A standard signal may have been merged
 		 * with one of the program's: send it again now and then (a duplicate finds
 		 * nothing due and does nothing). */
+		atomic_store(&t->wall_due_end, t->tk.acct);
 		atomic_fetch_add(&t->wall_due, periods);
 		if (sampling && inflame__prof.sample_sig < SIGRTMIN &&
 		    now - t->tk.sent_at >= RESEND_NS) {

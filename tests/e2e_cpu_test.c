@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -181,12 +183,23 @@ static double share_error(const char *events, const char *mode, const char *fram
 	return have - want;
 }
 
+/* The share of a single run is off by more than 2 pp now and then on a loaded machine (-2.64 in
+ * a CI run at load 16 to 19), which a misattribution does every time: three runs in up to five
+ * within 2 pp, as soon as three are (or fail as soon as three are not). */
 static void wall_share(const char *mode, const char *frame_a, const char *truth_a,
 		       const char *frame_b, const char *truth_b)
 {
-	double err = share_error("wall", mode, frame_a, truth_a, frame_b, truth_b);
+	int good = 0, bad = 0;
 
-	assert_true(err > -2 && err < 2);
+	while (good < 3 && bad < 3) {
+		double err = share_error("wall", mode, frame_a, truth_a, frame_b, truth_b);
+
+		if (err > -2 && err < 2)
+			good++;
+		else
+			bad++;
+	}
+	assert_int_equal(good, 3);
 }
 
 /* A load the test controls: the test process and two processes that spin, all on one CPU (the
@@ -197,6 +210,31 @@ struct load {
 	cpu_set_t saved;
 	pid_t spin[2];
 };
+
+/* Two processes that spin on the CPUs of set, until spin_stop. */
+static void spin_start(pid_t spin[2], const cpu_set_t *set)
+{
+	for (int i = 0; i < 2; i++) {
+		spin[i] = fork();
+		assert_true(spin[i] >= 0);
+		if (spin[i] == 0) {
+			/* Never outlives the test, nor a failed one for long. */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			alarm(60);
+			sched_setaffinity(0, sizeof(*set), set);
+			for (volatile unsigned long n = 0;; n++)
+				;
+		}
+	}
+}
+
+static void spin_stop(pid_t spin[2])
+{
+	for (int i = 0; i < 2; i++) {
+		kill(spin[i], SIGKILL);
+		waitpid(spin[i], NULL, 0);
+	}
+}
 
 static void load_start(struct load *l)
 {
@@ -211,25 +249,12 @@ static void load_start(struct load *l)
 	CPU_ZERO(&one);
 	CPU_SET(cpu, &one);
 	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
-	for (int i = 0; i < 2; i++) {
-		l->spin[i] = fork();
-		assert_true(l->spin[i] >= 0);
-		if (l->spin[i] == 0) {
-			/* Never outlives the test, nor a failed one for long. */
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			alarm(60);
-			for (volatile unsigned long n = 0;; n++)
-				;
-		}
-	}
+	spin_start(l->spin, &one);
 }
 
 static void load_stop(struct load *l)
 {
-	for (int i = 0; i < 2; i++) {
-		kill(l->spin[i], SIGKILL);
-		waitpid(l->spin[i], NULL, 0);
-	}
+	spin_stop(l->spin);
 	assert_int_equal(sched_setaffinity(0, sizeof(l->saved), &l->saved), 0);
 }
 
@@ -293,6 +318,176 @@ static void test_wall_half_asleep_with_cpu_loaded(void **state)
 	fprintf(stderr, "asleep share with cpu, loaded: errors %.2f %.2f %.2f %.2f %.2f pp\n", e[0],
 		e[1], e[2], e[3], e[4]);
 	assert_true(good >= 4);
+}
+
+/* The parent's pid of process pid (from /proc/PID/stat), or -1. */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	int ppid = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) &&
+	    sscanf(p + 1, " %*c %d", &ppid) != 1)
+		ppid = -1;
+	fclose(f);
+	return ppid;
+}
+
+/* Whether the file at path holds the line want (a comm file). */
+static int comm_is(const char *path, const char *want)
+{
+	char buf[64] = "";
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	return strcmp(buf, want) == 0;
+}
+
+/* The tid of the wall ticker (the thread named inflame-wall) of a wallhalf that is a child or
+ * grandchild of process top, or 0. */
+static pid_t find_ticker(pid_t top)
+{
+	DIR *d = opendir("/proc"), *td;
+	struct dirent *e, *te;
+	char path[300];
+	pid_t found = 0;
+
+	if (!d)
+		return 0;
+	while (!found && (e = readdir(d))) {
+		pid_t pid = (pid_t)atoi(e->d_name), pp;
+
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+		if (!comm_is(path, "wallhalf"))
+			continue;
+		pp = parent_of(pid);
+		if (pp != top && parent_of(pp) != top)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+		td = opendir(path);
+		while (td && !found && (te = readdir(td))) {
+			snprintf(path, sizeof(path), "/proc/%d/task/%s/comm", (int)pid, te->d_name);
+			if (atoi(te->d_name) > 0 && comm_is(path, "inflame-wall"))
+				found = (pid_t)atoi(te->d_name);
+		}
+		if (td)
+			closedir(td);
+	}
+	closedir(d);
+	return found;
+}
+
+/* A wall ticker starved of CPU, the program's own thread not: the test (and what it runs) on
+ * the last CPU it may use, two processes spinning on the first, and a watcher that moves the
+ * ticker of the wallhalf the test runs next beside them at nice 19 (on a machine of one CPU,
+ * all of them share it). The ticker then looks at the thread tens to hundreds of periods late,
+ * while the thread slept and ran many times over. starve_stop says whether the watcher found
+ * the ticker and moved it. */
+struct starve {
+	cpu_set_t saved;
+	pid_t spin[2], watcher;
+};
+
+static void starve_start(struct starve *s)
+{
+	cpu_set_t set;
+	int first = -1, last = -1;
+	pid_t top = getpid();
+
+	assert_int_equal(sched_getaffinity(0, sizeof(s->saved), &s->saved), 0);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &s->saved)) {
+			first = first < 0 ? c : first;
+			last = c;
+		}
+	assert_true(first >= 0);
+	CPU_ZERO(&set);
+	CPU_SET(first, &set);
+	spin_start(s->spin, &set);
+	s->watcher = fork();
+	assert_true(s->watcher >= 0);
+	if (s->watcher == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (int i = 0; i < 2000; i++) {
+			pid_t tid = find_ticker(top);
+
+			if (tid > 0)
+				_exit(sched_setaffinity(tid, sizeof(set), &set) != 0 ||
+				      setpriority(PRIO_PROCESS, (id_t)tid, 19) != 0);
+			usleep(2000);
+		}
+		_exit(2);
+	}
+	CPU_ZERO(&set);
+	CPU_SET(last, &set);
+	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
+}
+
+static int starve_stop(struct starve *s)
+{
+	int st = -1;
+
+	spin_stop(s->spin);
+	kill(s->watcher, SIGKILL);
+	waitpid(s->watcher, &st, 0);
+	assert_int_equal(sched_setaffinity(0, sizeof(s->saved), &s->saved), 0);
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/* Wall sampling alone with its ticker starved of CPU (struct starve): each look covers tens to
+ * hundreds of periods, over which the thread came back from its wait and waited again many
+ * times. The periods of such a look went by the last marks alone (shield.h): all of them to
+ * where the sample found the thread when it had last been found running. Interleaved runs,
+ * asleep share minus truth: cond -11.9 to -1.0 pp, mutex -22.8 to +10.6 (1 and 0 of 5 within
+ * 2); now that a look splits them by the thread's total time in marked calls (wall_block_sum),
+ * cond -0.0 to +1.1, mutex -2.8 to +2.4. Four runs in five within 2 pp. (Plain sleeps, wallhalf
+ * sleep, are not there yet: -9.0 to +3.3, base -7.3 to +1.3.) */
+static void starved_share(const char *mode)
+{
+	struct starve s;
+	double e[5];
+	int good = 0, moved = 0;
+
+	for (int i = 0; i < 5; i++) {
+		starve_start(&s);
+		e[i] = share_error("wall", mode, "sleep_for", "sleep", "spin_for", "spin");
+		moved += starve_stop(&s);
+		good += e[i] > -2 && e[i] < 2;
+	}
+	fprintf(stderr, "asleep share (%s), ticker starved: errors %.2f %.2f %.2f %.2f %.2f pp\n",
+		mode, e[0], e[1], e[2], e[3], e[4]);
+	assert_int_equal(moved, 5);
+	assert_true(good >= 4);
+}
+
+static void test_wall_half_asleep_mutex_ticker_starved(void **state)
+{
+	(void)state;
+	starved_share("mutex");
+}
+
+static void test_wall_half_asleep_cond_ticker_starved(void **state)
+{
+	(void)state;
+	starved_share("cond");
+}
+
+static void test_wall_half_asleep_ticker_starved(void **state)
+{
+	(void)state;
+	starved_share("sleep");
 }
 
 /* The lock wrappers that mark the waits (interpose_locks.c) give glibc's answers: tests/progs/
@@ -379,6 +574,9 @@ int main(void)
 	    cmocka_unit_test(test_wall_half_asleep_cond),
 	    cmocka_unit_test(test_wall_half_asleep_mutex),
 	    cmocka_unit_test(test_wall_half_asleep_with_cpu_loaded),
+	    cmocka_unit_test(test_wall_half_asleep_mutex_ticker_starved),
+	    cmocka_unit_test(test_wall_half_asleep_cond_ticker_starved),
+	    cmocka_unit_test(test_wall_half_asleep_ticker_starved),
 	    cmocka_unit_test(test_wall_lock_answers),
 	    cmocka_unit_test(test_wall_same_site_other_stacks),
 	    cmocka_unit_test(test_wall_idle_threads),
