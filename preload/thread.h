@@ -189,11 +189,12 @@ struct inflame_thread {
 		uint64_t acct; /* wall time up to here (ns) is accounted for */
 		uint64_t base; /* the CPU clock at the last check */
 		uint64_t idle; /* periods spent blocked at the last wall stack, not yet written */
-		uint64_t idle_time; /* the end of those periods (ns) */
-		uint64_t written;   /* when the last idle record or signal was (ns) */
-		uint64_t sent_at;   /* when wall_pending was set (ns) */
-		uint64_t stretch;   /* periods blocked in a row */
-		uint64_t next_tick; /* the ticker's tick at which to look again */
+		uint64_t idle_time;    /* the end of those periods (ns) */
+		uint64_t written;      /* when the last idle record or signal was (ns) */
+		uint64_t sent_at;      /* when wall_pending was set (ns) */
+		uint64_t stretch;      /* periods blocked in a row */
+		uint64_t site_stretch; /* periods at its kept site in a row */
+		uint64_t next_tick;    /* the ticker's tick at which to look again */
 		/* The thread's switch-out counter (wall.c): a counting perf event's user page,
 		 * which the kernel updates each time the thread leaves its CPU, NULL when none. */
 		const void *page;
