@@ -231,7 +231,8 @@ static void put_wall(struct inflame_thread *t, const uint64_t *frames, uint32_t 
  * has blocked since, and its periods until then are not the call's. With the ticker starved
  * (wallhalf beside it, moved beside two spinners at nice 19), such signals gave them to the call:
  * asleep share minus truth, cond +4.1 to +13.9 pp in 3 runs of 5, sleep up to +5.3; now cond,
- * sleep and mutex -1.3 to +0.6 in 21 interleaved runs (main: -1.5 to +5.3). */
+ * sleep and mutex -1.3 to +0.6 in 21 interleaved runs from a shell (main: -1.5 to +5.3); in
+ * make check, one to three runs in five still missed by 2.5 to 10.6 pp, cause not found. */
 static uint64_t wall_run_before_call(const struct inflame_thread *t, uint64_t due, uint64_t run)
 {
 	uint64_t in = atomic_load_explicit(&t->wall_block_in, memory_order_acquire);
