@@ -102,6 +102,7 @@ static void wall_reset(struct inflame_thread *t)
 	atomic_store(&t->wall_pending, 0);
 	atomic_store(&t->wall_due, 0);
 	atomic_store(&t->wall_due_run, 0);
+	atomic_store(&t->wall_due_end, 0);
 	atomic_store(&t->wall_cost, 0);
 	t->wall_cpu = 0;
 	atomic_store(&t->wall_block_in, 0);

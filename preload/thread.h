@@ -155,6 +155,12 @@ struct inflame_thread {
 	/* Of those, the periods the thread spent running since its last sample (by its CPU
 	 * clock): the sample's if it finds the thread running, else its last running stack's. */
 	_Atomic uint64_t wall_due_run;
+	/* When the periods of wall_due end (monotonic ns; the ticker sets it before it adds to
+	 * wall_due). A signal that finds the thread blocked in a marked call (shield.h) it entered
+	 * at wall_block_in gives the periods from then on to that call, the ones before to where
+	 * it last ran: the ticker, itself waiting for a CPU, may send its signal long after it
+	 * looked, when the thread it found running has blocked again. */
+	_Atomic uint64_t wall_due_end;
 	uint64_t wall_cpu; /* the thread's CPU clock (ns) as its last wall handler ended */
 	/* When the thread last entered a blocking call of the EINTR shield (shield.h) and when it
 	 * last came back from one to the program (monotonic ns, 0: never; written by the thread,
@@ -183,11 +189,12 @@ struct inflame_thread {
 		uint64_t acct; /* wall time up to here (ns) is accounted for */
 		uint64_t base; /* the CPU clock at the last check */
 		uint64_t idle; /* periods spent blocked at the last wall stack, not yet written */
-		uint64_t idle_time; /* the end of those periods (ns) */
-		uint64_t written;   /* when the last idle record or signal was (ns) */
-		uint64_t sent_at;   /* when wall_pending was set (ns) */
-		uint64_t stretch;   /* periods blocked in a row */
-		uint64_t next_tick; /* the ticker's tick at which to look again */
+		uint64_t idle_time;    /* the end of those periods (ns) */
+		uint64_t written;      /* when the last idle record or signal was (ns) */
+		uint64_t sent_at;      /* when wall_pending was set (ns) */
+		uint64_t stretch;      /* periods blocked in a row */
+		uint64_t site_stretch; /* periods at its kept site in a row */
+		uint64_t next_tick;    /* the ticker's tick at which to look again */
 		/* The thread's switch-out counter (wall.c): a counting perf event's user page,
 		 * which the kernel updates each time the thread leaves its CPU, NULL when none. */
 		const void *page;

@@ -181,12 +181,23 @@ static double share_error(const char *events, const char *mode, const char *fram
 	return have - want;
 }
 
+/* The share of a single run is off by more than 2 pp now and then on a loaded machine (-2.64 in
+ * a CI run at load 16 to 19), which a misattribution does every time: three runs in up to five
+ * within 2 pp, as soon as three are (or fail as soon as three are not). */
 static void wall_share(const char *mode, const char *frame_a, const char *truth_a,
 		       const char *frame_b, const char *truth_b)
 {
-	double err = share_error("wall", mode, frame_a, truth_a, frame_b, truth_b);
+	int good = 0, bad = 0;
 
-	assert_true(err > -2 && err < 2);
+	while (good < 3 && bad < 3) {
+		double err = share_error("wall", mode, frame_a, truth_a, frame_b, truth_b);
+
+		if (err > -2 && err < 2)
+			good++;
+		else
+			bad++;
+	}
+	assert_int_equal(good, 3);
 }
 
 /* A load the test controls: the test process and two processes that spin, all on one CPU (the
