@@ -1071,17 +1071,27 @@ static void sort_events(struct pending *e, size_t n)
 		memcpy(e, src, n * sizeof(*e));
 }
 
-/* Writes the pending allocation events numbered below limit, in order; keeps the rest. */
-static void write_pending(uint64_t limit)
+/* Puts the waiting events in order: a direct cycle (put_direct) takes them from the front, and
+ * release_exited() appends an exited thread's last events unsorted after those of the cycle. */
+static void sort_pending(void)
 {
 	struct pending *e = pend.e + pend.done;
-	size_t n = pend.n - pend.done, i, k = 0;
+	size_t n = pend.n - pend.done, i;
 	int sorted = 1;
 
 	for (i = 1; i < n && sorted; i++)
 		sorted = !before(&e[i], &e[i - 1]);
 	if (!sorted)
 		sort_events(e, n);
+}
+
+/* Writes the pending allocation events numbered below limit, in order; keeps the rest. */
+static void write_pending(uint64_t limit)
+{
+	struct pending *e = pend.e + pend.done;
+	size_t n = pend.n - pend.done, i, k = 0;
+
+	sort_pending();
 	for (i = 0; i < n && e[i].seq < limit; i++)
 		put_alloc(&e[i].e);
 	for (; i < n; i++)
@@ -1152,6 +1162,8 @@ static size_t drain_pass(int final)
 	}
 	pend.direct = busy <= 1;
 	pend.limit = limit;
+	if (pend.direct)
+		sort_pending(); /* (an exited thread's events may have been added unsorted) */
 	for (int i = 0; i < n; i++) {
 		struct inflame_thread *t = inflame_thread_at(i);
 		int st = atomic_load_explicit(&t->state, memory_order_acquire);
