@@ -293,6 +293,12 @@ static void list_write(uint32_t type, struct inflame_buf *b, uint64_t count)
 	uint8_t head[INFLAME_VARINT_MAX];
 	size_t k;
 
+	if (b->failed && w.fd >= 0)
+		/* No memory to gather the list (mmap failed): what it held is gone, and said so. */
+		inflame_log(INFLAME_LOG_INFO,
+			    "out of memory in the writer: %llu entries of a chunk of type %u "
+			    "were not written",
+			    (unsigned long long)count, (unsigned)type);
 	if (w.fd < 0 || b->failed)
 		goto out;
 	k = inflame_varint_encode(head, count);
@@ -792,8 +798,10 @@ static void put_sample(uint64_t time, uint64_t tid, uint32_t kind, uint64_t id, 
 	struct inflame_buf *b = &w.sample_buf;
 	uint8_t *o;
 
-	if (inflame_buf_reserve(b, 5 * INFLAME_VARINT_MAX) < 0)
+	if (inflame_buf_reserve(b, 5 * INFLAME_VARINT_MAX) < 0) {
+		w.nsamples++; /* counted, so that list_write() says it was lost */
 		return;
+	}
 	o = b->data + b->len;
 	o += inflame_varint_put(o, inflame_zigzag((int64_t)(time - w.last_time)));
 	w.last_time = time;
@@ -815,8 +823,10 @@ static void put_alloc(const struct inflame_alloc_event *e)
 	struct inflame_buf *b = &w.alloc_buf;
 
 	if (b->cap - b->len < INFLAME_ALLOCS_EVENT_MAX &&
-	    inflame_buf_reserve(b, INFLAME_ALLOCS_EVENT_MAX) < 0)
+	    inflame_buf_reserve(b, INFLAME_ALLOCS_EVENT_MAX) < 0) {
+		w.nallocs++; /* counted, so that list_write() says it was lost */
 		return;
+	}
 	b->len += inflame_dump_encode_alloc_event(b->data + b->len, &w.alloc_st, e);
 	w.nallocs++;
 	w.totals[e->event]++;
