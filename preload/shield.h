@@ -154,12 +154,9 @@ static inline void inflame_shield_keep(struct inflame_thread *t)
 		p += 8;
 	}
 	if (j < 0 || j >= INFLAME_WALL_SITES) {
-		/* A new site, or a kept one's caller with other callers above it now. */
-		j = 0;
-		while (j < INFLAME_WALL_SITES && (s->kept[j].ra != s->ra || s->kept[j].sp != s->sp))
-			j++;
-		if (j == INFLAME_WALL_SITES)
-			j = (int)(s->next++ % INFLAME_WALL_SITES);
+		/* A new site (a kept one's caller with other callers above it is one too: a
+		 * thread that reaches one call from two places in turn keeps both). */
+		j = (int)(s->next++ % INFLAME_WALL_SITES);
 		atomic_store_explicit(&s->kept[j].sum, 0, memory_order_relaxed);
 		atomic_fetch_add_explicit(&s->kept[j].gen, 1, memory_order_relaxed);
 	}
