@@ -39,18 +39,24 @@ static inline void inflame_shield_begin(struct inflame_shield *s)
 	atomic_signal_fence(memory_order_seq_cst);
 }
 
-/* Whether a marked call from (ra, sp) is at t's kept call site (thread.h): the same caller
- * at the same depth, the same return addresses in the slots above it. */
+/* Which of t's kept call sites (thread.h) a marked call from (ra, sp) is at: the same caller
+ * at the same depth, the same return addresses in the slots above it. 1 + its index, 0: none. */
 static inline int inflame_shield_at_site(const struct inflame_thread *t, uintptr_t ra, uintptr_t sp)
 {
-	const struct inflame_wall_site *w = &t->site;
-
-	if (!ra || w->kept_ra != ra || w->kept_sp != sp)
+	if (!ra)
 		return 0;
-	for (uint32_t i = 0; i < w->n; i++)
-		if (*(const uint64_t *)w->slot[i] != w->val[i])
-			return 0;
-	return 1;
+	for (int j = 0; j < INFLAME_WALL_SITES; j++) {
+		const struct inflame_wall_kept *w = &t->site.kept[j];
+		uint32_t i = 0;
+
+		if (w->ra != ra || w->sp != sp)
+			continue;
+		while (i < w->n && *(const uint64_t *)w->slot[i] == w->val[i])
+			i++;
+		if (i == w->n)
+			return j + 1;
+	}
+	return 0;
 }
 
 /* The wall ticker's marks (thread.h, wall.c): when the calling thread enters a blocking call,
@@ -88,13 +94,23 @@ static inline void inflame_shield_leave(struct inflame_thread *t)
 	now = inflame__now_monotonic();
 	in = atomic_load_explicit(&t->wall_block_in, memory_order_relaxed);
 	out = atomic_load_explicit(&t->wall_block_out, memory_order_relaxed);
-	/* Only the thread writes the sum; a call nested in a handler of the program's during
+	/* Only the thread writes the sums; a call nested in a handler of the program's during
 	 * another one closed it already. */
-	if (in > out && now > in)
+	if (in > out && now > in) {
+		int same = atomic_load_explicit(&t->site.same, memory_order_relaxed);
+
 		atomic_store_explicit(
 		    &t->wall_block_sum,
 		    atomic_load_explicit(&t->wall_block_sum, memory_order_relaxed) + (now - in),
 		    memory_order_relaxed);
+		if (same > 0 && same <= INFLAME_WALL_SITES) {
+			_Atomic uint64_t *sum = &t->site.kept[same - 1].sum;
+
+			atomic_store_explicit(
+			    sum, atomic_load_explicit(sum, memory_order_relaxed) + (now - in),
+			    memory_order_relaxed);
+		}
+	}
 	atomic_store_explicit(&t->wall_block_out, now, memory_order_release);
 }
 
@@ -103,39 +119,49 @@ static inline void inflame_shield_leave(struct inflame_thread *t)
 #define INFLAME_SHIELD_SCAN 16384
 
 /* In the wall handler, after a sample that found the thread blocked in a system call with its
- * stack in wall_frames: when that is a marked call whose caller the walk went through, makes it
- * the kept site (thread.h), with a copy of the stack and the stack slots that hold the return
- * addresses of the next frames (the first word above the last one found that holds each).
- * Otherwise the kept site stays as it was: the thread's check at each call still tells whether
- * a call is at it. Async-signal-safe: reads only the thread's own stack, within its known
- * bounds. */
+ * stack in wall_frames: when that is a marked call whose caller the walk went through, keeps
+ * its site (thread.h), with a copy of the stack and the stack slots that hold the return
+ * addresses of the next frames (the first word above the last one found that holds each): in
+ * the entry of that site when it has one, else in the next entry in turn, whose sum starts
+ * over. The other kept sites stay as they were. Async-signal-safe: reads only the thread's
+ * own stack, within its known bounds. */
 static inline void inflame_shield_keep(struct inflame_thread *t)
 {
-	struct inflame_wall_site *w = &t->site;
+	struct inflame_wall_site *s = &t->site;
+	struct inflame_wall_kept *w;
 	uint64_t in = atomic_load_explicit(&t->wall_block_in, memory_order_relaxed);
 	uint64_t out = atomic_load_explicit(&t->wall_block_out, memory_order_relaxed);
-	uintptr_t p = w->sp, end, slot[INFLAME_WALL_SITE_SLOTS];
+	uintptr_t p = s->sp, end, slot[INFLAME_WALL_SITE_SLOTS];
 	uint32_t k = 0, n = 0;
+	int j = atomic_load_explicit(&s->same, memory_order_relaxed) - 1;
 
 	if ((t->wall_flags & (INFLAME_WALL_HAVE | INFLAME_WALL_SYSCALL)) !=
 		(INFLAME_WALL_HAVE | INFLAME_WALL_SYSCALL) ||
-	    in <= out || !w->ra || !w->frames || !t->stack_hi || p < t->stack_lo ||
+	    in <= out || !s->ra || !s->kept[0].frames || !t->stack_hi || p < t->stack_lo ||
 	    p >= t->stack_hi || (p & 7))
 		return;
-	while (k < t->wall_n && t->wall_frames[k] != w->ra)
+	while (k < t->wall_n && t->wall_frames[k] != s->ra)
 		k++;
 	if (k == t->wall_n)
 		return;
 	end = t->stack_hi - p > INFLAME_SHIELD_SCAN ? p + INFLAME_SHIELD_SCAN : t->stack_hi;
-	for (uint32_t j = k + 1; j < t->wall_n && n < INFLAME_WALL_SITE_SLOTS; j++) {
-		while (p + 8 <= end && *(const uint64_t *)p != t->wall_frames[j])
+	for (uint32_t i = k + 1; i < t->wall_n && n < INFLAME_WALL_SITE_SLOTS; i++) {
+		while (p + 8 <= end && *(const uint64_t *)p != t->wall_frames[i])
 			p += 8;
 		if (p + 8 > end)
 			return; /* not found: its stack cannot be checked */
 		slot[n++] = p;
 		p += 8;
 	}
-	w->kept_ra = 0; /* the thread checks nothing half written (a nested signal) */
+	if (j < 0 || j >= INFLAME_WALL_SITES) {
+		/* A new site (a kept one's caller with other callers above it is one too: a
+		 * thread that reaches one call from two places in turn keeps both). */
+		j = (int)(s->next++ % INFLAME_WALL_SITES);
+		atomic_store_explicit(&s->kept[j].sum, 0, memory_order_relaxed);
+		atomic_fetch_add_explicit(&s->kept[j].gen, 1, memory_order_relaxed);
+	}
+	w = &s->kept[j];
+	w->ra = 0; /* the thread checks nothing half written (a nested signal) */
 	for (uint32_t i = 0; i < n; i++) {
 		w->slot[i] = slot[i];
 		w->val[i] = *(const uint64_t *)slot[i];
@@ -144,9 +170,9 @@ static inline void inflame_shield_keep(struct inflame_thread *t)
 	memcpy(w->frames, t->wall_frames, t->wall_n * sizeof(uint64_t));
 	w->nframes = t->wall_n;
 	w->flags = t->wall_flags & INFLAME_WALL_TRUNCATED;
-	w->kept_sp = w->sp;
-	w->kept_ra = w->ra;
-	atomic_store_explicit(&w->same, 1, memory_order_relaxed);
+	w->sp = s->sp;
+	w->ra = s->ra;
+	atomic_store_explicit(&s->same, j + 1, memory_order_relaxed);
 }
 
 /* inflame_shield_begin for a call the wall ticker's marks cover, made by the program from ra

@@ -87,10 +87,12 @@ static struct inflame_thread *claim(void)
 }
 
 /* The frames of each nesting level, then last_frames and w_last_frames, then wall_frames,
- * wall_run_frames and site.frames, then tail_frames and tail_slots, then the walk cache. */
+ * wall_run_frames and the kept sites' frames, then tail_frames and tail_slots, then the walk cache.
+ */
 static size_t scratch_bytes(void)
 {
-	return ((size_t)(INFLAME_SCRATCH_LEVELS + 3) * inflame__prof.cfg.max_depth +
+	return ((size_t)(INFLAME_SCRATCH_LEVELS + 2 + INFLAME_WALL_SITES) *
+		    inflame__prof.cfg.max_depth +
 		2 * INFLAME_SAME_SLOTS * INFLAME_SAME_MAX + 2 * INFLAME_TAIL_MAX) *
 		   sizeof(uint64_t) +
 	       sizeof(struct inflame_walk_cache);
@@ -108,11 +110,19 @@ static void wall_reset(struct inflame_thread *t)
 	atomic_store(&t->wall_block_in, 0);
 	atomic_store(&t->wall_block_out, 0);
 	atomic_store(&t->wall_block_sum, 0);
-	t->site.ra = t->site.sp = t->site.kept_ra = t->site.kept_sp = 0;
+	t->site.ra = t->site.sp = 0;
+	t->site.next = 0;
 	atomic_store(&t->site.same, 0);
 	atomic_store(&t->site.gap, 0);
 	atomic_store(&t->site.other, 0);
-	t->site.n = t->site.nframes = t->site.flags = 0;
+	for (int i = 0; i < INFLAME_WALL_SITES; i++) {
+		struct inflame_wall_kept *w = &t->site.kept[i];
+
+		w->ra = w->sp = 0;
+		w->n = w->nframes = w->flags = 0;
+		atomic_store(&w->sum, 0);
+		atomic_store(&w->gen, 0);
+	}
 	t->wall_n = 0;
 	t->wall_flags = 0;
 	t->wall_run_n = 0;
@@ -153,8 +163,11 @@ static int setup_slot(struct inflame_thread *t, pid_t tid)
 	t->w_last_frames = t->last_frames + INFLAME_SAME_SLOTS * INFLAME_SAME_MAX;
 	t->wall_frames = t->w_last_frames + INFLAME_SAME_SLOTS * INFLAME_SAME_MAX;
 	t->wall_run_frames = t->wall_frames + inflame__prof.cfg.max_depth;
-	t->site.frames = t->wall_run_frames + inflame__prof.cfg.max_depth;
-	t->tail_frames = t->site.frames + inflame__prof.cfg.max_depth;
+	for (int i = 0; i < INFLAME_WALL_SITES; i++)
+		t->site.kept[i].frames =
+		    t->wall_run_frames + (size_t)(1 + i) * inflame__prof.cfg.max_depth;
+	t->tail_frames =
+	    t->wall_run_frames + (size_t)(1 + INFLAME_WALL_SITES) * inflame__prof.cfg.max_depth;
 	t->tail_slots = t->tail_frames + INFLAME_TAIL_MAX;
 	t->walk_cache = (struct inflame_walk_cache *)(t->tail_slots + INFLAME_TAIL_MAX);
 	memset(t->last_n, 0, sizeof(t->last_n));
@@ -431,7 +444,9 @@ void inflame_thread_release(struct inflame_thread *t)
 	if (t->scratch)
 		munmap(t->scratch, scratch_bytes());
 	t->scratch = NULL;
-	t->wall_frames = t->wall_run_frames = t->site.frames = NULL;
+	t->wall_frames = t->wall_run_frames = NULL;
+	for (int i = 0; i < INFLAME_WALL_SITES; i++)
+		t->site.kept[i].frames = NULL;
 	t->tid = 0;
 	atomic_store_explicit(&t->state, INFLAME_SLOT_FREE, memory_order_release);
 	pthread_mutex_unlock(&hold_lock);

@@ -39,31 +39,45 @@
 /* The return addresses above a kept call site that the thread checks at each marked call. */
 #define INFLAME_WALL_SITE_SLOTS 8
 
-/*
- * The call sites of the EINTR shield's marked calls (shield.h), for the wall ticker (wall.c).
- * At each marked call the thread notes where it was called from (ra, sp: its caller's return
- * address and stack pointer) and whether that is the kept site, the one its last wall sample
- * found it blocked at: the same return address and stack pointer, and the same return
- * addresses in the stack slots above them (slot, val) as then. A thread that goes back to the
- * kept site again and again (a loop of naps, an idle worker's timed wait) is at the same stack
- * each time, so the ticker repeats that stack without signalling it. gap adds up the wall time
- * between the thread's calls at the kept site (the time it ran between them); other counts the
- * marked calls elsewhere and the program's handlers that ran.
- */
-struct inflame_wall_site {
-	uintptr_t ra, sp; /* the current (or last) marked call's (written by the thread) */
-	_Atomic int same; /* that call is at the kept site */
-	_Atomic uint64_t gap, other;
-	/* The kept site (the thread's wall handler writes it, the thread reads it at each marked
-	 * call, the ticker reads it while wall_pending is 0): kept_ra 0 = none. Its stack (as the
-	 * handler walked it) is frames[0..nframes), INFLAME_WALL_TRUNCATED in flags when cut; in
-	 * the scratch mapping. */
-	uintptr_t kept_ra, kept_sp;
+/* The call sites a thread keeps at once (struct inflame_wall_site). */
+#define INFLAME_WALL_SITES 4
+
+/* One kept call site (the thread's wall handler writes it, the thread reads it at each marked
+ * call, the ticker reads it while wall_pending is 0): ra 0 = none. Its stack (as the handler
+ * walked it) is frames[0..nframes), INFLAME_WALL_TRUNCATED in flags when cut; in the scratch
+ * mapping. sum adds up the time the thread spent in its calls at the site, up to its last
+ * return from one (written by the thread); gen moves when the entry is given to another site
+ * (its sum starts over). */
+struct inflame_wall_kept {
+	uintptr_t ra, sp;
 	uint32_t n;
 	uintptr_t slot[INFLAME_WALL_SITE_SLOTS];
 	uint64_t val[INFLAME_WALL_SITE_SLOTS];
 	uint32_t nframes, flags;
 	uint64_t *frames;
+	_Atomic uint64_t sum;
+	_Atomic uint32_t gen;
+};
+
+/*
+ * The call sites of the EINTR shield's marked calls (shield.h), for the wall ticker (wall.c).
+ * At each marked call the thread notes where it was called from (ra, sp: its caller's return
+ * address and stack pointer) and which kept site that is, if any: a site a wall sample found it
+ * blocked at, with the same return address and stack pointer, and the same return addresses in
+ * the stack slots above them (slot, val) as then. A thread that goes back to its kept sites
+ * again and again (a loop of naps, an idle worker's timed wait, a thread that blocks at two
+ * places in turn) is at the same stacks each time, so the ticker repeats them without
+ * signalling it, each with the time the thread spent there (its sum). gap adds up the wall time
+ * between the thread's calls at kept sites (the time it ran between them); other counts the
+ * marked calls elsewhere and the program's handlers that ran. The handler keeps up to
+ * INFLAME_WALL_SITES sites, in turn (next).
+ */
+struct inflame_wall_site {
+	uintptr_t ra, sp; /* the current (or last) marked call's (written by the thread) */
+	_Atomic int same; /* that call is at kept[same - 1]; 0: at none */
+	_Atomic uint64_t gap, other;
+	uint32_t next; /* the entry the handler gives to the next new site */
+	struct inflame_wall_kept kept[INFLAME_WALL_SITES];
 };
 
 enum inflame_slot_state {
@@ -193,7 +207,7 @@ struct inflame_thread {
 		uint64_t written;      /* when the last idle record or signal was (ns) */
 		uint64_t sent_at;      /* when wall_pending was set (ns) */
 		uint64_t stretch;      /* periods blocked in a row */
-		uint64_t site_stretch; /* periods at its kept site in a row */
+		uint64_t site_stretch; /* periods at its kept sites in a row */
 		uint64_t next_tick;    /* the ticker's tick at which to look again */
 		/* The thread's switch-out counter (wall.c): a counting perf event's user page,
 		 * which the kernel updates each time the thread leaves its CPU, NULL when none. */
@@ -204,18 +218,22 @@ struct inflame_thread {
 		uint64_t held;	     /* the stretch before the thread last ran */
 		uint64_t stack_sum;  /* a hash of the stack it was last found blocked at */
 		int sent;	     /* a signal was sent since the last check */
-		/* The last look found the thread blocked at its kept call site (site.same):
-		 * with site's other and gap as they were then. */
+		/* The last look found the thread blocked at a kept call site (site.same), with
+		 * site.gap as it was then. */
 		int kept;
-		uint64_t other, gap;
+		uint64_t gap;
 		/* Looks at the kept site read no clock: base is older than the last run. */
 		int stale;
 		/* The thread's time in marked calls (wall_block_sum) and its site's other at the
 		 * last look. */
 		uint64_t slept, calls;
-		uint64_t site_idle;	 /* periods at the kept site's stack, not yet written */
-		uint64_t site_idle_time; /* the end of those periods (ns) */
-		int gone;		 /* EXITED and dealt with */
+		/* Per kept site: periods at its stack, not yet written, and their end (ns); its
+		 * sum at the last look, with the part of a call it was in then, and gen then. */
+		uint64_t site_idle[INFLAME_WALL_SITES];
+		uint64_t site_idle_time[INFLAME_WALL_SITES];
+		uint64_t site_sum[INFLAME_WALL_SITES];
+		uint32_t site_gen[INFLAME_WALL_SITES];
+		int gone; /* EXITED and dealt with */
 	} tk;
 	/* Ranges of code the outermost producer looked up last (unwind auto). */
 	struct inflame_code_cache code_cache;

@@ -48,13 +48,20 @@
  * would have it signalled at each look after each wake: the signal's delivery and the restart
  * cost it more CPU in the kernel than its naps (a program napping 1 ms at a time got 1400
  * signals a second and twice its own system time). The marked calls (shield.h) note their call
- * site, and the handler keeps the site of the marked call a sample found the thread blocked in,
- * with its stack (struct inflame_wall_site): a thread in a call at that site, which it checks at
- * entry by its caller's return address, stack pointer and the return addresses above, is at
- * that stack. Such a look reads no clock and sends no signal (look_at_site): the periods since
- * it entered the call are the site's, and of those before, the wall time between its calls at
- * the site (it ran then) goes to where it last ran. A look that finds it elsewhere gives the
- * periods until it came back from the site's call to the site, and goes on as before.
+ * site, and the handler keeps the sites of the marked calls samples found the thread blocked in
+ * (up to INFLAME_WALL_SITES, in turn), with their stacks (struct inflame_wall_site): a thread in
+ * a call at such a site, which it checks at entry by its caller's return address, stack pointer
+ * and the return addresses above, is at that stack. Each kept site adds up the time the thread
+ * spent in its calls. A look reads no clock and sends no signal while the thread is at a kept
+ * site (look_at_site): each site gets the periods the thread spent at it since the last look,
+ * and the wall time between its calls at kept sites (it ran then) goes to where it last ran.
+ * A look that finds it elsewhere gives each site its time first, and goes on as before with the
+ * rest. With one kept site only, a thread that blocks at two sites in turn had the other site's
+ * sleeps given to where it last ran when the ticker looked late: wallhalf's "sites" beside a
+ * starved ticker was off by -14.4 to +4.4 points, now -0.4 to +0.5 (5 interleaved runs each).
+ *
+ * In its final look the ticker sends no signal: the periods a signal would have stood for go to
+ * where the thread last ran and was (keep_final), rather than being dropped.
  *
  * The wall signal is the CPU clock's too (inflame__prof.sample_sig), and a standard signal is
  * not queued twice: one sent while the thread has another instance pending (a CPU clock
@@ -144,6 +151,7 @@ static struct {
 	uid_t uid;
 	int cursor;	       /* the slot to start at when a tick could not look at every thread */
 	int pages;	       /* switch-out pages: 1 they work, 0 not known yet, -1 not used */
+	int final;	       /* the final tick of a sampling ticker: no signals, periods kept */
 	const void *self_page; /* the ticker's own, while pages is 0 */
 	uint32_t self_seq;
 } k;
@@ -243,19 +251,80 @@ static void put(const struct inflame_thread *t, const uint64_t *frames, uint32_t
 	rec->nframes = n;
 	rec->flags =
 	    INFLAME_REC_TID | ((flags & INFLAME_WALL_TRUNCATED) ? INFLAME_REC_TRUNCATED : 0);
-	memcpy(rec->frames, frames, n * sizeof(uint64_t));
+	if (n)
+		memcpy(rec->frames, frames, n * sizeof(uint64_t));
 	inflame_ring_commit(rec);
 	inflame_sample_maybe_wake(&k.ring, before);
 }
 
-/* Writes the periods t spent blocked at its kept call site's stack (thread.h), if any. Only
- * while wall_pending is 0 (its handler does not write the site then). */
+/* Writes the periods t spent blocked at its kept call sites' stacks (thread.h), if any. Only
+ * while wall_pending is 0 (its handler does not write the sites then). */
 static void write_site_idle(struct inflame_thread *t)
 {
-	if (t->tk.site_idle)
-		put(t, t->site.frames, t->site.nframes, t->site.flags, t->tk.site_idle,
-		    t->tk.site_idle_time);
-	t->tk.site_idle = 0;
+	for (int i = 0; i < INFLAME_WALL_SITES; i++) {
+		const struct inflame_wall_kept *w = &t->site.kept[i];
+
+		if (t->tk.site_idle[i])
+			put(t, w->frames, w->nframes, w->flags, t->tk.site_idle[i],
+			    t->tk.site_idle_time[i]);
+		t->tk.site_idle[i] = 0;
+	}
+}
+
+/* The time t spent at each of its kept call sites since the last look (ns, in d), counting
+ * the call it is in up to now: the sites' sums as of now become the next look's base. An entry
+ * given to another site since counts from its new start. */
+static void site_slept(struct inflame_thread *t, uint64_t now, uint64_t d[INFLAME_WALL_SITES])
+{
+	uint64_t sum[INFLAME_WALL_SITES], out, in;
+	uint32_t gen[INFLAME_WALL_SITES];
+	int same;
+
+	for (int r = 0;; r++) {
+		out = atomic_load_explicit(&t->wall_block_out, memory_order_acquire);
+		in = atomic_load_explicit(&t->wall_block_in, memory_order_acquire);
+		same = atomic_load_explicit(&t->site.same, memory_order_relaxed);
+		for (int i = 0; i < INFLAME_WALL_SITES; i++) {
+			sum[i] = atomic_load_explicit(&t->site.kept[i].sum, memory_order_relaxed);
+			gen[i] = atomic_load_explicit(&t->site.kept[i].gen, memory_order_relaxed);
+		}
+		/* The sums are the ones of that return unless it came back from another call. */
+		if (atomic_load_explicit(&t->wall_block_out, memory_order_acquire) == out || r == 3)
+			break;
+	}
+	if (in > out && now > in && same > 0 && same <= INFLAME_WALL_SITES)
+		sum[same - 1] += now - in;
+	for (int i = 0; i < INFLAME_WALL_SITES; i++) {
+		if (gen[i] != t->tk.site_gen[i])
+			t->tk.site_sum[i] = 0;
+		d[i] = sum[i] > t->tk.site_sum[i] ? sum[i] - t->tk.site_sum[i] : 0;
+		t->tk.site_sum[i] = sum[i];
+		t->tk.site_gen[i] = gen[i];
+	}
+}
+
+/* Gives up to max periods, ending at time (0: once all of them are given, the caller's to
+ * set), to t's kept call sites by the time it spent at each (d, ns, less what each is given).
+ * Returns the periods given. */
+static uint64_t give_sites(struct inflame_thread *t, uint64_t d[INFLAME_WALL_SITES], uint64_t max,
+			   uint64_t time)
+{
+	uint64_t given = 0;
+
+	for (int i = 0; i < INFLAME_WALL_SITES && given < max; i++) {
+		uint64_t n = (d[i] + k.period / 2) / k.period;
+
+		if (!n || !t->site.kept[i].ra)
+			continue;
+		n = n < max - given ? n : max - given;
+		d[i] = d[i] > n * k.period ? d[i] - n * k.period : 0;
+		t->tk.site_idle[i] += n;
+		given += n;
+	}
+	for (int i = 0; i < INFLAME_WALL_SITES; i++)
+		if (t->tk.site_idle[i])
+			t->tk.site_idle_time[i] = time ? time : t->tk.site_idle_time[i];
+	return given;
 }
 
 /* Writes the periods t spent blocked at its last wall stack, if any. Only while wall_pending
@@ -361,38 +430,41 @@ static int still_in_call(const struct inflame_thread *t, uint64_t start, uint64_
 	       ran * 2 < periods * k.period;
 }
 
-/* Whether t is in a marked call at its kept call site now (thread.h): 1 with the site's
- * counts in *other and *gap, and when it entered the call in *in. Only while wall_pending is 0. */
-static int at_site(struct inflame_thread *t, uint64_t *other, uint64_t *gap, uint64_t *in)
+/* Whether t is in a marked call at one of its kept call sites now (thread.h): 1 + its index,
+ * 0: none. Only while wall_pending is 0. */
+static int at_site(struct inflame_thread *t)
 {
-	uint64_t out;
+	uint64_t in = atomic_load_explicit(&t->wall_block_in, memory_order_acquire);
+	uint64_t out = atomic_load_explicit(&t->wall_block_out, memory_order_acquire);
+	int same = atomic_load_explicit(&t->site.same, memory_order_relaxed);
 
-	*in = atomic_load_explicit(&t->wall_block_in, memory_order_acquire);
-	out = atomic_load_explicit(&t->wall_block_out, memory_order_acquire);
-	if (!t->site.kept_ra || *in <= out ||
-	    !atomic_load_explicit(&t->site.same, memory_order_relaxed))
+	if (in <= out || same <= 0 || same > INFLAME_WALL_SITES || !t->site.kept[same - 1].ra)
 		return 0;
-	*other = atomic_load_explicit(&t->site.other, memory_order_relaxed);
-	*gap = atomic_load_explicit(&t->site.gap, memory_order_relaxed);
-	return 1;
+	return same;
 }
 
-/* A look at t, which is in a marked call at its kept site (at_site): no clock read, no signal.
- * The periods since it entered the call are the site's. Of those before, when the last look
- * found it at the site too and it made no marked call elsewhere since, it ran for the time
- * between its calls there (gap, the rest it spent at the site); otherwise it ran until it
- * entered the call. The periods it ran go to the last stack a sample found it running at. */
-static void look_at_site(struct inflame_thread *t, uint64_t start, uint64_t periods, uint64_t left,
-			 uint64_t now, uint64_t other, uint64_t gap, uint64_t before)
+/* A look at t, which is in a marked call at its kept site cur (at_site): no clock read, no
+ * signal. Each kept site gets the periods the thread spent at it (d), the one it is at the
+ * rest up to the time it ran; that time (gap, the wall time between its calls at kept sites,
+ * when it made no marked call elsewhere since; otherwise the periods not spent at them) goes to
+ * the last stack a sample found it running at. */
+static void look_at_site(struct inflame_thread *t, int cur, uint64_t start, uint64_t periods,
+			 uint64_t left, uint64_t now, uint64_t d[INFLAME_WALL_SITES], int elsewhere)
 {
-	uint64_t run, skip;
+	uint64_t run, skip, gap = atomic_load_explicit(&t->site.gap, memory_order_relaxed), asleep;
 
-	if (t->tk.kept && other == t->tk.other)
-		run = (gap - t->tk.gap + k.period / 2) / k.period;
-	else
-		run = before;
-	if (run > periods)
-		run = periods;
+	asleep = give_sites(t, d, periods, now);
+	run = periods - asleep;
+	if (t->tk.kept && !elsewhere) {
+		uint64_t g = (gap - t->tk.gap + k.period / 2) / k.period;
+
+		if (g < run) {
+			/* Rounding: the rest is the current site's. */
+			t->tk.site_idle[cur - 1] += run - g;
+			t->tk.site_idle_time[cur - 1] = now;
+			run = g;
+		}
+	}
 	if (left) {
 		if (t->wall_flags & INFLAME_WALL_HAVE)
 			add_idle(t, left, now);
@@ -401,31 +473,48 @@ static void look_at_site(struct inflame_thread *t, uint64_t start, uint64_t peri
 	}
 	if (run) {
 		write_idle(t, now);
-		if (t->wall_run_flags & INFLAME_WALL_HAVE)
+		if (t->wall_run_flags & INFLAME_WALL_HAVE) {
 			put(t, t->wall_run_frames, t->wall_run_n, t->wall_run_flags, run,
 			    start + run * k.period);
-		else
-			periods += run; /* no stack where it ran: the site's */
-		periods -= run;
-	}
-	if (periods) {
-		t->tk.site_idle += periods;
-		t->tk.site_idle_time = now;
+		} else {
+			/* No stack where it ran: the site's. */
+			t->tk.site_idle[cur - 1] += run;
+			t->tk.site_idle_time[cur - 1] = now;
+		}
 	}
 	t->tk.kept = 1;
-	t->tk.other = other;
 	t->tk.gap = gap;
 	t->tk.stale = 1;
 	t->tk.sent = 0;
-	/* Its marks split whatever the next look covers: a thread long at its site (an idle
+	/* Its marks split whatever the next look covers: a thread long at its sites (an idle
 	 * worker's timed wait) is looked at less often, as a blocked thread without a page. */
 	if (run)
 		t->tk.site_stretch = 0;
-	t->tk.site_stretch += periods;
+	t->tk.site_stretch += periods - (run < periods ? run : periods);
 	skip = t->tk.site_stretch >> BACKOFF_SHIFT;
 	t->tk.next_tick = k.tick + 1 + (skip > BACKOFF_MAX ? BACKOFF_MAX : skip);
 	if (now - t->tk.written >= IDLE_FLUSH_NS)
 		write_idle(t, now);
+}
+
+/* In the final look (no signal is sent any more), the periods t would have been signalled for,
+ * run of which it ran: those go to the last stack a sample found it running at, the rest to
+ * its last wall stack (the stack it is found at was all a signal could add). A thread with
+ * neither gets them with no stack, which the reader shows as such. */
+static void keep_final(struct inflame_thread *t, uint64_t periods, uint64_t run, uint64_t now)
+{
+	if (run && (t->wall_run_flags & INFLAME_WALL_HAVE)) {
+		put(t, t->wall_run_frames, t->wall_run_n, t->wall_run_flags, run, now);
+		periods -= run;
+	}
+	if (!periods)
+		return;
+	if (t->wall_flags & INFLAME_WALL_HAVE)
+		add_idle(t, periods, now);
+	else if (t->wall_run_flags & INFLAME_WALL_HAVE)
+		put(t, t->wall_run_frames, t->wall_run_n, t->wall_run_flags, periods, now);
+	else
+		put(t, NULL, 0, 0, periods, now);
 }
 
 /* One look at thread t at time now. Returns 1 when it made a system call (read t's CPU clock
@@ -433,8 +522,8 @@ static void look_at_site(struct inflame_thread *t, uint64_t start, uint64_t peri
 static int look(struct inflame_thread *t, uint64_t now, int sampling)
 {
 	uint64_t periods, left, cpu = 0, since, ran = 0, start = t->tk.acct, asleep, run;
-	uint64_t other, gap, in, slept, napped, b, calls;
-	int moved, cheap = 0, was_sent = t->tk.sent, elsewhere;
+	uint64_t slept, napped, b, calls, d[INFLAME_WALL_SITES];
+	int moved, cheap = 0, was_sent = t->tk.sent, elsewhere, cur;
 	uint32_t seq = 0;
 
 	if (k.tick < t->tk.next_tick || now <= t->tk.acct)
@@ -449,7 +538,8 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 	t->tk.slept = b;
 	napped = (slept + k.period / 2) / k.period; /* (in periods, at most the look's) */
 	napped = napped < periods ? napped : periods;
-	/* Whether it made marked calls away from its kept site since (or a handler of the
+	site_slept(t, now, d);
+	/* Whether it made marked calls away from its kept sites since (or a handler of the
 	 * program's ran). */
 	calls = atomic_load_explicit(&t->site.other, memory_order_relaxed);
 	elsewhere = calls != t->tk.calls;
@@ -471,32 +561,23 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 	/* Periods counted while the last handler was ending, after it took what was due. */
 	left = atomic_exchange(&t->wall_due, 0);
 	atomic_store(&t->wall_due_run, 0);
-	if (at_site(t, &other, &gap, &in)) {
-		/* The periods before it entered the call that it spent out of marked calls (all
-		 * of them when some of those calls were elsewhere: not this site's). */
-		if (elsewhere)
-			b = in > start ? (in - start + k.period / 2) / k.period : 0;
-		else
-			b = periods - napped;
-		look_at_site(t, start, periods, left, now, other, gap, b);
+	cur = at_site(t);
+	if (cur) {
+		look_at_site(t, cur, start, periods, left, now, d, elsewhere);
 		return 0;
 	}
 	t->tk.site_stretch = 0;
-	if (t->tk.kept) {
-		/* It came back from its call at the kept site since the last look: the periods
-		 * until then are the site's (when it made no marked call elsewhere since). */
-		uint64_t out = atomic_load_explicit(&t->wall_block_out, memory_order_acquire);
-
-		if (out > start && atomic_load(&t->site.other) == t->tk.other) {
-			/* However often it came back and went there again. */
-			asleep = napped;
-			t->tk.site_idle += asleep;
-			t->tk.site_idle_time = start + asleep * k.period;
-			start += asleep * k.period;
-			periods -= asleep;
-			slept = slept > asleep * k.period ? slept - asleep * k.period : 0;
-		}
-		t->tk.kept = 0;
+	t->tk.kept = 0;
+	/* The periods it spent at its kept sites since the last look are theirs, however often
+	 * it came back and went there again. */
+	asleep = give_sites(t, d, periods, 0);
+	if (asleep) {
+		for (int i = 0; i < INFLAME_WALL_SITES; i++)
+			if (t->tk.site_idle[i])
+				t->tk.site_idle_time[i] = start + asleep * k.period;
+		start += asleep * k.period;
+		periods -= asleep;
+		slept = slept > asleep * k.period ? slept - asleep * k.period : 0;
 	}
 	write_site_idle(t);
 	if (!periods) {
@@ -586,13 +667,10 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 		asleep = split_marks(t, start, periods, ran, slept, &run);
 		if (t->wall_flags & INFLAME_WALL_SYSCALL) {
 			add_idle(t, asleep, start + asleep * k.period);
-		} else if (asleep && !elsewhere && t->site.kept_ra && t->site.frames) {
-			/* Last found running: its sleeps since were at the last marked call a
-			 * sample found it blocked in, as far as anything tells. */
-			t->tk.site_idle += asleep;
-			t->tk.site_idle_time = start + asleep * k.period;
 		} else {
-			asleep = 0;
+			/* Last found running: its sleeps since are its kept sites' when they
+			 * were there (the rest goes to its sample). */
+			asleep = give_sites(t, d, asleep, start + asleep * k.period);
 		}
 		write_idle(t, now);
 		periods -= asleep;
@@ -614,6 +692,8 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 	t->tk.next_tick = t->tk.check_tick = k.tick + 1;
 	if (sampling)
 		send_sample(t, periods, run < periods ? run : periods, now);
+	else if (k.final)
+		keep_final(t, periods, run < periods ? run : periods, now);
 	return 1;
 }
 
@@ -664,6 +744,7 @@ static void tick(uint64_t now, int last)
 static void start_accounts(uint64_t now)
 {
 	int n = inflame_thread_high_water();
+	uint64_t d[INFLAME_WALL_SITES];
 
 	inflame_thread_hold();
 	for (int i = 0; i < n; i++) {
@@ -676,7 +757,8 @@ static void start_accounts(uint64_t now)
 		t->tk.slept = blocked_ns(t, now);
 		t->tk.calls = atomic_load_explicit(&t->site.other, memory_order_relaxed);
 		t->tk.idle = 0;
-		t->tk.site_idle = 0;
+		memset(t->tk.site_idle, 0, sizeof(t->tk.site_idle));
+		site_slept(t, now, d); /* the sums so far are not this account's */
 		t->tk.kept = 0;
 		t->tk.next_tick = 0;
 		t->tk.stretch = 0;
@@ -717,7 +799,9 @@ static void *ticker_main(void *arg)
 		}
 		tick(inflame__now_monotonic(), 0);
 	}
+	k.final = atomic_load(&inflame__prof.sampling) != 0;
 	tick(inflame__now_monotonic(), 1);
+	k.final = 0;
 	page_close(&k.self_page);
 	atomic_fetch_add(&k.ended_ns, inflame__thread_cpu_ns());
 	atomic_store_explicit(&k.ended, 1, memory_order_release);
