@@ -127,19 +127,27 @@ static void test_known_functions(void **state)
 	inflame_symbolize_free(s);
 }
 
+/* A symbolizer (with inline expansion or not) that knows the symtest program run into p. */
+static struct inflame_symbolizer *symtest_open(struct prog *p, int inlines)
+{
+	struct inflame_symbolizer *s = inflame_symbolize_new(inlines, NULL);
+
+	run_prog("symtest", p);
+	inflame_symbolize_add_module(s, p->bias, p->lo, p->hi, p->path, strlen(p->path), p->bid,
+				     p->bidlen);
+	return s;
+}
+
 /* Inlined-frame expansion: the return address recorded inside the always-inline function
  * expands to it (innermost) and then to the function it was inlined into. */
 static void test_inlines(void **state)
 {
 	const char *names[INFLAME_SYMBOLIZE_MAX_NAMES];
 	struct prog p;
-	struct inflame_symbolizer *s = inflame_symbolize_new(1, NULL);
+	struct inflame_symbolizer *s = symtest_open(&p, 1);
 	int n;
 
 	(void)state;
-	run_prog("symtest", &p);
-	inflame_symbolize_add_module(s, p.bias, p.lo, p.hi, p.path, strlen(p.path), p.bid,
-				     p.bidlen);
 	n = inflame_symbolize_addr(s, p.inlined_ret, 1, names);
 	assert_int_equal(n, 2);
 	assert_string_equal(names[0], "symtest_inlined");
@@ -198,13 +206,10 @@ static void test_nested_inlines(void **state)
 {
 	const char *names[INFLAME_SYMBOLIZE_MAX_NAMES];
 	struct prog p;
-	struct inflame_symbolizer *s = inflame_symbolize_new(1, NULL);
+	struct inflame_symbolizer *s = symtest_open(&p, 1);
 	int n;
 
 	(void)state;
-	run_prog("symtest", &p);
-	inflame_symbolize_add_module(s, p.bias, p.lo, p.hi, p.path, strlen(p.path), p.bid,
-				     p.bidlen);
 	n = inflame_symbolize_addr(s, p.nested_ret, 1, names);
 	assert_int_equal(n, 3);
 	assert_string_equal(names[0], "symtest_inner");
