@@ -336,9 +336,25 @@ static void test_signal(void **state)
 		h = strstr(r.err, "handled ");
 		assert_non_null(h);
 		assert_true(atoi(h + 8) > 0);
-		if (i == 0)
-			assert_int_equal(view_sum(dir, "alloc-count", "handler_site"),
-					 2 * (uint64_t)atoi(h + 8));
+		if (i == 0) {
+			uint64_t want = 2 * (uint64_t)atoi(h + 8);
+			uint64_t got = view_sum(dir, "alloc-count", "handler_site");
+
+			if (got != want) {
+				/* A handler's allocation that interrupted a producer whose ring
+				 * was full cannot wait for room (an overloaded machine): it is
+				 * dropped, and must be counted as such. */
+				char *text = info_of(dir);
+				const char *d = strstr(text, "drops:       ring ");
+
+				fprintf(stderr, "handler allocations %llu of %llu:\n%s",
+					(unsigned long long)got, (unsigned long long)want, text);
+				assert_non_null(d);
+				assert_true(got < want);
+				assert_true(got + strtoull(d + 18, NULL, 10) >= want);
+				free(text);
+			}
+		}
 		e2e_result_free(&r);
 		e2e_rmdir(dir);
 	}
