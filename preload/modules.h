@@ -123,6 +123,14 @@ static inline int inflame_modules_cache_lookup(struct inflame_code_cache *c, uin
 		}
 	return inflame__modules_cache_fill(c, addr, out);
 }
+/* Whether addr is code of an entry the cache holds already (no lookup when it is not). */
+static inline int inflame_modules_cache_has(const struct inflame_code_cache *c, uintptr_t addr)
+{
+	for (unsigned i = 0; i < c->n; i++)
+		if (addr - c->e[i].lo < c->e[i].hi - c->e[i].lo)
+			return 1;
+	return 0;
+}
 static inline int inflame_modules_cache_flags(struct inflame_code_cache *c, uintptr_t addr)
 {
 	struct inflame_code code;

@@ -147,19 +147,23 @@ static uintptr_t frameless_caller(const struct inflame_thread *t, uintptr_t pc, 
 /* The end of a chain: return addresses at its outer end that are in no known object's code
  * were taken as generated code in a chain that seemed to go on; with nothing above them, they
  * are not frames (the leaf and frames before first stay). One code map lookup per walk. */
-static size_t trim(const uint64_t *out, size_t first, size_t n, uintptr_t *tail)
+/* cache: the thread's code cache (modules.h) when the outermost producer walks, else NULL. */
+static size_t trim(struct inflame_code_cache *cache, const uint64_t *out, size_t first, size_t n,
+		   uintptr_t *tail)
 {
 	size_t m = n;
 
-	while (m > first && inflame_modules_code_known((uintptr_t)out[m - 1]) == 0)
+	while (m > first && !(cache && inflame_modules_cache_has(cache, (uintptr_t)out[m - 1])) &&
+	       inflame_modules_code_known((uintptr_t)out[m - 1]) == 0)
 		m--; /* (a map that cannot answer now drops nothing) */
 	if (m != n)
 		*tail = 0;
 	return m;
 }
 
-static size_t walk(const struct inflame_thread *t, uintptr_t sp, uintptr_t fp, uint64_t *out,
-		   size_t n, size_t max, int *truncated, int skip, uintptr_t *tail)
+static size_t walk(const struct inflame_thread *t, struct inflame_code_cache *cache, uintptr_t sp,
+		   uintptr_t fp, uint64_t *out, size_t n, size_t max, int *truncated, int skip,
+		   uintptr_t *tail)
 {
 	/* the bounds in locals: the stores to out could alias them */
 	const uintptr_t s_lo = sp, s_hi = t->stack_hi;
@@ -196,11 +200,12 @@ static size_t walk(const struct inflame_thread *t, uintptr_t sp, uintptr_t fp, u
 	return n;
 end:
 	*tail = last;
-	return trim(out, first, n, tail);
+	return trim(cache, out, first, n, tail);
 }
 
-static size_t fp_context(const ucontext_t *uc, const struct inflame_thread *t, uint64_t *out,
-			 size_t max, int *truncated, uintptr_t *tail)
+static size_t fp_context(const ucontext_t *uc, const struct inflame_thread *t,
+			 struct inflame_code_cache *cache, uint64_t *out, size_t max,
+			 int *truncated, uintptr_t *tail)
 {
 	uintptr_t pc, sp, fp;
 	size_t n = 0;
@@ -238,7 +243,7 @@ static size_t fp_context(const ucontext_t *uc, const struct inflame_thread *t, u
 			out[n++] = lr;
 	}
 #endif
-	return walk(t, sp, fp, out, n, max, truncated, 0, tail);
+	return walk(t, cache, sp, fp, out, n, max, truncated, 0, tail);
 }
 
 size_t inflame_unwind_fp_context(const ucontext_t *uc, const struct inflame_thread *t,
@@ -246,7 +251,7 @@ size_t inflame_unwind_fp_context(const ucontext_t *uc, const struct inflame_thre
 {
 	uintptr_t tail;
 
-	return fp_context(uc, t, out, max, truncated, &tail);
+	return fp_context(uc, t, NULL, out, max, truncated, &tail);
 }
 
 size_t inflame_unwind_fp_here(const struct inflame_thread *t, uint64_t *out, size_t max,
@@ -259,17 +264,17 @@ size_t inflame_unwind_fp_here(const struct inflame_thread *t, uint64_t *out, siz
 		return 0;
 	/* Our own frame is skipped: the walk starts with our caller's return address. (Not a
 	 * call to inflame_unwind_fp_from: as a tail call it would walk from a popped frame.) */
-	return walk(t, fp, fp, out, 0, max, truncated, 1, &tail);
+	return walk(t, NULL, fp, fp, out, 0, max, truncated, 1, &tail);
 }
 
-static size_t fp_from(const struct inflame_thread *t, uintptr_t fp, uint64_t *out, size_t max,
-		      int *truncated, uintptr_t *tail)
+static size_t fp_from(const struct inflame_thread *t, struct inflame_code_cache *cache,
+		      uintptr_t fp, uint64_t *out, size_t max, int *truncated, uintptr_t *tail)
 {
 	*truncated = 0;
 	*tail = 0;
 	if (!t->stack_hi || fp < t->stack_lo || fp >= t->stack_hi)
 		return 0;
-	return walk(t, fp, fp, out, 0, max, truncated, 1, tail);
+	return walk(t, cache, fp, fp, out, 0, max, truncated, 1, tail);
 }
 
 size_t inflame_unwind_fp_from(const struct inflame_thread *t, uintptr_t fp, uint64_t *out,
@@ -277,18 +282,18 @@ size_t inflame_unwind_fp_from(const struct inflame_thread *t, uintptr_t fp, uint
 {
 	uintptr_t tail;
 
-	return fp_from(t, fp, out, max, truncated, &tail);
+	return fp_from(t, NULL, fp, out, max, truncated, &tail);
 }
 
 /* *tail as walk() gives it (0 for a walk from the caller of this function). */
-static size_t unwind_fp(const struct inflame_thread *t, void *uc, uintptr_t fp, uint64_t *frames,
-			size_t max, int *truncated, uintptr_t *tail)
+static size_t unwind_fp(const struct inflame_thread *t, struct inflame_code_cache *cache, void *uc,
+			uintptr_t fp, uint64_t *frames, size_t max, int *truncated, uintptr_t *tail)
 {
 	*tail = 0;
 	if (uc)
-		return fp_context(uc, t, frames, max, truncated, tail);
+		return fp_context(uc, t, cache, frames, max, truncated, tail);
 	if (fp)
-		return fp_from(t, fp, frames, max, truncated, tail);
+		return fp_from(t, cache, fp, frames, max, truncated, tail);
 	return inflame_unwind_fp_here(t, frames, max, truncated);
 }
 
@@ -737,6 +742,29 @@ static void walk_cache_store(struct inflame_walk_cache *wc, uint32_t c, uint32_t
 	wc->n = c + k;
 }
 
+/* Whether the walk cache holds the frames above the frame r describes: one of its frames (at
+ * or below *c, which moves outward with the walk) has the same registers, and every slot
+ * above it still holds what the cached walk read there. Then appends those frames to
+ * out[*n..max), puts the k entries of the walk under way below them and returns 1. */
+static int walk_cache_take(struct inflame_walk_cache *wc, uint32_t *c, const struct regs *r,
+			   uint64_t *out, size_t *n, size_t max, uint32_t k)
+{
+	uint32_t i = *c;
+
+	while (i > 0 && wc->e[i].sp < r->sp)
+		i--;
+	*c = i;
+	if (i == 0 || wc->e[i].sp != r->sp || wc->e[i].pc != r->pc ||
+	    (wc->e[i].need_fp && wc->e[i].fp != r->fp) || *n + (i - 1) > max ||
+	    !walk_cache_holds(wc, i))
+		return 0;
+	for (uint32_t j = i - 1; j >= 1; j--)
+		out[(*n)++] = wc->e[j].pc;
+	walk_cache_store(wc, i, k);
+	wc->hits++;
+	return 1;
+}
+
 /* The table walk from r, appending to out[n..max). *fell: it stopped at a frame only
  * libunwind could pass (when fallback is set). wc: the thread's walk cache (thread.h), for the
  * outermost producer, else NULL. After each step the walk looks for the frame it reached in
@@ -756,6 +784,16 @@ static size_t table_walk(const struct inflame_thread *t, struct inflame_code_cac
 	m.rows = wc ? wc->rows : NULL;
 	if (!t->stack_hi || r->sp < t->stack_lo || r->sp >= t->stack_hi)
 		return n;
+	if (wc && !exact) {
+		/* The frame the walk starts from, a return address (its caller's frame, at the
+		 * leaf's: an allocation hook's, a frame-pointer walk's last) is one the cache may
+		 * know already: often the very frame the thread's last walk started from. Not an
+		 * interrupted instruction, which the table looks up as it is, not as a call's
+		 * return: a cached frame with that address may have had another row. */
+		wc->leaf[k++] = (struct inflame_walk_entry){.pc = r->pc, .sp = r->sp, .fp = r->fp};
+		if (walk_cache_take(wc, &c, r, out, &n, max, k))
+			return n;
+	}
 	for (;;) {
 		enum step s = table_step(t, cache, &m, r, &exact, fallback, &note);
 
@@ -791,17 +829,8 @@ static size_t table_walk(const struct inflame_thread *t, struct inflame_code_cac
 								    .used_fp = note.used_fp};
 		else
 			wc = NULL; /* deeper than the cache */
-		while (c > 0 && wc && wc->e[c].sp < r->sp)
-			c--;
-		if (c > 0 && wc && wc->e[c].sp == r->sp && wc->e[c].pc == r->pc &&
-		    (!wc->e[c].need_fp || wc->e[c].fp == r->fp) && n + (c - 1) <= max &&
-		    walk_cache_holds(wc, c)) {
-			for (uint32_t i = c - 1; i >= 1; i--)
-				out[n++] = wc->e[i].pc;
-			walk_cache_store(wc, c, k);
-			wc->hits++;
+		if (wc && walk_cache_take(wc, &c, r, out, &n, max, k))
 			return n;
-		}
 	}
 }
 
@@ -986,7 +1015,8 @@ static size_t finish_walk(struct inflame_thread *t, struct inflame_code_cache *c
 	sp = tail + 16;
 	/* (the sigreturn test by this range: python3 and the like come here for every
 	 * allocation) */
-	cf = inflame_modules_lookup(ret - 1, &code);
+	cf = cache ? inflame_modules_cache_lookup(cache, ret - 1, &code)
+		   : inflame_modules_lookup(ret - 1, &code);
 	if (cf >= 0 && ret - code.lo < code.hi - code.lo && code.hi - ret >= SIGRETURN_LEN) {
 		if (is_sigreturn_code(ret))
 			return n;
@@ -999,8 +1029,8 @@ static size_t finish_walk(struct inflame_thread *t, struct inflame_code_cache *c
 		struct regs r = {.pc = ret, .sp = sp, .fp = ((const uintptr_t *)tail)[0]};
 		int fell;
 
-		/* The walk cache when outermost; the code map looked up directly, as before. */
-		return table_walk(t, NULL, cache ? t->walk_cache : NULL, &r, 0, frames, n, max,
+		/* The walk cache and the code cache when outermost. */
+		return table_walk(t, cache, cache ? t->walk_cache : NULL, &r, 0, frames, n, max,
 				  truncated, 0, &fell);
 	}
 	if (flags & INFLAME_MOD_LOADER)
@@ -1095,7 +1125,7 @@ size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, v
 			return n;
 		return dwarf_walk(t, cache, uc, fp, frames, max, truncated);
 	}
-	n = unwind_fp(t, uc, fp, frames, max, truncated, &tail);
+	n = unwind_fp(t, cache, uc, fp, frames, max, truncated, &tail);
 	if (mode == INFLAME_UNWIND_FP)
 		return n;
 	/* The walk of the thread's last allocation again: that record kept these very frames, so
