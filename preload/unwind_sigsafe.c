@@ -708,19 +708,12 @@ static enum step table_step(const struct inflame_thread *t, struct inflame_code_
 	return STEP_OK;
 }
 
-/* Whether every slot the walk cache's steps from its frame c to its root read still holds
- * the word read there. */
-static int walk_cache_holds(const struct inflame_walk_cache *wc, uint32_t c)
+/* Whether the slots of the walk cache's entry e (those its step read) still hold the words
+ * read there. */
+static inline int walk_entry_holds(const struct inflame_walk_entry *e)
 {
-	for (uint32_t i = 0; i < c; i++) {
-		const struct inflame_walk_entry *e = &wc->e[i];
-
-		if (e->slot_ra && *(const uint64_t *)e->slot_ra != e->pc)
-			return 0;
-		if (e->slot_fp && *(const uint64_t *)e->slot_fp != e->fp)
-			return 0;
-	}
-	return 1;
+	return (!e->slot_ra || *(const uint64_t *)e->slot_ra == e->pc) &&
+	       (!e->slot_fp || *(const uint64_t *)e->slot_fp == e->fp);
 }
 
 /* Puts the k entries of the walk under way (leaf first) in the cache above its frame c, whose
@@ -755,11 +748,19 @@ static int walk_cache_take(struct inflame_walk_cache *wc, uint32_t *c, const str
 		i--;
 	*c = i;
 	if (i == 0 || wc->e[i].sp != r->sp || wc->e[i].pc != r->pc ||
-	    (wc->e[i].need_fp && wc->e[i].fp != r->fp) || *n + (i - 1) > max ||
-	    !walk_cache_holds(wc, i))
+	    (wc->e[i].need_fp && wc->e[i].fp != r->fp) || *n + (i - 1) > max)
 		return 0;
-	for (uint32_t j = i - 1; j >= 1; j--)
-		out[(*n)++] = wc->e[j].pc;
+	/* Every slot the cached steps from frame i to the root read (entries i - 1 down to 0)
+	 * still holds its word; the frames are copied as they are checked (out[*n..] is free
+	 * room until *n moves). */
+	for (uint32_t j = i - 1, m = 0; j >= 1; j--, m++) {
+		if (!walk_entry_holds(&wc->e[j]))
+			return 0;
+		out[*n + m] = wc->e[j].pc;
+	}
+	if (!walk_entry_holds(&wc->e[0]))
+		return 0;
+	*n += i - 1;
 	walk_cache_store(wc, i, k);
 	wc->hits++;
 	return 1;
