@@ -3,7 +3,9 @@
  * the counter modulo the size. A producer claims [head, head + need) with a CAS; the consumer
  * reads record headers from tail up to head and stops at one whose COMMITTED bit is clear.
  * Space between tail and head that no producer has written yet must never look committed, so
- * the consumer zeroes what it consumed before moving tail, and the ring starts zeroed.
+ * the consumer zeroes what it consumed before moving tail, and the ring starts zeroed. What lies
+ * beyond the high-water mark hw (padding over pages never written) is zero already and left
+ * alone, so that neither the consumer nor a reset touches pages the producers never used.
  */
 #include "ring.h"
 
@@ -13,6 +15,7 @@
 
 #define HDR   sizeof(struct inflame_ring_hdr)
 #define ALIGN 8u
+#define PAGE  4096u
 
 int inflame_ring_init(struct inflame_ring *r, size_t bytes)
 {
@@ -27,6 +30,7 @@ int inflame_ring_init(struct inflame_ring *r, size_t bytes)
 	atomic_init(&r->head, 0);
 	atomic_init(&r->tail, 0);
 	atomic_init(&r->tail_seen, 0);
+	atomic_init(&r->hw, 0);
 	atomic_init(&r->dropped, 0);
 	r->data = p;
 	r->size = size;
@@ -41,22 +45,31 @@ void inflame_ring_destroy(struct inflame_ring *r)
 	r->size = 0;
 }
 
+/* Zeroes [pos, pos + len) of the ring, but nothing at or beyond the high-water mark hw. */
+static void clear(struct inflame_ring *r, uint64_t pos, uint64_t len, uint64_t hw)
+{
+	if (pos >= hw)
+		return;
+	memset(r->data + pos, 0, len < hw - pos ? len : hw - pos);
+}
+
 void inflame_ring_reset(struct inflame_ring *r)
 {
 	uint64_t tail = atomic_load(&r->tail), head = atomic_load(&r->head);
+	uint64_t hw = atomic_load(&r->hw);
 
 	/* Only [tail, head) can hold anything but zeros (the consumer zeroes what it consumed):
 	 * the rest stays untouched, so a fork child does not copy, nor fault in, pages of the
 	 * parent's ring it never uses. */
 	if (head - tail >= r->size) {
-		memset(r->data, 0, r->size);
+		clear(r, 0, r->size, hw);
 	} else {
 		for (uint64_t t = tail; t < head;) {
 			uint64_t pos = t & (r->size - 1), chunk = r->size - pos;
 
 			if (chunk > head - t)
 				chunk = head - t;
-			memset(r->data + pos, 0, chunk);
+			clear(r, pos, chunk, hw);
 			t += chunk;
 		}
 	}
@@ -106,6 +119,16 @@ static inline int cas_local(_Atomic uint64_t *p, uint64_t *expected, uint64_t de
 #endif
 }
 
+/* Raises the high-water mark to end, before the producer writes below it. A nested producer
+ * may raise it meanwhile: the local CAS keeps the larger. */
+static inline void raise_hw(struct inflame_ring *r, uint64_t end)
+{
+	uint64_t h = atomic_load_explicit(&r->hw, memory_order_relaxed);
+
+	while (h < end && !cas_local(&r->hw, &h, end))
+		;
+}
+
 void *inflame_ring_reserve(struct inflame_ring *r, size_t len, uint16_t kind)
 {
 	void *p = inflame_ring_try_reserve(r, len, kind);
@@ -130,12 +153,21 @@ void *inflame_ring_try_reserve(struct inflame_ring *r, size_t len, uint16_t kind
 		room_to_end = r->size - pos;
 		/* A record never wraps: if it does not fit before the end, pad to the end. */
 		total = need <= room_to_end ? need : room_to_end + need;
+		/* A record that enters a page of the ring's second half starts over at the
+		 * beginning instead, when the consumer has taken the whole first half of this
+		 * lap: the room left until it takes more is then at least half the ring, as
+		 * before. So a thread whose consumer keeps up never writes, nor takes page faults
+		 * for, the pages above. */
+		if (total == need && pos >= r->size / 2 && ((pos - 1) ^ (pos + need - 1)) >= PAGE &&
+		    refresh_tail(r) >= head - pos + r->size / 2)
+			total = room_to_end + need;
 		/* The consumer's line is read only when the last view of it says full. */
 		if (head + total - tail > r->size && head + total - refresh_tail(r) > r->size)
 			return NULL;
 		if (cas_local(&r->head, &head, head + total))
 			break;
 	}
+	raise_hw(r, total != need ? (need > pos + HDR ? need : pos + HDR) : pos + need);
 	if (total != need) {
 		/* Publish the padding at once: it carries no data. */
 		h = (struct inflame_ring_hdr *)(r->data + pos);
@@ -157,7 +189,7 @@ size_t inflame_ring_drain_until(struct inflame_ring *r,
 {
 	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
 	uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire);
-	uint64_t start = tail;
+	uint64_t start = tail, hw;
 	size_t n = 0;
 
 	while (tail < head) {
@@ -178,14 +210,16 @@ size_t inflame_ring_drain_until(struct inflame_ring *r,
 		}
 		tail += size;
 	}
-	/* Zero what was consumed so that unwritten space never looks committed. */
+	/* Zero what was consumed so that unwritten space never looks committed (what the
+	 * records read had written is below hw: raised before they were committed). */
+	hw = atomic_load_explicit(&r->hw, memory_order_relaxed);
 	for (uint64_t t = start; t < tail;) {
 		uint64_t pos = t & (r->size - 1);
 		uint64_t chunk = r->size - pos;
 
 		if (chunk > tail - t)
 			chunk = tail - t;
-		memset(r->data + pos, 0, chunk);
+		clear(r, pos, chunk, hw);
 		t += chunk;
 	}
 	atomic_store_explicit(&r->tail, tail, memory_order_release);

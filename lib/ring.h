@@ -11,7 +11,10 @@
  * the producer never waits.
  *
  * The memory comes from mmap; records are 8-byte aligned and never straddle the end of the
- * ring (a padding record fills the gap).
+ * ring (a padding record fills the gap). A producer whose next record enters a page of the
+ * ring's second half looks whether the consumer took the whole first half of this lap, and
+ * then pads to the end and starts over at the beginning: a thread whose consumer keeps up uses,
+ * and takes page faults for, little more than half the ring.
  */
 #ifndef INFLAME_RING_H
 #define INFLAME_RING_H
@@ -28,6 +31,10 @@ struct inflame_ring {
 	/* The producers' last view of tail (never ahead of it): they read the consumer's line
 	 * only when this says the ring is full. */
 	_Atomic uint64_t tail_seen;
+	/* The end of the part of the ring ever written (an offset, only grows): the rest is still
+	 * zero and, in a fresh mapping, not even backed by pages. Raised by the producers before
+	 * they write; the consumer clears nothing beyond it. */
+	_Atomic uint64_t hw;
 	/* Written by the consumer: on a cache line of its own, so that releasing space does not
 	 * take the producer's line away at every record. */
 	_Alignas(64) _Atomic uint64_t tail; /* bytes released by the consumer, ever */

@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <string.h>
+#include <sys/mman.h>
 
 struct seen {
 	uint64_t vals[100000];
@@ -206,6 +207,56 @@ static void test_reset(void **state)
 	inflame_ring_destroy(&r);
 }
 
+/* Whether page i of the ring is backed by memory (was ever touched). */
+static int resident(const struct inflame_ring *r, size_t i)
+{
+	unsigned char vec[64];
+
+	assert_true(r->size / 4096 <= sizeof(vec));
+	assert_int_equal(mincore(r->data, r->size, vec), 0);
+	return vec[i] & 1;
+}
+
+/* A producer whose consumer keeps up starts over at the beginning of the ring once past its
+ * half, rather than write into pages never used: records come out in order, and neither the
+ * producer, the drains nor a reset ever touch the pages above (40 records of 208 bytes between
+ * drains: the first half of a lap is consumed at most 8320 bytes after the producer passed it,
+ * and the start over comes at the next page, by 32 KiB + 2 * 8320 + 4096: 13 of its 16 pages). */
+static void test_rewind(void **state)
+{
+	static struct seen s;
+	struct inflame_ring r;
+	uint64_t next = 0;
+
+	(void)state;
+	assert_int_equal(inflame_ring_init(&r, 64 * 1024), 0);
+	for (int round = 0; round < 100; round++) {
+		for (int i = 0; i < 40; i++)
+			put(&r, next++, 200);
+		s.n = 0;
+		assert_int_equal(inflame_ring_drain(&r, collect, &s), 40);
+		for (int i = 0; i < 40; i++)
+			assert_int_equal(s.vals[i], next - 40 + (uint64_t)i);
+	}
+	assert_int_equal(atomic_load(&r.dropped), 0);
+	assert_true(atomic_load(&r.head) > 12 * r.size); /* it went round many times */
+	assert_true(atomic_load(&r.hw) <= r.size / 2 + 2 * 8320 + 4096);
+	assert_true(resident(&r, 0));
+	for (size_t i = 13; i < 16; i++)
+		assert_false(resident(&r, i));
+	/* Not drained, then discarded as in a fork child: the pages above stay untouched. */
+	for (int i = 0; i < 30; i++)
+		put(&r, next++, 200);
+	inflame_ring_reset(&r);
+	for (size_t i = 13; i < 16; i++)
+		assert_false(resident(&r, i));
+	put(&r, 7, 16);
+	s.n = 0;
+	assert_int_equal(inflame_ring_drain(&r, collect, &s), 1);
+	assert_int_equal(s.vals[0], 7);
+	inflame_ring_destroy(&r);
+}
+
 static int below_five(void *arg, uint16_t kind, const void *payload, size_t len)
 {
 	uint64_t v;
@@ -247,9 +298,10 @@ static void test_drain_until(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_order_and_wrap), cmocka_unit_test(test_drain_until),
-	    cmocka_unit_test(test_full_drops),	   cmocka_unit_test(test_nested_producer),
-	    cmocka_unit_test(test_concurrent),	   cmocka_unit_test(test_reset),
+	    cmocka_unit_test(test_order_and_wrap),  cmocka_unit_test(test_drain_until),
+	    cmocka_unit_test(test_rewind),	    cmocka_unit_test(test_full_drops),
+	    cmocka_unit_test(test_nested_producer), cmocka_unit_test(test_concurrent),
+	    cmocka_unit_test(test_reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
