@@ -119,14 +119,40 @@ static inline int cas_local(_Atomic uint64_t *p, uint64_t *expected, uint64_t de
 #endif
 }
 
-/* Raises the high-water mark to end, before the producer writes below it. A nested producer
- * may raise it meanwhile: the local CAS keeps the larger. */
-static inline void raise_hw(struct inflame_ring *r, uint64_t end)
+/* Raises the high-water mark to end. A nested producer may raise it meanwhile: the local CAS
+ * keeps the larger. */
+static void raise_hw(struct inflame_ring *r, uint64_t end)
 {
 	uint64_t h = atomic_load_explicit(&r->hw, memory_order_relaxed);
 
 	while (h < end && !cas_local(&r->hw, &h, end))
 		;
+}
+
+/* The bytes to claim for a record of need bytes at pos, in a lap that starts at head - pos,
+ * which would reach above the high-water mark: the record, or the padding to the end and the
+ * record at the beginning when it does not fit before the end. When it would enter a page of
+ * the ring's second half never written, and the consumer has taken the whole first half of
+ * this lap, it starts over at the beginning instead: the room left until the consumer takes
+ * more is then at least half the ring, as before. So a thread whose consumer keeps up never
+ * writes, nor takes page faults for, the pages above; once every page was written (a consumer
+ * that fell behind), nothing changes. Raises the mark to the end of what the claim will
+ * write, before the claim: a claim that fails leaves it at most a record too high (the
+ * consumer then clears a few bytes more). Apart from the hot path: it runs about once per
+ * page. */
+static __attribute__((noinline)) uint64_t fresh_ground(struct inflame_ring *r, uint64_t head,
+						       uint64_t pos, uint64_t need)
+{
+	uint64_t room_to_end = r->size - pos,
+		 total = need <= room_to_end ? need : room_to_end + need;
+	uint64_t hw = atomic_load_explicit(&r->hw, memory_order_relaxed);
+
+	if (total == need && pos >= r->size / 2 &&
+	    pos + need > ((hw + PAGE - 1) & ~(uint64_t)(PAGE - 1)) &&
+	    refresh_tail(r) >= head - pos + r->size / 2)
+		total = room_to_end + need;
+	raise_hw(r, total != need ? (need > pos + HDR ? need : pos + HDR) : pos + need);
+	return total;
 }
 
 void *inflame_ring_reserve(struct inflame_ring *r, size_t len, uint16_t kind)
@@ -138,14 +164,17 @@ void *inflame_ring_reserve(struct inflame_ring *r, size_t len, uint16_t kind)
 	return p;
 }
 
-void *inflame_ring_try_reserve(struct inflame_ring *r, size_t len, uint16_t kind)
+/* Claims need bytes for a record of kind (need <= size / 2). fresh: the claim may reach above
+ * the high-water mark (fresh_ground decides it), else hw is the mark as the caller read it
+ * and a claim that would reach above it returns ABOVE. Inline in the two callers below, so
+ * that the hot one calls nothing (a call there made every record save six registers). */
+#define ABOVE ((void *)1)
+static inline __attribute__((always_inline)) void *reserve(struct inflame_ring *r, uint64_t need,
+							   uint16_t kind, int fresh, uint64_t hw)
 {
-	uint64_t need = round_up(HDR + len);
 	uint64_t head, tail, pos, room_to_end, total;
 	struct inflame_ring_hdr *h;
 
-	if (need > r->size / 2)
-		return NULL;
 	head = atomic_load_explicit(&r->head, memory_order_relaxed);
 	for (;;) {
 		tail = atomic_load_explicit(&r->tail_seen, memory_order_relaxed);
@@ -153,21 +182,16 @@ void *inflame_ring_try_reserve(struct inflame_ring *r, size_t len, uint16_t kind
 		room_to_end = r->size - pos;
 		/* A record never wraps: if it does not fit before the end, pad to the end. */
 		total = need <= room_to_end ? need : room_to_end + need;
-		/* A record that enters a page of the ring's second half starts over at the
-		 * beginning instead, when the consumer has taken the whole first half of this
-		 * lap: the room left until it takes more is then at least half the ring, as
-		 * before. So a thread whose consumer keeps up never writes, nor takes page faults
-		 * for, the pages above. */
-		if (total == need && pos >= r->size / 2 && ((pos - 1) ^ (pos + need - 1)) >= PAGE &&
-		    refresh_tail(r) >= head - pos + r->size / 2)
-			total = room_to_end + need;
+		if (fresh)
+			total = fresh_ground(r, head, pos, need);
+		else if (__builtin_expect(pos + need > hw, 0))
+			return ABOVE;
 		/* The consumer's line is read only when the last view of it says full. */
 		if (head + total - tail > r->size && head + total - refresh_tail(r) > r->size)
 			return NULL;
 		if (cas_local(&r->head, &head, head + total))
 			break;
 	}
-	raise_hw(r, total != need ? (need > pos + HDR ? need : pos + HDR) : pos + need);
 	if (total != need) {
 		/* Publish the padding at once: it carries no data. */
 		h = (struct inflame_ring_hdr *)(r->data + pos);
@@ -180,6 +204,27 @@ void *inflame_ring_try_reserve(struct inflame_ring *r, size_t len, uint16_t kind
 	h = (struct inflame_ring_hdr *)(r->data + pos);
 	atomic_store_explicit(&h->word, need | ((uint64_t)kind << 32), memory_order_relaxed);
 	return (uint8_t *)h + HDR;
+}
+
+static __attribute__((noinline)) void *reserve_fresh(struct inflame_ring *r, uint64_t need,
+						     uint16_t kind)
+{
+	return reserve(r, need, kind, 1, 0);
+}
+
+void *inflame_ring_try_reserve(struct inflame_ring *r, size_t len, uint16_t kind)
+{
+	uint64_t need = round_up(HDR + len);
+	void *p;
+
+	if (need > r->size / 2)
+		return NULL;
+	/* (a nested producer may raise the mark meanwhile: this is a lower bound, which costs at
+	 * most a needless look in reserve_fresh) */
+	p = reserve(r, need, kind, 0, atomic_load_explicit(&r->hw, memory_order_relaxed));
+	if (__builtin_expect(p == ABOVE, 0))
+		return reserve_fresh(r, need, kind);
+	return p;
 }
 
 size_t inflame_ring_drain_until(struct inflame_ring *r,

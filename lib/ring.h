@@ -11,10 +11,10 @@
  * the producer never waits.
  *
  * The memory comes from mmap; records are 8-byte aligned and never straddle the end of the
- * ring (a padding record fills the gap). A producer whose next record enters a page of the
- * ring's second half looks whether the consumer took the whole first half of this lap, and
- * then pads to the end and starts over at the beginning: a thread whose consumer keeps up uses,
- * and takes page faults for, little more than half the ring.
+ * ring (a padding record fills the gap). A producer whose next record would enter a page of the
+ * ring's second half never written looks whether the consumer took the whole first half of
+ * this lap, and then pads to the end and starts over at the beginning: a thread whose consumer
+ * keeps up uses, and takes page faults for, little more than half the ring.
  */
 #ifndef INFLAME_RING_H
 #define INFLAME_RING_H
