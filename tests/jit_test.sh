@@ -85,7 +85,8 @@ while (Date.now() < end) {
 if (s === -1) console.log(s);
 JS
 	rm -f "$T"/n.*
-	if "$I" record -q -o "$T/n.%p.ifl" node --perf-basic-prof "$T/hot.js" 2>"$T/err"; then
+	# (in $T: node with --perf-basic-prof leaves an isolate-*-v8.log in its working directory)
+	if (cd "$T" && "$I" record -q -o "$T/n.%p.ifl" node --perf-basic-prof "$T/hot.js") 2>"$T/err"; then
 		"$I" collapse "$T"/n.*.ifl >"$T/folded" 2>"$T/err"
 		pct=$(share "JS:*inflameHotLoop" "$T/folded")
 		any=$(share "JS:" "$T/folded")
