@@ -234,6 +234,11 @@ struct inflame_thread {
 		uint64_t site_sum[INFLAME_WALL_SITES];
 		uint32_t site_gen[INFLAME_WALL_SITES];
 		int gone; /* EXITED and dealt with */
+		/* What the last look found (wall.c, enum quiet): whether the ticker may sleep
+		 * past the next period for this thread; with QUIET_CALL, wall_block_out as it
+		 * was before that look decided. */
+		int quiet;
+		uint64_t out_seen;
 	} tk;
 	/* Ranges of code the outermost producer looked up last (unwind auto). */
 	struct inflame_code_cache code_cache;
