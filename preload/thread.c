@@ -419,6 +419,7 @@ void inflame_thread_unregister_current(void)
 		return;
 	inflame_timer_disarm_thread(t);
 	own_cpu_times(&t->fin);
+	t->fin_at = inflame__now_monotonic();
 	t->fin_ok = 1;
 	prctl(PR_GET_NAME, t->name, 0, 0, 0);
 	t->name[15] = 0;

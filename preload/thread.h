@@ -277,6 +277,7 @@ struct inflame_thread {
 	/* The thread's CPU time when it registered, and when it unregistered (fin_ok). */
 	struct inflame_cpu_times reg, fin;
 	int fin_ok;
+	uint64_t fin_at; /* when it unregistered (monotonic ns, with fin_ok) */
 	/* The writer's: the figures when the current file was opened (or the thread registered,
 	 * w_base_file is then not the writer's file count), the last measured ones, and the
 	 * weights of the cpu samples written to the current file. */

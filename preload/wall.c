@@ -748,32 +748,35 @@ static uint64_t due_tick(const struct inflame_thread *t)
 	}
 }
 
-/* The last periods of t, which ended while the ticker skipped its looks (a long sleep): it
- * was quiet, then ran (to come back from its call, or from its unmarked wait) and exited. Its
- * CPU clock as it ended (fin) or its marks say how long it ran: those periods go to where it
- * last ran, the rest to where it was blocked (keep_final). */
-static void keep_exited(struct inflame_thread *t, uint64_t now)
+/* The last periods of t, from its last look to its end (fin_at), which a ticker that looks
+ * late (it slept long, or waited for a CPU) finds EXITED: its marks, when the last look found
+ * it in a marked call (it came back, ran and ended), or its CPU clock as it ended (fin) say
+ * how long it ran. Those periods go to where it last ran, the rest to where it was last found
+ * (keep_final). Not when a signal is pending: what it was due for is not known. */
+static void keep_exited(struct inflame_thread *t)
 {
-	uint64_t periods, run, b, slept;
+	uint64_t periods, run, b, slept, end = t->fin_at;
 
-	if (t->tk.quiet == QUIET_NO || !t->fin_ok || now <= t->tk.acct ||
+	if (!t->fin_ok || end <= t->tk.acct || (t->tk.stale && t->tk.quiet != QUIET_CALL) ||
 	    atomic_load_explicit(&t->wall_pending, memory_order_acquire))
 		return;
-	periods = (now - t->tk.acct) / k.period;
+	periods = (end - t->tk.acct) / k.period;
 	if (!periods)
 		return;
 	t->tk.acct += periods * k.period;
-	if (t->tk.quiet == QUIET_PAGE) {
-		run = t->fin.cpu > t->tk.base ? t->fin.cpu - t->tk.base : 0;
+	if (t->tk.quiet != QUIET_CALL) {
+		uint64_t since = t->tk.sent ? t->wall_cpu : t->tk.base;
+
+		run = t->fin.cpu > since ? t->fin.cpu - since : 0;
 		run = (run + k.period / 2) / k.period;
 	} else {
-		b = blocked_ns(t, now);
+		b = blocked_ns(t, end);
 		slept = b > t->tk.slept ? b - t->tk.slept : 0;
 		t->tk.slept = b;
 		slept = (slept + k.period / 2) / k.period;
 		run = slept < periods ? periods - slept : 0;
 	}
-	keep_final(t, periods, run < periods ? run : periods, now);
+	keep_final(t, periods, run < periods ? run : periods, end);
 }
 
 /* One tick: a look at every thread that is due (up to VISITS_MAX of them). With last set,
@@ -795,7 +798,7 @@ static void tick(uint64_t now, int last)
 		if (st == INFLAME_SLOT_EXITED && !t->tk.gone) {
 			/* It ran (to exit): the periods since its last look are not known, unless
 			 * the ticker skipped looks while it was quiet. */
-			keep_exited(t, now);
+			keep_exited(t);
 			if (!atomic_load_explicit(&t->wall_pending, memory_order_acquire))
 				write_idle(t, now);
 			page_close(&t->tk.page);
@@ -939,7 +942,15 @@ static void *ticker_main(void *arg)
 			    early ? (k.quiet_need * 2 < QUIET_MAX ? k.quiet_need * 2 : QUIET_MAX)
 				  : QUIET_MIN;
 			k.quiet_ticks = 0;
-			next = woke;
+			/* Back on the grid of periods: a tick just as a thread comes back from its
+			 * call would look at it between its calls more often than by chance. */
+			if (woke > next)
+				next += (woke - next + k.period - 1) / k.period * k.period;
+			if (next > woke) {
+				ts.tv_sec = (time_t)(next / 1000000000ull);
+				ts.tv_nsec = (long)(next % 1000000000ull);
+				clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+			}
 		} else {
 			ts.tv_sec = (time_t)(next / 1000000000ull);
 			ts.tv_nsec = (long)(next % 1000000000ull);
