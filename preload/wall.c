@@ -141,6 +141,7 @@
 #define QUIET_MIN     2	  /* ticks with every thread quiet before a long sleep */
 #define QUIET_MAX     64  /* ... after long sleeps that threads kept ending early */
 #define LONG_MAX      100 /* periods: the longest sleep (IDLE_FLUSH_NS at 1 kHz) */
+#define PAGE_SKIP     7	  /* periods a long sleep may skip of a thread blocked unmarked */
 
 /* What a look found, for the ticker's long sleeps (tk.quiet): nothing that lets it sleep
  * (QUIET_NO: look again at next_tick, as due); the thread in a marked call that a look gave
@@ -742,7 +743,10 @@ static uint64_t due_tick(const struct inflame_thread *t)
 	case QUIET_CALL:
 		return UINT64_MAX;
 	case QUIET_PAGE:
-		return t->tk.check_tick;
+		/* Its wake is seen at a look only, which finds it running: the periods it was
+		 * blocked for since the last look go to where it runs. */
+		return t->tk.check_tick < t->tk.next_tick + PAGE_SKIP ? t->tk.check_tick
+								      : t->tk.next_tick + PAGE_SKIP;
 	default:
 		return t->tk.next_tick;
 	}
