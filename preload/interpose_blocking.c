@@ -19,7 +19,8 @@
  *
  * The waits that never fail with EINTR (pthread_cond_wait, pthread_cond_timedwait,
  * pthread_cond_clockwait, pthread_join, pthread_timedjoin_np, pthread_clockjoin_np: futexes
- * that glibc waits on again) need no shield: their wrappers only mark them for the wall ticker
+ * that glibc waits on again; wait, waitpid, waitid, wait3, wait4, which the kernel restarts
+ * after inflame's handler) need no shield: their wrappers only mark them for the wall ticker
  * (shield.h), so that a thread that waits there again and again is known to be at the same
  * stack without being signalled. The locks that wait are marked in interpose_locks.c. Not
  * marked: read, write, connect and the socket calls without timeouts (a mark costs two clock
@@ -44,6 +45,7 @@
 #include <sys/select.h>
 #include <sys/sem.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <threads.h>
 #include <time.h>
 #include <unistd.h>
@@ -84,6 +86,11 @@ static int (*real_pthread_cond_clockwait)(pthread_cond_t *, pthread_mutex_t *, c
 static int (*real_pthread_join)(pthread_t, void **);
 static int (*real_pthread_timedjoin_np)(pthread_t, void **, const struct timespec *);
 static int (*real_pthread_clockjoin_np)(pthread_t, void **, clockid_t, const struct timespec *);
+static pid_t (*real_wait)(int *);
+static pid_t (*real_waitpid)(pid_t, int *, int);
+static int (*real_waitid)(idtype_t, id_t, siginfo_t *, int);
+static pid_t (*real_wait3)(int *, int, struct rusage *);
+static pid_t (*real_wait4)(pid_t, int *, int, struct rusage *);
 
 /* The condition variables of glibc 2.3.2 and later: dlsym would find the older ones, whose
  * pthread_cond_t is another. */
@@ -137,6 +144,11 @@ void inflame__interpose_blocking_resolve(void)
 	INFLAME_RESOLVE(pthread_join);
 	INFLAME_RESOLVE(pthread_timedjoin_np);
 	INFLAME_RESOLVE(pthread_clockjoin_np);
+	INFLAME_RESOLVE(wait);
+	INFLAME_RESOLVE(waitpid);
+	INFLAME_RESOLVE(waitid);
+	INFLAME_RESOLVE(wait3);
+	INFLAME_RESOLVE(wait4);
 }
 
 /* A deadline timeout ms from now (0: none, a negative timeout waits forever). */
@@ -488,7 +500,9 @@ INFLAME_EXPORT int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *alen, int fla
 	SOCKET_SHIELDED(fd, SO_RCVTIMEO, POLLIN, real_accept4(fd, addr.__sockaddr__, alen, flags));
 }
 
-/* Futex waits: marked, not shielded. expr returns an error number and leaves errno alone. */
+/* Futex waits, and the waits for a child (which inflame's handler, SA_RESTART, never makes fail
+ * with EINTR): marked, not shielded. expr returns an int (an error number, or -1 with errno,
+ * which inflame_shield_end keeps). */
 #define MARKED(expr)                                                                               \
 	do {                                                                                       \
 		int rc_;                                                                           \
@@ -541,4 +555,37 @@ INFLAME_EXPORT int pthread_clockjoin_np(pthread_t t, void **ret, clockid_t clk,
 	if (!real_pthread_clockjoin_np)
 		return ENOSYS;
 	MARKED(real_pthread_clockjoin_np(t, ret, clk, abs));
+}
+
+/* A process that waits for its children (a shell, a launcher, /usr/bin/time) is at the wait's
+ * stack for as long as it waits: marked, the ticker counts that without looking, and sleeps
+ * while every thread waits so. */
+INFLAME_EXPORT pid_t wait(int *status)
+{
+	INFLAME_RESOLVE(wait);
+	MARKED(real_wait(status));
+}
+
+INFLAME_EXPORT pid_t waitpid(pid_t pid, int *status, int options)
+{
+	INFLAME_RESOLVE(waitpid);
+	MARKED(real_waitpid(pid, status, options));
+}
+
+INFLAME_EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
+{
+	INFLAME_RESOLVE(waitid);
+	MARKED(real_waitid(type, id, info, options));
+}
+
+INFLAME_EXPORT pid_t wait3(int *status, int options, struct rusage *usage)
+{
+	INFLAME_RESOLVE(wait3);
+	MARKED(real_wait3(status, options, usage));
+}
+
+INFLAME_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *usage)
+{
+	INFLAME_RESOLVE(wait4);
+	MARKED(real_wait4(pid, status, options, usage));
 }

@@ -19,6 +19,7 @@
 #include "interpose.h"
 #include "profiler.h"
 #include "thread.h"
+#include "wall.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -112,6 +113,8 @@ static inline void inflame_shield_leave(struct inflame_thread *t)
 		}
 	}
 	atomic_store_explicit(&t->wall_block_out, now, memory_order_release);
+	/* A ticker that slept past its period because of this call looks at once. */
+	inflame_wall_poke();
 }
 
 /* The bytes above a marked call's stack pointer the handler searches for the return addresses

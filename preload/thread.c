@@ -11,6 +11,7 @@
 #include "log.h"
 #include "profiler.h"
 #include "timer.h"
+#include "wall.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -334,6 +335,7 @@ struct inflame_thread *inflame_thread_register_current(void)
 	self = t;
 	atomic_store_explicit(&t->state, INFLAME_SLOT_ACTIVE, memory_order_release);
 	inflame_timer_arm_thread(t);
+	inflame_wall_poke(); /* a sleeping ticker looks at it now */
 	return t;
 }
 
@@ -405,6 +407,7 @@ struct inflame_thread *inflame_thread_register_tid(pid_t tid)
 	atomic_store(&t->name_dirty, 1);
 	atomic_store_explicit(&t->state, INFLAME_SLOT_ACTIVE, memory_order_release);
 	inflame_timer_arm_thread(t);
+	inflame_wall_poke(); /* a sleeping ticker looks at it now */
 	return t;
 }
 
@@ -416,6 +419,7 @@ void inflame_thread_unregister_current(void)
 		return;
 	inflame_timer_disarm_thread(t);
 	own_cpu_times(&t->fin);
+	t->fin_at = inflame__now_monotonic();
 	t->fin_ok = 1;
 	prctl(PR_GET_NAME, t->name, 0, 0, 0);
 	t->name[15] = 0;
@@ -425,6 +429,7 @@ void inflame_thread_unregister_current(void)
 	atomic_signal_fence(memory_order_seq_cst);
 	atomic_store(&t->name_dirty, 1);
 	atomic_store_explicit(&t->state, INFLAME_SLOT_EXITED, memory_order_release);
+	inflame_wall_poke(); /* its last periods end now */
 }
 
 void inflame_thread_hold(void)

@@ -234,6 +234,11 @@ struct inflame_thread {
 		uint64_t site_sum[INFLAME_WALL_SITES];
 		uint32_t site_gen[INFLAME_WALL_SITES];
 		int gone; /* EXITED and dealt with */
+		/* What the last look found (wall.c, enum quiet): whether the ticker may sleep
+		 * past the next period for this thread; with QUIET_CALL, wall_block_out as it
+		 * was before that look decided. */
+		int quiet;
+		uint64_t out_seen;
 	} tk;
 	/* Ranges of code the outermost producer looked up last (unwind auto). */
 	struct inflame_code_cache code_cache;
@@ -272,6 +277,7 @@ struct inflame_thread {
 	/* The thread's CPU time when it registered, and when it unregistered (fin_ok). */
 	struct inflame_cpu_times reg, fin;
 	int fin_ok;
+	uint64_t fin_at; /* when it unregistered (monotonic ns, with fin_ok) */
 	/* The writer's: the figures when the current file was opened (or the thread registered,
 	 * w_base_file is then not the writer's file count), the last measured ones, and the
 	 * weights of the cpu samples written to the current file. */

@@ -9,6 +9,8 @@
 #include "ring.h"
 #include "thread.h"
 
+#include <stdatomic.h>
+
 /* Starts the ticker when wall events are on and it is not running. Returns 0 or a negative
  * errno (wall sampling is then off). */
 int inflame_wall_start(void);
@@ -26,6 +28,20 @@ int inflame_wall_done_with(struct inflame_thread *t);
 /* Sends the ticker's sampling signal (SI_QUEUE, INFLAME_COOKIE_WALL) to thread tid of this
  * process. Returns 0 or a negative errno. Async-signal-safe: the one function here that is. */
 int inflame_wall_queue(pid_t tid);
+/* 1 while the ticker sleeps past its period because no thread needs a look before: every one
+ * is in a marked blocking call (shield.h) or has not run. The futex word of that sleep. */
+extern _Atomic int inflame__wall_asleep;
+
+/* Ends the ticker's long sleep, if it is in one (a thread came back from a marked call, started
+ * or ended). One load when it is not. Async-signal-safe; keeps errno. */
+void inflame__wall_wake(void);
+static inline void inflame_wall_poke(void)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&inflame__wall_asleep, memory_order_relaxed))
+		inflame__wall_wake();
+}
+
 /* In a fork child: the parent's ticker is not here; forget it and empty its ring. */
 void inflame_wall_after_fork_child(void);
 

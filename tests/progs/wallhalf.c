@@ -7,8 +7,9 @@
  * stack pointer, another stack above it ("truth a NS" / "truth b NS"). With "mutex" it waits
  * for a mutex that a helper thread holds until the sleep's end (a contended
  * pthread_mutex_lock); with "pipe" it reads a pipe that the helper writes a byte to then (a
- * blocking read without timeout). The helper's own frames are not spin_for or sleep_for.
- * Usage: wallhalf [seconds] [cond|sites|mutex|pipe] */
+ * blocking read without timeout). The helper's own frames are not spin_for or sleep_for. With a
+ * third argument, each spin and each sleep lasts that many milliseconds instead of 5.
+ * Usage: wallhalf [seconds] [sleep|cond|sites|mutex|pipe] [phase-ms] */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -141,16 +142,18 @@ __attribute__((noinline)) void via_b(unsigned long long ns)
 	__asm__ volatile("" ::: "memory");
 }
 
+static unsigned long long phase = 5000000; /* ns */
+
 static int two_sites(unsigned long long end)
 {
 	unsigned long long a = 0, b = 0, t0;
 
 	while (now_ns() < end) {
 		t0 = now_ns();
-		via_a(5000000);
+		via_a(phase);
 		a += now_ns() - t0;
 		t0 = now_ns();
-		via_b(5000000);
+		via_b(phase);
 		b += now_ns() - t0;
 	}
 	fprintf(stderr, "truth a %llu\ntruth b %llu\n", a, b);
@@ -166,6 +169,8 @@ int main(int argc, char **argv)
 	pthread_condattr_t ca;
 	pthread_t h;
 
+	if (argc > 3)
+		phase = strtoull(argv[3], NULL, 10) * 1000000ull;
 	use_cond = argc > 2 && !strcmp(argv[2], "cond");
 	use_helper = argc > 2 && !strcmp(argv[2], "mutex")  ? 1
 		     : argc > 2 && !strcmp(argv[2], "pipe") ? 2
@@ -183,10 +188,10 @@ int main(int argc, char **argv)
 	while (now_ns() < end) {
 		unsigned long long t0 = now_ns();
 
-		spin_for(5000000);
+		spin_for(phase);
 		spin += now_ns() - t0;
 		t0 = now_ns();
-		sleep_for(5000000);
+		sleep_for(phase);
 		sleep += now_ns() - t0;
 	}
 	if (use_helper) {
