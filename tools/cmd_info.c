@@ -91,9 +91,11 @@ static void print_coverage(const struct inflame_summary *in, int verbose)
 		return;
 	if (c->period_ns) {
 		printf("cpu clock:   %s%s, %.3f ms a sample\n",
-		       !with_sys ? "counts user time only"
-		       : (c->flags & INFLAME_TCPU_IN_KERNEL)
-			   ? "counts user and system time"
+		       !with_sys			     ? "counts user time only"
+		       : (c->flags & INFLAME_TCPU_IN_KERNEL) ? "counts user and system time"
+		       : inflame_coverage_kernel_shown(c)
+			   ? "counts user and system time, fires in user code only (system time "
+			     "is shown as \"" INFLAME_KERNEL_FRAME_NAME "\")"
 			   : "counts user and system time, fires in user code only (system time "
 			     "is charged to the code that runs after it)",
 		       (c->flags & INFLAME_TCPU_KERNEL_ASKED) &&
@@ -112,6 +114,8 @@ static void print_coverage(const struct inflame_summary *in, int verbose)
 			printf(" (%.1f%%)", 100.0 * (double)sampled / (double)measured);
 		if (!with_sys)
 			printf("; system time, not sampled: %.3f s", secs(sys));
+		else if (inflame_coverage_kernel_shown(c))
+			printf("; system time %.3f s, sampled without its caller", secs(sys));
 		else if (!(c->flags & INFLAME_TCPU_IN_KERNEL))
 			printf("; system time %.3f s, sampled only after it", secs(sys));
 		putchar('\n');
@@ -139,10 +143,13 @@ static void print_coverage(const struct inflame_summary *in, int verbose)
 			printf("warning:     sampled for less than %.0f%% of their CPU time: %s\n",
 			       100 * INFLAME_COVERAGE_WARN, warn);
 		if (inflame_coverage_misplaced_sys(c) > 0)
-			printf(
-			    "warning:     %.0f%% of the CPU time was spent in the kernel and is "
-			    "charged to the code that ran next, not to the calls that spent it\n",
-			    100 * inflame_coverage_misplaced_sys(c));
+			printf("warning:     %.0f%% of the CPU time was spent in the kernel and is "
+			       "%s the calls that spent it\n",
+			       100 * inflame_coverage_misplaced_sys(c),
+			       inflame_coverage_kernel_shown(c)
+				   ? "shown as \"" INFLAME_KERNEL_FRAME_NAME
+				     "\" under each thread, not at"
+				   : "charged to the code that ran next, not to");
 	}
 	self = inflame_coverage_self_ns(c);
 	printf("profiler:    profiler's own CPU: %.3f s", secs(self));
