@@ -86,6 +86,8 @@ enum inflame_event {
  *          the sample was taken); the others are return addresses. Frames are zig-zag encoded
  *          deltas from the previous frame of the same stack (the first from 0). Stack ids are
  *          unique within a file and start at 1; 0 means "no stack".
+ *          A stack whose only frame is INFLAME_FRAME_KERNEL is CPU time the thread spent in
+ *          the kernel, its caller unknown (see below).
  * SAMPLES: count, then per sample: time delta (zig-zag signed ns from the previous sample of
  *          the chunk, the first from the file header's start_monotonic: samples of different
  *          threads interleave, so times may step back), tid, event, stack id, weight, and for
@@ -137,10 +139,20 @@ enum inflame_event {
  * END:     end_monotonic (ns), then the totals of samples written per event (INFLAME_EV_COUNT_
  *          varints).
  */
+/* The pseudo-frame of a cpu sample that stands for periods a clock firing in user code only
+ * found behind a sample, and that the thread's system time accounts for: time spent in the
+ * kernel, whose caller is unknown (the sample that found them runs other code). It is the
+ * stack's only frame, the sample has the time of the sample that found them, and readers name
+ * it INFLAME_KERNEL_FRAME_NAME. No user address is this high; older readers show it in hex. */
+#define INFLAME_FRAME_KERNEL	  UINT64_C(0xffffffffffffff00)
+#define INFLAME_KERNEL_FRAME_NAME "[kernel, caller unknown]"
 /* Flags of a THREAD_CPU chunk. Values are part of the format. */
 #define INFLAME_TCPU_CLOCK_SYSTEM (1u << 0) /* cpu sample weights stand for system time too */
 #define INFLAME_TCPU_KERNEL_ASKED (1u << 1) /* INFLAME_CPU_KERNEL=1 asked for kernel time */
 #define INFLAME_TCPU_IN_KERNEL	  (1u << 2) /* the clock also fires while in the kernel */
+/* The periods of system time that a sample of a clock firing in user code only found behind
+ * it are samples of INFLAME_FRAME_KERNEL (before: charged to that sample's stack). */
+#define INFLAME_TCPU_KERNEL_FRAME (1u << 3)
 /* Flags of a THREAD_CPU entry. */
 #define INFLAME_TCPU_T_EXITED	  (1u << 0) /* the thread is gone: these are its final figures */
 #define INFLAME_TCPU_T_UNMEASURED (1u << 1) /* its CPU time could not be read */

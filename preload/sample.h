@@ -30,6 +30,11 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
  * events and no time of its own (the writer uses the time of the event written before it).
  * Returns 0 or -ENOSPC. Async-signal-safe. */
 int inflame_sample_put_free(struct inflame_thread *t, uint64_t addr);
+/* Records a cpu sample of weight periods that thread t spent in the kernel, found behind a
+ * sample of a clock that fires in user code only: its stack is the single frame
+ * INFLAME_FRAME_KERNEL (dump_format.h), its time now. Returns 0 or -ENOSPC.
+ * Async-signal-safe. */
+int inflame_sample_put_kernel(struct inflame_thread *t, uint64_t weight);
 /* Records a RESTORE of the block at addr (INFLAME_REC_RESTORE), numbered as an ALLOC. Returns 0
  * or -ENOSPC. Async-signal-safe. */
 int inflame_sample_put_restore(struct inflame_thread *t, uint64_t addr);

@@ -32,13 +32,18 @@
  * (a virtual CPU that the host stopped, whose stolen time is then charged to the running
  * thread at once; periods that ended in the kernel, whose overflow the event drops as it
  * counts user time only), the kernel sends one. The event's count tells how many periods
- * passed; the remainder is kept for the next sample. 1 when the count cannot be read. At most
- * 4, unless the thread's system time grew by as much: a longer run of periods is otherwise
- * stolen time charged at once, which would put that whole stretch on the one function that
- * happened to be running (it made the hottest function of a 1-second xz run differ from perf's
- * under a busy host). The periods of system time go to the sample after them, in the code
- * that made the system calls; without them a thread in the kernel most of its time (a server
- * answering requests) was sampled for a fifth of its CPU. *own receives the same up to SELF_MAX
+ * passed; the remainder is kept for the next sample. 1 when the count cannot be read. The
+ * periods the thread's system time grew by since they were last counted go to *kern: they
+ * ended in the kernel, and the sample a period later runs other code (a program reading
+ * /dev/zero between computations had its read() time charged to the computation: read() 6%,
+ * the computation 93%, where perf gave 47% and 52%). They become a sample of their own, at the
+ * same time, whose stack is the single pseudo-frame INFLAME_FRAME_KERNEL (the kernel's time,
+ * its caller unknown; inflame_sample_put_kernel). Without them a thread in the kernel most of
+ * its time (a server answering requests) would be sampled for a fifth of its CPU. Of the rest
+ * the sample stands for at most 4: a longer run of periods is stolen time charged at once,
+ * which would put that whole stretch on the one function that happened to be running (it made
+ * the hottest function of a 1-second xz run differ from perf's under a busy host). *own
+ * receives the same up to SELF_MAX
  * periods: a sample that lands in inflame's own code is charged to no function of the
  * program, and the periods a thread woken by wall samples spent in the kernel since its last
  * sample (the clock fires in user mode only, and the signal deliveries are inflame's doing)
@@ -46,17 +51,28 @@
  */
 #define SELF_MAX 32
 
-/* How many of n periods (more than 4) a sample stands for: 4, plus those the thread's system
- * time since the event's start has not yet paid for. */
-static uint64_t capped_periods(struct inflame_thread *t, uint64_t n, uint64_t period)
+/* How far the periods charged to the kernel may run ahead of the thread's system time. The
+ * kernel splits a thread's CPU time into user and system time on clock ticks (4 ms at 250 Hz,
+ * 10 at 100 Hz): right after a system call the split has often not seen it yet, and a ceiling
+ * at the system time alone gave the kernel's periods to the code after the call (a program
+ * alternating 1.2 ms of computation and 0.5 ms of reads: the computation +3 pp on a loaded
+ * machine). Stolen time charged at once, with no system time behind it, can take this much
+ * at most until the system time catches up. */
+#define SYS_SLACK_NS 10000000ull
+
+/* Splits n periods (more than 1) that passed since the last sample: those the thread's system
+ * time (plus SYS_SLACK_NS) has grown by and not yet paid for, all but the sample's own, go to
+ * *kern; the sample stands for the rest, at most 4. */
+static uint64_t split_periods(struct inflame_thread *t, uint64_t n, uint64_t period, uint64_t *kern)
 {
-	uint64_t sys = inflame__thread_sys_ns(), room;
+	uint64_t sys = inflame__thread_sys_ns() + SYS_SLACK_NS, room;
 
 	room = sys > t->perf_sys_charged ? (sys - t->perf_sys_charged) / period : 0;
-	if (room > n - 4)
-		room = n - 4;
+	if (room > n - 1)
+		room = n - 1;
 	t->perf_sys_charged += room * period;
-	return 4 + room;
+	*kern = room;
+	return n - room > 4 ? 4 : n - room;
 }
 
 /* The count's drift against the monotonic raw clock that the skip below allows for: both tick
@@ -77,7 +93,7 @@ static uint64_t capped_periods(struct inflame_thread *t, uint64_t n, uint64_t pe
  * without a break from one sample to the next passes that test for about a second after each
  * read; one that blocked, was preempted or lost periods in the kernel fails it and reads.
  */
-static uint64_t perf_periods(struct inflame_thread *t, uint64_t *own)
+static uint64_t perf_periods(struct inflame_thread *t, uint64_t *own, uint64_t *kern)
 {
 	uint64_t period = inflame__prof.perf_period;
 	unsigned gen = atomic_load_explicit(&t->perf_gen, memory_order_acquire);
@@ -113,29 +129,31 @@ static uint64_t perf_periods(struct inflame_thread *t, uint64_t *own)
 		n = 1; /* not a whole period since the last one: charge it all the same */
 	t->perf_seen += n * period;
 	*own = n > SELF_MAX ? SELF_MAX : n;
-	if (n <= 4)
+	if (n == 1)
 		return n;
 	/* After a wall signal interrupted a blocking call, the system time is partly its
 	 * delivery and the call's restart: inflame's doing, not the program's (cpu_cost). */
 	if (atomic_load_explicit(&t->wall_cost, memory_order_relaxed))
-		return 4;
-	return capped_periods(t, n, period);
+		return n > 4 ? 4 : n;
+	return split_periods(t, n, period, kern);
 }
 
 /* Classifies a signal: returns the event for signals we sent, -1 for foreign ones. *own is the
- * weight for a sample that lands in inflame's own code (see perf_periods). */
+ * weight for a sample that lands in inflame's own code, *kern the periods spent in the kernel
+ * before it (see perf_periods). */
 static int classify(int sig, const siginfo_t *si, struct inflame_thread *t, uint64_t *weight,
-		    uint64_t *own)
+		    uint64_t *own, uint64_t *kern)
 {
 	*weight = 1;
 	*own = 0;
+	*kern = 0;
 	if (sig != inflame__prof.sample_sig)
 		return -1;
 	switch (si->si_code) {
 	case POLL_IN: /* perf overflow via F_SETSIG */
 		if (inflame__prof.timer_used == INFLAME_TIMER_PERF && t &&
 		    si->si_fd == t->perf_fd) {
-			*weight = perf_periods(t, own);
+			*weight = perf_periods(t, own, kern);
 			return INFLAME_EV_CPU;
 		}
 		return -1;
@@ -421,7 +439,7 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 {
 	int saved = errno;
 	struct inflame_thread *t = inflame_thread_self();
-	uint64_t weight, own;
+	uint64_t weight, own, kern;
 	int ev, nested = 0, masked = 0;
 	sigset_t old;
 	uintptr_t lo = 0;
@@ -440,7 +458,7 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 		t->in_handler = nested + 1;
 		atomic_signal_fence(memory_order_seq_cst);
 	}
-	ev = classify(sig, si, t, &weight, &own);
+	ev = classify(sig, si, t, &weight, &own, &kern);
 	if (ev == -1) {
 		if (t) {
 			atomic_signal_fence(memory_order_seq_cst);
@@ -465,6 +483,8 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 						  memory_order_relaxed);
 		} else {
 			atomic_fetch_add_explicit(&inflame__prof.signals, 1, memory_order_relaxed);
+			if (kern)
+				inflame_sample_put_kernel(t, kern);
 			inflame_sample_take(t, ev, weight, 0, 0, uc, 0);
 		}
 	}
@@ -650,9 +670,10 @@ out:
 	return rc;
 }
 
-/* Claims a stackless record of len bytes for event as a producer (t->producing raised, as in
+/* Claims a record of len bytes for event as a producer (t->producing raised, as in
  * inflame_sample_take, so that a handler interrupting us before the commit does not wait for
- * room that only our commit can make); *level receives the depth to restore in put_done(). */
+ * room that only our commit can make); *level receives the depth to restore in put_done().
+ * Only allocation events may wait for room: a cpu record comes from the signal handler. */
 static void *put_begin(struct inflame_thread *t, int event, size_t len, int *level,
 		       uint64_t *before)
 {
@@ -663,7 +684,7 @@ static void *put_begin(struct inflame_thread *t, int event, size_t len, int *lev
 	atomic_signal_fence(memory_order_seq_cst);
 	*before = inflame_ring_used(&t->ring, 0);
 	rec = inflame_ring_try_reserve(&t->ring, len, (uint16_t)event);
-	if (!rec && wait_as_idle(t, *level, len))
+	if (!rec && event != INFLAME_EV_CPU && wait_as_idle(t, *level, len))
 		rec = inflame_ring_try_reserve(&t->ring, len, (uint16_t)event);
 	if (!rec)
 		atomic_fetch_add_explicit(&t->ring.dropped, 1, memory_order_relaxed);
@@ -693,6 +714,21 @@ int inflame_sample_put_restore(struct inflame_thread *t, uint64_t addr)
 					    .time = inflame_alloc_now(),
 					    .addr = addr,
 					    .flags = INFLAME_REC_RESTORE};
+	return put_done(t, rec, level, before);
+}
+
+int inflame_sample_put_kernel(struct inflame_thread *t, uint64_t weight)
+{
+	uint64_t before;
+	int level;
+	struct inflame_rec *rec =
+	    put_begin(t, INFLAME_EV_CPU, sizeof(*rec) + sizeof(uint64_t), &level, &before);
+
+	if (rec) {
+		*rec = (struct inflame_rec){
+		    .time = inflame__now_monotonic(), .weight = weight, .nframes = 1};
+		rec->frames[0] = INFLAME_FRAME_KERNEL;
+	}
 	return put_done(t, rec, level, before);
 }
 

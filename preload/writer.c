@@ -661,11 +661,12 @@ static uint64_t clock_flags(void)
 
 	/* Thread timers and the itimer run on clocks of user and system time. The perf clock
 	 * fires in user code only unless it counts kernel time, but a software clock's count
-	 * moves in the kernel too and the sample weights catch up on it (sample_sigsafe.c). */
+	 * moves in the kernel too: the periods of system time a sample finds behind it are
+	 * written as samples of the kernel pseudo-frame (sample_sigsafe.c). */
 	if (inflame__prof.timer_used != INFLAME_TIMER_PERF || inflame__prof.perf_kernel)
 		f |= INFLAME_TCPU_CLOCK_SYSTEM | INFLAME_TCPU_IN_KERNEL;
 	else if (inflame__prof.perf_period)
-		f |= INFLAME_TCPU_CLOCK_SYSTEM;
+		f |= INFLAME_TCPU_CLOCK_SYSTEM | INFLAME_TCPU_KERNEL_FRAME;
 	if (inflame__prof.cfg.cpu_kernel)
 		f |= INFLAME_TCPU_KERNEL_ASKED;
 	return f;
@@ -878,7 +879,8 @@ static uint64_t stack_id(const uint64_t *frames, uint32_t n)
 		memcpy(last.frames, frames, n * sizeof(uint64_t));
 	}
 	if (is_new) {
-		if (n && !inflame_modules_is_code((uintptr_t)frames[0]))
+		if (n && frames[0] != INFLAME_FRAME_KERNEL &&
+		    !inflame_modules_is_code((uintptr_t)frames[0]))
 			inflame_perfmap_want_regions(); /* generated code? */
 		inflame_buf_put_varint(&w.stack_buf, id);
 		inflame_buf_put_varint(&w.stack_buf, n);

@@ -66,26 +66,33 @@ static void run(struct result *r, const char *const *args)
 }
 
 /* A dump of two threads whose clock has the THREAD_CPU flags given, main with user and sys ns
- * of CPU time (the worker: 0.4 s of user time). */
-static void build_with(char *path, int complete, uint64_t flags, uint64_t user, uint64_t sys)
+ * of CPU time (the worker: 0.4 s of user time); when kern is not 0, main has a cpu sample of
+ * weight kern at 150 ms whose stack is the kernel pseudo-frame (INFLAME_FRAME_KERNEL). */
+static void build_kern(char *path, int complete, uint64_t flags, uint64_t user, uint64_t sys,
+		       uint64_t kern)
 {
 	static const char *const argv[] = {"./prog", "-n", "3"};
 	static const uint64_t s1[] = {0x1100, 0x1201}, s2[] = {0x1300, 0x1201};
+	static const uint64_t s3[] = {INFLAME_FRAME_KERNEL};
 	struct dumpgen g;
 
 	dg_begin(&g, 4242, INFLAME_FEAT_CPU | INFLAME_FEAT_ALLOC);
 	dg_process(&g, 4242, "/usr/bin/prog", 3, argv, "cpu,alloc", 100);
 	dg_module(&g, 1, 0x1000, 0x1000, 0x2000, "/nonexistent/libfoo.so", NULL, 0);
-	dg_count(&g, 2);
+	dg_count(&g, kern ? 3 : 2);
 	dg_stack(&g, 1, 2, s1);
 	dg_stack(&g, 2, 2, s2);
+	if (kern)
+		dg_stack(&g, 3, 1, s3);
 	dg_chunk(&g, INFLAME_CHUNK_STACKS);
 	dg_count(&g, 2);
 	dg_thread(&g, 10, "main", 0);
 	dg_thread(&g, 11, "worker", 1);
 	dg_chunk(&g, INFLAME_CHUNK_THREADS);
-	dg_count(&g, 6);
+	dg_count(&g, kern ? 7 : 6);
 	dg_sample(&g, 100, 10, INFLAME_EV_CPU, 1, 3, 0, 0);
+	if (kern)
+		dg_sample(&g, 150, 10, INFLAME_EV_CPU, 3, kern, 0, 0);
 	dg_sample(&g, 200, 11, INFLAME_EV_CPU, 1, 3, 0, 0);
 	dg_sample(&g, 300, 11, INFLAME_EV_CPU, 2, 2, 0, 0);
 	dg_sample(&g, 400, 10, INFLAME_EV_CPU, 2, 2, 0, 0);
@@ -124,6 +131,11 @@ static void build_with(char *path, int complete, uint64_t flags, uint64_t user, 
 		g.file.len -= 3;
 	}
 	assert_int_equal(dg_write(&g, path), 0);
+}
+
+static void build_with(char *path, int complete, uint64_t flags, uint64_t user, uint64_t sys)
+{
+	build_kern(path, complete, flags, user, sys, 0);
 }
 
 static void build(char *path, int complete)
@@ -362,6 +374,48 @@ static void test_system_time(void **state)
 	unlink(path);
 }
 
+/* A dump whose writer shows the system time its samples found behind them as samples of the
+ * kernel pseudo-frame: every reader names the frame, as a root or under its thread, within the
+ * time range that holds its sample and not outside it, and the warning says where that time
+ * is. */
+static void test_kernel_frame(void **state)
+{
+	static const char *const warn =
+	    "30% of the CPU time was spent in the kernel, and the clock fires in user code only: "
+	    "that time is shown as \"[kernel, caller unknown]\" under each thread, not at the "
+	    "calls that spent it";
+	struct result r;
+	char path[64];
+
+	(void)state;
+	build_kern(path, 1, INFLAME_TCPU_CLOCK_SYSTEM | INFLAME_TCPU_KERNEL_FRAME, 65000000,
+		   200000000, 7);
+	run(&r, (const char *[]){"collapse", path, NULL});
+	assert_int_equal(r.status, 0);
+	/* (the first line: collapse lists the heaviest stacks first) */
+	assert_true(!strncmp(r.out, "[kernel, caller unknown] 7\n", 27));
+	assert_non_null(strstr(r.err, warn));
+	run(&r, (const char *[]){"collapse", "--threads", path, NULL});
+	assert_true(!strncmp(r.out, "main-10;[kernel, caller unknown] 7\n", 35));
+	run(&r, (const char *[]){"collapse", "--from", "0.12", "--to", "0.2", path, NULL});
+	assert_string_equal(r.out, "[kernel, caller unknown] 7\n");
+	run(&r, (const char *[]){"collapse", "--from", "0.2", path, NULL});
+	assert_null(strstr(r.out, "kernel"));
+	run(&r, (const char *[]){"report", path, NULL});
+	assert_non_null(strstr(r.out, "[kernel, caller unknown]"));
+	assert_non_null(strstr(r.err, warn));
+	run(&r, (const char *[]){"info", path, NULL});
+	assert_non_null(strstr(r.out, "fires in user code only (system time is shown as "
+				      "\"[kernel, caller unknown]\")"));
+	assert_non_null(strstr(r.out, "system time 0.200 s, 0.070 s of it sampled as \"[kernel, "
+				      "caller unknown]\"\n"));
+	assert_non_null(strstr(r.out, "(0.070 s of it in the kernel, caller unknown)"));
+	assert_non_null(strstr(r.out,
+			       "warning:     30% of the CPU time was spent in the kernel and "
+			       "is shown as \"[kernel, caller unknown]\" under each thread"));
+	unlink(path);
+}
+
 /* Is every byte of s printable, a tab or a line break (no escape sequence, no NUL, no CR)? */
 static int clean_text(const char *s)
 {
@@ -429,9 +483,10 @@ static void test_hostile_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_info),	cmocka_unit_test(test_info_notes),
-	    cmocka_unit_test(test_info_errors), cmocka_unit_test(test_report),
-	    cmocka_unit_test(test_system_time), cmocka_unit_test(test_hostile_names),
+	    cmocka_unit_test(test_info),	  cmocka_unit_test(test_info_notes),
+	    cmocka_unit_test(test_info_errors),	  cmocka_unit_test(test_report),
+	    cmocka_unit_test(test_system_time),	  cmocka_unit_test(test_kernel_frame),
+	    cmocka_unit_test(test_hostile_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

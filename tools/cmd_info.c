@@ -64,14 +64,20 @@ static uint64_t file_start(const struct inflame_dump_header_info *h)
 	return h->start_monotonic;
 }
 
-static const char *thread_name(void *arg, uint64_t tid)
+static const struct inflame_summary_thread *summary_thread(const struct inflame_summary *in,
+							   uint64_t tid)
 {
-	const struct inflame_summary *in = arg;
-
 	for (size_t i = in->nthreads; i-- > 0;)
 		if (in->threads[i].tid == tid)
-			return in->threads[i].name;
+			return &in->threads[i];
 	return NULL;
+}
+
+static const char *thread_name(void *arg, uint64_t tid)
+{
+	const struct inflame_summary_thread *t = summary_thread(arg, tid);
+
+	return t ? t->name : NULL;
 }
 
 static double secs(uint64_t ns)
@@ -91,9 +97,11 @@ static void print_coverage(const struct inflame_summary *in, int verbose)
 		return;
 	if (c->period_ns) {
 		printf("cpu clock:   %s%s, %.3f ms a sample\n",
-		       !with_sys ? "counts user time only"
-		       : (c->flags & INFLAME_TCPU_IN_KERNEL)
-			   ? "counts user and system time"
+		       !with_sys			     ? "counts user time only"
+		       : (c->flags & INFLAME_TCPU_IN_KERNEL) ? "counts user and system time"
+		       : inflame_coverage_kernel_shown(c)
+			   ? "counts user and system time, fires in user code only (system time "
+			     "is shown as \"" INFLAME_KERNEL_FRAME_NAME "\")"
 			   : "counts user and system time, fires in user code only (system time "
 			     "is charged to the code that runs after it)",
 		       (c->flags & INFLAME_TCPU_KERNEL_ASKED) &&
@@ -112,12 +120,17 @@ static void print_coverage(const struct inflame_summary *in, int verbose)
 			printf(" (%.1f%%)", 100.0 * (double)sampled / (double)measured);
 		if (!with_sys)
 			printf("; system time, not sampled: %.3f s", secs(sys));
+		else if (inflame_coverage_kernel_shown(c))
+			printf("; system time %.3f s, %.3f s of it sampled as "
+			       "\"" INFLAME_KERNEL_FRAME_NAME "\"",
+			       secs(sys), secs(in->kernel_weight * c->period_ns));
 		else if (!(c->flags & INFLAME_TCPU_IN_KERNEL))
 			printf("; system time %.3f s, sampled only after it", secs(sys));
 		putchar('\n');
 		for (size_t i = 0; i < c->n; i++) {
 			const struct inflame_coverage_thread *t = &c->t[i];
-			const char *nm = thread_name((void *)in, t->tid);
+			const struct inflame_summary_thread *st = summary_thread(in, t->tid);
+			const char *nm = st ? st->name : NULL;
 			uint64_t m = inflame_coverage_measured(c, t);
 
 			if (!verbose && t->cpu_ns < 1000000 && !inflame_coverage_low(c, t))
@@ -131,6 +144,9 @@ static void print_coverage(const struct inflame_summary *in, int verbose)
 			if (t->self_cpu)
 				printf(" (%.3f s of it in inflame)",
 				       secs(t->self_cpu * c->period_ns));
+			if (st && st->kernel_weight)
+				printf(" (%.3f s of it in the kernel, caller unknown)",
+				       secs(st->kernel_weight * c->period_ns));
 			if (t->flags & INFLAME_TCPU_T_UNMEASURED)
 				printf(" (not measured)");
 			printf("%s\n", (t->flags & INFLAME_TCPU_T_EXITED) ? " (exited)" : "");
@@ -139,10 +155,13 @@ static void print_coverage(const struct inflame_summary *in, int verbose)
 			printf("warning:     sampled for less than %.0f%% of their CPU time: %s\n",
 			       100 * INFLAME_COVERAGE_WARN, warn);
 		if (inflame_coverage_misplaced_sys(c) > 0)
-			printf(
-			    "warning:     %.0f%% of the CPU time was spent in the kernel and is "
-			    "charged to the code that ran next, not to the calls that spent it\n",
-			    100 * inflame_coverage_misplaced_sys(c));
+			printf("warning:     %.0f%% of the CPU time was spent in the kernel and is "
+			       "%s the calls that spent it\n",
+			       100 * inflame_coverage_misplaced_sys(c),
+			       inflame_coverage_kernel_shown(c)
+				   ? "shown as \"" INFLAME_KERNEL_FRAME_NAME
+				     "\" under each thread, not at"
+				   : "charged to the code that ran next, not to");
 	}
 	self = inflame_coverage_self_ns(c);
 	printf("profiler:    profiler's own CPU: %.3f s", secs(self));

@@ -247,7 +247,8 @@ int inflame_cmd_report(int argc, char **argv)
 			    "their CPU time: %s\n",
 			    argv[i], one.low_coverage_names);
 		if (one.misplaced_sys > 0)
-			inflame_inputopts_warn_sys("inflame report: ", argv[i], one.misplaced_sys);
+			inflame_inputopts_warn_sys("inflame report: ", argv[i], one.misplaced_sys,
+						   one.kernel_shown);
 		if (i > optind && one.is_memory != st.is_memory) {
 			fprintf(stderr,
 				"inflame report: %s: its event (%s) cannot be added to the "

@@ -299,6 +299,16 @@ uint64_t e2e_root_sum(const struct e2e_folded *f, const char *prefix)
 	return sum;
 }
 
+uint64_t e2e_kernel_sum(const struct e2e_folded *f)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < f->n; i++)
+		if (!strcmp(f->stacks[i], E2E_KERNEL_FRAME))
+			sum += f->counts[i];
+	return sum;
+}
+
 uint64_t e2e_truth(const char *text, const char *name)
 {
 	char key[128];

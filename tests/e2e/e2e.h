@@ -38,6 +38,9 @@ const char *e2e_build(const char *rel);
 size_t e2e_list(const char *dir, const char *prefix, char ***out);
 void e2e_list_free(char **names, size_t n);
 
+/* The name readers give the kernel pseudo-frame (INFLAME_KERNEL_FRAME_NAME, dump_format.h). */
+#define E2E_KERNEL_FRAME "[kernel, caller unknown]"
+
 struct e2e_folded {
 	char **stacks;
 	uint64_t *counts;
@@ -54,6 +57,10 @@ uint64_t e2e_leaf_sum(const struct e2e_folded *f, const char *leaf);
 uint64_t e2e_contains_sum(const struct e2e_folded *f, const char *seq);
 /* Sum of counts of stacks whose root frame starts with prefix. */
 uint64_t e2e_root_sum(const struct e2e_folded *f, const char *prefix);
+/* Sum of counts of the stacks that are the kernel pseudo-frame alone ("[kernel, caller
+ * unknown]", collapse without --threads or --pid): the system time a clock firing in user code
+ * only found behind its samples. Such a stack is whole: it has no caller to miss. */
+uint64_t e2e_kernel_sum(const struct e2e_folded *f);
 /* Reads "truth NAME VALUE" lines from text. Returns the value or 0. */
 uint64_t e2e_truth(const char *text, const char *name);
 

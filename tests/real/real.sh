@@ -68,7 +68,9 @@ norm_offset() {
 top_inflame() {
 	n=$1
 	shift
-	"$INFLAME" report --event cpu -n "$n" "$@" 2>/dev/null | awk 'NR > 2 && $2 > 0 { print $5 }' |
+	# (perf's list has the program's functions only: not inflame's kernel pseudo-frame)
+	"$INFLAME" report --event cpu -n "$((n + 1))" "$@" 2>/dev/null |
+		awk -v n="$n" 'NR > 2 && $2 > 0 && !/\[kernel, caller unknown\]/ && c < n { print $5; c++ }' |
 		norm_inflame
 }
 # h(x): the value of hex x ("0x" optional), for awks without strtonum.
@@ -103,9 +105,10 @@ top_perf() {
 		done | sed -e 's/^\([^+]*\.so\)[.0-9]*+/\1+/' -e 's/@.*//' | norm_offset
 }
 
-# quality FOLDED: "good total" samples reaching a start routine near the root.
+# quality FOLDED: "good total" samples reaching a start routine near the root (or the kernel
+# pseudo-frame alone, a whole stack).
 quality() {
-	awk '{ c = $NF; sub(/ [0-9]+$/, ""); n = split($0, f, ";"); ok = 0
+	awk '{ c = $NF; sub(/ [0-9]+$/, ""); n = split($0, f, ";"); ok = $0 == "[kernel, caller unknown]"
 		for (i = 1; i <= n && i <= 4; i++) {
 			x = f[i]; sub(/@.*/, "", x)
 			if (x == "main" || x == "_start" || x == "__libc_start_main" ||
@@ -185,9 +188,11 @@ run() {
 	fi
 	if [ "$hot" = 1 ]; then
 		# One root per thread: every stack ends at _start (main threads) or clone3 (others),
-		# whichever unwinder walked its leaf.
+		# whichever unwinder walked its leaf; or is the kernel pseudo-frame alone (system
+		# time a sample found behind it, its caller unknown).
 		"$INFLAME" collapse --event cpu "$d"/dumps/p.* 2> /dev/null |
-			awk '{ c = $NF; t += c; split($0, f, ";"); if (f[1] == "_start" || f[1] == "clone3") g += c }
+			awk '{ c = $NF; t += c; split($0, f, ";")
+				if (f[1] == "_start" || f[1] == "clone3" || $0 ~ /^\[kernel, caller unknown\] [0-9]+$/) g += c }
 				END { printf "%d %d\n", g, t }' > "$d/roots"
 		set -- $(cat "$d/roots")
 		if [ "${2:-0}" -gt 0 ] && [ $(($1 * 100)) -lt $(($2 * 98)) ]; then

@@ -1595,6 +1595,8 @@ static int load(const char *path, const void *data, size_t size, const struct in
 	}
 	if (view == INFLAME_VIEW_CPU && inflame_coverage_misplaced_sys(&l->cov) > st->misplaced_sys)
 		st->misplaced_sys = inflame_coverage_misplaced_sys(&l->cov);
+	if (view == INFLAME_VIEW_CPU && inflame_coverage_kernel_shown(&l->cov))
+		st->kernel_shown = 1;
 	if (view == INFLAME_VIEW_CPU && l->cov.period_ns)
 		st->sample_ns = l->cov.period_ns;
 	else if ((view == INFLAME_VIEW_CPU || view == INFLAME_VIEW_WALL) && l->frequency)

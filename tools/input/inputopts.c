@@ -4,6 +4,7 @@
  * way everywhere so a flag means the same thing in collapse, report and flamegraph.
  */
 #include "input/inputopts.h"
+#include "dump_format.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -299,14 +300,15 @@ void inflame_inputopts_warn_stale(void *arg, const char *path, const char *build
 	stale_len += pl + bl;
 }
 
-void inflame_inputopts_warn_sys(const char *cmd, const char *input, double share)
+void inflame_inputopts_warn_sys(const char *cmd, const char *input, double share, int shown)
 {
 	fprintf(stderr,
 		"%swarning: %s: %.0f%% of the CPU time was spent in the kernel, and the clock "
-		"fires in user code only: that time is charged to the code that ran next, not to "
-		"the calls that spent it (INFLAME_CPU_KERNEL=1 samples it where it is spent, "
-		"with privilege)\n",
-		cmd, input, 100 * share);
+		"fires in user code only: that time is %s the calls that spent it "
+		"(INFLAME_CPU_KERNEL=1 samples it where it is spent, with privilege)\n",
+		cmd, input, 100 * share,
+		shown ? "shown as \"" INFLAME_KERNEL_FRAME_NAME "\" under each thread, not at"
+		      : "charged to the code that ran next, not to");
 }
 
 int inflame_inputopts_load(const char *input, const struct inflame_load_opts *lo,
@@ -343,7 +345,7 @@ int inflame_inputopts_load(const char *input, const struct inflame_load_opts *lo
 			"%swarning: %s: threads sampled for less than 80%% of their CPU time: %s\n",
 			cmd, input, one->low_coverage_names);
 	if (one->misplaced_sys > 0)
-		inflame_inputopts_warn_sys(cmd, input, one->misplaced_sys);
+		inflame_inputopts_warn_sys(cmd, input, one->misplaced_sys, one->kernel_shown);
 	return 0;
 }
 

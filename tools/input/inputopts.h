@@ -115,8 +115,10 @@ int inflame_inputopts_chain(const char *const *inputs, int n, struct inflame_loa
 			    const char *cmd);
 
 /* Prints (prefixed with cmd) the warning that share (0 to 1) of input's CPU time was spent in
- * the kernel and charged to the code that ran after it (load stats' misplaced_sys). */
-void inflame_inputopts_warn_sys(const char *cmd, const char *input, double share);
+ * the kernel out of the clock's reach (load stats' misplaced_sys): shown as samples of
+ * INFLAME_KERNEL_FRAME_NAME when shown (load stats' kernel_shown), else charged to the code
+ * that ran after it. */
+void inflame_inputopts_warn_sys(const char *cmd, const char *input, double share, int shown);
 
 /* Loads one input into ss with inflame_source_load(), printing (prefixed with cmd) the error
  * or the warnings about it: lines that did not parse, samples skipped, a file cut short, a

@@ -121,6 +121,9 @@ struct inflame_load_stats {
 	 * ran after it (inflame_coverage_misplaced_sys()), the largest of the dumps; 0 when small
 	 */
 	double misplaced_sys;
+	/* whether the dumps show that time as INFLAME_KERNEL_FRAME_NAME samples
+	 * (inflame_coverage_kernel_shown()) instead of charging it to the code that ran next */
+	int kernel_shown;
 	uint64_t notices; /* the profiler's notices in dumps (`inflame info` shows them) */
 	/* dumps, cpu and wall views: the time one unit of weight stands for, in ns (0 unknown) */
 	uint64_t sample_ns;

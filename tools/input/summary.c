@@ -33,6 +33,37 @@ static struct inflame_summary_thread *thread_get(struct inflame_summary *in, uin
 	return t;
 }
 
+/* Notes the ids of the stacks of chunk c that are the kernel pseudo-frame alone. Returns 0 or
+ * -EBADMSG. */
+static int note_kernel_stacks(struct inflame_summary *in, const struct inflame_chunk *c)
+{
+	struct inflame_stack_iter it;
+	struct inflame_stack_rec *s = malloc(sizeof(*s));
+	int rc;
+
+	if (!s)
+		return -ENOMEM;
+	rc = inflame_dump_stacks_begin(c, &it);
+	if (rc == 0) {
+		in->stacks += it.left;
+		while ((rc = inflame_dump_stacks_next(&it, s)) == 1)
+			if (s->nframes == 1 && s->frames[0] == INFLAME_FRAME_KERNEL &&
+			    in->nkernel_stacks < INFLAME_SUMMARY_KERNEL_STACKS)
+				in->kernel_stacks[in->nkernel_stacks++] = s->id;
+	}
+	free(s);
+	return rc < 0 ? rc : 0;
+}
+
+/* Whether stack is the kernel pseudo-frame alone (note_kernel_stacks). */
+static int is_kernel_stack(const struct inflame_summary *in, uint64_t stack)
+{
+	for (size_t i = 0; i < in->nkernel_stacks; i++)
+		if (in->kernel_stacks[i] == stack)
+			return 1;
+	return 0;
+}
+
 static void stat_fn(void *arg, uint64_t key, uint64_t value)
 {
 	struct inflame_summary *in = arg;
@@ -117,12 +148,12 @@ int inflame_summary_read(struct inflame_dump_reader *r, struct inflame_summary *
 			break;
 		}
 		case INFLAME_CHUNK_STACKS: {
-			struct inflame_stack_iter it;
+			int rc = note_kernel_stacks(in, &c);
 
-			if (inflame_dump_stacks_begin(&c, &it) < 0)
+			if (rc == -ENOMEM)
+				return rc;
+			if (rc < 0)
 				in->damaged++;
-			else
-				in->stacks += it.left;
 			break;
 		}
 		case INFLAME_CHUNK_SAMPLES:
@@ -152,6 +183,10 @@ int inflame_summary_read(struct inflame_dump_reader *r, struct inflame_summary *
 				if (!t)
 					return -ENOMEM;
 				t->samples[s.event]++;
+				if (s.event == INFLAME_EV_CPU && is_kernel_stack(in, s.stack)) {
+					t->kernel_weight += s.weight;
+					in->kernel_weight += s.weight;
+				}
 			}
 			if (rc < 0)
 				in->damaged++;

@@ -21,9 +21,14 @@
 struct inflame_summary_thread {
 	uint64_t tid;
 	uint64_t samples[INFLAME_EV_COUNT_];
+	uint64_t kernel_weight; /* of its cpu samples of the kernel pseudo-frame */
 	char name[64];
 	int exited;
 };
+
+/* The most ids of stacks that are the kernel pseudo-frame alone (INFLAME_FRAME_KERNEL) a
+ * summary keeps: a writer interns it once per file, again only after clearing its table. */
+#define INFLAME_SUMMARY_KERNEL_STACKS 16
 
 struct inflame_summary {
 	int have_process;
@@ -44,6 +49,9 @@ struct inflame_summary {
 	uint64_t notes_lost;
 	uint64_t jit_names, jit_regions; /* PERFMAP entries: named, anonymous regions */
 	uint64_t label_changes;		 /* LABELS entries */
+	uint64_t kernel_stacks[INFLAME_SUMMARY_KERNEL_STACKS];
+	size_t nkernel_stacks;
+	uint64_t kernel_weight; /* of the cpu samples of the kernel pseudo-frame */
 };
 
 /* Walks the reader's chunks into in, which the caller zeroes first. Returns 0, or -ENOMEM. A

@@ -33,6 +33,7 @@
  */
 #include "symbols/symbolize.h"
 #include "symbols/jitmap.h"
+#include "dump_format.h"
 
 #include <elfutils/libdw.h>
 #include <elfutils/libdwelf.h>
@@ -1121,6 +1122,11 @@ static int resolve(struct inflame_symbolizer *s, uint64_t addr)
 	size_t jlen;
 	int n, len;
 
+	/* The kernel's time whose caller is unknown (dump_format.h): a name, not an address. */
+	if (addr == INFLAME_FRAME_KERNEL)
+		return pool_add(s, INFLAME_KERNEL_FRAME_NAME, strlen(INFLAME_KERNEL_FRAME_NAME)) < 0
+			   ? -ENOMEM
+			   : 1;
 	if (!m) {
 		const char *jit = s->jit ? inflame_jitmap_lookup(s->jit, addr, &jlen) : NULL;
 

@@ -118,6 +118,11 @@ double inflame_coverage_misplaced_sys(const struct inflame_coverage *c)
 	return (double)sys / (double)all;
 }
 
+int inflame_coverage_kernel_shown(const struct inflame_coverage *c)
+{
+	return c->present && (c->flags & INFLAME_TCPU_KERNEL_FRAME) != 0;
+}
+
 uint64_t inflame_coverage_self_ns(const struct inflame_coverage *c)
 {
 	uint64_t w = 0;

@@ -55,11 +55,15 @@ int inflame_coverage_low(const struct inflame_coverage *c, const struct inflame_
 /* The CPU of inflame itself: samples that landed in its code, and its threads (ns). */
 uint64_t inflame_coverage_self_ns(const struct inflame_coverage *c);
 
-/* The share of the sampled CPU time (0 to 1) that was spent in the kernel and charged to the
- * user code that ran after it, when it deserves a warning: the clock counts system time but
+/* The share of the sampled CPU time (0 to 1) that was spent in the kernel out of the clock's
+ * reach (charged to the user code that ran after it, or shown without its caller), when it
+ * deserves a warning: the clock counts system time but
  * fires in user code only, and the threads' system time is at least INFLAME_COVERAGE_MIN_NS
  * and INFLAME_COVERAGE_SYS_WARN of their CPU time. 0 otherwise. */
 double inflame_coverage_misplaced_sys(const struct inflame_coverage *c);
+/* Whether the dump shows that time as samples of INFLAME_KERNEL_FRAME_NAME (a writer that
+ * flags INFLAME_TCPU_KERNEL_FRAME), rather than charging it to the code that ran next. */
+int inflame_coverage_kernel_shown(const struct inflame_coverage *c);
 
 /* Writes into buf (size len) the low-coverage threads, "name (tid N) 12%, ...", naming each
  * with name(arg, tid) (NULL or "" when unknown); returns how many there are. */
