@@ -387,6 +387,21 @@ static void test_wall_half_asleep_with_cpu_loaded(void **state)
 	assert_true(good >= 4);
 }
 
+/* A blocking read of a pipe is not a marked call: a single run's share is off by up to 4.6 pp
+ * either way on a loaded machine (a full make -j2 check: +4.62, -2.16, -2.91), on main before
+ * the long sleeps too. Giving its blocked periods to the spin that follows is a bias, not noise
+ * (-3.2 to -9.0 pp in every run with 64 periods skippable): the mean of five runs must be within
+ * 3 pp. */
+static void pipe_bias(void)
+{
+	double sum = 0;
+
+	for (int i = 0; i < 5; i++)
+		sum += share_error("wall", "pipe", "250", "sleep_for", "sleep", "spin_for", "spin");
+	fprintf(stderr, "pipe, 250 ms phases: mean error %+.2f pp\n", sum / 5);
+	assert_true(sum / 5 > -3 && sum / 5 < 3);
+}
+
 /* Sleeps and spins of 250 ms: while the thread sleeps the wall ticker sleeps too, past its
  * period (wall.c's long sleeps), and the thread's return from its call wakes it; a blocking read
  * of a pipe (not marked) is seen at a look only, at most 8 periods late. Either way the thread's
@@ -396,7 +411,7 @@ static void test_wall_long_phases(void **state)
 {
 	(void)state;
 	wall_share("sleep", "250", "sleep_for", "sleep", "spin_for", "spin");
-	wall_share("pipe", "250", "sleep_for", "sleep", "spin_for", "spin");
+	pipe_bias();
 }
 
 /* The lock wrappers that mark the waits (interpose_locks.c) give glibc's answers: tests/progs/
