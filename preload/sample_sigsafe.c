@@ -7,6 +7,7 @@
  */
 #include "clock.h"
 #include "sample.h"
+#include "safepoint.h"
 
 #include "alloc.h"
 #include "dump_format.h"
@@ -585,6 +586,9 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 		n = inflame_unwind_pick(inflame__prof.cfg.unwind, t, uc, fp, frames, max,
 					&truncated);
 	}
+	/* A fork child waiting to start its writer thread may do it on the way back (writer.c). */
+	if (uc && level == 0 && event == INFLAME_EV_CPU)
+		inflame_safepoint_offer(uc, frames, n, truncated);
 	if (event == INFLAME_EV_WALL && t->wall_frames) {
 		/* The stack the ticker repeats while the thread stays blocked (wall_signal). */
 		memcpy(t->wall_frames, frames, n * sizeof(uint64_t));

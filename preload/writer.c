@@ -32,6 +32,13 @@
  * of that (the usual fork+exec, a helper that only waits) leaves no dump behind; its exec'd
  * image writes its own. Once a file is open, the child's dumps (the dump signal, intervals)
  * are written as any process's. Every image started by exec writes its dump, samples or not.
+ * A fork child that samples only its CPU does not start its writer thread at the fork either:
+ * the thread (clone, its set-up, and an exec that must kill it and wait) was most of what a
+ * shell's fork child cost. Exit and exec write the last file on their own thread anyway; a child
+ * that lives on starts the writer after CHILD_WRITER_DELAY_NS, from the first sample that
+ * interrupts it at a safe point (safepoint.h: a child computing without calling anything of
+ * inflame's), or from a hook that needs it first (inflame_writer_ensure: a new thread, a dump
+ * asked for). Its rings hold what it samples until then.
 Once an image has written its last file (exit, exec), a wake-up of the writer before the image
 is gone opens no new one unless there is something to write.
  *
@@ -73,6 +80,7 @@ is gone opens no new one unless there is something to write.
 #include "modules.h"
 #include "perfmap.h"
 #include "profiler.h"
+#include "safepoint.h"
 #include "stacktab.h"
 #include "thread.h"
 #include "timer.h"
@@ -98,6 +106,8 @@ is gone opens no new one unless there is something to write.
 #define LIST_HEAD	  INFLAME_VARINT_MAX
 #define CHUNK_FLUSH_BYTES (1u << 20)
 #define MAX_STACKS	  (4u << 20)
+/* How long a fork child runs before its writer thread may start (at its first safe point) */
+#define CHILD_WRITER_DELAY_NS 50000000ull
 
 static struct {
 	pthread_t thread;
@@ -1589,6 +1599,17 @@ static int spawn(void)
 	return 0;
 }
 
+/* Starts the writer thread of a fork child: at once, or later from a safe point or a hook
+ * (inflame_writer_ensure), unless the image has written its last file by then. */
+static void spawn_late(void)
+{
+	if (w.running || w.stopped)
+		return;
+	if (spawn() < 0)
+		inflame_log_unprofiled("cannot start profiling in child %d",
+				       (int)inflame__prof.pid);
+}
+
 /* The first storage of the small buffers (inflame_buf_lend): a process that writes one file
  * of a few chunks touches this one page, rather than a mapping of its own per buffer (a page
  * fault each: five of them cost a short process about 0.1 ms, issue 11). */
@@ -1663,6 +1684,7 @@ static int request_sync(int what, int timeout_ms, char *path, size_t n)
 	uint64_t seen = atomic_load(&heartbeat), idle = 0;
 	int rc = 0;
 
+	inflame_writer_ensure();
 	if (!w.running)
 		return -ESRCH;
 	pthread_mutex_lock(&w.done_lock);
@@ -1739,8 +1761,10 @@ static int finish_here(int timeout_ms, int stop)
 		close_current(1);
 		flush_out();
 	}
-	if (stop)
+	if (stop) {
 		w.stopped = 1;
+		inflame_safepoint_disarm();
+	}
 	direct_ns += inflame__thread_cpu_ns() - direct_start;
 	direct_start = 0;
 	inflame__alloc_tls.guard = guard;
@@ -1795,7 +1819,21 @@ void inflame_writer_postfork_child(void)
 	inflame_perfmap_after_fork();
 	inflame_labels_after_fork();
 	inflame_log_after_fork_child();
-	if (init_state() < 0 || spawn() < 0)
+	if (init_state() < 0) {
 		inflame_log_unprofiled("cannot start profiling in child %d",
 				       (int)inflame__prof.pid);
+		return;
+	}
+	/* A child that only samples its CPU starts its writer when it lives on (see the top of
+	 * the file); else, or where no safe point can be had, now. */
+	if (!(inflame__prof.cfg.events & (INFLAME_EVMASK_WALL | INFLAME_EVMASK_ALLOC)) &&
+	    inflame_safepoint_arm(spawn_late, CHILD_WRITER_DELAY_NS) == 0)
+		return;
+	spawn_late();
+}
+
+void inflame_writer_ensure(void)
+{
+	if (inflame_safepoint_disarm())
+		spawn_late();
 }

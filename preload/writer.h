@@ -46,7 +46,14 @@ void inflame_writer_wait_drain(unsigned gen, long timeout_ns);
 /* fork: the prepare handler waits for the writer to be between cycles and holds it there. */
 void inflame_writer_prefork(void);
 void inflame_writer_postfork_parent(void);
-/* In the child: forget the parent's file, start a new writer on a file of our own. */
+/* In the child: forget the parent's file, start a new writer on a file of our own: at once, or,
+ * in a child that samples only its CPU, once it has run 50 ms, from the first safe point
+ * (safepoint.h) or hook (inflame_writer_ensure) after that. A child that execs or exits sooner
+ * writes its file itself (exec and exit always do) and never starts a thread. */
 void inflame_writer_postfork_child(void);
+/* Starts a fork child's writer thread now if it is still waiting for a safe point: the caller
+ * (a hook) is in normal context and needs the writer (a new thread, a dump asked for). Not
+ * async-signal-safe. */
+void inflame_writer_ensure(void);
 
 #endif

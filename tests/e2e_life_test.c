@@ -353,6 +353,52 @@ static void test_sigkill(void **state)
 	e2e_rmdir(dir);
 }
 
+/* A fork child that computes 2 s without calling any of inflame's hooks and is then killed: a
+ * child starts its writer thread only once it lives on, from a safe point of a sample (writer.c),
+ * so its samples were written as it ran and the file is readable up to the kill. Without a
+ * writer nothing would be left. */
+static void test_fork_child_killed(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {LIFE("forkkill"), NULL};
+	char *env[] = {"INFLAME_EVENTS=cpu", NULL};
+	struct e2e_result r;
+	struct e2e_folded f;
+	char **files;
+	size_t n;
+	int child = 0;
+
+	(void)state;
+	run_preloaded(dir, prog, env, &r);
+	assert_int_equal(r.status, 0);
+	n = e2e_list(dir, "prof.", &files);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		char *text = e2e_info(files[i]);
+		uint64_t kid;
+
+		assert_non_null(text);
+		assert_int_equal(e2e_collapse(NULL, &files[i], 1, &f), 0);
+		kid = e2e_contains_sum(&f, "long_child_work");
+		if (kid) {
+			child++;
+			assert_null(strstr(text, "status:      complete"));
+			/* 2 s at 999 Hz, about 1800 samples: all but the last cycle's are written
+			 */
+			if (kid < 1200)
+				fprintf(stderr, "%s: %llu samples of long_child_work\n%s\n",
+					files[i], (unsigned long long)kid, text);
+			assert_true(kid >= 1200);
+		}
+		e2e_folded_free(&f);
+		free(text);
+	}
+	assert_int_equal(child, 1);
+	e2e_list_free(files, n);
+	e2e_result_free(&r);
+	e2e_rmdir(dir);
+}
+
 /* Bad settings: one line on stderr (the one thing inflame says there by default), no dump,
  * the program unchanged. */
 static void test_bad_environment(void **state)
@@ -634,6 +680,7 @@ int main(void)
 	    cmocka_unit_test(test_program_sigprof),
 	    cmocka_unit_test(test_fork_loop),
 	    cmocka_unit_test(test_sigkill),
+	    cmocka_unit_test(test_fork_child_killed),
 	    cmocka_unit_test(test_bad_environment),
 	    cmocka_unit_test(test_hostile_symlink),
 	    cmocka_unit_test(test_unprivileged),
