@@ -192,7 +192,9 @@ void inflame__safepoint_offer(void *ucv, const uint64_t *frames, size_t n, int t
 	uintptr_t rsp;
 	int armed = 1;
 
-	if (!uc || truncated || !n || inflame__now_monotonic() < sp.due || !stack_safe(frames, n))
+	/* (not in a vfork child, which shares this memory with the parent) */
+	if (!uc || truncated || !n || inflame__now_monotonic() < sp.due || !stack_safe(frames, n) ||
+	    inflame__in_vfork_child())
 		return;
 	if (!atomic_compare_exchange_strong(&inflame__safepoint_armed, &armed, 0))
 		return;

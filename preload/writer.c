@@ -32,15 +32,18 @@
  * of that (the usual fork+exec, a helper that only waits) leaves no dump behind; its exec'd
  * image writes its own. Once a file is open, the child's dumps (the dump signal, intervals)
  * are written as any process's. Every image started by exec writes its dump, samples or not.
- * A fork child that samples only its CPU does not start its writer thread at the fork either:
- * the thread (clone, its set-up, and an exec that must kill it and wait) was most of what a
- * shell's fork child cost. Exit and exec write the last file on their own thread anyway; a child
- * that lives on starts the writer after CHILD_WRITER_DELAY_NS, from the first sample that
- * interrupts it at a safe point (safepoint.h: a child computing without calling anything of
- * inflame's), or from a hook that needs it first (inflame_writer_ensure: a new thread, a dump
- * asked for). Its rings hold what it samples until then.
-Once an image has written its last file (exit, exec), a wake-up of the writer before the image
-is gone opens no new one unless there is something to write.
+ * Once an image has written its last file (exit, exec), a wake-up of the writer before the
+ * image is gone opens no new one unless there is something to write.
+ *
+ * An image that samples only its CPU (start_late() says when exactly) does not start its writer
+ * thread at its start or fork either: the thread (clone, its set-up, the IPIs its CPU adds to
+ * every copy-on-write fault of a shell that forks, and an exec or exit that must kill it) was
+ * most of what a short process cost, about 0.5 ms for an exec'd image and 0.4 ms for a fork
+ * child (issue 11). Exit and exec write the last file on their own thread anyway. An image that
+ * lives on starts the writer after LATE_WRITER_DELAY_NS, from the first sample that interrupts
+ * it at a safe point (safepoint.h: it may compute without calling anything of inflame's), or from
+ * a hook that needs it first (inflame_writer_ensure: a new thread, a dump asked for). Its rings
+ * (512 KiB by default, seconds of samples) hold what it samples until then.
  *
  * Generated code (perfmap.h): each cycle copies the new lines of the program's perf map into a
  * PERFMAP chunk, a bounded number of buffers at a time, and all of them before a file ends;
@@ -106,8 +109,8 @@ is gone opens no new one unless there is something to write.
 #define LIST_HEAD	  INFLAME_VARINT_MAX
 #define CHUNK_FLUSH_BYTES (1u << 20)
 #define MAX_STACKS	  (4u << 20)
-/* How long a fork child runs before its writer thread may start (at its first safe point) */
-#define CHILD_WRITER_DELAY_NS 50000000ull
+/* How long an image runs before its writer thread may start (at its first safe point) */
+#define LATE_WRITER_DELAY_NS 50000000ull
 
 static struct {
 	pthread_t thread;
@@ -1610,6 +1613,22 @@ static void spawn_late(void)
 				       (int)inflame__prof.pid);
 }
 
+/* Starts the writer thread now, or arms a safe point to start it when the image lives on:
+ * when it samples only its CPU (no wall ticker, no allocation hooks waiting for the writer to
+ * make room), nothing but the image itself asks for files (no dump signal, no intervals), its
+ * walks can reach the root of the stack (not by frame pointers alone: the C library keeps none),
+ * and a safe point can be had. Returns 0 or a negative errno. */
+static int start_late(void)
+{
+	const struct inflame_config *c = &inflame__prof.cfg;
+
+	if (!(c->events & (INFLAME_EVMASK_WALL | INFLAME_EVMASK_ALLOC)) && !c->dump_signal &&
+	    !c->interval && c->unwind != INFLAME_UNWIND_FP &&
+	    inflame_safepoint_arm(spawn_late, LATE_WRITER_DELAY_NS) == 0)
+		return 0;
+	return spawn();
+}
+
 /* The first storage of the small buffers (inflame_buf_lend): a process that writes one file
  * of a few chunks touches this one page, rather than a mapping of its own per buffer (a page
  * fault each: five of them cost a short process about 0.1 ms, issue 11). */
@@ -1651,7 +1670,7 @@ int inflame_writer_start(const char *args, size_t len)
 	w.start_args = NULL; /* (argv's strings are the program's from now on) */
 	if (rc < 0)
 		return rc;
-	return spawn();
+	return start_late();
 }
 
 void inflame_writer_request(int what)
@@ -1824,12 +1843,9 @@ void inflame_writer_postfork_child(void)
 				       (int)inflame__prof.pid);
 		return;
 	}
-	/* A child that only samples its CPU starts its writer when it lives on (see the top of
-	 * the file); else, or where no safe point can be had, now. */
-	if (!(inflame__prof.cfg.events & (INFLAME_EVMASK_WALL | INFLAME_EVMASK_ALLOC)) &&
-	    inflame_safepoint_arm(spawn_late, CHILD_WRITER_DELAY_NS) == 0)
-		return;
-	spawn_late();
+	if (start_late() < 0)
+		inflame_log_unprofiled("cannot start profiling in child %d",
+				       (int)inflame__prof.pid);
 }
 
 void inflame_writer_ensure(void)
