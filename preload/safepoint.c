@@ -186,15 +186,16 @@ static int stack_safe(const uint64_t *f, size_t n)
 	return 1;
 }
 
-void inflame__safepoint_offer(void *ucv, const uint64_t *frames, size_t n, int truncated)
+void inflame__safepoint_offer(void *ucv, const uint64_t *frames, size_t n, int truncated,
+			      int urgent)
 {
 	ucontext_t *uc = ucv;
 	uintptr_t rsp;
 	int armed = 1;
 
 	/* (not in a vfork child, which shares this memory with the parent) */
-	if (!uc || truncated || !n || inflame__now_monotonic() < sp.due || !stack_safe(frames, n) ||
-	    inflame__in_vfork_child())
+	if (!uc || truncated || !n || (!urgent && inflame__now_monotonic() < sp.due) ||
+	    !stack_safe(frames, n) || inflame__in_vfork_child())
 		return;
 	if (!atomic_compare_exchange_strong(&inflame__safepoint_armed, &armed, 0))
 		return;
@@ -246,8 +247,9 @@ int inflame_safepoint_arm(void (*fn)(void), uint64_t delay_ns)
 
 #else
 
-void inflame__safepoint_offer(void *uc, const uint64_t *frames, size_t n, int truncated)
+void inflame__safepoint_offer(void *uc, const uint64_t *frames, size_t n, int truncated, int urgent)
 {
+	(void)urgent;
 	(void)uc;
 	(void)frames;
 	(void)n;

@@ -1615,15 +1615,18 @@ static void spawn_late(void)
 
 /* Starts the writer thread now, or arms a safe point to start it when the image lives on:
  * when it samples only its CPU (no wall ticker, no allocation hooks waiting for the writer to
- * make room), nothing but the image itself asks for files (no dump signal, no intervals), its
- * walks can reach the root of the stack (not by frame pointers alone: the C library keeps none),
- * and a safe point can be had. Returns 0 or a negative errno. */
+ * make room), writes no files by the clock (intervals), its walks can reach the root of the
+ * stack (not by frame pointers alone: the C library keeps none), and a safe point can be had.
+ * A dump signal takes the safe point at once if it interrupts the program at one; else the
+ * dump waits for the writer (a later sample at a safe point, a hook, the image's end): an image
+ * still without a writer then has sampled at most 50 ms of its own code, or none at a safe
+ * point. Returns 0 or a negative errno. */
 static int start_late(void)
 {
 	const struct inflame_config *c = &inflame__prof.cfg;
 
-	if (!(c->events & (INFLAME_EVMASK_WALL | INFLAME_EVMASK_ALLOC)) && !c->dump_signal &&
-	    !c->interval && c->unwind != INFLAME_UNWIND_FP &&
+	if (!(c->events & (INFLAME_EVMASK_WALL | INFLAME_EVMASK_ALLOC)) && !c->interval &&
+	    c->unwind != INFLAME_UNWIND_FP &&
 	    inflame_safepoint_arm(spawn_late, LATE_WRITER_DELAY_NS) == 0)
 		return 0;
 	return spawn();
