@@ -26,11 +26,13 @@
 #include "interpose.h"
 #include "modules.h"
 #include "profiler.h"
+#include "unwind.h"
 
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #if defined(__x86_64__) && defined(__linux__)
@@ -43,6 +45,10 @@
 
 /* How many frames of the C library may lie between main and _start. */
 #define ROOT_LIBC_FRAMES 2
+/* The deeper walk of a stack the sample's walk cut short (deep_safe). */
+#define DEEP_FRAMES 4096
+#define DEEP_EVERY  16
+#define DEEP_TRIES  64
 
 _Atomic int inflame__safepoint_armed;
 
@@ -51,6 +57,8 @@ static struct {
 	uint64_t due;		  /* monotonic time from which the safe point may be taken */
 	uintptr_t libc, ld, self; /* load biases of the C library, the loader, inflame */
 	uintptr_t entry;	  /* the program's entry point (_start) */
+	uint64_t *deep;		  /* DEEP_FRAMES frames for deep_safe(), or NULL */
+	unsigned deep_tries, deep_skip;
 } sp;
 
 #if SAFEPOINT_SUPPORTED
@@ -186,16 +194,36 @@ static int stack_safe(const uint64_t *f, size_t n)
 	return 1;
 }
 
-void inflame__safepoint_offer(void *ucv, const uint64_t *frames, size_t n, int truncated,
-			      int urgent)
+/* A sample's walk cut at the depth limit says nothing of the root: the stack is walked again,
+ * deeper, into the area arm() mapped, every DEEP_EVERY samples and DEEP_TRIES times at most (a
+ * walk of thousands of frames costs tens of microseconds). */
+static int deep_safe(struct inflame_thread *t, void *uc)
+{
+	size_t n;
+	int truncated = 0;
+
+	if (!sp.deep || sp.deep_tries >= DEEP_TRIES || sp.deep_skip++ % DEEP_EVERY)
+		return 0;
+	sp.deep_tries++;
+	n = inflame_unwind_pick(
+	    (enum inflame_unwind)((int)inflame__prof.cfg.unwind | INFLAME_UNWIND_NO_LIBUNWIND), t,
+	    uc, 0, sp.deep, DEEP_FRAMES, &truncated);
+	return !truncated && stack_safe(sp.deep, n);
+}
+
+void inflame__safepoint_offer(struct inflame_thread *t, void *ucv, const uint64_t *frames, size_t n,
+			      int truncated, int urgent)
 {
 	ucontext_t *uc = ucv;
 	uintptr_t rsp;
 	int armed = 1;
 
+	if (!uc || !n || (!urgent && inflame__now_monotonic() < sp.due))
+		return;
+	if (truncated ? !deep_safe(t, uc) : !stack_safe(frames, n))
+		return;
 	/* (not in a vfork child, which shares this memory with the parent) */
-	if (!uc || truncated || !n || (!urgent && inflame__now_monotonic() < sp.due) ||
-	    !stack_safe(frames, n) || inflame__in_vfork_child())
+	if (inflame__in_vfork_child())
 		return;
 	if (!atomic_compare_exchange_strong(&inflame__safepoint_armed, &armed, 0))
 		return;
@@ -239,6 +267,14 @@ int inflame_safepoint_arm(void (*fn)(void), uint64_t delay_ns)
 	sp.entry = (uintptr_t)getauxval(AT_ENTRY);
 	if (!sp.libc || !sp.ld || !sp.self || !sp.entry || !malloc_is_libc())
 		return -ENOTSUP;
+	if (!sp.deep) {
+		/* (pages are touched only by a deep walk) */
+		void *m = mmap(NULL, DEEP_FRAMES * sizeof(uint64_t), PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+		sp.deep = m == MAP_FAILED ? NULL : m;
+	}
+	sp.deep_tries = sp.deep_skip = 0;
 	sp.fn = fn;
 	sp.due = inflame__now_monotonic() + delay_ns;
 	atomic_store(&inflame__safepoint_armed, 1);

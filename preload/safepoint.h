@@ -18,21 +18,22 @@ int inflame_safepoint_arm(void (*fn)(void), uint64_t delay_ns);
 /* The work is done another way (a hook ran it): no safe point is taken after this. Not
  * async-signal-safe. Returns 1 when it was still armed. */
 int inflame_safepoint_disarm(void);
-/* A CPU sample of the calling thread walked frames[0..n) from signal context uc: when the
+/* A CPU sample of the calling thread t walked frames[0..n) from signal context uc: when the
  * safe point is due (or now, when urgent: a dump was asked for) and the stack is safe, the
  * return from the signal runs fn first. Async-signal-safe. */
-void inflame__safepoint_offer(void *uc, const uint64_t *frames, size_t n, int truncated,
-			      int urgent);
+struct inflame_thread;
+void inflame__safepoint_offer(struct inflame_thread *t, void *uc, const uint64_t *frames, size_t n,
+			      int truncated, int urgent);
 extern _Atomic int inflame__safepoint_armed;
 static inline int inflame_safepoint_armed(void)
 {
 	return __atomic_load_n(&inflame__safepoint_armed, __ATOMIC_RELAXED);
 }
-static inline void inflame_safepoint_offer(void *uc, const uint64_t *frames, size_t n,
-					   int truncated)
+static inline void inflame_safepoint_offer(struct inflame_thread *t, void *uc,
+					   const uint64_t *frames, size_t n, int truncated)
 {
 	if (inflame_safepoint_armed())
-		inflame__safepoint_offer(uc, frames, n, truncated, 0);
+		inflame__safepoint_offer(t, uc, frames, n, truncated, 0);
 }
 
 #endif

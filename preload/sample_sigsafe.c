@@ -497,7 +497,7 @@ static void dump_safepoint(void *uc)
 	n = inflame_unwind_pick(
 	    (enum inflame_unwind)((int)inflame__prof.cfg.unwind | INFLAME_UNWIND_NO_LIBUNWIND), t,
 	    uc, 0, t->scratch, inflame__prof.cfg.max_depth, &truncated);
-	inflame__safepoint_offer(uc, t->scratch, n, truncated, 1);
+	inflame__safepoint_offer(t, uc, t->scratch, n, truncated, 1);
 	atomic_signal_fence(memory_order_seq_cst);
 	atomic_store_explicit(&t->producing, 0, memory_order_relaxed);
 }
@@ -611,7 +611,7 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	}
 	/* A fork child waiting to start its writer thread may do it on the way back (writer.c). */
 	if (uc && level == 0 && event == INFLAME_EV_CPU)
-		inflame_safepoint_offer(uc, frames, n, truncated);
+		inflame_safepoint_offer(t, uc, frames, n, truncated);
 	if (event == INFLAME_EV_WALL && t->wall_frames) {
 		/* The stack the ticker repeats while the thread stays blocked (wall_signal). */
 		memcpy(t->wall_frames, frames, n * sizeof(uint64_t));

@@ -357,10 +357,10 @@ static void test_sigkill(void **state)
  * child starts its writer thread only once it lives on, from a safe point of a sample (writer.c),
  * so its samples were written as it ran and the file is readable up to the kill. Without a
  * writer nothing would be left. */
-static void test_fork_child_killed(void **state)
+static void fork_child_killed(const char *mode, const char *work)
 {
 	char *dir = e2e_tmpdir();
-	char *prog[] = {LIFE("forkkill"), NULL};
+	char *prog[] = {LIFE((char *)mode), NULL};
 	char *env[] = {"INFLAME_EVENTS=cpu", NULL};
 	struct e2e_result r;
 	struct e2e_folded f;
@@ -368,7 +368,6 @@ static void test_fork_child_killed(void **state)
 	size_t n;
 	int child = 0;
 
-	(void)state;
 	run_preloaded(dir, prog, env, &r);
 	assert_int_equal(r.status, 0);
 	n = e2e_list(dir, "prof.", &files);
@@ -379,7 +378,7 @@ static void test_fork_child_killed(void **state)
 
 		assert_non_null(text);
 		assert_int_equal(e2e_collapse(NULL, &files[i], 1, &f), 0);
-		kid = e2e_contains_sum(&f, "long_child_work");
+		kid = e2e_contains_sum(&f, work);
 		if (kid) {
 			child++;
 			assert_null(strstr(text, "status:      complete"));
@@ -397,6 +396,20 @@ static void test_fork_child_killed(void **state)
 	e2e_list_free(files, n);
 	e2e_result_free(&r);
 	e2e_rmdir(dir);
+}
+
+static void test_fork_child_killed(void **state)
+{
+	(void)state;
+	fork_child_killed("forkkill", "long_child_work");
+}
+
+/* The same 300 calls deep: a sample's walk stops at 128 frames, short of the root that tells
+ * a safe point; a deeper walk finds it. */
+static void test_fork_child_killed_deep(void **state)
+{
+	(void)state;
+	fork_child_killed("deepkill", "deep_work;deep_work;deep_work;burn_cpu");
 }
 
 /* Bad settings: one line on stderr (the one thing inflame says there by default), no dump,
@@ -681,6 +694,7 @@ int main(void)
 	    cmocka_unit_test(test_fork_loop),
 	    cmocka_unit_test(test_sigkill),
 	    cmocka_unit_test(test_fork_child_killed),
+	    cmocka_unit_test(test_fork_child_killed_deep),
 	    cmocka_unit_test(test_bad_environment),
 	    cmocka_unit_test(test_hostile_symlink),
 	    cmocka_unit_test(test_unprivileged),
