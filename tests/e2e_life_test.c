@@ -377,6 +377,10 @@ static void fork_child_killed(const char *mode, const char *work)
 		uint64_t kid;
 
 		assert_non_null(text);
+		if (strstr(text, "samples:     cpu 0,")) {
+			free(text); /* the parent, which only waited */
+			continue;
+		}
 		assert_int_equal(e2e_collapse(NULL, &files[i], 1, &f), 0);
 		kid = e2e_contains_sum(&f, work);
 		if (kid) {
@@ -385,8 +389,8 @@ static void fork_child_killed(const char *mode, const char *work)
 			/* 2 s at 999 Hz, about 1800 samples: all but the last cycle's are written
 			 */
 			if (kid < 1200)
-				fprintf(stderr, "%s: %llu samples of long_child_work\n%s\n",
-					files[i], (unsigned long long)kid, text);
+				fprintf(stderr, "%s: %llu samples of %s\n%s\n", files[i],
+					(unsigned long long)kid, work, text);
 			assert_true(kid >= 1200);
 		}
 		e2e_folded_free(&f);
