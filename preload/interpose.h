@@ -35,6 +35,9 @@
 /* Resolves every family's real functions. Called first thing at start-up. */
 void inflame__interpose_resolve(void);
 void inflame__interpose_alloc_resolve(void);
+/* The malloc inflame's forwards to (resolved at start-up), for safepoint.c to check whose it
+ * is. */
+void *inflame__alloc_real_malloc(void);
 void inflame__interpose_threads_resolve(void);
 void inflame__interpose_signals_resolve(void);
 void inflame__interpose_blocking_resolve(void);

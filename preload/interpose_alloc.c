@@ -100,6 +100,11 @@ static void resolve(void)
 	errno = saved;
 }
 
+void *inflame__alloc_real_malloc(void)
+{
+	return (void *)real_malloc;
+}
+
 void inflame__interpose_alloc_resolve(void)
 {
 	resolve();

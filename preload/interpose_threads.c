@@ -9,6 +9,7 @@
  * pthread_setname_np and prctl(PR_SET_NAME): the registry learns the new name.
  */
 #include "interpose.h"
+#include "writer.h"
 
 #include "alloc.h"
 #include "profiler.h"
@@ -89,6 +90,7 @@ INFLAME_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void
 	inflame_alloc_threads_many(); /* before the thread exists: alloc.h */
 	if (!inflame__prof.active)
 		return real_pthread_create(t, attr, fn, arg);
+	inflame_writer_ensure(); /* (a fork child that had none yet: its rings fill faster now) */
 	inflame__alloc_tls.guard++; /* our own record: not the program's allocation */
 	s = malloc(sizeof(*s));
 	inflame__alloc_tls.guard--;

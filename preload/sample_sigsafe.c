@@ -7,6 +7,7 @@
  */
 #include "clock.h"
 #include "sample.h"
+#include "safepoint.h"
 
 #include "alloc.h"
 #include "dump_format.h"
@@ -499,15 +500,38 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 	errno = saved;
 }
 
+/* A writer thread that waits for a safe point (writer.h) is wanted now: one is taken if the
+ * dump signal interrupted the program at one. Else the dump waits for the writer (a later
+ * sample at a safe point, a hook, or the image's end). */
+static void dump_safepoint(void *uc)
+{
+	struct inflame_thread *t = inflame_thread_self();
+	size_t n;
+	int truncated = 0;
+
+	if (!uc || !t || !t->scratch || atomic_load_explicit(&t->producing, memory_order_relaxed))
+		return;
+	atomic_store_explicit(&t->producing, 1, memory_order_relaxed);
+	atomic_signal_fence(memory_order_seq_cst);
+	/* (no libunwind: the handler may run on a small alternate stack) */
+	n = inflame_unwind_pick(
+	    (enum inflame_unwind)((int)inflame__prof.cfg.unwind | INFLAME_UNWIND_NO_LIBUNWIND), t,
+	    uc, 0, t->scratch, inflame__prof.cfg.max_depth, &truncated);
+	inflame__safepoint_offer(t, uc, t->scratch, n, truncated, 1);
+	atomic_signal_fence(memory_order_seq_cst);
+	atomic_store_explicit(&t->producing, 0, memory_order_relaxed);
+}
+
 void inflame_sample_dump_signal(int sig, siginfo_t *si, void *uc)
 {
 	int saved = errno;
 
 	(void)sig;
 	(void)si;
-	(void)uc;
 	__atomic_add_fetch(&inflame__sig_tls.own_runs, 1, __ATOMIC_RELAXED);
 	inflame_writer_request(INFLAME_WRITER_DUMP);
+	if (inflame_safepoint_armed())
+		dump_safepoint(uc);
 	errno = saved;
 }
 
@@ -605,6 +629,9 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 		n = inflame_unwind_pick(inflame__prof.cfg.unwind, t, uc, fp, frames, max,
 					&truncated);
 	}
+	/* A fork child waiting to start its writer thread may do it on the way back (writer.c). */
+	if (uc && level == 0 && event == INFLAME_EV_CPU)
+		inflame_safepoint_offer(t, uc, frames, n, truncated);
 	if (event == INFLAME_EV_WALL && t->wall_frames) {
 		/* The stack the ticker repeats while the thread stays blocked (wall_signal). */
 		memcpy(t->wall_frames, frames, n * sizeof(uint64_t));

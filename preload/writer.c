@@ -32,8 +32,18 @@
  * of that (the usual fork+exec, a helper that only waits) leaves no dump behind; its exec'd
  * image writes its own. Once a file is open, the child's dumps (the dump signal, intervals)
  * are written as any process's. Every image started by exec writes its dump, samples or not.
-Once an image has written its last file (exit, exec), a wake-up of the writer before the image
-is gone opens no new one unless there is something to write.
+ * Once an image has written its last file (exit, exec), a wake-up of the writer before the
+ * image is gone opens no new one unless there is something to write.
+ *
+ * An image that samples only its CPU (start_late() says when exactly) does not start its writer
+ * thread at its start or fork either: the thread (clone, its set-up, the IPIs its CPU adds to
+ * every copy-on-write fault of a shell that forks, and an exec or exit that must kill it) was
+ * most of what a short process cost, about 0.5 ms for an exec'd image and 0.4 ms for a fork
+ * child (issue 11). Exit and exec write the last file on their own thread anyway. An image that
+ * lives on starts the writer after LATE_WRITER_DELAY_NS, from the first sample that interrupts
+ * it at a safe point (safepoint.h: it may compute without calling anything of inflame's), or from
+ * a hook that needs it first (inflame_writer_ensure: a new thread, a dump asked for). Its rings
+ * (512 KiB by default, seconds of samples) hold what it samples until then.
  *
  * Generated code (perfmap.h): each cycle copies the new lines of the program's perf map into a
  * PERFMAP chunk, a bounded number of buffers at a time, and all of them before a file ends;
@@ -73,6 +83,7 @@ is gone opens no new one unless there is something to write.
 #include "modules.h"
 #include "perfmap.h"
 #include "profiler.h"
+#include "safepoint.h"
 #include "stacktab.h"
 #include "thread.h"
 #include "timer.h"
@@ -98,6 +109,8 @@ is gone opens no new one unless there is something to write.
 #define LIST_HEAD	  INFLAME_VARINT_MAX
 #define CHUNK_FLUSH_BYTES (1u << 20)
 #define MAX_STACKS	  (4u << 20)
+/* How long an image runs before its writer thread may start (at its first safe point) */
+#define LATE_WRITER_DELAY_NS 50000000ull
 
 static struct {
 	pthread_t thread;
@@ -1591,6 +1604,36 @@ static int spawn(void)
 	return 0;
 }
 
+/* Starts the writer thread of a fork child: at once, or later from a safe point or a hook
+ * (inflame_writer_ensure), unless the image has written its last file by then. */
+static void spawn_late(void)
+{
+	if (w.running || w.stopped)
+		return;
+	if (spawn() < 0)
+		inflame_log_unprofiled("cannot start profiling in child %d",
+				       (int)inflame__prof.pid);
+}
+
+/* Starts the writer thread now, or arms a safe point to start it when the image lives on:
+ * when it samples only its CPU (no wall ticker, no allocation hooks waiting for the writer to
+ * make room), writes no files by the clock (intervals), its walks can reach the root of the
+ * stack (not by frame pointers alone: the C library keeps none), and a safe point can be had.
+ * A dump signal takes the safe point at once if it interrupts the program at one; else the
+ * dump waits for the writer (a later sample at a safe point, a hook, the image's end): an image
+ * still without a writer then has sampled at most 50 ms of its own code, or none at a safe
+ * point. Returns 0 or a negative errno. */
+static int start_late(void)
+{
+	const struct inflame_config *c = &inflame__prof.cfg;
+
+	if (!(c->events & (INFLAME_EVMASK_WALL | INFLAME_EVMASK_ALLOC)) && !c->interval &&
+	    c->unwind != INFLAME_UNWIND_FP &&
+	    inflame_safepoint_arm(spawn_late, LATE_WRITER_DELAY_NS) == 0)
+		return 0;
+	return spawn();
+}
+
 /* The first storage of the small buffers (inflame_buf_lend): a process that writes one file
  * of a few chunks touches this one page, rather than a mapping of its own per buffer (a page
  * fault each: five of them cost a short process about 0.1 ms, issue 11). */
@@ -1632,7 +1675,7 @@ int inflame_writer_start(const char *args, size_t len)
 	w.start_args = NULL; /* (argv's strings are the program's from now on) */
 	if (rc < 0)
 		return rc;
-	return spawn();
+	return start_late();
 }
 
 void inflame_writer_request(int what)
@@ -1665,6 +1708,7 @@ static int request_sync(int what, int timeout_ms, char *path, size_t n)
 	uint64_t seen = atomic_load(&heartbeat), idle = 0;
 	int rc = 0;
 
+	inflame_writer_ensure();
 	if (!w.running)
 		return -ESRCH;
 	pthread_mutex_lock(&w.done_lock);
@@ -1741,8 +1785,10 @@ static int finish_here(int timeout_ms, int stop)
 		close_current(1);
 		flush_out();
 	}
-	if (stop)
+	if (stop) {
 		w.stopped = 1;
+		inflame_safepoint_disarm();
+	}
 	direct_ns += inflame__thread_cpu_ns() - direct_start;
 	direct_start = 0;
 	inflame__alloc_tls.guard = guard;
@@ -1797,7 +1843,18 @@ void inflame_writer_postfork_child(void)
 	inflame_perfmap_after_fork();
 	inflame_labels_after_fork();
 	inflame_log_after_fork_child();
-	if (init_state() < 0 || spawn() < 0)
+	if (init_state() < 0) {
 		inflame_log_unprofiled("cannot start profiling in child %d",
 				       (int)inflame__prof.pid);
+		return;
+	}
+	if (start_late() < 0)
+		inflame_log_unprofiled("cannot start profiling in child %d",
+				       (int)inflame__prof.pid);
+}
+
+void inflame_writer_ensure(void)
+{
+	if (inflame_safepoint_disarm())
+		spawn_late();
 }

@@ -18,7 +18,10 @@ enum inflame_writer_request {
 	INFLAME_WRITER_SYNC = 16,  /* answer the waiting caller when done (dump_sync) */
 };
 
-/* Opens the first dump file and starts the thread. args: the command line as exec laid it out
+/* Opens the first dump file and starts the thread: at once, or, in an image that samples only
+ * its CPU, once it has run 50 ms, from the first safe point (safepoint.h) or hook
+ * (inflame_writer_ensure) after that. An image that execs or exits sooner writes its file itself
+ * (exec and exit always do) and never starts a thread. args: the command line as exec laid it out
  * (argv's strings back to back, each with its NUL; len bytes in all), which the first file's
  * PROCESS chunk takes instead of reading /proc/self/cmdline; NULL to read that. Returns 0 or a
  * negative errno (the caller then stays inert). Not async-signal-safe. */
@@ -46,7 +49,12 @@ void inflame_writer_wait_drain(unsigned gen, long timeout_ns);
 /* fork: the prepare handler waits for the writer to be between cycles and holds it there. */
 void inflame_writer_prefork(void);
 void inflame_writer_postfork_parent(void);
-/* In the child: forget the parent's file, start a new writer on a file of our own. */
+/* In the child: forget the parent's file, start a new writer on a file of our own (at once, or
+ * as inflame_writer_start does it). */
 void inflame_writer_postfork_child(void);
+/* Starts the writer thread now if it is still waiting for a safe point: the caller
+ * (a hook) is in normal context and needs the writer (a new thread, a dump asked for). Not
+ * async-signal-safe. */
+void inflame_writer_ensure(void);
 
 #endif

@@ -353,6 +353,69 @@ static void test_sigkill(void **state)
 	e2e_rmdir(dir);
 }
 
+/* A fork child that computes 2 s without calling any of inflame's hooks and is then killed: a
+ * child starts its writer thread only once it lives on, from a safe point of a sample (writer.c),
+ * so its samples were written as it ran and the file is readable up to the kill. Without a
+ * writer nothing would be left. */
+static void fork_child_killed(const char *mode, const char *work)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {LIFE((char *)mode), NULL};
+	char *env[] = {"INFLAME_EVENTS=cpu", NULL};
+	struct e2e_result r;
+	struct e2e_folded f;
+	char **files;
+	size_t n;
+	int child = 0;
+
+	run_preloaded(dir, prog, env, &r);
+	assert_int_equal(r.status, 0);
+	n = e2e_list(dir, "prof.", &files);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		char *text = e2e_info(files[i]);
+		uint64_t kid;
+
+		assert_non_null(text);
+		if (strstr(text, "samples:     cpu 0,")) {
+			free(text); /* the parent, which only waited */
+			continue;
+		}
+		assert_int_equal(e2e_collapse(NULL, &files[i], 1, &f), 0);
+		kid = e2e_contains_sum(&f, work);
+		if (kid) {
+			child++;
+			assert_null(strstr(text, "status:      complete"));
+			/* 2 s at 999 Hz, about 1800 samples: all but the last cycle's are written
+			 */
+			if (kid < 1200)
+				fprintf(stderr, "%s: %llu samples of %s\n%s\n", files[i],
+					(unsigned long long)kid, work, text);
+			assert_true(kid >= 1200);
+		}
+		e2e_folded_free(&f);
+		free(text);
+	}
+	assert_int_equal(child, 1);
+	e2e_list_free(files, n);
+	e2e_result_free(&r);
+	e2e_rmdir(dir);
+}
+
+static void test_fork_child_killed(void **state)
+{
+	(void)state;
+	fork_child_killed("forkkill", "long_child_work");
+}
+
+/* The same 300 calls deep: a sample's walk stops at 128 frames, short of the root that tells
+ * a safe point; a deeper walk finds it. */
+static void test_fork_child_killed_deep(void **state)
+{
+	(void)state;
+	fork_child_killed("deepkill", "deep_work;deep_work;deep_work;burn_cpu");
+}
+
 /* Bad settings: one line on stderr (the one thing inflame says there by default), no dump,
  * the program unchanged. */
 static void test_bad_environment(void **state)
@@ -634,6 +697,8 @@ int main(void)
 	    cmocka_unit_test(test_program_sigprof),
 	    cmocka_unit_test(test_fork_loop),
 	    cmocka_unit_test(test_sigkill),
+	    cmocka_unit_test(test_fork_child_killed),
+	    cmocka_unit_test(test_fork_child_killed_deep),
 	    cmocka_unit_test(test_bad_environment),
 	    cmocka_unit_test(test_hostile_symlink),
 	    cmocka_unit_test(test_unprivileged),

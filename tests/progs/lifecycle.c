@@ -7,6 +7,9 @@
  *   sigprof    installs its own SIGPROF handler and ITIMER_PROF timer, burns, prints how
  *              often its handler ran
  *   forkloop N forks N children in a loop (each exits at once) while burning
+ *   forkkill   the child burns 2 s of CPU in long_child_work(), calling none of inflame's
+ *              hooks, then kills itself with SIGKILL (no exit path runs)
+ *   deepkill   the same, 300 calls of deep_work() deep (deeper than a sample's walk)
  *   eintr      alternates CPU work with poll() and nanosleep(), which are never restarted
  *              after a signal handler, and fails if any of them returned EINTR
  *   shortkids N  runs N short children one after the other, each burning 30 ms of CPU: the
@@ -61,6 +64,21 @@ __attribute__((noinline)) void child_work(void)
 __attribute__((noinline)) void short_child_work(void)
 {
 	burn_cpu(0.03);
+	__asm__ volatile("" ::: "memory"); /* not a tail call: keep this frame */
+}
+
+__attribute__((noinline)) void long_child_work(void)
+{
+	burn_cpu(2.0);
+	__asm__ volatile("" ::: "memory"); /* not a tail call: keep this frame */
+}
+
+__attribute__((noinline)) void deep_work(int depth)
+{
+	if (depth > 0)
+		deep_work(depth - 1);
+	else
+		burn_cpu(2.0);
 	__asm__ volatile("" ::: "memory"); /* not a tail call: keep this frame */
 }
 
@@ -141,6 +159,21 @@ int main(int argc, char **argv)
 			if (!WIFEXITED(st) || WEXITSTATUS(st) != 7)
 				return 1;
 		}
+	} else if (!strcmp(mode, "forkkill") || !strcmp(mode, "deepkill")) {
+		pid_t pid = fork();
+		int st;
+
+		if (pid == 0) {
+			if (!strcmp(mode, "deepkill"))
+				deep_work(300);
+			else
+				long_child_work();
+			kill(getpid(), SIGKILL);
+			_exit(1);
+		}
+		waitpid(pid, &st, 0);
+		if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL)
+			return 1;
 	} else if (!strcmp(mode, "shortkids")) {
 		int n = argc > 2 ? atoi(argv[2]) : 6;
 
