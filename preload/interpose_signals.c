@@ -187,8 +187,17 @@ static void trampoline(int sig, siginfo_t *si, void *uc)
 		sigaddset(&one, s);
 		inflame__real_pthread_sigmask(SIG_UNBLOCK, &one, NULL);
 	}
-	if (h) /* called with all three arguments: a one-argument handler ignores the others */
+	if (h) { /* called with all three arguments: a one-argument handler ignores the others */
+		struct inflame_shield_pause p;
+		int e = errno;
+
+		inflame_shield_pause(&p);
+		errno = e;
 		((sigaction_fn)h)(sig, si, uc);
+		e = errno;
+		inflame_shield_resume(&p);
+		errno = e;
+	}
 }
 
 static int is_function(const struct sigaction *a)

@@ -322,6 +322,7 @@ out:
 static void chain(int sig, siginfo_t *si, void *uc)
 {
 	struct sigaction *a = &inflame__prof.app_sample_action;
+	struct inflame_shield_pause pause;
 	sigset_t old, filtered, block;
 
 	if (!atomic_load_explicit(&inflame__prof.app_has_sample_action, memory_order_acquire))
@@ -350,10 +351,12 @@ static void chain(int sig, siginfo_t *si, void *uc)
 	} else {
 		inflame__real_pthread_sigmask(SIG_BLOCK, &block, &old);
 	}
+	inflame_shield_pause(&pause);
 	if (a->sa_flags & SA_SIGINFO)
 		a->sa_sigaction(sig, si, uc);
 	else
 		a->sa_handler(sig);
+	inflame_shield_resume(&pause);
 	inflame__real_pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (a->sa_flags & SA_RESETHAND)
 		atomic_store(&inflame__prof.app_has_sample_action, 0);

@@ -117,6 +117,40 @@ static inline void inflame_shield_leave(struct inflame_thread *t)
 	inflame_wall_poke();
 }
 
+/* Around a handler of the program's that inflame calls on the calling thread: a handler that
+ * interrupted a marked call runs the program's code, so the call's mark is closed while it runs
+ * (the wall ticker, which may sleep past its period while the thread is in the call, is woken)
+ * and opened again at the same site as it returns into the call. Without that, every period of
+ * the handler went to the call (a SIGALRM handler that spins 60% of a 1 s waitpid, sleep or
+ * sigsuspend: 0 to 1.5% of the wall samples in it). A handler that never returns (siglongjmp)
+ * leaves the mark closed, as the thread is back in the program. */
+struct inflame_shield_pause {
+	struct inflame_thread *t;
+	uintptr_t ra, sp;
+};
+
+static inline void inflame_shield_pause(struct inflame_shield_pause *p)
+{
+	struct inflame_thread *t = inflame_thread_self();
+
+	p->t = NULL;
+	p->ra = p->sp = 0;
+	if (!t || !(inflame__prof.cfg.events & INFLAME_EVMASK_WALL) ||
+	    atomic_load_explicit(&t->wall_block_in, memory_order_relaxed) <=
+		atomic_load_explicit(&t->wall_block_out, memory_order_relaxed))
+		return;
+	p->t = t;
+	p->ra = t->site.ra;
+	p->sp = t->site.sp;
+	inflame_shield_leave(t);
+}
+
+static inline void inflame_shield_resume(const struct inflame_shield_pause *p)
+{
+	if (p->t)
+		inflame_shield_enter(p->t, p->ra, p->sp);
+}
+
 /* The bytes above a marked call's stack pointer the handler searches for the return addresses
  * of the frames above it (inflame_shield_keep). */
 #define INFLAME_SHIELD_SCAN 16384

@@ -1271,8 +1271,11 @@ static void header_of(struct inflame_dump_header_info *h, uint64_t seq)
 	h->sequence = seq;
 	h->start_realtime = inflame__prof.start_realtime;
 	h->start_monotonic = inflame__prof.start_monotonic;
-	h->file_realtime = inflame__now_realtime();
-	h->file_monotonic = inflame__now_monotonic();
+	/* The first file holds everything since the start (a fork child's is opened at its first
+	 * drain with samples, up to a writer cycle or a long sleep of the ticker later: 0.42 s
+	 * for a subshell that lived 0.52 s); a later one, what comes after it was opened. */
+	h->file_realtime = seq ? inflame__now_realtime() : inflame__prof.start_realtime;
+	h->file_monotonic = seq ? inflame__now_monotonic() : inflame__prof.start_monotonic;
 }
 
 /* "/proc/self/fd/N" for descriptor fd, in link (at least 32 bytes). */
