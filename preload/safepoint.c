@@ -54,6 +54,8 @@
 
 _Atomic int inflame__safepoint_armed;
 
+#if SAFEPOINT_SUPPORTED
+
 static struct {
 	void (*fn)(void);
 	uint64_t due;		  /* monotonic time from which the safe point may be taken */
@@ -62,8 +64,6 @@ static struct {
 	uint64_t *deep;		  /* DEEP_FRAMES frames for deep_safe(), or NULL */
 	unsigned deep_tries, deep_skip;
 } sp;
-
-#if SAFEPOINT_SUPPORTED
 
 /* The size of the xsave area the trampoline reserves (a multiple of 64). */
 __attribute__((visibility("hidden"))) unsigned long inflame__safepoint_xsave_size;
@@ -297,8 +297,10 @@ int inflame_safepoint_arm(void (*fn)(void), uint64_t delay_ns)
 
 #else
 
-void inflame__safepoint_offer(void *uc, const uint64_t *frames, size_t n, int truncated, int urgent)
+void inflame__safepoint_offer(struct inflame_thread *t, void *uc, const uint64_t *frames, size_t n,
+			      int truncated, int urgent)
 {
+	(void)t;
 	(void)urgent;
 	(void)uc;
 	(void)frames;
