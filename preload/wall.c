@@ -116,7 +116,7 @@
  * (QUIET_PAGE: its wake is seen at a look only, and the periods it was blocked since the last
  * look go to where it then runs, -1.5 to -7.4 points on a 300 ms read with 63 allowed); its
  * next_tick for the others. After QUIET_MIN ticks in a row that no thread needs, the ticker
- * sleeps on a futex (inflame__wall_asleep) until the first tick needed, at most LONG_MAX
+ * sleeps on a futex (inflame__wall_asleep) until the first tick needed, at most SLEEP_MAX
  * periods; a thread that comes back from a marked call, starts or ends loads the word and wakes
  * it (inflame_wall_poke), and the ticker goes back to its grid of periods. Seen in the other
  * order, each side's store comes before its load (a full fence each side): either the thread
@@ -160,7 +160,7 @@
 #define PAGE_TEST     100 /* ticks for the ticker's own page to prove that it works */
 #define QUIET_MIN     2	  /* ticks with every thread quiet before a long sleep */
 #define QUIET_MAX     64  /* ... after long sleeps that threads kept ending early */
-#define LONG_MAX      100 /* periods: the longest sleep (IDLE_FLUSH_NS at 1 kHz) */
+#define SLEEP_MAX     100 /* periods: the longest sleep (IDLE_FLUSH_NS at 1 kHz) */
 #define PAGE_SKIP     7	  /* periods a long sleep may skip of a thread blocked unmarked */
 
 /* What a look found, for the ticker's long sleeps (tk.quiet): nothing that lets it sleep
@@ -852,7 +852,7 @@ static void tick(uint64_t now, int last)
 	k.tick++;
 	k.skip = 0;
 	if (!last && visits < VISITS_MAX && due > k.tick)
-		k.skip = due - k.tick < LONG_MAX ? due - k.tick : LONG_MAX - 1;
+		k.skip = due - k.tick < SLEEP_MAX ? due - k.tick : SLEEP_MAX - 1;
 }
 
 /* Every thread's account starts now (a start, or a restart after a pause). */
@@ -910,9 +910,23 @@ static int still_quiet(void)
 
 /* Sleeps until time until (ns), or until a thread pokes the ticker (inflame_wall_poke).
  * Returns 1 when a thread ended the sleep early or it could not begin. */
+/* A time on CLOCK_MONOTONIC, in ns, as a timespec. */
+static struct timespec timespec_of(uint64_t ns)
+{
+	return (struct timespec){(time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull)};
+}
+
+/* Sleeps until time ns on CLOCK_MONOTONIC. */
+static void sleep_until(uint64_t ns)
+{
+	struct timespec ts = timespec_of(ns);
+
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+}
+
 static int long_sleep(uint64_t until)
 {
-	struct timespec ts = {(time_t)(until / 1000000000ull), (long)(until % 1000000000ull)};
+	struct timespec ts = timespec_of(until);
 
 	atomic_store(&inflame__wall_asleep, 1);
 	if (atomic_load(&k.stop) || !still_quiet()) {
@@ -948,7 +962,6 @@ static void *ticker_main(void *arg)
 	start_accounts(next);
 	while (!atomic_load(&k.stop)) {
 		uint64_t now = inflame__now_monotonic();
-		struct timespec ts;
 
 		next += k.period;
 		if (next < now)
@@ -970,15 +983,10 @@ static void *ticker_main(void *arg)
 			 * call would look at it between its calls more often than by chance. */
 			if (woke > next)
 				next += (woke - next + k.period - 1) / k.period * k.period;
-			if (next > woke) {
-				ts.tv_sec = (time_t)(next / 1000000000ull);
-				ts.tv_nsec = (long)(next % 1000000000ull);
-				clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-			}
+			if (next > woke)
+				sleep_until(next);
 		} else {
-			ts.tv_sec = (time_t)(next / 1000000000ull);
-			ts.tv_nsec = (long)(next % 1000000000ull);
-			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+			sleep_until(next);
 		}
 		if (atomic_load(&k.stop))
 			break;
