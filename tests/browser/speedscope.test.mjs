@@ -28,9 +28,31 @@ const browser = await chromium.launch({
 	headless: true,
 	args: ["--no-sandbox", "--no-first-run", "--disable-background-networking", "--use-gl=swiftshader", "--enable-unsafe-swiftshader"],
 });
+let k = 0;
 try {
-	let k = 0;
 	for (const c of cases) {
+		// A case is tried again once when the only script error of its page is speedscope's WebGL
+		// assertion on an incomplete framebuffer (checkFramebufferStatus in its "get
+		// framebuffer"): that comes from the software renderer of a loaded machine (seen in
+		// loaded runs of make check, never on a quiet one), not from the file; the second try
+		// must pass whole. Any other script error counts at once.
+		const before = failures, held = [];
+		const flaky = await runCase(c, held);
+		if (flaky) {
+			console.log("retry: " + c.split("|")[0] + ": " + held.join("; "));
+			failures = before;
+			await runCase(c, []);
+		}
+	}
+} finally {
+	await browser.close();
+	fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+// Runs one case; returns whether its page's only script error was the framebuffer assertion
+// (its text goes into held).
+async function runCase(c, held) {
+	{
 		const [file, profiles, totals] = c.split("|");
 		const name = path.basename(file);
 		const js = path.join(tmp, "profile" + k++ + ".js");
@@ -84,10 +106,9 @@ try {
 		check(!(await page.evaluate(() => window.pwned)), name + ": no script of a name ran");
 		check(errors.length === 0, name + ": no script errors or alerts", errors.join("; "));
 		await page.close();
+		held.push(...errors);
+		return errors.length > 0 && errors.every((e) => /Assertion failed/.test(e) && /framebuffer/.test(e));
 	}
-} finally {
-	await browser.close();
-	fs.rmSync(tmp, { recursive: true, force: true });
 }
 if (failures) {
 	console.log(failures + " check(s) failed");
