@@ -121,8 +121,10 @@ static void print_coverage(const struct inflame_summary *in, int verbose)
 		if (!with_sys)
 			printf("; system time, not sampled: %.3f s", secs(sys));
 		else if (inflame_coverage_kernel_shown(c))
-			printf("; system time %.3f s, %.3f s of it sampled as "
-			       "\"" INFLAME_KERNEL_FRAME_NAME "\"",
+			/* (not "of it": the kernel splits user and system time on ticks, so the
+			 * kernel samples may pass the measured system time by a tick or two) */
+			printf("; system time %.3f s, sampled as \"" INFLAME_KERNEL_FRAME_NAME
+			       "\": %.3f s",
 			       secs(sys), secs(in->kernel_weight * c->period_ns));
 		else if (!(c->flags & INFLAME_TCPU_IN_KERNEL))
 			printf("; system time %.3f s, sampled only after it", secs(sys));
