@@ -66,6 +66,17 @@ static void test_bound(void **state)
 	inflame_stacktab_destroy(&t);
 }
 
+/* Eight frames from the xorshift state *x: most anywhere in the 64-bit space, some small. */
+static void random_frames(uint64_t *f, uint64_t *x)
+{
+	for (int k = 0; k < 8; k++) {
+		*x ^= *x << 13;
+		*x ^= *x >> 7;
+		*x ^= *x << 17;
+		f[k] = k % 3 ? *x : *x >> (k * 8);
+	}
+}
+
 /* Frames anywhere in the 64-bit space (differences of any size and sign), stacks that are
  * prefixes of others and stacks that equal two others laid end to end: each keeps its own id
  * (the table compares encodings, which must not match across neighbours). */
@@ -79,12 +90,7 @@ static void test_encoding(void **state)
 	(void)state;
 	assert_int_equal(inflame_stacktab_init(&t, 1000), 0);
 	for (int i = 0; i < 100; i++) {
-		for (int k = 0; k < 8; k++) {
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-			f[k] = k % 3 ? x : x >> (k * 8);
-		}
+		random_frames(f, &x);
 		for (int n = 0; n < 3; n++) {
 			uint64_t id =
 			    inflame_stacktab_intern(&t, f, (uint32_t)(2 + 3 * n), &is_new);
@@ -95,12 +101,7 @@ static void test_encoding(void **state)
 	}
 	x = 0x9e3779b97f4a7c15ull;
 	for (int i = 0; i < 100; i++) {
-		for (int k = 0; k < 8; k++) {
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-			f[k] = k % 3 ? x : x >> (k * 8);
-		}
+		random_frames(f, &x);
 		for (int n = 0; n < 3; n++) {
 			assert_int_equal(
 			    inflame_stacktab_intern(&t, f, (uint32_t)(2 + 3 * n), &is_new),
