@@ -20,6 +20,8 @@
 # The cost per sample is the extra CPU time of the run over its samples, in microseconds.
 # Below each table, inflame's excess over the null-handler floor at 999 Hz: the median over the
 # rounds of the difference of the two CPU ratios, and per sample (issue #11: at most 0.3%).
+# The minor page faults of each run (all its processes) are counted too: unlike CPU time they
+# hardly vary from run to run, and on a virtual machine each costs microseconds of CPU.
 # BENCH_CPU_WORKLOADS="single nofp" runs only the workloads named (of single, threads, deep,
 # nofp).
 # BENCH_CPU_ONLY="base null999 inflame999" runs only the configurations named; with
@@ -129,8 +131,9 @@ gperf_samples() {
 }
 
 # one WORKLOAD CONFIG ROUND ARGS...: runs the workload under CONFIG, appends a line
-# "WORKLOAD CONFIG ROUND CPU WALL MAXRSS_KIB SAMPLES SAMPLE_CPU" to runs.txt, where the achieved
-# rate is SAMPLES / SAMPLE_CPU (SAMPLE_CPU 0: divide by the unprofiled run's CPU time).
+# "WORKLOAD CONFIG ROUND CPU WALL MAXRSS_KIB SAMPLES SAMPLE_CPU MINFLT" to runs.txt, where the
+# achieved rate is SAMPLES / SAMPLE_CPU (SAMPLE_CPU 0: divide by the unprofiled run's CPU
+# time).
 one() {
 	wl=$1 cfg=$2 rnd=$3
 	shift 3
@@ -184,9 +187,9 @@ one() {
 			awk '/SAMPLE events:/ { print $3; exit }')
 		;;
 	esac
-	read -r u s w rss _ <"$OUT/time.txt"
+	read -r u s w rss _ mf <"$OUT/time.txt"
 	echo "$wl $cfg $rnd $(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }') $w $rss" \
-		"${samples:-0} $scpu" >>"$OUT/runs.txt"
+		"${samples:-0} $scpu ${mf:-0}" >>"$OUT/runs.txt"
 }
 
 # workload NAME ARGS...: all rounds of all configurations on one workload.
@@ -239,20 +242,22 @@ table() {
 		if (c ~ /^perf/) return "perf record -g " substr(c, 5) " Hz"
 	}
 	$1 == wl { cpu[$2, $3] = $4; wall[$2, $3] = $5; rss[$2, $3] = $6; smp[$2, $3] = $7
-		scpu[$2, $3] = $8; if ($3 > rounds) rounds = $3 }
+		scpu[$2, $3] = $8; flt[$2, $3] = $9; if ($3 > rounds) rounds = $3 }
 	END {
 		nc = split(configs, cl, " ")
 		for (r = 1; r <= rounds; r++) { bc[r - 1] = cpu["base", r]; bw[r - 1] = wall["base", r] }
 		printf "  unprofiled: %.3f s CPU, %.3f s wall (median of %d)\n", median(bc, rounds),
 			median(bw, rounds), rounds
-		printf "  %-22s %-26s %-7s %-13s %-10s %s\n", "config", "CPU ratio median (min-max)",
-			"wall", "samples/CPU-s", "us/sample", "max RSS"
+		printf "  %-22s %-26s %-7s %-13s %-10s %-17s %s\n", "config",
+			"CPU ratio median (min-max)", "wall", "samples/CPU-s", "us/sample", "max RSS",
+			"minor faults"
 		for (i = 1; i <= nc; i++) {
 			c = cl[i]
 			for (r = 1; r <= rounds; r++) {
 				rc[r - 1] = cpu[c, r] / cpu["base", r]
 				rw[r - 1] = wall[c, r] / wall["base", r]
 				m[r - 1] = rss[c, r]
+				f[r - 1] = flt[c, r]
 				d = scpu[c, r] > 0 ? scpu[c, r] : cpu["base", r]
 				ra[r - 1] = smp[c, r] / d
 				us[r - 1] = smp[c, r] > 0 ? (cpu[c, r] - cpu["base", r]) / smp[c, r] * 1e6 : 0
@@ -261,11 +266,15 @@ table() {
 			rate = c == "base" ? "-" : sprintf("%.0f", median(ra, rounds))
 			if (c != "base") rate = rate " of " substr(c, match(c, /[0-9]/))
 			mr = median(m, rounds)
+			mf = median(f, rounds)
+			if (c == "base") { base_flt = mf; faults = sprintf("%.0f", mf) }
+			else faults = sprintf("%.0f (%+.0f)", mf, mf - base_flt)
 			if (c == "base") { base_rss = mr; mem = sprintf("%.1f MiB", mr / 1024) }
 			else mem = sprintf("%.1f MiB (%+.1f)", mr / 1024, (mr - base_rss) / 1024)
 			cost = c == "base" ? "-" : sprintf("%.1f", median(us, rounds))
-			printf "  %-22s %-26s %-7.3f %-13s %-10s %s\n", label(c),
-				sprintf("%.4f (%.4f-%.4f)", mc, lo, hi), median(rw, rounds), rate, cost, mem
+			printf "  %-22s %-26s %-7.3f %-13s %-10s %-17s %s\n", label(c),
+				sprintf("%.4f (%.4f-%.4f)", mc, lo, hi), median(rw, rounds), rate, cost, mem,
+				faults
 		}
 		for (i = 1; i <= nc; i++) {
 			c = cl[i]
@@ -320,5 +329,6 @@ echo
 echo "CPU and wall: whole command (profiler processes included) over the unprofiled run of the"
 echo "same round. samples/CPU-s: inflame from 'inflame info', null handler from its own count;"
 echo "gperftools and perf over the unprofiled CPU time. us/sample: extra CPU time over samples."
-echo "max RSS: the largest process of the run (for perf, perf itself)."
+echo "max RSS: the largest process of the run (for perf, perf itself). minor faults: of all its"
+echo "processes (in brackets, over the unprofiled run)."
 echo "Raw runs: $OUT/runs.txt"

@@ -16,9 +16,9 @@ struct inflame_stacktab_entry;
 
 struct inflame_stacktab {
 	struct inflame_stacktab_entry *slots;
-	size_t nslots; /* power of two */
-	uint64_t *frames;
-	size_t frames_len, frames_cap;
+	size_t nslots;	/* power of two */
+	uint8_t *bytes; /* the stacks, encoded (stacktab.c) */
+	size_t bytes_len, bytes_cap;
 	uint64_t count;
 	uint64_t max_stacks;
 };

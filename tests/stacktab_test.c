@@ -66,11 +66,68 @@ static void test_bound(void **state)
 	inflame_stacktab_destroy(&t);
 }
 
+/* Eight frames from the xorshift state *x: most anywhere in the 64-bit space, some small. */
+static void random_frames(uint64_t *f, uint64_t *x)
+{
+	for (int k = 0; k < 8; k++) {
+		*x ^= *x << 13;
+		*x ^= *x >> 7;
+		*x ^= *x << 17;
+		f[k] = k % 3 ? *x : *x >> (k * 8);
+	}
+}
+
+/* Frames anywhere in the 64-bit space (differences of any size and sign), stacks that are
+ * prefixes of others and stacks that equal two others laid end to end: each keeps its own id
+ * (the table compares encodings, which must not match across neighbours). */
+static void test_encoding(void **state)
+{
+	struct inflame_stacktab t;
+	uint64_t f[8], x = 0x9e3779b97f4a7c15ull;
+	uint64_t ids[300];
+	int is_new;
+
+	(void)state;
+	assert_int_equal(inflame_stacktab_init(&t, 1000), 0);
+	for (int i = 0; i < 100; i++) {
+		random_frames(f, &x);
+		for (int n = 0; n < 3; n++) {
+			uint64_t id =
+			    inflame_stacktab_intern(&t, f, (uint32_t)(2 + 3 * n), &is_new);
+
+			assert_true(is_new);
+			ids[i * 3 + n] = id;
+		}
+	}
+	x = 0x9e3779b97f4a7c15ull;
+	for (int i = 0; i < 100; i++) {
+		random_frames(f, &x);
+		for (int n = 0; n < 3; n++) {
+			assert_int_equal(
+			    inflame_stacktab_intern(&t, f, (uint32_t)(2 + 3 * n), &is_new),
+			    ids[i * 3 + n]);
+			assert_false(is_new);
+		}
+	}
+	/* {1} and {2} stored one after the other; {1, 1} (the same differences) is new. */
+	inflame_stacktab_clear(&t);
+	f[0] = 1;
+	assert_int_equal(inflame_stacktab_intern(&t, f, 1, &is_new), 1);
+	f[0] = 2;
+	assert_int_equal(inflame_stacktab_intern(&t, f, 1, &is_new), 2);
+	f[0] = 1;
+	f[1] = 2;
+	assert_int_equal(inflame_stacktab_intern(&t, f, 2, &is_new), 3);
+	assert_true(is_new);
+	inflame_stacktab_destroy(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_intern),
 	    cmocka_unit_test(test_bound),
+	    cmocka_unit_test(test_encoding),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
