@@ -113,19 +113,23 @@
  * needs a look (due_tick): none for a thread in a marked call (tk.quiet, QUIET_CALL), whose
  * marks give each period its place whenever the ticker looks; its check_tick, at most
  * PAGE_SKIP + 1 periods on, for one blocked elsewhere whose switch-out page has not moved
- * (QUIET_PAGE: its wake is seen at a look only, and the periods it was blocked since the last
- * look go to where it then runs, -1.5 to -7.4 points on a 300 ms read with 63 allowed); its
- * next_tick for the others. After QUIET_MIN ticks in a row that no thread needs, the ticker
- * sleeps on a futex (inflame__wall_asleep) until the first tick needed, at most SLEEP_MAX
- * periods; a thread that comes back from a marked call, starts or ends loads the word and wakes
- * it (inflame_wall_poke), and the ticker goes back to its grid of periods. Seen in the other
- * order, each side's store comes before its load (a full fence each side): either the thread
- * sees the word set, or the ticker sees its return (still_quiet) and does not sleep. The ticks
- * slept through count as looks. A sleep that a thread ends early doubles the quiet ticks the
- * next one waits for (up to QUIET_MAX), so a thread napping at high rate costs one futex wake
- * every QUIET_MAX periods at most. sleep 5 under wall: inflame's CPU 0.017 to 0.021 s, 0.197 to
- * 0.250 s on main (5 interleaved runs, load 9). A thread found EXITED is given its periods up to
- * its end (keep_exited) rather than losing those since the last look.
+ * (QUIET_PAGE: its wake is seen at a look only, which may find it running the code after the
+ * wait; with 63 periods allowed, those it was blocked since the last look went there, -1.5 to
+ * -7.4 points on a 300 ms read); its next_tick for the others. A thread blocked that long
+ * outside marked calls is looked at less often either way (its page, or a backoff), so a look
+ * after its wake gives the periods its CPU clock says it did not run to where it blocked, and
+ * only the others to the sample: 100 ms reads of a pipe each followed by 2 ms of spinning, the
+ * spin's share (2%) was +1.4 to +4.8 points too large in 14 runs, -0.4 to +0.4 now. After QUIET_MIN
+ * ticks in a row that no thread needs, the ticker sleeps on a futex (inflame__wall_asleep) until
+ * the first tick needed, at most SLEEP_MAX periods; a thread that comes back from a marked call,
+ * starts or ends loads the word and wakes it (inflame_wall_poke), and the ticker goes back to its
+ * grid of periods. Seen in the other order, each side's store comes before its load (a full fence
+ * each side): either the thread sees the word set, or the ticker sees its return (still_quiet) and
+ * does not sleep. The ticks slept through count as looks. A sleep that a thread ends early doubles
+ * the quiet ticks the next one waits for (up to QUIET_MAX), so a thread napping at high rate costs
+ * one futex wake every QUIET_MAX periods at most. sleep 5 under wall: inflame's CPU 0.017 to 0.021
+ * s, 0.197 to 0.250 s on main (5 interleaved runs, load 9). A thread found EXITED is given its
+ * periods up to its end (keep_exited) rather than losing those since the last look.
  */
 #include "clock.h"
 #include "wall.h"
@@ -570,7 +574,7 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 {
 	uint64_t periods, left, cpu = 0, since, ran = 0, start = t->tk.acct, asleep, run;
 	uint64_t slept, napped, b, calls, in, d[INFLAME_WALL_SITES];
-	int moved, cheap = 0, was_sent = t->tk.sent, elsewhere, cur;
+	int moved, cheap = 0, was_sent = t->tk.sent, elsewhere, cur, unmarked;
 	uint32_t seq = 0;
 
 	if (k.tick < t->tk.next_tick || now <= t->tk.acct)
@@ -584,6 +588,7 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 	b = blocked_ns(t, now);
 	slept = b > t->tk.slept ? b - t->tk.slept : 0;
 	t->tk.slept = b;
+	unmarked = !slept;
 	napped = (slept + k.period / 2) / k.period; /* (in periods, at most the look's) */
 	napped = napped < periods ? napped : periods;
 	site_slept(t, now, d);
@@ -728,6 +733,18 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 			 * were there (the rest goes to its sample). */
 			asleep = give_sites(t, d, asleep, start + asleep * k.period);
 		}
+		if (unmarked && in <= t->tk.out_seen && t->tk.stretch >> BACKOFF_SHIFT &&
+		    periods > (run ? run : 1)) {
+			/* Blocked for long outside marked calls (a read, a futex of its own) at its
+			 * last wall stack, so looked at less often: the periods its CPU clock says
+			 * it did not run since the last look are that stack's, not the one its
+			 * sample finds it at (the code after the wait). One at least is left for
+			 * the sample, which must find where it is now. Not after short waits:
+			 * looked at each period, the periods a late ticker adds are as often the
+			 * wait for a CPU of the code after the wait as its wake. */
+			asleep = periods - (run ? run : 1);
+			add_idle(t, asleep, start + asleep * k.period);
+		}
 		write_idle(t, now);
 		periods -= asleep;
 		if (!periods) {
@@ -763,8 +780,8 @@ static uint64_t due_tick(const struct inflame_thread *t)
 	case QUIET_CALL:
 		return UINT64_MAX;
 	case QUIET_PAGE:
-		/* Its wake is seen at a look only, which finds it running: the periods it was
-		 * blocked for since the last look go to where it runs. */
+		/* Its wake is seen at a look only, which may find it running: the periods its
+		 * CPU clock says it did not run since the last look go to where it blocked. */
 		return t->tk.check_tick < t->tk.next_tick + PAGE_SKIP ? t->tk.check_tick
 								      : t->tk.next_tick + PAGE_SKIP;
 	default:

@@ -414,6 +414,24 @@ static void test_wall_long_phases(void **state)
 	pipe_bias();
 }
 
+/* Reads of a pipe that block 100 ms (not marked), each followed by 2 ms of spinning: blocked
+ * for long, the thread is looked at every few periods only (its switch-out page, the ticker's
+ * long sleeps), and the look after its wake found it spinning. The periods since the last look
+ * that its CPU clock says it did not run are the read's: given to the spin with the rest, its
+ * 2% share was +1.4 to +4.8 pp too large in every run (wall and cpu,wall); -0.4 to +0.1 now.
+ * The mean of three runs within 1 pp. */
+static void test_wall_bursts_after_reads(void **state)
+{
+	double sum = 0;
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		sum +=
+		    share_error("wall", "pipe", "100:2", "sleep_for", "sleep", "spin_for", "spin");
+	fprintf(stderr, "pipe, 100 ms reads, 2 ms spins: mean error %+.2f pp\n", sum / 3);
+	assert_true(sum / 3 > -1 && sum / 3 < 1);
+}
+
 /* The lock wrappers that mark the waits (interpose_locks.c) give glibc's answers: tests/progs/
  * lockcheck checks them under wall and cpu,wall sampling. */
 static void test_wall_lock_answers(void **state)
@@ -502,6 +520,7 @@ int main(void)
 	    cmocka_unit_test(test_wall_lock_answers),
 	    cmocka_unit_test(test_wall_same_site_other_stacks),
 	    cmocka_unit_test(test_wall_long_phases),
+	    cmocka_unit_test(test_wall_bursts_after_reads),
 	    cmocka_unit_test(test_wall_idle_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

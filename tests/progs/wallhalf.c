@@ -8,8 +8,9 @@
  * for a mutex that a helper thread holds until the sleep's end (a contended
  * pthread_mutex_lock); with "pipe" it reads a pipe that the helper writes a byte to then (a
  * blocking read without timeout). The helper's own frames are not spin_for or sleep_for. With a
- * third argument, each spin and each sleep lasts that many milliseconds instead of 5.
- * Usage: wallhalf [seconds] [sleep|cond|sites|mutex|pipe] [phase-ms] */
+ * third argument, each spin and each sleep lasts that many milliseconds instead of 5 (SLEEP:SPIN:
+ * each sleep and each spin apart).
+ * Usage: wallhalf [seconds] [sleep|cond|sites|mutex|pipe] [phase-ms[:spin-ms]] */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -142,7 +143,7 @@ __attribute__((noinline)) void via_b(unsigned long long ns)
 	__asm__ volatile("" ::: "memory");
 }
 
-static unsigned long long phase = 5000000; /* ns */
+static unsigned long long phase = 5000000, spin_phase = 5000000; /* ns */
 
 static int two_sites(unsigned long long end)
 {
@@ -169,8 +170,13 @@ int main(int argc, char **argv)
 	pthread_condattr_t ca;
 	pthread_t h;
 
-	if (argc > 3)
-		phase = strtoull(argv[3], NULL, 10) * 1000000ull;
+	if (argc > 3) {
+		char *rest;
+
+		phase = spin_phase = strtoull(argv[3], &rest, 10) * 1000000ull;
+		if (*rest == ':')
+			spin_phase = strtoull(rest + 1, NULL, 10) * 1000000ull;
+	}
 	use_cond = argc > 2 && !strcmp(argv[2], "cond");
 	use_helper = argc > 2 && !strcmp(argv[2], "mutex")  ? 1
 		     : argc > 2 && !strcmp(argv[2], "pipe") ? 2
@@ -188,7 +194,7 @@ int main(int argc, char **argv)
 	while (now_ns() < end) {
 		unsigned long long t0 = now_ns();
 
-		spin_for(phase);
+		spin_for(spin_phase);
 		spin += now_ns() - t0;
 		t0 = now_ns();
 		sleep_for(phase);
