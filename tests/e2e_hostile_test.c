@@ -219,20 +219,23 @@ static void test_fork_child_whole_stacks(void **state)
 	assert_true(child >= 0);
 	{
 		struct e2e_folded f;
-		uint64_t whole, burn;
+		uint64_t whole, burn, kernel;
 
 		assert_int_equal(e2e_collapse(opts, &files[child], 1, &f), 0);
-		/* (the kernel pseudo-frame alone is a whole stack: system time) */
-		whole = e2e_root_sum(&f, "_start;") + e2e_kernel_sum(&f);
+		/* (the kernel pseudo-frame alone is a whole stack: system time, which grows with
+		 * the machine's load, as the kernel splits user and system time on ticks: the user
+		 * stacks are what this test is about) */
+		kernel = e2e_kernel_sum(&f);
+		whole = e2e_root_sum(&f, "_start;") + kernel;
 		burn = e2e_contains_sum(&f, "main;mode_forkmt;hostile_burn");
 		fprintf(stderr,
 			"fork child: %llu of %llu cpu samples reach _start, %llu through "
-			"main;mode_forkmt;hostile_burn\n",
+			"main;mode_forkmt;hostile_burn, %llu in the kernel\n",
 			(unsigned long long)whole, (unsigned long long)f.total,
-			(unsigned long long)burn);
-		assert_true(f.total >= 100);
+			(unsigned long long)burn, (unsigned long long)kernel);
+		assert_true(f.total - kernel >= 100);
 		assert_true(whole * 100 >= f.total * 95);
-		assert_true(burn * 100 >= f.total * 90);
+		assert_true(burn * 100 >= (f.total - kernel) * 90);
 		e2e_folded_free(&f);
 	}
 	e2e_list_free(files, n);
