@@ -1672,7 +1672,7 @@ int inflame_writer_hook_due(struct inflame_ring *r)
 {
 	if (w.running || w.stopped || !hooks_write())
 		return 0;
-	return inflame_ring_used(r, 0) > r->size / 4 || inflame__now_monotonic() >= hook_cycle_at ||
+	return inflame_ring_used(r, 1) > r->size / 4 || inflame__now_monotonic() >= hook_cycle_at ||
 	       (atomic_load_explicit(&w.requests, memory_order_relaxed) & INFLAME_WRITER_DUMP);
 }
 
