@@ -13,9 +13,14 @@
 # bench/alloc_work.py, BENCH_ALLOC_PY iterations (default 1 million, about 5.8 million
 # allocations: every object is a malloc), with the forwarding shim, inflame and heaptrack only.
 # For python the summary gives heaptrack's added CPU time over inflame full tracing's (the
-# issue's target: 5 or more), the share of full tracing's allocations whose stacks reach
+# issue's target: 5 or more), then each configuration's start-up alone (the script with 0
+# iterations, run in the same rounds) and its added CPU time per allocation of the iterations
+# (start-up taken out, over the allocations full tracing recorded), and the same ratio of
+# heaptrack's to inflame's for the iterations alone, the share of full tracing's allocations whose stacks reach
 # _start (or clone3), and the peak heap of both profilers (heaptrack_print's "peak heap memory
 # consumption" against the sum of inflame's peak view).
+#
+# BENCH_ALLOC_WORKLOADS (default "pairs threads mixed python") selects workloads.
 #
 # Profilers: a forwarding shim (bench/forward_shim.c: malloc, calloc, realloc and free that only
 # call the next definition, what any LD_PRELOAD interposer costs at least), inflame's
@@ -77,7 +82,7 @@ heaptrack=$(command -v heaptrack || true)
 # "cpu_seconds maxrss_kib", is kept in $OUT/NAME.best and the files of that run in $OUT/NAME.dir
 # (commands write their files to $OUT/run, which is fresh for each run).
 once() {
-	name=$1
+	name=$1$SUFFIX
 	shift
 	rm -rf "$OUT/run"
 	mkdir -p "$OUT/run"
@@ -94,6 +99,7 @@ once() {
 	fi
 }
 best() { cat "$OUT/$1.best"; }
+SUFFIX=""
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
 row() { # name result base_result
 	printf "  %-34s %8.4f s %8s %8d KiB\n" "$1" "${2%% *}" "$(ratio "${2%% *}" "${3%% *}")" \
@@ -126,10 +132,9 @@ round() { # [python] command...
 
 echo "inflame allocation profiling overhead ($(nproc) CPUs; CPU time user+sys, best of $REPEAT" \
 	"interleaved rounds)"
-workloads="pairs threads mixed"
-if [ -x "$PYTHON" ]; then
-	workloads="$workloads python"
-else
+workloads=${BENCH_ALLOC_WORKLOADS:-pairs threads mixed python}
+if [ ! -x "$PYTHON" ]; then
+	workloads=$(echo "$workloads" | sed 's/python//')
 	echo "($PYTHON not found: no python workload)"
 fi
 for w in $workloads; do
@@ -145,6 +150,9 @@ for w in $workloads; do
 			(
 				export PYTHONMALLOC=malloc
 				round python "$PYTHON" "$SRC/bench/alloc_work.py" "$2"
+				# The same with no iterations: the start-up alone.
+				SUFFIX=0
+				round python "$PYTHON" "$SRC/bench/alloc_work.py" 0
 			)
 		else
 			round "$work" "$1" "$2"
@@ -202,6 +210,22 @@ for w in $workloads; do
 		hpeak=$(awk '{ s += $NF } END { print s + 0 }' "$OUT/ht-peak.txt" 2>/dev/null)
 		echo "    peak heap: inflame full tracing $ipeak B, heaptrack $hpeak B" \
 			"(inflame/heaptrack $(ratio "$ipeak" "$hpeak"))"
+		# Start-up (the script with 0 iterations) apart from the cost per allocation: the
+		# time of the iterations above the start-up's, less the unprofiled run's, over the
+		# allocations full tracing recorded.
+		echo "  start-up (0 iterations) and added cost per allocation of the $2 iterations:"
+		p0=$(best plain0 | cut -d' ' -f1)
+		for c in shim floor sampling full heaptrack; do
+			[ -r "$OUT/${c}0.best" ] || continue
+			awk -v n="$c" -v t="$(best "$c" | cut -d' ' -f1)" -v t0="$(best "${c}0" | cut -d' ' -f1)" \
+				-v p="${plain%% *}" -v p0="$p0" -v a="${full_allocs:-0}" 'BEGIN {
+				printf "    %-10s start-up %7.4f s (+%6.4f s)", n, t0, t0 - p0
+				if (a > 0) printf ", %6.1f ns per allocation", ((t - t0) - (p - p0)) * 1e9 / a
+				printf "\n" }'
+		done
+		[ -n "$heaptrack" ] && awk -v h="$(best heaptrack | cut -d' ' -f1)" -v h0="$(best heaptrack0 | cut -d' ' -f1)" \
+			-v f="${full%% *}" -v f0="$(best full0 | cut -d' ' -f1)" -v p="${plain%% *}" -v p0="$p0" \
+			'BEGIN { if ((f - f0) > (p - p0)) printf "    added CPU time of the iterations alone, heaptrack over inflame full tracing: %.2fx\n", ((h - h0) - (p - p0)) / ((f - f0) - (p - p0)) }'
 		continue
 	fi
 	if [ -n "$jemalloc" ]; then

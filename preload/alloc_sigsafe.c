@@ -300,6 +300,13 @@ void inflame_alloc_record(void *p, size_t size)
 
 		inflame_ptrtab_remove(p, &ignored); /* not recorded: its free must not be either */
 	}
+	if (t->hook_cycle) {
+		/* In normal context at a safe stack: the writer's work (writer.h). */
+		t->hook_cycle = 0;
+		guard = 1;
+		s->guard = 1;
+		inflame_writer_hook_cycle();
+	}
 out:
 	atomic_signal_fence(memory_order_seq_cst);
 	if (guard)

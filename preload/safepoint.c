@@ -32,7 +32,10 @@
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <dlfcn.h>
+#include <link.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -248,11 +251,57 @@ void inflame__safepoint_offer(struct inflame_thread *t, void *ucv, const uint64_
 	uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)inflame__safepoint_tramp;
 }
 
+int inflame_safepoint_hook_safe(const uint64_t *frames, size_t n, int truncated)
+{
+	struct inflame_code c;
+	size_t s = 0;
+
+	if (!inflame_safepoint_armed() || truncated || inflame__in_vfork_child())
+		return 0;
+	/* The hook's own frames first (inflame's), then the program's down to its root. */
+	while (s < n && inflame_modules_lookup((uintptr_t)frames[s], &c) >= 0 && c.base == sp.self)
+		s++;
+	return stack_safe(frames + s, n - s);
+}
+
+/* dl_iterate_phdr: the load bias of the first object loaded after the program (not the vDSO,
+ * whose name has no path), into *arg. */
+static int first_loaded(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	if (!strchr(info->dlpi_name, '/'))
+		return 0;
+	*(uintptr_t *)arg = (uintptr_t)info->dlpi_addr;
+	return 1;
+}
+
+/* The load bias of the object whose malloc the program calls, 0 when not known. The address of
+ * malloc that every object sees is the definition's, except in a program linked without PIE
+ * that takes malloc's address (Debian's python3): there it is a stub in the program's PLT (its
+ * symbol undefined), and the program's calls reach the first definition after the program, in
+ * the order objects were loaded (LD_PRELOAD first). Looked for once, by the first arm (the
+ * constructor's): a fork child keeps the answer rather than ask the loader. */
+static uintptr_t program_malloc(void)
+{
+	static int looked;
+	static uintptr_t plt_target;
+	void *(*volatile global)(size_t) = malloc;
+	Dl_info info;
+	const ElfW(Sym) *sym = NULL;
+
+	if (!looked) {
+		looked = 1;
+		if (dladdr1((void *)global, &info, (void **)&sym, RTLD_DL_SYMENT) && sym &&
+		    sym->st_shndx == SHN_UNDEF)
+			inflame__real_dl_iterate_phdr(first_loaded, &plt_target);
+	}
+	return plt_target ? plt_target : bias_of((uintptr_t)global);
+}
+
 /* Is malloc, both as the program calls it and as inflame forwards it, the C library's? */
 static int malloc_is_libc(void)
 {
-	void *(*volatile global)(size_t) = malloc;
-	uintptr_t b = bias_of((uintptr_t)global);
+	uintptr_t b = program_malloc();
 
 	return (b == sp.libc || b == sp.self) &&
 	       bias_of((uintptr_t)inflame__alloc_real_malloc()) == sp.libc;
@@ -306,6 +355,14 @@ void inflame__safepoint_offer(struct inflame_thread *t, void *uc, const uint64_t
 	(void)frames;
 	(void)n;
 	(void)truncated;
+}
+
+int inflame_safepoint_hook_safe(const uint64_t *frames, size_t n, int truncated)
+{
+	(void)frames;
+	(void)n;
+	(void)truncated;
+	return 0;
 }
 
 int inflame_safepoint_arm(void (*fn)(void), uint64_t delay_ns)

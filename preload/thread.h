@@ -138,7 +138,10 @@ struct inflame_thread {
 	uint64_t *scratch;     /* INFLAME_SCRATCH_LEVELS x max_depth frames */
 	_Atomic int producing; /* nesting depth of producers on this thread */
 	_Atomic int in_dl;     /* inside dlopen/dlclose/dl_iterate_phdr */
-	int perf_fd;	       /* -1 when none */
+	/* The outermost allocation sample just taken was at a safe stack with a cycle of the
+	 * writer due (writer.h: inflame_writer_hook_due): its hook does the cycle. */
+	int hook_cycle;
+	int perf_fd; /* -1 when none */
 	/* Bumped by whoever installs a new perf event in perf_fd, before enabling it: the
 	 * handler then counts from 0 (a reset only when the event is really new). */
 	_Atomic unsigned perf_gen;

@@ -44,6 +44,9 @@
  * it at a safe point (safepoint.h: it may compute without calling anything of inflame's), or from
  * a hook that needs it first (inflame_writer_ensure: a new thread, a dump asked for). Its rings
  * (512 KiB by default, seconds of samples) hold what it samples until then.
+ * An image that samples its allocations with one thread does the writer's cycles in its
+ * allocation hooks instead, at safe stacks, and starts the thread only when a hook needs it
+ * (start_late says why).
  *
  * Generated code (perfmap.h): each cycle copies the new lines of the program's perf map into a
  * PERFMAP chunk, a bounded number of buffers at a time, and all of them before a file ends;
@@ -111,6 +114,9 @@
 #define MAX_STACKS	  (4u << 20)
 /* How long an image runs before its writer thread may start (at its first safe point) */
 #define LATE_WRITER_DELAY_NS 50000000ull
+/* An image whose allocation hooks do the writer's work (start_late) does a cycle this often, or
+ * when a ring is a quarter full, at the first sample at a safe stack after that. */
+#define HOOK_CYCLE_NS 100000000ull
 
 static struct {
 	pthread_t thread;
@@ -1618,23 +1624,70 @@ static void spawn_late(void)
 				       (int)inflame__prof.pid);
 }
 
-/* Starts the writer thread now, or arms a safe point to start it when the image lives on:
- * when it samples only its CPU (no wall ticker, no allocation hooks waiting for the writer to
- * make room), writes no files by the clock (intervals), its walks can reach the root of the
- * stack (not by frame pointers alone: the C library keeps none), and a safe point can be had.
- * A dump signal takes the safe point at once if it interrupts the program at one; else the
- * dump waits for the writer (a later sample at a safe point, a hook, the image's end): an image
- * still without a writer then has sampled at most 50 ms of its own code, or none at a safe
- * point. Returns 0 or a negative errno. */
+/* When the next cycle of the allocation hooks is due (start_late), in monotonic ns. */
+static uint64_t hook_cycle_at;
+
+/* Does this image sample its allocations with one thread, so that its allocation hooks may do
+ * the writer's work (not full tracing, whose producers wait for the writer to make room)? */
+static int hooks_write(void)
+{
+	const struct inflame_config *c = &inflame__prof.cfg;
+
+	return (c->events & INFLAME_EVMASK_ALLOC) && c->alloc_rate > 1 &&
+	       !__atomic_load_n(&inflame__alloc_threads, __ATOMIC_RELAXED);
+}
+
+/*
+ * Starts the writer thread now, or arms a safe point to start it when the image lives on:
+ * when it samples only its CPU or its allocations with one thread (no wall ticker, no allocation
+ * hooks waiting for the writer to make room), writes no files by the clock (intervals), its walks
+ * can reach the root of the stack (not by frame pointers alone: the C library keeps none), and a
+ * safe point can be had. A dump signal takes the safe point at once if it interrupts the program
+ * at one; else the dump waits for the writer (a later sample at a safe point, a hook, the image's
+ * end): an image still without a writer then has sampled at most 50 ms of its own code, or none
+ * at a safe point.
+ *
+ * An image that samples allocations does the writer's cycles in its allocation hooks instead
+ * (inflame_writer_hook_cycle), and never starts the thread unless it makes one of its own or
+ * asks for a dump: a second thread, even one that only sleeps, turns the C library's allocator
+ * to its multi-threaded paths (an arena lock taken and released on most frees and mallocs that
+ * miss its per-thread cache), which made python3 with PYTHONMALLOC=malloc about 7% slower
+ * (issue 11). Returns 0 or a negative errno.
+ */
 static int start_late(void)
 {
 	const struct inflame_config *c = &inflame__prof.cfg;
 
-	if (!(c->events & (INFLAME_EVMASK_WALL | INFLAME_EVMASK_ALLOC)) && !c->interval &&
+	if (!(c->events & INFLAME_EVMASK_WALL) &&
+	    (!(c->events & INFLAME_EVMASK_ALLOC) || hooks_write()) && !c->interval &&
 	    c->unwind != INFLAME_UNWIND_FP &&
-	    inflame_safepoint_arm(spawn_late, LATE_WRITER_DELAY_NS) == 0)
+	    inflame_safepoint_arm(spawn_late, LATE_WRITER_DELAY_NS) == 0) {
+		hook_cycle_at = inflame__now_monotonic() + HOOK_CYCLE_NS;
 		return 0;
+	}
 	return spawn();
+}
+
+int inflame_writer_hook_due(struct inflame_ring *r)
+{
+	if (w.running || w.stopped || !hooks_write())
+		return 0;
+	return inflame_ring_used(r, 1) > r->size / 4 || inflame__now_monotonic() >= hook_cycle_at ||
+	       (atomic_load_explicit(&w.requests, memory_order_relaxed) & INFLAME_WRITER_DUMP);
+}
+
+void inflame_writer_hook_cycle(void)
+{
+	int req;
+
+	if (w.running || w.stopped || !inflame_safepoint_armed())
+		return;
+	hook_cycle_at = inflame__now_monotonic() + HOOK_CYCLE_NS;
+	req = atomic_exchange(&w.requests, 0);
+	direct_start = inflame__thread_cpu_ns();
+	serve(req & ~INFLAME_WRITER_WAKE);
+	direct_ns += inflame__thread_cpu_ns() - direct_start;
+	direct_start = 0;
 }
 
 /* The first storage of the small buffers (inflame_buf_lend): a process that writes one file

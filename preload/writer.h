@@ -19,7 +19,8 @@ enum inflame_writer_request {
 };
 
 /* Opens the first dump file and starts the thread: at once, or, in an image that samples only
- * its CPU, once it has run 50 ms, from the first safe point (safepoint.h) or hook
+ * its CPU (or its allocations with one thread: then its allocation hooks do the writer's work
+ * until a thread is needed), once it has run 50 ms, from the first safe point (safepoint.h) or hook
  * (inflame_writer_ensure) after that. An image that execs or exits sooner writes its file itself
  * (exec and exit always do) and never starts a thread. args: the command line as exec laid it out
  * (argv's strings back to back, each with its NUL; len bytes in all), which the first file's
@@ -56,5 +57,14 @@ void inflame_writer_postfork_child(void);
  * (a hook) is in normal context and needs the writer (a new thread, a dump asked for). Not
  * async-signal-safe. */
 void inflame_writer_ensure(void);
+/* An image that samples allocations with one thread and no writer thread yet (writer.c,
+ * start_late): whether a cycle of the writer is due, the calling thread's ring r being that
+ * full. Async-signal-safe. */
+struct inflame_ring;
+int inflame_writer_hook_due(struct inflame_ring *r);
+/* Such an image's allocation hook, at a safe stack (inflame_safepoint_hook_safe) and with the
+ * thread's recursion guard raised, does the writer's cycle (and a dump asked for) itself. Not
+ * async-signal-safe. */
+void inflame_writer_hook_cycle(void);
 
 #endif

@@ -16,8 +16,15 @@
  *                peak is phase one's 1000000 B; at exit 800000 B are live. "peak rotate"
  *                asks inflame for a new dump file (SIGUSR2) at the peak and after the frees,
  *                so that the three steps land in three files.
+ *   steady MS    the sites workload without leaks, round after round, for MS milliseconds;
+ *                then "truth threads N" (the threads of the process: inflame's writer among
+ *                them if it started one) and "truth grew 1" when its dump file (INFLAME_OUTPUT
+ *                with %p its pid) grew after the first 50 ms, else 0.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
+#include <dirent.h>
 #include <dlfcn.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -26,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -80,7 +88,8 @@ NOINLINE static void *site_c(size_t n)
 	return p;
 }
 
-static int mode_sites(int rounds)
+/* rounds of the sites workload; site_a leaks every 8th block when leak is set. */
+static void sites_rounds(int rounds, int leak)
 {
 	static void *keep[64];
 
@@ -91,7 +100,7 @@ static int mode_sites(int rounds)
 
 			bytes_a += n;
 			count_a++;
-			if ((i & 7) == 0) {
+			if (leak && (i & 7) == 0) {
 				leak_a += n; /* never freed */
 				sink = a;
 			} else {
@@ -111,6 +120,11 @@ static int mode_sites(int rounds)
 			}
 		}
 	}
+}
+
+static int mode_sites(int rounds)
+{
+	sites_rounds(rounds, 1);
 	printf("truth bytes_a %llu\ntruth bytes_b %llu\ntruth bytes_c %llu\n",
 	       (unsigned long long)bytes_a, (unsigned long long)bytes_b,
 	       (unsigned long long)bytes_c);
@@ -414,6 +428,52 @@ static int mode_peak(int rotating)
 	return 0;
 }
 
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* The size of this process's dump file, -1 when it cannot be found. */
+static long long dump_size(void)
+{
+	const char *out = getenv("INFLAME_OUTPUT");
+	const char *p = out ? strstr(out, "%p") : NULL;
+	char path[4096];
+	struct stat st;
+
+	if (!p)
+		return -1;
+	snprintf(path, sizeof(path), "%.*s%d%s", (int)(p - out), out, (int)getpid(), p + 2);
+	return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+static int mode_steady(long ms)
+{
+	double start = now_ms();
+	long long early = -1;
+	int threads = 0;
+	DIR *d;
+
+	while (now_ms() - start < (double)ms) {
+		sites_rounds(1, 0);
+		if (early < 0 && now_ms() - start > 50)
+			early = dump_size();
+	}
+	d = opendir("/proc/self/task");
+	if (d) {
+		struct dirent *e;
+
+		while ((e = readdir(d)))
+			threads += e->d_name[0] != '.';
+		closedir(d);
+	}
+	printf("truth threads %d\ntruth grew %d\n", threads, early >= 0 && dump_size() > early);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	long n = argc > 2 ? atol(argv[2]) : 100;
@@ -432,6 +492,8 @@ int main(int argc, char **argv)
 		return mode_churn(n);
 	if (!strcmp(argv[1], "dlopen"))
 		return mode_dlopen(n);
+	if (!strcmp(argv[1], "steady"))
+		return mode_steady(n);
 	if (!strcmp(argv[1], "peak"))
 		return mode_peak(argc > 2 && !strcmp(argv[2], "rotate"));
 	return 2;
