@@ -87,10 +87,16 @@ void inflame_alloc_threads_many(void)
 
 void inflame_alloc_after_fork_child(void)
 {
-	/* One thread again. */
-	__atomic_store_n(&inflame__alloc_threads, 0, __ATOMIC_RELAXED);
+	/* One thread again. Each store only where the parent left something, and the pointer
+	 * table only when allocations are profiled: a fork child that only execs then copies
+	 * none of these pages and looks at none of the table's (issue 11). */
+	if (__atomic_load_n(&inflame__alloc_threads, __ATOMIC_RELAXED))
+		__atomic_store_n(&inflame__alloc_threads, 0, __ATOMIC_RELAXED);
+	if (!__atomic_load_n(&inflame__alloc_on, __ATOMIC_ACQUIRE))
+		return;
 	inflame_ptrtab_clear();
-	atomic_store(&untracked, 0);
+	if (atomic_load_explicit(&untracked, memory_order_relaxed))
+		atomic_store(&untracked, 0);
 }
 
 uint64_t inflame_alloc_untracked(void)

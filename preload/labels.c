@@ -185,8 +185,12 @@ uint64_t inflame_labels_take(struct inflame_buf *b)
 
 void inflame_labels_after_fork(void)
 {
+	/* (stores only where the parent left something: a page the child does not write is
+	 * not copied for it) */
 	if (tab)
 		memset(tab, 0, LABEL_THREADS * sizeof(*tab));
-	out.len = 0;
-	nout = 0;
+	if (out.len)
+		out.len = 0;
+	if (nout)
+		nout = 0;
 }

@@ -59,6 +59,11 @@ void inflame_perfmap_restart(void)
 
 void inflame_perfmap_after_fork(void)
 {
+	/* A process that never read a perf map nor asked for the regions has nothing to reset,
+	 * and its page of this state stays the parent's (not copied for the child). */
+	if (!pm.off && !pm.dev && !pm.ino && !pm.skipping && !pm.nregions && !pm.written &&
+	    !pm.want && !pm.scanned)
+		return;
 	pm.off = 0;
 	pm.dev = 0;
 	pm.ino = 0;

@@ -64,6 +64,8 @@ static struct {
 	uint64_t due;		  /* monotonic time from which the safe point may be taken */
 	uintptr_t libc, ld, self; /* load biases of the C library, the loader, inflame */
 	uintptr_t entry;	  /* the program's entry point (_start) */
+	uintptr_t execfn;	  /* AT_EXECFN, at the top of the main thread's stack */
+	int known;		  /* 1: the fields above are set, -1: no safe points here */
 	uint64_t *deep;		  /* DEEP_FRAMES frames for deep_safe(), or NULL */
 	unsigned deep_tries, deep_skip;
 } sp;
@@ -311,24 +313,38 @@ static int malloc_is_libc(void)
  * (AT_EXECFN) lies at its top. */
 static int on_main_stack(void)
 {
-	uintptr_t top = (uintptr_t)getauxval(AT_EXECFN),
-		  here = (uintptr_t)__builtin_frame_address(0);
+	uintptr_t top = sp.execfn, here = (uintptr_t)__builtin_frame_address(0);
 
 	return top > here && top - here < ((uintptr_t)1 << 28);
 }
 
-int inflame_safepoint_arm(void (*fn)(void), uint64_t delay_ns)
+/* Finds what stack_safe() compares frames with: the same for the whole image and every fork
+ * child of it, so a fork child arms without looking again (the look at the code map, the
+ * auxiliary vector and the processor faulted in pages a child that only execs never needs
+ * otherwise: issue 11). Returns 0, or -ENOTSUP when safe points cannot work here. */
+static int learn(void)
 {
 	uintptr_t lo, hi;
 
-	if (!on_main_stack() || xsave_size(&inflame__safepoint_xsave_size) < 0 ||
-	    inflame_modules_loader(&lo, &hi) < 0)
+	if (sp.known)
+		return sp.known > 0 ? 0 : -ENOTSUP;
+	sp.known = -1;
+	sp.execfn = (uintptr_t)getauxval(AT_EXECFN);
+	if (xsave_size(&inflame__safepoint_xsave_size) < 0 || inflame_modules_loader(&lo, &hi) < 0)
 		return -ENOTSUP;
 	sp.libc = bias_of((uintptr_t)getppid);
 	sp.ld = bias_of(lo);
 	sp.self = bias_of((uintptr_t)inflame_safepoint_arm);
 	sp.entry = (uintptr_t)getauxval(AT_ENTRY);
 	if (!sp.libc || !sp.ld || !sp.self || !sp.entry || !malloc_is_libc())
+		return -ENOTSUP;
+	sp.known = 1;
+	return 0;
+}
+
+int inflame_safepoint_arm(void (*fn)(void), uint64_t delay_ns)
+{
+	if (learn() < 0 || !on_main_stack())
 		return -ENOTSUP;
 	if (!sp.deep) {
 		/* (pages are touched only by a deep walk) */

@@ -1096,8 +1096,15 @@ int inflame_wall_done_with(struct inflame_thread *t)
 
 void inflame_wall_after_fork_child(void)
 {
-	int n = inflame_thread_high_water();
+	int n;
 
+	/* Without wall sampling nothing of the ticker's ever ran: its state and the threads'
+	 * pages are as the constructor left them, and a look at them would fault in pages of the
+	 * thread table and of this file's state that a fork child that only execs never needs
+	 * (issue 11). */
+	if (!wall_on())
+		return;
+	n = inflame_thread_high_water();
 	/* The pages are the parent's threads'. */
 	for (int i = 0; i < n; i++) {
 		struct inflame_thread *t = inflame_thread_at(i);

@@ -131,6 +131,11 @@ static struct {
 	int fd;	      /* current file, -1 when none */
 	dev_t fd_dev; /* what fd was opened as (fd_is_ours) */
 	ino_t fd_ino;
+	/* In a fork child, the parent's file descriptor (close-on-exec), closed as the child
+	 * opens its first file; -1 when none. */
+	int inherited_fd;
+	dev_t inherited_dev;
+	ino_t inherited_ino;
 	int fd_lost_logged;
 	int perf_lost_logged;
 	uint64_t last_fd_check;
@@ -167,7 +172,7 @@ static struct {
 	char cmdline[8192]; /* /proc/self/cmdline as the current file's PROCESS has it */
 	char path[INFLAME_OUTPUT_MAX];
 	char last_path[INFLAME_OUTPUT_MAX]; /* the file closed last (under done_lock) */
-} w = {.fd = -1};
+} w = {.fd = -1, .inherited_fd = -1};
 
 /* An allocation event waiting for its turn. */
 struct pending {
@@ -1350,6 +1355,11 @@ static int open_next(void)
 	char path[INFLAME_OUTPUT_MAX];
 	int fd = -1, err = 0;
 
+	if (w.inherited_fd >= 0) {
+		if (is_same(w.inherited_fd, w.inherited_dev, w.inherited_ino))
+			close(w.inherited_fd);
+		w.inherited_fd = -1;
+	}
 	for (int tries = 0; tries < 1000; tries++, w.seq++) {
 		if (inflame_config_expand_output(inflame__prof.cfg.output, inflame__prof.pid,
 						 inflame__prof.start_realtime / 1000000000ull,
@@ -1883,9 +1893,15 @@ void inflame_writer_postfork_parent(void)
 
 void inflame_writer_postfork_child(void)
 {
-	/* The parent's file is the parent's: close our copy without writing to it. */
-	if (w.fd >= 0 && is_same(w.fd, w.fd_dev, w.fd_ino))
-		close(w.fd);
+	/* The parent's file is the parent's: our copy is never written to, and closed as the
+	 * child opens a file of its own (open_next), not here: a child that execs (the copy is
+	 * close-on-exec) or exits before that, as most do, makes no system call for it, an fstat
+	 * and a close fewer per fork (issue 11). A grandchild inherits the same copy. */
+	if (w.fd >= 0) {
+		w.inherited_fd = w.fd;
+		w.inherited_dev = w.fd_dev;
+		w.inherited_ino = w.fd_ino;
+	}
 	w.fd = -1;
 	w.running = 0;
 	w.seq = 0;
