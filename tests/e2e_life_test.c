@@ -630,9 +630,14 @@ static void test_no_follow(void **state)
 	(void)state;
 	run_preloaded(dir, prog, env, &r);
 	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
-	/* the parent; nothing of the exec'd image (and the forked child took no sample before
-	 * its exec, so it wrote no dump) */
-	assert_int_equal(check_dumps_complete(dir), 1);
+	/* the parent; nothing of the exec'd image. The forked child writes no dump unless it took
+	 * a sample before its exec: its CPU between fork and exec is mostly its first touches of
+	 * the parent's pages, which under a loaded make check came to a sample once. */
+	{
+		int k = check_dumps_complete(dir);
+
+		assert_true(k == 1 || k == 2);
+	}
 	n = e2e_list(dir, "prof.", &files);
 	assert_int_equal(e2e_collapse(NULL, files, n, &f), 0);
 	/* The exec'd image would burn outside parent_work; nothing may. */
