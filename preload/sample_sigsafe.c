@@ -632,8 +632,10 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 		n = inflame_unwind_pick(inflame__prof.cfg.unwind, t, uc, fp, frames, max,
 					&truncated);
 	}
-	/* A fork child waiting to start its writer thread may do it on the way back (writer.c). */
-	if (uc && level == 0 && event == INFLAME_EV_CPU)
+	/* A fork child waiting to start its writer thread may do it on the way back (writer.c),
+	 * unless the handler runs short of stack (sigstack.h): the safe point's test walks the
+	 * whole stack again, and another sample will offer one. */
+	if (uc && level == 0 && event == INFLAME_EV_CPU && !t->sigstack_lo)
 		inflame_safepoint_offer(t, uc, frames, n, truncated);
 	if (event == INFLAME_EV_WALL && t->wall_frames) {
 		/* The stack the ticker repeats while the thread stays blocked (wall_signal). */

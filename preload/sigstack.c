@@ -18,7 +18,8 @@ size_t inflame_sigstack_room(const struct inflame_thread *t, const void *uc, uin
 	uintptr_t lo;
 
 	if (t && t->stack_hi && here >= t->stack_lo && here < t->stack_hi)
-		return SIZE_MAX;
+		return here - t->stack_lo < INFLAME_SIGSTACK_OWN_SCARCE ? here - t->stack_lo
+									: SIZE_MAX;
 	if (u) {
 		/* The kernel saved the thread's alternate stack in the signal frame. */
 		ss = u->uc_stack;

@@ -28,10 +28,16 @@
 #define INFLAME_SIGSTACK_NEED_TABLE	3840
 #define INFLAME_SIGSTACK_NEED_LIBUNWIND 5632
 
+/* Below this much room a thread's own stack counts as scarce as a small alternate stack: the
+ * main thread of a program that grows its stack to the limit (Ruby touches it all as it
+ * starts) takes a signal there with a few KiB left, and a full walk ran past the limit. */
+#define INFLAME_SIGSTACK_OWN_SCARCE 16384
+
 /* The bytes of stack left below address here (a local of the caller) when the thread runs on
- * its alternate signal stack; SIZE_MAX when it runs on its own stack (here lies within t's
- * known stack bounds, or outside the alternate stack). uc is the handler's signal context,
- * whose uc_stack holds the thread's alternate stack; without one (NULL) it costs a system
+ * its alternate signal stack, or on its own stack with less than INFLAME_SIGSTACK_OWN_SCARCE
+ * left above its known lowest address; SIZE_MAX when it runs on its own stack with more (here
+ * lies within t's known stack bounds), or outside the alternate stack. uc is the handler's signal
+ * context, whose uc_stack holds the thread's alternate stack; without one (NULL) it costs a system
  * call when here is outside t's known stack. */
 size_t inflame_sigstack_room(const struct inflame_thread *t, const void *uc, uintptr_t here);
 

@@ -285,7 +285,13 @@ static int main_stack_bounds(uintptr_t *lo, uintptr_t *hi)
 
 	if (inflame__gettid() != getpid() || !__libc_stack_end || page <= 0)
 		return -1;
-	end = ((uintptr_t)__libc_stack_end + (uintptr_t)page) & -(uintptr_t)page;
+	/* The stack ends above the arguments, the environment and the program's file name, which
+	 * the kernel puts at its very top: a page or more above __libc_stack_end (a large
+	 * environment, many), by which the limit below would otherwise be too low. */
+	end = (uintptr_t)__libc_stack_end;
+	if (getauxval(AT_EXECFN) > end)
+		end = (uintptr_t)getauxval(AT_EXECFN);
+	end = (end + (uintptr_t)page) & -(uintptr_t)page;
 	if (getrlimit(RLIMIT_STACK, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
 	    rl.rlim_cur > end - (uintptr_t)page)
 		start = (uintptr_t)page; /* unbounded: a walk reads from the stack pointer up */

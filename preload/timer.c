@@ -91,13 +91,16 @@ static int is_hardware_event(void)
 	return strcmp(ev, "task-clock") && strcmp(ev, "cpu-clock");
 }
 
-static int perf_open(pid_t tid)
+/* The thread's perf clock; user_only: without kernel time whatever INFLAME_CPU_KERNEL says. */
+static int perf_open_as(pid_t tid, int user_only)
 {
 	struct perf_event_attr a;
 	struct f_owner_ex owner = {F_OWNER_TID, tid};
 	int fd, hi;
 
 	perf_attr(&a);
+	if (user_only)
+		a.exclude_kernel = 1;
 	fd = (int)syscall(SYS_perf_event_open, &a, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -114,6 +117,28 @@ static int perf_open(pid_t tid)
 		close(fd);
 		return err;
 	}
+	return fd;
+}
+
+static int perf_open(pid_t tid)
+{
+	return perf_open_as(tid, 0);
+}
+
+/* A clock for a thread the program starts after dropping the privileges that counting kernel
+ * time needs (a server started as root that runs as nobody): one of user time, which beats
+ * none at all, and a notice (once). err: why the clock with kernel time was refused. */
+static int perf_open_dropped(pid_t tid, int err)
+{
+	static _Atomic int told;
+	int fd = perf_open_as(tid, 1);
+
+	if (fd >= 0 && !atomic_exchange(&told, 1))
+		inflame_log(
+		    INFLAME_LOG_INFO,
+		    "INFLAME_CPU_KERNEL=1: threads started after the program dropped its "
+		    "privileges sample user code only (%s); their system time is not sampled",
+		    strerror(-err));
 	return fd;
 }
 
@@ -243,6 +268,8 @@ int inflame_timer_arm_thread(struct inflame_thread *t)
 		fd = take_probe(t->tid);
 		if (fd < 0)
 			fd = perf_open(t->tid);
+		if ((fd == -EACCES || fd == -EPERM) && inflame__prof.perf_kernel)
+			fd = perf_open_dropped(t->tid, fd);
 		if (fd < 0)
 			return fd;
 		t->perf_fd = fd;

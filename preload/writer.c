@@ -601,6 +601,24 @@ static void adopt(struct inflame_thread *t)
 	t->w_base_file = w.file_no;
 }
 
+/* Makes every thread's registration the base of its figures in the current file: a fork
+ * child's first file holds all its samples since the fork, so its CPU figures must start
+ * there too, not at the file's opening a writer cycle later (coverage 126-136% for a subshell
+ * that burned 0.2 s, 1400% for a PostgreSQL worker that lived 0.1 s). The forking thread's
+ * registration is zero in the child (thread.c), a later thread's is its start. */
+static void base_on_registration(void)
+{
+	for (int i = 0, n = inflame_thread_high_water(); i < n; i++) {
+		struct inflame_thread *t = inflame_thread_at(i);
+		int st = atomic_load_explicit(&t->state, memory_order_acquire);
+
+		if (st != INFLAME_SLOT_ACTIVE && st != INFLAME_SLOT_EXITED)
+			continue;
+		t->w_base_file = 0; /* (not this file's: adopt() takes the registration) */
+		adopt(t);
+	}
+}
+
 /* Makes now the base of t's figures for a new file. */
 static void rebase(struct inflame_thread *t)
 {
@@ -1508,6 +1526,7 @@ static void cycle(int final)
 			 * its rings' drop counters started from zero there. */
 			w.cpu_base = 0;
 			w.dropped_base = 0;
+			base_on_registration();
 		}
 	}
 	/* The image is going (exit, exec: sampling is paused) and its last file is written: a
