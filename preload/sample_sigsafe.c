@@ -489,6 +489,7 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 			atomic_fetch_add_explicit(&inflame__prof.signals, 1, memory_order_relaxed);
 			if (kern)
 				inflame_sample_put_kernel(t, kern);
+			t->cpu_kern = kern != 0;
 			inflame_sample_take(t, ev, weight, 0, 0, uc, 0);
 		}
 	}
@@ -598,6 +599,25 @@ static unsigned pick_slot(struct inflame_thread *t, const uint64_t *frames, size
 	return s + way;
 }
 
+/* Keeps the stack of a CPU sample that found thread t running its own code, for the wall
+ * ticker (thread.h, cpu_frames): odd cpu_seq while it writes, even again after. Not one that
+ * came after time in the kernel (its periods split, *kern) nor one in a system call: a wall
+ * sample of such a thread, which may be in its system calls for much of its wall time, is
+ * taken by a signal, which finds it there. */
+static void keep_cpu_stack(struct inflame_thread *t, const uint64_t *frames, size_t n,
+			   int truncated)
+{
+	uint32_t seq = atomic_load_explicit(&t->cpu_seq, memory_order_relaxed);
+
+	atomic_store_explicit(&t->cpu_seq, seq + 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	memcpy(t->cpu_frames, frames, n * sizeof(uint64_t));
+	t->cpu_n = (uint32_t)n;
+	t->cpu_flags = truncated ? INFLAME_WALL_TRUNCATED : 0;
+	t->cpu_time = inflame__now_monotonic();
+	atomic_store_explicit(&t->cpu_seq, seq + 2, memory_order_release);
+}
+
 int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, uint64_t size,
 			uint64_t addr, void *uc, uintptr_t fp)
 {
@@ -637,6 +657,9 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	 * whole stack again, and another sample will offer one. */
 	if (uc && level == 0 && event == INFLAME_EV_CPU && !t->sigstack_lo)
 		inflame_safepoint_offer(t, uc, frames, n, truncated);
+	if (event == INFLAME_EV_CPU && uc && level == 0 && t->cpu_frames && !t->cpu_kern &&
+	    (inflame__prof.cfg.events & INFLAME_EVMASK_WALL) && !interrupted_syscall(uc))
+		keep_cpu_stack(t, frames, n, truncated);
 	if (event == INFLAME_EV_WALL && t->wall_frames) {
 		/* The stack the ticker repeats while the thread stays blocked (wall_signal). */
 		memcpy(t->wall_frames, frames, n * sizeof(uint64_t));

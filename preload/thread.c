@@ -88,11 +88,11 @@ static struct inflame_thread *claim(void)
 }
 
 /* The frames of each nesting level, then last_frames and w_last_frames, then wall_frames,
- * wall_run_frames and the kept sites' frames, then tail_frames and tail_slots, then the walk cache.
- */
+ * wall_run_frames, the kept sites' frames and cpu_frames, then tail_frames and tail_slots, then
+ * the walk cache. */
 static size_t scratch_bytes(void)
 {
-	return ((size_t)(INFLAME_SCRATCH_LEVELS + 2 + INFLAME_WALL_SITES) *
+	return ((size_t)(INFLAME_SCRATCH_LEVELS + 3 + INFLAME_WALL_SITES) *
 		    inflame__prof.cfg.max_depth +
 		2 * INFLAME_SAME_SLOTS * INFLAME_SAME_MAX + 2 * INFLAME_TAIL_MAX) *
 		   sizeof(uint64_t) +
@@ -128,6 +128,10 @@ static void wall_reset(struct inflame_thread *t)
 	t->wall_flags = 0;
 	t->wall_run_n = 0;
 	t->wall_run_flags = 0;
+	atomic_store(&t->cpu_seq, 0);
+	t->cpu_n = t->cpu_flags = 0;
+	t->cpu_kern = 0;
+	t->cpu_time = 0;
 	memset(&t->tk, 0, sizeof(t->tk));
 	t->tk.acct = inflame__now_monotonic();
 }
@@ -167,8 +171,9 @@ static int setup_slot(struct inflame_thread *t, pid_t tid)
 	for (int i = 0; i < INFLAME_WALL_SITES; i++)
 		t->site.kept[i].frames =
 		    t->wall_run_frames + (size_t)(1 + i) * inflame__prof.cfg.max_depth;
-	t->tail_frames =
+	t->cpu_frames =
 	    t->wall_run_frames + (size_t)(1 + INFLAME_WALL_SITES) * inflame__prof.cfg.max_depth;
+	t->tail_frames = t->cpu_frames + inflame__prof.cfg.max_depth;
 	t->tail_slots = t->tail_frames + INFLAME_TAIL_MAX;
 	t->walk_cache = (struct inflame_walk_cache *)(t->tail_slots + INFLAME_TAIL_MAX);
 	memset(t->last_n, 0, sizeof(t->last_n));
@@ -455,7 +460,7 @@ void inflame_thread_release(struct inflame_thread *t)
 	if (t->scratch)
 		munmap(t->scratch, scratch_bytes());
 	t->scratch = NULL;
-	t->wall_frames = t->wall_run_frames = NULL;
+	t->wall_frames = t->wall_run_frames = t->cpu_frames = NULL;
 	for (int i = 0; i < INFLAME_WALL_SITES; i++)
 		t->site.kept[i].frames = NULL;
 	t->tid = 0;

@@ -196,6 +196,17 @@ struct inflame_thread {
 	uint32_t wall_run_n;
 	uint32_t wall_run_flags; /* INFLAME_WALL_HAVE, INFLAME_WALL_TRUNCATED */
 	uint64_t *wall_run_frames;
+	/* The stack of the thread's last CPU sample of its own code outside system calls
+	 * (cpu_frames, cpu_n frames, cpu_flags INFLAME_WALL_TRUNCATED), taken at cpu_time
+	 * (monotonic ns). The thread's handler writes them between two steps of cpu_seq, odd
+	 * while it writes; the wall ticker copies them and keeps the copy only if cpu_seq read the
+	 * same, even, before and after: a thread that ran through a look's periods takes its wall
+	 * sample from the CPU sample it had in them, without a signal (wall.c, borrow). */
+	_Atomic uint32_t cpu_seq;
+	uint32_t cpu_n, cpu_flags;
+	int cpu_kern; /* the CPU sample being taken came after kernel time: not kept */
+	uint64_t cpu_time;
+	uint64_t *cpu_frames;
 	/* The last wall signal interrupted a system call, and the thread has not come back to the
 	 * program since (the thread and its handlers only): a CPU sample at a system call until
 	 * then stands for the signal's cost, not the program's (sample_sigsafe.c). */
@@ -203,8 +214,9 @@ struct inflame_thread {
 	/* The ticker's own view of the thread (only the ticker reads or writes these; reset when
 	 * the slot is set up, before it turns ACTIVE). */
 	struct {
-		uint64_t acct; /* wall time up to here (ns) is accounted for */
-		uint64_t base; /* the CPU clock at the last check */
+		uint64_t acct;	  /* wall time up to here (ns) is accounted for */
+		uint64_t base;	  /* the CPU clock at the last check */
+		uint64_t base_at; /* when that was (ns) */
 		uint64_t idle; /* periods spent blocked at the last wall stack, not yet written */
 		uint64_t idle_time;    /* the end of those periods (ns) */
 		uint64_t written;      /* when the last idle record or signal was (ns) */
@@ -242,6 +254,8 @@ struct inflame_thread {
 		 * was before that look decided. */
 		int quiet;
 		uint64_t out_seen;
+		uint64_t borrowed; /* the time of the last CPU sample a look borrowed (cpu_time) */
+		int lent; /* the last look borrowed one (as a signal that found it running) */
 	} tk;
 	/* Ranges of code the outermost producer looked up last (unwind auto). */
 	struct inflame_code_cache code_cache;
