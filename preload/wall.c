@@ -189,6 +189,7 @@ static struct {
 	int cursor;	       /* the slot to start at when a tick could not look at every thread */
 	int pages;	       /* switch-out pages: 1 they work, 0 not known yet, -1 not used */
 	int final;	       /* the final tick of a sampling ticker: no signals, periods kept */
+	int resumed;	       /* a ticker stopped in this image: the next one resumes a pause */
 	const void *self_page; /* the ticker's own, while pages is 0 */
 	uint32_t self_seq;
 	/* Long sleeps: the ticks no thread needs after the last one (0: sleep one period), the
@@ -568,6 +569,20 @@ static void keep_final(struct inflame_thread *t, uint64_t periods, uint64_t run,
 		put(t, NULL, 0, 0, periods, now);
 }
 
+/* In the final look, the periods of a signal t has not handled yet, which no sample may take
+ * once the process goes on to exit or exec, and of a thread that exited before its handler
+ * ran: kept as keep_final does. When the handler took them first, it clears wall_pending as it
+ * ends. */
+static void keep_pending(struct inflame_thread *t, uint64_t now)
+{
+	uint64_t due = atomic_exchange(&t->wall_due, 0), run = atomic_exchange(&t->wall_due_run, 0);
+
+	if (!due)
+		return;
+	atomic_store_explicit(&t->wall_pending, 0, memory_order_release);
+	keep_final(t, due, run < due ? run : due, now);
+}
+
 /* One look at thread t at time now. Returns 1 when it made a system call (read t's CPU clock
  * or signalled it), 0 when it was not due or its page said enough. */
 static int look(struct inflame_thread *t, uint64_t now, int sampling)
@@ -604,6 +619,8 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 		 * nothing due and does nothing). */
 		atomic_store(&t->wall_due_end, t->tk.acct);
 		atomic_fetch_add(&t->wall_due, periods);
+		if (k.final)
+			keep_pending(t, now);
 		if (sampling && inflame__prof.sample_sig < SIGRTMIN &&
 		    now - t->tk.sent_at >= RESEND_NS) {
 			t->tk.sent_at = now;
@@ -798,6 +815,8 @@ static void keep_exited(struct inflame_thread *t)
 {
 	uint64_t periods, run, b, slept, end = t->fin_at;
 
+	if (atomic_load_explicit(&t->wall_pending, memory_order_acquire))
+		keep_pending(t, atomic_load(&t->wall_due_end));
 	if (!t->fin_ok || end <= t->tk.acct || (t->tk.stale && t->tk.quiet != QUIET_CALL) ||
 	    atomic_load_explicit(&t->wall_pending, memory_order_acquire))
 		return;
@@ -872,7 +891,10 @@ static void tick(uint64_t now, int last)
 		k.skip = due - k.tick < SLEEP_MAX ? due - k.tick : SLEEP_MAX - 1;
 }
 
-/* Every thread's account starts now (a start, or a restart after a pause). */
+/* Every thread's look starts now. Its account starts at its registration (in a fork child:
+ * the fork) when this is the image's first ticker, whose thread starts some time after them
+ * (a fork child's ticker started 3 to 14 ms after the fork on a loaded machine, 50 ms in a
+ * PostgreSQL worker, and those periods were no one's). After a pause it starts now. */
 static void start_accounts(uint64_t now)
 {
 	int n = inflame_thread_high_water();
@@ -884,7 +906,7 @@ static void start_accounts(uint64_t now)
 
 		if (atomic_load_explicit(&t->state, memory_order_acquire) != INFLAME_SLOT_ACTIVE)
 			continue;
-		if (t->tk.acct < now)
+		if (k.resumed && t->tk.acct < now)
 			t->tk.acct = now;
 		t->tk.slept = blocked_ns(t, now);
 		t->tk.calls = atomic_load_explicit(&t->site.other, memory_order_relaxed);
@@ -1013,7 +1035,7 @@ static void *ticker_main(void *arg)
 		}
 		tick(inflame__now_monotonic(), 0);
 	}
-	k.final = atomic_load(&inflame__prof.sampling) != 0;
+	k.final = atomic_load(&inflame__prof.sampling) != 0; /* (stopped before sampling) */
 	tick(inflame__now_monotonic(), 1);
 	k.final = 0;
 	page_close(&k.self_page);
@@ -1061,6 +1083,7 @@ void inflame_wall_stop(void)
 	inflame_wall_poke();
 	pthread_join(k.thread, NULL);
 	k.running = 0;
+	k.resumed = 1;
 }
 
 uint64_t inflame_wall_ticker_cpu_ns(void)
@@ -1114,6 +1137,7 @@ void inflame_wall_after_fork_child(void)
 	}
 	page_close(&k.self_page);
 	k.running = 0;
+	k.resumed = 0; /* the child's threads are accounted for from the fork */
 	atomic_store(&inflame__wall_asleep, 0);
 	atomic_store(&k.ended_ns, 0); /* the parent's ticker time is the parent's */
 	atomic_store(&k.stop, 0);
