@@ -1452,6 +1452,7 @@ static int open_next(void)
 static void close_current(int drained)
 {
 	struct inflame_buf *b = &w.misc_buf;
+	uint64_t end;
 
 	if (w.fd < 0)
 		return;
@@ -1461,9 +1462,12 @@ static void close_current(int drained)
 		write_perfmap(1);
 	write_notes();
 	process_renamed();
+	end = inflame__now_monotonic();
+	if (drained)
+		inflame_wall_finish_self(end); /* (the end of the image: its last file) */
 	write_stats();
 	b->len = 0;
-	inflame_buf_put_varint(b, inflame__now_monotonic());
+	inflame_buf_put_varint(b, end);
 	for (int i = 0; i < INFLAME_EV_COUNT_; i++)
 		inflame_buf_put_varint(b, w.totals[i]);
 	write_payload(INFLAME_CHUNK_END, b);
