@@ -30,6 +30,16 @@ for pid in $(awk '$1 == "child" { print $2 }' "$d/out"); do
 	# on their own): 0.3 s is about 300 periods.
 	awk -v r="$r" 'BEGIN { exit !(r >= 0.99 && r <= 1.01) }' ||
 		{ echo "FAIL: child $pid: wall samples stand for $r of its life"; fail=1; }
+	# info reports the profiler's own share ([inflame]) and the whole apart, in ms.
+	own=$("$B/inflame" collapse --show-profiler --event wall "$f" |
+		awk '/\[inflame\]/ { s += $NF } END { print s + 0 }')
+	line=$(grep "profiler's own wall time:" "$d/info") ||
+		{ echo "FAIL: child $pid: info has no profiler's own wall time"; fail=1; continue; }
+	echo "  $line ([inflame] $own periods)"
+	echo "$line" | awk -v h="$hz" -v o="$own" -v w="$w" '{
+		x = $6; t = $(NF - 6);
+		exit !(x * h >= o - 2 && x * h <= o + 2 && t * h >= w - 2 && t * h <= w + 2) }' ||
+		{ echo "FAIL: child $pid: info's own wall time disagrees with collapse"; fail=1; }
 done
 [ "$n" -eq 10 ] || { echo "FAIL: $n children reported, not 10"; exit 1; }
 [ "$fail" -eq 0 ] || exit 1

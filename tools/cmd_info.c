@@ -85,6 +85,26 @@ static double secs(uint64_t ns)
 	return (double)ns / 1e9;
 }
 
+/* The wall time the threads spent in inflame's own code (its handler woke them, a thread wrote
+ * the image's last file): wall periods kept apart from the samples, as the CPU ones are. */
+static void print_self_wall(const struct inflame_summary *in)
+{
+	const struct inflame_coverage *c = &in->cov;
+	uint64_t self = 0, period;
+
+	if (!in->have_process || !in->p.frequency || !in->samples[INFLAME_EV_WALL])
+		return;
+	period = 1000000000ull / in->p.frequency;
+	for (size_t i = 0; i < c->n; i++)
+		self += c->t[i].self_wall;
+	printf("profiler:    profiler's own wall time: %.3f s", secs(self * period));
+	if (self + in->weight[INFLAME_EV_WALL])
+		printf(", %.1f%% of the %.3f s the wall samples stand for",
+		       100.0 * (double)self / (double)(self + in->weight[INFLAME_EV_WALL]),
+		       secs((self + in->weight[INFLAME_EV_WALL]) * period));
+	putchar('\n');
+}
+
 /* Coverage per thread, system time not sampled, the profiler's own CPU. */
 static void print_coverage(const struct inflame_summary *in, int verbose)
 {
@@ -171,6 +191,7 @@ static void print_coverage(const struct inflame_summary *in, int verbose)
 		printf(", %.1f%%", 100.0 * (double)self / (double)in->stat[INFLAME_STAT_CPU_NS]);
 	printf(" (in the program's threads %.3f s, inflame's threads %.3f s)\n",
 	       secs(self - c->writer_ns), secs(c->writer_ns));
+	print_self_wall(in);
 }
 
 static void print_info(const char *path, const struct inflame_dump_reader *r,
