@@ -162,9 +162,11 @@ struct inflame_thread {
 	uint64_t cost_count, cost_cpu;
 	unsigned cost_epoch;
 	int perf_retired;
-	/* The POSIX timer on the thread's CPU clock (the kernel's timer id), when has_timer. */
+	/* The POSIX timer on the thread's CPU clock (the kernel's timer id), when has_timer;
+	 * posix_moved: the thread left its perf clock for it (inflame_timer_to_thread_clock). */
 	int timer;
 	_Atomic int has_timer;
+	_Atomic int posix_moved;
 	char name[16];
 	_Atomic int name_dirty; /* the writer should record the name again */
 	_Atomic uint64_t truncated;

@@ -382,6 +382,7 @@ int inflame_timer_to_thread_clock(struct inflame_thread *t)
 	atomic_store(&t->has_timer, 1);
 	t->perf_retired = t->perf_fd;
 	inflame_timer_drop_perf(t);
+	atomic_store(&t->posix_moved, 1);
 	/* Sampling paused meanwhile (inflame_stop, an exec): the timer waits for the resume. */
 	if (!atomic_load(&inflame__prof.sampling))
 		switch_timer(id, 0, 0);
