@@ -156,6 +156,10 @@ enum inflame_event {
 /* Flags of a THREAD_CPU entry. */
 #define INFLAME_TCPU_T_EXITED	  (1u << 0) /* the thread is gone: these are its final figures */
 #define INFLAME_TCPU_T_UNMEASURED (1u << 1) /* its CPU time could not be read */
+/* It left the perf clock for a POSIX timer on its CPU clock (the perf clock cost it more than it
+ * counted): its system time since is sampled at the calls that spent it, not as the kernel
+ * pseudo-frame. */
+#define INFLAME_TCPU_T_POSIX_TIMER (1u << 2)
 
 /* Flags of an ALLOCS event. Values are part of the format; other bits make the chunk invalid. */
 #define INFLAME_ALLOCS_FREE   (1u << 0) /* a FREE (else an ALLOC) */

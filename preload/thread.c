@@ -142,7 +142,10 @@ static int setup_slot(struct inflame_thread *t, pid_t tid)
 
 	t->tid = tid;
 	t->perf_fd = -1;
+	t->perf_retired = -1;
+	t->cost_cpu = 0;
 	t->has_timer = 0;
+	t->posix_moved = 0;
 	t->has_pthread = 0;
 	t->stack_lo = t->stack_hi = 0;
 	t->name[0] = 0;
@@ -485,7 +488,9 @@ void inflame_thread_after_fork_child(void)
 			t->tid = inflame__gettid();
 			t->pthread = pthread_self();
 			t->has_timer = 0; /* POSIX timers are not inherited */
-			wall_reset(t);	  /* nor pending signals */
+			t->perf_retired = -1;
+			t->posix_moved = 0; /* its perf clock again (a new event) */
+			wall_reset(t);	    /* nor pending signals */
 			t->tk.acct =
 			    inflame__prof.start_monotonic; /* its wall time: from the fork */
 			atomic_store(&t->producing, 0);

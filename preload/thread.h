@@ -155,8 +155,18 @@ struct inflame_thread {
 	/* The thread's system time that samples may still charge beyond the usual cap: its
 	 * system time at the event's start plus the periods charged so far on that account. */
 	uint64_t perf_sys_charged;
-	timer_t timer;
-	int has_timer;
+	/* The perf clock's own cost (sample_sigsafe.c, clock_cost), kept by the signal handler
+	 * only: the event's count and the thread's CPU clock at the last check (cost_cpu 0: none
+	 * yet), and the timer epoch (timer.h) they were read in. The descriptor of the perf event
+	 * the thread left for a POSIX timer (-1: none), whose last signal may still come. */
+	uint64_t cost_count, cost_cpu;
+	unsigned cost_epoch;
+	int perf_retired;
+	/* The POSIX timer on the thread's CPU clock (the kernel's timer id), when has_timer;
+	 * posix_moved: the thread left its perf clock for it (inflame_timer_to_thread_clock). */
+	int timer;
+	_Atomic int has_timer;
+	_Atomic int posix_moved;
 	char name[16];
 	_Atomic int name_dirty; /* the writer should record the name again */
 	_Atomic uint64_t truncated;

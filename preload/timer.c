@@ -8,6 +8,9 @@
  * unprivileged user at perf_event_paranoid=2.
  * thread: timer_create() on the thread's CPU clock with SIGEV_THREAD_ID; limited to the kernel
  * tick. itimer: setitimer(ITIMER_PROF), one per process, kept for compatibility.
+ * A thread whose perf clock costs it more than it counts (clock_cost in sample_sigsafe.c) moves
+ * to a POSIX timer on its CPU clock (inflame_timer_to_thread_clock). POSIX timers are made by
+ * raw system calls, so that a signal handler may make one and the id is the kernel's.
  * Wall-clock sampling has no timer per thread: see wall.c.
  */
 #include "clock.h"
@@ -28,7 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static _Atomic int lost_fds; /* perf events re-created by check_thread */
+static _Atomic int lost_fds;   /* perf events re-created by check_thread */
+static _Atomic unsigned epoch; /* resumes so far (inflame_timer_epoch) */
 /* The event inflame_timer_setup() opened to see whether perf works, kept for the thread that
  * opened it (the first to be armed, normally): one perf_event_open() and its fcntl()s fewer at
  * every process's start. -1 once used or given up. */
@@ -149,28 +153,37 @@ static void timespec_of(long ns, struct itimerspec *its)
 	its->it_value = its->it_interval;
 }
 
-/* A POSIX timer on clock clk that signals thread t with cookie every ns. */
+static int ktimer_settime(int id, const struct itimerspec *its)
+{
+	return syscall(SYS_timer_settime, id, 0, its, NULL) < 0 ? -errno : 0;
+}
+
+static void ktimer_delete(int id)
+{
+	syscall(SYS_timer_delete, id);
+}
+
+/* A POSIX timer on clock clk that signals thread t with cookie every ns; *out receives the
+ * kernel's id. Async-signal-safe. */
 static int posix_timer_create(struct inflame_thread *t, clockid_t clk, uint32_t cookie, long ns,
-			      timer_t *out)
+			      int *out)
 {
 	struct sigevent sev;
 	struct itimerspec its;
+	int rc;
 
 	memset(&sev, 0, sizeof(sev));
 	sev.sigev_notify = SIGEV_THREAD_ID;
 	sev.sigev_signo = inflame__prof.sample_sig;
 	sev.sigev_value.sival_ptr = (void *)(uintptr_t)cookie;
 	sev._sigev_un._tid = t->tid;
-	if (timer_create(clk, &sev, out) < 0)
+	if (syscall(SYS_timer_create, clk, &sev, out) < 0)
 		return -errno;
 	timespec_of(ns, &its);
-	if (timer_settime(*out, 0, &its, NULL) < 0) {
-		int err = -errno;
-
-		timer_delete(*out);
-		return err;
-	}
-	return 0;
+	rc = ktimer_settime(*out, &its);
+	if (rc < 0)
+		ktimer_delete(*out);
+	return rc;
 }
 
 static long period_ns(void)
@@ -256,9 +269,14 @@ int inflame_timer_setup(void)
 	return 0;
 }
 
+/* The CPU clock of thread t, by tid (what pthread_getcpuclockid() gives). */
+static clockid_t thread_clock(const struct inflame_thread *t)
+{
+	return (clockid_t)((~(unsigned)t->tid << 3) | 6);
+}
+
 int inflame_timer_arm_thread(struct inflame_thread *t)
 {
-	clockid_t clk = (clockid_t)((~(unsigned)t->tid << 3) | 6); /* the thread's CPU clock */
 	int fd, rc = 0;
 
 	if (!cpu_on())
@@ -278,8 +296,8 @@ int inflame_timer_arm_thread(struct inflame_thread *t)
 		ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
 		break;
 	case INFLAME_TIMER_THREAD:
-		rc =
-		    posix_timer_create(t, clk, INFLAME_COOKIE_THREAD_TIMER, period_ns(), &t->timer);
+		rc = posix_timer_create(t, thread_clock(t), INFLAME_COOKIE_THREAD_TIMER,
+					period_ns(), &t->timer);
 		if (rc == 0)
 			t->has_timer = 1;
 		break;
@@ -307,10 +325,8 @@ void inflame_timer_disarm_thread(struct inflame_thread *t)
 		ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
 		close(fd);
 	}
-	if (t->has_timer) {
-		timer_delete(t->timer);
-		t->has_timer = 0;
-	}
+	if (atomic_exchange(&t->has_timer, 0))
+		ktimer_delete(t->timer);
 }
 
 static void for_each_active(void (*fn)(struct inflame_thread *t, int on), int on)
@@ -325,14 +341,14 @@ static void for_each_active(void (*fn)(struct inflame_thread *t, int on), int on
 	}
 }
 
-static void switch_timer(timer_t timer, long ns, int on)
+static void switch_timer(int timer, long ns, int on)
 {
 	struct itimerspec its;
 
 	memset(&its, 0, sizeof(its));
 	if (on)
 		timespec_of(ns, &its);
-	timer_settime(timer, 0, &its, NULL);
+	ktimer_settime(timer, &its);
 }
 
 static void switch_thread(struct inflame_thread *t, int on)
@@ -351,6 +367,26 @@ void inflame_timer_drop_perf(struct inflame_thread *t)
 
 	if (perf_fd_is_ours(fd, t->tid))
 		close(fd);
+}
+
+int inflame_timer_to_thread_clock(struct inflame_thread *t)
+{
+	int id, rc;
+
+	if (atomic_load(&t->has_timer))
+		return -EEXIST;
+	rc = posix_timer_create(t, thread_clock(t), INFLAME_COOKIE_THREAD_TIMER, period_ns(), &id);
+	if (rc < 0)
+		return rc;
+	t->timer = id;
+	atomic_store(&t->has_timer, 1);
+	t->perf_retired = t->perf_fd;
+	inflame_timer_drop_perf(t);
+	atomic_store(&t->posix_moved, 1);
+	/* Sampling paused meanwhile (inflame_stop, an exec): the timer waits for the resume. */
+	if (!atomic_load(&inflame__prof.sampling))
+		switch_timer(id, 0, 0);
+	return 0;
 }
 
 static void check_thread(struct inflame_thread *t, int on)
@@ -392,8 +428,14 @@ void inflame_timer_pause_all(void)
 	for_each_active(switch_thread, 0);
 }
 
+unsigned inflame_timer_epoch(void)
+{
+	return atomic_load_explicit(&epoch, memory_order_acquire);
+}
+
 void inflame_timer_resume_all(void)
 {
+	atomic_fetch_add_explicit(&epoch, 1, memory_order_release);
 	if (inflame__prof.timer_used == INFLAME_TIMER_ITIMER)
 		set_itimer(1);
 	for_each_active(switch_thread, 1);

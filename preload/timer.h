@@ -1,7 +1,7 @@
 /*
  * CPU sampling clocks: per-thread CPU timers (perf task clock, or POSIX thread CPU timers) and
  * the process-wide itimer (wall-clock sampling is wall.h's). None of these functions is
- * async-signal-safe.
+ * async-signal-safe unless it says so.
  */
 #ifndef INFLAME_TIMER_H
 #define INFLAME_TIMER_H
@@ -26,6 +26,14 @@ int inflame_timer_check_all(void);
 /* Forgets thread t's perf event without disabling it (a fork child's copy of the parent's),
  * closing the descriptor only if it is still that event. */
 void inflame_timer_drop_perf(struct inflame_thread *t);
+/* Moves thread t, the calling thread, from its perf clock to a POSIX timer on its CPU clock,
+ * at the frequency asked (fired at the kernel tick, its overruns counted): for a thread that
+ * the perf clock costs more than it counts. Returns 0, or a negative errno and t keeps its
+ * perf clock. Async-signal-safe. */
+int inflame_timer_to_thread_clock(struct inflame_thread *t);
+/* How many times the CPU timers were started again (inflame_timer_resume_all): a perf count
+ * and a CPU clock read in different epochs straddle a pause. Async-signal-safe. */
+unsigned inflame_timer_epoch(void);
 /* Stops every CPU timer (exec, exit) / starts them again (exec failed). */
 void inflame_timer_pause_all(void);
 void inflame_timer_resume_all(void);

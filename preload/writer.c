@@ -663,6 +663,9 @@ static void put_thread_cpu(struct inflame_buf *b, struct inflame_thread *t, int 
 	struct inflame_cpu_times m;
 	uint64_t flags = exited ? INFLAME_TCPU_T_EXITED : 0, cpu, sys;
 
+	if (atomic_load(&t->posix_moved))
+		flags |= INFLAME_TCPU_T_POSIX_TIMER;
+
 	adopt(t);
 	if (exited && t->fin_ok)
 		m = t->fin;

@@ -111,12 +111,15 @@ static void print_coverage(const struct inflame_summary *in, int verbose)
 	const struct inflame_coverage *c = &in->cov;
 	uint64_t measured = 0, sampled = 0, sys = 0, self;
 	int with_sys = (c->flags & INFLAME_TCPU_CLOCK_SYSTEM) != 0;
+	size_t moved = 0;
 	char warn[512];
 
 	if (!c->present)
 		return;
 	if (c->period_ns) {
-		printf("cpu clock:   %s%s, %.3f ms a sample\n",
+		for (size_t i = 0; i < c->n; i++)
+			moved += (c->t[i].flags & INFLAME_TCPU_T_POSIX_TIMER) != 0;
+		printf("cpu clock:   %s%s, %.3f ms a sample",
 		       !with_sys			     ? "counts user time only"
 		       : (c->flags & INFLAME_TCPU_IN_KERNEL) ? "counts user and system time"
 		       : inflame_coverage_kernel_shown(c)
@@ -129,6 +132,12 @@ static void print_coverage(const struct inflame_summary *in, int verbose)
 			   ? " (INFLAME_CPU_KERNEL=1 was refused by the system)"
 			   : "",
 		       (double)c->period_ns / 1e6);
+		if (moved)
+			printf(
+			    "; %zu thread%s moved to a POSIX timer on %s CPU clock (marked \"POSIX "
+			    "timer\"), which fires at the kernel tick, in system time too",
+			    moved, moved > 1 ? "s" : "", moved > 1 ? "their" : "its");
+		putchar('\n');
 		for (size_t i = 0; i < c->n; i++) {
 			measured += inflame_coverage_measured(c, &c->t[i]);
 			sampled += inflame_coverage_sampled(c, &c->t[i]);
@@ -171,6 +180,8 @@ static void print_coverage(const struct inflame_summary *in, int verbose)
 				       secs(st->kernel_weight * c->period_ns));
 			if (t->flags & INFLAME_TCPU_T_UNMEASURED)
 				printf(" (not measured)");
+			if (t->flags & INFLAME_TCPU_T_POSIX_TIMER)
+				printf(" (POSIX timer)");
 			printf("%s\n", (t->flags & INFLAME_TCPU_T_EXITED) ? " (exited)" : "");
 		}
 		if (inflame_coverage_warning(c, thread_name, (void *)in, warn, sizeof(warn)))
