@@ -991,13 +991,16 @@ static int is_sigreturn(uintptr_t pc)
 }
 
 /* A frame-pointer walk that ended at a frame of code built without frame pointers (its return
- * address read from the frame at tail) lost the chain there: libunwind goes on from that
- * frame, whose stack pointer and frame pointer register the frame at tail gives. The frames
- * above are nearly always the same (a thread's start routines), so the outermost producer
- * keeps them in the thread's tail cache. A walk that ended at a signal handler's return into
- * the kernel stays as it is: going on would walk the interrupted code (libunwind, often), a
- * different stack every time, at a cost a program with a fast timer cannot afford. flags:
- * the last frame's module flags. Returns the new number of frames. */
+ * address read from the frame at tail) lost the chain there: the tables of that frame's object
+ * go on from it, whose stack pointer and frame pointer register the frame at tail gives, or
+ * libunwind for an object without a search table. The frames above are nearly always the same
+ * (a thread's start routines), so the outermost producer keeps them in the thread's tail cache
+ * (libunwind) or walk cache (tables). A walk that ended at a signal handler's return into the
+ * kernel goes on through the signal frame into the interrupted code when the tables walk it
+ * (a program that does its work in a handler, as PostgreSQL 15's postmaster forks its workers
+ * in one, gets whole stacks); libunwind is not asked to: the interrupted code is a different
+ * stack every time, at a cost a program with a fast timer cannot afford. flags: the last
+ * frame's module flags. Returns the new number of frames. */
 static size_t finish_walk(struct inflame_thread *t, struct inflame_code_cache *cache, void *uc,
 			  uint64_t *frames, size_t n, size_t max, int *truncated, uintptr_t tail,
 			  int flags, int lu)
@@ -1018,21 +1021,23 @@ static size_t finish_walk(struct inflame_thread *t, struct inflame_code_cache *c
 	 * allocation) */
 	cf = cache ? inflame_modules_cache_lookup(cache, ret - 1, &code)
 		   : inflame_modules_lookup(ret - 1, &code);
-	if (cf >= 0 && ret - code.lo < code.hi - code.lo && code.hi - ret >= SIGRETURN_LEN) {
-		if (is_sigreturn_code(ret))
-			return n;
-	} else if (is_sigreturn(ret)) {
-		return n;
-	}
 	if (cf >= 0 && !code.tab)
 		inflame_modules_ask_table(&code);
 	if (cf >= 0 && (code.tab || code.hdr)) { /* (without a table yet: by its index) */
 		struct regs r = {.pc = ret, .sp = sp, .fp = ((const uintptr_t *)tail)[0]};
 		int fell;
 
-		/* The walk cache and the code cache when outermost. */
+		/* The walk cache and the code cache when outermost. A signal trampoline's row
+		 * reads the interrupted registers: the walk goes on in the interrupted code, as
+		 * in a walk by the tables alone. */
 		return table_walk(t, cache, cache ? t->walk_cache : NULL, &r, 0, frames, n, max,
 				  truncated, 0, &fell);
+	}
+	if (cf >= 0 && ret - code.lo < code.hi - code.lo && code.hi - ret >= SIGRETURN_LEN) {
+		if (is_sigreturn_code(ret))
+			return n;
+	} else if (is_sigreturn(ret)) {
+		return n;
 	}
 	if (flags & INFLAME_MOD_LOADER)
 		return n;
