@@ -573,7 +573,7 @@ static enum step table_step(const struct inflame_thread *t, struct inflame_code_
 	uintptr_t look = *exact ? r->pc : r->pc - 1, cfa, ra, fp;
 	const struct inflame_eh_row *row;
 	uint64_t rel;
-	int f, uncached = 0;
+	int f, uncached = 0, was_exact = *exact;
 
 	*exact = 0;
 	note->table = 0;
@@ -589,9 +589,11 @@ static enum step table_step(const struct inflame_thread *t, struct inflame_code_
 		m->row = NULL;
 	}
 	rel = look - m->code.base;
-	if (f >= 0 && !m->code.tab && m->code.hdr) {
-		/* an object whose table is not built yet (the writer builds it when asked): the
-		 * one function's entry, from its search index */
+	if (f >= 0 && !m->code.tab && m->code.hdr &&
+	    (was_exact || !(f & INFLAME_MOD_INDEX_EXACT))) {
+		/* an object whose table is not built yet (the writer builds it when asked), or
+		 * an interrupted instruction in one with frame pointers: the one function's
+		 * entry, from its search index */
 		inflame_modules_ask_table(&m->code);
 		row = row_without_table(m, rel);
 		if (!row)

@@ -12,7 +12,10 @@
  * pad0..pad15, which call another, give the frame pointer scan (preload/fpscan.h) enough
  * entries with frame pointers to count the program as built with them despite its start-up
  * stubs.
- * Usage: sigframe [seconds]
+ * With "own", the signal interrupts own_spin(), the program's own code that keeps no frame
+ * pointer in rbp either (an object with frame pointers: its frames are walked by them, but
+ * the interrupted one by its unwind entry).
+ * Usage: sigframe [seconds [own]]
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -64,6 +67,19 @@ __attribute__((noinline)) static void on_alarm(int sig)
 	done = 1;
 }
 
+__attribute__((noinline, optimize("omit-frame-pointer"))) static void own_spin(void)
+{
+#if defined(__x86_64__)
+	__asm__ volatile("xor %%ebp, %%ebp\n1: pause\n cmpl $0, %0\n je 1b"
+			 :
+			 : "m"(done)
+			 : "rbp", "memory");
+#else
+	while (!done)
+		;
+#endif
+}
+
 __attribute__((noinline)) void pad_leaf(void)
 {
 	sink += 1;
@@ -104,6 +120,9 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGALRM, &sa, NULL) < 0 || setitimer(ITIMER_REAL, &it, NULL) < 0)
 		return 1;
-	sigwait_spin(&done);
+	if (argc > 2 && !strcmp(argv[2], "own"))
+		own_spin();
+	else
+		sigwait_spin(&done);
 	return 0;
 }
