@@ -45,9 +45,13 @@ int inflame__pause(void)
 {
 	if (!inflame__prof.active || inflame__in_vfork_child())
 		return 0;
+	/* The ticker first: its final look gives every thread its periods up to now, and the
+	 * handler of a wall signal sent before records its sample while sampling is on (when
+	 * sampling stopped first, both dropped them: the last periods of a process were no
+	 * one's). */
+	inflame_wall_stop();
 	atomic_store(&inflame__prof.sampling, 0);
 	inflame_timer_pause_all();
-	inflame_wall_stop();
 	return 1;
 }
 

@@ -253,7 +253,7 @@ void inflame__safepoint_offer(struct inflame_thread *t, void *ucv, const uint64_
 	uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)inflame__safepoint_tramp;
 }
 
-int inflame_safepoint_hook_safe(const uint64_t *frames, size_t n, int truncated)
+int inflame_safepoint_hook_safe(const uint64_t *frames, size_t n, int truncated, int overdue)
 {
 	struct inflame_code c;
 	size_t s = 0;
@@ -263,7 +263,14 @@ int inflame_safepoint_hook_safe(const uint64_t *frames, size_t n, int truncated)
 	/* The hook's own frames first (inflame's), then the program's down to its root. */
 	while (s < n && inflame_modules_lookup((uintptr_t)frames[s], &c) >= 0 && c.base == sp.self)
 		s++;
-	return stack_safe(frames + s, n - s);
+	if (stack_safe(frames + s, n - s))
+		return 1;
+	if (!overdue || s == n)
+		return 0;
+	for (; s < n; s++)
+		if (system_frame(frames[s]) == 1 || system_frame(frames[s]) < 0)
+			return 0;
+	return 1;
 }
 
 /* dl_iterate_phdr: the load bias of the first object loaded after the program (not the vDSO,
@@ -373,11 +380,12 @@ void inflame__safepoint_offer(struct inflame_thread *t, void *uc, const uint64_t
 	(void)truncated;
 }
 
-int inflame_safepoint_hook_safe(const uint64_t *frames, size_t n, int truncated)
+int inflame_safepoint_hook_safe(const uint64_t *frames, size_t n, int truncated, int overdue)
 {
 	(void)frames;
 	(void)n;
 	(void)truncated;
+	(void)overdue;
 	return 0;
 }
 

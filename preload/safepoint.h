@@ -27,8 +27,12 @@ void inflame__safepoint_offer(struct inflame_thread *t, void *uc, const uint64_t
 /* The walk frames[0..n) of an allocation hook of the calling thread, made in normal context
  * from inflame's frames: whether the safe point is still armed and the program called the hook
  * at a safe stack (from its own code, under nothing of the C library's or the loader's but its
- * root), so that the hook may do there what a safe point does (writer.h). Async-signal-safe. */
-int inflame_safepoint_hook_safe(const uint64_t *frames, size_t n, int truncated);
+ * root), so that the hook may do there what a safe point does (writer.h). overdue: the hook's
+ * ring fills without such a stack (a program that allocates only through C library functions,
+ * strdup, getline, ...): then any stack the walk knows whole with no frame of the loader's or
+ * inflame's but the hook's own will do, as the writer's cycle takes no lock of the C library's
+ * and the image has one thread. Async-signal-safe. */
+int inflame_safepoint_hook_safe(const uint64_t *frames, size_t n, int truncated, int overdue);
 extern _Atomic int inflame__safepoint_armed;
 static inline int inflame_safepoint_armed(void)
 {

@@ -689,9 +689,12 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 					       (uint16_t)event);
 	}
 	/* An image whose allocation hooks do the writer's work (writer.h), at a safe stack. */
-	if (outer && inflame_safepoint_armed() && inflame_writer_hook_due(&t->ring) &&
-	    inflame_safepoint_hook_safe(frames, n, truncated))
-		t->hook_cycle = 1;
+	if (outer && inflame_safepoint_armed()) {
+		int due = inflame_writer_hook_due(&t->ring);
+
+		if (due && inflame_safepoint_hook_safe(frames, n, truncated, due > 1))
+			t->hook_cycle = 1;
+	}
 	if (!rec) {
 		atomic_fetch_add_explicit(&t->ring.dropped, 1, memory_order_relaxed);
 		if (outer)

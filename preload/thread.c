@@ -486,6 +486,8 @@ void inflame_thread_after_fork_child(void)
 			t->pthread = pthread_self();
 			t->has_timer = 0; /* POSIX timers are not inherited */
 			wall_reset(t);	  /* nor pending signals */
+			t->tk.acct =
+			    inflame__prof.start_monotonic; /* its wall time: from the fork */
 			atomic_store(&t->producing, 0);
 			t->in_handler = 0;
 			atomic_store(&t->self_cpu, 0);

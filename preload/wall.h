@@ -17,6 +17,10 @@ int inflame_wall_start(void);
 /* Stops the ticker: a last look at every thread, every blocked thread's periods written to the
  * ticker's ring; no wall signal is sent after it returns. */
 void inflame_wall_stop(void);
+/* After the ticker stopped: the periods of the calling thread from the ticker's final look to
+ * end (CLOCK_MONOTONIC ns), which it spent writing the last file of its process image (exit,
+ * exec), go to the profiler's own wall time (self_wall). */
+void inflame_wall_finish_self(uint64_t end);
 /* The ticker's ring (for the writer to drain), or NULL when there is none. */
 struct inflame_ring *inflame_wall_ring(void);
 /* The CPU time (ns) the wall-clock ticker threads of this process image have used so far:

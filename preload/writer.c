@@ -1452,6 +1452,7 @@ static int open_next(void)
 static void close_current(int drained)
 {
 	struct inflame_buf *b = &w.misc_buf;
+	uint64_t end;
 
 	if (w.fd < 0)
 		return;
@@ -1461,9 +1462,12 @@ static void close_current(int drained)
 		write_perfmap(1);
 	write_notes();
 	process_renamed();
+	end = inflame__now_monotonic();
+	if (drained)
+		inflame_wall_finish_self(end); /* (the end of the image: its last file) */
 	write_stats();
 	b->len = 0;
-	inflame_buf_put_varint(b, inflame__now_monotonic());
+	inflame_buf_put_varint(b, end);
 	for (int i = 0; i < INFLAME_EV_COUNT_; i++)
 		inflame_buf_put_varint(b, w.totals[i]);
 	write_payload(INFLAME_CHUNK_END, b);
@@ -1568,7 +1572,8 @@ static void cycle(int final)
 	}
 }
 
-static void serve(int req)
+/* serve() with cycle_lock taken by the caller: it is released before the answer. */
+static void serve_held(int req)
 {
 	uint64_t now = inflame__now_monotonic();
 
@@ -1576,7 +1581,6 @@ static void serve(int req)
 		req |= INFLAME_WRITER_DUMP;
 		w.next_rotation = now + (uint64_t)inflame__prof.cfg.interval * 1000000000ull;
 	}
-	pthread_mutex_lock(&w.cycle_lock);
 	if (!w.stopped) {
 		cycle((req & (INFLAME_WRITER_FINISH | INFLAME_WRITER_STOP)) != 0);
 		if (req & (INFLAME_WRITER_DUMP | INFLAME_WRITER_FINISH | INFLAME_WRITER_STOP))
@@ -1593,6 +1597,12 @@ static void serve(int req)
 		pthread_cond_broadcast(&w.done_cond);
 		pthread_mutex_unlock(&w.done_lock);
 	}
+}
+
+static void serve(int req)
+{
+	pthread_mutex_lock(&w.cycle_lock);
+	serve_held(req);
 }
 
 /* After the last write of an image that ends (exit): the thread waits here for the process
@@ -1699,9 +1709,14 @@ static int start_late(void)
 
 int inflame_writer_hook_due(struct inflame_ring *r)
 {
+	size_t used;
+
 	if (w.running || w.stopped || !hooks_write())
 		return 0;
-	return inflame_ring_used(r, 1) > r->size / 4 || inflame__now_monotonic() >= hook_cycle_at ||
+	used = inflame_ring_used(r, 1);
+	if (used > r->size / 2)
+		return 2;
+	return used > r->size / 4 || inflame__now_monotonic() >= hook_cycle_at ||
 	       (atomic_load_explicit(&w.requests, memory_order_relaxed) & INFLAME_WRITER_DUMP);
 }
 
@@ -1711,10 +1726,13 @@ void inflame_writer_hook_cycle(void)
 
 	if (w.running || w.stopped || !inflame_safepoint_armed())
 		return;
+	/* (the image has one thread: the lock is busy only when this thread holds it) */
+	if (pthread_mutex_trylock(&w.cycle_lock))
+		return;
 	hook_cycle_at = inflame__now_monotonic() + HOOK_CYCLE_NS;
 	req = atomic_exchange(&w.requests, 0);
 	direct_start = inflame__thread_cpu_ns();
-	serve(req & ~INFLAME_WRITER_WAKE);
+	serve_held(req & ~INFLAME_WRITER_WAKE);
 	direct_ns += inflame__thread_cpu_ns() - direct_start;
 	direct_start = 0;
 }

@@ -59,12 +59,14 @@ void inflame_writer_postfork_child(void);
 void inflame_writer_ensure(void);
 /* An image that samples allocations with one thread and no writer thread yet (writer.c,
  * start_late): whether a cycle of the writer is due, the calling thread's ring r being that
- * full. Async-signal-safe. */
+ * full: 0 not due, 1 due, 2 overdue (the ring is half full: no safe stack came in time).
+ * Async-signal-safe. */
 struct inflame_ring;
 int inflame_writer_hook_due(struct inflame_ring *r);
 /* Such an image's allocation hook, at a safe stack (inflame_safepoint_hook_safe) and with the
- * thread's recursion guard raised, does the writer's cycle (and a dump asked for) itself. Not
- * async-signal-safe. */
+ * thread's recursion guard raised, does the writer's cycle (and a dump asked for) itself; not
+ * when the thread holds the cycle's lock already (a fork's prepare handler, an exit's last
+ * file). Not async-signal-safe. */
 void inflame_writer_hook_cycle(void);
 
 #endif

@@ -20,6 +20,9 @@
  *                then "truth threads N" (the threads of the process: inflame's writer among
  *                them if it started one) and "truth grew 1" when its dump file (INFLAME_OUTPUT
  *                with %p its pid) grew after the first 50 ms, else 0.
+ *   libcdup N    strdup and free of a 4000-byte string N thousand times: every allocation
+ *                comes from the C library (no sampled stack is the program's alone); then
+ *                "truth threads N" as steady's.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -450,19 +453,12 @@ static long long dump_size(void)
 	return stat(path, &st) == 0 ? (long long)st.st_size : -1;
 }
 
-static int mode_steady(long ms)
+/* The threads of this process: inflame's writer among them if it started one. */
+static int count_threads(void)
 {
-	double start = now_ms();
-	long long early = -1;
 	int threads = 0;
-	DIR *d;
+	DIR *d = opendir("/proc/self/task");
 
-	while (now_ms() - start < (double)ms) {
-		sites_rounds(1, 0);
-		if (early < 0 && now_ms() - start > 50)
-			early = dump_size();
-	}
-	d = opendir("/proc/self/task");
 	if (d) {
 		struct dirent *e;
 
@@ -470,7 +466,39 @@ static int mode_steady(long ms)
 			threads += e->d_name[0] != '.';
 		closedir(d);
 	}
-	printf("truth threads %d\ntruth grew %d\n", threads, early >= 0 && dump_size() > early);
+	return threads;
+}
+
+static int mode_steady(long ms)
+{
+	double start = now_ms();
+	long long early = -1;
+
+	while (now_ms() - start < (double)ms) {
+		sites_rounds(1, 0);
+		if (early < 0 && now_ms() - start > 50)
+			early = dump_size();
+	}
+	printf("truth threads %d\ntruth grew %d\n", count_threads(),
+	       early >= 0 && dump_size() > early);
+	return 0;
+}
+
+static int mode_libcdup(long thousands)
+{
+	static char text[4000];
+	unsigned long sum = 0;
+
+	memset(text, 'x', sizeof(text) - 1);
+	for (long k = 0; k < thousands; k++) {
+		for (int i = 0; i < 1000; i++) {
+			char *p = strdup(text);
+
+			sum += (unsigned char)p[i % 64];
+			free(p);
+		}
+	}
+	printf("truth threads %d\ntruth sum %d\n", count_threads(), sum > 0);
 	return 0;
 }
 
@@ -494,6 +522,8 @@ int main(int argc, char **argv)
 		return mode_dlopen(n);
 	if (!strcmp(argv[1], "steady"))
 		return mode_steady(n);
+	if (!strcmp(argv[1], "libcdup"))
+		return mode_libcdup(n);
 	if (!strcmp(argv[1], "peak"))
 		return mode_peak(argc > 2 && !strcmp(argv[2], "rotate"));
 	return 2;
