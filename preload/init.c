@@ -14,6 +14,7 @@
 #include "modules.h"
 #include "profiler.h"
 #include "sample.h"
+#include "sigstack.h"
 #include "thread.h"
 #include "unwind.h"
 #include "timer.h"
@@ -386,6 +387,7 @@ static void setup(int argc, char **argv)
 	struct inflame_config *c = &inflame__prof.cfg;
 	struct inflame_thread *t;
 	long tracer;
+	int rc;
 	const char *args;
 	size_t args_len = 0;
 
@@ -441,6 +443,12 @@ static void setup(int argc, char **argv)
 				       "runs unprofiled");
 		return;
 	}
+	/* The main thread's handler runs on a stack of ours: the program may run at the very
+	 * end of its own (sigstack.h). */
+	if (inflame__gettid() == getpid() && (rc = inflame_sigstack_own_install()) < 0 &&
+	    rc != -EEXIST)
+		inflame_log(INFLAME_LOG_INFO, "no alternate signal stack of inflame's: %s",
+			    strerror(-rc));
 	/* Threads first, so that our own writer and ticker threads are not among them. */
 	t = inflame_thread_register_current();
 	if (!t)
