@@ -22,6 +22,7 @@
 #include "writer.h"
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -165,6 +166,22 @@ static int choose_sample_signal(void)
 	return -1;
 }
 
+/* The C library's signal trampoline (unwind.h): the restorer its sigaction() gave our handler
+ * of sig, read back from the kernel. */
+static void learn_sigreturn(int sig)
+{
+#if defined(__x86_64__)
+	struct sigaction back;
+	Dl_info info;
+
+	if (inflame__real_sigaction(sig, NULL, &back) == 0 && back.sa_restorer &&
+	    dladdr((void *)(uintptr_t)back.sa_restorer, &info) != 0)
+		inflame_unwind_sigreturn_at((uintptr_t)back.sa_restorer);
+#else
+	(void)sig;
+#endif
+}
+
 static int install_handlers(void)
 {
 	struct sigaction act;
@@ -183,6 +200,7 @@ static int install_handlers(void)
 	sigfillset(&act.sa_mask);
 	if (inflame__real_sigaction(inflame__prof.sample_sig, &act, NULL) < 0)
 		return -errno;
+	learn_sigreturn(inflame__prof.sample_sig);
 	/* The mask this image started with is the program's (an exec keeps it): remember
 	 * whether the program blocked the signal, and unblock it for real. */
 	inflame_sig_adopt_mask();

@@ -227,12 +227,20 @@ static void test_signal_frame_own(void **state)
 	signal_frame("own", ";main;own_spin;", 0);
 }
 
+/* The interrupted code: the program's own, with frame pointers (an ordinary program). */
+static void test_signal_frame_fp(void **state)
+{
+	(void)state;
+	signal_frame("fp", ";main;fp_caller;fp_spin;", 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_main_thread),	    cmocka_unit_test(test_threads),
 	    cmocka_unit_test(test_cxx_allocations), cmocka_unit_test(test_cxx_std),
 	    cmocka_unit_test(test_signal_frame),    cmocka_unit_test(test_signal_frame_own),
+	    cmocka_unit_test(test_signal_frame_fp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,7 +15,11 @@
  * With "own", the signal interrupts own_spin(), the program's own code that keeps no frame
  * pointer in rbp either (an object with frame pointers: its frames are walked by them, but
  * the interrupted one by its unwind entry).
- * Usage: sigframe [seconds [own]]
+ * With "fp", the signal interrupts fp_spin(), the program's own code with frame pointers, as in
+ * an ordinary program: the handler's frame-pointer chain goes on into the interrupted code's
+ * callers, but without the interrupted function, and the 14 frames of the handler hide the
+ * trampoline from auto's look at the first frames.
+ * Usage: sigframe [seconds [own|fp]]
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -80,6 +84,23 @@ __attribute__((noinline, optimize("omit-frame-pointer"))) static void own_spin(v
 #endif
 }
 
+void pad_leaf(void);
+
+/* (not a leaf: -momit-leaf-frame-pointer would leave it without a frame) */
+__attribute__((noinline, optimize("no-omit-frame-pointer"))) static void fp_spin(void)
+{
+	pad_leaf();
+	while (!done)
+		__asm__ volatile("" ::: "memory");
+	sink += 1;
+}
+
+__attribute__((noinline, optimize("no-omit-frame-pointer"))) static void fp_caller(void)
+{
+	fp_spin();
+	sink += 2;
+}
+
 __attribute__((noinline)) void pad_leaf(void)
 {
 	sink += 1;
@@ -122,6 +143,8 @@ int main(int argc, char **argv)
 		return 1;
 	if (argc > 2 && !strcmp(argv[2], "own"))
 		own_spin();
+	else if (argc > 2 && !strcmp(argv[2], "fp"))
+		fp_caller();
 	else
 		sigwait_spin(&done);
 	return 0;
