@@ -14,6 +14,7 @@
 #include "modules.h"
 #include "profiler.h"
 #include "sample.h"
+#include "sigstack.h"
 #include "thread.h"
 #include "unwind.h"
 #include "timer.h"
@@ -21,6 +22,7 @@
 #include "writer.h"
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -164,6 +166,22 @@ static int choose_sample_signal(void)
 	return -1;
 }
 
+/* The C library's signal trampoline (unwind.h): the restorer its sigaction() gave our handler
+ * of sig, read back from the kernel. */
+static void learn_sigreturn(int sig)
+{
+#if defined(__x86_64__)
+	struct sigaction back;
+	Dl_info info;
+
+	if (inflame__real_sigaction(sig, NULL, &back) == 0 && back.sa_restorer &&
+	    dladdr((void *)(uintptr_t)back.sa_restorer, &info) != 0)
+		inflame_unwind_sigreturn_at((uintptr_t)back.sa_restorer);
+#else
+	(void)sig;
+#endif
+}
+
 static int install_handlers(void)
 {
 	struct sigaction act;
@@ -182,6 +200,7 @@ static int install_handlers(void)
 	sigfillset(&act.sa_mask);
 	if (inflame__real_sigaction(inflame__prof.sample_sig, &act, NULL) < 0)
 		return -errno;
+	learn_sigreturn(inflame__prof.sample_sig);
 	/* The mask this image started with is the program's (an exec keeps it): remember
 	 * whether the program blocked the signal, and unblock it for real. */
 	inflame_sig_adopt_mask();
@@ -386,6 +405,7 @@ static void setup(int argc, char **argv)
 	struct inflame_config *c = &inflame__prof.cfg;
 	struct inflame_thread *t;
 	long tracer;
+	int rc;
 	const char *args;
 	size_t args_len = 0;
 
@@ -441,6 +461,12 @@ static void setup(int argc, char **argv)
 				       "runs unprofiled");
 		return;
 	}
+	/* The main thread's handler runs on a stack of ours: the program may run at the very
+	 * end of its own (sigstack.h). */
+	if (inflame__gettid() == getpid() && (rc = inflame_sigstack_own_install()) < 0 &&
+	    rc != -EEXIST)
+		inflame_log(INFLAME_LOG_INFO, "no alternate signal stack of inflame's: %s",
+			    strerror(-rc));
 	/* Threads first, so that our own writer and ticker threads are not among them. */
 	t = inflame_thread_register_current();
 	if (!t)

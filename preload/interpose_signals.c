@@ -460,6 +460,32 @@ INFLAME_EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
 	return change_mask(real_sigprocmask, how, set, old);
 }
 
+/*
+ * Alternate signal stacks. The main thread runs on inflame's own when the program set none
+ * (sigstack.h): the program is told none is set, and one it sets replaces ours. When it
+ * disables its own, or ours it does not know of, ours comes back (the kernel forgets it once the
+ * program set its own). Told as it is while a handler of the program's runs on ours.
+ */
+INFLAME_EXPORT int sigaltstack(const stack_t *ss, stack_t *old)
+{
+	stack_t kold;
+
+	if (syscall(SYS_sigaltstack, ss, &kold) < 0)
+		return -1;
+	if (ss && (ss->ss_flags & SS_DISABLE) && inflame__prof.active &&
+	    !inflame__in_vfork_child() && inflame__gettid() == inflame__prof.pid)
+		inflame_sigstack_own_restore();
+	if (old) {
+		*old = kold;
+		if (inflame_sigstack_is_own(&kold) && !(kold.ss_flags & SS_ONSTACK)) {
+			old->ss_sp = NULL;
+			old->ss_size = 0;
+			old->ss_flags = SS_DISABLE;
+		}
+	}
+	return 0;
+}
+
 /* Waits. */
 
 INFLAME_EXPORT int sigsuspend(const sigset_t *mask)

@@ -442,6 +442,14 @@ static int list_cb(struct dl_phdr_info *info, size_t size, void *arg)
 			m->flags |= INFLAME_MOD_WANT;
 			note_index(info, m);
 		}
+	} else if (tables_mode == INFLAME_UNWIND_AUTO) {
+		/* The frames of such an object are walked by their frame pointers, but the one a
+		 * signal interrupted (below a handler, or a sample's leaf when the tables walk)
+		 * may be in a prologue or a leaf without a frame: its unwind entry, read in place,
+		 * knows where its caller is. */
+		note_index(info, m);
+		if (m->hdr)
+			m->flags |= INFLAME_MOD_INDEX_EXACT;
 	}
 	if (getauxval(AT_BASE) && info->dlpi_addr == getauxval(AT_BASE)) {
 		m->flags |= INFLAME_MOD_LOADER;

@@ -58,6 +58,9 @@ int inflame_modules_code_known(uintptr_t addr);
 #define INFLAME_MOD_FP	   1u /* built with frame pointers, or unknown (fpscan.h) */
 #define INFLAME_MOD_LOADER 2u /* the dynamic loader: no libunwind from here */
 #define INFLAME_MOD_WANT   4u /* an unwind table is wanted but not built yet */
+/* No table, but the search index, for interrupted instructions only (an object with frame
+ * pointers under auto: its frame interrupted by a signal may have none set up yet). */
+#define INFLAME_MOD_INDEX_EXACT 8u
 /* INFLAME_MOD_* flags of the object whose executable segment holds addr, or -1 when addr is
  * not known code or an object is being closed. Async-signal-safe. */
 int inflame_modules_code_flags(uintptr_t addr);

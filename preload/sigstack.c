@@ -2,14 +2,90 @@
  * Whether a signal handler runs on the thread's alternate signal stack, and how much of it is
  * left (sigstack.h). The thread's own stack bounds answer the common case; outside them, the
  * alternate stack the kernel saved in the signal context (uc_stack) tells where it lies, and
- * only without a context does sigaltstack(NULL, &ss) ask the kernel.
+ * only without a context does sigaltstack(NULL, &ss) ask the kernel. This file also owns the
+ * alternate stack inflame gives the main thread when the program set none.
  */
 #include "sigstack.h"
 
+#include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <ucontext.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+/* The lowest address of inflame's own alternate stack (above its guard page), 0 without one. */
+static _Atomic uintptr_t own_sp;
+
+int inflame_sigstack_is_own(const void *ss)
+{
+	uintptr_t sp = atomic_load_explicit(&own_sp, memory_order_relaxed);
+	const stack_t *s = ss;
+
+	return sp && (uintptr_t)s->ss_sp == sp && s->ss_size == INFLAME_SIGSTACK_OWN_SIZE;
+}
+
+int inflame_sigstack_own_install(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t len;
+	stack_t ss, old;
+	char *map;
+	int rc;
+
+	if (page <= 0)
+		page = 4096;
+	len = INFLAME_SIGSTACK_OWN_SIZE + (size_t)page;
+	if (syscall(SYS_sigaltstack, NULL, &old) < 0)
+		return -errno;
+	if (!(old.ss_flags & SS_DISABLE))
+		return -EEXIST;
+	/* A guard page below: a handler that runs past the stack faults there instead of
+	 * writing over whatever lies below. */
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	ss.ss_sp = map + page;
+	ss.ss_size = INFLAME_SIGSTACK_OWN_SIZE;
+	ss.ss_flags = 0;
+	if (mprotect(map, (size_t)page, PROT_NONE) == 0) {
+		atomic_store(&own_sp, (uintptr_t)ss.ss_sp);
+		if (syscall(SYS_sigaltstack, &ss, NULL) == 0)
+			return 0;
+		atomic_store(&own_sp, 0);
+	}
+	rc = -errno;
+	munmap(map, len);
+	return rc;
+}
+
+void inflame_sigstack_own_restore(void)
+{
+	int saved = errno;
+	stack_t ss;
+
+	ss.ss_sp = (void *)atomic_load(&own_sp);
+	ss.ss_size = INFLAME_SIGSTACK_OWN_SIZE;
+	ss.ss_flags = 0;
+	if (ss.ss_sp)
+		syscall(SYS_sigaltstack, &ss, NULL);
+	errno = saved;
+}
+
+/* The stack pointer of the code a signal interrupted. */
+static uintptr_t interrupted_sp(const ucontext_t *u)
+{
+#if defined(__x86_64__)
+	return (uintptr_t)u->uc_mcontext.gregs[REG_RSP];
+#elif defined(__aarch64__)
+	return (uintptr_t)u->uc_mcontext.sp;
+#else
+	(void)u;
+	return 0;
+#endif
+}
 
 size_t inflame_sigstack_room(const struct inflame_thread *t, const void *uc, uintptr_t here)
 {
@@ -27,6 +103,15 @@ size_t inflame_sigstack_room(const struct inflame_thread *t, const void *uc, uin
 			return SIZE_MAX;
 		if (here < (uintptr_t)ss.ss_sp || here - (uintptr_t)ss.ss_sp >= ss.ss_size)
 			return SIZE_MAX; /* not on it: on another stack (Go's, a coroutine's) */
+		if (inflame_sigstack_is_own(&ss)) {
+			/* Ours is roomy: what counts is the room the interrupted code left on the
+			 * thread's own stack, where a safe point would run (safepoint.h). */
+			uintptr_t sp = interrupted_sp(u);
+
+			if (!t || !t->stack_hi || sp < t->stack_lo || sp >= t->stack_hi ||
+			    sp - t->stack_lo >= INFLAME_SIGSTACK_OWN_SCARCE)
+				return SIZE_MAX;
+		}
 		return here - (uintptr_t)ss.ss_sp;
 	}
 	if (syscall(SYS_sigaltstack, NULL, &ss) < 0 || !(ss.ss_flags & SS_ONSTACK))

@@ -36,9 +36,38 @@
 /* The bytes of stack left below address here (a local of the caller) when the thread runs on
  * its alternate signal stack, or on its own stack with less than INFLAME_SIGSTACK_OWN_SCARCE
  * left above its known lowest address; SIZE_MAX when it runs on its own stack with more (here
- * lies within t's known stack bounds), or outside the alternate stack. uc is the handler's signal
- * context, whose uc_stack holds the thread's alternate stack; without one (NULL) it costs a system
- * call when here is outside t's known stack. */
+ * lies within t's known stack bounds), or outside the alternate stack. On inflame's own
+ * alternate stack the room is the interrupted code's: SIZE_MAX unless it ran on t's own stack
+ * with less than INFLAME_SIGSTACK_OWN_SCARCE left (then the room on ours). uc is the handler's
+ * signal context, whose uc_stack holds the thread's alternate stack; without one (NULL) it costs a
+ * system call when here is outside t's known stack. */
 size_t inflame_sigstack_room(const struct inflame_thread *t, const void *uc, uintptr_t here);
+
+/* The size of inflame's own alternate signal stack, a guard page below it. The program's
+ * handlers installed with SA_ONSTACK run there too (they would run on the thread's stack
+ * without one): it is roomy, and costs only the pages a handler touches. */
+#define INFLAME_SIGSTACK_OWN_SIZE (256 * 1024)
+
+/*
+ * Gives the calling thread, the main thread at start-up, an alternate signal stack of inflame's
+ * when it has none, so that inflame's handler (SA_ONSTACK) never needs room on the thread's own
+ * stack. A program that runs at the end of its main thread's stack (Ruby reserves its stack so
+ * as it starts) left the kernel too little room below the interrupted instruction for the signal
+ * frame (about 3 KiB with AVX-512 state) or the handler: the kernel or the handler hit the stack
+ * limit and the program died (SIGSEGV in 1 to 3 runs of 100 of tests/stackedge_test.sh under
+ * load). The program never sees that stack: sigaltstack() tells it none is set (interpose_
+ * signals.c) and its own replaces ours. Threads made with clone do not inherit it (the kernel
+ * clears it); a fork child of the thread does, with its memory. Returns 0 or a negative errno
+ * (-EEXIST: the thread has one already). Not async-signal-safe.
+ */
+int inflame_sigstack_own_install(void);
+
+/* Sets inflame's alternate stack again on the calling thread, after the program disabled its
+ * own (or ours), when inflame made one at start-up. Async-signal-safe. */
+void inflame_sigstack_own_restore(void);
+
+/* Whether the alternate stack ss (as sigaltstack() or a signal context gives it) is inflame's.
+ * Async-signal-safe. */
+int inflame_sigstack_is_own(const void *ss);
 
 #endif

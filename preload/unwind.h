@@ -64,6 +64,12 @@ size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, v
  * the ring and the dump, and the tools hide them anyway. Call once at start-up, before any
  * hook records. */
 void inflame_unwind_hide(uintptr_t lo, uintptr_t hi);
+
+/* Tells the unwinder where the C library's signal trampoline is (the restorer its sigaction()
+ * gives every handler; pc must lie in a loaded object's code, whose bytes it checks): a
+ * frame-pointer walk under auto ends there and the unwind tables go on through the signal
+ * frame. Async-signal-safe. */
+void inflame_unwind_sigreturn_at(uintptr_t pc);
 /* Whether the program counter of signal context uc lies in inflame's own code. */
 int inflame_unwind_in_inflame(const void *uc);
 /* How many frames so far were stepped by one function's entry of .eh_frame, read in place

@@ -163,7 +163,7 @@ static size_t trim(struct inflame_code_cache *cache, const uint64_t *out, size_t
 
 static size_t walk(const struct inflame_thread *t, struct inflame_code_cache *cache, uintptr_t sp,
 		   uintptr_t fp, uint64_t *out, size_t n, size_t max, int *truncated, int skip,
-		   uintptr_t *tail)
+		   uintptr_t *tail, uintptr_t stop)
 {
 	/* the bounds in locals: the stores to out could alias them */
 	const uintptr_t s_lo = sp, s_hi = t->stack_hi;
@@ -187,7 +187,7 @@ static size_t walk(const struct inflame_thread *t, struct inflame_code_cache *ca
 			skip = 0;
 		}
 		last = fp;
-		if (next <= fp)
+		if (next <= fp || ret == stop)
 			goto end;
 		lo = fp + 16;
 		fp = next;
@@ -205,7 +205,7 @@ end:
 
 static size_t fp_context(const ucontext_t *uc, const struct inflame_thread *t,
 			 struct inflame_code_cache *cache, uint64_t *out, size_t max,
-			 int *truncated, uintptr_t *tail)
+			 int *truncated, uintptr_t *tail, uintptr_t stop)
 {
 	uintptr_t pc, sp, fp;
 	size_t n = 0;
@@ -243,7 +243,7 @@ static size_t fp_context(const ucontext_t *uc, const struct inflame_thread *t,
 			out[n++] = lr;
 	}
 #endif
-	return walk(t, cache, sp, fp, out, n, max, truncated, 0, tail);
+	return walk(t, cache, sp, fp, out, n, max, truncated, 0, tail, stop);
 }
 
 size_t inflame_unwind_fp_context(const ucontext_t *uc, const struct inflame_thread *t,
@@ -251,7 +251,7 @@ size_t inflame_unwind_fp_context(const ucontext_t *uc, const struct inflame_thre
 {
 	uintptr_t tail;
 
-	return fp_context(uc, t, NULL, out, max, truncated, &tail);
+	return fp_context(uc, t, NULL, out, max, truncated, &tail, 0);
 }
 
 size_t inflame_unwind_fp_here(const struct inflame_thread *t, uint64_t *out, size_t max,
@@ -264,17 +264,18 @@ size_t inflame_unwind_fp_here(const struct inflame_thread *t, uint64_t *out, siz
 		return 0;
 	/* Our own frame is skipped: the walk starts with our caller's return address. (Not a
 	 * call to inflame_unwind_fp_from: as a tail call it would walk from a popped frame.) */
-	return walk(t, NULL, fp, fp, out, 0, max, truncated, 1, &tail);
+	return walk(t, NULL, fp, fp, out, 0, max, truncated, 1, &tail, 0);
 }
 
 static size_t fp_from(const struct inflame_thread *t, struct inflame_code_cache *cache,
-		      uintptr_t fp, uint64_t *out, size_t max, int *truncated, uintptr_t *tail)
+		      uintptr_t fp, uint64_t *out, size_t max, int *truncated, uintptr_t *tail,
+		      uintptr_t stop)
 {
 	*truncated = 0;
 	*tail = 0;
 	if (!t->stack_hi || fp < t->stack_lo || fp >= t->stack_hi)
 		return 0;
-	return walk(t, cache, fp, fp, out, 0, max, truncated, 1, tail);
+	return walk(t, cache, fp, fp, out, 0, max, truncated, 1, tail, stop);
 }
 
 size_t inflame_unwind_fp_from(const struct inflame_thread *t, uintptr_t fp, uint64_t *out,
@@ -282,18 +283,24 @@ size_t inflame_unwind_fp_from(const struct inflame_thread *t, uintptr_t fp, uint
 {
 	uintptr_t tail;
 
-	return fp_from(t, NULL, fp, out, max, truncated, &tail);
+	return fp_from(t, NULL, fp, out, max, truncated, &tail, 0);
 }
 
-/* *tail as walk() gives it (0 for a walk from the caller of this function). */
+/* The C library's signal trampoline, the return address of every handler the program installs
+ * through sigaction(), when known (0: not). */
+static _Atomic uintptr_t libc_sigreturn;
+
+/* *tail as walk() gives it (0 for a walk from the caller of this function). stop: a return
+ * address the walk ends with (0: none). */
 static size_t unwind_fp(const struct inflame_thread *t, struct inflame_code_cache *cache, void *uc,
-			uintptr_t fp, uint64_t *frames, size_t max, int *truncated, uintptr_t *tail)
+			uintptr_t fp, uint64_t *frames, size_t max, int *truncated, uintptr_t *tail,
+			uintptr_t stop)
 {
 	*tail = 0;
 	if (uc)
-		return fp_context(uc, t, cache, frames, max, truncated, tail);
+		return fp_context(uc, t, cache, frames, max, truncated, tail, stop);
 	if (fp)
-		return fp_from(t, cache, fp, frames, max, truncated, tail);
+		return fp_from(t, cache, fp, frames, max, truncated, tail, stop);
 	return inflame_unwind_fp_here(t, frames, max, truncated);
 }
 
@@ -573,7 +580,7 @@ static enum step table_step(const struct inflame_thread *t, struct inflame_code_
 	uintptr_t look = *exact ? r->pc : r->pc - 1, cfa, ra, fp;
 	const struct inflame_eh_row *row;
 	uint64_t rel;
-	int f, uncached = 0;
+	int f, uncached = 0, was_exact = *exact;
 
 	*exact = 0;
 	note->table = 0;
@@ -589,9 +596,11 @@ static enum step table_step(const struct inflame_thread *t, struct inflame_code_
 		m->row = NULL;
 	}
 	rel = look - m->code.base;
-	if (f >= 0 && !m->code.tab && m->code.hdr) {
-		/* an object whose table is not built yet (the writer builds it when asked): the
-		 * one function's entry, from its search index */
+	if (f >= 0 && !m->code.tab && m->code.hdr &&
+	    (was_exact || !(f & INFLAME_MOD_INDEX_EXACT))) {
+		/* an object whose table is not built yet (the writer builds it when asked), or
+		 * an interrupted instruction in one with frame pointers: the one function's
+		 * entry, from its search index */
 		inflame_modules_ask_table(&m->code);
 		row = row_without_table(m, rel);
 		if (!row)
@@ -984,6 +993,12 @@ static int is_sigreturn_code(uintptr_t pc)
 	return 0;
 }
 #endif
+void inflame_unwind_sigreturn_at(uintptr_t pc)
+{
+	if (is_sigreturn_code(pc))
+		atomic_store_explicit(&libc_sigreturn, pc, memory_order_relaxed);
+}
+
 static int is_sigreturn(uintptr_t pc)
 {
 	return inflame_modules_is_code(pc) && inflame_modules_is_code(pc + SIGRETURN_LEN - 1) &&
@@ -991,13 +1006,16 @@ static int is_sigreturn(uintptr_t pc)
 }
 
 /* A frame-pointer walk that ended at a frame of code built without frame pointers (its return
- * address read from the frame at tail) lost the chain there: libunwind goes on from that
- * frame, whose stack pointer and frame pointer register the frame at tail gives. The frames
- * above are nearly always the same (a thread's start routines), so the outermost producer
- * keeps them in the thread's tail cache. A walk that ended at a signal handler's return into
- * the kernel stays as it is: going on would walk the interrupted code (libunwind, often), a
- * different stack every time, at a cost a program with a fast timer cannot afford. flags:
- * the last frame's module flags. Returns the new number of frames. */
+ * address read from the frame at tail) lost the chain there: the tables of that frame's object
+ * go on from it, whose stack pointer and frame pointer register the frame at tail gives, or
+ * libunwind for an object without a search table. The frames above are nearly always the same
+ * (a thread's start routines), so the outermost producer keeps them in the thread's tail cache
+ * (libunwind) or walk cache (tables). A walk that ended at a signal handler's return into the
+ * kernel goes on through the signal frame into the interrupted code when the tables walk it
+ * (a program that does its work in a handler, as PostgreSQL 15's postmaster forks its workers
+ * in one, gets whole stacks); libunwind is not asked to: the interrupted code is a different
+ * stack every time, at a cost a program with a fast timer cannot afford. flags: the last
+ * frame's module flags. Returns the new number of frames. */
 static size_t finish_walk(struct inflame_thread *t, struct inflame_code_cache *cache, void *uc,
 			  uint64_t *frames, size_t n, size_t max, int *truncated, uintptr_t tail,
 			  int flags, int lu)
@@ -1010,29 +1028,35 @@ static size_t finish_walk(struct inflame_thread *t, struct inflame_code_cache *c
 	struct inflame_code code;
 	int cf;
 
-	if (*truncated || !tail || n == 0 || n >= max || flags < 0 || (flags & INFLAME_MOD_FP))
+	if (*truncated || !tail || n == 0 || n >= max || flags < 0)
 		return n;
 	ret = (uintptr_t)frames[n - 1];
+	/* (the C library may count as built with frame pointers until its verdict comes) */
+	if ((flags & INFLAME_MOD_FP) &&
+	    ret != atomic_load_explicit(&libc_sigreturn, memory_order_relaxed))
+		return n;
 	sp = tail + 16;
 	/* (the sigreturn test by this range: python3 and the like come here for every
 	 * allocation) */
 	cf = cache ? inflame_modules_cache_lookup(cache, ret - 1, &code)
 		   : inflame_modules_lookup(ret - 1, &code);
-	if (cf >= 0 && ret - code.lo < code.hi - code.lo && code.hi - ret >= SIGRETURN_LEN) {
-		if (is_sigreturn_code(ret))
-			return n;
-	} else if (is_sigreturn(ret)) {
-		return n;
-	}
 	if (cf >= 0 && !code.tab)
 		inflame_modules_ask_table(&code);
 	if (cf >= 0 && (code.tab || code.hdr)) { /* (without a table yet: by its index) */
 		struct regs r = {.pc = ret, .sp = sp, .fp = ((const uintptr_t *)tail)[0]};
 		int fell;
 
-		/* The walk cache and the code cache when outermost. */
+		/* The walk cache and the code cache when outermost. A signal trampoline's row
+		 * reads the interrupted registers: the walk goes on in the interrupted code, as
+		 * in a walk by the tables alone. */
 		return table_walk(t, cache, cache ? t->walk_cache : NULL, &r, 0, frames, n, max,
 				  truncated, 0, &fell);
+	}
+	if (cf >= 0 && ret - code.lo < code.hi - code.lo && code.hi - ret >= SIGRETURN_LEN) {
+		if (is_sigreturn_code(ret))
+			return n;
+	} else if (is_sigreturn(ret)) {
+		return n;
 	}
 	if (flags & INFLAME_MOD_LOADER)
 		return n;
@@ -1126,7 +1150,15 @@ size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, v
 			return n;
 		return dwarf_walk(t, cache, uc, fp, frames, max, truncated);
 	}
-	n = unwind_fp(t, cache, uc, fp, frames, max, truncated, &tail);
+	/* Under auto the chain ends at the trampoline of a handler of the program's: the frame
+	 * pointer there is the interrupted code's, whose own frame the chain would skip (the
+	 * interrupted pc is in the signal frame), so the tables go on through the signal frame
+	 * (finish_walk). The first AUTO_LOOK frames would tell that only for a handler a few
+	 * frames deep. Under fp the chain goes on as it is. */
+	n = unwind_fp(t, cache, uc, fp, frames, max, truncated, &tail,
+		      mode == INFLAME_UNWIND_FP
+			  ? 0
+			  : atomic_load_explicit(&libc_sigreturn, memory_order_relaxed));
 	if (mode == INFLAME_UNWIND_FP)
 		return n;
 	/* The walk of the thread's last allocation again: that record kept these very frames, so
