@@ -188,6 +188,9 @@ static struct {
 	size_t done; /* entries [0, done) were written directly (see drain_all) */
 	int direct;  /* this cycle writes events numbered below limit at once */
 	uint64_t limit;
+	/* The highest number of an ALLOC taken so far (+ 1; 0: none): once the writer has the
+	 * ALLOC numbered c, the FREEs that read c (which come after it) may be written too. */
+	uint64_t alloc_end;
 	uint64_t watermark;
 	uint64_t lost;
 } pend;
@@ -1040,6 +1043,8 @@ static int on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 				     .size = r->size,
 				     .addr = r->addr}};
 
+		if (r->seq >= pend.alloc_end)
+			pend.alloc_end = r->seq + 1;
 		push_event(&p);
 		return 0;
 	}
@@ -1201,11 +1206,16 @@ static size_t drain_pass(int final)
 {
 	int n = inflame_thread_high_water();
 	/* Strictly below the value read now: a FREE may still read this value after the read
-	 * (and must come after the ALLOC that made it, which may not be drained yet). */
+	 * (and must come after the ALLOC that made it, which may not be drained yet). Once that
+	 * ALLOC was taken, the value itself too: every event numbered so comes after it. Else a
+	 * program that frees without allocating (its teardown) would keep every FREE waiting,
+	 * and once PENDING_MAX of them wait, its producers would wait for room for ever. */
 	uint64_t limit = final ? UINT64_MAX : atomic_load(&inflame__alloc_seq);
 	int busy = 0;
 	size_t taken = 0;
 
+	if (!final && pend.alloc_end > limit)
+		limit++;
 	for (int i = 0; i < n && busy < 2; i++) {
 		struct inflame_thread *t = inflame_thread_at(i);
 		int st = atomic_load_explicit(&t->state, memory_order_acquire);
