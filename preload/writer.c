@@ -1045,6 +1045,12 @@ static int on_record(void *arg, uint16_t kind, const void *payload, size_t len)
 
 		if (r->seq >= pend.alloc_end)
 			pend.alloc_end = r->seq + 1;
+		/* While one thread records, its ring holds the events in the order they happened:
+		 * the events numbered as this ALLOC follow it in this very ring (no other has any),
+		 * so the pass may write them at once instead of keeping them for the next. */
+		if (r->seq == pend.limit && pend.direct &&
+		    !__atomic_load_n(&inflame__alloc_threads, __ATOMIC_ACQUIRE))
+			pend.limit++;
 		push_event(&p);
 		return 0;
 	}
@@ -1245,7 +1251,7 @@ static size_t drain_pass(int final)
 			taken += inflame_ring_drain_until(wall, on_record, &d);
 	}
 	pend.direct = 0;
-	write_pending(limit);
+	write_pending(pend.limit);
 	flush_samples();
 	write_labels();
 	drained();
