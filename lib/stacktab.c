@@ -152,12 +152,11 @@ static int bytes_room(struct inflame_stacktab *t, uint32_t n)
 /* Encodes frames[0..n) at out; returns the length. */
 static size_t encode(uint8_t *out, const uint64_t *frames, uint32_t n)
 {
-	size_t len = inflame_varint_encode(out, n);
+	size_t len = inflame_varint_put(out, n);
 	uint64_t prev = 0;
 
 	for (uint32_t i = 0; i < n; i++) {
-		len +=
-		    inflame_varint_encode(out + len, inflame_zigzag((int64_t)(frames[i] - prev)));
+		len += inflame_varint_put(out + len, inflame_zigzag((int64_t)(frames[i] - prev)));
 		prev = frames[i];
 	}
 	return len;

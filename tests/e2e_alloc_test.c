@@ -229,6 +229,39 @@ static void test_libc_only(void **state)
 	e2e_rmdir(dir);
 }
 
+/* Full tracing of a program that frees more blocks in a row than the writer keeps waiting
+ * (PENDING_MAX, a million; 1.5 million hung on main) without allocating: every FREE reads the
+ * number of the last ALLOC, and they were all held back for an ALLOC that never came, until the
+ * producer waited for room for ever. It must finish, with every block freed. */
+static void test_free_only(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {ALLOCS("freeall"), "2000", NULL};
+	char *env[] = {"INFLAME_EVENTS=alloc", "INFLAME_ALLOC_RATE=1", NULL};
+	struct e2e_result r;
+	unsigned long long frees = 0;
+	const char *p;
+	char *text;
+
+	(void)state;
+	assert_int_equal(e2e_run_preloaded(dir, prog, env, 60, &r), 0);
+	if (!WIFEXITED(r.status))
+		fprintf(stderr, "freeall did not finish (status %d)\n", r.status);
+	assert_true(WIFEXITED(r.status));
+	assert_int_equal(WEXITSTATUS(r.status), 0);
+	assert_int_equal(e2e_truth(r.out, "blocks"), 2000000);
+	text = info_of(dir);
+	p = strstr(text, "samples:");
+	if (!p || sscanf(p, "samples: cpu %*u, wall %*u, alloc %*u, free %llu", &frees) != 1)
+		fprintf(stderr, "%s", text);
+	assert_true(frees >= 2000000);
+	free(text);
+	assert_int_equal(view_sum(dir, "alloc", "freeall_site"), 2000000ull * 32);
+	assert_int_equal(view_sum(dir, "live", "freeall_site"), 0);
+	e2e_result_free(&r);
+	e2e_rmdir(dir);
+}
+
 /* The whole family, full tracing: what stays live at exit per site, exactly. realloc(p, 0)
  * leaves nothing; a failed realloc leaves the old block. */
 static void test_family(void **state)
@@ -522,9 +555,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_sites_full),	  cmocka_unit_test(test_sites_sampled),
 	    cmocka_unit_test(test_single_thread), cmocka_unit_test(test_libc_only),
-	    cmocka_unit_test(test_family),	  cmocka_unit_test(test_threads),
-	    cmocka_unit_test(test_peak),	  cmocka_unit_test(test_peak_rotated),
-	    cmocka_unit_test(test_cxx),
+	    cmocka_unit_test(test_free_only),	  cmocka_unit_test(test_family),
+	    cmocka_unit_test(test_threads),	  cmocka_unit_test(test_peak),
+	    cmocka_unit_test(test_peak_rotated),  cmocka_unit_test(test_cxx),
 #ifdef HAVE_JEMALLOC
 	    cmocka_unit_test(test_jemalloc),
 #endif

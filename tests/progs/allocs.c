@@ -23,6 +23,8 @@
  *   libcdup N    strdup and free of a 4000-byte string N thousand times: every allocation
  *                comes from the C library (no sampled stack is the program's alone); then
  *                "truth threads N" as steady's.
+ *   freeall N    allocates N thousand 32-byte blocks (freeall_site), then frees them all
+ *                without allocating in between; then "truth blocks N" (the blocks freed).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -502,6 +504,29 @@ static int mode_libcdup(long thousands)
 	return 0;
 }
 
+static __attribute__((noinline)) int freeall_site(void **slot)
+{
+	*slot = malloc(32);
+	return *slot != NULL; /* (not a tail call: this frame stays on the stack) */
+}
+
+static int mode_freeall(long thousands)
+{
+	long n = thousands * 1000;
+	void **p = malloc((size_t)n * sizeof(*p));
+
+	if (!p)
+		return 1;
+	for (long i = 0; i < n; i++)
+		if (!freeall_site(&p[i]))
+			return 1;
+	for (long i = 0; i < n; i++)
+		free(p[i]);
+	free(p);
+	printf("truth blocks %ld\n", n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	long n = argc > 2 ? atol(argv[2]) : 100;
@@ -524,6 +549,8 @@ int main(int argc, char **argv)
 		return mode_steady(n);
 	if (!strcmp(argv[1], "libcdup"))
 		return mode_libcdup(n);
+	if (!strcmp(argv[1], "freeall"))
+		return mode_freeall(n);
 	if (!strcmp(argv[1], "peak"))
 		return mode_peak(argc > 2 && !strcmp(argv[2], "rotate"));
 	return 2;
