@@ -108,15 +108,26 @@ static void test_fork_exec(void **state)
 	run_preloaded(dir, prog, NULL, &r);
 	run_plain(prog, &plain);
 	same_behaviour(&r, &plain);
-	/* the parent and the exec'd image (same pid as the child); the forked child took no
-	 * sample before its exec and leaves no (empty) dump of its own */
+	/* the parent and the exec'd image (same pid as the child). The forked child writes no
+	 * dump of its own unless it took a sample before its exec: its CPU there is mostly its
+	 * first touches of the parent's pages, which on a loaded machine can reach a period
+	 * (seen in a loaded make check). Such a dump has nothing of the exec'd image's. */
 	n = check_dumps_complete(dir);
-	assert_int_equal(n, 2);
+	assert_true(n == 2 || n == 3);
 	n = e2e_list(dir, "prof.", &files);
-	for (size_t i = 0; i < n; i++) {
-		assert_int_equal(e2e_collapse(NULL, &files[i], 1, &f), 0);
-		assert_true(e2e_contains_sum(&f, "burn_cpu") > 100);
-		e2e_folded_free(&f);
+	{
+		size_t burning = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			uint64_t burn;
+
+			assert_int_equal(e2e_collapse(NULL, &files[i], 1, &f), 0);
+			burn = e2e_contains_sum(&f, "burn_cpu");
+			assert_true(burn > 100 || burn == 0);
+			burning += burn > 100;
+			e2e_folded_free(&f);
+		}
+		assert_int_equal(burning, 2);
 	}
 	assert_int_equal(e2e_collapse(NULL, files, n, &f), 0);
 	assert_true(e2e_contains_sum(&f, "burn_cpu") > 300);
@@ -140,16 +151,17 @@ static void test_short_children(void **state)
 	struct e2e_folded f;
 	char **files;
 	size_t n;
-	int forked = 0, others = 0;
+	size_t forked = 0, others = 0, pre_exec = 0;
 
 	(void)state;
 	run_preloaded(dir, prog, NULL, &r);
 	run_plain(prog, &plain);
 	same_behaviour(&r, &plain);
-	/* the parent, three forked children, three exec'd images (their forked children took no
-	 * sample before the exec) */
+	/* the parent, three forked children, three exec'd images; and, on a loaded machine, the
+	 * dump of a child forked to exec that took a sample before its exec (test_fork_exec),
+	 * with no burn_cpu of its own */
 	n = check_dumps_complete(dir);
-	assert_int_equal(n, 7);
+	assert_true(n >= 7 && n <= 10);
 	n = e2e_list(dir, "prof.", &files);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t burn, whole = 0;
@@ -174,10 +186,13 @@ static void test_short_children(void **state)
 			forked++;
 		else if (burn > 5)
 			others++; /* the parent or an exec'd image: main;burn_cpu */
+		else if (!burn && !e2e_contains_sum(&f, "short_child_work"))
+			pre_exec++;
 		e2e_folded_free(&f);
 	}
 	assert_int_equal(forked, 3);
 	assert_int_equal(others, 4);
+	assert_int_equal(pre_exec, n - 7);
 	e2e_list_free(files, n);
 	e2e_result_free(&r);
 	e2e_result_free(&plain);
