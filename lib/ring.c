@@ -34,6 +34,13 @@ int inflame_ring_init(struct inflame_ring *r, size_t bytes)
 	atomic_init(&r->dropped, 0);
 	r->data = p;
 	r->size = size;
+	/* A fork's child empties the ring anyway: without the parent's pages it copies none of
+	 * them, and the parent keeps writing its own without a fault after each fork (issue 11).
+	 * (Linux 4.14 and later; elsewhere the child clears what the parent left.) */
+	r->wiped_on_fork = 0;
+#ifdef MADV_WIPEONFORK
+	r->wiped_on_fork = madvise(p, size, MADV_WIPEONFORK) == 0;
+#endif
 	return 0;
 }
 
@@ -77,6 +84,19 @@ void inflame_ring_reset(struct inflame_ring *r)
 	atomic_store(&r->tail, 0);
 	atomic_store(&r->tail_seen, 0);
 	atomic_store(&r->dropped, 0);
+}
+
+void inflame_ring_reset_forked(struct inflame_ring *r)
+{
+	if (!r->wiped_on_fork) {
+		inflame_ring_reset(r);
+		return;
+	}
+	atomic_store(&r->head, 0);
+	atomic_store(&r->tail, 0);
+	atomic_store(&r->tail_seen, 0);
+	atomic_store(&r->dropped, 0);
+	atomic_store(&r->hw, 0); /* (nothing of this copy was ever written) */
 }
 
 /* Reads the consumer's tail (acquire: what it released is no longer read) into tail_seen.

@@ -35,6 +35,9 @@ struct inflame_ring {
 	 * zero and, in a fresh mapping, not even backed by pages. Raised by the producers before
 	 * they write; the consumer clears nothing beyond it. */
 	_Atomic uint64_t hw;
+	/* The mapping is MADV_WIPEONFORK: a fork's child finds it zero, and a fork leaves the
+	 * parent's pages writable (no copy-on-write fault at the next record after each fork). */
+	int wiped_on_fork;
 	/* Written by the consumer: on a cache line of its own, so that releasing space does not
 	 * take the producer's line away at every record. */
 	_Alignas(64) _Atomic uint64_t tail; /* bytes released by the consumer, ever */
@@ -57,6 +60,9 @@ int inflame_ring_init(struct inflame_ring *r, size_t bytes);
 void inflame_ring_destroy(struct inflame_ring *r);
 /* Discards everything (the child after fork). No producer may be active. */
 void inflame_ring_reset(struct inflame_ring *r);
+/* The same in a fork child, for the ring its parent had: where the mapping was wiped on fork
+ * (wiped_on_fork) its pages are zero already, and none is touched; else inflame_ring_reset. */
+void inflame_ring_reset_forked(struct inflame_ring *r);
 
 /* Claims a record with a payload of len bytes; returns the payload pointer or NULL (counted in
  * dropped) when full. Must be followed by inflame_ring_commit(). Async-signal-safe. */

@@ -483,7 +483,7 @@ void inflame_thread_after_fork_child(void)
 		if (atomic_load(&t->state) == INFLAME_SLOT_FREE)
 			continue;
 		if (t == self) {
-			inflame_ring_reset(&t->ring);
+			inflame_ring_reset_forked(&t->ring);
 			inflame_timer_drop_perf(t); /* the parent's event */
 			t->tid = inflame__gettid();
 			t->pthread = pthread_self();

@@ -1234,5 +1234,5 @@ void inflame_wall_after_fork_child(void)
 	atomic_store(&k.stop, 0);
 	k.cursor = 0;
 	if (k.have_ring)
-		inflame_ring_reset(&k.ring);
+		inflame_ring_reset_forked(&k.ring);
 }

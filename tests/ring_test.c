@@ -10,6 +10,8 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 struct seen {
 	uint64_t vals[100000];
@@ -217,6 +219,52 @@ static int resident(const struct inflame_ring *r, size_t i)
 	return vec[i] & 1;
 }
 
+/* A fork child's reset of the ring its parent filled: the child's copy holds zeros and no page
+ * (the mapping is wiped on fork where the kernel can), the reset touches none of them, and the
+ * ring works; the parent's records are still there. The child reports through its exit
+ * status: 0 all good, else the first check that failed. */
+static void test_reset_forked(void **state)
+{
+	static struct seen s;
+	static const uint8_t zero[16384];
+	struct inflame_ring r;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(inflame_ring_init(&r, 16384), 0);
+	for (uint64_t i = 0; i < 40; i++)
+		put(&r, i, 200); /* (8000 bytes: two pages and some) */
+	assert_true(resident(&r, 0) && resident(&r, 1));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int code = 0;
+
+		if (r.wiped_on_fork && (resident(&r, 0) || resident(&r, 1)))
+			code = 1; /* the parent's pages came along */
+		inflame_ring_reset_forked(&r);
+		if (!code && r.wiped_on_fork && (resident(&r, 0) || resident(&r, 1)))
+			code = 2; /* the reset touched them */
+		if (!code && memcmp(r.data, zero, sizeof(zero)) != 0)
+			code = 3;
+		s.n = 0;
+		if (!code && inflame_ring_drain(&r, collect, &s) != 0)
+			code = 4;
+		put(&r, 700, 16);
+		if (!code && (inflame_ring_drain(&r, collect, &s) != 1 || s.vals[0] != 700))
+			code = 5;
+		_exit(code);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	s.n = 0;
+	assert_int_equal(inflame_ring_drain(&r, collect, &s), 40);
+	assert_int_equal(s.vals[39], 39);
+	inflame_ring_destroy(&r);
+}
+
 /* A producer whose consumer keeps up starts over at the beginning of the ring once past its
  * half, rather than write into pages never used: records come out in order, and neither the
  * producer, the drains nor a reset ever touch the pages above (40 records of 208 bytes between
@@ -301,7 +349,7 @@ int main(void)
 	    cmocka_unit_test(test_order_and_wrap),  cmocka_unit_test(test_drain_until),
 	    cmocka_unit_test(test_rewind),	    cmocka_unit_test(test_full_drops),
 	    cmocka_unit_test(test_nested_producer), cmocka_unit_test(test_concurrent),
-	    cmocka_unit_test(test_reset),
+	    cmocka_unit_test(test_reset),	    cmocka_unit_test(test_reset_forked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
