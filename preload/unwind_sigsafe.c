@@ -288,6 +288,104 @@ size_t inflame_unwind_fp_from(const struct inflame_thread *t, uintptr_t fp, uint
 	return fp_from(t, NULL, fp, out, max, truncated, &tail);
 }
 
+/* *tail as walk() gives it (0 for a walk from the caller of this function). */
+static size_t unwind_fp(const struct inflame_thread *t, struct inflame_code_cache *cache, void *uc,
+			uintptr_t fp, uint64_t *frames, size_t max, int *truncated, uintptr_t *tail)
+{
+	*tail = 0;
+	if (uc)
+		return fp_context(uc, t, cache, frames, max, truncated, tail);
+	if (fp)
+		return fp_from(t, cache, fp, frames, max, truncated, tail);
+	return inflame_unwind_fp_here(t, frames, max, truncated);
+}
+
+int inflame_unwind_in_inflame(const void *uc)
+{
+	const ucontext_t *u = uc;
+
+#if defined(__x86_64__)
+	return hidden((uintptr_t)u->uc_mcontext.gregs[REG_RIP]);
+#elif defined(__aarch64__)
+	return hidden((uintptr_t)u->uc_mcontext.pc);
+#endif
+}
+
+static uintptr_t stack_pointer(void *uc)
+{
+	const ucontext_t *u = uc;
+
+#if defined(__x86_64__)
+	return (uintptr_t)u->uc_mcontext.gregs[REG_RSP];
+#elif defined(__aarch64__)
+	return (uintptr_t)u->uc_mcontext.sp;
+#endif
+}
+
+#if defined(__x86_64__)
+/* How far above the stack pointer loader_on_stack() looks. */
+#define LOADER_SCAN_BYTES 4096
+
+/* Whether a return address into the dynamic loader lies in the first LOADER_SCAN_BYTES of the
+ * stack above sp: a thread inside the loader (glibc's own dlopen of an iconv or NSS module,
+ * lazy binding) whose frame-pointer walk lost the chain in libc code before reaching the
+ * loader's frames. libunwind must not run then (it reads the loader's lists, which may be half
+ * changed). A stale word that merely looks like such an address only costs this sample its
+ * DWARF walk. */
+static int loader_on_stack(const struct inflame_thread *t, uintptr_t sp)
+{
+	uintptr_t lo, hi, end;
+
+	if (inflame_modules_loader(&lo, &hi) < 0 || !t->stack_hi || sp < t->stack_lo ||
+	    sp >= t->stack_hi)
+		return 0;
+	sp &= ~(uintptr_t)7;
+	end = t->stack_hi - sp > LOADER_SCAN_BYTES ? sp + LOADER_SCAN_BYTES : t->stack_hi;
+	for (const uintptr_t *w = (const uintptr_t *)sp; (uintptr_t)(w + 1) <= end; w++)
+		if (*w - lo < hi - lo && follows_call(*w, 0, 1))
+			return 1;
+	return 0;
+}
+#else
+static int loader_on_stack(const struct inflame_thread *t, uintptr_t sp)
+{
+	(void)t;
+	(void)sp;
+	return 0;
+}
+#endif
+
+/* The registers a walk carries from frame to frame. lr: aarch64's link register, known only
+ * in the interrupted frame (0 after). bx_at says where x86_64's rbx is (a CFA may be based on
+ * it, as in ld.so's lazy-binding trampoline): 0 not known, BX_HERE in bx, else the stack slot
+ * a callee saved it in (read, after a check, only when a row needs it). all: every general
+ * register of the interrupted frame (a signal context's), NULL in the frames above it. */
+#define BX_HERE 1
+struct regs {
+	uintptr_t pc, sp, fp, lr;
+	uintptr_t bx, bx_at;
+	const void *all;
+};
+
+/* The interrupted registers a walk starts from, out of a signal context. */
+static inline void regs_of_context(struct regs *r, const ucontext_t *u)
+{
+#if defined(__x86_64__)
+	r->pc = (uintptr_t)u->uc_mcontext.gregs[REG_RIP];
+	r->sp = (uintptr_t)u->uc_mcontext.gregs[REG_RSP];
+	r->fp = (uintptr_t)u->uc_mcontext.gregs[REG_RBP];
+	r->bx = (uintptr_t)u->uc_mcontext.gregs[REG_RBX];
+	r->bx_at = BX_HERE;
+	r->all = u->uc_mcontext.gregs;
+#elif defined(__aarch64__)
+	r->pc = (uintptr_t)u->uc_mcontext.pc;
+	r->sp = (uintptr_t)u->uc_mcontext.sp;
+	r->fp = (uintptr_t)u->uc_mcontext.regs[29];
+	r->lr = (uintptr_t)u->uc_mcontext.regs[30];
+	r->all = u->uc_mcontext.regs;
+#endif
+}
+
 /* A thread running on a stack other than its own: a ucontext coroutine (makecontext), a Go
  * goroutine, a fiber of boost.context. Its bounds are nowhere to be known, so its words are
  * not read in place but copied through process_vm_readv(2), which fails on an address that
@@ -385,17 +483,12 @@ static size_t foreign_pick(const struct inflame_thread *t, struct inflame_code_c
 	uintptr_t pc, sp, fp;
 
 	if (uc) {
-		const ucontext_t *u = uc;
+		struct regs r;
 
-#if defined(__x86_64__)
-		pc = (uintptr_t)u->uc_mcontext.gregs[REG_RIP];
-		sp = (uintptr_t)u->uc_mcontext.gregs[REG_RSP];
-		fp = (uintptr_t)u->uc_mcontext.gregs[REG_RBP];
-#elif defined(__aarch64__)
-		pc = (uintptr_t)u->uc_mcontext.pc;
-		sp = (uintptr_t)u->uc_mcontext.sp;
-		fp = (uintptr_t)u->uc_mcontext.regs[29];
-#endif
+		regs_of_context(&r, uc);
+		pc = r.pc;
+		sp = r.sp;
+		fp = r.fp;
 	} else {
 		pc = 0;
 		sp = fp = fp0 ? fp0 : (uintptr_t)__builtin_frame_address(0);
@@ -408,104 +501,6 @@ static size_t foreign_pick(const struct inflame_thread *t, struct inflame_code_c
 	if (uc)
 		out[0] = pc;
 	return foreign_walk(t, cache, pc, sp, fp, out, uc ? 1 : 0, max, truncated, !uc);
-}
-
-/* *tail as walk() gives it (0 for a walk from the caller of this function). */
-static size_t unwind_fp(const struct inflame_thread *t, struct inflame_code_cache *cache, void *uc,
-			uintptr_t fp, uint64_t *frames, size_t max, int *truncated, uintptr_t *tail)
-{
-	*tail = 0;
-	if (uc)
-		return fp_context(uc, t, cache, frames, max, truncated, tail);
-	if (fp)
-		return fp_from(t, cache, fp, frames, max, truncated, tail);
-	return inflame_unwind_fp_here(t, frames, max, truncated);
-}
-
-int inflame_unwind_in_inflame(const void *uc)
-{
-	const ucontext_t *u = uc;
-
-#if defined(__x86_64__)
-	return hidden((uintptr_t)u->uc_mcontext.gregs[REG_RIP]);
-#elif defined(__aarch64__)
-	return hidden((uintptr_t)u->uc_mcontext.pc);
-#endif
-}
-
-static uintptr_t stack_pointer(void *uc)
-{
-	const ucontext_t *u = uc;
-
-#if defined(__x86_64__)
-	return (uintptr_t)u->uc_mcontext.gregs[REG_RSP];
-#elif defined(__aarch64__)
-	return (uintptr_t)u->uc_mcontext.sp;
-#endif
-}
-
-#if defined(__x86_64__)
-/* How far above the stack pointer loader_on_stack() looks. */
-#define LOADER_SCAN_BYTES 4096
-
-/* Whether a return address into the dynamic loader lies in the first LOADER_SCAN_BYTES of the
- * stack above sp: a thread inside the loader (glibc's own dlopen of an iconv or NSS module,
- * lazy binding) whose frame-pointer walk lost the chain in libc code before reaching the
- * loader's frames. libunwind must not run then (it reads the loader's lists, which may be half
- * changed). A stale word that merely looks like such an address only costs this sample its
- * DWARF walk. */
-static int loader_on_stack(const struct inflame_thread *t, uintptr_t sp)
-{
-	uintptr_t lo, hi, end;
-
-	if (inflame_modules_loader(&lo, &hi) < 0 || !t->stack_hi || sp < t->stack_lo ||
-	    sp >= t->stack_hi)
-		return 0;
-	sp &= ~(uintptr_t)7;
-	end = t->stack_hi - sp > LOADER_SCAN_BYTES ? sp + LOADER_SCAN_BYTES : t->stack_hi;
-	for (const uintptr_t *w = (const uintptr_t *)sp; (uintptr_t)(w + 1) <= end; w++)
-		if (*w - lo < hi - lo && follows_call(*w, 0, 1))
-			return 1;
-	return 0;
-}
-#else
-static int loader_on_stack(const struct inflame_thread *t, uintptr_t sp)
-{
-	(void)t;
-	(void)sp;
-	return 0;
-}
-#endif
-
-/* The registers a walk carries from frame to frame. lr: aarch64's link register, known only
- * in the interrupted frame (0 after). bx_at says where x86_64's rbx is (a CFA may be based on
- * it, as in ld.so's lazy-binding trampoline): 0 not known, BX_HERE in bx, else the stack slot
- * a callee saved it in (read, after a check, only when a row needs it). all: every general
- * register of the interrupted frame (a signal context's), NULL in the frames above it. */
-#define BX_HERE 1
-struct regs {
-	uintptr_t pc, sp, fp, lr;
-	uintptr_t bx, bx_at;
-	const void *all;
-};
-
-/* The interrupted registers a walk starts from, out of a signal context. */
-static inline void regs_of_context(struct regs *r, const ucontext_t *u)
-{
-#if defined(__x86_64__)
-	r->pc = (uintptr_t)u->uc_mcontext.gregs[REG_RIP];
-	r->sp = (uintptr_t)u->uc_mcontext.gregs[REG_RSP];
-	r->fp = (uintptr_t)u->uc_mcontext.gregs[REG_RBP];
-	r->bx = (uintptr_t)u->uc_mcontext.gregs[REG_RBX];
-	r->bx_at = BX_HERE;
-	r->all = u->uc_mcontext.gregs;
-#elif defined(__aarch64__)
-	r->pc = (uintptr_t)u->uc_mcontext.pc;
-	r->sp = (uintptr_t)u->uc_mcontext.sp;
-	r->fp = (uintptr_t)u->uc_mcontext.regs[29];
-	r->lr = (uintptr_t)u->uc_mcontext.regs[30];
-	r->all = u->uc_mcontext.regs;
-#endif
 }
 
 /* General register dw (its DWARF number) of the frame r describes, if the walk knows it. */

@@ -28,6 +28,18 @@ share() {
 		END { printf "%d %d\n", whole, total }'
 }
 
+# whole UNWIND EVENT LEAF WHAT MIN: at least MIN of EVENT end at LEAF, 90% of them reaching
+# coro_entry
+whole() {
+	set -- "$@" $(share "$2" "$3")
+	if [ "$7" -ge "$5" ] && [ $(($6 * 100)) -ge $(($7 * 90)) ]; then
+		ok "--unwind $1: $6 of $7 $4 of $3 reach coro_entry"
+	else
+		fail "--unwind $1: $6 of $7 $4 of $3 reach coro_entry"
+		"$I" collapse --event "$2" "$T/p.ifl" | sort -t' ' -k2 -nr | head -n 5
+	fi
+}
+
 for uw in fp dwarf auto; do
 	rm -f "$T/p.ifl"
 	"$I" record -q -e cpu,alloc --unwind "$uw" -o "$T/p.ifl" "$P" >"$T/got" 2>&1
@@ -36,19 +48,7 @@ for uw in fp dwarf auto; do
 		fail "--unwind $uw: differs from unprofiled: $(diff "$T/want" "$T/got" | head -n 4)"
 		continue
 	fi
-	set -- $(share cpu coro_burn)
-	if [ "$2" -ge 20 ] && [ $(($1 * 100)) -ge $(($2 * 90)) ]; then
-		ok "--unwind $uw: $1 of $2 cpu samples of coro_burn reach coro_entry"
-	else
-		fail "--unwind $uw: $1 of $2 cpu samples of coro_burn reach coro_entry"
-		"$I" collapse --event cpu "$T/p.ifl" | sort -t' ' -k2 -nr | head -n 5
-	fi
-	set -- $(share alloc coro_alloc)
-	if [ "$2" -gt 0 ] && [ $(($1 * 100)) -ge $(($2 * 90)) ]; then
-		ok "--unwind $uw: $1 of $2 bytes of coro_alloc reach coro_entry"
-	else
-		fail "--unwind $uw: $1 of $2 sampled bytes of coro_alloc reach coro_entry"
-		"$I" collapse --event alloc "$T/p.ifl" | sort -t' ' -k2 -nr | head -n 5
-	fi
+	whole "$uw" cpu coro_burn "cpu samples" 20
+	whole "$uw" alloc coro_alloc "sampled bytes" 1
 done
 [ $fails -eq 0 ] || exit 1
