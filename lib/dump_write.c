@@ -2,7 +2,9 @@
  * The dump writer: encodes the fixed little-endian file header and frames payloads into
  * chunks with a CRC-32 (crc32.h) so a reader can detect a torn or damaged tail.
  * Writes go straight to the fd with writev(2); partial writes and EINTR are retried, any other
- * failure is returned to the caller, which decides whether to give up on the file. A caller
+ * failure is returned to the caller, which decides whether to give up on the file. A write
+ * that would pass the process's file size limit is not made (-EFBIG): the kernel would end
+ * the program with SIGXFSZ for it. A caller
  * that writes many small chunks gathers them in a buffer first and writes them together.
  */
 #include "dump_write.h"
@@ -12,7 +14,10 @@
 
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -67,8 +72,32 @@ void inflame_dump_encode_header(uint8_t *out, const struct inflame_dump_header_i
 	put64(out + 56, h->file_monotonic);
 }
 
+int inflame_dump_write_fits(int fd, size_t len)
+{
+	struct rlimit rl;
+	struct stat st;
+	off_t pos;
+	int fl;
+
+	if (getrlimit(RLIMIT_FSIZE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return 1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return 1;
+	fl = fcntl(fd, F_GETFL);
+	pos = fl >= 0 && (fl & O_APPEND) ? st.st_size : lseek(fd, 0, SEEK_CUR);
+	if (pos < 0)
+		return 1;
+	return (uint64_t)pos + len <= (uint64_t)rl.rlim_cur;
+}
+
 static int write_all(int fd, struct iovec *iov, int iovcnt)
 {
+	size_t total = 0;
+
+	for (int i = 0; i < iovcnt; i++)
+		total += iov[i].iov_len;
+	if (!inflame_dump_write_fits(fd, total))
+		return -EFBIG;
 	while (iovcnt > 0) {
 		ssize_t n = writev(fd, iov, iovcnt);
 

@@ -94,6 +94,13 @@ void inflame_dump_header_defaults(struct inflame_dump_header_info *h);
 /* Encodes a header into exactly INFLAME_DUMP_HEADER_SIZE bytes. */
 void inflame_dump_encode_header(uint8_t *out, const struct inflame_dump_header_info *h);
 
+/* Whether len more bytes written at fd's position stay within the process's file size limit
+ * (RLIMIT_FSIZE, which a program may lower for itself, as OpenSSH's sandboxed child does): a
+ * write past it raises SIGXFSZ, whose default action ends the program. Always true for what
+ * is not a regular file, and without a limit (one getrlimit). Async-signal-safe. The writes
+ * below return -EFBIG, without the signal, when they would not fit. */
+int inflame_dump_write_fits(int fd, size_t len);
+
 /* Writes the file header at the current position of fd. */
 int inflame_dump_write_header(int fd, const struct inflame_dump_header_info *h);
 

@@ -9,7 +9,7 @@
  *   interpose_blocking.c the EINTR shield: calls the kernel does not restart after a handler
  *   interpose_locks.c    marks on the lock calls that wait, for the wall ticker
  *   interpose_loader.c   dlopen, dlclose, dl_iterate_phdr
- *   interpose_process.c  the exec family, _exit
+ *   interpose_process.c  the exec family, _exit, seccomp filters (syscall)
  *
  * Each wrapper calls the next definition (real_<fn>, found with dlsym(RTLD_NEXT) when the
  * constructor runs, or on the wrapper's first call if the program calls it earlier). Code of
@@ -44,6 +44,9 @@ void inflame__interpose_blocking_resolve(void);
 void inflame__interpose_locks_resolve(void);
 void inflame__interpose_loader_resolve(void);
 void inflame__interpose_process_resolve(void);
+/* The program is about to install a seccomp filter (prctl, syscall): the profile ends here,
+ * written out, and inflame makes no more system calls in the program's threads. */
+void inflame__stop_before_filter(void);
 
 /* The real functions, for the preload's own use. Async-signal-safe as the real ones are. */
 int inflame__real_sigaction(int sig, const struct sigaction *act, struct sigaction *old);

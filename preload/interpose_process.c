@@ -2,17 +2,23 @@
  * Interposition of the calls that end a process image: the exec family finishes the dump and
  * quiesces sampling before the image goes (and undoes that when exec fails), and gives the new
  * image the signal mask the program believes it has (so does posix_spawn); _exit and _Exit finish
- * the dump, since no destructors run.
+ * the dump, since no destructors run. A seccomp filter the program installs (the seccomp system
+ * call through syscall(); prctl in interpose_threads.c) ends the profile too: the filter may deny
+ * the system calls inflame makes in the program's threads and kill the process for them.
  */
 #include "interpose.h"
 
+#include "log.h"
 #include "profiler.h"
 #include "writer.h"
 
 #include <errno.h>
+#include <linux/seccomp.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
+#include <sys/prctl.h> /* PR_SET_SECCOMP */
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static int (*real_execve)(const char *, char *const[], char *const[]);
@@ -24,6 +30,7 @@ static int (*real_posix_spawnp)(pid_t *, const char *, const posix_spawn_file_ac
 				const posix_spawnattr_t *, char *const[], char *const[]);
 static void (*real__exit)(int) __attribute__((noreturn));
 static void (*real__Exit)(int) __attribute__((noreturn));
+static long (*real_syscall)(long, long, long, long, long, long, long);
 
 void inflame__interpose_process_resolve(void)
 {
@@ -34,6 +41,7 @@ void inflame__interpose_process_resolve(void)
 	INFLAME_RESOLVE(posix_spawnp);
 	INFLAME_RESOLVE(_exit);
 	INFLAME_RESOLVE(_Exit);
+	INFLAME_RESOLVE(syscall);
 }
 
 /* Before an exec: write out what we have, stop the clocks, block the sampling signal and take
@@ -248,4 +256,47 @@ INFLAME_EXPORT void _Exit(int status)
 	INFLAME_RESOLVE(_Exit);
 	finish_before_exit();
 	real__Exit(status);
+}
+
+/* Before a seccomp filter takes effect: the profile ends here, written out whole, and inflame
+ * makes no system call in the program's threads any more (the clocks stopped, the writer's
+ * last file closed, a sampling signal already pending taken), so that a filter that denies
+ * getrusage, openat or the like does not kill the program for inflame's calls. */
+void inflame__stop_before_filter(void)
+{
+	sigset_t s, saved;
+	struct timespec zero = {0, 0};
+	int sig = inflame__prof.sample_sig;
+
+	if (!inflame__prof.active || sig <= 0 || inflame__in_vfork_child())
+		return;
+	inflame_log(INFLAME_LOG_INFO, "the program installs a seccomp filter, which could deny "
+				      "inflame's system calls: profiling stops here");
+	sigemptyset(&s);
+	sigaddset(&s, sig);
+	inflame__real_pthread_sigmask(SIG_BLOCK, &s, &saved);
+	if (inflame__pause())
+		inflame_writer_stop();
+	inflame__prof.active = 0;
+	while (inflame__real_sigtimedwait(&s, NULL, &zero) > 0)
+		;
+	inflame__real_pthread_sigmask(SIG_SETMASK, &saved, NULL);
+}
+
+/* (inflame's own calls come here too: they are never the seccomp system call) */
+INFLAME_EXPORT long syscall(long nr, ...)
+{
+	long a[6];
+	va_list ap;
+
+	va_start(ap, nr);
+	for (int i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	INFLAME_RESOLVE(syscall);
+	if ((nr == SYS_seccomp &&
+	     (a[0] == SECCOMP_SET_MODE_STRICT || a[0] == SECCOMP_SET_MODE_FILTER)) ||
+	    (nr == SYS_prctl && a[0] == PR_SET_SECCOMP))
+		inflame__stop_before_filter();
+	return real_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }

@@ -127,6 +127,8 @@ INFLAME_EXPORT int prctl(int option, ...)
 		a[i] = va_arg(ap, unsigned long);
 	va_end(ap);
 	INFLAME_RESOLVE(prctl);
+	if (option == PR_SET_SECCOMP)
+		inflame__stop_before_filter();
 	rc = real_prctl(option, a[0], a[1], a[2], a[3]);
 	if (rc == 0 && option == PR_SET_NAME && inflame__prof.active)
 		inflame_thread_note_rename(pthread_self(), 1);

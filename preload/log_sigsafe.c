@@ -10,6 +10,8 @@
  */
 #include "log.h"
 
+#include "dump_write.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -201,7 +203,8 @@ static void write_out(const char *text, size_t len)
 	memcpy(buf + n, text, len);
 	n += len;
 	buf[n++] = '\n';
-	while (write(fd, buf, n) < 0 && errno == EINTR)
+	/* (not past the program's file size limit: SIGXFSZ would end it) */
+	while (inflame_dump_write_fits(fd, n) && write(fd, buf, n) < 0 && errno == EINTR)
 		;
 	if (fd != STDERR_FILENO)
 		close(fd);

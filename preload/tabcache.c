@@ -10,6 +10,7 @@
  */
 #include "tabcache.h"
 
+#include "dump_write.h"
 #include "log.h"
 
 #include <errno.h>
@@ -274,6 +275,8 @@ static int write_all(int fd, const void *p, size_t n)
 {
 	const uint8_t *b = p;
 
+	if (!inflame_dump_write_fits(fd, n))
+		return -EFBIG; /* (SIGXFSZ would end the program) */
 	while (n > 0) {
 		ssize_t w = write(fd, b, n);
 

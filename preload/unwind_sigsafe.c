@@ -15,6 +15,9 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 /* inflame's own code (inflame_unwind_hide): [hide_lo, hide_lo + hide_len). */
 static uintptr_t hide_lo, hide_len;
@@ -388,6 +391,123 @@ static inline void regs_of_context(struct regs *r, const ucontext_t *u)
 	r->lr = (uintptr_t)u->uc_mcontext.regs[30];
 	r->all = u->uc_mcontext.regs;
 #endif
+}
+
+/* A thread running on a stack other than its own: a ucontext coroutine (makecontext), a Go
+ * goroutine, a fiber of boost.context. Its bounds are nowhere to be known, so its words are
+ * not read in place but copied through process_vm_readv(2), which fails on an address that
+ * is not mapped readable instead of faulting (one system call per frame, on such stacks
+ * only). The walk is the frame-pointer one: each frame pointer aligned, above the last and
+ * within FOREIGN_SPAN of the stack pointer; trim() drops a tail in unknown code. */
+#define FOREIGN_SPAN ((uintptr_t)8 << 20)
+/* How far above the stack pointer a leaf's return address is looked for. */
+#define FOREIGN_SCAN 256
+
+/* Copies up to len bytes at addr, stopping at the first page that cannot be read; returns
+ * how many were copied. */
+static size_t foreign_read(const struct inflame_thread *t, uintptr_t addr, void *buf, size_t len)
+{
+	uintptr_t page = (addr | 4095) + 1;
+	struct iovec local = {buf, len};
+	struct iovec remote[2] = {{(void *)addr, len}, {NULL, 0}};
+	long got;
+
+	if (addr + len < addr)
+		return 0;
+	if (addr + len > page) { /* one element a page: the copy stops at the element that fails */
+		remote[0].iov_len = page - addr;
+		remote[1] = (struct iovec){(void *)page, addr + len - page};
+	}
+	got = syscall(SYS_process_vm_readv, t->tid, &local, 1UL, remote,
+		      remote[1].iov_len ? 2UL : 1UL, 0UL);
+	return got > 0 ? (size_t)got : 0;
+}
+
+static int on_foreign_stack(const struct inflame_thread *t, uintptr_t sp)
+{
+	return t->stack_hi && (sp < t->stack_lo || sp >= t->stack_hi);
+}
+
+/* out[0..n) holds the leaf (and n is 1) when pc is an interrupted instruction, else nothing;
+ * skip leaves out inflame's frames as walk() does. */
+static size_t foreign_walk(const struct inflame_thread *t, struct inflame_code_cache *cache,
+			   uintptr_t pc, uintptr_t sp, uintptr_t fp, uint64_t *out, size_t n,
+			   size_t max, int *truncated, int skip)
+{
+	uintptr_t lo = sp, frame[2], tail;
+	size_t first;
+
+#if defined(__x86_64__)
+	/* A leaf that set up no frame: its caller's return address is near the stack pointer. */
+	if (n == 1 && n < max && (sp & 7) == 0) {
+		uintptr_t words[FOREIGN_SCAN / 8], fp_ret = 0;
+		size_t k = foreign_read(t, sp, words, sizeof(words)) / 8;
+
+		if (fp > sp && foreign_read(t, fp, frame, sizeof(frame)) == sizeof(frame))
+			fp_ret = frame[1];
+		for (size_t i = 0; i < k && sp + 8 * i < (fp > sp ? fp : UINTPTR_MAX); i++) {
+			if (words[i] >= 4096 && words[i] != fp_ret &&
+			    follows_call(words[i], pc, i == 0)) {
+				out[n++] = words[i];
+				break;
+			}
+		}
+	}
+#else
+	(void)pc;
+#endif
+	first = n;
+	while (n < max) {
+		if (fp < lo || (fp & 7) || fp - sp >= FOREIGN_SPAN ||
+		    foreign_read(t, fp, frame, sizeof(frame)) != sizeof(frame))
+			break;
+		if (frame[1] - 4096 >= RET_SPAN || frame[1] - sp < FOREIGN_SPAN)
+			break; /* not a return address: out of user space, or on this stack */
+		if (skip && hidden(frame[1])) {
+			out[0] = frame[1]; /* the last of inflame's frames stays, as the leaf */
+			n = 1;
+			first = 1;
+		} else {
+			out[n++] = frame[1];
+			skip = 0;
+		}
+		if (frame[0] <= fp)
+			break;
+		lo = fp + 16;
+		fp = frame[0];
+	}
+	if (n == max)
+		*truncated = 1;
+	return trim(cache, out, first, n, &tail);
+}
+
+/* The walk of a sample whose thread runs on a stack other than its own (from the signal
+ * context uc; when uc is NULL, from inflame's frame fp, or from here when fp is 0), or
+ * (size_t)-1 when it runs on its own. */
+static size_t foreign_pick(const struct inflame_thread *t, struct inflame_code_cache *cache,
+			   void *uc, uintptr_t fp0, uint64_t *out, size_t max, int *truncated)
+{
+	uintptr_t pc, sp, fp;
+
+	if (uc) {
+		struct regs r;
+
+		regs_of_context(&r, uc);
+		pc = r.pc;
+		sp = r.sp;
+		fp = r.fp;
+	} else {
+		pc = 0;
+		sp = fp = fp0 ? fp0 : (uintptr_t)__builtin_frame_address(0);
+	}
+	if (!on_foreign_stack(t, sp))
+		return (size_t)-1;
+	*truncated = 0;
+	if (max == 0)
+		return 0;
+	if (uc)
+		out[0] = pc;
+	return foreign_walk(t, cache, pc, sp, fp, out, uc ? 1 : 0, max, truncated, !uc);
 }
 
 /* General register dw (its DWARF number) of the frame r describes, if the walk knows it. */
@@ -1140,6 +1260,9 @@ size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, v
 		: NULL;
 
 	*truncated = 0;
+	n = foreign_pick(t, cache, uc, fp, frames, max, truncated);
+	if (n != (size_t)-1)
+		return n;
 	if ((int)mode & INFLAME_UNWIND_NO_LIBUNWIND) {
 		lu = 0;
 		mode = (enum inflame_unwind)((int)mode & ~INFLAME_UNWIND_NO_LIBUNWIND);

@@ -285,6 +285,14 @@ static void write_out(uint32_t type, const uint8_t *payload, size_t len)
 			inflame_log_unprofiled("cannot write %s: %s; profiling data is lost",
 					       w.path, strerror(-rc));
 		}
+		if (rc == -EFBIG) {
+			/* The program's file size limit: the file ends here, its last chunk
+			 * whole and no END, rather than go on after a gap with a smaller chunk
+			 * that fits. */
+			close(w.fd);
+			w.fd = -1;
+			w.failed = 1;
+		}
 	}
 	w.out.len = 0;
 	w.out.failed = 0;
