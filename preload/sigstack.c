@@ -12,18 +12,34 @@
 #include <stdatomic.h>
 #include <ucontext.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* The lowest address of inflame's own alternate stack (above its guard page), 0 without one. */
+/* The lowest address of inflame's own alternate stack (above its guard page), 0 without one,
+ * and its size. */
 static _Atomic uintptr_t own_sp;
+static size_t own_size;
+
+/* The size of inflame's own stack (sigstack.h), in whole pages. */
+static size_t own_stack_size(size_t page)
+{
+	struct rlimit rl;
+	size_t n = INFLAME_SIGSTACK_OWN_MAX;
+
+	if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < INFLAME_SIGSTACK_OWN_MAX)
+		n = rl.rlim_cur < INFLAME_SIGSTACK_OWN_MIN ? INFLAME_SIGSTACK_OWN_MIN
+							   : (size_t)rl.rlim_cur;
+	return (n + page - 1) & ~(page - 1);
+}
 
 int inflame_sigstack_is_own(const void *ss)
 {
 	uintptr_t sp = atomic_load_explicit(&own_sp, memory_order_relaxed);
 	const stack_t *s = ss;
 
-	return sp && (uintptr_t)s->ss_sp == sp && s->ss_size == INFLAME_SIGSTACK_OWN_SIZE;
+	return sp && (uintptr_t)s->ss_sp == sp && s->ss_size == own_size;
 }
 
 int inflame_sigstack_own_install(void)
@@ -36,7 +52,8 @@ int inflame_sigstack_own_install(void)
 
 	if (page <= 0)
 		page = 4096;
-	len = INFLAME_SIGSTACK_OWN_SIZE + (size_t)page;
+	own_size = own_stack_size((size_t)page);
+	len = own_size + (size_t)page;
 	if (syscall(SYS_sigaltstack, NULL, &old) < 0)
 		return -errno;
 	if (!(old.ss_flags & SS_DISABLE))
@@ -48,7 +65,7 @@ int inflame_sigstack_own_install(void)
 	if (map == MAP_FAILED)
 		return -errno;
 	ss.ss_sp = map + page;
-	ss.ss_size = INFLAME_SIGSTACK_OWN_SIZE;
+	ss.ss_size = own_size;
 	ss.ss_flags = 0;
 	if (mprotect(map, (size_t)page, PROT_NONE) == 0) {
 		atomic_store(&own_sp, (uintptr_t)ss.ss_sp);
@@ -67,7 +84,7 @@ void inflame_sigstack_own_restore(void)
 	stack_t ss;
 
 	ss.ss_sp = (void *)atomic_load(&own_sp);
-	ss.ss_size = INFLAME_SIGSTACK_OWN_SIZE;
+	ss.ss_size = own_size;
 	ss.ss_flags = 0;
 	if (ss.ss_sp)
 		syscall(SYS_sigaltstack, &ss, NULL);

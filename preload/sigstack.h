@@ -43,10 +43,14 @@
  * system call when here is outside t's known stack. */
 size_t inflame_sigstack_room(const struct inflame_thread *t, const void *uc, uintptr_t here);
 
-/* The size of inflame's own alternate signal stack, a guard page below it. The program's
- * handlers installed with SA_ONSTACK run there too (they would run on the thread's stack
- * without one): it is roomy, and costs only the pages a handler touches. */
-#define INFLAME_SIGSTACK_OWN_SIZE (256 * 1024)
+/* The size of inflame's own alternate signal stack, a guard page below it: the main thread's
+ * stack limit (RLIMIT_STACK), from INFLAME_SIGSTACK_OWN_MIN to INFLAME_SIGSTACK_OWN_MAX (the
+ * latter when it is unlimited). The program's handlers installed with SA_ONSTACK run there too,
+ * and would run on the thread's own stack without it: they may go as deep there (a handler 2 MiB
+ * deep died at 256 KiB, tests/onstack_deep_test.sh). It is address space, not memory: only the
+ * pages a handler touches cost any. */
+#define INFLAME_SIGSTACK_OWN_MIN (256 * 1024)
+#define INFLAME_SIGSTACK_OWN_MAX (64 * 1024 * 1024)
 
 /*
  * Gives the calling thread, the main thread at start-up, an alternate signal stack of inflame's
