@@ -144,6 +144,7 @@ static int setup_slot(struct inflame_thread *t, pid_t tid)
 	t->perf_fd = -1;
 	t->perf_retired = -1;
 	t->cost_cpu = 0;
+	t->cost_kern = 0;
 	t->has_timer = 0;
 	t->posix_moved = 0;
 	t->has_pthread = 0;
@@ -497,6 +498,7 @@ void inflame_thread_after_fork_child(void)
 			t->in_handler = 0;
 			atomic_store(&t->self_cpu, 0);
 			atomic_store(&t->self_wall, 0);
+			t->cost_kern = 0;			   /* the parent's periods */
 			t->reg = (struct inflame_cpu_times){0, 0}; /* a new process: from 0 */
 			t->w_base_file = 0;
 			atomic_store(&t->name_dirty, 1);

@@ -158,8 +158,10 @@ struct inflame_thread {
 	/* The perf clock's own cost (sample_sigsafe.c, clock_cost), kept by the signal handler
 	 * only: the event's count and the thread's CPU clock at the last check (cost_cpu 0: none
 	 * yet), and the timer epoch (timer.h) they were read in. The descriptor of the perf event
-	 * the thread left for a POSIX timer (-1: none), whose last signal may still come. */
-	uint64_t cost_count, cost_cpu;
+	 * the thread left for a POSIX timer (-1: none), whose last signal may still come.
+	 * cost_lost: the CPU the count missed that is not yet a whole period; cost_kern: the
+	 * whole periods of it the next sample puts under the kernel pseudo-frame. */
+	uint64_t cost_count, cost_cpu, cost_lost, cost_kern;
 	unsigned cost_epoch;
 	int perf_retired;
 	/* The POSIX timer on the thread's CPU clock (the kernel's timer id), when has_timer;

@@ -8,6 +8,8 @@
  *   covprog mixed [seconds]    a main thread burning CPU in user code and a worker "mixer"
  *                              that burns as much in turns of 1 ms of user code, a burst of
  *                              system calls and a nap of 0.3 ms
+ *   covprog dozes [seconds]    wall seconds of 0.2 ms of user code and a nap of 2 ms in turns,
+ *                              as a thread that wakes for a little work (CPython's sleep loop)
  * Each thread reports its own CPU time as "truth NAME NS" on stderr. */
 #include <errno.h>
 #include <fcntl.h>
@@ -146,6 +148,23 @@ static int mixed(void)
 	return 0;
 }
 
+/* Turns of 0.2 ms of user code and a 2 ms nap until the wall time is up. */
+static void doze_until(unsigned long long end)
+{
+	struct timespec nap = {0, 2000000};
+
+	while (clock_ns(CLOCK_MONOTONIC) < end) {
+		unsigned long long stop = clock_ns(CLOCK_THREAD_CPUTIME_ID) + 200000;
+		unsigned long s = sink;
+
+		while (clock_ns(CLOCK_THREAD_CPUTIME_ID) < stop)
+			for (int i = 0; i < 2000; i++)
+				s = s * 31 + (unsigned long)i;
+		sink = s;
+		clock_nanosleep(CLOCK_MONOTONIC, 0, &nap, NULL);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 2)
@@ -169,6 +188,11 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1 && !strcmp(argv[1], "mixed"))
 		return mixed();
-	fprintf(stderr, "usage: covprog blocked|sleep|naps|syscalls|mixed [seconds]\n");
+	if (argc > 1 && !strcmp(argv[1], "dozes")) {
+		doze_until(clock_ns(CLOCK_MONOTONIC) + (unsigned long long)(secs * 1e9));
+		fprintf(stderr, "truth main %llu\n", clock_ns(CLOCK_THREAD_CPUTIME_ID));
+		return 0;
+	}
+	fprintf(stderr, "usage: covprog blocked|sleep|naps|syscalls|mixed|dozes [seconds]\n");
 	return 2;
 }
