@@ -60,6 +60,15 @@ static void clear(struct inflame_ring *r, uint64_t pos, uint64_t len, uint64_t h
 	memset(r->data + pos, 0, len < hw - pos ? len : hw - pos);
 }
 
+/* The ring holds nothing, and nothing was dropped. */
+static void empty_indices(struct inflame_ring *r)
+{
+	atomic_store(&r->head, 0);
+	atomic_store(&r->tail, 0);
+	atomic_store(&r->tail_seen, 0);
+	atomic_store(&r->dropped, 0);
+}
+
 void inflame_ring_reset(struct inflame_ring *r)
 {
 	uint64_t tail = atomic_load(&r->tail), head = atomic_load(&r->head);
@@ -80,10 +89,7 @@ void inflame_ring_reset(struct inflame_ring *r)
 			t += chunk;
 		}
 	}
-	atomic_store(&r->head, 0);
-	atomic_store(&r->tail, 0);
-	atomic_store(&r->tail_seen, 0);
-	atomic_store(&r->dropped, 0);
+	empty_indices(r);
 }
 
 void inflame_ring_reset_forked(struct inflame_ring *r)
@@ -92,10 +98,7 @@ void inflame_ring_reset_forked(struct inflame_ring *r)
 		inflame_ring_reset(r);
 		return;
 	}
-	atomic_store(&r->head, 0);
-	atomic_store(&r->tail, 0);
-	atomic_store(&r->tail_seen, 0);
-	atomic_store(&r->dropped, 0);
+	empty_indices(r);
 	atomic_store(&r->hw, 0); /* (nothing of this copy was ever written) */
 }
 

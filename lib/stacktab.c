@@ -24,8 +24,6 @@ struct inflame_stacktab_entry {
 	uint32_t off; /* of the encoding in bytes */
 };
 
-/* Room for the encoding of a stack of n frames. */
-#define ENCODED_MAX(n) (((size_t)(n) + 1) * INFLAME_VARINT_MAX)
 /* The encodings' offsets are 32 bits. */
 #define BYTES_MAX ((size_t)UINT32_MAX)
 
@@ -129,10 +127,10 @@ static int grow_slots(struct inflame_stacktab *t)
 	return 0;
 }
 
-/* Makes room for ENCODED_MAX(n) more bytes. Returns 0 or -ENOMEM. */
+/* Makes room for INFLAME_STACKTAB_ENCODED_MAX(n) more bytes. Returns 0 or -ENOMEM. */
 static int bytes_room(struct inflame_stacktab *t, uint32_t n)
 {
-	size_t want = t->bytes_len + ENCODED_MAX(n), cap = t->bytes_cap;
+	size_t want = t->bytes_len + INFLAME_STACKTAB_ENCODED_MAX(n), cap = t->bytes_cap;
 	void *p;
 
 	if (want <= cap)
@@ -149,8 +147,7 @@ static int bytes_room(struct inflame_stacktab *t, uint32_t n)
 	return 0;
 }
 
-/* Encodes frames[0..n) at out; returns the length. */
-static size_t encode(uint8_t *out, const uint64_t *frames, uint32_t n)
+size_t inflame_stacktab_encode(uint8_t *out, const uint64_t *frames, uint32_t n)
 {
 	size_t len = inflame_varint_put(out, n);
 	uint64_t prev = 0;
@@ -174,7 +171,7 @@ uint64_t inflame_stacktab_intern(struct inflame_stacktab *t, const uint64_t *fra
 	if (bytes_room(t, n) < 0)
 		return 0;
 	enc = t->bytes + t->bytes_len;
-	len = encode(enc, frames, n);
+	len = inflame_stacktab_encode(enc, frames, n);
 	for (i = h & (t->nslots - 1); t->slots[i].id; i = (i + 1) & (t->nslots - 1)) {
 		struct inflame_stacktab_entry *e = &t->slots[i];
 

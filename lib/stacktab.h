@@ -9,6 +9,8 @@
 #ifndef INFLAME_STACKTAB_H
 #define INFLAME_STACKTAB_H
 
+#include "varint.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +24,14 @@ struct inflame_stacktab {
 	uint64_t count;
 	uint64_t max_stacks;
 };
+
+/* The most bytes inflame_stacktab_encode() writes for n frames. */
+#define INFLAME_STACKTAB_ENCODED_MAX(n) (((size_t)(n) + 1) * INFLAME_VARINT_MAX)
+/* Encodes frames[0..n) at out (at least INFLAME_STACKTAB_ENCODED_MAX(n) bytes): n, then each
+ * frame as the zig-zag varint of its difference to the one before (the first to 0), as the
+ * table keeps stacks and as a dump's STACKS entries hold them after the id. Returns the
+ * length. */
+size_t inflame_stacktab_encode(uint8_t *out, const uint64_t *frames, uint32_t n);
 
 /* Returns 0 or -ENOMEM. max_stacks bounds the unique stacks it will hold. */
 int inflame_stacktab_init(struct inflame_stacktab *t, uint64_t max_stacks);

@@ -9,18 +9,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-size_t inflame_varint_encode(uint8_t *out, uint64_t v)
-{
-	size_t n = 0;
-
-	while (v >= 0x80) {
-		out[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	out[n++] = (uint8_t)v;
-	return n;
-}
-
 void inflame_buf_free(struct inflame_buf *b)
 {
 	if (b->data && !b->lent)
@@ -83,7 +71,7 @@ void inflame_buf_put_varint(struct inflame_buf *b, uint64_t v)
 {
 	if (inflame_buf_reserve(b, INFLAME_VARINT_MAX) < 0)
 		return;
-	b->len += inflame_varint_encode(b->data + b->len, v);
+	b->len += inflame_varint_put(b->data + b->len, v);
 }
 
 void inflame_buf_put_str(struct inflame_buf *b, const char *s, size_t n)

@@ -5,7 +5,7 @@
  * calls malloc, so the preload's writer thread may use it); decoding reads from a bounded
  * cursor that records the first error instead of failing each call, so decoders can read a
  * whole record and check once. None of these functions is async-signal-safe except
- * inflame_varint_encode(), which only writes to the memory it is given.
+ * inflame_varint_put(), which only writes to the memory it is given.
  */
 #ifndef INFLAME_VARINT_H
 #define INFLAME_VARINT_H
@@ -16,9 +16,7 @@
 #define INFLAME_VARINT_MAX 10
 
 /* Writes v as LEB128 into out (at least INFLAME_VARINT_MAX bytes); returns bytes written.
- * Async-signal-safe. */
-size_t inflame_varint_encode(uint8_t *out, uint64_t v);
-/* The same, inline, for encoders that write millions of mostly small values. */
+ * Inline: encoders write millions of mostly small values. Async-signal-safe. */
 static inline size_t inflame_varint_put(uint8_t *out, uint64_t v)
 {
 	size_t n = 0;

@@ -336,7 +336,7 @@ static void list_write(uint32_t type, struct inflame_buf *b, uint64_t count)
 			    (unsigned long long)count, (unsigned)type);
 	if (w.fd < 0 || b->failed)
 		goto out;
-	k = inflame_varint_encode(head, count);
+	k = inflame_varint_put(head, count);
 	memcpy(b->data + LIST_HEAD - k, head, k);
 	emit(type, b->data + LIST_HEAD - k, b->len - LIST_HEAD + k);
 out:
@@ -921,7 +921,7 @@ static void push_event(const struct pending *p);
  * when it is new; 0 when the table is full. */
 static uint64_t stack_id(const uint64_t *frames, uint32_t n)
 {
-	uint64_t id, prev = 0;
+	uint64_t id;
 	int is_new = 0;
 
 	if (n && n == last.n && same_frames(last.frames, frames, n))
@@ -938,19 +938,16 @@ static uint64_t stack_id(const uint64_t *frames, uint32_t n)
 		if (n && frames[0] != INFLAME_FRAME_KERNEL &&
 		    !inflame_modules_is_code((uintptr_t)frames[0]))
 			inflame_perfmap_want_regions(); /* generated code? */
-		/* Room for the whole entry at once, then the inline encoder: a process's start
-		 * makes thousands of new stacks of tens of frames (python3: 6150 in its first
-		 * 23k allocations). A failed growth marks the buffer (list_write() says so). */
+		/* Room for the whole entry at once, then the table's own encoder: a process's
+		 * start makes thousands of new stacks of tens of frames (python3: 6150 in its
+		 * first 23k allocations). A failed growth marks the buffer (list_write() says
+		 * so). */
 		struct inflame_buf *b = &w.stack_buf;
 
-		if (inflame_buf_reserve(b, ((size_t)n + 2) * INFLAME_VARINT_MAX) == 0) {
+		if (inflame_buf_reserve(b, INFLAME_VARINT_MAX + INFLAME_STACKTAB_ENCODED_MAX(n)) ==
+		    0) {
 			b->len += inflame_varint_put(b->data + b->len, id);
-			b->len += inflame_varint_put(b->data + b->len, n);
-			for (uint32_t i = 0; i < n; i++) {
-				b->len += inflame_varint_put(
-				    b->data + b->len, inflame_zigzag((int64_t)(frames[i] - prev)));
-				prev = frames[i];
-			}
+			b->len += inflame_stacktab_encode(b->data + b->len, frames, n);
 		}
 		w.nstacks++;
 	}

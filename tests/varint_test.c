@@ -20,7 +20,7 @@ static void test_roundtrip(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
-		size_t n = inflame_varint_encode(buf, vals[i]);
+		size_t n = inflame_varint_put(buf, vals[i]);
 		struct inflame_cursor c = {buf, buf + n, 0};
 
 		assert_int_equal(n, lens[i]);
