@@ -267,9 +267,12 @@ int inflame_safepoint_hook_safe(const uint64_t *frames, size_t n, int truncated,
 		return 1;
 	if (!overdue || s == n)
 		return 0;
-	for (; s < n; s++)
-		if (system_frame(frames[s]) == 1 || system_frame(frames[s]) < 0)
+	for (; s < n; s++) {
+		int k = system_frame(frames[s]);
+
+		if (k == 1 || k < 0) /* the loader's or inflame's, or the code map cannot say */
 			return 0;
+	}
 	return 1;
 }
 
