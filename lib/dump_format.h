@@ -194,6 +194,10 @@ enum inflame_stat {
 	 * frame pointers only), or kept without a stack: not even a frame-pointer walk fit */
 	INFLAME_STAT_SIGSTACK_NARROW = 9,
 	INFLAME_STAT_SIGSTACK_NOSTACK = 10,
+	/* wall periods in no sample: threads that ended (or were there as sampling ended)
+	 * before any wall sample found them, and how many threads they were of */
+	INFLAME_STAT_WALL_UNSEEN = 11,
+	INFLAME_STAT_WALL_UNSEEN_THREADS = 12,
 	INFLAME_STAT_COUNT_
 };
 

@@ -273,7 +273,8 @@ struct inflame_thread {
 		int quiet;
 		uint64_t out_seen;
 		uint64_t borrowed; /* the time of the last CPU sample a look borrowed (cpu_time) */
-		int lent; /* the last look borrowed one (as a signal that found it running) */
+		int lent;   /* the last look borrowed one (as a signal that found it running) */
+		int unseen; /* its periods went to no sample: no sample had found it (wall.c) */
 	} tk;
 	/* Ranges of code the outermost producer looked up last (unwind auto). */
 	struct inflame_code_cache code_cache;

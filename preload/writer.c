@@ -152,6 +152,8 @@ static struct {
 	uint64_t dropped_released, dropped_base;
 	uint64_t dropped_stacks, truncated;
 	uint64_t cpu_base;
+	/* the wall periods in no sample, and their threads, before this file (wall.h) */
+	uint64_t unseen_base, unseen_threads_base;
 	uint64_t file_no;     /* files opened by this image, from 1 (thread.h's w_base_file) */
 	uint64_t writer_base; /* the writer thread's CPU time when the file was opened */
 	struct inflame_buf tcpu_buf; /* THREAD_CPU entries being gathered */
@@ -789,7 +791,7 @@ static void write_thread_cpu(void)
 static void write_counters(void)
 {
 	struct inflame_buf *b = &w.misc_buf;
-	uint64_t cpu = process_cpu_ns() - w.cpu_base;
+	uint64_t cpu = process_cpu_ns() - w.cpu_base, unseen, unseen_threads;
 
 	list_begin(b);
 	inflame_buf_put_varint(b, INFLAME_STAT_DROPPED_RING);
@@ -812,7 +814,14 @@ static void write_counters(void)
 	inflame_buf_put_varint(b, atomic_load(&inflame__prof.sigstack_narrow));
 	inflame_buf_put_varint(b, INFLAME_STAT_SIGSTACK_NOSTACK);
 	inflame_buf_put_varint(b, atomic_load(&inflame__prof.sigstack_nostack));
-	list_write(INFLAME_CHUNK_STATS, b, 10);
+	inflame_wall_unseen(&unseen, &unseen_threads);
+	if (unseen_threads > w.unseen_threads_base) {
+		inflame_buf_put_varint(b, INFLAME_STAT_WALL_UNSEEN);
+		inflame_buf_put_varint(b, minus(unseen, w.unseen_base));
+		inflame_buf_put_varint(b, INFLAME_STAT_WALL_UNSEEN_THREADS);
+		inflame_buf_put_varint(b, unseen_threads - w.unseen_threads_base);
+	}
+	list_write(INFLAME_CHUNK_STATS, b, unseen_threads > w.unseen_threads_base ? 12 : 10);
 }
 
 /* The counters and each thread's CPU time (which costs a /proc read per thread: once a
@@ -1465,6 +1474,7 @@ static int open_next(void)
 	w.dropped_stacks = w.truncated = 0;
 	w.dropped_base = total_dropped();
 	w.cpu_base = process_cpu_ns();
+	inflame_wall_unseen(&w.unseen_base, &w.unseen_threads_base);
 	w.file_no++;
 	w.writer_base = writer_cpu_ns();
 	for (int i = 0, n = inflame_thread_high_water(); i < n; i++) {
@@ -1579,6 +1589,7 @@ static void cycle(int final)
 			 * its rings' drop counters started from zero there. */
 			w.cpu_base = 0;
 			w.dropped_base = 0;
+			w.unseen_base = w.unseen_threads_base = 0;
 			base_on_registration();
 		}
 	}
@@ -1996,6 +2007,7 @@ void inflame_writer_postfork_child(void)
 	w.open_err_logged = w.write_err_logged = 0;
 	w.nstacks = w.nsamples = w.nallocs = 0;
 	w.dropped_released = w.dropped_base = 0;
+	w.unseen_base = w.unseen_threads_base = 0;
 	pend.n = pend.done = 0; /* the parent's */
 	pend.direct = 0;
 	w.deferred = 1; /* the first file when there is something to write */

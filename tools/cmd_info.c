@@ -92,9 +92,19 @@ static void print_self_wall(const struct inflame_summary *in)
 	const struct inflame_coverage *c = &in->cov;
 	uint64_t self = 0, period;
 
-	if (!in->have_process || !in->p.frequency || !in->samples[INFLAME_EV_WALL])
+	if (!in->have_process || !in->p.frequency)
 		return;
 	period = 1000000000ull / in->p.frequency;
+	/* (threads that ended before any wall sample found them: their periods are no one's) */
+	if (in->stat[INFLAME_STAT_WALL_UNSEEN_THREADS])
+		printf("unsampled:   %.3f s of wall time is in no sample: %" PRIu64
+		       " thread%s ended (or sampling did) before any wall sample found %s\n",
+		       secs(in->stat[INFLAME_STAT_WALL_UNSEEN] * period),
+		       in->stat[INFLAME_STAT_WALL_UNSEEN_THREADS],
+		       in->stat[INFLAME_STAT_WALL_UNSEEN_THREADS] > 1 ? "s" : "",
+		       in->stat[INFLAME_STAT_WALL_UNSEEN_THREADS] > 1 ? "them" : "it");
+	if (!in->samples[INFLAME_EV_WALL])
+		return;
 	for (size_t i = 0; i < c->n; i++)
 		self += c->t[i].self_wall;
 	printf("profiler:    profiler's own wall time: %.3f s", secs(self * period));
