@@ -20,7 +20,7 @@ void inflame_config_defaults(struct inflame_config *c)
 void inflame_config_defaults_zeroed(struct inflame_config *c)
 {
 	c->events = INFLAME_EVMASK_CPU;
-	c->cpu_timer = INFLAME_TIMER_PERF;
+	c->cpu_timer = INFLAME_TIMER_AUTO;
 	c->frequency = 999;
 	c->dump_signal = SIGUSR2;
 	c->max_depth = 128;
@@ -106,14 +106,18 @@ int inflame_config_parse_uint(const char *name, const char *s, uint64_t min, uin
 
 int inflame_config_parse_timer(const char *s, enum inflame_cpu_timer *out, char *err, size_t errlen)
 {
-	if (!strcmp(s, "perf"))
+	if (!strcmp(s, "auto"))
+		*out = INFLAME_TIMER_AUTO;
+	else if (!strcmp(s, "perf"))
 		*out = INFLAME_TIMER_PERF;
 	else if (!strcmp(s, "thread"))
 		*out = INFLAME_TIMER_THREAD;
 	else if (!strcmp(s, "itimer"))
 		*out = INFLAME_TIMER_ITIMER;
 	else
-		FAIL("INFLAME_CPU_TIMER: unknown timer '%.32s' (expected perf, thread, itimer)", s);
+		FAIL("INFLAME_CPU_TIMER: unknown timer '%.32s' (expected auto, perf, thread, "
+		     "itimer)",
+		     s);
 	return 0;
 }
 
@@ -270,6 +274,8 @@ const char *inflame_config_timer_name(enum inflame_cpu_timer t)
 		return "thread";
 	case INFLAME_TIMER_ITIMER:
 		return "itimer";
+	case INFLAME_TIMER_AUTO:
+		return "auto";
 	}
 	return "?";
 }

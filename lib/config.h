@@ -13,10 +13,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* AUTO, the default, is the perf clock with the moves of its costly threads to POSIX timers;
+ * PERF keeps every thread on the perf clock. Only the configuration holds AUTO: the clock in
+ * use (preload/profiler.h, timer_used) is PERF then. */
 enum inflame_cpu_timer {
 	INFLAME_TIMER_PERF = 0,
 	INFLAME_TIMER_THREAD = 1,
 	INFLAME_TIMER_ITIMER = 2,
+	INFLAME_TIMER_AUTO = 3,
 };
 
 enum inflame_unwind {

@@ -135,7 +135,10 @@ enum inflame_event {
  *          samples). Every figure counts from the moment this file was opened or the thread was
  *          registered, whichever is later. A later entry for a tid replaces an earlier one,
  *          except after an entry flagged EXITED: a new thread then reuses the tid. Exited
- *          threads are written once, with their final figures.
+ *          threads are written once, with their final figures. Then, from newer writers and
+ *          only when some thread has any: ucount, then per thread with an entry in the chunk:
+ *          tid, unsampled (ns of its CPU past the last period its samples stand for, when it
+ *          exited or sampling paused: in no sample, ever). Older readers stop before it.
  * END:     end_monotonic (ns), then the totals of samples written per event (INFLAME_EV_COUNT_
  *          varints).
  */
@@ -191,6 +194,10 @@ enum inflame_stat {
 	 * frame pointers only), or kept without a stack: not even a frame-pointer walk fit */
 	INFLAME_STAT_SIGSTACK_NARROW = 9,
 	INFLAME_STAT_SIGSTACK_NOSTACK = 10,
+	/* wall periods in no sample: threads that ended (or were there as sampling ended)
+	 * before any wall sample found them, and how many threads they were of */
+	INFLAME_STAT_WALL_UNSEEN = 11,
+	INFLAME_STAT_WALL_UNSEEN_THREADS = 12,
 	INFLAME_STAT_COUNT_
 };
 

@@ -383,7 +383,32 @@ int inflame_dump_thread_cpu_begin(const struct inflame_chunk *c, struct inflame_
 	it->flags = inflame_cursor_varint(&it->cur);
 	it->writer_ns = inflame_cursor_varint(&it->cur);
 	it->left = inflame_cursor_varint(&it->cur);
+	it->in_unsampled = 0;
+	it->unsampled_left = 0;
 	return count_ok(&it->cur, it->left, 8) ? 0 : -EBADMSG;
+}
+
+int inflame_dump_thread_cpu_unsampled(struct inflame_thread_cpu_iter *it, uint64_t *tid,
+				      uint64_t *ns)
+{
+	if (it->left)
+		return -EINVAL;
+	if (!it->in_unsampled) {
+		it->in_unsampled = 1;
+		if (it->cur.err)
+			return -EBADMSG;
+		if (it->cur.p == it->cur.end)
+			return 0; /* an older writer's chunk */
+		it->unsampled_left = inflame_cursor_varint(&it->cur);
+		if (!count_ok(&it->cur, it->unsampled_left, 2))
+			return -EBADMSG;
+	}
+	if (!it->unsampled_left)
+		return 0;
+	it->unsampled_left--;
+	*tid = inflame_cursor_varint(&it->cur);
+	*ns = inflame_cursor_varint(&it->cur);
+	return it->cur.err ? -EBADMSG : 1;
 }
 
 int inflame_dump_thread_cpu_next(struct inflame_thread_cpu_iter *it,

@@ -148,6 +148,8 @@ struct inflame_thread_cpu_iter {
 	struct inflame_cursor cur;
 	uint64_t left;
 	uint64_t period_ns, flags, writer_ns; /* the head (flags: INFLAME_TCPU_*) */
+	int in_unsampled;		      /* the list after the entries is being read */
+	uint64_t unsampled_left;	      /* its entries still to read */
 };
 /* Returns 0 or -EBADMSG (the count cannot be right); next returns 1 with *t, 0 at the end,
  * -EBADMSG for a malformed entry. */
@@ -155,6 +157,11 @@ int inflame_dump_thread_cpu_begin(const struct inflame_chunk *c,
 				  struct inflame_thread_cpu_iter *it);
 int inflame_dump_thread_cpu_next(struct inflame_thread_cpu_iter *it,
 				 struct inflame_thread_cpu_rec *t);
+/* After the entries (next returned 0): the list of CPU time no sample stands for that follows
+ * them (dump_format.h, THREAD_CPU; absent from files of older writers). Returns 1 with *tid and
+ * *ns, 0 at the end, -EBADMSG when the list is malformed, -EINVAL before the entries' end. */
+int inflame_dump_thread_cpu_unsampled(struct inflame_thread_cpu_iter *it, uint64_t *tid,
+				      uint64_t *ns);
 /* NOTES: the profiler's notices. lost is the chunk's count of notices that did not fit. */
 struct inflame_note_rec {
 	uint64_t time;	/* ns from the header's start_monotonic */

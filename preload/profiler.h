@@ -60,12 +60,15 @@ struct inflame_free_rec {
 
 struct inflame_profiler {
 	struct inflame_config cfg;
-	int active;	      /* profiler set up; interposers do their extra work */
-	_Atomic int sampling; /* signals are turned into samples */
-	pid_t pid;	      /* getpid() of this image (updated in a fork child) */
-	int sample_sig;	      /* the sampling signal */
-	int perf_ok;	      /* cpu timer actually in use is perf */
-	enum inflame_cpu_timer timer_used;
+	int active;			   /* profiler set up; interposers do their extra work */
+	_Atomic int sampling;		   /* signals are turned into samples */
+	pid_t pid;			   /* getpid() of this image (updated in a fork child) */
+	int sample_sig;			   /* the sampling signal */
+	int perf_ok;			   /* cpu timer actually in use is perf */
+	enum inflame_cpu_timer timer_used; /* never INFLAME_TIMER_AUTO */
+	/* INFLAME_CPU_TIMER=auto: a thread the perf clock costs too much moves to a POSIX timer
+	 * (sample_sigsafe.c, clock_cost). */
+	int move_costly;
 	uint64_t perf_period; /* the perf clock's fixed period in ns; 0 with a sampling frequency */
 	int perf_kernel;      /* the perf clock counts kernel time too (INFLAME_CPU_KERNEL=1) */
 	uint64_t start_realtime;	    /* ns */

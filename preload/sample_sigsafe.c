@@ -97,8 +97,9 @@ static uint64_t split_periods(struct inflame_thread *t, uint64_t n, uint64_t per
  * every period (0.31 s of CPU, 97% covered). So the handler compares the count with the thread's
  * CPU clock after each COST_SPAN_NS of count, and a thread whose CPU clock ran more than
  * 1/COST_SHARE ahead of the count over that span moves to a POSIX timer for good (a notice says
- * which, for the first few): fewer samples per second (the tick's rate), each standing for what
- * it should, and its system time at the calls that spent it rather than under the kernel
+ * which, for the first few; INFLAME_CPU_TIMER=perf, not the default auto, keeps every thread on
+ * the perf clock and says so once): fewer samples per second (the tick's rate), each standing for
+ * what it should, and its system time at the calls that spent it rather than under the kernel
  * pseudo-frame. A thread that computes, or blocks seldom, loses well under 1% and keeps the
  * perf clock. The count misses more than the re-arms: a counting task clock (no timer at all)
  * misses 7-19 us of the thread's CPU clock at each block and wake-up on this machine (the
@@ -111,10 +112,13 @@ static uint64_t split_periods(struct inflame_thread *t, uint64_t n, uint64_t per
 #define COST_SPAN_NS 20000000ull
 #define COST_SHARE   8
 #define COST_NOTES   4
+/* Why the count falls behind, in the notices (each fits in a note, INFLAME_NOTE_LEN). */
+#define COST_WHY "the count misses CPU at every switch, not only its timer re-arm"
 
 static void clock_cost(struct inflame_thread *t, uint64_t count)
 {
 	static _Atomic unsigned moved;
+	static _Atomic int kept;
 	unsigned epoch = inflame_timer_epoch(), n;
 	uint64_t cpu, dcpu, dcount, whole;
 
@@ -145,19 +149,30 @@ static void clock_cost(struct inflame_thread *t, uint64_t count)
 	t->perf_sys_charged += whole * inflame__prof.perf_period;
 	if ((dcpu - dcount) * COST_SHARE < dcpu)
 		return;
+	if (!inflame__prof.move_costly) {
+		/* INFLAME_CPU_TIMER=perf: the thread keeps the clock; one notice says so. */
+		if (!atomic_exchange_explicit(&kept, 1, memory_order_relaxed))
+			inflame_log(INFLAME_LOG_INFO,
+				    "thread %d: the perf clock counted %llu of its %llu us of CPU "
+				    "(" COST_WHY
+				    "); INFLAME_CPU_TIMER=perf keeps every thread on it "
+				    "(auto moves such threads to POSIX timers)",
+				    (int)t->tid, (unsigned long long)(dcount / 1000),
+				    (unsigned long long)(dcpu / 1000));
+		return;
+	}
 	if (inflame_timer_to_thread_clock(t) < 0)
 		return;
 	n = atomic_fetch_add_explicit(&moved, 1, memory_order_relaxed) + 1;
 	if (n <= COST_NOTES)
 		inflame_log(
 		    INFLAME_LOG_INFO,
-		    "thread %d: the perf clock counted %llu of its %llu us of CPU "
-		    "(its timer is re-armed at each switch to the thread, and that time is "
-		    "the thread's); it is sampled by a POSIX timer on its CPU clock from now "
-		    "on, at the kernel tick%s",
+		    "thread %d: the perf clock counted %llu of its %llu us of CPU (" COST_WHY
+		    "); a POSIX timer on its CPU clock samples it from now on, at the "
+		    "kernel tick%s",
 		    (int)t->tid, (unsigned long long)(dcount / 1000),
 		    (unsigned long long)(dcpu / 1000),
-		    n == COST_NOTES ? " (further threads moved without a notice)" : "");
+		    n == COST_NOTES ? " (no notice for further ones)" : "");
 }
 
 /*
@@ -243,8 +258,12 @@ static int classify(int sig, const siginfo_t *si, struct inflame_thread *t, uint
 	case SI_TIMER:
 		if (si->si_overrun > 0)
 			*weight += (uint64_t)si->si_overrun;
-		if ((uintptr_t)si->si_value.sival_ptr == INFLAME_COOKIE_THREAD_TIMER)
+		if ((uintptr_t)si->si_value.sival_ptr == INFLAME_COOKIE_THREAD_TIMER) {
+			if (t)
+				atomic_fetch_add_explicit(&t->timer_periods, *weight,
+							  memory_order_relaxed);
 			return INFLAME_EV_CPU;
+		}
 		return -1;
 	case SI_QUEUE: /* the wall ticker (wall.c); the weight is in the thread's slot */
 		if (si->si_pid == inflame__prof.pid &&

@@ -157,6 +157,8 @@ static int setup_slot(struct inflame_thread *t, pid_t tid)
 	t->in_handler = 0;
 	atomic_store(&t->self_cpu, 0);
 	atomic_store(&t->self_wall, 0);
+	atomic_store(&t->unsampled, 0);
+	t->perf_credit = 0;
 	t->reg = (struct inflame_cpu_times){0, 0};
 	t->fin_ok = 0;
 	t->w_base_file = 0;
@@ -429,11 +431,25 @@ struct inflame_thread *inflame_thread_register_tid(pid_t tid)
 void inflame_thread_unregister_current(void)
 {
 	struct inflame_thread *t = self;
+	uint64_t cpu = 0, left = 0;
 
 	if (!t)
 		return;
+	/* The CPU it ran since its clock's last period ended is in no sample: the part of the
+	 * clock's period read now, then what the disarm and the reading took. */
+	if (atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed) &&
+	    (inflame__prof.cfg.events & INFLAME_EVMASK_CPU)) {
+		cpu = inflame__thread_cpu_ns();
+		left = inflame_timer_unsampled_ns(t, cpu);
+	}
 	inflame_timer_disarm_thread(t);
 	own_cpu_times(&t->fin);
+	if (cpu) {
+		left += t->fin.cpu > cpu ? t->fin.cpu - cpu : 0;
+		if (left > t->fin.cpu - t->reg.cpu && t->fin.cpu >= t->reg.cpu)
+			left = t->fin.cpu - t->reg.cpu; /* (never more than it ran) */
+		atomic_fetch_add(&t->unsampled, left);
+	}
 	t->fin_at = inflame__now_monotonic();
 	t->fin_ok = 1;
 	prctl(PR_GET_NAME, t->name, 0, 0, 0);
@@ -498,6 +514,8 @@ void inflame_thread_after_fork_child(void)
 			t->in_handler = 0;
 			atomic_store(&t->self_cpu, 0);
 			atomic_store(&t->self_wall, 0);
+			atomic_store(&t->unsampled, 0);
+			t->perf_credit = 0;
 			t->cost_kern = 0;			   /* the parent's periods */
 			t->reg = (struct inflame_cpu_times){0, 0}; /* a new process: from 0 */
 			t->w_base_file = 0;

@@ -168,6 +168,12 @@ struct inflame_thread {
 	 * posix_moved: the thread left its perf clock for it (inflame_timer_to_thread_clock). */
 	int timer;
 	_Atomic int has_timer;
+	/* The thread's CPU clock when that timer was last armed, and the periods its signals
+	 * stood for since (the handler adds each signal's 1 + overruns): its expiries are at
+	 * fixed points of the clock, so the CPU past the last one a signal brought is in no
+	 * sample (timer.c, inflame_timer_unsampled_ns). */
+	uint64_t timer_cpu0;
+	_Atomic uint64_t timer_periods;
 	_Atomic int posix_moved;
 	char name[16];
 	_Atomic int name_dirty; /* the writer should record the name again */
@@ -267,7 +273,8 @@ struct inflame_thread {
 		int quiet;
 		uint64_t out_seen;
 		uint64_t borrowed; /* the time of the last CPU sample a look borrowed (cpu_time) */
-		int lent; /* the last look borrowed one (as a signal that found it running) */
+		int lent;   /* the last look borrowed one (as a signal that found it running) */
+		int unseen; /* its periods went to no sample: no sample had found it (wall.c) */
 	} tk;
 	/* Ranges of code the outermost producer looked up last (unwind auto). */
 	struct inflame_code_cache code_cache;
@@ -303,6 +310,12 @@ struct inflame_thread {
 	 * on the thread's own stack (sigstack.h; signal handler only). */
 	uintptr_t sigstack_lo;
 	_Atomic uint64_t self_cpu, self_wall;
+	/* CPU time (ns) its clock counted that no sample will ever stand for: the part of a
+	 * period it ran in when it unregistered, or when sampling paused (inflame_timer.h,
+	 * inflame_timer_unsampled_ns). */
+	_Atomic uint64_t unsampled;
+	/* Of it, what its perf event still counts after a pause: a resume takes it back. */
+	uint64_t perf_credit;
 	/* The thread's CPU time when it registered, and when it unregistered (fin_ok). */
 	struct inflame_cpu_times reg, fin;
 	int fin_ok;
@@ -311,7 +324,7 @@ struct inflame_thread {
 	 * w_base_file is then not the writer's file count), the last measured ones, and the
 	 * weights of the cpu samples written to the current file. */
 	struct inflame_cpu_times w_base, w_last;
-	uint64_t w_base_self_cpu, w_base_self_wall, w_weight;
+	uint64_t w_base_self_cpu, w_base_self_wall, w_weight, w_base_unsampled;
 	uint64_t w_base_file;
 };
 

@@ -211,7 +211,9 @@ int inflame_timer_setup(void)
 
 	if (!cpu_on())
 		return 0;
-	inflame__prof.timer_used = inflame__prof.cfg.cpu_timer;
+	inflame__prof.move_costly = inflame__prof.cfg.cpu_timer == INFLAME_TIMER_AUTO;
+	inflame__prof.timer_used =
+	    inflame__prof.move_costly ? INFLAME_TIMER_PERF : inflame__prof.cfg.cpu_timer;
 	inflame__prof.perf_kernel = 0;
 	if (inflame__prof.timer_used == INFLAME_TIMER_PERF && inflame__prof.cfg.cpu_kernel) {
 		inflame__prof.perf_kernel = 1;
@@ -275,6 +277,33 @@ static clockid_t thread_clock(const struct inflame_thread *t)
 	return (clockid_t)((~(unsigned)t->tid << 3) | 6);
 }
 
+/* The CPU time thread t's POSIX timer ran past the last expiry a signal brought, at t's CPU
+ * clock cpu (the time left to the next expiry would not do: one that passed before the tick
+ * that fires it reads as 1 ns). */
+static uint64_t timer_unsampled(const struct inflame_thread *t, uint64_t cpu)
+{
+	uint64_t at = t->timer_cpu0 + atomic_load(&t->timer_periods) * (uint64_t)period_ns();
+
+	return cpu > at ? cpu - at : 0;
+}
+
+/* Thread t's CPU clock (ns), read from any thread; 0 when it cannot be read. */
+static uint64_t thread_cpu_of(const struct inflame_thread *t)
+{
+	struct timespec ts;
+
+	if (clock_gettime(thread_clock(t), &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Starts the books of t's POSIX timer (timer_unsampled) just before it is armed. */
+static void timer_books(struct inflame_thread *t)
+{
+	t->timer_cpu0 = thread_cpu_of(t);
+	atomic_store(&t->timer_periods, 0);
+}
+
 int inflame_timer_arm_thread(struct inflame_thread *t)
 {
 	int fd, rc = 0;
@@ -296,12 +325,14 @@ int inflame_timer_arm_thread(struct inflame_thread *t)
 		ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
 		break;
 	case INFLAME_TIMER_THREAD:
+		timer_books(t);
 		rc = posix_timer_create(t, thread_clock(t), INFLAME_COOKIE_THREAD_TIMER,
 					period_ns(), &t->timer);
 		if (rc == 0)
 			t->has_timer = 1;
 		break;
 	case INFLAME_TIMER_ITIMER:
+	case INFLAME_TIMER_AUTO: /* (never in use: setup made it PERF) */
 		break;
 	}
 	return rc;
@@ -341,6 +372,49 @@ static void for_each_active(void (*fn)(struct inflame_thread *t, int on), int on
 	}
 }
 
+/* Of thread t's perf count, what no sample stands for yet (ns): the count past the periods
+ * its samples charged, and the periods of its switches the count missed that wait for the
+ * next sample (sample_sigsafe.c, clock_cost): *carried; and what the count missed that is not
+ * a whole period yet, which the next check forgets after a pause, plus with cpu (t's CPU clock
+ * now, 0: not read) what it missed since the last check: the return value, with *carried. An
+ * event no sample was taken of stands for nothing: with cpu, all t ran since it registered. */
+static uint64_t perf_unsampled(const struct inflame_thread *t, uint64_t count, uint64_t cpu,
+			       uint64_t *carried)
+{
+	uint64_t period = inflame__prof.perf_period, n;
+
+	*carried = 0;
+	if (!period)
+		return 0;
+	if (t->perf_seen_gen != atomic_load_explicit(&t->perf_gen, memory_order_acquire)) {
+		*carried = count;
+		return cpu > t->reg.cpu && cpu - t->reg.cpu > count ? cpu - t->reg.cpu : count;
+	}
+	*carried = (count > t->perf_seen ? count - t->perf_seen : 0) + t->cost_kern * period;
+	n = *carried + t->cost_lost;
+	if (cpu && t->cost_cpu && t->cost_epoch == inflame_timer_epoch() &&
+	    count >= t->cost_count && cpu > t->cost_cpu &&
+	    cpu - t->cost_cpu > count - t->cost_count)
+		n += (cpu - t->cost_cpu) - (count - t->cost_count);
+	return n;
+}
+
+uint64_t inflame_timer_unsampled_ns(const struct inflame_thread *t, uint64_t cpu)
+{
+	uint64_t count, carried;
+	int fd;
+
+	if (!cpu_on())
+		return 0;
+	if (atomic_load(&t->has_timer))
+		return cpu ? timer_unsampled(t, cpu) : 0;
+	fd = __atomic_load_n(&t->perf_fd, __ATOMIC_ACQUIRE);
+	if (inflame__prof.timer_used != INFLAME_TIMER_PERF || fd < 0 ||
+	    read(fd, &count, sizeof(count)) != (ssize_t)sizeof(count))
+		return 0;
+	return perf_unsampled(t, count, cpu, &carried);
+}
+
 static void switch_timer(int timer, long ns, int on)
 {
 	struct itimerspec its;
@@ -351,14 +425,37 @@ static void switch_timer(int timer, long ns, int on)
 	ktimer_settime(timer, &its);
 }
 
+/*
+ * Pausing a thread's clock leaves the part of a period it ran in unsampled: a POSIX timer
+ * starts a whole period again at the resume, and at an exit or exec there is none. That time
+ * goes to the thread's unsampled CPU (thread.h). A perf event's count goes on from where it
+ * stopped: what it carries is sampled after a resume, so the resume takes it back (perf_credit).
+ */
 static void switch_thread(struct inflame_thread *t, int on)
 {
 	int fd = __atomic_load_n(&t->perf_fd, __ATOMIC_ACQUIRE);
+	uint64_t count, carried;
 
-	if (perf_fd_is_ours(fd, t->tid))
+	if (perf_fd_is_ours(fd, t->tid)) {
 		ioctl(fd, on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0);
-	if (t->has_timer)
+		if (on && t->perf_credit) {
+			atomic_fetch_sub(&t->unsampled, t->perf_credit);
+			t->perf_credit = 0;
+		} else if (!on && cpu_on() && inflame__prof.timer_used == INFLAME_TIMER_PERF &&
+			   read(fd, &count, sizeof(count)) == (ssize_t)sizeof(count)) {
+			atomic_fetch_add(&t->unsampled, perf_unsampled(t, count, 0, &carried));
+			t->perf_credit = carried;
+		}
+	}
+	if (t->has_timer) {
+		uint64_t cpu = on ? 0 : thread_cpu_of(t);
+
+		if (on)
+			timer_books(t); /* (a whole period again) */
 		switch_timer(t->timer, period_ns(), on);
+		if (cpu)
+			atomic_fetch_add(&t->unsampled, timer_unsampled(t, cpu));
+	}
 }
 
 void inflame_timer_drop_perf(struct inflame_thread *t)
@@ -375,6 +472,7 @@ int inflame_timer_to_thread_clock(struct inflame_thread *t)
 
 	if (atomic_load(&t->has_timer))
 		return -EEXIST;
+	timer_books(t);
 	rc = posix_timer_create(t, thread_clock(t), INFLAME_COOKIE_THREAD_TIMER, period_ns(), &id);
 	if (rc < 0)
 		return rc;

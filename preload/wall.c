@@ -227,6 +227,9 @@ static struct {
 	 * ticks in a row with some to skip, and how many it takes to sleep long. */
 	uint64_t skip;
 	unsigned quiet_ticks, quiet_need;
+	/* The periods that went to no sample (keep_final: threads no sample found before their
+	 * end), and how many threads they were of; the writer reads them. */
+	_Atomic uint64_t unseen, unseen_threads;
 } k;
 
 void inflame__wall_wake(void)
@@ -585,9 +588,17 @@ static void look_at_site(struct inflame_thread *t, int cur, uint64_t start, uint
  * its last wall stack (the stack it is found at was all a signal could add). A thread with
  * neither, which no sample found yet, keeps none: in a fork child that ends before its first
  * sample (most fork children that only exit), those periods alone made a dump that main
- * never wrote (forkb, 300 children that _exit at once under wall: 2.3 s of CPU against 1.7). */
+ * never wrote (forkb, 300 children that _exit at once under wall: 2.3 s of CPU against 1.7).
+ * They are counted instead (unseen), and a dump written for other reasons says how much wall
+ * time is in no sample; the count alone makes no dump. */
 static void keep_final(struct inflame_thread *t, uint64_t periods, uint64_t run, uint64_t now)
 {
+	if (!(t->wall_run_flags & INFLAME_WALL_HAVE) && !(t->wall_flags & INFLAME_WALL_HAVE)) {
+		atomic_fetch_add_explicit(&k.unseen, periods, memory_order_relaxed);
+		if (periods && !t->tk.unseen++)
+			atomic_fetch_add_explicit(&k.unseen_threads, 1, memory_order_relaxed);
+		return;
+	}
 	if (run && (t->wall_run_flags & INFLAME_WALL_HAVE)) {
 		put(t, t->wall_run_frames, t->wall_run_n, t->wall_run_flags, run, now);
 		periods -= run;
@@ -1187,6 +1198,12 @@ uint64_t inflame_wall_ticker_cpu_ns(void)
 	return before + (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+void inflame_wall_unseen(uint64_t *periods, uint64_t *threads)
+{
+	*periods = atomic_load_explicit(&k.unseen, memory_order_relaxed);
+	*threads = atomic_load_explicit(&k.unseen_threads, memory_order_relaxed);
+}
+
 void inflame_wall_finish_self(uint64_t end)
 {
 	struct inflame_thread *t = inflame_thread_self();
@@ -1239,6 +1256,8 @@ void inflame_wall_after_fork_child(void)
 	k.resumed = 0; /* the child's threads are accounted for from the fork */
 	atomic_store(&inflame__wall_asleep, 0);
 	atomic_store(&k.ended_ns, 0); /* the parent's ticker time is the parent's */
+	atomic_store(&k.unseen, 0);
+	atomic_store(&k.unseen_threads, 0);
 	atomic_store(&k.stop, 0);
 	k.cursor = 0;
 	if (k.have_ring)

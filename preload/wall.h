@@ -26,6 +26,10 @@ struct inflame_ring *inflame_wall_ring(void);
 /* The CPU time (ns) the wall-clock ticker threads of this process image have used so far:
  * profiler time, which the writer counts with its own. */
 uint64_t inflame_wall_ticker_cpu_ns(void);
+/* The wall periods that went to no sample since the image started (threads that ended, or
+ * were still there as sampling ended, before any sample found them), and how many threads
+ * they were of. */
+void inflame_wall_unseen(uint64_t *periods, uint64_t *threads);
 /* Whether the ticker is done with the EXITED slot t (it wrote the thread's last blocked
  * periods), so that the writer may release it. */
 int inflame_wall_done_with(struct inflame_thread *t);

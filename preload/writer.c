@@ -152,9 +152,14 @@ static struct {
 	uint64_t dropped_released, dropped_base;
 	uint64_t dropped_stacks, truncated;
 	uint64_t cpu_base;
+	/* the wall periods in no sample, and their threads, before this file (wall.h) */
+	uint64_t unseen_base, unseen_threads_base;
 	uint64_t file_no;     /* files opened by this image, from 1 (thread.h's w_base_file) */
 	uint64_t writer_base; /* the writer thread's CPU time when the file was opened */
 	struct inflame_buf tcpu_buf; /* THREAD_CPU entries being gathered */
+	/* and their list of unsampled CPU (tid, ns), of unsampled_n entries */
+	struct inflame_buf unsampled_buf;
+	uint64_t unsampled_n;
 	uint64_t last_stats;
 	uint64_t next_rotation;
 	int write_err_logged;
@@ -608,6 +613,7 @@ static void adopt(struct inflame_thread *t)
 	t->w_last = t->reg;
 	t->w_base_self_cpu = 0;
 	t->w_base_self_wall = 0;
+	t->w_base_unsampled = 0;
 	t->w_weight = 0;
 	t->w_base_file = w.file_no;
 }
@@ -644,6 +650,7 @@ static void rebase(struct inflame_thread *t)
 	t->w_last = m;
 	t->w_base_self_cpu = atomic_load(&t->self_cpu);
 	t->w_base_self_wall = atomic_load(&t->self_wall);
+	t->w_base_unsampled = atomic_load(&t->unsampled);
 	t->w_weight = 0;
 	t->w_base_file = w.file_no;
 }
@@ -672,7 +679,7 @@ static uint64_t minus(uint64_t a, uint64_t b)
 static void put_thread_cpu(struct inflame_buf *b, struct inflame_thread *t, int exited)
 {
 	struct inflame_cpu_times m;
-	uint64_t flags = exited ? INFLAME_TCPU_T_EXITED : 0, cpu, sys;
+	uint64_t flags = exited ? INFLAME_TCPU_T_EXITED : 0, cpu, sys, left;
 
 	if (atomic_load(&t->posix_moved))
 		flags |= INFLAME_TCPU_T_POSIX_TIMER;
@@ -699,6 +706,12 @@ static void put_thread_cpu(struct inflame_buf *b, struct inflame_thread *t, int 
 	inflame_buf_put_varint(b, t->w_weight);
 	inflame_buf_put_varint(b, minus(atomic_load(&t->self_cpu), t->w_base_self_cpu));
 	inflame_buf_put_varint(b, minus(atomic_load(&t->self_wall), t->w_base_self_wall));
+	left = minus(atomic_load(&t->unsampled), t->w_base_unsampled);
+	if (left) {
+		inflame_buf_put_varint(&w.unsampled_buf, (uint64_t)t->tid);
+		inflame_buf_put_varint(&w.unsampled_buf, left);
+		w.unsampled_n++;
+	}
 }
 
 /* The ns of CPU one unit of cpu sample weight stands for; 0 without a cpu clock. */
@@ -743,9 +756,16 @@ static void write_thread_cpu_list(struct inflame_buf *list, uint64_t count)
 		b->failed = 1;
 	else
 		inflame_buf_put(b, list->data + LIST_HEAD, list->len - LIST_HEAD);
+	if (w.unsampled_n && !w.unsampled_buf.failed) {
+		inflame_buf_put_varint(b, w.unsampled_n);
+		inflame_buf_put(b, w.unsampled_buf.data, w.unsampled_buf.len);
+	}
 	write_payload(INFLAME_CHUNK_THREAD_CPU, b);
 	list->failed = 0;
 	list_begin(list);
+	w.unsampled_buf.len = 0;
+	w.unsampled_buf.failed = 0;
+	w.unsampled_n = 0;
 }
 
 /* THREAD_CPU for every live thread. */
@@ -771,7 +791,7 @@ static void write_thread_cpu(void)
 static void write_counters(void)
 {
 	struct inflame_buf *b = &w.misc_buf;
-	uint64_t cpu = process_cpu_ns() - w.cpu_base;
+	uint64_t cpu = process_cpu_ns() - w.cpu_base, unseen, unseen_threads;
 
 	list_begin(b);
 	inflame_buf_put_varint(b, INFLAME_STAT_DROPPED_RING);
@@ -794,7 +814,14 @@ static void write_counters(void)
 	inflame_buf_put_varint(b, atomic_load(&inflame__prof.sigstack_narrow));
 	inflame_buf_put_varint(b, INFLAME_STAT_SIGSTACK_NOSTACK);
 	inflame_buf_put_varint(b, atomic_load(&inflame__prof.sigstack_nostack));
-	list_write(INFLAME_CHUNK_STATS, b, 10);
+	inflame_wall_unseen(&unseen, &unseen_threads);
+	if (unseen_threads > w.unseen_threads_base) {
+		inflame_buf_put_varint(b, INFLAME_STAT_WALL_UNSEEN);
+		inflame_buf_put_varint(b, minus(unseen, w.unseen_base));
+		inflame_buf_put_varint(b, INFLAME_STAT_WALL_UNSEEN_THREADS);
+		inflame_buf_put_varint(b, unseen_threads - w.unseen_threads_base);
+	}
+	list_write(INFLAME_CHUNK_STATS, b, unseen_threads > w.unseen_threads_base ? 12 : 10);
 }
 
 /* The counters and each thread's CPU time (which costs a /proc read per thread: once a
@@ -1447,6 +1474,7 @@ static int open_next(void)
 	w.dropped_stacks = w.truncated = 0;
 	w.dropped_base = total_dropped();
 	w.cpu_base = process_cpu_ns();
+	inflame_wall_unseen(&w.unseen_base, &w.unseen_threads_base);
 	w.file_no++;
 	w.writer_base = writer_cpu_ns();
 	for (int i = 0, n = inflame_thread_high_water(); i < n; i++) {
@@ -1561,6 +1589,7 @@ static void cycle(int final)
 			 * its rings' drop counters started from zero there. */
 			w.cpu_base = 0;
 			w.dropped_base = 0;
+			w.unseen_base = w.unseen_threads_base = 0;
 			base_on_registration();
 		}
 	}
@@ -1780,7 +1809,8 @@ static int init_state(void)
 	inflame_buf_lend(&w.stack_buf, small_bufs + 2560, 512);
 	inflame_buf_lend(&w.sample_buf, small_bufs + 3072, 512);
 	inflame_buf_lend(&w.alloc_buf, small_bufs + 3584, 256);
-	inflame_buf_lend(&w.tcpu_buf, small_bufs + 3840, 256);
+	inflame_buf_lend(&w.tcpu_buf, small_bufs + 3840, 192);
+	inflame_buf_lend(&w.unsampled_buf, small_bufs + 4032, 64);
 	pthread_mutex_init(&w.cycle_lock, NULL);
 	pthread_mutex_init(&w.done_lock, NULL);
 	pthread_cond_init(&w.done_cond, NULL);
@@ -1977,6 +2007,7 @@ void inflame_writer_postfork_child(void)
 	w.open_err_logged = w.write_err_logged = 0;
 	w.nstacks = w.nsamples = w.nallocs = 0;
 	w.dropped_released = w.dropped_base = 0;
+	w.unseen_base = w.unseen_threads_base = 0;
 	pend.n = pend.done = 0; /* the parent's */
 	pend.direct = 0;
 	w.deferred = 1; /* the first file when there is something to write */

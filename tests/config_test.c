@@ -68,7 +68,7 @@ static void test_defaults(void **state)
 	memset(&c, 0xa5, sizeof(c));
 	inflame_config_defaults(&c);
 	assert_int_equal(c.events, INFLAME_EVMASK_CPU);
-	assert_int_equal(c.cpu_timer, INFLAME_TIMER_PERF);
+	assert_int_equal(c.cpu_timer, INFLAME_TIMER_AUTO);
 	assert_string_equal(c.perf_event, "task-clock");
 	assert_int_equal(c.cpu_kernel, 0);
 	assert_int_equal(c.frequency, 999);
@@ -124,6 +124,13 @@ static void test_names(void **state)
 	(void)state;
 	assert_int_equal(inflame_config_parse_timer("thread", &t, err, sizeof(err)), 0);
 	assert_int_equal(t, INFLAME_TIMER_THREAD);
+	/* auto (the default) and perf are two values: only auto moves costly threads. */
+	assert_int_equal(inflame_config_parse_timer("auto", &t, err, sizeof(err)), 0);
+	assert_int_equal(t, INFLAME_TIMER_AUTO);
+	assert_string_equal(inflame_config_timer_name(t), "auto");
+	assert_int_equal(inflame_config_parse_timer("perf", &t, err, sizeof(err)), 0);
+	assert_int_equal(t, INFLAME_TIMER_PERF);
+	assert_string_equal(inflame_config_timer_name(t), "perf");
 	assert_int_equal(inflame_config_parse_timer("hrtimer", &t, err, sizeof(err)), -EINVAL);
 	assert_int_equal(inflame_config_parse_unwind("dwarf", &u, err, sizeof(err)), 0);
 	assert_int_equal(u, INFLAME_UNWIND_DWARF);

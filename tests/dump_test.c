@@ -288,6 +288,7 @@ static void test_thread_cpu(void **state)
 	struct inflame_thread_cpu_iter it;
 	struct inflame_thread_cpu_rec t;
 	struct inflame_chunk c;
+	uint64_t tid, ns;
 
 	(void)state;
 	for (int i = 0; i < 4; i++)
@@ -312,6 +313,44 @@ static void test_thread_cpu(void **state)
 	assert_int_equal(t.tid, 8);
 	assert_int_equal(t.flags, INFLAME_TCPU_T_EXITED);
 	assert_int_equal(inflame_dump_thread_cpu_next(&it, &t), 0);
+	/* an older writer's chunk: no list of unsampled CPU after the entries */
+	assert_int_equal(inflame_dump_thread_cpu_unsampled(&it, &tid, &ns), 0);
+	assert_int_equal(inflame_dump_thread_cpu_unsampled(&it, &tid, &ns), 0);
+	/* the list, read after the entries only */
+	inflame_buf_put_varint(&b, 2);
+	inflame_buf_put_varint(&b, 8);
+	inflame_buf_put_varint(&b, 4242);
+	inflame_buf_put_varint(&b, 7);
+	inflame_buf_put_varint(&b, 1000000);
+	c = (struct inflame_chunk){INFLAME_CHUNK_THREAD_CPU, b.data, b.len};
+	assert_int_equal(inflame_dump_thread_cpu_begin(&c, &it), 0);
+	assert_int_equal(inflame_dump_thread_cpu_next(&it, &t), 1);
+	assert_int_equal(inflame_dump_thread_cpu_unsampled(&it, &tid, &ns), -EINVAL);
+	assert_int_equal(inflame_dump_thread_cpu_next(&it, &t), 1);
+	assert_int_equal(inflame_dump_thread_cpu_next(&it, &t), 0);
+	assert_int_equal(inflame_dump_thread_cpu_unsampled(&it, &tid, &ns), 1);
+	assert_int_equal(tid, 8);
+	assert_int_equal(ns, 4242);
+	assert_int_equal(inflame_dump_thread_cpu_unsampled(&it, &tid, &ns), 1);
+	assert_int_equal(tid, 7);
+	assert_int_equal(ns, 1000000);
+	assert_int_equal(inflame_dump_thread_cpu_unsampled(&it, &tid, &ns), 0);
+	/* a list cut short, or counting more than the payload holds */
+	c.len -= 2;
+	assert_int_equal(inflame_dump_thread_cpu_begin(&c, &it), 0);
+	while (inflame_dump_thread_cpu_next(&it, &t) == 1)
+		;
+	assert_int_equal(inflame_dump_thread_cpu_unsampled(&it, &tid, &ns), 1);
+	assert_int_equal(inflame_dump_thread_cpu_unsampled(&it, &tid, &ns), -EBADMSG);
+	c.len += 2;
+	b.data[b.len - 8] = 100; /* the list's count (its 8 bytes: 1, 1, 2, 1, 3) */
+	assert_int_equal(inflame_dump_thread_cpu_begin(&c, &it), 0);
+	while (inflame_dump_thread_cpu_next(&it, &t) == 1)
+		;
+	assert_int_equal(inflame_dump_thread_cpu_unsampled(&it, &tid, &ns), -EBADMSG);
+	b.data[b.len - 8] = 2;
+	b.len -= 8; /* back to the entries alone */
+	c.len = b.len;
 	/* cut inside the second entry */
 	c.len -= 3;
 	assert_int_equal(inflame_dump_thread_cpu_begin(&c, &it), 0);

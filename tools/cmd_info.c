@@ -92,9 +92,19 @@ static void print_self_wall(const struct inflame_summary *in)
 	const struct inflame_coverage *c = &in->cov;
 	uint64_t self = 0, period;
 
-	if (!in->have_process || !in->p.frequency || !in->samples[INFLAME_EV_WALL])
+	if (!in->have_process || !in->p.frequency)
 		return;
 	period = 1000000000ull / in->p.frequency;
+	/* (threads that ended before any wall sample found them: their periods are no one's) */
+	if (in->stat[INFLAME_STAT_WALL_UNSEEN_THREADS])
+		printf("unsampled:   %.3f s of wall time is in no sample: %" PRIu64
+		       " thread%s ended (or sampling did) before any wall sample found %s\n",
+		       secs(in->stat[INFLAME_STAT_WALL_UNSEEN] * period),
+		       in->stat[INFLAME_STAT_WALL_UNSEEN_THREADS],
+		       in->stat[INFLAME_STAT_WALL_UNSEEN_THREADS] > 1 ? "s" : "",
+		       in->stat[INFLAME_STAT_WALL_UNSEEN_THREADS] > 1 ? "them" : "it");
+	if (!in->samples[INFLAME_EV_WALL])
+		return;
 	for (size_t i = 0; i < c->n; i++)
 		self += c->t[i].self_wall;
 	printf("profiler:    profiler's own wall time: %.3f s", secs(self * period));
@@ -109,7 +119,7 @@ static void print_self_wall(const struct inflame_summary *in)
 static void print_coverage(const struct inflame_summary *in, int verbose)
 {
 	const struct inflame_coverage *c = &in->cov;
-	uint64_t measured = 0, sampled = 0, sys = 0, self;
+	uint64_t measured = 0, sampled = 0, sys = 0, unsampled = 0, self;
 	int with_sys = (c->flags & INFLAME_TCPU_CLOCK_SYSTEM) != 0;
 	size_t moved = 0;
 	char warn[512];
@@ -142,6 +152,7 @@ static void print_coverage(const struct inflame_summary *in, int verbose)
 			measured += inflame_coverage_measured(c, &c->t[i]);
 			sampled += inflame_coverage_sampled(c, &c->t[i]);
 			sys += c->t[i].sys_ns;
+			unsampled += c->t[i].unsampled_ns;
 		}
 		printf("coverage:    samples stand for %.3f s of %.3f s of %s CPU", secs(sampled),
 		       secs(measured), with_sys ? "user and system" : "user");
@@ -158,6 +169,11 @@ static void print_coverage(const struct inflame_summary *in, int verbose)
 		else if (!(c->flags & INFLAME_TCPU_IN_KERNEL))
 			printf("; system time %.3f s, sampled only after it", secs(sys));
 		putchar('\n');
+		if (unsampled)
+			printf("unsampled:   %.1f ms of the CPU time is in no sample: what the "
+			       "threads ran after their clock's last sample, as they exited or "
+			       "sampling ended\n",
+			       (double)unsampled / 1e6);
 		for (size_t i = 0; i < c->n; i++) {
 			const struct inflame_coverage_thread *t = &c->t[i];
 			const struct inflame_summary_thread *st = summary_thread(in, t->tid);
@@ -172,6 +188,9 @@ static void print_coverage(const struct inflame_summary *in, int verbose)
 			if (m)
 				printf(", %.1f%%",
 				       100.0 * (double)inflame_coverage_sampled(c, t) / (double)m);
+			if (t->unsampled_ns)
+				printf(" (%.1f ms unsampled at its end)",
+				       (double)t->unsampled_ns / 1e6);
 			if (t->self_cpu)
 				printf(" (%.3f s of it in inflame)",
 				       secs(t->self_cpu * c->period_ns));

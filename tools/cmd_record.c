@@ -55,8 +55,9 @@ static void usage(FILE *f)
 		"                        (default inflame.%%p.ifl)\n"
 		"      --unwind auto|fp|dwarf  stack unwinder (default auto: fp in code built\n"
 		"                        with frame pointers, dwarf elsewhere)\n"
-		"      --cpu-timer perf|thread|itimer  CPU clock (default perf: the thread's\n"
-		"                        user CPU time)\n"
+		"      --cpu-timer auto|perf|thread|itimer  CPU clock (default auto: perf,\n"
+		"                        the thread's user CPU time; a thread it costs too\n"
+		"                        much moves to a POSIX timer; perf: never moves)\n"
 		"      --perf-event EV  what the perf clock counts: task-clock (default),\n"
 		"                        cpu-clock, cycles, instructions, ref-cycles\n"
 		"      --signal SIG      signal that triggers a dump (default USR2, or none)\n"
@@ -335,7 +336,8 @@ int inflame_cmd_record(int argc, char **argv)
 				       sizeof(err)) < 0)
 		cfg.events = 0;
 	ev = getenv("INFLAME_PERF_EVENT");
-	if ((cfg.events & INFLAME_EVMASK_CPU) && cfg.cpu_timer == INFLAME_TIMER_PERF && ev &&
+	if ((cfg.events & INFLAME_EVMASK_CPU) &&
+	    (cfg.cpu_timer == INFLAME_TIMER_PERF || cfg.cpu_timer == INFLAME_TIMER_AUTO) && ev &&
 	    inflame_config_parse_perf_event(ev, cfg.perf_event, sizeof(cfg.perf_event), err,
 					    sizeof(err)) == 0 &&
 	    check_perf_event(cfg.perf_event) < 0)

@@ -91,6 +91,7 @@ struct module {
 	struct plt *plts;  /* by address */
 	size_t nplts;
 	uint64_t start_lo, start_hi; /* _start: the entry point's range, run-time */
+	uint64_t start_context;	     /* libc's __start_context, run-time; 0: not found */
 	uint64_t *fstarts;	     /* functions' starts from .eh_frame_hdr, libdw's, sorted */
 	size_t nfstarts;
 	/* The recorded load bias less libdw's: libdw places an executable (ET_EXEC) at its link
@@ -790,6 +791,43 @@ static void load_entry(struct module *m, Elf *elf, GElf_Addr bias)
 	free(frame);
 }
 
+/*
+ * The root of every stack makecontext() prepares: glibc's __start_context, where the
+ * coroutine's function returns to (its address is the return address makecontext puts under
+ * it). It is not among libc's dynamic symbols, so a stripped libc showed that root as
+ * "[libc.so.6+0x519bf]" (the call site, a byte before it). On x86-64 it begins with the same
+ * instructions in every glibc: movq %rbx, %rsp; movq (%rsp), %rdi; testq %rdi, %rdi (the next
+ * context, whose absence ends the thread). Found by those bytes in libc's executable sections.
+ */
+static void load_start_context(struct module *m, Elf *elf, GElf_Addr bias)
+{
+	static const uint8_t head[] = {0x48, 0x89, 0xdc, 0x48, 0x8b, 0x3c, 0x24, 0x48, 0x85, 0xff};
+	GElf_Ehdr eh;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	if (strncmp(m->basename, "libc.so", 7) || !gelf_getehdr(elf, &eh) ||
+	    eh.e_machine != EM_X86_64)
+		return;
+	while ((scn = elf_nextscn(elf, scn)) != NULL) {
+		Elf_Data *d;
+		const uint8_t *at;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
+		    !(sh.sh_flags & SHF_EXECINSTR))
+			continue;
+		d = elf_getdata(scn, NULL);
+		if (!d || !d->d_buf || d->d_size < sizeof(head))
+			continue;
+		at = memmem(d->d_buf, d->d_size, head, sizeof(head));
+		if (at) {
+			m->start_context =
+			    sh.sh_addr + (uint64_t)(at - (const uint8_t *)d->d_buf) + bias;
+			return;
+		}
+	}
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -883,6 +921,7 @@ static void open_module(struct inflame_symbolizer *s, struct module *m)
 	if (elf) {
 		load_plts(m, elf, bias);
 		load_entry(m, elf, bias);
+		load_start_context(m, elf, bias);
 		load_fstarts(m, elf, bias);
 	}
 }
@@ -1056,6 +1095,9 @@ static int resolve_in(struct inflame_symbolizer *s, struct module *m, uint64_t a
 	name = plt_name(m, addr);
 	if (name)
 		return pool_add(s, name, strlen(name)) < 0 ? -ENOMEM : 1;
+	/* (the call site of a return address into __start_context: a byte before it) */
+	if (m->start_context && addr + 1 == m->start_context)
+		return pool_add(s, "__start_context", 15) < 0 ? -ENOMEM : 1;
 	best = containing_alias(m, addr, &unsure);
 	if (best) {
 		name = best->name;

@@ -23,12 +23,16 @@ int inflame_coverage_add(struct inflame_coverage *c, const struct inflame_chunk 
 {
 	struct inflame_thread_cpu_iter it;
 	struct inflame_thread_cpu_rec r;
+	uint64_t tid, ns;
+	size_t first = c->n;
 	int rc;
 
 	/* Validate the whole chunk first: a malformed one changes nothing. */
 	if (inflame_dump_thread_cpu_begin(ch, &it) < 0)
 		return -EBADMSG;
 	while ((rc = inflame_dump_thread_cpu_next(&it, &r)) == 1)
+		;
+	while (rc == 0 && (rc = inflame_dump_thread_cpu_unsampled(&it, &tid, &ns)) == 1)
 		;
 	if (rc < 0)
 		return -EBADMSG;
@@ -52,9 +56,19 @@ int inflame_coverage_add(struct inflame_coverage *c, const struct inflame_chunk 
 			}
 			t = &c->t[c->n++];
 		}
-		*t = (struct inflame_coverage_thread){r.tid,	r.flags,  r.cpu_ns,   r.user_ns,
-						      r.sys_ns, r.weight, r.self_cpu, r.self_wall};
+		*t = (struct inflame_coverage_thread){r.tid,	  r.flags,     r.cpu_ns,
+						      r.user_ns,  r.sys_ns,    r.weight,
+						      r.self_cpu, r.self_wall, 0};
+		if (t - c->t < (ptrdiff_t)first)
+			first = (size_t)(t - c->t);
 	}
+	/* The unsampled CPU of threads with an entry in this chunk: their latest entries. */
+	while (inflame_dump_thread_cpu_unsampled(&it, &tid, &ns) == 1)
+		for (size_t i = c->n; i-- > first;)
+			if (c->t[i].tid == tid) {
+				c->t[i].unsampled_ns = ns;
+				break;
+			}
 	return 0;
 }
 

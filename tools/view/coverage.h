@@ -27,6 +27,9 @@ struct inflame_coverage_thread {
 	uint64_t flags; /* INFLAME_TCPU_T_* of its last entry */
 	uint64_t cpu_ns, user_ns, sys_ns;
 	uint64_t weight, self_cpu, self_wall;
+	/* CPU time its clock counted that no sample stands for: the part of a period it ran in
+	 * when it exited or sampling paused (0 in dumps of older writers). */
+	uint64_t unsampled_ns;
 };
 
 struct inflame_coverage {
