@@ -2,6 +2,9 @@
  *   fork       parent and child both burn CPU in different functions
  *   forkexec   the child execs this program again in mode "burn"
  *   churn N    creates and joins N short threads, a few at a time
+ *   starvechurn N  the same, after putting inflame's wall ticker thread (if any) under
+ *              SCHED_IDLE, so that beside the short threads on one CPU it seldom runs and
+ *              most of them end before it looks at them
  *   dumpsig    burns, sends itself SIGUSR2 half way, burns again
  *   burn S     burns S seconds of CPU in burn_cpu()
  *   sigprof    installs its own SIGPROF handler and ITIMER_PROF timer, burns, prints how
@@ -16,7 +19,12 @@
  *              even ones forked only (in short_child_work()), the odd ones exec'd again in
  *              mode "burn 0.03"; then burns 30 ms itself
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -89,6 +97,42 @@ static void *short_thread(void *p)
 	return NULL;
 }
 
+/* Puts the thread named inflame-wall under SCHED_IDLE (any thread may lower its own
+ * process's threads' policy). Waits up to 1 s for it to exist; returns 0 when done. */
+static int starve_ticker(void)
+{
+	for (int tries = 0; tries < 100; tries++) {
+		DIR *d = opendir("/proc/self/task");
+		struct dirent *e;
+		int done = -1;
+
+		if (!d)
+			return -1;
+		while ((e = readdir(d))) {
+			char path[64], comm[32] = "";
+			FILE *f;
+
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+			f = fopen(path, "r");
+			if (!f)
+				continue;
+			if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "inflame-wall", 12)) {
+				struct sched_param sp = {0};
+
+				done = sched_setscheduler(atoi(e->d_name), SCHED_IDLE, &sp);
+			}
+			fclose(f);
+		}
+		closedir(d);
+		if (done == 0)
+			return 0;
+		usleep(10000);
+	}
+	return -1;
+}
+
 static volatile sig_atomic_t app_ticks;
 
 static void app_handler(int sig)
@@ -119,8 +163,11 @@ int main(int argc, char **argv)
 		waitpid(pid, &st, 0);
 		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 			return 1;
-	} else if (!strcmp(mode, "churn")) {
+	} else if (!strcmp(mode, "churn") || !strcmp(mode, "starvechurn")) {
 		int n = argc > 2 ? atoi(argv[2]) : 1000;
+
+		if (!strcmp(mode, "starvechurn") && starve_ticker() != 0)
+			fprintf(stderr, "lifecycle: no inflame-wall thread to starve\n");
 
 		for (int i = 0; i < n; i += 4) {
 			pthread_t t[4];
