@@ -11,10 +11,10 @@
  * Covered: nanosleep, clock_nanosleep, sleep, usleep, thrd_sleep and pause; poll, ppoll, select,
  * pselect, epoll_wait, epoll_pwait, epoll_pwait2; sem_wait, sem_timedwait, sem_clockwait;
  * msgrcv, msgsnd, semop, semtimedop; and the socket calls that fail with EINTR when the socket
- * has a receive or send timeout (recv, recvfrom, recvmsg, send, sendto, sendmsg, accept,
- * accept4), which wait for the socket with what is left of its timeout (see below).
- * Not covered (inflame-preload(7)): system calls made without libc's exported functions (raw
- * syscall(), inline system calls, glibc's internal calls), io_getevents, read on an inotify
+ * has a receive or send timeout (recv, recvfrom, recvmsg, recvmmsg, send, sendto, sendmsg,
+ * sendmmsg, accept, accept4), which wait for the socket with what is left of its timeout (see
+ * below). Not covered (inflame-preload(7)): system calls made without libc's exported functions
+ * (raw syscall(), inline system calls, glibc's internal calls), io_getevents, read on an inotify
  * descriptor, read and write on sockets with timeouts, and connect, which cannot be restarted.
  *
  * The waits that never fail with EINTR (pthread_cond_wait, pthread_cond_timedwait,
@@ -76,6 +76,8 @@ static ssize_t (*real_recvmsg)(int, struct msghdr *, int);
 static ssize_t (*real_send)(int, const void *, size_t, int);
 static ssize_t (*real_sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
 static ssize_t (*real_sendmsg)(int, const struct msghdr *, int);
+static int (*real_recvmmsg)(int, struct mmsghdr *, unsigned int, int, struct timespec *);
+static int (*real_sendmmsg)(int, struct mmsghdr *, unsigned int, int);
 static int (*real_accept)(int, struct sockaddr *, socklen_t *);
 static int (*real_accept4)(int, struct sockaddr *, socklen_t *, int);
 static int (*real_pthread_cond_wait)(pthread_cond_t *, pthread_mutex_t *);
@@ -136,6 +138,8 @@ void inflame__interpose_blocking_resolve(void)
 	INFLAME_RESOLVE(send);
 	INFLAME_RESOLVE(sendto);
 	INFLAME_RESOLVE(sendmsg);
+	INFLAME_RESOLVE(recvmmsg);
+	INFLAME_RESOLVE(sendmmsg);
 	INFLAME_RESOLVE(accept);
 	INFLAME_RESOLVE(accept4);
 	RESOLVE_COND(pthread_cond_wait);
@@ -486,6 +490,22 @@ INFLAME_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	INFLAME_RESOLVE(sendmsg);
 	SOCKET_SHIELDED(fd, SO_SNDTIMEO, POLLOUT, real_sendmsg(fd, msg, flags));
+}
+
+/* recvmmsg and sendmmsg fail with EINTR only when no message went through yet (a count
+ * otherwise), so a restart repeats nothing. recvmmsg's own timeout is the caller's: the kernel
+ * writes what is left of it back, and the restart goes on with that. */
+INFLAME_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int n, int flags,
+			    struct timespec *timeout)
+{
+	INFLAME_RESOLVE(recvmmsg);
+	SOCKET_SHIELDED(fd, SO_RCVTIMEO, POLLIN, real_recvmmsg(fd, vec, n, flags, timeout));
+}
+
+INFLAME_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n, int flags)
+{
+	INFLAME_RESOLVE(sendmmsg);
+	SOCKET_SHIELDED(fd, SO_SNDTIMEO, POLLOUT, real_sendmmsg(fd, vec, n, flags));
 }
 
 INFLAME_EXPORT int accept(int fd, __SOCKADDR_ARG addr, socklen_t *alen)
