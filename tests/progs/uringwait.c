@@ -1,0 +1,164 @@
+/*
+ * A program that waits on io_uring through liburing, for tests/uring_test.sh. liburing makes
+ * the io_uring_enter system call itself, and its waits return -EINTR after any signal handler:
+ * under inflame they must see it only when the program's own handler ran.
+ *
+ *   uringwait wait       N rounds: burn about 1 ms of CPU (so that the wall ticker signals the
+ *                        thread as it blocks), queue a 2 ms timeout, wait for it with each of
+ *                        liburing's waits without a timeout (__io_uring_get_cqe behind
+ *                        io_uring_wait_cqe, io_uring_submit_and_wait, io_uring_wait_cqes).
+ *                        Prints each wait's count of -EINTR; exit 1 when any.
+ *   uringwait alarm      a 5 s wait that the program's SIGALRM handler interrupts after 100 ms
+ *                        must return -EINTR, profiled or not.
+ *
+ * liburing is opened with dlopen and its functions are looked up in the global scope, as the
+ * program's own calls into it would be bound, so that building it needs no liburing header.
+ * Exit 2 when liburing cannot be loaded or a ring cannot be made.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dlfcn.h>
+#include <errno.h>
+#include <linux/io_uring.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+/* struct io_uring, opaque: liburing's is about 216 bytes. */
+struct ring {
+	_Alignas(64) unsigned char bytes[1024];
+};
+
+static int (*queue_init)(unsigned, struct ring *, unsigned);
+static void (*queue_exit)(struct ring *);
+static struct io_uring_sqe *(*get_sqe)(struct ring *);
+static int (*submit)(struct ring *);
+static int (*get_cqe)(struct ring *, void **, unsigned, unsigned, sigset_t *);
+static int (*submit_and_wait)(struct ring *, unsigned);
+static int (*wait_cqes)(struct ring *, void **, unsigned, void *, sigset_t *);
+
+static int load(void)
+{
+	if (!dlopen("liburing.so.2", RTLD_NOW | RTLD_GLOBAL))
+		return -1;
+	*(void **)&queue_init = dlsym(RTLD_DEFAULT, "io_uring_queue_init");
+	*(void **)&queue_exit = dlsym(RTLD_DEFAULT, "io_uring_queue_exit");
+	*(void **)&get_sqe = dlsym(RTLD_DEFAULT, "io_uring_get_sqe");
+	*(void **)&submit = dlsym(RTLD_DEFAULT, "io_uring_submit");
+	*(void **)&get_cqe = dlsym(RTLD_DEFAULT, "__io_uring_get_cqe");
+	*(void **)&submit_and_wait = dlsym(RTLD_DEFAULT, "io_uring_submit_and_wait");
+	*(void **)&wait_cqes = dlsym(RTLD_DEFAULT, "io_uring_wait_cqes");
+	return queue_init && queue_exit && get_sqe && submit && get_cqe && submit_and_wait &&
+		       wait_cqes
+		   ? 0
+		   : -1;
+}
+
+static double cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static volatile unsigned long sink;
+
+static void __attribute__((noinline)) burn(double seconds)
+{
+	double end = cpu_now() + seconds;
+
+	while (cpu_now() < end)
+		for (int i = 0; i < 2000; i++)
+			sink += (unsigned long)i * 2654435761u;
+}
+
+/* Queues a timeout of ms on a new ring r. */
+static int queue_timeout(struct ring *r, struct __kernel_timespec *ts, long ms)
+{
+	struct io_uring_sqe *sqe;
+
+	if (queue_init(4, r, 0) < 0)
+		return -1;
+	sqe = get_sqe(r);
+	memset(sqe, 0, sizeof(*sqe));
+	ts->tv_sec = ms / 1000;
+	ts->tv_nsec = (ms % 1000) * 1000000L;
+	sqe->opcode = IORING_OP_TIMEOUT;
+	sqe->fd = -1;
+	sqe->addr = (unsigned long)ts;
+	sqe->len = 1;
+	return 0;
+}
+
+/* One wait of kind k for a timeout of ms: liburing's result (-ETIME is the timeout's own
+ * completion, not the wait's). -1000: no ring. */
+static int wait_once(int k, long ms)
+{
+	struct __kernel_timespec ts;
+	struct ring r;
+	void *cqe;
+	int rc;
+
+	if (queue_timeout(&r, &ts, ms) < 0)
+		return -1000;
+	if (k == 1) {
+		rc = submit_and_wait(&r, 1);
+	} else {
+		submit(&r);
+		rc = k == 0 ? get_cqe(&r, &cqe, 0, 1, NULL) : wait_cqes(&r, &cqe, 1, NULL, NULL);
+	}
+	queue_exit(&r);
+	return rc;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const names[] = {"io_uring_wait_cqe", "io_uring_submit_and_wait",
+					    "io_uring_wait_cqes"};
+	int rounds = argc > 2 ? atoi(argv[2]) : 60, eintr_total = 0;
+
+	if (argc < 2 || load() < 0) {
+		fprintf(stderr, "uringwait: cannot load liburing.so.2\n");
+		return 2;
+	}
+	if (!strcmp(argv[1], "alarm")) {
+		struct sigaction sa;
+		struct itimerval it = {{0, 0}, {0, 100000}};
+		int rc;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_alarm;
+		sigaction(SIGALRM, &sa, NULL);
+		setitimer(ITIMER_REAL, &it, NULL);
+		rc = wait_once(0, 5000);
+		printf("wait with the program's SIGALRM: %s\n", rc == -EINTR ? "EINTR" : "other");
+		return rc == -EINTR ? 0 : 1;
+	}
+	for (int k = 0; k < 3; k++) {
+		int eintr = 0;
+
+		for (int i = 0; i < rounds; i++) {
+			int rc;
+
+			burn(0.001);
+			rc = wait_once(k, 2);
+			if (rc == -1000)
+				return 2;
+			if (rc == -EINTR)
+				eintr++;
+		}
+		printf("%s: %d waits, EINTR %d\n", names[k], rounds, eintr);
+		eintr_total += eintr;
+	}
+	return eintr_total ? 1 : 0;
+}
