@@ -13,10 +13,10 @@
  * msgrcv, msgsnd, semop, semtimedop; and the socket calls that fail with EINTR when the socket
  * has a receive or send timeout (recv, recvfrom, recvmsg, recvmmsg, send, sendto, sendmsg,
  * sendmmsg, accept, accept4), which wait for the socket with what is left of its timeout (see
- * below); and liburing's waits without a timeout. Not covered (inflame-preload(7)): system calls
+ * below); and liburing's waits (see below). Not covered (inflame-preload(7)): system calls
  * made without libc's exported functions (raw syscall(), inline system calls, glibc's internal
- * calls), io_getevents, liburing's waits with a timeout, read on an inotify descriptor, read and
- * write on sockets with timeouts, and connect, which cannot be restarted.
+ * calls), io_getevents, read on an inotify descriptor, read and write on sockets with timeouts,
+ * and connect, which cannot be restarted.
  *
  * The waits that never fail with EINTR (pthread_cond_wait, pthread_cond_timedwait,
  * pthread_cond_clockwait, pthread_join, pthread_timedjoin_np, pthread_clockjoin_np: futexes
@@ -38,6 +38,7 @@
 #include "shield.h"
 
 #include <errno.h>
+#include <linux/time_types.h>
 #include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -523,96 +524,144 @@ INFLAME_EXPORT int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *alen, int fla
 
 /* liburing's waits. liburing makes the io_uring_enter system call itself, which fails with
  * EINTR after any signal handler, and its waits return that as -EINTR. Its exported functions
- * that wait without a timeout are wrapped (io_uring_wait_cqe and io_uring_wait_cqe_nr are inline
- * calls of __io_uring_get_cqe): a wait that inflame's handler alone interrupted waits again. A
- * restart submits nothing twice: the kernel takes the entries of the submission ring, which the
- * first call emptied. Waits with a timeout (io_uring_wait_cqe_timeout,
- * io_uring_submit_and_wait_timeout, io_uring_wait_cqes with one) and rings driven by the raw
- * system call are not covered. The ring, the completions and the mask are opaque here: liburing's
- * header is not needed to build inflame. */
+ * that wait are wrapped (io_uring_wait_cqe and io_uring_wait_cqe_nr are inline calls of
+ * __io_uring_get_cqe): a wait that inflame's handler alone interrupted waits again, with what is
+ * left of its timeout (once more with none left, as a poll would: liburing then fails with
+ * -ETIME unless a completion came). A restart submits nothing twice: the kernel takes the
+ * entries of the submission ring, which the first call emptied. Not covered: io_uring_enter
+ * with an extended argument (it may hold a timeout), rings driven by the raw system call. The
+ * ring, the completions and the mask are opaque here: liburing's header is not needed. */
 
-/* io_uring_enter's flags: wait for completions; the last argument is a struct that may hold a
- * timeout (such a wait is not restarted). */
+/* io_uring_enter's flags: wait for completions; the last argument is a struct. */
 #define URING_GETEVENTS 1u
 #define URING_EXT_ARG	8u
 
-/* Whether io_uring_enter with these arguments waits without a timeout. */
-static int uring_enter_waits(unsigned min_complete, unsigned flags)
-{
-	return (flags & URING_GETEVENTS) && !(flags & URING_EXT_ARG) && min_complete > 0;
-}
-
 typedef int (*uring_get_cqe_fn)(void *, void **, unsigned, unsigned, sigset_t *);
-typedef int (*uring_wait_cqes_fn)(void *, void **, unsigned, void *, sigset_t *);
+typedef int (*uring_wait_cqes_fn)(void *, void **, unsigned, struct __kernel_timespec *,
+				  sigset_t *);
+typedef int (*uring_wait_cqe_timeout_fn)(void *, void **, struct __kernel_timespec *);
 typedef int (*uring_submit_and_wait_fn)(void *, unsigned);
+typedef int (*uring_submit_and_wait_timeout_fn)(void *, void **, unsigned,
+						struct __kernel_timespec *, sigset_t *);
 typedef int (*uring_enter_fn)(unsigned, unsigned, unsigned, unsigned, sigset_t *);
 typedef int (*uring_enter2_fn)(unsigned, unsigned, unsigned, unsigned, sigset_t *, size_t);
 
 static uring_get_cqe_fn real___io_uring_get_cqe;
 static uring_wait_cqes_fn real_io_uring_wait_cqes;
+static uring_wait_cqe_timeout_fn real_io_uring_wait_cqe_timeout;
 static uring_submit_and_wait_fn real_io_uring_submit_and_wait;
+static uring_submit_and_wait_timeout_fn real_io_uring_submit_and_wait_timeout;
 static uring_enter_fn real_io_uring_enter;
 static uring_enter2_fn real_io_uring_enter2;
 
+/* When a liburing timeout (NULL: none) that starts now ends. */
+static uint64_t uring_deadline(const struct __kernel_timespec *t)
+{
+	struct timespec ts;
+
+	if (!t)
+		return 0;
+	ts.tv_sec = (time_t)t->tv_sec;
+	ts.tv_nsec = (long)t->tv_nsec;
+	return inflame_shield_deadline(&ts);
+}
+
+/* What is left until deadline, as liburing takes a timeout. */
+static void uring_left(uint64_t deadline, struct __kernel_timespec *out)
+{
+	struct timespec l = inflame_shield_left(deadline);
+
+	out->tv_sec = l.tv_sec;
+	out->tv_nsec = l.tv_nsec;
+}
+
+/* Whether io_uring_enter with these arguments waits, and without a timeout. */
+static int uring_enter_waits(unsigned min_complete, unsigned flags)
+{
+	return (flags & URING_GETEVENTS) && !(flags & URING_EXT_ARG) && min_complete > 0;
+}
+
 /* Calls expr (a liburing call returning 0, a count or -errno) again while it fails with -EINTR
- * because only inflame's handler ran; waits says whether it blocks at all (a wait for no
- * completion returns at once: it is neither marked nor shielded). */
-#define URING_SHIELDED(waits, expr)                                                                \
+ * because only inflame's handler ran; expr reads the timeout as tp, what is left of t (NULL:
+ * none). waits says whether it blocks at all (a wait for no completion returns at once: it is
+ * neither marked nor shielded). */
+#define URING_SHIELDED(waits, t, tp, expr)                                                         \
 	do {                                                                                       \
 		struct inflame_shield s_;                                                          \
+		struct __kernel_timespec left_;                                                    \
+		struct __kernel_timespec *tp = (t);                                                \
+		uint64_t deadline_;                                                                \
 		int rc_;                                                                           \
+		(void)tp;                                                                          \
 		if (!(waits))                                                                      \
 			return (expr);                                                             \
+		deadline_ = uring_deadline(t);                                                     \
 		inflame_shield_begin_marked(&s_, INFLAME_SHIELD_SITE);                             \
 		while ((rc_ = (expr)) == -EINTR && inflame_shield_retry(&s_))                      \
-			;                                                                          \
+			if (t) {                                                                   \
+				uring_left(deadline_, &left_);                                     \
+				tp = &left_;                                                       \
+			}                                                                          \
 		inflame_shield_end();                                                              \
 		return rc_;                                                                        \
+	} while (0)
+
+/* Resolves liburing's name, or fails as a missing function would not be called. */
+#define URING_RESOLVE(name)                                                                        \
+	do {                                                                                       \
+		INFLAME_RESOLVE(name);                                                             \
+		if (!real_##name)                                                                  \
+			return -ENOSYS;                                                            \
 	} while (0)
 
 INFLAME_EXPORT int __io_uring_get_cqe(void *ring, void **cqe, unsigned submit, unsigned wait_nr,
 				      sigset_t *mask)
 {
-	INFLAME_RESOLVE(__io_uring_get_cqe);
-	if (!real___io_uring_get_cqe)
-		return -ENOSYS;
-	URING_SHIELDED(wait_nr > 0, real___io_uring_get_cqe(ring, cqe, submit, wait_nr, mask));
+	URING_RESOLVE(__io_uring_get_cqe);
+	URING_SHIELDED(wait_nr > 0, NULL, tp,
+		       real___io_uring_get_cqe(ring, cqe, submit, wait_nr, mask));
 }
 
-INFLAME_EXPORT int io_uring_wait_cqes(void *ring, void **cqe, unsigned wait_nr, void *ts,
-				      sigset_t *mask)
+INFLAME_EXPORT int io_uring_wait_cqes(void *ring, void **cqe, unsigned wait_nr,
+				      struct __kernel_timespec *ts, sigset_t *mask)
 {
-	INFLAME_RESOLVE(io_uring_wait_cqes);
-	if (!real_io_uring_wait_cqes)
-		return -ENOSYS;
-	URING_SHIELDED(wait_nr > 0 && !ts, real_io_uring_wait_cqes(ring, cqe, wait_nr, ts, mask));
+	URING_RESOLVE(io_uring_wait_cqes);
+	URING_SHIELDED(wait_nr > 0, ts, tp, real_io_uring_wait_cqes(ring, cqe, wait_nr, tp, mask));
+}
+
+INFLAME_EXPORT int io_uring_wait_cqe_timeout(void *ring, void **cqe, struct __kernel_timespec *ts)
+{
+	URING_RESOLVE(io_uring_wait_cqe_timeout);
+	URING_SHIELDED(1, ts, tp, real_io_uring_wait_cqe_timeout(ring, cqe, tp));
 }
 
 INFLAME_EXPORT int io_uring_submit_and_wait(void *ring, unsigned wait_nr)
 {
-	INFLAME_RESOLVE(io_uring_submit_and_wait);
-	if (!real_io_uring_submit_and_wait)
-		return -ENOSYS;
-	URING_SHIELDED(wait_nr > 0, real_io_uring_submit_and_wait(ring, wait_nr));
+	URING_RESOLVE(io_uring_submit_and_wait);
+	URING_SHIELDED(wait_nr > 0, NULL, tp, real_io_uring_submit_and_wait(ring, wait_nr));
+}
+
+INFLAME_EXPORT int io_uring_submit_and_wait_timeout(void *ring, void **cqe, unsigned wait_nr,
+						    struct __kernel_timespec *ts, sigset_t *mask)
+{
+	URING_RESOLVE(io_uring_submit_and_wait_timeout);
+	URING_SHIELDED(wait_nr > 0, ts, tp,
+		       real_io_uring_submit_and_wait_timeout(ring, cqe, wait_nr, tp, mask));
 }
 
 INFLAME_EXPORT int io_uring_enter(unsigned fd, unsigned submit, unsigned min_complete,
 				  unsigned flags, sigset_t *mask)
 {
-	INFLAME_RESOLVE(io_uring_enter);
-	if (!real_io_uring_enter)
-		return -ENOSYS;
-	URING_SHIELDED(uring_enter_waits(min_complete, flags),
+	URING_RESOLVE(io_uring_enter);
+	URING_SHIELDED(uring_enter_waits(min_complete, flags), NULL, tp,
 		       real_io_uring_enter(fd, submit, min_complete, flags, mask));
 }
 
 INFLAME_EXPORT int io_uring_enter2(unsigned fd, unsigned submit, unsigned min_complete,
 				   unsigned flags, sigset_t *arg, size_t size)
 {
-	INFLAME_RESOLVE(io_uring_enter2);
-	if (!real_io_uring_enter2)
-		return -ENOSYS;
-	URING_SHIELDED(uring_enter_waits(min_complete, flags),
+	URING_RESOLVE(io_uring_enter2);
+	URING_SHIELDED(uring_enter_waits(min_complete, flags), NULL, tp,
 		       real_io_uring_enter2(fd, submit, min_complete, flags, arg, size));
 }
 

@@ -5,9 +5,12 @@
  *
  *   uringwait wait       N rounds: burn about 1 ms of CPU (so that the wall ticker signals the
  *                        thread as it blocks), queue a 2 ms timeout, wait for it with each of
- *                        liburing's waits without a timeout (__io_uring_get_cqe behind
- *                        io_uring_wait_cqe, io_uring_submit_and_wait, io_uring_wait_cqes).
- *                        Prints each wait's count of -EINTR; exit 1 when any.
+ *                        liburing's waits (__io_uring_get_cqe behind io_uring_wait_cqe,
+ *                        io_uring_submit_and_wait, io_uring_wait_cqes; io_uring_wait_cqe_timeout
+ *                        and io_uring_submit_and_wait_timeout with 1 s to spare); then waits
+ *                        of 20 ms with io_uring_wait_cqe_timeout for nothing, which must fail
+ *                        with -ETIME after all of it. Prints each wait's count of -EINTR (and
+ *                        of waits ended early); exit 1 when any.
  *   uringwait alarm      a 5 s wait that the program's SIGALRM handler interrupts after 100 ms
  *                        must return -EINTR, profiled or not.
  *
@@ -40,6 +43,9 @@ static int (*submit)(struct ring *);
 static int (*get_cqe)(struct ring *, void **, unsigned, unsigned, sigset_t *);
 static int (*submit_and_wait)(struct ring *, unsigned);
 static int (*wait_cqes)(struct ring *, void **, unsigned, void *, sigset_t *);
+static int (*wait_cqe_timeout)(struct ring *, void **, struct __kernel_timespec *);
+static int (*submit_and_wait_timeout)(struct ring *, void **, unsigned, struct __kernel_timespec *,
+				      sigset_t *);
 
 static int load(void)
 {
@@ -52,10 +58,21 @@ static int load(void)
 	*(void **)&get_cqe = dlsym(RTLD_DEFAULT, "__io_uring_get_cqe");
 	*(void **)&submit_and_wait = dlsym(RTLD_DEFAULT, "io_uring_submit_and_wait");
 	*(void **)&wait_cqes = dlsym(RTLD_DEFAULT, "io_uring_wait_cqes");
+	*(void **)&wait_cqe_timeout = dlsym(RTLD_DEFAULT, "io_uring_wait_cqe_timeout");
+	*(void **)&submit_and_wait_timeout =
+	    dlsym(RTLD_DEFAULT, "io_uring_submit_and_wait_timeout");
 	return queue_init && queue_exit && get_sqe && submit && get_cqe && submit_and_wait &&
-		       wait_cqes
+		       wait_cqes && wait_cqe_timeout && submit_and_wait_timeout
 		   ? 0
 		   : -1;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static double cpu_now(void)
@@ -95,22 +112,27 @@ static int queue_timeout(struct ring *r, struct __kernel_timespec *ts, long ms)
 	return 0;
 }
 
-/* One wait of kind k for a timeout of ms: liburing's result (-ETIME is the timeout's own
- * completion, not the wait's). -1000: no ring. */
+/* One wait of kind k for a timeout operation of ms (none for kind 5): liburing's result
+ * (-ETIME is the timeout's own completion, or the end of the wait's timeout). -1000: no ring. */
 static int wait_once(int k, long ms)
 {
-	struct __kernel_timespec ts;
+	struct __kernel_timespec ts, spare = {1, 0}, wait20 = {0, 20000000L};
 	struct ring r;
 	void *cqe;
 	int rc;
 
-	if (queue_timeout(&r, &ts, ms) < 0)
+	if (k == 5 ? queue_init(4, &r, 0) < 0 : queue_timeout(&r, &ts, ms) < 0)
 		return -1000;
-	if (k == 1) {
+	if (k == 1)
 		rc = submit_and_wait(&r, 1);
-	} else {
+	else if (k == 4)
+		rc = submit_and_wait_timeout(&r, &cqe, 1, &spare, NULL);
+	else {
 		submit(&r);
-		rc = k == 0 ? get_cqe(&r, &cqe, 0, 1, NULL) : wait_cqes(&r, &cqe, 1, NULL, NULL);
+		rc = k == 0   ? get_cqe(&r, &cqe, 0, 1, NULL)
+		     : k == 2 ? wait_cqes(&r, &cqe, 1, NULL, NULL)
+		     : k == 3 ? wait_cqe_timeout(&r, &cqe, &spare)
+			      : wait_cqe_timeout(&r, &cqe, &wait20);
 	}
 	queue_exit(&r);
 	return rc;
@@ -123,8 +145,12 @@ static void on_alarm(int sig)
 
 int main(int argc, char **argv)
 {
-	static const char *const names[] = {"io_uring_wait_cqe", "io_uring_submit_and_wait",
-					    "io_uring_wait_cqes"};
+	static const char *const names[] = {"io_uring_wait_cqe",
+					    "io_uring_submit_and_wait",
+					    "io_uring_wait_cqes",
+					    "io_uring_wait_cqe_timeout",
+					    "io_uring_submit_and_wait_timeout",
+					    "io_uring_wait_cqe_timeout 20 ms"};
 	int rounds = argc > 2 ? atoi(argv[2]) : 60, eintr_total = 0;
 
 	if (argc < 2 || load() < 0) {
@@ -144,21 +170,28 @@ int main(int argc, char **argv)
 		printf("wait with the program's SIGALRM: %s\n", rc == -EINTR ? "EINTR" : "other");
 		return rc == -EINTR ? 0 : 1;
 	}
-	for (int k = 0; k < 3; k++) {
-		int eintr = 0;
+	for (int k = 0; k < 6; k++) {
+		int eintr = 0, early = 0, n = k == 5 ? rounds / 4 : rounds;
 
-		for (int i = 0; i < rounds; i++) {
+		for (int i = 0; i < n; i++) {
+			double t0;
 			int rc;
 
 			burn(0.001);
+			t0 = now();
 			rc = wait_once(k, 2);
 			if (rc == -1000)
 				return 2;
 			if (rc == -EINTR)
 				eintr++;
+			else if (k == 5 && (rc != -ETIME || now() - t0 < 0.0195))
+				early++;
 		}
-		printf("%s: %d waits, EINTR %d\n", names[k], rounds, eintr);
-		eintr_total += eintr;
+		printf("%s: %d waits, EINTR %d", names[k], n, eintr);
+		if (k == 5)
+			printf(", not a full -ETIME %d", early);
+		printf("\n");
+		eintr_total += eintr + early;
 	}
 	return eintr_total ? 1 : 0;
 }
