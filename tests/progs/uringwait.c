@@ -3,7 +3,7 @@
  * the io_uring_enter system call itself, and its waits return -EINTR after any signal handler:
  * under inflame they must see it only when the program's own handler ran.
  *
- *   uringwait wait       N rounds: burn about 1 ms of CPU (so that the wall ticker signals the
+ *   uringwait wait       N rounds: run about 1 ms (so that the wall ticker signals the
  *                        thread as it blocks), queue a 2 ms timeout, wait for it with each of
  *                        liburing's waits (__io_uring_get_cqe behind io_uring_wait_cqe,
  *                        io_uring_submit_and_wait, io_uring_wait_cqes; io_uring_wait_cqe_timeout
@@ -75,23 +75,14 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static double cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static volatile unsigned long sink;
 
-static void __attribute__((noinline)) burn(double seconds)
+/* Runs about a millisecond (far less or more on a busy machine: the wall ticker signals a
+ * thread that ran at all). */
+static void __attribute__((noinline)) spin(void)
 {
-	double end = cpu_now() + seconds;
-
-	while (cpu_now() < end)
-		for (int i = 0; i < 2000; i++)
-			sink += (unsigned long)i * 2654435761u;
+	for (unsigned long i = 0; i < 400000; i++)
+		sink += i * 2654435761u;
 }
 
 /* Queues a timeout of ms on a new ring r. */
@@ -177,7 +168,7 @@ int main(int argc, char **argv)
 			double t0;
 			int rc;
 
-			burn(0.001);
+			spin();
 			t0 = now();
 			rc = wait_once(k, 2);
 			if (rc == -1000)
