@@ -11,11 +11,12 @@
  * Covered: nanosleep, clock_nanosleep, sleep, usleep, thrd_sleep and pause; poll, ppoll, select,
  * pselect, epoll_wait, epoll_pwait, epoll_pwait2; sem_wait, sem_timedwait, sem_clockwait;
  * msgrcv, msgsnd, semop, semtimedop; and the socket calls that fail with EINTR when the socket
- * has a receive or send timeout (recv, recvfrom, recvmsg, send, sendto, sendmsg, accept,
- * accept4), which wait for the socket with what is left of its timeout (see below).
- * Not covered (inflame-preload(7)): system calls made without libc's exported functions (raw
- * syscall(), inline system calls, glibc's internal calls), io_getevents, read on an inotify
- * descriptor, read and write on sockets with timeouts, and connect, which cannot be restarted.
+ * has a receive or send timeout (recv, recvfrom, recvmsg, recvmmsg, send, sendto, sendmsg,
+ * sendmmsg, accept, accept4), which wait for the socket with what is left of its timeout (see
+ * below); and liburing's waits (see below). Not covered (inflame-preload(7)): system calls
+ * made without libc's exported functions (raw syscall(), inline system calls, glibc's internal
+ * calls), io_getevents, read on an inotify descriptor, read and write on sockets with timeouts,
+ * and connect, which cannot be restarted.
  *
  * The waits that never fail with EINTR (pthread_cond_wait, pthread_cond_timedwait,
  * pthread_cond_clockwait, pthread_join, pthread_timedjoin_np, pthread_clockjoin_np: futexes
@@ -37,6 +38,7 @@
 #include "shield.h"
 
 #include <errno.h>
+#include <linux/time_types.h>
 #include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -76,6 +78,8 @@ static ssize_t (*real_recvmsg)(int, struct msghdr *, int);
 static ssize_t (*real_send)(int, const void *, size_t, int);
 static ssize_t (*real_sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
 static ssize_t (*real_sendmsg)(int, const struct msghdr *, int);
+static int (*real_recvmmsg)(int, struct mmsghdr *, unsigned int, int, struct timespec *);
+static int (*real_sendmmsg)(int, struct mmsghdr *, unsigned int, int);
 static int (*real_accept)(int, struct sockaddr *, socklen_t *);
 static int (*real_accept4)(int, struct sockaddr *, socklen_t *, int);
 static int (*real_pthread_cond_wait)(pthread_cond_t *, pthread_mutex_t *);
@@ -136,6 +140,8 @@ void inflame__interpose_blocking_resolve(void)
 	INFLAME_RESOLVE(send);
 	INFLAME_RESOLVE(sendto);
 	INFLAME_RESOLVE(sendmsg);
+	INFLAME_RESOLVE(recvmmsg);
+	INFLAME_RESOLVE(sendmmsg);
 	INFLAME_RESOLVE(accept);
 	INFLAME_RESOLVE(accept4);
 	RESOLVE_COND(pthread_cond_wait);
@@ -488,6 +494,22 @@ INFLAME_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	SOCKET_SHIELDED(fd, SO_SNDTIMEO, POLLOUT, real_sendmsg(fd, msg, flags));
 }
 
+/* recvmmsg and sendmmsg fail with EINTR only when no message went through yet (a count
+ * otherwise), so a restart repeats nothing. recvmmsg's own timeout is the caller's: the kernel
+ * writes what is left of it back, and the restart goes on with that. */
+INFLAME_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int n, int flags,
+			    struct timespec *timeout)
+{
+	INFLAME_RESOLVE(recvmmsg);
+	SOCKET_SHIELDED(fd, SO_RCVTIMEO, POLLIN, real_recvmmsg(fd, vec, n, flags, timeout));
+}
+
+INFLAME_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int n, int flags)
+{
+	INFLAME_RESOLVE(sendmmsg);
+	SOCKET_SHIELDED(fd, SO_SNDTIMEO, POLLOUT, real_sendmmsg(fd, vec, n, flags));
+}
+
 INFLAME_EXPORT int accept(int fd, __SOCKADDR_ARG addr, socklen_t *alen)
 {
 	INFLAME_RESOLVE(accept);
@@ -498,6 +520,149 @@ INFLAME_EXPORT int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *alen, int fla
 {
 	INFLAME_RESOLVE(accept4);
 	SOCKET_SHIELDED(fd, SO_RCVTIMEO, POLLIN, real_accept4(fd, addr.__sockaddr__, alen, flags));
+}
+
+/* liburing's waits. liburing makes the io_uring_enter system call itself, which fails with
+ * EINTR after any signal handler, and its waits return that as -EINTR. Its exported functions
+ * that wait are wrapped (io_uring_wait_cqe and io_uring_wait_cqe_nr are inline calls of
+ * __io_uring_get_cqe): a wait that inflame's handler alone interrupted waits again, with what is
+ * left of its timeout (once more with none left, as a poll would: liburing then fails with
+ * -ETIME unless a completion came). A restart submits nothing twice: the kernel takes the
+ * entries of the submission ring, which the first call emptied. Not covered: io_uring_enter
+ * with an extended argument (it may hold a timeout), rings driven by the raw system call. The
+ * ring, the completions and the mask are opaque here: liburing's header is not needed. */
+
+/* io_uring_enter's flags: wait for completions; the last argument is a struct. */
+#define URING_GETEVENTS 1u
+#define URING_EXT_ARG	8u
+
+typedef int (*uring_get_cqe_fn)(void *, void **, unsigned, unsigned, sigset_t *);
+typedef int (*uring_wait_cqes_fn)(void *, void **, unsigned, struct __kernel_timespec *,
+				  sigset_t *);
+typedef int (*uring_wait_cqe_timeout_fn)(void *, void **, struct __kernel_timespec *);
+typedef int (*uring_submit_and_wait_fn)(void *, unsigned);
+typedef int (*uring_submit_and_wait_timeout_fn)(void *, void **, unsigned,
+						struct __kernel_timespec *, sigset_t *);
+typedef int (*uring_enter_fn)(unsigned, unsigned, unsigned, unsigned, sigset_t *);
+typedef int (*uring_enter2_fn)(unsigned, unsigned, unsigned, unsigned, sigset_t *, size_t);
+
+static uring_get_cqe_fn real___io_uring_get_cqe;
+static uring_wait_cqes_fn real_io_uring_wait_cqes;
+static uring_wait_cqe_timeout_fn real_io_uring_wait_cqe_timeout;
+static uring_submit_and_wait_fn real_io_uring_submit_and_wait;
+static uring_submit_and_wait_timeout_fn real_io_uring_submit_and_wait_timeout;
+static uring_enter_fn real_io_uring_enter;
+static uring_enter2_fn real_io_uring_enter2;
+
+/* When a liburing timeout (NULL: none) that starts now ends. */
+static uint64_t uring_deadline(const struct __kernel_timespec *t)
+{
+	struct timespec ts;
+
+	if (!t)
+		return 0;
+	ts.tv_sec = (time_t)t->tv_sec;
+	ts.tv_nsec = (long)t->tv_nsec;
+	return inflame_shield_deadline(&ts);
+}
+
+/* What is left until deadline, as liburing takes a timeout. */
+static void uring_left(uint64_t deadline, struct __kernel_timespec *out)
+{
+	struct timespec l = inflame_shield_left(deadline);
+
+	out->tv_sec = l.tv_sec;
+	out->tv_nsec = l.tv_nsec;
+}
+
+/* Whether io_uring_enter with these arguments waits, and without a timeout. */
+static int uring_enter_waits(unsigned min_complete, unsigned flags)
+{
+	return (flags & URING_GETEVENTS) && !(flags & URING_EXT_ARG) && min_complete > 0;
+}
+
+/* Calls expr (a liburing call returning 0, a count or -errno) again while it fails with -EINTR
+ * because only inflame's handler ran; expr reads the timeout as tp, what is left of t (NULL:
+ * none). waits says whether it blocks at all (a wait for no completion returns at once: it is
+ * neither marked nor shielded). */
+#define URING_SHIELDED(waits, t, tp, expr)                                                         \
+	do {                                                                                       \
+		struct inflame_shield s_;                                                          \
+		struct __kernel_timespec left_;                                                    \
+		struct __kernel_timespec *tp = (t);                                                \
+		uint64_t deadline_;                                                                \
+		int rc_;                                                                           \
+		(void)tp;                                                                          \
+		if (!(waits))                                                                      \
+			return (expr);                                                             \
+		deadline_ = uring_deadline(t);                                                     \
+		inflame_shield_begin_marked(&s_, INFLAME_SHIELD_SITE);                             \
+		while ((rc_ = (expr)) == -EINTR && inflame_shield_retry(&s_))                      \
+			if (t) {                                                                   \
+				uring_left(deadline_, &left_);                                     \
+				tp = &left_;                                                       \
+			}                                                                          \
+		inflame_shield_end();                                                              \
+		return rc_;                                                                        \
+	} while (0)
+
+/* Resolves liburing's name, or fails as a missing function would not be called. */
+#define URING_RESOLVE(name)                                                                        \
+	do {                                                                                       \
+		INFLAME_RESOLVE(name);                                                             \
+		if (!real_##name)                                                                  \
+			return -ENOSYS;                                                            \
+	} while (0)
+
+INFLAME_EXPORT int __io_uring_get_cqe(void *ring, void **cqe, unsigned submit, unsigned wait_nr,
+				      sigset_t *mask)
+{
+	URING_RESOLVE(__io_uring_get_cqe);
+	URING_SHIELDED(wait_nr > 0, NULL, tp,
+		       real___io_uring_get_cqe(ring, cqe, submit, wait_nr, mask));
+}
+
+INFLAME_EXPORT int io_uring_wait_cqes(void *ring, void **cqe, unsigned wait_nr,
+				      struct __kernel_timespec *ts, sigset_t *mask)
+{
+	URING_RESOLVE(io_uring_wait_cqes);
+	URING_SHIELDED(wait_nr > 0, ts, tp, real_io_uring_wait_cqes(ring, cqe, wait_nr, tp, mask));
+}
+
+INFLAME_EXPORT int io_uring_wait_cqe_timeout(void *ring, void **cqe, struct __kernel_timespec *ts)
+{
+	URING_RESOLVE(io_uring_wait_cqe_timeout);
+	URING_SHIELDED(1, ts, tp, real_io_uring_wait_cqe_timeout(ring, cqe, tp));
+}
+
+INFLAME_EXPORT int io_uring_submit_and_wait(void *ring, unsigned wait_nr)
+{
+	URING_RESOLVE(io_uring_submit_and_wait);
+	URING_SHIELDED(wait_nr > 0, NULL, tp, real_io_uring_submit_and_wait(ring, wait_nr));
+}
+
+INFLAME_EXPORT int io_uring_submit_and_wait_timeout(void *ring, void **cqe, unsigned wait_nr,
+						    struct __kernel_timespec *ts, sigset_t *mask)
+{
+	URING_RESOLVE(io_uring_submit_and_wait_timeout);
+	URING_SHIELDED(wait_nr > 0, ts, tp,
+		       real_io_uring_submit_and_wait_timeout(ring, cqe, wait_nr, tp, mask));
+}
+
+INFLAME_EXPORT int io_uring_enter(unsigned fd, unsigned submit, unsigned min_complete,
+				  unsigned flags, sigset_t *mask)
+{
+	URING_RESOLVE(io_uring_enter);
+	URING_SHIELDED(uring_enter_waits(min_complete, flags), NULL, tp,
+		       real_io_uring_enter(fd, submit, min_complete, flags, mask));
+}
+
+INFLAME_EXPORT int io_uring_enter2(unsigned fd, unsigned submit, unsigned min_complete,
+				   unsigned flags, sigset_t *arg, size_t size)
+{
+	URING_RESOLVE(io_uring_enter2);
+	URING_SHIELDED(uring_enter_waits(min_complete, flags), NULL, tp,
+		       real_io_uring_enter2(fd, submit, min_complete, flags, arg, size));
 }
 
 /* Futex waits, and the waits for a child (which inflame's handler, SA_RESTART, never makes fail

@@ -9,9 +9,11 @@
  */
 #include "unwind.h"
 
+#include "log.h"
 #include "modules.h"
 #include "writer.h"
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
@@ -403,6 +405,10 @@ static inline void regs_of_context(struct regs *r, const ucontext_t *u)
 /* How far above the stack pointer a leaf's return address is looked for. */
 #define FOREIGN_SCAN 256
 
+/* Set once the system refused process_vm_readv itself (a seccomp filter, a kernel without it),
+ * with a notice: such stacks end at their leaf then, which the dump must say. */
+static atomic_int foreign_refused;
+
 /* Copies up to len bytes at addr, stopping at the first page that cannot be read; returns
  * how many were copied. */
 static size_t foreign_read(const struct inflame_thread *t, uintptr_t addr, void *buf, size_t len)
@@ -420,6 +426,13 @@ static size_t foreign_read(const struct inflame_thread *t, uintptr_t addr, void 
 	}
 	got = syscall(SYS_process_vm_readv, t->tid, &local, 1UL, remote,
 		      remote[1].iov_len ? 2UL : 1UL, 0UL);
+	if (got < 0 && (errno == EPERM || errno == EACCES || errno == ENOSYS) &&
+	    !atomic_exchange_explicit(&foreign_refused, 1, memory_order_relaxed))
+		inflame_log(INFLAME_LOG_INFO,
+			    "process_vm_readv is refused (errno %d): the stacks of code running "
+			    "on a stack of its own (coroutines, goroutines, fibers) end at "
+			    "their leaf",
+			    errno);
 	return got > 0 ? (size_t)got : 0;
 }
 

@@ -6,11 +6,14 @@
 # (coro_entry;coro_work;coro_burn) rather than stopping at the leaf, and so do the bytes
 # coro_alloc allocates there, rather than an empty stack. On x86-64 the root below coro_entry
 # is named __start_context (glibc's, where makecontext's function returns to: not a dynamic
-# symbol, it was "[libc.so.6+0x519bf]").
+# symbol, it was "[libc.so.6+0x519bf]"). Where a seccomp filter refuses process_vm_readv
+# (tests/progs/noperf --vm) those stacks can only end at their leaf: the program still runs
+# as unprofiled, and the dump says why in a notice.
 set -u
 B=${INFLAME_BUILDDIR:-.}
 I="$(cd "$B" && pwd)/inflame"
 P="$(cd "$B" && pwd)/tests/progs/coroutine"
+NP="$(cd "$B" && pwd)/tests/progs/noperf"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fails=0
@@ -65,4 +68,14 @@ for uw in fp dwarf auto; do
 		fi
 	fi
 done
+rm -f "$T/p.ifl"
+"$NP" --vm "$I" record -q -e cpu,alloc -o "$T/p.ifl" "$P" >"$T/got" 2>&1
+echo "status $?" >>"$T/got"
+if ! cmp -s "$T/want" "$T/got"; then
+	fail "process_vm_readv refused: differs from unprofiled: $(diff "$T/want" "$T/got" | head -n 4)"
+elif ! "$I" info "$T/p.ifl" 2>&1 | grep -q "process_vm_readv is refused"; then
+	fail "process_vm_readv refused: no notice in the dump"
+else
+	ok "process_vm_readv refused: runs as unprofiled, the dump has the notice"
+fi
 [ $fails -eq 0 ] || exit 1

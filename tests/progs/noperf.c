@@ -1,25 +1,32 @@
 /* Runs a command with perf_event_open forbidden (a seccomp filter that fails it with EACCES),
- * as under perf_event_paranoid=3 or a container's seccomp profile. Usage: noperf CMD [ARGS] */
+ * as under perf_event_paranoid=3 or a container's seccomp profile. Usage: noperf CMD [ARGS].
+ * With --vm first, process_vm_readv is the call forbidden instead (EPERM), as by a profile
+ * that keeps a process out of its own memory by that way. */
 #include <errno.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
 {
+	int vm = argc > 1 && !strcmp(argv[1], "--vm");
 	struct sock_filter filter[] = {
 	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_perf_event_open, 0, 1),
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, vm ? SYS_process_vm_readv : SYS_perf_event_open, 0,
+		     1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (vm ? EPERM : EACCES)),
 	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
 	struct sock_fprog prog = {sizeof(filter) / sizeof(filter[0]), filter};
 
+	argc -= vm;
+	argv += vm;
 	if (argc < 2)
 		return 2;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||

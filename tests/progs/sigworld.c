@@ -8,9 +8,9 @@
  *                        main thread sends SIGTERM. Exit 0 when the waiter got SIGTERM.
  *   sigworld blocked     a worker created while every signal is blocked burns about 1 s of CPU
  *                        in worker_all_blocked (the dump must show it).
- *   sigworld sleeps      every call the EINTR shield covers, with a timeout: each must last as
- *                        long as asked; then a handler of the program's own must still make
- *                        them fail with EINTR.
+ *   sigworld sleeps      every call the EINTR shield covers, with a timeout (sockets: their
+ *                        SO_RCVTIMEO or SO_SNDTIMEO): each must last as long as asked; then a
+ *                        handler of the program's own must still make them fail with EINTR.
  *   sigworld suspend     sigsuspend and pause return only once the program's handler ran.
  *   sigworld masks       the masks the program reads back are the ones it set.
  *   sigworld children    with SIGPROF and SIGUSR1 blocked, a posix_spawn'd and a fork+exec'd
@@ -216,7 +216,10 @@ static int mode_sleeps(void)
 	sem_t sem;
 	int ep = epoll_create1(EPOLL_CLOEXEC), sv[2];
 	struct sigaction sa;
+	static char fill[4096];
 	char c;
+	struct iovec io = {fill, sizeof(fill)};
+	struct mmsghdr mm = {.msg_hdr = {.msg_iov = &io, .msg_iovlen = 1}};
 
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
@@ -246,6 +249,13 @@ static int mode_sleeps(void)
 	TIMED("sem_timedwait", 0.15, sem_timedwait(&sem, &abs));
 	TIMED("sigtimedwait", 0.15, sigtimedwait(&usr1, NULL, &ts));
 	TIMED("recv SO_RCVTIMEO", 0.15, (int)recv(sv[0], &c, 1, 0));
+	TIMED("recvmmsg SO_RCVTIMEO", 0.15, recvmmsg(sv[0], &mm, 1, 0, NULL));
+	/* Fill sv[0]'s way out, so that the next send waits for its timeout. */
+	tv = (struct timeval){0, 150000};
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	while (send(sv[0], fill, sizeof(fill), MSG_DONTWAIT) > 0)
+		;
+	TIMED("sendmmsg SO_SNDTIMEO", 0.15, sendmmsg(sv[0], &mm, 1, 0));
 
 	/* The program's own handler, without SA_RESTART: the calls fail with EINTR as always. */
 	memset(&sa, 0, sizeof(sa));
