@@ -57,6 +57,10 @@ static void run_plain(char *const prog[], struct e2e_result *r)
 
 /* Every dump in dir is readable; returns how many there are, and how many are complete in
  * *complete. Sums their cpu samples into *samples and checks nothing was dropped. */
+/* How many of the last check_dumps() files info says go on in a next file (their descriptor
+ * was closed or replaced by the program), and how many were incomplete. */
+static size_t continued_files, incomplete_files;
+
 static size_t check_dumps(const char *dir, size_t *complete, long *samples)
 {
 	char **files;
@@ -64,6 +68,7 @@ static size_t check_dumps(const char *dir, size_t *complete, long *samples)
 
 	*complete = 0;
 	*samples = 0;
+	continued_files = incomplete_files = 0;
 	for (size_t i = 0; i < n; i++) {
 		char *text = e2e_info(files[i]);
 		const char *p;
@@ -71,6 +76,12 @@ static size_t check_dumps(const char *dir, size_t *complete, long *samples)
 		assert_non_null(text);
 		if (strstr(text, "status:      complete"))
 			(*complete)++;
+		else
+			incomplete_files++;
+		if (strstr(text,
+			   "status:      incomplete here: the program closed or replaced this "
+			   "file's descriptor, and the profile goes on in "))
+			continued_files++;
 		p = strstr(text, "samples:     cpu ");
 		assert_non_null(p);
 		*samples += atol(p + strlen("samples:     cpu "));
@@ -123,6 +134,9 @@ static void test_closefrom(void **state)
 	(void)state;
 	assert_true(same_run(prog, NULL, 0, &samples) >= 2);
 	assert_true(samples > 400);
+	/* info names the file each incomplete one goes on in */
+	assert_true(incomplete_files >= 1);
+	assert_int_equal(continued_files, incomplete_files);
 }
 
 static void test_dup2_over_ours(void **state)
@@ -133,6 +147,8 @@ static void test_dup2_over_ours(void **state)
 	(void)state;
 	assert_true(same_run(prog, NULL, 0, &samples) >= 2);
 	assert_true(samples > 400);
+	assert_true(incomplete_files >= 1);
+	assert_int_equal(continued_files, incomplete_files);
 }
 
 /* Threads that block every signal are simply not sampled; the rest is. */

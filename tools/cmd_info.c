@@ -224,9 +224,62 @@ static void print_coverage(const struct inflame_summary *in, int verbose)
 	print_self_wall(in);
 }
 
+/*
+ * The file a process went on with when the program closed or replaced this one's descriptor
+ * (a daemon's close loop): the writer then starts the next file of the same pid, whose first
+ * notice names this one. Under the default naming that file is this one's name with its
+ * sequence number one higher (".N" after the pattern's own name). Returns 1 and fills next
+ * when that file exists, is of the same process, and its notice says so.
+ */
+static int continued_in(const char *path, const struct inflame_dump_reader *r, char *next,
+			size_t len)
+{
+	static const char says[] = "the program closed or replaced the descriptor of ";
+	struct inflame_dump_reader nr;
+	struct inflame_summary ns;
+	const char *dot = strrchr(path, '.'), *base = strrchr(path, '/');
+	size_t stem = strlen(path), blen;
+	int found = 0;
+
+	base = base ? base + 1 : path;
+	blen = strlen(base);
+	if (r->hdr.sequence > 0 && dot && dot[1] &&
+	    strspn(dot + 1, "0123456789") == strlen(dot + 1))
+		stem = (size_t)(dot - path);
+	if ((size_t)snprintf(next, len, "%.*s.%u", (int)stem, path, r->hdr.sequence + 1) >= len)
+		return 0;
+	if (inflame_dump_reader_open(&nr, next) < 0)
+		return 0;
+	memset(&ns, 0, sizeof(ns));
+	if (nr.hdr.pid == r->hdr.pid && nr.hdr.sequence == r->hdr.sequence + 1 &&
+	    inflame_summary_read(&nr, &ns) == 0) {
+		for (size_t i = 0; i < ns.nnotes && !found; i++) {
+			const char *t = ns.notes[i].text.s, *at;
+			size_t n = ns.notes[i].text.n;
+
+			at = memmem(t, n, says, sizeof(says) - 1);
+			if (!at)
+				continue;
+			at += sizeof(says) - 1;
+			/* "...descriptor of PATH; continuing": PATH ends with this file's name */
+			for (const char *e = at; e + blen < t + n; e++)
+				if (e[blen] == ';' && !memcmp(e, base, blen) &&
+				    (e == at || e[-1] == '/')) {
+					found = 1;
+					break;
+				}
+		}
+	}
+	inflame_summary_free(&ns);
+	inflame_dump_reader_close(&nr);
+	return found;
+}
+
 static void print_info(const char *path, const struct inflame_dump_reader *r,
 		       const struct inflame_summary *in, int verbose)
 {
+	char next[4096];
+
 	const struct inflame_dump_header_info *h = &r->hdr;
 	uint64_t end = in->have_end ? in->end.end_monotonic : in->last_time;
 	uint64_t start = file_start(h);
@@ -345,6 +398,10 @@ static void print_info(const char *path, const struct inflame_dump_reader *r,
 		printf("status:      complete\n");
 	else if (r->torn)
 		printf("status:      torn at offset %zu (%s)\n", r->off, r->err);
+	else if (continued_in(path, r, next, sizeof(next)))
+		printf("status:      incomplete here: the program closed or replaced this file's "
+		       "descriptor, and the profile goes on in %s\n",
+		       next);
 	else
 		printf(
 		    "status:      incomplete (no END chunk: the process may still be running, or "
