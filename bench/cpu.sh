@@ -25,7 +25,8 @@
 # BENCH_CPU_WORKLOADS="single nofp" runs only the workloads named (of single, threads, deep,
 # nofp).
 # BENCH_CPU_ONLY="base null999 inflame999" runs only the configurations named; with
-# BENCH_CPU_BASELINE=DIR the inflame built in DIR runs at 999 Hz too ("baseline 999 Hz").
+# BENCH_CPU_BASELINE=DIR the inflame built in DIR runs at 999 Hz and BENCH_CPU_HIGH too
+# ("baseline 999 Hz").
 #
 # The cost per sample at a high rate (issue #11): at 999 Hz inflame's excess over the floor is a
 # few tenths of a percent, and on a shared virtual machine runs of the same command vary by
@@ -106,6 +107,7 @@ if env LD_PRELOAD="$nullso" INFLAME_NULL_SIGTRAP=1 "$work" -u 1 >/dev/null 2>"$O
 fi
 configs="$configs inflame99 inflame999"
 [ "$HIGH" -gt 0 ] && configs="$configs null$HIGH inflame$HIGH"
+[ "$HIGH" -gt 0 ] && [ -n "$BASELINE" ] && configs="$configs baseline$HIGH"
 [ -n "$BASELINE" ] && configs="$configs baseline999"
 [ -n "$gperf" ] && configs="$configs gperf999"
 [ -n "$perf" ] && configs="$configs perf999"
