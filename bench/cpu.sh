@@ -100,6 +100,17 @@ if [ -n "$perf" ]; then
 	fi
 fi
 
+# The kernel entries of a run (system calls, page faults), counted by perf stat where its
+# tracepoints can be read (root): one more run each of the floor and inflame at the high rate,
+# not timed, after the rounds.
+stat_events=""
+if [ -n "$perf" ] && [ "$HIGH" -gt 0 ] && "$perf" stat -x, -o "$OUT/probe.stat" \
+	-e raw_syscalls:sys_enter,exceptions:page_fault_user -- true >/dev/null 2>&1; then
+	stat_events="raw_syscalls:sys_enter,exceptions:page_fault_user"
+fi
+counting=""
+rm -f "$OUT"/counts.txt
+
 configs="base null99 null999"
 if env LD_PRELOAD="$nullso" INFLAME_NULL_SIGTRAP=1 "$work" -u 1 >/dev/null 2>"$OUT/probe.log" &&
 	[ ! -s "$OUT/probe.log" ]; then
@@ -179,6 +190,7 @@ one() {
 		;;
 	perf*) set -- "$perf" record -q -F "${cfg#perf}" -g -o "$OUT/perf.data" -- "$work" "$@" ;;
 	esac
+	[ -z "$counting" ] || set -- "$perf" stat -x, -o "$OUT/count.txt" -e "$stat_events" -- "$@"
 	if ! "$run" "$OUT/time.txt" "$@" >"$OUT/stdout.txt" 2>"$OUT/stderr.txt"; then
 		echo "$(label "$cfg") failed:" >&2
 		cat "$OUT/stderr.txt" >&2
@@ -206,6 +218,12 @@ one() {
 			awk '/SAMPLE events:/ { print $3; exit }')
 		;;
 	esac
+	if [ -n "$counting" ]; then
+		echo "$wl $cfg ${samples:-0} $(awk -F, '/raw_syscalls:sys_enter/ { s = $1 }
+			/exceptions:page_fault_user/ { f = $1 } END { print s + 0, f + 0 }' \
+			"$OUT/count.txt")" >>"$OUT/counts.txt"
+		return 0
+	fi
 	read -r u s w rss _ mf <"$OUT/time.txt"
 	echo "$wl $cfg $rnd $(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }') $w $rss" \
 		"${samples:-0} $scpu ${mf:-0} ${own:-0}" >>"$OUT/runs.txt"
@@ -235,7 +253,33 @@ workload() {
 		printf '.' >&2
 		r=$((r + 1))
 	done
+	if [ -n "$stat_events" ]; then
+		counting=1
+		for c in $configs; do
+			case $c in null"$HIGH" | inflame"$HIGH" | baseline"$HIGH") one "$wl" "$c" 0 "$@" ;; esac
+		done
+		counting=""
+	fi
 	echo >&2
+}
+
+# counts NAME: the kernel entries per sample of the counted runs of one workload (counts.txt).
+counts() {
+	[ -s "$OUT/counts.txt" ] || return 0
+	awk -v wl="$1" -v hz="$HIGH" '
+	$1 == wl && $3 > 0 { sc[$2] = $4 / $3; fl[$2] = $5 / $3; seen[++n] = $2 }
+	END {
+		if (!(("null" hz) in sc)) exit
+		printf "  kernel entries per sample at %s Hz (perf stat, one run each): floor %.3f " \
+			"system calls, %.3f page faults", hz, sc["null" hz], fl["null" hz]
+		for (i = 1; i <= n; i++) {
+			c = seen[i]
+			if (c == "null" hz) continue
+			printf "; %s %+.3f, %+.3f over it", c ~ /^inflame/ ? "inflame" : "baseline",
+				sc[c] - sc["null" hz], fl[c] - fl["null" hz]
+		}
+		printf "\n"
+	}' "$OUT/counts.txt"
 }
 
 # table NAME: the table of one workload from runs.txt.
@@ -356,22 +400,26 @@ if wanted single; then
 	echo
 	echo "workload: bench/cpu-work -u $UNITS (1 thread)"
 	table single
+	counts single
 fi
 if wanted threads; then
 	echo
 	echo "workload: bench/cpu-work -u $UNITS -t $THREADS ($THREADS threads)"
 	table threads
+	counts threads
 fi
 if wanted deep; then
 	echo
 	echo "workload: bench/cpu-work -u $UNITS -d $DEEP (1 thread, stacks about $((25 + DEEP))" \
 		"frames)"
 	table deep
+	counts deep
 fi
 if wanted nofp; then
 	echo
 	echo "workload: bench/cpu-work-nofp -u $UNITS -d $DEEP (as deep, without frame pointers)"
 	table nofp
+	counts nofp
 fi
 echo
 echo "CPU and wall: whole command (profiler processes included) over the unprofiled run of the"
@@ -383,6 +431,8 @@ if [ "$HIGH" -gt 0 ]; then
 	echo "Per sample at $HIGH Hz: each run's extra CPU over the unprofiled run of its round, over"
 	echo "its own samples, minus the floor's of the same round (median and quartiles over the"
 	echo "rounds); inflame's threads: their CPU over the samples; at 999 Hz: that excess as a share"
-	echo "of the CPU at 999 samples a second (issue #11: at most 0.3%, 0.5% on nofp)."
+	echo "of the CPU at 999 samples a second (issue #11: at most 0.3%, 0.5% on nofp). Kernel"
+	echo "entries: each one is a trip through the hypervisor on a virtual machine (here a system"
+	echo "call about 1.5 us, a page fault 13 us), counted, where perf can, in one more run each."
 fi
 echo "Raw runs: $OUT/runs.txt"
