@@ -102,6 +102,7 @@ void inflame_stacktab_clear(struct inflame_stacktab *t)
 		}
 	}
 	t->bytes_len = 0;
+	t->last_off = t->last_len = 0;
 	t->count = 0;
 }
 
@@ -164,23 +165,33 @@ uint64_t inflame_stacktab_intern(struct inflame_stacktab *t, const uint64_t *fra
 {
 	uint64_t h = inflame_stacktab_hash(frames, n);
 	uint8_t *enc;
-	size_t i, len;
+	size_t i, len = 0;
 
 	*is_new = 0;
-	/* Encoded where a new stack will stay: a known one leaves bytes_len as it was. */
+	/* Encoded where a new stack will stay (a known one leaves bytes_len as it was), and only
+	 * once a slot's hash matches or the stack is new: the writer copies a new stack's
+	 * encoding from here into its STACKS chunk (inflame_stacktab_encoding) instead of
+	 * encoding it twice. */
 	if (bytes_room(t, n) < 0)
 		return 0;
 	enc = t->bytes + t->bytes_len;
-	len = inflame_stacktab_encode(enc, frames, n);
 	for (i = h & (t->nslots - 1); t->slots[i].id; i = (i + 1) & (t->nslots - 1)) {
 		struct inflame_stacktab_entry *e = &t->slots[i];
 
-		if (e->hash == h && e->off + len <= t->bytes_len &&
-		    !memcmp(t->bytes + e->off, enc, len))
+		if (e->hash != h)
+			continue;
+		if (!len)
+			len = inflame_stacktab_encode(enc, frames, n);
+		if (e->off + len <= t->bytes_len && !memcmp(t->bytes + e->off, enc, len)) {
+			t->last_off = e->off;
+			t->last_len = (uint32_t)len;
 			return e->id;
+		}
 	}
 	if (t->count >= t->max_stacks)
 		return 0;
+	if (!len)
+		len = inflame_stacktab_encode(enc, frames, n);
 	if ((t->count + 1) * 2 > t->nslots) {
 		if (grow_slots(t) < 0)
 			return 0;
@@ -190,7 +201,15 @@ uint64_t inflame_stacktab_intern(struct inflame_stacktab *t, const uint64_t *fra
 	t->slots[i].hash = h;
 	t->slots[i].id = (uint32_t)++t->count;
 	t->slots[i].off = (uint32_t)t->bytes_len;
+	t->last_off = (uint32_t)t->bytes_len;
+	t->last_len = (uint32_t)len;
 	t->bytes_len += len;
 	*is_new = 1;
 	return t->slots[i].id;
+}
+
+const uint8_t *inflame_stacktab_encoding(const struct inflame_stacktab *t, size_t *len)
+{
+	*len = t->last_len;
+	return t->bytes + t->last_off;
 }

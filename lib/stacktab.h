@@ -21,6 +21,7 @@ struct inflame_stacktab {
 	size_t nslots;	/* power of two */
 	uint8_t *bytes; /* the stacks, encoded (stacktab.c) */
 	size_t bytes_len, bytes_cap;
+	uint32_t last_off, last_len; /* the stack the last intern returned, encoded */
 	uint64_t count;
 	uint64_t max_stacks;
 };
@@ -42,6 +43,9 @@ void inflame_stacktab_clear(struct inflame_stacktab *t);
  * table is full or memory ran out. */
 uint64_t inflame_stacktab_intern(struct inflame_stacktab *t, const uint64_t *frames, uint32_t n,
 				 int *is_new);
+/* The encoding (inflame_stacktab_encode) of the stack the last intern that returned an id
+ * returned, and its length in *len: valid until the next intern or clear. */
+const uint8_t *inflame_stacktab_encoding(const struct inflame_stacktab *t, size_t *len);
 /* The hash used for stacks (exposed for tests). */
 uint64_t inflame_stacktab_hash(const uint64_t *frames, uint32_t n);
 

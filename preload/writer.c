@@ -965,16 +965,18 @@ static uint64_t stack_id(const uint64_t *frames, uint32_t n)
 		if (n && frames[0] != INFLAME_FRAME_KERNEL &&
 		    !inflame_modules_is_code((uintptr_t)frames[0]))
 			inflame_perfmap_want_regions(); /* generated code? */
-		/* Room for the whole entry at once, then the table's own encoder: a process's
-		 * start makes thousands of new stacks of tens of frames (python3: 6150 in its
-		 * first 23k allocations). A failed growth marks the buffer (list_write() says
-		 * so). */
+		/* Room for the whole entry at once, then the encoding the table made of it: a
+		 * process's start makes thousands of new stacks of tens of frames (python3: 6150
+		 * in its first 23k allocations), and a deep CPU-bound program almost one per
+		 * sample. A failed growth marks the buffer (list_write() says so). */
 		struct inflame_buf *b = &w.stack_buf;
+		size_t len;
+		const uint8_t *enc = inflame_stacktab_encoding(&w.stacks, &len);
 
-		if (inflame_buf_reserve(b, INFLAME_VARINT_MAX + INFLAME_STACKTAB_ENCODED_MAX(n)) ==
-		    0) {
+		if (inflame_buf_reserve(b, INFLAME_VARINT_MAX + len) == 0) {
 			b->len += inflame_varint_put(b->data + b->len, id);
-			b->len += inflame_stacktab_encode(b->data + b->len, frames, n);
+			memcpy(b->data + b->len, enc, len);
+			b->len += len;
 		}
 		w.nstacks++;
 	}

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "stacktab.h"
@@ -80,6 +81,18 @@ static void random_frames(uint64_t *f, uint64_t *x)
 /* Frames anywhere in the 64-bit space (differences of any size and sign), stacks that are
  * prefixes of others and stacks that equal two others laid end to end: each keeps its own id
  * (the table compares encodings, which must not match across neighbours). */
+/* The table's encoding of the stack it just returned is the encoder's (the writer copies it
+ * into a STACKS chunk). */
+static void assert_last_encoding(const struct inflame_stacktab *t, const uint64_t *f, uint32_t n)
+{
+	uint8_t want[INFLAME_STACKTAB_ENCODED_MAX(8)];
+	size_t len, want_len = inflame_stacktab_encode(want, f, n);
+	const uint8_t *got = inflame_stacktab_encoding(t, &len);
+
+	assert_int_equal(len, want_len);
+	assert_memory_equal(got, want, len);
+}
+
 static void test_encoding(void **state)
 {
 	struct inflame_stacktab t;
@@ -96,6 +109,7 @@ static void test_encoding(void **state)
 			    inflame_stacktab_intern(&t, f, (uint32_t)(2 + 3 * n), &is_new);
 
 			assert_true(is_new);
+			assert_last_encoding(&t, f, (uint32_t)(2 + 3 * n));
 			ids[i * 3 + n] = id;
 		}
 	}
@@ -107,6 +121,7 @@ static void test_encoding(void **state)
 			    inflame_stacktab_intern(&t, f, (uint32_t)(2 + 3 * n), &is_new),
 			    ids[i * 3 + n]);
 			assert_false(is_new);
+			assert_last_encoding(&t, f, (uint32_t)(2 + 3 * n));
 		}
 	}
 	/* {1} and {2} stored one after the other; {1, 1} (the same differences) is new. */
