@@ -1089,6 +1089,12 @@ static inline unsigned site_pair(const struct inflame_hook_frame *h)
 	return (unsigned)(x >> 59) & (INFLAME_SITES - 2);
 }
 
+/* Whether entry e is one of the first frame h (filled, or only noted). */
+static inline int site_key(const struct inflame_site *e, const struct inflame_hook_frame *h)
+{
+	return e->pc == h->pc && e->sp == h->sp && e->leaf == h->leaf;
+}
+
 int inflame_unwind_site_find(struct inflame_thread *t, const struct inflame_hook_frame *h,
 			     unsigned *seq, uint64_t *tag)
 {
@@ -1106,8 +1112,8 @@ int inflame_unwind_site_find(struct inflame_thread *t, const struct inflame_hook
 		const struct inflame_site *e = &sc->e[p + w];
 		uint32_t i;
 
-		if (!e->nchecks || e->pc != h->pc || e->sp != h->sp || e->leaf != h->leaf ||
-		    e->seq != *seq || (e->need_fp && e->fp != h->fp))
+		if (!e->nchecks || !site_key(e, h) || e->seq != *seq ||
+		    (e->need_fp && e->fp != h->fp))
 			continue;
 		for (i = 0; i < e->nchecks; i++)
 			if (*(const uint64_t *)e->chk[i].slot != e->chk[i].val)
@@ -1156,13 +1162,29 @@ void inflame_unwind_site_keep(struct inflame_thread *t, enum inflame_unwind mode
 	} else if (mode != INFLAME_UNWIND_DWARF) {
 		return;
 	}
+	/* A first frame met for the first time is only noted: the entry of the pair used less
+	 * recently gets its key and no checks (most first frames of a start-up's imports are
+	 * never met again). The next walk from it fills that entry; a walk from a first frame
+	 * with an entry already (two stacks above one first frame, as a function called from
+	 * two places at the same depth) fills the entry used less recently: one stack each. */
+	p = site_pair(h);
+	e = &t->sites->e[p];
+	if (!site_key(e, h)) {
+		e = &t->sites->e[p + 1];
+		if (!site_key(e, h)) {
+			e = &t->sites->e[p + !t->sites->mru[p / 2]];
+			e->nchecks = 0;
+			e->leaf = h->leaf;
+			e->pc = h->pc;
+			e->sp = h->sp;
+			return;
+		}
+	}
+	if (e->nchecks)
+		e = &t->sites->e[p + !t->sites->mru[p / 2]];
 	for (size_t i = 1; i < n; i++)
 		if (frames[i] != wc->e[n - i].pc)
 			return;
-	/* The entry of the pair used less recently: two stacks above one first frame (a
-	 * function called from two places at the same depth) may keep one each. */
-	p = site_pair(h);
-	e = &t->sites->e[p + !t->sites->mru[p / 2]];
 	e->nchecks = 0;
 	for (uint32_t j = 0; j + 1 < n; j++) {
 		const struct inflame_walk_entry *w = &wc->e[j];
