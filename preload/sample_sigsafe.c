@@ -703,6 +703,19 @@ static void keep_cpu_stack(struct inflame_thread *t, const uint64_t *frames, siz
 	atomic_store_explicit(&t->cpu_seq, seq + 2, memory_order_release);
 }
 
+#define SITE_UNFIT 64
+#define SITE_PAUSE 1024
+
+/* Whether an allocation hook looks in the call-site cache (see inflame_sample_take). */
+static inline int site_look(struct inflame_site_cache *sc)
+{
+	if (__builtin_expect(sc->pause == 0, 1))
+		return 1;
+	if (--sc->pause == 0)
+		sc->unfit = 0;
+	return 0;
+}
+
 int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, uint64_t size,
 			uint64_t addr, void *uc, uintptr_t fp)
 {
@@ -718,7 +731,7 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	int truncated = 0, rc = -ENOSPC;
 	/* An allocation hook's outermost record may refer to the stack of the thread's previous
 	 * one instead of repeating it: a handler that interrupts it is never outermost. */
-	int outer = event == INFLAME_EV_ALLOC && !uc && level == 0, same, hit = 0, site = 0;
+	int outer = event == INFLAME_EV_ALLOC && !uc && level == 0, same, hit = 0, site = -1;
 	unsigned slot, trust = 1u, site_seq = 1;
 	struct inflame_hook_frame hf;
 
@@ -732,17 +745,25 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	stack = frames;
 	/* A hook called from where the thread allocated before, under the same calls: the stack
 	 * remembered then, without a walk (the call-site cache, thread.h), when the remembered
-	 * slot still holds it. */
-	if (outer && inflame__prof.cfg.unwind != INFLAME_UNWIND_FP &&
+	 * slot still holds it. A thread whose last SITE_UNFIT hooks were all called from code the
+	 * cache cannot vouch for (a program with frame pointers, walked cheaply without it) does
+	 * not look for the next SITE_PAUSE. */
+	if (outer && inflame__prof.cfg.unwind != INFLAME_UNWIND_FP && site_look(t->sites) &&
 	    inflame_unwind_hook_frame(t, fp, &hf) == 0) {
-		site = 1;
-		if (inflame_unwind_site_find(t, &hf, &site_seq, &tag)) {
+		site = inflame_unwind_site_find(t, inflame__prof.cfg.unwind, &hf, &site_seq, &tag);
+		if (site < 0 && ++t->sites->unfit == SITE_UNFIT)
+			t->sites->pause = SITE_PAUSE;
+		else if (site >= 0)
+			t->sites->unfit = 0;
+		if (site > 0) {
 			slot = (unsigned)tag & (INFLAME_SAME_SLOTS - 1);
 			if (t->last_n[slot] && t->last_gen[slot] == (uint32_t)(tag >> 32)) {
 				hit = 1;
 				stack = t->last_frames + (size_t)slot * INFLAME_SAME_MAX;
 				n = t->last_n[slot];
 				t->last_mru[slot / 2] = (uint8_t)(slot & 1);
+			} else {
+				site = 0; /* (its slot holds another stack now) */
 			}
 		}
 	}
@@ -795,7 +816,8 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 		n = inflame_unwind_pick(inflame__prof.cfg.unwind, t, uc, fp, frames, max,
 					&truncated);
 		stack = frames;
-		hit = site = 0; /* (the walk cache may be the handler's now) */
+		hit = 0;
+		site = -1; /* (the walk cache may be the handler's now) */
 		slot = outer ? pick_slot(t, frames, n, truncated, &same) : 0;
 		same = outer && same;
 		kept = same ? 0 : n;
@@ -843,8 +865,8 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	}
 	/* A walk the call-site cache may vouch for, now in its slot: a later hook from the same
 	 * first frame refers to that slot while it holds these frames (last_gen). */
-	if (site && !hit && t->last_n[slot] == n && inflame_modules_trust_kept(trust))
-		inflame_unwind_site_keep(t, inflame__prof.cfg.unwind, &hf, site_seq, frames, n,
+	if (site == 0 && t->last_n[slot] == n && inflame_modules_trust_kept(trust))
+		inflame_unwind_site_keep(t, &hf, site_seq, frames, n,
 					 slot | (uint64_t)t->last_gen[slot] << 32);
 	inflame_ring_commit(rec);
 	inflame_sample_maybe_wake(&t->ring, before);

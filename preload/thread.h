@@ -156,6 +156,9 @@ struct inflame_site_cache {
 	/* Hooks that found their stack here, and those that did not (written by the thread
 	 * only; the writer reads them, inflame_thread_site_counts). */
 	_Atomic uint64_t hits, misses;
+	/* Hooks in a row whose first frame the cache could not vouch for (an object with frame
+	 * pointers), and hooks left that do not look (inflame_sample_take). */
+	uint32_t unfit, pause;
 	uint8_t mru[INFLAME_SITES / 2];
 	struct inflame_site e[INFLAME_SITES];
 };

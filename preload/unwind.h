@@ -69,17 +69,18 @@ struct inflame_hook_frame {
 int inflame_unwind_hook_frame(const struct inflame_thread *t, uintptr_t fp,
 			      struct inflame_hook_frame *h);
 /* The call-site cache (thread.h, struct inflame_site_cache), for the thread's outermost
- * producer only. inflame_unwind_site_find(), before the hook's walk: 1 when the walk from the
- * first frame h would give the frames of an earlier one, whose tag it puts in *tag; *seq
- * receives the code map's state for inflame_unwind_site_keep(). That one, after the walk
- * (inflame_unwind_pick with mode, of this hook, leaf first: frames[0..n), not truncated),
- * remembers the frames by tag when the walk is one the cache can vouch for: the tables' from
- * h, every step by a table row, under the code map of *seq. */
-int inflame_unwind_site_find(struct inflame_thread *t, const struct inflame_hook_frame *h,
-			     unsigned *seq, uint64_t *tag);
-void inflame_unwind_site_keep(struct inflame_thread *t, enum inflame_unwind mode,
-			      const struct inflame_hook_frame *h, unsigned seq,
-			      const uint64_t *frames, size_t n, uint64_t tag);
+ * producer only. inflame_unwind_site_find(), before the hook's walk (inflame_unwind_pick with
+ * mode): 1 when the walk from the first frame h would give the frames of an earlier one, whose
+ * tag it puts in *tag; 0 when it has none (*seq then receives the code map's state for
+ * inflame_unwind_site_keep()); -1 when the cache cannot vouch for walks from h (under auto,
+ * a first frame in an object with frame pointers). inflame_unwind_site_keep(), after the walk
+ * of a hook that found none (frames[0..n), leaf first, not truncated), remembers the frames by
+ * tag when the walk is one the cache can vouch for: the tables' from h, every step by a table
+ * row, under the code map of *seq. */
+int inflame_unwind_site_find(struct inflame_thread *t, enum inflame_unwind mode,
+			     const struct inflame_hook_frame *h, unsigned *seq, uint64_t *tag);
+void inflame_unwind_site_keep(struct inflame_thread *t, const struct inflame_hook_frame *h,
+			      unsigned seq, const uint64_t *frames, size_t n, uint64_t tag);
 /* The code range of inflame itself, whose frames a walk from an allocation hook (uc NULL) leaves
  * out, all but the innermost, until it reaches the program's: they would only take room in
  * the ring and the dump, and the tools hide them anyway. Call once at start-up, before any

@@ -1095,19 +1095,30 @@ static inline int site_key(const struct inflame_site *e, const struct inflame_ho
 	return e->pc == h->pc && e->sp == h->sp && e->leaf == h->leaf;
 }
 
-int inflame_unwind_site_find(struct inflame_thread *t, const struct inflame_hook_frame *h,
-			     unsigned *seq, uint64_t *tag)
+int inflame_unwind_site_find(struct inflame_thread *t, enum inflame_unwind mode,
+			     const struct inflame_hook_frame *h, unsigned *seq, uint64_t *tag)
 {
 	struct inflame_site_cache *sc = t->sites;
-	unsigned p = site_pair(h);
+	unsigned p;
 
+	if (inflame_modules_cache_begin(&t->code_cache) < 0)
+		return -1;
+	/* Under auto the walk from a hook whose caller's object keeps no frame pointers (nor is
+	 * the loader) is the tables' from that frame, whatever the frame-pointer walk finds
+	 * beyond it (inflame_unwind_pick); elsewhere the policy may choose that walk, cheap
+	 * enough without the cache. */
+	if (mode == INFLAME_UNWIND_AUTO) {
+		int f = inflame_modules_cache_flags(&t->code_cache, h->pc);
+
+		if (f < 0 || (f & (INFLAME_MOD_FP | INFLAME_MOD_LOADER)))
+			return -1;
+	} else if (mode != INFLAME_UNWIND_DWARF) {
+		return -1;
+	}
 	/* (a walk from now on stores the walk cache afresh, or leaves it not whole) */
 	t->walk_cache->whole = 0;
-	if (inflame_modules_cache_begin(&t->code_cache) < 0) {
-		*seq = 1; /* (no walk under an untrusted map is kept: any odd number) */
-		return 0;
-	}
 	*seq = t->code_cache.seq & ~1u;
+	p = site_pair(h);
 	for (unsigned w = 0; w < 2; w++) {
 		const struct inflame_site *e = &sc->e[p + w];
 		uint32_t i;
@@ -1133,9 +1144,8 @@ int inflame_unwind_site_find(struct inflame_thread *t, const struct inflame_hook
 	return 0;
 }
 
-void inflame_unwind_site_keep(struct inflame_thread *t, enum inflame_unwind mode,
-			      const struct inflame_hook_frame *h, unsigned seq,
-			      const uint64_t *frames, size_t n, uint64_t tag)
+void inflame_unwind_site_keep(struct inflame_thread *t, const struct inflame_hook_frame *h,
+			      unsigned seq, const uint64_t *frames, size_t n, uint64_t tag)
 {
 	const struct inflame_walk_cache *wc = t->walk_cache;
 	const struct inflame_walk_entry *s;
@@ -1144,24 +1154,13 @@ void inflame_unwind_site_keep(struct inflame_thread *t, enum inflame_unwind mode
 	uint32_t k = 0;
 
 	/* A table walk that stored the cache whole from the hook's first frame, under the code
-	 * map the lookup saw (an odd seq: one it could not use). */
-	if ((seq & 1u) || !wc->whole || wc->n != n || n < 2 || frames[0] != h->leaf ||
+	 * map the lookup saw (so the first frame's object is still one find() accepted). */
+	if (!wc->whole || wc->n != n || n < 2 || frames[0] != h->leaf ||
 	    inflame_modules_cache_begin(&t->code_cache) < 0 || (t->code_cache.seq & ~1u) != seq)
 		return;
 	s = &wc->e[n - 1];
 	if (s->pc != h->pc || s->sp != h->sp || s->fp != h->fp)
 		return;
-	/* Under auto the walk from a hook whose caller's object keeps no frame pointers (nor is
-	 * the loader) is the tables' from that frame, whatever the frame-pointer walk found
-	 * beyond it (inflame_unwind_pick); elsewhere the policy may choose that walk. */
-	if (mode == INFLAME_UNWIND_AUTO) {
-		int f = inflame_modules_cache_flags(&t->code_cache, h->pc);
-
-		if (f < 0 || (f & (INFLAME_MOD_FP | INFLAME_MOD_LOADER)))
-			return;
-	} else if (mode != INFLAME_UNWIND_DWARF) {
-		return;
-	}
 	/* A first frame met for the first time is only noted: the entry of the pair used less
 	 * recently gets its key and no checks (most first frames of a start-up's imports are
 	 * never met again). The next walk from it fills that entry; a walk from a first frame
