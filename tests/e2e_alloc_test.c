@@ -550,30 +550,6 @@ static void test_inert(void **state)
 	e2e_rmdir(dir);
 }
 
-/* The whole text of the file at path (the caller frees it), or NULL. */
-static char *read_text(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *text = NULL;
-	size_t len = 0, got;
-	char chunk[4096];
-
-	if (!f)
-		return NULL;
-	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		char *more = realloc(text, len + got + 1);
-
-		if (!more)
-			break;
-		text = more;
-		memcpy(text + len, chunk, got);
-		len += got;
-		text[len] = 0;
-	}
-	fclose(f);
-	return text;
-}
-
 /* Full tracing of two call paths that share their leaf frames (tests/progs/sharedleaf.c), by
  * the unwind tables (the program keeps no frame pointers; auto and dwarf): the call-site cache
  * of the hooks sees one first frame for two stacks and must give each allocation its own,
@@ -615,7 +591,7 @@ static void shared_leaf(const char *unwind)
 		snprintf(truth, sizeof(truth), "bytes_%s", names[i]);
 		assert_int_equal(view_sum(dir, "alloc", names[i]), e2e_truth(r.out, truth));
 	}
-	text = read_text(log_path);
+	text = e2e_read_file(log_path);
 	assert_non_null(text);
 	/* (the counts so far at each file written: the last line's) */
 	p = NULL;
