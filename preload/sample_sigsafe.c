@@ -722,6 +722,19 @@ static void keep_cpu_stack(struct inflame_thread *t, const uint64_t *frames, siz
 	atomic_store_explicit(&t->cpu_seq, seq + 2, memory_order_release);
 }
 
+#define SITE_UNFIT 64
+#define SITE_PAUSE 1024
+
+/* Whether an allocation hook looks in the call-site cache (see inflame_sample_take). */
+static inline int site_look(struct inflame_site_cache *sc)
+{
+	if (__builtin_expect(sc->pause == 0, 1))
+		return 1;
+	if (--sc->pause == 0)
+		sc->unfit = 0;
+	return 0;
+}
+
 int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, uint64_t size,
 			uint64_t addr, void *uc, uintptr_t fp)
 {
@@ -730,14 +743,16 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	 * it as it found it: a plain load and store suffice (no locked instruction). */
 	int level = atomic_load_explicit(&t->producing, memory_order_relaxed);
 	uint64_t *frames;
+	const uint64_t *stack; /* the frames of the sample: frames, or a remembered stack */
 	struct inflame_rec *rec;
 	size_t n = 0, kept;
-	uint64_t before, seq;
+	uint64_t before, seq, tag = 0;
 	int truncated = 0, rc = -ENOSPC;
 	/* An allocation hook's outermost record may refer to the stack of the thread's previous
 	 * one instead of repeating it: a handler that interrupts it is never outermost. */
-	int outer = event == INFLAME_EV_ALLOC && !uc && level == 0, same;
-	unsigned slot, trust = outer ? inflame_modules_trust_mark() : 1u;
+	int outer = event == INFLAME_EV_ALLOC && !uc && level == 0, same, hit = 0, site = -1;
+	unsigned slot, trust = 1u, site_seq = 1;
+	struct inflame_hook_frame hf;
 
 	atomic_store_explicit(&t->producing, level + 1, memory_order_relaxed);
 	atomic_signal_fence(memory_order_seq_cst);
@@ -746,7 +761,37 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 		goto out;
 	}
 	frames = t->scratch + (size_t)level * max;
-	if (uc && t->sigstack_lo) {
+	stack = frames;
+	/* A hook called from where the thread allocated before, under the same calls: the stack
+	 * remembered then, without a walk (the call-site cache, thread.h), when the remembered
+	 * slot still holds it. A thread whose last SITE_UNFIT hooks were all called from code the
+	 * cache cannot vouch for (a program with frame pointers, walked cheaply without it) does
+	 * not look for the next SITE_PAUSE. */
+	if (outer && inflame__prof.cfg.unwind != INFLAME_UNWIND_FP && site_look(t->sites) &&
+	    inflame_unwind_hook_frame(t, fp, &hf) == 0) {
+		site = inflame_unwind_site_find(t, inflame__prof.cfg.unwind, &hf, &site_seq, &tag);
+		if (site < 0 && ++t->sites->unfit == SITE_UNFIT)
+			t->sites->pause = SITE_PAUSE;
+		else if (site >= 0)
+			t->sites->unfit = 0;
+		if (site > 0) {
+			slot = (unsigned)tag & (INFLAME_SAME_SLOTS - 1);
+			if (t->last_n[slot] && t->last_gen[slot] == (uint32_t)(tag >> 32)) {
+				hit = 1;
+				stack = t->last_frames + (size_t)slot * INFLAME_SAME_MAX;
+				n = t->last_n[slot];
+				t->last_mru[slot / 2] = (uint8_t)(slot & 1);
+			} else {
+				site = 0; /* (its slot holds another stack now) */
+			}
+		}
+	}
+	/* (taken before the walk: a map changed meanwhile keeps nothing of it) */
+	if (outer && !hit)
+		trust = inflame_modules_trust_mark();
+	if (hit) {
+		/* (an allocation hook: nothing below is for it) */
+	} else if (uc && t->sigstack_lo) {
 		int mode = fit_walk(t, (uintptr_t)__builtin_frame_address(0));
 
 		if (mode >= 0)
@@ -772,7 +817,10 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 		if (!weight)
 			goto out; /* only the stack was asked for (wall_signal) */
 	}
-	slot = outer ? pick_slot(t, frames, n, truncated, &same) : 0;
+	if (hit)
+		same = 1;
+	else
+		slot = outer ? pick_slot(t, frames, n, truncated, &same) : 0;
 	same = outer && same;
 	kept = same ? 0 : n;
 	/* The order first: a locked instruction is cheapest before the record's stores. */
@@ -786,6 +834,9 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 		 * recorded (as the outermost producer then) a stack of its own. */
 		n = inflame_unwind_pick(inflame__prof.cfg.unwind, t, uc, fp, frames, max,
 					&truncated);
+		stack = frames;
+		hit = 0;
+		site = -1; /* (the walk cache may be the handler's now) */
 		slot = outer ? pick_slot(t, frames, n, truncated, &same) : 0;
 		same = outer && same;
 		kept = same ? 0 : n;
@@ -796,13 +847,15 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	if (outer && inflame_safepoint_armed()) {
 		int due = inflame_writer_hook_due(&t->ring);
 
-		if (due && inflame_safepoint_hook_safe(frames, n, truncated, due > 1))
+		if (due && inflame_safepoint_hook_safe(stack, n, truncated, due > 1))
 			t->hook_cycle = 1;
 	}
 	if (!rec) {
 		atomic_fetch_add_explicit(&t->ring.dropped, 1, memory_order_relaxed);
-		if (outer)
+		if (outer) {
 			t->last_n[slot] = 0; /* the writer will not see this one */
+			t->last_gen[slot]++;
+		}
 		goto out;
 	}
 	rec->seq = seq;
@@ -813,7 +866,8 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 	rec->nframes = (uint32_t)kept;
 	rec->flags = (truncated ? INFLAME_REC_TRUNCATED : 0) | (outer ? INFLAME_REC_OUTER : 0) |
 		     (same ? INFLAME_REC_SAME_STACK : 0) | INFLAME_REC_SLOT(slot);
-	memcpy(rec->frames, frames, kept * sizeof(uint64_t));
+	if (kept)
+		memcpy(rec->frames, frames, kept * sizeof(uint64_t));
 	if (outer && !same) {
 		/* What the writer will remember too (thread.h). */
 		/* (not a walk that went on by frame pointers while libunwind was on its way, nor
@@ -826,7 +880,13 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 		} else {
 			t->last_n[slot] = 0;
 		}
+		t->last_gen[slot]++;
 	}
+	/* A walk the call-site cache may vouch for, now in its slot: a later hook from the same
+	 * first frame refers to that slot while it holds these frames (last_gen). */
+	if (site == 0 && t->last_n[slot] == n && inflame_modules_trust_kept(trust))
+		inflame_unwind_site_keep(t, &hf, site_seq, frames, n,
+					 slot | (uint64_t)t->last_gen[slot] << 32);
 	inflame_ring_commit(rec);
 	inflame_sample_maybe_wake(&t->ring, before);
 	rc = 0;

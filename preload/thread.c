@@ -89,14 +89,14 @@ static struct inflame_thread *claim(void)
 
 /* The frames of each nesting level, then last_frames and w_last_frames, then wall_frames,
  * wall_run_frames, the kept sites' frames and cpu_frames, then tail_frames and tail_slots, then
- * the walk cache. */
+ * the walk cache and the call-site cache. */
 static size_t scratch_bytes(void)
 {
 	return ((size_t)(INFLAME_SCRATCH_LEVELS + 3 + INFLAME_WALL_SITES) *
 		    inflame__prof.cfg.max_depth +
 		2 * INFLAME_SAME_SLOTS * INFLAME_SAME_MAX + 2 * INFLAME_TAIL_MAX) *
 		   sizeof(uint64_t) +
-	       sizeof(struct inflame_walk_cache);
+	       sizeof(struct inflame_walk_cache) + sizeof(struct inflame_site_cache);
 }
 
 /* The wall fields of a slot whose thread starts now (or starts over in a fork child). */
@@ -182,6 +182,7 @@ static int setup_slot(struct inflame_thread *t, pid_t tid)
 	t->tail_frames = t->cpu_frames + inflame__prof.cfg.max_depth;
 	t->tail_slots = t->tail_frames + INFLAME_TAIL_MAX;
 	t->walk_cache = (struct inflame_walk_cache *)(t->tail_slots + INFLAME_TAIL_MAX);
+	t->sites = (struct inflame_site_cache *)(t->walk_cache + 1);
 	memset(t->last_n, 0, sizeof(t->last_n));
 	memset(t->w_last_n, 0, sizeof(t->w_last_n));
 	t->tail_n = 0;
@@ -473,10 +474,35 @@ void inflame_thread_unhold(void)
 	pthread_mutex_unlock(&hold_lock);
 }
 
+/* The call-site cache counts of the slots released so far (under hold_lock). */
+static uint64_t sites_hits_gone, sites_misses_gone;
+
+void inflame_thread_site_counts(uint64_t *hits, uint64_t *misses)
+{
+	int n = inflame_thread_high_water();
+
+	pthread_mutex_lock(&hold_lock);
+	*hits = sites_hits_gone;
+	*misses = sites_misses_gone;
+	for (int i = 0; i < n; i++) {
+		struct inflame_thread *t = inflame_thread_at(i);
+
+		if (t && t->scratch) {
+			*hits += atomic_load_explicit(&t->sites->hits, memory_order_relaxed);
+			*misses += atomic_load_explicit(&t->sites->misses, memory_order_relaxed);
+		}
+	}
+	pthread_mutex_unlock(&hold_lock);
+}
+
 void inflame_thread_release(struct inflame_thread *t)
 {
 	pthread_mutex_lock(&hold_lock);
 	inflame_ring_destroy(&t->ring);
+	if (t->scratch) {
+		sites_hits_gone += atomic_load_explicit(&t->sites->hits, memory_order_relaxed);
+		sites_misses_gone += atomic_load_explicit(&t->sites->misses, memory_order_relaxed);
+	}
 	if (t->scratch)
 		munmap(t->scratch, scratch_bytes());
 	t->scratch = NULL;

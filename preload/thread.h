@@ -122,10 +122,45 @@ struct inflame_row_memo {
 
 struct inflame_walk_cache {
 	uint32_t n;
+	/* The walk under way stored the cache whole: e[n - 1] is the frame it started from. The
+	 * call-site cache (struct inflame_site_cache) takes its checks from there. */
+	uint32_t whole;
 	uint64_t hits; /* walks that took their outer frames from here */
 	struct inflame_walk_entry e[INFLAME_WALK_CACHE_MAX];
 	struct inflame_walk_entry leaf[INFLAME_WALK_CACHE_MAX]; /* the walk under way, leaf first */
 	struct inflame_row_memo rows[INFLAME_ROW_MEMO];
+};
+
+/*
+ * The call-site cache of an allocation hook's walks (unwind_sigsafe.c): for the program's
+ * first frame under the hook (its return address pc, stack pointer sp, frame pointer register
+ * fp, and leaf, the last return address into inflame's code) the stack slots a whole table
+ * walk from there read (slot) with the words it found (val), and a tag of the caller's for
+ * the frames it gave. The table walk depends on nothing else while the code map stays the same
+ * (seq): a later hook with the same first frame, whose slots all hold the same words, would
+ * walk the same frames, and takes the tag instead. Two ways per hash of the first frame, the
+ * one used less recently replaced. Outermost producer only, in the scratch mapping.
+ */
+#define INFLAME_SITES	    32 /* entries, in pairs */
+#define INFLAME_SITE_CHECKS 64 /* the most slots an entry checks */
+struct inflame_site {
+	uint64_t leaf, pc, sp, fp;
+	uint32_t need_fp, nchecks; /* nchecks 0: empty */
+	unsigned seq;
+	uint64_t tag;
+	struct inflame_site_check {
+		uint64_t slot, val;
+	} chk[INFLAME_SITE_CHECKS];
+};
+struct inflame_site_cache {
+	/* Hooks that found their stack here, and those that did not (written by the thread
+	 * only; the writer reads them, inflame_thread_site_counts). */
+	_Atomic uint64_t hits, misses;
+	/* Hooks in a row whose first frame the cache could not vouch for (an object with frame
+	 * pointers), and hooks left that do not look (inflame_sample_take). */
+	uint32_t unfit, pause;
+	uint8_t mru[INFLAME_SITES / 2];
+	struct inflame_site e[INFLAME_SITES];
 };
 
 struct inflame_thread {
@@ -287,6 +322,7 @@ struct inflame_thread {
 	uint32_t tail_n;
 	uint64_t *tail_frames, *tail_slots;
 	struct inflame_walk_cache *walk_cache; /* in the scratch mapping */
+	struct inflame_site_cache *sites;      /* in the scratch mapping */
 	/* The stacks of the thread's last allocations recorded by an outermost producer, one per
 	 * slot: each stack in one of the pair of slots a hash of its allocation site and first
 	 * callers names (inflame_thread_same_slot()), the one of the two used less recently
@@ -297,6 +333,7 @@ struct inflame_thread {
 	 * the writer's (with the id each got in the stack table of generation w_last_gen). The
 	 * frames of slot s are at s * INFLAME_SAME_MAX, in the scratch mapping. */
 	uint32_t last_n[INFLAME_SAME_SLOTS];
+	uint32_t last_gen[INFLAME_SAME_SLOTS];	  /* moves each time last_n[s] is written */
 	uint8_t last_mru[INFLAME_SAME_SLOTS / 2]; /* of each pair of slots, the one used last */
 	uint64_t *last_frames;
 	uint32_t w_last_n[INFLAME_SAME_SLOTS];
@@ -393,6 +430,9 @@ void inflame_thread_unregister_current(void);
 void inflame_thread_release(struct inflame_thread *t);
 /* Highest slot index ever used + 1 (iteration bound). */
 int inflame_thread_high_water(void);
+/* The call-site cache's hits and misses (struct inflame_site_cache) over every thread so far.
+ * Not async-signal-safe. */
+void inflame_thread_site_counts(uint64_t *hits, uint64_t *misses);
 struct inflame_thread *inflame_thread_at(int i);
 /* In a fork child: drop every slot but the calling thread's, resetting its ring. */
 void inflame_thread_after_fork_child(void);

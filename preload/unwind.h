@@ -59,6 +59,28 @@ size_t inflame_unwind_table_from(const struct inflame_thread *t, uintptr_t pc, u
 #define INFLAME_UNWIND_NO_LIBUNWIND 0x100
 size_t inflame_unwind_pick(enum inflame_unwind mode, struct inflame_thread *t, void *uc,
 			   uintptr_t fp, uint64_t *frames, size_t max, int *truncated);
+/* The program's first frame under an allocation hook: the registers a walk from the hook's
+ * frame fp has there (pc its return address), and leaf, the last return address into
+ * inflame's code above it (the walk's leaf). inflame_unwind_hook_frame() passes inflame's
+ * frames by their frame pointers; returns 0, or -1 when the chain ends before that frame. */
+struct inflame_hook_frame {
+	uint64_t leaf, pc, sp, fp;
+};
+int inflame_unwind_hook_frame(const struct inflame_thread *t, uintptr_t fp,
+			      struct inflame_hook_frame *h);
+/* The call-site cache (thread.h, struct inflame_site_cache), for the thread's outermost
+ * producer only. inflame_unwind_site_find(), before the hook's walk (inflame_unwind_pick with
+ * mode): 1 when the walk from the first frame h would give the frames of an earlier one, whose
+ * tag it puts in *tag; 0 when it has none (*seq then receives the code map's state for
+ * inflame_unwind_site_keep()); -1 when the cache cannot vouch for walks from h (under auto,
+ * a first frame in an object with frame pointers). inflame_unwind_site_keep(), after the walk
+ * of a hook that found none (frames[0..n), leaf first, not truncated), remembers the frames by
+ * tag when the walk is one the cache can vouch for: the tables' from h, every step by a table
+ * row, under the code map of *seq. */
+int inflame_unwind_site_find(struct inflame_thread *t, enum inflame_unwind mode,
+			     const struct inflame_hook_frame *h, unsigned *seq, uint64_t *tag);
+void inflame_unwind_site_keep(struct inflame_thread *t, const struct inflame_hook_frame *h,
+			      unsigned seq, const uint64_t *frames, size_t n, uint64_t tag);
 /* The code range of inflame itself, whose frames a walk from an allocation hook (uc NULL) leaves
  * out, all but the innermost, until it reaches the program's: they would only take room in
  * the ring and the dump, and the tools hide them anyway. Call once at start-up, before any

@@ -875,6 +875,7 @@ static void walk_cache_store(struct inflame_walk_cache *wc, uint32_t c, uint32_t
 		e->need_fp = need;
 	}
 	wc->n = c + k;
+	wc->whole = 1;
 }
 
 /* Whether the walk cache holds the frames above the frame r describes: one of its frames (at
@@ -925,6 +926,8 @@ static size_t table_walk(const struct inflame_thread *t, struct inflame_code_cac
 	m.have = 0;
 	m.row = NULL;
 	m.rows = wc ? wc->rows : NULL;
+	if (wc)
+		wc->whole = 0;
 	if (!t->stack_hi || r->sp < t->stack_lo || r->sp >= t->stack_hi)
 		return n;
 	if (wc && !exact) {
@@ -977,6 +980,35 @@ static size_t table_walk(const struct inflame_thread *t, struct inflame_code_cac
 	}
 }
 
+/* Passes inflame's own frames from its frame f by their frame pointers: *leaf receives the
+ * last return address into inflame's code (0: none), r the registers of the program's first
+ * frame above them. Returns 0, or -1 when the chain ends before it. */
+static int pass_hidden(const struct inflame_thread *t, uintptr_t f, uint64_t *leaf, struct regs *r)
+{
+	*leaf = 0;
+	if (!t->stack_hi || f < t->stack_lo || f >= t->stack_hi)
+		return -1;
+	for (uintptr_t lo = f;;) {
+		uintptr_t ret;
+
+		if (!in_stack(t, lo, f, 16))
+			return -1;
+		ret = ((const uintptr_t *)f)[1];
+		if (ret < 4096)
+			return -1;
+		r->pc = ret;
+		r->sp = f + 16;
+		r->fp = ((const uintptr_t *)f)[0];
+		if (!hidden(ret))
+			return 0;
+		*leaf = ret;
+		if (r->fp <= f)
+			return -1;
+		lo = f + 16;
+		f = r->fp;
+	}
+}
+
 /* The table walk of a sample: from signal context uc, or (uc NULL) from the frame fp of one of
  * inflame's functions (0: the caller of this one), passing inflame's own frames by their frame
  * pointers and keeping the last of them as the leaf (as walk() does). */
@@ -997,30 +1029,13 @@ static size_t table_start(const struct inflame_thread *t, struct inflame_code_ca
 		out[n++] = r.pc;
 		exact = 1;
 	} else {
-		uintptr_t f = fp ? fp : (uintptr_t)__builtin_frame_address(0);
+		uint64_t leaf;
+		int rc = pass_hidden(t, fp ? fp : (uintptr_t)__builtin_frame_address(0), &leaf, &r);
 
-		if (!t->stack_hi || f < t->stack_lo || f >= t->stack_hi)
-			return 0;
-		for (uintptr_t lo = f;;) {
-			uintptr_t ret;
-
-			if (!in_stack(t, lo, f, 16))
-				return n;
-			ret = ((const uintptr_t *)f)[1];
-			if (ret < 4096)
-				return n;
-			r.pc = ret;
-			r.sp = f + 16;
-			r.fp = ((const uintptr_t *)f)[0];
-			if (!hidden(ret))
-				break;
-			out[0] = ret; /* the last of inflame's frames stays, as the leaf */
-			n = 1;
-			if (r.fp <= f)
-				return n;
-			lo = f + 16;
-			f = r.fp;
-		}
+		if (leaf)
+			out[n++] = leaf; /* the last of inflame's frames stays, as the leaf */
+		if (rc < 0)
+			return n;
 		if (n == max) {
 			*truncated = 1;
 			return n;
@@ -1064,6 +1079,145 @@ size_t inflame_unwind_table_from(const struct inflame_thread *t, uintptr_t pc, u
 		return 0;
 	out[0] = pc;
 	return table_walk(t, NULL, NULL, &r, exact, out, 1, max, truncated, 0, &fell);
+}
+
+int inflame_unwind_hook_frame(const struct inflame_thread *t, uintptr_t fp,
+			      struct inflame_hook_frame *h)
+{
+	struct regs r = {.pc = 0};
+
+	if (pass_hidden(t, fp, &h->leaf, &r) < 0 || !h->leaf)
+		return -1;
+	h->pc = r.pc;
+	h->sp = r.sp;
+	h->fp = r.fp;
+	return 0;
+}
+
+/* The first of the pair of call-site cache entries h may be in. */
+static inline unsigned site_pair(const struct inflame_hook_frame *h)
+{
+	uint64_t x = (h->pc ^ (h->sp << 7) ^ (h->leaf << 17)) * 0x9e3779b97f4a7c15ull;
+
+	return (unsigned)(x >> 59) & (INFLAME_SITES - 2);
+}
+
+/* Whether entry e is one of the first frame h (filled, or only noted). */
+static inline int site_key(const struct inflame_site *e, const struct inflame_hook_frame *h)
+{
+	return e->pc == h->pc && e->sp == h->sp && e->leaf == h->leaf;
+}
+
+int inflame_unwind_site_find(struct inflame_thread *t, enum inflame_unwind mode,
+			     const struct inflame_hook_frame *h, unsigned *seq, uint64_t *tag)
+{
+	struct inflame_site_cache *sc = t->sites;
+	unsigned p;
+
+	if (inflame_modules_cache_begin(&t->code_cache) < 0)
+		return -1;
+	/* Under auto the walk from a hook whose caller's object keeps no frame pointers (nor is
+	 * the loader) is the tables' from that frame, whatever the frame-pointer walk finds
+	 * beyond it (inflame_unwind_pick); elsewhere the policy may choose that walk, cheap
+	 * enough without the cache. */
+	if (mode == INFLAME_UNWIND_AUTO) {
+		int f = inflame_modules_cache_flags(&t->code_cache, h->pc);
+
+		if (f < 0 || (f & (INFLAME_MOD_FP | INFLAME_MOD_LOADER)))
+			return -1;
+	} else if (mode != INFLAME_UNWIND_DWARF) {
+		return -1;
+	}
+	/* (a walk from now on stores the walk cache afresh, or leaves it not whole) */
+	t->walk_cache->whole = 0;
+	*seq = t->code_cache.seq & ~1u;
+	p = site_pair(h);
+	for (unsigned w = 0; w < 2; w++) {
+		const struct inflame_site *e = &sc->e[p + w];
+		uint32_t i;
+
+		if (!e->nchecks || !site_key(e, h) || e->seq != *seq ||
+		    (e->need_fp && e->fp != h->fp))
+			continue;
+		for (i = 0; i < e->nchecks; i++)
+			if (*(const uint64_t *)e->chk[i].slot != e->chk[i].val)
+				break;
+		if (i < e->nchecks)
+			continue; /* the same first frame, another stack above it */
+		sc->mru[p / 2] = (uint8_t)w;
+		atomic_store_explicit(&sc->hits,
+				      atomic_load_explicit(&sc->hits, memory_order_relaxed) + 1,
+				      memory_order_relaxed);
+		*tag = e->tag;
+		return 1;
+	}
+	atomic_store_explicit(&sc->misses,
+			      atomic_load_explicit(&sc->misses, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+	return 0;
+}
+
+void inflame_unwind_site_keep(struct inflame_thread *t, const struct inflame_hook_frame *h,
+			      unsigned seq, const uint64_t *frames, size_t n, uint64_t tag)
+{
+	const struct inflame_walk_cache *wc = t->walk_cache;
+	const struct inflame_walk_entry *s;
+	struct inflame_site *e;
+	unsigned p;
+	uint32_t k = 0;
+
+	/* A table walk that stored the cache whole from the hook's first frame, under the code
+	 * map the lookup saw (so the first frame's object is still one find() accepted). */
+	if (!wc->whole || wc->n != n || n < 2 || frames[0] != h->leaf ||
+	    inflame_modules_cache_begin(&t->code_cache) < 0 || (t->code_cache.seq & ~1u) != seq)
+		return;
+	s = &wc->e[n - 1];
+	if (s->pc != h->pc || s->sp != h->sp || s->fp != h->fp)
+		return;
+	/* A first frame met for the first time is only noted: the entry of the pair used less
+	 * recently gets its key and no checks (most first frames of a start-up's imports are
+	 * never met again). The next walk from it fills that entry; a walk from a first frame
+	 * with an entry already (two stacks above one first frame, as a function called from
+	 * two places at the same depth) fills the entry used less recently: one stack each. */
+	p = site_pair(h);
+	e = &t->sites->e[p];
+	if (!site_key(e, h)) {
+		e = &t->sites->e[p + 1];
+		if (!site_key(e, h)) {
+			e = &t->sites->e[p + !t->sites->mru[p / 2]];
+			e->nchecks = 0;
+			e->leaf = h->leaf;
+			e->pc = h->pc;
+			e->sp = h->sp;
+			return;
+		}
+	}
+	if (e->nchecks)
+		e = &t->sites->e[p + !t->sites->mru[p / 2]];
+	for (size_t i = 1; i < n; i++)
+		if (frames[i] != wc->e[n - i].pc)
+			return;
+	e->nchecks = 0;
+	for (uint32_t j = 0; j + 1 < n; j++) {
+		const struct inflame_walk_entry *w = &wc->e[j];
+
+		if (k + 2 > INFLAME_SITE_CHECKS)
+			return; /* (the entry stays empty) */
+		/* (a frame pointer read from a slot matters only to steps that use it) */
+		if (w->slot_ra)
+			e->chk[k++] = (struct inflame_site_check){w->slot_ra, w->pc};
+		if (w->slot_fp && w->need_fp)
+			e->chk[k++] = (struct inflame_site_check){w->slot_fp, w->fp};
+	}
+	e->leaf = h->leaf;
+	e->pc = h->pc;
+	e->sp = h->sp;
+	e->fp = h->fp;
+	e->need_fp = s->need_fp;
+	e->seq = seq;
+	e->tag = tag;
+	e->nchecks = k;
+	t->sites->mru[p / 2] = (uint8_t)(e - &t->sites->e[p]);
 }
 
 /* How many frames of the first frame-pointer walk are looked at: a frame-pointer walk leaves

@@ -1513,7 +1513,7 @@ static int open_next(void)
 static void close_current(int drained)
 {
 	struct inflame_buf *b = &w.misc_buf;
-	uint64_t end;
+	uint64_t end, site_hits, site_misses;
 
 	if (w.fd < 0)
 		return;
@@ -1541,11 +1541,14 @@ static void close_current(int drained)
 	if (w.want_last)
 		memcpy(w.last_path, w.path, strnlen(w.path, sizeof(w.path) - 1) + 1);
 	pthread_mutex_unlock(&w.done_lock);
+	inflame_thread_site_counts(&site_hits, &site_misses);
 	inflame_log(INFLAME_LOG_DEBUG,
 		    "wrote %s (so far %lu frames stepped by one .eh_frame entry before their "
-		    "object's table was built; libunwind %s)",
+		    "object's table was built; libunwind %s; allocation stacks from the call-site "
+		    "cache %llu, walked %llu)",
 		    w.path, inflame_unwind_gap_steps(),
-		    inflame_unwind_dwarf_ready() ? "loaded" : "not loaded");
+		    inflame_unwind_dwarf_ready() ? "loaded" : "not loaded",
+		    (unsigned long long)site_hits, (unsigned long long)site_misses);
 }
 
 /* Is there anything to write to a new file? In a fork child that has none yet (see the top of

@@ -550,20 +550,102 @@ static void test_inert(void **state)
 	e2e_rmdir(dir);
 }
 
+/* Full tracing of two call paths that share their leaf frames (tests/progs/sharedleaf.c), by
+ * the unwind tables (the program keeps no frame pointers; auto and dwarf): the call-site cache
+ * of the hooks sees one first frame for two stacks and must give each allocation its own,
+ * exactly, while it serves most of them (the writer's debug line counts them). */
+static void shared_leaf(const char *unwind)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {(char *)e2e_build("tests/progs/sharedleaf"), "60", NULL};
+	char unwind_env[64], log_env[512], log_path[400], *text;
+	char *env[] = {unwind_env, log_env, "INFLAME_BUFFER_KB=8192", NULL};
+	static const char *const names[] = {"path_a", "path_b", "outer_a", "outer_b"};
+	static const char *const seqs[] = {"path_a;mid;leaf_alloc", "path_b;mid;leaf_alloc",
+					   "outer_a;common;mid;leaf_alloc",
+					   "outer_b;common;mid;leaf_alloc"};
+	struct e2e_result r;
+	unsigned long long hits = 0, walked = 0;
+	const char *p;
+
+	snprintf(unwind_env, sizeof(unwind_env), "INFLAME_UNWIND=%s", unwind);
+	snprintf(log_path, sizeof(log_path), "%s/log", dir);
+	snprintf(log_env, sizeof(log_env), "INFLAME_LOG=debug:%s", log_path);
+	run_alloc(dir, prog, "1", env, &r);
+	/* (the two paths of each pair meet mid at the same place: one first frame for both) */
+	assert_int_equal(e2e_truth(r.out, "same_sp"), 1);
+	for (int i = 0; i < 4; i++) {
+		char truth[64];
+		uint64_t want, got, whole;
+
+		snprintf(truth, sizeof(truth), "count_%s", names[i]);
+		want = e2e_truth(r.out, truth);
+		got = view_sum(dir, "alloc-count", names[i]);
+		whole = view_sum(dir, "alloc-count", seqs[i]);
+		if (got != want || whole != want)
+			fprintf(stderr, "%s (%s): %llu allocations, %llu under %s, want %llu\n",
+				names[i], unwind, (unsigned long long)got,
+				(unsigned long long)whole, seqs[i], (unsigned long long)want);
+		assert_int_equal(got, want);
+		assert_int_equal(whole, want);
+		snprintf(truth, sizeof(truth), "bytes_%s", names[i]);
+		assert_int_equal(view_sum(dir, "alloc", names[i]), e2e_truth(r.out, truth));
+	}
+	text = e2e_read_file(log_path);
+	assert_non_null(text);
+	/* (the counts so far at each file written: the last line's) */
+	p = NULL;
+	for (const char *q = strstr(text, "allocation stacks from the call-site cache"); q;
+	     q = strstr(q + 1, "allocation stacks from the call-site cache"))
+		p = q;
+	if (!p ||
+	    sscanf(p, "allocation stacks from the call-site cache %llu, walked %llu", &hits,
+		   &walked) != 2 ||
+	    hits < 45000)
+		fprintf(stderr, "%s\n", text);
+	/* 60000 allocations from two first frames, two stacks each: nearly all from the cache
+	 * (29939 when each first frame kept one stack) */
+	assert_true(hits >= 45000);
+	free(text);
+	e2e_result_free(&r);
+	e2e_rmdir(dir);
+}
+
+static void test_shared_leaf_auto(void **state)
+{
+	(void)state;
+	shared_leaf("auto");
+}
+
+static void test_shared_leaf_dwarf(void **state)
+{
+	(void)state;
+	shared_leaf("dwarf");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sites_full),	  cmocka_unit_test(test_sites_sampled),
-	    cmocka_unit_test(test_single_thread), cmocka_unit_test(test_libc_only),
-	    cmocka_unit_test(test_free_only),	  cmocka_unit_test(test_family),
-	    cmocka_unit_test(test_threads),	  cmocka_unit_test(test_peak),
-	    cmocka_unit_test(test_peak_rotated),  cmocka_unit_test(test_cxx),
+	    cmocka_unit_test(test_sites_full),
+	    cmocka_unit_test(test_sites_sampled),
+	    cmocka_unit_test(test_single_thread),
+	    cmocka_unit_test(test_libc_only),
+	    cmocka_unit_test(test_free_only),
+	    cmocka_unit_test(test_family),
+	    cmocka_unit_test(test_threads),
+	    cmocka_unit_test(test_peak),
+	    cmocka_unit_test(test_peak_rotated),
+	    cmocka_unit_test(test_cxx),
 #ifdef HAVE_JEMALLOC
 	    cmocka_unit_test(test_jemalloc),
 #endif
-	    cmocka_unit_test(test_signal),	  cmocka_unit_test(test_dlopen),
-	    cmocka_unit_test(test_fork_loop),	  cmocka_unit_test(test_churn),
+	    cmocka_unit_test(test_signal),
+	    cmocka_unit_test(test_dlopen),
+	    cmocka_unit_test(test_fork_loop),
+	    cmocka_unit_test(test_churn),
 	    cmocka_unit_test(test_inert),
+	    cmocka_unit_test(test_shared_leaf_auto),
+	    cmocka_unit_test(test_shared_leaf_dwarf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -41,6 +41,18 @@ static char *slurp_fd(int fd)
 	return buf;
 }
 
+char *e2e_read_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *text;
+
+	if (fd < 0)
+		return NULL;
+	text = slurp_fd(fd);
+	close(fd);
+	return text;
+}
+
 int e2e_run(char *const argv[], char *const env[], const char *dir, int timeout_s,
 	    struct e2e_result *r)
 {

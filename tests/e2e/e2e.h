@@ -34,6 +34,8 @@ char *e2e_tmpdir(void);
 void e2e_rmdir(char *dir);
 /* Path of a built file: $INFLAME_BUILDDIR/rel (static buffer per call slot). */
 const char *e2e_build(const char *rel);
+/* The whole text of the file at path (the caller frees it), or NULL. */
+char *e2e_read_file(const char *path);
 /* Files in dir whose name starts with prefix, sorted; returns the count. */
 size_t e2e_list(const char *dir, const char *prefix, char ***out);
 void e2e_list_free(char **names, size_t n);
