@@ -172,6 +172,10 @@ static struct {
 	/* The command line inflame_writer_start was given, for the first PROCESS chunk only. */
 	const char *start_args;
 	size_t start_args_len;
+	/* Where exec laid the command line out, for the whole image (process_renamed); NULL
+	 * when it did not lie there as argv says. */
+	const char *exec_args;
+	size_t exec_args_len;
 	/* The long strings last: most processes use their first bytes only, and the fields above
 	 * share a page or two. */
 	char cmdline[8192]; /* /proc/self/cmdline as the current file's PROCESS has it */
@@ -453,12 +457,27 @@ static void write_process(void)
 	write_payload(INFLAME_CHUNK_PROCESS, b);
 }
 
+/* Is the command line as the file has it still what exec laid out, byte for byte? Then
+ * /proc/self/cmdline reads just that (the kernel reads the same memory, which ends with its NUL),
+ * and it need not be read: a procfs read at each file's end cost a short process about 30 us
+ * (issue 11). A program that renames itself writes over that memory. */
+static int args_unchanged(void)
+{
+	return w.exec_args && w.cmdline_len == w.exec_args_len && w.cmdline_len > 0 &&
+	       w.cmdline[w.cmdline_len - 1] == 0 &&
+	       memcmp(w.exec_args, w.cmdline, w.cmdline_len) == 0;
+}
+
 /* A new PROCESS chunk when the command line is not what the file says any more (setproctitle:
  * the program wrote over its argv). */
 static void process_renamed(void)
 {
 	char now[sizeof(w.cmdline)];
-	ssize_t n = read_cmdline(now, sizeof(now));
+	ssize_t n;
+
+	if (args_unchanged())
+		return;
+	n = read_cmdline(now, sizeof(now));
 
 	if ((size_t)n != w.cmdline_len || memcmp(now, w.cmdline, (size_t)n))
 		write_process();
@@ -1834,6 +1853,8 @@ int inflame_writer_start(const char *args, size_t len)
 
 	w.start_args = args;
 	w.start_args_len = len;
+	w.exec_args = args;
+	w.exec_args_len = len;
 
 	if (inflame_stacktab_init(&w.stacks, MAX_STACKS) < 0)
 		return -ENOMEM;
