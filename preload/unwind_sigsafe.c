@@ -153,13 +153,21 @@ static uintptr_t frameless_caller(const struct inflame_thread *t, uintptr_t pc, 
  * were taken as generated code in a chain that seemed to go on; with nothing above them, they
  * are not frames (the leaf and frames before first stay). One code map lookup per walk. */
 /* cache: the thread's code cache (modules.h) when the outermost producer walks, else NULL. */
+/* Whether addr is in a loaded object's code: 1, 0 when in none, -1 when the map cannot say now
+ * (inflame_modules_code_known), the thread's code cache asked first. */
+static int code_at(struct inflame_code_cache *cache, uintptr_t addr)
+{
+	if (cache && inflame_modules_cache_has(cache, addr))
+		return 1;
+	return inflame_modules_code_known(addr);
+}
+
 static size_t trim(struct inflame_code_cache *cache, const uint64_t *out, size_t first, size_t n,
 		   uintptr_t *tail)
 {
 	size_t m = n;
 
-	while (m > first && !(cache && inflame_modules_cache_has(cache, (uintptr_t)out[m - 1])) &&
-	       inflame_modules_code_known((uintptr_t)out[m - 1]) == 0)
+	while (m > first && code_at(cache, (uintptr_t)out[m - 1]) == 0)
 		m--; /* (a map that cannot answer now drops nothing) */
 	if (m != n)
 		*tail = 0;
@@ -474,8 +482,14 @@ static size_t foreign_walk(const struct inflame_thread *t, struct inflame_code_c
 		if (fp < lo || (fp & 7) || fp - sp >= FOREIGN_SPAN ||
 		    foreign_read(t, fp, frame, sizeof(frame)) != sizeof(frame))
 			break;
-		if (frame[1] - 4096 >= RET_SPAN || frame[1] - sp < FOREIGN_SPAN)
-			break; /* not a return address: out of user space, or on this stack */
+		/* Not a return address: out of user space, or on this stack. A stack's bounds are
+		 * not known here, only that a word less than FOREIGN_SPAN above the stack pointer
+		 * may point into it; but a stack the program mapped can lie that close below a
+		 * library, whose code is then no stack (makecontext's root, __start_context in
+		 * libc.so, seen 1-2 MB above a coroutine's stack). */
+		if (frame[1] - 4096 >= RET_SPAN ||
+		    (frame[1] - sp < FOREIGN_SPAN && code_at(cache, frame[1]) != 1))
+			break;
 		if (skip && hidden(frame[1])) {
 			out[0] = frame[1]; /* the last of inflame's frames stays, as the leaf */
 			n = 1;

@@ -2,7 +2,10 @@
  * A program whose work runs on stacks other than its threads' own, as coroutines, fibers and
  * Go's goroutines do: two ucontext coroutines (makecontext, swapcontext) on stacks of their
  * own, one from malloc and one mapped with a guard page below it and with nothing mapped
- * above it, so that a walk reading past its top would fault. Each burns CPU three calls deep
+ * above it, so that a walk reading past its top would fault. The mapped one lies just below
+ * the program's own image where it can: return addresses into code less than a few MB above
+ * a stack pointer are not stack words (a stack the kernel puts in a hole below a library is
+ * as close to its code). Each burns CPU three calls deep
  * and allocates there; on x86_64 a third stretch runs with the frame pointer register holding
  * an address that is not mapped, which a walk must not follow into a fault. Prints the same
  * lines every run (tests/coroutine_test.sh compares them with the unprofiled run).
@@ -68,6 +71,7 @@ __attribute__((noinline)) static void coro_work(int which)
 }
 
 static void *unmapped;
+extern char __executable_start; /* (the linker's: the lowest address of the program's image) */
 
 __attribute__((noinline)) static void coro_entry(int which)
 {
@@ -83,7 +87,7 @@ __attribute__((noinline)) static void coro_entry(int which)
 int main(void)
 {
 	void *stacks[2];
-	char *mapped;
+	char *mapped, *below;
 	const char *r = getenv("COROUTINE_ROUNDS");
 
 	if (r)
@@ -93,9 +97,14 @@ int main(void)
 	if (unmapped == MAP_FAILED || munmap(unmapped, 4096) != 0)
 		return 2;
 	stacks[0] = malloc(STACK);
-	/* A guard page, the stack, and the page above it unmapped again. */
-	mapped = mmap(NULL, STACK + 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		      -1, 0);
+	/* A guard page, the stack, and the page above it unmapped again, ending a page below
+	 * the program's image. */
+	below = (char *)((uintptr_t)&__executable_start & ~(uintptr_t)4095) - STACK - 3 * 4096;
+	mapped = mmap(below, STACK + 2 * 4096, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (mapped == MAP_FAILED) /* (that place is taken: anywhere) */
+		mapped = mmap(NULL, STACK + 2 * 4096, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (!stacks[0] || mapped == MAP_FAILED || mprotect(mapped, 4096, PROT_NONE) != 0 ||
 	    munmap(mapped + 4096 + STACK, 4096) != 0)
 		return 2;
