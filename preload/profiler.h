@@ -60,8 +60,11 @@ struct inflame_free_rec {
 
 struct inflame_profiler {
 	struct inflame_config cfg;
-	int active;			   /* profiler set up; interposers do their extra work */
-	_Atomic int sampling;		   /* signals are turned into samples */
+	int active;	      /* profiler set up; interposers do their extra work */
+	_Atomic int sampling; /* signals are turned into samples */
+	/* The thread running inflame's set-up while its clock is armed but sampling is not on
+	 * yet (init.c), 0 otherwise: its periods are the profiler's own CPU, not lost. */
+	_Atomic pid_t setup_tid;
 	pid_t pid;			   /* getpid() of this image (updated in a fork child) */
 	int sample_sig;			   /* the sampling signal */
 	int perf_ok;			   /* cpu timer actually in use is perf */

@@ -596,6 +596,10 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 			t->cpu_kern = kern != 0;
 			inflame_sample_take(t, ev, weight, 0, 0, uc, 0);
 		}
+	} else if (ev >= 0 && t &&
+		   t->tid == atomic_load_explicit(&inflame__prof.setup_tid, memory_order_relaxed)) {
+		/* A period of inflame's set-up, before sampling starts (init.c). */
+		atomic_fetch_add_explicit(&t->self_cpu, own ? own : weight, memory_order_relaxed);
 	}
 	if (masked)
 		sigstack_leave(t, uc, &old, lo);

@@ -162,6 +162,7 @@ static int setup_slot(struct inflame_thread *t, pid_t tid)
 	t->reg = (struct inflame_cpu_times){0, 0};
 	t->fin_ok = 0;
 	t->w_base_file = 0;
+	t->w_direct = 0;
 	if (inflame_ring_init(&t->ring, (size_t)inflame__prof.cfg.buffer_kb * 1024) < 0)
 		return -ENOMEM;
 	s = mmap(NULL, scratch_bytes(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -545,6 +546,7 @@ void inflame_thread_after_fork_child(void)
 			t->cost_kern = 0;			   /* the parent's periods */
 			t->reg = (struct inflame_cpu_times){0, 0}; /* a new process: from 0 */
 			t->w_base_file = 0;
+			t->w_direct = 0;
 			atomic_store(&t->name_dirty, 1);
 			/* the ring was emptied */
 			memset(t->last_n, 0, sizeof(t->last_n));

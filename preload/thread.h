@@ -363,6 +363,10 @@ struct inflame_thread {
 	struct inflame_cpu_times w_base, w_last;
 	uint64_t w_base_self_cpu, w_base_self_wall, w_weight, w_base_unsampled;
 	uint64_t w_base_file;
+	/* The CPU time of inflame's own writes made on this thread (writer.c: the final write at
+	 * exit, the cycles of a single-threaded image), since it registered, and at w_base: the
+	 * profiler's CPU, which its figures leave out. */
+	uint64_t w_direct, w_base_direct;
 };
 
 /* The first of the pair of slots the stack frames[0..n) may be remembered in: a hash of its
