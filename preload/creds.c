@@ -22,6 +22,7 @@
 #include <linux/capability.h>
 #include <linux/futex.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -31,11 +32,20 @@
  * period, a writer 100 ms at most before it looks. */
 #define FOLLOW_WAIT_NS 1000000000ll
 
-/* The state to follow, written under the lock by the calling thread before it moves gen. */
-static struct {
+struct state {
 	struct __user_cap_data_struct caps[2];
 	int securebits;
-} want;
+};
+
+/* The state to follow, written under the lock by the calling thread before it moves gen. */
+static struct state want;
+/* 1 while every follower is known to be in state want: it followed it, and the set*id calls
+ * since, which did the same to every thread, left the caller in want. A set*id call from a
+ * thread in that state need not ask the followers again. A new follower clears it, moving
+ * epoch: it has its creator's state. */
+static int same;
+static unsigned same_epoch; /* the epoch same holds for */
+static _Atomic unsigned epoch;
 
 _Atomic unsigned inflame__creds_gen;
 static _Atomic unsigned seen[INFLAME_CREDS_FOLLOWERS];
@@ -46,6 +56,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 void inflame_creds_register(enum inflame_creds_follower f, int on)
 {
+	atomic_fetch_add(&epoch, 1);
 	atomic_store(&seen[f], atomic_load(&inflame__creds_gen));
 	atomic_store(&active[f], on);
 }
@@ -55,6 +66,18 @@ void inflame_creds_after_fork_child(void)
 	for (int f = 0; f < INFLAME_CREDS_FOLLOWERS; f++)
 		atomic_store(&active[f], 0);
 	pthread_mutex_init(&lock, NULL); /* a thread of the parent's may have held it */
+}
+
+/* The calling thread's capabilities and securebits. Returns 0 or -1. */
+static int read_state(struct state *s)
+{
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+
+	memset(s, 0, sizeof(*s));
+	if (syscall(SYS_capget, &hdr, s->caps) != 0)
+		return -1;
+	s->securebits = (int)syscall(SYS_prctl, PR_GET_SECUREBITS, 0, 0, 0, 0);
+	return s->securebits < 0 ? -1 : 0;
 }
 
 /* Sets the calling thread's securebits to bits; keep-caps alone needs no privilege. */
@@ -101,24 +124,31 @@ static int all_followed(unsigned gen)
 }
 
 /* Before a set*id call: inflame's threads take the calling thread's capabilities and
- * securebits, so that the call has the same result in them as in the program's threads. */
-static void sync_followers(void)
+ * securebits, so that the call has the same result in them as in the program's threads.
+ * Returns the epoch to give after_call() when they are all in the caller's state, else -1. */
+static long long sync_followers(void)
 {
 	static int once_failed, once_late;
-	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct timespec start, now;
+	struct state cur;
 	int saved_errno = errno;
-	unsigned gen;
+	long long ok = -1;
+	unsigned gen, ep = atomic_load(&epoch);
 
-	if (!atomic_load(&active[INFLAME_CREDS_TICKER]) &&
-	    !atomic_load(&active[INFLAME_CREDS_WRITER]))
-		return;
+	/* A vfork child's threads are its parent's: they must keep the parent's state. */
+	if (inflame__in_vfork_child() || (!atomic_load(&active[INFLAME_CREDS_TICKER]) &&
+					  !atomic_load(&active[INFLAME_CREDS_WRITER])))
+		return -1;
 	pthread_mutex_lock(&lock);
-	if (syscall(SYS_capget, &hdr, want.caps) != 0)
+	if (read_state(&cur) != 0)
 		goto out;
-	want.securebits = (int)syscall(SYS_prctl, PR_GET_SECUREBITS, 0, 0, 0, 0);
-	if (want.securebits < 0)
+	if (same && same_epoch == ep && memcmp(&cur, &want, sizeof(cur)) == 0) {
+		ok = ep; /* nothing to follow */
 		goto out;
+	}
+	same = 0;
+	want = cur;
+	atomic_store(&failed, 0);
 	gen = atomic_fetch_add_explicit(&inflame__creds_gen, 1, memory_order_release) + 1;
 	syscall(SYS_futex, &inflame__creds_gen, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
 	inflame_wall_poke();
@@ -148,7 +178,26 @@ static void sync_followers(void)
 		inflame_log_once(&once_failed, INFLAME_LOG_INFO,
 				 "inflame's threads could not take the program's capabilities "
 				 "before a set*id call: glibc may abort the process");
+	else if (all_followed(gen))
+		ok = ep;
 out:
+	pthread_mutex_unlock(&lock);
+	errno = saved_errno;
+	return ok;
+}
+
+/* After the set*id call, when every follower was in the caller's state before it (ep from
+ * sync_followers): the call did the same to every thread, so they are all in the caller's
+ * state now, unless a follower came since. */
+static void after_call(long long ep)
+{
+	int saved_errno = errno;
+
+	if (ep < 0)
+		return;
+	pthread_mutex_lock(&lock);
+	same = read_state(&want) == 0 && atomic_load(&epoch) == (unsigned)ep;
+	same_epoch = (unsigned)ep;
 	pthread_mutex_unlock(&lock);
 	errno = saved_errno;
 }
@@ -173,8 +222,10 @@ static int (*real_initgroups)(const char *, gid_t);
 			errno = ENOSYS;                                                            \
 			return -1;                                                                 \
 		}                                                                                  \
-		sync_followers();                                                                  \
-		return real_##name args;                                                           \
+		long long ep = sync_followers();                                                   \
+		int rc = real_##name args;                                                         \
+		after_call(ep);                                                                    \
+		return rc;                                                                         \
 	}
 
 SETXID(setuid, (uid_t u), (u))
