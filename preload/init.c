@@ -9,6 +9,7 @@
  */
 #include "clock.h"
 #include "alloc.h"
+#include "creds.h"
 #include "interpose.h"
 #include "log.h"
 #include "modules.h"
@@ -304,6 +305,7 @@ static void atfork_child(void)
 	 * flag is read before inflame_alloc_after_fork_child() resets it.) */
 	if (__atomic_load_n(&inflame__alloc_threads, __ATOMIC_RELAXED))
 		inflame_unwind_dwarf_off(); /* the tables, which take no lock, still walk */
+	inflame_creds_after_fork_child();
 	inflame_wall_after_fork_child();
 	inflame_thread_after_fork_child();
 	inflame_alloc_after_fork_child();

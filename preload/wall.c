@@ -165,6 +165,7 @@
 #include "wall.h"
 
 #include "alloc.h"
+#include "creds.h"
 #include "dump_format.h"
 #include "interpose.h"
 #include "log.h"
@@ -1086,6 +1087,8 @@ static void *ticker_main(void *arg)
 
 	(void)arg;
 	inflame__alloc_tls.guard = 1; /* nothing here is the program's */
+	/* A set*id call since its creation. */
+	inflame_creds_follow(INFLAME_CREDS_TICKER);
 	prctl(PR_SET_NAME, "inflame-wall", 0, 0, 0);
 	k.quiet_need = QUIET_MIN;
 	k.quiet_ticks = 0;
@@ -1125,6 +1128,7 @@ static void *ticker_main(void *arg)
 		} else {
 			sleep_until(next);
 		}
+		inflame_creds_follow(INFLAME_CREDS_TICKER);
 		if (atomic_load(&k.stop))
 			break;
 		if (k.pages == 0 && (page_seq(k.self_page) != k.self_seq || k.tick >= PAGE_TEST)) {
@@ -1159,10 +1163,13 @@ int inflame_wall_start(void)
 	atomic_store(&k.stop, 0);
 	atomic_store(&k.ended, 0);
 	sigfillset(&all);
+	/* A follower from before it runs: a set*id call as it starts waits for it. */
+	inflame_creds_register(INFLAME_CREDS_TICKER, 1);
 	inflame__real_pthread_sigmask(SIG_BLOCK, &all, &old);
 	rc = inflame__real_pthread_create(&k.thread, NULL, ticker_main, NULL);
 	inflame__real_pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
+		inflame_creds_register(INFLAME_CREDS_TICKER, 0);
 		inflame_log(INFLAME_LOG_INFO,
 			    "cannot start the wall-clock ticker: %s; wall-clock "
 			    "sampling is off",
@@ -1180,6 +1187,7 @@ void inflame_wall_stop(void)
 	atomic_store(&k.stop, 1);
 	inflame_wall_poke();
 	pthread_join(k.thread, NULL);
+	inflame_creds_register(INFLAME_CREDS_TICKER, 0);
 	k.running = 0;
 	k.resumed = 1;
 }

@@ -78,6 +78,7 @@
 #include "writer.h"
 
 #include "alloc.h"
+#include "creds.h"
 #include "dump_format.h"
 #include "dump_write.h"
 #include "interpose.h"
@@ -1732,16 +1733,20 @@ static void serve(int req)
  * cleanup), work a process about to end has no use for. */
 static __attribute__((noreturn)) void park(void)
 {
-	static int never;
+	for (;;) {
+		unsigned gen = atomic_load(&inflame__creds_gen);
 
-	for (;;)
-		syscall(SYS_futex, &never, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+		/* Still one of libc's threads: a set*id call in a destructor reaches it. */
+		inflame_creds_follow(INFLAME_CREDS_WRITER);
+		syscall(SYS_futex, &inflame__creds_gen, FUTEX_WAIT_PRIVATE, gen, NULL, NULL, 0);
+	}
 }
 
 static void *writer_main(void *arg)
 {
 	(void)arg;
 	inflame__alloc_tls.guard = 1; /* the writer's own allocations are not the program's */
+	inflame_creds_follow(INFLAME_CREDS_WRITER); /* a set*id call since its creation */
 	prctl(PR_SET_NAME, "inflame-writer", 0, 0, 0);
 	for (;;) {
 		struct timespec period = {0, 100000000};
@@ -1752,6 +1757,7 @@ static void *writer_main(void *arg)
 			syscall(SYS_futex, &w.requests, FUTEX_WAIT_PRIVATE, 0, &period, NULL, 0);
 			req = atomic_exchange(&w.requests, 0);
 		}
+		inflame_creds_follow(INFLAME_CREDS_WRITER);
 		serve(req);
 		if ((req & INFLAME_WRITER_STOP) || w.stopped)
 			park();
@@ -1765,11 +1771,15 @@ static int spawn(void)
 	int rc;
 
 	sigfillset(&all);
+	/* A follower from before it runs: a set*id call as it starts waits for it. */
+	inflame_creds_register(INFLAME_CREDS_WRITER, 1);
 	inflame__real_pthread_sigmask(SIG_BLOCK, &all, &old);
 	rc = inflame__real_pthread_create(&w.thread, NULL, writer_main, NULL);
 	inflame__real_pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0)
+	if (rc != 0) {
+		inflame_creds_register(INFLAME_CREDS_WRITER, 0);
 		return -rc;
+	}
 	w.running = 1;
 	return 0;
 }
