@@ -845,6 +845,7 @@ static void write_counters(void)
 {
 	struct inflame_buf *b = &w.misc_buf;
 	uint64_t cpu = process_cpu_ns() - w.cpu_base, unseen, unseen_threads;
+	uint64_t pairs = 10; /* (the ones always written, up to SIGSTACK_NOSTACK) */
 
 	list_begin(b);
 	inflame_buf_put_varint(b, INFLAME_STAT_DROPPED_RING);
@@ -873,8 +874,9 @@ static void write_counters(void)
 		inflame_buf_put_varint(b, minus(unseen, w.unseen_base));
 		inflame_buf_put_varint(b, INFLAME_STAT_WALL_UNSEEN_THREADS);
 		inflame_buf_put_varint(b, unseen_threads - w.unseen_threads_base);
+		pairs += 2;
 	}
-	list_write(INFLAME_CHUNK_STATS, b, unseen_threads > w.unseen_threads_base ? 12 : 10);
+	list_write(INFLAME_CHUNK_STATS, b, pairs);
 }
 
 /* The counters and each thread's CPU time (which costs a /proc read per thread: once a
