@@ -139,6 +139,12 @@ enum inflame_event {
  *          only when some thread has any: ucount, then per thread with an entry in the chunk:
  *          tid, unsampled (ns of its CPU past the last period its samples stand for, when it
  *          exited or sampling paused: in no sample, ever). Older readers stop before it.
+ *          Then, from newer writers still (which write both lists whenever the file has a cpu
+ *          clock, empty or not): lcount, then per thread with an entry in the chunk: tid,
+ *          missed (ns of its CPU clock its perf count missed at switches, in no sample),
+ *          before (ns it ran from the start of its figures to the arming of its clock),
+ *          dropped (ns of the periods its clock's signals brought that no sample took).
+ *          Without that list, unsampled also holds what the count missed.
  * END:     end_monotonic (ns), then the totals of samples written per event (INFLAME_EV_COUNT_
  *          varints).
  */

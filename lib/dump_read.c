@@ -385,6 +385,9 @@ int inflame_dump_thread_cpu_begin(const struct inflame_chunk *c, struct inflame_
 	it->left = inflame_cursor_varint(&it->cur);
 	it->in_unsampled = 0;
 	it->unsampled_left = 0;
+	it->in_losses = 0;
+	it->has_losses = 0;
+	it->losses_left = 0;
 	return count_ok(&it->cur, it->left, 8) ? 0 : -EBADMSG;
 }
 
@@ -408,6 +411,32 @@ int inflame_dump_thread_cpu_unsampled(struct inflame_thread_cpu_iter *it, uint64
 	it->unsampled_left--;
 	*tid = inflame_cursor_varint(&it->cur);
 	*ns = inflame_cursor_varint(&it->cur);
+	return it->cur.err ? -EBADMSG : 1;
+}
+
+int inflame_dump_thread_cpu_losses(struct inflame_thread_cpu_iter *it,
+				   struct inflame_thread_cpu_losses *l)
+{
+	if (it->left || !it->in_unsampled || it->unsampled_left)
+		return -EINVAL;
+	if (!it->in_losses) {
+		it->in_losses = 1;
+		if (it->cur.err)
+			return -EBADMSG;
+		if (it->cur.p == it->cur.end)
+			return 0; /* an older writer's chunk */
+		it->losses_left = inflame_cursor_varint(&it->cur);
+		if (!count_ok(&it->cur, it->losses_left, 4))
+			return -EBADMSG;
+		it->has_losses = 1;
+	}
+	if (!it->losses_left)
+		return 0;
+	it->losses_left--;
+	l->tid = inflame_cursor_varint(&it->cur);
+	l->missed = inflame_cursor_varint(&it->cur);
+	l->before = inflame_cursor_varint(&it->cur);
+	l->dropped = inflame_cursor_varint(&it->cur);
 	return it->cur.err ? -EBADMSG : 1;
 }
 

@@ -115,11 +115,38 @@ static void print_self_wall(const struct inflame_summary *in)
 	putchar('\n');
 }
 
+/* Thread t's CPU in no sample and in no count but these, each when it is worth a figure (any,
+ * with verbose). */
+static void print_losses(const struct inflame_coverage *c, const struct inflame_coverage_thread *t,
+			 int verbose)
+{
+	uint64_t least = verbose ? 1 : 50000; /* (what "%.1f ms" shows as 0.0: noise) */
+
+	if (!c->has_losses) {
+		if (t->unsampled_ns)
+			printf(" (%.1f ms unsampled at its end or missed at switches)",
+			       (double)t->unsampled_ns / 1e6);
+		return;
+	}
+	if (t->unsampled_ns >= least)
+		printf(" (%.*f ms after its last sample)", verbose ? 3 : 1,
+		       (double)t->unsampled_ns / 1e6);
+	if (t->missed_ns >= least)
+		printf(" (%.*f ms missed at switches)", verbose ? 3 : 1,
+		       (double)t->missed_ns / 1e6);
+	if (t->before_ns >= least)
+		printf(" (%.*f ms before its clock)", verbose ? 3 : 1, (double)t->before_ns / 1e6);
+	if (t->dropped_ns >= least)
+		printf(" (%.*f ms in periods no sample took)", verbose ? 3 : 1,
+		       (double)t->dropped_ns / 1e6);
+}
+
 /* Coverage per thread, system time not sampled, the profiler's own CPU. */
 static void print_coverage(const struct inflame_summary *in, int verbose)
 {
 	const struct inflame_coverage *c = &in->cov;
-	uint64_t measured = 0, sampled = 0, sys = 0, unsampled = 0, self;
+	uint64_t measured = 0, sampled = 0, sys = 0, unsampled = 0, missed = 0, before = 0;
+	uint64_t dropped = 0, self;
 	int with_sys = (c->flags & INFLAME_TCPU_CLOCK_SYSTEM) != 0;
 	size_t moved = 0;
 	char warn[512];
@@ -153,6 +180,9 @@ static void print_coverage(const struct inflame_summary *in, int verbose)
 			sampled += inflame_coverage_sampled(c, &c->t[i]);
 			sys += c->t[i].sys_ns;
 			unsampled += c->t[i].unsampled_ns;
+			missed += c->t[i].missed_ns;
+			before += c->t[i].before_ns;
+			dropped += c->t[i].dropped_ns;
 		}
 		printf("coverage:    samples stand for %.3f s of %.3f s of %s CPU", secs(sampled),
 		       secs(measured), with_sys ? "user and system" : "user");
@@ -169,11 +199,21 @@ static void print_coverage(const struct inflame_summary *in, int verbose)
 		else if (!(c->flags & INFLAME_TCPU_IN_KERNEL))
 			printf("; system time %.3f s, sampled only after it", secs(sys));
 		putchar('\n');
-		if (unsampled)
+		if (unsampled && !c->has_losses)
 			printf("unsampled:   %.1f ms of the CPU time is in no sample: what the "
 			       "threads ran after their clock's last sample, as they exited or "
-			       "sampling ended\n",
+			       "sampling ended, and what the perf count missed at switches\n",
 			       (double)unsampled / 1e6);
+		else if (unsampled + missed + before + dropped)
+			printf(
+			    "unsampled:   %.1f ms of the CPU time is in no sample: %.1f ms after "
+			    "the threads' last samples (as they exited or sampling ended), %.1f ms "
+			    "the perf count missed at switches, %.1f ms before their clocks were "
+			    "armed, %.1f ms in periods no sample took (more than one sample stands "
+			    "for, or as sampling stopped)\n",
+			    (double)(unsampled + missed + before + dropped) / 1e6,
+			    (double)unsampled / 1e6, (double)missed / 1e6, (double)before / 1e6,
+			    (double)dropped / 1e6);
 		for (size_t i = 0; i < c->n; i++) {
 			const struct inflame_coverage_thread *t = &c->t[i];
 			const struct inflame_summary_thread *st = summary_thread(in, t->tid);
@@ -188,9 +228,14 @@ static void print_coverage(const struct inflame_summary *in, int verbose)
 			if (m)
 				printf(", %.1f%%",
 				       100.0 * (double)inflame_coverage_sampled(c, t) / (double)m);
-			if (t->unsampled_ns)
-				printf(" (%.1f ms unsampled at its end)",
-				       (double)t->unsampled_ns / 1e6);
+			print_losses(c, t, verbose);
+			if (c->has_losses && m)
+				printf(" (samples and losses: %.1f%%)",
+				       100.0 *
+					   (double)(inflame_coverage_sampled(c, t) +
+						    t->unsampled_ns + t->missed_ns + t->before_ns +
+						    t->dropped_ns) /
+					   (double)m);
 			if (t->self_cpu)
 				printf(" (%.3f s of it in inflame)",
 				       secs(t->self_cpu * c->period_ns));
