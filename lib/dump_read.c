@@ -228,6 +228,8 @@ int inflame_dump_decode_process(const struct inflame_chunk *c, struct inflame_pr
 	p->max_depth = inflame_cursor_varint(&cur);
 	p->ring_kb = inflame_cursor_varint(&cur);
 	p->alloc_rate = inflame_cursor_varint(&cur);
+	if (!cur.err && cur.p < cur.end) /* (newer writers) */
+		inflame_cursor_str(&cur, &p->cpu_timer_asked.s, &p->cpu_timer_asked.n);
 	return cur.err ? -EBADMSG : 0;
 }
 

@@ -62,6 +62,9 @@ struct inflame_process_rec {
 	uint64_t argc;
 	struct inflame_str events, cpu_timer, unwind;
 	uint64_t frequency, max_depth, ring_kb, alloc_rate;
+	/* The cpu timer the configuration asked for (INFLAME_CPU_TIMER: "auto", "perf", ...),
+	 * n 0 in files of older writers; cpu_timer is the one in use. */
+	struct inflame_str cpu_timer_asked;
 	struct inflame_cursor args; /* argc strings follow; read with inflame_cursor_str */
 };
 int inflame_dump_decode_process(const struct inflame_chunk *c, struct inflame_process_rec *p);

@@ -460,6 +460,8 @@ static void write_process(void)
 	inflame_buf_put_varint(b, c->max_depth);
 	inflame_buf_put_varint(b, c->buffer_kb);
 	inflame_buf_put_varint(b, c->alloc_rate);
+	put_cstr(b, (c->events & (INFLAME_EVMASK_CPU)) ? inflame_config_timer_name(c->cpu_timer)
+						       : "none");
 	write_payload(INFLAME_CHUNK_PROCESS, b);
 }
 

@@ -56,6 +56,15 @@ for timer in auto thread perf; do
 		"$B/inflame" info -v "$d/t.ifl" > "$d/info" 2>&1 ||
 			{ echo "FAIL: $run: unreadable"; fails=$((fails + 1)); continue; }
 		check "$timer: $run"
+		# info says what was asked for and what ran (before: "perf" under auto).
+		case $timer in
+		auto) want='^cpu timer:   auto: perf, [0-9]+ threads? moved to a POSIX timer' ;;
+		*) want="^cpu timer:   $timer\$" ;;
+		esac
+		grep -qE "$want" "$d/info" || {
+			echo "FAIL: $timer: $(grep '^cpu timer:' "$d/info")"
+			fails=$((fails + 1))
+		}
 	done
 	# A short thread's CPU the count missed is not called its end.
 	if [ $timer = perf ] && grep -q 'unsampled at its end' "$d/info"; then

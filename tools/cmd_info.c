@@ -141,6 +141,39 @@ static void print_losses(const struct inflame_coverage *c, const struct inflame_
 		       (double)t->dropped_ns / 1e6);
 }
 
+static int str_is(const struct inflame_str *s, const char *lit)
+{
+	return s->n == strlen(lit) && !memcmp(s->s, lit, s->n);
+}
+
+/* The cpu timer asked for, the one in use, and the threads that left it for a POSIX timer
+ * (only the default, auto, moves them): "auto: perf, 2 threads moved to a POSIX timer". Files
+ * of older writers say only the one in use. */
+static void print_cpu_timer(const struct inflame_summary *in)
+{
+	const struct inflame_str *used = &in->p.cpu_timer, *asked = &in->p.cpu_timer_asked;
+	size_t moved = 0;
+
+	for (size_t i = 0; i < in->cov.n; i++)
+		moved += (in->cov.t[i].flags & INFLAME_TCPU_T_POSIX_TIMER) != 0;
+	if (asked->n && !str_is(asked, "auto") && !str_is(used, "none") &&
+	    (asked->n != used->n || memcmp(asked->s, used->s, used->n))) {
+		put_safe(used->s, used->n);
+		printf(" (");
+		put_safe(asked->s, asked->n);
+		printf(" was asked for and is not available)");
+		return;
+	}
+	if (str_is(asked, "auto"))
+		printf("auto: ");
+	put_safe(used->s, used->n);
+	if (str_is(asked, "auto") && str_is(used, "perf"))
+		printf(", %zu thread%s moved to a POSIX timer on %s CPU clock", moved,
+		       moved == 1 ? "" : "s", moved == 1 ? "its" : "their");
+	else if (moved)
+		printf(", %zu thread%s moved to a POSIX timer", moved, moved == 1 ? "" : "s");
+}
+
 /* Coverage per thread, system time not sampled, the profiler's own CPU. */
 static void print_coverage(const struct inflame_summary *in, int verbose)
 {
@@ -364,7 +397,7 @@ static void print_info(const char *path, const struct inflame_dump_reader *r,
 		printf("events:      ");
 		put_safe(in->p.events.s, in->p.events.n);
 		printf("\ncpu timer:   ");
-		put_safe(in->p.cpu_timer.s, in->p.cpu_timer.n);
+		print_cpu_timer(in);
 		printf("\nunwind:      ");
 		put_safe(in->p.unwind.s, in->p.unwind.n);
 		printf(" (max depth %" PRIu64 ")\n", in->p.max_depth);
