@@ -302,30 +302,16 @@ static void print_coverage(const struct inflame_summary *in, int verbose)
 	print_self_wall(in);
 }
 
-/*
- * The file a process went on with when the program closed or replaced this one's descriptor
- * (a daemon's close loop): the writer then starts the next file of the same pid, whose first
- * notice names this one. Under the default naming that file is this one's name with its
- * sequence number one higher (".N" after the pattern's own name). Returns 1 and fills next
- * when that file exists, is of the same process, and its notice says so.
- */
-static int continued_in(const char *path, const struct inflame_dump_reader *r, char *next,
-			size_t len)
+/* Whether the file next is the one this (r, whose name is base, blen bytes) went on in: of the
+ * same process, the next sequence number, and its notice names this file. */
+static int goes_on_in(const char *next, const struct inflame_dump_reader *r, const char *base,
+		      size_t blen)
 {
 	static const char says[] = "the program closed or replaced the descriptor of ";
 	struct inflame_dump_reader nr;
 	struct inflame_summary ns;
-	const char *dot = strrchr(path, '.'), *base = strrchr(path, '/');
-	size_t stem = strlen(path), blen;
 	int found = 0;
 
-	base = base ? base + 1 : path;
-	blen = strlen(base);
-	if (r->hdr.sequence > 0 && dot && dot[1] &&
-	    strspn(dot + 1, "0123456789") == strlen(dot + 1))
-		stem = (size_t)(dot - path);
-	if ((size_t)snprintf(next, len, "%.*s.%u", (int)stem, path, r->hdr.sequence + 1) >= len)
-		return 0;
 	if (inflame_dump_reader_open(&nr, next) < 0)
 		return 0;
 	memset(&ns, 0, sizeof(ns));
@@ -351,6 +337,46 @@ static int continued_in(const char *path, const struct inflame_dump_reader *r, c
 	inflame_summary_free(&ns);
 	inflame_dump_reader_close(&nr);
 	return found;
+}
+
+/*
+ * The file a process went on with when the program closed or replaced this one's descriptor
+ * (a daemon's close loop): the writer then starts the next file of the same pid, whose first
+ * notice names this one. Under the default naming that file is this one's name with its
+ * sequence number one higher (".N" after the pattern's own name); a pattern with %n has the
+ * number where %n is: each run of digits in the file's name that is the sequence number is
+ * tried one higher. Returns 1 and fills next when that file exists, is of the same process,
+ * and its notice says so.
+ */
+static int continued_in(const char *path, const struct inflame_dump_reader *r, char *next,
+			size_t len)
+{
+	const char *dot = strrchr(path, '.'), *base = strrchr(path, '/');
+	size_t stem = strlen(path), blen;
+	char seq[16];
+	size_t slen;
+
+	base = base ? base + 1 : path;
+	blen = strlen(base);
+	if (r->hdr.sequence > 0 && dot && dot[1] &&
+	    strspn(dot + 1, "0123456789") == strlen(dot + 1))
+		stem = (size_t)(dot - path);
+	if ((size_t)snprintf(next, len, "%.*s.%u", (int)stem, path, r->hdr.sequence + 1) < len &&
+	    goes_on_in(next, r, base, blen))
+		return 1;
+	slen = (size_t)snprintf(seq, sizeof(seq), "%u", r->hdr.sequence);
+	for (const char *d = base; (d = strstr(d, seq)) != NULL; d++) {
+		size_t at = (size_t)(d - path);
+
+		if ((d > base && d[-1] >= '0' && d[-1] <= '9') ||
+		    (d[slen] >= '0' && d[slen] <= '9'))
+			continue; /* (part of a longer number) */
+		if ((size_t)snprintf(next, len, "%.*s%u%s", (int)at, path, r->hdr.sequence + 1,
+				     d + slen) < len &&
+		    goes_on_in(next, r, base, blen))
+			return 1;
+	}
+	return 0;
 }
 
 static void print_info(const char *path, const struct inflame_dump_reader *r,
