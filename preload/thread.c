@@ -341,7 +341,15 @@ struct inflame_thread *inflame_thread_register_current(void)
 	}
 	t->pthread = pthread_self();
 	t->has_pthread = 1;
-	own_cpu_times(&t->reg);
+	/* A thread other than the process's first was started under inflame (thread_start in
+	 * interpose_threads.c): its figures start at its birth, its CPU clock's 0, and what it
+	 * ran until its clock was armed (glibc's start, its slot's set-up) is counted as before
+	 * its clock. The first thread's clock holds what the images the process ran before this
+	 * one spent (an exec keeps it): its figures start here. */
+	if (inflame__gettid() != getpid())
+		t->reg = (struct inflame_cpu_times){0, 0};
+	else
+		own_cpu_times(&t->reg);
 	if (main_stack_bounds(&t->stack_lo, &t->stack_hi) == 0) {
 		/* (the main thread's, without pthread_getattr_np's read of /proc/self/maps) */
 	} else if (pthread_getattr_np(pthread_self(), &attr) == 0) {

@@ -356,8 +356,9 @@ struct inflame_thread {
 	/* The rest of its CPU time in no sample and in no count but these (writer.c, THREAD_CPU):
 	 * missed, what the perf count missed of its CPU clock at its switches and did not charge
 	 * to the kernel pseudo-frame (timer.c, perf_unsampled), with missed_credit, what of it a
-	 * resume takes back; before, the CPU it ran from the start of its figures (its
-	 * registration; a fork child's, the fork) to the arming of its clock. arm_cpu is its CPU
+	 * resume takes back; before, the CPU it ran from the start of its figures (reg: its
+	 * registration; a thread started under inflame, its start; a fork child's, the fork) to
+	 * the arming of its clock. arm_cpu is its CPU
 	 * clock then; arm_gen and arm_epoch the perf event that arming made and the timer epoch
 	 * it was made in; the first check of that event adds what the count missed since
 	 * (sample_sigsafe.c, clock_cost; cost_first: not checked yet, the handler's). */

@@ -167,7 +167,9 @@ static void print_cpu_timer(const struct inflame_summary *in)
 	if (str_is(asked, "auto"))
 		printf("auto: ");
 	put_safe(used->s, used->n);
-	if (str_is(asked, "auto") && str_is(used, "perf"))
+	if (str_is(asked, "auto") && str_is(used, "perf") && !moved)
+		printf(", every thread kept it");
+	else if (str_is(asked, "auto") && str_is(used, "perf"))
 		printf(", %zu thread%s moved to a POSIX timer on %s CPU clock", moved,
 		       moved == 1 ? "" : "s", moved == 1 ? "its" : "their");
 	else if (moved)
