@@ -133,12 +133,18 @@ enum inflame_event {
  *          weights of its cpu samples in this file), self_cpu (weights of cpu samples that
  *          landed in inflame's own code and are not in the file), self_wall (the same for wall
  *          samples). Every figure counts from the moment this file was opened or the thread was
- *          registered, whichever is later. A later entry for a tid replaces an earlier one,
+ *          registered (a thread started under inflame: its start), whichever is later. A later entry for a tid replaces an earlier one,
  *          except after an entry flagged EXITED: a new thread then reuses the tid. Exited
  *          threads are written once, with their final figures. Then, from newer writers and
  *          only when some thread has any: ucount, then per thread with an entry in the chunk:
  *          tid, unsampled (ns of its CPU past the last period its samples stand for, when it
  *          exited or sampling paused: in no sample, ever). Older readers stop before it.
+ *          Then, from newer writers still (which write both lists whenever the file has a cpu
+ *          clock, empty or not): lcount, then per thread with an entry in the chunk: tid,
+ *          missed (ns of its CPU clock its perf count missed at switches, in no sample),
+ *          before (ns it ran from the start of its figures to the arming of its clock),
+ *          dropped (ns of the periods its clock's signals brought that no sample took).
+ *          Without that list, unsampled also holds what the count missed.
  * END:     end_monotonic (ns), then the totals of samples written per event (INFLAME_EV_COUNT_
  *          varints).
  */

@@ -228,6 +228,8 @@ int inflame_dump_decode_process(const struct inflame_chunk *c, struct inflame_pr
 	p->max_depth = inflame_cursor_varint(&cur);
 	p->ring_kb = inflame_cursor_varint(&cur);
 	p->alloc_rate = inflame_cursor_varint(&cur);
+	if (!cur.err && cur.p < cur.end) /* (newer writers) */
+		inflame_cursor_str(&cur, &p->cpu_timer_asked.s, &p->cpu_timer_asked.n);
 	return cur.err ? -EBADMSG : 0;
 }
 
@@ -385,29 +387,63 @@ int inflame_dump_thread_cpu_begin(const struct inflame_chunk *c, struct inflame_
 	it->left = inflame_cursor_varint(&it->cur);
 	it->in_unsampled = 0;
 	it->unsampled_left = 0;
+	it->in_losses = 0;
+	it->has_losses = 0;
+	it->losses_left = 0;
 	return count_ok(&it->cur, it->left, 8) ? 0 : -EBADMSG;
+}
+
+/* Starts one of the lists after THREAD_CPU's entries, once (*opened), whose entries take at
+ * least min_bytes each: *left receives its count. Returns 1, 0 when the chunk ends before it
+ * (an older writer's chunk), or -EBADMSG. */
+static int tail_list(struct inflame_cursor *cur, int *opened, uint64_t *left, size_t min_bytes)
+{
+	*opened = 1;
+	if (cur->err)
+		return -EBADMSG;
+	if (cur->p == cur->end)
+		return 0;
+	*left = inflame_cursor_varint(cur);
+	return count_ok(cur, *left, min_bytes) ? 1 : -EBADMSG;
 }
 
 int inflame_dump_thread_cpu_unsampled(struct inflame_thread_cpu_iter *it, uint64_t *tid,
 				      uint64_t *ns)
 {
+	int rc;
+
 	if (it->left)
 		return -EINVAL;
-	if (!it->in_unsampled) {
-		it->in_unsampled = 1;
-		if (it->cur.err)
-			return -EBADMSG;
-		if (it->cur.p == it->cur.end)
-			return 0; /* an older writer's chunk */
-		it->unsampled_left = inflame_cursor_varint(&it->cur);
-		if (!count_ok(&it->cur, it->unsampled_left, 2))
-			return -EBADMSG;
-	}
+	if (!it->in_unsampled &&
+	    (rc = tail_list(&it->cur, &it->in_unsampled, &it->unsampled_left, 2)) <= 0)
+		return rc;
 	if (!it->unsampled_left)
 		return 0;
 	it->unsampled_left--;
 	*tid = inflame_cursor_varint(&it->cur);
 	*ns = inflame_cursor_varint(&it->cur);
+	return it->cur.err ? -EBADMSG : 1;
+}
+
+int inflame_dump_thread_cpu_losses(struct inflame_thread_cpu_iter *it,
+				   struct inflame_thread_cpu_losses *l)
+{
+	int rc;
+
+	if (it->left || !it->in_unsampled || it->unsampled_left)
+		return -EINVAL;
+	if (!it->in_losses) {
+		if ((rc = tail_list(&it->cur, &it->in_losses, &it->losses_left, 4)) <= 0)
+			return rc;
+		it->has_losses = 1;
+	}
+	if (!it->losses_left)
+		return 0;
+	it->losses_left--;
+	l->tid = inflame_cursor_varint(&it->cur);
+	l->missed = inflame_cursor_varint(&it->cur);
+	l->before = inflame_cursor_varint(&it->cur);
+	l->dropped = inflame_cursor_varint(&it->cur);
 	return it->cur.err ? -EBADMSG : 1;
 }
 

@@ -62,6 +62,9 @@ struct inflame_process_rec {
 	uint64_t argc;
 	struct inflame_str events, cpu_timer, unwind;
 	uint64_t frequency, max_depth, ring_kb, alloc_rate;
+	/* The cpu timer the configuration asked for (INFLAME_CPU_TIMER: "auto", "perf", ...),
+	 * n 0 in files of older writers; cpu_timer is the one in use. */
+	struct inflame_str cpu_timer_asked;
 	struct inflame_cursor args; /* argc strings follow; read with inflame_cursor_str */
 };
 int inflame_dump_decode_process(const struct inflame_chunk *c, struct inflame_process_rec *p);
@@ -150,6 +153,9 @@ struct inflame_thread_cpu_iter {
 	uint64_t period_ns, flags, writer_ns; /* the head (flags: INFLAME_TCPU_*) */
 	int in_unsampled;		      /* the list after the entries is being read */
 	uint64_t unsampled_left;	      /* its entries still to read */
+	int in_losses;			      /* the list after that one is being read */
+	int has_losses;			      /* and the chunk has it */
+	uint64_t losses_left;		      /* its entries still to read */
 };
 /* Returns 0 or -EBADMSG (the count cannot be right); next returns 1 with *t, 0 at the end,
  * -EBADMSG for a malformed entry. */
@@ -162,6 +168,18 @@ int inflame_dump_thread_cpu_next(struct inflame_thread_cpu_iter *it,
  * *ns, 0 at the end, -EBADMSG when the list is malformed, -EINVAL before the entries' end. */
 int inflame_dump_thread_cpu_unsampled(struct inflame_thread_cpu_iter *it, uint64_t *tid,
 				      uint64_t *ns);
+/* The rest of a thread's CPU in no sample (dump_format.h, THREAD_CPU), in ns. */
+struct inflame_thread_cpu_losses {
+	uint64_t tid;
+	uint64_t missed;  /* what the perf count missed at switches */
+	uint64_t before;  /* before its clock was armed */
+	uint64_t dropped; /* periods its clock's signals brought that no sample took */
+};
+/* After that list (unsampled returned 0): the list of the rest (absent from files of older
+ * writers). Returns 1 with *l, 0 at the end, -EBADMSG when the list is malformed, -EINVAL
+ * before the end of the list of unsampled CPU. */
+int inflame_dump_thread_cpu_losses(struct inflame_thread_cpu_iter *it,
+				   struct inflame_thread_cpu_losses *l);
 /* NOTES: the profiler's notices. lost is the chunk's count of notices that did not fit. */
 struct inflame_note_rec {
 	uint64_t time;	/* ns from the header's start_monotonic */

@@ -8,6 +8,14 @@
  * each of inflame's threads that runs takes the calling thread's capabilities and securebits
  * (a thread can only set its own: it is asked, and answers, at the top of its loop), and the
  * call then finds every thread in the same state. This file owns that exchange.
+ *
+ * These calls are async-signal-safe, and a single-threaded program's are plain system calls: a
+ * signal handler may make one that interrupted another of the same thread. Under inflame the
+ * process has threads, so glibc's call takes a lock of its own to broadcast, and the exchange
+ * takes one too: a handler's call made there would wait forever for its own thread. So the
+ * wrappers run with every signal blocked but inflame's sampling signal (glibc leaves its own
+ * two deliverable), from the exchange to the end of the real call: a handler runs right after
+ * it instead.
  */
 #include "creds.h"
 
@@ -19,6 +27,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <signal.h>
 #include <linux/capability.h>
 #include <linux/futex.h>
 #include <stdatomic.h>
@@ -213,18 +222,45 @@ static int (*real_setresgid)(gid_t, gid_t, gid_t);
 static int (*real_setgroups)(size_t, const gid_t *);
 static int (*real_initgroups)(const char *, gid_t);
 
-/* Each wrapper: inflame's threads follow, then the real call. */
+/* Blocks every signal in the calling thread but inflame's sampling signal (whose handler makes
+ * no such call, and whose wall samples the ticker waits for) while inflame runs, into *old;
+ * returns whether it did (give it to unmask). */
+static int mask_all(sigset_t *old)
+{
+	sigset_t all;
+
+	if (!inflame__prof.active || inflame__in_vfork_child())
+		return 0;
+	sigfillset(&all);
+	if (inflame__prof.sample_sig > 0)
+		sigdelset(&all, inflame__prof.sample_sig);
+	return inflame__real_pthread_sigmask(SIG_BLOCK, &all, old) == 0;
+}
+
+static void unmask(int masked, const sigset_t *old)
+{
+	int saved_errno = errno;
+
+	if (masked)
+		inflame__real_pthread_sigmask(SIG_SETMASK, old, NULL);
+	errno = saved_errno;
+}
+
+/* Each wrapper: inflame's threads follow, then the real call, no handler in between. */
 #define SETXID(name, params, args)                                                                 \
 	INFLAME_EXPORT int name params                                                             \
 	{                                                                                          \
+		sigset_t old;                                                                      \
 		INFLAME_RESOLVE(name);                                                             \
 		if (!real_##name) {                                                                \
 			errno = ENOSYS;                                                            \
 			return -1;                                                                 \
 		}                                                                                  \
+		int masked = mask_all(&old);                                                       \
 		long long ep = sync_followers();                                                   \
 		int rc = real_##name args;                                                         \
 		after_call(ep);                                                                    \
+		unmask(masked, &old);                                                              \
 		return rc;                                                                         \
 	}
 

@@ -115,7 +115,8 @@ static uint64_t split_periods(struct inflame_thread *t, uint64_t n, uint64_t per
 /* Why the count falls behind, in the notices (each fits in a note, INFLAME_NOTE_LEN). */
 #define COST_WHY "the count misses CPU at every switch, not only its timer re-arm"
 
-static void clock_cost(struct inflame_thread *t, uint64_t count)
+/* Returns 1 when it moved t to a POSIX timer. */
+static int clock_cost(struct inflame_thread *t, uint64_t count)
 {
 	static _Atomic unsigned moved;
 	static _Atomic int kept;
@@ -127,17 +128,23 @@ static void clock_cost(struct inflame_thread *t, uint64_t count)
 		t->cost_cpu = inflame__thread_cpu_ns();
 		t->cost_epoch = epoch;
 		t->cost_lost = 0;
-		return;
+		/* The first check of the event its arming made (timer.c): what the count missed
+		 * since the arming, a short thread's switches, is missed like the rest. */
+		if (t->cost_first && t->arm_gen == t->perf_seen_gen && t->arm_epoch == epoch &&
+		    t->arm_cpu && t->cost_cpu > t->arm_cpu && t->cost_cpu - t->arm_cpu > count)
+			t->cost_lost = t->cost_cpu - t->arm_cpu - count;
+		t->cost_first = 0;
+		return 0;
 	}
 	if (count - t->cost_count < COST_SPAN_NS)
-		return;
+		return 0;
 	cpu = inflame__thread_cpu_ns();
 	dcpu = cpu > t->cost_cpu ? cpu - t->cost_cpu : 0;
 	dcount = count - t->cost_count;
 	t->cost_count = count;
 	t->cost_cpu = cpu;
 	if (dcpu <= dcount || !atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed))
-		return;
+		return 0;
 	/* The CPU the count missed was spent in the kernel around the thread's switches: its
 	 * whole periods wait in cost_kern for the next sample, which puts them under the kernel
 	 * pseudo-frame as it does the periods that ended in the kernel (and pays for them out of
@@ -148,7 +155,7 @@ static void clock_cost(struct inflame_thread *t, uint64_t count)
 	t->cost_kern += whole;
 	t->perf_sys_charged += whole * inflame__prof.perf_period;
 	if ((dcpu - dcount) * COST_SHARE < dcpu)
-		return;
+		return 0;
 	if (!inflame__prof.move_costly) {
 		/* INFLAME_CPU_TIMER=perf: the thread keeps the clock; one notice says so. */
 		if (!atomic_exchange_explicit(&kept, 1, memory_order_relaxed))
@@ -159,10 +166,10 @@ static void clock_cost(struct inflame_thread *t, uint64_t count)
 				    "(auto moves such threads to POSIX timers)",
 				    (int)t->tid, (unsigned long long)(dcount / 1000),
 				    (unsigned long long)(dcpu / 1000));
-		return;
+		return 0;
 	}
 	if (inflame_timer_to_thread_clock(t) < 0)
-		return;
+		return 0;
 	n = atomic_fetch_add_explicit(&moved, 1, memory_order_relaxed) + 1;
 	if (n <= COST_NOTES)
 		inflame_log(
@@ -173,6 +180,7 @@ static void clock_cost(struct inflame_thread *t, uint64_t count)
 		    (int)t->tid, (unsigned long long)(dcount / 1000),
 		    (unsigned long long)(dcpu / 1000),
 		    n == COST_NOTES ? " (no notice for further ones)" : "");
+	return 1;
 }
 
 /*
@@ -186,13 +194,15 @@ static void clock_cost(struct inflame_thread *t, uint64_t count)
  * without a break from one sample to the next passes that test for about a second after each
  * read; one that blocked, was preempted or lost periods in the kernel fails it and reads.
  */
-static uint64_t perf_periods(struct inflame_thread *t, uint64_t *own, uint64_t *kern)
+static uint64_t perf_periods(struct inflame_thread *t, uint64_t *own, uint64_t *kern, uint64_t *all)
 {
 	uint64_t period = inflame__prof.perf_period;
 	unsigned gen = atomic_load_explicit(&t->perf_gen, memory_order_acquire);
 	uint64_t count, n, now;
+	int moved;
 
 	*own = 1;
+	*all = 1;
 	if (!period)
 		return 1;
 	now = inflame__now_raw();
@@ -203,6 +213,7 @@ static uint64_t perf_periods(struct inflame_thread *t, uint64_t *own, uint64_t *
 		t->perf_anchor_ns = 0;
 		t->perf_sys_charged = inflame__thread_sys_ns();
 		t->cost_cpu = 0;
+		t->cost_first = 1;
 	} else if (t->perf_anchor_ns && now >= t->perf_anchor_ns &&
 		   t->perf_anchor_count + (now - t->perf_anchor_ns) +
 			   DRIFT_NS(now - t->perf_anchor_ns) <
@@ -216,13 +227,23 @@ static uint64_t perf_periods(struct inflame_thread *t, uint64_t *own, uint64_t *
 	}
 	t->perf_anchor_count = count;
 	t->perf_anchor_ns = now;
-	clock_cost(t, count);
+	moved = clock_cost(t, count);
 	/* Below seen: the clock fired just before the count reached the period's end (a
 	 * sample charged as one before counts the same way): one period, no reset. */
 	n = count >= t->perf_seen ? (count - t->perf_seen) / period : 0;
 	if (n == 0)
 		n = 1; /* not a whole period since the last one: charge it all the same */
 	t->perf_seen += n * period;
+	*all = n;
+	if (moved) {
+		/* The perf clock's last stretch, which its POSIX timer does not count: the part
+		 * of a period past this sample, and what it missed that is not a whole one. */
+		atomic_fetch_add_explicit(&t->unsampled,
+					  count > t->perf_seen ? count - t->perf_seen : 0,
+					  memory_order_relaxed);
+		atomic_fetch_add_explicit(&t->missed, t->cost_lost, memory_order_relaxed);
+		t->cost_lost = 0;
+	}
 	*own = n > SELF_MAX ? SELF_MAX : n;
 	if (n == 1)
 		return n;
@@ -235,20 +256,21 @@ static uint64_t perf_periods(struct inflame_thread *t, uint64_t *own, uint64_t *
 
 /* Classifies a signal: returns the event for signals we sent, -1 for foreign ones. *own is the
  * weight for a sample that lands in inflame's own code, *kern the periods spent in the kernel
- * before it (see perf_periods). */
+ * before it (see perf_periods), *all the periods of CPU clock the signal brought. */
 static int classify(int sig, const siginfo_t *si, struct inflame_thread *t, uint64_t *weight,
-		    uint64_t *own, uint64_t *kern)
+		    uint64_t *own, uint64_t *kern, uint64_t *all)
 {
 	*weight = 1;
 	*own = 0;
 	*kern = 0;
+	*all = 0;
 	if (sig != inflame__prof.sample_sig)
 		return -1;
 	switch (si->si_code) {
 	case POLL_IN: /* perf overflow via F_SETSIG */
 		if (inflame__prof.timer_used == INFLAME_TIMER_PERF && t &&
 		    si->si_fd == t->perf_fd) {
-			*weight = perf_periods(t, own, kern);
+			*weight = perf_periods(t, own, kern, all);
 			return INFLAME_EV_CPU;
 		}
 		/* The last overflow of the event the thread left for a POSIX timer. */
@@ -259,6 +281,7 @@ static int classify(int sig, const siginfo_t *si, struct inflame_thread *t, uint
 		if (si->si_overrun > 0)
 			*weight += (uint64_t)si->si_overrun;
 		if ((uintptr_t)si->si_value.sival_ptr == INFLAME_COOKIE_THREAD_TIMER) {
+			*all = *weight;
 			if (t)
 				atomic_fetch_add_explicit(&t->timer_periods, *weight,
 							  memory_order_relaxed);
@@ -271,8 +294,10 @@ static int classify(int sig, const siginfo_t *si, struct inflame_thread *t, uint
 			return INFLAME_EV_WALL;
 		return -1;
 	case SI_KERNEL:
-		if (inflame__prof.timer_used == INFLAME_TIMER_ITIMER && sig == SIGPROF)
+		if (inflame__prof.timer_used == INFLAME_TIMER_ITIMER && sig == SIGPROF) {
+			*all = 1;
 			return INFLAME_EV_CPU;
+		}
 		return -1;
 	default:
 		return -1;
@@ -540,11 +565,20 @@ static void wall_requeue(const struct inflame_thread *t, int sig)
 		inflame_wall_queue(t->tid);
 }
 
+/* Of the all periods a clock's signal brought to thread t, those past the taken ones that its
+ * sample stands for: a sample stands for at most a few (perf_periods), and none once sampling
+ * stopped. They are in t's CPU time and in no sample: counted (writer.c, THREAD_CPU). */
+static void drop_periods(struct inflame_thread *t, uint64_t all, uint64_t taken)
+{
+	if (all > taken)
+		atomic_fetch_add_explicit(&t->dropped, all - taken, memory_order_relaxed);
+}
+
 void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 {
 	int saved = errno;
 	struct inflame_thread *t = inflame_thread_self();
-	uint64_t weight, own, kern;
+	uint64_t weight, own, kern, all;
 	int ev, nested = 0, masked = 0;
 	sigset_t old;
 	uintptr_t lo = 0;
@@ -563,7 +597,7 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 		t->in_handler = nested + 1;
 		atomic_signal_fence(memory_order_seq_cst);
 	}
-	ev = classify(sig, si, t, &weight, &own, &kern);
+	ev = classify(sig, si, t, &weight, &own, &kern, &all);
 	if (ev == -1) {
 		if (t) {
 			atomic_signal_fence(memory_order_seq_cst);
@@ -586,7 +620,9 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 		if (in_profiler(t, nested, uc) || cpu_cost(t, uc)) {
 			atomic_fetch_add_explicit(&t->self_cpu, own ? own : weight,
 						  memory_order_relaxed);
+			drop_periods(t, all, own ? own : weight);
 		} else {
+			drop_periods(t, all, weight + kern);
 			atomic_fetch_add_explicit(&inflame__prof.signals, 1, memory_order_relaxed);
 			/* Periods of the kernel's switches that the count missed (clock_cost). */
 			kern += t->cost_kern;
@@ -600,6 +636,9 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 		   t->tid == atomic_load_explicit(&inflame__prof.setup_tid, memory_order_relaxed)) {
 		/* A period of inflame's set-up, before sampling starts (init.c). */
 		atomic_fetch_add_explicit(&t->self_cpu, own ? own : weight, memory_order_relaxed);
+		drop_periods(t, all, own ? own : weight);
+	} else if (ev >= 0 && t) {
+		drop_periods(t, all, 0); /* (sampling stopped meanwhile) */
 	}
 	if (masked)
 		sigstack_leave(t, uc, &old, lo);

@@ -159,6 +159,12 @@ static int setup_slot(struct inflame_thread *t, pid_t tid)
 	atomic_store(&t->self_wall, 0);
 	atomic_store(&t->unsampled, 0);
 	t->perf_credit = 0;
+	atomic_store(&t->missed, 0);
+	atomic_store(&t->before, 0);
+	atomic_store(&t->dropped, 0);
+	t->missed_credit = 0;
+	t->arm_cpu = 0;
+	t->cost_first = 0;
 	t->reg = (struct inflame_cpu_times){0, 0};
 	t->fin_ok = 0;
 	t->w_base_file = 0;
@@ -335,7 +341,15 @@ struct inflame_thread *inflame_thread_register_current(void)
 	}
 	t->pthread = pthread_self();
 	t->has_pthread = 1;
-	own_cpu_times(&t->reg);
+	/* A thread other than the process's first was started under inflame (thread_start in
+	 * interpose_threads.c): its figures start at its birth, its CPU clock's 0, and what it
+	 * ran until its clock was armed (glibc's start, its slot's set-up) is counted as before
+	 * its clock. The first thread's clock holds what the images the process ran before this
+	 * one spent (an exec keeps it): its figures start here. */
+	if (inflame__gettid() != getpid())
+		t->reg = (struct inflame_cpu_times){0, 0};
+	else
+		own_cpu_times(&t->reg);
 	if (main_stack_bounds(&t->stack_lo, &t->stack_hi) == 0) {
 		/* (the main thread's, without pthread_getattr_np's read of /proc/self/maps) */
 	} else if (pthread_getattr_np(pthread_self(), &attr) == 0) {
@@ -433,24 +447,31 @@ struct inflame_thread *inflame_thread_register_tid(pid_t tid)
 void inflame_thread_unregister_current(void)
 {
 	struct inflame_thread *t = self;
-	uint64_t cpu = 0, left = 0;
+	uint64_t cpu = 0, left = 0, missed = 0, ran;
 
 	if (!t)
 		return;
 	/* The CPU it ran since its clock's last period ended is in no sample: the part of the
-	 * clock's period read now, then what the disarm and the reading took. */
+	 * clock's period read now, then what the disarm and the reading took; and what its
+	 * count missed at switches since it was last checked. */
 	if (atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed) &&
 	    (inflame__prof.cfg.events & INFLAME_EVMASK_CPU)) {
 		cpu = inflame__thread_cpu_ns();
-		left = inflame_timer_unsampled_ns(t, cpu);
+		left = inflame_timer_unsampled_ns(t, cpu, &missed);
 	}
 	inflame_timer_disarm_thread(t);
 	own_cpu_times(&t->fin);
 	if (cpu) {
 		left += t->fin.cpu > cpu ? t->fin.cpu - cpu : 0;
-		if (left > t->fin.cpu - t->reg.cpu && t->fin.cpu >= t->reg.cpu)
-			left = t->fin.cpu - t->reg.cpu; /* (never more than it ran) */
+		/* (never more than it ran) */
+		ran = t->fin.cpu > t->reg.cpu ? t->fin.cpu - t->reg.cpu : 0;
+		ran -= ran > atomic_load(&t->before) ? atomic_load(&t->before) : ran;
+		if (left > ran)
+			left = ran;
+		if (missed > ran - left)
+			missed = ran - left;
 		atomic_fetch_add(&t->unsampled, left);
+		atomic_fetch_add(&t->missed, missed);
 	}
 	t->fin_at = inflame__now_monotonic();
 	t->fin_ok = 1;
@@ -543,6 +564,11 @@ void inflame_thread_after_fork_child(void)
 			atomic_store(&t->self_wall, 0);
 			atomic_store(&t->unsampled, 0);
 			t->perf_credit = 0;
+			atomic_store(&t->missed, 0);
+			atomic_store(&t->before, 0);
+			atomic_store(&t->dropped, 0);
+			t->missed_credit = 0;
+			t->cost_lost = 0;
 			t->cost_kern = 0;			   /* the parent's periods */
 			t->reg = (struct inflame_cpu_times){0, 0}; /* a new process: from 0 */
 			t->w_base_file = 0;

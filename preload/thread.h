@@ -353,6 +353,22 @@ struct inflame_thread {
 	_Atomic uint64_t unsampled;
 	/* Of it, what its perf event still counts after a pause: a resume takes it back. */
 	uint64_t perf_credit;
+	/* The rest of its CPU time in no sample and in no count but these (writer.c, THREAD_CPU):
+	 * missed, what the perf count missed of its CPU clock at its switches and did not charge
+	 * to the kernel pseudo-frame (timer.c, perf_unsampled), with missed_credit, what of it a
+	 * resume takes back; before, the CPU it ran from the start of its figures (reg: its
+	 * registration; a thread started under inflame, its start; a fork child's, the fork) to
+	 * the arming of its clock. arm_cpu is its CPU
+	 * clock then; arm_gen and arm_epoch the perf event that arming made and the timer epoch
+	 * it was made in; the first check of that event adds what the count missed since
+	 * (sample_sigsafe.c, clock_cost; cost_first: not checked yet, the handler's). */
+	_Atomic uint64_t missed, before;
+	/* The periods its clock's signals brought that no sample took: past what one sample
+	 * stands for, or after sampling stopped (sample_sigsafe.c, drop_periods). */
+	_Atomic uint64_t dropped;
+	uint64_t missed_credit, arm_cpu;
+	unsigned arm_gen, arm_epoch;
+	int cost_first;
 	/* The thread's CPU time when it registered, and when it unregistered (fin_ok). */
 	struct inflame_cpu_times reg, fin;
 	int fin_ok;
@@ -362,6 +378,7 @@ struct inflame_thread {
 	 * weights of the cpu samples written to the current file. */
 	struct inflame_cpu_times w_base, w_last;
 	uint64_t w_base_self_cpu, w_base_self_wall, w_weight, w_base_unsampled;
+	uint64_t w_base_missed, w_base_before, w_base_dropped;
 	uint64_t w_base_file;
 	/* The CPU time of inflame's own writes made on this thread (writer.c: the final write at
 	 * exit, the cycles of a single-threaded image), since it registered, and at w_base: the

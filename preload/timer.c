@@ -304,6 +304,15 @@ static void timer_books(struct inflame_thread *t)
 	atomic_store(&t->timer_periods, 0);
 }
 
+/* The CPU t ran from the start of its figures (t->reg) to the arming of its clock at cpu (its
+ * CPU clock then; 0: not read): in its measured CPU, in no sample, in no count. */
+static void arm_books(struct inflame_thread *t, uint64_t cpu)
+{
+	t->arm_cpu = cpu;
+	t->arm_epoch = inflame_timer_epoch();
+	atomic_store(&t->before, cpu > t->reg.cpu ? cpu - t->reg.cpu : 0);
+}
+
 int inflame_timer_arm_thread(struct inflame_thread *t)
 {
 	int fd, rc = 0;
@@ -320,12 +329,15 @@ int inflame_timer_arm_thread(struct inflame_thread *t)
 		if (fd < 0)
 			return fd;
 		t->perf_fd = fd;
-		atomic_fetch_add_explicit(&t->perf_gen, 1, memory_order_release); /* a new count */
+		t->arm_gen =
+		    atomic_fetch_add_explicit(&t->perf_gen, 1, memory_order_release) + 1; /* new */
 		ioctl(fd, PERF_EVENT_IOC_RESET, 0);
 		ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
+		arm_books(t, thread_cpu_of(t));
 		break;
 	case INFLAME_TIMER_THREAD:
 		timer_books(t);
+		arm_books(t, t->timer_cpu0);
 		rc = posix_timer_create(t, thread_clock(t), INFLAME_COOKIE_THREAD_TIMER,
 					period_ns(), &t->timer);
 		if (rc == 0)
@@ -372,38 +384,51 @@ static void for_each_active(void (*fn)(struct inflame_thread *t, int on), int on
 	}
 }
 
-/* Of thread t's perf count, what no sample stands for yet (ns): the count past the periods
- * its samples charged, and the periods of its switches the count missed that wait for the
- * next sample (sample_sigsafe.c, clock_cost): *carried; and what the count missed that is not
- * a whole period yet, which the next check forgets after a pause, plus with cpu (t's CPU clock
- * now, 0: not read) what it missed since the last check: the return value, with *carried. An
- * event no sample was taken of stands for nothing: with cpu, all t ran since it registered. */
-static uint64_t perf_unsampled(const struct inflame_thread *t, uint64_t count, uint64_t cpu,
-			       uint64_t *carried)
-{
-	uint64_t period = inflame__prof.perf_period, n;
+/* What no sample stands for yet of thread t's perf clock (ns), in two parts. tail: the count
+ * past the periods its samples charged, all of it when no sample was taken of the event
+ * (tail_credit: the same, which the count still carries after a pause). missed: what the count
+ * missed of t's CPU clock at its switches and no sample charged: the periods of it waiting for
+ * the next sample (sample_sigsafe.c, clock_cost; missed_credit, also carried), what is not a
+ * whole period yet, which the next check forgets after a pause, and with cpu (t's CPU clock
+ * now, 0: not read) what it missed since the last check, or since the arming when the event
+ * was never checked. */
+struct perf_left {
+	uint64_t tail, tail_credit, missed, missed_credit;
+};
 
-	*carried = 0;
+static void perf_unsampled(const struct inflame_thread *t, uint64_t count, uint64_t cpu,
+			   struct perf_left *l)
+{
+	uint64_t period = inflame__prof.perf_period;
+	unsigned gen = atomic_load_explicit(&t->perf_gen, memory_order_acquire);
+
+	memset(l, 0, sizeof(*l));
 	if (!period)
-		return 0;
-	if (t->perf_seen_gen != atomic_load_explicit(&t->perf_gen, memory_order_acquire)) {
-		*carried = count;
-		return cpu > t->reg.cpu && cpu - t->reg.cpu > count ? cpu - t->reg.cpu : count;
+		return;
+	if (t->perf_seen_gen != gen) {
+		l->tail = l->tail_credit = count;
+		if (cpu && t->arm_gen == gen && t->arm_cpu &&
+		    t->arm_epoch == inflame_timer_epoch() && cpu > t->arm_cpu &&
+		    cpu - t->arm_cpu > count)
+			l->missed = cpu - t->arm_cpu - count;
+		return;
 	}
-	*carried = (count > t->perf_seen ? count - t->perf_seen : 0) + t->cost_kern * period;
-	n = *carried + t->cost_lost;
+	l->tail = l->tail_credit = count > t->perf_seen ? count - t->perf_seen : 0;
+	l->missed = l->missed_credit = t->cost_kern * period;
+	l->missed += t->cost_lost;
 	if (cpu && t->cost_cpu && t->cost_epoch == inflame_timer_epoch() &&
 	    count >= t->cost_count && cpu > t->cost_cpu &&
 	    cpu - t->cost_cpu > count - t->cost_count)
-		n += (cpu - t->cost_cpu) - (count - t->cost_count);
-	return n;
+		l->missed += (cpu - t->cost_cpu) - (count - t->cost_count);
 }
 
-uint64_t inflame_timer_unsampled_ns(const struct inflame_thread *t, uint64_t cpu)
+uint64_t inflame_timer_unsampled_ns(const struct inflame_thread *t, uint64_t cpu, uint64_t *missed)
 {
-	uint64_t count, carried;
+	struct perf_left l;
+	uint64_t count;
 	int fd;
 
+	*missed = 0;
 	if (!cpu_on())
 		return 0;
 	if (atomic_load(&t->has_timer))
@@ -412,7 +437,9 @@ uint64_t inflame_timer_unsampled_ns(const struct inflame_thread *t, uint64_t cpu
 	if (inflame__prof.timer_used != INFLAME_TIMER_PERF || fd < 0 ||
 	    read(fd, &count, sizeof(count)) != (ssize_t)sizeof(count))
 		return 0;
-	return perf_unsampled(t, count, cpu, &carried);
+	perf_unsampled(t, count, cpu, &l);
+	*missed = l.missed;
+	return l.tail;
 }
 
 static void switch_timer(int timer, long ns, int on)
@@ -434,17 +461,22 @@ static void switch_timer(int timer, long ns, int on)
 static void switch_thread(struct inflame_thread *t, int on)
 {
 	int fd = __atomic_load_n(&t->perf_fd, __ATOMIC_ACQUIRE);
-	uint64_t count, carried;
+	struct perf_left l;
+	uint64_t count;
 
 	if (perf_fd_is_ours(fd, t->tid)) {
 		ioctl(fd, on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0);
-		if (on && t->perf_credit) {
+		if (on) {
 			atomic_fetch_sub(&t->unsampled, t->perf_credit);
-			t->perf_credit = 0;
-		} else if (!on && cpu_on() && inflame__prof.timer_used == INFLAME_TIMER_PERF &&
+			atomic_fetch_sub(&t->missed, t->missed_credit);
+			t->perf_credit = t->missed_credit = 0;
+		} else if (cpu_on() && inflame__prof.timer_used == INFLAME_TIMER_PERF &&
 			   read(fd, &count, sizeof(count)) == (ssize_t)sizeof(count)) {
-			atomic_fetch_add(&t->unsampled, perf_unsampled(t, count, 0, &carried));
-			t->perf_credit = carried;
+			perf_unsampled(t, count, thread_cpu_of(t), &l);
+			atomic_fetch_add(&t->unsampled, l.tail);
+			atomic_fetch_add(&t->missed, l.missed);
+			t->perf_credit = l.tail_credit;
+			t->missed_credit = l.missed_credit;
 		}
 	}
 	if (t->has_timer) {

@@ -33,9 +33,10 @@ void inflame_timer_drop_perf(struct inflame_thread *t);
 int inflame_timer_to_thread_clock(struct inflame_thread *t);
 /* The CPU time thread t ran since its clock's current period began (ns): what no sample stands
  * for yet (the time its POSIX timer ran of its period; its perf event's count past its
- * samples' periods, and what the count missed since it was last checked). cpu: t's CPU clock
- * now, 0 when not read. 0 with the itimer or no CPU clock. */
-uint64_t inflame_timer_unsampled_ns(const struct inflame_thread *t, uint64_t cpu);
+ * samples' periods). *missed receives what its perf count missed of its CPU clock at switches
+ * and no sample charged (see thread.h). cpu: t's CPU clock now, 0 when not read. 0 with the
+ * itimer or no CPU clock. */
+uint64_t inflame_timer_unsampled_ns(const struct inflame_thread *t, uint64_t cpu, uint64_t *missed);
 /* How many times the CPU timers were started again (inflame_timer_resume_all): a perf count
  * and a CPU clock read in different epochs straddle a pause. Async-signal-safe. */
 unsigned inflame_timer_epoch(void);

@@ -157,10 +157,13 @@ static struct {
 	uint64_t unseen_base, unseen_threads_base;
 	uint64_t file_no;     /* files opened by this image, from 1 (thread.h's w_base_file) */
 	uint64_t writer_base; /* the writer thread's CPU time when the file was opened */
-	struct inflame_buf tcpu_buf; /* THREAD_CPU entries being gathered */
-	/* and their list of unsampled CPU (tid, ns), of unsampled_n entries */
-	struct inflame_buf unsampled_buf;
-	uint64_t unsampled_n;
+	struct inflame_buf tcpu_buf; /* THREAD_CPU entries being gathered, tcpu_n of them */
+	uint64_t tcpu_n;
+	/* and their lists of CPU in no sample: after the last sample (tid, ns), unsampled_n
+	 * entries; missed by the count, before the clock, dropped periods (tid, ns, ns, ns),
+	 * loss_n entries */
+	struct inflame_buf unsampled_buf, loss_buf;
+	uint64_t unsampled_n, loss_n;
 	uint64_t last_stats;
 	uint64_t next_rotation;
 	int write_err_logged;
@@ -457,6 +460,8 @@ static void write_process(void)
 	inflame_buf_put_varint(b, c->max_depth);
 	inflame_buf_put_varint(b, c->buffer_kb);
 	inflame_buf_put_varint(b, c->alloc_rate);
+	put_cstr(b, (c->events & (INFLAME_EVMASK_CPU)) ? inflame_config_timer_name(c->cpu_timer)
+						       : "none");
 	write_payload(INFLAME_CHUNK_PROCESS, b);
 }
 
@@ -661,6 +666,9 @@ static void adopt(struct inflame_thread *t)
 	t->w_base_self_cpu = 0;
 	t->w_base_self_wall = 0;
 	t->w_base_unsampled = 0;
+	t->w_base_missed = 0;
+	t->w_base_before = 0;
+	t->w_base_dropped = 0;
 	t->w_base_direct = 0;
 	t->w_weight = 0;
 	t->w_base_file = w.file_no;
@@ -699,6 +707,9 @@ static void rebase(struct inflame_thread *t)
 	t->w_base_self_cpu = atomic_load(&t->self_cpu);
 	t->w_base_self_wall = atomic_load(&t->self_wall);
 	t->w_base_unsampled = atomic_load(&t->unsampled);
+	t->w_base_missed = atomic_load(&t->missed);
+	t->w_base_before = atomic_load(&t->before);
+	t->w_base_dropped = atomic_load(&t->dropped);
 	t->w_base_direct = direct_of(t);
 	t->w_weight = 0;
 	t->w_base_file = w.file_no;
@@ -724,12 +735,27 @@ static uint64_t minus(uint64_t a, uint64_t b)
 	return a > b ? a - b : 0;
 }
 
-/* Appends t's entry: now (the final figures of an exited thread), or measured now. */
-static void put_thread_cpu(struct inflame_buf *b, struct inflame_thread *t, int exited)
-{
-	struct inflame_cpu_times m;
-	uint64_t flags = exited ? INFLAME_TCPU_T_EXITED : 0, cpu, sys, left, own;
+static void write_thread_cpu_list(void);
+static uint64_t sample_period_ns(void);
 
+/* Appends t's entry to w.tcpu_buf: now (the final figures of an exited thread), or measured
+ * now. */
+static void put_thread_cpu(struct inflame_thread *t, int exited)
+{
+	struct inflame_buf *b = &w.tcpu_buf;
+	struct inflame_cpu_times m;
+	uint64_t flags = exited ? INFLAME_TCPU_T_EXITED : 0, cpu, sys, left, missed, before, own;
+	uint64_t dropped;
+
+	/* The lists after the entries never fail alone: when one cannot grow (no memory), the
+	 * entries so far go out with the lists that fit, and the lists start again in the
+	 * storage they keep (at least an entry's worth, writer_init). */
+	if (w.tcpu_n && (inflame_buf_reserve(&w.unsampled_buf, 2 * INFLAME_VARINT_MAX) < 0 ||
+			 inflame_buf_reserve(&w.loss_buf, 4 * INFLAME_VARINT_MAX) < 0)) {
+		w.unsampled_buf.failed = 0;
+		w.loss_buf.failed = 0;
+		write_thread_cpu_list();
+	}
 	if (atomic_load(&t->posix_moved))
 		flags |= INFLAME_TCPU_T_POSIX_TIMER;
 
@@ -759,11 +785,22 @@ static void put_thread_cpu(struct inflame_buf *b, struct inflame_thread *t, int 
 	inflame_buf_put_varint(b, t->w_weight);
 	inflame_buf_put_varint(b, minus(atomic_load(&t->self_cpu), t->w_base_self_cpu));
 	inflame_buf_put_varint(b, minus(atomic_load(&t->self_wall), t->w_base_self_wall));
+	w.tcpu_n++;
 	left = minus(atomic_load(&t->unsampled), t->w_base_unsampled);
 	if (left) {
 		inflame_buf_put_varint(&w.unsampled_buf, (uint64_t)t->tid);
 		inflame_buf_put_varint(&w.unsampled_buf, left);
 		w.unsampled_n++;
+	}
+	missed = minus(atomic_load(&t->missed), t->w_base_missed);
+	before = minus(atomic_load(&t->before), t->w_base_before);
+	dropped = minus(atomic_load(&t->dropped), t->w_base_dropped) * sample_period_ns();
+	if (missed || before || dropped) {
+		inflame_buf_put_varint(&w.loss_buf, (uint64_t)t->tid);
+		inflame_buf_put_varint(&w.loss_buf, missed);
+		inflame_buf_put_varint(&w.loss_buf, before);
+		inflame_buf_put_varint(&w.loss_buf, dropped);
+		w.loss_n++;
 	}
 }
 
@@ -794,49 +831,56 @@ static uint64_t clock_flags(void)
 	return f;
 }
 
-/* Writes one THREAD_CPU chunk: the head, then count entries from list (list_begin'd). */
-static void write_thread_cpu_list(struct inflame_buf *list, uint64_t count)
+/* Writes one THREAD_CPU chunk: the head, then the w.tcpu_n entries of w.tcpu_buf
+ * (list_begin'd), then their lists. */
+static void write_thread_cpu_list(void)
 {
-	struct inflame_buf *b = &w.misc_buf;
+	struct inflame_buf *b = &w.misc_buf, *list = &w.tcpu_buf;
 
 	b->len = 0;
 	b->failed = 0;
 	inflame_buf_put_varint(b, sample_period_ns());
 	inflame_buf_put_varint(b, clock_flags());
 	inflame_buf_put_varint(b, minus(writer_cpu_ns(), w.writer_base));
-	inflame_buf_put_varint(b, count);
+	inflame_buf_put_varint(b, w.tcpu_n);
 	if (list->failed)
 		b->failed = 1;
 	else
 		inflame_buf_put(b, list->data + LIST_HEAD, list->len - LIST_HEAD);
-	if (w.unsampled_n && !w.unsampled_buf.failed) {
+	/* Both lists whenever there is a cpu clock, empty or not: the second one tells readers
+	 * that the first holds only what the threads ran after their last samples.
+	 * (put_thread_cpu keeps them from failing.) */
+	if (sample_period_ns() || w.unsampled_n || w.loss_n) {
 		inflame_buf_put_varint(b, w.unsampled_n);
 		inflame_buf_put(b, w.unsampled_buf.data, w.unsampled_buf.len);
+		inflame_buf_put_varint(b, w.loss_n);
+		inflame_buf_put(b, w.loss_buf.data, w.loss_buf.len);
 	}
 	write_payload(INFLAME_CHUNK_THREAD_CPU, b);
 	list->failed = 0;
 	list_begin(list);
+	w.tcpu_n = 0;
 	w.unsampled_buf.len = 0;
-	w.unsampled_buf.failed = 0;
 	w.unsampled_n = 0;
+	w.loss_buf.len = 0;
+	w.loss_n = 0;
 }
 
 /* THREAD_CPU for every live thread. */
 static void write_thread_cpu(void)
 {
 	int n = inflame_thread_high_water();
-	uint64_t count = 0;
 
 	list_begin(&w.tcpu_buf);
+	w.tcpu_n = 0;
 	for (int i = 0; i < n; i++) {
 		struct inflame_thread *t = inflame_thread_at(i);
 
 		if (atomic_load_explicit(&t->state, memory_order_acquire) != INFLAME_SLOT_ACTIVE)
 			continue;
-		put_thread_cpu(&w.tcpu_buf, t, 0);
-		count++;
+		put_thread_cpu(t, 0);
 	}
-	write_thread_cpu_list(&w.tcpu_buf, count);
+	write_thread_cpu_list();
 }
 
 /* The counters, written every cycle: a process that ends without inflame's exit path (a raw
@@ -1389,16 +1433,18 @@ static void release_exited(void)
 				continue;
 			w.dropped_released += atomic_load(&t->ring.dropped);
 			inflame_labels_forget((uint64_t)t->tid);
-			if (!exits++)
+			if (!exits++) {
 				list_begin(&w.tcpu_buf);
-			put_thread_cpu(&w.tcpu_buf, t, 1);
+				w.tcpu_n = 0;
+			}
+			put_thread_cpu(t, 1);
 			inflame_thread_release(t);
 		}
 	}
 	if (exits) {
 		/* Their samples are in the chunks written before this one. */
 		flush_samples();
-		write_thread_cpu_list(&w.tcpu_buf, exits);
+		write_thread_cpu_list();
 	}
 }
 
@@ -1882,7 +1928,9 @@ static int init_state(void)
 	inflame_buf_lend(&w.stack_buf, small_bufs + 2560, 512);
 	inflame_buf_lend(&w.sample_buf, small_bufs + 3072, 512);
 	inflame_buf_lend(&w.alloc_buf, small_bufs + 3584, 256);
-	inflame_buf_lend(&w.tcpu_buf, small_bufs + 3840, 192);
+	inflame_buf_lend(&w.tcpu_buf, small_bufs + 3840, 152);
+	/* (each at least an entry's worth: put_thread_cpu) */
+	inflame_buf_lend(&w.loss_buf, small_bufs + 3992, 40);
 	inflame_buf_lend(&w.unsampled_buf, small_bufs + 4032, 64);
 	pthread_mutex_init(&w.cycle_lock, NULL);
 	pthread_mutex_init(&w.done_lock, NULL);

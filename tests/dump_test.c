@@ -365,6 +365,72 @@ static void test_thread_cpu(void **state)
 	inflame_buf_free(&b);
 }
 
+/* THREAD_CPU's second list (CPU missed at switches, before the clock, in periods no sample
+ * took) follows the list of unsampled CPU, read after it only; without it (an older writer's
+ * chunk) there is none; cut short or counting more than the payload holds, it is malformed. */
+static void test_thread_cpu_losses(void **state)
+{
+	static const uint64_t v[] = {
+	    1001000, 0,	   0,	  1,	  7, 0, 900,
+	    800,     100,  5,	  1,	  2, 0, /* an empty list of unsampled CPU */
+	    1,					/* one entry of losses */
+	    7,	     3000, 40000, 1001000};
+	struct inflame_buf b = {0};
+	struct inflame_thread_cpu_iter it;
+	struct inflame_thread_cpu_rec t;
+	struct inflame_thread_cpu_losses l;
+	struct inflame_chunk c;
+	uint64_t tid, ns;
+	size_t all;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		inflame_buf_put_varint(&b, v[i]);
+	all = b.len;
+	c = (struct inflame_chunk){INFLAME_CHUNK_THREAD_CPU, b.data, b.len};
+	assert_int_equal(inflame_dump_thread_cpu_begin(&c, &it), 0);
+	assert_int_equal(inflame_dump_thread_cpu_losses(&it, &l), -EINVAL);
+	assert_int_equal(inflame_dump_thread_cpu_next(&it, &t), 1);
+	assert_int_equal(inflame_dump_thread_cpu_next(&it, &t), 0);
+	assert_int_equal(inflame_dump_thread_cpu_losses(&it, &l), -EINVAL);
+	assert_int_equal(inflame_dump_thread_cpu_unsampled(&it, &tid, &ns), 0);
+	assert_int_equal(inflame_dump_thread_cpu_losses(&it, &l), 1);
+	assert_int_equal(l.tid, 7);
+	assert_int_equal(l.missed, 3000);
+	assert_int_equal(l.before, 40000);
+	assert_int_equal(l.dropped, 1001000);
+	assert_true(it.has_losses);
+	assert_int_equal(inflame_dump_thread_cpu_losses(&it, &l), 0);
+	/* cut inside the entry */
+	c.len = all - 2;
+	assert_int_equal(inflame_dump_thread_cpu_begin(&c, &it), 0);
+	while (inflame_dump_thread_cpu_next(&it, &t) == 1)
+		;
+	assert_int_equal(inflame_dump_thread_cpu_unsampled(&it, &tid, &ns), 0);
+	assert_int_equal(inflame_dump_thread_cpu_losses(&it, &l), -EBADMSG);
+	/* a count the payload cannot hold */
+	c.len = all;
+	/* (the entry, 7, 3000, 40000, 1001000, is 1 + 2 + 3 + 3 bytes; its list's count is the
+	 * byte before it, the unsampled list's the byte before that) */
+	assert_int_equal(b.data[all - 10], 1);
+	assert_int_equal(b.data[all - 11], 0);
+	b.data[all - 10] = 9;
+	assert_int_equal(inflame_dump_thread_cpu_begin(&c, &it), 0);
+	while (inflame_dump_thread_cpu_next(&it, &t) == 1)
+		;
+	assert_int_equal(inflame_dump_thread_cpu_unsampled(&it, &tid, &ns), 0);
+	assert_int_equal(inflame_dump_thread_cpu_losses(&it, &l), -EBADMSG);
+	/* an older writer's chunk: the entries alone, no list of either kind */
+	c.len = all - 11;
+	assert_int_equal(inflame_dump_thread_cpu_begin(&c, &it), 0);
+	while (inflame_dump_thread_cpu_next(&it, &t) == 1)
+		;
+	assert_int_equal(inflame_dump_thread_cpu_unsampled(&it, &tid, &ns), 0);
+	assert_int_equal(inflame_dump_thread_cpu_losses(&it, &l), 0);
+	assert_false(it.has_losses);
+	inflame_buf_free(&b);
+}
+
 /* Flipping a payload byte of chunk k stops the walk at k with 'torn'; earlier chunks stay. */
 static void test_corrupt_each_chunk(void **state)
 {
@@ -741,17 +807,12 @@ static void test_crc32_long(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_roundtrip),
-	    cmocka_unit_test(test_corrupt_each_chunk),
-	    cmocka_unit_test(test_lying_payload),
-	    cmocka_unit_test(test_foreign),
-	    cmocka_unit_test(test_fd_roundtrip),
-	    cmocka_unit_test(test_allocs_roundtrip),
-	    cmocka_unit_test(test_allocs_malformed),
-	    cmocka_unit_test(test_thread_cpu),
-	    cmocka_unit_test(test_crc32),
-	    cmocka_unit_test(test_crc32_long),
-	    cmocka_unit_test(test_perfmap_labels),
+	    cmocka_unit_test(test_roundtrip),	      cmocka_unit_test(test_corrupt_each_chunk),
+	    cmocka_unit_test(test_lying_payload),     cmocka_unit_test(test_foreign),
+	    cmocka_unit_test(test_fd_roundtrip),      cmocka_unit_test(test_allocs_roundtrip),
+	    cmocka_unit_test(test_allocs_malformed),  cmocka_unit_test(test_thread_cpu),
+	    cmocka_unit_test(test_thread_cpu_losses), cmocka_unit_test(test_crc32),
+	    cmocka_unit_test(test_crc32_long),	      cmocka_unit_test(test_perfmap_labels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

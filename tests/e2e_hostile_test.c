@@ -139,6 +139,31 @@ static void test_closefrom(void **state)
 	assert_int_equal(continued_files, incomplete_files);
 }
 
+/* The same under a naming pattern with the sequence number inside the name (%n): info finds
+ * the next file there too (before, only the default ".N" after the name). */
+static void test_closefrom_numbered(void **state)
+{
+	char *prog[] = {HOSTILE("closefrom"), NULL};
+	char *dir = e2e_tmpdir(), preload[4200], output[4200];
+	char *env[] = {preload, output, NULL};
+	struct e2e_result r;
+	size_t n, complete;
+	long samples;
+
+	(void)state;
+	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s",
+		 e2e_build("preload/.libs/libinflame.so"));
+	snprintf(output, sizeof(output), "INFLAME_OUTPUT=%s/prof.%%p.%%n.ifl", dir);
+	assert_int_equal(e2e_run(prog, env, dir, 120, &r), 0);
+	assert_true(WIFEXITED(r.status));
+	n = check_dumps(dir, &complete, &samples);
+	assert_true(n >= 2);
+	assert_true(incomplete_files >= 1);
+	assert_int_equal(continued_files, incomplete_files);
+	e2e_result_free(&r);
+	e2e_rmdir(dir);
+}
+
 static void test_dup2_over_ours(void **state)
 {
 	char *prog[] = {HOSTILE("dup2"), NULL};
@@ -375,6 +400,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_closefrom),
+	    cmocka_unit_test(test_closefrom_numbered),
 	    cmocka_unit_test(test_dup2_over_ours),
 	    cmocka_unit_test(test_signals_blocked),
 	    cmocka_unit_test(test_own_handlers),

@@ -68,14 +68,14 @@ for timer in thread auto perf; do
 			split(substr($0, RSTART, RLENGTH), f, /[ ,%]+/)
 			if (f[2] + f[5] < 0.1) next
 			u = 0
-			if (match($0, /\([0-9.]+ ms unsampled at its end\)/))
+			if (match($0, /\([0-9.]+ ms after its last sample\)/))
 				u = substr($0, RSTART + 1) / 1000
 			c = 100 * (f[8] + u) / (f[2] + f[5])
 			if (n++ == 0 || c < min) min = c }
 			END { printf "%.1f\n", n ? min : 0 }' "$T/info")
 		if awk -v c="$whole" 'BEGIN { exit !(c >= 99 && c <= 101) }' &&
 		    grep -q '^unsampled: ' "$T/info" &&
-		    grep -qE '^  pingpong .*ms unsampled at its end.*\(exited\)' "$T/info"; then
+		    grep -qE '^  pingpong .*ms after its last sample.*\(exited\)' "$T/info"; then
 			ok "--cpu-timer thread: samples and the unsampled ends make $whole% or more"
 		else
 			fail "--cpu-timer thread: samples and the unsampled ends make $whole%: $threads"

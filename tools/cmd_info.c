@@ -115,11 +115,73 @@ static void print_self_wall(const struct inflame_summary *in)
 	putchar('\n');
 }
 
+/* Thread t's CPU in no sample and in no count but these, each when it is worth a figure (any,
+ * with verbose). */
+static void print_losses(const struct inflame_coverage *c, const struct inflame_coverage_thread *t,
+			 int verbose)
+{
+	uint64_t least = verbose ? 1 : 50000; /* (what "%.1f ms" shows as 0.0: noise) */
+
+	if (!c->has_losses) {
+		if (t->unsampled_ns)
+			printf(" (%.1f ms unsampled at its end or missed at switches)",
+			       (double)t->unsampled_ns / 1e6);
+		return;
+	}
+	if (t->unsampled_ns >= least)
+		printf(" (%.*f ms after its last sample)", verbose ? 3 : 1,
+		       (double)t->unsampled_ns / 1e6);
+	if (t->missed_ns >= least)
+		printf(" (%.*f ms missed at switches)", verbose ? 3 : 1,
+		       (double)t->missed_ns / 1e6);
+	if (t->before_ns >= least)
+		printf(" (%.*f ms before its clock)", verbose ? 3 : 1, (double)t->before_ns / 1e6);
+	if (t->dropped_ns >= least)
+		printf(" (%.*f ms in periods no sample took)", verbose ? 3 : 1,
+		       (double)t->dropped_ns / 1e6);
+}
+
+static int str_is(const struct inflame_str *s, const char *lit)
+{
+	return s->n == strlen(lit) && !memcmp(s->s, lit, s->n);
+}
+
+/* The cpu timer asked for, the one in use, and the threads that left it for a POSIX timer
+ * (only the default, auto, moves them): "auto: perf, 2 threads moved to a POSIX timer". Files
+ * of older writers say only the one in use. */
+static void print_cpu_timer(const struct inflame_summary *in)
+{
+	const struct inflame_str *used = &in->p.cpu_timer, *asked = &in->p.cpu_timer_asked;
+	size_t moved = 0;
+
+	for (size_t i = 0; i < in->cov.n; i++)
+		moved += (in->cov.t[i].flags & INFLAME_TCPU_T_POSIX_TIMER) != 0;
+	if (asked->n && !str_is(asked, "auto") && !str_is(used, "none") &&
+	    (asked->n != used->n || memcmp(asked->s, used->s, used->n))) {
+		put_safe(used->s, used->n);
+		printf(" (");
+		put_safe(asked->s, asked->n);
+		printf(" was asked for and is not available)");
+		return;
+	}
+	if (str_is(asked, "auto"))
+		printf("auto: ");
+	put_safe(used->s, used->n);
+	if (str_is(asked, "auto") && str_is(used, "perf") && !moved)
+		printf(", every thread kept it");
+	else if (str_is(asked, "auto") && str_is(used, "perf"))
+		printf(", %zu thread%s moved to a POSIX timer on %s CPU clock", moved,
+		       moved == 1 ? "" : "s", moved == 1 ? "its" : "their");
+	else if (moved)
+		printf(", %zu thread%s moved to a POSIX timer", moved, moved == 1 ? "" : "s");
+}
+
 /* Coverage per thread, system time not sampled, the profiler's own CPU. */
 static void print_coverage(const struct inflame_summary *in, int verbose)
 {
 	const struct inflame_coverage *c = &in->cov;
-	uint64_t measured = 0, sampled = 0, sys = 0, unsampled = 0, self;
+	uint64_t measured = 0, sampled = 0, sys = 0, unsampled = 0, missed = 0, before = 0;
+	uint64_t dropped = 0, self;
 	int with_sys = (c->flags & INFLAME_TCPU_CLOCK_SYSTEM) != 0;
 	size_t moved = 0;
 	char warn[512];
@@ -153,6 +215,9 @@ static void print_coverage(const struct inflame_summary *in, int verbose)
 			sampled += inflame_coverage_sampled(c, &c->t[i]);
 			sys += c->t[i].sys_ns;
 			unsampled += c->t[i].unsampled_ns;
+			missed += c->t[i].missed_ns;
+			before += c->t[i].before_ns;
+			dropped += c->t[i].dropped_ns;
 		}
 		printf("coverage:    samples stand for %.3f s of %.3f s of %s CPU", secs(sampled),
 		       secs(measured), with_sys ? "user and system" : "user");
@@ -169,11 +234,21 @@ static void print_coverage(const struct inflame_summary *in, int verbose)
 		else if (!(c->flags & INFLAME_TCPU_IN_KERNEL))
 			printf("; system time %.3f s, sampled only after it", secs(sys));
 		putchar('\n');
-		if (unsampled)
+		if (unsampled && !c->has_losses)
 			printf("unsampled:   %.1f ms of the CPU time is in no sample: what the "
 			       "threads ran after their clock's last sample, as they exited or "
-			       "sampling ended\n",
+			       "sampling ended, and what the perf count missed at switches\n",
 			       (double)unsampled / 1e6);
+		else if (unsampled + missed + before + dropped)
+			printf(
+			    "unsampled:   %.1f ms of the CPU time is in no sample: %.1f ms after "
+			    "the threads' last samples (as they exited or sampling ended), %.1f ms "
+			    "the perf count missed at switches, %.1f ms before their clocks were "
+			    "armed, %.1f ms in periods no sample took (more than one sample stands "
+			    "for, or as sampling stopped)\n",
+			    (double)(unsampled + missed + before + dropped) / 1e6,
+			    (double)unsampled / 1e6, (double)missed / 1e6, (double)before / 1e6,
+			    (double)dropped / 1e6);
 		for (size_t i = 0; i < c->n; i++) {
 			const struct inflame_coverage_thread *t = &c->t[i];
 			const struct inflame_summary_thread *st = summary_thread(in, t->tid);
@@ -188,9 +263,14 @@ static void print_coverage(const struct inflame_summary *in, int verbose)
 			if (m)
 				printf(", %.1f%%",
 				       100.0 * (double)inflame_coverage_sampled(c, t) / (double)m);
-			if (t->unsampled_ns)
-				printf(" (%.1f ms unsampled at its end)",
-				       (double)t->unsampled_ns / 1e6);
+			print_losses(c, t, verbose);
+			if (c->has_losses && m)
+				printf(" (samples and losses: %.1f%%)",
+				       100.0 *
+					   (double)(inflame_coverage_sampled(c, t) +
+						    t->unsampled_ns + t->missed_ns + t->before_ns +
+						    t->dropped_ns) /
+					   (double)m);
 			if (t->self_cpu)
 				printf(" (%.3f s of it in inflame)",
 				       secs(t->self_cpu * c->period_ns));
@@ -224,30 +304,16 @@ static void print_coverage(const struct inflame_summary *in, int verbose)
 	print_self_wall(in);
 }
 
-/*
- * The file a process went on with when the program closed or replaced this one's descriptor
- * (a daemon's close loop): the writer then starts the next file of the same pid, whose first
- * notice names this one. Under the default naming that file is this one's name with its
- * sequence number one higher (".N" after the pattern's own name). Returns 1 and fills next
- * when that file exists, is of the same process, and its notice says so.
- */
-static int continued_in(const char *path, const struct inflame_dump_reader *r, char *next,
-			size_t len)
+/* Whether the file next is the one this (r, whose name is base, blen bytes) went on in: of the
+ * same process, the next sequence number, and its notice names this file. */
+static int goes_on_in(const char *next, const struct inflame_dump_reader *r, const char *base,
+		      size_t blen)
 {
 	static const char says[] = "the program closed or replaced the descriptor of ";
 	struct inflame_dump_reader nr;
 	struct inflame_summary ns;
-	const char *dot = strrchr(path, '.'), *base = strrchr(path, '/');
-	size_t stem = strlen(path), blen;
 	int found = 0;
 
-	base = base ? base + 1 : path;
-	blen = strlen(base);
-	if (r->hdr.sequence > 0 && dot && dot[1] &&
-	    strspn(dot + 1, "0123456789") == strlen(dot + 1))
-		stem = (size_t)(dot - path);
-	if ((size_t)snprintf(next, len, "%.*s.%u", (int)stem, path, r->hdr.sequence + 1) >= len)
-		return 0;
 	if (inflame_dump_reader_open(&nr, next) < 0)
 		return 0;
 	memset(&ns, 0, sizeof(ns));
@@ -273,6 +339,46 @@ static int continued_in(const char *path, const struct inflame_dump_reader *r, c
 	inflame_summary_free(&ns);
 	inflame_dump_reader_close(&nr);
 	return found;
+}
+
+/*
+ * The file a process went on with when the program closed or replaced this one's descriptor
+ * (a daemon's close loop): the writer then starts the next file of the same pid, whose first
+ * notice names this one. Under the default naming that file is this one's name with its
+ * sequence number one higher (".N" after the pattern's own name); a pattern with %n has the
+ * number where %n is: each run of digits in the file's name that is the sequence number is
+ * tried one higher. Returns 1 and fills next when that file exists, is of the same process,
+ * and its notice says so.
+ */
+static int continued_in(const char *path, const struct inflame_dump_reader *r, char *next,
+			size_t len)
+{
+	const char *dot = strrchr(path, '.'), *base = strrchr(path, '/');
+	size_t stem = strlen(path), blen;
+	char seq[16];
+	size_t slen;
+
+	base = base ? base + 1 : path;
+	blen = strlen(base);
+	if (r->hdr.sequence > 0 && dot && dot[1] &&
+	    strspn(dot + 1, "0123456789") == strlen(dot + 1))
+		stem = (size_t)(dot - path);
+	if ((size_t)snprintf(next, len, "%.*s.%u", (int)stem, path, r->hdr.sequence + 1) < len &&
+	    goes_on_in(next, r, base, blen))
+		return 1;
+	slen = (size_t)snprintf(seq, sizeof(seq), "%u", r->hdr.sequence);
+	for (const char *d = base; (d = strstr(d, seq)) != NULL; d++) {
+		size_t at = (size_t)(d - path);
+
+		if ((d > base && d[-1] >= '0' && d[-1] <= '9') ||
+		    (d[slen] >= '0' && d[slen] <= '9'))
+			continue; /* (part of a longer number) */
+		if ((size_t)snprintf(next, len, "%.*s%u%s", (int)at, path, r->hdr.sequence + 1,
+				     d + slen) < len &&
+		    goes_on_in(next, r, base, blen))
+			return 1;
+	}
+	return 0;
 }
 
 static void print_info(const char *path, const struct inflame_dump_reader *r,
@@ -319,7 +425,7 @@ static void print_info(const char *path, const struct inflame_dump_reader *r,
 		printf("events:      ");
 		put_safe(in->p.events.s, in->p.events.n);
 		printf("\ncpu timer:   ");
-		put_safe(in->p.cpu_timer.s, in->p.cpu_timer.n);
+		print_cpu_timer(in);
 		printf("\nunwind:      ");
 		put_safe(in->p.unwind.s, in->p.unwind.n);
 		printf(" (max depth %" PRIu64 ")\n", in->p.max_depth);

@@ -23,6 +23,7 @@ int inflame_coverage_add(struct inflame_coverage *c, const struct inflame_chunk 
 {
 	struct inflame_thread_cpu_iter it;
 	struct inflame_thread_cpu_rec r;
+	struct inflame_thread_cpu_losses l;
 	uint64_t tid, ns;
 	size_t first = c->n;
 	int rc;
@@ -33,6 +34,8 @@ int inflame_coverage_add(struct inflame_coverage *c, const struct inflame_chunk 
 	while ((rc = inflame_dump_thread_cpu_next(&it, &r)) == 1)
 		;
 	while (rc == 0 && (rc = inflame_dump_thread_cpu_unsampled(&it, &tid, &ns)) == 1)
+		;
+	while (rc == 0 && (rc = inflame_dump_thread_cpu_losses(&it, &l)) == 1)
 		;
 	if (rc < 0)
 		return -EBADMSG;
@@ -56,9 +59,9 @@ int inflame_coverage_add(struct inflame_coverage *c, const struct inflame_chunk 
 			}
 			t = &c->t[c->n++];
 		}
-		*t = (struct inflame_coverage_thread){r.tid,	  r.flags,     r.cpu_ns,
-						      r.user_ns,  r.sys_ns,    r.weight,
-						      r.self_cpu, r.self_wall, 0};
+		*t = (struct inflame_coverage_thread){r.tid,	r.flags,  r.cpu_ns,   r.user_ns,
+						      r.sys_ns, r.weight, r.self_cpu, r.self_wall,
+						      0,	0,	  0,	      0};
 		if (t - c->t < (ptrdiff_t)first)
 			first = (size_t)(t - c->t);
 	}
@@ -69,6 +72,15 @@ int inflame_coverage_add(struct inflame_coverage *c, const struct inflame_chunk 
 				c->t[i].unsampled_ns = ns;
 				break;
 			}
+	while (inflame_dump_thread_cpu_losses(&it, &l) == 1)
+		for (size_t i = c->n; i-- > first;)
+			if (c->t[i].tid == l.tid) {
+				c->t[i].missed_ns = l.missed;
+				c->t[i].before_ns = l.before;
+				c->t[i].dropped_ns = l.dropped;
+				break;
+			}
+	c->has_losses |= it.has_losses;
 	return 0;
 }
 

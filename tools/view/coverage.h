@@ -28,8 +28,13 @@ struct inflame_coverage_thread {
 	uint64_t cpu_ns, user_ns, sys_ns;
 	uint64_t weight, self_cpu, self_wall;
 	/* CPU time its clock counted that no sample stands for: the part of a period it ran in
-	 * when it exited or sampling paused (0 in dumps of older writers). */
+	 * when it exited or sampling paused (0 in dumps of older writers; in those without the
+	 * losses list, it also holds what the perf count missed). */
 	uint64_t unsampled_ns;
+	/* What the perf count missed of its CPU clock at its switches, the CPU it ran before its
+	 * clock was armed, and the periods its clock's signals brought that no sample took: in no
+	 * sample (0 in dumps of older writers). */
+	uint64_t missed_ns, before_ns, dropped_ns;
 };
 
 struct inflame_coverage {
@@ -37,6 +42,9 @@ struct inflame_coverage {
 	uint64_t period_ns; /* of the last chunk */
 	uint64_t flags;	    /* INFLAME_TCPU_* of the last chunk */
 	uint64_t writer_ns;
+	/* Some chunk had the list of missed and before-the-clock CPU: unsampled_ns is only what
+	 * the threads ran after their last samples. */
+	int has_losses;
 	struct inflame_coverage_thread *t;
 	size_t n, cap;
 };
