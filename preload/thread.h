@@ -277,11 +277,12 @@ struct inflame_thread {
 		uint64_t stretch;      /* periods blocked in a row */
 		uint64_t site_stretch; /* periods at its kept sites in a row */
 		uint64_t next_tick;    /* the ticker's tick at which to look again */
-		/* The thread's switch-out counter (wall.c): a counting perf event's user page,
-		 * which the kernel updates each time the thread leaves its CPU, NULL when none. */
+		/* The thread's switch counter (wall.c): a counting perf event's user page, which
+		 * the kernel updates each time the thread is switched in, NULL when none. */
 		const void *page;
 		uint32_t seq;	     /* the page's counter at the last clock read */
 		int page_failed;     /* no page could be mapped: clock reads only */
+		int page_still;	     /* the last clock read, with a page, found it had not run */
 		uint64_t check_tick; /* with a page, the tick at which to read the clock again */
 		uint64_t held;	     /* the stretch before the thread last ran */
 		uint64_t stack_sum;  /* a hash of the stack it was last found blocked at */

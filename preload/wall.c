@@ -100,15 +100,22 @@
  * Cost bounds. A clock read is a system call that looks the thread up by its id, about a
  * microsecond on a virtual machine: with 64 threads that wake once a second, re-checking each
  * of them as closely as below cost the ticker more than the program's own sampling signals.
- * So a thread blocked for 64 periods in a row gets a switch-out page: the user page of a
- * counting perf event on its task clock, mapped read-only, whose counter the kernel moves each
- * time the thread leaves its CPU. While the counter stands still the thread has not blocked,
- * yielded or been preempted since the last clock read, and the ticker looks at it each period
- * with one load; when it moves, the clock is read at once. A thread woken that has run without
- * a pause since is only seen by a clock read, made every PAGE_CHECK + 1 periods anyway (its
- * periods go where it runs: its CPU clock says it ran them, but a burst shorter than that
- * between two long waits goes to the last stack a sample found it running at). The ticker's
- * own page proves at start that the kernel updates pages that way; without a page (no perf
+ * So a thread blocked for 64 periods in a row gets a switch page: the user page of a counting
+ * perf event on its task clock, mapped read-only, whose counter the kernel moves each time the
+ * thread is switched in (and out). A thread that a clock read found blocked cannot run again
+ * without a switch-in: while the counter stands still it has not run since, and the ticker
+ * looks at it with one load and nothing else of its slot (the fast path of look: reading the
+ * rest made half of the ticker's CPU beside 64 such threads); when it moves, the clock is read
+ * at once. (Measured on this machine's kernel, 6.18: a thread woken from a read had a moved
+ * counter 0.2 ms into its run, 14 times in 14.) A clock read is made anyway every PAGE_GRID_IN
+ * ticks, all such threads on the same tick so that the ticker's long sleeps are not cut short
+ * (spread over the periods, the reads of 64 threads made it wake about every period). A read
+ * that finds a thread ran while its counter stood still (a kernel that moves it at switch-out
+ * only: a woken thread that runs without a pause is seen by a clock read only) makes those
+ * reads come every PAGE_GRID ticks from then on, with a notice (its periods go where it runs:
+ * its CPU clock says it ran them, but a burst shorter than that between two long waits goes to
+ * the last stack a sample found it running at). The ticker's own page proves at start that
+ * the kernel moves the counter at all; without a page (no perf
  * events, or the locked memory limit), a thread blocked for k periods in a row is looked at
  * every 1 + min(k / 64, 15) periods: when it runs again its next sample comes at most 1/64 of
  * the time it was blocked (and at most 16 periods) late. Either way, during its first 64
@@ -191,13 +198,14 @@
 #define VISITS_MAX    128
 #define BACKOFF_SHIFT 6
 #define BACKOFF_MAX   15
-#define PAGE_CHECK    63  /* periods between clock reads of a thread long blocked, with a page */
-#define PAGE_TEST     100 /* ticks for the ticker's own page to prove that it works */
-#define QUIET_MIN     2	  /* ticks with every thread quiet before a long sleep */
-#define QUIET_MAX     64  /* ... after long sleeps that threads kept ending early */
-#define SLEEP_MAX     100 /* periods: the longest sleep (IDLE_FLUSH_NS at 1 kHz) */
-#define PAGE_SKIP     7	  /* periods a long sleep may skip of a thread blocked unmarked */
-#define RUN_LOOK      4	  /* periods between looks at a thread found running */
+#define PAGE_GRID     64   /* ticks between clock reads of threads long blocked, with a page */
+#define PAGE_GRID_IN  1024 /* ... while pages are seen to move at each switch-in */
+#define PAGE_TEST     100  /* ticks for the ticker's own page to prove that it works */
+#define QUIET_MIN     1	   /* ticks with every thread quiet before a long sleep */
+#define QUIET_MAX     64   /* ... after long sleeps that threads kept ending early */
+#define SLEEP_MAX     100  /* periods: the longest sleep (IDLE_FLUSH_NS at 1 kHz) */
+#define PAGE_SKIP     7	   /* periods a long sleep may skip of a thread blocked unmarked */
+#define RUN_LOOK      4	   /* periods between looks at a thread found running */
 
 /* What a look found, for the ticker's long sleeps (tk.quiet): nothing that lets it sleep
  * (QUIET_NO: look again at next_tick, as due); the thread in a marked call that a look gave
@@ -220,6 +228,7 @@ static struct {
 	uid_t uid;
 	int cursor;	       /* the slot to start at when a tick could not look at every thread */
 	int pages;	       /* switch-out pages: 1 they work, 0 not known yet, -1 not used */
+	int pages_in;	       /* no page was seen to miss a switch-in (reset by the first miss) */
 	int final;	       /* the final tick of a sampling ticker: no signals, periods kept */
 	int resumed;	       /* a ticker stopped in this image: the next one resumes a pause */
 	const void *self_page; /* the ticker's own, while pages is 0 */
@@ -307,6 +316,15 @@ static void page_close(const void **p)
 static uint32_t page_seq(const void *p)
 {
 	return __atomic_load_n(&((const struct perf_event_mmap_page *)p)->lock, __ATOMIC_ACQUIRE);
+}
+
+/* The tick of the next clock read of threads long blocked whose page has not moved: on a grid
+ * all of them share, so that their reads do not keep the ticker from its long sleeps. */
+static uint64_t page_check_tick(void)
+{
+	uint64_t grid = k.pages_in ? PAGE_GRID_IN : PAGE_GRID;
+
+	return (k.tick / grid + 1) * grid;
 }
 
 /* A hash of t's last wall stack (only while wall_pending is 0). */
@@ -684,6 +702,19 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 	if (!periods)
 		return 0;
 	t->tk.acct += periods * k.period;
+	if (t->tk.quiet == QUIET_PAGE && t->tk.page && !t->tk.sent && k.tick < t->tk.check_tick &&
+	    page_seq(t->tk.page) == t->tk.seq) {
+		/* Not switched in since a clock read found it blocked outside marked calls: it
+		 * made no call and took no signal since, only the time moved. As below, without
+		 * reading the rest of its slot (half of the ticker's CPU beside 64 such threads).
+		 */
+		add_idle(t, periods, now);
+		t->tk.stretch += periods;
+		t->tk.next_tick = k.tick + 1;
+		if (now - t->tk.written >= IDLE_FLUSH_NS)
+			write_idle(t, now);
+		return 0;
+	}
 	t->tk.quiet = QUIET_NO;
 	/* The time it spent in marked calls since the last look (shield.h). */
 	b = blocked_ns(t, now);
@@ -759,7 +790,7 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 		cheap = 1;
 	} else {
 		if (t->tk.page)
-			seq = page_seq(t->tk.page); /* before the clock: a later switch-out shows */
+			seq = page_seq(t->tk.page); /* before the clock: a later switch shows */
 		if (thread_cpu_ns(t->tid, &cpu) < 0) {
 			/* Gone without unregistering (a thread that existed before us). */
 			t->tk.next_tick = k.tick + 1 + BACKOFF_MAX;
@@ -782,6 +813,19 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 		}
 		moved = t->tk.sent ? !(t->wall_flags & INFLAME_WALL_SYSCALL) || ran > MOVE_SLACK_NS
 				   : cpu != t->tk.base;
+		if (t->tk.page_still && !t->tk.sent && cpu != t->tk.base && seq == t->tk.seq &&
+		    k.pages_in) {
+			/* It ran since a read that found it had not, without a switch-in on its
+			 * page: this kernel updates pages at switch-out only. Reads come more
+			 * often from now on. */
+			k.pages_in = 0;
+			inflame_log(INFLAME_LOG_INFO,
+				    "wall: switch pages move at switch-out only; "
+				    "long-blocked threads' clocks are read more often");
+		}
+		/* (no signal, no run between the last read and this one: it was not on a CPU
+		 * as the page was read) */
+		t->tk.page_still = t->tk.page && !t->tk.sent && cpu == t->tk.base;
 		span = now - (t->tk.sent ? t->tk.sent_at : t->tk.base_at);
 		t->tk.base = cpu;
 		t->tk.base_at = now;
@@ -819,7 +863,7 @@ static int look(struct inflame_thread *t, uint64_t now, int sampling)
 				/* A look each period, a clock read now and then. */
 				t->tk.next_tick = k.tick + 1;
 				if (!cheap)
-					t->tk.check_tick = k.tick + 1 + (skip ? PAGE_CHECK : 0);
+					t->tk.check_tick = skip ? page_check_tick() : k.tick + 1;
 			} else {
 				t->tk.next_tick =
 				    k.tick + 1 + (skip > BACKOFF_MAX ? BACKOFF_MAX : skip);
@@ -1119,12 +1163,19 @@ static void *ticker_main(void *arg)
 			    early ? (k.quiet_need * 2 < QUIET_MAX ? k.quiet_need * 2 : QUIET_MAX)
 				  : QUIET_MIN;
 			k.quiet_ticks = 0;
-			/* Back on the grid of periods: a tick just as a thread comes back from its
-			 * call would look at it between its calls more often than by chance. */
-			if (woke > next)
-				next += (woke - next + k.period - 1) / k.period * k.period;
-			if (next > woke)
-				sleep_until(next);
+			if (!early && woke >= next + k.skip * k.period) {
+				/* Its end: the tick is now (a sleep to the next period on the grid
+				 * cost a second wakeup for each long sleep). */
+				next += k.skip * k.period;
+			} else {
+				/* Back on the grid of periods: a tick just as a thread comes back
+				 * from its call would look at it between its calls more often than
+				 * by chance. */
+				if (woke > next)
+					next += (woke - next + k.period - 1) / k.period * k.period;
+				if (next > woke)
+					sleep_until(next);
+			}
 		} else {
 			sleep_until(next);
 		}
@@ -1133,6 +1184,7 @@ static void *ticker_main(void *arg)
 			break;
 		if (k.pages == 0 && (page_seq(k.self_page) != k.self_seq || k.tick >= PAGE_TEST)) {
 			k.pages = page_seq(k.self_page) != k.self_seq ? 1 : -1;
+			k.pages_in = k.pages == 1;
 			page_close(&k.self_page);
 		}
 		tick(inflame__now_monotonic(), 0);
