@@ -1560,7 +1560,11 @@ static int open_next(void)
 	w.notes_lost = 0;
 	write_notes();
 	inflame_perfmap_restart();
-	write_perfmap(0);
+	/* At set-up (sampling not on yet) the program has not run: it has no perf map to read
+	 * yet (an open of /tmp that fails, issue 11). The next cycle, or the file's end, reads
+	 * it from its start. */
+	if (atomic_load(&inflame__prof.sampling))
+		write_perfmap(0);
 	inflame_labels_restart();
 	write_labels();
 	flush_out();
@@ -1601,6 +1605,10 @@ static void close_current(int drained)
 	if (w.want_last)
 		memcpy(w.last_path, w.path, strnlen(w.path, sizeof(w.path) - 1) + 1);
 	pthread_mutex_unlock(&w.done_lock);
+	/* (only for the debug log: reading the counts reads a page of every thread's scratch
+	 * memory, which a thread that made no allocation stack never touched, issue 11) */
+	if (inflame__log_level < INFLAME_LOG_DEBUG)
+		return;
 	inflame_thread_site_counts(&site_hits, &site_misses);
 	inflame_log(INFLAME_LOG_DEBUG,
 		    "wrote %s (so far %lu frames stepped by one .eh_frame entry before their "
