@@ -5,13 +5,14 @@
  * offset only grows; exhaustion returns NULL (callers then fail the allocation as ENOMEM).
  */
 #include "arena.h"
+#include "layout.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
 
 #define HDR 16u
 
-_Alignas(64) unsigned char inflame__arena[INFLAME_ARENA_BYTES];
+_Alignas(64) unsigned char inflame__arena[INFLAME_ARENA_BYTES] INFLAME_COLD;
 static _Atomic size_t used;
 
 void *inflame_arena_alloc(size_t size, size_t align)

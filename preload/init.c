@@ -407,6 +407,7 @@ static void setup(int argc, char **argv)
 	struct inflame_config *c = &inflame__prof.cfg;
 	struct inflame_thread *t;
 	long tracer;
+	pid_t tid;
 	int rc;
 	const char *args;
 	size_t args_len = 0;
@@ -465,15 +466,15 @@ static void setup(int argc, char **argv)
 	}
 	/* The main thread's handler runs on a stack of ours: the program may run at the very
 	 * end of its own (sigstack.h). */
-	if (inflame__gettid() == getpid() && (rc = inflame_sigstack_own_install()) < 0 &&
-	    rc != -EEXIST)
+	tid = inflame__gettid();
+	if (tid == inflame__prof.pid && (rc = inflame_sigstack_own_install()) < 0 && rc != -EEXIST)
 		inflame_log(INFLAME_LOG_INFO, "no alternate signal stack of inflame's: %s",
 			    strerror(-rc));
 	/* Threads first, so that our own writer and ticker threads are not among them. From the
 	 * arming of the calling thread's clock to the start of sampling, its periods are spent
 	 * here: the handler charges them to the profiler's own CPU (a short dig's main thread
 	 * spent 0.3-2 ms here, whose periods were no one's: coverage 60-70%). */
-	atomic_store(&inflame__prof.setup_tid, inflame__gettid());
+	atomic_store(&inflame__prof.setup_tid, tid);
 	t = inflame_thread_register_current();
 	if (!t)
 		inflame_log(INFLAME_LOG_INFO, "cannot register the main thread");

@@ -128,6 +128,8 @@ void inflame_sig_adopt_mask(void)
 	if (sig <= 0 || inflame__real_pthread_sigmask(SIG_BLOCK, NULL, &now) != 0)
 		return;
 	inflame__sig_tls.app_blocks = sigismember(&now, sig) == 1;
+	if (!inflame__sig_tls.app_blocks)
+		return; /* (one system call fewer for most processes, issue 11) */
 	sigemptyset(&s);
 	sigaddset(&s, sig);
 	inflame__real_pthread_sigmask(SIG_UNBLOCK, &s, NULL);

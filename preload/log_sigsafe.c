@@ -11,6 +11,7 @@
 #include "log.h"
 
 #include "dump_write.h"
+#include "layout.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,16 +22,17 @@
 
 enum inflame_log_level inflame__log_level = INFLAME_LOG_QUIET;
 
-static char log_path[INFLAME_OUTPUT_MAX]; /* "" = stderr */
+static char log_path[INFLAME_OUTPUT_MAX] INFLAME_COLD; /* "" = stderr */
 
-/* The counters come first: every writer cycle reads claimed, and placed after the table they
- * had a page of their own, one more page fault for every process (issue 11). */
+/* The counters apart from the table: every writer cycle reads claimed, and they lie among the
+ * other small variables, the table among the arrays no short process touches (layout.h). */
 static struct {
 	_Atomic unsigned claimed;
 	_Atomic uint64_t lost;
 	unsigned own_base; /* claimed when this image began (a fork child: its parent's) */
-	struct inflame_note note[INFLAME_NOTES_MAX];
 } notes;
+/* The notices themselves, written only when something is noticed (layout.h) */
+static struct inflame_note note_tab[INFLAME_NOTES_MAX] INFLAME_COLD;
 
 struct out {
 	char *buf;
@@ -172,7 +174,7 @@ static void keep_note(enum inflame_log_level level, const char *text, size_t len
 		atomic_fetch_add_explicit(&notes.lost, 1, memory_order_relaxed);
 		return;
 	}
-	n = &notes.note[i];
+	n = &note_tab[i];
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	n->time = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	n->level = (int)level;
@@ -266,9 +268,9 @@ unsigned inflame_log_notes_claimed(void)
 const struct inflame_note *inflame_log_note(unsigned i)
 {
 	if (i >= INFLAME_NOTES_MAX ||
-	    !atomic_load_explicit(&notes.note[i].ready, memory_order_acquire))
+	    !atomic_load_explicit(&note_tab[i].ready, memory_order_acquire))
 		return NULL;
-	return &notes.note[i];
+	return &note_tab[i];
 }
 
 uint64_t inflame_log_notes_lost(void)
@@ -288,7 +290,7 @@ void inflame_log_after_fork_child(void)
 	/* A slot another thread of the parent was filling as it forked is never finished here:
 	 * say so rather than let the writer wait for it. */
 	for (unsigned i = 0; i < n && i < INFLAME_NOTES_MAX; i++) {
-		struct inflame_note *note = &notes.note[i];
+		struct inflame_note *note = &note_tab[i];
 
 		if (!atomic_load_explicit(&note->ready, memory_order_acquire)) {
 			note->level = INFLAME_LOG_INFO;

@@ -23,6 +23,7 @@
 #include "modules.h"
 
 #include "fpscan.h"
+#include "layout.h"
 #include "log.h"
 #include "profiler.h"
 #include "tabcache.h"
@@ -471,9 +472,9 @@ static struct alias {
 	size_t path_len;
 	uint8_t build_id[64];
 	size_t build_id_len;
-} aliases[MAX_ALIASES];
+} aliases[MAX_ALIASES] INFLAME_COLD;
 static size_t naliases;
-static uintptr_t prev_alias[MAX_ALIASES][2]; /* the ranges listed before the current scan */
+static uintptr_t prev_alias[MAX_ALIASES][2] INFLAME_COLD; /* the ranges listed before the scan */
 static size_t nprev;
 
 int inflame_modules_aliases_scan(int done)

@@ -21,6 +21,7 @@
  */
 #include "perfmap.h"
 
+#include "layout.h"
 #include "modules.h"
 #include "profiler.h"
 
@@ -42,11 +43,13 @@ static struct {
 	int new_aliases;	  /* a scan found aliases (inflame_perfmap_new_aliases) */
 	uint64_t last_scan;	  /* (ns from the profiler's start) */
 	size_t nregions, written; /* regions known; of those, written to this file */
-	struct {
-		uint64_t lo, hi;
-	} regions[PERFMAP_REGIONS];
-	char buf[PERFMAP_BUF];
 } pm;
+/* The regions known: only a process with a perf map has any (layout.h) */
+static struct {
+	uint64_t lo, hi;
+} pm_regions[PERFMAP_REGIONS] INFLAME_COLD;
+/* The map's text being read: only a process with a perf map reads one (layout.h) */
+static char pm_buf[PERFMAP_BUF] INFLAME_COLD;
 
 void inflame_perfmap_restart(void)
 {
@@ -174,11 +177,11 @@ int inflame_perfmap_read(struct inflame_buf *b, uint64_t now, uint64_t *count)
 	}
 	if ((uint64_t)st.st_size == pm.off)
 		goto out;
-	n = pread(fd, pm.buf, sizeof(pm.buf), (off_t)pm.off);
+	n = pread(fd, pm_buf, sizeof(pm_buf), (off_t)pm.off);
 	if (n <= 0)
 		goto out;
 	{
-		const char *p = pm.buf, *end = pm.buf + n, *nl;
+		const char *p = pm_buf, *end = pm_buf + n, *nl;
 
 		while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
 			if (!pm.skipping)
@@ -186,12 +189,12 @@ int inflame_perfmap_read(struct inflame_buf *b, uint64_t now, uint64_t *count)
 			pm.skipping = 0;
 			p = nl + 1;
 		}
-		if (p == pm.buf && n == (ssize_t)sizeof(pm.buf)) {
+		if (p == pm_buf && n == (ssize_t)sizeof(pm_buf)) {
 			pm.skipping = 1; /* a line longer than the buffer: drop it */
 			p = end;
 		}
-		pm.off += (uint64_t)(p - pm.buf);
-		more = p > pm.buf;
+		pm.off += (uint64_t)(p - pm_buf);
+		more = p > pm_buf;
 	}
 out:
 	close(fd);
@@ -202,7 +205,7 @@ out:
 static int known_region(uint64_t lo, uint64_t hi)
 {
 	for (size_t i = 0; i < pm.nregions; i++)
-		if (pm.regions[i].lo == lo && pm.regions[i].hi == hi)
+		if (pm_regions[i].lo == lo && pm_regions[i].hi == hi)
 			return 1;
 	return 0;
 }
@@ -252,8 +255,8 @@ static void maps_line(const char *s, const char *end)
 		return;
 	if (hi <= lo || known_region(lo, hi) || pm.nregions == PERFMAP_REGIONS)
 		return;
-	pm.regions[pm.nregions].lo = lo;
-	pm.regions[pm.nregions].hi = hi;
+	pm_regions[pm.nregions].lo = lo;
+	pm_regions[pm.nregions].hi = hi;
 	pm.nregions++;
 }
 
@@ -280,19 +283,19 @@ uint64_t inflame_perfmap_regions(struct inflame_buf *b, uint64_t now, int final)
 		if (fd >= 0)
 			inflame_modules_aliases_scan(0);
 		while (fd >= 0) {
-			ssize_t n = read(fd, pm.buf + have, sizeof(pm.buf) - have);
-			const char *p = pm.buf, *nl;
+			ssize_t n = read(fd, pm_buf + have, sizeof(pm_buf) - have);
+			const char *p = pm_buf, *nl;
 
 			if (n <= 0)
 				break;
 			have += (size_t)n;
-			while ((nl = memchr(p, '\n', have - (size_t)(p - pm.buf))) != NULL) {
+			while ((nl = memchr(p, '\n', have - (size_t)(p - pm_buf))) != NULL) {
 				maps_line(p, nl);
 				p = nl + 1;
 			}
-			have -= (size_t)(p - pm.buf);
-			memmove(pm.buf, p, have);
-			if (have == sizeof(pm.buf))
+			have -= (size_t)(p - pm_buf);
+			memmove(pm_buf, p, have);
+			if (have == sizeof(pm_buf))
 				have = 0; /* a line longer than the buffer: not ours */
 		}
 		if (fd >= 0) {
@@ -303,8 +306,8 @@ uint64_t inflame_perfmap_regions(struct inflame_buf *b, uint64_t now, int final)
 	}
 	for (; pm.written < pm.nregions; pm.written++) {
 		inflame_buf_put_varint(b, now);
-		inflame_buf_put_varint(b, pm.regions[pm.written].lo);
-		inflame_buf_put_varint(b, pm.regions[pm.written].hi - pm.regions[pm.written].lo);
+		inflame_buf_put_varint(b, pm_regions[pm.written].lo);
+		inflame_buf_put_varint(b, pm_regions[pm.written].hi - pm_regions[pm.written].lo);
 		inflame_buf_put_str(b, "", 0);
 		count++;
 	}

@@ -59,7 +59,6 @@ struct inflame_free_rec {
 #define INFLAME_COOKIE_WALL	    0x1f1a3e02
 
 struct inflame_profiler {
-	struct inflame_config cfg;
 	int active;	      /* profiler set up; interposers do their extra work */
 	_Atomic int sampling; /* signals are turned into samples */
 	/* The thread running inflame's set-up while its clock is armed but sampling is not on
@@ -86,6 +85,9 @@ struct inflame_profiler {
 	/* Samples on an alternate signal stack too small for the configured walk (sigstack.h):
 	 * walked narrower (without libunwind, or frame pointers only), or kept without a stack. */
 	_Atomic uint64_t sigstack_narrow, sigstack_nostack;
+	/* Last: its paths are 4 KiB each, and a short process writes only their first bytes (the
+	 * fields above and those share a page then, issue 11). */
+	struct inflame_config cfg;
 };
 
 extern struct inflame_profiler inflame__prof;

@@ -22,6 +22,7 @@
 #include "ptrtab.h"
 
 #include "arena.h"
+#include "layout.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -33,7 +34,8 @@
 #define MAX_PROBE 64u
 #define STICKY	  255u
 
-_Alignas(64) _Atomic(unsigned char) inflame__ptrtab_filter[1u << INFLAME_PTRTAB_FILTER_MAX_BITS];
+_Alignas(64) _Atomic(unsigned char)
+    inflame__ptrtab_filter[1u << INFLAME_PTRTAB_FILTER_MAX_BITS] INFLAME_COLD;
 struct inflame_ptrtab_hot inflame__ptrtab_hot = {(1u << 12) - 1};
 static int all_sticky; /* no filter: every counter in use is STICKY */
 struct slot {

@@ -294,15 +294,16 @@ extern void *__libc_stack_end; /* the loader's: the main thread's stack at its s
  * /proc/self/maps it makes for the main thread (a few hundred microseconds at a process's
  * start, when its stdio and malloc are still cold): the stack ends with the page holding
  * __libc_stack_end (what lies above, the arguments and environment, is not the stack) and may
- * grow down to the limit of RLIMIT_STACK. Returns 0, or -1 when the calling thread does not run
- * on the main thread's stack. */
-static int main_stack_bounds(uintptr_t *lo, uintptr_t *hi)
+ * grow down to the limit of RLIMIT_STACK. Returns 0, or -1 when the calling thread (tid) does
+ * not run on the main thread's stack. (The main thread's id is the image's pid, which
+ * inflame__prof holds from set-up on and a fork child updates: no getpid() here.) */
+static int main_stack_bounds(pid_t tid, uintptr_t *lo, uintptr_t *hi)
 {
 	long page = (long)getauxval(AT_PAGESZ);
 	uintptr_t end, start;
 	struct rlimit rl;
 
-	if (inflame__gettid() != getpid() || !__libc_stack_end || page <= 0)
+	if (tid != inflame__prof.pid || !__libc_stack_end || page <= 0)
 		return -1;
 	/* The stack ends above the arguments, the environment and the program's file name, which
 	 * the kernel puts at its very top: a page or more above __libc_stack_end (a large
@@ -328,13 +329,15 @@ struct inflame_thread *inflame_thread_register_current(void)
 {
 	struct inflame_thread *t;
 	pthread_attr_t attr;
+	pid_t tid;
 
 	if (!table)
 		return NULL;
 	t = claim();
 	if (!t)
 		return NULL;
-	if (setup_slot(t, inflame__gettid()) < 0) {
+	tid = inflame__gettid();
+	if (setup_slot(t, tid) < 0) {
 		atomic_store(&t->state, INFLAME_SLOT_FREE);
 		atomic_fetch_add(&inflame__prof.threads_dropped, 1);
 		return NULL;
@@ -346,11 +349,11 @@ struct inflame_thread *inflame_thread_register_current(void)
 	 * ran until its clock was armed (glibc's start, its slot's set-up) is counted as before
 	 * its clock. The first thread's clock holds what the images the process ran before this
 	 * one spent (an exec keeps it): its figures start here. */
-	if (inflame__gettid() != getpid())
+	if (tid != inflame__prof.pid)
 		t->reg = (struct inflame_cpu_times){0, 0};
 	else
 		own_cpu_times(&t->reg);
-	if (main_stack_bounds(&t->stack_lo, &t->stack_hi) == 0) {
+	if (main_stack_bounds(tid, &t->stack_lo, &t->stack_hi) == 0) {
 		/* (the main thread's, without pthread_getattr_np's read of /proc/self/maps) */
 	} else if (pthread_getattr_np(pthread_self(), &attr) == 0) {
 		void *addr;

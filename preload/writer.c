@@ -1485,15 +1485,31 @@ static void fd_link(char *link, int fd)
 	*link = 0;
 }
 
+/* Gives the unnamed file fd the name path: by the descriptor itself where the kernel allows it
+ * (6.10 and later for the user who opened it, or with CAP_DAC_READ_SEARCH), else through
+ * /proc/self/fd, a walk of procfs that cost a short process about 20 us more (issue 11).
+ * Returns 0 or -1 with errno set. */
+static int link_unnamed(int fd, const char *path)
+{
+	char link[64];
+
+	if (linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH) == 0)
+		return 0;
+	if (errno == EEXIST)
+		return -1;
+	fd_link(link, fd);
+	return linkat(AT_FDCWD, link, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+}
+
 /* Creates the file path with its header h already in it: an unnamed file in path's directory
  * (O_TMPFILE), given its name once the header is written, so that no reader ever finds the
  * file empty, not even when the process is killed while it starts the file (a pool's worker
- * told to terminate). Where the file system or a missing /proc does not allow that, the file
- * is created by name and the header written right after. Returns the descriptor or -errno
+ * told to terminate). Where the file system does not allow that, or neither the kernel nor a
+ * /proc lets the file be named (link_unnamed), the file is created by name and the header
+ * written right after. Returns the descriptor or -errno
  * (-EEXIST: the name is taken). */
 static int create_with_header(char *path, const struct inflame_dump_header_info *h)
 {
-	char link[64];
 	int fd = -1, err;
 
 #ifdef O_TMPFILE
@@ -1512,9 +1528,7 @@ static int create_with_header(char *path, const struct inflame_dump_header_info 
 	}
 #endif
 	if (fd >= 0) {
-		fd_link(link, fd);
-		if (inflame_dump_write_header(fd, h) == 0 &&
-		    linkat(AT_FDCWD, link, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0)
+		if (inflame_dump_write_header(fd, h) == 0 && link_unnamed(fd, path) == 0)
 			return fd;
 		err = errno;
 		close(fd);
@@ -1606,7 +1620,11 @@ static int open_next(void)
 	w.notes_lost = 0;
 	write_notes();
 	inflame_perfmap_restart();
-	write_perfmap(0);
+	/* At set-up (sampling not on yet) the program has not run: it has no perf map to read
+	 * yet (an open of /tmp that fails, issue 11). The next cycle, or the file's end, reads
+	 * it from its start. */
+	if (atomic_load(&inflame__prof.sampling))
+		write_perfmap(0);
 	inflame_labels_restart();
 	write_labels();
 	flush_out();
@@ -1647,6 +1665,10 @@ static void close_current(int drained)
 	if (w.want_last)
 		memcpy(w.last_path, w.path, strnlen(w.path, sizeof(w.path) - 1) + 1);
 	pthread_mutex_unlock(&w.done_lock);
+	/* (only for the debug log: reading the counts reads a page of every thread's scratch
+	 * memory, which a thread that made no allocation stack never touched, issue 11) */
+	if (inflame__log_level < INFLAME_LOG_DEBUG)
+		return;
 	inflame_thread_site_counts(&site_hits, &site_misses);
 	inflame_log(INFLAME_LOG_DEBUG,
 		    "wrote %s (so far %lu frames stepped by one .eh_frame entry before their "
@@ -1917,9 +1939,10 @@ void inflame_writer_hook_cycle(void)
 }
 
 /* The first storage of the small buffers (inflame_buf_lend): a process that writes one file
- * of a few chunks touches this one page, rather than a mapping of its own per buffer (a page
- * fault each: five of them cost a short process about 0.1 ms, issue 11). */
-static _Alignas(4096) uint8_t small_bufs[4096];
+ * of a few chunks touches these 4 KiB among the other small variables of .bss, rather than a
+ * mapping of its own per buffer (a page fault each: five of them cost a short process about
+ * 0.1 ms, issue 11). Not page-aligned: that made .bss begin on a page of its own. */
+static _Alignas(64) uint8_t small_bufs[4096];
 
 static int init_state(void)
 {
