@@ -11,6 +11,7 @@
 
 #include "config.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -96,6 +97,14 @@ extern struct inflame_profiler inflame__prof;
  * is touched). Not async-signal-safe. inflame__resume() undoes it (a failed exec). */
 int inflame__pause(void);
 void inflame__resume(void);
+
+/* In a fork child: makes *m an unlocked mutex again (a thread of the parent's may have held it
+ * as the process forked), with no store when it is one already (an unlocked default mutex is
+ * all zero bytes, as PTHREAD_MUTEX_INITIALIZER). A page the child does not write stays shared
+ * with the parent: neither pays a page fault for it (issue 11). */
+void inflame__mutex_after_fork(pthread_mutex_t *m);
+/* The same for a condition variable (all zero bytes when no thread ever waited on it). */
+void inflame__cond_after_fork(pthread_cond_t *c);
 
 /* 1 in a vfork child (or a child of clone with CLONE_VM): a process of its own that shares
  * this image's memory, the profiler's state included, until it executes or exits. It must

@@ -352,7 +352,7 @@ static int learn(void)
 	return 0;
 }
 
-int inflame_safepoint_arm(void (*fn)(void), uint64_t delay_ns)
+int inflame_safepoint_arm(void (*fn)(void), uint64_t due_ns)
 {
 	if (learn() < 0 || !on_main_stack())
 		return -ENOTSUP;
@@ -365,7 +365,7 @@ int inflame_safepoint_arm(void (*fn)(void), uint64_t delay_ns)
 	}
 	sp.deep_tries = sp.deep_skip = 0;
 	sp.fn = fn;
-	sp.due = inflame__now_monotonic() + delay_ns;
+	sp.due = due_ns;
 	atomic_store(&inflame__safepoint_armed, 1);
 	return 0;
 }
@@ -392,10 +392,10 @@ int inflame_safepoint_hook_safe(const uint64_t *frames, size_t n, int truncated,
 	return 0;
 }
 
-int inflame_safepoint_arm(void (*fn)(void), uint64_t delay_ns)
+int inflame_safepoint_arm(void (*fn)(void), uint64_t due_ns)
 {
 	(void)fn;
-	(void)delay_ns;
+	(void)due_ns;
 	return -ENOTSUP;
 }
 

@@ -100,7 +100,8 @@ static size_t scratch_bytes(void)
 }
 
 /* The wall fields of a slot whose thread starts now (or starts over in a fork child). */
-static void wall_reset(struct inflame_thread *t)
+/* (now: the monotonic time its wall time is accounted from) */
+static void wall_reset(struct inflame_thread *t, uint64_t now)
 {
 	atomic_store(&t->wall_pending, 0);
 	atomic_store(&t->wall_due, 0);
@@ -133,7 +134,7 @@ static void wall_reset(struct inflame_thread *t)
 	t->cpu_kern = 0;
 	t->cpu_time = 0;
 	memset(&t->tk, 0, sizeof(t->tk));
-	t->tk.acct = inflame__now_monotonic();
+	t->tk.acct = now;
 }
 
 static int setup_slot(struct inflame_thread *t, pid_t tid)
@@ -153,7 +154,7 @@ static int setup_slot(struct inflame_thread *t, pid_t tid)
 	atomic_store(&t->producing, 0);
 	atomic_store(&t->in_dl, 0);
 	atomic_store(&t->truncated, 0);
-	wall_reset(t);
+	wall_reset(t, inflame__now_monotonic());
 	t->in_handler = 0;
 	atomic_store(&t->self_cpu, 0);
 	atomic_store(&t->self_wall, 0);
@@ -520,7 +521,7 @@ void inflame_thread_after_fork_child(void)
 	int n = inflame_thread_high_water();
 
 	/* The parent's ticker may have held it as the process forked: it is not here. */
-	pthread_mutex_init(&hold_lock, NULL);
+	inflame__mutex_after_fork(&hold_lock);
 	for (int i = 0; i < n; i++) {
 		struct inflame_thread *t = &table[i];
 
@@ -529,14 +530,13 @@ void inflame_thread_after_fork_child(void)
 		if (t == self) {
 			inflame_ring_reset_forked(&t->ring);
 			inflame_timer_drop_perf(t); /* the parent's event */
-			t->tid = inflame__gettid();
-			t->pthread = pthread_self();
-			t->has_timer = 0; /* POSIX timers are not inherited */
+			/* (t->pthread stays: fork keeps the thread's descriptor where it was) */
+			t->tid = inflame__prof.pid; /* the forking thread is the child's only one */
+			t->has_timer = 0;	    /* POSIX timers are not inherited */
 			t->perf_retired = -1;
 			t->posix_moved = 0; /* its perf clock again (a new event) */
-			wall_reset(t);	    /* nor pending signals */
-			t->tk.acct =
-			    inflame__prof.start_monotonic; /* its wall time: from the fork */
+			/* nor pending signals; its wall time counts from the fork */
+			wall_reset(t, inflame__prof.start_monotonic);
 			atomic_store(&t->producing, 0);
 			t->in_handler = 0;
 			atomic_store(&t->self_cpu, 0);

@@ -1831,11 +1831,13 @@ static int start_late(void)
 {
 	const struct inflame_config *c = &inflame__prof.cfg;
 
+	/* (from the image's start, or the fork: a fork child reads no clock here) */
 	if (!(c->events & INFLAME_EVMASK_WALL) &&
 	    (!(c->events & INFLAME_EVMASK_ALLOC) || hooks_write()) && !c->interval &&
 	    c->unwind != INFLAME_UNWIND_FP &&
-	    inflame_safepoint_arm(spawn_late, LATE_WRITER_DELAY_NS) == 0) {
-		hook_cycle_at = inflame__now_monotonic() + HOOK_CYCLE_NS;
+	    inflame_safepoint_arm(spawn_late,
+				  inflame__prof.start_monotonic + LATE_WRITER_DELAY_NS) == 0) {
+		hook_cycle_at = inflame__prof.start_monotonic + HOOK_CYCLE_NS;
 		return 0;
 	}
 	return spawn();
@@ -1875,7 +1877,9 @@ void inflame_writer_hook_cycle(void)
  * fault each: five of them cost a short process about 0.1 ms, issue 11). */
 static _Alignas(4096) uint8_t small_bufs[4096];
 
-static int init_state(void)
+/* (forked: in a fork child, where the locks are made new only if a thread of the parent's left
+ * them otherwise, and no clock is read: inflame_writer_postfork_child) */
+static int init_state(int forked)
 {
 	inflame_buf_lend(&w.out, small_bufs, 1536);
 	inflame_buf_lend(&w.misc_buf, small_bufs + 1536, 1024);
@@ -1884,15 +1888,24 @@ static int init_state(void)
 	inflame_buf_lend(&w.alloc_buf, small_bufs + 3584, 256);
 	inflame_buf_lend(&w.tcpu_buf, small_bufs + 3840, 192);
 	inflame_buf_lend(&w.unsampled_buf, small_bufs + 4032, 64);
-	pthread_mutex_init(&w.cycle_lock, NULL);
-	pthread_mutex_init(&w.done_lock, NULL);
-	pthread_cond_init(&w.done_cond, NULL);
-	atomic_store(&w.requests, 0);
+	if (forked) {
+		inflame__mutex_after_fork(&w.cycle_lock);
+		inflame__mutex_after_fork(&w.done_lock);
+		inflame__cond_after_fork(&w.done_cond);
+		if (atomic_load_explicit(&w.requests, memory_order_relaxed))
+			atomic_store(&w.requests, 0);
+	} else {
+		pthread_mutex_init(&w.cycle_lock, NULL);
+		pthread_mutex_init(&w.done_lock, NULL);
+		pthread_cond_init(&w.done_cond, NULL);
+		atomic_store(&w.requests, 0);
+	}
 	list_begin(&w.stack_buf);
 	list_begin(&w.sample_buf);
 	list_begin(&w.alloc_buf);
+	/* (the image's start, or the fork) */
 	w.next_rotation =
-	    inflame__now_monotonic() + (uint64_t)inflame__prof.cfg.interval * 1000000000ull;
+	    inflame__prof.start_monotonic + (uint64_t)inflame__prof.cfg.interval * 1000000000ull;
 	return 0;
 }
 
@@ -1907,7 +1920,7 @@ int inflame_writer_start(const char *args, size_t len)
 
 	if (inflame_stacktab_init(&w.stacks, MAX_STACKS) < 0)
 		return -ENOMEM;
-	rc = init_state();
+	rc = init_state(0);
 	if (rc < 0)
 		return rc;
 	rc = open_next();
@@ -1999,6 +2012,16 @@ static int finish_here(int timeout_ms, int stop)
 	uint64_t seen = atomic_load(&heartbeat), idle = 0;
 	int guard = inflame__alloc_tls.guard;
 
+	/* A fork child without a file or a writer thread, its sampling over, with nothing to
+	 * write (the usual child that execs or exits): the cycle would return at once. No lock
+	 * and no clock for it: their pages were a child's page faults (issue 11). */
+	if (w.deferred && !w.running && !atomic_load(&inflame__prof.sampling) && !worth_a_file()) {
+		if (stop) {
+			w.stopped = 1;
+			inflame_safepoint_disarm();
+		}
+		return 0;
+	}
 	for (;;) {
 		int rc;
 
@@ -2082,13 +2105,15 @@ void inflame_writer_postfork_child(void)
 	w.nstacks = w.nsamples = w.nallocs = 0;
 	w.dropped_released = w.dropped_base = 0;
 	w.unseen_base = w.unseen_threads_base = 0;
-	pend.n = pend.done = 0; /* the parent's */
-	pend.direct = 0;
+	if (pend.n || pend.done || pend.direct) {
+		pend.n = pend.done = 0; /* the parent's */
+		pend.direct = 0;
+	}
 	w.deferred = 1; /* the first file when there is something to write */
 	inflame_perfmap_after_fork();
 	inflame_labels_after_fork();
 	inflame_log_after_fork_child();
-	if (init_state() < 0) {
+	if (init_state(1) < 0) {
 		inflame_log_unprofiled("cannot start profiling in child %d",
 				       (int)inflame__prof.pid);
 		return;
