@@ -4,6 +4,8 @@
  */
 #include "clock.h"
 
+#include "profiler.h"
+
 #include <errno.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -55,7 +57,7 @@ pid_t inflame__gettid(void)
 
 /* A system call of up to two arguments made here (no page of the C library's touched); -errno
  * on failure. */
-static long raw_syscall2(long nr, long a, long b)
+INFLAME_FORK_TEXT static long raw_syscall2(long nr, long a, long b)
 {
 #if defined(__x86_64__)
 	long ret;
@@ -76,12 +78,12 @@ static long raw_syscall2(long nr, long a, long b)
 #endif
 }
 
-pid_t inflame__getpid_raw(void)
+INFLAME_FORK_TEXT pid_t inflame__getpid_raw(void)
 {
 	return (pid_t)raw_syscall2(SYS_getpid, 0, 0);
 }
 
-uint64_t inflame__now_raw_syscall(clockid_t id)
+INFLAME_FORK_TEXT uint64_t inflame__now_raw_syscall(clockid_t id)
 {
 	struct timespec ts;
 

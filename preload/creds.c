@@ -61,7 +61,7 @@ void inflame_creds_register(enum inflame_creds_follower f, int on)
 	atomic_store(&active[f], on);
 }
 
-void inflame_creds_after_fork_child(void)
+INFLAME_FORK_TEXT void inflame_creds_after_fork_child(void)
 {
 	/* (each store only where the parent left something: issue 11) */
 	for (int f = 0; f < INFLAME_CREDS_FOLLOWERS; f++)

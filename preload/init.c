@@ -44,7 +44,7 @@
 
 struct inflame_profiler inflame__prof;
 
-int inflame__pause(void)
+INFLAME_FORK_TEXT int inflame__pause(void)
 {
 	if (!inflame__prof.active || inflame__in_vfork_child())
 		return 0;
@@ -270,7 +270,7 @@ static void register_existing_threads(void)
 
 static sigset_t fork_saved_mask;
 
-static int all_zero(const void *p, size_t n)
+INFLAME_FORK_TEXT static int all_zero(const void *p, size_t n)
 {
 	const unsigned char *b = p;
 
@@ -280,13 +280,13 @@ static int all_zero(const void *p, size_t n)
 	return 1;
 }
 
-void inflame__mutex_after_fork(pthread_mutex_t *m)
+INFLAME_FORK_TEXT void inflame__mutex_after_fork(pthread_mutex_t *m)
 {
 	if (!all_zero(m, sizeof(*m)))
 		pthread_mutex_init(m, NULL);
 }
 
-void inflame__cond_after_fork(pthread_cond_t *c)
+INFLAME_FORK_TEXT void inflame__cond_after_fork(pthread_cond_t *c)
 {
 	if (!all_zero(c, sizeof(*c)))
 		pthread_cond_init(c, NULL);
@@ -322,7 +322,7 @@ static void atfork_parent(void)
 	inflame__real_pthread_sigmask(SIG_SETMASK, &fork_saved_mask, NULL);
 }
 
-static void atfork_child(void)
+INFLAME_FORK_TEXT static void atfork_child(void)
 {
 	struct inflame_thread *t;
 

@@ -11,6 +11,7 @@
 #include "log.h"
 
 #include "dump_write.h"
+#include "profiler.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -258,7 +259,7 @@ void inflame_log_unprofiled(const char *fmt, ...)
 	va_end(ap);
 }
 
-unsigned inflame_log_notes_claimed(void)
+INFLAME_FORK_TEXT unsigned inflame_log_notes_claimed(void)
 {
 	return atomic_load_explicit(&notes.claimed, memory_order_acquire);
 }
@@ -276,12 +277,12 @@ uint64_t inflame_log_notes_lost(void)
 	return atomic_load_explicit(&notes.lost, memory_order_relaxed);
 }
 
-unsigned inflame_log_notes_own(void)
+INFLAME_FORK_TEXT unsigned inflame_log_notes_own(void)
 {
 	return inflame_log_notes_claimed() - notes.own_base;
 }
 
-void inflame_log_after_fork_child(void)
+INFLAME_FORK_TEXT void inflame_log_after_fork_child(void)
 {
 	unsigned n = inflame_log_notes_claimed();
 

@@ -321,7 +321,7 @@ static int malloc_is_libc(void)
 
 /* Is the calling thread on the main thread's stack? The name of the program's file
  * (AT_EXECFN) lies at its top. */
-static int on_main_stack(void)
+INFLAME_FORK_TEXT static int on_main_stack(void)
 {
 	uintptr_t top = sp.execfn, here = (uintptr_t)__builtin_frame_address(0);
 
@@ -332,7 +332,7 @@ static int on_main_stack(void)
  * child of it, so a fork child arms without looking again (the look at the code map, the
  * auxiliary vector and the processor faulted in pages a child that only execs never needs
  * otherwise: issue 11). Returns 0, or -ENOTSUP when safe points cannot work here. */
-static int learn(void)
+INFLAME_FORK_TEXT static int learn(void)
 {
 	uintptr_t lo, hi;
 
@@ -352,7 +352,7 @@ static int learn(void)
 	return 0;
 }
 
-int inflame_safepoint_arm(void (*fn)(void), uint64_t due_ns)
+INFLAME_FORK_TEXT int inflame_safepoint_arm(void (*fn)(void), uint64_t due_ns)
 {
 	if (learn() < 0 || !on_main_stack())
 		return -ENOTSUP;
@@ -401,7 +401,7 @@ int inflame_safepoint_arm(void (*fn)(void), uint64_t due_ns)
 
 #endif
 
-int inflame_safepoint_disarm(void)
+INFLAME_FORK_TEXT int inflame_safepoint_disarm(void)
 {
 	int armed = 1;
 

@@ -35,12 +35,12 @@ void inflame_thread_bind(struct inflame_thread *t)
 	self = t;
 }
 
-int inflame_thread_high_water(void)
+INFLAME_FORK_TEXT int inflame_thread_high_water(void)
 {
 	return atomic_load_explicit(&high_water, memory_order_acquire);
 }
 
-struct inflame_thread *inflame_thread_at(int i)
+INFLAME_FORK_TEXT struct inflame_thread *inflame_thread_at(int i)
 {
 	return &table[i];
 }
@@ -101,7 +101,7 @@ static size_t scratch_bytes(void)
 
 /* The wall fields of a slot whose thread starts now (or starts over in a fork child). */
 /* (now: the monotonic time its wall time is accounted from) */
-static void wall_reset(struct inflame_thread *t, uint64_t now)
+INFLAME_FORK_TEXT static void wall_reset(struct inflame_thread *t, uint64_t now)
 {
 	atomic_store(&t->wall_pending, 0);
 	atomic_store(&t->wall_due, 0);
@@ -144,6 +144,7 @@ static int setup_slot(struct inflame_thread *t, pid_t tid)
 	t->tid = tid;
 	t->perf_fd = -1;
 	t->perf_retired = -1;
+	t->perf_inherited = -1;
 	t->cost_cpu = 0;
 	t->cost_kern = 0;
 	t->has_timer = 0;
@@ -516,7 +517,7 @@ void inflame_thread_release(struct inflame_thread *t)
 	pthread_mutex_unlock(&hold_lock);
 }
 
-void inflame_thread_after_fork_child(void)
+INFLAME_FORK_TEXT void inflame_thread_after_fork_child(void)
 {
 	int n = inflame_thread_high_water();
 
@@ -529,7 +530,7 @@ void inflame_thread_after_fork_child(void)
 			continue;
 		if (t == self) {
 			inflame_ring_reset_forked(&t->ring);
-			inflame_timer_drop_perf(t); /* the parent's event */
+			inflame_timer_keep_inherited(t); /* the parent's event */
 			/* (t->pthread stays: fork keeps the thread's descriptor where it was) */
 			t->tid = inflame__prof.pid; /* the forking thread is the child's only one */
 			t->has_timer = 0;	    /* POSIX timers are not inherited */

@@ -225,7 +225,7 @@ static uint64_t process_cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void list_begin(struct inflame_buf *b)
+INFLAME_FORK_TEXT static void list_begin(struct inflame_buf *b)
 {
 	b->len = 0;
 	inflame_buf_reserve(b, LIST_HEAD);
@@ -1493,6 +1493,7 @@ static int open_next(void)
 			close(w.inherited_fd);
 		w.inherited_fd = -1;
 	}
+	inflame_timer_drop_inherited(); /* (the parent's perf events, likewise) */
 	for (int tries = 0; tries < 1000; tries++, w.seq++) {
 		if (inflame_config_expand_output(inflame__prof.cfg.output, inflame__prof.pid,
 						 inflame__prof.start_realtime / 1000000000ull,
@@ -1613,7 +1614,7 @@ static void close_current(int drained)
 
 /* Is there anything to write to a new file? In a fork child that has none yet (see the top of
  * the file), a notice of its own counts; after a file, a notice it does not have yet. */
-static int worth_a_file(void)
+INFLAME_FORK_TEXT static int worth_a_file(void)
 {
 	int n = inflame_thread_high_water();
 	unsigned notes = inflame_log_notes_claimed();
@@ -1802,7 +1803,7 @@ static uint64_t hook_cycle_at;
 
 /* Does this image sample its allocations with one thread, so that its allocation hooks may do
  * the writer's work (not full tracing, whose producers wait for the writer to make room)? */
-static int hooks_write(void)
+INFLAME_FORK_TEXT static int hooks_write(void)
 {
 	const struct inflame_config *c = &inflame__prof.cfg;
 
@@ -1827,7 +1828,7 @@ static int hooks_write(void)
  * miss its per-thread cache), which made python3 with PYTHONMALLOC=malloc about 7% slower
  * (issue 11). Returns 0 or a negative errno.
  */
-static int start_late(void)
+INFLAME_FORK_TEXT static int start_late(void)
 {
 	const struct inflame_config *c = &inflame__prof.cfg;
 
@@ -1879,7 +1880,7 @@ static _Alignas(4096) uint8_t small_bufs[4096];
 
 /* (forked: in a fork child, where the locks are made new only if a thread of the parent's left
  * them otherwise, and no clock is read: inflame_writer_postfork_child) */
-static int init_state(int forked)
+INFLAME_FORK_TEXT static int init_state(int forked)
 {
 	inflame_buf_lend(&w.out, small_bufs, 1536);
 	inflame_buf_lend(&w.misc_buf, small_bufs + 1536, 1024);
@@ -2006,7 +2007,7 @@ static int request_sync(int what, int timeout_ms, char *path, size_t n)
  * about 0.3 ms under load (issue 11). The cycle lock is waited for up to timeout_ms, or with
  * timeout_ms < 0 for as long as the writer makes progress (5 s without any at most). stop: the
  * image ends; the writer thread does nothing more. Returns 0 or -ETIMEDOUT. */
-static int finish_here(int timeout_ms, int stop)
+INFLAME_FORK_TEXT static int finish_here(int timeout_ms, int stop)
 {
 	struct timespec ts;
 	uint64_t seen = atomic_load(&heartbeat), idle = 0;
@@ -2057,7 +2058,7 @@ static int finish_here(int timeout_ms, int stop)
 	return 0;
 }
 
-int inflame_writer_finish_sync(int timeout_ms)
+INFLAME_FORK_TEXT int inflame_writer_finish_sync(int timeout_ms)
 {
 	return finish_here(timeout_ms, 0);
 }
@@ -2067,7 +2068,7 @@ int inflame_writer_dump_sync(char *path, size_t n, int timeout_ms)
 	return request_sync(INFLAME_WRITER_DUMP | INFLAME_WRITER_SYNC, timeout_ms, path, n);
 }
 
-void inflame_writer_stop(void)
+INFLAME_FORK_TEXT void inflame_writer_stop(void)
 {
 	/* (the writer may be in a long cycle: full tracing can leave a lot in the rings) */
 	if (finish_here(-1, 1) < 0)
@@ -2086,7 +2087,7 @@ void inflame_writer_postfork_parent(void)
 	pthread_mutex_unlock(&w.cycle_lock);
 }
 
-void inflame_writer_postfork_child(void)
+INFLAME_FORK_TEXT void inflame_writer_postfork_child(void)
 {
 	/* The parent's file is the parent's: our copy is never written to, and closed as the
 	 * child opens a file of its own (open_next), not here: a child that execs (the copy is
