@@ -303,6 +303,7 @@ static void atfork_prepare(void)
 	 * it changed since the last fork: the page is shared with that fork's child.) */
 	sigemptyset(&s);
 	sigaddset(&s, inflame__prof.sample_sig);
+	sigemptyset(&old); /* (the kernel fills only its part of a sigset_t) */
 	inflame__real_pthread_sigmask(SIG_BLOCK, &s, &old);
 	if (memcmp(&old, &fork_saved_mask, sizeof(old)) != 0)
 		fork_saved_mask = old;
