@@ -92,7 +92,9 @@ void inflame_ring_reset(struct inflame_ring *r)
 	empty_indices(r);
 }
 
-void inflame_ring_reset_forked(struct inflame_ring *r)
+/* (in the section of the preload's code a fork child runs: INFLAME_FORK_TEXT, profiler.h) */
+__attribute__((section(".text.hot.inflame_fork"))) void
+inflame_ring_reset_forked(struct inflame_ring *r)
 {
 	if (!r->wiped_on_fork) {
 		inflame_ring_reset(r);

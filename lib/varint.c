@@ -19,7 +19,9 @@ void inflame_buf_free(struct inflame_buf *b)
 	b->lent = 0;
 }
 
-void inflame_buf_lend(struct inflame_buf *b, void *storage, size_t n)
+/* (in the section of the preload's code a fork child runs: INFLAME_FORK_TEXT, profiler.h) */
+__attribute__((section(".text.hot.inflame_fork"))) void inflame_buf_lend(struct inflame_buf *b,
+									 void *storage, size_t n)
 {
 	if (b->data)
 		return;
@@ -29,7 +31,9 @@ void inflame_buf_lend(struct inflame_buf *b, void *storage, size_t n)
 	b->lent = 1;
 }
 
-int inflame_buf_reserve(struct inflame_buf *b, size_t n)
+/* (in the fork child's section too: inflame_buf_lend) */
+__attribute__((section(".text.hot.inflame_fork"))) int inflame_buf_reserve(struct inflame_buf *b,
+									   size_t n)
 {
 	size_t want, cap;
 	void *p;

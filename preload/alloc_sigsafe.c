@@ -85,7 +85,7 @@ void inflame_alloc_threads_many(void)
 	__atomic_store_n(&inflame__alloc_threads, 1, __ATOMIC_SEQ_CST);
 }
 
-void inflame_alloc_after_fork_child(void)
+INFLAME_FORK_TEXT void inflame_alloc_after_fork_child(void)
 {
 	/* One thread again. Each store only where the parent left something, and the pointer
 	 * table only when allocations are profiled: a fork child that only execs then copies

@@ -4,6 +4,9 @@
  */
 #include "clock.h"
 
+#include "profiler.h"
+
+#include <errno.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -50,4 +53,41 @@ uint64_t inflame__thread_sys_ns(void)
 pid_t inflame__gettid(void)
 {
 	return (pid_t)syscall(SYS_gettid);
+}
+
+/* A system call of up to two arguments made here (no page of the C library's touched); -errno
+ * on failure. */
+INFLAME_FORK_TEXT static long raw_syscall2(long nr, long a, long b)
+{
+#if defined(__x86_64__)
+	long ret;
+
+	__asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b) : "rcx", "r11", "memory");
+	return ret;
+#elif defined(__aarch64__)
+	register long x8 __asm__("x8") = nr;
+	register long x0 __asm__("x0") = a;
+	register long x1 __asm__("x1") = b;
+
+	__asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1) : "memory");
+	return x0;
+#else
+	long ret = syscall(nr, a, b);
+
+	return ret < 0 ? -errno : ret;
+#endif
+}
+
+INFLAME_FORK_TEXT pid_t inflame__getpid_raw(void)
+{
+	return (pid_t)raw_syscall2(SYS_getpid, 0, 0);
+}
+
+INFLAME_FORK_TEXT uint64_t inflame__now_raw_syscall(clockid_t id)
+{
+	struct timespec ts;
+
+	if (raw_syscall2(SYS_clock_gettime, (long)id, (long)&ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }

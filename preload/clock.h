@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 /* CLOCK_MONOTONIC in ns: dump times, deadlines of shielded calls. Async-signal-safe. */
 uint64_t inflame__now_monotonic(void);
@@ -26,5 +27,12 @@ uint64_t inflame__thread_cpu_ns(void);
 uint64_t inflame__thread_sys_ns(void);
 /* gettid() through the raw system call (glibc before 2.30 has no wrapper). Async-signal-safe. */
 pid_t inflame__gettid(void);
+/* A fork child's first readings, made with the system call instruction itself rather than
+ * through the C library or the vDSO: fork copies neither's pages into the child's page tables,
+ * and each first touch of one is a page fault (about 20-35 us on this guest under load), more
+ * than the system call (issue 11). The process id and CLOCK_MONOTONIC / CLOCK_REALTIME in ns
+ * (0 when the clock cannot be read). Async-signal-safe. */
+pid_t inflame__getpid_raw(void);
+uint64_t inflame__now_raw_syscall(clockid_t id);
 
 #endif

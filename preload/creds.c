@@ -70,11 +70,13 @@ void inflame_creds_register(enum inflame_creds_follower f, int on)
 	atomic_store(&active[f], on);
 }
 
-void inflame_creds_after_fork_child(void)
+INFLAME_FORK_TEXT void inflame_creds_after_fork_child(void)
 {
+	/* (each store only where the parent left something: issue 11) */
 	for (int f = 0; f < INFLAME_CREDS_FOLLOWERS; f++)
-		atomic_store(&active[f], 0);
-	pthread_mutex_init(&lock, NULL); /* a thread of the parent's may have held it */
+		if (atomic_load_explicit(&active[f], memory_order_relaxed))
+			atomic_store(&active[f], 0);
+	inflame__mutex_after_fork(&lock); /* a thread of the parent's may have held it */
 }
 
 /* The calling thread's capabilities and securebits. Returns 0 or -1. */

@@ -48,7 +48,7 @@ void inflame__interpose_process_resolve(void)
  * any instance already pending, so nothing can reach the new image before its own inflame (or
  * nothing) is ready. Then nothing sends it any more, and the new image gets the mask the
  * program believes it has. Returns 1 when the caller must call after_failed_exec(). */
-static int before_exec(sigset_t *saved)
+INFLAME_FORK_TEXT static int before_exec(sigset_t *saved)
 {
 	sigset_t s;
 	struct timespec zero = {0, 0};
@@ -236,7 +236,7 @@ INFLAME_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_
 /* _exit: no destructors run, so finish the dump here (bounded: a program that calls _exit
  * from a signal handler that interrupted inflame's own waiting gives up the last chunk rather
  * than hang). */
-static void finish_before_exit(void)
+INFLAME_FORK_TEXT static void finish_before_exit(void)
 {
 	if (!inflame__pause())
 		return;

@@ -183,7 +183,7 @@ uint64_t inflame_labels_take(struct inflame_buf *b)
 	return n;
 }
 
-void inflame_labels_after_fork(void)
+INFLAME_FORK_TEXT void inflame_labels_after_fork(void)
 {
 	/* (stores only where the parent left something: a page the child does not write is
 	 * not copied for it) */

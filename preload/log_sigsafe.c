@@ -12,6 +12,7 @@
 
 #include "dump_write.h"
 #include "layout.h"
+#include "profiler.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -260,7 +261,7 @@ void inflame_log_unprofiled(const char *fmt, ...)
 	va_end(ap);
 }
 
-unsigned inflame_log_notes_claimed(void)
+INFLAME_FORK_TEXT unsigned inflame_log_notes_claimed(void)
 {
 	return atomic_load_explicit(&notes.claimed, memory_order_acquire);
 }
@@ -278,12 +279,12 @@ uint64_t inflame_log_notes_lost(void)
 	return atomic_load_explicit(&notes.lost, memory_order_relaxed);
 }
 
-unsigned inflame_log_notes_own(void)
+INFLAME_FORK_TEXT unsigned inflame_log_notes_own(void)
 {
 	return inflame_log_notes_claimed() - notes.own_base;
 }
 
-void inflame_log_after_fork_child(void)
+INFLAME_FORK_TEXT void inflame_log_after_fork_child(void)
 {
 	unsigned n = inflame_log_notes_claimed();
 

@@ -60,7 +60,7 @@ void inflame_perfmap_restart(void)
 	pm.written = 0;
 }
 
-void inflame_perfmap_after_fork(void)
+INFLAME_FORK_TEXT void inflame_perfmap_after_fork(void)
 {
 	/* A process that never read a perf map nor asked for the regions has nothing to reset,
 	 * and its page of this state stays the parent's (not copied for the child). */

@@ -9,8 +9,10 @@
 #ifndef INFLAME_PROFILER_H
 #define INFLAME_PROFILER_H
 
+#include "clock.h"
 #include "config.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -99,13 +101,28 @@ extern struct inflame_profiler inflame__prof;
 int inflame__pause(void);
 void inflame__resume(void);
 
+/* On the functions a fork child runs from the fork to its exec or exit: the linker puts them
+ * together (with any .text.hot), so that a child runs a page or two of the library's code rather
+ * than one in each of a dozen places, each first run of a page being a page fault in a fork
+ * child (issue 11). */
+#define INFLAME_FORK_TEXT __attribute__((section(".text.hot.inflame_fork")))
+
+/* In a fork child: makes *m an unlocked mutex again (a thread of the parent's may have held it
+ * as the process forked), with no store when it is one already (an unlocked default mutex is
+ * all zero bytes, as PTHREAD_MUTEX_INITIALIZER). A page the child does not write stays shared
+ * with the parent: neither pays a page fault for it (issue 11). */
+void inflame__mutex_after_fork(pthread_mutex_t *m);
+/* The same for a condition variable (all zero bytes when no thread ever waited on it). */
+void inflame__cond_after_fork(pthread_cond_t *c);
+
 /* 1 in a vfork child (or a child of clone with CLONE_VM): a process of its own that shares
  * this image's memory, the profiler's state included, until it executes or exits. It must
- * change nothing of that state: the parent goes on with it. getpid() is a system call; callers
- * ask only when they are about to change shared state. Async-signal-safe. */
+ * change nothing of that state: the parent goes on with it. getpid() is a system call (made
+ * here without the C library's page: clock.h); callers ask only when they are about to change
+ * shared state. Async-signal-safe. */
 static inline int inflame__in_vfork_child(void)
 {
-	return getpid() != inflame__prof.pid;
+	return inflame__getpid_raw() != inflame__prof.pid;
 }
 
 #endif

@@ -321,7 +321,7 @@ static int malloc_is_libc(void)
 
 /* Is the calling thread on the main thread's stack? The name of the program's file
  * (AT_EXECFN) lies at its top. */
-static int on_main_stack(void)
+INFLAME_FORK_TEXT static int on_main_stack(void)
 {
 	uintptr_t top = sp.execfn, here = (uintptr_t)__builtin_frame_address(0);
 
@@ -332,7 +332,7 @@ static int on_main_stack(void)
  * child of it, so a fork child arms without looking again (the look at the code map, the
  * auxiliary vector and the processor faulted in pages a child that only execs never needs
  * otherwise: issue 11). Returns 0, or -ENOTSUP when safe points cannot work here. */
-static int learn(void)
+INFLAME_FORK_TEXT static int learn(void)
 {
 	uintptr_t lo, hi;
 
@@ -352,7 +352,7 @@ static int learn(void)
 	return 0;
 }
 
-int inflame_safepoint_arm(void (*fn)(void), uint64_t delay_ns)
+INFLAME_FORK_TEXT int inflame_safepoint_arm(void (*fn)(void), uint64_t due_ns)
 {
 	if (learn() < 0 || !on_main_stack())
 		return -ENOTSUP;
@@ -365,7 +365,7 @@ int inflame_safepoint_arm(void (*fn)(void), uint64_t delay_ns)
 	}
 	sp.deep_tries = sp.deep_skip = 0;
 	sp.fn = fn;
-	sp.due = inflame__now_monotonic() + delay_ns;
+	sp.due = due_ns;
 	atomic_store(&inflame__safepoint_armed, 1);
 	return 0;
 }
@@ -392,16 +392,16 @@ int inflame_safepoint_hook_safe(const uint64_t *frames, size_t n, int truncated,
 	return 0;
 }
 
-int inflame_safepoint_arm(void (*fn)(void), uint64_t delay_ns)
+int inflame_safepoint_arm(void (*fn)(void), uint64_t due_ns)
 {
 	(void)fn;
-	(void)delay_ns;
+	(void)due_ns;
 	return -ENOTSUP;
 }
 
 #endif
 
-int inflame_safepoint_disarm(void)
+INFLAME_FORK_TEXT int inflame_safepoint_disarm(void)
 {
 	int armed = 1;
 

@@ -10,11 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Arms the safe point of the main thread (a fork child's only one) to run fn once, after
- * delay_ns, at the first CPU sample whose stack is safe (safepoint.c says when). Returns 0, or
- * -ENOTSUP where the safe point cannot be had (the caller then does the work now). Not
- * async-signal-safe. */
-int inflame_safepoint_arm(void (*fn)(void), uint64_t delay_ns);
+/* Arms the safe point of the main thread (a fork child's only one) to run fn once, from due_ns
+ * (CLOCK_MONOTONIC) on, at the first CPU sample whose stack is safe (safepoint.c says when).
+ * Returns 0, or -ENOTSUP where the safe point cannot be had (the caller then does the work now).
+ * Not async-signal-safe. */
+int inflame_safepoint_arm(void (*fn)(void), uint64_t due_ns);
 /* The work is done another way (a hook ran it): no safe point is taken after this. Not
  * async-signal-safe. Returns 1 when it was still armed. */
 int inflame_safepoint_disarm(void);

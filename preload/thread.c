@@ -35,12 +35,12 @@ void inflame_thread_bind(struct inflame_thread *t)
 	self = t;
 }
 
-int inflame_thread_high_water(void)
+INFLAME_FORK_TEXT int inflame_thread_high_water(void)
 {
 	return atomic_load_explicit(&high_water, memory_order_acquire);
 }
 
-struct inflame_thread *inflame_thread_at(int i)
+INFLAME_FORK_TEXT struct inflame_thread *inflame_thread_at(int i)
 {
 	return &table[i];
 }
@@ -105,7 +105,8 @@ static size_t scratch_bytes(void)
 }
 
 /* The wall fields of a slot whose thread starts now (or starts over in a fork child). */
-static void wall_reset(struct inflame_thread *t)
+/* (now: the monotonic time its wall time is accounted from) */
+INFLAME_FORK_TEXT static void wall_reset(struct inflame_thread *t, uint64_t now)
 {
 	atomic_store(&t->wall_pending, 0);
 	atomic_store(&t->wall_due, 0);
@@ -138,7 +139,7 @@ static void wall_reset(struct inflame_thread *t)
 	t->cpu_kern = 0;
 	t->cpu_time = 0;
 	memset(&t->tk, 0, sizeof(t->tk));
-	t->tk.acct = inflame__now_monotonic();
+	t->tk.acct = now;
 }
 
 static int setup_slot(struct inflame_thread *t, pid_t tid)
@@ -148,6 +149,7 @@ static int setup_slot(struct inflame_thread *t, pid_t tid)
 	t->tid = tid;
 	t->perf_fd = -1;
 	t->perf_retired = -1;
+	t->perf_inherited = -1;
 	t->cost_cpu = 0;
 	t->cost_kern = 0;
 	t->has_timer = 0;
@@ -158,7 +160,7 @@ static int setup_slot(struct inflame_thread *t, pid_t tid)
 	atomic_store(&t->producing, 0);
 	atomic_store(&t->in_dl, 0);
 	atomic_store(&t->truncated, 0);
-	wall_reset(t);
+	wall_reset(t, inflame__now_monotonic());
 	t->in_handler = 0;
 	atomic_store(&t->self_cpu, 0);
 	atomic_store(&t->self_wall, 0);
@@ -544,12 +546,12 @@ void inflame_thread_release(struct inflame_thread *t)
 	pthread_mutex_unlock(&hold_lock);
 }
 
-void inflame_thread_after_fork_child(void)
+INFLAME_FORK_TEXT void inflame_thread_after_fork_child(void)
 {
 	int n = inflame_thread_high_water();
 
 	/* The parent's ticker may have held it as the process forked: it is not here. */
-	pthread_mutex_init(&hold_lock, NULL);
+	inflame__mutex_after_fork(&hold_lock);
 	for (int i = 0; i < n; i++) {
 		struct inflame_thread *t = &table[i];
 
@@ -557,15 +559,14 @@ void inflame_thread_after_fork_child(void)
 			continue;
 		if (t == self) {
 			inflame_ring_reset_forked(&t->ring);
-			inflame_timer_drop_perf(t); /* the parent's event */
-			t->tid = inflame__gettid();
-			t->pthread = pthread_self();
-			t->has_timer = 0; /* POSIX timers are not inherited */
+			inflame_timer_keep_inherited(t); /* the parent's event */
+			/* (t->pthread stays: fork keeps the thread's descriptor where it was) */
+			t->tid = inflame__prof.pid; /* the forking thread is the child's only one */
+			t->has_timer = 0;	    /* POSIX timers are not inherited */
 			t->perf_retired = -1;
 			t->posix_moved = 0; /* its perf clock again (a new event) */
-			wall_reset(t);	    /* nor pending signals */
-			t->tk.acct =
-			    inflame__prof.start_monotonic; /* its wall time: from the fork */
+			/* nor pending signals; its wall time counts from the fork */
+			wall_reset(t, inflame__prof.start_monotonic);
 			atomic_store(&t->producing, 0);
 			t->in_handler = 0;
 			atomic_store(&t->self_cpu, 0);

@@ -199,6 +199,10 @@ struct inflame_thread {
 	uint64_t cost_count, cost_cpu, cost_lost, cost_kern;
 	unsigned cost_epoch;
 	int perf_retired;
+	/* In a fork child: its copy of the parent's perf event (-1: none) and the parent thread's
+	 * id it was opened for (inflame_timer_keep_inherited). */
+	int perf_inherited;
+	pid_t perf_inherited_tid;
 	/* The POSIX timer on the thread's CPU clock (the kernel's timer id), when has_timer;
 	 * posix_moved: the thread left its perf clock for it (inflame_timer_to_thread_clock). */
 	int timer;

@@ -40,7 +40,7 @@ static int probe_fd = -1;
 static pid_t probe_tid;
 
 /* The probe's event for thread tid, or -1; anything else closes it. */
-static int take_probe(pid_t tid)
+INFLAME_FORK_TEXT static int take_probe(pid_t tid)
 {
 	int fd = probe_fd;
 
@@ -52,7 +52,7 @@ static int take_probe(pid_t tid)
 	return fd;
 }
 
-static int cpu_on(void)
+INFLAME_FORK_TEXT static int cpu_on(void)
 {
 	return (inflame__prof.cfg.events & INFLAME_EVMASK_CPU) != 0;
 }
@@ -96,7 +96,7 @@ static int is_hardware_event(void)
 }
 
 /* The thread's perf clock; user_only: without kernel time whatever INFLAME_CPU_KERNEL says. */
-static int perf_open_as(pid_t tid, int user_only)
+INFLAME_FORK_TEXT static int perf_open_as(pid_t tid, int user_only)
 {
 	struct perf_event_attr a;
 	struct f_owner_ex owner = {F_OWNER_TID, tid};
@@ -124,7 +124,7 @@ static int perf_open_as(pid_t tid, int user_only)
 	return fd;
 }
 
-static int perf_open(pid_t tid)
+INFLAME_FORK_TEXT static int perf_open(pid_t tid)
 {
 	return perf_open_as(tid, 0);
 }
@@ -313,7 +313,7 @@ static void arm_books(struct inflame_thread *t, uint64_t cpu)
 	atomic_store(&t->before, cpu > t->reg.cpu ? cpu - t->reg.cpu : 0);
 }
 
-int inflame_timer_arm_thread(struct inflame_thread *t)
+INFLAME_FORK_TEXT int inflame_timer_arm_thread(struct inflame_thread *t)
 {
 	int fd, rc = 0;
 
@@ -352,7 +352,7 @@ int inflame_timer_arm_thread(struct inflame_thread *t)
 
 /* Is fd still the perf event we opened for thread tid? The program may have closed it
  * (closefrom) or put one of its own files at its number (dup2). */
-static int perf_fd_is_ours(int fd, pid_t tid)
+INFLAME_FORK_TEXT static int perf_fd_is_ours(int fd, pid_t tid)
 {
 	struct f_owner_ex owner;
 
@@ -490,12 +490,42 @@ static void switch_thread(struct inflame_thread *t, int on)
 	}
 }
 
-void inflame_timer_drop_perf(struct inflame_thread *t)
+INFLAME_FORK_TEXT void inflame_timer_drop_perf(struct inflame_thread *t)
 {
 	int fd = __atomic_exchange_n(&t->perf_fd, -1, __ATOMIC_ACQ_REL);
 
 	if (perf_fd_is_ours(fd, t->tid))
 		close(fd);
+}
+
+static void drop_inherited(struct inflame_thread *t)
+{
+	int fd = t->perf_inherited;
+
+	if (fd < 0)
+		return;
+	t->perf_inherited = -1;
+	if (perf_fd_is_ours(fd, t->perf_inherited_tid))
+		close(fd);
+}
+
+INFLAME_FORK_TEXT void inflame_timer_keep_inherited(struct inflame_thread *t)
+{
+	drop_inherited(t); /* (a copy of a grandparent's the parent never closed) */
+	t->perf_inherited = __atomic_exchange_n(&t->perf_fd, -1, __ATOMIC_ACQ_REL);
+	t->perf_inherited_tid = t->tid;
+}
+
+void inflame_timer_drop_inherited(void)
+{
+	int n = inflame_thread_high_water();
+
+	for (int i = 0; i < n; i++) {
+		struct inflame_thread *t = inflame_thread_at(i);
+
+		if (atomic_load(&t->state) == INFLAME_SLOT_ACTIVE && t->perf_inherited >= 0)
+			drop_inherited(t);
+	}
 }
 
 int inflame_timer_to_thread_clock(struct inflame_thread *t)
@@ -551,7 +581,7 @@ int inflame_timer_check_all(void)
 	return atomic_exchange(&lost_fds, 0);
 }
 
-void inflame_timer_pause_all(void)
+INFLAME_FORK_TEXT void inflame_timer_pause_all(void)
 {
 	if (inflame__prof.timer_used == INFLAME_TIMER_ITIMER)
 		set_itimer(0);

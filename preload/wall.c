@@ -251,7 +251,7 @@ void inflame__wall_wake(void)
 	errno = e;
 }
 
-static int wall_on(void)
+INFLAME_FORK_TEXT static int wall_on(void)
 {
 	return (inflame__prof.cfg.events & INFLAME_EVMASK_WALL) != 0;
 }
@@ -1198,7 +1198,7 @@ static void *ticker_main(void *arg)
 	return NULL;
 }
 
-int inflame_wall_start(void)
+INFLAME_FORK_TEXT int inflame_wall_start(void)
 {
 	sigset_t all, old;
 	int rc;
@@ -1232,7 +1232,7 @@ int inflame_wall_start(void)
 	return 0;
 }
 
-void inflame_wall_stop(void)
+INFLAME_FORK_TEXT void inflame_wall_stop(void)
 {
 	if (!k.running)
 		return;
@@ -1276,7 +1276,7 @@ void inflame_wall_finish_self(uint64_t end)
 	atomic_fetch_add_explicit(&t->self_wall, periods, memory_order_relaxed);
 }
 
-struct inflame_ring *inflame_wall_ring(void)
+INFLAME_FORK_TEXT struct inflame_ring *inflame_wall_ring(void)
 {
 	return k.have_ring ? &k.ring : NULL;
 }
@@ -1293,7 +1293,7 @@ int inflame_wall_done_with(struct inflame_thread *t)
 	return done;
 }
 
-void inflame_wall_after_fork_child(void)
+INFLAME_FORK_TEXT void inflame_wall_after_fork_child(void)
 {
 	int n;
 

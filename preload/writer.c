@@ -228,7 +228,7 @@ static uint64_t process_cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void list_begin(struct inflame_buf *b)
+INFLAME_FORK_TEXT static void list_begin(struct inflame_buf *b)
 {
 	b->len = 0;
 	inflame_buf_reserve(b, LIST_HEAD);
@@ -1553,6 +1553,7 @@ static int open_next(void)
 			close(w.inherited_fd);
 		w.inherited_fd = -1;
 	}
+	inflame_timer_drop_inherited(); /* (the parent's perf events, likewise) */
 	for (int tries = 0; tries < 1000; tries++, w.seq++) {
 		if (inflame_config_expand_output(inflame__prof.cfg.output, inflame__prof.pid,
 						 inflame__prof.start_realtime / 1000000000ull,
@@ -1681,7 +1682,7 @@ static void close_current(int drained)
 
 /* Is there anything to write to a new file? In a fork child that has none yet (see the top of
  * the file), a notice of its own counts; after a file, a notice it does not have yet. */
-static int worth_a_file(void)
+INFLAME_FORK_TEXT static int worth_a_file(void)
 {
 	int n = inflame_thread_high_water();
 	unsigned notes = inflame_log_notes_claimed();
@@ -1870,7 +1871,7 @@ static uint64_t hook_cycle_at;
 
 /* Does this image sample its allocations with one thread, so that its allocation hooks may do
  * the writer's work (not full tracing, whose producers wait for the writer to make room)? */
-static int hooks_write(void)
+INFLAME_FORK_TEXT static int hooks_write(void)
 {
 	const struct inflame_config *c = &inflame__prof.cfg;
 
@@ -1895,15 +1896,17 @@ static int hooks_write(void)
  * miss its per-thread cache), which made python3 with PYTHONMALLOC=malloc about 7% slower
  * (issue 11). Returns 0 or a negative errno.
  */
-static int start_late(void)
+INFLAME_FORK_TEXT static int start_late(void)
 {
 	const struct inflame_config *c = &inflame__prof.cfg;
 
+	/* (from the image's start, or the fork: a fork child reads no clock here) */
 	if (!(c->events & INFLAME_EVMASK_WALL) &&
 	    (!(c->events & INFLAME_EVMASK_ALLOC) || hooks_write()) && !c->interval &&
 	    c->unwind != INFLAME_UNWIND_FP &&
-	    inflame_safepoint_arm(spawn_late, LATE_WRITER_DELAY_NS) == 0) {
-		hook_cycle_at = inflame__now_monotonic() + HOOK_CYCLE_NS;
+	    inflame_safepoint_arm(spawn_late,
+				  inflame__prof.start_monotonic + LATE_WRITER_DELAY_NS) == 0) {
+		hook_cycle_at = inflame__prof.start_monotonic + HOOK_CYCLE_NS;
 		return 0;
 	}
 	return spawn();
@@ -1944,7 +1947,9 @@ void inflame_writer_hook_cycle(void)
  * 0.1 ms, issue 11). Not page-aligned: that made .bss begin on a page of its own. */
 static _Alignas(64) uint8_t small_bufs[4096];
 
-static int init_state(void)
+/* (forked: in a fork child, where the locks are made new only if a thread of the parent's left
+ * them otherwise, and no clock is read: inflame_writer_postfork_child) */
+INFLAME_FORK_TEXT static int init_state(int forked)
 {
 	inflame_buf_lend(&w.out, small_bufs, 1536);
 	inflame_buf_lend(&w.misc_buf, small_bufs + 1536, 1024);
@@ -1955,15 +1960,24 @@ static int init_state(void)
 	/* (each at least an entry's worth: put_thread_cpu) */
 	inflame_buf_lend(&w.loss_buf, small_bufs + 3992, 40);
 	inflame_buf_lend(&w.unsampled_buf, small_bufs + 4032, 64);
-	pthread_mutex_init(&w.cycle_lock, NULL);
-	pthread_mutex_init(&w.done_lock, NULL);
-	pthread_cond_init(&w.done_cond, NULL);
-	atomic_store(&w.requests, 0);
+	if (forked) {
+		inflame__mutex_after_fork(&w.cycle_lock);
+		inflame__mutex_after_fork(&w.done_lock);
+		inflame__cond_after_fork(&w.done_cond);
+		if (atomic_load_explicit(&w.requests, memory_order_relaxed))
+			atomic_store(&w.requests, 0);
+	} else {
+		pthread_mutex_init(&w.cycle_lock, NULL);
+		pthread_mutex_init(&w.done_lock, NULL);
+		pthread_cond_init(&w.done_cond, NULL);
+		atomic_store(&w.requests, 0);
+	}
 	list_begin(&w.stack_buf);
 	list_begin(&w.sample_buf);
 	list_begin(&w.alloc_buf);
+	/* (the image's start, or the fork) */
 	w.next_rotation =
-	    inflame__now_monotonic() + (uint64_t)inflame__prof.cfg.interval * 1000000000ull;
+	    inflame__prof.start_monotonic + (uint64_t)inflame__prof.cfg.interval * 1000000000ull;
 	return 0;
 }
 
@@ -1978,7 +1992,7 @@ int inflame_writer_start(const char *args, size_t len)
 
 	if (inflame_stacktab_init(&w.stacks, MAX_STACKS) < 0)
 		return -ENOMEM;
-	rc = init_state();
+	rc = init_state(0);
 	if (rc < 0)
 		return rc;
 	rc = open_next();
@@ -2064,12 +2078,22 @@ static int request_sync(int what, int timeout_ms, char *path, size_t n)
  * about 0.3 ms under load (issue 11). The cycle lock is waited for up to timeout_ms, or with
  * timeout_ms < 0 for as long as the writer makes progress (5 s without any at most). stop: the
  * image ends; the writer thread does nothing more. Returns 0 or -ETIMEDOUT. */
-static int finish_here(int timeout_ms, int stop)
+INFLAME_FORK_TEXT static int finish_here(int timeout_ms, int stop)
 {
 	struct timespec ts;
 	uint64_t seen = atomic_load(&heartbeat), idle = 0;
 	int guard = inflame__alloc_tls.guard;
 
+	/* A fork child without a file or a writer thread, its sampling over, with nothing to
+	 * write (the usual child that execs or exits): the cycle would return at once. No lock
+	 * and no clock for it: their pages were a child's page faults (issue 11). */
+	if (w.deferred && !w.running && !atomic_load(&inflame__prof.sampling) && !worth_a_file()) {
+		if (stop) {
+			w.stopped = 1;
+			inflame_safepoint_disarm();
+		}
+		return 0;
+	}
 	for (;;) {
 		int rc;
 
@@ -2105,7 +2129,7 @@ static int finish_here(int timeout_ms, int stop)
 	return 0;
 }
 
-int inflame_writer_finish_sync(int timeout_ms)
+INFLAME_FORK_TEXT int inflame_writer_finish_sync(int timeout_ms)
 {
 	return finish_here(timeout_ms, 0);
 }
@@ -2115,7 +2139,7 @@ int inflame_writer_dump_sync(char *path, size_t n, int timeout_ms)
 	return request_sync(INFLAME_WRITER_DUMP | INFLAME_WRITER_SYNC, timeout_ms, path, n);
 }
 
-void inflame_writer_stop(void)
+INFLAME_FORK_TEXT void inflame_writer_stop(void)
 {
 	/* (the writer may be in a long cycle: full tracing can leave a lot in the rings) */
 	if (finish_here(-1, 1) < 0)
@@ -2134,7 +2158,7 @@ void inflame_writer_postfork_parent(void)
 	pthread_mutex_unlock(&w.cycle_lock);
 }
 
-void inflame_writer_postfork_child(void)
+INFLAME_FORK_TEXT void inflame_writer_postfork_child(void)
 {
 	/* The parent's file is the parent's: our copy is never written to, and closed as the
 	 * child opens a file of its own (open_next), not here: a child that execs (the copy is
@@ -2153,13 +2177,15 @@ void inflame_writer_postfork_child(void)
 	w.nstacks = w.nsamples = w.nallocs = 0;
 	w.dropped_released = w.dropped_base = 0;
 	w.unseen_base = w.unseen_threads_base = 0;
-	pend.n = pend.done = 0; /* the parent's */
-	pend.direct = 0;
+	if (pend.n || pend.done || pend.direct) {
+		pend.n = pend.done = 0; /* the parent's */
+		pend.direct = 0;
+	}
 	w.deferred = 1; /* the first file when there is something to write */
 	inflame_perfmap_after_fork();
 	inflame_labels_after_fork();
 	inflame_log_after_fork_child();
-	if (init_state() < 0) {
+	if (init_state(1) < 0) {
 		inflame_log_unprofiled("cannot start profiling in child %d",
 				       (int)inflame__prof.pid);
 		return;
