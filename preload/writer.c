@@ -139,6 +139,9 @@ static struct {
 	ino_t inherited_ino;
 	int fd_lost_logged;
 	int perf_lost_logged;
+	/* The program took the current file's descriptor: the next file goes on from the
+	 * figures last written to it, not from its own opening (continue_lost). */
+	int continues_lost;
 	uint64_t last_fd_check;
 	int failed;   /* could not open or write: stay quiet, keep draining */
 	unsigned seq; /* sequence number of the current (or next) file */
@@ -153,6 +156,7 @@ static struct {
 	uint64_t dropped_released, dropped_base;
 	uint64_t dropped_stacks, truncated;
 	uint64_t cpu_base;
+	uint64_t cpu_written; /* the process's CPU time at the last counters written */
 	/* the wall periods in no sample, and their threads, before this file (wall.h) */
 	uint64_t unseen_base, unseen_threads_base;
 	uint64_t file_no;     /* files opened by this image, from 1 (thread.h's w_base_file) */
@@ -281,6 +285,7 @@ static int fd_is_ours(void)
 	w.fd = -1;
 	w.seq++;
 	w.out.len = 0; /* (the gathered chunks were the lost file's) */
+	w.continues_lost = 1;
 	return 0;
 }
 
@@ -704,6 +709,25 @@ static void rebase(struct inflame_thread *t)
 	t->w_base_file = w.file_no;
 }
 
+/* Makes the figures last written to a file the program took from us the base of t's figures
+ * in the next file: what t ran since then is in neither file's figures otherwise (a program
+ * that closed every descriptor as it started and then ran for seconds showed 0.000 s of CPU in
+ * the file that went on). A thread the lost file never measured keeps its registration. */
+static void continue_lost(struct inflame_thread *t)
+{
+	if (!t->w_base_file) {
+		adopt(t);
+		return;
+	}
+	t->w_base = t->w_last;
+	t->w_base_self_cpu = atomic_load(&t->self_cpu);
+	t->w_base_self_wall = atomic_load(&t->self_wall);
+	t->w_base_unsampled = atomic_load(&t->unsampled);
+	t->w_base_direct = direct_of(t);
+	t->w_weight = 0;
+	t->w_base_file = w.file_no;
+}
+
 /* The CPU time of inflame's own threads: the writer (and the final writes the exiting thread
  * made itself) and the wall-clock ticker. */
 static uint64_t writer_cpu_ns(void)
@@ -844,7 +868,7 @@ static void write_thread_cpu(void)
 static void write_counters(void)
 {
 	struct inflame_buf *b = &w.misc_buf;
-	uint64_t cpu = process_cpu_ns() - w.cpu_base, unseen, unseen_threads;
+	uint64_t now_cpu = process_cpu_ns(), cpu = now_cpu - w.cpu_base, unseen, unseen_threads;
 	uint64_t pairs = 10; /* (the ones always written, up to SIGSTACK_NOSTACK) */
 
 	list_begin(b);
@@ -862,6 +886,7 @@ static void write_counters(void)
 	inflame_buf_put_varint(b, atomic_load(&inflame__prof.foreign));
 	inflame_buf_put_varint(b, INFLAME_STAT_CPU_NS);
 	inflame_buf_put_varint(b, cpu);
+	w.cpu_written = now_cpu;
 	inflame_buf_put_varint(b, INFLAME_STAT_ALLOC_UNTRACKED);
 	inflame_buf_put_varint(b, inflame_alloc_untracked());
 	inflame_buf_put_varint(b, INFLAME_STAT_SIGSTACK_NARROW);
@@ -1530,7 +1555,7 @@ static int open_next(void)
 	memset(w.totals, 0, sizeof(w.totals));
 	w.dropped_stacks = w.truncated = 0;
 	w.dropped_base = total_dropped();
-	w.cpu_base = process_cpu_ns();
+	w.cpu_base = w.continues_lost ? w.cpu_written : process_cpu_ns();
 	inflame_wall_unseen(&w.unseen_base, &w.unseen_threads_base);
 	w.file_no++;
 	w.writer_base = writer_cpu_ns();
@@ -1538,9 +1563,15 @@ static int open_next(void)
 		struct inflame_thread *t = inflame_thread_at(i);
 		int st = atomic_load_explicit(&t->state, memory_order_acquire);
 
-		if (st == INFLAME_SLOT_ACTIVE || st == INFLAME_SLOT_EXITED)
+		if (st != INFLAME_SLOT_ACTIVE && st != INFLAME_SLOT_EXITED)
+			continue;
+		if (w.continues_lost)
+			continue_lost(t);
+		else
 			rebase(t);
 	}
+	w.continues_lost = 0;
+	w.cpu_written = w.cpu_base;
 	/* An image's first file: its threads' figures start at their registration, as their
 	 * samples do. The thread that set inflame up spent its periods from then to the opening
 	 * of the file in inflame's code (init.c), counted as the profiler's. */
@@ -1643,6 +1674,17 @@ static int worth_a_file(void)
  * (exit, exec). Called with cycle_lock held. */
 static void cycle(int final)
 {
+	/* An image whose perf events were closed before any cycle could open them again (the
+	 * writer of a process sampling only its CPU starts from a sample, and none comes then)
+	 * says so in its last file, and a fork child that has none yet writes one for it: its
+	 * threads' CPU, in no sample, is not lost without a word. */
+	if (final && !w.perf_lost_logged && inflame_timer_count_lost() > 0) {
+		w.perf_lost_logged = 1;
+		inflame_log(INFLAME_LOG_INFO,
+			    "the program closed or replaced inflame's perf event descriptors, and "
+			    "they were not opened again: the CPU its threads ran since is in no "
+			    "sample");
+	}
 	if (w.fd >= 0)
 		fd_is_ours();
 	if (w.deferred) {
@@ -1652,7 +1694,7 @@ static void cycle(int final)
 		if (open_next() == 0) {
 			/* Everything since the fork is this file's: the child's CPU clock and
 			 * its rings' drop counters started from zero there. */
-			w.cpu_base = 0;
+			w.cpu_base = w.cpu_written = 0;
 			w.dropped_base = 0;
 			w.unseen_base = w.unseen_threads_base = 0;
 			base_on_registration();
