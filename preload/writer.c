@@ -1677,8 +1677,12 @@ static void cycle(int final)
 	/* An image whose perf events were closed before any cycle could open them again (the
 	 * writer of a process sampling only its CPU starts from a sample, and none comes then)
 	 * says so in its last file, and a fork child that has none yet writes one for it: its
-	 * threads' CPU, in no sample, is not lost without a word. */
-	if (final && !w.perf_lost_logged && inflame_timer_count_lost() > 0) {
+	 * threads' CPU, in no sample, is not lost without a word. (Not asked of an image whose
+	 * writer ran, which checks every quarter of a second, nor of one that lived less than
+	 * the writer's delay: the exit of a short process makes no system call for it.) */
+	if (final && !w.perf_lost_logged && !w.running &&
+	    inflame__now_monotonic() - inflame__prof.start_monotonic > LATE_WRITER_DELAY_NS &&
+	    inflame_timer_count_lost() > 0) {
 		w.perf_lost_logged = 1;
 		inflame_log(INFLAME_LOG_INFO,
 			    "the program closed or replaced inflame's perf event descriptors, and "
@@ -2127,6 +2131,7 @@ void inflame_writer_postfork_child(void)
 	pend.n = pend.done = 0; /* the parent's */
 	pend.direct = 0;
 	w.deferred = 1; /* the first file when there is something to write */
+	w.continues_lost = 0;
 	inflame_perfmap_after_fork();
 	inflame_labels_after_fork();
 	inflame_log_after_fork_child();
