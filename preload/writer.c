@@ -140,7 +140,7 @@ static struct {
 	int fd_lost_logged;
 	int perf_lost_logged;
 	/* The program took the current file's descriptor: the next file goes on from the
-	 * figures last written to it, not from its own opening (continue_lost). */
+	 * figures last written to it, not from its own opening (rebase). */
 	int continues_lost;
 	uint64_t last_fd_check;
 	int failed;   /* could not open or write: stay quiet, keep draining */
@@ -689,37 +689,28 @@ static void base_on_registration(void)
 	}
 }
 
-/* Makes now the base of t's figures for a new file. */
-static void rebase(struct inflame_thread *t)
+/* Makes now the base of t's figures for a new file; after_lost: the figures last written to
+ * the file the program took from us (closed, or replaced with dup2), since what t ran after them
+ * is in neither file's figures otherwise (a program that closed every descriptor as it started
+ * and then ran for seconds showed 0.000 s of CPU in the file that went on). A thread the lost
+ * file never measured keeps its registration. */
+static void rebase(struct inflame_thread *t, int after_lost)
 {
 	struct inflame_cpu_times m;
 	int st = atomic_load_explicit(&t->state, memory_order_acquire);
 
-	if (st == INFLAME_SLOT_EXITED && t->fin_ok)
+	if (after_lost && !t->w_base_file) {
+		adopt(t);
+		return;
+	}
+	if (after_lost)
+		m = t->w_last;
+	else if (st == INFLAME_SLOT_EXITED && t->fin_ok)
 		m = t->fin;
 	else if (inflame_thread_cpu_times(t, &m) < 0)
 		m = t->w_base_file ? t->w_last : t->reg;
 	t->w_base = m;
 	t->w_last = m;
-	t->w_base_self_cpu = atomic_load(&t->self_cpu);
-	t->w_base_self_wall = atomic_load(&t->self_wall);
-	t->w_base_unsampled = atomic_load(&t->unsampled);
-	t->w_base_direct = direct_of(t);
-	t->w_weight = 0;
-	t->w_base_file = w.file_no;
-}
-
-/* Makes the figures last written to a file the program took from us the base of t's figures
- * in the next file: what t ran since then is in neither file's figures otherwise (a program
- * that closed every descriptor as it started and then ran for seconds showed 0.000 s of CPU in
- * the file that went on). A thread the lost file never measured keeps its registration. */
-static void continue_lost(struct inflame_thread *t)
-{
-	if (!t->w_base_file) {
-		adopt(t);
-		return;
-	}
-	t->w_base = t->w_last;
 	t->w_base_self_cpu = atomic_load(&t->self_cpu);
 	t->w_base_self_wall = atomic_load(&t->self_wall);
 	t->w_base_unsampled = atomic_load(&t->unsampled);
@@ -1563,12 +1554,8 @@ static int open_next(void)
 		struct inflame_thread *t = inflame_thread_at(i);
 		int st = atomic_load_explicit(&t->state, memory_order_acquire);
 
-		if (st != INFLAME_SLOT_ACTIVE && st != INFLAME_SLOT_EXITED)
-			continue;
-		if (w.continues_lost)
-			continue_lost(t);
-		else
-			rebase(t);
+		if (st == INFLAME_SLOT_ACTIVE || st == INFLAME_SLOT_EXITED)
+			rebase(t, w.continues_lost);
 	}
 	w.continues_lost = 0;
 	w.cpu_written = w.cpu_base;

