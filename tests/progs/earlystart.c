@@ -4,13 +4,12 @@
  * while. Modes:
  *   main PIDFILE     closes every descriptor above standard error, as a daemon does (a close
  *                    loop up to 1024), and runs 0.3 s of CPU time; first writes its pid to
- *                    PIDFILE (tests/closeall_test.sh)
+ *                    PIDFILE
  *   child PIDFILE    the same in a fork child, the parent waiting for it
  *   altstack LIST    sets an alternate signal stack of 64 KiB on the main thread, as LLVM's
  *                    tools (clang) do, runs 0.4 s of CPU time in a few nested calls, then writes
  *                    the names of the process's threads to LIST, one a line
- *                    (tests/altstack_writer_test.sh)
- * Prints the same lines every run.
+ * Prints the same lines every run (tests/earlystart_test.sh compares them with unprofiled runs).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
