@@ -581,6 +581,23 @@ int inflame_timer_check_all(void)
 	return atomic_exchange(&lost_fds, 0);
 }
 
+static void count_lost(struct inflame_thread *t, int on)
+{
+	int fd = __atomic_load_n(&t->perf_fd, __ATOMIC_ACQUIRE);
+
+	(void)on;
+	if (fd >= 0 && !perf_fd_is_ours(fd, t->tid))
+		atomic_fetch_add(&lost_fds, 1);
+}
+
+int inflame_timer_count_lost(void)
+{
+	if (inflame__prof.timer_used != INFLAME_TIMER_PERF || !cpu_on())
+		return 0;
+	for_each_active(count_lost, 0);
+	return atomic_exchange(&lost_fds, 0);
+}
+
 INFLAME_FORK_TEXT void inflame_timer_pause_all(void)
 {
 	if (inflame__prof.timer_used == INFLAME_TIMER_ITIMER)

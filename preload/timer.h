@@ -23,6 +23,9 @@ void inflame_timer_disarm_thread(struct inflame_thread *t);
  * (closefrom, dup2); never closes a descriptor that is no longer ours. Writer thread. Returns
  * how many were re-created. */
 int inflame_timer_check_all(void);
+/* How many threads' perf events the program closed or replaced, without opening new ones (an
+ * image's last cycle, whose clocks stop for good). Writer thread. */
+int inflame_timer_count_lost(void);
 /* Forgets thread t's perf event without disabling it (a fork child's copy of the parent's),
  * closing the descriptor only if it is still that event. */
 void inflame_timer_drop_perf(struct inflame_thread *t);

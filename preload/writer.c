@@ -139,6 +139,9 @@ static struct {
 	ino_t inherited_ino;
 	int fd_lost_logged;
 	int perf_lost_logged;
+	/* The program took the current file's descriptor: the next file goes on from the
+	 * figures last written to it, not from its own opening (rebase). */
+	int continues_lost;
 	uint64_t last_fd_check;
 	int failed;   /* could not open or write: stay quiet, keep draining */
 	unsigned seq; /* sequence number of the current (or next) file */
@@ -153,6 +156,7 @@ static struct {
 	uint64_t dropped_released, dropped_base;
 	uint64_t dropped_stacks, truncated;
 	uint64_t cpu_base;
+	uint64_t cpu_written; /* the process's CPU time at the last counters written */
 	/* the wall periods in no sample, and their threads, before this file (wall.h) */
 	uint64_t unseen_base, unseen_threads_base;
 	uint64_t file_no;     /* files opened by this image, from 1 (thread.h's w_base_file) */
@@ -284,6 +288,7 @@ static int fd_is_ours(void)
 	w.fd = -1;
 	w.seq++;
 	w.out.len = 0; /* (the gathered chunks were the lost file's) */
+	w.continues_lost = 1;
 	return 0;
 }
 
@@ -692,13 +697,23 @@ static void base_on_registration(void)
 	}
 }
 
-/* Makes now the base of t's figures for a new file. */
-static void rebase(struct inflame_thread *t)
+/* Makes now the base of t's figures for a new file; after_lost: the figures last written to
+ * the file the program took from us (closed, or replaced with dup2), since what t ran after them
+ * is in neither file's figures otherwise (a program that closed every descriptor as it started
+ * and then ran for seconds showed 0.000 s of CPU in the file that went on). A thread the lost
+ * file never measured keeps its registration. */
+static void rebase(struct inflame_thread *t, int after_lost)
 {
 	struct inflame_cpu_times m;
 	int st = atomic_load_explicit(&t->state, memory_order_acquire);
 
-	if (st == INFLAME_SLOT_EXITED && t->fin_ok)
+	if (after_lost && !t->w_base_file) {
+		adopt(t);
+		return;
+	}
+	if (after_lost)
+		m = t->w_last;
+	else if (st == INFLAME_SLOT_EXITED && t->fin_ok)
 		m = t->fin;
 	else if (inflame_thread_cpu_times(t, &m) < 0)
 		m = t->w_base_file ? t->w_last : t->reg;
@@ -888,7 +903,7 @@ static void write_thread_cpu(void)
 static void write_counters(void)
 {
 	struct inflame_buf *b = &w.misc_buf;
-	uint64_t cpu = process_cpu_ns() - w.cpu_base, unseen, unseen_threads;
+	uint64_t now_cpu = process_cpu_ns(), cpu = now_cpu - w.cpu_base, unseen, unseen_threads;
 	uint64_t pairs = 10; /* (the ones always written, up to SIGSTACK_NOSTACK) */
 
 	list_begin(b);
@@ -906,6 +921,7 @@ static void write_counters(void)
 	inflame_buf_put_varint(b, atomic_load(&inflame__prof.foreign));
 	inflame_buf_put_varint(b, INFLAME_STAT_CPU_NS);
 	inflame_buf_put_varint(b, cpu);
+	w.cpu_written = now_cpu;
 	inflame_buf_put_varint(b, INFLAME_STAT_ALLOC_UNTRACKED);
 	inflame_buf_put_varint(b, inflame_alloc_untracked());
 	inflame_buf_put_varint(b, INFLAME_STAT_SIGSTACK_NARROW);
@@ -1591,7 +1607,7 @@ static int open_next(void)
 	memset(w.totals, 0, sizeof(w.totals));
 	w.dropped_stacks = w.truncated = 0;
 	w.dropped_base = total_dropped();
-	w.cpu_base = process_cpu_ns();
+	w.cpu_base = w.continues_lost ? w.cpu_written : process_cpu_ns();
 	inflame_wall_unseen(&w.unseen_base, &w.unseen_threads_base);
 	w.file_no++;
 	w.writer_base = writer_cpu_ns();
@@ -1600,8 +1616,10 @@ static int open_next(void)
 		int st = atomic_load_explicit(&t->state, memory_order_acquire);
 
 		if (st == INFLAME_SLOT_ACTIVE || st == INFLAME_SLOT_EXITED)
-			rebase(t);
+			rebase(t, w.continues_lost);
 	}
+	w.continues_lost = 0;
+	w.cpu_written = w.cpu_base;
 	/* An image's first file: its threads' figures start at their registration, as their
 	 * samples do. The thread that set inflame up spent its periods from then to the opening
 	 * of the file in inflame's code (init.c), counted as the profiler's. */
@@ -1712,6 +1730,21 @@ INFLAME_FORK_TEXT static int worth_a_file(void)
  * (exit, exec). Called with cycle_lock held. */
 static void cycle(int final)
 {
+	/* An image whose perf events were closed before any cycle could open them again (the
+	 * writer of a process sampling only its CPU starts from a sample, and none comes then)
+	 * says so in its last file, and a fork child that has none yet writes one for it: its
+	 * threads' CPU, in no sample, is not lost without a word. (Not asked of an image whose
+	 * writer ran, which checks every quarter of a second, nor of one that lived less than
+	 * the writer's delay: the exit of a short process makes no system call for it.) */
+	if (final && !w.perf_lost_logged && !w.running &&
+	    inflame__now_monotonic() - inflame__prof.start_monotonic > LATE_WRITER_DELAY_NS &&
+	    inflame_timer_count_lost() > 0) {
+		w.perf_lost_logged = 1;
+		inflame_log(INFLAME_LOG_INFO,
+			    "the program closed or replaced inflame's perf event descriptors, and "
+			    "they were not opened again: the CPU its threads ran since is in no "
+			    "sample");
+	}
 	if (w.fd >= 0)
 		fd_is_ours();
 	if (w.deferred) {
@@ -1721,7 +1754,7 @@ static void cycle(int final)
 		if (open_next() == 0) {
 			/* Everything since the fork is this file's: the child's CPU clock and
 			 * its rings' drop counters started from zero there. */
-			w.cpu_base = 0;
+			w.cpu_base = w.cpu_written = 0;
 			w.dropped_base = 0;
 			w.unseen_base = w.unseen_threads_base = 0;
 			base_on_registration();
@@ -2182,6 +2215,7 @@ INFLAME_FORK_TEXT void inflame_writer_postfork_child(void)
 		pend.direct = 0;
 	}
 	w.deferred = 1; /* the first file when there is something to write */
+	w.continues_lost = 0;
 	inflame_perfmap_after_fork();
 	inflame_labels_after_fork();
 	inflame_log_after_fork_child();
