@@ -2118,9 +2118,12 @@ INFLAME_FORK_TEXT static int finish_here(int timeout_ms, int stop)
 	int guard = inflame__alloc_tls.guard;
 
 	/* A fork child without a file or a writer thread, its sampling over, with nothing to
-	 * write (the usual child that execs or exits): the cycle would return at once. No lock
-	 * and no clock for it: their pages were a child's page faults (issue 11). */
-	if (w.deferred && !w.running && !atomic_load(&inflame__prof.sampling) && !worth_a_file()) {
+	 * write (the usual child that execs or exits) and too young for cycle()'s check of its
+	 * perf events: the cycle would return at once. No lock and no vDSO clock for it: their
+	 * pages were a child's page faults (issue 11). */
+	if (w.deferred && !w.running && !atomic_load(&inflame__prof.sampling) && !worth_a_file() &&
+	    inflame__now_raw_syscall(CLOCK_MONOTONIC) - inflame__prof.start_monotonic <=
+		LATE_WRITER_DELAY_NS) {
 		if (stop) {
 			w.stopped = 1;
 			inflame_safepoint_disarm();
