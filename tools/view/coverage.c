@@ -112,8 +112,11 @@ int inflame_coverage_low(const struct inflame_coverage *c, const struct inflame_
 		return 0;
 	/* Most of what was sampled is inflame's own (a thread woken only by wall samples): what
 	 * its samples miss is the cost of being sampled, mostly the kernel's work switching to
-	 * and from the thread, which the perf clock does not see. */
-	if (t->self_cpu > t->weight)
+	 * and from the thread, which the perf clock does not see. Only when inflame's own
+	 * samples stand for at least half of what the program's do not: one sample of inflame's
+	 * in a thread whose 0.3 s of CPU were otherwise in no sample is no excuse. */
+	if (t->self_cpu > t->weight && 2 * (double)t->self_cpu * (double)c->period_ns >=
+					   (double)m - (double)t->weight * (double)c->period_ns)
 		return 0;
 	return (double)inflame_coverage_sampled(c, t) < INFLAME_COVERAGE_WARN * (double)m;
 }
