@@ -1092,8 +1092,8 @@ static int still_quiet(void)
 			 atomic_load_explicit(&t->wall_block_out, memory_order_acquire) !=
 			     t->tk.out_seen) {
 			/* Back from its call since a look (one its backoff skipped, or just
-			 * after it): the next tick looks at it, and then the ticker may sleep. */
-			t->tk.quiet = QUIET_NO;
+			 * after it): the next tick looks at it, and then the ticker may sleep.
+			 * (Still QUIET_CALL until then: an end before it is kept by its marks.) */
 			t->tk.next_tick = k.tick;
 			ok = 0;
 		}
