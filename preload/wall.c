@@ -154,7 +154,8 @@
  * could not begin (a thread came back from its call between the look and the sleep, or after a
  * look its backoff skipped: that thread is looked at on the next tick) changes nothing: counted
  * as early, those doubled the wait to QUIET_MAX for good beside requests that came every 10
- * periods, and the ticker woke each period (reqloop: 970-990 switches a second, now 345-410).
+ * periods, and the ticker woke each period (tests/progs/reqloop: 995 switches a second, now 375
+ * to 475).
  * sleep 5 under wall: inflame's CPU 0.017 to 0.021 s, 0.197 to 0.250 s on main (5 interleaved runs,
  * load 9). A thread found running (signalled, or its CPU sample lent) is looked at again at the
  * next multiple of RUN_LOOK ticks, all such threads on the same ticks, its next sample weighted by
