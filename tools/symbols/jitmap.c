@@ -112,7 +112,8 @@ const char *inflame_jitmap_lookup(struct inflame_jitmap *j, uint64_t addr, size_
 	size_t lo = 0, hi;
 
 	if (!j->sorted) {
-		qsort(j->e, j->n, sizeof(*j->e), by_start);
+		if (j->n > 1) /* (a map of regions only has no entries, and e may be NULL) */
+			qsort(j->e, j->n, sizeof(*j->e), by_start);
 		j->sorted = 1;
 	}
 	/* lo: the number of entries starting at or below addr */
