@@ -147,25 +147,18 @@
  * starts or ends loads the word and wakes it (inflame_wall_poke), and the ticker goes back to its
  * grid of periods. Seen in the other order, each side's store comes before its load (a full fence
  * each side): either the thread sees the word set, or the ticker sees its return (still_quiet) and
- * does not sleep. The ticks slept through count as looks. A sleep that a thread ends early within
- * QUIET_PAYS periods doubles the quiet ticks the next one waits for (up to QUIET_MAX), so a thread
- * napping at high rate costs one futex wake every QUIET_MAX periods at most; one that lasted
- * longer, or a stretch of that many quiet ticks that came to nothing, halves them. A sleep that
- * could not begin (a thread came back from its call between the look and the sleep, or after a
- * look its backoff skipped: that thread is looked at on the next tick) changes nothing: counted
- * as early, those doubled the wait to QUIET_MAX for good beside requests that came every 10
- * periods, and the ticker woke each period (tests/progs/reqloop: 995 switches a second, now 375
- * to 475).
- * sleep 5 under wall: inflame's CPU 0.017 to 0.021 s, 0.197 to 0.250 s on main (5 interleaved runs,
- * load 9). A thread found running (signalled, or its CPU sample lent) is looked at again at the
- * next multiple of RUN_LOOK ticks, all such threads on the same ticks, its next sample weighted by
- * the periods since: a signal not handled yet does not make it due sooner, and a sleep shorter than
- * RUN_LOOK periods needs no quiet ticks before it (a poke ends it one wake early at most). Beside
- * threads that only compute, the ticker woke each period (990 a second, 25-28 ms/s of its CPU); now
- * about 500 (13-14 ms/s), and bench-wall's CPU ratio went from 1.067 to 1.047 (wall) and 1.131
- * to 1.103 (cpu,wall), 7 interleaved rounds at load 7-10, weights per thread-second unchanged. A
- * thread found EXITED is given its periods up to its end (keep_exited) rather than losing those
- * since the last look.
+ * does not sleep. The ticks slept through count as looks. A sleep that a thread ends early doubles
+ * the quiet ticks the next one waits for (up to QUIET_MAX), so a thread napping at high rate costs
+ * one futex wake every QUIET_MAX periods at most. sleep 5 under wall: inflame's CPU 0.017 to 0.021
+ * s, 0.197 to 0.250 s on main (5 interleaved runs, load 9). A thread found running (signalled,
+ * or its CPU sample lent) is looked at again at the next multiple of RUN_LOOK ticks, all such
+ * threads on the same ticks, its next sample weighted by the periods since: a signal not handled
+ * yet does not make it due sooner, and a sleep shorter than RUN_LOOK periods needs no quiet ticks
+ * before it (a poke ends it one wake early at most). Beside threads that only compute, the
+ * ticker woke each period (990 a second, 25-28 ms/s of its CPU); now about 500 (13-14 ms/s), and
+ * bench-wall's CPU ratio went from 1.067 to 1.047 (wall) and 1.131 to 1.103 (cpu,wall), 7
+ * interleaved rounds at load 7-10, weights per thread-second unchanged. A thread found EXITED is
+ * given its periods up to its end (keep_exited) rather than losing those since the last look.
  *
  * A process image's first ticker accounts for each thread from its registration (in a fork
  * child, the fork), not from its own start, and its final look (exit, exec, a pause) keeps
@@ -210,7 +203,6 @@
 #define PAGE_TEST     100  /* ticks for the ticker's own page to prove that it works */
 #define QUIET_MIN     1	   /* ticks with every thread quiet before a long sleep */
 #define QUIET_MAX     64   /* ... after long sleeps that threads kept ending early */
-#define QUIET_PAYS    3	   /* periods: a sleep that long saved the wakes a poke costs */
 #define SLEEP_MAX     100  /* periods: the longest sleep (IDLE_FLUSH_NS at 1 kHz) */
 #define PAGE_SKIP     7	   /* periods a long sleep may skip of a thread blocked unmarked */
 #define RUN_LOOK      4	   /* periods between looks at a thread found running */
@@ -1091,18 +1083,15 @@ static int still_quiet(void)
 			ok = 0;
 		else if (st == INFLAME_SLOT_ACTIVE && t->tk.quiet == QUIET_CALL &&
 			 atomic_load_explicit(&t->wall_block_out, memory_order_acquire) !=
-			     t->tk.out_seen) {
-			/* Back from its call since a look (one its backoff skipped, or just
-			 * after it): the next tick looks at it, and then the ticker may sleep.
-			 * (Still QUIET_CALL until then: an end before it is kept by its marks.) */
-			t->tk.next_tick = k.tick;
+			     t->tk.out_seen)
 			ok = 0;
-		}
 	}
 	inflame_thread_unhold();
 	return ok;
 }
 
+/* Sleeps until time until (ns), or until a thread pokes the ticker (inflame_wall_poke).
+ * Returns 1 when a thread ended the sleep early or it could not begin. */
 /* A time on CLOCK_MONOTONIC, in ns, as a timespec. */
 static struct timespec timespec_of(uint64_t ns)
 {
@@ -1117,9 +1106,6 @@ static void sleep_until(uint64_t ns)
 	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 }
 
-/* Sleeps until time until (ns), or until a thread pokes the ticker (inflame_wall_poke).
- * Returns 1 when a thread ended the sleep early, -1 when it could not begin (a thread came
- * back from its call before the ticker said it sleeps, which cost it no wake), 0 otherwise. */
 static int long_sleep(uint64_t until)
 {
 	struct timespec ts = timespec_of(until);
@@ -1127,7 +1113,7 @@ static int long_sleep(uint64_t until)
 	atomic_store(&inflame__wall_asleep, 1);
 	if (atomic_load(&k.stop) || !still_quiet()) {
 		atomic_store(&inflame__wall_asleep, 0);
-		return -1;
+		return 1;
 	}
 	while (atomic_load(&inflame__wall_asleep) && !atomic_load(&k.stop)) {
 		/* (FUTEX_WAIT_BITSET: an absolute time on CLOCK_MONOTONIC) */
@@ -1137,12 +1123,6 @@ static int long_sleep(uint64_t until)
 			break;
 	}
 	return atomic_exchange(&inflame__wall_asleep, 0) == 0;
-}
-
-/* Fewer quiet ticks before the next long sleep. */
-static void quiet_less(void)
-{
-	k.quiet_need = k.quiet_need / 2 > QUIET_MIN ? k.quiet_need / 2 : QUIET_MIN;
 }
 
 static void *ticker_main(void *arg)
@@ -1170,8 +1150,6 @@ static void *ticker_main(void *arg)
 		next += k.period;
 		if (next < now)
 			next = now; /* late (a busy machine): no burst of ticks to catch up */
-		if (!k.skip && k.quiet_ticks >= QUIET_PAYS)
-			quiet_less(); /* a stretch that long came to nothing: it could have slept */
 		k.quiet_ticks = k.skip ? k.quiet_ticks + 1 : 0;
 		if (k.skip && (k.quiet_ticks >= k.quiet_need || k.skip < RUN_LOOK)) {
 			/* No thread needs a look for k.skip ticks: sleep that long, or until one
@@ -1181,19 +1159,10 @@ static void *ticker_main(void *arg)
 
 			slept = woke > next ? (woke - next) / k.period : 0;
 			k.tick += slept < k.skip ? slept : k.skip;
-			if (!early) {
-				k.quiet_need = QUIET_MIN;
-				k.quiet_ticks = 0;
-			} else if (early > 0) {
-				/* A thread's poke cost it a futex wake: worth it when the sleep
-				 * saved the ticker a few (requests that come every 10 periods),
-				 * not when it wakes at once (a thread napping at high rate). */
-				if (slept + 1 >= QUIET_PAYS)
-					quiet_less();
-				else if (k.quiet_need * 2 <= QUIET_MAX)
-					k.quiet_need *= 2;
-				k.quiet_ticks = 0;
-			}
+			k.quiet_need =
+			    early ? (k.quiet_need * 2 < QUIET_MAX ? k.quiet_need * 2 : QUIET_MAX)
+				  : QUIET_MIN;
+			k.quiet_ticks = 0;
 			if (!early && woke >= next + k.skip * k.period) {
 				/* Its end: the tick is now (a sleep to the next period on the grid
 				 * cost a second wakeup for each long sleep). */

@@ -12,8 +12,44 @@ B=${INFLAME_BUILDDIR:-.}
 B=$(cd "$B" && pwd)
 d=$(mktemp -d /tmp/inflame-pagetick.XXXXXX)
 trap 'rm -rf "$d"' EXIT INT TERM
-. "$(dirname "$0")/wall_ticker_lib.sh"
+# The context switches of process $pid's ticker so far, or nothing before it runs (shell
+# builtins only: forks for each of its 66 threads took seconds on a loaded machine).
+switches() {
+	for t in /proc/"$pid"/task/*; do
+		comm=
+		read -r comm < "$t/comm" 2>/dev/null
+		[ "$comm" = inflame-wall ] || continue
+		s=0
+		while read -r key v; do
+			case $key in
+			voluntary_ctxt_switches: | nonvoluntary_ctxt_switches:) s=$((s + v)) ;;
+			esac
+		done < "$t/status"
+		echo "$s"
+	done
+}
 for ev in wall cpu,wall; do
-	ticker_case "$ev" 500 idle_ms pipe_wait "$B/tests/progs/pipeidle" 6 64
+	rm -f "$d"/p.*.ifl
+	LD_PRELOAD="$B/preload/.libs/libinflame.so" INFLAME_EVENTS=$ev INFLAME_FREQUENCY=999 \
+		INFLAME_OUTPUT="$d/p.%p.ifl" "$B/tests/progs/pipeidle" 6 64 > "$d/out" 2>&1 &
+	pid=$!
+	sleep 1
+	a=$(switches)
+	sleep 2
+	b=$(switches)
+	wait "$pid" || { echo "FAIL: pipeidle failed under $ev: $(head -3 "$d/out")"; exit 1; }
+	[ -n "$a" ] && [ -n "$b" ] || { echo "FAIL: no ticker thread found under $ev"; exit 1; }
+	wakes=$((b - a))
+	truth=$(sed -n 's/^truth idle_ms \([0-9]*\)$/\1/p' "$d/out")
+	[ -n "$truth" ] || { echo "FAIL: pipeidle said no truth under $ev: $(cat "$d/out")"; exit 1; }
+	set -- "$d"/p.*.ifl
+	[ -e "$1" ] || { echo "FAIL: no dump under $ev"; exit 1; }
+	w=$("$B/inflame" collapse --event wall "$1" | awk '/pipe_wait/ { s += $NF } END { print s + 0 }')
+	echo "$ev: the ticker switched $wakes times from 1 s to 3 s; at the read: $w periods" \
+		"for $truth ms"
+	[ "$wakes" -le 500 ] ||
+		{ echo "FAIL: the ticker woke more than 500 times in 2 s beside blocked threads"; exit 1; }
+	awk -v t="$truth" -v w="$w" 'BEGIN { e = t * 0.999; exit !(w >= 0.97 * e && w <= 1.03 * e) }' ||
+		{ echo "FAIL: the wall samples at the read do not add up to the time in it"; exit 1; }
 done
 echo "PASS"
