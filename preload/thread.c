@@ -104,6 +104,29 @@ static size_t scratch_bytes(void)
 	       sizeof(struct inflame_walk_cache) + sizeof(struct inflame_site_cache);
 }
 
+/* The figures of a slot whose thread starts now (or starts over in a fork child): its
+ * samples' weights, the CPU in no sample and its parts, the perf clock's carried periods, the
+ * base of its figures (reg: from 0) and the profiler's writes on it. */
+INFLAME_FORK_TEXT static void books_reset(struct inflame_thread *t)
+{
+	t->in_handler = 0;
+	atomic_store(&t->self_cpu, 0);
+	atomic_store(&t->self_wall, 0);
+	atomic_store(&t->unsampled, 0);
+	t->perf_credit = 0;
+	atomic_store(&t->missed, 0);
+	atomic_store(&t->before, 0);
+	atomic_store(&t->dropped, 0);
+	t->missed_credit = 0;
+	t->cost_lost = 0;
+	t->cost_kern = 0;
+	t->arm_cpu = 0;
+	t->cost_first = 0;
+	t->reg = (struct inflame_cpu_times){0, 0};
+	t->w_base_file = 0;
+	t->w_direct = 0;
+}
+
 /* The wall fields of a slot whose thread starts now (or starts over in a fork child). */
 /* (now: the monotonic time its wall time is accounted from) */
 INFLAME_FORK_TEXT static void wall_reset(struct inflame_thread *t, uint64_t now)
@@ -151,7 +174,6 @@ static int setup_slot(struct inflame_thread *t, pid_t tid)
 	t->perf_retired = -1;
 	t->perf_inherited = -1;
 	t->cost_cpu = 0;
-	t->cost_kern = 0;
 	t->has_timer = 0;
 	t->posix_moved = 0;
 	t->has_pthread = 0;
@@ -161,21 +183,8 @@ static int setup_slot(struct inflame_thread *t, pid_t tid)
 	atomic_store(&t->in_dl, 0);
 	atomic_store(&t->truncated, 0);
 	wall_reset(t, inflame__now_monotonic());
-	t->in_handler = 0;
-	atomic_store(&t->self_cpu, 0);
-	atomic_store(&t->self_wall, 0);
-	atomic_store(&t->unsampled, 0);
-	t->perf_credit = 0;
-	atomic_store(&t->missed, 0);
-	atomic_store(&t->before, 0);
-	atomic_store(&t->dropped, 0);
-	t->missed_credit = 0;
-	t->arm_cpu = 0;
-	t->cost_first = 0;
-	t->reg = (struct inflame_cpu_times){0, 0};
+	books_reset(t);
 	t->fin_ok = 0;
-	t->w_base_file = 0;
-	t->w_direct = 0;
 	if (inflame_ring_init(&t->ring, (size_t)inflame__prof.cfg.buffer_kb * 1024) < 0)
 		return -ENOMEM;
 	s = mmap(NULL, scratch_bytes(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -568,20 +577,7 @@ INFLAME_FORK_TEXT void inflame_thread_after_fork_child(void)
 			/* nor pending signals; its wall time counts from the fork */
 			wall_reset(t, inflame__prof.start_monotonic);
 			atomic_store(&t->producing, 0);
-			t->in_handler = 0;
-			atomic_store(&t->self_cpu, 0);
-			atomic_store(&t->self_wall, 0);
-			atomic_store(&t->unsampled, 0);
-			t->perf_credit = 0;
-			atomic_store(&t->missed, 0);
-			atomic_store(&t->before, 0);
-			atomic_store(&t->dropped, 0);
-			t->missed_credit = 0;
-			t->cost_lost = 0;
-			t->cost_kern = 0;			   /* the parent's periods */
-			t->reg = (struct inflame_cpu_times){0, 0}; /* a new process: from 0 */
-			t->w_base_file = 0;
-			t->w_direct = 0;
+			books_reset(t); /* the parent's figures; a new process counts from 0 */
 			atomic_store(&t->name_dirty, 1);
 			/* the ring was emptied */
 			memset(t->last_n, 0, sizeof(t->last_n));

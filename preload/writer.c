@@ -900,41 +900,39 @@ static void write_thread_cpu(void)
 
 /* The counters, written every cycle: a process that ends without inflame's exit path (a raw
  * exit_group system call, as Go's runtime makes; SIGKILL) leaves totals at most a cycle old. */
+/* Puts one key and its value into a STATS list, counting the pair. */
+static void put_stat(struct inflame_buf *b, uint64_t *pairs, uint64_t key, uint64_t value)
+{
+	inflame_buf_put_varint(b, key);
+	inflame_buf_put_varint(b, value);
+	(*pairs)++;
+}
+
 static void write_counters(void)
 {
 	struct inflame_buf *b = &w.misc_buf;
-	uint64_t now_cpu = process_cpu_ns(), cpu = now_cpu - w.cpu_base, unseen, unseen_threads;
-	uint64_t pairs = 10; /* (the ones always written, up to SIGSTACK_NOSTACK) */
+	uint64_t now_cpu = process_cpu_ns(), unseen, unseen_threads, pairs = 0;
 
 	list_begin(b);
-	inflame_buf_put_varint(b, INFLAME_STAT_DROPPED_RING);
-	inflame_buf_put_varint(b, total_dropped() - w.dropped_base);
-	inflame_buf_put_varint(b, INFLAME_STAT_DROPPED_STACKS);
-	inflame_buf_put_varint(b, w.dropped_stacks + pend.lost);
-	inflame_buf_put_varint(b, INFLAME_STAT_DROPPED_THREADS);
-	inflame_buf_put_varint(b, atomic_load(&inflame__prof.threads_dropped));
-	inflame_buf_put_varint(b, INFLAME_STAT_TRUNCATED);
-	inflame_buf_put_varint(b, w.truncated);
-	inflame_buf_put_varint(b, INFLAME_STAT_SIGNALS);
-	inflame_buf_put_varint(b, atomic_load(&inflame__prof.signals));
-	inflame_buf_put_varint(b, INFLAME_STAT_FOREIGN);
-	inflame_buf_put_varint(b, atomic_load(&inflame__prof.foreign));
-	inflame_buf_put_varint(b, INFLAME_STAT_CPU_NS);
-	inflame_buf_put_varint(b, cpu);
+	put_stat(b, &pairs, INFLAME_STAT_DROPPED_RING, total_dropped() - w.dropped_base);
+	put_stat(b, &pairs, INFLAME_STAT_DROPPED_STACKS, w.dropped_stacks + pend.lost);
+	put_stat(b, &pairs, INFLAME_STAT_DROPPED_THREADS,
+		 atomic_load(&inflame__prof.threads_dropped));
+	put_stat(b, &pairs, INFLAME_STAT_TRUNCATED, w.truncated);
+	put_stat(b, &pairs, INFLAME_STAT_SIGNALS, atomic_load(&inflame__prof.signals));
+	put_stat(b, &pairs, INFLAME_STAT_FOREIGN, atomic_load(&inflame__prof.foreign));
+	put_stat(b, &pairs, INFLAME_STAT_CPU_NS, now_cpu - w.cpu_base);
 	w.cpu_written = now_cpu;
-	inflame_buf_put_varint(b, INFLAME_STAT_ALLOC_UNTRACKED);
-	inflame_buf_put_varint(b, inflame_alloc_untracked());
-	inflame_buf_put_varint(b, INFLAME_STAT_SIGSTACK_NARROW);
-	inflame_buf_put_varint(b, atomic_load(&inflame__prof.sigstack_narrow));
-	inflame_buf_put_varint(b, INFLAME_STAT_SIGSTACK_NOSTACK);
-	inflame_buf_put_varint(b, atomic_load(&inflame__prof.sigstack_nostack));
+	put_stat(b, &pairs, INFLAME_STAT_ALLOC_UNTRACKED, inflame_alloc_untracked());
+	put_stat(b, &pairs, INFLAME_STAT_SIGSTACK_NARROW,
+		 atomic_load(&inflame__prof.sigstack_narrow));
+	put_stat(b, &pairs, INFLAME_STAT_SIGSTACK_NOSTACK,
+		 atomic_load(&inflame__prof.sigstack_nostack));
 	inflame_wall_unseen(&unseen, &unseen_threads);
 	if (unseen_threads > w.unseen_threads_base) {
-		inflame_buf_put_varint(b, INFLAME_STAT_WALL_UNSEEN);
-		inflame_buf_put_varint(b, minus(unseen, w.unseen_base));
-		inflame_buf_put_varint(b, INFLAME_STAT_WALL_UNSEEN_THREADS);
-		inflame_buf_put_varint(b, unseen_threads - w.unseen_threads_base);
-		pairs += 2;
+		put_stat(b, &pairs, INFLAME_STAT_WALL_UNSEEN, minus(unseen, w.unseen_base));
+		put_stat(b, &pairs, INFLAME_STAT_WALL_UNSEEN_THREADS,
+			 unseen_threads - w.unseen_threads_base);
 	}
 	list_write(INFLAME_CHUNK_STATS, b, pairs);
 }
@@ -1698,6 +1696,13 @@ static void close_current(int drained)
 		    (unsigned long long)site_hits, (unsigned long long)site_misses);
 }
 
+/* Has the image (or the fork child) lived past the late writer's delay at monotonic time now?
+ * Only such an image is asked whether the program took its perf events (cycle). */
+INFLAME_FORK_TEXT static int past_late_delay(uint64_t now)
+{
+	return now - inflame__prof.start_monotonic > LATE_WRITER_DELAY_NS;
+}
+
 /* Is there anything to write to a new file? In a fork child that has none yet (see the top of
  * the file), a notice of its own counts; after a file, a notice it does not have yet. */
 INFLAME_FORK_TEXT static int worth_a_file(void)
@@ -1737,8 +1742,7 @@ static void cycle(int final)
 	 * writer ran, which checks every quarter of a second, nor of one that lived less than
 	 * the writer's delay: the exit of a short process makes no system call for it.) */
 	if (final && !w.perf_lost_logged && !w.running &&
-	    inflame__now_monotonic() - inflame__prof.start_monotonic > LATE_WRITER_DELAY_NS &&
-	    inflame_timer_count_lost() > 0) {
+	    past_late_delay(inflame__now_monotonic()) && inflame_timer_count_lost() > 0) {
 		w.perf_lost_logged = 1;
 		inflame_log(INFLAME_LOG_INFO,
 			    "the program closed or replaced inflame's perf event descriptors, and "
@@ -2122,8 +2126,7 @@ INFLAME_FORK_TEXT static int finish_here(int timeout_ms, int stop)
 	 * perf events: the cycle would return at once. No lock and no vDSO clock for it: their
 	 * pages were a child's page faults (issue 11). */
 	if (w.deferred && !w.running && !atomic_load(&inflame__prof.sampling) && !worth_a_file() &&
-	    inflame__now_raw_syscall(CLOCK_MONOTONIC) - inflame__prof.start_monotonic <=
-		LATE_WRITER_DELAY_NS) {
+	    !past_late_delay(inflame__now_raw_syscall(CLOCK_MONOTONIC))) {
 		if (stop) {
 			w.stopped = 1;
 			inflame_safepoint_disarm();
