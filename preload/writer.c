@@ -1556,6 +1556,60 @@ static int create_with_header(char *path, const struct inflame_dump_header_info 
 	return fd;
 }
 
+/* Expands the output pattern for sequence number seq into path, INFLAME_OUTPUT_MAX bytes.
+ * Returns 0 or -ENAMETOOLONG. */
+static int output_name(unsigned seq, char *path)
+{
+	if (inflame_config_expand_output(inflame__prof.cfg.output, inflame__prof.pid,
+					 inflame__prof.start_realtime / 1000000000ull, seq, path,
+					 INFLAME_OUTPUT_MAX) < 0)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Whether the name of sequence number seq is in use: by a file, a directory or a link, even a
+ * dangling one (the exclusive creation fails on each). path is scratch space. */
+static int name_taken(unsigned seq, char *path)
+{
+	struct stat st;
+
+	return output_name(seq, path) == 0 &&
+	       fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* The name of sequence number taken is in use: returns a larger number whose name is free and
+ * whose predecessor's is not, found by lookups (no file created) whose count grows with the
+ * logarithm of the names in use. A pattern without %p shared by the processes of a build puts
+ * every earlier process's file before a new one: trying each name in turn cost one file
+ * created and deleted per name (15-35 ms per process past a few hundred processes) and gave
+ * up after 1000, so later processes went unprofiled. The steps double until a free name, then
+ * the gap is halved. A name taken after the lookup makes the creation fail, and the search
+ * starts again from there. */
+static unsigned next_free_seq(unsigned taken, char *path)
+{
+	unsigned lo = taken, hi, step = 1;
+
+	for (;;) {
+		if (step > UINT_MAX - lo)
+			return lo + 1 > lo ? lo + 1 : lo; /* (four billion names: never) */
+		hi = lo + step;
+		if (!name_taken(hi, path))
+			break;
+		lo = hi;
+		if (step < UINT_MAX / 2)
+			step *= 2;
+	}
+	while (hi - lo > 1) {
+		unsigned mid = lo + (hi - lo) / 2;
+
+		if (name_taken(mid, path))
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return hi;
+}
+
 static int open_next(void)
 {
 	struct inflame_dump_header_info h;
@@ -1568,10 +1622,8 @@ static int open_next(void)
 		w.inherited_fd = -1;
 	}
 	inflame_timer_drop_inherited(); /* (the parent's perf events, likewise) */
-	for (int tries = 0; tries < 1000; tries++, w.seq++) {
-		if (inflame_config_expand_output(inflame__prof.cfg.output, inflame__prof.pid,
-						 inflame__prof.start_realtime / 1000000000ull,
-						 w.seq, path, sizeof(path)) < 0) {
+	for (int tries = 0; tries < 64; tries++) {
+		if (output_name(w.seq, path) < 0) {
 			err = ENAMETOOLONG;
 			break;
 		}
@@ -1582,6 +1634,7 @@ static int open_next(void)
 		err = -fd;
 		if (err != EEXIST)
 			break;
+		w.seq = next_free_seq(w.seq, path);
 	}
 	if (fd < 0) {
 		if (!w.open_err_logged) {

@@ -8,14 +8,16 @@
 #
 # /bin/true does nothing of its own, so at 10 kHz its main thread's samples are almost all
 # those of the set-up: shown by info -v as "(X s of it in inflame)". Before, none of them was
-# kept (0 runs of 8 showed it); now most runs show it (7 of 8). Five runs, three must.
+# kept (0 runs of 8 showed it); now most runs show it (7 of 8 on a slower machine). Where the
+# set-up is shorter than the 0.1 ms period a run may take no sample in it (2 to 4 runs of 5 on
+# a faster one, 3 to 4 runs of 20 here): forty runs, two must.
 set -u
 B=${INFLAME_BUILDDIR:-.}
 B=$(cd "$B" && pwd)
 d=$(mktemp -d /tmp/inflame-setupcov.XXXXXX)
 trap 'rm -rf "$d"' EXIT INT TERM
 shown=0
-for i in 1 2 3 4 5; do
+for i in $(seq 1 40); do
 	LD_PRELOAD="$B/preload/.libs/libinflame.so" INFLAME_EVENTS=cpu INFLAME_FREQUENCY=10000 \
 		INFLAME_OUTPUT="$d/t.$i.ifl" /bin/true || { echo "FAIL: true failed"; exit 1; }
 	"$B/inflame" info -v "$d/t.$i.ifl" > "$d/info" || { echo "FAIL: t.$i.ifl unreadable"; exit 1; }
@@ -26,5 +28,5 @@ for i in 1 2 3 4 5; do
 	*" of it in inflame)"*) shown=$((shown + 1)) ;;
 	esac
 done
-[ "$shown" -ge 3 ] || { echo "FAIL: the set-up's CPU is the profiler's in $shown runs of 5"; exit 1; }
+[ "$shown" -ge 2 ] || { echo "FAIL: the set-up's CPU is the profiler's in $shown runs of 40"; exit 1; }
 echo "PASS"
