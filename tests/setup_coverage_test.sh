@@ -22,7 +22,8 @@ trap 'rm -rf "$d"' EXIT INT TERM
 shown=0
 for i in $(seq 1 40); do
 	LD_PRELOAD="$B/preload/.libs/libinflame.so" INFLAME_EVENTS=cpu INFLAME_FREQUENCY=10000 \
-		INFLAME_CPU_KERNEL=1 INFLAME_OUTPUT="$d/t.$i.ifl" /bin/true || { echo "FAIL: true failed"; exit 1; }
+		INFLAME_CPU_KERNEL=1 INFLAME_OUTPUT="$d/t.$i.ifl" /bin/true ||
+		{ echo "FAIL: true failed"; exit 1; }
 	"$B/inflame" info -v "$d/t.$i.ifl" > "$d/info" || { echo "FAIL: t.$i.ifl unreadable"; exit 1; }
 	line=$(grep -E '^  true +tid [0-9]+ +user ' "$d/info")
 	[ -n "$line" ] || { echo "FAIL: no coverage line of the main thread"; cat "$d/info"; exit 1; }
