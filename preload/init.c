@@ -167,16 +167,32 @@ static int choose_sample_signal(void)
 	return -1;
 }
 
+/* Does pc lie in a loaded object, whose code may be read? _dl_find_object (glibc 2.35) answers
+ * from the loader's sorted table; dladdr also looks for the nearest symbol, a scan of the
+ * object's whole symbol table: for the C library 10-13 us and a few page faults in every
+ * process (issue 11). */
+static int in_loaded_object(uintptr_t pc)
+{
+#ifdef DLFO_STRUCT_HAS_EH_DBASE
+	struct dl_find_object found;
+
+	return _dl_find_object((void *)pc, &found) == 0;
+#else
+	Dl_info info;
+
+	return dladdr((void *)pc, &info) != 0;
+#endif
+}
+
 /* The C library's signal trampoline (unwind.h): the restorer its sigaction() gave our handler
  * of sig, read back from the kernel. */
 static void learn_sigreturn(int sig)
 {
 #if defined(__x86_64__)
 	struct sigaction back;
-	Dl_info info;
 
 	if (inflame__real_sigaction(sig, NULL, &back) == 0 && back.sa_restorer &&
-	    dladdr((void *)(uintptr_t)back.sa_restorer, &info) != 0)
+	    in_loaded_object((uintptr_t)back.sa_restorer))
 		inflame_unwind_sigreturn_at((uintptr_t)back.sa_restorer);
 #else
 	(void)sig;

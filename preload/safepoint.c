@@ -43,6 +43,12 @@
 #if defined(__x86_64__) && defined(__linux__)
 #include <cpuid.h>
 #include <ucontext.h>
+#if __has_include(<sys/platform/x86.h>)
+#include <sys/platform/x86.h>
+#define HAVE_X86_PLATFORM 1
+#else
+#define HAVE_X86_PLATFORM 0
+#endif
 #define SAFEPOINT_SUPPORTED 1
 #else
 #define SAFEPOINT_SUPPORTED 0
@@ -147,12 +153,32 @@ void inflame__safepoint_run(void)
 	errno = saved;
 }
 
+/*
+ * The size of the area xsave fills with every state component the OS enabled, rounded up to 64
+ * bytes; -ENOTSUP without XSAVE. A cpuid instruction is a trap to the hypervisor in a virtual
+ * machine: 20-40 us each on a nested guest, where the three this took were a third of a short
+ * process's whole cost of inflame (issue 11). The C library read the processor's features once
+ * for every process (sys/platform/x86.h), and the kernel's largest signal frame
+ * (AT_MINSIGSTKSZ, Linux 5.14 and later) holds that area: a bound from above, which costs the
+ * trampoline under 1 KiB more of the interrupted stack. The instructions are the fallback.
+ */
 static int xsave_size(unsigned long *size)
 {
 	unsigned a, b, c, d;
+	unsigned long frame = getauxval(AT_MINSIGSTKSZ);
 
-	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) /* OSXSAVE */
+#if HAVE_X86_PLATFORM
+	c = __x86_get_cpuid_feature_leaf(CPUID_INDEX_1)->cpuid_array[cpuid_register_index_ecx];
+#else
+	if (!__get_cpuid(1, &a, &b, &c, &d))
 		return -ENOTSUP;
+#endif
+	if (!(c & (1u << 27))) /* OSXSAVE */
+		return -ENOTSUP;
+	if (frame >= 576) {
+		*size = (frame + 63) & ~63ul;
+		return 0;
+	}
 	__cpuid_count(0xd, 0, a, b, c, d);
 	if (b < 576)
 		return -ENOTSUP;
@@ -301,7 +327,9 @@ static uintptr_t program_malloc(void)
 	Dl_info info;
 	const ElfW(Sym) *sym = NULL;
 
-	if (!looked) {
+	/* (inflame's own malloc, as in most processes, is no stub: dladdr1 scans the symbol
+	 * table of the object, some microseconds and page faults, issue 11) */
+	if (!looked && bias_of((uintptr_t)global) != sp.self) {
 		looked = 1;
 		if (dladdr1((void *)global, &info, (void **)&sym, RTLD_DL_SYMENT) && sym &&
 		    sym->st_shndx == SHN_UNDEF)
