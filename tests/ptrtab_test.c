@@ -155,7 +155,7 @@ static void test_empty_skips_filter(void **state)
 	uint64_t size;
 
 	(void)state;
-	/* 256 keys in one 256-byte granule: its bucket's counter sticks at its maximum. */
+	/* 256 keys in one page: its bucket's counter sticks at its maximum. */
 	for (uintptr_t i = 0; i < 256; i++)
 		assert_int_equal(inflame_ptrtab_insert((void *)(base + i), i), 0);
 	for (uintptr_t i = 0; i < 256; i++)
