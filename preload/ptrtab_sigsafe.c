@@ -270,8 +270,12 @@ void inflame_ptrtab_clear(void)
 		return;
 	/* Private anonymous pages read back as zeros after this. */
 	madvise((void *)keys, (mask + 1) * sizeof(struct slot), MADV_DONTNEED);
-	__atomic_fetch_and(&inflame__ptrtab_hot.live,
-			   INFLAME_PTRTAB_LIVE_ARENA | INFLAME_PTRTAB_LIVE_ALL, __ATOMIC_SEQ_CST);
+	/* (only when it counts keys: a fork child that only execs copies no page for this) */
+	if (__atomic_load_n(&inflame__ptrtab_hot.live, __ATOMIC_RELAXED) &
+	    ~(INFLAME_PTRTAB_LIVE_ARENA | INFLAME_PTRTAB_LIVE_ALL))
+		__atomic_fetch_and(&inflame__ptrtab_hot.live,
+				   INFLAME_PTRTAB_LIVE_ARENA | INFLAME_PTRTAB_LIVE_ALL,
+				   __ATOMIC_SEQ_CST);
 	if (!all_sticky)
 		filter_clear(inflame__ptrtab_hot.filter_mask + 1);
 }
