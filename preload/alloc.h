@@ -34,7 +34,7 @@
 #include "ptrtab.h"
 
 struct inflame_alloc_tls {
-	int64_t countdown; /* bytes to the next sample point; <= 0: take the slow path (first) */
+	int64_t countdown; /* bytes to the next sample point; <= 0: take the slow path */
 	uint64_t rng;	   /* xorshift state; 0 until the thread's first slow path */
 	int guard;	   /* inside inflame's own work on this thread */
 	int resolving;	   /* looking up the real allocator (serve from the arena) */

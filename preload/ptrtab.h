@@ -55,7 +55,7 @@ extern _Atomic(unsigned char) inflame__ptrtab_filter[1u << INFLAME_PTRTAB_FILTER
  * the bootstrap arena handed out a block and INFLAME_PTRTAB_LIVE_ALL while there is no filter
  * (full tracing). While it is 0 no pointer can be in the table and no block is the arena's, so
  * the free fast path asks nothing else: in a program whose sampled blocks do not live long (a
- * loop of malloc and free) that is one load and a branch instead of a hash and two loads. It
+ * loop of malloc and free) that is one load and a branch instead of a shift and two loads. It
  * counts up before a key goes in (so before the allocator's block reaches the program) and
  * down after it came out. It is never read as 0 by the free of a sampled block p: whoever
  * frees p got p from the thread that allocated it, through the program's own synchronisation
