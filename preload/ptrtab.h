@@ -30,7 +30,8 @@ int inflame_ptrtab_insert(const void *p, uint64_t size);
  * Async-signal-safe. */
 int inflame_ptrtab_remove(const void *p, uint64_t *size);
 /* Whether p may be in the table or be a block of the bootstrap arena (no false negatives;
- * always 1 without a filter). Two loads. Async-signal-safe. */
+ * always 1 without a filter). One load while the table is empty and no arena block exists,
+ * else three. Async-signal-safe. */
 static inline int inflame_ptrtab_maybe(const void *p);
 /* Forgets everything (the child after fork, single-threaded). */
 void inflame_ptrtab_clear(void);
@@ -47,28 +48,46 @@ void inflame_ptrtab_clear(void);
 #define INFLAME_PTRTAB_FILTER_MAX_BITS 20
 extern _Atomic(unsigned char) inflame__ptrtab_filter[1u << INFLAME_PTRTAB_FILTER_MAX_BITS]
     __attribute__((visibility("hidden")));
-/* The mask that makes a bucket of a hash (buckets - 1): read by every free, so it has a cache
- * line of its own (a variable of the writer thread linked beside it made each free wait for
- * that line). A mask rather than a shift: one load-and instead of a load and a shift by %cl. */
+/* What every free reads, on a cache line of its own (a variable of the writer thread linked
+ * beside it made each free wait for that line).
+ *
+ * live: the keys in the table (the low bits), with INFLAME_PTRTAB_LIVE_ARENA set for good once
+ * the bootstrap arena handed out a block and INFLAME_PTRTAB_LIVE_ALL while there is no filter
+ * (full tracing). While it is 0 no pointer can be in the table and no block is the arena's, so
+ * the free fast path asks nothing else: in a program whose sampled blocks do not live long (a
+ * loop of malloc and free) that is one load and a branch instead of a shift and two loads. It
+ * counts up before a key goes in (so before the allocator's block reaches the program) and
+ * down after it came out. It is never read as 0 by the free of a sampled block p: whoever
+ * frees p got p from the thread that allocated it, through the program's own synchronisation
+ * (or is that thread), so p's count up happened before the free's load and the load sees it or
+ * a later value. Every count down that precedes the load in the counter's order is of a key
+ * that was counted up before it (for the same reason), so the value read is at least the
+ * number of keys in the table then, p among them. Only the bits change with a reset (fork
+ * child, a new table), by atomic and/or, so a concurrent pin is never lost.
+ *
+ * filter_mask: the mask that makes a bucket of a hash (buckets - 1). A mask rather than a
+ * shift: one load-and instead of a load and a shift by %cl. */
+#define INFLAME_PTRTAB_LIVE_ARENA (1ull << 62)
+#define INFLAME_PTRTAB_LIVE_ALL	  (1ull << 61)
 struct inflame_ptrtab_hot {
-	_Alignas(64) size_t filter_mask;
+	_Alignas(64) uint64_t live;
+	size_t filter_mask;
 };
 extern struct inflame_ptrtab_hot inflame__ptrtab_hot __attribute__((visibility("hidden")));
 
-/* The filter's hash keeps the heap's locality: one bucket per 256 bytes of address space, so
- * that the frees of neighbouring blocks, which a program makes close in time, read the same
- * few filter lines (a hash that scattered them made python3's frees miss the cache on the
- * filter, 7% of its run time at the default rate). Blocks in one 256-byte granule share a
- * bucket, which only costs a table lookup for the neighbours of a live sampled block. The
- * granules of each 16 MiB region are spread over the filter by a multiplicative hash of the
- * region (XOR keeps whole filter lines together), so that allocator regions at aligned
- * addresses (thread arenas, mmap'd blocks) do not all land on the same buckets. */
+/* The filter's hash is the page of the address: one bucket per 4 KiB page, the buckets of
+ * consecutive pages side by side (the filter wraps every 256 MiB at the default rate). That
+ * keeps the heap's locality: the frees of neighbouring blocks, which a program makes close in
+ * time, read the same filter line (a hash that scattered them made python3's frees miss the
+ * cache on the filter, 7% of its run time at the default rate), and it costs a free one shift
+ * and a mask. Blocks in one page (or in pages a multiple of the wrap apart) share a bucket,
+ * which only costs a table lookup for the neighbours of a live sampled block: in python3 at
+ * the default rate (bench/alloc.sh) one free in 400 went to the table, against one in 3,000
+ * with the 256-byte buckets spread by a multiplicative hash of each 16 MiB region used
+ * before, which cost every free five instructions more (callgrind). */
 static inline size_t inflame__ptrtab_hash(const void *p)
 {
-	uint64_t a = (uint64_t)(uintptr_t)p;
-
-	return (size_t)((a >> 8) ^ ((a >> 24) * 0x9e3779b97f4a7c15ull >>
-				    (64 - INFLAME_PTRTAB_FILTER_MAX_BITS)));
+	return (size_t)((uintptr_t)p >> 12);
 }
 
 static inline size_t inflame__ptrtab_bucket(const void *p)
@@ -79,6 +98,8 @@ static inline size_t inflame__ptrtab_bucket(const void *p)
 
 static inline int inflame_ptrtab_maybe(const void *p)
 {
+	if (__builtin_expect(!__atomic_load_n(&inflame__ptrtab_hot.live, __ATOMIC_RELAXED), 1))
+		return 0;
 	return __atomic_load_n((unsigned char *)&inflame__ptrtab_filter[inflame__ptrtab_bucket(p)],
 			       __ATOMIC_RELAXED) != 0;
 }

@@ -18,6 +18,10 @@
  * arena's blocks are pinned sticky too (ptrtab.h): resets clear every counter but the sticky
  * ones (so they never open a window in which an arena block's free would look unsampled), and
  * a new filter size pins the arena's blocks again before it is published.
+ *
+ * Before the filter, a count of the keys (ptrtab.h: live, which also says whether the arena
+ * handed out a block or there is no filter) lets a free skip the filter while the table is
+ * empty.
  */
 #include "ptrtab.h"
 
@@ -36,7 +40,7 @@
 
 _Alignas(64) _Atomic(unsigned char)
     inflame__ptrtab_filter[1u << INFLAME_PTRTAB_FILTER_MAX_BITS] INFLAME_COLD;
-struct inflame_ptrtab_hot inflame__ptrtab_hot = {(1u << 12) - 1};
+struct inflame_ptrtab_hot inflame__ptrtab_hot = {.filter_mask = (1u << 12) - 1};
 static int all_sticky; /* no filter: every counter in use is STICKY */
 struct slot {
 	_Atomic uintptr_t key;
@@ -69,6 +73,9 @@ void inflame_ptrtab_pin(const void *p)
 	 * inflame_ptrtab_init()'s publication of a new mask and its reading of the arena. */
 	atomic_thread_fence(memory_order_seq_cst);
 	pin_in(p, __atomic_load_n(&inflame__ptrtab_hot.filter_mask, __ATOMIC_SEQ_CST));
+	/* From now on every free asks the filter (the arena's blocks are not counted one by
+	 * one: they are few, and most are never freed). */
+	__atomic_fetch_or(&inflame__ptrtab_hot.live, INFLAME_PTRTAB_LIVE_ARENA, __ATOMIC_SEQ_CST);
 }
 
 /* Sets the counters of buckets [0, n) to 0, but the sticky ones (which stay sticky: pinned, or
@@ -137,6 +144,13 @@ int inflame_ptrtab_init(size_t slots, int filter)
 		bits = 12; /* every counter sticky: the fewer the better */
 	all_sticky = !filter;
 	m = ((size_t)1 << bits) - 1;
+	/* The new table is empty: live keeps only the arena's bit, and the one of no filter. */
+	if (all_sticky)
+		__atomic_fetch_or(&inflame__ptrtab_hot.live, INFLAME_PTRTAB_LIVE_ALL,
+				  __ATOMIC_SEQ_CST);
+	else
+		__atomic_fetch_and(&inflame__ptrtab_hot.live, INFLAME_PTRTAB_LIVE_ARENA,
+				   __ATOMIC_SEQ_CST);
 	if (all_sticky)
 		memset((void *)inflame__ptrtab_filter, STICKY, m + 1);
 	else if (was_sticky) /* after a table without filter (tests): pins are redone below */
@@ -201,6 +215,8 @@ int inflame_ptrtab_insert(const void *p, uint64_t size)
 
 	if (!keys || key <= TOMB)
 		return -ENOSPC;
+	/* Counted before the filter and the key (ptrtab.h: live), uncounted when it fails. */
+	__atomic_fetch_add(&inflame__ptrtab_hot.live, 1, __ATOMIC_RELAXED);
 	filter_inc(p);
 	h = home(key);
 	for (size_t i = 0; i < MAX_PROBE; i++) {
@@ -217,6 +233,7 @@ int inflame_ptrtab_insert(const void *p, uint64_t size)
 		}
 	}
 	filter_dec(p);
+	__atomic_fetch_sub(&inflame__ptrtab_hot.live, 1, __ATOMIC_RELAXED);
 	return -ENOSPC;
 }
 
@@ -240,6 +257,7 @@ int inflame_ptrtab_remove(const void *p, uint64_t *size)
 			 * that holds a live key: a plain store is enough. */
 			atomic_store_explicit(&e->key, TOMB, memory_order_release);
 			filter_dec(p);
+			__atomic_fetch_sub(&inflame__ptrtab_hot.live, 1, __ATOMIC_RELAXED);
 			return 1;
 		}
 	}
@@ -252,6 +270,12 @@ void inflame_ptrtab_clear(void)
 		return;
 	/* Private anonymous pages read back as zeros after this. */
 	madvise((void *)keys, (mask + 1) * sizeof(struct slot), MADV_DONTNEED);
+	/* (only when it counts keys: a fork child that only execs copies no page for this) */
+	if (__atomic_load_n(&inflame__ptrtab_hot.live, __ATOMIC_RELAXED) &
+	    ~(INFLAME_PTRTAB_LIVE_ARENA | INFLAME_PTRTAB_LIVE_ALL))
+		__atomic_fetch_and(&inflame__ptrtab_hot.live,
+				   INFLAME_PTRTAB_LIVE_ARENA | INFLAME_PTRTAB_LIVE_ALL,
+				   __ATOMIC_SEQ_CST);
 	if (!all_sticky)
 		filter_clear(inflame__ptrtab_hot.filter_mask + 1);
 }

@@ -310,6 +310,90 @@ static void test_threads(void **state)
 	e2e_rmdir(dir);
 }
 
+/* The counts of `inflame info` of the dump file: ALLOC and FREE samples, asserting that at
+ * most kept blocks were not freed; whether it dropped nothing (the counts are only checked
+ * then). */
+static int info_counts(const char *file, unsigned long long *allocs, unsigned long long *frees,
+		       unsigned kept)
+{
+	char *text = e2e_info(file);
+	const char *p = text ? strstr(text, "samples:") : NULL;
+	int clean;
+
+	assert_non_null(p);
+	assert_int_equal(
+	    sscanf(p, "samples: cpu %*u, wall %*u, alloc %llu, free %llu", allocs, frees), 2);
+	clean = strstr(text, "drops:       ring 0,") != NULL;
+	if (!clean || *frees > *allocs || *frees + kept < *allocs)
+		fprintf(stderr, "%s", text);
+	free(text);
+	if (clean) {
+		assert_true(*frees <= *allocs);
+		assert_true(*frees + kept >= *allocs);
+	}
+	return clean;
+}
+
+/* Sampling, with blocks passed between threads: producers allocate, a consumer frees. The
+ * table of sampled blocks is empty most of the time, when frees ask nothing but its count
+ * (ptrtab.h): yet the free of every sampled block is recorded, in the thread that frees it. */
+static void test_threads_sampled(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {ALLOCS("threads"), "100000", NULL};
+	char *env[] = {"INFLAME_BUFFER_KB=8192", NULL};
+	struct e2e_result r;
+	unsigned long long allocs, frees;
+	char **files;
+
+	(void)state;
+	run_alloc(dir, prog, "4096", env, &r);
+	assert_int_equal(e2e_list(dir, "prof.", &files), 1);
+	if (info_counts(files[0], &allocs, &frees, 2)) {
+		const char *extra[] = {"--event", "live", NULL};
+		struct e2e_folded f;
+
+		assert_true(allocs > 10000);
+		/* What the C library keeps (the stdout buffer, a thread vector) may be live, when
+		 * it was sampled; never a producer's block. */
+		if (allocs > frees) {
+			assert_int_equal(e2e_collapse(extra, files, 1, &f), 0);
+			assert_int_equal(e2e_contains_sum(&f, "producer"), 0);
+			e2e_folded_free(&f);
+		}
+	}
+	e2e_list_free(files, 1);
+	e2e_result_free(&r);
+	e2e_rmdir(dir);
+}
+
+/* fork in a loop, sampling every few bytes: each child, whose table was emptied at fork, still
+ * records the free of every block it sampled. */
+static void test_fork_sampled(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {ALLOCS("fork"), "10", NULL};
+	char *env[] = {"INFLAME_BUFFER_KB=8192", NULL};
+	struct e2e_result r;
+	unsigned long long allocs, frees;
+	char **files;
+	size_t n;
+
+	(void)state;
+	run_alloc(dir, prog, "64", env, &r);
+	assert_string_equal(r.out, "done\n");
+	n = e2e_list(dir, "prof.", &files);
+	assert_int_equal(n, 11);
+	for (size_t i = 0; i < n; i++) {
+		/* (the parent's stdout buffer stays) */
+		if (info_counts(files[i], &allocs, &frees, 1))
+			assert_true(allocs >= 1);
+	}
+	e2e_list_free(files, n);
+	e2e_result_free(&r);
+	e2e_rmdir(dir);
+}
+
 /* The peak view shows the live set at its highest: phase one's blocks, not phase two's. */
 static void test_peak(void **state)
 {
@@ -633,6 +717,8 @@ int main(void)
 	    cmocka_unit_test(test_free_only),
 	    cmocka_unit_test(test_family),
 	    cmocka_unit_test(test_threads),
+	    cmocka_unit_test(test_threads_sampled),
+	    cmocka_unit_test(test_fork_sampled),
 	    cmocka_unit_test(test_peak),
 	    cmocka_unit_test(test_peak_rotated),
 	    cmocka_unit_test(test_cxx),

@@ -1,6 +1,7 @@
 /* Unit tests for the preload's sampled-pointer table (preload/ptrtab_sigsafe.c) and bootstrap
  * arena (preload/arena_sigsafe.c): insert, find and remove with sizes, the filter's answers,
- * a full probe window, clearing, concurrent use by several threads; arena blocks pinned in the
+ * a full probe window, clearing, concurrent use by several threads; the count of keys that
+ * lets a free skip the filter while the table is empty; arena blocks pinned in the
  * filter through clears and a new filter size; arena alignment, ownership, sizes and
  * exhaustion. */
 #include <setjmp.h>
@@ -146,6 +147,33 @@ static void test_threads(void **state)
 	}
 }
 
+/* While the table is empty (and no arena block was pinned) the free fast path asks nothing
+ * else: not even a bucket whose counter overflowed and stuck sends a free to the table. */
+static void test_empty_skips_filter(void **state)
+{
+	uintptr_t base = 0x4440000;
+	uint64_t size;
+
+	(void)state;
+	/* 256 keys in one page: its bucket's counter sticks at its maximum. */
+	for (uintptr_t i = 0; i < 256; i++)
+		assert_int_equal(inflame_ptrtab_insert((void *)(base + i), i), 0);
+	for (uintptr_t i = 0; i < 256; i++)
+		assert_int_equal(inflame_ptrtab_remove((void *)(base + i), &size), 1);
+	assert_false(inflame_ptrtab_maybe((void *)base));
+	assert_false(inflame_ptrtab_maybe((void *)(base + 16)));
+	/* One key anywhere else: the sticky bucket answers "maybe" again. */
+	assert_int_equal(inflame_ptrtab_insert((void *)0x9990000, 1), 0);
+	assert_true(inflame_ptrtab_maybe((void *)(base + 16)));
+	assert_true(inflame_ptrtab_maybe((void *)0x9990000));
+	assert_int_equal(inflame_ptrtab_remove((void *)0x9990000, &size), 1);
+	assert_false(inflame_ptrtab_maybe((void *)0x9990000));
+	/* A clear (the fork child) forgets the keys' count with the keys. */
+	assert_int_equal(inflame_ptrtab_insert((void *)0x9990000, 1), 0);
+	inflame_ptrtab_clear();
+	assert_false(inflame_ptrtab_maybe((void *)(base + 16)));
+}
+
 /* The free fast path asks the filter only: a pinned arena block must stay "maybe" through a
  * clear (fork child) and a new table with another filter size (start-up), while the counters of
  * sampled pointers are cleared. */
@@ -221,6 +249,8 @@ int main(void)
 	    cmocka_unit_test_setup(test_full, setup),
 	    cmocka_unit_test_setup(test_clear, setup),
 	    cmocka_unit_test_setup(test_threads, setup),
+	    /* (before the arena's first pin, which makes every free ask the filter for good) */
+	    cmocka_unit_test_setup(test_empty_skips_filter, setup),
 	    cmocka_unit_test_setup(test_arena_pinned, setup),
 	    cmocka_unit_test(test_arena),
 	};
