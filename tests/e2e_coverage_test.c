@@ -261,10 +261,16 @@ static void test_sleep_cpu_is_profiler(void **state)
 	 * charged to the nap (hundreds of samples). */
 	assert_true(in_sleep <= own_sleep + own_sleep / 2 + 20);
 	assert_int_equal(e2e_leaf_sum(&f, "[inflame]"), 0);
-	assert_int_equal(e2e_collapse(shown, files, n, &g), 0);
-	fprintf(stderr, "with --show-profiler: [inflame] %llu\n",
-		(unsigned long long)e2e_leaf_sum(&g, "[inflame]"));
-	assert_int_equal(g.total, f.total + e2e_leaf_sum(&g, "[inflame]"));
+	/* The naps take little CPU: a run on a fast machine may take no cpu sample at all, of the
+	 * program's or of inflame's, and then both collapses say so alike. */
+	memset(&g, 0, sizeof(g));
+	if (e2e_collapse(shown, files, n, &g) != 0) {
+		assert_int_equal(f.total, 0);
+	} else {
+		fprintf(stderr, "with --show-profiler: [inflame] %llu\n",
+			(unsigned long long)e2e_leaf_sum(&g, "[inflame]"));
+		assert_int_equal(g.total, f.total + e2e_leaf_sum(&g, "[inflame]"));
+	}
 	info = e2e_info(files[0]);
 	assert_non_null(info);
 	fprintf(stderr, "%s", from(info, "profiler:"));
