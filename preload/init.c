@@ -422,6 +422,24 @@ static void strip_preload_from_env(void)
 	free(out);
 }
 
+/* A relative dump file pattern names files in the directory the process started in, whatever
+ * directory it works in later: its own later files (the dump signal, INFLAME_INTERVAL) and its
+ * fork children's take the absolute pattern, and so do the programs it executes, through the
+ * environment (as `inflame record` sets it). Left relative, each named its files in its
+ * working directory of the moment, where the program found them (`cd dir && ls` listed its
+ * own). The pattern stays relative when the directory cannot be named. */
+static void anchor_output(struct inflame_config *c)
+{
+	char cwd[INFLAME_OUTPUT_MAX], abs[INFLAME_OUTPUT_MAX];
+
+	if (c->output[0] == '/' || !getcwd(cwd, sizeof(cwd)) ||
+	    inflame_config_anchor_output(c->output, cwd, abs, sizeof(abs)) < 0)
+		return;
+	strcpy(c->output, abs);
+	if (c->follow_children)
+		setenv("INFLAME_OUTPUT", abs, 1);
+}
+
 /* The command line as exec laid it out: argv's strings back to back from argv[0], each ended
  * by its NUL, which is what /proc/self/cmdline reads before the program changes it. Sets
  * *len and returns its start, or NULL when the strings do not lie that way. */
@@ -467,6 +485,7 @@ static void setup(int argc, char **argv)
 	}
 	if (!c->follow_children)
 		strip_preload_from_env();
+	anchor_output(c);
 	/* A debugged program would show inflame's threads in the debugger, and every signal
 	 * inflame sends would stop it there: stay out unless asked. */
 	if (!c->traced && (tracer = tracer_pid()) > 0) {

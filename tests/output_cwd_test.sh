@@ -1,0 +1,50 @@
+#!/bin/sh
+# A relative dump file pattern (INFLAME_OUTPUT=p.%p.ifl, or the default inflame.%p.ifl) names
+# files in the directory the profiled command started in, for every process of the run: one
+# that changes directory and then starts a new dump file (SIGUSR2), its fork children and the
+# programs they execute. Each of them wrote its file in its new working directory, where the
+# program saw it: `sh -c 'cd ../b && ls -A'` listed the dump of its own ls, and git, make -C or
+# rsync would find the files in the trees they work on.
+set -u
+B=${INFLAME_BUILDDIR:-.}
+L="$(cd "$B" && pwd)/preload/.libs/libinflame.so"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+
+# The shell moves to ../b, starts a new dump file of its own there, forks a subshell that
+# takes a sample, and runs ls twice: each listing must be empty, as it is unprofiled.
+cmd='cd ../b || exit 9
+kill -USR2 $$
+sleep 0.3
+ls -A
+(i=0; while [ $i -lt 20000 ]; do i=$((i + 1)); done; ls -A)
+echo done'
+for pattern in p.%p.ifl default; do
+	rm -rf "$T/a" "$T/b"
+	mkdir "$T/a" "$T/b"
+	if [ "$pattern" = default ]; then
+		(cd "$T/a" && env -u INFLAME_OUTPUT LD_PRELOAD="$L" INFLAME_EVENTS=cpu,wall \
+			sh -c "$cmd" >"$T/got" 2>&1)
+	else
+		(cd "$T/a" && env LD_PRELOAD="$L" INFLAME_EVENTS=cpu,wall \
+			INFLAME_OUTPUT="$pattern" sh -c "$cmd" >"$T/got" 2>&1)
+	fi
+	if [ "$(cat "$T/got")" != done ]; then
+		fail "$pattern: the program saw dump files: $(tr '\n' ' ' <"$T/got")"
+	elif [ -n "$(ls -A "$T/b")" ]; then
+		fail "$pattern: dump files in the directory the shell moved to: $(ls -A "$T/b" | tr '\n' ' ')"
+	else
+		n=$(ls -A "$T/a" | wc -l)
+		# the shell's two files, its subshell's, and ls's two (a fork child that
+		# execs before its first sample may leave none)
+		if [ "$n" -ge 4 ]; then
+			ok "$pattern: $n dump files, all in the starting directory"
+		else
+			fail "$pattern: $n dump files in the starting directory: $(ls -A "$T/a" | tr '\n' ' ')"
+		fi
+	fi
+done
+[ $fails -eq 0 ] || exit 1
