@@ -4,7 +4,9 @@
 # that changes directory and then starts a new dump file (SIGUSR2), its fork children and the
 # programs they execute. Each of them wrote its file in its new working directory, where the
 # program saw it: `sh -c 'cd ../b && ls -A'` listed the dump of its own ls, and git, make -C or
-# rsync would find the files in the trees they work on.
+# rsync would find the files in the trees they work on. So does a relative log file
+# (INFLAME_LOG=file:inflame.log), opened for each notice: sort's (it handles SIGPROF, inflame's
+# sampling signal) went to the directory it ran in.
 set -u
 B=${INFLAME_BUILDDIR:-.}
 L="$(cd "$B" && pwd)/preload/.libs/libinflame.so"
@@ -14,9 +16,11 @@ fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 ok() { echo "ok: $*"; }
 
-# The shell moves to ../b, starts a new dump file of its own there, forks a subshell that
-# takes a sample, and runs ls twice: each listing must be empty, as it is unprofiled.
+# The shell moves to ../b, runs sort (a notice), starts a new dump file of its own, forks a
+# subshell that takes a sample, and runs ls twice: each listing must be empty, as it is
+# unprofiled.
 cmd='cd ../b || exit 9
+sort </dev/null
 kill -USR2 $$
 sleep 0.3
 ls -A
@@ -27,17 +31,19 @@ for pattern in p.%p.ifl default; do
 	mkdir "$T/a" "$T/b"
 	if [ "$pattern" = default ]; then
 		(cd "$T/a" && env -u INFLAME_OUTPUT LD_PRELOAD="$L" INFLAME_EVENTS=cpu,wall \
-			sh -c "$cmd" >"$T/got" 2>&1)
+			INFLAME_LOG=file:inflame.log sh -c "$cmd" >"$T/got" 2>&1)
 	else
 		(cd "$T/a" && env LD_PRELOAD="$L" INFLAME_EVENTS=cpu,wall \
-			INFLAME_OUTPUT="$pattern" sh -c "$cmd" >"$T/got" 2>&1)
+			INFLAME_OUTPUT="$pattern" INFLAME_LOG=file:inflame.log sh -c "$cmd" >"$T/got" 2>&1)
 	fi
 	if [ "$(cat "$T/got")" != done ]; then
-		fail "$pattern: the program saw dump files: $(tr '\n' ' ' <"$T/got")"
+		fail "$pattern: the program saw files of inflame's: $(tr '\n' ' ' <"$T/got")"
 	elif [ -n "$(ls -A "$T/b")" ]; then
-		fail "$pattern: dump files in the directory the shell moved to: $(ls -A "$T/b" | tr '\n' ' ')"
+		fail "$pattern: files of inflame's in the directory the shell moved to: $(ls -A "$T/b" | tr '\n' ' ')"
+	elif ! grep -q SIGPROF "$T/a/inflame.log" 2>/dev/null; then
+		fail "$pattern: sort's notice is not in the log file of the starting directory"
 	else
-		n=$(ls -A "$T/a" | wc -l)
+		n=$(ls -A "$T/a" | grep -c '\.ifl')
 		# the shell's two files, its subshell's, and ls's two (a fork child that
 		# execs before its first sample may leave none)
 		if [ "$n" -ge 4 ]; then
