@@ -248,6 +248,29 @@ int inflame_config_check_output(const char *s, char *err, size_t errlen)
 	return 0;
 }
 
+int inflame_config_anchor_output(const char *pattern, const char *dir, char *out, size_t outlen)
+{
+	size_t n = 0;
+
+	if (pattern[0] != '/') {
+		for (const char *c = dir; *c; c++) {
+			if (n + 2 >= outlen)
+				return -ENAMETOOLONG;
+			if (*c == '%')
+				out[n++] = '%';
+			out[n++] = *c;
+		}
+		if (n + 1 >= outlen)
+			return -ENAMETOOLONG;
+		out[n++] = '/';
+	}
+	if (strlen(pattern) >= outlen - n)
+		return -ENAMETOOLONG;
+	strcpy(out + n, pattern);
+	/* (the limit inflame_config_check_output sets) */
+	return strlen(out) >= INFLAME_OUTPUT_MAX - 32 ? -ENAMETOOLONG : 0;
+}
+
 int inflame_config_parse_perf_event(const char *s, char *out, size_t outlen, char *err,
 				    size_t errlen)
 {

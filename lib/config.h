@@ -98,6 +98,10 @@ int inflame_config_parse_log(const char *s, enum inflame_log_level *out, char *p
 int inflame_config_parse_signal(const char *s, int *out, char *err, size_t errlen);
 /* Checks a pattern: only %p %t %n %% are allowed, and it must not be empty. */
 int inflame_config_check_output(const char *s, char *err, size_t errlen);
+/* A checked pattern made absolute: a relative one is joined to the directory dir, whose "%"
+ * are doubled so that the pattern's conversions stay its own; an absolute one is copied.
+ * Returns 0, or -ENAMETOOLONG when the result does not fit out or is too long a pattern. */
+int inflame_config_anchor_output(const char *pattern, const char *dir, char *out, size_t outlen);
 int inflame_config_parse_perf_event(const char *s, char *out, size_t outlen, char *err,
 				    size_t errlen);
 

@@ -248,7 +248,9 @@ static void unmask(int masked, const sigset_t *old)
 	errno = saved_errno;
 }
 
-/* Each wrapper: inflame's threads follow, then the real call, no handler in between. */
+/* Each wrapper: a fork child without a dump file yet makes it while it still may (the call can
+ * take away the right to create it), inflame's threads follow, then the real call, no handler
+ * in between. */
 #define SETXID(name, params, args)                                                                 \
 	INFLAME_EXPORT int name params                                                             \
 	{                                                                                          \
@@ -259,6 +261,8 @@ static void unmask(int masked, const sigset_t *old)
 			return -1;                                                                 \
 		}                                                                                  \
 		int masked = mask_all(&old);                                                       \
+		if (masked)                                                                        \
+			inflame_writer_open_deferred();                                            \
 		long long ep = sync_followers();                                                   \
 		int rc = real_##name args;                                                         \
 		after_call(ep);                                                                    \

@@ -438,6 +438,47 @@ static void strip_preload_from_env(void)
 	free(out);
 }
 
+/* A relative dump file pattern names files in the directory the process started in, whatever
+ * directory it works in later: its own later files (the dump signal, INFLAME_INTERVAL) and its
+ * fork children's take the absolute pattern, and so do the programs it executes, through the
+ * environment (as `inflame record` sets it). Left relative, each named its files in its
+ * working directory of the moment, where the program found them (`cd dir && ls` listed its
+ * own). So does a relative log file of INFLAME_LOG (opened for each line). Both stay relative
+ * when the directory cannot be named. */
+static void anchor_paths(struct inflame_config *c)
+{
+	char cwd[INFLAME_OUTPUT_MAX], abs[INFLAME_OUTPUT_MAX], env[INFLAME_OUTPUT_MAX + 16];
+	const char *v = secure_getenv("INFLAME_LOG"), *colon = v ? strchr(v, ':') : NULL;
+	size_t dir, path, key;
+
+	if ((c->output[0] == '/' && (!c->log_path[0] || c->log_path[0] == '/')) ||
+	    !getcwd(cwd, sizeof(cwd)))
+		return;
+	if (c->output[0] != '/' &&
+	    inflame_config_anchor_output(c->output, cwd, abs, sizeof(abs)) == 0) {
+		strcpy(c->output, abs);
+		if (c->follow_children)
+			setenv("INFLAME_OUTPUT", abs, 1);
+	}
+	/* (a relative log file comes after a "file:" or level's "debug:" in INFLAME_LOG) */
+	if (!c->log_path[0] || c->log_path[0] == '/' || !colon)
+		return;
+	dir = strlen(cwd);
+	path = strlen(c->log_path);
+	key = (size_t)(colon - v) + 1;
+	if (dir + 1 + path >= sizeof(abs) || key + dir + 1 + path >= sizeof(env))
+		return;
+	memcpy(abs, cwd, dir);
+	abs[dir] = '/';
+	memcpy(abs + dir + 1, c->log_path, path + 1);
+	strcpy(c->log_path, abs);
+	inflame_log_configure(c->log, c->log_path);
+	memcpy(env, v, key);
+	strcpy(env + key, abs);
+	if (c->follow_children)
+		setenv("INFLAME_LOG", env, 1);
+}
+
 /* The command line as exec laid it out: argv's strings back to back from argv[0], each ended
  * by its NUL, which is what /proc/self/cmdline reads before the program changes it. Sets
  * *len and returns its start, or NULL when the strings do not lie that way. */
@@ -483,6 +524,7 @@ static void setup(int argc, char **argv)
 	}
 	if (!c->follow_children)
 		strip_preload_from_env();
+	anchor_paths(c);
 	/* A debugged program would show inflame's threads in the debugger, and every signal
 	 * inflame sends would stop it there: stay out unless asked. */
 	if (!c->traced && (tracer = tracer_pid()) > 0) {

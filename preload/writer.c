@@ -1756,6 +1756,20 @@ INFLAME_FORK_TEXT static int past_late_delay(uint64_t now)
 	return now - inflame__prof.start_monotonic > LATE_WRITER_DELAY_NS;
 }
 
+/* A fork child's first file (see the top of the file), with the cycle lock held. */
+static void open_deferred(void)
+{
+	w.deferred = 0;
+	if (open_next() == 0) {
+		/* Everything since the fork is this file's: the child's CPU clock and its rings'
+		 * drop counters started from zero there. */
+		w.cpu_base = w.cpu_written = 0;
+		w.dropped_base = 0;
+		w.unseen_base = w.unseen_threads_base = 0;
+		base_on_registration();
+	}
+}
+
 /* Is there anything to write to a new file? In a fork child that has none yet (see the top of
  * the file), a notice of its own counts; after a file, a notice it does not have yet. */
 INFLAME_FORK_TEXT static int worth_a_file(void)
@@ -1807,15 +1821,7 @@ static void cycle(int final)
 	if (w.deferred) {
 		if (!worth_a_file())
 			return; /* nothing drained: nothing can be lost */
-		w.deferred = 0;
-		if (open_next() == 0) {
-			/* Everything since the fork is this file's: the child's CPU clock and
-			 * its rings' drop counters started from zero there. */
-			w.cpu_base = w.cpu_written = 0;
-			w.dropped_base = 0;
-			w.unseen_base = w.unseen_threads_base = 0;
-			base_on_registration();
-		}
+		open_deferred();
 	}
 	/* The image is going (exit, exec: sampling is paused) and its last file is written: a
 	 * wake-up before it is gone must not leave an empty file behind. */
@@ -2292,4 +2298,27 @@ void inflame_writer_ensure(void)
 {
 	if (inflame_safepoint_disarm())
 		spawn_late();
+}
+
+void inflame_writer_open_deferred(void)
+{
+	struct timespec ts;
+	int guard;
+
+	/* (not when this thread holds the lock already: a handler's call in a write of ours) */
+	if (!w.deferred || w.stopped || (direct_start && direct_thread == inflame_thread_self()))
+		return;
+	deadline_in(&ts, 500);
+	if (pthread_mutex_timedlock(&w.cycle_lock, &ts) != 0)
+		return;
+	guard = inflame__alloc_tls.guard;
+	inflame__alloc_tls.guard = 1; /* (what the writer allocates is not the program's) */
+	direct_begin();
+	if (w.deferred && !w.stopped) {
+		open_deferred();
+		flush_out();
+	}
+	direct_end();
+	inflame__alloc_tls.guard = guard;
+	pthread_mutex_unlock(&w.cycle_lock);
 }

@@ -57,6 +57,11 @@ void inflame_writer_postfork_child(void);
  * (a hook) is in normal context and needs the writer (a new thread, a dump asked for). Not
  * async-signal-safe. */
 void inflame_writer_ensure(void);
+/* A fork child that has no dump file yet (it makes one when it first has something to write)
+ * makes it now, in the calling thread: a set*id call is about to take away the rights it needs
+ * to create it (a server's worker that drops root at once lost its whole profile). Waits up to
+ * 0.5 s for the writer's cycle. Not async-signal-safe. */
+void inflame_writer_open_deferred(void);
 /* An image that samples allocations with one thread and no writer thread yet (writer.c,
  * start_late): whether a cycle of the writer is due, the calling thread's ring r being that
  * full: 0 not due, 1 due, 2 overdue (the ring is half full: no safe stack came in time).

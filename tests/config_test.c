@@ -277,13 +277,33 @@ static void test_output(void **state)
 			 -ENAMETOOLONG);
 }
 
+/* A relative pattern joined to a directory whose "%" stay literal; an absolute one as it is. */
+static void test_anchor_output(void **state)
+{
+	char out[64], name[64];
+
+	(void)state;
+	assert_int_equal(inflame_config_anchor_output("p.%p.ifl", "/tmp/100%", out, sizeof(out)),
+			 0);
+	assert_string_equal(out, "/tmp/100%%/p.%p.ifl");
+	inflame_config_expand_output(out, 42, 0, 0, name, sizeof(name));
+	assert_string_equal(name, "/tmp/100%/p.42.ifl");
+	assert_int_equal(inflame_config_anchor_output("/abs/p.ifl", "/tmp", out, sizeof(out)), 0);
+	assert_string_equal(out, "/abs/p.ifl");
+	assert_int_equal(inflame_config_anchor_output("p.ifl", "/a/long/directory", out, 20),
+			 -ENAMETOOLONG);
+	assert_int_equal(inflame_config_anchor_output("p.ifl", "/%%%%%%%%", out, 20),
+			 -ENAMETOOLONG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_events),   cmocka_unit_test(test_events_string),
-	    cmocka_unit_test(test_defaults), cmocka_unit_test(test_uint),
-	    cmocka_unit_test(test_names),    cmocka_unit_test(test_log),
-	    cmocka_unit_test(test_signal),   cmocka_unit_test(test_output),
+	    cmocka_unit_test(test_events),	  cmocka_unit_test(test_events_string),
+	    cmocka_unit_test(test_defaults),	  cmocka_unit_test(test_uint),
+	    cmocka_unit_test(test_names),	  cmocka_unit_test(test_log),
+	    cmocka_unit_test(test_signal),	  cmocka_unit_test(test_output),
+	    cmocka_unit_test(test_anchor_output),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -164,18 +164,11 @@ static int check_perf_event(const char *ev)
  * 0 (the pattern left as it was when the directory cannot be named) or -1 with one line printed. */
 static int anchor_output(const char *pattern)
 {
-	char cwd[PATH_MAX], abs[INFLAME_OUTPUT_MAX + 1], err[256];
-	size_t n = 0;
+	char cwd[PATH_MAX], abs[INFLAME_OUTPUT_MAX];
 
 	if (pattern[0] == '/' || !getcwd(cwd, sizeof(cwd)))
 		return 0;
-	for (const char *c = cwd; *c && n + 2 < sizeof(abs); c++) {
-		if (*c == '%')
-			abs[n++] = '%';
-		abs[n++] = *c;
-	}
-	if ((size_t)snprintf(abs + n, sizeof(abs) - n, "/%s", pattern) >= sizeof(abs) - n ||
-	    inflame_config_check_output(abs, err, sizeof(err)) < 0) {
+	if (inflame_config_anchor_output(pattern, cwd, abs, sizeof(abs)) < 0) {
 		ERR("the output pattern %s in %s is too long\n", pattern, cwd);
 		return -1;
 	}

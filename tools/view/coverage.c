@@ -102,23 +102,58 @@ uint64_t inflame_coverage_sampled(const struct inflame_coverage *c,
 	return (t->weight + t->self_cpu) * c->period_ns;
 }
 
+/* Below this much CPU a thread is not judged alone (the kernel's split of user and system
+ * time, in clock ticks, is too coarse, and a few periods are too few). */
+static uint64_t judged_ns(const struct inflame_coverage *c)
+{
+	return INFLAME_COVERAGE_MIN_NS > 20 * c->period_ns ? INFLAME_COVERAGE_MIN_NS
+							   : 20 * c->period_ns;
+}
+
+/* Most of what was sampled of thread t (m ns of CPU) is inflame's own (a thread woken only by
+ * wall samples): what its samples miss is the cost of being sampled, mostly the kernel's work
+ * switching to and from the thread, which the perf clock does not see. Only when inflame's own
+ * samples stand for at least half of what the program's do not: one sample of inflame's in a
+ * thread whose 0.3 s of CPU were otherwise in no sample is no excuse. */
+static int mostly_own(const struct inflame_coverage *c, const struct inflame_coverage_thread *t,
+		      uint64_t m)
+{
+	return t->self_cpu > t->weight && 2 * (double)t->self_cpu * (double)c->period_ns >=
+					      (double)m - (double)t->weight * (double)c->period_ns;
+}
+
 int inflame_coverage_low(const struct inflame_coverage *c, const struct inflame_coverage_thread *t)
 {
 	uint64_t m = inflame_coverage_measured(c, t);
 
 	if (!c->period_ns || (t->flags & INFLAME_TCPU_T_UNMEASURED))
 		return 0;
-	if (m < INFLAME_COVERAGE_MIN_NS || m < 20 * c->period_ns)
-		return 0;
-	/* Most of what was sampled is inflame's own (a thread woken only by wall samples): what
-	 * its samples miss is the cost of being sampled, mostly the kernel's work switching to
-	 * and from the thread, which the perf clock does not see. Only when inflame's own
-	 * samples stand for at least half of what the program's do not: one sample of inflame's
-	 * in a thread whose 0.3 s of CPU were otherwise in no sample is no excuse. */
-	if (t->self_cpu > t->weight && 2 * (double)t->self_cpu * (double)c->period_ns >=
-					   (double)m - (double)t->weight * (double)c->period_ns)
+	if (m < judged_ns(c) || mostly_own(c, t, m))
 		return 0;
 	return (double)inflame_coverage_sampled(c, t) < INFLAME_COVERAGE_WARN * (double)m;
+}
+
+uint64_t inflame_coverage_short_low(const struct inflame_coverage *c, double *share)
+{
+	uint64_t n = 0, m = 0, sampled = 0;
+
+	if (!c->period_ns)
+		return 0;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct inflame_coverage_thread *t = &c->t[i];
+		uint64_t tm = inflame_coverage_measured(c, t);
+
+		if ((t->flags & INFLAME_TCPU_T_UNMEASURED) || tm >= judged_ns(c) ||
+		    mostly_own(c, t, tm))
+			continue;
+		n++;
+		m += tm;
+		sampled += inflame_coverage_sampled(c, t);
+	}
+	if (n < 2 || m < judged_ns(c) || (double)sampled >= INFLAME_COVERAGE_WARN * (double)m)
+		return 0;
+	*share = (double)sampled / (double)m;
+	return n;
 }
 
 /*
@@ -164,43 +199,57 @@ uint64_t inflame_coverage_self_ns(const struct inflame_coverage *c)
 	return w * c->period_ns + c->writer_ns;
 }
 
+/* Appends entry (the count-th) to buf at *off, its control characters replaced (names come
+ * from the dump: none on a terminal); a cut list ends with an ellipsis. */
+static void put_entry(char *buf, size_t len, size_t *off, size_t count, const char *entry)
+{
+	int k;
+
+	if (*off >= len)
+		return;
+	k = snprintf(buf + *off, len - *off, "%s%s", count > 1 ? ", " : "", entry);
+	if (k > 0)
+		for (size_t j = *off; j < *off + (size_t)k && j < len; j++)
+			if ((unsigned char)buf[j] < 0x20 || buf[j] == 0x7f)
+				buf[j] = '?';
+	if (k < 0 || (size_t)k >= len - *off) {
+		if (len >= 4)
+			memcpy(buf + len - 4, "...", 4);
+		*off = len;
+	} else {
+		*off += (size_t)k;
+	}
+}
+
 size_t inflame_coverage_warning(const struct inflame_coverage *c,
 				const char *(*name)(void *arg, uint64_t tid), void *arg, char *buf,
 				size_t len)
 {
+	char entry[320];
 	size_t count = 0, off = 0;
+	uint64_t n;
+	double share;
 
 	if (len)
 		buf[0] = '\0';
 	for (size_t i = 0; i < c->n; i++) {
 		const struct inflame_coverage_thread *t = &c->t[i];
 		const char *nm;
-		int k;
 
 		if (!inflame_coverage_low(c, t))
 			continue;
-		count++;
-		if (off >= len)
-			continue;
 		nm = name ? name(arg, t->tid) : NULL;
-		k = snprintf(buf + off, len - off, "%s%s (tid %llu) %.0f%%", count > 1 ? ", " : "",
-			     nm && *nm ? nm : "?", (unsigned long long)t->tid,
-			     100.0 * (double)inflame_coverage_sampled(c, t) /
-				 (double)inflame_coverage_measured(c, t));
-		if (k > 0) {
-			/* Names come from the dump: no control characters on a terminal. */
-			for (size_t j = off; j < off + (size_t)k && j < len; j++)
-				if ((unsigned char)buf[j] < 0x20 || buf[j] == 0x7f)
-					buf[j] = '?';
-		}
-		if (k < 0 || (size_t)k >= len - off) {
-			/* Cut: end with an ellipsis that fits. */
-			if (len >= 4)
-				memcpy(buf + len - 4, "...", 4);
-			off = len;
-		} else {
-			off += (size_t)k;
-		}
+		snprintf(entry, sizeof(entry), "%.200s (tid %llu) %.0f%%", nm && *nm ? nm : "?",
+			 (unsigned long long)t->tid,
+			 100.0 * (double)inflame_coverage_sampled(c, t) /
+			     (double)inflame_coverage_measured(c, t));
+		put_entry(buf, len, &off, ++count, entry);
+	}
+	if ((n = inflame_coverage_short_low(c, &share)) > 0) {
+		snprintf(entry, sizeof(entry),
+			 "%llu threads of less than %.1f s of CPU each %.0f%%",
+			 (unsigned long long)n, (double)judged_ns(c) / 1e9, 100.0 * share);
+		put_entry(buf, len, &off, ++count, entry);
 	}
 	return count;
 }
