@@ -632,6 +632,9 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 			t->cpu_kern = kern != 0;
 			inflame_sample_take(t, ev, weight, 0, 0, uc, 0);
 		}
+		/* The first sample of a thread on the POSIX timer of its start (timer.c). */
+		if (atomic_load_explicit(&t->lazy, memory_order_relaxed) == 1)
+			inflame_timer_to_perf_clock(t);
 	} else if (ev >= 0 && t &&
 		   t->tid == atomic_load_explicit(&inflame__prof.setup_tid, memory_order_relaxed)) {
 		/* A period of inflame's set-up, before sampling starts (init.c). */
