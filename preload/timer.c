@@ -151,14 +151,14 @@ static int perf_open_dropped(pid_t tid, int err)
 	return fd;
 }
 
-static void timespec_of(long ns, struct itimerspec *its)
+INFLAME_FORK_TEXT static void timespec_of(long ns, struct itimerspec *its)
 {
 	its->it_interval.tv_sec = ns / 1000000000L;
 	its->it_interval.tv_nsec = ns % 1000000000L;
 	its->it_value = its->it_interval;
 }
 
-static int ktimer_settime(int id, const struct itimerspec *its)
+INFLAME_FORK_TEXT static int ktimer_settime(int id, const struct itimerspec *its)
 {
 	return syscall(SYS_timer_settime, id, 0, its, NULL) < 0 ? -errno : 0;
 }
@@ -170,8 +170,8 @@ static void ktimer_delete(int id)
 
 /* A POSIX timer on clock clk that signals thread t with cookie every ns; *out receives the
  * kernel's id. Async-signal-safe. */
-static int posix_timer_create(struct inflame_thread *t, clockid_t clk, uint32_t cookie, long ns,
-			      int *out)
+INFLAME_FORK_TEXT static int posix_timer_create(struct inflame_thread *t, clockid_t clk,
+						uint32_t cookie, long ns, int *out)
 {
 	struct sigevent sev;
 	struct itimerspec its;
@@ -191,7 +191,7 @@ static int posix_timer_create(struct inflame_thread *t, clockid_t clk, uint32_t 
 	return rc;
 }
 
-static long period_ns(void)
+INFLAME_FORK_TEXT static long period_ns(void)
 {
 	return 1000000000L / (long)inflame__prof.cfg.frequency;
 }
@@ -286,7 +286,7 @@ int inflame_timer_setup(void)
 }
 
 /* The CPU clock of thread t, by tid (what pthread_getcpuclockid() gives). */
-static clockid_t thread_clock(const struct inflame_thread *t)
+INFLAME_FORK_TEXT static clockid_t thread_clock(const struct inflame_thread *t)
 {
 	return (clockid_t)((~(unsigned)t->tid << 3) | 6);
 }
@@ -302,7 +302,7 @@ static uint64_t timer_unsampled(const struct inflame_thread *t, uint64_t cpu)
 }
 
 /* Thread t's CPU clock (ns), read from any thread; 0 when it cannot be read. */
-static uint64_t thread_cpu_of(const struct inflame_thread *t)
+INFLAME_FORK_TEXT static uint64_t thread_cpu_of(const struct inflame_thread *t)
 {
 	struct timespec ts;
 
@@ -312,7 +312,7 @@ static uint64_t thread_cpu_of(const struct inflame_thread *t)
 }
 
 /* Starts the books of t's POSIX timer (timer_unsampled) just before it is armed. */
-static void timer_books(struct inflame_thread *t)
+INFLAME_FORK_TEXT static void timer_books(struct inflame_thread *t)
 {
 	t->timer_cpu0 = thread_cpu_of(t);
 	atomic_store(&t->timer_periods, 0);
@@ -320,7 +320,7 @@ static void timer_books(struct inflame_thread *t)
 
 /* The CPU t ran from the start of its figures (t->reg) to the arming of its clock at cpu (its
  * CPU clock then; 0: not read): in its measured CPU, in no sample, in no count. */
-static void arm_books(struct inflame_thread *t, uint64_t cpu)
+INFLAME_FORK_TEXT static void arm_books(struct inflame_thread *t, uint64_t cpu)
 {
 	t->arm_cpu = cpu;
 	t->arm_epoch = inflame_timer_epoch();
@@ -765,7 +765,7 @@ INFLAME_FORK_TEXT void inflame_timer_pause_all(void)
 	for_each_active(switch_thread, 0);
 }
 
-unsigned inflame_timer_epoch(void)
+INFLAME_FORK_TEXT unsigned inflame_timer_epoch(void)
 {
 	return atomic_load_explicit(&epoch, memory_order_acquire);
 }
