@@ -615,6 +615,10 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 		/* The ticker's signal (wall.c), which keeps its own books. */
 		if (t)
 			wall_signal(t, uc, nested);
+		/* (a thread running in bursts that its POSIX timer's tick missed: timer.c) */
+		if (t && inflame_timer_late(t, t->wall_cpu) &&
+		    atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed))
+			inflame_timer_to_perf_clock(t);
 	} else if (ev >= 0 && t &&
 		   atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed)) {
 		if (in_profiler(t, nested, uc) || cpu_cost(t, uc)) {

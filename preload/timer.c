@@ -663,18 +663,24 @@ int inflame_timer_to_perf_clock(struct inflame_thread *t)
 /*
  * A POSIX CPU timer is checked at the kernel tick, on the thread it finds running: a thread
  * that runs in short bursts may pass its timer's expiry and never meet a tick (a program
- * napping 1 ms at a time took no sample in 2 s), and stay off its perf clock. The writer moves
- * a thread whose CPU clock ran two periods past its timer's last signal. Its exit's disarm
- * may run meanwhile: PERF_FD_MOVING in perf_fd says that an event is on its way, and the event
- * goes to the thread only if the disarm did not take the placeholder.
+ * napping 1 ms at a time took no sample in 2 s), and stay off its perf clock. A thread whose
+ * CPU clock ran two periods past its timer's last signal is late: its wall sample's handler
+ * moves it, or the writer (move_late). Its exit's disarm may run meanwhile: PERF_FD_MOVING in
+ * perf_fd says that an event is on its way, and the event goes to the thread only if the
+ * disarm did not take the placeholder.
  */
+int inflame_timer_late(const struct inflame_thread *t, uint64_t cpu)
+{
+	return atomic_load(&t->lazy) == 1 &&
+	       cpu >= t->timer_cpu0 + (atomic_load(&t->timer_periods) + 2) * (uint64_t)period_ns();
+}
+
 static void move_late(struct inflame_thread *t)
 {
-	uint64_t cpu = thread_cpu_of(t), due;
+	uint64_t cpu = thread_cpu_of(t);
 	int expect = -1;
 
-	due = t->timer_cpu0 + (atomic_load(&t->timer_periods) + 2) * (uint64_t)period_ns();
-	if (cpu < due || atomic_load(&inflame__prof.perf_decided) < 0 ||
+	if (!inflame_timer_late(t, cpu) || atomic_load(&inflame__prof.perf_decided) < 0 ||
 	    !atomic_exchange(&t->has_timer, 0))
 		return;
 	if (!__atomic_compare_exchange_n(&t->perf_fd, &expect, PERF_FD_MOVING, 0, __ATOMIC_ACQ_REL,
