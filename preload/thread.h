@@ -214,6 +214,10 @@ struct inflame_thread {
 	uint64_t timer_cpu0;
 	_Atomic uint64_t timer_periods;
 	_Atomic int posix_moved;
+	/* The thread is on the POSIX timer of its start, waiting for its first sample to move to
+	 * its perf clock (INFLAME_CPU_TIMER=auto: inflame_timer_to_perf_clock). Still set at its
+	 * end: it never had a perf event. */
+	_Atomic int lazy;
 	char name[16];
 	_Atomic int name_dirty; /* the writer should record the name again */
 	_Atomic uint64_t truncated;
