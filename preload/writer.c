@@ -186,8 +186,10 @@ static struct {
 	uint64_t unsampled_n, loss_n;
 	uint64_t last_stats;
 	uint64_t next_rotation;
-	int busy;  /* this cycle found a ring at least a quarter full (drain_pass) */
-	int quiet; /* the last cycle was a quiet one: the next waits QUIET_PERIOD_NS */
+	int busy; /* this cycle found a ring at least a quarter full (drain_pass) */
+	/* The last cycle was a quiet one: the next waits QUIET_PERIOD_NS. (Set by whichever
+	 * thread does the cycle, read by the writer thread as it goes to wait.) */
+	_Atomic int quiet;
 	int write_err_logged;
 	int open_err_logged;
 	int deferred;	     /* a fork child that has not opened a file yet (see above) */
@@ -1770,6 +1772,8 @@ INFLAME_FORK_TEXT static int worth_a_file(void)
  * (exit, exec). Called with cycle_lock held. */
 static void cycle(int final)
 {
+	int quiet;
+
 	/* An image whose perf events were closed before any cycle could open them again (the
 	 * writer of a process sampling only its CPU starts from a sample, and none comes then)
 	 * says so in its last file, and a fork child that has none yet writes one for it: its
@@ -1818,8 +1822,9 @@ static void cycle(int final)
 	write_perfmap(final);
 	write_threads(0);
 	write_notes();
-	w.quiet = release_exited() == 0 && !w.busy && pend.n == 0 && !final &&
-		  inflame__now_monotonic() - inflame__prof.start_monotonic >= QUIET_AFTER_NS;
+	quiet = release_exited() == 0 && !w.busy && pend.n == 0 && !final &&
+		inflame__now_monotonic() - inflame__prof.start_monotonic >= QUIET_AFTER_NS;
+	atomic_store_explicit(&w.quiet, quiet, memory_order_relaxed);
 	/* (not once sampling is over: the clocks are paused, for good or for an exec) */
 	if (!final && inflame__now_monotonic() - w.last_fd_check > 250000000ull) {
 		w.last_fd_check = inflame__now_monotonic();
@@ -1890,7 +1895,10 @@ static __attribute__((noreturn)) void park(void)
 /* The writer's wait for the next cycle (PERIOD_NS), up to the next file of the intervals. */
 static void wait_period(struct timespec *ts)
 {
-	uint64_t ns = w.quiet ? QUIET_PERIOD_NS : PERIOD_NS, now;
+	uint64_t ns = PERIOD_NS, now;
+
+	if (atomic_load_explicit(&w.quiet, memory_order_relaxed))
+		ns = QUIET_PERIOD_NS;
 
 	if (inflame__prof.cfg.interval) {
 		now = inflame__now_monotonic();
@@ -2056,8 +2064,8 @@ INFLAME_FORK_TEXT static int init_state(int forked)
 		inflame__cond_after_fork(&w.done_cond);
 		if (atomic_load_explicit(&w.requests, memory_order_relaxed))
 			atomic_store(&w.requests, 0);
-		if (w.quiet)
-			w.quiet = 0; /* (the child's image is young: see PERIOD_NS) */
+		if (atomic_load_explicit(&w.quiet, memory_order_relaxed))
+			atomic_store(&w.quiet, 0); /* (the child's image is young: PERIOD_NS) */
 	} else {
 		pthread_mutex_init(&w.cycle_lock, NULL);
 		pthread_mutex_init(&w.done_lock, NULL);
