@@ -19,7 +19,10 @@
 # are installed with apt-get when running as root, and reported "not installed" otherwise.
 # The cost per sample is the extra CPU time of the run over its samples, in microseconds.
 # Below each table, inflame's excess over the null-handler floor at 999 Hz: the median over the
-# rounds of the difference of the two CPU ratios, and per sample (issue #11: at most 0.3%).
+# rounds of the difference of the two CPU ratios, and per sample (issue #11: at most 0.3%), with
+# the part of it that inflame's own threads (the writer) spent: their CPU from the dump, which
+# unlike the difference of two runs hardly varies, and grows with the wall time of a run (the
+# writer's cycles come by the clock) on a busy machine.
 # The minor page faults of each run (all its processes) are counted too: unlike CPU time they
 # hardly vary from run to run, and on a virtual machine each costs microseconds of CPU.
 # BENCH_CPU_WORKLOADS="single nofp" runs only the workloads named (of single, threads, deep,
@@ -351,10 +354,12 @@ table() {
 			for (r = 1; r <= rounds; r++) {
 				ex[r - 1] = (cpu[c, r] - cpu["null999", r]) / cpu["base", r] * 100
 				eu[r - 1] = smp[c, r] > 0 ? (cpu[c, r] - cpu["null999", r]) / smp[c, r] * 1e6 : 0
+				ow[r - 1] = smp[c, r] > 0 ? own[c, r] / smp[c, r] * 1e6 : 0
 			}
 			me = median(ex, rounds); minmax(ex, rounds)
 			printf "  %s over the null floor: %+.2f%% of the unprofiled CPU (%+.2f to %+.2f), " \
-				"%+.1f us per sample\n", label(c), me, lo, hi, median(eu, rounds)
+				"%+.1f us per sample, inflame\047s threads %.2f us\n", label(c), me, lo, hi,
+				median(eu, rounds), median(ow, rounds)
 		}
 		# Per sample at each rate other than 999 Hz where the floor ran too (BENCH_CPU_HIGH).
 		for (i = 1; i <= nc; i++) {

@@ -38,7 +38,7 @@
 #include <unistd.h>
 
 /* How long a set*id call waits for inflame's threads to follow, in ns: a ticker sleeps one
- * period, a writer 100 ms at most before it looks. */
+ * period, a writer 250 ms at most before it looks. */
 #define FOLLOW_WAIT_NS 1000000000ll
 
 struct state {

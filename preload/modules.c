@@ -586,7 +586,7 @@ void inflame_modules_ask_table(const struct inflame_code *c)
 	if (!(c->flags & INFLAME_MOD_WANT) || !mods || c->mod >= MAX_MODULES)
 		return;
 	m = &mods[c->mod];
-	/* The writer is not woken for it: until its next cycle (at most 100 ms) the walks read
+	/* The writer is not woken for it: until its next cycle (at most 250 ms) the walks read
 	 * the object's unwind entries in place (inflame_ehframe_lookup), so a short process never
 	 * pays for a table (libc's: about 10 ms of CPU). Walks that do that often wake it
 	 * (unwind_sigsafe.c). */

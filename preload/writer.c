@@ -118,6 +118,22 @@
 /* An image whose allocation hooks do the writer's work (start_late) does a cycle this often, or
  * when a ring is a quarter full, at the first sample at a safe stack after that. */
 #define HOOK_CYCLE_NS 100000000ull
+/*
+ * How long the writer thread waits for a request between cycles. Each cycle costs it a fixed
+ * 50-90 us of CPU on a virtual machine whatever it drains (its wake-up, the file's write, the
+ * perf map's open, the checks), 0.5-0.9 ms per second at 100 ms, which is per second of wall
+ * time: on a busy machine, where a CPU-bound program gets a third of a CPU, a third of its
+ * excess over the bare signals at 999 Hz (issue 11). So a cycle that found little to do (a
+ * quiet cycle) waits QUIET_PERIOD_NS for the next: every ring it drained held less than a
+ * quarter of its size (a producer wakes the writer at half full anyway), no exited thread's
+ * slot was given back (a program that starts threads needs them), nothing waits to be put in
+ * order, and the image has lived QUIET_AFTER_NS (a short process, a fork child's first file
+ * and the unwind tables the first walks ask for keep the short period). A process killed
+ * without inflame's exit path loses at most that much more of its last data.
+ */
+#define PERIOD_NS	100000000ull
+#define QUIET_PERIOD_NS 250000000ull
+#define QUIET_AFTER_NS	1000000000ull
 
 static struct {
 	pthread_t thread;
@@ -170,6 +186,10 @@ static struct {
 	uint64_t unsampled_n, loss_n;
 	uint64_t last_stats;
 	uint64_t next_rotation;
+	int busy; /* this cycle found a ring at least a quarter full (drain_pass) */
+	/* The last cycle was a quiet one: the next waits QUIET_PERIOD_NS. (Set by whichever
+	 * thread does the cycle, read by the writer thread as it goes to wait.) */
+	_Atomic int quiet;
 	int write_err_logged;
 	int open_err_logged;
 	int deferred;	     /* a fork child that has not opened a file yet (see above) */
@@ -1383,6 +1403,16 @@ static void drained(void)
 		syscall(SYS_futex, &drains, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }
 
+/* Marks the cycle busy when ring r holds a quarter of its size or more (see PERIOD_NS). */
+static void note_fill(struct inflame_ring *r)
+{
+	uint64_t used = atomic_load_explicit(&r->head, memory_order_acquire) -
+			atomic_load_explicit(&r->tail, memory_order_relaxed);
+
+	if (used >= r->size / 4)
+		w.busy = 1;
+}
+
 /* One pass over every ring, taking everything when final. Returns how many records it took. */
 static size_t drain_pass(int final)
 {
@@ -1415,16 +1445,20 @@ static size_t drain_pass(int final)
 		int st = atomic_load_explicit(&t->state, memory_order_acquire);
 		struct drain_ctx d = {t};
 
-		if (st == INFLAME_SLOT_ACTIVE || st == INFLAME_SLOT_EXITED)
+		if (st == INFLAME_SLOT_ACTIVE || st == INFLAME_SLOT_EXITED) {
+			note_fill(&t->ring);
 			taken += inflame_ring_drain_until(&t->ring, on_record, &d);
+		}
 		atomic_fetch_add_explicit(&heartbeat, 1, memory_order_relaxed);
 	}
 	{
 		struct inflame_ring *wall = inflame_wall_ring();
 		struct drain_ctx d = {NULL};
 
-		if (wall)
+		if (wall) {
+			note_fill(wall);
 			taken += inflame_ring_drain_until(wall, on_record, &d);
+		}
 	}
 	pend.direct = 0;
 	write_pending(pend.limit);
@@ -1446,7 +1480,9 @@ static void drain_all(int final)
 		drain_pass(1);
 }
 
-static void release_exited(void)
+/* Gives back the slots of the threads that exited and whose records are all drained;
+ * returns how many. */
+static uint64_t release_exited(void)
 {
 	int n = inflame_thread_high_water();
 	uint64_t exits = 0;
@@ -1479,6 +1515,7 @@ static void release_exited(void)
 		flush_samples();
 		write_thread_cpu_list();
 	}
+	return exits;
 }
 
 /* The header of a new file of sequence number seq. */
@@ -1821,6 +1858,8 @@ INFLAME_FORK_TEXT static int worth_a_file(void)
  * (exit, exec). Called with cycle_lock held. */
 static void cycle(int final)
 {
+	int quiet;
+
 	/* An image whose perf events were closed before any cycle could open them again (the
 	 * writer of a process sampling only its CPU starts from a sample, and none comes then)
 	 * says so in its last file, and a fork child that has none yet writes one for it: its
@@ -1856,11 +1895,14 @@ static void cycle(int final)
 	if (inflame_modules_refresh(
 		atomic_load(&inflame__prof.sampling) ? 0 : INFLAME_MODULES_NO_BUILD))
 		write_modules();
+	w.busy = 0;
 	drain_all(final);
 	write_perfmap(final);
 	write_threads(0);
 	write_notes();
-	release_exited();
+	quiet = release_exited() == 0 && !w.busy && pend.n == 0 && !final &&
+		inflame__now_monotonic() - inflame__prof.start_monotonic >= QUIET_AFTER_NS;
+	atomic_store_explicit(&w.quiet, quiet, memory_order_relaxed);
 	/* (not once sampling is over: the clocks are paused, for good or for an exec) */
 	if (!final && inflame__now_monotonic() - w.last_fd_check > 250000000ull) {
 		w.last_fd_check = inflame__now_monotonic();
@@ -1928,6 +1970,23 @@ static __attribute__((noreturn)) void park(void)
 	}
 }
 
+/* The writer's wait for the next cycle (PERIOD_NS), up to the next file of the intervals. */
+static void wait_period(struct timespec *ts)
+{
+	uint64_t ns = PERIOD_NS, now;
+
+	if (atomic_load_explicit(&w.quiet, memory_order_relaxed))
+		ns = QUIET_PERIOD_NS;
+
+	if (inflame__prof.cfg.interval) {
+		now = inflame__now_monotonic();
+		if (w.next_rotation > now && w.next_rotation - now < ns)
+			ns = w.next_rotation - now;
+	}
+	ts->tv_sec = (time_t)(ns / 1000000000ull);
+	ts->tv_nsec = (long)(ns % 1000000000ull);
+}
+
 static void *writer_main(void *arg)
 {
 	(void)arg;
@@ -1935,11 +1994,13 @@ static void *writer_main(void *arg)
 	inflame_creds_follow(INFLAME_CREDS_WRITER); /* a set*id call since its creation */
 	prctl(PR_SET_NAME, "inflame-writer", 0, 0, 0);
 	for (;;) {
-		struct timespec period = {0, 100000000};
+		struct timespec period;
 		int req = atomic_exchange(&w.requests, 0);
 
-		/* until a request comes (the word is not 0 any more), 100 ms at most */
+		/* until a request comes (the word is not 0 any more), PERIOD_NS at most, or
+		 * QUIET_PERIOD_NS after a quiet cycle */
 		if (!req) {
+			wait_period(&period);
 			syscall(SYS_futex, &w.requests, FUTEX_WAIT_PRIVATE, 0, &period, NULL, 0);
 			req = atomic_exchange(&w.requests, 0);
 		}
@@ -2081,6 +2142,8 @@ INFLAME_FORK_TEXT static int init_state(int forked)
 		inflame__cond_after_fork(&w.done_cond);
 		if (atomic_load_explicit(&w.requests, memory_order_relaxed))
 			atomic_store(&w.requests, 0);
+		if (atomic_load_explicit(&w.quiet, memory_order_relaxed))
+			atomic_store(&w.quiet, 0); /* (the child's image is young: PERIOD_NS) */
 	} else {
 		pthread_mutex_init(&w.cycle_lock, NULL);
 		pthread_mutex_init(&w.done_lock, NULL);
