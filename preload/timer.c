@@ -305,10 +305,12 @@ static void timer_books(struct inflame_thread *t)
 }
 
 /* The CPU t ran from the start of its figures (t->reg) to the arming of its clock at cpu (its
- * CPU clock then; 0: not read): in its measured CPU, in no sample, in no count. */
+ * CPU clock then; 0: not read): in its measured CPU, in no sample, in no count. Its system
+ * time then is the one read at that start (no system call more at each thread's start). */
 static void arm_books(struct inflame_thread *t, uint64_t cpu)
 {
 	t->arm_cpu = cpu;
+	t->arm_sys = t->reg.sys;
 	t->arm_epoch = inflame_timer_epoch();
 	atomic_store(&t->before, cpu > t->reg.cpu ? cpu - t->reg.cpu : 0);
 }
