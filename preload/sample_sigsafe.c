@@ -115,6 +115,15 @@ static uint64_t split_periods(struct inflame_thread *t, uint64_t n, uint64_t per
 /* Why the count falls behind, in the notices (each fits in a note, INFLAME_NOTE_LEN). */
 #define COST_WHY "the count misses CPU at every switch, not only its timer re-arm"
 
+/* Whether thread t's perf books still start at the arming of its clock (timer.c, arm_books):
+ * its event is the one that arming made, not yet checked, and sampling has not paused since
+ * (a pause stops the count, not the thread's clocks). */
+static int arm_books_hold(const struct inflame_thread *t, unsigned epoch)
+{
+	return t->cost_first && t->arm_gen == t->perf_seen_gen && t->arm_epoch == epoch &&
+	       t->arm_cpu;
+}
+
 /* Returns 1 when it moved t to a POSIX timer. */
 static int clock_cost(struct inflame_thread *t, uint64_t count)
 {
@@ -122,19 +131,21 @@ static int clock_cost(struct inflame_thread *t, uint64_t count)
 	static _Atomic int kept;
 	unsigned epoch = inflame_timer_epoch(), n;
 	uint64_t cpu, dcpu, dcount, whole;
+	int first;
 
 	if (!t->cost_cpu || t->cost_epoch != epoch || count < t->cost_count) {
-		t->cost_count = count;
-		t->cost_cpu = inflame__thread_cpu_ns();
 		t->cost_epoch = epoch;
 		t->cost_lost = 0;
-		/* The first check of the event its arming made (timer.c): what the count missed
-		 * since the arming, a short thread's switches, is missed like the rest. */
-		if (t->cost_first && t->arm_gen == t->perf_seen_gen && t->arm_epoch == epoch &&
-		    t->arm_cpu && t->cost_cpu > t->arm_cpu && t->cost_cpu - t->arm_cpu > count)
-			t->cost_lost = t->cost_cpu - t->arm_cpu - count;
+		/* The first check of the event its arming made (timer.c) spans from the arming:
+		 * what the count missed since, a short thread's switches, is missed like the
+		 * rest, and a thread seldom in user code (whose first signal may come a few
+		 * hundred ms of CPU late) moves at its first signal, not at its second. */
+		first = arm_books_hold(t, epoch);
 		t->cost_first = 0;
-		return 0;
+		t->cost_count = first ? 0 : count;
+		t->cost_cpu = first ? t->arm_cpu : inflame__thread_cpu_ns();
+		if (!first)
+			return 0;
 	}
 	if (count - t->cost_count < COST_SPAN_NS)
 		return 0;
@@ -211,9 +222,17 @@ static uint64_t perf_periods(struct inflame_thread *t, uint64_t *own, uint64_t *
 		t->perf_seen_gen = gen;
 		t->perf_seen = 0;
 		t->perf_anchor_ns = 0;
-		t->perf_sys_charged = inflame__thread_sys_ns();
 		t->cost_cpu = 0;
 		t->cost_first = 1;
+		/* The count starts at the arming, and so does the system time its periods in
+		 * the kernel may be charged to: a thread seldom in user code has its first
+		 * signal late (pingpong's threads: after 50-400 ms of CPU), and its system time
+		 * until then was lost to its first sample, all its periods but 4 and the slack
+		 * dropped (pingpong, --cpu-timer perf: 45-84% of its CPU). */
+		t->perf_sys_charged = arm_books_hold(t, inflame_timer_epoch()) &&
+					      t->arm_sys != INFLAME_ARM_SYS_UNKNOWN
+					  ? t->arm_sys
+					  : inflame__thread_sys_ns();
 	} else if (t->perf_anchor_ns && now >= t->perf_anchor_ns &&
 		   t->perf_anchor_count + (now - t->perf_anchor_ns) +
 			   DRIFT_NS(now - t->perf_anchor_ns) <

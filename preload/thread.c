@@ -120,7 +120,7 @@ INFLAME_FORK_TEXT static void books_reset(struct inflame_thread *t)
 	t->missed_credit = 0;
 	t->cost_lost = 0;
 	t->cost_kern = 0;
-	t->arm_cpu = 0;
+	t->arm_cpu = t->arm_sys = 0;
 	t->cost_first = 0;
 	t->reg = (struct inflame_cpu_times){0, 0};
 	t->w_base_file = 0;

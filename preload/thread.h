@@ -368,14 +368,18 @@ struct inflame_thread {
 	 * resume takes back; before, the CPU it ran from the start of its figures (reg: its
 	 * registration; a thread started under inflame, its start; a fork child's, the fork) to
 	 * the arming of its clock. arm_cpu is its CPU
-	 * clock then; arm_gen and arm_epoch the perf event that arming made and the timer epoch
-	 * it was made in; the first check of that event adds what the count missed since
-	 * (sample_sigsafe.c, clock_cost; cost_first: not checked yet, the handler's). */
+	 * clock then, arm_sys its system time at the start of its figures (reg.sys, just
+	 * before the arming); arm_gen and arm_epoch the perf event that arming made and the
+	 * timer epoch it was made in; the first check of that event adds what the count missed
+	 * since, and its first sample may charge the system time spent since to the kernel
+	 * (sample_sigsafe.c, clock_cost and perf_periods; cost_first: not checked yet, the
+	 * handler's). */
 	_Atomic uint64_t missed, before;
 	/* The periods its clock's signals brought that no sample took: past what one sample
 	 * stands for, or after sampling stopped (sample_sigsafe.c, drop_periods). */
 	_Atomic uint64_t dropped;
-	uint64_t missed_credit, arm_cpu;
+	uint64_t missed_credit, arm_cpu, arm_sys;
+#define INFLAME_ARM_SYS_UNKNOWN UINT64_MAX /* (arm_sys of a move made by another thread) */
 	unsigned arm_gen, arm_epoch;
 	int cost_first;
 	/* The thread's CPU time when it registered, and when it unregistered (fin_ok). */

@@ -319,10 +319,12 @@ INFLAME_FORK_TEXT static void timer_books(struct inflame_thread *t)
 }
 
 /* The CPU t ran from the start of its figures (t->reg) to the arming of its clock at cpu (its
- * CPU clock then; 0: not read): in its measured CPU, in no sample, in no count. */
+ * CPU clock then; 0: not read): in its measured CPU, in no sample, in no count. Its system
+ * time then is the one read at that start (no system call more at each thread's start). */
 INFLAME_FORK_TEXT static void arm_books(struct inflame_thread *t, uint64_t cpu)
 {
 	t->arm_cpu = cpu;
+	t->arm_sys = t->reg.sys;
 	t->arm_epoch = inflame_timer_epoch();
 	atomic_store(&t->before, cpu > t->reg.cpu ? cpu - t->reg.cpu : 0);
 }
@@ -612,9 +614,11 @@ static void decide_perf(int decided, int err)
 #define PERF_FD_MOVING (-2)
 
 /* Moves thread t, whose POSIX timer the caller took (has_timer 0), to its perf clock, at its
- * CPU clock cpu. held: what perf_fd holds meanwhile (-1, or PERF_FD_MOVING). Perf refused: t
- * keeps its timer for good, the process's clock when perf does not work at all. */
-static int lazy_move(struct inflame_thread *t, uint64_t cpu, int held)
+ * CPU clock cpu and system time sys (INFLAME_ARM_SYS_UNKNOWN from another thread: its first
+ * sample reads it then, sample_sigsafe.c). held: what perf_fd holds meanwhile (-1, or
+ * PERF_FD_MOVING). Perf refused: t keeps its timer for good, the process's clock when perf does not
+ * work at all. */
+static int lazy_move(struct inflame_thread *t, uint64_t cpu, uint64_t sys, int held)
 {
 	int decided = atomic_load(&inflame__prof.perf_decided), fd = perf_open(t->tid);
 	int expect = held;
@@ -634,6 +638,7 @@ static int lazy_move(struct inflame_thread *t, uint64_t cpu, int held)
 	ktimer_delete(t->timer);
 	t->arm_gen = atomic_fetch_add_explicit(&t->perf_gen, 1, memory_order_release) + 1;
 	t->arm_cpu = cpu;
+	t->arm_sys = sys;
 	t->arm_epoch = inflame_timer_epoch();
 	atomic_store(&t->lazy, 0);
 	if (!__atomic_compare_exchange_n(&t->perf_fd, &expect, fd, 0, __ATOMIC_ACQ_REL,
@@ -657,7 +662,7 @@ int inflame_timer_to_perf_clock(struct inflame_thread *t)
 	/* Take the timer: the thread's exit may be disarming it (this handler interrupted it). */
 	if (!atomic_exchange(&t->has_timer, 0))
 		return -ESRCH;
-	return lazy_move(t, inflame__thread_cpu_ns(), -1);
+	return lazy_move(t, inflame__thread_cpu_ns(), inflame__thread_sys_ns(), -1);
 }
 
 /*
@@ -688,7 +693,7 @@ static void move_late(struct inflame_thread *t)
 		atomic_store(&t->has_timer, 1);
 		return;
 	}
-	lazy_move(t, cpu, PERF_FD_MOVING);
+	lazy_move(t, cpu, INFLAME_ARM_SYS_UNKNOWN, PERF_FD_MOVING);
 }
 
 void inflame_timer_setup_end(struct inflame_thread *t)
