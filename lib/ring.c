@@ -259,19 +259,24 @@ size_t inflame_ring_drain_until(struct inflame_ring *r,
 {
 	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
 	uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire);
+	/* The producer's line holds these two beside the head it moves at every record: read
+	 * once, not per record, so that the consumer does not take that line from the producer
+	 * (a miss at the producer's next record) while it drains. */
+	uint8_t *data = r->data;
+	uint64_t ring_size = r->size;
 	uint64_t start = tail, hw;
 	size_t n = 0;
 
 	while (tail < head) {
-		uint64_t pos = tail & (r->size - 1);
-		struct inflame_ring_hdr *h = (struct inflame_ring_hdr *)(r->data + pos);
+		uint64_t pos = tail & (ring_size - 1);
+		struct inflame_ring_hdr *h = (struct inflame_ring_hdr *)(data + pos);
 		uint64_t w = atomic_load_explicit(&h->word, memory_order_acquire);
 		uint64_t size = w & 0xffffffffu;
 		uint16_t kind = (uint16_t)(w >> 32);
 
 		if (!(w & INFLAME_RING_COMMITTED))
 			break;
-		if (size < HDR || size > r->size - pos)
+		if (size < HDR || size > ring_size - pos)
 			break; /* cannot happen unless memory was corrupted; stop safely */
 		if (kind != INFLAME_RING_PAD_KIND) {
 			if (fn(arg, kind, (uint8_t *)h + HDR, size - HDR))
