@@ -582,7 +582,6 @@ static void setup(int argc, char **argv)
 		atomic_store(&inflame__prof.setup_tid, 0);
 		return; /* the writer said why */
 	}
-	inflame_timer_setup_end(t);
 	inflame__prof.active = 1;
 	atomic_store(&inflame__prof.sampling, 1);
 	atomic_store(&inflame__prof.setup_tid, 0);

@@ -9,12 +9,7 @@
  * thread: timer_create() on the thread's CPU clock with SIGEV_THREAD_ID; limited to the kernel
  * tick. itimer: setitimer(ITIMER_PROF), one per process, kept for compatibility.
  * A thread whose perf clock costs it more than it counts (clock_cost in sample_sigsafe.c) moves
- * to a POSIX timer on its CPU clock (inflame_timer_to_thread_clock).
- * Under the default, auto, every thread starts on a POSIX timer on its CPU clock and moves to
- * its perf clock at its first sample (inflame_timer_to_perf_clock). Most threads of short
- * processes (a fork child that execs, a shell's pipeline) end before one period of CPU: they
- * make two system calls for their clock instead of nine and leave nothing to undo at exit. The
- * first move decides whether perf works; no set-up probe is needed. POSIX timers are made by
+ * to a POSIX timer on its CPU clock (inflame_timer_to_thread_clock). POSIX timers are made by
  * raw system calls, so that a signal handler may make one and the id is the kernel's.
  * Wall-clock sampling has no timer per thread: see wall.c.
  */
@@ -151,14 +146,14 @@ static int perf_open_dropped(pid_t tid, int err)
 	return fd;
 }
 
-INFLAME_FORK_TEXT static void timespec_of(long ns, struct itimerspec *its)
+static void timespec_of(long ns, struct itimerspec *its)
 {
 	its->it_interval.tv_sec = ns / 1000000000L;
 	its->it_interval.tv_nsec = ns % 1000000000L;
 	its->it_value = its->it_interval;
 }
 
-INFLAME_FORK_TEXT static int ktimer_settime(int id, const struct itimerspec *its)
+static int ktimer_settime(int id, const struct itimerspec *its)
 {
 	return syscall(SYS_timer_settime, id, 0, its, NULL) < 0 ? -errno : 0;
 }
@@ -170,8 +165,8 @@ static void ktimer_delete(int id)
 
 /* A POSIX timer on clock clk that signals thread t with cookie every ns; *out receives the
  * kernel's id. Async-signal-safe. */
-INFLAME_FORK_TEXT static int posix_timer_create(struct inflame_thread *t, clockid_t clk,
-						uint32_t cookie, long ns, int *out)
+static int posix_timer_create(struct inflame_thread *t, clockid_t clk, uint32_t cookie, long ns,
+			      int *out)
 {
 	struct sigevent sev;
 	struct itimerspec its;
@@ -191,7 +186,7 @@ INFLAME_FORK_TEXT static int posix_timer_create(struct inflame_thread *t, clocki
 	return rc;
 }
 
-INFLAME_FORK_TEXT static long period_ns(void)
+static long period_ns(void)
 {
 	return 1000000000L / (long)inflame__prof.cfg.frequency;
 }
@@ -220,15 +215,6 @@ int inflame_timer_setup(void)
 	inflame__prof.timer_used =
 	    inflame__prof.move_costly ? INFLAME_TIMER_PERF : inflame__prof.cfg.cpu_timer;
 	inflame__prof.perf_kernel = 0;
-	inflame__prof.lazy_perf = 0;
-	atomic_store(&inflame__prof.perf_decided, 0);
-	if (inflame__prof.move_costly && !inflame__prof.cfg.cpu_kernel && !is_hardware_event()) {
-		struct perf_event_attr a;
-
-		perf_attr(&a); /* (the period) */
-		inflame__prof.lazy_perf = 1;
-		return 0;
-	}
 	if (inflame__prof.timer_used == INFLAME_TIMER_PERF && inflame__prof.cfg.cpu_kernel) {
 		inflame__prof.perf_kernel = 1;
 		fd = perf_open(inflame__gettid());
@@ -286,7 +272,7 @@ int inflame_timer_setup(void)
 }
 
 /* The CPU clock of thread t, by tid (what pthread_getcpuclockid() gives). */
-INFLAME_FORK_TEXT static clockid_t thread_clock(const struct inflame_thread *t)
+static clockid_t thread_clock(const struct inflame_thread *t)
 {
 	return (clockid_t)((~(unsigned)t->tid << 3) | 6);
 }
@@ -302,7 +288,7 @@ static uint64_t timer_unsampled(const struct inflame_thread *t, uint64_t cpu)
 }
 
 /* Thread t's CPU clock (ns), read from any thread; 0 when it cannot be read. */
-INFLAME_FORK_TEXT static uint64_t thread_cpu_of(const struct inflame_thread *t)
+static uint64_t thread_cpu_of(const struct inflame_thread *t)
 {
 	struct timespec ts;
 
@@ -312,7 +298,7 @@ INFLAME_FORK_TEXT static uint64_t thread_cpu_of(const struct inflame_thread *t)
 }
 
 /* Starts the books of t's POSIX timer (timer_unsampled) just before it is armed. */
-INFLAME_FORK_TEXT static void timer_books(struct inflame_thread *t)
+static void timer_books(struct inflame_thread *t)
 {
 	t->timer_cpu0 = thread_cpu_of(t);
 	atomic_store(&t->timer_periods, 0);
@@ -329,20 +315,6 @@ INFLAME_FORK_TEXT static void arm_books(struct inflame_thread *t, uint64_t cpu)
 	atomic_store(&t->before, cpu > t->reg.cpu ? cpu - t->reg.cpu : 0);
 }
 
-/* Starts thread t's POSIX timer on its CPU clock, with its books. */
-INFLAME_FORK_TEXT static int arm_posix(struct inflame_thread *t)
-{
-	int rc;
-
-	timer_books(t);
-	arm_books(t, t->timer_cpu0);
-	rc = posix_timer_create(t, thread_clock(t), INFLAME_COOKIE_THREAD_TIMER, period_ns(),
-				&t->timer);
-	if (rc == 0)
-		atomic_store(&t->has_timer, 1);
-	return rc;
-}
-
 INFLAME_FORK_TEXT int inflame_timer_arm_thread(struct inflame_thread *t)
 {
 	int fd, rc = 0;
@@ -351,14 +323,6 @@ INFLAME_FORK_TEXT int inflame_timer_arm_thread(struct inflame_thread *t)
 		return 0;
 	switch (inflame__prof.timer_used) {
 	case INFLAME_TIMER_PERF:
-		if (inflame__prof.lazy_perf) {
-			/* Its perf clock comes with its first sample. */
-			atomic_store(&t->lazy, 1);
-			rc = arm_posix(t);
-			if (rc < 0)
-				atomic_store(&t->lazy, 0);
-			break;
-		}
 		fd = take_probe(t->tid);
 		if (fd < 0)
 			fd = perf_open(t->tid);
@@ -374,7 +338,12 @@ INFLAME_FORK_TEXT int inflame_timer_arm_thread(struct inflame_thread *t)
 		arm_books(t, thread_cpu_of(t));
 		break;
 	case INFLAME_TIMER_THREAD:
-		rc = arm_posix(t);
+		timer_books(t);
+		arm_books(t, t->timer_cpu0);
+		rc = posix_timer_create(t, thread_clock(t), INFLAME_COOKIE_THREAD_TIMER,
+					period_ns(), &t->timer);
+		if (rc == 0)
+			t->has_timer = 1;
 		break;
 	case INFLAME_TIMER_ITIMER:
 	case INFLAME_TIMER_AUTO: /* (never in use: setup made it PERF) */
@@ -395,18 +364,14 @@ INFLAME_FORK_TEXT static int perf_fd_is_ours(int fd, pid_t tid)
 
 void inflame_timer_disarm_thread(struct inflame_thread *t)
 {
-	int fd;
+	int fd = __atomic_exchange_n(&t->perf_fd, -1, __ATOMIC_ACQ_REL);
 
-	/* The timer first: a sample that moves t to its perf clock meanwhile (its handler
-	 * interrupts this) then finds no timer and opens no event, or installs its event before
-	 * it is taken here. */
-	if (atomic_exchange(&t->has_timer, 0))
-		ktimer_delete(t->timer);
-	fd = __atomic_exchange_n(&t->perf_fd, -1, __ATOMIC_ACQ_REL);
 	if (perf_fd_is_ours(fd, t->tid)) {
 		ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
 		close(fd);
 	}
+	if (atomic_exchange(&t->has_timer, 0))
+		ktimer_delete(t->timer);
 }
 
 static void for_each_active(void (*fn)(struct inflame_thread *t, int on), int on)
@@ -586,144 +551,10 @@ int inflame_timer_to_thread_clock(struct inflame_thread *t)
 	return 0;
 }
 
-/* Whether perf works is decided by the first thread that tries to move (decided: what was
- * known before it tried). Without perf every thread stays on its POSIX timer, as with
- * INFLAME_CPU_TIMER=thread. */
-static void decide_perf(int decided, int err)
-{
-	if (decided != 0)
-		return;
-	if (err == 0) {
-		atomic_compare_exchange_strong(&inflame__prof.perf_decided, &decided, 1);
-		return;
-	}
-	if (!atomic_compare_exchange_strong(&inflame__prof.perf_decided, &decided, -1))
-		return;
-	__atomic_store_n(&inflame__prof.timer_used, INFLAME_TIMER_THREAD, __ATOMIC_RELEASE);
-	/* (strerror may translate, which allocates: not in a signal handler) */
-	inflame_log(INFLAME_LOG_INFO,
-		    "perf events are not available (%s, errno %d); using per-thread CPU "
-		    "timers, limited to the kernel tick",
-		    err == -EACCES || err == -EPERM			 ? "not permitted"
-		    : err == -ENOSYS || err == -ENOENT || err == -ENODEV ? "not supported here"
-									 : "refused",
-		    -err);
-}
-
-/* In perf_fd while the writer opens a thread's event (move_late). */
-#define PERF_FD_MOVING (-2)
-
-/* Moves thread t, whose POSIX timer the caller took (has_timer 0), to its perf clock, at its
- * CPU clock cpu and system time sys (INFLAME_ARM_SYS_UNKNOWN from another thread: its first
- * sample reads it then, sample_sigsafe.c). held: what perf_fd holds meanwhile (-1, or
- * PERF_FD_MOVING). Perf refused: t keeps its timer for good, the process's clock when perf does not
- * work at all. */
-static int lazy_move(struct inflame_thread *t, uint64_t cpu, uint64_t sys, int held)
-{
-	int decided = atomic_load(&inflame__prof.perf_decided), fd = perf_open(t->tid);
-	int expect = held;
-
-	decide_perf(decided, fd < 0 ? fd : 0);
-	if (fd < 0) {
-		atomic_store(&t->lazy, atomic_load(&inflame__prof.perf_decided) < 0 ? 0 : 2);
-		if (__atomic_compare_exchange_n(&t->perf_fd, &expect, -1, 0, __ATOMIC_ACQ_REL,
-						__ATOMIC_ACQUIRE))
-			atomic_store(&t->has_timer, 1);
-		else
-			ktimer_delete(t->timer); /* (its exit took the placeholder) */
-		return fd;
-	}
-	/* The CPU its timer ran past its last expiry is in no sample; the event counts from now. */
-	atomic_fetch_add(&t->unsampled, timer_unsampled(t, cpu));
-	ktimer_delete(t->timer);
-	t->arm_gen = atomic_fetch_add_explicit(&t->perf_gen, 1, memory_order_release) + 1;
-	t->arm_cpu = cpu;
-	t->arm_sys = sys;
-	t->arm_epoch = inflame_timer_epoch();
-	atomic_store(&t->lazy, 0);
-	if (!__atomic_compare_exchange_n(&t->perf_fd, &expect, fd, 0, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE)) {
-		close(fd); /* (the thread is gone) */
-		return -ESRCH;
-	}
-	ioctl(fd, PERF_EVENT_IOC_RESET, 0);
-	ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
-	return 0;
-}
-
-int inflame_timer_to_perf_clock(struct inflame_thread *t)
-{
-	if (atomic_load(&t->lazy) != 1)
-		return 0;
-	if (atomic_load(&inflame__prof.perf_decided) < 0) {
-		atomic_store(&t->lazy, 0); /* (its timer is the process's clock) */
-		return -ENODEV;
-	}
-	/* Take the timer: the thread's exit may be disarming it (this handler interrupted it). */
-	if (!atomic_exchange(&t->has_timer, 0))
-		return -ESRCH;
-	return lazy_move(t, inflame__thread_cpu_ns(), inflame__thread_sys_ns(), -1);
-}
-
-/*
- * A POSIX CPU timer is checked at the kernel tick, on the thread it finds running: a thread
- * that runs in short bursts may pass its timer's expiry and never meet a tick (a program
- * napping 1 ms at a time took no sample in 2 s), and stay off its perf clock. A thread whose
- * CPU clock ran two periods past its timer's last signal is late: its wall sample's handler
- * moves it, or the writer (move_late). Its exit's disarm may run meanwhile: PERF_FD_MOVING in
- * perf_fd says that an event is on its way, and the event goes to the thread only if the
- * disarm did not take the placeholder.
- */
-int inflame_timer_late(const struct inflame_thread *t, uint64_t cpu)
-{
-	return atomic_load(&t->lazy) == 1 &&
-	       cpu >= t->timer_cpu0 + (atomic_load(&t->timer_periods) + 2) * (uint64_t)period_ns();
-}
-
-static void move_late(struct inflame_thread *t)
-{
-	uint64_t cpu = thread_cpu_of(t);
-	int expect = -1;
-
-	if (!inflame_timer_late(t, cpu) || atomic_load(&inflame__prof.perf_decided) < 0 ||
-	    !atomic_exchange(&t->has_timer, 0))
-		return;
-	if (!__atomic_compare_exchange_n(&t->perf_fd, &expect, PERF_FD_MOVING, 0, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE)) {
-		atomic_store(&t->has_timer, 1);
-		return;
-	}
-	lazy_move(t, cpu, INFLAME_ARM_SYS_UNKNOWN, PERF_FD_MOVING);
-}
-
-void inflame_timer_setup_end(struct inflame_thread *t)
-{
-	uint64_t cpu, n, past, p = (uint64_t)period_ns();
-	struct itimerspec its;
-
-	if (!t || atomic_load(&t->lazy) != 1 || !atomic_load(&t->has_timer))
-		return;
-	cpu = inflame__thread_cpu_ns();
-	n = cpu > t->timer_cpu0 ? (cpu - t->timer_cpu0) / p : 0;
-	past = atomic_load(&t->timer_periods);
-	if (n <= past)
-		return;
-	atomic_fetch_add(&t->self_cpu, n - past);
-	atomic_fetch_add(&t->timer_periods, n - past);
-	/* The next expiry where it was: at the end of the period under way. */
-	timespec_of((long)p, &its);
-	p -= (cpu - t->timer_cpu0) % p;
-	its.it_value.tv_sec = (time_t)(p / 1000000000ull);
-	its.it_value.tv_nsec = (long)(p % 1000000000ull);
-	ktimer_settime(t->timer, &its);
-}
-
 static void check_thread(struct inflame_thread *t, int on)
 {
 	int fd = __atomic_load_n(&t->perf_fd, __ATOMIC_ACQUIRE), nfd;
 
-	if (on && atomic_load(&t->lazy) == 1)
-		move_late(t);
 	if (fd < 0 || perf_fd_is_ours(fd, t->tid))
 		return;
 	/* Lost: forget the number without closing it (it may be the program's now) and open a
@@ -776,7 +607,7 @@ INFLAME_FORK_TEXT void inflame_timer_pause_all(void)
 	for_each_active(switch_thread, 0);
 }
 
-INFLAME_FORK_TEXT unsigned inflame_timer_epoch(void)
+unsigned inflame_timer_epoch(void)
 {
 	return atomic_load_explicit(&epoch, memory_order_acquire);
 }

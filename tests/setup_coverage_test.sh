@@ -12,9 +12,7 @@
 # it only when the set-up runs a whole 0.1 ms period of CPU from the arming of the clock: on a
 # faster machine the set-up is shorter than that in most runs (2 to 11 runs of 200 quiet, 4 to
 # 20 of 40 under load, 3% of 660 runs pooled), so 200 runs, and one must show it (all 200 miss
-# it with a chance of about 0.2%). Under the default auto clock the thread starts on a POSIX
-# timer (preload/timer.c), which the kernel checks at its tick: the whole periods of the
-# set-up that no tick caught are charged to the profiler as sampling starts.
+# it with a chance of about 0.2%).
 set -u
 B=${INFLAME_BUILDDIR:-.}
 B=$(cd "$B" && pwd)
