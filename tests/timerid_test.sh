@@ -1,0 +1,24 @@
+#!/bin/sh
+# The ids of a program's POSIX timers are what it gets without inflame (tests/progs/timerid:
+# its first timer in the main thread and one in a thread it starts). The kernel hands timer
+# ids out in sequence per process: a POSIX timer inflame made for each thread's first period
+# (a change tried and reverted) gave the program id 1 where it gets 0. Under every event set
+# with the default clock.
+set -u
+B=${INFLAME_BUILDDIR:-.}
+B=$(cd "$B" && pwd)
+d=$(mktemp -d /tmp/inflame-timerid.XXXXXX)
+trap 'rm -rf "$d"' EXIT INT TERM
+fails=0
+want=$("$B/tests/progs/timerid") || { echo "FAIL: timerid failed unprofiled"; exit 1; }
+for ev in cpu cpu,wall cpu,wall,alloc; do
+	got=$(LD_PRELOAD="$B/preload/.libs/libinflame.so" INFLAME_EVENTS=$ev \
+		INFLAME_OUTPUT="$d/t.%p.ifl" "$B/tests/progs/timerid")
+	if [ "$got" = "$want" ]; then
+		echo "ok: -e $ev: $got"
+	else
+		echo "FAIL: -e $ev: '$got', unprofiled '$want'"
+		fails=$((fails + 1))
+	fi
+done
+[ "$fails" = 0 ]
