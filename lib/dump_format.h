@@ -129,13 +129,12 @@ enum inflame_event {
  *          cpu clock), flags (INFLAME_TCPU_*), writer_ns (CPU time of inflame's threads, the
  *          writer and the wall ticker, in this file), count, then per thread: tid, flags
  *          (INFLAME_TCPU_T_*), cpu_ns (its CPU clock, user + system), user_ns, sys_ns (the
- *          kernel's split of that time), weight (the
- *          weights of its cpu samples in this file), self_cpu (weights of cpu samples that
- *          landed in inflame's own code and are not in the file), self_wall (the same for wall
- *          samples). Every figure counts from the moment this file was opened or the thread was
- *          registered (a thread started under inflame: its start), whichever is later. A later
- *          entry for a tid replaces an earlier one, except after an entry flagged EXITED: a new
- *          thread then reuses the tid. Exited
+ *          kernel's split of that time), weight (the weights of its cpu samples in this
+ *          file), self_cpu (weights of cpu samples that landed in inflame's own code and are
+ *          not in the file), self_wall (the same for wall samples). Every figure counts from
+ *          the moment this file was opened or the thread was registered (a thread started under
+ *          inflame: its start), whichever is later. A later entry for a tid replaces an earlier
+ *          one, except after an entry flagged EXITED: a new thread then reuses the tid. Exited
  *          threads are written once, with their final figures. Then, from newer writers and
  *          only when some thread has any: ucount, then per thread with an entry in the chunk:
  *          tid, unsampled (ns of its CPU past the last period its samples stand for, when it

@@ -673,6 +673,24 @@ static void direct_end(void)
 	direct_thread = NULL;
 }
 
+/* The same for a write made from the program's call (exit, exec, a set*id call), whose
+ * allocations are the writer's, not the program's: returns the allocation guard to give back
+ * to direct_end_guarded. */
+static int direct_begin_guarded(void)
+{
+	int guard = inflame__alloc_tls.guard;
+
+	inflame__alloc_tls.guard = 1;
+	direct_begin();
+	return guard;
+}
+
+static void direct_end_guarded(int guard)
+{
+	direct_end();
+	inflame__alloc_tls.guard = guard;
+}
+
 /* The CPU time of the profiler's writes made on thread t so far, the one under way included. */
 static uint64_t direct_of(const struct inflame_thread *t)
 {
@@ -918,8 +936,6 @@ static void write_thread_cpu(void)
 	write_thread_cpu_list();
 }
 
-/* The counters, written every cycle: a process that ends without inflame's exit path (a raw
- * exit_group system call, as Go's runtime makes; SIGKILL) leaves totals at most a cycle old. */
 /* Puts one key and its value into a STATS list, counting the pair. */
 static void put_stat(struct inflame_buf *b, uint64_t *pairs, uint64_t key, uint64_t value)
 {
@@ -928,6 +944,8 @@ static void put_stat(struct inflame_buf *b, uint64_t *pairs, uint64_t key, uint6
 	(*pairs)++;
 }
 
+/* The counters, written every cycle: a process that ends without inflame's exit path (a raw
+ * exit_group system call, as Go's runtime makes; SIGKILL) leaves totals at most a cycle old. */
 static void write_counters(void)
 {
 	struct inflame_buf *b = &w.misc_buf;
@@ -1628,7 +1646,7 @@ static unsigned next_free_seq(unsigned taken, char *path)
 
 	for (;;) {
 		if (step > UINT_MAX - lo)
-			return lo + 1 > lo ? lo + 1 : lo; /* (four billion names: never) */
+			return lo + 1; /* (four billion names: never; open_next's tries are few) */
 		hi = lo + step;
 		if (!name_taken(hi, path))
 			break;
@@ -2241,7 +2259,7 @@ INFLAME_FORK_TEXT static int finish_here(int timeout_ms, int stop)
 {
 	struct timespec ts;
 	uint64_t seen = atomic_load(&heartbeat), idle = 0;
-	int guard = inflame__alloc_tls.guard;
+	int guard;
 
 	/* A fork child without a file or a writer thread, its sampling over, with nothing to
 	 * write (the usual child that execs or exits) and too young for cycle()'s check of its
@@ -2273,8 +2291,7 @@ INFLAME_FORK_TEXT static int finish_here(int timeout_ms, int stop)
 		if (idle >= 5)
 			return -ETIMEDOUT;
 	}
-	inflame__alloc_tls.guard = 1; /* (what the writer allocates is not the program's) */
-	direct_begin();
+	guard = direct_begin_guarded();
 	if (!w.stopped) {
 		cycle(1);
 		close_current(1);
@@ -2284,8 +2301,7 @@ INFLAME_FORK_TEXT static int finish_here(int timeout_ms, int stop)
 		w.stopped = 1;
 		inflame_safepoint_disarm();
 	}
-	direct_end();
-	inflame__alloc_tls.guard = guard;
+	direct_end_guarded(guard);
 	pthread_mutex_unlock(&w.cycle_lock);
 	return 0;
 }
@@ -2374,14 +2390,11 @@ void inflame_writer_open_deferred(void)
 	deadline_in(&ts, 500);
 	if (pthread_mutex_timedlock(&w.cycle_lock, &ts) != 0)
 		return;
-	guard = inflame__alloc_tls.guard;
-	inflame__alloc_tls.guard = 1; /* (what the writer allocates is not the program's) */
-	direct_begin();
+	guard = direct_begin_guarded();
 	if (w.deferred && !w.stopped) {
 		open_deferred();
 		flush_out();
 	}
-	direct_end();
-	inflame__alloc_tls.guard = guard;
+	direct_end_guarded(guard);
 	pthread_mutex_unlock(&w.cycle_lock);
 }
