@@ -138,6 +138,19 @@ static int arm_books_hold(const struct inflame_thread *t, unsigned epoch)
 	       t->arm_cpu;
 }
 
+/* The notice of a thread the perf clock costs too much: its figures over the span, why, and
+ * what now happens to it (then, and more after it). */
+static void cost_note(const struct inflame_thread *t, uint64_t dcount, uint64_t dcpu, uint64_t dsw,
+		      int by_switches, const char *then, const char *more)
+{
+	inflame_log(
+	    INFLAME_LOG_INFO,
+	    "thread %d: the perf clock counted %llu of its %llu us of CPU, %llu switches in "
+	    "it (%s); %s%s",
+	    (int)t->tid, (unsigned long long)(dcount / 1000), (unsigned long long)(dcpu / 1000),
+	    (unsigned long long)dsw, by_switches ? SWITCH_WHY : COST_WHY, then, more);
+}
+
 /* Returns 1 when it moved t to a POSIX timer. */
 static int clock_cost(struct inflame_thread *t, uint64_t count)
 {
@@ -195,27 +208,20 @@ static int clock_cost(struct inflame_thread *t, uint64_t count)
 	if (!inflame__prof.move_costly) {
 		/* INFLAME_CPU_TIMER=perf: the thread keeps the clock; one notice says so. */
 		if (!atomic_exchange_explicit(&kept, 1, memory_order_relaxed))
-			inflame_log(INFLAME_LOG_INFO,
-				    "thread %d: the perf clock counted %llu of its %llu us of CPU, "
-				    "%llu switches in it (%s); INFLAME_CPU_TIMER=perf keeps every "
-				    "thread on it (auto moves such threads to POSIX timers)",
-				    (int)t->tid, (unsigned long long)(dcount / 1000),
-				    (unsigned long long)(dcpu / 1000), (unsigned long long)dsw,
-				    by_switches ? SWITCH_WHY : COST_WHY);
+			cost_note(
+			    t, dcount, dcpu, dsw, by_switches,
+			    "INFLAME_CPU_TIMER=perf keeps every thread on it (auto moves such "
+			    "threads to POSIX timers)",
+			    "");
 		return 0;
 	}
 	if (inflame_timer_to_thread_clock(t) < 0)
 		return 0;
 	n = atomic_fetch_add_explicit(&moved, 1, memory_order_relaxed) + 1;
 	if (n <= COST_NOTES)
-		inflame_log(INFLAME_LOG_INFO,
-			    "thread %d: the perf clock counted %llu of its %llu us of CPU, %llu "
-			    "switches in it (%s); a POSIX timer on its CPU clock samples it now, "
-			    "at the tick%s",
-			    (int)t->tid, (unsigned long long)(dcount / 1000),
-			    (unsigned long long)(dcpu / 1000), (unsigned long long)dsw,
-			    by_switches ? SWITCH_WHY : COST_WHY,
-			    n == COST_NOTES ? " (no notice for further ones)" : "");
+		cost_note(t, dcount, dcpu, dsw, by_switches,
+			  "a POSIX timer on its CPU clock samples it now, at the tick",
+			  n == COST_NOTES ? " (no notice for further ones)" : "");
 	return 1;
 }
 
