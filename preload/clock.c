@@ -50,6 +50,15 @@ uint64_t inflame__thread_sys_ns(void)
 	return (uint64_t)ru.ru_stime.tv_sec * 1000000000ull + (uint64_t)ru.ru_stime.tv_usec * 1000u;
 }
 
+uint64_t inflame__thread_switches(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru) != 0)
+		return 0;
+	return (uint64_t)ru.ru_nvcsw + (uint64_t)ru.ru_nivcsw;
+}
+
 pid_t inflame__gettid(void)
 {
 	return (pid_t)syscall(SYS_gettid);

@@ -25,6 +25,9 @@ uint64_t inflame__thread_cpu_ns(void);
 /* The calling thread's system time (getrusage RUSAGE_THREAD, a plain system call) in ns, 0 when
  * unknown. Async-signal-safe. */
 uint64_t inflame__thread_sys_ns(void);
+/* The calling thread's context switches so far, voluntary and not (getrusage RUSAGE_THREAD),
+ * 0 when unknown. Async-signal-safe. */
+uint64_t inflame__thread_switches(void);
 /* gettid() through the raw system call (glibc before 2.30 has no wrapper). Async-signal-safe. */
 pid_t inflame__gettid(void);
 /* A fork child's first readings, made with the system call instruction itself rather than

@@ -195,8 +195,9 @@ struct inflame_thread {
 	 * yet), and the timer epoch (timer.h) they were read in. The descriptor of the perf event
 	 * the thread left for a POSIX timer (-1: none), whose last signal may still come.
 	 * cost_lost: the CPU the count missed that is not yet a whole period; cost_kern: the
-	 * whole periods of it the next sample puts under the kernel pseudo-frame. */
-	uint64_t cost_count, cost_cpu, cost_lost, cost_kern;
+	 * whole periods of it the next sample puts under the kernel pseudo-frame. cost_sw: the
+	 * thread's context switches at the last check. */
+	uint64_t cost_count, cost_cpu, cost_lost, cost_kern, cost_sw;
 	unsigned cost_epoch;
 	int perf_retired;
 	/* In a fork child: its copy of the parent's perf event (-1: none) and the parent thread's

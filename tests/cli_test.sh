@@ -358,6 +358,36 @@ for cmd in record info collapse report flamegraph pprof diff push html speedscop
 done
 ok "--help options are documented"
 
+# Several dumps read together without --event are read in one event: the first of cpu, wall
+# and alloc that any of them has samples of. Each dump used to pick its own, so a dump without
+# cpu samples (a wall-only run; an nginx worker that ran only in the kernel) added its wall
+# samples to the others' cpu samples, under the header of whichever dump came last.
+"$I" record -q -e cpu -o "$T/mix-cpu.ifl" -- /bin/sh -c 'i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done' ||
+	fail "record -e cpu"
+"$I" record -q -e wall -o "$T/mix-wall.ifl" -- /bin/sleep 0.2 || fail "record -e wall"
+"$I" collapse "$T/mix-cpu.ifl" >"$T/cpu.folded" 2>"$T/err" &&
+	"$I" collapse --event wall "$T/mix-wall.ifl" >"$T/wall.folded" 2>>"$T/err" ||
+	fail "mixed events: the dumps alone: $(cat "$T/err")"
+for order in "cpu wall" "wall cpu"; do
+	set -- $order
+	a=$T/mix-$1.ifl b=$T/mix-$2.ifl
+	"$I" collapse "$a" "$b" >"$T/both.folded" 2>"$T/err"
+	cmp -s "$T/both.folded" "$T/cpu.folded" && ok "collapse $order: the cpu samples alone" ||
+		fail "collapse $order: not the cpu dump's stacks: $(grep -v -x -F -f "$T/cpu.folded" "$T/both.folded" | head -3)"
+	"$I" report -n 1 "$a" "$b" 2>"$T/err" | head -1 >"$T/head"
+	"$I" report -n 1 "$T/mix-cpu.ifl" 2>/dev/null | head -1 >"$T/want"
+	cmp -s "$T/head" "$T/want" && ok "report $order: $(cat "$T/head")" ||
+		fail "report $order: '$(cat "$T/head")', the cpu dump alone: '$(cat "$T/want")'"
+	"$I" flamegraph --title t -o "$T/both.svg" "$a" "$b" 2>"$T/err" &&
+		"$I" flamegraph --title t -o "$T/cpu.svg" "$T/mix-cpu.ifl" 2>"$T/err" &&
+		cmp -s "$T/both.svg" "$T/cpu.svg" && ok "flamegraph $order: the cpu samples alone" ||
+		fail "flamegraph $order: not the cpu dump's graph: $(cat "$T/err")"
+done
+# Asked for, an event is still read from every dump that has it.
+"$I" collapse --event wall "$T/mix-cpu.ifl" "$T/mix-wall.ifl" >"$T/both.folded" 2>"$T/err"
+cmp -s "$T/both.folded" "$T/wall.folded" && ok "collapse --event wall: the wall samples" ||
+	fail "collapse --event wall: $(cat "$T/err")"
+
 if [ $fails -gt 0 ]; then
 	echo "$fails failure(s)"
 	exit 1

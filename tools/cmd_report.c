@@ -44,7 +44,7 @@ static void usage(FILE *f)
 	fputs("usage: inflame report [options] INPUT...\n"
 	      "\n"
 	      "INPUT is an inflame dump, folded stacks or perf script text (detected); several\n"
-	      "inputs are added up. The event defaults to the first present of cpu, wall, alloc.\n"
+	      "inputs are added up. Without --event: the first of cpu, wall, alloc in any input.\n"
 	      "\n" INFLAME_INPUT_USAGE
 	      "  -n, --top N       print the N first functions (default 40, 0 = all)\n",
 	      f);

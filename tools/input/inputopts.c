@@ -5,6 +5,7 @@
  */
 #include "input/inputopts.h"
 #include "dump_format.h"
+#include "input/dumpmeta.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -349,6 +350,34 @@ int inflame_inputopts_load(const char *input, const struct inflame_load_opts *lo
 	return 0;
 }
 
+/* The view every dump among inputs[0..n) is loaded in when none is asked for: the first of
+ * cpu, wall and alloc with samples in any of them. INFLAME_VIEW_DEFAULT_ when no dump has any
+ * (each then picks its own, which adds nothing). Standard input is not read here: it can be
+ * read only once. */
+static enum inflame_view common_view(const char *const *inputs, int n,
+				     const struct inflame_load_opts *lo)
+{
+	unsigned events = 0;
+	char err[256];
+
+	for (int i = 0; i < n; i++) {
+		struct inflame_dumpmeta m;
+
+		if (!strcmp(inputs[i], "-") ||
+		    inflame_dumpmeta_read(inputs[i], &m, err, sizeof(err)) != 1)
+			continue;
+		if (!lo->only_pid || m.pid == (uint64_t)lo->only_pid)
+			events |= m.events;
+	}
+	if (events & 1u << INFLAME_EV_CPU)
+		return INFLAME_VIEW_CPU;
+	if (events & 1u << INFLAME_EV_WALL)
+		return INFLAME_VIEW_WALL;
+	if (events & 1u << INFLAME_EV_ALLOC)
+		return INFLAME_VIEW_ALLOC;
+	return INFLAME_VIEW_DEFAULT_;
+}
+
 int inflame_inputopts_chain(const char *const *inputs, int n, struct inflame_load_opts *lo,
 			    const char *cmd)
 {
@@ -356,6 +385,8 @@ int inflame_inputopts_chain(const char *const *inputs, int n, struct inflame_loa
 	int rc;
 
 	lo->chain = NULL;
+	if (n >= 2 && lo->view == INFLAME_VIEW_DEFAULT_)
+		lo->view = common_view(inputs, n, lo);
 	if (n < 2 || (lo->view != INFLAME_VIEW_LIVE && lo->view != INFLAME_VIEW_LIVE_COUNT &&
 		      lo->view != INFLAME_VIEW_PEAK))
 		return 0;

@@ -107,8 +107,12 @@ int inflame_inputopts_nonempty(const struct inflame_stackset *ss,
  * command, prefixed with arg (the command's prefix, a string). */
 void inflame_inputopts_warn_stale(void *arg, const char *path, const char *build_id);
 
-/* For the live views (not for one input): replays the dumps of each run among the inputs
- * together (inflame_live_chain_new, source.h) and sets lo->chain, which the caller frees with
+/* Prepares lo for loading inputs[0..n) into one stack set; lo->chain is NULL or set. Without
+ * --event, the view is decided once for all the dumps: the first of cpu, wall and alloc with
+ * samples in any of them (of the process --pid keeps), so that a dump without cpu samples (a
+ * process that ran only in the kernel) adds nothing to a cpu profile instead of its wall
+ * samples. For the live views: replays the dumps of each run among the inputs together
+ * (inflame_live_chain_new, source.h) and sets lo->chain, which the caller frees with
  * inflame_live_chain_free() after loading. Returns 0, or a negative errno after printing the
  * reason (one line prefixed with cmd). */
 int inflame_inputopts_chain(const char *const *inputs, int n, struct inflame_load_opts *lo,
