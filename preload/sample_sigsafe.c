@@ -742,25 +742,32 @@ static int fit_walk(const struct inflame_thread *t, uintptr_t here)
 						   : INFLAME_UNWIND_FP;
 }
 
-/* The slot of the stack frames[0..n) among the thread's remembered ones (thread.h): of the pair
- * its hash names, the one that holds it (*same set), else the one used less recently (which
+/* Marks slot s of the thread's remembered stacks as used now. The outermost producer only. */
+static inline void use_slot(struct inflame_thread *t, unsigned s)
+{
+	t->last_used[s] = ++t->last_clock;
+}
+
+/* The slot of the stack frames[0..n) among the thread's remembered ones (thread.h): of the set
+ * its hash names, the one that holds it (*same set), else the one used least recently (which
  * the record then fills). The outermost producer only. */
 static unsigned pick_slot(struct inflame_thread *t, const uint64_t *frames, size_t n, int truncated,
 			  int *same)
 {
-	unsigned s = inflame_thread_same_slot(frames, n), way;
+	unsigned s = inflame_thread_same_slot(frames, n), way = 0;
 
 	*same = 0;
-	if (!truncated && inflame_thread_same_in(t, s, frames, n)) {
-		way = 0;
-		*same = 1;
-	} else if (!truncated && inflame_thread_same_in(t, s + 1, frames, n)) {
-		way = 1;
-		*same = 1;
-	} else {
-		way = !t->last_mru[s / 2];
+	for (unsigned i = 0; i < INFLAME_SAME_WAYS; i++) {
+		if (!truncated && inflame_thread_same_in(t, s + i, frames, n)) {
+			way = i;
+			*same = 1;
+			break;
+		}
+		/* (a wrap of the clock only makes a poorer choice, once) */
+		if (t->last_used[s + i] < t->last_used[s + way])
+			way = i;
 	}
-	t->last_mru[s / 2] = (uint8_t)way;
+	use_slot(t, s + way);
 	return s + way;
 }
 
@@ -781,6 +788,14 @@ static void keep_cpu_stack(struct inflame_thread *t, const uint64_t *frames, siz
 	t->cpu_flags = truncated ? INFLAME_WALL_TRUNCATED : 0;
 	t->cpu_time = inflame__now_monotonic();
 	atomic_store_explicit(&t->cpu_seq, seq + 2, memory_order_release);
+}
+
+/* Counts a hook that took its stack from the call-site cache, or one that walked (thread.h:
+ * the thread's own counters, which the writer reads). */
+static inline void site_count(_Atomic uint64_t *c)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
 }
 
 #define SITE_UNFIT 64
@@ -841,11 +856,13 @@ int inflame_sample_take(struct inflame_thread *t, int event, uint64_t weight, ui
 				hit = 1;
 				stack = t->last_frames + (size_t)slot * INFLAME_SAME_MAX;
 				n = t->last_n[slot];
-				t->last_mru[slot / 2] = (uint8_t)(slot & 1);
+				use_slot(t, slot);
 			} else {
 				site = 0; /* (its slot holds another stack now) */
 			}
 		}
+		if (site >= 0)
+			site_count(hit ? &t->sites->hits : &t->sites->misses);
 	}
 	/* (taken before the walk: a map changed meanwhile keeps nothing of it) */
 	if (outer && !hit)
