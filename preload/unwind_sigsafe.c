@@ -1154,15 +1154,15 @@ int inflame_unwind_site_find(struct inflame_thread *t, enum inflame_unwind mode,
 	p = site_set(h);
 	for (unsigned w = 0; w < INFLAME_SITE_WAYS; w++) {
 		struct inflame_site *e = &sc->e[p + w];
-		uint32_t i;
+		const struct inflame_site_check *c = e->chk, *end = c + e->nchecks;
 
 		if (!e->nchecks || !site_key(e, h) || e->seq != *seq ||
 		    (e->need_fp && e->fp != h->fp))
 			continue;
-		for (i = 0; i < e->nchecks; i++)
-			if (*(const uint64_t *)e->chk[i].slot != e->chk[i].val)
-				break;
-		if (i < e->nchecks)
+		/* (by pointer, in order, up to the first that differs: no count to keep) */
+		while (c < end && *(const uint64_t *)c->slot == c->val)
+			c++;
+		if (c < end)
 			continue; /* the same first frame, another stack above it */
 		site_use(sc, e);
 		*tag = e->tag;
