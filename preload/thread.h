@@ -22,11 +22,12 @@
 #define INFLAME_MAX_THREADS    8192
 #define INFLAME_SCRATCH_LEVELS 4
 /* The deepest stack an allocation record may refer to instead of repeating it (see last_n),
- * and how many such stacks each thread remembers (a power of two, in pairs: 8 KiB of frames
- * on each side; python3's loop of bench-alloc finds 99.8% of its stacks there, 61% with 8
- * slots one by one). */
+ * and how many such stacks each thread remembers (a power of two, in sets of INFLAME_SAME_WAYS:
+ * 8 KiB of frames on each side; python3's loop of bench-alloc finds 99.8% of its stacks there,
+ * 61% with 8 slots one by one). */
 #define INFLAME_SAME_MAX   32
 #define INFLAME_SAME_SLOTS 32
+#define INFLAME_SAME_WAYS  8
 /* The most frames the tail cache (tail_frames) keeps. */
 #define INFLAME_TAIL_MAX 32
 /* The most frames the walk cache (struct inflame_walk_cache) keeps. */
@@ -138,28 +139,35 @@ struct inflame_walk_cache {
  * walk from there read (slot) with the words it found (val), and a tag of the caller's for
  * the frames it gave. The table walk depends on nothing else while the code map stays the same
  * (seq): a later hook with the same first frame, whose slots all hold the same words, would
- * walk the same frames, and takes the tag instead. Two ways per hash of the first frame, the
- * one used less recently replaced. Outermost producer only, in the scratch mapping.
+ * walk the same frames, and takes the tag instead. INFLAME_SITE_WAYS ways per hash of the
+ * first frame, the one used least recently replaced. With two ways per hash (and two slots per
+ * hash of the stacks remembered, last_n below), the hot stacks of a loop that fell in one pair
+ * took turns to evict each other, by the luck of the addresses: six runs in ten of
+ * bench-alloc's python3 walked 0.26 to 4 million of their 5.8 million allocations instead of
+ * 17 thousand, at up to twice the CPU. Outermost producer only, in the scratch mapping.
  */
-#define INFLAME_SITES	    32 /* entries, in pairs */
+#define INFLAME_SITES	    64 /* entries, in sets of INFLAME_SITE_WAYS */
+#define INFLAME_SITE_WAYS   4
 #define INFLAME_SITE_CHECKS 64 /* the most slots an entry checks */
 struct inflame_site {
 	uint64_t leaf, pc, sp, fp;
 	uint32_t need_fp, nchecks; /* nchecks 0: empty */
 	unsigned seq;
+	uint32_t used; /* the cache's clock when it was last found or filled */
 	uint64_t tag;
 	struct inflame_site_check {
 		uint64_t slot, val;
 	} chk[INFLAME_SITE_CHECKS];
 };
 struct inflame_site_cache {
-	/* Hooks that found their stack here, and those that did not (written by the thread
-	 * only; the writer reads them, inflame_thread_site_counts). */
+	/* Hooks that found their stack here, and those that walked (written by the thread only,
+	 * in inflame_sample_take, where a hook whose entry names a slot that holds another stack
+	 * now walks after all; the writer reads them, inflame_thread_site_counts). */
 	_Atomic uint64_t hits, misses;
 	/* Hooks in a row whose first frame the cache could not vouch for (an object with frame
 	 * pointers), and hooks left that do not look (inflame_sample_take). */
 	uint32_t unfit, pause;
-	uint8_t mru[INFLAME_SITES / 2];
+	uint32_t clock; /* moves at each use of an entry (used) */
 	struct inflame_site e[INFLAME_SITES];
 };
 
@@ -330,17 +338,18 @@ struct inflame_thread {
 	struct inflame_walk_cache *walk_cache; /* in the scratch mapping */
 	struct inflame_site_cache *sites;      /* in the scratch mapping */
 	/* The stacks of the thread's last allocations recorded by an outermost producer, one per
-	 * slot: each stack in one of the pair of slots a hash of its allocation site and first
-	 * callers names (inflame_thread_same_slot()), the one of the two used less recently
-	 * (last_mru: the producer's choice, which the writer follows), so that a loop
-	 * allocating at a few sites keeps each one's stack. The next allocation with the same
-	 * stack is recorded with INFLAME_REC_SAME_STACK and its slot instead of its frames. The
-	 * producer's copies (only an outermost producer reads or writes them; 0 frames = none) and
-	 * the writer's (with the id each got in the stack table of generation w_last_gen). The
-	 * frames of slot s are at s * INFLAME_SAME_MAX, in the scratch mapping. */
+	 * slot: each stack in one of the set of INFLAME_SAME_WAYS slots a hash of its allocation
+	 * site and first callers names (inflame_thread_same_slot()), the one used least recently
+	 * (last_used, by the clock last_clock: the producer's choice, which the writer follows),
+	 * so that a loop allocating at a few sites keeps each one's stack. The next allocation with
+	 * the same stack is recorded with INFLAME_REC_SAME_STACK and its slot instead of its
+	 * frames. The producer's copies (only an outermost producer reads or writes them; 0 frames
+	 * = none) and the writer's (with the id each got in the stack table of generation
+	 * w_last_gen). The frames of slot s are at s * INFLAME_SAME_MAX, in the scratch mapping. */
 	uint32_t last_n[INFLAME_SAME_SLOTS];
-	uint32_t last_gen[INFLAME_SAME_SLOTS];	  /* moves each time last_n[s] is written */
-	uint8_t last_mru[INFLAME_SAME_SLOTS / 2]; /* of each pair of slots, the one used last */
+	uint32_t last_gen[INFLAME_SAME_SLOTS];	/* moves each time last_n[s] is written */
+	uint32_t last_used[INFLAME_SAME_SLOTS]; /* last_clock when each was last used */
+	uint32_t last_clock;
 	uint64_t *last_frames;
 	uint32_t w_last_n[INFLAME_SAME_SLOTS];
 	uint64_t w_last_id[INFLAME_SAME_SLOTS], w_last_gen[INFLAME_SAME_SLOTS];
@@ -395,7 +404,7 @@ struct inflame_thread {
 	uint64_t w_direct, w_base_direct;
 };
 
-/* The first of the pair of slots the stack frames[0..n) may be remembered in: a hash of its
+/* The first of the set of slots the stack frames[0..n) may be remembered in: a hash of its
  * depth and its first four frames (the leaf is inflame's own, the same for every allocation).
  * Async-signal-safe. */
 static inline unsigned inflame_thread_same_slot(const uint64_t *frames, size_t n)
@@ -404,7 +413,7 @@ static inline unsigned inflame_thread_same_slot(const uint64_t *frames, size_t n
 
 	for (size_t i = 0; i < n && i < 4; i++)
 		h = (h ^ frames[i]) * 0x9e3779b97f4a7c15ull;
-	return (unsigned)(h >> 58) & (INFLAME_SAME_SLOTS - 2);
+	return (unsigned)(h >> 40) & (INFLAME_SAME_SLOTS - INFLAME_SAME_WAYS);
 }
 
 /* Whether frames[0..n) are the stack remembered in slot s of t (last_frames), which only an

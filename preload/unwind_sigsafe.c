@@ -1108,12 +1108,18 @@ int inflame_unwind_hook_frame(const struct inflame_thread *t, uintptr_t fp,
 	return 0;
 }
 
-/* The first of the pair of call-site cache entries h may be in. */
-static inline unsigned site_pair(const struct inflame_hook_frame *h)
+/* The first of the set of call-site cache entries h may be in. */
+static inline unsigned site_set(const struct inflame_hook_frame *h)
 {
 	uint64_t x = (h->pc ^ (h->sp << 7) ^ (h->leaf << 17)) * 0x9e3779b97f4a7c15ull;
 
-	return (unsigned)(x >> 59) & (INFLAME_SITES - 2);
+	return (unsigned)(x >> 40) & (INFLAME_SITES - INFLAME_SITE_WAYS);
+}
+
+/* Marks entry e of the call-site cache sc as used now. */
+static inline void site_use(struct inflame_site_cache *sc, struct inflame_site *e)
+{
+	e->used = ++sc->clock;
 }
 
 /* Whether entry e is one of the first frame h (filled, or only noted). */
@@ -1145,29 +1151,23 @@ int inflame_unwind_site_find(struct inflame_thread *t, enum inflame_unwind mode,
 	/* (a walk from now on stores the walk cache afresh, or leaves it not whole) */
 	t->walk_cache->whole = 0;
 	*seq = t->code_cache.seq & ~1u;
-	p = site_pair(h);
-	for (unsigned w = 0; w < 2; w++) {
-		const struct inflame_site *e = &sc->e[p + w];
-		uint32_t i;
+	p = site_set(h);
+	for (unsigned w = 0; w < INFLAME_SITE_WAYS; w++) {
+		struct inflame_site *e = &sc->e[p + w];
+		const struct inflame_site_check *c = e->chk, *end = c + e->nchecks;
 
 		if (!e->nchecks || !site_key(e, h) || e->seq != *seq ||
 		    (e->need_fp && e->fp != h->fp))
 			continue;
-		for (i = 0; i < e->nchecks; i++)
-			if (*(const uint64_t *)e->chk[i].slot != e->chk[i].val)
-				break;
-		if (i < e->nchecks)
+		/* (by pointer, in order, up to the first that differs: no count to keep) */
+		while (c < end && *(const uint64_t *)c->slot == c->val)
+			c++;
+		if (c < end)
 			continue; /* the same first frame, another stack above it */
-		sc->mru[p / 2] = (uint8_t)w;
-		atomic_store_explicit(&sc->hits,
-				      atomic_load_explicit(&sc->hits, memory_order_relaxed) + 1,
-				      memory_order_relaxed);
+		site_use(sc, e);
 		*tag = e->tag;
 		return 1;
 	}
-	atomic_store_explicit(&sc->misses,
-			      atomic_load_explicit(&sc->misses, memory_order_relaxed) + 1,
-			      memory_order_relaxed);
 	return 0;
 }
 
@@ -1175,10 +1175,12 @@ void inflame_unwind_site_keep(struct inflame_thread *t, const struct inflame_hoo
 			      unsigned seq, const uint64_t *frames, size_t n, uint64_t tag)
 {
 	const struct inflame_walk_cache *wc = t->walk_cache;
+	struct inflame_site_cache *sc = t->sites;
 	const struct inflame_walk_entry *s;
-	struct inflame_site *e;
+	struct inflame_site *e, *old;
 	unsigned p;
 	uint32_t k = 0;
+	int keyed = 0;
 
 	/* A table walk that stored the cache whole from the hook's first frame, under the code
 	 * map the lookup saw (so the first frame's object is still one find() accepted). */
@@ -1188,26 +1190,38 @@ void inflame_unwind_site_keep(struct inflame_thread *t, const struct inflame_hoo
 	s = &wc->e[n - 1];
 	if (s->pc != h->pc || s->sp != h->sp || s->fp != h->fp)
 		return;
-	/* A first frame met for the first time is only noted: the entry of the pair used less
+	/* A first frame met for the first time is only noted: the entry of the set used least
 	 * recently gets its key and no checks (most first frames of a start-up's imports are
-	 * never met again). The next walk from it fills that entry; a walk from a first frame
-	 * with an entry already (two stacks above one first frame, as a function called from
-	 * two places at the same depth) fills the entry used less recently: one stack each. */
-	p = site_pair(h);
-	e = &t->sites->e[p];
-	if (!site_key(e, h)) {
-		e = &t->sites->e[p + 1];
-		if (!site_key(e, h)) {
-			e = &t->sites->e[p + !t->sites->mru[p / 2]];
-			e->nchecks = 0;
-			e->leaf = h->leaf;
-			e->pc = h->pc;
-			e->sp = h->sp;
-			return;
+	 * never met again). The note counts as a use: two new first frames that take turns then
+	 * take two entries, where they took one from each other for ever and neither was
+	 * filled. The next walk from it fills that entry; a walk from a first frame whose
+	 * entries are all filled already (two stacks above one first frame, as a function called
+	 * from two places at the same depth) fills the entry used least recently: one stack
+	 * each. */
+	p = site_set(h);
+	e = NULL;
+	old = &sc->e[p];
+	for (unsigned w = 0; w < INFLAME_SITE_WAYS; w++) {
+		struct inflame_site *x = &sc->e[p + w];
+
+		if (site_key(x, h)) {
+			keyed = 1;
+			if (!x->nchecks && !e)
+				e = x;
 		}
+		if (x->used < old->used)
+			old = x;
 	}
-	if (e->nchecks)
-		e = &t->sites->e[p + !t->sites->mru[p / 2]];
+	if (!keyed) {
+		old->nchecks = 0;
+		old->leaf = h->leaf;
+		old->pc = h->pc;
+		old->sp = h->sp;
+		site_use(sc, old);
+		return;
+	}
+	if (!e)
+		e = old;
 	for (size_t i = 1; i < n; i++)
 		if (frames[i] != wc->e[n - i].pc)
 			return;
@@ -1231,7 +1245,7 @@ void inflame_unwind_site_keep(struct inflame_thread *t, const struct inflame_hoo
 	e->seq = seq;
 	e->tag = tag;
 	e->nchecks = k;
-	t->sites->mru[p / 2] = (uint8_t)(e - &t->sites->e[p]);
+	site_use(sc, e);
 }
 
 /* How many frames of the first frame-pointer walk are looked at: a frame-pointer walk leaves

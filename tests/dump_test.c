@@ -778,8 +778,9 @@ static uint32_t crc32_bits(uint32_t crc, const uint8_t *p, size_t len)
 	return ~crc;
 }
 
-/* Eight bytes at a time and a byte at a time agree, from every alignment, at every length
- * around a multiple of eight, and continued over a split at any point. */
+/* Eight bytes at a time (or folded, 64 at a time, where the processor can) and a byte at a
+ * time agree, from every alignment, at every length around a multiple of eight and from one to
+ * four folds of 64 bytes with every tail, and continued over a split at any point. */
 static void test_crc32_long(void **state)
 {
 	static uint8_t buf[4096 + 16];
@@ -796,6 +797,10 @@ static void test_crc32_long(void **state)
 		for (size_t len = 0; len < 40; len++)
 			assert_int_equal(inflame_crc32(0, buf + off, len),
 					 crc32_bits(0, buf + off, len));
+	for (size_t off = 0; off < 16; off++)
+		for (size_t len = 60; len < 300; len++)
+			assert_int_equal(inflame_crc32(0x12345678u, buf + off, len),
+					 crc32_bits(0x12345678u, buf + off, len));
 	for (size_t off = 0; off < 9; off++)
 		assert_int_equal(inflame_crc32(0, buf + off, 4096), crc32_bits(0, buf + off, 4096));
 	for (size_t cut = 0; cut < 64; cut += 3)

@@ -637,17 +637,22 @@ static void test_inert(void **state)
 /* Full tracing of two call paths that share their leaf frames (tests/progs/sharedleaf.c), by
  * the unwind tables (the program keeps no frame pointers; auto and dwarf): the call-site cache
  * of the hooks sees one first frame for two stacks and must give each allocation its own,
- * exactly, while it serves most of them (the writer's debug line counts them). */
-static void shared_leaf(const char *unwind)
+ * exactly, while it serves most of them (the writer's debug line counts them). wide: four
+ * paths above one first frame, all of which the cache must keep. */
+static void shared_leaf(const char *unwind, int wide)
 {
 	char *dir = e2e_tmpdir();
-	char *prog[] = {(char *)e2e_build("tests/progs/sharedleaf"), "60", NULL};
+	char *prog[] = {(char *)e2e_build("tests/progs/sharedleaf"), "60", wide ? "wide" : NULL,
+			NULL};
 	char unwind_env[64], log_env[512], log_path[400], *text;
 	char *env[] = {unwind_env, log_env, "INFLAME_BUFFER_KB=8192", NULL};
-	static const char *const names[] = {"path_a", "path_b", "outer_a", "outer_b"};
-	static const char *const seqs[] = {"path_a;mid;leaf_alloc", "path_b;mid;leaf_alloc",
-					   "outer_a;common;mid;leaf_alloc",
-					   "outer_b;common;mid;leaf_alloc"};
+	static const char *const names[2][4] = {{"path_a", "path_b", "outer_a", "outer_b"},
+						{"path_a", "path_b", "path_c", "path_d"}};
+	static const char *const seqs[2][4] = {{"path_a;mid;leaf_alloc", "path_b;mid;leaf_alloc",
+						"outer_a;common;mid;leaf_alloc",
+						"outer_b;common;mid;leaf_alloc"},
+					       {"path_a;mid;leaf_alloc", "path_b;mid;leaf_alloc",
+						"path_c;mid;leaf_alloc", "path_d;mid;leaf_alloc"}};
 	struct e2e_result r;
 	unsigned long long hits = 0, walked = 0;
 	const char *p;
@@ -662,18 +667,18 @@ static void shared_leaf(const char *unwind)
 		char truth[64];
 		uint64_t want, got, whole;
 
-		snprintf(truth, sizeof(truth), "count_%s", names[i]);
+		snprintf(truth, sizeof(truth), "count_%s", names[wide][i]);
 		want = e2e_truth(r.out, truth);
-		got = view_sum(dir, "alloc-count", names[i]);
-		whole = view_sum(dir, "alloc-count", seqs[i]);
+		got = view_sum(dir, "alloc-count", names[wide][i]);
+		whole = view_sum(dir, "alloc-count", seqs[wide][i]);
 		if (got != want || whole != want)
 			fprintf(stderr, "%s (%s): %llu allocations, %llu under %s, want %llu\n",
-				names[i], unwind, (unsigned long long)got,
-				(unsigned long long)whole, seqs[i], (unsigned long long)want);
+				names[wide][i], unwind, (unsigned long long)got,
+				(unsigned long long)whole, seqs[wide][i], (unsigned long long)want);
 		assert_int_equal(got, want);
 		assert_int_equal(whole, want);
-		snprintf(truth, sizeof(truth), "bytes_%s", names[i]);
-		assert_int_equal(view_sum(dir, "alloc", names[i]), e2e_truth(r.out, truth));
+		snprintf(truth, sizeof(truth), "bytes_%s", names[wide][i]);
+		assert_int_equal(view_sum(dir, "alloc", names[wide][i]), e2e_truth(r.out, truth));
 	}
 	text = e2e_read_file(log_path);
 	assert_non_null(text);
@@ -687,8 +692,9 @@ static void shared_leaf(const char *unwind)
 		   &walked) != 2 ||
 	    hits < 45000)
 		fprintf(stderr, "%s\n", text);
-	/* 60000 allocations from two first frames, two stacks each: nearly all from the cache
-	 * (29939 when each first frame kept one stack) */
+	/* 60000 allocations from two first frames, two stacks each, or from one with four: nearly
+	 * all from the cache (29939 when each first frame kept one stack; wide, 30074 when it kept
+	 * two) */
 	assert_true(hits >= 45000);
 	free(text);
 	e2e_result_free(&r);
@@ -698,13 +704,19 @@ static void shared_leaf(const char *unwind)
 static void test_shared_leaf_auto(void **state)
 {
 	(void)state;
-	shared_leaf("auto");
+	shared_leaf("auto", 0);
 }
 
 static void test_shared_leaf_dwarf(void **state)
 {
 	(void)state;
-	shared_leaf("dwarf");
+	shared_leaf("dwarf", 0);
+}
+
+static void test_shared_leaf_wide(void **state)
+{
+	(void)state;
+	shared_leaf("auto", 1);
 }
 
 int main(void)
@@ -732,6 +744,7 @@ int main(void)
 	    cmocka_unit_test(test_inert),
 	    cmocka_unit_test(test_shared_leaf_auto),
 	    cmocka_unit_test(test_shared_leaf_dwarf),
+	    cmocka_unit_test(test_shared_leaf_wide),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,10 +6,12 @@
  * return address of mid into path_a or path_b differs. Likewise outer_a and outer_b share
  * three frames (common, mid, leaf_alloc) above theirs. Prints "truth NAME VALUE" lines: the
  * allocations and bytes of each path, and same_sp 1 when mid's frame was at the same place on
- * both paths (the cache then saw one first frame for two stacks).
+ * both paths (the cache then saw one first frame for two stacks). With "wide", main calls
+ * path_a, path_b, path_c and path_d instead: four stacks above one first frame.
  *
- *   sharedleaf N    N thousand allocations (freed at once).
+ *   sharedleaf N [wide]    N thousand allocations (freed at once).
  */
+#include <string.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +19,7 @@
 #define NOINLINE __attribute__((noinline))
 
 static void *volatile sink;
-static uintptr_t sp[4]; /* mid's frame on each path */
+static uintptr_t sp[6]; /* mid's frame on each path */
 static volatile unsigned extra;
 
 NOINLINE static void *leaf_alloc(size_t n)
@@ -48,47 +50,30 @@ NOINLINE static void *common(size_t n, uintptr_t *where)
 	return p;
 }
 
-/* The paths differ by what they add to extra, not by their frames. */
-NOINLINE static void *path_a(size_t n)
-{
-	void *p = mid(n, &sp[0]);
+/* The paths differ by what they add to extra, not by their frames: one body for all, each its
+ * own function (-fno-ipa-icf keeps them apart). */
+#define PATH(name, via, where, add)                                                                \
+	NOINLINE static void *name(size_t n)                                                       \
+	{                                                                                          \
+		void *p = via(n, &sp[where]);                                                      \
+                                                                                                   \
+		extra += add;                                                                      \
+		__asm__ volatile("" : : "r"(p) : "memory");                                        \
+		return p;                                                                          \
+	}
 
-	extra += 1;
-	__asm__ volatile("" : : "r"(p) : "memory");
-	return p;
-}
-
-NOINLINE static void *path_b(size_t n)
-{
-	void *p = mid(n, &sp[1]);
-
-	extra += 2;
-	__asm__ volatile("" : : "r"(p) : "memory");
-	return p;
-}
-
-NOINLINE static void *outer_a(size_t n)
-{
-	void *p = common(n, &sp[2]);
-
-	extra += 3;
-	__asm__ volatile("" : : "r"(p) : "memory");
-	return p;
-}
-
-NOINLINE static void *outer_b(size_t n)
-{
-	void *p = common(n, &sp[3]);
-
-	extra += 4;
-	__asm__ volatile("" : : "r"(p) : "memory");
-	return p;
-}
+PATH(path_a, mid, 0, 1)
+PATH(path_b, mid, 1, 2)
+PATH(path_c, mid, 4, 5)
+PATH(path_d, mid, 5, 6)
+PATH(outer_a, common, 2, 3)
+PATH(outer_b, common, 3, 4)
 
 int main(int argc, char **argv)
 {
 	unsigned long n = argc > 1 ? strtoul(argv[1], NULL, 10) * 1000 : 100000;
 	unsigned long count[4] = {0}, bytes[4] = {0};
+	int wide = argc > 2 && strcmp(argv[2], "wide") == 0;
 	int same_sp;
 	uint32_t x = 12345;
 
@@ -109,10 +94,10 @@ int main(int argc, char **argv)
 			p = path_b(size);
 			break;
 		case 2:
-			p = outer_a(size);
+			p = wide ? path_c(size) : outer_a(size);
 			break;
 		default:
-			p = outer_b(size);
+			p = wide ? path_d(size) : outer_b(size);
 			break;
 		}
 		count[which]++;
@@ -120,10 +105,13 @@ int main(int argc, char **argv)
 		free(p);
 	}
 	printf("truth count_path_a %lu\ntruth count_path_b %lu\n", count[0], count[1]);
-	printf("truth count_outer_a %lu\ntruth count_outer_b %lu\n", count[2], count[3]);
+	printf("truth count_%s %lu\ntruth count_%s %lu\n", wide ? "path_c" : "outer_a", count[2],
+	       wide ? "path_d" : "outer_b", count[3]);
 	printf("truth bytes_path_a %lu\ntruth bytes_path_b %lu\n", bytes[0], bytes[1]);
-	printf("truth bytes_outer_a %lu\ntruth bytes_outer_b %lu\n", bytes[2], bytes[3]);
-	same_sp = sp[0] == sp[1] && sp[2] == sp[3];
+	printf("truth bytes_%s %lu\ntruth bytes_%s %lu\n", wide ? "path_c" : "outer_a", bytes[2],
+	       wide ? "path_d" : "outer_b", bytes[3]);
+	same_sp = wide ? sp[0] == sp[1] && sp[1] == sp[4] && sp[4] == sp[5]
+		       : sp[0] == sp[1] && sp[2] == sp[3];
 	printf("truth same_sp %d\n", same_sp);
 	return 0;
 }
