@@ -569,6 +569,13 @@ static void write_perfmap(int final)
 	n = inflame_perfmap_regions(b, now, final);
 	if (n)
 		list_write(INFLAME_CHUNK_PERFMAP, b, n);
+	/* A file that ends without a single stack has no address for the perf map to name: its
+	 * last cycle does not look for the map (an open that fails in /tmp for most processes,
+	 * a path lookup at every short process's exit, issue 11). */
+	if (final && w.stacks.count == 0) {
+		b->len = 0;
+		return;
+	}
 	for (int i = 0; i < (final ? PERFMAP_READS_FINAL : PERFMAP_READS_PER_CYCLE); i++) {
 		int more = inflame_perfmap_read(b, now, &n);
 
