@@ -9,6 +9,7 @@ B=${INFLAME_BUILDDIR:-.}
 B=$(cd "$B" && pwd)
 L="$B/preload/.libs/libinflame.so"
 command -v strace >/dev/null 2>&1 || { echo "SKIP: strace is not installed"; exit 77; }
+strace -qq -o /dev/null true 2>/dev/null || { echo "SKIP: strace cannot trace here"; exit 77; }
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT INT TERM
 fails=0
