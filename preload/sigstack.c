@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <ucontext.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -44,7 +45,9 @@ int inflame_sigstack_is_own(const void *ss)
 
 int inflame_sigstack_own_install(void)
 {
-	long page = sysconf(_SC_PAGESIZE);
+	/* (from the auxiliary vector: sysconf() was the only user of its page of libc in a short
+	 * process, one page fault, issue 11) */
+	long page = (long)getauxval(AT_PAGESZ);
 	size_t len;
 	stack_t ss, old;
 	char *map;

@@ -562,6 +562,7 @@ static void write_perfmap(int final)
 {
 	struct inflame_buf *b = &w.misc_buf;
 	uint64_t now = inflame__now_monotonic() - inflame__prof.start_monotonic, n;
+	int reads = final ? PERFMAP_READS_FINAL : PERFMAP_READS_PER_CYCLE;
 
 	if (w.fd < 0)
 		return;
@@ -569,7 +570,12 @@ static void write_perfmap(int final)
 	n = inflame_perfmap_regions(b, now, final);
 	if (n)
 		list_write(INFLAME_CHUNK_PERFMAP, b, n);
-	for (int i = 0; i < (final ? PERFMAP_READS_FINAL : PERFMAP_READS_PER_CYCLE); i++) {
+	/* A file that ends without a single stack has no address for the perf map to name: its
+	 * last cycle does not look for the map (an open that fails in /tmp for most processes,
+	 * a path lookup at every short process's exit, issue 11). */
+	if (final && w.stacks.count == 0)
+		reads = 0;
+	for (int i = 0; i < reads; i++) {
 		int more = inflame_perfmap_read(b, now, &n);
 
 		if (n)
