@@ -419,17 +419,27 @@ static void test_wall_long_phases(void **state)
  * long sleeps), and the look after its wake found it spinning. The periods since the last look
  * that its CPU clock says it did not run are the read's: given to the spin with the rest, its
  * 2% share was +1.4 to +4.8 pp too large in every run (wall and cpu,wall); -0.4 to +0.1 now.
- * The mean of three runs within 1 pp. */
+ * On a loaded machine the spin is preempted now and then, and those periods go to the read: a
+ * single run was off by up to +2.6 pp (8 of 53 runs over 1 pp at load 15 to 25), and a mean of
+ * three over 1 pp failed 1 of 18 tries. A misattribution is off in every run (-1.1 to -2.8 pp
+ * with the read's periods given to the spin): two runs in up to four within 1 pp, as soon as
+ * two are (or fail as soon as three are not). */
 static void test_wall_bursts_after_reads(void **state)
 {
-	double sum = 0;
+	int good = 0, bad = 0;
 
 	(void)state;
-	for (int i = 0; i < 3; i++)
-		sum +=
+	while (good < 2 && bad < 3) {
+		double err =
 		    share_error("wall", "pipe", "100:2", "sleep_for", "sleep", "spin_for", "spin");
-	fprintf(stderr, "pipe, 100 ms reads, 2 ms spins: mean error %+.2f pp\n", sum / 3);
-	assert_true(sum / 3 > -1 && sum / 3 < 1);
+
+		fprintf(stderr, "pipe, 100 ms reads, 2 ms spins: error %+.2f pp\n", err);
+		if (err > -1 && err < 1)
+			good++;
+		else
+			bad++;
+	}
+	assert_int_equal(good, 2);
 }
 
 /* The lock wrappers that mark the waits (interpose_locks.c) give glibc's answers: tests/progs/
