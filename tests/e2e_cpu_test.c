@@ -429,7 +429,7 @@ static void test_wall_long_phases(void **state)
  * 2% share was +1.4 to +4.8 pp too large in every run (wall and cpu,wall); -0.4 to +0.1 now.
  * On a loaded machine the spin is preempted now and then, and those periods go to the read: a
  * single run was off by up to +2.6 pp (8 of 53 runs over 1 pp at load 15 to 25), and a mean of
- * three over 1 pp failed 1 of 18 tries. A misattribution is off in every run (-1.1 to -2.8 pp
+ * three over 1 pp failed 2 of 20 tries. A misattribution is off in every run (-1.1 to -2.8 pp
  * with the read's periods given to the spin): two runs in up to four within 1 pp. */
 static void test_wall_bursts_after_reads(void **state)
 {
