@@ -43,28 +43,44 @@ check()
 	fi
 }
 
+# One run of $run under $timer, and its checks.
+measure()
+{
+	rm -f "$d/t.ifl"
+	set -- $run
+	prog=$1
+	shift
+	LD_PRELOAD="$B/preload/.libs/libinflame.so" INFLAME_EVENTS=cpu \
+		INFLAME_CPU_TIMER=$timer INFLAME_OUTPUT="$d/t.ifl" \
+		"$B/tests/progs/$prog" "$@" > /dev/null 2>&1 ||
+		{ echo "FAIL: $run failed"; fails=$((fails + 1)); return; }
+	"$B/inflame" info -v "$d/t.ifl" > "$d/info" 2>&1 ||
+		{ echo "FAIL: $run: unreadable"; fails=$((fails + 1)); return; }
+	check "$timer: $run"
+	# info says what was asked for and what ran (before: "perf" under auto).
+	case $timer in
+	auto) want='^cpu timer:   auto: perf, ([0-9]+ threads? moved to a POSIX timer on (its|their) CPU clock|every thread kept it)$' ;;
+	*) want="^cpu timer:   $timer\$" ;;
+	esac
+	grep -qE "$want" "$d/info" || {
+		echo "FAIL: $timer: $(grep '^cpu timer:' "$d/info")"
+		fails=$((fails + 1))
+	}
+}
+
+# A run that fails gets a second one, which must pass: on a loaded machine (load 30 to 90 on 2
+# CPUs) the 3 ms thread under the perf clock came to 104.3% and 109.3% in two full checks (0.15
+# and 0.32 ms more than its CPU, its three samples standing for 3 periods), 2 of 13 runs of
+# this test. The lost or unlabelled CPU this test was written for is lost every run.
 for timer in auto thread perf; do
 	for run in "lifecycle burn 0.003" "lifecycle burn 0.3" "pingpong 20000"; do
-		rm -f "$d/t.ifl"
-		set -- $run
-		prog=$1
-		shift
-		LD_PRELOAD="$B/preload/.libs/libinflame.so" INFLAME_EVENTS=cpu \
-			INFLAME_CPU_TIMER=$timer INFLAME_OUTPUT="$d/t.ifl" \
-			"$B/tests/progs/$prog" "$@" > /dev/null 2>&1 ||
-			{ echo "FAIL: $run failed"; fails=$((fails + 1)); continue; }
-		"$B/inflame" info -v "$d/t.ifl" > "$d/info" 2>&1 ||
-			{ echo "FAIL: $run: unreadable"; fails=$((fails + 1)); continue; }
-		check "$timer: $run"
-		# info says what was asked for and what ran (before: "perf" under auto).
-		case $timer in
-		auto) want='^cpu timer:   auto: perf, ([0-9]+ threads? moved to a POSIX timer on (its|their) CPU clock|every thread kept it)$' ;;
-		*) want="^cpu timer:   $timer\$" ;;
-		esac
-		grep -qE "$want" "$d/info" || {
-			echo "FAIL: $timer: $(grep '^cpu timer:' "$d/info")"
-			fails=$((fails + 1))
-		}
+		f0=$fails
+		measure
+		if [ "$fails" != "$f0" ]; then
+			echo "($timer: $run: a second run)"
+			fails=$f0
+			measure
+		fi
 	done
 	# A short thread's CPU the count missed is not called its end.
 	if [ $timer = perf ] && grep -q 'unsampled at its end' "$d/info"; then

@@ -261,23 +261,35 @@ static double share_error(const char *events, const char *mode, const char *phas
 	return have - want;
 }
 
-/* The share of a single run is off by more than 2 pp now and then on a loaded machine (-2.64 in
- * a CI run at load 16 to 19), which a misattribution does every time: three runs in up to five
- * within 2 pp, as soon as three are (or fail as soon as three are not). */
-static void wall_share(const char *mode, const char *phase, const char *frame_a,
-		       const char *truth_a, const char *frame_b, const char *truth_b)
+/* need runs in up to tries of wall sampling (share_error) within band pp of the truth, as soon as
+ * need are (or fail as soon as need cannot be). A single run on a loaded machine is off now and
+ * then, which a misattribution is in every run. */
+static void share_runs(const char *mode, const char *phase, const char *frame_a,
+		       const char *truth_a, const char *frame_b, const char *truth_b, double band,
+		       int need, int tries)
 {
 	int good = 0, bad = 0;
 
-	while (good < 3 && bad < 3) {
+	while (good < need && bad <= tries - need) {
 		double err = share_error("wall", mode, phase, frame_a, truth_a, frame_b, truth_b);
 
-		if (err > -2 && err < 2)
+		fprintf(stderr, "%s (%s, %s ms): error %+.2f pp (within %.0f wanted)\n", frame_a,
+			mode, phase ? phase : "5", err, band);
+		if (err > -band && err < band)
 			good++;
 		else
 			bad++;
 	}
-	assert_int_equal(good, 3);
+	assert_int_equal(good, need);
+}
+
+/* The share of a single run is off by more than 2 pp now and then on a loaded machine (-2.64 in
+ * a CI run at load 16 to 19), which a misattribution does every time: three runs in up to five
+ * within 2 pp. */
+static void wall_share(const char *mode, const char *phase, const char *frame_a,
+		       const char *truth_a, const char *frame_b, const char *truth_b)
+{
+	share_runs(mode, phase, frame_a, truth_a, frame_b, truth_b, 2, 3, 5);
 }
 
 /* A load the test controls: the test process and two processes that spin, all on one CPU (the
@@ -389,17 +401,13 @@ static void test_wall_half_asleep_with_cpu_loaded(void **state)
 
 /* A blocking read of a pipe is not a marked call: a single run's share is off by up to 4.6 pp
  * either way on a loaded machine (a full make -j2 check: +4.62, -2.16, -2.91), on main before
- * the long sleeps too. Giving its blocked periods to the spin that follows is a bias, not noise
- * (-3.2 to -9.0 pp in every run with 64 periods skippable): the mean of five runs must be within
- * 3 pp. */
+ * the long sleeps too, and by -8.48 once at load 30 to 90 (-3.38 in the same five runs, whose
+ * mean then was -2.00). Giving its blocked periods to the spin that follows is a bias, not noise
+ * (-3.2 to -9.0 pp in every run with 64 periods skippable): three runs in up to five within
+ * 3 pp (before, their mean). */
 static void pipe_bias(void)
 {
-	double sum = 0;
-
-	for (int i = 0; i < 5; i++)
-		sum += share_error("wall", "pipe", "250", "sleep_for", "sleep", "spin_for", "spin");
-	fprintf(stderr, "pipe, 250 ms phases: mean error %+.2f pp\n", sum / 5);
-	assert_true(sum / 5 > -3 && sum / 5 < 3);
+	share_runs("pipe", "250", "sleep_for", "sleep", "spin_for", "spin", 3, 3, 5);
 }
 
 /* Sleeps and spins of 250 ms: while the thread sleeps the wall ticker sleeps too, past its
@@ -419,17 +427,14 @@ static void test_wall_long_phases(void **state)
  * long sleeps), and the look after its wake found it spinning. The periods since the last look
  * that its CPU clock says it did not run are the read's: given to the spin with the rest, its
  * 2% share was +1.4 to +4.8 pp too large in every run (wall and cpu,wall); -0.4 to +0.1 now.
- * The mean of three runs within 1 pp. */
+ * On a loaded machine the spin is preempted now and then, and those periods go to the read: a
+ * single run was off by up to +2.6 pp (8 of 53 runs over 1 pp at load 15 to 25), and a mean of
+ * three over 1 pp failed 2 of 20 tries. A misattribution is off in every run (-1.1 to -2.8 pp
+ * with the read's periods given to the spin): two runs in up to four within 1 pp. */
 static void test_wall_bursts_after_reads(void **state)
 {
-	double sum = 0;
-
 	(void)state;
-	for (int i = 0; i < 3; i++)
-		sum +=
-		    share_error("wall", "pipe", "100:2", "sleep_for", "sleep", "spin_for", "spin");
-	fprintf(stderr, "pipe, 100 ms reads, 2 ms spins: mean error %+.2f pp\n", sum / 3);
-	assert_true(sum / 3 > -1 && sum / 3 < 1);
+	share_runs("pipe", "100:2", "sleep_for", "sleep", "spin_for", "spin", 1, 2, 4);
 }
 
 /* The lock wrappers that mark the waits (interpose_locks.c) give glibc's answers: tests/progs/

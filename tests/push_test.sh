@@ -27,7 +27,8 @@ ok() { echo "ok: $*"; }
 mkdir "$T/srv"
 python3 "$S/tests/pyroscope_server.py" "$T/srv" &
 SRV=$!
-for i in $(seq 100); do [ -f "$T/srv/port" ] && break; sleep 0.1; done
+# (waits of up to a minute: a loaded machine can take seconds to start python3 or answer)
+for i in $(seq 600); do [ -f "$T/srv/port" ] && break; sleep 0.1; done
 [ -f "$T/srv/port" ] || { echo "FAIL: the test server did not start"; exit 1; }
 URL="http://127.0.0.1:$(cat "$T/srv/port")"
 requests() { ls "$T/srv" | grep -c '\.query$'; }
@@ -87,9 +88,9 @@ printf 'not a dump\n' >"$T/w/notes.txt"
 n0=$(requests)
 "$I" push --url "$URL" --app watched --watch "$T/w" --interval 0.2 2>"$T/werr" &
 WPID=$!
-for i in $(seq 100); do [ "$(requests)" -ge $((n0 + 2)) ] && break; sleep 0.1; done
+for i in $(seq 600); do [ "$(requests)" -ge $((n0 + 2)) ] && break; sleep 0.1; done
 cp "$T/t.ifl" "$T/w/.two.tmp" && mv "$T/w/.two.tmp" "$T/w/two.ifl"  # hidden while copied
-for i in $(seq 100); do [ "$(requests)" -ge $((n0 + 4)) ] && break; sleep 0.1; done
+for i in $(seq 600); do [ "$(requests)" -ge $((n0 + 4)) ] && break; sleep 0.1; done
 sleep 1
 kill -TERM "$WPID"
 wait "$WPID"

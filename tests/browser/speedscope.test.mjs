@@ -78,16 +78,6 @@ async function runCase(c, held) {
 		const head = ps[0] + (ps.length > 1 ? " (1/" + ps.length + ")" : "");
 		check(body.includes(head), name + ": speedscope shows " + head, body.slice(0, 200));
 		await page.screenshot({ path: path.join(outDir, name + ".png") });
-		await page.getByText("Sandwich").click();
-		await page.waitForTimeout(300);
-		const rows = await page.evaluate(() => {
-			const t = document.body.innerText, out = {};
-			// Rows: "TOTAL (x%)\n\tSELF (y%)\n\tNAME".
-			const re = /([^\n\t]+?) \([^)]*\)\n\t[^\n]+\n\t([^\n]*)/g;
-			let m;
-			while ((m = re.exec(t))) out[m[2]] = m[1];
-			return out;
-		});
 		// "@top": the function with the most self weight in the shown profile (first in the table).
 		let wants = (totals || "").split(",").filter((x) => x);
 		if (totals === "@top") {
@@ -97,8 +87,25 @@ async function runCase(c, held) {
 			const top = [...self.entries()].sort((a, b) => b[1] - a[1])[0][0];
 			wants = [j.shared.frames[top].name + "="];
 		}
+		const fnOf = (want) => want.slice(0, want.lastIndexOf("="));
+		const readRows = () => page.evaluate(() => {
+			const t = document.body.innerText, out = {};
+			// Rows: "TOTAL (x%)\n\tSELF (y%)\n\tNAME".
+			const re = /([^\n\t]+?) \([^)]*\)\n\t[^\n]+\n\t([^\n]*)/g;
+			let m;
+			while ((m = re.exec(t))) out[m[2]] = m[1];
+			return out;
+		});
+		await page.getByText("Sandwich").click();
+		// The table is read once it lists every function asked for, or after 60 s: a fixed
+		// wait of 300 ms could read it before speedscope drew it on a loaded machine.
+		let rows = await readRows();
+		for (const t0 = Date.now(); !wants.every((w) => fnOf(w) in rows) && Date.now() - t0 < 60000;) {
+			await page.waitForTimeout(100);
+			rows = await readRows();
+		}
 		for (const want of wants) {
-			const i = want.lastIndexOf("="), fn = want.slice(0, i), tot = want.slice(i + 1);
+			const i = want.lastIndexOf("="), fn = fnOf(want), tot = want.slice(i + 1);
 			check(fn in rows && (tot === "" || rows[fn] === tot), name + ": Sandwich lists " + fn + (tot ? " with total " + tot : ""),
 				JSON.stringify(rows).slice(0, 300));
 		}

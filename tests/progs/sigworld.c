@@ -72,7 +72,10 @@ static void *waiter(void *arg)
 {
 	sigset_t all;
 	siginfo_t si;
-	struct timespec ten = {10, 0};
+	/* Far longer than the signal can take to come: it comes after the worker's 0.6 s of CPU,
+	 * which took more than the 10 s this was at load 30 to 90 on 2 CPUs (sigtimedwait then
+	 * returned -1, a failure of the test and not of inflame). */
+	struct timespec limit = {100, 0};
 
 	(void)arg;
 	sigfillset(&all);
@@ -83,7 +86,7 @@ static void *waiter(void *arg)
 	} else if (!strcmp(wait_mode, "sigwaitinfo")) {
 		got_sig = sigwaitinfo(&all, &si);
 	} else if (!strcmp(wait_mode, "sigtimedwait")) {
-		got_sig = sigtimedwait(&all, &si, &ten);
+		got_sig = sigtimedwait(&all, &si, &limit);
 	} else {
 		struct signalfd_siginfo fdsi;
 		int fd = signalfd(-1, &all, SFD_CLOEXEC);
