@@ -18,8 +18,8 @@ int inflame_timer_setup(void);
  * thread). */
 int inflame_timer_arm_thread(struct inflame_thread *t);
 /* The next inflame_timer_arm_thread() is that of the calling thread, the process's only one
- * (the main thread at set-up in a process without threads): under INFLAME_CPU_TIMER=auto it
- * may start on a POSIX timer with an id of its asking (timer.c). */
+ * (the main thread at set-up in a process without other threads): under
+ * INFLAME_CPU_TIMER=auto it may start on a POSIX timer with an id of its asking (timer.c). */
 void inflame_timer_alone(void);
 /* inflame_timer_arm_thread() for t, the only thread of a fork child, which may start on such
  * a timer too. */
