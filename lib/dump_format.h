@@ -169,6 +169,10 @@ enum inflame_event {
  * counted): its system time since is sampled at the calls that spent it, not as the kernel
  * pseudo-frame. */
 #define INFLAME_TCPU_T_POSIX_TIMER (1u << 2)
+/* With INFLAME_TCPU_T_POSIX_TIMER: that timer was the one of its start, and it never had a perf
+ * event (INFLAME_CPU_TIMER=auto: it ended before its first sample, which moves a thread to its
+ * perf clock, or perf was refused to it). */
+#define INFLAME_TCPU_T_NO_PERF (1u << 3)
 
 /* Flags of an ALLOCS event. Values are part of the format; other bits make the chunk invalid. */
 #define INFLAME_ALLOCS_FREE   (1u << 0) /* a FREE (else an ALLOC) */

@@ -369,7 +369,7 @@ INFLAME_FORK_TEXT static void atfork_child(void)
 		inflame_timer_resume_all(); /* itimers are not inherited */
 	t = inflame_thread_self();
 	if (t)
-		inflame_timer_arm_thread(t);
+		inflame_timer_arm_fork_child(t);
 	inflame_wall_start(); /* threads are not inherited either */
 	inflame__real_pthread_sigmask(SIG_SETMASK, &fork_saved_mask, NULL);
 }
@@ -586,6 +586,8 @@ static void setup(int argc, char **argv)
 	 * here: the handler charges them to the profiler's own CPU (a short dig's main thread
 	 * spent 0.3-2 ms here, whose periods were no one's: coverage 60-70%). */
 	atomic_store(&inflame__prof.setup_tid, tid);
+	if (tid == inflame__prof.pid && SINGLE_THREADED())
+		inflame_timer_alone();
 	t = inflame_thread_register_current();
 	if (!t)
 		inflame_log(INFLAME_LOG_INFO, "cannot register the main thread");
@@ -596,6 +598,7 @@ static void setup(int argc, char **argv)
 		atomic_store(&inflame__prof.setup_tid, 0);
 		return; /* the writer said why */
 	}
+	inflame_timer_setup_end(t);
 	inflame__prof.active = 1;
 	atomic_store(&inflame__prof.sampling, 1);
 	atomic_store(&inflame__prof.setup_tid, 0);

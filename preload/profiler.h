@@ -73,6 +73,12 @@ struct inflame_profiler {
 	/* INFLAME_CPU_TIMER=auto: a thread the perf clock costs too much moves to a POSIX timer
 	 * (sample_sigsafe.c, clock_cost). */
 	int move_costly;
+	/* INFLAME_CPU_TIMER=auto: each thread starts on a POSIX timer on its CPU clock and moves
+	 * to its perf clock at its first sample (timer.c, inflame_timer_to_perf_clock). A thread
+	 * that ends first never opens a perf event. perf_decided: 0 until a thread first moved
+	 * (or tried), then 1 when perf works, -1 when it does not (timer_used is THREAD then). */
+	int lazy_perf;
+	_Atomic int perf_decided;
 	uint64_t perf_period; /* the perf clock's fixed period in ns; 0 with a sampling frequency */
 	int perf_kernel;      /* the perf clock counts kernel time too (INFLAME_CPU_KERNEL=1) */
 	uint64_t start_realtime;	    /* ns */

@@ -260,7 +260,8 @@ static uint64_t perf_periods(struct inflame_thread *t, uint64_t *own, uint64_t *
 		 * signal late (pingpong's threads: after 50-400 ms of CPU), and its system time
 		 * until then was lost to its first sample, all its periods but 4 and the slack
 		 * dropped (pingpong, --cpu-timer perf: 45-84% of its CPU). */
-		t->perf_sys_charged = arm_books_hold(t, inflame_timer_epoch())
+		t->perf_sys_charged = arm_books_hold(t, inflame_timer_epoch()) &&
+					      t->arm_sys != INFLAME_ARM_SYS_UNKNOWN
 					  ? t->arm_sys
 					  : inflame__thread_sys_ns();
 	} else if (t->perf_anchor_ns && now >= t->perf_anchor_ns &&
@@ -664,6 +665,10 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 		/* The ticker's signal (wall.c), which keeps its own books. */
 		if (t)
 			wall_signal(t, uc, nested);
+		/* (a thread running in bursts that its POSIX timer's tick missed: timer.c) */
+		if (t && inflame_timer_late(t, t->wall_cpu) &&
+		    atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed))
+			inflame_timer_to_perf_clock(t);
 	} else if (ev >= 0 && t &&
 		   atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed)) {
 		if (in_profiler(t, nested, uc) || cpu_cost(t, uc)) {
@@ -681,6 +686,9 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 			t->cpu_kern = kern != 0;
 			inflame_sample_take(t, ev, weight, 0, 0, uc, 0);
 		}
+		/* The first sample of a thread on the POSIX timer of its start (timer.c). */
+		if (atomic_load_explicit(&t->lazy, memory_order_relaxed) == 1)
+			inflame_timer_to_perf_clock(t);
 	} else if (ev >= 0 && t &&
 		   t->tid == atomic_load_explicit(&inflame__prof.setup_tid, memory_order_relaxed)) {
 		/* A period of inflame's set-up, before sampling starts (init.c). */

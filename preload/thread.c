@@ -176,6 +176,7 @@ static int setup_slot(struct inflame_thread *t, pid_t tid)
 	t->cost_cpu = 0;
 	t->has_timer = 0;
 	t->posix_moved = 0;
+	t->lazy = 0;
 	t->has_pthread = 0;
 	t->stack_lo = t->stack_hi = 0;
 	t->name[0] = 0;
@@ -574,6 +575,7 @@ INFLAME_FORK_TEXT void inflame_thread_after_fork_child(void)
 			t->has_timer = 0;	    /* POSIX timers are not inherited */
 			t->perf_retired = -1;
 			t->posix_moved = 0; /* its perf clock again (a new event) */
+			t->lazy = 0;
 			/* nor pending signals; its wall time counts from the fork */
 			wall_reset(t, inflame__prof.start_monotonic);
 			atomic_store(&t->producing, 0);

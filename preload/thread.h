@@ -223,6 +223,10 @@ struct inflame_thread {
 	uint64_t timer_cpu0;
 	_Atomic uint64_t timer_periods;
 	_Atomic int posix_moved;
+	/* The thread is on the POSIX timer of its start, waiting for its first sample to move to
+	 * its perf clock (INFLAME_CPU_TIMER=auto: inflame_timer_to_perf_clock). Still set at its
+	 * end: it never had a perf event. */
+	_Atomic int lazy;
 	char name[16];
 	_Atomic int name_dirty; /* the writer should record the name again */
 	_Atomic uint64_t truncated;
@@ -385,6 +389,7 @@ struct inflame_thread {
 	 * stands for, or after sampling stopped (sample_sigsafe.c, drop_periods). */
 	_Atomic uint64_t dropped;
 	uint64_t missed_credit, arm_cpu, arm_sys;
+#define INFLAME_ARM_SYS_UNKNOWN UINT64_MAX /* (arm_sys of a move made by another thread) */
 	unsigned arm_gen, arm_epoch;
 	int cost_first;
 	/* The thread's CPU time when it registered, and when it unregistered (fin_ok). */

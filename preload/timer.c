@@ -9,8 +9,20 @@
  * thread: timer_create() on the thread's CPU clock with SIGEV_THREAD_ID; limited to the kernel
  * tick. itimer: setitimer(ITIMER_PROF), one per process, kept for compatibility.
  * A thread whose perf clock costs it more than it counts (clock_cost in sample_sigsafe.c) moves
- * to a POSIX timer on its CPU clock (inflame_timer_to_thread_clock). POSIX timers are made by
- * raw system calls, so that a signal handler may make one and the id is the kernel's.
+ * to a POSIX timer on its CPU clock (inflame_timer_to_thread_clock).
+ * Under the default, auto, the only thread of a process (its main thread at set-up, a fork
+ * child's) starts on a POSIX timer on its CPU clock and moves to its perf clock at its first
+ * sample (inflame_timer_to_perf_clock). Most short processes (a fork child that execs, a
+ * shell's pipeline) end before one period of CPU: they make a few cheap system calls for their
+ * clock instead of nine and leave nothing to undo at exit. The first move, or the first thread
+ * armed on perf, decides whether perf works; no set-up probe is needed.
+ * A POSIX timer takes a timer id, and Linux hands the ids out in sequence per process: the
+ * program's own timer_create() would return other ids. So that first timer asks for its id
+ * (prctl PR_TIMER_CREATE_RESTORE_IDS, Linux 6.15+), the one just before the kernel's next:
+ * the top id, INT_MAX, in a fresh process, whose next id is then 0 again (first_timer_id).
+ * The mode is the process's, so it is set only while the process has one thread. Elsewhere,
+ * and on older kernels, a thread starts on its perf clock. POSIX timers are made by raw
+ * system calls, so that a signal handler may make one and the id is the kernel's.
  * Wall-clock sampling has no timer per thread: see wall.c.
  */
 #include "clock.h"
@@ -21,6 +33,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/perf_event.h>
 #include <signal.h>
 #include <string.h>
@@ -31,6 +44,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifndef PR_TIMER_CREATE_RESTORE_IDS
+#define PR_TIMER_CREATE_RESTORE_IDS	77
+#define PR_TIMER_CREATE_RESTORE_IDS_OFF 0
+#define PR_TIMER_CREATE_RESTORE_IDS_ON	1
+#define PR_TIMER_CREATE_RESTORE_IDS_GET 2
+#endif
+
 static _Atomic int lost_fds;   /* perf events re-created by check_thread */
 static _Atomic unsigned epoch; /* resumes so far (inflame_timer_epoch) */
 /* The event inflame_timer_setup() opened to see whether perf works, kept for the thread that
@@ -38,6 +58,11 @@ static _Atomic unsigned epoch; /* resumes so far (inflame_timer_epoch) */
  * every process's start. -1 once used or given up. */
 static int probe_fd = -1;
 static pid_t probe_tid;
+/* The next arming is that of thread alone_tid, the process's only thread (inflame_timer_alone):
+ * the main thread at set-up, the kernel's next timer id not known. */
+static pid_t alone_tid;
+/* The kernel cannot be asked for a timer id (before Linux 6.15, or the mode is in use). */
+static int ids_refused;
 
 /* The probe's event for thread tid, or -1; anything else closes it. */
 INFLAME_FORK_TEXT static int take_probe(pid_t tid)
@@ -146,14 +171,14 @@ static int perf_open_dropped(pid_t tid, int err)
 	return fd;
 }
 
-static void timespec_of(long ns, struct itimerspec *its)
+INFLAME_FORK_TEXT static void timespec_of(long ns, struct itimerspec *its)
 {
 	its->it_interval.tv_sec = ns / 1000000000L;
 	its->it_interval.tv_nsec = ns % 1000000000L;
 	its->it_value = its->it_interval;
 }
 
-static int ktimer_settime(int id, const struct itimerspec *its)
+INFLAME_FORK_TEXT static int ktimer_settime(int id, const struct itimerspec *its)
 {
 	return syscall(SYS_timer_settime, id, 0, its, NULL) < 0 ? -errno : 0;
 }
@@ -163,10 +188,37 @@ static void ktimer_delete(int id)
 	syscall(SYS_timer_delete, id);
 }
 
-/* A POSIX timer on clock clk that signals thread t with cookie every ns; *out receives the
- * kernel's id. Async-signal-safe. */
-static int posix_timer_create(struct inflame_thread *t, clockid_t clk, uint32_t cookie, long ns,
-			      int *out)
+/* Whether this process may ask for a timer id: the mode is there (Linux 6.15+) and off. */
+INFLAME_FORK_TEXT static int ids_mode_off(void)
+{
+	return syscall(SYS_prctl, PR_TIMER_CREATE_RESTORE_IDS, PR_TIMER_CREATE_RESTORE_IDS_GET, 0,
+		       0, 0) == PR_TIMER_CREATE_RESTORE_IDS_OFF;
+}
+
+/* timer_create() of the timer id want (>= 0), or of the kernel's next id (-1), into *out. The
+ * mode that lets a process ask for an id is the process's: the caller is its only thread and
+ * found the mode off (ids_mode_off), as it leaves it. A program's signal handler does not make
+ * a timer meanwhile: timer_create() is not async-signal-safe. */
+INFLAME_FORK_TEXT static int ktimer_create(clockid_t clk, struct sigevent *sev, int want, int *out)
+{
+	int rc = 0;
+
+	if (want < 0)
+		return syscall(SYS_timer_create, clk, sev, out) < 0 ? -errno : 0;
+	if (syscall(SYS_prctl, PR_TIMER_CREATE_RESTORE_IDS, PR_TIMER_CREATE_RESTORE_IDS_ON, 0, 0,
+		    0) < 0)
+		return -errno;
+	*out = want;
+	if (syscall(SYS_timer_create, clk, sev, out) < 0)
+		rc = -errno;
+	syscall(SYS_prctl, PR_TIMER_CREATE_RESTORE_IDS, PR_TIMER_CREATE_RESTORE_IDS_OFF, 0, 0, 0);
+	return rc;
+}
+
+/* A POSIX timer on clock clk that signals thread t with cookie every ns, with the timer id want
+ * (-1: the kernel's next); *out receives the id. Async-signal-safe. */
+INFLAME_FORK_TEXT static int posix_timer_create(struct inflame_thread *t, clockid_t clk,
+						uint32_t cookie, long ns, int want, int *out)
 {
 	struct sigevent sev;
 	struct itimerspec its;
@@ -177,8 +229,9 @@ static int posix_timer_create(struct inflame_thread *t, clockid_t clk, uint32_t 
 	sev.sigev_signo = inflame__prof.sample_sig;
 	sev.sigev_value.sival_ptr = (void *)(uintptr_t)cookie;
 	sev._sigev_un._tid = t->tid;
-	if (syscall(SYS_timer_create, clk, &sev, out) < 0)
-		return -errno;
+	rc = ktimer_create(clk, &sev, want, out);
+	if (rc < 0)
+		return rc;
 	timespec_of(ns, &its);
 	rc = ktimer_settime(*out, &its);
 	if (rc < 0)
@@ -186,7 +239,7 @@ static int posix_timer_create(struct inflame_thread *t, clockid_t clk, uint32_t 
 	return rc;
 }
 
-static long period_ns(void)
+INFLAME_FORK_TEXT static long period_ns(void)
 {
 	return 1000000000L / (long)inflame__prof.cfg.frequency;
 }
@@ -215,6 +268,15 @@ int inflame_timer_setup(void)
 	inflame__prof.timer_used =
 	    inflame__prof.move_costly ? INFLAME_TIMER_PERF : inflame__prof.cfg.cpu_timer;
 	inflame__prof.perf_kernel = 0;
+	inflame__prof.lazy_perf = 0;
+	atomic_store(&inflame__prof.perf_decided, 0);
+	if (inflame__prof.move_costly && !inflame__prof.cfg.cpu_kernel && !is_hardware_event()) {
+		struct perf_event_attr a;
+
+		perf_attr(&a); /* (the period) */
+		inflame__prof.lazy_perf = 1;
+		return 0;
+	}
 	if (inflame__prof.timer_used == INFLAME_TIMER_PERF && inflame__prof.cfg.cpu_kernel) {
 		inflame__prof.perf_kernel = 1;
 		fd = perf_open(inflame__gettid());
@@ -272,7 +334,7 @@ int inflame_timer_setup(void)
 }
 
 /* The CPU clock of thread t, by tid (what pthread_getcpuclockid() gives). */
-static clockid_t thread_clock(const struct inflame_thread *t)
+INFLAME_FORK_TEXT static clockid_t thread_clock(const struct inflame_thread *t)
 {
 	return (clockid_t)((~(unsigned)t->tid << 3) | 6);
 }
@@ -288,7 +350,7 @@ static uint64_t timer_unsampled(const struct inflame_thread *t, uint64_t cpu)
 }
 
 /* Thread t's CPU clock (ns), read from any thread; 0 when it cannot be read. */
-static uint64_t thread_cpu_of(const struct inflame_thread *t)
+INFLAME_FORK_TEXT static uint64_t thread_cpu_of(const struct inflame_thread *t)
 {
 	struct timespec ts;
 
@@ -298,7 +360,7 @@ static uint64_t thread_cpu_of(const struct inflame_thread *t)
 }
 
 /* Starts the books of t's POSIX timer (timer_unsampled) just before it is armed. */
-static void timer_books(struct inflame_thread *t)
+INFLAME_FORK_TEXT static void timer_books(struct inflame_thread *t)
 {
 	t->timer_cpu0 = thread_cpu_of(t);
 	atomic_store(&t->timer_periods, 0);
@@ -315,7 +377,101 @@ INFLAME_FORK_TEXT static void arm_books(struct inflame_thread *t, uint64_t cpu)
 	atomic_store(&t->before, cpu > t->reg.cpu ? cpu - t->reg.cpu : 0);
 }
 
-INFLAME_FORK_TEXT int inflame_timer_arm_thread(struct inflame_thread *t)
+/* Starts thread t's POSIX timer on its CPU clock, with its books, with the timer id want (-1:
+ * the kernel's next). */
+INFLAME_FORK_TEXT static int arm_posix(struct inflame_thread *t, int want)
+{
+	int rc;
+
+	timer_books(t);
+	arm_books(t, t->timer_cpu0);
+	rc = posix_timer_create(t, thread_clock(t), INFLAME_COOKIE_THREAD_TIMER, period_ns(), want,
+				&t->timer);
+	if (rc == 0)
+		atomic_store(&t->has_timer, 1);
+	return rc;
+}
+
+/*
+ * Starts the first POSIX timer of thread t, the process's only thread, with the id just
+ * before the kernel's next, so that the program's timers get the ids they get without
+ * inflame. Asking for id N makes N + 1 the kernel's next, which skips the ids in use and
+ * wraps from INT_MAX to 0. A fork child's next id is 0: its timer asks for INT_MAX (or
+ * INT_MAX - 1, ... when a handler of the program's made that one). After an exec the next id
+ * is that of the image before, which may have made timers: probe, and the kernel's next id
+ * is found by making a timer and deleting it. Returns 0, or a negative errno when no id will
+ * do (the kernel's next id is then one more than without the probe: -EEXIST).
+ */
+INFLAME_FORK_TEXT static int first_timer_id(struct inflame_thread *t, int probe)
+{
+	struct sigevent none;
+	int next = 0, rc = -EBUSY;
+
+	if (!ids_mode_off())
+		return -EINVAL;
+	if (probe) {
+		memset(&none, 0, sizeof(none));
+		none.sigev_notify = SIGEV_NONE;
+		if (syscall(SYS_timer_create, CLOCK_MONOTONIC, &none, &next) < 0)
+			return -errno;
+		ktimer_delete(next);
+	}
+	for (int i = 0; i < 4 && rc == -EBUSY; i++) {
+		rc = arm_posix(t, next > 0 ? next - 1 : INT_MAX - i);
+		if (rc == -EBUSY && next > 0)
+			return -EEXIST; /* (the program's timer next - 1 is there) */
+	}
+	return rc;
+}
+
+/* Starts thread t, the process's only thread, on the POSIX timer of its start (lazy_perf). */
+INFLAME_FORK_TEXT static int arm_lazy(struct inflame_thread *t, int probe)
+{
+	int saved = errno, rc;
+
+	atomic_store(&t->lazy, 1);
+	rc = first_timer_id(t, probe);
+	if (rc < 0) {
+		atomic_store(&t->lazy, 0);
+		if (rc == -EINVAL || rc == -EPERM)
+			ids_refused = 1;
+	}
+	errno = saved;
+	return rc;
+}
+
+/* Whether perf works is decided by the first thread that tries to move, or that is armed on
+ * its perf clock at its start (decided: what was known before it tried). Without perf every
+ * thread stays on its POSIX timer, as with INFLAME_CPU_TIMER=thread. */
+static void decide_perf(int decided, int err)
+{
+	if (decided != 0)
+		return;
+	if (err == 0) {
+		atomic_compare_exchange_strong(&inflame__prof.perf_decided, &decided, 1);
+		return;
+	}
+	if (!atomic_compare_exchange_strong(&inflame__prof.perf_decided, &decided, -1))
+		return;
+	__atomic_store_n(&inflame__prof.timer_used, INFLAME_TIMER_THREAD, __ATOMIC_RELEASE);
+	/* (strerror may translate, which allocates: not in a signal handler) */
+	inflame_log(INFLAME_LOG_INFO,
+		    "perf events are not available (%s, errno %d); using per-thread CPU "
+		    "timers, limited to the kernel tick",
+		    err == -EACCES || err == -EPERM			 ? "not permitted"
+		    : err == -ENOSYS || err == -ENOENT || err == -ENODEV ? "not supported here"
+									 : "refused",
+		    -err);
+}
+
+void inflame_timer_alone(void)
+{
+	alone_tid = inflame__gettid();
+}
+
+/* Arms thread t; alone: it is the process's only thread, probe: the kernel's next timer id is
+ * not known (first_timer_id). */
+INFLAME_FORK_TEXT static int arm_thread(struct inflame_thread *t, int alone, int probe)
 {
 	int fd, rc = 0;
 
@@ -323,11 +479,25 @@ INFLAME_FORK_TEXT int inflame_timer_arm_thread(struct inflame_thread *t)
 		return 0;
 	switch (inflame__prof.timer_used) {
 	case INFLAME_TIMER_PERF:
+		/* Its perf clock comes with its first sample. */
+		if (inflame__prof.lazy_perf && alone && !ids_refused &&
+		    (rc = arm_lazy(t, probe)) == 0)
+			break;
+		if (rc == -EEXIST)
+			inflame_log(
+			    INFLAME_LOG_INFO,
+			    "a POSIX timer made before inflame's set-up: the program's next "
+			    "timer id is one more than without inflame");
 		fd = take_probe(t->tid);
 		if (fd < 0)
 			fd = perf_open(t->tid);
 		if ((fd == -EACCES || fd == -EPERM) && inflame__prof.perf_kernel)
 			fd = perf_open_dropped(t->tid, fd);
+		if (inflame__prof.lazy_perf)
+			decide_perf(atomic_load(&inflame__prof.perf_decided), fd < 0 ? fd : 0);
+		if (fd < 0 && inflame__prof.lazy_perf &&
+		    atomic_load(&inflame__prof.perf_decided) < 0)
+			return arm_posix(t, -1); /* (no perf: the process's clock) */
 		if (fd < 0)
 			return fd;
 		t->perf_fd = fd;
@@ -338,18 +508,28 @@ INFLAME_FORK_TEXT int inflame_timer_arm_thread(struct inflame_thread *t)
 		arm_books(t, thread_cpu_of(t));
 		break;
 	case INFLAME_TIMER_THREAD:
-		timer_books(t);
-		arm_books(t, t->timer_cpu0);
-		rc = posix_timer_create(t, thread_clock(t), INFLAME_COOKIE_THREAD_TIMER,
-					period_ns(), &t->timer);
-		if (rc == 0)
-			t->has_timer = 1;
+		rc = arm_posix(t, -1);
 		break;
 	case INFLAME_TIMER_ITIMER:
 	case INFLAME_TIMER_AUTO: /* (never in use: setup made it PERF) */
 		break;
 	}
 	return rc;
+}
+
+int inflame_timer_arm_thread(struct inflame_thread *t)
+{
+	int alone = alone_tid && alone_tid == t->tid;
+
+	if (alone)
+		alone_tid = 0;
+	return arm_thread(t, alone, 1);
+}
+
+/* (No store to the library's state but the thread's own: a page each would copy.) */
+INFLAME_FORK_TEXT int inflame_timer_arm_fork_child(struct inflame_thread *t)
+{
+	return arm_thread(t, 1, 0);
 }
 
 /* Is fd still the perf event we opened for thread tid? The program may have closed it
@@ -364,14 +544,18 @@ INFLAME_FORK_TEXT static int perf_fd_is_ours(int fd, pid_t tid)
 
 void inflame_timer_disarm_thread(struct inflame_thread *t)
 {
-	int fd = __atomic_exchange_n(&t->perf_fd, -1, __ATOMIC_ACQ_REL);
+	int fd;
 
+	/* The timer first: a sample that moves t to its perf clock meanwhile (its handler
+	 * interrupts this) then finds no timer and opens no event, or installs its event before
+	 * it is taken here. */
+	if (atomic_exchange(&t->has_timer, 0))
+		ktimer_delete(t->timer);
+	fd = __atomic_exchange_n(&t->perf_fd, -1, __ATOMIC_ACQ_REL);
 	if (perf_fd_is_ours(fd, t->tid)) {
 		ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
 		close(fd);
 	}
-	if (atomic_exchange(&t->has_timer, 0))
-		ktimer_delete(t->timer);
 }
 
 static void for_each_active(void (*fn)(struct inflame_thread *t, int on), int on)
@@ -537,7 +721,8 @@ int inflame_timer_to_thread_clock(struct inflame_thread *t)
 	if (atomic_load(&t->has_timer))
 		return -EEXIST;
 	timer_books(t);
-	rc = posix_timer_create(t, thread_clock(t), INFLAME_COOKIE_THREAD_TIMER, period_ns(), &id);
+	rc = posix_timer_create(t, thread_clock(t), INFLAME_COOKIE_THREAD_TIMER, period_ns(), -1,
+				&id);
 	if (rc < 0)
 		return rc;
 	t->timer = id;
@@ -551,10 +736,120 @@ int inflame_timer_to_thread_clock(struct inflame_thread *t)
 	return 0;
 }
 
+/* In perf_fd while the writer opens a thread's event (move_late). */
+#define PERF_FD_MOVING (-2)
+
+/* Moves thread t, whose POSIX timer the caller took (has_timer 0), to its perf clock, at its
+ * CPU clock cpu and system time sys (INFLAME_ARM_SYS_UNKNOWN from another thread: its first
+ * sample reads it then, sample_sigsafe.c). held: what perf_fd holds meanwhile (-1, or
+ * PERF_FD_MOVING). Perf refused: t keeps its timer for good, the process's clock when perf does not
+ * work at all. */
+static int lazy_move(struct inflame_thread *t, uint64_t cpu, uint64_t sys, int held)
+{
+	int decided = atomic_load(&inflame__prof.perf_decided), fd = perf_open(t->tid);
+	int expect = held;
+
+	decide_perf(decided, fd < 0 ? fd : 0);
+	if (fd < 0) {
+		atomic_store(&t->lazy, atomic_load(&inflame__prof.perf_decided) < 0 ? 0 : 2);
+		if (__atomic_compare_exchange_n(&t->perf_fd, &expect, -1, 0, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			atomic_store(&t->has_timer, 1);
+		else
+			ktimer_delete(t->timer); /* (its exit took the placeholder) */
+		return fd;
+	}
+	/* The CPU its timer ran past its last expiry is in no sample; the event counts from now. */
+	atomic_fetch_add(&t->unsampled, timer_unsampled(t, cpu));
+	ktimer_delete(t->timer);
+	t->arm_gen = atomic_fetch_add_explicit(&t->perf_gen, 1, memory_order_release) + 1;
+	t->arm_cpu = cpu;
+	t->arm_sys = sys;
+	t->arm_epoch = inflame_timer_epoch();
+	atomic_store(&t->lazy, 0);
+	if (!__atomic_compare_exchange_n(&t->perf_fd, &expect, fd, 0, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		close(fd); /* (the thread is gone) */
+		return -ESRCH;
+	}
+	ioctl(fd, PERF_EVENT_IOC_RESET, 0);
+	ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
+	return 0;
+}
+
+int inflame_timer_to_perf_clock(struct inflame_thread *t)
+{
+	if (atomic_load(&t->lazy) != 1)
+		return 0;
+	if (atomic_load(&inflame__prof.perf_decided) < 0) {
+		atomic_store(&t->lazy, 0); /* (its timer is the process's clock) */
+		return -ENODEV;
+	}
+	/* Take the timer: the thread's exit may be disarming it (this handler interrupted it). */
+	if (!atomic_exchange(&t->has_timer, 0))
+		return -ESRCH;
+	return lazy_move(t, inflame__thread_cpu_ns(), inflame__thread_sys_ns(), -1);
+}
+
+/*
+ * A POSIX CPU timer is checked at the kernel tick, on the thread it finds running: a thread
+ * that runs in short bursts may pass its timer's expiry and never meet a tick (a program
+ * napping 1 ms at a time took no sample in 2 s), and stay off its perf clock. A thread whose
+ * CPU clock ran two periods past its timer's last signal is late: its wall sample's handler
+ * moves it, or the writer (move_late). Its exit's disarm may run meanwhile: PERF_FD_MOVING in
+ * perf_fd says that an event is on its way, and the event goes to the thread only if the
+ * disarm did not take the placeholder.
+ */
+int inflame_timer_late(const struct inflame_thread *t, uint64_t cpu)
+{
+	return atomic_load(&t->lazy) == 1 &&
+	       cpu >= t->timer_cpu0 + (atomic_load(&t->timer_periods) + 2) * (uint64_t)period_ns();
+}
+
+static void move_late(struct inflame_thread *t)
+{
+	uint64_t cpu = thread_cpu_of(t);
+	int expect = -1;
+
+	if (!inflame_timer_late(t, cpu) || atomic_load(&inflame__prof.perf_decided) < 0 ||
+	    !atomic_exchange(&t->has_timer, 0))
+		return;
+	if (!__atomic_compare_exchange_n(&t->perf_fd, &expect, PERF_FD_MOVING, 0, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		atomic_store(&t->has_timer, 1);
+		return;
+	}
+	lazy_move(t, cpu, INFLAME_ARM_SYS_UNKNOWN, PERF_FD_MOVING);
+}
+
+void inflame_timer_setup_end(struct inflame_thread *t)
+{
+	uint64_t cpu, n, past, p = (uint64_t)period_ns();
+	struct itimerspec its;
+
+	if (!t || atomic_load(&t->lazy) != 1 || !atomic_load(&t->has_timer))
+		return;
+	cpu = inflame__thread_cpu_ns();
+	n = cpu > t->timer_cpu0 ? (cpu - t->timer_cpu0) / p : 0;
+	past = atomic_load(&t->timer_periods);
+	if (n <= past)
+		return;
+	atomic_fetch_add(&t->self_cpu, n - past);
+	atomic_fetch_add(&t->timer_periods, n - past);
+	/* The next expiry where it was: at the end of the period under way. */
+	timespec_of((long)p, &its);
+	p -= (cpu - t->timer_cpu0) % p;
+	its.it_value.tv_sec = (time_t)(p / 1000000000ull);
+	its.it_value.tv_nsec = (long)(p % 1000000000ull);
+	ktimer_settime(t->timer, &its);
+}
+
 static void check_thread(struct inflame_thread *t, int on)
 {
 	int fd = __atomic_load_n(&t->perf_fd, __ATOMIC_ACQUIRE), nfd;
 
+	if (on && atomic_load(&t->lazy) == 1)
+		move_late(t);
 	if (fd < 0 || perf_fd_is_ours(fd, t->tid))
 		return;
 	/* Lost: forget the number without closing it (it may be the program's now) and open a
@@ -607,7 +902,7 @@ INFLAME_FORK_TEXT void inflame_timer_pause_all(void)
 	for_each_active(switch_thread, 0);
 }
 
-unsigned inflame_timer_epoch(void)
+INFLAME_FORK_TEXT unsigned inflame_timer_epoch(void)
 {
 	return atomic_load_explicit(&epoch, memory_order_acquire);
 }

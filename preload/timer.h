@@ -17,6 +17,13 @@ int inflame_timer_setup(void);
 /* Creates and starts thread t's CPU timer (if cpu events are on and CPU timers are per
  * thread). */
 int inflame_timer_arm_thread(struct inflame_thread *t);
+/* The next inflame_timer_arm_thread() is that of the calling thread, the process's only one
+ * (the main thread at set-up in a process without other threads): under
+ * INFLAME_CPU_TIMER=auto it may start on a POSIX timer with an id of its asking (timer.c). */
+void inflame_timer_alone(void);
+/* inflame_timer_arm_thread() for t, the only thread of a fork child, which may start on such
+ * a timer too. */
+int inflame_timer_arm_fork_child(struct inflame_thread *t);
 /* Stops and frees thread t's CPU timer. */
 void inflame_timer_disarm_thread(struct inflame_thread *t);
 /* Re-creates the perf events of threads whose descriptor the program closed or replaced
@@ -41,6 +48,18 @@ void inflame_timer_drop_inherited(void);
  * the perf clock costs more than it counts. Returns 0, or a negative errno and t keeps its
  * perf clock. Async-signal-safe. */
 int inflame_timer_to_thread_clock(struct inflame_thread *t);
+/* Moves thread t, the calling thread, from the POSIX timer of its start to its perf clock
+ * (INFLAME_CPU_TIMER=auto, from its first sample's handler); the first move decides whether
+ * perf works. Returns 0, or a negative errno and t keeps its POSIX timer. Async-signal-safe. */
+int inflame_timer_to_perf_clock(struct inflame_thread *t);
+/* Whether thread t, on the POSIX timer of its start, ran two periods past that timer's last
+ * signal at its CPU clock cpu: the kernel tick that fires it missed the thread, which then
+ * moves to its perf clock all the same. Async-signal-safe. */
+int inflame_timer_late(const struct inflame_thread *t, uint64_t cpu);
+/* End of the set-up on thread t, its first (init.c): the periods its POSIX timer ran there,
+ * which the kernel tick did not bring, are the profiler's own CPU, and its next expiry stays
+ * where it was. Only for a thread on the POSIX timer of its start. */
+void inflame_timer_setup_end(struct inflame_thread *t);
 /* The CPU time thread t ran since its clock's current period began (ns): what no sample stands
  * for yet (the time its POSIX timer ran of its period; its perf event's count past its
  * samples' periods). *missed receives what its perf count missed of its CPU clock at switches

@@ -204,6 +204,7 @@ static struct {
 	 * when it did not lie there as argv says. */
 	const char *exec_args;
 	size_t exec_args_len;
+	const char *timer_name; /* the cpu timer the current file's PROCESS names */
 	/* The long strings last: most processes use their first bytes only, and the fields above
 	 * share a page or two. */
 	char cmdline[8192]; /* /proc/self/cmdline as the current file's PROCESS has it */
@@ -436,6 +437,18 @@ static void put_exe(struct inflame_buf *b)
 		put_exe_read(b);
 }
 
+/* The cpu timer in use, as PROCESS names it. Under auto, until a thread first moved to its
+ * perf clock (timer.c), every thread is on a POSIX timer: "posix only". */
+static const char *timer_name(void)
+{
+	if (!(inflame__prof.cfg.events & INFLAME_EVMASK_CPU))
+		return "none";
+	if (inflame__prof.lazy_perf && atomic_load(&inflame__prof.perf_decided) == 0)
+		return "posix only";
+	return inflame_config_timer_name(
+	    __atomic_load_n(&inflame__prof.timer_used, __ATOMIC_ACQUIRE));
+}
+
 static void write_process(void)
 {
 	struct inflame_buf *b = &w.misc_buf;
@@ -478,9 +491,8 @@ static void write_process(void)
 	inflame_config_events_string(c->events, events, sizeof(events));
 	put_cstr(b, events);
 	inflame_buf_put_varint(b, c->frequency);
-	put_cstr(b, (c->events & (INFLAME_EVMASK_CPU))
-			? inflame_config_timer_name(inflame__prof.timer_used)
-			: "none");
+	w.timer_name = timer_name();
+	put_cstr(b, w.timer_name);
 	put_cstr(b, inflame_config_unwind_name(c->unwind));
 	inflame_buf_put_varint(b, c->max_depth);
 	inflame_buf_put_varint(b, c->buffer_kb);
@@ -502,12 +514,16 @@ static int args_unchanged(void)
 }
 
 /* A new PROCESS chunk when the command line is not what the file says any more (setproctitle:
- * the program wrote over its argv). */
+ * the program wrote over its argv), or when the cpu timer was decided since (timer_name). */
 static void process_renamed(void)
 {
 	char now[sizeof(w.cmdline)];
 	ssize_t n;
 
+	if (timer_name() != w.timer_name) {
+		write_process(); /* (the first move decided the clock) */
+		return;
+	}
 	if (args_unchanged())
 		return;
 	n = read_cmdline(now, sizeof(now));
@@ -817,6 +833,8 @@ static void put_thread_cpu(struct inflame_thread *t, int exited)
 	}
 	if (atomic_load(&t->posix_moved))
 		flags |= INFLAME_TCPU_T_POSIX_TIMER;
+	if (atomic_load(&t->lazy))
+		flags |= INFLAME_TCPU_T_POSIX_TIMER | INFLAME_TCPU_T_NO_PERF;
 
 	adopt(t);
 	if (exited && t->fin_ok)
@@ -881,7 +899,8 @@ static uint64_t clock_flags(void)
 	 * fires in user code only unless it counts kernel time, but a software clock's count
 	 * moves in the kernel too: the periods of system time a sample finds behind it are
 	 * written as samples of the kernel pseudo-frame (sample_sigsafe.c). */
-	if (inflame__prof.timer_used != INFLAME_TIMER_PERF || inflame__prof.perf_kernel)
+	if (inflame__prof.timer_used != INFLAME_TIMER_PERF || inflame__prof.perf_kernel ||
+	    (inflame__prof.lazy_perf && atomic_load(&inflame__prof.perf_decided) == 0))
 		f |= INFLAME_TCPU_CLOCK_SYSTEM | INFLAME_TCPU_IN_KERNEL;
 	else if (inflame__prof.perf_period)
 		f |= INFLAME_TCPU_CLOCK_SYSTEM | INFLAME_TCPU_KERNEL_FRAME;

@@ -14,6 +14,9 @@
 # inflame", with each clock: the default one and the POSIX timer. (All signals are blocked while
 # inflame starts a thread: one signal then stands for all 20 periods, fewer than the most one
 # sample may stand for at 999 Hz.)
+# Under the default auto clock the first thread of a process starts on a POSIX timer
+# (preload/timer.c), which the kernel checks at its tick: the whole periods of the set-up that
+# no tick caught are charged to the profiler as sampling starts.
 set -u
 B=${INFLAME_BUILDDIR:-.}
 B=$(cd "$B" && pwd)

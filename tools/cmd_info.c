@@ -146,16 +146,34 @@ static int str_is(const struct inflame_str *s, const char *lit)
 	return s->n == strlen(lit) && !memcmp(s->s, lit, s->n);
 }
 
+/* Of the threads on a POSIX timer, those that left their perf clock for it (not those that
+ * never had one: INFLAME_TCPU_T_NO_PERF). */
+static size_t moved_to_posix(const struct inflame_coverage *c)
+{
+	size_t moved = 0;
+
+	for (size_t i = 0; i < c->n; i++)
+		moved += (c->t[i].flags & (INFLAME_TCPU_T_POSIX_TIMER | INFLAME_TCPU_T_NO_PERF)) ==
+			 INFLAME_TCPU_T_POSIX_TIMER;
+	return moved;
+}
+
 /* The cpu timer asked for, the one in use, and the threads that left it for a POSIX timer
- * (only the default, auto, moves them): "auto: perf, 2 threads moved to a POSIX timer". Files
- * of older writers say only the one in use. */
+ * (only the default, auto, moves them): "auto: perf, 2 threads moved to a POSIX timer". Under
+ * auto each thread starts on a POSIX timer and moves to its perf clock at its first sample:
+ * "posix only" when none did, and the threads that ended first are said. Files of older
+ * writers say only the one in use. */
 static void print_cpu_timer(const struct inflame_summary *in)
 {
 	const struct inflame_str *used = &in->p.cpu_timer, *asked = &in->p.cpu_timer_asked;
-	size_t moved = 0;
+	size_t moved = moved_to_posix(&in->cov), first = 0;
 
 	for (size_t i = 0; i < in->cov.n; i++)
-		moved += (in->cov.t[i].flags & INFLAME_TCPU_T_POSIX_TIMER) != 0;
+		first += (in->cov.t[i].flags & INFLAME_TCPU_T_NO_PERF) != 0;
+	if (str_is(used, "posix only")) {
+		printf("auto: no thread ran one period of CPU: POSIX timers only (perf not tried)");
+		return;
+	}
 	if (asked->n && !str_is(asked, "auto") && !str_is(used, "none") &&
 	    (asked->n != used->n || memcmp(asked->s, used->s, used->n))) {
 		put_safe(used->s, used->n);
@@ -167,13 +185,16 @@ static void print_cpu_timer(const struct inflame_summary *in)
 	if (str_is(asked, "auto"))
 		printf("auto: ");
 	put_safe(used->s, used->n);
-	if (str_is(asked, "auto") && str_is(used, "perf") && !moved)
+	if (str_is(asked, "auto") && str_is(used, "perf") && !moved && !first)
 		printf(", every thread kept it");
-	else if (str_is(asked, "auto") && str_is(used, "perf"))
+	else if (str_is(asked, "auto") && str_is(used, "perf") && moved)
 		printf(", %zu thread%s moved to a POSIX timer on %s CPU clock", moved,
 		       moved == 1 ? "" : "s", moved == 1 ? "its" : "their");
 	else if (moved)
 		printf(", %zu thread%s moved to a POSIX timer", moved, moved == 1 ? "" : "s");
+	if (str_is(asked, "auto") && str_is(used, "perf") && first)
+		printf("; %zu thread%s never on it (ended on the POSIX timer of %s start)", first,
+		       first == 1 ? "" : "s", first == 1 ? "its" : "their");
 }
 
 /* Coverage per thread, system time not sampled, the profiler's own CPU. */
@@ -189,8 +210,7 @@ static void print_coverage(const struct inflame_summary *in, int verbose)
 	if (!c->present)
 		return;
 	if (c->period_ns) {
-		for (size_t i = 0; i < c->n; i++)
-			moved += (c->t[i].flags & INFLAME_TCPU_T_POSIX_TIMER) != 0;
+		moved = moved_to_posix(c);
 		printf("cpu clock:   %s%s, %.3f ms a sample",
 		       !with_sys			     ? "counts user time only"
 		       : (c->flags & INFLAME_TCPU_IN_KERNEL) ? "counts user and system time"
@@ -279,7 +299,9 @@ static void print_coverage(const struct inflame_summary *in, int verbose)
 				       secs(st->kernel_weight * c->period_ns));
 			if (t->flags & INFLAME_TCPU_T_UNMEASURED)
 				printf(" (not measured)");
-			if (t->flags & INFLAME_TCPU_T_POSIX_TIMER)
+			if (t->flags & INFLAME_TCPU_T_NO_PERF)
+				printf(" (POSIX timer only, never on perf)");
+			else if (t->flags & INFLAME_TCPU_T_POSIX_TIMER)
 				printf(" (POSIX timer)");
 			printf("%s\n", (t->flags & INFLAME_TCPU_T_EXITED) ? " (exited)" : "");
 		}
