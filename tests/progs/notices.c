@@ -10,7 +10,9 @@
  *   forknotice  forks; the child installs a SIGPROF handler and _exits at once
  *   forksleep   forks; the child sleeps 0.3 s (blocked, no CPU) and _exits
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <dlfcn.h>
 #include <signal.h>
 #include <stdio.h>
