@@ -271,9 +271,7 @@ int inflame_timer_setup(void)
 	inflame__prof.lazy_perf = 0;
 	atomic_store(&inflame__prof.perf_decided, 0);
 	if (inflame__prof.move_costly && !inflame__prof.cfg.cpu_kernel && !is_hardware_event()) {
-		struct perf_event_attr a;
-
-		perf_attr(&a); /* (the period) */
+		inflame__prof.perf_period = (uint64_t)period_ns(); /* (as perf_attr sets it) */
 		inflame__prof.lazy_perf = 1;
 		return 0;
 	}
@@ -488,6 +486,7 @@ INFLAME_FORK_TEXT static int arm_thread(struct inflame_thread *t, int alone, int
 			    INFLAME_LOG_INFO,
 			    "a POSIX timer made before inflame's set-up: the program's next "
 			    "timer id is one more than without inflame");
+		rc = 0; /* (no timer of its start: its perf clock from now, as elsewhere) */
 		fd = take_probe(t->tid);
 		if (fd < 0)
 			fd = perf_open(t->tid);

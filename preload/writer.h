@@ -1,10 +1,10 @@
 /*
  * The writer thread: drains every thread's ring about every 100 ms (250 ms while they fill
- * slowly: writer.c, PERIOD_NS), interns stacks, and
- * streams checksummed chunks to the current dump file, so that a file cut off by a crash is
- * readable up to its last chunk. It also rotates to the next file on INFLAME_SIGNAL or every
- * INFLAME_INTERVAL seconds. The thread that execs or exits writes the last cycle and ends the
- * file itself. The writer runs with every signal blocked and is never sampled.
+ * slowly: writer.c, PERIOD_NS), interns stacks, and streams checksummed chunks to the current
+ * dump file, so that a file cut off by a crash is readable up to its last chunk. It also
+ * rotates to the next file on INFLAME_SIGNAL or every INFLAME_INTERVAL seconds. The thread
+ * that execs or exits writes the last cycle and ends the file itself. The writer runs with
+ * every signal blocked and is never sampled.
  */
 #ifndef INFLAME_WRITER_H
 #define INFLAME_WRITER_H

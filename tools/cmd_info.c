@@ -158,6 +158,16 @@ static size_t moved_to_posix(const struct inflame_coverage *c)
 	return moved;
 }
 
+/* The threads that never left the POSIX timer of their start for their perf clock. */
+static size_t never_on_perf(const struct inflame_coverage *c)
+{
+	size_t first = 0;
+
+	for (size_t i = 0; i < c->n; i++)
+		first += (c->t[i].flags & INFLAME_TCPU_T_NO_PERF) != 0;
+	return first;
+}
+
 /* The cpu timer asked for, the one in use, and the threads that left it for a POSIX timer
  * (only the default, auto, moves them): "auto: perf, 2 threads moved to a POSIX timer". Under
  * auto each thread starts on a POSIX timer and moves to its perf clock at its first sample:
@@ -166,10 +176,8 @@ static size_t moved_to_posix(const struct inflame_coverage *c)
 static void print_cpu_timer(const struct inflame_summary *in)
 {
 	const struct inflame_str *used = &in->p.cpu_timer, *asked = &in->p.cpu_timer_asked;
-	size_t moved = moved_to_posix(&in->cov), first = 0;
+	size_t moved = moved_to_posix(&in->cov), first = never_on_perf(&in->cov);
 
-	for (size_t i = 0; i < in->cov.n; i++)
-		first += (in->cov.t[i].flags & INFLAME_TCPU_T_NO_PERF) != 0;
 	if (str_is(used, "posix only")) {
 		printf("auto: no thread ran one period of CPU: POSIX timers only (perf not tried)");
 		return;
