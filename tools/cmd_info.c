@@ -6,6 +6,7 @@
  * still described.
  */
 #include "commands.h"
+#include "input/images.h"
 #include "input/summary.h"
 #include "input/inputopts.h"
 
@@ -574,6 +575,8 @@ int inflame_cmd_info(int argc, char **argv)
 			"inflame info: no dump file given (usage: inflame info [-v] DUMP...)\n");
 		return 2;
 	}
+	if (inflame_inputs_expand_argv(&argc, &argv, optind, "inflame info: ") < 0)
+		return 1;
 	for (int i = optind; i < argc; i++) {
 		struct inflame_dump_reader r;
 		struct inflame_summary in;

@@ -7,6 +7,7 @@
  * once with --once. Files are remembered by name, inode and modification time, in memory.
  */
 #include "commands.h"
+#include "input/images.h"
 #include "export/pprof_inputs.h"
 #include "input/dumpmeta.h"
 #include "input/inputopts.h"
@@ -269,6 +270,8 @@ int inflame_cmd_push(int argc, char **argv)
 	}
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	if (!watch) {
+		if (inflame_inputs_expand_argv(&argc, &argv, optind, CMD) < 0)
+			return 1;
 		rc = 0;
 		for (int i = optind; i < argc; i++)
 			if (inflame_ingest_dump(&in, argv[i]) < 0)

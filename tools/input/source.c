@@ -15,6 +15,7 @@
  */
 #include "input/source.h"
 
+#include "dump_images.h"
 #include "dump_read.h"
 
 #include <errno.h>
@@ -171,6 +172,20 @@ int inflame_source_load(const char *path, const struct inflame_load_opts *o,
 	int rc = 0, eof = 0;
 
 	inflame__perfscript_init(&ps);
+	if (fd < 0 && errno == ENOENT &&
+	    (kind == INFLAME_INPUT_AUTO || kind == INFLAME_INPUT_DUMP) &&
+	    inflame_dump_image_named(path)) {
+		/* An image of a shared file (input/images.h): a dump, read where it lies rather
+		 * than a piece of the file from there to be looked at first. */
+		rc = inflame_dumpfile_load(path, o, ss, st, err, errlen);
+		if (rc < 0 && strncmp(err, name, strlen(name))) {
+			char why[256];
+
+			snprintf(why, sizeof(why), "%s", err);
+			snprintf(err, errlen, "%s: %s", name, why);
+		}
+		return rc;
+	}
 	if (fd < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));

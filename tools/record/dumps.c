@@ -5,6 +5,7 @@
 #include "record/dumps.h"
 #include "config.h"
 #include "dump_read.h"
+#include "input/images.h"
 
 #include <glob.h>
 #include <inttypes.h>
@@ -151,13 +152,25 @@ void inflame_record_list_dumps(const char *pattern, time_t since)
 	for (size_t i = 0; i < gl.gl_pathc; i++) {
 		struct stat st;
 
-		if (lstat(gl.gl_pathv[i], &st) == 0 && S_ISREG(st.st_mode) &&
-		    st.st_uid == getuid() && st.st_mtime >= since) {
-			fprintf(stderr, "inflame record: wrote %s (%lld bytes)\n", gl.gl_pathv[i],
+		const char *path = gl.gl_pathv[i];
+		char **images;
+		int n;
+
+		if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != getuid() ||
+		    st.st_mtime < since)
+			continue;
+		/* (a file the short processes shared: one dump per image in it) */
+		if (inflame_inputs_expand(&path, 1, "inflame record: ", &images, &n) < 0)
+			continue;
+		if (n > 1 || strcmp(images[0], path))
+			fprintf(stderr,
+				"inflame record: wrote %s (%lld bytes, %d process images)\n", path,
+				(long long)st.st_size, n);
+		else
+			fprintf(stderr, "inflame record: wrote %s (%lld bytes)\n", path,
 				(long long)st.st_size);
-			if (notices)
-				print_notices(gl.gl_pathv[i], &seen, &nseen, &pt);
-		}
+		for (int k = 0; k < n && notices; k++)
+			print_notices(images[k], &seen, &nseen, &pt);
 	}
 	if (pt.repeats)
 		fprintf(stderr,

@@ -1,0 +1,18 @@
+/*
+ * The inputs of a command with shared files expanded: a file that holds several dump images
+ * (the file short processes share, inflame-preload(7)) stands for each of its images, named
+ * PATH@OFF (dump_images.h) and read as a dump of its own. Placeholders whose image follows are
+ * left out; bytes that are no image are reported and skipped. Any other input stays as it is.
+ */
+#ifndef INFLAME_INPUT_IMAGES_H
+#define INFLAME_INPUT_IMAGES_H
+
+/* Expands in[0..n) into *out (*nout entries, NULL-terminated; the array and the names made are
+ * never freed: they live as long as the command). Warnings start with cmd. Returns 0 or
+ * -ENOMEM (said on standard error). */
+int inflame_inputs_expand(const char *const *in, int n, const char *cmd, char ***out, int *nout);
+/* The same for the operands argv[first..*argc) of a command: *argv is replaced by a copy with
+ * the expanded operands, *argc by its count. */
+int inflame_inputs_expand_argv(int *argc, char ***argv, int first, const char *cmd);
+
+#endif
