@@ -126,6 +126,19 @@ int inflame_inputs_expand(const char *const *in, int n, const char *cmd, char **
 	return 0;
 }
 
+void inflame_inputs_release(char **v, int n, const char *const *in, int nin)
+{
+	for (int i = 0; i < n; i++) {
+		int borrowed = 0;
+
+		for (int k = 0; k < nin && !borrowed; k++)
+			borrowed = v[i] == in[k];
+		if (!borrowed)
+			free(v[i]);
+	}
+	free(v);
+}
+
 int inflame_inputs_expand_argv(int *argc, char ***argv, int first, const char *cmd)
 {
 	struct list l = {0};

@@ -7,10 +7,13 @@
 #ifndef INFLAME_INPUT_IMAGES_H
 #define INFLAME_INPUT_IMAGES_H
 
-/* Expands in[0..n) into *out (*nout entries, NULL-terminated; the array and the names made are
- * never freed: they live as long as the command). Warnings start with cmd. Returns 0 or
+/* Expands in[0..n) into *out (*nout entries, NULL-terminated: a command keeps them, a loop frees
+ * them with inflame_inputs_release). Warnings start with cmd. Returns 0 or
  * -ENOMEM (said on standard error). */
 int inflame_inputs_expand(const char *const *in, int n, const char *cmd, char ***out, int *nout);
+/* Frees what inflame_inputs_expand(in, nin, ...) made: the array v of n names, and each name
+ * that is not one of in's. */
+void inflame_inputs_release(char **v, int n, const char *const *in, int nin);
 /* The same for the operands argv[first..*argc) of a command: *argv is replaced by a copy with
  * the expanded operands, *argc by its count. */
 int inflame_inputs_expand_argv(int *argc, char ***argv, int first, const char *cmd);
