@@ -5,8 +5,9 @@
 # placeholder in the shared file is dropped); a short process killed by SIGKILL shows as an
 # incomplete dump; 2 x 50 processes appending at once all read back; an image torn in the middle
 # (cut short, garbage) is reported and the others read; a shared file that is a symlink, or
-# that another user owns, is not used; a user without privilege shares a file too; and
-# INFLAME_SHARED_FILE=0 gives each process its own file as before.
+# that another user owns, is not used; a user without privilege shares a file too; a fork child
+# that samples a little appends its dump too; and INFLAME_SHARED_FILE=0 gives each process its
+# own file as before.
 set -u
 B=${INFLAME_BUILDDIR:-.}
 I="$(cd "$B" && pwd)/inflame"
@@ -165,7 +166,25 @@ else
 	echo "skip: other user's file and unprivileged path (not root)"
 fi
 
-# 8. INFLAME_SHARED_FILE=0: a file per process, as before.
+# 8. A fork child that samples a little and exits appends its dump to the shared file (without a
+# placeholder: its first dump is written at its end); one that writes nothing writes nothing.
+# A loaded machine may stretch the child past the writer's start (50 ms), which gives it a
+# file of its own: up to three tries.
+for try in 1 2 3; do
+	d="$T/fork$try"
+	mkdir "$d"
+	INFLAME_FREQUENCY=5000 INFLAME_OUTPUT="$d/x.%p.ifl" LD_PRELOAD="$L" sh -c \
+		'(i=0; while [ $i -lt 8000 ]; do i=$((i+1)); done); (:); true'
+	n=$(pids "$d"/x.*.ifl | wc -l)
+	[ "$n" = 2 ] && [ "$(own "$d")" = 0 ] && break
+done
+if [ "$n" != 2 ] || [ "$(own "$d")" != 0 ]; then
+	fail "fork: $n dumps, files $(ls "$d" | tr '\n' ' '), want the shell's and the child's in x.shared.ifl"
+else
+	ok "fork: the child's dump in the shared file ($try tries), none of the idle child"
+fi
+
+# 9. INFLAME_SHARED_FILE=0: a file per process, as before.
 d="$T/off"
 mkdir "$d"
 INFLAME_SHARED_FILE=0 INFLAME_OUTPUT="$d/x.%p.ifl" LD_PRELOAD="$L" sh -c "$(loop 5)"

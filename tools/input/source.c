@@ -157,6 +157,18 @@ static int all_blank(const char *buf, size_t len)
 	return 1;
 }
 
+/* Puts the input's name in front of a reason that does not start with it (the dump reader's
+ * reasons do not name the file). */
+static void name_in(char *err, size_t errlen, const char *name)
+{
+	char why[256];
+
+	if (!strncmp(err, name, strlen(name)))
+		return;
+	snprintf(why, sizeof(why), "%s", err);
+	snprintf(err, errlen, "%s: %s", name, why);
+}
+
 int inflame_source_load(const char *path, const struct inflame_load_opts *o,
 			struct inflame_stackset *ss, struct inflame_load_stats *st, char *err,
 			size_t errlen)
@@ -178,12 +190,8 @@ int inflame_source_load(const char *path, const struct inflame_load_opts *o,
 		/* An image of a shared file (input/images.h): a dump, read where it lies rather
 		 * than a piece of the file from there to be looked at first. */
 		rc = inflame_dumpfile_load(path, o, ss, st, err, errlen);
-		if (rc < 0 && strncmp(err, name, strlen(name))) {
-			char why[256];
-
-			snprintf(why, sizeof(why), "%s", err);
-			snprintf(err, errlen, "%s: %s", name, why);
-		}
+		if (rc < 0)
+			name_in(err, errlen, name);
 		return rc;
 	}
 	if (fd < 0) {
@@ -214,13 +222,8 @@ int inflame_source_load(const char *path, const struct inflame_load_opts *o,
 				fd = -1;
 				rc = inflame_dumpfile_load(path, o, ss, st, err, errlen);
 			}
-			if (rc < 0 && strncmp(err, name, strlen(name))) {
-				/* The dump reader's reasons do not name the file. */
-				char why[256];
-
-				snprintf(why, sizeof(why), "%s", err);
-				snprintf(err, errlen, "%s: %s", name, why);
-			}
+			if (rc < 0)
+				name_in(err, errlen, name);
 			goto out;
 		}
 		if (kind == INFLAME_INPUT_DUMP) {
