@@ -165,7 +165,9 @@ static struct {
 	unsigned finished; /* FINISH requests served */
 	int stopped;	   /* the last file is written (exit): the thread does nothing more */
 
-	int fd; /* current file, -1 when none */
+	int fd;	      /* current file, -1 when none */
+	dev_t fd_dev; /* what fd was opened as (fd_is_ours) */
+	ino_t fd_ino;
 	/* The shared file (see the top of the file). held: the image's dump is gathered in out,
 	 * behind its header, for the shared file at the image's end; placed: its placeholder is
 	 * there; ending: the image's last cycle and the end of its file are being done (exit,
@@ -176,8 +178,6 @@ static struct {
 	int bfd;
 	dev_t bfd_dev;
 	ino_t bfd_ino;
-	dev_t fd_dev; /* what fd was opened as (fd_is_ours) */
-	ino_t fd_ino;
 	/* In a fork child, the parent's file descriptor (close-on-exec), closed as the child
 	 * opens its first file; -1 when none. */
 	int inherited_fd;
@@ -1845,8 +1845,10 @@ static void shared_place(void)
 		n = write(w.bfd, w.out.data, w.out.len);
 	w.placed = n >= INFLAME_DUMP_HEADER_SIZE;
 	w.held_len = w.out.len;
-	if (n != (ssize_t)w.out.len)
+	if (n != (ssize_t)w.out.len) {
 		leave_held();
+		flush_out();
+	}
 }
 
 /* Appends to the shared file a stand-in for the placeholder of header head: the image goes on
