@@ -1635,6 +1635,31 @@ static int link_unnamed(int fd, const char *path)
 	return linkat(AT_FDCWD, link, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
 }
 
+/* Opens an unnamed file (O_TMPFILE) with flags in path's directory, mode 0600. Returns the
+ * descriptor, or -1 where the file system (or the libc) has none. */
+static int open_unnamed(char *path, int flags)
+{
+#ifdef O_TMPFILE
+	/* The directory's name is path cut at its last slash, for the time of the open: a copy
+	 * of it would be one more page of stack, a page fault in a short process (issue 11). */
+	char *slash = strrchr(path, '/');
+	int fd;
+
+	if (!slash)
+		return open(".", O_TMPFILE | flags, 0600);
+	if (slash == path)
+		return open("/", O_TMPFILE | flags, 0600);
+	*slash = 0;
+	fd = open(path, O_TMPFILE | flags, 0600);
+	*slash = '/';
+	return fd;
+#else
+	(void)path;
+	(void)flags;
+	return -1;
+#endif
+}
+
 /* Creates the file path with its header h already in it: an unnamed file in path's directory
  * (O_TMPFILE), given its name once the header is written, so that no reader ever finds the
  * file empty, not even when the process is killed while it starts the file (a pool's worker
@@ -1644,23 +1669,8 @@ static int link_unnamed(int fd, const char *path)
  * (-EEXIST: the name is taken). */
 static int create_with_header(char *path, const struct inflame_dump_header_info *h)
 {
-	int fd = -1, err;
+	int fd = open_unnamed(path, O_WRONLY | O_CLOEXEC), err;
 
-#ifdef O_TMPFILE
-	/* The directory's name is path cut at its last slash, for the time of the open: a copy
-	 * of it would be one more page of stack, a page fault in a short process (issue 11). */
-	char *slash = strrchr(path, '/');
-
-	if (!slash) {
-		fd = open(".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
-	} else if (slash == path) {
-		fd = open("/", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
-	} else {
-		*slash = 0;
-		fd = open(path, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
-		*slash = '/';
-	}
-#endif
 	if (fd >= 0) {
 		if (inflame_dump_write_header(fd, h) == 0 && link_unnamed(fd, path) == 0)
 			return fd;
@@ -1794,25 +1804,14 @@ static int remote_fs(unsigned long t)
 	return 0;
 }
 
-/* Opens the shared file of the output pattern as w.bfd, its name in w.path: appended to (never
- * truncated, never waited on as a FIFO would be), and used only when it is a regular file of
- * the process's effective user on a local file system, where an append of one write() lands
- * whole. Returns 0 or -1. */
-static int shared_open(void)
+/* Takes fd, just opened or created under w.path, as the shared file's descriptor (w.bfd, moved
+ * high): only a regular file of the process's effective user on a local file system, where an
+ * append of one write() lands whole. Returns 0, or -1 with fd closed. */
+static int shared_adopt(int fd)
 {
 	struct stat st;
 	struct statfs sfs;
-	int fd;
 
-	if (inflame_config_shared_output(inflame__prof.cfg.output,
-					 inflame__prof.start_realtime / 1000000000ull, w.path,
-					 sizeof(w.path)) < 0)
-		return -1;
-	fd = open(w.path,
-		  O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
-		  0600);
-	if (fd < 0)
-		return -1;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
 	    fstatfs(fd, &sfs) != 0 || remote_fs((unsigned long)sfs.f_type)) {
 		close(fd);
@@ -1822,6 +1821,71 @@ static int shared_open(void)
 	w.bfd_dev = st.st_dev;
 	w.bfd_ino = st.st_ino;
 	return 0;
+}
+
+#define SHARED_FLAGS (O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+
+/* Opens the shared file of the output pattern, its name in w.path, to append to (never
+ * truncated, never waited on as a FIFO would be). Returns 0, -ENOENT when it does not exist
+ * yet (shared_append creates it), or -1 when it cannot be used. */
+static int shared_open(void)
+{
+	int fd;
+
+	if (inflame_config_shared_output(inflame__prof.cfg.output,
+					 inflame__prof.start_realtime / 1000000000ull, w.path,
+					 sizeof(w.path)) < 0)
+		return -1;
+	fd = open(w.path, SHARED_FLAGS);
+	if (fd < 0)
+		return errno == ENOENT ? -ENOENT : -1;
+	return shared_adopt(fd);
+}
+
+/* Creates the shared file with its first len bytes at data in it: an unnamed file written,
+ * then linked under the name, so that no reader ever finds it empty (as for any dump file,
+ * create_with_header). When another process linked one first, the bytes are appended to that
+ * one. room: bytes that must fit after them under RLIMIT_FSIZE. Returns what the write
+ * returned, or -1. */
+static ssize_t shared_create(const void *data, size_t len, size_t room)
+{
+	ssize_t n = -1;
+	int fd = open_unnamed(w.path, SHARED_FLAGS & ~O_NOFOLLOW);
+
+	if (fd < 0) {
+		/* (no unnamed files here: the file is empty for a moment) */
+		fd = open(w.path, SHARED_FLAGS | O_CREAT, 0600);
+		if (fd < 0 || shared_adopt(fd) < 0)
+			return -1;
+		return inflame_dump_write_fits(w.bfd, len + room) ? write(w.bfd, data, len) : -1;
+	}
+	if (shared_adopt(fd) < 0)
+		return -1;
+	if (inflame_dump_write_fits(w.bfd, len + room))
+		n = write(w.bfd, data, len);
+	if (n == (ssize_t)len && link_unnamed(w.bfd, w.path) == 0)
+		return n;
+	close(w.bfd);
+	w.bfd = -1;
+	if (n != (ssize_t)len || errno != EEXIST || shared_open() < 0)
+		return -1;
+	return inflame_dump_write_fits(w.bfd, len + room) ? write(w.bfd, data, len) : -1;
+}
+
+/* Appends len bytes at data to the shared file with one write(), opening or creating it when
+ * the image has no descriptor of it. room: bytes that must fit after them under
+ * RLIMIT_FSIZE. Returns what the write returned, or -1. */
+static ssize_t shared_append(const void *data, size_t len, size_t room)
+{
+	if (w.bfd < 0) {
+		int rc = shared_open();
+
+		if (rc == -ENOENT)
+			return shared_create(data, len, room);
+		if (rc < 0)
+			return -1;
+	}
+	return inflame_dump_write_fits(w.bfd, len + room) ? write(w.bfd, data, len) : -1;
 }
 
 /* Closes the shared file's descriptor, if it is still ours. */
@@ -1836,13 +1900,13 @@ static void leave_held(void);
 
 /* Writes the placeholder: what the image's own file would start with (its header and first
  * chunks), which stands for the image until its end, or for good if it is killed. A failed
- * or short write sends the image to a file of its own (leave_held). */
+ * or short write sends the image to a file of its own (leave_held), and so does a file size
+ * limit (RLIMIT_FSIZE) that leaves no room for the whole dump and a MOVED stand-in after the
+ * placeholder: a placeholder is never left without either. */
 static void shared_place(void)
 {
-	ssize_t n = -1;
+	ssize_t n = shared_append(w.out.data, w.out.len, SHARED_MAX + sizeof(w.path) + 64);
 
-	if (inflame_dump_write_fits(w.bfd, w.out.len))
-		n = write(w.bfd, w.out.data, w.out.len);
 	w.placed = n >= INFLAME_DUMP_HEADER_SIZE;
 	w.held_len = w.out.len;
 	if (n != (ssize_t)w.out.len) {
@@ -1910,13 +1974,10 @@ static void shared_finish(void)
 {
 	ssize_t n = -1;
 
-	if (!is_same(w.bfd, w.bfd_dev, w.bfd_ino)) {
+	if (w.bfd >= 0 && !is_same(w.bfd, w.bfd_dev, w.bfd_ino))
 		w.bfd = -1; /* (not closed: the number may be the program's now) */
-		if (shared_open() < 0)
-			goto own;
-	}
-	if (w.out.len <= SHARED_MAX && inflame_dump_write_fits(w.bfd, w.out.len))
-		n = write(w.bfd, w.out.data, w.out.len);
+	if (w.out.len <= SHARED_MAX)
+		n = shared_append(w.out.data, w.out.len, 0);
 	if (n < 0)
 		goto own;
 	close(w.bfd);
@@ -1946,7 +2007,8 @@ static int open_next(int shared_ok)
 	w.out.len = 0;
 	w.held = w.placed = 0;
 	w.held_len = 0;
-	if (shared_ok && inflame__prof.cfg.shared_file && shared_open() == 0) {
+	if (shared_ok && inflame__prof.cfg.shared_file &&
+	    ((rc = shared_open()) == 0 || rc == -ENOENT)) {
 		header_of(&h, w.seq);
 		if (inflame_dump_put_header(&w.out, &h) == 0) {
 			w.held = 1;
