@@ -184,7 +184,19 @@ else
 	ok "fork: the child's dump in the shared file ($try tries), none of the idle child"
 fi
 
-# 9. INFLAME_SHARED_FILE=0: a file per process, as before.
+# 9. Under a file size limit (RLIMIT_FSIZE) too small for a whole dump after the placeholder,
+# each process has a file of its own, complete, and no placeholder or empty file is left.
+d="$T/fsize"
+mkdir "$d"
+(cd "$d" && ulimit -f 4 && INFLAME_OUTPUT="$d/x.%p.ifl" LD_PRELOAD="$L" sh -c "$(loop 3)")
+if [ -e "$d/x.shared.ifl" ] || [ "$(own "$d")" != 4 ] ||
+	[ "$(statuses "$d"/x.*.ifl | sort -u)" != complete ]; then
+	fail "fsize: files $(ls -l "$d" | tr '\n' ' ')"
+else
+	ok "file size limit: 4 files of their own, complete"
+fi
+
+# 10. INFLAME_SHARED_FILE=0: a file per process, as before.
 d="$T/off"
 mkdir "$d"
 INFLAME_SHARED_FILE=0 INFLAME_OUTPUT="$d/x.%p.ifl" LD_PRELOAD="$L" sh -c "$(loop 5)"
