@@ -32,17 +32,22 @@ loop() { echo "i=0; while [ \$i -lt $1 ]; do /bin/true; i=\$((i+1)); done"; }
 # 1. A loop of short processes under inflame record: one shared file, a dump per process.
 d="$T/loop"
 mkdir "$d"
-"$I" record -q -o "$d/x.%p.ifl" -- sh -c "$(loop 20)" 2>"$T/rec.err" ||
+"$I" record -o "$d/x.%p.ifl" -- sh -c "$(loop 20)" 2>"$T/rec.err" ||
 	fail "record: $(cat "$T/rec.err")"
+# (a second run appends to the same file: its summary counts its own dumps only)
+"$I" record -o "$d/x.%p.ifl" -- sh -c "$(loop 2)" 2>"$T/rec2.err"
+grep -q "wrote 21 process dumps to $d/x.shared.ifl" "$T/rec.err" &&
+	grep -q "wrote 3 process dumps to $d/x.shared.ifl" "$T/rec2.err" ||
+	fail "record's summary: $(cat "$T/rec.err" "$T/rec2.err")"
 n=$(pids "$d/x.shared.ifl" | wc -l)
 if [ ! -f "$d/x.shared.ifl" ] || [ "$(own "$d")" != 0 ]; then
 	fail "loop: files $(ls "$d" | tr '\n' ' '), want x.shared.ifl only"
-elif [ "$n" != 21 ] || [ "$(statuses "$d/x.shared.ifl" | sort -u)" != complete ]; then
-	fail "loop: info lists $n processes ($(statuses "$d/x.shared.ifl" | sort | uniq -c)), want 21 complete"
+elif [ "$n" != 24 ] || [ "$(statuses "$d/x.shared.ifl" | sort -u)" != complete ]; then
+	fail "loop: info lists $n processes ($(statuses "$d/x.shared.ifl" | sort | uniq -c)), want 21 + 3 complete"
 elif ! "$I" collapse "$d"/x.*.ifl >/dev/null 2>"$T/col.err" && grep -v "no cpu samples" "$T/col.err"; then
 	fail "loop: collapse: $(cat "$T/col.err")"
 else
-	ok "loop: one shared file, 21 complete dumps"
+	ok "loop: one shared file, 21 + 3 complete dumps, record's summaries say so"
 fi
 
 # 2. A process that lives past a writer cycle gets its own file; the shared file drops its
@@ -62,6 +67,20 @@ elif [ "$(statuses "$d"/x.[0-9]*.ifl)" != complete ]; then
 	fail "long: the shell's own file is $(statuses "$d"/x.[0-9]*.ifl)"
 else
 	ok "long: the shell has its own file, the shared file only true"
+fi
+
+# A shared file with no dump of its own (its only process went on in a file of its own) stands
+# for nothing: alone it is an error, with the other file it adds nothing.
+d="$T/long2"
+mkdir "$d"
+INFLAME_OUTPUT="$d/x.%p.ifl" LD_PRELOAD="$L" sh -c \
+	'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done' 2>"$T/long.err"
+if "$I" info "$d/x.shared.ifl" >/dev/null 2>"$T/info.err" ||
+	! grep -q "no dump in the inputs" "$T/info.err" ||
+	[ "$(pids "$d"/x.*.ifl | wc -l)" != 1 ]; then
+	fail "long alone: info $(cat "$T/info.err"), pids $(pids "$d"/x.*.ifl | tr '\n' ' ')"
+else
+	ok "long alone: the shared file of its placeholder stands for nothing"
 fi
 
 # 3. A short process killed by SIGKILL leaves its placeholder: an incomplete dump.

@@ -186,7 +186,7 @@ static int scan(const struct inflame_ingest *in, const char *dir, struct watch *
 				failed++;
 				continue;
 			}
-			shared = n > 1 || strcmp(images[0], path);
+			shared = n != 1 || strcmp(images[0], path);
 
 			if (shared)
 				failed += scan_images(in, w, e->d_name, &st, images, n);

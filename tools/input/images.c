@@ -38,6 +38,19 @@ static int push(struct list *l, char *s)
 	return 0;
 }
 
+/* Whether every image of the spans v[0..n) is dropped, and there is one. */
+static int all_dropped(const struct inflame_dump_span *v, long n)
+{
+	long images = 0;
+
+	for (long i = 0; i < n; i++) {
+		if (v[i].image && !v[i].dropped)
+			return 0;
+		images += v[i].image;
+	}
+	return images > 0;
+}
+
 /* Pushes the images of the shared file path (mapped at data), or path itself when it is no
  * such file. */
 static int push_spans(struct list *l, const char *path, const uint8_t *data, size_t size,
@@ -72,10 +85,12 @@ static int push_spans(struct list *l, const char *path, const uint8_t *data, siz
 		rc = push(l, name);
 		images++;
 	}
-	free(v);
-	/* (nothing readable: the loader says why, as for any damaged file) */
-	if (rc == 0 && !images)
+	/* Nothing readable: the loader says why, as for any damaged file. (A file of placeholders
+	 * and stand-ins only, whose processes all went on in files of their own, stands for
+	 * nothing.) */
+	if (rc == 0 && !images && !all_dropped(v, n))
 		rc = push(l, (char *)path);
+	free(v);
 	return rc;
 }
 
@@ -152,6 +167,15 @@ int inflame_inputs_expand_argv(int *argc, char ***argv, int first, const char *c
 		fprintf(stderr, "%sout of memory\n", cmd);
 		free(l.v);
 		return rc;
+	}
+	if (*argc > first && l.n == first) {
+		fprintf(
+		    stderr,
+		    "%sno dump in the inputs: the shared files given hold only the placeholders "
+		    "of processes that went on in files of their own\n",
+		    cmd);
+		free(l.v);
+		return -ENODATA;
 	}
 	if (l.n == 0)
 		l.v[0] = NULL;

@@ -15,7 +15,8 @@ int inflame_inputs_expand(const char *const *in, int n, const char *cmd, char **
  * that is not one of in's. */
 void inflame_inputs_release(char **v, int n, const char *const *in, int nin);
 /* The same for the operands argv[first..*argc) of a command: *argv is replaced by a copy with
- * the expanded operands, *argc by its count. */
+ * the expanded operands, *argc by its count. Operands that all expand to nothing (shared files
+ * of placeholders only) are an error, said on standard error: -ENODATA. */
 int inflame_inputs_expand_argv(int *argc, char ***argv, int first, const char *cmd);
 
 #endif
