@@ -1806,7 +1806,7 @@ static int remote_fs(unsigned long t)
 
 /* Takes fd, just opened or created under w.path, as the shared file's descriptor (w.bfd, moved
  * high): only a regular file of the process's effective user on a local file system, where an
- * append of one write() lands whole. Returns 0, or -1 with fd closed. */
+ * append of one write() lands whole. Returns 0, or -EPERM with fd closed. */
 static int shared_adopt(int fd)
 {
 	struct stat st;
@@ -1815,7 +1815,7 @@ static int shared_adopt(int fd)
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
 	    fstatfs(fd, &sfs) != 0 || remote_fs((unsigned long)sfs.f_type)) {
 		close(fd);
-		return -1;
+		return -EPERM;
 	}
 	w.bfd = move_high(fd);
 	w.bfd_dev = st.st_dev;
@@ -1827,18 +1827,20 @@ static int shared_adopt(int fd)
 
 /* Opens the shared file of the output pattern, its name in w.path, to append to (never
  * truncated, never waited on as a FIFO would be). Returns 0, -ENOENT when it does not exist
- * yet (shared_append creates it), or -1 when it cannot be used. */
+ * yet (shared_append creates it), or another -errno when it cannot be used (-EINVAL: a
+ * pattern without %p has none). */
 static int shared_open(void)
 {
-	int fd;
+	int fd, rc;
 
-	if (inflame_config_shared_output(inflame__prof.cfg.output,
-					 inflame__prof.start_realtime / 1000000000ull, w.path,
-					 sizeof(w.path)) < 0)
-		return -1;
+	rc = inflame_config_shared_output(inflame__prof.cfg.output,
+					  inflame__prof.start_realtime / 1000000000ull, w.path,
+					  sizeof(w.path));
+	if (rc < 0)
+		return rc;
 	fd = open(w.path, SHARED_FLAGS);
 	if (fd < 0)
-		return errno == ENOENT ? -ENOENT : -1;
+		return -errno;
 	return shared_adopt(fd);
 }
 
