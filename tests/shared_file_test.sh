@@ -70,15 +70,17 @@ else
 fi
 
 # A shared file with no dump of its own (its only process went on in a file of its own) stands
-# for nothing: alone it is an error, with the other file it adds nothing.
+# for nothing: info says so, report of it alone fails, with the other file it adds nothing.
 d="$T/long2"
 mkdir "$d"
 INFLAME_OUTPUT="$d/x.%p.ifl" LD_PRELOAD="$L" sh -c \
 	'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done' 2>"$T/long.err"
-if "$I" info "$d/x.shared.ifl" >/dev/null 2>"$T/info.err" ||
-	! grep -q "no dump in the inputs" "$T/info.err" ||
+if "$I" report "$d/x.shared.ifl" >/dev/null 2>"$T/rep.err" ||
+	! grep -q "no dump in the inputs" "$T/rep.err" ||
+	! "$I" info "$d/x.shared.ifl" >"$T/info.out" 2>&1 ||
+	! grep -q "^status: *no dump of its own" "$T/info.out" ||
 	[ "$(pids "$d"/x.*.ifl | wc -l)" != 1 ]; then
-	fail "long alone: info $(cat "$T/info.err"), pids $(pids "$d"/x.*.ifl | tr '\n' ' ')"
+	fail "long alone: report $(cat "$T/rep.err"), info $(cat "$T/info.out"), pids $(pids "$d"/x.*.ifl | tr '\n' ' ')"
 else
 	ok "long alone: the shared file of its placeholder stands for nothing"
 fi
