@@ -9,7 +9,11 @@
  * This program does the same system calls, in the same order and sizes, for N files in a
  * directory, and times each step. Two other ways run next to it: the file created by name
  * (O_CREAT|O_EXCL, no link) and the alternative of issue 11, a record appended to one file
- * that already exists (opened with O_APPEND at the set-up and at the exit: no inode created).
+ * that already exists, as the shared file of short processes is written (preload/writer.c):
+ * opened with O_APPEND once, checked (fstat, fstatfs, the euid), its descriptor moved high,
+ * a placeholder appended at the set-up (the header and the set-up's chunks), and at the exit
+ * the whole dump after the same checks as the other ways' writes, then closed. No inode is
+ * created. A fourth way is the same without the placeholder, to tell what it costs.
  * The ways run in interleaved rounds, each round in new directories, and nothing is deleted
  * before the end: on ext4 without a journal, the inodes deleted a few seconds before are
  * skipped, at a cost, by every creation that follows.
@@ -24,6 +28,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,16 +36,17 @@
 #define HEADER_BYTES 64
 #define SETUP_BYTES  461
 #define EXIT_BYTES   116
-/* The start record the appending way writes at the set-up. */
-#define START_BYTES 48
+/* The placeholder the appending way writes at the set-up: the header and the set-up's
+ * chunks. */
+#define START_BYTES (HEADER_BYTES + SETUP_BYTES)
 
 enum step { OPEN, HEADER, LINK, MOVE, CHECK, WRITES, CLOSE, NSTEPS };
 static const char *const step_names[NSTEPS] = {"open",	 "header", "linkat", "move high",
 					       "checks", "writes", "close"};
 
-enum way { TMPFILE, CREATE, APPEND, NWAYS };
-static const char *const way_names[NWAYS] = {"O_TMPFILE + linkat (inflame)", "O_CREAT|O_EXCL",
-					     "O_APPEND to one file"};
+enum way { TMPFILE, CREATE, APPEND, APPEND_BARE, NWAYS };
+static const char *const way_names[NWAYS] = {"O_TMPFILE + linkat", "O_CREAT|O_EXCL",
+					     "O_APPEND shared (inflame)", "shared, no placeholder"};
 
 static double spent[NWAYS][NSTEPS];
 static unsigned failures;
@@ -96,20 +102,41 @@ static void look(int fd)
 	check(fstat(fd, &st) == 0);
 }
 
-/* The life of one file made by way, named path in dir (or, for APPEND, the file path). */
+/* The life of one file made by way, named path in dir (or, appended, the shared file path). */
 static void one_file(enum way way, const char *dir, const char *path)
 {
+	struct rlimit rl;
 	struct stat st;
 	int fd = -1;
 
-	if (way == APPEND) {
-		STEP(way, OPEN, fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC));
-		STEP(way, HEADER, check(write(fd, bytes, START_BYTES) == START_BYTES));
-		STEP(way, CLOSE, close(fd));
-		STEP(way, OPEN, fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC));
-		STEP(way, WRITES,
-		     check(write(fd, bytes, HEADER_BYTES + SETUP_BYTES + EXIT_BYTES) ==
-			   HEADER_BYTES + SETUP_BYTES + EXIT_BYTES));
+	if (way == APPEND || way == APPEND_BARE) {
+		struct statfs sfs;
+
+		STEP(way, OPEN,
+		     fd = open(path,
+			       O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+				   O_CLOEXEC,
+			       0600));
+		STEP(way, CHECK, {
+			check(fstat(fd, &st) == 0 && st.st_uid == geteuid());
+			check(fstatfs(fd, &sfs) == 0);
+		});
+		STEP(way, MOVE, {
+			int hi = fcntl(fd, F_DUPFD_CLOEXEC, 512);
+
+			check(hi >= 0 && close(fd) == 0);
+			fd = hi;
+		});
+		if (way == APPEND)
+			STEP(way, HEADER, {
+				check(getrlimit(RLIMIT_FSIZE, &rl) == 0);
+				check(write(fd, bytes, START_BYTES) == START_BYTES);
+			});
+		STEP(way, WRITES, {
+			look(fd);
+			check(write(fd, bytes, HEADER_BYTES + SETUP_BYTES + EXIT_BYTES) ==
+			      HEADER_BYTES + SETUP_BYTES + EXIT_BYTES);
+		});
 		STEP(way, CLOSE, close(fd));
 		return;
 	}
@@ -177,7 +204,7 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			snprintf(path, sizeof(path), "%s/all.ifl", dir);
-			if (way == APPEND) {
+			if (way == APPEND || way == APPEND_BARE) {
 				fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 				if (fd < 0) {
 					perror(path);
@@ -186,7 +213,7 @@ int main(int argc, char **argv)
 				close(fd);
 			}
 			for (long i = 0; i < files; i++) {
-				if (way != APPEND)
+				if (way != APPEND && way != APPEND_BARE)
 					snprintf(path, sizeof(path), "%s/x.%ld.ifl", dir, i);
 				one_file(way, dir, path);
 			}

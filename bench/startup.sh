@@ -13,7 +13,8 @@
 # descendants, from wait4 by bench/cpu-run), wall time and minor page faults are compared with
 # the unprofiled run of the same round. The table gives the median CPU ratio with its minimum
 # and maximum, the median extra CPU time and page faults per process (the processes counted
-# as inflame's dump files: one per program image) and the wall ratio.
+# as the dumps in inflame's files, one per program image: the short ones share a file) and the
+# wall ratio.
 # Target (issue #11): at most 1 ms of CPU per process above the unprofiled run, and a CPU
 # ratio of at most 1.15 on the make workload. With BENCH_STARTUP_BASELINE=DIR, the inflame built
 # in DIR (an older commit, say) runs too, side by side.
@@ -89,7 +90,8 @@ one() {
 		cat "$OUT/stderr.txt" >&2
 		exit 1
 	fi
-	dumps=$(find "$d" -name 'x.*.ifl' | wc -l)
+	# (processes, not files: short ones share one file, inflame-preload(7))
+	dumps=$(find "$d" -name 'x.*.ifl' -exec "$inflame" info {} + 2>/dev/null | grep -c '^pid:' || true)
 	read -r u s w _ _ flt <"$OUT/time.txt"
 	echo "$wl $cfg $rnd $(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }') $w ${flt:-0}" \
 		"$dumps" >>"$OUT/runs.txt"
@@ -180,6 +182,6 @@ echo "workload: make -j2 over $TARGETS targets, each echo | tr | cut in sh -c"
 table make
 echo
 echo "CPU, wall and page faults: the whole command and its descendants over the unprofiled run"
-echo "of the same round; per process: the difference over inflame's dump files (one per program"
+echo "of the same round; per process: the difference over inflame's dumps (one per program"
 echo "image). Target: at most +1 ms CPU per process, CPU ratio at most 1.15 on make."
 echo "Raw runs: $OUT/runs.txt"

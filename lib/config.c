@@ -27,6 +27,7 @@ void inflame_config_defaults_zeroed(struct inflame_config *c)
 	c->buffer_kb = 512;
 	c->unwind = INFLAME_UNWIND_AUTO;
 	c->follow_children = 1;
+	c->shared_file = 1;
 	c->alloc_rate = 524288;
 	strcpy(c->perf_event, "task-clock");
 	strcpy(c->output, "inflame.%p.ifl");
@@ -351,8 +352,9 @@ static int put_num(char *out, size_t outlen, size_t *n, uint64_t v)
 	return 0;
 }
 
-int inflame_config_expand_output(const char *pattern, long pid, uint64_t start_time, unsigned seq,
-				 char *out, size_t outlen)
+/* Both expansions: %p as the pid, or as word when word is not NULL. */
+static int expand(const char *pattern, long pid, const char *word, uint64_t start_time,
+		  unsigned seq, char *out, size_t outlen)
 {
 	size_t n = 0;
 	int has_seq = 0, rc = 0;
@@ -364,7 +366,12 @@ int inflame_config_expand_output(const char *pattern, long pid, uint64_t start_t
 		}
 		switch (*++p) {
 		case 'p':
-			rc = put_num(out, outlen, &n, (uint64_t)pid);
+			if (!word) {
+				rc = put_num(out, outlen, &n, (uint64_t)pid);
+				break;
+			}
+			for (const char *c = word; *c && rc == 0; c++)
+				rc = put_char(out, outlen, &n, *c);
 			break;
 		case 't':
 			rc = put_num(out, outlen, &n, start_time);
@@ -389,4 +396,24 @@ int inflame_config_expand_output(const char *pattern, long pid, uint64_t start_t
 		return -ENAMETOOLONG;
 	out[n] = 0;
 	return (int)n;
+}
+
+int inflame_config_expand_output(const char *pattern, long pid, uint64_t start_time, unsigned seq,
+				 char *out, size_t outlen)
+{
+	return expand(pattern, pid, NULL, start_time, seq, out, outlen);
+}
+
+int inflame_config_shared_output(const char *pattern, uint64_t start_time, char *out, size_t outlen)
+{
+	const char *p = pattern;
+
+	while (*p && !(p[0] == '%' && p[1] == 'p')) {
+		if (p[0] == '%' && p[1])
+			p++;
+		p++;
+	}
+	if (!*p)
+		return -EINVAL;
+	return expand(pattern, 0, INFLAME_SHARED_WORD, start_time, 0, out, outlen);
 }

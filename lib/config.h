@@ -69,6 +69,8 @@ struct inflame_config {
 	enum inflame_log_level log;
 	int follow_children;
 	int traced; /* profile a process a debugger traces from its start (INFLAME_TRACED=1) */
+	/* a short image appends its dump to the pattern's shared file (INFLAME_SHARED_FILE) */
+	int shared_file;
 	uint64_t alloc_rate;
 	char perf_event[32]; /* "task-clock" (default), "cpu-clock", "cycles", ... */
 	char output[INFLAME_OUTPUT_MAX];
@@ -120,5 +122,15 @@ const char *inflame_config_signal_name(int sig);
  */
 int inflame_config_expand_output(const char *pattern, long pid, uint64_t start_time, unsigned seq,
 				 char *out, size_t outlen);
+/* The word that stands for %p in the name of the file short processes share. */
+#define INFLAME_SHARED_WORD "shared"
+/*
+ * The name of the file the short images of a pattern share (inflame-preload(7)): the pattern
+ * with %p as INFLAME_SHARED_WORD, %n as 0 and %t as for any file. Returns the length, -EINVAL
+ * for a pattern without %p (whose images have no name of their own to tell from it), or
+ * -ENAMETOOLONG. Async-signal-safe.
+ */
+int inflame_config_shared_output(const char *pattern, uint64_t start_time, char *out,
+				 size_t outlen);
 
 #endif

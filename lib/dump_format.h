@@ -9,6 +9,10 @@
  * that is cut short or fails its checksum (a torn tail left by a crash or SIGKILL). A file is
  * complete only when its last chunk is INFLAME_CHUNK_END.
  *
+ * A file may hold several dump images back to back (a file the short processes of a run share,
+ * each appending its image with one write): each starts with its own header, and readers
+ * treat each as a dump of its own (dump_images.h).
+ *
  * The full description, chunk by chunk, is in doc/inflame-dump.5. Change both together.
  */
 #ifndef INFLAME_DUMP_FORMAT_H
@@ -64,6 +68,7 @@ enum inflame_chunk_type {
 	INFLAME_CHUNK_NOTES = 10,     /* the profiler's notices (fallbacks, parts turned off) */
 	INFLAME_CHUNK_PERFMAP = 11,   /* names of generated code (/tmp/perf-PID.map lines) */
 	INFLAME_CHUNK_LABELS = 12,    /* a thread's labels from a time on (inflame_label(3)) */
+	INFLAME_CHUNK_MOVED = 13,     /* a shared file's stand-in: the image went on elsewhere */
 };
 
 /* Event kinds carried by samples. Values are part of the format. */
@@ -123,6 +128,10 @@ enum inflame_event {
  *          on, until its next entry (npairs 0: none). A sample of the thread carries the set
  *          of its latest entry at or before the sample's time. Every file starts with the
  *          sets in force when it was opened (time 0). Readers that predate it skip it.
+ * MOVED:   str path: the file the image went on in. Only in a file that processes share (see
+ *          below), as the one chunk of an image whose header repeats that of the image's
+ *          placeholder there: both stand for nothing, the image is in path. Readers that predate
+ *          it skip the chunk.
  * PROCESS may be written again (the program rewrote its command line): a later one replaces.
  * STATS:   count, then pairs of (key, value); keys are INFLAME_STAT_*; a later value replaces.
  * THREAD_CPU: period (ns of CPU one unit of cpu sample weight stands for; 0 when there is no

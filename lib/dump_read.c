@@ -8,6 +8,7 @@
 #include "dump_read.h"
 
 #include "crc32.h"
+#include "dump_images.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -97,27 +98,61 @@ int inflame_dump_reader_init(struct inflame_dump_reader *r, const void *data, si
 	return 0;
 }
 
+/* Opens path, or for a name "PATH@OFF" that is no file, PATH with *off set to OFF. Returns
+ * the descriptor or -errno. */
+static int open_image(const char *path, size_t *off)
+{
+	char base[4096];
+	size_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = errno;
+
+	*off = 0;
+	if (fd >= 0 || err != ENOENT || !inflame_dump_image_name_split(path, &n, off) ||
+	    n >= sizeof(base)) {
+		*off = 0;
+		return fd >= 0 ? fd : -err;
+	}
+	memcpy(base, path, n);
+	base[n] = 0;
+	fd = open(base, O_RDONLY | O_CLOEXEC);
+	return fd >= 0 ? fd : -errno;
+}
+
+int inflame_dump_path_open(const char *path)
+{
+	size_t off;
+	int fd = open_image(path, &off);
+
+	if (fd >= 0 && off && lseek(fd, (off_t)off, SEEK_SET) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 int inflame_dump_reader_open(struct inflame_dump_reader *r, const char *path)
 {
 	struct stat st;
 	void *map;
+	size_t off;
 	int fd, err;
 
 	memset(r, 0, sizeof(*r));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_image(path, &off);
 	if (fd < 0) {
-		err = -errno;
-		snprintf(r->err, sizeof(r->err), "cannot open: %s", strerror(errno));
-		return err;
+		snprintf(r->err, sizeof(r->err), "cannot open: %s", strerror(-fd));
+		return fd;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		snprintf(r->err, sizeof(r->err), "not a regular file");
 		return -EINVAL;
 	}
-	if (st.st_size < INFLAME_DUMP_HEADER_SIZE) {
+	if ((uint64_t)st.st_size < (uint64_t)off + INFLAME_DUMP_HEADER_SIZE) {
 		uint8_t small[INFLAME_DUMP_HEADER_SIZE];
-		ssize_t n = read(fd, small, sizeof(small));
+		ssize_t n = pread(fd, small, sizeof(small), (off_t)off);
 
 		close(fd);
 		if (n > 0 && inflame_dump_is_dump(small, (size_t)n))
@@ -134,8 +169,10 @@ int inflame_dump_reader_open(struct inflame_dump_reader *r, const char *path)
 		snprintf(r->err, sizeof(r->err), "cannot map: %s", strerror(errno));
 		return err;
 	}
-	err = inflame_dump_reader_init(r, map, (size_t)st.st_size);
+	err = inflame_dump_reader_init(r, (const uint8_t *)map + off, (size_t)st.st_size - off);
 	r->mapped = 1;
+	r->map = map;
+	r->map_size = (size_t)st.st_size;
 	if (err < 0) {
 		char msg[sizeof(r->err)];
 
@@ -148,8 +185,8 @@ int inflame_dump_reader_open(struct inflame_dump_reader *r, const char *path)
 
 void inflame_dump_reader_close(struct inflame_dump_reader *r)
 {
-	if (r->mapped && r->data)
-		munmap((void *)r->data, r->size);
+	if (r->mapped && r->map)
+		munmap((void *)r->map, r->map_size);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -161,6 +198,10 @@ int inflame_dump_reader_next(struct inflame_dump_reader *r, struct inflame_chunk
 
 	if (r->torn || r->complete || r->off >= r->size)
 		return 0;
+	if (inflame_dump_is_dump(r->data + r->off, r->size - r->off)) {
+		r->size = r->off; /* (the next image's: this one ends here) */
+		return 0;
+	}
 	if (r->size - r->off < INFLAME_DUMP_CHUNK_HDR_SIZE) {
 		r->torn = 1;
 		snprintf(r->err, sizeof(r->err), "cut chunk header at offset %zu", r->off);

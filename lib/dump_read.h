@@ -23,6 +23,8 @@ struct inflame_dump_reader {
 	size_t size;
 	size_t off;
 	int mapped;
+	const uint8_t *map; /* what was mapped (the whole file of an image named PATH@OFF) */
+	size_t map_size;
 	struct inflame_dump_header_info hdr;
 	int complete; /* an END chunk was read */
 	int torn;     /* the walk stopped at a damaged or cut chunk */
@@ -37,7 +39,10 @@ struct inflame_chunk {
 };
 
 /* Opens and maps path, validates the file header. Returns 0, or a negative errno with r->err
- * set to a one-line reason (not a dump, newer version, other architecture, unreadable). */
+ * set to a one-line reason (not a dump, newer version, other architecture, unreadable). A name
+ * "PATH@OFF" that is no file is the image at offset OFF of the file PATH (dump_images.h). The
+ * walk of a file that holds several images ends where its first image does: at the next
+ * image's magic, where a chunk would start (neither torn nor complete: a placeholder). */
 int inflame_dump_reader_open(struct inflame_dump_reader *r, const char *path);
 /* The same over a caller-owned memory block (which must outlive the reader). */
 int inflame_dump_reader_init(struct inflame_dump_reader *r, const void *data, size_t size);
@@ -45,6 +50,9 @@ int inflame_dump_reader_init(struct inflame_dump_reader *r, const void *data, si
  * r->torn and r->complete), never a negative value after a successful open. */
 int inflame_dump_reader_next(struct inflame_dump_reader *r, struct inflame_chunk *c);
 void inflame_dump_reader_close(struct inflame_dump_reader *r);
+/* Opens path for reading from its start, or a name "PATH@OFF" as reader_open does, positioned
+ * at OFF. Returns the descriptor or -errno. */
+int inflame_dump_path_open(const char *path);
 
 /* Quick test of a memory prefix: 1 if it starts with the dump magic. */
 int inflame_dump_is_dump(const void *data, size_t size);

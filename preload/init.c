@@ -131,6 +131,7 @@ static int read_env(struct inflame_config *c)
 	}
 	NUM("INFLAME_FOLLOW_CHILDREN", 0, 1, follow_children);
 	NUM("INFLAME_TRACED", 0, 1, traced);
+	NUM("INFLAME_SHARED_FILE", 0, 1, shared_file);
 	NUM("INFLAME_CPU_KERNEL", 0, 1, cpu_kernel);
 	NUM("INFLAME_ALLOC_RATE", 1, INFLAME_ALLOC_RATE_MAX, alloc_rate);
 #undef NUM

@@ -57,6 +57,23 @@
  * thread's set and writes a LABELS chunk of the changes after each pass, and every current set
  * again at the start of a file.
  *
+ * Short images share a file (INFLAME_SHARED_FILE, inflame-preload(7)): creating a file of its
+ * own (an inode allocated, a name linked) was the largest single cost left of a process that
+ * lives a few milliseconds, 70-150 us of its 250 on ext4 (issue 11). An image started by exec
+ * holds its dump in memory (out, behind its header) instead: at its start it appends a
+ * placeholder to the shared file of its output pattern (what its own file would start with:
+ * the header, PROCESS, MODULES...: a process killed early still leaves an incomplete dump
+ * there) and at its end its whole dump, each with one write() on an O_APPEND descriptor, so
+ * that the images of processes ending together never interleave; readers drop a placeholder
+ * whose image follows. A fork child's first file, when it is opened at the child's end, is
+ * held likewise, without a placeholder. The image leaves for a file of its own as soon as it
+ * writes anything before its end (a writer cycle, a dump asked for, an interval), when its
+ * dump outgrows SHARED_MAX, or when the shared file fails; a placeholder already written then
+ * gets a stand-in (MOVED) naming the file. The shared file is used only where it is a regular
+ * file of the process's effective user on a local file system (not NFS, FUSE, CIFS...:
+ * appends from several machines or a server may interleave); its descriptor is kept >= 512
+ * and checked before each write as the own file's is.
+ *
  * Files are created with O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600: an existing name (a file of an
  * earlier image of this pid, or a planted symlink) is never opened; the next sequence number is
  * tried instead. Where the file system allows it a file is first made unnamed (O_TMPFILE), its
@@ -106,6 +123,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -134,6 +152,8 @@
 #define PERIOD_NS	100000000ull
 #define QUIET_PERIOD_NS 250000000ull
 #define QUIET_AFTER_NS	1000000000ull
+/* The largest dump an image appends to the shared file; a bigger one gets a file of its own. */
+#define SHARED_MAX (64u << 10)
 
 static struct {
 	pthread_t thread;
@@ -148,6 +168,16 @@ static struct {
 	int fd;	      /* current file, -1 when none */
 	dev_t fd_dev; /* what fd was opened as (fd_is_ours) */
 	ino_t fd_ino;
+	/* The shared file (see the top of the file). held: the image's dump is gathered in out,
+	 * behind its header, for the shared file at the image's end; placed: its placeholder is
+	 * there; ending: the image's last cycle and the end of its file are being done (exit,
+	 * exec); held_len: out.len as the placeholder was written; bfd: the shared file's
+	 * descriptor, -1 when none, remembered as fd is. */
+	int held, placed, ending;
+	size_t held_len;
+	int bfd;
+	dev_t bfd_dev;
+	ino_t bfd_ino;
 	/* In a fork child, the parent's file descriptor (close-on-exec), closed as the child
 	 * opens its first file; -1 when none. */
 	int inherited_fd;
@@ -210,7 +240,7 @@ static struct {
 	char cmdline[8192]; /* /proc/self/cmdline as the current file's PROCESS has it */
 	char path[INFLAME_OUTPUT_MAX];
 	char last_path[INFLAME_OUTPUT_MAX]; /* the file closed last (under done_lock) */
-} w = {.fd = -1, .inherited_fd = -1};
+} w = {.fd = -1, .inherited_fd = -1, .bfd = -1};
 
 /* An allocation event waiting for its turn. */
 struct pending {
@@ -313,12 +343,22 @@ static int fd_is_ours(void)
 	return 0;
 }
 
+/* Is there a dump the chunks go to: a file, or the image's held for the shared file? */
+static int open_any(void)
+{
+	return w.fd >= 0 || w.held;
+}
+
 /* Writes the gathered chunks and then, unless payload is NULL, one more chunk of type from
  * where it lies, in one system call; checks first that the descriptor is still ours. */
+static int hold(uint32_t type, const uint8_t *payload, size_t len);
+
 static void write_out(uint32_t type, const uint8_t *payload, size_t len)
 {
 	int rc;
 
+	if (w.held && hold(type, payload, len) == 0)
+		return;
 	if (w.fd >= 0 && (w.out.len || payload) && fd_is_ours()) {
 		rc = inflame_dump_write_gathered(w.fd, w.out.data, w.out.len, type, payload, len);
 		if (rc < 0 && !w.write_err_logged) {
@@ -353,7 +393,7 @@ static void flush_out(void)
 
 static void emit(uint32_t type, const uint8_t *payload, size_t len)
 {
-	if (w.fd < 0)
+	if (!open_any())
 		return;
 	if (len <= GATHER_COPY_MAX && inflame_dump_put_chunk(&w.out, type, payload, len) == 0) {
 		if (w.out.len >= GATHER_FLUSH)
@@ -369,13 +409,13 @@ static void list_write(uint32_t type, struct inflame_buf *b, uint64_t count)
 	uint8_t head[INFLAME_VARINT_MAX];
 	size_t k;
 
-	if (b->failed && w.fd >= 0)
+	if (b->failed && open_any())
 		/* No memory to gather the list (mmap failed): what it held is gone, and said so. */
 		inflame_log(INFLAME_LOG_INFO,
 			    "out of memory in the writer: %llu entries of a chunk of type %u "
 			    "were not written",
 			    (unsigned long long)count, (unsigned)type);
-	if (w.fd < 0 || b->failed)
+	if (!open_any() || b->failed)
 		goto out;
 	k = inflame_varint_put(head, count);
 	memcpy(b->data + LIST_HEAD - k, head, k);
@@ -540,7 +580,7 @@ static void write_notes(void)
 	unsigned end = w.notes_done, claimed = inflame_log_notes_claimed();
 	uint64_t lost = inflame_log_notes_lost();
 
-	if (w.fd < 0)
+	if (!open_any())
 		return;
 	if (claimed > INFLAME_NOTES_MAX)
 		claimed = INFLAME_NOTES_MAX;
@@ -580,7 +620,7 @@ static void write_perfmap(int final)
 	uint64_t now = inflame__now_monotonic() - inflame__prof.start_monotonic, n;
 	int reads = final ? PERFMAP_READS_FINAL : PERFMAP_READS_PER_CYCLE;
 
-	if (w.fd < 0)
+	if (!open_any())
 		return;
 	list_begin(b);
 	n = inflame_perfmap_regions(b, now, final);
@@ -613,7 +653,7 @@ static void write_labels(void)
 
 	list_begin(b);
 	n = inflame_labels_take(b);
-	if (n && w.fd >= 0)
+	if (n && open_any())
 		list_write(INFLAME_CHUNK_LABELS, b, n);
 	b->len = 0;
 	b->failed = 0;
@@ -1595,6 +1635,31 @@ static int link_unnamed(int fd, const char *path)
 	return linkat(AT_FDCWD, link, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
 }
 
+/* Opens an unnamed file (O_TMPFILE) with flags in path's directory, mode 0600. Returns the
+ * descriptor, or -1 where the file system (or the libc) has none. */
+static int open_unnamed(char *path, int flags)
+{
+#ifdef O_TMPFILE
+	/* The directory's name is path cut at its last slash, for the time of the open: a copy
+	 * of it would be one more page of stack, a page fault in a short process (issue 11). */
+	char *slash = strrchr(path, '/');
+	int fd;
+
+	if (!slash)
+		return open(".", O_TMPFILE | flags, 0600);
+	if (slash == path)
+		return open("/", O_TMPFILE | flags, 0600);
+	*slash = 0;
+	fd = open(path, O_TMPFILE | flags, 0600);
+	*slash = '/';
+	return fd;
+#else
+	(void)path;
+	(void)flags;
+	return -1;
+#endif
+}
+
 /* Creates the file path with its header h already in it: an unnamed file in path's directory
  * (O_TMPFILE), given its name once the header is written, so that no reader ever finds the
  * file empty, not even when the process is killed while it starts the file (a pool's worker
@@ -1604,23 +1669,8 @@ static int link_unnamed(int fd, const char *path)
  * (-EEXIST: the name is taken). */
 static int create_with_header(char *path, const struct inflame_dump_header_info *h)
 {
-	int fd = -1, err;
+	int fd = open_unnamed(path, O_WRONLY | O_CLOEXEC), err;
 
-#ifdef O_TMPFILE
-	/* The directory's name is path cut at its last slash, for the time of the open: a copy
-	 * of it would be one more page of stack, a page fault in a short process (issue 11). */
-	char *slash = strrchr(path, '/');
-
-	if (!slash) {
-		fd = open(".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
-	} else if (slash == path) {
-		fd = open("/", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
-	} else {
-		*slash = 0;
-		fd = open(path, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
-		*slash = '/';
-	}
-#endif
 	if (fd >= 0) {
 		if (inflame_dump_write_header(fd, h) == 0 && link_unnamed(fd, path) == 0)
 			return fd;
@@ -1690,18 +1740,14 @@ static unsigned next_free_seq(unsigned taken, char *path)
 	return hi;
 }
 
-static int open_next(void)
+/* Creates the image's own file of the next free sequence number, its header in it, as w.fd.
+ * Returns 0, or -errno with the failure logged and w.failed set. */
+static int open_own(void)
 {
 	struct inflame_dump_header_info h;
 	char path[INFLAME_OUTPUT_MAX];
 	int fd = -1, err = 0;
 
-	if (w.inherited_fd >= 0) {
-		if (is_same(w.inherited_fd, w.inherited_dev, w.inherited_ino))
-			close(w.inherited_fd);
-		w.inherited_fd = -1;
-	}
-	inflame_timer_drop_inherited(); /* (the parent's perf events, likewise) */
 	for (int tries = 0; tries < 64; tries++) {
 		if (output_name(w.seq, path) < 0) {
 			err = ENAMETOOLONG;
@@ -1730,7 +1776,251 @@ static int open_next(void)
 	remember(fd, &w.fd_dev, &w.fd_ino);
 	w.fd = fd;
 	w.failed = 0;
+	return 0;
+}
+
+/* Is a file system of type t one where the appends of two machines (or a server in user
+ * space) may interleave? A shared file there is not used. */
+static int remote_fs(unsigned long t)
+{
+	static const unsigned long types[] = {
+	    0x6969,	/* NFS */
+	    0x65735546, /* FUSE */
+	    0xff534d42, /* CIFS */
+	    0xfe534d42, /* SMB2 */
+	    0x517b,	/* SMB */
+	    0x00c36400, /* Ceph */
+	    0x01021997, /* 9P */
+	    0x6b414653, /* AFS */
+	    0x73757245, /* Coda */
+	    0x01161970, /* GFS2 */
+	    0x7461636f, /* OCFS2 */
+	    0x0bd00bd0, /* Lustre */
+	};
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if ((t & 0xffffffffu) == types[i])
+			return 1;
+	return 0;
+}
+
+/* Takes fd, just opened or created under w.path, as the shared file's descriptor (w.bfd, moved
+ * high): only a regular file of the process's effective user on a local file system, where an
+ * append of one write() lands whole. Returns 0, or -EPERM with fd closed. */
+static int shared_adopt(int fd)
+{
+	struct stat st;
+	struct statfs sfs;
+
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    fstatfs(fd, &sfs) != 0 || remote_fs((unsigned long)sfs.f_type)) {
+		close(fd);
+		return -EPERM;
+	}
+	w.bfd = move_high(fd);
+	w.bfd_dev = st.st_dev;
+	w.bfd_ino = st.st_ino;
+	return 0;
+}
+
+#define SHARED_FLAGS (O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+
+/* Opens the shared file of the output pattern, its name in w.path, to append to (never
+ * truncated, never waited on as a FIFO would be). Returns 0, -ENOENT when it does not exist
+ * yet (shared_append creates it), or another -errno when it cannot be used (-EINVAL: a
+ * pattern without %p has none). */
+static int shared_open(void)
+{
+	int fd, rc;
+
+	rc = inflame_config_shared_output(inflame__prof.cfg.output,
+					  inflame__prof.start_realtime / 1000000000ull, w.path,
+					  sizeof(w.path));
+	if (rc < 0)
+		return rc;
+	fd = open(w.path, SHARED_FLAGS);
+	if (fd < 0)
+		return -errno;
+	return shared_adopt(fd);
+}
+
+/* Creates the shared file with its first len bytes at data in it: an unnamed file written,
+ * then linked under the name, so that no reader ever finds it empty (as for any dump file,
+ * create_with_header). When another process linked one first, the bytes are appended to that
+ * one. room: bytes that must fit after them under RLIMIT_FSIZE. Returns what the write
+ * returned, or -1. */
+static ssize_t shared_create(const void *data, size_t len, size_t room)
+{
+	ssize_t n = -1;
+	int fd = open_unnamed(w.path, SHARED_FLAGS & ~O_NOFOLLOW);
+
+	if (fd < 0) {
+		/* (no unnamed files here: the file is empty for a moment) */
+		fd = open(w.path, SHARED_FLAGS | O_CREAT, 0600);
+		if (fd < 0 || shared_adopt(fd) < 0)
+			return -1;
+		return inflame_dump_write_fits(w.bfd, len + room) ? write(w.bfd, data, len) : -1;
+	}
+	if (shared_adopt(fd) < 0)
+		return -1;
+	if (inflame_dump_write_fits(w.bfd, len + room))
+		n = write(w.bfd, data, len);
+	if (n == (ssize_t)len && link_unnamed(w.bfd, w.path) == 0)
+		return n;
+	close(w.bfd);
+	w.bfd = -1;
+	if (n != (ssize_t)len || errno != EEXIST || shared_open() < 0)
+		return -1;
+	return inflame_dump_write_fits(w.bfd, len + room) ? write(w.bfd, data, len) : -1;
+}
+
+/* Appends len bytes at data to the shared file with one write(), opening or creating it when
+ * the image has no descriptor of it. room: bytes that must fit after them under
+ * RLIMIT_FSIZE. Returns what the write returned, or -1. */
+static ssize_t shared_append(const void *data, size_t len, size_t room)
+{
+	if (w.bfd < 0) {
+		int rc = shared_open();
+
+		if (rc == -ENOENT)
+			return shared_create(data, len, room);
+		if (rc < 0)
+			return -1;
+	}
+	return inflame_dump_write_fits(w.bfd, len + room) ? write(w.bfd, data, len) : -1;
+}
+
+/* Closes the shared file's descriptor, if it is still ours. */
+static void shared_close(void)
+{
+	if (is_same(w.bfd, w.bfd_dev, w.bfd_ino))
+		close(w.bfd);
+	w.bfd = -1;
+}
+
+static void leave_held(void);
+
+/* Writes the placeholder: what the image's own file would start with (its header and first
+ * chunks), which stands for the image until its end, or for good if it is killed. A failed
+ * or short write sends the image to a file of its own (leave_held), and so does a file size
+ * limit (RLIMIT_FSIZE) that leaves no room for the whole dump and a MOVED stand-in after the
+ * placeholder: a placeholder is never left without either. */
+static void shared_place(void)
+{
+	ssize_t n = shared_append(w.out.data, w.out.len, SHARED_MAX + sizeof(w.path) + 64);
+
+	w.placed = n >= INFLAME_DUMP_HEADER_SIZE;
+	w.held_len = w.out.len;
+	if (n != (ssize_t)w.out.len) {
+		leave_held();
+		flush_out();
+	}
+}
+
+/* Appends to the shared file a stand-in for the placeholder of header head: the image goes on
+ * in its own file, w.path (a MOVED chunk, dump_format.h). */
+static void shared_mark_moved(const uint8_t *head)
+{
+	uint8_t payload[INFLAME_VARINT_MAX + INFLAME_OUTPUT_MAX];
+	size_t len = strlen(w.path);
+	size_t k = inflame_varint_put(payload, len);
+
+	memcpy(payload + k, w.path, len);
+	if (is_same(w.bfd, w.bfd_dev, w.bfd_ino))
+		inflame_dump_write_gathered(w.bfd, head, INFLAME_DUMP_HEADER_SIZE,
+					    INFLAME_CHUNK_MOVED, payload, k + len);
+}
+
+/* The image needs a file of its own after all: it writes before its end, its dump is too big
+ * for the shared file, or the shared file failed. The new file gets the chunks held so far:
+ * out keeps them, less the header (the file has its own), for the caller to write. */
+static void leave_held(void)
+{
+	uint8_t head[INFLAME_DUMP_HEADER_SIZE];
+	int placed = w.placed;
+
+	memcpy(head, w.out.data, sizeof(head));
+	w.held = w.placed = 0;
+	if (open_own() == 0) {
+		w.out.len -= INFLAME_DUMP_HEADER_SIZE;
+		memmove(w.out.data, w.out.data + INFLAME_DUMP_HEADER_SIZE, w.out.len);
+		if (placed)
+			shared_mark_moved(head);
+	} else {
+		w.out.len = 0;
+	}
+	shared_close();
+}
+
+/* Keeps the chunks of write_out() in out while the image may still go to the shared file: its
+ * end is being written, and its dump fits in SHARED_MAX. Returns 0 when kept (or when nothing
+ * was added since the placeholder), else -1 once the image has a file of its own (leave_held),
+ * which write_out then writes to. */
+static int hold(uint32_t type, const uint8_t *payload, size_t len)
+{
+	if (!payload && w.out.len == w.held_len)
+		return 0;
+	if (w.ending &&
+	    w.out.len + (payload ? INFLAME_DUMP_CHUNK_HDR_SIZE + len : 0) <= SHARED_MAX &&
+	    (!payload || inflame_dump_put_chunk(&w.out, type, payload, len) == 0))
+		return 0;
+	leave_held();
+	return -1;
+}
+
+/* The end of a held image: its whole dump appended to the shared file with one write(), so
+ * that the appends of processes that end together never interleave. A short write leaves the
+ * image torn there (readers find the next image by its header); a failed one, or a shared
+ * file that cannot be opened again, sends the dump to a file of its own. */
+static void shared_finish(void)
+{
+	ssize_t n = -1;
+
+	if (w.bfd >= 0 && !is_same(w.bfd, w.bfd_dev, w.bfd_ino))
+		w.bfd = -1; /* (not closed: the number may be the program's now) */
+	if (w.out.len <= SHARED_MAX)
+		n = shared_append(w.out.data, w.out.len, 0);
+	if (n < 0)
+		goto own;
+	close(w.bfd);
+	w.bfd = -1;
+	w.held = w.placed = 0;
 	w.out.len = 0;
+	return;
+own:
+	leave_held();
+	flush_out();
+}
+
+/* Starts the image's next file. shared_ok: the image has written no file yet and this one may
+ * be its last (the image's start, or a fork child's first file at its end): it is held for the
+ * shared file when the configuration and the shared file allow. */
+static int open_next(int shared_ok)
+{
+	struct inflame_dump_header_info h;
+	int rc;
+
+	if (w.inherited_fd >= 0) {
+		if (is_same(w.inherited_fd, w.inherited_dev, w.inherited_ino))
+			close(w.inherited_fd);
+		w.inherited_fd = -1;
+	}
+	inflame_timer_drop_inherited(); /* (the parent's perf events, likewise) */
+	w.out.len = 0;
+	w.held = w.placed = 0;
+	w.held_len = 0;
+	if (shared_ok && inflame__prof.cfg.shared_file &&
+	    ((rc = shared_open()) == 0 || rc == -ENOENT)) {
+		header_of(&h, w.seq);
+		if (inflame_dump_put_header(&w.out, &h) == 0) {
+			w.held = 1;
+			w.failed = 0;
+		} else {
+			shared_close();
+		}
+	}
+	if (!w.held && (rc = open_own()) < 0)
+		return rc;
 	inflame_stacktab_clear(&w.stacks);
 	if (last.n)
 		last.n = 0; /* (a first file leaves its page untouched) */
@@ -1777,7 +2067,10 @@ static int open_next(void)
 		write_perfmap(0);
 	inflame_labels_restart();
 	write_labels();
-	flush_out();
+	if (w.held && !w.ending)
+		shared_place();
+	else
+		flush_out();
 	inflame_log(INFLAME_LOG_DEBUG, "writing %s", w.path);
 	return 0;
 }
@@ -1789,7 +2082,7 @@ static void close_current(int drained)
 	struct inflame_buf *b = &w.misc_buf;
 	uint64_t end, site_hits, site_misses;
 
-	if (w.fd < 0)
+	if (!open_any())
 		return;
 	write_pending(UINT64_MAX);
 	flush_samples();
@@ -1807,6 +2100,8 @@ static void close_current(int drained)
 		inflame_buf_put_varint(b, w.totals[i]);
 	write_payload(INFLAME_CHUNK_END, b);
 	flush_out();
+	if (w.held)
+		shared_finish();
 	if (w.fd >= 0 && fd_is_ours())
 		close(w.fd);
 	w.fd = -1;
@@ -1840,7 +2135,7 @@ INFLAME_FORK_TEXT static int past_late_delay(uint64_t now)
 static void open_deferred(void)
 {
 	w.deferred = 0;
-	if (open_next() == 0) {
+	if (open_next(w.ending) == 0) {
 		/* Everything since the fork is this file's: the child's CPU clock and its rings'
 		 * drop counters started from zero there. */
 		w.cpu_base = w.cpu_written = 0;
@@ -1907,10 +2202,10 @@ static void cycle(int final)
 	}
 	/* The image is going (exit, exec: sampling is paused) and its last file is written: a
 	 * wake-up before it is gone must not leave an empty file behind. */
-	if (w.fd < 0 && !atomic_load(&inflame__prof.sampling) && !worth_a_file())
+	if (!open_any() && !atomic_load(&inflame__prof.sampling) && !worth_a_file())
 		return;
-	if (w.fd < 0 && !w.failed)
-		open_next();
+	if (!open_any() && !w.failed)
+		open_next(0);
 	/* Once sampling is over (exit, exec) no walk needs libunwind or a table any more: a
 	 * short process's last cycle would spend more on them than on its whole life. (libunwind
 	 * before the map: it is in it then.) */
@@ -1942,7 +2237,7 @@ static void cycle(int final)
 	} else if (inflame__now_monotonic() - w.last_stats > 1000000000ull) {
 		process_renamed();
 		write_stats();
-	} else if (w.fd >= 0) {
+	} else if (open_any()) {
 		write_counters();
 	}
 }
@@ -1957,12 +2252,14 @@ static void serve_held(int req)
 		w.next_rotation = now + (uint64_t)inflame__prof.cfg.interval * 1000000000ull;
 	}
 	if (!w.stopped) {
-		cycle((req & (INFLAME_WRITER_FINISH | INFLAME_WRITER_STOP)) != 0);
+		w.ending = (req & (INFLAME_WRITER_FINISH | INFLAME_WRITER_STOP)) != 0;
+		cycle(w.ending);
 		if (req & (INFLAME_WRITER_DUMP | INFLAME_WRITER_FINISH | INFLAME_WRITER_STOP))
-			close_current((req & (INFLAME_WRITER_FINISH | INFLAME_WRITER_STOP)) != 0);
+			close_current(w.ending);
+		w.ending = 0;
 		if ((req & INFLAME_WRITER_DUMP) &&
 		    !(req & (INFLAME_WRITER_FINISH | INFLAME_WRITER_STOP)) && !w.deferred)
-			open_next();
+			open_next(0);
 		flush_out();
 	}
 	pthread_mutex_unlock(&w.cycle_lock);
@@ -2197,7 +2494,7 @@ int inflame_writer_start(const char *args, size_t len)
 	rc = init_state(0);
 	if (rc < 0)
 		return rc;
-	rc = open_next();
+	rc = open_next(1);
 	w.start_args = NULL; /* (argv's strings are the program's from now on) */
 	if (rc < 0)
 		return rc;
@@ -2318,8 +2615,10 @@ INFLAME_FORK_TEXT static int finish_here(int timeout_ms, int stop)
 	}
 	guard = direct_begin_guarded();
 	if (!w.stopped) {
+		w.ending = 1;
 		cycle(1);
 		close_current(1);
+		w.ending = 0;
 		flush_out();
 	}
 	if (stop) {
@@ -2370,8 +2669,14 @@ INFLAME_FORK_TEXT void inflame_writer_postfork_child(void)
 		w.inherited_fd = w.fd;
 		w.inherited_dev = w.fd_dev;
 		w.inherited_ino = w.fd_ino;
+	} else if (w.bfd >= 0) {
+		w.inherited_fd = w.bfd; /* (the shared file's, of a parent that holds its dump) */
+		w.inherited_dev = w.bfd_dev;
+		w.inherited_ino = w.bfd_ino;
 	}
 	w.fd = -1;
+	w.bfd = -1;
+	w.held = w.placed = w.ending = 0;
 	w.running = 0;
 	w.seq = 0;
 	w.failed = 0;

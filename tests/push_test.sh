@@ -106,6 +106,30 @@ rc=$?
 [ $rc = 0 ] && [ "$(requests)" = $((n0 + 4)) ] && [ ! -e "$T/w/one.ifl" ] && [ ! -e "$T/w/two.ifl" ] &&
 	[ -f "$T/w/torn.ifl" ] && [ -f "$T/w/notes.txt" ] && ok "--watch --once --delete: sent and removed" ||
 	fail "--once --delete: rc $rc: $(ls "$T/w") $(cat "$T/werr")"
+# --watch and a file short processes share (several dumps back to back, inflame-dump(5)): each
+# complete dump in it is sent once, a placeholder (no END) is not, and one appended later is sent
+# by the next scan; the file is kept. The dumps are t.ifl with other pids in their headers.
+mkdir "$T/s"
+as_pid() { cp "$T/t.ifl" "$T/p$1.ifl"; printf "\\$(printf %o "$1")" | dd of="$T/p$1.ifl" bs=1 seek=24 conv=notrunc 2>/dev/null; }
+as_pid 101
+as_pid 102
+as_pid 103
+as_pid 104
+{ cat "$T/p101.ifl"; head -c 300 "$T/p104.ifl"; cat "$T/p102.ifl"; } >"$T/s/x.shared.ifl"
+n0=$(requests)
+"$I" push --url "$URL" --app watched --watch "$T/s" --interval 0.2 --delete 2>"$T/serr" &
+WPID=$!
+for i in $(seq 600); do [ "$(requests)" -ge $((n0 + 4)) ] && break; sleep 0.1; done
+cat "$T/p103.ifl" >>"$T/s/x.shared.ifl"
+for i in $(seq 600); do [ "$(requests)" -ge $((n0 + 6)) ] && break; sleep 0.1; done
+sleep 1
+kill -TERM "$WPID"
+wait "$WPID"
+WPID=
+[ "$(requests)" = $((n0 + 6)) ] && [ -f "$T/s/x.shared.ifl" ] &&
+	[ "$(grep -c 'sent .*x.shared.ifl@' "$T/serr")" = 6 ] &&
+	ok "--watch: each complete dump of a shared file once, the file kept" ||
+	fail "--watch shared file: $(($(requests) - n0)) requests: $(cat "$T/serr")"
 [ ! -s "$T/srv/errors" ] && ok "every request as Pyroscope documents it" || fail "server: $(cat "$T/srv/errors")"
 
 if [ $fails -gt 0 ]; then

@@ -5,6 +5,7 @@
  * order). Differential input keeps both counts on every line, so the difference survives.
  */
 #include "commands.h"
+#include "input/images.h"
 #include "output/folded_write.h"
 #include "output/outfile.h"
 #include "input/inputopts.h"
@@ -75,6 +76,8 @@ int inflame_cmd_collapse(int argc, char **argv)
 			break;
 		}
 	}
+	if (inflame_inputs_expand_argv(&argc, &argv, optind, CMD) < 0)
+		return 1;
 	inputs = optind < argc ? (const char *const *)argv + optind : stdin_only;
 	ninputs = optind < argc ? argc - optind : 1;
 

@@ -10,6 +10,7 @@
  * otherwise drop it while permuting); options may come anywhere before it.
  */
 #include "commands.h"
+#include "input/images.h"
 #include "input/inputopts.h"
 #include "input/source.h"
 #include "output/flamegraph.h"
@@ -88,14 +89,21 @@ struct side {
 	enum inflame_view view;
 };
 
+/* Adds an input to a side: each image of a shared file (input/images.h). */
 static int side_push(struct side *s, const char *path)
 {
-	const char **ni = realloc(s->in, ((size_t)s->n + 1) * sizeof(*ni));
+	char **v;
+	int n;
+	const char **ni;
 
+	if (inflame_inputs_expand(&path, 1, CMD, &v, &n) < 0)
+		return -ENOMEM;
+	ni = realloc(s->in, ((size_t)s->n + (size_t)n) * sizeof(*ni));
 	if (!ni)
 		return -ENOMEM;
 	s->in = ni;
-	s->in[s->n++] = path;
+	for (int i = 0; i < n; i++)
+		s->in[s->n++] = v[i];
 	return 0;
 }
 

@@ -7,6 +7,7 @@
  * ordered stack set so that only adjacent identical stacks merge.
  */
 #include "commands.h"
+#include "input/images.h"
 #include "output/flamegraph.h"
 #include "output/outfile.h"
 #include "input/inputopts.h"
@@ -256,6 +257,8 @@ int inflame_cmd_flamegraph(int argc, char **argv)
 		fprintf(stderr, CMD "empty --bgcolors\n");
 		return 2;
 	}
+	if (inflame_inputs_expand_argv(&argc, &argv, optind, CMD) < 0)
+		return 1;
 	inputs = optind < argc ? (const char *const *)argv + optind : stdin_only;
 	ninputs = optind < argc ? argc - optind : 1;
 

@@ -4,6 +4,7 @@
  * compared with BEFORE. Loading is input/allviews.h's, the page output/html.h's.
  */
 #include "commands.h"
+#include "input/images.h"
 #include "input/allviews.h"
 #include "input/inputopts.h"
 #include "output/html.h"
@@ -109,6 +110,8 @@ int inflame_cmd_html(int argc, char **argv)
 			break;
 		}
 	}
+	if (inflame_inputs_expand_argv(&argc, &argv, optind, CMD) < 0)
+		return 1;
 	inputs = optind < argc ? (const char *const *)argv + optind : stdin_only;
 	ninputs = optind < argc ? argc - optind : 1;
 	if (diff && ninputs != 2) {

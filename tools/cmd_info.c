@@ -6,6 +6,7 @@
  * still described.
  */
 #include "commands.h"
+#include "input/images.h"
 #include "input/summary.h"
 #include "input/inputopts.h"
 
@@ -545,6 +546,31 @@ static void print_info(const char *path, const struct inflame_dump_reader *r,
 		    "system call; its totals are those of its last 100 ms)\n");
 }
 
+/* Describes the dump path; shown: dumps described before it. Returns 0 or -1 (said). */
+static int info_one(const char *path, int verbose, int shown)
+{
+	struct inflame_dump_reader r;
+	struct inflame_summary in;
+	int rc = 0;
+
+	memset(&in, 0, sizeof(in));
+	if (inflame_dump_reader_open(&r, path) < 0) {
+		fprintf(stderr, "inflame info: %s: %s\n", path, r.err);
+		return -1;
+	}
+	if (inflame_summary_read(&r, &in) < 0) {
+		fprintf(stderr, "inflame info: %s: out of memory\n", path);
+		rc = -1;
+	} else {
+		if (shown)
+			putchar('\n');
+		print_info(path, &r, &in, verbose);
+	}
+	inflame_summary_free(&in);
+	inflame_dump_reader_close(&r);
+	return rc;
+}
+
 int inflame_cmd_info(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -552,7 +578,7 @@ int inflame_cmd_info(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	int verbose = 0, status = 0, ch;
+	int verbose = 0, status = 0, shown = 0, ch;
 
 	optind = 1;
 	opterr = 0;
@@ -575,25 +601,25 @@ int inflame_cmd_info(int argc, char **argv)
 		return 2;
 	}
 	for (int i = optind; i < argc; i++) {
-		struct inflame_dump_reader r;
-		struct inflame_summary in;
+		const char *in = argv[i];
+		char **names;
+		int n;
 
-		memset(&in, 0, sizeof(in));
-		if (inflame_dump_reader_open(&r, argv[i]) < 0) {
-			fprintf(stderr, "inflame info: %s: %s\n", argv[i], r.err);
-			status = 1;
-			continue;
-		}
-		if (inflame_summary_read(&r, &in) < 0) {
-			fprintf(stderr, "inflame info: %s: out of memory\n", argv[i]);
-			status = 1;
-		} else {
-			if (i > optind)
+		/* (a file short processes shared: each dump in it, input/images.h) */
+		if (inflame_inputs_expand(&in, 1, "inflame info: ", &names, &n) < 0)
+			return 1;
+		if (n == 0) {
+			if (shown++)
 				putchar('\n');
-			print_info(argv[i], &r, &in, verbose);
+			printf("file:        %s\n"
+			       "status:      no dump of its own: it holds the placeholders of "
+			       "processes that went on in files of their own\n",
+			       in);
 		}
-		inflame_summary_free(&in);
-		inflame_dump_reader_close(&r);
+		for (int k = 0; k < n; k++)
+			if (info_one(names[k], verbose, shown++) < 0)
+				status = 1;
+		inflame_inputs_release(names, n, &in, 1);
 	}
 	if (fflush(stdout) != 0) {
 		fprintf(stderr, "inflame info: cannot write output\n");

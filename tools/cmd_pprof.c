@@ -5,6 +5,7 @@
  * command line and writes the result through an output file that appears only when complete.
  */
 #include "commands.h"
+#include "input/images.h"
 #include "export/pprof_inputs.h"
 #include "input/inputopts.h"
 #include "output/outfile.h"
@@ -68,6 +69,8 @@ int inflame_cmd_pprof(int argc, char **argv)
 			break;
 		}
 	}
+	if (inflame_inputs_expand_argv(&argc, &argv, optind, CMD) < 0)
+		return 1;
 	inputs = optind < argc ? (const char *const *)argv + optind : stdin_only;
 	ninputs = optind < argc ? argc - optind : 1;
 	if (inflame_pprof_build(inputs, ninputs, &lo, inflame_pprof_group_of(lo.view), CMD, &res) <

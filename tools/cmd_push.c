@@ -7,6 +7,7 @@
  * once with --once. Files are remembered by name, inode and modification time, in memory.
  */
 #include "commands.h"
+#include "input/images.h"
 #include "export/pprof_inputs.h"
 #include "input/dumpmeta.h"
 #include "input/inputopts.h"
@@ -121,6 +122,39 @@ static int seen_add(struct watch *w, const char *name, const struct stat *st)
 	return 0;
 }
 
+/* The dumps of a shared file (input/images.h), images[0..n): each complete one not sent yet is
+ * sent, and remembered by its name (FILE@OFF), whatever the file's later appends change of it.
+ * The file is never deleted: processes may still append to it. Returns the failures. */
+static int scan_images(const struct inflame_ingest *in, struct watch *w, const char *dirname,
+		       const struct stat *st, char **images, int n)
+{
+	struct stat key = *st;
+	int failed = 0;
+
+	key.st_mtim.tv_sec = key.st_mtim.tv_nsec = 0;
+	for (int i = 0; i < n && !stop; i++) {
+		const char *at = strrchr(images[i], '@');
+		char name[4200], err[512];
+		struct inflame_dumpmeta m;
+		int rc;
+
+		snprintf(name, sizeof(name), "%s%s", dirname, at ? at : "");
+		if (seen_has(w, name, &key) ||
+		    inflame_dumpmeta_read(images[i], &m, err, sizeof(err)) <= 0 || !m.complete)
+			continue;
+		rc = inflame_ingest_dump(in, images[i]);
+		if (rc < 0 && rc != -ENODATA) {
+			failed++;
+			continue;
+		}
+		if (seen_add(w, name, &key) < 0) {
+			fprintf(stderr, CMD "out of memory\n");
+			return failed + 1;
+		}
+	}
+	return failed;
+}
+
 /* One scan of dir: sends the complete dumps not sent yet. Returns the number of failures. */
 static int scan(const struct inflame_ingest *in, const char *dir, struct watch *w, int del)
 {
@@ -143,6 +177,23 @@ static int scan(const struct inflame_ingest *in, const char *dir, struct watch *
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= sizeof(path) ||
 		    stat(path, &st) < 0 || !S_ISREG(st.st_mode) || seen_has(w, e->d_name, &st))
 			continue;
+		{
+			const char *p = path;
+			char **images;
+			int n, shared;
+
+			if (inflame_inputs_expand(&p, 1, CMD, &images, &n) < 0) {
+				failed++;
+				continue;
+			}
+			shared = n != 1 || strcmp(images[0], path);
+
+			if (shared)
+				failed += scan_images(in, w, e->d_name, &st, images, n);
+			inflame_inputs_release(images, n, &p, 1);
+			if (shared)
+				continue;
+		}
 		rc = inflame_dumpmeta_read(path, &m, err, sizeof(err));
 		if (rc <= 0 || !m.complete)
 			continue; /* not a dump, or still being written */
@@ -269,6 +320,8 @@ int inflame_cmd_push(int argc, char **argv)
 	}
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	if (!watch) {
+		if (inflame_inputs_expand_argv(&argc, &argv, optind, CMD) < 0)
+			return 1;
 		rc = 0;
 		for (int i = optind; i < argc; i++)
 			if (inflame_ingest_dump(&in, argv[i]) < 0)

@@ -206,7 +206,7 @@ int inflame_cmd_record(int argc, char **argv)
 	char err[256], lib[PATH_MAX], target[PATH_MAX], *preload;
 	const char *old_preload, *output, *ev;
 	int c, quiet = 0, status = 0, events_set = 0, timer_set = 0, rc, exec_failed;
-	time_t started;
+	struct timespec started;
 
 	inflame_config_defaults(&cfg);
 	output = getenv("INFLAME_OUTPUT") ? getenv("INFLAME_OUTPUT") : cfg.output;
@@ -352,7 +352,7 @@ int inflame_cmd_record(int argc, char **argv)
 		return 1;
 	free(preload);
 
-	started = time(NULL);
+	clock_gettime(CLOCK_REALTIME, &started);
 	rc = inflame_record_run(target, argv + optind, &status, &exec_failed);
 	if (rc < 0 && exec_failed) {
 		ERR("%s: %s\n", target, strerror(-rc));
@@ -361,7 +361,8 @@ int inflame_cmd_record(int argc, char **argv)
 		return 1;
 	}
 	if (!quiet)
-		inflame_record_list_dumps(output, started);
+		inflame_record_list_dumps(output, (uint64_t)started.tv_sec * 1000000000ull +
+						      (uint64_t)started.tv_nsec);
 	if (WIFSIGNALED(status)) {
 		struct rlimit no_core = {0, 0};
 		int sig = WTERMSIG(status);

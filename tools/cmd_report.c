@@ -10,6 +10,7 @@
  * Nothing is printed before every input has loaded, so a bad input leaves no partial table.
  */
 #include "commands.h"
+#include "input/images.h"
 #include "input/inputopts.h"
 #include "input/source.h"
 
@@ -198,6 +199,8 @@ int inflame_cmd_report(int argc, char **argv)
 				"INPUT...)\n");
 		return 2;
 	}
+	if (inflame_inputs_expand_argv(&argc, &argv, optind, "inflame report: ") < 0)
+		return 1;
 	ss = inflame_stackset_new();
 	if (!ss) {
 		fprintf(stderr, "inflame report: out of memory\n");

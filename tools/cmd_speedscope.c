@@ -4,6 +4,7 @@
  * export/speedscope.h writes them).
  */
 #include "commands.h"
+#include "input/images.h"
 #include "export/speedscope.h"
 #include "input/allviews.h"
 #include "input/inputopts.h"
@@ -68,6 +69,8 @@ int inflame_cmd_speedscope(int argc, char **argv)
 			break;
 		}
 	}
+	if (inflame_inputs_expand_argv(&argc, &argv, optind, CMD) < 0)
+		return 1;
 	inputs = optind < argc ? (const char *const *)argv + optind : stdin_only;
 	ninputs = optind < argc ? argc - optind : 1;
 	if (inflame_allviews_load(inputs, ninputs, &lo, 1, &views, CMD) < 0)

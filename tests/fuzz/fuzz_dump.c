@@ -2,8 +2,11 @@
  * (tools/input/dumpload.c): any input must load or fail with a one-line error, without crashing,
  * hanging or leaking, and a loaded set must stay consistent. Chunk checksums are recomputed
  * on a copy of the input first, so the fuzzer reaches the payload decoders instead of stopping
- * at the CRC; the untouched input is loaded too. */
+ * at the CRC; the untouched input is loaded too. The input is also split into its images
+ * (lib/dump_images.c, a file short processes share): the spans must cover it exactly, in
+ * order, and each image left after placeholders are dropped is loaded as a dump of its own. */
 #include "dump_format.h"
+#include "dump_images.h"
 #include "input/source.h"
 #include "view/stackset.h"
 
@@ -27,9 +30,8 @@ static uint32_t get_le32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static void fix_crcs(uint8_t *d, size_t size)
+static void fix_crcs(uint8_t *d, size_t size, size_t off)
 {
-	size_t off = INFLAME_DUMP_HEADER_SIZE;
 
 	while (off <= size && size - off >= INFLAME_DUMP_CHUNK_HDR_SIZE) {
 		uint32_t len = get_le32(d + off + 4);
@@ -75,6 +77,31 @@ static void load_view(const uint8_t *data, size_t size, enum inflame_view view, 
 	inflame_stackset_free(ss);
 }
 
+/* Splits data into its spans (copy: scratch of the same size), checks that they tile it, and
+ * loads each image that stands, as it is and with its checksums made right. */
+static void load_images(const uint8_t *data, size_t size, uint8_t *copy)
+{
+	struct inflame_dump_span *v;
+	long n = inflame_dump_spans(data, size, &v);
+	size_t at = 0;
+
+	if (n < 0)
+		return;
+	for (long i = 0; i < n; i++) {
+		assert(v[i].off == at && v[i].len > 0 && v[i].len <= size - at);
+		at += v[i].len;
+		if (!v[i].image || v[i].dropped)
+			continue;
+		load_view(data + v[i].off, v[i].len, INFLAME_VIEW_DEFAULT_, 0);
+		if (v[i].len > INFLAME_DUMP_HEADER_SIZE) {
+			fix_crcs(copy + v[i].off, v[i].len, INFLAME_DUMP_HEADER_SIZE);
+			load_view(copy + v[i].off, v[i].len, INFLAME_VIEW_CPU, 1);
+		}
+	}
+	assert(at == size);
+	free(v);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum inflame_view views[] = {
@@ -89,9 +116,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!copy)
 		return 0;
 	memcpy(copy, data, size);
-	fix_crcs(copy, size);
+	fix_crcs(copy, size, INFLAME_DUMP_HEADER_SIZE);
 	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
 		load_view(copy, size, views[i], (int)(i & 1));
+	memcpy(copy, data, size);
+	load_images(data, size, copy);
 	free(copy);
 	return 0;
 }

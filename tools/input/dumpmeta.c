@@ -21,10 +21,10 @@ int inflame_dumpmeta_read(const char *path, struct inflame_dumpmeta *m, char *er
 	ssize_t got;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = inflame_dump_path_open(path);
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-		return -errno;
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(-fd));
+		return fd;
 	}
 	got = read(fd, magic, sizeof(magic));
 	close(fd);

@@ -15,6 +15,7 @@
  */
 #include "input/source.h"
 
+#include "dump_images.h"
 #include "dump_read.h"
 
 #include <errno.h>
@@ -156,6 +157,18 @@ static int all_blank(const char *buf, size_t len)
 	return 1;
 }
 
+/* Puts the input's name in front of a reason that does not start with it (the dump reader's
+ * reasons do not name the file). */
+static void name_in(char *err, size_t errlen, const char *name)
+{
+	char why[256];
+
+	if (!strncmp(err, name, strlen(name)))
+		return;
+	snprintf(why, sizeof(why), "%s", err);
+	snprintf(err, errlen, "%s: %s", name, why);
+}
+
 int inflame_source_load(const char *path, const struct inflame_load_opts *o,
 			struct inflame_stackset *ss, struct inflame_load_stats *st, char *err,
 			size_t errlen)
@@ -171,6 +184,16 @@ int inflame_source_load(const char *path, const struct inflame_load_opts *o,
 	int rc = 0, eof = 0;
 
 	inflame__perfscript_init(&ps);
+	if (fd < 0 && errno == ENOENT &&
+	    (kind == INFLAME_INPUT_AUTO || kind == INFLAME_INPUT_DUMP) &&
+	    inflame_dump_image_named(path)) {
+		/* An image of a shared file (input/images.h): a dump, read where it lies rather
+		 * than a piece of the file from there to be looked at first. */
+		rc = inflame_dumpfile_load(path, o, ss, st, err, errlen);
+		if (rc < 0)
+			name_in(err, errlen, name);
+		return rc;
+	}
 	if (fd < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
@@ -199,13 +222,8 @@ int inflame_source_load(const char *path, const struct inflame_load_opts *o,
 				fd = -1;
 				rc = inflame_dumpfile_load(path, o, ss, st, err, errlen);
 			}
-			if (rc < 0 && strncmp(err, name, strlen(name))) {
-				/* The dump reader's reasons do not name the file. */
-				char why[256];
-
-				snprintf(why, sizeof(why), "%s", err);
-				snprintf(err, errlen, "%s: %s", name, why);
-			}
+			if (rc < 0)
+				name_in(err, errlen, name);
 			goto out;
 		}
 		if (kind == INFLAME_INPUT_DUMP) {

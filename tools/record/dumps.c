@@ -5,6 +5,7 @@
 #include "record/dumps.h"
 #include "config.h"
 #include "dump_read.h"
+#include "input/images.h"
 
 #include <glob.h>
 #include <inttypes.h>
@@ -122,6 +123,19 @@ static void print_notices(const char *path, struct image_notes **seen, size_t *n
 	inflame_dump_reader_close(&r);
 }
 
+/* Whether the dump name was started at or after since_ns (CLOCK_REALTIME). */
+static int image_since(const char *name, uint64_t since_ns)
+{
+	struct inflame_dump_reader r;
+	int yes;
+
+	if (inflame_dump_reader_open(&r, name) < 0)
+		return 0;
+	yes = r.hdr.start_realtime >= since_ns;
+	inflame_dump_reader_close(&r);
+	return yes;
+}
+
 /* Did the program already write its notices to stderr (INFLAME_LOG=info or debug)? */
 static int notices_on_stderr(void)
 {
@@ -133,8 +147,9 @@ static int notices_on_stderr(void)
 	       level != INFLAME_LOG_QUIET && !path[0];
 }
 
-void inflame_record_list_dumps(const char *pattern, time_t since)
+void inflame_record_list_dumps(const char *pattern, uint64_t since_ns)
 {
+	time_t since = (time_t)(since_ns / 1000000000ull);
 	char g[INFLAME_OUTPUT_MAX * 2 + 8];
 	glob_t gl;
 	struct image_notes *seen = NULL;
@@ -149,15 +164,38 @@ void inflame_record_list_dumps(const char *pattern, time_t since)
 		return;
 	}
 	for (size_t i = 0; i < gl.gl_pathc; i++) {
+		const char *path = gl.gl_pathv[i];
 		struct stat st;
+		char **images, *ours;
+		int n, run = 0;
 
-		if (lstat(gl.gl_pathv[i], &st) == 0 && S_ISREG(st.st_mode) &&
-		    st.st_uid == getuid() && st.st_mtime >= since) {
-			fprintf(stderr, "inflame record: wrote %s (%lld bytes)\n", gl.gl_pathv[i],
+		if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != getuid() ||
+		    st.st_mtime < since)
+			continue;
+		/* (a file the short processes shared: one dump per image in it) */
+		if (inflame_inputs_expand(&path, 1, "inflame record: ", &images, &n) < 0)
+			continue;
+		if (n == 1 && !strcmp(images[0], path)) {
+			fprintf(stderr, "inflame record: wrote %s (%lld bytes)\n", path,
 				(long long)st.st_size);
 			if (notices)
-				print_notices(gl.gl_pathv[i], &seen, &nseen, &pt);
+				print_notices(path, &seen, &nseen, &pt);
+			inflame_inputs_release(images, n, &path, 1);
+			continue;
 		}
+		/* (only the dumps of this run: a shared file may hold an earlier run's too) */
+		ours = calloc((size_t)n, 1);
+		for (int k = 0; k < n && ours; k++)
+			run += ours[k] = (char)image_since(images[k], since_ns);
+		if (run)
+			fprintf(stderr,
+				"inflame record: wrote %d process dump%s to %s (%lld bytes)\n", run,
+				run == 1 ? "" : "s", path, (long long)st.st_size);
+		for (int k = 0; k < n && ours && notices; k++)
+			if (ours[k])
+				print_notices(images[k], &seen, &nseen, &pt);
+		free(ours);
+		inflame_inputs_release(images, n, &path, 1);
 	}
 	if (pt.repeats)
 		fprintf(stderr,

@@ -10,10 +10,12 @@
 #ifndef INFLAME_RECORD_DUMPS_H
 #define INFLAME_RECORD_DUMPS_H
 
+#include <stdint.h>
 #include <time.h>
 
-/* Lists the dumps matching pattern modified at or after since, with their notices (unless the
- * program already wrote them to stderr, as INFLAME_LOG=info or debug does). */
-void inflame_record_list_dumps(const char *pattern, time_t since);
+/* Lists the dumps matching pattern modified at or after since_ns (CLOCK_REALTIME), with their
+ * notices (unless the program already wrote them to stderr, as INFLAME_LOG=info or debug does);
+ * of a file short processes shared, the dumps of processes started since then. */
+void inflame_record_list_dumps(const char *pattern, uint64_t since_ns);
 
 #endif
