@@ -624,11 +624,31 @@ static void drop_periods(struct inflame_thread *t, uint64_t all, uint64_t taken)
 		atomic_fetch_add_explicit(&t->dropped, all - taken, memory_order_relaxed);
 }
 
+/* The periods of CPU clock one unit of a CPU sample's weight stands for (writer.c's). */
+static uint64_t weight_period(void)
+{
+	if (inflame__prof.timer_used == INFLAME_TIMER_PERF && inflame__prof.perf_period)
+		return inflame__prof.perf_period;
+	return inflame__prof.cfg.frequency ? 1000000000ull / inflame__prof.cfg.frequency : 0;
+}
+
+/* A CPU sample of thread t that landed in inflame's code or stands for the cost of a wall
+ * signal: its n periods are the profiler's own. They include the handler's time they overlap,
+ * which is then no longer owed (selfcost.h): it is not charged twice. */
+static void self_sample(struct inflame_thread *t, uint64_t n)
+{
+	uint64_t p = weight_period() * n;
+
+	atomic_fetch_add_explicit(&t->self_cpu, n, memory_order_relaxed);
+	t->handler_owed = t->handler_owed > p ? t->handler_owed - p : 0;
+}
+
 void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 {
 	int saved = errno;
+	uint64_t entered = inflame__now_raw();
 	struct inflame_thread *t = inflame_thread_self();
-	uint64_t weight, own, kern, all;
+	uint64_t weight, own, kern, all, mine;
 	int ev, nested = 0, masked = 0;
 	sigset_t old;
 	uintptr_t lo = 0;
@@ -672,19 +692,25 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 	} else if (ev >= 0 && t &&
 		   atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed)) {
 		if (in_profiler(t, nested, uc) || cpu_cost(t, uc)) {
-			atomic_fetch_add_explicit(&t->self_cpu, own ? own : weight,
-						  memory_order_relaxed);
+			self_sample(t, own ? own : weight);
 			drop_periods(t, all, own ? own : weight);
 		} else {
-			drop_periods(t, all, weight + kern);
-			atomic_fetch_add_explicit(&inflame__prof.signals, 1, memory_order_relaxed);
+			/* The periods the handler's own runs made (selfcost.h). */
+			mine = inflame_selfcost_take(&t->handler_owed, &weight, weight_period());
+			if (mine)
+				atomic_fetch_add_explicit(&t->self_cpu, mine, memory_order_relaxed);
+			drop_periods(t, all, weight + kern + mine);
 			/* Periods of the kernel's switches that the count missed (clock_cost). */
 			kern += t->cost_kern;
 			t->cost_kern = 0;
 			if (kern)
 				inflame_sample_put_kernel(t, kern);
 			t->cpu_kern = kern != 0;
-			inflame_sample_take(t, ev, weight, 0, 0, uc, 0);
+			if (weight) {
+				atomic_fetch_add_explicit(&inflame__prof.signals, 1,
+							  memory_order_relaxed);
+				inflame_sample_take(t, ev, weight, 0, 0, uc, 0);
+			}
 		}
 		/* The first sample of a thread on the POSIX timer of its start (timer.c). */
 		if (atomic_load_explicit(&t->lazy, memory_order_relaxed) == 1)
@@ -692,7 +718,7 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 	} else if (ev >= 0 && t &&
 		   t->tid == atomic_load_explicit(&inflame__prof.setup_tid, memory_order_relaxed)) {
 		/* A period of inflame's set-up, before sampling starts (init.c). */
-		atomic_fetch_add_explicit(&t->self_cpu, own ? own : weight, memory_order_relaxed);
+		self_sample(t, own ? own : weight);
 		drop_periods(t, all, own ? own : weight);
 	} else if (ev >= 0 && t) {
 		drop_periods(t, all, 0); /* (sampling stopped meanwhile) */
@@ -704,6 +730,10 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 	if (t) {
 		atomic_signal_fence(memory_order_seq_cst);
 		t->in_handler = nested;
+		/* (a nested run is inside the outer one's) */
+		if (!nested)
+			inflame_selfcost_add(&t->handler_owed, &inflame__prof.handler, entered,
+					     inflame__now_raw());
 	}
 	errno = saved;
 }
