@@ -229,25 +229,26 @@ static int clock_cost(struct inflame_thread *t, uint64_t count)
  * The count is read() from the event: a system call, 4 us on a virtual machine, most of a
  * sample's cost. It is read only when it could change the answer. The task clock counts the
  * thread's CPU time, which grows no faster than the monotonic clock: since the last read (count
- * c at a time no earlier than anchor_ns), the count is at most c + (now - anchor_ns). A read
+ * c at a time no earlier than anchor_ns), the count is at most c + (now - anchor_ns), now being
+ * the handler's entry (its clock read serves the handler's own measure too, selfcost.h). A read
  * would give n = (count - seen) / period, 1 when that is below 2 (or when the count is below
  * seen); so while c + (now - anchor_ns) stays below seen + 2 periods, the answer is 1, read or
  * not, and the books (seen) move on exactly as a read would move them. A thread that ran
  * without a break from one sample to the next passes that test for about a second after each
  * read; one that blocked, was preempted or lost periods in the kernel fails it and reads.
  */
-static uint64_t perf_periods(struct inflame_thread *t, uint64_t *own, uint64_t *kern, uint64_t *all)
+static uint64_t perf_periods(struct inflame_thread *t, uint64_t now, uint64_t *own, uint64_t *kern,
+			     uint64_t *all)
 {
 	uint64_t period = inflame__prof.perf_period;
 	unsigned gen = atomic_load_explicit(&t->perf_gen, memory_order_acquire);
-	uint64_t count, n, now;
+	uint64_t count, n;
 	int moved;
 
 	*own = 1;
 	*all = 1;
 	if (!period)
 		return 1;
-	now = inflame__now_raw();
 	if (gen != t->perf_seen_gen) {
 		/* A new event (arm, re-created after it was lost, a fork child's): from 0. */
 		t->perf_seen_gen = gen;
@@ -306,9 +307,10 @@ static uint64_t perf_periods(struct inflame_thread *t, uint64_t *own, uint64_t *
 
 /* Classifies a signal: returns the event for signals we sent, -1 for foreign ones. *own is the
  * weight for a sample that lands in inflame's own code, *kern the periods spent in the kernel
- * before it (see perf_periods), *all the periods of CPU clock the signal brought. */
-static int classify(int sig, const siginfo_t *si, struct inflame_thread *t, uint64_t *weight,
-		    uint64_t *own, uint64_t *kern, uint64_t *all)
+ * before it (see perf_periods), *all the periods of CPU clock the signal brought. now is the
+ * monotonic raw clock at the handler's entry. */
+static int classify(int sig, const siginfo_t *si, struct inflame_thread *t, uint64_t now,
+		    uint64_t *weight, uint64_t *own, uint64_t *kern, uint64_t *all)
 {
 	*weight = 1;
 	*own = 0;
@@ -320,7 +322,7 @@ static int classify(int sig, const siginfo_t *si, struct inflame_thread *t, uint
 	case POLL_IN: /* perf overflow via F_SETSIG */
 		if (inflame__prof.timer_used == INFLAME_TIMER_PERF && t &&
 		    si->si_fd == t->perf_fd) {
-			*weight = perf_periods(t, own, kern, all);
+			*weight = perf_periods(t, now, own, kern, all);
 			return INFLAME_EV_CPU;
 		}
 		/* The last overflow of the event the thread left for a POSIX timer. */
@@ -667,7 +669,7 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 		t->in_handler = nested + 1;
 		atomic_signal_fence(memory_order_seq_cst);
 	}
-	ev = classify(sig, si, t, &weight, &own, &kern, &all);
+	ev = classify(sig, si, t, entered, &weight, &own, &kern, &all);
 	if (ev == -1) {
 		if (t) {
 			atomic_signal_fence(memory_order_seq_cst);
