@@ -38,30 +38,27 @@ static void test_add(void **state)
 	assert_int_equal(tot.long_runs, 1);
 }
 
+/* Takes from a sample of weight periods of period ns with owed ns owed, and checks what was
+ * taken, the weight left and what is still owed. */
+static void take_is(uint64_t owed, uint64_t weight, uint64_t period, uint64_t taken,
+		    uint64_t weight_left, uint64_t owed_left)
+{
+	assert_int_equal(inflame_selfcost_take(&owed, &weight, period), taken);
+	assert_int_equal(weight, weight_left);
+	assert_int_equal(owed, owed_left);
+}
+
 static void test_take(void **state)
 {
-	uint64_t owed = 999999, weight = 1;
-
 	(void)state;
 	/* Less than a period owed: the sample keeps its weight. */
-	assert_int_equal(inflame_selfcost_take(&owed, &weight, 1000000), 0);
-	assert_int_equal(weight, 1);
-	assert_int_equal(owed, 999999);
+	take_is(999999, 1, 1000000, 0, 1, 999999);
 	/* Two and a half periods: the sample of weight 1 gives its period, no more. */
-	owed = 2500000;
-	assert_int_equal(inflame_selfcost_take(&owed, &weight, 1000000), 1);
-	assert_int_equal(weight, 0);
-	assert_int_equal(owed, 1500000);
+	take_is(2500000, 1, 1000000, 1, 0, 1500000);
 	/* The next sample, of weight 3, gives the whole period left; the half stays owed. */
-	weight = 3;
-	assert_int_equal(inflame_selfcost_take(&owed, &weight, 1000000), 1);
-	assert_int_equal(weight, 2);
-	assert_int_equal(owed, 500000);
+	take_is(1500000, 3, 1000000, 1, 2, 500000);
 	/* No period known: nothing taken. */
-	owed = 5000000;
-	assert_int_equal(inflame_selfcost_take(&owed, &weight, 0), 0);
-	assert_int_equal(weight, 2);
-	assert_int_equal(owed, 5000000);
+	take_is(5000000, 2, 0, 0, 2, 5000000);
 }
 
 /* Over many samples the periods taken are the handler's time over the period, to within one,

@@ -348,6 +348,10 @@ static void print_coverage(const struct inflame_summary *in, int verbose)
 				   : "charged to the code that ran next, not to");
 	}
 	self = inflame_coverage_self_ns(c);
+	/* Without a CPU clock no sample gives the handler's periods up (selfcost.h): its time
+	 * counts as it is. */
+	if (!c->period_ns)
+		self += in->stat[INFLAME_STAT_HANDLER_NS];
 	printf("profiler:    profiler's own CPU: %.3f s", secs(self));
 	if (in->have_stat[INFLAME_STAT_CPU_NS] && in->stat[INFLAME_STAT_CPU_NS])
 		printf(", %.1f%%", 100.0 * (double)self / (double)in->stat[INFLAME_STAT_CPU_NS]);
