@@ -217,7 +217,19 @@ enum inflame_stat {
 	 * before any wall sample found them, and how many threads they were of */
 	INFLAME_STAT_WALL_UNSEEN = 11,
 	INFLAME_STAT_WALL_UNSEEN_THREADS = 12,
+	/* The sampling handler's runs in the program's threads since the file was opened (its
+	 * first counters): their time from entry to exit (ns), how many, and the runs left out
+	 * of that time as longer than the handler runs on the CPU (the thread was preempted in
+	 * it). The whole periods of that time are in the threads' self_cpu (THREAD_CPU), taken
+	 * off the samples the program would have had for them. */
+	INFLAME_STAT_HANDLER_NS = 13,
+	INFLAME_STAT_HANDLER_RUNS = 14,
+	INFLAME_STAT_HANDLER_LONG = 15,
 	INFLAME_STAT_COUNT_
 };
+/* The longest run of the sampling handler taken as its own CPU time (INFLAME_STAT_HANDLER_NS):
+ * a longer one is the thread off the CPU (preempted, or its virtual CPU stopped by the host).
+ * A walk of 128 frames through the unwind tables takes 10 to 50 us. */
+#define INFLAME_HANDLER_MAX_NS 250000ull
 
 #endif

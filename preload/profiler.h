@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "selfcost.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -89,6 +90,8 @@ struct inflame_profiler {
 	int dump_sig_owned;	  /* we installed our handler for cfg.dump_signal */
 	_Atomic uint64_t signals; /* sampling signals turned into samples */
 	_Atomic uint64_t foreign; /* signals for the program's handler */
+	/* The sampling handler's run time in the program's threads (selfcost.h). */
+	struct inflame_selfcost_totals handler;
 	_Atomic uint64_t threads_dropped;
 	/* Samples on an alternate signal stack too small for the configured walk (sigstack.h):
 	 * walked narrower (without libunwind, or frame pointers only), or kept without a stack. */

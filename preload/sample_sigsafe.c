@@ -229,25 +229,26 @@ static int clock_cost(struct inflame_thread *t, uint64_t count)
  * The count is read() from the event: a system call, 4 us on a virtual machine, most of a
  * sample's cost. It is read only when it could change the answer. The task clock counts the
  * thread's CPU time, which grows no faster than the monotonic clock: since the last read (count
- * c at a time no earlier than anchor_ns), the count is at most c + (now - anchor_ns). A read
+ * c at a time no earlier than anchor_ns), the count is at most c + (now - anchor_ns), now being
+ * the handler's entry (its clock read serves the handler's own measure too, selfcost.h). A read
  * would give n = (count - seen) / period, 1 when that is below 2 (or when the count is below
  * seen); so while c + (now - anchor_ns) stays below seen + 2 periods, the answer is 1, read or
  * not, and the books (seen) move on exactly as a read would move them. A thread that ran
  * without a break from one sample to the next passes that test for about a second after each
  * read; one that blocked, was preempted or lost periods in the kernel fails it and reads.
  */
-static uint64_t perf_periods(struct inflame_thread *t, uint64_t *own, uint64_t *kern, uint64_t *all)
+static uint64_t perf_periods(struct inflame_thread *t, uint64_t now, uint64_t *own, uint64_t *kern,
+			     uint64_t *all)
 {
 	uint64_t period = inflame__prof.perf_period;
 	unsigned gen = atomic_load_explicit(&t->perf_gen, memory_order_acquire);
-	uint64_t count, n, now;
+	uint64_t count, n;
 	int moved;
 
 	*own = 1;
 	*all = 1;
 	if (!period)
 		return 1;
-	now = inflame__now_raw();
 	if (gen != t->perf_seen_gen) {
 		/* A new event (arm, re-created after it was lost, a fork child's): from 0. */
 		t->perf_seen_gen = gen;
@@ -306,9 +307,10 @@ static uint64_t perf_periods(struct inflame_thread *t, uint64_t *own, uint64_t *
 
 /* Classifies a signal: returns the event for signals we sent, -1 for foreign ones. *own is the
  * weight for a sample that lands in inflame's own code, *kern the periods spent in the kernel
- * before it (see perf_periods), *all the periods of CPU clock the signal brought. */
-static int classify(int sig, const siginfo_t *si, struct inflame_thread *t, uint64_t *weight,
-		    uint64_t *own, uint64_t *kern, uint64_t *all)
+ * before it (see perf_periods), *all the periods of CPU clock the signal brought. now is the
+ * monotonic raw clock at the handler's entry. */
+static int classify(int sig, const siginfo_t *si, struct inflame_thread *t, uint64_t now,
+		    uint64_t *weight, uint64_t *own, uint64_t *kern, uint64_t *all)
 {
 	*weight = 1;
 	*own = 0;
@@ -320,7 +322,7 @@ static int classify(int sig, const siginfo_t *si, struct inflame_thread *t, uint
 	case POLL_IN: /* perf overflow via F_SETSIG */
 		if (inflame__prof.timer_used == INFLAME_TIMER_PERF && t &&
 		    si->si_fd == t->perf_fd) {
-			*weight = perf_periods(t, own, kern, all);
+			*weight = perf_periods(t, now, own, kern, all);
 			return INFLAME_EV_CPU;
 		}
 		/* The last overflow of the event the thread left for a POSIX timer. */
@@ -624,11 +626,31 @@ static void drop_periods(struct inflame_thread *t, uint64_t all, uint64_t taken)
 		atomic_fetch_add_explicit(&t->dropped, all - taken, memory_order_relaxed);
 }
 
+/* The periods of CPU clock one unit of a CPU sample's weight stands for (writer.c's). */
+static uint64_t weight_period(void)
+{
+	if (inflame__prof.timer_used == INFLAME_TIMER_PERF && inflame__prof.perf_period)
+		return inflame__prof.perf_period;
+	return inflame__prof.cfg.frequency ? 1000000000ull / inflame__prof.cfg.frequency : 0;
+}
+
+/* A CPU sample of thread t that landed in inflame's code or stands for the cost of a wall
+ * signal: its n periods are the profiler's own. They include the handler's time they overlap,
+ * which is then no longer owed (selfcost.h): it is not charged twice. */
+static void self_sample(struct inflame_thread *t, uint64_t n)
+{
+	uint64_t p = weight_period() * n;
+
+	atomic_fetch_add_explicit(&t->self_cpu, n, memory_order_relaxed);
+	t->handler_owed = t->handler_owed > p ? t->handler_owed - p : 0;
+}
+
 void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 {
 	int saved = errno;
+	uint64_t entered = inflame__now_raw();
 	struct inflame_thread *t = inflame_thread_self();
-	uint64_t weight, own, kern, all;
+	uint64_t weight, own, kern, all, mine;
 	int ev, nested = 0, masked = 0;
 	sigset_t old;
 	uintptr_t lo = 0;
@@ -647,7 +669,7 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 		t->in_handler = nested + 1;
 		atomic_signal_fence(memory_order_seq_cst);
 	}
-	ev = classify(sig, si, t, &weight, &own, &kern, &all);
+	ev = classify(sig, si, t, entered, &weight, &own, &kern, &all);
 	if (ev == -1) {
 		if (t) {
 			atomic_signal_fence(memory_order_seq_cst);
@@ -672,19 +694,25 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 	} else if (ev >= 0 && t &&
 		   atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed)) {
 		if (in_profiler(t, nested, uc) || cpu_cost(t, uc)) {
-			atomic_fetch_add_explicit(&t->self_cpu, own ? own : weight,
-						  memory_order_relaxed);
+			self_sample(t, own ? own : weight);
 			drop_periods(t, all, own ? own : weight);
 		} else {
-			drop_periods(t, all, weight + kern);
-			atomic_fetch_add_explicit(&inflame__prof.signals, 1, memory_order_relaxed);
+			/* The periods the handler's own runs made (selfcost.h). */
+			mine = inflame_selfcost_take(&t->handler_owed, &weight, weight_period());
+			if (mine)
+				atomic_fetch_add_explicit(&t->self_cpu, mine, memory_order_relaxed);
+			drop_periods(t, all, weight + kern + mine);
 			/* Periods of the kernel's switches that the count missed (clock_cost). */
 			kern += t->cost_kern;
 			t->cost_kern = 0;
 			if (kern)
 				inflame_sample_put_kernel(t, kern);
 			t->cpu_kern = kern != 0;
-			inflame_sample_take(t, ev, weight, 0, 0, uc, 0);
+			if (weight) {
+				atomic_fetch_add_explicit(&inflame__prof.signals, 1,
+							  memory_order_relaxed);
+				inflame_sample_take(t, ev, weight, 0, 0, uc, 0);
+			}
 		}
 		/* The first sample of a thread on the POSIX timer of its start (timer.c). */
 		if (atomic_load_explicit(&t->lazy, memory_order_relaxed) == 1)
@@ -692,7 +720,7 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 	} else if (ev >= 0 && t &&
 		   t->tid == atomic_load_explicit(&inflame__prof.setup_tid, memory_order_relaxed)) {
 		/* A period of inflame's set-up, before sampling starts (init.c). */
-		atomic_fetch_add_explicit(&t->self_cpu, own ? own : weight, memory_order_relaxed);
+		self_sample(t, own ? own : weight);
 		drop_periods(t, all, own ? own : weight);
 	} else if (ev >= 0 && t) {
 		drop_periods(t, all, 0); /* (sampling stopped meanwhile) */
@@ -704,6 +732,10 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 	if (t) {
 		atomic_signal_fence(memory_order_seq_cst);
 		t->in_handler = nested;
+		/* (a nested run is inside the outer one's) */
+		if (!nested)
+			inflame_selfcost_add(&t->handler_owed, &inflame__prof.handler, entered,
+					     inflame__now_raw());
 	}
 	errno = saved;
 }

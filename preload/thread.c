@@ -110,6 +110,7 @@ static size_t scratch_bytes(void)
 INFLAME_FORK_TEXT static void books_reset(struct inflame_thread *t)
 {
 	t->in_handler = 0;
+	t->handler_owed = 0;
 	atomic_store(&t->self_cpu, 0);
 	atomic_store(&t->self_wall, 0);
 	atomic_store(&t->unsampled, 0);

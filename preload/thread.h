@@ -362,6 +362,8 @@ struct inflame_thread {
 	 * thread and its handlers touch it, each leaving it as it found it), and the weights of
 	 * the samples that landed in inflame's own code instead of the program's. */
 	int in_handler;
+	/* The sampling handler's run time not yet taken off its CPU samples (selfcost.h). */
+	uint64_t handler_owed;
 	/* The low end of the alternate signal stack the sampling handler runs on, 0 when it runs
 	 * on the thread's own stack (sigstack.h; signal handler only). */
 	uintptr_t sigstack_lo;

@@ -205,8 +205,10 @@ static struct {
 	uint64_t cpu_written; /* the process's CPU time at the last counters written */
 	/* the wall periods in no sample, and their threads, before this file (wall.h) */
 	uint64_t unseen_base, unseen_threads_base;
-	uint64_t file_no;     /* files opened by this image, from 1 (thread.h's w_base_file) */
-	uint64_t writer_base; /* the writer thread's CPU time when the file was opened */
+	uint64_t file_no; /* files opened by this image, from 1 (thread.h's w_base_file) */
+	/* The handler's totals (selfcost.h) at the first counters of file handler_file. */
+	uint64_t handler_file, handler_base[3];
+	uint64_t writer_base;	     /* the writer thread's CPU time when the file was opened */
 	struct inflame_buf tcpu_buf; /* THREAD_CPU entries being gathered, tcpu_n of them */
 	uint64_t tcpu_n;
 	/* and their lists of CPU in no sample: after the last sample (tid, ns), unsampled_n
@@ -1009,6 +1011,21 @@ static void put_stat(struct inflame_buf *b, uint64_t *pairs, uint64_t key, uint6
 	(*pairs)++;
 }
 
+/* The sampling handler's totals since the file's first counters (selfcost.h). */
+static void put_handler_stats(struct inflame_buf *b, uint64_t *pairs)
+{
+	struct inflame_selfcost_totals *h = &inflame__prof.handler;
+	uint64_t now[3] = {atomic_load(&h->ns), atomic_load(&h->runs), atomic_load(&h->long_runs)};
+
+	if (w.handler_file != w.file_no) {
+		w.handler_file = w.file_no;
+		memcpy(w.handler_base, now, sizeof(now));
+	}
+	put_stat(b, pairs, INFLAME_STAT_HANDLER_NS, minus(now[0], w.handler_base[0]));
+	put_stat(b, pairs, INFLAME_STAT_HANDLER_RUNS, minus(now[1], w.handler_base[1]));
+	put_stat(b, pairs, INFLAME_STAT_HANDLER_LONG, minus(now[2], w.handler_base[2]));
+}
+
 /* The counters, written every cycle: a process that ends without inflame's exit path (a raw
  * exit_group system call, as Go's runtime makes; SIGKILL) leaves totals at most a cycle old. */
 static void write_counters(void)
@@ -1031,6 +1048,7 @@ static void write_counters(void)
 		 atomic_load(&inflame__prof.sigstack_narrow));
 	put_stat(b, &pairs, INFLAME_STAT_SIGSTACK_NOSTACK,
 		 atomic_load(&inflame__prof.sigstack_nostack));
+	put_handler_stats(b, &pairs);
 	inflame_wall_unseen(&unseen, &unseen_threads);
 	if (unseen_threads > w.unseen_threads_base) {
 		put_stat(b, &pairs, INFLAME_STAT_WALL_UNSEEN, minus(unseen, w.unseen_base));

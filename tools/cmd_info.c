@@ -206,6 +206,28 @@ static void print_cpu_timer(const struct inflame_summary *in)
 		       first == 1 ? "" : "s", first == 1 ? "its" : "their");
 }
 
+/* The sampling handler's runs (dump_format.h, INFLAME_STAT_HANDLER_NS): part of the profiler's
+ * own CPU in the program's threads. */
+static void print_handler(const struct inflame_summary *in)
+{
+	uint64_t ns = in->stat[INFLAME_STAT_HANDLER_NS], runs = in->stat[INFLAME_STAT_HANDLER_RUNS];
+	uint64_t longer = in->stat[INFLAME_STAT_HANDLER_LONG];
+
+	if (!runs && !longer)
+		return;
+	printf("handler:     the sampling handler ran %" PRIu64 " times for %.3f s", runs,
+	       secs(ns));
+	if (runs)
+		printf(" (%.1f us a run)", (double)ns / 1e3 / (double)runs);
+	printf(", part of the program's threads' share above");
+	if (longer)
+		printf("; %" PRIu64 " run%s longer than %.0f us left out (the thread was preempted "
+		       "in %s)",
+		       longer, longer == 1 ? "" : "s", INFLAME_HANDLER_MAX_NS / 1e3,
+		       longer == 1 ? "it" : "them");
+	putchar('\n');
+}
+
 /* Coverage per thread, system time not sampled, the profiler's own CPU. */
 static void print_coverage(const struct inflame_summary *in, int verbose)
 {
@@ -327,11 +349,16 @@ static void print_coverage(const struct inflame_summary *in, int verbose)
 				   : "charged to the code that ran next, not to");
 	}
 	self = inflame_coverage_self_ns(c);
+	/* Without a CPU clock no sample gives the handler's periods up (selfcost.h): its time
+	 * counts as it is. */
+	if (!c->period_ns)
+		self += in->stat[INFLAME_STAT_HANDLER_NS];
 	printf("profiler:    profiler's own CPU: %.3f s", secs(self));
 	if (in->have_stat[INFLAME_STAT_CPU_NS] && in->stat[INFLAME_STAT_CPU_NS])
 		printf(", %.1f%%", 100.0 * (double)self / (double)in->stat[INFLAME_STAT_CPU_NS]);
 	printf(" (in the program's threads %.3f s, inflame's threads %.3f s)\n",
 	       secs(self - c->writer_ns), secs(c->writer_ns));
+	print_handler(in);
 	print_self_wall(in);
 }
 
