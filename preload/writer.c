@@ -2713,6 +2713,8 @@ INFLAME_FORK_TEXT static int finish_here(const char *how, int stop)
 		}
 		return 0;
 	}
+	if (w.stopped)
+		return 0; /* (the last file is written, or no file may be: postfork_child) */
 	/* (a free lock is taken without a clock read) */
 	rc = pthread_mutex_trylock(&w.cycle_lock);
 	if (rc == EBUSY) {
@@ -2723,8 +2725,7 @@ INFLAME_FORK_TEXT static int finish_here(const char *how, int stop)
 		} while (rc == ETIMEDOUT && still_moving(&seen, &idle));
 	}
 	if (rc != 0) {
-		if (!w.stopped)
-			cut_short(how, rc == EDEADLK);
+		cut_short(how, rc == EDEADLK);
 		return -ETIMEDOUT;
 	}
 	guard = direct_begin_guarded();
