@@ -2647,15 +2647,18 @@ static int request_sync(int what, int timeout_ms, char *path, size_t n)
  * holder made no progress for IDLE_GIVE_UP_S seconds, or is the calling thread itself (self: a
  * signal handler that ends the image interrupted a write of inflame's). The file is left as
  * it is, without END, and a NOTES chunk at its end says so, which the reader shows (written
- * with a buffer of its own: the cycle's are the holder's); without a file, the notice goes out
- * as for a process left unprofiled (log.h). */
+ * with a buffer of its own: the cycle's are the holder's); without a file (a dump held for the
+ * shared file is the holder's buffer too), the notice goes out as for a process left
+ * unprofiled (log.h). */
 INFLAME_FORK_TEXT static void cut_short(const char *how, int self)
 {
 	char text[INFLAME_NOTE_LEN];
 	uint8_t storage[INFLAME_NOTE_LEN + 64];
 	struct inflame_buf b = {0};
 	uint64_t now = inflame__now_monotonic();
-	const char *what = w.fd >= 0 ? "cycle (this file has no end)" : "data";
+	const char *what = w.fd >= 0 ? "cycle (this file has no end)"
+			   : w.held  ? "dump, held for the shared file, whose placeholder stays"
+				     : "data";
 	size_t len;
 
 	if (self)

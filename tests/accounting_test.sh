@@ -17,13 +17,11 @@ d=$(mktemp -d /tmp/inflame-accounting.XXXXXX)
 trap 'rm -rf "$d"' EXIT INT TERM
 fails=0
 
-# check NAME: every thread line of $d/info with 2 ms or more of CPU sums to 97-103% (to 100.5%
-# at most under the perf clock: sets over when one is above that).
+# check NAME: every thread line of $d/info with 2 ms or more of CPU sums to 97-$hi% (103 unless
+# set; over: how many were above it).
 check()
 {
-	hi=103
-	[ "$timer" = perf ] && hi=100.5
-	res=$(awk -v hi="$hi" '
+	res=$(awk -v hi="${hi:-103}" '
 		/^  .* tid [0-9]+ +user / {
 			match($0, /user [0-9.]+ s, sys [0-9.]+ s/)
 			split(substr($0, RSTART, RLENGTH), f, /[ ,]+/)
@@ -75,18 +73,14 @@ measure()
 	}
 }
 
-# A run that fails gets a second one, which must pass (the lost or unlabelled CPU this test was
-# written for is lost every run), but not one above 100.5% under the perf clock: the count ran
-# ahead of the thread's CPU clock, and the tail after its last sample, read in the count's ns,
-# made a 3 ms thread 104.3% and 109.3% of its CPU in two full checks at load 30-90 (2 of 13 runs
-# of this test), 106.1-108.6% in 3 of 8 runs on a CPU shared with 4 busy loops. What the count
-# gives beyond the CPU since its arming comes off the tail now: 100.0% in 8 of 8 such runs.
+# A run that fails gets a second one, which must pass: the lost or unlabelled CPU this test was
+# written for is lost every run. (At load 30-90 on 2 CPUs the 3 ms thread under the perf clock
+# came to 104.3% and 109.3% in two full checks, 2 of 13 runs of this test: see below.)
 for timer in auto thread perf; do
 	for run in "lifecycle burn 0.003" "lifecycle burn 0.3" "pingpong 20000"; do
 		f0=$fails
-		over=0
 		measure
-		if [ "$fails" != "$f0" ] && [ "$over" = 0 ]; then
+		if [ "$fails" != "$f0" ]; then
 			echo "($timer: $run: a second run)"
 			fails=$f0
 			measure
@@ -98,9 +92,12 @@ for timer in auto thread perf; do
 		fails=$((fails + 1))
 	fi
 done
-# Ten more runs of the 3 ms thread under the perf clock, on one CPU beside two busy loops (where
-# the count runs furthest ahead of the thread's clock), none above 100.5%: main came to
-# 100.5-108.6% in 4 of 8 such runs.
+# The perf count runs ahead of the thread's CPU clock (2% on a quiet machine, more on a CPU it
+# shares), and the tail after a thread's last sample, read in the count's ns, made a 3 ms thread
+# 100.2-101.8% of its CPU on a quiet machine (7 of 12 runs), 106.1-108.6% beside 4 busy loops on
+# its CPU (3 of 8). What the count gives beyond the CPU since its arming comes off the tail now:
+# 100.0%, unless its samples alone stand for more. Ten more runs of the 3 ms thread under the
+# perf clock, on one CPU beside two busy loops, none above 100.0% (no second run for these).
 timer=perf
 run="lifecycle burn 0.003"
 pin=
@@ -114,16 +111,17 @@ if command -v taskset >/dev/null 2>&1; then
 	trap 'kill $busy 2>/dev/null; rm -rf "$d"' EXIT INT TERM
 fi
 highest=0
+hi=100.0
 for i in 1 2 3 4 5 6 7 8 9 10; do
 	over=0
 	f0=$fails
 	measure > "$d/one" 2>&1
 	c=$(grep -oE '(make|off:) [0-9.]+' "$d/one" | head -1 | tr -dc '0-9.')
 	[ -n "$c" ] && highest=$(awk -v a="$highest" -v b="$c" 'BEGIN { print (b > a) ? b : a }')
-	if [ "$over" != 0 ]; then
-		cat "$d/one"
-	elif [ "$fails" != "$f0" ]; then
+	if [ "$fails" != "$f0" ] && [ "${over:-0}" = 0 ]; then
 		fails=$f0 # (below 97%: the runs above take that)
+	elif [ "$fails" != "$f0" ]; then
+		cat "$d/one"
 	fi
 done
 [ -n "$busy" ] && kill $busy 2>/dev/null

@@ -29,7 +29,7 @@ run()
 {
 	rm -f "$d"/p.*
 	LD_PRELOAD="$B/preload/.libs/libinflame.so" INFLAME_EVENTS=wall INFLAME_OUTPUT="$d/p.%p.ifl" \
-		"$B/tests/progs/exitlock" "$1" "$2" > "$d/out" 2> "$d/err"
+		INFLAME_SHARED_FILE=0 "$B/tests/progs/exitlock" "$1" "$2" > "$d/out" 2> "$d/err"
 	rc=$?
 	[ $rc -eq 77 ] && { echo "skip: $1 $2: no real-time scheduling here"; return 1; }
 	[ $rc -eq 0 ] || { echo "FAIL: $1 $2: exitlock failed: $(cat "$d/err")"; fail=1; return 1; }
