@@ -623,6 +623,6 @@ __attribute__((destructor)) static void inflame_fini(void)
 {
 	if (!inflame__pause())
 		return;
-	inflame_writer_stop();
+	inflame_writer_stop("exit");
 	inflame__prof.active = 0;
 }

@@ -67,7 +67,7 @@ INFLAME_FORK_TEXT static int before_exec(sigset_t *saved)
 	}
 	inflame__real_pthread_sigmask(SIG_BLOCK, &s, saved);
 	inflame__pause();
-	inflame_writer_finish_sync(2000);
+	inflame_writer_finish_sync("exec");
 	while (inflame__real_sigtimedwait(&s, NULL, &zero) > 0)
 		;
 	if (!inflame__sig_tls.app_blocks)
@@ -233,14 +233,14 @@ INFLAME_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_
 	return real_posix_spawnp(pid, file, fa, spawn_attr(attr, &copy), argv, envp);
 }
 
-/* _exit: no destructors run, so finish the dump here (bounded: a program that calls _exit
- * from a signal handler that interrupted inflame's own waiting gives up the last chunk rather
- * than hang). */
+/* _exit: no destructors run, so finish the dump here (waiting for the writer's cycle as long
+ * as it makes progress; a program that calls _exit from a signal handler that interrupted
+ * inflame's own write gives up the last cycle at once, and the file says so). */
 INFLAME_FORK_TEXT static void finish_before_exit(void)
 {
 	if (!inflame__pause())
 		return;
-	inflame_writer_finish_sync(1000);
+	inflame_writer_finish_sync("_exit");
 	inflame__prof.active = 0;
 }
 
@@ -276,7 +276,7 @@ void inflame__stop_before_filter(void)
 	sigaddset(&s, sig);
 	inflame__real_pthread_sigmask(SIG_BLOCK, &s, &saved);
 	if (inflame__pause())
-		inflame_writer_stop();
+		inflame_writer_stop("a seccomp filter");
 	inflame__prof.active = 0;
 	while (inflame__real_sigtimedwait(&s, NULL, &zero) > 0)
 		;

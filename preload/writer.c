@@ -2191,6 +2191,21 @@ INFLAME_FORK_TEXT static int worth_a_file(void)
 	return 0;
 }
 
+/* A fork child that has no file yet, as its image ends: does the wall time no sample found
+ * (wall.h: the ticker's final look gives a thread no sample found none of its periods) make
+ * a file? When it comes to LATE_WRITER_DELAY_NS or more: a child that exits at once still
+ * writes none, but one that lived on while its ticker never looked at it (on a loaded
+ * machine: 7 of 20 forkwall children, living 0.3 s and more, with their threads on SCHED_IDLE
+ * beside 4 busy loops on one CPU) left no dump at all and vanished without a word. */
+static int unseen_worth_a_file(void)
+{
+	uint64_t periods, threads;
+
+	inflame_wall_unseen(&periods, &threads);
+	return periods &&
+	       periods * (1000000000ull / inflame__prof.cfg.frequency) >= LATE_WRITER_DELAY_NS;
+}
+
 /* One cycle: modules, rings, names, notices, stats; final before a file is closed for good
  * (exit, exec). Called with cycle_lock held. */
 static void cycle(int final)
@@ -2214,7 +2229,7 @@ static void cycle(int final)
 	if (w.fd >= 0)
 		fd_is_ours();
 	if (w.deferred) {
-		if (!worth_a_file())
+		if (!worth_a_file() && !(final && unseen_worth_a_file()))
 			return; /* nothing drained: nothing can be lost */
 		open_deferred();
 	}
@@ -2462,6 +2477,20 @@ void inflame_writer_hook_cycle(void)
  * 0.1 ms, issue 11). Not page-aligned: that made .bss begin on a page of its own. */
 static _Alignas(64) uint8_t small_bufs[4096];
 
+/* The cycle lock checks its owner: a thread that ends the image from a signal handler that
+ * interrupted a write of its own (a hook's cycle, a fork's prepare handler, its exit path) is
+ * told so at once (EDEADLK) rather than wait for itself, and fork's prepare handler called
+ * from such a handler leaves the lock to the write it interrupted. */
+INFLAME_FORK_TEXT static void cycle_lock_init(void)
+{
+	pthread_mutexattr_t a;
+
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ERRORCHECK);
+	pthread_mutex_init(&w.cycle_lock, &a);
+	pthread_mutexattr_destroy(&a);
+}
+
 /* (forked: in a fork child, where the locks are made new only if a thread of the parent's left
  * them otherwise, and no clock is read: inflame_writer_postfork_child) */
 INFLAME_FORK_TEXT static int init_state(int forked)
@@ -2475,8 +2504,9 @@ INFLAME_FORK_TEXT static int init_state(int forked)
 	/* (each at least an entry's worth: put_thread_cpu) */
 	inflame_buf_lend(&w.loss_buf, small_bufs + 3992, 40);
 	inflame_buf_lend(&w.unsampled_buf, small_bufs + 4032, 64);
+	/* (in a fork child too: the parent's forking thread held it, by a tid not the child's) */
+	cycle_lock_init();
 	if (forked) {
-		inflame__mutex_after_fork(&w.cycle_lock);
 		inflame__mutex_after_fork(&w.done_lock);
 		inflame__cond_after_fork(&w.done_cond);
 		if (atomic_load_explicit(&w.requests, memory_order_relaxed))
@@ -2484,7 +2514,6 @@ INFLAME_FORK_TEXT static int init_state(int forked)
 		if (atomic_load_explicit(&w.quiet, memory_order_relaxed))
 			atomic_store(&w.quiet, 0); /* (the child's image is young: PERIOD_NS) */
 	} else {
-		pthread_mutex_init(&w.cycle_lock, NULL);
 		pthread_mutex_init(&w.done_lock, NULL);
 		pthread_cond_init(&w.done_cond, NULL);
 		atomic_store(&w.requests, 0);
@@ -2539,14 +2568,45 @@ static void deadline_in(struct timespec *ts, int ms)
 	}
 }
 
+/* How long the exit path (and a caller of request_sync without a timeout) waits for the writer
+ * without any sign of progress before it gives up, in 1 s steps. */
+#define IDLE_GIVE_UP_S 5
+
+/* A mark that moves while the writer makes progress: the writer thread's CPU clock, and the
+ * passes over the rings of whichever thread drains them. A holder of the cycle lock that
+ * runs slowly (a loaded machine, where a thread may wait a second for a CPU) moves it; one
+ * that waits for a lock the caller holds never does. */
+INFLAME_FORK_TEXT static uint64_t progress_mark(void)
+{
+	uint64_t mark = atomic_load(&heartbeat);
+	clockid_t clk;
+	struct timespec ts;
+
+	if (w.running && pthread_getcpuclockid(w.thread, &clk) == 0 && clock_gettime(clk, &ts) == 0)
+		mark += (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return mark;
+}
+
+/* After a 1 s step of a wait for the writer: whether to wait on, that is, whether the writer
+ * moved in one of the last IDLE_GIVE_UP_S steps (seen, idle: the caller's, from
+ * progress_mark() and 0 before the first step). */
+INFLAME_FORK_TEXT static int still_moving(uint64_t *seen, unsigned *idle)
+{
+	uint64_t mark = progress_mark();
+
+	*idle = mark == *seen ? *idle + 1 : 0;
+	*seen = mark;
+	return *idle < IDLE_GIVE_UP_S;
+}
+
 /* Asks for what (with SYNC or FINISH, which the writer answers) and waits up to timeout_ms for
  * the answer, or with timeout_ms < 0 for as long as the writer makes progress (5 s without
  * any at most); path, if not NULL, receives the file closed last. */
 static int request_sync(int what, int timeout_ms, char *path, size_t n)
 {
 	struct timespec ts;
-	unsigned target;
-	uint64_t seen = atomic_load(&heartbeat), idle = 0;
+	unsigned target, idle = 0;
+	uint64_t seen = progress_mark();
 	int rc = 0;
 
 	inflame_writer_ensure();
@@ -2564,15 +2624,9 @@ static int request_sync(int what, int timeout_ms, char *path, size_t n)
 	pthread_mutex_lock(&w.done_lock);
 	while ((int)(w.finished - target) < 0 && rc == 0) {
 		rc = pthread_cond_timedwait(&w.done_cond, &w.done_lock, &ts);
-		if (rc == ETIMEDOUT && timeout_ms < 0) {
-			uint64_t beat = atomic_load(&heartbeat);
-
-			idle = beat == seen ? idle + 1 : 0;
-			seen = beat;
-			if (idle < 5) {
-				rc = 0;
-				deadline_in(&ts, 1000);
-			}
+		if (rc == ETIMEDOUT && timeout_ms < 0 && still_moving(&seen, &idle)) {
+			rc = 0;
+			deadline_in(&ts, 1000);
 		}
 	}
 	if (path && n) {
@@ -2589,17 +2643,66 @@ static int request_sync(int what, int timeout_ms, char *path, size_t n)
 	return rc ? -rc : 0;
 }
 
+/* The image ends (how: "exit", "_exit", "exec") without its last cycle: the cycle lock's
+ * holder made no progress for IDLE_GIVE_UP_S seconds, or is the calling thread itself (self: a
+ * signal handler that ends the image interrupted a write of inflame's). The file is left as
+ * it is, without END, and a NOTES chunk at its end says so, which the reader shows (written
+ * with a buffer of its own: the cycle's are the holder's); without a file (a dump held for the
+ * shared file is the holder's buffer too), the notice goes out as for a process left
+ * unprofiled (log.h). */
+INFLAME_FORK_TEXT static void cut_short(const char *how, int self)
+{
+	char text[INFLAME_NOTE_LEN];
+	uint8_t storage[INFLAME_NOTE_LEN + 64];
+	struct inflame_buf b = {0};
+	uint64_t now = inflame__now_monotonic();
+	const char *what = w.fd >= 0 ? "cycle (this file has no end)"
+			   : w.held  ? "dump, held for the shared file, whose placeholder stays"
+				     : "data";
+	size_t len;
+
+	if (self)
+		len = inflame_log_format(text, sizeof(text),
+					 "%s in a signal handler that interrupted a write of "
+					 "inflame's: the profile's last %s is lost",
+					 how, what);
+	else
+		len = inflame_log_format(text, sizeof(text),
+					 "%s while inflame's writer had made no progress for %d s: "
+					 "the profile's last %s is lost",
+					 how, IDLE_GIVE_UP_S, what);
+	if (w.fd >= 0 && is_same(w.fd, w.fd_dev, w.fd_ino)) {
+		inflame_buf_lend(&b, storage, sizeof(storage));
+		inflame_buf_put_varint(&b, 1);
+		inflame_buf_put_varint(&b, w.notes_lost);
+		inflame_buf_put_varint(&b, now > inflame__prof.start_monotonic
+					       ? now - inflame__prof.start_monotonic
+					       : 0);
+		inflame_buf_put_varint(&b, INFLAME_NOTE_NOTICE);
+		inflame_buf_put_str(&b, text, len);
+		if (!b.failed &&
+		    inflame_dump_write_chunk(w.fd, INFLAME_CHUNK_NOTES, b.data, b.len) == 0)
+			return;
+	}
+	inflame_log_unprofiled("%s", text);
+}
+
 /* The last cycle of the current file and its end, written by the calling thread (exit, exec)
  * rather than handed to the writer thread and waited for: the hand-over (a wake-up of the
  * writer, often on the other CPU, and the caller's wake-up when done) cost a short process
- * about 0.3 ms under load (issue 11). The cycle lock is waited for up to timeout_ms, or with
- * timeout_ms < 0 for as long as the writer makes progress (5 s without any at most). stop: the
- * image ends; the writer thread does nothing more. Returns 0 or -ETIMEDOUT. */
-INFLAME_FORK_TEXT static int finish_here(int timeout_ms, int stop)
+ * about 0.3 ms under load (issue 11). The cycle lock is waited for as long as its holder makes
+ * progress: with a bound of 1 s (_exit) or 2 s (exec) instead, a fork child ending on a loaded
+ * machine (load 30-90 on 2 CPUs) once left no dump at all, its writer's first cycle still under
+ * way. When the lock cannot be had (no progress for IDLE_GIVE_UP_S seconds, or the calling
+ * thread holds it: the lock checks its owner), the file says so (cut_short). how: what ends
+ * the image, for that notice. stop: the image ends; the writer thread does nothing more.
+ * Returns 0 or -ETIMEDOUT. */
+INFLAME_FORK_TEXT static int finish_here(const char *how, int stop)
 {
 	struct timespec ts;
-	uint64_t seen = atomic_load(&heartbeat), idle = 0;
-	int guard;
+	uint64_t seen;
+	unsigned idle = 0;
+	int guard, rc;
 
 	/* A fork child without a file or a writer thread, its sampling over, with nothing to
 	 * write (the usual child that execs or exits) and too young for cycle()'s check of its
@@ -2613,23 +2716,20 @@ INFLAME_FORK_TEXT static int finish_here(int timeout_ms, int stop)
 		}
 		return 0;
 	}
-	for (;;) {
-		int rc;
-
-		deadline_in(&ts, timeout_ms < 0 ? 1000 : timeout_ms);
-		rc = pthread_mutex_timedlock(&w.cycle_lock, &ts);
-		if (rc == 0)
-			break;
-		if (rc != ETIMEDOUT || timeout_ms >= 0)
-			return -ETIMEDOUT;
-		{
-			uint64_t beat = atomic_load(&heartbeat);
-
-			idle = beat == seen ? idle + 1 : 0;
-			seen = beat;
-		}
-		if (idle >= 5)
-			return -ETIMEDOUT;
+	if (w.stopped)
+		return 0; /* (the last file is written, or no file may be: postfork_child) */
+	/* (a free lock is taken without a clock read) */
+	rc = pthread_mutex_trylock(&w.cycle_lock);
+	if (rc == EBUSY) {
+		seen = progress_mark();
+		do {
+			deadline_in(&ts, 1000);
+			rc = pthread_mutex_timedlock(&w.cycle_lock, &ts);
+		} while (rc == ETIMEDOUT && still_moving(&seen, &idle));
+	}
+	if (rc != 0) {
+		cut_short(how, rc == EDEADLK);
+		return -ETIMEDOUT;
 	}
 	guard = direct_begin_guarded();
 	if (!w.stopped) {
@@ -2648,9 +2748,9 @@ INFLAME_FORK_TEXT static int finish_here(int timeout_ms, int stop)
 	return 0;
 }
 
-INFLAME_FORK_TEXT int inflame_writer_finish_sync(int timeout_ms)
+INFLAME_FORK_TEXT int inflame_writer_finish_sync(const char *how)
 {
-	return finish_here(timeout_ms, 0);
+	return finish_here(how, 0);
 }
 
 int inflame_writer_dump_sync(char *path, size_t n, int timeout_ms)
@@ -2658,23 +2758,27 @@ int inflame_writer_dump_sync(char *path, size_t n, int timeout_ms)
 	return request_sync(INFLAME_WRITER_DUMP | INFLAME_WRITER_SYNC, timeout_ms, path, n);
 }
 
-INFLAME_FORK_TEXT void inflame_writer_stop(void)
+INFLAME_FORK_TEXT void inflame_writer_stop(const char *how)
 {
 	/* (the writer may be in a long cycle: full tracing can leave a lot in the rings) */
-	if (finish_here(-1, 1) < 0)
-		inflame_log(INFLAME_LOG_INFO,
-			    "the writer made no progress for 5 s; %s may be cut short", w.path);
+	finish_here(how, 1);
 	w.running = 0;
 }
 
+/* (the prepare handler could not take the lock: the forking thread holds it, in a signal
+ * handler that interrupted a write of its own; parent's side only) */
+static int prefork_held;
+
 void inflame_writer_prefork(void)
 {
-	pthread_mutex_lock(&w.cycle_lock);
+	prefork_held = pthread_mutex_lock(&w.cycle_lock) != 0;
 }
 
 void inflame_writer_postfork_parent(void)
 {
-	pthread_mutex_unlock(&w.cycle_lock);
+	if (!prefork_held)
+		pthread_mutex_unlock(&w.cycle_lock);
+	prefork_held = 0;
 }
 
 INFLAME_FORK_TEXT void inflame_writer_postfork_child(void)
@@ -2711,6 +2815,15 @@ INFLAME_FORK_TEXT void inflame_writer_postfork_child(void)
 	inflame_perfmap_after_fork();
 	inflame_labels_after_fork();
 	inflame_log_after_fork_child();
+	if (direct_start) {
+		/* (forked by a signal handler that interrupted a write of inflame's in this
+		 * thread: the state is half of a cycle, which no file may get) */
+		w.stopped = 1;
+		inflame_log_unprofiled("child %d was forked by a signal handler that interrupted a "
+				       "write of inflame's: it is not profiled",
+				       (int)inflame__prof.pid);
+		return;
+	}
 	if (init_state(1) < 0) {
 		inflame_log_unprofiled("cannot start profiling in child %d",
 				       (int)inflame__prof.pid);

@@ -30,18 +30,19 @@ enum inflame_writer_request {
 int inflame_writer_start(const char *args, size_t len);
 /* Asks the writer for something (bits of enum inflame_writer_request). Async-signal-safe. */
 void inflame_writer_request(int what);
-/* Finishes the current file (exec follows) in the calling thread, after waiting up to timeout_ms
- * for the writer thread's cycle to end. Returns 0 when done, -ETIMEDOUT. Not
- * async-signal-safe. */
-int inflame_writer_finish_sync(int timeout_ms);
+/* Finishes the current file (exec or _exit follows: how, "exec" or "_exit") in the calling
+ * thread, after waiting for the writer thread's cycle to end for as long as it makes progress
+ * (5 s without any at most; then, or when the calling thread holds the cycle already, the file
+ * ends with a notice that says so). Returns 0 when done, -ETIMEDOUT. Not async-signal-safe. */
+int inflame_writer_finish_sync(const char *how);
 /* Closes the current file now (opening the next), waits up to timeout_ms for it and puts the
  * name of the file closed in path (n bytes). Returns 0, -ESRCH without a writer, or -ETIMEDOUT.
  * Not async-signal-safe. */
 int inflame_writer_dump_sync(char *path, size_t n, int timeout_ms);
-/* Final write (exit), in the calling thread; the writer thread does nothing more. Waits for the
- * writer thread's cycle for as long as it makes progress, and gives up after 5 s without any.
- * Not async-signal-safe. */
-void inflame_writer_stop(void);
+/* Final write (exit, or how: what else ends the profile), in the calling thread; the writer
+ * thread does nothing more. Waits for the writer thread's cycle as inflame_writer_finish_sync
+ * does. Not async-signal-safe. */
+void inflame_writer_stop(const char *how);
 /* How many passes over the rings the writer has completed (it only grows). Async-signal-safe. */
 unsigned inflame_writer_drains(void);
 /* Waits until the writer completes a pass after the one numbered gen (inflame_writer_drains),

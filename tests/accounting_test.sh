@@ -17,10 +17,11 @@ d=$(mktemp -d /tmp/inflame-accounting.XXXXXX)
 trap 'rm -rf "$d"' EXIT INT TERM
 fails=0
 
-# check NAME: every thread line of $d/info with 2 ms or more of CPU sums to 97-103%.
+# check NAME: every thread line of $d/info with 2 ms or more of CPU sums to 97-$hi% (103 unless
+# set; over: how many were above it).
 check()
 {
-	res=$(awk '
+	res=$(awk -v hi="${hi:-103}" '
 		/^  .* tid [0-9]+ +user / {
 			match($0, /user [0-9.]+ s, sys [0-9.]+ s/)
 			split(substr($0, RSTART, RLENGTH), f, /[ ,]+/)
@@ -29,11 +30,13 @@ check()
 			if (!match($0, /\(samples and losses: [0-9.]+%\)/)) { bad++; next }
 			c = substr($0, RSTART + 21) + 0
 			printf "%s%.1f", (n > 1 ? " " : ""), c
-			if (c < 97 || c > 103) bad++
+			if (c < 97 || c > hi) bad++
+			if (c > hi) over++
 		}
-		END { printf "|%d|%d\n", n, bad }' "$d/info")
+		END { printf "|%d|%d|%d\n", n, bad, over }' "$d/info")
 	n=$(echo "$res" | cut -d'|' -f2)
 	bad=$(echo "$res" | cut -d'|' -f3)
+	over=$(echo "$res" | cut -d'|' -f4)
 	if [ "$n" -gt 0 ] && [ "$bad" = 0 ]; then
 		echo "ok: $1: samples and losses make $(echo "$res" | cut -d'|' -f1)% of each thread"
 	else
@@ -50,7 +53,7 @@ measure()
 	set -- $run
 	prog=$1
 	shift
-	LD_PRELOAD="$B/preload/.libs/libinflame.so" INFLAME_EVENTS=cpu \
+	${pin:-} env LD_PRELOAD="$B/preload/.libs/libinflame.so" INFLAME_EVENTS=cpu \
 		INFLAME_CPU_TIMER=$timer INFLAME_OUTPUT="$d/t.ifl" \
 		"$B/tests/progs/$prog" "$@" > /dev/null 2>&1 ||
 		{ echo "FAIL: $run failed"; fails=$((fails + 1)); return; }
@@ -70,10 +73,9 @@ measure()
 	}
 }
 
-# A run that fails gets a second one, which must pass: on a loaded machine (load 30 to 90 on 2
-# CPUs) the 3 ms thread under the perf clock came to 104.3% and 109.3% in two full checks (0.15
-# and 0.32 ms more than its CPU, its three samples standing for 3 periods), 2 of 13 runs of
-# this test. The lost or unlabelled CPU this test was written for is lost every run.
+# A run that fails gets a second one, which must pass: the lost or unlabelled CPU this test was
+# written for is lost every run. (At load 30-90 on 2 CPUs the 3 ms thread under the perf clock
+# came to 104.3% and 109.3% in two full checks, 2 of 13 runs of this test: see below.)
 for timer in auto thread perf; do
 	for run in "lifecycle burn 0.003" "lifecycle burn 0.3" "pingpong 20000"; do
 		f0=$fails
@@ -90,5 +92,39 @@ for timer in auto thread perf; do
 		fails=$((fails + 1))
 	fi
 done
+# The perf count runs ahead of the thread's CPU clock (2% on a quiet machine, more on a CPU it
+# shares), and the tail after a thread's last sample, read in the count's ns, made a 3 ms thread
+# 100.2-101.8% of its CPU on a quiet machine (7 of 12 runs), 106.1-108.6% beside 4 busy loops on
+# its CPU (3 of 8). What the count gives beyond the CPU since its arming comes off the tail now:
+# 100.0%, unless its samples alone stand for more. Ten more runs of the 3 ms thread under the
+# perf clock, on one CPU beside two busy loops, none above 100.0% (no second run for these).
+timer=perf
+run="lifecycle burn 0.003"
+pin=
+busy=
+if command -v taskset >/dev/null 2>&1; then
+	pin="taskset -c 0"
+	for i in 1 2; do
+		taskset -c 0 sh -c 'while :; do :; done' &
+		busy="$busy $!"
+	done
+	trap 'kill $busy 2>/dev/null; rm -rf "$d"' EXIT INT TERM
+fi
+highest=0
+hi=100.0
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	over=0
+	f0=$fails
+	measure > "$d/one" 2>&1
+	c=$(grep -oE '(make|off:) [0-9.]+' "$d/one" | head -1 | tr -dc '0-9.')
+	[ -n "$c" ] && highest=$(awk -v a="$highest" -v b="$c" 'BEGIN { print (b > a) ? b : a }')
+	if [ "$fails" != "$f0" ] && [ "${over:-0}" = 0 ]; then
+		fails=$f0 # (below 97%: the runs above take that)
+	elif [ "$fails" != "$f0" ]; then
+		cat "$d/one"
+	fi
+done
+[ -n "$busy" ] && kill $busy 2>/dev/null
+echo "perf: $run: at most $highest% in 10 more runs${pin:+ beside two busy loops}"
 [ "$fails" = 0 ] && echo PASS
 exit "$fails"
