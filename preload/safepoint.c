@@ -26,6 +26,7 @@
 
 #include "clock.h"
 #include "interpose.h"
+#include "layout.h"
 #include "modules.h"
 #include "profiler.h"
 #include "unwind.h"
@@ -61,7 +62,7 @@
 #define DEEP_EVERY  16
 #define DEEP_TRIES  64
 
-_Atomic int inflame__safepoint_armed;
+_Atomic int inflame__safepoint_armed INFLAME_HOT;
 
 #if SAFEPOINT_SUPPORTED
 
@@ -74,10 +75,10 @@ static struct {
 	int known;		  /* 1: the fields above are set, -1: no safe points here */
 	uint64_t *deep;		  /* DEEP_FRAMES frames for deep_safe(), or NULL */
 	unsigned deep_tries, deep_skip;
-} sp;
+} sp INFLAME_HOT; /* (armed in every process: writer.c start_late; layout.h) */
 
 /* The size of the xsave area the trampoline reserves (a multiple of 64). */
-__attribute__((visibility("hidden"))) unsigned long inflame__safepoint_xsave_size;
+__attribute__((visibility("hidden"))) unsigned long inflame__safepoint_xsave_size INFLAME_HOT;
 __attribute__((visibility("hidden"))) void inflame__safepoint_tramp(void);
 __attribute__((visibility("hidden"))) void inflame__safepoint_run(void);
 
