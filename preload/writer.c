@@ -1130,6 +1130,11 @@ static uint64_t stack_id(const uint64_t *frames, uint32_t n)
 
 	if (n && n == last.n && same_frames(last.frames, frames, n))
 		return last.id; /* the previous stack again: no hashing */
+	/* The table is made by the first stack (its mappings were two system calls at the start
+	 * of every process, and two areas to unmap at its end, issue 11): a table that cannot be
+	 * had is a full one, whose stacks are counted as dropped. */
+	if (!w.stacks.slots && inflame_stacktab_init(&w.stacks, MAX_STACKS) < 0)
+		return 0;
 	id = inflame_stacktab_intern(&w.stacks, frames, n, &is_new);
 	if (!id)
 		return 0;
@@ -2194,8 +2199,6 @@ int inflame_writer_start(const char *args, size_t len)
 	w.exec_args = args;
 	w.exec_args_len = len;
 
-	if (inflame_stacktab_init(&w.stacks, MAX_STACKS) < 0)
-		return -ENOMEM;
 	rc = init_state(0);
 	if (rc < 0)
 		return rc;
