@@ -97,17 +97,12 @@ __attribute__((target("pclmul"))) static uint32_t by_folding(uint32_t crc, const
 }
 
 /* Whether the processor multiplies without carries, as the C library read it at the process's
- * start: asked once. */
+ * start. Asked at each call rather than remembered: the answer is a load from the loader's
+ * data, and a flag of ours was the only variable a short process used on its page of .bss,
+ * read and then written by its first checksum (two page faults, issue 11). */
 static int can_fold(void)
 {
-	static int known; /* 0: not asked yet, 1: yes, -1: no */
-	int k = __atomic_load_n(&known, __ATOMIC_RELAXED);
-
-	if (!k) {
-		k = CPU_FEATURE_ACTIVE(PCLMULQDQ) ? 1 : -1;
-		__atomic_store_n(&known, k, __ATOMIC_RELAXED);
-	}
-	return k > 0;
+	return CPU_FEATURE_ACTIVE(PCLMULQDQ) != 0;
 }
 #endif
 

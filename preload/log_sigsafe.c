@@ -25,13 +25,15 @@ enum inflame_log_level inflame__log_level = INFLAME_LOG_QUIET;
 
 static char log_path[INFLAME_OUTPUT_MAX] INFLAME_COLD; /* "" = stderr */
 
-/* The counters apart from the table: every writer cycle reads claimed, and they lie among the
- * other small variables, the table among the arrays no short process touches (layout.h). */
+/* The counters apart from the table: every writer cycle reads claimed, and they lie with the
+ * small variables every process writes (a page of .bss of their own was a page fault at each
+ * short process's first cycle), the table among the arrays no short process touches
+ * (layout.h). */
 static struct {
 	_Atomic unsigned claimed;
 	_Atomic uint64_t lost;
 	unsigned own_base; /* claimed when this image began (a fork child: its parent's) */
-} notes;
+} notes INFLAME_HOT;
 /* The notices themselves, written only when something is noticed (layout.h) */
 static struct inflame_note note_tab[INFLAME_NOTES_MAX] INFLAME_COLD;
 

@@ -87,9 +87,21 @@ static unsigned table_notes;
 
 static struct module *mods;
 static size_t nmods;
-static int have_main; /* mods[0] is the main program, named by /proc/self/exe */
+/* The first modules and the two copies of their ranges, while a process lists no more than
+ * FIRST_MODULES objects (a short one lists five: the program, the vDSO, inflame, the C library
+ * and the loader): among the small variables of .bss that start-up writes anyway, rather than
+ * in mappings of their own, whose first pages were three page faults and two mmap calls in every
+ * process (issue 11). A process that lists more moves to mappings of MAX_MODULES entries for
+ * good (grow). */
+#define FIRST_MODULES 6
+static struct module mods_first[FIRST_MODULES];
+static struct range ranges_first[2][FIRST_MODULES];
+static size_t mods_cap;		  /* entries of mods, and of each copy of the ranges */
+static int list_full;		  /* list_cb met the end of mods */
+static struct range *ranges_next; /* the mapping the ranges move to at the next publish */
+static int have_main;		  /* mods[0] is the main program, named by /proc/self/exe */
 static struct inflame_buf paths;
-static char paths_first[1024]; /* (inflame_buf_lend: no mapping of its own for a few paths) */
+static char paths_first[512]; /* (inflame_buf_lend: no mapping of its own for a few paths) */
 static unsigned long long last_adds, last_subs;
 static int have_counts;
 static uint64_t generation;
@@ -100,7 +112,7 @@ static size_t nundecided; /* modules listed without that decision */
  * ranges_seq & 1, and the writer rewrites the other one. So a lookup during a publish reads
  * the map as it was rather than missing (a walk that missed took a frame-pointer step in code
  * without frame pointers, and lost frames, whenever the writer was preempted mid-publish). */
-static struct range *ranges[2];
+static struct range *_Atomic ranges[2];
 static _Atomic size_t nranges[2];
 static _Atomic unsigned ranges_seq;
 /* How many times a lookup reads again when the writer rewrote its copy meanwhile (two
@@ -384,8 +396,10 @@ static int list_cb(struct dl_phdr_info *info, size_t size, void *arg)
 
 	(void)size;
 	(void)arg;
-	if (nmods >= MAX_MODULES)
+	if (nmods >= mods_cap) {
+		list_full = 1;
 		return 1;
+	}
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 
@@ -581,11 +595,14 @@ static int asked_cb(struct dl_phdr_info *info, size_t size, void *arg)
 
 void inflame_modules_ask_table(const struct inflame_code *c)
 {
-	struct module *m;
+	/* (read once: the writer may move the list meanwhile, and an ask of the copy left behind
+	 * is lost, to be asked again by the next walk that needs the table) */
+	struct module *all = __atomic_load_n(&mods, __ATOMIC_ACQUIRE), *m;
 
-	if (!(c->flags & INFLAME_MOD_WANT) || !mods || c->mod >= MAX_MODULES)
+	if (!(c->flags & INFLAME_MOD_WANT) || !all ||
+	    c->mod >= (all == mods_first ? FIRST_MODULES : MAX_MODULES))
 		return;
-	m = &mods[c->mod];
+	m = &all[c->mod];
 	/* The writer is not woken for it: until its next cycle (at most 250 ms) the walks read
 	 * the object's unwind entries in place (inflame_ehframe_lookup), so a short process never
 	 * pays for a table (libc's: about 10 ms of CPU). Walks that do that often wake it
@@ -595,12 +612,13 @@ void inflame_modules_ask_table(const struct inflame_code *c)
 		atomic_store(&tables_asked, 1);
 }
 
-/* Writes the ranges of the module list into r, sorted by lo; returns how many. */
-static size_t fill_ranges(struct range *r)
+/* Writes the ranges of the module list into r (of cap entries), sorted by lo; returns how
+ * many. */
+static size_t fill_ranges(struct range *r, size_t cap)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < nmods && n < MAX_RANGES; i++) {
+	for (size_t i = 0; i < nmods && n < cap; i++) {
 		size_t j = n++;
 
 		/* insertion sort by lo: the lists are short and mostly sorted */
@@ -623,20 +641,31 @@ static size_t fill_ranges(struct range *r)
 }
 
 /* The latch: readers move to copy 1 (odd), copy 0 is rewritten, readers move back to it
- * (even), and copy 1 follows. */
+ * (even), and copy 1 follows. A copy moves to the larger mapping (ranges_next) as it is
+ * rewritten: a reader that read its old place reads the old map there, and reads again as the
+ * sequence moved. */
 static void publish_ranges(void)
 {
+	struct range *r0, *r1;
 	size_t n;
 
 	atomic_thread_fence(memory_order_seq_cst);
 	atomic_fetch_add_explicit(&ranges_seq, 1, memory_order_acq_rel); /* odd: copy 1 */
 	atomic_thread_fence(memory_order_seq_cst);
-	n = fill_ranges(ranges[0]);
+	if (ranges_next)
+		atomic_store_explicit(&ranges[0], ranges_next, memory_order_relaxed);
+	r0 = atomic_load_explicit(&ranges[0], memory_order_relaxed);
+	n = fill_ranges(r0, r0 == ranges_first[0] ? FIRST_MODULES : MAX_RANGES);
 	atomic_store_explicit(&nranges[0], n, memory_order_relaxed);
 	atomic_thread_fence(memory_order_seq_cst);
 	atomic_fetch_add_explicit(&ranges_seq, 1, memory_order_acq_rel); /* even: copy 0 */
 	atomic_thread_fence(memory_order_seq_cst);
-	memcpy(ranges[1], ranges[0], n * sizeof(*ranges[1]));
+	if (ranges_next) {
+		atomic_store_explicit(&ranges[1], ranges_next + MAX_RANGES, memory_order_relaxed);
+		ranges_next = NULL;
+	}
+	r1 = atomic_load_explicit(&ranges[1], memory_order_relaxed);
+	memcpy(r1, r0, n * sizeof(*r1));
 	atomic_store_explicit(&nranges[1], n, memory_order_relaxed);
 }
 
@@ -673,14 +702,40 @@ int inflame_modules_self(uintptr_t *lo, uintptr_t *hi)
 	return q.hi ? 0 : -ENOENT;
 }
 
+/* Moves the list of modules to a mapping of MAX_MODULES entries, and the ranges to another at
+ * their next publish. Returns 0, or -ENOMEM (the list stays as it is, its first objects). */
+static int grow(void)
+{
+	void *p = mmap(NULL, sizeof(struct module) * MAX_MODULES, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *q = mmap(NULL, 2 * sizeof(struct range) * MAX_RANGES, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED || q == MAP_FAILED) {
+		if (p != MAP_FAILED)
+			munmap(p, sizeof(struct module) * MAX_MODULES);
+		if (q != MAP_FAILED)
+			munmap(q, 2 * sizeof(struct range) * MAX_RANGES);
+		return -ENOMEM;
+	}
+	memcpy(p, mods, nmods * sizeof(*mods));
+	__atomic_store_n(&mods, (struct module *)p, __ATOMIC_RELEASE);
+	mods_cap = MAX_MODULES;
+	ranges_next = q;
+	return 0;
+}
+
 /* Lists every loaded object again and publishes their ranges. */
 static void list_all(void)
 {
-	nmods = 0;
-	nundecided = 0;
-	paths.len = 0;
-	have_main = 0;
-	inflame__real_dl_iterate_phdr(list_cb, NULL);
+	do {
+		nmods = 0;
+		nundecided = 0;
+		paths.len = 0;
+		have_main = 0;
+		list_full = 0;
+		inflame__real_dl_iterate_phdr(list_cb, NULL);
+	} while (list_full && mods == mods_first && grow() == 0);
 	publish_ranges();
 }
 
@@ -690,21 +745,19 @@ int inflame_modules_refresh(int how)
 	int force = how & INFLAME_MODULES_FORCE;
 
 	if (!mods) {
-		void *p = mmap(NULL, sizeof(struct module) * MAX_MODULES, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		void *q = mmap(NULL, 2 * sizeof(struct range) * MAX_RANGES, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-		if (p == MAP_FAILED || q == MAP_FAILED)
-			return 0;
-		mods = p;
+		mods = mods_first;
+		mods_cap = FIRST_MODULES;
 		inflame_buf_lend(&paths, paths_first, sizeof(paths_first));
-		ranges[1] = (struct range *)q + MAX_RANGES;
+		atomic_store_explicit(&ranges[1], ranges_first[1], memory_order_relaxed);
 		atomic_thread_fence(memory_order_seq_cst);
-		ranges[0] = q;
+		atomic_store_explicit(&ranges[0], ranges_first[0], memory_order_relaxed);
 		force = 1;
 	}
 	inflame__real_dl_iterate_phdr(counts_cb, &c);
+	/* (more objects loaded than the first arrays hold: moved before the list, not after it
+	 * was made twice) */
+	if (mods == mods_first && c.ok && c.adds - c.subs > FIRST_MODULES && grow() == 0)
+		force = 1;
 	scan_now = !(how & (INFLAME_MODULES_NO_SCAN | INFLAME_MODULES_NO_BUILD));
 	if (!force && have_counts && c.ok && c.adds == last_adds && c.subs == last_subs &&
 	    !atomic_load(&stale) && scan_now && nundecided) {
@@ -776,7 +829,7 @@ int inflame_modules_loader(uintptr_t *lo, uintptr_t *hi)
 /* One search of the copy that seq names: its flags and *out, or -1 when addr is in none. */
 static int search(unsigned seq, uintptr_t addr, struct inflame_code *out)
 {
-	const struct range *r = ranges[seq & 1];
+	const struct range *r = atomic_load_explicit(&ranges[seq & 1], memory_order_relaxed);
 	size_t lo = 0, hi = atomic_load_explicit(&nranges[seq & 1], memory_order_relaxed);
 
 	while (lo < hi) {
@@ -810,7 +863,8 @@ static int search(unsigned seq, uintptr_t addr, struct inflame_code *out)
 static int lookup(uintptr_t addr, struct inflame_code *out)
 {
 	if (atomic_load_explicit(&closing, memory_order_acquire) ||
-	    atomic_load_explicit(&stale, memory_order_acquire) || !ranges[0])
+	    atomic_load_explicit(&stale, memory_order_acquire) ||
+	    !atomic_load_explicit(&ranges[0], memory_order_relaxed))
 		return UNSURE;
 	for (int i = 0; i < LOOKUP_TRIES; i++) {
 		unsigned seq = atomic_load_explicit(&ranges_seq, memory_order_acquire);

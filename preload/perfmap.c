@@ -264,7 +264,8 @@ int inflame_perfmap_new_aliases(void)
 {
 	int n = pm.new_aliases;
 
-	pm.new_aliases = 0;
+	if (n)
+		pm.new_aliases = 0; /* (asked at every file's end: the page stays untouched) */
 	return n;
 }
 

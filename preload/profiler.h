@@ -82,11 +82,9 @@ struct inflame_profiler {
 	_Atomic int perf_decided;
 	uint64_t perf_period; /* the perf clock's fixed period in ns; 0 with a sampling frequency */
 	int perf_kernel;      /* the perf clock counts kernel time too (INFLAME_CPU_KERNEL=1) */
-	uint64_t start_realtime;	    /* ns */
-	uint64_t start_monotonic;	    /* ns */
-	struct sigaction app_sample_action; /* the program's handler for sample_sig, if any */
+	uint64_t start_realtime;  /* ns */
+	uint64_t start_monotonic; /* ns */
 	_Atomic int app_has_sample_action;
-	struct sigaction app_dump_action;
 	int dump_sig_owned;	  /* we installed our handler for cfg.dump_signal */
 	_Atomic uint64_t signals; /* sampling signals turned into samples */
 	_Atomic uint64_t foreign; /* signals for the program's handler */
@@ -96,9 +94,14 @@ struct inflame_profiler {
 	/* Samples on an alternate signal stack too small for the configured walk (sigstack.h):
 	 * walked narrower (without libunwind, or frame pointers only), or kept without a stack. */
 	_Atomic uint64_t sigstack_narrow, sigstack_nostack;
-	/* Last: its paths are 4 KiB each, and a short process writes only their first bytes (the
-	 * fields above and those share a page then, issue 11). */
+	/* Next to last: its paths are 4 KiB each, and a short process writes only their first
+	 * bytes (the fields above and those share a page then, issue 11). */
 	struct inflame_config cfg;
+	/* After the paths, on a page of their own: only a program that handles these signals
+	 * itself writes them (their 304 bytes above cfg put the first bytes of an output path
+	 * longer than about 120 bytes on the next page). */
+	struct sigaction app_sample_action; /* the program's handler for sample_sig, if any */
+	struct sigaction app_dump_action;
 };
 
 extern struct inflame_profiler inflame__prof;

@@ -26,6 +26,7 @@
 
 #include "clock.h"
 #include "interpose.h"
+#include "layout.h"
 #include "modules.h"
 #include "profiler.h"
 #include "unwind.h"
@@ -61,7 +62,7 @@
 #define DEEP_EVERY  16
 #define DEEP_TRIES  64
 
-_Atomic int inflame__safepoint_armed;
+_Atomic int inflame__safepoint_armed INFLAME_HOT;
 
 #if SAFEPOINT_SUPPORTED
 
@@ -74,10 +75,10 @@ static struct {
 	int known;		  /* 1: the fields above are set, -1: no safe points here */
 	uint64_t *deep;		  /* DEEP_FRAMES frames for deep_safe(), or NULL */
 	unsigned deep_tries, deep_skip;
-} sp;
+} sp INFLAME_HOT; /* (armed in every process: writer.c start_late; layout.h) */
 
 /* The size of the xsave area the trampoline reserves (a multiple of 64). */
-__attribute__((visibility("hidden"))) unsigned long inflame__safepoint_xsave_size;
+__attribute__((visibility("hidden"))) unsigned long inflame__safepoint_xsave_size INFLAME_HOT;
 __attribute__((visibility("hidden"))) void inflame__safepoint_tramp(void);
 __attribute__((visibility("hidden"))) void inflame__safepoint_run(void);
 
@@ -247,9 +248,25 @@ static int deep_safe(struct inflame_thread *t, void *uc)
 	size_t n;
 	int truncated = 0;
 
-	if (!sp.deep || sp.deep_tries >= DEEP_TRIES || sp.deep_skip++ % DEEP_EVERY)
+	if (sp.deep_tries >= DEEP_TRIES || sp.deep_skip++ % DEEP_EVERY)
 		return 0;
 	sp.deep_tries++;
+	/* The frames' room is mapped by the first deep walk (a system call, safe in a handler),
+	 * not at arming: most processes never need one, and the mapping was a system call at the
+	 * start of each and an area to unmap at its end (issue 11). */
+	if (!sp.deep) {
+		uint64_t *m = mmap(NULL, DEEP_FRAMES * sizeof(uint64_t), PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
+			 *none = NULL;
+
+		if (m == MAP_FAILED) {
+			sp.deep_tries = DEEP_TRIES;
+			return 0;
+		}
+		if (!__atomic_compare_exchange_n(&sp.deep, &none, m, 0, __ATOMIC_ACQ_REL,
+						 __ATOMIC_ACQUIRE))
+			munmap(m, DEEP_FRAMES * sizeof(uint64_t));
+	}
 	n = inflame_unwind_pick(
 	    (enum inflame_unwind)((int)inflame__prof.cfg.unwind | INFLAME_UNWIND_NO_LIBUNWIND), t,
 	    uc, 0, sp.deep, DEEP_FRAMES, &truncated);
@@ -384,13 +401,6 @@ INFLAME_FORK_TEXT int inflame_safepoint_arm(void (*fn)(void), uint64_t due_ns)
 {
 	if (learn() < 0 || !on_main_stack())
 		return -ENOTSUP;
-	if (!sp.deep) {
-		/* (pages are touched only by a deep walk) */
-		void *m = mmap(NULL, DEEP_FRAMES * sizeof(uint64_t), PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-		sp.deep = m == MAP_FAILED ? NULL : m;
-	}
 	sp.deep_tries = sp.deep_skip = 0;
 	sp.fn = fn;
 	sp.due = due_ns;

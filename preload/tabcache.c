@@ -11,6 +11,7 @@
 #include "tabcache.h"
 
 #include "dump_write.h"
+#include "layout.h"
 #include "log.h"
 
 #include <errno.h>
@@ -45,7 +46,15 @@ struct trailer {
 /* At most this many files removed per store: the rest go at the next. */
 #define PRUNE_MAX 64
 
-static char dir[PATH_MAX];
+/* The directory, joined from the environment's variable and a suffix on first use (a table
+ * built or loaded): the set-up only notes where its parts are. A process that builds no table,
+ * which is every short one, never writes the 4 KiB buffer's page (one page fault, issue 11).
+ * The parts are strings of the environment the constructor read: its first block, or strings
+ * setenv() gave it, which the C library never frees. */
+static char dir[PATH_MAX] INFLAME_COLD;
+static struct {
+	const char *base, *suffix; /* base NULL: dir is as it stands */
+} parts INFLAME_HOT;
 static struct inflame_tabcache_stats stats;
 static uint64_t budget = DEFAULT_BUDGET;
 
@@ -56,23 +65,36 @@ void inflame_tabcache_set_budget(uint64_t bytes)
 
 void inflame_tabcache_setup(const char *d)
 {
+	parts.base = NULL;
 	dir[0] = 0;
 	if (d && d[0] == '/' && strlen(d) < sizeof(dir) - 160)
 		strcpy(dir, d);
 }
 
-/* The directory base + suffix (base absolute), or none when the whole does not fit. Joined by
- * hand: snprintf was the only user of three pages of libc in a short process, and a buffer on
- * the stack one more page of it, four page faults at every start (issue 11). */
+/* The directory is base + suffix (none unless base is absolute), joined when it is first
+ * used. */
 static void setup_under(const char *base, const char *suffix)
 {
-	size_t n = strlen(base), m = strlen(suffix);
+	parts.base = base;
+	parts.suffix = suffix;
+}
 
-	dir[0] = 0;
-	if (n + m >= sizeof(dir) - 160)
-		return;
-	memcpy(dir, base, n);
-	memcpy(dir + n, suffix, m + 1);
+/* The directory, "" for none: the parts joined, or none when the whole does not fit. Joined by
+ * hand: snprintf was the only user of three pages of libc in a short process, and a buffer on
+ * the stack one more page of it, four page faults at every start (issue 11). */
+static const char *cache_dir(void)
+{
+	if (parts.base) {
+		size_t n = strlen(parts.base), m = strlen(parts.suffix);
+
+		dir[0] = 0;
+		if (parts.base[0] == '/' && n + m < sizeof(dir) - 160) {
+			memcpy(dir, parts.base, n);
+			memcpy(dir + n, parts.suffix, m + 1);
+		}
+		parts.base = NULL;
+	}
+	return dir;
 }
 
 void inflame_tabcache_setup_env(void)
@@ -80,7 +102,7 @@ void inflame_tabcache_setup_env(void)
 	const char *v = getenv("INFLAME_TABLE_CACHE"), *base;
 
 	if (v && *v) {
-		inflame_tabcache_setup(strcmp(v, "off") == 0 ? NULL : v);
+		setup_under(strcmp(v, "off") == 0 ? "" : v, "");
 		return;
 	}
 	base = getenv("XDG_CACHE_HOME");
@@ -92,7 +114,7 @@ void inflame_tabcache_setup_env(void)
 	if (base && base[0] == '/')
 		setup_under(base, "/.cache/inflame");
 	else
-		inflame_tabcache_setup(NULL);
+		setup_under("", "");
 }
 
 void inflame_tabcache_stats(struct inflame_tabcache_stats *st)
@@ -149,12 +171,13 @@ static uint64_t body_hash(const struct inflame_eh_table *head, const void *rest,
 
 static int path_of(const struct inflame_tabcache_key *key, char *p, size_t size)
 {
+	const char *d = cache_dir();
 	size_t n;
 
-	if (!dir[0] || !key->build_id_len ||
+	if (!d[0] || !key->build_id_len ||
 	    key->build_id_len > sizeof(((struct trailer *)0)->build_id))
 		return -ENOENT;
-	n = (size_t)snprintf(p, size, "%s/", dir);
+	n = (size_t)snprintf(p, size, "%s/", d);
 	for (size_t i = 0; i < key->build_id_len && n + 3 < size; i++)
 		n += (size_t)snprintf(p + n, size - n, "%02x", key->build_id[i]);
 	if (n + 5 >= size)
@@ -256,7 +279,7 @@ static int make_dir(void)
 {
 	char d[PATH_MAX];
 
-	strcpy(d, dir);
+	strcpy(d, cache_dir());
 	for (char *s = d + 1;; s++) {
 		if (*s == '/' || *s == 0) {
 			char c = *s;
@@ -347,7 +370,7 @@ static int scan_dir(int dfd, const char *keep, struct scan *sc)
 static void prune(const char *keep)
 {
 	struct scan sc;
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int dfd = open(cache_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (dfd < 0)
 		return;
@@ -427,7 +450,7 @@ int inflame_tabcache_build(const struct inflame_tabcache_key *key, const struct 
 			inflame_log(INFLAME_LOG_DEBUG,
 				    "unwind table cache %s: cannot store a table (%s); tables are "
 				    "built in each process",
-				    dir, strerror(-err));
+				    cache_dir(), strerror(-err));
 		}
 	}
 	return ret;

@@ -100,6 +100,7 @@
 #include "dump_write.h"
 #include "interpose.h"
 #include "labels.h"
+#include "layout.h"
 #include "log.h"
 #include "modules.h"
 #include "perfmap.h"
@@ -263,19 +264,19 @@ static struct {
 	uint64_t alloc_end;
 	uint64_t watermark;
 	uint64_t lost;
-} pend;
+} pend INFLAME_HOT; /* (written by every process's final cycle, as are the next ones: layout.h) */
 
 /* Passes over the rings, for producers that wait for room (a futex word), and a heartbeat of
  * the writer's work, for the exit path that waits for it. */
-static _Atomic unsigned drains;
-static _Atomic int drain_waiters;
-static _Atomic uint64_t heartbeat;
+static _Atomic unsigned drains INFLAME_HOT;
+static _Atomic int drain_waiters INFLAME_HOT;
+static _Atomic uint64_t heartbeat INFLAME_HOT;
 /* The CPU time of final writes made by the exiting thread itself (finish_here): the
  * profiler's, counted with the writer thread's. direct_start is that thread's CPU clock when
  * its write began, 0 outside of one. */
-static uint64_t direct_ns, direct_start;
+static uint64_t direct_ns INFLAME_HOT, direct_start INFLAME_HOT;
 /* The registered thread making that write (NULL when it is not registered). */
-static struct inflame_thread *direct_thread;
+static struct inflame_thread *direct_thread INFLAME_HOT;
 
 static uint64_t process_cpu_ns(void)
 {
@@ -1187,6 +1188,11 @@ static uint64_t stack_id(const uint64_t *frames, uint32_t n)
 
 	if (n && n == last.n && same_frames(last.frames, frames, n))
 		return last.id; /* the previous stack again: no hashing */
+	/* The table is made by the first stack (its mappings were two system calls at the start
+	 * of every process, and two areas to unmap at its end, issue 11): a table that cannot be
+	 * had is a full one, whose stacks are counted as dropped. */
+	if (!w.stacks.slots && inflame_stacktab_init(&w.stacks, MAX_STACKS) < 0)
+		return 0;
 	id = inflame_stacktab_intern(&w.stacks, frames, n, &is_new);
 	if (!id)
 		return 0;
@@ -2397,7 +2403,7 @@ static void spawn_late(void)
 }
 
 /* When the next cycle of the allocation hooks is due (start_late), in monotonic ns. */
-static uint64_t hook_cycle_at;
+static uint64_t hook_cycle_at INFLAME_HOT;
 
 /* Does this image sample its allocations with one thread, so that its allocation hooks may do
  * the writer's work (not full tracing, whose producers wait for the writer to make room)? */
@@ -2472,10 +2478,11 @@ void inflame_writer_hook_cycle(void)
 }
 
 /* The first storage of the small buffers (inflame_buf_lend): a process that writes one file
- * of a few chunks touches these 4 KiB among the other small variables of .bss, rather than a
- * mapping of its own per buffer (a page fault each: five of them cost a short process about
- * 0.1 ms, issue 11). Not page-aligned: that made .bss begin on a page of its own. */
-static _Alignas(64) uint8_t small_bufs[4096];
+ * of a few chunks touches this one page, rather than a mapping of its own per buffer (a page
+ * fault each: five of them cost a short process about 0.1 ms, issue 11). A page of its own,
+ * among the large arrays (layout.h): in .bss its first buffers straddled two pages, each
+ * shared with variables a short process does not write. */
+static _Alignas(4096) uint8_t small_bufs[4096] INFLAME_COLD;
 
 /* The cycle lock checks its owner: a thread that ends the image from a signal handler that
  * interrupted a write of its own (a hook's cycle, a fork's prepare handler, its exit path) is
@@ -2536,8 +2543,6 @@ int inflame_writer_start(const char *args, size_t len)
 	w.exec_args = args;
 	w.exec_args_len = len;
 
-	if (inflame_stacktab_init(&w.stacks, MAX_STACKS) < 0)
-		return -ENOMEM;
 	rc = init_state(0);
 	if (rc < 0)
 		return rc;

@@ -349,13 +349,17 @@ static void test_threads_sampled(void **state)
 	(void)state;
 	run_alloc(dir, prog, "4096", env, &r);
 	assert_int_equal(e2e_list(dir, "prof.", &files), 1);
-	if (info_counts(files[0], &allocs, &frees, 2)) {
+	/* At most five blocks kept: the stdout buffer and the thread vector (allocate_dtv) of
+	 * each of the four threads, which the C library keeps with the thread's cached stack. With
+	 * two allowed, 4 of 150 runs of main failed and 5 of 150 with the start-up cuts (issue
+	 * 11), every extra block a thread vector. */
+	if (info_counts(files[0], &allocs, &frees, 5)) {
 		const char *extra[] = {"--event", "live", NULL};
 		struct e2e_folded f;
 
 		assert_true(allocs > 10000);
-		/* What the C library keeps (the stdout buffer, a thread vector) may be live, when
-		 * it was sampled; never a producer's block. */
+		/* What the C library keeps (the stdout buffer, the thread vectors) may be live,
+		 * when it was sampled; never a producer's block. */
 		if (allocs > frees) {
 			assert_int_equal(e2e_collapse(extra, files, 1, &f), 0);
 			assert_int_equal(e2e_contains_sum(&f, "producer"), 0);
