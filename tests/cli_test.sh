@@ -269,6 +269,15 @@ n=$(ls "$T/50%/rel" | grep -c '^p\.[0-9]*\.ifl')
 [ "$n" = 2 ] && [ -z "$(ls -A "$T/elsewhere")" ] && [ "$(grep -c '^inflame record: wrote rel/p\.' "$T/stderr")" = 2 ] &&
 	ok "record -o RELATIVE: dumps where record ran" ||
 	fail "record -o RELATIVE: $n dumps in $T/50%/rel; $(cat "$T/stderr")"
+# The summary lists the files of this run only: an earlier run's file modified in the second
+# this run starts (here dated ahead, to be sure of it) is not this run's.
+mkdir -p "$T/again"
+"$I" record -q -o "$T/again/p.%p.ifl" -- /bin/true 2>"$T/stderr"
+touch -d "@$(($(date +%s) + 30))" "$T"/again/p.*.ifl
+"$I" record -o "$T/again/p.%p.ifl" -- /bin/true 2>"$T/stderr"
+[ "$(ls "$T/again" | wc -l)" = 2 ] && [ "$(grep -c '^inflame record: wrote' "$T/stderr")" = 1 ] &&
+	ok "record: the summary leaves an earlier run's file out" ||
+	fail "record: an earlier run's file in the summary: $(cat "$T/stderr")"
 expect 1 "inflame record: cannot write dumps to $T/out.d/missing/x.ifl: No such file or directory" -- \
 	record -o "$T/out.d/missing/x.ifl" -- /bin/sh -c "touch $T/out.d/ran"
 expect 2 "inflame record: unknown option '--bogus' (try inflame record --help)" -- \

@@ -123,14 +123,15 @@ static void print_notices(const char *path, struct image_notes **seen, size_t *n
 	inflame_dump_reader_close(&r);
 }
 
-/* Whether the dump name was started at or after since_ns (CLOCK_REALTIME). */
+/* Whether the dump name was started at or after since_ns (CLOCK_REALTIME): 1 or 0, or -1 when
+ * its header does not read. */
 static int image_since(const char *name, uint64_t since_ns)
 {
 	struct inflame_dump_reader r;
 	int yes;
 
 	if (inflame_dump_reader_open(&r, name) < 0)
-		return 0;
+		return -1;
 	yes = r.hdr.start_realtime >= since_ns;
 	inflame_dump_reader_close(&r);
 	return yes;
@@ -176,6 +177,12 @@ void inflame_record_list_dumps(const char *pattern, uint64_t since_ns)
 		if (inflame_inputs_expand(&path, 1, "inflame record: ", &images, &n) < 0)
 			continue;
 		if (n == 1 && !strcmp(images[0], path)) {
+			/* (a file modified in the second the run started may be an earlier run's:
+			 * the image's start tells; a file whose header does not read is listed) */
+			if (image_since(path, since_ns) == 0) {
+				inflame_inputs_release(images, n, &path, 1);
+				continue;
+			}
 			fprintf(stderr, "inflame record: wrote %s (%lld bytes)\n", path,
 				(long long)st.st_size);
 			if (notices)
@@ -186,7 +193,7 @@ void inflame_record_list_dumps(const char *pattern, uint64_t since_ns)
 		/* (only the dumps of this run: a shared file may hold an earlier run's too) */
 		ours = calloc((size_t)n, 1);
 		for (int k = 0; k < n && ours; k++)
-			run += ours[k] = (char)image_since(images[k], since_ns);
+			run += ours[k] = (char)(image_since(images[k], since_ns) == 1);
 		if (run)
 			fprintf(stderr,
 				"inflame record: wrote %d process dump%s to %s (%lld bytes)\n", run,

@@ -15,7 +15,9 @@
 
 /* Lists the dumps matching pattern modified at or after since_ns (CLOCK_REALTIME), with their
  * notices (unless the program already wrote them to stderr, as INFLAME_LOG=info or debug does);
- * of a file short processes shared, the dumps of processes started since then. */
+ * of a file short processes shared, the dumps of processes started since then, and of a file of
+ * its own, one whose process started since then (an earlier run's file modified in the same
+ * second is left out). */
 void inflame_record_list_dumps(const char *pattern, uint64_t since_ns);
 
 #endif
