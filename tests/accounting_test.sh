@@ -97,7 +97,8 @@ done
 # 100.2-101.8% of its CPU on a quiet machine (7 of 12 runs), 106.1-108.6% beside 4 busy loops on
 # its CPU (3 of 8). What the count gives beyond the CPU since its arming comes off the tail now:
 # 100.0%, unless its samples alone stand for more. Ten more runs of the 3 ms thread under the
-# perf clock, on one CPU beside two busy loops, none above 100.0% (no second run for these).
+# perf clock, on one CPU beside two busy loops, none above 100.5% (no second run for these; a
+# CI machine gave 100.1% once: a few us of a 3 ms thread, against 106-108% before the fix).
 timer=perf
 run="lifecycle burn 0.003"
 pin=
@@ -111,7 +112,7 @@ if command -v taskset >/dev/null 2>&1; then
 	trap 'kill $busy 2>/dev/null; rm -rf "$d"' EXIT INT TERM
 fi
 highest=0
-hi=100.0
+hi=100.5
 for i in 1 2 3 4 5 6 7 8 9 10; do
 	over=0
 	f0=$fails
