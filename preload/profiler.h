@@ -137,4 +137,13 @@ static inline int inflame__in_vfork_child(void)
 	return inflame__getpid_raw() != inflame__prof.pid;
 }
 
+/* The ns of CPU one unit of a cpu sample's weight stands for: the perf clock's period, else
+ * the sampling frequency's; 0 without either. Async-signal-safe. */
+static inline uint64_t inflame__cpu_period_ns(void)
+{
+	if (inflame__prof.timer_used == INFLAME_TIMER_PERF && inflame__prof.perf_period)
+		return inflame__prof.perf_period;
+	return inflame__prof.cfg.frequency ? 1000000000ull / inflame__prof.cfg.frequency : 0;
+}
+
 #endif

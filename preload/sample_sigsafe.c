@@ -626,20 +626,12 @@ static void drop_periods(struct inflame_thread *t, uint64_t all, uint64_t taken)
 		atomic_fetch_add_explicit(&t->dropped, all - taken, memory_order_relaxed);
 }
 
-/* The periods of CPU clock one unit of a CPU sample's weight stands for (writer.c's). */
-static uint64_t weight_period(void)
-{
-	if (inflame__prof.timer_used == INFLAME_TIMER_PERF && inflame__prof.perf_period)
-		return inflame__prof.perf_period;
-	return inflame__prof.cfg.frequency ? 1000000000ull / inflame__prof.cfg.frequency : 0;
-}
-
 /* A CPU sample of thread t that landed in inflame's code or stands for the cost of a wall
  * signal: its n periods are the profiler's own. They include the handler's time they overlap,
  * which is then no longer owed (selfcost.h): it is not charged twice. */
 static void self_sample(struct inflame_thread *t, uint64_t n)
 {
-	uint64_t p = weight_period() * n;
+	uint64_t p = inflame__cpu_period_ns() * n;
 
 	atomic_fetch_add_explicit(&t->self_cpu, n, memory_order_relaxed);
 	t->handler_owed = t->handler_owed > p ? t->handler_owed - p : 0;
@@ -698,7 +690,8 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 			drop_periods(t, all, own ? own : weight);
 		} else {
 			/* The periods the handler's own runs made (selfcost.h). */
-			mine = inflame_selfcost_take(&t->handler_owed, &weight, weight_period());
+			mine = inflame_selfcost_take(&t->handler_owed, &weight,
+						     inflame__cpu_period_ns());
 			if (mine)
 				atomic_fetch_add_explicit(&t->self_cpu, mine, memory_order_relaxed);
 			drop_periods(t, all, weight + kern + mine);

@@ -927,11 +927,7 @@ static void put_thread_cpu(struct inflame_thread *t, int exited)
 /* The ns of CPU one unit of cpu sample weight stands for; 0 without a cpu clock. */
 static uint64_t sample_period_ns(void)
 {
-	if (!(inflame__prof.cfg.events & INFLAME_EVMASK_CPU))
-		return 0;
-	if (inflame__prof.timer_used == INFLAME_TIMER_PERF && inflame__prof.perf_period)
-		return inflame__prof.perf_period;
-	return 1000000000ull / inflame__prof.cfg.frequency;
+	return (inflame__prof.cfg.events & INFLAME_EVMASK_CPU) ? inflame__cpu_period_ns() : 0;
 }
 
 static uint64_t clock_flags(void)
