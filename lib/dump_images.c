@@ -8,8 +8,8 @@
  */
 #include "dump_images.h"
 
-#include "crc32.h"
 #include "dump_format.h"
+#include "dump_read.h"
 #include "varint.h"
 
 #include <errno.h>
@@ -40,22 +40,15 @@ static size_t walk(const uint8_t *data, size_t size, struct inflame_dump_span *s
 	int first = 1;
 
 	while (pos < size && !magic_at(data, size, pos)) {
-		const uint8_t *p = data + pos;
-		uint32_t type, len;
+		struct inflame_chunk c;
 
-		if (size - pos < INFLAME_DUMP_CHUNK_HDR_SIZE)
+		if (inflame_dump_chunk_at(data, size, pos, &c) < 0)
 			break;
-		type = inflame_le32(p);
-		len = inflame_le32(p + 4);
-		if (len > INFLAME_DUMP_MAX_CHUNK ||
-		    len > size - pos - INFLAME_DUMP_CHUNK_HDR_SIZE ||
-		    inflame_crc32(0, p + INFLAME_DUMP_CHUNK_HDR_SIZE, len) != inflame_le32(p + 8))
-			break;
-		pos += INFLAME_DUMP_CHUNK_HDR_SIZE + (size_t)len;
-		if (first && type == INFLAME_CHUNK_MOVED)
+		pos += INFLAME_DUMP_CHUNK_HDR_SIZE + c.len;
+		if (first && c.type == INFLAME_CHUNK_MOVED)
 			s->moved = 1;
 		first = 0;
-		if (type == INFLAME_CHUNK_END) {
+		if (c.type == INFLAME_CHUNK_END) {
 			s->complete = 1;
 			return pos;
 		}

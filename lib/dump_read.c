@@ -190,11 +190,27 @@ void inflame_dump_reader_close(struct inflame_dump_reader *r)
 	memset(r, 0, sizeof(*r));
 }
 
+int inflame_dump_chunk_at(const uint8_t *data, size_t size, size_t off, struct inflame_chunk *c)
+{
+	const uint8_t *p = data + off;
+	uint32_t len;
+
+	if (size - off < INFLAME_DUMP_CHUNK_HDR_SIZE)
+		return -ENODATA;
+	len = inflame_le32(p + 4);
+	if (len > INFLAME_DUMP_MAX_CHUNK || len > size - off - INFLAME_DUMP_CHUNK_HDR_SIZE)
+		return -EMSGSIZE;
+	if (inflame_crc32(0, p + INFLAME_DUMP_CHUNK_HDR_SIZE, len) != inflame_le32(p + 8))
+		return -EBADMSG;
+	c->type = inflame_le32(p);
+	c->payload = p + INFLAME_DUMP_CHUNK_HDR_SIZE;
+	c->len = len;
+	return 0;
+}
+
 int inflame_dump_reader_next(struct inflame_dump_reader *r, struct inflame_chunk *c)
 {
-	const uint8_t *p;
-	uint32_t len, crc;
-	uint32_t actual;
+	int rc;
 
 	if (r->torn || r->complete || r->off >= r->size)
 		return 0;
@@ -202,30 +218,21 @@ int inflame_dump_reader_next(struct inflame_dump_reader *r, struct inflame_chunk
 		r->size = r->off; /* (the next image's: this one ends here) */
 		return 0;
 	}
-	if (r->size - r->off < INFLAME_DUMP_CHUNK_HDR_SIZE) {
+	rc = inflame_dump_chunk_at(r->data, r->size, r->off, c);
+	if (rc < 0) {
 		r->torn = 1;
-		snprintf(r->err, sizeof(r->err), "cut chunk header at offset %zu", r->off);
+		if (rc == -ENODATA)
+			snprintf(r->err, sizeof(r->err), "cut chunk header at offset %zu", r->off);
+		else if (rc == -EMSGSIZE)
+			snprintf(r->err, sizeof(r->err),
+				 "chunk at offset %zu is cut short (%u bytes)", r->off,
+				 inflame_le32(r->data + r->off + 4));
+		else
+			snprintf(r->err, sizeof(r->err), "chunk at offset %zu fails its checksum",
+				 r->off);
 		return 0;
 	}
-	p = r->data + r->off;
-	len = inflame_le32(p + 4);
-	crc = inflame_le32(p + 8);
-	if (len > INFLAME_DUMP_MAX_CHUNK || len > r->size - r->off - INFLAME_DUMP_CHUNK_HDR_SIZE) {
-		r->torn = 1;
-		snprintf(r->err, sizeof(r->err), "chunk at offset %zu is cut short (%u bytes)",
-			 r->off, len);
-		return 0;
-	}
-	actual = inflame_crc32(0, p + INFLAME_DUMP_CHUNK_HDR_SIZE, len);
-	if (actual != crc) {
-		r->torn = 1;
-		snprintf(r->err, sizeof(r->err), "chunk at offset %zu fails its checksum", r->off);
-		return 0;
-	}
-	c->type = inflame_le32(p);
-	c->payload = p + INFLAME_DUMP_CHUNK_HDR_SIZE;
-	c->len = len;
-	r->off += INFLAME_DUMP_CHUNK_HDR_SIZE + (size_t)len;
+	r->off += INFLAME_DUMP_CHUNK_HDR_SIZE + c->len;
 	r->chunks++;
 	if (c->type == INFLAME_CHUNK_END)
 		r->complete = 1;

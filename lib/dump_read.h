@@ -50,6 +50,10 @@ int inflame_dump_reader_init(struct inflame_dump_reader *r, const void *data, si
  * r->torn and r->complete), never a negative value after a successful open. */
 int inflame_dump_reader_next(struct inflame_dump_reader *r, struct inflame_chunk *c);
 void inflame_dump_reader_close(struct inflame_dump_reader *r);
+/* The chunk at off of the size bytes at data, checked as reader_next checks it: 0 with *c, or
+ * -ENODATA (its header is cut), -EMSGSIZE (its payload is cut or too large), -EBADMSG (its
+ * checksum fails). */
+int inflame_dump_chunk_at(const uint8_t *data, size_t size, size_t off, struct inflame_chunk *c);
 /* Opens path for reading from its start, or a name "PATH@OFF" as reader_open does, positioned
  * at OFF. Returns the descriptor or -errno. */
 int inflame_dump_path_open(const char *path);
