@@ -551,9 +551,15 @@ static void write_process(void)
  * (issue 11). A program that renames itself writes over that memory. */
 static int args_unchanged(void)
 {
-	return w.exec_args && w.cmdline_len == w.exec_args_len && w.cmdline_len > 0 &&
-	       w.cmdline[w.cmdline_len - 1] == 0 &&
-	       memcmp(w.exec_args, w.cmdline, w.cmdline_len) == 0;
+	if (!w.exec_args || w.cmdline_len != w.exec_args_len || w.cmdline_len == 0 ||
+	    w.cmdline[w.cmdline_len - 1] != 0)
+		return 0;
+	/* (a loop of our own rather than memcmp: in a short process the C library's page of it
+	 * is often touched for this alone, a page fault, issue 11) */
+	for (size_t i = 0; i < w.cmdline_len; i++)
+		if (w.exec_args[i] != w.cmdline[i])
+			return 0;
+	return 1;
 }
 
 /* A new PROCESS chunk when the command line is not what the file says any more (setproctitle:
@@ -1150,10 +1156,13 @@ static void put_alloc(const struct inflame_alloc_event *e)
 }
 
 /* The last stack interned and its id: allocation hot spots repeat the same stack many times
- * in a row. Forgotten (n = 0) when the stack table is cleared. */
+ * in a row. Valid only for the stack table of generation gen (w.stack_gen): a new file need not
+ * touch it to forget it, and a process that never samples never touches its page (a page fault
+ * of every short process's start, issue 11). */
 #define LAST_MAX 64
 static struct {
 	uint32_t n;
+	uint64_t gen;
 	uint64_t id;
 	uint64_t frames[LAST_MAX];
 } last;
@@ -1182,7 +1191,7 @@ static uint64_t stack_id(const uint64_t *frames, uint32_t n)
 	uint64_t id;
 	int is_new = 0;
 
-	if (n && n == last.n && same_frames(last.frames, frames, n))
+	if (n && n == last.n && last.gen == w.stack_gen && same_frames(last.frames, frames, n))
 		return last.id; /* the previous stack again: no hashing */
 	/* The table is made by the first stack (its mappings were two system calls at the start
 	 * of every process, and two areas to unmap at its end, issue 11): a table that cannot be
@@ -1194,6 +1203,7 @@ static uint64_t stack_id(const uint64_t *frames, uint32_t n)
 		return 0;
 	if (n <= LAST_MAX) {
 		last.n = n;
+		last.gen = w.stack_gen;
 		last.id = id;
 		memcpy(last.frames, frames, n * sizeof(uint64_t));
 	}
@@ -1832,8 +1842,11 @@ static int shared_adopt(int fd)
 	struct stat st;
 	struct statfs sfs;
 
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-	    fstatfs(fd, &sfs) != 0 || remote_fs((unsigned long)sfs.f_type)) {
+	/* (geteuid by syscall(), whose page of the C library start-up touched already: the
+	 * wrapper's page was a page fault of many short processes, issue 11) */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != (uid_t)syscall(SYS_geteuid) || fstatfs(fd, &sfs) != 0 ||
+	    remote_fs((unsigned long)sfs.f_type)) {
 		close(fd);
 		return -EPERM;
 	}
@@ -2014,8 +2027,10 @@ own:
 
 /* Starts the image's next file. shared_ok: the image has written no file yet and this one may
  * be its last (the image's start, or a fork child's first file at its end): it is held for the
- * shared file when the configuration and the shared file allow. */
-static int open_next(int shared_ok)
+ * shared file when the configuration and the shared file allow. first: the image's or the fork
+ * child's first file, whose figures start at its threads' registrations (as does any file
+ * numbered 1). */
+static int open_next(int shared_ok, int first)
 {
 	struct inflame_dump_header_info h;
 	int rc;
@@ -2042,9 +2057,7 @@ static int open_next(int shared_ok)
 	if (!w.held && (rc = open_own()) < 0)
 		return rc;
 	inflame_stacktab_clear(&w.stacks);
-	if (last.n)
-		last.n = 0; /* (a first file leaves its page untouched) */
-	w.stack_gen++;
+	w.stack_gen++; /* (which also forgets the last stack: stack_id) */
 	memset(w.totals, 0, sizeof(w.totals));
 	w.dropped_stacks = w.truncated = 0;
 	w.dropped_base = total_dropped();
@@ -2052,20 +2065,24 @@ static int open_next(int shared_ok)
 	inflame_wall_unseen(&w.unseen_base, &w.unseen_threads_base);
 	w.file_no++;
 	w.writer_base = writer_cpu_ns();
-	for (int i = 0, n = inflame_thread_high_water(); i < n; i++) {
-		struct inflame_thread *t = inflame_thread_at(i);
-		int st = atomic_load_explicit(&t->state, memory_order_acquire);
+	/* An image's first file: its threads' figures start at their registration, as their
+	 * samples do. The thread that set inflame up spent its periods from then to the opening
+	 * of the file in inflame's code (init.c), counted as the profiler's. Their CPU times are
+	 * not measured now for a base that is not used (two system calls per thread at every
+	 * short process's start, issue 11). */
+	if (first || w.file_no == 1) {
+		base_on_registration();
+	} else {
+		for (int i = 0, n = inflame_thread_high_water(); i < n; i++) {
+			struct inflame_thread *t = inflame_thread_at(i);
+			int st = atomic_load_explicit(&t->state, memory_order_acquire);
 
-		if (st == INFLAME_SLOT_ACTIVE || st == INFLAME_SLOT_EXITED)
-			rebase(t, w.continues_lost);
+			if (st == INFLAME_SLOT_ACTIVE || st == INFLAME_SLOT_EXITED)
+				rebase(t, w.continues_lost);
+		}
 	}
 	w.continues_lost = 0;
 	w.cpu_written = w.cpu_base;
-	/* An image's first file: its threads' figures start at their registration, as their
-	 * samples do. The thread that set inflame up spent its periods from then to the opening
-	 * of the file in inflame's code (init.c), counted as the profiler's. */
-	if (w.file_no == 1)
-		base_on_registration();
 	chunk_starts();
 	/* (which names the program: PROCESS) Frame pointers are decided by the writer's first
 	 * cycle, not by the constructor or an image's last file: a process that ends sooner
@@ -2155,13 +2172,12 @@ INFLAME_FORK_TEXT static int past_late_delay(uint64_t now)
 static void open_deferred(void)
 {
 	w.deferred = 0;
-	if (open_next(w.ending) == 0) {
+	if (open_next(w.ending, 1) == 0) {
 		/* Everything since the fork is this file's: the child's CPU clock and its rings'
-		 * drop counters started from zero there. */
+		 * drop counters started from zero there (its threads' figures too: open_next). */
 		w.cpu_base = w.cpu_written = 0;
 		w.dropped_base = 0;
 		w.unseen_base = w.unseen_threads_base = 0;
-		base_on_registration();
 	}
 }
 
@@ -2240,7 +2256,7 @@ static void cycle(int final)
 	if (!open_any() && !atomic_load(&inflame__prof.sampling) && !worth_a_file())
 		return;
 	if (!open_any() && !w.failed)
-		open_next(0);
+		open_next(0, 0);
 	/* Once sampling is over (exit, exec) no walk needs libunwind or a table any more: a
 	 * short process's last cycle would spend more on them than on its whole life. (libunwind
 	 * before the map: it is in it then.) */
@@ -2294,7 +2310,7 @@ static void serve_held(int req)
 		w.ending = 0;
 		if ((req & INFLAME_WRITER_DUMP) &&
 		    !(req & (INFLAME_WRITER_FINISH | INFLAME_WRITER_STOP)) && !w.deferred)
-			open_next(0);
+			open_next(0, 0);
 		flush_out();
 	}
 	pthread_mutex_unlock(&w.cycle_lock);
@@ -2542,7 +2558,7 @@ int inflame_writer_start(const char *args, size_t len)
 	rc = init_state(0);
 	if (rc < 0)
 		return rc;
-	rc = open_next(1);
+	rc = open_next(1, 1);
 	w.start_args = NULL; /* (argv's strings are the program's from now on) */
 	if (rc < 0)
 		return rc;
