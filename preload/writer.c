@@ -155,6 +155,19 @@
 #define QUIET_AFTER_NS	1000000000ull
 /* The largest dump an image appends to the shared file; a bigger one gets a file of its own. */
 #define SHARED_MAX (64u << 10)
+/* The first storage of the buffers, in w (init_state): out, misc_buf and the THREAD_CPU lists,
+ * which every image writes (a short process's dump is 500-700 bytes), and those of samples and
+ * stacks. A buffer that outgrows it moves to a mapping of its own. */
+#define OUT_FIRST	1024
+#define MISC_FIRST	768
+#define TCPU_FIRST	152
+#define LOSS_FIRST	40
+#define UNSAMPLED_FIRST 64
+#define SMALL_FIRST	(OUT_FIRST + MISC_FIRST + TCPU_FIRST + LOSS_FIRST + UNSAMPLED_FIRST)
+#define STACK_FIRST	1024
+#define SAMPLE_FIRST	768
+#define ALLOC_FIRST	248
+#define SAMPLING_FIRST	(STACK_FIRST + SAMPLE_FIRST + ALLOC_FIRST)
 
 static struct {
 	pthread_t thread;
@@ -238,12 +251,25 @@ static struct {
 	const char *exec_args;
 	size_t exec_args_len;
 	const char *timer_name; /* the cpu timer the current file's PROCESS names */
-	/* The long strings last: most processes use their first bytes only, and the fields above
-	 * share a page or two. */
-	char cmdline[8192]; /* /proc/self/cmdline as the current file's PROCESS has it */
+	uint64_t cmdline_hash;	/* of the command line the current file's PROCESS has */
+	/* The first storage of the buffers every image writes (out, misc_buf, the THREAD_CPU
+	 * lists), then the file's name, of which most processes use the first bytes only: all of
+	 * that on the page of the fields above, which start-up writes anyway. Each page of their
+	 * own was a page fault of every short process (issue 11). Then the first storage of the
+	 * buffers of samples and stacks, which a process that samples writes, and the command
+	 * line, which few processes write (write_process). (w is as long as it was with a page of
+	 * a last_path in it: the variables of .data1 and the start of .bss keep their pages,
+	 * layout.h.) */
+	uint8_t small[SMALL_FIRST];
 	char path[INFLAME_OUTPUT_MAX];
-	char last_path[INFLAME_OUTPUT_MAX]; /* the file closed last (under done_lock) */
+	uint8_t sampling[SAMPLING_FIRST];
+	/* /proc/self/cmdline as the current file's PROCESS has it, when it was read there (not
+	 * what exec laid out: write_process) */
+	char cmdline[8192];
 } w = {.fd = -1, .inherited_fd = -1, .bfd = -1};
+
+/* The file closed last (under w.done_lock), for a caller that waits for its name. */
+static char last_path[INFLAME_OUTPUT_MAX] INFLAME_COLD;
 
 /* An allocation event waiting for its turn. */
 struct pending {
@@ -492,26 +518,41 @@ static const char *timer_name(void)
 	    __atomic_load_n(&inflame__prof.timer_used, __ATOMIC_ACQUIRE));
 }
 
+/* A 64-bit FNV-1a hash of the n bytes at s: the command line the current file has is kept as
+ * its length and this hash. */
+static uint64_t args_hash(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (uint8_t)s[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
 static void write_process(void)
 {
 	struct inflame_buf *b = &w.misc_buf;
-	char *args = w.cmdline, events[32];
+	const char *args = w.cmdline;
+	char events[32];
 	ssize_t n;
 	int argc = 0;
 	const struct inflame_config *c = &inflame__prof.cfg;
 
 	if (w.start_args) {
 		/* What /proc/self/cmdline reads at this point, without the file system: a
-		 * procfs read cost a short process about 0.1 ms (issue 11). */
+		 * procfs read cost a short process about 0.1 ms (issue 11). Read where exec laid
+		 * it out, not copied: the copy's page was a page fault of every short process. */
+		args = w.start_args;
 		n = (ssize_t)(w.start_args_len < sizeof(w.cmdline) - 1 ? w.start_args_len
 								       : sizeof(w.cmdline) - 1);
-		memcpy(w.cmdline, w.start_args, (size_t)n);
-		w.cmdline[n] = 0;
 		w.start_args = NULL;
 	} else {
 		n = read_cmdline(w.cmdline, sizeof(w.cmdline));
 	}
 	w.cmdline_len = (size_t)n;
+	w.cmdline_hash = args_hash(args, (size_t)n);
 	/* A program that rewrote its command line (setproctitle) pads it with NULs: those are not
 	 * arguments (an empty last argument of a program not renamed goes with them). */
 	while (n > 1 && args[n - 1] == 0 && args[n - 2] == 0)
@@ -526,8 +567,11 @@ static void write_process(void)
 	put_exe(b);
 	inflame_buf_put_varint(b, (uint64_t)argc);
 	for (ssize_t i = 0; i < n;) {
-		size_t len = strlen(args + i);
+		size_t len = 0;
 
+		/* (bounded by n: a command line cut at sizeof(w.cmdline) has no NUL there) */
+		while (i + (ssize_t)len < n && args[i + (ssize_t)len])
+			len++;
 		inflame_buf_put_str(b, args + i, len);
 		i += (ssize_t)len + 1;
 	}
@@ -548,18 +592,14 @@ static void write_process(void)
 /* Is the command line as the file has it still what exec laid out, byte for byte? Then
  * /proc/self/cmdline reads just that (the kernel reads the same memory, which ends with its NUL),
  * and it need not be read: a procfs read at each file's end cost a short process about 30 us
- * (issue 11). A program that renames itself writes over that memory. */
+ * (issue 11). A program that renames itself writes over that memory. The file's command line
+ * is known by its length and hash (write_process): two that differ pass for the same one time
+ * in 2^64. */
 static int args_unchanged(void)
 {
-	if (!w.exec_args || w.cmdline_len != w.exec_args_len || w.cmdline_len == 0 ||
-	    w.cmdline[w.cmdline_len - 1] != 0)
-		return 0;
-	/* (a loop of our own rather than memcmp: in a short process the C library's page of it
-	 * is often touched for this alone, a page fault, issue 11) */
-	for (size_t i = 0; i < w.cmdline_len; i++)
-		if (w.exec_args[i] != w.cmdline[i])
-			return 0;
-	return 1;
+	return w.exec_args && w.cmdline_len == w.exec_args_len && w.cmdline_len > 0 &&
+	       w.exec_args[w.cmdline_len - 1] == 0 &&
+	       args_hash(w.exec_args, w.cmdline_len) == w.cmdline_hash;
 }
 
 /* A new PROCESS chunk when the command line is not what the file says any more (setproctitle:
@@ -577,7 +617,7 @@ static void process_renamed(void)
 		return;
 	n = read_cmdline(now, sizeof(now));
 
-	if ((size_t)n != w.cmdline_len || memcmp(now, w.cmdline, (size_t)n))
+	if ((size_t)n != w.cmdline_len || args_hash(now, (size_t)n) != w.cmdline_hash)
 		write_process();
 }
 
@@ -2145,7 +2185,7 @@ static void close_current(int drained)
 	w.seq++;
 	pthread_mutex_lock(&w.done_lock);
 	if (w.want_last)
-		memcpy(w.last_path, w.path, strnlen(w.path, sizeof(w.path) - 1) + 1);
+		memcpy(last_path, w.path, strnlen(w.path, sizeof(w.path) - 1) + 1);
 	pthread_mutex_unlock(&w.done_lock);
 	/* (only for the debug log: reading the counts reads a page of every thread's scratch
 	 * memory, which a thread that made no allocation stack never touched, issue 11) */
@@ -2489,13 +2529,6 @@ void inflame_writer_hook_cycle(void)
 	direct_end();
 }
 
-/* The first storage of the small buffers (inflame_buf_lend): a process that writes one file
- * of a few chunks touches this one page, rather than a mapping of its own per buffer (a page
- * fault each: five of them cost a short process about 0.1 ms, issue 11). A page of its own,
- * among the large arrays (layout.h): in .bss its first buffers straddled two pages, each
- * shared with variables a short process does not write. */
-static _Alignas(4096) uint8_t small_bufs[4096] INFLAME_COLD;
-
 /* The cycle lock checks its owner: a thread that ends the image from a signal handler that
  * interrupted a write of its own (a hook's cycle, a fork's prepare handler, its exit path) is
  * told so at once (EDEADLK) rather than wait for itself, and fork's prepare handler called
@@ -2514,15 +2547,17 @@ INFLAME_FORK_TEXT static void cycle_lock_init(void)
  * them otherwise, and no clock is read: inflame_writer_postfork_child) */
 INFLAME_FORK_TEXT static int init_state(int forked)
 {
-	inflame_buf_lend(&w.out, small_bufs, 1536);
-	inflame_buf_lend(&w.misc_buf, small_bufs + 1536, 1024);
-	inflame_buf_lend(&w.stack_buf, small_bufs + 2560, 512);
-	inflame_buf_lend(&w.sample_buf, small_bufs + 3072, 512);
-	inflame_buf_lend(&w.alloc_buf, small_bufs + 3584, 256);
-	inflame_buf_lend(&w.tcpu_buf, small_bufs + 3840, 152);
+	uint8_t *m = w.small;
+
+	inflame_buf_lend(&w.out, m, OUT_FIRST);
+	inflame_buf_lend(&w.misc_buf, m += OUT_FIRST, MISC_FIRST);
+	inflame_buf_lend(&w.tcpu_buf, m += MISC_FIRST, TCPU_FIRST);
 	/* (each at least an entry's worth: put_thread_cpu) */
-	inflame_buf_lend(&w.loss_buf, small_bufs + 3992, 40);
-	inflame_buf_lend(&w.unsampled_buf, small_bufs + 4032, 64);
+	inflame_buf_lend(&w.loss_buf, m += TCPU_FIRST, LOSS_FIRST);
+	inflame_buf_lend(&w.unsampled_buf, m + LOSS_FIRST, UNSAMPLED_FIRST);
+	inflame_buf_lend(&w.stack_buf, w.sampling, STACK_FIRST);
+	inflame_buf_lend(&w.sample_buf, w.sampling + STACK_FIRST, SAMPLE_FIRST);
+	inflame_buf_lend(&w.alloc_buf, w.sampling + STACK_FIRST + SAMPLE_FIRST, ALLOC_FIRST);
 	/* (in a fork child too: the parent's forking thread held it, by a tid not the child's) */
 	cycle_lock_init();
 	if (forked) {
@@ -2632,7 +2667,7 @@ static int request_sync(int what, int timeout_ms, char *path, size_t n)
 	pthread_mutex_lock(&w.done_lock);
 	target = w.finished + 1;
 	if (path) {
-		w.last_path[0] = 0; /* only a file closed from now on answers */
+		last_path[0] = 0; /* only a file closed from now on answers */
 		w.want_last++;
 	}
 	pthread_mutex_unlock(&w.done_lock);
@@ -2647,11 +2682,11 @@ static int request_sync(int what, int timeout_ms, char *path, size_t n)
 		}
 	}
 	if (path && n) {
-		size_t len = strnlen(w.last_path, sizeof(w.last_path));
+		size_t len = strnlen(last_path, sizeof(last_path));
 
 		if (len >= n)
 			len = n - 1;
-		memcpy(path, w.last_path, len);
+		memcpy(path, last_path, len);
 		path[len] = 0;
 	}
 	if (path)
