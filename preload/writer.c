@@ -802,11 +802,19 @@ static void direct_end_guarded(int guard)
 	inflame__alloc_tls.guard = guard;
 }
 
-/* The CPU time of the profiler's writes made on thread t so far, the one under way included. */
-static uint64_t direct_of(const struct inflame_thread *t)
+/* The calling thread's CPU clock as put_thread_cpu just read it in the write under way, for
+ * the writer_cpu_ns that follows it (write_thread_cpu_list) rather than a read of the clock
+ * again (a system call; two of them at every short process's exit, issue 11); 0 when none, or
+ * once used or followed by another thread's entry. */
+static uint64_t direct_seen INFLAME_HOT;
+
+/* The CPU time of the profiler's writes made on thread t so far, the one under way included;
+ * now: the calling thread's CPU clock if it was just read, else 0. */
+static uint64_t direct_of(const struct inflame_thread *t, uint64_t now)
 {
-	return t->w_direct +
-	       (direct_start && t == direct_thread ? inflame__thread_cpu_ns() - direct_start : 0);
+	if (!direct_start || t != direct_thread)
+		return t->w_direct;
+	return t->w_direct + (now ? now : inflame__thread_cpu_ns()) - direct_start;
 }
 
 /* Makes the current file the base of t's figures if it is not yet: t registered after the
@@ -874,7 +882,7 @@ static void rebase(struct inflame_thread *t, int after_lost)
 	t->w_base_missed = atomic_load(&t->missed);
 	t->w_base_before = atomic_load(&t->before);
 	t->w_base_dropped = atomic_load(&t->dropped);
-	t->w_base_direct = direct_of(t);
+	t->w_base_direct = direct_of(t, 0);
 	t->w_weight = 0;
 	t->w_base_file = w.file_no;
 }
@@ -885,8 +893,11 @@ static uint64_t writer_cpu_ns(void)
 {
 	clockid_t clk;
 	struct timespec ts;
-	uint64_t ns = direct_ns + (direct_start ? inflame__thread_cpu_ns() - direct_start : 0);
+	uint64_t seen = direct_seen, ns = direct_ns;
 
+	direct_seen = 0;
+	if (direct_start)
+		ns += (seen ? seen : inflame__thread_cpu_ns()) - direct_start;
 	ns += inflame_wall_ticker_cpu_ns(); /* the other thread of inflame's own */
 	if (!w.running || pthread_getcpuclockid(w.thread, &clk) != 0 ||
 	    clock_gettime(clk, &ts) != 0)
@@ -909,7 +920,7 @@ static void put_thread_cpu(struct inflame_thread *t, int exited)
 	struct inflame_buf *b = &w.tcpu_buf;
 	struct inflame_cpu_times m;
 	uint64_t flags = exited ? INFLAME_TCPU_T_EXITED : 0, cpu, sys, left, missed, before, own;
-	uint64_t dropped;
+	uint64_t dropped, now = 0;
 
 	/* The lists after the entries never fail alone: when one cannot grow (no memory), the
 	 * entries so far go out with the lists that fit, and the lists start again in the
@@ -926,11 +937,14 @@ static void put_thread_cpu(struct inflame_thread *t, int exited)
 		flags |= INFLAME_TCPU_T_POSIX_TIMER | INFLAME_TCPU_T_NO_PERF;
 
 	adopt(t);
+	direct_seen = 0;
 	if (exited && t->fin_ok)
 		m = t->fin;
 	else if (inflame_thread_cpu_times(t, &m) < 0) {
 		m = t->w_last; /* gone without unregistering (a raw exit): the last reading */
 		flags |= INFLAME_TCPU_T_UNMEASURED;
+	} else if (direct_start && t == direct_thread) {
+		now = m.cpu; /* (the calling thread's own clock: inflame_thread_cpu_times) */
 	}
 	if (m.cpu < t->w_last.cpu)
 		m = t->w_last; /* never backwards */
@@ -938,7 +952,8 @@ static void put_thread_cpu(struct inflame_thread *t, int exited)
 	/* The profiler's writes on the thread are in its CPU clock, not in its samples: they are
 	 * the profiler's CPU (writer_cpu_ns), not the program's (a short dig's main thread spent
 	 * 0.3-0.9 ms of its 6-8 ms writing its file at exit). */
-	own = exited && t->fin_ok ? t->w_direct : direct_of(t); /* (fin: at its exit) */
+	own = exited && t->fin_ok ? t->w_direct : direct_of(t, now); /* (fin: at its exit) */
+	direct_seen = now;
 	cpu = minus(minus(m.cpu, t->w_base.cpu), minus(own, t->w_base_direct));
 	sys = minus(m.sys, t->w_base.sys);
 	if (sys > cpu)
