@@ -1,13 +1,14 @@
 /*
  * A preloaded library that tells, as the process ends, which pages of libinflame.so's writable
  * data (its .data and .bss, the writable segments its program headers name) the process has
- * written. Each such page is a page fault of every process, which a short one pays for in full
- * (issue 11). Loaded after libinflame.so (LD_PRELOAD="libinflame.so libpagepeek.so"), its
- * destructor runs after inflame's, so the final dump is written by then. A page counts as
- * written when it is present, no longer the file's page, and the process's own, not the shared
- * zero page a read maps (/proc/self/pagemap: bit 63 present, bit 61 file page or shared, bit 56
- * mapped by this process alone; readable without privileges). Writes one line to the file
- * PAGEPEEK_OUT: the count, then each page's offset from the library's load address, in hex.
+ * touched: written, or read where nothing was written (.bss), which maps the zero page. Each is
+ * a page fault of every process, which a short one pays for in full (issue 11). Loaded after
+ * libinflame.so (LD_PRELOAD="libinflame.so libpagepeek.so"), its destructor runs after
+ * inflame's, so the final dump is written by then. A page counts when it is present and not the
+ * file's page (/proc/self/pagemap: bit 63 present, bit 61 file page or shared, clear for a
+ * private copy and for the zero page; readable without privileges). (A read of .data maps the
+ * file's page, with its neighbours: not counted.) Writes one line to the file PAGEPEEK_OUT: the
+ * count, then each page's offset from the library's load address, in hex.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -25,13 +26,13 @@ struct peek {
 	char list[4096];
 };
 
-static int written(int pagemap, uintptr_t addr)
+static int touched(int pagemap, uintptr_t addr)
 {
 	uint64_t e;
 
 	if (pread(pagemap, &e, sizeof(e), (off_t)(addr / 4096 * sizeof(e))) != sizeof(e))
 		return 0;
-	return (e >> 63 & 1) && !(e >> 61 & 1) && (e >> 56 & 1);
+	return (e >> 63 & 1) && !(e >> 61 & 1);
 }
 
 static int look(struct dl_phdr_info *info, size_t size, void *arg)
@@ -51,7 +52,7 @@ static int look(struct dl_phdr_info *info, size_t size, void *arg)
 		lo = (info->dlpi_addr + ph->p_vaddr) & ~(uintptr_t)4095;
 		hi = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
 		for (uintptr_t a = lo; a < hi; a += 4096)
-			if (written(p->pagemap, a) && p->len < sizeof(p->list) - 32) {
+			if (touched(p->pagemap, a) && p->len < sizeof(p->list) - 32) {
 				p->n++;
 				p->len +=
 				    (size_t)snprintf(p->list + p->len, sizeof(p->list) - p->len,
