@@ -153,6 +153,14 @@
 #define PERIOD_NS	100000000ull
 #define QUIET_PERIOD_NS 250000000ull
 #define QUIET_AFTER_NS	1000000000ull
+/* The cycle lock as a new image has it, from the start (cycle_lock_init). */
+#ifdef PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP
+#define CYCLE_LOCK_INIT	  PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP
+#define CYCLE_LOCK_STATIC 1
+#else
+#define CYCLE_LOCK_INIT	  PTHREAD_MUTEX_INITIALIZER
+#define CYCLE_LOCK_STATIC 0 /* (made an error-checking one by cycle_lock_init) */
+#endif
 /* The largest dump an image appends to the shared file; a bigger one gets a file of its own. */
 #define SHARED_MAX (64u << 10)
 /* The first storage of the buffers, in w (init_state): out, misc_buf and the THREAD_CPU lists,
@@ -266,7 +274,12 @@ static struct {
 	/* /proc/self/cmdline as the current file's PROCESS has it, when it was read there (not
 	 * what exec laid out: write_process) */
 	char cmdline[8192];
-} w = {.fd = -1, .inherited_fd = -1, .bfd = -1};
+} w = {.fd = -1,
+       .inherited_fd = -1,
+       .bfd = -1,
+       .cycle_lock = CYCLE_LOCK_INIT,
+       .done_lock = PTHREAD_MUTEX_INITIALIZER,
+       .done_cond = PTHREAD_COND_INITIALIZER};
 
 /* The file closed last (under w.done_lock), for a caller that waits for its name. */
 static char last_path[INFLAME_OUTPUT_MAX] INFLAME_COLD;
@@ -2550,12 +2563,20 @@ void inflame_writer_hook_cycle(void)
  * from such a handler leaves the lock to the write it interrupted. */
 INFLAME_FORK_TEXT static void cycle_lock_init(void)
 {
+#ifdef PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP
+	/* (from the C library's initializer, without a call to it: the calls' page of its code
+	 * was a page fault of every process, issue 11) */
+	static const pthread_mutex_t fresh = CYCLE_LOCK_INIT;
+
+	w.cycle_lock = fresh;
+#else
 	pthread_mutexattr_t a;
 
 	pthread_mutexattr_init(&a);
 	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ERRORCHECK);
 	pthread_mutex_init(&w.cycle_lock, &a);
 	pthread_mutexattr_destroy(&a);
+#endif
 }
 
 /* (forked: in a fork child, where the locks are made new only if a thread of the parent's left
@@ -2573,19 +2594,17 @@ INFLAME_FORK_TEXT static int init_state(int forked)
 	inflame_buf_lend(&w.stack_buf, w.sampling, STACK_FIRST);
 	inflame_buf_lend(&w.sample_buf, w.sampling + STACK_FIRST, SAMPLE_FIRST);
 	inflame_buf_lend(&w.alloc_buf, w.sampling + STACK_FIRST + SAMPLE_FIRST, ALLOC_FIRST);
-	/* (in a fork child too: the parent's forking thread held it, by a tid not the child's) */
-	cycle_lock_init();
 	if (forked) {
+		/* (the parent's forking thread held it, by a tid not the child's) */
+		cycle_lock_init();
 		inflame__mutex_after_fork(&w.done_lock);
 		inflame__cond_after_fork(&w.done_cond);
 		if (atomic_load_explicit(&w.requests, memory_order_relaxed))
 			atomic_store(&w.requests, 0);
 		if (atomic_load_explicit(&w.quiet, memory_order_relaxed))
 			atomic_store(&w.quiet, 0); /* (the child's image is young: PERIOD_NS) */
-	} else {
-		pthread_mutex_init(&w.done_lock, NULL);
-		pthread_cond_init(&w.done_cond, NULL);
-		atomic_store(&w.requests, 0);
+	} else if (!CYCLE_LOCK_STATIC) {
+		cycle_lock_init(); /* (the locks of a new image are as w's initializer made them) */
 	}
 	list_begin(&w.stack_buf);
 	list_begin(&w.sample_buf);
