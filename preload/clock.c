@@ -4,10 +4,7 @@
  */
 #include "clock.h"
 
-#include "layout.h"
 #include "profiler.h"
-
-#include <stdatomic.h>
 
 #include <errno.h>
 #include <sys/resource.h>
@@ -17,31 +14,33 @@
 
 INFLAME_FORK_TEXT static long raw_syscall2(long nr, long a, long b);
 
-/* How many readings of the monotonic, raw and realtime clocks are made with the system call
- * before the vDSO takes over. A short process reads them about ten times from its start to its
- * exit, and a reading through the vDSO is three page faults in such a process (the C library's
- * page of clock_gettime, the vDSO's code and its data page, issue 11), against a system call of
- * well under a microsecond each time. A process that lives on pays those faults once, after
- * these readings. */
+/* How many readings of the monotonic, raw and realtime clocks each thread makes with the system
+ * call before the vDSO takes over. A short process reads them about ten times from its start to
+ * its exit, and a reading through the vDSO is three page faults in such a process (the C
+ * library's page of clock_gettime, the vDSO's code and its data page, issue 11), against a
+ * system call of well under a microsecond each time. A thread that lives on pays those faults
+ * once, after these readings. The count is the thread's own (initial-exec TLS, beside the
+ * thread's control block, which the C library writes anyway): a count in the library's data
+ * would be a page copied in every fork child that reads a clock. */
 #define RAW_READINGS 64
 
-static _Atomic unsigned raw_readings INFLAME_HOT;
+static _Thread_local unsigned raw_readings;
 
 /* Thread and process CPU clocks have no vDSO path: the vDSO would make the same system call
  * after the C library's and its own code had run. */
-static int is_cpu_clock(clockid_t id)
+INFLAME_FORK_TEXT static int is_cpu_clock(clockid_t id)
 {
 	return id < 0 || id == CLOCK_PROCESS_CPUTIME_ID || id == CLOCK_THREAD_CPUTIME_ID;
 }
 
-uint64_t inflame__clock_ns(clockid_t id)
+/* (with the fork text: a fork child's timer reads its thread's CPU clock here) */
+INFLAME_FORK_TEXT uint64_t inflame__clock_ns(clockid_t id)
 {
 	struct timespec ts;
 
-	if (is_cpu_clock(id) ||
-	    atomic_load_explicit(&raw_readings, memory_order_relaxed) < RAW_READINGS) {
+	if (is_cpu_clock(id) || raw_readings < RAW_READINGS) {
 		if (!is_cpu_clock(id))
-			atomic_fetch_add_explicit(&raw_readings, 1, memory_order_relaxed);
+			raw_readings++;
 		if (raw_syscall2(SYS_clock_gettime, (long)id, (long)&ts) != 0)
 			return 0;
 	} else if (clock_gettime(id, &ts) != 0) {
