@@ -6,19 +6,10 @@
 # about 23 (issue 11). A process that lives on reads the monotonic clocks through the vDSO again
 # after its first few dozen readings. tests/progs/libclockspy.so, preloaded after
 # libinflame.so, is the clock_gettime inflame's calls into the C library reach, and notes each.
-set -u
-B=${INFLAME_BUILDDIR:-.}
-B=$(cd "$B" && pwd)
+name=startlazy
+. "${INFLAME_SRCDIR:-$(dirname "$0")/..}/tests/testlib.sh"
 L="$B/preload/.libs/libinflame.so"
 S="$B/tests/progs/libclockspy.so"
-d=$(mktemp -d /tmp/inflame-startlazy.XXXXXX)
-trap 'rm -rf "$d"' EXIT INT TERM
-fails=0
-fail()
-{
-	echo "FAIL: $*"
-	fails=$((fails + 1))
-}
 
 # run NAME PROGRAM ARG...: PROGRAM profiled (cpu), its clock_gettime calls in $d/NAME.clocks
 run()
@@ -52,5 +43,4 @@ run spin sh -c 'i=0; while [ $i -lt 300000 ]; do i=$((i + 1)); done' ||
 grep -E '^(samples|duration)' "$d/spin.info"
 grep -qE '^samples: +cpu [1-9]' "$d/spin.info" || fail "no samples: $(cat "$d/spin.info")"
 
-[ $fails -eq 0 ] && echo PASS
-[ $fails -eq 0 ]
+finish

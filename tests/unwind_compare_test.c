@@ -295,6 +295,21 @@ static int same_walk(void)
 	       !memcmp(f_plain, f_cached, n_plain * sizeof(f_plain[0]));
 }
 
+/* main_t as the calling thread, its stack's bounds from the C library, walking through cache. */
+static void main_thread_as_caller(struct inflame_walk_cache *cache)
+{
+	pthread_attr_t a;
+	void *lo;
+	size_t size;
+
+	pthread_getattr_np(pthread_self(), &a);
+	pthread_attr_getstack(&a, &lo, &size);
+	pthread_attr_destroy(&a);
+	main_t.stack_lo = (uintptr_t)lo;
+	main_t.stack_hi = (uintptr_t)lo + size;
+	main_t.walk_cache = cache;
+}
+
 /* The map a process's start makes (INFLAME_MODULES_NO_SCAN, before sampling) reads no object's
  * .eh_frame_hdr: the first walk through an object without a table finds its .eh_frame from
  * the header, and takes the same frames as after the writer's first cycle located it. Runs
@@ -303,19 +318,12 @@ static struct inflame_walk_cache late_cache;
 
 static void test_index_late(void **state)
 {
-	pthread_attr_t a;
-	void *lo;
-	size_t size, n_late;
+	size_t n_late;
 	uint64_t late[DEPTH];
 	struct inflame_code code;
 
 	(void)state;
-	pthread_getattr_np(pthread_self(), &a);
-	pthread_attr_getstack(&a, &lo, &size);
-	pthread_attr_destroy(&a);
-	main_t.stack_lo = (uintptr_t)lo;
-	main_t.stack_hi = (uintptr_t)lo + size;
-	main_t.walk_cache = &late_cache;
+	main_thread_as_caller(&late_cache);
 	inflame_modules_want_tables(INFLAME_UNWIND_DWARF, 0);
 	inflame_modules_refresh(INFLAME_MODULES_FORCE | INFLAME_MODULES_NO_SCAN);
 	/* (one call site for both walks: the same stack) */
@@ -340,20 +348,12 @@ static void test_index_late(void **state)
 
 static void test_walk_cache_callers(void **state)
 {
-	pthread_attr_t a;
-	void *lo;
-	size_t size;
 	uint64_t hits;
 	uint64_t via_a[DEPTH];
 	size_t n_a;
 
 	(void)state;
-	pthread_getattr_np(pthread_self(), &a);
-	pthread_attr_getstack(&a, &lo, &size);
-	pthread_attr_destroy(&a);
-	main_t.stack_lo = (uintptr_t)lo;
-	main_t.stack_hi = (uintptr_t)lo + size;
-	main_t.walk_cache = &main_cache;
+	main_thread_as_caller(&main_cache);
 	callers(top_a, 1);
 	assert_true(same_walk());
 	n_a = n_plain;
