@@ -350,11 +350,7 @@ static uint64_t timer_unsampled(const struct inflame_thread *t, uint64_t cpu)
 /* Thread t's CPU clock (ns), read from any thread; 0 when it cannot be read. */
 INFLAME_FORK_TEXT static uint64_t thread_cpu_of(const struct inflame_thread *t)
 {
-	struct timespec ts;
-
-	if (clock_gettime(thread_clock(t), &ts) != 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return inflame__clock_ns(thread_clock(t));
 }
 
 /* Starts the books of t's POSIX timer (timer_unsampled) just before it is armed. */

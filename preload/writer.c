@@ -319,10 +319,7 @@ static struct inflame_thread *direct_thread INFLAME_HOT;
 
 static uint64_t process_cpu_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return inflame__clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 INFLAME_FORK_TEXT static void list_begin(struct inflame_buf *b)
