@@ -17,6 +17,7 @@
 #include "shield.h"
 #include "sigstack.h"
 #include "timer.h"
+#include "tracer.h"
 #include "unwind.h"
 #include "wall.h"
 #include "writer.h"
@@ -685,6 +686,13 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 			inflame_timer_to_perf_clock(t);
 	} else if (ev >= 0 && t &&
 		   atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed)) {
+		/* The image's first CPU sample asks whether a debugger traces it, unless set-up
+		 * or an earlier point did (tracer.h). Traced, that sample is dropped and sampling
+		 * stops; one that comes while another thread asks is dropped too. */
+		if (inflame_tracer_gate("its first sample")) {
+			drop_periods(t, all, 0);
+			goto done;
+		}
 		if (in_profiler(t, nested, uc) || cpu_cost(t, uc)) {
 			self_sample(t, own ? own : weight);
 			drop_periods(t, all, own ? own : weight);
@@ -718,6 +726,7 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 	} else if (ev >= 0 && t) {
 		drop_periods(t, all, 0); /* (sampling stopped meanwhile) */
 	}
+done:
 	if (masked)
 		sigstack_leave(t, uc, &old, lo);
 	if (ev != INFLAME_EV_WALL)

@@ -109,6 +109,7 @@
 #include "stacktab.h"
 #include "thread.h"
 #include "timer.h"
+#include "tracer.h"
 #include "unwind.h"
 #include "varint.h"
 #include "wall.h"
@@ -2454,6 +2455,10 @@ static int spawn(void)
 	sigset_t all, old;
 	int rc;
 
+	/* A debugger would list the thread as the program's (tracer.h): a traced image writes
+	 * its files at exec and exit on its own thread. */
+	if (inflame_tracer_gate("its writer thread's start"))
+		return 0;
 	sigfillset(&all);
 	/* A follower from before it runs: a set*id call as it starts waits for it. */
 	inflame_creds_register(INFLAME_CREDS_WRITER, 1);
@@ -2492,6 +2497,16 @@ INFLAME_FORK_TEXT static int hooks_write(void)
 	       !__atomic_load_n(&inflame__alloc_threads, __ATOMIC_RELAXED);
 }
 
+/* (start_late says why; the set-up's debugger check asks too, init.c) */
+INFLAME_FORK_TEXT int inflame_writer_starts_late(void)
+{
+	const struct inflame_config *c = &inflame__prof.cfg;
+
+	return !(c->events & INFLAME_EVMASK_WALL) &&
+	       (!(c->events & INFLAME_EVMASK_ALLOC) || hooks_write()) && !c->interval &&
+	       c->unwind != INFLAME_UNWIND_FP;
+}
+
 /*
  * Starts the writer thread now, or arms a safe point to start it when the image lives on:
  * when it samples only its CPU or its allocations with one thread (no wall ticker, no allocation
@@ -2511,12 +2526,8 @@ INFLAME_FORK_TEXT static int hooks_write(void)
  */
 INFLAME_FORK_TEXT static int start_late(void)
 {
-	const struct inflame_config *c = &inflame__prof.cfg;
-
 	/* (from the image's start, or the fork: a fork child reads no clock here) */
-	if (!(c->events & INFLAME_EVMASK_WALL) &&
-	    (!(c->events & INFLAME_EVMASK_ALLOC) || hooks_write()) && !c->interval &&
-	    c->unwind != INFLAME_UNWIND_FP &&
+	if (inflame_writer_starts_late() &&
 	    inflame_safepoint_arm(spawn_late,
 				  inflame__prof.start_monotonic + LATE_WRITER_DELAY_NS) == 0) {
 		hook_cycle_at = inflame__prof.start_monotonic + HOOK_CYCLE_NS;
