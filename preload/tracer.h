@@ -41,14 +41,18 @@ void inflame_tracer_untraced(void);
  */
 int inflame_tracer_check(const char *at);
 
-/* The check's fast path: 0 at once when this image was checked untraced. */
-static inline int inflame_tracer_gate(const char *at)
+/* Whether this image was checked untraced (or INFLAME_TRACED=1 profiles it). */
+static inline int inflame_tracer_clear(void)
 {
 	uint64_t mine = (uint64_t)(uint32_t)inflame__prof.pid << 2 | INFLAME_TRACER_UNTRACED;
 
-	if (atomic_load_explicit(&inflame__prof.tracer, memory_order_acquire) == mine)
-		return 0;
-	return inflame_tracer_check(at);
+	return atomic_load_explicit(&inflame__prof.tracer, memory_order_acquire) == mine;
+}
+
+/* The check with its fast path: 0 at once when this image was checked untraced. */
+static inline int inflame_tracer_gate(const char *at)
+{
+	return inflame_tracer_clear() ? 0 : inflame_tracer_check(at);
 }
 
 /* Whether this image was found traced and stopped sampling for good. */
