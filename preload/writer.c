@@ -2428,16 +2428,25 @@ INFLAME_FORK_TEXT static int hooks_write(void)
  * miss its per-thread cache), which made python3 with PYTHONMALLOC=malloc about 7% slower
  * (issue 11). Returns 0 or a negative errno.
  */
-INFLAME_FORK_TEXT static int start_late(void)
+INFLAME_FORK_TEXT static int late_wanted(void)
 {
 	const struct inflame_config *c = &inflame__prof.cfg;
 
+	return !(c->events & INFLAME_EVMASK_WALL) &&
+	       (!(c->events & INFLAME_EVMASK_ALLOC) || hooks_write()) && !c->interval &&
+	       c->unwind != INFLAME_UNWIND_FP;
+}
+
+/* (ready: a fork child that settles after its fork, which found the safe point ready then:
+ * inflame_writer_fork_can_wait) */
+INFLAME_FORK_TEXT static int start_late(int ready)
+{
 	/* (from the image's start, or the fork: a fork child reads no clock here) */
-	if (!(c->events & INFLAME_EVMASK_WALL) &&
-	    (!(c->events & INFLAME_EVMASK_ALLOC) || hooks_write()) && !c->interval &&
-	    c->unwind != INFLAME_UNWIND_FP &&
-	    inflame_safepoint_arm(spawn_late,
-				  inflame__prof.start_monotonic + LATE_WRITER_DELAY_NS) == 0) {
+	uint64_t due = inflame__prof.start_monotonic + LATE_WRITER_DELAY_NS;
+
+	if (ready)
+		inflame_safepoint_arm_ready(spawn_late, due);
+	if (ready || (late_wanted() && inflame_safepoint_arm(spawn_late, due) == 0)) {
 		hook_cycle_at = inflame__prof.start_monotonic + HOOK_CYCLE_NS;
 		return 0;
 	}
@@ -2486,12 +2495,9 @@ static _Alignas(4096) uint8_t small_bufs[4096] INFLAME_COLD;
  * from such a handler leaves the lock to the write it interrupted. */
 INFLAME_FORK_TEXT static void cycle_lock_init(void)
 {
-	pthread_mutexattr_t a;
-
-	pthread_mutexattr_init(&a);
-	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ERRORCHECK);
-	pthread_mutex_init(&w.cycle_lock, &a);
-	pthread_mutexattr_destroy(&a);
+	/* (the initializer rather than pthread_mutexattr_*: their page of the C library was a
+	 * fork child's page fault, issue 11) */
+	w.cycle_lock = (pthread_mutex_t)PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP;
 }
 
 /* (forked: in a fork child, where the locks are made new only if a thread of the parent's left
@@ -2546,7 +2552,7 @@ int inflame_writer_start(const char *args, size_t len)
 	w.start_args = NULL; /* (argv's strings are the program's from now on) */
 	if (rc < 0)
 		return rc;
-	return start_late();
+	return start_late(0);
 }
 
 void inflame_writer_request(int what)
@@ -2782,7 +2788,12 @@ void inflame_writer_postfork_parent(void)
 	prefork_held = 0;
 }
 
-INFLAME_FORK_TEXT void inflame_writer_postfork_child(void)
+INFLAME_FORK_TEXT int inflame_writer_fork_can_wait(void)
+{
+	return !direct_start && late_wanted() && inflame_safepoint_ready();
+}
+
+INFLAME_FORK_TEXT void inflame_writer_postfork_child(int later)
 {
 	/* The parent's file is the parent's: our copy is never written to, and closed as the
 	 * child opens a file of its own (open_next), not here: a child that execs (the copy is
@@ -2815,7 +2826,6 @@ INFLAME_FORK_TEXT void inflame_writer_postfork_child(void)
 	w.continues_lost = 0;
 	inflame_perfmap_after_fork();
 	inflame_labels_after_fork();
-	inflame_log_after_fork_child();
 	if (direct_start) {
 		/* (forked by a signal handler that interrupted a write of inflame's in this
 		 * thread: the state is half of a cycle, which no file may get) */
@@ -2830,7 +2840,7 @@ INFLAME_FORK_TEXT void inflame_writer_postfork_child(void)
 				       (int)inflame__prof.pid);
 		return;
 	}
-	if (start_late() < 0)
+	if (start_late(later) < 0)
 		inflame_log_unprofiled("cannot start profiling in child %d",
 				       (int)inflame__prof.pid);
 }
