@@ -321,7 +321,10 @@ static void atfork_prepare(void)
 	 * it changed since the last fork: the page is shared with that fork's child.) */
 	sigemptyset(&s);
 	sigaddset(&s, inflame__prof.sample_sig);
-	sigemptyset(&old); /* (the kernel fills only its part of a sigset_t) */
+	/* (the kernel fills only its part of a sigset_t, and glibc's sigemptyset() clears only
+	 * that part too: the rest was the stack's, different at each fork, and the mask was
+	 * stored at every fork, a copied page in a shell's parent per child, issue 11) */
+	memset(&old, 0, sizeof(old));
 	inflame__real_pthread_sigmask(SIG_BLOCK, &s, &old);
 	if (memcmp(&old, &fork_saved_mask, sizeof(old)) != 0)
 		fork_saved_mask = old;

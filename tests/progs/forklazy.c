@@ -2,7 +2,8 @@
  * Fork children for tests/forklazy_test.sh.
  *
  * forklazy faults N: forks N children one after the other, each of which exits at once
- * (_exit), and prints the mean of their minor page faults (wait4), as "faults F".
+ * (_exit), and prints the mean of their minor page faults (wait4) and of the parent's per fork,
+ * as "faults F parent P". Each fork is made over stack bytes that differ from the last's.
  * forklazy burn HOW: forks one child, which burns about 0.2 s of CPU in child_burn() and exits;
  * HOW says what the child does first: "plain" nothing, "execfail" an exec that fails (a
  * PATH search's), "thread" the burn runs in a thread it starts, "execok" an exec of
@@ -43,14 +44,28 @@ static void *burn_thread(void *arg)
 	return NULL;
 }
 
+/* Leaves bytes of value v on the stack below the caller's frame. */
+static __attribute__((noinline)) void scribble(int v)
+{
+	volatile unsigned char buf[4096];
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (unsigned char)v;
+}
+
 static int faults(long n)
 {
+	struct rusage self0, self1;
 	double sum = 0;
 
+	getrusage(RUSAGE_SELF, &self0);
 	for (long i = 0; i < n; i++) {
 		struct rusage ru;
 		int st;
-		pid_t p = fork();
+		pid_t p;
+
+		scribble((int)i);
+		p = fork();
 
 		if (p < 0)
 			return 1;
@@ -60,7 +75,9 @@ static int faults(long n)
 			return 1;
 		sum += (double)ru.ru_minflt;
 	}
-	printf("faults %.2f\n", sum / (double)n);
+	getrusage(RUSAGE_SELF, &self1);
+	printf("faults %.2f parent %.2f\n", sum / (double)n,
+	       (double)(self1.ru_minflt - self0.ru_minflt) / (double)n);
 	return 0;
 }
 
