@@ -96,7 +96,7 @@ INFLAME_FORK_TEXT static int before_exec(sigset_t *saved)
 	return 1;
 }
 
-static void after_failed_exec(int armed, const sigset_t *saved)
+INFLAME_FORK_TEXT static void after_failed_exec(int armed, const sigset_t *saved)
 {
 	struct inflame_fork_clock *f = &inflame__prof.fork_clock;
 	int saved_errno = errno;

@@ -7,9 +7,11 @@
  * forklazy burn HOW: forks one child, which burns about 0.2 s of CPU in child_burn() and exits;
  * HOW says what the child does first: "plain" nothing, "execfail" an exec that fails (a
  * PATH search's), "thread" the burn runs in a thread it starts, "execok" an exec of
- * /bin/true after the burn. The parent prints "child status S".
+ * /bin/true after the burn, "dumpsig" a sleep of 0.3 s first, in which the parent sends it
+ * SIGUSR2 (inflame's dump signal) after 0.1 s. The parent prints "child status S".
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +92,12 @@ static void child(const char *how)
 
 		execvp(argv[0], argv);
 	}
+	if (!strcmp(how, "dumpsig")) {
+		struct timespec ts = {0, 300000000};
+
+		while (nanosleep(&ts, &ts) != 0)
+			;
+	}
 	if (!strcmp(how, "thread")) {
 		if (pthread_create(&t, NULL, burn_thread, NULL) != 0 || pthread_join(t, NULL) != 0)
 			exit(3);
@@ -115,6 +123,12 @@ int main(int argc, char **argv)
 		return 1;
 	if (p == 0)
 		child(argv[2]);
+	if (!strcmp(argv[2], "dumpsig")) {
+		struct timespec ts = {0, 100000000};
+
+		nanosleep(&ts, NULL);
+		kill(p, SIGUSR2);
+	}
 	if (waitpid(p, &st, 0) < 0)
 		return 1;
 	printf("child status %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
