@@ -23,7 +23,6 @@
 
 #include <elf.h>
 #include <errno.h>
-#include <gnu/libc-version.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -219,14 +218,14 @@ static struct link_map *loader_list(void)
 	return r ? r->r_map : NULL;
 }
 
-/* Whether o is the C library this module is linked against. */
+/* Whether o is the C library this module is linked against: the object that defines the
+ * getauxval this module calls (an import it has anyway; each costs the loader a lookup). */
 static int is_libc(const struct inflame_symlookup_obj *o)
 {
 	void *f = NULL;
 
-	return obj_find(o, "gnu_get_libc_version", gnu_hash("gnu_get_libc_version"), NULL, &f) ==
-		   1 &&
-	       f == (void *)gnu_get_libc_version;
+	return obj_find(o, "getauxval", gnu_hash("getauxval"), NULL, &f) == 1 &&
+	       f == (void *)getauxval;
 }
 
 int inflame_symlookup_open(struct inflame_symlookup *l)
