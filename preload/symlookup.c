@@ -1,9 +1,11 @@
 /*
  * The start-up's own symbol lookup: the answers of dlsym(RTLD_NEXT) for the real functions of
  * the interposition layer, found in one walk over the loader's list and the GNU hash tables of
- * the objects in it. A dlsym call costs about 0.25 us (the loader's lock, the search for the
- * caller's object, an error frame) and a failed one allocates its message; this lookup costs a
- * hash and a Bloom filter test per object.
+ * the objects in it. dlsym adds the loader's lock, the search for the caller's object and an
+ * error frame to each lookup (44 ns a name against 20 ns here, warm), and a failed one allocates
+ * its message. In a new process, where the lookups miss the caches, the 81 names of the
+ * start-up took 15 us with dlsym and take 9 us with this walk (a program that does either
+ * first thing, 200 runs of each, interleaved).
  *
  * Which objects: dlsym(RTLD_NEXT) searches the global scope after the caller. The objects
  * loaded at start-up are in the loader's list in the scope's order (both are the breadth-first
