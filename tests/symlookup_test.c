@@ -4,11 +4,13 @@
  * for every symbol the objects it reads define, and leave IFUNC symbols and unknown names to
  * dlsym. */
 #include <dlfcn.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <cmocka.h>
 
 #include "interpose.h"
@@ -172,13 +174,27 @@ static void test_every_symbol(void **state)
 	assert_true(left * 20 < total);
 }
 
+/* Where the loader may answer otherwise (here: weak definitions that later global ones
+ * override), the lookup steps aside and every name goes to dlsym. */
+static void test_steps_aside(void **state)
+{
+	struct inflame_symlookup l;
+	void *got = NULL;
+
+	(void)state;
+	setenv("LD_DYNAMIC_WEAK", "1", 1);
+	assert_int_equal(inflame_symlookup_open(&l), -ENOTSUP);
+	unsetenv("LD_DYNAMIC_WEAK");
+	assert_int_equal(l.n, 0);
+	assert_int_equal(inflame_symlookup_find(&l, "malloc", NULL, &got), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_families),
-	    cmocka_unit_test(test_versions),
-	    cmocka_unit_test(test_left_to_dlsym),
-	    cmocka_unit_test(test_every_symbol),
+	    cmocka_unit_test(test_families),	  cmocka_unit_test(test_versions),
+	    cmocka_unit_test(test_left_to_dlsym), cmocka_unit_test(test_every_symbol),
+	    cmocka_unit_test(test_steps_aside),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
