@@ -12,6 +12,11 @@
 #include <sys/types.h>
 #include <time.h>
 
+/* Clock id's reading in ns, 0 when it cannot be read. CPU clocks (a thread's, the process's) are
+ * read with the system call instruction itself; the others too for each thread's first few dozen
+ * readings, then through the vDSO (clock.c: a short process touches neither the vDSO nor the C
+ * library's clock_gettime, three page faults, issue 11). Async-signal-safe. */
+uint64_t inflame__clock_ns(clockid_t id);
 /* CLOCK_MONOTONIC in ns: dump times, deadlines of shielded calls. Async-signal-safe. */
 uint64_t inflame__now_monotonic(void);
 /* CLOCK_MONOTONIC_RAW in ns: the rate of the perf task clock, which no NTP slewing touches

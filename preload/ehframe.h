@@ -122,7 +122,8 @@ void inflame_ehframe_free(struct inflame_eh_table *t);
 const struct inflame_eh_row *inflame_ehframe_find(const struct inflame_eh_table *t, uint64_t pc);
 
 /* Finds .eh_frame from the .eh_frame_hdr at hdr (link-time address hdr_vaddr, hdr_len bytes
- * readable): sets *vaddr to the link-time address of .eh_frame. Returns 0 or -EINVAL. */
+ * readable): sets *vaddr to the link-time address of .eh_frame. Returns 0 or -EINVAL. Reads
+ * only those bytes: async-signal-safe. */
 int inflame_ehframe_hdr(const uint8_t *hdr, size_t hdr_len, uint64_t hdr_vaddr, uint64_t *vaddr);
 
 /* An object's .eh_frame_hdr (its search table: each function's start and its FDE) and the

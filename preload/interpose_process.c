@@ -33,17 +33,7 @@ static void (*real__exit)(int) __attribute__((noreturn));
 static void (*real__Exit)(int) __attribute__((noreturn));
 static long (*real_syscall)(long, long, long, long, long, long, long);
 
-void inflame__interpose_process_resolve(void)
-{
-	INFLAME_RESOLVE(execve);
-	INFLAME_RESOLVE(execvpe);
-	INFLAME_RESOLVE(fexecve);
-	INFLAME_RESOLVE(posix_spawn);
-	INFLAME_RESOLVE(posix_spawnp);
-	INFLAME_RESOLVE(_exit);
-	INFLAME_RESOLVE(_Exit);
-	INFLAME_RESOLVE(syscall);
-}
+void inflame__interpose_process_resolve(void){INFLAME_PROCESS_NAMES(INFLAME_RESOLVE_ONE)}
 
 /* The exec of a fork child that has not settled and has nothing to write (init.c): its clock
  * stopped and the sampling signal taken as before_exec() does it, with system calls of

@@ -26,9 +26,7 @@ static int (*real_prctl)(int, unsigned long, unsigned long, unsigned long, unsig
 
 void inflame__interpose_threads_resolve(void)
 {
-	INFLAME_RESOLVE(pthread_create);
-	INFLAME_RESOLVE(pthread_setname_np);
-	INFLAME_RESOLVE(prctl);
+	INFLAME_THREADS_NAMES(INFLAME_RESOLVE_ONE)
 }
 
 int inflame__real_pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *),

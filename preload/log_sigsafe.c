@@ -21,7 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
-enum inflame_log_level inflame__log_level = INFLAME_LOG_QUIET;
+/* (read as every process opens and closes its file: with the variables every process writes,
+ * not alone on a page that the read maps, a page fault all the same, layout.h) */
+enum inflame_log_level inflame__log_level INFLAME_HOT = INFLAME_LOG_QUIET;
 
 static char log_path[INFLAME_OUTPUT_MAX] INFLAME_COLD; /* "" = stderr */
 

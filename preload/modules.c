@@ -201,23 +201,31 @@ static uint64_t hash(const void *p, size_t n, uint64_t h)
 
 /* Where the object's .eh_frame_hdr and .eh_frame are mapped (for walks before its table is
  * built): through PT_GNU_EH_FRAME, .eh_frame read up to the end of the loaded segment holding
- * it. Leaves m->hdr NULL when there is none or it cannot be read. */
-static void note_index(const struct dl_phdr_info *info, struct module *m)
+ * it. Leaves m->hdr NULL when there is none or it cannot be read. Unless locate, the header is
+ * not read: m->eh and m->eh_len are the loaded segment that holds .eh_frame_hdr, and the flag
+ * INFLAME_MOD_EH_SEG says that .eh_frame is found in it by the walk that first needs it
+ * (inflame_modules_index). The read was the only touch of a page of the program's file in a
+ * short process (1.7 page faults of each /bin/true, issue 11), whose walks never come. */
+static void note_index(const struct dl_phdr_info *info, struct module *m, int locate)
 {
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		uint64_t ev;
+		uint64_t ev = ph->p_vaddr;
 
 		if (ph->p_type != PT_GNU_EH_FRAME || !in_load(info, ph->p_vaddr, ph->p_memsz) ||
 		    ph->p_memsz > UINT32_MAX ||
-		    inflame_ehframe_hdr((const uint8_t *)(info->dlpi_addr + ph->p_vaddr),
-					ph->p_memsz, ph->p_vaddr, &ev) < 0)
+		    (locate && inflame_ehframe_hdr((const uint8_t *)(info->dlpi_addr + ph->p_vaddr),
+						   ph->p_memsz, ph->p_vaddr, &ev) < 0))
 			continue;
 		for (int j = 0; j < info->dlpi_phnum; j++) {
 			const ElfW(Phdr) *q = &info->dlpi_phdr[j];
 
 			if (q->p_type == PT_LOAD && ev >= q->p_vaddr &&
 			    ev < q->p_vaddr + q->p_filesz) {
+				if (!locate) {
+					ev = q->p_vaddr;
+					m->flags |= INFLAME_MOD_EH_SEG;
+				}
 				m->hdr = (const uint8_t *)(info->dlpi_addr + ph->p_vaddr);
 				m->hdr_len = (uint32_t)ph->p_memsz;
 				m->eh = (const uint8_t *)(info->dlpi_addr + ev);
@@ -455,14 +463,14 @@ static int list_cb(struct dl_phdr_info *info, size_t size, void *arg)
 		m->tab = table_for(info, m, name, tables_eager, &known);
 		if (!known) {
 			m->flags |= INFLAME_MOD_WANT;
-			note_index(info, m);
+			note_index(info, m, scan_now);
 		}
 	} else if (tables_mode == INFLAME_UNWIND_AUTO) {
 		/* The frames of such an object are walked by their frame pointers, but the one a
 		 * signal interrupted (below a handler, or a sample's leaf when the tables walk)
 		 * may be in a prologue or a leaf without a frame: its unwind entry, read in place,
 		 * knows where its caller is. */
-		note_index(info, m);
+		note_index(info, m, scan_now);
 		if (m->hdr)
 			m->flags |= INFLAME_MOD_INDEX_EXACT;
 	}

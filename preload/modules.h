@@ -61,6 +61,9 @@ int inflame_modules_code_known(uintptr_t addr);
 /* No table, but the search index, for interrupted instructions only (an object with frame
  * pointers under auto: its frame interrupted by a signal may have none set up yet). */
 #define INFLAME_MOD_INDEX_EXACT 8u
+/* Its search index's .eh_frame is not located yet: eh and eh_len are the loaded segment that
+ * holds .eh_frame_hdr, where a walk finds it (inflame_modules_index). */
+#define INFLAME_MOD_EH_SEG 16u
 /* INFLAME_MOD_* flags of the object whose executable segment holds addr, or -1 when addr is
  * not known code or an object is being closed. Async-signal-safe. */
 int inflame_modules_code_flags(uintptr_t addr);
@@ -88,15 +91,35 @@ struct inflame_code {
  * unloaded), so a walk holding one can never read freed memory. Async-signal-safe. */
 int inflame_modules_lookup(uintptr_t addr, struct inflame_code *out);
 /* The search index of c's object (c from inflame_modules_lookup, c->hdr not NULL), for
- * inflame_ehframe_lookup(). Async-signal-safe. */
+ * inflame_ehframe_lookup(). Where the map did not locate its .eh_frame (INFLAME_MOD_EH_SEG: a
+ * map made before sampling began), it is read here from the header, as the lookup reads it
+ * anyway, and must lie in the segment that holds the header; else the index is left empty
+ * (hdr_len 0), which the lookup refuses. Writes nothing but *ix. Async-signal-safe. */
 static inline void inflame_modules_index(const struct inflame_code *c, struct inflame_eh_index *ix)
 {
+	const uint8_t *eh = c->eh;
+	size_t eh_len = c->eh_len;
+
 	ix->hdr = c->hdr;
 	ix->hdr_len = c->hdr_len;
 	ix->hdr_vaddr = (uint64_t)((uintptr_t)c->hdr - c->base);
-	ix->eh.data = c->eh;
-	ix->eh.len = c->eh_len;
-	ix->eh.vaddr = (uint64_t)((uintptr_t)c->eh - c->base);
+	if (c->flags & INFLAME_MOD_EH_SEG) {
+		uint64_t ev;
+		uintptr_t at;
+
+		if (inflame_ehframe_hdr(c->hdr, c->hdr_len, ix->hdr_vaddr, &ev) == 0 &&
+		    (at = (uintptr_t)ev + c->base) >= (uintptr_t)c->eh &&
+		    at - (uintptr_t)c->eh < c->eh_len) {
+			eh_len -= at - (uintptr_t)c->eh;
+			eh = (const uint8_t *)at;
+		} else {
+			ix->hdr_len = 0;
+			eh_len = 0;
+		}
+	}
+	ix->eh.data = eh;
+	ix->eh.len = eh_len;
+	ix->eh.vaddr = (uint64_t)((uintptr_t)eh - c->base);
 	ix->eh.debug_frame = 0;
 	ix->eh.arch = INFLAME_EH_NATIVE;
 }

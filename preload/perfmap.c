@@ -33,6 +33,8 @@
 #define PERFMAP_BUF	(64u << 10)
 #define PERFMAP_REGIONS 256
 
+/* Read by every process's first and last file: among the variables every process writes
+ * (layout.h), not alone on a page that a read maps, a page fault all the same. */
 static struct {
 	uint64_t off; /* bytes of the map consumed */
 	dev_t dev;    /* the map we were reading */
@@ -43,7 +45,7 @@ static struct {
 	int new_aliases;	  /* a scan found aliases (inflame_perfmap_new_aliases) */
 	uint64_t last_scan;	  /* (ns from the profiler's start) */
 	size_t nregions, written; /* regions known; of those, written to this file */
-} pm;
+} pm INFLAME_HOT;
 /* The regions known: only a process with a perf map has any (layout.h) */
 static struct {
 	uint64_t lo, hi;

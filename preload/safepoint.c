@@ -338,8 +338,10 @@ static int first_loaded(struct dl_phdr_info *info, size_t size, void *arg)
  * constructor's): a fork child keeps the answer rather than ask the loader. */
 static uintptr_t program_malloc(void)
 {
-	static int looked;
-	static uintptr_t plt_target;
+	/* (read by every process's first arm: with the variables every process writes, not on
+	 * a page of .bss that the read would map, a page fault, layout.h) */
+	static int looked INFLAME_HOT;
+	static uintptr_t plt_target INFLAME_HOT;
 	void *(*volatile global)(size_t) = malloc;
 	Dl_info info;
 	const ElfW(Sym) *sym = NULL;

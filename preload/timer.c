@@ -364,9 +364,7 @@ INFLAME_FORK_TEXT static uint64_t timer_unsampled(const struct inflame_thread *t
 /* Thread t's CPU clock (ns), read from any thread; 0 when it cannot be read. */
 INFLAME_FORK_TEXT static uint64_t thread_cpu_of(const struct inflame_thread *t)
 {
-	/* (the vDSO does not read CPU clocks: the system call either way, and its page not
-	 * touched) */
-	return inflame__now_raw_syscall(thread_clock(t));
+	return inflame__clock_ns(thread_clock(t));
 }
 
 /* Starts the books of t's POSIX timer (timer_unsampled) just before it is armed. */

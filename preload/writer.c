@@ -153,8 +153,29 @@
 #define PERIOD_NS	100000000ull
 #define QUIET_PERIOD_NS 250000000ull
 #define QUIET_AFTER_NS	1000000000ull
+/* The cycle lock as a new image has it, from the start (cycle_lock_init). */
+#ifdef PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP
+#define CYCLE_LOCK_INIT	  PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP
+#define CYCLE_LOCK_STATIC 1
+#else
+#define CYCLE_LOCK_INIT	  PTHREAD_MUTEX_INITIALIZER
+#define CYCLE_LOCK_STATIC 0 /* (made an error-checking one by cycle_lock_init) */
+#endif
 /* The largest dump an image appends to the shared file; a bigger one gets a file of its own. */
 #define SHARED_MAX (64u << 10)
+/* The first storage of the buffers, in w (init_state): out, misc_buf and the THREAD_CPU lists,
+ * which every image writes (a short process's dump is 500-700 bytes), and those of samples and
+ * stacks. A buffer that outgrows it moves to a mapping of its own. */
+#define OUT_FIRST	1024
+#define MISC_FIRST	768
+#define TCPU_FIRST	152
+#define LOSS_FIRST	40
+#define UNSAMPLED_FIRST 64
+#define SMALL_FIRST	(OUT_FIRST + MISC_FIRST + TCPU_FIRST + LOSS_FIRST + UNSAMPLED_FIRST)
+#define STACK_FIRST	1024
+#define SAMPLE_FIRST	768
+#define ALLOC_FIRST	248
+#define SAMPLING_FIRST	(STACK_FIRST + SAMPLE_FIRST + ALLOC_FIRST)
 
 static struct {
 	pthread_t thread;
@@ -238,12 +259,30 @@ static struct {
 	const char *exec_args;
 	size_t exec_args_len;
 	const char *timer_name; /* the cpu timer the current file's PROCESS names */
-	/* The long strings last: most processes use their first bytes only, and the fields above
-	 * share a page or two. */
-	char cmdline[8192]; /* /proc/self/cmdline as the current file's PROCESS has it */
+	uint64_t cmdline_hash;	/* of the command line the current file's PROCESS has */
+	/* The first storage of the buffers every image writes (out, misc_buf, the THREAD_CPU
+	 * lists), then the file's name, of which most processes use the first bytes only: all of
+	 * that on the page of the fields above, which start-up writes anyway. Each page of their
+	 * own was a page fault of every short process (issue 11). Then the first storage of the
+	 * buffers of samples and stacks, which a process that samples writes, and the command
+	 * line, which few processes write (write_process). (w is as long as it was with a page of
+	 * a last_path in it: the variables of .data1 and the start of .bss keep their pages,
+	 * layout.h.) */
+	uint8_t small[SMALL_FIRST];
 	char path[INFLAME_OUTPUT_MAX];
-	char last_path[INFLAME_OUTPUT_MAX]; /* the file closed last (under done_lock) */
-} w = {.fd = -1, .inherited_fd = -1, .bfd = -1};
+	uint8_t sampling[SAMPLING_FIRST];
+	/* /proc/self/cmdline as the current file's PROCESS has it, when it was read there (not
+	 * what exec laid out: write_process) */
+	char cmdline[8192];
+} w = {.fd = -1,
+       .inherited_fd = -1,
+       .bfd = -1,
+       .cycle_lock = CYCLE_LOCK_INIT,
+       .done_lock = PTHREAD_MUTEX_INITIALIZER,
+       .done_cond = PTHREAD_COND_INITIALIZER};
+
+/* The file closed last (under w.done_lock), for a caller that waits for its name. */
+static char last_path[INFLAME_OUTPUT_MAX] INFLAME_COLD;
 
 /* An allocation event waiting for its turn. */
 struct pending {
@@ -280,10 +319,7 @@ static struct inflame_thread *direct_thread INFLAME_HOT;
 
 static uint64_t process_cpu_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return inflame__clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 INFLAME_FORK_TEXT static void list_begin(struct inflame_buf *b)
@@ -492,26 +528,41 @@ static const char *timer_name(void)
 	    __atomic_load_n(&inflame__prof.timer_used, __ATOMIC_ACQUIRE));
 }
 
+/* A 64-bit FNV-1a hash of the n bytes at s: the command line the current file has is kept as
+ * its length and this hash. */
+static uint64_t args_hash(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (uint8_t)s[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
 static void write_process(void)
 {
 	struct inflame_buf *b = &w.misc_buf;
-	char *args = w.cmdline, events[32];
+	const char *args = w.cmdline;
+	char events[32];
 	ssize_t n;
 	int argc = 0;
 	const struct inflame_config *c = &inflame__prof.cfg;
 
 	if (w.start_args) {
 		/* What /proc/self/cmdline reads at this point, without the file system: a
-		 * procfs read cost a short process about 0.1 ms (issue 11). */
+		 * procfs read cost a short process about 0.1 ms (issue 11). Read where exec laid
+		 * it out, not copied: the copy's page was a page fault of every short process. */
+		args = w.start_args;
 		n = (ssize_t)(w.start_args_len < sizeof(w.cmdline) - 1 ? w.start_args_len
 								       : sizeof(w.cmdline) - 1);
-		memcpy(w.cmdline, w.start_args, (size_t)n);
-		w.cmdline[n] = 0;
 		w.start_args = NULL;
 	} else {
 		n = read_cmdline(w.cmdline, sizeof(w.cmdline));
 	}
 	w.cmdline_len = (size_t)n;
+	w.cmdline_hash = args_hash(args, (size_t)n);
 	/* A program that rewrote its command line (setproctitle) pads it with NULs: those are not
 	 * arguments (an empty last argument of a program not renamed goes with them). */
 	while (n > 1 && args[n - 1] == 0 && args[n - 2] == 0)
@@ -526,8 +577,11 @@ static void write_process(void)
 	put_exe(b);
 	inflame_buf_put_varint(b, (uint64_t)argc);
 	for (ssize_t i = 0; i < n;) {
-		size_t len = strlen(args + i);
+		size_t len = 0;
 
+		/* (bounded by n: a command line cut at sizeof(w.cmdline) has no NUL there) */
+		while (i + (ssize_t)len < n && args[i + (ssize_t)len])
+			len++;
 		inflame_buf_put_str(b, args + i, len);
 		i += (ssize_t)len + 1;
 	}
@@ -548,12 +602,14 @@ static void write_process(void)
 /* Is the command line as the file has it still what exec laid out, byte for byte? Then
  * /proc/self/cmdline reads just that (the kernel reads the same memory, which ends with its NUL),
  * and it need not be read: a procfs read at each file's end cost a short process about 30 us
- * (issue 11). A program that renames itself writes over that memory. */
+ * (issue 11). A program that renames itself writes over that memory. The file's command line
+ * is known by its length and hash (write_process): two that differ pass for the same one time
+ * in 2^64. */
 static int args_unchanged(void)
 {
 	return w.exec_args && w.cmdline_len == w.exec_args_len && w.cmdline_len > 0 &&
-	       w.cmdline[w.cmdline_len - 1] == 0 &&
-	       memcmp(w.exec_args, w.cmdline, w.cmdline_len) == 0;
+	       w.exec_args[w.cmdline_len - 1] == 0 &&
+	       args_hash(w.exec_args, w.cmdline_len) == w.cmdline_hash;
 }
 
 /* A new PROCESS chunk when the command line is not what the file says any more (setproctitle:
@@ -571,7 +627,7 @@ static void process_renamed(void)
 		return;
 	n = read_cmdline(now, sizeof(now));
 
-	if ((size_t)n != w.cmdline_len || memcmp(now, w.cmdline, (size_t)n))
+	if ((size_t)n != w.cmdline_len || args_hash(now, (size_t)n) != w.cmdline_hash)
 		write_process();
 }
 
@@ -756,11 +812,19 @@ static void direct_end_guarded(int guard)
 	inflame__alloc_tls.guard = guard;
 }
 
-/* The CPU time of the profiler's writes made on thread t so far, the one under way included. */
-static uint64_t direct_of(const struct inflame_thread *t)
+/* The calling thread's CPU clock as put_thread_cpu just read it in the write under way, for
+ * the writer_cpu_ns that follows it (write_thread_cpu_list) rather than a read of the clock
+ * again (a system call; two of them at every short process's exit, issue 11); 0 when none, or
+ * once used or followed by another thread's entry. */
+static uint64_t direct_seen INFLAME_HOT;
+
+/* The CPU time of the profiler's writes made on thread t so far, the one under way included;
+ * now: the calling thread's CPU clock if it was just read, else 0. */
+static uint64_t direct_of(const struct inflame_thread *t, uint64_t now)
 {
-	return t->w_direct +
-	       (direct_start && t == direct_thread ? inflame__thread_cpu_ns() - direct_start : 0);
+	if (!direct_start || t != direct_thread)
+		return t->w_direct;
+	return t->w_direct + (now ? now : inflame__thread_cpu_ns()) - direct_start;
 }
 
 /* Makes the current file the base of t's figures if it is not yet: t registered after the
@@ -828,7 +892,7 @@ static void rebase(struct inflame_thread *t, int after_lost)
 	t->w_base_missed = atomic_load(&t->missed);
 	t->w_base_before = atomic_load(&t->before);
 	t->w_base_dropped = atomic_load(&t->dropped);
-	t->w_base_direct = direct_of(t);
+	t->w_base_direct = direct_of(t, 0);
 	t->w_weight = 0;
 	t->w_base_file = w.file_no;
 }
@@ -839,8 +903,11 @@ static uint64_t writer_cpu_ns(void)
 {
 	clockid_t clk;
 	struct timespec ts;
-	uint64_t ns = direct_ns + (direct_start ? inflame__thread_cpu_ns() - direct_start : 0);
+	uint64_t seen = direct_seen, ns = direct_ns;
 
+	direct_seen = 0;
+	if (direct_start)
+		ns += (seen ? seen : inflame__thread_cpu_ns()) - direct_start;
 	ns += inflame_wall_ticker_cpu_ns(); /* the other thread of inflame's own */
 	if (!w.running || pthread_getcpuclockid(w.thread, &clk) != 0 ||
 	    clock_gettime(clk, &ts) != 0)
@@ -863,7 +930,7 @@ static void put_thread_cpu(struct inflame_thread *t, int exited)
 	struct inflame_buf *b = &w.tcpu_buf;
 	struct inflame_cpu_times m;
 	uint64_t flags = exited ? INFLAME_TCPU_T_EXITED : 0, cpu, sys, left, missed, before, own;
-	uint64_t dropped;
+	uint64_t dropped, now = 0;
 
 	/* The lists after the entries never fail alone: when one cannot grow (no memory), the
 	 * entries so far go out with the lists that fit, and the lists start again in the
@@ -880,11 +947,14 @@ static void put_thread_cpu(struct inflame_thread *t, int exited)
 		flags |= INFLAME_TCPU_T_POSIX_TIMER | INFLAME_TCPU_T_NO_PERF;
 
 	adopt(t);
+	direct_seen = 0;
 	if (exited && t->fin_ok)
 		m = t->fin;
 	else if (inflame_thread_cpu_times(t, &m) < 0) {
 		m = t->w_last; /* gone without unregistering (a raw exit): the last reading */
 		flags |= INFLAME_TCPU_T_UNMEASURED;
+	} else if (direct_start && t == direct_thread) {
+		now = m.cpu; /* (the calling thread's own clock: inflame_thread_cpu_times) */
 	}
 	if (m.cpu < t->w_last.cpu)
 		m = t->w_last; /* never backwards */
@@ -892,7 +962,8 @@ static void put_thread_cpu(struct inflame_thread *t, int exited)
 	/* The profiler's writes on the thread are in its CPU clock, not in its samples: they are
 	 * the profiler's CPU (writer_cpu_ns), not the program's (a short dig's main thread spent
 	 * 0.3-0.9 ms of its 6-8 ms writing its file at exit). */
-	own = exited && t->fin_ok ? t->w_direct : direct_of(t); /* (fin: at its exit) */
+	own = exited && t->fin_ok ? t->w_direct : direct_of(t, now); /* (fin: at its exit) */
+	direct_seen = now;
 	cpu = minus(minus(m.cpu, t->w_base.cpu), minus(own, t->w_base_direct));
 	sys = minus(m.sys, t->w_base.sys);
 	if (sys > cpu)
@@ -1150,10 +1221,13 @@ static void put_alloc(const struct inflame_alloc_event *e)
 }
 
 /* The last stack interned and its id: allocation hot spots repeat the same stack many times
- * in a row. Forgotten (n = 0) when the stack table is cleared. */
+ * in a row. Valid only for the stack table of generation gen (w.stack_gen): a new file need not
+ * touch it to forget it, and a process that never samples never touches its page (a page fault
+ * of every short process's start, issue 11). */
 #define LAST_MAX 64
 static struct {
 	uint32_t n;
+	uint64_t gen;
 	uint64_t id;
 	uint64_t frames[LAST_MAX];
 } last;
@@ -1182,7 +1256,7 @@ static uint64_t stack_id(const uint64_t *frames, uint32_t n)
 	uint64_t id;
 	int is_new = 0;
 
-	if (n && n == last.n && same_frames(last.frames, frames, n))
+	if (n && n == last.n && last.gen == w.stack_gen && same_frames(last.frames, frames, n))
 		return last.id; /* the previous stack again: no hashing */
 	/* The table is made by the first stack (its mappings were two system calls at the start
 	 * of every process, and two areas to unmap at its end, issue 11): a table that cannot be
@@ -1194,6 +1268,7 @@ static uint64_t stack_id(const uint64_t *frames, uint32_t n)
 		return 0;
 	if (n <= LAST_MAX) {
 		last.n = n;
+		last.gen = w.stack_gen;
 		last.id = id;
 		memcpy(last.frames, frames, n * sizeof(uint64_t));
 	}
@@ -1832,8 +1907,11 @@ static int shared_adopt(int fd)
 	struct stat st;
 	struct statfs sfs;
 
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-	    fstatfs(fd, &sfs) != 0 || remote_fs((unsigned long)sfs.f_type)) {
+	/* (geteuid by syscall(), whose page of the C library start-up touched already: the
+	 * wrapper's page was a page fault of many short processes, issue 11) */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != (uid_t)syscall(SYS_geteuid) || fstatfs(fd, &sfs) != 0 ||
+	    remote_fs((unsigned long)sfs.f_type)) {
 		close(fd);
 		return -EPERM;
 	}
@@ -2014,8 +2092,10 @@ own:
 
 /* Starts the image's next file. shared_ok: the image has written no file yet and this one may
  * be its last (the image's start, or a fork child's first file at its end): it is held for the
- * shared file when the configuration and the shared file allow. */
-static int open_next(int shared_ok)
+ * shared file when the configuration and the shared file allow. first: the image's or the fork
+ * child's first file, whose figures start at its threads' registrations (as does any file
+ * numbered 1). */
+static int open_next(int shared_ok, int first)
 {
 	struct inflame_dump_header_info h;
 	int rc;
@@ -2042,9 +2122,7 @@ static int open_next(int shared_ok)
 	if (!w.held && (rc = open_own()) < 0)
 		return rc;
 	inflame_stacktab_clear(&w.stacks);
-	if (last.n)
-		last.n = 0; /* (a first file leaves its page untouched) */
-	w.stack_gen++;
+	w.stack_gen++; /* (which also forgets the last stack: stack_id) */
 	memset(w.totals, 0, sizeof(w.totals));
 	w.dropped_stacks = w.truncated = 0;
 	w.dropped_base = total_dropped();
@@ -2052,20 +2130,24 @@ static int open_next(int shared_ok)
 	inflame_wall_unseen(&w.unseen_base, &w.unseen_threads_base);
 	w.file_no++;
 	w.writer_base = writer_cpu_ns();
-	for (int i = 0, n = inflame_thread_high_water(); i < n; i++) {
-		struct inflame_thread *t = inflame_thread_at(i);
-		int st = atomic_load_explicit(&t->state, memory_order_acquire);
+	/* An image's first file: its threads' figures start at their registration, as their
+	 * samples do. The thread that set inflame up spent its periods from then to the opening
+	 * of the file in inflame's code (init.c), counted as the profiler's. Their CPU times are
+	 * not measured now for a base that is not used (two system calls per thread at every
+	 * short process's start, issue 11). */
+	if (first || w.file_no == 1) {
+		base_on_registration();
+	} else {
+		for (int i = 0, n = inflame_thread_high_water(); i < n; i++) {
+			struct inflame_thread *t = inflame_thread_at(i);
+			int st = atomic_load_explicit(&t->state, memory_order_acquire);
 
-		if (st == INFLAME_SLOT_ACTIVE || st == INFLAME_SLOT_EXITED)
-			rebase(t, w.continues_lost);
+			if (st == INFLAME_SLOT_ACTIVE || st == INFLAME_SLOT_EXITED)
+				rebase(t, w.continues_lost);
+		}
 	}
 	w.continues_lost = 0;
 	w.cpu_written = w.cpu_base;
-	/* An image's first file: its threads' figures start at their registration, as their
-	 * samples do. The thread that set inflame up spent its periods from then to the opening
-	 * of the file in inflame's code (init.c), counted as the profiler's. */
-	if (w.file_no == 1)
-		base_on_registration();
 	chunk_starts();
 	/* (which names the program: PROCESS) Frame pointers are decided by the writer's first
 	 * cycle, not by the constructor or an image's last file: a process that ends sooner
@@ -2128,7 +2210,7 @@ static void close_current(int drained)
 	w.seq++;
 	pthread_mutex_lock(&w.done_lock);
 	if (w.want_last)
-		memcpy(w.last_path, w.path, strnlen(w.path, sizeof(w.path) - 1) + 1);
+		memcpy(last_path, w.path, strnlen(w.path, sizeof(w.path) - 1) + 1);
 	pthread_mutex_unlock(&w.done_lock);
 	/* (only for the debug log: reading the counts reads a page of every thread's scratch
 	 * memory, which a thread that made no allocation stack never touched, issue 11) */
@@ -2155,13 +2237,12 @@ INFLAME_FORK_TEXT static int past_late_delay(uint64_t now)
 static void open_deferred(void)
 {
 	w.deferred = 0;
-	if (open_next(w.ending) == 0) {
+	if (open_next(w.ending, 1) == 0) {
 		/* Everything since the fork is this file's: the child's CPU clock and its rings'
-		 * drop counters started from zero there. */
+		 * drop counters started from zero there (its threads' figures too: open_next). */
 		w.cpu_base = w.cpu_written = 0;
 		w.dropped_base = 0;
 		w.unseen_base = w.unseen_threads_base = 0;
-		base_on_registration();
 	}
 }
 
@@ -2240,7 +2321,7 @@ static void cycle(int final)
 	if (!open_any() && !atomic_load(&inflame__prof.sampling) && !worth_a_file())
 		return;
 	if (!open_any() && !w.failed)
-		open_next(0);
+		open_next(0, 0);
 	/* Once sampling is over (exit, exec) no walk needs libunwind or a table any more: a
 	 * short process's last cycle would spend more on them than on its whole life. (libunwind
 	 * before the map: it is in it then.) */
@@ -2294,7 +2375,7 @@ static void serve_held(int req)
 		w.ending = 0;
 		if ((req & INFLAME_WRITER_DUMP) &&
 		    !(req & (INFLAME_WRITER_FINISH | INFLAME_WRITER_STOP)) && !w.deferred)
-			open_next(0);
+			open_next(0, 0);
 		flush_out();
 	}
 	pthread_mutex_unlock(&w.cycle_lock);
@@ -2482,50 +2563,54 @@ void inflame_writer_hook_cycle(void)
 	direct_end();
 }
 
-/* The first storage of the small buffers (inflame_buf_lend): a process that writes one file
- * of a few chunks touches this one page, rather than a mapping of its own per buffer (a page
- * fault each: five of them cost a short process about 0.1 ms, issue 11). A page of its own,
- * among the large arrays (layout.h): in .bss its first buffers straddled two pages, each
- * shared with variables a short process does not write. */
-static _Alignas(4096) uint8_t small_bufs[4096] INFLAME_COLD;
-
 /* The cycle lock checks its owner: a thread that ends the image from a signal handler that
  * interrupted a write of its own (a hook's cycle, a fork's prepare handler, its exit path) is
  * told so at once (EDEADLK) rather than wait for itself, and fork's prepare handler called
  * from such a handler leaves the lock to the write it interrupted. */
 INFLAME_FORK_TEXT static void cycle_lock_init(void)
 {
-	/* (the initializer rather than pthread_mutexattr_*: their page of the C library was a
-	 * fork child's page fault, issue 11) */
-	w.cycle_lock = (pthread_mutex_t)PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP;
+#ifdef PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP
+	/* (from the C library's initializer, without a call to it: the calls' page of its code
+	 * was a page fault of every process, issue 11) */
+	static const pthread_mutex_t fresh = CYCLE_LOCK_INIT;
+
+	w.cycle_lock = fresh;
+#else
+	pthread_mutexattr_t a;
+
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ERRORCHECK);
+	pthread_mutex_init(&w.cycle_lock, &a);
+	pthread_mutexattr_destroy(&a);
+#endif
 }
 
 /* (forked: in a fork child, where the locks are made new only if a thread of the parent's left
  * them otherwise, and no clock is read: inflame_writer_postfork_child) */
 INFLAME_FORK_TEXT static int init_state(int forked)
 {
-	inflame_buf_lend(&w.out, small_bufs, 1536);
-	inflame_buf_lend(&w.misc_buf, small_bufs + 1536, 1024);
-	inflame_buf_lend(&w.stack_buf, small_bufs + 2560, 512);
-	inflame_buf_lend(&w.sample_buf, small_bufs + 3072, 512);
-	inflame_buf_lend(&w.alloc_buf, small_bufs + 3584, 256);
-	inflame_buf_lend(&w.tcpu_buf, small_bufs + 3840, 152);
+	uint8_t *m = w.small;
+
+	inflame_buf_lend(&w.out, m, OUT_FIRST);
+	inflame_buf_lend(&w.misc_buf, m += OUT_FIRST, MISC_FIRST);
+	inflame_buf_lend(&w.tcpu_buf, m += MISC_FIRST, TCPU_FIRST);
 	/* (each at least an entry's worth: put_thread_cpu) */
-	inflame_buf_lend(&w.loss_buf, small_bufs + 3992, 40);
-	inflame_buf_lend(&w.unsampled_buf, small_bufs + 4032, 64);
-	/* (in a fork child too: the parent's forking thread held it, by a tid not the child's) */
-	cycle_lock_init();
+	inflame_buf_lend(&w.loss_buf, m += TCPU_FIRST, LOSS_FIRST);
+	inflame_buf_lend(&w.unsampled_buf, m + LOSS_FIRST, UNSAMPLED_FIRST);
+	inflame_buf_lend(&w.stack_buf, w.sampling, STACK_FIRST);
+	inflame_buf_lend(&w.sample_buf, w.sampling + STACK_FIRST, SAMPLE_FIRST);
+	inflame_buf_lend(&w.alloc_buf, w.sampling + STACK_FIRST + SAMPLE_FIRST, ALLOC_FIRST);
 	if (forked) {
+		/* (the parent's forking thread held it, by a tid not the child's) */
+		cycle_lock_init();
 		inflame__mutex_after_fork(&w.done_lock);
 		inflame__cond_after_fork(&w.done_cond);
 		if (atomic_load_explicit(&w.requests, memory_order_relaxed))
 			atomic_store(&w.requests, 0);
 		if (atomic_load_explicit(&w.quiet, memory_order_relaxed))
 			atomic_store(&w.quiet, 0); /* (the child's image is young: PERIOD_NS) */
-	} else {
-		pthread_mutex_init(&w.done_lock, NULL);
-		pthread_cond_init(&w.done_cond, NULL);
-		atomic_store(&w.requests, 0);
+	} else if (!CYCLE_LOCK_STATIC) {
+		cycle_lock_init(); /* (the locks of a new image are as w's initializer made them) */
 	}
 	list_begin(&w.stack_buf);
 	list_begin(&w.sample_buf);
@@ -2548,7 +2633,7 @@ int inflame_writer_start(const char *args, size_t len)
 	rc = init_state(0);
 	if (rc < 0)
 		return rc;
-	rc = open_next(1);
+	rc = open_next(1, 1);
 	w.start_args = NULL; /* (argv's strings are the program's from now on) */
 	if (rc < 0)
 		return rc;
@@ -2622,7 +2707,7 @@ static int request_sync(int what, int timeout_ms, char *path, size_t n)
 	pthread_mutex_lock(&w.done_lock);
 	target = w.finished + 1;
 	if (path) {
-		w.last_path[0] = 0; /* only a file closed from now on answers */
+		last_path[0] = 0; /* only a file closed from now on answers */
 		w.want_last++;
 	}
 	pthread_mutex_unlock(&w.done_lock);
@@ -2637,11 +2722,11 @@ static int request_sync(int what, int timeout_ms, char *path, size_t n)
 		}
 	}
 	if (path && n) {
-		size_t len = strnlen(w.last_path, sizeof(w.last_path));
+		size_t len = strnlen(last_path, sizeof(last_path));
 
 		if (len >= n)
 			len = n - 1;
-		memcpy(path, w.last_path, len);
+		memcpy(path, last_path, len);
 		path[len] = 0;
 	}
 	if (path)

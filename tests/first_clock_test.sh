@@ -9,17 +9,8 @@
 # by a thread that ends at once, none by a fork child that ends at once, one on the main thread
 # after 50 ms of CPU. info says which threads never had one, and, for a process none of whose
 # threads ran a period, that perf was not tried. INFLAME_CPU_TIMER=perf opens one at each start.
-set -u
-B=${INFLAME_BUILDDIR:-.}
-B=$(cd "$B" && pwd)
-d=$(mktemp -d /tmp/inflame-firstclock.XXXXXX)
-trap 'rm -rf "$d"' EXIT INT TERM
-fails=0
-fail()
-{
-	echo "FAIL: $*"
-	fails=$((fails + 1))
-}
+name=firstclock
+. "${INFLAME_SRCDIR:-$(dirname "$0")/..}/tests/testlib.sh"
 
 run()
 {
@@ -61,4 +52,4 @@ grep -qx 'cpu timer:   auto: no thread ran one period of CPU: POSIX timers only 
 grep -qE '^  true .* user .*\(POSIX timer only, never on perf\)' "$d/info" ||
 	fail "true: its main thread not marked as never on perf"
 
-[ "$fails" = 0 ] && echo PASS
+finish

@@ -295,22 +295,65 @@ static int same_walk(void)
 	       !memcmp(f_plain, f_cached, n_plain * sizeof(f_plain[0]));
 }
 
-static void test_walk_cache_callers(void **state)
+/* main_t as the calling thread, its stack's bounds from the C library, walking through cache. */
+static void main_thread_as_caller(struct inflame_walk_cache *cache)
 {
 	pthread_attr_t a;
 	void *lo;
 	size_t size;
-	uint64_t hits;
-	uint64_t via_a[DEPTH];
-	size_t n_a;
 
-	(void)state;
 	pthread_getattr_np(pthread_self(), &a);
 	pthread_attr_getstack(&a, &lo, &size);
 	pthread_attr_destroy(&a);
 	main_t.stack_lo = (uintptr_t)lo;
 	main_t.stack_hi = (uintptr_t)lo + size;
-	main_t.walk_cache = &main_cache;
+	main_t.walk_cache = cache;
+}
+
+/* The map a process's start makes (INFLAME_MODULES_NO_SCAN, before sampling) reads no object's
+ * .eh_frame_hdr: the first walk through an object without a table finds its .eh_frame from
+ * the header, and takes the same frames as after the writer's first cycle located it. Runs
+ * first: no table is built yet (not eager), so both walks go by the objects' indexes. */
+static struct inflame_walk_cache late_cache;
+
+static void test_index_late(void **state)
+{
+	size_t n_late;
+	uint64_t late[DEPTH];
+	struct inflame_code code;
+
+	(void)state;
+	main_thread_as_caller(&late_cache);
+	inflame_modules_want_tables(INFLAME_UNWIND_DWARF, 0);
+	inflame_modules_refresh(INFLAME_MODULES_FORCE | INFLAME_MODULES_NO_SCAN);
+	/* (one call site for both walks: the same stack) */
+	for (int located = 0; located < 2; located++) {
+		if (located) /* the writer's first cycle */
+			inflame_modules_refresh(INFLAME_MODULES_FORCE);
+		assert_true(inflame_modules_lookup((uintptr_t)&mid, &code) >= 0);
+		assert_null(code.tab);
+		assert_non_null(code.hdr);
+		assert_int_equal(!!(code.flags & INFLAME_MOD_EH_SEG), !located);
+		callers(top_a, 1);
+		assert_true(same_walk());
+		if (!located) {
+			n_late = n_plain;
+			memcpy(late, f_plain, sizeof(late));
+		}
+	}
+	assert_int_equal(n_plain, n_late);
+	assert_memory_equal(f_plain, late, n_late * sizeof(late[0]));
+	main_t.walk_cache = NULL;
+}
+
+static void test_walk_cache_callers(void **state)
+{
+	uint64_t hits;
+	uint64_t via_a[DEPTH];
+	size_t n_a;
+
+	(void)state;
+	main_thread_as_caller(&main_cache);
 	callers(top_a, 1);
 	assert_true(same_walk());
 	n_a = n_plain;
@@ -569,11 +612,9 @@ static void test_trust_mark(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_same_stacks),
-	    cmocka_unit_test(test_walk_cache_callers),
-	    cmocka_unit_test(test_lookup_during_refresh),
-	    cmocka_unit_test(test_lazy_binding),
-	    cmocka_unit_test(test_fp_junk),
+	    cmocka_unit_test(test_index_late),	       cmocka_unit_test(test_same_stacks),
+	    cmocka_unit_test(test_walk_cache_callers), cmocka_unit_test(test_lookup_during_refresh),
+	    cmocka_unit_test(test_lazy_binding),       cmocka_unit_test(test_fp_junk),
 	    cmocka_unit_test(test_trust_mark),
 	};
 
