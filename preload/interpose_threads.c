@@ -85,6 +85,8 @@ INFLAME_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void
 	int rc;
 
 	INFLAME_RESOLVE(pthread_create);
+	inflame__fork_settle(); /* (a fork child's resets first: they forget the parent's threads)
+				 */
 	inflame_alloc_threads_many(); /* before the thread exists: alloc.h */
 	if (!inflame__prof.active)
 		return real_pthread_create(t, attr, fn, arg);
