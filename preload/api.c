@@ -42,6 +42,7 @@ INFLAME_EXPORT int inflame_api_stop(void)
 {
 	int saved = errno, rc = 0;
 
+	inflame__fork_settle();
 	pthread_mutex_lock(&api_lock);
 	if (!inflame__prof.active || inflame__in_vfork_child())
 		rc = -ENODEV;
@@ -59,6 +60,7 @@ INFLAME_EXPORT int inflame_api_start(const char *events)
 {
 	int saved = errno, rc = 0;
 
+	inflame__fork_settle();
 	pthread_mutex_lock(&api_lock);
 	if (!inflame__prof.active || inflame__in_vfork_child()) {
 		rc = -ENODEV;
@@ -125,6 +127,7 @@ INFLAME_EXPORT int inflame_api_dump(const char *path)
 	char closed[PATH_MAX];
 	int saved = errno, rc;
 
+	inflame__fork_settle();
 	if (!path || !*path) {
 		rc = -EINVAL;
 	} else if (!inflame__prof.active || inflame__in_vfork_child()) {
@@ -150,6 +153,7 @@ static int put_label(enum inflame_label_op op, const char *key, size_t klen, con
 
 	if (!inflame__prof.active)
 		return -ENODEV;
+	inflame__fork_settle(); /* (its ring was the parent's until then) */
 	t = inflame_thread_self();
 	if (!t)
 		return -ESRCH;

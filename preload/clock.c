@@ -12,8 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-INFLAME_FORK_TEXT static long raw_syscall2(long nr, long a, long b);
-
 /* How many readings of the monotonic, raw and realtime clocks each thread makes with the system
  * call before the vDSO takes over. A short process reads them about ten times from its start to
  * its exit, and a reading through the vDSO is three page faults in such a process (the C
@@ -41,7 +39,7 @@ INFLAME_FORK_TEXT uint64_t inflame__clock_ns(clockid_t id)
 	if (is_cpu_clock(id) || raw_readings < RAW_READINGS) {
 		if (!is_cpu_clock(id))
 			raw_readings++;
-		if (raw_syscall2(SYS_clock_gettime, (long)id, (long)&ts) != 0)
+		if (inflame__syscall_raw(SYS_clock_gettime, (long)id, (long)&ts, 0, 0, 0) != 0)
 			return 0;
 	} else if (clock_gettime(id, &ts) != 0) {
 		return 0;
@@ -92,39 +90,52 @@ pid_t inflame__gettid(void)
 	return (pid_t)syscall(SYS_gettid);
 }
 
-/* A system call of up to two arguments made here (no page of the C library's touched); -errno
- * on failure. */
-INFLAME_FORK_TEXT static long raw_syscall2(long nr, long a, long b)
+INFLAME_FORK_TEXT long inflame__syscall_raw(long nr, long a, long b, long c, long d, long e)
 {
 #if defined(__x86_64__)
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
 	long ret;
 
-	__asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b) : "rcx", "r11", "memory");
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8)
+			 : "rcx", "r11", "memory");
 	return ret;
 #elif defined(__aarch64__)
 	register long x8 __asm__("x8") = nr;
 	register long x0 __asm__("x0") = a;
 	register long x1 __asm__("x1") = b;
+	register long x2 __asm__("x2") = c;
+	register long x3 __asm__("x3") = d;
+	register long x4 __asm__("x4") = e;
 
-	__asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1) : "memory");
+	__asm__ volatile("svc 0"
+			 : "+r"(x0)
+			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4)
+			 : "memory");
 	return x0;
 #else
-	long ret = syscall(nr, a, b);
+	int saved = errno;
+	long ret = syscall(nr, a, b, c, d, e);
 
-	return ret < 0 ? -errno : ret;
+	if (ret < 0)
+		ret = -errno;
+	errno = saved;
+	return ret;
 #endif
 }
 
 INFLAME_FORK_TEXT pid_t inflame__getpid_raw(void)
 {
-	return (pid_t)raw_syscall2(SYS_getpid, 0, 0);
+	return (pid_t)inflame__syscall_raw(SYS_getpid, 0, 0, 0, 0, 0);
 }
 
 INFLAME_FORK_TEXT uint64_t inflame__now_raw_syscall(clockid_t id)
 {
 	struct timespec ts;
 
-	if (raw_syscall2(SYS_clock_gettime, (long)id, (long)&ts) != 0)
+	if (inflame__syscall_raw(SYS_clock_gettime, (long)id, (long)&ts, 0, 0, 0) != 0)
 		return 0;
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }

@@ -42,5 +42,9 @@ pid_t inflame__gettid(void);
  * (0 when the clock cannot be read). Async-signal-safe. */
 pid_t inflame__getpid_raw(void);
 uint64_t inflame__now_raw_syscall(clockid_t id);
+/* A system call of up to five arguments made with the instruction itself: the result, or
+ * -errno on failure, and errno untouched (no page of the C library's either, nor errno's: the
+ * timer calls of a fork child, issue 11). Async-signal-safe. */
+long inflame__syscall_raw(long nr, long a, long b, long c, long d, long e);
 
 #endif

@@ -261,8 +261,10 @@ static void unmask(int masked, const sigset_t *old)
 			return -1;                                                                 \
 		}                                                                                  \
 		int masked = mask_all(&old);                                                       \
-		if (masked)                                                                        \
+		if (masked) {                                                                      \
+			inflame__fork_settle();                                                    \
 			inflame_writer_open_deferred();                                            \
+		}                                                                                  \
 		long long ep = sync_followers();                                                   \
 		int rc = real_##name args;                                                         \
 		after_call(ep);                                                                    \

@@ -318,12 +318,16 @@ static void atfork_prepare(void)
 
 	if (!inflame__prof.active)
 		return;
+	inflame__fork_settle(); /* (a fork child that forks: its own state first) */
 	/* A profiling signal that interrupts fork makes the kernel restart it; at high rates
 	 * and with a large address space that can repeat forever. (The mask is stored only when
 	 * it changed since the last fork: the page is shared with that fork's child.) */
 	sigemptyset(&s);
 	sigaddset(&s, inflame__prof.sample_sig);
-	sigemptyset(&old); /* (the kernel fills only its part of a sigset_t) */
+	/* (the kernel fills only its part of a sigset_t, and glibc's sigemptyset() clears only
+	 * that part too: the rest was the stack's, different at each fork, and the mask was
+	 * stored at every fork, a copied page in a shell's parent per child, issue 11) */
+	memset(&old, 0, sizeof(old));
 	inflame__real_pthread_sigmask(SIG_BLOCK, &s, &old);
 	if (memcmp(&old, &fork_saved_mask, sizeof(old)) != 0)
 		fork_saved_mask = old;
@@ -343,10 +347,62 @@ static void atfork_parent(void)
 	inflame__real_pthread_sigmask(SIG_SETMASK, &fork_saved_mask, NULL);
 }
 
+/* The signal mask the program had as it forked, given back to the child: with the system call
+ * itself (the C library's page of pthread_sigmask was a fork child's page fault, issue 11). The
+ * mask came from the kernel: nothing of the C library's own signals is in it. */
+INFLAME_FORK_TEXT static void mask_restore(const sigset_t *set)
+{
+	inflame__syscall_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)set, 0, _NSIG / 8, 0);
+}
+
+/* What a fork child does at the fork, eager (every reset now) or not. */
+INFLAME_FORK_TEXT static void settle(struct inflame_thread *t, int later)
+{
+	/* Another thread may have been inside libunwind, holding its lock, when the process
+	 * forked: in the child that lock is never released, and a DWARF walk would wait for it
+	 * forever. The child of a process with threads walks without libunwind. (The
+	 * flag is read before inflame_alloc_after_fork_child() resets it.) */
+	if (__atomic_load_n(&inflame__alloc_threads, __ATOMIC_RELAXED))
+		inflame_unwind_dwarf_off(); /* the tables, which take no lock, still walk */
+	inflame_creds_after_fork_child();
+	inflame_wall_after_fork_child();
+	inflame_thread_after_fork_child();
+	inflame_alloc_after_fork_child();
+	inflame_writer_postfork_child(later);
+	if (later) {
+		if (t)
+			inflame_timer_adopt_forked(t, &inflame__prof.fork_clock);
+		return;
+	}
+	if (inflame__prof.timer_used == INFLAME_TIMER_ITIMER)
+		inflame_timer_resume_all(); /* itimers are not inherited */
+	if (t)
+		inflame_timer_arm_fork_child(t);
+	inflame_wall_start(); /* threads are not inherited either */
+}
+
+/* Whether a fork child may settle later: it samples only its CPU, on the POSIX timer of its
+ * start (timer.c), with a writer that starts from a safe point (writer.c). Then the fork starts
+ * its clock (inflame_timer_arm_forked) and writes this page only. A child that execs or exits
+ * before its first sample, as most do, never settles: it copies none of the pages of the
+ * thread table, the writer, the logger and the others that the resets wrote (issue 11). */
+INFLAME_FORK_TEXT static int fork_later(void)
+{
+	const struct inflame_config *c = &inflame__prof.cfg;
+	struct inflame_fork_clock *f = &inflame__prof.fork_clock;
+
+	if ((c->events & (INFLAME_EVMASK_WALL | INFLAME_EVMASK_ALLOC)) || c->interval ||
+	    !inflame_thread_self() || !inflame_writer_fork_can_wait() ||
+	    inflame_timer_arm_forked(inflame__prof.pid, &f->id, &f->cpu0) < 0)
+		return 0;
+	f->arm_cpu = f->cpu0;
+	f->resumed = 0;
+	f->unsampled = 0;
+	return 1;
+}
+
 INFLAME_FORK_TEXT static void atfork_child(void)
 {
-	struct inflame_thread *t;
-
 	if (!inflame__prof.active)
 		return;
 	inflame__prof.pid = inflame__getpid_raw();
@@ -358,24 +414,44 @@ INFLAME_FORK_TEXT static void atfork_child(void)
 		atomic_store(&inflame__prof.foreign, 0);
 	if (atomic_load_explicit(&inflame__prof.threads_dropped, memory_order_relaxed))
 		atomic_store(&inflame__prof.threads_dropped, 0);
-	/* Another thread may have been inside libunwind, holding its lock, when the process
-	 * forked: in the child that lock is never released, and a DWARF walk would wait for it
-	 * forever. The child of a process with threads walks without libunwind. (The
-	 * flag is read before inflame_alloc_after_fork_child() resets it.) */
-	if (__atomic_load_n(&inflame__alloc_threads, __ATOMIC_RELAXED))
-		inflame_unwind_dwarf_off(); /* the tables, which take no lock, still walk */
-	inflame_creds_after_fork_child();
-	inflame_wall_after_fork_child();
-	inflame_thread_after_fork_child();
-	inflame_alloc_after_fork_child();
-	inflame_writer_postfork_child();
-	if (inflame__prof.timer_used == INFLAME_TIMER_ITIMER)
-		inflame_timer_resume_all(); /* itimers are not inherited */
-	t = inflame_thread_self();
-	if (t)
-		inflame_timer_arm_fork_child(t);
-	inflame_wall_start(); /* threads are not inherited either */
-	inflame__real_pthread_sigmask(SIG_SETMASK, &fork_saved_mask, NULL);
+	/* (now: a notice the child logs before it settles is its own) */
+	inflame_log_after_fork_child();
+	if (fork_later())
+		inflame__prof.fork_pending = 1;
+	else
+		settle(inflame_thread_self(), 0);
+	mask_restore(&fork_saved_mask);
+}
+
+void inflame__fork_settle(void)
+{
+	sigset_t all, old;
+
+	if (!inflame__prof.fork_pending || inflame__in_vfork_child())
+		return;
+	/* One thread, and no handler meanwhile: nothing else settles or sees it half done. */
+	sigfillset(&all);
+	inflame__syscall_raw(SYS_rt_sigprocmask, SIG_BLOCK, (long)&all, (long)&old, _NSIG / 8, 0);
+	if (inflame__prof.fork_pending) {
+		settle(inflame_thread_self(), 1);
+		inflame__prof.fork_pending = 0;
+	}
+	mask_restore(&old);
+}
+
+INFLAME_FORK_TEXT int inflame__fork_ends_unsettled(void)
+{
+	if (!inflame__prof.fork_pending || inflame__in_vfork_child())
+		return 0;
+	if (inflame_log_notes_own() > 0) {
+		inflame__fork_settle();
+		return 0;
+	}
+	/* (the program's code may run on, in its destructors: no sample any more) */
+	inflame_timer_pause_forked(inflame__prof.pid, inflame__prof.fork_clock.id, 0);
+	atomic_store(&inflame__prof.sampling, 0);
+	inflame__prof.active = 0;
+	return 1;
 }
 
 /* Whether set-up may leave the debugger check (tracer.h) to the first moment inflame could show
@@ -613,7 +689,7 @@ __attribute__((constructor)) static void inflame_init(int argc, char **argv, cha
 
 __attribute__((destructor)) static void inflame_fini(void)
 {
-	if (!inflame__pause())
+	if (inflame__fork_ends_unsettled() || !inflame__pause())
 		return;
 	inflame_writer_stop("exit");
 	inflame__prof.active = 0;

@@ -11,10 +11,10 @@
  *   interpose_loader.c   dlopen, dlclose, dl_iterate_phdr
  *   interpose_process.c  the exec family, _exit, seccomp filters (syscall)
  *
- * Each wrapper calls the next definition (real_<fn>, found with dlsym(RTLD_NEXT) when the
- * constructor runs, or on the wrapper's first call if the program calls it earlier). Code of
- * the preload that needs a function the program may also call goes through the real one: our
- * own calls must not be filtered like the program's.
+ * Each wrapper calls the next definition (real_<fn>, found when the constructor runs by the own
+ * lookup of symlookup.h, or with dlsym(RTLD_NEXT) on the wrapper's first call if the program
+ * calls it earlier). Code of the preload that needs a function the program may also call goes
+ * through the real one: our own calls must not be filtered like the program's.
  */
 #ifndef INFLAME_INTERPOSE_H
 #define INFLAME_INTERPOSE_H
@@ -29,8 +29,58 @@
 #define INFLAME_RESOLVE(name)                                                                      \
 	do {                                                                                       \
 		if (!real_##name)                                                                  \
-			*(void **)&real_##name = dlsym(RTLD_NEXT, #name);                          \
+			*(void **)&real_##name = inflame__interpose_next(#name, NULL);             \
 	} while (0)
+
+/* The next definition of name (of that version, or the default one when version is NULL),
+ * what dlsym(RTLD_NEXT) or dlvsym(RTLD_NEXT) return: NULL when there is none. In the start-up's
+ * resolve it comes from the own lookup of symlookup.h, and from dlsym otherwise. */
+void *inflame__interpose_next(const char *name, const char *version);
+
+/*
+ * The functions each family resolves at start-up, one list per family (X(name) for each),
+ * expanded by the family's resolve function and by tests/symlookup_test.c. The blocking
+ * family's condition variables are looked up by version first (INFLAME_COND_VERSION).
+ */
+/* clang-format off */
+#define INFLAME_ALLOC_NAMES(X)                                                                     \
+	X(malloc) X(calloc) X(realloc) X(free) X(posix_memalign) X(aligned_alloc) X(memalign)      \
+	X(valloc) X(pvalloc) X(malloc_usable_size)
+#define INFLAME_THREADS_NAMES(X)                                                                   \
+	X(pthread_create) X(pthread_setname_np) X(prctl)
+#define INFLAME_SIGNALS_NAMES(X)                                                                   \
+	X(sigaction) X(sigprocmask) X(pthread_sigmask) X(sigsuspend) X(sigwait) X(sigwaitinfo)     \
+	X(sigtimedwait) X(signalfd)
+#define INFLAME_BLOCKING_NAMES(X)                                                                  \
+	X(nanosleep) X(clock_nanosleep) X(thrd_sleep) X(pause) X(poll) X(ppoll) X(select)          \
+	X(pselect) X(epoll_wait) X(epoll_pwait) X(epoll_pwait2) X(sem_wait) X(sem_timedwait)       \
+	X(sem_clockwait) X(msgrcv) X(msgsnd) X(semop) X(semtimedop) X(recv) X(recvfrom)            \
+	X(recvmsg) X(send) X(sendto) X(sendmsg) X(recvmmsg) X(sendmmsg) X(accept) X(accept4)       \
+	X(pthread_cond_clockwait) X(pthread_join) X(pthread_timedjoin_np)                          \
+	X(pthread_clockjoin_np) X(wait) X(waitpid) X(waitid) X(wait3) X(wait4)
+#define INFLAME_BLOCKING_COND_NAMES(X)                                                             \
+	X(pthread_cond_wait) X(pthread_cond_timedwait)
+#define INFLAME_LOCKS_NAMES(X)                                                                     \
+	X(pthread_mutex_lock) X(pthread_mutex_trylock) X(pthread_rwlock_rdlock)                    \
+	X(pthread_rwlock_tryrdlock) X(pthread_rwlock_timedrdlock) X(pthread_rwlock_clockrdlock)    \
+	X(pthread_rwlock_wrlock) X(pthread_rwlock_trywrlock) X(pthread_rwlock_timedwrlock)         \
+	X(pthread_rwlock_clockwrlock)
+#define INFLAME_LOADER_NAMES(X)                                                                    \
+	X(dlopen) X(dlclose) X(dl_iterate_phdr)
+#define INFLAME_PROCESS_NAMES(X)                                                                   \
+	X(execve) X(execvpe) X(fexecve) X(posix_spawn) X(posix_spawnp) X(_exit) X(_Exit) X(syscall)
+/* clang-format on */
+
+/* The condition variables of glibc 2.3.2 and later: dlsym would find the older ones, whose
+ * pthread_cond_t is another. */
+#if defined(__x86_64__)
+#define INFLAME_COND_VERSION "GLIBC_2.3.2"
+#elif defined(__aarch64__)
+#define INFLAME_COND_VERSION "GLIBC_2.17"
+#endif
+
+/* Expands a name list to INFLAME_RESOLVE statements. */
+#define INFLAME_RESOLVE_ONE(name) INFLAME_RESOLVE(name);
 
 /* Resolves every family's real functions. Called first thing at start-up. */
 void inflame__interpose_resolve(void);

@@ -3,7 +3,7 @@
  * with jemalloc, jemalloc's non-standard API. C++ operators new and delete reach these
  * through libstdc++.
  *
- * Each wrapper forwards to the next definition (real_<fn>, from dlsym(RTLD_NEXT)) and adds only
+ * Each wrapper forwards to the next definition (real_<fn>, interpose.h) and adds only
  * the sampling of alloc.h: allocations test the per-thread countdown after the real call
  * returned, frees take a sampled pointer out of the table (and record its FREE) before the real
  * call, so that an address the allocator hands to another thread at once is never confused.
@@ -67,12 +67,6 @@ static struct {
 	void (*free)(void *);
 } fast = {boot_malloc, boot_calloc, boot_free};
 
-#define LOOK(name)                                                                                 \
-	do {                                                                                       \
-		if (!real_##name)                                                                  \
-			*(void **)&real_##name = dlsym(RTLD_NEXT, #name);                          \
-	} while (0)
-
 /* Looks every real function up. Allocations the lookup itself makes on this thread are served
  * from the arena. Another thread racing us does the same lookups (the stores are idempotent). */
 static void resolve(void)
@@ -80,16 +74,7 @@ static void resolve(void)
 	int saved = errno;
 
 	inflame__alloc_tls.resolving++;
-	LOOK(malloc);
-	LOOK(calloc);
-	LOOK(realloc);
-	LOOK(free);
-	LOOK(posix_memalign);
-	LOOK(aligned_alloc);
-	LOOK(memalign);
-	LOOK(valloc);
-	LOOK(pvalloc);
-	LOOK(malloc_usable_size);
+	INFLAME_ALLOC_NAMES(INFLAME_RESOLVE_ONE)
 	inflame__alloc_tls.resolving--;
 	if (real_malloc)
 		__atomic_store_n(&fast.malloc, real_malloc, __ATOMIC_RELAXED);

@@ -96,65 +96,23 @@ static int (*real_waitid)(idtype_t, id_t, siginfo_t *, int);
 static pid_t (*real_wait3)(int *, int, struct rusage *);
 static pid_t (*real_wait4)(pid_t, int *, int, struct rusage *);
 
-/* The condition variables of glibc 2.3.2 and later: dlsym would find the older ones, whose
- * pthread_cond_t is another. */
-#if defined(__x86_64__)
-#define COND_VERSION "GLIBC_2.3.2"
-#elif defined(__aarch64__)
-#define COND_VERSION "GLIBC_2.17"
-#endif
-#ifdef COND_VERSION
+#ifdef INFLAME_COND_VERSION
 #define RESOLVE_COND(name)                                                                         \
 	do {                                                                                       \
 		if (!real_##name)                                                                  \
-			*(void **)&real_##name = dlvsym(RTLD_NEXT, #name, COND_VERSION);           \
+			*(void **)&real_##name =                                                   \
+			    inflame__interpose_next(#name, INFLAME_COND_VERSION);                  \
 		INFLAME_RESOLVE(name);                                                             \
 	} while (0)
 #else
 #define RESOLVE_COND(name) INFLAME_RESOLVE(name)
 #endif
+#define RESOLVE_COND_ONE(name) RESOLVE_COND(name);
 
 void inflame__interpose_blocking_resolve(void)
 {
-	INFLAME_RESOLVE(nanosleep);
-	INFLAME_RESOLVE(clock_nanosleep);
-	INFLAME_RESOLVE(thrd_sleep);
-	INFLAME_RESOLVE(pause);
-	INFLAME_RESOLVE(poll);
-	INFLAME_RESOLVE(ppoll);
-	INFLAME_RESOLVE(select);
-	INFLAME_RESOLVE(pselect);
-	INFLAME_RESOLVE(epoll_wait);
-	INFLAME_RESOLVE(epoll_pwait);
-	INFLAME_RESOLVE(epoll_pwait2);
-	INFLAME_RESOLVE(sem_wait);
-	INFLAME_RESOLVE(sem_timedwait);
-	INFLAME_RESOLVE(sem_clockwait);
-	INFLAME_RESOLVE(msgrcv);
-	INFLAME_RESOLVE(msgsnd);
-	INFLAME_RESOLVE(semop);
-	INFLAME_RESOLVE(semtimedop);
-	INFLAME_RESOLVE(recv);
-	INFLAME_RESOLVE(recvfrom);
-	INFLAME_RESOLVE(recvmsg);
-	INFLAME_RESOLVE(send);
-	INFLAME_RESOLVE(sendto);
-	INFLAME_RESOLVE(sendmsg);
-	INFLAME_RESOLVE(recvmmsg);
-	INFLAME_RESOLVE(sendmmsg);
-	INFLAME_RESOLVE(accept);
-	INFLAME_RESOLVE(accept4);
-	RESOLVE_COND(pthread_cond_wait);
-	RESOLVE_COND(pthread_cond_timedwait);
-	INFLAME_RESOLVE(pthread_cond_clockwait);
-	INFLAME_RESOLVE(pthread_join);
-	INFLAME_RESOLVE(pthread_timedjoin_np);
-	INFLAME_RESOLVE(pthread_clockjoin_np);
-	INFLAME_RESOLVE(wait);
-	INFLAME_RESOLVE(waitpid);
-	INFLAME_RESOLVE(waitid);
-	INFLAME_RESOLVE(wait3);
-	INFLAME_RESOLVE(wait4);
+	INFLAME_BLOCKING_NAMES(INFLAME_RESOLVE_ONE)
+	INFLAME_BLOCKING_COND_NAMES(RESOLVE_COND_ONE)
 }
 
 /* A deadline timeout ms from now (0: none, a negative timeout waits forever). */

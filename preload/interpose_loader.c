@@ -25,9 +25,7 @@ static int (*real_dl_iterate_phdr)(int (*)(struct dl_phdr_info *, size_t, void *
 
 void inflame__interpose_loader_resolve(void)
 {
-	INFLAME_RESOLVE(dlopen);
-	INFLAME_RESOLVE(dlclose);
-	INFLAME_RESOLVE(dl_iterate_phdr);
+	INFLAME_LOADER_NAMES(INFLAME_RESOLVE_ONE)
 }
 
 int inflame__real_dl_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void *), void *arg)

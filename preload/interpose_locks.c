@@ -53,16 +53,7 @@ void inflame__interpose_locks_resolve(void)
 	if (resolving)
 		return;
 	resolving = 1;
-	INFLAME_RESOLVE(pthread_mutex_lock);
-	INFLAME_RESOLVE(pthread_mutex_trylock);
-	INFLAME_RESOLVE(pthread_rwlock_rdlock);
-	INFLAME_RESOLVE(pthread_rwlock_tryrdlock);
-	INFLAME_RESOLVE(pthread_rwlock_timedrdlock);
-	INFLAME_RESOLVE(pthread_rwlock_clockrdlock);
-	INFLAME_RESOLVE(pthread_rwlock_wrlock);
-	INFLAME_RESOLVE(pthread_rwlock_trywrlock);
-	INFLAME_RESOLVE(pthread_rwlock_timedwrlock);
-	INFLAME_RESOLVE(pthread_rwlock_clockwrlock);
+	INFLAME_LOCKS_NAMES(INFLAME_RESOLVE_ONE)
 	resolving = 0;
 }
 

@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "profiler.h"
+#include "timer.h"
 #include "writer.h"
 
 #include <errno.h>
@@ -32,16 +33,23 @@ static void (*real__exit)(int) __attribute__((noreturn));
 static void (*real__Exit)(int) __attribute__((noreturn));
 static long (*real_syscall)(long, long, long, long, long, long, long);
 
-void inflame__interpose_process_resolve(void)
+void inflame__interpose_process_resolve(void){INFLAME_PROCESS_NAMES(INFLAME_RESOLVE_ONE)}
+
+/* The exec of a fork child that has not settled and has nothing to write (init.c): its clock
+ * stopped and the sampling signal taken as before_exec() does it, with system calls of
+ * inflame's own and no store but to the fork's page. Returns 2. */
+INFLAME_FORK_TEXT static int exec_unsettled(sigset_t *saved, const sigset_t *s)
 {
-	INFLAME_RESOLVE(execve);
-	INFLAME_RESOLVE(execvpe);
-	INFLAME_RESOLVE(fexecve);
-	INFLAME_RESOLVE(posix_spawn);
-	INFLAME_RESOLVE(posix_spawnp);
-	INFLAME_RESOLVE(_exit);
-	INFLAME_RESOLVE(_Exit);
-	INFLAME_RESOLVE(syscall);
+	struct inflame_fork_clock *f = &inflame__prof.fork_clock;
+	struct timespec zero = {0, 0};
+
+	inflame__syscall_raw(SYS_rt_sigprocmask, SIG_BLOCK, (long)s, (long)saved, _NSIG / 8, 0);
+	f->unsampled += inflame_timer_pause_forked(inflame__prof.pid, f->id, f->cpu0);
+	while (inflame__syscall_raw(SYS_rt_sigtimedwait, (long)s, 0, (long)&zero, _NSIG / 8, 0) > 0)
+		;
+	if (!inflame__sig_tls.app_blocks)
+		inflame__syscall_raw(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)s, 0, _NSIG / 8, 0);
+	return 2;
 }
 
 /* Before an exec: write out what we have, stop the clocks, block the sampling signal and take
@@ -65,6 +73,9 @@ INFLAME_FORK_TEXT static int before_exec(sigset_t *saved)
 			inflame__real_pthread_sigmask(SIG_BLOCK, &s, NULL);
 		return 0;
 	}
+	if (inflame__prof.fork_pending && inflame_log_notes_own() == 0)
+		return exec_unsettled(saved, &s);
+	inflame__fork_settle(); /* (a notice of its own: the usual way) */
 	inflame__real_pthread_sigmask(SIG_BLOCK, &s, saved);
 	inflame__pause();
 	inflame_writer_finish_sync("exec");
@@ -75,10 +86,18 @@ INFLAME_FORK_TEXT static int before_exec(sigset_t *saved)
 	return 1;
 }
 
-static void after_failed_exec(const sigset_t *saved)
+INFLAME_FORK_TEXT static void after_failed_exec(int armed, const sigset_t *saved)
 {
+	struct inflame_fork_clock *f = &inflame__prof.fork_clock;
 	int saved_errno = errno;
 
+	if (armed == 2) {
+		/* (a PATH search fails often: still nothing stored but on the fork's page) */
+		f->cpu0 = inflame_timer_resume_forked(inflame__prof.pid, f->id);
+		f->resumed++;
+		inflame__syscall_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)saved, 0, _NSIG / 8, 0);
+		return;
+	}
 	inflame__resume();
 	inflame_writer_request(INFLAME_WRITER_WAKE);
 	inflame__real_pthread_sigmask(SIG_SETMASK, saved, NULL);
@@ -94,7 +113,7 @@ INFLAME_EXPORT int execve(const char *path, char *const argv[], char *const envp
 	armed = before_exec(&saved);
 	rc = real_execve(path, argv, envp);
 	if (armed)
-		after_failed_exec(&saved);
+		after_failed_exec(armed, &saved);
 	return rc;
 }
 
@@ -107,7 +126,7 @@ INFLAME_EXPORT int execvpe(const char *file, char *const argv[], char *const env
 	armed = before_exec(&saved);
 	rc = real_execvpe(file, argv, envp);
 	if (armed)
-		after_failed_exec(&saved);
+		after_failed_exec(armed, &saved);
 	return rc;
 }
 
@@ -120,7 +139,7 @@ INFLAME_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 	armed = before_exec(&saved);
 	rc = real_fexecve(fd, argv, envp);
 	if (armed)
-		after_failed_exec(&saved);
+		after_failed_exec(armed, &saved);
 	return rc;
 }
 
@@ -238,7 +257,7 @@ INFLAME_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_
  * inflame's own write gives up the last cycle at once, and the file says so). */
 INFLAME_FORK_TEXT static void finish_before_exit(void)
 {
-	if (!inflame__pause())
+	if (inflame__fork_ends_unsettled() || !inflame__pause())
 		return;
 	inflame_writer_finish_sync("_exit");
 	inflame__prof.active = 0;
@@ -270,6 +289,7 @@ void inflame__stop_before_filter(void)
 
 	if (!inflame__prof.active || sig <= 0 || inflame__in_vfork_child())
 		return;
+	inflame__fork_settle();
 	inflame_log(INFLAME_LOG_INFO, "the program installs a seccomp filter, which could deny "
 				      "inflame's system calls: profiling stops here");
 	sigemptyset(&s);

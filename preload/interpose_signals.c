@@ -62,14 +62,7 @@ static int (*real_signalfd)(int, const sigset_t *, int);
 
 void inflame__interpose_signals_resolve(void)
 {
-	INFLAME_RESOLVE(sigaction);
-	INFLAME_RESOLVE(sigprocmask);
-	INFLAME_RESOLVE(pthread_sigmask);
-	INFLAME_RESOLVE(sigsuspend);
-	INFLAME_RESOLVE(sigwait);
-	INFLAME_RESOLVE(sigwaitinfo);
-	INFLAME_RESOLVE(sigtimedwait);
-	INFLAME_RESOLVE(signalfd);
+	INFLAME_SIGNALS_NAMES(INFLAME_RESOLVE_ONE)
 }
 
 int inflame__real_sigaction(int sig, const struct sigaction *act, struct sigaction *old)

@@ -27,9 +27,7 @@ static int (*real_prctl)(int, unsigned long, unsigned long, unsigned long, unsig
 
 void inflame__interpose_threads_resolve(void)
 {
-	INFLAME_RESOLVE(pthread_create);
-	INFLAME_RESOLVE(pthread_setname_np);
-	INFLAME_RESOLVE(prctl);
+	INFLAME_THREADS_NAMES(INFLAME_RESOLVE_ONE)
 }
 
 int inflame__real_pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *),
@@ -88,6 +86,8 @@ INFLAME_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void
 	int rc;
 
 	INFLAME_RESOLVE(pthread_create);
+	inflame__fork_settle(); /* (a fork child's resets first: they forget the parent's threads)
+				 */
 	inflame_alloc_threads_many(); /* before the thread exists: alloc.h */
 	/* (the new thread's clock would send it signals: a debugger is asked about first,
 	 * tracer.h; a traced image's threads are not registered) */

@@ -305,5 +305,6 @@ INFLAME_FORK_TEXT void inflame_log_after_fork_child(void)
 			atomic_store_explicit(&note->ready, 1, memory_order_release);
 		}
 	}
-	notes.own_base = n;
+	if (notes.own_base != n)
+		notes.own_base = n; /* (no store, no copied page, when the parent logged nothing) */
 }

@@ -61,6 +61,15 @@ struct inflame_free_rec {
 #define INFLAME_COOKIE_THREAD_TIMER 0x1f1a3e01
 #define INFLAME_COOKIE_WALL	    0x1f1a3e02
 
+/* A fork child's clock until the child settles (init.c, inflame__fork_settle; timer.h): the
+ * POSIX timer's id, its CPU clock at the fork (arm_cpu) and at its last start (cpu0), its
+ * resumes after a failed exec, and the CPU it ran in no sample. */
+struct inflame_fork_clock {
+	int id;
+	unsigned resumed;
+	uint64_t arm_cpu, cpu0, unsampled;
+};
+
 struct inflame_profiler {
 	int active;	      /* profiler set up; interposers do their extra work */
 	_Atomic int sampling; /* signals are turned into samples */
@@ -84,6 +93,11 @@ struct inflame_profiler {
 	int perf_kernel;      /* the perf clock counts kernel time too (INFLAME_CPU_KERNEL=1) */
 	uint64_t start_realtime;  /* ns */
 	uint64_t start_monotonic; /* ns */
+	/* A fork child that did at the fork only what could not wait (init.c): 1 until it
+	 * settles, at the first moment it needs its profile. Its clock, on this page, which the
+	 * fork writes anyway. */
+	int fork_pending;
+	struct inflame_fork_clock fork_clock;
 	_Atomic int app_has_sample_action;
 	int dump_sig_owned; /* we installed our handler for cfg.dump_signal */
 	/* Whether a debugger traces this image, once asked (tracer.h): its pid << 2 and the
@@ -115,6 +129,17 @@ extern struct inflame_profiler inflame__prof;
  * is touched). Not async-signal-safe. inflame__resume() undoes it (a failed exec). */
 int inflame__pause(void);
 void inflame__resume(void);
+
+/* A fork child that has not settled yet (inflame__prof.fork_pending) does now what its fork
+ * left: the resets of the parent's state, the writer's start, its clock's books. Called at
+ * each moment a child first needs its profile: the handlers of the sampling and the dump
+ * signal, a thread or a fork it makes, the API, a set*id call, the end of an image that has
+ * something to write. Nothing to do (one load) elsewhere. Async-signal-safe. */
+void inflame__fork_settle(void);
+/* For the end of the image (exit, _exit): 1 when it is a fork child that has not settled and
+ * has nothing to write (no sample came, no notice of its own), which then goes as it came,
+ * its clock stopped; else settles it and returns 0. */
+int inflame__fork_ends_unsettled(void);
 
 /* On the functions a fork child runs from the fork to its exec or exit: the linker puts them
  * together (with any .text.hot), so that a child runs a page or two of the library's code rather

@@ -399,15 +399,25 @@ INFLAME_FORK_TEXT static int learn(void)
 	return 0;
 }
 
-INFLAME_FORK_TEXT int inflame_safepoint_arm(void (*fn)(void), uint64_t due_ns)
+INFLAME_FORK_TEXT void inflame_safepoint_arm_ready(void (*fn)(void), uint64_t due_ns)
 {
-	if (learn() < 0 || !on_main_stack())
-		return -ENOTSUP;
 	sp.deep_tries = sp.deep_skip = 0;
 	sp.fn = fn;
 	sp.due = due_ns;
 	atomic_store(&inflame__safepoint_armed, 1);
+}
+
+INFLAME_FORK_TEXT int inflame_safepoint_arm(void (*fn)(void), uint64_t due_ns)
+{
+	if (learn() < 0 || !on_main_stack())
+		return -ENOTSUP;
+	inflame_safepoint_arm_ready(fn, due_ns);
 	return 0;
+}
+
+INFLAME_FORK_TEXT int inflame_safepoint_ready(void)
+{
+	return sp.known > 0 && on_main_stack();
 }
 
 #else
@@ -437,6 +447,17 @@ int inflame_safepoint_arm(void (*fn)(void), uint64_t due_ns)
 	(void)fn;
 	(void)due_ns;
 	return -ENOTSUP;
+}
+
+int inflame_safepoint_ready(void)
+{
+	return 0;
+}
+
+void inflame_safepoint_arm_ready(void (*fn)(void), uint64_t due_ns)
+{
+	(void)fn;
+	(void)due_ns;
 }
 
 #endif

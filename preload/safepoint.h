@@ -15,6 +15,13 @@
  * Returns 0, or -ENOTSUP where the safe point cannot be had (the caller then does the work now).
  * Not async-signal-safe. */
 int inflame_safepoint_arm(void (*fn)(void), uint64_t due_ns);
+/* Whether inflame_safepoint_arm() would arm from the calling thread now, asked with no store
+ * and nothing learned: a fork child's question at its fork. Async-signal-safe. */
+int inflame_safepoint_ready(void);
+/* inflame_safepoint_arm() where inflame_safepoint_ready() said yes, on that thread (its
+ * settling may run on a signal stack of inflame's, where the check would fail).
+ * Async-signal-safe. */
+void inflame_safepoint_arm_ready(void (*fn)(void), uint64_t due_ns);
 /* The work is done another way (a hook ran it): no safe point is taken after this. Not
  * async-signal-safe. Returns 1 when it was still armed. */
 int inflame_safepoint_disarm(void);

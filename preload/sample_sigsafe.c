@@ -668,6 +668,9 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 	uintptr_t lo = 0;
 
 	__atomic_add_fetch(&inflame__sig_tls.own_runs, 1, __ATOMIC_RELAXED);
+	/* A fork child's first sample (or any signal of its) settles it first (init.c). */
+	if (__builtin_expect(inflame__prof.fork_pending, 0))
+		inflame__fork_settle();
 
 	if (!t && atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed)) {
 		/* a thread registered from outside (it existed before us): bind it now */
@@ -787,6 +790,7 @@ void inflame_sample_dump_signal(int sig, siginfo_t *si, void *uc)
 	(void)sig;
 	(void)si;
 	__atomic_add_fetch(&inflame__sig_tls.own_runs, 1, __ATOMIC_RELAXED);
+	inflame__fork_settle(); /* (a fork child that had not: init.c) */
 	inflame_writer_request(INFLAME_WRITER_DUMP);
 	if (inflame_safepoint_armed())
 		dump_safepoint(uc);

@@ -227,9 +227,12 @@ static inline void inflame_shield_end(void)
 	int e = errno;
 
 	inflame_shield_leave(t);
-	if (t)
+	/* Each store only when it changes something: after a fork, the first store to a page
+	 * copies it (a page fault in a shell's waitpid after each of its children, issue 11). */
+	if (t && atomic_load_explicit(&t->wall_cost, memory_order_relaxed))
 		atomic_store_explicit(&t->wall_cost, 0, memory_order_relaxed);
-	errno = e;
+	if (errno != e)
+		errno = e;
 }
 
 /* The caller of the exported function this expands in, and its stack pointer there. */

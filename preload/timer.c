@@ -178,21 +178,29 @@ INFLAME_FORK_TEXT static void timespec_of(long ns, struct itimerspec *its)
 	its->it_value = its->it_interval;
 }
 
+/* The timer calls are made with the system call instruction (inflame__syscall_raw): a fork
+ * child's first arming touches neither the C library's pages nor errno's (issue 11). */
 INFLAME_FORK_TEXT static int ktimer_settime(int id, const struct itimerspec *its)
 {
-	return syscall(SYS_timer_settime, id, 0, its, NULL) < 0 ? -errno : 0;
+	long rc = inflame__syscall_raw(SYS_timer_settime, id, 0, (long)its, 0, 0);
+
+	return rc < 0 ? (int)rc : 0;
 }
 
-static void ktimer_delete(int id)
+INFLAME_FORK_TEXT static void ktimer_delete(int id)
 {
-	syscall(SYS_timer_delete, id);
+	inflame__syscall_raw(SYS_timer_delete, id, 0, 0, 0, 0);
+}
+
+INFLAME_FORK_TEXT static long ids_prctl(long op)
+{
+	return inflame__syscall_raw(SYS_prctl, PR_TIMER_CREATE_RESTORE_IDS, op, 0, 0, 0);
 }
 
 /* Whether this process may ask for a timer id: the mode is there (Linux 6.15+) and off. */
 INFLAME_FORK_TEXT static int ids_mode_off(void)
 {
-	return syscall(SYS_prctl, PR_TIMER_CREATE_RESTORE_IDS, PR_TIMER_CREATE_RESTORE_IDS_GET, 0,
-		       0, 0) == PR_TIMER_CREATE_RESTORE_IDS_OFF;
+	return ids_prctl(PR_TIMER_CREATE_RESTORE_IDS_GET) == PR_TIMER_CREATE_RESTORE_IDS_OFF;
 }
 
 /* timer_create() of the timer id want (>= 0), or of the kernel's next id (-1), into *out. The
@@ -201,24 +209,25 @@ INFLAME_FORK_TEXT static int ids_mode_off(void)
  * a timer meanwhile: timer_create() is not async-signal-safe. */
 INFLAME_FORK_TEXT static int ktimer_create(clockid_t clk, struct sigevent *sev, int want, int *out)
 {
-	int rc = 0;
+	long rc;
 
-	if (want < 0)
-		return syscall(SYS_timer_create, clk, sev, out) < 0 ? -errno : 0;
-	if (syscall(SYS_prctl, PR_TIMER_CREATE_RESTORE_IDS, PR_TIMER_CREATE_RESTORE_IDS_ON, 0, 0,
-		    0) < 0)
-		return -errno;
+	if (want < 0) {
+		rc = inflame__syscall_raw(SYS_timer_create, clk, (long)sev, (long)out, 0, 0);
+		return rc < 0 ? (int)rc : 0;
+	}
+	rc = ids_prctl(PR_TIMER_CREATE_RESTORE_IDS_ON);
+	if (rc < 0)
+		return (int)rc;
 	*out = want;
-	if (syscall(SYS_timer_create, clk, sev, out) < 0)
-		rc = -errno;
-	syscall(SYS_prctl, PR_TIMER_CREATE_RESTORE_IDS, PR_TIMER_CREATE_RESTORE_IDS_OFF, 0, 0, 0);
-	return rc;
+	rc = inflame__syscall_raw(SYS_timer_create, clk, (long)sev, (long)out, 0, 0);
+	ids_prctl(PR_TIMER_CREATE_RESTORE_IDS_OFF);
+	return rc < 0 ? (int)rc : 0;
 }
 
-/* A POSIX timer on clock clk that signals thread t with cookie every ns, with the timer id want
- * (-1: the kernel's next); *out receives the id. Async-signal-safe. */
-INFLAME_FORK_TEXT static int posix_timer_create(struct inflame_thread *t, clockid_t clk,
-						uint32_t cookie, long ns, int want, int *out)
+/* A POSIX timer on clock clk that signals thread tid with cookie every ns, with the timer id
+ * want (-1: the kernel's next); *out receives the id. Async-signal-safe. */
+INFLAME_FORK_TEXT static int posix_timer_create(pid_t tid, clockid_t clk, uint32_t cookie, long ns,
+						int want, int *out)
 {
 	struct sigevent sev;
 	struct itimerspec its;
@@ -228,7 +237,7 @@ INFLAME_FORK_TEXT static int posix_timer_create(struct inflame_thread *t, clocki
 	sev.sigev_notify = SIGEV_THREAD_ID;
 	sev.sigev_signo = inflame__prof.sample_sig;
 	sev.sigev_value.sival_ptr = (void *)(uintptr_t)cookie;
-	sev._sigev_un._tid = t->tid;
+	sev._sigev_un._tid = tid;
 	rc = ktimer_create(clk, &sev, want, out);
 	if (rc < 0)
 		return rc;
@@ -331,16 +340,21 @@ int inflame_timer_setup(void)
 	return 0;
 }
 
-/* The CPU clock of thread t, by tid (what pthread_getcpuclockid() gives). */
+/* The CPU clock of thread tid (what pthread_getcpuclockid() gives). */
+INFLAME_FORK_TEXT static clockid_t clock_of(pid_t tid)
+{
+	return (clockid_t)((~(unsigned)tid << 3) | 6);
+}
+
 INFLAME_FORK_TEXT static clockid_t thread_clock(const struct inflame_thread *t)
 {
-	return (clockid_t)((~(unsigned)t->tid << 3) | 6);
+	return clock_of(t->tid);
 }
 
 /* The CPU time thread t's POSIX timer ran past the last expiry a signal brought, at t's CPU
  * clock cpu (the time left to the next expiry would not do: one that passed before the tick
  * that fires it reads as 1 ns). */
-static uint64_t timer_unsampled(const struct inflame_thread *t, uint64_t cpu)
+INFLAME_FORK_TEXT static uint64_t timer_unsampled(const struct inflame_thread *t, uint64_t cpu)
 {
 	uint64_t at = t->timer_cpu0 + atomic_load(&t->timer_periods) * (uint64_t)period_ns();
 
@@ -379,10 +393,26 @@ INFLAME_FORK_TEXT static int arm_posix(struct inflame_thread *t, int want)
 
 	timer_books(t);
 	arm_books(t, t->timer_cpu0);
-	rc = posix_timer_create(t, thread_clock(t), INFLAME_COOKIE_THREAD_TIMER, period_ns(), want,
-				&t->timer);
+	rc = posix_timer_create(t->tid, thread_clock(t), INFLAME_COOKIE_THREAD_TIMER, period_ns(),
+				want, &t->timer);
 	if (rc == 0)
 		atomic_store(&t->has_timer, 1);
+	return rc;
+}
+
+/* The first POSIX timer of thread tid (first_timer_id), with the id just before next, the
+ * kernel's next id (0: a fork child's, whose timer asks for INT_MAX or the ids below it), into
+ * *out. */
+INFLAME_FORK_TEXT static int create_first(pid_t tid, int next, int *out)
+{
+	int rc = -EBUSY;
+
+	for (int i = 0; i < 4 && rc == -EBUSY; i++) {
+		rc = posix_timer_create(tid, clock_of(tid), INFLAME_COOKIE_THREAD_TIMER,
+					period_ns(), next > 0 ? next - 1 : INT_MAX - i, out);
+		if (rc == -EBUSY && next > 0)
+			return -EEXIST; /* (the program's timer next - 1 is there) */
+	}
 	return rc;
 }
 
@@ -399,30 +429,34 @@ INFLAME_FORK_TEXT static int arm_posix(struct inflame_thread *t, int want)
 INFLAME_FORK_TEXT static int first_timer_id(struct inflame_thread *t, int probe)
 {
 	struct sigevent none;
-	int next = 0, rc = -EBUSY;
+	int next = 0;
+	long rc;
 
 	if (!ids_mode_off())
 		return -EINVAL;
 	if (probe) {
 		memset(&none, 0, sizeof(none));
 		none.sigev_notify = SIGEV_NONE;
-		if (syscall(SYS_timer_create, CLOCK_MONOTONIC, &none, &next) < 0)
-			return -errno;
+		rc = inflame__syscall_raw(SYS_timer_create, CLOCK_MONOTONIC, (long)&none,
+					  (long)&next, 0, 0);
+		if (rc < 0)
+			return (int)rc;
 		ktimer_delete(next);
 	}
-	for (int i = 0; i < 4 && rc == -EBUSY; i++) {
-		rc = arm_posix(t, next > 0 ? next - 1 : INT_MAX - i);
-		if (rc == -EBUSY && next > 0)
-			return -EEXIST; /* (the program's timer next - 1 is there) */
-	}
-	return rc;
+	timer_books(t);
+	arm_books(t, t->timer_cpu0);
+	rc = create_first(t->tid, next, &t->timer);
+	if (rc == 0)
+		atomic_store(&t->has_timer, 1);
+	return (int)rc;
 }
 
 /* Starts thread t, the process's only thread, on the POSIX timer of its start (lazy_perf). */
 INFLAME_FORK_TEXT static int arm_lazy(struct inflame_thread *t, int probe)
 {
-	int saved = errno, rc;
+	int rc;
 
+	/* (errno untouched: each call is the system call instruction's) */
 	atomic_store(&t->lazy, 1);
 	rc = first_timer_id(t, probe);
 	if (rc < 0) {
@@ -430,7 +464,6 @@ INFLAME_FORK_TEXT static int arm_lazy(struct inflame_thread *t, int probe)
 		if (rc == -EINVAL || rc == -EPERM)
 			ids_refused = 1;
 	}
-	errno = saved;
 	return rc;
 }
 
@@ -553,7 +586,7 @@ void inflame_timer_disarm_thread(struct inflame_thread *t)
 	}
 }
 
-static void for_each_active(void (*fn)(struct inflame_thread *t, int on), int on)
+INFLAME_FORK_TEXT static void for_each_active(void (*fn)(struct inflame_thread *t, int on), int on)
 {
 	int n = inflame_thread_high_water();
 
@@ -649,7 +682,7 @@ uint64_t inflame_timer_unsampled_ns(const struct inflame_thread *t, uint64_t cpu
 	return l.tail;
 }
 
-static void switch_timer(int timer, long ns, int on)
+INFLAME_FORK_TEXT static void switch_timer(int timer, long ns, int on)
 {
 	struct itimerspec its;
 
@@ -665,7 +698,7 @@ static void switch_timer(int timer, long ns, int on)
  * goes to the thread's unsampled CPU (thread.h). A perf event's count goes on from where it
  * stopped: what it carries is sampled after a resume, so the resume takes it back (perf_credit).
  */
-static void switch_thread(struct inflame_thread *t, int on)
+INFLAME_FORK_TEXT static void switch_thread(struct inflame_thread *t, int on)
 {
 	int fd = __atomic_load_n(&t->perf_fd, __ATOMIC_ACQUIRE);
 	struct perf_left l;
@@ -695,6 +728,48 @@ static void switch_thread(struct inflame_thread *t, int on)
 		if (cpu)
 			atomic_fetch_add(&t->unsampled, timer_unsampled(t, cpu));
 	}
+}
+
+/* The clock of a fork child that settles later (timer.h): what arm_thread() starts for the
+ * only thread of a fork child under lazy_perf, with no store to this file's state or to the
+ * thread's slot. */
+INFLAME_FORK_TEXT int inflame_timer_arm_forked(pid_t tid, int *id, uint64_t *cpu0)
+{
+	if (!cpu_on() || inflame__prof.timer_used != INFLAME_TIMER_PERF ||
+	    !inflame__prof.lazy_perf || ids_refused || !ids_mode_off())
+		return -ENOTSUP;
+	*cpu0 = inflame__now_raw_syscall(clock_of(tid));
+	return create_first(tid, 0, id);
+}
+
+INFLAME_FORK_TEXT uint64_t inflame_timer_pause_forked(pid_t tid, int id, uint64_t cpu0)
+{
+	uint64_t cpu = inflame__now_raw_syscall(clock_of(tid));
+
+	switch_timer(id, 0, 0);
+	return cpu > cpu0 ? cpu - cpu0 : 0;
+}
+
+INFLAME_FORK_TEXT uint64_t inflame_timer_resume_forked(pid_t tid, int id)
+{
+	uint64_t cpu = inflame__now_raw_syscall(clock_of(tid));
+
+	switch_timer(id, period_ns(), 1);
+	return cpu;
+}
+
+void inflame_timer_adopt_forked(struct inflame_thread *t, const struct inflame_fork_clock *f)
+{
+	t->timer_cpu0 = f->cpu0;
+	atomic_store(&t->timer_periods, 0);
+	arm_books(t, f->arm_cpu);
+	if (f->resumed)
+		atomic_fetch_add_explicit(&epoch, 1, memory_order_release); /* (as resume_all) */
+	if (f->unsampled)
+		atomic_fetch_add(&t->unsampled, f->unsampled);
+	t->timer = f->id;
+	atomic_store(&t->lazy, 1);
+	atomic_store(&t->has_timer, 1);
 }
 
 INFLAME_FORK_TEXT void inflame_timer_drop_perf(struct inflame_thread *t)
@@ -742,8 +817,8 @@ int inflame_timer_to_thread_clock(struct inflame_thread *t)
 	if (atomic_load(&t->has_timer))
 		return -EEXIST;
 	timer_books(t);
-	rc = posix_timer_create(t, thread_clock(t), INFLAME_COOKIE_THREAD_TIMER, period_ns(), -1,
-				&id);
+	rc = posix_timer_create(t->tid, thread_clock(t), INFLAME_COOKIE_THREAD_TIMER, period_ns(),
+				-1, &id);
 	if (rc < 0)
 		return rc;
 	t->timer = id;

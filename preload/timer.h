@@ -6,6 +6,7 @@
 #ifndef INFLAME_TIMER_H
 #define INFLAME_TIMER_H
 
+#include "profiler.h"
 #include "thread.h"
 
 #include <pthread.h>
@@ -24,6 +25,23 @@ void inflame_timer_alone(void);
 /* inflame_timer_arm_thread() for t, the only thread of a fork child, which may start on such
  * a timer too. */
 int inflame_timer_arm_fork_child(struct inflame_thread *t);
+/* The clock of a fork child that settles later (init.c, inflame__fork_settle): at the fork,
+ * the POSIX timer inflame_timer_arm_fork_child() would start for thread tid, the child's only
+ * one, into *id, with its CPU clock then in *cpu0, and no store to the state of this file or
+ * of the thread's slot (a page each the child would copy). -ENOTSUP where that timer is not
+ * the one (no lazy_perf, or no timer id may be asked for): the child then settles at once.
+ * Async-signal-safe. */
+int inflame_timer_arm_forked(pid_t tid, int *id, uint64_t *cpu0);
+/* Such a child's exec: its timer id stopped (it is the calling thread, tid); returns the CPU it
+ * ran since cpu0, in no sample (no sample came yet: it would have settled the child). A failed
+ * exec starts it again: inflame_timer_resume_forked returns the CPU clock then, its books'
+ * new start. Async-signal-safe. */
+uint64_t inflame_timer_pause_forked(pid_t tid, int id, uint64_t cpu0);
+uint64_t inflame_timer_resume_forked(pid_t tid, int id);
+/* The settling: thread t, the child's only thread, takes over that timer with its books, as
+ * inflame_timer_arm_fork_child() and the pauses and resumes since would have left them.
+ * Async-signal-safe. */
+void inflame_timer_adopt_forked(struct inflame_thread *t, const struct inflame_fork_clock *f);
 /* Stops and frees thread t's CPU timer. */
 void inflame_timer_disarm_thread(struct inflame_thread *t);
 /* Re-creates the perf events of threads whose descriptor the program closed or replaced

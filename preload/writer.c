@@ -2497,16 +2497,6 @@ INFLAME_FORK_TEXT static int hooks_write(void)
 	       !__atomic_load_n(&inflame__alloc_threads, __ATOMIC_RELAXED);
 }
 
-/* (start_late says why; the set-up's debugger check asks too, init.c) */
-INFLAME_FORK_TEXT int inflame_writer_starts_late(void)
-{
-	const struct inflame_config *c = &inflame__prof.cfg;
-
-	return !(c->events & INFLAME_EVMASK_WALL) &&
-	       (!(c->events & INFLAME_EVMASK_ALLOC) || hooks_write()) && !c->interval &&
-	       c->unwind != INFLAME_UNWIND_FP;
-}
-
 /*
  * Starts the writer thread now, or arms a safe point to start it when the image lives on:
  * when it samples only its CPU or its allocations with one thread (no wall ticker, no allocation
@@ -2524,12 +2514,26 @@ INFLAME_FORK_TEXT int inflame_writer_starts_late(void)
  * miss its per-thread cache), which made python3 with PYTHONMALLOC=malloc about 7% slower
  * (issue 11). Returns 0 or a negative errno.
  */
-INFLAME_FORK_TEXT static int start_late(void)
+INFLAME_FORK_TEXT int inflame_writer_starts_late(void)
+{
+	const struct inflame_config *c = &inflame__prof.cfg;
+
+	return !(c->events & INFLAME_EVMASK_WALL) &&
+	       (!(c->events & INFLAME_EVMASK_ALLOC) || hooks_write()) && !c->interval &&
+	       c->unwind != INFLAME_UNWIND_FP;
+}
+
+/* (ready: a fork child that settles after its fork, which found the safe point ready then:
+ * inflame_writer_fork_can_wait) */
+INFLAME_FORK_TEXT static int start_late(int ready)
 {
 	/* (from the image's start, or the fork: a fork child reads no clock here) */
-	if (inflame_writer_starts_late() &&
-	    inflame_safepoint_arm(spawn_late,
-				  inflame__prof.start_monotonic + LATE_WRITER_DELAY_NS) == 0) {
+	uint64_t due = inflame__prof.start_monotonic + LATE_WRITER_DELAY_NS;
+
+	if (ready)
+		inflame_safepoint_arm_ready(spawn_late, due);
+	if (ready ||
+	    (inflame_writer_starts_late() && inflame_safepoint_arm(spawn_late, due) == 0)) {
 		hook_cycle_at = inflame__prof.start_monotonic + HOOK_CYCLE_NS;
 		return 0;
 	}
@@ -2639,7 +2643,7 @@ int inflame_writer_start(const char *args, size_t len)
 	w.start_args = NULL; /* (argv's strings are the program's from now on) */
 	if (rc < 0)
 		return rc;
-	return start_late();
+	return start_late(0);
 }
 
 void inflame_writer_request(int what)
@@ -2875,7 +2879,12 @@ void inflame_writer_postfork_parent(void)
 	prefork_held = 0;
 }
 
-INFLAME_FORK_TEXT void inflame_writer_postfork_child(void)
+INFLAME_FORK_TEXT int inflame_writer_fork_can_wait(void)
+{
+	return !direct_start && inflame_writer_starts_late() && inflame_safepoint_ready();
+}
+
+INFLAME_FORK_TEXT void inflame_writer_postfork_child(int later)
 {
 	/* The parent's file is the parent's: our copy is never written to, and closed as the
 	 * child opens a file of its own (open_next), not here: a child that execs (the copy is
@@ -2908,7 +2917,6 @@ INFLAME_FORK_TEXT void inflame_writer_postfork_child(void)
 	w.continues_lost = 0;
 	inflame_perfmap_after_fork();
 	inflame_labels_after_fork();
-	inflame_log_after_fork_child();
 	if (direct_start) {
 		/* (forked by a signal handler that interrupted a write of inflame's in this
 		 * thread: the state is half of a cycle, which no file may get) */
@@ -2923,7 +2931,7 @@ INFLAME_FORK_TEXT void inflame_writer_postfork_child(void)
 				       (int)inflame__prof.pid);
 		return;
 	}
-	if (start_late() < 0)
+	if (start_late(later) < 0)
 		inflame_log_unprofiled("cannot start profiling in child %d",
 				       (int)inflame__prof.pid);
 }

@@ -56,8 +56,13 @@ void inflame_writer_wait_drain(unsigned gen, long timeout_ns);
 void inflame_writer_prefork(void);
 void inflame_writer_postfork_parent(void);
 /* In the child: forget the parent's file, start a new writer on a file of our own (at once, or
- * as inflame_writer_start does it). */
-void inflame_writer_postfork_child(void);
+ * as inflame_writer_start does it). later: a child that settles after its fork (init.c), which
+ * inflame_writer_fork_can_wait() allowed at the fork: its writer waits for a safe point, armed
+ * with no check (this may run in a signal handler, where it is async-signal-safe). */
+void inflame_writer_postfork_child(int later);
+/* At the fork, in the child: whether its writer may start later, from a safe point (no thread
+ * needed at once, no write of inflame's interrupted by the fork). Async-signal-safe. */
+int inflame_writer_fork_can_wait(void);
 /* Starts the writer thread now if it is still waiting for a safe point: the caller
  * (a hook) is in normal context and needs the writer (a new thread, a dump asked for). Not
  * async-signal-safe. */
