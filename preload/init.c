@@ -19,6 +19,7 @@
 #include "thread.h"
 #include "unwind.h"
 #include "timer.h"
+#include "tracer.h"
 #include "wall.h"
 #include "writer.h"
 
@@ -60,6 +61,8 @@ INFLAME_FORK_TEXT int inflame__pause(void)
 
 void inflame__resume(void)
 {
+	if (inflame_tracer_stopped())
+		return; /* (stopped for good: a debugger traces the image) */
 	inflame_timer_resume_all();
 	inflame_wall_start();
 	atomic_store(&inflame__prof.sampling, 1);
@@ -451,36 +454,17 @@ INFLAME_FORK_TEXT int inflame__fork_ends_unsettled(void)
 	return 1;
 }
 
-/* The process that traces this one (TracerPid in /proc/self/status), 0 for none or when the
- * file cannot be read. A debugger that starts the program traces it from before its first
- * instruction. The line is found and its number read by hand: strstr and strtol were the only
- * users of their pages of libc in a short process, two page faults (issue 11). */
-static long tracer_pid(void)
+/* Whether set-up may leave the debugger check (tracer.h) to the first moment inflame could show
+ * itself to a debugger. Not when it starts a thread of inflame's (the wall ticker, the writer
+ * at once): a debugger lists it as the program's. Not when it samples with a signal that a
+ * debugger stops the program at: only SIGPROF and SIGVTALRM pass silently by default (gdb's
+ * "nostop noprint pass"; lldb does not stop at them either), and the first sample comes before
+ * the check. */
+static int tracer_check_later(void)
 {
-	static const char key[] = "\nTracerPid:";
-	char buf[4096];
-	ssize_t n;
-	long pid = 0;
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	int sig = inflame__prof.sample_sig;
 
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	for (ssize_t i = 0; i + (ssize_t)sizeof(key) - 1 <= n; i++) {
-		const char *p;
-
-		if (buf[i] != '\n' || memcmp(buf + i, key, sizeof(key) - 1) != 0)
-			continue;
-		for (p = buf + i + sizeof(key) - 1; p < buf + n && (*p == ' ' || *p == '\t'); p++)
-			;
-		for (; p < buf + n && *p >= '0' && *p <= '9'; p++)
-			pid = pid * 10 + (*p - '0');
-		break;
-	}
-	return pid;
+	return (sig == SIGPROF || sig == SIGVTALRM) && inflame_writer_starts_late();
 }
 
 static void strip_preload_from_env(void)
@@ -614,21 +598,6 @@ static void setup(int argc, char **argv)
 	if (!c->follow_children)
 		strip_preload_from_env();
 	anchor_paths(c);
-	/* A debugged program would show inflame's threads in the debugger, and every signal
-	 * inflame sends would stop it there: stay out unless asked. The check costs a short
-	 * process about 19 us of its ~190 (the first use of /proc/self, and the status file's
-	 * making: a /bin/true with INFLAME_TRACED=1 took 799 us against 818, issue 11), and no
-	 * cheaper source tells a tracer (TracerPid is in status only). It stays here, before the
-	 * dump file is made: at the first sample or thread, where the debugger would first see
-	 * inflame, a traced process that ended sooner would leave a dump (tests/traced_test.sh
-	 * wants none). */
-	if (!c->traced && (tracer = tracer_pid()) > 0) {
-		inflame_log(INFLAME_LOG_INFO,
-			    "traced by process %ld (a debugger): not profiled (INFLAME_TRACED=1 "
-			    "profiles it)",
-			    tracer);
-		return;
-	}
 	/* Full tracing produces a record per allocation: give the rings room to absorb bursts
 	 * between two writer cycles unless the user sized them. */
 	if ((c->events & INFLAME_EVMASK_ALLOC) && c->alloc_rate <= 64 &&
@@ -644,6 +613,23 @@ static void setup(int argc, char **argv)
 		inflame_log_unprofiled(
 		    "no free signal to sample with; this program runs unprofiled");
 		return;
+	}
+	/* A debugged program would show inflame's threads in the debugger, and every signal
+	 * inflame sends would stop it there: stay out unless asked (tracer.h). The check cost a
+	 * short process about 17 us (the first use of /proc/self and the status file's making,
+	 * issue 11): it waits for inflame's first sample or thread when it can. Made here, it
+	 * comes before the dump file: a traced image leaves none. */
+	if (c->traced) {
+		inflame_tracer_untraced();
+	} else if (!tracer_check_later()) {
+		if ((tracer = inflame_tracer_pid()) > 0) {
+			inflame_log(INFLAME_LOG_INFO,
+				    "traced by process %ld (a debugger): not profiled "
+				    "(INFLAME_TRACED=1 profiles it)",
+				    tracer);
+			return;
+		}
+		inflame_tracer_untraced();
 	}
 	if (inflame_thread_table_init() < 0 || inflame_timer_setup() < 0) {
 		inflame_log_unprofiled("cannot set up sampling; this program runs unprofiled");

@@ -14,6 +14,7 @@
 #include "alloc.h"
 #include "profiler.h"
 #include "thread.h"
+#include "tracer.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -88,7 +89,9 @@ INFLAME_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void
 	inflame__fork_settle(); /* (a fork child's resets first: they forget the parent's threads)
 				 */
 	inflame_alloc_threads_many(); /* before the thread exists: alloc.h */
-	if (!inflame__prof.active)
+	/* (the new thread's clock would send it signals: a debugger is asked about first,
+	 * tracer.h; a traced image's threads are not registered) */
+	if (!inflame__prof.active || inflame_tracer_gate("the program's first thread"))
 		return real_pthread_create(t, attr, fn, arg);
 	inflame_writer_ensure(); /* (a fork child that had none yet: its rings fill faster now) */
 	inflame__alloc_tls.guard++; /* our own record: not the program's allocation */

@@ -99,7 +99,10 @@ struct inflame_profiler {
 	int fork_pending;
 	struct inflame_fork_clock fork_clock;
 	_Atomic int app_has_sample_action;
-	int dump_sig_owned;	  /* we installed our handler for cfg.dump_signal */
+	int dump_sig_owned; /* we installed our handler for cfg.dump_signal */
+	/* Whether a debugger traces this image, once asked (tracer.h): its pid << 2 and the
+	 * answer in the low bits, 0 before any check. */
+	_Atomic uint64_t tracer;
 	_Atomic uint64_t signals; /* sampling signals turned into samples */
 	_Atomic uint64_t foreign; /* signals for the program's handler */
 	/* The sampling handler's run time in the program's threads (selfcost.h). */

@@ -17,6 +17,7 @@
 #include "shield.h"
 #include "sigstack.h"
 #include "timer.h"
+#include "tracer.h"
 #include "unwind.h"
 #include "wall.h"
 #include "writer.h"
@@ -637,6 +638,25 @@ static void self_sample(struct inflame_thread *t, uint64_t n)
 	t->handler_owed = t->handler_owed > p ? t->handler_owed - p : 0;
 }
 
+/* Stack the debugger check takes in the handler (tracer.h): the status file's head, a note. */
+#define TRACER_STACK 4096
+
+/* The debugger check at a CPU sample of thread t (tracer.h), unless set-up or an earlier point
+ * made it: 0 to take the sample. Traced, sampling stops and the sample is dropped; so is one
+ * that comes while another thread asks. On an alternate stack (masked) with too little room
+ * for the check (a program's may be 8 KiB, sigstack.h) the sample is dropped unasked: the next
+ * one, or the writer thread's start, asks. */
+static int tracer_first_sample(const struct inflame_thread *t, int masked)
+{
+	char here;
+
+	if (inflame_tracer_clear())
+		return 0;
+	if (masked && (uintptr_t)&here - t->sigstack_lo < TRACER_STACK)
+		return 1;
+	return inflame_tracer_check("its first sample");
+}
+
 void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 {
 	int saved = errno;
@@ -688,6 +708,10 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 			inflame_timer_to_perf_clock(t);
 	} else if (ev >= 0 && t &&
 		   atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed)) {
+		if (tracer_first_sample(t, masked)) {
+			drop_periods(t, all, 0);
+			goto done;
+		}
 		if (in_profiler(t, nested, uc) || cpu_cost(t, uc)) {
 			self_sample(t, own ? own : weight);
 			drop_periods(t, all, own ? own : weight);
@@ -721,6 +745,7 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 	} else if (ev >= 0 && t) {
 		drop_periods(t, all, 0); /* (sampling stopped meanwhile) */
 	}
+done:
 	if (masked)
 		sigstack_leave(t, uc, &old, lo);
 	if (ev != INFLAME_EV_WALL)

@@ -179,6 +179,7 @@
 #include "profiler.h"
 #include "sample.h"
 #include "timer.h"
+#include "tracer.h"
 
 #include <errno.h>
 #include <linux/futex.h>
@@ -1204,6 +1205,9 @@ INFLAME_FORK_TEXT int inflame_wall_start(void)
 	int rc;
 
 	if (!wall_on() || k.running)
+		return 0;
+	/* A debugger would list the ticker as the program's thread (tracer.h). */
+	if (inflame_tracer_gate("its wall-clock ticker's start"))
 		return 0;
 	if (!k.have_ring) {
 		if (inflame_ring_init(&k.ring, (size_t)inflame__prof.cfg.buffer_kb * 1024) < 0)

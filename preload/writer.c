@@ -109,6 +109,7 @@
 #include "stacktab.h"
 #include "thread.h"
 #include "timer.h"
+#include "tracer.h"
 #include "unwind.h"
 #include "varint.h"
 #include "wall.h"
@@ -2454,6 +2455,10 @@ static int spawn(void)
 	sigset_t all, old;
 	int rc;
 
+	/* A debugger would list the thread as the program's (tracer.h): a traced image writes
+	 * its files at exec and exit on its own thread. */
+	if (inflame_tracer_gate("its writer thread's start"))
+		return 0;
 	sigfillset(&all);
 	/* A follower from before it runs: a set*id call as it starts waits for it. */
 	inflame_creds_register(INFLAME_CREDS_WRITER, 1);
@@ -2509,7 +2514,7 @@ INFLAME_FORK_TEXT static int hooks_write(void)
  * miss its per-thread cache), which made python3 with PYTHONMALLOC=malloc about 7% slower
  * (issue 11). Returns 0 or a negative errno.
  */
-INFLAME_FORK_TEXT static int late_wanted(void)
+INFLAME_FORK_TEXT int inflame_writer_starts_late(void)
 {
 	const struct inflame_config *c = &inflame__prof.cfg;
 
@@ -2527,7 +2532,8 @@ INFLAME_FORK_TEXT static int start_late(int ready)
 
 	if (ready)
 		inflame_safepoint_arm_ready(spawn_late, due);
-	if (ready || (late_wanted() && inflame_safepoint_arm(spawn_late, due) == 0)) {
+	if (ready ||
+	    (inflame_writer_starts_late() && inflame_safepoint_arm(spawn_late, due) == 0)) {
 		hook_cycle_at = inflame__prof.start_monotonic + HOOK_CYCLE_NS;
 		return 0;
 	}
@@ -2875,7 +2881,7 @@ void inflame_writer_postfork_parent(void)
 
 INFLAME_FORK_TEXT int inflame_writer_fork_can_wait(void)
 {
-	return !direct_start && late_wanted() && inflame_safepoint_ready();
+	return !direct_start && inflame_writer_starts_late() && inflame_safepoint_ready();
 }
 
 INFLAME_FORK_TEXT void inflame_writer_postfork_child(int later)

@@ -28,6 +28,9 @@ enum inflame_writer_request {
  * PROCESS chunk takes instead of reading /proc/self/cmdline; NULL to read that. Returns 0 or a
  * negative errno (the caller then stays inert). Not async-signal-safe. */
 int inflame_writer_start(const char *args, size_t len);
+/* Whether the image's configuration lets the writer thread start late (as above): no wall
+ * ticker, no allocation hooks waiting for the writer, no intervals, walks that reach the root. */
+int inflame_writer_starts_late(void);
 /* Asks the writer for something (bits of enum inflame_writer_request). Async-signal-safe. */
 void inflame_writer_request(int what);
 /* Finishes the current file (exec or _exit follows: how, "exec" or "_exit") in the calling
