@@ -49,10 +49,17 @@ static inline int inflame_tracer_clear(void)
 	return atomic_load_explicit(&inflame__prof.tracer, memory_order_acquire) == mine;
 }
 
-/* The check with its fast path: 0 at once when this image was checked untraced. */
+/* The check for normal context, before inflame starts a thread of its own or registers one of
+ * the program's: when another thread of the image is checking (a handler never waits for
+ * it), waits for its answer, so that the caller never goes on as if untraced, nor skips its
+ * work on a guess. Returns 0 to go on, 1 when the image is traced and stopped. Not
+ * async-signal-safe (it may wait). */
+int inflame_tracer_wait(const char *at);
+
+/* inflame_tracer_wait with its fast path: 0 at once when this image was checked untraced. */
 static inline int inflame_tracer_gate(const char *at)
 {
-	return inflame_tracer_clear() ? 0 : inflame_tracer_check(at);
+	return inflame_tracer_clear() ? 0 : inflame_tracer_wait(at);
 }
 
 /* Whether this image was found traced and stopped sampling for good. */

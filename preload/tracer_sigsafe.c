@@ -3,6 +3,8 @@
  * are async-signal-safe, for the sampling handler makes the check at an image's first sample:
  * open, read and close of the status file into a small stack buffer (the handler may run on a
  * small alternate stack), one atomic word of state, no locks, no allocation, errno preserved.
+ * The one exception is inflame_tracer_wait, for normal context, which waits for another
+ * thread's check to end.
  */
 #include "tracer.h"
 
@@ -11,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -102,4 +105,15 @@ int inflame_tracer_check(const char *at)
 		    "profiles it)",
 		    pid, at);
 	return 1;
+}
+
+/* (the only function here that waits: the checker, a handler or another thread's normal code,
+ * takes no lock and waits for nothing, so its answer comes) */
+int inflame_tracer_wait(const char *at)
+{
+	int rc;
+
+	while ((rc = inflame_tracer_check(at)) == 2)
+		sched_yield();
+	return rc;
 }
