@@ -36,14 +36,14 @@ INFLAME_FORK_TEXT uint64_t inflame__clock_ns(clockid_t id)
 {
 	struct timespec ts;
 
-	if (is_cpu_clock(id) || raw_readings < RAW_READINGS) {
-		if (!is_cpu_clock(id))
-			raw_readings++;
-		if (inflame__syscall_raw(SYS_clock_gettime, (long)id, (long)&ts, 0, 0, 0) != 0)
-			return 0;
-	} else if (clock_gettime(id, &ts) != 0) {
-		return 0;
+	if (is_cpu_clock(id))
+		return inflame__now_raw_syscall(id);
+	if (raw_readings < RAW_READINGS) {
+		raw_readings++;
+		return inflame__now_raw_syscall(id);
 	}
+	if (clock_gettime(id, &ts) != 0)
+		return 0;
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
