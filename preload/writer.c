@@ -46,7 +46,8 @@
  * (512 KiB by default, seconds of samples) hold what it samples until then.
  * An image that samples its allocations with one thread does the writer's cycles in its
  * allocation hooks instead, at safe stacks, and starts the thread only when a hook needs it
- * (start_late says why).
+ * (start_late says why); when it samples its CPU too, the safe points of its CPU samples do
+ * cycles as well (late_point) instead of starting the thread.
  *
  * Generated code (perfmap.h): each cycle copies the new lines of the program's perf map into a
  * PERFMAP chunk, a bounded number of buffers at a time, and all of them before a file ends;
