@@ -2586,6 +2586,10 @@ void inflame_writer_hook_cycle(void)
  * there either (an image that samples its CPU takes the safe point as soon as it is due, and
  * the thread turned python3's allocator to its multi-threaded paths: cpu,alloc cost 1.21x of
  * the unprofiled CPU against 1.07x for alloc, issue 11); else the writer thread's start.
+ * What only the thread does unasked: its cycles look for perf event descriptors the program
+ * closed, and open them again (cycle). Here a cycle needs a sample (or a sampled allocation)
+ * first, and a program that closed them gets no more CPU samples: such an image is sampled no
+ * more until its end, which its last file says (cycle's final notice, and the coverage).
  */
 static void late_point(void)
 {
