@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 static int setup(void **state)
@@ -23,7 +24,7 @@ static int setup(void **state)
 
 	(void)state;
 	if (!done)
-		assert_int_equal(inflame_ptrtab_init(1 << 12, 1), 0);
+		assert_int_equal(inflame_ptrtab_init(1 << 12, 0, 1), 0);
 	done = 1;
 	inflame_ptrtab_clear();
 	return 0;
@@ -157,9 +158,9 @@ static void test_empty_skips_filter(void **state)
 	(void)state;
 	/* 256 keys in one page: its bucket's counter sticks at its maximum. */
 	for (uintptr_t i = 0; i < 256; i++)
-		assert_int_equal(inflame_ptrtab_insert((void *)(base + i), i), 0);
+		assert_int_equal(inflame_ptrtab_insert((void *)(base + i * 16), i), 0);
 	for (uintptr_t i = 0; i < 256; i++)
-		assert_int_equal(inflame_ptrtab_remove((void *)(base + i), &size), 1);
+		assert_int_equal(inflame_ptrtab_remove((void *)(base + i * 16), &size), 1);
 	assert_false(inflame_ptrtab_maybe((void *)base));
 	assert_false(inflame_ptrtab_maybe((void *)(base + 16)));
 	/* One key anywhere else: the sticky bucket answers "maybe" again. */
@@ -195,7 +196,7 @@ static void test_arena_pinned(void **state)
 		cleared += !inflame_ptrtab_maybe((void *)(0x6660000 + i * 16));
 	assert_true(cleared >= 60); /* a few may share the pinned bucket */
 	/* A bigger table: 2^15 filter buckets instead of 2^12, so a's bucket moves. */
-	assert_int_equal(inflame_ptrtab_init(1 << 16, 1), 0);
+	assert_int_equal(inflame_ptrtab_init(1 << 16, 0, 1), 0);
 	assert_true(inflame_ptrtab_maybe(a));
 	assert_int_equal(inflame_ptrtab_remove(a, &size), 0);
 	/* A block handed out and pinned after the resize. */
@@ -204,14 +205,57 @@ static void test_arena_pinned(void **state)
 	inflame_ptrtab_pin(b);
 	assert_true(inflame_ptrtab_maybe(b));
 	/* Full tracing (no filter) and back: the arena's blocks are still pinned. */
-	assert_int_equal(inflame_ptrtab_init(0, 0), 0);
+	assert_int_equal(inflame_ptrtab_init(0, 0, 0), 0);
 	assert_true(inflame_ptrtab_maybe((void *)0x7770000));
-	assert_int_equal(inflame_ptrtab_init(1 << 12, 1), 0);
+	assert_int_equal(inflame_ptrtab_init(1 << 12, 0, 1), 0);
 	assert_true(inflame_ptrtab_maybe(a));
 	assert_true(inflame_ptrtab_maybe(b));
 	assert_false(
 	    inflame_ptrtab_maybe((void *)0x7770000) && inflame_ptrtab_maybe((void *)0x7770010) &&
 	    inflame_ptrtab_maybe((void *)0x7770020) && inflame_ptrtab_maybe((void *)0x7770030));
+}
+
+/* Resident KiB of this process, counted from its page tables (statm's count lags). */
+static long resident_kib(void)
+{
+	char line[256];
+	long kib = -1;
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Rss: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+/* The keys of one heap share few pages of the table: 1000 sampled blocks spread over 64 MiB,
+ * as the default rate (grain 4 KiB, 2^17 slots) places them, touch at most one page of the
+ * table per MiB of the heap, 64, and a few of the filter (before: a huge page of 2 MiB, or up
+ * to 440 small pages without one). */
+static void test_spread(void **state)
+{
+	uintptr_t base = 0x7e0000000000, x = 12345;
+	uintptr_t at[1000];
+	uint64_t size;
+	long before;
+
+	(void)state;
+	assert_int_equal(inflame_ptrtab_init(1 << 17, 12, 1), 0);
+	before = resident_kib();
+	assert_true(before > 0);
+	for (int i = 0; i < 1000; i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		at[i] = base + ((x >> 20) & ((64u << 20) - 1) & ~(uintptr_t)15);
+		assert_int_equal(inflame_ptrtab_insert((void *)at[i], (uint64_t)i), 0);
+	}
+	assert_true(resident_kib() - before <= (64 + 16) * 4);
+	for (int i = 0; i < 1000; i++) {
+		assert_int_equal(inflame_ptrtab_remove((void *)at[i], &size), 1);
+		assert_int_equal(size, (uint64_t)i);
+	}
 }
 
 static void test_arena(void **state)
@@ -253,6 +297,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_empty_skips_filter, setup),
 	    cmocka_unit_test_setup(test_arena_pinned, setup),
 	    cmocka_unit_test(test_arena),
+	    cmocka_unit_test(test_spread),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
