@@ -316,6 +316,7 @@ static void atfork_prepare(void)
 {
 	sigset_t s, old;
 
+	inflame__interpose_prefork();
 	if (!inflame__prof.active)
 		return;
 	inflame__fork_settle(); /* (a fork child that forks: its own state first) */
