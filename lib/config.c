@@ -8,8 +8,37 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+void inflame_config_env_scan(struct inflame_config_env *e, char *const *env)
+{
+	e->n = 0;
+	e->overflow = 0;
+	for (; env && *env; env++) {
+		if (strncmp(*env, "INFLAME_", 8) != 0)
+			continue;
+		if (e->n == INFLAME_CONFIG_ENV_MAX) {
+			e->overflow = 1;
+			return;
+		}
+		e->var[e->n++] = *env;
+	}
+}
+
+const char *inflame_config_env_get(const struct inflame_config_env *e, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (e->overflow)
+		return getenv(name);
+	/* (the first of two entries of one name, as getenv) */
+	for (unsigned i = 0; i < e->n; i++)
+		if (strncmp(e->var[i], name, len) == 0 && e->var[i][len] == '=')
+			return e->var[i] + len + 1;
+	return NULL;
+}
 
 void inflame_config_defaults(struct inflame_config *c)
 {

@@ -499,9 +499,9 @@ static void decide_perf(int decided, int err)
 		    -err);
 }
 
-void inflame_timer_alone(void)
+void inflame_timer_alone(pid_t tid)
 {
-	alone_tid = inflame__gettid();
+	alone_tid = tid;
 }
 
 /* Arms thread t; alone: it is the process's only thread, probe: the kernel's next timer id is

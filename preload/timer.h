@@ -18,10 +18,10 @@ int inflame_timer_setup(void);
 /* Creates and starts thread t's CPU timer (if cpu events are on and CPU timers are per
  * thread). */
 int inflame_timer_arm_thread(struct inflame_thread *t);
-/* The next inflame_timer_arm_thread() is that of the calling thread, the process's only one
- * (the main thread at set-up in a process without other threads): under
+/* The next inflame_timer_arm_thread() is that of the calling thread, tid, the process's only
+ * one (the main thread at set-up in a process without other threads): under
  * INFLAME_CPU_TIMER=auto it may start on a POSIX timer with an id of its asking (timer.c). */
-void inflame_timer_alone(void);
+void inflame_timer_alone(pid_t tid);
 /* inflame_timer_arm_thread() for t, the only thread of a fork child, which may start on such
  * a timer too. */
 int inflame_timer_arm_fork_child(struct inflame_thread *t);
