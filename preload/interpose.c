@@ -67,12 +67,13 @@ void inflame__interpose_resolve(void)
 		__atomic_store_n(&span.last, l.span.last, __ATOMIC_RELEASE);
 	}
 	startup = &l;
-	/* The allocation hooks and inflame's own signal calls (the handlers', the set-up's) are
-	 * resolved first thing whatever happens: what the lookup would leave to dlsym is looked up
-	 * here, in the constructor, and never later in a handler. */
+	/* The allocation hooks are resolved first thing whatever happens (almost every program
+	 * allocates, and safepoint.c asks whose malloc they forward to). Without a span, so is
+	 * every family, with dlsym: in the constructor, never later in a handler. inflame's own
+	 * signal calls (the set-up's, then the handlers') look theirs up at set-up. */
 	inflame__interpose_alloc_resolve();
-	inflame__interpose_signals_resolve();
 	if (!l.span.last) {
+		inflame__interpose_signals_resolve();
 		inflame__interpose_threads_resolve();
 		inflame__interpose_blocking_resolve();
 		inflame__interpose_locks_resolve();

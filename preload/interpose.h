@@ -12,8 +12,8 @@
  *   interpose_process.c  the exec family, _exit, seccomp filters (syscall)
  *
  * Each wrapper calls the next definition (real_<fn>), found by the own lookup of symlookup.h
- * (interpose.c): the allocation and signal families when the constructor runs, the others at
- * their wrapper's first call, on any thread and in any context (in a signal handler too: that
+ * (interpose.c): the allocation family when the constructor runs, the others at their
+ * wrapper's first call, on any thread and in any context (in a signal handler too: that
  * lookup is async-signal-safe). A name the own lookup leaves to the loader, or any name called
  * before the constructor, is looked up with dlsym(RTLD_NEXT). Code of the preload that needs a
  * function the program may also call goes through the real one: our own calls must not be
