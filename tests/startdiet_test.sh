@@ -1,0 +1,48 @@
+#!/bin/sh
+# The system calls a short image makes for inflame's set-up that it needs no more (issue 11),
+# counted with strace -f: a /bin/true reads its thread id twice (set-up, the main thread's
+# registration; the timer's set-up took a third), and a fork child that arms its first timer
+# asks for its id between two prctl(PR_TIMER_CREATE_RESTORE_IDS) calls without reading the mode
+# first, once its parent was granted an id (the kernel starts every new process's mode off;
+# the exec'd image still reads it: the image before may have left it on).
+# tests/timerid_test.sh shows the program's timer ids are unchanged.
+name=startdiet
+. "${INFLAME_SRCDIR:-$(dirname "$0")/..}/tests/testlib.sh"
+L="$B/preload/.libs/libinflame.so"
+P="$B/tests/progs/forklazy"
+
+if ! command -v strace > /dev/null 2>&1; then
+	echo "SKIP: no strace"
+	exit 77
+fi
+
+LD_PRELOAD="$L" INFLAME_EVENTS=cpu INFLAME_OUTPUT="$d/t.%p.ifl" \
+	strace -f -qq -o "$d/true.st" -e trace=gettid,prctl /bin/true || fail "true failed"
+n=$(grep -c 'gettid()' "$d/true.st")
+if [ "$n" -le 2 ]; then
+	echo "ok: /bin/true: $n gettid"
+else
+	fail "/bin/true: $n gettid (2 at most)"
+fi
+if ! grep -q 'prctl(0x4d /\* PR_??? \*/, 0x1\|prctl(PR_TIMER_CREATE_RESTORE_IDS, PR_TIMER_CREATE_RESTORE_IDS_ON' \
+	"$d/true.st"; then
+	echo "ok: the kernel gives no timer ids here: no fork child asks for one"
+	finish
+	exit
+fi
+
+# Two children that exit at once: each arms its timer at the fork (forklazy).
+LD_PRELOAD="$L" INFLAME_EVENTS=cpu INFLAME_OUTPUT="$d/f.%p.ifl" \
+	strace -f -qq -o "$d/fork.st" -e trace=prctl "$P" faults 2 > /dev/null || fail "forklazy failed"
+parent=$(head -1 "$d/fork.st" | cut -d' ' -f1)
+grep -v "^$parent " "$d/fork.st" | grep 'prctl(0x4d\|PR_TIMER_CREATE_RESTORE_IDS' > "$d/child.st"
+children=$(cut -d' ' -f1 "$d/child.st" | sort -u | wc -l)
+calls=$(wc -l < "$d/child.st")
+gets=$(grep -c '0x4d /\* PR_??? \*/, 0x2\|PR_TIMER_CREATE_RESTORE_IDS_GET' "$d/child.st")
+if [ "$children" -eq 2 ] && [ "$calls" -eq 4 ] && [ "$gets" -eq 0 ]; then
+	echo "ok: fork children: $calls prctl of the timer ids in $children, none reads the mode"
+else
+	fail "fork children: $calls prctl of the timer ids in $children children, $gets read the mode" \
+		"(want 4 in 2, 0): $(cat "$d/child.st" | tr '\n' ' ')"
+fi
+finish
