@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 void inflame_config_env_scan(struct inflame_config_env *e, char *const *env)
 {
@@ -27,16 +28,34 @@ void inflame_config_env_scan(struct inflame_config_env *e, char *const *env)
 	}
 }
 
+/* The value of entry v when it is name's (len bytes), else NULL. */
+static const char *env_value(const char *v, const char *name, size_t len)
+{
+	return strncmp(v, name, len) == 0 && v[len] == '=' ? v + len + 1 : NULL;
+}
+
+const char *inflame_config_getenv(const char *name)
+{
+	size_t len = strlen(name);
+	const char *v;
+
+	for (char **e = environ; e && *e; e++)
+		if ((v = env_value(*e, name, len)) != NULL)
+			return v;
+	return NULL;
+}
+
 const char *inflame_config_env_get(const struct inflame_config_env *e, const char *name)
 {
 	size_t len = strlen(name);
+	const char *v;
 
 	if (e->overflow)
-		return getenv(name);
+		return inflame_config_getenv(name);
 	/* (the first of two entries of one name, as getenv) */
 	for (unsigned i = 0; i < e->n; i++)
-		if (strncmp(e->var[i], name, len) == 0 && e->var[i][len] == '=')
-			return e->var[i] + len + 1;
+		if ((v = env_value(e->var[i], name, len)) != NULL)
+			return v;
 	return NULL;
 }
 

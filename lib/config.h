@@ -93,6 +93,9 @@ struct inflame_config_env {
 	int overflow; /* more than INFLAME_CONFIG_ENV_MAX: every lookup goes to getenv */
 };
 void inflame_config_env_scan(struct inflame_config_env *e, char *const *env);
+/* getenv(name), by a scan of environ of its own: the C library's getenv was the only code of
+ * its page that a short profiled process ran (one page fault, issue 11). */
+const char *inflame_config_getenv(const char *name);
 /* The value of name in the scanned environment, as getenv(name) would return it, or NULL. */
 const char *inflame_config_env_get(const struct inflame_config_env *e, const char *name);
 

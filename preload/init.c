@@ -551,7 +551,8 @@ static __attribute__((noinline)) void anchor_relative(struct inflame_config *c, 
  * page faults, issue 11). */
 static void anchor_paths(struct inflame_config *c)
 {
-	const char *v = secure_getenv("INFLAME_LOG");
+	/* (the caller made sure it is no secure process's) */
+	const char *v = inflame_config_getenv("INFLAME_LOG");
 
 	if (c->output[0] == '/' && (!v || !c->log_path[0] || c->log_path[0] == '/'))
 		return;

@@ -23,6 +23,8 @@
  */
 #include "symlookup.h"
 
+#include "config.h"
+
 #include <elf.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -239,7 +241,7 @@ int inflame_symlookup_open(struct inflame_symlookup *l)
 
 	l->n = 0;
 	l->span.first = l->span.last = NULL;
-	if (getenv("LD_AUDIT") || getenv("LD_DYNAMIC_WEAK"))
+	if (inflame_config_getenv("LD_AUDIT") || inflame_config_getenv("LD_DYNAMIC_WEAK"))
 		return -ENOTSUP;
 	m = loader_list();
 	while (m && m->l_ld != _DYNAMIC)
