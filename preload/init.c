@@ -454,7 +454,7 @@ INFLAME_FORK_TEXT int inflame__fork_ends_unsettled(void)
 		return 0;
 	}
 	/* (the program's code may run on, in its destructors: no sample any more) */
-	inflame_timer_pause_forked(inflame__prof.pid, inflame__prof.fork_clock.id, 0);
+	inflame_timer_pause_forked(inflame__prof.fork_clock.id);
 	atomic_store(&inflame__prof.sampling, 0);
 	inflame__prof.active = 0;
 	return 1;

@@ -750,12 +750,9 @@ INFLAME_FORK_TEXT int inflame_timer_arm_forked(pid_t tid, int *id, uint64_t *cpu
 	return create_first(tid, 0, id);
 }
 
-INFLAME_FORK_TEXT uint64_t inflame_timer_pause_forked(pid_t tid, int id, uint64_t cpu0)
+INFLAME_FORK_TEXT void inflame_timer_pause_forked(int id)
 {
-	uint64_t cpu = inflame__now_raw_syscall(clock_of(tid));
-
 	switch_timer(id, 0, 0);
-	return cpu > cpu0 ? cpu - cpu0 : 0;
 }
 
 INFLAME_FORK_TEXT uint64_t inflame_timer_resume_forked(pid_t tid, int id)

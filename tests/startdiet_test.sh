@@ -61,4 +61,24 @@ else
 	fail "fork children: $calls prctl of the timer ids in $children children, $gets read the mode" \
 		"(want 4 in 2, 0): $(cat "$d/child.st" | tr '\n' ' ')"
 fi
+
+# A fork child that execs at once (tests/progs/firstcall's, which waits a millisecond first):
+# it reads its CPU clock once, as it arms its timer at the fork; stopping that timer before the
+# exec reads none (its CPU since is read only after a failed exec; main read it there too).
+LD_PRELOAD="$L" INFLAME_EVENTS=cpu INFLAME_FOLLOW_CHILDREN=1 INFLAME_OUTPUT="$d/s.%p.ifl" \
+	strace -f -qq -o "$d/fe.st" -e trace=clock_gettime,execve "$B/tests/progs/firstcall" \
+	> /dev/null || fail "firstcall failed"
+child=$(grep 'execve("/bin/sh"' "$d/fe.st" | cut -d' ' -f1)
+if [ -z "$child" ]; then
+	fail "no fork child exec'd /bin/sh: $(tr '\n' ' ' < "$d/fe.st" | cut -c1-300)"
+else
+	cpu=$(awk -v c="$child" '$1 == c && /execve\("\/bin\/sh"/ { exit } $1 == c' "$d/fe.st" |
+		grep -c 'clock_gettime(\(CLOCK_THREAD_CPUTIME_ID\|CLOCK_PROCESS_CPUTIME_ID\|-\|0xf\)')
+	if [ "$cpu" -eq 1 ]; then
+		echo "ok: a fork child read its CPU clock once before its exec"
+	else
+		fail "a fork child read its CPU clock $cpu times before its exec (want 1):" \
+			"$(awk -v c="$child" '$1 == c' "$d/fe.st" | head -8 | tr '\n' ' ')"
+	fi
+fi
 finish
