@@ -85,8 +85,9 @@ void inflame__interpose_resolve(void)
 
 void inflame__interpose_prefork(void)
 {
-	/* (once: a write at every fork would be a page the parent copies per child) */
-	static int done;
+	/* (once: a write at every fork would be a page the parent copies per child; read at
+	 * every fork, on the hot page, layout.h) */
+	static int done INFLAME_HOT;
 
 	if (__atomic_load_n(&done, __ATOMIC_RELAXED))
 		return;
