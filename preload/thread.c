@@ -343,7 +343,9 @@ static int main_stack_bounds(pid_t tid, uintptr_t *lo, uintptr_t *hi)
 	return 0;
 }
 
-struct inflame_thread *inflame_thread_register_current(void)
+/* inflame_thread_register_current(), or with reg (not NULL) the base of its figures and no
+ * arming of its clock: inflame_thread_register_settled(). */
+static struct inflame_thread *register_self(const struct inflame_cpu_times *reg)
 {
 	struct inflame_thread *t;
 	pthread_attr_t attr;
@@ -367,7 +369,9 @@ struct inflame_thread *inflame_thread_register_current(void)
 	 * ran until its clock was armed (glibc's start, its slot's set-up) is counted as before
 	 * its clock. The first thread's clock holds what the images the process ran before this
 	 * one spent (an exec keeps it): its figures start here. */
-	if (tid != inflame__prof.pid)
+	if (reg)
+		t->reg = *reg;
+	else if (tid != inflame__prof.pid)
 		t->reg = (struct inflame_cpu_times){0, 0};
 	else
 		own_cpu_times(&t->reg);
@@ -388,9 +392,21 @@ struct inflame_thread *inflame_thread_register_current(void)
 	atomic_store(&t->name_dirty, 1);
 	self = t;
 	atomic_store_explicit(&t->state, INFLAME_SLOT_ACTIVE, memory_order_release);
+	if (reg)
+		return t;
 	inflame_timer_arm_thread(t);
 	inflame_wall_poke(); /* a sleeping ticker looks at it now */
 	return t;
+}
+
+struct inflame_thread *inflame_thread_register_current(void)
+{
+	return register_self(NULL);
+}
+
+struct inflame_thread *inflame_thread_register_settled(const struct inflame_cpu_times *reg)
+{
+	return register_self(reg);
 }
 
 /* Finds the stack of a thread we did not start from the stack pointer the kernel reports while

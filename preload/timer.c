@@ -426,23 +426,33 @@ INFLAME_FORK_TEXT static int create_first(pid_t tid, int next, int *out)
  * is found by making a timer and deleting it. Returns 0, or a negative errno when no id will
  * do (the kernel's next id is then one more than without the probe: -EEXIST).
  */
-INFLAME_FORK_TEXT static int first_timer_id(struct inflame_thread *t, int probe)
+/* The kernel's next timer id into *next when probe asks (else 0: a fork child's). */
+INFLAME_FORK_TEXT static int next_timer_id(int probe, int *next)
 {
 	struct sigevent none;
-	int next = 0;
+	long rc;
+
+	*next = 0;
+	if (!probe)
+		return 0;
+	memset(&none, 0, sizeof(none));
+	none.sigev_notify = SIGEV_NONE;
+	rc = inflame__syscall_raw(SYS_timer_create, CLOCK_MONOTONIC, (long)&none, (long)next, 0, 0);
+	if (rc < 0)
+		return (int)rc;
+	ktimer_delete(*next);
+	return 0;
+}
+
+INFLAME_FORK_TEXT static int first_timer_id(struct inflame_thread *t, int probe)
+{
+	int next;
 	long rc;
 
 	if (!ids_mode_off())
 		return -EINVAL;
-	if (probe) {
-		memset(&none, 0, sizeof(none));
-		none.sigev_notify = SIGEV_NONE;
-		rc = inflame__syscall_raw(SYS_timer_create, CLOCK_MONOTONIC, (long)&none,
-					  (long)&next, 0, 0);
-		if (rc < 0)
-			return (int)rc;
-		ktimer_delete(next);
-	}
+	if ((rc = next_timer_id(probe, &next)) < 0)
+		return (int)rc;
 	timer_books(t);
 	arm_books(t, t->timer_cpu0);
 	rc = create_first(t->tid, next, &t->timer);
@@ -733,13 +743,17 @@ INFLAME_FORK_TEXT static void switch_thread(struct inflame_thread *t, int on)
 /* The clock of a fork child that settles later (timer.h): what arm_thread() starts for the
  * only thread of a fork child under lazy_perf, with no store to this file's state or to the
  * thread's slot. */
-INFLAME_FORK_TEXT int inflame_timer_arm_forked(pid_t tid, int *id, uint64_t *cpu0)
+INFLAME_FORK_TEXT int inflame_timer_arm_forked(pid_t tid, int probe, int *id, uint64_t *cpu0)
 {
+	int next, rc;
+
 	if (!cpu_on() || inflame__prof.timer_used != INFLAME_TIMER_PERF ||
 	    !inflame__prof.lazy_perf || ids_refused || !ids_mode_off())
 		return -ENOTSUP;
+	if ((rc = next_timer_id(probe, &next)) < 0)
+		return rc;
 	*cpu0 = inflame__now_raw_syscall(clock_of(tid));
-	return create_first(tid, 0, id);
+	return create_first(tid, next, id);
 }
 
 INFLAME_FORK_TEXT uint64_t inflame_timer_pause_forked(pid_t tid, int id, uint64_t cpu0)

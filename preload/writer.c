@@ -2627,7 +2627,9 @@ INFLAME_FORK_TEXT static int init_state(int forked)
 	return 0;
 }
 
-int inflame_writer_start(const char *args, size_t len)
+/* The first file of an image started by exec (inflame_writer_start, inflame_writer_start_image);
+ * ending: it is also its last (the image ends unsampled), held whole for its end. */
+static int start_image(const char *args, size_t len, int ending)
 {
 	int rc;
 
@@ -2639,11 +2641,34 @@ int inflame_writer_start(const char *args, size_t len)
 	rc = init_state(0);
 	if (rc < 0)
 		return rc;
+	w.ending = ending;
 	rc = open_next(1, 1);
+	w.ending = 0;
 	w.start_args = NULL; /* (argv's strings are the program's from now on) */
-	if (rc < 0)
+	return rc;
+}
+
+int inflame_writer_start(const char *args, size_t len)
+{
+	int rc = start_image(args, len, 0);
+
+	return rc < 0 ? rc : start_late(0);
+}
+
+int inflame_writer_image_can_wait(void)
+{
+	return inflame_writer_starts_late() &&
+	       inflame_safepoint_arm(spawn_late,
+				     inflame__prof.start_monotonic + LATE_WRITER_DELAY_NS) == 0;
+}
+
+int inflame_writer_start_image(const char *args, size_t len, int ending)
+{
+	int rc = start_image(args, len, ending);
+
+	if (rc < 0 || ending)
 		return rc;
-	return start_late(0);
+	return start_late(1);
 }
 
 void inflame_writer_request(int what)
