@@ -425,7 +425,9 @@ static const char *image_args INFLAME_HOT;
 static size_t image_args_len INFLAME_HOT;
 
 /* Settles an image or fork child whose own set-up waited (inflame__prof.unset). ending: it
- * ends now, unsampled (no placeholder, no writer). Called with every signal blocked. */
+ * ends now, unsampled (no placeholder, no writer): 1 for an exec (which may fail: the image
+ * then goes on, sampled), 2 for good (exit: the table has the thread's slot only,
+ * inflame_thread_register_last). Called with every signal blocked. */
 INFLAME_FORK_TEXT static void settle_unset(int ending)
 {
 	struct inflame_fork_clock *f = &inflame__prof.fork_clock;
@@ -439,7 +441,9 @@ INFLAME_FORK_TEXT static void settle_unset(int ending)
 	/* (the module map of the first file without the scan for frame pointers, as at set-up:
 	 * the writer's first cycle makes it) */
 	atomic_store_explicit(&inflame__prof.sampling, 0, memory_order_relaxed);
-	if (inflame_thread_table_init() == 0)
+	if (ending == 2)
+		t = inflame_thread_register_last(&reg);
+	else if (inflame_thread_table_init() == 0)
 		t = inflame_thread_register_settled(&reg);
 	if (t) {
 		inflame_timer_adopt_forked(t, f);
@@ -533,7 +537,7 @@ INFLAME_FORK_TEXT int inflame__settle_in_handler(void)
 	return 1;
 }
 
-void inflame__image_settle_end(void)
+void inflame__image_settle_end(int for_good)
 {
 	sigset_t all, old;
 
@@ -542,7 +546,7 @@ void inflame__image_settle_end(void)
 	sigfillset(&all);
 	inflame__syscall_raw(SYS_rt_sigprocmask, SIG_BLOCK, (long)&all, (long)&old, _NSIG / 8, 0);
 	if (inflame__prof.fork_pending == INFLAME_PENDING_IMAGE) {
-		settle_unset(1);
+		settle_unset(for_good ? 2 : 1);
 		inflame__prof.fork_pending = 0;
 	}
 	mask_restore(&old);
@@ -553,7 +557,7 @@ INFLAME_FORK_TEXT int inflame__fork_ends_unsettled(void)
 	if (!inflame__prof.fork_pending || inflame__in_vfork_child())
 		return 0;
 	if (inflame__prof.fork_pending == INFLAME_PENDING_IMAGE) {
-		inflame__image_settle_end();
+		inflame__image_settle_end(1);
 		return 0;
 	}
 	if (inflame_log_notes_own() > 0) {

@@ -160,8 +160,9 @@ int inflame__fork_ends_unsettled(void);
 /* An image started by exec that has not settled, as it ends (exit, exec) without a sample:
  * its dump is its first file, held whole for one append to the shared file, with no
  * placeholder before it. Sampling is off from here (inflame__resume() after a failed exec
- * turns it on again). Nothing to do elsewhere. Not async-signal-safe. */
-void inflame__image_settle_end(void);
+ * turns it on again); for_good: the image ends (exit), it never samples again. Nothing to do
+ * elsewhere. Not async-signal-safe. */
+void inflame__image_settle_end(int for_good);
 
 /* On the functions a fork child runs from the fork to its exec or exit: the linker puts them
  * together (with any .text.hot), so that a child runs a page or two of the library's code rather

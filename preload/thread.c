@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "thread.h"
 
+#include "layout.h"
 #include "log.h"
 #include "profiler.h"
 #include "timer.h"
@@ -25,7 +26,10 @@
 #include <unistd.h>
 
 static struct inflame_thread *table;
+static int table_slots INFLAME_HOT; /* INFLAME_MAX_THREADS, or 1: inflame_thread_register_last */
 static _Atomic int high_water;
+/* The one slot of an image that ends before it needed the table (register_last). */
+static struct inflame_thread last_slot INFLAME_COLD __attribute__((aligned(4096)));
 static pthread_mutex_t hold_lock = PTHREAD_MUTEX_INITIALIZER;
 __thread struct inflame_thread *inflame__self __attribute__((tls_model("initial-exec")));
 #define self inflame__self
@@ -72,12 +76,13 @@ int inflame_thread_table_init(void)
 	 * (Advice only: a kernel without it loses nothing.) */
 	(void)madvise(p, sizeof(struct inflame_thread) * INFLAME_MAX_THREADS, MADV_NOHUGEPAGE);
 	table = p;
+	table_slots = INFLAME_MAX_THREADS;
 	return 0;
 }
 
 static struct inflame_thread *claim(void)
 {
-	for (int i = 0; i < INFLAME_MAX_THREADS; i++) {
+	for (int i = 0; i < table_slots; i++) {
 		int expect = INFLAME_SLOT_FREE;
 
 		if (atomic_compare_exchange_strong(&table[i].state, &expect, INFLAME_SLOT_INIT)) {
@@ -166,7 +171,9 @@ INFLAME_FORK_TEXT static void wall_reset(struct inflame_thread *t, uint64_t now)
 	t->tk.acct = now;
 }
 
-static int setup_slot(struct inflame_thread *t, pid_t tid)
+/* (last: the slot of an image that ends now, which takes no more records: no ring, no scratch
+ * memory, register_last) */
+static int setup_slot(struct inflame_thread *t, pid_t tid, int last)
 {
 	void *s;
 
@@ -187,6 +194,8 @@ static int setup_slot(struct inflame_thread *t, pid_t tid)
 	wall_reset(t, inflame__now_monotonic());
 	books_reset(t);
 	t->fin_ok = 0;
+	if (last)
+		return 0; /* (a ring of size 0 refuses every record: inflame_ring_try_reserve) */
 	if (inflame_ring_init(&t->ring, (size_t)inflame__prof.cfg.buffer_kb * 1024) < 0)
 		return -ENOMEM;
 	s = mmap(NULL, scratch_bytes(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -344,8 +353,9 @@ static int main_stack_bounds(pid_t tid, uintptr_t *lo, uintptr_t *hi)
 }
 
 /* inflame_thread_register_current(), or with reg (not NULL) the base of its figures and no
- * arming of its clock: inflame_thread_register_settled(). */
-static struct inflame_thread *register_self(const struct inflame_cpu_times *reg)
+ * arming of its clock: inflame_thread_register_settled(), and with last the slot of
+ * inflame_thread_register_last(). */
+static struct inflame_thread *register_self(const struct inflame_cpu_times *reg, int last)
 {
 	struct inflame_thread *t;
 	pthread_attr_t attr;
@@ -356,8 +366,8 @@ static struct inflame_thread *register_self(const struct inflame_cpu_times *reg)
 	t = claim();
 	if (!t)
 		return NULL;
-	tid = inflame__gettid();
-	if (setup_slot(t, tid) < 0) {
+	tid = last ? inflame__prof.pid : inflame__gettid();
+	if (setup_slot(t, tid, last) < 0) {
 		atomic_store(&t->state, INFLAME_SLOT_FREE);
 		atomic_fetch_add(&inflame__prof.threads_dropped, 1);
 		return NULL;
@@ -375,7 +385,9 @@ static struct inflame_thread *register_self(const struct inflame_cpu_times *reg)
 		t->reg = (struct inflame_cpu_times){0, 0};
 	else
 		own_cpu_times(&t->reg);
-	if (main_stack_bounds(tid, &t->stack_lo, &t->stack_hi) == 0) {
+	if (last) {
+		/* (no walk any more: no stack bounds) */
+	} else if (main_stack_bounds(tid, &t->stack_lo, &t->stack_hi) == 0) {
 		/* (the main thread's, without pthread_getattr_np's read of /proc/self/maps) */
 	} else if (pthread_getattr_np(pthread_self(), &attr) == 0) {
 		void *addr;
@@ -401,12 +413,21 @@ static struct inflame_thread *register_self(const struct inflame_cpu_times *reg)
 
 struct inflame_thread *inflame_thread_register_current(void)
 {
-	return register_self(NULL);
+	return register_self(NULL, 0);
 }
 
 struct inflame_thread *inflame_thread_register_settled(const struct inflame_cpu_times *reg)
 {
-	return register_self(reg);
+	return register_self(reg, 0);
+}
+
+struct inflame_thread *inflame_thread_register_last(const struct inflame_cpu_times *reg)
+{
+	if (table)
+		return NULL;
+	table = &last_slot;
+	table_slots = 1;
+	return register_self(reg, 1);
 }
 
 /* Finds the stack of a thread we did not start from the stack pointer the kernel reports while
@@ -466,7 +487,7 @@ struct inflame_thread *inflame_thread_register_tid(pid_t tid)
 	t = claim();
 	if (!t)
 		return NULL;
-	if (setup_slot(t, tid) < 0) {
+	if (setup_slot(t, tid, 0) < 0) {
 		atomic_store(&t->state, INFLAME_SLOT_FREE);
 		atomic_fetch_add(&inflame__prof.threads_dropped, 1);
 		return NULL;

@@ -195,8 +195,10 @@ static struct {
 	 * behind its header, for the shared file at the image's end; placed: its placeholder is
 	 * there; ending: the image's last cycle and the end of its file are being done (exit,
 	 * exec); held_len: out.len as the placeholder was written; bfd: the shared file's
-	 * descriptor, -1 when none, remembered as fd is. */
-	int held, placed, ending;
+	 * descriptor, -1 when none, remembered as fd is. bare: the file is the whole dump of an
+	 * image that ends unsampled, made at its end (inflame_writer_start_image): no module map
+	 * (no sample has an address to name), and the shared file opened only for its append. */
+	int held, placed, ending, bare;
 	size_t held_len;
 	int bfd;
 	dev_t bfd_dev;
@@ -1916,7 +1918,10 @@ static int shared_adopt(int fd)
 		close(fd);
 		return -EPERM;
 	}
-	w.bfd = move_high(fd);
+	/* (a bare image's end opens it, appends and closes it: no code of the program's runs
+	 * meanwhile that could take its number, and a low one leaves the descriptor table as
+	 * small as the program's) */
+	w.bfd = w.bare ? fd : move_high(fd);
 	w.bfd_dev = st.st_dev;
 	w.bfd_ino = st.st_ino;
 	return 0;
@@ -2111,7 +2116,7 @@ static int open_next(int shared_ok, int first)
 	w.held = w.placed = 0;
 	w.held_len = 0;
 	if (shared_ok && inflame__prof.cfg.shared_file &&
-	    ((rc = shared_open()) == 0 || rc == -ENOENT)) {
+	    (w.bare || (rc = shared_open()) == 0 || rc == -ENOENT)) {
 		header_of(&h, w.seq);
 		if (inflame_dump_put_header(&w.out, &h) == 0) {
 			w.held = 1;
@@ -2153,11 +2158,13 @@ static int open_next(int shared_ok, int first)
 	/* (which names the program: PROCESS) Frame pointers are decided by the writer's first
 	 * cycle, not by the constructor or an image's last file: a process that ends sooner
 	 * never needs them. */
-	inflame_modules_refresh(
-	    INFLAME_MODULES_FORCE |
-	    (atomic_load(&inflame__prof.sampling) ? 0 : INFLAME_MODULES_NO_SCAN));
+	if (!w.bare)
+		inflame_modules_refresh(
+		    INFLAME_MODULES_FORCE |
+		    (atomic_load(&inflame__prof.sampling) ? 0 : INFLAME_MODULES_NO_SCAN));
 	write_process();
-	write_modules();
+	if (!w.bare)
+		write_modules();
 	write_threads(1);
 	w.notes_done = 0;
 	w.notes_lost = 0;
@@ -2209,6 +2216,7 @@ static void close_current(int drained)
 		close(w.fd);
 	w.fd = -1;
 	w.seq++;
+	w.bare = 0;
 	pthread_mutex_lock(&w.done_lock);
 	if (w.want_last)
 		memcpy(last_path, w.path, strnlen(w.path, sizeof(w.path) - 1) + 1);
@@ -2328,8 +2336,8 @@ static void cycle(int final)
 	 * before the map: it is in it then.) */
 	if (atomic_load(&inflame__prof.sampling))
 		inflame_unwind_dwarf_load_asked();
-	if (inflame_modules_refresh(
-		atomic_load(&inflame__prof.sampling) ? 0 : INFLAME_MODULES_NO_BUILD))
+	if (!w.bare && inflame_modules_refresh(
+			   atomic_load(&inflame__prof.sampling) ? 0 : INFLAME_MODULES_NO_BUILD))
 		write_modules();
 	w.busy = 0;
 	drain_all(final);
@@ -2642,6 +2650,7 @@ static int start_image(const char *args, size_t len, int ending)
 	if (rc < 0)
 		return rc;
 	w.ending = ending;
+	w.bare = ending;
 	rc = open_next(1, 1);
 	w.ending = 0;
 	w.start_args = NULL; /* (argv's strings are the program's from now on) */
