@@ -454,6 +454,8 @@ INFLAME_FORK_TEXT static void settle_unset(int ending)
 		inflame_log(INFLAME_LOG_INFO, "cannot register the main thread");
 	}
 	if (forked) {
+		/* (the map its samples' walks read: its parent, which had not set up, made none) */
+		inflame_modules_refresh(INFLAME_MODULES_FORCE | INFLAME_MODULES_NO_SCAN);
 		inflame_writer_postfork_child(1);
 	} else if (inflame_writer_start_image(image_args, image_args_len, ending) < 0) {
 		inflame_timer_pause_all();
@@ -480,6 +482,7 @@ static void settle_unset_now(void)
 		return;
 	}
 	t->reg = (struct inflame_cpu_times){0, 0};
+	inflame_modules_refresh(INFLAME_MODULES_FORCE | INFLAME_MODULES_NO_SCAN);
 	inflame_writer_postfork_child(0);
 }
 
@@ -530,8 +533,7 @@ INFLAME_FORK_TEXT int inflame__settle_in_handler(void)
 {
 	/* (the loader's list is being changed by the code this signal interrupted: the thread
 	 * is the image's only one) */
-	if (inflame__prof.fork_pending == INFLAME_PENDING_IMAGE &&
-	    _r_debug.r_state != RT_CONSISTENT)
+	if (inflame__prof.unset && _r_debug.r_state != RT_CONSISTENT)
 		return 0;
 	inflame__fork_settle();
 	return 1;

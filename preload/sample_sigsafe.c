@@ -687,7 +687,7 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 	}
 	ev = classify(sig, si, t, entered, &weight, &own, &kern, &all);
 	/* (an image that could not settle yet: its periods are counted as dropped there) */
-	if (!t && ev == INFLAME_EV_CPU && inflame__prof.fork_pending == INFLAME_PENDING_IMAGE)
+	if (!t && ev == INFLAME_EV_CPU && inflame__prof.unset)
 		inflame__prof.fork_clock.dropped += weight;
 	if (ev == -1) {
 		if (t) {

@@ -122,6 +122,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -506,6 +507,44 @@ static __attribute__((noinline)) void put_exe_read(struct inflame_buf *b)
 	inflame_buf_put_str(b, exe, n > 0 ? (size_t)n : 0);
 }
 
+/* The program's path in a bare dump (w.bare), without /proc/self/exe, whose read was the largest
+ * part of such an image's end (the procfs lookup of "self" and of the link, about 40% of it):
+ * the path its exec was given (AT_EXECFN), when absolute, with the symbolic links of its last
+ * component followed as the kernel followed them, so that readers, which name a process by its
+ * path's last component, name it as they would by /proc/self/exe's (a shell run as /bin/sh is
+ * dash, python3 is python3.11). Its directories are as given (/bin/true for /usr/bin/true where
+ * /bin links to usr/bin). -1 when the path is relative (the directory the program was started
+ * in may be another now), too long, or a link does not read. */
+static int put_exe_given(struct inflame_buf *b)
+{
+	const char *fn = (const char *)getauxval(AT_EXECFN);
+	char path[1024], link[256];
+	size_t len = fn ? strnlen(fn, sizeof(path)) : sizeof(path);
+
+	if (!fn || fn[0] != '/' || len >= sizeof(path))
+		return -1;
+	memcpy(path, fn, len + 1);
+	for (int hops = 0; hops < 8; hops++) {
+		ssize_t n = readlink(path, link, sizeof(link));
+		size_t dir = 0;
+
+		if (n < 0 && errno == EINVAL) {
+			inflame_buf_put_str(b, path, len); /* (not a link) */
+			return 0;
+		}
+		if (n <= 0 || (size_t)n >= sizeof(link))
+			return -1;
+		if (link[0] != '/')
+			dir = (size_t)(strrchr(path, '/') - path) + 1;
+		if (dir + (size_t)n >= sizeof(path))
+			return -1;
+		memcpy(path + dir, link, (size_t)n);
+		len = dir + (size_t)n;
+		path[len] = 0;
+	}
+	return -1;
+}
+
 /* The program's path: as the map of loaded objects has it (read when it was listed), else
  * read now. */
 static void put_exe(struct inflame_buf *b)
@@ -515,7 +554,7 @@ static void put_exe(struct inflame_buf *b)
 
 	if (exe)
 		inflame_buf_put_str(b, exe, len);
-	else
+	else if (!w.bare || put_exe_given(b) < 0)
 		put_exe_read(b);
 }
 
@@ -1870,7 +1909,7 @@ static int open_own(void)
 		return -err;
 	}
 	memcpy(w.path, path, strlen(path) + 1); /* (not the whole buffer: its pages) */
-	fd = move_high(fd);
+	fd = w.bare ? fd : move_high(fd);	/* (a bare dump's: shared_adopt) */
 	remember(fd, &w.fd_dev, &w.fd_ino);
 	w.fd = fd;
 	w.failed = 0;

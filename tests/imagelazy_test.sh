@@ -14,14 +14,14 @@ I="$B/inflame"
 # info NAME: `inflame info` of the dumps in $d/NAME, into $d/NAME.info
 info()
 {
-	"$I" info "$d/$1"/*.ifl > "$d/$1.info" 2>&1 || fail "$1: unreadable dumps: $(cat "$d/$1.info")"
+	"$I" info "$d/$1"/* > "$d/$1.info" 2>&1 || fail "$1: unreadable dumps: $(cat "$d/$1.info")"
 }
 
 # 1. An unsampled /bin/true under strace (INFLAME_TRACED=1: strace is a tracer).
 if command -v strace > /dev/null 2>&1 && strace -qq -o /dev/null true 2> /dev/null; then
 	mkdir "$d/true"
 	strace -qq -o "$d/true.trace" env LD_PRELOAD="$L" INFLAME_TRACED=1 INFLAME_EVENTS=cpu \
-		INFLAME_OUTPUT="$d/true/p.%p.ifl" /bin/true || fail "true: status $?"
+		INFLAME_SHARED_FILE=1 INFLAME_OUTPUT="$d/true/p.%p.ifl" /bin/true || fail "true: status $?"
 	info true
 	grep -q '^status: *complete' "$d/true.info" || fail "true: dump not complete"
 	grep -qE '^samples: +cpu 0,' "$d/true.info" || fail "true: sampled: $(grep samples "$d/true.info")"
@@ -35,6 +35,14 @@ if command -v strace > /dev/null 2>&1 && strace -qq -o /dev/null true 2> /dev/nu
 		"$d/true.trace" > "$d/true.extra" && fail "true: set-up it did not need: $(cat "$d/true.extra")"
 	n=$(grep -c . "$d/true.trace")
 	echo "true: $n system calls, $writes dump write"
+	# the same with a file of its own: no descriptor moved up either
+	mkdir "$d/own"
+	strace -qq -o "$d/own.trace" env LD_PRELOAD="$L" INFLAME_TRACED=1 INFLAME_EVENTS=cpu \
+		INFLAME_SHARED_FILE=0 INFLAME_OUTPUT="$d/own/p.%p.ifl" /bin/true || fail "own: status $?"
+	info own
+	grep -q '^status: *complete' "$d/own.info" || fail "own: dump not complete"
+	grep -E '^mmap\(NULL, (27262976|524288|112688),|F_DUPFD.*512' "$d/own.trace" > "$d/own.extra" &&
+		fail "own: set-up it did not need: $(cat "$d/own.extra")"
 else
 	echo "strace cannot trace here: the system call checks are skipped"
 fi
@@ -43,14 +51,14 @@ fi
 # (a fork child of a shell that had not set up yet). Each dump complete, with samples whose
 # stacks reach the program's root, and a coverage of 85-115%.
 mkdir "$d/spin"
-LD_PRELOAD="$L" INFLAME_EVENTS=cpu INFLAME_OUTPUT="$d/spin/p.%p.ifl" \
+LD_PRELOAD="$L" INFLAME_SHARED_FILE=1 INFLAME_EVENTS=cpu INFLAME_OUTPUT="$d/spin/p.%p.ifl" \
 	sh -c 'i=0; while [ $i -lt 200000 ]; do i=$((i + 1)); done
 	(j=0; while [ $j -lt 200000 ]; do j=$((j + 1)); done); /bin/true' || fail "spin: status $?"
 info spin
 [ "$(grep -c '^status: *complete' "$d/spin.info")" = 3 ] ||
 	fail "spin: want 3 complete dumps (shell, subshell, true): $(grep -E '^(pid|status|samples)' "$d/spin.info")"
 for pid in $(sed -n 's/^pid: *\([0-9]*\).*/\1/p' "$d/spin.info"); do
-	"$I" info "$d/spin"/*.ifl 2> /dev/null | awk -v p="$pid" '/^file:/ { on = 0 }
+	"$I" info "$d/spin"/* 2> /dev/null | awk -v p="$pid" '/^file:/ { on = 0 }
 		$1 == "pid:" { on = ($2 == p) } on' > "$d/spin.$pid"
 	grep -q '^executable:.*true' "$d/spin.$pid" && continue
 	grep -qE '^samples: +cpu [1-9][0-9]' "$d/spin.$pid" ||
@@ -59,7 +67,7 @@ for pid in $(sed -n 's/^pid: *\([0-9]*\).*/\1/p' "$d/spin.info"); do
 	awk -v c="${cov:-0}" 'BEGIN { exit !(c >= 85 && c <= 115) }' ||
 		fail "spin: process $pid: coverage ${cov:-none}: $(grep '^coverage' "$d/spin.$pid")"
 done
-"$I" collapse "$d/spin"/*.ifl > "$d/spin.folded" 2> /dev/null || fail "spin: collapse failed"
+"$I" collapse "$d/spin"/* > "$d/spin.folded" 2> /dev/null || fail "spin: collapse failed"
 awk '{ n = $NF; t += n } /^\[kernel/ { k += n } /^_start;__libc_start_main;/ { r += n }
 	END { exit !(t > k && r >= 0.9 * (t - k)) }' \
 	"$d/spin.folded" || fail "spin: stacks do not reach the root: $(head -c 600 "$d/spin.folded")"

@@ -128,11 +128,13 @@ else
 fi
 
 # 5. Damage in the middle: four dumps back to back, the second cut short, garbage before the
-# fourth. The damaged parts are reported, the others read.
+# fourth. The damaged parts are reported, the others read. (Dumps of images that set up at once:
+# one that ends unsampled, sampling only its CPU, may be cut in half between two chunks.)
 d="$T/torn"
 mkdir "$d"
 for k in 1 2 3 4; do
-	INFLAME_SHARED_FILE=0 INFLAME_OUTPUT="$d/f$k.%p" LD_PRELOAD="$L" /bin/true
+	INFLAME_EVENTS=cpu,wall INFLAME_SHARED_FILE=0 INFLAME_OUTPUT="$d/f$k.%p" LD_PRELOAD="$L" \
+		/bin/true
 done
 set -- "$d"/f1.* "$d"/f2.* "$d"/f3.* "$d"/f4.*
 {
