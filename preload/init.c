@@ -5,7 +5,10 @@
  * that already exist, starts the writer and the clocks, and sets up fork handling. Any failure
  * leaves the profiler inert with one line on stderr (the one thing inflame writes there unless
  * INFLAME_LOG asks for more: log.h); the program runs on unchanged. The
- * destructor stops the clocks and has the writer write everything that is left.
+ * destructor stops the clocks and has the writer write everything that is left. An image that
+ * samples only its CPU with one thread does the rest of its set-up (thread table, writer) only
+ * at its first need, a sample in most cases (lazy image, below), and a fork child likewise
+ * (fork, below).
  */
 #include "clock.h"
 #include "alloc.h"

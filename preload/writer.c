@@ -69,7 +69,17 @@
  * held likewise, without a placeholder. The image leaves for a file of its own as soon as it
  * writes anything before its end (a writer cycle, a dump asked for, an interval), when its
  * dump outgrows SHARED_MAX, or when the shared file fails; a placeholder already written then
- * gets a stand-in (MOVED) naming the file. The shared file is used only where it is a regular
+ * gets a stand-in (MOVED) naming the file.
+ * An image whose set-up waits for its first need (init.c, lazy image) opens its first file then:
+ * at its first sample (in the signal handler: system calls and this file's static buffers
+ * only, the module map read while the loader's list is consistent), with the placeholder as
+ * above, or at its end if none came. Such an end is a bare dump (w.bare): the header, PROCESS
+ * (the program named by the path exec was given: put_exe_given), THREADS and THREAD_CPU of its
+ * one thread (its CPU for coverage), STATS and END, no module map (no sample has an address to
+ * name), made and appended with one write by its own thread, the shared file opened only for
+ * it. A lazy image killed before its first sample leaves nothing (no sample, no placeholder);
+ * killed after it, its placeholder, as an image that set up at once. The shared file is used
+ * only where it is a regular
  * file of the process's effective user on a local file system (not NFS, FUSE, CIFS...:
  * appends from several machines or a server may interleave); its descriptor is kept >= 512
  * and checked before each write as the own file's is.
