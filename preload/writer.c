@@ -406,6 +406,19 @@ static int open_any(void)
  * where it lies, in one system call; checks first that the descriptor is still ours. */
 static int hold(uint32_t type, const uint8_t *payload, size_t len);
 
+/* The text of error err: untranslated where the C library can say so without its locale (no
+ * allocation: the first file of an image that waited opens in a signal handler, init.c). */
+static const char *err_text(int err)
+{
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 32)
+	const char *s = strerrordesc_np(err);
+
+	return s ? s : "unknown error";
+#else
+	return strerror(err);
+#endif
+}
+
 static void write_out(uint32_t type, const uint8_t *payload, size_t len)
 {
 	int rc;
@@ -417,7 +430,7 @@ static void write_out(uint32_t type, const uint8_t *payload, size_t len)
 		if (rc < 0 && !w.write_err_logged) {
 			w.write_err_logged = 1;
 			inflame_log_unprofiled("cannot write %s: %s; profiling data is lost",
-					       w.path, strerror(-rc));
+					       w.path, err_text(-rc));
 		}
 		if (rc == -EFBIG) {
 			/* The program's file size limit: the file ends here, its last chunk
@@ -1913,7 +1926,7 @@ static int open_own(void)
 		if (!w.open_err_logged) {
 			w.open_err_logged = 1;
 			inflame_log_unprofiled("cannot create dump file %s: %s", path,
-					       strerror(err));
+					       err_text(err));
 		}
 		w.failed = 1;
 		return -err;
