@@ -323,8 +323,10 @@ extern void *__libc_stack_end; /* the loader's: the main thread's stack at its s
  * __libc_stack_end (what lies above, the arguments and environment, is not the stack) and may
  * grow down to the limit of RLIMIT_STACK. Returns 0, or -1 when the calling thread (tid) does
  * not run on the main thread's stack. (The main thread's id is the image's pid, which
- * inflame__prof holds from set-up on and a fork child updates: no getpid() here.) */
-static int main_stack_bounds(pid_t tid, uintptr_t *lo, uintptr_t *hi)
+ * inflame__prof holds from set-up on and a fork child updates: no getpid() here.) sure: the
+ * caller knows the thread runs on it (an image's only thread as it settles, init.c), which it
+ * may not be on now: a signal handler runs on an alternate stack. */
+static int main_stack_bounds(pid_t tid, uintptr_t *lo, uintptr_t *hi, int sure)
 {
 	long page = (long)getauxval(AT_PAGESZ);
 	uintptr_t end, start;
@@ -345,7 +347,7 @@ static int main_stack_bounds(pid_t tid, uintptr_t *lo, uintptr_t *hi)
 	else
 		start = end - (uintptr_t)rl.rlim_cur;
 	/* (a fork child of another thread has the main thread's id, but not its stack) */
-	if ((uintptr_t)__builtin_frame_address(0) - start >= end - start)
+	if (!sure && (uintptr_t)__builtin_frame_address(0) - start >= end - start)
 		return -1;
 	*lo = start;
 	*hi = end;
@@ -387,8 +389,10 @@ static struct inflame_thread *register_self(const struct inflame_cpu_times *reg,
 		own_cpu_times(&t->reg);
 	if (last) {
 		/* (no walk any more: no stack bounds) */
-	} else if (main_stack_bounds(tid, &t->stack_lo, &t->stack_hi) == 0) {
-		/* (the main thread's, without pthread_getattr_np's read of /proc/self/maps) */
+	} else if (main_stack_bounds(tid, &t->stack_lo, &t->stack_hi, reg != NULL) == 0 || reg) {
+		/* (the main thread's, without pthread_getattr_np's read of /proc/self/maps, which
+		 * allocates: a settling image may be in a signal handler that interrupted malloc,
+		 * on the alternate stack, and then never reads it) */
 	} else if (pthread_getattr_np(pthread_self(), &attr) == 0) {
 		void *addr;
 		size_t size;

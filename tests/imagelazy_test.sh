@@ -3,8 +3,10 @@
 # sample needs (init.c, lazy image): an image that ends unsampled (most of a shell pipeline's)
 # maps no thread table, ring or scratch memory, moves no descriptor up, writes no placeholder
 # and reads no module map, and leaves its dump with one write at its end; strace watches a
-# /bin/true. One that is sampled gets its samples, whole stacks and its coverage as before: a
-# shell loop, and a subshell (a fork child of an image that had not set up yet) that burns CPU.
+# /bin/true, and one that is sampled settles in its handler without reading /proc/self/maps
+# (an allocation there). One that is sampled gets its samples, whole stacks and its coverage as
+# before: a shell loop, and a subshell (a fork child of an image that had not set up yet) that
+# burns CPU.
 # A shell that forks and execs gives the same output, and each image one complete dump.
 name=imagelazy
 . "${INFLAME_SRCDIR:-$(dirname "$0")/..}/tests/testlib.sh"
@@ -43,6 +45,18 @@ if command -v strace > /dev/null 2>&1 && strace -qq -o /dev/null true 2> /dev/nu
 	grep -q '^status: *complete' "$d/own.info" || fail "own: dump not complete"
 	grep -E '^mmap\(NULL, (27262976|524288|112688),|F_DUPFD.*512' "$d/own.trace" > "$d/own.extra" &&
 		fail "own: set-up it did not need: $(cat "$d/own.extra")"
+	# A sampled image settles in its first sample's handler, on the alternate signal stack:
+	# nothing there may allocate (its thread's stack bounds were once read with
+	# pthread_getattr_np, whose fopen of /proc/self/maps took malloc's lock in a handler that
+	# had interrupted malloc: a hang, or a corrupted heap).
+	mkdir "$d/busy"
+	strace -qq -e trace=openat -o "$d/busy.trace" env LD_PRELOAD="$L" INFLAME_TRACED=1 \
+		INFLAME_EVENTS=cpu INFLAME_OUTPUT="$d/busy/p.%p.ifl" \
+		sh -c 'i=0; while [ $i -lt 100000 ]; do i=$((i + 1)); done' || fail "busy: status $?"
+	info busy
+	grep -qE '^samples: +cpu [1-9]' "$d/busy.info" || fail "busy: not sampled"
+	grep '/proc/self/maps' "$d/busy.trace" > "$d/busy.maps" &&
+		fail "busy: the handler's settling read /proc/self/maps: $(cat "$d/busy.maps")"
 else
 	echo "strace cannot trace here: the system call checks are skipped"
 fi
