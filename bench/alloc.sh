@@ -12,6 +12,9 @@
 # frame pointers, so every stack is a walk of unwind tables) with PYTHONMALLOC=malloc on
 # bench/alloc_work.py, BENCH_ALLOC_PY iterations (default 1 million, about 5.8 million
 # allocations: every object is a malloc), with the forwarding shim, inflame and heaptrack only.
+# For python the rounds also run CPU and allocation sampling together (INFLAME_EVENTS=cpu,alloc,
+# default rates). Default sampling is also given as a ratio to the forwarding shim, the floor
+# of any interposer (on python3 the shim alone costs 1.03-1.06x).
 # For python the summary gives heaptrack's added CPU time over inflame full tracing's (the
 # issue's target: 5 or more), then each configuration's start-up alone (the script with 0
 # iterations, run in the same rounds) and its added CPU time per allocation of the iterations
@@ -123,6 +126,14 @@ round() { # [python] command...
 		[ -n "$base" ] && once "base${c% *}" LD_PRELOAD="$base" INFLAME_EVENTS=alloc \
 			INFLAME_ALLOC_RATE="${c#* }" INFLAME_OUTPUT="$OUT/run/p.%p.ifl" "$@"
 	done
+	if [ $only_interposers = 1 ]; then
+		# CPU and allocations sampled together (default rates): the writer's work is done
+		# on the program's thread, which keeps the C library's malloc single-threaded.
+		once cpualloc LD_PRELOAD="$lib" INFLAME_EVENTS=cpu,alloc \
+			INFLAME_OUTPUT="$OUT/run/p.%p.ifl" "$@"
+		[ -n "$base" ] && once basecpualloc LD_PRELOAD="$base" INFLAME_EVENTS=cpu,alloc \
+			INFLAME_OUTPUT="$OUT/run/p.%p.ifl" "$@"
+	fi
 	[ -n "$heaptrack" ] && once heaptrack "$heaptrack" -o "$OUT/run/ht" "$@"
 	if [ -n "$jemalloc" ] && [ $only_interposers = 0 ]; then
 		once jemalloc LD_PRELOAD="$jemalloc" "$@"
@@ -173,6 +184,15 @@ for w in $workloads; do
 	[ -n "$base" ] && row "  base: pass-through floor" "$(best basefloor)" "$plain"
 	row "inflame default sampling (512 KiB)" "$(best sampling)" "$plain"
 	[ -n "$base" ] && row "  base: default sampling" "$(best basesampling)" "$plain"
+	# The floor any interposer costs: default sampling read against it.
+	echo "    default sampling over the forwarding shim:" \
+		"$(ratio "$(best sampling | cut -d' ' -f1)" "$(best shim | cut -d' ' -f1)")" \
+		"$([ -n "$base" ] && echo "(base $(ratio "$(best basesampling | cut -d' ' -f1)" \
+			"$(best shim | cut -d' ' -f1)"))")"
+	if [ "$w" = python ]; then
+		row "inflame cpu,alloc (default rates)" "$(best cpualloc)" "$plain"
+		[ -n "$base" ] && row "  base: cpu,alloc" "$(best basecpualloc)" "$plain"
+	fi
 	full=$(best full)
 	row "inflame full tracing" "$full" "$plain"
 	[ -n "$base" ] && row "  base: full tracing" "$(best basefull)" "$plain"
@@ -215,7 +235,8 @@ for w in $workloads; do
 		# allocations full tracing recorded.
 		echo "  start-up (0 iterations) and added cost per allocation of the $2 iterations:"
 		p0=$(best plain0 | cut -d' ' -f1)
-		for c in shim floor sampling full heaptrack; do
+		for c in shim floor sampling cpualloc full heaptrack \
+			$([ -n "$base" ] && echo basefloor basesampling basecpualloc); do
 			[ -r "$OUT/${c}0.best" ] || continue
 			awk -v n="$c" -v t="$(best "$c" | cut -d' ' -f1)" -v t0="$(best "${c}0" | cut -d' ' -f1)" \
 				-v p="${plain%% *}" -v p0="$p0" -v a="${full_allocs:-0}" 'BEGIN {

@@ -8,8 +8,56 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
+
+void inflame_config_env_scan(struct inflame_config_env *e, char *const *env)
+{
+	e->n = 0;
+	e->overflow = 0;
+	for (; env && *env; env++) {
+		if (strncmp(*env, "INFLAME_", 8) != 0)
+			continue;
+		if (e->n == INFLAME_CONFIG_ENV_MAX) {
+			e->overflow = 1;
+			return;
+		}
+		e->var[e->n++] = *env;
+	}
+}
+
+/* The value of entry v when it is name's (len bytes), else NULL. */
+static const char *env_value(const char *v, const char *name, size_t len)
+{
+	return strncmp(v, name, len) == 0 && v[len] == '=' ? v + len + 1 : NULL;
+}
+
+const char *inflame_config_getenv(const char *name)
+{
+	size_t len = strlen(name);
+	const char *v;
+
+	for (char **e = environ; e && *e; e++)
+		if ((v = env_value(*e, name, len)) != NULL)
+			return v;
+	return NULL;
+}
+
+const char *inflame_config_env_get(const struct inflame_config_env *e, const char *name)
+{
+	size_t len = strlen(name);
+	const char *v;
+
+	if (e->overflow)
+		return inflame_config_getenv(name);
+	/* (the first of two entries of one name, as getenv) */
+	for (unsigned i = 0; i < e->n; i++)
+		if ((v = env_value(e->var[i], name, len)) != NULL)
+			return v;
+	return NULL;
+}
 
 void inflame_config_defaults(struct inflame_config *c)
 {

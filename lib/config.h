@@ -84,6 +84,21 @@ void inflame_config_defaults(struct inflame_config *c);
  * tails, nor log_path's first one. */
 void inflame_config_defaults_zeroed(struct inflame_config *c);
 
+/* The INFLAME_ variables of an environment, gathered in one pass over it (the preload reads
+ * about twenty: one getenv each scanned the whole environment each time). */
+#define INFLAME_CONFIG_ENV_MAX 32
+struct inflame_config_env {
+	const char *var[INFLAME_CONFIG_ENV_MAX]; /* "INFLAME_NAME=value", in the order of env */
+	unsigned n;
+	int overflow; /* more than INFLAME_CONFIG_ENV_MAX: every lookup goes to getenv */
+};
+void inflame_config_env_scan(struct inflame_config_env *e, char *const *env);
+/* getenv(name), by a scan of environ of its own: the C library's getenv was the only code of
+ * its page that a short profiled process ran (one page fault, issue 11). */
+const char *inflame_config_getenv(const char *name);
+/* The value of name in the scanned environment, as getenv(name) would return it, or NULL. */
+const char *inflame_config_env_get(const struct inflame_config_env *e, const char *name);
+
 /* Each parser: 0 on success, or -EINVAL with a reason in err (errlen bytes). */
 int inflame_config_parse_events(const char *s, unsigned *out, char *err, size_t errlen);
 int inflame_config_parse_uint(const char *name, const char *s, uint64_t min, uint64_t max,

@@ -58,7 +58,12 @@ int inflame_alloc_setup(void)
 	 * 128 Ki slots (2 MiB) and at most 4 Mi (64 MiB, at rates of 16 KiB and below; pages
 	 * are touched as slots are used, and over time that is all of them). */
 	uint64_t slots = (64ull << 30) / r;
+	/* The table's grain (ptrtab.h): an eighth of the rate, at most a page. */
+	unsigned grain = 0;
 	int rc;
+
+	while (grain < 12 && (16ull << grain) <= r)
+		grain++;
 
 	if (slots < (1u << 17))
 		slots = 1u << 17;
@@ -66,7 +71,7 @@ int inflame_alloc_setup(void)
 		slots = 1u << 22;
 	/* Full tracing keeps no table (alloc.h): the smallest one, with every filter counter
 	 * sticky, sends each free to the slow path, which records it. */
-	rc = inflame_ptrtab_init(r == 1 ? 0 : (size_t)slots, r != 1);
+	rc = inflame_ptrtab_init(r == 1 ? 0 : (size_t)slots, grain, r != 1);
 	if (rc < 0)
 		return rc;
 	rate = (double)r;

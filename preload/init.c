@@ -76,13 +76,17 @@ void inflame__resume(void)
 /* Reads one variable; on a bad value logs the reason and returns -EINVAL. */
 static int read_env(struct inflame_config *c)
 {
+	struct inflame_config_env e;
 	char err[256];
 	const char *v;
 	uint64_t n;
 	int rc = 0;
 
+	/* (one pass over the environment; the caller made sure it is no secure process's) */
+	inflame_config_env_scan(&e, environ);
+#define ENV(var) inflame_config_env_get(&e, var)
 #define NUM(var, min, max, field)                                                                  \
-	if ((v = secure_getenv(var)) != NULL) {                                                    \
+	if ((v = ENV(var)) != NULL) {                                                              \
 		if (inflame_config_parse_uint(var, v, min, max, &n, err, sizeof(err)) < 0) {       \
 			inflame_log_unprofiled("%s", err);                                         \
 			rc = -EINVAL;                                                              \
@@ -91,7 +95,7 @@ static int read_env(struct inflame_config *c)
 		}                                                                                  \
 	}
 	/* (without INFLAME_LOG the logger's defaults stand, and its pages stay untouched) */
-	if ((v = secure_getenv("INFLAME_LOG")) != NULL) {
+	if ((v = ENV("INFLAME_LOG")) != NULL) {
 		if (inflame_config_parse_log(v, &c->log, c->log_path, sizeof(c->log_path), err,
 					     sizeof(err)) < 0) {
 			inflame_log_unprofiled("%s", err);
@@ -99,24 +103,24 @@ static int read_env(struct inflame_config *c)
 		}
 		inflame_log_configure(c->log, c->log_path);
 	}
-	if ((v = secure_getenv("INFLAME_EVENTS")) != NULL &&
+	if ((v = ENV("INFLAME_EVENTS")) != NULL &&
 	    inflame_config_parse_events(v, &c->events, err, sizeof(err)) < 0) {
 		inflame_log_unprofiled("%s", err);
 		rc = -EINVAL;
 	}
-	if ((v = secure_getenv("INFLAME_CPU_TIMER")) != NULL &&
+	if ((v = ENV("INFLAME_CPU_TIMER")) != NULL &&
 	    inflame_config_parse_timer(v, &c->cpu_timer, err, sizeof(err)) < 0) {
 		inflame_log_unprofiled("%s", err);
 		rc = -EINVAL;
 	}
-	if ((v = secure_getenv("INFLAME_PERF_EVENT")) != NULL &&
+	if ((v = ENV("INFLAME_PERF_EVENT")) != NULL &&
 	    inflame_config_parse_perf_event(v, c->perf_event, sizeof(c->perf_event), err,
 					    sizeof(err)) < 0) {
 		inflame_log_unprofiled("%s", err);
 		rc = -EINVAL;
 	}
 	NUM("INFLAME_FREQUENCY", INFLAME_FREQ_MIN, INFLAME_FREQ_MAX, frequency);
-	if ((v = secure_getenv("INFLAME_OUTPUT")) != NULL) {
+	if ((v = ENV("INFLAME_OUTPUT")) != NULL) {
 		if (inflame_config_check_output(v, err, sizeof(err)) < 0) {
 			inflame_log_unprofiled("%s", err);
 			rc = -EINVAL;
@@ -124,7 +128,7 @@ static int read_env(struct inflame_config *c)
 			strcpy(c->output, v);
 		}
 	}
-	if ((v = secure_getenv("INFLAME_SIGNAL")) != NULL &&
+	if ((v = ENV("INFLAME_SIGNAL")) != NULL &&
 	    inflame_config_parse_signal(v, &c->dump_signal, err, sizeof(err)) < 0) {
 		inflame_log_unprofiled("%s", err);
 		rc = -EINVAL;
@@ -132,7 +136,7 @@ static int read_env(struct inflame_config *c)
 	NUM("INFLAME_INTERVAL", 0, INFLAME_INTERVAL_MAX, interval);
 	NUM("INFLAME_MAX_DEPTH", INFLAME_DEPTH_MIN, INFLAME_DEPTH_MAX, max_depth);
 	NUM("INFLAME_BUFFER_KB", INFLAME_BUFFER_KB_MIN, INFLAME_BUFFER_KB_MAX, buffer_kb);
-	if ((v = secure_getenv("INFLAME_UNWIND")) != NULL &&
+	if ((v = ENV("INFLAME_UNWIND")) != NULL &&
 	    inflame_config_parse_unwind(v, &c->unwind, err, sizeof(err)) < 0) {
 		inflame_log_unprofiled("%s", err);
 		rc = -EINVAL;
@@ -143,6 +147,7 @@ static int read_env(struct inflame_config *c)
 	NUM("INFLAME_CPU_KERNEL", 0, 1, cpu_kernel);
 	NUM("INFLAME_ALLOC_RATE", 1, INFLAME_ALLOC_RATE_MAX, alloc_rate);
 #undef NUM
+#undef ENV
 	return rc;
 }
 
@@ -321,6 +326,7 @@ static void atfork_prepare(void)
 {
 	sigset_t s, old;
 
+	inflame__interpose_prefork();
 	if (!inflame__prof.active)
 		return;
 	/* (a fork child that forks: its own state first; an image that waits goes on waiting,
@@ -453,7 +459,7 @@ INFLAME_FORK_TEXT static void settle_unset(int ending)
 		if (f->dropped)
 			atomic_fetch_add(&t->dropped, f->dropped);
 	} else {
-		inflame_timer_pause_forked(inflame__prof.pid, f->id, 0);
+		inflame_timer_pause_forked(f->id);
 		inflame_log(INFLAME_LOG_INFO, "cannot register the main thread");
 	}
 	if (forked) {
@@ -570,7 +576,7 @@ INFLAME_FORK_TEXT int inflame__fork_ends_unsettled(void)
 		return 0;
 	}
 	/* (the program's code may run on, in its destructors: no sample any more) */
-	inflame_timer_pause_forked(inflame__prof.pid, inflame__prof.fork_clock.id, 0);
+	inflame_timer_pause_forked(inflame__prof.fork_clock.id);
 	atomic_store(&inflame__prof.sampling, 0);
 	inflame__prof.active = 0;
 	return 1;
@@ -705,7 +711,8 @@ static __attribute__((noinline)) void anchor_relative(struct inflame_config *c, 
  * page faults, issue 11). */
 static void anchor_paths(struct inflame_config *c)
 {
-	const char *v = secure_getenv("INFLAME_LOG");
+	/* (the caller made sure it is no secure process's) */
+	const char *v = inflame_config_getenv("INFLAME_LOG");
 
 	if (c->output[0] == '/' && (!v || !c->log_path[0] || c->log_path[0] == '/'))
 		return;
@@ -827,7 +834,7 @@ static void setup(int argc, char **argv)
 	 * spent 0.3-2 ms here, whose periods were no one's: coverage 60-70%). */
 	atomic_store(&inflame__prof.setup_tid, tid);
 	if (tid == inflame__prof.pid && SINGLE_THREADED())
-		inflame_timer_alone();
+		inflame_timer_alone(tid);
 	t = inflame_thread_register_current();
 	if (!t)
 		inflame_log(INFLAME_LOG_INFO, "cannot register the main thread");

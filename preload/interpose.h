@@ -11,10 +11,13 @@
  *   interpose_loader.c   dlopen, dlclose, dl_iterate_phdr
  *   interpose_process.c  the exec family, _exit, seccomp filters (syscall)
  *
- * Each wrapper calls the next definition (real_<fn>, found when the constructor runs by the own
- * lookup of symlookup.h, or with dlsym(RTLD_NEXT) on the wrapper's first call if the program
- * calls it earlier). Code of the preload that needs a function the program may also call goes
- * through the real one: our own calls must not be filtered like the program's.
+ * Each wrapper calls the next definition (real_<fn>), found by the own lookup of symlookup.h
+ * (interpose.c): the allocation family when the constructor runs, the others at their
+ * wrapper's first call, on any thread and in any context (in a signal handler too: that
+ * lookup is async-signal-safe). A name the own lookup leaves to the loader, or any name called
+ * before the constructor, is looked up with dlsym(RTLD_NEXT). Code of the preload that needs a
+ * function the program may also call goes through the real one: our own calls must not be
+ * filtered like the program's.
  */
 #ifndef INFLAME_INTERPOSE_H
 #define INFLAME_INTERPOSE_H
@@ -33,12 +36,12 @@
 	} while (0)
 
 /* The next definition of name (of that version, or the default one when version is NULL),
- * what dlsym(RTLD_NEXT) or dlvsym(RTLD_NEXT) return: NULL when there is none. In the start-up's
- * resolve it comes from the own lookup of symlookup.h, and from dlsym otherwise. */
+ * what dlsym(RTLD_NEXT) or dlvsym(RTLD_NEXT) return: NULL when there is none. It comes from the
+ * own lookup of symlookup.h when that answers (async-signal-safe), and from dlsym otherwise. */
 void *inflame__interpose_next(const char *name, const char *version);
 
 /*
- * The functions each family resolves at start-up, one list per family (X(name) for each),
+ * The functions each family resolves, one list per family (X(name) for each),
  * expanded by the family's resolve function and by tests/symlookup_test.c. The blocking
  * family's condition variables are looked up by version first (INFLAME_COND_VERSION).
  */
@@ -82,7 +85,8 @@ void *inflame__interpose_next(const char *name, const char *version);
 /* Expands a name list to INFLAME_RESOLVE statements. */
 #define INFLAME_RESOLVE_ONE(name) INFLAME_RESOLVE(name);
 
-/* Resolves every family's real functions. Called first thing at start-up. */
+/* Resolves the real functions the constructor needs (every family's when the own lookup cannot
+ * serve the later ones). Called first thing at start-up. */
 void inflame__interpose_resolve(void);
 void inflame__interpose_alloc_resolve(void);
 /* The malloc inflame's forwards to (resolved at start-up), for safepoint.c to check whose it
@@ -94,6 +98,9 @@ void inflame__interpose_blocking_resolve(void);
 void inflame__interpose_locks_resolve(void);
 void inflame__interpose_loader_resolve(void);
 void inflame__interpose_process_resolve(void);
+/* Resolves what a fork child calls first (the exec family, the exits), in the parent before it
+ * forks, from the own lookup only. Async-signal-safe. */
+void inflame__interpose_prefork(void);
 /* The program is about to install a seccomp filter (prctl, syscall): the profile ends here,
  * written out, and inflame makes no more system calls in the program's threads. */
 void inflame__stop_before_filter(void);

@@ -57,6 +57,18 @@ void inflame__interpose_locks_resolve(void)
 	resolving = 0;
 }
 
+/* Looks up the two functions one wrapper calls, at its first call (not the family's ten: the
+ * writer's own lock at a short process's end took them all). */
+#define RESOLVE_PAIR(name, try)                                                                    \
+	do {                                                                                       \
+		if (!resolving) {                                                                  \
+			resolving = 1;                                                             \
+			INFLAME_RESOLVE(name);                                                     \
+			INFLAME_RESOLVE(try);                                                      \
+			resolving = 0;                                                             \
+		}                                                                                  \
+	} while (0)
+
 /* The calling thread's slot when its waits are to be marked, else NULL. */
 static inline struct inflame_thread *marking(void)
 {
@@ -86,7 +98,7 @@ INFLAME_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 	struct inflame_thread *t;
 
 	if (__builtin_expect(!real_pthread_mutex_lock || !real_pthread_mutex_trylock, 0)) {
-		inflame__interpose_locks_resolve();
+		RESOLVE_PAIR(pthread_mutex_lock, pthread_mutex_trylock);
 		if (!real_pthread_mutex_lock || !real_pthread_mutex_trylock)
 			return __pthread_mutex_lock ? __pthread_mutex_lock(m) : ENOSYS;
 	}
@@ -98,7 +110,7 @@ INFLAME_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 #define RWLOCK_READY(name, try)                                                                    \
 	do {                                                                                       \
 		if (!real_##name || !real_##try)                                                   \
-			inflame__interpose_locks_resolve();                                        \
+			RESOLVE_PAIR(name, try);                                                   \
 		if (!real_##name)                                                                  \
 			return ENOSYS;                                                             \
 		if (!real_##try)                                                                   \

@@ -44,7 +44,8 @@ INFLAME_FORK_TEXT static int exec_unsettled(sigset_t *saved, const sigset_t *s)
 	struct timespec zero = {0, 0};
 
 	inflame__syscall_raw(SYS_rt_sigprocmask, SIG_BLOCK, (long)s, (long)saved, _NSIG / 8, 0);
-	f->unsampled += inflame_timer_pause_forked(inflame__prof.pid, f->id, f->cpu0);
+	/* (its CPU since f->cpu0 is read only if the exec fails: most do not) */
+	inflame_timer_pause_forked(f->id);
 	while (inflame__syscall_raw(SYS_rt_sigtimedwait, (long)s, 0, (long)&zero, _NSIG / 8, 0) > 0)
 		;
 	if (!inflame__sig_tls.app_blocks)
@@ -94,7 +95,10 @@ INFLAME_FORK_TEXT static void after_failed_exec(int armed, const sigset_t *saved
 
 	if (armed == 2) {
 		/* (a PATH search fails often: still nothing stored but on the fork's page) */
-		f->cpu0 = inflame_timer_resume_forked(inflame__prof.pid, f->id);
+		uint64_t cpu = inflame_timer_resume_forked(inflame__prof.pid, f->id);
+
+		f->unsampled += cpu > f->cpu0 ? cpu - f->cpu0 : 0;
+		f->cpu0 = cpu;
 		f->resumed++;
 		inflame__syscall_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)saved, 0, _NSIG / 8, 0);
 		return;

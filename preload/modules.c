@@ -677,37 +677,36 @@ static void publish_ranges(void)
 	atomic_store_explicit(&nranges[1], n, memory_order_relaxed);
 }
 
-struct self_search {
-	uintptr_t addr, lo, hi;
-};
-
-static int self_cb(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	struct self_search *q = arg;
-
-	(void)size;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-
-		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && q->addr >= lo &&
-		    q->addr - lo < ph->p_memsz) {
-			q->lo = lo;
-			q->hi = lo + ph->p_memsz;
-			return 1;
-		}
-	}
-	return 0;
-}
+/* The ELF header of the object this code is linked into (the linker defines it): its program
+ * headers lie in the same mapped page, which the loader read as it mapped the object. */
+extern const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));
 
 int inflame_modules_self(uintptr_t *lo, uintptr_t *hi)
 {
-	struct self_search q = {(uintptr_t)&inflame_modules_self, 0, 0};
+	const ElfW(Ehdr) *eh = &__ehdr_start;
+	const ElfW(Phdr) *ph = (const void *)((const char *)eh + eh->e_phoff);
+	uintptr_t addr = (uintptr_t)&inflame_modules_self, bias = 0;
+	int i, based = 0;
 
-	inflame__real_dl_iterate_phdr(self_cb, &q);
-	*lo = q.lo;
-	*hi = q.hi;
-	return q.hi ? 0 : -ENOENT;
+	/* (read from the header, not with dl_iterate_phdr: no loader lock, no walk over the
+	 * loader's list, no page of the C library's code in a short process, issue 11) */
+	*lo = *hi = 0;
+	for (i = 0; i < eh->e_phnum && !based; i++)
+		if (ph[i].p_type == PT_LOAD && ph[i].p_offset == 0) {
+			bias = (uintptr_t)eh - ph[i].p_vaddr;
+			based = 1;
+		}
+	for (i = 0; i < eh->e_phnum && based; i++) {
+		uintptr_t start = bias + ph[i].p_vaddr;
+
+		if (ph[i].p_type == PT_LOAD && (ph[i].p_flags & PF_X) && addr >= start &&
+		    addr - start < ph[i].p_memsz) {
+			*lo = start;
+			*hi = start + ph[i].p_memsz;
+			return 0;
+		}
+	}
+	return -ENOENT;
 }
 
 /* Moves the list of modules to a mapping of MAX_MODULES entries, and the ranges to another at

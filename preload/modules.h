@@ -166,8 +166,8 @@ static inline int inflame_modules_cache_flags(struct inflame_code_cache *c, uint
 /* The executable range [*lo, *hi) of the dynamic loader. Returns 0, or -1 while it is not
  * known yet. Async-signal-safe. */
 int inflame_modules_loader(uintptr_t *lo, uintptr_t *hi);
-/* The executable range [*lo, *hi) of the object holding inflame itself. Returns 0, or -ENOENT
- * (then *lo = *hi = 0). Calls into the loader: start-up only, not async-signal-safe. */
+/* The executable range [*lo, *hi) of the object holding inflame itself, from its own program
+ * headers. Returns 0, or -ENOENT (then *lo = *hi = 0). Async-signal-safe. */
 int inflame_modules_self(uintptr_t *lo, uintptr_t *hi);
 /* Unwind tables (ehframe.h): which objects get one (INFLAME_UNWIND=dwarf: every object;
  * auto: those built without frame pointers; fp: none), read from .eh_frame, or .debug_frame of

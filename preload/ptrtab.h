@@ -3,8 +3,8 @@
  * that their frees (and only theirs) become FREE samples. A counting filter in front of it
  * answers "certainly not sampled" for almost every free with one load.
  *
- * Both are mapped once at start-up (MAP_NORESERVE: only pages touched cost memory; a table of
- * 2 to 8 MiB asks for huge pages, so its first insertion costs 2 MiB) and never grow. When the
+ * Both are mapped once at start-up (MAP_NORESERVE: only pages touched cost memory, and the
+ * keys of one heap share few pages of the table) and never grow. When the
  * table is full an insertion fails; the caller then does not record the allocation at all (a
  * recorded allocation whose free cannot be recognised would be a phantom leak) and counts it.
  *
@@ -18,9 +18,10 @@
 #include <stdint.h>
 
 /* Maps a table of at least slots entries (rounded up to a power of two), and the filter when
- * filter is set (without it every pointer goes to the table). Returns 0 or -ENOMEM. Not
- * async-signal-safe. */
-int inflame_ptrtab_init(size_t slots, int filter);
+ * filter is set (without it every pointer goes to the table). Keys whose addresses share their
+ * bits above grain_shift start their probes at neighbouring slots (ptrtab_sigsafe.c: home), so
+ * grain_shift should leave few keys to a grain. Returns 0 or -ENOMEM. Not async-signal-safe. */
+int inflame_ptrtab_init(size_t slots, unsigned grain_shift, int filter);
 /* Whether the table exists. Async-signal-safe. */
 int inflame_ptrtab_ready(void);
 /* Adds p, allocated with size bytes. Returns 0, or -ENOSPC when no slot was free within the

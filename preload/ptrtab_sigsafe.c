@@ -47,8 +47,11 @@ struct slot {
 	uint64_t size; /* written by the inserting thread after it claimed the key */
 };
 
+_Static_assert(sizeof(struct slot) << 8 == 4096, "PAGE_BITS: a page of slots is 4 KiB");
+
 static struct slot *keys;
 static size_t mask;
+static unsigned grain; /* log2 of the bytes of address a grain of home() covers */
 
 /* Pins the bucket of p under mask m. */
 static void pin_in(const void *p, size_t m)
@@ -92,39 +95,22 @@ static void filter_clear(size_t n)
 	}
 }
 
-/* Tables of 2 to 8 MiB (those of the default rate and its neighbours) are asked for in huge
- * pages: slots are used at random, so a table of small pages takes one page fault per page,
- * hundreds in any process that samples for a while (in python3 at the default rate, 400 of
- * the 540 faults inflame added, each tens of microseconds on a virtual machine), where a huge
- * page takes one. Larger tables keep small pages, so that memory grows only with use. */
-#define HUGE (2u << 20)
-
-/* An anonymous mapping of bytes, aligned to HUGE and advised to use huge pages when bytes is
- * in the range above; NULL when mmap fails. */
+/* An anonymous mapping of bytes, in small pages (a huge page's first touch cleared 2 MiB:
+ * 0.2 to 0.9 ms on a virtual machine, a tenth of a short python3's run, issue 11), touched only
+ * where home() puts keys; NULL when mmap fails. */
 static void *map_table(size_t bytes)
 {
-	int huge = bytes >= HUGE && bytes <= 4 * (size_t)HUGE;
-	size_t len = huge ? bytes + HUGE : bytes;
-	uintptr_t a, start;
-	void *k = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	void *k = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	if (k == MAP_FAILED)
 		return NULL;
-	if (!huge)
-		return k;
-	a = (uintptr_t)k;
-	start = (a + HUGE - 1) & ~(uintptr_t)(HUGE - 1);
-	if (start > a)
-		munmap(k, start - a);
-	if (start + bytes < a + len)
-		munmap((void *)(start + bytes), a + len - (start + bytes));
-	/* Only advice: without transparent huge pages the table works as before. */
-	madvise((void *)start, bytes, MADV_HUGEPAGE);
-	return (void *)start;
+	/* Only advice: where transparent huge pages are the default. */
+	madvise(k, bytes, MADV_NOHUGEPAGE);
+	return k;
 }
 
-int inflame_ptrtab_init(size_t slots, int filter)
+int inflame_ptrtab_init(size_t slots, unsigned grain_shift, int filter)
 {
 	size_t n = 1024, m;
 	unsigned bits = 12;
@@ -138,6 +124,7 @@ int inflame_ptrtab_init(size_t slots, int filter)
 		return -ENOMEM;
 	keys = k;
 	mask = n - 1;
+	grain = grain_shift;
 	while (bits < INFLAME_PTRTAB_FILTER_MAX_BITS && ((size_t)2 << bits) < n)
 		bits++;
 	if (!filter)
@@ -174,11 +161,23 @@ int inflame_ptrtab_ready(void)
 	return keys != NULL;
 }
 
+/* Where the probe for p starts. The address space is cut into runs of PAGE_SLOTS grains, and
+ * each run has a page of the table (chosen by a hash of the run), in which its grains' keys
+ * start at a hash of the grain. So the keys of a heap land on as many pages of the table as the
+ * heap spans runs (1 MiB at the default rate): python3's sampled blocks in bench/alloc.sh touch
+ * about 60 pages (64 page faults more than one huge page, and 2 MiB less memory), where a hash of
+ * the whole address spread them over up to all 512 of the default table. The grain is at most an
+ * eighth of the rate (inflame_ptrtab_init), so that a run whose blocks all live fills at most an
+ * eighth of its page on average. */
+#define PAGE_BITS  8 /* slots of 16 bytes in a page of 4 KiB */
+#define PAGE_SLOTS (1u << PAGE_BITS)
 static size_t home(uintptr_t p)
 {
-	uint64_t h = (uint64_t)p * 0xff51afd7ed558ccdull;
+	uint64_t g = (uint64_t)(p >> grain);
+	uint64_t run = (g >> PAGE_BITS) * 0xff51afd7ed558ccdull;
+	uint64_t in_page = (g * 0x9e3779b97f4a7c15ull) >> (64 - PAGE_BITS);
 
-	return (size_t)(h ^ (h >> 29)) & mask;
+	return (size_t)((((run ^ (run >> 29)) << PAGE_BITS) | in_page) & mask);
 }
 
 static void filter_inc(const void *p)

@@ -23,6 +23,8 @@
  */
 #include "symlookup.h"
 
+#include "config.h"
+
 #include <elf.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -234,11 +236,12 @@ int inflame_symlookup_open(struct inflame_symlookup *l)
 {
 	uintptr_t vdso = getauxval(AT_SYSINFO_EHDR);
 	struct inflame_symlookup_obj o;
-	struct link_map *m;
+	struct link_map *m, *first = NULL;
 	int stored = 1;
 
 	l->n = 0;
-	if (getenv("LD_AUDIT") || getenv("LD_DYNAMIC_WEAK"))
+	l->span.first = l->span.last = NULL;
+	if (inflame_config_getenv("LD_AUDIT") || inflame_config_getenv("LD_DYNAMIC_WEAK"))
 		return -ENOTSUP;
 	m = loader_list();
 	while (m && m->l_ld != _DYNAMIC)
@@ -246,13 +249,22 @@ int inflame_symlookup_open(struct inflame_symlookup *l)
 	if (!m)
 		return -ENOENT;
 	for (m = m->l_next; m; m = m->l_next) {
-		if (vdso && m->l_addr == vdso)
+		if (vdso && m->l_addr == vdso) {
+			/* (a span holds no vDSO: it begins after one met first, and there
+			 * is none when one lies between the objects) */
+			first = NULL;
 			continue;
+		}
+		if (!first && l->n == 0)
+			first = m;
 		if (obj_read(&o, m) != 0)
 			stored = 0;
 		else if (is_libc(&o)) {
-			if (stored && l->n < INFLAME_SYMLOOKUP_MAX)
+			if (stored && l->n < INFLAME_SYMLOOKUP_MAX) {
 				l->obj[l->n++] = o;
+				l->span.first = first;
+				l->span.last = first ? m : NULL;
+			}
 			return 0;
 		}
 		if (stored && l->n < INFLAME_SYMLOOKUP_MAX)
@@ -277,6 +289,28 @@ int inflame_symlookup_find(const struct inflame_symlookup *l, const char *name, 
 		rc = obj_find(&l->obj[i], name, h, version, addr);
 		if (rc != 0)
 			return rc > 0;
+	}
+	return 0;
+}
+
+int inflame_symlookup_span_find(const struct inflame_symlookup_span *s, const char *name,
+				const char *version, void **addr)
+{
+	struct inflame_symlookup_obj o;
+	const struct link_map *m;
+	uint32_t h = gnu_hash(name);
+	int rc;
+
+	if (!s->last)
+		return 0;
+	for (m = s->first; m; m = m->l_next) {
+		if (obj_read(&o, m) == 0) {
+			rc = obj_find(&o, name, h, version, addr);
+			if (rc != 0)
+				return rc > 0;
+		}
+		if (m == s->last)
+			break;
 	}
 	return 0;
 }

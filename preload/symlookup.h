@@ -29,6 +29,12 @@ struct inflame_symlookup_obj {
 struct inflame_symlookup {
 	struct inflame_symlookup_obj obj[INFLAME_SYMLOOKUP_MAX];
 	unsigned n;
+	/* The same objects as the loader's list holds them, first and last (the C library), when
+	 * obj[] holds every object between them; else both NULL. */
+	struct inflame_symlookup_span {
+		const struct link_map *first;
+		const struct link_map *last;
+	} span;
 };
 
 /* Reads the objects that follow the module this code is linked into. Returns 0, or a negative
@@ -43,5 +49,13 @@ int inflame_symlookup_open(struct inflame_symlookup *l);
  * kind the lookup leaves to the loader: IFUNC, TLS, unique, absolute). */
 int inflame_symlookup_find(const struct inflame_symlookup *l, const char *name, const char *version,
 			   void **addr);
+
+/* Looks name up as inflame_symlookup_find does, in the objects of a span kept from
+ * inflame_symlookup_open (span.last not NULL). These objects were loaded with the program and
+ * are never unloaded, and the loader links every later object after them: the lookup reads only
+ * their dynamic sections and symbol tables, which do not change, and takes no lock. Usable at
+ * any time after the open, on any thread, and async-signal-safe. */
+int inflame_symlookup_span_find(const struct inflame_symlookup_span *s, const char *name,
+				const char *version, void **addr);
 
 #endif

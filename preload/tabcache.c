@@ -10,6 +10,7 @@
  */
 #include "tabcache.h"
 
+#include "config.h"
 #include "dump_write.h"
 #include "layout.h"
 #include "log.h"
@@ -99,18 +100,18 @@ static const char *cache_dir(void)
 
 void inflame_tabcache_setup_env(void)
 {
-	const char *v = getenv("INFLAME_TABLE_CACHE"), *base;
+	const char *v = inflame_config_getenv("INFLAME_TABLE_CACHE"), *base;
 
 	if (v && *v) {
 		setup_under(strcmp(v, "off") == 0 ? "" : v, "");
 		return;
 	}
-	base = getenv("XDG_CACHE_HOME");
+	base = inflame_config_getenv("XDG_CACHE_HOME");
 	if (base && base[0] == '/') {
 		setup_under(base, "/inflame");
 		return;
 	}
-	base = getenv("HOME");
+	base = inflame_config_getenv("HOME");
 	if (base && base[0] == '/')
 		setup_under(base, "/.cache/inflame");
 	else

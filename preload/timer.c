@@ -28,6 +28,7 @@
 #include "clock.h"
 #include "timer.h"
 
+#include "layout.h"
 #include "log.h"
 #include "profiler.h"
 
@@ -63,6 +64,11 @@ static pid_t probe_tid;
 static pid_t alone_tid;
 /* The kernel cannot be asked for a timer id (before Linux 6.15, or the mode is in use). */
 static int ids_refused;
+/* The kernel gave this process (or the one it was forked from) the timer id it asked for: it
+ * has the mode, and a fork child, a new process whose mode the kernel starts off, need not ask
+ * (one prctl fewer in every fork child that arms a timer). Written once, on a page every
+ * process writes (layout.h). */
+static int ids_granted INFLAME_HOT;
 
 /* The probe's event for thread tid, or -1; anything else closes it. */
 INFLAME_FORK_TEXT static int take_probe(pid_t tid)
@@ -416,16 +422,6 @@ INFLAME_FORK_TEXT static int create_first(pid_t tid, int next, int *out)
 	return rc;
 }
 
-/*
- * Starts the first POSIX timer of thread t, the process's only thread, with the id just
- * before the kernel's next, so that the program's timers get the ids they get without
- * inflame. Asking for id N makes N + 1 the kernel's next, which skips the ids in use and
- * wraps from INT_MAX to 0. A fork child's next id is 0: its timer asks for INT_MAX (or
- * INT_MAX - 1, ... when a handler of the program's made that one). After an exec the next id
- * is that of the image before, which may have made timers: probe, and the kernel's next id
- * is found by making a timer and deleting it. Returns 0, or a negative errno when no id will
- * do (the kernel's next id is then one more than without the probe: -EEXIST).
- */
 /* The kernel's next timer id into *next when probe asks (else 0: a fork child's). */
 INFLAME_FORK_TEXT static int next_timer_id(int probe, int *next)
 {
@@ -444,12 +440,22 @@ INFLAME_FORK_TEXT static int next_timer_id(int probe, int *next)
 	return 0;
 }
 
+/*
+ * Starts the first POSIX timer of thread t, the process's only thread, with the id just
+ * before the kernel's next, so that the program's timers get the ids they get without
+ * inflame. Asking for id N makes N + 1 the kernel's next, which skips the ids in use and
+ * wraps from INT_MAX to 0. A fork child's next id is 0: its timer asks for INT_MAX (or
+ * INT_MAX - 1, ... when a handler of the program's made that one). After an exec the next id
+ * is that of the image before, which may have made timers: probe, and the kernel's next id
+ * is found by making a timer and deleting it. Returns 0, or a negative errno when no id will
+ * do (the kernel's next id is then one more than without the probe: -EEXIST).
+ */
 INFLAME_FORK_TEXT static int first_timer_id(struct inflame_thread *t, int probe)
 {
 	int next;
 	long rc;
 
-	if (!ids_mode_off())
+	if (!(ids_granted && !probe) && !ids_mode_off())
 		return -EINVAL;
 	if ((rc = next_timer_id(probe, &next)) < 0)
 		return (int)rc;
@@ -469,6 +475,8 @@ INFLAME_FORK_TEXT static int arm_lazy(struct inflame_thread *t, int probe)
 	/* (errno untouched: each call is the system call instruction's) */
 	atomic_store(&t->lazy, 1);
 	rc = first_timer_id(t, probe);
+	if (rc == 0 && !ids_granted)
+		ids_granted = 1;
 	if (rc < 0) {
 		atomic_store(&t->lazy, 0);
 		if (rc == -EINVAL || rc == -EPERM)
@@ -501,9 +509,9 @@ static void decide_perf(int decided, int err)
 		    -err);
 }
 
-void inflame_timer_alone(void)
+void inflame_timer_alone(pid_t tid)
 {
-	alone_tid = inflame__gettid();
+	alone_tid = tid;
 }
 
 /* Arms thread t; alone: it is the process's only thread, probe: the kernel's next timer id is
@@ -748,20 +756,21 @@ INFLAME_FORK_TEXT int inflame_timer_arm_forked(pid_t tid, int probe, int *id, ui
 	int next, rc;
 
 	if (!cpu_on() || inflame__prof.timer_used != INFLAME_TIMER_PERF ||
-	    !inflame__prof.lazy_perf || ids_refused || !ids_mode_off())
+	    !inflame__prof.lazy_perf || ids_refused || (!ids_granted && !ids_mode_off()))
 		return -ENOTSUP;
 	if ((rc = next_timer_id(probe, &next)) < 0)
 		return rc;
 	*cpu0 = inflame__now_raw_syscall(clock_of(tid));
-	return create_first(tid, next, id);
+	rc = create_first(tid, next, id);
+	/* (an image's own timer, as arm_lazy's: its fork children need not ask) */
+	if (rc == 0 && probe && !ids_granted)
+		ids_granted = 1;
+	return rc;
 }
 
-INFLAME_FORK_TEXT uint64_t inflame_timer_pause_forked(pid_t tid, int id, uint64_t cpu0)
+INFLAME_FORK_TEXT void inflame_timer_pause_forked(int id)
 {
-	uint64_t cpu = inflame__now_raw_syscall(clock_of(tid));
-
 	switch_timer(id, 0, 0);
-	return cpu > cpu0 ? cpu - cpu0 : 0;
 }
 
 INFLAME_FORK_TEXT uint64_t inflame_timer_resume_forked(pid_t tid, int id)

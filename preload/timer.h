@@ -18,10 +18,10 @@ int inflame_timer_setup(void);
 /* Creates and starts thread t's CPU timer (if cpu events are on and CPU timers are per
  * thread). */
 int inflame_timer_arm_thread(struct inflame_thread *t);
-/* The next inflame_timer_arm_thread() is that of the calling thread, the process's only one
- * (the main thread at set-up in a process without other threads): under
+/* The next inflame_timer_arm_thread() is that of the calling thread, tid, the process's only
+ * one (the main thread at set-up in a process without other threads): under
  * INFLAME_CPU_TIMER=auto it may start on a POSIX timer with an id of its asking (timer.c). */
-void inflame_timer_alone(void);
+void inflame_timer_alone(pid_t tid);
 /* inflame_timer_arm_thread() for t, the only thread of a fork child, which may start on such
  * a timer too. */
 int inflame_timer_arm_fork_child(struct inflame_thread *t);
@@ -33,11 +33,12 @@ int inflame_timer_arm_fork_child(struct inflame_thread *t);
  * probe: not a fork child but an image started by exec, whose set-up waits likewise (init.c):
  * the kernel's next timer id is found first (first_timer_id). Async-signal-safe. */
 int inflame_timer_arm_forked(pid_t tid, int probe, int *id, uint64_t *cpu0);
-/* Such a child's exec: its timer id stopped (it is the calling thread, tid); returns the CPU it
- * ran since cpu0, in no sample (no sample came yet: it would have settled the child). A failed
- * exec starts it again: inflame_timer_resume_forked returns the CPU clock then, its books'
- * new start. Async-signal-safe. */
-uint64_t inflame_timer_pause_forked(pid_t tid, int id, uint64_t cpu0);
+/* Such a child's exec or end: its timer id stopped. A failed exec starts it again:
+ * inflame_timer_resume_forked returns the CPU clock of thread tid (the calling thread) then,
+ * the end of the CPU it ran in no sample since its books' start (no sample came yet: it would
+ * have settled the child; the failed exec's own CPU among it) and their new start. An exec
+ * that succeeds or an end needs no reading. Async-signal-safe. */
+void inflame_timer_pause_forked(int id);
 uint64_t inflame_timer_resume_forked(pid_t tid, int id);
 /* The settling: thread t, the child's only thread, takes over that timer with its books, as
  * inflame_timer_arm_fork_child() and the pauses and resumes since would have left them.

@@ -3,6 +3,8 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <cmocka.h>
 
@@ -296,6 +298,42 @@ static void test_anchor_output(void **state)
 			 -ENAMETOOLONG);
 }
 
+/* The one-pass reading of the environment answers as getenv: the first of two entries of one
+ * name, no answer for a name that is only the prefix of another or an entry without '=', and
+ * getenv itself when there are more INFLAME_ variables than it keeps. */
+static void test_env(void **state)
+{
+	char *env[] = {
+	    "PATH=/bin",    "INFLAME_EVENTS=cpu,wall", "INFLAME_LOG_PATH=/tmp/x", "INFLAMEX=1",
+	    "INFLAME_FREQ", "INFLAME_EVENTS=alloc",    "INFLAME_OUTPUT=",	  NULL};
+	char *many[INFLAME_CONFIG_ENV_MAX + 2];
+	char names[INFLAME_CONFIG_ENV_MAX + 1][32];
+	struct inflame_config_env e;
+	unsigned i;
+
+	(void)state;
+	inflame_config_env_scan(&e, env);
+	assert_int_equal(e.overflow, 0);
+	assert_string_equal(inflame_config_env_get(&e, "INFLAME_EVENTS"), "cpu,wall");
+	assert_string_equal(inflame_config_env_get(&e, "INFLAME_LOG_PATH"), "/tmp/x");
+	assert_null(inflame_config_env_get(&e, "INFLAME_LOG"));
+	assert_null(inflame_config_env_get(&e, "INFLAME_FREQ"));
+	assert_null(inflame_config_env_get(&e, "INFLAME_FREQUENCY"));
+	assert_string_equal(inflame_config_env_get(&e, "INFLAME_OUTPUT"), "");
+	assert_null(inflame_config_env_get(&e, "PATH"));
+
+	for (i = 0; i <= INFLAME_CONFIG_ENV_MAX; i++) {
+		snprintf(names[i], sizeof(names[i]), "INFLAME_V%u=%u", i, i);
+		many[i] = names[i];
+	}
+	many[i] = NULL;
+	inflame_config_env_scan(&e, many);
+	assert_int_equal(e.overflow, 1);
+	setenv("INFLAME_CONFIG_TEST_ENV", "from getenv", 1);
+	assert_string_equal(inflame_config_env_get(&e, "INFLAME_CONFIG_TEST_ENV"), "from getenv");
+	unsetenv("INFLAME_CONFIG_TEST_ENV");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,7 +341,7 @@ int main(void)
 	    cmocka_unit_test(test_defaults),	  cmocka_unit_test(test_uint),
 	    cmocka_unit_test(test_names),	  cmocka_unit_test(test_log),
 	    cmocka_unit_test(test_signal),	  cmocka_unit_test(test_output),
-	    cmocka_unit_test(test_anchor_output),
+	    cmocka_unit_test(test_anchor_output), cmocka_unit_test(test_env),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -198,6 +198,44 @@ static void test_single_thread(void **state)
 	e2e_rmdir(dir);
 }
 
+/* The same with its CPU sampled too: the safe points of its CPU samples do the writer's work
+ * as the hooks do (writer.c, late_point), and start no writer thread either (before: the first
+ * safe point after 50 ms started it). Nothing is lost, and the CPU samples are there. */
+static void test_single_thread_cpu(void **state)
+{
+	char *dir = e2e_tmpdir();
+	char *prog[] = {ALLOCS("steady"), "600", NULL};
+	char *env[] = {"INFLAME_EVENTS=cpu,alloc", NULL};
+	struct e2e_result r;
+	unsigned long long cpu = 0, allocs = 0, frees = 0;
+	const char *p;
+	char *text;
+
+	(void)state;
+	assert_int_equal(e2e_run_preloaded(dir, prog, env, 120, &r), 0);
+	assert_true(WIFEXITED(r.status));
+	assert_int_equal(WEXITSTATUS(r.status), 0);
+	text = info_of(dir);
+	if (e2e_truth(r.out, "threads") != 1)
+		fprintf(stderr, "%s", text);
+	assert_int_equal(e2e_truth(r.out, "threads"), 1);
+	p = strstr(text, "samples:");
+	if (!p ||
+	    sscanf(p, "samples: cpu %llu, wall %*u, alloc %llu, free %llu", &cpu, &allocs,
+		   &frees) != 3 ||
+	    !strstr(text, "drops:       ring 0,"))
+		fprintf(stderr, "%s", text);
+	assert_non_null(strstr(text, "drops:       ring 0,"));
+	assert_non_null(strstr(text, "status:      complete"));
+	/* Up to 600 ms of CPU at 999 Hz (less on a loaded machine). */
+	assert_true(cpu > 50);
+	assert_true(allocs > 100);
+	assert_true(frees <= allocs && frees + 1 >= allocs);
+	free(text);
+	e2e_result_free(&r);
+	e2e_rmdir(dir);
+}
+
 /* A program with one thread whose allocations all come through the C library (strdup): no
  * sampled stack is a safe one for the hooks to do the writer's work at, yet its ring is
  * drained in time, with no writer thread (before: 31533 of 38086 samples dropped on a 1.3 s
@@ -729,6 +767,7 @@ int main(void)
 	    cmocka_unit_test(test_sites_full),
 	    cmocka_unit_test(test_sites_sampled),
 	    cmocka_unit_test(test_single_thread),
+	    cmocka_unit_test(test_single_thread_cpu),
 	    cmocka_unit_test(test_libc_only),
 	    cmocka_unit_test(test_free_only),
 	    cmocka_unit_test(test_family),

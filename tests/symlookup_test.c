@@ -2,8 +2,12 @@
  * program, it must answer as dlsym(RTLD_NEXT) and dlvsym(RTLD_NEXT) called from here do, for
  * every name the interposition families resolve at start-up, for names of several versions,
  * for every symbol the objects it reads define, and leave IFUNC symbols and unknown names to
- * dlsym. */
+ * dlsym; the span it keeps for the wrappers' first calls answers the same, on another thread and
+ * in a signal handler. */
 #include <dlfcn.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -174,6 +178,87 @@ static void test_every_symbol(void **state)
 	assert_true(left * 20 < total);
 }
 
+/* The span's answer for one name against dlsym's, given by the caller: 0 when they agree. */
+static int span_differs(const char *name, const char *version, void *want)
+{
+	void *got = NULL;
+	int found = inflame_symlookup_span_find(&scope.span, name, version, &got);
+
+	return (found && got != want) || (!found && want);
+}
+
+/* Every family name: what dlsym finds, looked up in the span; counts the disagreements. With
+ * want NULL, dlsym is asked here first (not in a signal handler). */
+#define SPAN_NAMES(X)                                                                              \
+	INFLAME_ALLOC_NAMES(X)                                                                     \
+	INFLAME_THREADS_NAMES(X)                                                                   \
+	INFLAME_SIGNALS_NAMES(X) INFLAME_BLOCKING_NAMES(X) INFLAME_BLOCKING_COND_NAMES(X)          \
+	    INFLAME_LOCKS_NAMES(X) INFLAME_LOADER_NAMES(X) INFLAME_PROCESS_NAMES(X)
+#define SPAN_WANT(name) dlsym(RTLD_NEXT, #name),
+#define SPAN_NAME(name) #name,
+static const char *const span_names[] = {SPAN_NAMES(SPAN_NAME)};
+#define SPAN_N (sizeof(span_names) / sizeof(span_names[0]))
+static void *span_want[SPAN_N];
+static volatile sig_atomic_t span_bad = -1;
+
+static int span_count(void)
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < SPAN_N; i++)
+		bad += span_differs(span_names[i], NULL, span_want[i]);
+#ifdef INFLAME_COND_VERSION
+	bad += span_differs("pthread_cond_wait", INFLAME_COND_VERSION,
+			    dlvsym(RTLD_NEXT, "pthread_cond_wait", INFLAME_COND_VERSION));
+#endif
+	return bad;
+}
+
+static void span_handler(int sig)
+{
+	int bad = 0;
+
+	(void)sig;
+	/* (no dlsym here: the answers were taken before) */
+	for (size_t i = 0; i < SPAN_N; i++)
+		bad += span_differs(span_names[i], NULL, span_want[i]);
+	span_bad = bad;
+}
+
+static void *span_thread(void *arg)
+{
+	*(int *)arg = span_count();
+	return NULL;
+}
+
+/* The span kept for lookups after start-up answers every family name as dlsym does: here, on
+ * another thread, and in a signal handler (where the lookup must take no lock). */
+static void test_span(void **state)
+{
+	void *const want[] = {SPAN_NAMES(SPAN_WANT)};
+	struct sigaction sa;
+	pthread_t t;
+	void *got = NULL;
+	int in_thread = -1;
+
+	(void)state;
+	assert_non_null(scope.span.first);
+	assert_non_null(scope.span.last);
+	memcpy(span_want, want, sizeof(span_want));
+	assert_int_equal(span_count(), 0);
+	assert_int_equal(pthread_create(&t, NULL, span_thread, &in_thread), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(in_thread, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = span_handler;
+	assert_int_equal(sigaction(SIGUSR1, &sa, NULL), 0);
+	raise(SIGUSR1);
+	assert_int_equal(span_bad, 0);
+	/* The lookup of a name nobody defines is left to dlsym. */
+	assert_int_equal(span_differs("inflame_no_such_function", NULL, NULL), 0);
+	assert_int_equal(inflame_symlookup_span_find(&scope.span, "memcpy", NULL, &got), 0);
+}
+
 /* Where the loader may answer otherwise (here: weak definitions that later global ones
  * override), the lookup steps aside and every name goes to dlsym. */
 static void test_steps_aside(void **state)
@@ -186,7 +271,9 @@ static void test_steps_aside(void **state)
 	assert_int_equal(inflame_symlookup_open(&l), -ENOTSUP);
 	unsetenv("LD_DYNAMIC_WEAK");
 	assert_int_equal(l.n, 0);
+	assert_null(l.span.last);
 	assert_int_equal(inflame_symlookup_find(&l, "malloc", NULL, &got), 0);
+	assert_int_equal(inflame_symlookup_span_find(&l.span, "malloc", NULL, &got), 0);
 }
 
 int main(void)
@@ -194,7 +281,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_families),	  cmocka_unit_test(test_versions),
 	    cmocka_unit_test(test_left_to_dlsym), cmocka_unit_test(test_every_symbol),
-	    cmocka_unit_test(test_steps_aside),
+	    cmocka_unit_test(test_span),	  cmocka_unit_test(test_steps_aside),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
