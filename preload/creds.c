@@ -16,6 +16,12 @@
  * wrappers run with every signal blocked but inflame's sampling signal (glibc leaves its own
  * two deliverable), from the exchange to the end of the real call: a handler runs right after
  * it instead.
+ *
+ * Other calls can take away the right to create the dump file too: a lower limit of open files
+ * or of file sizes (setrlimit, prlimit: OpenSSH's sandboxed child sets both to 0), another root
+ * directory (chroot). An image or fork child that has no dump file yet (init.c: its set-up
+ * waits for its first need; writer.h: a fork child's first file) makes it before them, as before
+ * a set*id call; elsewhere they are the program's calls, unchanged.
  */
 #include "creds.h"
 
@@ -33,6 +39,7 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -282,3 +289,48 @@ SETXID(setresuid, (uid_t r, uid_t e, uid_t s), (r, e, s))
 SETXID(setresgid, (gid_t r, gid_t e, gid_t s), (r, e, s))
 SETXID(setgroups, (size_t n, const gid_t *list), (n, list))
 SETXID(initgroups, (const char *user, gid_t g), (user, g))
+
+/* Before a call that may take away the right to create the dump file (above). */
+static void before_confinement(void)
+{
+	sigset_t old;
+	int saved_errno = errno, masked = mask_all(&old);
+
+	if (masked) {
+		inflame__fork_settle();
+		inflame_writer_open_deferred();
+	}
+	unmask(masked, &old);
+	errno = saved_errno;
+}
+
+/* Whether a change of limit resource to new (NULL: none) may leave no room for the dump file. */
+static int confines(int resource, const void *new)
+{
+	return new && (resource == RLIMIT_NOFILE || resource == RLIMIT_FSIZE);
+}
+
+#define CONFINING(type, name, params, test, args)                                                  \
+	static type(*real_##name) params;                                                          \
+	INFLAME_EXPORT type name params                                                            \
+	{                                                                                          \
+		INFLAME_RESOLVE(name);                                                             \
+		if (!real_##name) {                                                                \
+			errno = ENOSYS;                                                            \
+			return -1;                                                                 \
+		}                                                                                  \
+		if (test)                                                                          \
+			before_confinement();                                                      \
+		return real_##name args;                                                           \
+	}
+
+CONFINING(int, setrlimit, (__rlimit_resource_t r, const struct rlimit *l), confines((int)r, l),
+	  (r, l))
+CONFINING(int, setrlimit64, (__rlimit_resource_t r, const struct rlimit64 *l), confines((int)r, l),
+	  (r, l))
+CONFINING(int, prlimit, (pid_t p, __rlimit_resource_t r, const struct rlimit *l, struct rlimit *o),
+	  (!p || p == inflame__prof.pid) && confines((int)r, l), (p, r, l, o))
+CONFINING(int, prlimit64,
+	  (pid_t p, __rlimit_resource_t r, const struct rlimit64 *l, struct rlimit64 *o),
+	  (!p || p == inflame__prof.pid) && confines((int)r, l), (p, r, l, o))
+CONFINING(int, chroot, (const char *path), 1, (path))

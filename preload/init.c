@@ -5,12 +5,16 @@
  * that already exist, starts the writer and the clocks, and sets up fork handling. Any failure
  * leaves the profiler inert with one line on stderr (the one thing inflame writes there unless
  * INFLAME_LOG asks for more: log.h); the program runs on unchanged. The
- * destructor stops the clocks and has the writer write everything that is left.
+ * destructor stops the clocks and has the writer write everything that is left. An image that
+ * samples only its CPU with one thread does the rest of its set-up (thread table, writer) only
+ * at its first need, a sample in most cases (lazy image, below), and a fork child likewise
+ * (fork, below).
  */
 #include "clock.h"
 #include "alloc.h"
 #include "creds.h"
 #include "interpose.h"
+#include "layout.h"
 #include "log.h"
 #include "modules.h"
 #include "profiler.h"
@@ -25,6 +29,7 @@
 
 #include <dirent.h>
 #include <dlfcn.h>
+#include <link.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -324,7 +329,10 @@ static void atfork_prepare(void)
 	inflame__interpose_prefork();
 	if (!inflame__prof.active)
 		return;
-	inflame__fork_settle(); /* (a fork child that forks: its own state first) */
+	/* (a fork child that forks: its own state first; an image that waits goes on waiting,
+	 * and its child waits as it does) */
+	if (inflame__prof.fork_pending != INFLAME_PENDING_IMAGE)
+		inflame__fork_settle();
 	/* A profiling signal that interrupts fork makes the kernel restart it; at high rates
 	 * and with a large address space that can repeat forever. (The mask is stored only when
 	 * it changed since the last fork: the page is shared with that fork's child.) */
@@ -398,13 +406,93 @@ INFLAME_FORK_TEXT static int fork_later(void)
 	struct inflame_fork_clock *f = &inflame__prof.fork_clock;
 
 	if ((c->events & (INFLAME_EVMASK_WALL | INFLAME_EVMASK_ALLOC)) || c->interval ||
-	    !inflame_thread_self() || !inflame_writer_fork_can_wait() ||
-	    inflame_timer_arm_forked(inflame__prof.pid, &f->id, &f->cpu0) < 0)
+	    (!inflame__prof.unset && !inflame_thread_self()) || !inflame_writer_fork_can_wait() ||
+	    inflame_timer_arm_forked(inflame__prof.pid, 0, &f->id, &f->cpu0) < 0)
 		return 0;
 	f->arm_cpu = f->cpu0;
 	f->resumed = 0;
 	f->unsampled = 0;
+	f->dropped = 0;
 	return 1;
+}
+
+/* lazy image
+ *
+ * An image started by exec that samples only its CPU, on the POSIX timer of its start, with one
+ * thread, does at its start only what its first sample needs from the kernel: the handler and
+ * the thread's clock (image_later). The rest of its set-up (the thread table, its thread's
+ * registration and ring, the shared file, the module map, the placeholder) waits for the first
+ * moment it is needed: the first sample (in the handler), a thread, a fork child's own first
+ * need, the API, the image's end. Most images of a shell pipeline end before their first sample
+ * (a short one runs less than a period of CPU): those write their dump once at their end. A fork
+ * of such an image makes a child that waits the same way (a fork child that settles later),
+ * whose own set-up is then that of an image too. */
+
+/* The command line as exec laid it out (exec_args), for the first file. (Written by every
+ * such image: layout.h) */
+static const char *image_args INFLAME_HOT;
+static size_t image_args_len INFLAME_HOT;
+
+/* Settles an image or fork child whose own set-up waited (inflame__prof.unset). ending: it
+ * ends now, unsampled (no placeholder, no writer): 1 for an exec (which may fail: the image
+ * then goes on, sampled), 2 for good (exit: the table has the thread's slot only,
+ * inflame_thread_register_last). Called with every signal blocked. */
+INFLAME_FORK_TEXT static void settle_unset(int ending)
+{
+	struct inflame_fork_clock *f = &inflame__prof.fork_clock;
+	int forked = inflame__prof.fork_pending == INFLAME_PENDING_FORK;
+	/* (a fork child's figures start at its fork, its clock's 0: thread.c) */
+	struct inflame_cpu_times reg = {forked ? 0 : f->cpu0, forked ? 0 : f->sys0};
+	struct inflame_thread *t = NULL;
+	int sampling = atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed);
+
+	inflame__prof.unset = 0;
+	/* (the module map of the first file without the scan for frame pointers, as at set-up:
+	 * the writer's first cycle makes it) */
+	atomic_store_explicit(&inflame__prof.sampling, 0, memory_order_relaxed);
+	if (ending == 2)
+		t = inflame_thread_register_last(&reg);
+	else if (inflame_thread_table_init() == 0)
+		t = inflame_thread_register_settled(&reg);
+	if (t) {
+		inflame_timer_adopt_forked(t, f);
+		if (f->dropped)
+			atomic_fetch_add(&t->dropped, f->dropped);
+	} else {
+		inflame_timer_pause_forked(f->id);
+		inflame_log(INFLAME_LOG_INFO, "cannot register the main thread");
+	}
+	if (forked) {
+		/* (the map its samples' walks read: its parent, which had not set up, made none) */
+		inflame_modules_refresh(INFLAME_MODULES_FORCE | INFLAME_MODULES_NO_SCAN);
+		inflame_writer_postfork_child(1);
+	} else if (inflame_writer_start_image(image_args, image_args_len, ending) < 0) {
+		inflame_timer_pause_all();
+		inflame__prof.active = 0;
+		return; /* the writer said why */
+	}
+	if (sampling && !ending)
+		atomic_store_explicit(&inflame__prof.sampling, 1, memory_order_relaxed);
+}
+
+/* A fork child of an image that waits, which cannot wait itself: its thread and writer now,
+ * its clock armed as any fork child's. */
+static void settle_unset_now(void)
+{
+	struct inflame_thread *t;
+
+	inflame__prof.fork_pending = 0;
+	inflame__prof.unset = 0;
+	if (inflame_thread_table_init() < 0 || !(t = inflame_thread_register_current())) {
+		inflame_log_unprofiled("cannot start profiling in child %d",
+				       (int)inflame__prof.pid);
+		atomic_store(&inflame__prof.sampling, 0);
+		inflame__prof.active = 0;
+		return;
+	}
+	t->reg = (struct inflame_cpu_times){0, 0};
+	inflame_modules_refresh(INFLAME_MODULES_FORCE | INFLAME_MODULES_NO_SCAN);
+	inflame_writer_postfork_child(0);
 }
 
 INFLAME_FORK_TEXT static void atfork_child(void)
@@ -423,7 +511,9 @@ INFLAME_FORK_TEXT static void atfork_child(void)
 	/* (now: a notice the child logs before it settles is its own) */
 	inflame_log_after_fork_child();
 	if (fork_later())
-		inflame__prof.fork_pending = 1;
+		inflame__prof.fork_pending = INFLAME_PENDING_FORK;
+	else if (inflame__prof.unset)
+		settle_unset_now();
 	else
 		settle(inflame_thread_self(), 0);
 	mask_restore(&fork_saved_mask);
@@ -439,7 +529,35 @@ void inflame__fork_settle(void)
 	sigfillset(&all);
 	inflame__syscall_raw(SYS_rt_sigprocmask, SIG_BLOCK, (long)&all, (long)&old, _NSIG / 8, 0);
 	if (inflame__prof.fork_pending) {
-		settle(inflame_thread_self(), 1);
+		if (inflame__prof.unset)
+			settle_unset(0);
+		else
+			settle(inflame_thread_self(), 1);
+		inflame__prof.fork_pending = 0;
+	}
+	mask_restore(&old);
+}
+
+INFLAME_FORK_TEXT int inflame__settle_in_handler(void)
+{
+	/* (the loader's list is being changed by the code this signal interrupted: the thread
+	 * is the image's only one) */
+	if (inflame__prof.unset && _r_debug.r_state != RT_CONSISTENT)
+		return 0;
+	inflame__fork_settle();
+	return 1;
+}
+
+void inflame__image_settle_end(int for_good)
+{
+	sigset_t all, old;
+
+	if (inflame__prof.fork_pending != INFLAME_PENDING_IMAGE || inflame__in_vfork_child())
+		return;
+	sigfillset(&all);
+	inflame__syscall_raw(SYS_rt_sigprocmask, SIG_BLOCK, (long)&all, (long)&old, _NSIG / 8, 0);
+	if (inflame__prof.fork_pending == INFLAME_PENDING_IMAGE) {
+		settle_unset(for_good ? 2 : 1);
 		inflame__prof.fork_pending = 0;
 	}
 	mask_restore(&old);
@@ -449,6 +567,10 @@ INFLAME_FORK_TEXT int inflame__fork_ends_unsettled(void)
 {
 	if (!inflame__prof.fork_pending || inflame__in_vfork_child())
 		return 0;
+	if (inflame__prof.fork_pending == INFLAME_PENDING_IMAGE) {
+		inflame__image_settle_end(1);
+		return 0;
+	}
 	if (inflame_log_notes_own() > 0) {
 		inflame__fork_settle();
 		return 0;
@@ -457,6 +579,44 @@ INFLAME_FORK_TEXT int inflame__fork_ends_unsettled(void)
 	inflame_timer_pause_forked(inflame__prof.fork_clock.id);
 	atomic_store(&inflame__prof.sampling, 0);
 	inflame__prof.active = 0;
+	return 1;
+}
+
+/* Whether this image's set-up may wait for its first need (lazy image, above), and if so its
+ * clock, armed last: the image samples only its CPU, on the POSIX timer of its start (the
+ * default timer), with SIGPROF or SIGVTALRM (the debugger check waits too: tracer_check_later),
+ * no intervals, one thread (the calling one, the main thread), and a writer
+ * that may start from a safe point (which this arms). args: the command line for its first
+ * file. */
+static int image_later(const char *args, size_t args_len)
+{
+	const struct inflame_config *c = &inflame__prof.cfg;
+	struct inflame_fork_clock *f = &inflame__prof.fork_clock;
+	int sig = inflame__prof.sample_sig;
+
+	if (c->events != INFLAME_EVMASK_CPU || c->interval ||
+	    (sig != SIGPROF && sig != SIGVTALRM) || !SINGLE_THREADED() ||
+	    !inflame_writer_image_can_wait())
+		return 0;
+	image_args = args;
+	image_args_len = args_len;
+	f->sys0 = inflame__thread_sys_ns();
+	f->resumed = 0;
+	f->unsampled = 0;
+	f->dropped = 0;
+	/* (pending before the clock runs: its first signal settles the image) */
+	inflame__prof.unset = 1;
+	inflame__prof.fork_pending = INFLAME_PENDING_IMAGE;
+	inflame__prof.active = 1;
+	if (inflame_timer_arm_forked(inflame__prof.pid, 1, &f->id, &f->cpu0) < 0) {
+		inflame__prof.active = 0;
+		inflame__prof.fork_pending = 0;
+		inflame__prof.unset = 0;
+		return 0;
+	}
+	f->arm_cpu = f->cpu0;
+	if (f->sys0 > f->cpu0)
+		f->sys0 = f->cpu0;
 	return 1;
 }
 
@@ -638,7 +798,7 @@ static void setup(int argc, char **argv)
 		}
 		inflame_tracer_untraced();
 	}
-	if (inflame_thread_table_init() < 0 || inflame_timer_setup() < 0) {
+	if (inflame_timer_setup() < 0) {
 		inflame_log_unprofiled("cannot set up sampling; this program runs unprofiled");
 		return;
 	}
@@ -657,6 +817,17 @@ static void setup(int argc, char **argv)
 	if (tid == inflame__prof.pid && (rc = inflame_sigstack_own_install()) < 0 && rc != -EEXIST)
 		inflame_log(INFLAME_LOG_INFO, "no alternate signal stack of inflame's: %s",
 			    strerror(-rc));
+	args = exec_args(argc, argv, &args_len);
+	if (tid == inflame__prof.pid && image_later(args, args_len)) {
+		atomic_store(&inflame__prof.sampling, 1);
+		pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+		return;
+	}
+	if (inflame_thread_table_init() < 0) {
+		inflame_timer_pause_all();
+		inflame_log_unprofiled("cannot set up sampling; this program runs unprofiled");
+		return;
+	}
 	/* Threads first, so that our own writer and ticker threads are not among them. From the
 	 * arming of the calling thread's clock to the start of sampling, its periods are spent
 	 * here: the handler charges them to the profiler's own CPU (a short dig's main thread
@@ -668,7 +839,6 @@ static void setup(int argc, char **argv)
 	if (!t)
 		inflame_log(INFLAME_LOG_INFO, "cannot register the main thread");
 	register_existing_threads();
-	args = exec_args(argc, argv, &args_len);
 	if (inflame_writer_start(args, args_len) < 0) {
 		inflame_timer_pause_all();
 		atomic_store(&inflame__prof.setup_tid, 0);

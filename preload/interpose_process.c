@@ -74,9 +74,10 @@ INFLAME_FORK_TEXT static int before_exec(sigset_t *saved)
 			inflame__real_pthread_sigmask(SIG_BLOCK, &s, NULL);
 		return 0;
 	}
-	if (inflame__prof.fork_pending && inflame_log_notes_own() == 0)
+	if (inflame__prof.fork_pending == INFLAME_PENDING_FORK && inflame_log_notes_own() == 0)
 		return exec_unsettled(saved, &s);
-	inflame__fork_settle(); /* (a notice of its own: the usual way) */
+	inflame__image_settle_end(0); /* (an image that waited and was never sampled: init.c) */
+	inflame__fork_settle();	      /* (a notice of its own: the usual way) */
 	inflame__real_pthread_sigmask(SIG_BLOCK, &s, saved);
 	inflame__pause();
 	inflame_writer_finish_sync("exec");

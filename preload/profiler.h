@@ -68,7 +68,15 @@ struct inflame_fork_clock {
 	int id;
 	unsigned resumed;
 	uint64_t arm_cpu, cpu0, unsampled;
+	/* An image started by exec (INFLAME_PENDING_IMAGE): its system time as its clock was
+	 * armed, and the samples its handler could not take before it settled. */
+	uint64_t sys0, dropped;
 };
+
+/* What inflame__prof.fork_pending holds: a fork child that settles later, or an image started
+ * by exec whose set-up waits for its first need (init.c). */
+#define INFLAME_PENDING_FORK  1
+#define INFLAME_PENDING_IMAGE 2
 
 struct inflame_profiler {
 	int active;	      /* profiler set up; interposers do their extra work */
@@ -97,6 +105,9 @@ struct inflame_profiler {
 	 * settles, at the first moment it needs its profile. Its clock, on this page, which the
 	 * fork writes anyway. */
 	int fork_pending;
+	/* The image's own set-up is still to do (the thread table, the writer): an image started
+	 * by exec that waits (INFLAME_PENDING_IMAGE), or a fork child of one, until it settles. */
+	int unset;
 	struct inflame_fork_clock fork_clock;
 	_Atomic int app_has_sample_action;
 	int dump_sig_owned; /* we installed our handler for cfg.dump_signal */
@@ -136,10 +147,22 @@ void inflame__resume(void);
  * signal, a thread or a fork it makes, the API, a set*id call, the end of an image that has
  * something to write. Nothing to do (one load) elsewhere. Async-signal-safe. */
 void inflame__fork_settle(void);
+/* The same from the handler of a sampling signal, which may interrupt the dynamic loader: an
+ * image started by exec does not settle while the loader changes its list of objects (a dlopen
+ * or dlclose under way, whose list its module map would read half made). Returns 0 then, with
+ * the signal counted as a dropped sample of the image's, else 1. Async-signal-safe. */
+int inflame__settle_in_handler(void);
 /* For the end of the image (exit, _exit): 1 when it is a fork child that has not settled and
  * has nothing to write (no sample came, no notice of its own), which then goes as it came,
- * its clock stopped; else settles it and returns 0. */
+ * its clock stopped; else settles it and returns 0. An image started by exec that never
+ * settled settles now for its end (inflame__image_settle_end). */
 int inflame__fork_ends_unsettled(void);
+/* An image started by exec that has not settled, as it ends (exit, exec) without a sample:
+ * its dump is its first file, held whole for one append to the shared file, with no
+ * placeholder before it. Sampling is off from here (inflame__resume() after a failed exec
+ * turns it on again); for_good: the image ends (exit), it never samples again. Nothing to do
+ * elsewhere. Not async-signal-safe. */
+void inflame__image_settle_end(int for_good);
 
 /* On the functions a fork child runs from the fork to its exec or exit: the linker puts them
  * together (with any .text.hot), so that a child runs a page or two of the library's code rather

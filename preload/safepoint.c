@@ -187,12 +187,22 @@ static int xsave_size(unsigned long *size)
 	return 0;
 }
 
-/* The load bias of the object whose code holds pc, or 0 when not known. */
+/* The load bias of the object whose code holds pc, or 0 when not known. Before the code map
+ * is made (an image whose set-up waits for its first need, init.c), from the loader's own
+ * table where the C library has one (_dl_find_object: no lock, async-signal-safe). */
 static uintptr_t bias_of(uintptr_t pc)
 {
 	struct inflame_code c;
 
-	return inflame_modules_lookup(pc, &c) < 0 ? 0 : c.base;
+	if (inflame_modules_lookup(pc, &c) >= 0)
+		return c.base;
+#ifdef DLFO_STRUCT_HAS_EH_DBASE
+	struct dl_find_object found;
+
+	if (_dl_find_object((void *)pc, &found) == 0 && found.dlfo_link_map)
+		return (uintptr_t)found.dlfo_link_map->l_addr;
+#endif
+	return 0;
 }
 
 /* 2 for a frame of the C library, 1 of the loader or inflame, 0 of another object or of code
@@ -387,10 +397,11 @@ INFLAME_FORK_TEXT static int learn(void)
 		return sp.known > 0 ? 0 : -ENOTSUP;
 	sp.known = -1;
 	sp.execfn = (uintptr_t)getauxval(AT_EXECFN);
-	if (xsave_size(&inflame__safepoint_xsave_size) < 0 || inflame_modules_loader(&lo, &hi) < 0)
+	if (xsave_size(&inflame__safepoint_xsave_size) < 0)
 		return -ENOTSUP;
+	/* (without the code map yet: the loader's base, where it is loaded, its bias) */
+	sp.ld = inflame_modules_loader(&lo, &hi) == 0 ? bias_of(lo) : (uintptr_t)getauxval(AT_BASE);
 	sp.libc = bias_of((uintptr_t)getppid);
-	sp.ld = bias_of(lo);
 	sp.self = bias_of((uintptr_t)inflame_safepoint_arm);
 	sp.entry = (uintptr_t)getauxval(AT_ENTRY);
 	if (!sp.libc || !sp.ld || !sp.self || !sp.entry || !malloc_is_libc())

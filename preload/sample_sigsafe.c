@@ -668,9 +668,10 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 	uintptr_t lo = 0;
 
 	__atomic_add_fetch(&inflame__sig_tls.own_runs, 1, __ATOMIC_RELAXED);
-	/* A fork child's first sample (or any signal of its) settles it first (init.c). */
-	if (__builtin_expect(inflame__prof.fork_pending, 0))
-		inflame__fork_settle();
+	/* A fork child's first sample (or any signal of its) settles it first, and so does an
+	 * image's whose set-up waited for it (init.c): then it has its thread's slot. */
+	if (__builtin_expect(inflame__prof.fork_pending, 0) && inflame__settle_in_handler())
+		t = inflame_thread_self();
 
 	if (!t && atomic_load_explicit(&inflame__prof.sampling, memory_order_relaxed)) {
 		/* a thread registered from outside (it existed before us): bind it now */
@@ -685,6 +686,9 @@ void inflame_sample_signal(int sig, siginfo_t *si, void *uc)
 		atomic_signal_fence(memory_order_seq_cst);
 	}
 	ev = classify(sig, si, t, entered, &weight, &own, &kern, &all);
+	/* (an image that could not settle yet: its periods are counted as dropped there) */
+	if (!t && ev == INFLAME_EV_CPU && inflame__prof.unset)
+		inflame__prof.fork_clock.dropped += weight;
 	if (ev == -1) {
 		if (t) {
 			atomic_signal_fence(memory_order_seq_cst);
@@ -790,7 +794,9 @@ void inflame_sample_dump_signal(int sig, siginfo_t *si, void *uc)
 	(void)sig;
 	(void)si;
 	__atomic_add_fetch(&inflame__sig_tls.own_runs, 1, __ATOMIC_RELAXED);
-	inflame__fork_settle(); /* (a fork child that had not: init.c) */
+	/* (a fork child or an image that had not: init.c; an image that cannot yet settles
+	 * later, and its writer finds the request then) */
+	inflame__settle_in_handler();
 	inflame_writer_request(INFLAME_WRITER_DUMP);
 	if (inflame_safepoint_armed())
 		dump_safepoint(uc);

@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "thread.h"
 
+#include "layout.h"
 #include "log.h"
 #include "profiler.h"
 #include "timer.h"
@@ -25,7 +26,10 @@
 #include <unistd.h>
 
 static struct inflame_thread *table;
+static int table_slots INFLAME_HOT; /* INFLAME_MAX_THREADS, or 1: inflame_thread_register_last */
 static _Atomic int high_water;
+/* The one slot of an image that ends before it needed the table (register_last). */
+static struct inflame_thread last_slot INFLAME_COLD __attribute__((aligned(4096)));
 static pthread_mutex_t hold_lock = PTHREAD_MUTEX_INITIALIZER;
 __thread struct inflame_thread *inflame__self __attribute__((tls_model("initial-exec")));
 #define self inflame__self
@@ -72,12 +76,13 @@ int inflame_thread_table_init(void)
 	 * (Advice only: a kernel without it loses nothing.) */
 	(void)madvise(p, sizeof(struct inflame_thread) * INFLAME_MAX_THREADS, MADV_NOHUGEPAGE);
 	table = p;
+	table_slots = INFLAME_MAX_THREADS;
 	return 0;
 }
 
 static struct inflame_thread *claim(void)
 {
-	for (int i = 0; i < INFLAME_MAX_THREADS; i++) {
+	for (int i = 0; i < table_slots; i++) {
 		int expect = INFLAME_SLOT_FREE;
 
 		if (atomic_compare_exchange_strong(&table[i].state, &expect, INFLAME_SLOT_INIT)) {
@@ -166,7 +171,9 @@ INFLAME_FORK_TEXT static void wall_reset(struct inflame_thread *t, uint64_t now)
 	t->tk.acct = now;
 }
 
-static int setup_slot(struct inflame_thread *t, pid_t tid)
+/* (last: the slot of an image that ends now, which takes no more records: no ring, no scratch
+ * memory, register_last) */
+static int setup_slot(struct inflame_thread *t, pid_t tid, int last)
 {
 	void *s;
 
@@ -187,6 +194,8 @@ static int setup_slot(struct inflame_thread *t, pid_t tid)
 	wall_reset(t, inflame__now_monotonic());
 	books_reset(t);
 	t->fin_ok = 0;
+	if (last)
+		return 0; /* (a ring of size 0 refuses every record: inflame_ring_try_reserve) */
 	if (inflame_ring_init(&t->ring, (size_t)inflame__prof.cfg.buffer_kb * 1024) < 0)
 		return -ENOMEM;
 	s = mmap(NULL, scratch_bytes(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -314,8 +323,10 @@ extern void *__libc_stack_end; /* the loader's: the main thread's stack at its s
  * __libc_stack_end (what lies above, the arguments and environment, is not the stack) and may
  * grow down to the limit of RLIMIT_STACK. Returns 0, or -1 when the calling thread (tid) does
  * not run on the main thread's stack. (The main thread's id is the image's pid, which
- * inflame__prof holds from set-up on and a fork child updates: no getpid() here.) */
-static int main_stack_bounds(pid_t tid, uintptr_t *lo, uintptr_t *hi)
+ * inflame__prof holds from set-up on and a fork child updates: no getpid() here.) sure: the
+ * caller knows the thread runs on it (an image's only thread as it settles, init.c), which it
+ * may not be on now: a signal handler runs on an alternate stack. */
+static int main_stack_bounds(pid_t tid, uintptr_t *lo, uintptr_t *hi, int sure)
 {
 	long page = (long)getauxval(AT_PAGESZ);
 	uintptr_t end, start;
@@ -336,14 +347,17 @@ static int main_stack_bounds(pid_t tid, uintptr_t *lo, uintptr_t *hi)
 	else
 		start = end - (uintptr_t)rl.rlim_cur;
 	/* (a fork child of another thread has the main thread's id, but not its stack) */
-	if ((uintptr_t)__builtin_frame_address(0) - start >= end - start)
+	if (!sure && (uintptr_t)__builtin_frame_address(0) - start >= end - start)
 		return -1;
 	*lo = start;
 	*hi = end;
 	return 0;
 }
 
-struct inflame_thread *inflame_thread_register_current(void)
+/* inflame_thread_register_current(), or with reg (not NULL) the base of its figures and no
+ * arming of its clock: inflame_thread_register_settled(), and with last the slot of
+ * inflame_thread_register_last(). */
+static struct inflame_thread *register_self(const struct inflame_cpu_times *reg, int last)
 {
 	struct inflame_thread *t;
 	pthread_attr_t attr;
@@ -354,8 +368,8 @@ struct inflame_thread *inflame_thread_register_current(void)
 	t = claim();
 	if (!t)
 		return NULL;
-	tid = inflame__gettid();
-	if (setup_slot(t, tid) < 0) {
+	tid = last ? inflame__prof.pid : inflame__gettid();
+	if (setup_slot(t, tid, last) < 0) {
 		atomic_store(&t->state, INFLAME_SLOT_FREE);
 		atomic_fetch_add(&inflame__prof.threads_dropped, 1);
 		return NULL;
@@ -367,12 +381,18 @@ struct inflame_thread *inflame_thread_register_current(void)
 	 * ran until its clock was armed (glibc's start, its slot's set-up) is counted as before
 	 * its clock. The first thread's clock holds what the images the process ran before this
 	 * one spent (an exec keeps it): its figures start here. */
-	if (tid != inflame__prof.pid)
+	if (reg)
+		t->reg = *reg;
+	else if (tid != inflame__prof.pid)
 		t->reg = (struct inflame_cpu_times){0, 0};
 	else
 		own_cpu_times(&t->reg);
-	if (main_stack_bounds(tid, &t->stack_lo, &t->stack_hi) == 0) {
-		/* (the main thread's, without pthread_getattr_np's read of /proc/self/maps) */
+	if (last) {
+		/* (no walk any more: no stack bounds) */
+	} else if (main_stack_bounds(tid, &t->stack_lo, &t->stack_hi, reg != NULL) == 0 || reg) {
+		/* (the main thread's, without pthread_getattr_np's read of /proc/self/maps, which
+		 * allocates: a settling image may be in a signal handler that interrupted malloc,
+		 * on the alternate stack, and then never reads it) */
 	} else if (pthread_getattr_np(pthread_self(), &attr) == 0) {
 		void *addr;
 		size_t size;
@@ -388,9 +408,30 @@ struct inflame_thread *inflame_thread_register_current(void)
 	atomic_store(&t->name_dirty, 1);
 	self = t;
 	atomic_store_explicit(&t->state, INFLAME_SLOT_ACTIVE, memory_order_release);
+	if (reg)
+		return t;
 	inflame_timer_arm_thread(t);
 	inflame_wall_poke(); /* a sleeping ticker looks at it now */
 	return t;
+}
+
+struct inflame_thread *inflame_thread_register_current(void)
+{
+	return register_self(NULL, 0);
+}
+
+struct inflame_thread *inflame_thread_register_settled(const struct inflame_cpu_times *reg)
+{
+	return register_self(reg, 0);
+}
+
+struct inflame_thread *inflame_thread_register_last(const struct inflame_cpu_times *reg)
+{
+	if (table)
+		return NULL;
+	table = &last_slot;
+	table_slots = 1;
+	return register_self(reg, 1);
 }
 
 /* Finds the stack of a thread we did not start from the stack pointer the kernel reports while
@@ -450,7 +491,7 @@ struct inflame_thread *inflame_thread_register_tid(pid_t tid)
 	t = claim();
 	if (!t)
 		return NULL;
-	if (setup_slot(t, tid) < 0) {
+	if (setup_slot(t, tid, 0) < 0) {
 		atomic_store(&t->state, INFLAME_SLOT_FREE);
 		atomic_fetch_add(&inflame__prof.threads_dropped, 1);
 		return NULL;

@@ -466,6 +466,16 @@ int inflame_thread_table_init(void);
 /* Registers the calling thread: ring, bounds, name, timer. Returns the slot or NULL (counted
  * as a dropped thread). Not async-signal-safe. */
 struct inflame_thread *inflame_thread_register_current(void);
+/* Registers the calling thread, the image's only one, as a set-up that waited for its first
+ * need does (init.c): its clock is armed already (the caller adopts it), and its figures start
+ * at reg, measured then. The table is inflame_thread_table_init()'s. Async-signal-safe on the
+ * main thread's stack: mmap and system calls only. */
+struct inflame_thread *inflame_thread_register_settled(const struct inflame_cpu_times *reg);
+/* The same for an image that ends now (exit) before it ever needed the table, instead of
+ * inflame_thread_table_init(): a table of one slot in the library's memory, with no ring (every
+ * record refused) and no scratch memory (no walk: sampling is over), whose figures its dump
+ * gives. NULL when the table is made already. Not async-signal-safe. */
+struct inflame_thread *inflame_thread_register_last(const struct inflame_cpu_times *reg);
 /* Registers another existing thread of the process by tid (found in /proc/self/task at
  * start-up). Its TLS is bound lazily by the signal handler. Not async-signal-safe. */
 struct inflame_thread *inflame_thread_register_tid(pid_t tid);

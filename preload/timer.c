@@ -422,6 +422,24 @@ INFLAME_FORK_TEXT static int create_first(pid_t tid, int next, int *out)
 	return rc;
 }
 
+/* The kernel's next timer id into *next when probe asks (else 0: a fork child's). */
+INFLAME_FORK_TEXT static int next_timer_id(int probe, int *next)
+{
+	struct sigevent none;
+	long rc;
+
+	*next = 0;
+	if (!probe)
+		return 0;
+	memset(&none, 0, sizeof(none));
+	none.sigev_notify = SIGEV_NONE;
+	rc = inflame__syscall_raw(SYS_timer_create, CLOCK_MONOTONIC, (long)&none, (long)next, 0, 0);
+	if (rc < 0)
+		return (int)rc;
+	ktimer_delete(*next);
+	return 0;
+}
+
 /*
  * Starts the first POSIX timer of thread t, the process's only thread, with the id just
  * before the kernel's next, so that the program's timers get the ids they get without
@@ -434,21 +452,13 @@ INFLAME_FORK_TEXT static int create_first(pid_t tid, int next, int *out)
  */
 INFLAME_FORK_TEXT static int first_timer_id(struct inflame_thread *t, int probe)
 {
-	struct sigevent none;
-	int next = 0;
+	int next;
 	long rc;
 
 	if (!(ids_granted && !probe) && !ids_mode_off())
 		return -EINVAL;
-	if (probe) {
-		memset(&none, 0, sizeof(none));
-		none.sigev_notify = SIGEV_NONE;
-		rc = inflame__syscall_raw(SYS_timer_create, CLOCK_MONOTONIC, (long)&none,
-					  (long)&next, 0, 0);
-		if (rc < 0)
-			return (int)rc;
-		ktimer_delete(next);
-	}
+	if ((rc = next_timer_id(probe, &next)) < 0)
+		return (int)rc;
 	timer_books(t);
 	arm_books(t, t->timer_cpu0);
 	rc = create_first(t->tid, next, &t->timer);
@@ -741,13 +751,21 @@ INFLAME_FORK_TEXT static void switch_thread(struct inflame_thread *t, int on)
 /* The clock of a fork child that settles later (timer.h): what arm_thread() starts for the
  * only thread of a fork child under lazy_perf, with no store to this file's state or to the
  * thread's slot. */
-INFLAME_FORK_TEXT int inflame_timer_arm_forked(pid_t tid, int *id, uint64_t *cpu0)
+INFLAME_FORK_TEXT int inflame_timer_arm_forked(pid_t tid, int probe, int *id, uint64_t *cpu0)
 {
+	int next, rc;
+
 	if (!cpu_on() || inflame__prof.timer_used != INFLAME_TIMER_PERF ||
 	    !inflame__prof.lazy_perf || ids_refused || (!ids_granted && !ids_mode_off()))
 		return -ENOTSUP;
+	if ((rc = next_timer_id(probe, &next)) < 0)
+		return rc;
 	*cpu0 = inflame__now_raw_syscall(clock_of(tid));
-	return create_first(tid, 0, id);
+	rc = create_first(tid, next, id);
+	/* (an image's own timer, as arm_lazy's: its fork children need not ask) */
+	if (rc == 0 && probe && !ids_granted)
+		ids_granted = 1;
+	return rc;
 }
 
 INFLAME_FORK_TEXT void inflame_timer_pause_forked(int id)

@@ -30,8 +30,9 @@ int inflame_timer_arm_fork_child(struct inflame_thread *t);
  * one, into *id, with its CPU clock then in *cpu0, and no store to the state of this file or
  * of the thread's slot (a page each the child would copy). -ENOTSUP where that timer is not
  * the one (no lazy_perf, or no timer id may be asked for): the child then settles at once.
- * Async-signal-safe. */
-int inflame_timer_arm_forked(pid_t tid, int *id, uint64_t *cpu0);
+ * probe: not a fork child but an image started by exec, whose set-up waits likewise (init.c):
+ * the kernel's next timer id is found first (first_timer_id). Async-signal-safe. */
+int inflame_timer_arm_forked(pid_t tid, int probe, int *id, uint64_t *cpu0);
 /* Such a child's exec or end: its timer id stopped. A failed exec starts it again:
  * inflame_timer_resume_forked returns the CPU clock of thread tid (the calling thread) then,
  * the end of the CPU it ran in no sample since its books' start (no sample came yet: it would

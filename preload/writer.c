@@ -70,7 +70,17 @@
  * held likewise, without a placeholder. The image leaves for a file of its own as soon as it
  * writes anything before its end (a writer cycle, a dump asked for, an interval), when its
  * dump outgrows SHARED_MAX, or when the shared file fails; a placeholder already written then
- * gets a stand-in (MOVED) naming the file. The shared file is used only where it is a regular
+ * gets a stand-in (MOVED) naming the file.
+ * An image whose set-up waits for its first need (init.c, lazy image) opens its first file then:
+ * at its first sample (in the signal handler: system calls and this file's static buffers
+ * only, the module map read while the loader's list is consistent), with the placeholder as
+ * above, or at its end if none came. Such an end is a bare dump (w.bare): the header, PROCESS
+ * (the program named by the path exec was given: put_exe_given), THREADS and THREAD_CPU of its
+ * one thread (its CPU for coverage), STATS and END, no module map (no sample has an address to
+ * name), made and appended with one write by its own thread, the shared file opened only for
+ * it. A lazy image killed before its first sample leaves nothing (no sample, no placeholder);
+ * killed after it, its placeholder, as an image that set up at once. The shared file is used
+ * only where it is a regular
  * file of the process's effective user on a local file system (not NFS, FUSE, CIFS...:
  * appends from several machines or a server may interleave); its descriptor is kept >= 512
  * and checked before each write as the own file's is.
@@ -123,6 +133,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -196,8 +207,10 @@ static struct {
 	 * behind its header, for the shared file at the image's end; placed: its placeholder is
 	 * there; ending: the image's last cycle and the end of its file are being done (exit,
 	 * exec); held_len: out.len as the placeholder was written; bfd: the shared file's
-	 * descriptor, -1 when none, remembered as fd is. */
-	int held, placed, ending;
+	 * descriptor, -1 when none, remembered as fd is. bare: the file is the whole dump of an
+	 * image that ends unsampled, made at its end (inflame_writer_start_image): no module map
+	 * (no sample has an address to name), and the shared file opened only for its append. */
+	int held, placed, ending, bare;
 	size_t held_len;
 	int bfd;
 	dev_t bfd_dev;
@@ -394,6 +407,19 @@ static int open_any(void)
  * where it lies, in one system call; checks first that the descriptor is still ours. */
 static int hold(uint32_t type, const uint8_t *payload, size_t len);
 
+/* The text of error err: untranslated where the C library can say so without its locale (no
+ * allocation: the first file of an image that waited opens in a signal handler, init.c). */
+static const char *err_text(int err)
+{
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 32)
+	const char *s = strerrordesc_np(err);
+
+	return s ? s : "unknown error";
+#else
+	return strerror(err);
+#endif
+}
+
 static void write_out(uint32_t type, const uint8_t *payload, size_t len)
 {
 	int rc;
@@ -405,7 +431,7 @@ static void write_out(uint32_t type, const uint8_t *payload, size_t len)
 		if (rc < 0 && !w.write_err_logged) {
 			w.write_err_logged = 1;
 			inflame_log_unprofiled("cannot write %s: %s; profiling data is lost",
-					       w.path, strerror(-rc));
+					       w.path, err_text(-rc));
 		}
 		if (rc == -EFBIG) {
 			/* The program's file size limit: the file ends here, its last chunk
@@ -505,6 +531,44 @@ static __attribute__((noinline)) void put_exe_read(struct inflame_buf *b)
 	inflame_buf_put_str(b, exe, n > 0 ? (size_t)n : 0);
 }
 
+/* The program's path in a bare dump (w.bare), without /proc/self/exe, whose read was the largest
+ * part of such an image's end (the procfs lookup of "self" and of the link, about 40% of it):
+ * the path its exec was given (AT_EXECFN), when absolute, with the symbolic links of its last
+ * component followed as the kernel followed them, so that readers, which name a process by its
+ * path's last component, name it as they would by /proc/self/exe's (a shell run as /bin/sh is
+ * dash, python3 is python3.11). Its directories are as given (/bin/true for /usr/bin/true where
+ * /bin links to usr/bin). -1 when the path is relative (the directory the program was started
+ * in may be another now), too long, or a link does not read. */
+static int put_exe_given(struct inflame_buf *b)
+{
+	const char *fn = (const char *)getauxval(AT_EXECFN);
+	char path[1024], link[256];
+	size_t len = fn ? strnlen(fn, sizeof(path)) : sizeof(path);
+
+	if (!fn || fn[0] != '/' || len >= sizeof(path))
+		return -1;
+	memcpy(path, fn, len + 1);
+	for (int hops = 0; hops < 8; hops++) {
+		ssize_t n = readlink(path, link, sizeof(link));
+		size_t dir = 0;
+
+		if (n < 0 && errno == EINVAL) {
+			inflame_buf_put_str(b, path, len); /* (not a link) */
+			return 0;
+		}
+		if (n <= 0 || (size_t)n >= sizeof(link))
+			return -1;
+		if (link[0] != '/')
+			dir = (size_t)(strrchr(path, '/') - path) + 1;
+		if (dir + (size_t)n >= sizeof(path))
+			return -1;
+		memcpy(path + dir, link, (size_t)n);
+		len = dir + (size_t)n;
+		path[len] = 0;
+	}
+	return -1;
+}
+
 /* The program's path: as the map of loaded objects has it (read when it was listed), else
  * read now. */
 static void put_exe(struct inflame_buf *b)
@@ -514,7 +578,7 @@ static void put_exe(struct inflame_buf *b)
 
 	if (exe)
 		inflame_buf_put_str(b, exe, len);
-	else
+	else if (!w.bare || put_exe_given(b) < 0)
 		put_exe_read(b);
 }
 
@@ -1863,13 +1927,13 @@ static int open_own(void)
 		if (!w.open_err_logged) {
 			w.open_err_logged = 1;
 			inflame_log_unprofiled("cannot create dump file %s: %s", path,
-					       strerror(err));
+					       err_text(err));
 		}
 		w.failed = 1;
 		return -err;
 	}
 	memcpy(w.path, path, strlen(path) + 1); /* (not the whole buffer: its pages) */
-	fd = move_high(fd);
+	fd = w.bare ? fd : move_high(fd);	/* (a bare dump's: shared_adopt) */
 	remember(fd, &w.fd_dev, &w.fd_ino);
 	w.fd = fd;
 	w.failed = 0;
@@ -1917,7 +1981,10 @@ static int shared_adopt(int fd)
 		close(fd);
 		return -EPERM;
 	}
-	w.bfd = move_high(fd);
+	/* (a bare image's end opens it, appends and closes it: no code of the program's runs
+	 * meanwhile that could take its number, and a low one leaves the descriptor table as
+	 * small as the program's) */
+	w.bfd = w.bare ? fd : move_high(fd);
 	w.bfd_dev = st.st_dev;
 	w.bfd_ino = st.st_ino;
 	return 0;
@@ -2112,7 +2179,7 @@ static int open_next(int shared_ok, int first)
 	w.held = w.placed = 0;
 	w.held_len = 0;
 	if (shared_ok && inflame__prof.cfg.shared_file &&
-	    ((rc = shared_open()) == 0 || rc == -ENOENT)) {
+	    (w.bare || (rc = shared_open()) == 0 || rc == -ENOENT)) {
 		header_of(&h, w.seq);
 		if (inflame_dump_put_header(&w.out, &h) == 0) {
 			w.held = 1;
@@ -2154,11 +2221,13 @@ static int open_next(int shared_ok, int first)
 	/* (which names the program: PROCESS) Frame pointers are decided by the writer's first
 	 * cycle, not by the constructor or an image's last file: a process that ends sooner
 	 * never needs them. */
-	inflame_modules_refresh(
-	    INFLAME_MODULES_FORCE |
-	    (atomic_load(&inflame__prof.sampling) ? 0 : INFLAME_MODULES_NO_SCAN));
+	if (!w.bare)
+		inflame_modules_refresh(
+		    INFLAME_MODULES_FORCE |
+		    (atomic_load(&inflame__prof.sampling) ? 0 : INFLAME_MODULES_NO_SCAN));
 	write_process();
-	write_modules();
+	if (!w.bare)
+		write_modules();
 	write_threads(1);
 	w.notes_done = 0;
 	w.notes_lost = 0;
@@ -2210,6 +2279,7 @@ static void close_current(int drained)
 		close(w.fd);
 	w.fd = -1;
 	w.seq++;
+	w.bare = 0;
 	pthread_mutex_lock(&w.done_lock);
 	if (w.want_last)
 		memcpy(last_path, w.path, strnlen(w.path, sizeof(w.path) - 1) + 1);
@@ -2329,8 +2399,8 @@ static void cycle(int final)
 	 * before the map: it is in it then.) */
 	if (atomic_load(&inflame__prof.sampling))
 		inflame_unwind_dwarf_load_asked();
-	if (inflame_modules_refresh(
-		atomic_load(&inflame__prof.sampling) ? 0 : INFLAME_MODULES_NO_BUILD))
+	if (!w.bare && inflame_modules_refresh(
+			   atomic_load(&inflame__prof.sampling) ? 0 : INFLAME_MODULES_NO_BUILD))
 		write_modules();
 	w.busy = 0;
 	drain_all(final);
@@ -2664,7 +2734,9 @@ INFLAME_FORK_TEXT static int init_state(int forked)
 	return 0;
 }
 
-int inflame_writer_start(const char *args, size_t len)
+/* The first file of an image started by exec (inflame_writer_start, inflame_writer_start_image);
+ * ending: it is also its last (the image ends unsampled), held whole for its end. */
+static int start_image(const char *args, size_t len, int ending)
 {
 	int rc;
 
@@ -2676,11 +2748,35 @@ int inflame_writer_start(const char *args, size_t len)
 	rc = init_state(0);
 	if (rc < 0)
 		return rc;
+	w.ending = ending;
+	w.bare = ending;
 	rc = open_next(1, 1);
+	w.ending = 0;
 	w.start_args = NULL; /* (argv's strings are the program's from now on) */
-	if (rc < 0)
+	return rc;
+}
+
+int inflame_writer_start(const char *args, size_t len)
+{
+	int rc = start_image(args, len, 0);
+
+	return rc < 0 ? rc : start_late(0);
+}
+
+int inflame_writer_image_can_wait(void)
+{
+	return inflame_writer_starts_late() &&
+	       inflame_safepoint_arm(spawn_late,
+				     inflame__prof.start_monotonic + LATE_WRITER_DELAY_NS) == 0;
+}
+
+int inflame_writer_start_image(const char *args, size_t len, int ending)
+{
+	int rc = start_image(args, len, ending);
+
+	if (rc < 0 || ending)
 		return rc;
-	return start_late(0);
+	return start_late(1);
 }
 
 void inflame_writer_request(int what)

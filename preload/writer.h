@@ -28,6 +28,17 @@ enum inflame_writer_request {
  * PROCESS chunk takes instead of reading /proc/self/cmdline; NULL to read that. Returns 0 or a
  * negative errno (the caller then stays inert). Not async-signal-safe. */
 int inflame_writer_start(const char *args, size_t len);
+/* An image started by exec whose set-up waited for its first need (init.c): its first file as
+ * inflame_writer_start() opens it, with its writer's start armed as
+ * inflame_writer_image_can_wait() allowed at set-up (async-signal-safe then: it may run in the
+ * handler of its first sample). ending: the image ends unsampled (exit, exec), and the file is
+ * its whole dump, held for one append at its end: no placeholder, no writer. Returns 0 or a
+ * negative errno. */
+int inflame_writer_start_image(const char *args, size_t len, int ending);
+/* At set-up: whether the writer of such an image may start from a safe point, which this arms
+ * now (what inflame_writer_start() would arm): inflame_writer_start_image() then needs no check.
+ * Not async-signal-safe. */
+int inflame_writer_image_can_wait(void);
 /* Whether the image's configuration lets the writer thread start late (as above): no wall
  * ticker, no allocation hooks waiting for the writer, no intervals, walks that reach the root. */
 int inflame_writer_starts_late(void);

@@ -224,10 +224,14 @@ long=$(printf '%0255d' 0)
 rm -f "$T/$long"
 
 # A dump that stops early says why: a chunk that fails its checksum (damaged) or one cut short
-# (a crash, a kill); both were reported as "cut short".
-sz=$(wc -c <"$T/prof.ifl")
-head -c $((sz - 3)) "$T/prof.ifl" >"$T/cut.ifl"
-cp "$T/prof.ifl" "$T/bad.ifl"
+# (a crash, a kill); both were reported as "cut short". (The dump of a /bin/true that sets up at
+# once, with its module map: that of one sampling only its CPU is a few small chunks, whose
+# middle may be a chunk's type, which readers skip when they do not know it.)
+"$I" record -q -e cpu,wall -o "$T/full.ifl" -- /bin/true 2>"$T/rec.err" ||
+	fail "a full dump to damage: $(cat "$T/rec.err")"
+sz=$(wc -c <"$T/full.ifl")
+head -c $((sz - 3)) "$T/full.ifl" >"$T/cut.ifl"
+cp "$T/full.ifl" "$T/bad.ifl"
 printf '\377\377\377\377' | dd of="$T/bad.ifl" bs=1 seek=$((sz / 2)) conv=notrunc 2>/dev/null
 for cmd in collapse report; do
 	"$I" $cmd "$T/cut.ifl" >/dev/null 2>"$T/stderr"

@@ -11,7 +11,10 @@
 # (the last stack, the perf map's state, the log level) were three more pages (7 in all on
 # x86-64, 4 now). The same with a file of its own (INFLAME_SHARED_FILE=0, as the other tests
 # run). tests/progs/libpagepeek.so, preloaded after libinflame.so, lists the pages touched after
-# inflame's destructor wrote the dump. The dump itself must be whole.
+# inflame's destructor wrote the dump. The dump itself must be whole. An image that samples only
+# its CPU and ends unsampled keeps its thread's slot in a one-slot table of the library's (its
+# own page, thread.c last_slot) instead of the first page of the thread table's mapping (which
+# is not the library's data, not counted): that page is not counted either.
 set -u
 B=${INFLAME_BUILDDIR:-.}
 B=$(cd "$B" && pwd)
@@ -30,6 +33,10 @@ x86_64) ;;
 	;;
 esac
 
+# the page of the one-slot table (hex, as libpagepeek.so lists pages), if nm finds it
+slot=$(nm "$L" 2>/dev/null | awk '$3 == "last_slot" { print $1 }')
+[ -n "$slot" ] && slot=$(printf '%x' $((0x$slot / 4096 * 4096)))
+
 # each way: events, then whether the dump goes to the shared file (1) or a file of its own (0)
 for way in cpu:1 cpu,wall:1 cpu:0; do
 	ev=${way%:*} shared=${way#*:}
@@ -43,6 +50,10 @@ for way in cpu:1 cpu,wall:1 cpu:0; do
 		continue
 	fi
 	read -r n list < "$d/pages"
+	if [ -n "$slot" ] && echo " $list " | grep -q " $slot "; then
+		n=$((n - 1))
+		list=$(echo " $list " | sed "s/ $slot / /; s/^ //; s/ \$//")
+	fi
 	if [ "$n" -le "$MAX" ]; then
 		echo "ok: $way: /bin/true touched $n pages of the library's data ($list)"
 	else

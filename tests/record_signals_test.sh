@@ -40,11 +40,12 @@ child_of() {
 }
 
 # 1. A command with the default action for SIGTERM (sleep): killing record kills it too.
-"$I" record -o "$T/sleep.%p.ifl" sleep 30 2>"$T/sleep.err" &
+"$I" record -e cpu,wall -o "$T/sleep.%p.ifl" sleep 30 2>"$T/sleep.err" &
 rec=$!
 child=$(child_of $rec) || fail "record sleep 30: no child"
 # The profiler is in place in the child once its dump file is there (a fixed wait of 0.5 s could
-# kill the command before its set-up on a loaded machine).
+# kill the command before its set-up on a loaded machine). With the wall clock it sets up at
+# once: sampling only its CPU, it would write nothing before its first sample or its end.
 i=0
 while [ $i -lt 600 ]; do
 	set -- "$T"/sleep.*.ifl

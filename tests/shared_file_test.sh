@@ -85,21 +85,32 @@ else
 	ok "long alone: the shared file of its placeholder stands for nothing"
 fi
 
-# 3. A short process killed by SIGKILL leaves its placeholder: an incomplete dump.
+# 3. A short process killed by SIGKILL leaves its placeholder: an incomplete dump. One that
+# sets up at once (here with the wall clock) leaves it from its start; one that samples only its
+# CPU leaves it from its first sample (a busy shell loop), and none before (sleep: inflame's
+# set-up waited for a first need that never came, inflame-preload(7)).
 d="$T/kill"
 mkdir "$d"
-INFLAME_OUTPUT="$d/x.%p.ifl" LD_PRELOAD="$L" sleep 30 &
+INFLAME_EVENTS=cpu,wall INFLAME_OUTPUT="$d/x.%p.ifl" LD_PRELOAD="$L" sleep 30 &
 p=$!
 k=0
 while [ ! -s "$d/x.shared.ifl" ] && [ $k -lt 600 ]; do sleep 0.05; k=$((k + 1)); done
 kill -9 $p
 wait $p 2>/dev/null
+INFLAME_EVENTS=cpu INFLAME_OUTPUT="$d/x.%p.ifl" LD_PRELOAD="$L" sleep 30 &
+q=$!
+INFLAME_EVENTS=cpu INFLAME_OUTPUT="$d/x.%p.ifl" LD_PRELOAD="$L" sh -c 'while :; do :; done' &
+r=$!
+k=0
+while ! pids "$d/x.shared.ifl" | grep -qx "$r" && [ $k -lt 600 ]; do sleep 0.05; k=$((k + 1)); done
+kill -9 $q $r
+wait $q $r 2>/dev/null
 INFLAME_OUTPUT="$d/x.%p.ifl" LD_PRELOAD="$L" /bin/true
-if [ "$(pids "$d/x.shared.ifl" | tr '\n' ' ')" != "$p $(pids "$d/x.shared.ifl" | tail -n 1) " ] ||
-	[ "$(statuses "$d/x.shared.ifl" | tr '\n' ' ')" != "incomplete complete " ]; then
-	fail "kill: info: $("$I" info "$d/x.shared.ifl" 2>&1 | grep -E '^(pid|status)')"
+if [ "$(pids "$d/x.shared.ifl" | tr '\n' ' ')" != "$p $r $(pids "$d/x.shared.ifl" | tail -n 1) " ] ||
+	[ "$(statuses "$d/x.shared.ifl" | tr '\n' ' ')" != "incomplete incomplete complete " ]; then
+	fail "kill: info: $("$I" info "$d/x.shared.ifl" 2>&1 | grep -E '^(pid|status)') (killed $p, $q unsampled, $r sampled)"
 else
-	ok "kill: the killed process shows as an incomplete dump"
+	ok "kill: the killed processes show as incomplete dumps (the one never sampled as none)"
 fi
 
 # 4. Two loops of 50 processes at once: every image whole.
@@ -117,11 +128,13 @@ else
 fi
 
 # 5. Damage in the middle: four dumps back to back, the second cut short, garbage before the
-# fourth. The damaged parts are reported, the others read.
+# fourth. The damaged parts are reported, the others read. (Dumps of images that set up at once:
+# one that ends unsampled, sampling only its CPU, may be cut in half between two chunks.)
 d="$T/torn"
 mkdir "$d"
 for k in 1 2 3 4; do
-	INFLAME_SHARED_FILE=0 INFLAME_OUTPUT="$d/f$k.%p" LD_PRELOAD="$L" /bin/true
+	INFLAME_EVENTS=cpu,wall INFLAME_SHARED_FILE=0 INFLAME_OUTPUT="$d/f$k.%p" LD_PRELOAD="$L" \
+		/bin/true
 done
 set -- "$d"/f1.* "$d"/f2.* "$d"/f3.* "$d"/f4.*
 {
@@ -209,15 +222,28 @@ else
 fi
 
 # 9. Under a file size limit (RLIMIT_FSIZE) too small for a whole dump after the placeholder,
-# each process has a file of its own, complete, and no placeholder or empty file is left.
+# each process has a file of its own, complete, and no placeholder or empty file is left. An
+# image that writes no placeholder (sampling only its CPU, never sampled) appends its dump while
+# it fits, and takes a file of its own after that: every dump complete either way.
 d="$T/fsize"
 mkdir "$d"
-(cd "$d" && ulimit -f 4 && INFLAME_OUTPUT="$d/x.%p.ifl" LD_PRELOAD="$L" sh -c "$(loop 3)")
+(cd "$d" && ulimit -f 4 && INFLAME_EVENTS=cpu,wall INFLAME_OUTPUT="$d/x.%p.ifl" LD_PRELOAD="$L" \
+	sh -c "$(loop 3)")
 if [ -e "$d/x.shared.ifl" ] || [ "$(own "$d")" != 4 ] ||
 	[ "$(statuses "$d"/x.*.ifl | sort -u)" != complete ]; then
 	fail "fsize: files $(ls -l "$d" | tr '\n' ' ')"
 else
 	ok "file size limit: 4 files of their own, complete"
+fi
+d="$T/fsize-cpu"
+mkdir "$d"
+(cd "$d" && ulimit -f 4 && INFLAME_EVENTS=cpu INFLAME_OUTPUT="$d/x.%p.ifl" LD_PRELOAD="$L" \
+	sh -c "$(loop 3)")
+if [ "$(pids "$d"/x.*.ifl | wc -l)" != 4 ] ||
+	[ "$(statuses "$d"/x.*.ifl | sort -u)" != complete ]; then
+	fail "fsize cpu: files $(ls -l "$d" | tr '\n' ' ')"
+else
+	ok "file size limit, cpu only: 4 complete dumps, in the shared file while they fit"
 fi
 
 # 10. INFLAME_SHARED_FILE=0: a file per process, as before.
