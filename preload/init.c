@@ -540,9 +540,11 @@ void inflame__fork_settle(void)
 
 INFLAME_FORK_TEXT int inflame__settle_in_handler(void)
 {
-	/* (the loader's list is being changed by the code this signal interrupted: the thread
-	 * is the image's only one) */
-	if (inflame__prof.unset && _r_debug.r_state != RT_CONSISTENT)
+	/* (the loader's list is being changed by the code this signal interrupted, or its lock
+	 * may be held by it: the thread is the image's only one) */
+	if (inflame__prof.unset &&
+	    (_r_debug.r_state != RT_CONSISTENT ||
+	     atomic_load_explicit(&inflame__prof.in_dl_unset, memory_order_relaxed)))
 		return 0;
 	inflame__fork_settle();
 	return 1;

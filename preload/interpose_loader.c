@@ -34,16 +34,22 @@ int inflame__real_dl_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void 
 	return real_dl_iterate_phdr(cb, arg);
 }
 
+/* (a thread without a slot counts in the profiler's word: an image that waits has no slot yet,
+ * and its first sample's handler must not settle inside the loader, profiler.h) */
 static void enter_dl(struct inflame_thread *t)
 {
 	if (t)
 		atomic_fetch_add(&t->in_dl, 1);
+	else
+		atomic_fetch_add(&inflame__prof.in_dl_unset, 1);
 }
 
 static void leave_dl(struct inflame_thread *t)
 {
 	if (t)
 		atomic_fetch_sub(&t->in_dl, 1);
+	else
+		atomic_fetch_sub(&inflame__prof.in_dl_unset, 1);
 }
 
 static int once_deepbind;

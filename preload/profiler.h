@@ -108,6 +108,11 @@ struct inflame_profiler {
 	/* The image's own set-up is still to do (the thread table, the writer): an image started
 	 * by exec that waits (INFLAME_PENDING_IMAGE), or a fork child of one, until it settles. */
 	int unset;
+	/* Calls into the loader (dlopen, dlclose, dl_iterate_phdr) under way on threads without a
+	 * slot of the thread table: in an image that waits (unset), its one thread. Its handler
+	 * does not settle then: the module map's dl_iterate_phdr would take the loader's lock,
+	 * which the interrupted call may hold (interpose_loader.c). */
+	_Atomic int in_dl_unset;
 	struct inflame_fork_clock fork_clock;
 	_Atomic int app_has_sample_action;
 	int dump_sig_owned; /* we installed our handler for cfg.dump_signal */
@@ -149,7 +154,9 @@ void inflame__resume(void);
 void inflame__fork_settle(void);
 /* The same from the handler of a sampling signal, which may interrupt the dynamic loader: an
  * image started by exec does not settle while the loader changes its list of objects (a dlopen
- * or dlclose under way, whose list its module map would read half made). Returns 0 then, with
+ * or dlclose under way, whose list its module map would read half made), nor while the thread
+ * is inside dlopen, dlclose or dl_iterate_phdr (whose lock the map's own dl_iterate_phdr would
+ * wait for: a recursive lock taken but not yet marked as this thread's). Returns 0 then, with
  * the signal counted as a dropped sample of the image's, else 1. Async-signal-safe. */
 int inflame__settle_in_handler(void);
 /* For the end of the image (exit, _exit): 1 when it is a fork child that has not settled and

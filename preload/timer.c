@@ -784,7 +784,9 @@ INFLAME_FORK_TEXT uint64_t inflame_timer_resume_forked(pid_t tid, int id)
 void inflame_timer_adopt_forked(struct inflame_thread *t, const struct inflame_fork_clock *f)
 {
 	t->timer_cpu0 = f->cpu0;
-	atomic_store(&t->timer_periods, 0);
+	/* (the periods of the samples an image that waits dropped before it could settle, init.c:
+	 * the clock ran them, and they are counted as dropped, not as CPU after its last sample) */
+	atomic_store(&t->timer_periods, f->dropped);
 	arm_books(t, f->arm_cpu);
 	if (f->resumed)
 		atomic_fetch_add_explicit(&epoch, 1, memory_order_release); /* (as resume_all) */

@@ -98,4 +98,21 @@ info pipe
 	[ "$(grep -c '^pid:' "$d/pipe.info")" = 4 ] ||
 	fail "pipe: want 4 complete dumps: $(grep -E '^(pid|command|status)' "$d/pipe.info" | tr '\n' ' ')"
 
+# 4. A first sample that interrupts the loader's iteration (dl_iterate_phdr) does not set the
+# image up there: the module map's own dl_iterate_phdr would wait for the loader's lock, which
+# the interrupted call may hold. Its samples are dropped and counted (not as CPU after the last
+# sample: samples and losses 100%), and the image sets up at the first sample after it.
+mkdir "$d/dl"
+LD_PRELOAD="$L" INFLAME_EVENTS=cpu INFLAME_OUTPUT="$d/dl/p.%p.ifl" "$B/tests/progs/dlburn" 100 100 ||
+	fail "dl: status $?"
+info dl
+"$I" collapse "$d/dl"/* > "$d/dl.folded" 2> /dev/null || fail "dl: collapse failed"
+grep -q 'burn_in_loader' "$d/dl.folded" &&
+	fail "dl: set up inside dl_iterate_phdr: $(grep burn_in_loader "$d/dl.folded" | head -1)"
+grep -q '^_start;.*main;spin' "$d/dl.folded" ||
+	fail "dl: no samples after dl_iterate_phdr: $(head -c 400 "$d/dl.folded")"
+both=$(sed -n 's/.*(samples and losses: \([0-9.]*\)%).*/\1/p' "$d/dl.info")
+awk -v c="${both:-0}" 'BEGIN { exit !(c >= 95 && c <= 105) }' ||
+	fail "dl: samples and losses ${both:-none}%: $(grep 'tid ' "$d/dl.info")"
+
 finish
