@@ -550,7 +550,7 @@ INFLAME_FORK_TEXT int inflame__settle_in_handler(void)
 	return 1;
 }
 
-void inflame__image_settle_end(int for_good)
+INFLAME_IMAGE_TEXT void inflame__image_settle_end(int for_good)
 {
 	sigset_t all, old;
 
