@@ -3,6 +3,7 @@
  * file of the preload reads them: the handler, the writer, the shields and the interposers.
  */
 #include "clock.h"
+#include "layout.h"
 
 #include "profiler.h"
 
@@ -47,7 +48,7 @@ INFLAME_FORK_TEXT uint64_t inflame__clock_ns(clockid_t id)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-uint64_t inflame__now_monotonic(void)
+INFLAME_IMAGE_TEXT uint64_t inflame__now_monotonic(void)
 {
 	return inflame__clock_ns(CLOCK_MONOTONIC);
 }
@@ -57,17 +58,17 @@ uint64_t inflame__now_raw(void)
 	return inflame__clock_ns(CLOCK_MONOTONIC_RAW);
 }
 
-uint64_t inflame__now_realtime(void)
+INFLAME_IMAGE_TEXT uint64_t inflame__now_realtime(void)
 {
 	return inflame__clock_ns(CLOCK_REALTIME);
 }
 
-uint64_t inflame__thread_cpu_ns(void)
+INFLAME_IMAGE_TEXT uint64_t inflame__thread_cpu_ns(void)
 {
 	return inflame__clock_ns(CLOCK_THREAD_CPUTIME_ID);
 }
 
-uint64_t inflame__thread_sys_ns(void)
+INFLAME_IMAGE_TEXT uint64_t inflame__thread_sys_ns(void)
 {
 	struct rusage ru;
 
@@ -85,7 +86,7 @@ uint64_t inflame__thread_switches(void)
 	return (uint64_t)ru.ru_nvcsw + (uint64_t)ru.ru_nivcsw;
 }
 
-pid_t inflame__gettid(void)
+INFLAME_IMAGE_TEXT pid_t inflame__gettid(void)
 {
 	return (pid_t)syscall(SYS_gettid);
 }

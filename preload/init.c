@@ -50,9 +50,10 @@
 
 struct inflame_profiler inflame__prof;
 
-INFLAME_FORK_TEXT int inflame__pause(void)
+/* inflame__pause() once the caller found it is no vfork child. */
+INFLAME_FORK_TEXT static int pause_here(void)
 {
-	if (!inflame__prof.active || inflame__in_vfork_child())
+	if (!inflame__prof.active)
 		return 0;
 	/* The ticker first: its final look gives every thread its periods up to now, and the
 	 * handler of a wall signal sent before records its sample while sampling is on (when
@@ -62,6 +63,13 @@ INFLAME_FORK_TEXT int inflame__pause(void)
 	atomic_store(&inflame__prof.sampling, 0);
 	inflame_timer_pause_all();
 	return 1;
+}
+
+INFLAME_FORK_TEXT int inflame__pause(void)
+{
+	if (!inflame__prof.active || inflame__in_vfork_child())
+		return 0;
+	return pause_here();
 }
 
 void inflame__resume(void)
@@ -550,12 +558,11 @@ INFLAME_FORK_TEXT int inflame__settle_in_handler(void)
 	return 1;
 }
 
-void inflame__image_settle_end(int for_good)
+/* inflame__image_settle_end() once the caller found it is no vfork child. */
+INFLAME_IMAGE_TEXT static void settle_end_here(int for_good)
 {
 	sigset_t all, old;
 
-	if (inflame__prof.fork_pending != INFLAME_PENDING_IMAGE || inflame__in_vfork_child())
-		return;
 	sigfillset(&all);
 	inflame__syscall_raw(SYS_rt_sigprocmask, SIG_BLOCK, (long)&all, (long)&old, _NSIG / 8, 0);
 	if (inflame__prof.fork_pending == INFLAME_PENDING_IMAGE) {
@@ -565,23 +572,34 @@ void inflame__image_settle_end(int for_good)
 	mask_restore(&old);
 }
 
-INFLAME_FORK_TEXT int inflame__fork_ends_unsettled(void)
+INFLAME_IMAGE_TEXT void inflame__image_settle_end(int for_good)
 {
-	if (!inflame__prof.fork_pending || inflame__in_vfork_child())
+	if (inflame__prof.fork_pending != INFLAME_PENDING_IMAGE || inflame__in_vfork_child())
+		return;
+	settle_end_here(for_good);
+}
+
+/* One look for a vfork child (a getpid system call) where the end took three, one in each of
+ * the fork child's end, the image's settling and the pause (issue 11). */
+INFLAME_FORK_TEXT int inflame__end_pause(void)
+{
+	/* (nothing to do, no system call: after a seccomp filter, the profiler is off) */
+	if ((!inflame__prof.fork_pending && !inflame__prof.active) || inflame__in_vfork_child())
 		return 0;
 	if (inflame__prof.fork_pending == INFLAME_PENDING_IMAGE) {
-		inflame__image_settle_end(1);
-		return 0;
+		settle_end_here(1);
+	} else if (inflame__prof.fork_pending) {
+		if (inflame_log_notes_own() > 0) {
+			inflame__fork_settle();
+		} else {
+			/* (its destructors may run on: no sample any more) */
+			inflame_timer_pause_forked(inflame__prof.fork_clock.id);
+			atomic_store(&inflame__prof.sampling, 0);
+			inflame__prof.active = 0;
+			return 0;
+		}
 	}
-	if (inflame_log_notes_own() > 0) {
-		inflame__fork_settle();
-		return 0;
-	}
-	/* (the program's code may run on, in its destructors: no sample any more) */
-	inflame_timer_pause_forked(inflame__prof.fork_clock.id);
-	atomic_store(&inflame__prof.sampling, 0);
-	inflame__prof.active = 0;
-	return 1;
+	return pause_here();
 }
 
 /* Whether this image's set-up may wait for its first need (lazy image, above), and if so its
@@ -868,7 +886,7 @@ __attribute__((constructor)) static void inflame_init(int argc, char **argv, cha
 
 __attribute__((destructor)) static void inflame_fini(void)
 {
-	if (inflame__fork_ends_unsettled() || !inflame__pause())
+	if (!inflame__end_pause())
 		return;
 	inflame_writer_stop("exit");
 	inflame__prof.active = 0;

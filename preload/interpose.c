@@ -38,7 +38,7 @@ static __thread int span_only __attribute__((tls_model("initial-exec")));
  * layout.h.) */
 static struct inflame_symlookup_span span INFLAME_HOT;
 
-void *inflame__interpose_next(const char *name, const char *version)
+INFLAME_IMAGE_TEXT void *inflame__interpose_next(const char *name, const char *version)
 {
 	struct inflame_symlookup_span s;
 	void *f;
@@ -56,7 +56,7 @@ void *inflame__interpose_next(const char *name, const char *version)
 	return dlsym(RTLD_NEXT, name);
 }
 
-void inflame__interpose_resolve(void)
+INFLAME_IMAGE_TEXT void inflame__interpose_resolve(void)
 {
 	struct inflame_symlookup l;
 

@@ -21,6 +21,7 @@
  * a process, which resolves the real functions with dlsym.
  */
 #include "alloc.h"
+#include "layout.h"
 #include "arena.h"
 #include "interpose.h"
 #include "profiler.h"
@@ -69,7 +70,7 @@ static struct {
 
 /* Looks every real function up. Allocations the lookup itself makes on this thread are served
  * from the arena. Another thread racing us does the same lookups (the stores are idempotent). */
-static void resolve(void)
+INFLAME_IMAGE_TEXT static void resolve(void)
 {
 	int saved = errno;
 
@@ -85,12 +86,12 @@ static void resolve(void)
 	errno = saved;
 }
 
-void *inflame__alloc_real_malloc(void)
+INFLAME_IMAGE_TEXT void *inflame__alloc_real_malloc(void)
 {
 	return (void *)real_malloc;
 }
 
-void inflame__interpose_alloc_resolve(void)
+INFLAME_IMAGE_TEXT void inflame__interpose_alloc_resolve(void)
 {
 	resolve();
 }

@@ -7,6 +7,7 @@
  * the system calls inflame makes in the program's threads and kill the process for them.
  */
 #include "interpose.h"
+#include "layout.h"
 
 #include "log.h"
 #include "profiler.h"
@@ -262,7 +263,7 @@ INFLAME_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_
  * inflame's own write gives up the last cycle at once, and the file says so). */
 INFLAME_FORK_TEXT static void finish_before_exit(void)
 {
-	if (inflame__fork_ends_unsettled() || !inflame__pause())
+	if (!inflame__end_pause())
 		return;
 	inflame_writer_finish_sync("_exit");
 	inflame__prof.active = 0;
@@ -309,7 +310,7 @@ void inflame__stop_before_filter(void)
 }
 
 /* (inflame's own calls come here too: they are never the seccomp system call) */
-INFLAME_EXPORT long syscall(long nr, ...)
+INFLAME_IMAGE_TEXT INFLAME_EXPORT long syscall(long nr, ...)
 {
 	long a[6];
 	va_list ap;

@@ -217,7 +217,8 @@ static void write_out(const char *text, size_t len)
 		close(fd);
 }
 
-static void vlog(enum inflame_log_level level, int always, const char *fmt, va_list ap)
+INFLAME_IMAGE_TEXT static void vlog(enum inflame_log_level level, int always, const char *fmt,
+				    va_list ap)
 {
 	char buf[512];
 	size_t n;
@@ -236,7 +237,7 @@ static void vlog(enum inflame_log_level level, int always, const char *fmt, va_l
 	errno = saved;
 }
 
-void inflame_log(enum inflame_log_level level, const char *fmt, ...)
+INFLAME_IMAGE_TEXT void inflame_log(enum inflame_log_level level, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -278,7 +279,7 @@ const struct inflame_note *inflame_log_note(unsigned i)
 	return &note_tab[i];
 }
 
-uint64_t inflame_log_notes_lost(void)
+INFLAME_IMAGE_TEXT uint64_t inflame_log_notes_lost(void)
 {
 	return atomic_load_explicit(&notes.lost, memory_order_relaxed);
 }

@@ -159,11 +159,12 @@ void inflame__fork_settle(void);
  * wait for: a recursive lock taken but not yet marked as this thread's). Returns 0 then, with
  * the signal counted as a dropped sample of the image's, else 1. Async-signal-safe. */
 int inflame__settle_in_handler(void);
-/* For the end of the image (exit, _exit): 1 when it is a fork child that has not settled and
- * has nothing to write (no sample came, no notice of its own), which then goes as it came,
- * its clock stopped; else settles it and returns 0. An image started by exec that never
- * settled settles now for its end (inflame__image_settle_end). */
-int inflame__fork_ends_unsettled(void);
+/* For the end of the image (exit, _exit): stops sampling as inflame__pause() does and returns
+ * 1 when the caller is to write the last file. A fork child that has not settled and has
+ * nothing to write (no sample came, no notice of its own) goes as it came, its clock stopped:
+ * 0. An image started by exec that never settled settles now for its end
+ * (inflame__image_settle_end). 0 in a vfork child, which touches nothing. */
+int inflame__end_pause(void);
 /* An image started by exec that has not settled, as it ends (exit, exec) without a sample:
  * its dump is its first file, held whole for one append to the shared file, with no
  * placeholder before it. Sampling is off from here (inflame__resume() after a failed exec

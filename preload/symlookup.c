@@ -22,6 +22,7 @@
  * apart (IFUNC, TLS, unique, absolute, undefined with a value), audit modules, LD_DYNAMIC_WEAK.
  */
 #include "symlookup.h"
+#include "layout.h"
 
 #include "config.h"
 
@@ -55,7 +56,7 @@ static const void *dyn_ptr(uintptr_t base, ElfW(Addr) v)
 
 /* Reads what the lookup needs of object m. Returns 0, or -ENOTSUP when m has no GNU hash table
  * or one the loader would not accept. */
-static int obj_read(struct inflame_symlookup_obj *o, const struct link_map *m)
+INFLAME_IMAGE_TEXT static int obj_read(struct inflame_symlookup_obj *o, const struct link_map *m)
 {
 	const ElfW(Dyn) * d;
 	uint32_t words;
@@ -135,8 +136,8 @@ static enum candidate check(const struct inflame_symlookup_obj *o, uint32_t i, c
 
 /* Looks name up in one object: 1 with *addr when it defines it, 0 when it does not, -1 when
  * the loader must decide. */
-static int obj_find(const struct inflame_symlookup_obj *o, const char *name, uint32_t h,
-		    const char *version, void **addr)
+INFLAME_IMAGE_TEXT static int obj_find(const struct inflame_symlookup_obj *o, const char *name,
+				       uint32_t h, const char *version, void **addr)
 {
 	const uint32_t *gh = o->gnu_hash;
 	uint32_t nbuckets = gh[0], symoffset = gh[1], words = gh[2], shift = gh[3];
@@ -232,7 +233,7 @@ static int is_libc(const struct inflame_symlookup_obj *o)
 	       f == (void *)getauxval;
 }
 
-int inflame_symlookup_open(struct inflame_symlookup *l)
+INFLAME_IMAGE_TEXT int inflame_symlookup_open(struct inflame_symlookup *l)
 {
 	uintptr_t vdso = getauxval(AT_SYSINFO_EHDR);
 	struct inflame_symlookup_obj o;
@@ -278,8 +279,8 @@ int inflame_symlookup_open(struct inflame_symlookup *l)
 	return -ENOENT;
 }
 
-int inflame_symlookup_find(const struct inflame_symlookup *l, const char *name, const char *version,
-			   void **addr)
+INFLAME_IMAGE_TEXT int inflame_symlookup_find(const struct inflame_symlookup *l, const char *name,
+					      const char *version, void **addr)
 {
 	uint32_t h = gnu_hash(name);
 	unsigned i;
@@ -293,8 +294,9 @@ int inflame_symlookup_find(const struct inflame_symlookup *l, const char *name, 
 	return 0;
 }
 
-int inflame_symlookup_span_find(const struct inflame_symlookup_span *s, const char *name,
-				const char *version, void **addr)
+INFLAME_IMAGE_TEXT int inflame_symlookup_span_find(const struct inflame_symlookup_span *s,
+						   const char *name, const char *version,
+						   void **addr)
 {
 	struct inflame_symlookup_obj o;
 	const struct link_map *m;

@@ -21,6 +21,7 @@
  */
 #define UNW_LOCAL_ONLY
 #include "unwind.h"
+#include "layout.h"
 
 #include "log.h"
 #include "writer.h"
@@ -91,7 +92,7 @@ void inflame_unwind_dwarf_off(void)
 	atomic_store(&ready, 0);
 }
 
-void inflame_unwind_dwarf_lazy(void)
+INFLAME_IMAGE_TEXT void inflame_unwind_dwarf_lazy(void)
 {
 	int no = LAZY_NO;
 

@@ -8,6 +8,7 @@
  * Everything here is async-signal-safe.
  */
 #include "unwind.h"
+#include "layout.h"
 
 #include "log.h"
 #include "modules.h"
@@ -24,7 +25,7 @@
 /* inflame's own code (inflame_unwind_hide): [hide_lo, hide_lo + hide_len). */
 static uintptr_t hide_lo, hide_len;
 
-void inflame_unwind_hide(uintptr_t lo, uintptr_t hi)
+INFLAME_IMAGE_TEXT void inflame_unwind_hide(uintptr_t lo, uintptr_t hi)
 {
 	hide_lo = lo;
 	hide_len = hi > lo ? hi - lo : 0;
@@ -1308,7 +1309,7 @@ static int is_sigreturn_code(uintptr_t pc)
 	return 0;
 }
 #endif
-void inflame_unwind_sigreturn_at(uintptr_t pc)
+INFLAME_IMAGE_TEXT void inflame_unwind_sigreturn_at(uintptr_t pc)
 {
 	if (is_sigreturn_code(pc))
 		atomic_store_explicit(&libc_sigreturn, pc, memory_order_relaxed);

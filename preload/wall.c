@@ -169,6 +169,7 @@
  * loaded machine.
  */
 #include "clock.h"
+#include "layout.h"
 #include "wall.h"
 
 #include "alloc.h"
@@ -1248,7 +1249,7 @@ INFLAME_FORK_TEXT void inflame_wall_stop(void)
 	k.resumed = 1;
 }
 
-uint64_t inflame_wall_ticker_cpu_ns(void)
+INFLAME_IMAGE_TEXT uint64_t inflame_wall_ticker_cpu_ns(void)
 {
 	clockid_t clk;
 	struct timespec ts;
@@ -1262,7 +1263,7 @@ uint64_t inflame_wall_ticker_cpu_ns(void)
 	return before + (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-void inflame_wall_unseen(uint64_t *periods, uint64_t *threads)
+INFLAME_IMAGE_TEXT void inflame_wall_unseen(uint64_t *periods, uint64_t *threads)
 {
 	*periods = atomic_load_explicit(&k.unseen, memory_order_relaxed);
 	*threads = atomic_load_explicit(&k.unseen_threads, memory_order_relaxed);

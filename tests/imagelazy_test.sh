@@ -35,8 +35,11 @@ if command -v strace > /dev/null 2>&1 && strace -qq -o /dev/null true 2> /dev/nu
 	# the thread table (27 MiB), the ring (512 KiB), the scratch memory, the descriptor >= 512
 	grep -E '^mmap\(NULL, (27262976|524288|112688),|F_DUPFD.*512' \
 		"$d/true.trace" > "$d/true.extra" && fail "true: set-up it did not need: $(cat "$d/true.extra")"
+	# one look for a vfork child at its end (a getpid each), and one at its start
+	pids=$(grep -c '^getpid()' "$d/true.trace")
+	[ "$pids" -le 2 ] || fail "true: $pids getpid, want at most 2"
 	n=$(grep -c . "$d/true.trace")
-	echo "true: $n system calls, $writes dump write"
+	echo "true: $n system calls, $pids getpid, $writes dump write"
 	# the same with a file of its own: no descriptor moved up either
 	mkdir "$d/own"
 	strace -qq -o "$d/own.trace" env LD_PRELOAD="$L" INFLAME_TRACED=1 INFLAME_EVENTS=cpu \
