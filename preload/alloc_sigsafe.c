@@ -20,7 +20,6 @@
  * (a lost FREE is counted as untracked, and its block then stays in the live view).
  */
 #include "clock.h"
-#include "layout.h"
 #include "alloc.h"
 
 #include "log.h"
@@ -81,7 +80,7 @@ int inflame_alloc_setup(void)
 	return 0;
 }
 
-INFLAME_IMAGE_TEXT void inflame_alloc_decided(void)
+void inflame_alloc_decided(void)
 {
 	__atomic_store_n(&inflame__alloc_decided, 1, __ATOMIC_RELEASE);
 }
@@ -105,7 +104,7 @@ INFLAME_FORK_TEXT void inflame_alloc_after_fork_child(void)
 		atomic_store(&untracked, 0);
 }
 
-INFLAME_IMAGE_TEXT uint64_t inflame_alloc_untracked(void)
+uint64_t inflame_alloc_untracked(void)
 {
 	return atomic_load_explicit(&untracked, memory_order_relaxed);
 }

@@ -3,7 +3,6 @@
  * file of the preload reads them: the handler, the writer, the shields and the interposers.
  */
 #include "clock.h"
-#include "layout.h"
 
 #include "profiler.h"
 
@@ -48,7 +47,7 @@ INFLAME_FORK_TEXT uint64_t inflame__clock_ns(clockid_t id)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-INFLAME_IMAGE_TEXT uint64_t inflame__now_monotonic(void)
+uint64_t inflame__now_monotonic(void)
 {
 	return inflame__clock_ns(CLOCK_MONOTONIC);
 }
@@ -58,17 +57,17 @@ uint64_t inflame__now_raw(void)
 	return inflame__clock_ns(CLOCK_MONOTONIC_RAW);
 }
 
-INFLAME_IMAGE_TEXT uint64_t inflame__now_realtime(void)
+uint64_t inflame__now_realtime(void)
 {
 	return inflame__clock_ns(CLOCK_REALTIME);
 }
 
-INFLAME_IMAGE_TEXT uint64_t inflame__thread_cpu_ns(void)
+uint64_t inflame__thread_cpu_ns(void)
 {
 	return inflame__clock_ns(CLOCK_THREAD_CPUTIME_ID);
 }
 
-INFLAME_IMAGE_TEXT uint64_t inflame__thread_sys_ns(void)
+uint64_t inflame__thread_sys_ns(void)
 {
 	struct rusage ru;
 
@@ -86,7 +85,7 @@ uint64_t inflame__thread_switches(void)
 	return (uint64_t)ru.ru_nvcsw + (uint64_t)ru.ru_nivcsw;
 }
 
-INFLAME_IMAGE_TEXT pid_t inflame__gettid(void)
+pid_t inflame__gettid(void)
 {
 	return (pid_t)syscall(SYS_gettid);
 }

@@ -559,7 +559,7 @@ INFLAME_FORK_TEXT int inflame__settle_in_handler(void)
 }
 
 /* inflame__image_settle_end() once the caller found it is no vfork child. */
-INFLAME_IMAGE_TEXT static void settle_end_here(int for_good)
+static void settle_end_here(int for_good)
 {
 	sigset_t all, old;
 
@@ -572,7 +572,7 @@ INFLAME_IMAGE_TEXT static void settle_end_here(int for_good)
 	mask_restore(&old);
 }
 
-INFLAME_IMAGE_TEXT void inflame__image_settle_end(int for_good)
+void inflame__image_settle_end(int for_good)
 {
 	if (inflame__prof.fork_pending != INFLAME_PENDING_IMAGE || inflame__in_vfork_child())
 		return;

@@ -38,7 +38,7 @@ static __thread int span_only __attribute__((tls_model("initial-exec")));
  * layout.h.) */
 static struct inflame_symlookup_span span INFLAME_HOT;
 
-INFLAME_IMAGE_TEXT void *inflame__interpose_next(const char *name, const char *version)
+void *inflame__interpose_next(const char *name, const char *version)
 {
 	struct inflame_symlookup_span s;
 	void *f;
@@ -56,7 +56,7 @@ INFLAME_IMAGE_TEXT void *inflame__interpose_next(const char *name, const char *v
 	return dlsym(RTLD_NEXT, name);
 }
 
-INFLAME_IMAGE_TEXT void inflame__interpose_resolve(void)
+void inflame__interpose_resolve(void)
 {
 	struct inflame_symlookup l;
 

@@ -21,7 +21,6 @@
  * a process, which resolves the real functions with dlsym.
  */
 #include "alloc.h"
-#include "layout.h"
 #include "arena.h"
 #include "interpose.h"
 #include "profiler.h"
@@ -70,7 +69,7 @@ static struct {
 
 /* Looks every real function up. Allocations the lookup itself makes on this thread are served
  * from the arena. Another thread racing us does the same lookups (the stores are idempotent). */
-INFLAME_IMAGE_TEXT static void resolve(void)
+static void resolve(void)
 {
 	int saved = errno;
 
@@ -86,12 +85,12 @@ INFLAME_IMAGE_TEXT static void resolve(void)
 	errno = saved;
 }
 
-INFLAME_IMAGE_TEXT void *inflame__alloc_real_malloc(void)
+void *inflame__alloc_real_malloc(void)
 {
 	return (void *)real_malloc;
 }
 
-INFLAME_IMAGE_TEXT void inflame__interpose_alloc_resolve(void)
+void inflame__interpose_alloc_resolve(void)
 {
 	resolve();
 }

@@ -22,7 +22,6 @@
  * These wrappers are as async-signal-safe as the calls they wrap.
  */
 #include "interpose.h"
-#include "layout.h"
 
 #include "profiler.h"
 #include "shield.h"
@@ -94,7 +93,7 @@ static inline struct inflame_thread *marking(void)
 		return rc_;                                                                        \
 	} while (0)
 
-INFLAME_IMAGE_TEXT INFLAME_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
+INFLAME_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 {
 	struct inflame_thread *t;
 

@@ -7,7 +7,6 @@
  * the system calls inflame makes in the program's threads and kill the process for them.
  */
 #include "interpose.h"
-#include "layout.h"
 
 #include "log.h"
 #include "profiler.h"
@@ -310,7 +309,7 @@ void inflame__stop_before_filter(void)
 }
 
 /* (inflame's own calls come here too: they are never the seccomp system call) */
-INFLAME_IMAGE_TEXT INFLAME_EXPORT long syscall(long nr, ...)
+INFLAME_EXPORT long syscall(long nr, ...)
 {
 	long a[6];
 	va_list ap;

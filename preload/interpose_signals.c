@@ -28,7 +28,6 @@
  * it or waits for it keeps it, as it would unprofiled.
  */
 #include "clock.h"
-#include "layout.h"
 #include "interpose.h"
 
 #include "log.h"
@@ -61,10 +60,12 @@ static int (*real_sigwaitinfo)(const sigset_t *, siginfo_t *);
 static int (*real_sigtimedwait)(const sigset_t *, siginfo_t *, const struct timespec *);
 static int (*real_signalfd)(int, const sigset_t *, int);
 
-void inflame__interpose_signals_resolve(void){INFLAME_SIGNALS_NAMES(INFLAME_RESOLVE_ONE)}
+void inflame__interpose_signals_resolve(void)
+{
+	INFLAME_SIGNALS_NAMES(INFLAME_RESOLVE_ONE)
+}
 
-INFLAME_IMAGE_TEXT
-    int inflame__real_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+int inflame__real_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	INFLAME_RESOLVE(sigaction);
 	return real_sigaction(sig, act, old);
@@ -112,7 +113,7 @@ void inflame_sig_program_mask(sigset_t *out)
 		sigdelset(out, sig);
 }
 
-INFLAME_IMAGE_TEXT void inflame_sig_adopt_mask(void)
+void inflame_sig_adopt_mask(void)
 {
 	sigset_t now, s;
 	int sig = inflame__prof.sample_sig;

@@ -9,7 +9,6 @@
  * pthread_setname_np and prctl(PR_SET_NAME): the registry learns the new name.
  */
 #include "interpose.h"
-#include "layout.h"
 #include "writer.h"
 
 #include "alloc.h"
@@ -120,7 +119,7 @@ INFLAME_EXPORT int pthread_setname_np(pthread_t t, const char *name)
 	return rc;
 }
 
-INFLAME_IMAGE_TEXT INFLAME_EXPORT int prctl(int option, ...)
+INFLAME_EXPORT int prctl(int option, ...)
 {
 	unsigned long a[4];
 	va_list ap;

@@ -11,7 +11,6 @@
  * entry's time is the time of the call, so a reader matches it with samples by time.
  */
 #include "clock.h"
-#include "layout.h"
 #include "labels.h"
 
 #include "log.h"
@@ -160,7 +159,7 @@ void inflame_labels_forget(uint64_t tid)
 	s->n = 0;
 }
 
-INFLAME_IMAGE_TEXT void inflame_labels_restart(void)
+void inflame_labels_restart(void)
 {
 	/* (not written when already so: a process without labels never touches their page) */
 	if (out.len)
@@ -172,7 +171,7 @@ INFLAME_IMAGE_TEXT void inflame_labels_restart(void)
 			put_entry(tab[j].tid, 0, &tab[j]);
 }
 
-INFLAME_IMAGE_TEXT uint64_t inflame_labels_take(struct inflame_buf *b)
+uint64_t inflame_labels_take(struct inflame_buf *b)
 {
 	uint64_t n = out.failed ? 0 : nout; /* (out of memory: the entries are lost) */
 

@@ -28,20 +28,4 @@
 #define INFLAME_HOT
 #endif
 
-/* INFLAME_IMAGE_TEXT gathers the functions that an image started by exec runs when it ends
- * unsampled (init.c, lazy image): its start, its settling at its end and its bare dump. The
- * kernel maps a file's pages up to 64 KiB at a time around a fault, so code spread over the
- * library is one fault per stretch it reaches: four for such an image before, two now (the
- * other is lib/'s, the configuration's and the dump format's). .text.startup is placed by the
- * usual linker script just before .text.hot, where the fork child's functions are
- * (INFLAME_FORK_TEXT, profiler.h), and these stay together after them. (In .text.hot itself
- * the two sets were interleaved file by file: a fork child reached one stretch more, 440 page
- * faults more in the make workload of bench-startup, issue 11.) Only what the image runs
- * belongs here. */
-#if defined(__GNUC__)
-#define INFLAME_IMAGE_TEXT __attribute__((section(".text.startup.inflame_image")))
-#else
-#define INFLAME_IMAGE_TEXT
-#endif
-
 #endif

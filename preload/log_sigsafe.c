@@ -217,8 +217,7 @@ static void write_out(const char *text, size_t len)
 		close(fd);
 }
 
-INFLAME_IMAGE_TEXT static void vlog(enum inflame_log_level level, int always, const char *fmt,
-				    va_list ap)
+static void vlog(enum inflame_log_level level, int always, const char *fmt, va_list ap)
 {
 	char buf[512];
 	size_t n;
@@ -237,7 +236,7 @@ INFLAME_IMAGE_TEXT static void vlog(enum inflame_log_level level, int always, co
 	errno = saved;
 }
 
-INFLAME_IMAGE_TEXT void inflame_log(enum inflame_log_level level, const char *fmt, ...)
+void inflame_log(enum inflame_log_level level, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -279,7 +278,7 @@ const struct inflame_note *inflame_log_note(unsigned i)
 	return &note_tab[i];
 }
 
-INFLAME_IMAGE_TEXT uint64_t inflame_log_notes_lost(void)
+uint64_t inflame_log_notes_lost(void)
 {
 	return atomic_load_explicit(&notes.lost, memory_order_relaxed);
 }

@@ -178,7 +178,7 @@ static int in_load(const struct dl_phdr_info *info, uintptr_t vaddr, size_t len)
 	return 0;
 }
 
-INFLAME_IMAGE_TEXT void inflame_modules_want_tables(enum inflame_unwind mode, int eager)
+void inflame_modules_want_tables(enum inflame_unwind mode, int eager)
 {
 	tables_mode = mode;
 	tables_eager = eager;
@@ -681,7 +681,7 @@ static void publish_ranges(void)
  * headers lie in the same mapped page, which the loader read as it mapped the object. */
 extern const ElfW(Ehdr) __ehdr_start __attribute__((visibility("hidden")));
 
-INFLAME_IMAGE_TEXT int inflame_modules_self(uintptr_t *lo, uintptr_t *hi)
+int inflame_modules_self(uintptr_t *lo, uintptr_t *hi)
 {
 	const ElfW(Ehdr) *eh = &__ehdr_start;
 	const ElfW(Phdr) *ph = (const void *)((const char *)eh + eh->e_phoff);
@@ -818,7 +818,7 @@ void inflame_modules_encode(struct inflame_buf *b)
 	}
 }
 
-INFLAME_IMAGE_TEXT const char *inflame_modules_main_path(size_t *len)
+const char *inflame_modules_main_path(size_t *len)
 {
 	if (!have_main || !nmods)
 		return NULL;
@@ -826,7 +826,7 @@ INFLAME_IMAGE_TEXT const char *inflame_modules_main_path(size_t *len)
 	return (const char *)paths.data + mods[0].path_off;
 }
 
-INFLAME_IMAGE_TEXT int inflame_modules_loader(uintptr_t *lo, uintptr_t *hi)
+int inflame_modules_loader(uintptr_t *lo, uintptr_t *hi)
 {
 	*hi = atomic_load_explicit(&loader_hi, memory_order_acquire);
 	*lo = atomic_load_explicit(&loader_lo, memory_order_relaxed);
@@ -867,7 +867,7 @@ static int search(unsigned seq, uintptr_t addr, struct inflame_code *out)
  * the writer rewrote the copy read LOOKUP_TRIES times in a row). */
 #define NOT_CODE (-1)
 #define UNSURE	 (-2)
-INFLAME_IMAGE_TEXT static int lookup(uintptr_t addr, struct inflame_code *out)
+static int lookup(uintptr_t addr, struct inflame_code *out)
 {
 	if (atomic_load_explicit(&closing, memory_order_acquire) ||
 	    atomic_load_explicit(&stale, memory_order_acquire) ||
@@ -885,7 +885,7 @@ INFLAME_IMAGE_TEXT static int lookup(uintptr_t addr, struct inflame_code *out)
 	return UNSURE;
 }
 
-INFLAME_IMAGE_TEXT int inflame_modules_lookup(uintptr_t addr, struct inflame_code *out)
+int inflame_modules_lookup(uintptr_t addr, struct inflame_code *out)
 {
 	int f = lookup(addr, out);
 

@@ -53,7 +53,7 @@ static struct {
 /* The map's text being read: only a process with a perf map reads one (layout.h) */
 static char pm_buf[PERFMAP_BUF] INFLAME_COLD;
 
-INFLAME_IMAGE_TEXT void inflame_perfmap_restart(void)
+void inflame_perfmap_restart(void)
 {
 	if (!pm.off && !pm.skipping && !pm.written)
 		return; /* (a process without a perf map never touches its page) */
@@ -262,7 +262,7 @@ static void maps_line(const char *s, const char *end)
 	pm.nregions++;
 }
 
-INFLAME_IMAGE_TEXT int inflame_perfmap_new_aliases(void)
+int inflame_perfmap_new_aliases(void)
 {
 	int n = pm.new_aliases;
 
@@ -271,7 +271,7 @@ INFLAME_IMAGE_TEXT int inflame_perfmap_new_aliases(void)
 	return n;
 }
 
-INFLAME_IMAGE_TEXT uint64_t inflame_perfmap_regions(struct inflame_buf *b, uint64_t now, int final)
+uint64_t inflame_perfmap_regions(struct inflame_buf *b, uint64_t now, int final)
 {
 	uint64_t count = 0;
 

@@ -6,7 +6,6 @@
  * alternate stack inflame gives the main thread when the program set none.
  */
 #include "sigstack.h"
-#include "layout.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -44,7 +43,7 @@ int inflame_sigstack_is_own(const void *ss)
 	return sp && (uintptr_t)s->ss_sp == sp && s->ss_size == own_size;
 }
 
-INFLAME_IMAGE_TEXT int inflame_sigstack_own_install(void)
+int inflame_sigstack_own_install(void)
 {
 	/* (from the auxiliary vector: sysconf() was the only user of its page of libc in a short
 	 * process, one page fault, issue 11) */

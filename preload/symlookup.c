@@ -22,7 +22,6 @@
  * apart (IFUNC, TLS, unique, absolute, undefined with a value), audit modules, LD_DYNAMIC_WEAK.
  */
 #include "symlookup.h"
-#include "layout.h"
 
 #include "config.h"
 
@@ -56,7 +55,7 @@ static const void *dyn_ptr(uintptr_t base, ElfW(Addr) v)
 
 /* Reads what the lookup needs of object m. Returns 0, or -ENOTSUP when m has no GNU hash table
  * or one the loader would not accept. */
-INFLAME_IMAGE_TEXT static int obj_read(struct inflame_symlookup_obj *o, const struct link_map *m)
+static int obj_read(struct inflame_symlookup_obj *o, const struct link_map *m)
 {
 	const ElfW(Dyn) * d;
 	uint32_t words;
@@ -136,8 +135,8 @@ static enum candidate check(const struct inflame_symlookup_obj *o, uint32_t i, c
 
 /* Looks name up in one object: 1 with *addr when it defines it, 0 when it does not, -1 when
  * the loader must decide. */
-INFLAME_IMAGE_TEXT static int obj_find(const struct inflame_symlookup_obj *o, const char *name,
-				       uint32_t h, const char *version, void **addr)
+static int obj_find(const struct inflame_symlookup_obj *o, const char *name, uint32_t h,
+		    const char *version, void **addr)
 {
 	const uint32_t *gh = o->gnu_hash;
 	uint32_t nbuckets = gh[0], symoffset = gh[1], words = gh[2], shift = gh[3];
@@ -233,7 +232,7 @@ static int is_libc(const struct inflame_symlookup_obj *o)
 	       f == (void *)getauxval;
 }
 
-INFLAME_IMAGE_TEXT int inflame_symlookup_open(struct inflame_symlookup *l)
+int inflame_symlookup_open(struct inflame_symlookup *l)
 {
 	uintptr_t vdso = getauxval(AT_SYSINFO_EHDR);
 	struct inflame_symlookup_obj o;
@@ -279,8 +278,8 @@ INFLAME_IMAGE_TEXT int inflame_symlookup_open(struct inflame_symlookup *l)
 	return -ENOENT;
 }
 
-INFLAME_IMAGE_TEXT int inflame_symlookup_find(const struct inflame_symlookup *l, const char *name,
-					      const char *version, void **addr)
+int inflame_symlookup_find(const struct inflame_symlookup *l, const char *name, const char *version,
+			   void **addr)
 {
 	uint32_t h = gnu_hash(name);
 	unsigned i;
@@ -294,9 +293,8 @@ INFLAME_IMAGE_TEXT int inflame_symlookup_find(const struct inflame_symlookup *l,
 	return 0;
 }
 
-INFLAME_IMAGE_TEXT int inflame_symlookup_span_find(const struct inflame_symlookup_span *s,
-						   const char *name, const char *version,
-						   void **addr)
+int inflame_symlookup_span_find(const struct inflame_symlookup_span *s, const char *name,
+				const char *version, void **addr)
 {
 	struct inflame_symlookup_obj o;
 	const struct link_map *m;

@@ -98,7 +98,7 @@ static const char *cache_dir(void)
 	return dir;
 }
 
-INFLAME_IMAGE_TEXT void inflame_tabcache_setup_env(void)
+void inflame_tabcache_setup_env(void)
 {
 	const char *v = inflame_config_getenv("INFLAME_TABLE_CACHE"), *base;
 

@@ -80,7 +80,7 @@ int inflame_thread_table_init(void)
 	return 0;
 }
 
-INFLAME_IMAGE_TEXT static struct inflame_thread *claim(void)
+static struct inflame_thread *claim(void)
 {
 	for (int i = 0; i < table_slots; i++) {
 		int expect = INFLAME_SLOT_FREE;
@@ -173,7 +173,7 @@ INFLAME_FORK_TEXT static void wall_reset(struct inflame_thread *t, uint64_t now)
 
 /* (last: the slot of an image that ends now, which takes no more records: no ring, no scratch
  * memory, register_last) */
-INFLAME_IMAGE_TEXT static int setup_slot(struct inflame_thread *t, pid_t tid, int last)
+static int setup_slot(struct inflame_thread *t, pid_t tid, int last)
 {
 	void *s;
 
@@ -257,8 +257,7 @@ static int stat_stime(const char *buf, uint64_t *ticks)
 	return 0;
 }
 
-INFLAME_IMAGE_TEXT int inflame_thread_cpu_times(const struct inflame_thread *t,
-						struct inflame_cpu_times *out)
+int inflame_thread_cpu_times(const struct inflame_thread *t, struct inflame_cpu_times *out)
 {
 	/* The CPU clock of any thread of the process, by tid (what pthread_getcpuclockid()
 	 * returns, without needing the pthread_t). */
@@ -358,8 +357,7 @@ static int main_stack_bounds(pid_t tid, uintptr_t *lo, uintptr_t *hi, int sure)
 /* inflame_thread_register_current(), or with reg (not NULL) the base of its figures and no
  * arming of its clock: inflame_thread_register_settled(), and with last the slot of
  * inflame_thread_register_last(). */
-INFLAME_IMAGE_TEXT static struct inflame_thread *register_self(const struct inflame_cpu_times *reg,
-							       int last)
+static struct inflame_thread *register_self(const struct inflame_cpu_times *reg, int last)
 {
 	struct inflame_thread *t;
 	pthread_attr_t attr;
@@ -427,8 +425,7 @@ struct inflame_thread *inflame_thread_register_settled(const struct inflame_cpu_
 	return register_self(reg, 0);
 }
 
-INFLAME_IMAGE_TEXT struct inflame_thread *
-inflame_thread_register_last(const struct inflame_cpu_times *reg)
+struct inflame_thread *inflame_thread_register_last(const struct inflame_cpu_times *reg)
 {
 	if (table)
 		return NULL;

@@ -273,7 +273,7 @@ static int set_itimer(int on)
 	return setitimer(ITIMER_PROF, &it, NULL) < 0 ? -errno : 0;
 }
 
-INFLAME_IMAGE_TEXT int inflame_timer_setup(void)
+int inflame_timer_setup(void)
 {
 	int fd;
 
@@ -781,8 +781,7 @@ INFLAME_FORK_TEXT uint64_t inflame_timer_resume_forked(pid_t tid, int id)
 	return cpu;
 }
 
-INFLAME_IMAGE_TEXT void inflame_timer_adopt_forked(struct inflame_thread *t,
-						   const struct inflame_fork_clock *f)
+void inflame_timer_adopt_forked(struct inflame_thread *t, const struct inflame_fork_clock *f)
 {
 	t->timer_cpu0 = f->cpu0;
 	/* (the periods of the samples an image that waits dropped before it could settle, init.c:
@@ -824,7 +823,7 @@ INFLAME_FORK_TEXT void inflame_timer_keep_inherited(struct inflame_thread *t)
 	t->perf_inherited_tid = t->tid;
 }
 
-INFLAME_IMAGE_TEXT void inflame_timer_drop_inherited(void)
+void inflame_timer_drop_inherited(void)
 {
 	int n = inflame_thread_high_water();
 

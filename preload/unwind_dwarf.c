@@ -21,7 +21,6 @@
  */
 #define UNW_LOCAL_ONLY
 #include "unwind.h"
-#include "layout.h"
 
 #include "log.h"
 #include "writer.h"
@@ -92,7 +91,7 @@ void inflame_unwind_dwarf_off(void)
 	atomic_store(&ready, 0);
 }
 
-INFLAME_IMAGE_TEXT void inflame_unwind_dwarf_lazy(void)
+void inflame_unwind_dwarf_lazy(void)
 {
 	int no = LAZY_NO;
 

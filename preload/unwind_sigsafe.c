@@ -8,7 +8,6 @@
  * Everything here is async-signal-safe.
  */
 #include "unwind.h"
-#include "layout.h"
 
 #include "log.h"
 #include "modules.h"
@@ -25,7 +24,7 @@
 /* inflame's own code (inflame_unwind_hide): [hide_lo, hide_lo + hide_len). */
 static uintptr_t hide_lo, hide_len;
 
-INFLAME_IMAGE_TEXT void inflame_unwind_hide(uintptr_t lo, uintptr_t hi)
+void inflame_unwind_hide(uintptr_t lo, uintptr_t hi)
 {
 	hide_lo = lo;
 	hide_len = hi > lo ? hi - lo : 0;
@@ -1309,7 +1308,7 @@ static int is_sigreturn_code(uintptr_t pc)
 	return 0;
 }
 #endif
-INFLAME_IMAGE_TEXT void inflame_unwind_sigreturn_at(uintptr_t pc)
+void inflame_unwind_sigreturn_at(uintptr_t pc)
 {
 	if (is_sigreturn_code(pc))
 		atomic_store_explicit(&libc_sigreturn, pc, memory_order_relaxed);

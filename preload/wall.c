@@ -169,7 +169,6 @@
  * loaded machine.
  */
 #include "clock.h"
-#include "layout.h"
 #include "wall.h"
 
 #include "alloc.h"
@@ -1249,7 +1248,7 @@ INFLAME_FORK_TEXT void inflame_wall_stop(void)
 	k.resumed = 1;
 }
 
-INFLAME_IMAGE_TEXT uint64_t inflame_wall_ticker_cpu_ns(void)
+uint64_t inflame_wall_ticker_cpu_ns(void)
 {
 	clockid_t clk;
 	struct timespec ts;
@@ -1263,7 +1262,7 @@ INFLAME_IMAGE_TEXT uint64_t inflame_wall_ticker_cpu_ns(void)
 	return before + (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-INFLAME_IMAGE_TEXT void inflame_wall_unseen(uint64_t *periods, uint64_t *threads)
+void inflame_wall_unseen(uint64_t *periods, uint64_t *threads)
 {
 	*periods = atomic_load_explicit(&k.unseen, memory_order_relaxed);
 	*threads = atomic_load_explicit(&k.unseen_threads, memory_order_relaxed);

@@ -420,7 +420,7 @@ static const char *err_text(int err)
 #endif
 }
 
-INFLAME_IMAGE_TEXT static void write_out(uint32_t type, const uint8_t *payload, size_t len)
+static void write_out(uint32_t type, const uint8_t *payload, size_t len)
 {
 	int rc;
 
@@ -458,7 +458,7 @@ static void flush_out(void)
 #define GATHER_COPY_MAX (16u << 10)
 #define GATHER_FLUSH	(64u << 10)
 
-INFLAME_IMAGE_TEXT static void emit(uint32_t type, const uint8_t *payload, size_t len)
+static void emit(uint32_t type, const uint8_t *payload, size_t len)
 {
 	if (!open_any())
 		return;
@@ -471,7 +471,7 @@ INFLAME_IMAGE_TEXT static void emit(uint32_t type, const uint8_t *payload, size_
 }
 
 /* Puts the count in front of the list and writes it as one chunk. */
-INFLAME_IMAGE_TEXT static void list_write(uint32_t type, struct inflame_buf *b, uint64_t count)
+static void list_write(uint32_t type, struct inflame_buf *b, uint64_t count)
 {
 	uint8_t head[INFLAME_VARINT_MAX];
 	size_t k;
@@ -539,7 +539,7 @@ static __attribute__((noinline)) void put_exe_read(struct inflame_buf *b)
  * dash, python3 is python3.11). Its directories are as given (/bin/true for /usr/bin/true where
  * /bin links to usr/bin). -1 when the path is relative (the directory the program was started
  * in may be another now), too long, or a link does not read. */
-INFLAME_IMAGE_TEXT static int put_exe_given(struct inflame_buf *b)
+static int put_exe_given(struct inflame_buf *b)
 {
 	const char *fn = (const char *)getauxval(AT_EXECFN);
 	char path[1024], link[256];
@@ -584,7 +584,7 @@ static void put_exe(struct inflame_buf *b)
 
 /* The cpu timer in use, as PROCESS names it. Under auto, until a thread first moved to its
  * perf clock (timer.c), every thread is on a POSIX timer: "posix only". */
-INFLAME_IMAGE_TEXT static const char *timer_name(void)
+static const char *timer_name(void)
 {
 	if (!(inflame__prof.cfg.events & INFLAME_EVMASK_CPU))
 		return "none";
@@ -607,7 +607,7 @@ static uint64_t args_hash(const char *s, size_t n)
 	return h;
 }
 
-INFLAME_IMAGE_TEXT static void write_process(void)
+static void write_process(void)
 {
 	struct inflame_buf *b = &w.misc_buf;
 	const char *args = w.cmdline;
@@ -680,7 +680,7 @@ static int args_unchanged(void)
 
 /* A new PROCESS chunk when the command line is not what the file says any more (setproctitle:
  * the program wrote over its argv), or when the cpu timer was decided since (timer_name). */
-INFLAME_IMAGE_TEXT static void process_renamed(void)
+static void process_renamed(void)
 {
 	char now[sizeof(w.cmdline)];
 	ssize_t n;
@@ -699,7 +699,7 @@ INFLAME_IMAGE_TEXT static void process_renamed(void)
 
 /* NOTES: the notices logged since the file's last NOTES chunk (all of them in a new file),
  * up to the first one still being filled in. */
-INFLAME_IMAGE_TEXT static void write_notes(void)
+static void write_notes(void)
 {
 	struct inflame_buf *b = &w.misc_buf;
 	unsigned end = w.notes_done, claimed = inflame_log_notes_claimed();
@@ -739,7 +739,7 @@ INFLAME_IMAGE_TEXT static void write_notes(void)
 
 static void write_modules(void);
 
-INFLAME_IMAGE_TEXT static void write_perfmap(int final)
+static void write_perfmap(int final)
 {
 	struct inflame_buf *b = &w.misc_buf;
 	uint64_t now = inflame__now_monotonic() - inflame__prof.start_monotonic, n;
@@ -771,7 +771,7 @@ INFLAME_IMAGE_TEXT static void write_perfmap(int final)
 
 /* LABELS: the label changes drained (labels.h); taken even without a file, which has no
  * use for them. */
-INFLAME_IMAGE_TEXT static void write_labels(void)
+static void write_labels(void)
 {
 	struct inflame_buf *b = &w.misc_buf;
 	uint64_t n;
@@ -792,7 +792,7 @@ static void write_modules(void)
 }
 
 /* THREADS: every thread whose name is new to this file (all = 1: every live thread). */
-INFLAME_IMAGE_TEXT static void write_threads(int all)
+static void write_threads(int all)
 {
 	struct inflame_buf *b = &w.misc_buf;
 	int n = inflame_thread_high_water();
@@ -817,7 +817,7 @@ INFLAME_IMAGE_TEXT static void write_threads(int all)
 }
 
 /* Samples refused by full rings since start, over live and released threads. */
-INFLAME_IMAGE_TEXT static uint64_t total_dropped(void)
+static uint64_t total_dropped(void)
 {
 	uint64_t sum = w.dropped_released;
 	int n = inflame_thread_high_water();
@@ -965,7 +965,7 @@ static void rebase(struct inflame_thread *t, int after_lost)
 
 /* The CPU time of inflame's own threads: the writer (and the final writes the exiting thread
  * made itself) and the wall-clock ticker. */
-INFLAME_IMAGE_TEXT static uint64_t writer_cpu_ns(void)
+static uint64_t writer_cpu_ns(void)
 {
 	clockid_t clk;
 	struct timespec ts;
@@ -991,7 +991,7 @@ static uint64_t sample_period_ns(void);
 
 /* Appends t's entry to w.tcpu_buf: now (the final figures of an exited thread), or measured
  * now. */
-INFLAME_IMAGE_TEXT static void put_thread_cpu(struct inflame_thread *t, int exited)
+static void put_thread_cpu(struct inflame_thread *t, int exited)
 {
 	struct inflame_buf *b = &w.tcpu_buf;
 	struct inflame_cpu_times m;
@@ -1087,7 +1087,7 @@ static uint64_t clock_flags(void)
 
 /* Writes one THREAD_CPU chunk: the head, then the w.tcpu_n entries of w.tcpu_buf
  * (list_begin'd), then their lists. */
-INFLAME_IMAGE_TEXT static void write_thread_cpu_list(void)
+static void write_thread_cpu_list(void)
 {
 	struct inflame_buf *b = &w.misc_buf, *list = &w.tcpu_buf;
 
@@ -1121,7 +1121,7 @@ INFLAME_IMAGE_TEXT static void write_thread_cpu_list(void)
 }
 
 /* THREAD_CPU for every live thread. */
-INFLAME_IMAGE_TEXT static void write_thread_cpu(void)
+static void write_thread_cpu(void)
 {
 	int n = inflame_thread_high_water();
 
@@ -1162,7 +1162,7 @@ static void put_handler_stats(struct inflame_buf *b, uint64_t *pairs)
 
 /* The counters, written every cycle: a process that ends without inflame's exit path (a raw
  * exit_group system call, as Go's runtime makes; SIGKILL) leaves totals at most a cycle old. */
-INFLAME_IMAGE_TEXT static void write_counters(void)
+static void write_counters(void)
 {
 	struct inflame_buf *b = &w.misc_buf;
 	uint64_t now_cpu = process_cpu_ns(), unseen, unseen_threads, pairs = 0;
@@ -1227,7 +1227,7 @@ static void chunk_starts(void)
 	w.alloc_st = (struct inflame_allocs_state){.time = inflame__prof.start_monotonic};
 }
 
-INFLAME_IMAGE_TEXT static void flush_samples(void)
+static void flush_samples(void)
 {
 	if (w.nstacks)
 		list_write(INFLAME_CHUNK_STACKS, &w.stack_buf, w.nstacks);
@@ -1559,7 +1559,7 @@ static void sort_events(struct pending *e, size_t n)
 
 /* Puts the waiting events in order: a direct cycle (put_direct) takes them from the front, and
  * release_exited() appends an exited thread's last events unsorted after those of the cycle. */
-INFLAME_IMAGE_TEXT static void sort_pending(void)
+static void sort_pending(void)
 {
 	struct pending *e = pend.e + pend.done;
 	size_t n = pend.n - pend.done, i;
@@ -1572,7 +1572,7 @@ INFLAME_IMAGE_TEXT static void sort_pending(void)
 }
 
 /* Writes the pending allocation events numbered below limit, in order; keeps the rest. */
-INFLAME_IMAGE_TEXT static void write_pending(uint64_t limit)
+static void write_pending(uint64_t limit)
 {
 	struct pending *e = pend.e + pend.done;
 	size_t n = pend.n - pend.done, i, k = 0;
@@ -1639,7 +1639,7 @@ static void note_fill(struct inflame_ring *r)
 }
 
 /* One pass over every ring, taking everything when final. Returns how many records it took. */
-INFLAME_IMAGE_TEXT static size_t drain_pass(int final)
+static size_t drain_pass(int final)
 {
 	int n = inflame_thread_high_water();
 	/* Strictly below the value read now: a FREE may still read this value after the read
@@ -1744,7 +1744,7 @@ static uint64_t release_exited(void)
 }
 
 /* The header of a new file of sequence number seq. */
-INFLAME_IMAGE_TEXT static void header_of(struct inflame_dump_header_info *h, uint64_t seq)
+static void header_of(struct inflame_dump_header_info *h, uint64_t seq)
 {
 	inflame_dump_header_defaults(h);
 	h->features = ((inflame__prof.cfg.events & INFLAME_EVMASK_CPU) ? INFLAME_FEAT_CPU : 0) |
@@ -1968,7 +1968,7 @@ static int remote_fs(unsigned long t)
 /* Takes fd, just opened or created under w.path, as the shared file's descriptor (w.bfd, moved
  * high): only a regular file of the process's effective user on a local file system, where an
  * append of one write() lands whole. Returns 0, or -EPERM with fd closed. */
-INFLAME_IMAGE_TEXT static int shared_adopt(int fd)
+static int shared_adopt(int fd)
 {
 	struct stat st;
 	struct statfs sfs;
@@ -1996,7 +1996,7 @@ INFLAME_IMAGE_TEXT static int shared_adopt(int fd)
  * truncated, never waited on as a FIFO would be). Returns 0, -ENOENT when it does not exist
  * yet (shared_append creates it), or another -errno when it cannot be used (-EINVAL: a
  * pattern without %p has none). */
-INFLAME_IMAGE_TEXT static int shared_open(void)
+static int shared_open(void)
 {
 	int fd, rc;
 
@@ -2044,7 +2044,7 @@ static ssize_t shared_create(const void *data, size_t len, size_t room)
 /* Appends len bytes at data to the shared file with one write(), opening or creating it when
  * the image has no descriptor of it. room: bytes that must fit after them under
  * RLIMIT_FSIZE. Returns what the write returned, or -1. */
-INFLAME_IMAGE_TEXT static ssize_t shared_append(const void *data, size_t len, size_t room)
+static ssize_t shared_append(const void *data, size_t len, size_t room)
 {
 	if (w.bfd < 0) {
 		int rc = shared_open();
@@ -2164,7 +2164,7 @@ own:
  * shared file when the configuration and the shared file allow. first: the image's or the fork
  * child's first file, whose figures start at its threads' registrations (as does any file
  * numbered 1). */
-INFLAME_IMAGE_TEXT static int open_next(int shared_ok, int first)
+static int open_next(int shared_ok, int first)
 {
 	struct inflame_dump_header_info h;
 	int rc;
@@ -2250,7 +2250,7 @@ INFLAME_IMAGE_TEXT static int open_next(int shared_ok, int first)
 
 /* Ends the current file. drained: a final cycle just read the rings and the perf map to their
  * end (exit, exec), which need not be read again. */
-INFLAME_IMAGE_TEXT static void close_current(int drained)
+static void close_current(int drained)
 {
 	struct inflame_buf *b = &w.misc_buf;
 	uint64_t end, site_hits, site_misses;
@@ -2363,7 +2363,7 @@ static int unseen_worth_a_file(void)
 
 /* One cycle: modules, rings, names, notices, stats; final before a file is closed for good
  * (exit, exec). Called with cycle_lock held. */
-INFLAME_IMAGE_TEXT static void cycle(int final)
+static void cycle(int final)
 {
 	int quiet;
 
@@ -2763,14 +2763,14 @@ int inflame_writer_start(const char *args, size_t len)
 	return rc < 0 ? rc : start_late(0);
 }
 
-INFLAME_IMAGE_TEXT int inflame_writer_image_can_wait(void)
+int inflame_writer_image_can_wait(void)
 {
 	return inflame_writer_starts_late() &&
 	       inflame_safepoint_arm(spawn_late,
 				     inflame__prof.start_monotonic + LATE_WRITER_DELAY_NS) == 0;
 }
 
-INFLAME_IMAGE_TEXT int inflame_writer_start_image(const char *args, size_t len, int ending)
+int inflame_writer_start_image(const char *args, size_t len, int ending)
 {
 	int rc = start_image(args, len, ending);
 
