@@ -192,8 +192,9 @@ static int span_differs(const char *name, const char *version, void *want)
 #define SPAN_NAMES(X)                                                                              \
 	INFLAME_ALLOC_NAMES(X)                                                                     \
 	INFLAME_THREADS_NAMES(X)                                                                   \
-	INFLAME_SIGNALS_NAMES(X) INFLAME_BLOCKING_NAMES(X) INFLAME_BLOCKING_COND_NAMES(X)          \
-	    INFLAME_LOCKS_NAMES(X) INFLAME_LOADER_NAMES(X) INFLAME_PROCESS_NAMES(X)
+	INFLAME_SIGNALS_NAMES(X)                                                                   \
+	INFLAME_BLOCKING_NAMES(X) INFLAME_BLOCKING_COND_NAMES(X) INFLAME_LOCKS_NAMES(X)            \
+	    INFLAME_LOADER_NAMES(X) INFLAME_PROCESS_NAMES(X)
 #define SPAN_WANT(name) dlsym(RTLD_NEXT, #name),
 #define SPAN_NAME(name) #name,
 static const char *const span_names[] = {SPAN_NAMES(SPAN_NAME)};
