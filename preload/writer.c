@@ -2765,8 +2765,10 @@ int inflame_writer_start(const char *args, size_t len)
 
 int inflame_writer_image_can_wait(void)
 {
+	/* (late_point, as start_late arms it: the same safe point whether the image sets up at
+	 * once or later) */
 	return inflame_writer_starts_late() &&
-	       inflame_safepoint_arm(spawn_late,
+	       inflame_safepoint_arm(late_point,
 				     inflame__prof.start_monotonic + LATE_WRITER_DELAY_NS) == 0;
 }
 
