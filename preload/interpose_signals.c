@@ -303,6 +303,11 @@ static const char *sig_name(int sig)
 INFLAME_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	INFLAME_RESOLVE(sigaction);
+	/* (a handler of the program's that runs on the alternate stack: the full one, before
+	 * anything else, profiled or not; a vfork child's would be its parent's: sigstack.h) */
+	if (act && (act->sa_flags & SA_ONSTACK) && is_function(act) &&
+	    inflame_sigstack_own_is_small() && !inflame__in_vfork_child())
+		inflame_sigstack_own_grow();
 	if (!inflame__prof.active || sig <= 0 || sig >= _NSIG)
 		return real_sigaction(sig, act, old);
 	if (act && inflame__in_vfork_child())
