@@ -38,6 +38,19 @@ else
 	fail "SIGPROF, SIGVTALRM, SIGSTKFLT and SIGPWR taken: signal '$rt', want a real-time one"
 fi
 
+# Where the linker can (configure.ac), libinflame.so loads in two segments, code and constant
+# data in one, the writable data in the other: -z separate-code mapped three more (headers,
+# code, constant data), two mappings and a page fault or two more in every process. RELRO stays.
+if [ -n "${INFLAME_SEGMENT_LDFLAGS:-}" ] && command -v readelf > /dev/null 2>&1; then
+	loads=$(readelf -lW "$L" | grep -c '^ *LOAD')
+	relro=$(readelf -lW "$L" | grep -c '^ *GNU_RELRO')
+	if [ "$loads" = 2 ] && [ "$relro" = 1 ]; then
+		echo "ok: libinflame.so loads in $loads segments, with RELRO"
+	else
+		fail "libinflame.so: $loads segments to load, $relro RELRO, want 2 and 1"
+	fi
+fi
+
 if ! command -v strace > /dev/null 2>&1; then
 	echo "no strace: the system calls are not counted"
 	finish
