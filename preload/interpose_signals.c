@@ -472,8 +472,11 @@ INFLAME_EXPORT int sigaltstack(const stack_t *ss, stack_t *old)
 
 	if (syscall(SYS_sigaltstack, ss, &kold) < 0)
 		return -1;
+	/* (the small stack of an image that waits comes back as the full one: the program may
+	 * have installed its SA_ONSTACK handlers meanwhile, sigstack.h) */
 	if (ss && (ss->ss_flags & SS_DISABLE) && inflame__prof.active &&
-	    !inflame__in_vfork_child() && inflame__gettid() == inflame__prof.pid)
+	    !inflame__in_vfork_child() && inflame__gettid() == inflame__prof.pid &&
+	    (!inflame_sigstack_own_is_small() || inflame_sigstack_own_grow() < 0))
 		inflame_sigstack_own_restore();
 	if (old) {
 		*old = kold;

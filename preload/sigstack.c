@@ -161,8 +161,10 @@ int inflame_sigstack_own_grow(void)
 		return 0;
 	if (syscall(SYS_sigaltstack, NULL, &cur) < 0)
 		return -errno;
-	/* (the program's own stack replaced ours, or the thread runs on ours: not now) */
-	if ((cur.ss_flags & (SS_DISABLE | SS_ONSTACK)) || !inflame_sigstack_is_own(&cur))
+	/* (the program's own stack replaced ours, or the thread runs on ours: not now; none is
+	 * set when the program just disabled its own, and ours comes back, the full one) */
+	if (!(cur.ss_flags & SS_DISABLE) &&
+	    ((cur.ss_flags & SS_ONSTACK) || !inflame_sigstack_is_own(&cur)))
 		return -EBUSY;
 	rc = map_full(&ss);
 	if (rc == 0 && syscall(SYS_sigaltstack, &ss, NULL) < 0) {

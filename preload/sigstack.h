@@ -83,10 +83,12 @@ int inflame_sigstack_own_install_small(void);
 /*
  * Replaces the small stack with the full one on the calling thread, the main thread, when the
  * small one is set there: before a handler of the program's may run on it (the program installs
- * one with SA_ONSTACK, as tests/onstack_deep_test.sh's, which goes 2 MiB deep) and before the
- * process has a second thread (one of them could install such a handler). Nothing when the
- * thread runs on it now (in a handler), or the program set its own. Returns 0 or a negative
- * errno. Not async-signal-safe.
+ * one with SA_ONSTACK, as tests/onstack_deep_test.sh's, which goes 2 MiB deep), before the
+ * process has a second thread (one of them could install such a handler), and when the program
+ * disables a stack of its own (ours comes back). Nothing when the thread runs on it now (in a
+ * handler), or the program's own stack is set (-EBUSY). When the full one cannot be had, the
+ * thread is left with no alternate stack, as unprofiled. Returns 0 or a negative errno. It
+ * makes system calls only: a handler may call it.
  */
 int inflame_sigstack_own_grow(void);
 

@@ -6,7 +6,9 @@
  * which such a handler runs: it must be as deep as the thread's own stack
  * (tests/onstack_deep_test.sh). With the argument "thread" a second thread installs the
  * handler, and the main thread takes the signal after it ended: an image that waited had the
- * small stack of sigstack.h, which only the main thread can replace.
+ * small stack of sigstack.h, which only the main thread can replace. With "own" the program
+ * sets an alternate stack of its own, installs the handler, and disables its stack before the
+ * signal: inflame's comes back, and must be the full one.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -58,6 +60,16 @@ int main(int argc, char **argv)
 			perror("pthread_create");
 			return 1;
 		}
+	} else if (argc > 1 && !strcmp(argv[1], "own")) {
+		static char own[65536];
+
+		ss.ss_sp = own;
+		ss.ss_size = sizeof(own);
+		ss.ss_flags = 0;
+		rc = (void *)(long)(sigaltstack(&ss, NULL) || sigaction(SIGUSR1, &sa, NULL));
+		ss.ss_flags = SS_DISABLE;
+		if (!rc)
+			rc = (void *)(long)sigaltstack(&ss, NULL);
 	} else {
 		rc = (void *)(long)sigaction(SIGUSR1, &sa, NULL);
 	}
