@@ -173,10 +173,14 @@ static int handler_is_free(int sig)
  * signals first: real-time ones queue, and a backlog of samples is worse than a lost one. */
 static int choose_sample_signal(void)
 {
-	int candidates[] = {SIGPROF, SIGVTALRM, SIGSTKFLT, SIGPWR, SIGRTMIN + 4, SIGRTMIN + 5};
+	/* (the real-time ones are SIGRTMIN + 4 and + 5, asked for only when the others are taken:
+	 * the C library's answer lies on a page of its code that a short process does not touch
+	 * otherwise, 0.7 page faults per /bin/true, issue 11) */
+	static const int candidates[] = {SIGPROF, SIGVTALRM, SIGSTKFLT, SIGPWR, 4, 5};
+	const size_t realtime = 4;
 
 	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
-		int s = candidates[i];
+		int s = i < realtime ? candidates[i] : SIGRTMIN + candidates[i];
 
 		if (s == inflame__prof.cfg.dump_signal || !handler_is_free(s))
 			continue;
@@ -602,21 +606,27 @@ INFLAME_FORK_TEXT int inflame__end_pause(void)
 	return pause_here();
 }
 
-/* Whether this image's set-up may wait for its first need (lazy image, above), and if so its
- * clock, armed last: the image samples only its CPU, on the POSIX timer of its start (the
- * default timer), with SIGPROF or SIGVTALRM (the debugger check waits too: tracer_check_later),
- * no intervals, one thread (the calling one, the main thread), and a writer
- * that may start from a safe point (which this arms). args: the command line for its first
- * file. */
-static int image_later(const char *args, size_t args_len)
+/* Whether this image's set-up may wait for its first need (lazy image, above), as far as its
+ * configuration and threads tell: the image samples only its CPU, with SIGPROF or SIGVTALRM
+ * (the debugger check waits too: tracer_check_later), no intervals, one thread (the calling
+ * one, the main thread). */
+static int image_may_wait(void)
 {
 	const struct inflame_config *c = &inflame__prof.cfg;
-	struct inflame_fork_clock *f = &inflame__prof.fork_clock;
 	int sig = inflame__prof.sample_sig;
 
-	if (c->events != INFLAME_EVMASK_CPU || c->interval ||
-	    (sig != SIGPROF && sig != SIGVTALRM) || !SINGLE_THREADED() ||
-	    !inflame_writer_image_can_wait())
+	return c->events == INFLAME_EVMASK_CPU && !c->interval &&
+	       (sig == SIGPROF || sig == SIGVTALRM) && SINGLE_THREADED();
+}
+
+/* Whether an image that may wait (image_may_wait) does, and if so its clock, armed last: on
+ * the POSIX timer of its start (the default timer), with a writer that may start from a safe
+ * point (which this arms). args: the command line for its first file. */
+static int image_later(const char *args, size_t args_len)
+{
+	struct inflame_fork_clock *f = &inflame__prof.fork_clock;
+
+	if (!inflame_writer_image_can_wait())
 		return 0;
 	image_args = args;
 	image_args_len = args_len;
@@ -764,7 +774,7 @@ static void setup(int argc, char **argv)
 	struct inflame_thread *t;
 	long tracer;
 	pid_t tid;
-	int rc;
+	int rc, waits;
 	const char *args;
 	size_t args_len = 0;
 
@@ -832,17 +842,23 @@ static void setup(int argc, char **argv)
 		return;
 	}
 	/* The main thread's handler runs on a stack of ours: the program may run at the very
-	 * end of its own (sigstack.h). */
+	 * end of its own (sigstack.h). An image that may wait takes the small one, which the
+	 * full one replaces before the program's handlers or a second thread may run there. */
 	tid = inflame__gettid();
-	if (tid == inflame__prof.pid && (rc = inflame_sigstack_own_install()) < 0 && rc != -EEXIST)
+	waits = tid == inflame__prof.pid && image_may_wait();
+	if (tid == inflame__prof.pid &&
+	    (rc = waits ? inflame_sigstack_own_install_small() : inflame_sigstack_own_install()) <
+		0 &&
+	    rc != -EEXIST)
 		inflame_log(INFLAME_LOG_INFO, "no alternate signal stack of inflame's: %s",
 			    strerror(-rc));
 	args = exec_args(argc, argv, &args_len);
-	if (tid == inflame__prof.pid && image_later(args, args_len)) {
+	if (waits && image_later(args, args_len)) {
 		atomic_store(&inflame__prof.sampling, 1);
 		pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 		return;
 	}
+	inflame_sigstack_own_grow(); /* (it sets up at once) */
 	if (inflame_thread_table_init() < 0) {
 		inflame_timer_pause_all();
 		inflame_log_unprofiled("cannot set up sampling; this program runs unprofiled");

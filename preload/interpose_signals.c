@@ -303,6 +303,11 @@ static const char *sig_name(int sig)
 INFLAME_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	INFLAME_RESOLVE(sigaction);
+	/* (a handler of the program's that runs on the alternate stack: the full one, before
+	 * anything else, profiled or not; a vfork child's would be its parent's: sigstack.h) */
+	if (act && (act->sa_flags & SA_ONSTACK) && is_function(act) &&
+	    inflame_sigstack_own_is_small() && !inflame__in_vfork_child())
+		inflame_sigstack_own_grow();
 	if (!inflame__prof.active || sig <= 0 || sig >= _NSIG)
 		return real_sigaction(sig, act, old);
 	if (act && inflame__in_vfork_child())
@@ -467,8 +472,11 @@ INFLAME_EXPORT int sigaltstack(const stack_t *ss, stack_t *old)
 
 	if (syscall(SYS_sigaltstack, ss, &kold) < 0)
 		return -1;
+	/* (the small stack of an image that waits comes back as the full one: the program may
+	 * have installed its SA_ONSTACK handlers meanwhile, sigstack.h) */
 	if (ss && (ss->ss_flags & SS_DISABLE) && inflame__prof.active &&
-	    !inflame__in_vfork_child() && inflame__gettid() == inflame__prof.pid)
+	    !inflame__in_vfork_child() && inflame__gettid() == inflame__prof.pid &&
+	    (!inflame_sigstack_own_is_small() || inflame_sigstack_own_grow() < 0))
 		inflame_sigstack_own_restore();
 	if (old) {
 		*old = kold;

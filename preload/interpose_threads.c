@@ -13,6 +13,7 @@
 
 #include "alloc.h"
 #include "profiler.h"
+#include "sigstack.h"
 #include "thread.h"
 #include "tracer.h"
 
@@ -88,6 +89,7 @@ INFLAME_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void
 	INFLAME_RESOLVE(pthread_create);
 	inflame__fork_settle(); /* (a fork child's resets first: they forget the parent's threads)
 				 */
+	inflame_sigstack_own_grow();  /* (before a second thread: sigstack.h) */
 	inflame_alloc_threads_many(); /* before the thread exists: alloc.h */
 	/* (the new thread's clock would send it signals: a debugger is asked about first,
 	 * tracer.h; a traced image's threads are not registered) */

@@ -66,6 +66,35 @@ size_t inflame_sigstack_room(const struct inflame_thread *t, const void *uc, uin
  */
 int inflame_sigstack_own_install(void);
 
+/* The alternate stack of an image that waits (init.c): a static array of this size, set with
+ * one system call where the full stack takes five (issue 11). It has no guard page below. Only
+ * inflame's handlers run there while the image waits and until its first safe point: the
+ * deepest, the first sample's, which settles the image in signal context, used at most 9.2 KiB
+ * of it (dlburn, python3 and sh under each unwinder, measured with a pattern). The full stack
+ * replaces it before a handler of the program's or a second thread may run there
+ * (inflame_sigstack_own_grow). */
+#define INFLAME_SIGSTACK_OWN_SMALL (64 * 1024)
+
+/* inflame_sigstack_own_install() for an image that waits: the small stack above, taken from
+ * memory the library has. Returns 0 or a negative errno (-EEXIST: the thread has one already).
+ * Not async-signal-safe. */
+int inflame_sigstack_own_install_small(void);
+
+/*
+ * Replaces the small stack with the full one on the calling thread, the main thread, when the
+ * small one is set there: before a handler of the program's may run on it (the program installs
+ * one with SA_ONSTACK, as tests/onstack_deep_test.sh's, which goes 2 MiB deep), before the
+ * process has a second thread (one of them could install such a handler), and when the program
+ * disables a stack of its own (ours comes back). Nothing when the thread runs on it now (in a
+ * handler), or the program's own stack is set (-EBUSY). When the full one cannot be had, the
+ * thread is left with no alternate stack, as unprofiled. Returns 0 or a negative errno. It
+ * makes system calls only: a handler may call it.
+ */
+int inflame_sigstack_own_grow(void);
+
+/* Whether inflame's own stack is the small one. Async-signal-safe. */
+int inflame_sigstack_own_is_small(void);
+
 /* Sets inflame's alternate stack again on the calling thread, after the program disabled its
  * own (or ours), when inflame made one at start-up. Async-signal-safe. */
 void inflame_sigstack_own_restore(void);

@@ -117,6 +117,7 @@
 #include "perfmap.h"
 #include "profiler.h"
 #include "safepoint.h"
+#include "sigstack.h"
 #include "stacktab.h"
 #include "thread.h"
 #include "timer.h"
@@ -2530,6 +2531,7 @@ static int spawn(void)
 	 * its files at exec and exit on its own thread. */
 	if (inflame_tracer_gate("its writer thread's start"))
 		return 0;
+	inflame_sigstack_own_grow(); /* (before a second thread: sigstack.h) */
 	sigfillset(&all);
 	/* A follower from before it runs: a set*id call as it starts waits for it. */
 	inflame_creds_register(INFLAME_CREDS_WRITER, 1);

@@ -35,6 +35,12 @@ if command -v strace > /dev/null 2>&1 && strace -qq -o /dev/null true 2> /dev/nu
 	# the thread table (27 MiB), the ring (512 KiB), the scratch memory, the descriptor >= 512
 	grep -E '^mmap\(NULL, (27262976|524288|112688),|F_DUPFD.*512' \
 		"$d/true.trace" > "$d/true.extra" && fail "true: set-up it did not need: $(cat "$d/true.extra")"
+	# its alternate signal stack is the small one, of the library's memory: one system call,
+	# where the full one took five (a limit, a look, an 8 MiB mapping, its guard page, the set)
+	grep -E '^mmap\(NULL, [0-9]+, .*MAP_STACK|^mprotect\(.*PROT_NONE' "$d/true.trace" \
+		> "$d/true.stack" && fail "true: the full alternate stack: $(cat "$d/true.stack")"
+	alts=$(grep -c '^sigaltstack(' "$d/true.trace")
+	[ "$alts" = 1 ] || fail "true: $alts sigaltstack calls, want one"
 	# one look for a vfork child at its end (a getpid each), and one at its start
 	pids=$(grep -c '^getpid()' "$d/true.trace")
 	[ "$pids" -le 2 ] || fail "true: $pids getpid, want at most 2"
