@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "thread.h"
 
+#include "fdhigh.h"
 #include "layout.h"
 #include "log.h"
 #include "profiler.h"
@@ -280,7 +281,7 @@ int inflame_thread_cpu_times(const struct inflame_thread *t, struct inflame_cpu_
 	if (!hz)
 		hz = getauxval(AT_CLKTCK) > 0 ? (long)getauxval(AT_CLKTCK) : 100;
 	inflame_log_format(path, sizeof(path), "/proc/self/task/%d/stat", (int)t->tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = inflame_fdhigh_open(path, O_RDONLY, 0); /* (fdhigh.c) */
 	if (fd < 0)
 		return 0; /* the clock alone: all user time */
 	n = read(fd, buf, sizeof(buf) - 1);
@@ -303,7 +304,7 @@ static void read_comm(pid_t tid, char name[16])
 	ssize_t n;
 
 	inflame_log_format(path, sizeof(path), "/proc/self/task/%d/comm", (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = inflame_fdhigh_open(path, O_RDONLY, 0); /* (fdhigh.c) */
 	if (fd < 0)
 		return;
 	n = read(fd, name, 15);
@@ -446,7 +447,7 @@ static void foreign_stack_bounds(struct inflame_thread *t)
 	FILE *f;
 
 	inflame_log_format(path, sizeof(path), "/proc/self/task/%d/syscall", (int)t->tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = inflame_fdhigh_open(path, O_RDONLY, 0); /* (fdhigh.c) */
 	if (fd < 0)
 		return;
 	n = read(fd, buf, sizeof(buf) - 1);
