@@ -5,8 +5,8 @@
  * opens /dev/null (which takes that number), works a little and checks that its descriptor is
  * still /dev/null. When inflame holds a descriptor at that number on a thread of its own, the
  * stray close closes inflame's, and inflame's close of it then closes the hammer's file. Before
- * each stray close the hammer also looks at what the number holds: a perf event there is
- * inflame's (the wall ticker's switch pages, preload/wall.c).
+ * each stray close the hammer also looks at what the number and the next two hold: a perf event
+ * there is inflame's (the wall ticker's switch pages, preload/wall.c).
  * Prints "loops N, perf events of inflame's at the lowest free number N, second closes that
  * closed something N, descriptors lost N"; exits 1 when it saw such a perf event. (Lost
  * descriptors are counted, not failed on: inflame's other descriptors still take a low number
@@ -31,7 +31,7 @@ static unsigned long closed_twice, lost, loops, perf_seen;
 static void *hammer(void *arg)
 {
 	struct stat null_st, st;
-	char path[64], link[64];
+	char path[3][64], link[64];
 	int low;
 
 	(void)arg;
@@ -40,16 +40,21 @@ static void *hammer(void *arg)
 	/* The lowest free number, which every open takes. */
 	low = open("/dev/null", O_RDONLY);
 	close(low);
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", low);
+	for (int i = 0; i < 3; i++)
+		snprintf(path[i], sizeof(path[i]), "/proc/self/fd/%d", low + i);
 	while (!atomic_load(&stop)) {
-		ssize_t n = readlink(path, link, sizeof(link) - 1);
 		int b;
 
-		/* A perf event of inflame's at the number (the program opens none). */
-		if (n > 0) {
-			link[n] = 0;
-			if (strstr(link, "perf_event"))
-				perf_seen++;
+		/* A perf event of inflame's at that number or the next two (the program opens none
+		 * there). */
+		for (int i = 0; i < 3; i++) {
+			ssize_t n = readlink(path[i], link, sizeof(link) - 1);
+
+			if (n > 0) {
+				link[n] = 0;
+				if (strstr(link, "perf_event"))
+					perf_seen++;
+			}
 		}
 		/* A stray close: the number is free, unless another thread took it meanwhile. */
 		if (close(low) == 0)
