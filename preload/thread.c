@@ -258,7 +258,8 @@ static int stat_stime(const char *buf, uint64_t *ticks)
 	return 0;
 }
 
-int inflame_thread_cpu_times(const struct inflame_thread *t, struct inflame_cpu_times *out)
+int inflame_thread_cpu_times(const struct inflame_thread *t, const struct inflame_cpu_times *last,
+			     struct inflame_cpu_times *out)
 {
 	/* The CPU clock of any thread of the process, by tid (what pthread_getcpuclockid()
 	 * returns, without needing the pthread_t). */
@@ -278,6 +279,13 @@ int inflame_thread_cpu_times(const struct inflame_thread *t, struct inflame_cpu_
 		return -errno;
 	out->cpu = ts_ns(&ts);
 	out->sys = 0;
+	if (last && last->cpu == out->cpu && last->cpu) {
+		/* It has not run since: its system time is the same too, without the file (an
+		 * open at a low number beside the program's threads, fdhigh.c, 64 a cycle beside
+		 * 64 idle workers). */
+		out->sys = last->sys;
+		return 0;
+	}
 	if (!hz)
 		hz = getauxval(AT_CLKTCK) > 0 ? (long)getauxval(AT_CLKTCK) : 100;
 	inflame_log_format(path, sizeof(path), "/proc/self/task/%d/stat", (int)t->tid);
@@ -499,7 +507,7 @@ struct inflame_thread *inflame_thread_register_tid(pid_t tid)
 	}
 	read_comm(tid, t->name);
 	foreign_stack_bounds(t);
-	inflame_thread_cpu_times(t, &t->reg);
+	inflame_thread_cpu_times(t, NULL, &t->reg);
 	atomic_store(&t->name_dirty, 1);
 	atomic_store_explicit(&t->state, INFLAME_SLOT_ACTIVE, memory_order_release);
 	inflame_timer_arm_thread(t);

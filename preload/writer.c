@@ -938,7 +938,7 @@ static void rebase(struct inflame_thread *t, int after_lost)
 		m = t->w_last;
 	else if (st == INFLAME_SLOT_EXITED && t->fin_ok)
 		m = t->fin;
-	else if (inflame_thread_cpu_times(t, &m) < 0)
+	else if (inflame_thread_cpu_times(t, &t->w_last, &m) < 0)
 		m = t->w_base_file ? t->w_last : t->reg;
 	t->w_base = m;
 	t->w_last = m;
@@ -1006,7 +1006,7 @@ static void put_thread_cpu(struct inflame_thread *t, int exited)
 	direct_seen = 0;
 	if (exited && t->fin_ok)
 		m = t->fin;
-	else if (inflame_thread_cpu_times(t, &m) < 0) {
+	else if (inflame_thread_cpu_times(t, &t->w_last, &m) < 0) {
 		m = t->w_last; /* gone without unregistering (a raw exit): the last reading */
 		flags |= INFLAME_TCPU_T_UNMEASURED;
 	} else if (direct_start && t == direct_thread) {
