@@ -11,6 +11,7 @@
 #include "log.h"
 
 #include "dump_write.h"
+#include "fdhigh.h"
 #include "layout.h"
 #include "profiler.h"
 
@@ -199,7 +200,7 @@ static void write_out(const char *text, size_t len)
 
 	if (log_path[0]) {
 		n = inflame_log_format(buf, sizeof(buf) - 2, "inflame[%d]: ", (int)getpid());
-		fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+		fd = inflame_fdhigh_open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_NOCTTY, 0600);
 		if (fd < 0)
 			return;
 	} else {

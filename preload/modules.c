@@ -22,6 +22,7 @@
  */
 #include "modules.h"
 
+#include "fdhigh.h"
 #include "fpscan.h"
 #include "layout.h"
 #include "log.h"
@@ -280,14 +281,14 @@ static int table_mapped(const struct dl_phdr_info *info, const struct module *m,
 /* The table of the file's .debug_frame (an object without .eh_frame). */
 static int table_file(const char *path, struct inflame_eh_table **out)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), ret = -ENOENT;
+	int fd = inflame_fdhigh_open(path, O_RDONLY, 0), ret = -ENOENT;
 	struct stat st;
 	const uint8_t *f = MAP_FAILED;
 	const ElfW(Ehdr) * eh;
 	const ElfW(Shdr) * sh;
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (fstat(fd, &st) < 0 || st.st_size < (off_t)sizeof(*eh))
 		goto done;
 	f = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -554,7 +555,7 @@ int inflame_modules_add_alias(uintptr_t lo, uintptr_t hi, uint64_t off, const ch
 			return 0;
 	memcpy(a->path, path, len);
 	a->path[len] = '\0';
-	fd = open(a->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	fd = inflame_fdhigh_open(a->path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
 	if (fd < 0)
 		return 0;
 	rc = alias_bias(fd, lo, off, &base);

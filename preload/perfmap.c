@@ -21,6 +21,7 @@
  */
 #include "perfmap.h"
 
+#include "fdhigh.h"
 #include "layout.h"
 #include "modules.h"
 #include "profiler.h"
@@ -166,7 +167,7 @@ int inflame_perfmap_read(struct inflame_buf *b, uint64_t now, uint64_t *count)
 
 	*count = 0;
 	map_path(path);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	fd = inflame_fdhigh_open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0);
 	if (fd < 0)
 		return 0;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid())
@@ -277,7 +278,7 @@ uint64_t inflame_perfmap_regions(struct inflame_buf *b, uint64_t now, int final)
 
 	/* at most once a second: new JIT leaves keep coming while a runtime warms up */
 	if (pm.want && (final || !pm.scanned || now - pm.last_scan >= 1000000000ull)) {
-		int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+		int fd = inflame_fdhigh_open("/proc/self/maps", O_RDONLY, 0);
 		size_t have = 0;
 
 		pm.want = 0;

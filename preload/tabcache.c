@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "dump_write.h"
+#include "fdhigh.h"
 #include "layout.h"
 #include "log.h"
 
@@ -237,7 +238,7 @@ int inflame_tabcache_load(const struct inflame_tabcache_key *key, struct inflame
 	*out = NULL;
 	if (ret < 0)
 		return ret;
-	fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = inflame_fdhigh_open(p, O_RDONLY | O_NOFOLLOW, 0);
 	if (fd < 0) {
 		stats.misses++;
 		return -ENOENT;
@@ -371,7 +372,7 @@ static int scan_dir(int dfd, const char *keep, struct scan *sc)
 static void prune(const char *keep)
 {
 	struct scan sc;
-	int dfd = open(cache_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int dfd = inflame_fdhigh_open(cache_dir(), O_RDONLY | O_DIRECTORY, 0);
 
 	if (dfd < 0)
 		return;
@@ -409,9 +410,9 @@ int inflame_tabcache_store(const struct inflame_tabcache_key *key, const struct 
 	if (ret < 0)
 		goto out;
 	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", p, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = inflame_fdhigh_open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
 	if (fd < 0) {
-		ret = -errno;
+		ret = fd;
 		goto out;
 	}
 	ret = write_all(fd, &head, sizeof(head));

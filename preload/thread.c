@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "thread.h"
 
+#include "fdhigh.h"
 #include "layout.h"
 #include "log.h"
 #include "profiler.h"
@@ -257,7 +258,8 @@ static int stat_stime(const char *buf, uint64_t *ticks)
 	return 0;
 }
 
-int inflame_thread_cpu_times(const struct inflame_thread *t, struct inflame_cpu_times *out)
+int inflame_thread_cpu_times(const struct inflame_thread *t, const struct inflame_cpu_times *last,
+			     struct inflame_cpu_times *out)
 {
 	/* The CPU clock of any thread of the process, by tid (what pthread_getcpuclockid()
 	 * returns, without needing the pthread_t). */
@@ -277,10 +279,17 @@ int inflame_thread_cpu_times(const struct inflame_thread *t, struct inflame_cpu_
 		return -errno;
 	out->cpu = ts_ns(&ts);
 	out->sys = 0;
+	if (last && last->cpu == out->cpu && last->cpu) {
+		/* It has not run since: its system time is the same too, without the file (an
+		 * open at a low number beside the program's threads, fdhigh.c, 64 a cycle beside
+		 * 64 idle workers). */
+		out->sys = last->sys;
+		return 0;
+	}
 	if (!hz)
 		hz = getauxval(AT_CLKTCK) > 0 ? (long)getauxval(AT_CLKTCK) : 100;
 	inflame_log_format(path, sizeof(path), "/proc/self/task/%d/stat", (int)t->tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = inflame_fdhigh_open(path, O_RDONLY, 0); /* (fdhigh.c) */
 	if (fd < 0)
 		return 0; /* the clock alone: all user time */
 	n = read(fd, buf, sizeof(buf) - 1);
@@ -303,7 +312,7 @@ static void read_comm(pid_t tid, char name[16])
 	ssize_t n;
 
 	inflame_log_format(path, sizeof(path), "/proc/self/task/%d/comm", (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = inflame_fdhigh_open(path, O_RDONLY, 0); /* (fdhigh.c) */
 	if (fd < 0)
 		return;
 	n = read(fd, name, 15);
@@ -446,7 +455,7 @@ static void foreign_stack_bounds(struct inflame_thread *t)
 	FILE *f;
 
 	inflame_log_format(path, sizeof(path), "/proc/self/task/%d/syscall", (int)t->tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = inflame_fdhigh_open(path, O_RDONLY, 0); /* (fdhigh.c) */
 	if (fd < 0)
 		return;
 	n = read(fd, buf, sizeof(buf) - 1);
@@ -498,7 +507,7 @@ struct inflame_thread *inflame_thread_register_tid(pid_t tid)
 	}
 	read_comm(tid, t->name);
 	foreign_stack_bounds(t);
-	inflame_thread_cpu_times(t, &t->reg);
+	inflame_thread_cpu_times(t, NULL, &t->reg);
 	atomic_store(&t->name_dirty, 1);
 	atomic_store_explicit(&t->state, INFLAME_SLOT_ACTIVE, memory_order_release);
 	inflame_timer_arm_thread(t);

@@ -497,9 +497,12 @@ void inflame_thread_after_fork_child(void);
  * takes it. Not async-signal-safe. */
 void inflame_thread_hold(void);
 void inflame_thread_unhold(void);
-/* Reads the CPU time of thread t (its CPU clock and /proc/self/task/TID/stat). Returns 0 or
- * -errno (the thread is gone). Not async-signal-safe; cheap enough for once a second. */
-int inflame_thread_cpu_times(const struct inflame_thread *t, struct inflame_cpu_times *out);
+/* Reads the CPU time of thread t (its CPU clock and /proc/self/task/TID/stat). last, if not
+ * NULL: an earlier reading of t, whose system time stands when the clock has not moved since
+ * (no file read). Returns 0 or -errno (the thread is gone). Not async-signal-safe; cheap enough
+ * for once a second. */
+int inflame_thread_cpu_times(const struct inflame_thread *t, const struct inflame_cpu_times *last,
+			     struct inflame_cpu_times *out);
 /* Updates the name of the slot of pthread p (pthread_setname_np), or of the calling thread. */
 void inflame_thread_note_rename(pthread_t p, int self);
 

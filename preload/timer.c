@@ -28,6 +28,7 @@
 #include "clock.h"
 #include "timer.h"
 
+#include "fdhigh.h"
 #include "layout.h"
 #include "log.h"
 #include "profiler.h"
@@ -131,7 +132,7 @@ INFLAME_FORK_TEXT static int perf_open_as(pid_t tid, int user_only)
 {
 	struct perf_event_attr a;
 	struct f_owner_ex owner = {F_OWNER_TID, tid};
-	int fd, hi;
+	int fd;
 
 	perf_attr(&a);
 	if (user_only)
@@ -139,12 +140,11 @@ INFLAME_FORK_TEXT static int perf_open_as(pid_t tid, int user_only)
 	fd = (int)syscall(SYS_perf_event_open, &a, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	/* Keep our descriptors away from the low numbers programs dup2() onto. */
-	hi = fcntl(fd, F_DUPFD_CLOEXEC, 512);
-	if (hi >= 0) {
-		close(fd);
-		fd = hi;
-	}
+	/* Keep our descriptors away from the low numbers programs dup2() onto (and from their
+	 * stray closes: fdhigh.c). */
+	fd = inflame_fdhigh_move(fd);
+	if (fd < 0)
+		return fd;
 	if (fcntl(fd, F_SETFL, O_ASYNC) < 0 || fcntl(fd, F_SETSIG, inflame__prof.sample_sig) < 0 ||
 	    fcntl(fd, F_SETOWN_EX, &owner) < 0) {
 		int err = -errno;

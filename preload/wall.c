@@ -167,6 +167,18 @@
  * profiler's own (inflame_wall_finish_self). So a fork child's wall samples add up to its life:
  * children that lived 0.4 s had 96.7% to 99.6% of it, a PostgreSQL parallel worker 74% on a
  * loaded machine.
+ *
+ * Descriptors. A switch page is mapped from a perf event whose descriptor is closed at once.
+ * The ticker runs beside the program's threads, and a descriptor it opens in the process's table
+ * takes the lowest free number for a moment: a program that closes a number twice (shells do,
+ * after a fork) then closed the ticker's, and the ticker's close closed the program's file that
+ * had taken the number meanwhile ("bash: cannot duplicate fd 5 to fd 1" in a pipeline under
+ * cpu,wall,alloc; tests/progs/strayclose). So the ticker works in a table of its own: it starts
+ * with close_range(CLOSE_RANGE_UNSHARE) over every number, a new empty table that holds none of
+ * the program's files (a copy would keep the program's pipes open after it closed them). Where
+ * the kernel refuses that (before Linux 5.9, or a seccomp filter), the ticker maps no page, and
+ * reads the clocks instead. Its notices are kept in the dump; a line INFLAME_LOG would write to
+ * stderr from the ticker is not written (its table has no stderr).
  */
 #include "clock.h"
 #include "wall.h"
@@ -182,6 +194,7 @@
 #include "tracer.h"
 
 #include <errno.h>
+#include <linux/close_range.h>
 #include <linux/futex.h>
 #include <linux/perf_event.h>
 #include <pthread.h>
@@ -1126,6 +1139,19 @@ static int long_sleep(uint64_t until)
 	return atomic_exchange(&inflame__wall_asleep, 0) == 0;
 }
 
+/* Gives the calling thread (the ticker) a table of descriptors of its own, empty: what it opens
+ * then never takes a number of the program's table. Returns 0 or -errno. */
+static int own_table(void)
+{
+#if defined(SYS_close_range) && defined(CLOSE_RANGE_UNSHARE)
+	if (syscall(SYS_close_range, 0u, ~0u, CLOSE_RANGE_UNSHARE) < 0)
+		return -errno;
+	return 0;
+#else
+	return -ENOSYS;
+#endif
+}
+
 static void *ticker_main(void *arg)
 {
 	uint64_t next = inflame__now_monotonic();
@@ -1139,8 +1165,9 @@ static void *ticker_main(void *arg)
 	k.quiet_ticks = 0;
 	k.skip = 0;
 	/* Whether the kernel updates a page at each switch-out: the ticker's own must move as
-	 * it sleeps. Until it does, every look reads the clock. */
-	k.self_page = page_open(inflame__gettid());
+	 * it sleeps. Until it does, every look reads the clock. Pages only in a table of
+	 * descriptors of the ticker's own (Descriptors, above). */
+	k.self_page = own_table() == 0 ? page_open(inflame__gettid()) : NULL;
 	k.pages = k.self_page ? 0 : -1;
 	if (k.self_page)
 		k.self_seq = page_seq(k.self_page);

@@ -109,6 +109,7 @@
 #include "creds.h"
 #include "dump_format.h"
 #include "dump_write.h"
+#include "fdhigh.h"
 #include "interpose.h"
 #include "labels.h"
 #include "layout.h"
@@ -346,17 +347,6 @@ INFLAME_FORK_TEXT static void list_begin(struct inflame_buf *b)
 		b->len = LIST_HEAD;
 }
 
-/* Moves fd to a number >= 512 (away from the low numbers programs dup2() onto). */
-static int move_high(int fd)
-{
-	int hi = fcntl(fd, F_DUPFD_CLOEXEC, 512);
-
-	if (hi < 0)
-		return fd;
-	close(fd);
-	return hi;
-}
-
 static void remember(int fd, dev_t *dev, ino_t *ino)
 {
 	struct stat st;
@@ -511,7 +501,7 @@ static void put_cstr(struct inflame_buf *b, const char *s)
 static ssize_t read_cmdline(char *buf, size_t size)
 {
 	ssize_t n = 0;
-	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	int fd = inflame_fdhigh_open("/proc/self/cmdline", O_RDONLY, 0);
 
 	if (fd >= 0) {
 		n = read(fd, buf, size - 1);
@@ -949,7 +939,7 @@ static void rebase(struct inflame_thread *t, int after_lost)
 		m = t->w_last;
 	else if (st == INFLAME_SLOT_EXITED && t->fin_ok)
 		m = t->fin;
-	else if (inflame_thread_cpu_times(t, &m) < 0)
+	else if (inflame_thread_cpu_times(t, &t->w_last, &m) < 0)
 		m = t->w_base_file ? t->w_last : t->reg;
 	t->w_base = m;
 	t->w_last = m;
@@ -1017,7 +1007,7 @@ static void put_thread_cpu(struct inflame_thread *t, int exited)
 	direct_seen = 0;
 	if (exited && t->fin_ok)
 		m = t->fin;
-	else if (inflame_thread_cpu_times(t, &m) < 0) {
+	else if (inflame_thread_cpu_times(t, &t->w_last, &m) < 0) {
 		m = t->w_last; /* gone without unregistering (a raw exit): the last reading */
 		flags |= INFLAME_TCPU_T_UNMEASURED;
 	} else if (direct_start && t == direct_thread) {
@@ -1833,6 +1823,9 @@ static int create_with_header(char *path, const struct inflame_dump_header_info 
 {
 	int fd = open_unnamed(path, O_WRONLY | O_CLOEXEC), err;
 
+	/* (high at once, before the header: fdhigh.c; a bare dump's stays low, shared_adopt) */
+	if (fd >= 0 && !w.bare)
+		fd = inflame_fdhigh_move(fd);
 	if (fd >= 0) {
 		if (inflame_dump_write_header(fd, h) == 0 && link_unnamed(fd, path) == 0)
 			return fd;
@@ -1844,6 +1837,8 @@ static int create_with_header(char *path, const struct inflame_dump_header_info 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
+	if (!w.bare && (fd = inflame_fdhigh_move(fd)) < 0)
+		return fd;
 	inflame_dump_write_header(fd, h);
 	return fd;
 }
@@ -1934,7 +1929,6 @@ static int open_own(void)
 		return -err;
 	}
 	memcpy(w.path, path, strlen(path) + 1); /* (not the whole buffer: its pages) */
-	fd = w.bare ? fd : move_high(fd);	/* (a bare dump's: shared_adopt) */
 	remember(fd, &w.fd_dev, &w.fd_ino);
 	w.fd = fd;
 	w.failed = 0;
@@ -1974,6 +1968,11 @@ static int shared_adopt(int fd)
 	struct stat st;
 	struct statfs sfs;
 
+	/* (a bare image's end opens it, appends and closes it: no code of the program's runs
+	 * meanwhile that could take its number, and a low one leaves the descriptor table as
+	 * small as the program's; any other, high at once: fdhigh.c) */
+	if (!w.bare && (fd = inflame_fdhigh_move(fd)) < 0)
+		return -EPERM;
 	/* (geteuid by syscall(), whose page of the C library start-up touched already: the
 	 * wrapper's page was a page fault of many short processes, issue 11) */
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
@@ -1982,10 +1981,7 @@ static int shared_adopt(int fd)
 		close(fd);
 		return -EPERM;
 	}
-	/* (a bare image's end opens it, appends and closes it: no code of the program's runs
-	 * meanwhile that could take its number, and a low one leaves the descriptor table as
-	 * small as the program's) */
-	w.bfd = w.bare ? fd : move_high(fd);
+	w.bfd = fd;
 	w.bfd_dev = st.st_dev;
 	w.bfd_ino = st.st_ino;
 	return 0;
