@@ -2239,7 +2239,11 @@ static int open_next(int shared_ok, int first)
 	memset(w.totals, 0, sizeof(w.totals));
 	w.dropped_stacks = w.truncated = 0;
 	w.dropped_base = total_dropped();
-	w.cpu_base = w.continues_lost ? w.cpu_written : process_cpu_ns();
+	/* (a bare dump's from the arming of its one thread's clock, as the bare end's, below: the
+	 * image's only thread, its CPU is the process's) */
+	w.cpu_base = w.continues_lost ? w.cpu_written
+		     : w.bare	      ? inflame__prof.fork_clock.cpu0
+				      : process_cpu_ns();
 	inflame_wall_unseen(&w.unseen_base, &w.unseen_threads_base);
 	w.file_no++;
 	w.writer_base = writer_cpu_ns();
@@ -2947,7 +2951,10 @@ int inflame_writer_end_bare(const char *args, size_t len, const struct inflame_w
 	inflame_dump_end_chunk(&b, at, INFLAME_CHUNK_PROCESS);
 	cpu = put_bare_thread(&b, t);
 	/* (a file's first counters: no drop, and the handler's totals since are none, as at any
-	 * file's first STATS: handler_since) */
+	 * file's first STATS: handler_since). The process's CPU is counted from the same start as
+	 * its thread's, its clock's arming, as the general end's bare dump has it (open_next): it
+	 * had counted it from the opening of its file at the end, so that the profiler's share it
+	 * showed was that of the end itself (27% of a /bin/true's), not of the image. */
 	inflame_buf_lend(&st, stats, sizeof(stats));
 	put_counters(&st, &pairs, 0, 0, 0, cpu, handler);
 	at = inflame_dump_begin_chunk(&b);

@@ -15,10 +15,12 @@ I="$B/inflame"
 command -v python3 > /dev/null 2>&1 ||
 	{ echo "SKIP: python3 (installed by ./bootstrap) is missing: the field reader needs it"; exit 77; }
 
-# run PROGRAM...: under the preload, cpu only, dumps to the shared file of $d/p
+# run PROGRAM...: under the preload, cpu only, dumps to the shared file of $d/p, at 10 Hz (no
+# image gets a sample on a loaded machine either: each ends as one that waited)
 run()
 {
-	env LD_PRELOAD="$L" INFLAME_EVENTS=cpu INFLAME_SHARED_FILE=1 INFLAME_OUTPUT="$d/p/x.%p.ifl" "$@"
+	env LD_PRELOAD="$L" INFLAME_EVENTS=cpu INFLAME_FREQUENCY=10 INFLAME_SHARED_FILE=1 \
+		INFLAME_OUTPUT="$d/p/x.%p.ifl" "$@"
 }
 
 # 1. The general end's dump (it creates the file) and the bare end's (it appends), field by field.
@@ -50,8 +52,9 @@ grep -q '^status: *complete' "$d/info.2" || fail "the bare end's dump is not com
 # 2. The system calls of the bare end of an unsampled /bin/true (INFLAME_TRACED=1: strace is a
 # tracer), the shared file there already.
 if command -v strace > /dev/null 2>&1 && strace -qq -o /dev/null true 2> /dev/null; then
-	strace -qq -o "$d/true.trace" env LD_PRELOAD="$L" INFLAME_TRACED=1 INFLAME_EVENTS=cpu \
-		INFLAME_SHARED_FILE=1 INFLAME_OUTPUT="$d/p/x.%p.ifl" /bin/true || fail "traced true: status $?"
+	INFLAME_TRACED=1 strace -qq -o "$d/true.trace" env LD_PRELOAD="$L" INFLAME_EVENTS=cpu \
+		INFLAME_FREQUENCY=10 INFLAME_SHARED_FILE=1 INFLAME_OUTPUT="$d/p/x.%p.ifl" /bin/true ||
+		fail "traced true: status $?"
 	awk '/^getpid\(/ { n = NR } { line[NR] = $0 } END { for (i = n; i < NR; i++) print line[i] }' \
 		"$d/true.trace" > "$d/end.trace"
 	calls=$(grep -c . "$d/end.trace")
