@@ -2836,13 +2836,14 @@ int inflame_writer_start_image(const char *args, size_t len, int ending)
  * general end makes (open_next and close_current with w.bare: the header, PROCESS, THREADS,
  * THREAD_CPU, STATS, END), the same chunks with the same facts, gathered in a buffer on the
  * stack and appended to the shared file with one write. The general end wrote the writer's
- * state (w, several pages of .data), a thread table's slot (a page of .bss) and took the
- * cycle lock (a page of the C library's code that a short program never runs), and read the
- * clocks about eight times: a third of what such an image cost inflame at its end (issue 11).
- * No lock is taken: the image has one thread (a second one would have set it up: init.c), and
- * its caller blocks every signal, so that no handler of inflame's runs meanwhile either. The
- * general end still serves where this one does not fit: a shared file that does not exist
- * yet (its creation, shared_create) or cannot be used, a dump of its own (no shared file in
+ * state (w, several pages of .data), a thread table's slot (a page of .bss), took the cycle
+ * lock and called the C library's open, prctl and fstat (pages of its code and data a short
+ * program never touches), and read the clocks eight times: 26 system calls from the end's
+ * look for a vfork child to the exit of a /bin/true, against 18 here, and 2-3 page faults
+ * more (issue 11). No lock is taken: the image has one thread (a second one would have set it up:
+ * init.c), and its caller blocks every signal, so that no handler of inflame's runs meanwhile
+ * either. The general end still serves where this one does not fit: a shared file that does not
+ * exist yet (its creation, shared_create) or cannot be used, a dump of its own (no shared file in
  * the configuration), notices to write, a write that fails. */
 
 /* The first storage of a bare end's dump, on the stack: a short program's is 250-500 bytes.

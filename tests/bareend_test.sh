@@ -48,6 +48,15 @@ done
 diff "$d/info.1.fixed" "$d/info.2.fixed" > "$d/info.diff" ||
 	fail "inflame info differs between the two ends: $(cat "$d/info.diff")"
 grep -q '^status: *complete' "$d/info.2" || fail "the bare end's dump is not complete"
+# ... and as `inflame report` does (each image by itself: FILE@OFFSET, as info names them)
+for n in 1 2; do
+	at=$(sed -n 's/^file: *//p' "$d/info.$n")
+	"$I" report "$at" > "$d/report.$n" 2>&1
+	echo "status $?" >> "$d/report.$n"
+	sed -i "s|$at|IMAGE|" "$d/report.$n"
+done
+cmp -s "$d/report.1" "$d/report.2" ||
+	fail "inflame report differs: $(cat "$d/report.1") / $(cat "$d/report.2")"
 
 # 2. The system calls of the bare end of an unsampled /bin/true (INFLAME_TRACED=1: strace is a
 # tracer), the shared file there already.
