@@ -168,6 +168,28 @@ int inflame_dump_put_chunk(struct inflame_buf *b, uint32_t type, const uint8_t *
 	return 0;
 }
 
+size_t inflame_dump_begin_chunk(struct inflame_buf *b)
+{
+	size_t at = b->len;
+
+	if (inflame_buf_reserve(b, INFLAME_DUMP_CHUNK_HDR_SIZE) == 0)
+		b->len += INFLAME_DUMP_CHUNK_HDR_SIZE;
+	return at;
+}
+
+int inflame_dump_end_chunk(struct inflame_buf *b, size_t at, uint32_t type)
+{
+	size_t len = b->len - at - INFLAME_DUMP_CHUNK_HDR_SIZE;
+
+	if (b->failed)
+		return -ENOMEM;
+	if (len > INFLAME_DUMP_MAX_CHUNK)
+		return -EMSGSIZE;
+	inflame_dump_encode_chunk_header(b->data + at, type,
+					 b->data + at + INFLAME_DUMP_CHUNK_HDR_SIZE, len);
+	return 0;
+}
+
 int inflame_dump_write_gathered(int fd, const uint8_t *data, size_t n, uint32_t type,
 				const uint8_t *payload, size_t len)
 {

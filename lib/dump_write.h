@@ -121,6 +121,12 @@ int inflame_dump_put_header(struct inflame_buf *b, const struct inflame_dump_hea
  * -ENOMEM (b->failed). */
 int inflame_dump_put_chunk(struct inflame_buf *b, uint32_t type, const uint8_t *payload,
 			   size_t len);
+/* A chunk built in place: its payload is appended to b after inflame_dump_begin_chunk(), which
+ * returns where its header lies, and inflame_dump_end_chunk() fills that header in (length and
+ * checksum of everything appended since). No copy of the payload, no second buffer. The end
+ * returns 0, -EMSGSIZE or -ENOMEM (b->failed: the chunk is not whole). */
+size_t inflame_dump_begin_chunk(struct inflame_buf *b);
+int inflame_dump_end_chunk(struct inflame_buf *b, size_t at, uint32_t type);
 /* Writes the n gathered bytes at data and then, when payload is not NULL, one chunk of type
  * with its len bytes taken where they lie, all in one writev (retrying as
  * inflame_dump_write_chunk). */

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "modules.h"
 #include "profiler.h"
+#include "safepoint.h"
 #include "sample.h"
 #include "sigstack.h"
 #include "thread.h"
@@ -562,18 +563,49 @@ INFLAME_FORK_TEXT int inflame__settle_in_handler(void)
 	return 1;
 }
 
-/* inflame__image_settle_end() once the caller found it is no vfork child. */
-static void settle_end_here(int for_good)
+/* The end of an image that waited and was never sampled, for good (exit, _exit), on its own
+ * (writer.c, bare end): its clock paused, its one thread's figures as the general end would
+ * have them (settle_unset, then the pause: inflame_timer_adopt_forked and the pause's look at
+ * its clock), its dump appended. No thread table, no writer. Returns 1 when done (the profiler
+ * is off then), 0 when the general end must do it. Called with every signal blocked. */
+static int end_bare(void)
+{
+	const struct inflame_fork_clock *f = &inflame__prof.fork_clock;
+	struct inflame_writer_bare t = {.tid = inflame__prof.pid,
+					.cpu0 = f->cpu0,
+					.sys0 = f->sys0,
+					.cpu = inflame__thread_cpu_ns(),
+					.before = f->arm_cpu > f->cpu0 ? f->arm_cpu - f->cpu0 : 0,
+					.dropped = f->dropped};
+
+	inflame_timer_pause_forked(f->id);
+	t.unsampled = inflame_timer_forked_unsampled(f, t.cpu);
+	if (inflame_writer_end_bare(image_args, image_args_len, &t) < 0)
+		return 0; /* (its clock paused: the general end's pause does it again) */
+	atomic_store_explicit(&inflame__prof.sampling, 0, memory_order_relaxed);
+	inflame_safepoint_disarm();
+	inflame__prof.unset = 0;
+	inflame__prof.active = 0;
+	return 1;
+}
+
+/* inflame__image_settle_end() once the caller found it is no vfork child. Returns 1 when the
+ * image ended there for good (end_bare). */
+static int settle_end_here(int for_good)
 {
 	sigset_t all, old;
+	int ended = 0;
 
 	sigfillset(&all);
 	inflame__syscall_raw(SYS_rt_sigprocmask, SIG_BLOCK, (long)&all, (long)&old, _NSIG / 8, 0);
 	if (inflame__prof.fork_pending == INFLAME_PENDING_IMAGE) {
-		settle_unset(for_good ? 2 : 1);
+		ended = for_good && end_bare();
+		if (!ended)
+			settle_unset(for_good ? 2 : 1);
 		inflame__prof.fork_pending = 0;
 	}
 	mask_restore(&old);
+	return ended;
 }
 
 void inflame__image_settle_end(int for_good)
@@ -591,7 +623,8 @@ INFLAME_FORK_TEXT int inflame__end_pause(void)
 	if ((!inflame__prof.fork_pending && !inflame__prof.active) || inflame__in_vfork_child())
 		return 0;
 	if (inflame__prof.fork_pending == INFLAME_PENDING_IMAGE) {
-		settle_end_here(1);
+		if (settle_end_here(1))
+			return 0; /* (its dump is written: nothing more to do) */
 	} else if (inflame__prof.fork_pending) {
 		if (inflame_log_notes_own() > 0) {
 			inflame__fork_settle();

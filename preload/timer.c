@@ -781,6 +781,14 @@ INFLAME_FORK_TEXT uint64_t inflame_timer_resume_forked(pid_t tid, int id)
 	return cpu;
 }
 
+uint64_t inflame_timer_forked_unsampled(const struct inflame_fork_clock *f, uint64_t cpu)
+{
+	/* (timer_unsampled of the books adopt_forked makes: its periods are the dropped ones) */
+	uint64_t at = f->cpu0 + f->dropped * (uint64_t)period_ns();
+
+	return f->unsampled + (cpu > at ? cpu - at : 0);
+}
+
 void inflame_timer_adopt_forked(struct inflame_thread *t, const struct inflame_fork_clock *f)
 {
 	t->timer_cpu0 = f->cpu0;

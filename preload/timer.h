@@ -40,6 +40,10 @@ int inflame_timer_arm_forked(pid_t tid, int probe, int *id, uint64_t *cpu0);
  * that succeeds or an end needs no reading. Async-signal-safe. */
 void inflame_timer_pause_forked(int id);
 uint64_t inflame_timer_resume_forked(pid_t tid, int id);
+/* What a thread that never settled ran in no period of that timer, its CPU clock cpu now: what
+ * inflame_timer_adopt_forked() and a pause at cpu would give it as its unsampled CPU (the end
+ * of an image that never settles: writer.c, bare end). Async-signal-safe. */
+uint64_t inflame_timer_forked_unsampled(const struct inflame_fork_clock *f, uint64_t cpu);
 /* The settling: thread t, the child's only thread, takes over that timer with its books, as
  * inflame_timer_arm_fork_child() and the pauses and resumes since would have left them.
  * Async-signal-safe. */

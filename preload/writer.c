@@ -78,7 +78,9 @@
  * (the program named by the path exec was given: put_exe_given), THREADS and THREAD_CPU of its
  * one thread (its CPU for coverage), STATS and END, no module map (no sample has an address to
  * name), made and appended with one write by its own thread, the shared file opened only for
- * it. A lazy image killed before its first sample leaves nothing (no sample, no placeholder);
+ * it. At exit or _exit such a dump is made without the rest of this file's state (bare end,
+ * below); an exec, which may fail and go on, and the cases the bare end leaves, come here. A
+ * lazy image killed before its first sample leaves nothing (no sample, no placeholder);
  * killed after it, its placeholder, as an image that set up at once. The shared file is used
  * only where it is a regular
  * file of the process's effective user on a local file system (not NFS, FUSE, CIFS...:
@@ -540,10 +542,13 @@ static int put_exe_given(struct inflame_buf *b)
 		return -1;
 	memcpy(path, fn, len + 1);
 	for (int hops = 0; hops < 8; hops++) {
-		ssize_t n = readlink(path, link, sizeof(link));
+		/* (by system call: errno untouched, and the C library's readlink is a page of code
+		 * a short program never runs, issue 11) */
+		long n = inflame__syscall_raw(SYS_readlinkat, AT_FDCWD, (long)path, (long)link,
+					      sizeof(link), 0);
 		size_t dir = 0;
 
-		if (n < 0 && errno == EINVAL) {
+		if (n == -EINVAL) {
 			inflame_buf_put_str(b, path, len); /* (not a link) */
 			return 0;
 		}
@@ -562,14 +567,14 @@ static int put_exe_given(struct inflame_buf *b)
 
 /* The program's path: as the map of loaded objects has it (read when it was listed), else
  * read now. */
-static void put_exe(struct inflame_buf *b)
+static void put_exe(struct inflame_buf *b, int bare)
 {
 	size_t len;
 	const char *exe = inflame_modules_main_path(&len);
 
 	if (exe)
 		inflame_buf_put_str(b, exe, len);
-	else if (!w.bare || put_exe_given(b) < 0)
+	else if (!bare || put_exe_given(b) < 0)
 		put_exe_read(b);
 }
 
@@ -598,14 +603,14 @@ static uint64_t args_hash(const char *s, size_t n)
 	return h;
 }
 
+static void put_process(struct inflame_buf *b, const char *args, ssize_t n, const char *timer,
+			int bare);
+
 static void write_process(void)
 {
 	struct inflame_buf *b = &w.misc_buf;
 	const char *args = w.cmdline;
-	char events[32];
 	ssize_t n;
-	int argc = 0;
-	const struct inflame_config *c = &inflame__prof.cfg;
 
 	if (w.start_args) {
 		/* What /proc/self/cmdline reads at this point, without the file system: a
@@ -620,6 +625,23 @@ static void write_process(void)
 	}
 	w.cmdline_len = (size_t)n;
 	w.cmdline_hash = args_hash(args, (size_t)n);
+	w.timer_name = timer_name();
+	b->len = 0;
+	put_process(b, args, n, w.timer_name, w.bare);
+	write_payload(INFLAME_CHUNK_PROCESS, b);
+}
+
+/* The PROCESS payload, appended to b: the command line is the n bytes at args (cut at the
+ * length of w.cmdline), timer the cpu timer's name, bare: a bare dump's (put_exe). */
+static void put_process(struct inflame_buf *b, const char *args, ssize_t n, const char *timer,
+			int bare)
+{
+	char events[32];
+	int argc = 0;
+	const struct inflame_config *c = &inflame__prof.cfg;
+
+	if (n > (ssize_t)sizeof(w.cmdline) - 1)
+		n = (ssize_t)sizeof(w.cmdline) - 1;
 	/* A program that rewrote its command line (setproctitle) pads it with NULs: those are not
 	 * arguments (an empty last argument of a program not renamed goes with them). */
 	while (n > 1 && args[n - 1] == 0 && args[n - 2] == 0)
@@ -628,10 +650,9 @@ static void write_process(void)
 		argc += args[i] == 0;
 	if (n > 0 && args[n - 1] != 0)
 		argc++;
-	b->len = 0;
 	inflame_buf_put_varint(b, (uint64_t)inflame__prof.pid);
-	inflame_buf_put_varint(b, (uint64_t)getppid());
-	put_exe(b);
+	inflame_buf_put_varint(b, (uint64_t)inflame__syscall_raw(SYS_getppid, 0, 0, 0, 0, 0));
+	put_exe(b, bare);
 	inflame_buf_put_varint(b, (uint64_t)argc);
 	for (ssize_t i = 0; i < n;) {
 		size_t len = 0;
@@ -645,15 +666,13 @@ static void write_process(void)
 	inflame_config_events_string(c->events, events, sizeof(events));
 	put_cstr(b, events);
 	inflame_buf_put_varint(b, c->frequency);
-	w.timer_name = timer_name();
-	put_cstr(b, w.timer_name);
+	put_cstr(b, timer);
 	put_cstr(b, inflame_config_unwind_name(c->unwind));
 	inflame_buf_put_varint(b, c->max_depth);
 	inflame_buf_put_varint(b, c->buffer_kb);
 	inflame_buf_put_varint(b, c->alloc_rate);
 	put_cstr(b, (c->events & (INFLAME_EVMASK_CPU)) ? inflame_config_timer_name(c->cpu_timer)
 						       : "none");
-	write_payload(INFLAME_CHUNK_PROCESS, b);
 }
 
 /* Is the command line as the file has it still what exec laid out, byte for byte? Then
@@ -1136,8 +1155,8 @@ static void put_stat(struct inflame_buf *b, uint64_t *pairs, uint64_t key, uint6
 	(*pairs)++;
 }
 
-/* The sampling handler's totals since the file's first counters (selfcost.h). */
-static void put_handler_stats(struct inflame_buf *b, uint64_t *pairs)
+/* The sampling handler's totals since the file's first counters (selfcost.h), into since. */
+static void handler_since(uint64_t since[3])
 {
 	struct inflame_selfcost_totals *h = &inflame__prof.handler;
 	uint64_t now[3] = {atomic_load(&h->ns), atomic_load(&h->runs), atomic_load(&h->long_runs)};
@@ -1146,9 +1165,32 @@ static void put_handler_stats(struct inflame_buf *b, uint64_t *pairs)
 		w.handler_file = w.file_no;
 		memcpy(w.handler_base, now, sizeof(now));
 	}
-	put_stat(b, pairs, INFLAME_STAT_HANDLER_NS, minus(now[0], w.handler_base[0]));
-	put_stat(b, pairs, INFLAME_STAT_HANDLER_RUNS, minus(now[1], w.handler_base[1]));
-	put_stat(b, pairs, INFLAME_STAT_HANDLER_LONG, minus(now[2], w.handler_base[2]));
+	for (int i = 0; i < 3; i++)
+		since[i] = minus(now[i], w.handler_base[i]);
+}
+
+/* The STATS pairs but the wall clock's, appended to b: the file's own figures (drops of the
+ * rings and of the stack table, truncated stacks, the process's CPU, the handler's totals
+ * since its first counters) among the process's counters. */
+static void put_counters(struct inflame_buf *b, uint64_t *pairs, uint64_t ring, uint64_t stacks,
+			 uint64_t truncated, uint64_t cpu, const uint64_t handler[3])
+{
+	put_stat(b, pairs, INFLAME_STAT_DROPPED_RING, ring);
+	put_stat(b, pairs, INFLAME_STAT_DROPPED_STACKS, stacks);
+	put_stat(b, pairs, INFLAME_STAT_DROPPED_THREADS,
+		 atomic_load(&inflame__prof.threads_dropped));
+	put_stat(b, pairs, INFLAME_STAT_TRUNCATED, truncated);
+	put_stat(b, pairs, INFLAME_STAT_SIGNALS, atomic_load(&inflame__prof.signals));
+	put_stat(b, pairs, INFLAME_STAT_FOREIGN, atomic_load(&inflame__prof.foreign));
+	put_stat(b, pairs, INFLAME_STAT_CPU_NS, cpu);
+	put_stat(b, pairs, INFLAME_STAT_ALLOC_UNTRACKED, inflame_alloc_untracked());
+	put_stat(b, pairs, INFLAME_STAT_SIGSTACK_NARROW,
+		 atomic_load(&inflame__prof.sigstack_narrow));
+	put_stat(b, pairs, INFLAME_STAT_SIGSTACK_NOSTACK,
+		 atomic_load(&inflame__prof.sigstack_nostack));
+	put_stat(b, pairs, INFLAME_STAT_HANDLER_NS, handler[0]);
+	put_stat(b, pairs, INFLAME_STAT_HANDLER_RUNS, handler[1]);
+	put_stat(b, pairs, INFLAME_STAT_HANDLER_LONG, handler[2]);
 }
 
 /* The counters, written every cycle: a process that ends without inflame's exit path (a raw
@@ -1156,24 +1198,13 @@ static void put_handler_stats(struct inflame_buf *b, uint64_t *pairs)
 static void write_counters(void)
 {
 	struct inflame_buf *b = &w.misc_buf;
-	uint64_t now_cpu = process_cpu_ns(), unseen, unseen_threads, pairs = 0;
+	uint64_t now_cpu = process_cpu_ns(), unseen, unseen_threads, pairs = 0, handler[3];
 
 	list_begin(b);
-	put_stat(b, &pairs, INFLAME_STAT_DROPPED_RING, total_dropped() - w.dropped_base);
-	put_stat(b, &pairs, INFLAME_STAT_DROPPED_STACKS, w.dropped_stacks + pend.lost);
-	put_stat(b, &pairs, INFLAME_STAT_DROPPED_THREADS,
-		 atomic_load(&inflame__prof.threads_dropped));
-	put_stat(b, &pairs, INFLAME_STAT_TRUNCATED, w.truncated);
-	put_stat(b, &pairs, INFLAME_STAT_SIGNALS, atomic_load(&inflame__prof.signals));
-	put_stat(b, &pairs, INFLAME_STAT_FOREIGN, atomic_load(&inflame__prof.foreign));
-	put_stat(b, &pairs, INFLAME_STAT_CPU_NS, now_cpu - w.cpu_base);
+	handler_since(handler);
+	put_counters(b, &pairs, total_dropped() - w.dropped_base, w.dropped_stacks + pend.lost,
+		     w.truncated, now_cpu - w.cpu_base, handler);
 	w.cpu_written = now_cpu;
-	put_stat(b, &pairs, INFLAME_STAT_ALLOC_UNTRACKED, inflame_alloc_untracked());
-	put_stat(b, &pairs, INFLAME_STAT_SIGSTACK_NARROW,
-		 atomic_load(&inflame__prof.sigstack_narrow));
-	put_stat(b, &pairs, INFLAME_STAT_SIGSTACK_NOSTACK,
-		 atomic_load(&inflame__prof.sigstack_nostack));
-	put_handler_stats(b, &pairs);
 	inflame_wall_unseen(&unseen, &unseen_threads);
 	if (unseen_threads > w.unseen_threads_base) {
 		put_stat(b, &pairs, INFLAME_STAT_WALL_UNSEEN, minus(unseen, w.unseen_base));
@@ -1960,24 +1991,37 @@ static int remote_fs(unsigned long t)
 	return 0;
 }
 
+/* Whether fd may be the shared file: a regular file of the process's effective user on a local
+ * file system, where an append of one write() lands whole. st: its status. Returns 0 or
+ * -EPERM. */
+static int shared_usable(int fd, struct stat *st)
+{
+	struct statfs sfs;
+
+	/* (each by system call: the C library's wrappers are pages of code a short program never
+	 * runs, and its fstat is an fstatat of "", whose page of its data the kernel then reads:
+	 * page faults of most short processes, issue 11) */
+	if (inflame__syscall_raw(SYS_fstat, fd, (long)st, 0, 0, 0) != 0 || !S_ISREG(st->st_mode) ||
+	    st->st_uid != (uid_t)inflame__syscall_raw(SYS_geteuid, 0, 0, 0, 0, 0) ||
+	    inflame__syscall_raw(SYS_fstatfs, fd, (long)&sfs, 0, 0, 0) != 0 ||
+	    remote_fs((unsigned long)sfs.f_type))
+		return -EPERM;
+	return 0;
+}
+
 /* Takes fd, just opened or created under w.path, as the shared file's descriptor (w.bfd, moved
  * high): only a regular file of the process's effective user on a local file system, where an
  * append of one write() lands whole. Returns 0, or -EPERM with fd closed. */
 static int shared_adopt(int fd)
 {
 	struct stat st;
-	struct statfs sfs;
 
 	/* (a bare image's end opens it, appends and closes it: no code of the program's runs
 	 * meanwhile that could take its number, and a low one leaves the descriptor table as
 	 * small as the program's; any other, high at once: fdhigh.c) */
 	if (!w.bare && (fd = inflame_fdhigh_move(fd)) < 0)
 		return -EPERM;
-	/* (geteuid by syscall(), whose page of the C library start-up touched already: the
-	 * wrapper's page was a page fault of many short processes, issue 11) */
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    st.st_uid != (uid_t)syscall(SYS_geteuid) || fstatfs(fd, &sfs) != 0 ||
-	    remote_fs((unsigned long)sfs.f_type)) {
+	if (shared_usable(fd, &st) < 0) {
 		close(fd);
 		return -EPERM;
 	}
@@ -2192,7 +2236,11 @@ static int open_next(int shared_ok, int first)
 	memset(w.totals, 0, sizeof(w.totals));
 	w.dropped_stacks = w.truncated = 0;
 	w.dropped_base = total_dropped();
-	w.cpu_base = w.continues_lost ? w.cpu_written : process_cpu_ns();
+	/* (a bare dump's from the arming of its one thread's clock, as the bare end's, below: the
+	 * image's only thread, its CPU is the process's) */
+	w.cpu_base = w.continues_lost ? w.cpu_written
+		     : w.bare	      ? inflame__prof.fork_clock.cpu0
+				      : process_cpu_ns();
 	inflame_wall_unseen(&w.unseen_base, &w.unseen_threads_base);
 	w.file_no++;
 	w.writer_base = writer_cpu_ns();
@@ -2777,6 +2825,154 @@ int inflame_writer_start_image(const char *args, size_t len, int ending)
 	if (rc < 0 || ending)
 		return rc;
 	return start_late(1);
+}
+
+/* bare end
+ *
+ * The end of an image that waited and was never sampled (init.c, lazy image), made on its own
+ * rather than through the set-up of a writer that writes one file and stops: the bare dump the
+ * general end makes (open_next and close_current with w.bare: the header, PROCESS, THREADS,
+ * THREAD_CPU, STATS, END), the same chunks with the same facts, gathered in a buffer on the
+ * stack and appended to the shared file with one write. The general end wrote the writer's
+ * state (w, several pages of .data), a thread table's slot (a page of .bss), took the cycle
+ * lock and called the C library's open, prctl and fstat (pages of its code and data a short
+ * program never touches), and read the clocks eight times: 26 system calls from the end's
+ * look for a vfork child to the exit of a /bin/true, against 18 here, and 2-3 page faults
+ * more (issue 11). No lock is taken: the image has one thread (a second one would have set it up:
+ * init.c), and its caller blocks every signal, so that no handler of inflame's runs meanwhile
+ * either. The general end still serves where this one does not fit: a shared file that does not
+ * exist yet (its creation, shared_create) or cannot be used, a dump of its own (no shared file in
+ * the configuration), notices to write, a write that fails. */
+
+/* The first storage of a bare end's dump, on the stack: a short program's is 250-500 bytes.
+ * (A longer one moves to a mapping: inflame_buf_lend.) */
+#define BARE_FIRST 640
+
+/* THREADS and THREAD_CPU of the bare end's one thread, appended to b. Returns the process's CPU
+ * since the thread's figures' start, now: the image's only thread, its CPU is the process's. */
+static uint64_t put_bare_thread(struct inflame_buf *b, const struct inflame_writer_bare *t)
+{
+	char name[16] = {0};
+	uint64_t period = sample_period_ns(), sys, cpu, own, now;
+	size_t at;
+
+	at = inflame_dump_begin_chunk(b);
+	inflame__syscall_raw(SYS_prctl, PR_GET_NAME, (long)name, 0, 0, 0);
+	inflame_buf_put_varint(b, 1);
+	inflame_buf_put_varint(b, (uint64_t)t->tid);
+	inflame_buf_put_str(b, name, strnlen(name, sizeof(name) - 1));
+	inflame_buf_put_varint(b, 0);
+	inflame_dump_end_chunk(b, at, INFLAME_CHUNK_THREADS);
+	/* Its CPU up to the end's first look (t->cpu); the end's own, from there to now, is the
+	 * profiler's (as a final write's: put_thread_cpu). */
+	sys = minus(inflame__thread_sys_ns(), t->sys0);
+	now = inflame__thread_cpu_ns();
+	own = minus(now, t->cpu);
+	cpu = minus(t->cpu, t->cpu0);
+	if (sys > cpu)
+		sys = cpu;
+	at = inflame_dump_begin_chunk(b);
+	inflame_buf_put_varint(b, period);
+	inflame_buf_put_varint(b, clock_flags());
+	inflame_buf_put_varint(b, own);
+	inflame_buf_put_varint(b, 1);
+	inflame_buf_put_varint(b, (uint64_t)t->tid);
+	inflame_buf_put_varint(b, INFLAME_TCPU_T_POSIX_TIMER | INFLAME_TCPU_T_NO_PERF);
+	inflame_buf_put_varint(b, cpu);
+	inflame_buf_put_varint(b, cpu - sys);
+	inflame_buf_put_varint(b, sys);
+	for (int i = 0; i < 3; i++)
+		inflame_buf_put_varint(b, 0); /* (no sample: no weight, no time in the handler) */
+	if (period) {
+		inflame_buf_put_varint(b, t->unsampled ? 1 : 0);
+		if (t->unsampled) {
+			inflame_buf_put_varint(b, (uint64_t)t->tid);
+			inflame_buf_put_varint(b, t->unsampled);
+		}
+		inflame_buf_put_varint(b, t->before || t->dropped ? 1 : 0);
+		if (t->before || t->dropped) {
+			inflame_buf_put_varint(b, (uint64_t)t->tid);
+			inflame_buf_put_varint(b, 0);
+			inflame_buf_put_varint(b, t->before);
+			inflame_buf_put_varint(b, t->dropped * period);
+		}
+	}
+	inflame_dump_end_chunk(b, at, INFLAME_CHUNK_THREAD_CPU);
+	return minus(now, t->cpu0);
+}
+
+/* Opens the shared file for a bare end, as shared_open and shared_adopt would (the descriptor
+ * is not moved up: no code of the program's runs before it is closed). Returns it, or a
+ * negative errno (-ENOENT: the general end creates the file). Not inlined: the name's buffer
+ * is on the stack only for the open, not under the dump's encoding. */
+static __attribute__((noinline)) int bare_open(void)
+{
+	const struct inflame_config *c = &inflame__prof.cfg;
+	char path[INFLAME_OUTPUT_MAX];
+	struct stat st;
+	int fd, rc;
+
+	rc = inflame_config_shared_output(c->output, inflame__prof.start_realtime / 1000000000ull,
+					  path, sizeof(path));
+	if (rc < 0)
+		return rc;
+	fd = (int)inflame__syscall_raw(SYS_openat, AT_FDCWD, (long)path, SHARED_FLAGS, 0, 0);
+	if (fd < 0)
+		return fd;
+	if (shared_usable(fd, &st) < 0) {
+		inflame__syscall_raw(SYS_close, fd, 0, 0, 0, 0);
+		return -EPERM;
+	}
+	return fd;
+}
+
+int inflame_writer_end_bare(const char *args, size_t len, const struct inflame_writer_bare *t)
+{
+	uint8_t first[BARE_FIRST], stats[160];
+	struct inflame_buf b = {0}, st = {0};
+	struct inflame_dump_header_info h;
+	uint64_t pairs = 0, cpu, handler[3] = {0, 0, 0};
+	ssize_t n = -1;
+	size_t at;
+	int fd;
+
+	if (!inflame__prof.cfg.shared_file || inflame_log_notes_claimed() ||
+	    inflame_log_notes_lost())
+		return -EAGAIN;
+	fd = bare_open();
+	if (fd < 0)
+		return fd;
+	inflame_buf_lend(&b, first, sizeof(first));
+	header_of(&h, 0); /* (its first file: the image never opened one) */
+	inflame_dump_put_header(&b, &h);
+	at = inflame_dump_begin_chunk(&b);
+	put_process(&b, args, (ssize_t)len, timer_name(), 1);
+	inflame_dump_end_chunk(&b, at, INFLAME_CHUNK_PROCESS);
+	cpu = put_bare_thread(&b, t);
+	/* (a file's first counters: no drop, and the handler's totals since are none, as at any
+	 * file's first STATS: handler_since). The process's CPU is counted from the same start as
+	 * its thread's, its clock's arming, as the general end's bare dump has it (open_next): it
+	 * had counted it from the opening of its file at the end, so that the profiler's share it
+	 * showed was that of the end itself (27% of a /bin/true's), not of the image. */
+	inflame_buf_lend(&st, stats, sizeof(stats));
+	put_counters(&st, &pairs, 0, 0, 0, cpu, handler);
+	at = inflame_dump_begin_chunk(&b);
+	inflame_buf_put_varint(&b, pairs);
+	inflame_buf_put(&b, st.data, st.len);
+	inflame_dump_end_chunk(&b, at, INFLAME_CHUNK_STATS);
+	at = inflame_dump_begin_chunk(&b);
+	inflame_buf_put_varint(&b, inflame__now_monotonic());
+	for (int i = 0; i < INFLAME_EV_COUNT_; i++)
+		inflame_buf_put_varint(&b, 0);
+	inflame_dump_end_chunk(&b, at, INFLAME_CHUNK_END);
+	if (!b.failed && !st.failed && b.len <= SHARED_MAX && inflame_dump_write_fits(fd, b.len))
+		n = inflame__syscall_raw(SYS_write, fd, (long)b.data, (long)b.len, 0, 0);
+	inflame__syscall_raw(SYS_close, fd, 0, 0, 0, 0);
+	inflame_buf_free(&b);
+	inflame_buf_free(&st);
+	/* (a short write leaves the image torn there, as the general end's: readers find the next
+	 * one by its header) */
+	return n > 0 ? 0 : -EIO; /* (-EINTR cannot be: every signal is blocked) */
 }
 
 void inflame_writer_request(int what)

@@ -10,6 +10,8 @@
 #define INFLAME_WRITER_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 enum inflame_writer_request {
 	INFLAME_WRITER_WAKE = 1,
@@ -35,6 +37,22 @@ int inflame_writer_start(const char *args, size_t len);
  * its whole dump, held for one append at its end: no placeholder, no writer. Returns 0 or a
  * negative errno. */
 int inflame_writer_start_image(const char *args, size_t len, int ending);
+/* The one thread of an image that waited and ends unsampled (inflame_writer_end_bare), as its
+ * end found it: its figures start at its clock's arming (cpu0, sys0: its CPU and system time
+ * then); cpu: its CPU clock at the end's first look, the clock paused; unsampled: the CPU of
+ * that in no period of the clock; before: CPU before the clock was armed; dropped: periods
+ * the image dropped before it could set up. */
+struct inflame_writer_bare {
+	pid_t tid;
+	uint64_t cpu0, sys0, cpu, unsampled, before, dropped;
+};
+/* The end of such an image made on its own (writer.c, bare end): its bare dump appended to the
+ * shared file with one write, without the writer's state, a thread slot or a lock, args and
+ * len its command line as exec laid it out. Returns 0, or a negative errno when the general end
+ * (inflame_writer_start_image with ending, then inflame_writer_stop) must make it: no shared
+ * file yet or one that cannot be used, notices to write, a failed write. Called by the image's
+ * only thread with every signal blocked. */
+int inflame_writer_end_bare(const char *args, size_t len, const struct inflame_writer_bare *t);
 /* At set-up: whether the writer of such an image may start from a safe point, which this arms
  * now (what inflame_writer_start() would arm): inflame_writer_start_image() then needs no check.
  * Not async-signal-safe. */

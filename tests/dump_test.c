@@ -754,6 +754,43 @@ static void test_fd_roundtrip(void **state)
 	assert_non_null(strstr(r.err, "cannot open"));
 }
 
+/* A chunk built in place (begin, payload appended, end) is byte for byte the one put from a
+ * payload of its own, behind what the buffer held; a payload that could not grow is refused. */
+static void test_chunk_in_place(void **state)
+{
+	struct inflame_buf a = {0}, b = {0}, p = {0};
+	uint8_t small[24];
+	size_t at;
+
+	(void)state;
+	inflame_buf_put_varint(&a, 7);
+	inflame_buf_put_varint(&b, 7);
+	for (uint64_t v = 0; v < 3000; v += 7)
+		inflame_buf_put_varint(&p, v * 977);
+	assert_int_equal(inflame_dump_put_chunk(&a, INFLAME_CHUNK_STATS, p.data, p.len), 0);
+	at = inflame_dump_begin_chunk(&b);
+	assert_int_equal(at, 1);
+	for (uint64_t v = 0; v < 3000; v += 7)
+		inflame_buf_put_varint(&b, v * 977);
+	assert_int_equal(inflame_dump_end_chunk(&b, at, INFLAME_CHUNK_STATS), 0);
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.data, b.data, a.len);
+	inflame_buf_free(&b);
+	/* (lent storage that outgrows itself moves to a mapping: still whole) */
+	inflame_buf_lend(&b, small, sizeof(small));
+	inflame_buf_put_varint(&b, 7);
+	at = inflame_dump_begin_chunk(&b);
+	for (uint64_t v = 0; v < 3000; v += 7)
+		inflame_buf_put_varint(&b, v * 977);
+	assert_int_equal(inflame_dump_end_chunk(&b, at, INFLAME_CHUNK_STATS), 0);
+	assert_memory_equal(a.data, b.data, a.len);
+	b.failed = 1;
+	assert_int_equal(inflame_dump_end_chunk(&b, at, INFLAME_CHUNK_STATS), -ENOMEM);
+	inflame_buf_free(&a);
+	inflame_buf_free(&b);
+	inflame_buf_free(&p);
+}
+
 /* The chunks' CRC-32 is zlib's (the check value of the standard CRC-32 catalogue), and a
  * checksum can be continued over a second part. */
 static void test_crc32(void **state)
@@ -817,7 +854,8 @@ int main(void)
 	    cmocka_unit_test(test_fd_roundtrip),      cmocka_unit_test(test_allocs_roundtrip),
 	    cmocka_unit_test(test_allocs_malformed),  cmocka_unit_test(test_thread_cpu),
 	    cmocka_unit_test(test_thread_cpu_losses), cmocka_unit_test(test_crc32),
-	    cmocka_unit_test(test_crc32_long),	      cmocka_unit_test(test_perfmap_labels),
+	    cmocka_unit_test(test_crc32_long),	      cmocka_unit_test(test_chunk_in_place),
+	    cmocka_unit_test(test_perfmap_labels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
