@@ -279,26 +279,29 @@ static struct {
 	size_t exec_args_len;
 	const char *timer_name; /* the cpu timer the current file's PROCESS names */
 	uint64_t cmdline_hash;	/* of the command line the current file's PROCESS has */
-	/* The first storage of the buffers every image writes (out, misc_buf, the THREAD_CPU
-	 * lists), then the file's name, of which most processes use the first bytes only: all of
-	 * that on the page of the fields above, which start-up writes anyway. Each page of their
-	 * own was a page fault of every short process (issue 11). Then the first storage of the
-	 * buffers of samples and stacks, which a process that samples writes, and the command
-	 * line, which few processes write (write_process). (w is as long as it was with a page of
-	 * a last_path in it: the variables of .data1 and the start of .bss keep their pages,
-	 * layout.h.) */
-	uint8_t small[SMALL_FIRST];
-	char path[INFLAME_OUTPUT_MAX];
-	uint8_t sampling[SAMPLING_FIRST];
-	/* /proc/self/cmdline as the current file's PROCESS has it, when it was read there (not
-	 * what exec laid out: write_process) */
-	char cmdline[8192];
 } w = {.fd = -1,
        .inherited_fd = -1,
        .bfd = -1,
        .cycle_lock = CYCLE_LOCK_INIT,
        .done_lock = PTHREAD_MUTEX_INITIALIZER,
        .done_cond = PTHREAD_COND_INITIALIZER};
+
+/* The storage of w that a short image never writes, out of .data: the first storage of the
+ * buffers every writing image fills (out, misc_buf, the THREAD_CPU lists), then the file's
+ * name, of which most processes use the first bytes only, then the first storage of the
+ * buffers of samples and stacks, and the command line, which few processes write
+ * (write_process). Zero-initialized, it lies in .lbss (layout.h), where a page costs only the
+ * process that writes it. In w it made .data 17 KiB: the page the relocation of __dso_handle
+ * writes and the one where the loader clears the start of .bss were two pages, and the start
+ * path's variables of .bss a third (issue 11). */
+static struct {
+	uint8_t small[SMALL_FIRST];
+	char path[INFLAME_OUTPUT_MAX];
+	uint8_t sampling[SAMPLING_FIRST];
+	/* /proc/self/cmdline as the current file's PROCESS has it, when it was read there (not
+	 * what exec laid out: write_process) */
+	char cmdline[8192];
+} wb INFLAME_COLD;
 
 /* The file closed last (under w.done_lock), for a caller that waits for its name. */
 static char last_path[INFLAME_OUTPUT_MAX] INFLAME_COLD;
@@ -381,7 +384,7 @@ static int fd_is_ours(void)
 		inflame_log(INFLAME_LOG_INFO,
 			    "the program closed or replaced the descriptor of %s; continuing in a "
 			    "new file",
-			    w.path);
+			    wb.path);
 	}
 	w.fd = -1;
 	w.seq++;
@@ -424,7 +427,7 @@ static void write_out(uint32_t type, const uint8_t *payload, size_t len)
 		if (rc < 0 && !w.write_err_logged) {
 			w.write_err_logged = 1;
 			inflame_log_unprofiled("cannot write %s: %s; profiling data is lost",
-					       w.path, err_text(-rc));
+					       wb.path, err_text(-rc));
 		}
 		if (rc == -EFBIG) {
 			/* The program's file size limit: the file ends here, its last chunk
@@ -609,7 +612,7 @@ static void put_process(struct inflame_buf *b, const char *args, ssize_t n, cons
 static void write_process(void)
 {
 	struct inflame_buf *b = &w.misc_buf;
-	const char *args = w.cmdline;
+	const char *args = wb.cmdline;
 	ssize_t n;
 
 	if (w.start_args) {
@@ -617,11 +620,11 @@ static void write_process(void)
 		 * procfs read cost a short process about 0.1 ms (issue 11). Read where exec laid
 		 * it out, not copied: the copy's page was a page fault of every short process. */
 		args = w.start_args;
-		n = (ssize_t)(w.start_args_len < sizeof(w.cmdline) - 1 ? w.start_args_len
-								       : sizeof(w.cmdline) - 1);
+		n = (ssize_t)(w.start_args_len < sizeof(wb.cmdline) - 1 ? w.start_args_len
+									: sizeof(wb.cmdline) - 1);
 		w.start_args = NULL;
 	} else {
-		n = read_cmdline(w.cmdline, sizeof(w.cmdline));
+		n = read_cmdline(wb.cmdline, sizeof(wb.cmdline));
 	}
 	w.cmdline_len = (size_t)n;
 	w.cmdline_hash = args_hash(args, (size_t)n);
@@ -632,7 +635,7 @@ static void write_process(void)
 }
 
 /* The PROCESS payload, appended to b: the command line is the n bytes at args (cut at the
- * length of w.cmdline), timer the cpu timer's name, bare: a bare dump's (put_exe). */
+ * length of wb.cmdline), timer the cpu timer's name, bare: a bare dump's (put_exe). */
 static void put_process(struct inflame_buf *b, const char *args, ssize_t n, const char *timer,
 			int bare)
 {
@@ -640,8 +643,8 @@ static void put_process(struct inflame_buf *b, const char *args, ssize_t n, cons
 	int argc = 0;
 	const struct inflame_config *c = &inflame__prof.cfg;
 
-	if (n > (ssize_t)sizeof(w.cmdline) - 1)
-		n = (ssize_t)sizeof(w.cmdline) - 1;
+	if (n > (ssize_t)sizeof(wb.cmdline) - 1)
+		n = (ssize_t)sizeof(wb.cmdline) - 1;
 	/* A program that rewrote its command line (setproctitle) pads it with NULs: those are not
 	 * arguments (an empty last argument of a program not renamed goes with them). */
 	while (n > 1 && args[n - 1] == 0 && args[n - 2] == 0)
@@ -657,7 +660,7 @@ static void put_process(struct inflame_buf *b, const char *args, ssize_t n, cons
 	for (ssize_t i = 0; i < n;) {
 		size_t len = 0;
 
-		/* (bounded by n: a command line cut at sizeof(w.cmdline) has no NUL there) */
+		/* (bounded by n: a command line cut at sizeof(wb.cmdline) has no NUL there) */
 		while (i + (ssize_t)len < n && args[i + (ssize_t)len])
 			len++;
 		inflame_buf_put_str(b, args + i, len);
@@ -692,7 +695,7 @@ static int args_unchanged(void)
  * the program wrote over its argv), or when the cpu timer was decided since (timer_name). */
 static void process_renamed(void)
 {
-	char now[sizeof(w.cmdline)];
+	char now[sizeof(wb.cmdline)];
 	ssize_t n;
 
 	if (timer_name() != w.timer_name) {
@@ -1959,7 +1962,7 @@ static int open_own(void)
 		w.failed = 1;
 		return -err;
 	}
-	memcpy(w.path, path, strlen(path) + 1); /* (not the whole buffer: its pages) */
+	memcpy(wb.path, path, strlen(path) + 1); /* (not the whole buffer: its pages) */
 	remember(fd, &w.fd_dev, &w.fd_ino);
 	w.fd = fd;
 	w.failed = 0;
@@ -2009,7 +2012,7 @@ static int shared_usable(int fd, struct stat *st)
 	return 0;
 }
 
-/* Takes fd, just opened or created under w.path, as the shared file's descriptor (w.bfd, moved
+/* Takes fd, just opened or created under wb.path, as the shared file's descriptor (w.bfd, moved
  * high): only a regular file of the process's effective user on a local file system, where an
  * append of one write() lands whole. Returns 0, or -EPERM with fd closed. */
 static int shared_adopt(int fd)
@@ -2033,7 +2036,7 @@ static int shared_adopt(int fd)
 
 #define SHARED_FLAGS (O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
 
-/* Opens the shared file of the output pattern, its name in w.path, to append to (never
+/* Opens the shared file of the output pattern, its name in wb.path, to append to (never
  * truncated, never waited on as a FIFO would be). Returns 0, -ENOENT when it does not exist
  * yet (shared_append creates it), or another -errno when it cannot be used (-EINVAL: a
  * pattern without %p has none). */
@@ -2042,11 +2045,11 @@ static int shared_open(void)
 	int fd, rc;
 
 	rc = inflame_config_shared_output(inflame__prof.cfg.output,
-					  inflame__prof.start_realtime / 1000000000ull, w.path,
-					  sizeof(w.path));
+					  inflame__prof.start_realtime / 1000000000ull, wb.path,
+					  sizeof(wb.path));
 	if (rc < 0)
 		return rc;
-	fd = open(w.path, SHARED_FLAGS);
+	fd = open(wb.path, SHARED_FLAGS);
 	if (fd < 0)
 		return -errno;
 	return shared_adopt(fd);
@@ -2060,11 +2063,11 @@ static int shared_open(void)
 static ssize_t shared_create(const void *data, size_t len, size_t room)
 {
 	ssize_t n = -1;
-	int fd = open_unnamed(w.path, SHARED_FLAGS & ~O_NOFOLLOW);
+	int fd = open_unnamed(wb.path, SHARED_FLAGS & ~O_NOFOLLOW);
 
 	if (fd < 0) {
 		/* (no unnamed files here: the file is empty for a moment) */
-		fd = open(w.path, SHARED_FLAGS | O_CREAT, 0600);
+		fd = open(wb.path, SHARED_FLAGS | O_CREAT, 0600);
 		if (fd < 0 || shared_adopt(fd) < 0)
 			return -1;
 		return inflame_dump_write_fits(w.bfd, len + room) ? write(w.bfd, data, len) : -1;
@@ -2073,7 +2076,7 @@ static ssize_t shared_create(const void *data, size_t len, size_t room)
 		return -1;
 	if (inflame_dump_write_fits(w.bfd, len + room))
 		n = write(w.bfd, data, len);
-	if (n == (ssize_t)len && link_unnamed(w.bfd, w.path) == 0)
+	if (n == (ssize_t)len && link_unnamed(w.bfd, wb.path) == 0)
 		return n;
 	close(w.bfd);
 	w.bfd = -1;
@@ -2115,7 +2118,7 @@ static void leave_held(void);
  * placeholder: a placeholder is never left without either. */
 static void shared_place(void)
 {
-	ssize_t n = shared_append(w.out.data, w.out.len, SHARED_MAX + sizeof(w.path) + 64);
+	ssize_t n = shared_append(w.out.data, w.out.len, SHARED_MAX + sizeof(wb.path) + 64);
 
 	w.placed = n >= INFLAME_DUMP_HEADER_SIZE;
 	w.held_len = w.out.len;
@@ -2126,14 +2129,14 @@ static void shared_place(void)
 }
 
 /* Appends to the shared file a stand-in for the placeholder of header head: the image goes on
- * in its own file, w.path (a MOVED chunk, dump_format.h). */
+ * in its own file, wb.path (a MOVED chunk, dump_format.h). */
 static void shared_mark_moved(const uint8_t *head)
 {
 	uint8_t payload[INFLAME_VARINT_MAX + INFLAME_OUTPUT_MAX];
-	size_t len = strlen(w.path);
+	size_t len = strlen(wb.path);
 	size_t k = inflame_varint_put(payload, len);
 
-	memcpy(payload + k, w.path, len);
+	memcpy(payload + k, wb.path, len);
 	if (is_same(w.bfd, w.bfd_dev, w.bfd_ino))
 		inflame_dump_write_gathered(w.bfd, head, INFLAME_DUMP_HEADER_SIZE,
 					    INFLAME_CHUNK_MOVED, payload, k + len);
@@ -2289,7 +2292,7 @@ static int open_next(int shared_ok, int first)
 		shared_place();
 	else
 		flush_out();
-	inflame_log(INFLAME_LOG_DEBUG, "writing %s", w.path);
+	inflame_log(INFLAME_LOG_DEBUG, "writing %s", wb.path);
 	return 0;
 }
 
@@ -2327,7 +2330,7 @@ static void close_current(int drained)
 	w.bare = 0;
 	pthread_mutex_lock(&w.done_lock);
 	if (w.want_last)
-		memcpy(last_path, w.path, strnlen(w.path, sizeof(w.path) - 1) + 1);
+		memcpy(last_path, wb.path, strnlen(wb.path, sizeof(wb.path) - 1) + 1);
 	pthread_mutex_unlock(&w.done_lock);
 	/* (only for the debug log: reading the counts reads a page of every thread's scratch
 	 * memory, which a thread that made no allocation stack never touched, issue 11) */
@@ -2338,7 +2341,7 @@ static void close_current(int drained)
 		    "wrote %s (so far %lu frames stepped by one .eh_frame entry before their "
 		    "object's table was built; libunwind %s; allocation stacks from the call-site "
 		    "cache %llu, walked %llu)",
-		    w.path, inflame_unwind_gap_steps(),
+		    wb.path, inflame_unwind_gap_steps(),
 		    inflame_unwind_dwarf_ready() ? "loaded" : "not loaded",
 		    (unsigned long long)site_hits, (unsigned long long)site_misses);
 }
@@ -2748,7 +2751,7 @@ INFLAME_FORK_TEXT static void cycle_lock_init(void)
  * them otherwise, and no clock is read: inflame_writer_postfork_child) */
 INFLAME_FORK_TEXT static int init_state(int forked)
 {
-	uint8_t *m = w.small;
+	uint8_t *m = wb.small;
 
 	inflame_buf_lend(&w.out, m, OUT_FIRST);
 	inflame_buf_lend(&w.misc_buf, m += OUT_FIRST, MISC_FIRST);
@@ -2756,9 +2759,9 @@ INFLAME_FORK_TEXT static int init_state(int forked)
 	/* (each at least an entry's worth: put_thread_cpu) */
 	inflame_buf_lend(&w.loss_buf, m += TCPU_FIRST, LOSS_FIRST);
 	inflame_buf_lend(&w.unsampled_buf, m + LOSS_FIRST, UNSAMPLED_FIRST);
-	inflame_buf_lend(&w.stack_buf, w.sampling, STACK_FIRST);
-	inflame_buf_lend(&w.sample_buf, w.sampling + STACK_FIRST, SAMPLE_FIRST);
-	inflame_buf_lend(&w.alloc_buf, w.sampling + STACK_FIRST + SAMPLE_FIRST, ALLOC_FIRST);
+	inflame_buf_lend(&w.stack_buf, wb.sampling, STACK_FIRST);
+	inflame_buf_lend(&w.sample_buf, wb.sampling + STACK_FIRST, SAMPLE_FIRST);
+	inflame_buf_lend(&w.alloc_buf, wb.sampling + STACK_FIRST + SAMPLE_FIRST, ALLOC_FIRST);
 	if (forked) {
 		/* (the parent's forking thread held it, by a tid not the child's) */
 		cycle_lock_init();
