@@ -96,5 +96,44 @@ elif [ "$n" -ne 2 ]; then
 else
 	ok "pipeline: the same output, 2 dumps"
 fi
+# 4. A child that execs at once (init.c, interpose_process.c, exec_unsettled): its clock paused
+# and a pending signal taken, with no mask pair around them when the program does not block the
+# sampling signal (two system calls fewer in each such child: the parent's mask was blocked and
+# unblocked again). The new image has the mask the program believes it has: SIGPROF (bit 26 of
+# SigBlk) blocked only where the program blocked it.
+for block in 0 1; do
+	rm -rf "$T/d"
+	mkdir "$T/d"
+	got=$(LD_PRELOAD="$L" INFLAME_EVENTS=cpu INFLAME_OUTPUT="$T/d/p.%p.ifl" "$P" exec $block |
+		awk '/^SigBlk/ { print $2 }')
+	bit=$(printf '%d' "0x${got:-0}" 2>/dev/null)
+	bit=$(( (bit >> 26) & 1 ))
+	if [ -z "$got" ]; then
+		fail "exec $block: no SigBlk line from the child's grep"
+	elif [ "$bit" -ne "$block" ]; then
+		fail "exec $block: the new image's blocked signals are $got"
+	else
+		ok "exec $block: the new image's blocked signals are $got"
+	fi
+done
+if command -v strace > /dev/null 2>&1 && strace -qq -o /dev/null true 2> /dev/null; then
+	rm -rf "$T/d"
+	mkdir "$T/d"
+	INFLAME_TRACED=1 strace -qq -f -o "$T/exec.trace" -e trace=rt_sigprocmask,execve,timer_settime \
+		env LD_PRELOAD="$L" INFLAME_TRACED=1 INFLAME_EVENTS=cpu \
+		INFLAME_OUTPUT="$T/d/p.%p.ifl" "$P" exec 0 > /dev/null 2>&1
+	c=$(awk '/execve\("\/bin\/grep"/ { print $1; exit }' "$T/exec.trace")
+	pairs=$(awk -v c="$c" '$1 == c && /execve\("\/bin\/grep"/ { exit }
+		$1 == c && /rt_sigprocmask\(SIG_(UN)?BLOCK/ { n++ } END { print n + 0 }' "$T/exec.trace")
+	if [ -z "$c" ]; then
+		fail "exec under strace: no exec of grep: $(head -c 300 "$T/exec.trace")"
+	elif [ "$pairs" -ne 0 ]; then
+		fail "exec: the child blocked or unblocked its mask $pairs times before its exec"
+	else
+		ok "exec: no mask pair in the child before its exec"
+	fi
+else
+	echo "strace cannot trace here: the system call check is skipped"
+fi
 [ $fails -eq 0 ] || exit 1
 echo "PASS"
