@@ -132,8 +132,36 @@ if command -v strace > /dev/null 2>&1 && strace -qq -o /dev/null true 2> /dev/nu
 	else
 		ok "exec: no mask pair in the child before its exec"
 	fi
+	# 5. A child that exits at once does not read the realtime clock: its start on it is
+	# found from its monotonic one when it settles (init.c, fork_realtime).
+	INFLAME_TRACED=1 strace -qq -f -o "$T/exit.trace" -e trace=clock_gettime,clone,exit_group \
+		env LD_PRELOAD="$L" INFLAME_TRACED=1 INFLAME_EVENTS=cpu \
+		INFLAME_OUTPUT="$T/d/p.%p.ifl" "$P" faults 2 > /dev/null 2>&1
+	c=$(awk '/clone\(/ { print $NF; exit }' "$T/exit.trace")
+	n=$(awk -v c="$c" '$1 == c && /CLOCK_REALTIME/ { n++ } END { print n + 0 }' "$T/exit.trace")
+	if [ -z "$c" ]; then
+		fail "exit under strace: no fork: $(head -c 300 "$T/exit.trace")"
+	elif [ "$n" -ne 0 ]; then
+		fail "a child that exits at once read the realtime clock $n times"
+	else
+		ok "a child that exits at once reads no realtime clock"
+	fi
 else
-	echo "strace cannot trace here: the system call check is skipped"
+	echo "strace cannot trace here: the system call checks are skipped"
+fi
+# 6. A child that settles starts when it was forked on the realtime clock too: its dump's start
+# is its parent's, within a second.
+rm -rf "$T/d"
+mkdir "$T/d"
+LD_PRELOAD="$L" INFLAME_EVENTS=cpu INFLAME_OUTPUT="$T/d/p.%p.ifl" "$P" burn plain > /dev/null 2>&1
+"$I" info "$T"/d/* 2> /dev/null | sed -n 's/^started: *//p' > "$T/started"
+set -- $(while read -r t; do date -d "$t" +%s 2> /dev/null; done < "$T/started")
+if [ $# -ne 2 ]; then
+	fail "start: $# start times: $(cat "$T/started")"
+elif [ $(($1 - $2)) -gt 1 ] || [ $(($2 - $1)) -gt 1 ]; then
+	fail "start: the child and its parent started at $(tr '\n' ' ' < "$T/started")"
+else
+	ok "start: the child and its parent started at $(tr '\n' ' ' < "$T/started")"
 fi
 [ $fails -eq 0 ] || exit 1
 echo "PASS"
