@@ -117,35 +117,37 @@ for block in 0 1; do
 	fi
 done
 if command -v strace > /dev/null 2>&1 && strace -qq -o /dev/null true 2> /dev/null; then
+	# traced FILE CALLS ARGS...: the test program under strace -f, calls CALLS only.
+	traced() {
+		f=$1 calls=$2
+		shift 2
+		INFLAME_TRACED=1 strace -qq -f -o "$f" -e trace="$calls" env LD_PRELOAD="$L" \
+			INFLAME_TRACED=1 INFLAME_EVENTS=cpu INFLAME_OUTPUT="$T/d/p.%p.ifl" "$P" "$@" \
+			> /dev/null 2>&1
+	}
+	# none CHILD COUNT WHAT: the child's calls counted COUNT of WHAT, none expected.
+	none() {
+		if [ -z "$1" ]; then
+			fail "$3: no child under strace"
+		elif [ "$2" -ne 0 ]; then
+			fail "$3: $2 calls"
+		else
+			ok "$3: none"
+		fi
+	}
 	rm -rf "$T/d"
 	mkdir "$T/d"
-	INFLAME_TRACED=1 strace -qq -f -o "$T/exec.trace" -e trace=rt_sigprocmask,execve,timer_settime \
-		env LD_PRELOAD="$L" INFLAME_TRACED=1 INFLAME_EVENTS=cpu \
-		INFLAME_OUTPUT="$T/d/p.%p.ifl" "$P" exec 0 > /dev/null 2>&1
+	traced "$T/exec.trace" rt_sigprocmask,execve,timer_settime exec 0
 	c=$(awk '/execve\("\/bin\/grep"/ { print $1; exit }' "$T/exec.trace")
-	pairs=$(awk -v c="$c" '$1 == c && /execve\("\/bin\/grep"/ { exit }
+	n=$(awk -v c="$c" '$1 == c && /execve\("\/bin\/grep"/ { exit }
 		$1 == c && /rt_sigprocmask\(SIG_(UN)?BLOCK/ { n++ } END { print n + 0 }' "$T/exec.trace")
-	if [ -z "$c" ]; then
-		fail "exec under strace: no exec of grep: $(head -c 300 "$T/exec.trace")"
-	elif [ "$pairs" -ne 0 ]; then
-		fail "exec: the child blocked or unblocked its mask $pairs times before its exec"
-	else
-		ok "exec: no mask pair in the child before its exec"
-	fi
+	none "$c" "$n" "a mask pair in the child before its exec"
 	# 5. A child that exits at once does not read the realtime clock: its start on it is
 	# found from its monotonic one when it settles (init.c, fork_realtime).
-	INFLAME_TRACED=1 strace -qq -f -o "$T/exit.trace" -e trace=clock_gettime,clone,exit_group \
-		env LD_PRELOAD="$L" INFLAME_TRACED=1 INFLAME_EVENTS=cpu \
-		INFLAME_OUTPUT="$T/d/p.%p.ifl" "$P" faults 2 > /dev/null 2>&1
+	traced "$T/exit.trace" clock_gettime,clone,exit_group faults 2
 	c=$(awk '/clone\(/ { print $NF; exit }' "$T/exit.trace")
 	n=$(awk -v c="$c" '$1 == c && /CLOCK_REALTIME/ { n++ } END { print n + 0 }' "$T/exit.trace")
-	if [ -z "$c" ]; then
-		fail "exit under strace: no fork: $(head -c 300 "$T/exit.trace")"
-	elif [ "$n" -ne 0 ]; then
-		fail "a child that exits at once read the realtime clock $n times"
-	else
-		ok "a child that exits at once reads no realtime clock"
-	fi
+	none "$c" "$n" "realtime clock reads in a child that exits at once"
 else
 	echo "strace cannot trace here: the system call checks are skipped"
 fi
