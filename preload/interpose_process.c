@@ -37,20 +37,33 @@ void inflame__interpose_process_resolve(void){INFLAME_PROCESS_NAMES(INFLAME_RESO
 
 /* The exec of a fork child that has not settled and has nothing to write (init.c): its clock
  * stopped and the sampling signal taken as before_exec() does it, with system calls of
- * inflame's own and no store but to the fork's page. Returns 2. */
+ * inflame's own and no store but to the fork's page. The program does not block the signal
+ * (really blocked, it stays pending: the loop takes it). Then the mask is left alone: an
+ * expiry before the pause is delivered as the pause returns, and none comes after it. That is
+ * two system calls fewer than a mask pair around the pause (issue 11). Returns 3, or 2 when
+ * the mask is blocked in *saved, or 0 when a sample settled the child meanwhile: the caller
+ * then goes the usual way, with the mask as it was. */
 INFLAME_FORK_TEXT static int exec_unsettled(sigset_t *saved, const sigset_t *s)
 {
 	struct inflame_fork_clock *f = &inflame__prof.fork_clock;
 	struct timespec zero = {0, 0};
+	int blocks = inflame__sig_tls.app_blocks;
 
-	inflame__syscall_raw(SYS_rt_sigprocmask, SIG_BLOCK, (long)s, (long)saved, _NSIG / 8, 0);
+	/* (the program believes the signal blocked: the new image gets it blocked) */
+	if (blocks)
+		inflame__syscall_raw(SYS_rt_sigprocmask, SIG_BLOCK, (long)s, (long)saved, _NSIG / 8,
+				     0);
 	/* (its CPU since f->cpu0 is read only if the exec fails: most do not) */
 	inflame_timer_pause_forked(f->id);
+	if (inflame__prof.fork_pending != INFLAME_PENDING_FORK) {
+		if (blocks)
+			inflame__syscall_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)saved, 0,
+					     _NSIG / 8, 0);
+		return 0;
+	}
 	while (inflame__syscall_raw(SYS_rt_sigtimedwait, (long)s, 0, (long)&zero, _NSIG / 8, 0) > 0)
 		;
-	if (!inflame__sig_tls.app_blocks)
-		inflame__syscall_raw(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)s, 0, _NSIG / 8, 0);
-	return 2;
+	return blocks ? 2 : 3;
 }
 
 /* Before an exec: write out what we have, stop the clocks, block the sampling signal and take
@@ -74,8 +87,12 @@ INFLAME_FORK_TEXT static int before_exec(sigset_t *saved)
 			inflame__real_pthread_sigmask(SIG_BLOCK, &s, NULL);
 		return 0;
 	}
-	if (inflame__prof.fork_pending == INFLAME_PENDING_FORK && inflame_log_notes_own() == 0)
-		return exec_unsettled(saved, &s);
+	if (inflame__prof.fork_pending == INFLAME_PENDING_FORK && inflame_log_notes_own() == 0) {
+		int done = exec_unsettled(saved, &s);
+
+		if (done)
+			return done;
+	}
 	inflame__image_settle_end(0); /* (an image that waited and was never sampled: init.c) */
 	inflame__fork_settle();	      /* (a notice of its own: the usual way) */
 	inflame__real_pthread_sigmask(SIG_BLOCK, &s, saved);
@@ -93,14 +110,16 @@ INFLAME_FORK_TEXT static void after_failed_exec(int armed, const sigset_t *saved
 	struct inflame_fork_clock *f = &inflame__prof.fork_clock;
 	int saved_errno = errno;
 
-	if (armed == 2) {
+	if (armed >= 2) {
 		/* (a PATH search fails often: still nothing stored but on the fork's page) */
 		uint64_t cpu = inflame_timer_resume_forked(inflame__prof.pid, f->id);
 
 		f->unsampled += cpu > f->cpu0 ? cpu - f->cpu0 : 0;
 		f->cpu0 = cpu;
 		f->resumed++;
-		inflame__syscall_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)saved, 0, _NSIG / 8, 0);
+		if (armed == 2)
+			inflame__syscall_raw(SYS_rt_sigprocmask, SIG_SETMASK, (long)saved, 0,
+					     _NSIG / 8, 0);
 		return;
 	}
 	inflame__resume();

@@ -96,5 +96,74 @@ elif [ "$n" -ne 2 ]; then
 else
 	ok "pipeline: the same output, 2 dumps"
 fi
+# 4. A child that execs at once (init.c, interpose_process.c, exec_unsettled): its clock paused
+# and a pending signal taken, with no mask pair around them when the program does not block the
+# sampling signal (two system calls fewer in each such child: the parent's mask was blocked and
+# unblocked again). The new image has the mask the program believes it has: SIGPROF (bit 26 of
+# SigBlk) blocked only where the program blocked it.
+for block in 0 1; do
+	rm -rf "$T/d"
+	mkdir "$T/d"
+	got=$(LD_PRELOAD="$L" INFLAME_EVENTS=cpu INFLAME_OUTPUT="$T/d/p.%p.ifl" "$P" exec $block |
+		awk '/^SigBlk/ { print $2 }')
+	bit=$(printf '%d' "0x${got:-0}" 2>/dev/null)
+	bit=$(( (bit >> 26) & 1 ))
+	if [ -z "$got" ]; then
+		fail "exec $block: no SigBlk line from the child's grep"
+	elif [ "$bit" -ne "$block" ]; then
+		fail "exec $block: the new image's blocked signals are $got"
+	else
+		ok "exec $block: the new image's blocked signals are $got"
+	fi
+done
+if command -v strace > /dev/null 2>&1 && strace -qq -o /dev/null true 2> /dev/null; then
+	# traced FILE CALLS ARGS...: the test program under strace -f, calls CALLS only.
+	traced() {
+		f=$1 calls=$2
+		shift 2
+		INFLAME_TRACED=1 strace -qq -f -o "$f" -e trace="$calls" env LD_PRELOAD="$L" \
+			INFLAME_TRACED=1 INFLAME_EVENTS=cpu INFLAME_OUTPUT="$T/d/p.%p.ifl" "$P" "$@" \
+			> /dev/null 2>&1
+	}
+	# none CHILD COUNT WHAT: the child's calls counted COUNT of WHAT, none expected.
+	none() {
+		if [ -z "$1" ]; then
+			fail "$3: no child under strace"
+		elif [ "$2" -ne 0 ]; then
+			fail "$3: $2 calls"
+		else
+			ok "$3: none"
+		fi
+	}
+	rm -rf "$T/d"
+	mkdir "$T/d"
+	traced "$T/exec.trace" rt_sigprocmask,execve,timer_settime exec 0
+	c=$(awk '/execve\("\/bin\/grep"/ { print $1; exit }' "$T/exec.trace")
+	n=$(awk -v c="$c" '$1 == c && /execve\("\/bin\/grep"/ { exit }
+		$1 == c && /rt_sigprocmask\(SIG_(UN)?BLOCK/ { n++ } END { print n + 0 }' "$T/exec.trace")
+	none "$c" "$n" "a mask pair in the child before its exec"
+	# 5. A child that exits at once does not read the realtime clock: its start on it is
+	# found from its monotonic one when it settles (init.c, fork_realtime).
+	traced "$T/exit.trace" clock_gettime,clone,exit_group faults 2
+	c=$(awk '/clone\(/ { print $NF; exit }' "$T/exit.trace")
+	n=$(awk -v c="$c" '$1 == c && /CLOCK_REALTIME/ { n++ } END { print n + 0 }' "$T/exit.trace")
+	none "$c" "$n" "realtime clock reads in a child that exits at once"
+else
+	echo "strace cannot trace here: the system call checks are skipped"
+fi
+# 6. A child that settles starts when it was forked on the realtime clock too: its dump's start
+# is its parent's, within a second.
+rm -rf "$T/d"
+mkdir "$T/d"
+LD_PRELOAD="$L" INFLAME_EVENTS=cpu INFLAME_OUTPUT="$T/d/p.%p.ifl" "$P" burn plain > /dev/null 2>&1
+"$I" info "$T"/d/* 2> /dev/null | sed -n 's/^started: *//p' > "$T/started"
+set -- $(while read -r t; do date -d "$t" +%s 2> /dev/null; done < "$T/started")
+if [ $# -ne 2 ]; then
+	fail "start: $# start times: $(cat "$T/started")"
+elif [ $(($1 - $2)) -gt 1 ] || [ $(($2 - $1)) -gt 1 ]; then
+	fail "start: the child and its parent started at $(tr '\n' ' ' < "$T/started")"
+else
+	ok "start: the child and its parent started at $(tr '\n' ' ' < "$T/started")"
+fi
 [ $fails -eq 0 ] || exit 1
 echo "PASS"

@@ -9,6 +9,9 @@
  * PATH search's), "thread" the burn runs in a thread it starts, "execok" an exec of
  * /bin/true after the burn, "dumpsig" a sleep of 0.3 s first, in which the parent sends it
  * SIGUSR2 (inflame's dump signal) after 0.1 s. The parent prints "child status S".
+ * forklazy exec BLOCK: forks one child, which executes grep at once to print its own blocked
+ * signals (the SigBlk line of /proc/self/status), without inflame; with BLOCK 1 the program blocked
+ * SIGPROF before the fork.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -109,6 +112,32 @@ static void child(const char *how)
 	exit(0);
 }
 
+static int exec_child(int block)
+{
+	sigset_t s;
+	int st;
+	pid_t p;
+
+	sigemptyset(&s);
+	sigaddset(&s, SIGPROF);
+	if (block && sigprocmask(SIG_BLOCK, &s, NULL) != 0)
+		return 1;
+	fflush(stdout);
+	p = fork();
+	if (p < 0)
+		return 1;
+	if (p == 0) {
+		char *env[] = {NULL};
+
+		/* (no LD_PRELOAD: the mask grep reads is the one exec gave it) */
+		execle("/bin/grep", "grep", "^SigBlk", "/proc/self/status", (char *)NULL, env);
+		_exit(127);
+	}
+	if (waitpid(p, &st, 0) < 0)
+		return 1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+}
+
 int main(int argc, char **argv)
 {
 	int st;
@@ -116,6 +145,8 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "faults"))
 		return faults(atol(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "exec"))
+		return exec_child(atoi(argv[2]));
 	if (argc != 3 || strcmp(argv[1], "burn"))
 		return 2;
 	p = fork();
