@@ -805,6 +805,14 @@ static void write_modules(void)
 }
 
 /* THREADS: every thread whose name is new to this file (all = 1: every live thread). */
+/* One THREADS entry (dump_format.h): the thread's id, its name, whether it has exited. */
+static void put_thread_entry(struct inflame_buf *b, pid_t tid, const char *name, int exited)
+{
+	inflame_buf_put_varint(b, (uint64_t)tid);
+	put_cstr(b, name);
+	inflame_buf_put_varint(b, exited ? 1 : 0);
+}
+
 static void write_threads(int all)
 {
 	struct inflame_buf *b = &w.misc_buf;
@@ -820,9 +828,7 @@ static void write_threads(int all)
 			continue;
 		if (!atomic_exchange(&t->name_dirty, 0) && !all)
 			continue;
-		inflame_buf_put_varint(b, (uint64_t)t->tid);
-		put_cstr(b, t->name);
-		inflame_buf_put_varint(b, st == INFLAME_SLOT_EXITED ? 1 : 0);
+		put_thread_entry(b, t->tid, t->name, st == INFLAME_SLOT_EXITED);
 		count++;
 	}
 	if (count)
@@ -1001,6 +1007,50 @@ static uint64_t minus(uint64_t a, uint64_t b)
 
 static void write_thread_cpu_list(void);
 static uint64_t sample_period_ns(void);
+static uint64_t clock_flags(void);
+
+/* The parts of a THREAD_CPU chunk (dump_format.h), for the general end (put_thread_cpu,
+ * write_thread_cpu_list) and the bare one (put_bare_thread) alike. The head: the ns of a
+ * sample's weight, the clock's flags, the profiler's own CPU, the count of entries. */
+static void put_tcpu_head(struct inflame_buf *b, uint64_t period, uint64_t own, uint64_t n)
+{
+	inflame_buf_put_varint(b, period);
+	inflame_buf_put_varint(b, clock_flags());
+	inflame_buf_put_varint(b, own);
+	inflame_buf_put_varint(b, n);
+}
+
+/* A thread's entry: its CPU (user + system), its samples' weight, the handler's CPU and wall
+ * time on it. */
+static void put_tcpu_entry(struct inflame_buf *b, pid_t tid, uint64_t flags, uint64_t cpu,
+			   uint64_t sys, uint64_t weight, uint64_t self_cpu, uint64_t self_wall)
+{
+	inflame_buf_put_varint(b, (uint64_t)tid);
+	inflame_buf_put_varint(b, flags);
+	inflame_buf_put_varint(b, cpu);
+	inflame_buf_put_varint(b, cpu - sys);
+	inflame_buf_put_varint(b, sys);
+	inflame_buf_put_varint(b, weight);
+	inflame_buf_put_varint(b, self_cpu);
+	inflame_buf_put_varint(b, self_wall);
+}
+
+/* An entry of the list of CPU after the threads' last samples. */
+static void put_unsampled_entry(struct inflame_buf *b, pid_t tid, uint64_t left)
+{
+	inflame_buf_put_varint(b, (uint64_t)tid);
+	inflame_buf_put_varint(b, left);
+}
+
+/* An entry of the list of losses: missed at switches, before the clock, dropped samples. */
+static void put_loss_entry(struct inflame_buf *b, pid_t tid, uint64_t missed, uint64_t before,
+			   uint64_t dropped)
+{
+	inflame_buf_put_varint(b, (uint64_t)tid);
+	inflame_buf_put_varint(b, missed);
+	inflame_buf_put_varint(b, before);
+	inflame_buf_put_varint(b, dropped);
+}
 
 /* Appends t's entry to w.tcpu_buf: now (the final figures of an exited thread), or measured
  * now. */
@@ -1047,29 +1097,20 @@ static void put_thread_cpu(struct inflame_thread *t, int exited)
 	sys = minus(m.sys, t->w_base.sys);
 	if (sys > cpu)
 		sys = cpu;
-	inflame_buf_put_varint(b, (uint64_t)t->tid);
-	inflame_buf_put_varint(b, flags);
-	inflame_buf_put_varint(b, cpu);
-	inflame_buf_put_varint(b, cpu - sys);
-	inflame_buf_put_varint(b, sys);
-	inflame_buf_put_varint(b, t->w_weight);
-	inflame_buf_put_varint(b, minus(atomic_load(&t->self_cpu), t->w_base_self_cpu));
-	inflame_buf_put_varint(b, minus(atomic_load(&t->self_wall), t->w_base_self_wall));
+	put_tcpu_entry(b, t->tid, flags, cpu, sys, t->w_weight,
+		       minus(atomic_load(&t->self_cpu), t->w_base_self_cpu),
+		       minus(atomic_load(&t->self_wall), t->w_base_self_wall));
 	w.tcpu_n++;
 	left = minus(atomic_load(&t->unsampled), t->w_base_unsampled);
 	if (left) {
-		inflame_buf_put_varint(&w.unsampled_buf, (uint64_t)t->tid);
-		inflame_buf_put_varint(&w.unsampled_buf, left);
+		put_unsampled_entry(&w.unsampled_buf, t->tid, left);
 		w.unsampled_n++;
 	}
 	missed = minus(atomic_load(&t->missed), t->w_base_missed);
 	before = minus(atomic_load(&t->before), t->w_base_before);
 	dropped = minus(atomic_load(&t->dropped), t->w_base_dropped) * sample_period_ns();
 	if (missed || before || dropped) {
-		inflame_buf_put_varint(&w.loss_buf, (uint64_t)t->tid);
-		inflame_buf_put_varint(&w.loss_buf, missed);
-		inflame_buf_put_varint(&w.loss_buf, before);
-		inflame_buf_put_varint(&w.loss_buf, dropped);
+		put_loss_entry(&w.loss_buf, t->tid, missed, before, dropped);
 		w.loss_n++;
 	}
 }
@@ -1106,10 +1147,7 @@ static void write_thread_cpu_list(void)
 
 	b->len = 0;
 	b->failed = 0;
-	inflame_buf_put_varint(b, sample_period_ns());
-	inflame_buf_put_varint(b, clock_flags());
-	inflame_buf_put_varint(b, minus(writer_cpu_ns(), w.writer_base));
-	inflame_buf_put_varint(b, w.tcpu_n);
+	put_tcpu_head(b, sample_period_ns(), minus(writer_cpu_ns(), w.writer_base), w.tcpu_n);
 	if (list->failed)
 		b->failed = 1;
 	else
@@ -2036,23 +2074,29 @@ static int shared_adopt(int fd)
 
 #define SHARED_FLAGS (O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
 
+/* Names the shared file of the output pattern into path (size bytes) and opens it to append to,
+ * by system call (errno untouched; the C library's open is a page of code a short program
+ * never runs, issue 11). Returns the descriptor (not moved up, not checked) or a negative
+ * errno (-ENOENT: it does not exist yet; -EINVAL: a pattern without %p has none). */
+static int shared_open_at(char *path, size_t size)
+{
+	int rc = inflame_config_shared_output(
+	    inflame__prof.cfg.output, inflame__prof.start_realtime / 1000000000ull, path, size);
+
+	if (rc < 0)
+		return rc;
+	return (int)inflame__syscall_raw(SYS_openat, AT_FDCWD, (long)path, SHARED_FLAGS, 0, 0);
+}
+
 /* Opens the shared file of the output pattern, its name in wb.path, to append to (never
  * truncated, never waited on as a FIFO would be). Returns 0, -ENOENT when it does not exist
  * yet (shared_append creates it), or another -errno when it cannot be used (-EINVAL: a
  * pattern without %p has none). */
 static int shared_open(void)
 {
-	int fd, rc;
+	int fd = shared_open_at(wb.path, sizeof(wb.path));
 
-	rc = inflame_config_shared_output(inflame__prof.cfg.output,
-					  inflame__prof.start_realtime / 1000000000ull, wb.path,
-					  sizeof(wb.path));
-	if (rc < 0)
-		return rc;
-	fd = open(wb.path, SHARED_FLAGS);
-	if (fd < 0)
-		return -errno;
-	return shared_adopt(fd);
+	return fd < 0 ? fd : shared_adopt(fd);
 }
 
 /* Creates the shared file with its first len bytes at data in it: an unnamed file written,
@@ -2296,6 +2340,14 @@ static int open_next(int shared_ok, int first)
 	return 0;
 }
 
+/* The END payload: the file's end on the monotonic clock, then its records' totals by event. */
+static void put_end(struct inflame_buf *b, uint64_t end, const uint64_t *totals)
+{
+	inflame_buf_put_varint(b, end);
+	for (int i = 0; i < INFLAME_EV_COUNT_; i++)
+		inflame_buf_put_varint(b, totals[i]);
+}
+
 /* Ends the current file. drained: a final cycle just read the rings and the perf map to their
  * end (exit, exec), which need not be read again. */
 static void close_current(int drained)
@@ -2316,9 +2368,7 @@ static void close_current(int drained)
 		inflame_wall_finish_self(end); /* (the end of the image: its last file) */
 	write_stats();
 	b->len = 0;
-	inflame_buf_put_varint(b, end);
-	for (int i = 0; i < INFLAME_EV_COUNT_; i++)
-		inflame_buf_put_varint(b, w.totals[i]);
+	put_end(b, end, w.totals);
 	write_payload(INFLAME_CHUNK_END, b);
 	flush_out();
 	if (w.held)
@@ -2862,9 +2912,7 @@ static uint64_t put_bare_thread(struct inflame_buf *b, const struct inflame_writ
 	at = inflame_dump_begin_chunk(b);
 	inflame__syscall_raw(SYS_prctl, PR_GET_NAME, (long)name, 0, 0, 0);
 	inflame_buf_put_varint(b, 1);
-	inflame_buf_put_varint(b, (uint64_t)t->tid);
-	inflame_buf_put_str(b, name, strnlen(name, sizeof(name) - 1));
-	inflame_buf_put_varint(b, 0);
+	put_thread_entry(b, t->tid, name, 0);
 	inflame_dump_end_chunk(b, at, INFLAME_CHUNK_THREADS);
 	/* Its CPU up to the end's first look (t->cpu); the end's own, from there to now, is the
 	 * profiler's (as a final write's: put_thread_cpu). */
@@ -2875,30 +2923,17 @@ static uint64_t put_bare_thread(struct inflame_buf *b, const struct inflame_writ
 	if (sys > cpu)
 		sys = cpu;
 	at = inflame_dump_begin_chunk(b);
-	inflame_buf_put_varint(b, period);
-	inflame_buf_put_varint(b, clock_flags());
-	inflame_buf_put_varint(b, own);
-	inflame_buf_put_varint(b, 1);
-	inflame_buf_put_varint(b, (uint64_t)t->tid);
-	inflame_buf_put_varint(b, INFLAME_TCPU_T_POSIX_TIMER | INFLAME_TCPU_T_NO_PERF);
-	inflame_buf_put_varint(b, cpu);
-	inflame_buf_put_varint(b, cpu - sys);
-	inflame_buf_put_varint(b, sys);
-	for (int i = 0; i < 3; i++)
-		inflame_buf_put_varint(b, 0); /* (no sample: no weight, no time in the handler) */
+	put_tcpu_head(b, period, own, 1);
+	/* (no sample: no weight, no time in the handler) */
+	put_tcpu_entry(b, t->tid, INFLAME_TCPU_T_POSIX_TIMER | INFLAME_TCPU_T_NO_PERF, cpu, sys, 0,
+		       0, 0);
 	if (period) {
 		inflame_buf_put_varint(b, t->unsampled ? 1 : 0);
-		if (t->unsampled) {
-			inflame_buf_put_varint(b, (uint64_t)t->tid);
-			inflame_buf_put_varint(b, t->unsampled);
-		}
+		if (t->unsampled)
+			put_unsampled_entry(b, t->tid, t->unsampled);
 		inflame_buf_put_varint(b, t->before || t->dropped ? 1 : 0);
-		if (t->before || t->dropped) {
-			inflame_buf_put_varint(b, (uint64_t)t->tid);
-			inflame_buf_put_varint(b, 0);
-			inflame_buf_put_varint(b, t->before);
-			inflame_buf_put_varint(b, t->dropped * period);
-		}
+		if (t->before || t->dropped)
+			put_loss_entry(b, t->tid, 0, t->before, t->dropped * period);
 	}
 	inflame_dump_end_chunk(b, at, INFLAME_CHUNK_THREAD_CPU);
 	return minus(now, t->cpu0);
@@ -2910,16 +2945,10 @@ static uint64_t put_bare_thread(struct inflame_buf *b, const struct inflame_writ
  * is on the stack only for the open, not under the dump's encoding. */
 static __attribute__((noinline)) int bare_open(void)
 {
-	const struct inflame_config *c = &inflame__prof.cfg;
 	char path[INFLAME_OUTPUT_MAX];
 	struct stat st;
-	int fd, rc;
+	int fd = shared_open_at(path, sizeof(path));
 
-	rc = inflame_config_shared_output(c->output, inflame__prof.start_realtime / 1000000000ull,
-					  path, sizeof(path));
-	if (rc < 0)
-		return rc;
-	fd = (int)inflame__syscall_raw(SYS_openat, AT_FDCWD, (long)path, SHARED_FLAGS, 0, 0);
 	if (fd < 0)
 		return fd;
 	if (shared_usable(fd, &st) < 0) {
@@ -2934,7 +2963,7 @@ int inflame_writer_end_bare(const char *args, size_t len, const struct inflame_w
 	uint8_t first[BARE_FIRST], stats[160];
 	struct inflame_buf b = {0}, st = {0};
 	struct inflame_dump_header_info h;
-	uint64_t pairs = 0, cpu, handler[3] = {0, 0, 0};
+	uint64_t pairs = 0, cpu, handler[3] = {0, 0, 0}, none[INFLAME_EV_COUNT_] = {0};
 	ssize_t n = -1;
 	size_t at;
 	int fd;
@@ -2964,9 +2993,7 @@ int inflame_writer_end_bare(const char *args, size_t len, const struct inflame_w
 	inflame_buf_put(&b, st.data, st.len);
 	inflame_dump_end_chunk(&b, at, INFLAME_CHUNK_STATS);
 	at = inflame_dump_begin_chunk(&b);
-	inflame_buf_put_varint(&b, inflame__now_monotonic());
-	for (int i = 0; i < INFLAME_EV_COUNT_; i++)
-		inflame_buf_put_varint(&b, 0);
+	put_end(&b, inflame__now_monotonic(), none); /* (no record: no total) */
 	inflame_dump_end_chunk(&b, at, INFLAME_CHUNK_END);
 	if (!b.failed && !st.failed && b.len <= SHARED_MAX && inflame_dump_write_fits(fd, b.len))
 		n = inflame__syscall_raw(SYS_write, fd, (long)b.data, (long)b.len, 0, 0);
