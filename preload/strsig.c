@@ -138,7 +138,8 @@ static unsigned long *words(sigset_t *set)
 	return (unsigned long *)(void *)set;
 }
 
-int __wrap_sigemptyset(sigset_t *set)
+/* Sets every word of the signals in *set to word: 0, or -1 and EINVAL when set is NULL. */
+static int fill(sigset_t *set, unsigned long word)
 {
 	size_t i;
 
@@ -147,41 +148,45 @@ int __wrap_sigemptyset(sigset_t *set)
 		return -1;
 	}
 	for (i = 0; i < SIG_WORDS; i++)
-		words(set)[i] = 0;
+		words(set)[i] = word;
 	return 0;
+}
+
+int __wrap_sigemptyset(sigset_t *set)
+{
+	return fill(set, 0);
 }
 
 int __wrap_sigfillset(sigset_t *set)
 {
-	size_t i;
-
-	if (!set) {
-		errno = EINVAL;
+	if (fill(set, ~0ul) < 0)
 		return -1;
-	}
-	for (i = 0; i < SIG_WORDS; i++)
-		words(set)[i] = ~0ul;
 	words(set)[SIG_WORD(32)] &= ~SIG_BIT(32);
 	words(set)[SIG_WORD(33)] &= ~SIG_BIT(33);
 	return 0;
 }
 
+/* Whether sig cannot be added to or taken from a set, as the C library's: EINVAL then. */
+static int refused(const sigset_t *set, int sig)
+{
+	if (set && sig > 0 && sig < NSIG && !internal_signal(sig))
+		return 0;
+	errno = EINVAL;
+	return 1;
+}
+
 int __wrap_sigaddset(sigset_t *set, int sig)
 {
-	if (!set || sig <= 0 || sig >= NSIG || internal_signal(sig)) {
-		errno = EINVAL;
+	if (refused(set, sig))
 		return -1;
-	}
 	words(set)[SIG_WORD(sig)] |= SIG_BIT(sig);
 	return 0;
 }
 
 int __wrap_sigdelset(sigset_t *set, int sig)
 {
-	if (!set || sig <= 0 || sig >= NSIG || internal_signal(sig)) {
-		errno = EINVAL;
+	if (refused(set, sig))
 		return -1;
-	}
 	words(set)[SIG_WORD(sig)] &= ~SIG_BIT(sig);
 	return 0;
 }
