@@ -580,12 +580,18 @@ INFLAME_FORK_TEXT int inflame__settle_in_handler(void)
 	return 1;
 }
 
-/* The end of an image that waited and was never sampled, for good (exit, _exit), on its own
- * (writer.c, bare end): its clock paused, its one thread's figures as the general end would
+/* How an image ends (settle_end_here): by exec, by exit, by _exit (its exit_group follows at
+ * once: no code of the program's runs after the end). */
+#define END_EXEC 0
+#define END_EXIT 1
+#define END_LAST 2
+
+/* The end of an image that waited and was never sampled, for good (exit, _exit: how), on its
+ * own (writer.c, bare end): its clock paused, its one thread's figures as the general end would
  * have them (settle_unset, then the pause: inflame_timer_adopt_forked and the pause's look at
  * its clock), its dump appended. No thread table, no writer. Returns 1 when done (the profiler
  * is off then), 0 when the general end must do it. Called with every signal blocked. */
-static int end_bare(void)
+static int end_bare(int how)
 {
 	const struct inflame_fork_clock *f = &inflame__prof.fork_clock;
 	struct inflame_writer_bare t = {.tid = inflame__prof.pid,
@@ -593,9 +599,12 @@ static int end_bare(void)
 					.sys0 = f->sys0,
 					.cpu = inflame__thread_cpu_ns(),
 					.before = f->arm_cpu > f->cpu0 ? f->arm_cpu - f->cpu0 : 0,
-					.dropped = f->dropped};
+					.dropped = f->dropped,
+					.last = how == END_LAST};
 
-	inflame_timer_pause_forked(f->id);
+	/* (before exit_group, left running: the mask stays blocked to the end, settle_end_here) */
+	if (how != END_LAST)
+		inflame_timer_pause_forked(f->id);
 	t.unsampled = inflame_timer_forked_unsampled(f, t.cpu);
 	if (inflame_writer_end_bare(image_args, image_args_len, &t) < 0)
 		return 0; /* (its clock paused: the general end's pause does it again) */
@@ -606,9 +615,12 @@ static int end_bare(void)
 	return 1;
 }
 
-/* inflame__image_settle_end() once the caller found it is no vfork child. Returns 1 when the
- * image ended there for good (end_bare). */
-static int settle_end_here(int for_good)
+/* inflame__image_settle_end() once the caller found it is no vfork child (how: END_*). Returns
+ * 1 when the image ended there for good (end_bare). The mask stays blocked when a bare end was
+ * the last thing before exit_group (END_LAST): a signal that came during the end is then
+ * discarded by the exit, as it would have been had it come just after the program's _exit
+ * without inflame, and no code of the program's runs in between to see the mask. */
+static int settle_end_here(int how)
 {
 	sigset_t all, old;
 	int ended = 0;
@@ -616,12 +628,13 @@ static int settle_end_here(int for_good)
 	sigfillset(&all);
 	inflame__syscall_raw(SYS_rt_sigprocmask, SIG_BLOCK, (long)&all, (long)&old, _NSIG / 8, 0);
 	if (inflame__prof.fork_pending == INFLAME_PENDING_IMAGE) {
-		ended = for_good && end_bare();
+		ended = how != END_EXEC && end_bare(how);
 		if (!ended)
-			settle_unset(for_good ? 2 : 1);
+			settle_unset(how != END_EXEC ? 2 : 1);
 		inflame__prof.fork_pending = 0;
 	}
-	mask_restore(&old);
+	if (!ended || how != END_LAST)
+		mask_restore(&old);
 	return ended;
 }
 
@@ -629,18 +642,18 @@ void inflame__image_settle_end(int for_good)
 {
 	if (inflame__prof.fork_pending != INFLAME_PENDING_IMAGE || inflame__in_vfork_child())
 		return;
-	settle_end_here(for_good);
+	settle_end_here(for_good ? END_EXIT : END_EXEC);
 }
 
 /* One look for a vfork child (a getpid system call) where the end took three, one in each of
  * the fork child's end, the image's settling and the pause (issue 11). */
-INFLAME_FORK_TEXT int inflame__end_pause(void)
+INFLAME_FORK_TEXT int inflame__end_pause(int last)
 {
 	/* (nothing to do, no system call: after a seccomp filter, the profiler is off) */
 	if ((!inflame__prof.fork_pending && !inflame__prof.active) || inflame__in_vfork_child())
 		return 0;
 	if (inflame__prof.fork_pending == INFLAME_PENDING_IMAGE) {
-		if (settle_end_here(1))
+		if (settle_end_here(last ? END_LAST : END_EXIT))
 			return 0; /* (its dump is written: nothing more to do) */
 	} else if (inflame__prof.fork_pending) {
 		if (inflame_log_notes_own() > 0) {
@@ -952,7 +965,7 @@ __attribute__((constructor)) static void inflame_init(int argc, char **argv, cha
 
 __attribute__((destructor)) static void inflame_fini(void)
 {
-	if (!inflame__end_pause())
+	if (!inflame__end_pause(0))
 		return;
 	inflame_writer_stop("exit");
 	inflame__prof.active = 0;

@@ -281,7 +281,7 @@ INFLAME_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_
  * inflame's own write gives up the last cycle at once, and the file says so). */
 INFLAME_FORK_TEXT static void finish_before_exit(void)
 {
-	if (!inflame__end_pause())
+	if (!inflame__end_pause(1))
 		return;
 	inflame_writer_finish_sync("_exit");
 	inflame__prof.active = 0;

@@ -163,8 +163,9 @@ int inflame__settle_in_handler(void);
  * 1 when the caller is to write the last file. A fork child that has not settled and has
  * nothing to write (no sample came, no notice of its own) goes as it came, its clock stopped:
  * 0. An image started by exec that never settled settles now for its end
- * (inflame__image_settle_end). 0 in a vfork child, which touches nothing. */
-int inflame__end_pause(void);
+ * (inflame__image_settle_end). 0 in a vfork child, which touches nothing. last: the caller's
+ * exit_group follows at once (_exit), with no code of the program's in between. */
+int inflame__end_pause(int last);
 /* An image started by exec that has not settled, as it ends (exit, exec) without a sample:
  * its dump is its first file, held whole for one append to the shared file, with no
  * placeholder before it. Sampling is off from here (inflame__resume() after a failed exec

@@ -2032,10 +2032,10 @@ static int remote_fs(unsigned long t)
 	return 0;
 }
 
-/* Whether fd may be the shared file: a regular file of the process's effective user on a local
- * file system, where an append of one write() lands whole. st: its status. Returns 0 or
+/* Whether fd may be the shared file: a regular file of the process's effective user (euid) on a
+ * local file system, where an append of one write() lands whole. st: its status. Returns 0 or
  * -EPERM. */
-static int shared_usable(int fd, struct stat *st)
+static int shared_usable(int fd, struct stat *st, uid_t euid)
 {
 	struct statfs sfs;
 
@@ -2043,8 +2043,7 @@ static int shared_usable(int fd, struct stat *st)
 	 * runs, and its fstat is an fstatat of "", whose page of its data the kernel then reads:
 	 * page faults of most short processes, issue 11) */
 	if (inflame__syscall_raw(SYS_fstat, fd, (long)st, 0, 0, 0) != 0 || !S_ISREG(st->st_mode) ||
-	    st->st_uid != (uid_t)inflame__syscall_raw(SYS_geteuid, 0, 0, 0, 0, 0) ||
-	    inflame__syscall_raw(SYS_fstatfs, fd, (long)&sfs, 0, 0, 0) != 0 ||
+	    st->st_uid != euid || inflame__syscall_raw(SYS_fstatfs, fd, (long)&sfs, 0, 0, 0) != 0 ||
 	    remote_fs((unsigned long)sfs.f_type))
 		return -EPERM;
 	return 0;
@@ -2062,7 +2061,7 @@ static int shared_adopt(int fd)
 	 * small as the program's; any other, high at once: fdhigh.c) */
 	if (!w.bare && (fd = inflame_fdhigh_move(fd)) < 0)
 		return -EPERM;
-	if (shared_usable(fd, &st) < 0) {
+	if (shared_usable(fd, &st, (uid_t)inflame__syscall_raw(SYS_geteuid, 0, 0, 0, 0, 0)) < 0) {
 		close(fd);
 		return -EPERM;
 	}
@@ -2942,7 +2941,13 @@ static uint64_t put_bare_thread(struct inflame_buf *b, const struct inflame_writ
 /* Opens the shared file for a bare end, as shared_open and shared_adopt would (the descriptor
  * is not moved up: no code of the program's runs before it is closed). Returns it, or a
  * negative errno (-ENOENT: the general end creates the file). Not inlined: the name's buffer
- * is on the stack only for the open, not under the dump's encoding. */
+ * is on the stack only for the open, not under the dump's encoding.
+ *
+ * The effective user the file must belong to is the one exec gave the image (AT_EUID), not
+ * asked again: an image that ends bare never settled, and each call of the set*id family
+ * through the C library settles the image before it changes anything (creds.c). Only a raw
+ * system call could have changed it since. The file then belongs to the user who started the
+ * image, whose own dumps these are: no other user's file is taken. */
 static __attribute__((noinline)) int bare_open(void)
 {
 	char path[INFLAME_OUTPUT_MAX];
@@ -2951,7 +2956,7 @@ static __attribute__((noinline)) int bare_open(void)
 
 	if (fd < 0)
 		return fd;
-	if (shared_usable(fd, &st) < 0) {
+	if (shared_usable(fd, &st, (uid_t)getauxval(AT_EUID)) < 0) {
 		inflame__syscall_raw(SYS_close, fd, 0, 0, 0, 0);
 		return -EPERM;
 	}
@@ -2997,7 +3002,9 @@ int inflame_writer_end_bare(const char *args, size_t len, const struct inflame_w
 	inflame_dump_end_chunk(&b, at, INFLAME_CHUNK_END);
 	if (!b.failed && !st.failed && b.len <= SHARED_MAX && inflame_dump_write_fits(fd, b.len))
 		n = inflame__syscall_raw(SYS_write, fd, (long)b.data, (long)b.len, 0, 0);
-	inflame__syscall_raw(SYS_close, fd, 0, 0, 0, 0);
+	/* (before _exit, whose exit_group closes it: no code of the program's runs in between) */
+	if (!t->last || n <= 0)
+		inflame__syscall_raw(SYS_close, fd, 0, 0, 0, 0);
 	inflame_buf_free(&b);
 	inflame_buf_free(&st);
 	/* (a short write leaves the image torn there, as the general end's: readers find the next

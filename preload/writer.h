@@ -45,6 +45,8 @@ int inflame_writer_start_image(const char *args, size_t len, int ending);
 struct inflame_writer_bare {
 	pid_t tid;
 	uint64_t cpu0, sys0, cpu, unsampled, before, dropped;
+	/* 1 when the image's exit_group follows at once (_exit): the file is left open to it */
+	int last;
 };
 /* The end of such an image made on its own (writer.c, bare end): its bare dump appended to the
  * shared file with one write, without the writer's state, a thread slot or a lock, args and

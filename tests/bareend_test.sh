@@ -69,16 +69,40 @@ if command -v strace > /dev/null 2>&1 && strace -qq -o /dev/null true 2> /dev/nu
 	calls=$(grep -c . "$d/end.trace")
 	echo "the end of an unsampled /bin/true: $calls system calls"
 	sed 's/^/  /' "$d/end.trace"
-	# (getpid, the mask blocked, the clock read and paused, open and its 3 checks, getppid,
-	# readlinkat of AT_EXECFN, prctl, getrusage, 2 clock reads, the size limit, write, close,
-	# the mask restored: 18; the general end made 28)
-	[ "$calls" -le 18 ] || fail "the end makes $calls system calls, want at most 18"
+	# (getpid, the mask blocked, the clock read and paused, open and its 2 checks (the
+	# effective user is exec's: AT_EUID), getppid, readlinkat of AT_EXECFN, prctl, getrusage,
+	# 2 clock reads, the size limit, write, close, the mask restored: 17; the general end made
+	# 28)
+	[ "$calls" -le 17 ] || fail "the end makes $calls system calls, want at most 17"
 	[ "$(grep -c '^openat(' "$d/end.trace")" = 1 ] || fail "want one open at the end"
 	[ "$(grep -c '^write(' "$d/end.trace")" = 1 ] || fail "want one write at the end"
-	grep -E '^(mmap|munmap|futex|linkat|fcntl)\(' "$d/end.trace" > "$d/end.extra" &&
-		fail "the end maps, locks, links or moves: $(cat "$d/end.extra")"
+	grep -E '^(mmap|munmap|futex|linkat|fcntl|geteuid)\(' "$d/end.trace" > "$d/end.extra" &&
+		fail "the end maps, locks, links, moves or asks its user: $(cat "$d/end.extra")"
 	"$I" info "$d/p/x.shared.ifl" 2> /dev/null | grep -c '^status: *complete' > "$d/complete"
 	[ "$(cat "$d/complete")" = 3 ] || fail "want 3 complete dumps, got $(cat "$d/complete")"
+
+	# 3. An image that ends by _exit: nothing but exit_group follows its end, which leaves
+	# the clock running, the file open and the mask blocked to it (3 system calls fewer), and
+	# its status is the program's.
+	Q="$B/tests/progs/quickexit"
+	INFLAME_TRACED=1 strace -qq -o "$d/quick.trace" env LD_PRELOAD="$L" INFLAME_EVENTS=cpu \
+		INFLAME_FREQUENCY=10 INFLAME_SHARED_FILE=1 INFLAME_OUTPUT="$d/p/x.%p.ifl" "$Q" 3
+	status=$?
+	[ "$status" = 3 ] || fail "quickexit 3 under inflame: status $status"
+	awk '/^getpid\(/ { n = NR } { line[NR] = $0 } END { for (i = n; i < NR; i++) print line[i] }' \
+		"$d/quick.trace" > "$d/quick.end"
+	calls=$(grep -c . "$d/quick.end")
+	echo "the end of an unsampled _exit: $calls system calls"
+	sed 's/^/  /' "$d/quick.end"
+	[ "$calls" -le 14 ] || fail "the _exit end makes $calls system calls, want at most 14"
+	tail -n 1 "$d/quick.trace" | grep -q '^exit_group(3' ||
+		fail "the _exit end is not followed by exit_group(3): $(tail -n 1 "$d/quick.trace")"
+	grep -E '^(close|timer_settime|rt_sigprocmask\(SIG_SETMASK)' "$d/quick.end" > "$d/quick.extra" &&
+		fail "the _exit end closes, pauses or restores before exit_group: $(cat "$d/quick.extra")"
+	"$I" info "$d/p/x.shared.ifl" > "$d/info4" 2>&1
+	grep -c '^status: *complete' "$d/info4" > "$d/complete"
+	[ "$(cat "$d/complete")" = 4 ] || fail "want 4 complete dumps, got $(cat "$d/complete")"
+	grep -q '^command: *.*quickexit 3$' "$d/info4" || fail "no dump of quickexit: $(cat "$d/info4")"
 else
 	echo "strace cannot trace here: the system call count is skipped"
 fi
