@@ -5,6 +5,12 @@
  */
 #include "strsig.h"
 
+/* GCC's loop distribution may turn a loop of the strlen or memset kind into a call of that
+ * function: here the linker would send the call back to the loop's own function, for ever. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-tree-loop-distribute-patterns")
+#endif
+
 #include <errno.h>
 #include <string.h>
 
