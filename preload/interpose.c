@@ -18,6 +18,7 @@
  * page per child: 22 page faults for a child that exits at once, 16 unprofiled).
  */
 #include "interpose.h"
+#include "latebind.h"
 #include "layout.h"
 #include "symlookup.h"
 
@@ -70,7 +71,8 @@ void inflame__interpose_resolve(void)
 	/* The allocation hooks are resolved first thing whatever happens (almost every program
 	 * allocates, and safepoint.c asks whose malloc they forward to). Without a span, so is
 	 * every family, with dlsym: in the constructor, never later in a handler. inflame's own
-	 * signal calls (the set-up's, then the handlers') look theirs up at set-up. */
+	 * signal calls (the set-up's, then the handlers') look theirs up at set-up. The C library
+	 * functions bound late (latebind.h) go the same way. */
 	inflame__interpose_alloc_resolve();
 	if (!l.span.last) {
 		inflame__interpose_signals_resolve();
@@ -79,6 +81,7 @@ void inflame__interpose_resolve(void)
 		inflame__interpose_locks_resolve();
 		inflame__interpose_loader_resolve();
 		inflame__interpose_process_resolve();
+		inflame_latebind_resolve();
 	}
 	startup = NULL;
 }

@@ -87,6 +87,12 @@ char *__wrap_strcpy(char *dst, const char *src)
 	return dst;
 }
 
+char *__wrap_strcat(char *dst, const char *src)
+{
+	__wrap_strcpy(dst + __wrap_strlen(dst), src);
+	return dst;
+}
+
 size_t __wrap_strcspn(const char *s, const char *reject)
 {
 	size_t n = 0;

@@ -21,6 +21,7 @@ char *__wrap_strrchr(const char *s, int c);
 int __wrap_strcmp(const char *a, const char *b);
 int __wrap_strncmp(const char *a, const char *b, size_t n);
 char *__wrap_strcpy(char *dst, const char *src);
+char *__wrap_strcat(char *dst, const char *src);
 size_t __wrap_strcspn(const char *s, const char *reject);
 int __wrap_strcasecmp(const char *a, const char *b);
 int __wrap_strncasecmp(const char *a, const char *b, size_t n);

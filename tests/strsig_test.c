@@ -50,7 +50,7 @@ static void test_strings(void **state)
 {
 	size_t i, j, n;
 	int c;
-	char buf[64];
+	char buf[256], cat[256];
 
 	(void)state;
 	for (i = 0; i < N_WORDS; i++) {
@@ -65,6 +65,9 @@ static void test_strings(void **state)
 		}
 		assert_ptr_equal(__wrap_strcpy(buf, a), buf);
 		assert_string_equal(buf, a);
+		assert_ptr_equal(__wrap_strcat(buf, a), buf);
+		strcpy(cat, a);
+		assert_string_equal(buf, strcat(cat, a));
 		for (j = 0; j < N_WORDS; j++) {
 			const char *b = words[j];
 
