@@ -58,14 +58,18 @@ done
 cmp -s "$d/report.1" "$d/report.2" ||
 	fail "inflame report differs: $(cat "$d/report.1") / $(cat "$d/report.2")"
 
+# end_of TRACE: the lines of an strace from the end's first system call (its getpid) on.
+end_of() {
+	awk '/^getpid\(/ { n = NR } { line[NR] = $0 } END { for (i = n; i < NR; i++) print line[i] }' "$1"
+}
+
 # 2. The system calls of the bare end of an unsampled /bin/true (INFLAME_TRACED=1: strace is a
 # tracer), the shared file there already.
 if command -v strace > /dev/null 2>&1 && strace -qq -o /dev/null true 2> /dev/null; then
 	INFLAME_TRACED=1 strace -qq -o "$d/true.trace" env LD_PRELOAD="$L" INFLAME_EVENTS=cpu \
 		INFLAME_FREQUENCY=10 INFLAME_SHARED_FILE=1 INFLAME_OUTPUT="$d/p/x.%p.ifl" /bin/true ||
 		fail "traced true: status $?"
-	awk '/^getpid\(/ { n = NR } { line[NR] = $0 } END { for (i = n; i < NR; i++) print line[i] }' \
-		"$d/true.trace" > "$d/end.trace"
+	end_of "$d/true.trace" > "$d/end.trace"
 	calls=$(grep -c . "$d/end.trace")
 	echo "the end of an unsampled /bin/true: $calls system calls"
 	sed 's/^/  /' "$d/end.trace"
@@ -89,8 +93,7 @@ if command -v strace > /dev/null 2>&1 && strace -qq -o /dev/null true 2> /dev/nu
 		INFLAME_FREQUENCY=10 INFLAME_SHARED_FILE=1 INFLAME_OUTPUT="$d/p/x.%p.ifl" "$Q" 3
 	status=$?
 	[ "$status" = 3 ] || fail "quickexit 3 under inflame: status $status"
-	awk '/^getpid\(/ { n = NR } { line[NR] = $0 } END { for (i = n; i < NR; i++) print line[i] }' \
-		"$d/quick.trace" > "$d/quick.end"
+	end_of "$d/quick.trace" > "$d/quick.end"
 	calls=$(grep -c . "$d/quick.end")
 	echo "the end of an unsampled _exit: $calls system calls"
 	sed 's/^/  /' "$d/quick.end"
