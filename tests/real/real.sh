@@ -80,32 +80,62 @@ top_inflame() {
 hexfn='function h(x,  i, n) { sub(/^0x/, "", x); n = 0
 	for (i = 1; i <= length(x); i++) n = n * 16 + index("0123456789abcdef", tolower(substr(x, i, 1))) - 1
 	return n }'
-# fn_start FILE OFFSET: the start of the function holding file offset OFFSET (hex, no 0x) of
-# FILE, as a link-time address in hex: inflame names a stripped function "[module+0xstart]"
-# (the start from its unwind entry), perf names each address. OFFSET itself without readelf.
-fn_start() {
-	command -v readelf >/dev/null 2>&1 || { printf '%s\n' "$2"; return; }
-	v=$(readelf -lW "$1" 2>/dev/null | awk -v o="$2" "$hexfn"'
-		$1 == "LOAD" && h($2) <= h(o) && h(o) < h($2) + h($5) {
-			printf "%x\n", h(o) - h($2) + h($3); exit }')
-	readelf --debug-dump=frames "$1" 2>/dev/null | awk -v v="${v:-$2}" "$hexfn"'
-		/ FDE / { split($NF, r, /[=.]+/); if (h(r[2]) <= h(v) && h(v) < h(r[3])) {
-			s = r[2]; sub(/^0+/, "", s); print s; f = 1; exit } }
-		END { if (!f) print v }'
+# fn_starts FILE: for each file offset of FILE read on standard input (hex, no 0x), "OFFSET
+# START": the start of the function holding it, as a link-time address in hex (the offset
+# itself when no unwind entry holds it, or without readelf). inflame names a stripped function
+# "[module+0xstart]" (the start from its unwind entry); perf names each address apart. One
+# readelf per file, whatever the number of addresses.
+fn_starts() {
+	if ! command -v readelf >/dev/null 2>&1; then
+		awk '{ print $1, $1 }'
+		return
+	fi
+	{
+		readelf -lW "$1" 2>/dev/null | awk '$1 == "LOAD" { print "L", $2, $3, $5 }'
+		readelf --debug-dump=frames "$1" 2>/dev/null |
+			awk '/ FDE / { split($NF, r, /[=.]+/); print "F", r[2], r[3] }'
+		echo "-"
+		cat
+	} | awk "$hexfn"'
+		$1 == "L" { nl++; lo[nl] = h($2); lv[nl] = h($3); ls[nl] = h($4); next }
+		$1 == "F" { nf++; fs[nf] = h($2); fe[nf] = h($3); fn[nf] = $2; next }
+		$1 == "-" { body = 1; next }
+		body {
+			o = h($1); v = o
+			for (i = 1; i <= nl; i++)
+				if (lo[i] <= o && o < lo[i] + ls[i]) { v = o - lo[i] + lv[i]; break }
+			s = $1
+			for (i = 1; i <= nf; i++)
+				if (fs[i] <= v && v < fe[i]) { s = fn[i]; sub(/^0+/, "", s); break }
+			print $1, s
+		}'
 }
+# top_perf N DATA: perf's top N user functions of DATA, its rows of one function summed first
+# (perf gives each unnamed address a row of its own: a stripped function hot in many places
+# came out as many small rows, none in the top N).
 top_perf() {
 	perf buildid-list -i "$2" --with-hits 2>/dev/null | awk '{ print $2 }' > "$2.paths"
 	perf report -i "$2" --stdio --no-children --sort dso,sym -q -g none 2>/dev/null |
-		awk -v n="$1" 'NF >= 4 && $3 == "[.]" && c < n { print $2, $4; c++ }' |
-		while read -r dso sym; do
-			if [ "${sym#0x}" != "$sym" ]; then
-				off=$(printf '%s' "${sym#0x}" | sed 's/^0*//')
-				path=$(grep -m1 "/$dso\$" "$2.paths")
-				[ -n "$path" ] && off=$(fn_start "$path" "$off")
-				sym="$dso+0x$off"
-			fi
-			printf '%s\n' "$sym"
-		done | sed -e 's/^\([^+]*\.so\)[.0-9]*+/\1+/' -e 's/@.*//' | norm_offset
+		awk 'NF >= 4 && $3 == "[.]" { p = $1; sub(/%$/, "", p); s = $0
+			sub(/^[^[]*\[\.\] /, "", s); print p, $2, s }' > "$2.rows"
+	: > "$2.starts"
+	awk '$3 ~ /^0x/ { print $2 }' "$2.rows" | sort -u | while read -r dso; do
+		path=$(grep -m1 "/$dso\$" "$2.paths")
+		[ -n "$path" ] || continue
+		awk -v d="$dso" '$2 == d && $3 ~ /^0x/ { o = substr($3, 3); sub(/^0+/, "", o); print o }' \
+			"$2.rows" | sort -u | fn_starts "$path" | sed "s|^|$dso |" >> "$2.starts"
+	done
+	# (the starts by FILENAME: with no unnamed row the starts file is empty, and NR == FNR would
+	# take the rows for starts)
+	awk 'FILENAME == ARGV[1] { st[$1 " " $2] = $3; next }
+		{ p = $1; d = $2; s = $3
+		  for (i = 4; i <= NF; i++) s = s " " $i
+		  if (s ~ /^0x/) { o = substr(s, 3); sub(/^0+/, "", o)
+			s = d "+0x" ((d " " o) in st ? st[d " " o] : o) }
+		  sum[s] += p }
+		END { for (s in sum) printf "%.4f %s\n", sum[s], s }' "$2.starts" "$2.rows" |
+		sort -k1,1 -rn | head -n "$1" | cut -d" " -f2- |
+		sed -e 's/^\([^+]*\.so\)[.0-9]*+/\1+/' -e 's/@.*//' | norm_offset
 }
 
 # quality FOLDED: "good total" samples reaching a start routine near the root (or the kernel
