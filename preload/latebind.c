@@ -86,14 +86,15 @@ static void *late_fn[LATE_COUNT];
 LATE_TEXT static void *late_get(unsigned i, const char *name)
 {
 	void *f = __atomic_load_n(&late_fn[i], __ATOMIC_RELAXED);
+	int saved = errno;
 
 	if (f)
 		return f;
+	/* (errno as the caller left it: a caller of strtol, say, reads it after the call) */
 	f = inflame__interpose_next(name, NULL);
 	if (f)
 		__atomic_store_n(&late_fn[i], f, __ATOMIC_RELAXED);
-	else
-		errno = ENOSYS;
+	errno = f ? saved : ENOSYS;
 	return f;
 }
 
