@@ -357,14 +357,20 @@ INFLAME_FORK_TEXT static clockid_t thread_clock(const struct inflame_thread *t)
 	return clock_of(t->tid);
 }
 
+/* The CPU past the end of the last of periods periods from cpu0, the clock at cpu. */
+INFLAME_FORK_TEXT static uint64_t past_periods(uint64_t cpu0, uint64_t periods, uint64_t cpu)
+{
+	uint64_t at = cpu0 + periods * (uint64_t)period_ns();
+
+	return cpu > at ? cpu - at : 0;
+}
+
 /* The CPU time thread t's POSIX timer ran past the last expiry a signal brought, at t's CPU
  * clock cpu (the time left to the next expiry would not do: one that passed before the tick
  * that fires it reads as 1 ns). */
 INFLAME_FORK_TEXT static uint64_t timer_unsampled(const struct inflame_thread *t, uint64_t cpu)
 {
-	uint64_t at = t->timer_cpu0 + atomic_load(&t->timer_periods) * (uint64_t)period_ns();
-
-	return cpu > at ? cpu - at : 0;
+	return past_periods(t->timer_cpu0, atomic_load(&t->timer_periods), cpu);
 }
 
 /* Thread t's CPU clock (ns), read from any thread; 0 when it cannot be read. */
@@ -784,9 +790,7 @@ INFLAME_FORK_TEXT uint64_t inflame_timer_resume_forked(pid_t tid, int id)
 uint64_t inflame_timer_forked_unsampled(const struct inflame_fork_clock *f, uint64_t cpu)
 {
 	/* (timer_unsampled of the books adopt_forked makes: its periods are the dropped ones) */
-	uint64_t at = f->cpu0 + f->dropped * (uint64_t)period_ns();
-
-	return f->unsampled + (cpu > at ? cpu - at : 0);
+	return f->unsampled + past_periods(f->cpu0, f->dropped, cpu);
 }
 
 void inflame_timer_adopt_forked(struct inflame_thread *t, const struct inflame_fork_clock *f)
