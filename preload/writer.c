@@ -804,7 +804,6 @@ static void write_modules(void)
 	write_payload(INFLAME_CHUNK_MODULES, &w.misc_buf);
 }
 
-/* THREADS: every thread whose name is new to this file (all = 1: every live thread). */
 /* One THREADS entry (dump_format.h): the thread's id, its name, whether it has exited. */
 static void put_thread_entry(struct inflame_buf *b, pid_t tid, const char *name, int exited)
 {
@@ -813,6 +812,7 @@ static void put_thread_entry(struct inflame_buf *b, pid_t tid, const char *name,
 	inflame_buf_put_varint(b, exited ? 1 : 0);
 }
 
+/* THREADS: every thread whose name is new to this file (all = 1: every live thread). */
 static void write_threads(int all)
 {
 	struct inflame_buf *b = &w.misc_buf;
@@ -2889,8 +2889,9 @@ int inflame_writer_start_image(const char *args, size_t len, int ending)
  * state (w, several pages of .data), a thread table's slot (a page of .bss), took the cycle
  * lock and called the C library's open, prctl and fstat (pages of its code and data a short
  * program never touches), and read the clocks eight times: 26 system calls from the end's
- * look for a vfork child to the exit of a /bin/true, against 18 here, and 2-3 page faults
- * more (issue 11). No lock is taken: the image has one thread (a second one would have set it up:
+ * look for a vfork child to the exit of a /bin/true, against 17 here (14 before _exit, which
+ * leaves the descriptor, the clock and the mask to exit_group), and 2-3 page faults more
+ * (issue 11). No lock is taken: the image has one thread (a second one would have set it up:
  * init.c), and its caller blocks every signal, so that no handler of inflame's runs meanwhile
  * either. The general end still serves where this one does not fit: a shared file that does not
  * exist yet (its creation, shared_create) or cannot be used, a dump of its own (no shared file in
